@@ -1,0 +1,82 @@
+"""Roles as data: each role is a group with a fixed set of model permissions.
+
+Later contexts add their permissions here as they arrive; ``roles_sync`` runs after every
+migrate, so a deployment's groups always match this table.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
+
+
+class Role:
+    QA_RA_MANAGER: Final = "qa_ra_manager"
+    TRACEABILITY_ANALYST: Final = "traceability_analyst"
+    CUSTOMER_SERVICE: Final = "customer_service"
+    WAREHOUSE: Final = "warehouse"
+    FIELD_SERVICE: Final = "field_service"
+    FINANCE: Final = "finance"
+    VIEWER: Final = "viewer"
+    ADMINISTRATOR: Final = "administrator"
+    PORTAL: Final = "portal"
+
+
+ROLE_LABELS: dict[str, Promise] = {
+    Role.QA_RA_MANAGER: _("QA/RA manager"),
+    Role.TRACEABILITY_ANALYST: _("Traceability analyst"),
+    Role.CUSTOMER_SERVICE: _("Customer service"),
+    Role.WAREHOUSE: _("Warehouse"),
+    Role.FIELD_SERVICE: _("Field service"),
+    Role.FINANCE: _("Finance"),
+    Role.VIEWER: _("Viewer"),
+    Role.ADMINISTRATOR: _("Administrator"),
+    Role.PORTAL: _("Portal user (distributor, hospital, service partner)"),
+}
+
+MASTER_DATA = ("catalog.devicemodel", "catalog.lot", "catalog.serial", "parties.party", "parties.contact", "parties.location")
+EVENTS = ("traceability.traceevent", "traceability.importrun")
+
+
+def _perms(models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
+    return {f"{label.split('.')[0]}.{action}_{label.split('.')[1]}" for label in models for action in actions}
+
+
+VIEW = ("view",)
+EDIT = ("view", "add", "change")
+ALL = ("view", "add", "change", "delete")
+
+# role -> set of "app_label.codename"
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT) | _perms(EVENTS, VIEW),
+    Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL) | _perms(EVENTS, EDIT),
+    Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(("parties.party", "parties.contact"), EDIT),
+    Role.WAREHOUSE: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW),
+    Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW),
+    Role.FINANCE: _perms(MASTER_DATA, VIEW),
+    Role.VIEWER: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW),
+    Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL) | _perms(EVENTS, ALL)
+    | _perms(("accounts.user",), ALL),
+    # Portal users see records of their own party only; querysets enforce the scope.
+    Role.PORTAL: _perms(("parties.party", "parties.contact", "parties.location", "catalog.devicemodel"), VIEW),
+}
+
+
+def roles_sync(*, using: str = "default") -> None:
+    """Create or update every role group with exactly its permissions."""
+    wanted = set().union(*ROLE_PERMISSIONS.values())
+    query = Q()
+    for perm in wanted:
+        app_label, codename = perm.split(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    available = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.using(using).filter(query).select_related("content_type")
+    }
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        group.permissions.set([available[p] for p in perms if p in available])

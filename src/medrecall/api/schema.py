@@ -1,0 +1,25 @@
+"""OpenAPI generation: every operation also documents the JSON error shape for 400/401/403/404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    where = serializers.CharField(required=False)
+    details = serializers.JSONField(required=False)
+    errors = serializers.JSONField(required=False)
+
+
+class ErrorAwareSchema(AutoSchema):
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        responses = super()._get_response_bodies(direction)
+        codes = ["401", "403", "404"] if self.method in ("GET", "DELETE") else ["400", "401", "403", "404"]
+        for code in codes:
+            responses.setdefault(code, self._get_response_for_code(ErrorSerializer, code, direction=direction))
+        return responses

@@ -1,0 +1,108 @@
+"""Input/output shapes of the master-data API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from medrecall.catalog.models import DeviceModel, Lot, Serial
+from medrecall.core.gtin import gtin_problem, normalise_gtin
+from medrecall.core.models import ImportRun
+from medrecall.core.regions import country_code, subdivision_code
+from medrecall.parties.models import Contact, Location, Party
+
+
+class DeviceModelSerializer(serializers.ModelSerializer[DeviceModel]):
+    class Meta:
+        model = DeviceModel
+        fields = ["id", "udi_di", "issuing_agency", "model_code", "name", "name_en", "brand", "manufacturer",
+                  "catalog_number", "description", "risk_class_nmpa", "risk_class_fda", "risk_class_eu",
+                  "registration_no", "clearance_no", "implantable", "tracking", "unit", "expected_lifetime_years",
+                  "is_active", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        agency = attrs.get("issuing_agency", getattr(self.instance, "issuing_agency", "GS1"))
+        if "udi_di" in attrs and agency == "GS1":
+            if problem := gtin_problem(attrs["udi_di"]):
+                raise serializers.ValidationError({"udi_di": problem})
+            attrs["udi_di"] = normalise_gtin(attrs["udi_di"])
+        return attrs
+
+
+class LotSerializer(serializers.ModelSerializer[Lot]):
+    class Meta:
+        model = Lot
+        fields = ["id", "device_model", "number", "manufactured_on", "expires_on", "quantity_produced",
+                  "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class SerialSerializer(serializers.ModelSerializer[Serial]):
+    class Meta:
+        model = Serial
+        fields = ["id", "device_model", "lot", "serial", "manufactured_on", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class AddressMixin(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+    def validate_country(self, value: str) -> str:
+        if not value:
+            return ""
+        code = country_code(value)
+        if code is None:
+            raise serializers.ValidationError(f"{value}: unknown country")
+        return code
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        country = attrs.get("country", getattr(self.instance, "country", ""))
+        province = attrs.get("province", getattr(self.instance, "province", ""))
+        attrs["province_code"] = subdivision_code(country, province)
+        return attrs
+
+
+class PartySerializer(AddressMixin):
+    class Meta:
+        model = Party
+        fields = ["id", "code", "name", "name_en", "party_type", "language", "preferred_channel", "country",
+                  "province", "province_code", "city", "address", "postal_code", "latitude", "longitude",
+                  "is_active", "notes", "created_at", "updated_at"]
+        read_only_fields = ["province_code", "created_at", "updated_at"]
+
+
+class LocationSerializer(AddressMixin):
+    party_code = serializers.CharField(source="party.code", read_only=True)
+
+    class Meta:
+        model = Location
+        fields = ["id", "code", "name", "location_type", "party", "party_code", "country", "province",
+                  "province_code", "city", "address", "postal_code", "latitude", "longitude", "is_active",
+                  "created_at", "updated_at"]
+        read_only_fields = ["province_code", "created_at", "updated_at"]
+
+
+class ContactSerializer(serializers.ModelSerializer[Contact]):
+    class Meta:
+        model = Contact
+        fields = ["id", "party", "name", "title", "email", "phone", "preferred_channel", "language", "is_primary",
+                  "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ImportRunSerializer(serializers.ModelSerializer[ImportRun]):
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportRun
+        fields = ["id", "kind", "file_name", "policy", "status", "percent", "rows", "created_count", "updated_count",
+                  "unchanged_count", "rejected_count", "message", "errors", "created_at", "started_at", "finished_at"]
+        read_only_fields = fields
+
+
+class ImportStartSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    file = serializers.FileField()
+    policy = serializers.ChoiceField(choices=["reject", "keep_good"], default="reject")

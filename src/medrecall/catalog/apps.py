@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CatalogConfig(AppConfig):
+    name = "medrecall.catalog"
+    label = "catalog"
+    verbose_name = _("Catalog")
+
+    def ready(self) -> None:
+        from medrecall.core.registry import register_importer
+
+        from .importers import LotImporter, ProductImporter, SerialImporter
+
+        register_importer("products", ProductImporter, label=_("Device models (products)"), permission="catalog.add_devicemodel")
+        register_importer("lots", LotImporter, label=_("Lots"), permission="catalog.add_lot")
+        register_importer("serials", SerialImporter, label=_("Serial numbers"), permission="catalog.add_serial")

@@ -1,0 +1,17 @@
+"""The ``medrecall`` command: Django's management commands plus the product's own
+(``import``, ``demo``, ``serve``, ``audit verify``, and per context ``trace``, ``udi``…).
+
+It defaults to the production settings module so that ``DATABASE_URL`` and friends apply.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medrecall.settings.base")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["medrecall", *(sys.argv[1:] if argv is None else argv)])

@@ -1,0 +1,3 @@
+from medrecall.cli import main
+
+main()

@@ -1,0 +1,88 @@
+"""Domain errors: refusals a user can act on, each with a code and a place.
+
+One DRF exception handler (``medrecall.api.errors``) and the web views turn these into
+JSON or form errors; no traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refused business action. ``message`` is already translated."""
+
+    code = "domain_error"
+    status = 400
+
+    def __init__(
+        self, message: str, *, code: str | None = None, where: str = "", details: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.message = str(message)
+        if code:
+            self.code = code
+        self.where = where
+        self.details = details
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.where:
+            body["where"] = self.where
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+class NotFound(DomainError):
+    """Missing *or* not visible to this viewer: the two are never told apart."""
+
+    code = "not_found"
+    status = 404
+
+
+class ValidationFailed(DomainError):
+    code = "invalid"
+
+
+class ConcurrentEdit(DomainError):
+    code = "concurrent_edit"
+    status = 409
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem in one row of an imported file: the same list feeds CSV, API and CLI.
+
+    ``row`` counts lines as a spreadsheet shows them: the header is row 1.
+    """
+
+    file: str
+    row: int
+    column: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        where = f"{self.file}, row {self.row}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class ImportRejected(DomainError):
+    """A file refused whole; ``errors`` says where and why (first 1000 in the body)."""
+
+    code = "import_rejected"
+
+    def __init__(self, message: str, errors: list[RowError]) -> None:
+        super().__init__(message, details=[e.as_dict() for e in errors[:1000]])
+        self.errors = errors

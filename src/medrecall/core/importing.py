@@ -1,0 +1,236 @@
+"""The shared shape of every table import: read → parse each row (pure) → check against
+the database (one query per kind of reference) → apply in one transaction.
+
+Policies: ``reject`` (any bad row rejects the whole file; nothing is written) and
+``keep_good`` (good rows are written; bad rows come back, each with its reason, as a CSV the
+user corrects and imports again). Applying is idempotent by natural keys, so importing the
+same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .errors import ImportRejected, RowError
+from .tabular import Columns, SourceRow, TableReader
+
+R = TypeVar("R")
+Progress = Callable[[int, int], None]
+
+
+class Policy(StrEnum):
+    REJECT = "reject"
+    KEEP_GOOD = "keep_good"
+
+
+class RowProblem(Exception):
+    """Raised by a row parser: one or more problems with one row."""
+
+    def __init__(self, *problems: tuple[str, str, str]) -> None:
+        super().__init__(problems)
+        self.problems = problems  # (column, code, message)
+
+
+@dataclass
+class ImportOutcome:
+    kind: str
+    file_name: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    rejected_rows: list[SourceRow] = field(default_factory=list)
+    accepted: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "file": self.file_name,
+            "accepted": self.accepted,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len({e.row for e in self.errors}),
+            "errors": [e.as_dict() for e in self.errors[:1000]],
+        }
+
+    def rejected_csv(self, columns: tuple[str, ...]) -> str:
+        """The bad rows as they came, plus the column and reason, ready to fix and re-import."""
+        reasons: dict[int, list[RowError]] = {}
+        for error in self.errors:
+            reasons.setdefault(error.row, []).append(error)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([*columns, "error_row", "error_column", "error"])
+        by_number = {r.number: r for r in self.rejected_rows}
+        for number in sorted(reasons):
+            row = by_number.get(number)
+            values = [row.values.get(c, "") for c in columns] if row else ["" for _c in columns]
+            errs = reasons[number]
+            writer.writerow([*values, number, "; ".join(e.column for e in errs), "; ".join(e.message for e in errs)])
+        return out.getvalue()
+
+
+@dataclass
+class Applied:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class TableImporter(ABC, Generic[R]):
+    """One import template. Subclasses give ``columns``, ``parse_row``, ``check`` and ``apply``."""
+
+    kind: ClassVar[str]
+    columns: ClassVar[Columns]
+
+    @abstractmethod
+    def parse_row(self, row: SourceRow) -> R:
+        """Turn one row into a record, or raise ``RowProblem``; no database access."""
+
+    def check(self, records: list[tuple[int, R]]) -> list[tuple[int, str, str, str]]:
+        """Database checks for all parsed rows at once: ``(row, column, code, message)``."""
+        return []
+
+    @abstractmethod
+    def apply(self, records: list[R], *, actor: Any) -> Applied:
+        """Write the good records idempotently (inside the caller's transaction)."""
+
+    def run(
+        self,
+        path: Path,
+        *,
+        file_name: str,
+        policy: Policy = Policy.REJECT,
+        actor: Any = None,
+        progress: Progress | None = None,
+    ) -> ImportOutcome:
+        reader = TableReader(path, file_name=file_name, columns=self.columns)
+        outcome = ImportOutcome(kind=self.kind, file_name=file_name)
+        parsed: list[tuple[int, R]] = []
+        raw: dict[int, SourceRow] = {}
+        for row in reader.rows():
+            outcome.rows += 1
+            raw[row.number] = row
+            if "__error__" in row.values:
+                outcome.errors.append(RowError(file_name, row.number, "", "row_width", row.values["__error__"]))
+                continue
+            try:
+                parsed.append((row.number, self.parse_row(row)))
+            except RowProblem as problem:
+                outcome.errors.extend(RowError(file_name, row.number, c, code, m) for c, code, m in problem.problems)
+            if progress and outcome.rows % 1000 == 0:
+                progress(int(reader.fraction_read * 50), 100)
+        if outcome.rows == 0:
+            message = _("The file %(file)s has a header but no rows.") % {"file": file_name}
+            raise ImportRejected(message, [RowError(file_name, 2, "", "empty", message)])
+        outcome.errors.extend(RowError(file_name, n, c, code, m) for n, c, code, m in self.check(parsed))
+        bad_rows = {e.row for e in outcome.errors}
+        outcome.rejected_rows = [raw[n] for n in sorted(bad_rows) if n in raw]
+        if bad_rows and policy == Policy.REJECT:
+            outcome.accepted = False
+            return outcome
+        good = [record for number, record in parsed if number not in bad_rows]
+        if progress:
+            progress(60, 100)
+        with transaction.atomic():
+            applied = self.apply(good, actor=actor)
+        outcome.created, outcome.updated, outcome.unchanged = applied.created, applied.updated, applied.unchanged
+        if progress:
+            progress(100, 100)
+        return outcome
+
+
+# -- small pure parsers shared by the importers ---------------------------------------------
+
+def required(row: SourceRow, column: str, problems: list[tuple[str, str, str]]) -> str:
+    value = row.values.get(column, "")
+    if not value:
+        problems.append((column, "required", _("%(column)s is required.") % {"column": column}))
+    return value
+
+
+def parse_date(value: str, column: str, problems: list[tuple[str, str, str]]) -> date | None:
+    if not value:
+        return None
+    text = value.strip()
+    for candidate in (text[:10], text.replace("/", "-")[:10]):
+        try:
+            return date.fromisoformat(candidate)
+        except ValueError:
+            continue
+    if len(text) == 8 and text.isdigit():  # YYYYMMDD, as openFDA writes dates
+        try:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            pass
+    problems.append((column, "date", _("%(value)s is not a date (use YYYY-MM-DD).") % {"value": value}))
+    return None
+
+
+def parse_bool(value: str, column: str, problems: list[tuple[str, str, str]]) -> bool:
+    text = value.strip().lower()
+    if text in {"", "0", "false", "no", "n", "否", "f"}:
+        return False
+    if text in {"1", "true", "yes", "y", "是", "t"}:
+        return True
+    problems.append((column, "boolean", _("%(value)s is not yes/no.") % {"value": value}))
+    return False
+
+
+def parse_decimal(value: str, column: str, problems: list[tuple[str, str, str]],
+                  low: float, high: float) -> Decimal | None:
+    if not value:
+        return None
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        problems.append((column, "number", _("%(value)s is not a number.") % {"value": value}))
+        return None
+    if not (Decimal(str(low)) <= number <= Decimal(str(high))):
+        problems.append((column, "range", _("%(value)s is outside %(low)s…%(high)s.") % {
+            "value": value, "low": low, "high": high}))
+        return None
+    return number.quantize(Decimal("0.000001"))
+
+
+def parse_positive_int(value: str, column: str, problems: list[tuple[str, str, str]],
+                       *, allow_zero: bool = False) -> int | None:
+    if not value:
+        return None
+    text = value.strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not text.lstrip("-").isdigit():
+        problems.append((column, "integer", _("%(value)s is not a whole number.") % {"value": value}))
+        return None
+    number = int(text)
+    if number < 0 or (number == 0 and not allow_zero):
+        problems.append((column, "quantity", _("%(value)s must be greater than zero.") % {"value": value}))
+        return None
+    return number
+
+
+def choice(value: str, column: str, allowed: Iterable[str], problems: list[tuple[str, str, str]],
+           aliases: dict[str, str] | None = None) -> str:
+    text = value.strip().lower()
+    text = (aliases or {}).get(text, text)
+    allowed = list(allowed)
+    if text not in allowed:
+        problems.append((column, "choice", _("%(value)s is not one of: %(allowed)s.") % {
+            "value": value, "allowed": ", ".join(allowed)}))
+    return text

@@ -1,0 +1,99 @@
+"""Import runs: start one (store the file, queue the work) and carry it out (the worker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .errors import DomainError, ImportRejected, ValidationFailed
+from .importing import ImportOutcome, Policy
+from .models import ImportRun, ImportStatus
+from .registry import importer_for
+
+
+@transaction.atomic
+def import_run_start(*, kind: str, upload: File[Any], file_name: str, policy: str, actor: Any) -> ImportRun:
+    """Keep the uploaded file and queue its import; the worker picks it up after commit."""
+    from .tasks import import_run_execute
+
+    importer = importer_for(kind)
+    if importer is None:
+        raise ValidationFailed(_("There is no import of kind %(kind)s.") % {"kind": kind}, where="kind")
+    if policy not in Policy._value2member_map_:
+        raise ValidationFailed(_("Unknown policy %(policy)s.") % {"policy": policy}, where="policy")
+    run = ImportRun(kind=kind, file_name=file_name[:255], policy=policy, created_by=actor if getattr(actor, "pk", None) else None)
+    run.source.save(Path(file_name).name or "upload", upload, save=False)
+    run.save()
+    transaction.on_commit(lambda: import_run_execute.enqueue(run_id=run.pk))
+    return run
+
+
+def _progress_writer(run_id: int) -> Any:
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        if done != last[0]:
+            last[0] = done
+            ImportRun.objects.filter(pk=run_id).update(progress_done=done, progress_total=total or 1)
+
+    return progress
+
+
+def import_run_execute(*, run_id: int) -> ImportRun:
+    """Run a queued import. Safe to run twice: a finished run is left as it is."""
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
+    run = ImportRun.objects.select_related("created_by").get(pk=run_id)
+    if not claimed:
+        return run
+    importer_class = importer_for(run.kind)
+    assert importer_class is not None  # noqa: S101 - checked when the run was started
+    try:
+        outcome: ImportOutcome = importer_class().run(
+            Path(run.source.path), file_name=run.file_name, policy=Policy(run.policy), actor=run.created_by,
+            progress=_progress_writer(run.pk),
+        )
+    except ImportRejected as rejected:
+        run.status, run.message, run.errors = ImportStatus.REJECTED, rejected.message, rejected.details or []
+        run.rejected_count = len({e.row for e in rejected.errors})
+    except DomainError as refused:
+        run.status, run.message = ImportStatus.REJECTED, refused.message
+    except Exception as error:  # the worker must record every failure for the user
+        run.status, run.message = ImportStatus.FAILED, _("The import failed unexpectedly: %(error)s") % {
+            "error": type(error).__name__}
+        run.finished_at = timezone.now()
+        run.save()
+        raise
+    else:
+        record_outcome(run, outcome, importer_class.columns.all)
+    run.progress_done, run.progress_total = 100, 100
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def record_outcome(run: ImportRun, outcome: ImportOutcome, columns: tuple[str, ...]) -> None:
+    run.rows, run.created_count, run.updated_count = outcome.rows, outcome.created, outcome.updated
+    run.unchanged_count = outcome.unchanged
+    run.errors = [e.as_dict() for e in outcome.errors[:1000]]
+    run.rejected_count = len({e.row for e in outcome.errors})
+    if not outcome.accepted:
+        run.status = ImportStatus.REJECTED
+        run.message = _("%(count)s rows have problems; nothing was imported.") % {"count": run.rejected_count}
+    elif outcome.errors:
+        run.status = ImportStatus.PARTIAL
+        run.message = _("%(good)s rows imported; %(bad)s rows rejected (download them, correct and import again).") % {
+            "good": outcome.rows - run.rejected_count, "bad": run.rejected_count}
+    else:
+        run.status = ImportStatus.ACCEPTED
+        run.message = _("%(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % {
+            "rows": outcome.rows, "created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged}
+    if outcome.errors:
+        run.rejected_rows.save(f"rejected-{run.pk}.csv", ContentFile(outcome.rejected_csv(columns).encode("utf-8-sig")),
+                               save=False)

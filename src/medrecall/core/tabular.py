@@ -1,0 +1,214 @@
+"""Reading CSV and Excel files as a stream of rows, with the header checked first.
+
+CSV may be UTF-8 (with or without BOM) or GB18030 (Chinese Excel exports); the delimiter is
+sniffed (comma, semicolon, tab). Excel is read with openpyxl in read-only mode. Rows come out
+as ``SourceRow(number, values)`` where ``number`` is the line a spreadsheet shows (header = 1)
+and ``values`` maps the normalised column name to the cell text, stripped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+
+from .errors import ImportRejected, RowError
+
+SNIFF_BYTES = 256 * 1024
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    number: int
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The contract of one import template: required names, then optional ones."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+def normalise_header(name: Any) -> str:
+    return str(name or "").strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
+
+
+def _detect_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut at the end of the sample is still UTF-8.
+        if error.start < len(head) - 4:
+            return "gb18030"
+    return "utf-8"
+
+
+class TableReader:
+    """Open ``path`` (named ``file_name`` for messages) and check its header against ``columns``."""
+
+    def __init__(self, path: Path, *, file_name: str, columns: Columns) -> None:
+        self.path = path
+        self.file_name = file_name
+        self.columns = columns
+        self.is_excel = file_name.lower().endswith(EXCEL_SUFFIXES)
+        self.size = path.stat().st_size
+        self._bytes_read = 0
+        self.header: list[str] = []
+
+    def _reject(self, message: str, column: str = "", row: int = 1, code: str = "header") -> ImportRejected:
+        return ImportRejected(message, [RowError(self.file_name, row, column, code, message)])
+
+    def check_header(self, header: list[str]) -> None:
+        if not any(header):
+            raise self._reject(_("The file %(file)s has no header row.") % {"file": self.file_name})
+        seen: set[str] = set()
+        problems: list[RowError] = []
+        for name in header:
+            if not name:
+                continue
+            if name in seen:
+                msg = _("Column %(column)s appears twice.") % {"column": name}
+                problems.append(RowError(self.file_name, 1, name, "duplicate_column", msg))
+            elif name not in self.columns.all:
+                msg = _("Unknown column %(column)s; the template's columns are: %(columns)s.") % {
+                    "column": name, "columns": ", ".join(self.columns.all)}
+                problems.append(RowError(self.file_name, 1, name, "unknown_column", msg))
+            seen.add(name)
+        for name in self.columns.required:
+            if name not in seen:
+                msg = _("Required column %(column)s is missing.") % {"column": name}
+                problems.append(RowError(self.file_name, 1, name, "missing_column", msg))
+        if problems:
+            raise ImportRejected(
+                _("The header of %(file)s does not match the template: %(problem)s") % {
+                    "file": self.file_name, "problem": problems[0].message},
+                problems,
+            )
+        self.header = header
+
+    @property
+    def fraction_read(self) -> float:
+        return min(1.0, self._bytes_read / self.size) if self.size else 1.0
+
+    def rows(self) -> Iterator[SourceRow]:
+        if self.size == 0:
+            raise self._reject(_("The file %(file)s is empty.") % {"file": self.file_name}, code="empty")
+        yield from (self._excel_rows() if self.is_excel else self._csv_rows())
+
+    # -- CSV -------------------------------------------------------------------------------
+    def _csv_rows(self) -> Iterator[SourceRow]:
+        with self.path.open("rb") as raw:
+            head = raw.read(SNIFF_BYTES)
+            encoding = _detect_encoding(head)
+            raw.seek(0)
+            text = io.TextIOWrapper(_CountingReader(raw, self), encoding=encoding, newline="")
+            sample = head.decode(encoding, errors="ignore")[:8192]
+            try:
+                dialect: Any = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
+            reader = csv.reader(text, dialect)
+            try:
+                header = [normalise_header(h) for h in next(reader, [])]
+                self.check_header(header)
+                width = len(header)
+                for values in reader:
+                    number = reader.line_num
+                    if not any(v.strip() for v in values):
+                        continue
+                    if len(values) > width and any(v.strip() for v in values[width:]):
+                        msg = _("The row has %(found)s values but the header has %(expected)s columns.") % {
+                            "found": len(values), "expected": width}
+                        yield SourceRow(number, {"__error__": msg})
+                        continue
+                    yield SourceRow(number, {h: (values[i].strip() if i < len(values) else "")
+                                             for i, h in enumerate(header) if h})
+            except UnicodeDecodeError as error:
+                raise self._reject(
+                    _("The file %(file)s is neither UTF-8 nor GB18030 text (near line %(line)s).") % {
+                        "file": self.file_name, "line": reader.line_num + 1},
+                    row=reader.line_num + 1, code="encoding",
+                ) from error
+            except csv.Error as error:
+                raise self._reject(
+                    _("The file %(file)s is not valid CSV near line %(line)s: %(problem)s") % {
+                        "file": self.file_name, "line": reader.line_num, "problem": error},
+                    row=reader.line_num, code="csv",
+                ) from error
+
+    # -- Excel -----------------------------------------------------------------------------
+    def _excel_rows(self) -> Iterator[SourceRow]:
+        import zipfile
+
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(self.path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+            raise self._reject(
+                _("The file %(file)s is not a readable Excel workbook (.xlsx).") % {"file": self.file_name},
+                code="excel",
+            ) from error
+        try:
+            sheet = workbook.worksheets[0]
+            rows = sheet.iter_rows(values_only=True)
+            header = [normalise_header(h) for h in next(rows, ())]
+            while header and not header[-1]:
+                header.pop()
+            self.check_header(header)
+            total = sheet.max_row or 1
+            for number, cells in enumerate(rows, start=2):
+                self._bytes_read = int(self.size * number / total)
+                values = {h: _cell_text(cells[i] if i < len(cells) else None) for i, h in enumerate(header) if h}
+                if any(values.values()):
+                    yield SourceRow(number, values)
+        finally:
+            workbook.close()
+
+
+def _cell_text(value: Any) -> str:
+    """Excel cells as the text a user typed: integers without '.0', dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) and value.tzinfo is None else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+class _CountingReader(io.RawIOBase):
+    """Passes bytes through and tells the reader how far into the file it is (progress)."""
+
+    def __init__(self, raw: IO[bytes], owner: TableReader) -> None:
+        self.raw = raw
+        self.owner = owner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.raw.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        self.owner._bytes_read += len(chunk)
+        return len(chunk)

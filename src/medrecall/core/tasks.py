@@ -1,0 +1,12 @@
+"""Background work of the core: running imports."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def import_run_execute(run_id: int) -> str:
+    return services.import_run_execute(run_id=run_id).status

@@ -1,0 +1,134 @@
+"""Parties, their contacts and their locations."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from medrecall.core.models import TimeStampedModel
+
+
+class PartyType(models.TextChoices):
+    OWN_SITE = "own_site", _("Own site")
+    DISTRIBUTOR = "distributor", _("Distributor")
+    HOSPITAL = "hospital", _("Hospital")
+    END_USER = "end_user", _("End user")
+    SERVICE_PARTNER = "service_partner", _("Service partner")
+    CARRIER = "carrier", _("Carrier")
+    SUPPLIER = "supplier", _("Supplier")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+    PORTAL = "portal", _("Portal")
+
+
+class Language(models.TextChoices):
+    ZH_HANS = "zh-hans", _("Simplified Chinese")
+    EN = "en", _("English")
+
+
+class LocationType(models.TextChoices):
+    WAREHOUSE = "warehouse", _("Warehouse")
+    QUARANTINE = "quarantine", _("Quarantine")
+    DISTRIBUTOR_STOCK = "distributor_stock", _("Distributor stock")
+    CUSTOMER_SITE = "customer_site", _("Customer site")
+
+
+class Address(models.Model):
+    """Postal address with ISO country and province/state codes and coordinates."""
+
+    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2"))
+    province = models.CharField(_("province/state"), max_length=100, blank=True)
+    province_code = models.CharField(_("province/state code"), max_length=10, blank=True, help_text=_("ISO 3166-2"))
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    address = models.CharField(_("street address"), max_length=255, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Party(Address, TimeStampedModel):
+    """A company, institution or person that holds, moves, services or supplies devices."""
+
+    code = models.CharField(_("party code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    name_en = models.CharField(_("English name"), max_length=255, blank=True)
+    party_type = models.CharField(_("party type"), max_length=20, choices=PartyType.choices)
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    preferred_channel = models.CharField(_("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    is_active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["party_type"]), models.Index(fields=["country", "province_code"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(party_type__in=PartyType.values), name="party_type_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Contact(TimeStampedModel):
+    """A person at a party whom notices go to."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("party"))
+    name = models.CharField(_("name"), max_length=150)
+    title = models.CharField(_("job title"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    preferred_channel = models.CharField(_("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["party__code", "-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["party", "name"], name="contact_unique_name_per_party"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.party.code})"
+
+
+class Location(Address, TimeStampedModel):
+    """A place that holds stock: where events arrive and leave."""
+
+    code = models.CharField(_("location code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    location_type = models.CharField(_("location type"), max_length=20, choices=LocationType.choices)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="locations", verbose_name=_("party"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(location_type__in=LocationType.values), name="location_type_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

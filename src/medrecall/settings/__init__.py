@@ -1,0 +1,1 @@
+"""Settings: `base` holds safe defaults; production differs only by environment variables."""

@@ -1,0 +1,20 @@
+"""Project URL wiring only: each context's pages and API live in its own module."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from medrecall.web import views as web_views
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/", include("medrecall.api.urls")),
+    path("", include("medrecall.web.urls")),
+]
+
+handler403 = "medrecall.web.views.permission_denied"
+handler404 = "medrecall.web.views.page_not_found"
+handler500 = "medrecall.web.views.server_error"

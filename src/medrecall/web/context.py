@@ -1,0 +1,65 @@
+"""The navigation: the product's areas, live only where they exist and the user may look."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Promise
+    url_name: str
+    permission: str = ""
+    kwargs: dict[str, str] = field(default_factory=dict)
+    portal: bool = False  # shown to portal users
+
+
+@dataclass(frozen=True)
+class NavArea:
+    label: Promise
+    items: tuple[NavItem, ...]
+    live: bool = True
+
+
+AREAS: tuple[NavArea, ...] = (
+    NavArea(_("Master data"), (
+        NavItem(_("Device models"), "web:entity-list", "catalog.view_devicemodel", {"slug": "devicemodel"}, portal=True),
+        NavItem(_("Lots"), "web:entity-list", "catalog.view_lot", {"slug": "lot"}),
+        NavItem(_("Serial numbers"), "web:entity-list", "catalog.view_serial", {"slug": "serial"}),
+        NavItem(_("Parties"), "web:entity-list", "parties.view_party", {"slug": "party"}, portal=True),
+        NavItem(_("Locations"), "web:entity-list", "parties.view_location", {"slug": "location"}, portal=True),
+        NavItem(_("Contacts"), "web:entity-list", "parties.view_contact", {"slug": "contact"}, portal=True),
+        NavItem(_("Imports"), "web:import-list", "catalog.add_devicemodel", {}),
+    )),
+    NavArea(_("Traceability"), (), live=False),
+    NavArea(_("Recalls"), (), live=False),
+    NavArea(_("Notices"), (), live=False),
+    NavArea(_("Execution"), (), live=False),
+    NavArea(_("Finance"), (), live=False),
+    NavArea(_("Quality"), (), live=False),
+    NavArea(_("Reports"), (), live=False),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_areas": []}
+    portal = getattr(user, "party_id", None) is not None
+    areas = []
+    for area in AREAS:
+        items = [
+            {"label": item.label, "url": (url := reverse(item.url_name, kwargs=item.kwargs)),
+             "active": request.path.startswith(url)}
+            for item in area.items
+            if (not portal or item.portal) and (not item.permission or user.has_perm(item.permission))
+        ]
+        if items or (not area.live and not portal):
+            areas.append({"label": area.label, "items": items, "live": area.live})
+    return {"nav_areas": areas, "is_portal": portal}

@@ -1,0 +1,74 @@
+"""The master-data pages, described as data: one entry per kind of record says which
+selector lists and fetches it (scoped to the viewer), which form edits it, which columns
+the list shows and which permission each action needs. The views in ``views.py`` are the
+same for all of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.db.models import Model, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from medrecall.catalog import selectors as catalog_selectors
+from medrecall.catalog.forms import DeviceModelForm, LotForm, SerialForm
+from medrecall.catalog.models import DeviceModel, Lot, Serial, TrackingLevel
+from medrecall.parties import selectors as party_selectors
+from medrecall.parties.forms import ContactForm, LocationForm, PartyForm
+from medrecall.parties.models import Contact, Location, Party, PartyType
+
+
+@dataclass(frozen=True)
+class Entity:
+    slug: str
+    model: type[Model]
+    title: Promise
+    list_selector: Callable[..., QuerySet[Any]]
+    get_selector: Callable[..., Any]
+    form: type[forms.ModelForm]  # type: ignore[type-arg]
+    columns: tuple[str, ...]
+    import_kind: str = ""
+    filter_name: str = ""
+    filter_choices: tuple[tuple[str, Any], ...] = ()
+    related: tuple[tuple[str, Promise, tuple[str, ...]], ...] = field(default_factory=tuple)
+
+    @property
+    def perm_prefix(self) -> str:
+        return f"{self.model._meta.app_label}."
+
+    def perm(self, action: str) -> str:
+        return f"{self.model._meta.app_label}.{action}_{self.model._meta.model_name}"
+
+
+ENTITIES: dict[str, Entity] = {
+    e.slug: e
+    for e in (
+        Entity("devicemodel", DeviceModel, _("Device models"), catalog_selectors.device_model_list_for,
+               catalog_selectors.device_model_get_for, DeviceModelForm,
+               ("model_code", "name", "udi_di", "tracking", "risk_class_nmpa", "risk_class_fda", "risk_class_eu",
+                "implantable"),
+               import_kind="products", filter_name="tracking", filter_choices=tuple(TrackingLevel.choices),
+               related=(("lots", _("Lots"), ("number", "manufactured_on", "expires_on", "quantity_produced")),)),
+        Entity("lot", Lot, _("Lots"), catalog_selectors.lot_list_for, catalog_selectors.lot_get_for, LotForm,
+               ("device_model", "number", "manufactured_on", "expires_on", "quantity_produced"), import_kind="lots",
+               related=(("serials", _("Serial numbers"), ("serial", "manufactured_on")),)),
+        Entity("serial", Serial, _("Serial numbers"), catalog_selectors.serial_list_for,
+               catalog_selectors.serial_get_for, SerialForm, ("device_model", "lot", "serial", "manufactured_on"),
+               import_kind="serials"),
+        Entity("party", Party, _("Parties"), party_selectors.party_list_for, party_selectors.party_get_for,
+               PartyForm, ("code", "name", "party_type", "country", "province", "city", "language"),
+               import_kind="parties", filter_name="party_type", filter_choices=tuple(PartyType.choices),
+               related=(("locations", _("Locations"), ("code", "name", "location_type", "city")),
+                        ("contacts", _("Contacts"), ("name", "title", "email", "phone", "preferred_channel", "language")))),
+        Entity("location", Location, _("Locations"), party_selectors.location_list_for,
+               party_selectors.location_get_for, LocationForm,
+               ("code", "name", "location_type", "party", "country", "province", "city"), import_kind="locations"),
+        Entity("contact", Contact, _("Contacts"), party_selectors.contact_list_for, party_selectors.contact_get_for,
+               ContactForm, ("party", "name", "title", "email", "phone", "preferred_channel", "language"),
+               import_kind="contacts"),
+    )
+}
