@@ -25,7 +25,7 @@ def device_model_list_for(*, viewer: Viewer, search: str = "", tracking: str = "
             Q(udi_di__icontains=search) | Q(model_code__icontains=search) | Q(name__icontains=search)
             | Q(name_en__icontains=search) | Q(registration_no__icontains=search) | Q(brand__icontains=search)
         )
-    return models.annotate(lot_count=Count("lots", distinct=True))
+    return models.annotate(lot_count=Count("lots", distinct=True)).order_by("model_code")
 
 
 def device_model_get_for(*, viewer: Viewer, pk: int) -> DeviceModel:

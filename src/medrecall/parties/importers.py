@@ -188,6 +188,7 @@ class LocationImporter(TableImporter[LocationRecord]):
         problems: list[tuple[str, str, str]] = []
         v = row.values
         place = parse_place(row, problems, country_required=True)
+        required(row, "city", problems)  # a province may be absent (city states); a city may not
         party = PartyRecord(
             code=required(row, "party_code", problems),
             name=required(row, "party_name", problems),

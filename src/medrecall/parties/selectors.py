@@ -32,7 +32,7 @@ def party_list_for(*, viewer: Viewer, search: str = "", party_type: str = "") ->
         parties = parties.filter(party_type=party_type)
     return _search(parties, search, ("code", "name", "name_en", "city", "province")).annotate(
         location_count=Count("locations", distinct=True)
-    )
+    ).order_by("code")
 
 
 def party_get_for(*, viewer: Viewer, pk: int) -> Party:

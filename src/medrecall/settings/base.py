@@ -93,6 +93,7 @@ TEMPLATES = [
 ]
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'medrecall.sqlite3'}",

@@ -1,0 +1,103 @@
+"""Shared fixtures: a user per role, API clients, and a headless Chromium for browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from medrecall.accounts.models import User
+from medrecall.accounts.roles import Role
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "medrecall-test-pw"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Path) -> None:
+    """Uploaded and generated files go to a per-test folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    """``make_user(role, party=None, language="")``: a user in one role group."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = Role.VIEWER, *, party: Any = None, language: str = "", username: str = "") -> User:
+        user = User.objects.create_user(
+            username=username or f"{role}-{next(counter)}", password=PASSWORD, party=party, language=language,
+            email=f"{role}@example.com",
+        )
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def manager(make_user: Callable[..., User]) -> User:
+    return make_user(Role.QA_RA_MANAGER)
+
+
+@pytest.fixture
+def analyst(make_user: Callable[..., User]) -> User:
+    return make_user(Role.TRACEABILITY_ANALYST)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client: APIClient) -> Callable[[User | None], APIClient]:
+    def login(user: User | None) -> APIClient:
+        api_client.force_authenticate(user=user)
+        return api_client
+
+    return login
+
+
+def fixture_path(*parts: str) -> Path:
+    return Path(__file__).parent / "fixtures" / Path(*parts)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser).
+
+    Missing Chromium skips browser tests on a newcomer's machine; CI sets
+    ``MEDRECALL_REQUIRE_BROWSER=1`` and then a missing browser is a failure.
+    """
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        if os.environ.get("MEDRECALL_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required (MEDRECALL_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing.")
+        pytest.skip("Chromium is not installed: apt-get install chromium fonts-noto-cjk")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
