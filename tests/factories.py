@@ -14,7 +14,7 @@ from medrecall.parties.models import Contact, Location, LocationType, Party, Par
 
 
 def make_gtin(n: int) -> str:
-    body = f"0695000{n:06d}"
+    body = f"0694000{n:06d}"  # a prefix the hand-written test GTINs (0695…, 0690…) never use
     return body + str(gtin_check_digit(body))
 
 

@@ -110,7 +110,7 @@ def test_lots_and_serials(tmp_path: Path) -> None:
 
 def test_serial_on_lot_tracked_model_and_unknown_gtin_are_refused(tmp_path: Path) -> None:
     catheter = DeviceModelFactory(tracking="lot")
-    serials = f"gtin,lot,serial\n{catheter.udi_di},C1,SN1\n06950000000057,C1,SN2\n"
+    serials = f"gtin,lot,serial\n{catheter.udi_di},C1,SN1\n06900009999951,C1,SN2\n"
     outcome = SerialImporter().run(write(tmp_path, "s.csv", serials), file_name="s.csv")
     assert [(e.row, e.code) for e in outcome.errors] == [(2, "lot_tracked"), (3, "unknown_product")]
     assert Serial.objects.count() == 0
