@@ -55,9 +55,10 @@ def import_run_execute(*, run_id: int) -> ImportRun:
     importer_class = importer_for(run.kind)
     assert importer_class is not None  # noqa: S101 - checked when the run was started
     try:
+        extra = {"import_run_id": run.pk} if getattr(importer_class, "accepts_import_run", False) else {}
         outcome: ImportOutcome = importer_class().run(
             Path(run.source.path), file_name=run.file_name, policy=Policy(run.policy), actor=run.created_by,
-            progress=_progress_writer(run.pk),
+            progress=_progress_writer(run.pk), **extra,
         )
     except ImportRejected as rejected:
         run.status, run.message, run.errors = ImportStatus.REJECTED, rejected.message, rejected.details or []

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "medrecall.parties",
     "medrecall.catalog",
     "medrecall.accounts",
+    "medrecall.traceability",
     "medrecall.web",
     "medrecall.api",
     "medrecall.cli",

@@ -1,0 +1,170 @@
+"""The trace engine: where units went and where they are now, as set-based SQL.
+
+One definition of movement serves every answer (balance checks, positions, forward and
+backward trace, recall scope):
+
+* ``produced``, ``received`` and ``returned`` arrive at ``to_location``;
+* ``shipped`` leaves ``from_location`` at once and is *in transit* to ``to_location`` until a
+  ``received`` (or ``returned``) for the same document, lot and serial arrives there; a
+  ``received`` with no matching shipment is an arrival from outside;
+* ``consumed``, ``destroyed`` and ``transformed`` leave ``from_location``;
+* a ``returned`` that does not close a shipment and names a ``from_location`` also leaves it
+  (the holder handed the units back directly);
+* ``installed`` moves nothing; retracted events (EPCIS ``errorDeclaration``) count for nothing.
+
+Only the lots in question are read (index on ``lot_id``), so the cost follows the affected
+data, not the whole history. Genealogy (component lot → finished lot through
+``transformed``) is followed with a recursive CTE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+
+EVENTS = "traceability_traceevent"
+
+
+def _in_list(ids: Sequence[int]) -> tuple[str, list[int]]:
+    if not ids:
+        return "(NULL)", []
+    return "(" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
+
+
+def events_cte(lot_filter: str, params: list[Any], serial_id: int | None = None) -> tuple[str, list[Any]]:
+    """``ev``: the live events of the chosen lots (optionally one serial)."""
+    serial_sql = ""
+    params = list(params)
+    if serial_id is not None:
+        serial_sql = " AND (e.serial_id = %s OR e.lot_id NOT IN (SELECT lot_id FROM seed))"
+        params.append(serial_id)
+    return (f"ev AS (SELECT e.id, e.event_type, e.lot_id, e.serial_id, e.quantity, e.from_location_id, "
+            f"e.to_location_id, e.document_ref FROM {EVENTS} e WHERE e.retracted = %s AND e.lot_id IN {lot_filter}"
+            f"{serial_sql})", [False, *params])
+
+
+MOVES_CTES = """
+moves AS (
+  SELECT lot_id, serial_id, to_location_id AS location_id, quantity AS arrived, 0 AS departed
+    FROM ev WHERE event_type IN ('produced', 'received', 'returned') AND to_location_id IS NOT NULL
+  UNION ALL
+  SELECT lot_id, serial_id, from_location_id, 0, quantity
+    FROM ev WHERE event_type IN ('shipped', 'consumed', 'destroyed', 'transformed') AND from_location_id IS NOT NULL
+  UNION ALL
+  SELECT r.lot_id, r.serial_id, r.from_location_id, 0, r.quantity FROM ev r
+   WHERE r.event_type = 'returned' AND r.from_location_id IS NOT NULL AND NOT EXISTS (
+     SELECT 1 FROM ev s WHERE s.event_type = 'shipped' AND s.lot_id = r.lot_id
+        AND COALESCE(s.serial_id, 0) = COALESCE(r.serial_id, 0) AND s.document_ref = r.document_ref
+        AND s.to_location_id = r.to_location_id)
+),
+shipped_to AS (
+  SELECT lot_id, serial_id, to_location_id AS location_id, document_ref, SUM(quantity) AS qty
+    FROM ev WHERE event_type = 'shipped' AND to_location_id IS NOT NULL
+   GROUP BY lot_id, serial_id, to_location_id, document_ref
+),
+arrived_by_doc AS (
+  SELECT lot_id, serial_id, to_location_id AS location_id, document_ref, SUM(quantity) AS qty
+    FROM ev WHERE event_type IN ('received', 'returned') AND to_location_id IS NOT NULL
+   GROUP BY lot_id, serial_id, to_location_id, document_ref
+),
+transit AS (
+  SELECT t.lot_id, t.serial_id, t.location_id,
+         SUM(CASE WHEN t.qty - COALESCE(a.qty, 0) > 0 THEN t.qty - COALESCE(a.qty, 0) ELSE 0 END) AS in_transit
+    FROM shipped_to t LEFT JOIN arrived_by_doc a ON a.lot_id = t.lot_id
+         AND COALESCE(a.serial_id, 0) = COALESCE(t.serial_id, 0) AND a.location_id = t.location_id
+         AND a.document_ref = t.document_ref
+   GROUP BY t.lot_id, t.serial_id, t.location_id
+),
+place AS (
+  SELECT lot_id, serial_id, location_id, SUM(arrived) AS arrived, SUM(arrived) - SUM(departed) AS on_hand, 0 AS in_transit
+    FROM moves GROUP BY lot_id, serial_id, location_id
+  UNION ALL
+  SELECT lot_id, serial_id, location_id, 0, 0, in_transit FROM transit WHERE in_transit > 0
+)
+"""
+
+
+def balance_sql(lot_ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """(lot_id, location_id, on_hand) summed over serials, for the balance check on import."""
+    lot_filter, params = _in_list(lot_ids)
+    ev, ev_params = events_cte(lot_filter, params)
+    sql = (f"WITH {ev}, {MOVES_CTES} SELECT lot_id, location_id, SUM(on_hand) AS on_hand FROM place "
+           f"GROUP BY lot_id, location_id")
+    # The caller wraps this in its own WITH: flatten into a sub-select.
+    return f"SELECT * FROM ({sql}) balance_inner", ev_params
+
+
+def recompute_positions(lot_ids: Sequence[int]) -> None:
+    """Rebuild the derived positions of these lots from their events."""
+    if not lot_ids:
+        return
+    for start in range(0, len(lot_ids), 5000):
+        chunk = list(lot_ids[start:start + 5000])
+        lot_filter, params = _in_list(chunk)
+        ev, ev_params = events_cte(lot_filter, params)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM traceability_position WHERE lot_id IN {lot_filter}", params)
+            cursor.execute(
+                f"INSERT INTO traceability_position (lot_id, serial_id, location_id, on_hand, in_transit) "
+                f"WITH {ev}, {MOVES_CTES} SELECT lot_id, serial_id, location_id, SUM(on_hand), SUM(in_transit) "
+                f"FROM place GROUP BY lot_id, serial_id, location_id HAVING SUM(on_hand) <> 0 OR SUM(in_transit) <> 0",
+                ev_params)
+
+
+def genealogy_lots(seed_lot_ids: Sequence[int]) -> list[int]:
+    """The seed lots and every finished lot that consumed them, down every level."""
+    lot_filter, params = _in_list(seed_lot_ids)
+    cast = "CAST(id AS BIGINT)" if connection.vendor == "postgresql" else "id"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE scope(lot_id) AS (SELECT {cast} FROM catalog_lot WHERE id IN {lot_filter} "
+            f"UNION SELECT e.into_lot_id FROM {EVENTS} e JOIN scope ON e.lot_id = scope.lot_id "
+            f"WHERE e.event_type = 'transformed' AND e.retracted = %s AND e.into_lot_id IS NOT NULL) "
+            f"SELECT lot_id FROM scope", [*params, False])
+        found = [row[0] for row in cursor.fetchall()]
+    seeds = [lot for lot in seed_lot_ids if lot in set(found)]
+    return seeds + sorted(set(found) - set(seeds))
+
+
+def component_lots(lot_id: int) -> list[tuple[int, int, int]]:
+    """(component lot, finished lot, quantity) edges above ``lot_id``, every level."""
+    cast = "CAST(%s AS BIGINT)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE up(lot_id) AS (SELECT {cast} UNION SELECT e.lot_id FROM {EVENTS} e JOIN up "
+            f"ON e.into_lot_id = up.lot_id WHERE e.event_type = 'transformed' AND e.retracted = %s) "
+            f"SELECT e.lot_id, e.into_lot_id, SUM(e.quantity) FROM {EVENTS} e JOIN up ON e.into_lot_id = up.lot_id "
+            f"WHERE e.event_type = 'transformed' AND e.retracted = %s GROUP BY e.lot_id, e.into_lot_id",
+            [lot_id, False, False])
+        return [(row[0], row[1], int(row[2])) for row in cursor.fetchall()]
+
+
+def holders(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int, int, int, int]]:
+    """Per location that ever received affected units: (location_id, received, on_hand, in_transit).
+
+    ``received`` counts what arrived there plus what is on its way there."""
+    lot_filter, params = _in_list(lot_ids)
+    seed_filter, seed_params = _in_list(seed_lot_ids or lot_ids)
+    ev, ev_params = events_cte(lot_filter, params, serial_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id IN {seed_filter}), {ev}, {MOVES_CTES} "
+            f"SELECT location_id, SUM(arrived) + SUM(in_transit), SUM(on_hand), SUM(in_transit) FROM place "
+            f"GROUP BY location_id HAVING SUM(arrived) + SUM(in_transit) > 0",
+            [*seed_params, *ev_params])
+        return [(row[0], int(row[1]), int(row[2]), int(row[3])) for row in cursor.fetchall()]
+
+
+def fates(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> dict[str, int]:
+    """Units that left the supply chain: consumed/implanted, destroyed, transformed into other lots."""
+    lot_filter, params = _in_list(lot_ids)
+    seed_filter, seed_params = _in_list(seed_lot_ids or lot_ids)
+    ev, ev_params = events_cte(lot_filter, params, serial_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id IN {seed_filter}), {ev} "
+            f"SELECT event_type, SUM(quantity) FROM ev WHERE event_type IN ('consumed', 'destroyed', 'transformed') "
+            f"GROUP BY event_type", [*seed_params, *ev_params])
+        return {row[0]: int(row[1]) for row in cursor.fetchall()}

@@ -1,0 +1,139 @@
+"""Importing trace events from the events template (CSV or Excel), all or nothing.
+
+Template columns (the contract): ``event_id, event_type, event_time, gtin, lot, serial,
+quantity, from_location, to_location, document_ref``, then optional ``manufactured,
+expiry`` (on ``produced``) and ``into_gtin, into_lot`` (on ``transformed``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from medrecall.audit import services as audit
+from medrecall.core.errors import ImportRejected, RowError
+from medrecall.core.importing import ImportOutcome, Policy
+from medrecall.core.tabular import Columns, TableReader
+
+from ..engine import recompute_positions
+from .rows import References, Staged, parse_event
+from .stage import MAX_REPORTED, Stager
+
+Progress = Callable[[int, int], None]
+
+EVENT_COLUMNS = Columns(
+    required=("event_id", "event_type", "event_time", "gtin", "lot", "quantity"),
+    optional=("serial", "from_location", "to_location", "document_ref", "manufactured", "expiry", "into_gtin",
+              "into_lot"),
+)
+
+
+class _Refused(Exception):
+    """Raised inside the transaction to roll everything back."""
+
+
+def import_event_rows(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    file_name: str,
+    kind: str,
+    actor: Any = None,
+    progress: Progress | None = None,
+    fraction_read: Callable[[], float] | None = None,
+    import_run_id: int | None = None,
+    retract_event_ids: Iterable[str] = (),
+) -> ImportOutcome:
+    """Stage, check and apply event rows ``(row number, column -> text)``; all or nothing.
+
+    Shared by the table import and the EPCIS import. ``retract_event_ids`` marks events
+    (already recorded or in this batch) retracted by an EPCIS error declaration."""
+    outcome = ImportOutcome(kind=kind, file_name=file_name)
+    refs = References.load()
+    stager = Stager(file_name)
+
+    def staged() -> Iterator[Staged]:
+        for number, values in rows:
+            outcome.rows += 1
+            if "__error__" in values:
+                outcome.errors.append(RowError(file_name, number, "", "row_width", values["__error__"]))
+                continue
+            problems: list[tuple[str, str, str]] = []
+            parsed = parse_event(number, values, refs, problems)
+            if problems:
+                if len(outcome.errors) < MAX_REPORTED:
+                    outcome.errors.extend(RowError(file_name, number, c, code, m) for c, code, m in problems)
+                continue
+            if parsed is not None:
+                yield parsed
+            if progress and outcome.rows % 5000 == 0:
+                progress(int(60 * (fraction_read() if fraction_read else 0)), 100)
+
+    try:
+        with transaction.atomic():
+            stager.create()
+            stager.write(staged())
+            if outcome.rows == 0 and not list(retract_event_ids):
+                message = _("The file %(file)s has a header but no rows.") % {"file": file_name}
+                raise ImportRejected(message, [RowError(file_name, 2, "", "empty", message)])
+            if outcome.errors:
+                raise _Refused
+            if progress:
+                progress(65, 100)
+            result = stager.check_and_apply(import_run_id=import_run_id)
+            if result.errors:
+                outcome.errors.extend(result.errors)
+                raise _Refused
+            retracted = _retract(list(retract_event_ids))
+            if progress:
+                progress(85, 100)
+            recompute_positions(sorted(set(result.affected_lot_ids) | set(retracted)))
+            outcome.created, outcome.unchanged = result.created, result.unchanged
+            if result.created or retracted:
+                audit.record(actor=actor, action="traceability.events_imported", target_type="traceability.traceevent",
+                             target_id=str(import_run_id or "*"), target_label=file_name,
+                             changes={"created": result.created, "unchanged": result.unchanged,
+                                      "lots_created": result.lots_created, "serials_created": result.serials_created,
+                                      "retracted": len(retracted)})
+            stager.drop()
+    except _Refused:
+        outcome.accepted = False
+    finally:
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
+            stager.drop()
+    outcome.errors.sort(key=lambda e: (e.row, e.column))
+    if progress:
+        progress(100, 100)
+    return outcome
+
+
+def _retract(event_ids: list[str]) -> list[int]:
+    """Mark events retracted; returns the lots whose positions change."""
+    if not event_ids:
+        return []
+    from ..models import TraceEvent
+
+    affected = list(TraceEvent.objects.filter(event_id__in=event_ids, retracted=False).values_list("lot_id", flat=True)
+                    .distinct())
+    TraceEvent.objects.filter(event_id__in=event_ids).update(retracted=True)
+    return affected
+
+
+class EventImporter:
+    """The events template, CSV or Excel. Always all-or-nothing: a trace with holes is worse
+    than no trace, so ``keep_good`` is not offered for events."""
+
+    kind = "events"
+    columns = EVENT_COLUMNS
+    accepts_import_run = True
+
+    def run(self, path: Path, *, file_name: str, policy: Policy = Policy.REJECT, actor: Any = None,
+            progress: Progress | None = None, import_run_id: int | None = None) -> ImportOutcome:
+        reader = TableReader(path, file_name=file_name, columns=self.columns)
+        return import_event_rows(
+            ((row.number, row.values) for row in reader.rows()), file_name=file_name, kind=self.kind, actor=actor,
+            progress=progress, fraction_read=lambda: reader.fraction_read, import_run_id=import_run_id,
+        )

@@ -1,0 +1,222 @@
+"""Staging and applying trace events, set-based.
+
+The parsed rows go into a temporary staging table (PostgreSQL ``COPY``, SQLite
+``executemany``; only this module knows the vendor), the checks that need the database
+run as SQL over the whole table, and the events are applied with one ``INSERT … SELECT``.
+Everything happens in the caller's transaction: a file with any bad row changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medrecall.core.errors import RowError
+
+from .rows import Staged
+
+STAGING = "medrecall_event_staging"
+STAGING_COLUMNS = ("row_no", "event_id", "event_type", "event_time", "model_id", "lot", "serial", "quantity",
+                   "from_id", "to_id", "document_ref", "manufactured", "expiry", "into_model_id", "into_lot")
+MAX_REPORTED = 10_000
+
+
+@dataclass
+class StageResult:
+    staged: int = 0
+    created: int = 0
+    unchanged: int = 0
+    lots_created: int = 0
+    serials_created: int = 0
+    affected_lot_ids: list[int] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+class Stager:
+    """One import's staging table, its checks and its apply step."""
+
+    def __init__(self, file_name: str) -> None:
+        self.file_name = file_name
+        self.vendor = connection.vendor
+        self.count = 0
+
+    # -- staging ---------------------------------------------------------------------------
+    def create(self) -> None:
+        big = "BIGINT"
+        pg = self.vendor == "postgresql"
+        day, moment = ("DATE", "TIMESTAMPTZ") if pg else ("TEXT", "TEXT")
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+            temp = "TEMP TABLE" + (" IF NOT EXISTS" if self.vendor == "sqlite" else "")
+            cursor.execute(
+                f"CREATE {temp} {STAGING} (row_no INTEGER NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL, "
+                f"event_time {moment} NOT NULL, model_id {big} NOT NULL, lot TEXT NOT NULL, serial TEXT, "
+                f"quantity INTEGER NOT NULL, from_id {big}, to_id {big}, document_ref TEXT NOT NULL, "
+                f"manufactured {day}, expiry {day}, into_model_id {big}, into_lot TEXT, "
+                f"lot_id {big}, serial_id {big}, into_lot_id {big}, skip INTEGER NOT NULL DEFAULT 0)"
+                + (" ON COMMIT DROP" if self.vendor == "postgresql" else "")
+            )
+
+    def write(self, rows: Iterable[Staged]) -> None:
+        columns = ", ".join(STAGING_COLUMNS)
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+                with raw.copy(f"COPY {STAGING} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                        self.count += 1
+            else:
+                batch: list[Staged] = []
+                sql = f"INSERT INTO {STAGING} ({columns}) VALUES ({', '.join('?' * len(STAGING_COLUMNS))})"
+                raw = cursor.cursor
+                for row in rows:
+                    batch.append(row)
+                    if len(batch) >= 20_000:
+                        raw.executemany(sql, batch)
+                        self.count += len(batch)
+                        batch.clear()
+                if batch:
+                    raw.executemany(sql, batch)
+                    self.count += len(batch)
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+
+    # -- checks ----------------------------------------------------------------------------
+    def _errors(self, sql: str, params: Iterable[Any], column: str, code: str, message: Any) -> list[RowError]:
+        """Run a query returning (row_no, *args) and turn each into a RowError via ``message(*args)``."""
+        with connection.cursor() as cursor:
+            cursor.execute(sql + f" ORDER BY 1 LIMIT {MAX_REPORTED}", list(params))
+            return [RowError(self.file_name, row[0], column, code, message(*row[1:])) for row in cursor.fetchall()]
+
+    def _index(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE INDEX {STAGING}_event ON {STAGING} (event_id)")
+            cursor.execute(f"CREATE INDEX {STAGING}_lot ON {STAGING} (model_id, lot)")
+
+    def check_and_apply(self, *, import_run_id: int | None) -> StageResult:
+        result = StageResult(staged=self.count)
+        self._index()
+        s = STAGING
+        # Duplicate event ids inside the file.
+        result.errors += self._errors(
+            f"SELECT s.row_no, s.event_id, d.first FROM {s} s JOIN (SELECT event_id, MIN(row_no) AS first FROM {s} "
+            f"GROUP BY event_id HAVING COUNT(*) > 1) d ON d.event_id = s.event_id WHERE s.row_no <> d.first",
+            [], "event_id", "duplicate",
+            lambda event_id, first: _("Event %(event)s appears again; it was first given in row %(row)s.") % {
+                "event": event_id, "row": first})
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {s} SET skip = 1 FROM traceability_traceevent e WHERE e.event_id = {s}.event_id")
+        # Event ids already recorded with other content: a correction must come as a new event.
+        result.errors += self._errors(
+            f"SELECT s.row_no, s.event_id FROM {s} s JOIN traceability_traceevent e ON e.event_id = s.event_id "
+            f"JOIN catalog_lot l ON l.id = e.lot_id WHERE e.event_type <> s.event_type OR e.quantity <> s.quantity "
+            f"OR l.number <> s.lot OR l.device_model_id <> s.model_id "
+            f"OR COALESCE(e.from_location_id, 0) <> COALESCE(s.from_id, 0) "
+            f"OR COALESCE(e.to_location_id, 0) <> COALESCE(s.to_id, 0)",
+            [], "event_id", "conflict",
+            lambda event_id: _("Event %(event)s is already recorded with different content; send a correction as a new event.") % {
+                "event": event_id})
+        # Lots: known, or produced in this file.
+        self._resolve_lots()
+        result.errors += self._errors(
+            f"SELECT s.row_no, s.lot FROM {s} s WHERE s.lot_id IS NULL AND s.skip = 0 AND NOT EXISTS ("
+            f"SELECT 1 FROM {s} p WHERE p.event_type = 'produced' AND p.model_id = s.model_id AND p.lot = s.lot)",
+            [], "lot", "unknown_lot",
+            lambda lot: _("Lot %(lot)s is not known; import the lot or give its produced event first.") % {"lot": lot})
+        result.errors += self._errors(
+            f"SELECT s.row_no, s.into_lot FROM {s} s WHERE s.event_type = 'transformed' AND s.into_lot_id IS NULL "
+            f"AND s.skip = 0 AND NOT EXISTS (SELECT 1 FROM {s} p WHERE p.event_type = 'produced' "
+            f"AND p.model_id = s.into_model_id AND p.lot = s.into_lot)",
+            [], "into_lot", "unknown_lot",
+            lambda lot: _("Lot %(lot)s is not known; import the lot or give its produced event first.") % {"lot": lot})
+        # A serial belongs to one lot.
+        result.errors += self._errors(
+            f"SELECT s.row_no, s.serial, MIN(o.lot) FROM {s} s JOIN {s} o ON o.model_id = s.model_id "
+            f"AND o.serial = s.serial AND o.lot <> s.lot WHERE s.serial IS NOT NULL GROUP BY s.row_no, s.serial",
+            [], "serial", "serial_lot",
+            lambda serial, other: _("Serial %(serial)s is also given in lot %(lot)s; a serial belongs to one lot.") % {
+                "serial": serial, "lot": other})
+        result.errors += self._errors(
+            f"SELECT s.row_no, s.serial, l.number FROM {s} s JOIN catalog_serial c ON c.device_model_id = s.model_id "
+            f"AND c.serial = s.serial JOIN catalog_lot l ON l.id = c.lot_id WHERE l.number <> s.lot",
+            [], "serial", "serial_lot",
+            lambda serial, other: _("Serial %(serial)s is recorded in lot %(lot)s; a serial belongs to one lot.") % {
+                "serial": serial, "lot": other})
+        if result.errors:
+            return result
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO catalog_lot (device_model_id, number, manufactured_on, expires_on, quantity_produced, "
+                "created_at, updated_at) SELECT p.model_id, p.lot, MIN(p.manufactured), MIN(p.expiry), SUM(p.quantity), "
+                f"%s, %s FROM {s} p WHERE p.event_type = 'produced' AND p.lot_id IS NULL AND p.skip = 0 "
+                "GROUP BY p.model_id, p.lot", [now, now])
+            result.lots_created = cursor.rowcount
+        self._resolve_lots()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO catalog_serial (device_model_id, lot_id, serial, manufactured_on, created_at, updated_at) "
+                f"SELECT s.model_id, MIN(s.lot_id), s.serial, MIN(s.manufactured), %s, %s FROM {s} s "
+                "WHERE s.serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM catalog_serial c "
+                "WHERE c.device_model_id = s.model_id AND c.serial = s.serial) GROUP BY s.model_id, s.serial", [now, now])
+            result.serials_created = cursor.rowcount
+            cursor.execute(
+                f"UPDATE {s} SET serial_id = c.id FROM catalog_serial c WHERE {s}.serial IS NOT NULL "
+                f"AND c.device_model_id = {s}.model_id AND c.serial = {s}.serial")
+            cursor.execute(
+                "INSERT INTO traceability_traceevent (event_id, event_type, event_time, lot_id, serial_id, quantity, "
+                "from_location_id, to_location_id, document_ref, into_lot_id, import_run_id, retracted, recorded_at) "
+                "SELECT s.event_id, s.event_type, s.event_time, s.lot_id, s.serial_id, s.quantity, s.from_id, s.to_id, "
+                f"s.document_ref, s.into_lot_id, %s, %s, %s FROM {s} s WHERE s.skip = 0",
+                [import_run_id, False, now])
+            result.created = cursor.rowcount
+            cursor.execute(f"SELECT COUNT(*) FROM {s} WHERE skip = 1")
+            result.unchanged = cursor.fetchone()[0]
+            cursor.execute(f"SELECT DISTINCT lot_id FROM {s} WHERE skip = 0 UNION SELECT DISTINCT into_lot_id FROM {s} "
+                           "WHERE skip = 0 AND into_lot_id IS NOT NULL")
+            result.affected_lot_ids = [row[0] for row in cursor.fetchall()]
+        if result.created:
+            result.errors += self._negative_balances(result.affected_lot_ids)
+        return result
+
+    def _resolve_lots(self) -> None:
+        s = STAGING
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {s} SET lot_id = l.id FROM catalog_lot l WHERE {s}.lot_id IS NULL "
+                           f"AND l.device_model_id = {s}.model_id AND l.number = {s}.lot")
+            cursor.execute(f"UPDATE {s} SET into_lot_id = l.id FROM catalog_lot l WHERE {s}.into_lot_id IS NULL "
+                           f"AND {s}.into_lot IS NOT NULL AND l.device_model_id = {s}.into_model_id AND l.number = {s}.into_lot")
+
+    def _negative_balances(self, lot_ids: list[int]) -> list[RowError]:
+        """Rows of this file that, together, take more out of a location than ever arrived there
+        (every departure of the file at that location and lot is named)."""
+        from medrecall.traceability.engine import balance_sql
+
+        sql, params = balance_sql(lot_ids)
+        s = STAGING
+        return self._errors(
+            f"WITH balance AS ({sql}) SELECT s.row_no, l.code, b.on_hand FROM balance b "
+            f"JOIN parties_location l ON l.id = b.location_id JOIN {s} s ON s.lot_id = b.lot_id "
+            f"AND s.from_id = b.location_id AND s.skip = 0 WHERE b.on_hand < 0",
+            params, "quantity", "negative_balance",
+            lambda code, on_hand: _("This takes more out of location %(location)s than arrived there: the balance would be %(balance)s.") % {
+                "location": code, "balance": on_hand})
+
+
+def chunked(rows: Iterator[Staged], size: int) -> Iterator[list[Staged]]:
+    batch: list[Staged] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,193 @@
+"""Reads of traceability: forward and backward trace, current positions, events.
+
+Each answer is built from a handful of set-based queries (see ``engine``); dictionaries of
+codes are loaded once per answer, never per row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from medrecall.catalog.models import DeviceModel, Lot, Serial
+from medrecall.core.errors import NotFound, ValidationFailed
+from medrecall.core.gtin import gtin_problem, normalise_gtin
+from medrecall.core.types import Viewer
+from medrecall.parties.models import Location, LocationType, PartyType
+
+from . import engine
+from .models import TraceEvent
+
+
+@dataclass(frozen=True)
+class HolderLine:
+    location: str
+    party: str
+    received: int
+    on_hand: int
+    in_transit: int
+    location_name: str = ""
+    party_name: str = ""
+    party_type: str = ""
+    location_type: str = ""
+    country: str = ""
+    province: str = ""
+    city: str = ""
+
+
+@dataclass(frozen=True)
+class ForwardTrace:
+    lots: list[str]
+    lot_details: list[dict[str, str]]
+    holders: list[HolderLine]
+    total_received: int
+    total_on_hand: int
+    total_in_transit: int
+    summary: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lots": self.lots,
+            "holders": [{"location": h.location, "party": h.party, "received": h.received, "on_hand": h.on_hand,
+                         "in_transit": h.in_transit} for h in self.holders],
+            "total_received": self.total_received,
+            "total_on_hand": self.total_on_hand,
+            "total_in_transit": self.total_in_transit,
+            "lot_details": self.lot_details,
+            "summary": self.summary,
+            "holder_details": [asdict(h) for h in self.holders],
+        }
+
+
+def resolve_unit(*, gtin: str, lot: str = "", serial: str = "") -> tuple[DeviceModel, Lot, Serial | None]:
+    """Find the device model, lot and (optional) serial a user asked about, or say what is missing."""
+    if problem := gtin_problem(gtin):
+        raise ValidationFailed(problem, where="gtin")
+    model = DeviceModel.objects.filter(udi_di=normalise_gtin(gtin)).first()
+    if model is None:
+        raise NotFound(_("No device model has GTIN %(gtin)s.") % {"gtin": gtin}, where="gtin")
+    if serial:
+        found = Serial.objects.select_related("lot").filter(device_model=model, serial=serial).first()
+        if found is None:
+            raise NotFound(_("Serial %(serial)s of GTIN %(gtin)s is not known.") % {"serial": serial, "gtin": gtin},
+                           where="serial")
+        if lot and found.lot.number != lot:
+            raise ValidationFailed(_("Serial %(serial)s belongs to lot %(lot)s, not %(given)s.") % {
+                "serial": serial, "lot": found.lot.number, "given": lot}, where="lot")
+        return model, found.lot, found
+    if not lot:
+        raise ValidationFailed(_("Give a lot or a serial number."), where="lot")
+    found_lot = Lot.objects.filter(device_model=model, number=lot).first()
+    if found_lot is None:
+        raise NotFound(_("Lot %(lot)s of GTIN %(gtin)s is not known.") % {"lot": lot, "gtin": gtin}, where="lot")
+    return model, found_lot, None
+
+
+def _location_index(location_ids: Sequence[int]) -> dict[int, Location]:
+    return {loc.pk: loc for loc in Location.objects.select_related("party").filter(pk__in=location_ids)}
+
+
+def position_category(location: Location) -> str:
+    """Where a unit is, in the words of a recall's accounting."""
+    if location.party.party_type == PartyType.OWN_SITE:
+        return "quarantine" if location.location_type == LocationType.QUARANTINE else "own_stock"
+    if location.party.party_type == PartyType.DISTRIBUTOR:
+        return "at_distributors"
+    return "at_customers"
+
+
+def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = None) -> ForwardTrace:
+    """Every holder of the seed lots and of the finished lots that consumed them."""
+    lot_ids = engine.genealogy_lots(seed_lot_ids)
+    rows = engine.holders(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
+    index = _location_index([r[0] for r in rows])
+    holders = sorted(
+        (HolderLine(location=index[loc].code, party=index[loc].party.code, received=received, on_hand=on_hand,
+                    in_transit=in_transit, location_name=index[loc].name, party_name=index[loc].party.name,
+                    party_type=index[loc].party.party_type, location_type=index[loc].location_type,
+                    country=index[loc].country, province=index[loc].province, city=index[loc].city)
+         for loc, received, on_hand, in_transit in rows),
+        key=lambda h: h.location,
+    )
+    lots = {lot.pk: lot for lot in Lot.objects.select_related("device_model").filter(pk__in=lot_ids)}
+    ordered = [lots[pk] for pk in lot_ids if pk in lots]
+    fates = engine.fates(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
+    summary = {"own_stock": 0, "quarantine": 0, "in_transit": 0, "at_distributors": 0, "at_customers": 0,
+               "consumed": fates.get("consumed", 0), "destroyed": fates.get("destroyed", 0),
+               "transformed": fates.get("transformed", 0)}
+    for loc, _received, on_hand, in_transit in rows:
+        summary[position_category(index[loc])] += on_hand
+        summary["in_transit"] += in_transit
+    return ForwardTrace(
+        lots=[lot.number for lot in ordered],
+        lot_details=[{"gtin": lot.device_model.udi_di, "lot": lot.number} for lot in ordered],
+        holders=holders,
+        total_received=sum(h.received for h in holders),
+        total_on_hand=sum(h.on_hand for h in holders),
+        total_in_transit=sum(h.in_transit for h in holders),
+        summary=summary,
+    )
+
+
+def trace_forward(*, gtin: str, lot: str = "", serial: str = "") -> ForwardTrace:
+    _model, found_lot, found_serial = resolve_unit(gtin=gtin, lot=lot, serial=serial)
+    return trace_forward_lots([found_lot.pk], serial_id=found_serial.pk if found_serial else None)
+
+
+def trace_backward(*, gtin: str, lot: str = "", serial: str = "") -> dict[str, Any]:
+    """The chain of holders back to production, and the component lots inside."""
+    model, found_lot, found_serial = resolve_unit(gtin=gtin, lot=lot, serial=serial)
+    events = TraceEvent.objects.filter(lot=found_lot, retracted=False).select_related(
+        "from_location__party", "to_location__party")
+    if found_serial is not None:
+        events = events.filter(serial=found_serial) | TraceEvent.objects.filter(
+            lot=found_lot, serial__isnull=True, event_type="produced", retracted=False).select_related(
+            "from_location__party", "to_location__party")
+    chain = []
+    holders: list[str] = []
+    current: str | None = None
+    for event in events.order_by("event_time", "id"):
+        chain.append({
+            "event_id": event.event_id, "event_type": event.event_type, "event_time": event.event_time.isoformat(),
+            "quantity": event.quantity, "document_ref": event.document_ref,
+            "from_location": event.from_location.code if event.from_location else None,
+            "from_party": event.from_location.party.code if event.from_location else None,
+            "to_location": event.to_location.code if event.to_location else None,
+            "to_party": event.to_location.party.code if event.to_location else None,
+        })
+        if event.event_type in ("produced", "received", "returned", "shipped") and event.to_location:
+            if not holders or holders[-1] != event.to_location.code:
+                holders.append(event.to_location.code)
+            current = event.to_location.code
+        elif event.event_type in ("consumed", "destroyed", "transformed"):
+            current = None
+    edges = engine.component_lots(found_lot.pk)
+    lots = {lot.pk: lot for lot in Lot.objects.select_related("device_model").filter(
+        pk__in={e[0] for e in edges} | {e[1] for e in edges})}
+
+    def components_of(lot_id: int) -> list[dict[str, Any]]:
+        return [{"gtin": lots[c].device_model.udi_di, "lot": lots[c].number, "quantity": qty,
+                 "components": components_of(c)} for c, parent, qty in edges if parent == lot_id and c in lots]
+
+    return {
+        "gtin": model.udi_di, "lot": found_lot.number, "serial": found_serial.serial if found_serial else None,
+        "chain": chain, "holders": holders, "current_location": current, "components": components_of(found_lot.pk),
+    }
+
+
+def event_list_for(*, viewer: Viewer, lot_id: int | None = None, serial_id: int | None = None,
+                   location_id: int | None = None) -> QuerySet[TraceEvent]:
+    events = TraceEvent.objects.select_related("lot__device_model", "serial", "from_location", "to_location")
+    if viewer.party_id is not None:
+        events = events.filter(to_location__party_id=viewer.party_id) | events.filter(
+            from_location__party_id=viewer.party_id)
+    if lot_id is not None:
+        events = events.filter(lot_id=lot_id)
+    if serial_id is not None:
+        events = events.filter(serial_id=serial_id)
+    if location_id is not None:
+        events = events.filter(to_location_id=location_id) | events.filter(from_location_id=location_id)
+    return events.order_by("-event_time", "-id")
