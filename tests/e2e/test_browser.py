@@ -1,0 +1,78 @@
+"""Browser tests: Playwright driving Debian's Chromium against the live server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from medrecall.accounts.models import User
+from medrecall.accounts.roles import Role
+from tests.conftest import PASSWORD
+from tests.factories import PartyFactory
+from tests.traceability.scenario import CATH, PUMP, network, run_events
+from tests.traceability.test_trace import DISTRIBUTION
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page: Any, live_server: Any, user: User) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_log_in_switch_language_and_open_master_data(page: Any, live_server: Any,
+                                                     make_user: Callable[..., User]) -> None:
+    PartyFactory(code="DIST-GZ", name="广州康达医疗器械有限公司")
+    user = make_user(Role.TRACEABILITY_ANALYST)
+    log_in(page, live_server, user)
+    assert page.locator("h1").inner_text() == "Overview"
+    page.select_option("#language-select", "zh-hans")
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == "概览"
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.click("text=参与方")
+    page.wait_for_url("**/data/party/")
+    assert "广州康达医疗器械有限公司" in page.content()
+    page.fill("input[name=q]", "不存在")
+    page.wait_for_function("document.querySelector('#results').innerText.includes('0')")
+    assert "广州康达医疗器械有限公司" not in page.locator("#results").inner_text()
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+    page.click("#logout")
+    page.wait_for_url("**/login/")
+
+
+def test_trace_page_and_scan_box(page: Any, live_server: Any, make_user: Callable[..., User], tmp_path: Path) -> None:
+    network()
+    assert run_events(tmp_path, DISTRIBUTION).accepted
+    assert run_events(tmp_path, f"P1,produced,2025-01-01T08:00:00Z,{PUMP},PL1,SN1,1,,FAC,,,,,\n", "p.csv").accepted
+    user = make_user(Role.TRACEABILITY_ANALYST)
+    log_in(page, live_server, user)
+    page.goto(f"{live_server.url}/trace/?gtin={CATH}&lot=C1")
+    holders = page.locator("#trace-holders")
+    assert "1,950" in holders.inner_text() or "1950" in holders.inner_text()
+    page.wait_for_function("document.querySelector('#trace-graph canvas') !== null")
+    page.goto(f"{live_server.url}/scan/")
+    box = page.locator("#scan-box")
+    box.type(f"(01){PUMP}(10)PL1(21)SN1")
+    box.press("Enter")
+    page.wait_for_selector("#scan-ok")
+    assert page.locator("#scan-serial").inner_text() == "SN1"
+    assert "PUMP" in page.locator("#scan-model").inner_text()
+    assert page.evaluate("document.activeElement.id") == "scan-box"  # ready for the next scan
+    box.type("(01)12345678901232(10)X")
+    box.press("Enter")
+    page.wait_for_selector("#scan-error")
+    page.click("#scan-box")
+    box.type(f"(01){PUMP}(10)PL1(21)SN1")
+    box.press("Enter")
+    page.wait_for_selector("#scan-trace")
+    page.click("#scan-trace")
+    page.wait_for_selector("#trace-holders")
+    assert "FAC" in page.locator("#trace-holders").inner_text()
