@@ -11,7 +11,13 @@ from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
 from medrecall.catalog.models import DeviceModel
-from tests.factories import ContactFactory, DeviceModelFactory, LocationFactory, LotFactory, PartyFactory
+from tests.factories import (
+    ContactFactory,
+    DeviceModelFactory,
+    LocationFactory,
+    LotFactory,
+    PartyFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

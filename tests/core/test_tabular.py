@@ -51,7 +51,7 @@ def test_empty_file(tmp_path: Path) -> None:
 
 def test_binary_garbage_is_rejected_with_encoding_message(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    path.write_bytes("gtin,name\n".encode() + bytes(range(128, 256)) * 2000)
+    path.write_bytes(b"gtin,name\n" + bytes(range(128, 256)) * 2000)
     with pytest.raises(ImportRejected) as rejected:
         read(path)
     assert rejected.value.errors[0].code in {"encoding", "row_width", "csv"} or "UTF-8" in rejected.value.message
@@ -63,7 +63,7 @@ def test_excel_numbers_and_dates_read_as_typed(tmp_path: Path) -> None:
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["gtin", "name", "unit"])
-    sheet.append([12345678901231, "导管", datetime(2025, 3, 1)])
+    sheet.append([12345678901231, "导管", datetime(2025, 3, 1)])  # noqa: DTZ001 - Excel cells have no time zone
     sheet.append([None, None, None])
     path = tmp_path / "p.xlsx"
     workbook.save(path)

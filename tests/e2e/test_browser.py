@@ -32,8 +32,8 @@ def test_log_in_switch_language_and_open_master_data(page: Any, live_server: Any
     user = make_user(Role.TRACEABILITY_ANALYST)
     log_in(page, live_server, user)
     assert page.locator("h1").inner_text() == "Overview"
-    page.select_option("#language-select", "zh-hans")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.select_option("#language-select", "zh-hans")
     assert page.locator("h1").inner_text() == "概览"
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     page.click("text=参与方")

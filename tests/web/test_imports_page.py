@@ -45,7 +45,7 @@ def test_rejected_upload_shows_errors_and_rejected_rows(analyst: User) -> None:
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     run.refresh_from_db()
     assert (run.status, run.created_count, run.rejected_count) == ("partial", 1, 1)
-    assert run.errors[0]["row"] == 3 and run.errors[0]["column"] == "gtin"
+    assert (run.errors[0]["row"], run.errors[0]["column"]) == (3, "gtin")
     page = client.get(f"/imports/{run.pk}/").content.decode()
     assert "check digit" in page
     rejected = client.get(f"/imports/{run.pk}/rejected.csv")

@@ -6,9 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender: AppConfig, **kwargs: Any) -> None:
+    from django.apps import apps
+
     from .roles import roles_sync
 
-    roles_sync(using=kwargs.get("using", "default"))
+    # Permissions are created app by app after migrate; sync once the last app has its own.
+    with_models = [config.label for config in apps.get_app_configs() if config.models_module is not None]
+    if sender.label == with_models[-1]:
+        roles_sync(using=kwargs.get("using", "default"))
 
 
 class AccountsConfig(AppConfig):
@@ -18,4 +23,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Groups need the permissions Django creates after migrating; keep them in step.
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="medrecall_roles_sync")
+        post_migrate.connect(_sync_roles, dispatch_uid="medrecall_roles_sync")

@@ -10,8 +10,8 @@ from typing import Final
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 class Role:
@@ -39,7 +39,7 @@ ROLE_LABELS: dict[str, Promise] = {
 }
 
 MASTER_DATA = ("catalog.devicemodel", "catalog.lot", "catalog.serial", "parties.party", "parties.contact", "parties.location")
-EVENTS = ("traceability.traceevent", "traceability.importrun")
+EVENTS = ("traceability.traceevent", "traceability.position", "core.importrun")
 
 
 def _perms(models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
@@ -62,7 +62,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL) | _perms(EVENTS, ALL)
     | _perms(("accounts.user",), ALL),
     # Portal users see records of their own party only; querysets enforce the scope.
-    Role.PORTAL: _perms(("parties.party", "parties.contact", "parties.location", "catalog.devicemodel"), VIEW),
+    Role.PORTAL: _perms(("parties.party", "parties.contact", "parties.location", "catalog.devicemodel",
+                         "traceability.traceevent", "traceability.position"), VIEW),
 }
 
 

@@ -35,7 +35,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     response = drf_handler(exc, context)
     if response is None:
-        logger.exception("Unhandled API error", exc_info=exc)
+        logger.error("Unhandled API error", exc_info=exc)
         return Response({"code": "server_error", "message": _("The server could not complete the request; the error was logged.")},
                         status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, exceptions.ValidationError):

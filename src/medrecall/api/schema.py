@@ -13,7 +13,8 @@ class ErrorSerializer(serializers.Serializer[Any]):
     message = serializers.CharField()
     where = serializers.CharField(required=False)
     details = serializers.JSONField(required=False)
-    errors = serializers.JSONField(required=False)
+    # The metaclass pops declared fields, so ``errors`` does not shadow ``Serializer.errors``.
+    errors = serializers.JSONField(required=False)  # type: ignore[assignment]
 
 
 class ErrorAwareSchema(AutoSchema):
@@ -21,5 +22,5 @@ class ErrorAwareSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         codes = ["401", "403", "404"] if self.method in ("GET", "DELETE") else ["400", "401", "403", "404"]
         for code in codes:
-            responses.setdefault(code, self._get_response_for_code(ErrorSerializer, code, direction=direction))
+            responses.setdefault(code, self._get_response_for_code(ErrorSerializer, code, direction=direction))  # type: ignore[no-untyped-call]
         return responses

@@ -14,11 +14,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from medrecall.accounts.selectors import viewer_of
 from medrecall.audit import services as audit
 from medrecall.catalog import selectors as catalog_selectors
 from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core import selectors as core_selectors
 from medrecall.core import services as core_services
+from medrecall.core.models import ImportRun
 from medrecall.core.registry import importer_kinds
 from medrecall.parties import selectors as party_selectors
 from medrecall.parties.models import Contact, Location, Party
@@ -47,6 +49,7 @@ class AuditedViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         instance = serializer.instance
+        assert instance is not None  # noqa: S101 - DRF sets it for updates
         for field, value in serializer.validated_data.items():
             setattr(instance, field, value)
         audit.audited_save(instance=instance, actor=self.request.user, action=self.model._meta.label_lower,
@@ -70,7 +73,7 @@ class DeviceModelViewSet(AuditedViewSet):
     ordering_fields = ["model_code", "name", "udi_di"]
 
     def selector(self) -> QuerySet[Any]:
-        return catalog_selectors.device_model_list_for(viewer=self.request.user).order_by("model_code")
+        return catalog_selectors.device_model_list_for(viewer=viewer_of(self.request)).order_by("model_code")
 
 
 @extend_schema(tags=["catalog"])
@@ -83,7 +86,7 @@ class LotViewSet(AuditedViewSet):
     search_fields = ["number"]
 
     def selector(self) -> QuerySet[Any]:
-        return catalog_selectors.lot_list_for(viewer=self.request.user).order_by("pk")
+        return catalog_selectors.lot_list_for(viewer=viewer_of(self.request)).order_by("pk")
 
 
 @extend_schema(tags=["catalog"])
@@ -96,7 +99,7 @@ class SerialViewSet(AuditedViewSet):
     search_fields = ["serial"]
 
     def selector(self) -> QuerySet[Any]:
-        return catalog_selectors.serial_list_for(viewer=self.request.user).order_by("pk")
+        return catalog_selectors.serial_list_for(viewer=viewer_of(self.request)).order_by("pk")
 
 
 @extend_schema(tags=["parties"])
@@ -109,7 +112,7 @@ class PartyViewSet(AuditedViewSet):
     search_fields = ["code", "name", "name_en", "city"]
 
     def selector(self) -> QuerySet[Any]:
-        return party_selectors.party_list_for(viewer=self.request.user).order_by("code")
+        return party_selectors.party_list_for(viewer=viewer_of(self.request)).order_by("code")
 
 
 @extend_schema(tags=["parties"])
@@ -122,7 +125,7 @@ class LocationViewSet(AuditedViewSet):
     search_fields = ["code", "name", "city"]
 
     def selector(self) -> QuerySet[Any]:
-        return party_selectors.location_list_for(viewer=self.request.user).order_by("code")
+        return party_selectors.location_list_for(viewer=viewer_of(self.request)).order_by("code")
 
 
 @extend_schema(tags=["parties"])
@@ -135,7 +138,7 @@ class ContactViewSet(AuditedViewSet):
     search_fields = ["name", "email", "phone"]
 
     def selector(self) -> QuerySet[Any]:
-        return party_selectors.contact_list_for(viewer=self.request.user).order_by("pk")
+        return party_selectors.contact_list_for(viewer=viewer_of(self.request)).order_by("pk")
 
 
 @extend_schema(tags=["imports"])
@@ -148,8 +151,8 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
-            return core_selectors.ImportRun.objects.none()
-        return core_selectors.import_run_list_for(viewer=self.request.user)
+            return ImportRun.objects.none()
+        return core_selectors.import_run_list_for(viewer=viewer_of(self.request))
 
 
 class ImportStartView(APIView):

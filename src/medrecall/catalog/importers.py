@@ -25,7 +25,7 @@ from medrecall.core.tabular import Columns, SourceRow
 
 from .models import DeviceModel, Lot, Serial, TrackingLevel
 
-NMPA_ALIASES = {"1": "i", "2": "ii", "3": "iii", "一类": "i", "二类": "ii", "三类": "iii", "ⅰ": "i", "ⅱ": "ii", "ⅲ": "iii",
+NMPA_ALIASES = {"1": "i", "2": "ii", "3": "iii", "一类": "i", "二类": "ii", "三类": "iii", "\u2170": "i", "\u2171": "ii", "\u2172": "iii",  # Roman numeral characters
                 "class i": "i", "class ii": "ii", "class iii": "iii", "第一类": "i", "第二类": "ii", "第三类": "iii"}
 FDA_ALIASES = {"i": "1", "ii": "2", "iii": "3", "class i": "1", "class ii": "2", "class iii": "3",
                "class 1": "1", "class 2": "2", "class 3": "3"}

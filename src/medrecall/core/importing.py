@@ -97,6 +97,7 @@ class TableImporter(ABC, Generic[R]):
 
     kind: ClassVar[str]
     columns: ClassVar[Columns]
+    offers_template: ClassVar[bool] = True  # a CSV/Excel template can be downloaded for it
 
     @abstractmethod
     def parse_row(self, row: SourceRow) -> R:

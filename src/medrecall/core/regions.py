@@ -41,7 +41,7 @@ def _country_index() -> dict[str, str]:
 def _subdivision_index(country: str) -> dict[str, str]:
     index: dict[str, str] = {}
     zh = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
-    for sub in pycountry.subdivisions.get(country_code=country) or []:
+    for sub in pycountry.subdivisions.get(country_code=country) or []:  # type: ignore[no-untyped-call]
         short = sub.code.split("-", 1)[1]
         for name in (sub.code, short, sub.name, zh.gettext(sub.name)):
             index.setdefault(_key(name), sub.code)

@@ -117,7 +117,7 @@ class TableReader:
             head = raw.read(SNIFF_BYTES)
             encoding = _detect_encoding(head)
             raw.seek(0)
-            text = io.TextIOWrapper(_CountingReader(raw, self), encoding=encoding, newline="")
+            text = io.TextIOWrapper(io.BufferedReader(_CountingReader(raw, self)), encoding=encoding, newline="")
             sample = head.decode(encoding, errors="ignore")[:8192]
             try:
                 dialect: Any = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")

@@ -24,7 +24,7 @@ class AddressFormMixin(forms.ModelForm):  # type: ignore[type-arg]
         return code
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         self.instance.province_code = subdivision_code(self.instance.country, self.instance.province)
 
 

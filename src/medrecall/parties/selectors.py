@@ -6,6 +6,8 @@ everything their role may view. Missing and forbidden rows look the same: not fo
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -15,7 +17,7 @@ from medrecall.core.types import Viewer
 from .models import Contact, Location, Party
 
 
-def _search(queryset: QuerySet, text: str, fields: tuple[str, ...]) -> QuerySet:
+def _search(queryset: QuerySet[Any], text: str, fields: tuple[str, ...]) -> QuerySet[Any]:
     if not text:
         return queryset
     query = Q()
@@ -30,7 +32,8 @@ def party_list_for(*, viewer: Viewer, search: str = "", party_type: str = "") ->
         parties = parties.filter(pk=viewer.party_id)
     if party_type:
         parties = parties.filter(party_type=party_type)
-    return _search(parties, search, ("code", "name", "name_en", "city", "province")).annotate(
+    found: QuerySet[Party] = _search(parties, search, ("code", "name", "name_en", "city", "province"))
+    return found.annotate(
         location_count=Count("locations", distinct=True)
     ).order_by("code")
 

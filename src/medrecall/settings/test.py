@@ -3,7 +3,13 @@
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STORAGES = {  # noqa: F405
+STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tests drive the database queue and run its worker themselves; the Redis/RQ path has its
+# own test (tests/core/test_task_queues.py) when REDIS_URL points at a running server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+if "django_rq" in INSTALLED_APPS:  # noqa: F405
+    TASKS["rq"] = {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}

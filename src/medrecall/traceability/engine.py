@@ -168,3 +168,19 @@ def fates(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids:
             f"SELECT event_type, SUM(quantity) FROM ev WHERE event_type IN ('consumed', 'destroyed', 'transformed') "
             f"GROUP BY event_type", [*seed_params, *ev_params])
         return {row[0]: int(row[1]) for row in cursor.fetchall()}
+
+
+def flows(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int | None, int, int]]:
+    """(from location or None for production/outside, to location, quantity): the graph of a trace."""
+    lot_filter, params = _in_list(lot_ids)
+    seed_filter, seed_params = _in_list(seed_lot_ids or lot_ids)
+    ev, ev_params = events_cte(lot_filter, params, serial_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id IN {seed_filter}), {ev} "
+            f"SELECT from_location_id, to_location_id, SUM(quantity) FROM ev "
+            f"WHERE to_location_id IS NOT NULL AND event_type IN ('produced', 'shipped', 'returned') "
+            f"OR (event_type = 'received' AND NOT EXISTS (SELECT 1 FROM ev s WHERE s.event_type = 'shipped' "
+            f"AND s.document_ref = ev.document_ref AND s.to_location_id = ev.to_location_id AND s.lot_id = ev.lot_id)) "
+            f"GROUP BY from_location_id, to_location_id", [*seed_params, *ev_params])
+        return [(row[0], row[1], int(row[2])) for row in cursor.fetchall()]

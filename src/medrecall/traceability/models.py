@@ -84,3 +84,6 @@ class Position(models.Model):
         verbose_name_plural = _("positions")
         indexes = [models.Index(fields=["lot", "location"], name="position_lot_location"),
                    models.Index(fields=["location"], name="position_location")]
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_id} @ {self.location_id}: {self.on_hand} (+{self.in_transit} in transit)"

@@ -191,3 +191,32 @@ def event_list_for(*, viewer: Viewer, lot_id: int | None = None, serial_id: int 
     if location_id is not None:
         events = events.filter(to_location_id=location_id) | events.filter(from_location_id=location_id)
     return events.order_by("-event_time", "-id")
+
+
+def udi_match(parsed: Any) -> dict[str, Any]:
+    """Which of our device model, lot and serial a parsed UDI names (three indexed look-ups)."""
+    model = DeviceModel.objects.filter(udi_di=parsed.gtin).first() if parsed.gtin else None
+    lot = Lot.objects.filter(device_model=model, number=parsed.lot).first() if model and parsed.lot else None
+    serial = (Serial.objects.select_related("lot").filter(device_model=model, serial=parsed.serial).first()
+              if model and parsed.serial else None)
+    if lot is None and serial is not None:
+        lot = serial.lot
+    return {
+        "device_model": f"{model.model_code} {model.name}" if model else None,
+        "device_model_id": model.pk if model else None,
+        "lot_id": lot.pk if lot else None,
+        "serial_id": serial.pk if serial else None,
+        "known_lot": lot is not None,
+        "known_serial": serial is not None,
+        "lot_mismatch": bool(serial and parsed.lot and serial.lot.number != parsed.lot),
+    }
+
+
+def position_list_for(*, viewer: Viewer) -> QuerySet[Any]:
+    """Positions; a portal user sees only those at its own party's locations."""
+    from .models import Position
+
+    positions = Position.objects.select_related("lot__device_model", "serial", "location__party").order_by("pk")
+    if viewer.party_id is not None:
+        positions = positions.filter(location__party_id=viewer.party_id)
+    return positions

@@ -35,9 +35,13 @@ AREAS: tuple[NavArea, ...] = (
         NavItem(_("Parties"), "web:entity-list", "parties.view_party", {"slug": "party"}, portal=True),
         NavItem(_("Locations"), "web:entity-list", "parties.view_location", {"slug": "location"}, portal=True),
         NavItem(_("Contacts"), "web:entity-list", "parties.view_contact", {"slug": "contact"}, portal=True),
-        NavItem(_("Imports"), "web:import-list", "catalog.add_devicemodel", {}),
+        NavItem(_("Imports"), "web:import-list", "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent", {}),
     )),
-    NavArea(_("Traceability"), (), live=False),
+    NavArea(_("Traceability"), (
+        NavItem(_("Trace"), "web:trace", "traceability.view_traceevent"),
+        NavItem(_("Scan a barcode"), "web:scan", ""),
+        NavItem(_("Events"), "web:event-list", "traceability.view_traceevent"),
+    )),
     NavArea(_("Recalls"), (), live=False),
     NavArea(_("Notices"), (), live=False),
     NavArea(_("Execution"), (), live=False),
@@ -58,7 +62,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             {"label": item.label, "url": (url := reverse(item.url_name, kwargs=item.kwargs)),
              "active": request.path.startswith(url)}
             for item in area.items
-            if (not portal or item.portal) and (not item.permission or user.has_perm(item.permission))
+            if (not portal or item.portal)
+            and (not item.permission or any(user.has_perm(p) for p in item.permission.split("|")))
         ]
         if items or (not area.live and not portal):
             areas.append({"label": area.label, "items": items, "live": area.live})

@@ -10,13 +10,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from medrecall.accounts.selectors import viewer_of
 from medrecall.audit import services as audit
 from medrecall.audit.selectors import history_for
 from medrecall.core import selectors as core_selectors
@@ -38,7 +46,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["database"] = {"ok": True, "vendor": connection.vendor}
     except Exception as error:  # any failure means "down"; say which
         checks["database"] = {"ok": False, "error": type(error).__name__}
-    backend = settings.TASKS["default"]["BACKEND"]
+    backend = str(settings.TASKS["default"]["BACKEND"])
     try:
         if "django_tasks_db" in backend:
             from django_tasks_db.models import DBTaskResult
@@ -71,7 +79,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = "/"
     if request.user.is_authenticated and getattr(request.user, "language", None) != language:
-        request.user.language = language  # type: ignore[union-attr]
+        request.user.language = language
         request.user.save(update_fields=["language"])
     response = HttpResponseRedirect(target)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax")
@@ -80,10 +88,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    counts = []
-    for entity in ENTITIES.values():
-        if request.user.has_perm(entity.perm("view")):
-            counts.append({"entity": entity, "count": entity.list_selector(viewer=request.user).count()})
+    counts = [{"entity": entity, "count": entity.list_selector(viewer=viewer_of(request)).count()}
+              for entity in ENTITIES.values() if request.user.has_perm(entity.perm("view"))]
     return render(request, "web/home.html", {"counts": counts})
 
 
@@ -112,10 +118,10 @@ def entity_list(request: HttpRequest, slug: str) -> HttpResponse:
         kwargs[entity.filter_name] = selected
     page = Paginator(entity.list_selector(**kwargs), 50).get_page(request.GET.get("page"))
     rows = [{"obj": obj, "cells": [_cell(obj, c) for c in entity.columns]} for obj in page]
-    headers = [entity.model._meta.get_field(c).verbose_name for c in entity.columns]
+    headers = [getattr(entity.model._meta.get_field(c), "verbose_name", c) for c in entity.columns]
     context = {"entity": entity, "page": page, "rows": rows, "headers": headers, "search": search,
                "selected": selected, "can_add": request.user.has_perm(entity.perm("add"))}
-    if request.htmx:
+    if getattr(request, "htmx", False):  # set by django-htmx middleware
         return render(request, "web/entity_list.html#results", context)
     return render(request, "web/entity_list.html", context)
 
@@ -124,7 +130,7 @@ def entity_list(request: HttpRequest, slug: str) -> HttpResponse:
 def entity_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     entity = _entity(slug, request, "view")
     try:
-        obj = entity.get_selector(viewer=request.user, pk=pk)
+        obj = entity.get_selector(viewer=viewer_of(request), pk=pk)
     except NotFound as missing:
         raise Http404(missing.message) from missing
     fields = [(f.verbose_name, _cell(obj, f.name)) for f in entity.model._meta.concrete_fields
@@ -147,7 +153,7 @@ def entity_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
     instance = None
     if pk is not None:
         try:
-            instance = entity.get_selector(viewer=request.user, pk=pk)
+            instance = entity.get_selector(viewer=viewer_of(request), pk=pk)
         except NotFound as missing:
             raise Http404(missing.message) from missing
     form = entity.form(request.POST or None, instance=instance)
@@ -167,6 +173,11 @@ def entity_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
 
 def _import_kinds_for(user: Any) -> list[tuple[str, Any]]:
     return [(kind, label) for kind, (_imp, label, perm) in importer_kinds().items() if user.has_perm(perm)]
+
+
+def _template_kinds_for(user: Any) -> list[tuple[str, Any]]:
+    return [(kind, label) for kind, (imp, label, perm) in importer_kinds().items()
+            if user.has_perm(perm) and getattr(imp, "offers_template", False)]
 
 
 @login_required
@@ -193,17 +204,18 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 messages.error(request, refused.message)
             else:
                 return redirect("web:import-detail", pk=run.pk)
-    runs = core_selectors.import_run_list_for(viewer=request.user)[:30]
-    return render(request, "web/import_list.html", {"kinds": kinds, "runs": runs})
+    runs = core_selectors.import_run_list_for(viewer=viewer_of(request))[:30]
+    return render(request, "web/import_list.html", {"kinds": kinds, "runs": runs,
+                                                    "template_kinds": _template_kinds_for(request.user)})
 
 
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        run = core_selectors.import_run_get_for(viewer=request.user, pk=pk)
+        run = core_selectors.import_run_get_for(viewer=viewer_of(request), pk=pk)
     except NotFound as missing:
         raise Http404(missing.message) from missing
-    if request.htmx:
+    if getattr(request, "htmx", False):  # set by django-htmx middleware
         return render(request, "web/import_detail.html#progress", {"run": run})
     return render(request, "web/import_detail.html", {"run": run})
 
@@ -211,7 +223,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_rejected_rows(request: HttpRequest, pk: int) -> FileResponse:
     try:
-        run = core_selectors.import_run_get_for(viewer=request.user, pk=pk)
+        run = core_selectors.import_run_get_for(viewer=viewer_of(request), pk=pk)
     except NotFound as missing:
         raise Http404(missing.message) from missing
     if not run.rejected_rows:
@@ -222,7 +234,7 @@ def import_rejected_rows(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     entry = importer_kinds().get(kind)
-    if entry is None or fmt not in ("csv", "xlsx"):
+    if entry is None or fmt not in ("csv", "xlsx") or not getattr(entry[0], "offers_template", False):
         raise Http404
     columns = entry[0].columns
     if fmt == "csv":

@@ -18,8 +18,8 @@ from medrecall.audit import services as audit
 from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.importing import ImportOutcome, Policy
 from medrecall.core.tabular import Columns, TableReader
+from medrecall.traceability.engine import recompute_positions
 
-from ..engine import recompute_positions
 from .rows import References, Staged, parse_event
 from .stage import MAX_REPORTED, Stager
 
@@ -114,7 +114,7 @@ def _retract(event_ids: list[str]) -> list[int]:
     """Mark events retracted; returns the lots whose positions change."""
     if not event_ids:
         return []
-    from ..models import TraceEvent
+    from medrecall.traceability.models import TraceEvent
 
     affected = list(TraceEvent.objects.filter(event_id__in=event_ids, retracted=False).values_list("lot_id", flat=True)
                     .distinct())
@@ -129,6 +129,7 @@ class EventImporter:
     kind = "events"
     columns = EVENT_COLUMNS
     accepts_import_run = True
+    offers_template = True
 
     def run(self, path: Path, *, file_name: str, policy: Policy = Policy.REJECT, actor: Any = None,
             progress: Progress | None = None, import_run_id: int | None = None) -> ImportOutcome:

@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""Set up MedRecall in a fresh clone and start it, or run its test suite.
+
+Needs only Python 3.11+ (and pip); everything else goes into ``.venv``:
+
+    python3 scripts/bootstrap.py serve          # demo on http://127.0.0.1:8000/
+    python3 scripts/bootstrap.py test [ARGS]    # the test suite (extra ARGS go to pytest)
+    python3 scripts/bootstrap.py setup          # only create/refresh .venv
+
+Set-up steps, each skipped when already done: create ``.venv`` (``python3 -m venv``),
+install the pinned uv into it, ``uv sync --locked``. ``serve`` then migrates, loads the
+demo data, collects static files and runs the task worker and the web server until
+Ctrl-C or SIGTERM. ``test`` runs pytest and returns its exit code; the suite runs on
+SQLite unless ``DATABASE_URL`` is set.
+
+Standard library only, on purpose: this runs before anything is installed.
+"""
+
+import argparse
+import contextlib
+import hashlib
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+MIN_PYTHON = (3, 11)
+if sys.version_info < MIN_PYTHON:  # the file parses on Python 3.6+, so older ones get this far
+    found = ".".join(str(n) for n in sys.version_info[:2])
+    sys.stderr.write(
+        f"MedRecall needs Python 3.11 or newer; this is Python {found} ({sys.executable}).\n"
+        "Run the script with a newer interpreter, e.g. python3.11 scripts/bootstrap.py ...\n"
+    )
+    sys.exit(1)
+
+UV_VERSION = "0.13.8"  # keep equal to the dev group's pin in pyproject.toml
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+PY = BIN / "python"
+UV = BIN / "uv"
+MEDRECALL = BIN / "medrecall"
+CHROMIUM = Path("/usr/bin/chromium")
+DEMO_LOGIN = ("admin", "medrecall-demo")
+
+
+class StepError(Exception):
+    """A step failed; the message says which and what to do."""
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # An activated virtualenv elsewhere or a redirected project environment would make
+    # uv (and the commands below) look somewhere else than ./.venv.
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("UV_PROJECT_ENVIRONMENT", None)
+    env.pop("PYTHONHOME", None)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def run(step: str, command: list[str | Path], *, hint: str = "") -> None:
+    """Run one set-up command in the project folder; raise StepError when it fails."""
+    try:
+        result = subprocess.run([str(c) for c in command], cwd=ROOT, env=child_env(), check=False)
+    except OSError as error:
+        raise StepError(f"{step}: cannot run {command[0]}: {error}") from None
+    if result.returncode != 0:
+        message = f"{step} failed (exit code {result.returncode}): {' '.join(str(c) for c in command)}"
+        raise StepError(f"{message}\n    {hint}" if hint else message)
+
+
+def output_of(command: list[str | Path]) -> str | None:
+    """The stripped standard output of a quick probe, or None when it does not run."""
+    try:
+        result = subprocess.run([str(c) for c in command], cwd=ROOT, env=child_env(),
+                                capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+# --- environment -------------------------------------------------------------------------
+
+def ensure_venv() -> None:
+    if PY.exists():
+        version = output_of([PY, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        if version is None:
+            raise StepError(f"{VENV} exists but its Python does not run; delete the folder and run this again.")
+        if tuple(int(part) for part in version.split(".")) < MIN_PYTHON:
+            raise StepError(f"{VENV} holds Python {version}, MedRecall needs 3.11+; "
+                             "delete the folder and run this again.")
+        say(f"Virtual environment .venv (Python {version}): present")
+        return
+    say(f"Creating virtual environment .venv with {sys.executable} (Python {sys.version.split()[0]})")
+    if importlib.util.find_spec("ensurepip") is None:  # Debian ships it apart, in python3-venv
+        # Without ensurepip: a venv without pip; uv is then installed by this Python's pip.
+        run("Creating .venv", [sys.executable, "-m", "venv", "--without-pip", VENV],
+            hint="On Debian/Ubuntu: apt-get install python3-venv")
+        return
+    run("Creating .venv", [sys.executable, "-m", "venv", VENV],
+        hint="On Debian/Ubuntu: apt-get install python3-venv")
+
+
+def ensure_uv() -> None:
+    if (output_of([UV, "--version"]) or "").split()[:2] == ["uv", UV_VERSION]:  # "uv 0.13.8 (x86_64-…)"
+        say(f"uv {UV_VERSION} in .venv: present")
+        return
+    say(f"Installing uv {UV_VERSION} into .venv")
+    pip_options = ["install", "--quiet", "--disable-pip-version-check", f"uv=={UV_VERSION}"]
+    if output_of([PY, "-m", "pip", "--version"]) is not None:
+        run("Installing uv", [PY, "-m", "pip", *pip_options], hint="Is PyPI reachable?")
+    else:  # .venv without pip (no ensurepip): let the outer pip install into it
+        run("Installing uv", [sys.executable, "-m", "pip", "--python", PY, *pip_options],
+            hint="Needs pip for this Python (apt-get install python3-pip, or python3-venv). Is PyPI reachable?")
+
+
+def ensure_packages() -> None:
+    say("Syncing the locked dependencies into .venv (uv sync --locked)")
+    run("uv sync", [UV, "sync", "--locked", "--quiet", "--python", PY],
+        hint="If uv.lock is out of date, run .venv/bin/uv lock and commit it; is PyPI reachable?")
+
+
+def set_up() -> None:
+    os.chdir(ROOT)
+    ensure_venv()
+    ensure_uv()
+    ensure_packages()
+
+
+# --- serve ------------------------------------------------------------------------------
+
+def worker_command() -> list[str]:
+    """The task worker that matches the settings' task backend (see settings/base.py)."""
+    backend = os.environ.get("MEDRECALL_TASK_BACKEND") or ("rq" if os.environ.get("REDIS_URL") else "database")
+    if backend == "rq":
+        return ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
+    if backend == "immediate":
+        return []
+    return ["db_worker"]
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as runserver does: TIME_WAIT is fine
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310  # our own http:// URL
+                return True
+        except urllib.error.HTTPError:
+            return True  # it answers (a 503 health check still means the server is up)
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    return False
+
+
+class TerminatedError(Exception):
+    """SIGTERM (or SIGHUP) arrived."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise TerminatedError(signal.Signals(signum).name)
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when this script dies, however it dies (Linux only)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+
+
+def start(name: str, command: list[str]) -> subprocess.Popen[bytes]:
+    say(f"Starting the {name}: medrecall {' '.join(command)}")
+    # A process group of its own: Ctrl-C reaches only this script, which then asks each
+    # child once to stop (a second signal would make the worker abandon a running task).
+    return subprocess.Popen([str(MEDRECALL), *command], cwd=ROOT, env=child_env(), stdin=subprocess.DEVNULL,
+                            process_group=0, preexec_fn=_die_with_parent)
+
+
+def stop(children: dict[str, subprocess.Popen[bytes]], grace: float = 20.0) -> None:
+    for name, child in children.items():
+        if child.poll() is None:
+            say(f"Stopping the {name} (pid {child.pid})")
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for name, child in children.items():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say(f"The {name} did not stop within {grace:.0f} s; killing it")
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
+            child.wait()
+
+
+def static_fingerprint() -> str:
+    """Changes when anything collectstatic copies may have changed: locked packages, settings, our static files."""
+    digest = hashlib.sha256((ROOT / "uv.lock").read_bytes())
+    digest.update((ROOT / "src" / "medrecall" / "settings" / "base.py").read_bytes())
+    for path in sorted((ROOT / "src").rglob("*")):
+        if "static" in path.parts and path.is_file():
+            info = path.stat()
+            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def collect_static() -> None:
+    """collectstatic, skipped when nothing changed since the last run (it compresses 20+ MB: ~20 s)."""
+    data_dir = Path(os.environ.get("MEDRECALL_DATA_DIR", ROOT / "var")).resolve()  # as settings/base.py
+    stamp, static_root = data_dir / ".collectstatic-fingerprint", data_dir / "static"
+    fingerprint = static_fingerprint()
+    with contextlib.suppress(OSError):
+        if stamp.read_text().strip() == fingerprint and any(static_root.iterdir()):
+            say("Static files: up to date")
+            return
+    say("Collecting and compressing static files (medrecall collectstatic; about 20 s the first time)")
+    run("medrecall collectstatic", [MEDRECALL, "collectstatic", "--noinput", "-v0"])
+    with contextlib.suppress(OSError):
+        stamp.write_text(fingerprint + "\n")
+
+
+def serve(host: str, port: int) -> int:
+    set_up()
+    say("Applying database migrations (medrecall migrate)")
+    run("medrecall migrate", [MEDRECALL, "migrate", "--noinput", "-v0"])
+    say("Loading the demo data (medrecall demo)")
+    run("medrecall demo", [MEDRECALL, "demo"])
+    collect_static()
+    if not port_is_free(host, port):
+        raise StepError(f"Port {port} on {host} is in use (is MedRecall already running?). "
+                         "Stop that program, or pick another port with --port.")
+
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # Ctrl-C raises KeyboardInterrupt even when started from a shell that ignores SIGINT (cmd &).
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        worker = worker_command()
+        if worker:
+            children["task worker"] = start("task worker", worker)
+        else:
+            say("Tasks run immediately (MEDRECALL_TASK_BACKEND=immediate): no worker")
+        children["web server"] = start("web server", ["runserver", f"{host}:{port}", "--noreload"])
+        url = f"http://{host}:{port}/"
+        if not wait_until_up(f"{url}healthz", children["web server"], seconds=60):
+            raise StepError(f"The web server did not answer on {url} (see its messages above).")
+        user, password = DEMO_LOGIN
+        print(f"\nMedRecall is running at {url} — log in as {user} / {password} "
+              "(other demo users: see above)\nPress Ctrl-C to stop.\n", flush=True)
+        while True:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    raise StepError(f"The {name} stopped unexpectedly (exit code {child.returncode}).")
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print(flush=True)
+        say("Ctrl-C: shutting down")
+        return 0
+    except TerminatedError as signame:
+        say(f"{signame}: shutting down")
+        return 0
+    finally:
+        # Ignore further Ctrl-C/SIGTERM while the children finish their current work.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        stop(children)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        say("Stopped")
+
+
+# --- test -------------------------------------------------------------------------------
+
+def test(pytest_args: list[str]) -> int:
+    set_up()
+    if not (CHROMIUM.exists() or shutil.which("chromium")):
+        say("Chromium is missing, so the browser tests will skip: apt-get install chromium fonts-noto-cjk enables them")
+    database = "PostgreSQL/other (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite"
+    say(f"Running the test suite on {database}: python -m pytest {' '.join(pytest_args)}".rstrip())
+    try:
+        code = subprocess.run([str(PY), "-m", "pytest", *pytest_args], cwd=ROOT, env=child_env(), check=False).returncode
+    except KeyboardInterrupt:
+        return 130
+    if code == 5:
+        say("pytest collected no tests (exit code 5)")
+    elif code != 0:
+        say(f"pytest exited with code {code}")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"]:  # everything after "test" belongs to pytest, untouched
+        return guarded(lambda: test(argv[1:]))
+    parser = argparse.ArgumentParser(
+        prog="bootstrap.py", description="Set up MedRecall in ./.venv, then serve it or test it.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,test,setup}")
+    serve_parser = commands.add_parser("serve", help="set up, load demo data, run web server and task worker")
+    serve_parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    commands.add_parser("test", help="set up and run pytest; further arguments go to pytest")
+    commands.add_parser("setup", help="only create or refresh .venv")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return guarded(lambda: serve("127.0.0.1", args.port))
+    return guarded(setup_only)
+
+
+def setup_only() -> int:
+    set_up()
+    say("Environment ready in .venv")
+    return 0
+
+
+def guarded(action: Callable[[], int]) -> int:
+    """Run a subcommand; a failed step becomes a one-paragraph message, not a traceback."""
+    try:
+        return action()
+    except StepError as failure:
+        print(f"\nERROR: {failure}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr, flush=True)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""Traceability endpoints: trace forward/backward, UDI parsing, event capture (template rows
+and GS1 EPCIS 2.0 documents), events and positions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from medrecall.accounts.selectors import viewer_of
+from medrecall.traceability import selectors
+from medrecall.traceability.importing.events import import_event_rows
+from medrecall.traceability.models import Position, TraceEvent
+from medrecall.traceability.udi import parse_udi
+
+
+class HolderSerializer(serializers.Serializer[Any]):
+    location = serializers.CharField()
+    party = serializers.CharField()
+    received = serializers.IntegerField()
+    on_hand = serializers.IntegerField()
+    in_transit = serializers.IntegerField()
+
+
+class ForwardTraceSerializer(serializers.Serializer[Any]):
+    lots = serializers.ListField(child=serializers.CharField())
+    holders = HolderSerializer(many=True)
+    total_received = serializers.IntegerField()
+    total_on_hand = serializers.IntegerField()
+    total_in_transit = serializers.IntegerField()
+    lot_details = serializers.ListField(child=serializers.DictField())
+    summary = serializers.DictField(child=serializers.IntegerField())
+    holder_details = serializers.ListField(child=serializers.DictField())
+
+
+UNIT_PARAMETERS = [
+    OpenApiParameter("gtin", str, required=True, description="GTIN / UDI-DI of the device model"),
+    OpenApiParameter("lot", str, required=False, description="Lot number (or give serial)"),
+    OpenApiParameter("serial", str, required=False, description="Serial number"),
+]
+
+
+def _require_trace_permission(request: Request) -> None:
+    if not request.user.has_perm("traceability.view_traceevent") or getattr(request.user, "party_id", None):
+        raise PermissionDenied
+
+
+class TraceForwardView(APIView):
+    """Where every unit of a lot or serial went, down every echelon, and where it is now."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["traceability"], parameters=UNIT_PARAMETERS, responses=ForwardTraceSerializer)
+    def get(self, request: Request) -> Response:
+        _require_trace_permission(request)
+        trace = selectors.trace_forward(gtin=request.query_params.get("gtin", ""),
+                                        lot=request.query_params.get("lot", ""),
+                                        serial=request.query_params.get("serial", ""))
+        return Response(trace.as_dict())
+
+
+class TraceBackwardView(APIView):
+    """The chain of holders of a serial or lot back to production, and its component lots."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["traceability"], parameters=UNIT_PARAMETERS, responses=serializers.DictField())
+    def get(self, request: Request) -> Response:
+        _require_trace_permission(request)
+        return Response(selectors.trace_backward(gtin=request.query_params.get("gtin", ""),
+                                                 lot=request.query_params.get("lot", ""),
+                                                 serial=request.query_params.get("serial", "")))
+
+
+class UdiInputSerializer(serializers.Serializer[Any]):
+    barcode = serializers.CharField(trim_whitespace=False, max_length=500)
+
+
+class UdiResultSerializer(serializers.Serializer[Any]):
+    symbology = serializers.CharField(allow_blank=True)
+    gtin = serializers.CharField(allow_null=True)
+    lot = serializers.CharField(allow_null=True)
+    serial = serializers.CharField(allow_null=True)
+    expiry = serializers.CharField(allow_null=True)
+    production_date = serializers.CharField(allow_null=True)
+    valid = serializers.BooleanField()
+    error = serializers.CharField(allow_null=True)
+    match = serializers.DictField(allow_null=True)
+
+
+class UdiParseView(APIView):
+    """Parse a scanned UDI (GS1 element string, GS1 Digital Link or HIBC) and find our records."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["traceability"], request=UdiInputSerializer, responses=UdiResultSerializer)
+    def post(self, request: Request) -> Response:
+        payload = UdiInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        parsed = parse_udi(payload.validated_data["barcode"])
+        body = parsed.as_dict()
+        body["match"] = selectors.udi_match(parsed) if parsed.valid and not getattr(request.user, "party_id", None) else None
+        return Response(body)
+
+
+class EventRowSerializer(serializers.Serializer[Any]):
+    event_id = serializers.CharField(max_length=200)
+    event_type = serializers.CharField()
+    event_time = serializers.CharField(help_text="ISO 8601 with UTC offset")
+    gtin = serializers.CharField()
+    lot = serializers.CharField()
+    serial = serializers.CharField(required=False, allow_blank=True, default="")
+    quantity = serializers.CharField(required=False, allow_blank=True, default="")
+    from_location = serializers.CharField(required=False, allow_blank=True, default="")
+    to_location = serializers.CharField(required=False, allow_blank=True, default="")
+    document_ref = serializers.CharField(required=False, allow_blank=True, default="")
+    manufactured = serializers.CharField(required=False, allow_blank=True, default="")
+    expiry = serializers.CharField(required=False, allow_blank=True, default="")
+    into_gtin = serializers.CharField(required=False, allow_blank=True, default="")
+    into_lot = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CaptureOutcomeSerializer(serializers.Serializer[Any]):
+    accepted = serializers.BooleanField()
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
+
+
+def _outcome_response(outcome: Any) -> Response:
+    body = outcome.as_dict()
+    body.pop("updated", None)
+    if not outcome.accepted:
+        body.update({"code": "import_rejected", "message": outcome.errors[0].message if outcome.errors else ""})
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    return Response(body, status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)
+
+
+class EventCaptureView(APIView):
+    """Capture trace events as rows of the events template (JSON list); all or nothing, idempotent by event_id."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["traceability"], request=EventRowSerializer(many=True), responses=CaptureOutcomeSerializer)
+    def post(self, request: Request) -> Response:
+        if not request.user.has_perm("traceability.add_traceevent"):
+            raise PermissionDenied
+        payload = EventRowSerializer(data=request.data, many=True)
+        payload.is_valid(raise_exception=True)
+        rows = [(n, {k: str(v) for k, v in row.items()}) for n, row in enumerate(payload.validated_data, start=1)]
+        outcome = import_event_rows(rows, file_name="api", kind="events", actor=request.user)
+        return _outcome_response(outcome)
+
+
+class EpcisCaptureView(APIView):
+    """GS1 EPCIS 2.0 capture: POST an EPCISDocument (JSON or JSON-LD); all or nothing, deduplicated on eventID."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["traceability"], request=serializers.DictField(), responses=CaptureOutcomeSerializer)
+    def post(self, request: Request) -> Response:
+        if not request.user.has_perm("traceability.add_traceevent"):
+            raise PermissionDenied
+        from medrecall.traceability.importing.epcis import capture_epcis_document
+
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError({"document": "An EPCIS document is a JSON object."})
+        outcome = capture_epcis_document(dict(request.data), source_name="capture", actor=request.user)
+        return _outcome_response(outcome)
+
+
+class TraceEventSerializer(serializers.ModelSerializer[TraceEvent]):
+    gtin = serializers.CharField(source="lot.device_model.udi_di", read_only=True)
+    lot_number = serializers.CharField(source="lot.number", read_only=True)
+    serial_number = serializers.CharField(source="serial.serial", read_only=True, allow_null=True)
+    from_location_code = serializers.CharField(source="from_location.code", read_only=True, allow_null=True)
+    to_location_code = serializers.CharField(source="to_location.code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = TraceEvent
+        fields = ["id", "event_id", "event_type", "event_time", "gtin", "lot", "lot_number", "serial", "serial_number",
+                  "quantity", "from_location", "from_location_code", "to_location", "to_location_code",
+                  "document_ref", "into_lot", "retracted", "recorded_at"]
+        read_only_fields = fields
+
+
+class TraceEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Trace events (read-only: events are captured through imports and the capture endpoints)."""
+
+    serializer_class = TraceEventSerializer
+    filterset_fields = ["event_type", "lot", "serial", "document_ref", "retracted"]
+
+    def get_queryset(self) -> QuerySet[TraceEvent]:
+        if getattr(self, "swagger_fake_view", False):
+            return TraceEvent.objects.none()
+        return selectors.event_list_for(viewer=viewer_of(self.request))
+
+
+class PositionSerializer(serializers.ModelSerializer[Position]):
+    location_code = serializers.CharField(source="location.code", read_only=True)
+    party_code = serializers.CharField(source="location.party.code", read_only=True)
+    lot_number = serializers.CharField(source="lot.number", read_only=True)
+    gtin = serializers.CharField(source="lot.device_model.udi_di", read_only=True)
+    serial_number = serializers.CharField(source="serial.serial", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Position
+        fields = ["id", "gtin", "lot", "lot_number", "serial", "serial_number", "location", "location_code",
+                  "party_code", "on_hand", "in_transit"]
+        read_only_fields = fields
+
+
+class PositionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Current positions (on hand and in transit per lot, serial and location), derived from events."""
+
+    serializer_class = PositionSerializer
+    filterset_fields = ["lot", "serial", "location"]
+
+    def get_queryset(self) -> QuerySet[Position]:
+        if getattr(self, "swagger_fake_view", False):
+            return Position.objects.none()
+        return selectors.position_list_for(viewer=viewer_of(self.request))

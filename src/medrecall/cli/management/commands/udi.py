@@ -1,0 +1,43 @@
+"""``medrecall udi parse "STRING" [--json]``: read a GS1 or HIBC barcode and find our records.
+
+``--json`` prints ``{"gtin", "lot", "serial", "expiry", "production_date", "valid", "error"}``
+(plus ``symbology`` and ``match``: the device model, lot and serial we know for it).
+Exit status 1 when the barcode is not valid.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from medrecall.traceability.selectors import udi_match
+from medrecall.traceability.udi import parse_udi
+
+
+class Command(BaseCommand):
+    help = "Parse a UDI barcode (GS1 element string, GS1 Digital Link, or HIBC) and resolve it."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("action", choices=["parse"])
+        parser.add_argument("barcode")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        parsed = parse_udi(options["barcode"])
+        body = parsed.as_dict()
+        body["match"] = udi_match(parsed) if parsed.valid else None
+        if options["json"]:
+            self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
+        elif parsed.valid:
+            for key in ("symbology", "gtin", "lot", "serial", "expiry", "production_date"):
+                self.stdout.write(f"{key:>16}: {body.get(key) or '-'}")
+            match = body["match"] or {}
+            self.stdout.write(f"{'device model':>16}: {match.get('device_model') or 'not in our catalogue'}")
+        else:
+            self.stderr.write(f"Not a valid UDI: {parsed.error}")
+        if not parsed.valid:
+            sys.exit(1)

@@ -1,0 +1,607 @@
+"""Read a scanned UDI (GS1 or HIBC) into the fields a recall is scoped by.
+
+A recall is decided per device identifier, lot, serial and date, so a barcode that is only
+partly understood must not be acted on: :func:`parse_udi` either returns every field it
+found with ``valid=True``, or ``valid=False``, no field values and a message that says what
+is wrong and where. It never raises on bad input; a scan station shows the message instead.
+
+GS1 (element strings with or without parentheses, and Digital Link URIs) is parsed with
+``biip``, which knows every Application Identifier and the GS1 date rules; we add what a
+UDI needs on top (GTIN check digit, lot and serial length, clear messages). ``biip``
+returns nothing for HIBC, so the HIBC Supplier Labeling Standard is parsed here.
+
+Input as keyboard-mode scanners send it is accepted: a trailing Enter or Tab, a symbology
+identifier such as ``]C1``, ``]d2`` or ``]Q3``, and the group separator (FNC1) as ASCII 29,
+``<GS>`` or ``{GS}``. A lot that really contains the text ``<GS>`` therefore cannot be
+told apart from a separator, and in the parenthesised form a value may not contain "(" or
+")"; both are limits of those input forms, not of the barcode.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from biip import ParseError
+from biip.gs1_application_identifiers import GS1ApplicationIdentifier
+from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+from biip.gs1_element_strings import GS1ElementString
+from biip.symbology import GS1Symbology, SymbologyIdentifier
+from django.utils.translation import gettext as _
+
+from medrecall.core.gtin import gtin_problem, normalise_gtin
+
+__all__ = ["ParsedUDI", "parse_udi"]
+
+GS = "\x1d"
+_GS_TOKENS = re.compile(r"<GS>|\{GS\}", re.IGNORECASE)
+# GS1 character set 82: the characters an alphanumeric AI (lot, serial) may hold.
+_CSET_82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]")
+_MAX_GS1_LOT_SERIAL = 20
+# Symbologies that carry a bare GTIN rather than element strings.
+_GTIN_SYMBOLOGIES = frozenset({GS1Symbology.EAN_13, GS1Symbology.EAN_8, GS1Symbology.ITF_14})
+_GS1_DATE_AIS = frozenset({"11", "12", "13", "15", "16", "17"})
+_UDI_AIS = frozenset({"01", "10", "11", "17", "21"})
+_FIXED_PART = re.compile(r"[NX](\d+)")
+_HRI_ELEMENT = re.compile(r"\((\d{2,4})\)([^()]*)")
+# GS1 Digital Link 1.1 "convenience alphas" for the keys a UDI uses (biip 5.2 reads only the
+# numeric keys), e.g. https://id.gs1.org/01/614141123452/lot/ABC1/ser/12345?exp=180426.
+_DIGITAL_LINK_ALPHAS = {"gtin": "01", "cpv": "22", "lot": "10", "ser": "21", "exp": "17"}
+
+HIBC_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
+_MAX_HIBC_LOT_SERIAL = 18
+_HIBC_PRIMARY = re.compile(r"([A-Z][A-Z0-9]{3})([A-Z0-9]{1,18})([0-9])")
+# Two symbols read as one ("+" primary, check character, "+" secondary, link, check).
+_HIBC_JOINED = re.compile(r"\+[A-Z][A-Z0-9]{3}[A-Z0-9]{1,18}[0-9][0-9A-Z\-. $/+%](?=\+[$0-9])")
+
+
+@dataclass(frozen=True)
+class ParsedUDI:
+    """What one scan says; ``valid`` is ``False`` with ``error`` set when it cannot be trusted.
+
+    ``gtin`` is the device identifier: the GTIN-14 for GS1, and for HIBC the UDI-DI
+    (labeler code + product number + unit of measure). A secondary label without an
+    identifier (a GS1 string without AI 01, an HIBC secondary symbol) is valid with
+    ``gtin=None``; callers that need the identifier check for it.
+    """
+
+    symbology: str
+    gtin: str | None
+    lot: str | None
+    serial: str | None
+    expiry: date | None
+    production_date: date | None
+    valid: bool
+    error: str | None
+
+    def as_dict(self) -> dict[str, str | bool | None]:
+        """JSON-ready form for the API and the scan page (dates as YYYY-MM-DD)."""
+        return {
+            "symbology": self.symbology,
+            "gtin": self.gtin,
+            "lot": self.lot,
+            "serial": self.serial,
+            "expiry": self.expiry.isoformat() if self.expiry else None,
+            "production_date": self.production_date.isoformat() if self.production_date else None,
+            "valid": self.valid,
+            "error": self.error,
+        }
+
+
+class _Refusal(Exception):
+    """Raised deep in a parser; :func:`parse_udi` turns it into an invalid result."""
+
+    def __init__(self, symbology: str, message: str) -> None:
+        super().__init__(message)
+        self.symbology = symbology
+        self.message = message
+
+
+def parse_udi(text: str) -> ParsedUDI:
+    """Parse one scan (GS1 element string, GS1 Digital Link URI or HIBC); never raises."""
+    try:
+        return _parse(text)
+    except _Refusal as refusal:
+        return ParsedUDI(
+            symbology=refusal.symbology, gtin=None, lot=None, serial=None, expiry=None,
+            production_date=None, valid=False, error=refusal.message,
+        )
+
+
+def _parse(text: str) -> ParsedUDI:
+    # Keyboard-mode scanners end a scan with Enter or Tab; an HIBC check character may be a
+    # space, so trailing spaces are kept until we know the symbology.
+    cleaned = text.strip("\r\n\t").lstrip(" ")
+    if not cleaned.strip():
+        raise _Refusal("", _("The barcode is empty."))
+    for position, char in enumerate(cleaned, start=1):
+        if not char.isascii():
+            raise _Refusal("", _(
+                "The barcode contains the character '%(char)s' at position %(position)s; "
+                "barcodes hold ASCII characters only."
+            ) % {"char": _printable(char), "position": position})
+    cleaned = _GS_TOKENS.sub(GS, cleaned)
+    symbology: SymbologyIdentifier | None = None
+    if cleaned.startswith("]"):
+        try:
+            symbology = SymbologyIdentifier.extract(cleaned)
+        except (ParseError, ValueError, IndexError):
+            raise _Refusal("", _(
+                "The barcode starts with '%(prefix)s', which is not a known symbology identifier."
+            ) % {"prefix": cleaned[:3]}) from None
+        cleaned = cleaned[len(symbology):]
+    if cleaned.startswith(("+", "*+")):
+        return _parse_hibc(cleaned)
+    payload = cleaned.strip(" " + GS)  # FNC1 in first position arrives as a leading GS
+    if not payload:
+        raise _Refusal("", _("The barcode holds no data after its symbology identifier."))
+    if re.match(r"https?://", payload, re.IGNORECASE):
+        return _parse_digital_link(payload)
+    if symbology is not None and symbology.gs1_symbology in _GTIN_SYMBOLOGIES:
+        return _parse_bare_gtin(payload)
+    if payload.startswith("("):
+        return _parse_hri(payload)
+    if payload[0].isdigit():
+        return _parse_element_string(payload)
+    raise _Refusal("", _(
+        "%(text)s is not a GS1 element string, a GS1 Digital Link or an HIBC code."
+    ) % {"text": payload})
+
+
+def _printable(char: str) -> str:
+    """A character as it can be shown in a message (control characters as U+001D etc.)."""
+    return char if char.isprintable() else f"U+{ord(char):04X}"
+
+
+# --- GS1 ---------------------------------------------------------------------------------
+
+
+def _gs1_refusal(message: str) -> _Refusal:
+    return _Refusal("GS1", message)
+
+
+def _checked_element(ai: GS1ApplicationIdentifier, value: str) -> GS1ElementString:
+    """One element string, checked beyond biip for what a UDI relies on."""
+    code = ai.ai
+    if not value:
+        raise _gs1_refusal(_("AI %(ai)s has no value.") % {"ai": code})
+    if code in ("10", "21"):
+        _check_lot_or_serial(code, value)
+    if code == "01" and (len(value) != 14 or not value.isdigit()):
+        raise _gs1_refusal(_("AI 01: a GTIN has 14 digits here; found '%(value)s'.") % {"value": value})
+    try:
+        element = GS1ElementString.parse(code + value)
+    except (ParseError, ValueError):
+        if code in _GS1_DATE_AIS:
+            raise _gs1_refusal(_(
+                "AI %(ai)s: %(value)s is not a date (YYMMDD)."
+            ) % {"ai": code, "value": value}) from None
+        raise _gs1_refusal(_(
+            "AI %(ai)s: '%(value)s' does not fit the format %(format)s."
+        ) % {"ai": code, "value": value, "format": ai.format}) from None
+    if code == "01" and (problem := gtin_problem(value)):
+        raise _gs1_refusal(_("AI 01: %(problem)s") % {"problem": problem})
+    return element
+
+
+def _check_lot_or_serial(code: str, value: str) -> None:
+    if len(value) > _MAX_GS1_LOT_SERIAL:
+        if code == "10":
+            message = _("AI %(ai)s: the lot has %(length)s characters; at most 20 are allowed.")
+        else:
+            message = _("AI %(ai)s: the serial number has %(length)s characters; at most 20 are allowed.")
+        raise _gs1_refusal(message % {"ai": code, "length": len(value)})
+    for position, char in enumerate(value, start=1):
+        if not _CSET_82.fullmatch(char):
+            raise _gs1_refusal(_(
+                "AI %(ai)s: the character '%(char)s' at position %(position)s of '%(value)s' "
+                "is not allowed in a GS1 lot or serial number."
+            ) % {"ai": code, "char": _printable(char), "position": position, "value": value})
+
+
+def _ai_or_none(code: str) -> GS1ApplicationIdentifier | None:
+    """The AI that is exactly ``code``, if GS1 defines one."""
+    try:
+        ai = GS1ApplicationIdentifier.extract(code)
+    except ParseError:
+        return None
+    return ai if ai.ai == code else None
+
+
+def _known_ai(code: str) -> GS1ApplicationIdentifier:
+    ai = _ai_or_none(code)
+    if ai is None:
+        raise _gs1_refusal(_("(%(ai)s) is not a known GS1 Application Identifier.") % {"ai": code})
+    return ai
+
+
+def _fixed_length(ai: GS1ApplicationIdentifier) -> int | None:
+    """Length of the value of a fixed-length AI (from biip's format, e.g. N2+N14 → 14)."""
+    if ai.separator_required:
+        return None
+    parts = [_FIXED_PART.fullmatch(part) for part in ai.format.split("+")[1:]]
+    if not parts or any(match is None for match in parts):
+        return None
+    return sum(int(match.group(1)) for match in parts if match is not None)
+
+
+def _parse_element_string(payload: str) -> ParsedUDI:
+    """Raw element strings; a variable-length value runs to the next separator, as GS1 requires."""
+    elements: list[GS1ElementString] = []
+    position = 0
+    while position < len(payload):
+        if payload[position] == GS:
+            position += 1
+            continue
+        rest = payload[position:]
+        try:
+            ai = GS1ApplicationIdentifier.extract(rest)
+        except ParseError:
+            raise _gs1_refusal(_(
+                "No GS1 Application Identifier starts at character %(position)s ('%(text)s')."
+            ) % {"position": position + 1, "text": rest[:12]}) from None
+        start = len(ai.ai)
+        length = _fixed_length(ai)
+        value = rest[start:].split(GS, 1)[0]
+        if length is not None:
+            value = value[:length]
+            if len(value) < length:
+                raise _gs1_refusal(_(
+                    "AI %(ai)s at character %(position)s needs %(expected)s characters; "
+                    "only %(found)s follow."
+                ) % {"ai": ai.ai, "position": position + 1, "expected": length, "found": len(value)})
+        elements.append(_checked_element(ai, value))
+        position += start + len(value)
+    return _gs1_result(elements)
+
+
+def _parse_hri(payload: str) -> ParsedUDI:
+    """The human-readable form, "(01)…(17)…(10)…"."""
+    compact = re.sub(r"\s", "", payload).replace(GS, "")
+    elements: list[GS1ElementString] = []
+    position = 0
+    for match in _HRI_ELEMENT.finditer(compact):
+        if match.start() != position:
+            break
+        elements.append(_checked_element(_known_ai(match.group(1)), match.group(2)))
+        position = match.end()
+    if position != len(compact):
+        raise _gs1_refusal(_(
+            "Unexpected text '%(text)s' at character %(position)s; each element should read (AI)value."
+        ) % {"text": compact[position:position + 12], "position": position + 1})
+    return _gs1_result(elements)
+
+
+def _digital_link_uri(uri: str) -> tuple[str, list[tuple[str, str]]]:
+    """The URI with convenience alphas made numeric, and its (key, value) pairs for diagnosis."""
+    parts = urlsplit(uri)
+    segments = parts.path.split("/")
+    start = next((i for i, segment in enumerate(segments) if segment in ("01", "gtin")), None)
+    pairs: list[tuple[str, str]] = []
+    if start is not None:
+        for index in range(start, len(segments), 2):
+            segments[index] = _DIGITAL_LINK_ALPHAS.get(segments[index], segments[index])
+            if index + 1 < len(segments):
+                pairs.append((segments[index], unquote(segments[index + 1])))
+    query = [(_DIGITAL_LINK_ALPHAS.get(key, key), value) for key, value in parse_qsl(parts.query)]
+    pairs.extend(query)
+    rewritten = urlunsplit(
+        (parts.scheme, parts.netloc, "/".join(segments), urlencode(query), parts.fragment)
+    )
+    return rewritten, pairs
+
+
+def _parse_digital_link(uri: str) -> ParsedUDI:
+    rewritten, pairs = _digital_link_uri(uri)
+    try:
+        link = GS1DigitalLinkURI.parse(rewritten)
+    except (ParseError, ValueError) as exc:
+        # biip says why in English; look for the element at fault to say it our way.
+        for key, value in pairs:
+            if (ai := _ai_or_none(key)) is not None:
+                padded = value.zfill(14) if key == "01" and value.isdigit() and len(value) in (8, 12, 13) else value
+                _checked_element(ai, padded)
+        raise _gs1_refusal(_(
+            "The GS1 Digital Link URI could not be read: %(reason)s"
+        ) % {"reason": str(exc)}) from None
+    return _gs1_result([_checked_element(element.ai, element.value) for element in link.element_strings])
+
+
+def _parse_bare_gtin(payload: str) -> ParsedUDI:
+    """EAN-13, EAN-8 or ITF-14 (by symbology identifier): the symbol is the GTIN itself."""
+    if problem := gtin_problem(payload):
+        raise _gs1_refusal(problem)
+    return ParsedUDI(
+        symbology="GS1", gtin=normalise_gtin(payload), lot=None, serial=None, expiry=None,
+        production_date=None, valid=True, error=None,
+    )
+
+
+def _gs1_result(elements: list[GS1ElementString]) -> ParsedUDI:
+    found: dict[str, GS1ElementString] = {}
+    for element in elements:
+        earlier = found.setdefault(element.ai.ai, element)
+        if earlier.value != element.value:
+            raise _gs1_refusal(_(
+                "AI %(ai)s appears twice with different values ('%(first)s' and '%(second)s')."
+            ) % {"ai": element.ai.ai, "first": earlier.value, "second": element.value})
+    if not _UDI_AIS.intersection(found):
+        raise _gs1_refusal(_(
+            "The GS1 barcode holds none of the UDI elements (AI 01, 10, 11, 17 or 21)."
+        ))
+
+    def value(code: str) -> str | None:
+        element = found.get(code)
+        return element.value if element else None
+
+    def day(code: str) -> date | None:
+        element = found.get(code)
+        return element.date if element else None
+
+    gtin = value("01")
+    return ParsedUDI(
+        symbology="GS1", gtin=normalise_gtin(gtin) if gtin else None, lot=value("10"),
+        serial=value("21"), expiry=day("17"), production_date=day("11"), valid=True, error=None,
+    )
+
+
+# --- HIBC --------------------------------------------------------------------------------
+#
+# ANSI/HIBC 2.6 Supplier Labeling Standard (LIC), as far as a recall needs it:
+#
+# * primary: "+" LIC (4, first a letter) product number (1-18) unit of measure (1 digit)
+#   check character;
+# * secondary symbol: "+" data link character check character, the link being the check
+#   character of its primary; concatenated: "+" primary "/" data check character;
+#   two symbols read as one: primary "+" secondary;
+# * secondary data flags: "$" lot; "$+" serial; "$$" expiry and lot; "$$+" expiry and
+#   serial; after "$$" / "$$+" the date format flag "0"/"1" MMYY (the flag is the month's
+#   first digit), "2" MMDDYY, "3" YYMMDD, "4" YYMMDDHH, "5" YYJJJ, "6" YYJJJHH, "7" no date;
+#   "$$8" + 2-digit and "$$9" + 5-digit quantity followed by the same date flags and lot;
+#   a leading digit is the old form YYJJJ + lot;
+# * supplemental data fields in concatenated codes: "/S" serial, "/14D" expiry YYYYMMDD,
+#   "/16D" manufacture date YYYYMMDD.
+#
+# Anything else is refused by name. An MMYY expiry means the end of that month, as the GS1
+# day "00" does. Check characters are modulo 43 over all preceding characters, "+" included.
+
+
+def hibc_check_character(body: str) -> str:
+    """The modulo-43 check character of ``body`` (characters outside the HIBC set count 0)."""
+    total = sum(max(HIBC_CHARACTERS.find(char), 0) for char in body)
+    return HIBC_CHARACTERS[total % 43]
+
+
+def _hibc_refusal(message: str) -> _Refusal:
+    return _Refusal("HIBC", message)
+
+
+@dataclass
+class _HibcFields:
+    """Secondary values as they are found; the same field twice must agree."""
+
+    lot: str | None = None
+    serial: str | None = None
+    expiry: date | None = None
+    production_date: date | None = None
+
+    def put(self, name: str, found: str | date | None) -> None:
+        if found is None or found == "":
+            return
+        earlier = getattr(self, name)
+        if earlier is not None and earlier != found:
+            labels = {
+                "lot": _("lot"), "serial": _("serial number"), "expiry": _("expiry date"),
+                "production_date": _("production date"),
+            }
+            raise _hibc_refusal(_(
+                "HIBC: the barcode gives two different values for the %(field)s ('%(first)s' and '%(second)s')."
+            ) % {"field": labels[name], "first": earlier, "second": found})
+        setattr(self, name, found)
+
+
+def _parse_hibc(text: str) -> ParsedUDI:
+    code = text
+    if len(code) > 2 and code.startswith("*") and code.endswith("*"):
+        code = code[1:-1]  # Code 39 caption asterisks are not barcode data
+    if code.endswith("_"):
+        code = code[:-1] + " "  # the caption shows a space check character as "_"
+    for position, char in enumerate(code, start=1):
+        if char not in HIBC_CHARACTERS:
+            raise _hibc_refusal(_(
+                "HIBC: the character '%(char)s' at position %(position)s is not in the HIBC "
+                "character set (0-9, A-Z, - . space $ / + %%)."
+            ) % {"char": _printable(char), "position": position})
+    if len(code) < 3:
+        raise _hibc_refusal(_("HIBC: '%(code)s' is too short to be an HIBC code.") % {"code": code})
+
+    joined = _HIBC_JOINED.match(code)
+    if joined:
+        primary = code[:joined.end()]
+        _verify_check_character(primary, "primary")
+        udi_di = _hibc_primary(primary[1:-1])
+        fields, link = _hibc_secondary_symbol(code[joined.end():])
+        if link != primary[-1]:
+            raise _hibc_refusal(_(
+                "HIBC: the secondary data has link character %(link)s, but the primary data's check "
+                "character is %(check)s; they are not from the same label."
+            ) % {"link": _shown(link), "check": _shown(primary[-1])})
+        return _hibc_result(udi_di, fields)
+
+    if code[1].isalpha():
+        _verify_check_character(code, "whole")
+        primary_text, *segments = code[1:-1].split("/")
+        udi_di = _hibc_primary(primary_text)
+        fields = _HibcFields()
+        for number, segment in enumerate(segments):
+            _hibc_segment(segment, fields, first=number == 0)
+        return _hibc_result(udi_di, fields)
+    fields, _link = _hibc_secondary_symbol(code)
+    return _hibc_result(None, fields)
+
+
+def _verify_check_character(code: str, part: str) -> None:
+    """The last character of ``code`` must be the check character of the rest."""
+    expected = hibc_check_character(code[:-1])
+    if code[-1] != expected:
+        if part == "primary":
+            message = _("HIBC: check character %(found)s of the primary data is wrong; it should be %(expected)s.")
+        elif part == "secondary":
+            message = _("HIBC: check character %(found)s of the secondary data is wrong; it should be %(expected)s.")
+        else:
+            message = _("HIBC: check character %(found)s is wrong; it should be %(expected)s.")
+        raise _hibc_refusal(message % {"found": _shown(code[-1]), "expected": _shown(expected)})
+
+
+def _shown(char: str) -> str:
+    """A check character as a reader can see it (a space would vanish in the message)."""
+    return _("space") if char == " " else char
+
+
+def _hibc_primary(primary: str) -> str:
+    """The UDI-DI (LIC + product number + unit of measure) of "LIC PCN U"."""
+    if not _HIBC_PRIMARY.fullmatch(primary):
+        if primary[:1].isdigit():
+            raise _hibc_refusal(_(
+                "HIBC: the labeler code '%(lic)s' must start with a letter."
+            ) % {"lic": primary[:4]})
+        raise _hibc_refusal(_(
+            "HIBC: the primary data '%(primary)s' is not a labeler code (4 characters), a product "
+            "number (1 to 18 letters or digits) and a unit of measure (1 digit)."
+        ) % {"primary": primary})
+    return primary
+
+
+def _hibc_secondary_symbol(code: str) -> tuple[_HibcFields, str]:
+    """A stand-alone secondary symbol: "+" data, link character, check character."""
+    if len(code) < 4 or code[1] not in "$0123456789":
+        raise _hibc_refusal(_(
+            "HIBC: '%(code)s' is neither primary data (a labeler code after '+') nor secondary "
+            "data ('$' or a date after '+')."
+        ) % {"code": code})
+    _verify_check_character(code, "secondary")
+    fields = _HibcFields()
+    for number, segment in enumerate(code[1:-2].split("/")):
+        _hibc_segment(segment, fields, first=number == 0)
+    return fields, code[-2]
+
+
+def _hibc_segment(segment: str, fields: _HibcFields, *, first: bool) -> None:
+    """One "/"-separated field of secondary or supplemental data."""
+    if segment.startswith("$$+"):
+        expiry, serial = _hibc_dated(segment[3:], segment)
+        fields.put("expiry", expiry)
+        fields.put("serial", _hibc_lot_or_serial(serial, "serial"))
+    elif segment.startswith("$$"):
+        rest = segment[2:]
+        if rest[:1] in ("8", "9"):
+            digits = 2 if rest[0] == "8" else 5
+            quantity = rest[1:1 + digits]
+            if len(quantity) != digits or not quantity.isdigit():
+                raise _hibc_refusal(_(
+                    "HIBC: the flag $$%(flag)s must be followed by a %(digits)s-digit quantity in '%(segment)s'."
+                ) % {"flag": rest[0], "digits": digits, "segment": segment})
+            rest = rest[1 + digits:]
+        expiry, lot = _hibc_dated(rest, segment)
+        fields.put("expiry", expiry)
+        fields.put("lot", _hibc_lot_or_serial(lot, "lot"))
+    elif segment.startswith("$+"):
+        fields.put("serial", _hibc_lot_or_serial(segment[2:], "serial"))
+    elif segment.startswith("$"):
+        fields.put("lot", _hibc_lot_or_serial(segment[1:], "lot"))
+    elif segment.startswith(("14D", "16D")):
+        found = _hibc_date(segment[3:], "YYYYMMDD", segment)
+        fields.put("expiry" if segment.startswith("14D") else "production_date", found)
+    elif segment.startswith("S") and not first:
+        fields.put("serial", _hibc_lot_or_serial(segment[1:], "serial"))
+    elif segment[:1].isdigit() and first:
+        fields.put("expiry", _hibc_date(segment[:5], "YYJJJ", segment))
+        fields.put("lot", _hibc_lot_or_serial(segment[5:], "lot"))
+    else:
+        raise _hibc_refusal(_(
+            "HIBC: the data field '%(segment)s' does not start with a supported flag "
+            "($, $+, $$, $$+, $$8, $$9, a YYJJJ date, or S, 14D, 16D after '/')."
+        ) % {"segment": segment})
+
+
+# Date format flag after "$$" / "$$+" → (format, length of the date).
+_HIBC_DATE_FLAGS = {
+    "2": ("MMDDYY", 6), "3": ("YYMMDD", 6), "4": ("YYMMDDHH", 8), "5": ("YYJJJ", 5), "6": ("YYJJJHH", 7),
+}
+
+
+def _hibc_dated(rest: str, segment: str) -> tuple[date | None, str]:
+    """Split "flag date lot" into the expiry and what follows it."""
+    flag = rest[:1]
+    if flag == "":
+        return None, ""
+    if flag in ("0", "1"):
+        return _hibc_date(rest[:4], "MMYY", segment), rest[4:]
+    if flag == "7":
+        return None, rest[1:]
+    if flag in _HIBC_DATE_FLAGS:
+        shape, length = _HIBC_DATE_FLAGS[flag]
+        return _hibc_date(rest[1:1 + length], shape, segment), rest[1 + length:]
+    raise _hibc_refusal(_(
+        "HIBC: '%(flag)s' in '%(segment)s' is not a date format flag (0 to 7)."
+    ) % {"flag": flag, "segment": segment})
+
+
+def _full_year(two_digits: int) -> int:
+    """GS1 General Specifications 7.12: within 49 years back and 50 forward from today."""
+    this_year = datetime.now(tz=UTC).year
+    year = this_year - this_year % 100 + two_digits
+    if year - this_year > 50:
+        return year - 100
+    if year - this_year < -49:
+        return year + 100
+    return year
+
+
+def _hibc_date(digits: str, shape: str, segment: str) -> date:
+    """The date in ``digits`` laid out as ``shape``; hours are checked and dropped."""
+    found: date | None = None
+    if digits.isdigit() and len(digits) == len(shape):
+        parts = {letter: int(digits[shape.index(letter * 2):][: shape.count(letter)])
+                 for letter in "YMDJH" if letter in shape}
+        year = parts["Y"] if shape.startswith("YYYY") else _full_year(parts["Y"])
+        try:
+            if "J" in shape:
+                days = 366 if calendar.isleap(year) else 365
+                if 1 <= parts["J"] <= days:
+                    found = date(year, 1, 1) + timedelta(days=parts["J"] - 1)
+            elif "D" in shape:
+                found = date(year, parts["M"], parts["D"])
+            else:
+                found = date(year, parts["M"], calendar.monthrange(year, parts["M"])[1])
+        except ValueError:  # month or day out of range
+            found = None
+        if parts.get("H", 0) > 23:
+            found = None
+    if found is None:
+        raise _hibc_refusal(_(
+            "HIBC: '%(value)s' in '%(segment)s' is not a valid date in the form %(format)s."
+        ) % {"value": digits, "segment": segment, "format": shape})
+    return found
+
+
+def _hibc_lot_or_serial(value: str, name: str) -> str | None:
+    if len(value) > _MAX_HIBC_LOT_SERIAL:
+        if name == "lot":
+            message = _("HIBC: the lot '%(value)s' has %(length)s characters; at most 18 are allowed.")
+        else:
+            message = _("HIBC: the serial number '%(value)s' has %(length)s characters; at most 18 are allowed.")
+        raise _hibc_refusal(message % {"value": value, "length": len(value)})
+    return value or None
+
+
+def _hibc_result(udi_di: str | None, fields: _HibcFields) -> ParsedUDI:
+    if udi_di is None and fields == _HibcFields():
+        raise _hibc_refusal(_("HIBC: the secondary data holds no lot, serial number or date."))
+    return ParsedUDI(
+        symbology="HIBC", gtin=udi_di, lot=fields.lot, serial=fields.serial, expiry=fields.expiry,
+        production_date=fields.production_date, valid=True, error=None,
+    )

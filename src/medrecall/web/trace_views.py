@@ -1,0 +1,133 @@
+"""Traceability pages: the trace (table, graph, Excel export), the scan box and the events list."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from medrecall.accounts.selectors import viewer_of
+from medrecall.core.errors import DomainError
+from medrecall.parties.models import Location
+from medrecall.traceability import engine, selectors
+from medrecall.traceability.udi import parse_udi
+
+TRACE_PERMISSION = "traceability.view_traceevent"
+
+
+def _graph(trace: selectors.ForwardTrace, seed_lot_ids: list[int], serial_id: int | None) -> dict[str, Any]:
+    """Nodes and links for the ECharts graph: locations and the quantities that moved between them."""
+    lot_ids = engine.genealogy_lots(seed_lot_ids)
+    links = engine.flows(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
+    ids = {loc for link in links for loc in link[:2] if loc is not None}
+    index = {loc.pk: loc for loc in Location.objects.select_related("party").filter(pk__in=ids)}
+    holders = {h.location: h for h in trace.holders}
+    source = _("Production / outside")
+    nodes = [{"name": source, "category": 0, "value": 0}]
+    categories = {"own_site": 1, "distributor": 2}
+    for loc in index.values():
+        holder = holders.get(loc.code)
+        nodes.append({"name": loc.code, "category": categories.get(loc.party.party_type, 3),
+                      "value": holder.on_hand if holder else 0,
+                      "tooltip": f"{loc.name} · {loc.party.name}"})
+    return {
+        "nodes": nodes,
+        "links": [{"source": index[a].code if a in index else source, "target": index[b].code, "value": qty}
+                  for a, b, qty in links if b in index],
+        "categories": [{"name": source}, {"name": _("Own site")}, {"name": _("Distributor")},
+                       {"name": _("Customer")}],
+    }
+
+
+@login_required
+@permission_required(TRACE_PERMISSION, raise_exception=True)
+def trace(request: HttpRequest) -> HttpResponse:
+    gtin = request.GET.get("gtin", "").strip()
+    lot = request.GET.get("lot", "").strip()
+    serial = request.GET.get("serial", "").strip()
+    direction = request.GET.get("direction", "forward")
+    context: dict[str, Any] = {"gtin": gtin, "lot": lot, "serial": serial, "direction": direction}
+    if gtin and (lot or serial):
+        try:
+            model, found_lot, found_serial = selectors.resolve_unit(gtin=gtin, lot=lot, serial=serial)
+            if direction == "backward":
+                context["backward"] = selectors.trace_backward(gtin=gtin, lot=lot, serial=serial)
+            else:
+                result = selectors.trace_forward_lots([found_lot.pk], serial_id=found_serial.pk if found_serial else None)
+                if request.GET.get("format") == "xlsx":
+                    return _trace_xlsx(result, gtin, lot or serial)
+                context["forward"] = result
+                context["graph"] = _graph(result, [found_lot.pk], found_serial.pk if found_serial else None)
+            context["device_model"] = model
+        except DomainError as refused:
+            context["error"] = refused.message
+    return render(request, "web/trace.html", context)
+
+
+def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Holders")[:31]
+    header = [_("Location"), _("Location name"), _("Party"), _("Party name"), _("Party type"), _("Country"),
+              _("Province/state"), _("City"), _("Received"), _("On hand"), _("In transit")]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for h in result.holders:
+        sheet.append([h.location, h.location_name, h.party, h.party_name, h.party_type, h.country, h.province, h.city,
+                      h.received, h.on_hand, h.in_transit])
+    sheet.append([_("Total"), "", "", "", "", "", "", "", result.total_received, result.total_on_hand,
+                  result.total_in_transit])
+    summary = workbook.create_sheet(_("Where the units are")[:31])
+    for key_name, value in result.summary.items():
+        summary.append([key_name, value])
+    lots = workbook.create_sheet(_("Lots in scope")[:31])
+    lots.append(["gtin", "lot"])
+    for lot in result.lot_details:
+        lots.append([lot["gtin"], lot["lot"]])
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(out.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="trace-{gtin}-{key}.xlsx"'
+    return response
+
+
+@login_required
+def scan(request: HttpRequest) -> HttpResponse:
+    """A scan box: a barcode scanner types into it and ends with Enter."""
+    barcode = request.POST.get("barcode", "") if request.method == "POST" else ""
+    context: dict[str, Any] = {"barcode": barcode}
+    if barcode:
+        parsed = parse_udi(barcode)
+        context["parsed"] = parsed
+        if parsed.valid and not getattr(request.user, "party_id", None):
+            context["match"] = selectors.udi_match(parsed)
+    if getattr(request, "htmx", False):  # set by django-htmx middleware
+        return render(request, "web/scan.html#result", context)
+    return render(request, "web/scan.html", context)
+
+
+@login_required
+@permission_required(TRACE_PERMISSION, raise_exception=True)
+def event_list(request: HttpRequest) -> HttpResponse:
+    events = selectors.event_list_for(viewer=viewer_of(request))
+    kind = request.GET.get("event_type", "")
+    document = request.GET.get("document_ref", "").strip()
+    if kind:
+        events = events.filter(event_type=kind)
+    if document:
+        events = events.filter(document_ref=document)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    from medrecall.traceability.models import EventType
+
+    return render(request, "web/events.html", {"page": page, "event_type": kind, "document_ref": document,
+                                               "event_types": EventType.choices})
