@@ -105,7 +105,7 @@ class UdiParseView(APIView):
         payload = UdiInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         parsed = parse_udi(payload.validated_data["barcode"])
-        body = parsed.as_dict()
+        body: dict[str, Any] = dict(parsed.as_dict())
         body["match"] = selectors.udi_match(parsed) if parsed.valid and not getattr(request.user, "party_id", None) else None
         return Response(body)
 

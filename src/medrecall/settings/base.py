@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "medrecall.catalog",
     "medrecall.accounts",
     "medrecall.traceability",
+    "medrecall.recalls",
     "medrecall.web",
     "medrecall.api",
     "medrecall.cli",

@@ -184,3 +184,33 @@ def flows(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids:
             f"AND s.document_ref = ev.document_ref AND s.to_location_id = ev.to_location_id AND s.lot_id = ev.lot_id)) "
             f"GROUP BY from_location_id, to_location_id", [*seed_params, *ev_params])
         return [(row[0], row[1], int(row[2])) for row in cursor.fetchall()]
+
+
+def place_lines(lot_ids: Sequence[int], *, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int, int | None, int, int, int, int]]:
+    """Per (lot, serial, location) that ever received units of these lots:
+    (lot_id, serial_id, location_id, received, on_hand, in_transit) — the rows a scope freezes."""
+    if not lot_ids:
+        return []
+    rows: list[tuple[int, int | None, int, int, int, int]] = []
+    for start in range(0, len(lot_ids), 5000):
+        chunk = list(lot_ids[start:start + 5000])
+        lot_filter, params = _in_list(chunk)
+        ev, ev_params = events_cte(lot_filter, params)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH {ev}, {MOVES_CTES} SELECT lot_id, serial_id, location_id, SUM(arrived) + SUM(in_transit), "
+                f"SUM(on_hand), SUM(in_transit) FROM place GROUP BY lot_id, serial_id, location_id "
+                f"HAVING SUM(arrived) + SUM(in_transit) > 0", ev_params)
+            rows.extend((r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in cursor.fetchall())
+    return rows
+
+
+def lots_shipped_between(device_model_id: int, start: str, end: str) -> list[int]:
+    """Lots of a device model with a shipment in [start, end] (ISO dates, inclusive)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT e.lot_id FROM {EVENTS} e JOIN catalog_lot l ON l.id = e.lot_id "
+            f"WHERE l.device_model_id = %s AND e.event_type = 'shipped' AND e.retracted = %s "
+            f"AND e.event_time >= %s AND e.event_time < %s",
+            [device_model_id, False, start, end])
+        return [row[0] for row in cursor.fetchall()]

@@ -29,7 +29,6 @@ from biip import ParseError
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_element_strings import GS1ElementString
-from biip.symbology import GS1Symbology, SymbologyIdentifier
 from django.utils.translation import gettext as _
 
 from medrecall.core.gtin import gtin_problem, normalise_gtin
@@ -41,8 +40,11 @@ _GS_TOKENS = re.compile(r"<GS>|\{GS\}", re.IGNORECASE)
 # GS1 character set 82: the characters an alphanumeric AI (lot, serial) may hold.
 _CSET_82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]")
 _MAX_GS1_LOT_SERIAL = 20
-# Symbologies that carry a bare GTIN rather than element strings.
-_GTIN_SYMBOLOGIES = frozenset({GS1Symbology.EAN_13, GS1Symbology.EAN_8, GS1Symbology.ITF_14})
+# ISO/IEC 15424 symbology identifier: "]", code character, modifier. biip 5.2 does not know
+# every code character (GS1 DotCode "]J1"), and stripping is all we need from it.
+_SYMBOLOGY_IDENTIFIER = re.compile(r"\][A-Za-z][0-9A-Za-z]")
+# EAN-13/UPC, EAN-8 and ITF-14 carry a bare GTIN rather than element strings.
+_GTIN_SYMBOLOGIES = frozenset({"]E0", "]E4", "]I1"})
 _GS1_DATE_AIS = frozenset({"11", "12", "13", "15", "16", "17"})
 _UDI_AIS = frozenset({"01", "10", "11", "17", "21"})
 _FIXED_PART = re.compile(r"[NX](\d+)")
@@ -124,15 +126,13 @@ def _parse(text: str) -> ParsedUDI:
                 "barcodes hold ASCII characters only."
             ) % {"char": _printable(char), "position": position})
     cleaned = _GS_TOKENS.sub(GS, cleaned)
-    symbology: SymbologyIdentifier | None = None
+    symbology = ""
     if cleaned.startswith("]"):
-        try:
-            symbology = SymbologyIdentifier.extract(cleaned)
-        except (ParseError, ValueError, IndexError):
+        if not _SYMBOLOGY_IDENTIFIER.match(cleaned):
             raise _Refusal("", _(
-                "The barcode starts with '%(prefix)s', which is not a known symbology identifier."
-            ) % {"prefix": cleaned[:3]}) from None
-        cleaned = cleaned[len(symbology):]
+                "The barcode starts with '%(prefix)s', which is not a symbology identifier."
+            ) % {"prefix": cleaned[:3]})
+        symbology, cleaned = cleaned[:3], cleaned[3:]
     if cleaned.startswith(("+", "*+")):
         return _parse_hibc(cleaned)
     payload = cleaned.strip(" " + GS)  # FNC1 in first position arrives as a leading GS
@@ -140,7 +140,7 @@ def _parse(text: str) -> ParsedUDI:
         raise _Refusal("", _("The barcode holds no data after its symbology identifier."))
     if re.match(r"https?://", payload, re.IGNORECASE):
         return _parse_digital_link(payload)
-    if symbology is not None and symbology.gs1_symbology in _GTIN_SYMBOLOGIES:
+    if symbology in _GTIN_SYMBOLOGIES:
         return _parse_bare_gtin(payload)
     if payload.startswith("("):
         return _parse_hri(payload)
@@ -363,7 +363,7 @@ def _gs1_result(elements: list[GS1ElementString]) -> ParsedUDI:
 #   "$$8" + 2-digit and "$$9" + 5-digit quantity followed by the same date flags and lot;
 #   a leading digit is the old form YYJJJ + lot;
 # * supplemental data fields in concatenated codes: "/S" serial, "/14D" expiry YYYYMMDD,
-#   "/16D" manufacture date YYYYMMDD.
+#   "/16D" manufacture date YYYYMMDD (a leading "14D"/"16D" is never read as YYJJJ).
 #
 # Anything else is refused by name. An MMYY expiry means the end of that month, as the GS1
 # day "00" does. Check characters are modulo 43 over all preceding characters, "+" included.
@@ -464,10 +464,6 @@ def _shown(char: str) -> str:
 def _hibc_primary(primary: str) -> str:
     """The UDI-DI (LIC + product number + unit of measure) of "LIC PCN U"."""
     if not _HIBC_PRIMARY.fullmatch(primary):
-        if primary[:1].isdigit():
-            raise _hibc_refusal(_(
-                "HIBC: the labeler code '%(lic)s' must start with a letter."
-            ) % {"lic": primary[:4]})
         raise _hibc_refusal(_(
             "HIBC: the primary data '%(primary)s' is not a labeler code (4 characters), a product "
             "number (1 to 18 letters or digits) and a unit of measure (1 digit)."
@@ -515,7 +511,7 @@ def _hibc_segment(segment: str, fields: _HibcFields, *, first: bool) -> None:
     elif segment.startswith(("14D", "16D")):
         found = _hibc_date(segment[3:], "YYYYMMDD", segment)
         fields.put("expiry" if segment.startswith("14D") else "production_date", found)
-    elif segment.startswith("S") and not first:
+    elif segment.startswith("S"):
         fields.put("serial", _hibc_lot_or_serial(segment[1:], "serial"))
     elif segment[:1].isdigit() and first:
         fields.put("expiry", _hibc_date(segment[:5], "YYJJJ", segment))
@@ -523,7 +519,7 @@ def _hibc_segment(segment: str, fields: _HibcFields, *, first: bool) -> None:
     else:
         raise _hibc_refusal(_(
             "HIBC: the data field '%(segment)s' does not start with a supported flag "
-            "($, $+, $$, $$+, $$8, $$9, a YYJJJ date, or S, 14D, 16D after '/')."
+            "($, $+, $$, $$+, $$8, $$9, a YYJJJ date first, S, 14D or 16D)."
         ) % {"segment": segment})
 
 

@@ -28,14 +28,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         parsed = parse_udi(options["barcode"])
-        body = parsed.as_dict()
+        body: dict[str, Any] = dict(parsed.as_dict())
         body["match"] = udi_match(parsed) if parsed.valid else None
         if options["json"]:
             self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
         elif parsed.valid:
             for key in ("symbology", "gtin", "lot", "serial", "expiry", "production_date"):
                 self.stdout.write(f"{key:>16}: {body.get(key) or '-'}")
-            match = body["match"] or {}
+            match: dict[str, Any] = body["match"] or {}
             self.stdout.write(f"{'device model':>16}: {match.get('device_model') or 'not in our catalogue'}")
         else:
             self.stderr.write(f"Not a valid UDI: {parsed.error}")

@@ -1,0 +1,184 @@
+"""The references the product is measured against: the same work done the shortest way we know.
+
+* Import: the events, already resolved to ids, copied straight into a table shaped like the events
+  table (same columns and indexes, no foreign keys, no checks, no staging, no positions):
+  PostgreSQL ``COPY … FROM STDIN``, SQLite ``executemany`` in one transaction.
+* Trace: one hand-written query that follows genealogy and computes, per location, what arrived
+  (or is on its way), what is there now and what is in transit, for the recalled lots.
+
+Import this module only after ``django.setup()``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+EVENTS = "traceability_traceevent"
+LOWER = "bench_lower_events"
+RAW_COLUMNS = ("event_id", "event_type", "event_time", "lot_id", "serial_id", "quantity", "from_location_id",
+               "to_location_id", "document_ref", "into_lot_id", "retracted", "recorded_at")
+NULL = r"\N"  # COPY's text format for NULL; also what the SQLite path reads back as None
+COPY_BLOCK = 1 << 20
+
+
+@lru_cache(maxsize=65536)
+def _utc_text(moment: str) -> str:
+    """Django's SQLite form of a datetime (naive UTC text); PostgreSQL takes the ISO text as is."""
+    return str(datetime.fromisoformat(moment).astimezone(UTC).replace(tzinfo=None))
+
+
+def resolve_events(csv_path: Path, out_path: Path) -> int:
+    """Write the events of ``csv_path`` as rows of ids (tab-separated, ``\\N`` for NULL), read
+    against what the product's import stored: the pre-resolved tuples the lower bound copies."""
+    from medrecall.catalog.models import DeviceModel, Lot, Serial
+    from medrecall.parties.models import Location
+
+    postgres = connection.vendor == "postgresql"
+    models = dict(DeviceModel.objects.values_list("udi_di", "pk"))
+    locations = {"": NULL, **{code: str(pk) for code, pk in Location.objects.values_list("code", "pk")}}
+    lots = {(model, number): str(pk) for model, number, pk in
+            Lot.objects.values_list("device_model_id", "number", "pk").iterator(chunk_size=20_000)}
+    serials = {(model, number): str(pk) for model, number, pk in
+               Serial.objects.values_list("device_model_id", "serial", "pk").iterator(chunk_size=20_000)}
+    recorded = timezone.now().isoformat() if postgres else _utc_text(timezone.now().isoformat())
+    retracted = "f" if postgres else "0"
+    written = 0
+    with csv_path.open(encoding="utf-8", newline="") as source, out_path.open("w", encoding="utf-8") as out:
+        reader = csv.reader(source)
+        next(reader)
+        lines: list[str] = []
+        for event_id, kind, moment, gtin, lot, serial, quantity, origin, target, doc, _m, _e, into_gtin, into_lot \
+                in reader:
+            model = models[gtin]
+            into = lots[(models[into_gtin], into_lot)] if into_lot else NULL
+            lines.append("\t".join((
+                event_id, kind, moment if postgres else _utc_text(moment), lots[(model, lot)],
+                serials[(model, serial)] if serial else NULL, quantity, locations[origin], locations[target], doc,
+                into, retracted, recorded)))
+            if len(lines) >= 50_000:
+                out.write("\n".join(lines) + "\n")
+                written += len(lines)
+                lines.clear()
+        if lines:
+            out.write("\n".join(lines) + "\n")
+            written += len(lines)
+    return written
+
+
+def create_lower_table() -> None:
+    """A table with the events table's columns, defaults and indexes, without foreign keys."""
+    drop_lower_table()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE TABLE {LOWER} (LIKE {EVENTS} INCLUDING ALL)")
+            return
+        cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL "
+                       "ORDER BY type DESC", [EVENTS])
+        statements = cursor.fetchall()
+        for kind, name, sql in statements:
+            sql = re.sub(r' REFERENCES "\w+" \("\w+"\)( DEFERRABLE INITIALLY DEFERRED)?', "", sql)
+            sql = sql.replace(f'"{EVENTS}"', f'"{LOWER}"')
+            if kind == "index":
+                sql = sql.replace(f'"{name}"', f'"{LOWER}_{name}"', 1)
+            cursor.execute(sql)
+
+
+def drop_lower_table() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {LOWER}")
+
+
+def _sqlite_rows(path: Path) -> Iterator[tuple[str | None, ...]]:
+    with path.open(encoding="utf-8") as source:
+        for line in source:
+            yield tuple(None if value == NULL else value for value in line.rstrip("\n").split("\t"))
+
+
+def copy_lower(path: Path) -> float:
+    """Seconds to load the resolved rows into the lower-bound table, commit included."""
+    columns = ", ".join(RAW_COLUMNS)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        if connection.vendor == "postgresql":
+            with raw.copy(f"COPY {LOWER} ({columns}) FROM STDIN") as copy, path.open("rb") as source:
+                while block := source.read(COPY_BLOCK):
+                    copy.write(block)
+        else:
+            marks = ", ".join("?" * len(RAW_COLUMNS))
+            raw.executemany(f"INSERT INTO {LOWER} ({columns}) VALUES ({marks})", _sqlite_rows(path))
+    return time.perf_counter() - started
+
+
+def _ids(values: Sequence[int]) -> str:
+    return ", ".join(str(int(v)) for v in values)
+
+
+def trace_sql(seed_lot_ids: Sequence[int]) -> str:
+    """One query: genealogy, then per location (received incl. on its way, on hand, in transit).
+
+    Arrivals and what each shipment note still owes are summed in one pass over the events,
+    grouped by (lot, serial, destination, document); departures in a second; a ``returned``
+    that closes no shipment also leaves where it came from."""
+    cast = "CAST(id AS BIGINT)" if connection.vendor == "postgresql" else "id"
+    no = "FALSE" if connection.vendor == "postgresql" else "0"
+    return f"""
+WITH RECURSIVE scope(lot_id) AS (
+  SELECT {cast} FROM catalog_lot WHERE id IN ({_ids(seed_lot_ids)})
+  UNION
+  SELECT e.into_lot_id FROM {EVENTS} e JOIN scope ON e.lot_id = scope.lot_id
+   WHERE e.event_type = 'transformed' AND e.retracted = {no} AND e.into_lot_id IS NOT NULL
+),
+ev AS (
+  SELECT e.event_type, e.lot_id, e.serial_id, e.quantity, e.from_location_id, e.to_location_id, e.document_ref
+    FROM {EVENTS} e WHERE e.retracted = {no} AND e.lot_id IN (SELECT lot_id FROM scope)
+),
+docs AS (
+  SELECT lot_id, serial_id, to_location_id AS location_id, document_ref,
+         SUM(CASE WHEN event_type IN ('produced', 'received', 'returned') THEN quantity ELSE 0 END) AS arrived,
+         SUM(CASE WHEN event_type = 'shipped' THEN quantity ELSE 0 END) AS shipped,
+         SUM(CASE WHEN event_type IN ('received', 'returned') THEN quantity ELSE 0 END) AS closed
+    FROM ev WHERE to_location_id IS NOT NULL
+   GROUP BY lot_id, serial_id, to_location_id, document_ref
+),
+flows AS (
+  SELECT location_id, arrived, 0 AS departed, CASE WHEN shipped > closed THEN shipped - closed ELSE 0 END AS transit
+    FROM docs
+  UNION ALL
+  SELECT from_location_id, 0, quantity, 0 FROM ev
+   WHERE event_type IN ('shipped', 'consumed', 'destroyed', 'transformed') AND from_location_id IS NOT NULL
+  UNION ALL
+  SELECT r.from_location_id, 0, r.quantity, 0 FROM ev r
+    LEFT JOIN docs d ON d.lot_id = r.lot_id AND COALESCE(d.serial_id, 0) = COALESCE(r.serial_id, 0)
+         AND d.location_id = r.to_location_id AND d.document_ref = r.document_ref
+   WHERE r.event_type = 'returned' AND r.from_location_id IS NOT NULL AND COALESCE(d.shipped, 0) = 0
+)
+SELECT location_id, SUM(arrived) + SUM(transit), SUM(arrived) - SUM(departed), SUM(transit)
+  FROM flows GROUP BY location_id HAVING SUM(arrived) + SUM(transit) > 0"""
+
+
+def trace_lower(seed_lot_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+    """``location id → (received, on hand, in transit)`` for the recall, from the one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(trace_sql(seed_lot_ids))
+        return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in cursor.fetchall()}
+
+
+def affected_events(seed_lot_ids: Sequence[int]) -> tuple[int, int]:
+    """(lots after genealogy, their events): the size of what a recall has to read."""
+    sql = trace_sql(seed_lot_ids)
+    head = sql[:sql.index("ev AS (")].rstrip().rstrip(",")
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} SELECT (SELECT COUNT(*) FROM scope), "
+                       f"(SELECT COUNT(*) FROM {EVENTS} WHERE lot_id IN (SELECT lot_id FROM scope))")
+        lots, events = cursor.fetchone()
+    return int(lots), int(events)

@@ -1,0 +1,151 @@
+"""Where the product's time goes: wall time per stage of the import and of the trace, by wrapping
+the product's own functions for the length of a measurement (nothing in ``src/`` changes).
+
+Time is exclusive: a stage called inside another (the balance check inside apply) is taken out
+of the outer one, so the stages add up to the total. Statements run through Django's cursor are
+also timed one by one (``execute_wrapper``), for the slowest-statement list.
+
+Import this module only after ``django.setup()``.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+
+IMPORT_STAGES = (
+    # (module, attribute, stage name); a class attribute is written "Class.method"
+    ("medrecall.traceability.importing.stage", "Stager.create", "staging table"),
+    ("medrecall.traceability.importing.stage", "Stager.write", "read + parse + stage write"),
+    ("medrecall.traceability.importing.stage", "Stager._index", "staging indexes"),
+    ("medrecall.traceability.importing.stage", "Stager._errors", "checks (SQL)"),
+    ("medrecall.traceability.importing.stage", "Stager._resolve_lots", "resolve lots (SQL)"),
+    ("medrecall.traceability.importing.stage", "Stager.check_and_apply", "create lots/serials + insert events"),
+    ("medrecall.traceability.importing.stage", "Stager._negative_balances", "balance check"),
+    ("medrecall.traceability.importing.events", "recompute_positions", "positions recompute"),
+    ("medrecall.traceability.importing.events", "audit.record", "audit"),
+    ("medrecall.traceability.importing.events", "EventImporter.run", "transaction, commit, rest"),
+)
+TRACE_STAGES = (
+    ("medrecall.traceability.engine", "genealogy_lots", "genealogy (recursive CTE)"),
+    ("medrecall.traceability.engine", "holders", "holders (SQL)"),
+    ("medrecall.traceability.engine", "fates", "fates (SQL)"),
+    ("medrecall.traceability.selectors", "_location_index", "location names (ORM)"),
+    ("medrecall.traceability.selectors", "trace_forward_lots", "lots (ORM) + assembling"),
+)
+
+
+class StageClock:
+    """Exclusive wall time per stage, and the slowest SQL statements."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.statements: list[tuple[float, str]] = []
+        self._stack: list[list[Any]] = []  # [stage, started]
+
+    def enter(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self._stack:
+            top = self._stack[-1]
+            self.seconds[top[0]] += now - top[1]
+        self._stack.append([stage, now])
+
+    def leave(self) -> None:
+        now = time.perf_counter()
+        stage, started = self._stack.pop()
+        self.seconds[stage] += now - started
+        if self._stack:
+            self._stack[-1][1] = now
+
+    def wrap(self, function: Callable[..., Any], stage: str) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self.enter(stage)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.leave()
+        return timed
+
+    def _sql(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.statements.append((time.perf_counter() - started, " ".join(sql.split())))
+
+    @contextmanager
+    def watching(self, stages: tuple[tuple[str, str, str], ...]) -> Iterator[StageClock]:
+        """Wrap the named functions (and time every statement) while the block runs."""
+        import importlib
+
+        with ExitStack() as undo:
+            for module_name, attribute, stage in stages:
+                owner: Any = importlib.import_module(module_name)
+                *path, name = attribute.split(".")
+                for part in path:
+                    owner = getattr(owner, part)
+                original = getattr(owner, name)
+                setattr(owner, name, self.wrap(original, stage))
+                undo.callback(setattr, owner, name, original)
+            undo.enter_context(connection.execute_wrapper(self._sql))
+            yield self
+
+    def slowest(self, count: int = 8) -> list[tuple[float, str]]:
+        return sorted(self.statements, reverse=True)[:count]
+
+
+def parse_cost(csv_path: Path, sample: int = 200_000) -> tuple[float, float]:
+    """Microseconds per row for reading the CSV into dictionaries, and for ``parse_event`` on
+    them, measured on the first ``sample`` rows without the database."""
+    from medrecall.core.tabular import TableReader
+    from medrecall.traceability.importing.events import EVENT_COLUMNS
+    from medrecall.traceability.importing.rows import References, parse_event
+
+    reader = TableReader(csv_path, file_name=csv_path.name, columns=EVENT_COLUMNS)
+    started = time.perf_counter()
+    rows = [(row.number, row.values) for row in itertools.islice(reader.rows(), sample)]
+    read = time.perf_counter() - started
+    refs = References.load()
+    problems: list[tuple[str, str, str]] = []
+    started = time.perf_counter()
+    for number, values in rows:
+        parse_event(number, values, refs, problems)
+    parsed = time.perf_counter() - started
+    return 1e6 * read / len(rows), 1e6 * parsed / len(rows)
+
+
+def csv_reader_cost(csv_path: Path, sample: int = 200_000) -> float:
+    """Microseconds per row for the bare ``csv`` module, the floor under any CSV import."""
+    with csv_path.open(encoding="utf-8", newline="") as source:
+        started = time.perf_counter()
+        count = sum(1 for _row in itertools.islice(csv.reader(source), sample))
+        return 1e6 * (time.perf_counter() - started) / count
+
+
+@contextmanager
+def staging_serial_index() -> Iterator[None]:
+    """The one-line fix measured beside the product as it is: an index on the staging table's
+    (model_id, serial), which turns the "a serial belongs to one lot" self-join from quadratic
+    (SQLite walks every staged row of the model for every serial row) into index look-ups."""
+    from medrecall.traceability.importing import stage
+
+    original = stage.Stager._index
+
+    def _index(self: Any) -> None:
+        original(self)
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE INDEX {stage.STAGING}_serial ON {stage.STAGING} (model_id, serial)")
+
+    stage.Stager._index = _index  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        stage.Stager._index = original  # type: ignore[method-assign]

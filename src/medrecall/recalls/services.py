@@ -1,0 +1,288 @@
+"""Recall actions: open, edit, classify, evaluate the hazard, set scope rules, freeze the
+scope, move along the lifecycle. Each is one transaction with its own audit entry."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medrecall.accounts.models import User
+from medrecall.audit import services as audit
+from medrecall.catalog.models import DeviceModel
+from medrecall.core.errors import ConcurrentEdit, DomainError, ValidationFailed
+from medrecall.parties.models import Location, LocationType, PartyType
+
+from . import lifecycle
+from .hazard import proposed_class
+from .lifecycle import Status
+from .models import (
+    REGIME_CLASSES,
+    AffectedLine,
+    Category,
+    HazardEvaluation,
+    RecallCase,
+    RecallRegime,
+    ScopeRule,
+    ScopeSnapshot,
+    Transition,
+)
+from .scope import resolve_rules
+
+
+class TransitionRefused(DomainError):
+    code = "transition_refused"
+
+
+EDITABLE = ("title", "reason", "defect_description", "hazard_description", "action_type", "initiation",
+            "ordering_authority", "depth", "public_warning", "effectiveness_level", "effectiveness_percent",
+            "strategy", "progress_interval_days", "decision_at", "initiated_at", "completed_at")
+LOCKED_STATUSES = (Status.CLOSED, Status.TERMINATED, Status.CANCELLED)
+
+
+def next_recall_number(now: datetime | None = None) -> str:
+    """Next number from ``MEDRECALL_RECALL_NUMBER_PATTERN`` (default ``RC-{year}-{seq:04d}``)."""
+    now = now or timezone.now()
+    pattern = getattr(settings, "MEDRECALL_RECALL_NUMBER_PATTERN", "RC-{year}-{seq:04d}")
+    seq = RecallCase.objects.filter(created_at__year=now.year).count() + 1
+    while RecallCase.objects.filter(number=(number := pattern.format(year=now.year, seq=seq))).exists():
+        seq += 1
+    return number
+
+
+@transaction.atomic
+def recall_open(*, actor: User, title: str, products: list[DeviceModel], reason: str = "",
+                regimes: list[str] | None = None, **fields: Any) -> RecallCase:
+    """Open a recall in draft."""
+    if not title.strip():
+        raise ValidationFailed(_("Give the recall a title."), where="title")
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    recall = RecallCase.objects.create(number=next_recall_number(), title=title.strip(), reason=reason, owner=actor,
+                                       **fields)
+    recall.products.set(products)
+    for regime in regimes or []:
+        recall_regime_add(recall=recall, regime=regime, actor=actor)
+    audit.record(actor=actor, action="recalls.recall_opened", target=recall,
+                 changes={"number": [None, recall.number], "title": [None, recall.title],
+                          "products": [None, [p.udi_di for p in products]], "regimes": [None, regimes or []]})
+    return recall
+
+
+@transaction.atomic
+def recall_update(*, recall: RecallCase, actor: User, version: int, reason: str = "", **changes: Any) -> RecallCase:
+    """Edit the case fields. ``version`` is the one the user saw: a concurrent edit is refused."""
+    unknown = set(changes) - set(EDITABLE) - {"products"}
+    if unknown:
+        raise ValidationFailed(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    current = RecallCase.objects.select_for_update().get(pk=recall.pk)
+    if current.status in LOCKED_STATUSES:
+        raise ValidationFailed(_("A %(status)s recall can no longer be edited.") % {"status": current.get_status_display()})
+    if current.version != version:
+        raise ConcurrentEdit(_("Someone else saved this recall in the meantime (version %(theirs)s, you edited "
+                               "version %(yours)s). Reload it and make your change again.") % {
+                                   "theirs": current.version, "yours": version})
+    before = audit.snapshot(current)
+    products = changes.pop("products", None)
+    for field, value in changes.items():
+        setattr(current, field, value)
+    current.full_clean(exclude=["owner"])
+    updated = RecallCase.objects.filter(pk=current.pk, version=version).update(
+        **{f: getattr(current, f) for f in changes}, version=F("version") + 1, updated_at=timezone.now())
+    if not updated:  # pragma: no cover - the row lock above makes this unreachable on PostgreSQL
+        raise ConcurrentEdit(_("Someone else saved this recall in the meantime. Reload it."))
+    current.refresh_from_db()
+    diff = audit.diff(before, audit.snapshot(current))
+    diff.pop("updated_at", None)
+    diff.pop("version", None)
+    if products is not None:
+        old = sorted(current.products.values_list("udi_di", flat=True))
+        current.products.set(products)
+        diff["products"] = [old, sorted(p.udi_di for p in products)]
+    audit.record(actor=actor, action="recalls.recall_changed", target=current, changes=diff, reason=reason)
+    return current
+
+
+@transaction.atomic
+def recall_regime_add(*, recall: RecallCase, regime: str, actor: User) -> RecallRegime:
+    if regime not in REGIME_CLASSES:
+        raise ValidationFailed(_("Unknown regime %(regime)s.") % {"regime": regime}, where="regime")
+    entry, created = RecallRegime.objects.get_or_create(recall=recall, regime=regime)
+    if created:
+        audit.record(actor=actor, action="recalls.regime_added", target=recall, changes={"regime": [None, regime]})
+    return entry
+
+
+@transaction.atomic
+def hazard_evaluate(*, recall: RecallCase, actor: User, severity: str, likelihood: str, injuries_reported: int = 0,
+                    deaths_reported: int = 0, populations_at_risk: str = "", consequences: str = "") -> HazardEvaluation:
+    """Record the health hazard evaluation and propose a class for every regime of the recall."""
+    if severity not in HazardEvaluation.Severity.values:
+        raise ValidationFailed(_("Choose the worst credible harm."), where="severity")
+    if likelihood not in HazardEvaluation.Likelihood.values:
+        raise ValidationFailed(_("Choose how likely that harm is."), where="likelihood")
+    evaluation, _created = HazardEvaluation.objects.update_or_create(recall=recall, defaults={
+        "severity": severity, "likelihood": likelihood, "injuries_reported": injuries_reported,
+        "deaths_reported": deaths_reported, "populations_at_risk": populations_at_risk,
+        "consequences": consequences, "evaluated_by": actor})
+    proposals = {}
+    for regime in recall.regimes.select_for_update():
+        regime.proposed_class = proposed_class(regime=regime.regime, severity=severity, likelihood=likelihood,
+                                               deaths_reported=deaths_reported)
+        if not regime.recall_class:
+            regime.recall_class = regime.proposed_class
+        regime.save(update_fields=["proposed_class", "recall_class"])
+        proposals[regime.regime] = regime.proposed_class
+    audit.record(actor=actor, action="recalls.hazard_evaluated", target=recall,
+                 changes={"severity": [None, severity], "likelihood": [None, likelihood],
+                          "injuries": [None, injuries_reported], "deaths": [None, deaths_reported],
+                          "proposed": [None, proposals]})
+    return evaluation
+
+
+@transaction.atomic
+def recall_classify(*, recall: RecallCase, regime: str, recall_class: str, actor: User, reason: str = "") -> RecallRegime:
+    """Set the class for one regime; departing from the proposal needs a reason."""
+    allowed = dict(REGIME_CLASSES.get(regime, ()))
+    if recall_class not in allowed:
+        raise ValidationFailed(_("%(value)s is not a class for %(regime)s; use one of %(allowed)s.") % {
+            "value": recall_class, "regime": regime, "allowed": ", ".join(allowed)}, where="recall_class")
+    entry = RecallRegime.objects.select_for_update().filter(recall=recall, regime=regime).first()
+    if entry is None:
+        raise ValidationFailed(_("Add the regime %(regime)s to the recall first.") % {"regime": regime}, where="regime")
+    if entry.proposed_class and recall_class != entry.proposed_class and not reason.strip():
+        raise ValidationFailed(_("The hazard evaluation proposes %(proposed)s; say why you choose %(chosen)s.") % {
+            "proposed": entry.proposed_class, "chosen": recall_class}, where="reason")
+    old = entry.recall_class
+    entry.recall_class = recall_class
+    entry.override_reason = reason if entry.proposed_class and recall_class != entry.proposed_class else ""
+    entry.save(update_fields=["recall_class", "override_reason"])
+    audit.record(actor=actor, action="recalls.classified", target=recall,
+                 changes={f"class.{regime}": [old, recall_class]}, reason=reason)
+    return entry
+
+
+@transaction.atomic
+def scope_rule_add(*, recall: RecallCase, actor: User, kind: str, device_model: DeviceModel,
+                   values: list[str] | None = None, range_from: str = "", range_to: str = "") -> ScopeRule:
+    if kind not in ScopeRule.Kind.values:
+        raise ValidationFailed(_("Unknown scope rule %(kind)s.") % {"kind": kind}, where="kind")
+    rule = ScopeRule(recall=recall, kind=kind, device_model=device_model, values=list(values or []),
+                     range_from=range_from.strip(), range_to=range_to.strip())
+    resolve_rules([rule])  # refuse a rule that matches nothing or is malformed, before it is kept
+    rule.save()
+    audit.record(actor=actor, action="recalls.scope_rule_added", target=recall,
+                 changes={"rule": [None, {"kind": kind, "gtin": device_model.udi_di, "values": rule.values,
+                                          "from": rule.range_from, "to": rule.range_to}]})
+    return rule
+
+
+@transaction.atomic
+def scope_rule_remove(*, rule: ScopeRule, actor: User) -> None:
+    audit.record(actor=actor, action="recalls.scope_rule_removed", target=rule.recall,
+                 changes={"rule": [{"kind": rule.kind, "values": rule.values}, None]})
+    rule.delete()
+
+
+def _category(location: Location, in_transit_only: bool) -> str:
+    if in_transit_only:
+        return Category.IN_TRANSIT
+    if location.party.party_type == PartyType.OWN_SITE:
+        return Category.QUARANTINE if location.location_type == LocationType.QUARANTINE else Category.OWN_STOCK
+    if location.party.party_type == PartyType.DISTRIBUTOR:
+        return Category.AT_DISTRIBUTORS
+    return Category.AT_CUSTOMERS
+
+
+@transaction.atomic
+def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
+    """Resolve the rules with the trace engine into a new frozen snapshot of affected units."""
+    from medrecall.traceability import engine
+
+    recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
+    if recall.status not in (Status.DRAFT, Status.ASSESSMENT, Status.PENDING_APPROVAL, Status.IN_EXECUTION):
+        raise ValidationFailed(_("The scope of a %(status)s recall is final.") % {"status": recall.get_status_display()})
+    rules = list(recall.scope_rules.select_related("device_model"))
+    if not rules:
+        raise ValidationFailed(_("Add at least one scope rule."), where="rules")
+    resolution = resolve_rules(rules)
+    lines = engine.place_lines(resolution.lot_ids)
+    locations = {loc.pk: loc for loc in Location.objects.select_related("party").filter(
+        pk__in={line[2] for line in lines})}
+    previous = recall.current_snapshot
+    snapshot = ScopeSnapshot.objects.create(
+        recall=recall, sequence=(previous.sequence + 1) if previous else 1, created_by=actor,
+        rules=[{"kind": r.kind, "gtin": r.device_model.udi_di, "values": r.values, "from": r.range_from,
+                "to": r.range_to} for r in rules])
+    frozen: list[AffectedLine] = []
+    for lot_id, serial_id, location_id, received, on_hand, in_transit in lines:
+        only = resolution.serial_ids_by_lot.get(lot_id)
+        if lot_id not in resolution.whole_lot_ids and only is not None and serial_id not in only:
+            continue
+        if on_hand <= 0 and in_transit <= 0:
+            continue
+        location = locations[location_id]
+        frozen.append(AffectedLine(snapshot=snapshot, lot_id=lot_id, serial_id=serial_id, location_id=location_id,
+                                   party_id=location.party_id, on_hand=max(on_hand, 0), in_transit=in_transit,
+                                   received=received, category=_category(location, on_hand <= 0)))
+    AffectedLine.objects.bulk_create(frozen, batch_size=5000)
+    snapshot.total_units = sum(line.on_hand + line.in_transit for line in frozen)
+    snapshot.total_holders = len({line.party_id for line in frozen})
+    snapshot.save(update_fields=["total_units", "total_holders"])
+    if snapshot.total_units == 0:
+        raise ValidationFailed(_("The scope matches lots, but none of their units is anywhere now (all consumed, "
+                                 "destroyed or never shipped)."), where="rules")
+    audit.record(actor=actor, action="recalls.scope_frozen", target=recall,
+                 changes={"snapshot": [previous.sequence if previous else None, snapshot.sequence],
+                          "units": [previous.total_units if previous else None, snapshot.total_units],
+                          "holders": [previous.total_holders if previous else None, snapshot.total_holders]})
+    return snapshot
+
+
+def snapshot_difference(old: ScopeSnapshot, new: ScopeSnapshot) -> dict[str, Any]:
+    """Units and holders added or removed between two snapshots (re-scope)."""
+    def units(snapshot: ScopeSnapshot) -> dict[tuple[int, int | None, int], int]:
+        totals: dict[tuple[int, int | None, int], int] = defaultdict(int)
+        for lot, serial, location, on_hand, in_transit in snapshot.lines.values_list(
+                "lot_id", "serial_id", "location_id", "on_hand", "in_transit"):
+            totals[(lot, serial, location)] += on_hand + in_transit
+        return totals
+
+    before, after = units(old), units(new)
+    added = {k: v - before.get(k, 0) for k, v in after.items() if v > before.get(k, 0)}
+    removed = {k: before[k] - after.get(k, 0) for k in before if before[k] > after.get(k, 0)}
+    old_holders = set(old.lines.values_list("party__code", flat=True))
+    new_holders = set(new.lines.values_list("party__code", flat=True))
+    return {
+        "units_added": sum(added.values()), "units_removed": sum(removed.values()),
+        "lines_added": len(added), "lines_removed": len(removed),
+        "holders_added": sorted(new_holders - old_holders), "holders_removed": sorted(old_holders - new_holders),
+    }
+
+
+@transaction.atomic
+def recall_transition(*, recall: RecallCase, target: str, actor: User, reason: str = "") -> RecallCase:
+    """Move a recall along its lifecycle; refuse with reasons the user can act on."""
+    recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
+    try:
+        goal = Status(target)
+    except ValueError as error:
+        raise ValidationFailed(_("Unknown status %(status)s.") % {"status": target}, where="target") from error
+    if goal in (Status.CANCELLED, Status.TERMINATED) and not reason.strip():
+        raise TransitionRefused(_("Say why the recall is %(status)s.") % {"status": goal.label}, where="reason")
+    if problems := lifecycle.blockers(recall, goal):
+        raise TransitionRefused(" ".join(problems), details=problems)
+    source, recall.status = recall.status, goal
+    recall.version += 1
+    recall.save(update_fields=["status", "version", "updated_at"])
+    Transition.objects.create(recall=recall, source=source, target=goal, actor=actor, reason=reason)
+    audit.record(actor=actor, action="recalls.transition", target=recall, changes={"status": [source, str(goal)]},
+                 reason=reason)
+    return recall
