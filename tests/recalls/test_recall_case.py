@@ -184,3 +184,20 @@ def test_concurrent_edit_is_refused(manager: object, catheter: DeviceModel) -> N
         services.recall_update(recall=recall, actor=manager, version=seen, title="second save")
     recall.refresh_from_db()
     assert (recall.title, recall.version) == ("first save", seen + 1)
+
+
+def test_impact_reconciles_with_the_trace_engine(manager: object, catheter: DeviceModel) -> None:
+    from medrecall.recalls.selectors import impact_of
+    from medrecall.traceability.selectors import trace_forward
+
+    recall = open_recall(manager, catheter)
+    services.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=catheter, values=["C1"])
+    impact = impact_of(services.scope_freeze(recall=recall, actor=manager))
+    trace = trace_forward(gtin=CATH, lot="C1")
+    assert impact.total_units == trace.total_on_hand + trace.total_in_transit == 970
+    assert impact.by_category == {"own_stock": 400, "at_distributors": 450, "at_customers": 70, "in_transit": 50}
+    # FAC (own) → D1 → S1 → H1, and D1 → H2: echelons 0, 1, 2, 3 and 2.
+    assert [(row["echelon"], row["units"], row["holders"]) for row in impact.by_echelon] == [
+        (0, 400, 1), (1, 350, 1), (2, 150, 2), (3, 70, 1)]
+    assert sum(row["units"] for row in impact.by_region) == 970
+    assert impact.by_holder[0]["party__code"] == "OWN"

@@ -201,6 +201,32 @@ def _category(location: Location, in_transit_only: bool) -> str:
     return Category.AT_CUSTOMERS
 
 
+def _echelons(flows: list[tuple[int | None, int, int]], locations: dict[int, Location]) -> dict[int, int]:
+    """Hops from our own sites down the distribution chain: own 0, distributor 1, sub-distributor 2…"""
+    from collections import deque
+
+    children: dict[int | None, set[int]] = defaultdict(set)
+    for source, target, _qty in flows:
+        children[source].add(target)
+    depth: dict[int, int] = {}
+    queue: deque[int] = deque()
+    for loc_id, location in locations.items():
+        if location.party.party_type == PartyType.OWN_SITE:
+            depth[loc_id] = 0
+            queue.append(loc_id)
+    for root in children.get(None, set()):
+        if root not in depth:
+            depth[root] = 0 if locations.get(root) and locations[root].party.party_type == PartyType.OWN_SITE else 1
+            queue.append(root)
+    while queue:
+        current = queue.popleft()
+        for child in children.get(current, set()):
+            if child not in depth:
+                depth[child] = depth[current] + 1
+                queue.append(child)
+    return depth
+
+
 @transaction.atomic
 def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
     """Resolve the rules with the trace engine into a new frozen snapshot of affected units."""
@@ -221,6 +247,7 @@ def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
         recall=recall, sequence=(previous.sequence + 1) if previous else 1, created_by=actor,
         rules=[{"kind": r.kind, "gtin": r.device_model.udi_di, "values": r.values, "from": r.range_from,
                 "to": r.range_to} for r in rules])
+    echelons = _echelons(engine.flows(resolution.lot_ids), locations)
     frozen: list[AffectedLine] = []
     for lot_id, serial_id, location_id, received, on_hand, in_transit in lines:
         only = resolution.serial_ids_by_lot.get(lot_id)
@@ -231,7 +258,8 @@ def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
         location = locations[location_id]
         frozen.append(AffectedLine(snapshot=snapshot, lot_id=lot_id, serial_id=serial_id, location_id=location_id,
                                    party_id=location.party_id, on_hand=max(on_hand, 0), in_transit=in_transit,
-                                   received=received, category=_category(location, on_hand <= 0)))
+                                   received=received, category=_category(location, on_hand <= 0),
+                                   echelon=echelons.get(location_id, 0)))
     AffectedLine.objects.bulk_create(frozen, batch_size=5000)
     snapshot.total_units = sum(line.on_hand + line.in_transit for line in frozen)
     snapshot.total_holders = len({line.party_id for line in frozen})

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 
-__all__ = ["ParsedUDI", "parse_udi"]
+__all__ = ["ParsedUDI", "hibc_check_character", "parse_udi"]
 
 GS = "\x1d"
 _GS_TOKENS = re.compile(r"<GS>|\{GS\}", re.IGNORECASE)
@@ -53,7 +53,7 @@ _HRI_ELEMENT = re.compile(r"\((\d{2,4})\)([^()]*)")
 # numeric keys), e.g. https://id.gs1.org/01/614141123452/lot/ABC1/ser/12345?exp=180426.
 _DIGITAL_LINK_ALPHAS = {"gtin": "01", "cpv": "22", "lot": "10", "ser": "21", "exp": "17"}
 
-HIBC_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
+_HIBC_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
 _MAX_HIBC_LOT_SERIAL = 18
 _HIBC_PRIMARY = re.compile(r"([A-Z][A-Z0-9]{3})([A-Z0-9]{1,18})([0-9])")
 # Two symbols read as one ("+" primary, check character, "+" secondary, link, check).
@@ -119,7 +119,7 @@ def _parse(text: str) -> ParsedUDI:
     cleaned = text.strip("\r\n\t").lstrip(" ")
     if not cleaned.strip():
         raise _Refusal("", _("The barcode is empty."))
-    for position, char in enumerate(cleaned, start=1):
+    for position, char in enumerate(text, start=1):
         if not char.isascii():
             raise _Refusal("", _(
                 "The barcode contains the character '%(char)s' at position %(position)s; "
@@ -349,30 +349,12 @@ def _gs1_result(elements: list[GS1ElementString]) -> ParsedUDI:
 
 
 # --- HIBC --------------------------------------------------------------------------------
-#
-# ANSI/HIBC 2.6 Supplier Labeling Standard (LIC), as far as a recall needs it:
-#
-# * primary: "+" LIC (4, first a letter) product number (1-18) unit of measure (1 digit)
-#   check character;
-# * secondary symbol: "+" data link character check character, the link being the check
-#   character of its primary; concatenated: "+" primary "/" data check character;
-#   two symbols read as one: primary "+" secondary;
-# * secondary data flags: "$" lot; "$+" serial; "$$" expiry and lot; "$$+" expiry and
-#   serial; after "$$" / "$$+" the date format flag "0"/"1" MMYY (the flag is the month's
-#   first digit), "2" MMDDYY, "3" YYMMDD, "4" YYMMDDHH, "5" YYJJJ, "6" YYJJJHH, "7" no date;
-#   "$$8" + 2-digit and "$$9" + 5-digit quantity followed by the same date flags and lot;
-#   a leading digit is the old form YYJJJ + lot;
-# * supplemental data fields in concatenated codes: "/S" serial, "/14D" expiry YYYYMMDD,
-#   "/16D" manufacture date YYYYMMDD (a leading "14D"/"16D" is never read as YYJJJ).
-#
-# Anything else is refused by name. An MMYY expiry means the end of that month, as the GS1
-# day "00" does. Check characters are modulo 43 over all preceding characters, "+" included.
 
 
 def hibc_check_character(body: str) -> str:
     """The modulo-43 check character of ``body`` (characters outside the HIBC set count 0)."""
-    total = sum(max(HIBC_CHARACTERS.find(char), 0) for char in body)
-    return HIBC_CHARACTERS[total % 43]
+    total = sum(max(_HIBC_CHARACTERS.find(char), 0) for char in body)
+    return _HIBC_CHARACTERS[total % 43]
 
 
 def _hibc_refusal(message: str) -> _Refusal:
@@ -404,13 +386,40 @@ class _HibcFields:
 
 
 def _parse_hibc(text: str) -> ParsedUDI:
+    """HIBC LIC (ANSI/HIBC 2.6 Supplier Labeling Standard), as far as a recall needs it.
+
+    Structure:
+
+    * primary: "+" LIC (4 characters, the first a letter), product or catalogue number
+      (1 to 18 letters or digits), unit of measure (1 digit), check character;
+    * secondary symbol: "+" data, link character (the check character of its primary),
+      check character; concatenated: "+" primary "/" data check character; two symbols
+      read as one: primary symbol immediately followed by the secondary symbol.
+
+    Supported flags of the secondary data:
+
+    * "$" lot; "$+" serial; "$$" expiry + lot; "$$+" expiry + serial;
+    * after "$$" and "$$+" the date format flag: "0" or "1" MMYY (the flag is the month's
+      first digit), "2" MMDDYY, "3" YYMMDD, "4" YYMMDDHH, "5" YYJJJ, "6" YYJJJHH, "7" no date;
+    * "$$8" + 2-digit and "$$9" + 5-digit quantity, then the same date flags and the lot;
+    * a leading digit: the old form, YYJJJ + lot;
+    * supplemental fields after "/": "S" serial, "14D" expiry YYYYMMDD, "16D" manufacture
+      date YYYYMMDD (a leading "14D"/"16D" is never read as YYJJJ).
+
+    Any other flag is refused by name. Lots and serials hold at most 18 characters. An
+    MMYY expiry means the end of that month, as the GS1 day "00" does; two-digit years
+    follow the GS1 window. Check characters are modulo 43 over every preceding character,
+    "+" included; the Code 39 caption's "*" delimiters are dropped and its "_" stands for
+    a space check character (HIBCC, hibcc.org/m43/terms.htm). The structure was cross-checked
+    against the test suites of DacoTaco/BarcodeParserBuilder and chriswjones/HibcBarcodeParsing.
+    """
     code = text
     if len(code) > 2 and code.startswith("*") and code.endswith("*"):
         code = code[1:-1]  # Code 39 caption asterisks are not barcode data
     if code.endswith("_"):
         code = code[:-1] + " "  # the caption shows a space check character as "_"
     for position, char in enumerate(code, start=1):
-        if char not in HIBC_CHARACTERS:
+        if char not in _HIBC_CHARACTERS:
             raise _hibc_refusal(_(
                 "HIBC: the character '%(char)s' at position %(position)s is not in the HIBC "
                 "character set (0-9, A-Z, - . space $ / + %%)."

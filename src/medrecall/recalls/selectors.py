@@ -1,0 +1,67 @@
+"""Reads of recalls: scoped lists, one recall, and the impact of its frozen scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from medrecall.core.errors import NotFound
+from medrecall.core.types import Viewer
+
+from .models import AffectedLine, RecallCase, ScopeSnapshot
+
+
+def recall_list_for(*, viewer: Viewer, status: str = "", search: str = "") -> QuerySet[RecallCase]:
+    recalls = RecallCase.objects.select_related("owner").prefetch_related("regimes")
+    if viewer.party_id is not None or not viewer.has_perm("recalls.view_recallcase"):
+        return recalls.none()
+    if status:
+        recalls = recalls.filter(status=status)
+    if search:
+        recalls = recalls.filter(title__icontains=search) | recalls.filter(number__icontains=search)
+    return recalls.order_by("-created_at")
+
+
+def recall_get_for(*, viewer: Viewer, pk: int) -> RecallCase:
+    found = recall_list_for(viewer=viewer).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("Recall not found."))
+    return found
+
+
+@dataclass(frozen=True)
+class Impact:
+    snapshot: int
+    total_units: int
+    total_holders: int
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_party_type: list[dict[str, Any]] = field(default_factory=list)
+    by_echelon: list[dict[str, Any]] = field(default_factory=list)
+    by_region: list[dict[str, Any]] = field(default_factory=list)
+    by_holder: list[dict[str, Any]] = field(default_factory=list)
+
+
+def impact_of(snapshot: ScopeSnapshot) -> Impact:
+    """Affected units and holders by position, holder type, echelon, region and holder —
+    grouped in SQL over the frozen lines, so the figures reconcile with the snapshot."""
+    lines = AffectedLine.objects.filter(snapshot=snapshot)
+    units = Sum("on_hand") + Sum("in_transit")
+
+    def grouped(*keys: str) -> list[dict[str, Any]]:
+        return [dict(row) for row in lines.values(*keys).annotate(units=units, holders=Count("party", distinct=True))
+                .order_by(*keys)]
+
+    categories = {row["category"]: row["units"] for row in lines.values("category").annotate(units=units)}
+    return Impact(
+        snapshot=snapshot.sequence, total_units=snapshot.total_units, total_holders=snapshot.total_holders,
+        by_category=categories,
+        by_party_type=grouped("party__party_type"),
+        by_echelon=grouped("echelon"),
+        by_region=grouped("location__country", "location__province", "location__city"),
+        by_holder=[dict(row) for row in lines.values("party__code", "party__name", "party__party_type",
+                                                     "location__country", "location__province")
+                   .annotate(units=units, lines=Count("pk")).order_by("-units", "party__code")],
+    )
