@@ -28,3 +28,54 @@ class User(AbstractUser):
     @property
     def is_portal(self) -> bool:
         return self.party_id is not None
+
+
+class SignatureMeaning(models.TextChoices):
+    """What a signer declares by signing (21 CFR 11.50(a)(3)); printed with every signature."""
+
+    AUTHORED = "authored", _("Authored")
+    REVIEWED = "reviewed", _("Reviewed")
+    APPROVED = "approved", _("Approved")
+    RESPONSIBLE = "responsible", _("Responsible")
+
+
+class Signature(models.Model):
+    """An electronic signature on any record (21 CFR 11.50, 11.70).
+
+    The signature holds the canonical content it was applied to and its SHA-256, so a later
+    change to the record shows as a mismatch instead of silently carrying the signature over.
+    Rows are written once by ``signatures.signature_apply`` and never changed.
+    """
+
+    signer = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("signer"),
+    )
+    signer_name = models.CharField(
+        _("printed name"), max_length=301, help_text=_("The signer's full name at the time of signing."),
+    )
+    signed_at = models.DateTimeField(_("signed at"))
+    meaning = models.CharField(_("meaning"), max_length=20, choices=SignatureMeaning.choices)
+    target_type = models.CharField(_("record type"), max_length=100)
+    target_id = models.CharField(_("record id"), max_length=64)
+    content_hash = models.CharField(
+        _("content hash"), max_length=64, help_text=_("SHA-256 of the canonical JSON of the signed content."),
+    )
+    content = models.JSONField(_("signed content"))
+    reason = models.TextField(_("reason"), blank=True)
+    step = models.CharField(
+        _("step"), max_length=50, blank=True, help_text=_("Which signature of a procedure this is, e.g. qa_head."),
+    )
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["signed_at", "pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="accounts_signature_target")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(meaning__in=SignatureMeaning.values), name="accounts_signature_meaning_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} · {self.get_meaning_display()} · {self.target_type}:{self.target_id}"

@@ -40,6 +40,8 @@ ROLE_LABELS: dict[str, Promise] = {
 
 MASTER_DATA = ("catalog.devicemodel", "catalog.lot", "catalog.serial", "parties.party", "parties.contact", "parties.location")
 EVENTS = ("traceability.traceevent", "traceability.position", "core.importrun")
+RECALLS = ("recalls.recallcase", "recalls.recallregime", "recalls.hazardevaluation", "recalls.scoperule",
+           "recalls.scopesnapshot", "recalls.approvalstep")
 
 
 def _perms(models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
@@ -52,14 +54,16 @@ ALL = ("view", "add", "change", "delete")
 
 # role -> set of "app_label.codename"
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT) | _perms(EVENTS, VIEW),
-    Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL) | _perms(EVENTS, EDIT),
-    Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(("parties.party", "parties.contact"), EDIT),
-    Role.WAREHOUSE: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW),
-    Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW),
-    Role.FINANCE: _perms(MASTER_DATA, VIEW),
-    Role.VIEWER: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW),
-    Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL) | _perms(EVENTS, ALL)
+    Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT) | _perms(EVENTS, VIEW) | _perms(RECALLS, ALL),
+    Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL) | _perms(EVENTS, EDIT) | _perms(RECALLS, VIEW)
+    | _perms(("recalls.scoperule", "recalls.scopesnapshot"), EDIT),
+    Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(("parties.party", "parties.contact"), EDIT)
+    | _perms(RECALLS, VIEW),
+    Role.WAREHOUSE: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW),
+    Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(RECALLS, VIEW),
+    Role.FINANCE: _perms(MASTER_DATA, VIEW) | _perms(RECALLS, VIEW),
+    Role.VIEWER: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW),
+    Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL) | _perms(EVENTS, ALL) | _perms(RECALLS, ALL)
     | _perms(("accounts.user",), ALL),
     # Portal users see records of their own party only; querysets enforce the scope.
     Role.PORTAL: _perms(("parties.party", "parties.contact", "parties.location", "catalog.devicemodel",

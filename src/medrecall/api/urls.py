@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import trace, views
+from . import recalls, trace, views
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -25,5 +25,13 @@ urlpatterns = [
     path("udi/parse/", trace.UdiParseView.as_view(), name="udi-parse"),
     path("events/capture/", trace.EventCaptureView.as_view(), name="event-capture"),
     path("epcis/capture/", trace.EpcisCaptureView.as_view(), name="epcis-capture"),
+    path("recalls/", recalls.RecallListView.as_view(), name="recall-list"),
+    path("recalls/<int:pk>/", recalls.RecallDetailView.as_view(), name="recall-detail"),
+    path("recalls/<int:pk>/hazard-evaluation/", recalls.HazardView.as_view(), name="recall-hazard"),
+    path("recalls/<int:pk>/classify/", recalls.ClassifyView.as_view(), name="recall-classify"),
+    path("recalls/<int:pk>/scope-rules/", recalls.ScopeRuleView.as_view(), name="recall-scope-rules"),
+    path("recalls/<int:pk>/scope/freeze/", recalls.ScopeFreezeView.as_view(), name="recall-scope-freeze"),
+    path("recalls/<int:pk>/impact/", recalls.ImpactView.as_view(), name="recall-impact"),
+    path("recalls/<int:pk>/transition/", recalls.TransitionView.as_view(), name="recall-transition"),
     path("", include(router.urls)),
 ]

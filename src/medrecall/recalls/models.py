@@ -161,9 +161,9 @@ class ScopeRule(models.Model):
     class Kind(models.TextChoices):
         DEVICE_MODEL = "device_model", _("Every lot of a device model")
         LOTS = "lots", _("Lot list")
-        LOT_RANGE = "lot_range", _("Lot range (from–to)")
+        LOT_RANGE = "lot_range", _("Lot range (from, to)")
         SERIALS = "serials", _("Serial list")
-        SERIAL_RANGE = "serial_range", _("Serial range (from–to)")
+        SERIAL_RANGE = "serial_range", _("Serial range (from, to)")
         MANUFACTURED = "manufactured", _("Manufactured between")
         EXPIRY = "expiry", _("Expiring between")
         SHIPPED = "shipped", _("Shipped between")
@@ -181,7 +181,7 @@ class ScopeRule(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.device_model_id} {self.values or ''} {self.range_from}–{self.range_to}"
+        return f"{self.kind} {self.device_model_id} {self.values or ''} {self.range_from}..{self.range_to}"
 
 
 class ScopeSnapshot(models.Model):

@@ -146,9 +146,10 @@ def _parse(text: str) -> ParsedUDI:
         return _parse_hri(payload)
     if payload[0].isdigit():
         return _parse_element_string(payload)
+    shown = "".join(_printable(char) for char in payload)
     raise _Refusal("", _(
         "%(text)s is not a GS1 element string, a GS1 Digital Link or an HIBC code."
-    ) % {"text": payload})
+    ) % {"text": shown if len(shown) <= 40 else shown[:40] + "…"})
 
 
 def _printable(char: str) -> str:

@@ -1,0 +1,274 @@
+"""Recall endpoints: one small view per action (open, edit, evaluate, classify, scope,
+freeze, impact, transition). Each calls one service or selector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from medrecall.accounts.selectors import viewer_of
+from medrecall.catalog.models import DeviceModel
+from medrecall.core.errors import NotFound, ValidationFailed
+from medrecall.recalls import selectors, services
+from medrecall.recalls.lifecycle import Status, blockers
+from medrecall.recalls.models import RecallCase, ScopeRule
+
+
+class RegimeSerializer(serializers.Serializer[Any]):
+    regime = serializers.CharField()
+    proposed_class = serializers.CharField()
+    recall_class = serializers.CharField()
+    override_reason = serializers.CharField()
+
+
+class RecallSerializer(serializers.ModelSerializer[RecallCase]):
+    products = serializers.SlugRelatedField(slug_field="udi_di", many=True, read_only=True)
+    regimes = RegimeSerializer(many=True, read_only=True)
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    blocked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecallCase
+        fields = ["id", "number", "title", "status", "version", "products", "regimes", "reason", "defect_description",
+                  "hazard_description", "action_type", "initiation", "ordering_authority", "depth", "public_warning",
+                  "effectiveness_level", "effectiveness_percent", "strategy", "progress_interval_days", "owner",
+                  "decision_at", "initiated_at", "completed_at", "created_at", "updated_at", "blocked"]
+        read_only_fields = fields
+
+    def get_blocked(self, recall: RecallCase) -> dict[str, list[str]]:
+        """Why each next step is not possible yet (empty list: allowed)."""
+        from medrecall.recalls.lifecycle import TRANSITIONS
+
+        return {str(target): blockers(recall, target) for target in TRANSITIONS[Status(recall.status)]}
+
+
+class RecallOpenSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=255)
+    products = serializers.ListField(child=serializers.CharField(), help_text="GTINs of the device models")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    regimes = serializers.ListField(child=serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"]), required=False,
+                                    default=list)
+    action_type = serializers.ChoiceField(choices=["removal", "correction"], required=False, default="removal")
+    initiation = serializers.ChoiceField(choices=["voluntary", "ordered"], required=False, default="voluntary")
+    depth = serializers.ChoiceField(choices=["wholesale", "retail", "user", "patient"], required=False, default="user")
+    decision_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class RecallUpdateSerializer(serializers.Serializer[Any]):
+    version = serializers.IntegerField(help_text="The version you edited; a newer one refuses the change (409).")
+    reason_for_change = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
+    defect_description = serializers.CharField(required=False, allow_blank=True)
+    hazard_description = serializers.CharField(required=False, allow_blank=True)
+    depth = serializers.ChoiceField(choices=["wholesale", "retail", "user", "patient"], required=False)
+    public_warning = serializers.BooleanField(required=False)
+    effectiveness_level = serializers.ChoiceField(choices=list("ABCDE"), required=False)
+    effectiveness_percent = serializers.IntegerField(required=False, min_value=11, max_value=99)
+    strategy = serializers.CharField(required=False, allow_blank=True)
+    progress_interval_days = serializers.IntegerField(required=False, min_value=1)
+    decision_at = serializers.DateTimeField(required=False)
+    initiated_at = serializers.DateTimeField(required=False)
+    completed_at = serializers.DateTimeField(required=False)
+
+
+def _products(gtins: list[str]) -> list[DeviceModel]:
+    from medrecall.core.gtin import normalise_gtin
+
+    wanted = {normalise_gtin(g) for g in gtins}
+    found = list(DeviceModel.objects.filter(udi_di__in=wanted))
+    if missing := wanted - {m.udi_di for m in found}:
+        raise ValidationFailed(_("No device model has GTIN %(gtin)s.") % {"gtin": ", ".join(sorted(missing))},
+                               where="products")
+    return found
+
+
+def _recall(request: Request, pk: int, perm: str = "recalls.view_recallcase") -> RecallCase:
+    viewer = viewer_of(request)
+    recall = selectors.recall_get_for(viewer=viewer, pk=pk)
+    if not viewer.has_perm(perm):
+        raise PermissionDenied
+    return recall
+
+
+class RecallListView(APIView):
+    """Recalls (GET) and opening a new one in draft (POST)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], responses=RecallSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        recalls = selectors.recall_list_for(viewer=viewer_of(request), status=request.query_params.get("status", ""),
+                                            search=request.query_params.get("search", ""))
+        return Response(RecallSerializer(recalls.prefetch_related("products"), many=True).data)
+
+    @extend_schema(tags=["recalls"], request=RecallOpenSerializer, responses={201: RecallSerializer})
+    def post(self, request: Request) -> Response:
+        viewer = viewer_of(request)
+        if not viewer.has_perm("recalls.add_recallcase"):
+            raise PermissionDenied
+        payload = RecallOpenSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        fields = dict(payload.validated_data)
+        recall = services.recall_open(actor=viewer, title=fields.pop("title"), products=_products(fields.pop("products")),
+                                      reason=fields.pop("reason"), regimes=fields.pop("regimes"), **fields)
+        return Response(RecallSerializer(recall).data, status=status.HTTP_201_CREATED)
+
+
+class RecallDetailView(APIView):
+    """One recall (GET) and editing its fields with optimistic locking (PATCH)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], responses=RecallSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(RecallSerializer(_recall(request, pk)).data)
+
+    @extend_schema(tags=["recalls"], request=RecallUpdateSerializer, responses=RecallSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        recall = _recall(request, pk, "recalls.change_recallcase")
+        payload = RecallUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        changes = dict(payload.validated_data)
+        if "version" not in changes:
+            raise ValidationFailed(_("Give the version you edited."), where="version")
+        updated = services.recall_update(recall=recall, actor=viewer_of(request), version=changes.pop("version"),
+                                         reason=changes.pop("reason_for_change", ""), **changes)
+        return Response(RecallSerializer(updated).data)
+
+
+class HazardSerializer(serializers.Serializer[Any]):
+    severity = serializers.ChoiceField(choices=["death", "serious", "reversible", "none"])
+    likelihood = serializers.ChoiceField(choices=["frequent", "probable", "occasional", "remote", "improbable"])
+    injuries_reported = serializers.IntegerField(min_value=0, default=0)
+    deaths_reported = serializers.IntegerField(min_value=0, default=0)
+    populations_at_risk = serializers.CharField(required=False, allow_blank=True, default="")
+    consequences = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class HazardView(APIView):
+    """Record the health hazard evaluation; the response carries the class proposed per regime."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], request=HazardSerializer, responses=RecallSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        recall = _recall(request, pk, "recalls.change_recallcase")
+        payload = HazardSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.hazard_evaluate(recall=recall, actor=viewer_of(request), **payload.validated_data)
+        return Response(RecallSerializer(_recall(request, pk)).data)
+
+
+class ClassifySerializer(serializers.Serializer[Any]):
+    regime = serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"])
+    recall_class = serializers.CharField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ClassifyView(APIView):
+    """Set the class of one regime (an override of the proposal needs a reason)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], request=ClassifySerializer, responses=RecallSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        recall = _recall(request, pk, "recalls.change_recallcase")
+        payload = ClassifySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with transaction.atomic():
+            services.recall_regime_add(recall=recall, regime=payload.validated_data["regime"], actor=viewer_of(request))
+            services.recall_classify(recall=recall, actor=viewer_of(request), **payload.validated_data)
+        return Response(RecallSerializer(_recall(request, pk)).data)
+
+
+class ScopeRuleSerializer(serializers.ModelSerializer[ScopeRule]):
+    gtin = serializers.CharField(write_only=True)
+
+    class Meta:
+        model = ScopeRule
+        fields = ["id", "kind", "gtin", "device_model", "values", "range_from", "range_to"]
+        read_only_fields = ["id", "device_model"]
+
+
+class ScopeRuleView(APIView):
+    """Scope rules of a recall (GET) and adding one (POST; refused when it matches nothing)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], responses=ScopeRuleSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ScopeRuleSerializer(_recall(request, pk).scope_rules.all(), many=True).data)
+
+    @extend_schema(tags=["recalls"], request=ScopeRuleSerializer, responses={201: ScopeRuleSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        recall = _recall(request, pk, "recalls.add_scoperule")
+        payload = ScopeRuleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        (model,) = _products([payload.validated_data["gtin"]])
+        rule = services.scope_rule_add(recall=recall, actor=viewer_of(request), kind=payload.validated_data["kind"],
+                                       device_model=model, values=payload.validated_data.get("values", []),
+                                       range_from=payload.validated_data.get("range_from", ""),
+                                       range_to=payload.validated_data.get("range_to", ""))
+        return Response(ScopeRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class ScopeFreezeView(APIView):
+    """Resolve the rules into a new frozen snapshot; the answer shows the difference to the last one."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], request=None, responses={201: serializers.DictField()})
+    def post(self, request: Request, pk: int) -> Response:
+        recall = _recall(request, pk, "recalls.add_scopesnapshot")
+        previous = recall.current_snapshot
+        snapshot = services.scope_freeze(recall=recall, actor=viewer_of(request))
+        body: dict[str, Any] = {"snapshot": snapshot.sequence, "total_units": snapshot.total_units,
+                                "total_holders": snapshot.total_holders}
+        if previous is not None:
+            body["difference"] = services.snapshot_difference(previous, snapshot)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ImpactView(APIView):
+    """Impact of the current scope: by position, holder type, echelon, region and holder."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], responses=serializers.DictField())
+    def get(self, request: Request, pk: int) -> Response:
+        recall = _recall(request, pk)
+        snapshot = recall.current_snapshot
+        if snapshot is None:
+            raise NotFound(_("No scope has been frozen for this recall yet."), where="scope")
+        from dataclasses import asdict
+
+        return Response(asdict(selectors.impact_of(snapshot)))
+
+
+class TransitionSerializer(serializers.Serializer[Any]):
+    target = serializers.ChoiceField(choices=Status.values)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TransitionView(APIView):
+    """Move the recall along its lifecycle; a refusal lists every reason (400, code transition_refused)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], request=TransitionSerializer, responses=RecallSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        recall = _recall(request, pk, "recalls.change_recallcase")
+        payload = TransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        moved = services.recall_transition(recall=recall, actor=viewer_of(request), **payload.validated_data)
+        return Response(RecallSerializer(moved).data)

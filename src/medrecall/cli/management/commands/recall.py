@@ -1,0 +1,159 @@
+"""``medrecall recall …``: the recall case from the command line.
+
+  medrecall recall open --title T --gtin GTIN [--gtin …] [--reason R] [--regime nmpa|fda|eu_mdr …] --user U
+  medrecall recall show NUMBER [--json]
+  medrecall recall evaluate NUMBER --severity S --likelihood L [--injuries N] [--deaths N] --user U
+  medrecall recall classify NUMBER --regime R --class C [--reason R] --user U
+  medrecall recall scope NUMBER --kind KIND --gtin GTIN [--values V,V] [--from A --until B] --user U
+  medrecall recall freeze NUMBER --user U
+  medrecall recall impact NUMBER [--json]
+  medrecall recall transition NUMBER --to STATUS [--reason R] --user U
+
+``--user`` names the account the action is recorded under (the audit trail needs a person).
+"""
+
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from medrecall.accounts.models import User
+from medrecall.catalog.models import DeviceModel
+from medrecall.core.errors import DomainError
+from medrecall.core.gtin import normalise_gtin
+from medrecall.recalls import selectors, services
+from medrecall.recalls.lifecycle import Status, blockers
+from medrecall.recalls.models import RecallCase
+
+
+class Command(BaseCommand):
+    help = "Open, evaluate, classify, scope, freeze, show impact and move recalls along their lifecycle."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("action", choices=["open", "show", "evaluate", "classify", "scope", "freeze", "impact",
+                                               "transition", "list"])
+        parser.add_argument("number", nargs="?", default="")
+        parser.add_argument("--user", default="")
+        parser.add_argument("--title", default="")
+        parser.add_argument("--gtin", action="append", default=[])
+        parser.add_argument("--reason", default="")
+        parser.add_argument("--regime", action="append", default=[])
+        parser.add_argument("--decision-at", default="")
+        parser.add_argument("--severity", default="")
+        parser.add_argument("--likelihood", default="")
+        parser.add_argument("--injuries", type=int, default=0)
+        parser.add_argument("--deaths", type=int, default=0)
+        parser.add_argument("--class", dest="recall_class", default="")
+        parser.add_argument("--kind", default="")
+        parser.add_argument("--values", default="")
+        parser.add_argument("--from", dest="range_from", default="")
+        parser.add_argument("--to", dest="target", default="")
+        parser.add_argument("--until", dest="range_to", default="")
+        parser.add_argument("--json", action="store_true")
+
+    def _user(self, name: str) -> User:
+        user = User.objects.filter(username=name).first() if name else None
+        if user is None:
+            raise CommandError("Give --user: the account this action is recorded under.")
+        return user
+
+    def _recall(self, number: str) -> RecallCase:
+        recall = RecallCase.objects.filter(number=number).first()
+        if recall is None:
+            raise CommandError(f"No recall numbered {number!r}.")
+        return recall
+
+    def _models(self, gtins: list[str]) -> list[DeviceModel]:
+        wanted = {normalise_gtin(g) for g in gtins}
+        found = list(DeviceModel.objects.filter(udi_di__in=wanted))
+        if missing := wanted - {m.udi_di for m in found}:
+            raise CommandError(f"No device model has GTIN {', '.join(sorted(missing))}.")
+        return found
+
+    def _print(self, body: dict[str, Any], as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2, default=str))
+        else:
+            for key, value in body.items():
+                self.stdout.write(f"{key:>18}: {value}")
+
+    def _summary(self, recall: RecallCase) -> dict[str, Any]:
+        recall.refresh_from_db()
+        snapshot = recall.current_snapshot
+        return {
+            "number": recall.number, "title": recall.title, "status": recall.status, "version": recall.version,
+            "products": sorted(recall.products.values_list("udi_di", flat=True)),
+            "regimes": {r.regime: r.recall_class for r in recall.regimes.all()},
+            "decision_at": recall.decision_at.isoformat() if recall.decision_at else None,
+            "scope": {"snapshot": snapshot.sequence, "units": snapshot.total_units, "holders": snapshot.total_holders}
+            if snapshot else None,
+        }
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        try:
+            self._handle(o)
+        except DomainError as refused:
+            details = refused.details if isinstance(refused.details, list) else []
+            raise CommandError(" ".join([refused.message, *[d for d in details if d not in refused.message]])) from refused
+
+    def _handle(self, o: dict[str, Any]) -> None:
+        action = o["action"]
+        if action == "list":
+            rows = [self._summary(r) for r in RecallCase.objects.order_by("-created_at")[:200]]
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) if o["json"] else
+                              "\n".join(f"{r['number']}  {r['status']:<20} {r['title']}" for r in rows))
+            return
+        if action == "open":
+            fields: dict[str, Any] = {}
+            if o["decision_at"]:
+                fields["decision_at"] = datetime.fromisoformat(o["decision_at"])
+            recall = services.recall_open(actor=self._user(o["user"]), title=o["title"], products=self._models(o["gtin"]),
+                                          reason=o["reason"], regimes=o["regime"], **fields)
+            self._print(self._summary(recall), o["json"])
+            return
+        recall = self._recall(o["number"])
+        if action == "show":
+            body = self._summary(recall)
+            body["next"] = {str(t): blockers(recall, t) for t in Status if not any(
+                "cannot go" in b for b in blockers(recall, t))}
+            self._print(body, o["json"])
+        elif action == "evaluate":
+            services.hazard_evaluate(recall=recall, actor=self._user(o["user"]), severity=o["severity"],
+                                     likelihood=o["likelihood"], injuries_reported=o["injuries"],
+                                     deaths_reported=o["deaths"])
+            self._print(self._summary(recall), o["json"])
+        elif action == "classify":
+            user = self._user(o["user"])
+            for regime in o["regime"]:
+                services.recall_regime_add(recall=recall, regime=regime, actor=user)
+                services.recall_classify(recall=recall, regime=regime, recall_class=o["recall_class"], actor=user,
+                                         reason=o["reason"])
+            self._print(self._summary(recall), o["json"])
+        elif action == "scope":
+            (model,) = self._models(o["gtin"][:1])
+            services.scope_rule_add(recall=recall, actor=self._user(o["user"]), kind=o["kind"], device_model=model,
+                                    values=[v.strip() for v in o["values"].split(",") if v.strip()],
+                                    range_from=o["range_from"], range_to=o["range_to"])
+            self._print(self._summary(recall), o["json"])
+        elif action == "freeze":
+            previous = recall.current_snapshot
+            snapshot = services.scope_freeze(recall=recall, actor=self._user(o["user"]))
+            body = {"snapshot": snapshot.sequence, "total_units": snapshot.total_units,
+                    "total_holders": snapshot.total_holders}
+            if previous:
+                body["difference"] = services.snapshot_difference(previous, snapshot)
+            self._print(body, o["json"])
+        elif action == "impact":
+            snapshot = recall.current_snapshot
+            if snapshot is None:
+                raise CommandError("No scope has been frozen for this recall yet.")
+            self._print(asdict(selectors.impact_of(snapshot)), o["json"])
+        elif action == "transition":
+            services.recall_transition(recall=recall, target=o["target"], actor=self._user(o["user"]),
+                                       reason=o["reason"])
+            self._print(self._summary(recall), o["json"])

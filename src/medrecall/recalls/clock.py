@@ -1,0 +1,652 @@
+"""Compliance clock: every regulatory deadline of a recall case, computed from its timestamps.
+
+Pure functions over dates and times (no database, no models), so a changed recall class or
+timestamp is a recomputation and the rules can be tested against the real holiday calendars.
+The rules follow the regulations digest: NMPA §1.3-1.7, FDA §2.1-2.2, EU MDR §3.2-3.3,
+comparison §6 and testable statements 2, 4, 5, 12, 14, 19, 24, 28 and 29 of §7.
+
+Conventions (the digest's §8 open points, resolved towards the stricter reading):
+
+* "N days" runs from the starting timestamp, not from the end of its calendar day: due at
+  the same clock time N days later (or after N x 24 h, if a daylight-saving change makes
+  that earlier).
+* "N working days after D" is the N-th working day strictly after the date D, due at the end
+  of that day in the regulator's time zone.
+* Deadlines that are company-policy targets, not law, carry ``legal=False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+import holidays
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from medrecall.core.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+CN_TZ = ZoneInfo("Asia/Shanghai")
+# FDA (CDRH) works on Eastern Time, and the Eastern end of day comes first among the
+# contiguous US zones, so it is the strict choice when the firm's own zone is unknown.
+US_TZ = ZoneInfo("America/New_York")
+
+Calendar = Literal["CN", "US"]
+Status = Literal["done", "open", "due_soon", "breached"]
+
+LEVELS = ("I", "II", "III")
+NMPA_NOTIFY_DAYS = {"I": 1, "II": 3, "III": 7}
+NMPA_FILING_WORKING_DAYS = 5
+NMPA_SUMMARY_WORKING_DAYS = 10
+FDA_806_WORKING_DAYS = 10
+FDA_LETTER_POLICY_DAYS = {"I": 1, "II": 3, "III": 7}
+EU_FSCA = "fsca"
+EU_FSN_POLICY_DAYS = 2
+EU_INCIDENT_DAYS = {"public_health_threat": 2, "death_or_serious_deterioration": 10, "other": 15}
+DEFAULT_ALERT_FRACTIONS = (0.5, 0.9)
+DUE_SOON_FRACTION = 0.9
+
+
+class Regime(StrEnum):
+    """Whose rules a clock follows; a case may run under several at once."""
+
+    NMPA = "nmpa"
+    FDA = "fda"
+    EU_MDR = "eu_mdr"
+
+
+# Names as regulators and users write them (proper names, not translated).
+REGIME_NAMES = {Regime.NMPA: "NMPA", Regime.FDA: "FDA", Regime.EU_MDR: "EU MDR"}
+
+
+class ClockError(ValidationFailed, ValueError):
+    """A refusal of the clock; a ``ValueError`` too, so plain callers can catch it as one."""
+
+    def __init__(self, message: StrOrPromise, *, where: str = "") -> None:
+        super().__init__(str(message), where=where)
+
+
+class ClockSettingMissing(ClockError):
+    """A setting the clock needs has no value; the clock refuses to guess (statement 12)."""
+
+    code = "clock_setting_missing"
+
+
+class CalendarNotCovered(ClockSettingMissing):
+    """The working-day calendar has no data for a year, so no working day can be counted."""
+
+    code = "calendar_not_covered"
+
+
+class ClockInputInvalid(ClockError):
+    """A value handed to the clock cannot be a recall timestamp, class or setting."""
+
+    code = "clock_input_invalid"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One obligation with its due time; ``starts_at`` is where its window opens.
+
+    For a recurring obligation ``due_at`` is the first occurrence and ``interval_days`` the
+    period; ``occurrences`` unrolls it.
+    """
+
+    key: str
+    regime: Regime
+    title: StrOrPromise
+    due_at: datetime
+    basis: StrOrPromise
+    recurring: bool
+    interval_days: int | None
+    legal: bool
+    starts_at: datetime
+
+
+def _render(template: StrOrPromise, values: Mapping[str, object]) -> str:
+    return str(template) % values
+
+
+_render_lazy: Callable[[StrOrPromise, Mapping[str, object]], str] = lazy(_render, str)
+
+
+def _fill(template: StrOrPromise, **values: object) -> StrOrPromise:
+    """Fill named placeholders when the text is shown, so it follows the reader's language."""
+    return _render_lazy(template, values)
+
+
+# ---------------------------------------------------------------------------------------------
+# Working days
+
+
+@lru_cache(maxsize=256)
+def _us_federal_holidays(year: int) -> frozenset[date]:
+    """US federal holidays of ``year``, observed days included (a Saturday 4 July moves to Friday)."""
+    return frozenset(holidays.country_holidays("US", years=year).keys())
+
+
+def is_working_day(day: date, *, calendar: Calendar) -> bool:
+    """Whether ``day`` is a working day for the regulator behind ``calendar``.
+
+    China uses chinesecalendar, which knows the make-up working days (调休) on weekends; the
+    US uses weekdays minus federal holidays.
+    """
+    if calendar == "CN":
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError as exc:
+            raise CalendarNotCovered(
+                _fill(
+                    _(
+                        "The China working-day calendar has no data for %(year)s; update the "
+                        "chinesecalendar package before computing NMPA deadlines in that year."
+                    ),
+                    year=day.year,
+                ),
+                where="calendar",
+            ) from exc
+    if calendar == "US":
+        return day.weekday() < 5 and day not in _us_federal_holidays(day.year)
+    raise ClockInputInvalid(
+        _fill(_("Unknown working-day calendar %(calendar)s; use CN or US."), calendar=calendar),
+        where="calendar",
+    )
+
+
+def working_days_after(start: date, days: int, *, calendar: Calendar) -> date:
+    """The ``days``-th working day strictly after ``start`` (``start`` itself never counts).
+
+    ``days=0`` returns ``start``: no working day has to pass.
+    """
+    if days < 0:
+        raise ClockInputInvalid(
+            _fill(_("A number of working days cannot be negative (got %(days)s)."), days=days),
+            where="days",
+        )
+    day = start
+    remaining = days
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day, calendar=calendar):
+            remaining -= 1
+    return day
+
+
+def _end_of_day(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=zone)
+
+
+def _after_days(moment: datetime, days: int) -> datetime:
+    """``moment`` plus ``days`` days, shown in ``moment``'s own zone.
+
+    The same clock time ``days`` later, or ``days`` x 24 h of elapsed time if that comes first:
+    a daylight-saving change must never lengthen a legal window.
+    """
+    same_clock = (moment + timedelta(days=days)).astimezone(UTC)
+    elapsed = moment.astimezone(UTC) + timedelta(days=days)
+    return min(same_clock, elapsed).astimezone(moment.tzinfo)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+def _require_aware(name: str, moment: datetime | None) -> None:
+    if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+        raise ClockInputInvalid(
+            _fill(
+                _("%(name)s must carry a time zone; a naive time cannot start a legal clock."),
+                name=name,
+            ),
+            where=name,
+        )
+
+
+def _level(regime: Regime, value: str) -> str:
+    level = value.strip().upper()
+    if level not in LEVELS:
+        raise ClockInputInvalid(
+            _fill(
+                _("%(regime)s recall class %(value)s is unknown; use I, II or III."),
+                regime=REGIME_NAMES[regime],
+                value=value,
+            ),
+            where=str(regime),
+        )
+    return level
+
+
+def _positive_interval(name: str, days: int) -> None:
+    if days < 1:
+        raise ClockInputInvalid(
+            _fill(_("%(name)s must be at least 1 day (got %(days)s)."), name=name, days=days),
+            where=name,
+        )
+
+
+def suggested_progress_interval(level: str) -> int:
+    """Days between NMPA progress reports this system proposes: 1 / 3 / 7 for Level I / II / III.
+
+    Company policy (``legal=False``), not national law: the device Measures only say
+    "periodically, per the recall plan" (Art. 20); the per-level cadence is borrowed from the
+    drug recall measures (digest §1.7, statement 12). The case must still store its own choice.
+    """
+    return NMPA_NOTIFY_DAYS[_level(Regime.NMPA, level)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-regime rules
+
+
+def _nmpa(
+    level: str,
+    *,
+    decision_at: datetime,
+    completed_at: datetime | None,
+    progress_interval_days: int | None,
+) -> list[Deadline]:
+    if progress_interval_days is None:
+        raise ClockSettingMissing(
+            _fill(
+                _(
+                    "Set how often NMPA progress reports are due on this case; the Measures leave "
+                    "it to the recall plan. Suggested for level %(level)s (company policy): every "
+                    "%(days)s days."
+                ),
+                level=level,
+                days=suggested_progress_interval(level),
+            ),
+            where="progress_interval_days",
+        )
+    _positive_interval("progress_interval_days", progress_interval_days)
+    decision_day = decision_at.astimezone(CN_TZ).date()
+    notify_days = NMPA_NOTIFY_DAYS[level]
+    filing_due = _end_of_day(
+        working_days_after(decision_day, NMPA_FILING_WORKING_DAYS, calendar="CN"), CN_TZ
+    )
+    filing_basis = _fill(
+        _("NMPA Art. 16: %(days)s China working days after the decision date"),
+        days=NMPA_FILING_WORKING_DAYS,
+    )
+    found = [
+        Deadline(
+            key="nmpa.notify_holders",
+            regime=Regime.NMPA,
+            title=_("Notify distributors and users"),
+            due_at=_after_days(decision_at, notify_days),
+            basis=_fill(
+                ngettext_lazy(
+                    "NMPA Art. 15: level %(level)s, %(days)s day (24 hours) from the decision",
+                    "NMPA Art. 15: level %(level)s, %(days)s days (%(hours)s hours) from the decision",
+                    "days",
+                ),
+                level=level,
+                days=notify_days,
+                hours=notify_days * 24,
+            ),
+            recurring=False,
+            interval_days=None,
+            legal=True,
+            starts_at=decision_at,
+        ),
+        Deadline(
+            key="nmpa.event_report",
+            regime=Regime.NMPA,
+            title=_("Submit the recall event report (召回事件报告表)"),
+            due_at=_end_of_day(decision_day, CN_TZ),
+            basis=_("NMPA Art. 16(1): immediately, by the end of the decision day (China time)"),
+            recurring=False,
+            interval_days=None,
+            legal=True,
+            starts_at=decision_at,
+        ),
+        Deadline(
+            key="nmpa.assessment_report",
+            regime=Regime.NMPA,
+            title=_("File the investigation and assessment report"),
+            due_at=filing_due,
+            basis=filing_basis,
+            recurring=False,
+            interval_days=None,
+            legal=True,
+            starts_at=decision_at,
+        ),
+        Deadline(
+            key="nmpa.recall_plan",
+            regime=Regime.NMPA,
+            title=_("File the recall plan"),
+            due_at=filing_due,
+            basis=filing_basis,
+            recurring=False,
+            interval_days=None,
+            legal=True,
+            starts_at=decision_at,
+        ),
+        Deadline(
+            key="nmpa.progress_report",
+            regime=Regime.NMPA,
+            title=_("Submit the recall plan implementation (progress) report"),
+            due_at=_after_days(decision_at, progress_interval_days),
+            basis=_fill(
+                _(
+                    "NMPA Art. 20: periodically per the recall plan; this case reports every "
+                    "%(days)s days"
+                ),
+                days=progress_interval_days,
+            ),
+            recurring=True,
+            interval_days=progress_interval_days,
+            legal=True,
+            starts_at=decision_at,
+        ),
+    ]
+    if completed_at is not None:
+        completed_day = completed_at.astimezone(CN_TZ).date()
+        found.append(
+            Deadline(
+                key="nmpa.summary_report",
+                regime=Regime.NMPA,
+                title=_("Submit the recall summary evaluation report"),
+                due_at=_end_of_day(
+                    working_days_after(completed_day, NMPA_SUMMARY_WORKING_DAYS, calendar="CN"),
+                    CN_TZ,
+                ),
+                basis=_fill(
+                    _("NMPA Art. 22: %(days)s China working days after the recall is completed"),
+                    days=NMPA_SUMMARY_WORKING_DAYS,
+                ),
+                recurring=False,
+                interval_days=None,
+                legal=True,
+                starts_at=completed_at,
+            )
+        )
+    return found
+
+
+def _fda(
+    recall_class: str,
+    *,
+    decision_at: datetime,
+    initiated_at: datetime | None,
+    status_interval_days: int,
+) -> list[Deadline]:
+    _positive_interval("fda_status_interval_days", status_interval_days)
+    letter_days = FDA_LETTER_POLICY_DAYS[recall_class]
+    status_start = initiated_at or decision_at
+    found = [
+        Deadline(
+            key="fda.notify_holders",
+            regime=Regime.FDA,
+            title=_("Send the recall letters to consignees"),
+            due_at=_after_days(decision_at, letter_days),
+            basis=_fill(
+                ngettext_lazy(
+                    "21 CFR 7.49 says 'promptly'; company target for Class %(level)s: "
+                    "%(days)s day from the decision",
+                    "21 CFR 7.49 says 'promptly'; company target for Class %(level)s: "
+                    "%(days)s days from the decision",
+                    "days",
+                ),
+                level=recall_class,
+                days=letter_days,
+            ),
+            recurring=False,
+            interval_days=None,
+            legal=False,
+            starts_at=decision_at,
+        ),
+        Deadline(
+            key="fda.status_report",
+            regime=Regime.FDA,
+            title=_("Submit the recall status report"),
+            due_at=_after_days(status_start, status_interval_days),
+            basis=_fill(
+                _("21 CFR 7.53: at the interval FDA set, here every %(days)s days"),
+                days=status_interval_days,
+            ),
+            recurring=True,
+            interval_days=status_interval_days,
+            legal=True,
+            starts_at=status_start,
+        ),
+    ]
+    if initiated_at is not None:
+        initiated_day = initiated_at.astimezone(US_TZ).date()
+        found.append(
+            Deadline(
+                key="fda.report_806",
+                regime=Regime.FDA,
+                title=_("Submit the correction and removal report (21 CFR 806)"),
+                due_at=_end_of_day(
+                    working_days_after(initiated_day, FDA_806_WORKING_DAYS, calendar="US"), US_TZ
+                ),
+                basis=_fill(
+                    _(
+                        "21 CFR 806.10(b): %(days)s US federal working days after the first "
+                        "consignee notification"
+                    ),
+                    days=FDA_806_WORKING_DAYS,
+                ),
+                recurring=False,
+                interval_days=None,
+                legal=True,
+                starts_at=initiated_at,
+            )
+        )
+    return found
+
+
+def _eu(
+    value: str, *, decision_at: datetime, aware_at: datetime | None, incident: str | None
+) -> list[Deadline]:
+    if value.strip().lower() != EU_FSCA:
+        raise ClockInputInvalid(
+            _fill(_("EU MDR recall type %(value)s is unknown; use fsca."), value=value),
+            where=str(Regime.EU_MDR),
+        )
+    found = [
+        Deadline(
+            key="eu_mdr.fsca_report",
+            regime=Regime.EU_MDR,
+            title=_("Report the FSCA to the competent authority"),
+            due_at=decision_at,
+            basis=_("MDR Art. 87(1)(b): before the FSCA is undertaken, so before any FSN is sent"),
+            recurring=False,
+            interval_days=None,
+            legal=True,
+            starts_at=decision_at,
+        ),
+        Deadline(
+            key="eu_mdr.fsn",
+            regime=Regime.EU_MDR,
+            title=_("Send the field safety notice to users"),
+            due_at=_after_days(decision_at, EU_FSN_POLICY_DAYS),
+            basis=_fill(
+                _(
+                    "MDR Art. 89(8) says 'without delay' after the FSCA report; company target: "
+                    "%(days)s days from the decision"
+                ),
+                days=EU_FSN_POLICY_DAYS,
+            ),
+            recurring=False,
+            interval_days=None,
+            legal=False,
+            starts_at=decision_at,
+        ),
+    ]
+    if aware_at is None:
+        return found
+    if incident is None:
+        raise ClockSettingMissing(
+            _(
+                "Choose the serious-incident category (public health threat, death or serious "
+                "deterioration, other) so the MDR Art. 87 report deadline can be set."
+            ),
+            where="eu_incident",
+        )
+    if incident not in EU_INCIDENT_DAYS:
+        raise ClockInputInvalid(
+            _fill(
+                _(
+                    "Serious-incident category %(value)s is unknown; use public_health_threat, "
+                    "death_or_serious_deterioration or other."
+                ),
+                value=incident,
+            ),
+            where="eu_incident",
+        )
+    incident_days = EU_INCIDENT_DAYS[incident]
+    found.append(
+        Deadline(
+            key="eu_mdr.incident_report",
+            regime=Regime.EU_MDR,
+            title=_("Report the serious incident to the competent authority"),
+            due_at=_after_days(aware_at, incident_days),
+            basis=_fill(
+                _("MDR Art. 87: %(category)s, %(days)s days after awareness"),
+                category=incident,
+                days=incident_days,
+            ),
+            recurring=False,
+            interval_days=None,
+            legal=True,
+            starts_at=aware_at,
+        )
+    )
+    return found
+
+
+def compute_deadlines(
+    *,
+    regimes: Mapping[Regime, str],
+    decision_at: datetime,
+    initiated_at: datetime | None = None,
+    completed_at: datetime | None = None,
+    aware_at: datetime | None = None,
+    progress_interval_days: int | None = None,
+    fda_status_interval_days: int = 14,
+    eu_incident: str | None = None,
+) -> list[Deadline]:
+    """Every deadline of a case under ``regimes`` (regime → class), earliest first.
+
+    A pure function: changing a class or a timestamp means calling it again (statement 3).
+    NMPA needs ``progress_interval_days``; steps whose starting event has no timestamp yet
+    (806 report, summary report, incident report) are left out until it has one.
+    """
+    for name, moment in (
+        ("decision_at", decision_at),
+        ("initiated_at", initiated_at),
+        ("completed_at", completed_at),
+        ("aware_at", aware_at),
+    ):
+        _require_aware(name, moment)
+    found: list[Deadline] = []
+    for raw_regime, value in regimes.items():
+        try:
+            regime = Regime(raw_regime)
+        except ValueError as exc:
+            raise ClockInputInvalid(
+                _fill(_("Unknown regulatory regime %(regime)s."), regime=raw_regime),
+                where="regimes",
+            ) from exc
+        if regime is Regime.NMPA:
+            found += _nmpa(
+                _level(regime, value),
+                decision_at=decision_at,
+                completed_at=completed_at,
+                progress_interval_days=progress_interval_days,
+            )
+        elif regime is Regime.FDA:
+            found += _fda(
+                _level(regime, value),
+                decision_at=decision_at,
+                initiated_at=initiated_at,
+                status_interval_days=fda_status_interval_days,
+            )
+        else:
+            found += _eu(value, decision_at=decision_at, aware_at=aware_at, incident=eu_incident)
+    return sorted(found, key=lambda deadline: (deadline.due_at, deadline.key))
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts and status
+
+
+def alert_times(
+    deadline: Deadline,
+    start: datetime | None = None,
+    fractions: Sequence[float] = DEFAULT_ALERT_FRACTIONS,
+) -> list[datetime]:
+    """When to warn: each fraction of the window from ``start`` (default: its opening) to due."""
+    opened = deadline.starts_at if start is None else start
+    _require_aware("start", opened)
+    for fraction in fractions:
+        if not 0 <= fraction <= 1:
+            raise ClockInputInvalid(
+                _fill(
+                    _("An alert fraction must lie between 0 and 1 (got %(fraction)s)."),
+                    fraction=fraction,
+                ),
+                where="fractions",
+            )
+    window = deadline.due_at - opened
+    return sorted(opened + window * fraction for fraction in fractions)
+
+
+def status_at(
+    deadline: Deadline,
+    now: datetime,
+    done_at: datetime | None = None,
+    *,
+    due_soon_fraction: float = DUE_SOON_FRACTION,
+) -> Status:
+    """Where ``deadline`` stands at ``now``: done, open, due soon (late in its window) or breached.
+
+    Due at ``due_at`` inclusive; a step done after ``now`` is not done yet at ``now``.
+    """
+    _require_aware("now", now)
+    _require_aware("done_at", done_at)
+    if done_at is not None and done_at <= now:
+        return "done"
+    if now > deadline.due_at:
+        return "breached"
+    window = deadline.due_at - deadline.starts_at
+    if window <= timedelta(0):
+        return "due_soon" if now >= deadline.starts_at else "open"
+    elapsed = (now - deadline.starts_at) / window
+    return "due_soon" if elapsed >= due_soon_fraction else "open"
+
+
+def occurrences(deadline: Deadline, *, until: datetime) -> list[Deadline]:
+    """A recurring deadline unrolled into its periods that have opened by ``until``.
+
+    A one-off deadline comes back alone, so callers can treat both kinds alike.
+    """
+    _require_aware("until", until)
+    if not deadline.recurring or deadline.interval_days is None:
+        return [deadline]
+    unrolled: list[Deadline] = []
+    index = 0
+    while True:
+        opens = _after_days(deadline.starts_at, index * deadline.interval_days)
+        if unrolled and opens > until:
+            return unrolled
+        unrolled.append(
+            replace(
+                deadline,
+                starts_at=opens,
+                due_at=_after_days(deadline.due_at, index * deadline.interval_days),
+            )
+        )
+        index += 1
