@@ -1,4 +1,4 @@
-"""Electronic signatures on any record (21 CFR 11.50, 11.70, 11.200, 11.300; statements 40–43).
+"""Electronic signatures on any record (21 CFR 11.50, 11.70, 11.200, 11.300; statements 40 to 43).
 
 A record is signed through its canonical content (``signing_content``), so every context
 signs its own records without this module knowing their models.

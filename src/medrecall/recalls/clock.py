@@ -288,7 +288,7 @@ def _nmpa(
                 ngettext_lazy(
                     "NMPA Art. 15: level %(level)s, %(days)s day (24 hours) from the decision",
                     "NMPA Art. 15: level %(level)s, %(days)s days (%(hours)s hours) from the decision",
-                    "days",
+                    notify_days,
                 ),
                 level=level,
                 days=notify_days,
@@ -396,7 +396,7 @@ def _fda(
                     "%(days)s day from the decision",
                     "21 CFR 7.49 says 'promptly'; company target for Class %(level)s: "
                     "%(days)s days from the decision",
-                    "days",
+                    letter_days,
                 ),
                 level=recall_class,
                 days=letter_days,

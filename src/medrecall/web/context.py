@@ -42,7 +42,10 @@ AREAS: tuple[NavArea, ...] = (
         NavItem(_("Scan a barcode"), "web:scan", ""),
         NavItem(_("Events"), "web:event-list", "traceability.view_traceevent"),
     )),
-    NavArea(_("Recalls"), (), live=False),
+    NavArea(_("Recalls"), (
+        NavItem(_("Recalls"), "web:recall-list", "recalls.view_recallcase"),
+        NavItem(_("Open a recall"), "web:recall-open", "recalls.add_recallcase"),
+    )),
     NavArea(_("Notices"), (), live=False),
     NavArea(_("Execution"), (), live=False),
     NavArea(_("Finance"), (), live=False),

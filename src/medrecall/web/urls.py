@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import trace_views, views
+from . import recall_views, trace_views, views
 
 app_name = "web"
 
@@ -11,6 +11,18 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path("imports/<int:pk>/rejected.csv", views.import_rejected_rows, name="import-rejected"),
     path("imports/templates/<str:kind>.<str:fmt>", views.import_template, name="import-template"),
+    path("recalls/", recall_views.recall_list, name="recall-list"),
+    path("recalls/new/", recall_views.recall_open, name="recall-open"),
+    path("recalls/<int:pk>/", recall_views.recall_detail, name="recall-detail"),
+    path("recalls/<int:pk>/edit/", recall_views.recall_edit, name="recall-edit"),
+    path("recalls/<int:pk>/hazard/", recall_views.recall_hazard, name="recall-hazard"),
+    path("recalls/<int:pk>/classify/", recall_views.recall_classify, name="recall-classify"),
+    path("recalls/<int:pk>/scope/rules/", recall_views.recall_scope_rule, name="recall-scope-rule"),
+    path("recalls/<int:pk>/scope/rules/<int:rule>/remove/", recall_views.recall_scope_rule_remove,
+         name="recall-scope-rule-remove"),
+    path("recalls/<int:pk>/scope/freeze/", recall_views.recall_freeze, name="recall-freeze"),
+    path("recalls/<int:pk>/transition/", recall_views.recall_transition, name="recall-transition"),
+    path("recalls/<int:pk>/impact.xlsx", recall_views.recall_impact_xlsx, name="recall-impact-xlsx"),
     path("trace/", trace_views.trace, name="trace"),
     path("scan/", trace_views.scan, name="scan"),
     path("events/", trace_views.event_list, name="event-list"),

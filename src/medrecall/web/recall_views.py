@@ -1,0 +1,235 @@
+"""Recall pages: list, open, the case page (status pipeline, hazard evaluation, classes,
+scope, impact, history) and the impact export."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from medrecall.accounts.selectors import viewer_of
+from medrecall.audit.selectors import history_for
+from medrecall.core.errors import DomainError, NotFound
+from medrecall.recalls import selectors, services
+from medrecall.recalls.forms import ClassifyForm, HazardForm, RecallEditForm, RecallOpenForm, ScopeRuleForm
+from medrecall.recalls.lifecycle import TRANSITIONS, Status, blockers
+from medrecall.recalls.models import REGIME_CLASSES, RecallCase
+
+VIEW = "recalls.view_recallcase"
+CHANGE = "recalls.change_recallcase"
+
+
+def _recall(request: HttpRequest, pk: int) -> RecallCase:
+    try:
+        return selectors.recall_get_for(viewer=viewer_of(request), pk=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def recall_list(request: HttpRequest) -> HttpResponse:
+    recalls = selectors.recall_list_for(viewer=viewer_of(request), status=request.GET.get("status", ""),
+                                        search=request.GET.get("q", "").strip())
+    return render(request, "web/recall_list.html", {"recalls": recalls[:200], "statuses": Status.choices,
+                                                    "status": request.GET.get("status", "")})
+
+
+@login_required
+@permission_required("recalls.add_recallcase", raise_exception=True)
+def recall_open(request: HttpRequest) -> HttpResponse:
+    form = RecallOpenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        try:
+            recall = services.recall_open(actor=viewer_of(request), title=fields.pop("title"),
+                                          products=list(fields.pop("products")), reason=fields.pop("reason"),
+                                          regimes=fields.pop("regimes"), **fields)
+        except DomainError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Recall %(number)s opened.") % {"number": recall.number})
+            return redirect("web:recall-detail", pk=recall.pk)
+    return render(request, "web/recall_open.html", {"form": form})
+
+
+def _pipeline(recall: RecallCase) -> list[dict[str, Any]]:
+    order = [Status.DRAFT, Status.ASSESSMENT, Status.PENDING_APPROVAL, Status.IN_EXECUTION,
+             Status.EFFECTIVENESS_CHECK, Status.CLOSED]
+    current = order.index(Status(recall.status)) if recall.status in order else -1
+    return [{"status": s, "label": s.label, "done": i < current, "current": s == recall.status}
+            for i, s in enumerate(order)]
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    recall = _recall(request, pk)
+    snapshot = recall.current_snapshot
+    impact = selectors.impact_of(snapshot) if snapshot else None
+    previous = recall.snapshots.filter(sequence=snapshot.sequence - 1).first() if snapshot else None
+    evaluation = getattr(recall, "hazard_evaluation", None)
+    next_steps = [{"target": t, "label": t.label, "problems": blockers(recall, t)} for t in TRANSITIONS[Status(recall.status)]]
+    context = {
+        "recall": recall, "pipeline": _pipeline(recall), "next_steps": next_steps,
+        "regimes": list(recall.regimes.all()), "regime_classes": REGIME_CLASSES,
+        "evaluation": evaluation, "hazard_form": HazardForm(instance=evaluation),
+        "classify_form": ClassifyForm(), "rule_form": ScopeRuleForm(),
+        "rules": list(recall.scope_rules.select_related("device_model")),
+        "snapshot": snapshot, "impact": impact, "impact_chart": asdict(impact) if impact else None,
+        "difference": services.snapshot_difference(previous, snapshot) if previous and snapshot else None,
+        "edit_form": RecallEditForm(instance=recall),
+        "history": history_for(target=recall)[:200],
+        "can_change": request.user.has_perm(CHANGE),
+    }
+    context.update(_extra_sections(recall))
+    return render(request, "web/recall_detail.html", context)
+
+
+def _extra_sections(recall: RecallCase) -> dict[str, Any]:
+    """Sections that other recall modules add to the case page (deadlines, approvals)."""
+    return {}
+
+
+def _act(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
+    if not request.user.has_perm(CHANGE):
+        raise Http404
+    recall = _recall(request, pk)
+    try:
+        result = action(recall, viewer_of(request))
+    except DomainError as refused:
+        details = refused.details if isinstance(refused.details, list) else []
+        messages.error(request, " ".join([refused.message, *[d for d in details if d not in refused.message]]))
+    else:
+        if isinstance(result, str):
+            messages.success(request, result)
+    return redirect("web:recall-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def recall_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        form = RecallEditForm(request.POST, instance=RecallCase.objects.get(pk=recall.pk))
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            raise DomainError(f"{field}: {' '.join(errors)}")
+        changes = {f: form.cleaned_data[f] for f in RecallEditForm.Meta.fields}
+        services.recall_update(recall=recall, actor=actor, version=form.cleaned_data["version"],
+                               reason=form.cleaned_data["reason_for_change"], **changes)
+        return _("Saved.")
+    return _act(request, pk, act)
+
+
+@login_required
+@require_POST
+def recall_hazard(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        form = HazardForm(request.POST)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            raise DomainError(f"{field}: {' '.join(errors)}")
+        services.hazard_evaluate(recall=recall, actor=actor, **form.cleaned_data)
+        return _("Hazard evaluation recorded; classes proposed.")
+    return _act(request, pk, act)
+
+
+@login_required
+@require_POST
+def recall_classify(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        form = ClassifyForm(request.POST)
+        if not form.is_valid():
+            raise DomainError(_("Choose a regime and a class."))
+        services.recall_regime_add(recall=recall, regime=form.cleaned_data["regime"], actor=actor)
+        services.recall_classify(recall=recall, actor=actor, **form.cleaned_data)
+        return _("Class saved.")
+    return _act(request, pk, act)
+
+
+@login_required
+@require_POST
+def recall_scope_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        form = ScopeRuleForm(request.POST)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            raise DomainError(f"{field}: {' '.join(errors)}")
+        services.scope_rule_add(recall=recall, actor=actor, kind=form.cleaned_data["kind"],
+                                device_model=form.cleaned_data["device_model"], values=form.value_list(),
+                                range_from=form.cleaned_data["range_from"], range_to=form.cleaned_data["range_to"])
+        return _("Scope rule added.")
+    return _act(request, pk, act)
+
+
+@login_required
+@require_POST
+def recall_scope_rule_remove(request: HttpRequest, pk: int, rule: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        found = recall.scope_rules.filter(pk=rule).first()
+        if found is None:
+            raise DomainError(_("That rule is gone already."))
+        services.scope_rule_remove(rule=found, actor=actor)
+        return _("Scope rule removed.")
+    return _act(request, pk, act)
+
+
+@login_required
+@require_POST
+def recall_freeze(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        snapshot = services.scope_freeze(recall=recall, actor=actor)
+        return _("Scope #%(n)s frozen: %(units)s units at %(holders)s holders.") % {
+            "n": snapshot.sequence, "units": snapshot.total_units, "holders": snapshot.total_holders}
+    return _act(request, pk, act)
+
+
+@login_required
+@require_POST
+def recall_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        moved = services.recall_transition(recall=recall, target=request.POST.get("target", ""), actor=actor,
+                                           reason=request.POST.get("reason", ""))
+        return _("The recall is now: %(status)s.") % {"status": moved.get_status_display()}
+    return _act(request, pk, act)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    recall = _recall(request, pk)
+    snapshot = recall.current_snapshot
+    if snapshot is None:
+        raise Http404
+    impact = selectors.impact_of(snapshot)
+    workbook = Workbook()
+    sheets: list[tuple[str, list[str], list[dict[str, Any]]]] = [
+        (_("By holder"), ["party__code", "party__name", "party__party_type", "location__country", "location__province",
+                          "units", "lines"], impact.by_holder),
+        (_("By region"), ["location__country", "location__province", "location__city", "units", "holders"], impact.by_region),
+        (_("By holder type"), ["party__party_type", "units", "holders"], impact.by_party_type),
+        (_("By echelon"), ["echelon", "units", "holders"], impact.by_echelon),
+    ]
+    workbook.remove(workbook.active)
+    for title, columns, rows in sheets:
+        sheet = workbook.create_sheet(title[:31])
+        sheet.append(columns)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([row.get(c) for c in columns])
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="impact-{recall.number}-scope{snapshot.sequence}.xlsx"'
+    return response
