@@ -308,6 +308,19 @@ def test_content_of_another_record_cannot_be_signed(
     assert (Signature.objects.count(), actions()) == (0, [])
 
 
+def test_a_contexts_own_content_without_record_names_can_be_signed(
+    manager: User, party: Party, sign: Callable[..., Signature]
+) -> None:
+    decision = {"recall": "RC-2025-001", "depth": "user", "decided_on": date(2025, 3, 1)}
+
+    signature = sign(username=manager.username, content=decision)
+
+    assert signature.content == {"recall": "RC-2025-001", "depth": "user", "decided_on": "2025-03-01"}
+    assert signature_status(signature, decision) == "valid"
+    assert signature_status(signature, {**decision, "depth": "retail"}) == "content_changed"
+    assert list(signatures_for(party)) == [signature]
+
+
 def test_an_unknown_meaning_is_refused(manager: User, sign: Callable[..., Signature]) -> None:
     with pytest.raises(ValidationFailed) as refused:
         sign(username=manager.username, meaning="witnessed")

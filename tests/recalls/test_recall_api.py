@@ -92,3 +92,35 @@ def test_permission_matrix(traced: None, api_as: Callable[[User | None], APIClie
     recall.refresh_from_db()
     assert recall.status == ("assessment" if write == 200 else "draft")
     assert RecallCase.objects.count() == 1
+
+
+def test_sign_and_deadlines_through_the_api(traced: None, api_as: Callable[[User | None], APIClient],
+                                            manager: User) -> None:
+    from datetime import UTC, datetime
+
+    from medrecall.catalog.models import DeviceModel
+    from medrecall.recalls import services
+    from tests.conftest import PASSWORD
+
+    catheter = DeviceModel.objects.get(udi_di=CATH)
+    recall = services.recall_open(actor=manager, title="t", products=[catheter], reason="r", regimes=["nmpa"],
+                                  decision_at=datetime(2025, 3, 1, tzinfo=UTC), progress_interval_days=7)
+    services.recall_transition(recall=recall, target="assessment", actor=manager)
+    services.hazard_evaluate(recall=recall, actor=manager, severity="reversible", likelihood="remote")
+    services.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=catheter, values=["C1"])
+    services.scope_freeze(recall=recall, actor=manager)
+    services.recall_transition(recall=recall, target="pending_approval", actor=manager)
+    client = api_as(manager)
+    wrong = client.post(f"/api/recalls/{recall.pk}/sign/", {"step": "qa_head", "password": "nope",
+                                                            "username": manager.username}, format="json")
+    assert wrong.status_code == 400
+    signed = client.post(f"/api/recalls/{recall.pk}/sign/", {"step": "qa_head", "password": PASSWORD,
+                                                             "username": manager.username}, format="json")
+    assert signed.status_code == 201, signed.json()
+    assert (signed.json()["missing"], signed.json()["signature"]["meaning"]) == ([], "Approved")
+    assert signed.json()["signature"]["signed_at"].endswith("+08:00")
+    clock = client.get(f"/api/recalls/{recall.pk}/deadlines/").json()
+    keys = {row["key"] for row in clock["deadlines"]}
+    assert {"nmpa.notify_holders", "nmpa.event_report", "nmpa.recall_plan", "nmpa.progress_report"} <= keys
+    assert client.post(f"/api/recalls/{recall.pk}/transition/", {"target": "in_execution"},
+                       format="json").json()["status"] == "in_execution"

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -47,6 +48,7 @@ from medrecall.audit.models import AuditEntry
 from medrecall.core.errors import DomainError, ValidationFailed
 
 from .models import Signature, SignatureMeaning, User
+from .selectors import signatures_for as signatures_for  # signing callers find the reader here too
 
 SESSION_KEY = "medrecall_signing_session"
 DEFAULT_SIGNING_SESSION_MINUTES = 30
@@ -64,7 +66,7 @@ SignatureState = Literal["valid", "content_changed"]
 class SessionLike(Protocol):
     """The part of a Django session signing uses; a plain ``dict`` does as well."""
 
-    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def get(self, key: str, /) -> Any: ...
 
     def __setitem__(self, key: str, value: Any, /) -> None: ...
 
@@ -148,6 +150,7 @@ def signing_session_length() -> timedelta:
 
 
 def _in_signing_session(session: SessionLike | None, actor: User, now: datetime) -> bool:
+    """Whether ``actor`` signed with both components in this session recently enough."""
     stamp = session.get(SESSION_KEY) if session is not None else None
     if not isinstance(stamp, dict) or stamp.get("user") != actor.pk:
         return False
@@ -175,7 +178,8 @@ def _locked_until(signer: User, now: datetime) -> datetime | None:
 
 
 def _locked_message(until: datetime, now: datetime) -> str:
-    minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+    """Whole minutes, rounded up, so the user never retries a moment too early."""
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
     return ngettext(
         "Signing is locked after %(count)d wrong attempts. Try again in %(minutes)d minute.",
         "Signing is locked after %(count)d wrong attempts. Try again in %(minutes)d minutes.",
@@ -230,7 +234,8 @@ def signature_apply(
     step: str = "",
     reason: str = "",
 ) -> Signature:
-    """Sign ``target`` as ``actor``, bound to ``content`` (from ``signing_content``).
+    """Sign ``target`` as ``actor``, bound to the hash of ``content`` (``signing_content``'s
+    or a context's own decision record).
 
     Not decorated with ``@transaction.atomic``: the writes run in ``_attempt``'s own atomic
     block and a refusal is raised after it, so a failed attempt stays in the audit log.
@@ -239,8 +244,9 @@ def signature_apply(
         raise ValidationFailed(_("“%(meaning)s” is not a meaning of a signature.") % {"meaning": meaning},
                                where="meaning")
     signed = _json_safe(content)
-    if str(signed.get("model")) != target._meta.label_lower or str(signed.get("pk")) != str(target.pk):
-        # 11.70: a signature cannot be moved onto another record's content.
+    names = (str(signed.get("model", target._meta.label_lower)), str(signed.get("pk", target.pk)))
+    if names != (target._meta.label_lower, str(target.pk)):
+        # 11.70: content that names its record (as ``signing_content``'s does) must name the target.
         raise ValueError(f"The signed content does not name {target._meta.label_lower} {target.pk}.")
     if not password:
         raise SignatureRefused(_("Enter your password to sign."), code="signature_credentials_required",

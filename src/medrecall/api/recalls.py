@@ -31,7 +31,8 @@ class RegimeSerializer(serializers.Serializer[Any]):
 
 
 class RecallSerializer(serializers.ModelSerializer[RecallCase]):
-    products = serializers.SlugRelatedField(slug_field="udi_di", many=True, read_only=True)
+    products: serializers.SlugRelatedField[DeviceModel] = serializers.SlugRelatedField(
+        slug_field="udi_di", many=True, read_only=True)
     regimes = RegimeSerializer(many=True, read_only=True)
     owner = serializers.CharField(source="owner.username", read_only=True)
     blocked = serializers.SerializerMethodField()
@@ -272,3 +273,63 @@ class TransitionView(APIView):
         payload.is_valid(raise_exception=True)
         moved = services.recall_transition(recall=recall, actor=viewer_of(request), **payload.validated_data)
         return Response(RecallSerializer(moved).data)
+
+
+class SignSerializer(serializers.Serializer[Any]):
+    step = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+    username = serializers.CharField(required=False, allow_blank=True, default="",
+                                     help_text="Needed on the first signature of a session.")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SignView(APIView):
+    """Sign an approval step (meaning: approved), re-entering the password (21 CFR 11.200)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], request=SignSerializer, responses={201: serializers.DictField()})
+    def post(self, request: Request, pk: int) -> Response:
+        from medrecall.accounts.signatures import signature_manifest
+        from medrecall.recalls.approvals import approval_sign, missing_approvals
+
+        recall = _recall(request, pk, "recalls.change_recallcase")
+        payload = SignSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        signature = approval_sign(recall=recall, step=payload.validated_data["step"], actor=viewer_of(request),
+                                  password=payload.validated_data["password"],
+                                  username=payload.validated_data["username"] or None,
+                                  session=getattr(request, "session", None), reason=payload.validated_data["reason"])
+        return Response({"signature": signature_manifest(signature), "missing": missing_approvals(recall)},
+                        status=status.HTTP_201_CREATED)
+
+
+class DeadlinesView(APIView):
+    """The compliance clock of a recall: every deadline with its status, and missing settings."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], responses=serializers.DictField())
+    def get(self, request: Request, pk: int) -> Response:
+        from medrecall.recalls.deadlines import deadlines_for
+
+        rows, missing = deadlines_for(_recall(request, pk))
+        return Response({"deadlines": [{"key": r.key, "regime": r.regime, "title": r.title, "basis": r.basis,
+                                        "due_at": r.due_at.isoformat(), "status": r.status, "legal": r.legal,
+                                        "done_at": r.done_at.isoformat() if r.done_at else None} for r in rows],
+                         "missing_settings": missing})
+
+
+class DueThisWeekView(APIView):
+    """Across open recalls: deadlines due in the next seven days, and those breached."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], responses=serializers.ListField(child=serializers.DictField()))
+    def get(self, request: Request) -> Response:
+        from medrecall.recalls.deadlines import due_this_week
+
+        if not viewer_of(request).has_perm("recalls.view_recallcase") or viewer_of(request).party_id:
+            raise PermissionDenied
+        return Response([{"recall": r.recall_number, "recall_id": r.recall_id, "key": r.key, "title": r.title,
+                          "due_at": r.due_at.isoformat(), "status": r.status} for r in due_this_week()])

@@ -33,5 +33,8 @@ urlpatterns = [
     path("recalls/<int:pk>/scope/freeze/", recalls.ScopeFreezeView.as_view(), name="recall-scope-freeze"),
     path("recalls/<int:pk>/impact/", recalls.ImpactView.as_view(), name="recall-impact"),
     path("recalls/<int:pk>/transition/", recalls.TransitionView.as_view(), name="recall-transition"),
+    path("recalls/<int:pk>/sign/", recalls.SignView.as_view(), name="recall-sign"),
+    path("recalls/<int:pk>/deadlines/", recalls.DeadlinesView.as_view(), name="recall-deadlines"),
+    path("recalls/due-this-week/", recalls.DueThisWeekView.as_view(), name="recall-due-week"),
     path("", include(router.urls)),
 ]

@@ -11,20 +11,6 @@ from medrecall.accounts.signatures import signature_status, signatures_for
 
 from .models import ApprovalStep, RecallCase
 
-DEFAULT_STEPS: tuple[tuple[str, str, str, str, str], ...] = (
-    # regime, class, step, label, group
-    ("nmpa", "I", "qa_head", "QA head", "qa_ra_manager"),
-    ("nmpa", "I", "ra_head", "RA head", "qa_ra_manager"),
-    ("nmpa", "II", "qa_head", "QA head", "qa_ra_manager"),
-    ("nmpa", "III", "qa_head", "QA head", "qa_ra_manager"),
-    ("fda", "I", "qa_head", "QA head", "qa_ra_manager"),
-    ("fda", "I", "ra_head", "RA head", "qa_ra_manager"),
-    ("fda", "II", "qa_head", "QA head", "qa_ra_manager"),
-    ("fda", "III", "qa_head", "QA head", "qa_ra_manager"),
-    ("eu_mdr", "fsca", "qa_head", "QA head", "qa_ra_manager"),
-    ("eu_mdr", "fsca", "ra_head", "RA head", "qa_ra_manager"),
-)
-
 
 def approval_content(recall: RecallCase) -> dict[str, Any]:
     """What an approver signs: the decision record, scope baseline included."""
@@ -55,3 +41,32 @@ def missing_approvals(recall: RecallCase) -> list[str]:
     signed = {s.step for s in signatures_for(recall) if s.meaning == "approved"
               and signature_status(s, content) == "valid"}
     return [step.label for step in required_steps(recall) if step.step not in signed]
+
+
+def approval_sign(*, recall: RecallCase, step: str, actor: Any, password: str, username: str | None = None,
+                  session: Any = None, reason: str = "") -> Any:
+    """Sign one approval step of a recall pending approval (meaning: approved).
+
+    The signer must hold the step's role; a step already validly signed is not signed twice."""
+    from django.utils.translation import gettext as _
+
+    from medrecall.accounts.signatures import signature_apply
+    from medrecall.core.errors import ValidationFailed
+
+    from .lifecycle import Status
+
+    if recall.status != Status.PENDING_APPROVAL:
+        raise ValidationFailed(_("Only a recall pending approval can be approved; this one is %(status)s.") % {
+            "status": recall.get_status_display()}, where="status")
+    steps = {s.step: s for s in required_steps(recall)}
+    if step not in steps:
+        raise ValidationFailed(_("This recall needs no approval step %(step)s.") % {"step": step}, where="step")
+    if not actor.groups.filter(name=steps[step].group).exists() and not actor.is_superuser:
+        raise ValidationFailed(_("Your role may not sign the step %(step)s.") % {"step": steps[step].label},
+                               where="step", code="not_allowed")
+    content = approval_content(recall)
+    if any(s.step == step and s.meaning == "approved" and signature_status(s, content) == "valid"
+           for s in signatures_for(recall)):
+        raise ValidationFailed(_("The step %(step)s is signed already.") % {"step": steps[step].label}, where="step")
+    return signature_apply(actor=actor, target=recall, content=content, meaning="approved", password=password,
+                           username=username, session=session, step=step, reason=reason)

@@ -48,6 +48,8 @@ LEVELS = ("I", "II", "III")
 NMPA_NOTIFY_DAYS = {"I": 1, "II": 3, "III": 7}
 NMPA_FILING_WORKING_DAYS = 5
 NMPA_SUMMARY_WORKING_DAYS = 10
+# Company policy borrowed from the drug recall measures, not device law (digest §1.7).
+NMPA_PROGRESS_POLICY_DAYS = {"I": 1, "II": 3, "III": 7}
 FDA_806_WORKING_DAYS = 10
 FDA_LETTER_POLICY_DAYS = {"I": 1, "II": 3, "III": 7}
 EU_FSCA = "fsca"
@@ -241,7 +243,7 @@ def suggested_progress_interval(level: str) -> int:
     "periodically, per the recall plan" (Art. 20); the per-level cadence is borrowed from the
     drug recall measures (digest §1.7, statement 12). The case must still store its own choice.
     """
-    return NMPA_NOTIFY_DAYS[_level(Regime.NMPA, level)]
+    return NMPA_PROGRESS_POLICY_DAYS[_level(Regime.NMPA, level)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from medrecall.catalog.models import DeviceModel
 
-from .models import Depth, HazardEvaluation, Initiation, RecallCase, Regime, ScopeRule, ActionType
+from .models import ActionType, Depth, HazardEvaluation, Initiation, RecallCase, Regime, ScopeRule
 
 
 class RecallOpenForm(forms.Form):

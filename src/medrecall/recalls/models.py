@@ -247,3 +247,42 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.regime} {self.recall_class}: {self.label}"
+
+
+class DeadlineDone(models.Model):
+    """A regulatory deadline met: which one (key and due time, recurring ones per period), when, by whom."""
+
+    recall = models.ForeignKey(RecallCase, on_delete=models.CASCADE, related_name="deadlines_done")
+    key = models.CharField(_("deadline"), max_length=60)
+    due_at = models.DateTimeField(_("due at"))
+    done_at = models.DateTimeField(_("done at"))
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["recall", "key", "due_at"], name="deadline_done_once")]
+
+    def __str__(self) -> str:
+        return f"{self.recall_id} {self.key} {self.due_at:%Y-%m-%d}"
+
+
+class DeadlineAlert(models.Model):
+    """An alert sent about a deadline (before it, or at breach): sent once, never twice."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        BREACHED = "breached", _("Breached")
+
+    recall = models.ForeignKey(RecallCase, on_delete=models.CASCADE, related_name="deadline_alerts")
+    key = models.CharField(max_length=60)
+    due_at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=255)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["recall", "key", "due_at", "kind"], name="deadline_alert_once")]
+
+    def __str__(self) -> str:
+        return f"{self.recall_id} {self.key} {self.kind}"

@@ -45,6 +45,7 @@ AREAS: tuple[NavArea, ...] = (
     NavArea(_("Recalls"), (
         NavItem(_("Recalls"), "web:recall-list", "recalls.view_recallcase"),
         NavItem(_("Open a recall"), "web:recall-open", "recalls.add_recallcase"),
+        NavItem(_("Due this week"), "web:recall-due-week", "recalls.view_recallcase"),
     )),
     NavArea(_("Notices"), (), live=False),
     NavArea(_("Execution"), (), live=False),

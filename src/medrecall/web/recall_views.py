@@ -14,11 +14,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from medrecall.accounts.selectors import viewer_of
+from medrecall.accounts.selectors import signatures_for, viewer_of
+from medrecall.accounts.signatures import signature_manifest, signature_status
 from medrecall.audit.selectors import history_for
 from medrecall.core.errors import DomainError, NotFound
-from medrecall.recalls import selectors, services
-from medrecall.recalls.forms import ClassifyForm, HazardForm, RecallEditForm, RecallOpenForm, ScopeRuleForm
+from medrecall.recalls import approvals, deadlines, selectors, services
+from medrecall.recalls.forms import (
+    ClassifyForm,
+    HazardForm,
+    RecallEditForm,
+    RecallOpenForm,
+    ScopeRuleForm,
+)
 from medrecall.recalls.lifecycle import TRANSITIONS, Status, blockers
 from medrecall.recalls.models import REGIME_CLASSES, RecallCase
 
@@ -89,13 +96,53 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history_for(target=recall)[:200],
         "can_change": request.user.has_perm(CHANGE),
     }
-    context.update(_extra_sections(recall))
+    context.update(_approval_and_clock(recall))
     return render(request, "web/recall_detail.html", context)
 
 
-def _extra_sections(recall: RecallCase) -> dict[str, Any]:
-    """Sections that other recall modules add to the case page (deadlines, approvals)."""
-    return {}
+def _approval_and_clock(recall: RecallCase) -> dict[str, Any]:
+    """The approvals (steps, signatures with their manifest and whether they still match)
+    and the compliance clock of the case page."""
+    content = approvals.approval_content(recall)
+    signatures = [{"manifest": signature_manifest(s), "status": signature_status(s, content)}
+                  for s in signatures_for(recall)]
+    rows, missing = deadlines.deadlines_for(recall)
+    return {"approval_steps": approvals.required_steps(recall), "missing_approvals": approvals.missing_approvals(recall),
+            "signatures": signatures, "deadline_rows": rows, "clock_missing": missing}
+
+
+@login_required
+@require_POST
+def recall_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        approvals.approval_sign(recall=recall, step=request.POST.get("step", ""), actor=actor,
+                                password=request.POST.get("password", ""),
+                                username=request.POST.get("username") or None, session=request.session,
+                                reason=request.POST.get("reason", ""))
+        return _("Signed.")
+    return _act(request, pk, act)
+
+
+@login_required
+@require_POST
+def recall_deadline_done(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        from datetime import datetime
+
+        try:
+            due_at = datetime.fromisoformat(request.POST.get("due_at", ""))
+        except ValueError as error:
+            raise DomainError(_("The deadline's due time is missing.")) from error
+        deadlines.deadline_mark_done(recall=recall, key=request.POST.get("key", ""), due_at=due_at, actor=actor,
+                                     note=request.POST.get("note", ""))
+        return _("Deadline marked done.")
+    return _act(request, pk, act)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def due_this_week(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/due_this_week.html", {"rows": deadlines.due_this_week()})
 
 
 def _act(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
@@ -120,7 +167,7 @@ def recall_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = RecallEditForm(request.POST, instance=RecallCase.objects.get(pk=recall.pk))
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
-            raise DomainError(f"{field}: {' '.join(errors)}")
+            raise DomainError(f"{field}: {' '.join(str(e) for e in errors)}")
         changes = {f: form.cleaned_data[f] for f in RecallEditForm.Meta.fields}
         services.recall_update(recall=recall, actor=actor, version=form.cleaned_data["version"],
                                reason=form.cleaned_data["reason_for_change"], **changes)
@@ -135,7 +182,7 @@ def recall_hazard(request: HttpRequest, pk: int) -> HttpResponse:
         form = HazardForm(request.POST)
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
-            raise DomainError(f"{field}: {' '.join(errors)}")
+            raise DomainError(f"{field}: {' '.join(str(e) for e in errors)}")
         services.hazard_evaluate(recall=recall, actor=actor, **form.cleaned_data)
         return _("Hazard evaluation recorded; classes proposed.")
     return _act(request, pk, act)
@@ -161,7 +208,7 @@ def recall_scope_rule(request: HttpRequest, pk: int) -> HttpResponse:
         form = ScopeRuleForm(request.POST)
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
-            raise DomainError(f"{field}: {' '.join(errors)}")
+            raise DomainError(f"{field}: {' '.join(str(e) for e in errors)}")
         services.scope_rule_add(recall=recall, actor=actor, kind=form.cleaned_data["kind"],
                                 device_model=form.cleaned_data["device_model"], values=form.value_list(),
                                 range_from=form.cleaned_data["range_from"], range_to=form.cleaned_data["range_to"])

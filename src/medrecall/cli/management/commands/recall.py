@@ -149,10 +149,10 @@ class Command(BaseCommand):
                 body["difference"] = services.snapshot_difference(previous, snapshot)
             self._print(body, o["json"])
         elif action == "impact":
-            snapshot = recall.current_snapshot
-            if snapshot is None:
+            current = recall.current_snapshot
+            if current is None:
                 raise CommandError("No scope has been frozen for this recall yet.")
-            self._print(asdict(selectors.impact_of(snapshot)), o["json"])
+            self._print(asdict(selectors.impact_of(current)), o["json"])
         elif action == "transition":
             services.recall_transition(recall=recall, target=o["target"], actor=self._user(o["user"]),
                                        reason=o["reason"])

@@ -1,0 +1,33 @@
+"""``medrecall deadlines due|alert``: what falls due this week across recalls, and the alert
+sweep (run it from cron every few minutes; each alert is sent once)."""
+
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from medrecall.recalls import deadlines
+
+
+class Command(BaseCommand):
+    help = "List deadlines due this week (or breached) across recalls, or send the alerts that are due."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("action", choices=["due", "alert"])
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "alert":
+            self.stdout.write(f"Alerts sent: {deadlines.deadlines_alert()}")
+            return
+        rows = deadlines.due_this_week()
+        if options["json"]:
+            self.stdout.write(json.dumps([{"recall": r.recall_number, "key": r.key, "title": r.title,
+                                           "due_at": r.due_at.isoformat(), "status": r.status, "legal": r.legal}
+                                          for r in rows], ensure_ascii=False, indent=2))
+            return
+        for r in rows:
+            self.stdout.write(f"{r.due_at:%Y-%m-%d %H:%M %Z}  {r.status:<9} {r.recall_number}  {r.title}")
