@@ -66,3 +66,18 @@ def test_audited_save_records_old_and_new(manager: object) -> None:
     assert entry.action == "parties.party.changed"
     assert entry.changes == {"name": ["旧名称", "新名称"]}
     assert (entry.reason, entry.actor_name, entry.target_id) == ("renamed", manager.username, str(party.pk))
+
+
+def test_admin_verify_page_points_at_the_tampered_entry(manager: object, client: object) -> None:
+    from medrecall.accounts.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.com", "pw-root-123")
+    client.force_login(admin)  # type: ignore[attr-defined]
+    make_entries(manager, 3)
+    intact = client.get("/admin/audit/auditentry/verify/").content.decode()  # type: ignore[attr-defined]
+    assert "intact: 3 entries" in intact
+    AuditEntry.objects.filter(sequence=2).update(reason="forged")
+    broken = client.get("/admin/audit/auditentry/verify/").content.decode()  # type: ignore[attr-defined]
+    assert "broken at entry #2" in broken
+    listing = client.get("/admin/audit/auditentry/").content.decode()  # type: ignore[attr-defined]
+    assert "Verify the hash chain" in listing

@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from .models import ApprovalStep, RecallCase
+
+
+@admin.register(ApprovalStep)
+class ApprovalStepAdmin(admin.ModelAdmin[ApprovalStep]):
+    """Which signatures each regime and class needs before a recall is approved."""
+
+    list_display = ("regime", "recall_class", "step", "label", "group")
+    list_filter = ("regime", "recall_class")
+
+
+@admin.register(RecallCase)
+class RecallCaseAdmin(admin.ModelAdmin[RecallCase]):
+    """Read-only overview; recalls change through their own pages so every change is audited."""
+
+    list_display = ("number", "title", "status", "owner", "decision_at")
+    search_fields = ("number", "title")
+    list_filter = ("status",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
