@@ -143,7 +143,7 @@ class RecallDetailView(APIView):
         if "version" not in changes:
             raise ValidationFailed(_("Give the version you edited."), where="version")
         updated = services.recall_update(recall=recall, actor=viewer_of(request), version=changes.pop("version"),
-                                         reason=changes.pop("reason_for_change", ""), **changes)
+                                         change_reason=changes.pop("reason_for_change", ""), **changes)
         return Response(RecallSerializer(updated).data)
 
 

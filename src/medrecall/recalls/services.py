@@ -77,7 +77,7 @@ def recall_open(*, actor: User, title: str, products: list[DeviceModel], reason:
 
 
 @transaction.atomic
-def recall_update(*, recall: RecallCase, actor: User, version: int, reason: str = "", **changes: Any) -> RecallCase:
+def recall_update(*, recall: RecallCase, actor: User, version: int, change_reason: str = "", **changes: Any) -> RecallCase:
     """Edit the case fields. ``version`` is the one the user saw: a concurrent edit is refused."""
     unknown = set(changes) - set(EDITABLE) - {"products"}
     if unknown:
@@ -106,7 +106,7 @@ def recall_update(*, recall: RecallCase, actor: User, version: int, reason: str 
         old = sorted(current.products.values_list("udi_di", flat=True))
         current.products.set(products)
         diff["products"] = [old, sorted(p.udi_di for p in products)]
-    audit.record(actor=actor, action="recalls.recall_changed", target=current, changes=diff, reason=reason)
+    audit.record(actor=actor, action="recalls.recall_changed", target=current, changes=diff, reason=change_reason)
     return current
 
 

@@ -170,7 +170,7 @@ def recall_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raise DomainError(f"{field}: {' '.join(str(e) for e in errors)}")
         changes = {f: form.cleaned_data[f] for f in RecallEditForm.Meta.fields}
         services.recall_update(recall=recall, actor=actor, version=form.cleaned_data["version"],
-                               reason=form.cleaned_data["reason_for_change"], **changes)
+                               change_reason=form.cleaned_data["reason_for_change"], **changes)
         return _("Saved.")
     return _act(request, pk, act)
 

@@ -8,6 +8,8 @@
   medrecall recall freeze NUMBER --user U
   medrecall recall impact NUMBER [--json]
   medrecall recall transition NUMBER --to STATUS [--reason R] --user U
+  medrecall recall sign NUMBER --step STEP --user U   (password from MEDRECALL_SIGN_PASSWORD or asked for)
+  medrecall recall deadlines NUMBER [--json]
 
 ``--user`` names the account the action is recorded under (the audit trail needs a person).
 """
@@ -36,7 +38,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", choices=["open", "show", "evaluate", "classify", "scope", "freeze", "impact",
-                                               "transition", "list"])
+                                               "transition", "list", "sign", "deadlines"])
         parser.add_argument("number", nargs="?", default="")
         parser.add_argument("--user", default="")
         parser.add_argument("--title", default="")
@@ -54,6 +56,7 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="range_from", default="")
         parser.add_argument("--to", dest="target", default="")
         parser.add_argument("--until", dest="range_to", default="")
+        parser.add_argument("--step", default="")
         parser.add_argument("--json", action="store_true")
 
     def _user(self, name: str) -> User:
@@ -153,6 +156,25 @@ class Command(BaseCommand):
             if current is None:
                 raise CommandError("No scope has been frozen for this recall yet.")
             self._print(asdict(selectors.impact_of(current)), o["json"])
+        elif action == "sign":
+            import getpass
+            import os
+
+            from medrecall.accounts.signatures import signature_manifest
+            from medrecall.recalls.approvals import approval_sign, missing_approvals
+
+            user = self._user(o["user"])
+            password = os.environ.get("MEDRECALL_SIGN_PASSWORD") or getpass.getpass(f"Password for {user.username}: ")
+            signature = approval_sign(recall=recall, step=o["step"], actor=user, password=password,
+                                      username=user.username)
+            self._print({"signature": signature_manifest(signature), "missing": missing_approvals(recall)}, o["json"])
+        elif action == "deadlines":
+            from medrecall.recalls.deadlines import deadlines_for
+
+            rows, missing = deadlines_for(recall)
+            self._print({"deadlines": [{"key": r.key, "title": r.title, "due_at": r.due_at.isoformat(),
+                                        "status": r.status, "legal": r.legal} for r in rows],
+                         "missing_settings": missing}, o["json"])
         elif action == "transition":
             services.recall_transition(recall=recall, target=o["target"], actor=self._user(o["user"]),
                                        reason=o["reason"])
