@@ -6,12 +6,14 @@ and log-ins that work."""
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 from collections import Counter
 from dataclasses import asdict, fields
 from datetime import date, datetime
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -36,6 +38,7 @@ from medrecall.cli.demo import (
     demo_event_rows,
     demo_events,
     demo_network,
+    write_demo_events,
 )
 from medrecall.core.gtin import gtin_problem
 from medrecall.core.regions import subdivision_code
@@ -439,3 +442,10 @@ def test_more_lots_and_a_row_limit_still_import(master: DemoSummary) -> None:
     assert outcome.accepted, outcome.errors[:3]
     assert outcome.created == 2500
     assert Lot.objects.filter(number__in=numbers).count() == len(numbers)
+
+
+def test_the_fast_csv_reads_back_as_the_same_rows(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    assert write_demo_events(path, seed=2026, scale=1, lots_per_model=3, limit=3000) == 3000
+    with path.open(encoding="utf-8", newline="") as source:
+        assert list(csv.DictReader(source)) == list(demo_events(seed=2026, scale=1, lots_per_model=3, limit=3000))

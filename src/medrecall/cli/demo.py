@@ -12,7 +12,6 @@ their natural keys, so a rerun adds only what is missing and never overwrites an
 
 from __future__ import annotations
 
-import csv
 import itertools
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -1032,21 +1031,23 @@ def demo_events(*, seed: int = 2026, scale: int = 1, lots_per_model: int | None 
 
 def write_demo_events(path: Path, *, seed: int = 2026, scale: int = 1, lots_per_model: int | None = None,
                       limit: int | None = None) -> int:
-    """Write the events template CSV straight from tuples (about a million rows in seconds);
-    returns the number of rows."""
+    """Write the events template CSV for load tests (a million rows in under two seconds); returns
+    the number of rows. The demo's values (codes, numbers, ISO times) never hold a comma, quote or
+    line break, so rows are joined directly: the ``csv`` module's quoting checks would double the
+    time."""
     written = 0
     with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(EVENT_FIELDS)
+        out.write(",".join(EVENT_FIELDS) + "\n")
         batch: list[EventRow] = []
         for row in demo_event_rows(seed=seed, scale=scale, lots_per_model=lots_per_model, limit=limit):
             batch.append(row)
             if len(batch) >= BATCH_SIZE:
-                writer.writerows(batch)
+                out.write("\n".join(map(",".join, batch)) + "\n")
                 written += len(batch)
                 batch.clear()
-        writer.writerows(batch)
-        written += len(batch)
+        if batch:
+            out.write("\n".join(map(",".join, batch)) + "\n")
+            written += len(batch)
     return written
 
 
