@@ -1,8 +1,9 @@
 """Where the product's time goes: wall time per stage of the import and of the trace, by wrapping
 the product's own functions for the length of a measurement (nothing in ``src/`` changes).
 
-Time is exclusive: a stage called inside another (the balance check inside apply) is taken out
-of the outer one, so the stages add up to the total. Statements run through Django's cursor are
+Time is exclusive: a stage called inside a container (the balance check inside apply) is taken
+out of the container, so the stages add up to the total; a helper called inside a leaf stage (the
+checks' query runner inside the balance check) stays in the leaf. Statements run through Django's cursor are
 also timed one by one (``execute_wrapper``), for the slowest-statement list.
 
 Import this module only after ``django.setup()``.
@@ -34,6 +35,8 @@ IMPORT_STAGES = (
     ("medrecall.traceability.importing.events", "audit.record", "audit"),
     ("medrecall.traceability.importing.events", "EventImporter.run", "transaction, commit, rest"),
 )
+CONTAINERS = frozenset({"create lots/serials + insert events", "transaction, commit, rest",
+                        "lots (ORM) + assembling"})
 TRACE_STAGES = (
     ("medrecall.traceability.engine", "genealogy_lots", "genealogy (recursive CTE)"),
     ("medrecall.traceability.engine", "holders", "holders (SQL)"),
@@ -67,6 +70,8 @@ class StageClock:
 
     def wrap(self, function: Callable[..., Any], stage: str) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if self._stack and self._stack[-1][0] not in CONTAINERS:
+                return function(*args, **kwargs)
             self.enter(stage)
             try:
                 return function(*args, **kwargs)

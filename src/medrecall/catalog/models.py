@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from medrecall.core.gtin import gtin_problem
 from medrecall.core.models import TimeStampedModel
@@ -34,10 +35,10 @@ class RiskClassFDA(models.TextChoices):
 
 
 class RiskClassEU(models.TextChoices):
-    I = "I", _("Class I")  # noqa: E741
-    IIA = "IIa", _("Class IIa")
-    IIB = "IIb", _("Class IIb")
-    III = "III", _("Class III")
+    I = "I", pgettext_lazy("EU MDR class", "Class I")  # noqa: E741
+    IIA = "IIa", pgettext_lazy("EU MDR class", "Class IIa")
+    IIB = "IIb", pgettext_lazy("EU MDR class", "Class IIb")
+    III = "III", pgettext_lazy("EU MDR class", "Class III")
 
 
 class DeviceModel(TimeStampedModel):
