@@ -85,7 +85,7 @@ def test_scope_snapshot_freezes_every_affected_unit(manager: object, catheter: D
              for line in snapshot.lines.select_related("location")}
     assert lines == {("FAC", "own_stock"): (400, 0), ("D1", "at_distributors"): (350, 0),
                      ("S1", "at_distributors"): (50, 50), ("H1", "at_customers"): (70, 0),
-                     ("H2", "in_transit"): (0, 50)}
+                     ("H2", "at_customers"): (0, 50)}
     assert (snapshot.total_units, snapshot.total_holders) == (970, 5)
 
 
@@ -195,7 +195,8 @@ def test_impact_reconciles_with_the_trace_engine(manager: object, catheter: Devi
     impact = impact_of(services.scope_freeze(recall=recall, actor=manager))
     trace = trace_forward(gtin=CATH, lot="C1")
     assert impact.total_units == trace.total_on_hand + trace.total_in_transit == 970
-    assert impact.by_category == {"own_stock": 400, "at_distributors": 450, "at_customers": 70, "in_transit": 50}
+    assert impact.by_category == {"own_stock": 400, "at_distributors": 400, "at_customers": 70, "in_transit": 100}
+    assert impact.by_category == {k: v for k, v in trace.summary.items() if v and k not in ("consumed", "destroyed")}
     # FAC (own) → D1 → S1 → H1, and D1 → H2: echelons 0, 1, 2, 3 and 2.
     assert [(row["echelon"], row["units"], row["holders"]) for row in impact.by_echelon] == [
         (0, 400, 1), (1, 350, 1), (2, 150, 2), (3, 70, 1)]

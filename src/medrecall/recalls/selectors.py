@@ -54,7 +54,11 @@ def impact_of(snapshot: ScopeSnapshot) -> Impact:
         return [dict(row) for row in lines.values(*keys).annotate(units=units, holders=Count("party", distinct=True))
                 .order_by(*keys)]
 
-    categories = {row["category"]: row["units"] for row in lines.values("category").annotate(units=units)}
+    categories = {row["category"]: row["units"] for row in lines.values("category").annotate(units=Sum("on_hand"))
+                  if row["units"]}
+    in_transit = lines.aggregate(total=Sum("in_transit"))["total"] or 0
+    if in_transit:
+        categories["in_transit"] = in_transit
     return Impact(
         snapshot=snapshot.sequence, total_units=snapshot.total_units, total_holders=snapshot.total_holders,
         by_category=categories,

@@ -191,9 +191,8 @@ def scope_rule_remove(*, rule: ScopeRule, actor: User) -> None:
     rule.delete()
 
 
-def _category(location: Location, in_transit_only: bool) -> str:
-    if in_transit_only:
-        return Category.IN_TRANSIT
+def _category(location: Location) -> str:
+    """Where a holder's units are; units still on their way there are counted as in transit."""
     if location.party.party_type == PartyType.OWN_SITE:
         return Category.QUARANTINE if location.location_type == LocationType.QUARANTINE else Category.OWN_STOCK
     if location.party.party_type == PartyType.DISTRIBUTOR:
@@ -258,7 +257,7 @@ def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
         location = locations[location_id]
         frozen.append(AffectedLine(snapshot=snapshot, lot_id=lot_id, serial_id=serial_id, location_id=location_id,
                                    party_id=location.party_id, on_hand=max(on_hand, 0), in_transit=in_transit,
-                                   received=received, category=_category(location, on_hand <= 0),
+                                   received=received, category=_category(location),
                                    echelon=echelons.get(location_id, 0)))
     AffectedLine.objects.bulk_create(frozen, batch_size=5000)
     snapshot.total_units = sum(line.on_hand + line.in_transit for line in frozen)
