@@ -171,9 +171,9 @@ class Command(BaseCommand):
         elif action == "deadlines":
             from medrecall.recalls.deadlines import deadlines_for
 
-            rows, missing = deadlines_for(recall)
+            due, missing = deadlines_for(recall)
             self._print({"deadlines": [{"key": r.key, "title": r.title, "due_at": r.due_at.isoformat(),
-                                        "status": r.status, "legal": r.legal} for r in rows],
+                                        "status": r.status, "legal": r.legal} for r in due],
                          "missing_settings": missing}, o["json"])
         elif action == "transition":
             services.recall_transition(recall=recall, target=o["target"], actor=self._user(o["user"]),
