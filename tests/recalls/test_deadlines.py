@@ -86,3 +86,21 @@ def test_due_this_week_lists_open_recalls_only(manager: object) -> None:
     RecallCase.objects.filter(pk=closed.pk).update(status="closed")
     rows = deadlines.due_this_week(now=DECISION)
     assert {row.recall_number for row in rows} == {open_one.number}
+
+
+def test_alert_sweep_runs_on_the_task_queue_and_shows_in_app(manager: object, smtp: object) -> None:
+    from django.core.management import call_command
+    from django.test import Client
+
+    from medrecall.recalls.tasks import deadlines_alert_sweep
+    from tests.conftest import PASSWORD
+
+    recall = classified_recall(manager)  # decided 2025-09-30: long breached by now
+    deadlines_alert_sweep.enqueue()
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert DeadlineAlert.objects.filter(recall=recall, kind="breached").exists()
+    client = Client()
+    client.login(username=manager.username, password=PASSWORD)  # type: ignore[attr-defined]
+    home = client.get("/").content.decode()
+    assert "deadline-alerts" in home
+    assert recall.number in home

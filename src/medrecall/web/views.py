@@ -88,9 +88,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    counts = [{"entity": entity, "count": entity.list_selector(viewer=viewer_of(request)).count()}
+    from medrecall.recalls.deadlines import alerts_for
+
+    viewer = viewer_of(request)
+    counts = [{"entity": entity, "count": entity.list_selector(viewer=viewer).count()}
               for entity in ENTITIES.values() if request.user.has_perm(entity.perm("view"))]
-    return render(request, "web/home.html", {"counts": counts})
+    alerts = alerts_for(viewer) if viewer.party_id is None else []
+    return render(request, "web/home.html", {"counts": counts, "alerts": alerts})
 
 
 def _entity(slug: str, request: HttpRequest, action: str) -> Entity:

@@ -1,5 +1,7 @@
 """``medrecall deadlines due|alert``: what falls due this week across recalls, and the alert
-sweep (run it from cron every few minutes; each alert is sent once)."""
+sweep. ``alert`` runs the sweep once (for cron); ``alert --every 300`` keeps putting the sweep
+on the task queue every 300 seconds, for the worker to run (the embedded default starts it).
+Each alert is sent once, however often the sweep runs."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from medrecall.recalls import deadlines
+from medrecall.recalls.tasks import deadlines_alert_sweep
 
 
 class Command(BaseCommand):
@@ -18,9 +21,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", choices=["due", "alert"])
         parser.add_argument("--json", action="store_true")
+        parser.add_argument("--every", type=int, default=0, help="Enqueue the alert sweep every N seconds.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "alert":
+            if options["every"] > 0:
+                self._enqueue_forever(options["every"])
+                return
             self.stdout.write(f"Alerts sent: {deadlines.deadlines_alert()}")
             return
         rows = deadlines.due_this_week()
@@ -31,3 +38,11 @@ class Command(BaseCommand):
             return
         for r in rows:
             self.stdout.write(f"{r.due_at:%Y-%m-%d %H:%M %Z}  {r.status:<9} {r.recall_number}  {r.title}")
+
+    def _enqueue_forever(self, seconds: int) -> None:
+        import time
+
+        self.stdout.write(f"Putting the deadline alert sweep on the task queue every {seconds} s (Ctrl-C stops).")
+        while True:
+            deadlines_alert_sweep.enqueue()
+            time.sleep(seconds)
