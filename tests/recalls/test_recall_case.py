@@ -202,3 +202,14 @@ def test_impact_reconciles_with_the_trace_engine(manager: object, catheter: Devi
         (0, 400, 1), (1, 350, 1), (2, 150, 2), (3, 70, 1)]
     assert sum(row["units"] for row in impact.by_region) == 970
     assert impact.by_holder[0]["party__code"] == "OWN"
+
+
+def test_team_changes_are_audited(manager: object, catheter: DeviceModel, make_user: object) -> None:
+    from medrecall.accounts.roles import Role
+
+    colleague = make_user(Role.CUSTOMER_SERVICE)  # type: ignore[operator]
+    recall = open_recall(manager, catheter)
+    recall = services.recall_update(recall=recall, actor=manager, version=recall.version, team=[colleague])
+    assert list(recall.team.all()) == [colleague]
+    entry = AuditEntry.objects.filter(action="recalls.recall_changed").latest("sequence")
+    assert entry.changes["team"] == [[], [colleague.username]]

@@ -31,7 +31,7 @@ class RecallEditForm(forms.ModelForm[RecallCase]):
         model = RecallCase
         fields = ["title", "reason", "defect_description", "hazard_description", "action_type", "initiation",
                   "ordering_authority", "depth", "public_warning", "effectiveness_level", "effectiveness_percent",
-                  "strategy", "progress_interval_days", "decision_at", "initiated_at", "completed_at"]
+                  "strategy", "progress_interval_days", "decision_at", "initiated_at", "completed_at", "team"]
         widgets = {f: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
                    for f in ("decision_at", "initiated_at", "completed_at")}
 

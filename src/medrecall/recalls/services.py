@@ -79,7 +79,7 @@ def recall_open(*, actor: User, title: str, products: list[DeviceModel], reason:
 @transaction.atomic
 def recall_update(*, recall: RecallCase, actor: User, version: int, change_reason: str = "", **changes: Any) -> RecallCase:
     """Edit the case fields. ``version`` is the one the user saw: a concurrent edit is refused."""
-    unknown = set(changes) - set(EDITABLE) - {"products"}
+    unknown = set(changes) - set(EDITABLE) - {"products", "team"}
     if unknown:
         raise ValidationFailed(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     current = RecallCase.objects.select_for_update().get(pk=recall.pk)
@@ -91,6 +91,7 @@ def recall_update(*, recall: RecallCase, actor: User, version: int, change_reaso
                                    "theirs": current.version, "yours": version})
     before = audit.snapshot(current)
     products = changes.pop("products", None)
+    team = changes.pop("team", None)
     for field, value in changes.items():
         setattr(current, field, value)
     current.full_clean(exclude=["owner"])
@@ -106,6 +107,11 @@ def recall_update(*, recall: RecallCase, actor: User, version: int, change_reaso
         old = sorted(current.products.values_list("udi_di", flat=True))
         current.products.set(products)
         diff["products"] = [old, sorted(p.udi_di for p in products)]
+    if team is not None:
+        old_team = sorted(current.team.values_list("username", flat=True))
+        current.team.set(team)
+        if old_team != sorted(u.username for u in team):
+            diff["team"] = [old_team, sorted(u.username for u in team)]
     audit.record(actor=actor, action="recalls.recall_changed", target=current, changes=diff, reason=change_reason)
     return current
 
