@@ -297,6 +297,28 @@ def print_growth(db: str, events: int, results: dict[str, Any]) -> None:
             f"{' (this run)' if run['events'] == events else ''}")
 
 
+def markdown_table(results: dict[str, Any]) -> str:
+    """The figures of every stored run as the table in ``bench/README.md``."""
+    lines = ["| events | database | import, product | import, lower bound | ratio | trace 1% of lots, product "
+             "| trace, lower bound | ratio | fixed 20-lot trace | date |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for run in sorted(results.values(), key=lambda r: (r["db"], r["events"])):
+        imported, trace, growth = run.get("import") or {}, run["trace"], run["growth"]
+        if imported:
+            product, lower = imported["product"], imported["lower"]
+            note = " ¹" if imported.get("patched") else ""
+            import_cells = (f"{product['events_per_s']:,.0f}/s ({product['seconds']:,.0f} s){note}",
+                            f"{lower['events_per_s']:,.0f}/s ({lower['seconds']:,.0f} s)",
+                            f"{product['seconds'] / lower['seconds']:.1f}x")
+        else:
+            import_cells = ("-", "-", "-")
+        lines.append(
+            f"| {run['events']:,} | {run['db']} | {' | '.join(import_cells)} | {trace['seconds']:.3f} s "
+            f"({trace['seed_lots']} lots, {trace['affected_events']:,} events) | {trace['lower_seconds']:.3f} s | "
+            f"{trace['seconds'] / trace['lower_seconds']:.1f}x | {growth['seconds']:.3f} s | {run['date']} |")
+    return "\n".join(lines)
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -317,7 +339,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--growth-lots", type=int, default=20,
                         help="The fixed-size recall compared across sizes (default %(default)s lots).")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--table", action="store_true", help="Print the stored figures as a Markdown table.")
     args = parser.parse_args(argv)
+    if args.table:
+        say(markdown_table(load_results()))
+        return
     OUT_DIR.mkdir(exist_ok=True)
     vendor = "sqlite" if args.db == "sqlite" else "postgresql"
     url = fresh_database(args.db, args.events, args.database_url, args.reuse)
