@@ -57,8 +57,7 @@ class Stager:
                 f"CREATE {temp} {STAGING} (row_no INTEGER NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL, "
                 f"event_time {moment} NOT NULL, model_id {big} NOT NULL, lot TEXT NOT NULL, serial TEXT, "
                 f"quantity INTEGER NOT NULL, from_id {big}, to_id {big}, document_ref TEXT NOT NULL, "
-                f"manufactured {day}, expiry {day}, into_model_id {big}, into_lot TEXT, "
-                f"lot_id {big}, serial_id {big}, into_lot_id {big}, skip INTEGER NOT NULL DEFAULT 0)"
+                f"manufactured {day}, expiry {day}, into_model_id {big}, into_lot TEXT)"
                 + (" ON COMMIT DROP" if self.vendor == "postgresql" else "")
             )
 
@@ -102,9 +101,15 @@ class Stager:
             cursor.execute(f"CREATE INDEX {STAGING}_lot ON {STAGING} (model_id, lot)")
 
     def check_and_apply(self, *, import_run_id: int | None) -> StageResult:
+        """Check the staged rows with set-based SQL, then insert lots, serials and events.
+
+        No UPDATE touches the staging table: references are resolved by joins in each
+        statement, which keeps large files cheap on PostgreSQL (no rewritten row versions)."""
         result = StageResult(staged=self.count)
         self._index()
-        s = STAGING
+        s, events = STAGING, "traceability_traceevent"
+        lot_of = f"catalog_lot l ON l.device_model_id = {s}.model_id AND l.number = {s}.lot"
+        known_event = f"EXISTS (SELECT 1 FROM {events} e WHERE e.event_id = s.event_id)"
         # Duplicate event ids inside the file.
         result.errors += self._errors(
             f"SELECT s.row_no, s.event_id, d.first FROM {s} s JOIN (SELECT event_id, MIN(row_no) AS first FROM {s} "
@@ -112,11 +117,9 @@ class Stager:
             [], "event_id", "duplicate",
             lambda event_id, first: _("Event %(event)s appears again; it was first given in row %(row)s.") % {
                 "event": event_id, "row": first})
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {s} SET skip = 1 FROM traceability_traceevent e WHERE e.event_id = {s}.event_id")
         # Event ids already recorded with other content: a correction must come as a new event.
         result.errors += self._errors(
-            f"SELECT s.row_no, s.event_id FROM {s} s JOIN traceability_traceevent e ON e.event_id = s.event_id "
+            f"SELECT s.row_no, s.event_id FROM {s} s JOIN {events} e ON e.event_id = s.event_id "
             f"JOIN catalog_lot l ON l.id = e.lot_id WHERE e.event_type <> s.event_type OR e.quantity <> s.quantity "
             f"OR l.number <> s.lot OR l.device_model_id <> s.model_id "
             f"OR COALESCE(e.from_location_id, 0) <> COALESCE(s.from_id, 0) "
@@ -125,22 +128,24 @@ class Stager:
             lambda event_id: _("Event %(event)s is already recorded with different content; send a correction as a new event.") % {
                 "event": event_id})
         # Lots: known, or produced in this file.
-        self._resolve_lots()
         result.errors += self._errors(
-            f"SELECT s.row_no, s.lot FROM {s} s WHERE s.lot_id IS NULL AND s.skip = 0 AND NOT EXISTS ("
-            f"SELECT 1 FROM {s} p WHERE p.event_type = 'produced' AND p.model_id = s.model_id AND p.lot = s.lot)",
+            f"SELECT s.row_no, s.lot FROM {s} s WHERE NOT {known_event} AND NOT EXISTS (SELECT 1 FROM catalog_lot l "
+            f"WHERE l.device_model_id = s.model_id AND l.number = s.lot) AND NOT EXISTS (SELECT 1 FROM {s} p "
+            f"WHERE p.event_type = 'produced' AND p.model_id = s.model_id AND p.lot = s.lot)",
             [], "lot", "unknown_lot",
             lambda lot: _("Lot %(lot)s is not known; import the lot or give its produced event first.") % {"lot": lot})
         result.errors += self._errors(
-            f"SELECT s.row_no, s.into_lot FROM {s} s WHERE s.event_type = 'transformed' AND s.into_lot_id IS NULL "
-            f"AND s.skip = 0 AND NOT EXISTS (SELECT 1 FROM {s} p WHERE p.event_type = 'produced' "
+            f"SELECT s.row_no, s.into_lot FROM {s} s WHERE s.event_type = 'transformed' AND NOT {known_event} "
+            f"AND NOT EXISTS (SELECT 1 FROM catalog_lot l WHERE l.device_model_id = s.into_model_id "
+            f"AND l.number = s.into_lot) AND NOT EXISTS (SELECT 1 FROM {s} p WHERE p.event_type = 'produced' "
             f"AND p.model_id = s.into_model_id AND p.lot = s.into_lot)",
             [], "into_lot", "unknown_lot",
             lambda lot: _("Lot %(lot)s is not known; import the lot or give its produced event first.") % {"lot": lot})
-        # A serial belongs to one lot.
+        # A serial belongs to one lot: within the file, and against what is recorded.
         result.errors += self._errors(
-            f"SELECT s.row_no, s.serial, MIN(o.lot) FROM {s} s JOIN {s} o ON o.model_id = s.model_id "
-            f"AND o.serial = s.serial AND o.lot <> s.lot WHERE s.serial IS NOT NULL GROUP BY s.row_no, s.serial",
+            f"SELECT s.row_no, s.serial, d.other FROM {s} s JOIN (SELECT model_id, serial, MIN(lot) AS other FROM {s} "
+            f"WHERE serial IS NOT NULL GROUP BY model_id, serial HAVING COUNT(DISTINCT lot) > 1) d "
+            f"ON d.model_id = s.model_id AND d.serial = s.serial WHERE s.lot <> d.other",
             [], "serial", "serial_lot",
             lambda serial, other: _("Serial %(serial)s is also given in lot %(lot)s; a serial belongs to one lot.") % {
                 "serial": serial, "lot": other})
@@ -154,48 +159,41 @@ class Stager:
             return result
         now = timezone.now()
         with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {s} s WHERE {known_event}")
+            result.unchanged = cursor.fetchone()[0]
             cursor.execute(
                 "INSERT INTO catalog_lot (device_model_id, number, manufactured_on, expires_on, quantity_produced, "
                 "created_at, updated_at) SELECT p.model_id, p.lot, MIN(p.manufactured), MIN(p.expiry), SUM(p.quantity), "
-                f"%s, %s FROM {s} p WHERE p.event_type = 'produced' AND p.lot_id IS NULL AND p.skip = 0 "
-                "GROUP BY p.model_id, p.lot", [now, now])
+                f"%s, %s FROM {s} p WHERE p.event_type = 'produced' AND NOT EXISTS (SELECT 1 FROM catalog_lot l "
+                "WHERE l.device_model_id = p.model_id AND l.number = p.lot) GROUP BY p.model_id, p.lot", [now, now])
             result.lots_created = cursor.rowcount
-        self._resolve_lots()
-        with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO catalog_serial (device_model_id, lot_id, serial, manufactured_on, created_at, updated_at) "
-                f"SELECT s.model_id, MIN(s.lot_id), s.serial, MIN(s.manufactured), %s, %s FROM {s} s "
-                "WHERE s.serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM catalog_serial c "
-                "WHERE c.device_model_id = s.model_id AND c.serial = s.serial) GROUP BY s.model_id, s.serial", [now, now])
+                f"SELECT {s}.model_id, MIN(l.id), {s}.serial, MIN({s}.manufactured), %s, %s FROM {s} JOIN {lot_of} "
+                f"WHERE {s}.serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM catalog_serial c "
+                f"WHERE c.device_model_id = {s}.model_id AND c.serial = {s}.serial) GROUP BY {s}.model_id, {s}.serial",
+                [now, now])
             result.serials_created = cursor.rowcount
             cursor.execute(
-                f"UPDATE {s} SET serial_id = c.id FROM catalog_serial c WHERE {s}.serial IS NOT NULL "
-                f"AND c.device_model_id = {s}.model_id AND c.serial = {s}.serial")
-            cursor.execute(
-                "INSERT INTO traceability_traceevent (event_id, event_type, event_time, lot_id, serial_id, quantity, "
+                f"INSERT INTO {events} (event_id, event_type, event_time, lot_id, serial_id, quantity, "
                 "from_location_id, to_location_id, document_ref, into_lot_id, import_run_id, retracted, recorded_at) "
-                "SELECT s.event_id, s.event_type, s.event_time, s.lot_id, s.serial_id, s.quantity, s.from_id, s.to_id, "
-                f"s.document_ref, s.into_lot_id, %s, %s, %s FROM {s} s WHERE s.skip = 0",
+                f"SELECT {s}.event_id, {s}.event_type, {s}.event_time, l.id, c.id, {s}.quantity, {s}.from_id, "
+                f"{s}.to_id, {s}.document_ref, il.id, %s, %s, %s FROM {s} JOIN {lot_of} "
+                f"LEFT JOIN catalog_serial c ON {s}.serial IS NOT NULL AND c.device_model_id = {s}.model_id "
+                f"AND c.serial = {s}.serial LEFT JOIN catalog_lot il ON {s}.into_lot IS NOT NULL "
+                f"AND il.device_model_id = {s}.into_model_id AND il.number = {s}.into_lot "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {events} e WHERE e.event_id = {s}.event_id)",
                 [import_run_id, False, now])
             result.created = cursor.rowcount
-            cursor.execute(f"SELECT COUNT(*) FROM {s} WHERE skip = 1")
-            result.unchanged = cursor.fetchone()[0]
-            cursor.execute(f"SELECT DISTINCT lot_id FROM {s} WHERE skip = 0 UNION SELECT DISTINCT into_lot_id FROM {s} "
-                           "WHERE skip = 0 AND into_lot_id IS NOT NULL")
+            cursor.execute(
+                f"SELECT DISTINCT l.id FROM {s} JOIN {lot_of} UNION SELECT DISTINCT il.id FROM {s} "
+                f"JOIN catalog_lot il ON il.device_model_id = {s}.into_model_id AND il.number = {s}.into_lot")
             result.affected_lot_ids = [row[0] for row in cursor.fetchall()]
         if result.created:
-            result.errors += self._negative_balances(result.affected_lot_ids)
+            result.errors += self._negative_balances(result.affected_lot_ids, recorded_at=now)
         return result
 
-    def _resolve_lots(self) -> None:
-        s = STAGING
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {s} SET lot_id = l.id FROM catalog_lot l WHERE {s}.lot_id IS NULL "
-                           f"AND l.device_model_id = {s}.model_id AND l.number = {s}.lot")
-            cursor.execute(f"UPDATE {s} SET into_lot_id = l.id FROM catalog_lot l WHERE {s}.into_lot_id IS NULL "
-                           f"AND {s}.into_lot IS NOT NULL AND l.device_model_id = {s}.into_model_id AND l.number = {s}.into_lot")
-
-    def _negative_balances(self, lot_ids: list[int]) -> list[RowError]:
+    def _negative_balances(self, lot_ids: list[int], *, recorded_at: Any) -> list[RowError]:
         """Rows of this file that, together, take more out of a location than ever arrived there
         (every departure of the file at that location and lot is named)."""
         from medrecall.traceability.engine import balance_sql
@@ -203,20 +201,11 @@ class Stager:
         sql, params = balance_sql(lot_ids)
         s = STAGING
         return self._errors(
-            f"WITH balance AS ({sql}) SELECT s.row_no, l.code, b.on_hand FROM balance b "
-            f"JOIN parties_location l ON l.id = b.location_id JOIN {s} s ON s.lot_id = b.lot_id "
-            f"AND s.from_id = b.location_id AND s.skip = 0 WHERE b.on_hand < 0",
-            params, "quantity", "negative_balance",
+            f"WITH balance AS ({sql}) SELECT s.row_no, loc.code, b.on_hand FROM balance b "
+            f"JOIN parties_location loc ON loc.id = b.location_id JOIN catalog_lot lot ON lot.id = b.lot_id "
+            f"JOIN {s} s ON s.model_id = lot.device_model_id AND s.lot = lot.number AND s.from_id = b.location_id "
+            f"WHERE b.on_hand < 0 AND EXISTS (SELECT 1 FROM traceability_traceevent e "
+            f"WHERE e.event_id = s.event_id AND e.recorded_at = %s)",  # rows this import added, not re-sent ones
+            [*params, recorded_at], "quantity", "negative_balance",
             lambda code, on_hand: _("This takes more out of location %(location)s than arrived there: the balance would be %(balance)s.") % {
                 "location": code, "balance": on_hand})
-
-
-def chunked(rows: Iterator[Staged], size: int) -> Iterator[list[Staged]]:
-    batch: list[Staged] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
