@@ -8,7 +8,7 @@ Everything happens in the caller's transaction: a file with any bad row changes 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
