@@ -396,3 +396,23 @@ def test_not_an_epcis_document_is_rejected(tmp_path: Path, body: Any, code: str)
         EpcisImporter().run(path, file_name="doc.json")
     assert [(e.row, e.code) for e in refused.value.errors] == [(1, code)]
     assert "doc.json" in refused.value.message
+
+
+def test_rest_capture_endpoint_is_all_or_nothing_and_idempotent(api_as: Any, make_user: Any) -> None:
+    import json as json_module
+
+    from medrecall.accounts.roles import Role
+
+    gln_network()
+    document = json_module.loads(fixture_path("epcis", "distribution.jsonld").read_text(encoding="utf-8"))
+    analyst = api_as(make_user(Role.TRACEABILITY_ANALYST))
+    first = analyst.post("/api/epcis/capture/", document, format="json")
+    assert (first.status_code, first.json()["created"]) == (201, 9)
+    again = analyst.post("/api/epcis/capture/", document, format="json")
+    assert (again.status_code, again.json()["created"], again.json()["unchanged"]) == (200, 0, 9)
+    broken = analyst.post("/api/epcis/capture/", {"type": "EPCISDocument", "epcisBody": {"eventList": []}},
+                          format="json")
+    assert broken.status_code == 400
+    assert TraceEvent.objects.count() == 9
+    viewer = api_as(make_user(Role.VIEWER))
+    assert viewer.post("/api/epcis/capture/", document, format="json").status_code == 403
