@@ -360,8 +360,9 @@ def test_manifest_meaning_follows_the_active_language(manager: User, sign: Calla
     with translation.override("zh-hans"):
         manifest = signature_manifest(signature)
 
-    # The zh_Hans catalogue has no entry for the meanings yet: Django falls back to English.
-    assert manifest["meaning"] == "Approved"
+    assert manifest["meaning"] == "批准"
+    assert manifest["statement"] == (
+        f"由 {manifest['signer_name']} 于 {manifest['signed_at']}（{manifest['signed_at_utc']}）签名。签名含义：批准。")
     assert manifest["signed_at"].endswith("+08:00")
 
 

@@ -88,6 +88,7 @@ def test_due_this_week_lists_open_recalls_only(manager: object) -> None:
     assert {row.recall_number for row in rows} == {open_one.number}
 
 
+@pytest.mark.django_db(transaction=True)  # the worker manages its own database connection
 def test_alert_sweep_runs_on_the_task_queue_and_shows_in_app(manager: object, smtp: object) -> None:
     from django.core.management import call_command
     from django.test import Client
