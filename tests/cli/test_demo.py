@@ -2,7 +2,6 @@
 and log-ins that work."""
 
 # Chinese names are written with full-width punctuation, which RUF001 flags as confusable.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

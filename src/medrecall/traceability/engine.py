@@ -86,16 +86,6 @@ place AS (
 """
 
 
-def balance_sql(lot_ids: Sequence[int]) -> tuple[str, list[Any]]:
-    """(lot_id, location_id, on_hand) summed over serials, for the balance check on import."""
-    lot_filter, params = _in_list(lot_ids)
-    ev, ev_params = events_cte(lot_filter, params)
-    sql = (f"WITH {ev}, {MOVES_CTES} SELECT lot_id, location_id, SUM(on_hand) AS on_hand FROM place "
-           f"GROUP BY lot_id, location_id")
-    # The caller wraps this in its own WITH: flatten into a sub-select.
-    return f"SELECT * FROM ({sql}) balance_inner", ev_params
-
-
 def recompute_positions(lot_ids: Sequence[int]) -> None:
     """Rebuild the derived positions of these lots from their events."""
     if not lot_ids:

@@ -32,19 +32,23 @@ class TraceEvent(models.Model):
     event_id = models.CharField(_("event id"), max_length=200, unique=True)
     event_type = models.CharField(_("event type"), max_length=12, choices=EventType.choices)
     event_time = models.DateTimeField(_("event time"))
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events", verbose_name=_("lot"))
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events", verbose_name=_("lot"),
+                            db_index=False)  # the (lot, serial) index serves lot look-ups
+    # Only the lot keeps a database-level foreign key: the import resolves every other
+    # reference in its checks, and each extra per-row FK trigger costs more than the insert
+    # itself on large files (see docs/adr/0003-event-table-constraints.md).
     serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="events",
-                               verbose_name=_("serial number"))
+                               verbose_name=_("serial number"), db_constraint=False)
     quantity = models.PositiveIntegerField(_("quantity"))
     from_location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name=_("from location"))
+                                      verbose_name=_("from location"), db_constraint=False, db_index=False)
     to_location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("to location"))
+                                    verbose_name=_("to location"), db_constraint=False, db_index=False)
     document_ref = models.CharField(_("business document"), max_length=100, blank=True, default="")
     into_lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="component_events",
-                                 verbose_name=_("into lot"))
+                                 verbose_name=_("into lot"), db_constraint=False, db_index=False)
     import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("import"))
+                                   verbose_name=_("import"), db_constraint=False, db_index=False)
     retracted = models.BooleanField(_("retracted"), default=False)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
@@ -55,8 +59,6 @@ class TraceEvent(models.Model):
             models.Index(fields=["lot", "serial"], name="event_lot_serial"),
             models.Index(fields=["into_lot"], name="event_into_lot"),
             models.Index(fields=["to_location"], name="event_to_location"),
-            models.Index(fields=["from_location"], name="event_from_location"),
-            models.Index(fields=["serial"], name="event_serial"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="event_quantity_positive"),
@@ -73,9 +75,12 @@ class Position(models.Model):
     Recomputed for the affected lots after every import, never edited by hand. ``serial`` is
     NULL for lot-level quantities."""
 
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="positions")
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.CASCADE, related_name="positions")
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="positions")
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="positions", db_constraint=False,
+                            db_index=False)
+    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.CASCADE, related_name="positions",
+                               db_constraint=False, db_index=False)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="positions", db_constraint=False,
+                                 db_index=False)
     on_hand = models.IntegerField(_("on hand"), default=0)
     in_transit = models.IntegerField(_("in transit to here"), default=0)
 

@@ -90,7 +90,7 @@ def import_event_rows(
             retracted = _retract(list(retract_event_ids))
             if progress:
                 progress(85, 100)
-            recompute_positions(sorted(set(result.affected_lot_ids) | set(retracted)))
+            recompute_positions(sorted(set(retracted)))  # the file's own lots were recomputed before
             outcome.created, outcome.unchanged = result.created, result.unchanged
             if result.created or retracted:
                 audit.record(actor=actor, action="traceability.events_imported", target_type="traceability.traceevent",

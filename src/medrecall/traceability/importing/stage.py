@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.core.errors import RowError
+from medrecall.traceability.engine import recompute_positions
 
 from .rows import Staged
 
@@ -190,22 +191,25 @@ class Stager:
                 f"JOIN catalog_lot il ON il.device_model_id = {s}.into_model_id AND il.number = {s}.into_lot")
             result.affected_lot_ids = [row[0] for row in cursor.fetchall()]
         if result.created:
-            result.errors += self._negative_balances(result.affected_lot_ids, recorded_at=now)
+            # Positions first; the balance check then reads them instead of the events again.
+            recompute_positions(result.affected_lot_ids)
+            result.errors += self._negative_balances(recorded_at=now)
         return result
 
-    def _negative_balances(self, lot_ids: list[int], *, recorded_at: Any) -> list[RowError]:
+    def _negative_balances(self, *, recorded_at: Any) -> list[RowError]:
         """Rows of this file that, together, take more out of a location than ever arrived there
-        (every departure of the file at that location and lot is named)."""
-        from medrecall.traceability.engine import balance_sql
-
-        sql, params = balance_sql(lot_ids)
+        (every departure of the file at that lot and location is named). Reads the positions
+        just recomputed for the file's lots."""
         s = STAGING
         return self._errors(
-            f"WITH balance AS ({sql}) SELECT s.row_no, loc.code, b.on_hand FROM balance b "
-            f"JOIN parties_location loc ON loc.id = b.location_id JOIN catalog_lot lot ON lot.id = b.lot_id "
-            f"JOIN {s} s ON s.model_id = lot.device_model_id AND s.lot = lot.number AND s.from_id = b.location_id "
-            f"WHERE b.on_hand < 0 AND EXISTS (SELECT 1 FROM traceability_traceevent e "
-            f"WHERE e.event_id = s.event_id AND e.recorded_at = %s)",  # rows this import added, not re-sent ones
-            [*params, recorded_at], "quantity", "negative_balance",
+            f"WITH bad AS (SELECT p.lot_id, p.location_id, SUM(p.on_hand) AS on_hand FROM traceability_position p "
+            f"WHERE p.lot_id IN (SELECT l.id FROM {s} JOIN catalog_lot l ON l.device_model_id = {s}.model_id "
+            f"AND l.number = {s}.lot) GROUP BY p.lot_id, p.location_id HAVING SUM(p.on_hand) < 0) "
+            f"SELECT s.row_no, loc.code, bad.on_hand FROM bad JOIN parties_location loc ON loc.id = bad.location_id "
+            f"JOIN catalog_lot lot ON lot.id = bad.lot_id JOIN {s} s ON s.model_id = lot.device_model_id "
+            f"AND s.lot = lot.number AND s.from_id = bad.location_id "
+            f"WHERE EXISTS (SELECT 1 FROM traceability_traceevent e WHERE e.event_id = s.event_id "
+            f"AND e.recorded_at = %s)",  # rows this import added, not re-sent ones
+            [recorded_at], "quantity", "negative_balance",
             lambda code, on_hand: _("This takes more out of location %(location)s than arrived there: the balance would be %(balance)s.") % {
                 "location": code, "balance": on_hand})
