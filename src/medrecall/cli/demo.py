@@ -12,7 +12,6 @@ their natural keys, so a rerun adds only what is missing and never overwrites an
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -46,9 +45,6 @@ from medrecall.traceability.importing.events import import_event_rows
 DEMO_PASSWORD = "medrecall-demo"  # noqa: S105 - published demo log-in, shown by the command
 DEMO_URL = "http://127.0.0.1:8000/"
 BATCH_SIZE = 2000
-# Events per import: the importer's check that a serial stays in one lot grows with the square of
-# a file's serial rows on SQLite (no staging index on the serial), so the demo sends small files.
-DEMO_IMPORT_ROWS = 1000
 IN_CHUNK = 900  # keys per ``IN (...)`` query: under every database's parameter limit
 
 OWN_CODE = "OWN"
@@ -1310,18 +1306,22 @@ def _scan_demo_events(seed: int, scale: int) -> tuple[int, tuple[DemoTrace, ...]
 
 
 def _import_demo_events(seed: int, scale: int, tick: _Progress) -> int:
-    """Import the events through the product's own importer (checks, genealogy, positions, audit),
-    ``DEMO_IMPORT_ROWS`` at a time, as daily files would come; how many were created."""
+    """Import the events through the product's own importer (checks, genealogy, positions, audit)
+    as one file, streamed; how many were created."""
+    size = tick.total - tick.done
+    start = tick.done
+
+    def report(done: int, total: int) -> None:  # the importer reports percent
+        tick.done = start + size * done // max(total, 1)
+        tick.advance(0)
+
     rows = enumerate(demo_events(seed=seed, scale=scale), start=2)
-    created = 0
-    while chunk := list(itertools.islice(rows, DEMO_IMPORT_ROWS)):
-        outcome = import_event_rows(chunk, file_name="demo-events.csv", kind="events", actor="medrecall demo")
-        if not outcome.accepted:
-            problems = "; ".join(f"row {e.row} {e.column}: {e.message}" for e in outcome.errors[:5])
-            raise RuntimeError(f"the demo's own events were refused ({len(outcome.errors)} problems): {problems}")
-        created += outcome.created
-        tick.advance(len(chunk))
-    return created
+    outcome = import_event_rows(rows, file_name="demo-events.csv", kind="events", actor="medrecall demo",
+                                progress=report)
+    if not outcome.accepted:
+        problems = "; ".join(f"row {e.row} {e.column}: {e.message}" for e in outcome.errors[:5])
+        raise RuntimeError(f"the demo's own events were refused ({len(outcome.errors)} problems): {problems}")
+    return outcome.created
 
 
 def demo_build(*, seed: int = 2026, scale: int = 1, events: bool = True,

@@ -131,49 +131,48 @@ def component_lots(lot_id: int) -> list[tuple[int, int, int]]:
         return [(row[0], row[1], int(row[2])) for row in cursor.fetchall()]
 
 
+def _scoped(lot_ids: Sequence[int], serial_id: int | None, seed_lot_ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """``WITH seed, ev``: the asked-for lots (``seed``) and the live events of every lot in scope."""
+    lot_filter, params = _in_list(lot_ids)
+    seed_filter, seed_params = _in_list(seed_lot_ids or lot_ids)
+    ev, ev_params = events_cte(lot_filter, params, serial_id)
+    return f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id IN {seed_filter}), {ev}", [*seed_params, *ev_params]
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 def holders(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int, int, int, int]]:
     """Per location that ever received affected units: (location_id, received, on_hand, in_transit).
 
     ``received`` counts what arrived there plus what is on its way there."""
-    lot_filter, params = _in_list(lot_ids)
-    seed_filter, seed_params = _in_list(seed_lot_ids or lot_ids)
-    ev, ev_params = events_cte(lot_filter, params, serial_id)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id IN {seed_filter}), {ev}, {MOVES_CTES} "
-            f"SELECT location_id, SUM(arrived) + SUM(in_transit), SUM(on_hand), SUM(in_transit) FROM place "
-            f"GROUP BY location_id HAVING SUM(arrived) + SUM(in_transit) > 0",
-            [*seed_params, *ev_params])
-        return [(row[0], int(row[1]), int(row[2]), int(row[3])) for row in cursor.fetchall()]
+    scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
+    rows = _fetch(f"{scope}, {MOVES_CTES} SELECT location_id, SUM(arrived) + SUM(in_transit), SUM(on_hand), "
+                  f"SUM(in_transit) FROM place GROUP BY location_id HAVING SUM(arrived) + SUM(in_transit) > 0", params)
+    return [(row[0], int(row[1]), int(row[2]), int(row[3])) for row in rows]
 
 
 def fates(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> dict[str, int]:
     """Units that left the supply chain: consumed/implanted, destroyed, transformed into other lots."""
-    lot_filter, params = _in_list(lot_ids)
-    seed_filter, seed_params = _in_list(seed_lot_ids or lot_ids)
-    ev, ev_params = events_cte(lot_filter, params, serial_id)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id IN {seed_filter}), {ev} "
-            f"SELECT event_type, SUM(quantity) FROM ev WHERE event_type IN ('consumed', 'destroyed', 'transformed') "
-            f"GROUP BY event_type", [*seed_params, *ev_params])
-        return {row[0]: int(row[1]) for row in cursor.fetchall()}
+    scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
+    rows = _fetch(f"{scope} SELECT event_type, SUM(quantity) FROM ev "
+                  f"WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type", params)
+    return {row[0]: int(row[1]) for row in rows}
 
 
 def flows(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int | None, int, int]]:
     """(from location or None for production/outside, to location, quantity): the graph of a trace."""
-    lot_filter, params = _in_list(lot_ids)
-    seed_filter, seed_params = _in_list(seed_lot_ids or lot_ids)
-    ev, ev_params = events_cte(lot_filter, params, serial_id)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id IN {seed_filter}), {ev} "
-            f"SELECT from_location_id, to_location_id, SUM(quantity) FROM ev "
-            f"WHERE to_location_id IS NOT NULL AND event_type IN ('produced', 'shipped', 'returned') "
-            f"OR (event_type = 'received' AND NOT EXISTS (SELECT 1 FROM ev s WHERE s.event_type = 'shipped' "
-            f"AND s.document_ref = ev.document_ref AND s.to_location_id = ev.to_location_id AND s.lot_id = ev.lot_id)) "
-            f"GROUP BY from_location_id, to_location_id", [*seed_params, *ev_params])
-        return [(row[0], row[1], int(row[2])) for row in cursor.fetchall()]
+    scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
+    rows = _fetch(
+        f"{scope} SELECT from_location_id, to_location_id, SUM(quantity) FROM ev "
+        f"WHERE (to_location_id IS NOT NULL AND event_type IN ('produced', 'shipped', 'returned')) "
+        f"OR (event_type = 'received' AND NOT EXISTS (SELECT 1 FROM ev s WHERE s.event_type = 'shipped' "
+        f"AND s.document_ref = ev.document_ref AND s.to_location_id = ev.to_location_id AND s.lot_id = ev.lot_id)) "
+        f"GROUP BY from_location_id, to_location_id", params)
+    return [(row[0], row[1], int(row[2])) for row in rows]
 
 
 def place_lines(lot_ids: Sequence[int], *, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int, int | None, int, int, int, int]]:
