@@ -1,10 +1,13 @@
 """The demo data set: our factory and warehouses, a two-echelon Chinese distribution network,
-hospitals at home and abroad, device models with lots and serials, and a log-in per role.
+hospitals at home and abroad, device models with lots and serials, the trace events that move
+every lot down that network, and a log-in per role.
 
 Why a generator and not a fixture: demos, training and load tests need the same records on
 every machine (a seed, fixed dates, one ``random.Random`` per record), and a load test needs
 the same network a hundred times larger (``scale``), written in bulk. Records are matched by
-their natural keys, so a rerun adds only what is missing and never overwrites anything.
+their natural keys and events by stable ids, so a rerun adds only what is missing and never
+overwrites anything. ``demo_events``/``write_demo_events`` also feed the benchmarks in
+``bench/`` with millions of events (``lots_per_model``, ``limit``).
 """
 
 # Chinese text is written with its own full-width punctuation, which RUF001 flags as confusable.
@@ -732,7 +735,8 @@ EXPORT_SHARE = 0.3  # lots of which a part goes through the US warehouse
 QC_DESTROY_SHARE = 0.08  # lots with a few units scrapped at the factory after inspection
 RETURN_SHARE = 0.05  # hospital holdings with units sent back to quarantine
 DESTROY_RETURNED_SHARE = 0.5  # returns found defective and destroyed
-# (children to supply, lowest and highest share kept in stock, days in stock before shipping)
+# Per supplying level (our warehouses by code, distributors by code prefix): (how many of its
+# customers to supply, lowest and highest share kept in stock, days in stock before shipping).
 FAN_OUT: dict[str, tuple[tuple[int, int], tuple[float, float], tuple[int, int]]] = {
     OWN_DC: ((2, 4), (0.0, 0.1), (3, 30)),
     OWN_US: ((1, 1), (0.0, 0.1), (5, 20)),
@@ -923,7 +927,7 @@ class _LotFlow:
         if not targets:
             self.use(location, units, day)
             return
-        level = location if location in FAN_OUT else location[:2]
+        level = location if location in FAN_OUT else location[:2]  # ND-… national, SD-… sub-distributor
         (low, high), (keep_low, keep_high), (wait_low, wait_high) = FAN_OUT[level]
         rng = self.rng
         deliveries, _kept = self.split(units, min(len(targets), rng.randint(low, high)),

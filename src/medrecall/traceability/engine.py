@@ -90,6 +90,11 @@ def recompute_positions(lot_ids: Sequence[int]) -> None:
     """Rebuild the derived positions of these lots from their events."""
     if not lot_ids:
         return
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # The event CTE is read several times, so PostgreSQL materialises it; give the sorts
+        # and hashes room in memory for this transaction only instead of spilling to disk.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
     for start in range(0, len(lot_ids), 5000):
         chunk = list(lot_ids[start:start + 5000])
         lot_filter, params = _in_list(chunk)
