@@ -92,6 +92,41 @@ def create_lower_table() -> None:
             cursor.execute(sql)
 
 
+def _lower_indexes() -> list[tuple[str, tuple[str, ...], bool]]:
+    """(name, columns, unique or primary) of the lower-bound table's indexes."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.relname, ix.indisunique OR ix.indisprimary, ARRAY(SELECT a.attname FROM unnest(ix.indkey) "
+                "WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum "
+                "ORDER BY k.n) FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid "
+                "WHERE ix.indrelid = %s::regclass ORDER BY i.oid", [LOWER])
+            return [(name, tuple(columns), strong) for name, strong, columns in cursor.fetchall()]
+        cursor.execute(f"PRAGMA index_list('{LOWER}')")
+        found = []
+        for _seq, name, unique, _origin, _partial in cursor.fetchall():
+            cursor.execute(f"PRAGMA index_info('{name}')")
+            found.append((name, tuple(row[2] for row in cursor.fetchall()), bool(unique)))
+        return found
+
+
+def drop_duplicate_indexes() -> list[str]:
+    """Drop the lower-bound table's indexes that another index already covers (a non-unique index
+    whose columns are the leading columns of another): what the events table would lose if each
+    column were indexed once. Returns the dropped names."""
+    indexes = sorted(_lower_indexes(), key=lambda i: (not i[2], -len(i[1])))
+    kept: list[tuple[str, ...]] = []
+    dropped = []
+    with connection.cursor() as cursor:
+        for name, columns, strong in indexes:
+            if not strong and any(other[:len(columns)] == columns for other in kept):
+                cursor.execute(f'DROP INDEX "{name}"')
+                dropped.append(name)
+            else:
+                kept.append(columns)
+    return dropped
+
+
 def drop_lower_table() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {LOWER}")

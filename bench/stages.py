@@ -23,7 +23,8 @@ from typing import Any
 from django.db import connection
 
 IMPORT_STAGES = (
-    # (module, attribute, stage name); a class attribute is written "Class.method"
+    # (module, attribute, stage name); a class attribute is written "Class.method". Names the
+    # product no longer has are skipped (``StageClock.missing``), so the bench survives refactors.
     ("medrecall.traceability.importing.stage", "Stager.create", "staging table"),
     ("medrecall.traceability.importing.stage", "Stager.write", "read + parse + stage write"),
     ("medrecall.traceability.importing.stage", "Stager._index", "staging indexes"),
@@ -31,6 +32,7 @@ IMPORT_STAGES = (
     ("medrecall.traceability.importing.stage", "Stager._resolve_lots", "resolve lots (SQL)"),
     ("medrecall.traceability.importing.stage", "Stager.check_and_apply", "create lots/serials + insert events"),
     ("medrecall.traceability.importing.stage", "Stager._negative_balances", "balance check"),
+    ("medrecall.traceability.importing.stage", "recompute_positions", "positions recompute"),
     ("medrecall.traceability.importing.events", "recompute_positions", "positions recompute"),
     ("medrecall.traceability.importing.events", "audit.record", "audit"),
     ("medrecall.traceability.importing.events", "EventImporter.run", "transaction, commit, rest"),
@@ -53,6 +55,7 @@ class StageClock:
         self.seconds: dict[str, float] = defaultdict(float)
         self.statements: list[tuple[float, str]] = []
         self._stack: list[list[Any]] = []  # [stage, started]
+        self.missing: list[str] = []  # wrapped names the product does not have (any more)
 
     def enter(self, stage: str) -> None:
         now = time.perf_counter()
@@ -96,8 +99,11 @@ class StageClock:
                 owner: Any = importlib.import_module(module_name)
                 *path, name = attribute.split(".")
                 for part in path:
-                    owner = getattr(owner, part)
-                original = getattr(owner, name)
+                    owner = getattr(owner, part, None)
+                original = getattr(owner, name, None)
+                if original is None:
+                    self.missing.append(f"{module_name}.{attribute}")
+                    continue
                 setattr(owner, name, self.wrap(original, stage))
                 undo.callback(setattr, owner, name, original)
             undo.enter_context(connection.execute_wrapper(self._sql))
@@ -133,24 +139,3 @@ def csv_reader_cost(csv_path: Path, sample: int = 200_000) -> float:
         started = time.perf_counter()
         count = sum(1 for _row in itertools.islice(csv.reader(source), sample))
         return 1e6 * (time.perf_counter() - started) / count
-
-
-@contextmanager
-def staging_serial_index() -> Iterator[None]:
-    """The one-line fix measured beside the product as it is: an index on the staging table's
-    (model_id, serial), which turns the "a serial belongs to one lot" self-join from quadratic
-    (SQLite walks every staged row of the model for every serial row) into index look-ups."""
-    from medrecall.traceability.importing import stage
-
-    original = stage.Stager._index
-
-    def _index(self: Any) -> None:
-        original(self)
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE INDEX {stage.STAGING}_serial ON {stage.STAGING} (model_id, serial)")
-
-    stage.Stager._index = _index  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        stage.Stager._index = original  # type: ignore[method-assign]
