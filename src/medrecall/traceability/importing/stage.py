@@ -100,6 +100,10 @@ class Stager:
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE INDEX {STAGING}_event ON {STAGING} (event_id)")
             cursor.execute(f"CREATE INDEX {STAGING}_lot ON {STAGING} (model_id, lot)")
+            cursor.execute(f"CREATE INDEX {STAGING}_serial ON {STAGING} (model_id, serial)")
+            # A temporary table has no statistics until analysed; without them PostgreSQL
+            # plans the joins below as nested loops over the whole file.
+            cursor.execute(f"ANALYZE {STAGING}")
 
     def check_and_apply(self, *, import_run_id: int | None) -> StageResult:
         """Check the staged rows with set-based SQL, then insert lots, serials and events.
