@@ -1,8 +1,10 @@
 """The references the product is measured against: the same work done the shortest way we know.
 
 * Import: the events, already resolved to ids, copied straight into a table shaped like the events
-  table (same columns and indexes, no foreign keys, no checks, no staging, no positions):
-  PostgreSQL ``COPY … FROM STDIN``, SQLite ``executemany`` in one transaction.
+  table (same columns and indexes, no foreign keys, no checks, no positions): PostgreSQL
+  ``COPY … FROM STDIN``; SQLite ``executemany`` into an unindexed temporary table and one
+  ``INSERT … SELECT`` (measured faster than ``executemany`` into the indexed table: 7.5 s
+  against 11 s for a million rows), in one transaction.
 * Trace: one hand-written query that follows genealogy and computes, per location, what arrived
   (or is on its way), what is there now and what is in transit, for the recalled lots.
 
@@ -150,7 +152,10 @@ def copy_lower(path: Path) -> float:
                     copy.write(block)
         else:
             marks = ", ".join("?" * len(RAW_COLUMNS))
-            raw.executemany(f"INSERT INTO {LOWER} ({columns}) VALUES ({marks})", _sqlite_rows(path))
+            raw.execute(f"CREATE TEMP TABLE bench_raw_rows AS SELECT {columns} FROM {LOWER} WHERE 0")
+            raw.executemany(f"INSERT INTO bench_raw_rows VALUES ({marks})", _sqlite_rows(path))
+            raw.execute(f"INSERT INTO {LOWER} ({columns}) SELECT {columns} FROM bench_raw_rows")
+            raw.execute("DROP TABLE bench_raw_rows")
     return time.perf_counter() - started
 
 

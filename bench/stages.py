@@ -110,7 +110,7 @@ class StageClock:
             yield self
 
     def slowest(self, count: int = 8) -> list[tuple[float, str]]:
-        return sorted(self.statements, reverse=True)[:count]
+        return [(seconds, sql[:400]) for seconds, sql in sorted(self.statements, reverse=True)[:count]]
 
 
 def parse_cost(csv_path: Path, sample: int = 200_000) -> tuple[float, float]:
