@@ -113,9 +113,10 @@ class StageClock:
         return [(seconds, sql[:400]) for seconds, sql in sorted(self.statements, reverse=True)[:count]]
 
 
-def parse_cost(csv_path: Path, sample: int = 200_000) -> tuple[float, float]:
+def parse_cost(csv_path: Path, sample: int = 50_000) -> tuple[float, float]:
     """Microseconds per row for reading the CSV into dictionaries, and for ``parse_event`` on
-    them, measured on the first ``sample`` rows without the database."""
+    them, measured on the first ``sample`` rows without the database (few: they are held in
+    memory, and the run reports the import's peak memory)."""
     from medrecall.core.tabular import TableReader
     from medrecall.traceability.importing.events import EVENT_COLUMNS
     from medrecall.traceability.importing.rows import References, parse_event
