@@ -11,7 +11,6 @@ overwrites anything. ``demo_events``/``write_demo_events`` also feed the benchma
 """
 
 # Chinese text is written with its own full-width punctuation, which RUF001 flags as confusable.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "medrecall.accounts",
     "medrecall.traceability",
     "medrecall.recalls",
+    "medrecall.notices",
     "medrecall.web",
     "medrecall.api",
     "medrecall.cli",
@@ -167,6 +168,25 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "recall@medrecall.local")
+
+# Notices: who sends them, where reply links point, how long they stay valid, how often a
+# failed send is retried, and the follow-up schedule per recall class (days: reply due after
+# the first notice, 3rd notice after the 2nd, escalation to customer service after the 3rd).
+MEDRECALL_COMPANY = {
+    "name": os.environ.get("MEDRECALL_COMPANY_NAME", "MedRecall Demo Medical Co., Ltd."),
+    "address": os.environ.get("MEDRECALL_COMPANY_ADDRESS", "1 Demo Road, Suzhou, China"),
+    "phone": os.environ.get("MEDRECALL_COMPANY_PHONE", "+86 400 000 0000"),
+    "email": os.environ.get("MEDRECALL_COMPANY_EMAIL", DEFAULT_FROM_EMAIL),
+}
+MEDRECALL_BASE_URL = os.environ.get("MEDRECALL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+MEDRECALL_FONT_PATHS = [p for p in os.environ.get("MEDRECALL_FONT_PATHS", "/usr/share/fonts").split(os.pathsep) if p]
+MEDRECALL_REPLY_LINK_DAYS = int(os.environ.get("MEDRECALL_REPLY_LINK_DAYS", "120"))
+MEDRECALL_SEND_MAX_ATTEMPTS = int(os.environ.get("MEDRECALL_SEND_MAX_ATTEMPTS", "6"))
+MEDRECALL_SEND_RETRY_SECONDS = int(os.environ.get("MEDRECALL_SEND_RETRY_SECONDS", "60"))
+MEDRECALL_SEND_LEASE_SECONDS = int(os.environ.get("MEDRECALL_SEND_LEASE_SECONDS", "600"))
+MEDRECALL_SEND_BATCH = int(os.environ.get("MEDRECALL_SEND_BATCH", "250"))
+MEDRECALL_FOLLOW_UP_DAYS = {"I": (2, 2, 1), "II": (5, 4, 2), "III": (10, 7, 3)}
+MEDRECALL_SUB_CONSIGNEE_FILE_BYTES = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _seed_templates(sender: AppConfig, **kwargs: Any) -> None:
+    """Give a new installation the approved standard templates once (regime × language ×
+    kind); from then on QA/RA edit them as new versions."""
+    from .defaults import seed_templates
+
+    seed_templates(using=kwargs.get("using", "default"))
+
+
+class NoticesConfig(AppConfig):
+    name = "medrecall.notices"
+    label = "notices"
+    verbose_name = _("Notices")
+
+    def ready(self) -> None:
+        post_migrate.connect(_seed_templates, sender=self, dispatch_uid="medrecall_notice_templates")

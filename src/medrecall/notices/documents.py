@@ -1,0 +1,174 @@
+"""Turning a template and one recipient's facts into the notice: subject, HTML e-mail,
+plain text and PDF.
+
+Template bodies are Django template text limited to placeholders (``{{ reply_url }}``);
+``template_problems`` refuses unknown placeholders and tags before a template is saved.
+PDFs are set by Typst (``typst/notice.typ``): one compiler per process, fonts loaded once,
+about 5 ms a notice, so bulk runs need no headless browser.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import segno
+import typst
+from django.conf import settings
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template.base import FilterExpression, VariableNode
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .defaults import PLACEHOLDERS, REQUIRED_SECTIONS
+
+LAYOUT = Path(__file__).parent / "typst" / "notice.typ"
+_ENGINE = Engine(autoescape=True, libraries={}, builtins=["django.template.defaultfilters"])
+_ALLOWED_FILTERS = {"default", "date", "upper", "lower", "title"}
+
+
+def _placeholder_nodes(template: Template) -> list[Any]:
+    return list(template.nodelist.get_nodes_by_type(VariableNode))
+
+
+def template_problems(*, regime: str, kind: str, title: str, subject: str,
+                      sections: list[Any]) -> list[str]:
+    """Everything wrong with a template, each naming the section and the placeholder."""
+    problems: list[str] = []
+    if not all(isinstance(s, dict) for s in sections):
+        return [_("Sections must be a list of {key, heading, body}.")]
+    keys = [str(s.get("key", "")).strip() for s in sections]
+    problems += [_("Section “%(key)s” is required for this regime and kind.") % {"key": key}
+                 for key in REQUIRED_SECTIONS.get((regime, kind), ()) if key not in keys]
+    if len(set(keys)) != len(keys):
+        problems.append(_("Each section key may appear once."))
+    parts = [(_("title"), title), (_("subject"), subject)]
+    parts += [(_("section “%(key)s”") % {"key": key or "?"}, str(s.get("heading", "")) + "\n" + str(s.get("body", "")))
+              for key, s in zip(keys, sections, strict=True)]
+    for key, section in zip(keys, sections, strict=True):
+        if not key:
+            problems.append(_("A section has no key."))
+        elif not str(section.get("body", "")).strip():
+            problems.append(_("Section “%(key)s” has no text.") % {"key": key})
+    for where, text in parts:
+        if "{%" in text:
+            problems.append(_("%(where)s: only placeholders like {{ reply_url }} are allowed, no {%% tags %%}.") % {
+                "where": where})
+            continue
+        try:
+            compiled = _ENGINE.from_string(text)
+        except TemplateSyntaxError as error:
+            problems.append(_("%(where)s: %(error)s") % {"where": where, "error": error})
+            continue
+        for node in _placeholder_nodes(compiled):
+            expression: FilterExpression = node.filter_expression
+            name = str(getattr(expression.var, "var", expression.var)).split(".")[0]
+            if name not in PLACEHOLDERS:
+                problems.append(_("%(where)s: unknown placeholder {{ %(name)s }}; use one of: %(known)s.") % {
+                    "where": where, "name": name, "known": ", ".join(sorted(PLACEHOLDERS))})
+            for filter_function, _args in expression.filters:
+                if filter_function.__name__ not in _ALLOWED_FILTERS:
+                    problems.append(_("%(where)s: the filter “%(filter)s” is not allowed.") % {
+                        "where": where, "filter": filter_function.__name__})
+    return problems
+
+
+@lru_cache(maxsize=512)
+def _compiled(text: str) -> Template:
+    return _ENGINE.from_string(text)
+
+
+def fill(text: str, values: dict[str, Any], *, html: bool) -> str:
+    return _compiled(text).render(Context(values, autoescape=html))
+
+
+def paragraphs(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html: str
+    text: str
+    pdf: bytes
+
+
+def _labels(language: str) -> dict[str, Any]:
+    with translation.override(language):
+        return {
+            "number": _("Recall no."), "date": _("Date"), "to": _("To"), "devices": _("Affected devices you hold"),
+            "columns": [_("Device model"), _("UDI-DI"), _("Location"), _("Lot"), _("Serial"), _("Quantity")],
+            "total": _("Total units"), "reply": _("Reply online (scan or open the link)"), "reply_by": _("Reply by"),
+            "button": _("Open the reply form"), "page": _("Page"),
+        }
+
+
+class _Typesetter:
+    """One Typst compiler per process: fonts and the layout are loaded once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._compiler: typst.Compiler | None = None
+
+    def pdf(self, document: dict[str, Any]) -> bytes:
+        with self._lock:
+            if self._compiler is None:
+                self._compiler = typst.Compiler(str(LAYOUT), root=str(LAYOUT.parent),
+                                                font_paths=list(settings.MEDRECALL_FONT_PATHS))
+            result = self._compiler.compile(sys_inputs={"notice": json.dumps(document, ensure_ascii=False)})
+        if not isinstance(result, bytes):
+            raise TypeError("Typst returned no PDF")
+        return result
+
+
+TYPESETTER = _Typesetter()
+
+
+def render_notice(*, template_title: str, template_subject: str, sections: list[dict[str, str]],
+                  values: dict[str, Any], lines: list[dict[str, Any]], language: str, urgent: bool,
+                  with_pdf: bool = True) -> Rendered:
+    """The notice for one recipient in their language."""
+    subject = " ".join(fill(template_subject, values, html=False).split())
+    title = fill(template_title, values, html=False)
+    text_sections = [{"heading": fill(s["heading"], values, html=False),
+                      "paragraphs": paragraphs(fill(s["body"], values, html=False))} for s in sections]
+    labels = _labels(language)
+    company = settings.MEDRECALL_COMPANY
+    with translation.override(language):
+        html = render_to_string("notices/email.html", {
+            "title": title, "urgent": urgent, "sections": text_sections, "lines": lines, "labels": labels,
+            "values": values, "company": company, "language": language})
+    text_parts: list[str] = [title, ""]
+    for section in text_sections:
+        text_parts += [str(section["heading"]), *section["paragraphs"], ""]
+    if lines:
+        text_parts.append(labels["devices"])
+        text_parts += [f"- {line['model']} {line['udi_di']} {labels['columns'][3]} {line['lot']}"
+                       f"{' ' + line['serial'] if line['serial'] else ''} @ {line['location']}: {line['quantity']}"
+                       for line in lines]
+        text_parts.append(f"{labels['total']}: {values.get('units_total', '')}")
+    if values.get("reply_url"):
+        text_parts += ["", f"{labels['reply']}: {values['reply_url']}"]
+    pdf = b""
+    if with_pdf:
+        qr = segno.make(values["reply_url"], error="m").svg_inline(scale=3) if values.get("reply_url") else ""
+        pdf = TYPESETTER.pdf({
+            "lang": "zh" if language.startswith("zh") else "en", "region": "cn" if language.startswith("zh") else "us",
+            "title": title, "urgent": urgent, "recall_title": values.get("recall_title", ""),
+            "number": values.get("recall_number", ""), "date": values.get("notice_date", ""),
+            "company": {k: str(company.get(k, "")) for k in ("name", "address", "phone", "email")},
+            "holder": {"name": values.get("holder_name", ""), "contact": values.get("contact_name", ""),
+                       "address": values.get("holder_address", "")},
+            "sections": text_sections, "units_total": str(values.get("units_total", "")),
+            "lines": [{k: str(line.get(k) or "") for k in ("model", "udi_di", "location", "lot", "serial")}
+                      | {"quantity": line["quantity"]} for line in lines],
+            "reply_url": values.get("reply_url", ""), "reply_by": values.get("reply_by", ""), "qr": qr,
+            "labels": labels, "footer": f"{company.get('name', '')} · {values.get('recall_number', '')}",
+        })
+    return Rendered(subject=subject, html=html, text="\n".join(text_parts), pdf=pdf)

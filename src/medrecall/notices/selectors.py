@@ -1,0 +1,193 @@
+"""Reads for notices and customer relations, scoped by the viewer: portal users see only
+their own party's notices, replies and timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medrecall.core.errors import NotFound
+from medrecall.core.types import Viewer
+from medrecall.parties.models import Party
+from medrecall.recalls.models import AffectedLine, ScopeSnapshot
+
+from .models import (
+    Kind,
+    Notice,
+    NoticeEvent,
+    NoticeRun,
+    NoticeStatus,
+    NoticeTemplate,
+    Offer,
+    Reply,
+    SubConsignee,
+)
+
+
+def _scoped(queryset: QuerySet[Any], viewer: Viewer, field: str = "party_id") -> QuerySet[Any]:
+    if viewer.party_id is not None:
+        return queryset.filter(**{field: viewer.party_id})
+    return queryset
+
+
+def notice_list_for(*, viewer: Viewer, recall_id: int | None = None, status: str = "", channel: str = "",
+                    kind: str = "", search: str = "") -> QuerySet[Notice]:
+    notices = _scoped(Notice.objects.select_related("recall", "party", "contact"), viewer)
+    if recall_id:
+        notices = notices.filter(recall_id=recall_id)
+    if status:
+        notices = notices.filter(status=status)
+    if channel:
+        notices = notices.filter(channel=channel)
+    if kind:
+        notices = notices.filter(kind=kind)
+    if search:
+        notices = notices.filter(Q(party__name__icontains=search) | Q(party__code__icontains=search)
+                                 | Q(email__icontains=search) | Q(recall__number__icontains=search))
+    return notices.order_by("-created_at", "-id")
+
+
+def notice_get_for(*, viewer: Viewer, pk: int) -> Notice:
+    notice: Notice | None = _scoped(Notice.objects.select_related("recall", "party", "contact", "template", "parent"),
+                     viewer).filter(pk=pk).first()
+    if notice is None:
+        raise NotFound(_("Notice %(id)s was not found.") % {"id": pk})
+    return notice
+
+
+def status_counts(recall_id: int) -> dict[str, int]:
+    rows = Notice.objects.filter(recall_id=recall_id).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def overdue_queue(*, viewer: Viewer, now: datetime | None = None) -> QuerySet[Notice]:
+    """The customer-service work queue: holders escalated after the last reminder, notices
+    that could not be delivered, and letters or calls still to make."""
+    now = now or timezone.now()
+    queue = Notice.objects.filter(
+        Q(escalated_at__isnull=False) | Q(status=NoticeStatus.BOUNCED)
+        | Q(status=NoticeStatus.FAILED, next_attempt_at__isnull=True)
+        | Q(status=NoticeStatus.GENERATED, channel__in=("letter", "phone"), kind__in=(Kind.INITIAL, Kind.REMINDER)),
+        replied_at__isnull=True, recall__status__in=("in_execution", "effectiveness_check"))
+    return _scoped(queue.select_related("recall", "party", "contact", "assigned_to"), viewer).order_by(
+        "reply_due_at", "pk")
+
+
+def run_get(pk: int) -> NoticeRun:
+    run = NoticeRun.objects.select_related("recall").filter(pk=pk).first()
+    if run is None:
+        raise NotFound(_("Send run %(id)s was not found.") % {"id": pk})
+    return run
+
+
+def run_progress(run: NoticeRun) -> dict[str, Any]:
+    counts = dict(run.notices.values_list("status").annotate(n=Count("id")))
+    finished = counts.get(NoticeStatus.SENT, 0) + sum(counts.get(s, 0) for s in (
+        NoticeStatus.DELIVERED, NoticeStatus.OPENED, NoticeStatus.ACKNOWLEDGED, NoticeStatus.REPLIED))
+    return {"id": run.pk, "recall": run.recall.number, "status": run.status, "total": run.total,
+            "rendered": run.rendered, "sent": finished, "failed": counts.get(NoticeStatus.FAILED, 0),
+            "bounced": counts.get(NoticeStatus.BOUNCED, 0), "by_status": counts, "error": run.error,
+            "percent": int(100 * (run.rendered + finished) / (2 * run.total)) if run.total else (
+                100 if run.status == NoticeRun.Status.DONE else 0)}
+
+
+def template_list(*, status: str = "") -> QuerySet[NoticeTemplate]:
+    templates = NoticeTemplate.objects.select_related("created_by", "approved_by")
+    return templates.filter(status=status) if status else templates
+
+
+def template_get(pk: int) -> NoticeTemplate:
+    template = NoticeTemplate.objects.filter(pk=pk).first()
+    if template is None:
+        raise NotFound(_("Template %(id)s was not found.") % {"id": pk})
+    return template
+
+
+def scope_additions(recall_id: int) -> QuerySet[SubConsignee]:
+    return SubConsignee.objects.filter(recall_id=recall_id).select_related("party", "reported_by", "lot", "location",
+                                                                           "serial")
+
+
+def offers_for(*, viewer: Viewer, recall_id: int | None = None, party_id: int | None = None) -> QuerySet[Offer]:
+    offers = _scoped(Offer.objects.select_related("recall", "party", "proposed_by", "decided_by"), viewer)
+    if recall_id:
+        offers = offers.filter(recall_id=recall_id)
+    if party_id:
+        offers = offers.filter(party_id=party_id)
+    return offers
+
+
+# --- the customer timeline ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    recall: str
+    what: str
+    detail: str
+    who: str = ""
+    source: str = "notices"
+
+
+# Later contexts (returns, field work) add entries for a party: f(party_id) -> entries.
+TIMELINE_SOURCES: list[Callable[[int], list[TimelineEntry]]] = []
+
+
+def timeline_for(*, viewer: Viewer, party_id: int) -> tuple[Party, list[TimelineEntry], list[dict[str, Any]]]:
+    """Everything that passed between us and a party across recalls, newest first, and the
+    affected units they hold per recall."""
+    party = _scoped(Party.objects.all(), viewer, "pk").filter(pk=party_id).first()
+    if party is None:
+        raise NotFound(_("Party %(id)s was not found.") % {"id": party_id})
+    entries = [TimelineEntry(e.at, e.recall.number, e.get_type_display(),
+                             f"{e.notice.get_kind_display()} #{e.notice.sequence}" + (f" · {e.note}" if e.note else ""),
+                             e.actor.get_username() if e.actor else "")
+               for e in NoticeEvent.objects.filter(party=party).select_related("recall", "notice", "actor")]
+    for reply in Reply.objects.filter(party=party).select_related("recall").prefetch_related("lines"):
+        totals = {q: sum(getattr(line, q) for line in reply.lines.all())
+                  for q in ("on_hand", "to_return", "destroyed", "used", "distributed")}
+        entries.append(TimelineEntry(reply.submitted_at, reply.recall.number, _("Reply"), _(
+            "Signed by %(name)s: on hand %(on_hand)s, to return %(to_return)s, destroyed %(destroyed)s, used "
+            "%(used)s, passed on %(distributed)s") % ({"name": reply.respondent_name} | totals)))
+    entries += [TimelineEntry(addition.created_at, addition.recall.number, _("Sub-consignee"), _(
+        "%(holder)s passed %(quantity)s of lot %(lot)s on to %(to)s") % {
+        "holder": addition.reported_by.name, "quantity": addition.quantity, "lot": addition.lot.number,
+        "to": addition.party.name}) for addition in SubConsignee.objects.filter(
+        Q(party=party) | Q(reported_by=party)).select_related("recall", "party", "reported_by", "lot")]
+    entries += [TimelineEntry(offer.updated_at, offer.recall.number, _("Offer"),
+                              f"{offer.get_kind_display()} · {offer.get_status_display()} · {offer.description}")
+                for offer in Offer.objects.filter(party=party).select_related("recall")]
+    for source in TIMELINE_SOURCES:
+        entries += source(party.pk)
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    current = ScopeSnapshot.objects.filter(recall_id=OuterRef("snapshot__recall_id")).order_by("-sequence").values(
+        "pk")[:1]
+    lines = AffectedLine.objects.filter(party=party, snapshot_id=Subquery(current)).select_related(
+        "snapshot__recall", "lot", "serial", "location").order_by("snapshot__recall__number", "lot__number")
+    units = [{"recall": line.snapshot.recall.number, "lot": line.lot.number,
+              "serial": line.serial.serial if line.serial else "", "location": line.location.name,
+              "quantity": line.on_hand + line.in_transit} for line in lines]
+    return party, entries, units
+
+
+def customer_search(*, viewer: Viewer, query: str, limit: int = 50) -> QuerySet[Party]:
+    """Parties by name, code, contact name, phone or e-mail, or by a lot or serial they hold
+    or held in a recall's scope."""
+    query = query.strip()
+    if not query:
+        return Party.objects.none()
+    holders = AffectedLine.objects.filter(Q(lot__number__iexact=query) | Q(serial__serial__iexact=query)).values(
+        "party_id")
+    passed_on = SubConsignee.objects.filter(Q(lot__number__iexact=query) | Q(serial__serial__iexact=query)).values(
+        "party_id")
+    parties = Party.objects.filter(
+        Q(name__icontains=query) | Q(name_en__icontains=query) | Q(code__iexact=query)
+        | Q(contacts__name__icontains=query) | Q(contacts__phone__icontains=query)
+        | Q(contacts__email__iexact=query) | Q(pk__in=holders) | Q(pk__in=passed_on)).distinct()
+    return _scoped(parties, viewer, "pk").order_by("name")[:limit]

@@ -1,0 +1,572 @@
+"""Notice templates and send runs: editing and approving templates, generating one notice
+per recipient from the frozen scope, rendering them in batches and handing them to SMTP
+exactly once.
+
+Sending is at-least-once made exactly-once in practice: a batch *claims* its notices with
+one conditional UPDATE (status queued/failed-and-due/stale-sending → sending, with a claim
+token), and each notice is marked sent in its own statement right after the SMTP server
+accepted it. A worker killed mid-batch leaves at most the one notice it was handing over in
+``sending``; the lease (``MEDRECALL_SEND_LEASE_SECONDS``) returns it to the sweep, and the
+stable Message-ID lets mail systems drop the rare duplicate of that single message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import smtplib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Max, Q, QuerySet
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from medrecall.accounts.models import User
+from medrecall.audit import services as audit
+from medrecall.core.errors import NotFound, ValidationFailed
+from medrecall.parties.models import Channel, Contact, Party, PartyType
+from medrecall.recalls.lifecycle import Status
+from medrecall.recalls.models import AffectedLine, Category, RecallCase
+
+from . import documents, links
+from .defaults import REQUIRED_SECTIONS
+from .models import (
+    STATUS_RANK,
+    Kind,
+    Notice,
+    NoticeEvent,
+    NoticeRun,
+    NoticeStatus,
+    NoticeTemplate,
+    SubConsignee,
+    TemplateStatus,
+)
+
+OPEN_FOR_NOTICES = (Status.IN_EXECUTION, Status.EFFECTIVENESS_CHECK)
+EU_COUNTRIES = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "CH", "TR"])
+
+
+class TemplateInvalid(ValidationFailed):
+    code = "template_invalid"
+
+
+# --- templates -------------------------------------------------------------------------
+
+@transaction.atomic
+def template_save(*, actor: User, regime: str, language: str, kind: str, title: str, subject: str,
+                  sections: list[Any], change_note: str = "") -> NoticeTemplate:
+    """Save an edit as a new draft version; the approved version stays in use until the
+    draft is approved."""
+    if (regime, kind) not in REQUIRED_SECTIONS or language not in ("zh-hans", "en"):
+        raise ValidationFailed(_("There is no template kind %(kind)s for %(regime)s in %(language)s.") % {
+            "kind": kind, "regime": regime, "language": language}, where="regime")
+    sections = [{"key": str(s.get("key", "")).strip(), "heading": str(s.get("heading", "")),
+                 "body": str(s.get("body", ""))} if isinstance(s, dict) else s for s in sections]
+    if problems := documents.template_problems(regime=regime, kind=kind, title=title, subject=subject,
+                                               sections=sections):
+        raise TemplateInvalid(problems[0], where="sections", details=problems)
+    latest = NoticeTemplate.objects.select_for_update().filter(regime=regime, language=language, kind=kind).aggregate(
+        version=Max("version"))["version"] or 0
+    template = NoticeTemplate.objects.create(regime=regime, language=language, kind=kind, version=latest + 1,
+                                             title=title, subject=subject, sections=sections,
+                                             change_note=change_note, created_by=actor)
+    audit.record(actor=actor, action="notices.template_saved", target=template,
+                 changes={"version": [latest or None, template.version]}, reason=change_note)
+    return template
+
+
+@transaction.atomic
+def template_approve(*, template: NoticeTemplate, actor: User) -> NoticeTemplate:
+    """Make a draft the version in use; the one before is retired."""
+    template = NoticeTemplate.objects.select_for_update().get(pk=template.pk)
+    if template.status != TemplateStatus.DRAFT:
+        raise ValidationFailed(_("Only a draft can be approved; this version is %(status)s.") % {
+            "status": template.get_status_display()})
+    if template.created_by_id == actor.pk and not actor.is_superuser:
+        raise ValidationFailed(_("Someone other than the author must approve a template."), code="four_eyes")
+    if problems := documents.template_problems(regime=template.regime, kind=template.kind, title=template.title,
+                                               subject=template.subject, sections=template.sections):
+        raise TemplateInvalid(problems[0], where="sections", details=problems)
+    previous = NoticeTemplate.objects.filter(regime=template.regime, language=template.language, kind=template.kind,
+                                             status=TemplateStatus.APPROVED).first()
+    if previous:
+        previous.status = TemplateStatus.RETIRED
+        previous.save(update_fields=["status", "updated_at"])
+    template.status, template.approved_by, template.approved_at = TemplateStatus.APPROVED, actor, timezone.now()
+    template.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    audit.record(actor=actor, action="notices.template_approved", target=template,
+                 changes={"approved": [previous.version if previous else None, template.version]})
+    return template
+
+
+def active_templates() -> dict[tuple[str, str, str], NoticeTemplate]:
+    return {(t.regime, t.language, t.kind): t for t in NoticeTemplate.objects.filter(status=TemplateStatus.APPROVED)}
+
+
+# --- who gets what ---------------------------------------------------------------------
+
+def urgency(recall: RecallCase) -> str:
+    """The strictest class across the recall's regimes: I, II or III (an EU FSCA alone counts as II)."""
+    classes = {r.recall_class for r in recall.regimes.all() if r.recall_class}
+    if "I" in classes:
+        return "I"
+    if "II" in classes or "fsca" in classes:
+        return "II"
+    return "III"
+
+
+def regime_for(recall: RecallCase, country: str) -> str:
+    """The regime whose notice a holder in ``country`` gets, among the recall's regimes."""
+    regimes = [r.regime for r in recall.regimes.all()]
+    preferred = "nmpa" if country == "CN" else "fda" if country == "US" else "eu_mdr" if country in EU_COUNTRIES else ""
+    if preferred in regimes:
+        return preferred
+    for regime in ("nmpa", "fda", "eu_mdr"):
+        if regime in regimes:
+            return regime
+    raise ValidationFailed(_("The recall has no regime, so there is no notice template to use."))
+
+
+def holder_lines(recall: RecallCase, party_ids: Iterable[int] | None = None) -> dict[int, list[dict[str, Any]]]:
+    """Each holder's affected lines: from the frozen scope (outside our own sites) plus the
+    sub-consignees reported in replies, in one query each."""
+    snapshot = recall.current_snapshot
+    if snapshot is None:
+        raise ValidationFailed(_("Freeze the scope before sending notices."), where="scope")
+    wanted = set(party_ids) if party_ids is not None else None
+    frozen = AffectedLine.objects.filter(snapshot=snapshot).exclude(
+        category__in=(Category.OWN_STOCK, Category.QUARANTINE))
+    added = SubConsignee.objects.filter(recall=recall)
+    if wanted is not None:
+        frozen, added = frozen.filter(party_id__in=wanted), added.filter(party_id__in=wanted)
+    fields = ("party_id", "lot_id", "serial_id", "location_id", "lot__number", "lot__device_model__name",
+              "lot__device_model__udi_di", "serial__serial", "location__name")
+    lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in frozen.values_list(*fields, "on_hand", "in_transit", "received").order_by("party_id", "lot_id", "serial_id"):
+        party, lot, serial, location, lot_no, model, udi_di, serial_no, where, on_hand, in_transit, received = row
+        lines[party].append({"lot_id": lot, "serial_id": serial, "location_id": location, "lot": lot_no, "model": model,
+                             "udi_di": udi_di, "serial": serial_no or "", "location": where,
+                             "quantity": on_hand + in_transit, "received": max(received, on_hand + in_transit)})
+    for row in added.values_list(*fields, "quantity"):
+        party, lot, serial, location, lot_no, model, udi_di, serial_no, where, quantity = row
+        lines[party].append({"lot_id": lot, "serial_id": serial, "location_id": location, "lot": lot_no, "model": model,
+                             "udi_di": udi_di, "serial": serial_no or "", "location": where, "quantity": quantity,
+                             "received": quantity})
+    return lines
+
+
+@dataclass(frozen=True)
+class Recipient:
+    party_id: int
+    contact_id: int | None
+    email: str
+    channel: str
+    language: str
+    country: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.party_id}:{self.contact_id or 0}"
+
+
+def recipients(party_ids: Iterable[int]) -> list[Recipient]:
+    """One recipient per contact of each holder (e-mail where they have an address); a holder
+    without any gets one letter or call to its address, as it prefers."""
+    parties = {p.pk: p for p in Party.objects.filter(pk__in=list(party_ids)).exclude(party_type=PartyType.OWN_SITE)}
+    contacts: dict[int, list[Contact]] = defaultdict(list)
+    for contact in Contact.objects.filter(party_id__in=parties).order_by("-is_primary", "pk"):
+        contacts[contact.party_id].append(contact)
+    found = []
+    for party_id, party in sorted(parties.items()):
+        with_email = [c for c in contacts[party_id] if c.email and c.preferred_channel != Channel.LETTER]
+        if with_email:
+            found += [Recipient(party_id, c.pk, c.email, Channel.EMAIL, c.language or party.language, party.country)
+                      for c in with_email]
+            continue
+        first = contacts[party_id][0] if contacts[party_id] else None
+        channel = Channel.PHONE if (first and first.preferred_channel == Channel.PHONE) or (
+            party.preferred_channel == Channel.PHONE) else Channel.LETTER
+        found.append(Recipient(party_id, first.pk if first else None, "", channel,
+                               (first.language if first else "") or party.language, party.country))
+    return found
+
+
+# --- runs ------------------------------------------------------------------------------
+
+@transaction.atomic
+def notice_run_start(*, recall: RecallCase, actor: User | None, kind: str = Kind.INITIAL,
+                     parties: list[int] | None = None, reason: str = "") -> NoticeRun:
+    """Queue the generation and sending of notices to every holder in scope (or ``parties``)."""
+    recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
+    if kind == Kind.INITIAL and recall.status not in OPEN_FOR_NOTICES:
+        raise ValidationFailed(_("Notices go out once the recall is approved (now: %(status)s).") % {
+            "status": recall.get_status_display()}, code="not_approved")
+    if recall.current_snapshot is None:
+        raise ValidationFailed(_("Freeze the scope before sending notices."), where="scope")
+    run = NoticeRun.objects.create(recall=recall, kind=kind, parties=sorted(parties or []), reason=reason,
+                                   started_by=actor)
+    if actor is not None:
+        audit.record(actor=actor, action="notices.run_started", target=recall,
+                     changes={"run": [None, run.pk], "kind": [None, kind]}, reason=reason)
+    from .tasks import notice_run_task
+
+    transaction.on_commit(lambda: notice_run_task.enqueue(run.pk))
+    return run
+
+
+def _reply_due(recall: RecallCase, sequence: int, now: datetime) -> datetime:
+    days = settings.MEDRECALL_FOLLOW_UP_DAYS[urgency(recall)]
+    return now + timedelta(days=days[min(sequence, len(days)) - 1])
+
+
+def notices_create(*, recall: RecallCase, run: NoticeRun | None, kind: str, party_ids: Iterable[int],
+                   sequence: int = 1, parents: dict[str, Notice] | None = None) -> list[int]:
+    """Create the notices (idempotent on recall × recipient × kind × sequence) with their
+    frozen lines; returns the ids created now."""
+    lines = holder_lines(recall, party_ids)
+    now = timezone.now()
+    templates = active_templates()
+    new = []
+    for recipient in recipients(lines):
+        regime = regime_for(recall, recipient.country)
+        language = recipient.language if recipient.language in ("zh-hans", "en") else "zh-hans"
+        template = templates.get((regime, language, kind)) or templates.get((regime, "en", kind))
+        if template is None:
+            raise ValidationFailed(_("No approved %(kind)s template for %(regime)s.") % {"kind": kind, "regime": regime})
+        holder = lines[recipient.party_id]
+        parent = (parents or {}).get(recipient.key)
+        new.append(Notice(
+            recall=recall, run=run, party_id=recipient.party_id, contact_id=recipient.contact_id,
+            recipient_key=recipient.key, kind=kind, sequence=sequence, parent=parent, template=template,
+            regime=regime, language=template.language, channel=recipient.channel, email=recipient.email,
+            lines=holder, total_units=sum(line["quantity"] for line in holder), token_nonce=secrets.token_hex(8),
+            reply_due_at=_reply_due(recall, sequence, now) if kind in (Kind.INITIAL, Kind.REMINDER) else None))
+    before = set(Notice.objects.filter(recall=recall, kind=kind, sequence=sequence).values_list("pk", flat=True))
+    Notice.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    created = list(Notice.objects.filter(recall=recall, kind=kind, sequence=sequence).exclude(pk__in=before)
+                   .values_list("pk", flat=True))
+    if run is not None:
+        Notice.objects.filter(pk__in=created).update(run=run)
+    NoticeEvent.objects.bulk_create(
+        [NoticeEvent(notice_id=pk, party_id=party, recall=recall, type=NoticeEvent.Type.GENERATED, at=now)
+         for pk, party in Notice.objects.filter(pk__in=created).values_list("pk", "party_id")], batch_size=1000)
+    return created
+
+
+def notice_run_execute(run_id: int) -> NoticeRun:
+    """Create the run's notices, then hand them to batch tasks (render + send)."""
+    run = NoticeRun.objects.select_related("recall").get(pk=run_id)
+    if run.status not in (NoticeRun.Status.QUEUED, NoticeRun.Status.GENERATING):
+        return run
+    NoticeRun.objects.filter(pk=run.pk).update(status=NoticeRun.Status.GENERATING)
+    try:
+        with transaction.atomic():
+            party_ids = run.parties or list(holder_lines(run.recall).keys())
+            notices_create(recall=run.recall, run=run, kind=run.kind, party_ids=party_ids)
+    except ValidationFailed as problem:
+        NoticeRun.objects.filter(pk=run.pk).update(status=NoticeRun.Status.FAILED, error=problem.message,
+                                                   finished_at=timezone.now())
+        return NoticeRun.objects.get(pk=run.pk)
+    ids = list(Notice.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
+    NoticeRun.objects.filter(pk=run.pk).update(total=len(ids), status=NoticeRun.Status.SENDING)
+    from .tasks import notices_batch_task
+
+    size = settings.MEDRECALL_SEND_BATCH
+    for start in range(0, len(ids), size):
+        notices_batch_task.enqueue(run.pk, ids[start:start + size])
+    if not ids:
+        _run_finish_if_done(run.pk)
+    return NoticeRun.objects.get(pk=run.pk)
+
+
+def _run_finish_if_done(run_id: int) -> None:
+    pending = Notice.objects.filter(run_id=run_id, status=NoticeStatus.GENERATED, channel=Channel.EMAIL,
+                                    body_html="").exists()
+    if not pending:
+        NoticeRun.objects.filter(pk=run_id, finished_at__isnull=True, rendered__gte=F("total")).update(
+            status=NoticeRun.Status.DONE, finished_at=timezone.now())
+
+
+# --- rendering -------------------------------------------------------------------------
+
+def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, Any]:
+    """The placeholders' values for one notice, in the recipient's language."""
+    recall, party = notice.recall, notice.party
+    base = (base_url or settings.MEDRECALL_BASE_URL).rstrip("/")
+    company = settings.MEDRECALL_COMPANY
+    classes = {r.regime: r.recall_class for r in recall.regimes.all()}
+    with translation.override(notice.language):
+        root = notice.root
+        values = {
+            "recall_number": recall.number, "recall_title": recall.title, "reason": recall.reason,
+            "defect": recall.defect_description, "hazard": recall.hazard_description,
+            "action": recall.get_action_type_display(), "recall_class": classes.get(notice.regime, ""),
+            "holder_name": party.name if notice.language == "zh-hans" or not party.name_en else party.name_en,
+            "holder_address": ", ".join(x for x in (party.address, party.city, party.province, party.country) if x),
+            "contact_name": notice.contact.name if notice.contact else "", "units_total": notice.total_units,
+            "reply_url": "", "reply_by": "", "survey_url": "", "open_url": "",
+            "notice_date": formats.date_format(timezone.localdate(), "DATE_FORMAT"), "sequence": notice.sequence,
+            "company_name": company.get("name", ""), "company_address": company.get("address", ""),
+            "company_phone": company.get("phone", ""), "company_email": company.get("email", ""),
+            "progress_message": "",
+        }
+        if notice.kind in (Kind.INITIAL, Kind.REMINDER):
+            values["reply_url"] = base + links.reply_path(root)
+            due = notice.reply_due_at or root.reply_due_at
+            values["reply_by"] = formats.date_format(timezone.localtime(due), "DATE_FORMAT") if due else ""
+        if notice.kind == Kind.SURVEY:
+            values["survey_url"] = base + links.survey_path(notice)
+        if notice.channel == Channel.EMAIL:
+            values["open_url"] = base + links.open_path(notice)
+    return values
+
+
+def _urgent(notice: Notice) -> bool:
+    classes = {r.regime: r.recall_class for r in notice.recall.regimes.all()}
+    return notice.regime == "eu_mdr" or classes.get(notice.regime) in ("I", "II")
+
+
+def notice_render(notice: Notice, *, progress_message: str = "", with_pdf: bool = True) -> documents.Rendered:
+    template = notice.template
+    if template is None:
+        raise ValidationFailed(_("The notice has no template."))
+    values = notice_values(notice) | ({"progress_message": progress_message} if progress_message else {})
+    return documents.render_notice(template_title=template.title, template_subject=template.subject,
+                                   sections=template.sections, values=values, lines=notice.lines,
+                                   language=notice.language, urgent=_urgent(notice), with_pdf=with_pdf)
+
+
+def _pdf_name(notice: Notice) -> str:
+    return f"notices/{notice.recall.number}/{notice.pk}-{notice.kind}-{notice.sequence}.pdf"
+
+
+def notices_render(notice_ids: list[int], *, progress_message: str = "") -> dict[int, bytes]:
+    """Render notices not rendered yet; e-mail ones become queued. Returns the PDFs made."""
+    notices = list(Notice.objects.filter(pk__in=notice_ids, body_html="").select_related(
+        "recall", "party", "contact", "template", "parent").prefetch_related("recall__regimes"))
+    pdfs: dict[int, bytes] = {}
+    now = timezone.now()
+    for notice in notices:
+        rendered = notice_render(notice, progress_message=progress_message)
+        name = _pdf_name(notice)
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        notice.pdf.name = default_storage.save(name, ContentFile(rendered.pdf))
+        notice.subject, notice.body_html, notice.body_text = rendered.subject[:255], rendered.html, rendered.text
+        if notice.channel == Channel.EMAIL:
+            notice.status = NoticeStatus.QUEUED
+        notice.message_id = _message_id(notice)
+        pdfs[notice.pk] = rendered.pdf
+    Notice.objects.bulk_update(notices, ["pdf", "subject", "body_html", "body_text", "status", "message_id"],
+                               batch_size=500)
+    NoticeEvent.objects.bulk_create([
+        NoticeEvent(notice=n, party_id=n.party_id, recall_id=n.recall_id, type=NoticeEvent.Type.QUEUED, at=now)
+        for n in notices if n.channel == Channel.EMAIL])
+    return pdfs
+
+
+def _message_id(notice: Notice) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "medrecall.local"
+    return f"<notice-{notice.pk}.{notice.token_nonce}@{domain}>"
+
+
+def notices_batch(run_id: int | None, notice_ids: list[int]) -> int:
+    """Render and send one batch of a run; returns how many were sent now."""
+    pdfs = notices_render(notice_ids)
+    if run_id is not None:
+        NoticeRun.objects.filter(pk=run_id).update(rendered=F("rendered") + len(notice_ids))
+    sent = notices_send(notice_ids, pdfs=pdfs)
+    if run_id is not None:
+        _run_finish_if_done(run_id)
+    return sent
+
+
+# --- sending ---------------------------------------------------------------------------
+
+def _backoff(attempts: int, now: datetime) -> datetime | None:
+    if attempts >= settings.MEDRECALL_SEND_MAX_ATTEMPTS:
+        return None
+    seconds = settings.MEDRECALL_SEND_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
+    return now + timedelta(seconds=min(seconds, 6 * 3600))
+
+
+def sendable() -> Q:
+    """Notices a send may claim now: queued, failed and due, or stuck in a lapsed claim."""
+    now = timezone.now()
+    lease = now - timedelta(seconds=settings.MEDRECALL_SEND_LEASE_SECONDS)
+    return (Q(status=NoticeStatus.QUEUED) | Q(status=NoticeStatus.FAILED, next_attempt_at__lte=now)
+            | Q(status=NoticeStatus.SENDING, claimed_at__lt=lease))
+
+
+def _fail(notice: Notice, claim: str, error: str, *, permanent: bool) -> None:
+    now = timezone.now()
+    retry = None if permanent else _backoff(notice.attempts, now)
+    status = NoticeStatus.BOUNCED if permanent else NoticeStatus.FAILED
+    Notice.objects.filter(pk=notice.pk, claim=claim).update(status=status, next_attempt_at=retry, last_error=error[:2000])
+    NoticeEvent.objects.create(notice=notice, party_id=notice.party_id, recall_id=notice.recall_id,
+                               type=NoticeEvent.Type.BOUNCED if permanent else NoticeEvent.Type.FAILED, at=now,
+                               note=error[:2000])
+
+
+def _email(notice: Notice, pdf: bytes) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(subject=notice.subject, body=notice.body_text, to=[notice.email],
+                                     from_email=settings.DEFAULT_FROM_EMAIL,
+                                     headers={"Message-ID": notice.message_id,
+                                              "X-MedRecall-Notice": str(notice.pk)})
+    message.attach_alternative(notice.body_html, "text/html")
+    if pdf:
+        message.attach(f"{notice.recall.number}-{notice.pk}.pdf", pdf, "application/pdf")
+    return message
+
+
+def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] | None = None,
+                 on_sent: Callable[[int], None] | None = None) -> int:
+    """Claim and send e-mail notices (these, or every sendable one); each is marked sent the
+    moment the server accepts it. Returns how many were sent."""
+    claim = uuid4().hex
+    now = timezone.now()
+    candidates = Notice.objects.filter(sendable(), channel=Channel.EMAIL).exclude(body_html="")
+    if notice_ids is not None:
+        candidates = candidates.filter(pk__in=notice_ids)
+    Notice.objects.filter(pk__in=candidates.values("pk")).update(
+        status=NoticeStatus.SENDING, claim=claim, claimed_at=now, attempts=F("attempts") + 1)
+    claimed = list(Notice.objects.filter(claim=claim, status=NoticeStatus.SENDING).select_related("recall")
+                   .order_by("pk"))
+    if not claimed:
+        return 0
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except (OSError, smtplib.SMTPException) as error:
+        for notice in claimed:
+            _fail(notice, claim, _("The mail server is unreachable: %(error)s") % {"error": error}, permanent=False)
+        return 0
+    sent = 0
+    try:
+        for index, notice in enumerate(claimed):
+            pdf = (pdfs or {}).get(notice.pk)
+            if pdf is None and notice.pdf:
+                with notice.pdf.open("rb") as stored:
+                    pdf = stored.read()
+            try:
+                connection.send_messages([_email(notice, pdf or b"")])
+            except smtplib.SMTPRecipientsRefused as error:
+                _fail(notice, claim, _("The recipient was refused: %(error)s") % {"error": error}, permanent=True)
+                continue
+            except smtplib.SMTPResponseException as error:
+                _fail(notice, claim, _("The mail server answered %(code)s: %(error)s") % {
+                    "code": error.smtp_code, "error": error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error}, permanent=500 <= error.smtp_code < 600)
+                if not 500 <= error.smtp_code < 600:
+                    for rest in claimed[index + 1:]:
+                        _fail(rest, claim, _("Not attempted: the mail server refused to continue."), permanent=False)
+                    break
+                continue
+            except (OSError, smtplib.SMTPException) as error:
+                for rest in claimed[index:]:
+                    _fail(rest, claim, _("The connection to the mail server failed: %(error)s") % {"error": error},
+                          permanent=False)
+                break
+            done = timezone.now()
+            Notice.objects.filter(pk=notice.pk, claim=claim).update(status=NoticeStatus.SENT, sent_at=done,
+                                                                   next_attempt_at=None, last_error="")
+            NoticeEvent.objects.create(notice=notice, party_id=notice.party_id, recall_id=notice.recall_id,
+                                       type=NoticeEvent.Type.SENT, at=done, note=notice.email)
+            sent += 1
+            if on_sent:
+                on_sent(notice.pk)
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            connection.close()
+    if sent:
+        RecallCase.objects.filter(pk__in={n.recall_id for n in claimed}, initiated_at__isnull=True).update(
+            initiated_at=timezone.now())
+    return sent
+
+
+# --- status changes from outside -------------------------------------------------------
+
+def advance(notices: list[Notice] | QuerySet[Notice], status: str, at_field: str, *, at: datetime | None = None) -> int:
+    """Move notices forward to ``status`` (never back) and stamp ``at_field`` once."""
+    at = at or timezone.now()
+    lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
+    ids: Any = [n.pk for n in notices] if isinstance(notices, list) else notices.values("pk")
+    Notice.objects.filter(pk__in=ids, **{f"{at_field}__isnull": True}).update(**{at_field: at})
+    return Notice.objects.filter(pk__in=ids, status__in=lower).update(status=status)
+
+
+@transaction.atomic
+def notice_delivery_report(*, message_id: str, outcome: str, detail: str = "", actor: User | None = None) -> Notice:
+    """What the mail system later says about a message: delivered, or bounced."""
+    notice = Notice.objects.select_for_update().filter(message_id=message_id.strip()).first()
+    if notice is None:
+        raise NotFound(_("No notice was sent with the message id %(id)s.") % {"id": message_id}, where="message_id")
+    now = timezone.now()
+    if outcome == "delivered":
+        advance([notice], NoticeStatus.DELIVERED, "delivered_at", at=now)
+        kind = NoticeEvent.Type.DELIVERED
+    elif outcome == "bounced":
+        if STATUS_RANK[notice.status] <= STATUS_RANK[NoticeStatus.DELIVERED]:
+            Notice.objects.filter(pk=notice.pk).update(status=NoticeStatus.BOUNCED, last_error=detail[:2000],
+                                                       next_attempt_at=None)
+        kind = NoticeEvent.Type.BOUNCED
+    else:
+        raise ValidationFailed(_("The outcome must be delivered or bounced, not %(value)s.") % {"value": outcome},
+                               where="outcome")
+    NoticeEvent.objects.create(notice=notice, party_id=notice.party_id, recall_id=notice.recall_id, type=kind, at=now,
+                               actor=actor, note=detail[:2000])
+    notice.refresh_from_db()
+    return notice
+
+
+CONTACT_TYPES = {"call": NoticeEvent.Type.CALL, "letter": NoticeEvent.Type.LETTER, "note": NoticeEvent.Type.NOTE,
+                 "email": NoticeEvent.Type.SENT}
+
+
+@transaction.atomic
+def notice_contact_log(*, notice: Notice, actor: User, channel: str, note: str = "", acknowledged: bool = False,
+                       at: datetime | None = None) -> NoticeEvent:
+    """Log a call, a posted letter or a note with who and when; a posted letter or a call
+    that reached the holder counts as the notice sent (acknowledged if they confirmed)."""
+    if channel not in CONTACT_TYPES:
+        raise ValidationFailed(_("The channel must be one of %(allowed)s.") % {"allowed": ", ".join(CONTACT_TYPES)},
+                               where="channel")
+    if channel == "call" and not note.strip():
+        raise ValidationFailed(_("Say what the call achieved."), where="note")
+    at = at or timezone.now()
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    event = NoticeEvent.objects.create(notice=notice, party_id=notice.party_id, recall_id=notice.recall_id,
+                                       type=CONTACT_TYPES[channel], at=at, actor=actor, note=note)
+    if channel in ("call", "letter", "email"):
+        advance([notice], NoticeStatus.SENT, "sent_at", at=at)
+        RecallCase.objects.filter(pk=notice.recall_id, initiated_at__isnull=True).update(initiated_at=at)
+    if acknowledged:
+        notice_acknowledge(notice=notice, actor=actor, note=note)
+    audit.record(actor=actor, action="notices.contact_logged", target=notice,
+                 changes={"channel": [None, channel], "acknowledged": [None, acknowledged]}, reason=note)
+    return event
+
+
+def notice_acknowledge(*, notice: Notice, actor: User | None = None, note: str = "") -> None:
+    """The holder confirmed receiving the notice (reply page, portal or by phone)."""
+    root = notice.root
+    group = Notice.objects.filter(recall_id=root.recall_id, party_id=root.party_id, kind__in=(Kind.INITIAL, Kind.REMINDER))
+    changed = advance(group, NoticeStatus.ACKNOWLEDGED, "acknowledged_at")
+    if changed:
+        NoticeEvent.objects.create(notice=root, party_id=root.party_id, recall_id=root.recall_id,
+                                   type=NoticeEvent.Type.ACKNOWLEDGED, at=timezone.now(), actor=actor, note=note)
+
+
+def notice_opened(*, notice: Notice) -> None:
+    if advance([notice], NoticeStatus.OPENED, "opened_at"):
+        NoticeEvent.objects.create(notice=notice, party_id=notice.party_id, recall_id=notice.recall_id,
+                                   type=NoticeEvent.Type.OPENED, at=timezone.now())
