@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import recall_views, trace_views, views
+from . import recall_views, reply_views, trace_views, views
 
 app_name = "web"
 
@@ -26,6 +26,12 @@ urlpatterns = [
     path("recalls/<int:pk>/impact.xlsx", recall_views.recall_impact_xlsx, name="recall-impact-xlsx"),
     path("recalls/<int:pk>/sign/", recall_views.recall_sign, name="recall-sign"),
     path("recalls/<int:pk>/deadlines/done/", recall_views.recall_deadline_done, name="recall-deadline-done"),
+    path("n/r/<str:token>/", reply_views.notice_reply, name="notice-reply"),
+    path("n/r/<str:token>/acknowledge/", reply_views.notice_acknowledge, name="notice-acknowledge"),
+    path("n/s/<str:token>/", reply_views.notice_survey, name="notice-survey"),
+    path("n/o/<str:token>.gif", reply_views.notice_opened, name="notice-opened"),
+    path("portal/notices/", reply_views.portal_notices, name="portal-notices"),
+    path("portal/notices/<int:pk>/reply/", reply_views.portal_reply, name="portal-reply"),
     path("trace/", trace_views.trace, name="trace"),
     path("scan/", trace_views.scan, name="scan"),
     path("events/", trace_views.event_list, name="event-list"),

@@ -1,0 +1,228 @@
+"""The holder's side of a notice, reachable without an account through the signed link in
+the notice (and from the portal): the reply form with sub-consignees, acknowledging
+receipt, the open-tracking image and the satisfaction survey."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
+
+from medrecall.accounts.selectors import viewer_of
+from medrecall.core.errors import DomainError, ImportRejected, NotFound
+from medrecall.notices import links, replies, selectors, services
+from medrecall.notices.models import Kind, Notice, Reply, SurveyResponse
+
+PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
+         b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+SUB_ROWS = 3
+SUB_FIELDS = ("name", "type", "country", "province", "city", "address", "contact_name", "phone", "email", "lot",
+              "serial", "quantity")
+
+
+def _holder_language(request: HttpRequest, notice: Notice) -> str:
+    """The language the holder chose on the page, else the notice's."""
+    return request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or notice.language
+
+
+def _link_error(request: HttpRequest, problem: DomainError) -> HttpResponse:
+    return render(request, "web/link_error.html", {"message": problem.message, "company": settings.MEDRECALL_COMPANY},
+                  status=problem.status)
+
+
+def _quantities(request: HttpRequest, lines: list[replies.ExpectedLine]) -> tuple[dict[str, dict[str, int]], list[str]]:
+    found: dict[str, dict[str, int]] = {}
+    problems = []
+    for line in lines:
+        found[line.key] = {}
+        for field in replies.QUANTITIES:
+            raw = request.POST.get(f"q-{line.key}-{field}", "").strip()
+            if not raw:
+                continue
+            try:
+                value = int(raw)
+            except ValueError:
+                problems.append(_("Lot %(lot)s: “%(value)s” is not a whole number.") % {"lot": line.lot, "value": raw})
+                continue
+            if value < 0:
+                problems.append(_("Lot %(lot)s: a quantity cannot be negative.") % {"lot": line.lot})
+                continue
+            found[line.key][field] = value
+    return found, problems
+
+
+def _typed_sub_consignees(request: HttpRequest) -> tuple[list[replies.SubConsigneeInput], list[str]]:
+    entries, problems = [], []
+    try:
+        count = min(int(request.POST.get("sc-rows", SUB_ROWS) or SUB_ROWS), 50)
+    except ValueError:
+        count = SUB_ROWS
+    for index in range(count):
+        values = {field: request.POST.get(f"sc-{index}-{field}", "").strip() for field in SUB_FIELDS}
+        if not any(values[f] for f in ("name", "address", "lot", "quantity")):
+            continue
+        try:
+            quantity = int(values["quantity"] or 0)
+        except ValueError:
+            problems.append(_("Sub-consignee %(row)s: “%(value)s” is not a whole number.") % {
+                "row": index + 1, "value": values["quantity"]})
+            quantity = 0
+        entries.append(replies.SubConsigneeInput(
+            name=values["name"], country=values["country"], city=values["city"], address=values["address"],
+            lot=values["lot"], quantity=quantity, type=values["type"] or "hospital", province=values["province"],
+            contact_name=values["contact_name"], phone=values["phone"], email=values["email"],
+            serial=values["serial"], row=index + 1))
+    return entries, problems
+
+
+def _uploaded_sub_consignees(request: HttpRequest) -> list[replies.SubConsigneeInput]:
+    upload = request.FILES.get("sub_consignee_file")
+    if upload is None:
+        return []
+    if upload.size and upload.size > settings.MEDRECALL_SUB_CONSIGNEE_FILE_BYTES:
+        raise DomainError(_("The sub-consignee file is larger than %(limit)s MB.") % {
+            "limit": settings.MEDRECALL_SUB_CONSIGNEE_FILE_BYTES // (1024 * 1024)}, where="sub_consignee_file")
+    name = Path(upload.name or "sub-consignees.csv").name
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        with path.open("wb") as target:
+            for chunk in upload.chunks():
+                target.write(chunk)
+        return replies.sub_consignees_from_file(path, file_name=name)
+
+
+def _reply_page(request: HttpRequest, notice: Notice, *, via: str, actor: Any = None) -> HttpResponse:
+    root = notice.root
+    lines = replies.expected_lines(root)
+    existing = Reply.objects.filter(recall=root.recall, party=root.party).first()
+    labels = dict(zip(replies.QUANTITIES, (_("On hand"), _("Returned / to return"), _("Destroyed"),
+                                          _("Used / implanted"), _("Passed on")), strict=True))
+    rows = [{"line": line, "fields": [(field, request.POST.get(f"q-{line.key}-{field}", ""), labels[field])
+                                      for field in replies.QUANTITIES]} for line in lines]
+    sub_count = SUB_ROWS
+    if request.method == "POST" and request.POST.get("sc-rows", "").isdigit():
+        sub_count = max(SUB_ROWS, int(request.POST["sc-rows"]))
+    sub_rows = [{"index": index, "values": {f: request.POST.get(f"sc-{index}-{f}", "") for f in SUB_FIELDS}}
+                for index in range(min(sub_count, 50))]
+    context: dict[str, Any] = {"notice": root, "rows": rows, "existing": existing, "errors": [],
+                               "sub_rows": sub_rows, "post": request.POST, "lots": sorted({line.lot for line in lines})}
+    if request.method == "POST" and existing is None:
+        quantities, problems = _quantities(request, lines)
+        typed, typed_problems = _typed_sub_consignees(request)
+        problems += typed_problems
+        try:
+            uploaded = _uploaded_sub_consignees(request)
+        except ImportRejected as rejected:
+            problems += [f"{e.file}, {_('row')} {e.row}, {e.column}: {e.message}" for e in rejected.errors]
+            uploaded = []
+        except DomainError as refused:
+            problems.append(refused.message)
+            uploaded = []
+        if not problems:
+            try:
+                replies.reply_submit(
+                    notice=root, respondent_name=request.POST.get("respondent_name", ""), quantities=quantities,
+                    sub_consignees=typed + uploaded, via=via, actor=actor,
+                    respondent_title=request.POST.get("respondent_title", ""),
+                    respondent_email=request.POST.get("respondent_email", ""),
+                    respondent_phone=request.POST.get("respondent_phone", ""),
+                    read_and_understood=bool(request.POST.get("read_and_understood")),
+                    users_informed=bool(request.POST.get("users_informed")), comment=request.POST.get("comment", ""))
+            except DomainError as refused:
+                details = refused.details if isinstance(refused.details, list) else []
+                problems += [d["message"] for d in details] or [refused.message]
+            else:
+                return render(request, "web/reply_thanks.html", {"notice": root,
+                                                                 "reply": Reply.objects.get(recall=root.recall,
+                                                                                            party=root.party)})
+        context["errors"] = problems
+        return render(request, "web/reply.html", context, status=400)
+    return render(request, "web/reply.html", context)
+
+
+@csrf_protect
+def notice_reply(request: HttpRequest, token: str) -> HttpResponse:
+    """The reply form behind the signed link in a notice: no account needed."""
+    try:
+        notice = links.notice_for_token(token, "reply")
+    except DomainError as problem:
+        return _link_error(request, problem)
+    with translation.override(_holder_language(request, notice)):
+        return _reply_page(request, notice, via=Reply.Via.LINK)
+
+
+@require_POST
+@csrf_protect
+def notice_acknowledge(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        notice = links.notice_for_token(token, "reply")
+    except DomainError as problem:
+        return _link_error(request, problem)
+    services.notice_acknowledge(notice=notice, note=_("Confirmed on the reply page"))
+    return redirect("web:notice-reply", token=token)
+
+
+def notice_opened(request: HttpRequest, token: str) -> HttpResponse:
+    """The 1×1 image in the e-mail: loading it marks the notice opened."""
+    try:
+        services.notice_opened(notice=links.notice_for_token(token, "open"))
+    except DomainError:
+        pass  # an image never shows an error; a bad token simply counts nothing
+    return HttpResponse(PIXEL, content_type="image/gif", headers={"Cache-Control": "no-store"})
+
+
+@csrf_protect
+def notice_survey(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        notice = links.notice_for_token(token, "survey")
+    except DomainError as problem:
+        return _link_error(request, problem)
+    if notice.kind != Kind.SURVEY:
+        return _link_error(request, links.LinkInvalid(_("This link is not a survey link.")))
+    answered = SurveyResponse.objects.filter(notice=notice).first()
+    errors = []
+    if request.method == "POST" and answered is None:
+        try:
+            rating, clarity = int(request.POST.get("rating", "")), int(request.POST.get("clarity", ""))
+        except ValueError:
+            rating = clarity = 0
+        if not (1 <= rating <= 5 and 1 <= clarity <= 5):
+            errors.append(_("Choose a score from 1 to 5 for both questions."))
+        else:
+            answered = SurveyResponse.objects.create(notice=notice, rating=rating, clarity=clarity,
+                                                     comment=request.POST.get("comment", "")[:4000])
+    with translation.override(_holder_language(request, notice)):
+        return render(request, "web/survey.html", {"notice": notice, "answered": answered, "errors": errors,
+                                                   "scale": range(1, 6)}, status=400 if errors else 200)
+
+
+@login_required
+def portal_notices(request: HttpRequest) -> HttpResponse:
+    """A portal user's own notices, with their replies."""
+    viewer = viewer_of(request)
+    notices = selectors.notice_list_for(viewer=viewer).filter(kind__in=(Kind.INITIAL, Kind.REMINDER),
+                                                              sequence=1)
+    if viewer.party_id is None and not viewer.has_perm("notices.view_notice"):
+        raise Http404
+    return render(request, "web/portal_notices.html", {"notices": notices[:200]})
+
+
+@login_required
+def portal_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    try:
+        notice = selectors.notice_get_for(viewer=viewer, pk=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+    if viewer.party_id is None:
+        raise Http404(_("The portal reply is for holders; staff enter replies from the notice page."))
+    return _reply_page(request, notice, via=Reply.Via.PORTAL, actor=viewer)
