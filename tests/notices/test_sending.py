@@ -40,18 +40,25 @@ def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(recall: Recal
     assert {code: len(items) for code, items in by_party.items()} == {"DIST": 2, "SUB": 1, "HOSP": 1, "HOSP2": 1}
     assert {code: items[0].total_units for code, items in by_party.items()} == {
         "DIST": 350, "SUB": 100, "HOSP": 70, "HOSP2": 50}
-    assert by_party["HOSP"][0].channel == "letter" and by_party["HOSP"][0].status == "generated"
-    assert run.total == 5 and run.rendered == 5
+    assert by_party["HOSP"][0].channel == "letter"
+    assert by_party["HOSP"][0].status == "generated"
+    assert run.total == 5
+    assert run.rendered == 5
     sent = {rcpt[0]: message for rcpt, message in smtp.messages}
     assert set(sent) == {"wang@dist.example", "zhao@dist.example", "chen@sub.example", "smith@hosp2.example"}
     assert all(n.status == "sent" for n in notices.values() if n.channel == "email")
     chinese = sent["chen@sub.example"]
-    assert "医疗器械召回通知" in chinese["Subject"] and recall.number in chinese["Subject"]
+    assert "医疗器械召回通知" in chinese["Subject"]
+    assert recall.number in chinese["Subject"]
     html = chinese.get_body(("html",)).get_content()
-    assert "召回原因" in html and "C1" in html and "/n/r/" in html
+    assert "召回原因" in html
+    assert "C1" in html
+    assert "/n/r/" in html
     attachment = next(chinese.iter_attachments())
     text = pdf_text(attachment.get_content())
-    assert "医疗器械召回通知" in text and "C1" in text and "100" in text
+    assert "医疗器械召回通知" in text
+    assert "C1" in text
+    assert "100" in text
     english = sent["smith@hosp2.example"]
     assert "Medical device recall" in english["Subject"]
     assert "What you must do" in english.get_body(("html",)).get_content()
@@ -61,7 +68,8 @@ def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(recall: Recal
     # Running again sends nothing twice.
     services.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
-    assert len(smtp.messages) == 4 and Notice.objects.count() == 5
+    assert len(smtp.messages) == 4
+    assert Notice.objects.count() == 5
 
 
 def test_each_regime_uses_its_template(tmp_path: Any, manager: User, make_user: Any, smtp: Any) -> None:
@@ -75,7 +83,8 @@ def test_each_regime_uses_its_template(tmp_path: Any, manager: User, make_user: 
     services.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     regimes = dict(Notice.objects.values_list("party__code", "regime").distinct())
-    assert regimes["DIST"] == "fda" and regimes["HOSP2"] == "eu_mdr"
+    assert regimes["DIST"] == "fda"
+    assert regimes["HOSP2"] == "eu_mdr"
     subjects = {rcpt[0]: str(m["Subject"]).strip() for rcpt, m in smtp.messages}
     assert subjects["smith@hosp2.example"].startswith("Urgent Field Safety Notice")
     assert subjects["chen@sub.example"].startswith("紧急：医疗器械召回")  # FDA letter, in Chinese for this contact
@@ -99,7 +108,8 @@ def test_server_down_then_retried_with_back_off_and_sent_once(recall: RecallCase
     services.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     failed = Notice.objects.filter(channel="email")
-    assert {n.status for n in failed} == {"failed"} and all(n.attempts == 1 for n in failed)
+    assert {n.status for n in failed} == {"failed"}
+    assert all(n.attempts == 1 for n in failed)
     assert all(n.next_attempt_at is not None for n in failed)
     assert "unreachable" in failed[0].last_error
     assert followup.retries_due() == 0  # not due yet: back-off
@@ -122,7 +132,9 @@ def test_attempts_stop_after_the_limit(recall: RecallCase, manager: User, smtp: 
     followup.retries_due()
     work_off_queue()
     notice = Notice.objects.filter(channel="email").first()
-    assert notice is not None and notice.attempts == 2 and notice.next_attempt_at is None
+    assert notice is not None
+    assert notice.attempts == 2
+    assert notice.next_attempt_at is None
     from medrecall.notices.selectors import overdue_queue
 
     assert notice in overdue_queue(viewer=manager)  # customer service takes over
@@ -146,9 +158,9 @@ class Refusing:
 
 def test_a_refused_recipient_bounces_and_the_others_go(recall: RecallCase, manager: User, smtp: Any,
                                                        settings: Any) -> None:
-    from aiosmtpd.controller import Controller
-
     import socket
+
+    from aiosmtpd.controller import Controller
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -177,7 +189,9 @@ def test_delivery_reports_move_notices_forward_only(recall: RecallCase, manager:
     services.notice_opened(notice=notice)
     services.notice_delivery_report(message_id=notice.message_id, outcome="delivered")  # late, changes nothing
     notice.refresh_from_db()
-    assert notice.status == "opened" and notice.delivered_at and notice.opened_at
+    assert notice.status == "opened"
+    assert notice.delivered_at
+    assert notice.opened_at
     with pytest.raises(ValidationFailed, match="delivered or bounced"):
         services.notice_delivery_report(message_id=notice.message_id, outcome="lost")
     with pytest.raises(Exception, match="No notice"):
@@ -188,7 +202,8 @@ def test_letters_and_calls_are_logged_with_who_and_when(recall: RecallCase, mana
     services.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     letter = Notice.objects.get(channel="letter")
-    assert letter.pdf and letter.pdf.size > 1000
+    assert letter.pdf
+    assert letter.pdf.size > 1000
     services.notice_contact_log(notice=letter, actor=manager, channel="letter", note="EMS 1234")
     letter.refresh_from_db()
     assert letter.status == "sent"
@@ -218,8 +233,10 @@ def test_smtp_errors_mid_batch_leave_the_rest_for_retry(recall: RecallCase, mana
     services.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     statuses = sorted(Notice.objects.filter(channel="email").values_list("status", flat=True))
-    assert statuses.count("failed") == 1 and statuses.count("sent") == 3
+    assert statuses.count("failed") == 1
+    assert statuses.count("sent") == 3
     Notice.objects.filter(status="failed").update(next_attempt_at="2000-01-01T00:00:00Z")
     followup.retries_due()
     work_off_queue()
-    assert len(smtp.messages) == 4 and len({m["Message-ID"] for _r, m in smtp.messages}) == 4
+    assert len(smtp.messages) == 4
+    assert len({m["Message-ID"] for _r, m in smtp.messages}) == 4

@@ -42,6 +42,10 @@ MASTER_DATA = ("catalog.devicemodel", "catalog.lot", "catalog.serial", "parties.
 EVENTS = ("traceability.traceevent", "traceability.position", "core.importrun")
 RECALLS = ("recalls.recallcase", "recalls.recallregime", "recalls.hazardevaluation", "recalls.scoperule",
            "recalls.scopesnapshot", "recalls.approvalstep")
+NOTICES = ("notices.noticetemplate", "notices.noticerun", "notices.notice", "notices.noticeevent",
+           "notices.reply", "notices.subconsignee", "notices.offer", "notices.surveyresponse")
+# Customer service works the notices: sends runs, logs calls and letters, enters replies, proposes offers.
+NOTICE_WORK = ("notices.noticerun", "notices.notice", "notices.noticeevent", "notices.reply", "notices.offer")
 
 
 def _perms(models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
@@ -54,20 +58,22 @@ ALL = ("view", "add", "change", "delete")
 
 # role -> set of "app_label.codename"
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT) | _perms(EVENTS, VIEW) | _perms(RECALLS, ALL),
+    Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT) | _perms(EVENTS, VIEW) | _perms(RECALLS, ALL)
+    | _perms(NOTICES, EDIT) | {"notices.approve_noticetemplate", "notices.approve_offer"},
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL) | _perms(EVENTS, EDIT) | _perms(RECALLS, VIEW)
     | _perms(("recalls.scoperule", "recalls.scopesnapshot"), EDIT),
     Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(("parties.party", "parties.contact"), EDIT)
-    | _perms(RECALLS, VIEW),
+    | _perms(RECALLS, VIEW) | _perms(NOTICES, VIEW) | _perms(NOTICE_WORK, EDIT),
     Role.WAREHOUSE: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW),
     Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(RECALLS, VIEW),
-    Role.FINANCE: _perms(MASTER_DATA, VIEW) | _perms(RECALLS, VIEW),
-    Role.VIEWER: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW),
+    Role.FINANCE: _perms(MASTER_DATA, VIEW) | _perms(RECALLS, VIEW) | _perms(("notices.offer",), VIEW)
+    | {"notices.approve_offer"},
+    Role.VIEWER: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW) | _perms(NOTICES, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL) | _perms(EVENTS, ALL) | _perms(RECALLS, ALL)
-    | _perms(("accounts.user",), ALL),
+    | _perms(NOTICES, ALL) | _perms(("accounts.user",), ALL),
     # Portal users see records of their own party only; querysets enforce the scope.
     Role.PORTAL: _perms(("parties.party", "parties.contact", "parties.location", "catalog.devicemodel",
-                         "traceability.traceevent", "traceability.position"), VIEW),
+                         "traceability.traceevent", "traceability.position", "notices.notice"), VIEW),
 }
 
 

@@ -52,6 +52,7 @@ class NoticeTemplate(TimeStampedModel):
         verbose_name = _("notice template")
         verbose_name_plural = _("notice templates")
         ordering = ["regime", "kind", "language", "-version"]
+        permissions = [("approve_noticetemplate", "Can approve notice templates")]
         constraints = [
             models.UniqueConstraint(fields=["regime", "language", "kind", "version"], name="template_version_once"),
             models.UniqueConstraint(fields=["regime", "language", "kind"], condition=Q(status="approved"),
@@ -342,6 +343,7 @@ class Offer(TimeStampedModel):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         ordering = ["-created_at"]
+        permissions = [("approve_offer", "Can approve compensation offers")]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="offer_amount_not_negative")]
 
     def __str__(self) -> str:
