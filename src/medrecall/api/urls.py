@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import recalls, trace, views
+from . import notices, recalls, trace, views
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -36,5 +36,22 @@ urlpatterns = [
     path("recalls/<int:pk>/sign/", recalls.SignView.as_view(), name="recall-sign"),
     path("recalls/<int:pk>/deadlines/", recalls.DeadlinesView.as_view(), name="recall-deadlines"),
     path("recalls/due-this-week/", recalls.DueThisWeekView.as_view(), name="recall-due-week"),
+    path("recalls/<int:pk>/notices/send/", notices.RunStartView.as_view(), name="notice-run-start"),
+    path("recalls/<int:pk>/progress-updates/", notices.ProgressUpdateView.as_view(), name="notice-progress-update"),
+    path("notices/", notices.NoticeListView.as_view(), name="notice-list"),
+    path("notices/overdue/", notices.OverdueView.as_view(), name="notice-overdue"),
+    path("notices/delivery/", notices.DeliveryView.as_view(), name="notice-delivery"),
+    path("notices/runs/<int:pk>/", notices.RunDetailView.as_view(), name="notice-run"),
+    path("notices/<int:pk>/", notices.NoticeDetailView.as_view(), name="notice-detail"),
+    path("notices/<int:pk>/pdf/", notices.NoticePdfView.as_view(), name="notice-pdf"),
+    path("notices/<int:pk>/contact-log/", notices.ContactLogView.as_view(), name="notice-contact-log"),
+    path("notices/<int:pk>/reply/", notices.ReplyView.as_view(), name="notice-reply"),
+    path("notice-templates/", notices.TemplateListView.as_view(), name="notice-template-list"),
+    path("notice-templates/<int:pk>/", notices.TemplateDetailView.as_view(), name="notice-template-detail"),
+    path("notice-templates/<int:pk>/approve/", notices.TemplateApproveView.as_view(), name="notice-template-approve"),
+    path("customers/", notices.CustomerSearchView.as_view(), name="customer-search"),
+    path("customers/<int:pk>/timeline/", notices.TimelineView.as_view(), name="customer-timeline"),
+    path("offers/", notices.OfferListView.as_view(), name="offer-list"),
+    path("offers/<int:pk>/decision/", notices.OfferDecisionView.as_view(), name="offer-decision"),
     path("", include(router.urls)),
 ]

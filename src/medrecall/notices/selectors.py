@@ -132,7 +132,7 @@ class TimelineEntry:
     what: str
     detail: str
     who: str = ""
-    source: str = "notices"
+    area: str = "notices"
 
 
 # Later contexts (returns, field work) add entries for a party: f(party_id) -> entries.

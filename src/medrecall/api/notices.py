@@ -1,0 +1,488 @@
+"""Notice endpoints: templates, send runs, notices and their delivery, the overdue queue,
+replies (staff and portal), the customer timeline and offers. One small view per action."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from medrecall.accounts.models import User
+from medrecall.accounts.selectors import viewer_of
+from medrecall.core.errors import NotFound, ValidationFailed
+from medrecall.notices import relations, replies, selectors, services
+from medrecall.notices.models import Notice, NoticeTemplate, Offer, Reply
+from medrecall.parties.models import Party
+from medrecall.recalls import selectors as recall_selectors
+from medrecall.recalls.models import RecallCase
+
+
+def _viewer(request: Request, perm: str) -> User:
+    viewer = viewer_of(request)
+    if not viewer.has_perm(perm):
+        raise PermissionDenied
+    return viewer
+
+
+def _recall(request: Request, pk: int) -> RecallCase:
+    return recall_selectors.recall_get_for(viewer=viewer_of(request), pk=pk)
+
+
+class TemplateSerializer(serializers.ModelSerializer[NoticeTemplate]):
+    class Meta:
+        model = NoticeTemplate
+        fields = ["id", "regime", "language", "kind", "version", "status", "title", "subject", "sections",
+                  "change_note", "created_by", "approved_by", "approved_at", "created_at"]
+        read_only_fields = fields
+
+
+class SectionSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    heading = serializers.CharField(allow_blank=True)
+    body = serializers.CharField(allow_blank=True)
+
+
+class TemplateSaveSerializer(serializers.Serializer[Any]):
+    regime = serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"])
+    language = serializers.ChoiceField(choices=["zh-hans", "en"])
+    kind = serializers.ChoiceField(choices=["initial", "reminder", "progress", "survey"])
+    title = serializers.CharField(max_length=200)
+    subject = serializers.CharField(max_length=255)
+    sections = SectionSerializer(many=True)
+    change_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TemplateListView(APIView):
+    """Notice templates (GET, ?status=) and saving an edit as a new draft version (POST)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses=TemplateSerializer(many=True),
+                   parameters=[OpenApiParameter("status", str, enum=["draft", "approved", "retired"])])
+    def get(self, request: Request) -> Response:
+        _viewer(request, "notices.view_noticetemplate")
+        templates = selectors.template_list(status=request.query_params.get("status", ""))
+        return Response(TemplateSerializer(templates, many=True).data)
+
+    @extend_schema(tags=["notices"], request=TemplateSaveSerializer, responses={201: TemplateSerializer})
+    def post(self, request: Request) -> Response:
+        viewer = _viewer(request, "notices.add_noticetemplate")
+        payload = TemplateSaveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        template = services.template_save(actor=viewer, **payload.validated_data)
+        return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
+
+
+class TemplateDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses=TemplateSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        _viewer(request, "notices.view_noticetemplate")
+        return Response(TemplateSerializer(selectors.template_get(pk)).data)
+
+
+class TemplateApproveView(APIView):
+    """Approve a draft (someone other than its author); the version before is retired."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], request=None, responses=TemplateSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _viewer(request, "notices.approve_noticetemplate")
+        return Response(TemplateSerializer(services.template_approve(template=selectors.template_get(pk),
+                                                                     actor=viewer)).data)
+
+
+class NoticeSerializer(serializers.ModelSerializer[Notice]):
+    recall = serializers.CharField(source="recall.number")
+    party = serializers.CharField(source="party.code")
+    party_name = serializers.CharField(source="party.name")
+    contact = serializers.CharField(source="contact.name", default="")
+
+    class Meta:
+        model = Notice
+        fields = ["id", "recall", "party", "party_name", "contact", "kind", "sequence", "regime", "language",
+                  "channel", "email", "subject", "status", "total_units", "lines", "attempts", "next_attempt_at",
+                  "last_error", "message_id", "reply_due_at", "created_at", "sent_at", "delivered_at", "opened_at",
+                  "acknowledged_at", "replied_at", "escalated_at"]
+        read_only_fields = fields
+
+
+class NoticeListView(APIView):
+    """Notices the viewer may see (portal users: their own), with filters."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses=NoticeSerializer(many=True), parameters=[
+        OpenApiParameter("recall", int), OpenApiParameter("status", str), OpenApiParameter("channel", str),
+        OpenApiParameter("kind", str), OpenApiParameter("search", str), OpenApiParameter("limit", int),
+        OpenApiParameter("offset", int)])
+    def get(self, request: Request) -> Response:
+        viewer = _viewer(request, "notices.view_notice")
+        params = request.query_params
+        notices = selectors.notice_list_for(viewer=viewer, recall_id=int(params["recall"]) if params.get(
+            "recall", "").isdigit() else None, status=params.get("status", ""), channel=params.get("channel", ""),
+            kind=params.get("kind", ""), search=params.get("search", ""))
+        offset = int(params.get("offset", "0")) if params.get("offset", "0").isdigit() else 0
+        limit = min(int(params.get("limit", "100")) if params.get("limit", "100").isdigit() else 100, 1000)
+        return Response(NoticeSerializer(notices[offset:offset + limit], many=True).data)
+
+
+class NoticeDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses=NoticeSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        viewer = _viewer(request, "notices.view_notice")
+        return Response(NoticeSerializer(selectors.notice_get_for(viewer=viewer, pk=pk)).data)
+
+
+class NoticePdfView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses={(200, "application/pdf"): bytes})
+    def get(self, request: Request, pk: int) -> FileResponse:
+        viewer = _viewer(request, "notices.view_notice")
+        notice = selectors.notice_get_for(viewer=viewer, pk=pk)
+        if not notice.pdf:
+            raise NotFound(_("The notice has not been rendered yet."))
+        return FileResponse(notice.pdf.open("rb"), content_type="application/pdf",
+                            filename=f"{notice.recall.number}-{notice.pk}.pdf")
+
+
+class RunSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    recall = serializers.CharField()
+    status = serializers.CharField()
+    total = serializers.IntegerField()
+    rendered = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    bounced = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    error = serializers.CharField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+
+
+class RunStartSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=["initial"], default="initial")
+    parties = serializers.ListField(child=serializers.CharField(), required=False, default=list,
+                                    help_text="Party codes; empty: every holder in scope")
+
+
+class RunStartView(APIView):
+    """Queue notices to every holder of an approved recall (or the parties named); poll the run."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], request=RunStartSerializer, responses={202: RunSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _viewer(request, "notices.add_noticerun")
+        recall = _recall(request, pk)
+        payload = RunStartSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        codes = payload.validated_data["parties"]
+        parties = list(Party.objects.filter(code__in=codes).values_list("pk", flat=True))
+        if len(parties) != len(set(codes)):
+            raise ValidationFailed(_("Some party codes are unknown."), where="parties")
+        run = services.notice_run_start(recall=recall, actor=viewer, parties=parties or None)
+        return Response(selectors.run_progress(run), status=status.HTTP_202_ACCEPTED)
+
+
+class RunDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses=RunSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        _viewer(request, "notices.view_notice")
+        return Response(selectors.run_progress(selectors.run_get(pk)))
+
+
+class ContactLogSerializer(serializers.Serializer[Any]):
+    channel = serializers.ChoiceField(choices=["call", "letter", "note", "email"])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    acknowledged = serializers.BooleanField(required=False, default=False)
+
+
+class ContactLogView(APIView):
+    """Log a call, a posted letter or a note against a notice (who and when are recorded)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], request=ContactLogSerializer, responses={201: NoticeSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _viewer(request, "notices.change_notice")
+        notice = selectors.notice_get_for(viewer=viewer, pk=pk)
+        payload = ContactLogSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.notice_contact_log(notice=notice, actor=viewer, **payload.validated_data)
+        return Response(NoticeSerializer(selectors.notice_get_for(viewer=viewer, pk=pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class DeliverySerializer(serializers.Serializer[Any]):
+    message_id = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["delivered", "bounced"])
+    detail = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DeliveryView(APIView):
+    """What the mail system reports later about a message (delivery status notification)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], request=DeliverySerializer, responses=NoticeSerializer)
+    def post(self, request: Request) -> Response:
+        viewer = _viewer(request, "notices.change_notice")
+        payload = DeliverySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return Response(NoticeSerializer(services.notice_delivery_report(actor=viewer, **payload.validated_data)).data)
+
+
+class OverdueView(APIView):
+    """The customer-service work queue."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses=NoticeSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        viewer = _viewer(request, "notices.view_notice")
+        return Response(NoticeSerializer(selectors.overdue_queue(viewer=viewer)[:1000], many=True).data)
+
+
+class ReplyLineSerializer(serializers.Serializer[Any]):
+    lot = serializers.CharField()
+    serial = serializers.CharField(required=False, allow_blank=True, default="")
+    on_hand = serializers.IntegerField(min_value=0, default=0)
+    to_return = serializers.IntegerField(min_value=0, default=0)
+    destroyed = serializers.IntegerField(min_value=0, default=0)
+    used = serializers.IntegerField(min_value=0, default=0)
+    distributed = serializers.IntegerField(min_value=0, default=0)
+
+
+class SubConsigneeSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=["hospital", "distributor", "end_user"], default="hospital")
+    country = serializers.CharField()
+    province = serializers.CharField(required=False, allow_blank=True, default="")
+    city = serializers.CharField()
+    address = serializers.CharField()
+    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, default="")
+    email = serializers.CharField(required=False, allow_blank=True, default="")
+    lot = serializers.CharField()
+    serial = serializers.CharField(required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class ReplySerializer(serializers.Serializer[Any]):
+    respondent_name = serializers.CharField()
+    respondent_title = serializers.CharField(required=False, allow_blank=True, default="")
+    respondent_email = serializers.CharField(required=False, allow_blank=True, default="")
+    respondent_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    read_and_understood = serializers.BooleanField(default=False)
+    users_informed = serializers.BooleanField(default=False)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = ReplyLineSerializer(many=True)
+    sub_consignees = SubConsigneeSerializer(many=True, required=False, default=list)
+
+
+class ReplyOutSerializer(serializers.ModelSerializer[Reply]):
+    recall = serializers.CharField(source="recall.number")
+    party = serializers.CharField(source="party.code")
+    sub_consignees = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Reply
+        fields = ["id", "recall", "party", "respondent_name", "via", "submitted_at", "sub_consignees"]
+
+    def get_sub_consignees(self, reply: Reply) -> list[dict[str, Any]]:
+        return [{"party": s.party.code, "name": s.party.name, "lot": s.lot.number, "quantity": s.quantity}
+                for s in reply.sub_consignees.select_related("party", "lot")]
+
+
+class ReplyView(APIView):
+    """Reply to a notice: a portal user for their own party, or staff on a holder's behalf."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], request=ReplySerializer, responses={201: ReplyOutSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = viewer_of(request)
+        notice = selectors.notice_get_for(viewer=viewer, pk=pk)
+        if viewer.party_id is None and not viewer.has_perm("notices.add_reply"):
+            raise PermissionDenied
+        payload = ReplySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        keys = {(line.lot, line.serial): line.key for line in replies.expected_lines(notice)}
+        quantities: dict[str, dict[str, int]] = {}
+        for index, line in enumerate(data.pop("lines")):
+            key = keys.get((line["lot"], line["serial"]))
+            if key is None:
+                raise ValidationFailed(_("Lot %(lot)s %(serial)s is not a line of this notice.") % {"lot": line["lot"], "serial": line["serial"]}, where=f"lines[{index}]")
+            quantities[key] = {q: line[q] for q in replies.QUANTITIES}
+        subs = [replies.SubConsigneeInput(row=index + 1, **entry)
+                for index, entry in enumerate(data.pop("sub_consignees"))]
+        reply = replies.reply_submit(notice=notice, quantities=quantities, sub_consignees=subs, actor=viewer,
+                                     via=Reply.Via.PORTAL if viewer.party_id else Reply.Via.STAFF, **data)
+        return Response(ReplyOutSerializer(reply).data, status=status.HTTP_201_CREATED)
+
+
+class TimelineEntrySerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    recall = serializers.CharField()
+    what = serializers.CharField()
+    detail = serializers.CharField()
+    who = serializers.CharField()
+    area = serializers.CharField()
+
+
+class PartyBriefSerializer(serializers.ModelSerializer[Party]):
+    class Meta:
+        model = Party
+        fields = ["id", "code", "name", "party_type", "country", "city"]
+
+
+class CustomerSearchView(APIView):
+    """Find a customer by name, code, contact name, phone, e-mail, lot or serial."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses=PartyBriefSerializer(many=True),
+                   parameters=[OpenApiParameter("q", str, required=True)])
+    def get(self, request: Request) -> Response:
+        viewer = _viewer(request, "notices.view_notice")
+        return Response(PartyBriefSerializer(selectors.customer_search(viewer=viewer,
+                                                                       query=request.query_params.get("q", "")),
+                                             many=True).data)
+
+
+class TimelineView(APIView):
+    """Everything between us and one party across recalls, newest first, and its affected units."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses=TimelineEntrySerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        viewer = _viewer(request, "notices.view_notice")
+        party, entries, units = selectors.timeline_for(viewer=viewer, party_id=pk)
+        return Response({"party": PartyBriefSerializer(party).data,
+                         "entries": TimelineEntrySerializer(entries, many=True).data, "units": units})
+
+
+class OfferSerializer(serializers.ModelSerializer[Offer]):
+    recall = serializers.CharField(source="recall.number", read_only=True)
+    party = serializers.CharField(source="party.code", read_only=True)
+
+    class Meta:
+        model = Offer
+        fields = ["id", "recall", "party", "kind", "description", "quantity", "amount", "currency", "status",
+                  "proposed_by", "decided_by", "decided_at", "decision_note", "fulfilled_at", "fulfilment_note",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class OfferProposeSerializer(serializers.Serializer[Any]):
+    recall = serializers.IntegerField()
+    party = serializers.CharField(help_text="Party code")
+    kind = serializers.ChoiceField(choices=Offer.OfferKind.values)
+    description = serializers.CharField()
+    quantity = serializers.IntegerField(min_value=0, default=0)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0), default=Decimal(0))
+    currency = serializers.CharField(max_length=3, default="CNY")
+
+
+class OfferListView(APIView):
+    """Compensation and goodwill offers (GET ?recall=&party=) and proposing one (POST)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses=OfferSerializer(many=True),
+                   parameters=[OpenApiParameter("recall", int), OpenApiParameter("party", int)])
+    def get(self, request: Request) -> Response:
+        viewer = _viewer(request, "notices.view_offer")
+        params = request.query_params
+        offers = selectors.offers_for(viewer=viewer, recall_id=int(params["recall"]) if params.get(
+            "recall", "").isdigit() else None, party_id=int(params["party"]) if params.get("party", "").isdigit()
+            else None)
+        return Response(OfferSerializer(offers, many=True).data)
+
+    @extend_schema(tags=["notices"], request=OfferProposeSerializer, responses={201: OfferSerializer})
+    def post(self, request: Request) -> Response:
+        viewer = _viewer(request, "notices.add_offer")
+        payload = OfferProposeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        recall = _recall(request, data.pop("recall"))
+        party = Party.objects.filter(code=data.pop("party")).first()
+        if party is None:
+            raise ValidationFailed(_("Some party codes are unknown."), where="party")
+        offer = relations.offer_propose(recall=recall, party=party, actor=viewer, **data)
+        return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)
+
+
+class OfferDecisionSerializer(serializers.Serializer[Any]):
+    action = serializers.ChoiceField(choices=["approve", "reject", "fulfil", "cancel"])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OfferDecisionView(APIView):
+    """Approve, reject, fulfil or cancel an offer."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], request=OfferDecisionSerializer, responses=OfferSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = viewer_of(request)
+        payload = OfferDecisionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        action, note = payload.validated_data["action"], payload.validated_data["note"]
+        offer = selectors.offers_for(viewer=viewer).filter(pk=pk).first()
+        if offer is None:
+            raise NotFound(_("Offer %(id)s was not found.") % {"id": pk})
+        if action in ("approve", "reject"):
+            _viewer(request, "notices.approve_offer")
+            offer = relations.offer_decide(offer=offer, approve=action == "approve", actor=viewer, note=note)
+        elif action == "fulfil":
+            _viewer(request, "notices.change_offer")
+            offer = relations.offer_fulfil(offer=offer, actor=viewer, note=note)
+        else:
+            _viewer(request, "notices.change_offer")
+            offer = relations.offer_cancel(offer=offer, actor=viewer, note=note)
+        return Response(OfferSerializer(offer).data)
+
+
+class ProgressUpdateSerializer(serializers.Serializer[Any]):
+    party = serializers.CharField(help_text="Party code of the holder")
+    message = serializers.CharField()
+
+
+class ProgressUpdateView(APIView):
+    """Send a holder a progress update on their return or correction."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], request=ProgressUpdateSerializer, responses={202: NoticeSerializer(many=True)})
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _viewer(request, "notices.add_noticerun")
+        recall = _recall(request, pk)
+        payload = ProgressUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        party = Party.objects.filter(code=payload.validated_data["party"]).first()
+        if party is None:
+            raise ValidationFailed(_("Some party codes are unknown."), where="party")
+        created = relations.progress_update_send(recall=recall, party=party, message=payload.validated_data["message"],
+                                                 actor=viewer)
+        return Response(NoticeSerializer(Notice.objects.filter(pk__in=created).select_related(
+            "recall", "party", "contact"), many=True).data, status=status.HTTP_202_ACCEPTED)
