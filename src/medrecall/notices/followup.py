@@ -32,7 +32,7 @@ def _unanswered(now: datetime) -> list[Notice]:
     replied = Reply.objects.filter(recall_id=OuterRef("recall_id"), party_id=OuterRef("party_id"))
     return list(Notice.objects.filter(
         kind__in=(Kind.INITIAL, Kind.REMINDER), reply_due_at__lte=now, recall__status__in=OPEN_FOR_NOTICES,
-        replied_at__isnull=True).exclude(status=NoticeStatus.GENERATED, channel=Channel.EMAIL)
+        replied_at__isnull=True).exclude(status__in=(NoticeStatus.GENERATED, NoticeStatus.QUEUED))
         .filter(~Exists(newer), ~Exists(replied)).select_related("recall", "parent"))
 
 
@@ -56,7 +56,7 @@ def reminders_send(now: datetime | None = None) -> tuple[int, int]:
         party_ids = {int(key.split(":")[0]) for key in parents}
         with transaction.atomic():
             created = notices_create(recall=recall, run=None, kind=Kind.REMINDER, party_ids=party_ids,
-                                     sequence=sequence, parents=parents)
+                                     sequence=sequence, parents=parents, now=now)
             # Only the recipients that were silent get the reminder (a holder may have several).
             Notice.objects.filter(pk__in=created).exclude(recipient_key__in=list(parents)).delete()
             created = list(Notice.objects.filter(pk__in=created).values_list("pk", flat=True))

@@ -230,11 +230,12 @@ def _reply_due(recall: RecallCase, sequence: int, now: datetime) -> datetime:
 
 
 def notices_create(*, recall: RecallCase, run: NoticeRun | None, kind: str, party_ids: Iterable[int],
-                   sequence: int = 1, parents: dict[str, Notice] | None = None) -> list[int]:
+                   sequence: int = 1, parents: dict[str, Notice] | None = None,
+                   now: datetime | None = None) -> list[int]:
     """Create the notices (idempotent on recall × recipient × kind × sequence) with their
     frozen lines; returns the ids created now."""
     lines = holder_lines(recall, party_ids)
-    now = timezone.now()
+    now = now or timezone.now()
     templates = active_templates()
     new = []
     for recipient in recipients(lines):
