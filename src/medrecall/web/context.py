@@ -18,6 +18,7 @@ class NavItem:
     permission: str = ""
     kwargs: dict[str, str] = field(default_factory=dict)
     portal: bool = False  # shown to portal users
+    portal_only: bool = False  # shown to portal users alone (staff have their own page for it)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,12 @@ AREAS: tuple[NavArea, ...] = (
         NavItem(_("Open a recall"), "web:recall-open", "recalls.add_recallcase"),
         NavItem(_("Due this week"), "web:recall-due-week", "recalls.view_recallcase"),
     )),
-    NavArea(_("Notices"), (), live=False),
+    NavArea(_("Notices"), (
+        NavItem(_("Notice templates"), "web:notice-template-list", "notices.view_noticetemplate"),
+        NavItem(_("Overdue queue"), "web:notice-overdue", "notices.view_notice"),
+        NavItem(_("Customers"), "web:customer-search", "notices.view_notice"),
+        NavItem(_("Our recall notices"), "web:portal-notices", portal=True, portal_only=True),
+    )),
     NavArea(_("Execution"), (), live=False),
     NavArea(_("Finance"), (), live=False),
     NavArea(_("Quality"), (), live=False),
@@ -66,7 +72,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             {"label": item.label, "url": (url := reverse(item.url_name, kwargs=item.kwargs)),
              "active": request.path.startswith(url)}
             for item in area.items
-            if (not portal or item.portal)
+            if (item.portal if portal else not item.portal_only)
             and (not item.permission or any(user.has_perm(p) for p in item.permission.split("|")))
         ]
         if items or (not area.live and not portal):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import recall_views, reply_views, trace_views, views
+from . import notice_views, recall_views, reply_views, trace_views, views
 
 app_name = "web"
 
@@ -26,6 +26,27 @@ urlpatterns = [
     path("recalls/<int:pk>/impact.xlsx", recall_views.recall_impact_xlsx, name="recall-impact-xlsx"),
     path("recalls/<int:pk>/sign/", recall_views.recall_sign, name="recall-sign"),
     path("recalls/<int:pk>/deadlines/done/", recall_views.recall_deadline_done, name="recall-deadline-done"),
+    path("recalls/<int:pk>/notices/", notice_views.recall_notices, name="recall-notices"),
+    path("recalls/<int:pk>/notices/send/", notice_views.recall_notices_send, name="recall-notices-send"),
+    path("notices/templates/", notice_views.template_list, name="notice-template-list"),
+    path("notices/templates/<int:pk>/", notice_views.template_detail, name="notice-template-detail"),
+    path("notices/templates/<int:pk>/edit/", notice_views.template_edit, name="notice-template-edit"),
+    path("notices/templates/<int:pk>/approve/", notice_views.template_approve, name="notice-template-approve"),
+    path("notices/templates/<int:pk>/preview/", notice_views.template_preview, name="notice-template-preview"),
+    path("notices/templates/<int:pk>/preview.pdf", notice_views.template_preview_pdf,
+         name="notice-template-preview-pdf"),
+    path("notices/runs/<int:pk>/progress/", notice_views.run_progress, name="notice-run-progress"),
+    path("notices/overdue/", notice_views.overdue, name="notice-overdue"),
+    path("notices/<int:pk>/", notice_views.notice_detail, name="notice-detail"),
+    path("notices/<int:pk>/pdf/", notice_views.notice_pdf, name="notice-pdf"),
+    path("notices/<int:pk>/contact/", notice_views.notice_contact, name="notice-contact"),
+    path("notices/<int:pk>/reply/", notice_views.notice_staff_reply, name="notice-staff-reply"),
+    path("customers/", notice_views.customer_search, name="customer-search"),
+    path("customers/<int:party_pk>/", notice_views.customer_detail, name="customer-detail"),
+    path("customers/<int:party_pk>/offers/", notice_views.customer_offer_propose, name="customer-offer-propose"),
+    path("customers/<int:party_pk>/progress/", notice_views.customer_progress, name="customer-progress"),
+    path("offers/<int:pk>/decide/", notice_views.offer_decide, name="offer-decide"),
+    path("offers/<int:pk>/fulfil/", notice_views.offer_fulfil, name="offer-fulfil"),
     path("n/r/<str:token>/", reply_views.notice_reply, name="notice-reply"),
     path("n/r/<str:token>/acknowledge/", reply_views.notice_acknowledge, name="notice-acknowledge"),
     path("n/s/<str:token>/", reply_views.notice_survey, name="notice-survey"),
