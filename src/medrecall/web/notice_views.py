@@ -247,8 +247,10 @@ def template_preview_pdf(request: HttpRequest, pk: int) -> FileResponse:
 
 def _progress(run: NoticeRun) -> dict[str, Any]:
     progress = selectors.run_progress(run)
-    return progress | {"label": NoticeRun.Status(run.status).label,
-                       "finished": run.status in (NoticeRun.Status.DONE, NoticeRun.Status.FAILED)}
+    done = run.status == NoticeRun.Status.DONE
+    # Letters and calls are never "sent" by the run, so a finished run would stop short of 100 %.
+    return progress | {"label": NoticeRun.Status(run.status).label, "percent": 100 if done else progress["percent"],
+                       "finished": done or run.status == NoticeRun.Status.FAILED}
 
 
 @staff(VIEW_NOTICE)
