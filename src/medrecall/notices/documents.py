@@ -9,6 +9,7 @@ about 5 ms a notice, so bulk runs need no headless browser.
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import segno
 import typst
 from django.conf import settings
@@ -110,65 +112,111 @@ def _labels(language: str) -> dict[str, Any]:
 
 
 class _Typesetter:
-    """One Typst compiler per process: fonts and the layout are loaded once."""
+    """One Typst compiler per process: fonts and the layout are loaded once, and a batch of
+    notices is set in one compile (about 1.5 ms a notice instead of 5 one by one), then cut
+    into one PDF per notice at the pages the layout marks."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._compiler: typst.Compiler | None = None
 
-    def pdf(self, document: dict[str, Any]) -> bytes:
+    def pdfs(self, documents: list[dict[str, Any]]) -> list[bytes]:
+        if not documents:
+            return []
         with self._lock:
             if self._compiler is None:
                 self._compiler = typst.Compiler(str(LAYOUT), root=str(LAYOUT.parent),
                                                 font_paths=list(settings.MEDRECALL_FONT_PATHS))
-            result = self._compiler.compile(sys_inputs={"notice": json.dumps(document, ensure_ascii=False)})
-        if not isinstance(result, bytes):
-            raise TypeError("Typst returned no PDF")
-        return result
+            whole = self._compiler.compile(sys_inputs={"notices": json.dumps(documents, ensure_ascii=False)})
+            ends = json.loads(self._compiler.query("<notice-end>", field="value"))
+        if not isinstance(whole, bytes) or len(ends) != len(documents):
+            raise RuntimeError("Typst did not set every notice")
+        if len(documents) == 1:
+            return [whole]
+        found: list[bytes] = []
+        with pikepdf.open(io.BytesIO(whole)) as batch:
+            first = 0
+            for end in ends:
+                single = pikepdf.new()
+                single.pages.extend(batch.pages[first:end])
+                single.docinfo["/Title"] = documents[len(found)]["title"]
+                out = io.BytesIO()
+                single.save(out, compress_streams=True)
+                found.append(out.getvalue())
+                first = end
+        return found
 
 
 TYPESETTER = _Typesetter()
 
 
+@dataclass(frozen=True)
+class NoticeInput:
+    """Everything one notice needs to be rendered."""
+
+    template_title: str
+    template_subject: str
+    sections: list[dict[str, str]]
+    values: dict[str, Any]
+    lines: list[dict[str, Any]]
+    language: str
+    urgent: bool
+
+
 def render_notice(*, template_title: str, template_subject: str, sections: list[dict[str, str]],
                   values: dict[str, Any], lines: list[dict[str, Any]], language: str, urgent: bool,
                   with_pdf: bool = True) -> Rendered:
-    """The notice for one recipient in their language."""
-    subject = " ".join(fill(template_subject, values, html=False).split())
-    title = fill(template_title, values, html=False)
-    text_sections = [{"heading": fill(s["heading"], values, html=False),
-                      "paragraphs": paragraphs(fill(s["body"], values, html=False))} for s in sections]
-    labels = _labels(language)
+    """One notice (previews, single follow-ups)."""
+    return render_notices([NoticeInput(template_title, template_subject, sections, values, lines, language, urgent)],
+                          with_pdf=with_pdf)[0]
+
+
+def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[Rendered]:
+    """Each recipient's notice in their language: subject, HTML, text, and (in one Typst
+    batch) the PDF."""
     company = settings.MEDRECALL_COMPANY
-    with translation.override(language):
-        html = render_to_string("notices/email.html", {
-            "title": title, "urgent": urgent, "sections": text_sections, "lines": lines, "labels": labels,
-            "values": values, "company": company, "language": language})
-    text_parts: list[str] = [title, ""]
-    for section in text_sections:
-        text_parts += [str(section["heading"]), *section["paragraphs"], ""]
-    if lines:
-        text_parts.append(labels["devices"])
-        text_parts += [f"- {line['model']} {line['udi_di']} {labels['columns'][3]} {line['lot']}"
-                       f"{' ' + line['serial'] if line['serial'] else ''} @ {line['location']}: {line['quantity']}"
-                       for line in lines]
-        text_parts.append(f"{labels['total']}: {values.get('units_total', '')}")
-    if values.get("reply_url"):
-        text_parts += ["", f"{labels['reply']}: {values['reply_url']}"]
-    pdf = b""
-    if with_pdf:
-        qr = segno.make(values["reply_url"], error="m").svg_inline(scale=3) if values.get("reply_url") else ""
-        pdf = TYPESETTER.pdf({
-            "lang": "zh" if language.startswith("zh") else "en", "region": "cn" if language.startswith("zh") else "us",
-            "title": title, "urgent": urgent, "recall_title": values.get("recall_title", ""),
-            "number": values.get("recall_number", ""), "date": values.get("notice_date", ""),
-            "company": {k: str(company.get(k, "")) for k in ("name", "address", "phone", "email")},
-            "holder": {"name": values.get("holder_name", ""), "contact": values.get("contact_name", ""),
-                       "address": values.get("holder_address", "")},
-            "sections": text_sections, "units_total": str(values.get("units_total", "")),
-            "lines": [{k: str(line.get(k) or "") for k in ("model", "udi_di", "location", "lot", "serial")}
-                      | {"quantity": line["quantity"]} for line in lines],
-            "reply_url": values.get("reply_url", ""), "reply_by": values.get("reply_by", ""), "qr": qr,
-            "labels": labels, "footer": f"{company.get('name', '')} · {values.get('recall_number', '')}",
-        })
-    return Rendered(subject=subject, html=html, text="\n".join(text_parts), pdf=pdf)
+    parts, documents = [], []
+    for item in inputs:
+        values, lines, language = item.values, item.lines, item.language
+        subject = " ".join(fill(item.template_subject, values, html=False).split())
+        title = fill(item.template_title, values, html=False)
+        text_sections = [{"heading": fill(s["heading"], values, html=False),
+                          "paragraphs": paragraphs(fill(s["body"], values, html=False))} for s in item.sections]
+        labels = _labels(language)
+        with translation.override(language):
+            html = render_to_string("notices/email.html", {
+                "title": title, "urgent": item.urgent, "sections": text_sections, "lines": lines, "labels": labels,
+                "values": values, "company": company, "language": language})
+        text_parts: list[str] = [title, ""]
+        for section in text_sections:
+            text_parts += [str(section["heading"]), *section["paragraphs"], ""]
+        if lines:
+            text_parts.append(labels["devices"])
+            text_parts += [f"- {line['model']} {line['udi_di']} {labels['columns'][3]} {line['lot']}"
+                           f"{' ' + line['serial'] if line['serial'] else ''} @ {line['location']}: {line['quantity']}"
+                           for line in lines]
+            text_parts.append(f"{labels['total']}: {values.get('units_total', '')}")
+        if values.get("reply_url"):
+            text_parts += ["", f"{labels['reply']}: {values['reply_url']}"]
+        parts.append((subject, html, "\n".join(text_parts)))
+        if with_pdf:
+            # A fixed mask: choosing the best of eight costs 20 ms a code; any mask scans.
+            qr = segno.make(values["reply_url"], error="m", mask=0, boost_error=False, micro=False).svg_inline(
+                scale=3) if values.get("reply_url") else ""
+            documents.append({
+                "lang": "zh" if language.startswith("zh") else "en",
+                "region": "cn" if language.startswith("zh") else "us",
+                "title": title, "urgent": item.urgent, "recall_title": values.get("recall_title", ""),
+                "number": values.get("recall_number", ""), "date": values.get("notice_date", ""),
+                "company": {k: str(company.get(k, "")) for k in ("name", "address", "phone", "email")},
+                "holder": {"name": values.get("holder_name", ""), "contact": values.get("contact_name", ""),
+                           "address": values.get("holder_address", "")},
+                "sections": text_sections, "units_total": str(values.get("units_total", "")),
+                "lines": [{k: str(line.get(k) or "") for k in ("model", "udi_di", "location", "lot", "serial")}
+                          | {"quantity": line["quantity"]} for line in lines],
+                "reply_url": values.get("reply_url", ""), "reply_by": values.get("reply_by", ""), "qr": qr,
+                "labels": labels, "footer": f"{company.get('name', '')} · {values.get('recall_number', '')}",
+            })
+    pdfs = TYPESETTER.pdfs(documents) if with_pdf else [b""] * len(parts)
+    return [Rendered(subject=subject, html=html, text=text, pdf=pdf)
+            for (subject, html, text), pdf in zip(parts, pdfs, strict=True)]

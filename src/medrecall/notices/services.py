@@ -337,14 +337,17 @@ def _urgent(notice: Notice) -> bool:
     return notice.regime == "eu_mdr" or classes.get(notice.regime) in ("I", "II")
 
 
-def notice_render(notice: Notice, *, progress_message: str = "", with_pdf: bool = True) -> documents.Rendered:
+def _input(notice: Notice, progress_message: str = "") -> documents.NoticeInput:
     template = notice.template
     if template is None:
         raise ValidationFailed(_("The notice has no template."))
     values = notice_values(notice) | ({"progress_message": progress_message} if progress_message else {})
-    return documents.render_notice(template_title=template.title, template_subject=template.subject,
-                                   sections=template.sections, values=values, lines=notice.lines,
-                                   language=notice.language, urgent=_urgent(notice), with_pdf=with_pdf)
+    return documents.NoticeInput(template.title, template.subject, template.sections, values, notice.lines,
+                                 notice.language, _urgent(notice))
+
+
+def notice_render(notice: Notice, *, progress_message: str = "", with_pdf: bool = True) -> documents.Rendered:
+    return documents.render_notices([_input(notice, progress_message)], with_pdf=with_pdf)[0]
 
 
 def _pdf_name(notice: Notice) -> str:
@@ -357,8 +360,8 @@ def notices_render(notice_ids: list[int], *, progress_message: str = "") -> dict
         "recall", "party", "contact", "template", "parent").prefetch_related("recall__regimes"))
     pdfs: dict[int, bytes] = {}
     now = timezone.now()
-    for notice in notices:
-        rendered = notice_render(notice, progress_message=progress_message)
+    everything = documents.render_notices([_input(notice, progress_message) for notice in notices])
+    for notice, rendered in zip(notices, everything, strict=True):
         name = _pdf_name(notice)
         if default_storage.exists(name):
             default_storage.delete(name)

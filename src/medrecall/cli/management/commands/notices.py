@@ -195,16 +195,16 @@ class Command(BaseCommand):
                 amount = Decimal(o["amount"])
             except InvalidOperation as bad:
                 raise CommandError(f"--amount {o['amount']!r} is not a number.") from bad
-            offer = relations.offer_propose(recall=self._recall(target), party=self._party(o["party"][0] if o["party"]
-                                                                                            else ""),
-                                            kind=o["kind"], description=o["description"], amount=amount,
-                                            currency=o["currency"], actor=self._user(o["user"]))
-            self._out({"id": offer.pk, "status": offer.status}, o["json"])
+            proposed = relations.offer_propose(recall=self._recall(target),
+                                               party=self._party(o["party"][0] if o["party"] else ""),
+                                               kind=o["kind"], description=o["description"], amount=amount,
+                                               currency=o["currency"], actor=self._user(o["user"]))
+            self._out({"id": proposed.pk, "status": proposed.status}, o["json"])
         elif action == "offer-decision":
-            offer = Offer.objects.filter(pk=self._id(target, "offer")).first()
-            if offer is None:
+            found = Offer.objects.filter(pk=self._id(target, "offer")).first()
+            if found is None:
                 raise CommandError(f"No offer {target}.")
-            user, decision = self._user(o["user"]), o["decision"]
+            offer, user, decision = found, self._user(o["user"]), o["decision"]
             if decision in ("approve", "reject"):
                 offer = relations.offer_decide(offer=offer, approve=decision == "approve", actor=user, note=o["note"])
             elif decision == "fulfil":
