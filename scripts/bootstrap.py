@@ -265,7 +265,11 @@ def serve(host: str, port: int) -> int:
             children["task worker"] = start("task worker", worker)
         else:
             say("Tasks run immediately (MEDRECALL_TASK_BACKEND=immediate): no worker")
+        if not os.environ.get("EMAIL_HOST"):
+            children["mail catcher"] = start("mail catcher (no EMAIL_HOST: mail is kept in var/mail)",
+                                             ["mailcatcher"])
         children["deadline clock"] = start("deadline clock", ["deadlines", "alert", "--every", "300"])
+        children["notice follow-up"] = start("notice follow-up", ["notices", "sweep", "--every", "300"])
         children["web server"] = start("web server", ["runserver", f"{host}:{port}", "--noreload"])
         url = f"http://{host}:{port}/"
         if not wait_until_up(f"{url}healthz", children["web server"], seconds=60):
