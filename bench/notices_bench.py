@@ -114,7 +114,8 @@ def build(holders: int, tmp: Path) -> int:
                 out.write(f"{kind[0]}{n},{kind},2025-02-0{1 if kind == 'shipped' else 2}T08:00:00+08:00,"
                           f"{model.udi_di},B1,,{1 + n % 10},FAC,L{party.code},DN-{n},,,,\n")
     outcome = EventImporter().run(events, file_name="events.csv")
-    assert outcome.accepted, outcome.errors[:3]
+    if not outcome.accepted:
+        raise SystemExit(f"the events were refused: {outcome.errors[:3]}")
     manager = User.objects.create_user(username="bench", password="bench", is_superuser=True)  # noqa: S106
     recall = services.recall_open(actor=manager, title="Catheter tip fracture", products=[model],
                                   reason="The tip may break off.", regimes=["nmpa"],
@@ -182,7 +183,7 @@ def main() -> None:
 
     clock = time.perf_counter()
     run = services.notice_run_start(recall=recall, actor=None)
-    workers = [subprocess.Popen([sys.executable, "-m", "medrecall.cli", "db_worker", "--no-startup-delay",  # noqa: S603
+    workers = [subprocess.Popen([sys.executable, "-m", "medrecall.cli", "db_worker", "--no-startup-delay",
                                  "--interval", "0.05"], env=env, cwd=PROJECT_DIR,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(args.workers)]
     total = None
