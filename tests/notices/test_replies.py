@@ -50,7 +50,9 @@ def test_the_reply_link_opens_the_form_for_that_holder_only(sent: RecallCase, cl
     page = client.get(links.reply_path(notice))
     assert page.status_code == 200
     body = page.content.decode()
-    assert notice.party.name in body and "C1" in body and "reply-form" in body
+    assert notice.party.name in body
+    assert "C1" in body
+    assert "reply-form" in body
     assert notice_of("HOSP2").party.name not in body
 
 
@@ -79,9 +81,11 @@ def test_a_valid_reply_is_recorded_signed_and_audited(sent: RecallCase) -> None:
     line = reply.lines.get()
     assert (line.expected, line.on_hand, line.to_return, line.used) == (100, 60, 60, 40)
     notice.refresh_from_db()
-    assert notice.status == "replied" and notice.replied_at is not None
+    assert notice.status == "replied"
+    assert notice.replied_at is not None
     entry = AuditEntry.objects.filter(action="notices.reply_received").get()
-    assert "Chen Jie" in entry.reason and entry.actor is None
+    assert "Chen Jie" in entry.reason
+    assert entry.actor is None
 
 
 def test_quantities_above_what_the_holder_had_are_refused(sent: RecallCase) -> None:
@@ -113,7 +117,8 @@ def test_passed_on_units_must_match_the_sub_consignees(sent: RecallCase) -> None
             "sub_consignees.0.contact_name"} <= wheres or {
         "sub_consignees.1.country", "sub_consignees.1.lot", "sub_consignees.1.quantity",
         "sub_consignees.1.contact_name"} <= wheres
-    assert Reply.objects.count() == 0 and Party.objects.filter(name="Xiamen Clinic").count() == 0
+    assert Reply.objects.count() == 0
+    assert Party.objects.filter(name="Xiamen Clinic").count() == 0
 
 
 def test_sub_consignees_become_holders_with_their_own_notices(sent: RecallCase, smtp: Any) -> None:
@@ -127,7 +132,8 @@ def test_sub_consignees_become_holders_with_their_own_notices(sent: RecallCase, 
     assert list(selectors.scope_additions(sent.pk)) == [addition]
     work_off_queue()
     new_notice = Notice.objects.get(party=clinic)
-    assert new_notice.total_units == 20 and new_notice.status == "sent"
+    assert new_notice.total_units == 20
+    assert new_notice.status == "sent"
     assert new_notice.lines[0]["lot"] == "C1"
     assert any(rcpt == ["lin@clinic.example"] for rcpt, _m in smtp.messages)
     # The clinic now has its own reply link and can report further.

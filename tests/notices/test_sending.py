@@ -54,6 +54,8 @@ def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(recall: Recal
     assert "召回原因" in html
     assert "C1" in html
     assert "/n/r/" in html
+    assert "/n/o/" in html  # the sent copy counts opening; the stored copy staff view does not
+    assert "/n/o/" not in Notice.objects.get(email="chen@sub.example").body_html
     attachment = next(chinese.iter_attachments())
     text = pdf_text(attachment.get_content())
     assert "医疗器械召回通知" in text

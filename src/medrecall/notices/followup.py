@@ -19,8 +19,8 @@ from medrecall.parties.models import Channel
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 
-from .models import Kind, Notice, NoticeEvent, NoticeStatus, Reply
-from .services import OPEN_FOR_NOTICES, notices_create, sendable
+from .models import OPEN_FOR_NOTICES, Kind, Notice, NoticeEvent, NoticeStatus, Reply
+from .services import notices_create, sendable
 
 LAST_REMINDER = 3
 

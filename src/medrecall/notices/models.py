@@ -12,7 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core.models import TimeStampedModel
 from medrecall.parties.models import Channel, Contact, Language, Location, Party
+from medrecall.recalls.lifecycle import Status as RecallStatus
 from medrecall.recalls.models import RecallCase, Regime
+
+# Notices go out, and replies come in, while the recall is approved and not yet closed.
+OPEN_FOR_NOTICES = (RecallStatus.IN_EXECUTION, RecallStatus.EFFECTIVENESS_CHECK)
 
 
 class Kind(models.TextChoices):

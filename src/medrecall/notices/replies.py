@@ -21,8 +21,17 @@ from medrecall.core.errors import DomainError, ImportRejected, ValidationFailed
 from medrecall.core.tabular import Columns, TableReader
 from medrecall.parties.models import Contact, Location, LocationType, Party, PartyType
 
-from .models import Kind, Notice, NoticeEvent, NoticeStatus, Reply, ReplyLine, SubConsignee
-from .services import OPEN_FOR_NOTICES, advance, notice_run_start
+from .models import (
+    OPEN_FOR_NOTICES,
+    Kind,
+    Notice,
+    NoticeEvent,
+    NoticeStatus,
+    Reply,
+    ReplyLine,
+    SubConsignee,
+)
+from .services import advance, notice_run_start
 
 QUANTITIES = ("on_hand", "to_return", "destroyed", "used", "distributed")
 SUB_CONSIGNEE_COLUMNS = Columns(

@@ -18,6 +18,7 @@ from medrecall.parties.models import Party
 from medrecall.recalls.models import AffectedLine, ScopeSnapshot
 
 from .models import (
+    OPEN_FOR_NOTICES,
     Kind,
     Notice,
     NoticeEvent,
@@ -74,7 +75,7 @@ def overdue_queue(*, viewer: Viewer, now: datetime | None = None) -> QuerySet[No
         Q(escalated_at__isnull=False) | Q(status=NoticeStatus.BOUNCED)
         | Q(status=NoticeStatus.FAILED, next_attempt_at__isnull=True)
         | Q(status=NoticeStatus.GENERATED, channel__in=("letter", "phone"), kind__in=(Kind.INITIAL, Kind.REMINDER)),
-        replied_at__isnull=True, recall__status__in=("in_execution", "effectiveness_check"))
+        replied_at__isnull=True, recall__status__in=OPEN_FOR_NOTICES)
     return _scoped(queue.select_related("recall", "party", "contact", "assigned_to"), viewer).order_by(
         "reply_due_at", "pk")
 
@@ -93,8 +94,8 @@ def run_progress(run: NoticeRun) -> dict[str, Any]:
     return {"id": run.pk, "recall": run.recall.number, "status": run.status, "total": run.total,
             "rendered": run.rendered, "sent": finished, "failed": counts.get(NoticeStatus.FAILED, 0),
             "bounced": counts.get(NoticeStatus.BOUNCED, 0), "by_status": counts, "error": run.error,
-            "percent": int(100 * (run.rendered + finished) / (2 * run.total)) if run.total else (
-                100 if run.status == NoticeRun.Status.DONE else 0)}
+            "percent": 100 if run.status == NoticeRun.Status.DONE else int(
+                100 * (run.rendered + finished) / (2 * run.total)) if run.total else 0}
 
 
 def template_list(*, status: str = "") -> QuerySet[NoticeTemplate]:
@@ -115,7 +116,8 @@ def scope_additions(recall_id: int) -> QuerySet[SubConsignee]:
 
 
 def offers_for(*, viewer: Viewer, recall_id: int | None = None, party_id: int | None = None) -> QuerySet[Offer]:
-    offers = _scoped(Offer.objects.select_related("recall", "party", "proposed_by", "decided_by"), viewer)
+    offers = _scoped(Offer.objects.select_related("recall", "party", "proposed_by", "decided_by", "fulfilled_by"),
+                     viewer)
     if recall_id:
         offers = offers.filter(recall_id=recall_id)
     if party_id:
@@ -189,5 +191,5 @@ def customer_search(*, viewer: Viewer, query: str, limit: int = 50) -> QuerySet[
     parties = Party.objects.filter(
         Q(name__icontains=query) | Q(name_en__icontains=query) | Q(code__iexact=query)
         | Q(contacts__name__icontains=query) | Q(contacts__phone__icontains=query)
-        | Q(contacts__email__iexact=query) | Q(pk__in=holders) | Q(pk__in=passed_on)).distinct()
+        | Q(contacts__email__icontains=query) | Q(pk__in=holders) | Q(pk__in=passed_on)).distinct()
     return _scoped(parties, viewer, "pk").order_by("name")[:limit]

@@ -35,12 +35,12 @@ from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.parties.models import Channel, Contact, Party, PartyType
-from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, Category, RecallCase
 
 from . import documents, links
 from .defaults import REQUIRED_SECTIONS
 from .models import (
+    OPEN_FOR_NOTICES,
     STATUS_RANK,
     Kind,
     Notice,
@@ -52,7 +52,6 @@ from .models import (
     TemplateStatus,
 )
 
-OPEN_FOR_NOTICES = (Status.IN_EXECUTION, Status.EFFECTIVENESS_CHECK)
 EU_COUNTRIES = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "CH", "TR"])
 
 
@@ -327,8 +326,6 @@ def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, A
             values["reply_by"] = formats.date_format(timezone.localtime(due), "DATE_FORMAT") if due else ""
         if notice.kind == Kind.SURVEY:
             values["survey_url"] = base + links.survey_path(notice)
-        if notice.channel == Channel.EMAIL:
-            values["open_url"] = base + links.open_path(notice)
     return values
 
 
@@ -427,7 +424,10 @@ def _email(notice: Notice, pdf: bytes) -> EmailMultiAlternatives:
                                      from_email=settings.DEFAULT_FROM_EMAIL,
                                      headers={"Message-ID": notice.message_id,
                                               "X-MedRecall-Notice": str(notice.pk)})
-    message.attach_alternative(notice.body_html, "text/html")
+    # The open-tracking image goes into the sent copy only: staff viewing the stored notice
+    # must not count as the holder opening it.
+    pixel = f'<img src="{settings.MEDRECALL_BASE_URL}{links.open_path(notice)}" width="1" height="1" alt="">'
+    message.attach_alternative(notice.body_html.replace("</body>", pixel + "</body>", 1), "text/html")
     if pdf:
         message.attach(f"{notice.recall.number}-{notice.pk}.pdf", pdf, "application/pdf")
     return message
