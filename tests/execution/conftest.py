@@ -34,7 +34,7 @@ P7,received,2025-01-13T08:00:00+08:00,{PUMP},P-L1,PS-002,1,FAC,H1,DN-P1,,,,
 
 def seed_carriers() -> None:
     party = PartyFactory(code="SF", party_type="carrier", name="顺丰速运")
-    fast = Carrier.objects.create(party=party, code="SF", name="SF Express", max_weight_kg=Decimal(30))
+    fast = Carrier.objects.create(party=party, code="SF", name="SF Express", max_weight_kg=Decimal(100))
     slow = Carrier.objects.create(party=PartyFactory(code="DB", party_type="carrier"), code="DB", name="Deppon Freight")
     CarrierRate.objects.create(carrier=fast, country="CN", province_code="", base_fee=Decimal(20), per_kg=Decimal(8),
                                transit_days=1)

@@ -75,7 +75,7 @@ def disposition_create(*, recall: RecallCase, kind: str, lot: Lot, actor: User, 
     if not is_quarantine(location):
         raise DispositionRefused(_("%(location)s is not a quarantine location: only quarantined units are "
                                    "dispositioned.") % {"location": location.code}, where="location")
-    Position.objects.select_for_update().filter(lot=lot, location=location).exists()  # serialise per lot and place
+    Position.objects.select_for_update(of=("self",)).filter(lot=lot, location=location).exists()  # serialise per lot and place
     available = available_in_quarantine(lot=lot, serial=serial, location=location)
     if available < quantity:
         raise DispositionRefused(_("Not in quarantine: %(unit)s has %(available)s unit(s) at %(location)s free for a "
@@ -108,7 +108,7 @@ def disposition_create(*, recall: RecallCase, kind: str, lot: Lot, actor: User, 
 
 @transaction.atomic
 def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
-    disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+    disposition = Disposition.objects.select_for_update(of=("self",)).get(pk=disposition.pk)
     if TaskStatus.IN_PROGRESS not in TASK_TRANSITIONS[disposition.status]:
         raise DispositionRefused(_("Disposition %(number)s is %(status)s.") % {
             "number": disposition.number, "status": disposition.get_status_display()})
@@ -122,7 +122,7 @@ def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
 
 @transaction.atomic
 def disposition_cancel(*, disposition: Disposition, actor: User, reason: str) -> Disposition:
-    disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+    disposition = Disposition.objects.select_for_update(of=("self",)).get(pk=disposition.pk)
     if TaskStatus.CANCELLED not in TASK_TRANSITIONS[disposition.status]:
         raise DispositionRefused(_("Disposition %(number)s is %(status)s.") % {
             "number": disposition.number, "status": disposition.get_status_display()})
@@ -149,7 +149,7 @@ def disposition_complete(*, disposition: Disposition, actor: User, outcome: str 
                          performed_by: str = "", witnesses: list[str] | None = None, password: str = "",
                          username: str | None = None, session: Any = None) -> Disposition:
     """Carry out the disposition: post its events, the certificate or signature it needs, and mark it done."""
-    d = Disposition.objects.select_for_update().select_related("lot", "serial", "location", "target").get(pk=disposition.pk)
+    d = Disposition.objects.select_for_update(of=("self",)).select_related("lot", "serial", "location", "target").get(pk=disposition.pk)
     if d.status not in OPEN:
         raise DispositionRefused(_("Disposition %(number)s is %(status)s.") % {
             "number": d.number, "status": d.get_status_display()})

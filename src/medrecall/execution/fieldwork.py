@@ -82,7 +82,7 @@ def provider_choose(*, action: str, device_model_ids: set[int], latitude: float,
 def work_order_create(*, recall: RecallCase, party: Party, action: str, actor: User, location: Location | None = None,
                       instructions: str = "", now: datetime | None = None) -> WorkOrder:
     """Open a work order for every affected unit the scope puts at the holder's location, and assign it."""
-    recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
+    recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
     if recall.status != Status.IN_EXECUTION:
         raise WorkOrderRefused(_("Work orders are opened for an approved recall; this one is %(status)s.") % {
             "status": recall.get_status_display()})
@@ -101,7 +101,7 @@ def work_order_create(*, recall: RecallCase, party: Party, action: str, actor: U
         raise WorkOrderRefused(_("%(location)s has no coordinates: add latitude and longitude to the holder.") % {
             "location": location.code}, where="location")
     model_ids = set(lines.values_list("lot__device_model_id", flat=True))
-    ServiceProvider.objects.select_for_update().filter(is_active=True).exists()  # one assignment at a time
+    ServiceProvider.objects.select_for_update(of=("self",)).filter(is_active=True).exists()  # one assignment at a time
     chosen = provider_choose(action=action, device_model_ids=model_ids, latitude=float(lat), longitude=float(lon))
     if chosen is None:
         raise WorkOrderRefused(_("No qualified service provider has open capacity for %(action)s of these device "
@@ -131,7 +131,7 @@ def may_record(order: WorkOrder, user: User) -> bool:
 @transaction.atomic
 def work_order_record(*, unit: WorkOrderUnit, actor: User, result: str, note: str = "") -> WorkOrderUnit:
     """Record the result for one unit; the work order is done when every unit has a result."""
-    order = WorkOrder.objects.select_for_update().select_related("provider").get(pk=unit.work_order_id)
+    order = WorkOrder.objects.select_for_update(of=("self",)).select_related("provider").get(pk=unit.work_order_id)
     if not may_record(order, actor):
         raise WorkOrderRefused(_("This work order is not assigned to you."), code="not_allowed")
     if order.status not in OPEN:
@@ -139,7 +139,7 @@ def work_order_record(*, unit: WorkOrderUnit, actor: User, result: str, note: st
             "number": order.number, "status": order.get_status_display()})
     if result not in UnitResult.values or result == UnitResult.PENDING:
         raise WorkOrderRefused(_("Choose a result."), where="result")
-    unit = WorkOrderUnit.objects.select_for_update().get(pk=unit.pk)
+    unit = WorkOrderUnit.objects.select_for_update(of=("self",)).get(pk=unit.pk)
     before = unit.result
     unit.result, unit.note, unit.recorded_by, unit.recorded_at = result, note, actor, timezone.now()
     unit.save(update_fields=["result", "note", "recorded_by", "recorded_at"])
@@ -198,7 +198,7 @@ def work_orders_escalate(*, now: datetime | None = None) -> int:
     for order_id in WorkOrder.objects.filter(status__in=OPEN, due_at__lt=now, escalated_at__isnull=True).values_list(
             "pk", flat=True):
         with transaction.atomic():
-            order = WorkOrder.objects.select_for_update().select_related("recall__owner", "provider").get(pk=order_id)
+            order = WorkOrder.objects.select_for_update(of=("self",)).select_related("recall__owner", "provider").get(pk=order_id)
             if order.escalated_at is not None or order.status not in OPEN:
                 continue
             order.escalated_at = now

@@ -84,13 +84,13 @@ def _scope_keys(recall: RecallCase) -> set[tuple[int, int | None]]:
 def hold_place(*, recall: RecallCase, actor: User, reason: str = "") -> list[Hold]:
     """Hold every lot/serial of the recall's current scope (idempotent: existing holds stay,
     released ones are re-activated). Returns the holds created or re-activated."""
-    recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
+    recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
     if recall.status in (Status.CLOSED, Status.CANCELLED, Status.TERMINATED):
         raise HoldRefused(_("A %(status)s recall places no holds.") % {"status": recall.get_status_display()})
     keys = _scope_keys(recall)
     if not keys:
         raise HoldRefused(_("The recall has no frozen scope to hold."))
-    existing = {(h.lot_id, h.serial_id): h for h in Hold.objects.select_for_update().filter(recall=recall)}
+    existing = {(h.lot_id, h.serial_id): h for h in Hold.objects.select_for_update(of=("self",)).filter(recall=recall)}
     changed: list[Hold] = []
     fresh = [Hold(recall=recall, lot_id=lot, serial_id=serial, placed_by=actor)
              for lot, serial in sorted(keys, key=lambda k: (k[0], k[1] or 0)) if (lot, serial) not in existing]
@@ -116,7 +116,7 @@ def hold_release(*, recall: RecallCase, actor: User, reason: str, lot_id: int | 
     """Release the recall's active holds (all, one lot, or one serial); a reason is required."""
     if not reason.strip():
         raise HoldRefused(_("Say why the hold is released."), where="reason")
-    holds = Hold.objects.select_for_update().filter(recall=recall, released_at__isnull=True)
+    holds = Hold.objects.select_for_update(of=("self",)).filter(recall=recall, released_at__isnull=True)
     if lot_id is not None:
         holds = holds.filter(lot_id=lot_id)
     if serial_id is not None:

@@ -101,7 +101,7 @@ def return_receive(*, ra: ReturnAuthorisation, actor: User, barcode: str = "", g
 
 def _receive(*, ra: ReturnAuthorisation, actor: User, barcode: str, gtin: str, lot: str, serial: str, quantity: int,
              location: Location | None, request_id: str) -> ReceiptResult:
-    ra = ReturnAuthorisation.objects.select_for_update().select_related("recall", "location").get(pk=ra.pk)
+    ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).select_related("recall", "location").get(pk=ra.pk)
     if ra.status not in RECEIVING:
         raise _refuse("not_receiving", _("Return %(ra)s is %(status)s: nothing more can be received on it.") % {
             "ra": ra.number, "status": ra.get_status_display()})
@@ -126,7 +126,7 @@ def _receive(*, ra: ReturnAuthorisation, actor: User, barcode: str, gtin: str, l
         raise _refuse("wrong_item", _("%(unit)s is not in the scope of recall %(recall)s: keep it apart and do not "
                                       "book it as a recall return.") % {"unit": _unit_label(found_lot, unit),
                                                                         "recall": ra.recall.number})
-    found_line = ra.lines.select_for_update().filter(lot=found_lot, serial=unit).first()
+    found_line = ra.lines.select_for_update(of=("self",)).filter(lot=found_lot, serial=unit).first()
     if found_line is None:
         raise _refuse("wrong_item", _("%(unit)s is in the recall's scope but not expected on return %(ra)s.") % {
             "unit": _unit_label(found_lot, unit), "ra": ra.number})

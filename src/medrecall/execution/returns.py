@@ -59,7 +59,7 @@ def return_create(*, recall: RecallCase, party: Party, actor: User, location: Lo
                   weight_kg: Decimal | None = None, volume_l: Decimal = Decimal(0), source: str = "staff",
                   reply_ref: str = "") -> ReturnAuthorisation:
     """Authorise a holder's return: lines default to everything the scope puts at the location."""
-    recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
+    recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
     if recall.status != Status.IN_EXECUTION:
         raise ReturnRefused(_("Returns are authorised for an approved recall; this one is %(status)s.") % {
             "status": recall.get_status_display()}, where="recall")
@@ -126,7 +126,7 @@ def return_create(*, recall: RecallCase, party: Party, actor: User, location: Lo
 @transaction.atomic
 def return_transition(*, ra: ReturnAuthorisation, target: str, actor: User, reason: str = "") -> ReturnAuthorisation:
     """Move a return along picked up → in transit → received (or cancel it before pick-up)."""
-    ra = ReturnAuthorisation.objects.select_for_update().get(pk=ra.pk)
+    ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).get(pk=ra.pk)
     if target not in RETURN_TRANSITIONS.get(ra.status, frozenset()):
         raise ReturnRefused(_("A return cannot go from %(source)s to %(target)s.") % {
             "source": ra.get_status_display(), "target": dict(ReturnStatus.choices).get(target, target)},
