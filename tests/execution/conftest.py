@@ -3,6 +3,8 @@ rates, a supplier, and service providers: built through the real services."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -92,3 +94,13 @@ def loc(code: str) -> Location:
 @pytest.fixture
 def warehouse_user(make_user: Callable[..., User]) -> User:
     return make_user(Role.WAREHOUSE)
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    """The text of a PDF (poppler's pdftotext); skips where poppler-utils is missing."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "document.pdf"
+    path.write_bytes(data)
+    return subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout  # noqa: S603

@@ -4,8 +4,6 @@ after every step of a full walk."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 from medrecall.traceability.models import Position, TraceEvent
 from tests.conftest import PASSWORD
-from tests.execution.conftest import loc
+from tests.execution.conftest import loc, pdf_text
 from tests.traceability.scenario import CATH, run_events
 
 pytestmark = pytest.mark.django_db
@@ -60,12 +58,9 @@ def test_destroy_with_certificate_and_pdf(pump_recall: RecallCase, manager: Any,
     assert (certificate.method, certificate.witnesses) == ("Shredding 粉碎", ["张伟", "Li Na"])
     data = certificate.pdf.read()
     assert data.startswith(b"%PDF-")
-    if shutil.which("pdftotext"):
-        path = tmp_path / "c.pdf"
-        path.write_bytes(data)
-        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        for expected in (certificate.number, "PS-001", "张伟", "Li Na", "Veolia", "Shredding"):
-            assert expected in text
+    text = pdf_text(data, tmp_path)
+    for expected in (certificate.number, "PS-001", "张伟", "Li Na", "Veolia", "Shredding"):
+        assert expected in text
     assert AuditEntry.objects.filter(action="execution.disposition_done", target_id=str(d.pk)).count() == 1
     assert totals(pump_recall) == {"affected": 3, "at_holders": 1, "own_stock": 1, "dispositioned": 1}
 
@@ -83,7 +78,8 @@ def test_release_needs_reason_and_signature_and_frees_the_serial(pump_recall: Re
     assert not TraceEvent.objects.filter(document_ref=d.number).exists()
     done = services.disposition_complete(disposition=d, actor=manager, outcome="Passed inspection: unit not affected",
                                          password=PASSWORD, username=manager.username)
-    assert done.signature is not None and done.signature.meaning == "approved"
+    assert done.signature is not None
+    assert done.signature.meaning == "approved"
     assert Position.objects.get(serial=unit, location__code="FAC").on_hand == 1
     assert not Hold.objects.get(recall=pump_recall, serial=unit).active
     assert totals(pump_recall) == {"affected": 3, "at_holders": 1, "own_stock": 1, "dispositioned": 1}

@@ -3,8 +3,6 @@ the status walk; scan-to-receive reconciliation with every outcome; concurrent r
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +21,7 @@ from medrecall.execution.selectors import recall_accounting, return_reconciliati
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 from medrecall.traceability.models import Position, TraceEvent
-from tests.execution.conftest import loc
+from tests.execution.conftest import loc, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +30,6 @@ CATH_LOT = "010695000000001910C1"  # GS1 element string: GTIN + lot C1
 
 def hospital_return(recall: RecallCase, manager: Any, **kwargs: Any) -> ReturnAuthorisation:
     return services.return_create(recall=recall, party=Party.objects.get(code="HOSP"), actor=manager, **kwargs)
-
-
-def pdf_text(data: bytes, tmp_path: Path) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 # -- carriers -----------------------------------------------------------------------------

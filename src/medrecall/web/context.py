@@ -48,7 +48,11 @@ AREAS: tuple[NavArea, ...] = (
         NavItem(_("Due this week"), "web:recall-due-week", "recalls.view_recallcase"),
     )),
     NavArea(_("Notices"), (), live=False),
-    NavArea(_("Execution"), (), live=False),
+    NavArea(_("Execution"), (
+        NavItem(_("Recalls in execution"), "web:execution-home", "execution.view_returnauthorisation"),
+        NavItem(_("Warehouse: receive returns"), "web:warehouse", "execution.add_receipt"),
+        NavItem(_("Work orders"), "web:work-order-list", "execution.view_workorder", portal=True),
+    )),
     NavArea(_("Finance"), (), live=False),
     NavArea(_("Quality"), (), live=False),
     NavArea(_("Reports"), (), live=False),
