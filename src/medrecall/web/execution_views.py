@@ -227,7 +227,7 @@ def disposition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         _run(request, lambda: services.disposition_complete(
             disposition=d, actor=viewer_of(request), outcome=post.get("outcome", ""), place=post.get("place", ""),
             method=post.get("method", ""), performed_by=post.get("performed_by", ""),
-            witnesses=[w for w in post.get("witnesses", "").replace("，", ",").split(",")],
+            witnesses=post.get("witnesses", "").replace("\uff0c", ",").split(","),  # full-width comma too
             password=post.get("password", ""), username=post.get("username") or None, session=request.session),
             _("Disposition done."))
         return redirect("web:disposition-detail", pk=pk)
