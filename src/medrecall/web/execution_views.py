@@ -263,7 +263,8 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         actor = viewer_of(request)
         unit = order.units.filter(pk=request.POST.get("unit") or 0).first()
         if "file" in request.FILES:
-            upload = request.FILES["file"]
+            upload = request.FILES.get("file")
+            assert upload is not None  # noqa: S101 - checked just above
             _run(request, lambda: services.evidence_add(order=order, actor=actor, name=upload.name or "evidence",
                                                         content=upload, unit=unit), _("Evidence kept."))
         elif unit is not None:
