@@ -46,6 +46,11 @@ NOTICES = ("notices.noticetemplate", "notices.noticerun", "notices.notice", "not
            "notices.reply", "notices.subconsignee", "notices.offer", "notices.surveyresponse")
 # Customer service works the notices: sends runs, logs calls and letters, enters replies, proposes offers.
 NOTICE_WORK = ("notices.noticerun", "notices.notice", "notices.noticeevent", "notices.reply", "notices.offer")
+EXECUTION = ("execution.hold", "execution.returnauthorisation", "execution.receipt", "execution.disposition",
+             "execution.destructioncertificate", "execution.workorder", "execution.evidence")
+EXECUTION_SETUP = ("execution.carrier", "execution.carrierrate", "execution.carrierrule", "execution.serviceprovider")
+RECEIVING = ("execution.receipt", "execution.disposition", "execution.destructioncertificate")
+FIELD_WORK = ("execution.workorder", "execution.evidence")
 
 
 def _perms(models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
@@ -59,21 +64,27 @@ ALL = ("view", "add", "change", "delete")
 # role -> set of "app_label.codename"
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT) | _perms(EVENTS, VIEW) | _perms(RECALLS, ALL)
-    | _perms(NOTICES, EDIT) | {"notices.approve_noticetemplate", "notices.approve_offer"},
+    | _perms(NOTICES, EDIT) | {"notices.approve_noticetemplate", "notices.approve_offer"}
+    | _perms(EXECUTION, ALL) | _perms(EXECUTION_SETUP, ALL),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL) | _perms(EVENTS, EDIT) | _perms(RECALLS, VIEW)
     | _perms(("recalls.scoperule", "recalls.scopesnapshot"), EDIT),
     Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(("parties.party", "parties.contact"), EDIT)
-    | _perms(RECALLS, VIEW) | _perms(NOTICES, VIEW) | _perms(NOTICE_WORK, EDIT),
-    Role.WAREHOUSE: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW),
-    Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(RECALLS, VIEW),
+    | _perms(RECALLS, VIEW) | _perms(NOTICES, VIEW) | _perms(NOTICE_WORK, EDIT) | _perms(EXECUTION, VIEW),
+    Role.WAREHOUSE: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW)
+    | _perms(EXECUTION, VIEW) | _perms(RECEIVING, EDIT) | _perms(("execution.returnauthorisation",), ("change",)),
+    Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(RECALLS, VIEW) | _perms(FIELD_WORK, EDIT),
     Role.FINANCE: _perms(MASTER_DATA, VIEW) | _perms(RECALLS, VIEW) | _perms(("notices.offer",), VIEW)
     | {"notices.approve_offer"},
-    Role.VIEWER: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW) | _perms(NOTICES, VIEW),
+    Role.VIEWER: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW) | _perms(NOTICES, VIEW)
+    | _perms(EXECUTION, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL) | _perms(EVENTS, ALL) | _perms(RECALLS, ALL)
-    | _perms(NOTICES, ALL) | _perms(("accounts.user",), ALL),
+    | _perms(NOTICES, ALL) | _perms(EXECUTION_SETUP, ALL)
+    | _perms(("accounts.user",), ALL),
     # Portal users see records of their own party only; querysets enforce the scope.
     Role.PORTAL: _perms(("parties.party", "parties.contact", "parties.location", "catalog.devicemodel",
-                         "traceability.traceevent", "traceability.position", "notices.notice"), VIEW),
+                         "traceability.traceevent", "traceability.position", "notices.notice"), VIEW)
+    # Service partners' technicians record their work orders (selectors scope them to their party).
+    | _perms(FIELD_WORK, EDIT),
 }
 
 

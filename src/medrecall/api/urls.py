@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import notices, recalls, trace, views
+from . import execution, notices, recalls, trace, views
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -53,5 +53,20 @@ urlpatterns = [
     path("customers/<int:pk>/timeline/", notices.TimelineView.as_view(), name="customer-timeline"),
     path("offers/", notices.OfferListView.as_view(), name="offer-list"),
     path("offers/<int:pk>/decision/", notices.OfferDecisionView.as_view(), name="offer-decision"),
+    path("execution/recalls/<int:pk>/accounting/", execution.AccountingView.as_view(), name="execution-accounting"),
+    path("execution/recalls/<int:pk>/holds/", execution.HoldsView.as_view(), name="execution-holds"),
+    path("execution/recalls/<int:pk>/holds/release/", execution.HoldReleaseView.as_view(), name="execution-hold-release"),
+    path("execution/returns/", execution.ReturnListView.as_view(), name="return-list"),
+    path("execution/returns/<int:pk>/", execution.ReturnDetailView.as_view(), name="return-detail"),
+    path("execution/returns/<int:pk>/status/", execution.ReturnStatusView.as_view(), name="return-status"),
+    path("execution/returns/<int:pk>/receive/", execution.ReceiveView.as_view(), name="return-receive"),
+    path("execution/returns/<int:pk>/waybill/", execution.WaybillView.as_view(), name="return-waybill"),
+    path("execution/dispositions/", execution.DispositionListView.as_view(), name="disposition-list"),
+    path("execution/dispositions/<int:pk>/complete/", execution.DispositionCompleteView.as_view(),
+         name="disposition-complete"),
+    path("execution/work-orders/", execution.WorkOrderListView.as_view(), name="work-order-list"),
+    path("execution/work-orders/<int:pk>/units/<int:unit>/result/", execution.UnitResultView.as_view(),
+         name="work-order-result"),
+    path("execution/work-orders/<int:pk>/evidence/", execution.EvidenceView.as_view(), name="work-order-evidence"),
     path("", include(router.urls)),
 ]

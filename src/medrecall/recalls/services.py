@@ -21,6 +21,7 @@ from medrecall.parties.models import Location, LocationType, PartyType
 
 from . import lifecycle
 from .hazard import proposed_class
+from .hooks import run_transition_hooks
 from .lifecycle import Status
 from .models import (
     REGIME_CLASSES,
@@ -318,4 +319,5 @@ def recall_transition(*, recall: RecallCase, target: str, actor: User, reason: s
     Transition.objects.create(recall=recall, source=source, target=goal, actor=actor, reason=reason)
     audit.record(actor=actor, action="recalls.transition", target=recall, changes={"status": [source, str(goal)]},
                  reason=reason)
+    run_transition_hooks(recall, source, str(goal), actor)
     return recall

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "medrecall.traceability",
     "medrecall.recalls",
     "medrecall.notices",
+    "medrecall.execution",
     "medrecall.web",
     "medrecall.api",
     "medrecall.cli",
@@ -147,6 +148,10 @@ WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Imports larger than this are refused with a message; huge files go through the CLI.
+# Execution: evidence uploads (photos, PDFs) on work orders, urgent transit time, weights.
+MEDRECALL_EVIDENCE_MAX_BYTES = int(os.environ.get("MEDRECALL_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+MEDRECALL_URGENT_MAX_TRANSIT_DAYS = 2
+MEDRECALL_RETURN_UNIT_WEIGHT_KG = "0.5"
 MEDRECALL_MAX_UPLOAD_BYTES = int(os.environ.get("MEDRECALL_MAX_UPLOAD_BYTES", str(512 * 1024 * 1024)))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -54,7 +54,11 @@ AREAS: tuple[NavArea, ...] = (
         NavItem(_("Customers"), "web:customer-search", "notices.view_notice"),
         NavItem(_("Our recall notices"), "web:portal-notices", portal=True, portal_only=True),
     )),
-    NavArea(_("Execution"), (), live=False),
+    NavArea(_("Execution"), (
+        NavItem(_("Recalls in execution"), "web:execution-home", "execution.view_returnauthorisation"),
+        NavItem(_("Warehouse: receive returns"), "web:warehouse", "execution.add_receipt"),
+        NavItem(_("Work orders"), "web:work-order-list", "execution.view_workorder", portal=True),
+    )),
     NavArea(_("Finance"), (), live=False),
     NavArea(_("Quality"), (), live=False),
     NavArea(_("Reports"), (), live=False),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import execution_views as ex
 from . import notice_views, recall_views, reply_views, trace_views, views
 
 app_name = "web"
@@ -53,6 +54,20 @@ urlpatterns = [
     path("n/o/<str:token>.gif", reply_views.notice_opened, name="notice-opened"),
     path("portal/notices/", reply_views.portal_notices, name="portal-notices"),
     path("portal/notices/<int:pk>/reply/", reply_views.portal_reply, name="portal-reply"),
+    path("execution/", ex.execution_home, name="execution-home"),
+    path("execution/recalls/<int:pk>/", ex.execution_recall, name="execution-recall"),
+    path("execution/recalls/<int:pk>/holds/", ex.execution_hold, name="execution-hold"),
+    path("execution/recalls/<int:pk>/returns/", ex.return_create, name="return-create"),
+    path("execution/recalls/<int:pk>/work-orders/", ex.work_order_create, name="work-order-create"),
+    path("execution/returns/<int:pk>/", ex.return_detail, name="return-detail"),
+    path("execution/returns/<int:pk>/status/", ex.return_status, name="return-status"),
+    path("execution/returns/<int:pk>/waybill.pdf", ex.return_waybill, name="return-waybill"),
+    path("execution/warehouse/", ex.warehouse, name="warehouse"),
+    path("execution/warehouse/<int:pk>/", ex.warehouse_return, name="warehouse-return"),
+    path("execution/dispositions/new/", ex.disposition_create, name="disposition-create"),
+    path("execution/dispositions/<int:pk>/", ex.disposition_detail, name="disposition-detail"),
+    path("execution/work-orders/", ex.work_order_list, name="work-order-list"),
+    path("execution/work-orders/<int:pk>/", ex.work_order_detail, name="work-order-detail"),
     path("trace/", trace_views.trace, name="trace"),
     path("scan/", trace_views.scan, name="scan"),
     path("events/", trace_views.event_list, name="event-list"),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.core.errors import RowError
+from medrecall.traceability import custody
 from medrecall.traceability.engine import recompute_positions
 
 from .rows import Staged
@@ -160,6 +161,9 @@ class Stager:
             [], "serial", "serial_lot",
             lambda serial, other: _("Serial %(serial)s is recorded in lot %(lot)s; a serial belongs to one lot.") % {
                 "serial": serial, "lot": other})
+        # Custody guards of the contexts above (execution's stock hold): one query per guard.
+        result.errors += [RowError(self.file_name, row, "event_type", code, message)
+                          for row, code, message in custody.violations(custody.staging_moves(s))]
         if result.errors:
             return result
         now = timezone.now()

@@ -1,0 +1,443 @@
+"""Execution endpoints: accounting, holds, returns (create, status, receive, waybill),
+dispositions (create, complete) and work orders (open, record a result, upload evidence).
+One small view per action; each calls one service or selector."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from medrecall.accounts.selectors import viewer_of
+from medrecall.catalog.models import Lot, Serial
+from medrecall.core.errors import NotFound, ValidationFailed
+from medrecall.execution import selectors, services
+from medrecall.execution.documents import waybill_pdf
+from medrecall.execution.lifecycle import DispositionKind, FieldAction, ReturnStatus, UnitResult
+from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrder, WorkOrderUnit
+from medrecall.parties.models import Location, Party
+from medrecall.recalls.models import RecallCase
+
+
+def _need(request: Request, perm: str) -> Any:
+    viewer = viewer_of(request)
+    if not viewer.has_perm(perm):
+        raise PermissionDenied
+    return viewer
+
+
+def _recall(request: Request, pk: int, perm: str) -> RecallCase:
+    viewer = _need(request, perm)
+    return selectors.recall_for(viewer=viewer, pk=pk)
+
+
+def _location(code: str, where: str) -> Location | None:
+    if not code:
+        return None
+    found = Location.objects.select_related("party").filter(code=code).first()
+    if found is None:
+        raise ValidationFailed(f"{where}: {code}", where=where)
+    return found
+
+
+class AccountingView(APIView):
+    """Per lot: affected = at holders + own stock + in transit + in quarantine + dispositioned + used."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(selectors.recall_accounting(_recall(request, pk, "execution.view_hold")).as_dict())
+
+
+class HoldSerializer(serializers.Serializer[Any]):
+    lot = serializers.CharField(source="lot.number")
+    serial = serializers.CharField(source="serial.serial", allow_null=True, default=None)
+    placed_at = serializers.DateTimeField()
+    released_at = serializers.DateTimeField(allow_null=True)
+    release_reason = serializers.CharField()
+
+
+class HoldReleaseSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField()
+    lot = serializers.CharField(required=False, allow_blank=True, default="")
+    serial = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class HoldsView(APIView):
+    """The recall's holds (GET); place holds for the current scope (POST, idempotent)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], responses=HoldSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(HoldSerializer(selectors.holds_of(_recall(request, pk, "execution.view_hold")), many=True).data)
+
+    @extend_schema(tags=["execution"], request=None, responses=HoldSerializer(many=True))
+    def post(self, request: Request, pk: int) -> Response:
+        recall = _recall(request, pk, "execution.change_hold")
+        services.hold_place(recall=recall, actor=viewer_of(request))
+        return Response(HoldSerializer(selectors.holds_of(recall), many=True).data)
+
+
+class HoldReleaseView(APIView):
+    """Release the recall's holds: all, one lot, or one serial; a reason is required."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], request=HoldReleaseSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, pk: int) -> Response:
+        recall = _recall(request, pk, "execution.change_hold")
+        payload = HoldReleaseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        holds = recall.holds.all()
+        lot_id = holds.filter(lot__number=data["lot"]).values_list("lot_id", flat=True).first() if data["lot"] else None
+        serial_id = (holds.filter(serial__serial=data["serial"]).values_list("serial_id", flat=True).first()
+                     if data["serial"] else None)
+        if (data["lot"] and lot_id is None) or (data["serial"] and serial_id is None):
+            raise NotFound("No hold matches.", where="lot")
+        released = services.hold_release(recall=recall, actor=viewer_of(request), reason=data["reason"],
+                                          lot_id=lot_id, serial_id=serial_id)
+        return Response({"released": released})
+
+
+class ReturnLineSerializer(serializers.Serializer[Any]):
+    lot = serializers.CharField()
+    serial = serializers.CharField(allow_blank=True)
+    expected = serializers.IntegerField()
+    received = serializers.IntegerField()
+    outcome = serializers.CharField()
+
+
+class ReturnSerializer(serializers.ModelSerializer[ReturnAuthorisation]):
+    recall = serializers.CharField(source="recall.number", read_only=True)
+    holder = serializers.CharField(source="party.code", read_only=True)
+    location = serializers.CharField(source="location.code", read_only=True)
+    quarantine = serializers.CharField(source="quarantine.code", read_only=True)
+    carrier = serializers.CharField(source="carrier.code", read_only=True, allow_null=True)
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReturnAuthorisation
+        fields = ["id", "number", "recall", "holder", "location", "quarantine", "status", "source", "reply_ref",
+                  "weight_kg", "volume_l", "urgent", "carrier", "carrier_reason", "expected_cost", "currency",
+                  "waybill_number", "lines", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(ReturnLineSerializer(many=True))
+    def get_lines(self, ra: ReturnAuthorisation) -> list[dict[str, Any]]:
+        return [{"lot": line.lot, "serial": line.serial, "expected": line.expected, "received": line.received,
+                 "outcome": line.outcome} for line in selectors.return_reconciliation(ra)]
+
+
+class ReturnLineInput(serializers.Serializer[Any]):
+    lot = serializers.CharField()
+    serial = serializers.CharField(required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class ReturnCreateSerializer(serializers.Serializer[Any]):
+    recall = serializers.IntegerField()
+    holder = serializers.CharField(help_text="Party code of the holder")
+    location = serializers.CharField(required=False, allow_blank=True, default="")
+    quarantine = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = ReturnLineInput(many=True, required=False, help_text="Default: every affected unit at the location")
+    weight_kg = serializers.DecimalField(max_digits=9, decimal_places=2, required=False, allow_null=True, default=None)
+    volume_l = serializers.DecimalField(max_digits=9, decimal_places=2, required=False, default=Decimal(0))
+    source = serializers.ChoiceField(choices=["staff", "reply"], required=False, default="staff")  # type: ignore[assignment]
+    reply_ref = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReturnListView(APIView):
+    """Return authorisations (GET, ``?recall=ID&status=``; a portal user sees its party's) and authorising one (POST)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], responses=ReturnSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        viewer = viewer_of(request)
+        returns = selectors.return_list_for(viewer=viewer, status=request.query_params.get("status", ""))
+        if recall := request.query_params.get("recall", ""):
+            returns = returns.filter(recall_id=int(recall) if recall.isdigit() else 0)
+        return Response(ReturnSerializer(returns.prefetch_related("lines__lot", "lines__serial")[:500], many=True).data)
+
+    @extend_schema(tags=["execution"], request=ReturnCreateSerializer, responses={201: ReturnSerializer})
+    def post(self, request: Request) -> Response:
+        payload = ReturnCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        recall = _recall(request, data["recall"], "execution.add_returnauthorisation")
+        party = Party.objects.filter(code=data["holder"]).first()
+        if party is None:
+            raise ValidationFailed(f"holder: {data['holder']}", where="holder")
+        lines = None
+        if data.get("lines"):
+            lines = []
+            for line in data["lines"]:
+                lot = Lot.objects.filter(number=line["lot"], device_model__in=recall.products.all()).first()
+                serial = Serial.objects.filter(lot=lot, serial=line["serial"]).first() if line["serial"] else None
+                if lot is None or (line["serial"] and serial is None):
+                    raise ValidationFailed(f"lines: {line['lot']} {line['serial']}", where="lines")
+                lines.append((lot, serial, line["quantity"]))
+        ra = services.return_create(recall=recall, party=party, actor=viewer_of(request), lines=lines,
+                                    location=_location(data["location"], "location"),
+                                    quarantine=_location(data["quarantine"], "quarantine"), weight_kg=data["weight_kg"],
+                                    volume_l=data["volume_l"], source=data["source"], reply_ref=data["reply_ref"])
+        return Response(ReturnSerializer(ra).data, status=status.HTTP_201_CREATED)
+
+
+class ReturnDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], responses=ReturnSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ReturnSerializer(selectors.return_get_for(viewer=viewer_of(request), pk=pk)).data)
+
+
+class ReturnStatusSerializer(serializers.Serializer[Any]):
+    target = serializers.ChoiceField(choices=ReturnStatus.values)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReturnStatusView(APIView):
+    """picked_up → in_transit → received (or cancelled before pick-up)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], request=ReturnStatusSerializer, responses=ReturnSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _need(request, "execution.change_returnauthorisation")
+        payload = ReturnStatusSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ra = services.return_transition(ra=selectors.return_get_for(viewer=viewer, pk=pk), actor=viewer,
+                                        target=payload.validated_data["target"], reason=payload.validated_data["reason"])
+        return Response(ReturnSerializer(ra).data)
+
+
+class ReceiveSerializer(serializers.Serializer[Any]):
+    barcode = serializers.CharField(required=False, allow_blank=True, default="", help_text="GS1 or HIBC UDI")
+    gtin = serializers.CharField(required=False, allow_blank=True, default="")
+    lot = serializers.CharField(required=False, allow_blank=True, default="")
+    serial = serializers.CharField(required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(required=False, default=1)
+    location = serializers.CharField(required=False, allow_blank=True, default="", help_text="Quarantine location code")
+    request_id = serializers.CharField(required=False, allow_blank=True, default="",
+                                       help_text="Idempotency key: a retry with the same key adds nothing")
+
+
+class ReceiptOutcomeSerializer(serializers.Serializer[Any]):
+    outcome = serializers.CharField(help_text="matched or short; refusals answer 409 with the outcome as code")
+    message = serializers.CharField()
+    expected = serializers.IntegerField()
+    received = serializers.IntegerField()
+    event_id = serializers.CharField()
+
+
+class ReceiveView(APIView):
+    """One scan or lot entry against a return; refused scans answer 409 with the reconciliation outcome as ``code``."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], request=ReceiveSerializer,
+                   responses={201: ReceiptOutcomeSerializer, 409: OpenApiTypes.OBJECT})
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _need(request, "execution.add_receipt")
+        payload = ReceiveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        location = _location(data.pop("location"), "location")
+        result = services.return_receive(ra=selectors.return_get_for(viewer=viewer, pk=pk), actor=viewer,
+                                         location=location, **data)
+        return Response({"outcome": result.outcome, "message": result.message, "expected": result.expected,
+                         "received": result.received, "event_id": result.receipt.event_id},
+                        status=status.HTTP_201_CREATED)
+
+
+class WaybillView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        ra = selectors.return_get_for(viewer=viewer_of(request), pk=pk)
+        return HttpResponse(waybill_pdf(ra), content_type="application/pdf")
+
+
+class DispositionSerializer(serializers.ModelSerializer[Disposition]):
+    recall = serializers.CharField(source="recall.number", read_only=True)
+    lot = serializers.CharField(source="lot.number", read_only=True)
+    serial = serializers.CharField(source="serial.serial", read_only=True, allow_null=True)
+    location = serializers.CharField(source="location.code", read_only=True)
+    certificate = serializers.CharField(source="certificate.number", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Disposition
+        fields = ["id", "number", "recall", "kind", "status", "lot", "serial", "quantity", "location", "reason",
+                  "outcome", "certificate", "created_at", "done_at"]
+        read_only_fields = fields
+
+
+class DispositionCreateSerializer(serializers.Serializer[Any]):
+    recall = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=DispositionKind.values)
+    lot = serializers.CharField()
+    serial = serializers.CharField(required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(required=False, default=1)
+    location = serializers.CharField(help_text="Quarantine location code")
+    target = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DispositionListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], responses=DispositionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        found = selectors.disposition_list_for(viewer=_need(request, "execution.view_disposition"))
+        return Response(DispositionSerializer(found[:500], many=True).data)
+
+    @extend_schema(tags=["execution"], request=DispositionCreateSerializer, responses={201: DispositionSerializer})
+    def post(self, request: Request) -> Response:
+        payload = DispositionCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        recall = _recall(request, data["recall"], "execution.add_disposition")
+        lot = Lot.objects.filter(number=data["lot"], device_model__in=recall.products.all()).first()
+        serial = Serial.objects.filter(lot=lot, serial=data["serial"]).first() if data["serial"] else None
+        location = _location(data["location"], "location")
+        if lot is None or location is None or (data["serial"] and serial is None):
+            raise ValidationFailed(f"lot: {data['lot']} {data['serial']}", where="lot")
+        d = services.disposition_create(recall=recall, kind=data["kind"], lot=lot, serial=serial,
+                                        quantity=data["quantity"], location=location, actor=viewer_of(request),
+                                        reason=data["reason"], target=_location(data["target"], "target"))
+        return Response(DispositionSerializer(d).data, status=status.HTTP_201_CREATED)
+
+
+class DispositionCompleteSerializer(serializers.Serializer[Any]):
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    method = serializers.CharField(required=False, allow_blank=True, default="")
+    place = serializers.CharField(required=False, allow_blank=True, default="")
+    performed_by = serializers.CharField(required=False, allow_blank=True, default="")
+    witnesses = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    destroyed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    password = serializers.CharField(required=False, allow_blank=True, default="", help_text="Release: your password (e-signature)")
+
+
+class DispositionCompleteView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], request=DispositionCompleteSerializer, responses=DispositionSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _need(request, "execution.change_disposition")
+        payload = DispositionCompleteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = services.disposition_complete(disposition=selectors.disposition_get_for(viewer=viewer, pk=pk), actor=viewer,
+                                          username=viewer.get_username(), **payload.validated_data)
+        return Response(DispositionSerializer(d).data)
+
+
+class WorkOrderSerializer(serializers.ModelSerializer[WorkOrder]):
+    recall = serializers.CharField(source="recall.number", read_only=True)
+    holder = serializers.CharField(source="party.code", read_only=True)
+    provider = serializers.CharField(source="provider.name", read_only=True, allow_null=True)
+    units = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WorkOrder
+        fields = ["id", "number", "recall", "holder", "action", "provider", "distance_km", "status", "due_at",
+                  "escalated_at", "units"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_units(self, order: WorkOrder) -> list[dict[str, Any]]:
+        return [{"id": u.pk, "lot": u.lot.number, "serial": u.serial.serial if u.serial else None,
+                 "quantity": u.quantity, "result": u.result} for u in order.units.select_related("lot", "serial")]
+
+
+class WorkOrderCreateSerializer(serializers.Serializer[Any]):
+    recall = serializers.IntegerField()
+    holder = serializers.CharField()
+    action = serializers.ChoiceField(choices=FieldAction.values)
+    instructions = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WorkOrderListView(APIView):
+    """Work orders (GET: a service partner's portal users see theirs) and opening one (POST)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], responses=WorkOrderSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(WorkOrderSerializer(selectors.work_order_list_for(viewer=viewer_of(request))[:500], many=True).data)
+
+    @extend_schema(tags=["execution"], request=WorkOrderCreateSerializer, responses={201: WorkOrderSerializer})
+    def post(self, request: Request) -> Response:
+        payload = WorkOrderCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        recall = _recall(request, data["recall"], "execution.add_workorder")
+        party = Party.objects.filter(code=data["holder"]).first()
+        if party is None:
+            raise ValidationFailed(f"holder: {data['holder']}", where="holder")
+        order = services.work_order_create(recall=recall, party=party, action=data["action"], actor=viewer_of(request),
+                                           instructions=data["instructions"])
+        return Response(WorkOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class UnitResultSerializer(serializers.Serializer[Any]):
+    result = serializers.ChoiceField(choices=[c for c in UnitResult.values if c != UnitResult.PENDING])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class UnitResultView(APIView):
+    """The technician records the result for one unit of a work order."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], request=UnitResultSerializer, responses=WorkOrderSerializer)
+    def post(self, request: Request, pk: int, unit: int) -> Response:
+        viewer = viewer_of(request)
+        order = selectors.work_order_get_for(viewer=viewer, pk=pk)
+        found = WorkOrderUnit.objects.filter(work_order=order, pk=unit).first()
+        if found is None:
+            raise NotFound("unit", where="unit")
+        payload = UnitResultSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.work_order_record(unit=found, actor=viewer, **payload.validated_data)
+        order.refresh_from_db()
+        return Response(WorkOrderSerializer(order).data)
+
+
+class EvidenceUploadSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField()
+    unit = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class EvidenceView(APIView):
+    """Upload a photo (JPEG, PNG) or PDF as evidence; the type is checked by content, the size by setting."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(tags=["execution"], request={"multipart/form-data": EvidenceUploadSerializer},
+                   responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = viewer_of(request)
+        order = selectors.work_order_get_for(viewer=viewer, pk=pk)
+        payload = EvidenceUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["file"]
+        unit = order.units.filter(pk=payload.validated_data["unit"] or 0).first()
+        evidence = services.evidence_add(order=order, actor=viewer, name=upload.name, content=upload, unit=unit)
+        return Response({"id": evidence.pk, "content_type": evidence.content_type, "size": evidence.size,
+                         "sha256": evidence.sha256}, status=status.HTTP_201_CREATED)

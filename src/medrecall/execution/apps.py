@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExecutionConfig(AppConfig):
+    name = "medrecall.execution"
+    label = "execution"
+    verbose_name = _("Execution")
+
+    def ready(self) -> None:
+        from medrecall.recalls.hooks import on_transition
+        from medrecall.traceability import custody
+
+        from .holds import HOLD_GUARD, QUARANTINE_GUARD, on_recall_transition
+
+        custody.register(HOLD_GUARD)
+        custody.register(QUARANTINE_GUARD)
+        on_transition("execution.holds", on_recall_transition)

@@ -1,0 +1,169 @@
+"""Scan-to-receive (X2): each scan or lot entry is reconciled against the return
+authorisation and, if it fits, posted as a ``returned`` event into quarantine.
+
+Outcomes of a scan that is taken: ``matched`` (the line is now complete) or ``short`` (more
+to come). Refused, changing nothing: ``unparseable``, ``wrong_item`` (another product, not in
+scope, or not on this return), ``unknown_serial``, ``serial_required``, ``over`` (more than
+expected), ``already_received`` (the same serial twice), ``not_receiving`` (return closed),
+``not_quarantine``. The RA row is locked for the whole receipt, so two warehouse users
+receiving the same return take turns; a unique constraint on (recall, serial) backs it up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medrecall.accounts.models import User
+from medrecall.audit import services as audit
+from medrecall.catalog.models import DeviceModel, Lot, Serial
+from medrecall.core.gtin import gtin_problem, normalise_gtin
+from medrecall.parties.models import Location
+from medrecall.traceability.models import EventType
+from medrecall.traceability.services import NewEvent, events_record
+from medrecall.traceability.udi import parse_udi
+
+from .common import is_quarantine
+from .errors import ReceiptRefused
+from .lifecycle import RECEIVING
+from .models import Receipt, ReturnAuthorisation, ReturnLine
+
+
+@dataclass(frozen=True)
+class ReceiptResult:
+    outcome: str
+    message: str
+    receipt: Receipt
+    expected: int
+    received: int
+
+
+def _refuse(code: str, message: str) -> ReceiptRefused:
+    return ReceiptRefused(message, code=code, where="barcode")
+
+
+def _identify(ra: ReturnAuthorisation, *, barcode: str, gtin: str, lot: str, serial: str
+              ) -> tuple[DeviceModel, Lot, Serial | None]:
+    if barcode.strip():
+        parsed = parse_udi(barcode.strip())
+        if not parsed.valid:
+            raise _refuse("unparseable", _("The barcode could not be read: %(error)s") % {"error": parsed.error})
+        if not parsed.gtin:
+            raise _refuse("unparseable", _("The barcode carries no device identifier (GTIN); scan the label's "
+                                           "primary barcode."))
+        gtin, lot, serial = parsed.gtin, parsed.lot or lot, parsed.serial or serial
+    if not gtin.strip():
+        raise _refuse("unparseable", _("Scan a barcode or give the GTIN."))
+    if gtin_problem(gtin):
+        model = DeviceModel.objects.filter(udi_di=gtin.strip()).first()  # HIBC UDI-DI
+    else:
+        model = DeviceModel.objects.filter(udi_di=normalise_gtin(gtin)).first()
+    if model is None:
+        raise _refuse("wrong_item", _("%(gtin)s is not one of our device models.") % {"gtin": gtin})
+    if not ra.recall.products.filter(pk=model.pk).exists():
+        raise _refuse("wrong_item", _("%(model)s is not a product of recall %(recall)s.") % {
+            "model": model.model_code, "recall": ra.recall.number})
+    if model.is_serial_tracked:
+        if not serial:
+            raise _refuse("serial_required", _("%(model)s is tracked by serial number: scan the serial.") % {
+                "model": model.model_code})
+        unit = Serial.objects.select_related("lot").filter(device_model=model, serial=serial).first()
+        if unit is None:
+            raise _refuse("unknown_serial", _("Serial %(serial)s of %(model)s is not known to us.") % {
+                "serial": serial, "model": model.model_code})
+        if lot and unit.lot.number != lot:
+            raise _refuse("wrong_item", _("Serial %(serial)s is recorded in lot %(lot)s, the label says %(label)s.") % {
+                "serial": serial, "lot": unit.lot.number, "label": lot})
+        return model, unit.lot, unit
+    if not lot:
+        raise _refuse("unparseable", _("Give the lot number."))
+    found = Lot.objects.filter(device_model=model, number=lot).first()
+    if found is None:
+        raise _refuse("wrong_item", _("Lot %(lot)s of %(model)s is not known to us.") % {"lot": lot, "model": model.model_code})
+    return model, found, None
+
+
+def return_receive(*, ra: ReturnAuthorisation, actor: User, barcode: str = "", gtin: str = "", lot: str = "",
+                   serial: str = "", quantity: int = 1, location: Location | None = None,
+                   request_id: str = "") -> ReceiptResult:
+    """Receive one scan (or lot and quantity) against a return; refuse with the reconciliation outcome."""
+    try:
+        with transaction.atomic():
+            return _receive(ra=ra, actor=actor, barcode=barcode, gtin=gtin, lot=lot, serial=serial,
+                            quantity=quantity, location=location, request_id=request_id)
+    except IntegrityError as clash:  # the other user's receipt of the same serial committed first
+        raise _refuse("already_received", _("This serial was received by someone else a moment ago.")) from clash
+
+
+def _receive(*, ra: ReturnAuthorisation, actor: User, barcode: str, gtin: str, lot: str, serial: str, quantity: int,
+             location: Location | None, request_id: str) -> ReceiptResult:
+    ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).select_related("recall", "location").get(pk=ra.pk)
+    if ra.status not in RECEIVING:
+        raise _refuse("not_receiving", _("Return %(ra)s is %(status)s: nothing more can be received on it.") % {
+            "ra": ra.number, "status": ra.get_status_display()})
+    location = location or ra.quarantine
+    if not is_quarantine(location):
+        raise _refuse("not_quarantine", _("Returned units land only in a quarantine location; %(location)s is not one.") % {
+            "location": location.code})
+    if quantity < 1:
+        raise _refuse("over", _("The quantity must be at least 1."))
+    _model, found_lot, unit = _identify(ra, barcode=barcode, gtin=gtin, lot=lot, serial=serial)
+    if unit is not None:
+        quantity = 1
+    event_id = f"RCV-{ra.number}-" + (f"S{unit.pk}" if unit else (f"R{request_id}" if request_id else
+                                                                    f"N{ra.receipts.count() + 1}"))
+    if not unit and request_id and (earlier := Receipt.objects.filter(event_id=event_id).first()):
+        line = earlier.line  # a retried request: the receipt it made stands, nothing is added
+        return ReceiptResult(_outcome(line), _("Already recorded."), earlier, line.expected, line.received)
+    snapshot = ra.recall.current_snapshot
+    in_scope = snapshot is not None and snapshot.lines.filter(lot=found_lot).filter(
+        serial=unit if unit else None).exists()
+    if not in_scope:
+        raise _refuse("wrong_item", _("%(unit)s is not in the scope of recall %(recall)s: keep it apart and do not "
+                                      "book it as a recall return.") % {"unit": _unit_label(found_lot, unit),
+                                                                        "recall": ra.recall.number})
+    found_line = ra.lines.select_for_update(of=("self",)).filter(lot=found_lot, serial=unit).first()
+    if found_line is None:
+        raise _refuse("wrong_item", _("%(unit)s is in the recall's scope but not expected on return %(ra)s.") % {
+            "unit": _unit_label(found_lot, unit), "ra": ra.number})
+    line = found_line
+    if unit and (earlier := Receipt.objects.filter(recall=ra.recall, serial=unit).select_related("ra").first()):
+        raise _refuse("already_received", _("Serial %(serial)s was already received on %(ra)s at %(at)s.") % {
+            "serial": unit.serial, "ra": earlier.ra.number,
+            "at": timezone.localtime(earlier.received_at).strftime("%Y-%m-%d %H:%M")})
+    if line.received + quantity > line.expected:
+        raise _refuse("over", _("%(unit)s: %(quantity)s is more than expected — %(expected)s expected, %(received)s "
+                                "already received. Ask for the return to be amended before booking more.") % {
+            "unit": _unit_label(found_lot, unit), "quantity": quantity, "expected": line.expected,
+            "received": line.received})
+    receipt = Receipt.objects.create(recall=ra.recall, ra=ra, line=line, lot=found_lot, serial=unit, quantity=quantity,
+                                     location=location, event_id=event_id, scanned=barcode[:200], received_by=actor)
+    ReturnLine.objects.filter(pk=line.pk).update(received=F("received") + quantity)
+    line.refresh_from_db()
+    events_record(events=[NewEvent(event_id=event_id, event_type=EventType.RETURNED, event_time=timezone.now(),
+                                   lot_id=found_lot.pk, serial_id=unit.pk if unit else None, quantity=quantity,
+                                   from_location_id=ra.location_id, to_location_id=location.pk,
+                                   document_ref=ra.number)])
+    outcome = _outcome(line)
+    audit.record(actor=actor, action="execution.return_received", target=ra,
+                 changes={"lot": [None, found_lot.number], "serial": [None, unit.serial if unit else None],
+                          "quantity": [None, quantity], "location": [None, location.code], "outcome": [None, outcome]})
+    message = (_("%(unit)s received: %(received)s of %(expected)s — line complete.") if outcome == "matched" else
+               _("%(unit)s received: %(received)s of %(expected)s — %(missing)s still to come.")) % {
+        "unit": _unit_label(found_lot, unit), "received": line.received, "expected": line.expected,
+        "missing": line.expected - line.received}
+    return ReceiptResult(outcome, message, receipt, line.expected, line.received)
+
+
+def _outcome(line: ReturnLine) -> str:
+    return "matched" if line.received >= line.expected else "short"
+
+
+def _unit_label(lot: Lot, unit: Serial | None) -> str:
+    if unit:
+        return _("Serial %(serial)s (lot %(lot)s)") % {"serial": unit.serial, "lot": lot.number}
+    return _("Lot %(lot)s") % {"lot": lot.number}

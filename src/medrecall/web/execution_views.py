@@ -1,0 +1,276 @@
+"""Execution pages: a recall's execution (accounting, holds, returns, dispositions, work
+orders), a return, the warehouse scan page (built for a scanner and a tablet), a disposition,
+and work orders with results and evidence. Each view parses, calls one service or selector,
+renders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from medrecall.accounts.selectors import viewer_of
+from medrecall.catalog.models import Lot, Serial
+from medrecall.core.errors import DomainError, NotFound
+from medrecall.execution import selectors, services
+from medrecall.execution.common import own_locations, quarantine_locations
+from medrecall.execution.documents import waybill_pdf
+from medrecall.execution.errors import ReceiptRefused
+from medrecall.execution.lifecycle import (
+    RETURN_TRANSITIONS,
+    DispositionKind,
+    FieldAction,
+    ReturnStatus,
+    UnitResult,
+)
+from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrder
+from medrecall.parties.models import Location, Party, PartyType
+from medrecall.recalls.models import RecallCase
+
+VIEW = "execution.view_returnauthorisation"
+
+
+def _get(finder: Callable[..., Any], request: HttpRequest, pk: int) -> Any:
+    try:
+        return finder(viewer=viewer_of(request), pk=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+
+
+def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
+    try:
+        action()
+    except DomainError as refused:
+        details = refused.details if isinstance(refused.details, list) else []
+        messages.error(request, " ".join([refused.message, *[d for d in details if d not in refused.message]]))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _location(pk: str) -> Location | None:
+    return Location.objects.select_related("party").filter(pk=pk).first() if pk.isdigit() else None
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def execution_home(request: HttpRequest) -> HttpResponse:
+    rows = [{"recall": r, "accounting": selectors.recall_accounting(r)} for r in selectors.recalls_in_execution()[:50]]
+    return render(request, "web/execution_home.html", {"rows": rows})
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def execution_recall(request: HttpRequest, pk: int) -> HttpResponse:
+    recall: RecallCase = _get(selectors.recall_for, request, pk)
+    snapshot = recall.current_snapshot
+    holders = Party.objects.filter(pk__in=snapshot.lines.values("party_id")).exclude(
+        party_type=PartyType.OWN_SITE).order_by("code") if snapshot else Party.objects.none()
+    viewer = viewer_of(request)
+    return render(request, "web/execution_recall.html", {
+        "recall": recall, "accounting": selectors.recall_accounting(recall),
+        "holds": selectors.holds_of(recall)[:500], "returns": selectors.return_list_for(viewer=viewer, recall=recall),
+        "dispositions": selectors.disposition_list_for(viewer=viewer, recall=recall)[:500],
+        "work_orders": selectors.work_order_list_for(viewer=viewer, recall=recall), "holders": holders,
+        "actions": FieldAction.choices, "quarantine": selectors.quarantine_units(recall=recall),
+    })
+
+
+@login_required
+@require_POST
+@permission_required("execution.change_hold", raise_exception=True)
+def execution_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    recall = _get(selectors.recall_for, request, pk)
+    actor = viewer_of(request)
+    if request.POST.get("action") == "release":
+        _run(request, lambda: services.hold_release(recall=recall, actor=actor, reason=request.POST.get("reason", "")),
+             _("Hold released."))
+    else:
+        _run(request, lambda: services.hold_place(recall=recall, actor=actor, reason=request.POST.get("reason", "")),
+             _("Holds placed."))
+    return redirect("web:execution-recall", pk=pk)
+
+
+@login_required
+@require_POST
+@permission_required("execution.add_returnauthorisation", raise_exception=True)
+def return_create(request: HttpRequest, pk: int) -> HttpResponse:
+    recall = _get(selectors.recall_for, request, pk)
+    party = Party.objects.filter(pk=request.POST.get("party") or 0).first()
+    created: list[ReturnAuthorisation] = []
+    if party is None:
+        messages.error(request, _("Choose the holder."))
+    elif _run(request, lambda: created.append(services.return_create(recall=recall, party=party,
+                                                                      actor=viewer_of(request))),
+              _("Return authorised.")):
+        return redirect("web:return-detail", pk=created[0].pk)
+    return redirect("web:execution-recall", pk=pk)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ra: ReturnAuthorisation = _get(selectors.return_get_for, request, pk)
+    return render(request, "web/return_detail.html", {
+        "ra": ra, "lines": selectors.return_reconciliation(ra), "receipts": selectors.receipts_of(ra)[:500],
+        "next": [(s, ReturnStatus(s).label) for s in sorted(RETURN_TRANSITIONS[ra.status])]})
+
+
+@login_required
+@require_POST
+@permission_required("execution.change_returnauthorisation", raise_exception=True)
+def return_status(request: HttpRequest, pk: int) -> HttpResponse:
+    ra = _get(selectors.return_get_for, request, pk)
+    _run(request, lambda: services.return_transition(ra=ra, target=request.POST.get("target", ""),
+                                                     actor=viewer_of(request), reason=request.POST.get("reason", "")),
+         _("Return updated."))
+    return redirect("web:return-detail", pk=pk)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def return_waybill(request: HttpRequest, pk: int) -> HttpResponse:
+    ra = _get(selectors.return_get_for, request, pk)
+    response = HttpResponse(waybill_pdf(ra), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{ra.waybill_number}.pdf"'
+    return response
+
+
+@login_required
+@permission_required("execution.add_receipt", raise_exception=True)
+def warehouse(request: HttpRequest) -> HttpResponse:
+    """Pick the return being unpacked: scan or type its RA number (or the waybill's QR code)."""
+    code = request.GET.get("ra", "").strip()
+    if code:
+        number = code.split("|")[-1].strip()
+        ra = selectors.return_list_for(viewer=viewer_of(request)).filter(number__iexact=number).first()
+        if ra is not None:
+            return redirect("web:warehouse-return", pk=ra.pk)
+        messages.error(request, _("No return %(number)s.") % {"number": number})
+    returns = selectors.return_list_for(viewer=viewer_of(request)).filter(
+        status__in=[ReturnStatus.AUTHORISED, ReturnStatus.PICKED_UP, ReturnStatus.IN_TRANSIT])[:50]
+    return render(request, "web/warehouse.html", {"returns": returns})
+
+
+def _warehouse_context(ra: ReturnAuthorisation) -> dict[str, Any]:
+    return {"ra": ra, "lines": selectors.return_reconciliation(ra), "receipts": selectors.receipts_of(ra)[:30],
+            "quarantine": selectors.quarantine_units(ra=ra), "kinds": DispositionKind.choices,
+            "quarantine_locations": quarantine_locations(), "stock_locations": own_locations().exclude(
+                location_type="quarantine"),
+            "supplier_locations": Location.objects.filter(party__party_type=PartyType.SUPPLIER, is_active=True)}
+
+
+@login_required
+@permission_required("execution.add_receipt", raise_exception=True)
+def warehouse_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """The scan page: every scan (a scanner types and presses Enter) is answered at once."""
+    ra: ReturnAuthorisation = _get(selectors.return_get_for, request, pk)
+    context = _warehouse_context(ra)
+    if request.method == "POST":
+        try:
+            quantity = int(request.POST.get("quantity") or 1)
+        except ValueError:
+            quantity = 0
+        try:
+            result = services.return_receive(
+                ra=ra, actor=viewer_of(request), barcode=request.POST.get("barcode", ""),
+                gtin=request.POST.get("gtin", ""), lot=request.POST.get("lot", "").strip(), quantity=quantity,
+                location=_location(request.POST.get("location", "")), request_id=request.POST.get("request_id", ""))
+        except ReceiptRefused as refused:
+            context.update({"scan_ok": False, "scan_code": refused.code, "scan_message": refused.message})
+        else:
+            context.update({"scan_ok": True, "scan_code": result.outcome, "scan_message": result.message})
+        context.update(_warehouse_context(ra))
+        if getattr(request, "htmx", False):
+            return render(request, "web/warehouse_return.html#panel", context)
+    return render(request, "web/warehouse_return.html", context)
+
+
+@login_required
+@require_POST
+@permission_required("execution.add_disposition", raise_exception=True)
+def disposition_create(request: HttpRequest) -> HttpResponse:
+    post = request.POST
+    lot = Lot.objects.filter(pk=post.get("lot") or 0).first()
+    serial = Serial.objects.filter(pk=post.get("serial") or 0).first() if post.get("serial") else None
+    location = _location(post.get("location", ""))
+    recall = RecallCase.objects.filter(pk=post.get("recall") or 0).first()
+    created: list[Disposition] = []
+    if lot is None or location is None or recall is None:
+        messages.error(request, _("Choose the unit to disposition."))
+    else:
+        try:
+            quantity = int(post.get("quantity") or 1)
+        except ValueError:
+            quantity = 0
+        _run(request, lambda: created.append(services.disposition_create(
+            recall=recall, kind=post.get("kind", ""), lot=lot, serial=serial, quantity=quantity,
+            location=location, actor=viewer_of(request), reason=post.get("reason", ""),
+            target=_location(post.get("target", "")))), _("Disposition opened."))
+    if created:
+        return redirect("web:disposition-detail", pk=created[0].pk)
+    return redirect(post.get("next") or "web:execution-home")
+
+
+@login_required
+@permission_required("execution.view_disposition", raise_exception=True)
+def disposition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    d: Disposition = _get(selectors.disposition_get_for, request, pk)
+    if request.method == "POST" and request.user.has_perm("execution.change_disposition"):
+        post = request.POST
+        _run(request, lambda: services.disposition_complete(
+            disposition=d, actor=viewer_of(request), outcome=post.get("outcome", ""), place=post.get("place", ""),
+            method=post.get("method", ""), performed_by=post.get("performed_by", ""),
+            witnesses=post.get("witnesses", "").replace("\uff0c", ",").split(","),  # full-width comma too
+            password=post.get("password", ""), username=post.get("username") or None, session=request.session),
+            _("Disposition done."))
+        return redirect("web:disposition-detail", pk=pk)
+    return render(request, "web/disposition_detail.html", {"d": d, "certificate": getattr(d, "certificate", None)})
+
+
+@login_required
+@require_POST
+@permission_required("execution.add_workorder", raise_exception=True)
+def work_order_create(request: HttpRequest, pk: int) -> HttpResponse:
+    recall = _get(selectors.recall_for, request, pk)
+    party = Party.objects.filter(pk=request.POST.get("party") or 0).first()
+    created: list[WorkOrder] = []
+    if party is None:
+        messages.error(request, _("Choose the holder."))
+    elif _run(request, lambda: created.append(services.work_order_create(
+            recall=recall, party=party, action=request.POST.get("action", ""), actor=viewer_of(request),
+            instructions=request.POST.get("instructions", ""))), _("Work order opened.")):
+        return redirect("web:work-order-detail", pk=created[0].pk)
+    return redirect("web:execution-recall", pk=pk)
+
+
+@login_required
+def work_order_list(request: HttpRequest) -> HttpResponse:
+    orders = selectors.work_order_list_for(viewer=viewer_of(request))[:200]
+    return render(request, "web/work_orders.html", {"orders": orders})
+
+
+@login_required
+def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order: WorkOrder = _get(selectors.work_order_get_for, request, pk)
+    if request.method == "POST":
+        actor = viewer_of(request)
+        unit = order.units.filter(pk=request.POST.get("unit") or 0).first()
+        if "file" in request.FILES:
+            upload = request.FILES.get("file")
+            assert upload is not None  # noqa: S101 - checked just above
+            _run(request, lambda: services.evidence_add(order=order, actor=actor, name=upload.name or "evidence",
+                                                        content=upload, unit=unit), _("Evidence kept."))
+        elif unit is not None:
+            _run(request, lambda: services.work_order_record(unit=unit, actor=actor, result=request.POST.get("result", ""),
+                                                             note=request.POST.get("note", "")), _("Result recorded."))
+        return redirect("web:work-order-detail", pk=pk)
+    return render(request, "web/work_order_detail.html", {
+        "order": order, "units": order.units.select_related("lot", "serial"), "results": UnitResult.choices[1:],
+        "evidence": order.evidence.all()})
