@@ -171,7 +171,7 @@ def test_the_reply_form_round_trip_over_http(sent: RecallCase, client: Client) -
     key = key_of(notice)
     chinese = client.get(path).content.decode()
     assert "签名并提交回执" in chinese  # the holder's language by default
-    client.cookies["django_language"] = "en"  # the holder switched to English on the page
+    client.cookies["medrecall_language"] = "en"  # the holder switched to English on the page
     bad = client.post(path, {f"q-{key}-on_hand": "250", "respondent_name": "Chen"})
     assert bad.status_code == 400
     assert "but you had 200" in bad.content.decode()
