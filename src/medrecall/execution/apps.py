@@ -8,6 +8,7 @@ class ExecutionConfig(AppConfig):
     verbose_name = _("Execution")
 
     def ready(self) -> None:
+        from medrecall.notices.selectors import TIMELINE_SOURCES
         from medrecall.recalls.hooks import on_transition
         from medrecall.traceability import custody
 
@@ -16,3 +17,7 @@ class ExecutionConfig(AppConfig):
         custody.register(HOLD_GUARD)
         custody.register(QUARANTINE_GUARD)
         on_transition("execution.holds", on_recall_transition)
+        from .holders import timeline_entries
+
+        if timeline_entries not in TIMELINE_SOURCES:
+            TIMELINE_SOURCES.append(timeline_entries)

@@ -151,6 +151,10 @@ def work_order_record(*, unit: WorkOrderUnit, actor: User, result: str, note: st
     order.save(update_fields=["status", "done_at"])
     audit.record(actor=actor, action="execution.work_order_result", target=order, reason=note,
                  changes={"unit": [None, unit.pk], "result": [before, result], "status": [source, order.status]})
+    if order.status == TaskStatus.DONE and source != TaskStatus.DONE:
+        from .holders import work_order_progress
+
+        work_order_progress(order)
     return unit
 
 

@@ -140,4 +140,7 @@ def return_transition(*, ra: ReturnAuthorisation, target: str, actor: User, reas
     ra.save(update_fields=["status", "version", "updated_at"])
     audit.record(actor=actor, action="execution.return_status", target=ra, changes={"status": [source, target]},
                  reason=reason)
+    from .holders import return_progress
+
+    return_progress(ra)
     return ra

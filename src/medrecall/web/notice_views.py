@@ -26,6 +26,8 @@ from django.views.decorators.http import require_POST
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import DomainError, NotFound
+from medrecall.execution.holders import return_from_reply
+from medrecall.execution.models import ReturnAuthorisation
 from medrecall.notices import documents, relations, selectors, services
 from medrecall.notices.defaults import PLACEHOLDERS
 from medrecall.notices.models import (
@@ -312,7 +314,27 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notice": notice, "events": notice.events.select_related("actor"), "reply": reply,
         "preview": OPEN_PIXEL.sub("", notice.body_html), "channels": CONTACT_CHANNELS,
         "can_log": request.user.has_perm("notices.change_notice"),
-        "can_reply": reply is None and request.user.has_perm("notices.add_reply")})
+        "can_reply": reply is None and request.user.has_perm("notices.add_reply"),
+        "can_authorise_return": reply is not None and any(line.to_return for line in reply.lines.all())
+        and request.user.has_perm("execution.add_returnauthorisation"),
+        "returns": ReturnAuthorisation.objects.filter(reply_ref=str(reply.pk), recall=notice.recall) if reply else []})
+
+
+@require_POST
+@staff("execution.add_returnauthorisation")
+def notice_return_authorise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Authorise the return the holder announced in their reply."""
+    notice = _notice(request, pk)
+    reply = notice.recall.replies.filter(party_id=notice.party_id).first()
+    if reply is None:
+        raise Http404(_("This holder has not replied yet."))
+    try:
+        ra = return_from_reply(reply=reply, actor=viewer_of(request))
+    except DomainError as refused:
+        messages.error(request, refused.message)
+        return redirect("web:notice-detail", pk=notice.pk)
+    messages.success(request, _("Return %(number)s authorised.") % {"number": ra.number})
+    return redirect("web:return-detail", pk=ra.pk)
 
 
 @staff(VIEW_NOTICE)

@@ -42,6 +42,7 @@ urlpatterns = [
     path("notices/<int:pk>/pdf/", notice_views.notice_pdf, name="notice-pdf"),
     path("notices/<int:pk>/contact/", notice_views.notice_contact, name="notice-contact"),
     path("notices/<int:pk>/reply/", notice_views.notice_staff_reply, name="notice-staff-reply"),
+    path("notices/<int:pk>/return/", notice_views.notice_return_authorise, name="notice-return-authorise"),
     path("customers/", notice_views.customer_search, name="customer-search"),
     path("customers/<int:party_pk>/", notice_views.customer_detail, name="customer-detail"),
     path("customers/<int:party_pk>/offers/", notice_views.customer_offer_propose, name="customer-offer-propose"),
