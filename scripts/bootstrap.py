@@ -270,6 +270,8 @@ def serve(host: str, port: int) -> int:
                                              ["mailcatcher"])
         children["deadline clock"] = start("deadline clock", ["deadlines", "alert", "--every", "300"])
         children["notice follow-up"] = start("notice follow-up", ["notices", "sweep", "--every", "300"])
+        children["work-order escalation"] = start("work-order escalation",
+                                                  ["execution", "workorders", "escalate", "--every", "900"])
         children["web server"] = start("web server", ["runserver", f"{host}:{port}", "--noreload"])
         url = f"http://{host}:{port}/"
         if not wait_until_up(f"{url}healthz", children["web server"], seconds=60):

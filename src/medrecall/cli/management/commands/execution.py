@@ -8,7 +8,7 @@
   medrecall execution disposition create RECALL --kind K --lot L [--serial S] [--quantity N] --location QUAR --user U
   medrecall execution disposition complete DSP [--outcome O] [--method M --place P --performed-by W --witness X …] --user U
   medrecall execution workorders create RECALL --holder PARTY --action A --user U
-  medrecall execution workorders escalate
+  medrecall execution workorders escalate [--every N]
   medrecall execution seed   (demo carriers, rates, a rule and service providers, once)
 
 Every command answers with ``--json`` for scripts; refusals exit with status 1 and the message.
@@ -42,6 +42,8 @@ class Command(BaseCommand):
                                              "seed"])
         parser.add_argument("words", nargs="*")
         parser.add_argument("--user", default="")
+        parser.add_argument("--every", type=int, default=0,
+                            help="workorders escalate: put the escalation sweep on the task queue every N seconds")
         parser.add_argument("--reason", default="")
         parser.add_argument("--holder", default="")
         parser.add_argument("--line", action="append", default=[])
@@ -205,6 +207,15 @@ class Command(BaseCommand):
     def _workorders(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
         action = self._word(words, 0, "action (create, escalate)")
         if action == "escalate":
+            if options["every"] > 0:
+                import time
+
+                from medrecall.execution.tasks import work_orders_escalation_sweep
+
+                self.stdout.write(f"Putting the work-order escalation sweep on the task queue every {options['every']} s.")
+                while True:
+                    work_orders_escalation_sweep.enqueue()
+                    time.sleep(options["every"])
             count = services.work_orders_escalate()
             return {"escalated": count, "message": f"{count} overdue work order(s) escalated."}
         recall = self._recall(self._word(words, 1, "recall"))
