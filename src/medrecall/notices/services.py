@@ -340,7 +340,7 @@ def _input(notice: Notice, progress_message: str = "") -> documents.NoticeInput:
         raise ValidationFailed(_("The notice has no template."))
     values = notice_values(notice) | ({"progress_message": progress_message} if progress_message else {})
     return documents.NoticeInput(template.title, template.subject, template.sections, values, notice.lines,
-                                 notice.language, _urgent(notice))
+                                 notice.language, _urgent(notice), printed=notice.channel != Channel.EMAIL)
 
 
 def notice_render(notice: Notice, *, progress_message: str = "", with_pdf: bool = True) -> documents.Rendered:
