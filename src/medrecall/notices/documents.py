@@ -219,6 +219,13 @@ def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[
                 "reply_url": values.get("reply_url", ""), "reply_by": values.get("reply_by", ""), "qr": qr,
                 "labels": labels, "footer": f"{company.get('name', '')} · {values.get('recall_number', '')}",
             })
-    pdfs = TYPESETTER.pdfs(documents) if with_pdf else [b""] * len(parts)
+    pdfs: list[bytes] = [b""] * len(parts)
+    if with_pdf:
+        # One compile per language: a batch's PDFs carry the glyphs of the whole batch, and
+        # English notices need not carry the Chinese template's.
+        for language in sorted({document["lang"] for document in documents}):
+            indexes = [i for i, document in enumerate(documents) if document["lang"] == language]
+            for index, pdf in zip(indexes, TYPESETTER.pdfs([documents[i] for i in indexes]), strict=True):
+                pdfs[index] = pdf
     return [Rendered(subject=subject, html=html, text=text, pdf=pdf)
             for (subject, html, text), pdf in zip(parts, pdfs, strict=True)]
