@@ -29,7 +29,7 @@ class TraceEvent(models.Model):
     """One EPCIS-like event. Append-only: corrections come as new events, and an EPCIS
     ``errorDeclaration`` marks an event retracted (kept, but left out of every trace)."""
 
-    event_id = models.CharField(_("event id"), max_length=200, unique=True)
+    event_id = models.CharField(_("event id"), max_length=200)  # unique: see Meta.constraints
     event_type = models.CharField(_("event type"), max_length=12, choices=EventType.choices)
     event_time = models.DateTimeField(_("event time"))
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events", verbose_name=_("lot"),
@@ -61,6 +61,9 @@ class TraceEvent(models.Model):
             models.Index(fields=["to_location"], name="event_to_location"),
         ]
         constraints = [
+            # A constraint rather than ``unique=True``: on PostgreSQL the latter also builds a
+            # second, ``varchar_pattern_ops`` index on event_id that no query uses.
+            models.UniqueConstraint(fields=["event_id"], name="event_id_unique"),
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="event_quantity_positive"),
             models.CheckConstraint(condition=models.Q(event_type__in=EventType.values), name="event_type_known"),
         ]

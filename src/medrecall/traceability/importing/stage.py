@@ -25,6 +25,7 @@ STAGING = "medrecall_event_staging"
 STAGING_COLUMNS = ("row_no", "event_id", "event_type", "event_time", "model_id", "lot", "serial", "quantity",
                    "from_id", "to_id", "document_ref", "manufactured", "expiry", "into_model_id", "into_lot")
 MAX_REPORTED = 10_000
+ANALYZE_AFTER = 50_000  # events inserted by one import
 
 
 @dataclass
@@ -190,6 +191,10 @@ class Stager:
                 f"WHERE NOT EXISTS (SELECT 1 FROM {events} e WHERE e.event_id = {s}.event_id)",
                 [import_run_id, False, now])
             result.created = cursor.rowcount
+            if self.vendor == "postgresql" and result.created >= ANALYZE_AFTER:
+                # Statistics for the rows just added, before the positions are rebuilt from
+                # them (what autovacuum would only do after the commit).
+                cursor.execute(f"ANALYZE {events}")
             cursor.execute(
                 f"SELECT DISTINCT l.id FROM {s} JOIN {lot_of} UNION SELECT DISTINCT il.id FROM {s} "
                 f"JOIN catalog_lot il ON il.device_model_id = {s}.into_model_id AND il.number = {s}.into_lot")
