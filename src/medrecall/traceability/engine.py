@@ -19,10 +19,11 @@ data, not the whole history. Genealogy (component lot → finished lot through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 EVENTS = "traceability_traceevent"
 
@@ -82,10 +83,11 @@ NUMERIC. No join between two aggregates of the events: such a
 join, estimated badly, made PostgreSQL rescan a lot's events per group (bench/README.md)."""
 
 
-def recompute_positions(lot_ids: Sequence[int]) -> None:
-    """Rebuild the derived positions of these lots from their events."""
+def recompute_positions(lot_ids: Sequence[int]) -> int:
+    """Rebuild the derived positions of these lots from their events; how many were written."""
     if not lot_ids:
-        return
+        return 0
+    written = 0
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         # Give the sorts and hashes room in memory for this transaction only instead of
         # spilling to disk.
@@ -102,6 +104,35 @@ def recompute_positions(lot_ids: Sequence[int]) -> None:
                 f"WITH {ev}, {PLACE_CTES} SELECT lot_id, serial_id, location_id, SUM(on_hand), SUM(in_transit) "
                 f"FROM place GROUP BY lot_id, serial_id, location_id HAVING SUM(on_hand) <> 0 OR SUM(in_transit) <> 0",
                 ev_params)
+            written += cursor.rowcount
+    return written
+
+
+# PostgreSQL settings for the read queries of a trace, for their transaction only. The events
+# of a recall are a few pages here and there of a table that is cached (or on SSD), so a
+# random read costs little more than a sequential one; at the default (4) PostgreSQL scans
+# the whole events table for a few hundred lots, a cost that grows with the history. JIT
+# compiles for longer than these queries run.
+TRACE_SETTINGS = {"random_page_cost": "1.1", "jit": "off"}
+
+
+@contextmanager
+def trace_settings() -> Iterator[None]:
+    """Run a trace's queries with ``TRACE_SETTINGS`` (PostgreSQL), then put back what was set."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        names = list(TRACE_SETTINGS)
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
+        before = dict(zip(names, cursor.fetchone(), strict=True))
+        for name, value in TRACE_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        yield
+        # (After an error the block's rollback undoes the settings.) A caller's transaction
+        # goes on with its own settings:
+        for name, value in before.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def genealogy_lots(seed_lot_ids: Sequence[int]) -> list[int]:
