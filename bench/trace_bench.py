@@ -269,8 +269,8 @@ def print_import(product: dict[str, Any], lower: dict[str, Any], events: int, re
     stages = dict(product["stages"])
     write = stages.pop("read + parse + stage write", 0.0)
     read, parse = read_us * events / 1e6, parse_us * events / 1e6
-    parts = [(f"read CSV into dicts ({read_us:.1f} µs/row; bare csv module {csv_us:.1f})", read),
-             (f"parse_event ({parse_us:.1f} µs/row)", parse),
+    parts = [(f"read CSV into tuples ({read_us:.1f} µs/row; bare csv module {csv_us:.1f})", read),
+             (f"EventParser.parse ({parse_us:.1f} µs/row)", parse),
              ("stage write (COPY / executemany) + generator glue", max(0.0, write - read - parse)),
              *stages.items()]
     for name, seconds in sorted(parts, key=lambda p: -p[1]):

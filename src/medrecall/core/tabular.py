@@ -4,6 +4,10 @@ CSV may be UTF-8 (with or without BOM) or GB18030 (Chinese Excel exports); the d
 sniffed (comma, semicolon, tab). Excel is read with openpyxl in read-only mode. Rows come out
 as ``SourceRow(number, values)`` where ``number`` is the line a spreadsheet shows (header = 1)
 and ``values`` maps the normalised column name to the cell text, stripped.
+
+Large imports read ``TableReader.tuples(names)`` instead: the same rows and checks, each row a
+plain tuple of the cell texts in the order of ``names`` (column positions resolved once from
+the header), without a dictionary and an object per row.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,6 +29,11 @@ from .errors import ImportRejected, RowError
 
 SNIFF_BYTES = 256 * 1024
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+READ_BUFFER = 1 << 20
+
+# One row of ``TableReader.tuples``: (line number, cell texts in the asked-for order, and the
+# reason the row is unreadable or ``None``; when there is a reason the texts are empty).
+TupleRow = tuple[int, tuple[str, ...], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +123,16 @@ class TableReader:
         yield from (self._excel_rows() if self.is_excel else self._csv_rows())
 
     # -- CSV -------------------------------------------------------------------------------
-    def _csv_rows(self) -> Iterator[SourceRow]:
+    @contextmanager
+    def _csv_reader(self) -> Iterator[Any]:
+        """Open the CSV and check its header; the ``csv`` reader's errors inside the block
+        become the file's rejection."""
         with self.path.open("rb") as raw:
             head = raw.read(SNIFF_BYTES)
             encoding = _detect_encoding(head)
             raw.seek(0)
-            text = io.TextIOWrapper(io.BufferedReader(_CountingReader(raw, self)), encoding=encoding, newline="")
+            text = io.TextIOWrapper(io.BufferedReader(_CountingReader(raw, self), READ_BUFFER), encoding=encoding,
+                                    newline="")
             sample = head.decode(encoding, errors="ignore")[:8192]
             try:
                 dialect: Any = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
@@ -127,18 +142,7 @@ class TableReader:
             try:
                 header = [normalise_header(h) for h in next(reader, [])]
                 self.check_header(header)
-                width = len(header)
-                for values in reader:
-                    number = reader.line_num
-                    if not any(v.strip() for v in values):
-                        continue
-                    if len(values) > width and any(v.strip() for v in values[width:]):
-                        msg = _("The row has %(found)s values but the header has %(expected)s columns.") % {
-                            "found": len(values), "expected": width}
-                        yield SourceRow(number, {"__error__": msg})
-                        continue
-                    yield SourceRow(number, {h: (values[i].strip() if i < len(values) else "")
-                                             for i, h in enumerate(header) if h})
+                yield reader
             except UnicodeDecodeError as error:
                 raise self._reject(
                     _("The file %(file)s is neither UTF-8 nor GB18030 text (near line %(line)s).") % {
@@ -151,6 +155,55 @@ class TableReader:
                         "file": self.file_name, "line": reader.line_num, "problem": error},
                     row=reader.line_num, code="csv",
                 ) from error
+
+    def _width_problem(self, found: int) -> str:
+        return _("The row has %(found)s values but the header has %(expected)s columns.") % {
+            "found": found, "expected": len(self.header)}
+
+    def _csv_rows(self) -> Iterator[SourceRow]:
+        with self._csv_reader() as reader:
+            header = self.header
+            width = len(header)
+            for values in reader:
+                number = reader.line_num
+                if not any(v.strip() for v in values):
+                    continue
+                if len(values) > width and any(v.strip() for v in values[width:]):
+                    yield SourceRow(number, {"__error__": self._width_problem(len(values))})
+                    continue
+                yield SourceRow(number, {h: (values[i].strip() if i < len(values) else "")
+                                         for i, h in enumerate(header) if h})
+
+    def tuples(self, names: tuple[str, ...]) -> Iterator[TupleRow]:
+        """The rows as ``(number, texts, problem)``, ``texts`` in the order of ``names`` (a name
+        the file lacks reads as ""): what ``rows()`` gives, without a dictionary per row."""
+        if self.size == 0:
+            raise self._reject(_("The file %(file)s is empty.") % {"file": self.file_name}, code="empty")
+        if self.is_excel:
+            for row in self._excel_rows():
+                yield row.number, tuple(row.values.get(name, "") for name in names), None
+            return
+        blank = (("",) * len(names))
+        strip = str.strip
+        with self._csv_reader() as reader:
+            width = len(self.header)
+            pick = _picker(self.header, names)
+            as_is = tuple(self.header) == names  # the template's own column order: nothing to pick
+            for values in reader:
+                texts = tuple(map(strip, values))
+                found = len(texts)
+                if found == width and as_is:
+                    if any(texts):
+                        yield reader.line_num, texts, None
+                    continue
+                if not any(texts):
+                    continue
+                if found > width and any(texts[width:]):
+                    yield reader.line_num, blank, self._width_problem(found)
+                    continue
+                if found <= width:  # short rows read as empty cells; one more for the missing names
+                    texts += ("",) * (width + 1 - found)
+                yield reader.line_num, pick(texts), None
 
     # -- Excel -----------------------------------------------------------------------------
     def _excel_rows(self) -> Iterator[SourceRow]:
@@ -180,6 +233,17 @@ class TableReader:
                     yield SourceRow(number, values)
         finally:
             workbook.close()
+
+
+def _picker(header: list[str], names: tuple[str, ...]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """A function taking a row's texts (padded with one "" past the header) to the texts of
+    ``names`` in that order; a name missing from the header (or a blank header) reads the pad."""
+    width = len(header)
+    positions = [header.index(name) if name in header else width for name in names]
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda texts: (texts[only],)
+    return itemgetter(*positions)
 
 
 def _cell_text(value: Any) -> str:

@@ -19,10 +19,11 @@ data, not the whole history. Genealogy (component lot → finished lot through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 EVENTS = "traceability_traceevent"
 
@@ -33,79 +34,105 @@ def _in_list(ids: Sequence[int]) -> tuple[str, list[int]]:
     return "(" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
 
 
-def events_cte(lot_filter: str, params: list[Any], serial_id: int | None = None) -> tuple[str, list[Any]]:
-    """``ev``: the live events of the chosen lots (optionally one serial)."""
+def events_cte(lot_filter: str, params: list[Any], serial_id: int | None = None, *,
+               inline: bool = False) -> tuple[str, list[Any]]:
+    """``ev``: the live events of the chosen lots (optionally one serial).
+
+    ``inline``: on PostgreSQL, let each reference read the events table itself instead of
+    writing the CTE out once and reading that copy (cheaper when ``ev`` is large)."""
     serial_sql = ""
     params = list(params)
     if serial_id is not None:
         serial_sql = " AND (e.serial_id = %s OR e.lot_id NOT IN (SELECT lot_id FROM seed))"
         params.append(serial_id)
-    return (f"ev AS (SELECT e.id, e.event_type, e.lot_id, e.serial_id, e.quantity, e.from_location_id, "
+    hint = " NOT MATERIALIZED" if inline and connection.vendor == "postgresql" else ""
+    return (f"ev AS{hint} (SELECT e.id, e.event_type, e.lot_id, e.serial_id, e.quantity, e.from_location_id, "
             f"e.to_location_id, e.document_ref FROM {EVENTS} e WHERE e.retracted = %s AND e.lot_id IN {lot_filter}"
             f"{serial_sql})", [False, *params])
 
 
-MOVES_CTES = """
-moves AS (
-  SELECT lot_id, serial_id, to_location_id AS location_id, quantity AS arrived, 0 AS departed
-    FROM ev WHERE event_type IN ('produced', 'received', 'returned') AND to_location_id IS NOT NULL
-  UNION ALL
-  SELECT lot_id, serial_id, from_location_id, 0, quantity
-    FROM ev WHERE event_type IN ('shipped', 'consumed', 'destroyed', 'transformed') AND from_location_id IS NOT NULL
-  UNION ALL
-  SELECT r.lot_id, r.serial_id, r.from_location_id, 0, r.quantity FROM ev r
-   WHERE r.event_type = 'returned' AND r.from_location_id IS NOT NULL AND NOT EXISTS (
-     SELECT 1 FROM ev s WHERE s.event_type = 'shipped' AND s.lot_id = r.lot_id
-        AND COALESCE(s.serial_id, 0) = COALESCE(r.serial_id, 0) AND s.document_ref = r.document_ref
-        AND s.to_location_id = r.to_location_id)
-),
-shipped_to AS (
-  SELECT lot_id, serial_id, to_location_id AS location_id, document_ref, SUM(quantity) AS qty
-    FROM ev WHERE event_type = 'shipped' AND to_location_id IS NOT NULL
+PLACE_CTES = """
+docs AS (
+  SELECT lot_id, serial_id, to_location_id AS location_id,
+         CAST(SUM(CASE WHEN event_type IN ('produced', 'received', 'returned') THEN quantity ELSE 0 END) AS INTEGER) AS arrived,
+         CAST(SUM(CASE WHEN event_type = 'shipped' THEN quantity WHEN event_type IN ('received', 'returned') THEN -quantity
+                  ELSE 0 END) AS INTEGER) AS owed
+    FROM ev WHERE to_location_id IS NOT NULL
    GROUP BY lot_id, serial_id, to_location_id, document_ref
-),
-arrived_by_doc AS (
-  SELECT lot_id, serial_id, to_location_id AS location_id, document_ref, SUM(quantity) AS qty
-    FROM ev WHERE event_type IN ('received', 'returned') AND to_location_id IS NOT NULL
-   GROUP BY lot_id, serial_id, to_location_id, document_ref
-),
-transit AS (
-  SELECT t.lot_id, t.serial_id, t.location_id,
-         SUM(CASE WHEN t.qty - COALESCE(a.qty, 0) > 0 THEN t.qty - COALESCE(a.qty, 0) ELSE 0 END) AS in_transit
-    FROM shipped_to t LEFT JOIN arrived_by_doc a ON a.lot_id = t.lot_id
-         AND COALESCE(a.serial_id, 0) = COALESCE(t.serial_id, 0) AND a.location_id = t.location_id
-         AND a.document_ref = t.document_ref
-   GROUP BY t.lot_id, t.serial_id, t.location_id
 ),
 place AS (
-  SELECT lot_id, serial_id, location_id, SUM(arrived) AS arrived, SUM(arrived) - SUM(departed) AS on_hand, 0 AS in_transit
-    FROM moves GROUP BY lot_id, serial_id, location_id
+  SELECT lot_id, serial_id, location_id, arrived, arrived AS on_hand, CASE WHEN owed > 0 THEN owed ELSE 0 END AS in_transit
+    FROM docs
   UNION ALL
-  SELECT lot_id, serial_id, location_id, 0, 0, in_transit FROM transit WHERE in_transit > 0
+  SELECT lot_id, serial_id, from_location_id, 0, -quantity, 0 FROM ev
+   WHERE event_type IN ('shipped', 'consumed', 'destroyed', 'transformed') AND from_location_id IS NOT NULL
+  UNION ALL
+  SELECT r.lot_id, r.serial_id, r.from_location_id, 0, -r.quantity, 0 FROM ev r
+   WHERE r.event_type = 'returned' AND r.from_location_id IS NOT NULL AND NOT EXISTS (
+     SELECT 1 FROM ev s WHERE s.event_type = 'shipped' AND s.document_ref = r.document_ref AND s.lot_id = r.lot_id
+        AND COALESCE(s.serial_id, 0) = COALESCE(r.serial_id, 0) AND s.to_location_id = r.to_location_id)
 )
 """
+"""``place``: per (lot, serial, location) rows of (arrived, on hand, in transit) to be summed.
+
+One pass groups the events by (lot, serial, destination, document) with conditional sums:
+what arrived there, and what each shipment note still owes (in transit); departures come in
+a second branch, and a ``returned`` that closes no shipment also leaves where it came from.
+The per-document sums are cast to INTEGER so that PostgreSQL sums them again as BIGINT, not
+NUMERIC. No join between two aggregates of the events: such a
+join, estimated badly, made PostgreSQL rescan a lot's events per group (bench/README.md)."""
 
 
-def recompute_positions(lot_ids: Sequence[int]) -> None:
-    """Rebuild the derived positions of these lots from their events."""
+def recompute_positions(lot_ids: Sequence[int]) -> int:
+    """Rebuild the derived positions of these lots from their events; how many were written."""
     if not lot_ids:
-        return
+        return 0
+    written = 0
     if connection.vendor == "postgresql" and connection.in_atomic_block:
-        # The event CTE is read several times, so PostgreSQL materialises it; give the sorts
-        # and hashes room in memory for this transaction only instead of spilling to disk.
+        # Give the sorts and hashes room in memory for this transaction only instead of
+        # spilling to disk.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
     for start in range(0, len(lot_ids), 5000):
         chunk = list(lot_ids[start:start + 5000])
         lot_filter, params = _in_list(chunk)
-        ev, ev_params = events_cte(lot_filter, params)
+        ev, ev_params = events_cte(lot_filter, params, inline=True)
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM traceability_position WHERE lot_id IN {lot_filter}", params)
             cursor.execute(
                 f"INSERT INTO traceability_position (lot_id, serial_id, location_id, on_hand, in_transit) "
-                f"WITH {ev}, {MOVES_CTES} SELECT lot_id, serial_id, location_id, SUM(on_hand), SUM(in_transit) "
+                f"WITH {ev}, {PLACE_CTES} SELECT lot_id, serial_id, location_id, SUM(on_hand), SUM(in_transit) "
                 f"FROM place GROUP BY lot_id, serial_id, location_id HAVING SUM(on_hand) <> 0 OR SUM(in_transit) <> 0",
                 ev_params)
+            written += cursor.rowcount
+    return written
+
+
+# PostgreSQL settings for the read queries of a trace, for their transaction only. The events
+# of a recall are a few pages here and there of a table that is cached (or on SSD), so a
+# random read costs little more than a sequential one; at the default (4) PostgreSQL scans
+# the whole events table for a few hundred lots, a cost that grows with the history. JIT
+# compiles for longer than these queries run.
+TRACE_SETTINGS = {"random_page_cost": "1.1", "jit": "off"}
+
+
+@contextmanager
+def trace_settings() -> Iterator[None]:
+    """Run a trace's queries with ``TRACE_SETTINGS`` (PostgreSQL), then put back what was set."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        names = list(TRACE_SETTINGS)
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
+        before = dict(zip(names, cursor.fetchone(), strict=True))
+        for name, value in TRACE_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        yield
+        # (After an error the block's rollback undoes the settings.) A caller's transaction
+        # goes on with its own settings:
+        for name, value in before.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def genealogy_lots(seed_lot_ids: Sequence[int]) -> list[int]:
@@ -155,7 +182,7 @@ def holders(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_id
 
     ``received`` counts what arrived there plus what is on its way there."""
     scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
-    rows = _fetch(f"{scope}, {MOVES_CTES} SELECT location_id, SUM(arrived) + SUM(in_transit), SUM(on_hand), "
+    rows = _fetch(f"{scope}, {PLACE_CTES} SELECT location_id, SUM(arrived) + SUM(in_transit), SUM(on_hand), "
                   f"SUM(in_transit) FROM place GROUP BY location_id HAVING SUM(arrived) + SUM(in_transit) > 0", params)
     return [(row[0], int(row[1]), int(row[2]), int(row[3])) for row in rows]
 
@@ -192,7 +219,7 @@ def place_lines(lot_ids: Sequence[int], *, seed_lot_ids: Sequence[int] = ()) -> 
         ev, ev_params = events_cte(lot_filter, params)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH {ev}, {MOVES_CTES} SELECT lot_id, serial_id, location_id, SUM(arrived) + SUM(in_transit), "
+                f"WITH {ev}, {PLACE_CTES} SELECT lot_id, serial_id, location_id, SUM(arrived) + SUM(in_transit), "
                 f"SUM(on_hand), SUM(in_transit) FROM place GROUP BY lot_id, serial_id, location_id "
                 f"HAVING SUM(arrived) + SUM(in_transit) > 0", ev_params)
             rows.extend((r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in cursor.fetchall())

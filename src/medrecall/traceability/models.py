@@ -29,14 +29,15 @@ class TraceEvent(models.Model):
     """One EPCIS-like event. Append-only: corrections come as new events, and an EPCIS
     ``errorDeclaration`` marks an event retracted (kept, but left out of every trace)."""
 
-    event_id = models.CharField(_("event id"), max_length=200, unique=True)
+    event_id = models.CharField(_("event id"), max_length=200)  # unique: see Meta.constraints
     event_type = models.CharField(_("event type"), max_length=12, choices=EventType.choices)
     event_time = models.DateTimeField(_("event time"))
+    # No database-level foreign keys: the import resolves every reference by a join in its
+    # checks before a row is written, and a per-row FK trigger costs about half as much as the
+    # insert itself on large files; the ORM still refuses to delete a referenced row
+    # (docs/adr/0003-event-table-constraints.md, docs/adr/0004-no-event-foreign-keys.md).
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events", verbose_name=_("lot"),
-                            db_index=False)  # the (lot, serial) index serves lot look-ups
-    # Only the lot keeps a database-level foreign key: the import resolves every other
-    # reference in its checks, and each extra per-row FK trigger costs more than the insert
-    # itself on large files (see docs/adr/0003-event-table-constraints.md).
+                            db_index=False, db_constraint=False)  # the (lot, serial) index serves lot look-ups
     serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="events",
                                verbose_name=_("serial number"), db_constraint=False)
     quantity = models.PositiveIntegerField(_("quantity"))
@@ -58,9 +59,16 @@ class TraceEvent(models.Model):
         indexes = [
             models.Index(fields=["lot", "serial"], name="event_lot_serial"),
             models.Index(fields=["into_lot"], name="event_into_lot"),
+            # Genealogy (component lot -> finished lot) reads only these few rows, so its
+            # cost does not grow with the rest of the history.
+            models.Index(fields=["lot", "into_lot"], name="event_transformed_lot",
+                         condition=models.Q(event_type="transformed")),
             models.Index(fields=["to_location"], name="event_to_location"),
         ]
         constraints = [
+            # A constraint rather than ``unique=True``: on PostgreSQL the latter also builds a
+            # second, ``varchar_pattern_ops`` index on event_id that no query uses.
+            models.UniqueConstraint(fields=["event_id"], name="event_id_unique"),
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="event_quantity_positive"),
             models.CheckConstraint(condition=models.Q(event_type__in=EventType.values), name="event_type_known"),
         ]

@@ -101,8 +101,10 @@ def position_category(location: Location) -> str:
 
 def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = None) -> ForwardTrace:
     """Every holder of the seed lots and of the finished lots that consumed them."""
-    lot_ids = engine.genealogy_lots(seed_lot_ids)
-    rows = engine.holders(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
+    with engine.trace_settings():
+        lot_ids = engine.genealogy_lots(seed_lot_ids)
+        rows = engine.holders(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
+        fates = engine.fates(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
     index = _location_index([r[0] for r in rows])
     holders = sorted(
         (HolderLine(location=index[loc].code, party=index[loc].party.code, received=received, on_hand=on_hand,
@@ -114,7 +116,6 @@ def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = N
     )
     lots = {lot.pk: lot for lot in Lot.objects.select_related("device_model").filter(pk__in=lot_ids)}
     ordered = [lots[pk] for pk in lot_ids if pk in lots]
-    fates = engine.fates(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
     summary = {"own_stock": 0, "quarantine": 0, "in_transit": 0, "at_distributors": 0, "at_customers": 0,
                "consumed": fates.get("consumed", 0), "destroyed": fates.get("destroyed", 0),
                "transformed": fates.get("transformed", 0)}

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from medrecall.audit import services as audit
 from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.importing import ImportOutcome, Policy
-from medrecall.core.tabular import Columns, TableReader
+from medrecall.core.tabular import Columns, TableReader, TupleRow
 from medrecall.traceability.engine import recompute_positions
 
-from .rows import References, Staged, parse_event
+from .rows import FIELDS, EventParser, References, Staged, event_texts
 from .stage import MAX_REPORTED, Stager
 
 Progress = Callable[[int, int], None]
@@ -49,28 +49,51 @@ def import_event_rows(
 ) -> ImportOutcome:
     """Stage, check and apply event rows ``(row number, column -> text)``; all or nothing.
 
-    Shared by the table import and the EPCIS import. ``retract_event_ids`` marks events
-    (already recorded or in this batch) retracted by an EPCIS error declaration."""
+    Shared by the table import, the EPCIS import and the capture API. ``retract_event_ids``
+    marks events (already recorded or in this batch) retracted by an EPCIS error declaration."""
+    return import_event_texts(
+        ((number, event_texts(values), values.get("__error__")) for number, values in rows), file_name=file_name,
+        kind=kind, actor=actor, progress=progress, fraction_read=fraction_read, import_run_id=import_run_id,
+        retract_event_ids=retract_event_ids)
+
+
+def import_event_texts(
+    rows: Iterable[TupleRow],
+    *,
+    file_name: str,
+    kind: str,
+    actor: Any = None,
+    progress: Progress | None = None,
+    fraction_read: Callable[[], float] | None = None,
+    import_run_id: int | None = None,
+    retract_event_ids: Iterable[str] = (),
+) -> ImportOutcome:
+    """``import_event_rows`` for rows ``(row number, texts in rows.FIELDS order, unreadable
+    reason or None)`` as ``TableReader.tuples`` gives them: no dictionary per row."""
     outcome = ImportOutcome(kind=kind, file_name=file_name)
     refs = References.load()
     stager = Stager(file_name)
+    parse = EventParser(refs).parse
 
     def staged() -> Iterator[Staged]:
-        for number, values in rows:
-            outcome.rows += 1
-            if "__error__" in values:
-                outcome.errors.append(RowError(file_name, number, "", "row_width", values["__error__"]))
+        count = 0
+        problems: list[tuple[str, str, str]] = []
+        errors = outcome.errors
+        for number, texts, unreadable in rows:
+            count += 1
+            if unreadable is not None:
+                errors.append(RowError(file_name, number, "", "row_width", unreadable))
                 continue
-            problems: list[tuple[str, str, str]] = []
-            parsed = parse_event(number, values, refs, problems)
-            if problems:
-                if len(outcome.errors) < MAX_REPORTED:
-                    outcome.errors.extend(RowError(file_name, number, c, code, m) for c, code, m in problems)
+            parsed = parse(number, texts, problems)
+            if parsed is None:
+                if len(errors) < MAX_REPORTED:
+                    errors.extend(RowError(file_name, number, c, code, m) for c, code, m in problems)
+                problems.clear()
                 continue
-            if parsed is not None:
-                yield parsed
-            if progress and outcome.rows % 5000 == 0:
+            yield parsed
+            if progress and count % 5000 == 0:
                 progress(int(60 * (fraction_read() if fraction_read else 0)), 100)
+        outcome.rows = count
 
     try:
         with transaction.atomic():
@@ -134,7 +157,7 @@ class EventImporter:
     def run(self, path: Path, *, file_name: str, policy: Policy = Policy.REJECT, actor: Any = None,
             progress: Progress | None = None, import_run_id: int | None = None) -> ImportOutcome:
         reader = TableReader(path, file_name=file_name, columns=self.columns)
-        return import_event_rows(
-            ((row.number, row.values) for row in reader.rows()), file_name=file_name, kind=self.kind, actor=actor,
+        return import_event_texts(
+            reader.tuples(FIELDS), file_name=file_name, kind=self.kind, actor=actor,
             progress=progress, fraction_read=lambda: reader.fraction_read, import_run_id=import_run_id,
         )

@@ -46,6 +46,14 @@ class References:
         )
 
 
+# The cell texts ``EventParser.parse`` reads, in this order (``TableReader.tuples`` gives them).
+FIELDS = ("event_id", "event_type", "event_time", "gtin", "lot", "serial", "quantity", "from_location",
+          "to_location", "document_ref", "manufactured", "expiry", "into_gtin", "into_lot")
+CACHE_SIZE = 65_536  # distinct texts remembered per kind of cell before the cache starts afresh
+
+Problem = tuple[str, str, str]  # (column, code, message)
+
+
 def utc_text(moment: datetime) -> str:
     """Naive UTC text, as Django itself stores datetimes in SQLite; PostgreSQL connections run
     in UTC under Django, so the same text casts to the right timestamptz."""
@@ -60,128 +68,205 @@ def parse_time(text: str) -> datetime | None:
     return moment
 
 
-def parse_event(row_no: int, v: dict[str, str], refs: References, problems: list[tuple[str, str, str]]) -> Staged | None:
-    """Check one row and return its staging tuple; append ``(column, code, message)`` problems."""
-    event_id = v.get("event_id", "")
-    if not event_id:
-        problems.append(("event_id", "required", _("%(column)s is required.") % {"column": "event_id"}))
-    elif len(event_id) > 200:
-        problems.append(("event_id", "length", _("An event id has at most 200 characters.")))
-    kind = v.get("event_type", "").strip().lower()
-    kind = EVENT_TYPE_ALIASES.get(kind, kind)
-    if kind not in EVENT_TYPES:
-        problems.append(("event_type", "choice", _("%(value)s is not an event type; use one of: %(allowed)s.") % {
-            "value": v.get("event_type", ""), "allowed": ", ".join(EventType.values)}))
-    time_text = v.get("event_time", "")
-    moment = parse_time(time_text) if time_text else None
-    if not time_text:
-        problems.append(("event_time", "required", _("%(column)s is required.") % {"column": "event_time"}))
-    elif moment is None:
-        problems.append(("event_time", "date", _("%(value)s is not an ISO 8601 time (e.g. 2025-03-01T09:30:00+08:00).") % {
-            "value": time_text}))
-    elif moment.tzinfo is None:
-        problems.append(("event_time", "timezone", _("%(value)s has no UTC offset; add one, e.g. +08:00 or Z.") % {
-            "value": time_text}))
-        moment = None
-    gtin_text = v.get("gtin", "")
-    model: tuple[int, str] | None = None
-    if not gtin_text:
-        problems.append(("gtin", "required", _("%(column)s is required.") % {"column": "gtin"}))
-    elif problem := gtin_problem(gtin_text):
-        problems.append(("gtin", "gtin", problem))
-    else:
-        model = refs.models.get(normalise_gtin(gtin_text))
+class EventParser:
+    """Checks event rows against the references of one import and turns each into a staging
+    tuple: pure, no queries.
+
+    A file repeats the same few products, locations, quantities and times on millions of rows,
+    so what a cell's text means (its value, or the problem with it) is worked out once per
+    distinct text and remembered for the rest of the import (``CACHE_SIZE`` texts per kind)."""
+
+    def __init__(self, refs: References) -> None:
+        self.refs = refs
+        self._kinds: dict[str, tuple[str, list[Problem]]] = {}
+        self._times: dict[str, tuple[str | None, list[Problem]]] = {}
+        self._gtins: dict[str, tuple[tuple[int, str] | None, list[Problem]]] = {}
+        self._into_gtins: dict[str, tuple[tuple[int, str] | None, list[Problem]]] = {}
+        self._quantities: dict[tuple[str, bool], tuple[int, list[Problem]]] = {}
+        self._dates: dict[tuple[str, str], tuple[date | None, list[Problem]]] = {}
+
+    # -- one row ---------------------------------------------------------------------------
+    def parse(self, row_no: int, v: tuple[str, ...], problems: list[Problem]) -> Staged | None:
+        """Check one row (texts in ``FIELDS`` order) and return its staging tuple; append
+        ``(column, code, message)`` problems."""
+        (event_id, kind_text, time_text, gtin_text, lot, serial_text, quantity_text, from_code, to_code,
+         document_ref, manufactured_text, expiry_text, into_gtin, into_lot_text) = v
+        if not event_id:
+            problems.append(("event_id", "required", _("%(column)s is required.") % {"column": "event_id"}))
+        elif len(event_id) > 200:
+            problems.append(("event_id", "length", _("An event id has at most 200 characters.")))
+        known = self._kinds.get(kind_text)
+        if known is None:
+            known = self._remember(self._kinds, kind_text, self._kind(kind_text))
+        kind, found = known
+        if found:
+            problems += found
+        utc: str | None = None
+        if not time_text:
+            problems.append(("event_time", "required", _("%(column)s is required.") % {"column": "event_time"}))
+        else:
+            moment = self._times.get(time_text)
+            if moment is None:
+                moment = self._remember(self._times, time_text, self._time(time_text))
+            utc, found = moment
+            if found:
+                problems += found
+        model: tuple[int, str] | None = None
+        if not gtin_text:
+            problems.append(("gtin", "required", _("%(column)s is required.") % {"column": "gtin"}))
+        else:
+            product = self._gtins.get(gtin_text)
+            if product is None:
+                product = self._remember(self._gtins, gtin_text, self._gtin(gtin_text, "gtin"))
+            model, found = product
+            if found:
+                problems += found
+        if not lot:
+            problems.append(("lot", "required", _("%(column)s is required.") % {"column": "lot"}))
+        elif len(lot) > 20:
+            problems.append(("lot", "length", _("A lot number has at most 20 characters (GS1 AI 10).")))
+        serial = serial_text or None
+        if serial is not None:
+            if len(serial) > 20:
+                problems.append(("serial", "length", _("A serial number has at most 20 characters (GS1 AI 21).")))
+            if model is not None and model[1] == TrackingLevel.LOT:
+                problems.append(("serial", "lot_tracked", _("Device model %(gtin)s is tracked by lot; a row for it has no serial number.") % {
+                    "gtin": gtin_text}))
+        key = (quantity_text, serial is not None)
+        counted = self._quantities.get(key)
+        if counted is None:
+            counted = self._remember(self._quantities, key, self._quantity(quantity_text, serial is not None))
+        quantity, found = counted
+        if found:
+            problems += found
+        locations = self.refs.locations
+        from_id = to_id = None
+        if from_code:
+            from_id = locations.get(from_code)
+            if from_id is None:
+                problems.append(("from_location", "unknown_location", _("No location has code %(code)s; import it first.") % {
+                    "code": from_code}))
+        if to_code:
+            to_id = locations.get(to_code)
+            if to_id is None:
+                problems.append(("to_location", "unknown_location", _("No location has code %(code)s; import it first.") % {
+                    "code": to_code}))
+        if kind in NEEDS_TO and to_id is None and not to_code:
+            problems.append(("to_location", "required", _("A %(type)s event needs %(column)s.") % {"type": kind, "column": "to_location"}))
+        if kind in NEEDS_FROM and from_id is None and not from_code:
+            problems.append(("from_location", "required", _("A %(type)s event needs %(column)s.") % {"type": kind, "column": "from_location"}))
+        if kind == "shipped" and from_id is not None and from_id == to_id:
+            problems.append(("to_location", "same_location", _("A shipment goes from one location to another.")))
+        manufactured = expiry = None
+        if manufactured_text:
+            manufactured = self._date(manufactured_text, "manufactured", problems)
+        if expiry_text:
+            expiry = self._date(expiry_text, "expiry", problems)
+            if manufactured and expiry and expiry < manufactured:
+                problems.append(("expiry", "date_order", _("The expiry date is before the manufacture date.")))
+        into_model_id: int | None = None
+        into_lot = into_lot_text or None
+        if kind == "transformed":
+            if not into_gtin or not into_lot:
+                problems.append(("into_lot", "required", _("A transformed event names the finished lot in into_gtin and into_lot.")))
+            else:
+                product = self._into_gtins.get(into_gtin)
+                if product is None:
+                    product = self._remember(self._into_gtins, into_gtin, self._gtin(into_gtin, "into_gtin"))
+                into_model, found = product
+                if found:
+                    problems += found
+                elif into_model is not None:
+                    into_model_id = into_model[0]
+            if into_lot and len(into_lot) > 20:
+                problems.append(("into_lot", "length", _("A lot number has at most 20 characters (GS1 AI 10).")))
+        else:
+            into_lot = None
+        if problems or model is None or utc is None:
+            return None
+        return (row_no, event_id, kind, utc, model[0], lot, serial, quantity, from_id, to_id, document_ref[:100],
+                manufactured.isoformat() if manufactured else None, expiry.isoformat() if expiry else None,
+                into_model_id, into_lot)
+
+    # -- what one text means, worked out once ----------------------------------------------
+    @staticmethod
+    def _remember(cache: dict[Any, Any], text: Any, meaning: Any) -> Any:
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[text] = meaning
+        return meaning
+
+    @staticmethod
+    def _kind(text: str) -> tuple[str, list[Problem]]:
+        kind = text.strip().lower()
+        kind = EVENT_TYPE_ALIASES.get(kind, kind)
+        if kind in EVENT_TYPES:
+            return kind, []
+        return kind, [("event_type", "choice", _("%(value)s is not an event type; use one of: %(allowed)s.") % {
+            "value": text, "allowed": ", ".join(EventType.values)})]
+
+    @staticmethod
+    def _time(text: str) -> tuple[str | None, list[Problem]]:
+        moment = parse_time(text)
+        if moment is None:
+            return None, [("event_time", "date", _("%(value)s is not an ISO 8601 time (e.g. 2025-03-01T09:30:00+08:00).") % {
+                "value": text})]
+        if moment.tzinfo is None:
+            return None, [("event_time", "timezone", _("%(value)s has no UTC offset; add one, e.g. +08:00 or Z.") % {
+                "value": text})]
+        return utc_text(moment), []
+
+    def _gtin(self, text: str, column: str) -> tuple[tuple[int, str] | None, list[Problem]]:
+        if problem := gtin_problem(text):
+            return None, [(column, "gtin", problem)]
+        model = self.refs.models.get(normalise_gtin(text))
         if model is None:
-            problems.append(("gtin", "unknown_product", _("No device model has GTIN %(gtin)s; import it first.") % {
-                "gtin": gtin_text}))
-    lot = v.get("lot", "")
-    if not lot:
-        problems.append(("lot", "required", _("%(column)s is required.") % {"column": "lot"}))
-    elif len(lot) > 20:
-        problems.append(("lot", "length", _("A lot number has at most 20 characters (GS1 AI 10).")))
-    serial = v.get("serial", "") or None
-    if serial is not None:
-        if len(serial) > 20:
-            problems.append(("serial", "length", _("A serial number has at most 20 characters (GS1 AI 21).")))
-        if model is not None and model[1] == TrackingLevel.LOT:
-            problems.append(("serial", "lot_tracked", _("Device model %(gtin)s is tracked by lot; a row for it has no serial number.") % {
-                "gtin": gtin_text}))
-    quantity_text = v.get("quantity", "").strip()
-    quantity = 0
-    if serial is not None and not quantity_text:
-        quantity = 1
-    elif not quantity_text:
-        problems.append(("quantity", "required", _("%(column)s is required.") % {"column": "quantity"}))
-    else:
+            return None, [(column, "unknown_product", _("No device model has GTIN %(gtin)s; import it first.") % {
+                "gtin": text})]
+        return model, []
+
+    @staticmethod
+    def _quantity(quantity_text: str, has_serial: bool) -> tuple[int, list[Problem]]:
+        quantity_text = quantity_text.strip()
+        if has_serial and not quantity_text:
+            return 1, []
+        if not quantity_text:
+            return 0, [("quantity", "required", _("%(column)s is required.") % {"column": "quantity"})]
         text = quantity_text[:-2] if quantity_text.endswith(".0") else quantity_text
         if not text.lstrip("-").isdigit():
-            problems.append(("quantity", "integer", _("%(value)s is not a whole number.") % {"value": quantity_text}))
-        else:
-            quantity = int(text)
-            if quantity <= 0:
-                problems.append(("quantity", "quantity", _("The quantity must be greater than zero; it is %(value)s.") % {
-                    "value": quantity_text}))
-            elif serial is not None and quantity != 1:
-                problems.append(("quantity", "serial_quantity", _("A row with a serial number has quantity 1; it is %(value)s.") % {
-                    "value": quantity_text}))
-    from_id = _location(v, "from_location", refs, problems)
-    to_id = _location(v, "to_location", refs, problems)
-    if kind in NEEDS_TO and to_id is None and not v.get("to_location"):
-        problems.append(("to_location", "required", _("A %(type)s event needs %(column)s.") % {"type": kind, "column": "to_location"}))
-    if kind in NEEDS_FROM and from_id is None and not v.get("from_location"):
-        problems.append(("from_location", "required", _("A %(type)s event needs %(column)s.") % {"type": kind, "column": "from_location"}))
-    if kind == "shipped" and from_id is not None and from_id == to_id:
-        problems.append(("to_location", "same_location", _("A shipment goes from one location to another.")))
-    manufactured = _date(v, "manufactured", problems)
-    expiry = _date(v, "expiry", problems)
-    if manufactured and expiry and expiry < manufactured:
-        problems.append(("expiry", "date_order", _("The expiry date is before the manufacture date.")))
-    into_model_id: int | None = None
-    into_lot = v.get("into_lot", "") or None
-    if kind == "transformed":
-        into_gtin = v.get("into_gtin", "")
-        if not into_gtin or not into_lot:
-            problems.append(("into_lot", "required", _("A transformed event names the finished lot in into_gtin and into_lot.")))
-        elif problem := gtin_problem(into_gtin):
-            problems.append(("into_gtin", "gtin", problem))
-        else:
-            into_model = refs.models.get(normalise_gtin(into_gtin))
-            if into_model is None:
-                problems.append(("into_gtin", "unknown_product", _("No device model has GTIN %(gtin)s; import it first.") % {
-                    "gtin": into_gtin}))
-            else:
-                into_model_id = into_model[0]
-        if into_lot and len(into_lot) > 20:
-            problems.append(("into_lot", "length", _("A lot number has at most 20 characters (GS1 AI 10).")))
-    else:
-        into_lot = None
-    document_ref = v.get("document_ref", "")[:100]
-    if problems or model is None or moment is None:
-        return None
-    return (row_no, event_id, kind, utc_text(moment), model[0], lot, serial, quantity, from_id, to_id, document_ref,
-            manufactured.isoformat() if manufactured else None, expiry.isoformat() if expiry else None,
-            into_model_id, into_lot)
+            return 0, [("quantity", "integer", _("%(value)s is not a whole number.") % {"value": quantity_text})]
+        quantity = int(text)
+        if quantity <= 0:
+            return quantity, [("quantity", "quantity", _("The quantity must be greater than zero; it is %(value)s.") % {
+                "value": quantity_text})]
+        if has_serial and quantity != 1:
+            return quantity, [("quantity", "serial_quantity", _("A row with a serial number has quantity 1; it is %(value)s.") % {
+                "value": quantity_text})]
+        return quantity, []
+
+    def _date(self, text: str, column: str, problems: list[Problem]) -> date | None:
+        key = (text, column)
+        known = self._dates.get(key)
+        if known is None:
+            try:
+                known = (date.fromisoformat(text[:10]), [])
+            except ValueError:
+                known = (None, [(column, "date", _("%(value)s is not a date (use YYYY-MM-DD).") % {"value": text})])
+            self._remember(self._dates, key, known)
+        if known[1]:
+            problems += known[1]
+        return known[0]
 
 
-def _location(v: dict[str, str], column: str, refs: References, problems: list[tuple[str, str, str]]) -> int | None:
-    code = v.get(column, "")
-    if not code:
-        return None
-    found = refs.locations.get(code)
-    if found is None:
-        problems.append((column, "unknown_location", _("No location has code %(code)s; import it first.") % {"code": code}))
-    return found
+def event_texts(v: dict[str, Any]) -> tuple[str, ...]:
+    """A row given as ``column -> text`` (API, EPCIS, demo) as the texts ``EventParser`` reads."""
+    return tuple(v.get(name) or "" for name in FIELDS)
 
 
-def _date(v: dict[str, str], column: str, problems: list[tuple[str, str, str]]) -> date | None:
-    text = v.get(column, "")
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        problems.append((column, "date", _("%(value)s is not a date (use YYYY-MM-DD).") % {"value": text}))
-        return None
+def parse_event(row_no: int, v: dict[str, str], refs: References, problems: list[Problem]) -> Staged | None:
+    """Check one row given as ``column -> text`` and return its staging tuple; append
+    ``(column, code, message)`` problems. (Many rows: one ``EventParser`` for all of them.)"""
+    return EventParser(refs).parse(row_no, event_texts(v), problems)
 
 
 def as_values(row: Any) -> dict[str, str]:
