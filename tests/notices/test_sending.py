@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import smtplib
+from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
@@ -242,3 +243,16 @@ def test_smtp_errors_mid_batch_leave_the_rest_for_retry(recall: RecallCase, mana
     work_off_queue()
     assert len(smtp.messages) == 4
     assert len({m["Message-ID"] for _r, m in smtp.messages}) == 4
+
+
+def test_other_mail_backends_receive_the_same_message(recall: RecallCase, manager: User, settings: Any) -> None:
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    services.notice_run_start(recall=recall, actor=manager)
+    work_off_queue()
+    assert len(mail.outbox) == 4
+    chinese = next(m for m in mail.outbox if m.to == ["chen@sub.example"]).message()
+    assert "医疗器械召回通知" in str(make_header(decode_header(chinese["Subject"])))
+    assert [part.get_content_type() for part in chinese.walk()] == [
+        "multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/pdf"]

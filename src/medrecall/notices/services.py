@@ -25,7 +25,8 @@ from uuid import uuid4
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import formats, timezone, translation
@@ -37,7 +38,7 @@ from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.parties.models import Channel, Contact, Party, PartyType
 from medrecall.recalls.models import AffectedLine, Category, RecallCase
 
-from . import documents, links
+from . import documents, links, mail
 from .defaults import REQUIRED_SECTIONS
 from .models import (
     OPEN_FOR_NOTICES,
@@ -419,18 +420,15 @@ def _fail(notice: Notice, claim: str, error: str, *, permanent: bool) -> None:
                                note=error[:2000])
 
 
-def _email(notice: Notice, pdf: bytes) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(subject=notice.subject, body=notice.body_text, to=[notice.email],
-                                     from_email=settings.DEFAULT_FROM_EMAIL,
-                                     headers={"Message-ID": notice.message_id,
-                                              "X-MedRecall-Notice": str(notice.pk)})
-    # The open-tracking image goes into the sent copy only: staff viewing the stored notice
-    # must not count as the holder opening it.
+def _message(notice: Notice, pdf: bytes) -> bytes:
+    """The notice as an e-mail. The open-tracking image goes into the sent copy only: staff
+    viewing the stored notice must not count as the holder opening it."""
     pixel = f'<img src="{settings.MEDRECALL_BASE_URL}{links.open_path(notice)}" width="1" height="1" alt="">'
-    message.attach_alternative(notice.body_html.replace("</body>", pixel + "</body>", 1), "text/html")
-    if pdf:
-        message.attach(f"{notice.recall.number}-{notice.pk}.pdf", pdf, "application/pdf")
-    return message
+    return mail.compose(sender=settings.DEFAULT_FROM_EMAIL, recipient=notice.email, subject=notice.subject,
+                        message_id=notice.message_id, text=notice.body_text,
+                        html=notice.body_html.replace("</body>", pixel + "</body>", 1),
+                        attachment_name=f"{notice.recall.number}-{notice.pk}.pdf", attachment=pdf,
+                        extra_headers={"X-MedRecall-Notice": str(notice.pk)})
 
 
 def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] | None = None,
@@ -463,7 +461,12 @@ def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] 
                 with notice.pdf.open("rb") as stored:
                     pdf = stored.read()
             try:
-                connection.send_messages([_email(notice, pdf or b"")])
+                raw = _message(notice, pdf or b"")
+                if isinstance(connection, SmtpBackend) and connection.connection is not None:
+                    connection.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [notice.email], raw)
+                else:  # the console, file or in-memory backends of development set-ups
+                    connection.send_messages([mail.RawEmail(raw, sender=settings.DEFAULT_FROM_EMAIL,
+                                                            recipient=notice.email)])
             except smtplib.SMTPRecipientsRefused as error:
                 _fail(notice, claim, _("The recipient was refused: %(error)s") % {"error": error}, permanent=True)
                 continue
