@@ -27,7 +27,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -369,8 +369,12 @@ def notices_render(notice_ids: list[int], *, progress_message: str = "") -> dict
             notice.status = NoticeStatus.QUEUED
         notice.message_id = _message_id(notice)
         pdfs[notice.pk] = rendered.pdf
-    Notice.objects.bulk_update(notices, ["pdf", "subject", "body_html", "body_text", "status", "message_id"],
-                               batch_size=500)
+    # One prepared UPDATE for the batch (bulk_update builds a CASE per column: 2 ms a notice).
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {Notice._meta.db_table} SET pdf = %s, subject = %s, body_html = %s, body_text = %s, "  # noqa: S608
+            "status = %s, message_id = %s WHERE id = %s",
+            [(n.pdf.name, n.subject, n.body_html, n.body_text, n.status, n.message_id, n.pk) for n in notices])
     NoticeEvent.objects.bulk_create([
         NoticeEvent(notice=n, party_id=n.party_id, recall_id=n.recall_id, type=NoticeEvent.Type.QUEUED, at=now)
         for n in notices if n.channel == Channel.EMAIL])
@@ -431,6 +435,19 @@ def _message(notice: Notice, pdf: bytes) -> bytes:
                         extra_headers={"X-MedRecall-Notice": str(notice.pk)})
 
 
+def _mark_sent(notice: Notice, claim: str) -> None:
+    """Record one accepted message at once, in one transaction (plain SQL: this runs per notice)."""
+    done = timezone.now()
+    at = connection.ops.adapt_datetimefield_value(done)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Notice._meta.db_table} SET status = %s, sent_at = %s, next_attempt_at = NULL, "  # noqa: S608
+                       "last_error = '' WHERE id = %s AND claim = %s",
+                       [NoticeStatus.SENT.value, at, notice.pk, claim])
+        cursor.execute(f"INSERT INTO {NoticeEvent._meta.db_table} (notice_id, party_id, recall_id, type, at, "  # noqa: S608
+                       "actor_id, note) VALUES (%s, %s, %s, %s, %s, NULL, %s)",
+                       [notice.pk, notice.party_id, notice.recall_id, NoticeEvent.Type.SENT.value, at, notice.email])
+
+
 def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] | None = None,
                  on_sent: Callable[[int], None] | None = None) -> int:
     """Claim and send e-mail notices (these, or every sendable one); each is marked sent the
@@ -446,9 +463,9 @@ def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] 
                    .order_by("pk"))
     if not claimed:
         return 0
-    connection = get_connection(fail_silently=False)
+    mailer = get_connection(fail_silently=False)
     try:
-        connection.open()
+        mailer.open()
     except (OSError, smtplib.SMTPException) as error:
         for notice in claimed:
             _fail(notice, claim, _("The mail server is unreachable: %(error)s") % {"error": error}, permanent=False)
@@ -462,10 +479,10 @@ def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] 
                     pdf = stored.read()
             try:
                 raw = _message(notice, pdf or b"")
-                if isinstance(connection, SmtpBackend) and connection.connection is not None:
-                    connection.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [notice.email], raw)
+                if isinstance(mailer, SmtpBackend) and mailer.connection is not None:
+                    mailer.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [notice.email], raw)
                 else:  # the console, file or in-memory backends of development set-ups
-                    connection.send_messages([mail.RawEmail(raw, sender=settings.DEFAULT_FROM_EMAIL,
+                    mailer.send_messages([mail.RawEmail(raw, sender=settings.DEFAULT_FROM_EMAIL,
                                                             recipient=notice.email)])
             except smtplib.SMTPRecipientsRefused as error:
                 _fail(notice, claim, _("The recipient was refused: %(error)s") % {"error": error}, permanent=True)
@@ -483,17 +500,13 @@ def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] 
                     _fail(rest, claim, _("The connection to the mail server failed: %(error)s") % {"error": error},
                           permanent=False)
                 break
-            done = timezone.now()
-            Notice.objects.filter(pk=notice.pk, claim=claim).update(status=NoticeStatus.SENT, sent_at=done,
-                                                                   next_attempt_at=None, last_error="")
-            NoticeEvent.objects.create(notice=notice, party_id=notice.party_id, recall_id=notice.recall_id,
-                                       type=NoticeEvent.Type.SENT, at=done, note=notice.email)
+            _mark_sent(notice, claim)
             sent += 1
             if on_sent:
                 on_sent(notice.pk)
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
-            connection.close()
+            mailer.close()
     if sent:
         RecallCase.objects.filter(pk__in={n.recall_id for n in claimed}, initiated_at__isnull=True).update(
             initiated_at=timezone.now())
