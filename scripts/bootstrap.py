@@ -261,9 +261,12 @@ def serve(host: str, port: int) -> int:
     previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         worker = worker_command()
-        if worker:
-            children["task worker"] = start("task worker", worker)
-        else:
+        # One worker per core (at most 4; MEDRECALL_WORKERS overrides): a send run's batches
+        # and an import in the background use them all.
+        workers = int(os.environ.get("MEDRECALL_WORKERS") or min(os.cpu_count() or 1, 4))
+        for number in range(1, workers + 1) if worker else ():
+            children[f"task worker {number}"] = start(f"task worker {number}", worker)
+        if not worker:
             say("Tasks run immediately (MEDRECALL_TASK_BACKEND=immediate): no worker")
         if not os.environ.get("EMAIL_HOST"):
             children["mail catcher"] = start("mail catcher (no EMAIL_HOST: mail is kept in var/mail)",
