@@ -333,6 +333,11 @@ def test_the_command_can_leave_the_events_out() -> None:
     call_command("demo", "--no-events", "--json", stdout=out, stderr=StringIO())
     assert json.loads(out.getvalue())["created"] == asdict(MASTER_ONLY)
     assert not TraceEvent.objects.exists()
+    from medrecall.execution.models import Carrier
+
+    assert Carrier.objects.count() == 3  # returns can be authorised in the demo
+    call_command("demo", "--no-events", "--json", stdout=StringIO(), stderr=StringIO())
+    assert Carrier.objects.count() == 3
 
 
 def test_a_scale_below_one_is_refused() -> None:

@@ -7,11 +7,13 @@ network, lots, serials and their events on top of what is there.
 
 from __future__ import annotations
 
+import io
 import json
 from argparse import ArgumentParser
 from dataclasses import asdict
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from medrecall.cli.demo import DemoSummary, demo_build
@@ -37,6 +39,8 @@ class Command(BaseCommand):
             if options["verbosity"] > 0 else None
         summary = demo_build(seed=options["seed"], scale=options["scale"], events=not options["no_events"],
                              progress=progress)
+        # Carriers with rates, so that returns can be authorised in the demo (once; safe to repeat).
+        call_command("execution", "seed", stdout=io.StringIO())
         if options["json"]:
             self.stdout.write(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
             return
