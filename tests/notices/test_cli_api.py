@@ -166,3 +166,30 @@ def test_replies_expected_lines_merge_locations(recall: RecallCase, manager: Use
     assert notice is not None
     lines = replies.expected_lines(notice)
     assert [(line.lot, line.quantity, line.received) for line in lines] == [("C1", 100, 200)]
+
+
+def test_letters_print_as_one_pdf_and_are_logged_posted(recall: RecallCase, manager: User, smtp: Any,
+                                                        tmp_path: Path, api_as: Any, client: Any) -> None:
+    from pypdf import PdfReader
+
+    Party.objects.filter(code="SUB").update(preferred_channel="letter")
+    from medrecall.parties.models import Contact
+
+    Contact.objects.filter(party__code="SUB").update(preferred_channel="letter")
+    run("send", recall.number, "--user", manager.username)
+    work_off_queue()
+    out = tmp_path / "letters.pdf"
+    summary = json.loads(run("letters", recall.number, "--out", str(out), "--json"))
+    assert summary == {"letters": 2, "file": str(out), "posted": 0}
+    text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    assert text.count("Catheter tip fracture") == 2  # HOSP's and SUB's letters
+    client.force_login(manager)
+    page = client.get(f"/recalls/{recall.pk}/notices/").content.decode()
+    assert 'id="letters-pdf"' in page
+    assert client.get(f"/recalls/{recall.pk}/notices/letters.pdf").content.startswith(b"%PDF")
+    api = api_as(manager)
+    posted = api.post(f"/api/recalls/{recall.pk}/notices/letters/", {"note": "EMS batch 7"}, format="json")
+    assert {n["status"] for n in posted.json()} == {"sent"}
+    assert api.get(f"/api/recalls/{recall.pk}/notices/letters/").status_code == 400  # none left to print
+    with pytest.raises(CommandError, match="no letters"):
+        run("letters", recall.number, "--out", str(out))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -486,3 +486,30 @@ class ProgressUpdateView(APIView):
                                                  actor=viewer)
         return Response(NoticeSerializer(Notice.objects.filter(pk__in=created).select_related(
             "recall", "party", "contact"), many=True).data, status=status.HTTP_202_ACCEPTED)
+
+
+class LettersPostedSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RecallLettersView(APIView):
+    """The recall's letters not posted yet: one PDF to print (GET), and logging them posted (POST)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses={(200, "application/pdf"): bytes})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        _viewer(request, "notices.view_notice")
+        recall = _recall(request, pk)
+        return HttpResponse(services.letters_bundle(services.letters_to_post(recall)), content_type="application/pdf")
+
+    @extend_schema(tags=["notices"], request=LettersPostedSerializer, responses={200: NoticeSerializer(many=True)})
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _viewer(request, "notices.change_notice")
+        recall = _recall(request, pk)
+        payload = LettersPostedSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        letters = list(services.letters_to_post(recall))
+        services.letters_posted(notices=letters, actor=viewer, note=payload.validated_data["note"])
+        return Response(NoticeSerializer(Notice.objects.filter(pk__in=[n.pk for n in letters]).select_related(
+            "recall", "party", "contact"), many=True).data)

@@ -37,6 +37,7 @@ urlpatterns = [
     path("recalls/<int:pk>/deadlines/", recalls.DeadlinesView.as_view(), name="recall-deadlines"),
     path("recalls/due-this-week/", recalls.DueThisWeekView.as_view(), name="recall-due-week"),
     path("recalls/<int:pk>/notices/send/", notices.RunStartView.as_view(), name="notice-run-start"),
+    path("recalls/<int:pk>/notices/letters/", notices.RecallLettersView.as_view(), name="notice-letters"),
     path("recalls/<int:pk>/progress-updates/", notices.ProgressUpdateView.as_view(), name="notice-progress-update"),
     path("notices/", notices.NoticeListView.as_view(), name="notice-list"),
     path("notices/overdue/", notices.OverdueView.as_view(), name="notice-overdue"),

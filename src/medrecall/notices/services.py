@@ -13,6 +13,7 @@ stable Message-ID lets mail systems drop the rare duplicate of that single messa
 from __future__ import annotations
 
 import contextlib
+import io
 import secrets
 import smtplib
 from collections import defaultdict
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import pikepdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -590,3 +592,32 @@ def notice_opened(*, notice: Notice) -> None:
     if advance([notice], NoticeStatus.OPENED, "opened_at"):
         NoticeEvent.objects.create(notice=notice, party_id=notice.party_id, recall_id=notice.recall_id,
                                    type=NoticeEvent.Type.OPENED, at=timezone.now())
+
+
+# --- letters ---------------------------------------------------------------------------
+
+def letters_to_post(recall: RecallCase) -> QuerySet[Notice]:
+    """Letters rendered and not posted yet: the print queue of a recall."""
+    return Notice.objects.filter(recall=recall, channel=Channel.LETTER, status=NoticeStatus.GENERATED).exclude(
+        pdf="").select_related("party").order_by("party__code", "sequence", "pk")
+
+
+def letters_bundle(notices: QuerySet[Notice] | list[Notice]) -> bytes:
+    """The letters as one PDF to print, each starting on a new page in the order given."""
+    bundle = pikepdf.new()
+    for notice in notices:
+        with notice.pdf.open("rb") as stored, pikepdf.open(io.BytesIO(stored.read())) as letter:
+            bundle.pages.extend(letter.pages)
+    if not len(bundle.pages):
+        raise ValidationFailed(_("There are no letters to print."))
+    out = io.BytesIO()
+    bundle.save(out)
+    return out.getvalue()
+
+
+@transaction.atomic
+def letters_posted(*, notices: list[Notice], actor: User, note: str = "") -> int:
+    """Log the letters as posted (who and when), as if one by one from each notice page."""
+    for notice in notices:
+        notice_contact_log(notice=notice, actor=actor, channel="letter", note=note)
+    return len(notices)

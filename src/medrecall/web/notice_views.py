@@ -274,7 +274,31 @@ def recall_notices(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": [(value, label, counts.get(value, 0)) for value, label in NoticeStatus.choices],
         "total": sum(counts.values()), "runs": runs, "additions": selectors.scope_additions(recall.pk),
         "replies": replies, "statuses": NoticeStatus.choices, "channels": Channel.choices, "kinds": Kind.choices,
-        "can_send": request.user.has_perm("notices.add_noticerun")})
+        "can_send": request.user.has_perm("notices.add_noticerun"),
+        "letters": services.letters_to_post(recall).count(), "can_log": request.user.has_perm("notices.change_notice")})
+
+
+@staff(VIEW_NOTICE)
+def recall_letters(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every letter of the recall not posted yet, as one PDF to print."""
+    recall = _recall(request, pk)
+    try:
+        bundle = services.letters_bundle(services.letters_to_post(recall))
+    except DomainError as refused:
+        _refused(request, refused)
+        return redirect("web:recall-notices", pk=recall.pk)
+    return HttpResponse(bundle, content_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{recall.number}-letters.pdf"'})
+
+
+@require_POST
+@staff("notices.change_notice")
+def recall_letters_posted(request: HttpRequest, pk: int) -> HttpResponse:
+    recall = _recall(request, pk)
+    count = services.letters_posted(notices=list(services.letters_to_post(recall)), actor=viewer_of(request),
+                                    note=request.POST.get("note", "").strip())
+    messages.success(request, _("%(count)s letter(s) logged as posted.") % {"count": count})
+    return redirect("web:recall-notices", pk=recall.pk)
 
 
 @require_POST

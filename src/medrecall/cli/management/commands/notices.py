@@ -1,6 +1,7 @@
 """``medrecall notices …``: notices and customer relations from the command line.
 
   medrecall notices send RECALL --user U [--party CODE …] [--wait]   queue a send run (--wait: show progress)
+  medrecall notices letters RECALL --out FILE.pdf [--posted --user U]   the letters to print (and log them posted)
   medrecall notices run RUN_ID [--json]                              a run's progress
   medrecall notices list [--recall R] [--status S] [--channel C] [--json]
   medrecall notices overdue [--json]                                 the customer-service queue
@@ -35,7 +36,7 @@ from medrecall.notices.tasks import follow_up_sweep_task
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 
-ACTIONS = ["send", "run", "list", "overdue", "log", "delivery", "sweep", "templates", "approve-template", "timeline",
+ACTIONS = ["send", "letters", "run", "list", "overdue", "log", "delivery", "sweep", "templates", "approve-template", "timeline",
            "search", "progress", "offer", "offer-decision"]
 
 
@@ -80,6 +81,8 @@ class Command(BaseCommand):
         parser.add_argument("--action", dest="decision", default="")
         parser.add_argument("--every", type=int, default=0)
         parser.add_argument("--wait", action="store_true")
+        parser.add_argument("--out", default="")
+        parser.add_argument("--posted", action="store_true")
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **o: Any) -> None:
@@ -133,6 +136,16 @@ class Command(BaseCommand):
             if o["wait"]:
                 self._wait(run)
             self._out(selectors.run_progress(selectors.run_get(run.pk)), o["json"])
+        elif action == "letters":
+            recall = self._recall(target)
+            letters = list(services.letters_to_post(recall))
+            if not o["out"]:
+                raise CommandError("Give --out FILE.pdf for the letters to print.")
+            with open(o["out"], "wb") as out:
+                out.write(services.letters_bundle(letters))
+            posted = services.letters_posted(notices=letters, actor=self._user(o["user"]), note=o["note"]) \
+                if o["posted"] else 0
+            self._out({"letters": len(letters), "file": o["out"], "posted": posted}, o["json"])
         elif action == "run":
             self._out(selectors.run_progress(selectors.run_get(self._id(target, "run"))), o["json"])
         elif action == "list":
