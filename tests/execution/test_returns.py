@@ -238,3 +238,31 @@ def test_two_users_receiving_the_same_return_at_once_count_once(world: Any, mana
     assert Receipt.objects.filter(ra=ra).count() == 1
     assert TraceEvent.objects.filter(document_ref=ra.number).count() == 1
     assert recall_accounting(recall).balanced
+
+
+def test_a_return_is_amended_when_the_holder_sends_more(recall: RecallCase, manager: Any, warehouse_user: Any,
+                                                        api_as: Any) -> None:
+    from medrecall.catalog.models import Lot
+
+    c1 = Lot.objects.get(number="C1")
+    ra = hospital_return(recall, manager, lines=[(c1, None, 30)])
+    with pytest.raises(ReceiptRefused) as over:
+        services.return_receive(ra=ra, actor=warehouse_user, barcode=CATH_LOT, quantity=35)
+    assert over.value.code == "over"
+    with pytest.raises(ReturnRefused, match="Say why"):
+        services.return_amend(ra=ra, lot=c1, serial=None, expected=35, actor=manager, reason=" ")
+    with pytest.raises(ReturnRefused, match="at most 70 units"):
+        services.return_amend(ra=ra, lot=c1, serial=None, expected=71, actor=manager, reason="more came")
+    ra = services.return_amend(ra=ra, lot=c1, serial=None, expected=35, actor=manager, reason="Holder sent 35")
+    assert (ra.lines.get().expected, ra.weight_kg) == (35, Decimal("17.50"))
+    assert services.return_receive(ra=ra, actor=warehouse_user, barcode=CATH_LOT, quantity=35).outcome == "matched"
+    with pytest.raises(ReturnRefused, match="already received"):
+        services.return_amend(ra=ra, lot=c1, serial=None, expected=20, actor=manager, reason="fewer")
+    assert AuditEntry.objects.filter(action="execution.return_amended").count() == 1
+    client = api_as(manager)
+    response = client.post(f"/api/execution/returns/{ra.pk}/amend/", {"lot": "C1", "expected": 40,
+                                                                       "reason": "five more announced"}, format="json")
+    assert response.status_code == 200
+    assert ra.lines.get().expected == 40
+    assert client.post(f"/api/execution/returns/{ra.pk}/amend/", {"lot": "NOPE", "expected": 1, "reason": "x"},
+                       format="json").status_code == 400

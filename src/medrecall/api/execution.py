@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -222,6 +223,35 @@ class ReturnStatusView(APIView):
         payload.is_valid(raise_exception=True)
         ra = services.return_transition(ra=selectors.return_get_for(viewer=viewer, pk=pk), actor=viewer,
                                         target=payload.validated_data["target"], reason=payload.validated_data["reason"])
+        return Response(ReturnSerializer(ra).data)
+
+
+class ReturnAmendSerializer(serializers.Serializer[Any]):
+    lot = serializers.CharField()
+    serial = serializers.CharField(required=False, allow_blank=True, default="")
+    expected = serializers.IntegerField(min_value=0)
+    reason = serializers.CharField()
+
+
+class ReturnAmendView(APIView):
+    """Change what a return expects of one lot or serial (with a reason)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], request=ReturnAmendSerializer, responses=ReturnSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _need(request, "execution.change_returnauthorisation")
+        payload = ReturnAmendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        ra = selectors.return_get_for(viewer=viewer, pk=pk)
+        lot = Lot.objects.filter(number=data["lot"], device_model__in=ra.recall.products.all()).first()
+        serial = Serial.objects.filter(lot=lot, serial=data["serial"]).first() if data["serial"] else None
+        if lot is None or (data["serial"] and serial is None):
+            raise ValidationFailed(_("No lot %(lot)s %(serial)s of this recall's device models.") % {
+                "lot": data["lot"], "serial": data["serial"]}, where="lot")
+        ra = services.return_amend(ra=ra, lot=lot, serial=serial, expected=data["expected"], actor=viewer,
+                                   reason=data["reason"])
         return Response(ReturnSerializer(ra).data)
 
 

@@ -60,6 +60,7 @@ urlpatterns = [
     path("execution/returns/", execution.ReturnListView.as_view(), name="return-list"),
     path("execution/returns/<int:pk>/", execution.ReturnDetailView.as_view(), name="return-detail"),
     path("execution/returns/<int:pk>/status/", execution.ReturnStatusView.as_view(), name="return-status"),
+    path("execution/returns/<int:pk>/amend/", execution.ReturnAmendView.as_view(), name="return-amend"),
     path("execution/returns/<int:pk>/receive/", execution.ReceiveView.as_view(), name="return-receive"),
     path("execution/returns/<int:pk>/waybill/", execution.WaybillView.as_view(), name="return-waybill"),
     path("execution/dispositions/", execution.DispositionListView.as_view(), name="disposition-list"),

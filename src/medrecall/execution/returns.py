@@ -124,6 +124,45 @@ def return_create(*, recall: RecallCase, party: Party, actor: User, location: Lo
 
 
 @transaction.atomic
+def return_amend(*, ra: ReturnAuthorisation, lot: Lot, serial: Serial | None, expected: int, actor: User,
+                 reason: str) -> ReturnAuthorisation:
+    """Change what a return expects of one lot (or serial), e.g. when the holder sends more
+    than was authorised: never below what was already received, never above what the scope
+    puts at the holder's location and no other return expects. The weight follows."""
+    ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).get(pk=ra.pk)
+    if ra.status in (ReturnStatus.RECEIVED, ReturnStatus.CANCELLED):
+        raise ReturnRefused(_("Return %(ra)s is %(status)s and can no longer be changed.") % {
+            "ra": ra.number, "status": ra.get_status_display()}, where="status")
+    if not reason.strip():
+        raise ReturnRefused(_("Say why the return is changed."), where="reason")
+    line = ra.lines.filter(lot=lot, serial=serial).first()
+    before = line.expected if line else 0
+    received = line.received if line else 0
+    if expected < received:
+        raise ReturnRefused(_("Lot %(lot)s: %(received)s units are already received; expect at least that many.") % {
+            "lot": lot.number, "received": received}, where="expected")
+    room = returnable(ra.recall, ra.location).get((lot.pk, serial.pk if serial else None), 0)
+    if expected - before > room:
+        raise ReturnRefused(_("Lot %(lot)s: at most %(most)s units can be expected (the scope at %(location)s, less "
+                              "other returns).") % {"lot": lot.number, "most": before + room,
+                                                    "location": ra.location.code}, where="expected")
+    if line is None:
+        line = ReturnLine.objects.create(ra=ra, lot=lot, serial=serial, expected=expected)
+    elif expected == 0:
+        line.delete()
+    else:
+        line.expected = expected
+        line.save(update_fields=["expected"])
+    units = ra.lines.aggregate(total=Sum("expected"))["total"] or 0
+    ra.weight_kg, ra.version = unit_weight_kg() * units, ra.version + 1
+    ra.save(update_fields=["weight_kg", "version", "updated_at"])
+    audit.record(actor=actor, action="execution.return_amended", target=ra, reason=reason,
+                 changes={"lot": [None, lot.number], "serial": [None, serial.serial if serial else None],
+                          "expected": [before, expected]})
+    return ra
+
+
+@transaction.atomic
 def return_transition(*, ra: ReturnAuthorisation, target: str, actor: User, reason: str = "") -> ReturnAuthorisation:
     """Move a return along picked up → in transit → received (or cancel it before pick-up)."""
     ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).get(pk=ra.pk)

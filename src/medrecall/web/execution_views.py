@@ -134,6 +134,26 @@ def return_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+@permission_required("execution.change_returnauthorisation", raise_exception=True)
+def return_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change what the return expects of one of its lots (e.g. the holder sends more)."""
+    ra = _get(selectors.return_get_for, request, pk)
+    line = ra.lines.filter(pk=request.POST.get("line", "")).select_related("lot", "serial").first()
+    try:
+        expected = int(request.POST.get("expected", ""))
+    except ValueError:
+        expected = -1
+    if line is None or expected < 0:
+        messages.error(request, _("Choose a line and give the quantity expected (a whole number)."))
+    else:
+        _run(request, lambda: services.return_amend(ra=ra, lot=line.lot, serial=line.serial, expected=expected,
+                                                    actor=viewer_of(request), reason=request.POST.get("reason", "")),
+             _("Return updated."))
+    return redirect("web:return-detail", pk=pk)
+
+
+@login_required
 @permission_required(VIEW, raise_exception=True)
 def return_waybill(request: HttpRequest, pk: int) -> HttpResponse:
     ra = _get(selectors.return_get_for, request, pk)

@@ -64,6 +64,7 @@ urlpatterns = [
     path("execution/recalls/<int:pk>/work-orders/", ex.work_order_create, name="work-order-create"),
     path("execution/returns/<int:pk>/", ex.return_detail, name="return-detail"),
     path("execution/returns/<int:pk>/status/", ex.return_status, name="return-status"),
+    path("execution/returns/<int:pk>/amend/", ex.return_amend, name="return-amend"),
     path("execution/returns/<int:pk>/waybill.pdf", ex.return_waybill, name="return-waybill"),
     path("execution/warehouse/", ex.warehouse, name="warehouse"),
     path("execution/warehouse/<int:pk>/", ex.warehouse_return, name="warehouse-return"),

@@ -137,7 +137,7 @@ class Command(BaseCommand):
                                                      for h in holds)}
 
     def _returns(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        action = self._word(words, 0, "action (create, show, status, waybill)")
+        action = self._word(words, 0, "action (create, show, status, amend, waybill)")
         if action == "create":
             recall = self._recall(self._word(words, 1, "recall"))
             lines = []
@@ -156,6 +156,10 @@ class Command(BaseCommand):
             if action == "status":
                 ra = services.return_transition(ra=ra, target=options["target"], actor=self._user(options),
                                                 reason=options["reason"])
+            elif action == "amend":
+                ra = services.return_amend(ra=ra, actor=self._user(options), reason=options["reason"],
+                                           expected=options["quantity"], **self._unit(ra.recall, options["lot"],
+                                                                                      options["serial"]))
             elif action == "waybill":
                 out = Path(options["out"] or f"{ra.waybill_number}.pdf")
                 out.write_bytes(waybill_pdf(ra))
@@ -167,6 +171,13 @@ class Command(BaseCommand):
                 "message": f"{ra.number} {ra.status} · {ra.carrier.code if ra.carrier else '-'} {ra.expected_cost} "
                            f"{ra.currency} · " + ", ".join(f"{x['lot']} {x['serial']} {x['received']}/{x['expected']}"
                                                            for x in lines_out)}
+
+    def _unit(self, recall: Any, lot_number: str, serial_number: str) -> dict[str, Any]:
+        lot = Lot.objects.filter(number=lot_number, device_model__in=recall.products.all()).first()
+        serial = Serial.objects.filter(lot=lot, serial=serial_number).first() if serial_number else None
+        if lot is None or (serial_number and serial is None):
+            raise CommandError(f"Unknown unit {lot_number!r} {serial_number!r}.")
+        return {"lot": lot, "serial": serial}
 
     def _receive(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
         ra = self._ra(self._word(words, 0, "RA number"))
