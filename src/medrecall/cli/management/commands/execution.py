@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import Lot, Serial
+from medrecall.cli.lookups import recall_numbered
 from medrecall.core.errors import DomainError
 from medrecall.execution import selectors, services
 from medrecall.execution.documents import waybill_pdf
@@ -88,10 +89,7 @@ class Command(BaseCommand):
         return words[index]
 
     def _recall(self, number: str) -> RecallCase:
-        recall = RecallCase.objects.filter(number=number).first()
-        if recall is None:
-            raise CommandError(f"No recall numbered {number!r}.")
-        return recall
+        return recall_numbered(number)
 
     def _ra(self, number: str) -> ReturnAuthorisation:
         ra = ReturnAuthorisation.objects.filter(number=number).first()

@@ -28,6 +28,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from medrecall.accounts.models import User
+from medrecall.cli.lookups import party_coded, recall_numbered, refusal, user_named
 from medrecall.cli.progress import ProgressLine
 from medrecall.core.errors import DomainError
 from medrecall.notices import followup, relations, selectors, services
@@ -89,27 +90,16 @@ class Command(BaseCommand):
         try:
             self._handle(o)
         except DomainError as refused:
-            details = refused.details if isinstance(refused.details, list) else []
-            extra = [d["message"] if isinstance(d, dict) else str(d) for d in details]
-            raise CommandError(" ".join([refused.message, *[d for d in extra if d != refused.message]])) from refused
+            raise refusal(refused) from refused
 
     def _user(self, name: str) -> User:
-        user = User.objects.filter(username=name).first() if name else None
-        if user is None:
-            raise CommandError("Give --user: the account this action is recorded under.")
-        return user
+        return user_named(name)
 
     def _recall(self, number: str) -> RecallCase:
-        recall = RecallCase.objects.filter(number=number).first()
-        if recall is None:
-            raise CommandError(f"No recall numbered {number!r}.")
-        return recall
+        return recall_numbered(number)
 
     def _party(self, code: str) -> Party:
-        party = Party.objects.filter(code=code).first()
-        if party is None:
-            raise CommandError(f"No party with the code {code!r}.")
-        return party
+        return party_coded(code)
 
     def _id(self, text: str, what: str) -> int:
         if not text.isdigit():

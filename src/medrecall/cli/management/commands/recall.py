@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import DeviceModel
+from medrecall.cli.lookups import recall_numbered, user_named
 from medrecall.core.errors import DomainError
 from medrecall.core.gtin import normalise_gtin
 from medrecall.recalls import selectors, services
@@ -60,16 +61,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def _user(self, name: str) -> User:
-        user = User.objects.filter(username=name).first() if name else None
-        if user is None:
-            raise CommandError("Give --user: the account this action is recorded under.")
-        return user
+        return user_named(name)
 
     def _recall(self, number: str) -> RecallCase:
-        recall = RecallCase.objects.filter(number=number).first()
-        if recall is None:
-            raise CommandError(f"No recall numbered {number!r}.")
-        return recall
+        return recall_numbered(number)
 
     def _models(self, gtins: list[str]) -> list[DeviceModel]:
         wanted = {normalise_gtin(g) for g in gtins}
