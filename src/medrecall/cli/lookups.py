@@ -37,6 +37,3 @@ def refusal(refused: DomainError) -> CommandError:
     details = refused.details if isinstance(refused.details, list) else []
     extra = [d["message"] if isinstance(d, dict) and "message" in d else str(d) for d in details]
     return CommandError(" ".join([refused.message, *[d for d in extra if d not in refused.message]]))
-
-
-
