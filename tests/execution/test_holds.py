@@ -141,3 +141,19 @@ def test_held_serial_refused_other_serial_of_lot_allowed_after_release(pump_reca
     serial = pump_recall.holds.get(serial__serial="PS-003").serial_id
     services.hold_release(recall=pump_recall, actor=manager, reason="PS-003 verified", serial_id=serial)
     assert run_events(tmp_path, ship, "x2.csv").accepted
+
+
+def test_a_rescope_holds_what_it_adds_and_keeps_releases(recall: RecallCase, manager: Any, tmp_path: Path) -> None:
+    from medrecall.catalog.models import DeviceModel
+    from medrecall.recalls import services as recalls
+
+    assert run_events(tmp_path, f"N1,produced,2025-04-01T08:00:00+08:00,{CATH},C9,,10,,FAC,WO-9,2025-04-01,"
+                                "2028-01-01,,\n", "c9.csv").accepted
+    services.hold_release(recall=recall, actor=manager, reason="C1 cleared after re-test")
+    recalls.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=DeviceModel.objects.get(udi_di=CATH),
+                           values=["C9"])
+    recalls.scope_freeze(recall=recall, actor=manager)
+    active = {h.lot.number: h.active for h in Hold.objects.filter(recall=recall)}
+    assert active == {"C1": False, "C9": True}  # the new lot is held; the released one stays released
+    outcome = run_events(tmp_path, f"N2,shipped,2025-04-02T08:00:00+08:00,{CATH},C9,,5,FAC,D1,DN-9,,,,\n", "s.csv")
+    assert not outcome.accepted

@@ -9,14 +9,16 @@ class ExecutionConfig(AppConfig):
 
     def ready(self) -> None:
         from medrecall.notices.selectors import TIMELINE_SOURCES
-        from medrecall.recalls.hooks import on_transition
+        from medrecall.recalls.hooks import on_scope_frozen, on_transition
         from medrecall.traceability import custody
 
         from .holds import HOLD_GUARD, QUARANTINE_GUARD, on_recall_transition
+        from .holds import on_scope_frozen as hold_new_scope
 
         custody.register(HOLD_GUARD)
         custody.register(QUARANTINE_GUARD)
         on_transition("execution.holds", on_recall_transition)
+        on_scope_frozen("execution.holds", hold_new_scope)
         from .holders import timeline_entries
 
         if timeline_entries not in TIMELINE_SOURCES:

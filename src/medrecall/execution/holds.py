@@ -81,9 +81,10 @@ def _scope_keys(recall: RecallCase) -> set[tuple[int, int | None]]:
 
 
 @transaction.atomic
-def hold_place(*, recall: RecallCase, actor: User, reason: str = "") -> list[Hold]:
-    """Hold every lot/serial of the recall's current scope (idempotent: existing holds stay,
-    released ones are re-activated). Returns the holds created or re-activated."""
+def hold_place(*, recall: RecallCase, actor: User, reason: str = "", reactivate: bool = True) -> list[Hold]:
+    """Hold every lot/serial of the recall's current scope (idempotent: existing holds stay;
+    released ones are re-activated unless ``reactivate`` is off). Returns the holds created
+    or re-activated."""
     recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
     if recall.status in (Status.CLOSED, Status.CANCELLED, Status.TERMINATED):
         raise HoldRefused(_("A %(status)s recall places no holds.") % {"status": recall.get_status_display()})
@@ -96,7 +97,7 @@ def hold_place(*, recall: RecallCase, actor: User, reason: str = "") -> list[Hol
              for lot, serial in sorted(keys, key=lambda k: (k[0], k[1] or 0)) if (lot, serial) not in existing]
     changed += Hold.objects.bulk_create(fresh)
     for key, hold in existing.items():
-        if key in keys and hold.released_at is not None:
+        if reactivate and key in keys and hold.released_at is not None:
             hold.released_at, hold.released_by, hold.release_reason = None, None, ""
             hold.save(update_fields=["released_at", "released_by", "release_reason"])
             changed.append(hold)
@@ -130,6 +131,13 @@ def hold_release(*, recall: RecallCase, actor: User, reason: str, lot_id: int | 
     audit.record(actor=actor, action="execution.hold_released", target=recall, reason=reason,
                  changes={"holds": [[_key_label(h) for h in released], None]})
     return len(released)
+
+
+def on_scope_frozen(recall: RecallCase, actor: Any) -> None:
+    """Registered in ``recalls.hooks``: a re-scope of a recall in execution holds what it adds;
+    holds staff released stay released."""
+    if recall.status == Status.IN_EXECUTION and _scope_keys(recall):
+        hold_place(recall=recall, actor=actor, reason=_("Scope frozen again"), reactivate=False)
 
 
 def on_recall_transition(recall: RecallCase, source: str, target: str, actor: Any) -> None:

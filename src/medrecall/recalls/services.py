@@ -21,7 +21,7 @@ from medrecall.parties.models import Location, LocationType, PartyType
 
 from . import lifecycle
 from .hazard import proposed_class
-from .hooks import run_transition_hooks
+from .hooks import run_scope_hooks, run_transition_hooks
 from .lifecycle import Status
 from .models import (
     REGIME_CLASSES,
@@ -277,6 +277,7 @@ def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
                  changes={"snapshot": [previous.sequence if previous else None, snapshot.sequence],
                           "units": [previous.total_units if previous else None, snapshot.total_units],
                           "holders": [previous.total_holders if previous else None, snapshot.total_holders]})
+    run_scope_hooks(recall, actor)
     return snapshot
 
 
