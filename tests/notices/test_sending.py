@@ -48,6 +48,8 @@ def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(recall: Recal
     sent = {rcpt[0]: message for rcpt, message in smtp.messages}
     assert set(sent) == {"wang@dist.example", "zhao@dist.example", "chen@sub.example", "smith@hosp2.example"}
     assert all(n.status == "sent" for n in notices.values() if n.channel == "email")
+    assert sorted(NoticeEvent.objects.filter(type="sent").values_list("note", flat=True)) == sorted(
+        n.email for n in notices.values() if n.channel == "email")  # each send is in the communication log
     sent_at = [n.sent_at for n in notices.values() if n.channel == "email"]
     assert all(at is not None and at.tzinfo is not None and abs((at - run.created_at).total_seconds()) < 600
                for at in sent_at)

@@ -438,16 +438,26 @@ def _message(notice: Notice, pdf: bytes) -> bytes:
 
 
 def _mark_sent(notice: Notice, claim: str) -> None:
-    """Record one accepted message at once, in one transaction (plain SQL: this runs per notice)."""
-    done = timezone.now()
-    at = connection.ops.adapt_datetimefield_value(done)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {Notice._meta.db_table} SET status = %s, sent_at = %s, next_attempt_at = NULL, "  # noqa: S608
-                       "last_error = '' WHERE id = %s AND claim = %s",
-                       [NoticeStatus.SENT.value, at, notice.pk, claim])
-        cursor.execute(f"INSERT INTO {NoticeEvent._meta.db_table} (notice_id, party_id, recall_id, type, at, "  # noqa: S608
-                       "actor_id, note) VALUES (%s, %s, %s, %s, %s, NULL, %s)",
-                       [notice.pk, notice.party_id, notice.recall_id, NoticeEvent.Type.SENT.value, at, notice.email])
+    """Record one accepted message at once (plain SQL: this runs per notice). On PostgreSQL one
+    statement marks the notice and logs it; SQLite, in-process, takes two in a transaction."""
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    notices, events = Notice._meta.db_table, NoticeEvent._meta.db_table
+    mark = (f"UPDATE {notices} SET status = %s, sent_at = %s, next_attempt_at = NULL, last_error = '' "  # noqa: S608
+            "WHERE id = %s AND claim = %s")
+    log = (f"INSERT INTO {events} (notice_id, party_id, recall_id, type, at, actor_id, note) "  # noqa: S608
+           "VALUES (%s, %s, %s, %s, %s, NULL, %s)")
+    marked: list[Any] = [NoticeStatus.SENT.value, at, notice.pk, claim]
+    logged: list[Any] = [notice.pk, notice.party_id, notice.recall_id, NoticeEvent.Type.SENT.value, at, notice.email]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH marked AS ({mark} RETURNING id) INSERT INTO {events} "  # noqa: S608
+                "(notice_id, party_id, recall_id, type, at, actor_id, note) "
+                "SELECT id, %s, %s, %s, %s, NULL, %s FROM marked", marked + logged[1:])
+        else:
+            with transaction.atomic():
+                cursor.execute(mark, marked)
+                cursor.execute(log, logged)
 
 
 def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] | None = None,
