@@ -54,6 +54,11 @@ def test_the_reply_link_opens_the_form_for_that_holder_only(sent: RecallCase, cl
     assert "C1" in body
     assert "reply-form" in body
     assert notice_of("HOSP2").party.name not in body
+    assert 'id="reply-due"' in body
+    pdf = client.get(links.reply_path(notice) + "notice.pdf")
+    assert pdf.status_code == 200
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert client.get("/n/r/forged-token/notice.pdf").status_code == 404
 
 
 def test_tampered_unknown_and_expired_links_are_refused(sent: RecallCase, client: Client, settings: Any) -> None:

@@ -302,6 +302,17 @@ def _run_finish_if_done(run_id: int) -> None:
 
 # --- rendering -------------------------------------------------------------------------
 
+NMPA_LEVELS_ZH = {"I": "一", "II": "二", "III": "三"}
+
+
+def _class_words(notice: Notice, classes: dict[str, str]) -> str:
+    """The class as the notice's readers write it: 一/二/三(级召回) in a Chinese NMPA notice."""
+    value = classes.get(notice.regime, "")
+    if notice.regime == "nmpa" and notice.language == "zh-hans":
+        return NMPA_LEVELS_ZH.get(value, value)
+    return value
+
+
 def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, Any]:
     """The placeholders' values for one notice, in the recipient's language."""
     recall, party = notice.recall, notice.party
@@ -313,7 +324,7 @@ def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, A
         values = {
             "recall_number": recall.number, "recall_title": recall.title, "reason": recall.reason,
             "defect": recall.defect_description, "hazard": recall.hazard_description,
-            "action": recall.get_action_type_display(), "recall_class": classes.get(notice.regime, ""),
+            "action": recall.get_action_type_display(), "recall_class": _class_words(notice, classes),
             "holder_name": party.name if notice.language == "zh-hans" or not party.name_en else party.name_en,
             "holder_address": ", ".join(x for x in (party.address, party.city, party.province, party.country) if x),
             "contact_name": notice.contact.name if notice.contact else "", "units_total": notice.total_units,

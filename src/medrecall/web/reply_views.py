@@ -11,7 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -159,6 +160,19 @@ def notice_reply(request: HttpRequest, token: str) -> HttpResponse:
         return _link_error(request, problem)
     with translation.override(_holder_language(request, notice)):
         return _reply_page(request, notice, via=Reply.Via.LINK)
+
+
+def notice_reply_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The holder's own notice as PDF, from the reply page (the link is the key)."""
+    try:
+        notice = links.notice_for_token(token, "reply")
+    except DomainError as problem:
+        return _link_error(request, problem)
+    root = notice.root
+    if not root.pdf:
+        raise Http404
+    return FileResponse(root.pdf.open("rb"), content_type="application/pdf",
+                        filename=f"{root.recall.number}-{root.pk}.pdf")
 
 
 @require_POST

@@ -53,6 +53,7 @@ urlpatterns = [
     path("offers/<int:pk>/fulfil/", notice_views.offer_fulfil, name="offer-fulfil"),
     path("n/r/<str:token>/", reply_views.notice_reply, name="notice-reply"),
     path("n/r/<str:token>/acknowledge/", reply_views.notice_acknowledge, name="notice-acknowledge"),
+    path("n/r/<str:token>/notice.pdf", reply_views.notice_reply_pdf, name="notice-reply-pdf"),
     path("n/s/<str:token>/", reply_views.notice_survey, name="notice-survey"),
     path("n/o/<str:token>.gif", reply_views.notice_opened, name="notice-opened"),
     path("portal/notices/", reply_views.portal_notices, name="portal-notices"),
