@@ -45,3 +45,20 @@ def test_recall_through_the_cli(tmp_path: Path, manager: User, capsys: pytest.Ca
     assert {"fda.notify_holders", "fda.status_report"} <= keys
     with pytest.raises(CommandError, match="cannot go from"):
         call_command("recall", "transition", number, "--to", "draft", *user)
+
+
+def test_update_sets_fields_and_refuses_bad_input(tmp_path: Path, manager: User,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    network()
+    user = ["--user", manager.username]
+    number = run(capsys, "open", "--title", "Tip", "--gtin", CATH, "--reason", "tip", "--regime", "nmpa", *user)["number"]
+    updated = run(capsys, "update", number, "--set", "title=Tip fracture", "--set", "strategy=Return all units",
+                  "--decision-at", "2025-03-01T10:00:00+08:00", "--reason", "decision taken", *user)
+    assert (updated["title"], updated["decision_at"], updated["version"]) == (
+        "Tip fracture", "2025-03-01T02:00:00+00:00", 2)
+    with pytest.raises(CommandError, match="FIELD=VALUE"):
+        call_command("recall", "update", number, "--set", "title", *user)
+    with pytest.raises(CommandError, match="not an ISO date"):
+        call_command("recall", "update", number, "--set", "completed_at=tomorrow", *user)
+    with pytest.raises(CommandError, match="Give what to change"):
+        call_command("recall", "update", number, *user)

@@ -2,6 +2,7 @@
 
   medrecall recall open --title T --gtin GTIN [--gtin …] [--reason R] [--regime nmpa|fda|eu_mdr …] --user U
   medrecall recall show NUMBER [--json]
+  medrecall recall update NUMBER --set FIELD=VALUE [--set …] [--decision-at ISO] [--reason WHY] --user U
   medrecall recall evaluate NUMBER --severity S --likelihood L [--injuries N] [--deaths N] --user U
   medrecall recall classify NUMBER --regime R --class C [--reason R] --user U
   medrecall recall scope NUMBER --kind KIND --gtin GTIN [--values V,V] [--from A --until B] --user U
@@ -38,8 +39,8 @@ class Command(BaseCommand):
     help = "Open, evaluate, classify, scope, freeze, show impact and move recalls along their lifecycle."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["open", "show", "evaluate", "classify", "scope", "freeze", "impact",
-                                               "transition", "list", "sign", "deadlines"])
+        parser.add_argument("action", choices=["open", "show", "update", "evaluate", "classify", "scope", "freeze",
+                                               "impact", "transition", "list", "sign", "deadlines"])
         parser.add_argument("number", nargs="?", default="")
         parser.add_argument("--user", default="")
         parser.add_argument("--title", default="")
@@ -47,6 +48,9 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="")
         parser.add_argument("--regime", action="append", default=[])
         parser.add_argument("--decision-at", default="")
+        parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                            help="update: a field to change (title, reason, defect_description, hazard_description, "
+                                 "depth, strategy, progress_interval_days, decision_at, initiated_at, completed_at, …)")
         parser.add_argument("--severity", default="")
         parser.add_argument("--likelihood", default="")
         parser.add_argument("--injuries", type=int, default=0)
@@ -120,6 +124,26 @@ class Command(BaseCommand):
             body["next"] = {str(t): blockers(recall, t) for t in Status if not any(
                 "cannot go" in b for b in blockers(recall, t))}
             self._print(body, o["json"])
+        elif action == "update":
+            changes: dict[str, Any] = {}
+            for assignment in o["set"]:
+                field, sep, value = assignment.partition("=")
+                if not sep:
+                    raise CommandError(f"--set {assignment!r}: write FIELD=VALUE.")
+                changes[field.strip()] = value
+            if o["decision_at"]:
+                changes["decision_at"] = o["decision_at"]
+            for field in ("decision_at", "initiated_at", "completed_at"):
+                if field in changes:
+                    try:
+                        changes[field] = datetime.fromisoformat(changes[field])
+                    except ValueError as bad:
+                        raise CommandError(f"{field}: {changes[field]!r} is not an ISO date and time.") from bad
+            if not changes:
+                raise CommandError("Give what to change: --set FIELD=VALUE (or --decision-at).")
+            recall = services.recall_update(recall=recall, actor=self._user(o["user"]), version=recall.version,
+                                            change_reason=o["reason"], **changes)
+            self._print(self._summary(recall), o["json"])
         elif action == "evaluate":
             services.hazard_evaluate(recall=recall, actor=self._user(o["user"]), severity=o["severity"],
                                      likelihood=o["likelihood"], injuries_reported=o["injuries"],
