@@ -106,12 +106,12 @@ def test_api_send_reply_delivery_and_permissions(recall: RecallCase, manager: Us
 def test_api_templates_refuse_unknown_placeholders_and_four_eyes(manager: User, make_user: Any, api_as: Any) -> None:
     client = api_as(manager)
     body = {"regime": "nmpa", "language": "en", "kind": "reminder", "title": "Reminder", "subject": "{{ recall_number }}",
-            "sections": [{"key": "reminder", "heading": "Reply", "body": "Dear {{ holder }}, {{ reply_url }}"},
+            "sections": [{"key": "reminder", "heading": "Reply", "body": "Dear {{ holder }}, {{ reply_url }} by {{ reply_by }}"},
                          {"key": "contact", "heading": "Contact", "body": "{{ company_phone }}"}]}
     refused = client.post("/api/notice-templates/", body, format="json")
     assert refused.status_code == 400
     assert "unknown placeholder {{ holder }}" in refused.json()["message"]
-    body["sections"][0]["body"] = "Dear {{ holder_name }}, {{ reply_url }}"
+    body["sections"][0]["body"] = "Dear {{ holder_name }}, reply by {{ reply_by }}: {{ reply_url }}"
     saved = client.post("/api/notice-templates/", body, format="json")
     assert saved.status_code == 201
     assert (saved.json()["version"], saved.json()["status"]) == (2, "draft")
@@ -193,3 +193,14 @@ def test_letters_print_as_one_pdf_and_are_logged_posted(recall: RecallCase, mana
     assert api.get(f"/api/recalls/{recall.pk}/notices/letters/").status_code == 400  # none left to print
     with pytest.raises(CommandError, match="no letters"):
         run("letters", recall.number, "--out", str(out))
+
+
+def test_a_template_without_a_required_placeholder_is_refused(manager: User, api_as: Any) -> None:
+    client = api_as(manager)
+    body = {"regime": "fda", "language": "en", "kind": "progress", "title": "Progress", "subject": "{{ recall_number }}",
+            "sections": [{"key": "progress", "heading": "Progress", "body": "Your return is on its way."},
+                         {"key": "contact", "heading": "Contact", "body": "{{ company_phone }}"}]}
+    refused = client.post("/api/notice-templates/", body, format="json")
+    assert refused.status_code == 400
+    assert "{{ progress_message }} is missing" in refused.json()["message"]
+    assert NoticeTemplate.objects.filter(regime="fda", kind="progress", language="en").count() == 1

@@ -71,7 +71,7 @@ def test_template_list_shows_every_template_and_filters_by_status(manager: User)
     assert "医疗器械召回通知" in page
     services.template_save(actor=manager, regime="nmpa", language="en", kind="reminder", title="Reminder",
                            subject="Reminder {{ recall_number }}",
-                           sections=[{"key": "reminder", "heading": "R", "body": "Reply: {{ reply_url }}"},
+                           sections=[{"key": "reminder", "heading": "R", "body": "Reply by {{ reply_by }}: {{ reply_url }}"},
                                      {"key": "contact", "heading": "C", "body": "{{ company_phone }}"}])
     drafts = client.get("/notices/templates/?status=draft").content.decode()
     assert drafts.count(">v2<") == 1  # (a bare "v2" can occur in the random CSRF token)

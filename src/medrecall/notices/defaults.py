@@ -21,6 +21,12 @@ for _regime in ("nmpa", "fda", "eu_mdr"):
     REQUIRED_SECTIONS[(_regime, "progress")] = ("progress", "contact")
     REQUIRED_SECTIONS[(_regime, "survey")] = ("survey",)
 
+# Placeholders a template of the kind must use somewhere: without them the holder is not told
+# by when to reply, or gets an empty update or no way to answer the survey.
+REQUIRED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "initial": ("reply_by",), "reminder": ("reply_by",), "progress": ("progress_message",), "survey": ("survey_url",),
+}
+
 # Placeholders a template may use, with what they hold (shown to template editors).
 PLACEHOLDERS: dict[str, Any] = {
     "recall_number": _("the recall number"),

@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .defaults import PLACEHOLDERS, REQUIRED_SECTIONS
+from .defaults import PLACEHOLDERS, REQUIRED_PLACEHOLDERS, REQUIRED_SECTIONS
 
 LAYOUT = Path(__file__).parent / "typst" / "notice.typ"
 _ENGINE = Engine(autoescape=True, libraries={}, builtins=["django.template.defaultfilters"])
@@ -57,6 +57,7 @@ def template_problems(*, regime: str, kind: str, title: str, subject: str,
             problems.append(_("A section has no key."))
         elif not str(section.get("body", "")).strip():
             problems.append(_("Section “%(key)s” has no text.") % {"key": key})
+    used: set[str] = set()
     for where, text in parts:
         if "{%" in text:
             problems.append(_("%(where)s: only placeholders like {{ reply_url }} are allowed, no {%% tags %%}.") % {
@@ -70,6 +71,7 @@ def template_problems(*, regime: str, kind: str, title: str, subject: str,
         for node in _placeholder_nodes(compiled):
             expression: FilterExpression = node.filter_expression
             name = str(getattr(expression.var, "var", expression.var)).split(".")[0]
+            used.add(name)
             if name not in PLACEHOLDERS:
                 problems.append(_("%(where)s: unknown placeholder {{ %(name)s }}; use one of: %(known)s.") % {
                     "where": where, "name": name, "known": ", ".join(sorted(PLACEHOLDERS))})
@@ -77,6 +79,8 @@ def template_problems(*, regime: str, kind: str, title: str, subject: str,
                 if filter_function.__name__ not in _ALLOWED_FILTERS:
                     problems.append(_("%(where)s: the filter “%(filter)s” is not allowed.") % {
                         "where": where, "filter": filter_function.__name__})
+    problems += [_("The placeholder {{ %(name)s }} is missing: this kind of notice must use it (%(meaning)s).") % {
+        "name": name, "meaning": PLACEHOLDERS[name]} for name in REQUIRED_PLACEHOLDERS.get(kind, ()) if name not in used]
     return problems
 
 
