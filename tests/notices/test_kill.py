@@ -1,9 +1,9 @@
 """A worker killed in the middle of sending: the notices it had sent stay sent, the rest are
 sent once when the work resumes — none lost, none twice.
 
-The worker is a real process (``medrecall`` sending a batch), killed with SIGKILL by the
-SMTP server the moment it starts the fourth message. It needs a database another process
-can open: PostgreSQL, or SQLite in a file (the in-memory test database is skipped)."""
+The worker is a real process (sending a batch), killed with SIGKILL by the SMTP server the
+moment it starts the fourth message. It opens the same test database: PostgreSQL, or the
+SQLite test database file (settings/test.py keeps SQLite tests in a file for this)."""
 
 from __future__ import annotations
 

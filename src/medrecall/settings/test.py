@@ -13,3 +13,8 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if "django_rq" in INSTALLED_APPS:  # noqa: F405
     TASKS["rq"] = {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+
+# SQLite tests use a database file (not memory) so that a second process — a task worker
+# killed in the middle of a send — can open the same test database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-medrecall.sqlite3")}  # noqa: F405
