@@ -204,3 +204,23 @@ def test_a_template_without_a_required_placeholder_is_refused(manager: User, api
     assert refused.status_code == 400
     assert "{{ progress_message }} is missing" in refused.json()["message"]
     assert NoticeTemplate.objects.filter(regime="fda", kind="progress", language="en").count() == 1
+
+
+def test_cli_edits_a_template_as_a_new_version(manager: User, make_user: Any, tmp_path: Path) -> None:
+    original = NoticeTemplate.objects.get(regime="nmpa", language="en", kind="reminder")
+    shown = json.loads(run("template-show", str(original.pk)))
+    shown["sections"][0]["body"] += "\n\nWe will call you if we do not hear from you."
+    shown["change_note"] = "Say that we will call"
+    path = tmp_path / "reminder.json"
+    path.write_text(json.dumps(shown), encoding="utf-8")
+    saved = json.loads(run("template-save", "--file", str(path), "--user", manager.username, "--json"))
+    assert (saved["version"], saved["status"]) == (2, "draft")
+    shown["sections"][0]["body"] = "No date here."
+    path.write_text(json.dumps(shown), encoding="utf-8")
+    with pytest.raises(CommandError, match="reply_by"):
+        run("template-save", "--file", str(path), "--user", manager.username)
+    with pytest.raises(CommandError, match="--file"):
+        run("template-save", "--file", str(tmp_path / "missing.json"), "--user", manager.username)
+    approver = make_user(Role.QA_RA_MANAGER)
+    assert json.loads(run("approve-template", str(saved["id"]), "--user", approver.username, "--json"))["status"] == (
+        "approved")

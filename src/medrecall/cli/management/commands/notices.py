@@ -9,6 +9,8 @@
   medrecall notices delivery --message-id ID --outcome delivered|bounced [--detail D]
   medrecall notices sweep [--every N]                                retries, reminders, escalation, surveys
   medrecall notices templates [--status S] [--json]
+  medrecall notices template-show TEMPLATE_ID > FILE.json                   one template as JSON, to edit
+  medrecall notices template-save --file FILE.json --user U                a new draft version from that JSON
   medrecall notices approve-template TEMPLATE_ID --user U
   medrecall notices timeline PARTY_CODE [--json]
   medrecall notices search TEXT [--json]                             by name, phone, e-mail, lot or serial
@@ -37,7 +39,8 @@ from medrecall.notices.tasks import follow_up_sweep_task
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 
-ACTIONS = ["send", "letters", "run", "list", "overdue", "log", "delivery", "sweep", "templates", "approve-template", "timeline",
+ACTIONS = ["send", "letters", "run", "list", "overdue", "log", "delivery", "sweep", "templates", "template-show",
+           "template-save", "approve-template", "timeline",
            "search", "progress", "offer", "offer-decision"]
 
 
@@ -83,6 +86,7 @@ class Command(BaseCommand):
         parser.add_argument("--every", type=int, default=0)
         parser.add_argument("--wait", action="store_true")
         parser.add_argument("--out", default="")
+        parser.add_argument("--file", default="")
         parser.add_argument("--posted", action="store_true")
         parser.add_argument("--json", action="store_true")
 
@@ -167,6 +171,26 @@ class Command(BaseCommand):
             rows = [{"id": t.pk, "regime": t.regime, "language": t.language, "kind": t.kind, "version": t.version,
                      "status": t.status, "title": t.title} for t in selectors.template_list(status=o["status"])]
             self._out(rows, o["json"])
+        elif action == "template-show":
+            template = NoticeTemplate.objects.filter(pk=self._id(target, "template")).first()
+            if template is None:
+                raise CommandError(f"No template {target}.")
+            self._out({field: getattr(template, field) for field in (
+                "regime", "language", "kind", "version", "status", "title", "subject", "sections", "change_note")}, True)
+        elif action == "template-save":
+            try:
+                with open(o["file"], encoding="utf-8") as source:
+                    fields = json.load(source)
+            except (OSError, ValueError) as bad:
+                raise CommandError(f"--file {o['file']!r}: {bad}") from bad
+            if not isinstance(fields, dict):
+                raise CommandError("The file must hold one JSON object (see template-show).")
+            wanted = ("regime", "language", "kind", "title", "subject", "sections")
+            if missing := [name for name in wanted if name not in fields]:
+                raise CommandError(f"The file lacks {', '.join(missing)}.")
+            saved = services.template_save(actor=self._user(o["user"]), change_note=str(fields.get("change_note", "")),
+                                           **{name: fields[name] for name in wanted})
+            self._out({"id": saved.pk, "version": saved.version, "status": saved.status}, o["json"])
         elif action == "approve-template":
             template = NoticeTemplate.objects.filter(pk=self._id(target, "template")).first()
             if template is None:
