@@ -237,3 +237,22 @@ def test_link_lifetime_is_the_setting(sent: RecallCase, settings: Any) -> None:
     settings.MEDRECALL_REPLY_LINK_DAYS = 0
     with pytest.raises(links.LinkExpired):
         links.notice_for_token(token, "reply")
+
+
+def test_a_broken_sub_consignee_file_on_the_form_names_its_rows_and_keeps_nothing(sent: RecallCase,
+                                                                                 client: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    notice = notice_of("SUB")
+    key = key_of(notice)
+    client.cookies["medrecall_language"] = "en"
+    bad = SimpleUploadedFile("subs.csv", b"name,country,city,address,lot,quantity\nClinic,Narnia,X,1 Road,C1,many\n",
+                             content_type="text/csv")
+    response = client.post(links.reply_path(notice), {f"q-{key}-on_hand": "90", f"q-{key}-distributed": "10",
+                                                      "respondent_name": "Chen", "sub_consignee_file": bad})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "subs.csv, row 2, country" in body
+    assert "subs.csv, row 2, quantity" in body
+    assert Reply.objects.count() == 0
+    assert not Party.objects.filter(name="Clinic").exists()

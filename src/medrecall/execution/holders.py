@@ -5,7 +5,6 @@ execution adds to the customer timeline."""
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 
 from django.db import transaction
 from django.utils import translation
@@ -29,14 +28,10 @@ log = logging.getLogger(__name__)
 
 def return_from_reply(*, reply: Reply, actor: User) -> ReturnAuthorisation:
     """Authorise the return of what the holder said they return, at the location they hold it."""
-    wanted: dict[tuple[int, int | None], int] = defaultdict(int)
-    for line in reply.lines.select_related("lot", "serial"):
-        if line.to_return:
-            wanted[(line.lot_id, line.serial_id)] += line.to_return
-    if not wanted:
+    lines = [(line.lot, line.serial, line.to_return)
+             for line in reply.lines.select_related("lot", "serial") if line.to_return]
+    if not lines:
         raise ReturnRefused(_("The reply returns nothing."), where="reply")
-    lines = [(line.lot, line.serial, wanted.pop((line.lot_id, line.serial_id)))
-             for line in reply.lines.select_related("lot", "serial") if (line.lot_id, line.serial_id) in wanted]
     return return_create(recall=reply.recall, party=reply.party, actor=actor, lines=lines, source="reply",
                          reply_ref=str(reply.pk))
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
-from medrecall.catalog.models import Lot, Serial
+from medrecall.catalog.models import Serial
 from medrecall.core import regions
 from medrecall.core.errors import DomainError, ImportRejected, ValidationFailed
 from medrecall.core.tabular import Columns, TableReader
@@ -252,7 +252,7 @@ def reply_submit(*, notice: Notice, respondent_name: str, quantities: dict[str, 
         party, location = _party_for(entry, country, reply, index)
         serial = Serial.objects.filter(lot_id=lots[entry.lot], serial=entry.serial).first() if entry.serial else None
         SubConsignee.objects.create(reply=reply, recall=recall, reported_by=root.party, party=party, location=location,
-                                    lot=Lot.objects.get(pk=lots[entry.lot]), serial=serial, quantity=entry.quantity)
+                                    lot_id=lots[entry.lot], serial=serial, quantity=entry.quantity)
         new_parties.append(party.pk)
     now = timezone.now()
     group = Notice.objects.filter(recall=recall, party=root.party, kind__in=(Kind.INITIAL, Kind.REMINDER))

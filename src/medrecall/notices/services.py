@@ -17,7 +17,7 @@ import io
 import secrets
 import smtplib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -471,8 +471,7 @@ def _mark_sent(notice: Notice, claim: str) -> None:
                 cursor.execute(log, logged)
 
 
-def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] | None = None,
-                 on_sent: Callable[[int], None] | None = None) -> int:
+def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] | None = None) -> int:
     """Claim and send e-mail notices (these, or every sendable one); each is marked sent the
     moment the server accepts it. Returns how many were sent."""
     claim = uuid4().hex
@@ -525,8 +524,6 @@ def notices_send(notice_ids: list[int] | None = None, *, pdfs: dict[int, bytes] 
                 break
             _mark_sent(notice, claim)
             sent += 1
-            if on_sent:
-                on_sent(notice.pk)
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             mailer.close()
