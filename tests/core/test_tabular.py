@@ -32,6 +32,17 @@ def test_semicolon_and_header_case(tmp_path: Path) -> None:
     assert read(path) == [(2, {"gtin": "1", "name": "a", "unit": "EA"}), (4, {"gtin": "2", "name": "b", "unit": ""})]
 
 
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_quotes_inside_quoted_cells_as_excel_writes_them(tmp_path: Path, delimiter: str) -> None:
+    """A quote inside a quoted cell is written twice; a delimiter or a line break inside one stays."""
+    path = tmp_path / "p.csv"
+    path.write_text(delimiter.join(["gtin", "name", "unit"]) + "\n"
+                    + delimiter.join(["1", '"Pump ""Alpha"", 2nd\ngeneration"', "EA"]) + "\n", encoding="utf-8")
+    assert [values for _line, values in read(path)] == [
+        {"gtin": "1", "name": 'Pump "Alpha", 2nd\ngeneration', "unit": "EA"}]
+    assert TableReader(path, file_name="p.csv", columns=COLUMNS).csv_layout() is not None
+
+
 def test_unknown_and_missing_columns_are_named(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text("gtin,colour\n1,red\n", encoding="utf-8")

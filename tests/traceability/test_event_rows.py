@@ -90,3 +90,31 @@ def test_header_in_another_order_imports_the_same(tmp_path: Path) -> None:
     path.write_text(",".join(columns) + f"\n10,produced,E1,FAC,C1,{CATH},2025-01-10T08:00:00+08:00\n", encoding="utf-8")
     result = EventImporter().run(path, file_name="reordered.csv")
     assert (result.accepted, result.created, result.errors) == (True, 1, [])
+
+
+def test_direct_load_reads_times_as_python_does() -> None:
+    """The direct load converts the common time form with polars: the same UTC text as
+    EventParser, and nothing for what Python refuses or polars cannot make."""
+    import random
+    from datetime import UTC, datetime
+
+    import polars as pl
+
+    from medrecall.traceability.importing.direct import ISO_SECONDS
+
+    rng = random.Random(7)
+    texts = ["2024-02-29T23:59:59-03:30", "2025-02-29T00:00:00+00:00", "2025-04-31T10:00:00+01:00",
+             "2025-01-01T23:59:60+08:00", "2025-01-01T24:00:00+08:00", "2025-01-01T00:00:00+24:00",
+             "2025-01-01T08:00:00Z", "2025-01-01T08:00:00.5+08:00", "1899-12-31T08:00:00+08:00"]
+    texts += [f"{rng.randint(1990, 2035)}-{rng.randint(1, 12):02}-{rng.randint(1, 31):02}T{rng.randint(0, 23):02}:"
+              f"{rng.randint(0, 59):02}:{rng.randint(0, 59):02}{rng.choice('+-')}{rng.randint(0, 23):02}:"
+              f"{rng.choice([0, 15, 30, 45, 59]):02}" for _n in range(5000)]
+    text = pl.col("t")
+    converted = pl.DataFrame({"t": texts}).select(pl.when(text.str.contains(ISO_SECONDS)).then(text.str.strptime(
+        pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%:z", strict=False).dt.strftime("%Y-%m-%d %H:%M:%S")))
+    by_polars = converted.to_series().to_list()
+    assert by_polars[0] == "2024-03-01 03:29:59"
+    assert by_polars[1:9] == [None] * 8  # left to EventParser
+    for source, fast in zip(texts, by_polars, strict=True):
+        if fast is not None:
+            assert fast == str(datetime.fromisoformat(source).astimezone(UTC).replace(tzinfo=None))

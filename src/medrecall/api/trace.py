@@ -201,7 +201,8 @@ class TraceEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self) -> QuerySet[TraceEvent]:
         if getattr(self, "swagger_fake_view", False):
             return TraceEvent.objects.none()
-        return selectors.event_list_for(viewer=viewer_of(self.request))
+        serial = self.request.query_params.get("serial", "")  # also through its lot: the (lot, serial) index
+        return selectors.event_list_for(viewer=viewer_of(self.request), serial_id=int(serial) if serial.isdigit() else None)
 
 
 class PositionSerializer(serializers.ModelSerializer[Position]):

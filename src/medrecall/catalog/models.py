@@ -117,8 +117,15 @@ class Lot(TimeStampedModel):
 class Serial(TimeStampedModel):
     """One serialised unit; unique per device model, belongs to one lot."""
 
-    device_model = models.ForeignKey(DeviceModel, on_delete=models.PROTECT, related_name="serials", verbose_name=_("device model"))
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="serials", verbose_name=_("lot"))
+    # No database-level foreign keys: every path that writes serials (master-data import, event
+    # imports) resolves the model and lot first, and a deferred per-row check at commit cost
+    # more than the insert itself on large event files; the ORM still refuses to delete a
+    # referenced model or lot (docs/adr/0005-serials-without-database-foreign-keys.md). The
+    # model's own index is the unique (model, serial) one.
+    device_model = models.ForeignKey(DeviceModel, on_delete=models.PROTECT, related_name="serials",
+                                     verbose_name=_("device model"), db_constraint=False, db_index=False)
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="serials", verbose_name=_("lot"),
+                            db_constraint=False)
     serial = models.CharField(_("serial number"), max_length=20)
     manufactured_on = models.DateField(_("manufactured on"), null=True, blank=True)
 

@@ -43,6 +43,15 @@ class SourceRow:
 
 
 @dataclass(frozen=True)
+class CsvLayout:
+    """A UTF-8 CSV's checked header, its delimiter, and where the rows start (in bytes)."""
+
+    header: tuple[str, ...]
+    delimiter: str
+    body_offset: int
+
+
+@dataclass(frozen=True)
 class Columns:
     """The contract of one import template: required names, then optional ones."""
 
@@ -134,11 +143,7 @@ class TableReader:
             text = io.TextIOWrapper(io.BufferedReader(_CountingReader(raw, self), READ_BUFFER), encoding=encoding,
                                     newline="")
             sample = head.decode(encoding, errors="ignore")[:8192]
-            try:
-                dialect: Any = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            reader = csv.reader(text, dialect)
+            reader = csv.reader(text, csv.excel, delimiter=_delimiter(sample.split("\n", 1)[0]))
             try:
                 header = [normalise_header(h) for h in next(reader, [])]
                 self.check_header(header)
@@ -155,6 +160,27 @@ class TableReader:
                         "file": self.file_name, "line": reader.line_num, "problem": error},
                     row=reader.line_num, code="csv",
                 ) from error
+
+    def csv_layout(self) -> CsvLayout | None:
+        """How the body of a CSV is laid out, for readers that take it in bulk (polars), or
+        ``None`` when only this reader can read it exactly: Excel, GB18030, an empty file, a
+        header that is quoted or does not match the template."""
+        if self.is_excel or self.size == 0:
+            return None
+        with self.path.open("rb") as raw:
+            head = raw.read(SNIFF_BYTES)
+        encoding = _detect_encoding(head)
+        end = head.find(b"\n")
+        if encoding == "gb18030" or end < 0 or b'"' in head[:end]:
+            return None
+        line = head[:end].decode(encoding).rstrip("\r")
+        delimiter = _delimiter(line)
+        header = [normalise_header(h) for h in line.split(delimiter)]
+        try:
+            self.check_header(header)
+        except ImportRejected:
+            return None
+        return CsvLayout(header=tuple(header), delimiter=delimiter, body_offset=end + 1)
 
     def _width_problem(self, found: int) -> str:
         return _("The row has %(found)s values but the header has %(expected)s columns.") % {
@@ -233,6 +259,16 @@ class TableReader:
                     yield SourceRow(number, values)
         finally:
             workbook.close()
+
+
+def _delimiter(header_line: str) -> str:
+    """Comma, semicolon or tab, as the header line shows. Only the delimiter is taken from the
+    sniffer: sniffing one line also guesses ``doublequote=False``, which would misread the
+    ``""`` that Excel and every CSV writer put for a quote inside a quoted cell."""
+    try:
+        return str(csv.Sniffer().sniff(header_line, delimiters=",;\t").delimiter)
+    except csv.Error:
+        return ","
 
 
 def _picker(header: list[str], names: tuple[str, ...]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:

@@ -191,6 +191,13 @@ MEDRECALL_SEND_RETRY_SECONDS = int(os.environ.get("MEDRECALL_SEND_RETRY_SECONDS"
 MEDRECALL_SEND_LEASE_SECONDS = int(os.environ.get("MEDRECALL_SEND_LEASE_SECONDS", "600"))
 MEDRECALL_SEND_BATCH = int(os.environ.get("MEDRECALL_SEND_BATCH", "250"))
 MEDRECALL_FOLLOW_UP_DAYS = {"I": (2, 2, 1), "II": (5, 4, 2), "III": (10, 7, 3)}
+# Event CSVs of at least this size are first tried on the direct load into PostgreSQL
+# (traceability/importing/direct.py); one that at least doubles the events table, and has at
+# least MEDRECALL_BULK_LOAD_MIN_ROWS rows, builds the table's indexes after the copy and the
+# positions in one pass, with this much memory for each sort and hash.
+MEDRECALL_DIRECT_LOAD_MIN_BYTES = int(os.environ.get("MEDRECALL_DIRECT_LOAD_MIN_BYTES", str(1024 * 1024)))
+MEDRECALL_BULK_LOAD_MIN_ROWS = int(os.environ.get("MEDRECALL_BULK_LOAD_MIN_ROWS", "100000"))
+MEDRECALL_BULK_LOAD_MEMORY = os.environ.get("MEDRECALL_BULK_LOAD_MEMORY", "1GB")
 MEDRECALL_SUB_CONSIGNEE_FILE_BYTES = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {

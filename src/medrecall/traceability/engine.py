@@ -108,6 +108,24 @@ def recompute_positions(lot_ids: Sequence[int]) -> int:
     return written
 
 
+def recompute_all_positions(*, work_mem: str = "256MB") -> int:
+    """Rebuild every position from the whole events table in one statement: for a load that
+    touched most lots, one pass over the table costs less than looking its lots up in chunks
+    (PostgreSQL, 10M events: 20 s against 31 s). How many were written."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+        cursor.execute("DELETE FROM traceability_position")
+        cursor.execute(
+            f"INSERT INTO traceability_position (lot_id, serial_id, location_id, on_hand, in_transit) "
+            f"WITH ev AS{' NOT MATERIALIZED' if connection.vendor == 'postgresql' else ''} (SELECT e.id, e.event_type, "
+            f"e.lot_id, e.serial_id, e.quantity, e.from_location_id, e.to_location_id, e.document_ref FROM {EVENTS} e "
+            f"WHERE e.retracted = %s), {PLACE_CTES} SELECT lot_id, serial_id, location_id, SUM(on_hand), SUM(in_transit) "
+            f"FROM place GROUP BY lot_id, serial_id, location_id HAVING SUM(on_hand) <> 0 OR SUM(in_transit) <> 0",
+            [False])
+        return int(cursor.rowcount)
+
+
 # PostgreSQL settings for the read queries of a trace, for their transaction only. The events
 # of a recall are a few pages here and there of a table that is cached (or on SSD), so a
 # random read costs little more than a sequential one; at the default (4) PostgreSQL scans

@@ -39,7 +39,8 @@ class TraceEvent(models.Model):
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events", verbose_name=_("lot"),
                             db_index=False, db_constraint=False)  # the (lot, serial) index serves lot look-ups
     serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="events",
-                               verbose_name=_("serial number"), db_constraint=False)
+                               verbose_name=_("serial number"), db_constraint=False,
+                               db_index=False)  # a serial's events are found through its lot: (lot, serial)
     quantity = models.PositiveIntegerField(_("quantity"))
     from_location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                       verbose_name=_("from location"), db_constraint=False, db_index=False)
@@ -58,11 +59,11 @@ class TraceEvent(models.Model):
         verbose_name_plural = _("trace events")
         indexes = [
             models.Index(fields=["lot", "serial"], name="event_lot_serial"),
-            models.Index(fields=["into_lot"], name="event_into_lot"),
-            # Genealogy (component lot -> finished lot) reads only these few rows, so its
-            # cost does not grow with the rest of the history.
+            # Genealogy, both ways (component lot -> finished lot and back), reads only these
+            # few rows, so its cost does not grow with the rest of the history.
             models.Index(fields=["lot", "into_lot"], name="event_transformed_lot",
                          condition=models.Q(event_type="transformed")),
+            models.Index(fields=["into_lot"], name="event_into_lot", condition=models.Q(event_type="transformed")),
             models.Index(fields=["to_location"], name="event_to_location"),
         ]
         constraints = [

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from medrecall.catalog.models import DeviceModel, Lot, Serial
@@ -187,8 +187,8 @@ def event_list_for(*, viewer: Viewer, lot_id: int | None = None, serial_id: int 
             from_location__party_id=viewer.party_id)
     if lot_id is not None:
         events = events.filter(lot_id=lot_id)
-    if serial_id is not None:
-        events = events.filter(serial_id=serial_id)
+    if serial_id is not None:  # through the serial's lot: the events are indexed by (lot, serial)
+        events = events.filter(serial_id=serial_id, lot_id=Subquery(Serial.objects.filter(pk=serial_id).values("lot_id")))
     if location_id is not None:
         events = events.filter(to_location_id=location_id) | events.filter(from_location_id=location_id)
     return events.order_by("-event_time", "-id")

@@ -20,6 +20,7 @@ from medrecall.core.importing import ImportOutcome, Policy
 from medrecall.core.tabular import Columns, TableReader, TupleRow
 from medrecall.traceability.engine import recompute_positions
 
+from . import direct
 from .rows import FIELDS, EventParser, References, Staged, event_texts
 from .stage import MAX_REPORTED, Stager
 
@@ -157,6 +158,11 @@ class EventImporter:
     def run(self, path: Path, *, file_name: str, policy: Policy = Policy.REJECT, actor: Any = None,
             progress: Progress | None = None, import_run_id: int | None = None) -> ImportOutcome:
         reader = TableReader(path, file_name=file_name, columns=self.columns)
+        if direct.enabled(file_name=file_name, size=reader.size) and (layout := reader.csv_layout()):
+            outcome = direct.load(path, layout, file_name=file_name, actor=actor, progress=progress,
+                                  import_run_id=import_run_id)
+            if outcome is not None:
+                return outcome
         return import_event_texts(
             reader.tuples(FIELDS), file_name=file_name, kind=self.kind, actor=actor,
             progress=progress, fraction_read=lambda: reader.fraction_read, import_run_id=import_run_id,

@@ -1,0 +1,556 @@
+"""Loading a clean events CSV straight into the events table (PostgreSQL).
+
+The staging path (``stage.py``) writes every row twice, into a staging table and then into
+the events table, and checks it in SQL in between: exact, with a report of every bad row, but
+at about half of what the design asks of PostgreSQL. Most large files are clean, so this path
+is tried first for a CSV on PostgreSQL:
+
+* the file is read in blocks of about ``BLOCK_BYTES`` by polars (Rust, both cores); each cell
+  is checked by the same rules as :class:`~.rows.EventParser`, using its own functions once
+  per distinct text (event types, times, GTINs, quantities, dates), and the rules between
+  cells (a serial on a lot-tracked model, the locations each event type needs, …) as column
+  expressions;
+* lots and serials are resolved in memory: the lots of each model in the file and the
+  serials the file names are read once; new ones take ids from their sequences and are
+  written after the events;
+* the rows are copied straight into the events table (``COPY``), the next block being read
+  while the server stores the last;
+* a file that at least doubles the events table (a first load) is copied with the table's
+  secondary indexes dropped and built afterwards, in the same transaction: building an index
+  from sorted rows is several times cheaper than maintaining it row by row, and the unique
+  index on ``event_id`` is the duplicate check. The table is locked until the commit;
+* the checks that need the stored rows run after the copy, still in the same transaction:
+  the custody guards (stock holds), the balance of every location, and the unique event id.
+
+Nothing here reports rows. At the first thing it cannot accept (a bad cell, an unknown lot,
+a duplicate or already recorded event id, a held unit, a negative balance, anything polars
+reads differently from Python's ``csv``), it gives up, its transaction is rolled back and the
+caller runs the staging path, which accepts or refuses the same file with a report of every
+bad row. So this path may only ever accept what the staging path accepts, with the same
+result; ``tests/traceability/test_direct_load.py`` holds it to that.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import psycopg
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from medrecall.audit import services as audit
+from medrecall.core.importing import ImportOutcome
+from medrecall.core.tabular import CsvLayout
+from medrecall.traceability import custody
+from medrecall.traceability.engine import recompute_all_positions, recompute_positions
+
+from .rows import FIELDS, NEEDS_FROM, NEEDS_TO, EventParser, References
+from .stage import ANALYZE_AFTER
+
+log = logging.getLogger(__name__)
+
+EVENTS = "traceability_traceevent"
+BLOCK_BYTES = 48 << 20
+EVENT_COLUMNS = ("event_id", "event_type", "event_time", "lot_id", "serial_id", "quantity", "from_location_id",
+                 "to_location_id", "document_ref", "into_lot_id", "import_run_id", "retracted", "recorded_at")
+SERIAL_COLUMNS = ("id", "device_model_id", "lot_id", "serial", "manufactured_on", "created_at", "updated_at")
+# C0 control characters other than tab and line ends: Python's ``str.strip`` removes some of
+# them (the GS separator of a scanned barcode among them) where polars does not.
+CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+NULL = "\\N"
+# Times polars converts itself; Python's ``datetime.fromisoformat`` reads them the same
+# (checked in tests/traceability/test_direct_load.py). Leap seconds and hours past 23 are left
+# to Python, which refuses them.
+ISO_SECONDS = (r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+               r"[+-]([01]\d|2[0-3]):[0-5]\d$")
+
+Progress = Callable[[int, int], None]
+
+
+class Declined(Exception):
+    """This path cannot accept the file; the staging path decides (and reports)."""
+
+
+_SERIAL_SCHEMA = {"model_id": pl.Int64, "serial": pl.String, "serial_id": pl.Int64, "serial_lot_id": pl.Int64,
+                  "new": pl.Boolean}
+
+
+@dataclass
+class _LotDraft:
+    """A lot the file names that is not recorded yet: it must be produced in the file."""
+
+    id: int
+    model_id: int
+    number: str
+    produced: bool = False
+    manufactured: date | None = None
+    expiry: date | None = None
+    quantity: int = 0
+
+
+@dataclass
+class _Load:
+    """What one load has learned so far (lots, serials, ids handed out)."""
+
+    lots: dict[int, dict[str, int]] = field(default_factory=dict)  # model id -> lot number -> id
+    drafts: dict[tuple[int, str], _LotDraft] = field(default_factory=dict)
+    serials: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_SERIAL_SCHEMA))
+    models_with_serials: dict[int, bool] = field(default_factory=dict)
+    new_serials: list[pl.DataFrame] = field(default_factory=list)
+    lot_ids: set[int] = field(default_factory=set)
+    rows: int = 0
+    serials_created: int = 0
+
+
+
+def enabled(*, file_name: str, size: int) -> bool:
+    """Whether to try this path: PostgreSQL and a CSV of at least ``MEDRECALL_DIRECT_LOAD_MIN_BYTES``."""
+    return (connection.vendor == "postgresql" and not file_name.lower().endswith((".xlsx", ".xlsm"))
+            and size >= settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES)
+
+
+def load(path: Path, layout: CsvLayout, *, file_name: str, actor: Any = None, progress: Progress | None = None,
+         import_run_id: int | None = None) -> ImportOutcome | None:
+    """Import the file this way, or return ``None`` (nothing written) for the staging path."""
+    try:
+        with transaction.atomic():
+            return attempt(path, layout, file_name=file_name, actor=actor, progress=progress,
+                           import_run_id=import_run_id)
+    except Declined as reason:
+        log.info("direct load of %s declined: %s", file_name, reason)
+        return None
+
+
+def attempt(path: Path, layout: CsvLayout, *, file_name: str, actor: Any = None, progress: Progress | None = None,
+            import_run_id: int | None = None) -> ImportOutcome:
+    """``load`` without its transaction: raises ``Declined`` and leaves the rollback to the caller."""
+    return _DirectLoad(path, layout, file_name=file_name, progress=progress).run(actor=actor,
+                                                                                  import_run_id=import_run_id)
+
+
+class _DirectLoad:
+    def __init__(self, path: Path, layout: CsvLayout, *, file_name: str, progress: Progress | None) -> None:
+        self.path = path
+        self.layout = layout
+        self.file_name = file_name
+        self.progress = progress
+        self.size = path.stat().st_size
+        self.refs = References.load()
+        self.parser = EventParser(self.refs)
+        self.state = _Load()
+        self.now = timezone.now()
+        self.bulk = False  # indexes built after the copy, positions rebuilt in one pass
+
+    # -- the whole load --------------------------------------------------------------------
+    def run(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
+        from psycopg.copy import QueuedLibpqWriter
+
+        blocks = self._blocks()
+        first = next(blocks, None)
+        if first is None:
+            raise Declined("no rows")
+        block, done = first
+        frame: pl.DataFrame | None = self._resolve(self._checked(block))
+        rebuild = self._bulk(estimated_rows=int(block.count(b"\n") * self.size / max(done, 1)))
+        columns = ", ".join(EVENT_COLUMNS)
+        try:
+            with connection.cursor() as cursor:
+                raw = cursor.cursor
+                while frame is not None:
+                    with raw.copy(f"COPY {EVENTS} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')",
+                                  writer=QueuedLibpqWriter(raw)) as copy:
+                        copy.write(self._event_csv(frame, import_run_id))
+                        self.state.rows += frame.height
+                        self._report(60 * done / self.size)
+                        # The next block is read and checked while the server stores this one.
+                        upcoming = next(blocks, None)
+                        checked = (self._checked(upcoming[0]), upcoming[1]) if upcoming else None
+                    frame = None
+                    if checked is not None:
+                        frame, done = self._resolve(checked[0]), checked[1]
+                self._report(62)
+                self._write_lots(cursor)
+                self._write_serials(raw)
+                self._report(65)
+                if rebuild:
+                    cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)",
+                                   [settings.MEDRECALL_BULK_LOAD_MEMORY])
+                for statement in rebuild:  # the unique event id index fails on a repeated id
+                    cursor.execute(statement)
+                self._report(75)
+        except (DatabaseError, psycopg.Error) as error:
+            raise Declined(f"the database refused the rows: {error}") from error
+        self._analyze()
+        return self._finish(actor=actor, import_run_id=import_run_id)
+
+    def _finish(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
+        lot_ids = sorted(self.state.lot_ids)
+        moves = (f"SELECT 0, e.event_type, e.lot_id, e.serial_id, e.from_location_id, e.to_location_id, e.document_ref "
+                 f"FROM {EVENTS} e WHERE e.recorded_at = %s AND e.lot_id = ANY(%s)")
+        if custody.violations(moves, [self.now, lot_ids]):
+            raise Declined("a custody guard refuses a movement")
+        self._report(80)
+        if self.bulk:  # most lots of the table: one pass over all of it
+            written = recompute_all_positions(work_mem=settings.MEDRECALL_BULK_LOAD_MEMORY)
+        else:
+            written = recompute_positions(lot_ids)
+        self._analyze_if_grown("traceability_position", written)
+        self._report(95)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM traceability_position WHERE lot_id = ANY(%s) "
+                           "GROUP BY lot_id, location_id HAVING SUM(on_hand) < 0 LIMIT 1", [lot_ids])
+            if cursor.fetchone():
+                raise Declined("a location's balance would be negative")
+        drafts = self.state.drafts.values()
+        audit.record(actor=actor, action="traceability.events_imported", target_type="traceability.traceevent",
+                     target_id=str(import_run_id or "*"), target_label=self.file_name,
+                     changes={"created": self.state.rows, "unchanged": 0, "lots_created": len(drafts),
+                              "serials_created": self.state.serials_created, "retracted": 0})
+        outcome = ImportOutcome(kind="events", file_name=self.file_name, rows=self.state.rows,
+                                created=self.state.rows)
+        self._report(100)
+        return outcome
+
+    def _report(self, percent: float) -> None:
+        if self.progress:
+            self.progress(int(percent), 100)
+
+    # -- reading ---------------------------------------------------------------------------
+    def _blocks(self) -> Iterator[tuple[bytes, int]]:
+        """The body in blocks cut at line ends outside quotes, with the bytes read so far."""
+        with self.path.open("rb") as source:
+            source.seek(self.layout.body_offset)
+            done = self.layout.body_offset
+            carry = b""
+            while True:
+                chunk = source.read(BLOCK_BYTES)
+                block = carry + chunk
+                if not chunk:
+                    if block.strip():
+                        yield block, self.size
+                    return
+                cut = block.rfind(b"\n") + 1
+                while cut and block.count(b'"', 0, cut) % 2:  # a line end inside a quoted cell
+                    cut = block.rfind(b"\n", 0, cut - 1) + 1
+                if not cut:
+                    carry = block
+                    continue
+                done += cut
+                carry = block[cut:]
+                yield block[:cut], done
+
+    def _checked(self, block: bytes) -> pl.DataFrame:
+        """The block's rows with every cell checked and turned into its value, or ``Declined``."""
+        if CONTROL.search(block):
+            raise Declined("control characters")
+        header = [name or f"__blank_{i}" for i, name in enumerate(self.layout.header)]
+        try:
+            frame = pl.read_csv(block, has_header=False, new_columns=header, separator=self.layout.delimiter,
+                                schema=dict.fromkeys(header, pl.String), encoding="utf8", raise_if_empty=False)
+        except Exception as error:  # polars reads it otherwise than csv: leave it to the exact path
+            raise Declined(f"polars cannot read the block: {error}") from error
+        frame = frame.select(pl.all().str.strip_chars().fill_null(""))
+        frame = frame.filter(pl.any_horizontal(pl.all() != ""))
+        present = set(self.layout.header)
+        texts = frame.select([pl.col(name) if name in present else pl.lit("").alias(name) for name in FIELDS])
+        return self._values(texts)
+
+    def _mapped(self, frame: pl.DataFrame, column: str, meaning: Callable[[str], tuple[Any, list[Any]]],
+                dtype: Any, **default: Any) -> pl.Expr:
+        """``column`` through ``meaning`` (an ``EventParser`` function, once per distinct text
+        of ``frame``); texts not in ``frame`` become ``default`` when one is given."""
+        values: dict[str, Any] = {}
+        for text in frame.get_column(column).unique().to_list():
+            value, problems = meaning(text)
+            if problems:
+                raise Declined(f"{column}: {problems[0][2]}")
+            values[text] = value
+        return pl.col(column).replace_strict(values, return_dtype=dtype, **default)
+
+    def _values(self, t: pl.DataFrame) -> pl.DataFrame:
+        parser = self.parser
+        kinds = self._mapped(t, "event_type", parser._kind, pl.String)
+        # The common form (whole seconds, an offset) is converted by polars; every other text,
+        # and a date polars cannot make (30 February), by EventParser.
+        text = pl.col("event_time")
+        t = t.with_columns(utc=pl.when(text.str.contains(ISO_SECONDS)).then(text.str.strptime(
+            pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%:z", strict=False).dt.strftime("%Y-%m-%d %H:%M:%S")))
+        rest = t.filter(pl.col("utc").is_null())
+        times = pl.col("utc").fill_null(self._mapped(
+            rest, "event_time", lambda s: parser._time(s) if s else (None, [("", "", "required")]), pl.String,
+            default=None))
+        models = {}
+        for text in t.get_column("gtin").unique().to_list():
+            model, problems = parser._gtin(text, "gtin") if text else (None, [("gtin", "", "required")])
+            if problems or model is None:
+                raise Declined(f"gtin {text}")
+            models[text] = model
+        frame = t.with_columns(
+            kind=kinds, utc=times,
+            model_id=pl.col("gtin").replace_strict({k: v[0] for k, v in models.items()}, return_dtype=pl.Int64),
+            lot_tracked=pl.col("gtin").replace_strict({k: v[1] == "lot" for k, v in models.items()},
+                                                      return_dtype=pl.Boolean),
+            serial=pl.when(pl.col("serial") != "").then(pl.col("serial")),
+        )
+        # The quantity's meaning depends on whether the row has a serial: one key for both.
+        quantity_key = pl.concat_str(pl.col("quantity"), pl.when(pl.col("serial").is_not_null()).then(
+            pl.lit("\x01s")).otherwise(pl.lit("\x01")))
+        quantities: dict[str, int] = {}
+        for key in frame.select(quantity_key).to_series().unique().to_list():
+            text, has_serial = key.rsplit("\x01", 1)
+            quantity, problems = parser._quantity(text, has_serial == "s")
+            if problems:
+                raise Declined(f"quantity {text}")
+            quantities[key] = quantity
+        locations = self.refs.locations
+        frame = frame.with_columns(
+            quantity=quantity_key.replace_strict(quantities, return_dtype=pl.Int64),
+            from_id=_codes("from_location", locations), to_id=_codes("to_location", locations),
+            manufactured=self._dates(frame, "manufactured"), expiry=self._dates(frame, "expiry"),
+        )
+        into = frame.filter(pl.col("kind") == "transformed")
+        into_models: dict[str, int] = {}
+        for text in into.get_column("into_gtin").unique().to_list():
+            model, problems = parser._gtin(text, "into_gtin") if text else (None, [("", "", "required")])
+            if problems or model is None:
+                raise Declined(f"into_gtin {text}")
+            into_models[text] = model[0]
+        transformed = pl.col("kind") == "transformed"
+        frame = frame.with_columns(
+            into_model_id=pl.when(transformed).then(pl.col("into_gtin").replace_strict(
+                into_models, default=None, return_dtype=pl.Int64)),
+            into_lot=pl.when(transformed).then(pl.col("into_lot")),
+        )
+        bad = frame.select(pl.any_horizontal(
+            (pl.col("event_id") == "") | (pl.col("event_id").str.len_chars() > 200),
+            (pl.col("lot") == "") | (pl.col("lot").str.len_chars() > 20),
+            pl.col("serial").str.len_chars().fill_null(0) > 20,
+            pl.col("serial").is_not_null() & pl.col("lot_tracked"),
+            (pl.col("from_location") != "") & pl.col("from_id").is_null(),
+            (pl.col("to_location") != "") & pl.col("to_id").is_null(),
+            pl.col("kind").is_in(list(NEEDS_TO)) & (pl.col("to_location") == ""),
+            pl.col("kind").is_in(list(NEEDS_FROM)) & (pl.col("from_location") == ""),
+            (pl.col("kind") == "shipped") & (pl.col("from_id") == pl.col("to_id")).fill_null(False),
+            (pl.col("expiry") < pl.col("manufactured")).fill_null(False),
+            transformed & ((pl.col("into_gtin") == "") | (pl.col("into_lot") == "")
+                           | (pl.col("into_lot").str.len_chars() > 20)),
+        ).any()).item()
+        if bad:
+            raise Declined("a row breaks a rule between its cells")
+        return frame.select("event_id", "kind", "utc", "model_id", "lot", "serial", "quantity", "from_id", "to_id",
+                            pl.col("document_ref").str.slice(0, 100), "manufactured", "expiry", "into_model_id",
+                            "into_lot")
+
+    def _dates(self, frame: pl.DataFrame, column: str) -> pl.Expr:
+        values: dict[str, date] = {}
+        for text in frame.get_column(column).unique().to_list():
+            if not text:
+                continue
+            problems: list[Any] = []
+            value = self.parser._date(text, column, problems)
+            if problems or value is None:
+                raise Declined(f"{column} {text}")
+            values[text] = value
+        return pl.col(column).replace_strict(values, default=None, return_dtype=pl.Date)
+
+    # -- lots and serials ------------------------------------------------------------------
+    def _lots_of(self, model_id: int) -> dict[str, int]:
+        lots = self.state.lots.get(model_id)
+        if lots is None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT number, id FROM catalog_lot WHERE device_model_id = %s", [model_id])
+                lots = self.state.lots[model_id] = dict(cursor.fetchall())
+                cursor.execute("SELECT EXISTS (SELECT 1 FROM catalog_serial WHERE device_model_id = %s)", [model_id])
+                self.state.models_with_serials[model_id] = cursor.fetchone()[0]
+        return lots
+
+    def _resolve(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Lot, serial and finished-lot ids for the block's rows (new ones from the sequences)."""
+        state = self.state
+        keys = pl.concat([frame.select("model_id", "lot"),
+                          frame.filter(pl.col("into_lot").is_not_null()).select(
+                              pl.col("into_model_id").alias("model_id"), pl.col("into_lot").alias("lot"))]).unique()
+        unknown = []
+        ids: dict[tuple[int, str], int] = {}
+        for model_id, number in keys.iter_rows():
+            lot_id = self._lots_of(model_id).get(number)
+            if lot_id is None:
+                unknown.append((model_id, number))
+            else:
+                ids[(model_id, number)] = lot_id
+        for (model_id, number), lot_id in zip(unknown, self._next_ids("catalog_lot", len(unknown)), strict=True):
+            state.lots[model_id][number] = ids[(model_id, number)] = lot_id
+            state.drafts[(model_id, number)] = _LotDraft(lot_id, model_id, number)
+        lot_map = pl.DataFrame([(m, n, i) for (m, n), i in ids.items()], orient="row",
+                               schema={"model_id": pl.Int64, "lot": pl.String, "lot_id": pl.Int64})
+        frame = frame.join(lot_map, on=["model_id", "lot"], how="left").join(
+            lot_map.rename({"model_id": "into_model_id", "lot": "into_lot", "lot_id": "into_lot_id"}),
+            on=["into_model_id", "into_lot"], how="left")
+        state.lot_ids.update(ids.values())
+        produced = frame.filter(pl.col("kind") == "produced").group_by("model_id", "lot").agg(
+            pl.col("manufactured").min(), pl.col("expiry").min(), pl.col("quantity").sum())
+        for model_id, number, manufactured, expiry, quantity in produced.iter_rows():
+            draft = state.drafts.get((model_id, number))
+            if draft is not None:
+                draft.produced = True
+                draft.manufactured = _earlier(draft.manufactured, manufactured)
+                draft.expiry = _earlier(draft.expiry, expiry)
+                draft.quantity += quantity
+        return self._resolve_serials(frame)
+
+    def _resolve_serials(self, frame: pl.DataFrame) -> pl.DataFrame:
+        state = self.state
+        units = frame.filter(pl.col("serial").is_not_null()).group_by("model_id", "serial").agg(
+            pl.col("lot_id").n_unique().alias("lots"), pl.col("lot_id").first(), pl.col("manufactured").min())
+        if units.is_empty():
+            return frame.with_columns(serial_id=pl.lit(None, dtype=pl.Int64))
+        if units.filter(pl.col("lots") > 1).height:
+            raise Declined("a serial in two lots")
+        units = units.join(state.serials, on=["model_id", "serial"], how="left")
+        missing = units.filter(pl.col("serial_id").is_null())
+        recorded = []
+        for (model_id,), group in missing.group_by("model_id"):
+            if not state.models_with_serials.get(int(model_id)):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT device_model_id, serial, id, lot_id, false FROM catalog_serial "
+                               "WHERE device_model_id = %s AND serial = ANY(%s)",
+                               [model_id, group.get_column("serial").to_list()])
+                recorded += cursor.fetchall()
+        if recorded:
+            found = pl.DataFrame(recorded, orient="row", schema=_SERIAL_SCHEMA)
+            state.serials = pl.concat([state.serials, found])
+            units = units.drop("serial_id", "serial_lot_id", "new").join(
+                state.serials, on=["model_id", "serial"], how="left")
+        if units.filter(pl.col("serial_id").is_not_null() & (pl.col("serial_lot_id") != pl.col("lot_id"))).height:
+            raise Declined("a serial recorded in another lot")
+        fresh = units.filter(pl.col("serial_id").is_null())
+        if fresh.height:
+            fresh = fresh.with_columns(serial_id=pl.Series(self._next_ids("catalog_serial", fresh.height),
+                                                           dtype=pl.Int64), serial_lot_id=pl.col("lot_id"),
+                                       new=pl.lit(True))
+            state.serials = pl.concat([state.serials, fresh.select(list(_SERIAL_SCHEMA))])
+            units = pl.concat([units.filter(pl.col("serial_id").is_not_null()), fresh.select(units.columns)])
+        state.new_serials.append(units.filter(pl.col("new")).select(
+            "serial_id", "model_id", "lot_id", "serial", "manufactured"))
+        return frame.join(units.select("model_id", "serial", "serial_id"), on=["model_id", "serial"], how="left")
+
+    def _next_ids(self, table: str, count: int) -> list[int]:
+        """``count`` new ids from the table's sequence: usually one unbroken run, read as its
+        ends; when other sessions took ids in between, every id."""
+        if not count:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT MIN(id), MAX(id) FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id "
+                           "FROM generate_series(1, %s)) n", [table, count])
+            first, last = cursor.fetchone()
+            if last - first + 1 == count:  # distinct ids, as many as the range holds: the whole range
+                return list(range(first, last + 1))
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                           [table, count])
+            return [row[0] for row in cursor.fetchall()]
+
+    def _write_lots(self, cursor: Any) -> None:
+        drafts = list(self.state.drafts.values())
+        if any(not d.produced for d in drafts):
+            raise Declined("a lot that is neither recorded nor produced in the file")
+        if not drafts:
+            return
+        cursor.execute(
+            "INSERT INTO catalog_lot (id, device_model_id, number, manufactured_on, expires_on, quantity_produced, "
+            "created_at, updated_at) SELECT *, %s, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
+            "%s::date[], %s::date[], %s::integer[])",
+            [self.now, self.now, [d.id for d in drafts], [d.model_id for d in drafts], [d.number for d in drafts],
+             [d.manufactured for d in drafts], [d.expiry for d in drafts], [d.quantity for d in drafts]])
+
+    def _write_serials(self, raw: Any) -> None:
+        if not self.state.new_serials:
+            return
+        serials = pl.concat(self.state.new_serials).group_by("serial_id").agg(
+            pl.col("model_id").first(), pl.col("lot_id").first(), pl.col("serial").first(),
+            pl.col("manufactured").min())
+        self.state.serials_created = serials.height
+        stamp = self.now.isoformat()
+        rows = serials.select("serial_id", "model_id", "lot_id", "serial", "manufactured",
+                              pl.lit(stamp).alias("created_at"), pl.lit(stamp).alias("updated_at"))
+        with raw.copy(f"COPY catalog_serial ({', '.join(SERIAL_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
+            copy.write(_csv(rows))
+        self._analyze_if_grown("catalog_serial", serials.height)
+
+    # -- the events table ------------------------------------------------------------------
+    def _event_csv(self, frame: pl.DataFrame, import_run_id: int | None) -> bytes:
+        rows = frame.select(
+            "event_id", "kind", "utc", "lot_id", "serial_id", "quantity", "from_id", "to_id", "document_ref",
+            "into_lot_id", pl.lit(import_run_id, dtype=pl.Int64).alias("import_run_id"),
+            pl.lit("f").alias("retracted"), pl.lit(self.now.isoformat()).alias("recorded_at"))
+        return _csv(rows)
+
+    def _bulk(self, *, estimated_rows: int) -> list[str]:
+        """For a file that at least doubles the events table: drop its secondary indexes now
+        and return the statements that build them again after the copy."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT GREATEST(reltuples, 0)::bigint, pg_relation_size(oid) FROM pg_class "
+                           f"WHERE oid = '{EVENTS}'::regclass")
+            tuples, size = cursor.fetchone()
+            recorded = max(tuples, size // 160)  # never analysed (reltuples -1): about 160 bytes a row
+            if estimated_rows < max(recorded, settings.MEDRECALL_BULK_LOAD_MIN_ROWS):
+                return []
+            cursor.execute(
+                "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                "WHERE c.conrelid = %s::regclass AND c.contype = 'u'", [EVENTS])
+            constraints = cursor.fetchall()
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)", [EVENTS])
+            indexes = cursor.fetchall()
+            log.info("direct load: %s events expected, %s recorded: indexes built after the copy", estimated_rows,
+                     recorded)
+            self.bulk = True
+            for name, _definition in constraints:
+                cursor.execute(f'ALTER TABLE {EVENTS} DROP CONSTRAINT "{name}"')
+            for name, _definition in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+        return ([f'ALTER TABLE {EVENTS} ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints]
+                + [definition for _name, definition in indexes])
+
+    def _analyze(self) -> None:
+        self._analyze_if_grown("catalog_lot", len(self.state.drafts))
+        self._analyze_if_grown(EVENTS, self.state.rows)
+
+    @staticmethod
+    def _analyze_if_grown(table: str, rows: int) -> None:
+        """Fresh statistics for a table this load grew by a tenth or more (as ``Stager``)."""
+        if rows < ANALYZE_AFTER:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            if rows >= 0.1 * max(cursor.fetchone()[0], 0):
+                cursor.execute(f"ANALYZE {table}")
+
+
+def _csv(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False, null_value=NULL)
+    return buffer.getvalue()
+
+
+def _codes(column: str, locations: dict[str, int]) -> pl.Expr:
+    return pl.col(column).replace_strict(locations, default=None, return_dtype=pl.Int64)
+
+
+def _earlier(one: date | None, other: date | None) -> date | None:
+    if one is None:
+        return other
+    if other is None:
+        return one
+    return min(one, other)

@@ -1,0 +1,274 @@
+"""The direct load (PostgreSQL): whatever it accepts, the staging path accepts with the same
+result (events, lots, serials, positions); whatever it cannot accept, it declines, and the
+importer then reports the staging path's errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from medrecall.catalog.models import Lot, Serial
+from medrecall.cli.demo import demo_build, write_demo_events
+from medrecall.core.importing import ImportOutcome
+from medrecall.core.tabular import TableReader
+from medrecall.traceability.importing import direct
+from medrecall.traceability.importing.direct import Declined
+from medrecall.traceability.importing.events import EVENT_COLUMNS, EventImporter, import_event_texts
+from medrecall.traceability.importing.rows import FIELDS
+from medrecall.traceability.models import Position, TraceEvent
+from tests.traceability.scenario import CATH, HEADER, PUMP, TUBE, network
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the direct load is PostgreSQL's"),
+]
+
+T = "2025-01-10T08:00:00+08:00"
+
+
+def snapshot() -> dict[str, list[Any]]:
+    """Everything an import writes, by natural keys (ids differ between the two paths)."""
+    return {
+        "events": sorted(TraceEvent.objects.values_list(
+            "event_id", "event_type", "event_time", "lot__device_model_id", "lot__number", "serial__serial",
+            "quantity", "from_location__code", "to_location__code", "document_ref", "into_lot__number", "retracted",
+            "import_run_id"), key=str),
+        "lots": sorted(Lot.objects.values_list("device_model_id", "number", "manufactured_on", "expires_on",
+                                               "quantity_produced"), key=str),
+        "serials": sorted(Serial.objects.values_list("device_model_id", "serial", "lot__number", "manufactured_on"),
+                          key=str),
+        "positions": sorted(Position.objects.values_list("lot__number", "serial__serial", "location__code", "on_hand",
+                                                         "in_transit"), key=str),
+    }
+
+
+def event_indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'traceability_traceevent' "
+                       "ORDER BY indexname")
+        return cursor.fetchall()
+
+
+def directly(path: Path) -> tuple[ImportOutcome, dict[str, list[Any]]]:
+    """The direct load of ``path``, what it wrote, and then nothing (rolled back)."""
+    layout = TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout()
+    assert layout is not None
+    with transaction.atomic():
+        outcome = direct.attempt(path, layout, file_name=path.name)
+        written = snapshot()
+        transaction.set_rollback(True)
+    return outcome, written
+
+
+def staged(path: Path) -> tuple[ImportOutcome, dict[str, list[Any]]]:
+    """The staging path's import of ``path``, what it wrote, and then nothing (rolled back)."""
+    with transaction.atomic():
+        reader = TableReader(path, file_name=path.name, columns=EVENT_COLUMNS)
+        outcome = import_event_texts(reader.tuples(FIELDS), file_name=path.name, kind="events")
+        written = snapshot()
+        transaction.set_rollback(True)
+    return outcome, written
+
+
+def assert_same_both_ways(path: Path) -> ImportOutcome:
+    by_copy, copied = directly(path)
+    by_stage, stage_wrote = staged(path)
+    assert by_stage.accepted, by_stage.errors[:3]
+    assert (by_copy.rows, by_copy.created) == (by_stage.rows, by_stage.created)
+    assert copied == stage_wrote
+    return by_copy
+
+
+def write(tmp_path: Path, lines: str, name: str = "events.csv", header: str = HEADER, **options: Any) -> Path:
+    path = tmp_path / name
+    path.write_text(header + lines, **{"encoding": "utf-8", **options})
+    return path
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of a few rows, so that every file crosses block boundaries."""
+    monkeypatch.setattr(direct, "BLOCK_BYTES", 700)
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["indexes-built-after", "indexes-kept"])
+def test_demo_history_same_result_both_ways(tmp_path: Path, settings: Any, bulk: bool,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    demo_build(events=False)
+    settings.MEDRECALL_BULK_LOAD_MIN_ROWS = 0 if bulk else 10**9
+    monkeypatch.setattr(direct, "BLOCK_BYTES", 64 * 1024)
+    path = tmp_path / "demo.csv"
+    rows = write_demo_events(path, limit=6000)
+    indexes = event_indexes()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE traceability_traceevent")  # an empty table, analysed: the bulk branch must see it
+    outcome = assert_same_both_ways(path)
+    assert outcome.created == rows == 6000
+    assert event_indexes() == indexes
+
+
+def test_rows_across_blocks_lots_produced_later_and_quoted_line_breaks(tmp_path: Path, small_blocks: None) -> None:
+    network()
+    lines = (
+        # the lot is used (serial shipped) before the file produces it, several blocks later
+        f'S1,shipped,{T},{PUMP},P1,PS-1,1,FAC,D1,"DN\n1",,,,\n'
+        f"S2,received,{T},{PUMP},P1,PS-1,1,FAC,D1,\"DN\n1\",,,,\n"
+        + "".join(f"F{n},produced,2025-01-0{n % 9 + 1}T08:00:00Z,{CATH},C{n % 3},,{n},,FAC,MO-{n},,,,\n"
+                  for n in range(1, 40))
+        + f"P0,produced,{T},{PUMP},P1,PS-1,,,FAC,MO-P,2025-01-02,2030-01-01,,\n"
+        + f'T1,transformed,{T},{CATH},C1,,2,FAC,,"a ""quoted"", note",,,{TUBE},TB1\n'
+        + f"T0,produced,{T},{TUBE},TB1,,5,,FAC,MO-T,2025-01-03,,,\n"
+    )
+    outcome = assert_same_both_ways(write(tmp_path, lines))
+    assert outcome.created == 44
+
+
+def test_file_on_top_of_recorded_history(tmp_path: Path, small_blocks: None) -> None:
+    """Known lots and serials are read from the database, new ones are added beside them."""
+    network()
+    first = write(tmp_path, f"A1,produced,{T},{PUMP},P1,PS-1,,,FAC,MO-1,2025-01-01,,,\n"
+                            f"A2,produced,{T},{PUMP},P1,PS-2,,,FAC,MO-1,2025-01-01,,,\n"
+                            f"A3,produced,{T},{CATH},C1,,50,,FAC,MO-2,2025-01-01,2027-01-01,,\n", name="first.csv")
+    assert EventImporter().run(first, file_name="first.csv").accepted
+    lines = (f"B1,shipped,{T},{PUMP},P1,PS-1,1,FAC,D1,DN-1,,,,\n"
+             f"B2,produced,{T},{PUMP},P1,PS-3,1,,FAC,MO-3,2025-02-01,,,\n"
+             f"B3,shipped,{T},{PUMP},P1,PS-3,1,FAC,H1,DN-2,,,,\n"
+             f"B4,shipped,{T},{CATH},C1,,20,FAC,D1,DN-3,,,,\n"
+             f"B5,received,{T},{CATH},C1,,20,FAC,D1,DN-3,,,,\n"
+             f"B6,produced,{T},{CATH},C2,,5,,FAC,MO-4,,,,\n")
+    outcome = assert_same_both_ways(write(tmp_path, lines, name="second.csv"))
+    assert outcome.created == 6
+
+
+def test_layouts_polars_must_read_as_csv_does(tmp_path: Path) -> None:
+    """BOM, semicolons, CRLF line ends, columns in another order, optional columns left out,
+    blank lines and padded cells."""
+    network()
+    header = "\ufeffquantity;Event ID;event_type;event_time;gtin;lot;to_location;from_location;document_ref;serial\r\n"
+    lines = (f" 10 ;E1;Produced;{T};{CATH}; C1 ;FAC;;MO-1;\r\n"
+             "\r\n"
+             f"4.0;E2;ship;2025-01-11 08:00:00+08:00;{CATH};C1;D1;FAC;DN-1;\r\n"
+             f";E3;receiving;2025-01-12T00:00:00.250Z;{CATH};C1;D1;FAC;DN-1;\r\n")
+    lines = lines.replace(";E3;", "4;E3;")
+    assert_same_both_ways(write(tmp_path, lines, header=header, newline=""))
+
+
+@pytest.mark.parametrize(("lines", "reason"), [
+    (f"E1,produced,{T},{CATH},C1,,10,,MARS,,,,,\n", "rule between its cells"),
+    (f"E1,produced,2025-01-10T08:00:00,{CATH},C1,,10,,FAC,,,,,\n", "event_time"),
+    (f"E1,produced,{T},{CATH},C1,,0,,FAC,,,,,\n", "quantity"),
+    (f"E1,produced,{T},{CATH},C1,PS-9,1,,FAC,,,,,\n", "rule between its cells"),
+    (f"E1,produced,{T},{CATH},C1,,10,,FAC,,,,,\nE1,produced,{T},{CATH},C1,,10,,FAC,,,,,\n", "refused the rows"),
+    (f"E1,shipped,{T},{CATH},NOPE,,10,FAC,D1,DN,,,,\n", "neither recorded nor produced"),
+    (f"E1,produced,{T},{PUMP},P1,PS-1,,,FAC,,,,,\nE2,produced,{T},{PUMP},P2,PS-1,,,FAC,,,,,\n", "two lots"),
+    (f"E1,produced,{T},{CATH},C1,,10,,FAC,,,,,\nE2,shipped,{T},{CATH},C1,,11,FAC,D1,DN,,,,\n", "negative"),
+    (f"E1,produced,{T},{CATH},C1,,10,,FAC,DN\x1d,,,,\n", "control characters"),
+    (f"E1,produced,{T},{CATH},C1,,10,,FAC,,,,,,\n", "polars cannot read"),
+], ids=["unknown-location", "no-offset", "zero", "serial-on-lot-model", "duplicate-id", "unknown-lot",
+        "serial-in-two-lots", "negative-balance", "control-character", "extra-cell"])
+def test_declines_and_the_staging_path_reports(tmp_path: Path, settings: Any, lines: str, reason: str) -> None:
+    network()
+    path = write(tmp_path, lines)
+    before = snapshot()
+    with pytest.raises(Declined, match=reason), transaction.atomic():
+        direct.attempt(path, TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout(),  # type: ignore[arg-type]
+                       file_name=path.name)
+    expected, expected_state = staged(path)
+    settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES = 0  # the importer tries the direct load, then reports
+    outcome = EventImporter().run(path, file_name=path.name)
+    assert [(e.row, e.column, e.code) for e in outcome.errors] == [(e.row, e.column, e.code) for e in expected.errors]
+    assert outcome.accepted == expected.accepted
+    assert snapshot() == (expected_state if expected.accepted else before)
+
+
+def test_duplicate_id_found_by_the_rebuilt_unique_index(tmp_path: Path, settings: Any) -> None:
+    network()
+    settings.MEDRECALL_BULK_LOAD_MIN_ROWS = 0
+    indexes = event_indexes()
+    path = write(tmp_path, f"E1,produced,{T},{CATH},C1,,10,,FAC,,,,,\nE1,produced,{T},{CATH},C1,,10,,FAC,,,,,\n")
+    assert direct.load(path, TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout(),  # type: ignore[arg-type]
+                       file_name=path.name) is None
+    assert event_indexes() == indexes  # the dropped indexes came back with the rollback
+
+
+def test_re_sent_file_is_declined_then_counted_unchanged(tmp_path: Path, settings: Any) -> None:
+    network()
+    settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES = 0
+    path = write(tmp_path, f"E1,produced,{T},{CATH},C1,,10,,FAC,,,,,\nE2,shipped,{T},{CATH},C1,,4,FAC,D1,DN,,,,\n")
+    first = EventImporter().run(path, file_name=path.name)
+    assert (first.accepted, first.created) == (True, 2)
+    again = EventImporter().run(path, file_name=path.name)
+    assert (again.accepted, again.created, again.unchanged) == (True, 0, 2)
+    assert TraceEvent.objects.count() == 2
+
+
+def test_serial_recorded_in_another_lot_is_declined(tmp_path: Path) -> None:
+    network()
+    first = write(tmp_path, f"A1,produced,{T},{PUMP},P1,PS-1,,,FAC,,,,,\n", name="first.csv")
+    assert EventImporter().run(first, file_name="first.csv").accepted
+    path = write(tmp_path, f"B1,produced,{T},{PUMP},P2,PS-1,,,FAC,,,,,\n")
+    with pytest.raises(Declined, match="another lot"), transaction.atomic():
+        direct.attempt(path, TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout(),  # type: ignore[arg-type]
+                       file_name=path.name)
+
+
+def test_excel_gb18030_and_small_files_take_the_staging_path(tmp_path: Path, settings: Any) -> None:
+    network()
+    gb = write(tmp_path, f"E1,produced,{T},{CATH},C1,,10,,FAC,生产单,,,,\n", name="gb.csv", encoding="gb18030")
+    assert TableReader(gb, file_name="gb.csv", columns=EVENT_COLUMNS).csv_layout() is None
+    assert not direct.enabled(file_name="events.xlsx", size=10**9)
+    settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES = 10**6
+    assert not direct.enabled(file_name="events.csv", size=1000)
+    settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES = 0
+    assert direct.enabled(file_name="events.csv", size=1000)
+
+
+# -- any file: accepted the same way, or declined ------------------------------------------------
+
+CELLS = {
+    "event_type": st.sampled_from(["produced", "shipped", "received", "consumed", "returned", "destroyed",
+                                   "installed", " Ship ", "receiving", "teleported"]),
+    "event_time": st.sampled_from([T, "2025-01-11T08:00:00Z", "2025-01-11 09:30:00.5+00:00", "2025-01-12T08:00:00",
+                                   "2025-02-30T08:00:00Z", ""]),
+    "gtin": st.sampled_from([CATH, PUMP, "06950000000010", ""]),
+    "lot": st.sampled_from(["C1", "C2", "P1", "", "L" * 21]),
+    "serial": st.sampled_from(["", "", "PS-1", "PS-2", " PS-3 "]),
+    "quantity": st.sampled_from(["1", "2", "1.0", "0", "-1", "", "x", " 3 "]),
+    "from_location": st.sampled_from(["", "FAC", "D1", "H1", "MARS"]),
+    "to_location": st.sampled_from(["", "FAC", "D1", "H1", "FAC"]),
+    "document_ref": st.sampled_from(["", "DN-1", "DN-2", "x" * 120]),
+    "manufactured": st.sampled_from(["", "", "2025-01-01", "2025-13-01"]),
+    "expiry": st.sampled_from(["", "", "2027-01-01", "2024-01-01"]),
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.fixed_dictionaries(CELLS), min_size=1, max_size=12))
+def test_whatever_the_direct_load_accepts_the_staging_path_accepts_alike(tmp_path: Path, rows: list[dict[str, str]]
+                                                                          ) -> None:
+    with transaction.atomic():
+        network()
+        lines = "".join(",".join([f"E{n}", *(row[c] for c in FIELDS[1:12]), "", ""]) + "\n"
+                        for n, row in enumerate(rows))
+        path = write(tmp_path, lines)
+        layout = TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout()
+        assert layout is not None
+        copied: dict[str, list[Any]] | None = None
+        try:
+            with transaction.atomic():
+                by_copy = direct.attempt(path, layout, file_name=path.name)
+                copied = snapshot()
+                transaction.set_rollback(True)
+        except Declined:
+            pass
+        by_stage, stage_wrote = staged(path)
+        if copied is not None:
+            assert by_stage.accepted, (lines, by_stage.errors[:3])
+            assert by_copy.created == by_stage.created
+            assert copied == stage_wrote
+        transaction.set_rollback(True)
