@@ -35,10 +35,23 @@ IMPORT_STAGES = (
     ("medrecall.traceability.importing.stage", "recompute_positions", "positions recompute"),
     ("medrecall.traceability.importing.events", "recompute_positions", "positions recompute"),
     ("medrecall.traceability.importing.events", "audit.record", "audit"),
+    # The direct load (PostgreSQL): reading overlaps the server's copy of the block before.
+    ("medrecall.traceability.importing.direct", "_DirectLoad._checked", "direct: read + check a block (polars)"),
+    ("medrecall.traceability.importing.direct", "_DirectLoad._resolve", "direct: lots and serials of a block"),
+    ("medrecall.traceability.importing.direct", "_DirectLoad._write_lots", "direct: write new lots and serials"),
+    ("medrecall.traceability.importing.direct", "_DirectLoad._write_serials", "direct: write new lots and serials"),
+    ("medrecall.traceability.importing.direct", "_DirectLoad._build", "direct: indexes built after the copy"),
+    ("medrecall.traceability.importing.direct", "_DirectLoad._analyze", "direct: statistics (ANALYZE)"),
+    ("medrecall.traceability.importing.direct", "custody.violations", "direct: custody guards"),
+    ("medrecall.traceability.importing.direct", "recompute_all_positions", "positions recompute"),
+    ("medrecall.traceability.importing.direct", "recompute_positions", "positions recompute"),
+    ("medrecall.traceability.importing.direct", "_DirectLoad._finish", "direct: balance check, audit"),
+    ("medrecall.traceability.importing.direct", "_DirectLoad.run", "direct: copy (waiting for the server) + rest"),
     ("medrecall.traceability.importing.events", "EventImporter.run", "transaction, commit, rest"),
 )
 CONTAINERS = frozenset({"create lots/serials + insert events", "transaction, commit, rest",
-                        "lots (ORM) + assembling"})
+                        "lots (ORM) + assembling", "direct: copy (waiting for the server) + rest",
+                        "direct: balance check, audit"})
 TRACE_STAGES = (
     ("medrecall.traceability.engine", "genealogy_lots", "genealogy (recursive CTE)"),
     ("medrecall.traceability.engine", "holders", "holders (SQL)"),

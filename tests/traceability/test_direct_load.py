@@ -4,6 +4,7 @@ importer then reports the staging path's errors."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("bulk", [True, False], ids=["indexes-built-after", "indexes-kept"])
 def test_demo_history_same_result_both_ways(tmp_path: Path, settings: Any, bulk: bool,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                            monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     demo_build(events=False)
     settings.MEDRECALL_BULK_LOAD_MIN_ROWS = 0 if bulk else 10**9
     monkeypatch.setattr(direct, "BLOCK_BYTES", 64 * 1024)
@@ -107,8 +108,10 @@ def test_demo_history_same_result_both_ways(tmp_path: Path, settings: Any, bulk:
     indexes = event_indexes()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE traceability_traceevent")  # an empty table, analysed: the bulk branch must see it
-    outcome = assert_same_both_ways(path)
+    with caplog.at_level(logging.INFO, logger=direct.__name__):
+        outcome = assert_same_both_ways(path)
     assert outcome.created == rows == 6000
+    assert ("indexes built after the copy" in caplog.text) is bulk
     assert event_indexes() == indexes
 
 
@@ -272,3 +275,17 @@ def test_whatever_the_direct_load_accepts_the_staging_path_accepts_alike(tmp_pat
             assert by_copy.created == by_stage.created
             assert copied == stage_wrote
         transaction.set_rollback(True)
+
+
+def test_progress_goes_up_to_the_end(tmp_path: Path, small_blocks: None) -> None:
+    network()
+    lines = "".join(f"F{n},produced,{T},{CATH},C{n % 4},,{n},,FAC,MO-{n},,,,\n" for n in range(1, 60))
+    path = write(tmp_path, lines)
+    seen: list[int] = []
+    with transaction.atomic():
+        direct.attempt(path, TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout(),  # type: ignore[arg-type]
+                       file_name=path.name, progress=lambda done, total: seen.append(100 * done // total))
+        transaction.set_rollback(True)
+    assert len(seen) > 5
+    assert seen == sorted(seen)
+    assert seen[-1] == 100

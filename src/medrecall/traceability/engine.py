@@ -121,7 +121,8 @@ def recompute_all_positions(*, work_mem: str = "256MB") -> int:
             f"WITH ev AS{' NOT MATERIALIZED' if connection.vendor == 'postgresql' else ''} (SELECT e.id, e.event_type, "
             f"e.lot_id, e.serial_id, e.quantity, e.from_location_id, e.to_location_id, e.document_ref FROM {EVENTS} e "
             f"WHERE e.retracted = %s), {PLACE_CTES} SELECT lot_id, serial_id, location_id, SUM(on_hand), SUM(in_transit) "
-            f"FROM place GROUP BY lot_id, serial_id, location_id HAVING SUM(on_hand) <> 0 OR SUM(in_transit) <> 0",
+            f"FROM place GROUP BY lot_id, serial_id, location_id HAVING SUM(on_hand) <> 0 OR SUM(in_transit) <> 0 "
+            f"ORDER BY lot_id, location_id",  # in index order: each insert lands beside the one before
             [False])
         return int(cursor.rowcount)
 

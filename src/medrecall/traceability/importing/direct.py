@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 
 EVENTS = "traceability_traceevent"
 BLOCK_BYTES = 48 << 20
+PRELOAD_SERIALS = 2_000_000  # a model's recorded serials read at once, up to this many
 EVENT_COLUMNS = ("event_id", "event_type", "event_time", "lot_id", "serial_id", "quantity", "from_location_id",
                  "to_location_id", "document_ref", "into_lot_id", "import_run_id", "retracted", "recorded_at")
 SERIAL_COLUMNS = ("id", "device_model_id", "lot_id", "serial", "manufactured_on", "created_at", "updated_at")
@@ -104,7 +105,7 @@ class _Load:
     lots: dict[int, dict[str, int]] = field(default_factory=dict)  # model id -> lot number -> id
     drafts: dict[tuple[int, str], _LotDraft] = field(default_factory=dict)
     serials: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_SERIAL_SCHEMA))
-    models_with_serials: dict[int, bool] = field(default_factory=dict)
+    lookup_serials: dict[int, bool] = field(default_factory=dict)  # model id -> too many to read at once
     new_serials: list[pl.DataFrame] = field(default_factory=list)
     lot_ids: set[int] = field(default_factory=set)
     rows: int = 0
@@ -149,6 +150,7 @@ class _DirectLoad:
         self.state = _Load()
         self.now = timezone.now()
         self.bulk = False  # indexes built after the copy, positions rebuilt in one pass
+        self.freeze = False  # rows copied frozen into a table emptied in this transaction
 
     # -- the whole load --------------------------------------------------------------------
     def run(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
@@ -166,8 +168,8 @@ class _DirectLoad:
             with connection.cursor() as cursor:
                 raw = cursor.cursor
                 while frame is not None:
-                    with raw.copy(f"COPY {EVENTS} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')",
-                                  writer=QueuedLibpqWriter(raw)) as copy:
+                    with raw.copy(f"COPY {EVENTS} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N'"
+                                  f"{', FREEZE' if self.freeze else ''})", writer=QueuedLibpqWriter(raw)) as copy:
                         copy.write(self._event_csv(frame, import_run_id))
                         self.state.rows += frame.height
                         self._report(60 * done / self.size)
@@ -181,11 +183,7 @@ class _DirectLoad:
                 self._write_lots(cursor)
                 self._write_serials(raw)
                 self._report(65)
-                if rebuild:
-                    cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)",
-                                   [settings.MEDRECALL_BULK_LOAD_MEMORY])
-                for statement in rebuild:  # the unique event id index fails on a repeated id
-                    cursor.execute(statement)
+                self._build(cursor, rebuild)
                 self._report(75)
         except (DatabaseError, psycopg.Error) as error:
             raise Declined(f"the database refused the rows: {error}") from error
@@ -364,13 +362,24 @@ class _DirectLoad:
 
     # -- lots and serials ------------------------------------------------------------------
     def _lots_of(self, model_id: int) -> dict[str, int]:
+        """The model's recorded lots, read at its first row. Its recorded serials too, when
+        there are at most ``PRELOAD_SERIALS`` (else they are looked up block by block)."""
         lots = self.state.lots.get(model_id)
         if lots is None:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT number, id FROM catalog_lot WHERE device_model_id = %s", [model_id])
                 lots = self.state.lots[model_id] = dict(cursor.fetchall())
-                cursor.execute("SELECT EXISTS (SELECT 1 FROM catalog_serial WHERE device_model_id = %s)", [model_id])
-                self.state.models_with_serials[model_id] = cursor.fetchone()[0]
+                cursor.execute("SELECT COUNT(*) FROM catalog_serial WHERE device_model_id = %s", [model_id])
+                count = cursor.fetchone()[0]
+                self.state.lookup_serials[model_id] = count > PRELOAD_SERIALS
+                if 0 < count <= PRELOAD_SERIALS:
+                    with cursor.cursor.copy("COPY (SELECT device_model_id, serial, id, lot_id FROM catalog_serial "
+                                            "WHERE device_model_id = %s) TO STDOUT (FORMAT csv)", [model_id]) as copy:
+                        recorded = b"".join(copy)
+                    columns = dict(list(_SERIAL_SCHEMA.items())[:4])
+                    self.state.serials = pl.concat([self.state.serials, pl.read_csv(
+                        recorded, has_header=False, new_columns=list(columns), schema=columns).with_columns(
+                        new=pl.lit(False))])
         return lots
 
     def _resolve(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -419,7 +428,7 @@ class _DirectLoad:
         missing = units.filter(pl.col("serial_id").is_null())
         recorded = []
         for (model_id,), group in missing.group_by("model_id"):
-            if not state.models_with_serials.get(int(model_id)):
+            if not state.lookup_serials.get(int(model_id)):
                 continue
             with connection.cursor() as cursor:
                 cursor.execute("SELECT device_model_id, serial, id, lot_id, false FROM catalog_serial "
@@ -480,7 +489,8 @@ class _DirectLoad:
             pl.col("manufactured").min())
         self.state.serials_created = serials.height
         stamp = self.now.isoformat()
-        rows = serials.select("serial_id", "model_id", "lot_id", "serial", "manufactured",
+        # In index order: each insert lands beside the one before (random order: twice the time).
+        rows = serials.sort("model_id", "serial").select("serial_id", "model_id", "lot_id", "serial", "manufactured",
                               pl.lit(stamp).alias("created_at"), pl.lit(stamp).alias("updated_at"))
         with raw.copy(f"COPY catalog_serial ({', '.join(SERIAL_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
             copy.write(_csv(rows))
@@ -516,12 +526,27 @@ class _DirectLoad:
             log.info("direct load: %s events expected, %s recorded: indexes built after the copy", estimated_rows,
                      recorded)
             self.bulk = True
+            cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {EVENTS})")
+            if cursor.fetchone()[0]:
+                # A first load: emptied in this transaction, the table takes its rows frozen
+                # (COPY FREEZE), so the index builds and the positions pass that read them
+                # next do not write every page again to mark the rows committed.
+                cursor.execute(f"TRUNCATE {EVENTS}")
+                self.freeze = True
             for name, _definition in constraints:
                 cursor.execute(f'ALTER TABLE {EVENTS} DROP CONSTRAINT "{name}"')
             for name, _definition in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
         return ([f'ALTER TABLE {EVENTS} ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints]
                 + [definition for _name, definition in indexes])
+
+    def _build(self, cursor: Any, statements: list[str]) -> None:
+        """The indexes dropped for a bulk load, from the copied rows (the unique event id index
+        fails on a repeated id)."""
+        if statements:
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [settings.MEDRECALL_BULK_LOAD_MEMORY])
+        for statement in statements:
+            cursor.execute(statement)
 
     def _analyze(self) -> None:
         self._analyze_if_grown("catalog_lot", len(self.state.drafts))
