@@ -49,9 +49,10 @@ def snapshot() -> dict[str, list[Any]]:
 
 
 def event_indexes() -> list[tuple[str, str]]:
+    """The indexes of the tables a bulk load drops indexes of (events and positions)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'traceability_traceevent' "
-                       "ORDER BY indexname")
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes "
+                       "WHERE tablename IN ('traceability_traceevent', 'traceability_position') ORDER BY indexname")
         return cursor.fetchall()
 
 
@@ -197,6 +198,27 @@ def test_duplicate_id_found_by_the_rebuilt_unique_index(tmp_path: Path, settings
     assert direct.load(path, TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout(),  # type: ignore[arg-type]
                        file_name=path.name) is None
     assert event_indexes() == indexes  # the dropped indexes came back with the rollback
+
+
+def test_negative_balance_found_after_the_bulk_positions_pass_rolls_it_all_back(
+        tmp_path: Path, settings: Any, caplog: pytest.LogCaptureFixture) -> None:
+    network()
+    assert EventImporter().run(write(tmp_path, f"P1,produced,{T},{CATH},C1,,10,,FAC,,,,,\n"),
+                               file_name="first.csv").accepted
+    settings.MEDRECALL_BULK_LOAD_MIN_ROWS = 0
+    with connection.cursor() as cursor:  # what an earlier test's ANALYZE left in pg_class goes
+        cursor.execute("ANALYZE traceability_traceevent")
+    before, indexes = snapshot(), event_indexes()
+    # More rows than the one-page table is thought to hold (51), so the load is a bulk load.
+    lines = "".join(f"E{n},produced,{T},{CATH},C{n},,10,,FAC,,,,,\n" for n in range(2, 80))
+    path = write(tmp_path, lines + f"S1,shipped,{T},{CATH},C2,,11,FAC,D1,DN,,,,\n")
+    with caplog.at_level(logging.INFO, logger=direct.__name__):
+        assert direct.load(path, TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout(),  # type: ignore[arg-type]
+                           file_name=path.name) is None
+    assert "indexes built after the copy" in caplog.text
+    assert "negative" in caplog.text
+    assert snapshot() == before  # the emptied positions are back, with their indexes
+    assert event_indexes() == indexes
 
 
 def test_re_sent_file_is_declined_then_counted_unchanged(tmp_path: Path, settings: Any) -> None:

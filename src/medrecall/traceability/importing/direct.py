@@ -197,8 +197,13 @@ class _DirectLoad:
         if custody.violations(moves, [self.now, lot_ids]):
             raise Declined("a custody guard refuses a movement")
         self._report(80)
-        if self.bulk:  # most lots of the table: one pass over all of it
+        if self.bulk:  # most lots of the table: one pass over all of it, indexes built afterwards
+            with connection.cursor() as cursor:
+                cursor.execute("TRUNCATE traceability_position")
+                rebuild = _drop_secondary_indexes(cursor, "traceability_position")
             written = recompute_all_positions(work_mem=settings.MEDRECALL_BULK_LOAD_MEMORY)
+            with connection.cursor() as cursor:
+                self._build(cursor, rebuild)
         else:
             written = recompute_positions(lot_ids)
         self._analyze_if_grown("traceability_position", written)
@@ -508,21 +513,16 @@ class _DirectLoad:
         """For a file that at least doubles the events table: drop its secondary indexes now
         and return the statements that build them again after the copy."""
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT GREATEST(reltuples, 0)::bigint, pg_relation_size(oid) FROM pg_class "
+            # Rows recorded, estimated as the planner does: the density of the last ANALYZE
+            # times the pages now (pages of rolled-back rows hold none); never analysed
+            # (reltuples -1): about 160 bytes a row.
+            cursor.execute(f"SELECT reltuples, relpages, pg_relation_size(oid), "
+                           f"pg_relation_size(oid) / current_setting('block_size')::int FROM pg_class "
                            f"WHERE oid = '{EVENTS}'::regclass")
-            tuples, size = cursor.fetchone()
-            recorded = max(tuples, size // 160)  # never analysed (reltuples -1): about 160 bytes a row
+            tuples, pages, size, pages_now = cursor.fetchone()
+            recorded = int(tuples * pages_now / pages) if tuples >= 0 and pages > 0 else size // 160
             if estimated_rows < max(recorded, settings.MEDRECALL_BULK_LOAD_MIN_ROWS):
                 return []
-            cursor.execute(
-                "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-                "WHERE c.conrelid = %s::regclass AND c.contype = 'u'", [EVENTS])
-            constraints = cursor.fetchall()
-            cursor.execute(
-                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT EXISTS "
-                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)", [EVENTS])
-            indexes = cursor.fetchall()
             log.info("direct load: %s events expected, %s recorded: indexes built after the copy", estimated_rows,
                      recorded)
             self.bulk = True
@@ -533,16 +533,12 @@ class _DirectLoad:
                 # next do not write every page again to mark the rows committed.
                 cursor.execute(f"TRUNCATE {EVENTS}")
                 self.freeze = True
-            for name, _definition in constraints:
-                cursor.execute(f'ALTER TABLE {EVENTS} DROP CONSTRAINT "{name}"')
-            for name, _definition in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-        return ([f'ALTER TABLE {EVENTS} ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints]
-                + [definition for _name, definition in indexes])
+            return _drop_secondary_indexes(cursor, EVENTS)
 
-    def _build(self, cursor: Any, statements: list[str]) -> None:
-        """The indexes dropped for a bulk load, from the copied rows (the unique event id index
-        fails on a repeated id)."""
+    @staticmethod
+    def _build(cursor: Any, statements: list[str]) -> None:
+        """The indexes dropped for a bulk load, from the rows written since (the unique event
+        id index fails on a repeated id)."""
         if statements:
             cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [settings.MEDRECALL_BULK_LOAD_MEMORY])
         for statement in statements:
@@ -579,3 +575,23 @@ def _earlier(one: date | None, other: date | None) -> date | None:
     if other is None:
         return one
     return min(one, other)
+
+
+def _drop_secondary_indexes(cursor: Any, table: str) -> list[str]:
+    """Drop a table's unique constraints and indexes other than its primary key, and return
+    the statements that build them again: building an index once from all the rows is
+    cheaper than inserting each row into it."""
+    cursor.execute("SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                   "WHERE c.conrelid = %s::regclass AND c.contype = 'u'", [table])
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)", [table])
+    indexes = cursor.fetchall()
+    for name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return ([f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints]
+            + [definition for _name, definition in indexes])
