@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
+import polars as pl
 import pytest
 from django.db import connection, transaction
-from hypothesis import HealthCheck, given, settings
+from django.test import override_settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from medrecall.catalog.models import Lot, Serial
@@ -308,6 +311,78 @@ def test_whatever_the_direct_load_accepts_the_staging_path_accepts_alike(tmp_pat
             assert by_copy.created == by_stage.created
             assert copied == stage_wrote
         transaction.set_rollback(True)
+
+
+# -- a first load's positions, summed in memory: as the SQL sums them ---------------------------
+
+UNITS = st.sampled_from([(CATH, "C1", "", 3), (CATH, "C2", "", 2), (CATH, "C1", "", 1), (PUMP, "P1", "PS-1", 1),
+                         (PUMP, "P1", "PS-2", 1)])
+DOCUMENTS = st.sampled_from(["DN-1", "DN-2", ""])
+SHIPPING = [("FAC", "D1"), ("D1", "H1"), ("FAC", "H1"), ("H1", "FAC"), ("D1", "FAC")]
+MOVEMENTS = st.one_of(  # (kind, unit, (from, to), document), each kind on routes it can take
+    st.tuples(st.just("shipped"), UNITS, st.sampled_from(SHIPPING), DOCUMENTS),
+    st.tuples(st.just("received"), UNITS, st.sampled_from([*SHIPPING, ("", "D1"), ("", "H1")]), DOCUMENTS),
+    st.tuples(st.just("returned"), UNITS, st.sampled_from([("H1", "FAC"), ("D1", "FAC"), ("", "FAC")]), DOCUMENTS),
+    st.tuples(st.sampled_from(["consumed", "destroyed"]), UNITS, st.sampled_from([("H1", ""), ("D1", ""), ("FAC", "")]),
+              DOCUMENTS),
+    st.tuples(st.just("installed"), UNITS, st.sampled_from([("", "H1"), ("", "D1")]), DOCUMENTS),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(movements=st.lists(MOVEMENTS, max_size=14))
+def test_first_load_positions_summed_in_memory_match_the_sql(tmp_path: Path, movements: list[Any]) -> None:
+    with transaction.atomic():
+        network()
+        with connection.cursor() as cursor:  # empty, and known to be: the load is a first bulk load
+            cursor.execute("ANALYZE traceability_traceevent")
+        lines = [f"P1,produced,{T},{CATH},C1,,10,,FAC,MO-1,,,,", f"P2,produced,{T},{CATH},C1,,6,,D1,MO-1,,,,",
+                 f"P3,produced,{T},{CATH},C1,,6,,H1,MO-1,,,,", f"P4,produced,{T},{CATH},C2,,5,,D1,MO-2,,,,",
+                 f"P5,produced,{T},{PUMP},P1,PS-1,1,,FAC,MO-3,,,,", f"P6,produced,{T},{PUMP},P1,PS-2,1,,D1,MO-3,,,,"]
+        lines += [f"M{n},{kind},{T},{gtin},{lot},{serial},{quantity},{source},{destination},{document},,,,"
+                  for n, (kind, (gtin, lot, serial, quantity), (source, destination), document) in enumerate(movements)]
+        path = write(tmp_path, "\n".join(lines) + "\n")
+        layout = TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout()
+        assert layout is not None
+        copied: dict[str, list[Any]] | None = None
+        with override_settings(MEDRECALL_BULK_LOAD_MIN_ROWS=0), mock.patch.object(direct, "place",
+                                                                                   wraps=direct.place) as place:
+            try:
+                with transaction.atomic():
+                    by_copy = direct.attempt(path, layout, file_name=path.name)
+                    copied = snapshot()
+                    transaction.set_rollback(True)
+            except Declined:
+                pass
+        by_stage, stage_wrote = staged(path)
+        event("accepted" if copied is not None else "declined")
+        if copied is not None:
+            assert place.call_count == 1  # the positions came from memory, not from the SQL
+            assert by_stage.accepted, (lines, by_stage.errors[:3])
+            assert by_copy.created == by_stage.created
+            assert copied == stage_wrote
+        transaction.set_rollback(True)
+
+
+def test_place_of_a_hand_made_history() -> None:
+    """Split and partial shipments, in transit, returns, consumption, genealogy, an
+    installation: each location's balance, by hand."""
+    rows = [("produced", 1, None, 10, None, 100, ""), ("shipped", 1, None, 6, 100, 200, "DN-1"),
+            ("received", 1, None, 4, 100, 200, "DN-1"), ("shipped", 1, None, 3, 200, 300, "DN-2"),
+            ("consumed", 1, None, 1, 200, None, ""), ("returned", 1, None, 2, 300, 100, "DN-3"),
+            ("returned", 1, None, 1, 200, 100, "DN-1"), ("produced", 2, 7, 1, None, 100, ""),
+            ("transformed", 1, None, 1, 100, None, ""), ("installed", 2, 7, 1, None, 100, ""),
+            ("shipped", 1, None, 1, 200, 100, "RN-1"), ("returned", 1, None, 1, 200, 100, "RN-1")]
+    moves = pl.DataFrame(rows, schema=direct.MOVE_SCHEMA, orient="row")
+    assert sorted(direct.place(moves).rows()) == [
+        (1, None, 100, 10 - 6 - 1 + 2 + 1 + 1, 0),  # produced, shipped 6, transformed 1, three returns arrive
+        # received 4 of DN-1's 6 (2 in transit), shipped 3, consumed 1, returned 1: no shipment
+        # DN-1 went to 100, so that return closes none and leaves 200 too; RN-1 leaves once,
+        # shipped, and its return closes it
+        (1, None, 200, 4 - 3 - 1 - 1 - 1, 6 - 4),
+        (1, None, 300, -2, 3),  # DN-2 not received yet; its return (no shipment DN-3) still leaves
+        (2, 7, 100, 1, 0),
+    ]
 
 
 def test_progress_goes_up_to_the_end(tmp_path: Path, small_blocks: None) -> None:
