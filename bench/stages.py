@@ -45,6 +45,7 @@ IMPORT_STAGES = (
     ("medrecall.traceability.importing.direct", "custody.violations", "direct: custody guards"),
     ("medrecall.traceability.importing.direct", "recompute_all_positions", "positions recompute"),
     ("medrecall.traceability.importing.direct", "recompute_positions", "positions recompute"),
+    ("medrecall.traceability.importing.direct", "_DirectLoad._write_positions", "positions recompute"),
     ("medrecall.traceability.importing.direct", "_DirectLoad._finish", "direct: balance check, audit"),
     ("medrecall.traceability.importing.direct", "_DirectLoad.run", "direct: copy (waiting for the server) + rest"),
     ("medrecall.traceability.importing.events", "EventImporter.run", "transaction, commit, rest"),

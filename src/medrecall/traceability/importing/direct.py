@@ -174,9 +174,10 @@ class _DirectLoad:
                                   f"{', FREEZE' if self.freeze else ''})", writer=QueuedLibpqWriter(raw)) as copy:
                         copy.write(self._event_csv(frame, import_run_id))
                         self.state.rows += frame.height
-                        if self.freeze:
-                            self.state.moves.append(frame.select(*MOVE_COLUMNS).with_columns(
-                                pl.col("kind").cast(KINDS)))
+                        if self.freeze:  # what moves units, compactly
+                            self.state.moves.append(frame.filter(pl.col("kind") != "installed").select(
+                                *MOVE_COLUMNS).with_columns(pl.col("kind").cast(KINDS),
+                                                            pl.col("document_ref").cast(pl.Categorical)))
                         self._report(60 * done / self.size)
                         # The next block is read and checked while the server stores this one.
                         upcoming = next(blocks, None)
@@ -233,10 +234,11 @@ class _DirectLoad:
     def _write_positions(self, raw: Any) -> int:
         """A first load's positions, summed in memory from its own rows and copied into the
         emptied table: the events table held nothing else, and PostgreSQL's one-pass rebuild
-        takes a core for as long as the copy of the events (10M events: 37 s)."""
-        moves = pl.concat(self.state.moves) if self.state.moves else pl.DataFrame(schema=MOVE_SCHEMA)
-        self.state.moves = []
+        takes a core for longer than the copy of the events (10M events: 2 s against 37 s)."""
+        moves = pl.concat([block.lazy() for block in self.state.moves]) if self.state.moves else pl.LazyFrame(
+            schema=MOVE_SCHEMA)
         positions = place(moves)
+        self.state.moves = []
         with raw.copy("COPY traceability_position (lot_id, serial_id, location_id, on_hand, in_transit) "
                       "FROM STDIN (FORMAT csv, NULL '\\N', FREEZE)") as copy:
             copy.write(_csv(positions))
@@ -601,34 +603,39 @@ MOVE_SCHEMA: dict[str, Any] = {"kind": KINDS, "lot_id": pl.Int64, "serial_id": p
                                "from_id": pl.Int64, "to_id": pl.Int64, "document_ref": pl.String}
 
 
-def place(moves: pl.DataFrame) -> pl.DataFrame:
+def place(moves: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Positions (lot_id, serial_id, location_id, on_hand, in_transit) from movements, by the
-    rules of ``engine.PLACE_CTES``, in polars: what arrived at a location under each document,
-    what that document still owes (in transit, never below zero), minus what left; a
+    rules of ``engine.PLACE_CTES``, in polars: what arrived at a location, minus what left it,
+    and what each document shipped to it still owes (in transit, never below zero); a
     ``returned`` that closes no shipment of the same document, lot, serial and destination
-    also leaves where it came from. The tests hold it to the SQL on the same files."""
+    also leaves where it came from. The tests hold it to the SQL on the same files.
+
+    Arrivals are summed without the document (the SQL's per-document sums of arrivals add up
+    to the same): only shipments and receipts are grouped by document. Run lazily and
+    streamed (10M events: 2 s and 1 GB, against 9 s and 2.6 GB eagerly)."""
     kind, quantity = pl.col("kind"), pl.col("quantity")
-    documents = moves.filter(pl.col("to_id").is_not_null()).group_by(
+    moves = moves.lazy()
+    documents = moves.filter(pl.col("to_id").is_not_null() & kind.is_in(["shipped", "received", "returned"])).group_by(
         "lot_id", "serial_id", "to_id", "document_ref").agg(
-        arrived=pl.when(kind.is_in([str(k) for k in ARRIVALS])).then(quantity).otherwise(0).sum(),
-        owed=pl.when(kind == "shipped").then(quantity).when(kind.is_in(["received", "returned"])).then(-quantity)
-        .otherwise(0).sum(),
-        shipped=(kind == "shipped").any())
-    arrivals = documents.select("lot_id", "serial_id", location_id="to_id", on_hand="arrived",
-                                in_transit=pl.max_horizontal("owed", 0))
-    departures = moves.filter(kind.is_in([str(k) for k in DEPARTURES])
-                              & pl.col("from_id").is_not_null())
-    shipments = documents.filter("shipped").select(
-        "lot_id", pl.col("serial_id").fill_null(0).alias("unit"), "to_id", "document_ref")
+        owed=pl.when(kind == "shipped").then(quantity).otherwise(-quantity).sum(), shipped=(kind == "shipped").any())
+    nothing = pl.lit(0, pl.Int64)
+    in_transit = documents.filter(pl.col("owed") > 0).select(
+        "lot_id", "serial_id", location_id="to_id", on_hand=nothing, in_transit="owed")
+    arrivals = moves.filter(pl.col("to_id").is_not_null() & kind.is_in([str(k) for k in ARRIVALS])).select(
+        "lot_id", "serial_id", location_id="to_id", on_hand=quantity, in_transit=nothing)
+    departures = moves.filter(kind.is_in([str(k) for k in DEPARTURES]) & pl.col("from_id").is_not_null())
+    shipments = documents.filter("shipped").select("lot_id", pl.col("serial_id").fill_null(0).alias("unit"), "to_id",
+                                                   "document_ref")
     lone_returns = moves.filter((kind == "returned") & pl.col("from_id").is_not_null()).with_columns(
         unit=pl.col("serial_id").fill_null(0)).join(shipments, on=["lot_id", "unit", "to_id", "document_ref"],
                                                      how="anti")
     leaving = pl.concat([departures.select("lot_id", "serial_id", "from_id", "quantity"),
                          lone_returns.select("lot_id", "serial_id", "from_id", "quantity")]).select(
-        "lot_id", "serial_id", location_id="from_id", on_hand=-quantity, in_transit=pl.lit(0, pl.Int64))
-    return pl.concat([arrivals.with_columns(pl.col("on_hand", "in_transit").cast(pl.Int64)), leaving]).group_by(
-        "lot_id", "serial_id", "location_id").agg(pl.col("on_hand").sum(), pl.col("in_transit").sum()).filter(
-        (pl.col("on_hand") != 0) | (pl.col("in_transit") != 0)).sort("lot_id", "location_id")
+        "lot_id", "serial_id", location_id="from_id", on_hand=-quantity, in_transit=nothing)
+    return pl.concat([arrivals, in_transit, leaving]).group_by("lot_id", "serial_id", "location_id").agg(
+        pl.col("on_hand").sum(), pl.col("in_transit").sum()).filter(
+        (pl.col("on_hand") != 0) | (pl.col("in_transit") != 0)).sort("lot_id", "location_id").collect(
+        engine="streaming")
 
 
 def _drop_secondary_indexes(cursor: Any, table: str) -> list[str]:
