@@ -55,10 +55,9 @@ CONTAINERS = frozenset({"create lots/serials + insert events", "transaction, com
                         "direct: balance check, audit"})
 TRACE_STAGES = (
     ("medrecall.traceability.engine", "genealogy_lots", "genealogy (recursive CTE)"),
-    ("medrecall.traceability.engine", "holders", "holders (SQL)"),
-    ("medrecall.traceability.engine", "fates", "fates (SQL)"),
-    ("medrecall.traceability.selectors", "_location_index", "location names (ORM)"),
-    ("medrecall.traceability.selectors", "trace_forward_lots", "lots (ORM) + assembling"),
+    ("medrecall.traceability.engine", "holders_and_fates", "holders and fates (SQL)"),
+    ("medrecall.traceability.selectors", "_location_index", "location names (ORM values)"),
+    ("medrecall.traceability.selectors", "trace_forward_lots", "lots (ORM values) + assembling"),
 )
 
 

@@ -196,22 +196,19 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def holders(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int, int, int, int]]:
-    """Per location that ever received affected units: (location_id, received, on_hand, in_transit).
-
-    ``received`` counts what arrived there plus what is on its way there."""
+def holders_and_fates(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()
+                      ) -> tuple[list[tuple[int, int, int, int]], dict[str, int]]:
+    """Per location that ever received affected units: (location_id, received, on_hand,
+    in_transit), where ``received`` counts what arrived there plus what is on its way there;
+    and the units that left the supply chain (consumed/implanted, destroyed, transformed into
+    other lots). One statement, so the scope's events are read once."""
     scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
-    rows = _fetch(f"{scope}, {PLACE_CTES} SELECT location_id, SUM(arrived) + SUM(in_transit), SUM(on_hand), "
-                  f"SUM(in_transit) FROM place GROUP BY location_id HAVING SUM(arrived) + SUM(in_transit) > 0", params)
-    return [(row[0], int(row[1]), int(row[2]), int(row[3])) for row in rows]
-
-
-def fates(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> dict[str, int]:
-    """Units that left the supply chain: consumed/implanted, destroyed, transformed into other lots."""
-    scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
-    rows = _fetch(f"{scope} SELECT event_type, SUM(quantity) FROM ev "
+    rows = _fetch(f"{scope}, {PLACE_CTES} SELECT location_id, NULL, SUM(arrived) + SUM(in_transit), SUM(on_hand), "
+                  f"SUM(in_transit) FROM place GROUP BY location_id HAVING SUM(arrived) + SUM(in_transit) > 0 "
+                  f"UNION ALL SELECT NULL, event_type, SUM(quantity), 0, 0 FROM ev "
                   f"WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type", params)
-    return {row[0]: int(row[1]) for row in rows}
+    places = [(row[0], int(row[2]), int(row[3]), int(row[4])) for row in rows if row[1] is None]
+    return places, {row[1]: int(row[2]) for row in rows if row[1] is not None}
 
 
 def flows(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int | None, int, int]]:

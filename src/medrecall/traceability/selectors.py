@@ -86,15 +86,20 @@ def resolve_unit(*, gtin: str, lot: str = "", serial: str = "") -> tuple[DeviceM
     return model, found_lot, None
 
 
-def _location_index(location_ids: Sequence[int]) -> dict[int, Location]:
-    return {loc.pk: loc for loc in Location.objects.select_related("party").filter(pk__in=location_ids)}
+LOCATION_FIELDS = ("code", "name", "location_type", "country", "province", "city", "party__code", "party__name",
+                   "party__party_type")
 
 
-def position_category(location: Location) -> str:
+def _location_index(location_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """The holders' location and party fields, read as values (no model per row)."""
+    return {row["id"]: row for row in Location.objects.filter(pk__in=location_ids).values("id", *LOCATION_FIELDS)}
+
+
+def position_category(*, party_type: str, location_type: str) -> str:
     """Where a unit is, in the words of a recall's accounting."""
-    if location.party.party_type == PartyType.OWN_SITE:
-        return "quarantine" if location.location_type == LocationType.QUARANTINE else "own_stock"
-    if location.party.party_type == PartyType.DISTRIBUTOR:
+    if party_type == PartyType.OWN_SITE:
+        return "quarantine" if location_type == LocationType.QUARANTINE else "own_stock"
+    if party_type == PartyType.DISTRIBUTOR:
         return "at_distributors"
     return "at_customers"
 
@@ -103,28 +108,28 @@ def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = N
     """Every holder of the seed lots and of the finished lots that consumed them."""
     with engine.trace_settings():
         lot_ids = engine.genealogy_lots(seed_lot_ids)
-        rows = engine.holders(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
-        fates = engine.fates(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
+        rows, fates = engine.holders_and_fates(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
     index = _location_index([r[0] for r in rows])
     holders = sorted(
-        (HolderLine(location=index[loc].code, party=index[loc].party.code, received=received, on_hand=on_hand,
-                    in_transit=in_transit, location_name=index[loc].name, party_name=index[loc].party.name,
-                    party_type=index[loc].party.party_type, location_type=index[loc].location_type,
-                    country=index[loc].country, province=index[loc].province, city=index[loc].city)
+        (HolderLine(location=index[loc]["code"], party=index[loc]["party__code"], received=received, on_hand=on_hand,
+                    in_transit=in_transit, location_name=index[loc]["name"], party_name=index[loc]["party__name"],
+                    party_type=index[loc]["party__party_type"], location_type=index[loc]["location_type"],
+                    country=index[loc]["country"], province=index[loc]["province"], city=index[loc]["city"])
          for loc, received, on_hand, in_transit in rows),
         key=lambda h: h.location,
     )
-    lots = {lot.pk: lot for lot in Lot.objects.select_related("device_model").filter(pk__in=lot_ids)}
+    lots = {pk: (number, gtin) for pk, number, gtin in
+            Lot.objects.filter(pk__in=lot_ids).values_list("id", "number", "device_model__udi_di")}
     ordered = [lots[pk] for pk in lot_ids if pk in lots]
     summary = {"own_stock": 0, "quarantine": 0, "in_transit": 0, "at_distributors": 0, "at_customers": 0,
                "consumed": fates.get("consumed", 0), "destroyed": fates.get("destroyed", 0),
                "transformed": fates.get("transformed", 0)}
-    for loc, _received, on_hand, in_transit in rows:
-        summary[position_category(index[loc])] += on_hand
-        summary["in_transit"] += in_transit
+    for holder in holders:
+        summary[position_category(party_type=holder.party_type, location_type=holder.location_type)] += holder.on_hand
+        summary["in_transit"] += holder.in_transit
     return ForwardTrace(
-        lots=[lot.number for lot in ordered],
-        lot_details=[{"gtin": lot.device_model.udi_di, "lot": lot.number} for lot in ordered],
+        lots=[number for number, _gtin in ordered],
+        lot_details=[{"gtin": gtin, "lot": number} for number, gtin in ordered],
         holders=holders,
         total_received=sum(h.received for h in holders),
         total_on_hand=sum(h.on_hand for h in holders),
