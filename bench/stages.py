@@ -51,7 +51,7 @@ IMPORT_STAGES = (
     ("medrecall.traceability.importing.events", "EventImporter.run", "transaction, commit, rest"),
 )
 CONTAINERS = frozenset({"create lots/serials + insert events", "transaction, commit, rest",
-                        "lots (ORM) + assembling", "direct: copy (waiting for the server) + rest",
+                        "lots (ORM values) + assembling", "direct: copy (waiting for the server) + rest",
                         "direct: balance check, audit"})
 TRACE_STAGES = (
     ("medrecall.traceability.engine", "genealogy_lots", "genealogy (recursive CTE)"),
