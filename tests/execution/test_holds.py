@@ -9,16 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from medrecall.audit.models import AuditEntry
+from medrecall.core.tabular import TableReader
 from medrecall.execution import services
 from medrecall.execution.errors import HoldRefused
 from medrecall.execution.models import Hold
 from medrecall.recalls.models import RecallCase
+from medrecall.traceability.importing import direct
+from medrecall.traceability.importing.direct import Declined
+from medrecall.traceability.importing.events import EVENT_COLUMNS
 from medrecall.traceability.models import TraceEvent
 from medrecall.traceability.services import CustodyRefused, NewEvent, events_record
 from tests.execution.conftest import loc
-from tests.traceability.scenario import CATH, run_events
+from tests.traceability.scenario import CATH, HEADER, run_events
 
 pytestmark = pytest.mark.django_db
 
@@ -37,14 +42,17 @@ def test_serial_recall_holds_each_serial(pump_recall: RecallCase) -> None:
 SHIP = f"H1,shipped,2025-04-01T08:00:00+08:00,{CATH},C1,,10,FAC,D1,DN-H,,,,\n"
 
 
-@pytest.mark.parametrize(("label", "line"), [
+HELD_DEPARTURES = [
     ("shipped", SHIP),
     ("consumed", f"H2,consumed,2025-04-01T08:00:00+08:00,{CATH},C1,,1,FAC,,,,,,\n"),
     ("destroyed", f"H3,destroyed,2025-04-01T08:00:00+08:00,{CATH},C1,,1,FAC,,,,,,\n"),
     ("transformed", f"H0,produced,2025-04-01T07:00:00+08:00,{CATH},NEWLOT,,1,,FAC,WO-N,2025-04-01,2028-01-01,,\n"
                     f"H4,transformed,2025-04-01T08:00:00+08:00,{CATH},C1,,1,FAC,,,,,{CATH},NEWLOT\n"),
     ("installed", f"H5,installed,2025-04-01T08:00:00+08:00,{CATH},C1,,1,FAC,FAC,,,,,\n"),
-])
+]
+
+
+@pytest.mark.parametrize(("label", "line"), HELD_DEPARTURES)
 def test_import_refuses_every_departure_of_held_stock(recall: RecallCase, tmp_path: Path, label: str, line: str) -> None:
     before = TraceEvent.objects.count()
     outcome = run_events(tmp_path, line, f"{label}.csv")
@@ -52,6 +60,17 @@ def test_import_refuses_every_departure_of_held_stock(recall: RecallCase, tmp_pa
     assert [e.code for e in outcome.errors] == ["stock_on_hold"]
     assert "Lot C1 at FAC is on hold for recall" in outcome.errors[0].message
     assert TraceEvent.objects.count() == before
+
+
+@pytest.mark.parametrize(("label", "line"), HELD_DEPARTURES)
+def test_direct_load_declines_held_stock_for_the_staging_path_to_report(recall: RecallCase, tmp_path: Path,
+                                                                        label: str, line: str) -> None:
+    path = tmp_path / f"{label}.csv"
+    path.write_text(HEADER + line, encoding="utf-8")
+    layout = TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout()
+    assert layout is not None
+    with pytest.raises(Declined, match="custody guard"), transaction.atomic():
+        direct.attempt(path, layout, file_name=path.name)
 
 
 def test_moving_into_quarantine_is_allowed(recall: RecallCase, tmp_path: Path) -> None:

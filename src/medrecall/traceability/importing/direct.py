@@ -33,9 +33,12 @@ result; ``tests/traceability/test_direct_load.py`` holds it to that.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -44,6 +47,7 @@ from typing import Any
 import polars as pl
 import psycopg
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -116,8 +120,8 @@ class _Load:
 
 
 def enabled(*, file_name: str, size: int) -> bool:
-    """Whether to try this path: PostgreSQL and a CSV of at least ``MEDRECALL_DIRECT_LOAD_MIN_BYTES``."""
-    return (connection.vendor == "postgresql" and not file_name.lower().endswith((".xlsx", ".xlsm"))
+    """Whether to try this path: a CSV of at least ``MEDRECALL_DIRECT_LOAD_MIN_BYTES``."""
+    return (connection.vendor in ("postgresql", "sqlite") and not file_name.lower().endswith((".xlsx", ".xlsm"))
             and size >= settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES)
 
 
@@ -151,13 +155,32 @@ class _DirectLoad:
         self.parser = EventParser(self.refs)
         self.state = _Load()
         self.now = timezone.now()
+        self.sqlite = connection.vendor == "sqlite"
         self.bulk = False  # indexes built after the copy, positions rebuilt in one pass
-        self.freeze = False  # rows copied frozen into a table emptied in this transaction
+        self.first = False  # the events table was empty: positions summed from the file alone
+        self.freeze = False  # rows copied frozen into a table emptied in this transaction (PostgreSQL)
+        self.high_ids: dict[str, int] = {}  # SQLite: the last id this load handed out per table
+        # The recording time as raw SQL parameters store it (on SQLite, Django's adapter's
+        # text, as the staging path writes it), so that ``recorded_at = %s`` finds this load's rows.
+        self.stamp = self.now.isoformat(" ")
 
     # -- the whole load --------------------------------------------------------------------
     def run(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
-        from psycopg.copy import QueuedLibpqWriter
+        if not self.sqlite:
+            return self._load(actor=actor, import_run_id=import_run_id)
+        # SQLite keeps 2 MB of pages by default: the unique event id index, written in the
+        # file's order, then reads most pages back from the file (1M events: 15 s against 8 s
+        # with the index in memory). The page cache of this connection is raised for the load.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            before = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = -{_kibibytes(settings.MEDRECALL_BULK_LOAD_MEMORY)}")
+            try:
+                return self._load(actor=actor, import_run_id=import_run_id)
+            finally:
+                cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
+    def _load(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
         blocks = self._blocks()
         first = next(blocks, None)
         if first is None:
@@ -165,49 +188,49 @@ class _DirectLoad:
         block, done = first
         frame: pl.DataFrame | None = self._resolve(self._checked(block))
         rebuild = self._bulk(estimated_rows=int(block.count(b"\n") * self.size / max(done, 1)))
-        columns = ", ".join(EVENT_COLUMNS)
         try:
             with connection.cursor() as cursor:
                 raw = cursor.cursor
                 while frame is not None:
-                    with raw.copy(f"COPY {EVENTS} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N'"
-                                  f"{', FREEZE' if self.freeze else ''})", writer=QueuedLibpqWriter(raw)) as copy:
-                        copy.write(self._event_csv(frame, import_run_id))
+                    with self._event_writer(raw) as write:
+                        write(frame, import_run_id)
                         self.state.rows += frame.height
-                        if self.freeze:  # what moves units, compactly
+                        if self.first:  # what moves units, compactly
                             self.state.moves.append(frame.filter(pl.col("kind") != "installed").select(
                                 *MOVE_COLUMNS).with_columns(pl.col("kind").cast(KINDS),
                                                             pl.col("document_ref").cast(pl.Categorical)))
                         self._report(60 * done / self.size)
-                        # The next block is read and checked while the server stores this one.
+                        # PostgreSQL: the next block is read and checked while the server
+                        # stores this one.
                         upcoming = next(blocks, None)
                         checked = (self._checked(upcoming[0]), upcoming[1]) if upcoming else None
                     frame = None
                     if checked is not None:
                         frame, done = self._resolve(checked[0]), checked[1]
                 self._report(62)
-                self._write_lots(cursor)
+                self._write_lots(raw)
                 self._write_serials(raw)
                 self._report(65)
                 self._build(cursor, rebuild)
                 self._report(75)
-        except (DatabaseError, psycopg.Error) as error:
+        except (DatabaseError, psycopg.Error, sqlite3.Error) as error:
             raise Declined(f"the database refused the rows: {error}") from error
         self._analyze()
         return self._finish(actor=actor, import_run_id=import_run_id)
 
     def _finish(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
         lot_ids = sorted(self.state.lot_ids)
+        in_lots, lots_param = self._any("e.lot_id", lot_ids)
         moves = (f"SELECT 0, e.event_type, e.lot_id, e.serial_id, e.from_location_id, e.to_location_id, e.document_ref "
-                 f"FROM {EVENTS} e WHERE e.recorded_at = %s AND e.lot_id = ANY(%s)")
-        if custody.violations(moves, [self.now, lot_ids]):
+                 f"FROM {EVENTS} e WHERE e.recorded_at = %s AND {in_lots}")
+        if custody.violations(moves, [self.stamp, lots_param]):
             raise Declined("a custody guard refuses a movement")
         self._report(80)
         if self.bulk:  # most lots of the table: one pass over all of it, indexes built afterwards
             with connection.cursor() as cursor:
-                cursor.execute("TRUNCATE traceability_position")
+                cursor.execute("DELETE FROM traceability_position" if self.sqlite else "TRUNCATE traceability_position")
                 rebuild = _drop_secondary_indexes(cursor, "traceability_position")
-                if self.freeze:  # a first load: every event is in memory already
+                if self.first:  # a first load: every event is in memory already
                     written = self._write_positions(cursor.cursor)
                 else:
                     written = recompute_all_positions(work_mem=settings.MEDRECALL_BULK_LOAD_MEMORY)
@@ -217,8 +240,9 @@ class _DirectLoad:
         self._analyze_if_grown("traceability_position", written)
         self._report(95)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM traceability_position WHERE lot_id = ANY(%s) "
-                           "GROUP BY lot_id, location_id HAVING SUM(on_hand) < 0 LIMIT 1", [lot_ids])
+            in_lots, lots_param = self._any("lot_id", lot_ids)
+            cursor.execute(f"SELECT 1 FROM traceability_position WHERE {in_lots} "
+                           "GROUP BY lot_id, location_id HAVING SUM(on_hand) < 0 LIMIT 1", [lots_param])
             if cursor.fetchone():
                 raise Declined("a location's balance would be negative")
         drafts = self.state.drafts.values()
@@ -239,10 +263,21 @@ class _DirectLoad:
             schema=MOVE_SCHEMA)
         positions = place(moves)
         self.state.moves = []
-        with raw.copy("COPY traceability_position (lot_id, serial_id, location_id, on_hand, in_transit) "
-                      "FROM STDIN (FORMAT csv, NULL '\\N', FREEZE)") as copy:
-            copy.write(_csv(positions))
+        columns = "lot_id, serial_id, location_id, on_hand, in_transit"
+        if self.sqlite:
+            raw.executemany(f"INSERT INTO traceability_position ({columns}) VALUES (?, ?, ?, ?, ?)",
+                            positions.iter_rows())
+        else:
+            with raw.copy(f"COPY traceability_position ({columns}) FROM STDIN (FORMAT csv, NULL '\\N', FREEZE)") as copy:
+                copy.write(_csv(positions))
         return positions.height
+
+    def _any(self, column: str, values: list[Any]) -> tuple[str, Any]:
+        """``column`` is one of ``values``: a condition and its one parameter (PostgreSQL an
+        array, SQLite a JSON list: no limit on the number of values either way)."""
+        if self.sqlite:
+            return f"{column} IN (SELECT value FROM json_each(%s))", json.dumps(values)
+        return f"{column} = ANY(%s)", values
 
     def _report(self, percent: float) -> None:
         if self.progress:
@@ -399,13 +434,16 @@ class _DirectLoad:
                 count = cursor.fetchone()[0]
                 self.state.lookup_serials[model_id] = count > PRELOAD_SERIALS
                 if 0 < count <= PRELOAD_SERIALS:
-                    with cursor.cursor.copy("COPY (SELECT device_model_id, serial, id, lot_id FROM catalog_serial "
-                                            "WHERE device_model_id = %s) TO STDOUT (FORMAT csv)", [model_id]) as copy:
-                        recorded = b"".join(copy)
                     columns = dict(list(_SERIAL_SCHEMA.items())[:4])
-                    self.state.serials = pl.concat([self.state.serials, pl.read_csv(
-                        recorded, has_header=False, new_columns=list(columns), schema=columns).with_columns(
-                        new=pl.lit(False))])
+                    select = "SELECT device_model_id, serial, id, lot_id FROM catalog_serial WHERE device_model_id = %s"
+                    if self.sqlite:
+                        cursor.execute(select, [model_id])
+                        found = pl.DataFrame(cursor.fetchall(), orient="row", schema=columns)
+                    else:
+                        with cursor.cursor.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)", [model_id]) as copy:
+                            recorded = b"".join(copy)
+                        found = pl.read_csv(recorded, has_header=False, new_columns=list(columns), schema=columns)
+                    self.state.serials = pl.concat([self.state.serials, found.with_columns(new=pl.lit(False))])
         return lots
 
     def _resolve(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -456,11 +494,11 @@ class _DirectLoad:
         for (model_id,), group in missing.group_by("model_id"):
             if not state.lookup_serials.get(int(model_id)):
                 continue
+            in_serials, serials_param = self._any("serial", group.get_column("serial").to_list())
             with connection.cursor() as cursor:
-                cursor.execute("SELECT device_model_id, serial, id, lot_id, false FROM catalog_serial "
-                               "WHERE device_model_id = %s AND serial = ANY(%s)",
-                               [model_id, group.get_column("serial").to_list()])
-                recorded += cursor.fetchall()
+                cursor.execute(f"SELECT device_model_id, serial, id, lot_id, false FROM catalog_serial "
+                               f"WHERE device_model_id = %s AND {in_serials}", [model_id, serials_param])
+                recorded += [(*row[:4], False) for row in cursor.fetchall()]
         if recorded:
             found = pl.DataFrame(recorded, orient="row", schema=_SERIAL_SCHEMA)
             state.serials = pl.concat([state.serials, found])
@@ -484,6 +522,17 @@ class _DirectLoad:
         ends; when other sessions took ids in between, every id."""
         if not count:
             return []
+        if self.sqlite:
+            # The transaction holds SQLite's write lock (Django's IMMEDIATE mode): nobody else
+            # takes ids until it ends. Above every id ever given (``sqlite_sequence``) too.
+            if table not in self.high_ids:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), COALESCE((SELECT seq "
+                                   f"FROM sqlite_sequence WHERE name = %s), 0))", [table])
+                    self.high_ids[table] = cursor.fetchone()[0]
+            start = self.high_ids[table] + 1
+            self.high_ids[table] += count
+            return list(range(start, start + count))
         with connection.cursor() as cursor:
             cursor.execute("SELECT MIN(id), MAX(id) FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id "
                            "FROM generate_series(1, %s)) n", [table, count])
@@ -500,6 +549,13 @@ class _DirectLoad:
             raise Declined("a lot that is neither recorded nor produced in the file")
         if not drafts:
             return
+        if self.sqlite:
+            cursor.executemany(
+                "INSERT INTO catalog_lot (id, device_model_id, number, manufactured_on, expires_on, quantity_produced, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(d.id, d.model_id, d.number, d.manufactured and d.manufactured.isoformat(),
+                  d.expiry and d.expiry.isoformat(), d.quantity, self.stamp, self.stamp) for d in drafts])
+            return
         cursor.execute(
             "INSERT INTO catalog_lot (id, device_model_id, number, manufactured_on, expires_on, quantity_produced, "
             "created_at, updated_at) SELECT *, %s, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
@@ -514,41 +570,64 @@ class _DirectLoad:
             pl.col("model_id").first(), pl.col("lot_id").first(), pl.col("serial").first(),
             pl.col("manufactured").min())
         self.state.serials_created = serials.height
-        stamp = self.now.isoformat()
         # In index order: each insert lands beside the one before (random order: twice the time).
-        rows = serials.sort("model_id", "serial").select("serial_id", "model_id", "lot_id", "serial", "manufactured",
-                              pl.lit(stamp).alias("created_at"), pl.lit(stamp).alias("updated_at"))
-        with raw.copy(f"COPY catalog_serial ({', '.join(SERIAL_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
-            copy.write(_csv(rows))
+        rows = serials.sort("model_id", "serial").select(
+            "serial_id", "model_id", "lot_id", "serial", pl.col("manufactured").dt.strftime("%Y-%m-%d"),
+            pl.lit(self.stamp).alias("created_at"), pl.lit(self.stamp).alias("updated_at"))
+        if self.sqlite:
+            raw.executemany(f"INSERT INTO catalog_serial ({', '.join(SERIAL_COLUMNS)}) VALUES ({', '.join('?' * 7)})",
+                            rows.iter_rows())
+        else:
+            with raw.copy(f"COPY catalog_serial ({', '.join(SERIAL_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
+                copy.write(_csv(rows))
         self._analyze_if_grown("catalog_serial", serials.height)
 
     # -- the events table ------------------------------------------------------------------
-    def _event_csv(self, frame: pl.DataFrame, import_run_id: int | None) -> bytes:
-        rows = frame.select(
+    @contextmanager
+    def _event_writer(self, raw: Any) -> Iterator[Callable[[pl.DataFrame, int | None], None]]:
+        """A writer of blocks of events: PostgreSQL ``COPY`` (sent by a thread of psycopg's
+        while the caller reads on), SQLite ``executemany``."""
+        columns = ", ".join(EVENT_COLUMNS)
+        if self.sqlite:
+            sql = f"INSERT INTO {EVENTS} ({columns}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+            yield lambda frame, run_id: raw.executemany(sql, self._event_rows(frame, run_id).iter_rows())
+            return
+        from psycopg.copy import QueuedLibpqWriter
+
+        with raw.copy(f"COPY {EVENTS} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N'"
+                      f"{', FREEZE' if self.freeze else ''})", writer=QueuedLibpqWriter(raw)) as copy:
+            yield lambda frame, run_id: copy.write(_csv(self._event_rows(frame, run_id)))
+
+    def _event_rows(self, frame: pl.DataFrame, import_run_id: int | None) -> pl.DataFrame:
+        return frame.select(
             "event_id", "kind", "utc", "lot_id", "serial_id", "quantity", "from_id", "to_id", "document_ref",
             "into_lot_id", pl.lit(import_run_id, dtype=pl.Int64).alias("import_run_id"),
-            pl.lit("f").alias("retracted"), pl.lit(self.now.isoformat()).alias("recorded_at"))
-        return _csv(rows)
+            pl.lit(0 if self.sqlite else "f").alias("retracted"), pl.lit(self.stamp).alias("recorded_at"))
 
     def _bulk(self, *, estimated_rows: int) -> list[str]:
         """For a file that at least doubles the events table: drop its secondary indexes now
         and return the statements that build them again after the copy."""
         with connection.cursor() as cursor:
-            # Rows recorded, estimated as the planner does: the density of the last ANALYZE
-            # times the pages now (pages of rolled-back rows hold none); never analysed
-            # (reltuples -1): about 160 bytes a row.
-            cursor.execute(f"SELECT reltuples, relpages, pg_relation_size(oid), "
-                           f"pg_relation_size(oid) / current_setting('block_size')::int FROM pg_class "
-                           f"WHERE oid = '{EVENTS}'::regclass")
-            tuples, pages, size, pages_now = cursor.fetchone()
-            recorded = int(tuples * pages_now / pages) if tuples >= 0 and pages > 0 else size // 160
+            if self.sqlite:  # ids are handed out in order: their span bounds the count
+                cursor.execute(f"SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM {EVENTS}")
+                recorded = cursor.fetchone()[0]
+            else:
+                # Rows recorded, estimated as the planner does: the density of the last
+                # ANALYZE times the pages now (pages of rolled-back rows hold none); never
+                # analysed (reltuples -1): about 160 bytes a row.
+                cursor.execute(f"SELECT reltuples, relpages, pg_relation_size(oid), "
+                               f"pg_relation_size(oid) / current_setting('block_size')::int FROM pg_class "
+                               f"WHERE oid = '{EVENTS}'::regclass")
+                tuples, pages, size, pages_now = cursor.fetchone()
+                recorded = int(tuples * pages_now / pages) if tuples >= 0 and pages > 0 else size // 160
             if estimated_rows < max(recorded, settings.MEDRECALL_BULK_LOAD_MIN_ROWS):
                 return []
             log.info("direct load: %s events expected, %s recorded: indexes built after the copy", estimated_rows,
                      recorded)
             self.bulk = True
             cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {EVENTS})")
-            if cursor.fetchone()[0]:
+            self.first = bool(cursor.fetchone()[0])
+            if self.first and not self.sqlite:
                 # A first load: emptied in this transaction, the table takes its rows frozen
                 # (COPY FREEZE), so the index builds and the positions pass that read them
                 # next do not write every page again to mark the rows committed.
@@ -559,7 +638,7 @@ class _DirectLoad:
     def _build(self, cursor: Any, statements: list[str]) -> None:
         """The indexes dropped for a bulk load, from the rows written since (the unique event
         id index fails on a repeated id). A method, so the benchmark can time it."""
-        if statements:
+        if statements and not self.sqlite:
             cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [settings.MEDRECALL_BULK_LOAD_MEMORY])
         for statement in statements:
             cursor.execute(statement)
@@ -568,15 +647,23 @@ class _DirectLoad:
         self._analyze_if_grown("catalog_lot", len(self.state.drafts))
         self._analyze_if_grown(EVENTS, self.state.rows)
 
-    @staticmethod
-    def _analyze_if_grown(table: str, rows: int) -> None:
-        """Fresh statistics for a table this load grew by a tenth or more (as ``Stager``)."""
-        if rows < ANALYZE_AFTER:
+    def _analyze_if_grown(self, table: str, rows: int) -> None:
+        """PostgreSQL: fresh statistics for a table this load grew by a tenth or more (as
+        ``Stager``)."""
+        if rows < ANALYZE_AFTER or self.sqlite:
             return
         with connection.cursor() as cursor:
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
             if rows >= 0.1 * max(cursor.fetchone()[0], 0):
                 cursor.execute(f"ANALYZE {table}")
+
+
+def _kibibytes(amount: str) -> int:
+    """``1GB``, ``512MB``, ``65536kB`` (PostgreSQL's spelling of a memory setting) in KiB."""
+    match = re.fullmatch(r"\s*(\d+)\s*(kB|MB|GB|TB)?\s*", amount)
+    if match is None:
+        raise ImproperlyConfigured(f"MEDRECALL_BULK_LOAD_MEMORY: {amount!r} is not an amount like 1GB or 512MB")
+    return int(match[1]) * {"kB": 1, "MB": 1024, "GB": 1024**2, "TB": 1024**3, None: 1}[match[2]]
 
 
 def _csv(frame: pl.DataFrame) -> bytes:
@@ -642,6 +729,13 @@ def _drop_secondary_indexes(cursor: Any, table: str) -> list[str]:
     """Drop a table's unique constraints and indexes other than its primary key, and return
     the statements that build them again: building an index once from all the rows is
     cheaper than inserting each row into it."""
+    if connection.vendor == "sqlite":  # constraints are unique indexes there; SQL as created
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                       "AND sql IS NOT NULL", [table])
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        return [definition for _name, definition in indexes]
     cursor.execute("SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
                    "WHERE c.conrelid = %s::regclass AND c.contype = 'u'", [table])
     constraints = cursor.fetchall()
