@@ -17,6 +17,7 @@ from medrecall.execution import services
 from medrecall.execution.errors import HoldRefused
 from medrecall.execution.models import Hold
 from medrecall.recalls.models import RecallCase
+from medrecall.traceability import custody
 from medrecall.traceability.importing import direct
 from medrecall.traceability.importing.direct import Declined
 from medrecall.traceability.importing.events import EVENT_COLUMNS
@@ -71,6 +72,14 @@ def test_direct_load_declines_held_stock_for_the_staging_path_to_report(recall: 
     assert layout is not None
     with pytest.raises(Declined, match="custody guard"), transaction.atomic():
         direct.attempt(path, layout, file_name=path.name)
+
+
+def test_guarded_lots_are_the_lots_with_holds(recall: RecallCase) -> None:
+    """What a large load runs the guards over: the held lot, and nothing once none is held."""
+    held = set(Hold.objects.values_list("lot_id", flat=True))
+    assert held and custody.guarded_lots() == held
+    Hold.objects.all().delete()
+    assert custody.guarded_lots() == set()
 
 
 def test_moving_into_quarantine_is_allowed(recall: RecallCase, tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ HOLD_GUARD = CustodyGuard(
         _("Lot %(lot)s at %(location)s is on hold for recall %(recall)s: it may not leave our custody until the "
           "hold is released (moving it into quarantine is allowed).")) % {
         "lot": lot, "serial": serial, "location": location, "recall": recall},
+    lots_sql="SELECT DISTINCT lot_id FROM execution_hold WHERE released_at IS NULL",
 )
 
 QUARANTINE_GUARD = CustodyGuard(
@@ -70,6 +71,7 @@ QUARANTINE_GUARD = CustodyGuard(
     message=lambda lot, location: _(
         "Lot %(lot)s is in quarantine at %(location)s: nothing leaves quarantine without a disposition "
         "(give the disposition number as the business document).") % {"lot": lot, "location": location},
+    lots_sql="SELECT DISTINCT lot_id FROM execution_hold",
 )
 
 

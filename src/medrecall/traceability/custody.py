@@ -31,6 +31,9 @@ class CustodyGuard:
     code: str
     sql: str
     message: Callable[..., str]
+    # ``SELECT lot_id …``: every lot whose movements the guard may refuse (a superset will
+    # do), or None for any lot. Lets a large load run the guard over those lots' rows only.
+    lots_sql: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,18 @@ def register(guard: CustodyGuard) -> None:
 
 def guards() -> tuple[CustodyGuard, ...]:
     return tuple(_GUARDS.values())
+
+
+def guarded_lots() -> set[int] | None:
+    """The lots some guard may refuse a movement of, or None when a guard may refuse any."""
+    lots: set[int] = set()
+    for guard in guards():
+        if guard.lots_sql is None:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(guard.lots_sql)
+            lots.update(row[0] for row in cursor.fetchall())
+    return lots
 
 
 def staging_moves(staging: str) -> str:

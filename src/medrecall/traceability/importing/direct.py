@@ -220,11 +220,14 @@ class _DirectLoad:
 
     def _finish(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
         lot_ids = sorted(self.state.lot_ids)
-        in_lots, lots_param = self._any("e.lot_id", lot_ids)
-        moves = (f"SELECT 0, e.event_type, e.lot_id, e.serial_id, e.from_location_id, e.to_location_id, e.document_ref "
-                 f"FROM {EVENTS} e WHERE e.recorded_at = %s AND {in_lots}")
-        if custody.violations(moves, [self.stamp, lots_param]):
-            raise Declined("a custody guard refuses a movement")
+        guarded = custody.guarded_lots()  # usually a few lots on hold: only their rows are read
+        checked = lot_ids if guarded is None else sorted(guarded.intersection(lot_ids))
+        if checked:
+            in_lots, lots_param = self._any("e.lot_id", checked)
+            moves = (f"SELECT 0, e.event_type, e.lot_id, e.serial_id, e.from_location_id, e.to_location_id, "
+                     f"e.document_ref FROM {EVENTS} e WHERE e.recorded_at = %s AND {in_lots}")
+            if custody.violations(moves, [self.stamp, lots_param]):
+                raise Declined("a custody guard refuses a movement")
         self._report(80)
         if self.bulk:  # most lots of the table: one pass over all of it, indexes built afterwards
             with connection.cursor() as cursor:
