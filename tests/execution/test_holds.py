@@ -77,7 +77,8 @@ def test_direct_load_declines_held_stock_for_the_staging_path_to_report(recall: 
 def test_guarded_lots_are_the_lots_with_holds(recall: RecallCase) -> None:
     """What a large load runs the guards over: the held lot, and nothing once none is held."""
     held = set(Hold.objects.values_list("lot_id", flat=True))
-    assert held and custody.guarded_lots() == held
+    assert held
+    assert custody.guarded_lots() == held
     Hold.objects.all().delete()
     assert custody.guarded_lots() == set()
 

@@ -1,4 +1,4 @@
-"""The direct load (PostgreSQL): whatever it accepts, the staging path accepts with the same
+"""The direct load (PostgreSQL and SQLite): whatever it accepts, the staging path accepts with the same
 result (events, lots, serials, positions); whatever it cannot accept, it declines, and the
 importer then reports the staging path's errors."""
 

@@ -1,9 +1,9 @@
-"""Loading a clean events CSV straight into the events table (PostgreSQL).
+"""Loading a clean events CSV straight into the events table (PostgreSQL and SQLite).
 
 The staging path (``stage.py``) writes every row twice, into a staging table and then into
 the events table, and checks it in SQL in between: exact, with a report of every bad row, but
-at about half of what the design asks of PostgreSQL. Most large files are clean, so this path
-is tried first for a CSV on PostgreSQL:
+at about half of what the design asks. Most large files are clean, so this path is tried
+first for a CSV:
 
 * the file is read in blocks of about ``BLOCK_BYTES`` by polars (Rust, both cores); each cell
   is checked by the same rules as :class:`~.rows.EventParser`, using its own functions once
@@ -11,23 +11,26 @@ is tried first for a CSV on PostgreSQL:
   cells (a serial on a lot-tracked model, the locations each event type needs, …) as column
   expressions;
 * lots and serials are resolved in memory: the lots of each model in the file and the
-  serials the file names are read once; new ones take ids from their sequences and are
-  written after the events;
-* the rows are copied straight into the events table (``COPY``), the next block being read
-  while the server stores the last;
-* a file that at least doubles the events table (a first load) is copied with the table's
+  serials the file names are read once; new ones take ids from their sequences (SQLite:
+  above ``sqlite_sequence``, under the transaction's write lock) and are written after the
+  events;
+* the rows go straight into the events table: PostgreSQL ``COPY``, the next block being
+  read while the server stores the last; SQLite ``executemany`` with a larger page cache;
+* a file that at least doubles the events table (a first load) is written with the table's
   secondary indexes dropped and built afterwards, in the same transaction: building an index
   from sorted rows is several times cheaper than maintaining it row by row, and the unique
-  index on ``event_id`` is the duplicate check. The table is locked until the commit;
+  index on ``event_id`` is the duplicate check. The table is locked until the commit. Into
+  an empty table, the positions are summed from the file in memory (``place``);
 * the checks that need the stored rows run after the copy, still in the same transaction:
-  the custody guards (stock holds), the balance of every location, and the unique event id.
+  the custody guards (stock holds, over the rows of held lots), the balance of every
+  location, and the unique event id.
 
 Nothing here reports rows. At the first thing it cannot accept (a bad cell, an unknown lot,
 a duplicate or already recorded event id, a held unit, a negative balance, anything polars
 reads differently from Python's ``csv``), it gives up, its transaction is rolled back and the
 caller runs the staging path, which accepts or refuses the same file with a report of every
 bad row. So this path may only ever accept what the staging path accepts, with the same
-result; ``tests/traceability/test_direct_load.py`` holds it to that.
+result; ``tests/traceability/test_direct_load.py`` holds it to that on both databases.
 """
 
 from __future__ import annotations
