@@ -99,6 +99,14 @@ def directly(path: Path) -> tuple[ImportOutcome, dict[str, list[Any]]]:
     return outcome, written
 
 
+def directly_or_declined(path: Path) -> tuple[ImportOutcome | None, dict[str, list[Any]] | None]:
+    """``directly``, or ``(None, None)`` when the direct load declines the file."""
+    try:
+        return directly(path)
+    except Declined:
+        return None, None
+
+
 def staged(path: Path) -> tuple[ImportOutcome, dict[str, list[Any]]]:
     """The staging path's import of ``path``, what it wrote, and then nothing (rolled back)."""
     with transaction.atomic():
@@ -312,18 +320,9 @@ def test_whatever_the_direct_load_accepts_the_staging_path_accepts_alike(tmp_pat
         lines = "".join(",".join([f"E{n}", *(row[c] for c in FIELDS[1:12]), "", ""]) + "\n"
                         for n, row in enumerate(rows))
         path = write(tmp_path, lines)
-        layout = TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout()
-        assert layout is not None
-        copied: dict[str, list[Any]] | None = None
-        try:
-            with transaction.atomic():
-                by_copy = direct.attempt(path, layout, file_name=path.name)
-                copied = snapshot()
-                transaction.set_rollback(True)
-        except Declined:
-            pass
+        by_copy, copied = directly_or_declined(path)
         by_stage, stage_wrote = staged(path)
-        if copied is not None:
+        if by_copy is not None:
             assert by_stage.accepted, (lines, by_stage.errors[:3])
             assert by_copy.created == by_stage.created
             assert copied == stage_wrote
@@ -359,21 +358,12 @@ def test_first_load_positions_summed_in_memory_match_the_sql(tmp_path: Path, mov
         lines += [f"M{n},{kind},{T},{gtin},{lot},{serial},{quantity},{source},{destination},{document},,,,"
                   for n, (kind, (gtin, lot, serial, quantity), (source, destination), document) in enumerate(movements)]
         path = write(tmp_path, "\n".join(lines) + "\n")
-        layout = TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout()
-        assert layout is not None
-        copied: dict[str, list[Any]] | None = None
         with override_settings(MEDRECALL_BULK_LOAD_MIN_ROWS=0), mock.patch.object(direct, "place",
                                                                                    wraps=direct.place) as place:
-            try:
-                with transaction.atomic():
-                    by_copy = direct.attempt(path, layout, file_name=path.name)
-                    copied = snapshot()
-                    transaction.set_rollback(True)
-            except Declined:
-                pass
+            by_copy, copied = directly_or_declined(path)
         by_stage, stage_wrote = staged(path)
-        event("accepted" if copied is not None else "declined")
-        if copied is not None:
+        event("accepted" if by_copy is not None else "declined")
+        if by_copy is not None:
             assert place.call_count == 1  # the positions came from memory, not from the SQL
             assert by_stage.accepted, (lines, by_stage.errors[:3])
             assert by_copy.created == by_stage.created

@@ -71,7 +71,6 @@ BLOCK_BYTES = 48 << 20
 PRELOAD_SERIALS = 2_000_000  # a model's recorded serials read at once, up to this many
 EVENT_COLUMNS = ("event_id", "event_type", "event_time", "lot_id", "serial_id", "quantity", "from_location_id",
                  "to_location_id", "document_ref", "into_lot_id", "import_run_id", "retracted", "recorded_at")
-SERIAL_COLUMNS = ("id", "device_model_id", "lot_id", "serial", "manufactured_on", "created_at", "updated_at")
 # C0 control characters other than tab and line ends: Python's ``str.strip`` removes some of
 # them (the GS separator of a scanned barcode among them) where polars does not.
 CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -161,7 +160,6 @@ class _DirectLoad:
         self.sqlite = connection.vendor == "sqlite"
         self.bulk = False  # indexes built after the copy, positions rebuilt in one pass
         self.first = False  # the events table was empty: positions summed from the file alone
-        self.freeze = False  # rows copied frozen into a table emptied in this transaction (PostgreSQL)
         self.high_ids: dict[str, int] = {}  # SQLite: the last id this load handed out per table
         # The recording time as raw SQL parameters store it (on SQLite, Django's adapter's
         # text, as the staging path writes it), so that ``recorded_at = %s`` finds this load's rows.
@@ -269,14 +267,19 @@ class _DirectLoad:
             schema=MOVE_SCHEMA)
         positions = place(moves)
         self.state.moves = []
-        columns = "lot_id, serial_id, location_id, on_hand, in_transit"
-        if self.sqlite:
-            raw.executemany(f"INSERT INTO traceability_position ({columns}) VALUES (?, ?, ?, ?, ?)",
-                            positions.iter_rows())
-        else:
-            with raw.copy(f"COPY traceability_position ({columns}) FROM STDIN (FORMAT csv, NULL '\\N', FREEZE)") as copy:
-                copy.write(_csv(positions))
+        self._insert(raw, "traceability_position", positions, freeze=True)
         return positions.height
+
+    def _insert(self, raw: Any, table: str, rows: pl.DataFrame, *, freeze: bool = False) -> None:
+        """Write the frame's rows into ``table`` (columns named as the frame's): PostgreSQL
+        ``COPY`` (``FREEZE`` into a table emptied in this transaction), SQLite ``executemany``."""
+        columns = ", ".join(rows.columns)
+        if self.sqlite:
+            raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * rows.width)})", rows.iter_rows())
+            return
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N'{', FREEZE' if freeze else ''})"
+                      ) as copy:
+            copy.write(_csv(rows))
 
     def _any(self, column: str, values: list[Any]) -> tuple[str, Any]:
         """``column`` is one of ``values``: a condition and its one parameter (PostgreSQL an
@@ -577,15 +580,10 @@ class _DirectLoad:
             pl.col("manufactured").min())
         self.state.serials_created = serials.height
         # In index order: each insert lands beside the one before (random order: twice the time).
-        rows = serials.sort("model_id", "serial").select(
-            "serial_id", "model_id", "lot_id", "serial", pl.col("manufactured").dt.strftime("%Y-%m-%d"),
-            pl.lit(self.stamp).alias("created_at"), pl.lit(self.stamp).alias("updated_at"))
-        if self.sqlite:
-            raw.executemany(f"INSERT INTO catalog_serial ({', '.join(SERIAL_COLUMNS)}) VALUES ({', '.join('?' * 7)})",
-                            rows.iter_rows())
-        else:
-            with raw.copy(f"COPY catalog_serial ({', '.join(SERIAL_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
-                copy.write(_csv(rows))
+        self._insert(raw, "catalog_serial", serials.sort("model_id", "serial").select(
+            id="serial_id", device_model_id="model_id", lot_id="lot_id", serial="serial",
+            manufactured_on=pl.col("manufactured").dt.strftime("%Y-%m-%d"), created_at=pl.lit(self.stamp),
+            updated_at=pl.lit(self.stamp)))
         self._analyze_if_grown("catalog_serial", serials.height)
 
     # -- the events table ------------------------------------------------------------------
@@ -593,22 +591,22 @@ class _DirectLoad:
     def _event_writer(self, raw: Any) -> Iterator[Callable[[pl.DataFrame, int | None], None]]:
         """A writer of blocks of events: PostgreSQL ``COPY`` (sent by a thread of psycopg's
         while the caller reads on), SQLite ``executemany``."""
-        columns = ", ".join(EVENT_COLUMNS)
         if self.sqlite:
-            sql = f"INSERT INTO {EVENTS} ({columns}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
-            yield lambda frame, run_id: raw.executemany(sql, self._event_rows(frame, run_id).iter_rows())
+            yield lambda frame, run_id: self._insert(raw, EVENTS, self._event_rows(frame, run_id))
             return
         from psycopg.copy import QueuedLibpqWriter
 
-        with raw.copy(f"COPY {EVENTS} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N'"
-                      f"{', FREEZE' if self.freeze else ''})", writer=QueuedLibpqWriter(raw)) as copy:
+        with raw.copy(f"COPY {EVENTS} ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N'"
+                      f"{', FREEZE' if self.first else ''})", writer=QueuedLibpqWriter(raw)) as copy:
             yield lambda frame, run_id: copy.write(_csv(self._event_rows(frame, run_id)))
 
     def _event_rows(self, frame: pl.DataFrame, import_run_id: int | None) -> pl.DataFrame:
+        """The block as rows of the events table, its columns in ``EVENT_COLUMNS`` order."""
         return frame.select(
-            "event_id", "kind", "utc", "lot_id", "serial_id", "quantity", "from_id", "to_id", "document_ref",
-            "into_lot_id", pl.lit(import_run_id, dtype=pl.Int64).alias("import_run_id"),
-            pl.lit(0 if self.sqlite else "f").alias("retracted"), pl.lit(self.stamp).alias("recorded_at"))
+            "event_id", event_type="kind", event_time="utc", lot_id="lot_id", serial_id="serial_id",
+            quantity="quantity", from_location_id="from_id", to_location_id="to_id", document_ref="document_ref",
+            into_lot_id="into_lot_id", import_run_id=pl.lit(import_run_id, dtype=pl.Int64),
+            retracted=pl.lit(0 if self.sqlite else "f"), recorded_at=pl.lit(self.stamp))
 
     def _bulk(self, *, estimated_rows: int) -> list[str]:
         """For a file that at least doubles the events table: drop its secondary indexes now
@@ -638,7 +636,6 @@ class _DirectLoad:
                 # (COPY FREEZE), so the index builds and the positions pass that read them
                 # next do not write every page again to mark the rows committed.
                 cursor.execute(f"TRUNCATE {EVENTS}")
-                self.freeze = True
             return _drop_secondary_indexes(cursor, EVENTS)
 
     def _build(self, cursor: Any, statements: list[str]) -> None:
