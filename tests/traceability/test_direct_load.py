@@ -4,6 +4,8 @@ importer then reports the staging path's errors."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -404,3 +406,18 @@ def test_progress_goes_up_to_the_end(tmp_path: Path, small_blocks: None) -> None
     assert len(seen) > 5
     assert seen == sorted(seen)
     assert seen[-1] == 100
+
+
+@pytest.mark.parametrize("tried_directly", [True, False], ids=["declined-then-staged", "staged"])
+def test_refused_file_gives_back_its_bad_rows_as_they_came(tmp_path: Path, settings: Any,
+                                                            tried_directly: bool) -> None:
+    network()
+    settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES = 0 if tried_directly else 10**12
+    lines = (f"E1,produced,{T},{CATH},C1,,10,,FAC,MO-1,,,,\n"
+             f"E2,shipped,{T},{CATH},C1,,3,FAC,NOWHERE,DN-1,,,,\n"
+             f"E3,shipped,{T},{CATH},C1,,-2,FAC,D1,DN-2,,,,\n")
+    outcome = EventImporter().run(write(tmp_path, lines), file_name="events.csv")
+    assert not outcome.accepted
+    rejected = list(csv.DictReader(io.StringIO(outcome.rejected_csv(EVENT_COLUMNS.all))))
+    assert [(r["event_id"], r["to_location"], r["quantity"], r["error_row"], r["error_column"]) for r in rejected] == [
+        ("E2", "NOWHERE", "3", "3", "to_location"), ("E3", "D1", "-2", "4", "quantity")]

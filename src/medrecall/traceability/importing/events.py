@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from medrecall.audit import services as audit
 from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.importing import ImportOutcome, Policy
-from medrecall.core.tabular import Columns, TableReader, TupleRow
+from medrecall.core.tabular import Columns, SourceRow, TableReader, TupleRow
 from medrecall.traceability.engine import recompute_positions
 
 from . import direct
@@ -146,6 +146,23 @@ def _retract(event_ids: list[str]) -> list[int]:
     return affected
 
 
+def _rows_numbered(reader: TableReader, numbers: set[int]) -> list[SourceRow]:
+    """The file's rows with these numbers, as they came (for the rejected-rows file): a second
+    pass over a refused file only, stopping at the last of them."""
+    if not numbers:
+        return []
+    last, found = max(numbers), []
+    try:
+        for row in reader.rows():
+            if row.number in numbers:
+                found.append(row)
+            if row.number >= last:
+                break
+    except ImportRejected:  # the file itself was refused: there are no rows to give back
+        return []
+    return found
+
+
 class EventImporter:
     """The events template, CSV or Excel. Always all-or-nothing: a trace with holes is worse
     than no trace, so ``keep_good`` is not offered for events."""
@@ -163,7 +180,10 @@ class EventImporter:
                                   import_run_id=import_run_id)
             if outcome is not None:
                 return outcome
-        return import_event_texts(
+        outcome = import_event_texts(
             reader.tuples(FIELDS), file_name=file_name, kind=self.kind, actor=actor,
             progress=progress, fraction_read=lambda: reader.fraction_read, import_run_id=import_run_id,
         )
+        outcome.rejected_rows = _rows_numbered(TableReader(path, file_name=file_name, columns=self.columns),
+                                               {e.row for e in outcome.errors})
+        return outcome
