@@ -169,9 +169,10 @@ class _DirectLoad:
     def run(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
         if not self.sqlite:
             return self._load(actor=actor, import_run_id=import_run_id)
-        # SQLite keeps 2 MB of pages by default: the unique event id index, written in the
-        # file's order, then reads most pages back from the file (1M events: 15 s against 8 s
-        # with the index in memory). The page cache of this connection is raised for the load.
+        # SQLite keeps 2 MB of pages by default: the indexes kept by a load that is not a bulk
+        # load (the unique event id's above all, written in the file's order) and the sorts
+        # that build them after a bulk load would read most pages back from the file (1M
+        # events: 15 s against 8 s in memory). This connection's page cache is raised for it.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size")
             before = cursor.fetchone()[0]
@@ -270,16 +271,24 @@ class _DirectLoad:
         self._insert(raw, "traceability_position", positions, freeze=True)
         return positions.height
 
-    def _insert(self, raw: Any, table: str, rows: pl.DataFrame, *, freeze: bool = False) -> None:
-        """Write the frame's rows into ``table`` (columns named as the frame's): PostgreSQL
-        ``COPY`` (``FREEZE`` into a table emptied in this transaction), SQLite ``executemany``."""
-        columns = ", ".join(rows.columns)
-        if self.sqlite:
-            raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * rows.width)})", rows.iter_rows())
+    def _insert(self, raw: Any, table: str, rows: pl.DataFrame, *, same: dict[str, Any] | None = None,
+                freeze: bool = False) -> None:
+        """Write the frame's rows into ``table`` (columns named as the frame's, then those of
+        ``same``, whose values every row shares): PostgreSQL ``COPY`` (``FREEZE`` into a table
+        emptied in this transaction), SQLite ``executemany``."""
+        same = same or {}
+        if self.sqlite:  # the shared values are literals of the statement: fewer values per row
+            columns = ", ".join([*rows.columns, *same])
+            values = ", ".join(["?"] * rows.width + [_literal(value) for value in same.values()])
+            raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows.iter_rows())
             return
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N'{', FREEZE' if freeze else ''})"
-                      ) as copy:
-            copy.write(_csv(rows))
+        with raw.copy(f"COPY {table} ({', '.join([*rows.columns, *same])}) FROM STDIN (FORMAT csv, NULL '\\N'"
+                      f"{', FREEZE' if freeze else ''})") as copy:
+            copy.write(_csv(self._with_same(rows, same)))
+
+    @staticmethod
+    def _with_same(rows: pl.DataFrame, same: dict[str, Any]) -> pl.DataFrame:
+        return rows.with_columns(**{name: pl.lit(value) for name, value in same.items()})
 
     def _any(self, column: str, values: list[Any]) -> tuple[str, Any]:
         """``column`` is one of ``values``: a condition and its one parameter (PostgreSQL an
@@ -582,8 +591,8 @@ class _DirectLoad:
         # In index order: each insert lands beside the one before (random order: twice the time).
         self._insert(raw, "catalog_serial", serials.sort("model_id", "serial").select(
             id="serial_id", device_model_id="model_id", lot_id="lot_id", serial="serial",
-            manufactured_on=pl.col("manufactured").dt.strftime("%Y-%m-%d"), created_at=pl.lit(self.stamp),
-            updated_at=pl.lit(self.stamp)))
+            manufactured_on=pl.col("manufactured").dt.strftime("%Y-%m-%d")),
+                     same={"created_at": self.stamp, "updated_at": self.stamp})
         self._analyze_if_grown("catalog_serial", serials.height)
 
     # -- the events table ------------------------------------------------------------------
@@ -592,21 +601,26 @@ class _DirectLoad:
         """A writer of blocks of events: PostgreSQL ``COPY`` (sent by a thread of psycopg's
         while the caller reads on), SQLite ``executemany``."""
         if self.sqlite:
-            yield lambda frame, run_id: self._insert(raw, EVENTS, self._event_rows(frame, run_id))
+            yield lambda frame, run_id: self._insert(raw, EVENTS, self._event_rows(frame), same=self._same(run_id))
             return
         from psycopg.copy import QueuedLibpqWriter
 
         with raw.copy(f"COPY {EVENTS} ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N'"
                       f"{', FREEZE' if self.first else ''})", writer=QueuedLibpqWriter(raw)) as copy:
-            yield lambda frame, run_id: copy.write(_csv(self._event_rows(frame, run_id)))
+            yield lambda frame, run_id: copy.write(_csv(self._with_same(self._event_rows(frame), self._same(run_id))))
 
-    def _event_rows(self, frame: pl.DataFrame, import_run_id: int | None) -> pl.DataFrame:
-        """The block as rows of the events table, its columns in ``EVENT_COLUMNS`` order."""
+    @staticmethod
+    def _event_rows(frame: pl.DataFrame) -> pl.DataFrame:
+        """The block as rows of the events table, without the columns of ``_same``."""
         return frame.select(
             "event_id", event_type="kind", event_time="utc", lot_id="lot_id", serial_id="serial_id",
             quantity="quantity", from_location_id="from_id", to_location_id="to_id", document_ref="document_ref",
-            into_lot_id="into_lot_id", import_run_id=pl.lit(import_run_id, dtype=pl.Int64),
-            retracted=pl.lit(0 if self.sqlite else "f"), recorded_at=pl.lit(self.stamp))
+            into_lot_id="into_lot_id")
+
+    def _same(self, import_run_id: int | None) -> dict[str, Any]:
+        """The events table's columns that have the same value on every row of a load; with
+        ``_event_rows``, in ``EVENT_COLUMNS`` order."""
+        return {"import_run_id": import_run_id, "retracted": False, "recorded_at": self.stamp}
 
     def _bulk(self, *, estimated_rows: int) -> list[str]:
         """For a file that at least doubles the events table: drop its secondary indexes now
@@ -667,6 +681,15 @@ def _kibibytes(amount: str) -> int:
     if match is None:
         raise ImproperlyConfigured(f"MEDRECALL_BULK_LOAD_MEMORY: {amount!r} is not an amount like 1GB or 512MB")
     return int(match[1]) * {"kB": 1, "MB": 1024, "GB": 1024**2, "TB": 1024**3, None: 1}[match[2]]
+
+
+def _literal(value: Any) -> str:
+    """An SQLite literal for a value every row of an insert shares."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _csv(frame: pl.DataFrame) -> bytes:
