@@ -76,3 +76,46 @@ def test_trace_page_and_scan_box(page: Any, live_server: Any, make_user: Callabl
     page.click("#scan-trace")
     page.wait_for_selector("#trace-holders")
     assert "FAC" in page.locator("#trace-holders").inner_text()
+
+
+def test_large_events_file_through_the_import_page(page: Any, live_server: Any, make_user: Callable[..., User],
+                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   settings: Any) -> None:
+    """A file large enough for the direct load, uploaded as a user would: queued, run by the
+    database task queue's worker, and the page follows it (htmx) to the counts."""
+    from django.core.management import call_command
+
+    from medrecall.cli.demo import demo_build, write_demo_events
+    from medrecall.core.models import ImportRun
+    from medrecall.traceability.importing import direct
+    from medrecall.traceability.models import TraceEvent
+
+    demo_build(events=False)
+    path = tmp_path / "history.csv"
+    rows = write_demo_events(path, limit=9000)
+    assert path.stat().st_size >= settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES
+    loads: list[int] = []
+    real_load = direct.load
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        outcome = real_load(*args, **kwargs)
+        loads.append(outcome.created if outcome else -1)
+        return outcome
+
+    monkeypatch.setattr(direct, "load", counted)
+    log_in(page, live_server, make_user(Role.TRACEABILITY_ANALYST))
+    page.goto(f"{live_server.url}/imports/")
+    page.select_option("#import-form select[name=kind]", "events")
+    page.set_input_files("#import-form input[name=file]", str(path))
+    with page.expect_navigation():
+        page.click("#import-form button[type=submit]")
+    assert page.locator("#import-status").inner_text() == "Queued"
+    assert page.locator("#import-progress progress").count() == 1
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    page.wait_for_function("document.querySelector('#import-status').innerText === 'Accepted'")
+    assert page.locator("#import-progress progress").count() == 0
+    counts = page.locator("#import-progress dl").inner_text()
+    assert f"{rows}" in counts.replace(",", "")
+    assert loads == [rows]  # taken by the direct load, not the staging path
+    assert TraceEvent.objects.count() == rows
+    assert ImportRun.objects.get().created_count == rows

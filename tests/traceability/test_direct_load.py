@@ -11,6 +11,7 @@ from typing import Any
 from unittest import mock
 
 import polars as pl
+import psycopg
 import pytest
 from django.db import connection, transaction
 from django.test import override_settings
@@ -403,9 +404,19 @@ def test_progress_goes_up_to_the_end(tmp_path: Path, small_blocks: None) -> None
     lines = "".join(f"F{n},produced,{T},{CATH},C{n % 4},,{n},,FAC,MO-{n},,,,\n" for n in range(1, 60))
     path = write(tmp_path, lines)
     seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        """As a progress writer may: use the connection (never while a COPY is open on it: the
+        query would wait for ever)."""
+        if connection.vendor == "postgresql":
+            assert connection.connection.pgconn.transaction_status != psycopg.pq.TransactionStatus.ACTIVE
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        seen.append(100 * done // total)
+
     with transaction.atomic():
         direct.attempt(path, TableReader(path, file_name=path.name, columns=EVENT_COLUMNS).csv_layout(),  # type: ignore[arg-type]
-                       file_name=path.name, progress=lambda done, total: seen.append(100 * done // total))
+                       file_name=path.name, progress=progress)
         transaction.set_rollback(True)
     assert len(seen) > 5
     assert seen == sorted(seen)

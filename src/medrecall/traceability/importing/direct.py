@@ -201,11 +201,11 @@ class _DirectLoad:
                             self.state.moves.append(frame.filter(pl.col("kind") != "installed").select(
                                 *MOVE_COLUMNS).with_columns(pl.col("kind").cast(KINDS),
                                                             pl.col("document_ref").cast(pl.Categorical)))
-                        self._report(60 * done / self.size)
                         # PostgreSQL: the next block is read and checked while the server
-                        # stores this one.
+                        # stores this one. Nothing else may use the connection meanwhile.
                         upcoming = next(blocks, None)
                         checked = (self._checked(upcoming[0]), upcoming[1]) if upcoming else None
+                    self._report(60 * done / self.size)  # after the copy: progress may write
                     frame = None
                     if checked is not None:
                         frame, done = self._resolve(checked[0]), checked[1]
