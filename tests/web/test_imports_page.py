@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -68,3 +70,62 @@ def test_templates_download(analyst: User) -> None:
     xlsx = client.get("/imports/templates/products.xlsx")
     assert xlsx.status_code == 200
     assert xlsx.content[:2] == b"PK"
+
+
+def percent_seen_elsewhere(run_id: int) -> int:
+    """``percent`` as another connection reads it (the page and the API are other processes)."""
+    import threading
+
+    from django.db import connections
+
+    seen: list[int] = []
+
+    def read() -> None:
+        try:
+            seen.append(ImportRun.objects.get(pk=run_id).percent)
+        finally:
+            connections.close_all()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(30)
+    return seen[0]
+
+
+def test_progress_is_seen_from_elsewhere_while_the_events_import_runs(
+        analyst: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The events import writes its rows in one transaction; its progress still shows."""
+    from medrecall.cli.demo import demo_build, write_demo_events
+    from medrecall.core import services
+    from medrecall.traceability.importing import direct
+
+    demo_build(events=False)
+    path = tmp_path / "history.csv"
+    rows = write_demo_events(path, limit=9000)
+    monkeypatch.setattr(direct, "BLOCK_BYTES", 256 * 1024)  # a few blocks, each reported
+    client = Client()
+    client.login(username=analyst.username, password=PASSWORD)
+    response = client.post("/imports/", {"kind": "events", "file": SimpleUploadedFile(path.name, path.read_bytes())})
+    assert response.status_code == 302
+    run = ImportRun.objects.latest("pk")
+    seen: list[tuple[int, int]] = []
+    writer = services._progress_writer
+
+    def observed(observed_run: ImportRun) -> object:
+        write = writer(observed_run)
+
+        def progress(done: int, total: int) -> None:
+            write(done, total)
+            seen.append((100 * done // total, percent_seen_elsewhere(observed_run.pk)))
+
+        return progress
+
+    monkeypatch.setattr(services, "_progress_writer", observed)
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run.refresh_from_db()
+    assert (run.status, run.created_count) == ("accepted", rows)
+    assert len(seen) >= 5
+    assert any(0 < reported < 100 for reported, _ in seen)
+    assert [elsewhere for _, elsewhere in seen] == [reported for reported, _ in seen]
+    assert run.percent == 100
+    assert not run.progress_path.exists()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +32,11 @@ class ImportStatus(models.TextChoices):
 class ImportRun(TimeStampedModel):
     """One uploaded file on its way in: what it is, how far it got, and what went wrong.
 
-    The web page and the API poll ``progress_done/progress_total``; the worker fills them in.
+    The web page and the API poll ``percent``. While the run is running, the worker writes how
+    far it got to ``progress_path``, a small file beside the uploads: an import writes its rows
+    in one transaction, and progress written to the database inside it would only be seen at
+    the end (SQLite: a second connection could not write it at all while the import holds the
+    write lock). ``progress_done/progress_total`` keep the last figure once the run is over.
     """
 
     kind = models.CharField(_("kind"), max_length=30)
@@ -63,8 +70,17 @@ class ImportRun(TimeStampedModel):
         return f"{self.kind}: {self.file_name}"
 
     @property
+    def progress_path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{self.pk}.txt"
+
+    @property
     def percent(self) -> int:
-        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+        done, total = self.progress_done, self.progress_total
+        if self.status == ImportStatus.RUNNING:
+            # Not written yet, or gone because the run has just ended: the stored figure.
+            with contextlib.suppress(OSError, ValueError):
+                done, total = (int(n) for n in self.progress_path.read_text().split())
+        return min(100, int(100 * done / total)) if total else 0
 
     @property
     def is_finished(self) -> bool:

@@ -33,13 +33,20 @@ def import_run_start(*, kind: str, upload: File[Any], file_name: str, policy: st
     return run
 
 
-def _progress_writer(run_id: int) -> Any:
+def _progress_writer(run: ImportRun) -> Any:
+    """How far the run got, written to ``run.progress_path`` (see ``ImportRun``): outside the
+    import's transaction, so the page and the API see it while the import runs. Replaced
+    whole, so a reader never sees half a figure."""
     last = [-1]
+    path = run.progress_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
 
     def progress(done: int, total: int) -> None:
         if done != last[0]:
             last[0] = done
-            ImportRun.objects.filter(pk=run_id).update(progress_done=done, progress_total=total or 1)
+            partial.write_text(f"{done} {total or 1}")
+            partial.replace(path)
 
     return progress
 
@@ -52,13 +59,20 @@ def import_run_execute(*, run_id: int) -> ImportRun:
     run = ImportRun.objects.select_related("created_by").get(pk=run_id)
     if not claimed:
         return run
+    try:
+        return _execute(run)
+    finally:  # after the run's end is saved: until then, a reader of a running run reads the file
+        run.progress_path.unlink(missing_ok=True)
+
+
+def _execute(run: ImportRun) -> ImportRun:
     importer_class = importer_for(run.kind)
     assert importer_class is not None  # noqa: S101 - checked when the run was started
     try:
         extra = {"import_run_id": run.pk} if getattr(importer_class, "accepts_import_run", False) else {}
         outcome: ImportOutcome = importer_class().run(
             Path(run.source.path), file_name=run.file_name, policy=Policy(run.policy), actor=run.created_by,
-            progress=_progress_writer(run.pk), **extra,
+            progress=_progress_writer(run), **extra,
         )
     except ImportRejected as rejected:
         run.status, run.message, run.errors = ImportStatus.REJECTED, rejected.message, rejected.details or []
