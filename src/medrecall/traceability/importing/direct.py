@@ -279,7 +279,8 @@ class _DirectLoad:
         same = same or {}
         if self.sqlite:  # the shared values are literals of the statement: fewer values per row
             columns = ", ".join([*rows.columns, *same])
-            values = ", ".join(["?"] * rows.width + [_literal(value) for value in same.values()])
+            literal = connection.schema_editor().quote_value  # SQLite's own quoting, as Django writes it
+            values = ", ".join(["?"] * rows.width + [literal(value) for value in same.values()])
             raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows.iter_rows())
             return
         with raw.copy(f"COPY {table} ({', '.join([*rows.columns, *same])}) FROM STDIN (FORMAT csv, NULL '\\N'"
@@ -681,15 +682,6 @@ def _kibibytes(amount: str) -> int:
     if match is None:
         raise ImproperlyConfigured(f"MEDRECALL_BULK_LOAD_MEMORY: {amount!r} is not an amount like 1GB or 512MB")
     return int(match[1]) * {"kB": 1, "MB": 1024, "GB": 1024**2, "TB": 1024**3, None: 1}[match[2]]
-
-
-def _literal(value: Any) -> str:
-    """An SQLite literal for a value every row of an insert shares."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool | int):
-        return str(int(value))
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _csv(frame: pl.DataFrame) -> bytes:
