@@ -4,12 +4,16 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from medrecall.core.apps import model_migrated
+
 
 def _seed_templates(sender: AppConfig, **kwargs: Any) -> None:
     """Give a new installation the approved standard templates once (regime × language ×
     kind); from then on QA/RA edit them as new versions."""
     from .defaults import seed_templates
 
+    if not model_migrated(kwargs, "notices", "NoticeTemplate"):
+        return
     seed_templates(using=kwargs.get("using", "default"))
 
 

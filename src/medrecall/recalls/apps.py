@@ -4,6 +4,8 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from medrecall.core.apps import model_migrated
+
 DEFAULT_APPROVAL_STEPS = (
     # regime, class, step, label; Class I and EU FSCAs need QA and RA heads, others QA head
     ("nmpa", "I", "qa_head", "QA head"), ("nmpa", "I", "ra_head", "RA head"),
@@ -19,6 +21,8 @@ def _seed_approval_steps(sender: AppConfig, **kwargs: Any) -> None:
     administrators' to change (admin → Approval steps)."""
     from .models import ApprovalStep
 
+    if not model_migrated(kwargs, "recalls", "ApprovalStep"):
+        return
     using = kwargs.get("using", "default")
     if not ApprovalStep.objects.using(using).exists():
         ApprovalStep.objects.using(using).bulk_create(
