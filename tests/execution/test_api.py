@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_api_walk(recall: RecallCase, manager: Any, warehouse_user: Any, api_as: Any) -> None:
     client = api_as(manager)
-    assert [h["lot"] for h in client.get(f"/api/execution/recalls/{recall.pk}/holds/").json()] == ["C1"]
+    assert [h["lot"] for h in client.get(f"/api/execution/recalls/{recall.pk}/holds/").json()["results"]] == ["C1"]
     created = client.post("/api/execution/returns/", {"recall": recall.pk, "holder": "HOSP",
                                                       "lines": [{"lot": "C1", "quantity": 20}]}, format="json")
     assert created.status_code == 201, created.json()
@@ -60,8 +60,8 @@ def test_portal_holder_sees_only_its_returns(recall: RecallCase, manager: Any, m
     api_as(manager).post("/api/execution/returns/", {"recall": recall.pk, "holder": "HOSP"}, format="json")
     hospital = make_user("portal", party=Party.objects.get(code="HOSP"))
     other = make_user("portal", party=Party.objects.get(code="DIST"))
-    assert len(api_as(hospital).get("/api/execution/returns/").json()) == 1
-    assert api_as(other).get("/api/execution/returns/").json() == []
+    assert api_as(hospital).get("/api/execution/returns/").json()["count"] == 1
+    assert api_as(other).get("/api/execution/returns/").json()["results"] == []
 
 
 def test_work_order_result_and_evidence_by_partner_portal_user(recall: RecallCase, manager: Any, make_user: Any,
@@ -83,7 +83,7 @@ def test_work_order_result_and_evidence_by_partner_portal_user(recall: RecallCas
                          format="json")
     assert result.json()["status"] == "done"
     outsider = make_user("portal", party=recall.snapshots.get().lines.first().party)
-    assert api_as(outsider).get("/api/execution/work-orders/").json() == []
+    assert api_as(outsider).get("/api/execution/work-orders/").json()["results"] == []
 
 
 def test_schema_lists_execution_endpoints(api_client: Any) -> None:

@@ -75,7 +75,7 @@ def test_api_send_reply_delivery_and_permissions(recall: RecallCase, manager: Us
     assert started.status_code == 202
     work_off_queue()
     assert client.get(f"/api/notices/runs/{started.json()['id']}/").json()["status"] == "done"
-    listing = client.get("/api/notices/", {"recall": recall.pk, "channel": "email"}).json()
+    listing = client.get("/api/notices/", {"recall": recall.pk, "channel": "email"}).json()["results"]
     assert len(listing) == 4
     sub = next(n for n in listing if n["party"] == "SUB")
     pdf = client.get(f"/api/notices/{sub['id']}/pdf/")
@@ -98,7 +98,7 @@ def test_api_send_reply_delivery_and_permissions(recall: RecallCase, manager: Us
     party = Party.objects.get(name="Port Clinic")
     timeline = client.get(f"/api/customers/{party.pk}/timeline/").json()
     assert timeline["party"]["code"] == party.code
-    found = client.get("/api/customers/", {"q": "0592-1"}).json()
+    found = client.get("/api/customers/", {"q": "0592-1"}).json()["results"]
     assert [p["code"] for p in found] == [party.code]
     assert client.get("/api/notices/overdue/").status_code == 200
 

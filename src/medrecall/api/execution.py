@@ -29,6 +29,8 @@ from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrd
 from medrecall.parties.models import Location, Party
 from medrecall.recalls.models import RecallCase
 
+from .pagination import PAGE_PARAMETERS, page_of, paginated
+
 
 def _need(request: Request, perm: str) -> Any:
     viewer = viewer_of(request)
@@ -80,15 +82,15 @@ class HoldsView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], responses=HoldSerializer(many=True))
+    @extend_schema(tags=["execution"], responses=page_of(HoldSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(HoldSerializer(selectors.holds_of(_recall(request, pk, "execution.view_hold")), many=True).data)
+        return paginated(self, request, selectors.holds_of(_recall(request, pk, "execution.view_hold")), HoldSerializer)
 
-    @extend_schema(tags=["execution"], request=None, responses=HoldSerializer(many=True))
+    @extend_schema(tags=["execution"], request=None, responses=page_of(HoldSerializer), parameters=PAGE_PARAMETERS)
     def post(self, request: Request, pk: int) -> Response:
         recall = _recall(request, pk, "execution.change_hold")
         services.hold_place(recall=recall, actor=viewer_of(request))
-        return Response(HoldSerializer(selectors.holds_of(recall), many=True).data)
+        return paginated(self, request, selectors.holds_of(recall), HoldSerializer)
 
 
 class HoldReleaseView(APIView):
@@ -165,13 +167,13 @@ class ReturnListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], responses=ReturnSerializer(many=True))
+    @extend_schema(tags=["execution"], responses=page_of(ReturnSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request) -> Response:
         viewer = viewer_of(request)
         returns = selectors.return_list_for(viewer=viewer, status=request.query_params.get("status", ""))
         if recall := request.query_params.get("recall", ""):
             returns = returns.filter(recall_id=int(recall) if recall.isdigit() else 0)
-        return Response(ReturnSerializer(returns.prefetch_related("lines__lot", "lines__serial")[:500], many=True).data)
+        return paginated(self, request, returns, ReturnSerializer)
 
     @extend_schema(tags=["execution"], request=ReturnCreateSerializer, responses={201: ReturnSerializer})
     def post(self, request: Request) -> Response:
@@ -331,10 +333,10 @@ class DispositionCreateSerializer(serializers.Serializer[Any]):
 class DispositionListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], responses=DispositionSerializer(many=True))
+    @extend_schema(tags=["execution"], responses=page_of(DispositionSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request) -> Response:
         found = selectors.disposition_list_for(viewer=_need(request, "execution.view_disposition"))
-        return Response(DispositionSerializer(found[:500], many=True).data)
+        return paginated(self, request, found, DispositionSerializer)
 
     @extend_schema(tags=["execution"], request=DispositionCreateSerializer, responses={201: DispositionSerializer})
     def post(self, request: Request) -> Response:
@@ -391,7 +393,7 @@ class WorkOrderSerializer(serializers.ModelSerializer[WorkOrder]):
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_units(self, order: WorkOrder) -> list[dict[str, Any]]:
         return [{"id": u.pk, "lot": u.lot.number, "serial": u.serial.serial if u.serial else None,
-                 "quantity": u.quantity, "result": u.result} for u in order.units.select_related("lot", "serial")]
+                 "quantity": u.quantity, "result": u.result} for u in order.units.all()]
 
 
 class WorkOrderCreateSerializer(serializers.Serializer[Any]):
@@ -406,9 +408,9 @@ class WorkOrderListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], responses=WorkOrderSerializer(many=True))
+    @extend_schema(tags=["execution"], responses=page_of(WorkOrderSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request) -> Response:
-        return Response(WorkOrderSerializer(selectors.work_order_list_for(viewer=viewer_of(request))[:500], many=True).data)
+        return paginated(self, request, selectors.work_order_list_for(viewer=viewer_of(request)), WorkOrderSerializer)
 
     @extend_schema(tags=["execution"], request=WorkOrderCreateSerializer, responses={201: WorkOrderSerializer})
     def post(self, request: Request) -> Response:

@@ -25,6 +25,8 @@ from medrecall.parties.models import Party
 from medrecall.recalls import selectors as recall_selectors
 from medrecall.recalls.models import RecallCase
 
+from .pagination import PAGE_PARAMETERS, page_of, paginated
+
 
 def _viewer(request: Request, perm: str) -> User:
     viewer = viewer_of(request)
@@ -66,12 +68,12 @@ class TemplateListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=TemplateSerializer(many=True),
-                   parameters=[OpenApiParameter("status", str, enum=["draft", "approved", "retired"])])
+    @extend_schema(tags=["notices"], responses=page_of(TemplateSerializer), parameters=[
+        OpenApiParameter("status", str, enum=["draft", "approved", "retired"]), *PAGE_PARAMETERS])
     def get(self, request: Request) -> Response:
         _viewer(request, "notices.view_noticetemplate")
         templates = selectors.template_list(status=request.query_params.get("status", ""))
-        return Response(TemplateSerializer(templates, many=True).data)
+        return paginated(self, request, templates, TemplateSerializer)
 
     @extend_schema(tags=["notices"], request=TemplateSaveSerializer, responses={201: TemplateSerializer})
     def post(self, request: Request) -> Response:
@@ -123,19 +125,16 @@ class NoticeListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=NoticeSerializer(many=True), parameters=[
+    @extend_schema(tags=["notices"], responses=page_of(NoticeSerializer), parameters=[
         OpenApiParameter("recall", int), OpenApiParameter("status", str), OpenApiParameter("channel", str),
-        OpenApiParameter("kind", str), OpenApiParameter("search", str), OpenApiParameter("limit", int),
-        OpenApiParameter("offset", int)])
+        OpenApiParameter("kind", str), OpenApiParameter("search", str), *PAGE_PARAMETERS])
     def get(self, request: Request) -> Response:
         viewer = _viewer(request, "notices.view_notice")
         params = request.query_params
         notices = selectors.notice_list_for(viewer=viewer, recall_id=int(params["recall"]) if params.get(
             "recall", "").isdigit() else None, status=params.get("status", ""), channel=params.get("channel", ""),
             kind=params.get("kind", ""), search=params.get("search", ""))
-        offset = int(params.get("offset", "0")) if params.get("offset", "0").isdigit() else 0
-        limit = min(int(params.get("limit", "100")) if params.get("limit", "100").isdigit() else 100, 1000)
-        return Response(NoticeSerializer(notices[offset:offset + limit], many=True).data)
+        return paginated(self, request, notices, NoticeSerializer)
 
 
 class NoticeDetailView(APIView):
@@ -254,10 +253,10 @@ class OverdueView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=NoticeSerializer(many=True))
+    @extend_schema(tags=["notices"], responses=page_of(NoticeSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request) -> Response:
         viewer = _viewer(request, "notices.view_notice")
-        return Response(NoticeSerializer(selectors.overdue_queue(viewer=viewer)[:1000], many=True).data)
+        return paginated(self, request, selectors.overdue_queue(viewer=viewer), NoticeSerializer)
 
 
 class ReplyLineSerializer(serializers.Serializer[Any]):
@@ -359,13 +358,12 @@ class CustomerSearchView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=PartyBriefSerializer(many=True),
-                   parameters=[OpenApiParameter("q", str, required=True)])
+    @extend_schema(tags=["notices"], responses=page_of(PartyBriefSerializer),
+                   parameters=[OpenApiParameter("q", str, required=True), *PAGE_PARAMETERS])
     def get(self, request: Request) -> Response:
         viewer = _viewer(request, "notices.view_notice")
-        return Response(PartyBriefSerializer(selectors.customer_search(viewer=viewer,
-                                                                       query=request.query_params.get("q", "")),
-                                             many=True).data)
+        found = selectors.customer_search(viewer=viewer, query=request.query_params.get("q", ""), limit=None)
+        return paginated(self, request, found, PartyBriefSerializer)
 
 
 class TimelineView(APIView):
@@ -408,15 +406,15 @@ class OfferListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=OfferSerializer(many=True),
-                   parameters=[OpenApiParameter("recall", int), OpenApiParameter("party", int)])
+    @extend_schema(tags=["notices"], responses=page_of(OfferSerializer),
+                   parameters=[OpenApiParameter("recall", int), OpenApiParameter("party", int), *PAGE_PARAMETERS])
     def get(self, request: Request) -> Response:
         viewer = _viewer(request, "notices.view_offer")
         params = request.query_params
         offers = selectors.offers_for(viewer=viewer, recall_id=int(params["recall"]) if params.get(
             "recall", "").isdigit() else None, party_id=int(params["party"]) if params.get("party", "").isdigit()
             else None)
-        return Response(OfferSerializer(offers, many=True).data)
+        return paginated(self, request, offers, OfferSerializer)
 
     @extend_schema(tags=["notices"], request=OfferProposeSerializer, responses={201: OfferSerializer})
     def post(self, request: Request) -> Response:

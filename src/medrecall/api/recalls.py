@@ -22,6 +22,8 @@ from medrecall.recalls import selectors, services
 from medrecall.recalls.lifecycle import Status, blockers
 from medrecall.recalls.models import RecallCase, ScopeRule
 
+from .pagination import PAGE_PARAMETERS, page_of, paginated
+
 
 class RegimeSerializer(serializers.Serializer[Any]):
     regime = serializers.CharField()
@@ -30,19 +32,29 @@ class RegimeSerializer(serializers.Serializer[Any]):
     override_reason = serializers.CharField()
 
 
-class RecallSerializer(serializers.ModelSerializer[RecallCase]):
+class RecallListSerializer(serializers.ModelSerializer[RecallCase]):
+    """A recall in a list: its fields without ``blocked``, whose guards read the case's
+    scope, approvals and accounting (the detail answers it, one recall at a time)."""
+
     products: serializers.SlugRelatedField[DeviceModel] = serializers.SlugRelatedField(
         slug_field="udi_di", many=True, read_only=True)
     regimes = RegimeSerializer(many=True, read_only=True)
     owner = serializers.CharField(source="owner.username", read_only=True)
-    blocked = serializers.SerializerMethodField()
 
     class Meta:
         model = RecallCase
         fields = ["id", "number", "title", "status", "version", "products", "regimes", "reason", "defect_description",
                   "hazard_description", "action_type", "initiation", "ordering_authority", "depth", "public_warning",
                   "effectiveness_level", "effectiveness_percent", "strategy", "progress_interval_days", "owner",
-                  "decision_at", "initiated_at", "completed_at", "created_at", "updated_at", "blocked"]
+                  "decision_at", "initiated_at", "completed_at", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class RecallSerializer(RecallListSerializer):
+    blocked = serializers.SerializerMethodField()
+
+    class Meta(RecallListSerializer.Meta):
+        fields = [*RecallListSerializer.Meta.fields, "blocked"]
         read_only_fields = fields
 
     def get_blocked(self, recall: RecallCase) -> dict[str, list[str]]:
@@ -106,11 +118,12 @@ class RecallListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["recalls"], responses=RecallSerializer(many=True))
+    @extend_schema(tags=["recalls"], responses=page_of(RecallListSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request) -> Response:
         recalls = selectors.recall_list_for(viewer=viewer_of(request), status=request.query_params.get("status", ""),
                                             search=request.query_params.get("search", ""))
-        return Response(RecallSerializer(recalls.prefetch_related("products"), many=True).data)
+        return paginated(self, request, recalls.select_related("owner").prefetch_related("products", "regimes"),
+                         RecallListSerializer)
 
     @extend_schema(tags=["recalls"], request=RecallOpenSerializer, responses={201: RecallSerializer})
     def post(self, request: Request) -> Response:
@@ -320,16 +333,24 @@ class DeadlinesView(APIView):
                          "missing_settings": missing})
 
 
+class DueDeadlineSerializer(serializers.Serializer[Any]):
+    recall = serializers.CharField(source="recall_number")
+    recall_id = serializers.IntegerField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    status = serializers.CharField()
+
+
 class DueThisWeekView(APIView):
     """Across open recalls: deadlines due in the next seven days, and those breached."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["recalls"], responses=serializers.ListField(child=serializers.DictField()))
+    @extend_schema(tags=["recalls"], responses=page_of(DueDeadlineSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request) -> Response:
         from medrecall.recalls.deadlines import due_this_week
 
         if not viewer_of(request).has_perm("recalls.view_recallcase") or viewer_of(request).party_id:
             raise PermissionDenied
-        return Response([{"recall": r.recall_number, "recall_id": r.recall_id, "key": r.key, "title": r.title,
-                          "due_at": r.due_at.isoformat(), "status": r.status} for r in due_this_week()])
+        return paginated(self, request, due_this_week(), DueDeadlineSerializer)

@@ -21,10 +21,11 @@ the snapshot, and the dispositions done. The parts:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from medrecall.catalog.models import Lot
 from medrecall.core.errors import NotFound
@@ -34,7 +35,15 @@ from medrecall.recalls.models import RecallCase
 from medrecall.traceability.models import Position, TraceEvent
 
 from .lifecycle import DispositionKind, TaskStatus
-from .models import Disposition, Hold, Receipt, ReturnAuthorisation, WorkOrder
+from .models import (
+    Disposition,
+    Hold,
+    Receipt,
+    ReturnAuthorisation,
+    ReturnLine,
+    WorkOrder,
+    WorkOrderUnit,
+)
 
 PARTS = ("at_holders", "own_stock", "in_transit", "in_quarantine", "dispositioned", "used")
 
@@ -156,8 +165,13 @@ def _not_found() -> str:
     return _("Not found.")
 
 
+_RETURN_LINES = Prefetch("lines", queryset=ReturnLine.objects.select_related("lot", "serial"))
+_WORK_ORDER_UNITS = Prefetch("units", queryset=WorkOrderUnit.objects.select_related("lot", "serial"))
+
+
 def return_list_for(*, viewer: Viewer, recall: RecallCase | None = None, status: str = "") -> QuerySet[ReturnAuthorisation]:
-    returns = ReturnAuthorisation.objects.select_related("recall", "party", "location", "carrier", "quarantine")
+    returns = ReturnAuthorisation.objects.select_related("recall", "party", "location", "carrier", "quarantine"
+                                                        ).prefetch_related(_RETURN_LINES)
     if party_id := getattr(viewer, "party_id", None):
         returns = returns.filter(party_id=party_id)  # a holder sees its own returns
     if recall is not None:
@@ -193,7 +207,14 @@ def return_reconciliation(ra: ReturnAuthorisation) -> list[ReconciliationLine]:
     return [ReconciliationLine(line.pk, line.lot.number, line.serial.serial if line.serial else "", line.expected,
                                line.received, "matched" if line.received >= line.expected else
                                ("short" if line.received else "pending"))
-            for line in ra.lines.select_related("lot", "serial")]
+            for line in _lines(ra)]
+
+
+def _lines(ra: ReturnAuthorisation) -> Iterable[ReturnLine]:
+    """The return's lines with lot and serial: prefetched by ``return_list_for``, else read now."""
+    if "lines" in getattr(ra, "_prefetched_objects_cache", {}):
+        return ra.lines.all()
+    return ra.lines.select_related("lot", "serial")
 
 
 def receipts_of(ra: ReturnAuthorisation) -> QuerySet[Receipt]:
@@ -227,7 +248,7 @@ def quarantine_units(*, recall: RecallCase | None = None, ra: ReturnAuthorisatio
 
 
 def disposition_list_for(*, viewer: Viewer, recall: RecallCase | None = None) -> QuerySet[Disposition]:
-    found = Disposition.objects.select_related("recall", "lot", "serial", "location", "target")
+    found = Disposition.objects.select_related("recall", "lot", "serial", "location", "target", "certificate")
     if getattr(viewer, "party_id", None):
         return found.none()
     return found.filter(recall=recall) if recall is not None else found
@@ -241,7 +262,8 @@ def disposition_get_for(*, viewer: Viewer, pk: int) -> Disposition:
 
 
 def work_order_list_for(*, viewer: Viewer, recall: RecallCase | None = None) -> QuerySet[WorkOrder]:
-    orders = WorkOrder.objects.select_related("recall", "party", "location", "provider")
+    orders = WorkOrder.objects.select_related("recall", "party", "location", "provider").prefetch_related(
+        _WORK_ORDER_UNITS)
     if party_id := getattr(viewer, "party_id", None):
         orders = orders.filter(provider__party_id=party_id)  # a service partner sees its own orders
     elif not viewer.has_perm("execution.view_workorder"):

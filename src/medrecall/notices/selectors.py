@@ -178,7 +178,7 @@ def timeline_for(*, viewer: Viewer, party_id: int) -> tuple[Party, list[Timeline
     return party, entries, units
 
 
-def customer_search(*, viewer: Viewer, query: str, limit: int = 50) -> QuerySet[Party]:
+def customer_search(*, viewer: Viewer, query: str, limit: int | None = 50) -> QuerySet[Party]:
     """Parties by name, code, contact name, phone or e-mail, or by a lot or serial they hold
     or held in a recall's scope."""
     query = query.strip()
@@ -192,4 +192,5 @@ def customer_search(*, viewer: Viewer, query: str, limit: int = 50) -> QuerySet[
         Q(name__icontains=query) | Q(name_en__icontains=query) | Q(code__iexact=query)
         | Q(contacts__name__icontains=query) | Q(contacts__phone__icontains=query)
         | Q(contacts__email__icontains=query) | Q(pk__in=holders) | Q(pk__in=passed_on)).distinct()
-    return _scoped(parties, viewer, "pk").order_by("name")[:limit]
+    found = _scoped(parties, viewer, "pk").order_by("name", "pk")
+    return found if limit is None else found[:limit]

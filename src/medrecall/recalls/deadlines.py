@@ -58,7 +58,7 @@ def deadlines_for(recall: RecallCase, *, now: datetime | None = None) -> tuple[l
         deadlines = clock.compute_deadlines(**params)
     except clock.ClockSettingMissing as problem:
         missing.append(problem.message)
-        if recall.regimes.filter(regime="nmpa").exists() and not params["progress_interval_days"]:
+        if "nmpa" in params["regimes"] and not params["progress_interval_days"]:
             level = dict(params["regimes"]).get("nmpa", "III")
             params["progress_interval_days"] = clock.suggested_progress_interval(level)
             missing[-1] += " " + _("Company policy suggests every %(days)s days for this level (not national law).") % {

@@ -211,7 +211,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "medrecall.api.pagination.RowPage",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "medrecall.api.schema.ErrorAwareSchema",
     "EXCEPTION_HANDLER": "medrecall.api.errors.exception_handler",
