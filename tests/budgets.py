@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.files import File
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import DeviceModel, Lot
+from medrecall.core import services as core
 from medrecall.execution import services as execution
 from medrecall.execution.models import ServiceProvider
 from medrecall.notices import services as notices
@@ -27,7 +29,7 @@ from medrecall.recalls import services as recalls
 from medrecall.recalls.models import RecallCase
 from tests.execution.conftest import approve, open_recall, seed_carriers
 from tests.factories import ContactFactory, PartyFactory
-from tests.traceability.scenario import CATH, network, run_events
+from tests.traceability.scenario import CATH, HEADER, network
 from tests.traceability.test_trace import DISTRIBUTION
 
 
@@ -49,7 +51,12 @@ def _add_recall(world: BudgetWorld, index: int) -> RecallCase:
     lot = f"QB{index}"
     lines = DISTRIBUTION.replace(",C1,", f",{lot},")
     lines = "\n".join(f"QB{index}{line}" for line in lines.strip().splitlines()) + "\n"
-    assert run_events(world.tmp_path, lines, f"budget-{index}.csv").accepted
+    upload = world.tmp_path / f"budget-{index}.csv"
+    upload.write_text(HEADER + lines, encoding="utf-8")
+    with upload.open("rb") as source:
+        run = core.import_run_start(kind="events", upload=File(source, name=upload.name), file_name=upload.name,
+                                    policy="reject", actor=world.manager)
+    assert core.import_run_execute(run_id=run.pk).status == "accepted"
     recall = approve(open_recall(world.manager, values=[lot]), world.make_user)
     run = notices.notice_run_start(recall=recall, actor=world.manager)
     notices.notice_run_execute(run.pk)  # the task's work, in the test's transaction

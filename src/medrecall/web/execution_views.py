@@ -33,6 +33,8 @@ from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrd
 from medrecall.parties.models import Location, Party, PartyType
 from medrecall.recalls.models import RecallCase
 
+from .paging import paged
+
 VIEW = "execution.view_returnauthorisation"
 
 
@@ -75,9 +77,12 @@ def execution_recall(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     return render(request, "web/execution_recall.html", {
         "recall": recall, "accounting": selectors.recall_accounting(recall),
-        "holds": selectors.holds_of(recall)[:500], "returns": selectors.return_list_for(viewer=viewer, recall=recall),
-        "dispositions": selectors.disposition_list_for(viewer=viewer, recall=recall)[:500],
-        "work_orders": selectors.work_order_list_for(viewer=viewer, recall=recall), "holders": holders,
+        "holds": paged(request, selectors.holds_of(recall), param="holds"),
+        "returns": paged(request, selectors.return_list_for(viewer=viewer, recall=recall), param="returns"),
+        "dispositions": paged(request, selectors.disposition_list_for(viewer=viewer, recall=recall),
+                              param="dispositions"),
+        "work_orders": paged(request, selectors.work_order_list_for(viewer=viewer, recall=recall),
+                             param="work_orders"), "holders": holders,
         "actions": FieldAction.choices, "quarantine": selectors.quarantine_units(recall=recall),
     })
 
@@ -118,7 +123,7 @@ def return_create(request: HttpRequest, pk: int) -> HttpResponse:
 def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ra: ReturnAuthorisation = _get(selectors.return_get_for, request, pk)
     return render(request, "web/return_detail.html", {
-        "ra": ra, "lines": selectors.return_reconciliation(ra), "receipts": selectors.receipts_of(ra)[:500],
+        "ra": ra, "lines": selectors.return_reconciliation(ra),
         "next": [(s, ReturnStatus(s).label) for s in sorted(RETURN_TRANSITIONS[ra.status])]})
 
 
@@ -272,7 +277,7 @@ def work_order_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def work_order_list(request: HttpRequest) -> HttpResponse:
-    orders = selectors.work_order_list_for(viewer=viewer_of(request))[:200]
+    orders = paged(request, selectors.work_order_list_for(viewer=viewer_of(request)))
     return render(request, "web/work_orders.html", {"orders": orders})
 
 

@@ -47,6 +47,8 @@ from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_get_for
 from medrecall.web.reply_views import _reply_page
 
+from .paging import paged
+
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 VIEW_NOTICE = "notices.view_notice"
@@ -398,7 +400,7 @@ def notice_staff_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff(VIEW_NOTICE)
 def overdue(request: HttpRequest) -> HttpResponse:
-    queue = list(selectors.overdue_queue(viewer=viewer_of(request))[:500])
+    queue = paged(request, selectors.overdue_queue(viewer=viewer_of(request)))
     return render(request, "web/notice_overdue.html", {"queue": queue})
 
 

@@ -29,6 +29,8 @@ from medrecall.recalls.forms import (
 from medrecall.recalls.lifecycle import TRANSITIONS, Status, blockers
 from medrecall.recalls.models import REGIME_CLASSES, RecallCase
 
+from .paging import paged
+
 VIEW = "recalls.view_recallcase"
 CHANGE = "recalls.change_recallcase"
 
@@ -45,7 +47,7 @@ def _recall(request: HttpRequest, pk: int) -> RecallCase:
 def recall_list(request: HttpRequest) -> HttpResponse:
     recalls = selectors.recall_list_for(viewer=viewer_of(request), status=request.GET.get("status", ""),
                                         search=request.GET.get("q", "").strip())
-    return render(request, "web/recall_list.html", {"recalls": recalls[:200], "statuses": Status.choices,
+    return render(request, "web/recall_list.html", {"recalls": paged(request, recalls), "statuses": Status.choices,
                                                     "status": request.GET.get("status", "")})
 
 
@@ -93,7 +95,7 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "snapshot": snapshot, "impact": impact, "impact_chart": asdict(impact) if impact else None,
         "difference": services.snapshot_difference(previous, snapshot) if previous and snapshot else None,
         "edit_form": RecallEditForm(instance=recall),
-        "history": history_for(target=recall)[:200],
+        "history": paged(request, history_for(target=recall), param="history"),
         "can_change": request.user.has_perm(CHANGE),
     }
     context.update(_approval_and_clock(recall))

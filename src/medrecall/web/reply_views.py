@@ -24,6 +24,8 @@ from medrecall.core.errors import DomainError, ImportRejected, NotFound
 from medrecall.notices import links, replies, selectors, services
 from medrecall.notices.models import Kind, Notice, Reply, SurveyResponse
 
+from .paging import paged
+
 PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
          b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 SUB_ROWS = 3
@@ -226,7 +228,7 @@ def portal_notices(request: HttpRequest) -> HttpResponse:
                                                               sequence=1)
     if viewer.party_id is None and not viewer.has_perm("notices.view_notice"):
         raise Http404
-    return render(request, "web/portal_notices.html", {"notices": notices[:200]})
+    return render(request, "web/portal_notices.html", {"notices": paged(request, notices)})
 
 
 @login_required
