@@ -35,7 +35,7 @@ from medrecall.core.registry import importer_kinds
 from medrecall.core.templates import template_csv, template_xlsx
 
 from .masterdata import ENTITIES, Entity
-from .paging import paged
+from .paging import Paged, paged
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -146,7 +146,8 @@ def entity_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         items = paged(request, manager.all(), param=name)
         related.append({"title": title, "headers": [manager.model._meta.get_field(c).verbose_name for c in columns],
                         "rows": [[_cell(item, c) for c in columns] for item in items], "paged": items})
-    history = paged(request, history_for(target=obj), param="history") if not getattr(request.user, "party_id", None) else []
+    history: Paged | list[object] = ([] if getattr(request.user, "party_id", None) else
+                                     paged(request, history_for(target=obj), param="history"))
     return render(request, "web/entity_detail.html", {
         "entity": entity, "obj": obj, "fields": fields, "related": related, "history": history,
         "can_change": request.user.has_perm(entity.perm("change"))})
