@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .errors import ImportRejected, RowError
+from .exports import csv_row
 from .tabular import Columns, SourceRow, TableReader
 
 R = TypeVar("R")
@@ -81,7 +82,8 @@ class ImportOutcome:
             row = by_number.get(number)
             values = [row.values.get(c, "") for c in columns] if row else ["" for _c in columns]
             errs = reasons[number]
-            writer.writerow([*values, number, "; ".join(e.column for e in errs), "; ".join(e.message for e in errs)])
+            writer.writerow(csv_row([*values, number, "; ".join(e.column for e in errs),
+                                     "; ".join(e.message for e in errs)]))
         return out.getvalue()
 
 

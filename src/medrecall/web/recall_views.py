@@ -18,6 +18,7 @@ from medrecall.accounts.selectors import signatures_for, viewer_of
 from medrecall.accounts.signatures import signature_manifest, signature_status
 from medrecall.audit.selectors import history_for
 from medrecall.core.errors import DomainError, NotFound
+from medrecall.core.exports import append_row
 from medrecall.recalls import approvals, deadlines, selectors, services
 from medrecall.recalls.forms import (
     ClassifyForm,
@@ -276,7 +277,7 @@ def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([row.get(c) for c in columns])
+            append_row(sheet, [row.get(c) for c in columns])
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

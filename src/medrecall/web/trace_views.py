@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import DomainError
+from medrecall.core.exports import append_row
 from medrecall.parties.models import Location
 from medrecall.traceability import engine, selectors
 from medrecall.traceability.udi import parse_udi
@@ -82,8 +83,8 @@ def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResp
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for h in result.holders:
-        sheet.append([h.location, h.location_name, h.party, h.party_name, h.party_type, h.country, h.province, h.city,
-                      h.received, h.on_hand, h.in_transit])
+        append_row(sheet, [h.location, h.location_name, h.party, h.party_name, h.party_type, h.country, h.province,
+                           h.city, h.received, h.on_hand, h.in_transit])
     sheet.append([_("Total"), "", "", "", "", "", "", "", result.total_received, result.total_on_hand,
                   result.total_in_transit])
     summary = workbook.create_sheet(_("Where the units are")[:31])
@@ -92,7 +93,7 @@ def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResp
     lots = workbook.create_sheet(_("Lots in scope")[:31])
     lots.append(["gtin", "lot"])
     for lot in result.lot_details:
-        lots.append([lot["gtin"], lot["lot"]])
+        append_row(lots, [lot["gtin"], lot["lot"]])
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(out.getvalue(),
