@@ -316,7 +316,9 @@ class DeadlinesView(APIView):
         rows, missing = deadlines_for(_recall(request, pk))
         return Response({"deadlines": [{"key": r.key, "regime": r.regime, "title": r.title, "basis": r.basis,
                                         "due_at": r.due_at.isoformat(), "status": r.status, "legal": r.legal,
-                                        "done_at": r.done_at.isoformat() if r.done_at else None} for r in rows],
+                                        "done_at": r.done_at.isoformat() if r.done_at else None,
+                                        **r.provisional_fields(), "provisional_note": r.provisional_note}
+                                       for r in rows],
                          "missing_settings": missing})
 
 
@@ -332,4 +334,5 @@ class DueThisWeekView(APIView):
         if not viewer_of(request).has_perm("recalls.view_recallcase") or viewer_of(request).party_id:
             raise PermissionDenied
         return Response([{"recall": r.recall_number, "recall_id": r.recall_id, "key": r.key, "title": r.title,
-                          "due_at": r.due_at.isoformat(), "status": r.status} for r in due_this_week()])
+                          "due_at": r.due_at.isoformat(), "status": r.status, **r.provisional_fields(),
+                          "provisional_note": r.provisional_note} for r in due_this_week()])
