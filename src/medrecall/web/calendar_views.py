@@ -21,6 +21,7 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.core import calendars
 from medrecall.core.errors import DomainError, ImportRejected
 from medrecall.core.models import DayKind, WorkingDayCalendar
+from medrecall.recalls import calendars as calendar_services
 from medrecall.recalls.deadlines import calendar_warnings
 
 READ = "recalls.view_recallcase"
@@ -96,7 +97,7 @@ def _run(request: HttpRequest, action: Any) -> HttpResponse:
 @require_POST
 def calendar_entry_set(request: HttpRequest) -> HttpResponse:
     def act(actor: User, calendar: str) -> str:
-        entry = calendars.calendar_entry_set(calendar=calendar, day=_date(request.POST.get("date", "")),
+        entry = calendar_services.calendar_entry_set(calendar=calendar, day=_date(request.POST.get("date", "")),
                                              kind=request.POST.get("kind", ""), name=request.POST.get("name", ""),
                                              actor=actor)
         return _("Saved %(date)s: %(name)s.") % {"date": entry.date.isoformat(), "name": entry.name}
@@ -108,7 +109,7 @@ def calendar_entry_set(request: HttpRequest) -> HttpResponse:
 def calendar_entry_delete(request: HttpRequest) -> HttpResponse:
     def act(actor: User, calendar: str) -> str:
         day = _date(request.POST.get("date", ""))
-        calendars.calendar_entry_delete(calendar=calendar, day=day, actor=actor)
+        calendar_services.calendar_entry_delete(calendar=calendar, day=day, actor=actor)
         return _("Deleted the entry of %(date)s.") % {"date": day.isoformat()}
     return _run(request, act)
 
@@ -118,7 +119,7 @@ def calendar_entry_delete(request: HttpRequest) -> HttpResponse:
 def calendar_year_entered(request: HttpRequest) -> HttpResponse:
     def act(actor: User, calendar: str) -> str:
         year = _int(request.POST.get("year"), 0)
-        calendars.calendar_year_mark_entered(calendar=calendar, year=year, actor=actor,
+        calendar_services.calendar_year_mark_entered(calendar=calendar, year=year, actor=actor,
                                              note=request.POST.get("note", ""))
         return _("%(calendar)s %(year)s is marked entered.") % {"calendar": calendar, "year": year}
     return _run(request, act)
@@ -131,7 +132,7 @@ def calendar_import(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             raise calendars.CalendarInputInvalid(_("Choose a CSV file to import."), where="file")
-        result = calendars.calendar_import(content=upload.read(), file_name=upload.name or "calendar.csv",
+        result = calendar_services.calendar_import(content=upload.read(), file_name=upload.name or "calendar.csv",
                                            actor=actor)
         return _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.") % result.as_dict()
     return _run(request, act)

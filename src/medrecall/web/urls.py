@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import execution_views as ex
 from . import calendar_views, notice_views, recall_views, reply_views, trace_views, views
+from . import execution_views as ex
 
 app_name = "web"
 
