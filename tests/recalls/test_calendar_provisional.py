@@ -130,3 +130,11 @@ def test_a_recall_with_a_broken_clock_setting_does_not_break_the_due_list(manage
     rows, missing = deadlines.deadlines_for(broken, now=NOW)
     assert rows == []
     assert missing == ["The clock cannot run for this recall: NMPA recall class IV is unknown; use I, II or III."]
+
+
+def test_provisional_note_is_translated(manager: Any, make_user: Any) -> None:
+    recall_decided(manager)
+    reader = make_user("qa_ra_manager", language="zh-hans")
+    with freeze_time(NOW):
+        page = logged_in(reader).get("/recalls/due-this-week/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert page.count("暂定——2027 年的日历尚未录入") == 2
