@@ -171,6 +171,8 @@ def check_calendar(calendar: str) -> str:
 
 def check_entry(calendar: str, kind: str, name: str) -> None:
     check_calendar(calendar)
+    if not kind:
+        raise CalendarInputInvalid(_("Choose the kind: holiday or workday (make-up working day)."), where="kind")
     if kind not in DayKind.values:
         raise CalendarInputInvalid(
             _("Unknown kind %(kind)s; use holiday or workday.") % {"kind": kind}, where="kind")
