@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 from freezegun import freeze_time
 
 from medrecall.recalls import deadlines, services
@@ -135,6 +136,6 @@ def test_a_recall_with_a_broken_clock_setting_does_not_break_the_due_list(manage
 def test_provisional_note_is_translated(manager: Any, make_user: Any) -> None:
     recall_decided(manager)
     reader = make_user("qa_ra_manager", language="zh-hans")
-    with freeze_time(NOW):
+    with freeze_time(NOW), translation.override("en"):  # the middleware's language stays in this test
         page = logged_in(reader).get("/recalls/due-this-week/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert page.count("暂定——2027 年的日历尚未录入") == 2
