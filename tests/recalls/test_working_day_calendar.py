@@ -177,3 +177,24 @@ def test_calendar_changes_are_audited(make_user: Any) -> None:
         ("core.calendar_entry_delete", {"kind": ["workday", None], "name": ["调休", None]}),
         ("core.calendar_year_entered", {"entered": [False, True]}),
     ]
+
+
+def test_a_provisional_deadline_marked_done_stays_done_once_the_year_is_entered(
+        manager: Any, make_user: Any) -> None:
+    recall = recall_decided(manager)
+    provisional = filing(recall)
+    deadlines.deadline_mark_done(recall=recall, key=provisional.key, due_at=provisional.due_at, actor=manager,
+                                 done_at=NOW)
+    enter_2027(make_user(Role.ADMINISTRATOR), make_up_sunday=False)
+    exact = filing(recall)
+    assert exact.due_at != provisional.due_at
+    assert (exact.status, exact.done_at, exact.provisional) == ("done", NOW, False)
+
+
+def test_alert_mail_of_a_provisional_deadline_says_so(manager: Any, smtp: Any) -> None:
+    recall = recall_decided(manager)
+    deadlines.deadlines_alert(now=datetime(2027, 1, 2, 4, 0, tzinfo=UTC))  # late in the filing window
+    mails = [message for _to, message in smtp.messages
+             if message["Subject"] == f"[{recall.number}] Deadline due soon: File the recall plan"]
+    assert len(mails) == 1
+    assert "Due date: provisional — calendar for 2027 not entered" in mails[0].get_payload(decode=True).decode()

@@ -13,6 +13,11 @@ Conventions (the digest's §8 open points, resolved towards the stricter reading
 * "N working days after D" is the N-th working day strictly after the date D, due at the end
   of that day in the regulator's time zone.
 * Deadlines that are company-policy targets, not law, carry ``legal=False``.
+* Working days come from a ``WorkingDaySource`` per calendar handed in by the caller (the
+  company's entries over the packages' data, ``core/workdays.py``); the clock never reads the
+  database. A count that crosses a year no source covers counts that year's days as working
+  days (the earliest the real date could be) and marks the deadline provisional
+  (``calendar_missing_years``) instead of refusing.
 """
 
 from __future__ import annotations

@@ -134,11 +134,17 @@ def _deadlines(recall: RecallCase, *, now: datetime | None,
     except clock.ClockError as refused:
         message = _("The clock cannot run for this recall: %(reason)s") % {"reason": refused.message}
         return [], [*missing, message], [message]
-    done = {(d.key, d.due_at): d.done_at for d in recall.deadlines_done.all()}
+    marks = list(recall.deadlines_done.all())
+    done = {(d.key, d.due_at): d.done_at for d in marks}
+    # A one-off obligation done is done even if its due time moved since (a provisional
+    # deadline made exact once the year's calendar was entered): matched by key as well.
+    done_once = {d.key: d.done_at for d in marks}
     rows = []
     for deadline in deadlines:
         for occurrence in clock.occurrences(deadline, until=now + timedelta(days=7)):
             done_at = done.get((occurrence.key, occurrence.due_at))
+            if done_at is None and not occurrence.recurring:
+                done_at = done_once.get(occurrence.key)
             rows.append(DeadlineRow(
                 recall_id=recall.pk, recall_number=recall.number, key=occurrence.key, regime=str(occurrence.regime),
                 title=str(occurrence.title), basis=str(occurrence.basis), due_at=occurrence.due_at,
