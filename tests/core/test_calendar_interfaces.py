@@ -179,3 +179,24 @@ def test_cli_refuses_bad_input_without_a_traceback(make_user: Any, tmp_path: Any
     with pytest.raises(CommandError, match="has no entry on 2027-01-01"):
         call_command("calendar", "delete", "2027-01-01", "--user", admin.username)
     nothing_changed()
+
+
+def test_calendar_page_query_count_does_not_grow_with_entries(make_user: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from medrecall.recalls import calendars as calendar_services
+
+    admin = make_user(Role.ADMINISTRATOR)
+    client = client_for(admin)
+    calendar_services.calendar_entry_set(calendar="CN", day=date(2027, 1, 1), kind="holiday", name="元旦", actor=admin)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/calendar/?calendar=CN&year=2027").status_code == 200
+    for day in range(2, 22):
+        calendar_services.calendar_entry_set(calendar="CN", day=date(2027, 2, day), kind="holiday", name="春节",
+                                             actor=make_user(Role.ADMINISTRATOR))
+    calendar_services.calendar_year_mark_entered(calendar="CN", year=2027, actor=admin)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/calendar/?calendar=CN&year=2027")
+    assert page.content.decode().count("春节") == 20
+    assert len(many.captured_queries) == len(one.captured_queries)

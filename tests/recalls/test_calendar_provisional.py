@@ -119,6 +119,15 @@ def test_a_recall_with_a_broken_clock_setting_does_not_break_the_due_list(manage
     with freeze_time(NOW):
         page = logged_in(manager).get("/recalls/due-this-week/")
         case = logged_in(manager).get(f"/recalls/{broken.pk}/")
+        api = Client()
+        api.force_login(manager)
+        week = api.get("/api/recalls/due-this-week/")
+        case_api = api.get(f"/api/recalls/{broken.pk}/deadlines/")
+    assert week.status_code == 200
+    assert {d["recall"] for d in week.json()} == {good.number}
+    assert case_api.status_code == 200
+    assert case_api.json() == {"deadlines": [], "missing_settings": [
+        "The clock cannot run for this recall: NMPA recall class IV is unknown; use I, II or III."]}
     report = deadlines.due_report(now=NOW)
     assert {row.recall_number for row in report.rows} == {good.number}
     assert [(p.recall_number, p.message) for p in report.problems] == [
