@@ -49,6 +49,8 @@ NOTICE_WORK = ("notices.noticerun", "notices.notice", "notices.noticeevent", "no
 EXECUTION = ("execution.hold", "execution.returnauthorisation", "execution.receipt", "execution.disposition",
              "execution.destructioncertificate", "execution.workorder", "execution.evidence")
 EXECUTION_SETUP = ("execution.carrier", "execution.carrierrate", "execution.carrierrule", "execution.serviceprovider")
+# The working-day calendars behind the compliance clock (holidays, make-up working days).
+CALENDAR = ("core.workingdayentry", "core.calendaryear")
 RECEIVING = ("execution.receipt", "execution.disposition", "execution.destructioncertificate")
 FIELD_WORK = ("execution.workorder", "execution.evidence")
 
@@ -79,7 +81,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(EXECUTION, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL) | _perms(EVENTS, ALL) | _perms(RECALLS, ALL)
     | _perms(NOTICES, ALL) | _perms(EXECUTION_SETUP, ALL)
-    | _perms(("accounts.user",), ALL),
+    | _perms(("accounts.user",), ALL) | _perms(CALENDAR, ALL),
     # Portal users see records of their own party only; querysets enforce the scope.
     Role.PORTAL: _perms(("parties.party", "parties.contact", "parties.location", "catalog.devicemodel",
                          "traceability.traceevent", "traceability.position", "notices.notice"), VIEW)

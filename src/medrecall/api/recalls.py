@@ -329,7 +329,9 @@ class DeadlinesView(APIView):
         rows, missing = deadlines_for(_recall(request, pk))
         return Response({"deadlines": [{"key": r.key, "regime": r.regime, "title": r.title, "basis": r.basis,
                                         "due_at": r.due_at.isoformat(), "status": r.status, "legal": r.legal,
-                                        "done_at": r.done_at.isoformat() if r.done_at else None} for r in rows],
+                                        "done_at": r.done_at.isoformat() if r.done_at else None,
+                                        **r.provisional_fields(), "provisional_note": r.provisional_note}
+                                       for r in rows],
                          "missing_settings": missing})
 
 
@@ -340,6 +342,9 @@ class DueDeadlineSerializer(serializers.Serializer[Any]):
     title = serializers.CharField()
     due_at = serializers.DateTimeField()
     status = serializers.CharField()
+    provisional = serializers.BooleanField(help_text="Counted over a year whose working-day calendar is not entered")
+    calendar_missing_years = serializers.ListField(child=serializers.IntegerField())
+    provisional_note = serializers.CharField()
 
 
 class DueThisWeekView(APIView):

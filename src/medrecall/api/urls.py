@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import execution, notices, recalls, trace, views
+from . import calendar, execution, notices, recalls, trace, views
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -36,6 +36,10 @@ urlpatterns = [
     path("recalls/<int:pk>/sign/", recalls.SignView.as_view(), name="recall-sign"),
     path("recalls/<int:pk>/deadlines/", recalls.DeadlinesView.as_view(), name="recall-deadlines"),
     path("recalls/due-this-week/", recalls.DueThisWeekView.as_view(), name="recall-due-week"),
+    path("calendar/entries/", calendar.CalendarEntriesView.as_view(), name="calendar-entries"),
+    path("calendar/entries/<str:calendar>/<str:day>/", calendar.CalendarEntryView.as_view(), name="calendar-entry"),
+    path("calendar/years/", calendar.CalendarYearsView.as_view(), name="calendar-years"),
+    path("calendar/import/", calendar.CalendarImportView.as_view(), name="calendar-import"),
     path("recalls/<int:pk>/notices/send/", notices.RunStartView.as_view(), name="notice-run-start"),
     path("recalls/<int:pk>/notices/letters/", notices.RecallLettersView.as_view(), name="notice-letters"),
     path("recalls/<int:pk>/progress-updates/", notices.ProgressUpdateView.as_view(), name="notice-progress-update"),

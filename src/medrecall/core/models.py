@@ -85,3 +85,84 @@ class ImportRun(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+# ---------------------------------------------------------------------------------------------
+# Working-day calendars the company maintains (services and selectors: ``core/calendars.py``;
+# the pure look-up the compliance clock reads: ``core/workdays.py``).
+
+
+class WorkingDayCalendar(models.TextChoices):
+    """Whose working days: the regulator's country. Open to more (EU member states ...)."""
+
+    CN = "CN", _("China (State Council holiday arrangement)")
+    US = "US", _("United States (federal holidays)")
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday (no work)")
+    WORKDAY = "workday", _("Make-up working day (调休)")
+
+
+class WorkingDayEntry(TimeStampedModel):
+    """One dated day of a calendar as an administrator entered it; it overrides the package."""
+
+    calendar = models.CharField(_("calendar"), max_length=8, choices=WorkingDayCalendar.choices)
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("entered by"),
+    )
+
+    class Meta:
+        verbose_name = _("working-day calendar entry")
+        verbose_name_plural = _("working-day calendar entries")
+        ordering = ["calendar", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="core_workingday_calendar_date"),
+            models.CheckConstraint(condition=models.Q(kind__in=["holiday", "workday"]),
+                                   name="core_workingday_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.calendar} {self.date.isoformat()} {self.kind} {self.name}"
+
+
+class CalendarYear(TimeStampedModel):
+    """An administrator's statement that a calendar's year is entered whole (the State
+    Council's arrangement for the year is published, typically in late autumn)."""
+
+    calendar = models.CharField(_("calendar"), max_length=8, choices=WorkingDayCalendar.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("marked entered by"),
+    )
+    note = models.CharField(_("source"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar year entered")
+        verbose_name_plural = _("calendar years entered")
+        ordering = ["calendar", "year"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "year"], name="core_calendaryear_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.calendar} {self.year}"
+
+
+class CalendarEndAlert(TimeStampedModel):
+    """Administrators were told that a calendar's known data ends with ``end_year``: once each."""
+
+    calendar = models.CharField(_("calendar"), max_length=8, choices=WorkingDayCalendar.choices)
+    end_year = models.PositiveSmallIntegerField(_("last covered year"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("calendar end alert")
+        verbose_name_plural = _("calendar end alerts")
+        constraints = [models.UniqueConstraint(fields=["calendar", "end_year"], name="core_calendarendalert_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.calendar} ends {self.end_year}"

@@ -13,6 +13,11 @@ Conventions (the digest's §8 open points, resolved towards the stricter reading
 * "N working days after D" is the N-th working day strictly after the date D, due at the end
   of that day in the regulator's time zone.
 * Deadlines that are company-policy targets, not law, carry ``legal=False``.
+* Working days come from a ``WorkingDaySource`` per calendar handed in by the caller (the
+  company's entries over the packages' data, ``core/workdays.py``); the clock never reads the
+  database. A count that crosses a year no source covers counts that year's days as working
+  days (the earliest the real date could be) and marks the deadline provisional
+  (``calendar_missing_years``) instead of refusing.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -31,6 +36,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from medrecall.core import workdays
 from medrecall.core.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -113,6 +119,34 @@ class Deadline:
     interval_days: int | None
     legal: bool
     starts_at: datetime
+    # Years the count crossed that no calendar covers: the due date is then the earliest
+    # it could be (those years' days counted as working days) and only provisional.
+    calendar_missing_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.calendar_missing_years)
+
+
+class WorkingDaySource(Protocol):
+    """One calendar's working days: ``None`` for a day of a year nothing covers."""
+
+    def is_working_day(self, day: date) -> bool | None: ...
+
+
+WorkingDaySources = Mapping[str, WorkingDaySource]
+
+
+def provisional_note(years: Sequence[int]) -> StrOrPromise:
+    """The words every output shows beside a provisional deadline."""
+    return _fill(
+        ngettext_lazy(
+            "provisional — calendar for %(years)s not entered",
+            "provisional — calendars for %(years)s not entered",
+            len(years),
+        ),
+        years=", ".join(str(year) for year in years),
+    )
 
 
 def _render(template: StrOrPromise, values: Mapping[str, object]) -> str:
@@ -182,6 +216,42 @@ def working_days_after(start: date, days: int, *, calendar: Calendar) -> date:
         if is_working_day(day, calendar=calendar):
             remaining -= 1
     return day
+
+
+def working_days_counted(
+    start: date, days: int, *, source: WorkingDaySource
+) -> tuple[date, tuple[int, ...]]:
+    """The ``days``-th working day strictly after ``start`` by ``source``, and the years the
+    count crossed that ``source`` does not cover.
+
+    A day of an uncovered year counts as a working day: the result is then the earliest the
+    real date could be (a make-up working day on a weekend can only make it earlier than a
+    count of weekdays would), so a provisional deadline never falls after the real one.
+    """
+    if days < 0:
+        raise ClockInputInvalid(
+            _fill(_("A number of working days cannot be negative (got %(days)s)."), days=days),
+            where="days",
+        )
+    day = start
+    remaining = days
+    missing: set[int] = set()
+    while remaining:
+        day += timedelta(days=1)
+        known = source.is_working_day(day)
+        if known is None:
+            missing.add(day.year)
+        if known is None or known:
+            remaining -= 1
+    return day, tuple(sorted(missing))
+
+
+def _counted_end(
+    start: date, days: int, calendar: Calendar, zone: ZoneInfo, sources: WorkingDaySources
+) -> tuple[datetime, tuple[int, ...]]:
+    source = sources.get(calendar) or workdays.package_only(calendar)
+    day, missing = working_days_counted(start, days, source=source)
+    return _end_of_day(day, zone), missing
 
 
 def _end_of_day(day: date, zone: ZoneInfo) -> datetime:
@@ -256,6 +326,7 @@ def _nmpa(
     decision_at: datetime,
     completed_at: datetime | None,
     progress_interval_days: int | None,
+    sources: WorkingDaySources,
 ) -> list[Deadline]:
     if progress_interval_days is None:
         raise ClockSettingMissing(
@@ -273,8 +344,8 @@ def _nmpa(
     _positive_interval("progress_interval_days", progress_interval_days)
     decision_day = decision_at.astimezone(CN_TZ).date()
     notify_days = NMPA_NOTIFY_DAYS[level]
-    filing_due = _end_of_day(
-        working_days_after(decision_day, NMPA_FILING_WORKING_DAYS, calendar="CN"), CN_TZ
+    filing_due, filing_missing = _counted_end(
+        decision_day, NMPA_FILING_WORKING_DAYS, "CN", CN_TZ, sources
     )
     filing_basis = _fill(
         _("NMPA Art. 16: %(days)s China working days after the decision date"),
@@ -322,6 +393,7 @@ def _nmpa(
             interval_days=None,
             legal=True,
             starts_at=decision_at,
+            calendar_missing_years=filing_missing,
         ),
         Deadline(
             key="nmpa.recall_plan",
@@ -333,6 +405,7 @@ def _nmpa(
             interval_days=None,
             legal=True,
             starts_at=decision_at,
+            calendar_missing_years=filing_missing,
         ),
         Deadline(
             key="nmpa.progress_report",
@@ -354,15 +427,15 @@ def _nmpa(
     ]
     if completed_at is not None:
         completed_day = completed_at.astimezone(CN_TZ).date()
+        summary_due, summary_missing = _counted_end(
+            completed_day, NMPA_SUMMARY_WORKING_DAYS, "CN", CN_TZ, sources
+        )
         found.append(
             Deadline(
                 key="nmpa.summary_report",
                 regime=Regime.NMPA,
                 title=_("Submit the recall summary evaluation report"),
-                due_at=_end_of_day(
-                    working_days_after(completed_day, NMPA_SUMMARY_WORKING_DAYS, calendar="CN"),
-                    CN_TZ,
-                ),
+                due_at=summary_due,
                 basis=_fill(
                     _("NMPA Art. 22: %(days)s China working days after the recall is completed"),
                     days=NMPA_SUMMARY_WORKING_DAYS,
@@ -371,6 +444,7 @@ def _nmpa(
                 interval_days=None,
                 legal=True,
                 starts_at=completed_at,
+                calendar_missing_years=summary_missing,
             )
         )
     return found
@@ -382,6 +456,7 @@ def _fda(
     decision_at: datetime,
     initiated_at: datetime | None,
     status_interval_days: int,
+    sources: WorkingDaySources,
 ) -> list[Deadline]:
     _positive_interval("fda_status_interval_days", status_interval_days)
     letter_days = FDA_LETTER_POLICY_DAYS[recall_class]
@@ -425,14 +500,15 @@ def _fda(
     ]
     if initiated_at is not None:
         initiated_day = initiated_at.astimezone(US_TZ).date()
+        report_due, report_missing = _counted_end(
+            initiated_day, FDA_806_WORKING_DAYS, "US", US_TZ, sources
+        )
         found.append(
             Deadline(
                 key="fda.report_806",
                 regime=Regime.FDA,
                 title=_("Submit the correction and removal report (21 CFR 806)"),
-                due_at=_end_of_day(
-                    working_days_after(initiated_day, FDA_806_WORKING_DAYS, calendar="US"), US_TZ
-                ),
+                due_at=report_due,
                 basis=_fill(
                     _(
                         "21 CFR 806.10(b): %(days)s US federal working days after the first "
@@ -444,6 +520,7 @@ def _fda(
                 interval_days=None,
                 legal=True,
                 starts_at=initiated_at,
+                calendar_missing_years=report_missing,
             )
         )
     return found
@@ -539,8 +616,13 @@ def compute_deadlines(
     progress_interval_days: int | None = None,
     fda_status_interval_days: int = 14,
     eu_incident: str | None = None,
+    working_days: WorkingDaySources | None = None,
 ) -> list[Deadline]:
     """Every deadline of a case under ``regimes`` (regime → class), earliest first.
+
+    ``working_days`` (calendar → source) answers which days are worked; without it the
+    packages' data alone. A count that crosses a year no source covers gives the earliest
+    possible date, flagged in ``calendar_missing_years`` (provisional), never an error.
 
     A pure function: changing a class or a timestamp means calling it again (statement 3).
     NMPA needs ``progress_interval_days``; steps whose starting event has no timestamp yet
@@ -553,6 +635,7 @@ def compute_deadlines(
         ("aware_at", aware_at),
     ):
         _require_aware(name, moment)
+    sources: WorkingDaySources = working_days or {}
     found: list[Deadline] = []
     for raw_regime, value in regimes.items():
         try:
@@ -568,6 +651,7 @@ def compute_deadlines(
                 decision_at=decision_at,
                 completed_at=completed_at,
                 progress_interval_days=progress_interval_days,
+                sources=sources,
             )
         elif regime is Regime.FDA:
             found += _fda(
@@ -575,6 +659,7 @@ def compute_deadlines(
                 decision_at=decision_at,
                 initiated_at=initiated_at,
                 status_interval_days=fda_status_interval_days,
+                sources=sources,
             )
         else:
             found += _eu(value, decision_at=decision_at, aware_at=aware_at, incident=eu_incident)

@@ -1,8 +1,16 @@
 """The compliance clock applied to recall cases: deadlines with their status, marking
-them done, and alerting owners before a deadline and at breach (once each)."""
+them done, and alerting owners before a deadline and at breach (once each).
+
+The working days come from ``core.calendars`` (company entries over the packages' data),
+loaded once per computation. A count into a year nothing covers gives a provisional
+deadline (``calendar_missing_years``); a clock refusal on one recall is shown on that recall
+(its ``missing`` list, the due list's problems) and never breaks another recall or a page.
+Administrators are told once per calendar end year, from 2 October of the last covered year,
+that next year's calendar must be entered."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,12 +18,15 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
+from medrecall.accounts.roles import Role
 from medrecall.audit import services as audit
-from medrecall.core.errors import ValidationFailed
+from medrecall.core import calendars
+from medrecall.core.errors import DomainError, ValidationFailed
 
 from . import clock
 from .lifecycle import Status
@@ -36,6 +47,49 @@ class DeadlineRow:
     status: str
     legal: bool
     done_at: datetime | None
+    calendar_missing_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.calendar_missing_years)
+
+    @property
+    def provisional_note(self) -> str:
+        """"provisional — calendar for 2027 not entered" in the reader's language, or ""."""
+        return str(clock.provisional_note(self.calendar_missing_years)) if self.provisional else ""
+
+    def provisional_fields(self) -> dict[str, Any]:
+        """The fields every JSON output adds beside its existing ones."""
+        return {"provisional": self.provisional, "calendar_missing_years": list(self.calendar_missing_years)}
+
+
+@dataclass(frozen=True)
+class ClockProblem:
+    """A recall whose clock could not run, and why (shown on the due list, not raised)."""
+
+    recall_id: int
+    recall_number: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DueReport:
+    rows: list[DeadlineRow]
+    problems: list[ClockProblem]
+
+
+WorkingDays = Mapping[str, clock.WorkingDaySource]
+
+
+def _first_year(recalls: list[RecallCase]) -> int | None:
+    years = [moment.year for recall in recalls
+             for moment in (recall.decision_at, recall.initiated_at, recall.completed_at) if moment]
+    return min(years) - 1 if years else None
+
+
+def working_days_for(recalls: list[RecallCase]) -> WorkingDays:
+    """The working-day sources for computing these recalls' deadlines: two queries in all."""
+    return calendars.working_days_load(first_year=_first_year(recalls))
 
 
 def _clock_input(recall: RecallCase) -> dict[str, Any] | None:
@@ -46,35 +100,58 @@ def _clock_input(recall: RecallCase) -> dict[str, Any] | None:
             "completed_at": recall.completed_at, "progress_interval_days": recall.progress_interval_days}
 
 
-def deadlines_for(recall: RecallCase, *, now: datetime | None = None) -> tuple[list[DeadlineRow], list[str]]:
+def deadlines_for(recall: RecallCase, *, now: datetime | None = None,
+                  working_days: WorkingDays | None = None) -> tuple[list[DeadlineRow], list[str]]:
     """Every deadline of the recall (recurring ones unrolled up to a week ahead) and the
-    settings still missing for the clock to run (e.g. the NMPA progress-report cadence)."""
+    settings still missing for the clock to run (e.g. the NMPA progress-report cadence), or
+    the reason the clock refused; it never raises a clock error."""
+    rows, missing, _refused = _deadlines(recall, now=now, working_days=working_days)
+    return rows, missing
+
+
+def _deadlines(recall: RecallCase, *, now: datetime | None,
+               working_days: WorkingDays | None) -> tuple[list[DeadlineRow], list[str], list[str]]:
     now = now or timezone.now()
     params = _clock_input(recall)
     if params is None:
-        return [], [_("The clock starts once the recall has a decision date and a class per regime.")]
+        return [], [_("The clock starts once the recall has a decision date and a class per regime.")], []
+    if working_days is None:
+        working_days = working_days_for([recall])
+    params["working_days"] = working_days
     missing: list[str] = []
     try:
-        deadlines = clock.compute_deadlines(**params)
-    except clock.ClockSettingMissing as problem:
-        missing.append(problem.message)
-        if "nmpa" in params["regimes"] and not params["progress_interval_days"]:
-            level = dict(params["regimes"]).get("nmpa", "III")
-            params["progress_interval_days"] = clock.suggested_progress_interval(level)
-            missing[-1] += " " + _("Company policy suggests every %(days)s days for this level (not national law).") % {
-                "days": params["progress_interval_days"]}
-        deadlines = clock.compute_deadlines(**params) if params["progress_interval_days"] else []
-    done = {(d.key, d.due_at): d.done_at for d in recall.deadlines_done.all()}
+        try:
+            deadlines = clock.compute_deadlines(**params)
+        except clock.ClockSettingMissing as problem:
+            missing.append(problem.message)
+            if "nmpa" in params["regimes"] and not params["progress_interval_days"]:
+                level = dict(params["regimes"]).get("nmpa", "III")
+                params["progress_interval_days"] = clock.suggested_progress_interval(level)
+                missing[-1] += " " + _(
+                    "Company policy suggests every %(days)s days for this level (not national law).") % {
+                    "days": params["progress_interval_days"]}
+            deadlines = clock.compute_deadlines(**params) if params["progress_interval_days"] else []
+    except clock.ClockError as refused:
+        message = _("The clock cannot run for this recall: %(reason)s") % {"reason": refused.message}
+        return [], [*missing, message], [message]
+    marks = list(recall.deadlines_done.all())
+    done = {(d.key, d.due_at): d.done_at for d in marks}
+    # A one-off obligation done is done even if its due time moved since (a provisional
+    # deadline made exact once the year's calendar was entered): matched by key as well.
+    done_once = {d.key: d.done_at for d in marks}
     rows = []
     for deadline in deadlines:
         for occurrence in clock.occurrences(deadline, until=now + timedelta(days=7)):
             done_at = done.get((occurrence.key, occurrence.due_at))
+            if done_at is None and not occurrence.recurring:
+                done_at = done_once.get(occurrence.key)
             rows.append(DeadlineRow(
                 recall_id=recall.pk, recall_number=recall.number, key=occurrence.key, regime=str(occurrence.regime),
                 title=str(occurrence.title), basis=str(occurrence.basis), due_at=occurrence.due_at,
-                status=clock.status_at(occurrence, now, done_at), legal=occurrence.legal, done_at=done_at))
+                status=clock.status_at(occurrence, now, done_at), legal=occurrence.legal, done_at=done_at,
+                calendar_missing_years=occurrence.calendar_missing_years))
     rows.sort(key=lambda row: row.due_at)
-    return rows, missing
+    return rows, missing, []
 
 
 @transaction.atomic
@@ -97,13 +174,26 @@ def deadline_mark_done(*, recall: RecallCase, key: str, due_at: datetime, actor:
 
 def due_this_week(*, now: datetime | None = None) -> list[DeadlineRow]:
     """Across open recalls: what falls due in the next seven days, and what is already breached."""
+    return due_report(now=now).rows
+
+
+def due_report(*, now: datetime | None = None) -> DueReport:
+    """``due_this_week`` with the recalls whose clock could not run and why: one recall's
+    problem is reported on that recall and never hides another recall's deadlines."""
     now = now or timezone.now()
     found: list[DeadlineRow] = []
-    for recall in RecallCase.objects.filter(status__in=OPEN_STATUSES).prefetch_related("regimes", "deadlines_done"):
-        rows, _missing = deadlines_for(recall, now=now)
+    problems: list[ClockProblem] = []
+    recalls = list(RecallCase.objects.filter(status__in=OPEN_STATUSES).prefetch_related("regimes", "deadlines_done"))
+    working_days = working_days_for(recalls)
+    for recall in recalls:
+        try:
+            rows, _missing, refused = _deadlines(recall, now=now, working_days=working_days)
+        except DomainError as error:  # anything else a recall's data makes the clock refuse
+            rows, refused = [], [error.message]
+        problems.extend(ClockProblem(recall.pk, recall.number, message) for message in refused)
         found.extend(row for row in rows if row.status != "done" and (
             row.status == "breached" or row.due_at <= now + timedelta(days=7)))
-    return sorted(found, key=lambda row: row.due_at)
+    return DueReport(rows=sorted(found, key=lambda row: row.due_at), problems=problems)
 
 
 def deadlines_alert(*, now: datetime | None = None) -> int:
@@ -111,7 +201,7 @@ def deadlines_alert(*, now: datetime | None = None) -> int:
 
     Safe to run as often as wanted (cron, the task queue): the unique alert row decides."""
     now = now or timezone.now()
-    sent = 0
+    sent = calendar_end_alerts(now=now)
     for row in due_this_week(now=now):
         if row.status not in ("due_soon", "breached"):
             continue
@@ -128,6 +218,8 @@ def deadlines_alert(*, now: datetime | None = None) -> int:
         body = _("%(title)s\nDue: %(due)s\nRule: %(basis)s\nRecall: %(number)s %(recall)s") % {
             "title": row.title, "due": row.due_at.isoformat(), "basis": row.basis, "number": recall.number,
             "recall": recall.title}
+        if row.provisional:
+            body += "\n" + _("Due date: %(note)s") % {"note": row.provisional_note}
         if recipients:
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
         sent += 1
@@ -138,3 +230,34 @@ def alerts_for(user: User, *, limit: int = 20) -> list[DeadlineAlert]:
     """In-app alerts: those of the recalls the user owns or works on."""
     return list(DeadlineAlert.objects.filter(recall__owner=user).select_related("recall")[:limit]) + list(
         DeadlineAlert.objects.filter(recall__team=user).exclude(recall__owner=user).select_related("recall")[:limit])
+
+
+def administrators() -> list[User]:
+    """Who keeps the working-day calendars: users with the administrator role, and superusers."""
+    return list(User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(groups__name=Role.ADMINISTRATOR)).distinct().order_by("username"))
+
+
+def calendar_end_alerts(*, now: datetime | None = None) -> int:
+    """Tell administrators, once per calendar and end year, from 2 October of the last covered
+    year, that next year's working-day calendar must be entered. Returns mails sent."""
+    now = now or timezone.now()
+    sent = 0
+    for end in calendars.calendar_ends(today=now.astimezone(clock.CN_TZ).date()):
+        recipients = sorted({user.email for user in administrators() if user.email})
+        if not calendars.calendar_end_alert_claim(end=end, recipients=len(recipients)):
+            continue
+        if recipients:
+            subject = _("Working-day calendar %(calendar)s ends with %(year)s") % {
+                "calendar": end.calendar, "year": end.end_year}
+            send_mail(subject, end.message(), settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
+            sent += 1
+    return sent
+
+
+def calendar_warnings(user: User, *, now: datetime | None = None) -> list[str]:
+    """The warning administrators see on the due list and the calendar page."""
+    if not (user.is_superuser or user.groups.filter(name=Role.ADMINISTRATOR).exists()):
+        return []
+    now = now or timezone.now()
+    return [end.message() for end in calendars.calendar_ends(today=now.astimezone(clock.CN_TZ).date())]

@@ -145,7 +145,10 @@ def recall_deadline_done(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def due_this_week(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/due_this_week.html", {"rows": deadlines.due_this_week()})
+    report = deadlines.due_report()
+    return render(request, "web/due_this_week.html", {
+        "rows": report.rows, "problems": report.problems,
+        "calendar_warnings": deadlines.calendar_warnings(viewer_of(request))})
 
 
 def _act(request: HttpRequest, pk: int, action: Any) -> HttpResponse:

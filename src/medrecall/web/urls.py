@@ -1,7 +1,7 @@
 from django.urls import path
 
+from . import calendar_views, notice_views, recall_views, reply_views, trace_views, views
 from . import execution_views as ex
-from . import notice_views, recall_views, reply_views, trace_views, views
 
 app_name = "web"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("recalls/", recall_views.recall_list, name="recall-list"),
     path("recalls/new/", recall_views.recall_open, name="recall-open"),
     path("recalls/due-this-week/", recall_views.due_this_week, name="recall-due-week"),
+    path("calendar/", calendar_views.calendar_page, name="calendar"),
+    path("calendar/entries/", calendar_views.calendar_entry_set, name="calendar-entry-set"),
+    path("calendar/entries/delete/", calendar_views.calendar_entry_delete, name="calendar-entry-delete"),
+    path("calendar/years/entered/", calendar_views.calendar_year_entered, name="calendar-year-entered"),
+    path("calendar/import/", calendar_views.calendar_import, name="calendar-import"),
+    path("calendar/entries.csv", calendar_views.calendar_export, name="calendar-export"),
     path("recalls/<int:pk>/", recall_views.recall_detail, name="recall-detail"),
     path("recalls/<int:pk>/edit/", recall_views.recall_edit, name="recall-edit"),
     path("recalls/<int:pk>/hazard/", recall_views.recall_hazard, name="recall-hazard"),

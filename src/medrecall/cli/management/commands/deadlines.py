@@ -30,14 +30,19 @@ class Command(BaseCommand):
                 return
             self.stdout.write(f"Alerts sent: {deadlines.deadlines_alert()}")
             return
-        rows = deadlines.due_this_week()
+        report = deadlines.due_report()
+        rows = report.rows
+        for problem in report.problems:  # on stderr, so the JSON on stdout keeps its shape
+            self.stderr.write(f"{problem.recall_number}: {problem.message}")
         if options["json"]:
             self.stdout.write(json.dumps([{"recall": r.recall_number, "key": r.key, "title": r.title,
-                                           "due_at": r.due_at.isoformat(), "status": r.status, "legal": r.legal}
+                                           "due_at": r.due_at.isoformat(), "status": r.status, "legal": r.legal,
+                                           **r.provisional_fields(), "provisional_note": r.provisional_note}
                                           for r in rows], ensure_ascii=False, indent=2))
             return
         for r in rows:
-            self.stdout.write(f"{r.due_at:%Y-%m-%d %H:%M %Z}  {r.status:<9} {r.recall_number}  {r.title}")
+            note = f"  ({r.provisional_note})" if r.provisional else ""
+            self.stdout.write(f"{r.due_at:%Y-%m-%d %H:%M %Z}  {r.status:<9} {r.recall_number}  {r.title}{note}")
 
     def _enqueue_forever(self, seconds: int) -> None:
         import time

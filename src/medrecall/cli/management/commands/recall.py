@@ -192,7 +192,8 @@ class Command(BaseCommand):
 
             due, missing = deadlines_for(recall)
             self._print({"deadlines": [{"key": r.key, "title": r.title, "due_at": r.due_at.isoformat(),
-                                        "status": r.status, "legal": r.legal} for r in due],
+                                        "status": r.status, "legal": r.legal, **r.provisional_fields(),
+                                        "provisional_note": r.provisional_note} for r in due],
                          "missing_settings": missing}, o["json"])
         elif action == "transition":
             services.recall_transition(recall=recall, target=o["target"], actor=self._user(o["user"]),

@@ -1,0 +1,169 @@
+"""Working-day calendar endpoints: entries (list, add or change, delete), years with their
+coverage (and marking one entered), and the CSV import. Reading is for staff; changing for
+administrators (``core.change_workingdayentry``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from medrecall.accounts.models import User
+from medrecall.accounts.selectors import viewer_of
+from medrecall.core import calendars
+from medrecall.core.models import DayKind, WorkingDayCalendar, WorkingDayEntry
+from medrecall.recalls import calendars as calendar_services
+
+READ = "recalls.view_recallcase"
+CHANGE = "core.change_workingdayentry"
+
+
+def _reader(request: Request) -> User:
+    viewer = viewer_of(request)
+    if viewer.party_id is not None or not viewer.has_perm(READ):
+        raise PermissionDenied
+    return viewer
+
+
+def _editor(request: Request) -> User:
+    viewer = _reader(request)
+    if not viewer.has_perm(CHANGE):
+        raise PermissionDenied
+    return viewer
+
+
+class EntrySerializer(serializers.ModelSerializer[WorkingDayEntry]):
+    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default="")
+
+    class Meta:
+        model = WorkingDayEntry
+        fields = ["calendar", "date", "kind", "name", "entered_by", "updated_at"]
+        read_only_fields = fields
+
+
+class EntryInputSerializer(serializers.Serializer[Any]):
+    calendar = serializers.ChoiceField(choices=WorkingDayCalendar.choices, default="CN")
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=DayKind.choices)
+    name = serializers.CharField(max_length=100)
+
+
+class YearSerializer(serializers.Serializer[Any]):
+    calendar = serializers.CharField()
+    year = serializers.IntegerField()
+    covered = serializers.BooleanField()
+    source = serializers.ChoiceField(choices=["package", "entered", "not_covered"])  # type: ignore[assignment]
+    package = serializers.BooleanField()
+    entered = serializers.BooleanField()
+    entries = serializers.IntegerField()
+    entered_by = serializers.CharField()
+    entered_at = serializers.DateTimeField(allow_null=True)
+
+
+class YearInputSerializer(serializers.Serializer[Any]):
+    calendar = serializers.ChoiceField(choices=WorkingDayCalendar.choices, default="CN")
+    year = serializers.IntegerField(min_value=1900, max_value=2200)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class ImportInputSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField()
+
+
+class ImportResultSerializer(serializers.Serializer[Any]):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class CalendarEntriesView(APIView):
+    """The entries of the company's working-day calendars; POST adds or changes one day."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["calendar"], responses=EntrySerializer(many=True), parameters=[
+        OpenApiParameter("calendar", str, enum=list(calendars.CALENDARS)), OpenApiParameter("year", int)])
+    def get(self, request: Request) -> Response:
+        _reader(request)
+        year = request.query_params.get("year")
+        entries = calendars.entries_list(calendar=request.query_params.get("calendar") or None,
+                                         year=int(year) if year and year.isdigit() else None)
+        return Response(EntrySerializer(entries, many=True).data)
+
+    @extend_schema(tags=["calendar"], request=EntryInputSerializer, responses={201: EntrySerializer})
+    def post(self, request: Request) -> Response:
+        actor = _editor(request)
+        payload = EntryInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        entry = calendar_services.calendar_entry_set(calendar=data["calendar"], day=data["date"], kind=data["kind"],
+                                             name=data["name"], actor=actor)
+        return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class CalendarEntryView(APIView):
+    """One day's entry: DELETE removes it (the package's data applies again)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["calendar"], responses={204: None})
+    def delete(self, request: Request, calendar: str, day: str) -> Response:
+        actor = _editor(request)
+        try:
+            parsed = date.fromisoformat(day)
+        except ValueError as error:
+            raise calendars.CalendarInputInvalid(
+                _("%(value)s is not a date in the form YYYY-MM-DD.") % {"value": day}, where="date") from error
+        calendar_services.calendar_entry_delete(calendar=calendar, day=parsed, actor=actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CalendarYearsView(APIView):
+    """Coverage per calendar and year (package / entered / not covered); POST marks a year entered."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["calendar"], responses=YearSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        _reader(request)
+        return Response([c.as_dict() for c in calendars.coverage(today=timezone.localdate())])
+
+    @extend_schema(tags=["calendar"], request=YearInputSerializer, responses={201: YearSerializer})
+    def post(self, request: Request) -> Response:
+        actor = _editor(request)
+        payload = YearInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        calendar_services.calendar_year_mark_entered(calendar=data["calendar"], year=data["year"], actor=actor,
+                                             note=data["note"])
+        found = next(c for c in calendars.coverage(today=timezone.localdate(), calendar=data["calendar"])
+                     if c.year == data["year"])
+        return Response(found.as_dict(), status=status.HTTP_201_CREATED)
+
+
+class CalendarImportView(APIView):
+    """A CSV (calendar,date,kind,name): all rows or none, idempotent on (calendar, date)."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(tags=["calendar"], request={"multipart/form-data": ImportInputSerializer},
+                   responses=ImportResultSerializer)
+    def post(self, request: Request) -> Response:
+        actor = _editor(request)
+        payload = ImportInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["file"]
+        result = calendar_services.calendar_import(content=upload.read(), file_name=upload.name or "calendar.csv",
+                                           actor=actor)
+        return Response(result.as_dict())
