@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from medrecall.accounts.models import User
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import NotFound, ValidationFailed
+from medrecall.core.files import file_response
 from medrecall.notices import relations, replies, selectors, services
 from medrecall.notices.models import Notice, NoticeTemplate, Offer, Reply
 from medrecall.parties.models import Party
@@ -156,8 +157,8 @@ class NoticePdfView(APIView):
         notice = selectors.notice_get_for(viewer=viewer, pk=pk)
         if not notice.pdf:
             raise NotFound(_("The notice has not been rendered yet."))
-        return FileResponse(notice.pdf.open("rb"), content_type="application/pdf",
-                            filename=f"{notice.recall.number}-{notice.pk}.pdf")
+        return file_response(notice.pdf.open("rb"), content_type="application/pdf", inline=True,
+                             filename=f"{notice.recall.number}-{notice.pk}.pdf")
 
 
 class RunSerializer(serializers.Serializer[Any]):
@@ -204,8 +205,8 @@ class RunDetailView(APIView):
 
     @extend_schema(tags=["notices"], responses=RunSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        _viewer(request, "notices.view_notice")
-        return Response(selectors.run_progress(selectors.run_get(pk)))
+        viewer = _viewer(request, "notices.view_notice")
+        return Response(selectors.run_progress(selectors.run_get_for(viewer=viewer, pk=pk)))
 
 
 class ContactLogSerializer(serializers.Serializer[Any]):

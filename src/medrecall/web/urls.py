@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import execution_views as ex
-from . import notice_views, recall_views, reply_views, trace_views, views
+from . import file_views, notice_views, recall_views, reply_views, trace_views, views
 
 app_name = "web"
 
@@ -80,4 +80,5 @@ urlpatterns = [
     path("data/<slug:slug>/new/", views.entity_edit, name="entity-create"),
     path("data/<slug:slug>/<int:pk>/", views.entity_detail, name="entity-detail"),
     path("data/<slug:slug>/<int:pk>/edit/", views.entity_edit, name="entity-edit"),
+    path("files/<slug:kind>/<int:pk>/", file_views.download, name="file"),
 ]
