@@ -26,10 +26,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
-from medrecall.catalog.models import DeviceModel, Lot, Serial
+from medrecall.catalog.models import Lot, Serial
 from medrecall.core.models import ImportRun
 from medrecall.execution import services as execution
-from medrecall.execution.models import DestructionCertificate, Disposition, Evidence, ServiceProvider
+from medrecall.execution.models import (
+    DestructionCertificate,
+    Disposition,
+    Evidence,
+    ServiceProvider,
+)
 from medrecall.notices import replies
 from medrecall.notices import services as notices
 from medrecall.notices.models import Notice, NoticeRun, Offer
@@ -207,6 +212,9 @@ PUBLIC = {
     "web:notice-survey": "signed survey link",
     "web:notice-opened": "signed open-tracking pixel: a GIF, no records",
 }
+# Marks path arguments naming reference data both parties share (the device-model catalogue): the
+# page may answer 200, but it must still not show the other party's records (e.g. its lots).
+SHARED = "shared"
 # The Django admin: only ``is_staff`` users get past its log-in; portal users never are.
 ADMIN_PREFIX = "admin/"
 
@@ -243,7 +251,8 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
         "web:warehouse-return": [{"pk": ra.pk}],
         "web:disposition-detail": [{"pk": side.disposition.pk}],
         "web:work-order-detail": [{"pk": order.pk}],
-        **{f"web:entity-{name}": [{"slug": "party", "pk": side.party.pk}, {"slug": "location", "pk": side.location.pk},
+        **{f"web:entity-{name}": [{"slug": "devicemodel", "pk": side.lot.device_model_id, SHARED: True},
+                                  {"slug": "party", "pk": side.party.pk}, {"slug": "location", "pk": side.location.pk},
                                   {"slug": "contact", "pk": side.party.contacts.get().pk},
                                   {"slug": "lot", "pk": side.lot.pk}, {"slug": "serial", "pk": side.serial.pk}]
            for name in ("detail", "edit")},
@@ -277,7 +286,7 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
         "contact-detail": [{"pk": side.party.contacts.get().pk}],
         "importrun-detail": [{"pk": side.import_run.pk}],
         "traceevent-detail": [{"pk": _event_pk(side)}],
-        "devicemodel-detail": [],  # device models are the catalogue both parties share
+        "devicemodel-detail": [{"pk": side.lot.device_model_id, SHARED: True}],
     }
 
 
@@ -359,6 +368,7 @@ def test_no_portal_user_sees_another_partys_records_on_any_url(sides: dict[str, 
             unknown.append(f"(unnamed): {route.route}")
             continue
         for kwargs in fills.get(route.name, [{}]) if arguments else [{}]:
+            shared = bool(kwargs.pop(SHARED, False))
             base = _url(route, kwargs)
             urls = [base] + [f"{base}?{q}" for q in queries.get(route.name, [])]
             for url in urls:
@@ -368,7 +378,7 @@ def test_no_portal_user_sees_another_partys_records_on_any_url(sides: dict[str, 
                     found = [s for s in them.secrets if s in text and s not in asked]  # echoing the question is no leak
                     if found:
                         leaks.append(f"{method.upper()} {url} → {response.status_code}: {found}")
-                    is_object = bool(arguments) and route.name not in ("web:entity-list", "web:entity-create",
+                    is_object = bool(arguments) and not shared and route.name not in ("web:entity-list", "web:entity-create",
                                                                        "web:import-template")
                     if is_object and response.status_code not in (403, 404, 405) and not (
                             method == "post" and response.status_code == 400):
