@@ -402,6 +402,8 @@ def test_the_walk_reaches_a_portal_users_own_records(sides: dict[str, Side]) -> 
                 continue  # staff records: portal users see no dispositions and no imports
             response = client.get(reverse(name, kwargs=kwargs))
             assert response.status_code == 200, (name, kwargs)
+    reply = client.get(reverse("web:portal-reply", kwargs={"pk": me.notice.pk})).content.decode()
+    assert f'href="/files/notice/{me.notice.pk}/"' in reply
     page = client.get("/trace/", {"gtin": CATH, "lot": "LOT-ALFA"}).content.decode()
     assert "LOC-ALFA" in page
     assert "LOC-BRAVO" not in page
