@@ -368,8 +368,8 @@ def test_no_portal_user_sees_another_partys_records_on_any_url(sides: dict[str, 
             unknown.append(f"(unnamed): {route.route}")
             continue
         for kwargs in fills.get(route.name, [{}]) if arguments else [{}]:
-            shared = bool(kwargs.pop(SHARED, False))
-            base = _url(route, kwargs)
+            shared = bool(kwargs.get(SHARED, False))
+            base = _url(route, {k: v for k, v in kwargs.items() if k != SHARED})
             urls = [base] + [f"{base}?{q}" for q in queries.get(route.name, [])]
             for url in urls:
                 for method in ("get", "post"):
@@ -411,3 +411,24 @@ def test_the_walk_reaches_a_portal_users_own_records(sides: dict[str, Side]) -> 
 
 def test_every_file_kind_is_walked(sides: dict[str, Side]) -> None:
     assert sorted(k["kind"] for k in objects_of(sides["B"])["web:file"]) == sorted(FILE_KINDS)
+
+
+# Internal pages and endpoints: a portal user does not reach them at all, even for its own party
+# (web `staff()` pages answer 404, role-gated pages 403; the API refuses with 403).
+INTERNAL = {
+    "/imports/": 403, "/recalls/": 403, "/recalls/new/": 403, "/recalls/due-this-week/": 403,
+    "/notices/templates/": 404, "/notices/overdue/": 404, "/customers/": 404, "/execution/": 403,
+    "/execution/warehouse/": 403, "/api/recalls/due-this-week/": 403, "/api/notice-templates/": 403,
+    "/api/notices/overdue/": 403, "/api/customers/?q=ALFA": 403, "/api/offers/": 403,
+    "/api/execution/dispositions/": 403, "/api/lots/": 403, "/api/serials/": 403,
+}
+
+
+def test_internal_pages_and_endpoints_refuse_portal_users(sides: dict[str, Side]) -> None:
+    me = sides["A"]
+    client = client_of(me.user)
+    internal = {**INTERNAL, f"/customers/{me.party.pk}/": 404, f"/api/customers/{me.party.pk}/timeline/": 403,
+                f"/recalls/{me.recall.pk}/": 403, f"/api/notices/runs/{me.run.pk}/": 404,
+                f"/notices/runs/{me.run.pk}/progress/": 404, f"/execution/dispositions/{me.disposition.pk}/": 403,
+                f"/files/certificate/{me.certificate.pk}/": 404, f"/files/import-source/{me.import_run.pk}/": 404}
+    assert {url: client.get(url).status_code for url in internal} == internal

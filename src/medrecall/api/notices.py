@@ -34,6 +34,15 @@ def _viewer(request: Request, perm: str) -> User:
     return viewer
 
 
+def _staff_viewer(request: Request, perm: str) -> User:
+    """Staff tools (the overdue queue, customer search and timeline): refused to portal users, as
+    the web pages are, although their role may view their own notices."""
+    viewer = _viewer(request, perm)
+    if viewer.party_id is not None:
+        raise PermissionDenied
+    return viewer
+
+
 def _recall(request: Request, pk: int) -> RecallCase:
     return recall_selectors.recall_get_for(viewer=viewer_of(request), pk=pk)
 
@@ -257,7 +266,7 @@ class OverdueView(APIView):
 
     @extend_schema(tags=["notices"], responses=NoticeSerializer(many=True))
     def get(self, request: Request) -> Response:
-        viewer = _viewer(request, "notices.view_notice")
+        viewer = _staff_viewer(request, "notices.view_notice")
         return Response(NoticeSerializer(selectors.overdue_queue(viewer=viewer)[:1000], many=True).data)
 
 
@@ -363,7 +372,7 @@ class CustomerSearchView(APIView):
     @extend_schema(tags=["notices"], responses=PartyBriefSerializer(many=True),
                    parameters=[OpenApiParameter("q", str, required=True)])
     def get(self, request: Request) -> Response:
-        viewer = _viewer(request, "notices.view_notice")
+        viewer = _staff_viewer(request, "notices.view_notice")
         return Response(PartyBriefSerializer(selectors.customer_search(viewer=viewer,
                                                                        query=request.query_params.get("q", "")),
                                              many=True).data)
@@ -376,7 +385,7 @@ class TimelineView(APIView):
 
     @extend_schema(tags=["notices"], responses=TimelineEntrySerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        viewer = _viewer(request, "notices.view_notice")
+        viewer = _staff_viewer(request, "notices.view_notice")
         party, entries, units = selectors.timeline_for(viewer=viewer, party_id=pk)
         return Response({"party": PartyBriefSerializer(party).data,
                          "entries": TimelineEntrySerializer(entries, many=True).data, "units": units})
