@@ -15,8 +15,9 @@ from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.traceability.models import TraceEvent
 from tests.conftest import PASSWORD
+from tests.factories import PartyFactory
 from tests.traceability.scenario import CATH, PUMP, network, run_events
-from tests.traceability.test_trace import DISTRIBUTION
+from tests.traceability.test_trace import DISTRIBUTION, holders
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +87,34 @@ def test_api_trace_forward_and_permissions(tmp_path: Path, api_as: Callable[[Use
     assert bad.status_code == 400
     from medrecall.parties.models import Party
 
-    portal = api_as(make_user(Role.PORTAL, party=Party.objects.get(code="HOSP")))
-    assert portal.get("/api/trace/forward/", {"gtin": CATH, "lot": "C1"}).status_code == 403
+    portal = api_as(make_user(Role.PORTAL, party=Party.objects.get(code="DIST")))
+    scoped = portal.get("/api/trace/forward/", {"gtin": CATH, "lot": "C1"}).json()
+    assert holders(scoped) == {"D1": (600, 350, 0)}
+    assert (scoped["total_received"], scoped["total_on_hand"], scoped["total_in_transit"]) == (600, 350, 0)
+    assert scoped["summary"] == {"own_stock": 0, "quarantine": 0, "in_transit": 0, "at_distributors": 350,
+                                 "at_customers": 0}
+    assert [(row["location"], row["party"], row["quantity"]) for row in scoped["shipped_to"]] == [
+        ("H2", "HOSP2", 50), ("S1", "SUB", 200)]
+    backward = portal.get("/api/trace/backward/", {"gtin": CATH, "lot": "C1"}).json()
+    assert [step["event_id"] for step in backward["chain"]] == ["E2", "E3", "E4", "E5", "E9"]
+    assert (backward["current_location"], backward["components"]) == (None, [])
+    assert body["shipped_to"] == []  # staff see every holder instead
+
+
+def test_portal_trace_of_a_lot_its_party_never_held_answers_as_unknown(
+        tmp_path: Path, api_as: Callable[[User | None], APIClient], make_user: Callable[..., User]) -> None:
+    network()
+    run_events(tmp_path, DISTRIBUTION)
+    from medrecall.parties.models import Party
+
+    stranger = PartyFactory(code="FAR", party_type="hospital")
+    portal = api_as(make_user(Role.PORTAL, party=stranger))
+    for path in ("/api/trace/forward/", "/api/trace/backward/"):
+        refused = portal.get(path, {"gtin": CATH, "lot": "C1"})
+        assert (refused.status_code, refused.json()["message"]) == (404, f"Lot C1 of GTIN {CATH} is not known.")
+    hospital = api_as(make_user(Role.PORTAL, party=Party.objects.get(code="HOSP")))
+    own = hospital.get("/api/trace/forward/", {"gtin": CATH, "lot": "C1"}).json()
+    assert (holders(own), own["shipped_to"]) == ({"H1": (100, 70, 0)}, [])
 
 
 def test_api_event_capture_is_all_or_nothing_and_idempotent(api_as: Callable[[User | None], APIClient],

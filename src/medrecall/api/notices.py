@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from medrecall.accounts.models import User
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import NotFound, ValidationFailed
+from medrecall.core.files import file_response
 from medrecall.notices import relations, replies, selectors, services
 from medrecall.notices.models import Notice, NoticeTemplate, Offer, Reply
 from medrecall.parties.models import Party
@@ -31,6 +32,15 @@ from .pagination import PAGE_PARAMETERS, page_of, paginated
 def _viewer(request: Request, perm: str) -> User:
     viewer = viewer_of(request)
     if not viewer.has_perm(perm):
+        raise PermissionDenied
+    return viewer
+
+
+def _staff_viewer(request: Request, perm: str) -> User:
+    """Staff tools (the overdue queue, customer search and timeline): refused to portal users, as
+    the web pages are, although their role may view their own notices."""
+    viewer = _viewer(request, perm)
+    if viewer.party_id is not None:
         raise PermissionDenied
     return viewer
 
@@ -155,8 +165,8 @@ class NoticePdfView(APIView):
         notice = selectors.notice_get_for(viewer=viewer, pk=pk)
         if not notice.pdf:
             raise NotFound(_("The notice has not been rendered yet."))
-        return FileResponse(notice.pdf.open("rb"), content_type="application/pdf",
-                            filename=f"{notice.recall.number}-{notice.pk}.pdf")
+        return file_response(notice.pdf.open("rb"), content_type="application/pdf", inline=True,
+                             filename=f"{notice.recall.number}-{notice.pk}.pdf")
 
 
 class RunSerializer(serializers.Serializer[Any]):
@@ -203,8 +213,8 @@ class RunDetailView(APIView):
 
     @extend_schema(tags=["notices"], responses=RunSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        _viewer(request, "notices.view_notice")
-        return Response(selectors.run_progress(selectors.run_get(pk)))
+        viewer = _viewer(request, "notices.view_notice")
+        return Response(selectors.run_progress(selectors.run_get_for(viewer=viewer, pk=pk)))
 
 
 class ContactLogSerializer(serializers.Serializer[Any]):
@@ -255,7 +265,7 @@ class OverdueView(APIView):
 
     @extend_schema(tags=["notices"], responses=page_of(NoticeSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request) -> Response:
-        viewer = _viewer(request, "notices.view_notice")
+        viewer = _staff_viewer(request, "notices.view_notice")
         return paginated(self, request, selectors.overdue_queue(viewer=viewer), NoticeSerializer)
 
 
@@ -361,7 +371,7 @@ class CustomerSearchView(APIView):
     @extend_schema(tags=["notices"], responses=page_of(PartyBriefSerializer),
                    parameters=[OpenApiParameter("q", str, required=True), *PAGE_PARAMETERS])
     def get(self, request: Request) -> Response:
-        viewer = _viewer(request, "notices.view_notice")
+        viewer = _staff_viewer(request, "notices.view_notice")
         found = selectors.customer_search(viewer=viewer, query=request.query_params.get("q", ""), limit=None)
         return paginated(self, request, found, PartyBriefSerializer)
 
@@ -373,7 +383,7 @@ class TimelineView(APIView):
 
     @extend_schema(tags=["notices"], responses=TimelineEntrySerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        viewer = _viewer(request, "notices.view_notice")
+        viewer = _staff_viewer(request, "notices.view_notice")
         party, entries, units = selectors.timeline_for(viewer=viewer, party_id=pk)
         return Response({"party": PartyBriefSerializer(party).data,
                          "entries": TimelineEntrySerializer(entries, many=True).data, "units": units})

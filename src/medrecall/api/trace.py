@@ -29,6 +29,15 @@ class HolderSerializer(serializers.Serializer[Any]):
     in_transit = serializers.IntegerField()
 
 
+class ShippedToSerializer(serializers.Serializer[Any]):
+    location = serializers.CharField()
+    location_name = serializers.CharField()
+    party = serializers.CharField()
+    party_name = serializers.CharField()
+    party_type = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
 class ForwardTraceSerializer(serializers.Serializer[Any]):
     lots = serializers.ListField(child=serializers.CharField())
     holders = HolderSerializer(many=True)
@@ -38,6 +47,7 @@ class ForwardTraceSerializer(serializers.Serializer[Any]):
     lot_details = serializers.ListField(child=serializers.DictField())
     summary = serializers.DictField(child=serializers.IntegerField())
     holder_details = serializers.ListField(child=serializers.DictField())
+    shipped_to = ShippedToSerializer(many=True, help_text="Portal users: where their own shipments of the unit went")
 
 
 UNIT_PARAMETERS = [
@@ -48,35 +58,42 @@ UNIT_PARAMETERS = [
 
 
 def _require_trace_permission(request: Request) -> None:
-    if not request.user.has_perm("traceability.view_traceevent") or getattr(request.user, "party_id", None):
+    """Staff with the trace permission, and portal users (the selectors scope them to their party)."""
+    if not request.user.has_perm("traceability.view_traceevent"):
         raise PermissionDenied
 
 
 class TraceForwardView(APIView):
-    """Where every unit of a lot or serial went, down every echelon, and where it is now."""
+    """Where every unit of a lot or serial went, down every echelon, and where it is now.
+
+    A portal user may trace only a lot or serial its party held (anything else is 404, as an unknown
+    lot): it sees its own locations' lines and ``shipped_to``, where its own shipments went."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=["traceability"], parameters=UNIT_PARAMETERS, responses=ForwardTraceSerializer)
     def get(self, request: Request) -> Response:
         _require_trace_permission(request)
-        trace = selectors.trace_forward(gtin=request.query_params.get("gtin", ""),
-                                        lot=request.query_params.get("lot", ""),
-                                        serial=request.query_params.get("serial", ""))
+        trace = selectors.trace_forward_for(viewer=viewer_of(request), gtin=request.query_params.get("gtin", ""),
+                                            lot=request.query_params.get("lot", ""),
+                                            serial=request.query_params.get("serial", ""))
         return Response(trace.as_dict())
 
 
 class TraceBackwardView(APIView):
-    """The chain of holders of a serial or lot back to production, and its component lots."""
+    """The chain of holders of a serial or lot back to production, and its component lots.
+
+    A portal user (a lot or serial its party held): only the events into or out of its own locations."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=["traceability"], parameters=UNIT_PARAMETERS, responses=serializers.DictField())
     def get(self, request: Request) -> Response:
         _require_trace_permission(request)
-        return Response(selectors.trace_backward(gtin=request.query_params.get("gtin", ""),
-                                                 lot=request.query_params.get("lot", ""),
-                                                 serial=request.query_params.get("serial", "")))
+        return Response(selectors.trace_backward_for(viewer=viewer_of(request),
+                                                     gtin=request.query_params.get("gtin", ""),
+                                                     lot=request.query_params.get("lot", ""),
+                                                     serial=request.query_params.get("serial", "")))
 
 
 class UdiInputSerializer(serializers.Serializer[Any]):

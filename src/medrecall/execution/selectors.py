@@ -36,7 +36,9 @@ from medrecall.traceability.models import Position, TraceEvent
 
 from .lifecycle import DispositionKind, TaskStatus
 from .models import (
+    DestructionCertificate,
     Disposition,
+    Evidence,
     Hold,
     Receipt,
     ReturnAuthorisation,
@@ -276,6 +278,30 @@ def work_order_get_for(*, viewer: Viewer, pk: int) -> WorkOrder:
     if order is None:
         raise NotFound(_not_found())
     return order
+
+
+def certificate_get_for(*, viewer: Viewer, pk: int) -> DestructionCertificate:
+    """A destruction certificate through its disposition: whoever may see the disposition, with
+    the certificate's view permission (portal users see no dispositions, so no certificates)."""
+    found = None
+    if viewer.has_perm("execution.view_destructioncertificate"):
+        found = DestructionCertificate.objects.select_related("disposition").filter(
+            pk=pk, disposition__in=disposition_list_for(viewer=viewer).values("pk")).first()
+    if found is None:
+        raise NotFound(_not_found())
+    return found
+
+
+def evidence_get_for(*, viewer: Viewer, pk: int) -> Evidence:
+    """Work-order evidence through its work order: whoever may see the order (a service partner's
+    portal users their own party's orders), with the evidence view permission."""
+    found = None
+    if viewer.has_perm("execution.view_evidence"):
+        found = Evidence.objects.select_related("work_order").filter(
+            pk=pk, work_order__in=work_order_list_for(viewer=viewer).values("pk")).first()
+    if found is None:
+        raise NotFound(_not_found())
+    return found
 
 
 def holds_of(recall: RecallCase) -> QuerySet[Hold]:

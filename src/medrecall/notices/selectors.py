@@ -87,6 +87,14 @@ def run_get(pk: int) -> NoticeRun:
     return run
 
 
+def run_get_for(*, viewer: Viewer, pk: int) -> NoticeRun:
+    """A send run as the viewer may see it: a run covers every holder of a recall, so it is staff
+    work; a portal user gets "not found" for every run, as for one that does not exist."""
+    if viewer.party_id is not None:
+        raise NotFound(_("Send run %(id)s was not found.") % {"id": pk})
+    return run_get(pk)
+
+
 def run_progress(run: NoticeRun) -> dict[str, Any]:
     counts = dict(run.notices.values_list("status").annotate(n=Count("id")))
     finished = counts.get(NoticeStatus.SENT, 0) + sum(counts.get(s, 0) for s in (

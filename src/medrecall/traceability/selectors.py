@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet, Subquery
+from django.db.models import Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from medrecall.catalog.models import DeviceModel, Lot, Serial
@@ -47,6 +47,12 @@ class ForwardTrace:
     total_on_hand: int
     total_in_transit: int
     summary: dict[str, int] = field(default_factory=dict)
+    # A portal user's trace: the locations it shipped the units to, with the quantity (from its own events).
+    shipped_to: list[dict[str, Any]] = field(default_factory=list)
+    # Not part of the answer: what the graph is drawn from (None: every location may be shown).
+    seed_lot_ids: tuple[int, ...] = ()
+    serial_id: int | None = None
+    visible_locations: frozenset[int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +65,7 @@ class ForwardTrace:
             "lot_details": self.lot_details,
             "summary": self.summary,
             "holder_details": [asdict(h) for h in self.holders],
+            "shipped_to": self.shipped_to,
         }
 
 
@@ -135,12 +142,96 @@ def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = N
         total_on_hand=sum(h.on_hand for h in holders),
         total_in_transit=sum(h.in_transit for h in holders),
         summary=summary,
+        seed_lot_ids=tuple(seed_lot_ids),
+        serial_id=serial_id,
     )
 
 
 def trace_forward(*, gtin: str, lot: str = "", serial: str = "") -> ForwardTrace:
     _model, found_lot, found_serial = resolve_unit(gtin=gtin, lot=lot, serial=serial)
     return trace_forward_lots([found_lot.pk], serial_id=found_serial.pk if found_serial else None)
+
+
+def _not_known(*, gtin: str, lot: str, serial: str) -> NotFound:
+    if serial:
+        return NotFound(_("Serial %(serial)s of GTIN %(gtin)s is not known.") % {"serial": serial, "gtin": gtin},
+                        where="serial")
+    return NotFound(_("Lot %(lot)s of GTIN %(gtin)s is not known.") % {"lot": lot, "gtin": gtin}, where="lot")
+
+
+def resolve_unit_for(*, viewer: Viewer, gtin: str, lot: str = "", serial: str = ""
+                     ) -> tuple[DeviceModel, Lot, Serial | None]:
+    """``resolve_unit`` as the viewer may ask it: a portal user may trace only a lot or serial that
+    its party held (an event into or out of one of its locations). Anything else answers exactly as
+    an unknown lot or serial, so the answer does not tell whether it exists."""
+    if viewer.party_id is None:
+        return resolve_unit(gtin=gtin, lot=lot, serial=serial)
+    model, found_lot, found_serial = resolve_unit(gtin=gtin, lot="" if serial else lot, serial=serial)
+    events = TraceEvent.objects.filter(lot=found_lot, retracted=False).filter(
+        Q(to_location__party_id=viewer.party_id) | Q(from_location__party_id=viewer.party_id))
+    if found_serial is not None:
+        events = events.filter(serial=found_serial)
+    if not events.exists():
+        raise _not_known(gtin=gtin, lot=lot, serial=serial)
+    if found_serial is not None and lot and found_lot.number != lot:
+        raise ValidationFailed(_("Serial %(serial)s belongs to lot %(lot)s, not %(given)s.") % {
+            "serial": serial, "lot": found_lot.number, "given": lot}, where="lot")
+    return model, found_lot, found_serial
+
+
+def trace_forward_for(*, viewer: Viewer, gtin: str, lot: str = "", serial: str = "") -> ForwardTrace:
+    """The forward trace the viewer may see.
+
+    Staff: every holder. A portal user (only for a lot or serial its party held): the holder lines
+    at its own party's locations, the summary of those lines alone (no consumed/destroyed totals of
+    others), the traced lot itself (not the lots it was built into), and ``shipped_to``: the
+    locations its own shipping events sent the units to, with the quantity shipped (the same facts
+    ``/api/events/`` already shows it) but never what those consignees hold now."""
+    model, found_lot, found_serial = resolve_unit_for(viewer=viewer, gtin=gtin, lot=lot, serial=serial)
+    serial_id = found_serial.pk if found_serial else None
+    full = trace_forward_lots([found_lot.pk], serial_id=serial_id)
+    if viewer.party_id is None:
+        return full
+    own = set(Location.objects.filter(party_id=viewer.party_id).values_list("pk", flat=True))
+    own_codes = set(Location.objects.filter(pk__in=own).values_list("code", flat=True))
+    holders = [h for h in full.holders if h.location in own_codes]
+    summary = {"own_stock": 0, "quarantine": 0, "in_transit": 0, "at_distributors": 0, "at_customers": 0}
+    for holder in holders:
+        summary[position_category(party_type=holder.party_type, location_type=holder.location_type)] += holder.on_hand
+        summary["in_transit"] += holder.in_transit
+    shipments = TraceEvent.objects.filter(lot=found_lot, retracted=False, event_type="shipped",
+                                          from_location_id__in=own, to_location__isnull=False).exclude(
+        to_location_id__in=own)
+    if found_serial is not None:
+        shipments = shipments.filter(serial=found_serial)
+    shipped = dict(shipments.values_list("to_location_id").annotate(quantity=Sum("quantity")).order_by())
+    index = _location_index(list(shipped))
+    shipped_to = sorted(({"location": index[loc]["code"], "location_name": index[loc]["name"],
+                          "party": index[loc]["party__code"], "party_name": index[loc]["party__name"],
+                          "party_type": index[loc]["party__party_type"], "quantity": int(quantity)}
+                         for loc, quantity in shipped.items()), key=lambda row: str(row["location"]))
+    return ForwardTrace(
+        lots=[found_lot.number], lot_details=[{"gtin": model.udi_di, "lot": found_lot.number}],
+        holders=holders, total_received=sum(h.received for h in holders),
+        total_on_hand=sum(h.on_hand for h in holders), total_in_transit=sum(h.in_transit for h in holders),
+        summary=summary, shipped_to=shipped_to, seed_lot_ids=(found_lot.pk,), serial_id=serial_id,
+        visible_locations=frozenset(own | set(shipped)))
+
+
+def trace_backward_for(*, viewer: Viewer, gtin: str, lot: str = "", serial: str = "") -> dict[str, Any]:
+    """The backward trace the viewer may see. A portal user (only for a lot or serial its party
+    held) sees the events into or out of its own locations, the holders those events name, where
+    the unit is now only when that is one of its own locations, and no component lots."""
+    _model, found_lot, _found_serial = resolve_unit_for(viewer=viewer, gtin=gtin, lot=lot, serial=serial)
+    full = trace_backward(gtin=gtin, lot=found_lot.number, serial=serial)
+    if viewer.party_id is None:
+        return full
+    own_codes = set(Location.objects.filter(party_id=viewer.party_id).values_list("code", flat=True))
+    chain = [step for step in full["chain"] if step["from_location"] in own_codes or step["to_location"] in own_codes]
+    named = {code for step in chain for code in (step["from_location"], step["to_location"]) if code}
+    return {**full, "chain": chain, "holders": [code for code in full["holders"] if code in named],
+            "current_location": full["current_location"] if full["current_location"] in own_codes else None,
+            "components": []}
 
 
 def trace_backward(*, gtin: str, lot: str = "", serial: str = "") -> dict[str, Any]:

@@ -5,12 +5,13 @@ renders."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from medrecall.accounts.selectors import viewer_of
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core.errors import DomainError, NotFound
+from medrecall.core.files import file_response
 from medrecall.execution import selectors, services
 from medrecall.execution.common import own_locations, quarantine_locations
 from medrecall.execution.documents import waybill_pdf
@@ -160,11 +162,10 @@ def return_amend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required(VIEW, raise_exception=True)
-def return_waybill(request: HttpRequest, pk: int) -> HttpResponse:
+def return_waybill(request: HttpRequest, pk: int) -> FileResponse:
     ra = _get(selectors.return_get_for, request, pk)
-    response = HttpResponse(waybill_pdf(ra), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{ra.waybill_number}.pdf"'
-    return response
+    return file_response(io.BytesIO(waybill_pdf(ra)), filename=f"{ra.waybill_number}.pdf",
+                         content_type="application/pdf", inline=True)
 
 
 @login_required

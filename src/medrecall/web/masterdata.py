@@ -1,7 +1,8 @@
 """The master-data pages, described as data: one entry per kind of record says which
 selector lists and fetches it (scoped to the viewer), which form edits it, which columns
 the list shows and which permission each action needs. The views in ``views.py`` are the
-same for all of them."""
+same for all of them. The related rows a detail page lists go through scoped selectors too, so a
+portal user never sees, say, the lots of a device model that its party never held."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class Entity:
     import_kind: str = ""
     filter_name: str = ""
     filter_choices: tuple[tuple[str, Any], ...] = ()
-    related: tuple[tuple[str, Promise, tuple[str, ...]], ...] = field(default_factory=tuple)
+    # (scoped selector of the related rows: f(viewer=, parent=) -> QuerySet, title, columns)
+    related: tuple[tuple[Callable[..., QuerySet[Any]], Promise, tuple[str, ...]], ...] = field(default_factory=tuple)
 
     @property
     def perm_prefix(self) -> str:
@@ -52,18 +54,22 @@ ENTITIES: dict[str, Entity] = {
                ("model_code", "name", "udi_di", "tracking", "risk_class_nmpa", "risk_class_fda", "risk_class_eu",
                 "implantable"),
                import_kind="products", filter_name="tracking", filter_choices=tuple(TrackingLevel.choices),
-               related=(("lots", _("Lots"), ("number", "manufactured_on", "expires_on", "quantity_produced")),)),
+               related=((lambda viewer, parent: catalog_selectors.lot_list_for(viewer=viewer, device_model_id=parent.pk)
+                         .order_by("number"), _("Lots"), ("number", "manufactured_on", "expires_on", "quantity_produced")),)),
         Entity("lot", Lot, _("Lots"), catalog_selectors.lot_list_for, catalog_selectors.lot_get_for, LotForm,
                ("device_model", "number", "manufactured_on", "expires_on", "quantity_produced"), import_kind="lots",
-               related=(("serials", _("Serial numbers"), ("serial", "manufactured_on")),)),
+               related=((lambda viewer, parent: catalog_selectors.serial_list_for(viewer=viewer, lot_id=parent.pk)
+                         .order_by("serial"), _("Serial numbers"), ("serial", "manufactured_on")),)),
         Entity("serial", Serial, _("Serial numbers"), catalog_selectors.serial_list_for,
                catalog_selectors.serial_get_for, SerialForm, ("device_model", "lot", "serial", "manufactured_on"),
                import_kind="serials"),
         Entity("party", Party, _("Parties"), party_selectors.party_list_for, party_selectors.party_get_for,
                PartyForm, ("code", "name", "party_type", "country", "province", "city", "language"),
                import_kind="parties", filter_name="party_type", filter_choices=tuple(PartyType.choices),
-               related=(("locations", _("Locations"), ("code", "name", "location_type", "city")),
-                        ("contacts", _("Contacts"), ("name", "title", "email", "phone", "preferred_channel", "language")))),
+               related=((lambda viewer, parent: party_selectors.location_list_for(viewer=viewer, party_id=parent.pk)
+                         .order_by("code"), _("Locations"), ("code", "name", "location_type", "city")),
+                        (lambda viewer, parent: party_selectors.contact_list_for(viewer=viewer, party_id=parent.pk)
+                         .order_by("name"), _("Contacts"), ("name", "title", "email", "phone", "preferred_channel", "language")))),
         Entity("location", Location, _("Locations"), party_selectors.location_list_for,
                party_selectors.location_get_for, LocationForm,
                ("code", "name", "location_type", "party", "country", "province", "city"), import_kind="locations"),

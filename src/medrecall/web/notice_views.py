@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import DomainError, NotFound
+from medrecall.core.files import file_response
 from medrecall.execution.holders import return_from_reply
 from medrecall.execution.models import ReturnAuthorisation
 from medrecall.notices import documents, relations, selectors, services
@@ -321,7 +322,7 @@ def recall_notices_send(request: HttpRequest, pk: int) -> HttpResponse:
 def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar of one send run (polled by htmx until the run is finished)."""
     try:
-        run = selectors.run_get(pk)
+        run = selectors.run_get_for(viewer=viewer_of(request), pk=pk)
     except NotFound as missing:
         raise Http404(missing.message) from missing
     _recall(request, run.recall_id)
@@ -368,8 +369,8 @@ def notice_pdf(request: HttpRequest, pk: int) -> FileResponse:
     notice = _notice(request, pk)
     if not notice.pdf:
         raise Http404(_("This notice has no PDF yet."))
-    return FileResponse(notice.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
-                        filename=f"{notice.recall.number}-{notice.pk}-{notice.kind}-{notice.sequence}.pdf")
+    return file_response(notice.pdf.open("rb"), content_type="application/pdf",
+                         filename=f"{notice.recall.number}-{notice.pk}-{notice.kind}-{notice.sequence}.pdf")
 
 
 @require_POST

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import DomainError, ImportRejected, NotFound
+from medrecall.core.files import file_response
 from medrecall.notices import links, replies, selectors, services
 from medrecall.notices.models import Kind, Notice, Reply, SurveyResponse
 
@@ -173,8 +174,8 @@ def notice_reply_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
     root = notice.root
     if not root.pdf:
         raise Http404
-    return FileResponse(root.pdf.open("rb"), content_type="application/pdf",
-                        filename=f"{root.recall.number}-{root.pk}.pdf")
+    return file_response(root.pdf.open("rb"), content_type="application/pdf", inline=True,
+                         filename=f"{root.recall.number}-{root.pk}.pdf")
 
 
 @require_POST

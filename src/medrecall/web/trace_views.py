@@ -21,10 +21,14 @@ from medrecall.traceability.udi import parse_udi
 TRACE_PERMISSION = "traceability.view_traceevent"
 
 
-def _graph(trace: selectors.ForwardTrace, seed_lot_ids: list[int], serial_id: int | None) -> dict[str, Any]:
-    """Nodes and links for the ECharts graph: locations and the quantities that moved between them."""
-    lot_ids = engine.genealogy_lots(seed_lot_ids)
-    links = engine.flows(lot_ids, serial_id=serial_id, seed_lot_ids=seed_lot_ids)
+def _graph(trace: selectors.ForwardTrace) -> dict[str, Any]:
+    """Nodes and links for the ECharts graph: locations and the quantities that moved between them
+    (for a portal user only the moves into or out of its own locations: ``trace.visible_locations``)."""
+    seed_lot_ids = list(trace.seed_lot_ids)
+    lot_ids = engine.genealogy_lots(seed_lot_ids) if trace.visible_locations is None else seed_lot_ids
+    links = engine.flows(lot_ids, serial_id=trace.serial_id, seed_lot_ids=seed_lot_ids)
+    if (visible := trace.visible_locations) is not None:
+        links = [(a, b, qty) for a, b, qty in links if b in visible and (a is None or a in visible)]
     ids = {loc for link in links for loc in link[:2] if loc is not None}
     index = {loc.pk: loc for loc in Location.objects.select_related("party").filter(pk__in=ids)}
     holders = {h.location: h for h in trace.holders}
@@ -54,17 +58,16 @@ def trace(request: HttpRequest) -> HttpResponse:
     direction = request.GET.get("direction", "forward")
     context: dict[str, Any] = {"gtin": gtin, "lot": lot, "serial": serial, "direction": direction}
     if gtin and (lot or serial):
+        viewer = viewer_of(request)
         try:
-            model, found_lot, found_serial = selectors.resolve_unit(gtin=gtin, lot=lot, serial=serial)
             if direction == "backward":
-                context["backward"] = selectors.trace_backward(gtin=gtin, lot=lot, serial=serial)
+                context["backward"] = selectors.trace_backward_for(viewer=viewer, gtin=gtin, lot=lot, serial=serial)
             else:
-                result = selectors.trace_forward_lots([found_lot.pk], serial_id=found_serial.pk if found_serial else None)
+                result = selectors.trace_forward_for(viewer=viewer, gtin=gtin, lot=lot, serial=serial)
                 if request.GET.get("format") == "xlsx":
                     return _trace_xlsx(result, gtin, lot or serial)
                 context["forward"] = result
-                context["graph"] = _graph(result, [found_lot.pk], found_serial.pk if found_serial else None)
-            context["device_model"] = model
+                context["graph"] = _graph(result)
         except DomainError as refused:
             context["error"] = refused.message
     return render(request, "web/trace.html", context)
@@ -90,6 +93,13 @@ def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResp
     summary = workbook.create_sheet(_("Where the units are")[:31])
     for key_name, value in result.summary.items():
         summary.append([key_name, value])
+    if result.shipped_to:
+        shipped = workbook.create_sheet(_("Shipped to")[:31])
+        shipped.append([_("Location"), _("Location name"), _("Party"), _("Party name"), _("Party type"),
+                        _("Quantity")])
+        for row in result.shipped_to:
+            shipped.append([row["location"], row["location_name"], row["party"], row["party_name"],
+                            row["party_type"], row["quantity"]])
     lots = workbook.create_sheet(_("Lots in scope")[:31])
     lots.append(["gtin", "lot"])
     for lot in result.lot_details:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calendar_views, notice_views, recall_views, reply_views, trace_views, views
+from . import calendar_views, file_views, notice_views, recall_views, reply_views, trace_views, views
 from . import execution_views as ex
 
 app_name = "web"
@@ -86,4 +86,5 @@ urlpatterns = [
     path("data/<slug:slug>/new/", views.entity_edit, name="entity-create"),
     path("data/<slug:slug>/<int:pk>/", views.entity_detail, name="entity-detail"),
     path("data/<slug:slug>/<int:pk>/edit/", views.entity_edit, name="entity-edit"),
+    path("files/<slug:kind>/<int:pk>/", file_views.download, name="file"),
 ]

@@ -30,6 +30,7 @@ from medrecall.audit.selectors import history_for
 from medrecall.core import selectors as core_selectors
 from medrecall.core import services as core_services
 from medrecall.core.errors import DomainError, NotFound
+from medrecall.core.files import file_response
 from medrecall.core.importing import Policy
 from medrecall.core.registry import importer_kinds
 from medrecall.core.templates import template_csv, template_xlsx
@@ -141,10 +142,10 @@ def entity_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     fields = [(f.verbose_name, _cell(obj, f.name)) for f in entity.model._meta.concrete_fields
               if f.name not in ("id",)]
     related = []
-    for name, title, columns in entity.related:
-        manager = getattr(obj, name)
-        items = paged(request, manager.all(), param=name)
-        related.append({"title": title, "headers": [manager.model._meta.get_field(c).verbose_name for c in columns],
+    for selector, title, columns in entity.related:
+        rows = selector(viewer=viewer_of(request), parent=obj)
+        items = paged(request, rows, param=rows.model._meta.model_name)
+        related.append({"title": title, "headers": [rows.model._meta.get_field(c).verbose_name for c in columns],
                         "rows": [[_cell(item, c) for c in columns] for item in items], "paged": items})
     history: Paged | list[object] = ([] if getattr(request.user, "party_id", None) else
                                      paged(request, history_for(target=obj), param="history"))
@@ -234,7 +235,8 @@ def import_rejected_rows(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404(missing.message) from missing
     if not run.rejected_rows:
         raise Http404
-    return FileResponse(run.rejected_rows.open("rb"), as_attachment=True, filename=f"rejected-{run.kind}-{run.pk}.csv")
+    return file_response(run.rejected_rows.open("rb"), filename=f"rejected-{run.kind}-{run.pk}.csv",
+                         content_type="text/csv; charset=utf-8")
 
 
 @login_required

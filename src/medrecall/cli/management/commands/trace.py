@@ -42,6 +42,7 @@ class Command(BaseCommand):
         if options["json"]:
             if options["direction"] == "forward":
                 body.pop("holder_details", None)
+                body.pop("shipped_to", None)  # a portal user's answer only; the command sees every holder
             self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
             return
         if options["direction"] == "forward":
