@@ -18,7 +18,7 @@ from medrecall.audit import services as audit
 from medrecall.core.errors import ValidationFailed
 
 from . import clock
-from .lifecycle import Status
+from .lifecycle import Action, Status, require_action
 from .models import DeadlineAlert, DeadlineDone, RecallCase
 
 OPEN_STATUSES = (Status.ASSESSMENT, Status.PENDING_APPROVAL, Status.IN_EXECUTION, Status.EFFECTIVENESS_CHECK)
@@ -80,6 +80,7 @@ def deadlines_for(recall: RecallCase, *, now: datetime | None = None) -> tuple[l
 @transaction.atomic
 def deadline_mark_done(*, recall: RecallCase, key: str, due_at: datetime, actor: User, note: str = "",
                        done_at: datetime | None = None) -> DeadlineDone:
+    require_action(recall, Action.MARK_DEADLINE)
     rows, _missing = deadlines_for(recall)
     if not any(row.key == key and row.due_at == due_at for row in rows):
         raise ValidationFailed(_("This recall has no deadline %(key)s due at %(due)s.") % {
