@@ -120,7 +120,8 @@ def recall_update(*, recall: RecallCase, actor: User, version: int, change_reaso
 
 @transaction.atomic
 def recall_regime_add(*, recall: RecallCase, regime: str, actor: User) -> RecallRegime:
-    lifecycle.require_action(recall, Action.ADD_REGIME)
+    if not RecallRegime.objects.filter(recall=recall, regime=regime).exists():  # adding one is the action
+        lifecycle.require_action(recall, Action.ADD_REGIME)
     if regime not in REGIME_CLASSES:
         raise ValidationFailed(_("Unknown regime %(regime)s.") % {"regime": regime}, where="regime")
     entry, created = RecallRegime.objects.get_or_create(recall=recall, regime=regime)

@@ -18,7 +18,7 @@ from medrecall.accounts.selectors import signatures_for, viewer_of
 from medrecall.accounts.signatures import signature_manifest, signature_status
 from medrecall.audit.selectors import history_for
 from medrecall.core.errors import DomainError, NotFound
-from medrecall.recalls import approvals, deadlines, selectors, services
+from medrecall.recalls import approvals, closure, deadlines, selectors, services
 from medrecall.recalls.forms import (
     ClassifyForm,
     HazardForm,
@@ -26,7 +26,7 @@ from medrecall.recalls.forms import (
     RecallOpenForm,
     ScopeRuleForm,
 )
-from medrecall.recalls.lifecycle import TRANSITIONS, Status, blockers
+from medrecall.recalls.lifecycle import TRANSITIONS, Action, Status, action_blockers, blockers
 from medrecall.recalls.models import REGIME_CLASSES, RecallCase
 
 VIEW = "recalls.view_recallcase"
@@ -95,6 +95,9 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "edit_form": RecallEditForm(instance=recall),
         "history": history_for(target=recall)[:200],
         "can_change": request.user.has_perm(CHANGE),
+        "blocked": {str(action): action_blockers(recall, action) for action in Action},
+        "closure": closure.closure_report(recall) if recall.status in (Status.EFFECTIVENESS_CHECK, Status.CLOSED)
+        else None,
     }
     context.update(_approval_and_clock(recall))
     return render(request, "web/recall_detail.html", context)
@@ -120,6 +123,17 @@ def recall_sign(request: HttpRequest, pk: int) -> HttpResponse:
                                 username=request.POST.get("username") or None, session=request.session,
                                 reason=request.POST.get("reason", ""))
         return _("Signed.")
+    return _act(request, pk, act)
+
+
+@login_required
+@require_POST
+def recall_closure_exception(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        closure.closure_exception_sign(recall=recall, actor=actor, reason=request.POST.get("reason", ""),
+                                       password=request.POST.get("password", ""),
+                                       username=request.POST.get("username") or None, session=request.session)
+        return _("Closure exception signed: the recall may now be closed.")
     return _act(request, pk, act)
 
 
