@@ -209,7 +209,7 @@ def test_acknowledge_and_open_tracking(sent: RecallCase, client: Client) -> None
 
 def test_replies_close_with_the_recall(sent: RecallCase) -> None:
     RecallCase.objects.filter(pk=sent.pk).update(status="closed")
-    with pytest.raises(ActionNotAllowed, match="Recording a holder's reply is not possible while recall .* is Closed"):
+    with pytest.raises(ActionNotAllowed, match=r"Recording a holder's reply is not possible while recall .* is Closed"):
         replies.reply_submit(notice=notice_of("SUB"), respondent_name="Chen", quantities={})
 
 
