@@ -312,7 +312,7 @@ class SignView(APIView):
 
 
 class ClosureFindingSerializer(serializers.Serializer[Any]):
-    source = serializers.CharField()
+    found_by = serializers.CharField(help_text="Which context found it: execution, notices, deadlines.")
     message = serializers.CharField()
     blocking = serializers.BooleanField()
 

@@ -114,7 +114,7 @@ def closure_exception_sign(*, recall: RecallCase, actor: User, reason: str, pass
     if not any(f.blocking for f in findings):
         raise ClosureExceptionRefused(_("Every affected unit is accounted for: the recall can close without an "
                                         "exception."), where="status")
-    outstanding = [{"source": f.source, "message": f.message, "blocking": f.blocking} for f in findings]
+    outstanding = [{"found_by": f.source, "message": f.message, "blocking": f.blocking} for f in findings]
     content = {"model": "recalls.recallcase", "pk": recall.pk, "recall": recall.number,
                "decision": "close with units outstanding", "reason": reason.strip(), "outstanding": outstanding}
     signature = signature_apply(actor=actor, target=recall, content=content, meaning="responsible",
