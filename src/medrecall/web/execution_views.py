@@ -31,6 +31,7 @@ from medrecall.execution.lifecycle import (
 )
 from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrder
 from medrecall.parties.models import Location, Party, PartyType
+from medrecall.recalls.lifecycle import Action, action_blockers
 from medrecall.recalls.models import RecallCase
 
 VIEW = "execution.view_returnauthorisation"
@@ -79,6 +80,8 @@ def execution_recall(request: HttpRequest, pk: int) -> HttpResponse:
         "dispositions": selectors.disposition_list_for(viewer=viewer, recall=recall)[:500],
         "work_orders": selectors.work_order_list_for(viewer=viewer, recall=recall), "holders": holders,
         "actions": FieldAction.choices, "quarantine": selectors.quarantine_units(recall=recall),
+        "blocked": {str(a): action_blockers(recall, a) for a in (Action.CREATE_RETURN, Action.CREATE_WORK_ORDER,
+                                                                  Action.PLACE_HOLD)},
     })
 
 
