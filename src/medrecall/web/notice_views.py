@@ -43,9 +43,9 @@ from medrecall.notices.models import (
 from medrecall.notices.replies import QUANTITIES
 from medrecall.parties.models import Channel, Party
 from medrecall.parties.selectors import party_get_for
+from medrecall.recalls.lifecycle import Action, action_blockers
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_get_for
-from medrecall.recalls.lifecycle import Action, action_blockers
 from medrecall.web.reply_views import _reply_page
 
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
