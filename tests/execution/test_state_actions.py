@@ -243,3 +243,20 @@ def test_a_cancelled_recall_refuses_classification_and_hazard_evaluation(world: 
     assert AuditEntry.objects.count() == audited
     assert recall.regimes.get().recall_class == ""
     assert not hasattr(RecallCase.objects.get(pk=recall.pk), "hazard_evaluation")
+
+
+def test_case_page_hides_refused_forms_and_says_why(world: object, manager: User) -> None:
+    from django.test import Client
+
+    cath = DeviceModel.objects.get(udi_di=CATH)
+    recall = services.recall_open(actor=manager, title="t", products=[cath], reason="r", regimes=["nmpa"])
+    client = Client()
+    client.force_login(manager)
+    assert 'id="hazard-form"' in client.get(f"/recalls/{recall.pk}/").content.decode()
+    services.recall_transition(recall=recall, target="cancelled", actor=manager, reason="duplicate")
+    page = client.get(f"/recalls/{recall.pk}/").content.decode()
+    for form in ("hazard-form", "classify-form", "scope-rule-form", "recall-edit-form", "scope-freeze"):
+        assert f'id="{form}"' not in page
+    assert (f'<p class="step-blocked" id="blocked-classify">Classification is not possible while recall '
+            f'{recall.number} is Cancelled (possible when it is: Draft, Assessment, Pending approval, Approved / in '
+            f'execution, Effectiveness check).</p>') in page
