@@ -185,7 +185,7 @@ def test_send_button_starts_a_run_and_the_page_shows_the_notices(recall: RecallC
 def test_send_refused_for_a_recall_not_yet_approved(recall: RecallCase, manager: User) -> None:
     RecallCase.objects.filter(pk=recall.pk).update(status="assessment")
     response = logged_in(manager).post(f"/recalls/{recall.pk}/notices/send/", follow=True)
-    assert any("once the recall is approved" in m for m in texts(response))
+    assert any(m.startswith("Sending recall notices and reminders is not possible while recall") for m in texts(response))
     assert NoticeRun.objects.count() == 0
 
 

@@ -15,6 +15,7 @@ from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
 from medrecall.core.errors import ImportRejected, ValidationFailed
+from medrecall.core.states import ActionNotAllowed
 from medrecall.notices import links, replies, selectors, services
 from medrecall.notices.models import Notice, Reply, SubConsignee
 from medrecall.parties.models import Party
@@ -208,7 +209,7 @@ def test_acknowledge_and_open_tracking(sent: RecallCase, client: Client) -> None
 
 def test_replies_close_with_the_recall(sent: RecallCase) -> None:
     RecallCase.objects.filter(pk=sent.pk).update(status="closed")
-    with pytest.raises(ValidationFailed, match="no longer taking replies"):
+    with pytest.raises(ActionNotAllowed, match=r"Recording a holder's reply is not possible while recall .* is Closed"):
         replies.reply_submit(notice=notice_of("SUB"), respondent_name="Chen", quantities={})
 
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from medrecall.accounts.models import User
 from medrecall.core.errors import ValidationFailed
+from medrecall.core.states import ActionNotAllowed
 from medrecall.notices import followup, services
 from medrecall.notices.models import Notice, NoticeEvent, NoticeRun
 from medrecall.recalls.models import RecallCase
@@ -104,7 +105,8 @@ def test_each_regime_uses_its_template(tmp_path: Any, manager: User, make_user: 
 def test_notices_need_an_approved_recall(recall: RecallCase, manager: User) -> None:
     RecallCase.objects.filter(pk=recall.pk).update(status="assessment")
     recall.refresh_from_db()
-    with pytest.raises(ValidationFailed, match="approved"):
+    with pytest.raises(ActionNotAllowed, match=r"is Assessment \(possible when it is: Approved / in execution, "
+                                               r"Effectiveness check\)"):
         services.notice_run_start(recall=recall, actor=manager)
     assert NoticeRun.objects.count() == 0
 

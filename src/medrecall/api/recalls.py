@@ -19,7 +19,7 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.recalls import selectors, services
-from medrecall.recalls.lifecycle import Status, blockers
+from medrecall.recalls.lifecycle import Action, Status, action_blockers, blockers
 from medrecall.recalls.models import RecallCase, ScopeRule
 
 from .pagination import PAGE_PARAMETERS, page_of, paginated
@@ -40,14 +40,20 @@ class RecallListSerializer(serializers.ModelSerializer[RecallCase]):
         slug_field="udi_di", many=True, read_only=True)
     regimes = RegimeSerializer(many=True, read_only=True)
     owner = serializers.CharField(source="owner.username", read_only=True)
+    actions = serializers.SerializerMethodField()
 
     class Meta:
         model = RecallCase
         fields = ["id", "number", "title", "status", "version", "products", "regimes", "reason", "defect_description",
                   "hazard_description", "action_type", "initiation", "ordering_authority", "depth", "public_warning",
                   "effectiveness_level", "effectiveness_percent", "strategy", "progress_interval_days", "owner",
-                  "decision_at", "initiated_at", "completed_at", "created_at", "updated_at"]
+                  "decision_at", "initiated_at", "completed_at", "created_at", "updated_at", "actions"]
         read_only_fields = fields
+
+    def get_actions(self, recall: RecallCase) -> dict[str, list[str]]:
+        """Why each action is refused in the recall's status (empty list: allowed); a refused
+        action answers 409 ``action_not_allowed`` with the same words."""
+        return {str(action): action_blockers(recall, action) for action in Action}
 
 
 class RecallSerializer(RecallListSerializer):
@@ -315,6 +321,66 @@ class SignView(APIView):
                                   session=getattr(request, "session", None), reason=payload.validated_data["reason"])
         return Response({"signature": signature_manifest(signature), "missing": missing_approvals(recall)},
                         status=status.HTTP_201_CREATED)
+
+
+class ClosureFindingSerializer(serializers.Serializer[Any]):
+    found_by = serializers.CharField(help_text="Which context found it: execution, notices, deadlines.")
+    message = serializers.CharField()
+    blocking = serializers.BooleanField()
+
+
+class ClosureExceptionOutSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField()
+    signed_by = serializers.CharField()
+    signed_at = serializers.DateTimeField()
+    findings = ClosureFindingSerializer(many=True)
+
+
+class ClosureSerializer(serializers.Serializer[Any]):
+    blocking = serializers.ListField(child=serializers.CharField(), help_text="What keeps the recall from closing.")
+    information = serializers.ListField(child=serializers.CharField(), help_text="Shown with it; does not block.")
+    may_close = serializers.BooleanField()
+    exception = ClosureExceptionOutSerializer(allow_null=True)
+
+
+class ClosureView(APIView):
+    """What keeps the recall from closing (unit accounting, open returns…), information
+    (holders silent, deadlines breached) and the closure exception signed, if any."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], responses=ClosureSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        from medrecall.recalls.closure import closure_report
+
+        return Response(closure_report(_recall(request, pk)).as_dict())
+
+
+class ClosureExceptionSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(help_text="Why the recall may close with units outstanding.")
+    password = serializers.CharField(style={"input_type": "password"})
+    username = serializers.CharField(required=False, allow_blank=True, default="",
+                                     help_text="Needed on the first signature of a session.")
+
+
+class ClosureExceptionView(APIView):
+    """Sign a closure exception (meaning: responsible; password re-entered): the recall in
+    effectiveness check may then close with units outstanding. 409 in any other status."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], request=ClosureExceptionSerializer, responses={201: ClosureSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        from medrecall.recalls.closure import closure_exception_sign, closure_report
+
+        recall = _recall(request, pk, "recalls.change_recallcase")
+        payload = ClosureExceptionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        closure_exception_sign(recall=recall, actor=viewer_of(request), reason=payload.validated_data["reason"],
+                               password=payload.validated_data["password"],
+                               username=payload.validated_data["username"] or None,
+                               session=getattr(request, "session", None))
+        return Response(closure_report(recall).as_dict(), status=status.HTTP_201_CREATED)
 
 
 class DeadlinesView(APIView):

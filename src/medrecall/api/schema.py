@@ -1,4 +1,5 @@
-"""OpenAPI generation: every operation also documents the JSON error shape for 400/401/403/404."""
+"""OpenAPI generation: every operation also documents the JSON error shape for 400/401/403/404,
+and every write 409 (the record's state refuses the action, or a concurrent edit)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ class ErrorSerializer(serializers.Serializer[Any]):
 class ErrorAwareSchema(AutoSchema):
     def _get_response_bodies(self, direction: Any = "response") -> Any:
         responses = super()._get_response_bodies(direction)
-        codes = ["401", "403", "404"] if self.method in ("GET", "DELETE") else ["400", "401", "403", "404"]
+        codes = {"GET": ["401", "403", "404"], "DELETE": ["401", "403", "404", "409"]}.get(
+            self.method, ["400", "401", "403", "404", "409"])
         for code in codes:
             responses.setdefault(code, self._get_response_for_code(ErrorSerializer, code, direction=direction))  # type: ignore[no-untyped-call]
         return responses

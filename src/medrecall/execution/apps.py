@@ -19,6 +19,11 @@ class ExecutionConfig(AppConfig):
         custody.register(QUARANTINE_GUARD)
         on_transition("execution.holds", on_recall_transition)
         on_scope_frozen("execution.holds", hold_new_scope)
+        from medrecall.recalls.hooks import on_closure_check
+
+        from .closure import closure_findings
+
+        on_closure_check("execution.accounting", closure_findings)
         from .holders import timeline_entries
 
         if timeline_entries not in TIMELINE_SOURCES:

@@ -30,13 +30,20 @@ from medrecall.accounts.signatures import signature_apply
 from medrecall.audit import services as audit
 from medrecall.catalog.models import Lot, Serial
 from medrecall.parties.models import Location, PartyType
+from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 from medrecall.traceability.models import EventType, Position
 from medrecall.traceability.services import NewEvent, events_record
 
 from .common import is_ours, is_quarantine, next_number
 from .errors import DispositionRefused
-from .lifecycle import TASK_TRANSITIONS, DispositionKind, TaskStatus
+from .lifecycle import (
+    TASK_TRANSITIONS,
+    DispositionAction,
+    DispositionKind,
+    TaskStatus,
+    disposition_require,
+)
 from .models import DestructionCertificate, Disposition, Hold
 
 OPEN = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
@@ -62,6 +69,7 @@ def disposition_create(*, recall: RecallCase, kind: str, lot: Lot, actor: User, 
                        replacement_serial: Serial | None = None, replacement_from: Location | None = None,
                        replacement_to: Location | None = None, assigned_to: User | None = None) -> Disposition:
     """Decide what happens to a quarantined unit or lot quantity; refused unless it is in quarantine."""
+    require_action(recall, Action.DISPOSITION)
     if kind not in DispositionKind.values:
         raise DispositionRefused(_("Choose a disposition."), where="kind")
     if serial is not None:
@@ -109,6 +117,8 @@ def disposition_create(*, recall: RecallCase, kind: str, lot: Lot, actor: User, 
 @transaction.atomic
 def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
     disposition = Disposition.objects.select_for_update(of=("self",)).get(pk=disposition.pk)
+    require_action(disposition.recall, Action.DISPOSITION)
+    disposition_require(disposition, DispositionAction.START)
     if TaskStatus.IN_PROGRESS not in TASK_TRANSITIONS[disposition.status]:
         raise DispositionRefused(_("Disposition %(number)s is %(status)s.") % {
             "number": disposition.number, "status": disposition.get_status_display()})
@@ -123,6 +133,8 @@ def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
 @transaction.atomic
 def disposition_cancel(*, disposition: Disposition, actor: User, reason: str) -> Disposition:
     disposition = Disposition.objects.select_for_update(of=("self",)).get(pk=disposition.pk)
+    require_action(disposition.recall, Action.DISPOSITION)
+    disposition_require(disposition, DispositionAction.CANCEL)
     if TaskStatus.CANCELLED not in TASK_TRANSITIONS[disposition.status]:
         raise DispositionRefused(_("Disposition %(number)s is %(status)s.") % {
             "number": disposition.number, "status": disposition.get_status_display()})
@@ -150,6 +162,8 @@ def disposition_complete(*, disposition: Disposition, actor: User, outcome: str 
                          username: str | None = None, session: Any = None) -> Disposition:
     """Carry out the disposition: post its events, the certificate or signature it needs, and mark it done."""
     d = Disposition.objects.select_for_update(of=("self",)).select_related("lot", "serial", "location", "target").get(pk=disposition.pk)
+    require_action(d.recall, Action.DISPOSITION)
+    disposition_require(d, DispositionAction.COMPLETE)
     if d.status not in OPEN:
         raise DispositionRefused(_("Disposition %(number)s is %(status)s.") % {
             "number": d.number, "status": d.get_status_display()})

@@ -32,12 +32,12 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.parties.models import Location, Party
-from medrecall.recalls.lifecycle import Status
+from medrecall.recalls.lifecycle import Action, Status, require_action
 from medrecall.recalls.models import RecallCase
 
 from .common import next_number
 from .errors import EvidenceRefused, WorkOrderRefused
-from .lifecycle import FieldAction, TaskStatus, UnitResult
+from .lifecycle import FieldAction, TaskStatus, UnitResult, WorkOrderAction, work_order_require
 from .models import Evidence, ServiceProvider, WorkOrder, WorkOrderUnit
 
 DEFAULT_DAYS = {"I": 10, "II": 30, "III": 60, "fsca": 30}
@@ -82,6 +82,7 @@ def provider_choose(*, action: str, device_model_ids: set[int], latitude: float,
 def work_order_create(*, recall: RecallCase, party: Party, action: str, actor: User, location: Location | None = None,
                       instructions: str = "", now: datetime | None = None) -> WorkOrder:
     """Open a work order for every affected unit the scope puts at the holder's location, and assign it."""
+    require_action(recall, Action.CREATE_WORK_ORDER)
     recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
     if recall.status != Status.IN_EXECUTION:
         raise WorkOrderRefused(_("Work orders are opened for an approved recall; this one is %(status)s.") % {
@@ -134,6 +135,8 @@ def work_order_record(*, unit: WorkOrderUnit, actor: User, result: str, note: st
     order = WorkOrder.objects.select_for_update(of=("self",)).select_related("provider").get(pk=unit.work_order_id)
     if not may_record(order, actor):
         raise WorkOrderRefused(_("This work order is not assigned to you."), code="not_allowed")
+    require_action(order.recall, Action.RECORD_FIELD_WORK)
+    work_order_require(order, WorkOrderAction.RECORD)
     if order.status not in OPEN:
         raise WorkOrderRefused(_("Work order %(number)s is %(status)s.") % {
             "number": order.number, "status": order.get_status_display()})
@@ -171,6 +174,9 @@ def evidence_add(*, order: WorkOrder, actor: User, name: str, content: Any, unit
     """Keep a photo or PDF; refuse other types (by content) and files over the size limit."""
     if not may_record(order, actor):
         raise WorkOrderRefused(_("This work order is not assigned to you."), code="not_allowed")
+    order = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    require_action(order.recall, Action.RECORD_FIELD_WORK)
+    work_order_require(order, WorkOrderAction.EVIDENCE)
     size = getattr(content, "size", None)
     limit = max_evidence_bytes()
     if size is not None and size > limit:

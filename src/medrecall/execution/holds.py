@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
-from medrecall.recalls.lifecycle import Status
+from medrecall.recalls.lifecycle import Action, Status, require_action
 from medrecall.recalls.models import RecallCase
 from medrecall.traceability.custody import CustodyGuard
 
@@ -87,6 +87,7 @@ def hold_place(*, recall: RecallCase, actor: User, reason: str = "", reactivate:
     """Hold every lot/serial of the recall's current scope (idempotent: existing holds stay;
     released ones are re-activated unless ``reactivate`` is off). Returns the holds created
     or re-activated."""
+    require_action(recall, Action.PLACE_HOLD)
     recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
     if recall.status in (Status.CLOSED, Status.CANCELLED, Status.TERMINATED):
         raise HoldRefused(_("A %(status)s recall places no holds.") % {"status": recall.get_status_display()})
@@ -117,6 +118,7 @@ def _key_label(hold: Hold) -> dict[str, Any]:
 def hold_release(*, recall: RecallCase, actor: User, reason: str, lot_id: int | None = None,
                  serial_id: int | None = None) -> int:
     """Release the recall's active holds (all, one lot, or one serial); a reason is required."""
+    require_action(recall, Action.RELEASE_HOLD)
     if not reason.strip():
         raise HoldRefused(_("Say why the hold is released."), where="reason")
     holds = Hold.objects.select_for_update(of=("self",)).filter(recall=recall, released_at__isnull=True)

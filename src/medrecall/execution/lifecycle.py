@@ -1,11 +1,21 @@
-"""Statuses of return authorisations, dispositions and work orders, and their allowed moves."""
+"""Statuses of return authorisations, dispositions and work orders, their allowed moves, and
+which actions each status allows (read by ``core.states``, the mechanism the recall case
+uses too). An execution service checks both the recall's table (``recalls.lifecycle``) and
+its own record's table before it writes anything."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from medrecall.core.states import state_blockers, state_require
+
+if TYPE_CHECKING:
+    from .models import Disposition, ReturnAuthorisation, WorkOrder
 
 
 class ReturnStatus(models.TextChoices):
@@ -23,9 +33,6 @@ RETURN_TRANSITIONS: Mapping[str, frozenset[str]] = {
     ReturnStatus.RECEIVED: frozenset(),
     ReturnStatus.CANCELLED: frozenset(),
 }
-# Units may be scanned in while the return is on its way (a carrier may deliver before its
-# pick-up is recorded); "received" closes the return, short lines stay visible.
-RECEIVING = frozenset({ReturnStatus.AUTHORISED, ReturnStatus.PICKED_UP, ReturnStatus.IN_TRANSIT})
 
 
 class DispositionKind(models.TextChoices):
@@ -63,3 +70,78 @@ class UnitResult(models.TextChoices):
     CORRECTED = "corrected", _("Corrected")
     NOT_CORRECTED = "not_corrected", _("Could not be corrected")
     NOT_FOUND = "not_found", _("Unit not found on site")
+
+
+class ReturnAction(models.TextChoices):
+    AMEND = "amend", _("Changing what the return expects")
+    RECEIVE = "receive", _("Receiving units")
+    MOVE = "move", _("Moving the return along (pick-up, transit, received, cancel)")
+
+
+# Units may be scanned in while the return is on its way (a carrier may deliver before its
+# pick-up is recorded); "received" closes the return, short lines stay visible.
+RETURN_ACTIONS: Mapping[str, frozenset[ReturnAction]] = {
+    ReturnStatus.AUTHORISED: frozenset({ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}),
+    ReturnStatus.PICKED_UP: frozenset({ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}),
+    ReturnStatus.IN_TRANSIT: frozenset({ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}),
+    ReturnStatus.RECEIVED: frozenset(),
+    ReturnStatus.CANCELLED: frozenset(),
+}
+
+
+class DispositionAction(models.TextChoices):
+    START = "start", _("Starting the disposition")
+    COMPLETE = "complete", _("Completing the disposition")
+    CANCEL = "cancel", _("Cancelling the disposition")
+
+
+DISPOSITION_ACTIONS: Mapping[str, frozenset[DispositionAction]] = {
+    TaskStatus.OPEN: frozenset({DispositionAction.START, DispositionAction.COMPLETE, DispositionAction.CANCEL}),
+    TaskStatus.IN_PROGRESS: frozenset({DispositionAction.COMPLETE, DispositionAction.CANCEL}),
+    TaskStatus.DONE: frozenset(),
+    TaskStatus.CANCELLED: frozenset(),
+}
+
+
+class WorkOrderAction(models.TextChoices):
+    RECORD = "record", _("Recording a unit's result")
+    EVIDENCE = "evidence", _("Adding evidence")
+
+
+# Evidence may follow the last result (a photo sent later); a cancelled order takes nothing.
+WORK_ORDER_ACTIONS: Mapping[str, frozenset[WorkOrderAction]] = {
+    TaskStatus.OPEN: frozenset({WorkOrderAction.RECORD, WorkOrderAction.EVIDENCE}),
+    TaskStatus.IN_PROGRESS: frozenset({WorkOrderAction.RECORD, WorkOrderAction.EVIDENCE}),
+    TaskStatus.DONE: frozenset({WorkOrderAction.EVIDENCE}),
+    TaskStatus.CANCELLED: frozenset(),
+}
+
+
+def return_action_blockers(ra: ReturnAuthorisation, action: ReturnAction) -> list[str]:
+    return state_blockers(allowed=RETURN_ACTIONS, statuses=ReturnStatus, status=ra.status, action=action,
+                          record=gettext("return %(number)s") % {"number": ra.number})
+
+
+def return_require(ra: ReturnAuthorisation, action: ReturnAction) -> None:
+    state_require(allowed=RETURN_ACTIONS, statuses=ReturnStatus, status=ra.status, action=action,
+                  record=gettext("return %(number)s") % {"number": ra.number})
+
+
+def disposition_action_blockers(disposition: Disposition, action: DispositionAction) -> list[str]:
+    return state_blockers(allowed=DISPOSITION_ACTIONS, statuses=TaskStatus, status=disposition.status,
+                          action=action, record=gettext("disposition %(number)s") % {"number": disposition.number})
+
+
+def disposition_require(disposition: Disposition, action: DispositionAction) -> None:
+    state_require(allowed=DISPOSITION_ACTIONS, statuses=TaskStatus, status=disposition.status, action=action,
+                  record=gettext("disposition %(number)s") % {"number": disposition.number})
+
+
+def work_order_action_blockers(order: WorkOrder, action: WorkOrderAction) -> list[str]:
+    return state_blockers(allowed=WORK_ORDER_ACTIONS, statuses=TaskStatus, status=order.status, action=action,
+                          record=gettext("work order %(number)s") % {"number": order.number})
+
+
+def work_order_require(order: WorkOrder, action: WorkOrderAction) -> None:
+    state_require(allowed=WORK_ORDER_ACTIONS, statuses=TaskStatus, status=order.status, action=action,
+                  record=gettext("work order %(number)s") % {"number": order.number})

@@ -23,13 +23,14 @@ from medrecall.audit import services as audit
 from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.parties.models import Location
+from medrecall.recalls.lifecycle import Action, action_blockers
 from medrecall.traceability.models import EventType
 from medrecall.traceability.services import NewEvent, events_record
 from medrecall.traceability.udi import parse_udi
 
 from .common import is_quarantine
 from .errors import ReceiptRefused
-from .lifecycle import RECEIVING
+from .lifecycle import ReturnAction, return_action_blockers
 from .models import Receipt, ReturnAuthorisation, ReturnLine
 
 
@@ -102,9 +103,9 @@ def return_receive(*, ra: ReturnAuthorisation, actor: User, barcode: str = "", g
 def _receive(*, ra: ReturnAuthorisation, actor: User, barcode: str, gtin: str, lot: str, serial: str, quantity: int,
              location: Location | None, request_id: str) -> ReceiptResult:
     ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).select_related("recall", "location").get(pk=ra.pk)
-    if ra.status not in RECEIVING:
-        raise _refuse("not_receiving", _("Return %(ra)s is %(status)s: nothing more can be received on it.") % {
-            "ra": ra.number, "status": ra.get_status_display()})
+    if problems := action_blockers(ra.recall, Action.HANDLE_RETURN, fresh=True) or return_action_blockers(
+            ra, ReturnAction.RECEIVE):
+        raise ReceiptRefused(problems[0], code="not_receiving", where="status", details=problems)
     location = location or ra.quarantine
     if not is_quarantine(location):
         raise _refuse("not_quarantine", _("Returned units land only in a quarantine location; %(location)s is not one.") % {

@@ -15,13 +15,13 @@ from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.catalog.models import Lot, Serial
 from medrecall.parties.models import Location, Party, PartyType
-from medrecall.recalls.lifecycle import Status
+from medrecall.recalls.lifecycle import Action, Status, require_action
 from medrecall.recalls.models import RecallCase
 
 from .carriers import carrier_choose
 from .common import is_quarantine, next_number, quarantine_locations
 from .errors import ReturnRefused
-from .lifecycle import RETURN_TRANSITIONS, ReturnStatus
+from .lifecycle import RETURN_TRANSITIONS, ReturnAction, ReturnStatus, return_require
 from .models import ReturnAuthorisation, ReturnLine
 
 Key = tuple[int, int | None]
@@ -59,6 +59,7 @@ def return_create(*, recall: RecallCase, party: Party, actor: User, location: Lo
                   weight_kg: Decimal | None = None, volume_l: Decimal = Decimal(0), source: str = "staff",
                   reply_ref: str = "") -> ReturnAuthorisation:
     """Authorise a holder's return: lines default to everything the scope puts at the location."""
+    require_action(recall, Action.CREATE_RETURN)
     recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
     if recall.status != Status.IN_EXECUTION:
         raise ReturnRefused(_("Returns are authorised for an approved recall; this one is %(status)s.") % {
@@ -130,6 +131,8 @@ def return_amend(*, ra: ReturnAuthorisation, lot: Lot, serial: Serial | None, ex
     than was authorised: never below what was already received, never above what the scope
     puts at the holder's location and no other return expects. The weight follows."""
     ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).get(pk=ra.pk)
+    require_action(ra.recall, Action.HANDLE_RETURN)
+    return_require(ra, ReturnAction.AMEND)
     if ra.status in (ReturnStatus.RECEIVED, ReturnStatus.CANCELLED):
         raise ReturnRefused(_("Return %(ra)s is %(status)s and can no longer be changed.") % {
             "ra": ra.number, "status": ra.get_status_display()}, where="status")
@@ -166,6 +169,8 @@ def return_amend(*, ra: ReturnAuthorisation, lot: Lot, serial: Serial | None, ex
 def return_transition(*, ra: ReturnAuthorisation, target: str, actor: User, reason: str = "") -> ReturnAuthorisation:
     """Move a return along picked up → in transit → received (or cancel it before pick-up)."""
     ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).get(pk=ra.pk)
+    require_action(ra.recall, Action.HANDLE_RETURN)
+    return_require(ra, ReturnAction.MOVE)
     if target not in RETURN_TRANSITIONS.get(ra.status, frozenset()):
         raise ReturnRefused(_("A return cannot go from %(source)s to %(target)s.") % {
             "source": ra.get_status_display(), "target": dict(ReturnStatus.choices).get(target, target)},

@@ -24,3 +24,8 @@ class NoticesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_seed_templates, sender=self, dispatch_uid="medrecall_notice_templates")
+        from medrecall.recalls.hooks import on_closure_check
+
+        from .closure import closure_findings
+
+        on_closure_check("notices.replies", closure_findings)

@@ -13,6 +13,7 @@ from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import ValidationFailed
 from medrecall.parties.models import Party
+from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 
 from .models import Kind, Notice, Offer
@@ -42,6 +43,7 @@ def progress_update_send(*, recall: RecallCase, party: Party, message: str, acto
 @transaction.atomic
 def offer_propose(*, recall: RecallCase, party: Party, kind: str, description: str, actor: User, quantity: int = 0,
                   amount: Decimal = Decimal(0), currency: str = "CNY") -> Offer:
+    require_action(recall, Action.OFFER)
     if kind not in Offer.OfferKind.values:
         raise ValidationFailed(_("The offer must be one of %(allowed)s.") % {"allowed": ", ".join(Offer.OfferKind.values)},
                                where="kind")
@@ -60,6 +62,7 @@ def offer_propose(*, recall: RecallCase, party: Party, kind: str, description: s
 def offer_decide(*, offer: Offer, approve: bool, actor: User, note: str = "") -> Offer:
     """Approve or reject a proposed offer; the proposer cannot approve their own."""
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    require_action(offer.recall, Action.OFFER)
     if offer.status != Offer.Status.PROPOSED:
         raise ValidationFailed(_("This offer is already %(status)s.") % {"status": offer.get_status_display()})
     if approve and offer.proposed_by_id == actor.pk and not actor.is_superuser:
@@ -78,6 +81,7 @@ def offer_decide(*, offer: Offer, approve: bool, actor: User, note: str = "") ->
 @transaction.atomic
 def offer_fulfil(*, offer: Offer, actor: User, note: str = "") -> Offer:
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    require_action(offer.recall, Action.SETTLE_OFFER)
     if offer.status != Offer.Status.APPROVED:
         raise ValidationFailed(_("Only an approved offer can be fulfilled (this one is %(status)s).") % {
             "status": offer.get_status_display()})
@@ -92,6 +96,7 @@ def offer_fulfil(*, offer: Offer, actor: User, note: str = "") -> Offer:
 @transaction.atomic
 def offer_cancel(*, offer: Offer, actor: User, note: str) -> Offer:
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    require_action(offer.recall, Action.SETTLE_OFFER)
     if offer.status in (Offer.Status.FULFILLED, Offer.Status.CANCELLED, Offer.Status.REJECTED):
         raise ValidationFailed(_("This offer is already %(status)s.") % {"status": offer.get_status_display()})
     if not note.strip():

@@ -20,6 +20,7 @@ from medrecall.core import regions
 from medrecall.core.errors import DomainError, ImportRejected, ValidationFailed
 from medrecall.core.tabular import Columns, TableReader
 from medrecall.parties.models import Contact, Location, LocationType, Party, PartyType
+from medrecall.recalls.lifecycle import Action, require_action
 
 from .models import (
     OPEN_FOR_NOTICES,
@@ -220,6 +221,7 @@ def reply_submit(*, notice: Notice, respondent_name: str, quantities: dict[str, 
                  respondent_phone: str = "", read_and_understood: bool = False, users_informed: bool = False,
                  comment: str = "") -> Reply:
     """Accept a holder's reply whole or not at all; sub-consignees become holders with notices."""
+    require_action(notice.recall, Action.RECORD_REPLY)
     sub_consignees = sub_consignees or []
     root = Notice.objects.select_for_update().select_related("recall", "party").get(pk=notice.root.pk)
     recall = root.recall

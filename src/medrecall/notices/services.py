@@ -37,7 +37,9 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import NotFound, ValidationFailed
+from medrecall.core.states import ActionNotAllowed
 from medrecall.parties.models import Channel, Contact, Party, PartyType
+from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import AffectedLine, Category, RecallCase
 
 from . import documents, links, mail
@@ -54,6 +56,10 @@ from .models import (
     SubConsignee,
     TemplateStatus,
 )
+
+# Which recall action each kind of notice is (``recalls.lifecycle.ALLOWED_ACTIONS``).
+KIND_ACTIONS: dict[str, Action] = {Kind.INITIAL: Action.SEND_NOTICES, Kind.REMINDER: Action.SEND_NOTICES,
+                Kind.PROGRESS: Action.SEND_PROGRESS, Kind.SURVEY: Action.SEND_SURVEY}
 
 EU_COUNTRIES = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "CH", "TR"])
 
@@ -209,6 +215,7 @@ def recipients(party_ids: Iterable[int]) -> list[Recipient]:
 def notice_run_start(*, recall: RecallCase, actor: User | None, kind: str = Kind.INITIAL,
                      parties: list[int] | None = None, reason: str = "") -> NoticeRun:
     """Queue the generation and sending of notices to every holder in scope (or ``parties``)."""
+    require_action(recall, KIND_ACTIONS.get(kind, Action.SEND_NOTICES))
     recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
     if kind == Kind.INITIAL and recall.status not in OPEN_FOR_NOTICES:
         raise ValidationFailed(_("Notices go out once the recall is approved (now: %(status)s).") % {
@@ -236,6 +243,7 @@ def notices_create(*, recall: RecallCase, run: NoticeRun | None, kind: str, part
                    now: datetime | None = None) -> list[int]:
     """Create the notices (idempotent on recall × recipient × kind × sequence) with their
     frozen lines; returns the ids created now."""
+    require_action(recall, KIND_ACTIONS.get(kind, Action.SEND_NOTICES))
     lines = holder_lines(recall, party_ids)
     now = now or timezone.now()
     templates = active_templates()
@@ -276,7 +284,7 @@ def notice_run_execute(run_id: int) -> NoticeRun:
         with transaction.atomic():
             party_ids = run.parties or list(holder_lines(run.recall).keys())
             notices_create(recall=run.recall, run=run, kind=run.kind, party_ids=party_ids)
-    except ValidationFailed as problem:
+    except (ValidationFailed, ActionNotAllowed) as problem:
         NoticeRun.objects.filter(pk=run.pk).update(status=NoticeRun.Status.FAILED, error=problem.message,
                                                    finished_at=timezone.now())
         return NoticeRun.objects.get(pk=run.pk)
@@ -582,6 +590,7 @@ def notice_contact_log(*, notice: Notice, actor: User, channel: str, note: str =
                                where="channel")
     if channel == "call" and not note.strip():
         raise ValidationFailed(_("Say what the call achieved."), where="note")
+    require_action(notice.recall, Action.FILE_NOTE if channel == "note" else Action.LOG_CONTACT)
     at = at or timezone.now()
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     event = NoticeEvent.objects.create(notice=notice, party_id=notice.party_id, recall_id=notice.recall_id,
@@ -598,6 +607,7 @@ def notice_contact_log(*, notice: Notice, actor: User, channel: str, note: str =
 
 def notice_acknowledge(*, notice: Notice, actor: User | None = None, note: str = "") -> None:
     """The holder confirmed receiving the notice (reply page, portal or by phone)."""
+    require_action(notice.recall, Action.ACKNOWLEDGE)
     root = notice.root
     group = Notice.objects.filter(recall_id=root.recall_id, party_id=root.party_id, kind__in=(Kind.INITIAL, Kind.REMINDER))
     changed = advance(group, NoticeStatus.ACKNOWLEDGED, "acknowledged_at")

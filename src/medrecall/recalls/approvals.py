@@ -53,8 +53,9 @@ def approval_sign(*, recall: RecallCase, step: str, actor: Any, password: str, u
     from medrecall.accounts.signatures import signature_apply
     from medrecall.core.errors import ValidationFailed
 
-    from .lifecycle import Status
+    from .lifecycle import Action, Status, require_action
 
+    require_action(recall, Action.SIGN_APPROVAL)
     if recall.status != Status.PENDING_APPROVAL:
         raise ValidationFailed(_("Only a recall pending approval can be approved; this one is %(status)s.") % {
             "status": recall.get_status_display()}, where="status")

@@ -29,7 +29,7 @@ from medrecall.core import calendars
 from medrecall.core.errors import DomainError, ValidationFailed
 
 from . import clock
-from .lifecycle import Status
+from .lifecycle import Action, Status, require_action
 from .models import DeadlineAlert, DeadlineDone, RecallCase
 
 OPEN_STATUSES = (Status.ASSESSMENT, Status.PENDING_APPROVAL, Status.IN_EXECUTION, Status.EFFECTIVENESS_CHECK)
@@ -157,6 +157,7 @@ def _deadlines(recall: RecallCase, *, now: datetime | None,
 @transaction.atomic
 def deadline_mark_done(*, recall: RecallCase, key: str, due_at: datetime, actor: User, note: str = "",
                        done_at: datetime | None = None) -> DeadlineDone:
+    require_action(recall, Action.MARK_DEADLINE)
     rows, _missing = deadlines_for(recall)
     if not any(row.key == key and row.due_at == due_at for row in rows):
         raise ValidationFailed(_("This recall has no deadline %(key)s due at %(due)s.") % {

@@ -82,14 +82,22 @@ def _close_out(recall: RecallCase) -> str | None:
     return None if recall.completed_at else _("Record when the last affected unit was dealt with.")
 
 
-Guard = Callable[["RecallCase"], "str | None"]
+def _worked(recall: RecallCase) -> list[str]:
+    """Closing follows from the data: every affected unit accounted for (returned, corrected,
+    dispositioned, used up), or a signed, reasoned closure exception (``closure.py``)."""
+    from .closure import closure_blockers
+
+    return closure_blockers(recall)
+
+
+Guard = Callable[["RecallCase"], "str | list[str] | None"]
 
 GUARDS: Mapping[tuple[Status, Status], tuple[Guard, ...]] = {
     (Status.DRAFT, Status.ASSESSMENT): (_has_products, _has_reason),
     (Status.ASSESSMENT, Status.PENDING_APPROVAL): (_has_products, _has_reason, _has_regime, _classified,
                                                    _has_scope, _has_decision_date),
     (Status.PENDING_APPROVAL, Status.IN_EXECUTION): (_classified, _has_scope, _approved),
-    (Status.EFFECTIVENESS_CHECK, Status.CLOSED): (_close_out,),
+    (Status.EFFECTIVENESS_CHECK, Status.CLOSED): (_close_out, _worked),
 }
 
 
@@ -99,4 +107,104 @@ def blockers(recall: RecallCase, target: Status) -> list[str]:
     if target not in TRANSITIONS[source]:
         return [_("A recall cannot go from %(source)s to %(target)s.") % {
             "source": source.label, "target": target.label}]
-    return [problem for guard in GUARDS.get((source, target), ()) if (problem := guard(recall))]
+    problems: list[str] = []
+    for guard in GUARDS.get((source, target), ()):
+        found = guard(recall)
+        if isinstance(found, str):
+            problems.append(found)
+        elif found:
+            problems.extend(found)
+    return problems
+
+
+class Action(models.TextChoices):
+    """What a user (or a holder through a link) can do to a recall or to the records that hang
+    on it; ``ALLOWED_ACTIONS`` says in which status."""
+
+    EDIT = "edit", gettext_lazy("Editing the case")
+    ADD_REGIME = "add_regime", gettext_lazy("Adding a regime")
+    EVALUATE_HAZARD = "evaluate_hazard", gettext_lazy("Hazard evaluation")
+    CLASSIFY = "classify", gettext_lazy("Classification")
+    EDIT_SCOPE_RULES = "edit_scope_rules", gettext_lazy("Changing the scope rules")
+    FREEZE_SCOPE = "freeze_scope", gettext_lazy("Freezing the scope")
+    SIGN_APPROVAL = "sign_approval", gettext_lazy("Signing an approval step")
+    MARK_DEADLINE = "mark_deadline", gettext_lazy("Marking a deadline done")
+    PLACE_HOLD = "place_hold", gettext_lazy("Placing a stock hold")
+    RELEASE_HOLD = "release_hold", gettext_lazy("Releasing a stock hold")
+    SEND_NOTICES = "send_notices", gettext_lazy("Sending recall notices and reminders")
+    SEND_PROGRESS = "send_progress", gettext_lazy("Sending progress updates to holders")
+    SEND_SURVEY = "send_survey", gettext_lazy("Sending satisfaction surveys")
+    LOG_CONTACT = "log_contact", gettext_lazy("Logging a call, letter or e-mail to a holder")
+    FILE_NOTE = "file_note", gettext_lazy("Filing a note on a notice")
+    RECORD_REPLY = "record_reply", gettext_lazy("Recording a holder's reply")
+    ACKNOWLEDGE = "acknowledge", gettext_lazy("Acknowledging a notice")
+    OFFER = "offer", gettext_lazy("Proposing or deciding an offer")
+    SETTLE_OFFER = "settle_offer", gettext_lazy("Fulfilling or cancelling an offer")
+    CREATE_RETURN = "create_return", gettext_lazy("Authorising a return")
+    HANDLE_RETURN = "handle_return", gettext_lazy("Changing, moving or receiving a return")
+    DISPOSITION = "disposition", gettext_lazy("Dispositions")
+    CREATE_WORK_ORDER = "create_work_order", gettext_lazy("Opening a work order")
+    RECORD_FIELD_WORK = "record_field_work", gettext_lazy("Recording field work")
+    SIGN_CLOSURE_EXCEPTION = "sign_closure_exception", gettext_lazy("Signing a closure exception")
+
+
+_PREPARING = frozenset({Action.EDIT, Action.ADD_REGIME, Action.EVALUATE_HAZARD, Action.CLASSIFY,
+                        Action.EDIT_SCOPE_RULES, Action.FREEZE_SCOPE, Action.PLACE_HOLD, Action.RELEASE_HOLD,
+                        Action.MARK_DEADLINE})
+_WITH_HOLDERS = frozenset({Action.SEND_NOTICES, Action.SEND_PROGRESS, Action.LOG_CONTACT, Action.FILE_NOTE,
+                           Action.RECORD_REPLY, Action.ACKNOWLEDGE, Action.OFFER, Action.SETTLE_OFFER,
+                           Action.HANDLE_RETURN, Action.DISPOSITION, Action.RECORD_FIELD_WORK})
+# After closure only what the records and the regulations still need: the summary report's
+# deadline, notes filed on the record (e.g. a late reply received by post), surveys, holds
+# released, commitments to holders settled. A terminated recall still receives, dispositions
+# and corrects the units already on their way; a cancelled one only lets its holds go.
+ALLOWED_ACTIONS: Mapping[Status, frozenset[Action]] = {
+    Status.DRAFT: _PREPARING,
+    Status.ASSESSMENT: _PREPARING,
+    Status.PENDING_APPROVAL: _PREPARING | {Action.SIGN_APPROVAL},
+    Status.IN_EXECUTION: (_PREPARING - {Action.ADD_REGIME}) | _WITH_HOLDERS
+    | {Action.CREATE_RETURN, Action.CREATE_WORK_ORDER},
+    Status.EFFECTIVENESS_CHECK: frozenset({Action.EDIT, Action.EVALUATE_HAZARD, Action.CLASSIFY, Action.PLACE_HOLD,
+                                           Action.RELEASE_HOLD, Action.MARK_DEADLINE, Action.SIGN_CLOSURE_EXCEPTION})
+    | _WITH_HOLDERS,
+    Status.CLOSED: frozenset({Action.RELEASE_HOLD, Action.MARK_DEADLINE, Action.FILE_NOTE, Action.SEND_SURVEY,
+                              Action.SETTLE_OFFER}),
+    Status.TERMINATED: frozenset({Action.RELEASE_HOLD, Action.MARK_DEADLINE, Action.FILE_NOTE, Action.SETTLE_OFFER,
+                                  Action.SEND_PROGRESS, Action.HANDLE_RETURN, Action.DISPOSITION,
+                                  Action.RECORD_FIELD_WORK}),
+    Status.CANCELLED: frozenset({Action.RELEASE_HOLD}),
+}
+
+
+def _current_status(recall: RecallCase) -> str:
+    """The status as stored now (locked for the rest of the transaction when in one), so a
+    stale object or a concurrent transition cannot slip an action past its state."""
+    from django.db import connection
+
+    from .models import RecallCase as Model
+
+    found = Model.objects.filter(pk=recall.pk)
+    if connection.in_atomic_block:
+        found = found.select_for_update()
+    status = found.values_list("status", flat=True).first()
+    if status is not None:
+        recall.status = status
+    return str(recall.status)
+
+
+def action_blockers(recall: RecallCase, action: Action, *, fresh: bool = False) -> list[str]:
+    """Why the recall's status refuses ``action`` (empty: allowed). ``fresh`` reads the stored status."""
+    from medrecall.core.states import state_blockers
+
+    status = _current_status(recall) if fresh else str(recall.status)
+    return state_blockers(allowed=ALLOWED_ACTIONS, statuses=Status, status=status, action=action,
+                          record=_("recall %(number)s") % {"number": recall.number})
+
+
+def require_action(recall: RecallCase, action: Action) -> None:
+    """Refuse (``ActionNotAllowed``, HTTP 409) unless the recall's stored status allows ``action``.
+    Services call it first, before anything is written."""
+    from medrecall.core.states import state_require
+
+    state_require(allowed=ALLOWED_ACTIONS, statuses=Status, status=_current_status(recall), action=action,
+                  record=_("recall %(number)s") % {"number": recall.number})

@@ -286,3 +286,27 @@ class DeadlineAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recall_id} {self.key} {self.kind}"
+
+
+class ClosureException(models.Model):
+    """A signed, reasoned decision to close a recall although the data do not show every
+    affected unit dealt with: what was outstanding when it was signed, why, and the
+    e-signature (meaning "responsible", step ``closure_exception``) that binds them."""
+
+    recall = models.ForeignKey(RecallCase, on_delete=models.CASCADE, related_name="closure_exceptions",
+                               verbose_name=_("recall"))
+    signature = models.OneToOneField("accounts.Signature", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("signature"))
+    reason = models.TextField(_("reason for closing with units outstanding"))
+    findings = models.JSONField(_("outstanding when signed"), default=list)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("signed by"))
+    signed_at = models.DateTimeField(_("signed at"))
+
+    class Meta:
+        verbose_name = _("closure exception")
+        verbose_name_plural = _("closure exceptions")
+        ordering = ["signed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.recall_id} closure exception {self.signed_at:%Y-%m-%d}"

@@ -22,7 +22,7 @@ from medrecall.parties.models import Location, LocationType, PartyType
 from . import lifecycle
 from .hazard import proposed_class
 from .hooks import run_scope_hooks, run_transition_hooks
-from .lifecycle import Status
+from .lifecycle import Action, Status
 from .models import (
     REGIME_CLASSES,
     AffectedLine,
@@ -80,6 +80,7 @@ def recall_open(*, actor: User, title: str, products: list[DeviceModel], reason:
 @transaction.atomic
 def recall_update(*, recall: RecallCase, actor: User, version: int, change_reason: str = "", **changes: Any) -> RecallCase:
     """Edit the case fields. ``version`` is the one the user saw: a concurrent edit is refused."""
+    lifecycle.require_action(recall, Action.EDIT)
     unknown = set(changes) - set(EDITABLE) - {"products", "team"}
     if unknown:
         raise ValidationFailed(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
@@ -119,6 +120,8 @@ def recall_update(*, recall: RecallCase, actor: User, version: int, change_reaso
 
 @transaction.atomic
 def recall_regime_add(*, recall: RecallCase, regime: str, actor: User) -> RecallRegime:
+    if not RecallRegime.objects.filter(recall=recall, regime=regime).exists():  # adding one is the action
+        lifecycle.require_action(recall, Action.ADD_REGIME)
     if regime not in REGIME_CLASSES:
         raise ValidationFailed(_("Unknown regime %(regime)s.") % {"regime": regime}, where="regime")
     entry, created = RecallRegime.objects.get_or_create(recall=recall, regime=regime)
@@ -131,6 +134,7 @@ def recall_regime_add(*, recall: RecallCase, regime: str, actor: User) -> Recall
 def hazard_evaluate(*, recall: RecallCase, actor: User, severity: str, likelihood: str, injuries_reported: int = 0,
                     deaths_reported: int = 0, populations_at_risk: str = "", consequences: str = "") -> HazardEvaluation:
     """Record the health hazard evaluation and propose a class for every regime of the recall."""
+    lifecycle.require_action(recall, Action.EVALUATE_HAZARD)
     if severity not in HazardEvaluation.Severity.values:
         raise ValidationFailed(_("Choose the worst credible harm."), where="severity")
     if likelihood not in HazardEvaluation.Likelihood.values:
@@ -157,6 +161,7 @@ def hazard_evaluate(*, recall: RecallCase, actor: User, severity: str, likelihoo
 @transaction.atomic
 def recall_classify(*, recall: RecallCase, regime: str, recall_class: str, actor: User, reason: str = "") -> RecallRegime:
     """Set the class for one regime; departing from the proposal needs a reason."""
+    lifecycle.require_action(recall, Action.CLASSIFY)
     allowed = dict(REGIME_CLASSES.get(regime, ()))
     if recall_class not in allowed:
         raise ValidationFailed(_("%(value)s is not a class for %(regime)s; use one of %(allowed)s.") % {
@@ -179,6 +184,7 @@ def recall_classify(*, recall: RecallCase, regime: str, recall_class: str, actor
 @transaction.atomic
 def scope_rule_add(*, recall: RecallCase, actor: User, kind: str, device_model: DeviceModel,
                    values: list[str] | None = None, range_from: str = "", range_to: str = "") -> ScopeRule:
+    lifecycle.require_action(recall, Action.EDIT_SCOPE_RULES)
     if kind not in ScopeRule.Kind.values:
         raise ValidationFailed(_("Unknown scope rule %(kind)s.") % {"kind": kind}, where="kind")
     rule = ScopeRule(recall=recall, kind=kind, device_model=device_model, values=list(values or []),
@@ -193,6 +199,7 @@ def scope_rule_add(*, recall: RecallCase, actor: User, kind: str, device_model: 
 
 @transaction.atomic
 def scope_rule_remove(*, rule: ScopeRule, actor: User) -> None:
+    lifecycle.require_action(rule.recall, Action.EDIT_SCOPE_RULES)
     audit.record(actor=actor, action="recalls.scope_rule_removed", target=rule.recall,
                  changes={"rule": [{"kind": rule.kind, "values": rule.values}, None]})
     rule.delete()
@@ -236,6 +243,7 @@ def _echelons(flows: list[tuple[int | None, int, int]], locations: dict[int, Loc
 @transaction.atomic
 def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
     """Resolve the rules with the trace engine into a new frozen snapshot of affected units."""
+    lifecycle.require_action(recall, Action.FREEZE_SCOPE)
     from medrecall.traceability import engine
 
     recall = RecallCase.objects.select_for_update().get(pk=recall.pk)

@@ -33,6 +33,7 @@ from medrecall.execution.lifecycle import (
 )
 from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrder
 from medrecall.parties.models import Location, Party, PartyType
+from medrecall.recalls.lifecycle import Action, action_blockers
 from medrecall.recalls.models import RecallCase
 
 from .paging import paged
@@ -86,6 +87,8 @@ def execution_recall(request: HttpRequest, pk: int) -> HttpResponse:
         "work_orders": paged(request, selectors.work_order_list_for(viewer=viewer, recall=recall),
                              param="work_orders"), "holders": holders,
         "actions": FieldAction.choices, "quarantine": selectors.quarantine_units(recall=recall),
+        "blocked": {str(a): action_blockers(recall, a) for a in (Action.CREATE_RETURN, Action.CREATE_WORK_ORDER,
+                                                                  Action.PLACE_HOLD)},
     })
 
 

@@ -44,6 +44,7 @@ from medrecall.notices.models import (
 from medrecall.notices.replies import QUANTITIES
 from medrecall.parties.models import Channel, Party
 from medrecall.parties.selectors import party_get_for
+from medrecall.recalls.lifecycle import Action, action_blockers
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_get_for
 from medrecall.web.reply_views import _reply_page
@@ -278,6 +279,7 @@ def recall_notices(request: HttpRequest, pk: int) -> HttpResponse:
         "total": sum(counts.values()), "runs": runs, "additions": selectors.scope_additions(recall.pk),
         "replies": replies, "statuses": NoticeStatus.choices, "channels": Channel.choices, "kinds": Kind.choices,
         "can_send": request.user.has_perm("notices.add_noticerun"),
+        "send_blocked": action_blockers(recall, Action.SEND_NOTICES),
         "letters": services.letters_to_post(recall).count(), "can_log": request.user.has_perm("notices.change_notice")})
 
 

@@ -19,7 +19,7 @@ from medrecall.accounts.signatures import signature_manifest, signature_status
 from medrecall.audit.selectors import history_for
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.exports import append_row
-from medrecall.recalls import approvals, deadlines, selectors, services
+from medrecall.recalls import approvals, closure, deadlines, selectors, services
 from medrecall.recalls.forms import (
     ClassifyForm,
     HazardForm,
@@ -27,7 +27,7 @@ from medrecall.recalls.forms import (
     RecallOpenForm,
     ScopeRuleForm,
 )
-from medrecall.recalls.lifecycle import TRANSITIONS, Status, blockers
+from medrecall.recalls.lifecycle import TRANSITIONS, Action, Status, action_blockers, blockers
 from medrecall.recalls.models import REGIME_CLASSES, RecallCase
 
 from .paging import paged
@@ -98,6 +98,9 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "edit_form": RecallEditForm(instance=recall),
         "history": paged(request, history_for(target=recall), param="history"),
         "can_change": request.user.has_perm(CHANGE),
+        "blocked": {str(action): action_blockers(recall, action) for action in Action},
+        "closure": closure.closure_report(recall) if recall.status in (Status.EFFECTIVENESS_CHECK, Status.CLOSED)
+        else None,
     }
     context.update(_approval_and_clock(recall))
     return render(request, "web/recall_detail.html", context)
@@ -123,6 +126,17 @@ def recall_sign(request: HttpRequest, pk: int) -> HttpResponse:
                                 username=request.POST.get("username") or None, session=request.session,
                                 reason=request.POST.get("reason", ""))
         return _("Signed.")
+    return _act(request, pk, act)
+
+
+@login_required
+@require_POST
+def recall_closure_exception(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(recall: RecallCase, actor: Any) -> str:
+        closure.closure_exception_sign(recall=recall, actor=actor, reason=request.POST.get("reason", ""),
+                                       password=request.POST.get("password", ""),
+                                       username=request.POST.get("username") or None, session=request.session)
+        return _("Closure exception signed: the recall may now be closed.")
     return _act(request, pk, act)
 
 

@@ -24,6 +24,7 @@ from medrecall.core.errors import DomainError, ImportRejected, NotFound
 from medrecall.core.files import file_response
 from medrecall.notices import links, replies, selectors, services
 from medrecall.notices.models import Kind, Notice, Reply, SurveyResponse
+from medrecall.recalls.lifecycle import Action, action_blockers
 
 from .paging import paged
 
@@ -105,8 +106,21 @@ def _uploaded_sub_consignees(request: HttpRequest) -> list[replies.SubConsigneeI
         return replies.sub_consignees_from_file(path, file_name=name)
 
 
+def _reply_closed(request: HttpRequest, root: Notice, existing: Reply | None, refused: str = "") -> HttpResponse:
+    """A recall that no longer takes replies (closed, terminated, cancelled): what the holder
+    replied, read-only, never a form; a POST is refused with 409 and changes nothing."""
+    context = {"notice": root, "existing": existing, "company": settings.MEDRECALL_COMPANY, "refused": refused,
+               "reply_lines": list(existing.lines.select_related("lot", "serial")) if existing else [],
+               "sub_consignees": list(existing.sub_consignees.select_related("party", "lot", "serial"))
+               if existing else []}
+    return render(request, "web/reply_closed.html", context, status=409 if request.method == "POST" else 200)
+
+
 def _reply_page(request: HttpRequest, notice: Notice, *, via: str, actor: Any = None) -> HttpResponse:
     root = notice.root
+    if closed := action_blockers(root.recall, Action.RECORD_REPLY):
+        existing_reply = Reply.objects.filter(recall=root.recall, party=root.party).first()
+        return _reply_closed(request, root, existing_reply, closed[0] if request.method == "POST" else "")
     lines = replies.expected_lines(root)
     existing = Reply.objects.filter(recall=root.recall, party=root.party).first()
     labels = dict(zip(replies.QUANTITIES, (_("On hand"), _("Returned / to return"), _("Destroyed"),
@@ -185,7 +199,13 @@ def notice_acknowledge(request: HttpRequest, token: str) -> HttpResponse:
         notice = links.notice_for_token(token, "reply")
     except DomainError as problem:
         return _link_error(request, problem)
-    services.notice_acknowledge(notice=notice, note=_("Confirmed on the reply page"))
+    try:
+        services.notice_acknowledge(notice=notice, note=_("Confirmed on the reply page"))
+    except DomainError as refused:
+        root = notice.root
+        with translation.override(_holder_language(request, notice)):
+            return _reply_closed(request, root, Reply.objects.filter(recall=root.recall, party=root.party).first(),
+                                 refused.message)
     return redirect("web:notice-reply", token=token)
 
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("recalls/<int:pk>/transition/", recall_views.recall_transition, name="recall-transition"),
     path("recalls/<int:pk>/impact.xlsx", recall_views.recall_impact_xlsx, name="recall-impact-xlsx"),
     path("recalls/<int:pk>/sign/", recall_views.recall_sign, name="recall-sign"),
+    path("recalls/<int:pk>/closure-exception/", recall_views.recall_closure_exception, name="recall-closure-exception"),
     path("recalls/<int:pk>/deadlines/done/", recall_views.recall_deadline_done, name="recall-deadline-done"),
     path("recalls/<int:pk>/notices/", notice_views.recall_notices, name="recall-notices"),
     path("recalls/<int:pk>/notices/send/", notice_views.recall_notices_send, name="recall-notices-send"),

@@ -10,6 +10,8 @@
   medrecall recall impact NUMBER [--json]
   medrecall recall transition NUMBER --to STATUS [--reason R] --user U
   medrecall recall sign NUMBER --step STEP --user U   (password from MEDRECALL_SIGN_PASSWORD or asked for)
+  medrecall recall closure NUMBER [--json]             (what keeps it from closing; information)
+  medrecall recall closure-exception NUMBER --reason R --user U   (password asked for, not echoed)
   medrecall recall deadlines NUMBER [--json]
 
 ``--user`` names the account the action is recorded under (the audit trail needs a person).
@@ -40,7 +42,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", choices=["open", "show", "update", "evaluate", "classify", "scope", "freeze",
-                                               "impact", "transition", "list", "sign", "deadlines"])
+                                               "impact", "transition", "list", "sign", "deadlines", "closure",
+                                               "closure-exception"])
         parser.add_argument("number", nargs="?", default="")
         parser.add_argument("--user", default="")
         parser.add_argument("--title", default="")
@@ -195,6 +198,20 @@ class Command(BaseCommand):
                                         "status": r.status, "legal": r.legal, **r.provisional_fields(),
                                         "provisional_note": r.provisional_note} for r in due],
                          "missing_settings": missing}, o["json"])
+        elif action == "closure":
+            from medrecall.recalls.closure import closure_report
+
+            self._print(closure_report(recall).as_dict(), o["json"])
+        elif action == "closure-exception":
+            import getpass
+
+            from medrecall.recalls.closure import closure_exception_sign, closure_report
+
+            user = self._user(o["user"])
+            password = getpass.getpass(f"Password for {user.username}: ")
+            closure_exception_sign(recall=recall, actor=user, reason=o["reason"], password=password,
+                                   username=user.username)
+            self._print(closure_report(recall).as_dict(), o["json"])
         elif action == "transition":
             services.recall_transition(recall=recall, target=o["target"], actor=self._user(o["user"]),
                                        reason=o["reason"])
