@@ -90,8 +90,8 @@ def test_one_person_may_not_sign_two_steps(pending: RecallCase, manager: User) -
     approvals.approval_sign(recall=pending, step="qa_head", actor=manager, password=PASSWORD, username=manager.username)
     entries = AuditEntry.objects.count()
     with pytest.raises(approvals.SameSignerRefused,
-                       match="You signed the step QA head of this recall already; the step RA head needs another "
-                             "signer.") as refused:
+                       match=r"^You signed the step QA head of this recall already; the step RA head needs "
+                             r"another signer\.$") as refused:
         approvals.approval_sign(recall=pending, step="ra_head", actor=manager, password=PASSWORD,
                                 username=manager.username)
     assert refused.value.code == "same_signer"

@@ -112,9 +112,10 @@ def checkpoint_append(*, sequence: int, head_hash: str, count: int, at: datetime
     """Append one signed checkpoint line (one ``write`` on an ``O_APPEND`` file, then fsync)."""
     global _last_written  # the one piece of process state: when this process last anchored
     key = audit_key()
-    fields = {"sequence": sequence, "head_hash": head_hash, "count": count,
-              "at": (at or timezone.now()).isoformat(), "key_id": key_id(key)}
-    checkpoint = Checkpoint(**fields, mac=_mac(fields, key))
+    unsigned = Checkpoint(sequence=sequence, head_hash=head_hash, count=count,
+                          at=(at or timezone.now()).isoformat(), key_id=key_id(key), mac="")
+    fields = unsigned.signed_part()
+    checkpoint = Checkpoint(**{**fields, "mac": _mac(fields, key)})
     path = checkpoint_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps({**fields, "mac": checkpoint.mac}, sort_keys=True, separators=(",", ":")) + "\n"
