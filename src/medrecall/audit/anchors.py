@@ -39,7 +39,7 @@ CHECKPOINT_FILE_NAME = "audit-checkpoints.jsonl"
 DEFAULT_EVERY = 1000
 DEFAULT_SECONDS = 3600
 
-_last_written = 0.0  # monotonic time of this process's last checkpoint
+_last_written: float | None = None  # monotonic time of this process's last checkpoint
 
 
 def _data_dir() -> Path:
@@ -161,4 +161,4 @@ def checkpoint_due(sequence: int, *, first_keyed: bool) -> bool:
     seconds = float(getattr(settings, "MEDRECALL_AUDIT_CHECKPOINT_SECONDS", DEFAULT_SECONDS) or 0)
     if first_keyed or (every and sequence % every == 0):
         return True
-    return bool(seconds) and time.monotonic() - _last_written >= seconds
+    return bool(seconds) and (_last_written is None or time.monotonic() - _last_written >= seconds)
