@@ -25,6 +25,12 @@ def _media_root(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoints(settings: Any, tmp_path: Path) -> None:
+    """Audit checkpoints go to a per-test file: a rolled-back test leaves no anchor behind."""
+    settings.MEDRECALL_AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     """``make_user(role, party=None, language="")``: a user in one role group."""

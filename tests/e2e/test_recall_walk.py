@@ -60,8 +60,16 @@ def test_manager_walks_a_recall_to_approval(page: Any, live_server: Any, make_us
     page.wait_for_selector("text=Saved.")
     page.click("button[data-target=pending_approval]")
     page.wait_for_selector("#sign-form")
-    for step in ("qa_head", "ra_head"):
+    # Two people sign (one may not sign both steps); each types the user ID at the first
+    # signing of the session: the field is never pre-filled.
+    for step, signer in (("qa_head", manager), ("ra_head", make_user(Role.QA_RA_MANAGER))):
+        if signer != manager:
+            page.context.clear_cookies()
+            log_in(page, live_server, signer)
+            page.goto(f"{live_server.url}/recalls/{recall.pk}/")
+        assert page.input_value("#sign-form input[name=username]") == ""
         page.select_option("#sign-form select[name=step]", step)
+        page.fill("#sign-form input[name=username]", signer.username)
         page.fill("#sign-form input[name=password]", PASSWORD)
         page.click("#sign-form button[type=submit]")
         page.wait_for_selector("text=Signed.")

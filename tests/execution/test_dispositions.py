@@ -182,3 +182,44 @@ def test_every_unit_accounted_for_at_each_step(recall: RecallCase, manager: Any,
     assert run_events(tmp_path, f"U1,consumed,2025-04-05T08:00:00+08:00,{CATH},C1,,5,H1,,,,,,\n", "u.csv").accepted
     assert totals(recall) == {"affected": 970, "at_holders": 415, "own_stock": 300, "in_transit": 100,
                               "dispositioned": 150, "used": 5}
+
+
+def test_release_through_the_api_needs_the_user_id_typed(pump_recall: RecallCase, manager: Any,
+                                                        warehouse_user: Any, api_as: Any) -> None:
+    unit = received_pump(pump_recall, manager, warehouse_user)
+    d = services.disposition_create(recall=pump_recall, kind="release", lot=unit.lot, serial=unit, actor=manager,
+                                    location=loc("QUAR"))
+    client = api_as(manager)
+    url = f"/api/execution/dispositions/{d.pk}/complete/"
+    refused = client.post(url, {"outcome": "Passed", "password": PASSWORD}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (400, "signature_credentials_required")
+    d.refresh_from_db()
+    assert (d.status, d.signature_id) == ("open", None)
+    done = client.post(url, {"outcome": "Passed", "password": PASSWORD, "username": manager.username}, format="json")
+    assert done.status_code == 200, done.json()
+    assert done.json()["status"] == "done"
+
+
+def test_release_from_the_cli_reads_the_password_file(pump_recall: RecallCase, manager: Any, warehouse_user: Any,
+                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    unit = received_pump(pump_recall, manager, warehouse_user)
+    d = services.disposition_create(recall=pump_recall, kind="release", lot=unit.lot, serial=unit, actor=manager,
+                                    location=loc("QUAR"))
+    monkeypatch.setenv("MEDRECALL_SIGN_PASSWORD", PASSWORD)
+    with pytest.raises(CommandError, match="MEDRECALL_SIGN_PASSWORD is no longer read"):
+        call_command("execution", "disposition", "complete", d.number, "--outcome", "Passed", "--user",
+                     manager.username, stdin=io.StringIO(""))
+    monkeypatch.delenv("MEDRECALL_SIGN_PASSWORD")
+    secret = tmp_path / "pw"
+    secret.write_text(PASSWORD)
+    secret.chmod(0o600)
+    call_command("execution", "disposition", "complete", d.number, "--outcome", "Passed", "--user",
+                 manager.username, "--password-file", str(secret), stdout=io.StringIO())
+    d.refresh_from_db()
+    assert d.status == "done"
+    assert d.signature is not None

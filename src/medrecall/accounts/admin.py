@@ -3,21 +3,17 @@ a signature is written only by ``signatures.signature_apply`` and is part of the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Signature
+from medrecall.audit.admin import AuditedAdmin
 
-if TYPE_CHECKING:
-    SignatureAdminBase = admin.ModelAdmin[Signature]
-else:
-    SignatureAdminBase = admin.ModelAdmin
+from .models import Signature
 
 
 @admin.register(Signature)
-class SignatureAdmin(SignatureAdminBase):
+class SignatureAdmin(AuditedAdmin):
+    regulated = True
     list_display = ("signed_at", "signer_name", "meaning", "target_type", "target_id", "step")
     list_filter = ("meaning", "target_type")
     search_fields = ("signer_name", "target_id", "content_hash")
@@ -31,5 +27,3 @@ class SignatureAdmin(SignatureAdminBase):
     def has_change_permission(self, request: HttpRequest, obj: Signature | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Signature | None = None) -> bool:
-        return False

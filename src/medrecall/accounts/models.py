@@ -44,7 +44,9 @@ class Signature(models.Model):
 
     The signature holds the canonical content it was applied to and its SHA-256, so a later
     change to the record shows as a mismatch instead of silently carrying the signature over.
-    Rows are written once by ``signatures.signature_apply`` and never changed.
+    Rows are written once by ``signatures.signature_apply``; the only later change is marking
+    them superseded (``signatures.signatures_supersede``, audited) when the record goes back
+    for signing.
     """
 
     signer = models.ForeignKey(
@@ -65,6 +67,11 @@ class Signature(models.Model):
     step = models.CharField(
         _("step"), max_length=50, blank=True, help_text=_("Which signature of a procedure this is, e.g. qa_head."),
     )
+    superseded_at = models.DateTimeField(
+        _("superseded at"), null=True, blank=True,
+        help_text=_("Set when the record was sent back for signing again: the signature no longer counts."),
+    )
+    superseded_reason = models.TextField(_("why superseded"), blank=True)
 
     class Meta:
         verbose_name = _("signature")

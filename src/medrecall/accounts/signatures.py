@@ -60,7 +60,9 @@ APPLIED = "accounts.signature_applied"
 REFUSED = "accounts.signature_refused"
 LOCKED = "accounts.signature_locked"
 
-SignatureState = Literal["valid", "content_changed"]
+SUPERSEDED = "accounts.signatures_superseded"
+
+SignatureState = Literal["valid", "content_changed", "superseded"]
 
 
 class SessionLike(Protocol):
@@ -159,6 +161,13 @@ def _in_signing_session(session: SessionLike | None, actor: User, now: datetime)
     except (KeyError, TypeError, ValueError):
         return False
     return timezone.is_aware(started) and started <= now < started + signing_session_length()
+
+
+def signing_needs_user_id(session: SessionLike | None, actor: User) -> bool:
+    """Whether the next signature of ``actor`` in this session needs the user ID typed as well
+    as the password (11.200(a)(1)): forms show an empty user-ID field when it does, and none
+    when a two-component signing of this session is recent enough."""
+    return not _in_signing_session(session, actor, timezone.now())
 
 
 def _locked_until(signer: User, now: datetime) -> datetime | None:
@@ -269,8 +278,28 @@ def signature_apply(
 
 
 def signature_status(signature: Signature, current_content: Mapping[str, Any]) -> SignatureState:
-    """Whether the record still says what was signed (statement 42): any change shows."""
+    """Whether the record still says what was signed (statement 42): any change shows; a
+    superseded signature (the record went back for signing) no longer counts either way."""
+    if signature.superseded_at is not None:
+        return "superseded"
     return "valid" if content_digest(current_content) == signature.content_hash else "content_changed"
+
+
+@transaction.atomic
+def signatures_supersede(*, target: models.Model, actor: User, reason: str, meaning: str = "") -> list[int]:
+    """Mark every signature still in force on ``target`` (of ``meaning``, if given) as
+    superseded: the record goes back for signing and they no longer count. The rows stay,
+    with when and why, and one audit entry names them. Returns the ids superseded."""
+    current = Signature.objects.select_for_update().filter(
+        target_type=target._meta.label_lower, target_id=str(target.pk), superseded_at__isnull=True)
+    if meaning:
+        current = current.filter(meaning=meaning)
+    ids = sorted(current.values_list("pk", flat=True))
+    if ids:
+        Signature.objects.filter(pk__in=ids).update(superseded_at=timezone.now(), superseded_reason=reason)
+        audit.record(actor=actor, action=SUPERSEDED, target=target, changes={"signatures": [ids, None]},
+                     reason=reason)
+    return ids
 
 
 def signature_manifest(signature: Signature) -> dict[str, str]:

@@ -366,6 +366,9 @@ class DispositionCompleteSerializer(serializers.Serializer[Any]):
     witnesses = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     destroyed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     password = serializers.CharField(required=False, allow_blank=True, default="", help_text="Release: your password (e-signature)")
+    username = serializers.CharField(required=False, allow_blank=True, default="", max_length=150,
+                                     help_text="Release: your user ID, typed (e-signature: an API call has no signing "
+                                               "session, so both components are needed every time)")
 
 
 class DispositionCompleteView(APIView):
@@ -376,8 +379,9 @@ class DispositionCompleteView(APIView):
         viewer = _need(request, "execution.change_disposition")
         payload = DispositionCompleteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        fields = dict(payload.validated_data)
         d = services.disposition_complete(disposition=selectors.disposition_get_for(viewer=viewer, pk=pk), actor=viewer,
-                                          username=viewer.get_username(), **payload.validated_data)
+                                          username=fields.pop("username") or None, **fields)
         return Response(DispositionSerializer(d).data)
 
 

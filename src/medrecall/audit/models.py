@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
-    """One append-only entry. ``entry_hash`` = SHA-256 over the previous hash and this
+    """One append-only entry. ``entry_hash`` = HMAC-SHA-256 (with the audit key kept outside
+    the database; plain SHA-256 for ``chain_version`` 1) over the previous hash and this
     entry's canonical JSON, so changing or deleting any entry breaks every later one."""
 
     sequence = models.BigIntegerField(_("sequence"), unique=True)
@@ -26,6 +27,10 @@ class AuditEntry(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     previous_hash = models.CharField(_("previous hash"), max_length=64)
     entry_hash = models.CharField(_("entry hash"), max_length=64)
+    chain_version = models.PositiveSmallIntegerField(
+        _("chain version"), default=1,
+        help_text=_("1: SHA-256 (entries written before the keyed chain); 2: HMAC-SHA-256 with the audit key."),
+    )
 
     class Meta:
         verbose_name = _("audit entry")

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from medrecall.audit.admin import AuditedAdmin
+
 from .models import Contact, Location, Party
 
 
@@ -9,7 +11,7 @@ class ContactInline(admin.TabularInline[Contact, Party]):
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin[Party]):
+class PartyAdmin(AuditedAdmin):
     list_display = ("code", "name", "party_type", "country", "province", "city")
     search_fields = ("code", "name", "name_en")
     list_filter = ("party_type", "country")
@@ -17,7 +19,7 @@ class PartyAdmin(admin.ModelAdmin[Party]):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin[Location]):
+class LocationAdmin(AuditedAdmin):
     list_display = ("code", "name", "location_type", "party", "country", "city")
     search_fields = ("code", "name", "party__code")
     list_filter = ("location_type",)

@@ -1,15 +1,34 @@
 """Approval steps per regime and class, and whether a recall has every signature it needs.
 
 The content signed is the recall's decision record (``approval_content``): if any of it
-changes after signing, the signature no longer matches and the step counts as unsigned."""
+changes after signing, the signature no longer matches and the step counts as unsigned.
+Signatures superseded by a re-approval (``approval_restart``) no longer count at all.
+
+Different signers: a step configured with ``distinct_signer`` (the default) may not be signed
+by someone who signed another step of the same recall's current approval, nor may its signer
+sign another step (21 CFR 11 and ISO 13485 4.2.4: the review is independent)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from medrecall.accounts.models import Signature
 from medrecall.accounts.signatures import signature_status, signatures_for
+from medrecall.core.errors import ValidationFailed
 
 from .models import ApprovalStep, RecallCase
+
+
+class SameSignerRefused(ValidationFailed):
+    """One person tried to sign two steps of one recall's approval that need different signers."""
+
+    code = "same_signer"
+
+
+def _approvals_in_force(recall: RecallCase, content: dict[str, Any]) -> list[Signature]:
+    return [s for s in signatures_for(recall) if s.meaning == "approved" and signature_status(s, content) == "valid"]
 
 
 def approval_content(recall: RecallCase) -> dict[str, Any]:
@@ -37,9 +56,7 @@ def required_steps(recall: RecallCase) -> list[ApprovalStep]:
 
 
 def missing_approvals(recall: RecallCase) -> list[str]:
-    content = approval_content(recall)
-    signed = {s.step for s in signatures_for(recall) if s.meaning == "approved"
-              and signature_status(s, content) == "valid"}
+    signed = {s.step for s in _approvals_in_force(recall, approval_content(recall))}
     return [step.label for step in required_steps(recall) if step.step not in signed]
 
 
@@ -48,10 +65,7 @@ def approval_sign(*, recall: RecallCase, step: str, actor: Any, password: str, u
     """Sign one approval step of a recall pending approval (meaning: approved).
 
     The signer must hold the step's role; a step already validly signed is not signed twice."""
-    from django.utils.translation import gettext as _
-
     from medrecall.accounts.signatures import signature_apply
-    from medrecall.core.errors import ValidationFailed
 
     from .lifecycle import Action, Status, require_action
 
@@ -66,8 +80,16 @@ def approval_sign(*, recall: RecallCase, step: str, actor: Any, password: str, u
         raise ValidationFailed(_("Your role may not sign the step %(step)s.") % {"step": steps[step].label},
                                where="step", code="not_allowed")
     content = approval_content(recall)
-    if any(s.step == step and s.meaning == "approved" and signature_status(s, content) == "valid"
-           for s in signatures_for(recall)):
+    in_force = _approvals_in_force(recall, content)
+    if any(s.step == step for s in in_force):
         raise ValidationFailed(_("The step %(step)s is signed already.") % {"step": steps[step].label}, where="step")
+    for other in in_force:
+        other_step = steps.get(other.step)
+        needs_own = steps[step].distinct_signer or (other_step is not None and other_step.distinct_signer)
+        if other.signer_id == actor.pk and needs_own:
+            raise SameSignerRefused(
+                _("You signed the step %(other)s of this recall already; the step %(step)s needs another "
+                  "signer.") % {"other": other_step.label if other_step else other.step, "step": steps[step].label},
+                where="step")
     return signature_apply(actor=actor, target=recall, content=content, meaning="approved", password=password,
                            username=username, session=session, step=step, reason=reason)

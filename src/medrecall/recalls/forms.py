@@ -53,7 +53,7 @@ class HazardForm(forms.ModelForm[HazardEvaluation]):
 class ClassifyForm(forms.Form):
     regime = forms.ChoiceField(label=_("Regime"), choices=Regime.choices)
     recall_class = forms.CharField(label=_("Class / level"), max_length=8)
-    reason = forms.CharField(label=_("Reason (needed when you depart from the proposal)"), required=False)
+    reason = forms.CharField(label=_("Reason (needed when the class changes or departs from the proposal)"), required=False)
 
 
 class ScopeRuleForm(forms.Form):

@@ -29,8 +29,10 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     Status.DRAFT: frozenset({Status.ASSESSMENT, Status.CANCELLED}),
     Status.ASSESSMENT: frozenset({Status.PENDING_APPROVAL, Status.DRAFT, Status.CANCELLED}),
     Status.PENDING_APPROVAL: frozenset({Status.IN_EXECUTION, Status.ASSESSMENT, Status.CANCELLED}),
-    Status.IN_EXECUTION: frozenset({Status.EFFECTIVENESS_CHECK, Status.TERMINATED}),
-    Status.EFFECTIVENESS_CHECK: frozenset({Status.CLOSED, Status.IN_EXECUTION, Status.TERMINATED}),
+    # Back to pending approval: a change of class or decision date after approval (re-approval).
+    Status.IN_EXECUTION: frozenset({Status.EFFECTIVENESS_CHECK, Status.TERMINATED, Status.PENDING_APPROVAL}),
+    Status.EFFECTIVENESS_CHECK: frozenset({Status.CLOSED, Status.IN_EXECUTION, Status.TERMINATED,
+                                           Status.PENDING_APPROVAL}),
     Status.CLOSED: frozenset(),
     Status.TERMINATED: frozenset(),
     Status.CANCELLED: frozenset(),

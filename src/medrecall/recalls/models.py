@@ -240,6 +240,10 @@ class ApprovalStep(models.Model):
     step = models.CharField(_("step"), max_length=40, help_text=_("e.g. qa_head, ra_head"))
     label = models.CharField(_("label"), max_length=100)
     group = models.CharField(_("role that may sign"), max_length=40, default="qa_ra_manager")
+    distinct_signer = models.BooleanField(
+        _("needs its own signer"), default=True,
+        help_text=_("Whoever signs this step may sign no other step of the same recall's approval."),
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["regime", "recall_class", "step"], name="approval_step_once")]

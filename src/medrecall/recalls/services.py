@@ -13,7 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from medrecall.accounts.models import User
+from medrecall.accounts.models import Signature, User
+from medrecall.accounts.signatures import signatures_supersede
 from medrecall.audit import services as audit
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import ConcurrentEdit, DomainError, ValidationFailed
@@ -45,6 +46,29 @@ EDITABLE = ("title", "reason", "defect_description", "hazard_description", "acti
             "ordering_authority", "depth", "public_warning", "effectiveness_level", "effectiveness_percent",
             "strategy", "progress_interval_days", "decision_at", "initiated_at", "completed_at")
 LOCKED_STATUSES = (Status.CLOSED, Status.TERMINATED, Status.CANCELLED)
+APPROVED_STATUSES = (Status.IN_EXECUTION, Status.EFFECTIVENESS_CHECK)
+BACK_TO_APPROVAL = "recalls.approval_restarted"
+
+
+def _approval_given(recall: RecallCase) -> bool:
+    """Approved, or pending approval with at least one approval signature in force."""
+    if recall.status in APPROVED_STATUSES:
+        return True
+    return recall.status == Status.PENDING_APPROVAL and Signature.objects.filter(
+        target_type=recall._meta.label_lower, target_id=str(recall.pk), meaning="approved",
+        superseded_at__isnull=True).exists()
+
+
+def _restart_approval(*, recall: RecallCase, actor: User, reason: str, changes: dict[str, Any]) -> None:
+    """A change of class or decision date after approval: the approval signatures are
+    superseded, an approved recall goes back to pending approval, and approval starts over."""
+    superseded = signatures_supersede(target=recall, actor=actor, reason=reason, meaning="approved")
+    source = recall.status
+    if source in APPROVED_STATUSES:
+        recall_transition(recall=recall, target=Status.PENDING_APPROVAL, actor=actor, reason=reason)
+    audit.record(actor=actor, action=BACK_TO_APPROVAL, target=recall, reason=reason,
+                 changes={**changes, "status": [source, str(Status.PENDING_APPROVAL)],
+                          "signatures_superseded": [superseded, None]})
 
 
 def next_recall_number(now: datetime | None = None) -> str:
@@ -91,6 +115,11 @@ def recall_update(*, recall: RecallCase, actor: User, version: int, change_reaso
         raise ConcurrentEdit(_("Someone else saved this recall in the meantime (version %(theirs)s, you edited "
                                "version %(yours)s). Reload it and make your change again.") % {
                                    "theirs": current.version, "yours": version})
+    reapprove = ("decision_at" in changes and changes["decision_at"] != current.decision_at
+                 and _approval_given(current))
+    if reapprove and not change_reason.strip():
+        raise ValidationFailed(_("The recall is approved: say why the decision date changes. The change sends "
+                                 "it back for approval."), where="change_reason")
     before = audit.snapshot(current)
     products = changes.pop("products", None)
     team = changes.pop("team", None)
@@ -115,6 +144,10 @@ def recall_update(*, recall: RecallCase, actor: User, version: int, change_reaso
         if old_team != sorted(u.username for u in team):
             diff["team"] = [old_team, sorted(u.username for u in team)]
     audit.record(actor=actor, action="recalls.recall_changed", target=current, changes=diff, reason=change_reason)
+    if reapprove:
+        _restart_approval(recall=current, actor=actor, reason=change_reason,
+                          changes={"decision_at": diff.get("decision_at", [None, None])})
+        current.refresh_from_db()
     return current
 
 
@@ -160,7 +193,8 @@ def hazard_evaluate(*, recall: RecallCase, actor: User, severity: str, likelihoo
 
 @transaction.atomic
 def recall_classify(*, recall: RecallCase, regime: str, recall_class: str, actor: User, reason: str = "") -> RecallRegime:
-    """Set the class for one regime; departing from the proposal needs a reason."""
+    """Set the class for one regime. Changing a class already set, or departing from the
+    proposal, needs a reason; a change after approval sends the recall back for approval."""
     lifecycle.require_action(recall, Action.CLASSIFY)
     allowed = dict(REGIME_CLASSES.get(regime, ()))
     if recall_class not in allowed:
@@ -169,15 +203,23 @@ def recall_classify(*, recall: RecallCase, regime: str, recall_class: str, actor
     entry = RecallRegime.objects.select_for_update().filter(recall=recall, regime=regime).first()
     if entry is None:
         raise ValidationFailed(_("Add the regime %(regime)s to the recall first.") % {"regime": regime}, where="regime")
+    old = entry.recall_class
+    changed = bool(old) and recall_class != old
     if entry.proposed_class and recall_class != entry.proposed_class and not reason.strip():
         raise ValidationFailed(_("The hazard evaluation proposes %(proposed)s; say why you choose %(chosen)s.") % {
             "proposed": entry.proposed_class, "chosen": recall_class}, where="reason")
-    old = entry.recall_class
+    if changed and not reason.strip():
+        raise ValidationFailed(_("Say why the class changes from %(old)s to %(new)s.") % {
+            "old": old, "new": recall_class}, where="reason")
+    case = RecallCase.objects.select_for_update().get(pk=recall.pk)
+    reapprove = changed and _approval_given(case)
     entry.recall_class = recall_class
     entry.override_reason = reason if entry.proposed_class and recall_class != entry.proposed_class else ""
     entry.save(update_fields=["recall_class", "override_reason"])
     audit.record(actor=actor, action="recalls.classified", target=recall,
                  changes={f"class.{regime}": [old, recall_class]}, reason=reason)
+    if reapprove:
+        _restart_approval(recall=case, actor=actor, reason=reason, changes={f"class.{regime}": [old, recall_class]})
     return entry
 
 
@@ -320,6 +362,8 @@ def recall_transition(*, recall: RecallCase, target: str, actor: User, reason: s
         raise ValidationFailed(_("Unknown status %(status)s.") % {"status": target}, where="target") from error
     if goal in (Status.CANCELLED, Status.TERMINATED) and not reason.strip():
         raise TransitionRefused(_("Say why the recall is %(status)s.") % {"status": goal.label}, where="reason")
+    if goal == Status.PENDING_APPROVAL and recall.status in APPROVED_STATUSES and not reason.strip():
+        raise TransitionRefused(_("Say why the approved recall goes back for approval."), where="reason")
     if problems := lifecycle.blockers(recall, goal):
         raise TransitionRefused(" ".join(problems), details=problems)
     source, recall.status = recall.status, goal

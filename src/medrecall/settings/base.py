@@ -239,3 +239,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# The audit chain's HMAC key and the checkpoints that anchor its head live outside the
+# database (docs/audit.md). Unset key: generated once into DATA_DIR/audit.key.
+MEDRECALL_AUDIT_KEY = os.environ.get("MEDRECALL_AUDIT_KEY", "")
+MEDRECALL_AUDIT_KEY_FILE = os.environ.get("MEDRECALL_AUDIT_KEY_FILE", str(DATA_DIR / "audit.key"))
+MEDRECALL_AUDIT_CHECKPOINT_FILE = os.environ.get(
+    "MEDRECALL_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))
+MEDRECALL_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("MEDRECALL_AUDIT_CHECKPOINT_EVERY", "1000"))
+MEDRECALL_AUDIT_CHECKPOINT_SECONDS = int(os.environ.get("MEDRECALL_AUDIT_CHECKPOINT_SECONDS", "3600"))

@@ -1,11 +1,15 @@
 from django.contrib import admin
 
+from medrecall.audit.admin import AuditedAdmin
+
 from .models import TraceEvent
 
 
 @admin.register(TraceEvent)
-class TraceEventAdmin(admin.ModelAdmin[TraceEvent]):
+class TraceEventAdmin(AuditedAdmin):
     """Read-only: events are append-only and come in through imports and capture."""
+
+    regulated = True
 
     list_display = ("event_id", "event_type", "event_time", "lot", "serial", "quantity", "from_location", "to_location",
                     "retracted")
@@ -16,7 +20,4 @@ class TraceEventAdmin(admin.ModelAdmin[TraceEvent]):
         return False
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from medrecall.accounts.selectors import viewer_of
+from medrecall.accounts.signatures import signing_needs_user_id
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.files import file_response
@@ -260,7 +261,9 @@ def disposition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             password=post.get("password", ""), username=post.get("username") or None, session=request.session),
             _("Disposition done."))
         return redirect("web:disposition-detail", pk=pk)
-    return render(request, "web/disposition_detail.html", {"d": d, "certificate": getattr(d, "certificate", None)})
+    return render(request, "web/disposition_detail.html", {
+        "d": d, "certificate": getattr(d, "certificate", None),
+        "signing_needs_user_id": signing_needs_user_id(request.session, viewer_of(request))})
 
 
 @login_required

@@ -15,7 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from medrecall.accounts.selectors import signatures_for, viewer_of
-from medrecall.accounts.signatures import signature_manifest, signature_status
+from medrecall.accounts.signatures import (
+    signature_manifest,
+    signature_status,
+    signing_needs_user_id,
+)
 from medrecall.audit.selectors import history_for
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.exports import append_row
@@ -103,6 +107,7 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
     }
     context.update(_approval_and_clock(recall))
+    context["signing_needs_user_id"] = signing_needs_user_id(request.session, viewer_of(request))
     return render(request, "web/recall_detail.html", context)
 
 

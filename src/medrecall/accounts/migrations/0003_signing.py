@@ -1,4 +1,4 @@
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -7,4 +7,15 @@ class Migration(migrations.Migration):
         ("accounts", "0002_signatures"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = [
+        migrations.AddField(
+            model_name="signature",
+            name="superseded_at",
+            field=models.DateTimeField(blank=True, help_text="Set when the record was sent back for signing again: the signature no longer counts.", null=True, verbose_name="superseded at"),
+        ),
+        migrations.AddField(
+            model_name="signature",
+            name="superseded_reason",
+            field=models.TextField(blank=True, verbose_name="why superseded"),
+        ),
+    ]

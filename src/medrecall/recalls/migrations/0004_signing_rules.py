@@ -1,4 +1,4 @@
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -7,4 +7,10 @@ class Migration(migrations.Migration):
         ("recalls", "0003_closure_and_state"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = [
+        migrations.AddField(
+            model_name="approvalstep",
+            name="distinct_signer",
+            field=models.BooleanField(default=True, help_text="Whoever signs this step may sign no other step of the same recall's approval.", verbose_name="needs its own signer"),
+        ),
+    ]

@@ -1,4 +1,5 @@
-"""``medrecall audit verify``: recompute the audit hash chain and name the first bad entry."""
+"""``medrecall audit verify|checkpoint``: check the hash chain against its checkpoints, or
+anchor the current head now."""
 
 from __future__ import annotations
 
@@ -7,23 +8,39 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
+from medrecall.audit import anchors
 from medrecall.audit.models import AuditEntry
-from medrecall.audit.services import verify_chain
+from medrecall.audit.services import checkpoint_write, verify_chain
 
 
 class Command(BaseCommand):
-    help = "Audit trail tools. 'verify' checks the hash chain (exit 1 at the first tampered entry)."
+    help = ("Audit trail tools. 'verify' checks the keyed hash chain and the signed checkpoints (exit 1 at "
+            "the first tampered, missing or truncated entry) and then anchors the head; 'checkpoint' "
+            "anchors the head now.")
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["verify"])
+        parser.add_argument("action", choices=["verify", "checkpoint"])
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "checkpoint":
+            self._checkpoint()
+            return
         broken = verify_chain()
         total = AuditEntry.objects.count()
         if broken is None:
             self.stdout.write(f"Audit chain intact: {total} entries verified.")
+            self._checkpoint()
             return
         self.stdout.write(f"Audit chain BROKEN at entry #{broken.sequence} ({broken.problem}); "
                           f"{total} entries in the log.")
         sys.exit(1)
+
+    def _checkpoint(self) -> None:
+        written = checkpoint_write()
+        if written is None:
+            self.stdout.write(_("The audit log is empty: nothing to anchor."))
+        else:
+            self.stdout.write(_("Checkpoint written at entry #%(sequence)s to %(path)s.") % {
+                "sequence": written.sequence, "path": anchors.checkpoint_path()})

@@ -7,6 +7,7 @@
   medrecall execution receive RA (--barcode B | --gtin G --lot L [--quantity N]) --user U
   medrecall execution disposition create RECALL --kind K --lot L [--serial S] [--quantity N] --location QUAR --user U
   medrecall execution disposition complete DSP [--outcome O] [--method M --place P --performed-by W --witness X …] --user U
+      (a release is signed: the password is asked for without echo at a terminal, or read from --password-file PATH)
   medrecall execution workorders create RECALL --holder PARTY --action A --user U
   medrecall execution workorders escalate [--every N]
   medrecall execution seed   (demo carriers, rates, a rule and service providers, once)
@@ -37,6 +38,7 @@ from medrecall.recalls.models import RecallCase
 
 class Command(BaseCommand):
     help = "Stock holds, return authorisations, receiving, dispositions and field work orders of recalls."
+    stealth_options = ("stdin",)  # tests hand in a fake terminal
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("area", choices=["accounting", "hold", "returns", "receive", "disposition", "workorders",
@@ -64,6 +66,9 @@ class Command(BaseCommand):
         parser.add_argument("--performed-by", default="")
         parser.add_argument("--witness", action="append", default=[])
         parser.add_argument("--action", default="")
+        parser.add_argument("--password-file", default="", metavar="PATH",
+                            help="disposition complete (release): read the signing password from this file "
+                                 "(mode 600; '-' for standard input) instead of asking at the terminal")
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -205,9 +210,16 @@ class Command(BaseCommand):
             d = Disposition.objects.filter(number=self._word(words, 1, "disposition number")).first()  # type: ignore[assignment]
             if d is None:
                 raise CommandError("No such disposition.")
+            password = ""
+            if d.kind == "release":  # the one kind signed (21 CFR 11)
+                from medrecall.cli.signing import signing_password
+
+                password = signing_password(username=user.username, password_file=options["password_file"],
+                                            stdin=options.get("stdin"))
             d = services.disposition_complete(disposition=d, actor=user, outcome=options["outcome"],
                                               method=options["method"], place=options["place"],
-                                              performed_by=options["performed_by"], witnesses=options["witness"])
+                                              performed_by=options["performed_by"], witnesses=options["witness"],
+                                              password=password, username=user.username if password else None)
         certificate = getattr(d, "certificate", None)
         return {"number": d.number, "kind": d.kind, "status": d.status,
                 "certificate": certificate.number if certificate else None,

@@ -9,9 +9,10 @@
   medrecall recall freeze NUMBER --user U
   medrecall recall impact NUMBER [--json]
   medrecall recall transition NUMBER --to STATUS [--reason R] --user U
-  medrecall recall sign NUMBER --step STEP --user U   (password from MEDRECALL_SIGN_PASSWORD or asked for)
+  medrecall recall sign NUMBER --step STEP --user U [--password-file PATH]
+      (the password is asked for without echo at a terminal, or read from PATH; never from the environment)
   medrecall recall closure NUMBER [--json]             (what keeps it from closing; information)
-  medrecall recall closure-exception NUMBER --reason R --user U   (password asked for, not echoed)
+  medrecall recall closure-exception NUMBER --reason R --user U [--password-file PATH]
   medrecall recall deadlines NUMBER [--json]
 
 ``--user`` names the account the action is recorded under (the audit trail needs a person).
@@ -39,6 +40,7 @@ from medrecall.recalls.models import RecallCase
 
 class Command(BaseCommand):
     help = "Open, evaluate, classify, scope, freeze, show impact and move recalls along their lifecycle."
+    stealth_options = ("stdin",)  # tests hand in a fake terminal
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", choices=["open", "show", "update", "evaluate", "classify", "scope", "freeze",
@@ -65,6 +67,9 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="target", default="")
         parser.add_argument("--until", dest="range_to", default="")
         parser.add_argument("--step", default="")
+        parser.add_argument("--password-file", default="", metavar="PATH",
+                            help="sign: read the signing password from this file (mode 600; '-' for standard input) "
+                                 "instead of asking at the terminal")
         parser.add_argument("--json", action="store_true")
 
     def _user(self, name: str) -> User:
@@ -179,14 +184,13 @@ class Command(BaseCommand):
                 raise CommandError("No scope has been frozen for this recall yet.")
             self._print(asdict(selectors.impact_of(current)), o["json"])
         elif action == "sign":
-            import getpass
-            import os
-
             from medrecall.accounts.signatures import signature_manifest
+            from medrecall.cli.signing import signing_password
             from medrecall.recalls.approvals import approval_sign, missing_approvals
 
             user = self._user(o["user"])
-            password = os.environ.get("MEDRECALL_SIGN_PASSWORD") or getpass.getpass(f"Password for {user.username}: ")
+            password = signing_password(username=user.username, password_file=o["password_file"],
+                                        stdin=o.get("stdin"))
             signature = approval_sign(recall=recall, step=o["step"], actor=user, password=password,
                                       username=user.username)
             self._print({"signature": signature_manifest(signature), "missing": missing_approvals(recall)}, o["json"])
@@ -203,12 +207,12 @@ class Command(BaseCommand):
 
             self._print(closure_report(recall).as_dict(), o["json"])
         elif action == "closure-exception":
-            import getpass
-
+            from medrecall.cli.signing import signing_password
             from medrecall.recalls.closure import closure_exception_sign, closure_report
 
             user = self._user(o["user"])
-            password = getpass.getpass(f"Password for {user.username}: ")
+            password = signing_password(username=user.username, password_file=o["password_file"],
+                                        stdin=o.get("stdin"))
             closure_exception_sign(recall=recall, actor=user, reason=o["reason"], password=password,
                                    username=user.username)
             self._print(closure_report(recall).as_dict(), o["json"])
