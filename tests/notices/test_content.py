@@ -356,3 +356,44 @@ def test_party_language_decides_when_the_contact_has_none(recall: RecallCase, ma
     assert letter.language == "en"
     assert "Catheter tip fracture" in letter.body_html
     assert "导管尖端断裂" not in letter.body_html
+
+
+# --- migration of existing data -------------------------------------------------------------
+
+def test_migration_adds_english_device_names_to_frozen_lines_and_back(recall: RecallCase, manager: User,
+                                                                      smtp: Any) -> None:
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("medrecall.notices.migrations.0003_notice_content")
+    _names("中心静脉导管", "Central venous catheter")
+    services.notice_run_start(recall=recall, actor=manager)
+    work_off_queue()
+    migration.lines_without_english_names(django_apps, None)
+    assert all("model_en" not in line for n in Notice.objects.all() for line in n.lines)
+    migration.lines_with_english_names(django_apps, None)
+    assert {line["model_en"] for n in Notice.objects.all() for line in n.lines} == {"Central venous catheter"}
+
+
+def test_migration_marks_the_standard_fda_letters_and_leaves_changed_ones(manager: User) -> None:
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("medrecall.notices.migrations.0003_notice_content")
+    approved = NoticeTemplate.objects.filter(regime="fda", status="approved")
+    approved.filter(kind="initial", language="en").update(title="URGENT: MEDICAL DEVICE RECALL")
+    approved.filter(kind="initial", language="zh-hans").update(title="Our own words")
+    approved.filter(kind="reminder", language="en").update(title="Recall notice (notice no. {{ sequence }})")
+    migration.fda_letters_marked(django_apps, None)
+    now = {(t.kind, t.language): (t.version, t.title) for t in NoticeTemplate.objects.filter(
+        regime="fda", status="approved", kind__in=("initial", "reminder"))}
+    assert now[("initial", "en")] == (2, "URGENT: MEDICAL DEVICE {{ action_heading }}")
+    assert now[("initial", "zh-hans")] == (1, "Our own words")
+    assert now[("reminder", "en")] == (2, "URGENT: Recall notice (notice no. {{ sequence }})")
+    migration.fda_letters_unmarked(django_apps, None)
+    back = {(t.kind, t.language): (t.version, t.title) for t in NoticeTemplate.objects.filter(
+        regime="fda", status="approved", kind__in=("initial", "reminder"))}
+    assert back[("initial", "en")] == (1, "URGENT: MEDICAL DEVICE RECALL")
+    assert back[("reminder", "en")] == (1, "Recall notice (notice no. {{ sequence }})")
