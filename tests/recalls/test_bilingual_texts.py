@@ -132,3 +132,23 @@ def test_migration_moves_english_text_to_the_english_fields_and_back(manager: An
     assert (english.reason, english.defect_description, english.hazard_description) == (
         "The tip may come off.", "Weak bond", "Embolism")
 
+
+
+def test_signed_content_binds_both_languages_and_survives_the_migration(manager: Any,
+                                                                        catheter: DeviceModel) -> None:  # noqa: F811
+    import importlib
+
+    from medrecall.recalls.approvals import approval_content
+
+    migration = importlib.import_module("medrecall.recalls.migrations.0005_bilingual_texts")
+    recall = services.recall_open(actor=manager, title="Catheter tip fracture", products=[catheter],
+                                  reason="The tip may come off.", defect_description="Weak bond")
+    signed = approval_content(recall)
+    migration.split_languages(django_apps, None)
+    recall.refresh_from_db()
+    assert recall.reason_en == "The tip may come off."
+    assert approval_content(recall) == signed  # a signature given before the upgrade still matches
+    recall = services.recall_update(recall=recall, actor=manager, version=recall.version, reason="尖端可能脱落。")
+    content = approval_content(recall)
+    assert content["reason"] == "尖端可能脱落。 / The tip may come off."
+    assert content != signed
