@@ -397,3 +397,35 @@ def test_migration_marks_the_standard_fda_letters_and_leaves_changed_ones(manage
         regime="fda", status="approved", kind__in=("initial", "reminder"))}
     assert back[("initial", "en")] == (1, "URGENT: MEDICAL DEVICE RECALL")
     assert back[("reminder", "en")] == (1, "Recall notice (notice no. {{ sequence }})")
+
+
+def test_send_button_shows_every_reason_and_sends_nothing(recall: RecallCase, manager: User, smtp: Any) -> None:
+    from tests.conftest import PASSWORD
+
+    recall = recall_update(recall=recall, actor=manager, version=recall.version, defect_description="",
+                           hazard_description_en="")
+    client = Client()
+    client.login(username=manager.username, password=PASSWORD)
+    page = client.post(f"/recalls/{recall.pk}/notices/send/", follow=True,
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "section “召回原因” would be missing the defect in Chinese" in page
+    assert "section “Reason for the recall” would be missing the possible harm in English" in page
+    assert NoticeRun.objects.count() == 0
+    assert smtp.messages == []
+
+
+def test_template_page_refuses_to_approve_an_fda_letter_without_urgent(manager: User, make_user: Any) -> None:
+    from tests.conftest import PASSWORD
+
+    standard = _standard("fda", "en", "initial")
+    draft = services.template_save(actor=manager, regime="fda", language="en", kind="initial",
+                                   title="MEDICAL DEVICE {{ action_heading }}", subject=standard["subject"],
+                                   sections=standard["sections"])
+    approver = make_user(Role.QA_RA_MANAGER)
+    client = Client()
+    client.login(username=approver.username, password=PASSWORD)
+    page = client.post(f"/notices/templates/{draft.pk}/approve/", follow=True,
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "must be marked “URGENT” in its title" in page
+    draft.refresh_from_db()
+    assert draft.status == "draft"
