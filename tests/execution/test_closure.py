@@ -215,16 +215,18 @@ def test_api_answers_409_with_the_reason(class_i: RecallCase, manager: User) -> 
     assert actions["release_hold"] == []
 
 
-def test_cli_exits_non_zero_with_the_reason(class_i: RecallCase, manager: User, monkeypatch: Any,
+def test_cli_exits_non_zero_with_the_reason(class_i: RecallCase, manager: User, tmp_path: Path,
                                             capsys: Any) -> None:
     call_command("recall", "closure", class_i.number, "--json")
     assert '"may_close": false' in capsys.readouterr().out
     with pytest.raises(CommandError, match="380 of 420 units are still at holders") as refused:
         call_command("recall", "transition", class_i.number, "--to", "closed", "--user", manager.username)
     assert refused.value.returncode == 1
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": PASSWORD)
+    password_file = tmp_path / "password"
+    password_file.write_text(PASSWORD, encoding="utf-8")
+    password_file.chmod(0o600)
     call_command("recall", "closure-exception", class_i.number, "--reason", "Hospitals closed down",
-                 "--user", manager.username)
+                 "--user", manager.username, "--password-file", str(password_file))
     assert ClosureException.objects.get().reason == "Hospitals closed down"
     call_command("recall", "transition", class_i.number, "--to", "closed", "--user", manager.username)
     with pytest.raises(CommandError, match=r"Hazard evaluation is not possible while recall .* is Closed"):

@@ -182,7 +182,7 @@ def test_letters_print_as_one_pdf_and_are_logged_posted(recall: RecallCase, mana
     summary = json.loads(run("letters", recall.number, "--out", str(out), "--json"))
     assert summary == {"letters": 2, "file": str(out), "posted": 0}
     text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
-    assert text.count("Catheter tip fracture") == 2  # HOSP's and SUB's letters
+    assert text.count("导管尖端断裂") == 2  # HOSP's and SUB's letters (Chinese)
     client.force_login(manager)
     page = client.get(f"/recalls/{recall.pk}/notices/").content.decode()
     assert 'id="letters-pdf"' in page

@@ -96,7 +96,7 @@ def test_each_regime_uses_its_template(tmp_path: Any, manager: User, make_user: 
     assert regimes["HOSP2"] == "eu_mdr"
     subjects = {rcpt[0]: str(m["Subject"]).strip() for rcpt, m in smtp.messages}
     assert subjects["smith@hosp2.example"].startswith("Urgent Field Safety Notice")
-    assert subjects["chen@sub.example"].startswith("紧急：医疗器械召回")  # FDA letter, in Chinese for this contact
+    assert subjects["chen@sub.example"].startswith("紧急（URGENT）：医疗器械召回")  # FDA letter, in Chinese for this contact
     html = {rcpt[0]: m.get_body(("html",)).get_content() for rcpt, m in smtp.messages}
     assert "Transmission of this notice" in html["smith@hosp2.example"]
     assert "#b00020" in html["smith@hosp2.example"]  # marked urgent

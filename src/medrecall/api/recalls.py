@@ -44,8 +44,9 @@ class RecallListSerializer(serializers.ModelSerializer[RecallCase]):
 
     class Meta:
         model = RecallCase
-        fields = ["id", "number", "title", "status", "version", "products", "regimes", "reason", "defect_description",
-                  "hazard_description", "action_type", "initiation", "ordering_authority", "depth", "public_warning",
+        fields = ["id", "number", "title", "title_en", "status", "version", "products", "regimes", "reason",
+                  "reason_en", "defect_description", "defect_description_en", "hazard_description",
+                  "hazard_description_en", "action_type", "initiation", "ordering_authority", "depth", "public_warning",
                   "effectiveness_level", "effectiveness_percent", "strategy", "progress_interval_days", "owner",
                   "decision_at", "initiated_at", "completed_at", "created_at", "updated_at", "actions"]
         read_only_fields = fields
@@ -71,9 +72,12 @@ class RecallSerializer(RecallListSerializer):
 
 
 class RecallOpenSerializer(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=255)
+    title = serializers.CharField(max_length=255, required=False, allow_blank=True, default="",
+                                  help_text="Chinese title (give this or title_en)")
+    title_en = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     products = serializers.ListField(child=serializers.CharField(), help_text="GTINs of the device models")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="in Chinese")
+    reason_en = serializers.CharField(required=False, allow_blank=True, default="", help_text="in English")
     regimes = serializers.ListField(child=serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"]), required=False,
                                     default=list)
     action_type = serializers.ChoiceField(choices=["removal", "correction"], required=False, default="removal")
@@ -86,9 +90,13 @@ class RecallUpdateSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(help_text="The version you edited; a newer one refuses the change (409).")
     reason_for_change = serializers.CharField(required=False, allow_blank=True, default="")
     title = serializers.CharField(required=False)
+    title_en = serializers.CharField(required=False, allow_blank=True, max_length=255)
     reason = serializers.CharField(required=False, allow_blank=True)
+    reason_en = serializers.CharField(required=False, allow_blank=True)
     defect_description = serializers.CharField(required=False, allow_blank=True)
+    defect_description_en = serializers.CharField(required=False, allow_blank=True)
     hazard_description = serializers.CharField(required=False, allow_blank=True)
+    hazard_description_en = serializers.CharField(required=False, allow_blank=True)
     depth = serializers.ChoiceField(choices=["wholesale", "retail", "user", "patient"], required=False)
     public_warning = serializers.BooleanField(required=False)
     effectiveness_level = serializers.ChoiceField(choices=list("ABCDE"), required=False)
@@ -173,6 +181,12 @@ class HazardSerializer(serializers.Serializer[Any]):
     deaths_reported = serializers.IntegerField(min_value=0, default=0)
     populations_at_risk = serializers.CharField(required=False, allow_blank=True, default="")
     consequences = serializers.CharField(required=False, allow_blank=True, default="")
+    defect_description = serializers.CharField(required=False, allow_blank=True, help_text="the defect, in Chinese")
+    defect_description_en = serializers.CharField(required=False, allow_blank=True, help_text="the defect, in English")
+    hazard_description = serializers.CharField(required=False, allow_blank=True,
+                                               help_text="the possible harm, in Chinese")
+    hazard_description_en = serializers.CharField(required=False, allow_blank=True,
+                                                  help_text="the possible harm, in English")
 
 
 class HazardView(APIView):

@@ -14,9 +14,12 @@ from medrecall.parties.models import Contact, Location, Party
 
 
 class DeviceModelSerializer(serializers.ModelSerializer[DeviceModel]):
+    display_name = serializers.CharField(read_only=True, help_text="The name in the request's language "
+                                         "(Accept-Language), falling back to the other language.")
+
     class Meta:
         model = DeviceModel
-        fields = ["id", "udi_di", "issuing_agency", "model_code", "name", "name_en", "brand", "manufacturer",
+        fields = ["id", "udi_di", "issuing_agency", "model_code", "name", "name_en", "display_name", "brand", "manufacturer",
                   "catalog_number", "description", "risk_class_nmpa", "risk_class_fda", "risk_class_eu",
                   "registration_no", "clearance_no", "implantable", "tracking", "unit", "expected_lifetime_years",
                   "is_active", "created_at", "updated_at"]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from medrecall.core.gtin import gtin_problem
 from medrecall.core.models import TimeStampedModel
@@ -41,6 +42,14 @@ class RiskClassEU(models.TextChoices):
     III = "III", pgettext_lazy("EU MDR class", "Class III")
 
 
+def device_name(name: str, name_en: str, language: str | None = None) -> str:
+    """A device model's name in ``language`` (the active one when not given): the English
+    name for English readers, the Chinese one otherwise, each falling back to the other."""
+    language = language or get_language() or settings.LANGUAGE_CODE
+    first, second = (name_en, name) if language.lower().startswith("en") else (name, name_en)
+    return (first or "").strip() or (second or "").strip()
+
+
 class DeviceModel(TimeStampedModel):
     """A device model identified by its UDI-DI (a GTIN-14 when issued by GS1)."""
 
@@ -74,6 +83,16 @@ class DeviceModel(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.model_code} {self.name}"
+
+    def name_for(self, language: str | None = None) -> str:
+        """The name a reader of ``language`` (default: the active language) sees; every output
+        prints device names through this or :func:`device_name`."""
+        return device_name(self.name, self.name_en, language)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (templates, API)."""
+        return self.name_for()
 
     def clean(self) -> None:
         if self.issuing_agency == IssuingAgency.GS1 and (problem := gtin_problem(self.udi_di)):

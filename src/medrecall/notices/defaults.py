@@ -31,10 +31,11 @@ REQUIRED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
 PLACEHOLDERS: dict[str, Any] = {
     "recall_number": _("the recall number"),
     "recall_title": _("the recall title"),
-    "reason": _("the reason for the recall"),
-    "defect": _("the defect"),
-    "hazard": _("the hazard"),
+    "reason": _("the reason for the recall (in the notice's language)"),
+    "defect": _("the defect (from the hazard evaluation, in the notice's language)"),
+    "hazard": _("the possible harm (from the hazard evaluation, in the notice's language)"),
     "action": _("the type of action (removal or correction)"),
+    "action_heading": _("RECALL or CORRECTION as the recall's type of action (heading of an FDA letter)"),
     "recall_class": _("the recall class / level for this regime"),
     "holder_name": _("the holder's name"),
     "contact_name": _("the recipient's name"),
@@ -55,6 +56,14 @@ _ZH_CONTACT = ("联系方式", "如有疑问，请联系{{ company_name }}召回
                "或发送邮件至 {{ company_email }}。地址：{{ company_address }}。")
 _EN_CONTACT = ("Contact", "Questions: call the {{ company_name }} recall line on {{ company_phone }} or e-mail "
                "{{ company_email }}. Address: {{ company_address }}.")
+
+# FDA letters (21 CFR 7.49(c)(2)): marked URGENT (required for Class I and II; the Chinese
+# letter carries the English word as well) and headed RECALL or CORRECTION as the recall's type.
+FDA_TITLE_EN = "URGENT: MEDICAL DEVICE {{ action_heading }}"
+FDA_SUBJECT_EN = "URGENT: Medical device {{ action_heading|lower }} {{ recall_number }} – {{ recall_title }}"
+FDA_TITLE_ZH = "紧急（URGENT）：医疗器械{{ action_heading }}"
+FDA_SUBJECT_ZH = "紧急（URGENT）：医疗器械{{ action_heading }} {{ recall_number }} – {{ recall_title }}"
+FDA_URGENT_PREFIX = {"en": "URGENT: ", "zh-hans": "紧急（URGENT）："}
 
 INITIAL: dict[tuple[str, str], tuple[str, str, list[tuple[str, str, str]]]] = {
     ("nmpa", "zh-hans"): ("医疗器械召回通知", "【医疗器械召回通知】{{ recall_number }} {{ recall_title }}", [
@@ -80,9 +89,9 @@ INITIAL: dict[tuple[str, str], tuple[str, str, list[tuple[str, str, str]]]] = {
                                                         "ask you to in writing."),
         ("contact", *_EN_CONTACT),
     ]),
-    ("fda", "en"): ("URGENT: MEDICAL DEVICE RECALL", "URGENT: Medical device recall {{ recall_number }} – {{ recall_title }}", [
+    ("fda", "en"): (FDA_TITLE_EN, FDA_SUBJECT_EN, [
         ("reason", "Reason for the recall", "{{ company_name }} is recalling the products listed below (Class "
-                                            "{{ recall_class }}, {{ action }}). {{ reason }} {{ defect }}"),
+                                            "{{ recall_class }}, {{ action }}). {{ reason }}\n\nDefect: {{ defect }}"),
         ("hazard", "Risk to health", "{{ hazard }}"),
         ("actions", "Actions to take now", "1. Stop further distribution and use of the listed products immediately.\n"
                                            "2. Identify and quarantine all units you hold.\n"
@@ -92,8 +101,9 @@ INITIAL: dict[tuple[str, str], tuple[str, str, list[tuple[str, str, str]]]] = {
                            "{{ reply_url }}"),
         ("contact", *_EN_CONTACT),
     ]),
-    ("fda", "zh-hans"): ("紧急：医疗器械召回", "紧急：医疗器械召回 {{ recall_number }} – {{ recall_title }}", [
-        ("reason", "召回原因", "{{ company_name }}正在召回下列产品（{{ recall_class }} 类，{{ action }}）。{{ reason }} {{ defect }}"),
+    ("fda", "zh-hans"): (FDA_TITLE_ZH, FDA_SUBJECT_ZH, [
+        ("reason", "召回原因", "{{ company_name }}正在召回下列产品（{{ recall_class }} 类，{{ action }}）。{{ reason }}\n\n"
+                           "缺陷：{{ defect }}"),
         ("hazard", "健康风险", "{{ hazard }}"),
         ("actions", "请立即采取的措施", "1. 立即停止进一步分销和使用所列产品。\n2. 清点并隔离贵单位持有的全部产品。\n"
                                   "3. 如已向下游分销，请立即通知贵单位的客户，并在回执中列明。"),
@@ -163,6 +173,8 @@ def standard_templates() -> list[dict[str, Any]]:
                       "sections": [{"key": k, "heading": h, "body": b} for k, h, b in sections]})
     for regime in ("nmpa", "fda", "eu_mdr"):
         for (kind, language), (title, subject, sections) in FOLLOW_UPS.items():
+            if regime == "fda" and kind == "reminder":  # the 2nd and 3rd letter are marked too
+                title, subject = FDA_URGENT_PREFIX[language] + title, FDA_URGENT_PREFIX[language] + subject
             found.append({"regime": regime, "language": language, "kind": kind, "title": title, "subject": subject,
                           "sections": [{"key": k, "heading": h, "body": b} for k, h, b in sections]})
     return found

@@ -27,6 +27,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from medrecall.catalog.models import device_name
+
 from .defaults import PLACEHOLDERS, REQUIRED_PLACEHOLDERS, REQUIRED_SECTIONS
 
 LAYOUT = Path(__file__).parent / "typst" / "notice.typ"
@@ -182,7 +184,10 @@ def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[
     company = settings.MEDRECALL_COMPANY
     parts, documents = [], []
     for item in inputs:
-        values, lines, language = item.values, item.lines, item.language
+        values, language = item.values, item.language
+        # Each line's device name in the reader's language (the frozen line keeps both).
+        lines = [line | {"model": device_name(str(line.get("model") or ""), str(line.get("model_en") or ""), language)}
+                 for line in item.lines]
         subject = " ".join(fill(item.template_subject, values, html=False).split())
         title = fill(item.template_title, values, html=False)
         text_sections = [{"heading": fill(s["heading"], values, html=False),

@@ -95,7 +95,10 @@ def retries_due() -> int:
     lapsed = timezone.now() - timedelta(seconds=settings.MEDRECALL_SEND_LEASE_SECONDS)
     stale = Q(created_at__lt=lapsed) & (Q(status=NoticeStatus.QUEUED) | Q(status=NoticeStatus.GENERATED, body_html=""))
     due = (sendable() & ~Q(status=NoticeStatus.QUEUED)) | stale
-    ids = list(Notice.objects.filter(due, channel=Channel.EMAIL).order_by("pk").values_list("pk", flat=True))
+    # Letters and calls too when never rendered (e.g. held back until a missing text was entered).
+    unrendered = stale & Q(status=NoticeStatus.GENERATED, body_html="")
+    ids = list(Notice.objects.filter((due & Q(channel=Channel.EMAIL)) | unrendered).order_by("pk")
+               .values_list("pk", flat=True))
     _enqueue(ids)
     return len(ids)
 

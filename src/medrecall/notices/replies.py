@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
-from medrecall.catalog.models import Serial
+from medrecall.catalog.models import Serial, device_name
 from medrecall.core import regions
 from medrecall.core.errors import DomainError, ImportRejected, ValidationFailed
 from medrecall.core.tabular import Columns, TableReader
@@ -59,6 +59,12 @@ class ExpectedLine:
     model: str
     quantity: int
     received: int
+    model_en: str = ""
+
+    @property
+    def model_name(self) -> str:
+        """The device name in the active language (the reply page's)."""
+        return device_name(self.model, self.model_en)
 
     @property
     def limit(self) -> int:
@@ -70,11 +76,11 @@ def expected_lines(notice: Notice) -> list[ExpectedLine]:
     for line in notice.root.lines:
         key = (line["lot_id"], line["serial_id"])
         entry = summed.setdefault(key, {"lot": line["lot"], "serial": line["serial"], "model": line["model"],
-                                        "quantity": 0, "received": 0})
+                                        "model_en": line.get("model_en", ""), "quantity": 0, "received": 0})
         entry["quantity"] += line["quantity"]
         entry["received"] += line.get("received", line["quantity"])
     return [ExpectedLine(f"{lot}-{serial or 0}", lot, serial, e["lot"], e["serial"], e["model"], e["quantity"],
-                         e["received"]) for (lot, serial), e in sorted(summed.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))]
+                         e["received"], e["model_en"]) for (lot, serial), e in sorted(summed.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))]
 
 
 @dataclass

@@ -42,7 +42,7 @@ from medrecall.parties.models import Channel, Contact, Party, PartyType
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import AffectedLine, Category, RecallCase
 
-from . import documents, links, mail
+from . import content, documents, links, mail
 from .defaults import REQUIRED_SECTIONS
 from .models import (
     OPEN_FOR_NOTICES,
@@ -66,6 +66,12 @@ EU_COUNTRIES = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", 
 
 class TemplateInvalid(ValidationFailed):
     code = "template_invalid"
+
+
+class NoticeContentMissing(ValidationFailed):
+    """A notice would go out with a section empty or in the wrong language (see ``content``)."""
+
+    code = "notice_content"
 
 
 # --- templates -------------------------------------------------------------------------
@@ -105,6 +111,9 @@ def template_approve(*, template: NoticeTemplate, actor: User) -> NoticeTemplate
     if problems := documents.template_problems(regime=template.regime, kind=template.kind, title=template.title,
                                                subject=template.subject, sections=template.sections):
         raise TemplateInvalid(problems[0], where="sections", details=problems)
+    if problems := content.marking_problems(regime=template.regime, kind=template.kind, title=template.title,
+                                            subject=template.subject):
+        raise TemplateInvalid(problems[0], where="title", details=problems, code="template_marking")
     previous = NoticeTemplate.objects.filter(regime=template.regime, language=template.language, kind=template.kind,
                                              status=TemplateStatus.APPROVED).first()
     if previous:
@@ -157,19 +166,21 @@ def holder_lines(recall: RecallCase, party_ids: Iterable[int] | None = None) -> 
     added = SubConsignee.objects.filter(recall=recall)
     if wanted is not None:
         frozen, added = frozen.filter(party_id__in=wanted), added.filter(party_id__in=wanted)
+    # The device name in both languages ("model" Chinese, "model_en" English): each output
+    # prints the reader's (catalog.models.device_name).
     fields = ("party_id", "lot_id", "serial_id", "location_id", "lot__number", "lot__device_model__name",
-              "lot__device_model__udi_di", "serial__serial", "location__name")
+              "lot__device_model__name_en", "lot__device_model__udi_di", "serial__serial", "location__name")
     lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in frozen.values_list(*fields, "on_hand", "in_transit", "received").order_by("party_id", "lot_id", "serial_id"):
-        party, lot, serial, location, lot_no, model, udi_di, serial_no, where, on_hand, in_transit, received = row
+        party, lot, serial, location, lot_no, model, model_en, udi_di, serial_no, where, on_hand, in_transit, received = row
         lines[party].append({"lot_id": lot, "serial_id": serial, "location_id": location, "lot": lot_no, "model": model,
-                             "udi_di": udi_di, "serial": serial_no or "", "location": where,
+                             "model_en": model_en, "udi_di": udi_di, "serial": serial_no or "", "location": where,
                              "quantity": on_hand + in_transit, "received": max(received, on_hand + in_transit)})
     for row in added.values_list(*fields, "quantity"):
-        party, lot, serial, location, lot_no, model, udi_di, serial_no, where, quantity = row
+        party, lot, serial, location, lot_no, model, model_en, udi_di, serial_no, where, quantity = row
         lines[party].append({"lot_id": lot, "serial_id": serial, "location_id": location, "lot": lot_no, "model": model,
-                             "udi_di": udi_di, "serial": serial_no or "", "location": where, "quantity": quantity,
-                             "received": quantity})
+                             "model_en": model_en, "udi_di": udi_di, "serial": serial_no or "", "location": where,
+                             "quantity": quantity, "received": quantity})
     return lines
 
 
@@ -222,6 +233,8 @@ def notice_run_start(*, recall: RecallCase, actor: User | None, kind: str = Kind
             "status": recall.get_status_display()}, code="not_approved")
     if recall.current_snapshot is None:
         raise ValidationFailed(_("Freeze the scope before sending notices."), where="scope")
+    if actor is not None and (problems := run_content_problems(recall, kind=kind, parties=parties)):
+        raise NoticeContentMissing(problems[0], where="content", details=problems)
     run = NoticeRun.objects.create(recall=recall, kind=kind, parties=sorted(parties or []), reason=reason,
                                    started_by=actor)
     if actor is not None:
@@ -231,6 +244,27 @@ def notice_run_start(*, recall: RecallCase, actor: User | None, kind: str = Kind
 
     transaction.on_commit(lambda: notice_run_task.enqueue(run.pk))
     return run
+
+
+def _template_for(templates: dict[tuple[str, str, str], NoticeTemplate], regime: str, language: str,
+                  kind: str) -> NoticeTemplate | None:
+    return templates.get((regime, language, kind)) or templates.get((regime, "en", kind))
+
+
+def run_content_problems(recall: RecallCase, *, kind: str = Kind.INITIAL, parties: list[int] | None = None) -> list[str]:
+    """Why the notices of a run would go out incomplete or in mixed languages: checked for each
+    regime × language the run's recipients get, before anything is created."""
+    lines = holder_lines(recall, parties or None)
+    templates = active_templates()
+    problems: list[str] = []
+    for regime, language in sorted({(regime_for(recall, r.country), r.language if r.language in ("zh-hans", "en")
+                                     else "zh-hans") for r in recipients(lines)}):
+        template = _template_for(templates, regime, language, kind)
+        if template is not None:
+            problems += [p for p in content.content_problems(recall=recall, template=template,
+                                                             language=template.language, regime=regime)
+                         if p not in problems]
+    return problems
 
 
 def _reply_due(recall: RecallCase, sequence: int, now: datetime) -> datetime:
@@ -251,7 +285,7 @@ def notices_create(*, recall: RecallCase, run: NoticeRun | None, kind: str, part
     for recipient in recipients(lines):
         regime = regime_for(recall, recipient.country)
         language = recipient.language if recipient.language in ("zh-hans", "en") else "zh-hans"
-        template = templates.get((regime, language, kind)) or templates.get((regime, "en", kind))
+        template = _template_for(templates, regime, language, kind)
         if template is None:
             raise ValidationFailed(_("No approved %(kind)s template for %(regime)s.") % {"kind": kind, "regime": regime})
         holder = lines[recipient.party_id]
@@ -302,7 +336,7 @@ def notice_run_execute(run_id: int) -> NoticeRun:
 
 def _run_finish_if_done(run_id: int) -> None:
     pending = Notice.objects.filter(run_id=run_id, status=NoticeStatus.GENERATED, channel=Channel.EMAIL,
-                                    body_html="").exists()
+                                    body_html="", last_error="").exists()
     if not pending:
         NoticeRun.objects.filter(pk=run_id, finished_at__isnull=True, rendered__gte=F("total")).update(
             status=NoticeRun.Status.DONE, finished_at=timezone.now())
@@ -330,9 +364,14 @@ def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, A
     with translation.override(notice.language):
         root = notice.root
         values = {
-            "recall_number": recall.number, "recall_title": recall.title, "reason": recall.reason,
-            "defect": recall.defect_description, "hazard": recall.hazard_description,
-            "action": recall.get_action_type_display(), "recall_class": _class_words(notice, classes),
+            # The recall's words in the reader's language only (``content`` refuses a notice
+            # where one it uses is missing): never the other language's text.
+            "recall_number": recall.number, "recall_title": recall.text_for("title", notice.language),
+            "reason": recall.text_for("reason", notice.language),
+            "defect": recall.text_for("defect_description", notice.language),
+            "hazard": recall.text_for("hazard_description", notice.language),
+            "action": recall.get_action_type_display(), "action_heading": content.action_heading(recall, notice.language),
+            "recall_class": _class_words(notice, classes),
             "holder_name": party.name if notice.language == "zh-hans" or not party.name_en else party.name_en,
             "holder_address": ", ".join(x for x in (party.address, party.city, party.province, party.country) if x),
             "contact_name": notice.contact.name if notice.contact else "", "units_total": notice.total_units,
@@ -379,6 +418,7 @@ def notices_render(notice_ids: list[int], *, progress_message: str = "") -> dict
         "recall", "party", "contact", "template", "parent").prefetch_related("recall__regimes"))
     pdfs: dict[int, bytes] = {}
     now = timezone.now()
+    notices = _content_checked(notices, now)
     everything = documents.render_notices([_input(notice, progress_message) for notice in notices])
     for notice, rendered in zip(notices, everything, strict=True):
         name = _pdf_name(notice)
@@ -400,6 +440,35 @@ def notices_render(notice_ids: list[int], *, progress_message: str = "") -> dict
         NoticeEvent(notice=n, party_id=n.party_id, recall_id=n.recall_id, type=NoticeEvent.Type.QUEUED, at=now)
         for n in notices if n.channel == Channel.EMAIL])
     return pdfs
+
+
+def _content_checked(notices: list[Notice], now: datetime) -> list[Notice]:
+    """The notices whose content may go out. The others stay unrendered with the reason
+    (``last_error``, an event, the run's error); the sweep renders them once the text is
+    entered (``follow-up: retries_due``)."""
+    verdicts: dict[tuple[int, int | None, str, str], list[str]] = {}
+    fine, refused = [], []
+    for notice in notices:
+        key = (notice.recall_id, notice.template_id, notice.language, notice.regime)
+        if key not in verdicts:
+            verdicts[key] = content.content_problems(recall=notice.recall, template=notice.template,
+                                                     language=notice.language, regime=notice.regime) \
+                if notice.template is not None else []
+        if verdicts[key]:
+            refused.append((notice, " ".join(verdicts[key])[:2000]))
+        else:
+            fine.append(notice)
+    for notice, reason in refused:
+        if notice.last_error != reason:
+            Notice.objects.filter(pk=notice.pk).update(last_error=reason)
+            NoticeEvent.objects.create(notice=notice, party_id=notice.party_id, recall_id=notice.recall_id,
+                                       type=NoticeEvent.Type.FAILED, at=now, note=reason)
+        if notice.run_id:
+            NoticeRun.objects.filter(pk=notice.run_id, error="").update(error=reason)
+    if fine:
+        Notice.objects.filter(pk__in=[n.pk for n in fine]).exclude(last_error="").filter(
+            status=NoticeStatus.GENERATED).update(last_error="")
+    return fine
 
 
 def _message_id(notice: Notice) -> str:

@@ -29,14 +29,18 @@ class SameSignerRefused(ValidationFailed):
 
 def _approvals_in_force(recall: RecallCase, content: dict[str, Any]) -> list[Signature]:
     return [s for s in signatures_for(recall) if s.meaning == "approved" and signature_status(s, content) == "valid"]
+def _both(recall: RecallCase, field: str) -> str:
+    """The text in both languages (Chinese / English), each once: a signature binds both, and
+    one written in a single language reads as it did before the English fields existed."""
+    return " / ".join(dict.fromkeys(t for t in (getattr(recall, field), getattr(recall, f"{field}_en")) if t.strip()))
 
 
 def approval_content(recall: RecallCase) -> dict[str, Any]:
     """What an approver signs: the decision record, scope baseline included."""
     snapshot = recall.current_snapshot
     return {
-        "recall": recall.number, "title": recall.title, "reason": recall.reason,
-        "defect": recall.defect_description, "hazard": recall.hazard_description,
+        "recall": recall.number, "title": _both(recall, "title"), "reason": _both(recall, "reason"),
+        "defect": _both(recall, "defect_description"), "hazard": _both(recall, "hazard_description"),
         "action_type": recall.action_type, "initiation": recall.initiation, "depth": recall.depth,
         "products": sorted(recall.products.values_list("udi_di", flat=True)),
         "regimes": sorted([r.regime, r.recall_class] for r in recall.regimes.all()),

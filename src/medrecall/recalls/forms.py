@@ -13,9 +13,13 @@ from .models import ActionType, Depth, HazardEvaluation, Initiation, RecallCase,
 
 
 class RecallOpenForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=255)
+    title = forms.CharField(label=_("Title (Chinese)"), max_length=255, required=False)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=255, required=False)
     products = forms.ModelMultipleChoiceField(label=_("Device models"), queryset=DeviceModel.objects.order_by("model_code"))
-    reason = forms.CharField(label=_("Reason for the recall"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    reason = forms.CharField(label=_("Reason for the recall (Chinese)"), widget=forms.Textarea(attrs={"rows": 3}),
+                             required=False)
+    reason_en = forms.CharField(label=_("Reason for the recall (English)"), widget=forms.Textarea(attrs={"rows": 3}),
+                                required=False)
     regimes = forms.MultipleChoiceField(label=_("Regimes"), choices=Regime.choices, widget=forms.CheckboxSelectMultiple,
                                         required=False)
     action_type = forms.ChoiceField(label=_("Type of action"), choices=ActionType.choices)
@@ -29,8 +33,8 @@ class RecallEditForm(forms.ModelForm[RecallCase]):
 
     class Meta:
         model = RecallCase
-        fields = ["title", "reason", "defect_description", "hazard_description", "action_type", "initiation",
-                  "ordering_authority", "depth", "public_warning", "effectiveness_level", "effectiveness_percent",
+        fields = ["title", "title_en", "reason", "reason_en", "defect_description", "defect_description_en",
+                  "hazard_description", "hazard_description_en", "action_type", "initiation", "ordering_authority", "depth", "public_warning", "effectiveness_level", "effectiveness_percent",
                   "strategy", "progress_interval_days", "decision_at", "initiated_at", "completed_at", "team"]
         widgets = {f: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
                    for f in ("decision_at", "initiated_at", "completed_at")}
@@ -42,6 +46,24 @@ class RecallEditForm(forms.ModelForm[RecallCase]):
 
 
 class HazardForm(forms.ModelForm[HazardEvaluation]):
+    # The defect and the possible harm, in both languages: stated with the evaluation, printed
+    # in the notices ("Defect", "Possible harm") in the reader's language.
+    defect_description = forms.CharField(label=_("Defect (Chinese)"), required=False,
+                                         widget=forms.Textarea(attrs={"rows": 2}))
+    defect_description_en = forms.CharField(label=_("Defect (English)"), required=False,
+                                            widget=forms.Textarea(attrs={"rows": 2}))
+    hazard_description = forms.CharField(label=_("Possible harm (Chinese)"), required=False,
+                                         widget=forms.Textarea(attrs={"rows": 2}))
+    hazard_description_en = forms.CharField(label=_("Possible harm (English)"), required=False,
+                                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, recall: RecallCase | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if recall is not None and not self.is_bound:
+            for field in ("defect_description", "defect_description_en", "hazard_description",
+                          "hazard_description_en"):
+                self.initial[field] = getattr(recall, field)
+
     class Meta:
         model = HazardEvaluation
         fields = ["injuries_reported", "deaths_reported", "populations_at_risk", "severity", "likelihood",

@@ -44,7 +44,7 @@ def _has_products(recall: RecallCase) -> str | None:
 
 
 def _has_reason(recall: RecallCase) -> str | None:
-    return None if recall.reason.strip() else _("Describe the reason for the recall.")
+    return None if recall.reason.strip() or recall.reason_en.strip() else _("Describe the reason for the recall.")
 
 
 def _has_regime(recall: RecallCase) -> str | None:

@@ -44,16 +44,26 @@ REGIME_CLASSES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+# Free text of a recall kept in Chinese (the plain field) and English (``<field>_en``).
+BILINGUAL_FIELDS = ("title", "reason", "defect_description", "hazard_description")
+
+
 class RecallCase(TimeStampedModel):
     """One recall, from the first draft to closure."""
 
     number = models.CharField(_("recall number"), max_length=40, unique=True)
-    title = models.CharField(_("title"), max_length=255)
+    # The recall's own words in both languages: the plain field is the Chinese text, ``_en``
+    # the English one. A notice takes the text of its reader's language only (never the other).
+    title = models.CharField(_("title (Chinese)"), max_length=255)
+    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.DRAFT)
     products = models.ManyToManyField(DeviceModel, related_name="recalls", verbose_name=_("device models"), blank=True)
-    reason = models.TextField(_("reason for the recall"), blank=True)
-    defect_description = models.TextField(_("defect"), blank=True)
-    hazard_description = models.TextField(_("hazard"), blank=True)
+    reason = models.TextField(_("reason for the recall (Chinese)"), blank=True)
+    reason_en = models.TextField(_("reason for the recall (English)"), blank=True)
+    defect_description = models.TextField(_("defect (Chinese)"), blank=True)
+    defect_description_en = models.TextField(_("defect (English)"), blank=True)
+    hazard_description = models.TextField(_("possible harm (Chinese)"), blank=True)
+    hazard_description_en = models.TextField(_("possible harm (English)"), blank=True)
     action_type = models.CharField(_("type of action"), max_length=12, choices=ActionType.choices,
                                    default=ActionType.REMOVAL)
     initiation = models.CharField(_("initiated"), max_length=12, choices=Initiation.choices,
@@ -84,6 +94,26 @@ class RecallCase(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def text_for(self, field: str, language: str) -> str:
+        """``field`` (title, reason, defect_description, hazard_description) in ``language``
+        only, without falling back to the other language: what a notice may print."""
+        if field not in BILINGUAL_FIELDS:
+            raise ValueError(field)
+        return str(getattr(self, f"{field}_en" if language.lower().startswith("en") else field) or "").strip()
+
+    def title_for(self, language: str | None = None) -> str:
+        """The title for a page in ``language`` (default: the active one), falling back to the
+        other language: for display, never for a notice."""
+        from django.utils.translation import get_language
+
+        language = language or get_language() or settings.LANGUAGE_CODE
+        other = "zh-hans" if language.lower().startswith("en") else "en"
+        return self.text_for("title", language) or self.text_for("title", other)
+
+    @property
+    def display_title(self) -> str:
+        return self.title_for()
 
     @property
     def current_snapshot(self) -> ScopeSnapshot | None:

@@ -42,7 +42,8 @@ class TransitionRefused(DomainError):
     code = "transition_refused"
 
 
-EDITABLE = ("title", "reason", "defect_description", "hazard_description", "action_type", "initiation",
+EDITABLE = ("title", "title_en", "reason", "reason_en", "defect_description", "defect_description_en",
+            "hazard_description", "hazard_description_en", "action_type", "initiation",
             "ordering_authority", "depth", "public_warning", "effectiveness_level", "effectiveness_percent",
             "strategy", "progress_interval_days", "decision_at", "initiated_at", "completed_at")
 LOCKED_STATUSES = (Status.CLOSED, Status.TERMINATED, Status.CANCELLED)
@@ -84,8 +85,10 @@ def next_recall_number(now: datetime | None = None) -> str:
 @transaction.atomic
 def recall_open(*, actor: User, title: str, products: list[DeviceModel], reason: str = "",
                 regimes: list[str] | None = None, **fields: Any) -> RecallCase:
-    """Open a recall in draft."""
-    if not title.strip():
+    """Open a recall in draft. ``title`` is the Chinese title; with only an English one
+    (``title_en``) that also serves as the case's title in lists."""
+    title = title.strip() or str(fields.get("title_en", "")).strip()
+    if not title:
         raise ValidationFailed(_("Give the recall a title."), where="title")
     unknown = set(fields) - set(EDITABLE)
     if unknown:
@@ -165,9 +168,16 @@ def recall_regime_add(*, recall: RecallCase, regime: str, actor: User) -> Recall
 
 @transaction.atomic
 def hazard_evaluate(*, recall: RecallCase, actor: User, severity: str, likelihood: str, injuries_reported: int = 0,
-                    deaths_reported: int = 0, populations_at_risk: str = "", consequences: str = "") -> HazardEvaluation:
-    """Record the health hazard evaluation and propose a class for every regime of the recall."""
+                    deaths_reported: int = 0, populations_at_risk: str = "", consequences: str = "",
+                    **texts: str) -> HazardEvaluation:
+    """Record the health hazard evaluation and propose a class for every regime of the recall.
+
+    ``texts`` are the defect and the possible harm in Chinese and English
+    (``defect_description[_en]``, ``hazard_description[_en]``): stated with the evaluation,
+    kept on the case, and printed in the notices' "Defect" and "Possible harm"."""
     lifecycle.require_action(recall, Action.EVALUATE_HAZARD)
+    if unknown := set(texts) - set(HAZARD_TEXTS):
+        raise ValidationFailed(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     if severity not in HazardEvaluation.Severity.values:
         raise ValidationFailed(_("Choose the worst credible harm."), where="severity")
     if likelihood not in HazardEvaluation.Likelihood.values:
@@ -184,11 +194,28 @@ def hazard_evaluate(*, recall: RecallCase, actor: User, severity: str, likelihoo
             regime.recall_class = regime.proposed_class
         regime.save(update_fields=["proposed_class", "recall_class"])
         proposals[regime.regime] = regime.proposed_class
+    text_changes = _hazard_texts_save(recall, {field: str(value).strip() for field, value in texts.items()})
     audit.record(actor=actor, action="recalls.hazard_evaluated", target=recall,
                  changes={"severity": [None, severity], "likelihood": [None, likelihood],
                           "injuries": [None, injuries_reported], "deaths": [None, deaths_reported],
-                          "proposed": [None, proposals]})
+                          "proposed": [None, proposals]} | text_changes)
     return evaluation
+
+
+HAZARD_TEXTS = ("defect_description", "defect_description_en", "hazard_description", "hazard_description_en")
+
+
+def _hazard_texts_save(recall: RecallCase, texts: dict[str, str]) -> dict[str, list[str]]:
+    """Write the defect / possible-harm texts given with an evaluation onto the case; returns
+    the changes for the audit entry."""
+    current = RecallCase.objects.filter(pk=recall.pk).values(*HAZARD_TEXTS).get()
+    changed = {field: [current[field], value] for field, value in texts.items() if current[field] != value}
+    if changed:
+        RecallCase.objects.filter(pk=recall.pk).update(**{f: new for f, (_old, new) in changed.items()},
+                                                       version=F("version") + 1, updated_at=timezone.now())
+        for field, (_old, new) in changed.items():
+            setattr(recall, field, new)
+    return changed
 
 
 @transaction.atomic

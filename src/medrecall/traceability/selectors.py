@@ -125,8 +125,9 @@ def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = N
          for loc, received, on_hand, in_transit in rows),
         key=lambda h: h.location,
     )
-    lots = {pk: (number, gtin) for pk, number, gtin in
-            Lot.objects.filter(pk__in=lot_ids).values_list("id", "number", "device_model__udi_di")}
+    lots = {pk: (number, gtin, name, name_en) for pk, number, gtin, name, name_en in
+            Lot.objects.filter(pk__in=lot_ids).values_list("id", "number", "device_model__udi_di",
+                                                           "device_model__name", "device_model__name_en")}
     ordered = [lots[pk] for pk in lot_ids if pk in lots]
     summary = {"own_stock": 0, "quarantine": 0, "in_transit": 0, "at_distributors": 0, "at_customers": 0,
                "consumed": fates.get("consumed", 0), "destroyed": fates.get("destroyed", 0),
@@ -135,8 +136,9 @@ def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = N
         summary[position_category(party_type=holder.party_type, location_type=holder.location_type)] += holder.on_hand
         summary["in_transit"] += holder.in_transit
     return ForwardTrace(
-        lots=[number for number, _gtin in ordered],
-        lot_details=[{"gtin": gtin, "lot": number} for number, gtin in ordered],
+        lots=[number for number, *_rest in ordered],
+        lot_details=[{"gtin": gtin, "lot": number, "device_model": name, "device_model_en": name_en}
+                     for number, gtin, name, name_en in ordered],
         holders=holders,
         total_received=sum(h.received for h in holders),
         total_on_hand=sum(h.on_hand for h in holders),
@@ -299,7 +301,9 @@ def udi_match(parsed: Any) -> dict[str, Any]:
     if lot is None and serial is not None:
         lot = serial.lot
     return {
-        "device_model": f"{model.model_code} {model.name}" if model else None,
+        "device_model": f"{model.model_code} {model.name_for()}" if model else None,
+        "device_model_name": model.name if model else None,
+        "device_model_name_en": model.name_en if model else None,
         "device_model_id": model.pk if model else None,
         "lot_id": lot.pk if lot else None,
         "serial_id": serial.pk if serial else None,

@@ -22,6 +22,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from medrecall.accounts.selectors import viewer_of
@@ -204,6 +205,7 @@ def _sample_values(template: NoticeTemplate) -> dict[str, Any]:
             "recall_number": "RC-2025-0001", "recall_title": _("Sample device recall"),
             "reason": _("The sample reason for the recall."), "defect": _("The sample defect."),
             "hazard": _("The sample hazard."), "action": _("Removal"), "recall_class": "II",
+            "action_heading": pgettext("FDA letter heading", "RECALL"),
             "holder_name": _("Sample Hospital"), "holder_address": _("1 Sample Road, Sample City"),
             "contact_name": _("Sample Contact"), "units_total": 30, "reply_url": f"{base}/n/r/SAMPLE/",
             "reply_by": "2025-12-31", "notice_date": "2025-12-01", "sequence": 1,

@@ -94,7 +94,7 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "recall": recall, "pipeline": _pipeline(recall), "next_steps": next_steps,
         "regimes": list(recall.regimes.all()), "regime_classes": REGIME_CLASSES,
-        "evaluation": evaluation, "hazard_form": HazardForm(instance=evaluation),
+        "evaluation": evaluation, "hazard_form": HazardForm(instance=evaluation, recall=recall),
         "classify_form": ClassifyForm(), "rule_form": ScopeRuleForm(),
         "rules": list(recall.scope_rules.select_related("device_model")),
         "snapshot": snapshot, "impact": impact, "impact_chart": asdict(impact) if impact else None,

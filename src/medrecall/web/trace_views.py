@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.selectors import viewer_of
+from medrecall.catalog.models import device_name
 from medrecall.core.errors import DomainError
 from medrecall.core.exports import append_row
 from medrecall.parties.models import Location
@@ -101,9 +102,9 @@ def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResp
             shipped.append([row["location"], row["location_name"], row["party"], row["party_name"],
                             row["party_type"], row["quantity"]])
     lots = workbook.create_sheet(_("Lots in scope")[:31])
-    lots.append(["gtin", "lot"])
+    lots.append(["gtin", "lot", _("Device model")])
     for lot in result.lot_details:
-        append_row(lots, [lot["gtin"], lot["lot"]])
+        append_row(lots, [lot["gtin"], lot["lot"], device_name(lot.get("device_model", ""), lot.get("device_model_en", ""))])
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(out.getvalue(),

@@ -1,9 +1,11 @@
 """``medrecall recall …``: the recall case from the command line.
 
-  medrecall recall open --title T --gtin GTIN [--gtin …] [--reason R] [--regime nmpa|fda|eu_mdr …] --user U
+  medrecall recall open --title T [--title-en T] --gtin GTIN [--gtin …] [--reason R] [--reason-en R]
+                        [--regime nmpa|fda|eu_mdr …] --user U
   medrecall recall show NUMBER [--json]
   medrecall recall update NUMBER --set FIELD=VALUE [--set …] [--decision-at ISO] [--reason WHY] --user U
-  medrecall recall evaluate NUMBER --severity S --likelihood L [--injuries N] [--deaths N] --user U
+  medrecall recall evaluate NUMBER --severity S --likelihood L [--injuries N] [--deaths N]
+                            [--defect TEXT] [--defect-en TEXT] [--harm TEXT] [--harm-en TEXT] --user U
   medrecall recall classify NUMBER --regime R --class C [--reason R] --user U
   medrecall recall scope NUMBER --kind KIND --gtin GTIN [--values V,V] [--from A --until B] --user U
   medrecall recall freeze NUMBER --user U
@@ -51,10 +53,17 @@ class Command(BaseCommand):
         parser.add_argument("--title", default="")
         parser.add_argument("--gtin", action="append", default=[])
         parser.add_argument("--reason", default="")
+        parser.add_argument("--title-en", default="", help="open: the English title (--title is the Chinese one)")
+        parser.add_argument("--reason-en", default="", help="open: the reason in English (--reason: in Chinese)")
+        parser.add_argument("--defect", default=None, help="evaluate: the defect, in Chinese")
+        parser.add_argument("--defect-en", default=None, help="evaluate: the defect, in English")
+        parser.add_argument("--harm", default=None, help="evaluate: the possible harm, in Chinese")
+        parser.add_argument("--harm-en", default=None, help="evaluate: the possible harm, in English")
         parser.add_argument("--regime", action="append", default=[])
         parser.add_argument("--decision-at", default="")
         parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                            help="update: a field to change (title, reason, defect_description, hazard_description, "
+                            help="update: a field to change (title, title_en, reason, reason_en, defect_description[_en], "
+                                 "hazard_description[_en], "
                                  "depth, strategy, progress_interval_days, decision_at, initiated_at, completed_at, …)")
         parser.add_argument("--severity", default="")
         parser.add_argument("--likelihood", default="")
@@ -96,8 +105,9 @@ class Command(BaseCommand):
         recall.refresh_from_db()
         snapshot = recall.current_snapshot
         return {
-            "number": recall.number, "title": recall.title, "status": recall.status, "version": recall.version,
-            "products": sorted(recall.products.values_list("udi_di", flat=True)),
+            "number": recall.number, "title": recall.title, "title_en": recall.title_en, "status": recall.status,
+            "version": recall.version, "products": sorted(recall.products.values_list("udi_di", flat=True)),
+            "product_names": [m.name_for() for m in recall.products.order_by("udi_di")],
             "regimes": {r.regime: r.recall_class for r in recall.regimes.all()},
             "decision_at": recall.decision_at.isoformat() if recall.decision_at else None,
             "scope": {"snapshot": snapshot.sequence, "units": snapshot.total_units, "holders": snapshot.total_holders}
@@ -123,7 +133,8 @@ class Command(BaseCommand):
             if o["decision_at"]:
                 fields["decision_at"] = datetime.fromisoformat(o["decision_at"])
             recall = services.recall_open(actor=self._user(o["user"]), title=o["title"], products=self._models(o["gtin"]),
-                                          reason=o["reason"], regimes=o["regime"], **fields)
+                                          reason=o["reason"], regimes=o["regime"], title_en=o["title_en"],
+                                          reason_en=o["reason_en"], **fields)
             self._print(self._summary(recall), o["json"])
             return
         recall = self._recall(o["number"])
@@ -155,7 +166,11 @@ class Command(BaseCommand):
         elif action == "evaluate":
             services.hazard_evaluate(recall=recall, actor=self._user(o["user"]), severity=o["severity"],
                                      likelihood=o["likelihood"], injuries_reported=o["injuries"],
-                                     deaths_reported=o["deaths"])
+                                     deaths_reported=o["deaths"], **{
+                                         field: o[option] for option, field in (
+                                             ("defect", "defect_description"), ("defect_en", "defect_description_en"),
+                                             ("harm", "hazard_description"), ("harm_en", "hazard_description_en"))
+                                         if o[option] is not None})
             self._print(self._summary(recall), o["json"])
         elif action == "classify":
             user = self._user(o["user"])
