@@ -24,8 +24,10 @@ RETURN_TRANSITIONS: Mapping[str, frozenset[str]] = {
     ReturnStatus.CANCELLED: frozenset(),
 }
 # Units may be scanned in while the return is on its way (a carrier may deliver before its
-# pick-up is recorded); "received" closes the return, short lines stay visible.
-RECEIVING = frozenset({ReturnStatus.AUTHORISED, ReturnStatus.PICKED_UP, ReturnStatus.IN_TRANSIT})
+# pick-up is recorded) and after it is received (a late parcel, more than expected: the units
+# are here and must be booked into quarantine); only a cancelled return takes nothing.
+RECEIVING = frozenset({ReturnStatus.AUTHORISED, ReturnStatus.PICKED_UP, ReturnStatus.IN_TRANSIT,
+                       ReturnStatus.RECEIVED})
 
 
 class DispositionKind(models.TextChoices):
