@@ -9,7 +9,7 @@
   medrecall execution disposition complete DSP [--outcome O] [--method M --place P --performed-by W --witness X …] --user U
   medrecall execution workorders create RECALL --holder PARTY --action A --user U
   medrecall execution workorders escalate [--every N]
-  medrecall execution seed   (demo carriers, rates, a rule and service providers, once)
+  medrecall execution seed   (the demo's carriers with rates, a rule and service providers; adds what is missing)
 
 Every command answers with ``--json`` for scripts; refusals exit with status 1 and the message.
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 from argparse import ArgumentParser
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -235,20 +234,11 @@ class Command(BaseCommand):
                 "message": f"{order.number} → {order.provider} ({order.distance_km} km), due {order.due_at:%Y-%m-%d}"}
 
     def _seed(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        from medrecall.execution.models import Carrier, CarrierRate, CarrierRule
+        from medrecall.cli.demo_execution import demo_execution_seed
 
-        if Carrier.objects.exists():
-            return {"created": 0, "message": "Carriers exist already; nothing seeded."}
-        demo = (("SF", "顺丰速运 SF Express", Decimal(100), Decimal(20), Decimal(8), 1),
-                ("JD", "京东物流 JD Logistics", Decimal(200), Decimal(15), Decimal(6), 2),
-                ("DB", "德邦快递 Deppon", None, Decimal(30), Decimal(2), 4))
-        for code, name, max_kg, base, per_kg, days in demo:
-            party, _created = Party.objects.get_or_create(code=f"CARRIER-{code}", defaults={
-                "name": name, "party_type": "carrier", "country": "CN"})
-            carrier = Carrier.objects.create(party=party, code=code, name=name, max_weight_kg=max_kg)
-            CarrierRate.objects.create(carrier=carrier, country="CN", base_fee=base, per_kg=per_kg, transit_days=days)
-            CarrierRate.objects.create(carrier=carrier, country="CN", province_code="CN-XZ", base_fee=base * 3,
-                                       per_kg=per_kg * 2, transit_days=days + 3)
-        CarrierRule.objects.create(priority=10, name="Tibet: JD Logistics", country="CN", province_code="CN-XZ",
-                                   carrier=Carrier.objects.get(code="JD"))
-        return {"created": len(demo), "message": f"{len(demo)} demo carriers with rates and one rule seeded."}
+        created = demo_execution_seed()
+        total = sum(created.values())
+        return {**created, "created": total,
+                "message": (f"Seeded {created['carriers']} carrier(s), {created['rates']} rate(s), {created['rules']} "
+                            f"rule(s) and {created['providers']} service provider(s).") if total else
+                "The demo's carriers and service providers exist already; nothing seeded."}
