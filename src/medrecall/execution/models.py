@@ -308,6 +308,20 @@ class ServiceProvider(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        unknown = [s for s in (self.skills or []) if s not in FieldAction.values] if isinstance(self.skills, list) else [
+            self.skills]
+        if unknown:
+            raise ValidationError({"skills": _("Unknown field action(s): %(codes)s. Choose from %(known)s.") % {
+                "codes": ", ".join(map(str, unknown)), "known": ", ".join(FieldAction.values)}})
+
+    def get_skills_display(self) -> str:
+        """The field actions by their names in the reader's language, not their codes."""
+        labels = dict(FieldAction.choices)
+        return ", ".join(str(labels.get(skill, skill)) for skill in self.skills)
+
 
 class WorkOrder(models.Model):
     """A correction done on site at one holder, by one provider, due by a date set from the recall's class."""
