@@ -44,6 +44,7 @@ urlpatterns = [
     path("recalls/<int:pk>/progress-updates/", notices.ProgressUpdateView.as_view(), name="notice-progress-update"),
     path("notices/", notices.NoticeListView.as_view(), name="notice-list"),
     path("notices/overdue/", notices.OverdueView.as_view(), name="notice-overdue"),
+    path("recalls/<int:pk>/replies/", notices.RecallRepliesView.as_view(), name="recall-replies"),
     path("notices/delivery/", notices.DeliveryView.as_view(), name="notice-delivery"),
     path("notices/runs/<int:pk>/", notices.RunDetailView.as_view(), name="notice-run"),
     path("notices/<int:pk>/", notices.NoticeDetailView.as_view(), name="notice-detail"),
