@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -258,15 +258,26 @@ class DeliveryView(APIView):
         return Response(NoticeSerializer(services.notice_delivery_report(actor=viewer, **payload.validated_data)).data)
 
 
+class OverdueNoticeSerializer(NoticeSerializer):
+    reply_difference = serializers.IntegerField(read_only=True, allow_null=True,
+                                                help_text="Units the reply reports less units on our records; "
+                                                          "null without a reply")
+    reply_mismatched_lines = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta(NoticeSerializer.Meta):
+        fields = [*NoticeSerializer.Meta.fields, "reply_difference", "reply_mismatched_lines"]
+        read_only_fields = fields
+
+
 class OverdueView(APIView):
-    """The customer-service work queue."""
+    """The customer-service work queue (with replies that disagree with our records)."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=page_of(NoticeSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(tags=["notices"], responses=page_of(OverdueNoticeSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request) -> Response:
         viewer = _staff_viewer(request, "notices.view_notice")
-        return paginated(self, request, selectors.overdue_queue(viewer=viewer), NoticeSerializer)
+        return paginated(self, request, selectors.overdue_queue(viewer=viewer), OverdueNoticeSerializer)
 
 
 class ReplyLineSerializer(serializers.Serializer[Any]):
@@ -310,14 +321,58 @@ class ReplyOutSerializer(serializers.ModelSerializer[Reply]):
     recall = serializers.CharField(source="recall.number")
     party = serializers.CharField(source="party.code")
     sub_consignees = serializers.SerializerMethodField()
+    on_record = serializers.IntegerField(read_only=True)
+    reported = serializers.IntegerField(read_only=True)
+    difference = serializers.IntegerField(read_only=True, help_text="reported - on_record; not 0: the reply "
+                                                                    "disagrees with our records")
 
     class Meta:
         model = Reply
-        fields = ["id", "recall", "party", "respondent_name", "via", "submitted_at", "sub_consignees"]
+        fields = ["id", "recall", "party", "respondent_name", "via", "submitted_at", "sub_consignees", "on_record",
+                  "reported", "difference"]
 
     def get_sub_consignees(self, reply: Reply) -> list[dict[str, Any]]:
         return [{"party": s.party.code, "name": s.party.name, "lot": s.lot.number, "quantity": s.quantity}
                 for s in reply.sub_consignees.select_related("party", "lot")]
+
+
+class ReplyDifferenceSerializer(serializers.Serializer[Any]):
+    lot = serializers.CharField()
+    serial = serializers.CharField()
+    on_record = serializers.IntegerField()
+    reported = serializers.IntegerField()
+    difference = serializers.IntegerField()
+
+
+class ReplyListSerializer(serializers.ModelSerializer[Reply]):
+    recall = serializers.CharField(source="recall.number")
+    party = serializers.CharField(source="party.code")
+    on_record = serializers.IntegerField(help_text="Units our records put at the holder")
+    reported = serializers.IntegerField(help_text="On hand + destroyed + used + passed on, as replied")
+    difference = serializers.IntegerField(help_text="reported - on_record")
+    differences = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Reply
+        fields = ["id", "recall", "party", "respondent_name", "via", "submitted_at", "on_record", "reported",
+                  "difference", "differences"]
+
+    @extend_schema_field(ReplyDifferenceSerializer(many=True))
+    def get_differences(self, reply: Reply) -> list[dict[str, Any]]:
+        return [{"lot": d.lot, "serial": d.serial, "on_record": d.on_record, "reported": d.reported,
+                 "difference": d.difference} for d in selectors.reply_differences(reply)]
+
+
+class RecallRepliesView(APIView):
+    """A recall's replies, each with how far it is from our records (lines that disagree)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["notices"], responses=ReplyListSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        viewer = _viewer(request, "notices.view_reply")
+        recall = _recall(request, pk)
+        return Response(ReplyListSerializer(selectors.replies_for(viewer=viewer, recall_id=recall.pk), many=True).data)
 
 
 class ReplyView(APIView):
@@ -345,6 +400,7 @@ class ReplyView(APIView):
                 for index, entry in enumerate(data.pop("sub_consignees"))]
         reply = replies.reply_submit(notice=notice, quantities=quantities, sub_consignees=subs, actor=viewer,
                                      via=Reply.Via.PORTAL if viewer.party_id else Reply.Via.STAFF, **data)
+        reply = selectors.replies_for(viewer=viewer, recall_id=reply.recall_id).get(pk=reply.pk)
         return Response(ReplyOutSerializer(reply).data, status=status.HTTP_201_CREATED)
 
 

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import calendar, execution, notices, recalls, trace, views
+from . import calendar, execution, notices, partners, recalls, trace, views
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -14,6 +14,9 @@ router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("imports", views.ImportRunViewSet, basename="importrun")
 router.register("events", trace.TraceEventViewSet, basename="traceevent")
 router.register("positions", trace.PositionViewSet, basename="position")
+router.register("execution/carriers", partners.CarrierViewSet, basename="carrier")
+router.register("execution/carrier-rates", partners.CarrierRateViewSet, basename="carrierrate")
+router.register("execution/service-providers", partners.ServiceProviderViewSet, basename="serviceprovider")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -47,6 +50,7 @@ urlpatterns = [
     path("recalls/<int:pk>/progress-updates/", notices.ProgressUpdateView.as_view(), name="notice-progress-update"),
     path("notices/", notices.NoticeListView.as_view(), name="notice-list"),
     path("notices/overdue/", notices.OverdueView.as_view(), name="notice-overdue"),
+    path("recalls/<int:pk>/replies/", notices.RecallRepliesView.as_view(), name="recall-replies"),
     path("notices/delivery/", notices.DeliveryView.as_view(), name="notice-delivery"),
     path("notices/runs/<int:pk>/", notices.RunDetailView.as_view(), name="notice-run"),
     path("notices/<int:pk>/", notices.NoticeDetailView.as_view(), name="notice-detail"),

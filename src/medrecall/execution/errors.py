@@ -15,7 +15,8 @@ class ReturnRefused(DomainError):
 
 class ReceiptRefused(DomainError):
     """A scan or entry that changes nothing; ``code`` is the reconciliation outcome
-    (unparseable, wrong_item, unknown_serial, over, already_received, not_receiving)."""
+    (unparseable, wrong_item, unknown_serial, serial_required, already_received, not_receiving,
+    not_quarantine, bad_quantity); more than expected is not refused but received as ``over``."""
 
     code = "receipt_refused"
     status = 409

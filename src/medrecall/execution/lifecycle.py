@@ -84,7 +84,9 @@ RETURN_ACTIONS: Mapping[str, frozenset[ReturnAction]] = {
     ReturnStatus.AUTHORISED: frozenset({ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}),
     ReturnStatus.PICKED_UP: frozenset({ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}),
     ReturnStatus.IN_TRANSIT: frozenset({ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}),
-    ReturnStatus.RECEIVED: frozenset(),
+    # Units may still arrive after the return is received (a late parcel, more than expected):
+    # they are here and must be booked into quarantine. A cancelled return takes nothing.
+    ReturnStatus.RECEIVED: frozenset({ReturnAction.RECEIVE}),
     ReturnStatus.CANCELLED: frozenset(),
 }
 

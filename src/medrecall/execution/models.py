@@ -162,7 +162,8 @@ class ReturnAuthorisation(models.Model):
 
 
 class ReturnLine(models.Model):
-    """Expected units of one lot (and serial) on a return; ``received`` is kept under the RA's row lock."""
+    """Expected units of one lot (and serial) on a return; ``received`` is kept under the RA's row lock
+    and may exceed ``expected`` (an "over" line: the holder sent more than authorised)."""
 
     ra = models.ForeignKey(ReturnAuthorisation, on_delete=models.CASCADE, related_name="lines")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+", verbose_name=_("lot"))
@@ -177,7 +178,6 @@ class ReturnLine(models.Model):
             models.UniqueConstraint(fields=["ra", "lot", "serial"], condition=Q(serial__isnull=False),
                                     name="ra_line_serial_once"),
             models.UniqueConstraint(fields=["ra", "lot"], condition=Q(serial__isnull=True), name="ra_line_lot_once"),
-            models.CheckConstraint(condition=Q(received__lte=models.F("expected")), name="ra_line_not_over"),
         ]
 
     def __str__(self) -> str:
@@ -307,6 +307,20 @@ class ServiceProvider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        unknown = [s for s in (self.skills or []) if s not in FieldAction.values] if isinstance(self.skills, list) else [
+            self.skills]
+        if unknown:
+            raise ValidationError({"skills": _("Unknown field action(s): %(codes)s. Choose from %(known)s.") % {
+                "codes": ", ".join(map(str, unknown)), "known": ", ".join(FieldAction.values)}})
+
+    def get_skills_display(self) -> str:
+        """The field actions by their names in the reader's language, not their codes."""
+        labels = dict(FieldAction.choices)
+        return ", ".join(str(labels.get(skill, skill)) for skill in self.skills)
 
 
 class WorkOrder(models.Model):

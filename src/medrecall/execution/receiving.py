@@ -1,12 +1,16 @@
 """Scan-to-receive (X2): each scan or lot entry is reconciled against the return
 authorisation and, if it fits, posted as a ``returned`` event into quarantine.
 
-Outcomes of a scan that is taken: ``matched`` (the line is now complete) or ``short`` (more
-to come). Refused, changing nothing: ``unparseable``, ``wrong_item`` (another product, not in
-scope, or not on this return), ``unknown_serial``, ``serial_required``, ``over`` (more than
-expected), ``already_received`` (the same serial twice), ``not_receiving`` (return closed),
-``not_quarantine``. The RA row is locked for the whole receipt, so two warehouse users
-receiving the same return take turns; a unique constraint on (recall, serial) backs it up.
+Outcomes of a scan that is taken: ``matched`` (the line is now complete), ``short`` (more
+to come) or ``over`` (more than the return expects: the units are here, so they are received
+into quarantine and the line is flagged for the holder's records to be checked). Refused,
+changing nothing: ``unparseable``, ``wrong_item`` (another product, not in scope, or not on
+this return), ``unknown_serial``, ``serial_required``, ``already_received`` (the same serial
+twice), ``not_receiving`` (return cancelled), ``not_quarantine``, ``bad_quantity``. When every line has all it
+expects, the return becomes ``received`` by itself (its status follows from its lines); units
+that arrive later are still taken. The RA row is locked for the whole receipt, so two
+warehouse users receiving the same return take turns; a unique constraint on (recall,
+serial) backs it up.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from medrecall.traceability.udi import parse_udi
 
 from .common import is_quarantine
 from .errors import ReceiptRefused
-from .lifecycle import ReturnAction, return_action_blockers
+from .lifecycle import ReturnAction, ReturnStatus, return_action_blockers
 from .models import Receipt, ReturnAuthorisation, ReturnLine
 
 
@@ -111,7 +115,7 @@ def _receive(*, ra: ReturnAuthorisation, actor: User, barcode: str, gtin: str, l
         raise _refuse("not_quarantine", _("Returned units land only in a quarantine location; %(location)s is not one.") % {
             "location": location.code})
     if quantity < 1:
-        raise _refuse("over", _("The quantity must be at least 1."))
+        raise _refuse("bad_quantity", _("The quantity must be at least 1."))
     _model, found_lot, unit = _identify(ra, barcode=barcode, gtin=gtin, lot=lot, serial=serial)
     if unit is not None:
         quantity = 1
@@ -136,11 +140,6 @@ def _receive(*, ra: ReturnAuthorisation, actor: User, barcode: str, gtin: str, l
         raise _refuse("already_received", _("Serial %(serial)s was already received on %(ra)s at %(at)s.") % {
             "serial": unit.serial, "ra": earlier.ra.number,
             "at": timezone.localtime(earlier.received_at).strftime("%Y-%m-%d %H:%M")})
-    if line.received + quantity > line.expected:
-        raise _refuse("over", _("%(unit)s: %(quantity)s is more than expected — %(expected)s expected, %(received)s "
-                                "already received. Ask for the return to be amended before booking more.") % {
-            "unit": _unit_label(found_lot, unit), "quantity": quantity, "expected": line.expected,
-            "received": line.received})
     receipt = Receipt.objects.create(recall=ra.recall, ra=ra, line=line, lot=found_lot, serial=unit, quantity=quantity,
                                      location=location, event_id=event_id, scanned=barcode[:200], received_by=actor)
     ReturnLine.objects.filter(pk=line.pk).update(received=F("received") + quantity)
@@ -153,15 +152,40 @@ def _receive(*, ra: ReturnAuthorisation, actor: User, barcode: str, gtin: str, l
     audit.record(actor=actor, action="execution.return_received", target=ra,
                  changes={"lot": [None, found_lot.number], "serial": [None, unit.serial if unit else None],
                           "quantity": [None, quantity], "location": [None, location.code], "outcome": [None, outcome]})
-    message = (_("%(unit)s received: %(received)s of %(expected)s — line complete.") if outcome == "matched" else
-               _("%(unit)s received: %(received)s of %(expected)s — %(missing)s still to come.")) % {
-        "unit": _unit_label(found_lot, unit), "received": line.received, "expected": line.expected,
-        "missing": line.expected - line.received}
+    messages = {
+        "matched": _("%(unit)s received: %(received)s of %(expected)s — line complete."),
+        "short": _("%(unit)s received: %(received)s of %(expected)s — %(missing)s still to come."),
+        "over": _("%(unit)s received: %(received)s of %(expected)s — %(over)s more than expected. Keep them in "
+                  "quarantine and check the holder's records."),
+    }
+    message = messages[outcome] % {"unit": _unit_label(found_lot, unit), "received": line.received,
+                                   "expected": line.expected, "missing": line.expected - line.received,
+                                   "over": line.received - line.expected}
+    _close_when_complete(ra, actor)
     return ReceiptResult(outcome, message, receipt, line.expected, line.received)
 
 
 def _outcome(line: ReturnLine) -> str:
-    return "matched" if line.received >= line.expected else "short"
+    if line.received > line.expected:
+        return "over"
+    return "matched" if line.received == line.expected else "short"
+
+
+def _close_when_complete(ra: ReturnAuthorisation, actor: User) -> None:
+    """A return whose every line has all it expects is received: its status follows from its lines
+    (under the RA's row lock, in the receipt's transaction, audited like a status change)."""
+    if ra.status in (ReturnStatus.RECEIVED, ReturnStatus.CANCELLED):
+        return
+    if ra.lines.filter(received__lt=F("expected")).exists() or not ra.lines.exists():
+        return
+    source, ra.status = ra.status, ReturnStatus.RECEIVED
+    ra.version += 1
+    ra.save(update_fields=["status", "version", "updated_at"])
+    audit.record(actor=actor, action="execution.return_status", target=ra,
+                 changes={"status": [source, ReturnStatus.RECEIVED]}, reason=_("Every line received."))
+    from .holders import return_progress
+
+    return_progress(ra)
 
 
 def _unit_label(lot: Lot, unit: Serial | None) -> str:

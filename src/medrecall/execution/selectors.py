@@ -197,18 +197,31 @@ class ReconciliationLine:
     serial: str
     expected: int
     received: int
-    outcome: str  # matched | short | pending
+    outcome: str  # matched | short | over | pending
 
     @property
     def missing(self) -> int:
-        return self.expected - self.received
+        return max(self.expected - self.received, 0)
+
+    @property
+    def over(self) -> int:
+        return max(self.received - self.expected, 0)
+
+
+def line_outcome(expected: int, received: int) -> str:
+    """matched (all expected, no more), short (something received, not all), over (more than
+    expected), pending (nothing yet)."""
+    if received > expected:
+        return "over"
+    if received == expected:
+        return "matched"
+    return "short" if received else "pending"
 
 
 def return_reconciliation(ra: ReturnAuthorisation) -> list[ReconciliationLine]:
-    """Expected against received per line: matched, short (something received, not all), pending (nothing yet)."""
+    """Expected against received per line, with its outcome (``line_outcome``)."""
     return [ReconciliationLine(line.pk, line.lot.number, line.serial.serial if line.serial else "", line.expected,
-                               line.received, "matched" if line.received >= line.expected else
-                               ("short" if line.received else "pending"))
+                               line.received, line_outcome(line.expected, line.received))
             for line in _lines(ra)]
 
 

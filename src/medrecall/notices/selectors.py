@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,15 +69,88 @@ def status_counts(recall_id: int) -> dict[str, int]:
 
 def overdue_queue(*, viewer: Viewer, now: datetime | None = None) -> QuerySet[Notice]:
     """The customer-service work queue: holders escalated after the last reminder, notices
-    that could not be delivered, and letters or calls still to make."""
+    that could not be delivered, letters or calls still to make, and replies that disagree with
+    our records (until a call or note is logged after the reply). Each notice carries
+    ``reply_difference`` (units reported less units on record, ``None`` without a reply) and
+    ``reply_mismatched_lines``."""
     now = now or timezone.now()
-    queue = Notice.objects.filter(
+    unanswered = Q(
         Q(escalated_at__isnull=False) | Q(status=NoticeStatus.BOUNCED)
         | Q(status=NoticeStatus.FAILED, next_attempt_at__isnull=True)
         | Q(status=NoticeStatus.GENERATED, channel__in=("letter", "phone"), kind__in=(Kind.INITIAL, Kind.REMINDER)),
-        replied_at__isnull=True, recall__status__in=OPEN_FOR_NOTICES)
+        replied_at__isnull=True)
+    followed_up = NoticeEvent.objects.filter(recall_id=OuterRef("recall_id"), party_id=OuterRef("party_id"),
+                                             type__in=(NoticeEvent.Type.CALL, NoticeEvent.Type.NOTE),
+                                             at__gt=OuterRef("submitted_at"))
+    disagreeing = (_with_differences(Reply.objects.all()).filter(mismatched_lines__gt=0)
+                   .exclude(Exists(followed_up)).values("notice_id"))
+    own_reply = Reply.objects.filter(notice_id=OuterRef("pk")).order_by()
+    queue = Notice.objects.filter(unanswered | Q(pk__in=disagreeing), recall__status__in=OPEN_FOR_NOTICES).annotate(
+        reply_difference=Subquery(_with_differences(own_reply).values("difference")[:1]),
+        reply_mismatched_lines=Subquery(_with_differences(own_reply).values("mismatched_lines")[:1]))
     return _scoped(queue.select_related("recall", "party", "contact", "assigned_to"), viewer).order_by(
         "reply_due_at", "pk")
+
+
+# -- replies against our records ---------------------------------------------------------
+ACCOUNTED_FOR = ("on_hand", "destroyed", "used", "distributed")  # "to return" is part of "on hand"
+
+
+def _reported(prefix: str = "") -> Any:
+    """What a reply line accounts for: on hand + destroyed + used + passed on."""
+    first, *rest = ACCOUNTED_FOR
+    total: Any = F(f"{prefix}{first}")
+    for name in rest:
+        total = total + F(f"{prefix}{name}")
+    return total
+
+
+def _with_differences(replies: QuerySet[Reply]) -> QuerySet[Any]:
+    """Per reply, in SQL: units on record, units reported, their difference and the number of
+    lines where the holder's figures and ours disagree."""
+    return replies.order_by().annotate(
+        on_record=Sum("lines__expected"), reported=Sum(_reported("lines__")),
+        mismatched_lines=Count("lines", filter=~Q(lines__expected=_reported("lines__")))).annotate(
+        difference=F("reported") - F("on_record"))
+
+
+def replies_for(*, viewer: Viewer, recall_id: int) -> QuerySet[Reply]:
+    """A recall's replies with their totals per quantity and how far they are from our records
+    (``on_record``, ``reported``, ``difference``, ``mismatched_lines``); lines prefetched."""
+    from django.db.models import Prefetch
+
+    from .models import ReplyLine
+
+    replies = _scoped(Reply.objects.filter(recall_id=recall_id), viewer)
+    totals = {f"total_{name}": Sum(f"lines__{name}") for name in (*ACCOUNTED_FOR, "to_return")}
+    found: QuerySet[Reply] = (_with_differences(replies).annotate(**totals)
+                              .select_related("party", "entered_by", "recall")
+                              .prefetch_related(Prefetch("lines", queryset=ReplyLine.objects.select_related(
+                                  "lot", "serial"))).order_by("-submitted_at", "pk"))
+    return found
+
+
+@dataclass(frozen=True)
+class LineDifference:
+    lot: str
+    serial: str
+    on_record: int
+    reported: int
+
+    @property
+    def difference(self) -> int:
+        return self.reported - self.on_record
+
+
+def reply_differences(reply: Reply) -> list[LineDifference]:
+    """The lines of a reply whose figures disagree with ours (uses prefetched lines)."""
+    found = []
+    for line in reply.lines.all():
+        reported = sum(getattr(line, name) for name in ACCOUNTED_FOR)
+        if reported != line.expected:
+            found.append(LineDifference(line.lot.number, line.serial.serial if line.serial else "", line.expected,
+                                        reported))
+    return found
 
 
 def run_get(pk: int) -> NoticeRun:

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -245,7 +246,16 @@ def disposition_create(request: HttpRequest) -> HttpResponse:
             target=_location(post.get("target", "")))), _("Disposition opened."))
     if created:
         return redirect("web:disposition-detail", pk=created[0].pk)
-    return redirect(post.get("next") or "web:execution-home")
+    return redirect(_safe_next(request, post.get("next", "")) or "web:execution-home")
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    """A ``next`` URL on this site only (as the language switch checks it); anything else is dropped,
+    so a crafted link cannot send a user from our page to another site (open redirect)."""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return ""
 
 
 @login_required

@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from medrecall.catalog import selectors as catalog_selectors
 from medrecall.catalog.forms import DeviceModelForm, LotForm, SerialForm
 from medrecall.catalog.models import DeviceModel, Lot, Serial, TrackingLevel
+from medrecall.execution import partners
+from medrecall.execution.forms import CarrierForm, CarrierRateForm, ServiceProviderForm
+from medrecall.execution.models import Carrier, CarrierRate, ServiceProvider
 from medrecall.parties import selectors as party_selectors
 from medrecall.parties.forms import ContactForm, LocationForm, PartyForm
 from medrecall.parties.models import Contact, Location, Party, PartyType
@@ -37,6 +40,7 @@ class Entity:
     filter_choices: tuple[tuple[str, Any], ...] = ()
     # (scoped selector of the related rows: f(viewer=, parent=) -> QuerySet, title, columns)
     related: tuple[tuple[Callable[..., QuerySet[Any]], Promise, tuple[str, ...]], ...] = field(default_factory=tuple)
+    save: Callable[..., Model] | None = None  # a service, where one record spans more than its row (many-to-many)
 
     @property
     def perm_prefix(self) -> str:
@@ -76,5 +80,20 @@ ENTITIES: dict[str, Entity] = {
         Entity("contact", Contact, _("Contacts"), party_selectors.contact_list_for, party_selectors.contact_get_for,
                ContactForm, ("party", "name", "title", "email", "phone", "preferred_channel", "language"),
                import_kind="contacts"),
+        Entity("carrier", Carrier, _("Carriers"), partners.carrier_list_for, partners.carrier_get_for, CarrierForm,
+               ("code", "name", "party", "max_weight_kg", "is_active"),
+               related=((lambda viewer, parent: parent.rates.all(), _("Rates"),
+                         ("country", "province_code", "base_fee", "per_kg", "currency", "transit_days")),)),
+        Entity("carrierrate", CarrierRate, _("Carrier rates"), partners.carrier_rate_list_for,
+               partners.carrier_rate_get_for, CarrierRateForm,
+               ("carrier", "country", "province_code", "base_fee", "per_kg", "currency", "transit_days")),
+        Entity("serviceprovider", ServiceProvider, _("Service providers"), partners.service_provider_list_for,
+               partners.service_provider_get_for, ServiceProviderForm,
+               ("name", "party", "technician", "skills", "capacity", "is_active"),
+               related=((lambda viewer, parent: parent.device_models.all(), _("Qualified for"),
+                         ("model_code", "name")),),
+               save=lambda *, form, actor, reason: partners.service_provider_save(
+                   provider=form.instance, device_models=form.cleaned_data["device_models"], actor=actor,
+                   reason=reason)),
     )
 }

@@ -273,8 +273,9 @@ def recall_notices(request: HttpRequest, pk: int) -> HttpResponse:
     query.pop("page", None)
     counts = selectors.status_counts(recall.pk)
     runs = [_progress(run) for run in recall.notice_runs.select_related("recall")[:RUNS_SHOWN]]
-    replies = [{"reply": reply, "totals": {q: sum(getattr(line, q) for line in reply.lines.all()) for q in QUANTITIES}}
-               for reply in recall.replies.select_related("party", "entered_by").prefetch_related("lines")]
+    replies = [{"reply": reply, "totals": {q: getattr(reply, f"total_{q}") or 0 for q in QUANTITIES},
+                "differences": selectors.reply_differences(reply)}
+               for reply in selectors.replies_for(viewer=viewer, recall_id=recall.pk)]
     return render(request, "web/notice_recall.html", {
         "recall": recall, "page": page, "filters": filters, "query": query.urlencode(),
         "counts": [(value, label, counts.get(value, 0)) for value, label in NoticeStatus.choices],

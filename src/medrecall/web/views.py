@@ -166,8 +166,11 @@ def entity_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
     form = entity.form(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            obj = audit.audited_save(instance=form.instance, actor=request.user, action=f"{entity.model._meta.label_lower}",
-                                     reason=request.POST.get("reason", ""))
+            if entity.save is not None:
+                obj = entity.save(form=form, actor=request.user, reason=request.POST.get("reason", ""))
+            else:
+                obj = audit.audited_save(instance=form.instance, actor=request.user,
+                                         action=f"{entity.model._meta.label_lower}", reason=request.POST.get("reason", ""))
         except DomainError as refused:
             form.add_error(refused.where if refused.where in form.fields else None, refused.message)
         else:

@@ -39,7 +39,8 @@ class Command(BaseCommand):
             if options["verbosity"] > 0 else None
         summary = demo_build(seed=options["seed"], scale=options["scale"], events=not options["no_events"],
                              progress=progress)
-        # Carriers with rates, so that returns can be authorised in the demo (once; safe to repeat).
+        # Carriers with rates and service providers for every demo country, so that returns and work
+        # orders can be created in the demo (adds what is missing; safe to repeat).
         call_command("execution", "seed", stdout=io.StringIO())
         if options["json"]:
             self.stdout.write(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))

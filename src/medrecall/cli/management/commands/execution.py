@@ -10,7 +10,12 @@
       (a release is signed: the password is asked for without echo at a terminal, or read from --password-file PATH)
   medrecall execution workorders create RECALL --holder PARTY --action A --user U
   medrecall execution workorders escalate [--every N]
-  medrecall execution seed   (demo carriers, rates, a rule and service providers, once)
+  medrecall execution carriers list | add CODE --name N --party P [--max-weight KG] --user U
+  medrecall execution rates list [CARRIER] | add CARRIER --country C [--province CN-XZ] --base-fee F --per-kg F
+                                   --currency CNY --transit-days D --user U
+  medrecall execution providers list | add --name N --party P --skill A … --device-model CODE … --latitude L
+                                   --longitude L [--capacity N] [--technician USER] --user U
+  medrecall execution seed   (the demo's carriers with rates, a rule and service providers; adds what is missing)
 
 Every command answers with ``--json`` for scripts; refusals exit with status 1 and the message.
 """
@@ -19,7 +24,6 @@ from __future__ import annotations
 
 import json
 from argparse import ArgumentParser
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +46,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("area", choices=["accounting", "hold", "returns", "receive", "disposition", "workorders",
-                                             "seed"])
+                                             "carriers", "rates", "providers", "seed"])
         parser.add_argument("words", nargs="*")
         parser.add_argument("--user", default="")
         parser.add_argument("--every", type=int, default=0,
@@ -70,6 +74,21 @@ class Command(BaseCommand):
                             help="disposition complete (release): read the signing password from this file "
                                  "(mode 600; '-' for standard input) instead of asking at the terminal")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument("--name", default="")
+        parser.add_argument("--party", default="")
+        parser.add_argument("--max-weight", default="")
+        parser.add_argument("--country", default="")
+        parser.add_argument("--province", default="")
+        parser.add_argument("--base-fee", default="")
+        parser.add_argument("--per-kg", default="")
+        parser.add_argument("--currency", default="CNY")
+        parser.add_argument("--transit-days", default="")
+        parser.add_argument("--skill", action="append", default=[])
+        parser.add_argument("--device-model", action="append", default=[])
+        parser.add_argument("--latitude", default="")
+        parser.add_argument("--longitude", default="")
+        parser.add_argument("--capacity", default="5")
+        parser.add_argument("--technician", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -246,21 +265,107 @@ class Command(BaseCommand):
                 "distance_km": str(order.distance_km), "due_at": order.due_at.isoformat(),
                 "message": f"{order.number} → {order.provider} ({order.distance_km} km), due {order.due_at:%Y-%m-%d}"}
 
-    def _seed(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        from medrecall.execution.models import Carrier, CarrierRate, CarrierRule
+    # -- set-up data: carriers, rates, service providers (validated by the pages' forms) -------
+    def _valid(self, form: Any) -> Any:
+        if not form.is_valid():
+            raise CommandError("; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+        return form
 
-        if Carrier.objects.exists():
-            return {"created": 0, "message": "Carriers exist already; nothing seeded."}
-        demo = (("SF", "顺丰速运 SF Express", Decimal(100), Decimal(20), Decimal(8), 1),
-                ("JD", "京东物流 JD Logistics", Decimal(200), Decimal(15), Decimal(6), 2),
-                ("DB", "德邦快递 Deppon", None, Decimal(30), Decimal(2), 4))
-        for code, name, max_kg, base, per_kg, days in demo:
-            party, _created = Party.objects.get_or_create(code=f"CARRIER-{code}", defaults={
-                "name": name, "party_type": "carrier", "country": "CN"})
-            carrier = Carrier.objects.create(party=party, code=code, name=name, max_weight_kg=max_kg)
-            CarrierRate.objects.create(carrier=carrier, country="CN", base_fee=base, per_kg=per_kg, transit_days=days)
-            CarrierRate.objects.create(carrier=carrier, country="CN", province_code="CN-XZ", base_fee=base * 3,
-                                       per_kg=per_kg * 2, transit_days=days + 3)
-        CarrierRule.objects.create(priority=10, name="Tibet: JD Logistics", country="CN", province_code="CN-XZ",
-                                   carrier=Carrier.objects.get(code="JD"))
-        return {"created": len(demo), "message": f"{len(demo)} demo carriers with rates and one rule seeded."}
+    def _carriers(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
+        from medrecall.audit import services as audit
+        from medrecall.execution import partners
+        from medrecall.execution.forms import CarrierForm
+
+        action = self._word(words, 0, "action (list, add)")
+        if action == "add":
+            user = self._user(options)
+            form = self._valid(CarrierForm({"code": self._word(words, 1, "carrier code"), "name": options["name"],
+                                            "party": self._party(options["party"]).pk,
+                                            "max_weight_kg": options["max_weight"], "is_active": True}))
+            carrier = form.instance
+            audit.audited_save(instance=carrier, actor=user, action="execution.carrier")
+            return {"id": carrier.pk, "code": carrier.code, "message": f"Carrier {carrier.code} added."}
+        carriers = [{"code": c.code, "name": c.name, "party": c.party.code, "max_weight_kg": c.max_weight_kg,
+                     "active": c.is_active, "rates": getattr(c, "rate_count", 0)}
+                    for c in partners.carrier_list_for(viewer=self._staff(options))]
+        return {"carriers": carriers, "message": "\n".join(f"{c['code']:<8} {c['name']} · {c['rates']} rate(s)"
+                                                           for c in carriers)}
+
+    def _rates(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
+        from medrecall.audit import services as audit
+        from medrecall.execution import partners
+        from medrecall.execution.forms import CarrierRateForm
+        from medrecall.execution.models import Carrier
+
+        action = self._word(words, 0, "action (list, add)")
+        if action == "add":
+            user = self._user(options)
+            code = self._word(words, 1, "carrier code")
+            carrier = Carrier.objects.filter(code=code).first()
+            if carrier is None:
+                raise CommandError(f"No carrier {code!r}.")
+            form = self._valid(CarrierRateForm({
+                "carrier": carrier.pk, "country": options["country"], "province_code": options["province"],
+                "base_fee": options["base_fee"], "per_kg": options["per_kg"], "currency": options["currency"],
+                "transit_days": options["transit_days"]}))
+            rate = form.instance
+            audit.audited_save(instance=rate, actor=user, action="execution.carrierrate")
+            return {**self._rate(rate), "message": f"Rate {code} {rate.country} {rate.province_code or '*'} added."}
+        rates = [self._rate(r) for r in partners.carrier_rate_list_for(
+            viewer=self._staff(options), carrier=words[1] if len(words) > 1 else "")]
+        return {"rates": rates, "message": "\n".join(
+            f"{r['carrier']:<8} {r['country']}-{r['province_code'] or '*'} {r['base_fee']} + {r['per_kg']}/kg "
+            f"{r['currency']}, {r['transit_days']} d" for r in rates)}
+
+    def _rate(self, rate: Any) -> dict[str, Any]:
+        return {"carrier": rate.carrier.code, "country": rate.country, "province_code": rate.province_code,
+                "base_fee": f"{rate.base_fee:.2f}", "per_kg": f"{rate.per_kg:.2f}", "currency": rate.currency,
+                "transit_days": rate.transit_days}
+
+    def _providers(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
+        from medrecall.catalog.models import DeviceModel
+        from medrecall.execution import partners
+        from medrecall.execution.forms import ServiceProviderForm
+
+        action = self._word(words, 0, "action (list, add)")
+        if action == "add":
+            user = self._user(options)
+            models = DeviceModel.objects.filter(model_code__in=options["device_model"])
+            if models.count() != len(set(options["device_model"])):
+                known = set(models.values_list("model_code", flat=True))
+                raise CommandError(f"Unknown device model(s): {', '.join(sorted(set(options['device_model']) - known))}.")
+            technician = User.objects.filter(username=options["technician"]).first() if options["technician"] else None
+            form = self._valid(ServiceProviderForm({
+                "name": options["name"], "party": self._party(options["party"]).pk,
+                "technician": technician.pk if technician else "", "skills": options["skill"],
+                "device_models": [m.pk for m in models], "capacity": options["capacity"],
+                "latitude": options["latitude"], "longitude": options["longitude"], "is_active": True}))
+            provider = partners.service_provider_save(provider=form.instance, device_models=form.cleaned_data[
+                "device_models"], actor=user)
+            return {**self._provider(provider), "message": f"Service provider {provider.name} added."}
+        providers = [self._provider(p) for p in partners.service_provider_list_for(viewer=self._staff(options))]
+        return {"providers": providers, "message": "\n".join(
+            f"{p['name']} ({p['party']}): {', '.join(p['skills'])} · {', '.join(p['device_models'])}" for p in providers)}
+
+    def _provider(self, provider: Any) -> dict[str, Any]:
+        return {"name": provider.name, "party": provider.party.code, "skills": list(provider.skills),
+                "device_models": sorted(m.model_code for m in provider.device_models.all()),
+                "capacity": provider.capacity, "active": provider.is_active}
+
+    def _staff(self, options: dict[str, Any]) -> Any:
+        """Who reads: the given user, else the command's operator (staff, sees all set-up data)."""
+        from types import SimpleNamespace
+
+        if options["user"]:
+            return self._user(options)
+        return SimpleNamespace(party_id=None)
+
+    def _seed(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
+        from medrecall.cli.demo_execution import demo_execution_seed
+
+        created = demo_execution_seed()
+        total = sum(created.values())
+        return {**created, "created": total,
+                "message": (f"Seeded {created['carriers']} carrier(s), {created['rates']} rate(s), {created['rules']} "
+                            f"rule(s) and {created['providers']} service provider(s).") if total else
+                "The demo's carriers and service providers exist already; nothing seeded."}

@@ -5,6 +5,7 @@
   medrecall notices run RUN_ID [--json]                              a run's progress
   medrecall notices list [--recall R] [--status S] [--channel C] [--json]
   medrecall notices overdue [--json]                                 the customer-service queue
+  medrecall notices replies RECALL [--json]                          replies, and where they disagree with our records
   medrecall notices log NOTICE_ID --channel call|letter|note --note N [--acknowledged] --user U
   medrecall notices delivery --message-id ID --outcome delivered|bounced [--detail D]
   medrecall notices sweep [--every N]                                retries, reminders, escalation, surveys
@@ -39,7 +40,7 @@ from medrecall.notices.tasks import follow_up_sweep_task
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 
-ACTIONS = ["send", "letters", "run", "list", "overdue", "log", "delivery", "sweep", "templates", "template-show",
+ACTIONS = ["send", "letters", "run", "list", "overdue", "replies", "log", "delivery", "sweep", "templates", "template-show",
            "template-save", "approve-template", "timeline",
            "search", "progress", "offer", "offer-decision"]
 
@@ -147,7 +148,16 @@ class Command(BaseCommand):
                                                 recall_id=self._recall(o["recall"]).pk if o["recall"] else None)
             self._out([_notice_row(n) for n in notices[:5000]], o["json"])
         elif action == "overdue":
-            self._out([_notice_row(n) for n in selectors.overdue_queue(viewer=_Everyone())[:5000]], o["json"])
+            self._out([_notice_row(n) | {"reply_difference": getattr(n, "reply_difference", None)}
+                       for n in selectors.overdue_queue(viewer=_Everyone())[:5000]], o["json"])
+        elif action == "replies":
+            rows = [{"party": r.party.code, "respondent": r.respondent_name, "submitted_at": r.submitted_at,
+                     **{name: getattr(r, name) for name in ("on_record", "reported", "difference")},
+                     "differences": [{"lot": d.lot, "serial": d.serial, "on_record": d.on_record,
+                                      "reported": d.reported, "difference": d.difference}
+                                     for d in selectors.reply_differences(r)]}
+                    for r in selectors.replies_for(viewer=_Everyone(), recall_id=self._recall(target).pk)]
+            self._out(rows, o["json"])
         elif action == "log":
             notice = Notice.objects.filter(pk=self._id(target, "notice")).first()
             if notice is None:
