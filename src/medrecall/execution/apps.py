@@ -9,7 +9,7 @@ class ExecutionConfig(AppConfig):
 
     def ready(self) -> None:
         from medrecall.notices.selectors import TIMELINE_SOURCES
-        from medrecall.recalls.hooks import on_scope_frozen, on_transition
+        from medrecall.recalls.hooks import on_scope_baseline, on_scope_frozen, on_transition
         from medrecall.traceability import custody
 
         from .holds import HOLD_GUARD, QUARANTINE_GUARD, on_recall_transition
@@ -19,6 +19,9 @@ class ExecutionConfig(AppConfig):
         custody.register(QUARANTINE_GUARD)
         on_transition("execution.holds", on_recall_transition)
         on_scope_frozen("execution.holds", hold_new_scope)
+        from .baseline import handled_units
+
+        on_scope_baseline("execution.handled", handled_units)
         from .holders import timeline_entries
 
         if timeline_entries not in TIMELINE_SOURCES:

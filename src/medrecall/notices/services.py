@@ -147,7 +147,7 @@ def holder_lines(recall: RecallCase, party_ids: Iterable[int] | None = None) -> 
         raise ValidationFailed(_("Freeze the scope before sending notices."), where="scope")
     wanted = set(party_ids) if party_ids is not None else None
     frozen = AffectedLine.objects.filter(snapshot=snapshot).exclude(
-        category__in=(Category.OWN_STOCK, Category.QUARANTINE))
+        category__in=(Category.OWN_STOCK, Category.QUARANTINE, Category.DISPOSITIONED))
     added = SubConsignee.objects.filter(recall=recall)
     if wanted is not None:
         frozen, added = frozen.filter(party_id__in=wanted), added.filter(party_id__in=wanted)
