@@ -24,3 +24,8 @@ class NoticesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_seed_templates, sender=self, dispatch_uid="medrecall_notice_templates")
+        from medrecall.recalls.hooks import on_scope_frozen
+
+        from .updates import on_scope_frozen as tell_holders
+
+        on_scope_frozen("notices.updates", tell_holders)
