@@ -285,7 +285,7 @@ class StoredDocument:
 def _stored(file: FieldFile, filename: str, content_type: str, what: str) -> StoredDocument:
     from django.utils.translation import gettext as _
 
-    if not file or not file.storage.exists(file.name):
+    if not file or not file.name or not file.storage.exists(file.name):
         raise NotFound(_("The file of %(document)s is missing from storage.") % {"document": what})
     return StoredDocument(file=file, filename=filename, content_type=content_type)
 
