@@ -53,7 +53,7 @@ def test_cli_send_list_log_and_timeline(recall: RecallCase, manager: User, smtp:
 
 def test_cli_templates_offers_and_sweep(recall: RecallCase, manager: User, make_user: Any, smtp: Any) -> None:
     templates = json.loads(run("templates", "--status", "approved", "--json"))
-    assert len(templates) == 24  # 3 regimes × 2 languages × 4 kinds
+    assert len(templates) == 30  # 3 regimes × 2 languages × 5 kinds
     proposed = json.loads(run("offer", recall.number, "--party", "SUB", "--kind", "replacement", "--description",
                               "Two new catheters", "--amount", "300", "--user", manager.username, "--json"))
     with pytest.raises(CommandError, match="other than the proposer"):

@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -308,6 +308,35 @@ class WaybillView(APIView):
                              content_type="application/pdf", inline=True)
 
 
+def _stream(document: selectors.StoredDocument) -> FileResponse:
+    """The kept file as issued, streamed (never a public media URL)."""
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename,
+                        content_type=document.content_type)
+
+
+class CertificateView(APIView):
+    """The destruction certificate (PDF) of a done destruction, as issued."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], responses={(200, "application/pdf"): OpenApiTypes.BINARY,
+                                                  404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> FileResponse:
+        viewer = _need(request, "execution.view_disposition")
+        return _stream(selectors.certificate_document_for(viewer=viewer, pk=pk))
+
+
+class EvidenceFileView(APIView):
+    """One evidence file of a work order (JPEG, PNG or PDF), for whoever may see the order."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["execution"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                                                  404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int, evidence: int) -> FileResponse:
+        return _stream(selectors.evidence_document_for(viewer=viewer_of(request), order_pk=pk, pk=evidence))
+
+
 class DispositionSerializer(serializers.ModelSerializer[Disposition]):
     recall = serializers.CharField(source="recall.number", read_only=True)
     lot = serializers.CharField(source="lot.number", read_only=True)
@@ -462,11 +491,31 @@ class EvidenceUploadSerializer(serializers.Serializer[Any]):
     unit = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
+class EvidenceSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    unit = serializers.IntegerField(source="unit_id", allow_null=True)
+    uploaded_at = serializers.DateTimeField()
+    download = serializers.SerializerMethodField()
+
+    def get_download(self, evidence: Any) -> str:
+        return f"/api/execution/work-orders/{evidence.work_order_id}/evidence/{evidence.pk}/"
+
+
 class EvidenceView(APIView):
-    """Upload a photo (JPEG, PNG) or PDF as evidence; the type is checked by content, the size by setting."""
+    """The work order's evidence (GET, with download links); upload a photo (JPEG, PNG) or PDF
+    as evidence (POST; the type is checked by content, the size by setting)."""
 
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(tags=["execution"], responses=EvidenceSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        order = selectors.work_order_get_for(viewer=viewer_of(request), pk=pk)
+        return Response(EvidenceSerializer(selectors.evidence_of(order), many=True).data)
 
     @extend_schema(tags=["execution"], request={"multipart/form-data": EvidenceUploadSerializer},
                    responses={201: OpenApiTypes.OBJECT})

@@ -66,7 +66,7 @@ class SectionSerializer(serializers.Serializer[Any]):
 class TemplateSaveSerializer(serializers.Serializer[Any]):
     regime = serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"])
     language = serializers.ChoiceField(choices=["zh-hans", "en"])
-    kind = serializers.ChoiceField(choices=["initial", "reminder", "progress", "survey"])
+    kind = serializers.ChoiceField(choices=["initial", "reminder", "progress", "survey", "update"])
     title = serializers.CharField(max_length=200)
     subject = serializers.CharField(max_length=255)
     sections = SectionSerializer(many=True)

@@ -80,5 +80,9 @@ urlpatterns = [
     path("execution/work-orders/<int:pk>/units/<int:unit>/result/", execution.UnitResultView.as_view(),
          name="work-order-result"),
     path("execution/work-orders/<int:pk>/evidence/", execution.EvidenceView.as_view(), name="work-order-evidence"),
+    path("execution/work-orders/<int:pk>/evidence/<int:evidence>/", execution.EvidenceFileView.as_view(),
+         name="work-order-evidence-file"),
+    path("execution/dispositions/<int:pk>/certificate/", execution.CertificateView.as_view(),
+         name="disposition-certificate"),
     path("", include(router.urls)),
 ]

@@ -9,7 +9,7 @@ class ExecutionConfig(AppConfig):
 
     def ready(self) -> None:
         from medrecall.notices.selectors import TIMELINE_SOURCES
-        from medrecall.recalls.hooks import on_scope_frozen, on_transition
+        from medrecall.recalls.hooks import on_scope_baseline, on_scope_frozen, on_transition
         from medrecall.traceability import custody
 
         from .holds import HOLD_GUARD, QUARANTINE_GUARD, on_recall_transition
@@ -24,6 +24,9 @@ class ExecutionConfig(AppConfig):
         from .closure import closure_findings
 
         on_closure_check("execution.accounting", closure_findings)
+        from .baseline import handled_units
+
+        on_scope_baseline("execution.handled", handled_units)
         from .holders import timeline_entries
 
         if timeline_entries not in TIMELINE_SOURCES:

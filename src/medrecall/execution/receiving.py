@@ -6,11 +6,13 @@ to come) or ``over`` (more than the return expects: the units are here, so they 
 into quarantine and the line is flagged for the holder's records to be checked). Refused,
 changing nothing: ``unparseable``, ``wrong_item`` (another product, not in scope, or not on
 this return), ``unknown_serial``, ``serial_required``, ``already_received`` (the same serial
-twice), ``not_receiving`` (return cancelled), ``not_quarantine``, ``bad_quantity``. When every line has all it
-expects, the return becomes ``received`` by itself (its status follows from its lines); units
-that arrive later are still taken. The RA row is locked for the whole receipt, so two
-warehouse users receiving the same return take turns; a unique constraint on (recall,
-serial) backs it up.
+twice), ``not_receiving`` (return cancelled), ``not_quarantine``, ``bad_quantity``,
+``not_at_holder`` (our records put fewer units at the holder, on hand or on their way there).
+Units still recorded as on their way to the holder are first received there (closing their
+shipment), so no stock goes negative. When every line has all it expects, the return becomes
+``received`` by itself (its status follows from its lines); units that arrive later are still
+taken. The RA row is locked for the whole receipt, so two warehouse users receiving the same
+return take turns; a unique constraint on (recall, serial) backs it up.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Max, Min, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +30,7 @@ from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.parties.models import Location
 from medrecall.recalls.lifecycle import Action, action_blockers
-from medrecall.traceability.models import EventType
+from medrecall.traceability.models import EventType, Position, TraceEvent
 from medrecall.traceability.services import NewEvent, events_record
 from medrecall.traceability.udi import parse_udi
 
@@ -144,7 +146,8 @@ def _receive(*, ra: ReturnAuthorisation, actor: User, barcode: str, gtin: str, l
                                      location=location, event_id=event_id, scanned=barcode[:200], received_by=actor)
     ReturnLine.objects.filter(pk=line.pk).update(received=F("received") + quantity)
     line.refresh_from_db()
-    events_record(events=[NewEvent(event_id=event_id, event_type=EventType.RETURNED, event_time=timezone.now(),
+    arrivals = _close_open_shipments(ra, found_lot, unit, quantity, event_id, actor)
+    events_record(events=[*arrivals, NewEvent(event_id=event_id, event_type=EventType.RETURNED, event_time=timezone.now(),
                                    lot_id=found_lot.pk, serial_id=unit.pk if unit else None, quantity=quantity,
                                    from_location_id=ra.location_id, to_location_id=location.pk,
                                    document_ref=ra.number)])
@@ -163,6 +166,50 @@ def _receive(*, ra: ReturnAuthorisation, actor: User, barcode: str, gtin: str, l
                                    "over": line.received - line.expected}
     _close_when_complete(ra, actor)
     return ReceiptResult(outcome, message, receipt, line.expected, line.received)
+
+
+def _close_open_shipments(ra: ReturnAuthorisation, lot: Lot, unit: Serial | None, quantity: int, event_id: str,
+                          actor: User) -> list[NewEvent]:
+    """Units coming back that our records still show on their way to the holder: the holder
+    had them (they are in our hands now), so their receipt there is recorded first, closing
+    the open shipment oldest first. Without it the ``returned`` event would take them from
+    the holder's stock, leaving it negative while the shipment stayed "in transit". Units
+    the records put neither there nor on their way there are refused: record their history
+    (a correction event) first."""
+    held = Position.objects.filter(lot=lot, serial=unit, location_id=ra.location_id).aggregate(
+        on_hand=Sum("on_hand"), in_transit=Sum("in_transit"))
+    on_hand, in_transit = max(int(held["on_hand"] or 0), 0), int(held["in_transit"] or 0)
+    short = quantity - on_hand
+    if short <= 0:
+        return []
+    if short > in_transit:
+        raise _refuse("not_at_holder", _(
+            "%(unit)s: our records put %(recorded)s unit(s) at %(location)s (on hand or on their way there), "
+            "%(quantity)s arriving now. Record how the other units got there (a correction event) before "
+            "receiving them.") % {"unit": _unit_label(lot, unit), "recorded": on_hand + in_transit,
+                                  "location": ra.location.code, "quantity": quantity})
+    signed = Case(When(event_type=EventType.SHIPPED, then=F("quantity")), default=-F("quantity"))
+    shipments = (TraceEvent.objects.filter(lot=lot, serial=unit, to_location_id=ra.location_id, retracted=False,
+                                           event_type__in=(EventType.SHIPPED, EventType.RECEIVED, EventType.RETURNED))
+                 .values("document_ref").annotate(owed=Sum(signed), first=Min("event_time"),
+                                                  sender=Max("from_location_id", filter=Q(event_type=EventType.SHIPPED)))
+                 .filter(owed__gt=0).order_by("first", "document_ref"))
+    now, arrivals = timezone.now(), []
+    for number, shipment in enumerate(shipments, start=1):
+        take = min(short, int(shipment["owed"]))
+        arrivals.append(NewEvent(event_id=f"{event_id}-H{number}", event_type=EventType.RECEIVED, event_time=now,
+                                 lot_id=lot.pk, serial_id=unit.pk if unit else None, quantity=take,
+                                 from_location_id=shipment["sender"], to_location_id=ra.location_id,
+                                 document_ref=shipment["document_ref"]))
+        short -= take
+        if short == 0:
+            break
+    audit.record(actor=actor, action="execution.shipment_closed_on_return", target=ra,
+                 changes={"lot": [None, lot.number], "serial": [None, unit.serial if unit else None],
+                          "received_at_holder": [None, {e.document_ref: e.quantity for e in arrivals}]},
+                 reason=_("Units returned by %(location)s were still recorded as on their way there.") % {
+                     "location": ra.location.code})
+    return arrivals
 
 
 def _outcome(line: ReturnLine) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models.fields.files import FieldFile
 
 from medrecall.catalog.models import Lot
 from medrecall.core.errors import NotFound
@@ -323,3 +324,57 @@ def holds_of(recall: RecallCase) -> QuerySet[Hold]:
 
 def recalls_in_execution() -> QuerySet[RecallCase]:
     return RecallCase.objects.filter(Q(status="in_execution") | Q(holds__isnull=False)).distinct().order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A kept file of execution (destruction certificate, work-order evidence) ready to stream."""
+
+    file: FieldFile
+    filename: str
+    content_type: str
+
+
+def _stored(file: FieldFile, filename: str, content_type: str, what: str) -> StoredDocument:
+    from django.utils.translation import gettext as _
+
+    if not file or not file.name or not file.storage.exists(file.name):
+        raise NotFound(_("The file of %(document)s is missing from storage.") % {"document": what})
+    return StoredDocument(file=file, filename=filename, content_type=content_type)
+
+
+def certificate_document_for(*, viewer: Viewer, pk: int) -> StoredDocument:
+    """The destruction certificate's PDF of a disposition the viewer may see (as issued, not re-rendered)."""
+    from django.utils.translation import gettext as _
+
+    certificate = DestructionCertificate.objects.filter(disposition__in=disposition_list_for(viewer=viewer).filter(
+        pk=pk)).first()
+    if certificate is None:
+        raise NotFound(_("Disposition has no destruction certificate (only a done destruction has one)."))
+    return _stored(certificate.pdf, f"{certificate.number}.pdf", "application/pdf", certificate.number)
+
+
+def certificate_document_numbered(number: str) -> StoredDocument:
+    """By disposition (DSP-…) or certificate (DC-…) number; for staff tools (the CLI)."""
+    from django.utils.translation import gettext as _
+
+    certificate = DestructionCertificate.objects.filter(Q(number=number) | Q(disposition__number=number)).first()
+    if certificate is None:
+        raise NotFound(_("No destruction certificate %(number)s.") % {"number": number})
+    return _stored(certificate.pdf, f"{certificate.number}.pdf", "application/pdf", certificate.number)
+
+
+def evidence_of(order: WorkOrder) -> QuerySet[Evidence]:
+    return order.evidence.select_related("unit__lot", "unit__serial", "uploaded_by")
+
+
+def evidence_document_for(*, viewer: Viewer, order_pk: int, pk: int) -> StoredDocument:
+    """One evidence file of a work order the viewer may see."""
+    return evidence_document(order=work_order_get_for(viewer=viewer, pk=order_pk), pk=pk)
+
+
+def evidence_document(*, order: WorkOrder, pk: int) -> StoredDocument:
+    evidence = evidence_of(order).filter(pk=pk).first()
+    if evidence is None:
+        raise NotFound(_not_found())
+    return _stored(evidence.file, evidence.original_name, evidence.content_type, evidence.original_name)

@@ -29,3 +29,8 @@ class NoticesConfig(AppConfig):
         from .closure import closure_findings
 
         on_closure_check("notices.replies", closure_findings)
+        from medrecall.recalls.hooks import on_scope_frozen
+
+        from .updates import on_scope_frozen as tell_holders
+
+        on_scope_frozen("notices.updates", tell_holders)

@@ -20,11 +20,13 @@ for _regime in ("nmpa", "fda", "eu_mdr"):
     REQUIRED_SECTIONS[(_regime, "reminder")] = ("reminder", "contact")
     REQUIRED_SECTIONS[(_regime, "progress")] = ("progress", "contact")
     REQUIRED_SECTIONS[(_regime, "survey")] = ("survey",)
+    REQUIRED_SECTIONS[(_regime, "update")] = ("update", "reason", "actions", "contact")
 
 # Placeholders a template of the kind must use somewhere: without them the holder is not told
 # by when to reply, or gets an empty update or no way to answer the survey.
 REQUIRED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "initial": ("reply_by",), "reminder": ("reply_by",), "progress": ("progress_message",), "survey": ("survey_url",),
+    "update": ("reply_by",),
 }
 
 # Placeholders a template may use, with what they hold (shown to template editors).
@@ -163,6 +165,31 @@ FOLLOW_UPS: dict[tuple[str, str], tuple[str, str, list[tuple[str, str, str]]]] =
                                 "minute): {{ survey_url }}"),
     ]),
 }
+
+# An updated notice: a re-scope added affected units to a holder already notified; it lists
+# only the added lines, repeats what the holder must do, and its reply link opens the
+# holder's reply form, which shows the added lines too.
+FOLLOW_UPS[("update", "zh-hans")] = (
+    "紧急：医疗器械召回通知（更新）", "【召回通知更新】{{ recall_number }} {{ recall_title }}", [
+        ("update", "召回范围已扩大", "召回 {{ recall_number }} 的范围已经扩大：下列产品现在也在召回范围内，"
+                               "是我公司此前通知中未列出的。"),
+        ("reason", "召回原因", "召回原因：{{ reason }}\n\n缺陷说明：{{ defect }}\n\n可能的健康危害：{{ hazard }}"),
+        ("actions", "需采取的措施", "请贵单位立即停止销售和使用下列产品，将其隔离存放并清点数量；如已销售或调拨给其他单位，"
+                               "请立即转告对方。请于 {{ reply_by }} 前通过以下链接填写回执（回执中已列出新增产品）："
+                               "{{ reply_url }}"),
+        ("contact", *_ZH_CONTACT),
+    ])
+FOLLOW_UPS[("update", "en")] = (
+    "URGENT: Updated medical device recall notice", "[Recall update] {{ recall_number }} {{ recall_title }}", [
+        ("update", "The recall now covers more devices", "The scope of recall {{ recall_number }} has been extended: "
+                                                         "the devices listed below are now affected too; they were "
+                                                         "not in our earlier notice."),
+        ("reason", "Reason for the recall", "Reason: {{ reason }}\n\nDefect: {{ defect }}\n\nPossible harm: {{ hazard }}"),
+        ("actions", "What you must do", "Stop selling and using the devices listed below at once, keep them apart and "
+                                        "count them. If you passed any of them on, forward this notice now. Reply by "
+                                        "{{ reply_by }} at: {{ reply_url }} (the form lists the added devices)."),
+        ("contact", *_EN_CONTACT),
+    ])
 
 
 def standard_templates() -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     REMINDER = "reminder", _("Reminder")
     PROGRESS = "progress", _("Progress update")
     SURVEY = "survey", _("Satisfaction survey")
+    UPDATE = "update", _("Updated recall notice")
 
 
 class TemplateStatus(models.TextChoices):

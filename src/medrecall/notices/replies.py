@@ -72,8 +72,12 @@ class ExpectedLine:
 
 
 def expected_lines(notice: Notice) -> list[ExpectedLine]:
+    """The holder's first notice's lines plus those its updated notices (a re-scope) added."""
+    root = notice.root
+    added = [line for lines in Notice.objects.filter(parent=root, kind=Kind.UPDATE).order_by("sequence")
+             .values_list("lines", flat=True) for line in lines]
     summed: dict[tuple[int, int | None], dict[str, Any]] = {}
-    for line in notice.root.lines:
+    for line in [*root.lines, *added]:
         key = (line["lot_id"], line["serial_id"])
         entry = summed.setdefault(key, {"lot": line["lot"], "serial": line["serial"], "model": line["model"],
                                         "model_en": line.get("model_en", ""), "quantity": 0, "received": 0})

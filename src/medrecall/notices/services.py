@@ -162,7 +162,7 @@ def holder_lines(recall: RecallCase, party_ids: Iterable[int] | None = None) -> 
         raise ValidationFailed(_("Freeze the scope before sending notices."), where="scope")
     wanted = set(party_ids) if party_ids is not None else None
     frozen = AffectedLine.objects.filter(snapshot=snapshot).exclude(
-        category__in=(Category.OWN_STOCK, Category.QUARANTINE))
+        category__in=(Category.OWN_STOCK, Category.QUARANTINE, Category.DISPOSITIONED))
     added = SubConsignee.objects.filter(recall=recall)
     if wanted is not None:
         frozen, added = frozen.filter(party_id__in=wanted), added.filter(party_id__in=wanted)
@@ -228,7 +228,7 @@ def notice_run_start(*, recall: RecallCase, actor: User | None, kind: str = Kind
     """Queue the generation and sending of notices to every holder in scope (or ``parties``)."""
     require_action(recall, KIND_ACTIONS.get(kind, Action.SEND_NOTICES))
     recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
-    if kind == Kind.INITIAL and recall.status not in OPEN_FOR_NOTICES:
+    if kind in (Kind.INITIAL, Kind.UPDATE) and recall.status not in OPEN_FOR_NOTICES:
         raise ValidationFailed(_("Notices go out once the recall is approved (now: %(status)s).") % {
             "status": recall.get_status_display()}, code="not_approved")
     if recall.current_snapshot is None:
@@ -265,6 +265,43 @@ def run_content_problems(recall: RecallCase, *, kind: str = Kind.INITIAL, partie
                                                              language=template.language, regime=regime)
                          if p not in problems]
     return problems
+REPLY_KINDS = (Kind.INITIAL, Kind.REMINDER, Kind.UPDATE)  # notices that ask for a reply, with a due date
+
+
+def update_plan(recall: RecallCase, lines: dict[int, list[dict[str, Any]]]
+                ) -> tuple[dict[int, list[dict[str, Any]]], dict[str, Notice], int]:
+    """For an updated notice: per holder already notified, the lines of ``lines`` (the current
+    scope) beyond what its first notice and earlier updates listed, per (lot, serial, location);
+    the first notice of each recipient (the update hangs under it, so the reply form shows
+    both); and the update's sequence. Holders never notified, or with nothing added, are left out."""
+    told: dict[int, dict[tuple[int, int | None, int], int]] = defaultdict(lambda: defaultdict(int))
+    parents: dict[str, Notice] = {}
+    seen: set[tuple[int, str, int]] = set()
+    earlier = Notice.objects.filter(recall=recall, party_id__in=list(lines), kind__in=(Kind.INITIAL, Kind.UPDATE))
+    for notice in earlier.order_by("pk"):
+        if notice.kind == Kind.INITIAL and notice.sequence == 1:
+            parents.setdefault(notice.recipient_key, notice)
+        if (notice.party_id, notice.kind, notice.sequence) in seen:
+            continue  # every recipient of a holder gets the same lines
+        seen.add((notice.party_id, notice.kind, notice.sequence))
+        for line in notice.lines:
+            told[notice.party_id][(line["lot_id"], line["serial_id"], line["location_id"])] += line["quantity"]
+    added: dict[int, list[dict[str, Any]]] = {}
+    for party_id, holder in lines.items():
+        if party_id not in told:
+            continue
+        left = dict(told[party_id])
+        new = []
+        for line in holder:
+            key = (line["lot_id"], line["serial_id"], line["location_id"])
+            extra = line["quantity"] - left.get(key, 0)
+            left[key] = max(left.get(key, 0) - line["quantity"], 0)
+            if extra > 0:
+                new.append({**line, "quantity": extra, "received": extra})
+        if new:
+            added[party_id] = new
+    last = Notice.objects.filter(recall=recall, kind=Kind.UPDATE).aggregate(last=Max("sequence"))["last"] or 0
+    return added, parents, last + 1
 
 
 def _reply_due(recall: RecallCase, sequence: int, now: datetime) -> datetime:
@@ -279,6 +316,8 @@ def notices_create(*, recall: RecallCase, run: NoticeRun | None, kind: str, part
     frozen lines; returns the ids created now."""
     require_action(recall, KIND_ACTIONS.get(kind, Action.SEND_NOTICES))
     lines = holder_lines(recall, party_ids)
+    if kind == Kind.UPDATE:  # only what each holder was not told yet, under its first notice
+        lines, parents, sequence = update_plan(recall, lines)
     now = now or timezone.now()
     templates = active_templates()
     new = []
@@ -295,7 +334,7 @@ def notices_create(*, recall: RecallCase, run: NoticeRun | None, kind: str, part
             recipient_key=recipient.key, kind=kind, sequence=sequence, parent=parent, template=template,
             regime=regime, language=template.language, channel=recipient.channel, email=recipient.email,
             lines=holder, total_units=sum(line["quantity"] for line in holder), token_nonce=secrets.token_hex(8),
-            reply_due_at=_reply_due(recall, sequence, now) if kind in (Kind.INITIAL, Kind.REMINDER) else None))
+            reply_due_at=_reply_due(recall, sequence, now) if kind in REPLY_KINDS else None))
     before = set(Notice.objects.filter(recall=recall, kind=kind, sequence=sequence).values_list("pk", flat=True))
     Notice.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     created = list(Notice.objects.filter(recall=recall, kind=kind, sequence=sequence).exclude(pk__in=before)
@@ -381,7 +420,7 @@ def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, A
             "company_phone": company.get("phone", ""), "company_email": company.get("email", ""),
             "progress_message": "",
         }
-        if notice.kind in (Kind.INITIAL, Kind.REMINDER):
+        if notice.kind in REPLY_KINDS:
             values["reply_url"] = base + links.reply_path(root)
             due = notice.reply_due_at or root.reply_due_at
             values["reply_by"] = formats.date_format(timezone.localtime(due), "DATE_FORMAT") if due else ""

@@ -8,8 +8,8 @@ is recorded: a hook that raises refuses the change and nothing of it is kept."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -68,3 +68,34 @@ def on_closure_check(name: str, check: ClosureCheck) -> None:
 
 def run_closure_checks(recall: RecallCase) -> list[Finding]:
     return [finding for check in _CLOSURE_CHECKS.values() for finding in check(recall)]
+
+
+@dataclass(frozen=True)
+class Handled:
+    """Units a context above has already dealt with under the recall, which a re-scope keeps
+    in its baseline so the unit accounting still balances (see ``scope_freeze``).
+
+    ``lot_ids``: lots handled at lot level (they stay in scope whole); ``serial_ids_by_lot``:
+    serials handled one by one; ``gone``: (lot, serial, location, quantity) dealt with and no
+    longer anywhere (destroyed), kept as lines of category *dispositioned* at that location;
+    ``settled``: (lot, serial, location) where units are only because a disposition sent them
+    there (e.g. a supplier): category *dispositioned* too, so they get no notice."""
+
+    lot_ids: frozenset[int] = frozenset()
+    serial_ids_by_lot: Mapping[int, frozenset[int]] = field(default_factory=dict)
+    gone: tuple[tuple[int, int | None, int, int], ...] = ()
+    settled: frozenset[tuple[int, int | None, int]] = frozenset()
+
+
+BaselineHook = Callable[["RecallCase"], Handled]
+
+_BASELINE_HOOKS: dict[str, BaselineHook] = {}
+
+
+def on_scope_baseline(name: str, hook: BaselineHook) -> None:
+    """Register (or replace, by name) what a context has already handled under a recall."""
+    _BASELINE_HOOKS[name] = hook
+
+
+def handled_units(recall: RecallCase) -> list[Handled]:
+    return [hook(recall) for hook in _BASELINE_HOOKS.values()]

@@ -239,6 +239,7 @@ class Category(models.TextChoices):
     IN_TRANSIT = "in_transit", _("In transit")
     AT_DISTRIBUTORS = "at_distributors", _("At distributors")
     AT_CUSTOMERS = "at_customers", _("At customers")
+    DISPOSITIONED = "dispositioned", _("Dealt with (dispositioned)")
 
 
 class AffectedLine(models.Model):

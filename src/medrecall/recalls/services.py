@@ -22,7 +22,7 @@ from medrecall.parties.models import Location, LocationType, PartyType
 
 from . import lifecycle
 from .hazard import proposed_class
-from .hooks import run_scope_hooks, run_transition_hooks
+from .hooks import handled_units, run_scope_hooks, run_transition_hooks
 from .lifecycle import Action, Status
 from .models import (
     REGIME_CLASSES,
@@ -322,9 +322,17 @@ def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
     if not rules:
         raise ValidationFailed(_("Add at least one scope rule."), where="rules")
     resolution = resolve_rules(rules)
+    handled = handled_units(recall)
+    for done in handled:  # a re-scope keeps every unit already handled: the accounting stays balanced
+        resolution.whole_lot_ids |= done.lot_ids
+        for lot_id, serial_ids in done.serial_ids_by_lot.items():
+            if lot_id not in resolution.whole_lot_ids:
+                resolution.serial_ids_by_lot.setdefault(lot_id, set()).update(serial_ids)
+    settled = {key for done in handled for key in done.settled}
     lines = engine.place_lines(resolution.lot_ids)
+    gone = [item for done in handled for item in done.gone]
     locations = {loc.pk: loc for loc in Location.objects.select_related("party").filter(
-        pk__in={line[2] for line in lines})}
+        pk__in={line[2] for line in lines} | {item[2] for item in gone})}
     previous = recall.current_snapshot
     snapshot = ScopeSnapshot.objects.create(
         recall=recall, sequence=(previous.sequence + 1) if previous else 1, created_by=actor,
@@ -341,8 +349,13 @@ def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
         location = locations[location_id]
         frozen.append(AffectedLine(snapshot=snapshot, lot_id=lot_id, serial_id=serial_id, location_id=location_id,
                                    party_id=location.party_id, on_hand=max(on_hand, 0), in_transit=in_transit,
-                                   received=received, category=_category(location),
+                                   received=received, category=Category.DISPOSITIONED if (
+                                       lot_id, serial_id, location_id) in settled else _category(location),
                                    echelon=echelons.get(location_id, 0)))
+    for lot_id, serial_id, location_id, quantity in gone:  # destroyed under the recall: counted, not anywhere
+        frozen.append(AffectedLine(snapshot=snapshot, lot_id=lot_id, serial_id=serial_id, location_id=location_id,
+                                   party_id=locations[location_id].party_id, on_hand=quantity, in_transit=0,
+                                   received=quantity, category=Category.DISPOSITIONED, echelon=0))
     AffectedLine.objects.bulk_create(frozen, batch_size=5000)
     snapshot.total_units = sum(line.on_hand + line.in_transit for line in frozen)
     snapshot.total_holders = len({line.party_id for line in frozen})

@@ -8,8 +8,10 @@
   medrecall execution disposition create RECALL --kind K --lot L [--serial S] [--quantity N] --location QUAR --user U
   medrecall execution disposition complete DSP [--outcome O] [--method M --place P --performed-by W --witness X …] --user U
       (a release is signed: the password is asked for without echo at a terminal, or read from --password-file PATH)
+  medrecall execution disposition certificate DSP|DC [--out FILE]   (the destruction certificate PDF as issued)
   medrecall execution workorders create RECALL --holder PARTY --action A --user U
   medrecall execution workorders escalate [--every N]
+  medrecall execution workorders evidence WO [ID --out FILE]   (list the evidence, or write one file)
   medrecall execution carriers list | add CODE --name N --party P [--max-weight KG] --user U
   medrecall execution rates list [CARRIER] | add CARRIER --country C [--province CN-XZ] --base-fee F --per-kg F
                                    --currency CNY --transit-days D --user U
@@ -35,7 +37,7 @@ from medrecall.cli.lookups import recall_numbered
 from medrecall.core.errors import DomainError
 from medrecall.execution import selectors, services
 from medrecall.execution.documents import waybill_pdf
-from medrecall.execution.models import Disposition, ReturnAuthorisation
+from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrder
 from medrecall.parties.models import Location, Party
 from medrecall.recalls.models import RecallCase
 
@@ -210,7 +212,10 @@ class Command(BaseCommand):
                 "event_id": result.receipt.event_id, "message": result.message}
 
     def _disposition(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        action = self._word(words, 0, "action (create, complete)")
+        action = self._word(words, 0, "action (create, complete, certificate)")
+        if action == "certificate":
+            return self._write(selectors.certificate_document_numbered(
+                self._word(words, 1, "disposition or certificate number")), options)
         user = self._user(options)
         if action == "create":
             recall = self._recall(self._word(words, 1, "recall"))
@@ -245,7 +250,9 @@ class Command(BaseCommand):
                 "message": f"{d.number} {d.kind} {d.status}" + (f" · {certificate.number}" if certificate else "")}
 
     def _workorders(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        action = self._word(words, 0, "action (create, escalate)")
+        action = self._word(words, 0, "action (create, escalate, evidence)")
+        if action == "evidence":
+            return self._evidence(words, options)
         if action == "escalate":
             if options["every"] > 0:
                 import time
@@ -264,6 +271,26 @@ class Command(BaseCommand):
         return {"number": order.number, "provider": order.provider.name if order.provider else None,
                 "distance_km": str(order.distance_km), "due_at": order.due_at.isoformat(),
                 "message": f"{order.number} → {order.provider} ({order.distance_km} km), due {order.due_at:%Y-%m-%d}"}
+
+    def _write(self, document: selectors.StoredDocument, options: dict[str, Any]) -> dict[str, Any]:
+        out = Path(options["out"] or document.filename)
+        with document.file.open("rb") as source:
+            out.write_bytes(source.read())
+        return {"file": str(out), "content_type": document.content_type, "message": f"Written to {out}."}
+
+    def _evidence(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
+        """``workorders evidence WO`` lists the order's evidence; ``… WO ID --out FILE`` writes one file."""
+        order = WorkOrder.objects.filter(number=self._word(words, 1, "work order number")).first()
+        if order is None:
+            raise CommandError(f"No work order {words[1]!r}.")
+        if len(words) > 2:
+            if not words[2].isdigit():
+                raise CommandError(f"{words[2]!r} is not an evidence id; list them with 'workorders evidence {order.number}'.")
+            return self._write(selectors.evidence_document(order=order, pk=int(words[2])), options)
+        found = [{"id": e.pk, "name": e.original_name, "content_type": e.content_type, "size": e.size,
+                  "sha256": e.sha256} for e in selectors.evidence_of(order)]
+        return {"evidence": found, "message": "\n".join(f"{e['id']} {e['name']} {e['content_type']} {e['size']} B"
+                                                       for e in found) or f"{order.number}: no evidence."}
 
     # -- set-up data: carriers, rates, service providers (validated by the pages' forms) -------
     def _valid(self, form: Any) -> Any:
