@@ -16,6 +16,7 @@ from medrecall.core.errors import DomainError
 from medrecall.parties.models import Location
 from medrecall.traceability import engine, selectors
 from medrecall.traceability.udi import parse_udi
+from medrecall.web.labels import label_for
 
 TRACE_PERMISSION = "traceability.view_traceevent"
 
@@ -82,13 +83,13 @@ def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResp
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for h in result.holders:
-        sheet.append([h.location, h.location_name, h.party, h.party_name, h.party_type, h.country, h.province, h.city,
+        sheet.append([h.location, h.location_name, h.party, h.party_name, label_for("party_type", h.party_type), h.country, h.province, h.city,
                       h.received, h.on_hand, h.in_transit])
     sheet.append([_("Total"), "", "", "", "", "", "", "", result.total_received, result.total_on_hand,
                   result.total_in_transit])
     summary = workbook.create_sheet(_("Where the units are")[:31])
     for key_name, value in result.summary.items():
-        summary.append([key_name, value])
+        summary.append([label_for("trace_category", key_name), value])
     lots = workbook.create_sheet(_("Lots in scope")[:31])
     lots.append(["gtin", "lot"])
     for lot in result.lot_details:
