@@ -149,6 +149,12 @@ def test_worker_writes_errors_in_the_language_the_import_was_started_in(
     client = Client(HTTP_ACCEPT_LANGUAGE=browser)
     client.login(username=user.username, password=PASSWORD)
     run = upload(client, BAD, keep_good="1")
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    from django.utils import translation
+
+    translation.activate("en")  # a worker process starts in the site's language, whatever the upload's was
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    finally:
+        translation.deactivate()
     run.refresh_from_db()
     assert (run.status, run.errors[0]["message"], run.message) == ("partial", expected_error, expected_message)
