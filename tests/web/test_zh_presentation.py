@@ -173,3 +173,24 @@ def test_zh_pages_show_no_raw_codes(staff: Client, manager: User) -> None:
         if shown:
             found[url] = shown
     assert found == {}, "\n".join(f"{url}: {shown}" for url, shown in found.items())
+
+
+@pytest.mark.parametrize(("language", "latin"), [("zh-hans", "Chen Emily"), ("en", "Emily Chen")])
+def test_person_names_follow_the_language(make_user: Callable[..., User], language: str, latin: str) -> None:
+    """Django's get_full_name printed 芳 王; a Chinese name reads family name first, no space."""
+    owner = make_user(Role.QA_RA_MANAGER)
+    User.objects.filter(pk=owner.pk).update(first_name="芳", last_name="王")
+    colleague = make_user(Role.QA_RA_MANAGER)
+    User.objects.filter(pk=colleague.pk).update(first_name="Emily", last_name="Chen", language=language)
+    owner.refresh_from_db()
+    colleague.refresh_from_db()
+    assert (owner.get_full_name(), colleague.get_full_name()) == ("王芳", "Emily Chen")
+    recall = services.recall_open(actor=owner, title="t", products=[], reason="r")
+    client = Client()
+    client.login(username=colleague.username, password=PASSWORD)
+    page = visible_text(client.get(f"/recalls/{recall.pk}/").content.decode())
+    listing = visible_text(client.get("/recalls/").content.decode())
+    assert "王芳" in page
+    assert "王芳" in listing
+    assert latin in page  # the signed-in user, in the header
+    assert "芳 王" not in page + listing
