@@ -105,3 +105,14 @@ def test_alert_sweep_runs_on_the_task_queue_and_shows_in_app(manager: object, sm
     home = client.get("/").content.decode()
     assert "deadline-alerts" in home
     assert recall.number in home
+
+
+def test_alert_mail_gives_the_due_time_in_local_time_with_zone(manager: object, smtp: object) -> None:
+    """It used to print the due time as ISO UTC ("2025-09-30T15:59:59.999999+00:00")."""
+    classified_recall(manager)
+    deadlines.deadlines_alert(now=DECISION + timedelta(days=2))
+    bodies = [message.get_content().replace("\r\n", "\n") for _to, message in smtp.messages]  # type: ignore[attr-defined]
+    event_report = [body for body in bodies if body.startswith("Submit the recall event report")]
+    assert len(event_report) == 1
+    assert "\nDue: 2025-09-30 23:59 CST\n" in event_report[0]
+    assert [body for body in bodies if "+00:00" in body] == []

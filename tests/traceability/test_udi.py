@@ -429,19 +429,138 @@ def test_hibc_built_codes(body: str, expected: tuple[object, ...]) -> None:
     assert (fields(parsed), parsed.valid, parsed.error) == (expected, True, None)
 
 
+# Quantity forms of the HIBC documentation examples in chriswjones/HibcBarcodeParsing
+# (HIBCParserTests.m, test10-test25: quantity 24 after "$$8", 100 after "$$9"; "L" is the link
+# character, the check character is computed here). "$$+8"/"$$+9" (serial after a quantity)
+# as the bwipp wiki "HIBC Data Structures" lists them ("$$, for a lot number, or $$+, for a
+# serial number, followed by a format digit ... 8 and 9 are followed by a quantity of two and
+# five digits"); "/Q" is the supplemental quantity field of ANSI/HIBC 2.6.
+@pytest.mark.parametrize(("body", "lot", "serial", "expiry", "quantity"), [
+    pytest.param("+$$82409053C001L", "3C001", None, d("2005-09-30"), 24, id="qty2-mmyy"),
+    pytest.param("+$$82420928053C001L", "3C001", None, d("2005-09-28"), 24, id="qty2-mmddyy"),
+    pytest.param("+$$82430509283C001L", "3C001", None, d("2005-09-28"), 24, id="qty2-yymmdd"),
+    pytest.param("+$$8244050928223C001L", "3C001", None, d("2005-09-28"), 24, id="qty2-yymmddhh"),
+    pytest.param("+$$8245052713C001L", "3C001", None, d("2005-09-28"), 24, id="qty2-yyjjj"),
+    pytest.param("+$$824605271223C001L", "3C001", None, d("2005-09-28"), 24, id="qty2-yyjjjhh"),
+    pytest.param("+$$82473C001L", "3C001", None, None, 24, id="qty2-no-date"),
+    pytest.param("+$$824L", None, None, None, 24, id="qty2-alone"),
+    pytest.param("+$$90010009053C001L", "3C001", None, d("2005-09-30"), 100, id="qty5-mmyy"),
+    pytest.param("+$$90010020928053C001L", "3C001", None, d("2005-09-28"), 100, id="qty5-mmddyy"),
+    pytest.param("+$$90010030509283C001L", "3C001", None, d("2005-09-28"), 100, id="qty5-yymmdd"),
+    pytest.param("+$$9001004050928223C001L", "3C001", None, d("2005-09-28"), 100, id="qty5-yymmddhh"),
+    pytest.param("+$$9001005052713C001L", "3C001", None, d("2005-09-28"), 100, id="qty5-yyjjj"),
+    pytest.param("+$$900100605271223C001L", "3C001", None, d("2005-09-28"), 100, id="qty5-yyjjjhh"),
+    pytest.param("+$$90010073C001L", "3C001", None, None, 100, id="qty5-no-date"),
+    pytest.param("+$$900100L", None, None, None, 100, id="qty5-alone"),
+    pytest.param("+$$+82430509280001L", None, "0001", d("2005-09-28"), 24, id="serial-qty2-yymmdd"),
+    pytest.param("+$$+90010070001L", None, "0001", None, 100, id="serial-qty5-no-date"),
+    pytest.param("+$3C001/Q24L", "3C001", None, None, 24, id="lot-supplemental-quantity"),
+    pytest.param("+$$82473C001/Q24L", "3C001", None, None, 24, id="same-quantity-twice"),
+    pytest.param("+$+0001/14D20050928/Q1L", None, "0001", d("2005-09-28"), 1, id="serial-supplemental-expiry-quantity"),
+])
+def test_hibc_quantity(body: str, lot: str | None, serial: str | None, expiry: date | None, quantity: int) -> None:
+    parsed = parse_udi(hibc(body))
+    assert (fields(parsed), parsed.quantity, parsed.error) == (("HIBC", None, lot, serial, expiry, None), quantity, None)
+
+
+# Supplemental data after every secondary form, behind the symbology identifiers scanners send
+# (ISO/IEC 15424: ]A0 Code 39, ]C0 Code 128, ]d1 Data Matrix, ]Q1 QR Code, ]L2 PDF417).
+@pytest.mark.parametrize("prefix", ["", "]A0", "]C0", "]d1", "]Q1", "]L2"])
+@pytest.mark.parametrize(("body", "expected", "quantity"), [
+    pytest.param("+A123BJC5D6E71/$LOT9/14D20270131/16D20250115/S77/Q10",
+                 ("HIBC", "A123BJC5D6E71", "LOT9", "77", d("2027-01-31"), d("2025-01-15")), 10, id="lot"),
+    pytest.param("+A123BJC5D6E71/$$1227LOT9/16D20250115/Q5",
+                 ("HIBC", "A123BJC5D6E71", "LOT9", None, d("2027-12-31"), d("2025-01-15")), 5, id="mmyy"),
+    pytest.param("+A123BJC5D6E71/$$7LOT9/14D20270131/S77",
+                 ("HIBC", "A123BJC5D6E71", "LOT9", "77", d("2027-01-31"), None), None, id="no-date"),
+    pytest.param("+A123BJC5D6E71/$$+62703114SER9/16D20250115",
+                 ("HIBC", "A123BJC5D6E71", None, "SER9", d("2027-01-31"), d("2025-01-15")), None, id="serial-yyjjj-hh"),
+    pytest.param("+A123BJC5D6E71/27031LOT9/16D20250115/Q2",
+                 ("HIBC", "A123BJC5D6E71", "LOT9", None, d("2027-01-31"), d("2025-01-15")), 2, id="old-yyjjj"),
+    pytest.param("+$$3270131LOT9/16D20250115/S77G",
+                 ("HIBC", None, "LOT9", "77", d("2027-01-31"), d("2025-01-15")), None, id="secondary-symbol"),
+])
+def test_hibc_supplemental_data(prefix: str, body: str, expected: tuple[object, ...], quantity: int | None) -> None:
+    parsed = parse_udi(prefix + hibc(body))
+    assert (fields(parsed), parsed.quantity, parsed.valid, parsed.error) == (expected, quantity, True, None)
+
+
+# A "/" check or link character (HIBCC, hibcc.org/m43/terms.htm: "/" is value 40 of the
+# modulo-43 set) must not be read as the data field separator; the bodies are those of
+# chriswjones/HibcBarcodeParsing testSlashCheckDigit with one character changed so that the
+# computed check character really is "/".
+@pytest.mark.parametrize(("barcode", "expected"), [
+    pytest.param("+H12400999302035K1/", ("HIBC", "H12400999302035K1", None, None, None, None), id="primary"),
+    pytest.param("+$$09053C000L/", ("HIBC", None, "3C000", None, d("2005-09-30"), None), id="secondary"),
+    pytest.param("+H124009993019351/1715160668893E0Q/",
+                 ("HIBC", "H124009993019351", "60668893E0Q", None, d("2017-05-31"), None), id="concatenated"),
+    pytest.param("+H12400999302035K1/" + hibc("+$$09053C000/"),
+                 ("HIBC", "H12400999302035K1", "3C000", None, d("2005-09-30"), None), id="slash-link"),
+])
+def test_hibc_slash_as_check_character(barcode: str, expected: tuple[object, ...]) -> None:
+    parsed = parse_udi(barcode)
+    assert (fields(parsed), parsed.error) == (expected, None)
+
+
+# A primary and a secondary symbol scanned one after the other: the scanner ends each with
+# Enter (CR, LF or CR LF) or Tab. The secondary's link character must be the primary's check
+# character ("G" for +A123BJC5D6E71, a BarcodeParserBuilder vector).
+@pytest.mark.parametrize("between", ["", "\r", "\n", "\r\n", "\t"])
+def test_hibc_separate_primary_and_secondary_scans(between: str) -> None:
+    parsed = parse_udi("+A123BJC5D6E71G" + between + hibc("+$$9000503270131LOT9/S77G") + "\r\n")
+    assert (fields(parsed), parsed.quantity, parsed.error) == (
+        ("HIBC", "A123BJC5D6E71", "LOT9", "77", d("2027-01-31"), None), 50, None)
+
+
+@pytest.mark.parametrize("between", ["", "\r\n", "\t"])
+def test_hibc_separate_scans_from_two_labels_are_refused(between: str) -> None:
+    parsed = parse_udi("+A123BJC5D6E71G" + between + hibc("+$$3270131LOT9H"))
+    assert refused(parsed) == invalid(
+        "HIBC: the secondary data has link character H, but the primary data's check character is G; "
+        "they are not from the same label.")
+    assert parsed.quantity is None
+
+
+def test_hibc_quantity_and_message_in_chinese() -> None:
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        parsed = parse_udi(hibc("+A123BJC5D6E71/$$82473C001/Q25"))
+    assert (parsed.valid, parsed.quantity, parsed.error) == (
+        False, None, "HIBC：条码中的数量有两个不同的值（“24”和“25”）。")
+
+
 @pytest.mark.parametrize(("barcode", "message"), [
-    pytest.param(hibc("+A123BJC5D6E71/Q123"),
-                 "HIBC: the data field 'Q123' does not start with a supported flag "
-                 "($, $+, $$, $$+, $$8, $$9, a YYJJJ date first, S, 14D or 16D).", id="unknown-flag"),
+    pytest.param(hibc("+A123BJC5D6E71/X123"),
+                 "HIBC: the data field 'X123' does not start with a known flag "
+                 "($, $+, $$, $$+, a YYJJJ date first; then S, Q, 14D or 16D).", id="unknown-flag"),
     pytest.param(hibc("+A123BJC5D6E71/$$X123"), "HIBC: 'X' in '$$X123' is not a date format flag (0 to 7).",
                  id="unknown-date-flag"),
-    pytest.param(hibc("+A123BJC5D6E71/$$+8241234"), "HIBC: '8' in '$$+8241234' is not a date format flag (0 to 7).",
-                 id="no-quantity-with-serial"),
+    pytest.param(hibc("+A123BJC5D6E71/$$+824X1234"), "HIBC: 'X' in '$$+824X1234' is not a date format flag (0 to 7).",
+                 id="serial-quantity-then-unknown-date-flag"),
+    pytest.param(hibc("+A123BJC5D6E71/$$8249001003LOT"),
+                 "HIBC: '$$8249001003LOT' gives a quantity flag (8 or 9) twice; after the quantity comes a date "
+                 "format flag (0 to 7) or the lot or serial number.", id="quantity-flag-twice"),
+    pytest.param(hibc("+A123BJC5D6E71/$$+9123"), "HIBC: the flag $$+9 must be followed by a 5-digit quantity in '$$+9123'.",
+                 id="serial-short-quantity"),
+    pytest.param(hibc("+A123BJC5D6E71/$LOT9/Q"), "HIBC: the quantity field 'Q' must be 'Q' followed by 1 to 5 digits.",
+                 id="supplemental-quantity-empty"),
+    pytest.param(hibc("+A123BJC5D6E71/$LOT9/Q12A"), "HIBC: the quantity field 'Q12A' must be 'Q' followed by 1 to 5 digits.",
+                 id="supplemental-quantity-not-digits"),
+    pytest.param(hibc("+A123BJC5D6E71/$LOT9/Q123456"),
+                 "HIBC: the quantity field 'Q123456' must be 'Q' followed by 1 to 5 digits.", id="supplemental-quantity-6-digits"),
+    pytest.param(hibc("+A123BJC5D6E71/$$82473C001/Q25"),
+                 "HIBC: the barcode gives two different values for the quantity ('24' and '25').", id="contradicting-quantity"),
+    pytest.param(hibc("+A123BJC5D6E71/$$+52001510X3/S10X4"),
+                 "HIBC: the barcode gives two different values for the serial number ('10X3' and '10X4').",
+                 id="contradicting-serial"),
+    pytest.param(hibc("+A123BJC5D6E71/16D20251301"),
+                 "HIBC: '20251301' in '16D20251301' is not a valid date in the form YYYYMMDD.", id="manufacture-month-13"),
     pytest.param(hibc("+A123BJC5D6E71/$$82"), "HIBC: the flag $$8 must be followed by a 2-digit quantity in '$$82'.",
                  id="short-quantity"),
     pytest.param(hibc("+A123BJC5D6E71/$LOT/25001X"),
-                 "HIBC: the data field '25001X' does not start with a supported flag "
-                 "($, $+, $$, $$+, $$8, $$9, a YYJJJ date first, S, 14D or 16D).", id="julian-not-first"),
+                 "HIBC: the data field '25001X' does not start with a known flag "
+                 "($, $+, $$, $$+, a YYJJJ date first; then S, Q, 14D or 16D).", id="julian-not-first"),
     pytest.param(hibc("+A123BJC5D6E71/$$3251340LOT"), "HIBC: '251340' in '$$3251340LOT' is not a valid date in the form YYMMDD.",
                  id="bad-yymmdd"),
     pytest.param(hibc("+A123BJC5D6E71/$$525366LOT"), "HIBC: '25366' in '$$525366LOT' is not a valid date in the form YYJJJ.",
@@ -466,12 +585,12 @@ def test_hibc_built_codes(body: str, expected: tuple[object, ...]) -> None:
     pytest.param(hibc("+A123BJCX"),
                  "HIBC: the primary data 'A123BJCX' is not a labeler code (4 characters), a product "
                  "number (1 to 18 letters or digits) and a unit of measure (1 digit).", id="unit-of-measure-not-digit"),
-    pytest.param(hibc("+A123BJC5D6E71/"), "HIBC: the data field '' does not start with a supported flag "
-                 "($, $+, $$, $$+, $$8, $$9, a YYJJJ date first, S, 14D or 16D).", id="empty-field"),
+    pytest.param(hibc("+A123BJC5D6E71/"), "HIBC: the data field '' does not start with a known flag "
+                 "($, $+, $$, $$+, a YYJJJ date first; then S, Q, 14D or 16D).", id="empty-field"),
     pytest.param(hibc("+$$82L"), "HIBC: the flag $$8 must be followed by a 2-digit quantity in '$$82'.",
                  id="secondary-short-quantity"),
-    pytest.param(hibc("+$$824L"), "HIBC: the secondary data holds no lot, serial number or date.",
-                 id="secondary-quantity-only"),
+    pytest.param(hibc("+$$7L"), "HIBC: the secondary data holds no lot, serial number, date or quantity.",
+                 id="secondary-empty"),
     pytest.param("+-ABC", "HIBC: '+-ABC' is neither primary data (a labeler code after '+') nor secondary "
                  "data ('$' or a date after '+').", id="unknown-first-character"),
     pytest.param("+a123bjc5d6e71g",
@@ -517,11 +636,15 @@ def test_garbage_input(text: str, message: str) -> None:
 def test_as_dict_shape() -> None:
     assert parse_udi("(01)09501101530003(11)230115(17)240200(10)AB12(21)XYZ").as_dict() == {
         "symbology": "GS1", "gtin": "09501101530003", "lot": "AB12", "serial": "XYZ", "expiry": "2024-02-29",
-        "production_date": "2023-01-15", "valid": True, "error": None,
+        "production_date": "2023-01-15", "valid": True, "error": None, "quantity": None,
     }
     assert parse_udi("(01)12345678901232").as_dict() == {
         "symbology": "GS1", "gtin": None, "lot": None, "serial": None, "expiry": None, "production_date": None,
-        "valid": False, "error": "AI 01: The GTIN 12345678901232 has check digit 2; it should be 1.",
+        "valid": False, "error": "AI 01: The GTIN 12345678901232 has check digit 2; it should be 1.", "quantity": None,
+    }
+    assert parse_udi(hibc("+A123BJC5D6E71/$$9001003270131LOT9")).as_dict() == {
+        "symbology": "HIBC", "gtin": "A123BJC5D6E71", "lot": "LOT9", "serial": None, "expiry": "2027-01-31",
+        "production_date": None, "valid": True, "error": None, "quantity": 100,
     }
 
 

@@ -98,3 +98,47 @@ def test_api_and_scan_page(api_as: Callable[[User | None], object], make_user: C
     web.login(username=user.username, password=PASSWORD)
     page = web.post("/scan/", {"barcode": "(01)12345678901232"}).content.decode()
     assert "check digit 2; it should be 1" in page
+
+
+@pytest.mark.django_db
+def test_hibc_supplemental_data_resolves_to_our_records(
+    capsys: pytest.CaptureFixture[str], api_as: Callable[[User | None], object], make_user: Callable[..., User],
+) -> None:
+    """HIBC secondary data with supplemental fields, behind a Data Matrix symbology identifier,
+    reaches our device model, lot and serial through the CLI, the API and the scan page."""
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+    from tests.factories import DeviceModelFactory, SerialFactory
+
+    serial = SerialFactory(serial="77", lot__number="LOT9", lot__device_model=DeviceModelFactory(
+        udi_di="A123BJC5D6E71", tracking="serial"))
+    body = "+A123BJC5D6E71/$$9000103270131LOT9/16D20250115/S77"
+    barcode = "]d1" + body + hibc_check_character(body)
+    call_command("udi", "parse", barcode, "--json")
+    printed = json.loads(capsys.readouterr().out)
+    assert {k: v for k, v in printed.items() if k != "match"} == {
+        "symbology": "HIBC", "gtin": "A123BJC5D6E71", "lot": "LOT9", "serial": "77", "expiry": "2027-01-31",
+        "production_date": "2025-01-15", "valid": True, "error": None, "quantity": 10}
+    assert (printed["match"]["lot_id"], printed["match"]["serial_id"]) == (serial.lot_id, serial.pk)
+
+    user = make_user(Role.WAREHOUSE)
+    response = api_as(user).post("/api/udi/parse/", {"barcode": barcode}, format="json")  # type: ignore[attr-defined]
+    assert (response.status_code, response.json()["quantity"], response.json()["match"]["serial_id"]) == (
+        200, 10, serial.pk)
+    web = Client()
+    web.login(username=user.username, password=PASSWORD)
+    page = web.post("/scan/", {"barcode": barcode}).content.decode()
+    assert '<dd id="scan-quantity">10</dd>' in page
+    assert '<dd id="scan-serial">77</dd>' in page
+
+
+@pytest.mark.django_db
+def test_hibc_link_mismatch_through_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    secondary = "+$$3270131LOT9H"
+    with pytest.raises(SystemExit) as exited:
+        call_command("udi", "parse", "+A123BJC5D6E71G\t" + secondary + hibc_check_character(secondary), "--json")
+    printed = json.loads(capsys.readouterr().out)
+    assert (exited.value.code, printed["valid"], printed["match"], printed["error"]) == (
+        1, False, None, "HIBC: the secondary data has link character H, but the primary data's check character "
+        "is G; they are not from the same label.")

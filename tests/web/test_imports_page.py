@@ -129,3 +129,32 @@ def test_progress_is_seen_from_elsewhere_while_the_events_import_runs(
     assert [elsewhere for _, elsewhere in seen] == [reported for reported, _ in seen]
     assert run.percent == 100
     assert not run.progress_path.exists()
+
+
+@pytest.mark.parametrize(("browser", "preference", "expected_error", "expected_message"), [
+    pytest.param("zh-hans", "", "GTIN 12345678901232 的校验位为 2，应为 1。",
+                 "已导入 1 行；1 行被拒绝（请下载这些行，更正后重新导入）。", id="browser-chinese"),
+    pytest.param("en", "zh-hans", "GTIN 12345678901232 的校验位为 2，应为 1。",
+                 "已导入 1 行；1 行被拒绝（请下载这些行，更正后重新导入）。", id="user-prefers-chinese"),
+    pytest.param("en", "", "The GTIN 12345678901232 has check digit 2; it should be 1.",
+                 "1 rows imported; 1 rows rejected (download them, correct and import again).", id="english"),
+])
+def test_worker_writes_errors_in_the_language_the_import_was_started_in(
+    make_user: object, browser: str, preference: str, expected_error: str, expected_message: str,
+) -> None:
+    """The worker has no request; it used to write every row error in English."""
+    from medrecall.accounts.roles import Role
+
+    user = make_user(Role.TRACEABILITY_ANALYST, language=preference)  # type: ignore[operator]
+    client = Client(HTTP_ACCEPT_LANGUAGE=browser)
+    client.login(username=user.username, password=PASSWORD)
+    run = upload(client, BAD, keep_good="1")
+    from django.utils import translation
+
+    translation.activate("en")  # a worker process starts in the site's language, whatever the upload's was
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    finally:
+        translation.deactivate()
+    run.refresh_from_db()
+    assert (run.status, run.errors[0]["message"], run.message) == ("partial", expected_error, expected_message)

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from medrecall.core.presentation import person_name
 from medrecall.parties.models import Party
 
 
@@ -28,6 +29,12 @@ class User(AbstractUser):
     @property
     def is_portal(self) -> bool:
         return self.party_id is not None
+
+    def get_full_name(self) -> str:
+        """The name in its own order, whatever the reader's language: 王芳 for a name written in
+        Chinese characters, "Emily Chen" for a Latin one (Django's default puts the given name
+        first always, which prints 芳 王). Pages use ``core.presentation.user_display_name``."""
+        return person_name(self.first_name, self.last_name, language="en")
 
 
 class SignatureMeaning(models.TextChoices):

@@ -109,6 +109,8 @@ class UdiResultSerializer(serializers.Serializer[Any]):
     production_date = serializers.CharField(allow_null=True)
     valid = serializers.BooleanField()
     error = serializers.CharField(allow_null=True)
+    quantity = serializers.IntegerField(
+        allow_null=True, help_text="Units in the package: HIBC $$8/$$9 or /Q; null when the barcode gives none.")
     match = serializers.DictField(allow_null=True)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .errors import DomainError, ImportRejected, ValidationFailed
@@ -29,7 +30,10 @@ def import_run_start(*, kind: str, upload: File[Any], file_name: str, policy: st
     run = ImportRun(kind=kind, file_name=file_name[:255], policy=policy, created_by=actor if getattr(actor, "pk", None) else None)
     run.source.save(Path(file_name).name or "upload", upload, save=False)
     run.save()
-    transaction.on_commit(lambda: import_run_execute.enqueue(run_id=run.pk))
+    # The worker has no request: it writes the row errors and the message in the language the
+    # import was started in (the user's choice, or the browser's), as the user would read them.
+    language = translation.get_language() or ""
+    transaction.on_commit(lambda: import_run_execute.enqueue(run_id=run.pk, language=language))
     return run
 
 
@@ -51,16 +55,21 @@ def _progress_writer(run: ImportRun) -> Any:
     return progress
 
 
-def import_run_execute(*, run_id: int) -> ImportRun:
-    """Run a queued import. Safe to run twice: a finished run is left as it is."""
+def import_run_execute(*, run_id: int, language: str = "") -> ImportRun:
+    """Run a queued import. Safe to run twice: a finished run is left as it is.
+
+    Messages are written in ``language``; without one, in the language of the user who
+    started the import, else the site's default."""
     claimed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now()
     )
     run = ImportRun.objects.select_related("created_by").get(pk=run_id)
     if not claimed:
         return run
+    chosen = language or getattr(run.created_by, "language", "") or settings.LANGUAGE_CODE
     try:
-        return _execute(run)
+        with translation.override(chosen):
+            return _execute(run)
     finally:  # after the run's end is saved: until then, a reader of a running run reads the file
         run.progress_path.unlink(missing_ok=True)
 

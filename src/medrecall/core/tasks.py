@@ -8,5 +8,6 @@ from . import services
 
 
 @task()
-def import_run_execute(run_id: int) -> str:
-    return services.import_run_execute(run_id=run_id).status
+def import_run_execute(run_id: int, language: str = "") -> str:
+    """``language``: the one the import was started in; its messages are written in it."""
+    return services.import_run_execute(run_id=run_id, language=language).status

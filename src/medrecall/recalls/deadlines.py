@@ -27,6 +27,7 @@ from medrecall.accounts.roles import Role
 from medrecall.audit import services as audit
 from medrecall.core import calendars
 from medrecall.core.errors import DomainError, ValidationFailed
+from medrecall.core.presentation import local_time
 
 from . import clock
 from .lifecycle import Action, Status, require_action
@@ -161,7 +162,7 @@ def deadline_mark_done(*, recall: RecallCase, key: str, due_at: datetime, actor:
     rows, _missing = deadlines_for(recall)
     if not any(row.key == key and row.due_at == due_at for row in rows):
         raise ValidationFailed(_("This recall has no deadline %(key)s due at %(due)s.") % {
-            "key": key, "due": due_at.isoformat()}, where="key")
+            "key": key, "due": local_time(due_at)}, where="key")
     try:
         with transaction.atomic():
             entry = DeadlineDone.objects.create(recall=recall, key=key, due_at=due_at,
@@ -217,7 +218,7 @@ def deadlines_alert(*, now: datetime | None = None) -> int:
         subject = (_("[%(number)s] Deadline breached: %(title)s") if row.status == "breached" else
                    _("[%(number)s] Deadline due soon: %(title)s")) % {"number": recall.number, "title": row.title}
         body = _("%(title)s\nDue: %(due)s\nRule: %(basis)s\nRecall: %(number)s %(recall)s") % {
-            "title": row.title, "due": row.due_at.isoformat(), "basis": row.basis, "number": recall.number,
+            "title": row.title, "due": local_time(row.due_at), "basis": row.basis, "number": recall.number,
             "recall": recall.title}
         if row.provisional:
             body += "\n" + _("Due date: %(note)s") % {"note": row.provisional_note}

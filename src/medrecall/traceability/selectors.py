@@ -10,7 +10,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet, Subquery, Sum
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.errors import NotFound, ValidationFailed
@@ -100,6 +102,19 @@ LOCATION_FIELDS = ("code", "name", "location_type", "country", "province", "city
 def _location_index(location_ids: Sequence[int]) -> dict[int, dict[str, str]]:
     """The holders' location and party fields, read as values (no model per row)."""
     return {row["id"]: row for row in Location.objects.filter(pk__in=location_ids).values("id", *LOCATION_FIELDS)}
+
+
+# The trace summary's keys and the words a reader sees for them (pages and exports use these).
+TRACE_CATEGORIES: dict[str, Promise] = {
+    "own_stock": gettext_lazy("Own stock"),
+    "quarantine": gettext_lazy("Quarantine (returned)"),
+    "in_transit": gettext_lazy("In transit"),
+    "at_distributors": gettext_lazy("At distributors"),
+    "at_customers": gettext_lazy("At customers"),
+    "consumed": gettext_lazy("Consumed / implanted"),
+    "destroyed": gettext_lazy("Destroyed"),
+    "transformed": gettext_lazy("Built into other lots"),
+}
 
 
 def position_category(*, party_type: str, location_type: str) -> str:

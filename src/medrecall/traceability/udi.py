@@ -55,8 +55,11 @@ _DIGITAL_LINK_ALPHAS = {"gtin": "01", "cpv": "22", "lot": "10", "ser": "21", "ex
 
 _HIBC_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
 _MAX_HIBC_LOT_SERIAL = 18
+# "$$9" carries the largest quantity of the secondary data, five digits; "/Q" holds no more.
+_MAX_HIBC_QUANTITY_DIGITS = 5
 _HIBC_PRIMARY = re.compile(r"([A-Z][A-Z0-9]{3})([A-Z0-9]{1,18})([0-9])")
 # Two symbols read as one ("+" primary, check character, "+" secondary, link, check).
+_HIBC_SCAN_BREAK = re.compile(r"[\r\n\t]+(?=\*?\+)")
 _HIBC_JOINED = re.compile(r"\+[A-Z][A-Z0-9]{3}[A-Z0-9]{1,18}[0-9][0-9A-Z\-. $/+%](?=\+[$0-9])")
 
 
@@ -78,8 +81,11 @@ class ParsedUDI:
     production_date: date | None
     valid: bool
     error: str | None
+    # Added after the first release: HIBC carries a quantity ("$$8", "$$9", "/Q"); GS1 never
+    # does here (AI 30/37 are not part of a UDI), so it stays None for GS1.
+    quantity: int | None = None
 
-    def as_dict(self) -> dict[str, str | bool | None]:
+    def as_dict(self) -> dict[str, str | int | bool | None]:
         """JSON-ready form for the API and the scan page (dates as YYYY-MM-DD)."""
         return {
             "symbology": self.symbology,
@@ -90,6 +96,7 @@ class ParsedUDI:
             "production_date": self.production_date.isoformat() if self.production_date else None,
             "valid": self.valid,
             "error": self.error,
+            "quantity": self.quantity,
         }
 
 
@@ -134,7 +141,9 @@ def _parse(text: str) -> ParsedUDI:
             ) % {"prefix": cleaned[:3]})
         symbology, cleaned = cleaned[:3], cleaned[3:]
     if cleaned.startswith(("+", "*+")):
-        return _parse_hibc(cleaned)
+        # A primary and its secondary symbol scanned one after the other arrive with the
+        # scanner's Enter or Tab between them; the link character then ties the two together.
+        return _parse_hibc(_HIBC_SCAN_BREAK.sub("", cleaned))
     payload = cleaned.strip(" " + GS)  # FNC1 in first position arrives as a leading GS
     if not payload:
         raise _Refusal("", _("The barcode holds no data after its symbology identifier."))
@@ -370,15 +379,16 @@ class _HibcFields:
     serial: str | None = None
     expiry: date | None = None
     production_date: date | None = None
+    quantity: int | None = None
 
-    def put(self, name: str, found: str | date | None) -> None:
+    def put(self, name: str, found: str | date | int | None) -> None:
         if found is None or found == "":
             return
         earlier = getattr(self, name)
         if earlier is not None and earlier != found:
             labels = {
                 "lot": _("lot"), "serial": _("serial number"), "expiry": _("expiry date"),
-                "production_date": _("production date"),
+                "production_date": _("production date"), "quantity": _("quantity"),
             }
             raise _hibc_refusal(_(
                 "HIBC: the barcode gives two different values for the %(field)s ('%(first)s' and '%(second)s')."
@@ -402,10 +412,15 @@ def _parse_hibc(text: str) -> ParsedUDI:
     * "$" lot; "$+" serial; "$$" expiry + lot; "$$+" expiry + serial;
     * after "$$" and "$$+" the date format flag: "0" or "1" MMYY (the flag is the month's
       first digit), "2" MMDDYY, "3" YYMMDD, "4" YYMMDDHH, "5" YYJJJ, "6" YYJJJHH, "7" no date;
-    * "$$8" + 2-digit and "$$9" + 5-digit quantity, then the same date flags and the lot;
-    * a leading digit: the old form, YYJJJ + lot;
-    * supplemental fields after "/": "S" serial, "14D" expiry YYYYMMDD, "16D" manufacture
-      date YYYYMMDD (a leading "14D"/"16D" is never read as YYJJJ).
+    * "8" + 2-digit and "9" + 5-digit quantity after "$$" or "$$+", then the same date
+      flags (or none) and the lot or serial number;
+    * a leading digit: the old form of 1D labels, YYJJJ + lot;
+    * supplemental fields after "/": "S" serial, "Q" quantity (1 to 5 digits), "14D" expiry
+      YYYYMMDD, "16D" manufacture date YYYYMMDD (a leading "14D"/"16D" is never read as YYJJJ).
+
+    A primary and a secondary symbol scanned one after the other (Enter or Tab between them,
+    or nothing) are read together when the secondary's link character is the primary's
+    check character, and refused otherwise.
 
     Any other flag is refused by name. Lots and serials hold at most 18 characters. An
     MMYY expiry means the end of that month, as the GS1 day "00" does; two-digit years
@@ -497,23 +512,27 @@ def _hibc_secondary_symbol(code: str) -> tuple[_HibcFields, str]:
 
 def _hibc_segment(segment: str, fields: _HibcFields, *, first: bool) -> None:
     """One "/"-separated field of secondary or supplemental data."""
-    if segment.startswith("$$+"):
-        expiry, serial = _hibc_dated(segment[3:], segment)
-        fields.put("expiry", expiry)
-        fields.put("serial", _hibc_lot_or_serial(serial, "serial"))
-    elif segment.startswith("$$"):
-        rest = segment[2:]
+    if segment.startswith("$$"):
+        name = "serial" if segment.startswith("$$+") else "lot"
+        prefix = "$$+" if name == "serial" else "$$"
+        rest = segment[len(prefix):]
         if rest[:1] in ("8", "9"):
             digits = 2 if rest[0] == "8" else 5
             quantity = rest[1:1 + digits]
             if len(quantity) != digits or not quantity.isdigit():
                 raise _hibc_refusal(_(
-                    "HIBC: the flag $$%(flag)s must be followed by a %(digits)s-digit quantity in '%(segment)s'."
-                ) % {"flag": rest[0], "digits": digits, "segment": segment})
+                    "HIBC: the flag %(flag)s must be followed by a %(digits)s-digit quantity in '%(segment)s'."
+                ) % {"flag": prefix + rest[0], "digits": digits, "segment": segment})
+            fields.put("quantity", int(quantity))
             rest = rest[1 + digits:]
-        expiry, lot = _hibc_dated(rest, segment)
+            if rest[:1] in ("8", "9"):
+                raise _hibc_refusal(_(
+                    "HIBC: '%(segment)s' gives a quantity flag (8 or 9) twice; after the quantity "
+                    "comes a date format flag (0 to 7) or the lot or serial number."
+                ) % {"segment": segment})
+        expiry, value = _hibc_dated(rest, segment)
         fields.put("expiry", expiry)
-        fields.put("lot", _hibc_lot_or_serial(lot, "lot"))
+        fields.put(name, _hibc_lot_or_serial(value, name))
     elif segment.startswith("$+"):
         fields.put("serial", _hibc_lot_or_serial(segment[2:], "serial"))
     elif segment.startswith("$"):
@@ -523,13 +542,19 @@ def _hibc_segment(segment: str, fields: _HibcFields, *, first: bool) -> None:
         fields.put("expiry" if segment.startswith("14D") else "production_date", found)
     elif segment.startswith("S"):
         fields.put("serial", _hibc_lot_or_serial(segment[1:], "serial"))
+    elif segment.startswith("Q"):
+        if not segment[1:].isdigit() or len(segment) - 1 > _MAX_HIBC_QUANTITY_DIGITS:
+            raise _hibc_refusal(_(
+                "HIBC: the quantity field '%(segment)s' must be 'Q' followed by 1 to 5 digits."
+            ) % {"segment": segment})
+        fields.put("quantity", int(segment[1:]))
     elif segment[:1].isdigit() and first:
         fields.put("expiry", _hibc_date(segment[:5], "YYJJJ", segment))
         fields.put("lot", _hibc_lot_or_serial(segment[5:], "lot"))
     else:
         raise _hibc_refusal(_(
-            "HIBC: the data field '%(segment)s' does not start with a supported flag "
-            "($, $+, $$, $$+, $$8, $$9, a YYJJJ date first, S, 14D or 16D)."
+            "HIBC: the data field '%(segment)s' does not start with a known flag "
+            "($, $+, $$, $$+, a YYJJJ date first; then S, Q, 14D or 16D)."
         ) % {"segment": segment})
 
 
@@ -606,8 +631,8 @@ def _hibc_lot_or_serial(value: str, name: str) -> str | None:
 
 def _hibc_result(udi_di: str | None, fields: _HibcFields) -> ParsedUDI:
     if udi_di is None and fields == _HibcFields():
-        raise _hibc_refusal(_("HIBC: the secondary data holds no lot, serial number or date."))
+        raise _hibc_refusal(_("HIBC: the secondary data holds no lot, serial number, date or quantity."))
     return ParsedUDI(
         symbology="HIBC", gtin=udi_di, lot=fields.lot, serial=fields.serial, expiry=fields.expiry,
-        production_date=fields.production_date, valid=True, error=None,
+        production_date=fields.production_date, valid=True, error=None, quantity=fields.quantity,
     )

@@ -33,6 +33,7 @@ from medrecall.recalls.forms import (
 )
 from medrecall.recalls.lifecycle import TRANSITIONS, Action, Status, action_blockers, blockers
 from medrecall.recalls.models import REGIME_CLASSES, RecallCase
+from medrecall.web.labels import label_for
 
 from .paging import paged
 
@@ -97,7 +98,7 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "evaluation": evaluation, "hazard_form": HazardForm(instance=evaluation, recall=recall),
         "classify_form": ClassifyForm(), "rule_form": ScopeRuleForm(),
         "rules": list(recall.scope_rules.select_related("device_model")),
-        "snapshot": snapshot, "impact": impact, "impact_chart": asdict(impact) if impact else None,
+        "snapshot": snapshot, "impact": impact, "impact_chart": _impact_chart(impact),
         "difference": services.snapshot_difference(previous, snapshot) if previous and snapshot else None,
         "edit_form": RecallEditForm(instance=recall),
         "history": paged(request, history_for(target=recall), param="history"),
@@ -261,6 +262,13 @@ def recall_freeze(request: HttpRequest, pk: int) -> HttpResponse:
         return _("Scope #%(n)s frozen: %(units)s units at %(holders)s holders.") % {
             "n": snapshot.sequence, "units": snapshot.total_units, "holders": snapshot.total_holders}
     return _act(request, pk, act)
+
+
+def _impact_chart(impact: Any) -> dict[str, Any] | None:
+    """The impact for the page's charts, with the words for its categories."""
+    if impact is None:
+        return None
+    return {**asdict(impact), "category_labels": {key: label_for("trace_category", key) for key in impact.by_category}}
 
 
 @login_required

@@ -18,6 +18,7 @@ from medrecall.core.exports import append_row
 from medrecall.parties.models import Location
 from medrecall.traceability import engine, selectors
 from medrecall.traceability.udi import parse_udi
+from medrecall.web.labels import label_for
 
 TRACE_PERMISSION = "traceability.view_traceevent"
 
@@ -87,20 +88,20 @@ def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResp
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for h in result.holders:
-        append_row(sheet, [h.location, h.location_name, h.party, h.party_name, h.party_type, h.country, h.province,
-                           h.city, h.received, h.on_hand, h.in_transit])
+        append_row(sheet, [h.location, h.location_name, h.party, h.party_name, label_for("party_type", h.party_type),
+                           h.country, h.province, h.city, h.received, h.on_hand, h.in_transit])
     sheet.append([_("Total"), "", "", "", "", "", "", "", result.total_received, result.total_on_hand,
                   result.total_in_transit])
     summary = workbook.create_sheet(_("Where the units are")[:31])
     for key_name, value in result.summary.items():
-        summary.append([key_name, value])
+        summary.append([label_for("trace_category", key_name), value])
     if result.shipped_to:
         shipped = workbook.create_sheet(_("Shipped to")[:31])
         shipped.append([_("Location"), _("Location name"), _("Party"), _("Party name"), _("Party type"),
                         _("Quantity")])
         for row in result.shipped_to:
-            shipped.append([row["location"], row["location_name"], row["party"], row["party_name"],
-                            row["party_type"], row["quantity"]])
+            append_row(shipped, [row["location"], row["location_name"], row["party"], row["party_name"],
+                                 label_for("party_type", row["party_type"]), row["quantity"]])
     lots = workbook.create_sheet(_("Lots in scope")[:31])
     lots.append(["gtin", "lot", _("Device model")])
     for lot in result.lot_details:

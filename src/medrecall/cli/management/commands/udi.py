@@ -1,7 +1,8 @@
 """``medrecall udi parse "STRING" [--json]``: read a GS1 or HIBC barcode and find our records.
 
 ``--json`` prints ``{"gtin", "lot", "serial", "expiry", "production_date", "valid", "error"}``
-(plus ``symbology`` and ``match``: the device model, lot and serial we know for it).
+(plus ``symbology``, ``quantity`` — HIBC only — and ``match``: the device model, lot and serial
+we know for it).
 Exit status 1 when the barcode is not valid.
 """
 
@@ -33,8 +34,9 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
         elif parsed.valid:
-            for key in ("symbology", "gtin", "lot", "serial", "expiry", "production_date"):
-                self.stdout.write(f"{key:>16}: {body.get(key) or '-'}")
+            for key in ("symbology", "gtin", "lot", "serial", "expiry", "production_date", "quantity"):
+                shown = body.get(key)
+                self.stdout.write(f"{key:>16}: {'-' if shown is None or shown == '' else shown}")
             match: dict[str, Any] = body["match"] or {}
             self.stdout.write(f"{'device model':>16}: {match.get('device_model') or 'not in our catalogue'}")
         else:

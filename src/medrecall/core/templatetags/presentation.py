@@ -1,0 +1,24 @@
+"""Template filters for names and times: ``{% load presentation %}``.
+
+``{{ entry.recorded_at|local_time }}`` → "2026-12-06 09:30 CST" (``local_time:"seconds"`` adds
+seconds); ``{{ user|person_name }}`` → 王芳 in Chinese pages, Fang Wang in English ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from medrecall.core import presentation
+
+register = template.Library()
+
+
+@register.filter(name="local_time")
+def local_time(value: Any, arg: str = "") -> str:
+    return presentation.local_time(value, seconds=arg == "seconds")
+
+
+@register.filter(name="person_name")
+def person_name(user: Any) -> str:
+    return presentation.user_display_name(user)

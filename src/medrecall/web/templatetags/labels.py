@@ -1,0 +1,21 @@
+"""``{% load labels %}{{ h.party_type|label:"party_type" }}``: a code's words (see web/labels.py)."""
+
+from __future__ import annotations
+
+from django import template
+
+from medrecall.web.labels import label_for
+
+register = template.Library()
+
+
+@register.filter(name="label")
+def label(code: object, vocabulary: str) -> str:
+    return label_for(vocabulary, code)
+
+
+@register.filter(name="approval_step")
+def approval_step(step: object) -> str:
+    """An approval step row: the words for a seeded step, else the label stored with it."""
+    code = getattr(step, "step", "")
+    return label_for("approval_step", code, default=str(getattr(step, "label", "") or code))
