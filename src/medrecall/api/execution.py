@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field

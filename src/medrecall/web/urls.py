@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import calendar_views, file_views, notice_views, recall_views, reply_views, trace_views, views
+from . import (
+    calendar_views,
+    file_views,
+    notice_views,
+    recall_views,
+    reply_views,
+    trace_views,
+    views,
+)
 from . import execution_views as ex
 
 app_name = "web"
