@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def _add_recall(world: BudgetWorld, index: int) -> RecallCase:
         run = core.import_run_start(kind="events", upload=File(source, name=upload.name), file_name=upload.name,
                                     policy="reject", actor=world.manager)
     assert core.import_run_execute(run_id=run.pk).status == "accepted"
-    recall = approve(open_recall(world.manager, values=[lot]), world.make_user)
+    recall = approve(_open(world.manager, lot), world.make_user)
     run = notices.notice_run_start(recall=recall, actor=world.manager)
     notices.notice_run_execute(run.pk)  # the task's work, in the test's transaction
     hospital = Party.objects.get(code="HOSP")
@@ -74,6 +75,22 @@ def _add_recall(world: BudgetWorld, index: int) -> RecallCase:
     model = DeviceModel.objects.get(udi_di=CATH)
     recalls.recall_open(actor=world.manager, title=f"Draft {index}", products=[model], reason="", regimes=["fda"])
     return recall
+
+
+def _open(manager: User, lot: str) -> RecallCase:
+    """A recall of ``lot`` with its texts in both languages (notices go out in each), pending approval."""
+    model = DeviceModel.objects.get(udi_di=CATH)
+    recall = recalls.recall_open(actor=manager, title="导管尖端断裂", title_en="Catheter tip fracture",
+                                 products=[model], reason="插入过程中导管尖端可能断裂脱落。",
+                                 reason_en="The tip may break off during insertion.", regimes=["nmpa"],
+                                 decision_at=datetime(2025, 3, 1, tzinfo=UTC))
+    recalls.recall_transition(recall=recall, target="assessment", actor=manager)
+    recalls.hazard_evaluate(recall=recall, actor=manager, severity="death", likelihood="probable",
+                            defect_description="尖端粘接强度不足", defect_description_en="Weak bond at the tip",
+                            hazard_description="栓塞", hazard_description_en="Embolism")
+    recalls.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=model, values=[lot])
+    recalls.scope_freeze(recall=recall, actor=manager)
+    return recalls.recall_transition(recall=recall, target="pending_approval", actor=manager)
 
 
 def budget_world(tmp_path: Path, manager: User, make_user: Callable[..., User]) -> BudgetWorld:

@@ -21,19 +21,19 @@ the snapshot, and the dispositions done. The parts:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.files import FieldFile
 
-from medrecall.catalog.models import Lot
 from medrecall.core.errors import NotFound
 from medrecall.core.types import Viewer
 from medrecall.parties.models import LocationType, PartyType
-from medrecall.recalls.models import RecallCase
-from medrecall.traceability.models import Position, TraceEvent
+from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
+from medrecall.traceability.models import Position
 
 from .lifecycle import DispositionKind, TaskStatus
 from .models import (
@@ -100,53 +100,107 @@ class Accounting:
 
 
 def recall_accounting(recall: RecallCase) -> Accounting:
-    snapshot = recall.current_snapshot
-    accounting = Accounting(recall=recall.number, snapshot=snapshot.sequence if snapshot else None)
-    if snapshot is None:
-        return accounting
-    lines = snapshot.lines.all()
-    rows: dict[int, AccountingRow] = {}
-    numbers = dict(Lot.objects.filter(pk__in=lines.values("lot_id")).values_list("pk", "number"))
-    for lot_id, affected in lines.values_list("lot_id").annotate(units=Sum("on_hand") + Sum("in_transit")).order_by("lot_id"):
-        rows[lot_id] = AccountingRow(lot=numbers[lot_id], affected=int(affected or 0))
-    whole_lots = lines.filter(serial__isnull=True).values("lot_id")
-    serials = lines.filter(serial__isnull=False).values("serial_id")
-    in_scope = Q(lot_id__in=whole_lots) | Q(serial_id__in=serials)
-    done = Disposition.objects.filter(recall=recall, status=TaskStatus.DONE)
-    done_serials = done.filter(serial__isnull=False).values("serial_id")
+    """The unit accounting of one recall against its current frozen scope."""
+    return accounting_for([recall])[recall.pk]
 
-    positions = (Position.objects.filter(in_scope, lot_id__in=lines.values("lot_id")).exclude(serial_id__in=done_serials)
-                 .exclude(location__party__party_type=PartyType.SUPPLIER)
-                 .values_list("lot_id", "location__location_type", "location__party__party_type")
-                 .annotate(on_hand=Sum("on_hand"), in_transit=Sum("in_transit")))
-    for lot_id, location_type, party_type, on_hand, in_transit in positions:
-        row = rows.setdefault(lot_id, AccountingRow(lot=str(lot_id)))
-        row.in_transit += int(in_transit)
-        if party_type == PartyType.OWN_SITE:
-            if location_type == LocationType.QUARANTINE:
-                row.in_quarantine += int(on_hand)
+
+# Positions and later consumption of the units in each snapshot's scope: a position counts for a
+# snapshot when a line of it names the position's lot as a whole (no serial) or its serial; a
+# position that two lines name counts once (DISTINCT). Supplier stock is not ours to account; a
+# serial a done disposition settled is counted as dispositioned, not where it now sits.
+_SCOPED_POSITIONS = """
+    SELECT scoped.snapshot_id, position.lot_id, location.location_type, party.party_type,
+           SUM(position.on_hand), SUM(position.in_transit)
+    FROM (SELECT DISTINCT line.snapshot_id, snapshot.recall_id, position.id AS position_id
+          FROM recalls_affectedline line
+          JOIN recalls_scopesnapshot snapshot ON snapshot.id = line.snapshot_id
+          JOIN traceability_position position ON position.lot_id = line.lot_id
+               AND (line.serial_id IS NULL OR position.serial_id = line.serial_id)
+          WHERE line.snapshot_id IN ({snapshots})) scoped
+    JOIN traceability_position position ON position.id = scoped.position_id
+    JOIN parties_location location ON location.id = position.location_id
+    JOIN parties_party party ON party.id = location.party_id
+    WHERE party.party_type <> %s
+      AND NOT EXISTS (SELECT 1 FROM execution_disposition done
+                      WHERE done.recall_id = scoped.recall_id AND done.status = %s
+                        AND done.serial_id = position.serial_id)
+    GROUP BY scoped.snapshot_id, position.lot_id, location.location_type, party.party_type
+"""
+_SCOPED_USE = """
+    SELECT scoped.snapshot_id, event.lot_id, SUM(event.quantity)
+    FROM (SELECT DISTINCT line.snapshot_id, snapshot.recall_id, snapshot.created_at, event.id AS event_id
+          FROM recalls_affectedline line
+          JOIN recalls_scopesnapshot snapshot ON snapshot.id = line.snapshot_id
+          JOIN traceability_traceevent event ON event.lot_id = line.lot_id
+               AND (line.serial_id IS NULL OR event.serial_id = line.serial_id)
+          WHERE line.snapshot_id IN ({snapshots})) scoped
+    JOIN traceability_traceevent event ON event.id = scoped.event_id
+    WHERE event.retracted = %s AND event.event_type IN (%s, %s, %s) AND event.recorded_at > scoped.created_at
+      AND NOT EXISTS (SELECT 1 FROM execution_disposition own
+                      WHERE own.recall_id = scoped.recall_id AND own.number = event.document_ref)
+      AND NOT EXISTS (SELECT 1 FROM execution_disposition done
+                      WHERE done.recall_id = scoped.recall_id AND done.status = %s
+                        AND done.serial_id = event.serial_id)
+    GROUP BY scoped.snapshot_id, event.lot_id
+"""
+
+
+def accounting_for(recalls: Sequence[RecallCase]) -> dict[int, Accounting]:
+    """The unit accounting of each recall against its current frozen scope, per lot:
+    affected = at holders + own stock + in transit + in quarantine + dispositioned + used.
+
+    Set-based over all the recalls at once (the same few queries for one recall or fifty), so a
+    list of recalls can show each one's books."""
+    found = {recall.pk: Accounting(recall=recall.number, snapshot=None) for recall in recalls}
+    current: dict[int, tuple[int, int]] = {}  # recall id -> (snapshot id, sequence)
+    for snapshot_id, recall_id, sequence in ScopeSnapshot.objects.filter(recall_id__in=list(found)).order_by(
+            "recall_id", "-sequence").values_list("pk", "recall_id", "sequence"):
+        current.setdefault(recall_id, (snapshot_id, sequence))
+    if not current:
+        return found
+    recall_of = {snapshot_id: recall_id for recall_id, (snapshot_id, _sequence) in current.items()}
+    rows: dict[int, dict[int, AccountingRow]] = {recall_id: {} for recall_id in current}
+
+    def row(snapshot_id: int, lot_id: int) -> AccountingRow:
+        return rows[recall_of[snapshot_id]].setdefault(lot_id, AccountingRow(lot=str(lot_id)))
+
+    for snapshot_id, lot_id, number, affected in (
+            AffectedLine.objects.filter(snapshot_id__in=list(recall_of)).values_list("snapshot_id", "lot_id", "lot__number")
+            .annotate(units=Sum("on_hand") + Sum("in_transit")).order_by()):
+        rows[recall_of[snapshot_id]][lot_id] = AccountingRow(lot=number, affected=int(affected or 0))
+
+    snapshots = ", ".join(["%s"] * len(recall_of))
+    with connection.cursor() as cursor:
+        cursor.execute(_SCOPED_POSITIONS.format(snapshots=snapshots),
+                       [*recall_of, PartyType.SUPPLIER, TaskStatus.DONE])
+        for snapshot_id, lot_id, location_type, party_type, on_hand, in_transit in cursor.fetchall():
+            counted = row(snapshot_id, lot_id)
+            counted.in_transit += int(in_transit or 0)
+            if party_type == PartyType.OWN_SITE:
+                if location_type == LocationType.QUARANTINE:
+                    counted.in_quarantine += int(on_hand or 0)
+                else:
+                    counted.own_stock += int(on_hand or 0)
             else:
-                row.own_stock += int(on_hand)
-        else:
-            row.at_holders += int(on_hand)
+                counted.at_holders += int(on_hand or 0)
+        cursor.execute(_SCOPED_USE.format(snapshots=snapshots),
+                       [*recall_of, False, "consumed", "destroyed", "transformed", TaskStatus.DONE])
+        for snapshot_id, lot_id, quantity in cursor.fetchall():
+            row(snapshot_id, lot_id).used += int(quantity or 0)
 
-    for lot_id, kind, serial_id, quantity in done.values_list("lot_id", "kind", "serial_id").annotate(
-            total=Sum("quantity")):
-        row = rows.setdefault(lot_id, AccountingRow(lot=str(lot_id)))
-        row.dispositioned += int(quantity)
+    done = Disposition.objects.filter(recall_id__in=list(current), status=TaskStatus.DONE)
+    for recall_id, lot_id, kind, serial_id, quantity in done.values_list(
+            "recall_id", "lot_id", "kind", "serial_id").annotate(total=Sum("quantity")).order_by():
+        counted = rows[recall_id].setdefault(lot_id, AccountingRow(lot=str(lot_id)))
+        counted.dispositioned += int(quantity)
         if serial_id is None and kind in (DispositionKind.REPAIR, DispositionKind.RELEASE, DispositionKind.REPLACE):
-            row.own_stock -= int(quantity)  # back in our stock, counted as dispositioned
+            counted.own_stock -= int(quantity)  # back in our stock, counted as dispositioned
 
-    used = (TraceEvent.objects.filter(in_scope, lot_id__in=lines.values("lot_id"), retracted=False,
-                                      event_type__in=("consumed", "destroyed", "transformed"),
-                                      recorded_at__gt=snapshot.created_at)
-            .exclude(document_ref__in=Disposition.objects.filter(recall=recall).values("number"))
-            .exclude(serial_id__in=done_serials)
-            .values_list("lot_id").annotate(total=Sum("quantity")))
-    for lot_id, quantity in used:
-        rows.setdefault(lot_id, AccountingRow(lot=str(lot_id))).used += int(quantity)
-    accounting.lots = [rows[k] for k in sorted(rows, key=lambda k: rows[k].lot)]
-    return accounting
+    for recall_id, (_snapshot_id, sequence) in current.items():
+        by_lot = rows[recall_id]
+        found[recall_id].snapshot = sequence
+        found[recall_id].lots = [by_lot[k] for k in sorted(by_lot, key=lambda k: by_lot[k].lot)]
+    return found
 
 
 def _recalls_for(viewer: Viewer) -> QuerySet[RecallCase]:

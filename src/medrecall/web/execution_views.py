@@ -68,8 +68,10 @@ def _location(pk: str) -> Location | None:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def execution_home(request: HttpRequest) -> HttpResponse:
-    rows = [{"recall": r, "accounting": selectors.recall_accounting(r)} for r in selectors.recalls_in_execution()[:50]]
-    return render(request, "web/execution_home.html", {"rows": rows})
+    recalls = paged(request, selectors.recalls_in_execution())
+    books = selectors.accounting_for(list(recalls))
+    rows = [{"recall": recall, "accounting": books[recall.pk]} for recall in recalls]
+    return render(request, "web/execution_home.html", {"rows": rows, "recalls": recalls})
 
 
 @login_required
