@@ -123,3 +123,12 @@ def test_pages_link_the_file_view(certificate_disposition: Disposition, evidence
     found, _partner = evidence
     page = client.get(f"/execution/work-orders/{found.work_order_id}/").content.decode()
     assert f'href="/files/evidence/{found.pk}/"' in page
+
+
+def test_waybill_is_inline_with_nosniff_in_page_and_api(recall: RecallCase, manager: User, api_as: Any) -> None:
+    ra = services.return_create(recall=recall, party=Party.objects.get(code="HOSP"), actor=manager)
+    for response in (client_of(manager).get(f"/execution/returns/{ra.pk}/waybill.pdf"),
+                     api_as(manager).get(f"/api/execution/returns/{ra.pk}/waybill/")):
+        assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+        assert response["Content-Disposition"] == f'inline; filename="{ra.waybill_number}.pdf"'
+        assert response["X-Content-Type-Options"] == "nosniff"

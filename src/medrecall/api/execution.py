@@ -4,11 +4,10 @@ One small view per action; each calls one service or selector."""
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any
 
-from django.http import FileResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -23,7 +22,7 @@ from rest_framework.views import APIView
 from medrecall.accounts.selectors import viewer_of
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core.errors import NotFound, ValidationFailed
-from medrecall.core.files import file_response
+from medrecall.core.files import document_response
 from medrecall.execution import selectors, services
 from medrecall.execution.documents import waybill_pdf
 from medrecall.execution.lifecycle import DispositionKind, FieldAction, ReturnStatus, UnitResult
@@ -302,10 +301,10 @@ class WaybillView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=["execution"], responses={(200, "application/pdf"): OpenApiTypes.BINARY})
-    def get(self, request: Request, pk: int) -> FileResponse:
+    def get(self, request: Request, pk: int) -> HttpResponse:
         ra = selectors.return_get_for(viewer=viewer_of(request), pk=pk)
-        return file_response(io.BytesIO(waybill_pdf(ra)), filename=f"{ra.waybill_number}.pdf",
-                             content_type="application/pdf", inline=True)
+        return document_response(waybill_pdf(ra), filename=f"{ra.waybill_number}.pdf",
+                                 content_type="application/pdf", inline=True)
 
 
 def _stream(document: selectors.StoredDocument) -> FileResponse:

@@ -5,13 +5,12 @@ renders."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.accounts.signatures import signing_needs_user_id
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core.errors import DomainError, NotFound
-from medrecall.core.files import file_response
+from medrecall.core.files import document_response
 from medrecall.execution import selectors, services
 from medrecall.execution.common import own_locations, quarantine_locations
 from medrecall.execution.documents import waybill_pdf
@@ -169,10 +168,10 @@ def return_amend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required(VIEW, raise_exception=True)
-def return_waybill(request: HttpRequest, pk: int) -> FileResponse:
+def return_waybill(request: HttpRequest, pk: int) -> HttpResponse:
     ra = _get(selectors.return_get_for, request, pk)
-    return file_response(io.BytesIO(waybill_pdf(ra)), filename=f"{ra.waybill_number}.pdf",
-                         content_type="application/pdf", inline=True)
+    return document_response(waybill_pdf(ra), filename=f"{ra.waybill_number}.pdf", content_type="application/pdf",
+                             inline=True)
 
 
 @login_required
