@@ -15,6 +15,7 @@ from medrecall.accounts.signatures import SignatureRefused
 from medrecall.audit.models import AuditEntry
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import ValidationFailed
+from medrecall.core.states import ActionNotAllowed
 from medrecall.recalls import approvals, services
 from medrecall.recalls.models import RecallCase
 from tests.conftest import PASSWORD
@@ -81,7 +82,8 @@ def test_changing_the_record_after_signing_voids_the_signature(pending: RecallCa
 def test_only_pending_recalls_are_approved(pending: RecallCase, manager: User) -> None:
     services.recall_transition(recall=pending, target="assessment", actor=manager, reason="more data")
     pending.refresh_from_db()
-    with pytest.raises(ValidationFailed, match="Only a recall pending approval"):
+    with pytest.raises(ActionNotAllowed, match="Signing an approval step is not possible while recall .* is "
+                                               r"Assessment \(possible when it is: Pending approval\)"):
         approvals.approval_sign(recall=pending, step="qa_head", actor=manager, password=PASSWORD,
                                 username=manager.username)
 

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from medrecall.core.states import state_blockers, state_require
+
 if TYPE_CHECKING:
     from .models import RecallCase
 
@@ -196,8 +198,6 @@ def _current_status(recall: RecallCase) -> str:
 
 def action_blockers(recall: RecallCase, action: Action, *, fresh: bool = False) -> list[str]:
     """Why the recall's status refuses ``action`` (empty: allowed). ``fresh`` reads the stored status."""
-    from medrecall.core.states import state_blockers
-
     status = _current_status(recall) if fresh else str(recall.status)
     return state_blockers(allowed=ALLOWED_ACTIONS, statuses=Status, status=status, action=action,
                           record=_("recall %(number)s") % {"number": recall.number})
@@ -206,7 +206,5 @@ def action_blockers(recall: RecallCase, action: Action, *, fresh: bool = False) 
 def require_action(recall: RecallCase, action: Action) -> None:
     """Refuse (``ActionNotAllowed``, HTTP 409) unless the recall's stored status allows ``action``.
     Services call it first, before anything is written."""
-    from medrecall.core.states import state_require
-
     state_require(allowed=ALLOWED_ACTIONS, statuses=Status, status=_current_status(recall), action=action,
                   record=_("recall %(number)s") % {"number": recall.number})
