@@ -230,3 +230,12 @@ def test_the_key_is_generated_once_outside_the_database(settings: object, tmp_pa
     assert anchors.audit_key() == first
     settings.MEDRECALL_AUDIT_KEY = "from-the-environment"  # type: ignore[attr-defined]
     assert anchors.audit_key() == b"from-the-environment"
+
+
+def test_record_makes_no_more_queries_than_before(manager: object, django_assert_num_queries: object) -> None:
+    make_entries(manager, 1)
+    party = PartyFactory()
+    # Savepoint, lock and read the head, insert, release: the keyed hash and the checkpoint
+    # decision add none (checkpoints are written after commit, from values in memory).
+    with django_assert_num_queries(4):  # type: ignore[operator]
+        audit.record(actor=manager, action="parties.party.changed", target=party, changes={"name": ["a", "b"]})

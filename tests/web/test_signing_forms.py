@@ -104,3 +104,28 @@ def test_the_release_form_does_not_prefill_the_user_id(pending: RecallCase, mana
         request=request)
     assert 'name="username"' not in in_session
     assert 'name="password"' in in_session
+
+
+def test_the_case_page_sends_an_approved_recall_back_only_with_a_reason(
+    pending: RecallCase, manager: User, client: Client, make_user: Callable[..., User],  # noqa: F811
+) -> None:
+    from medrecall.recalls import approvals, services
+
+    for step in ("qa_head", "ra_head"):
+        signer = make_user(Role.QA_RA_MANAGER)
+        approvals.approval_sign(recall=pending, step=step, actor=signer, password=PASSWORD, username=signer.username)
+    services.recall_transition(recall=pending, target="in_execution", actor=manager)
+    client.force_login(manager)
+    page = client.get(f"/recalls/{pending.pk}/").content.decode()
+    back = re.search(r'<form[^>]*>(?:(?!</form>).)*value="pending_approval".*?</form>', page, re.S)
+    assert back is not None
+    assert '<input name="reason" placeholder="Reason" required>' in back.group(0)
+    url = f"/recalls/{pending.pk}/transition/"
+    refused = client.post(url, {"target": "pending_approval"}, follow=True).content.decode()
+    assert "Say why the approved recall goes back for approval." in refused
+    pending.refresh_from_db()
+    assert pending.status == "in_execution"
+    client.post(url, {"target": "pending_approval", "reason": "Field data changes the class"})
+    pending.refresh_from_db()
+    assert pending.status == "pending_approval"
+    assert sorted(approvals.missing_approvals(pending)) == ["QA head", "RA head"]  # approval starts over

@@ -406,6 +406,9 @@ def recall_transition(*, recall: RecallCase, target: str, actor: User, reason: s
         raise TransitionRefused(_("Say why the approved recall goes back for approval."), where="reason")
     if problems := lifecycle.blockers(recall, goal):
         raise TransitionRefused(" ".join(problems), details=problems)
+    if goal == Status.PENDING_APPROVAL and recall.status in APPROVED_STATUSES:
+        # Sent back for approval: approval starts over, whatever made it necessary.
+        signatures_supersede(target=recall, actor=actor, reason=reason, meaning="approved")
     source, recall.status = recall.status, goal
     recall.version += 1
     recall.save(update_fields=["status", "version", "updated_at"])

@@ -91,7 +91,11 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
     impact = selectors.impact_of(snapshot) if snapshot else None
     previous = recall.snapshots.filter(sequence=snapshot.sequence - 1).first() if snapshot else None
     evaluation = getattr(recall, "hazard_evaluation", None)
-    next_steps = [{"target": t, "label": t.label, "problems": blockers(recall, t)} for t in TRANSITIONS[Status(recall.status)]]
+    backwards = recall.status in services.APPROVED_STATUSES  # back to pending approval: re-approval
+    next_steps = [{"target": t, "label": t.label, "problems": blockers(recall, t),
+                   "needs_reason": t in (Status.CANCELLED, Status.TERMINATED)
+                   or (backwards and t == Status.PENDING_APPROVAL)}
+                  for t in TRANSITIONS[Status(recall.status)]]
     context = {
         "recall": recall, "pipeline": _pipeline(recall), "next_steps": next_steps,
         "regimes": list(recall.regimes.all()), "regime_classes": REGIME_CLASSES,
