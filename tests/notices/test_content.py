@@ -429,3 +429,11 @@ def test_template_page_refuses_to_approve_an_fda_letter_without_urgent(manager: 
     assert "must be marked “URGENT” in its title" in page
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+def test_device_model_choices_read_in_the_active_language() -> None:
+    model = DeviceModel(model_code="CVC-1", name="中心静脉导管", name_en="Central venous catheter")
+    with translation.override("en"):
+        assert str(model) == "CVC-1 Central venous catheter"
+    with translation.override("zh-hans"):
+        assert str(model) == "CVC-1 中心静脉导管"
