@@ -437,3 +437,19 @@ def test_device_model_choices_read_in_the_active_language() -> None:
         assert str(model) == "CVC-1 Central venous catheter"
     with translation.override("zh-hans"):
         assert str(model) == "CVC-1 中心静脉导管"
+
+
+def test_scan_names_the_device_in_the_readers_language(api_as: Any, manager: User) -> None:
+    from tests.conftest import PASSWORD
+
+    DeviceModel.objects.create(udi_di="09501101530003", model_code="CVC-1", name="中心静脉导管",
+                               name_en="Central venous catheter")
+    barcode = "0109501101530003172407311012AB34"
+    english = api_as(manager).post("/api/udi/parse/", {"barcode": barcode}, format="json",
+                                   HTTP_ACCEPT_LANGUAGE="en").json()["match"]
+    assert (english["device_model"], english["device_model_name"], english["device_model_name_en"]) == (
+        "CVC-1 Central venous catheter", "中心静脉导管", "Central venous catheter")
+    client = Client()
+    client.login(username=manager.username, password=PASSWORD)
+    page = client.post("/scan/", {"barcode": barcode}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<dd id="scan-model">CVC-1 中心静脉导管</dd>' in page
