@@ -31,6 +31,14 @@ from tests.traceability.scenario import CATH
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _language_restored() -> Any:
+    """Requests with another Accept-Language leave it active in the thread: restore it."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
 def _names(name: str, name_en: str) -> None:
     DeviceModel.objects.filter(udi_di=CATH).update(name=name, name_en=name_en)
 
