@@ -461,3 +461,14 @@ def test_scan_names_the_device_in_the_readers_language(api_as: Any, manager: Use
     client.login(username=manager.username, password=PASSWORD)
     page = client.post("/scan/", {"barcode": barcode}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert '<dd id="scan-model">CVC-1 中心静脉导管</dd>' in page
+
+
+def test_every_standard_template_passes_the_approval_checks() -> None:
+    from medrecall.notices import content, documents
+
+    problems = {(t["regime"], t["language"], t["kind"]): documents.template_problems(
+        regime=t["regime"], kind=t["kind"], title=t["title"], subject=t["subject"], sections=t["sections"])
+        + content.marking_problems(regime=t["regime"], kind=t["kind"], title=t["title"], subject=t["subject"])
+        for t in standard_templates()}
+    assert len(problems) == 18
+    assert {key: found for key, found in problems.items() if found} == {}
