@@ -31,6 +31,14 @@ from tests.traceability.scenario import CATH
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _language_restored() -> Any:
+    """Requests with another Accept-Language leave it active in the thread: restore it."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
 def _names(name: str, name_en: str) -> None:
     DeviceModel.objects.filter(udi_di=CATH).update(name=name, name_en=name_en)
 
@@ -429,3 +437,38 @@ def test_template_page_refuses_to_approve_an_fda_letter_without_urgent(manager: 
     assert "must be marked “URGENT” in its title" in page
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+def test_device_model_choices_read_in_the_active_language() -> None:
+    model = DeviceModel(model_code="CVC-1", name="中心静脉导管", name_en="Central venous catheter")
+    with translation.override("en"):
+        assert str(model) == "CVC-1 Central venous catheter"
+    with translation.override("zh-hans"):
+        assert str(model) == "CVC-1 中心静脉导管"
+
+
+def test_scan_names_the_device_in_the_readers_language(api_as: Any, manager: User) -> None:
+    from tests.conftest import PASSWORD
+
+    DeviceModel.objects.create(udi_di="09501101530003", model_code="CVC-1", name="中心静脉导管",
+                               name_en="Central venous catheter")
+    barcode = "0109501101530003172407311012AB34"
+    english = api_as(manager).post("/api/udi/parse/", {"barcode": barcode}, format="json",
+                                   HTTP_ACCEPT_LANGUAGE="en").json()["match"]
+    assert (english["device_model"], english["device_model_name"], english["device_model_name_en"]) == (
+        "CVC-1 Central venous catheter", "中心静脉导管", "Central venous catheter")
+    client = Client()
+    client.login(username=manager.username, password=PASSWORD)
+    page = client.post("/scan/", {"barcode": barcode}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<dd id="scan-model">CVC-1 中心静脉导管</dd>' in page
+
+
+def test_every_standard_template_passes_the_approval_checks() -> None:
+    from medrecall.notices import content, documents
+
+    problems = {(t["regime"], t["language"], t["kind"]): documents.template_problems(
+        regime=t["regime"], kind=t["kind"], title=t["title"], subject=t["subject"], sections=t["sections"])
+        + content.marking_problems(regime=t["regime"], kind=t["kind"], title=t["title"], subject=t["subject"])
+        for t in standard_templates()}
+    assert len(problems) == 24  # 3 regimes × 2 languages × 4 kinds
+    assert {key: found for key, found in problems.items() if found} == {}

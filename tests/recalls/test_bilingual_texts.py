@@ -24,6 +24,14 @@ from tests.traceability.scenario import CATH
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _language_restored() -> Any:
+    """Requests with another Accept-Language leave it active in the thread: restore it."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
 TEXTS = {"title": "导管尖端断裂", "title_en": "Catheter tip fracture", "reason": "尖端可能脱落。",
          "reason_en": "The tip may come off."}
 HARM = {"defect_description": "粘接强度不足", "defect_description_en": "Weak bond",

@@ -82,7 +82,7 @@ class DeviceModel(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.model_code} {self.name}"
+        return f"{self.model_code} {self.name_for()}"
 
     def name_for(self, language: str | None = None) -> str:
         """The name a reader of ``language`` (default: the active language) sees; every output
