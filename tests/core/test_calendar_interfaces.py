@@ -87,6 +87,8 @@ def test_administrator_edits_the_calendar_on_the_page(make_user: Any) -> None:
     edit = client.get("/calendar/?calendar=CN&year=2027&edit=2027-01-01").content.decode()
     assert 'value="元旦（改）"' in edit
     assert "calendar-warning" not in page  # 2027 entered: the known calendar now ends in 2027
+    assert 'id="package-days"' not in page  # the package knows nothing of 2027
+    assert "2026-02-14 Sat" in client.get("/calendar/?calendar=CN&year=2026").content.decode()
 
 
 def test_a_refused_import_on_the_page_names_row_and_column(make_user: Any) -> None:

@@ -96,3 +96,11 @@ def test_export_round_trips_through_the_parser() -> None:
     rows = calendars.parse_entries(GOOD, file_name="cn.csv")
     entries = [WorkingDayEntry(calendar=r.calendar, date=r.day, kind=r.kind, name=r.name) for r in rows]
     assert calendars.entries_csv(entries).replace("\r\n", "\n").encode() == GOOD
+
+
+def test_package_days_list_the_state_council_arrangement() -> None:
+    days = calendars.package_days(calendar="CN", year=2026)
+    assert days[:4] == [(date(2026, 1, 1), "holiday", "New Year's Day"), (date(2026, 1, 2), "holiday", "New Year's Day"),
+                        (date(2026, 1, 3), "holiday", "New Year's Day"), (date(2026, 1, 4), "workday", "New Year's Day")]
+    assert (date(2026, 2, 14), "workday", "Spring Festival") in days
+    assert calendars.package_days(calendar="CN", year=2027) == []

@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -64,6 +64,20 @@ def entries_list(*, calendar: str | None = None, year: int | None = None) -> lis
     if year:
         rows = rows.filter(date__year=year)
     return list(rows)
+
+
+def package_days(*, calendar: str, year: int) -> list[tuple[date, str, str]]:
+    """The package's holidays and make-up working days of a year (date, kind, name), for the
+    page to show beside the entries that override them; empty when the package lacks the year."""
+    if not workdays.package_covers(calendar, year):
+        return []
+    found = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        if (known := workdays.package_day(day, calendar)) is not None:
+            found.append((day, *known))
+        day += timedelta(days=1)
+    return found
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/calendar.html", {
         "calendar": calendar, "year": year, "calendars": WorkingDayCalendar.choices, "kinds": DayKind.choices,
         "coverage": calendars.coverage(today=today), "entries": entries, "editing": editing,
+        "package_days": calendars.package_days(calendar=calendar, year=year),
         "can_change": viewer.has_perm(CHANGE), "calendar_warnings": calendar_warnings(viewer),
     })
 
