@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import DomainError
 from medrecall.parties.models import Location
+from medrecall.recalls import selectors as recall_selectors
 from medrecall.traceability import engine, selectors
 from medrecall.traceability.udi import parse_udi
 
@@ -110,7 +111,9 @@ def scan(request: HttpRequest) -> HttpResponse:
         parsed = parse_udi(barcode)
         context["parsed"] = parsed
         if parsed.valid and not getattr(request.user, "party_id", None):
-            context["match"] = selectors.udi_match(parsed)
+            context["match"] = match = selectors.udi_match(parsed)
+            context["recalls"] = list(recall_selectors.recalls_holding(
+                viewer=viewer_of(request), lot_id=match["lot_id"], serial_id=match["serial_id"]))
     if getattr(request, "htmx", False):  # set by django-htmx middleware
         return render(request, "web/scan.html#result", context)
     return render(request, "web/scan.html", context)
