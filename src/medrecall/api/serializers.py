@@ -108,4 +108,6 @@ class ImportRunSerializer(serializers.ModelSerializer[ImportRun]):
 class ImportStartSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField()
     file = serializers.FileField()
-    policy = serializers.ChoiceField(choices=["reject", "keep_good"], default="reject")
+    policy = serializers.ChoiceField(choices=["reject", "keep_good"], default="reject", help_text=(
+        "keep_good: write the good rows and return the bad ones; refused (400) for the all-or-nothing kinds "
+        "events and epcis"))

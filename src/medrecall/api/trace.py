@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from medrecall.accounts.selectors import viewer_of
+from medrecall.recalls import selectors as recall_selectors
 from medrecall.traceability import selectors
 from medrecall.traceability.importing.events import import_event_rows
 from medrecall.traceability.models import Position, TraceEvent
@@ -112,6 +113,8 @@ class UdiResultSerializer(serializers.Serializer[Any]):
     quantity = serializers.IntegerField(
         allow_null=True, help_text="Units in the package: HIBC $$8/$$9 or /Q; null when the barcode gives none.")
     match = serializers.DictField(allow_null=True)
+    recalls = serializers.ListField(child=serializers.DictField(), help_text=(
+        "Recalls whose frozen scope holds the unit (its lot, or its serial): id, number, title, status"))
 
 
 class UdiParseView(APIView):
@@ -126,6 +129,10 @@ class UdiParseView(APIView):
         parsed = parse_udi(payload.validated_data["barcode"])
         body: dict[str, Any] = dict(parsed.as_dict())
         body["match"] = selectors.udi_match(parsed) if parsed.valid and not getattr(request.user, "party_id", None) else None
+        body["recalls"] = [{"id": r.pk, "number": r.number, "title": r.title, "status": r.status}
+                           for r in recall_selectors.recalls_holding(
+                               viewer=viewer_of(request), lot_id=body["match"]["lot_id"],
+                               serial_id=body["match"]["serial_id"])] if body["match"] else []
         return Response(body)
 
 

@@ -102,6 +102,7 @@ class GudidImporter:
     """Import device models from AccessGUDID XML; same contract as the table importers."""
 
     kind: ClassVar[str] = "gudid"
+    offers_keep_good: ClassVar[bool] = True  # the good devices are written, the bad ones come back
     columns: ClassVar[Columns] = Columns(
         required=("udi_di", "issuing_agency", "model_code", "name", "tracking"),
         optional=("name_en", "brand", "catalog_number", "manufacturer", "description", "clearance_no"),

@@ -100,6 +100,7 @@ class TableImporter(ABC, Generic[R]):
     kind: ClassVar[str]
     columns: ClassVar[Columns]
     offers_template: ClassVar[bool] = True  # a CSV/Excel template can be downloaded for it
+    offers_keep_good: ClassVar[bool] = True  # "keep the good rows" (``Policy.KEEP_GOOD``) is honoured
 
     @abstractmethod
     def parse_row(self, row: SourceRow) -> R:

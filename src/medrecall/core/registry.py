@@ -22,3 +22,20 @@ def importer_for(kind: str) -> type[Any] | None:
 
 def importer_kinds() -> dict[str, tuple[type[Any], Promise | str, str]]:
     return dict(_IMPORTERS)
+
+
+def keeps_good_rows(kind: str) -> bool:
+    """Whether the importer of ``kind`` honours "keep the good rows" (its ``offers_keep_good``);
+    all-or-nothing imports (trace events, EPCIS) do not, and the option is refused for them."""
+    importer = importer_for(kind)
+    return bool(importer is not None and getattr(importer, "offers_keep_good", False))
+
+
+def keep_good_refusal(kind: str) -> str:
+    """The message that refuses "keep the good rows" for an all-or-nothing kind."""
+    from django.utils.translation import gettext as _
+
+    label = _IMPORTERS[kind][1] if kind in _IMPORTERS else kind
+    return _("%(kind)s are imported whole or not at all (a trace with holes is worse than no trace): "
+             "\"keep the good rows\" is not available for them. Correct the bad rows and import the file "
+             "again.") % {"kind": label}

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from .errors import DomainError, ImportRejected, ValidationFailed
 from .importing import ImportOutcome, Policy
 from .models import ImportRun, ImportStatus
-from .registry import importer_for
+from .registry import importer_for, keep_good_refusal, keeps_good_rows
 
 
 @transaction.atomic
@@ -27,6 +27,8 @@ def import_run_start(*, kind: str, upload: File[Any], file_name: str, policy: st
         raise ValidationFailed(_("There is no import of kind %(kind)s.") % {"kind": kind}, where="kind")
     if policy not in Policy._value2member_map_:
         raise ValidationFailed(_("Unknown policy %(policy)s.") % {"policy": policy}, where="policy")
+    if policy == Policy.KEEP_GOOD and not keeps_good_rows(kind):
+        raise ValidationFailed(keep_good_refusal(kind), where="policy", code="keep_good_not_offered")
     run = ImportRun(kind=kind, file_name=file_name[:255], policy=policy, created_by=actor if getattr(actor, "pk", None) else None)
     run.source.save(Path(file_name).name or "upload", upload, save=False)
     run.save()

@@ -69,3 +69,21 @@ def impact_of(snapshot: ScopeSnapshot) -> Impact:
                                                      "location__country", "location__province")
                    .annotate(units=units, lines=Count("pk")).order_by("-units", "party__code")],
     )
+
+
+def recalls_holding(*, viewer: Viewer, lot_id: int | None, serial_id: int | None = None) -> QuerySet[RecallCase]:
+    """The recalls whose frozen scope (their current snapshot) holds a unit: a lot-level line of
+    its lot, or a line of its serial. One statement, whatever the number of recalls; cancelled
+    recalls are left out. Portal users see none (the scan page shows them no records)."""
+    from django.db.models import Exists, OuterRef, Q, Subquery
+
+    if lot_id is None and serial_id is None:
+        return RecallCase.objects.none()
+    unit = Q(lot_id=lot_id, serial__isnull=True) if lot_id is not None else Q(pk__in=[])
+    if serial_id is not None:
+        unit |= Q(serial_id=serial_id)
+    latest = (ScopeSnapshot.objects.filter(recall_id=OuterRef(OuterRef("pk"))).order_by("-sequence")
+              .values("sequence")[:1])
+    holds = AffectedLine.objects.filter(unit, snapshot__recall_id=OuterRef("pk"), snapshot__sequence=Subquery(latest))
+    found = RecallCase.objects.filter(Exists(holds)).exclude(status="cancelled").order_by("-created_at", "pk")
+    return found.none() if getattr(viewer, "party_id", None) else found

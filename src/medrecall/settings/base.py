@@ -225,6 +225,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by more than one component keep their stable names (no hashed names).
+    "ENUM_NAME_OVERRIDES": {
+        "NoticeStatusEnum": "medrecall.notices.models.NoticeStatus",
+        "WorkOrderActionEnum": "medrecall.execution.lifecycle.FieldAction",
+    },
 }
 
 LOGGING = {

@@ -16,6 +16,7 @@ from medrecall.catalog.models import device_name
 from medrecall.core.errors import DomainError
 from medrecall.core.exports import append_row
 from medrecall.parties.models import Location
+from medrecall.recalls import selectors as recall_selectors
 from medrecall.traceability import engine, selectors
 from medrecall.traceability.udi import parse_udi
 from medrecall.web.labels import label_for
@@ -123,7 +124,9 @@ def scan(request: HttpRequest) -> HttpResponse:
         parsed = parse_udi(barcode)
         context["parsed"] = parsed
         if parsed.valid and not getattr(request.user, "party_id", None):
-            context["match"] = selectors.udi_match(parsed)
+            context["match"] = match = selectors.udi_match(parsed)
+            context["recalls"] = list(recall_selectors.recalls_holding(
+                viewer=viewer_of(request), lot_id=match["lot_id"], serial_id=match["serial_id"]))
     if getattr(request, "htmx", False):  # set by django-htmx middleware
         return render(request, "web/scan.html#result", context)
     return render(request, "web/scan.html", context)

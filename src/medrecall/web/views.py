@@ -32,7 +32,7 @@ from medrecall.core import services as core_services
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.files import file_response
 from medrecall.core.importing import Policy
-from medrecall.core.registry import importer_kinds
+from medrecall.core.registry import importer_kinds, keeps_good_rows
 from medrecall.core.templates import template_csv, template_xlsx
 
 from .masterdata import ENTITIES, Entity
@@ -215,7 +215,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("web:import-detail", pk=run.pk)
     runs = core_selectors.import_run_list_for(viewer=viewer_of(request))[:30]
-    return render(request, "web/import_list.html", {"kinds": kinds, "runs": runs,
+    chosen = request.GET.get("kind", "") if request.GET.get("kind", "") in dict(kinds) else kinds[0][0]
+    keep_good_kinds = {kind for kind, _label in kinds if keeps_good_rows(kind)}
+    return render(request, "web/import_list.html", {"kinds": kinds, "runs": runs, "keep_good_kinds": keep_good_kinds,
+                                                    "keep_good_offered": chosen in keep_good_kinds,
                                                     "template_kinds": _template_kinds_for(request.user)})
 
 

@@ -928,10 +928,12 @@ def capture_epcis_document(document: dict[str, Any], *, source_name: str, actor:
 
 class EpcisImporter:
     """GS1 EPCIS 2.0 JSON / JSON-LD files. Always all-or-nothing, like the events template: a
-    trace with holes is worse than no trace, so ``policy`` is accepted and not used."""
+    trace with holes is worse than no trace, so ``keep_good`` is refused before the run starts
+    (``core.registry.keeps_good_rows``); ``policy`` is part of the importers' contract only."""
 
     kind = "epcis"
     columns = EPCIS_COLUMNS
+    offers_keep_good = False  # all-or-nothing, like the events template
     accepts_import_run = True
     offers_template = False
 

@@ -165,10 +165,12 @@ def _rows_numbered(reader: TableReader, numbers: set[int]) -> list[SourceRow]:
 
 class EventImporter:
     """The events template, CSV or Excel. Always all-or-nothing: a trace with holes is worse
-    than no trace, so ``keep_good`` is not offered for events."""
+    than no trace, so ``keep_good`` is not offered for events (the page hides it; the import run,
+    the API and the command refuse it with a message)."""
 
     kind = "events"
     columns = EVENT_COLUMNS
+    offers_keep_good = False  # all-or-nothing: the import run refuses ``keep_good`` for events
     accepts_import_run = True
     offers_template = True
 

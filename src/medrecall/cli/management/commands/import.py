@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from medrecall.cli.progress import ProgressLine
 from medrecall.core.errors import DomainError, ImportRejected
 from medrecall.core.importing import ImportOutcome, Policy
-from medrecall.core.registry import importer_kinds
+from medrecall.core.registry import importer_kinds, keep_good_refusal, keeps_good_rows
 
 
 class Command(BaseCommand):
@@ -27,7 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("kind", help="What the file holds: " + ", ".join(sorted(importer_kinds())))
         parser.add_argument("file", type=Path)
         parser.add_argument("--report", type=Path, help="Write the rejected rows with their reasons to this CSV.")
-        parser.add_argument("--keep-good", action="store_true", help="Keep the good rows when some are bad.")
+        parser.add_argument("--keep-good", action="store_true",
+                            help="Keep the good rows when some are bad (not for events and epcis: all or nothing).")
         parser.add_argument("--json", action="store_true", help="Print the outcome as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -37,6 +38,8 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown kind {kind!r}; choose one of: {', '.join(sorted(importer_kinds()))}.")
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
+        if options["keep_good"] and not keeps_good_rows(kind):
+            raise CommandError(keep_good_refusal(kind))
         importer = entry[0]()
         progress = ProgressLine(f"import {kind} {path.name}") if options["verbosity"] > 0 else None
         try:
