@@ -194,3 +194,26 @@ def test_person_names_follow_the_language(make_user: Callable[..., User], langua
     assert "王芳" in listing
     assert latin in page  # the signed-in user, in the header
     assert "芳 王" not in page + listing
+
+
+def test_exports_in_chinese_use_labels(staff: Client, manager: User) -> None:
+    """The impact and trace workbooks carried party types and categories as codes."""
+    import io
+
+    from openpyxl import load_workbook
+
+    summary = demo_build(seed=2026, scale=1, events=True)
+    product = next(p for p in summary.products if p.tracking == "lot" and p.first_lot)
+    model = DeviceModel.objects.get(udi_di=product.gtin)
+    recall = services.recall_open(actor=manager, title="t", products=[model], reason="r")
+    services.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=model, values=[product.first_lot])
+    services.scope_freeze(recall=recall, actor=manager)
+    codes = {code: word(code) for code in raw_codes()}
+    for url in (f"/recalls/{recall.pk}/impact.xlsx", f"/trace/?gtin={product.gtin}&lot={product.first_lot}&format=xlsx"):
+        response = staff.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200
+        workbook = load_workbook(io.BytesIO(response.content))
+        cells = [str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row
+                 if isinstance(cell, str) and sheet.title != "涉及批次"]  # that sheet is GTIN and lot for machines
+        assert sorted({cell for cell in cells for code, pattern in codes.items() if pattern.fullmatch(cell)}) == [], url
+        assert "参与方类型" in cells, url

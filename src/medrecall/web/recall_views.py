@@ -275,14 +275,19 @@ def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         (_("By holder type"), ["party__party_type", "units", "holders"], impact.by_party_type),
         (_("By echelon"), ["echelon", "units", "holders"], impact.by_echelon),
     ]
+    headers = {"party__code": _("Party"), "party__name": _("Party name"), "party__party_type": _("Party type"),
+               "location__country": _("Country"), "location__province": _("Province/state"),
+               "location__city": _("City"), "units": _("Units"), "lines": _("Lines"), "holders": _("Holders"),
+               "echelon": _("Echelon")}
     workbook.remove(workbook.active)
     for title, columns, rows in sheets:
         sheet = workbook.create_sheet(title[:31])
-        sheet.append(columns)
+        sheet.append([str(headers.get(c, c)) for c in columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([row.get(c) for c in columns])
+            sheet.append([label_for("party_type", row.get(c)) if c == "party__party_type" else row.get(c)
+                          for c in columns])
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
