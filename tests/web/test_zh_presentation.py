@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -140,13 +140,16 @@ def test_zh_pages_show_no_raw_codes(staff: Client, manager: User) -> None:
     serial_product = next(p for p in summary.products if p.tracking == "serial" and p.first_serial)
     model = DeviceModel.objects.get(udi_di=product.gtin)
     lots = list(Lot.objects.filter(device_model=model).order_by("number").values_list("number", flat=True)[:3])
-    recall = services.recall_open(actor=manager, title="演示召回", products=[model], reason="r")
+    recall = services.recall_open(actor=manager, title="演示召回", products=[model], reason="r",
+                                  decision_at=timezone.now())
     services.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=model, values=lots)
     services.scope_freeze(recall=recall, actor=manager)
     for regime, recall_class in (("nmpa", "I"), ("eu_mdr", "fsca")):
         services.recall_regime_add(recall=recall, regime=regime, actor=manager)
         services.recall_classify(recall=recall, regime=regime, recall_class=recall_class, actor=manager,
                                  reason="hazard board")
+    for target in ("assessment", "pending_approval"):  # the approval steps and signatures show
+        services.recall_transition(recall=recall, target=target, actor=manager)
     urls = [
         "/", "/recalls/", f"/recalls/{recall.pk}/", "/recalls/due-this-week/",
         f"/trace/?gtin={product.gtin}&lot={lots[0]}", "/events/", "/execution/", f"/execution/recalls/{recall.pk}/",
@@ -173,6 +176,13 @@ def test_zh_pages_show_no_raw_codes(staff: Client, manager: User) -> None:
         if shown:
             found[url] = shown
     assert found == {}, "\n".join(f"{url}: {shown}" for url, shown in found.items())
+    detail = staff.get(f"/recalls/{recall.pk}/").content.decode()
+    section = re.search(r'<section class="block" id="approvals">.*?</section>', detail, re.DOTALL)
+    assert section is not None
+    approvals = visible_text(section.group(0))
+    assert "质量负责人" in approvals
+    assert "法规事务负责人" in approvals
+    assert "QA head" not in approvals
 
 
 @pytest.mark.parametrize(("language", "latin"), [("zh-hans", "Chen Emily"), ("en", "Emily Chen")])

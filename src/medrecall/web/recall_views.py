@@ -28,7 +28,7 @@ from medrecall.recalls.forms import (
 )
 from medrecall.recalls.lifecycle import TRANSITIONS, Status, blockers
 from medrecall.recalls.models import REGIME_CLASSES, RecallCase
-from medrecall.web.labels import label_for
+from medrecall.web.labels import approval_step_label, label_for
 
 VIEW = "recalls.view_recallcase"
 CHANGE = "recalls.change_recallcase"
@@ -108,7 +108,10 @@ def _approval_and_clock(recall: RecallCase) -> dict[str, Any]:
     signatures = [{"manifest": signature_manifest(s), "status": signature_status(s, content)}
                   for s in signatures_for(recall)]
     rows, missing = deadlines.deadlines_for(recall)
-    return {"approval_steps": approvals.required_steps(recall), "missing_approvals": approvals.missing_approvals(recall),
+    steps = approvals.required_steps(recall)
+    unsigned = set(approvals.missing_approvals(recall))  # the steps' stored labels
+    return {"approval_steps": steps,
+            "missing_approvals": [approval_step_label(step) for step in steps if step.label in unsigned],
             "signatures": signatures, "deadline_rows": rows, "clock_missing": missing}
 
 
