@@ -227,3 +227,22 @@ def test_exports_in_chinese_use_labels(staff: Client, manager: User) -> None:
                  if isinstance(cell, str) and sheet.title != "涉及批次"]  # that sheet is GTIN and lot for machines
         assert sorted({cell for cell in cells for code, pattern in codes.items() if pattern.fullmatch(cell)}) == [], url
         assert "参与方类型" in cells, url
+
+
+def test_words_with_two_meanings_are_translated_by_meaning() -> None:
+    """"Open", "Done", "Opened" and "Approved" were translated once for every use."""
+    from django.template import Context, Template
+
+    from medrecall.accounts.models import SignatureMeaning
+    from medrecall.execution.lifecycle import TaskStatus
+    from medrecall.notices.models import NoticeStatus, TemplateStatus
+
+    with translation.override("zh-hans"):
+        statuses = [str(TaskStatus.OPEN.label), str(TaskStatus.DONE.label), str(NoticeStatus.OPENED.label),
+                    str(TemplateStatus.APPROVED.label), str(SignatureMeaning.APPROVED.label)]
+        actions = Template(
+            '{% load i18n %}{% translate "Open" context "open a page" %}|{% translate "Done" context "mark a deadline met" %}|'
+            '{% translate "Opened" context "date a recall was opened" %}|'
+            '{% translate "Opened" context "notice read by its recipient" %}').render(Context())
+    assert statuses == ["待处理", "已完成", "已打开", "已批准", "批准"]
+    assert actions == "打开|标记完成|发起日期|打开时间"
