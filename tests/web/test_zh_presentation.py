@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -140,13 +140,16 @@ def test_zh_pages_show_no_raw_codes(staff: Client, manager: User) -> None:
     serial_product = next(p for p in summary.products if p.tracking == "serial" and p.first_serial)
     model = DeviceModel.objects.get(udi_di=product.gtin)
     lots = list(Lot.objects.filter(device_model=model).order_by("number").values_list("number", flat=True)[:3])
-    recall = services.recall_open(actor=manager, title="演示召回", products=[model], reason="r")
+    recall = services.recall_open(actor=manager, title="演示召回", products=[model], reason="r",
+                                  decision_at=timezone.now())
     services.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=model, values=lots)
     services.scope_freeze(recall=recall, actor=manager)
     for regime, recall_class in (("nmpa", "I"), ("eu_mdr", "fsca")):
         services.recall_regime_add(recall=recall, regime=regime, actor=manager)
         services.recall_classify(recall=recall, regime=regime, recall_class=recall_class, actor=manager,
                                  reason="hazard board")
+    for target in ("assessment", "pending_approval"):  # the approval steps and signatures show
+        services.recall_transition(recall=recall, target=target, actor=manager)
     urls = [
         "/", "/recalls/", f"/recalls/{recall.pk}/", "/recalls/due-this-week/",
         f"/trace/?gtin={product.gtin}&lot={lots[0]}", "/events/", "/execution/", f"/execution/recalls/{recall.pk}/",
@@ -173,6 +176,13 @@ def test_zh_pages_show_no_raw_codes(staff: Client, manager: User) -> None:
         if shown:
             found[url] = shown
     assert found == {}, "\n".join(f"{url}: {shown}" for url, shown in found.items())
+    detail = staff.get(f"/recalls/{recall.pk}/").content.decode()
+    section = re.search(r'<section class="block" id="approvals">.*?</section>', detail, re.DOTALL)
+    assert section is not None
+    approvals = visible_text(section.group(0))
+    assert "质量负责人" in approvals
+    assert "法规事务负责人" in approvals
+    assert "QA head" not in approvals
 
 
 @pytest.mark.parametrize(("language", "latin"), [("zh-hans", "Chen Emily"), ("en", "Emily Chen")])
@@ -194,3 +204,45 @@ def test_person_names_follow_the_language(make_user: Callable[..., User], langua
     assert "王芳" in listing
     assert latin in page  # the signed-in user, in the header
     assert "芳 王" not in page + listing
+
+
+def test_exports_in_chinese_use_labels(staff: Client, manager: User) -> None:
+    """The impact and trace workbooks carried party types and categories as codes."""
+    import io
+
+    from openpyxl import load_workbook
+
+    summary = demo_build(seed=2026, scale=1, events=True)
+    product = next(p for p in summary.products if p.tracking == "lot" and p.first_lot)
+    model = DeviceModel.objects.get(udi_di=product.gtin)
+    recall = services.recall_open(actor=manager, title="t", products=[model], reason="r")
+    services.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=model, values=[product.first_lot])
+    services.scope_freeze(recall=recall, actor=manager)
+    codes = {code: word(code) for code in raw_codes()}
+    for url in (f"/recalls/{recall.pk}/impact.xlsx", f"/trace/?gtin={product.gtin}&lot={product.first_lot}&format=xlsx"):
+        response = staff.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200
+        workbook = load_workbook(io.BytesIO(response.content))
+        cells = [str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row
+                 if isinstance(cell, str) and sheet.title != "涉及批次"]  # that sheet is GTIN and lot for machines
+        assert sorted({cell for cell in cells for code, pattern in codes.items() if pattern.fullmatch(cell)}) == [], url
+        assert "参与方类型" in cells, url
+
+
+def test_words_with_two_meanings_are_translated_by_meaning() -> None:
+    """"Open", "Done", "Opened" and "Approved" were translated once for every use."""
+    from django.template import Context, Template
+
+    from medrecall.accounts.models import SignatureMeaning
+    from medrecall.execution.lifecycle import TaskStatus
+    from medrecall.notices.models import NoticeStatus, TemplateStatus
+
+    with translation.override("zh-hans"):
+        statuses = [str(TaskStatus.OPEN.label), str(TaskStatus.DONE.label), str(NoticeStatus.OPENED.label),
+                    str(TemplateStatus.APPROVED.label), str(SignatureMeaning.APPROVED.label)]
+        actions = Template(
+            '{% load i18n %}{% translate "Open" context "open a page" %}|{% translate "Done" context "mark a deadline met" %}|'
+            '{% translate "Opened" context "date a recall was opened" %}|'
+            '{% translate "Opened" context "notice read by its recipient" %}').render(Context())
+    assert statuses == ["待处理", "已完成", "已打开", "已批准", "批准"]
+    assert actions == "打开|标记完成|发起日期|打开时间"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 
 from medrecall.accounts.models import User
 from medrecall.core.errors import DomainError
+from medrecall.core.presentation import user_display_name
 from medrecall.notices import relations
 from medrecall.notices.models import Reply
 from medrecall.notices.selectors import TimelineEntry
@@ -84,12 +85,12 @@ def timeline_entries(party_id: int) -> list[TimelineEntry]:
     """Returns, receipts, dispositions and field work for one party, for the customer timeline."""
     entries = [TimelineEntry(ra.created_at, ra.recall.number, _("Return authorised"),
                              f"{ra.number} · {ra.get_status_display()} · {ra.carrier.name if ra.carrier else ''}",
-                             ra.created_by.get_username(), "execution")
+                             user_display_name(ra.created_by), "execution")
                for ra in ReturnAuthorisation.objects.filter(party_id=party_id).select_related(
                    "recall", "carrier", "created_by")]
     entries += [TimelineEntry(r.received_at, r.recall.number, _("Units received"),
                               f"{r.ra.number} · {r.lot.number}{' / ' + r.serial.serial if r.serial else ''} × "
-                              f"{r.quantity}", r.received_by.get_username(), "execution")
+                              f"{r.quantity}", user_display_name(r.received_by), "execution")
                 for r in Receipt.objects.filter(ra__party_id=party_id).select_related(
                     "recall", "ra", "lot", "serial", "received_by")]
     returned_lots = Receipt.objects.filter(ra__party_id=party_id).values("lot_id")

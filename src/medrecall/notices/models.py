@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core.models import TimeStampedModel
@@ -29,7 +30,7 @@ class Kind(models.TextChoices):
 
 class TemplateStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("status", "Approved")
     RETIRED = "retired", _("Retired")
 
 
@@ -321,7 +322,7 @@ class Offer(TimeStampedModel):
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", pgettext_lazy("status", "Approved")
         REJECTED = "rejected", _("Rejected")
         FULFILLED = "fulfilled", _("Fulfilled")
         CANCELLED = "cancelled", _("Cancelled")

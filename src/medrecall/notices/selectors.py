@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.core.errors import NotFound
+from medrecall.core.presentation import user_display_name
 from medrecall.core.types import Viewer
 from medrecall.parties.models import Party
 from medrecall.recalls.models import AffectedLine, ScopeSnapshot
@@ -230,7 +231,7 @@ def timeline_for(*, viewer: Viewer, party_id: int) -> tuple[Party, list[Timeline
         raise NotFound(_("Party %(id)s was not found.") % {"id": party_id})
     entries = [TimelineEntry(e.at, e.recall.number, e.get_type_display(),
                              f"{e.notice.get_kind_display()} #{e.notice.sequence}" + (f" · {e.note}" if e.note else ""),
-                             e.actor.get_username() if e.actor else "")
+                             user_display_name(e.actor))
                for e in NoticeEvent.objects.filter(party=party).select_related("recall", "notice", "actor")]
     for reply in Reply.objects.filter(party=party).select_related("recall").prefetch_related("lines"):
         totals = {q: sum(getattr(line, q) for line in reply.lines.all())

@@ -21,7 +21,7 @@ from medrecall.recalls.models import REGIME_CLASSES, Category, Regime
 from medrecall.traceability.models import EventType
 from medrecall.traceability.selectors import TRACE_CATEGORIES
 
-__all__ = ["VOCABULARIES", "label_for"]
+__all__ = ["VOCABULARIES", "approval_step_label", "label_for"]
 
 # Approval steps are rows administrators may add; the seeded ones get words here, others show
 # the label stored with the step.
@@ -62,6 +62,12 @@ VOCABULARIES: dict[str, Callable[[], Mapping[str, Promise | str]]] = {
     "role": lambda: ROLE_LABELS,
     "import_kind": lambda: {kind: label for kind, (_importer, label, _permission) in importer_kinds().items()},
 }
+
+
+def approval_step_label(step: object) -> str:
+    """An approval step row: the words for a seeded step, else the label stored with it."""
+    code = getattr(step, "step", "")
+    return label_for("approval_step", code, default=str(getattr(step, "label", "") or code))
 
 
 def label_for(vocabulary: str, code: object, *, default: str | None = None) -> str:

@@ -33,7 +33,7 @@ from medrecall.recalls.forms import (
 )
 from medrecall.recalls.lifecycle import TRANSITIONS, Action, Status, action_blockers, blockers
 from medrecall.recalls.models import REGIME_CLASSES, RecallCase
-from medrecall.web.labels import label_for
+from medrecall.web.labels import approval_step_label, label_for
 
 from .paging import paged
 
@@ -123,7 +123,10 @@ def _approval_and_clock(recall: RecallCase) -> dict[str, Any]:
     signatures = [{"manifest": signature_manifest(s), "status": signature_status(s, content)}
                   for s in signatures_for(recall)]
     rows, missing = deadlines.deadlines_for(recall)
-    return {"approval_steps": approvals.required_steps(recall), "missing_approvals": approvals.missing_approvals(recall),
+    steps = approvals.required_steps(recall)
+    unsigned = set(approvals.missing_approvals(recall))  # the steps' stored labels
+    return {"approval_steps": steps,
+            "missing_approvals": [approval_step_label(step) for step in steps if step.label in unsigned],
             "signatures": signatures, "deadline_rows": rows, "clock_missing": missing}
 
 
@@ -304,14 +307,19 @@ def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         (_("By holder type"), ["party__party_type", "units", "holders"], impact.by_party_type),
         (_("By echelon"), ["echelon", "units", "holders"], impact.by_echelon),
     ]
+    headers = {"party__code": _("Party"), "party__name": _("Party name"), "party__party_type": _("Party type"),
+               "location__country": _("Country"), "location__province": _("Province/state"),
+               "location__city": _("City"), "units": _("Units"), "lines": _("Lines"), "holders": _("Holders"),
+               "echelon": _("Echelon")}
     workbook.remove(workbook.active)
     for title, columns, rows in sheets:
         sheet = workbook.create_sheet(title[:31])
-        sheet.append(columns)
+        sheet.append([str(headers.get(c, c)) for c in columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            append_row(sheet, [row.get(c) for c in columns])
+            append_row(sheet, [label_for("party_type", row.get(c)) if c == "party__party_type" else row.get(c)
+                               for c in columns])
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from medrecall.web.labels import label_for
+from medrecall.web.labels import approval_step_label, label_for
 
 register = template.Library()
 
@@ -16,6 +16,4 @@ def label(code: object, vocabulary: str) -> str:
 
 @register.filter(name="approval_step")
 def approval_step(step: object) -> str:
-    """An approval step row: the words for a seeded step, else the label stored with it."""
-    code = getattr(step, "step", "")
-    return label_for("approval_step", code, default=str(getattr(step, "label", "") or code))
+    return approval_step_label(step)
