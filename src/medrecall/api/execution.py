@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from medrecall.accounts.selectors import viewer_of
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core.errors import NotFound, ValidationFailed
-from medrecall.core.files import document_response
+from medrecall.core.files import document_response, file_response
 from medrecall.execution import selectors, services
 from medrecall.execution.documents import waybill_pdf
 from medrecall.execution.lifecycle import DispositionKind, FieldAction, ReturnStatus, UnitResult
@@ -309,8 +309,7 @@ class WaybillView(APIView):
 
 def _stream(document: selectors.StoredDocument) -> FileResponse:
     """The kept file as issued, streamed (never a public media URL)."""
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename,
-                        content_type=document.content_type)
+    return file_response(document.file.open("rb"), filename=document.filename, content_type=document.content_type)
 
 
 class CertificateView(APIView):
