@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from medrecall.audit.models import AuditEntry
+from medrecall.catalog.models import Lot
 from medrecall.execution import services
+from medrecall.execution.errors import ReceiptRefused
 from medrecall.execution.models import Disposition
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
@@ -59,9 +61,11 @@ def test_more_than_expected_is_received_and_flagged_over(recall: RecallCase, man
 
 
 def test_return_is_received_when_every_line_is(recall: RecallCase, manager: Any, warehouse_user: Any) -> None:
-    ra = services.return_create(recall=recall, party=Party.objects.get(code="HOSP"), actor=manager)
+    # The hospital holds 70 units of C1; the return asks for 60 of them.
+    ra = services.return_create(recall=recall, party=Party.objects.get(code="HOSP"), actor=manager,
+                                lines=[(Lot.objects.get(number="C1"), None, 60)])
     services.return_transition(ra=ra, target="picked_up", actor=manager)
-    services.return_receive(ra=ra, actor=warehouse_user, barcode=CATH_LOT, quantity=69)
+    services.return_receive(ra=ra, actor=warehouse_user, barcode=CATH_LOT, quantity=59)
     ra.refresh_from_db()
     assert ra.status == "picked_up"
     assert AuditEntry.objects.filter(action="execution.return_status").count() == 1
@@ -73,7 +77,12 @@ def test_return_is_received_when_every_line_is(recall: RecallCase, manager: Any,
                                                              "Every line received.", warehouse_user.pk)
     extra = services.return_receive(ra=ra, actor=warehouse_user, barcode=CATH_LOT, quantity=2)  # same box, 2 more
     ra.refresh_from_db()
-    assert (extra.outcome, extra.received, ra.status) == ("over", 72, "received")
+    assert (extra.outcome, extra.received, ra.status) == ("over", 62, "received")
+    # More than our records put at the hospital at all: its history must be corrected first.
+    with pytest.raises(ReceiptRefused) as refused:
+        services.return_receive(ra=ra, actor=warehouse_user, barcode=CATH_LOT, quantity=9)
+    assert refused.value.code == "not_at_holder"
+    assert ra.lines.get().received == 62
 
 
 def test_serial_return_is_received_with_its_last_serial(pump_recall: RecallCase, manager: Any,
