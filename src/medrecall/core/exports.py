@@ -5,21 +5,27 @@ a trace export or a rejected-rows file is opened in Excel or LibreOffice. OWASP'
 CSV injection: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
 is written with a leading apostrophe. In an xlsx workbook the cell is stored as a string with
 Excel's quote prefix instead, so the text reads exactly as typed and stays text when edited.
-Numbers are left alone: only text can carry a formula."""
+Numbers are left alone, also a negative number typed as text ("-2" in a rejected row): a
+spreadsheet reads it as a number, and the file must give a bad row back as it came."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+import re
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def looks_like_formula(value: Any) -> bool:
+    """Text a spreadsheet would evaluate: it starts with a formula character and is not a plain number."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value)
 
 
 def csv_cell(value: Any) -> Any:
     """``value`` as a CSV cell: text that a spreadsheet would read as a formula gets a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return "'" + value if looks_like_formula(value) else value
 
 
 def csv_row(values: Iterable[Any]) -> list[Any]:
@@ -30,6 +36,6 @@ def append_row(sheet: Any, values: Iterable[Any]) -> None:
     """Append ``values`` to an openpyxl worksheet, text that looks like a formula kept as text."""
     sheet.append(list(values))
     for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+        if looks_like_formula(cell.value):
             cell.data_type = "s"
             cell.quotePrefix = True
