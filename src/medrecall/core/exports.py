@@ -10,8 +10,8 @@ spreadsheet reads it as a number, and the file must give a bad row back as it ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import re
+from collections.abc import Iterable
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
