@@ -118,3 +118,13 @@ def test_return_page_flags_the_over_line(recall: RecallCase, manager: Any, wareh
     services.return_receive(ra=ra, actor=warehouse_user, barcode=CATH_LOT, quantity=32)
     page = client_for(manager).get(f"/execution/returns/{ra.pk}/").content.decode()
     assert 'data-outcome="over">over by 2</span>' in page
+
+
+def test_warehouse_page_warns_on_an_over_scan(recall: RecallCase, manager: Any, warehouse_user: Any) -> None:
+    from medrecall.catalog.models import Lot
+
+    ra = services.return_create(recall=recall, party=Party.objects.get(code="HOSP"), actor=manager,
+                                lines=[(Lot.objects.get(number="C1"), None, 3)])
+    panel = client_for(warehouse_user).post(f"/execution/warehouse/{ra.pk}/", {"barcode": CATH_LOT, "quantity": "4"},
+                                            HTTP_HX_REQUEST="true").content.decode()
+    assert '<div id="scan-feedback" class="over" data-outcome="over" role="alert">⚠ Lot C1 received: 4 of 3' in panel
