@@ -198,17 +198,16 @@ def test_execution_tables_name_every_status(table: Any, statuses: tuple[str, ...
     assert all(set(allowed) <= set(actions) for allowed in table.values())
 
 
-def test_a_received_return_refuses_receiving_and_leaves_nothing(recall: RecallCase, manager: User) -> None:
+def test_a_cancelled_return_refuses_receiving_and_leaves_nothing(recall: RecallCase, manager: User) -> None:
     ra = execution.return_create(recall=recall, party=Party.objects.get(code="HOSP"), actor=manager)
     execution.return_receive(ra=ra, actor=manager, gtin=CATH, lot="C1", quantity=5)
-    execution.return_transition(ra=ra, target="picked_up", actor=manager)
-    execution.return_transition(ra=ra, target="received", actor=manager)
+    execution.return_transition(ra=ra, target="cancelled", actor=manager, reason="Holder sent the units by post")
     before = rows_everywhere()
     with pytest.raises(ReceiptRefused) as refused:
         execution.return_receive(ra=ra, actor=manager, gtin=CATH, lot="C1", quantity=1)
     assert refused.value.code == "not_receiving"
-    assert refused.value.message == (f"Receiving units is not possible while return {ra.number} is Received "
-                                     "(possible when it is: Authorised, Picked up, In transit).")
+    assert refused.value.message == (f"Receiving units is not possible while return {ra.number} is Cancelled "
+                                     "(possible when it is: Authorised, Picked up, In transit, Received).")
     assert rows_everywhere() == before
 
 

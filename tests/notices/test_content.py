@@ -470,5 +470,5 @@ def test_every_standard_template_passes_the_approval_checks() -> None:
         regime=t["regime"], kind=t["kind"], title=t["title"], subject=t["subject"], sections=t["sections"])
         + content.marking_problems(regime=t["regime"], kind=t["kind"], title=t["title"], subject=t["subject"])
         for t in standard_templates()}
-    assert len(problems) == 24  # 3 regimes × 2 languages × 4 kinds
+    assert len(problems) == 30  # 3 regimes × 2 languages × 5 kinds (initial, reminder, update, progress, survey)
     assert {key: found for key, found in problems.items() if found} == {}

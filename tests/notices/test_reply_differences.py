@@ -72,7 +72,7 @@ def test_a_disagreeing_reply_waits_in_the_overdue_queue_until_followed_up(sent: 
     assert (queued[notice.pk].reply_difference, queued[notice.pk].reply_mismatched_lines) == (-30, 1)
     page = staff(manager).get("/notices/overdue/").content.decode()
     assert 'data-difference="-30">differs by -30 (1 line)</span>' in page
-    api = staff(manager).get("/api/notices/overdue/").json()
+    api = staff(manager).get("/api/notices/overdue/").json()["results"]
     assert [(row["party"], row["reply_difference"]) for row in api if row["id"] == notice.pk] == [("SUB", -30)]
     services.notice_contact_log(notice=notice, actor=manager, channel="call",
                                 note="30 went to the ward store; they will send a corrected count")

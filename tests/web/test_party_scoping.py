@@ -88,10 +88,12 @@ class Side:
 
 
 def _approved(manager: User, make_user: Callable[..., User], lot: Lot) -> RecallCase:
-    recall = recalls.recall_open(actor=manager, title=f"Recall of {lot.number}", products=[lot.device_model],
-                                 reason="Tip may break", regimes=["nmpa"], decision_at=datetime(2025, 3, 1, tzinfo=UTC))
-    recalls.recall_update(recall=recall, actor=manager, version=recall.version, hazard_description="Embolism",
-                          defect_description="Weak bond at the tip")
+    recall = recalls.recall_open(actor=manager, title=f"{lot.number} 批召回", title_en=f"Recall of {lot.number}",
+                                 products=[lot.device_model], reason="导管尖端可能断裂", reason_en="Tip may break",
+                                 regimes=["nmpa"], decision_at=datetime(2025, 3, 1, tzinfo=UTC))
+    recalls.recall_update(recall=recall, actor=manager, version=recall.version, hazard_description="栓塞",
+                          hazard_description_en="Embolism", defect_description="尖端粘接强度不足",
+                          defect_description_en="Weak bond at the tip")
     recalls.recall_transition(recall=recall, target="assessment", actor=manager)
     recalls.hazard_evaluate(recall=recall, actor=manager, severity="death", likelihood="probable")
     recalls.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=lot.device_model,
@@ -215,6 +217,8 @@ PUBLIC = {
 # Marks path arguments naming reference data both parties share (the device-model catalogue): the
 # page may answer 200, but it must still not show the other party's records (e.g. its lots).
 SHARED = "shared"
+ENTITY_SLUGS = ("devicemodel", "lot", "serial", "party", "location", "contact", "carrier", "carrierrate",
+                "serviceprovider")
 # The Django admin: only ``is_staff`` users get past its log-in; portal users never are.
 ADMIN_PREFIX = "admin/"
 
@@ -227,6 +231,12 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
     unit = order.units.first()
     assert unit is not None
     pk = {"pk": recall.pk}
+    provider = order.provider
+    assert provider is not None
+    carrier = ra.carrier
+    assert carrier is not None
+    rate = carrier.rates.first()
+    assert rate is not None
     return {
         # web: imports, recalls, notices, customers, offers, portal, execution, master data, files
         "web:import-detail": [{"pk": side.import_run.pk}],
@@ -254,10 +264,14 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
         **{f"web:entity-{name}": [{"slug": "devicemodel", "pk": side.lot.device_model_id, SHARED: True},
                                   {"slug": "party", "pk": side.party.pk}, {"slug": "location", "pk": side.location.pk},
                                   {"slug": "contact", "pk": side.party.contacts.get().pk},
-                                  {"slug": "lot", "pk": side.lot.pk}, {"slug": "serial", "pk": side.serial.pk}]
+                                  {"slug": "lot", "pk": side.lot.pk}, {"slug": "serial", "pk": side.serial.pk},
+                                  {"slug": "carrier", "pk": carrier.pk, SHARED: True},
+                                  {"slug": "carrierrate", "pk": rate.pk, SHARED: True},
+                                  {"slug": "serviceprovider", "pk": provider.pk}]
            for name in ("detail", "edit")},
-        "web:entity-list": [{"slug": slug} for slug in ("devicemodel", "lot", "serial", "party", "location", "contact")],
-        "web:entity-create": [{"slug": slug} for slug in ("devicemodel", "lot", "serial", "party", "location", "contact")],
+        "web:entity-list": [{"slug": slug} for slug in ENTITY_SLUGS],
+        "web:entity-create": [{"slug": slug} for slug in ENTITY_SLUGS],
+        "web:recall-closure-exception": [pk],
         "web:file": [{"kind": kind, "pk": record.pk} for kind, record in (
             ("certificate", side.certificate), ("evidence", side.evidence), ("notice", side.notice),
             ("import-source", side.import_run), ("import-rejected", side.import_run))],
@@ -287,6 +301,13 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
         "importrun-detail": [{"pk": side.import_run.pk}],
         "traceevent-detail": [{"pk": _event_pk(side)}],
         "devicemodel-detail": [{"pk": side.lot.device_model_id, SHARED: True}],
+        **{name: [pk] for name in ("recall-closure", "recall-closure-exception", "recall-replies")},
+        "disposition-certificate": [{"pk": side.disposition.pk}],
+        "work-order-evidence-file": [{"pk": order.pk, "evidence": side.evidence.pk}],
+        "carrier-detail": [{"pk": carrier.pk, SHARED: True}],
+        "carrierrate-detail": [{"pk": rate.pk, SHARED: True}],
+        "serviceprovider-detail": [{"pk": provider.pk}],
+        "calendar-entry": [{"calendar": "CN", "day": "2027-02-06", SHARED: True}],
     }
 
 
