@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
     """Receiving more than a return expects is taken and flagged "over", no longer refused."""
 
     dependencies = [
-        ("execution", "0002_state_rules"),
+        ("execution", "0001_initial"),
     ]
 
     operations: list[migrations.operations.base.Operation] = [

@@ -85,7 +85,7 @@ def fda_letters_unmarked(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("notices", "0002_state_rules"),
+        ("notices", "0001_initial"),
         ("catalog", "0002_serial_without_database_foreign_keys"),
     ]
 

@@ -151,7 +151,7 @@ class Migration(migrations.Migration):
     """Updated notices: a re-scope that adds affected units to a holder already notified."""
 
     dependencies = [
-        ("notices", "0004_reply_discrepancy"),
+        ("notices", "0003_notice_content"),
     ]
 
     operations: list[migrations.operations.base.Operation] = [
