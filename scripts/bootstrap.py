@@ -246,6 +246,8 @@ def collect_static() -> None:
 
 def serve(host: str, port: int) -> int:
     set_up()
+    # Links in notices (reply pages, PDFs) must reach this server: its address unless one is set.
+    os.environ.setdefault("MEDRECALL_BASE_URL", f"http://{host}:{port}")
     say("Applying database migrations (medrecall migrate)")
     run("medrecall migrate", [MEDRECALL, "migrate", "--noinput", "-v0"])
     say("Loading the demo data (medrecall demo)")

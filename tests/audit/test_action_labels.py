@@ -47,3 +47,21 @@ def test_action_label(code: str, english: str, chinese: str) -> None:
     with translation.override("zh-hans"):
         assert action_label(code) == chinese
         assert Template("{% load audit_labels %}{{ code|action_label }}").render(Context({"code": code})) == chinese
+
+
+def test_recorded_values_are_shown_whole() -> None:
+    """A signature's entry records its meaning, step and hash as values, not as [old, new]
+    pairs: the history shows them whole, never cut into characters."""
+    from medrecall.audit.templatetags.audit_labels import audit_changes
+
+    rows = audit_changes({"meaning": "approved", "step": "qa_head", "content_hash": "7f3a9c",
+                          "status": ["assessment", "pending_approval"], "outstanding": [None, ["380 units", "5 returns"]],
+                          "proposed": {"nmpa": "I", "fda": "I"}})
+    assert rows == [
+        {"field": "meaning", "pair": False, "value": "approved"},
+        {"field": "step", "pair": False, "value": "qa_head"},
+        {"field": "content_hash", "pair": False, "value": "7f3a9c"},
+        {"field": "status", "pair": True, "old": "assessment", "new": "pending_approval"},
+        {"field": "outstanding", "pair": True, "old": "—", "new": "380 units; 5 returns"},
+        {"field": "proposed", "pair": False, "value": "nmpa: I; fda: I"},
+    ]

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from medrecall.accounts.models import Signature, User
@@ -32,6 +33,7 @@ from medrecall.notices.models import Notice, Reply
 from medrecall.parties.models import Location, Party
 from medrecall.recalls import closure, services
 from medrecall.recalls.models import ClosureException, RecallCase, Transition
+from medrecall.recalls.services import TransitionRefused
 from tests.conftest import PASSWORD
 from tests.execution.conftest import approve, seed_carriers
 from tests.factories import LocationFactory, PartyFactory
@@ -232,3 +234,26 @@ def test_cli_exits_non_zero_with_the_reason(class_i: RecallCase, manager: User, 
     with pytest.raises(CommandError, match=r"Hazard evaluation is not possible while recall .* is Closed"):
         call_command("recall", "evaluate", class_i.number, "--severity", "none", "--likelihood", "remote",
                      "--user", manager.username)
+
+
+def test_an_exception_counts_only_while_what_is_outstanding_is_what_was_signed(
+        class_i: RecallCase, manager: User, tmp_path: Path) -> None:
+    closure.closure_exception_sign(recall=class_i, actor=manager, reason="Ten hospitals closed down",
+                                   password=PASSWORD, username=manager.username)
+    # Editing the case (its completion time) does not change what is outstanding: the exception holds.
+    class_i = services.recall_update(recall=class_i, actor=manager, version=class_i.version,
+                                     completed_at=timezone.now(), change_reason="Last unit dealt with")
+    assert closure.closure_report(class_i).may_close is True
+    # Units found in use after signing change what is outstanding: the signature no longer speaks for it.
+    assert run_events(tmp_path, f"UX,consumed,2026-11-20T08:00:00+08:00,{CATH},K1,,5,L{HOLDERS[1]},,USE-X,,,,\n",
+                      "used-late.csv").accepted
+    report = closure.closure_report(class_i)
+    assert (report.may_close, report.exception) == (False, None)
+    with pytest.raises(TransitionRefused):
+        services.recall_transition(recall=class_i, target="closed", actor=manager)
+    client = Client()
+    client.force_login(manager)
+    page = client.get(f"/recalls/{class_i.pk}/").content.decode()
+    assert "what is outstanding changed since signing" in page
+    class_i.refresh_from_db()
+    assert class_i.status == "effectiveness_check"

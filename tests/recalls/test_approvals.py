@@ -45,7 +45,7 @@ def test_class_i_needs_qa_and_ra_heads(pending: RecallCase, make_user: Callable[
     session: dict[str, object] = {}
     approvals.approval_sign(recall=pending, step="qa_head", actor=qa, password=PASSWORD, username=qa.username,
                             session=session)
-    with pytest.raises(services.TransitionRefused, match="Signatures still missing: RA head"):
+    with pytest.raises(services.TransitionRefused, match=r"Signatures still missing: Head of regulatory affairs \(RA\)"):
         services.recall_transition(recall=pending, target="in_execution", actor=qa)
     approvals.approval_sign(recall=pending, step="ra_head", actor=ra, password=PASSWORD, username=ra.username)
     assert approvals.missing_approvals(pending) == []
@@ -92,7 +92,7 @@ def test_one_person_may_not_sign_two_steps(pending: RecallCase, manager: User) -
     approvals.approval_sign(recall=pending, step="qa_head", actor=manager, password=PASSWORD, username=manager.username)
     entries = AuditEntry.objects.count()
     with pytest.raises(approvals.SameSignerRefused,
-                       match=r"^You signed the step QA head of this recall already; the step RA head needs "
+                       match=r"^You signed the step Head of quality \(QA\) of this recall already; the step Head of regulatory affairs \(RA\) needs "
                              r"another signer\.$") as refused:
         approvals.approval_sign(recall=pending, step="ra_head", actor=manager, password=PASSWORD,
                                 username=manager.username)
@@ -176,7 +176,7 @@ def test_a_class_change_after_approval_sends_the_recall_back(
                                  "signatures_superseded": [sorted(Signature.objects.values_list("pk", flat=True)),
                                                            None]}
     assert AuditEntry.objects.filter(action="accounts.signatures_superseded").count() == 1
-    with pytest.raises(services.TransitionRefused, match="Signatures still missing: QA head"):
+    with pytest.raises(services.TransitionRefused, match=r"Signatures still missing: Head of quality \(QA\)"):
         services.recall_transition(recall=pending, target="in_execution", actor=manager)
     # Approval starts over: the QA head signs again, and the recall goes back to execution.
     approvals.approval_sign(recall=pending, step="qa_head", actor=qa, password=PASSWORD, username=qa.username)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from medrecall.accounts.models import Signature
 from medrecall.accounts.signatures import signature_status, signatures_for
@@ -59,9 +61,33 @@ def required_steps(recall: RecallCase) -> list[ApprovalStep]:
     return list(steps.values())
 
 
+# The seeded steps' words in the reader's language; a step an administrator adds shows the
+# label stored with it.
+STEP_LABELS: dict[str, Promise] = {
+    "qa_head": gettext_lazy("Head of quality (QA)"),
+    "ra_head": gettext_lazy("Head of regulatory affairs (RA)"),
+    "closure_exception": gettext_lazy("Closure exception"),
+}
+
+
+def step_label(step: ApprovalStep | str) -> str:
+    """A step's name in the active language (the stored label for steps added by an administrator)."""
+    code = step if isinstance(step, str) else step.step
+    if code in STEP_LABELS:
+        return str(STEP_LABELS[code])
+    return code if isinstance(step, str) else (step.label or code)
+
+
 def missing_approvals(recall: RecallCase) -> list[str]:
+    """The steps still to sign, as stored (``step.label``): the keys the pages and the API match on."""
     signed = {s.step for s in _approvals_in_force(recall, approval_content(recall))}
     return [step.label for step in required_steps(recall) if step.step not in signed]
+
+
+def missing_steps(recall: RecallCase) -> list[str]:
+    """The steps still to sign, in the reader's language."""
+    signed = {s.step for s in _approvals_in_force(recall, approval_content(recall))}
+    return [step_label(step) for step in required_steps(recall) if step.step not in signed]
 
 
 def approval_sign(*, recall: RecallCase, step: str, actor: Any, password: str, username: str | None = None,
@@ -81,19 +107,20 @@ def approval_sign(*, recall: RecallCase, step: str, actor: Any, password: str, u
     if step not in steps:
         raise ValidationFailed(_("This recall needs no approval step %(step)s.") % {"step": step}, where="step")
     if not actor.groups.filter(name=steps[step].group).exists() and not actor.is_superuser:
-        raise ValidationFailed(_("Your role may not sign the step %(step)s.") % {"step": steps[step].label},
+        raise ValidationFailed(_("Your role may not sign the step %(step)s.") % {"step": step_label(steps[step])},
                                where="step", code="not_allowed")
     content = approval_content(recall)
     in_force = _approvals_in_force(recall, content)
     if any(s.step == step for s in in_force):
-        raise ValidationFailed(_("The step %(step)s is signed already.") % {"step": steps[step].label}, where="step")
+        raise ValidationFailed(_("The step %(step)s is signed already.") % {"step": step_label(steps[step])},
+                               where="step")
     for other in in_force:
         other_step = steps.get(other.step)
         needs_own = steps[step].distinct_signer or (other_step is not None and other_step.distinct_signer)
         if other.signer_id == actor.pk and needs_own:
             raise SameSignerRefused(
                 _("You signed the step %(other)s of this recall already; the step %(step)s needs another "
-                  "signer.") % {"other": other_step.label if other_step else other.step, "step": steps[step].label},
+                  "signer.") % {"other": step_label(other_step or other.step), "step": step_label(steps[step])},
                 where="step")
     return signature_apply(actor=actor, target=recall, content=content, meaning="approved", password=password,
                            username=username, session=session, step=step, reason=reason)

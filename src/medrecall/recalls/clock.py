@@ -331,10 +331,14 @@ def _nmpa(
     if progress_interval_days is None:
         raise ClockSettingMissing(
             _fill(
-                _(
+                ngettext_lazy(
                     "Set how often NMPA progress reports are due on this case; the Measures leave "
-                    "it to the recall plan. Suggested for level %(level)s (company policy): every "
-                    "%(days)s days."
+                    "it to the recall plan. Suggested for level %(level)s (company policy, not "
+                    "national law): every day.",
+                    "Set how often NMPA progress reports are due on this case; the Measures leave "
+                    "it to the recall plan. Suggested for level %(level)s (company policy, not "
+                    "national law): every %(days)s days.",
+                    suggested_progress_interval(level),
                 ),
                 level=level,
                 days=suggested_progress_interval(level),

@@ -53,7 +53,7 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
     return [f for f in found if f.blocking] + [f for f in found if not f.blocking]
 
 
-def current_exception(recall: RecallCase) -> ClosureException | None:
+def latest_exception(recall: RecallCase) -> ClosureException | None:
     """The closure exception signed since the recall last entered effectiveness check (an
     exception signed before it went back to execution no longer counts)."""
     entered = recall.transitions.filter(target=Status.EFFECTIVENESS_CHECK).order_by("-at", "-pk").first()
@@ -61,6 +61,23 @@ def current_exception(recall: RecallCase) -> ClosureException | None:
     if entered is not None:
         exceptions = exceptions.filter(signed_at__gte=entered.at)
     return exceptions.first()
+
+
+def signed_outstanding(exception: ClosureException) -> list[str]:
+    """What was outstanding (blocking) when the exception was signed."""
+    return [f["message"] for f in exception.findings if f.get("blocking")]
+
+
+def current_exception(recall: RecallCase, findings: list[Finding] | None = None) -> ClosureException | None:
+    """The closure exception in force: the latest one, as long as what is outstanding now is what
+    its signer accepted. Once the outstanding units change (more units found at holders, a return
+    received), the signature no longer speaks for the recall and the exception must be signed again."""
+    exception = latest_exception(recall)
+    if exception is None or exception.signature.superseded_at is not None:
+        return None
+    found = closure_findings(recall) if findings is None else findings
+    now = [f.message for f in found if f.blocking]
+    return exception if now == signed_outstanding(exception) else None
 
 
 @dataclass
@@ -85,7 +102,7 @@ def closure_report(recall: RecallCase) -> ClosureReport:
     findings = closure_findings(recall)
     return ClosureReport(blocking=[f.message for f in findings if f.blocking],
                          information=[f.message for f in findings if not f.blocking],
-                         exception=current_exception(recall))
+                         exception=current_exception(recall, findings))
 
 
 def closure_blockers(recall: RecallCase) -> list[str]:

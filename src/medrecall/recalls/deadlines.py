@@ -128,9 +128,8 @@ def _deadlines(recall: RecallCase, *, now: datetime | None,
             if "nmpa" in params["regimes"] and not params["progress_interval_days"]:
                 level = dict(params["regimes"]).get("nmpa", "III")
                 params["progress_interval_days"] = clock.suggested_progress_interval(level)
-                missing[-1] += " " + _(
-                    "Company policy suggests every %(days)s days for this level (not national law).") % {
-                    "days": params["progress_interval_days"]}
+                # The clock's message already names the suggested cadence (company policy); the
+                # deadlines below are shown with it until the case stores its own.
             deadlines = clock.compute_deadlines(**params) if params["progress_interval_days"] else []
     except clock.ClockError as refused:
         message = _("The clock cannot run for this recall: %(reason)s") % {"reason": refused.message}

@@ -74,9 +74,9 @@ def _has_decision_date(recall: RecallCase) -> str | None:
 
 
 def _approved(recall: RecallCase) -> str | None:
-    from .approvals import missing_approvals
+    from .approvals import missing_steps
 
-    missing = missing_approvals(recall)
+    missing = missing_steps(recall)
     if missing:
         return _("Signatures still missing: %(steps)s.") % {"steps": ", ".join(missing)}
     return None

@@ -115,6 +115,19 @@ class RecallCase(TimeStampedModel):
     def display_title(self) -> str:
         return self.title_for()
 
+    def shown(self, field: str) -> str:
+        """A bilingual text (``reason``, ``defect_description``, ``hazard_description``) for a page
+        in the active language, falling back to the other: for display, never for a notice."""
+        from django.utils.translation import get_language
+
+        language = get_language() or settings.LANGUAGE_CODE
+        other = "zh-hans" if language.lower().startswith("en") else "en"
+        return self.text_for(field, language) or self.text_for(field, other)
+
+    @property
+    def display_reason(self) -> str:
+        return self.shown("reason")
+
     @property
     def current_snapshot(self) -> ScopeSnapshot | None:
         return self.snapshots.order_by("-sequence").first()

@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from medrecall.accounts.roles import ROLE_LABELS
 from medrecall.core.registry import importer_kinds
 from medrecall.parties.models import LocationType, PartyType
+from medrecall.recalls.approvals import STEP_LABELS
 from medrecall.recalls.models import REGIME_CLASSES, Category, Regime
 from medrecall.traceability.models import EventType
 from medrecall.traceability.selectors import TRACE_CATEGORIES
@@ -25,10 +26,7 @@ __all__ = ["VOCABULARIES", "approval_step_label", "label_for"]
 
 # Approval steps are rows administrators may add; the seeded ones get words here, others show
 # the label stored with the step.
-APPROVAL_STEPS: dict[str, Promise] = {
-    "qa_head": _("Head of quality (QA)"),
-    "ra_head": _("Head of regulatory affairs (RA)"),
-}
+APPROVAL_STEPS: dict[str, Promise] = STEP_LABELS
 
 # A deadline's state on a recall's clock (recalls.clock.Status).
 DEADLINE_STATES: dict[str, Promise] = {

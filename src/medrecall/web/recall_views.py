@@ -120,7 +120,10 @@ def _approval_and_clock(recall: RecallCase) -> dict[str, Any]:
     """The approvals (steps, signatures with their manifest and whether they still match)
     and the compliance clock of the case page."""
     content = approvals.approval_content(recall)
-    signatures = [{"manifest": signature_manifest(s), "status": signature_status(s, content)}
+    in_force = closure.current_exception(recall)
+    signatures = [{"manifest": signature_manifest(s), "signed_at": s.signed_at,
+                   "status": (("valid" if in_force is not None and in_force.signature_id == s.pk else "outstanding_changed")
+                              if s.step == closure.EXCEPTION_STEP else signature_status(s, content))}
                   for s in signatures_for(recall)]
     rows, missing = deadlines.deadlines_for(recall)
     steps = approvals.required_steps(recall)
