@@ -95,6 +95,11 @@ def test_api_trace_forward_and_permissions(tmp_path: Path, api_as: Callable[[Use
                                  "at_customers": 0}
     assert [(row["location"], row["party"], row["quantity"]) for row in scoped["shipped_to"]] == [
         ("H2", "HOSP2", 50), ("S1", "SUB", 200)]
+    from medrecall.catalog.models import DeviceModel
+
+    catheter = DeviceModel.objects.get(udi_di=CATH)
+    assert scoped["lot_details"] == [{"gtin": CATH, "lot": "C1", "device_model": catheter.name,
+                                      "device_model_en": catheter.name_en}]  # named as for staff
     backward = portal.get("/api/trace/backward/", {"gtin": CATH, "lot": "C1"}).json()
     assert [step["event_id"] for step in backward["chain"]] == ["E2", "E3", "E4", "E5", "E9"]
     assert (backward["current_location"], backward["components"]) == (None, [])

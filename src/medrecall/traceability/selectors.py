@@ -228,7 +228,8 @@ def trace_forward_for(*, viewer: Viewer, gtin: str, lot: str = "", serial: str =
                           "party_type": index[loc]["party__party_type"], "quantity": int(quantity)}
                          for loc, quantity in shipped.items()), key=lambda row: str(row["location"]))
     return ForwardTrace(
-        lots=[found_lot.number], lot_details=[{"gtin": model.udi_di, "lot": found_lot.number}],
+        lots=[found_lot.number], lot_details=[{"gtin": model.udi_di, "lot": found_lot.number,
+                                                "device_model": model.name, "device_model_en": model.name_en}],
         holders=holders, total_received=sum(h.received for h in holders),
         total_on_hand=sum(h.on_hand for h in holders), total_in_transit=sum(h.in_transit for h in holders),
         summary=summary, shipped_to=shipped_to, seed_lot_ids=(found_lot.pk,), serial_id=serial_id,
