@@ -60,3 +60,15 @@ def test_template_filters() -> None:
         shown = template.render(Context({"when": datetime(2026, 12, 6, 1, 30, 5, tzinfo=UTC),
                                          "who": SimpleNamespace(first_name="芳", last_name="王", username="wf")}))
     assert shown == "2026-12-06 09:30 CST · 2026-12-06 09:30:05 CST · 王芳"
+
+
+@pytest.mark.parametrize(("language", "written"), [
+    ("zh-hans", "CN 上海市 浦东新区 张江路 1 号"),
+    ("en", "张江路 1 号, 浦东新区, 上海市, CN"),
+])
+def test_addresses_follow_the_language_order(language: str, written: str) -> None:
+    from medrecall.core.presentation import postal_address
+
+    assert postal_address(address="张江路 1 号", city="浦东新区", province="上海市", country="CN",
+                          language=language) == written
+    assert postal_address(address="1 Main St", city="", province="", country="US", language="en") == "1 Main St, US"

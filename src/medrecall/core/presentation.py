@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone, translation
 
-__all__ = ["local_time", "person_name", "user_display_name"]
+__all__ = ["local_time", "person_name", "postal_address", "user_display_name"]
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # tzname() gives "+08" or "-0330" for zones without a letter abbreviation.
@@ -40,6 +40,19 @@ def person_name(given: str, family: str, *, language: str | None = None) -> str:
         separator = "" if _HAN.search(given + family) else " "
         return f"{family}{separator}{given}"
     return f"{given} {family}"
+
+
+def postal_address(*, address: str = "", city: str = "", province: str = "", country: str = "",
+                   language: str | None = None) -> str:
+    """An address as the reader's language writes it (``language`` defaults to the active one).
+
+    Chinese writes from the largest unit to the smallest, without commas (中国 上海市 浦东新区
+    张江路 1 号: country, province, city, street); other languages from the street out to the
+    country, with commas. Empty parts are left out."""
+    parts = [part.strip() for part in (address, city, province, country)]
+    if _chinese(language):
+        return " ".join(part for part in reversed(parts) if part)
+    return ", ".join(part for part in parts if part)
 
 
 def user_display_name(user: Any, *, language: str | None = None) -> str:

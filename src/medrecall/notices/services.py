@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import NotFound, ValidationFailed
+from medrecall.core.presentation import postal_address
 from medrecall.core.states import ActionNotAllowed
 from medrecall.parties.models import Channel, Contact, Party, PartyType
 from medrecall.recalls.lifecycle import Action, require_action
@@ -412,7 +413,8 @@ def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, A
             "action": recall.get_action_type_display(), "action_heading": content.action_heading(recall, notice.language),
             "recall_class": _class_words(notice, classes),
             "holder_name": party.name if notice.language == "zh-hans" or not party.name_en else party.name_en,
-            "holder_address": ", ".join(x for x in (party.address, party.city, party.province, party.country) if x),
+            "holder_address": postal_address(address=party.address, city=party.city, province=party.province,
+                                             country=party.country, language=notice.language),
             "contact_name": notice.contact.name if notice.contact else "", "units_total": notice.total_units,
             "reply_url": "", "reply_by": "", "survey_url": "", "open_url": "",
             "notice_date": formats.date_format(timezone.localdate(), "DATE_FORMAT"), "sequence": notice.sequence,

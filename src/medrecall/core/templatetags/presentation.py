@@ -22,3 +22,11 @@ def local_time(value: Any, arg: str = "") -> str:
 @register.filter(name="person_name")
 def person_name(user: Any) -> str:
     return presentation.user_display_name(user)
+
+
+@register.filter(name="postal_address")
+def postal_address(party: Any) -> str:
+    """A party's (or location's) address in the page's language order."""
+    return presentation.postal_address(address=getattr(party, "address", "") or "", city=getattr(party, "city", "") or "",
+                                       province=getattr(party, "province", "") or "",
+                                       country=getattr(party, "country", "") or "")
