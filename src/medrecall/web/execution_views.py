@@ -218,7 +218,8 @@ def warehouse_return(request: HttpRequest, pk: int) -> HttpResponse:
             context.update({"scan_ok": False, "scan_code": refused.code, "scan_message": refused.message})
         else:
             context.update({"scan_ok": True, "scan_code": result.outcome, "scan_message": result.message})
-        context.update(_warehouse_context(ra))
+        # read the return again: its lines were prefetched before the receipt and would show stale counts
+        context.update(_warehouse_context(_get(selectors.return_get_for, request, pk)))
         if getattr(request, "htmx", False):
             return render(request, "web/warehouse_return.html#panel", context)
     return render(request, "web/warehouse_return.html", context)
