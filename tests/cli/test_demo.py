@@ -56,7 +56,7 @@ from medrecall.traceability.selectors import trace_backward, trace_forward
 pytestmark = pytest.mark.django_db
 
 # Derived once from seed 2026; a change to the generator must show up here.
-SCALE_ONE = DemoCounts(parties=155, locations=229, contacts=235, device_models=6, lots=57, serials=3916, users=11,
+SCALE_ONE = DemoCounts(parties=155, locations=229, contacts=235, device_models=6, lots=57, serials=3916, users=12,
                        events=27185)
 MASTER_ONLY = DemoCounts(**{**asdict(SCALE_ONE), "events": 0})
 PARTY_TYPES_AT_SCALE_ONE = {"own_site": 1, "distributor": 21, "hospital": 127, "service_partner": 3, "carrier": 2,
@@ -283,7 +283,7 @@ def test_scale_two_adds_a_second_copy_on_top(demo: DemoSummary) -> None:
 def test_each_demo_user_logs_in_with_its_role(master: DemoSummary) -> None:
     usernames = {login.username for login in master.logins}
     assert {role for role in ROLE_LABELS if role != Role.PORTAL} <= usernames
-    assert {"admin", "portal_distributor", "portal_hospital"} <= usernames
+    assert {"admin", "ra_manager", "portal_distributor", "portal_hospital"} <= usernames
     for login in master.logins:
         assert login.password == DEMO_PASSWORD
         assert Client().login(username=login.username, password=login.password), login.username

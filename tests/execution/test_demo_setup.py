@@ -98,3 +98,50 @@ def test_demo_user_opens_a_return_and_a_work_order_abroad(demo_master: None, tmp
         made.append((code, ra.urgent, ra.carrier.code, order.provider.party.code))  # type: ignore[union-attr]
     assert made == [("H-CHI-01", True, "LSP", "SP-LAX"), ("H-MUC-01", True, "RHX", "OWN"),
                     ("H-SIN-01", True, "MLC", "OWN")]
+
+
+@pytest.fixture
+def demo_full() -> None:
+    """The demo with its events (so holders hold stock), and its carriers and providers."""
+    demo_build(seed=2026, scale=1)
+    call_command("execution", "seed", "--json", stdout=StringIO())
+
+
+def test_every_demo_holder_abroad_can_return_its_full_holdings_urgently(demo_full: None) -> None:
+    from django.db.models import Sum
+
+    from medrecall.execution.returns import unit_weight_kg
+    from medrecall.traceability.models import Position
+
+    held = (Position.objects.filter(on_hand__gt=0, location__party__party_type__in=[
+        PartyType.DISTRIBUTOR, PartyType.HOSPITAL]).exclude(location__country="CN")
+        .values("location__code", "location__country", "location__province_code").annotate(units=Sum("on_hand")))
+    weights = {row["location__code"]: (row["location__country"], row["location__province_code"],
+                                       unit_weight_kg() * row["units"]) for row in held}
+    refused = [code for code, (country, province, weight) in weights.items()
+               if carrier_choose(country=country, province_code=province, weight_kg=weight, urgent=True) is None]
+    assert ({country for country, _p, _w in weights.values()}, refused) == ({"DE", "SG", "US"}, [])
+    assert max(w for _c, _p, w in weights.values()) == Decimal("4851.5")  # H-SIN-01: more than any old limit
+
+
+def test_two_demo_users_sign_both_steps_of_a_class_one_recall(demo_full: None) -> None:
+    from medrecall.cli.demo import DEMO_PASSWORD
+    from medrecall.recalls import approvals
+
+    qa, ra = User.objects.get(username="qa_ra_manager"), User.objects.get(username="ra_manager")
+    catheter = DeviceModel.objects.get(model_code="CVC-3L-7F")
+    lot = catheter.lots.order_by("number").first()
+    assert lot is not None
+    recall = recall_services.recall_open(actor=qa, title="Hub crack", products=[catheter], reason="hub",
+                                         regimes=["nmpa"], decision_at=datetime(2025, 3, 1, tzinfo=UTC))
+    recall_services.recall_transition(recall=recall, target="assessment", actor=qa)
+    recall_services.hazard_evaluate(recall=recall, actor=qa, severity="death", likelihood="probable")
+    recall_services.scope_rule_add(recall=recall, actor=qa, kind="lots", device_model=catheter, values=[lot.number])
+    recall_services.scope_freeze(recall=recall, actor=qa)
+    recall = recall_services.recall_transition(recall=recall, target="pending_approval", actor=qa)
+    assert sorted(s.step for s in approvals.required_steps(recall)) == ["qa_head", "ra_head"]
+    for step, signer in (("qa_head", qa), ("ra_head", ra)):
+        approvals.approval_sign(recall=recall, step=step, actor=signer, password=DEMO_PASSWORD,
+                                username=signer.username)
+    recall = recall_services.recall_transition(recall=recall, target="in_execution", actor=qa)
+    assert (recall.status, approvals.missing_approvals(recall)) == ("in_execution", [])

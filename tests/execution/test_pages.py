@@ -62,3 +62,14 @@ def test_viewer_cannot_receive(recall: RecallCase, manager: Any, make_user: Any)
     assert viewer.get(f"/execution/recalls/{recall.pk}/").status_code == 200
     assert viewer.post(f"/execution/warehouse/{ra.pk}/", {"barcode": "010695000000001910C1"}).status_code == 403
     assert ra.lines.get().received == 0
+
+
+def test_warehouse_scan_answer_refreshes_the_lines_table(recall: RecallCase, manager: Any, warehouse_user: Any) -> None:
+    ra = services.return_create(recall=recall, party=Party.objects.get(code="HOSP"), actor=manager)
+    url = f"/execution/warehouse/{ra.pk}/"
+    answer = client_for(warehouse_user).post(url, {"barcode": "010695000000001910C1", "quantity": "5"},
+                                             HTTP_HX_REQUEST="true").content.decode()
+    lines = answer[answer.index('id="ra-lines"'):answer.index("</table>", answer.index('id="ra-lines"'))]
+    assert ('<td class="received">5</td>' in lines, "short by 65" in lines, "nothing received yet" in lines) == (
+        True, True, False)
+    assert ra.lines.get().received == 5

@@ -56,3 +56,18 @@ def test_portal_users_see_no_recalls(recall: RecallCase, make_user: Any) -> None
 
     portal = make_user(Role.PORTAL, party=Party.objects.get(code="HOSP"))
     assert list(recall_selectors.recalls_holding(viewer=portal, lot_id=Lot.objects.get(number="C1").pk)) == []
+
+
+def test_a_lot_level_scan_of_a_serial_tracked_lot_names_its_recalls(world: Any, manager: Any,
+                                                                      make_user: Any) -> None:
+    first = approve(open_recall(manager, gtin=PUMP, values=["P-L1"]), make_user)
+    lot = Lot.objects.get(number="P-L1")
+    with CaptureQueriesContext(connection) as queries:
+        found = list(recall_selectors.recalls_holding(viewer=manager, lot_id=lot.pk))
+    assert ([r.number for r in found], len(queries)) == ([first.number], 1)
+    body = client_for(manager).post("/api/udi/parse/", {"barcode": f"https://id.gs1.org/01/{PUMP}/10/P-L1"},
+                                    content_type="application/json").json()
+    assert ((body["match"]["serial_id"], [r["number"] for r in body["recalls"]])
+            == (None, [first.number]))
+    page = client_for(manager).post("/scan/", {"barcode": f"https://id.gs1.org/01/{PUMP}/10/P-L1"}).content.decode()
+    assert (f'data-recall="{first.number}"' in page, 'id="scan-no-recall"' in page) == (True, False)

@@ -1075,7 +1075,9 @@ STAFF_PEOPLE = {  # role -> (language, given name, family name)
 
 
 def _login_plans() -> tuple[LoginPlan, ...]:
-    """A user per staff role (named after it), the superuser, and a portal user per kind of customer."""
+    """A user per staff role (named after it), a second QA/RA manager (the regulatory-affairs
+    manager: a Class I recall needs two different signers, the QA head and the RA head), the
+    superuser, and a portal user per kind of customer."""
     staff = []
     for role in ROLE_LABELS:
         if role == Role.PORTAL:
@@ -1085,6 +1087,7 @@ def _login_plans() -> tuple[LoginPlan, ...]:
                                last_name=last_name, is_staff=role == Role.ADMINISTRATOR))
     return (
         *staff,
+        LoginPlan("ra_manager", Role.QA_RA_MANAGER, "zh-hans", "静", "陈"),
         LoginPlan("admin", Role.ADMINISTRATOR, "en", "Site", "Administrator", is_staff=True, is_superuser=True),
         LoginPlan("portal_distributor", Role.PORTAL, "zh-hans", "敏", "陈", party=PORTAL_DISTRIBUTOR_PARTY),
         LoginPlan("portal_hospital", Role.PORTAL, "zh-hans", "静", "杨", party=PORTAL_HOSPITAL_PARTY),

@@ -48,9 +48,9 @@ CARRIERS = (
         ("CN", "", Decimal(15), Decimal(6), "CNY", 2), ("CN", "CN-XZ", Decimal(45), Decimal(12), "CNY", 5))),
     CarrierPlan("DB", "德邦快递 Deppon", "CN", None, (
         ("CN", "", Decimal(30), Decimal(2), "CNY", 4), ("CN", "CN-XZ", Decimal(90), Decimal(4), "CNY", 7))),
-    CarrierPlan("LSP", "Lone Star Parcel", "US", Decimal(150), (("US", "", Decimal(18), Decimal("2.40"), "USD", 2),)),
-    CarrierPlan("RHX", "Rheinpaket Express", "DE", Decimal(120), (("DE", "", Decimal(14), Decimal("1.80"), "EUR", 1),)),
-    CarrierPlan("MLC", "Merlion Courier", "SG", Decimal(80), (("SG", "", Decimal(12), Decimal("1.50"), "SGD", 1),)),
+    CarrierPlan("LSP", "Lone Star Parcel", "US", Decimal(10000), (("US", "", Decimal(18), Decimal("2.40"), "USD", 2),)),
+    CarrierPlan("RHX", "Rheinpaket Express", "DE", Decimal(10000), (("DE", "", Decimal(14), Decimal("1.80"), "EUR", 1),)),
+    CarrierPlan("MLC", "Merlion Courier", "SG", Decimal(10000), (("SG", "", Decimal(12), Decimal("1.50"), "SGD", 1),)),
 )
 RULES = (("Tibet: JD Logistics", 10, "CN", "CN-XZ", "JD"),)
 PROVIDER_CAPACITY = 20

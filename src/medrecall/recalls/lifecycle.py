@@ -160,7 +160,8 @@ _WITH_HOLDERS = frozenset({Action.SEND_NOTICES, Action.SEND_PROGRESS, Action.LOG
                            Action.HANDLE_RETURN, Action.DISPOSITION, Action.RECORD_FIELD_WORK})
 # After closure only what the records and the regulations still need: the summary report's
 # deadline, notes filed on the record (e.g. a late reply received by post), surveys, holds
-# released, commitments to holders settled. A terminated recall still receives, dispositions
+# released, commitments to holders settled, units still in quarantine dispositioned (a closure
+# exception can close a recall with units in quarantine: they must still be destroyed or released). A terminated recall still receives, dispositions
 # and corrects the units already on their way; a cancelled one only lets its holds go.
 ALLOWED_ACTIONS: Mapping[Status, frozenset[Action]] = {
     Status.DRAFT: _PREPARING,
@@ -172,7 +173,7 @@ ALLOWED_ACTIONS: Mapping[Status, frozenset[Action]] = {
                                            Action.RELEASE_HOLD, Action.MARK_DEADLINE, Action.SIGN_CLOSURE_EXCEPTION})
     | _WITH_HOLDERS,
     Status.CLOSED: frozenset({Action.RELEASE_HOLD, Action.MARK_DEADLINE, Action.FILE_NOTE, Action.SEND_SURVEY,
-                              Action.SETTLE_OFFER}),
+                              Action.SETTLE_OFFER, Action.DISPOSITION}),
     Status.TERMINATED: frozenset({Action.RELEASE_HOLD, Action.MARK_DEADLINE, Action.FILE_NOTE, Action.SETTLE_OFFER,
                                   Action.SEND_PROGRESS, Action.HANDLE_RETURN, Action.DISPOSITION,
                                   Action.RECORD_FIELD_WORK}),

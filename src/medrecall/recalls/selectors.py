@@ -72,16 +72,20 @@ def impact_of(snapshot: ScopeSnapshot) -> Impact:
 
 
 def recalls_holding(*, viewer: Viewer, lot_id: int | None, serial_id: int | None = None) -> QuerySet[RecallCase]:
-    """The recalls whose frozen scope (their current snapshot) holds a unit: a lot-level line of
-    its lot, or a line of its serial. One statement, whatever the number of recalls; cancelled
+    """The recalls whose frozen scope (their current snapshot) holds a unit. A scanned serial: a
+    lot-level line of its lot, or a line of the serial. A scanned lot (no serial): any line of
+    the lot, with or without serial (a serial-tracked lot is frozen serial by serial). One statement, whatever the number of recalls; cancelled
     recalls are left out. Portal users see none (the scan page shows them no records)."""
     from django.db.models import Exists, OuterRef, Q, Subquery
 
     if lot_id is None and serial_id is None:
         return RecallCase.objects.none()
-    unit = Q(lot_id=lot_id, serial__isnull=True) if lot_id is not None else Q(pk__in=[])
-    if serial_id is not None:
-        unit |= Q(serial_id=serial_id)
+    if serial_id is None:  # a lot-level scan: any line of the lot, lot-level or of one of its serials
+        unit = Q(lot_id=lot_id)
+    else:  # a serial: a lot-level line of its lot, or a line of the serial itself
+        unit = Q(serial_id=serial_id)
+        if lot_id is not None:
+            unit |= Q(lot_id=lot_id, serial__isnull=True)
     latest = (ScopeSnapshot.objects.filter(recall_id=OuterRef(OuterRef("pk"))).order_by("-sequence")
               .values("sequence")[:1])
     holds = AffectedLine.objects.filter(unit, snapshot__recall_id=OuterRef("pk"), snapshot__sequence=Subquery(latest))

@@ -132,7 +132,8 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ra: ReturnAuthorisation = _get(selectors.return_get_for, request, pk)
     return render(request, "web/return_detail.html", {
         "ra": ra, "lines": selectors.return_reconciliation(ra),
-        "next": [(s, ReturnStatus(s).label) for s in sorted(RETURN_TRANSITIONS[ra.status])]})
+        "next": [(s, ReturnStatus(s).label) for s in sorted(RETURN_TRANSITIONS[ra.status])],
+        "blocked": {str(Action.HANDLE_RETURN): action_blockers(ra.recall, Action.HANDLE_RETURN)}})
 
 
 @login_required
@@ -195,7 +196,9 @@ def _warehouse_context(ra: ReturnAuthorisation) -> dict[str, Any]:
             "quarantine": selectors.quarantine_units(ra=ra), "kinds": DispositionKind.choices,
             "quarantine_locations": quarantine_locations(), "stock_locations": own_locations().exclude(
                 location_type="quarantine"),
-            "supplier_locations": Location.objects.filter(party__party_type=PartyType.SUPPLIER, is_active=True)}
+            "supplier_locations": Location.objects.filter(party__party_type=PartyType.SUPPLIER, is_active=True),
+            # a form whose action the recall's status refuses is not offered: its reason is shown instead
+            "blocked": {str(a): action_blockers(ra.recall, a) for a in (Action.HANDLE_RETURN, Action.DISPOSITION)}}
 
 
 @login_required
@@ -218,7 +221,8 @@ def warehouse_return(request: HttpRequest, pk: int) -> HttpResponse:
             context.update({"scan_ok": False, "scan_code": refused.code, "scan_message": refused.message})
         else:
             context.update({"scan_ok": True, "scan_code": result.outcome, "scan_message": result.message})
-        context.update(_warehouse_context(ra))
+        # read the return again: its lines were prefetched before the receipt and would show stale counts
+        context.update(_warehouse_context(_get(selectors.return_get_for, request, pk)))
         if getattr(request, "htmx", False):
             return render(request, "web/warehouse_return.html#panel", context)
     return render(request, "web/warehouse_return.html", context)
