@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -24,22 +23,13 @@ from medrecall.core import calendars
 from medrecall.core.models import DayKind, WorkingDayCalendar, WorkingDayEntry
 from medrecall.recalls import calendars as calendar_services
 
-READ = "recalls.view_recallcase"
-CHANGE = "core.change_workingdayentry"
-
 
 def _reader(request: Request) -> User:
-    viewer = viewer_of(request)
-    if viewer.party_id is not None or not viewer.has_perm(READ):
-        raise PermissionDenied
-    return viewer
+    return calendar_services.calendar_viewer(viewer_of(request))  # type: ignore[no-any-return]
 
 
 def _editor(request: Request) -> User:
-    viewer = _reader(request)
-    if not viewer.has_perm(CHANGE):
-        raise PermissionDenied
-    return viewer
+    return calendar_services.calendar_viewer(viewer_of(request), change=True)  # type: ignore[no-any-return]
 
 
 class EntrySerializer(serializers.ModelSerializer[WorkingDayEntry]):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,19 @@ from medrecall.core.calendars import (
 )
 from medrecall.core.errors import NotFound
 from medrecall.core.models import CalendarYear, WorkingDayEntry
+
+CALENDAR_READ = "recalls.view_recallcase"
+CALENDAR_CHANGE = "core.change_workingdayentry"
+
+
+def calendar_viewer(viewer: Any, *, change: bool = False) -> Any:
+    """The viewer, if it may read the working-day calendar (staff who see recalls) or, with
+    ``change``, edit it (administrators); ``PermissionDenied`` otherwise (HTTP 403). The pages and the
+    API ask the same question here."""
+    if viewer.party_id is not None or not viewer.has_perm(CALENDAR_READ) or (
+            change and not viewer.has_perm(CALENDAR_CHANGE)):
+        raise PermissionDenied
+    return viewer
 
 
 @transaction.atomic

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,22 +23,13 @@ from medrecall.core.models import DayKind, WorkingDayCalendar
 from medrecall.recalls import calendars as calendar_services
 from medrecall.recalls.deadlines import calendar_warnings
 
-READ = "recalls.view_recallcase"
-CHANGE = "core.change_workingdayentry"
-
 
 def _reader(request: HttpRequest) -> User:
-    viewer = viewer_of(request)
-    if viewer.party_id is not None or not viewer.has_perm(READ):
-        raise PermissionDenied
-    return viewer
+    return calendar_services.calendar_viewer(viewer_of(request))  # type: ignore[no-any-return]
 
 
 def _editor(request: HttpRequest) -> User:
-    viewer = _reader(request)
-    if not viewer.has_perm(CHANGE):
-        raise PermissionDenied
-    return viewer
+    return calendar_services.calendar_viewer(viewer_of(request), change=True)  # type: ignore[no-any-return]
 
 
 def _int(value: str | None, default: int) -> int:
@@ -63,7 +53,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "calendar": calendar, "year": year, "calendars": WorkingDayCalendar.choices, "kinds": DayKind.choices,
         "coverage": calendars.coverage(today=today), "entries": entries, "editing": editing,
         "package_days": calendars.package_days(calendar=calendar, year=year),
-        "can_change": viewer.has_perm(CHANGE), "calendar_warnings": calendar_warnings(viewer),
+        "can_change": viewer.has_perm(calendar_services.CALENDAR_CHANGE), "calendar_warnings": calendar_warnings(viewer),
     })
 
 
