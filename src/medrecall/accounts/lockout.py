@@ -24,6 +24,7 @@ from typing import Any
 from axes.backends import AxesStandaloneBackend
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -58,6 +59,16 @@ class Lockout:
         return {"username": self.username, "ip_address": self.ip_address, "failures": self.failures,
                 "last_failure": self.last_failure.isoformat(),
                 "locked_until": self.locked_until.isoformat() if self.locked_until else None}
+
+
+def lockout_viewer(viewer: User, *, unlock: bool = False) -> User:
+    """The viewer, if it may see the lock-outs (``axes.view_accessattempt``) or, with ``unlock``,
+    unlock them (``axes.delete_accessattempt``): administrators. ``PermissionDenied`` (403)
+    otherwise; the page, the API and nothing else ask here."""
+    if viewer.is_portal or not viewer.has_perm("axes.view_accessattempt") or (
+            unlock and not viewer.has_perm("axes.delete_accessattempt")):
+        raise PermissionDenied
+    return viewer
 
 
 def client_address(request: HttpRequest) -> str:
@@ -134,7 +145,7 @@ def login_unlock(*, username: str, actor: User, reason: str, ip_address: str = "
     return locked
 
 
-class LockoutBackend(AxesStandaloneBackend):
+class LockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
     """Axes' check, first in ``AUTHENTICATION_BACKENDS``. A password checked without a request
     (the test client, a shell) is not a log-in over the network and has no address to lock;
     axes would refuse it outright, this lets the next backend decide."""

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import calendar, execution, notices, partners, recalls, trace, views
+from . import accounts, calendar, execution, notices, partners, recalls, trace, views
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -41,6 +41,8 @@ urlpatterns = [
     path("recalls/<int:pk>/closure/exception/", recalls.ClosureExceptionView.as_view(), name="recall-closure-exception"),
     path("recalls/<int:pk>/deadlines/", recalls.DeadlinesView.as_view(), name="recall-deadlines"),
     path("recalls/due-this-week/", recalls.DueThisWeekView.as_view(), name="recall-due-week"),
+    path("accounts/lockouts/", accounts.LockoutListView.as_view(), name="lockout-list"),
+    path("accounts/lockouts/unlock/", accounts.LockoutUnlockView.as_view(), name="lockout-unlock"),
     path("calendar/entries/", calendar.CalendarEntriesView.as_view(), name="calendar-entries"),
     path("calendar/entries/<str:calendar>/<str:day>/", calendar.CalendarEntryView.as_view(), name="calendar-entry"),
     path("calendar/years/", calendar.CalendarYearsView.as_view(), name="calendar-years"),

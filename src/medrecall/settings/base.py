@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -284,6 +285,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # One cache shared by every process (web, workers): Redis when REDIS_URL is set, else files in
 # the data directory. Rate limits count in it; a multi-host deployment must set REDIS_URL.
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": "medrecall"}}
