@@ -16,8 +16,7 @@ from django.utils import timezone
 from medrecall.accounts import lockout
 from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
-
-from ..conftest import PASSWORD
+from tests.conftest import PASSWORD
 
 ADDRESS = "198.51.100.7"
 
@@ -139,7 +138,8 @@ def test_an_administrator_unlocks_on_the_page_with_a_reason(make_user, admin_use
                                                  "reason": "Called the user; identity checked"})
 
     assert listed.status_code == 200
-    assert "emily" in listed.content.decode() and ADDRESS in listed.content.decode()
+    assert "emily" in listed.content.decode()
+    assert ADDRESS in listed.content.decode()
     assert unlocked.status_code == 302
     assert lockout.lockouts_active() == []
     entry = AuditEntry.objects.get(action="accounts.login_unlocked")
@@ -264,8 +264,8 @@ def test_the_command_refuses_and_changes_nothing(make_user, admin_user, args, me
     (1, "10.0.0.2", "1.2.3.4, 203.0.113.5", "203.0.113.5"),
     (2, "10.0.0.2", "1.2.3.4, 203.0.113.5", "1.2.3.4"),
     (1, "10.0.0.2", "", "10.0.0.2"),
-    (0, "", "", "0.0.0.0"),
-    (1, "10.0.0.2", "not-an-address", "0.0.0.0"),
+    (0, "", "", lockout.UNKNOWN_ADDRESS),
+    (1, "10.0.0.2", "not-an-address", lockout.UNKNOWN_ADDRESS),
 ], ids=["no-proxy-ignores-header", "one-proxy", "spoofed-left-entry-ignored", "two-proxies", "header-missing",
         "no-address", "garbage"])
 def test_the_client_address(settings, rf, proxies, remote, forwarded, expected):
