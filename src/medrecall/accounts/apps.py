@@ -29,3 +29,8 @@ class AccountsConfig(AppConfig):
         from .lockout import on_user_locked_out
 
         user_locked_out.connect(on_user_locked_out, dispatch_uid="medrecall_login_locked")
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import session_started
+
+        user_logged_in.connect(session_started, dispatch_uid="medrecall_session_started")

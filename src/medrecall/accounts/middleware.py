@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -74,3 +75,11 @@ class SessionTimeoutMiddleware:
             elif now - seen >= SEEN_RESOLUTION or SESSION_SEEN not in session:
                 session[SESSION_SEEN] = now
         return self.get_response(request)
+
+
+def session_started(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """On every log-in (``user_logged_in``): the session's clocks start now, also when the
+    same user logs in again on a session that survived."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SESSION_STARTED] = request.session[SESSION_SEEN] = now
