@@ -10,7 +10,9 @@ from io import StringIO
 import pytest
 from axes.models import AccessAttempt
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from medrecall.accounts import lockout
@@ -273,3 +275,22 @@ def test_the_client_address(settings, rf, proxies, remote, forwarded, expected):
     request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
 
     assert lockout.client_address(request) == expected
+
+
+@pytest.mark.parametrize("path", ["/accounts/lockouts/", "/api/accounts/lockouts/"], ids=["page", "api"])
+def test_the_lockout_lists_take_the_same_queries_for_one_lock_as_for_three(make_user, admin_user, path):
+    client = Client()
+    client.force_login(admin_user)
+    _lock(Client(), "emily")
+    client.get(path)  # warm the session
+
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(path).status_code == 200
+    _lock(Client(), "wang", address="203.0.113.1")
+    _lock(Client(), "li", address="203.0.113.2")
+    with CaptureQueriesContext(connection) as three:
+        listed = client.get(path)
+
+    assert len(lockout.lockouts_active()) == 3
+    assert listed.status_code == 200
+    assert len(three.captured_queries) == len(one.captured_queries)
