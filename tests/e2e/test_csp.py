@@ -67,7 +67,7 @@ def test_main_pages_run_under_the_policy_and_the_charts_draw(
         console.clear()
         response = page.goto(f"{live_server.url}{path}")
         page.wait_for_selector(ready)
-        page.wait_for_timeout(300)  # let late scripts (charts, htmx) run and report
+        page.wait_for_load_state("networkidle")  # late scripts (charts, htmx) have run and reported
         policy = response.headers["content-security-policy"]
         seen[name] = (response.status, "script-src 'self'" in policy and "default-src 'self'" in policy
                       and "'unsafe-inline'" not in policy.split("style-src-attr")[0], _violations(page, console))
