@@ -31,6 +31,14 @@ def _audit_checkpoints(settings: Any, tmp_path: Path) -> None:
     settings.MEDRECALL_AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Rate-limit counters start at zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     """``make_user(role, party=None, language="")``: a user in one role group."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -40,7 +41,7 @@ def test_log_in_switch_language_and_open_master_data(page: Any, live_server: Any
     page.wait_for_url("**/data/party/")
     assert "广州康达医疗器械有限公司" in page.content()
     page.fill("input[name=q]", "不存在")
-    page.wait_for_function("document.querySelector('#results').innerText.includes('0')")
+    expect(page.locator("#results")).to_contain_text("0")
     assert "广州康达医疗器械有限公司" not in page.locator("#results").inner_text()
     user.refresh_from_db()
     assert user.language == "zh-hans"
@@ -57,7 +58,7 @@ def test_trace_page_and_scan_box(page: Any, live_server: Any, make_user: Callabl
     page.goto(f"{live_server.url}/trace/?gtin={CATH}&lot=C1")
     holders = page.locator("#trace-holders")
     assert "1,950" in holders.inner_text() or "1950" in holders.inner_text()
-    page.wait_for_function("document.querySelector('#trace-graph canvas') !== null")
+    page.wait_for_selector("#trace-graph canvas", state="attached")
     page.goto(f"{live_server.url}/scan/")
     box = page.locator("#scan-box")
     box.type(f"(01){PUMP}(10)PL1(21)SN1")
@@ -112,7 +113,7 @@ def test_large_events_file_through_the_import_page(page: Any, live_server: Any, 
     assert page.locator("#import-status").inner_text() == "Queued"
     assert page.locator("#import-progress progress").count() == 1
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
-    page.wait_for_function("document.querySelector('#import-status').innerText === 'Accepted'")
+    expect(page.locator("#import-status")).to_have_text("Accepted")
     assert page.locator("#import-progress progress").count() == 0
     counts = page.locator("#import-progress dl").inner_text()
     assert f"{rows}" in counts.replace(",", "")

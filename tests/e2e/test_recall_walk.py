@@ -53,7 +53,7 @@ def test_manager_walks_a_recall_to_approval(page: Any, live_server: Any, make_us
     page.click("#scope-freeze")
     page.wait_for_selector("#impact")
     assert page.locator("#impact-units").inner_text() == "970"
-    page.wait_for_function("document.querySelector('#chart-category canvas') !== null")
+    page.wait_for_selector("#chart-category canvas", state="attached")
     page.click("text=Edit the case")
     page.fill("#recall-edit-form input[name=decision_at]", "2025-03-01T10:00")
     page.click("#recall-edit-form button[type=submit]")

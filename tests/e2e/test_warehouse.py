@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -43,7 +44,7 @@ def test_scan_a_return_in_and_destroy_it(page: Any, live_server: Any, make_user:
     page.keyboard.press("Enter")  # …and ends with Enter
     page.wait_for_selector("#scan-feedback[data-outcome=matched]")
     assert "Serial PS-001 (lot P-L1) received" in page.inner_text("#scan-feedback")
-    page.wait_for_function("document.activeElement.id === 'scan-box'")
+    expect(page.locator("#scan-box")).to_be_focused()
     page.keyboard.type("010695000000002621PS-001")  # the same unit again
     page.keyboard.press("Enter")
     page.wait_for_selector("#scan-feedback[data-outcome=already_received]")

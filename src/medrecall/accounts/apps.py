@@ -24,3 +24,13 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Groups need the permissions Django creates after migrating; keep them in step.
         post_migrate.connect(_sync_roles, dispatch_uid="medrecall_roles_sync")
+        from axes.signals import user_locked_out
+
+        from .lockout import on_user_locked_out
+
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="medrecall_login_locked")
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import session_started
+
+        user_logged_in.connect(session_started, dispatch_uid="medrecall_session_started")

@@ -81,7 +81,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(EXECUTION, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL) | _perms(EVENTS, ALL) | _perms(RECALLS, ALL)
     | _perms(NOTICES, ALL) | _perms(EXECUTION_SETUP, ALL)
-    | _perms(("accounts.user",), ALL) | _perms(CALENDAR, ALL),
+    | _perms(("accounts.user",), ALL) | _perms(CALENDAR, ALL)
+    # Log-in lock-outs: see who is locked, unlock (accounts/lockout.py, audited).
+    | {"axes.view_accessattempt", "axes.delete_accessattempt"},
     # Portal users see records of their own party only; querysets enforce the scope.
     Role.PORTAL: _perms(("parties.party", "parties.contact", "parties.location", "catalog.devicemodel",
                          "traceability.traceevent", "traceability.position", "notices.notice"), VIEW)

@@ -17,6 +17,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "accounts.signature_applied": _("Electronic signature applied"),
     "accounts.signature_refused": _("Electronic signature refused"),
     "accounts.signature_locked": _("Signing locked after failed attempts"),
+    "accounts.login_locked": _("Log-in locked after failed attempts"),
+    "accounts.login_unlocked": _("Log-in unlocked by an administrator"),
     "catalog.device_models_imported": _("Device models imported"),
     "catalog.lots_imported": _("Lots imported"),
     "catalog.serials_imported": _("Serial numbers imported"),

@@ -9,9 +9,12 @@ SMTP settings (``EMAIL_HOST``/``EMAIL_PORT``/...).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -60,10 +63,12 @@ INSTALLED_APPS = [
     "medrecall.web",
     "medrecall.api",
     "medrecall.cli",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -72,8 +77,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "medrecall.accounts.middleware.UserLanguageActivationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "medrecall.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it sees the lock-out flag the authentication backend set (docs/security.md).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "medrecall.urls"
@@ -91,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "medrecall.web.context.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -240,10 +249,93 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
 
+# Security: sessions, cookies, HTTPS, log-in lock-out, rate limits and the Content-Security-Policy.
+# Every value and its reason is in docs/security.md.
+#
+# Sessions end after MEDRECALL_SESSION_IDLE_MINUTES without a request (idle log-off) and at the
+# latest MEDRECALL_SESSION_MAX_HOURS after log-in (a working day), whatever the activity
+# (accounts.middleware.SessionTimeoutMiddleware); the browser forgets the cookie when it closes.
+MEDRECALL_SESSION_IDLE_MINUTES = int(os.environ.get("MEDRECALL_SESSION_IDLE_MINUTES", "30"))
+MEDRECALL_SESSION_MAX_HOURS = int(os.environ.get("MEDRECALL_SESSION_MAX_HOURS", "8"))
+SESSION_COOKIE_AGE = MEDRECALL_SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+# MEDRECALL_HTTPS=1 declares that users reach the site over HTTPS only: Secure cookies, HSTS,
+# and a redirect of plain HTTP. Behind a reverse proxy that terminates TLS, also set
+# MEDRECALL_PROXY_SSL_HEADER=1 so that Django trusts the proxy's X-Forwarded-Proto (only when
+# the proxy always sets or strips that header), and MEDRECALL_PROXY_COUNT to the number of proxies
+# in front (the client address for lock-out and rate limits is then taken from X-Forwarded-For).
+MEDRECALL_HTTPS = env_bool("MEDRECALL_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", MEDRECALL_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", MEDRECALL_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if MEDRECALL_HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+if env_bool("MEDRECALL_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+MEDRECALL_PROXY_COUNT = int(os.environ.get("MEDRECALL_PROXY_COUNT", "0"))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Reply links carry their token in the path: never send it to another site as a referrer.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# One cache shared by every process (web, workers): Redis when REDIS_URL is set, else files in
+# the data directory. Rate limits count in it; a multi-host deployment must set REDIS_URL.
+CACHES: dict[str, dict[str, Any]]
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "medrecall"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(DATA_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 20000}}}
+
+# Log-in lock-out (django-axes): MEDRECALL_LOGIN_FAILURE_LIMIT wrong passwords in a row for one
+# user name from one client address lock that combination for MEDRECALL_LOGIN_COOLOFF_MINUTES
+# (0: until an administrator unlocks it). Lock-outs and unlocks are audited (accounts/lockout.py).
+AUTHENTICATION_BACKENDS = [
+    "medrecall.accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MEDRECALL_LOGIN_FAILURE_LIMIT = int(os.environ.get("MEDRECALL_LOGIN_FAILURE_LIMIT", "5"))
+MEDRECALL_LOGIN_COOLOFF_MINUTES = int(os.environ.get("MEDRECALL_LOGIN_COOLOFF_MINUTES", "30"))
+AXES_FAILURE_LIMIT = MEDRECALL_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = (timedelta(minutes=MEDRECALL_LOGIN_COOLOFF_MINUTES)
+                     if MEDRECALL_LOGIN_COOLOFF_MINUTES > 0 else None)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "medrecall.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "medrecall.accounts.lockout.client_address"
+AXES_ENABLE_ADMIN = False  # read-only in accounts/admin.py: unlocking is audited
+AXES_VERBOSE = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+
+# Reply links (no log-in): requests per link and per client address, over GET and POST, in
+# django-ratelimit's "count/period" form (s, m, h, d; e.g. "60/10m").
+MEDRECALL_REPLY_RATE_PER_LINK = os.environ.get("MEDRECALL_REPLY_RATE_PER_LINK", "60/10m")
+MEDRECALL_REPLY_RATE_PER_ADDRESS = os.environ.get("MEDRECALL_REPLY_RATE_PER_ADDRESS", "300/10m")
+RATELIMIT_IP_META_KEY = "medrecall.accounts.lockout.client_address"
+
+# Content-Security-Policy (django-csp 4): only our own scripts and styles; the few inline
+# <script>/<style> blocks carry the per-request nonce ({{ request.csp_nonce }}).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # The audit chain's HMAC key and the checkpoints that anchor its head live outside the
 # database (docs/audit.md). Unset key: generated once into DATA_DIR/audit.key.

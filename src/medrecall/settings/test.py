@@ -18,3 +18,7 @@ if "django_rq" in INSTALLED_APPS:  # noqa: F405
 # killed in the middle of a send — can open the same test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-medrecall.sqlite3")}  # noqa: F405
+
+# One process's memory is enough for the tests (cleared before each test in conftest.py);
+# tests/accounts/test_security_settings.py checks the shared caches of the base settings.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "medrecall-tests"}}

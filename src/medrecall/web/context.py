@@ -60,6 +60,9 @@ AREAS: tuple[NavArea, ...] = (
         NavItem(_("Warehouse: receive returns"), "web:warehouse", "execution.add_receipt"),
         NavItem(_("Work orders"), "web:work-order-list", "execution.view_workorder", portal=True),
     )),
+    NavArea(_("Administration"), (
+        NavItem(_("Locked log-ins"), "web:lockout-list", "axes.view_accessattempt"),
+    )),
     NavArea(_("Finance"), (), live=False),
     NavArea(_("Quality"), (), live=False),
     NavArea(_("Reports"), (), live=False),

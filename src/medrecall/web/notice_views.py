@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -225,6 +227,13 @@ SAMPLE_LINES: list[dict[str, Any]] = [
 ]
 
 
+def _email_preview(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The notice e-mail carries inline style attributes (as e-mail clients need) and is shown
+    in a sandboxed ``srcdoc`` frame, which inherits the page's Content-Security-Policy: pages
+    that show it allow style attributes, never inline script or ``<style>`` (docs/security.md)."""
+    return cast(Callable[..., HttpResponse], csp_update({"style-src-attr": [UNSAFE_INLINE]})(view))
+
+
 def _preview(template: NoticeTemplate, *, with_pdf: bool) -> documents.Rendered:
     return documents.render_notice(
         template_title=template.title, template_subject=template.subject, sections=template.sections,
@@ -232,6 +241,7 @@ def _preview(template: NoticeTemplate, *, with_pdf: bool) -> documents.Rendered:
         urgent=template.kind == Kind.INITIAL, with_pdf=with_pdf)
 
 
+@_email_preview
 @staff(VIEW_TEMPLATE)
 def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template(pk)
@@ -336,6 +346,7 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- one notice ------------------------------------------------------------------------
 
+@_email_preview
 @staff(VIEW_NOTICE)
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)

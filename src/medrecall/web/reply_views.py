@@ -5,7 +5,10 @@ receipt, the open-tracking image and the satisfaction survey."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import DomainError, ImportRejected, NotFound
@@ -33,6 +37,42 @@ PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x
 SUB_ROWS = 3
 SUB_FIELDS = ("name", "type", "country", "province", "city", "address", "contact_name", "phone", "email", "lot",
               "serial", "quantity")
+
+
+RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _rate_window(rate: str) -> int:
+    """Seconds of a "count/period" rate ("60/10m" → 600)."""
+    found = re.fullmatch(r"\s*\d+\s*/\s*(\d*)\s*([smhd])\s*", rate)
+    if found is None:
+        return 60
+    return int(found.group(1) or 1) * RATE_PERIODS[found.group(2)]
+
+
+def rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Reply-link pages answer at most ``MEDRECALL_REPLY_RATE_PER_LINK`` requests per link and
+    ``MEDRECALL_REPLY_RATE_PER_ADDRESS`` per client address (GET and POST alike; counted in the
+    shared cache, before the token is checked, so that guessing links is throttled too). Over
+    either limit: a translated 429 page with Retry-After, and the view does not run."""
+
+    @functools.wraps(view)
+    def limited(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        per_link, per_address = settings.MEDRECALL_REPLY_RATE_PER_LINK, settings.MEDRECALL_REPLY_RATE_PER_ADDRESS
+        over = [rate for rate, group, key in (
+            (per_link, "reply-link", lambda _group, _request: token),
+            (per_address, "reply-address", "ip"),
+        ) if is_ratelimited(request, group=group, key=key, rate=rate, increment=True)]
+        if over:
+            wait = max(_rate_window(rate) for rate in over)
+            response = render(request, "web/rate_limited.html", {
+                "message": _("Too many requests for this link. Please wait %(minutes)s minutes and try again.")
+                % {"minutes": max(1, wait // 60)}, "company": settings.MEDRECALL_COMPANY}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return view(request, token, *args, **kwargs)
+
+    return limited
 
 
 def _holder_language(request: HttpRequest, notice: Notice) -> str:
@@ -168,6 +208,7 @@ def _reply_page(request: HttpRequest, notice: Notice, *, via: str, actor: Any = 
     return render(request, "web/reply.html", context)
 
 
+@rate_limited
 @csrf_protect
 def notice_reply(request: HttpRequest, token: str) -> HttpResponse:
     """The reply form behind the signed link in a notice: no account needed."""
@@ -179,6 +220,7 @@ def notice_reply(request: HttpRequest, token: str) -> HttpResponse:
         return _reply_page(request, notice, via=Reply.Via.LINK)
 
 
+@rate_limited
 def notice_reply_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
     """The holder's own notice as PDF, from the reply page (the link is the key)."""
     try:
@@ -192,6 +234,7 @@ def notice_reply_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
                          filename=f"{root.recall.number}-{root.pk}.pdf")
 
 
+@rate_limited
 @require_POST
 @csrf_protect
 def notice_acknowledge(request: HttpRequest, token: str) -> HttpResponse:
@@ -209,6 +252,7 @@ def notice_acknowledge(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("web:notice-reply", token=token)
 
 
+@rate_limited
 def notice_opened(request: HttpRequest, token: str) -> HttpResponse:
     """The 1×1 image in the e-mail: loading it marks the notice opened."""
     with contextlib.suppress(DomainError):  # an image never shows an error: a bad token counts nothing
@@ -216,6 +260,7 @@ def notice_opened(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponse(PIXEL, content_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
+@rate_limited
 @csrf_protect
 def notice_survey(request: HttpRequest, token: str) -> HttpResponse:
     try:

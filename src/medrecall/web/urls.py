@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    account_views,
     calendar_views,
     file_views,
     notice_views,
@@ -16,6 +17,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("language/", views.set_language, name="set-language"),
+    path("accounts/lockouts/", account_views.lockout_list, name="lockout-list"),
     path("imports/", views.import_list, name="import-list"),
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path("imports/<int:pk>/rejected.csv", views.import_rejected_rows, name="import-rejected"),
