@@ -218,6 +218,15 @@ def stop(children: dict[str, subprocess.Popen[bytes]], grace: float = 20.0) -> N
             child.wait()
 
 
+def data_dir() -> Path:
+    return Path(os.environ.get("MEDRECALL_DATA_DIR", ROOT / "var")).resolve()  # as settings/base.py
+
+
+def secret_key_file() -> Path:
+    """Where the settings keep the generated SECRET_KEY (settings/secret.py)."""
+    return Path(os.environ.get("MEDRECALL_SECRET_KEY_FILE") or data_dir() / "secret.key")
+
+
 def static_fingerprint() -> str:
     """Changes when anything collectstatic copies may have changed: locked packages, settings, our static files."""
     digest = hashlib.sha256((ROOT / "uv.lock").read_bytes())
@@ -231,8 +240,7 @@ def static_fingerprint() -> str:
 
 def collect_static() -> None:
     """collectstatic, skipped when nothing changed since the last run (it compresses 20+ MB: ~20 s)."""
-    data_dir = Path(os.environ.get("MEDRECALL_DATA_DIR", ROOT / "var")).resolve()  # as settings/base.py
-    stamp, static_root = data_dir / ".collectstatic-fingerprint", data_dir / "static"
+    stamp, static_root = data_dir() / ".collectstatic-fingerprint", data_dir() / "static"
     fingerprint = static_fingerprint()
     with contextlib.suppress(OSError):
         if stamp.read_text().strip() == fingerprint and any(static_root.iterdir()):
@@ -248,8 +256,13 @@ def serve(host: str, port: int) -> int:
     set_up()
     # Links in notices (reply pages, PDFs) must reach this server: its address unless one is set.
     os.environ.setdefault("MEDRECALL_BASE_URL", f"http://{host}:{port}")
+    key_file = secret_key_file()
+    had_key = "SECRET_KEY" in os.environ or key_file.exists()
     say("Applying database migrations (medrecall migrate)")
     run("medrecall migrate", [MEDRECALL, "migrate", "--noinput", "-v0"])
+    if not had_key and key_file.exists():
+        say(f"Generated this installation's secret key into {key_file} (mode 0600): it signs sessions and "
+            "reply links; keep it with the data (SECRET_KEY overrides it)")
     say("Loading the demo data (medrecall demo)")
     run("medrecall demo", [MEDRECALL, "demo"])
     collect_static()
