@@ -176,6 +176,12 @@ elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Database queue: workers (`medrecall tasks worker`) write a heartbeat this often; a task whose
+# worker is gone (its process on this machine, or its heartbeat older than the stale bound) is
+# re-queued where safe, at most MEDRECALL_TASK_MAX_RUNS runs in all (core/workers.py).
+MEDRECALL_TASK_HEARTBEAT_SECONDS = int(os.environ.get("MEDRECALL_TASK_HEARTBEAT_SECONDS", "30"))
+MEDRECALL_TASK_STALE_SECONDS = int(os.environ.get("MEDRECALL_TASK_STALE_SECONDS", "300"))
+MEDRECALL_TASK_MAX_RUNS = int(os.environ.get("MEDRECALL_TASK_MAX_RUNS", "3"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
