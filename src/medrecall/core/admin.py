@@ -51,8 +51,8 @@ def _register_task_admin() -> None:
                 return queryset.filter(pk__in=[s.id for s in workers.stale_tasks()])
             return queryset
 
-    class TaskResultAdmin(DBTaskResultAdmin):  # type: ignore[misc]
-        list_filter = (StaleFilter, *DBTaskResultAdmin.list_filter)
+    class TaskResultAdmin(DBTaskResultAdmin):
+        list_filter = (StaleFilter, *DBTaskResultAdmin.list_filter)  # type: ignore[assignment]
         actions = ["recover_stale"]
 
         def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
@@ -61,7 +61,7 @@ def _register_task_admin() -> None:
                                              "'stale' and recover them (re-queued where safe, else marked failed), "
                                              "or run: medrecall tasks requeue") % {"count": len(stale)},
                                   messages.WARNING)
-            return super().changelist_view(request, extra_context)  # type: ignore[no-any-return]
+            return super().changelist_view(request, extra_context)
 
         @admin.action(description=gettext_lazy("Recover the chosen stale tasks (re-queue where safe, else mark failed)"),
                       permissions=["view"])

@@ -177,7 +177,7 @@ def stale_tasks(*, now: datetime | None = None) -> list[StaleTask]:
         else:
             action, reason = REQUEUE, _("Its worker stopped while running it; queued again (%(why)s).") % {
                 "why": recovery.why}
-        found.append(StaleTask(id=str(pk), task_path=path, started_at=started_at, worker_id=worker_id,
+        found.append(StaleTask(id=str(pk), task_path=path, started_at=started_at or now, worker_id=worker_id,
                                worker=f"{worker.hostname}:{worker.pid}" if worker else "", runs=runs,
                                action=action, reason=reason))
     return found
