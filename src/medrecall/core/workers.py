@@ -245,6 +245,8 @@ class Heartbeat:
 
     def start(self) -> None:
         now = timezone.now()
+        # Workers not heard of for a week are history: their tasks were recovered long since.
+        TaskWorker.objects.filter(seen_at__lt=now - timedelta(days=7)).delete()
         TaskWorker.objects.update_or_create(worker_id=self.worker_id, defaults={
             "hostname": socket.gethostname(), "pid": os.getpid(), "started_at": now, "seen_at": now,
             "stopped_at": None})
