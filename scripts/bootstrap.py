@@ -9,8 +9,11 @@ Needs only Python 3.11+ (and pip); everything else goes into ``.venv``:
 
 Set-up steps, each skipped when already done: create ``.venv`` (``python3 -m venv``),
 install the pinned uv into it, ``uv sync --locked``. ``serve`` then migrates, loads the
-demo data, collects static files and runs the task worker and the web server until
-Ctrl-C or SIGTERM. ``test`` runs pytest and returns its exit code; the suite runs on
+demo data, collects static files and runs the task workers, the clocks and the web server
+until Ctrl-C or SIGTERM. It supervises them: a process that stops is restarted after a
+back-off (1 s, growing to 60 s while it keeps failing) with a line saying so, and a web server
+slow to answer gets a message every minute, never a stop. A fresh data directory gets its own
+``secret.key`` (settings/secret.py). ``test`` runs pytest and returns its exit code; the suite runs on
 SQLite unless ``DATABASE_URL`` is set.
 
 Standard library only, on purpose: this runs before anything is installed.
@@ -149,7 +152,7 @@ def worker_command() -> list[str]:
         return ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
     if backend == "immediate":
         return []
-    return ["db_worker"]
+    return ["tasks", "worker"]  # db_worker with a heartbeat; recovers stale tasks when it starts
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -162,19 +165,102 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
+def answers(url: str) -> bool:
+    """Whether the server answers at ``url`` now (any HTTP status: a 503 health check still means up)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2):  # noqa: S310  # our own http:// URL
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class StartupWatch:
+    """Waits for the web server to answer without ever giving up on it: a slow first start (a
+    cold disk, a busy machine) gets a clear message every ``slow_after`` seconds, not a stop."""
+
+    def __init__(self, url: str, *, slow_after: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.url, self.slow_after, self.clock = url, slow_after, clock
+        self.started = self.next_note = clock()
+        self.next_note += slow_after
+        self.up = False
+
+    def check(self) -> bool:
+        """True once, the first time the server answers."""
+        if self.up:
             return False
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310  # our own http:// URL
-                return True
-        except urllib.error.HTTPError:
-            return True  # it answers (a 503 health check still means the server is up)
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
-    return False
+        if answers(self.url):
+            self.up = True
+            return True
+        if self.clock() >= self.next_note:
+            say(f"The web server has not answered on {self.url} after {self.clock() - self.started:.0f} s; still "
+                "waiting (a first start on a slow or busy machine can take longer; its messages are above)")
+            self.next_note = self.clock() + self.slow_after
+        return False
+
+
+class Child:
+    """One supervised process: its command, the running process, and its restart schedule."""
+
+    def __init__(self, name: str, argv: list[str]) -> None:
+        self.name, self.argv = name, argv
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.failures = 0  # unexpected stops in a row (reset once it has run long enough)
+        self.restart_at: float | None = None
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+class Supervisor:
+    """Starts the processes of ``serve`` and restarts any that stops unexpectedly, after a back-off
+    that grows with each failure in a row (1, 2, 4 … ``BACKOFF[-1]`` s) and is forgotten once the
+    process has run ``stable_after`` seconds. Each stop and restart is one clear line."""
+
+    BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
+
+    def __init__(self, *, launch: Callable[[str, list[str]], subprocess.Popen[bytes]] | None = None,
+                 stable_after: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.launch = launch or start
+        self.stable_after, self.clock = stable_after, clock
+        self.children: dict[str, Child] = {}
+
+    def add(self, name: str, argv: list[str]) -> Child:
+        child = self.children[name] = Child(name, argv)
+        self._start(child)
+        return child
+
+    def _start(self, child: Child) -> None:
+        child.process, child.started_at, child.restart_at = self.launch(child.name, child.argv), self.clock(), None
+
+    def check(self) -> None:
+        """Notice stopped processes and restart those whose back-off is over (call it often)."""
+        now = self.clock()
+        for child in self.children.values():
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    say(f"Restarting the {child.name} (restart {child.failures})")
+                    self._start(child)
+                continue
+            if child.process is None or child.process.poll() is None:
+                continue
+            if now - child.started_at >= self.stable_after:
+                child.failures = 0
+            delay = self.BACKOFF[min(child.failures, len(self.BACKOFF) - 1)]
+            child.failures += 1
+            child.restart_at = now + delay
+            say(f"The {child.name} (pid {child.process.pid}) stopped unexpectedly "
+                f"({describe_exit(child.process.returncode)}); restarting it in {delay:.0f} s "
+                f"(failure {child.failures} in a row)")
+
+    def processes(self) -> dict[str, subprocess.Popen[bytes]]:
+        return {name: child.process for name, child in self.children.items() if child.process is not None}
 
 
 class TerminatedError(Exception):
@@ -218,6 +304,15 @@ def stop(children: dict[str, subprocess.Popen[bytes]], grace: float = 20.0) -> N
             child.wait()
 
 
+def data_dir() -> Path:
+    return Path(os.environ.get("MEDRECALL_DATA_DIR", ROOT / "var")).resolve()  # as settings/base.py
+
+
+def secret_key_file() -> Path:
+    """Where the settings keep the generated SECRET_KEY (settings/secret.py)."""
+    return Path(os.environ.get("MEDRECALL_SECRET_KEY_FILE") or data_dir() / "secret.key")
+
+
 def static_fingerprint() -> str:
     """Changes when anything collectstatic copies may have changed: locked packages, settings, our static files."""
     digest = hashlib.sha256((ROOT / "uv.lock").read_bytes())
@@ -231,8 +326,7 @@ def static_fingerprint() -> str:
 
 def collect_static() -> None:
     """collectstatic, skipped when nothing changed since the last run (it compresses 20+ MB: ~20 s)."""
-    data_dir = Path(os.environ.get("MEDRECALL_DATA_DIR", ROOT / "var")).resolve()  # as settings/base.py
-    stamp, static_root = data_dir / ".collectstatic-fingerprint", data_dir / "static"
+    stamp, static_root = data_dir() / ".collectstatic-fingerprint", data_dir() / "static"
     fingerprint = static_fingerprint()
     with contextlib.suppress(OSError):
         if stamp.read_text().strip() == fingerprint and any(static_root.iterdir()):
@@ -248,8 +342,13 @@ def serve(host: str, port: int) -> int:
     set_up()
     # Links in notices (reply pages, PDFs) must reach this server: its address unless one is set.
     os.environ.setdefault("MEDRECALL_BASE_URL", f"http://{host}:{port}")
+    key_file = secret_key_file()
+    had_key = "SECRET_KEY" in os.environ or key_file.exists()
     say("Applying database migrations (medrecall migrate)")
     run("medrecall migrate", [MEDRECALL, "migrate", "--noinput", "-v0"])
+    if not had_key and key_file.exists():
+        say(f"Generated this installation's secret key into {key_file} (mode 0600): it signs sessions and "
+            "reply links; keep it with the data (SECRET_KEY overrides it)")
     say("Loading the demo data (medrecall demo)")
     run("medrecall demo", [MEDRECALL, "demo"])
     collect_static()
@@ -257,7 +356,7 @@ def serve(host: str, port: int) -> int:
         raise StepError(f"Port {port} on {host} is in use (is MedRecall already running?). "
                          "Stop that program, or pick another port with --port.")
 
-    children: dict[str, subprocess.Popen[bytes]] = {}
+    supervisor = Supervisor()
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     # Ctrl-C raises KeyboardInterrupt even when started from a shell that ignores SIGINT (cmd &).
     previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -267,27 +366,25 @@ def serve(host: str, port: int) -> int:
         # and an import in the background use them all.
         workers = int(os.environ.get("MEDRECALL_WORKERS") or min(os.cpu_count() or 1, 4))
         for number in range(1, workers + 1) if worker else ():
-            children[f"task worker {number}"] = start(f"task worker {number}", worker)
+            supervisor.add(f"task worker {number}", worker)
         if not worker:
             say("Tasks run immediately (MEDRECALL_TASK_BACKEND=immediate): no worker")
         if not os.environ.get("EMAIL_HOST"):
-            children["mail catcher"] = start("mail catcher (no EMAIL_HOST: mail is kept in var/mail)",
-                                             ["mailcatcher"])
-        children["deadline clock"] = start("deadline clock", ["deadlines", "alert", "--every", "300"])
-        children["notice follow-up"] = start("notice follow-up", ["notices", "sweep", "--every", "300"])
-        children["work-order escalation"] = start("work-order escalation",
-                                                  ["execution", "workorders", "escalate", "--every", "900"])
-        children["web server"] = start("web server", ["runserver", f"{host}:{port}", "--noreload"])
+            supervisor.add("mail catcher (no EMAIL_HOST: mail is kept in var/mail)", ["mailcatcher"])
+        supervisor.add("deadline clock", ["deadlines", "alert", "--every", "300"])
+        supervisor.add("notice follow-up", ["notices", "sweep", "--every", "300"])
+        supervisor.add("work-order escalation", ["execution", "workorders", "escalate", "--every", "900"])
+        supervisor.add("web server", ["runserver", f"{host}:{port}", "--noreload"])
         url = f"http://{host}:{port}/"
-        if not wait_until_up(f"{url}healthz", children["web server"], seconds=60):
-            raise StepError(f"The web server did not answer on {url} (see its messages above).")
-        user, password = DEMO_LOGIN
-        print(f"\nMedRecall is running at {url} — log in as {user} / {password} "
-              "(other demo users: see above)\nPress Ctrl-C to stop.\n", flush=True)
+        startup = StartupWatch(f"{url}healthz")
+        # Every process is supervised: one that stops is restarted after a back-off, with a line
+        # saying so; the stack stops only on Ctrl-C or SIGTERM.
         while True:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    raise StepError(f"The {name} stopped unexpectedly (exit code {child.returncode}).")
+            supervisor.check()
+            if startup.check():
+                user, password = DEMO_LOGIN
+                print(f"\nMedRecall is running at {url} — log in as {user} / {password} "
+                      "(other demo users: see above)\nPress Ctrl-C to stop.\n", flush=True)
             time.sleep(0.5)
     except KeyboardInterrupt:
         print(flush=True)
@@ -300,7 +397,7 @@ def serve(host: str, port: int) -> int:
         # Ignore further Ctrl-C/SIGTERM while the children finish their current work.
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)
-        stop(children)
+        stop(supervisor.processes())
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         say("Stopped")

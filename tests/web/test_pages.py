@@ -66,7 +66,8 @@ def test_healthz_ok(client: Client) -> None:
     body = response.json()
     assert body["status"] == "ok"
     assert body["checks"]["database"]["ok"] is True
-    assert body["checks"]["task_queue"] == {"ok": True, "backend": "database", "waiting": 0}
+    assert body["checks"]["task_queue"] == {"ok": True, "backend": "database", "waiting": 0, "running": 0, "stale": 0,
+                                            "workers": 0}
     from django.conf import settings
 
     assert ("redis" in body["checks"]) is bool(settings.REDIS_URL)

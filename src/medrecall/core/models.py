@@ -166,3 +166,25 @@ class CalendarEndAlert(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.calendar} ends {self.end_year}"
+
+
+class TaskWorker(models.Model):
+    """A task worker as it last reported itself (``medrecall tasks worker``): which process on
+    which machine, and when it last wrote its heartbeat. A task left running by a worker that is
+    gone is *stale* (``core/workers.py``); the database queue has no heartbeat of its own."""
+
+    worker_id = models.CharField(_("worker"), max_length=64, unique=True)
+    hostname = models.CharField(_("machine"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started at"))
+    seen_at = models.DateTimeField(_("last heartbeat"))
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("task worker")
+        verbose_name_plural = _("task workers")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["hostname", "pid"], name="core_taskworker_host_pid")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from . import files
 from .errors import DomainError, ImportRejected, ValidationFailed
 from .importing import ImportOutcome, Policy
 from .models import ImportRun, ImportStatus
@@ -29,8 +30,11 @@ def import_run_start(*, kind: str, upload: File[Any], file_name: str, policy: st
         raise ValidationFailed(_("Unknown policy %(policy)s.") % {"policy": policy}, where="policy")
     if policy == Policy.KEEP_GOOD and not keeps_good_rows(kind):
         raise ValidationFailed(keep_good_refusal(kind), where="policy", code="keep_good_not_offered")
+    detected = files.check_type(upload, name=Path(file_name).name or file_name, allowed=files.IMPORT_TYPES)
     run = ImportRun(kind=kind, file_name=file_name[:255], policy=policy, created_by=actor if getattr(actor, "pk", None) else None)
-    run.source.save(Path(file_name).name or "upload", upload, save=False)
+    # Kept under a generated name with the detected type's extension; the importer goes by
+    # ``file_name`` (the client's), which is shown and used in messages, never on disk.
+    run.source.save(files.stored_name(detected), upload, save=False)
     run.save()
     # The worker has no request: it writes the row errors and the message in the language the
     # import was started in (the user's choice, or the browser's), as the user would read them.

@@ -8,13 +8,15 @@ service provider with open capacity, due by a date that follows from the recall'
 * Due date: the strictest class of the recall's regimes — Class I / 一级 10 days, Class II / 二级
   30 days, Class III / 三级 60 days, EU FSCA 30 days (``MEDRECALL_WORK_ORDER_DAYS``).
 * Overdue work orders are escalated once by ``work_orders_escalate`` (a task the scheduler runs).
-* Evidence: JPEG, PNG or PDF recognised by their first bytes (the name and the browser's type
-  are not trusted), at most ``MEDRECALL_EVIDENCE_MAX_BYTES`` (default 10 MB).
+* Evidence: PDF, JPEG, PNG, TIFF, Excel (.xlsx) or Word (.docx), recognised by their content
+  (``core/files.py``; the name and the browser's type are not trusted), stored under a generated
+  name with the detected type's extension, at most ``MEDRECALL_EVIDENCE_MAX_BYTES`` (default 10 MB).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -31,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
+from medrecall.core import files
 from medrecall.parties.models import Location, Party
 from medrecall.recalls.lifecycle import Action, Status, require_action
 from medrecall.recalls.models import RecallCase
@@ -42,7 +45,6 @@ from .models import Evidence, ServiceProvider, WorkOrder, WorkOrderUnit
 
 DEFAULT_DAYS = {"I": 10, "II": 30, "III": 60, "fsca": 30}
 OPEN = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
-SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -161,10 +163,6 @@ def work_order_record(*, unit: WorkOrderUnit, actor: User, result: str, note: st
     return unit
 
 
-def sniff(head: bytes) -> str | None:
-    return next((kind for magic, kind in SIGNATURES if head.startswith(magic)), None)
-
-
 def max_evidence_bytes() -> int:
     return int(getattr(settings, "MEDRECALL_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
 
@@ -186,15 +184,17 @@ def evidence_add(*, order: WorkOrder, actor: User, name: str, content: Any, unit
     if len(data) > limit:
         raise EvidenceRefused(_("%(name)s is %(size)s bytes; evidence files may be at most %(limit)s bytes.") % {
             "name": name, "size": len(data), "limit": limit}, where="file", code="too_large")
-    kind = sniff(data[:16])
-    if kind is None:
-        raise EvidenceRefused(_("%(name)s is not a JPEG or PNG photo or a PDF.") % {"name": name}, where="file",
-                              code="wrong_type")
+    try:
+        kind = files.check_type(io.BytesIO(data), name=name, allowed=files.EVIDENCE_TYPES)
+    except files.UploadRefused as refused:
+        raise EvidenceRefused(refused.message, where="file", code="wrong_type") from refused
     if unit is not None and unit.work_order_id != order.pk:
         raise WorkOrderRefused(_("That unit is not on this work order."), where="unit")
-    evidence = Evidence(work_order=order, unit=unit, original_name=name[:255], content_type=kind, size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor)
-    evidence.file.save(name[-100:], ContentFile(data), save=False)
+    evidence = Evidence(work_order=order, unit=unit, original_name=name[:255], content_type=kind.content_type,
+                        size=len(data), sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor)
+    # Stored under a generated name with the detected type's extension; the client's name is
+    # only shown (original_name), never used on disk.
+    evidence.file.save(files.stored_name(kind), ContentFile(data), save=False)
     evidence.save()
     audit.record(actor=actor, action="execution.evidence_added", target=order,
                  changes={"file": [None, evidence.original_name], "sha256": [None, evidence.sha256]})

@@ -374,13 +374,14 @@ class WorkOrderUnit(models.Model):
 
 
 class Evidence(models.Model):
-    """A photo or PDF proving the work on a unit; type checked by content, size by setting."""
+    """A photo, scan or document proving the work on a unit; type checked by content, stored under a
+    generated name with the detected extension (``original_name`` is the client's, for display), size by setting."""
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="evidence")
     unit = models.ForeignKey(WorkOrderUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(_("file"), upload_to="execution/evidence/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("type"), max_length=40)
+    content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")

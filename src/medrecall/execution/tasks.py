@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from django_tasks import task
+
+from medrecall.core.workers import recoverable
 
 from .fieldwork import work_orders_escalate
 
@@ -10,3 +13,6 @@ from .fieldwork import work_orders_escalate
 @task()
 def work_orders_escalation_sweep() -> int:
     return work_orders_escalate()
+
+
+recoverable(work_orders_escalation_sweep, rerun=False, why=gettext_lazy("the escalation sweep runs again on its schedule."))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from django_tasks import task
+
+from medrecall.core.workers import recoverable
 
 from . import deadlines
 
@@ -10,3 +13,6 @@ from . import deadlines
 @task()
 def deadlines_alert_sweep() -> int:
     return deadlines.deadlines_alert()
+
+
+recoverable(deadlines_alert_sweep, rerun=False, why=gettext_lazy("the deadline sweep runs again on its schedule."))

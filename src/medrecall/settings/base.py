@@ -15,7 +15,10 @@ from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from . import secret
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
@@ -30,7 +33,16 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "medrecall-insecure-development-key-change-me")
+# SECRET_KEY from the environment, else the data directory's key file, generated on first run
+# (settings/secret.py). DEBUG off (production, and `serve`) refuses the built-in or an empty key.
+SECRET_KEY_FILE = Path(os.environ.get("MEDRECALL_SECRET_KEY_FILE") or DATA_DIR / secret.FILE_NAME)
+try:
+    SECRET_KEY, SECRET_KEY_SOURCE = secret.resolve(os.environ, SECRET_KEY_FILE)
+except (OSError, UnicodeError) as _unreadable:
+    raise ImproperlyConfigured(f"The secret key file {SECRET_KEY_FILE} cannot be read or written: {_unreadable}. "
+                               "Fix its permissions, or set SECRET_KEY.") from _unreadable
+if (SECRET_KEY_PROBLEM := secret.problem(SECRET_KEY, SECRET_KEY_SOURCE)) and not DEBUG:
+    raise ImproperlyConfigured(SECRET_KEY_PROBLEM)
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -173,6 +185,12 @@ elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Database queue: workers (`medrecall tasks worker`) write a heartbeat this often; a task whose
+# worker is gone (its process on this machine, or its heartbeat older than the stale bound) is
+# re-queued where safe, at most MEDRECALL_TASK_MAX_RUNS runs in all (core/workers.py).
+MEDRECALL_TASK_HEARTBEAT_SECONDS = int(os.environ.get("MEDRECALL_TASK_HEARTBEAT_SECONDS", "30"))
+MEDRECALL_TASK_STALE_SECONDS = int(os.environ.get("MEDRECALL_TASK_STALE_SECONDS", "300"))
+MEDRECALL_TASK_MAX_RUNS = int(os.environ.get("MEDRECALL_TASK_MAX_RUNS", "3"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")

@@ -12,7 +12,6 @@ carry ``X-Content-Type-Options: nosniff`` and the content type we stored or chos
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -25,7 +24,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core import selectors as core_selectors
 from medrecall.core.errors import NotFound
-from medrecall.core.files import file_response
+from medrecall.core.files import extension_for, file_response, type_of_stored
 from medrecall.execution import selectors as execution_selectors
 from medrecall.notices import selectors as notice_selectors
 
@@ -47,9 +46,8 @@ def _certificate(viewer: Any, pk: int) -> Served:
 
 def _evidence(viewer: Any, pk: int) -> Served:
     evidence = execution_selectors.evidence_get_for(viewer=viewer, pk=pk)
-    suffix = mimetypes.guess_extension(evidence.content_type) or ""
     stem = PurePath(evidence.original_name).stem or "evidence"
-    return Served(evidence.file, f"{stem}{suffix}", evidence.content_type)
+    return Served(evidence.file, f"{stem}{extension_for(evidence.content_type)}", evidence.content_type)
 
 
 def _notice(viewer: Any, pk: int) -> Served:
@@ -62,9 +60,12 @@ def _notice(viewer: Any, pk: int) -> Served:
 
 def _import_source(viewer: Any, pk: int) -> Served:
     run = core_selectors.import_run_get_for(viewer=viewer, pk=pk)
-    name = PurePath(run.source.name or "").name
-    return Served(run.source, name or f"import-{run.pk}",
-                  mimetypes.guess_type(name)[0] or "application/octet-stream")
+    # The stored name's extension is the detected type (core/files.py); the client's name gives the stem.
+    kind = type_of_stored(run.source.name or "")
+    stem = PurePath(run.file_name).stem or f"import-{run.pk}"
+    if kind is None:  # kept before names were generated: the type the name implies, never run in the browser
+        return Served(run.source, PurePath(run.source.name or "").name or f"import-{run.pk}", "application/octet-stream")
+    return Served(run.source, f"{stem}{kind.extension}", kind.content_type)
 
 
 def _import_rejected(viewer: Any, pk: int) -> Served:
