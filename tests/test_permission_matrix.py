@@ -510,12 +510,14 @@ class Policy:
     ``perm`` (default) by their role's permissions, and then only for their own party's records
     (another party's answer 404); ``own`` their own party's records whatever the role's
     permissions (the selector scopes them); ``hidden`` 404 (a staff page); ``refused`` 403;
-    ``only`` a page for portal users alone (staff get ``refused``). ``refused`` is the answer to a
+    ``only`` a page for portal users alone (staff get ``refused``); ``portal_write`` the same for
+    unsafe methods where it differs. ``refused`` is the answer to a
     signed-in user without the permission. ``public`` (a reason) opens the route to anyone."""
 
     read: str = ANY
     write: str | None = None
     portal: PortalRule = "perm"
+    portal_write: PortalRule | None = None  # for POST/PUT/PATCH/DELETE, where it differs from ``portal``
     refused: int = 403
     public: str = ""
     known: tuple[Known, ...] = ()
@@ -687,7 +689,7 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "event-capture": W("traceability.add_traceevent"),
     "epcis-capture": W("traceability.add_traceevent"),
     # API: recalls and the calendar
-    "recall-list": P(RECALL, "recalls.add_recallcase", portal="own"),  # GET: the selector lists none for portal users
+    "recall-list": P(RECALL, "recalls.add_recallcase", portal="own", portal_write="perm"),  # GET: the selector lists none for portal users
     "recall-detail": P(RECALL, CHANGE_RECALL, **HIDDEN),
     "recall-hazard": W(CHANGE_RECALL, **HIDDEN),
     "recall-classify": W(CHANGE_RECALL, **HIDDEN),
@@ -729,7 +731,7 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "execution-accounting": P("execution.view_hold"),
     "execution-holds": P("execution.view_hold", "execution.change_hold"),
     "execution-hold-release": W("execution.change_hold"),
-    "return-list": P(EXECUTION, "execution.add_returnauthorisation", portal="own",
+    "return-list": P(EXECUTION, "execution.add_returnauthorisation", portal="own", portal_write="perm",
                      known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),)),
     "return-detail": P(EXECUTION, portal="own"),
     "return-status": W("execution.change_returnauthorisation"),
@@ -784,10 +786,11 @@ def expected(policy: Policy, route: Route, viewer: str, method: str, *, own: boo
         return 401 if route.api else "login"
     permission = write_permission(policy, route, method)
     if viewer in (PORTAL_A, PORTAL_B):
-        if policy.portal == "hidden":
+        rule = policy.portal_write if method != "GET" and policy.portal_write else policy.portal
+        if rule == "hidden":
             return 404
-        if policy.portal == "refused" or (policy.portal == "perm" and not has(viewer, permission)):
-            return 403 if policy.portal == "refused" else policy.refused
+        if rule == "refused" or (rule == "perm" and not has(viewer, permission)):
+            return 403 if rule == "refused" else policy.refused
         object_route = bool(route.arguments - {"format"}) and route.name not in NOT_OBJECTS
         return "ok" if own or shared or not object_route else 404
     if policy.portal == "only":
