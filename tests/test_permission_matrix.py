@@ -731,19 +731,17 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "execution-accounting": P("execution.view_hold"),
     "execution-holds": P("execution.view_hold", "execution.change_hold"),
     "execution-hold-release": W("execution.change_hold"),
-    "return-list": P(EXECUTION, "execution.add_returnauthorisation", portal="own", portal_write="perm",
-                     known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),)),
+    "return-list": P(EXECUTION, "execution.add_returnauthorisation", portal="own", portal_write="perm"),
     "return-detail": P(EXECUTION, portal="own"),
     "return-status": W("execution.change_returnauthorisation"),
     "return-amend": W("execution.change_returnauthorisation"),
     "return-receive": W("execution.add_receipt"),
     "return-waybill": P(EXECUTION, portal="own"),
-    "disposition-list": P("execution.view_disposition", "execution.add_disposition",
-                          known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),)),
+    "disposition-list": P("execution.view_disposition", "execution.add_disposition"),
     "disposition-complete": W("execution.change_disposition"),
     "disposition-certificate": P("execution.view_disposition"),
     # GET: the selector lists the work orders the user may see (none, or its own party's)
-    "work-order-list": P(ANY, "execution.add_workorder", known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),)),
+    "work-order-list": P(ANY, "execution.add_workorder"),
     # a work order the user may not see answers 404; the service decides who may record (may_record)
     "work-order-result": W("execution.change_workorder", refused=404, known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),)),
     "work-order-evidence": P("execution.view_evidence", "execution.add_evidence", refused=404,
@@ -1030,3 +1028,12 @@ def test_an_analyst_edits_a_recalls_scope_on_the_page_as_through_the_api(world: 
     status, location, _written = _post(world.web[Role.TRACEABILITY_ANALYST], f"/recalls/{recall.pk}/scope/rules/",
                                        {"kind": "lots"})
     assert (status, location) == (302, f"/recalls/{recall.pk}/")  # through to the form: refused there as input
+
+
+@pytest.mark.parametrize("url", ["/api/execution/returns/", "/api/execution/dispositions/",
+                                 "/api/execution/work-orders/"])
+def test_creating_through_the_api_is_refused_before_the_input_is_read(world: World, url: str) -> None:
+    client = world.api[Role.FINANCE]
+    before = AuditEntry.objects.count()
+    answers = [client.post(url, {}, format="json").status_code, client.post(url, {"recall": 1}, format="json").status_code]
+    assert (answers, AuditEntry.objects.count()) == ([403, 403], before)

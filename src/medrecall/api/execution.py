@@ -187,6 +187,7 @@ class ReturnListView(APIView):
 
     @extend_schema(tags=["execution"], request=ReturnCreateSerializer, responses={201: ReturnSerializer})
     def post(self, request: Request) -> Response:
+        _need(request, "execution.add_returnauthorisation")  # refused before the input is read: 403, not 400
         payload = ReturnCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -379,6 +380,7 @@ class DispositionListView(APIView):
 
     @extend_schema(tags=["execution"], request=DispositionCreateSerializer, responses={201: DispositionSerializer})
     def post(self, request: Request) -> Response:
+        _need(request, "execution.add_disposition")  # refused before the input is read: 403, not 400
         payload = DispositionCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -457,6 +459,7 @@ class WorkOrderListView(APIView):
 
     @extend_schema(tags=["execution"], request=WorkOrderCreateSerializer, responses={201: WorkOrderSerializer})
     def post(self, request: Request) -> Response:
+        _need(request, "execution.add_workorder")  # refused before the input is read: 403, not 400
         payload = WorkOrderCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
