@@ -203,6 +203,8 @@ class World:
     web: dict[str, Client]  # viewer -> a browser-like client, signed in, CSRF enforced
     api: dict[str, APIClient]  # viewer -> an API client with the user's token
     media: Path
+    fills: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)  # side -> objects_of()
+    queries: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # side -> queries_about()
 
 
 def _build(tmp_path: Path) -> World:
@@ -810,14 +812,10 @@ def outcome_of(response: HttpResponseBase) -> Outcome:
 
 # --- the walk --------------------------------------------------------------------------------
 
-FILLS: dict[str, dict[str, list[dict[str, Any]]]] = {}
-QUERIES: dict[str, dict[str, list[str]]] = {}
-
-
 def fills_of(world: World, side: str) -> dict[str, list[dict[str, Any]]]:
-    if side not in FILLS:
-        FILLS[side], QUERIES[side] = objects_of(world.sides[side]), queries_about(world.sides[side])
-    return FILLS[side]
+    if side not in world.fills:
+        world.fills[side], world.queries[side] = objects_of(world.sides[side]), queries_about(world.sides[side])
+    return world.fills[side]
 
 
 def variant(kwargs: dict[str, Any]) -> str:
@@ -858,7 +856,7 @@ def cells(world: World, route: Route, policy: Policy | dict[str, Policy]) -> Ite
                 cell_policy = policy[variant(kwargs)] if isinstance(policy, dict) else policy
                 base = reverse(route.name, kwargs=args)
                 for method in route.methods:
-                    queries = QUERIES[theirs].get(route.name, []) if portal and method == "GET" and not own else []
+                    queries = world.queries[theirs].get(route.name, []) if portal and method == "GET" and not own else []
                     if portal and not own and not arguments and not queries and method == "GET":
                         continue  # a list without a query was asked as the viewer's own
                     if portal and not own and not arguments and method != "GET":
