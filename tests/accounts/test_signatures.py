@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -27,7 +27,7 @@ from medrecall.accounts.signatures import (
 from medrecall.audit import services as audit
 from medrecall.audit.models import AuditEntry
 from medrecall.core.errors import ValidationFailed
-from medrecall.parties.models import Party
+from medrecall.parties.models import Location, Party
 from tests.conftest import PASSWORD
 from tests.factories import LocationFactory, PartyFactory
 
@@ -66,7 +66,7 @@ def session() -> SessionStore:
 
 @pytest.fixture
 def party() -> Party:
-    return PartyFactory(code="P-SIGN", name="华南医疗器械有限公司")
+    return cast(Party, PartyFactory(code="P-SIGN", name="华南医疗器械有限公司"))
 
 
 @pytest.fixture
@@ -283,7 +283,7 @@ def test_status_shows_whether_the_record_still_says_what_was_signed(
 
 
 def test_signing_content_is_json_safe_and_names_the_record() -> None:
-    location = LocationFactory(party__latitude=Decimal("23.1"))
+    location = cast(Location, LocationFactory(party__latitude=Decimal("23.1")))
 
     content = signing_content(location.party, ["code", "latitude", "created_at"])
     assert content == {
@@ -301,7 +301,7 @@ def test_signing_content_is_json_safe_and_names_the_record() -> None:
 def test_content_of_another_record_cannot_be_signed(
     manager: User, party: Party, sign: Callable[..., Signature]
 ) -> None:
-    other = PartyFactory()
+    other = cast(Party, PartyFactory())
 
     with pytest.raises(ValueError, match=rf"does not name parties\.party {party.pk}\."):
         sign(username=manager.username, content=signing_content(other, SIGNED_FIELDS))
@@ -383,7 +383,7 @@ def test_signatures_for_lists_one_records_signatures_oldest_first(
     first = sign(username=manager.username, meaning=SignatureMeaning.AUTHORED)
     clock.advance(minutes=1)
     second = sign(meaning=SignatureMeaning.APPROVED)
-    other = PartyFactory()
+    other = cast(Party, PartyFactory())
     sign(target=other, content=signing_content(other, SIGNED_FIELDS))
 
     assert list(signatures_for(party)) == [first, second]

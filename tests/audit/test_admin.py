@@ -3,7 +3,7 @@ there, and every change that remains possible is audited with old → new."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib import admin
@@ -97,8 +97,8 @@ def test_changing_an_approval_step_in_the_admin_is_audited(root: User, client: C
 
 
 def test_adding_changing_and_deleting_in_the_admin_is_audited(root: User, client: Client) -> None:
-    party = PartyFactory(code="HOSP-X", name="旧医院")
-    contact = ContactFactory(party=party, name="Wang Li", email="wang@example.com")
+    party = cast(Party, PartyFactory(code="HOSP-X", name="旧医院"))
+    contact = cast(Contact, ContactFactory(party=party, name="Wang Li", email="wang@example.com"))
     url = f"/admin/parties/party/{party.pk}/change/"
     data = form_data(client.get(url))
     data["name"] = "新医院"
@@ -127,7 +127,7 @@ def test_adding_changing_and_deleting_in_the_admin_is_audited(root: User, client
 
 
 def test_bulk_delete_in_the_admin_is_audited_row_by_row(root: User, client: Client) -> None:
-    parties = [PartyFactory(), PartyFactory()]
+    parties = [cast(Party, PartyFactory()), cast(Party, PartyFactory())]
     response = client.post("/admin/parties/party/", {"action": "delete_selected", "post": "yes",
                                                      "_selected_action": [p.pk for p in parties]})
     assert response.status_code == 302

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -94,12 +96,12 @@ def test_model_code_taken_by_another_gtin(tmp_path: Path) -> None:
 
 
 def test_lots_and_serials(tmp_path: Path) -> None:
-    pump = DeviceModelFactory(tracking="serial")
-    catheter = DeviceModelFactory(tracking="lot")
+    pump = cast(DeviceModel, DeviceModelFactory(tracking="serial"))
+    catheter = cast(DeviceModel, DeviceModelFactory(tracking="lot"))
     lots = f"gtin,lot,manufactured,expiry,quantity_produced\n{pump.udi_di},P2501,2025-01-10,2030-01-09,100\n{catheter.udi_di},C2501,2025/02/01,20270201,5000\n"
     outcome = LotImporter().run(write(tmp_path, "l.csv", lots), file_name="l.csv")
     assert (outcome.accepted, outcome.created) == (True, 2)
-    assert Lot.objects.get(number="C2501").expires_on.isoformat() == "2027-02-01"
+    assert Lot.objects.get(number="C2501").expires_on == date(2027, 2, 1)
     serials = f"gtin,lot,serial\n{pump.udi_di},P2501,SN0001\n{pump.udi_di},P2502,SN0002\n"
     outcome = SerialImporter().run(write(tmp_path, "s.csv", serials), file_name="s.csv")
     assert (outcome.accepted, outcome.created) == (True, 2)
@@ -174,7 +176,7 @@ def test_header_only_file_is_rejected(tmp_path: Path) -> None:
 def test_lot_number_uniqueness_is_enforced_by_the_database() -> None:
     from django.db import IntegrityError
 
-    lot = LotFactory()
+    lot = cast(Lot, LotFactory())
     with pytest.raises(IntegrityError):
         Lot.objects.create(device_model=lot.device_model, number=lot.number)
 

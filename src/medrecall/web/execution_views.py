@@ -153,7 +153,8 @@ def return_status(request: HttpRequest, pk: int) -> HttpResponse:
 def return_amend(request: HttpRequest, pk: int) -> HttpResponse:
     """Change what the return expects of one of its lots (e.g. the holder sends more)."""
     ra = _get(selectors.return_get_for, request, pk)
-    line = ra.lines.filter(pk=request.POST.get("line", "")).select_related("lot", "serial").first()
+    chosen = request.POST.get("line", "")
+    line = ra.lines.filter(pk=int(chosen)).select_related("lot", "serial").first() if chosen.isdigit() else None
     try:
         expected = int(request.POST.get("expected", ""))
     except ValueError:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -181,10 +182,11 @@ def due_this_week(request: HttpRequest) -> HttpResponse:
         "calendar_warnings": deadlines.calendar_warnings(viewer_of(request))})
 
 
-def _act(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
-    if not request.user.has_perm(CHANGE):
-        raise Http404
-    recall = _recall(request, pk)
+def _act(request: HttpRequest, pk: int, action: Any, perm: str = CHANGE) -> HttpResponse:
+    """One action on a recall: ``perm`` is the permission the API asks for the same action."""
+    recall = _recall(request, pk)  # 404 for a recall the user may not see at all
+    if not request.user.has_perm(perm):
+        raise PermissionDenied  # seen, but not theirs to change
     try:
         result = action(recall, viewer_of(request))
     except DomainError as refused:
@@ -249,7 +251,7 @@ def recall_scope_rule(request: HttpRequest, pk: int) -> HttpResponse:
                                 device_model=form.cleaned_data["device_model"], values=form.value_list(),
                                 range_from=form.cleaned_data["range_from"], range_to=form.cleaned_data["range_to"])
         return _("Scope rule added.")
-    return _act(request, pk, act)
+    return _act(request, pk, act, perm="recalls.add_scoperule")
 
 
 @login_required
@@ -261,7 +263,7 @@ def recall_scope_rule_remove(request: HttpRequest, pk: int, rule: int) -> HttpRe
             raise DomainError(_("That rule is gone already."))
         services.scope_rule_remove(rule=found, actor=actor)
         return _("Scope rule removed.")
-    return _act(request, pk, act)
+    return _act(request, pk, act, perm="recalls.change_scoperule")
 
 
 @login_required
@@ -271,7 +273,7 @@ def recall_freeze(request: HttpRequest, pk: int) -> HttpResponse:
         snapshot = services.scope_freeze(recall=recall, actor=actor)
         return _("Scope #%(n)s frozen: %(units)s units at %(holders)s holders.") % {
             "n": snapshot.sequence, "units": snapshot.total_units, "holders": snapshot.total_holders}
-    return _act(request, pk, act)
+    return _act(request, pk, act, perm="recalls.add_scopesnapshot")
 
 
 def _impact_chart(impact: Any) -> dict[str, Any] | None:
