@@ -10,8 +10,10 @@ import pytest
 from django.test import Client
 
 from medrecall.accounts.models import User
+from medrecall.audit.models import AuditEntry
 from medrecall.notices import links, replies, services
 from medrecall.notices.models import Notice, Reply, SubConsignee
+from medrecall.parties import services as party_services
 from medrecall.parties.models import Contact, Party
 from medrecall.recalls.models import RecallCase
 from tests.notices.conftest import work_off_queue
@@ -89,3 +91,104 @@ def test_rows_naming_one_sub_consignee_twice_in_a_reply_share_one_new_party(
     assert (reported.reported_by.code, reported.locations.count(), reported.contacts.count()) == ("SUB", 2, 1)
     assert sorted(SubConsignee.objects.values_list("party_id", "quantity")) == [(reported.pk, 5), (reported.pk, 15)]
     assert Party.objects.filter(name=hosp.name).count() == 2
+
+
+@pytest.fixture
+def reported(only_sub_notified: RecallCase) -> Party:
+    """SUB's reply named HOSP2 with the attacker's address: a reported party, already mailed."""
+    notice = notice_of("SUB")
+    replies.reply_submit(notice=notice, respondent_name="Chen Jie", sub_consignees=[naming(Party.objects.get(code="HOSP2"))],
+                         quantities={key_of(notice): {"on_hand": 80, "distributed": 20}})
+    work_off_queue()
+    return Party.objects.get(review="unverified")
+
+
+def test_merging_moves_the_units_revokes_the_links_and_tells_the_target_through_its_own_contacts(
+        reported: Party, manager: User, smtp: Any, client: Client) -> None:
+    hosp2 = Party.objects.get(code="HOSP2")
+    old_link = links.reply_path(Notice.objects.get(party=reported))
+    location = reported.locations.get()
+    smtp.messages.clear()
+
+    party_services.party_merge(source=reported, target=hosp2, actor=manager, reason="Same hospital, checked by phone")
+    work_off_queue()
+
+    reported.refresh_from_db()
+    location.refresh_from_db()
+    assert (reported.review, reported.merged_into_id, reported.is_active) == ("merged", hosp2.pk, False)
+    assert (reported.reviewed_by, location.party_id) == (manager, hosp2.pk)
+    assert SubConsignee.objects.get().party_id == hosp2.pk
+    # The typed contact stays with the merged party; HOSP2 keeps only its own.
+    assert list(reported.contacts.values_list("email", flat=True)) == [ATTACKER]
+    assert list(hosp2.contacts.values_list("email", flat=True)) == ["smith@hosp2.example"]
+    # The link issued to the typed address no longer opens anything.
+    assert client.get(old_link).status_code == 404
+    # HOSP2 hears of its 50 units and the 20 passed on, at its own address only.
+    told = Notice.objects.get(party=hosp2)
+    assert (told.kind, told.email, sorted(line["quantity"] for line in told.lines)) == (
+        "initial", "smith@hosp2.example", [20, 50])
+    assert [rcpt for rcpt, _message in smtp.messages] == [["smith@hosp2.example"]]
+    entry = AuditEntry.objects.get(action="parties.reported_merged")
+    assert (entry.target_id, entry.reason) == (str(reported.pk), "Same hospital, checked by phone")
+    assert entry.changes["merged_into"] == [None, "HOSP2"]
+    assert entry.changes["moved"][1]["locations"] == [location.code]
+    assert entry.changes["moved"][1]["notices"]["scope_additions"] == 1
+    assert entry.changes["moved"][1]["notices"]["links_revoked"] == 1
+    assert entry.changes["contacts_not_moved"] == [None, [["Mallory", ATTACKER, ""]]]
+
+
+def test_merging_into_a_holder_already_notified_sends_an_updated_notice_with_the_added_units_only(
+        reported: Party, manager: User, smtp: Any) -> None:
+    hosp2 = Party.objects.get(code="HOSP2")
+    services.notice_run_start(recall=reported.sub_consignee_of.get().recall, actor=manager, parties=[hosp2.pk])
+    work_off_queue()
+    party_services.party_merge(source=reported, target=hosp2, actor=manager)
+    work_off_queue()
+    update = Notice.objects.get(party=hosp2, kind="update")
+    assert [(line["lot"], line["quantity"]) for line in update.lines] == [("C1", 20)]
+    assert update.email == "smith@hosp2.example"
+
+
+def test_verifying_keeps_the_reported_party_as_it_is_and_is_audited(reported: Party, manager: User) -> None:
+    party_services.party_verify(party=reported, actor=manager, reason="Called the clinic")
+    reported.refresh_from_db()
+    assert (reported.review, reported.reviewed_by, reported.is_active) == ("verified", manager, True)
+    entry = AuditEntry.objects.get(action="parties.reported_verified")
+    assert entry.changes == {"review": ["unverified", "verified"], "reported_by": [None, "SUB"]}
+    with pytest.raises(party_services.ReviewRefused, match="already reviewed"):
+        party_services.party_verify(party=reported, actor=manager)
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("itself", "cannot be merged into itself"),
+    ("source_established", "was not reported by a holder"),
+    ("source_verified", "was already reviewed"),
+    ("target_own_site", "can only be merged into a distributor"),
+    ("target_unverified", "is itself Reported, unverified"),
+    ("target_inactive", "is inactive"),
+])
+def test_a_refused_merge_says_why_and_changes_nothing(reported: Party, manager: User, case: str,
+                                                      message: str) -> None:
+    source, target = reported, Party.objects.get(code="HOSP2")
+    if case == "itself":
+        target = reported
+    elif case == "source_established":
+        source = Party.objects.get(code="HOSP")
+    elif case == "source_verified":
+        party_services.party_verify(party=reported, actor=manager)
+    elif case == "target_own_site":
+        target = Party.objects.get(code="OWN")
+    elif case == "target_unverified":
+        source = Party.objects.create(code="SC-X", name="Other", party_type="hospital", review="unverified",
+                                      reported_by=Party.objects.get(code="SUB"))
+        target = reported
+    elif case == "target_inactive":
+        Party.objects.filter(pk=target.pk).update(is_active=False)
+    entries = AuditEntry.objects.count()
+    before = list(Party.objects.order_by("pk").values_list("pk", "review", "merged_into", "is_active"))
+    with pytest.raises(party_services.MergeRefused, match=message):
+        party_services.party_merge(source=source, target=target, actor=manager)
+    assert AuditEntry.objects.count() == entries
+    assert list(Party.objects.order_by("pk").values_list("pk", "review", "merged_into", "is_active")) == before
+    assert SubConsignee.objects.get().party_id == reported.pk
+    assert reported.locations.count() == 1

@@ -119,12 +119,12 @@ class Party(Address, TimeStampedModel):
                 name="party_merged_names_target"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
     @property
     def is_unverified(self) -> bool:
         return self.review == Review.UNVERIFIED
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
 
 
 class Contact(TimeStampedModel):
