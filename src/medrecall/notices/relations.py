@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,3 +151,11 @@ def on_party_merge(source: Party, target: Party, actor: Any) -> dict[str, Any]:
         runs.append({"recall": recall.number, "run": run.pk, "kind": run.kind})
     return {"scope_additions": moved, "reported_by_it": reported_on, "links_revoked": len(revoked),
             "notices_withdrawn": len(unsent), "runs": runs}
+
+
+def reported_units(party_id: int) -> QuerySet[SubConsignee]:
+    """The units holders reported passing to a party (what a reviewer checks before
+    verifying or merging a reported party), with the reply that reported them."""
+    return (SubConsignee.objects.filter(party_id=party_id)
+            .select_related("recall", "reported_by", "lot", "serial", "location", "reply")
+            .order_by("recall__number", "lot__number", "pk"))

@@ -27,7 +27,7 @@ def _search(queryset: QuerySet[Any], text: str, fields: tuple[str, ...]) -> Quer
 
 
 def party_list_for(*, viewer: Viewer, search: str = "", party_type: str = "") -> QuerySet[Party]:
-    parties = Party.objects.all()
+    parties = Party.objects.select_related("reported_by", "merged_into")
     if viewer.party_id is not None:
         parties = parties.filter(pk=viewer.party_id)
     if party_type:
@@ -39,7 +39,7 @@ def party_list_for(*, viewer: Viewer, search: str = "", party_type: str = "") ->
 
 
 def party_get_for(*, viewer: Viewer, pk: int) -> Party:
-    party = Party.objects.filter(pk=pk)
+    party = Party.objects.select_related("reported_by", "merged_into").filter(pk=pk)
     if viewer.party_id is not None:
         party = party.filter(pk=viewer.party_id)
     found = party.first()
