@@ -4,6 +4,7 @@ passed to it and nothing else, and its reply link answers for it alone."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -192,3 +193,17 @@ def test_a_refused_merge_says_why_and_changes_nothing(reported: Party, manager: 
     assert list(Party.objects.order_by("pk").values_list("pk", "review", "merged_into", "is_active")) == before
     assert SubConsignee.objects.get().party_id == reported.pk
     assert reported.locations.count() == 1
+
+
+def test_the_migration_puts_parties_reported_before_the_review_under_review(reported: Party) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("medrecall.notices.migrations.0006_reply_hardening")
+    Party.objects.filter(pk=reported.pk).update(review="established", reported_by=None)  # as the old code left it
+    migration.mark_reported(apps, None)
+    reported.refresh_from_db()
+    assert (reported.review, reported.reported_by.code) == ("unverified", "SUB")
+    assert Party.objects.filter(review="unverified").count() == 1  # SUB, HOSP2 and the others stay established
+    migration.unmark_reported(apps, None)
+    reported.refresh_from_db()
+    assert (reported.review, reported.reported_by) == ("established", None)
