@@ -84,7 +84,7 @@ def party_verify(*, party: Party, actor: AbstractBaseUser, reason: str = "") -> 
     party = _locked(party.pk)[party.pk]
     if (problem := _not_reviewable(party)) is not None:
         raise ReviewRefused(problem)
-    party.review, party.reviewed_at, party.reviewed_by = Review.VERIFIED, timezone.now(), actor
+    party.review, party.reviewed_at, party.reviewed_by_id = Review.VERIFIED, timezone.now(), actor.pk
     party.save(update_fields=["review", "reviewed_at", "reviewed_by", "updated_at"])
     audit.record(actor=actor, action="parties.reported_verified", target=party,
                  changes={"review": [Review.UNVERIFIED, Review.VERIFIED],
@@ -115,7 +115,7 @@ def party_merge(*, source: Party, target: Party, actor: AbstractBaseUser, reason
         moved[name] = step(source, target, actor)
     kept = list(source.contacts.order_by("name").values_list("name", "email", "phone"))
     source.review, source.merged_into, source.is_active = Review.MERGED, target, False
-    source.reviewed_at, source.reviewed_by = timezone.now(), actor
+    source.reviewed_at, source.reviewed_by_id = timezone.now(), actor.pk
     source.save(update_fields=["review", "merged_into", "is_active", "reviewed_at", "reviewed_by", "updated_at"])
     audit.record(actor=actor, action="parties.reported_merged", target=source,
                  target_label=f"{source.code} → {target.code}",
