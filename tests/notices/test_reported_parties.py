@@ -207,3 +207,16 @@ def test_the_migration_puts_parties_reported_before_the_review_under_review(repo
     migration.unmark_reported(apps, None)
     reported.refresh_from_db()
     assert (reported.review, reported.reported_by) == ("established", None)
+
+
+def test_notice_pages_mark_the_reported_party_and_the_form_says_it_is_checked(
+        reported: Party, manager: User, client: Client) -> None:
+    staff = Client()
+    staff.force_login(manager)
+    staff.cookies["medrecall_language"] = "en"
+    recall_page = staff.get(f"/recalls/{reported.sub_consignee_of.get().recall_id}/notices/").content.decode()
+    assert "Reported, unverified" in recall_page
+    customer = staff.get(f"/customers/{reported.pk}/").content.decode()
+    assert "Reported by " + Party.objects.get(code="SUB").name + ", unverified" in customer
+    form = client.get(links.reply_path(Notice.objects.get(party=reported))).content.decode()
+    assert "在我方核实后才会与任何已有客户关联" in form  # the reported party's language is Chinese (CN)
