@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from medrecall.accounts.models import User
 from medrecall.audit.models import AuditEntry
-from medrecall.notices import links, replies, services
+from medrecall.notices import links, replies, selectors, services
 from medrecall.notices.models import Notice, Reply, SubConsignee
 from medrecall.parties import services as party_services
 from medrecall.parties.models import Contact, Party
@@ -110,6 +111,9 @@ def test_merging_moves_the_units_revokes_the_links_and_tells_the_target_through_
     old_link = links.reply_path(Notice.objects.get(party=reported))
     location = reported.locations.get()
     smtp.messages.clear()
+    # A second notice to the typed address waits for a retry (the mail server was down).
+    retry = Notice.objects.get(party=reported)
+    Notice.objects.filter(pk=retry.pk).update(status="failed", next_attempt_at=timezone.now())
 
     party_services.party_merge(source=reported, target=hosp2, actor=manager, reason="Same hospital, checked by phone")
     work_off_queue()
@@ -135,7 +139,13 @@ def test_merging_moves_the_units_revokes_the_links_and_tells_the_target_through_
     assert entry.changes["moved"][1]["locations"] == [location.code]
     assert entry.changes["moved"][1]["notices"]["scope_additions"] == 1
     assert entry.changes["moved"][1]["notices"]["links_revoked"] == 1
+    assert entry.changes["moved"][1]["notices"]["notices_withdrawn"] == 1
+    retry.refresh_from_db()
+    assert (retry.status, retry.next_attempt_at, retry.last_error) == (
+        "bounced", None, f"Withdrawn: {reported.code} was merged into HOSP2.")
     assert entry.changes["contacts_not_moved"] == [None, [["Mallory", ATTACKER, ""]]]
+    # Nothing of the reported party is left for customer service to chase.
+    assert [n.party_id for n in selectors.overdue_queue(viewer=manager)] == []
 
 
 def test_merging_into_a_holder_already_notified_sends_an_updated_notice_with_the_added_units_only(
@@ -220,3 +230,21 @@ def test_notice_pages_mark_the_reported_party_and_the_form_says_it_is_checked(
     assert "Reported by " + Party.objects.get(code="SUB").name + ", unverified" in customer
     form = client.get(links.reply_path(Notice.objects.get(party=reported))).content.decode()
     assert "在我方核实后才会与任何已有客户关联" in form  # the reported party's language is Chinese (CN)
+
+
+def test_a_return_to_the_reported_party_follows_the_units_to_the_target(reported: Party, manager: User) -> None:
+    """A reply cannot authorise a return for units outside the frozen scope, but staff may
+    record one by hand; the merge takes it along with the location it picks up from."""
+    from medrecall.execution.models import ReturnAuthorisation
+    from medrecall.parties.models import Location
+
+    ra = ReturnAuthorisation.objects.create(
+        number="RA-TEST-1", recall=reported.sub_consignee_of.get().recall, party=reported,
+        location=reported.locations.get(), quarantine=Location.objects.get(code="QUAR"), weight_kg=1,
+        created_by=manager)
+    hosp2 = Party.objects.get(code="HOSP2")
+    party_services.party_merge(source=reported, target=hosp2, actor=manager)
+    ra.refresh_from_db()
+    assert (ra.party_id, ra.location.party_id) == (hosp2.pk, hosp2.pk)
+    entry = AuditEntry.objects.get(action="parties.reported_merged")
+    assert entry.changes["moved"][1]["execution"] == {"returns": ["RA-TEST-1"], "work_orders": []}
