@@ -237,7 +237,15 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
     assert carrier is not None
     rate = carrier.rates.first()
     assert rate is not None
+    # A sub-consignee this side's holder reported on a reply form (staff review pages).
+    reported, _created = Party.objects.get_or_create(
+        code=f"SC-SCOPE-{side.party.code}",
+        defaults={"name": f"Reported by {side.party.code}", "party_type": "hospital", "review": "unverified",
+                  "reported_by": side.party})
     return {
+        **{name: [{"pk": reported.pk}] for name in (
+            "web:party-reported-detail", "web:party-reported-verify", "web:party-reported-merge",
+            "party-reported-detail", "party-reported-verify", "party-reported-merge")},
         # web: imports, recalls, notices, customers, offers, portal, execution, master data, files
         "web:import-detail": [{"pk": side.import_run.pk}],
         "web:import-rejected": [{"pk": side.import_run.pk}],
