@@ -292,7 +292,15 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
     assert carrier is not None
     rate = carrier.rates.first()
     assert rate is not None
+    # A sub-consignee this side's holder reported on a reply form (staff review pages).
+    reported, _created = Party.objects.get_or_create(
+        code=f"SC-SCOPE-{side.party.code}",
+        defaults={"name": f"Reported by {side.party.code}", "party_type": "hospital", "review": "unverified",
+                  "reported_by": side.party})
     return {
+        **{name: [{"pk": reported.pk}] for name in (
+            "web:party-reported-detail", "web:party-reported-verify", "web:party-reported-merge",
+            "party-reported-detail", "party-reported-verify", "party-reported-merge")},
         # web: imports, recalls, notices, customers, offers, portal, execution, master data, files
         "web:import-detail": [{"pk": side.import_run.pk}],
         "web:import-rejected": [{"pk": side.import_run.pk}],
@@ -633,6 +641,15 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:notice-return-authorise": W("execution.add_returnauthorisation", **STAFF),
     "web:customer-search": P(NOTICE, **STAFF),
     "web:customer-detail": P(NOTICE, **STAFF),
+    # parties reported on reply forms: staff review (portal users are refused)
+    "web:party-reported-list": P("parties.view_party", portal="refused"),
+    "web:party-reported-detail": P("parties.view_party", portal="refused"),
+    "web:party-reported-verify": W("parties.change_party", portal="refused"),
+    "web:party-reported-merge": W("parties.change_party", portal="refused"),
+    "party-reported-list": P("parties.view_party", portal="refused"),
+    "party-reported-detail": P("parties.view_party", portal="refused"),
+    "party-reported-verify": W("parties.change_party", portal="refused"),
+    "party-reported-merge": W("parties.change_party", portal="refused"),
     "web:customer-offer-propose": W("notices.add_offer", **STAFF),
     "web:customer-progress": W("notices.add_notice", **STAFF),
     "web:offer-decide": W("notices.approve_offer", **STAFF),

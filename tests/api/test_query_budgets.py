@@ -46,6 +46,7 @@ LISTS = [
     "/api/lots/",
     "/api/serials/",
     "/api/parties/",
+    "/api/parties/reported/?review=all",
     "/api/locations/",
     "/api/contacts/",
     "/api/imports/",

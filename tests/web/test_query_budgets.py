@@ -52,6 +52,7 @@ PAGES = [
     "/data/serial/",
     "/data/party/",
     "/data/party/{party}/",
+    "/parties/reported/?review=all",
     "/data/location/",
     "/data/contact/",
 ]

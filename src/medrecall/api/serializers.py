@@ -68,12 +68,15 @@ class AddressMixin(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class PartySerializer(AddressMixin):
+    # A sub-consignee a holder reported on a reply form: by whom, and the staff review.
+    reported_by = serializers.CharField(source="reported_by.code", read_only=True, allow_null=True, default=None)
+
     class Meta:
         model = Party
         fields = ["id", "code", "name", "name_en", "party_type", "language", "preferred_channel", "country",
                   "province", "province_code", "city", "address", "postal_code", "latitude", "longitude",
-                  "is_active", "notes", "created_at", "updated_at"]
-        read_only_fields = ["province_code", "created_at", "updated_at"]
+                  "is_active", "notes", "review", "reported_by", "created_at", "updated_at"]
+        read_only_fields = ["province_code", "review", "created_at", "updated_at"]
 
 
 class LocationSerializer(AddressMixin):

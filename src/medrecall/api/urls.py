@@ -8,7 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
-from . import accounts, calendar, execution, notices, partners, recalls, trace, views
+from . import accounts, calendar, execution, notices, partners, party_review, recalls, trace, views
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -97,5 +97,9 @@ urlpatterns = [
          name="work-order-evidence-file"),
     path("execution/dispositions/<int:pk>/certificate/", execution.CertificateView.as_view(),
          name="disposition-certificate"),
+    path("parties/reported/", party_review.ReportedListView.as_view(), name="party-reported-list"),
+    path("parties/reported/<int:pk>/", party_review.ReportedDetailView.as_view(), name="party-reported-detail"),
+    path("parties/reported/<int:pk>/verify/", party_review.ReportedVerifyView.as_view(), name="party-reported-verify"),
+    path("parties/reported/<int:pk>/merge/", party_review.ReportedMergeView.as_view(), name="party-reported-merge"),
     path("", include(router.urls)),
 ]

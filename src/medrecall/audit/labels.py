@@ -50,6 +50,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "parties.contacts_imported": _("Contacts imported"),
     "parties.locations_imported": _("Locations imported"),
     "parties.parties_imported": _("Parties imported"),
+    "parties.reported_merged": _("Reported party merged into an existing party"),
+    "parties.reported_verified": _("Reported party verified"),
     "recalls.classified": _("Recall classified"),
     "recalls.deadline_done": _("Deadline marked as met"),
     "recalls.hazard_evaluated": _("Hazard evaluated"),

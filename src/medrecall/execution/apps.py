@@ -27,7 +27,11 @@ class ExecutionConfig(AppConfig):
         from .baseline import handled_units
 
         on_scope_baseline("execution.handled", handled_units)
-        from .holders import timeline_entries
+        from medrecall.parties.services import on_merge
+
+        from .holders import on_party_merge, timeline_entries
+
+        on_merge("execution", on_party_merge)
 
         if timeline_entries not in TIMELINE_SOURCES:
             TIMELINE_SOURCES.append(timeline_entries)

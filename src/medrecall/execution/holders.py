@@ -5,6 +5,7 @@ execution adds to the customer timeline."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.utils import translation
@@ -102,3 +103,14 @@ def timeline_entries(party_id: int) -> list[TimelineEntry]:
                               f"{w.number} · {w.get_status_display()}", "", "execution")
                 for w in WorkOrder.objects.filter(party_id=party_id).select_related("recall")]
     return entries
+
+
+def on_party_merge(source: Party, target: Party, actor: Any) -> dict[str, Any]:
+    """Execution's part of merging a reported party (a ``parties.services`` merge step): the
+    return authorisations and work orders of the reported party concern units now at the
+    target's locations, so they follow them."""
+    returns = list(ReturnAuthorisation.objects.filter(party=source).order_by("number").values_list("number", flat=True))
+    orders = list(WorkOrder.objects.filter(party=source).order_by("number").values_list("number", flat=True))
+    ReturnAuthorisation.objects.filter(party=source).update(party=target)
+    WorkOrder.objects.filter(party=source).update(party=target)
+    return {"returns": returns, "work_orders": orders}

@@ -34,3 +34,8 @@ class NoticesConfig(AppConfig):
         from .updates import on_scope_frozen as tell_holders
 
         on_scope_frozen("notices.updates", tell_holders)
+        from medrecall.parties.services import on_merge
+
+        from .relations import on_party_merge
+
+        on_merge("notices", on_party_merge)

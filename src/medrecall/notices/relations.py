@@ -1,11 +1,15 @@
-"""Customer relations (N4, N5): progress updates to holders, and compensation or goodwill
-offers with approval and fulfilment."""
+"""Customer relations (N4, N5): progress updates to holders, compensation or goodwill
+offers with approval and fulfilment, and what merging a reported sub-consignee into an
+existing party means for notices."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +20,11 @@ from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 
-from .models import Kind, Notice, Offer
-from .services import notices_create, notices_render
+from .models import OPEN_FOR_NOTICES, Kind, Notice, NoticeEvent, NoticeStatus, Offer, SubConsignee
+from .services import notice_run_start, notices_create, notices_render
+
+# Notices not out of the door yet: withdrawn when their party is merged away.
+UNSENT = (NoticeStatus.GENERATED, NoticeStatus.QUEUED, NoticeStatus.SENDING, NoticeStatus.FAILED)
 
 
 def progress_update_send(*, recall: RecallCase, party: Party, message: str, actor: User | None) -> list[int]:
@@ -108,3 +115,47 @@ def offer_cancel(*, offer: Offer, actor: User, note: str) -> Offer:
     audit.record(actor=actor, action="notices.offer_cancelled", target=offer,
                  changes={"status": [before, Offer.Status.CANCELLED]}, reason=note)
     return offer
+
+
+def on_party_merge(source: Party, target: Party, actor: Any) -> dict[str, Any]:
+    """The notices' part of merging a reported party into an existing one (a
+    ``parties.services`` merge step, inside the merge's transaction).
+
+    * The units a holder reported passing to ``source`` become ``target``'s (scope additions).
+    * Every link issued to ``source`` is revoked (its notices get a new nonce) and what was
+      not sent yet is withdrawn: they went to an address the reporting holder typed.
+    * ``target`` learns of the units through its own contacts only: a first notice where it
+      has none in that recall yet, an updated notice listing the added lines where it has.
+    ``source``'s replies and notice history stay with it, for the record."""
+    now = timezone.now()
+    additions = SubConsignee.objects.filter(party=source)
+    recall_ids = sorted(set(additions.values_list("recall_id", flat=True)))
+    moved = additions.update(party=target)
+    reported_on = SubConsignee.objects.filter(reported_by=source).update(reported_by=target)
+    issued = Notice.objects.filter(party=source)
+    revoked = list(issued.values_list("pk", flat=True))
+    for pk in revoked:
+        Notice.objects.filter(pk=pk).update(token_nonce=secrets.token_hex(8))
+    unsent = list(issued.filter(status__in=UNSENT).values_list("pk", "recall_id"))
+    note = _("Withdrawn: %(source)s was merged into %(target)s.") % {"source": source.code, "target": target.code}
+    Notice.objects.filter(pk__in=[pk for pk, _recall in unsent]).update(
+        status=NoticeStatus.BOUNCED, next_attempt_at=None, last_error=note)
+    NoticeEvent.objects.bulk_create([
+        NoticeEvent(notice_id=pk, party=source, recall_id=recall_id, type=NoticeEvent.Type.BOUNCED, at=now, note=note)
+        for pk, recall_id in unsent])
+    runs = []
+    for recall in RecallCase.objects.filter(pk__in=recall_ids, status__in=OPEN_FOR_NOTICES).order_by("pk"):
+        told = Notice.objects.filter(recall=recall, party=target, kind=Kind.INITIAL).exists()
+        run = notice_run_start(recall=recall, actor=None, kind=Kind.UPDATE if told else Kind.INITIAL,
+                               parties=[target.pk], reason=note)
+        runs.append({"recall": recall.number, "run": run.pk, "kind": run.kind})
+    return {"scope_additions": moved, "reported_by_it": reported_on, "links_revoked": len(revoked),
+            "notices_withdrawn": len(unsent), "runs": runs}
+
+
+def reported_units(party_id: int) -> QuerySet[SubConsignee]:
+    """The units holders reported passing to a party (what a reviewer checks before
+    verifying or merging a reported party), with the reply that reported them."""
+    return (SubConsignee.objects.filter(party_id=party_id)
+            .select_related("recall", "reported_by", "lot", "serial", "location", "reply")
+            .order_by("recall__number", "lot__number", "pk"))

@@ -1,6 +1,7 @@
 """A holder's reply: quantities per affected line, checked against what the holder had,
 signed by the respondent's name, and the sub-consignees they passed units on to — who join
-the recall as holders (scope additions) and get their own notices."""
+the recall as holders (scope additions) and get their own notices. A sub-consignee always
+becomes a new party "reported by <holder>, unverified", never one we already know."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from medrecall.catalog.models import Serial, device_name
 from medrecall.core import regions
 from medrecall.core.errors import DomainError, ImportRejected, ValidationFailed
 from medrecall.core.tabular import Columns, TableReader
-from medrecall.parties.models import Contact, Location, LocationType, Party, PartyType
+from medrecall.parties.models import Contact, Location, LocationType, Party, PartyType, Review
 from medrecall.recalls.lifecycle import Action, require_action
 
 from .models import (
@@ -202,24 +203,36 @@ def reply_problems(notice: Notice, quantities: dict[str, dict[str, int]],
     return problems
 
 
-def _party_for(entry: SubConsigneeInput, country: str, reply: Reply, index: int) -> tuple[Party, Location]:
-    """The sub-consignee as a party: the one we already know by name in that city, or a new one."""
-    party = Party.objects.filter(name__iexact=entry.name, country=country, city__iexact=entry.city).first()
+def _reported_party(entry: SubConsigneeInput, country: str, reply: Reply, index: int,
+                    made: dict[tuple[str, str, str], Party]) -> tuple[Party, Location]:
+    """The sub-consignee as a NEW party, reported by the replying holder and unverified.
+
+    Whatever name, address or e-mail the holder typed, it is never matched to a party we
+    already know: a reply link has no log-in, and matching would let anyone holding one
+    attach a contact to another party and receive its notices. Staff verify the new party
+    or merge it into the existing one (``parties.services.party_merge``). Within one reply,
+    rows naming the same sub-consignee (several lots) share one party."""
+    key = (entry.name.casefold(), country, entry.city.casefold())
+    party = made.get(key)
     if party is None:
-        party = Party.objects.create(
+        party = made[key] = Party.objects.create(
             code=f"SC-{reply.recall.number}-{reply.pk}-{index}", name=entry.name,
             party_type=SUB_CONSIGNEE_TYPES[entry.type], country=country, city=entry.city, province=entry.province,
-            address=entry.address, language="zh-hans" if country == "CN" else "en",
+            province_code=regions.subdivision_code(country, entry.province), address=entry.address,
+            language="zh-hans" if country == "CN" else "en", review=Review.UNVERIFIED, reported_by=reply.party,
             notes=_("Reported as a sub-consignee by %(holder)s in the reply to recall %(recall)s.") % {
                 "holder": reply.party.name, "recall": reply.recall.number})
-    location = party.locations.filter(address__iexact=entry.address).first() or party.locations.first()
+    location = party.locations.filter(address__iexact=entry.address).first()
     if location is None:
         location = Location.objects.create(
-            code=f"{party.code}-1", name=entry.name, party=party, country=country, city=entry.city,
-            province=entry.province, address=entry.address,
+            code=f"{party.code}-{party.locations.count() + 1}", name=entry.name, party=party, country=country,
+            city=entry.city, province=entry.province, province_code=party.province_code, address=entry.address,
             location_type=LocationType.DISTRIBUTOR_STOCK if entry.type == "distributor" else LocationType.CUSTOMER_SITE)
     if (entry.email or entry.phone) and not party.contacts.filter(email=entry.email, phone=entry.phone).exists():
-        Contact.objects.create(party=party, name=entry.contact_name or entry.name, email=entry.email, phone=entry.phone,
+        name = entry.contact_name or entry.name
+        if party.contacts.filter(name=name).exists():
+            name = f"{name} ({entry.email or entry.phone})"
+        Contact.objects.create(party=party, name=name, email=entry.email, phone=entry.phone,
                                language=party.language, is_primary=not party.contacts.exists())
     return party, location
 
@@ -259,9 +272,10 @@ def reply_submit(*, notice: Notice, respondent_name: str, quantities: dict[str, 
         for line in expected_lines(root)])
     lots = {line.lot: line.lot_id for line in expected_lines(root)}
     new_parties: list[int] = []
+    made: dict[tuple[str, str, str], Party] = {}
     for index, entry in enumerate(sub_consignees, start=1):
         country = regions.country_code(entry.country) or ""
-        party, location = _party_for(entry, country, reply, index)
+        party, location = _reported_party(entry, country, reply, index, made)
         serial = Serial.objects.filter(lot_id=lots[entry.lot], serial=entry.serial).first() if entry.serial else None
         SubConsignee.objects.create(reply=reply, recall=recall, reported_by=root.party, party=party, location=location,
                                     lot_id=lots[entry.lot], serial=serial, quantity=entry.quantity)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from medrecall.core.errors import NotFound
 from medrecall.core.presentation import user_display_name
 from medrecall.core.types import Viewer
-from medrecall.parties.models import Party
+from medrecall.parties.models import Party, Review
 from medrecall.recalls.models import AffectedLine, ScopeSnapshot
 
 from .models import (
@@ -86,7 +86,9 @@ def overdue_queue(*, viewer: Viewer, now: datetime | None = None) -> QuerySet[No
     disagreeing = (_with_differences(Reply.objects.all()).filter(mismatched_lines__gt=0)
                    .exclude(Exists(followed_up)).values("notice_id"))
     own_reply = Reply.objects.filter(notice_id=OuterRef("pk")).order_by()
-    queue = Notice.objects.filter(unanswered | Q(pk__in=disagreeing), recall__status__in=OPEN_FOR_NOTICES).annotate(
+    # A reported party merged into an existing one: its notices were withdrawn, nothing to chase.
+    queue = Notice.objects.filter(unanswered | Q(pk__in=disagreeing), recall__status__in=OPEN_FOR_NOTICES).exclude(
+        party__review=Review.MERGED).annotate(
         reply_difference=Subquery(_with_differences(own_reply).values("difference")[:1]),
         reply_mismatched_lines=Subquery(_with_differences(own_reply).values("mismatched_lines")[:1]))
     return _scoped(queue.select_related("recall", "party", "contact", "assigned_to"), viewer).order_by(

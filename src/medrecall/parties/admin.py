@@ -12,9 +12,11 @@ class ContactInline(admin.TabularInline[Contact, Party]):
 
 @admin.register(Party)
 class PartyAdmin(AuditedAdmin):
-    list_display = ("code", "name", "party_type", "country", "province", "city")
+    list_display = ("code", "name", "party_type", "country", "province", "city", "review")
     search_fields = ("code", "name", "name_en")
-    list_filter = ("party_type", "country")
+    list_filter = ("party_type", "country", "review")
+    # The review of a reported party is decided by parties.services (verify, merge), audited there.
+    readonly_fields = ("review", "reported_by", "reviewed_at", "reviewed_by", "merged_into")
     inlines = [ContactInline]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,21 @@ class LocationType(models.TextChoices):
     CUSTOMER_SITE = "customer_site", _("Customer site")
 
 
+class Review(models.TextChoices):
+    """Where a party stands with staff. Parties entered by staff or imported are ``established``;
+    a sub-consignee typed on a holder's reply form is ``unverified`` until staff verify it as a
+    party of its own or merge it into the existing party it really is (``merged``)."""
+
+    ESTABLISHED = "established", _("Established")
+    UNVERIFIED = "unverified", _("Reported, unverified")
+    VERIFIED = "verified", _("Reported, verified")
+    MERGED = "merged", _("Reported, merged")
+
+
+# Holders a sub-consignee can be (reported ones and what they may be merged into).
+HOLDER_TYPES = ("distributor", "hospital", "end_user", "service_partner")
+
+
 class Address(models.Model):
     """Postal address with ISO country and province/state codes and coordinates."""
 
@@ -71,20 +87,44 @@ class Party(Address, TimeStampedModel):
     preferred_channel = models.CharField(_("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
+    # A sub-consignee reported on a holder's reply: who reported it, and the staff review.
+    review = models.CharField(_("review"), max_length=12, choices=Review.choices, default=Review.ESTABLISHED)
+    reported_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reported_parties", verbose_name=_("reported by"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("reviewed by"))
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="merged_parties", verbose_name=_("merged into"))
 
     class Meta:
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         ordering = ["code"]
-        indexes = [models.Index(fields=["party_type"]), models.Index(fields=["country", "province_code"])]
+        indexes = [models.Index(fields=["party_type"]), models.Index(fields=["country", "province_code"]),
+                   models.Index(fields=["review"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(party_type__in=PartyType.values), name="party_type_known"
             ),
+            models.CheckConstraint(condition=models.Q(review__in=Review.values), name="party_review_known"),
+            # Only a reported party is under review; a merged one names where it went.
+            models.CheckConstraint(
+                condition=models.Q(review="established", reported_by__isnull=True)
+                | (~models.Q(review="established") & models.Q(reported_by__isnull=False)),
+                name="party_review_reported"),
+            models.CheckConstraint(
+                condition=models.Q(review="merged", merged_into__isnull=False)
+                | (~models.Q(review="merged") & models.Q(merged_into__isnull=True)),
+                name="party_merged_names_target"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def is_unverified(self) -> bool:
+        return self.review == Review.UNVERIFIED
 
 
 class Contact(TimeStampedModel):

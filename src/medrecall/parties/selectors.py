@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from medrecall.core.errors import NotFound
 from medrecall.core.types import Viewer
 
-from .models import Contact, Location, Party
+from .models import HOLDER_TYPES, Contact, Location, Party, Review
 
 
 def _search(queryset: QuerySet[Any], text: str, fields: tuple[str, ...]) -> QuerySet[Any]:
@@ -27,7 +27,7 @@ def _search(queryset: QuerySet[Any], text: str, fields: tuple[str, ...]) -> Quer
 
 
 def party_list_for(*, viewer: Viewer, search: str = "", party_type: str = "") -> QuerySet[Party]:
-    parties = Party.objects.all()
+    parties = Party.objects.select_related("reported_by", "merged_into")
     if viewer.party_id is not None:
         parties = parties.filter(pk=viewer.party_id)
     if party_type:
@@ -39,7 +39,7 @@ def party_list_for(*, viewer: Viewer, search: str = "", party_type: str = "") ->
 
 
 def party_get_for(*, viewer: Viewer, pk: int) -> Party:
-    party = Party.objects.filter(pk=pk)
+    party = Party.objects.select_related("reported_by", "merged_into").filter(pk=pk)
     if viewer.party_id is not None:
         party = party.filter(pk=viewer.party_id)
     found = party.first()
@@ -77,4 +77,58 @@ def contact_get_for(*, viewer: Viewer, pk: int) -> Contact:
     found = contact_list_for(viewer=viewer).filter(pk=pk).first()
     if found is None:
         raise NotFound(_("Contact not found."))
+    return found
+
+
+REVIEW_FILTERS = ("unverified", "verified", "merged", "all")
+
+
+def reported_party_list_for(*, viewer: Viewer, review: str = "unverified", search: str = "",
+                            reported_by: str = "") -> QuerySet[Party]:
+    """Sub-consignees holders reported on reply forms, for staff review; a portal user sees
+    none (not even its own reports: they are staff's to judge). ``review`` is one of
+    ``REVIEW_FILTERS``; ``reported_by`` a reporting party's code."""
+    if viewer.party_id is not None or not viewer.has_perm("parties.view_party"):
+        return Party.objects.none()
+    parties = Party.objects.exclude(review=Review.ESTABLISHED)
+    if review in (Review.UNVERIFIED, Review.VERIFIED, Review.MERGED):
+        parties = parties.filter(review=review)
+    if reported_by:
+        parties = parties.filter(reported_by__code__iexact=reported_by)
+    if search:
+        # The typed e-mail through a subquery: a join would narrow the contact count below.
+        typed = Contact.objects.filter(email__icontains=search).values("party_id")
+        parties = _search(parties, search, ("code", "name", "city", "reported_by__code", "reported_by__name")) | \
+            parties.filter(pk__in=typed)
+    return (parties.select_related("reported_by", "merged_into", "reviewed_by")
+            .annotate(location_count=Count("locations", distinct=True), contact_count=Count("contacts", distinct=True))
+            .order_by("-created_at", "code"))
+
+
+def reported_party_get_for(*, viewer: Viewer, pk: int) -> Party:
+    found = reported_party_list_for(viewer=viewer, review="all").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("Party not found."))
+    return found
+
+
+def merge_candidates(*, viewer: Viewer, party: Party, limit: int = 10) -> QuerySet[Party]:
+    """Existing parties the reported one may really be: same name, or same country and city
+    (what staff check before merging). Never suggested automatically as a match."""
+    if viewer.party_id is not None:
+        return Party.objects.none()
+    near = Q(name__iexact=party.name) | Q(name_en__iexact=party.name)
+    if party.city:
+        near |= Q(country=party.country, city__iexact=party.city)
+    return (Party.objects.filter(near, review__in=(Review.ESTABLISHED, Review.VERIFIED), is_active=True,
+                                 party_type__in=HOLDER_TYPES)
+            .exclude(pk=party.pk).order_by("code")[:limit])
+
+
+def merge_target_for(*, viewer: Viewer, code: str) -> Party:
+    """The party named by its code as a merge target (any staff-visible party; the merge
+    service says why one cannot be a target)."""
+    found = party_list_for(viewer=viewer).filter(code__iexact=code.strip()).first() if code.strip() else None
+    if found is None:
+        raise NotFound(_("There is no party with code %(code)s.") % {"code": code.strip()}, where="target")
     return found

@@ -34,6 +34,7 @@ AREAS: tuple[NavArea, ...] = (
         NavItem(_("Lots"), "web:entity-list", "catalog.view_lot", {"slug": "lot"}),
         NavItem(_("Serial numbers"), "web:entity-list", "catalog.view_serial", {"slug": "serial"}),
         NavItem(_("Parties"), "web:entity-list", "parties.view_party", {"slug": "party"}, portal=True),
+        NavItem(_("Reported parties"), "web:party-reported-list", "parties.change_party", {}),
         NavItem(_("Locations"), "web:entity-list", "parties.view_location", {"slug": "location"}, portal=True),
         NavItem(_("Contacts"), "web:entity-list", "parties.view_contact", {"slug": "contact"}, portal=True),
         NavItem(_("Imports"), "web:import-list", "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent", {}),
