@@ -24,6 +24,7 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("imports/start/", views.ImportStartView.as_view(), name="import-start"),
     path("trace/forward/", trace.TraceForwardView.as_view(), name="trace-forward"),
+    path("trace/forward/set/", trace.TraceForwardSetView.as_view(), name="trace-forward-set"),
     path("trace/backward/", trace.TraceBackwardView.as_view(), name="trace-backward"),
     path("udi/parse/", trace.UdiParseView.as_view(), name="udi-parse"),
     path("events/capture/", trace.EventCaptureView.as_view(), name="event-capture"),

@@ -363,13 +363,14 @@ def trace_forward_set_for(*, viewer: Viewer | None, units: Sequence[UnitRequest]
         raise TraceSetRejected([RowError(units[MAX_UNITS].source, units[MAX_UNITS].row, "", "too_many", _(
             "A set trace takes at most %(most)s lots and serials; this list has %(count)s.") % {
             "most": MAX_UNITS, "count": len(units)})])
-    if errors := _shape_problems(units):
-        raise TraceSetRejected(errors)
     if progress:
         progress(_("Looking up %(count)s lots and serials…") % {"count": len(units)})
-    resolved, errors = _resolve(units, viewer)
-    if errors:
-        raise TraceSetRejected(errors)
+    malformed = _shape_problems(units)
+    bad_rows = {(error.file, error.row) for error in malformed}
+    resolved, unknown = _resolve([unit for unit in units if (unit.source, unit.row) not in bad_rows], viewer)
+    if malformed or unknown:
+        order = {(unit.source, unit.row): n for n, unit in enumerate(units)}
+        raise TraceSetRejected(sorted(malformed + unknown, key=lambda error: order.get((error.file, error.row), 0)))
     scope = _scope(resolved)
     if progress:
         progress(_("Tracing %(count)s lots…") % {"count": len(scope.seed_lot_ids)})
