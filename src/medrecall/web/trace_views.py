@@ -16,6 +16,7 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.catalog.models import device_name
 from medrecall.core.errors import DomainError, RowError
 from medrecall.core.exports import append_row
+from medrecall.core.types import Viewer
 from medrecall.parties.models import Location
 from medrecall.recalls import selectors as recall_selectors
 from medrecall.traceability import engine, selectors, trace_sets
@@ -25,16 +26,20 @@ from medrecall.web.labels import label_for
 TRACE_PERMISSION = "traceability.view_traceevent"
 
 
-def _graph(trace: selectors.ForwardTrace, links: list[tuple[int | None, int, int]] | None = None) -> dict[str, Any]:
+def _graph(trace: selectors.ForwardTrace, viewer: Viewer, links: list[tuple[int | None, int, int]] | None = None
+           ) -> dict[str, Any]:
     """Nodes and links for the ECharts graph: locations and the quantities that moved between them
-    (for a portal user only the moves into or out of its own locations: ``trace.visible_locations``).
+    (for a portal user only the moves into or out of its own locations, between locations it may
+    see: ``trace.visible_locations``; never a move between two of its consignees).
     ``links``: a set trace's moves (``trace_sets.set_flows``); else those of the traced lot or serial."""
     if links is None:
         seed_lot_ids = list(trace.seed_lot_ids)
         lot_ids = engine.genealogy_lots(seed_lot_ids) if trace.visible_locations is None else seed_lot_ids
         links = engine.flows(lot_ids, serial_id=trace.serial_id, seed_lot_ids=seed_lot_ids)
     if (visible := trace.visible_locations) is not None:
-        links = [(a, b, qty) for a, b, qty in links if b in visible and (a is None or a in visible)]
+        own = set(Location.objects.filter(party_id=viewer.party_id).values_list("pk", flat=True))
+        links = [(a, b, qty) for a, b, qty in links
+                 if b in visible and (a is None or a in visible) and (a in own or b in own)]
     ids = {loc for link in links for loc in link[:2] if loc is not None}
     index = {loc.pk: loc for loc in Location.objects.select_related("party").filter(pk__in=ids)}
     holders = {h.location: h for h in trace.holders}
@@ -75,7 +80,7 @@ def trace(request: HttpRequest) -> HttpResponse:
                 if request.GET.get("format") == "xlsx":
                     return _trace_xlsx(result, gtin, lot or serial)
                 context["forward"] = result
-                context["graph"] = _graph(result)
+                context["graph"] = _graph(result, viewer)
         except DomainError as refused:
             context["error"] = refused.message
     return render(request, "web/trace.html", context)
@@ -99,14 +104,15 @@ def _trace_set(request: HttpRequest) -> HttpResponse:
                     "The file is larger than %(size)s MB; trace larger lists with the command line or the API.") % {
                     "size": MAX_LIST_BYTES // (1024 * 1024)})])
             units += trace_sets.read_unit_list(upload.read(), source=upload.name or _("uploaded file"))
-        result = trace_sets.trace_forward_set_for(viewer=viewer_of(request), units=units)
+        viewer = viewer_of(request)
+        result = trace_sets.trace_forward_set_for(viewer=viewer, units=units)
     except trace_sets.TraceSetRejected as refused:
         context["error"] = refused.message
         context["row_errors"] = refused.errors
         return render(request, "web/trace.html", context, status=400)
     if request.POST.get("format") == "xlsx":
         return _trace_xlsx(result.trace, "set", str(result.units))
-    context.update({"forward": result.trace, "graph": _graph(result.trace, trace_sets.set_flows(result)),
+    context.update({"forward": result.trace, "graph": _graph(result.trace, viewer, trace_sets.set_flows(result)),
                     "units_text": _as_csv(units),
                     "set_units": result.units})
     return render(request, "web/trace.html", context)
