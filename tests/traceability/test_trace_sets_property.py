@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -161,12 +161,12 @@ class Doors:
 
 @pytest.fixture
 def doors(tmp_path: Path, capsys: pytest.CaptureFixture[str], api_as: Callable[[User | None], APIClient],
-          make_user: Callable[..., User]) -> Iterator[Doors]:
+          make_user: Callable[..., User]) -> Doors:
     network()
     analyst = make_user(Role.TRACEABILITY_ANALYST)
     page = Client()
     assert page.login(username=analyst.username, password=PASSWORD)
-    yield Doors(tmp_path, capsys, api_as(analyst), page)
+    return Doors(tmp_path, capsys, api_as(analyst), page)
 
 
 def fresh_history(tmp_path: Path, seed: int, steps: int) -> None:

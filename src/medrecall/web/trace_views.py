@@ -37,7 +37,8 @@ def _graph(trace: selectors.ForwardTrace, viewer: Viewer, links: list[tuple[int 
         lot_ids = engine.genealogy_lots(seed_lot_ids) if trace.visible_locations is None else seed_lot_ids
         links = engine.flows(lot_ids, serial_id=trace.serial_id, seed_lot_ids=seed_lot_ids)
     if (visible := trace.visible_locations) is not None:
-        own = set(Location.objects.filter(party_id=viewer.party_id).values_list("pk", flat=True))
+        own = set(Location.objects.filter(party_id=viewer.party_id).values_list("pk", flat=True)
+                  ) if viewer.party_id is not None else set()
         links = [(a, b, qty) for a, b, qty in links
                  if b in visible and (a is None or a in visible) and (a in own or b in own)]
     ids = {loc for link in links for loc in link[:2] if loc is not None}
