@@ -240,13 +240,6 @@ def test_cli_incomplete_options_are_refused(histories: None, capsys: pytest.Capt
         cli(capsys, "forward", *args)
 
 
-def test_cli_backward_takes_one_unit(histories: None, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(CommandError, match="A backward trace takes one lot or one serial"):
-        cli(capsys, "backward", "--gtin", CATH, "--lot", "C1", "--lot", "C2")
-    back = json.loads(cli(capsys, "backward", "--gtin", CATH, "--lot", "C1", "--json"))
-    assert back["holders"] == ["FAC", "D1", "S1", "H1", "H2"]
-
-
 def test_cli_progress_on_stderr_for_large_sets(histories: None, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "big.csv"
@@ -455,3 +448,37 @@ def test_portal_page_set_trace_shows_only_own_lines(histories: None, make_user: 
     graph = distributor.post("/trace/", {"units": f"{CATH},C1\n{CATH},C2\n{PUMP},,SN1\n"}).context["graph"]
     assert sorted((link["source"], link["target"], link["value"]) for link in graph["links"]) == [
         ("D1", "H1", 40), ("D1", "H2", 50), ("D1", "S1", 200)]
+
+
+# --- backward, for a list ---------------------------------------------------------------------
+
+def test_cli_backward_list_is_each_units_own_backward_trace(histories: None, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "back.csv"
+    path.write_text(f"{CATH},C9\n{PUMP},PL1,SN2\n{CATH},C1\n{CATH},C9\n{PUMP},PL1\n", encoding="utf-8")
+    listed = json.loads(cli(capsys, "backward", "--file", str(path), "--json"))
+    singles = [json.loads(cli(capsys, "backward", "--gtin", gtin, *args, "--json")) for gtin, args in (
+        (CATH, ["--lot", "C9"]), (PUMP, ["--serial", "SN2"]), (CATH, ["--lot", "C1"]), (PUMP, ["--lot", "PL1"]))]
+    assert listed == singles
+    assert [(u["lot"], u["serial"], u["current_location"]) for u in listed] == [
+        ("C9", None, "H1"), ("PL1", "SN2", "H1"), ("C1", None, "H2"), ("PL1", None, "H1")]
+    assert sorted((c["gtin"], c["lot"], c["quantity"], c["components"]) for c in listed[0]["components"]) == [
+        (TUBE, "T1", 100, []), (TUBE, "T2", 50, [])]
+    assert [step["event_id"] for step in listed[1]["chain"]] == ["P2", "P5", "P6"]
+    pair = json.loads(cli(capsys, "backward", "--gtin", CATH, "--lot", "C1", "--lot", "C2", "--json"))
+    assert [u["lot"] for u in pair] == ["C1", "C2"]
+
+
+def test_api_backward_list_matches_the_single_answers_and_scopes_portal_users(
+        histories: None, api_as: Callable[[User | None], APIClient], make_user: Callable[..., User]) -> None:
+    for user in (make_user(Role.TRACEABILITY_ANALYST), make_user(Role.PORTAL, party=Party.objects.get(code="DIST"))):
+        client = api_as(user)
+        listed = client.post("/api/trace/backward/set/", _units((CATH, "C1", ""), (PUMP, "", "SN1")), format="json")
+        assert listed.status_code == 200
+        singles = [client.get("/api/trace/backward/", query).json()
+                   for query in ({"gtin": CATH, "lot": "C1"}, {"gtin": PUMP, "serial": "SN1"})]
+        assert listed.json() == singles
+    assert [step["event_id"] for step in listed.json()[0]["chain"]] == ["E2", "E3", "E4", "E5", "E9"]
+    refused = client.post("/api/trace/backward/set/", _units((TUBE, "T1", "")), format="json")
+    assert (refused.status_code, refused.json()["details"][0]["message"]) == (
+        400, f"Lot T1 of GTIN {TUBE} is not known.")

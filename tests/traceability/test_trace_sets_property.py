@@ -242,3 +242,19 @@ def test_set_trace_query_count_does_not_grow_with_the_set(doors: Doors, tmp_path
     assert large_answer["lots"][:12] == [f"Q{n}" for n in range(12)]
     assert {h["location"]: h["received"] for h in large_answer["holders"]}["H1"] == 78 + (
         12 if kind == "lots-and-serials" else 0)
+
+
+def test_backward_list_query_count_does_not_grow_with_the_list(doors: Doors, tmp_path: Path) -> None:
+    many_lots(tmp_path, 12)
+
+    def backward(count: int) -> object:
+        units = [{"gtin": CATH, "lot": f"Q{n}"} for n in range(count)] + [
+            {"gtin": PUMP, "serial": f"R{n}"} for n in range(count)]
+        answer = doors.api.post("/api/trace/backward/set/", {"units": units}, format="json")
+        assert answer.status_code == 200
+        return answer.json()
+
+    backward(1)
+    assert count_queries(lambda: backward(2)) == count_queries(lambda: backward(12))
+    assert [(u["lot"], u["serial"]) for u in backward(12)][10:14] == [("Q10", None), ("Q11", None), ("RL0", "R0"),
+                                                                      ("RL1", "R1")]

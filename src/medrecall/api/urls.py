@@ -26,6 +26,7 @@ urlpatterns = [
     path("trace/forward/", trace.TraceForwardView.as_view(), name="trace-forward"),
     path("trace/forward/set/", trace.TraceForwardSetView.as_view(), name="trace-forward-set"),
     path("trace/backward/", trace.TraceBackwardView.as_view(), name="trace-backward"),
+    path("trace/backward/set/", trace.TraceBackwardSetView.as_view(), name="trace-backward-set"),
     path("udi/parse/", trace.UdiParseView.as_view(), name="udi-parse"),
     path("events/capture/", trace.EventCaptureView.as_view(), name="event-capture"),
     path("epcis/capture/", trace.EpcisCaptureView.as_view(), name="epcis-capture"),

@@ -23,6 +23,7 @@ from medrecall.traceability.trace_sets import (
     TraceSetRejected,
     UnitRequest,
     read_unit_list,
+    trace_backward_set_for,
     trace_forward_set_for,
     units_from_options,
 )
@@ -40,14 +41,17 @@ named with its row number and reason, and then nothing is traced (exit status 1)
 A set answers in the single trace's JSON contract: one holder line per location, summed over
 the set; "lots" lists every lot in scope (the asked-for lots first, then the lots they were
 built into). Each unit is counted once, also when the list names it twice or names a serial
-of a lot it also names whole. Backward traces take one lot or serial."""
+of a lot it also names whole.
+
+Backward with several units (or --file) prints a JSON list: each unit's backward trace, in the
+order listed, exactly as for that unit alone."""
 
 PROGRESS_FROM = 100  # units: below this a set answers faster than a progress line is read
 
 
 class Command(BaseCommand):
     help = ("Trace lots or serials forward (every holder, down every echelon: one lot, a serial, or a "
-            "whole set at once) or one lot or serial backward (to production).")
+            "whole set at once) or backward (to production; for a list, each unit's chain).")
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, epilog=EPILOG, **kwargs)
@@ -74,14 +78,16 @@ class Command(BaseCommand):
         if not (lots or serials or path):
             raise CommandError("Give --lot or --serial (with --gtin), or --file.")
         single = path is None and len(lots) + len(serials) == 1
-        if options["direction"] == "backward" and not single:
-            raise CommandError("A backward trace takes one lot or one serial (with --gtin).")
+        body: Any
         try:
             if single:
                 body = self._single(options["direction"], gtin=options["gtin"], lot=lots[0] if lots else "",
                                     serial=serials[0] if serials else "")
-            else:
+            elif options["direction"] == "forward":
                 body = self._set(self._units(options["gtin"] or "", lots, serials, path))
+            else:
+                body = trace_backward_set_for(viewer=None, units=self._units(options["gtin"] or "", lots, serials,
+                                                                              path))
         except DomainError as refused:
             rows = refused.errors if isinstance(refused, TraceSetRejected) else []
             if options["json"]:
@@ -99,7 +105,8 @@ class Command(BaseCommand):
         if options["direction"] == "forward":
             self._print_forward(body)
         else:
-            self._print_backward(body)
+            for unit in body if isinstance(body, list) else [body]:
+                self._print_backward(unit)
 
     def _single(self, direction: str, *, gtin: str, lot: str, serial: str) -> dict[str, Any]:
         if direction == "forward":
