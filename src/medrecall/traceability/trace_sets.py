@@ -353,25 +353,31 @@ def _portal_view(full: ForwardTrace, scope: UnitScope, party_id: int) -> Forward
         seed_lot_ids=scope.seed_lot_ids, serial_id=full.serial_id, visible_locations=frozenset(own | set(shipped)))
 
 
-def trace_forward_set_for(*, viewer: Viewer | None, units: Sequence[UnitRequest],
-                          progress: Callable[[str], None] | None = None) -> TraceSet:
-    """The forward trace of a set of lots and serials, as the viewer may see it (``None``: the
-    command line, which sees everything). Refuses the whole list, naming every bad row, when
-    any unit is malformed, unknown or (for a portal user) one its party never held."""
+def _resolve_all(units: Sequence[UnitRequest], viewer: Viewer | None) -> list[_Resolved]:
+    """Every unit's lot (and serial), or a refusal naming every bad unit in the order listed."""
     if not units:
         raise TraceSetRejected([RowError("", 0, "", "empty", _("The list names no lot or serial."))])
     if len(units) > MAX_UNITS:
         raise TraceSetRejected([RowError(units[MAX_UNITS].source, units[MAX_UNITS].row, "", "too_many", _(
             "A set trace takes at most %(most)s lots and serials; this list has %(count)s.") % {
             "most": MAX_UNITS, "count": len(units)})])
-    if progress:
-        progress(_("Looking up %(count)s lots and serials…") % {"count": len(units)})
     malformed = _shape_problems(units)
     bad_rows = {(error.file, error.row) for error in malformed}
     resolved, unknown = _resolve([unit for unit in units if (unit.source, unit.row) not in bad_rows], viewer)
     if malformed or unknown:
         order = {(unit.source, unit.row): n for n, unit in enumerate(units)}
         raise TraceSetRejected(sorted(malformed + unknown, key=lambda error: order.get((error.file, error.row), 0)))
+    return resolved
+
+
+def trace_forward_set_for(*, viewer: Viewer | None, units: Sequence[UnitRequest],
+                          progress: Callable[[str], None] | None = None) -> TraceSet:
+    """The forward trace of a set of lots and serials, as the viewer may see it (``None``: the
+    command line, which sees everything). Refuses the whole list, naming every bad row, when
+    any unit is malformed, unknown or (for a portal user) one its party never held."""
+    if progress:
+        progress(_("Looking up %(count)s lots and serials…") % {"count": len(units)})
+    resolved = _resolve_all(units, viewer)
     scope = _scope(resolved)
     if progress:
         progress(_("Tracing %(count)s lots…") % {"count": len(scope.seed_lot_ids)})
@@ -435,18 +441,7 @@ def trace_backward_set_for(*, viewer: Viewer | None, units: Sequence[UnitRequest
     """The backward trace of each listed unit, in the order listed (a unit listed twice once),
     each exactly as ``trace_backward_for`` answers it alone; read in one pass for the set: one
     query for the events of every unit, one for the component lots of every lot."""
-    if not units:
-        raise TraceSetRejected([RowError("", 0, "", "empty", _("The list names no lot or serial."))])
-    if len(units) > MAX_UNITS:
-        raise TraceSetRejected([RowError(units[MAX_UNITS].source, units[MAX_UNITS].row, "", "too_many", _(
-            "A set trace takes at most %(most)s lots and serials; this list has %(count)s.") % {
-            "most": MAX_UNITS, "count": len(units)})])
-    malformed = _shape_problems(units)
-    bad_rows = {(error.file, error.row) for error in malformed}
-    resolved, unknown = _resolve([unit for unit in units if (unit.source, unit.row) not in bad_rows], viewer)
-    if malformed or unknown:
-        order = {(unit.source, unit.row): n for n, unit in enumerate(units)}
-        raise TraceSetRejected(sorted(malformed + unknown, key=lambda error: order.get((error.file, error.row), 0)))
+    resolved = _resolve_all(units, viewer)
     asked = list(dict.fromkeys((unit.lot_id, unit.serial_id) for unit in resolved))
     whole = {lot for lot, serial in asked if serial is None}
     serials = {serial for _lot, serial in asked if serial is not None}
