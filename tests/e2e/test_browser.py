@@ -120,3 +120,26 @@ def test_large_events_file_through_the_import_page(page: Any, live_server: Any, 
     assert loads == [rows]  # taken by the direct load, not the staging path
     assert TraceEvent.objects.count() == rows
     assert ImportRun.objects.get().created_count == rows
+
+
+def test_trace_page_traces_a_pasted_list_and_exports_it(page: Any, live_server: Any, make_user: Callable[..., User],
+                                                        tmp_path: Path) -> None:
+    network()
+    assert run_events(tmp_path, DISTRIBUTION).accepted
+    assert run_events(tmp_path, f"P1,produced,2025-01-01T08:00:00Z,{PUMP},PL1,SN1,1,,FAC,,,,,\n", "p.csv").accepted
+    log_in(page, live_server, make_user(Role.TRACEABILITY_ANALYST))
+    page.goto(f"{live_server.url}/trace/")
+    page.click("#trace-set summary")
+    page.fill("#trace-units", f"{CATH}\tC1\n{PUMP}\t\tSN1\n{CATH}\tNOPE\n")
+    with page.expect_navigation():
+        page.click("#trace-set-form button[type=submit]")
+    assert page.locator("#trace-row-errors").inner_text() == f"pasted list, row 3: Lot NOPE of GTIN {CATH} is not known."
+    page.fill("#trace-units", f"{CATH}\tC1\n{PUMP}\t\tSN1\n")
+    with page.expect_navigation():
+        page.click("#trace-set-form button[type=submit]")
+    assert page.locator("#trace-set-count").inner_text() == "2 units listed; 2 lots in scope."
+    assert page.locator("#trace-holders tfoot").inner_text().split() == ["Total", "1,951", "871", "100"]
+    page.wait_for_function("document.querySelector('#trace-graph canvas') !== null")
+    with page.expect_download() as download:
+        page.click("#trace-export")
+    assert download.value.suggested_filename == "trace-set-2.xlsx"

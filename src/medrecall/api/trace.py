@@ -19,6 +19,12 @@ from medrecall.recalls import selectors as recall_selectors
 from medrecall.traceability import selectors
 from medrecall.traceability.importing.events import import_event_rows
 from medrecall.traceability.models import Position, TraceEvent
+from medrecall.traceability.trace_sets import (
+    MAX_UNITS,
+    UnitRequest,
+    trace_backward_set_for,
+    trace_forward_set_for,
+)
 from medrecall.traceability.udi import parse_udi
 
 
@@ -79,6 +85,59 @@ class TraceForwardView(APIView):
                                             lot=request.query_params.get("lot", ""),
                                             serial=request.query_params.get("serial", ""))
         return Response(trace.as_dict())
+
+
+class TraceUnitSerializer(serializers.Serializer[Any]):
+    gtin = serializers.CharField(max_length=64, help_text="GTIN / UDI-DI of the device model")
+    lot = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                help_text="Lot number (or give serial)")
+    serial = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                   help_text="Serial number; with lot, the lot must be the serial's")
+
+
+class TraceSetInputSerializer(serializers.Serializer[Any]):
+    units = serializers.ListField(child=TraceUnitSerializer(), allow_empty=False, max_length=MAX_UNITS, help_text=(
+        "The lots and serials to trace as one set; each unit in scope is counted once"))
+
+
+class TraceForwardSetView(APIView):
+    """Where every unit of a set of lots and serials went, answered at once as one trace.
+
+    The same answer as ``/api/trace/forward/`` with holders summed over the set (one line per
+    location) and ``lots`` listing every lot in scope. A list with any unknown or malformed unit
+    is refused whole (400 ``trace_set_rejected``, ``details``: row, column, code and message per
+    bad unit, ``row`` counting the units from 1). A portal user may list only lots and serials its
+    party held (others are refused as unknown) and sees only its own lines, as for one unit."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["traceability"], request=TraceSetInputSerializer, responses=ForwardTraceSerializer)
+    def post(self, request: Request) -> Response:
+        _require_trace_permission(request)
+        payload = TraceSetInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return Response(trace_forward_set_for(viewer=viewer_of(request), units=_units_of(payload)).trace.as_dict())
+
+
+def _units_of(payload: TraceSetInputSerializer) -> list[UnitRequest]:
+    return [UnitRequest(gtin=unit["gtin"].strip(), lot=unit["lot"].strip(), serial=unit["serial"].strip(),
+                        source="units", row=row) for row, unit in enumerate(payload.validated_data["units"], start=1)]
+
+
+class TraceBackwardSetView(APIView):
+    """The backward trace of each listed lot or serial, in the order listed (a unit listed twice
+    once), each exactly as ``/api/trace/backward/`` answers it alone; refused whole like the
+    forward set. A portal user: only units its party held, each cut as for one unit."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["traceability"], request=TraceSetInputSerializer,
+                   responses=serializers.ListField(child=serializers.DictField()))
+    def post(self, request: Request) -> Response:
+        _require_trace_permission(request)
+        payload = TraceSetInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return Response(trace_backward_set_for(viewer=viewer_of(request), units=_units_of(payload)))
 
 
 class TraceBackwardView(APIView):

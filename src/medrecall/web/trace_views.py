@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Any
 
@@ -13,25 +14,33 @@ from django.utils.translation import gettext as _
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.catalog.models import device_name
-from medrecall.core.errors import DomainError
+from medrecall.core.errors import DomainError, RowError
 from medrecall.core.exports import append_row
+from medrecall.core.types import Viewer
 from medrecall.parties.models import Location
 from medrecall.recalls import selectors as recall_selectors
-from medrecall.traceability import engine, selectors
+from medrecall.traceability import engine, selectors, trace_sets
 from medrecall.traceability.udi import parse_udi
 from medrecall.web.labels import label_for
 
 TRACE_PERMISSION = "traceability.view_traceevent"
 
 
-def _graph(trace: selectors.ForwardTrace) -> dict[str, Any]:
+def _graph(trace: selectors.ForwardTrace, viewer: Viewer, links: list[tuple[int | None, int, int]] | None = None
+           ) -> dict[str, Any]:
     """Nodes and links for the ECharts graph: locations and the quantities that moved between them
-    (for a portal user only the moves into or out of its own locations: ``trace.visible_locations``)."""
-    seed_lot_ids = list(trace.seed_lot_ids)
-    lot_ids = engine.genealogy_lots(seed_lot_ids) if trace.visible_locations is None else seed_lot_ids
-    links = engine.flows(lot_ids, serial_id=trace.serial_id, seed_lot_ids=seed_lot_ids)
+    (for a portal user only the moves into or out of its own locations, between locations it may
+    see: ``trace.visible_locations``; never a move between two of its consignees).
+    ``links``: a set trace's moves (``trace_sets.set_flows``); else those of the traced lot or serial."""
+    if links is None:
+        seed_lot_ids = list(trace.seed_lot_ids)
+        lot_ids = engine.genealogy_lots(seed_lot_ids) if trace.visible_locations is None else seed_lot_ids
+        links = engine.flows(lot_ids, serial_id=trace.serial_id, seed_lot_ids=seed_lot_ids)
     if (visible := trace.visible_locations) is not None:
-        links = [(a, b, qty) for a, b, qty in links if b in visible and (a is None or a in visible)]
+        own = set(Location.objects.filter(party_id=viewer.party_id).values_list("pk", flat=True)
+                  ) if viewer.party_id is not None else set()
+        links = [(a, b, qty) for a, b, qty in links
+                 if b in visible and (a is None or a in visible) and (a in own or b in own)]
     ids = {loc for link in links for loc in link[:2] if loc is not None}
     index = {loc.pk: loc for loc in Location.objects.select_related("party").filter(pk__in=ids)}
     holders = {h.location: h for h in trace.holders}
@@ -55,6 +64,8 @@ def _graph(trace: selectors.ForwardTrace) -> dict[str, Any]:
 @login_required
 @permission_required(TRACE_PERMISSION, raise_exception=True)
 def trace(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _trace_set(request)
     gtin = request.GET.get("gtin", "").strip()
     lot = request.GET.get("lot", "").strip()
     serial = request.GET.get("serial", "").strip()
@@ -70,10 +81,49 @@ def trace(request: HttpRequest) -> HttpResponse:
                 if request.GET.get("format") == "xlsx":
                     return _trace_xlsx(result, gtin, lot or serial)
                 context["forward"] = result
-                context["graph"] = _graph(result)
+                context["graph"] = _graph(result, viewer)
         except DomainError as refused:
             context["error"] = refused.message
     return render(request, "web/trace.html", context)
+
+
+# What a pasted or uploaded list may hold; larger lists go through the command line or the API.
+MAX_LIST_BYTES = 2 * 1024 * 1024
+
+
+def _trace_set(request: HttpRequest) -> HttpResponse:
+    """A forward trace of a pasted or uploaded list of lots and serials (gtin,lot[,serial] per line),
+    answered as one trace; a bad line refuses the list, each bad line named with its reason."""
+    pasted = request.POST.get("units", "")
+    upload = request.FILES.get("file")
+    context: dict[str, Any] = {"direction": "forward", "units_text": pasted, "set_mode": True}
+    try:
+        units = trace_sets.read_unit_list(pasted, source=_("pasted list")) if pasted.strip() else []
+        if upload is not None:
+            if upload.size is not None and upload.size > MAX_LIST_BYTES:
+                raise trace_sets.TraceSetRejected([RowError(upload.name or "", 0, "", "too_large", _(
+                    "The file is larger than %(size)s MB; trace larger lists with the command line or the API.") % {
+                    "size": MAX_LIST_BYTES // (1024 * 1024)})])
+            units += trace_sets.read_unit_list(upload.read(), source=upload.name or _("uploaded file"))
+        viewer = viewer_of(request)
+        result = trace_sets.trace_forward_set_for(viewer=viewer, units=units)
+    except trace_sets.TraceSetRejected as refused:
+        context["error"] = refused.message
+        context["row_errors"] = refused.errors
+        return render(request, "web/trace.html", context, status=400)
+    if request.POST.get("format") == "xlsx":
+        return _trace_xlsx(result.trace, "set", str(result.units))
+    context.update({"forward": result.trace, "graph": _graph(result.trace, viewer, trace_sets.set_flows(result)),
+                    "units_text": _as_csv(units),
+                    "set_units": result.units})
+    return render(request, "web/trace.html", context)
+
+
+def _as_csv(units: list[trace_sets.UnitRequest]) -> str:
+    """The list as the export form sends it back: gtin,lot,serial per line."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows((u.gtin, u.lot, u.serial) for u in units)
+    return out.getvalue()
 
 
 def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResponse:
