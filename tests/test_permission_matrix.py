@@ -704,6 +704,8 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "import-start": W(IMPORTS, known=(Known(VIEWERS, UNSAFE, 415, LATE_CHECK),)),
     "trace-forward": P(TRACE),
     "trace-backward": P(TRACE),
+    "trace-forward-set": W(TRACE),  # a list of units in the body; portal users only their party's units
+    "trace-backward-set": W(TRACE),
     "udi-parse": W(ANY),
     "event-capture": W("traceability.add_traceevent"),
     "epcis-capture": W("traceability.add_traceevent"),
