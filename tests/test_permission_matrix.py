@@ -110,6 +110,7 @@ class Side:
     evidence: Evidence
     offer: Offer
     import_run: ImportRun
+    reported: Party  # a sub-consignee this side's holder reported on a reply form (staff review pages)
     secrets: list[str] = field(default_factory=list)
 
 
@@ -172,10 +173,12 @@ def _side(code: str, name: str, kind: str, suffix: str, *, manager: User, make_u
     secrets = [code, name, location.code, lot.number, serial.serial, recall.number, ra.number, disposition.number,
                disposition.certificate.number, order.number, f"{suffix.lower()}@{suffix.lower()}.example",
                f"Respondent {suffix}", f"photo-{suffix}", f"Replacement for {suffix}"]
+    reported = Party.objects.create(code=f"SC-SCOPE-{code}", name=f"Reported by {code}", party_type="hospital",
+                                    review="unverified", reported_by=party)
     return Side(party=party, location=location, lot=lot, serial=serial, user=user, recall=recall, notice=notice,
                 run=NoticeRun.objects.get(pk=run.pk), ra=ra, disposition=disposition,
                 certificate=disposition.certificate, order=order, evidence=evidence, offer=offer,
-                import_run=import_run, secrets=secrets)
+                import_run=import_run, reported=reported, secrets=secrets)
 
 
 
@@ -292,13 +295,8 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
     assert carrier is not None
     rate = carrier.rates.first()
     assert rate is not None
-    # A sub-consignee this side's holder reported on a reply form (staff review pages).
-    reported, _created = Party.objects.get_or_create(
-        code=f"SC-SCOPE-{side.party.code}",
-        defaults={"name": f"Reported by {side.party.code}", "party_type": "hospital", "review": "unverified",
-                  "reported_by": side.party})
     return {
-        **{name: [{"pk": reported.pk}] for name in (
+        **{name: [{"pk": side.reported.pk}] for name in (
             "web:party-reported-detail", "web:party-reported-verify", "web:party-reported-merge",
             "party-reported-detail", "party-reported-verify", "party-reported-merge")},
         # web: imports, recalls, notices, customers, offers, portal, execution, master data, files
@@ -641,6 +639,10 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:notice-return-authorise": W("execution.add_returnauthorisation", **STAFF),
     "web:customer-search": P(NOTICE, **STAFF),
     "web:customer-detail": P(NOTICE, **STAFF),
+    # log-ins locked after failed attempts: administrators see and unlock them
+    "web:lockout-list": P("axes.view_accessattempt", "axes.delete_accessattempt", portal="refused"),
+    "lockout-list": P("axes.view_accessattempt", portal="refused"),
+    "lockout-unlock": W("axes.delete_accessattempt", portal="refused"),
     # parties reported on reply forms: staff review (portal users are refused)
     "web:party-reported-list": P("parties.view_party", portal="refused"),
     "web:party-reported-detail": P("parties.view_party", portal="refused"),
