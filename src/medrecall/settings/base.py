@@ -201,9 +201,11 @@ MEDRECALL_BULK_LOAD_MEMORY = os.environ.get("MEDRECALL_BULK_LOAD_MEMORY", "1GB")
 MEDRECALL_SUB_CONSIGNEE_FILE_BYTES = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers 401 with its ``WWW-Authenticate: Token`` header only when the
+    # first class has one (session authentication has none, so a bad token got 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["medrecall.api.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
