@@ -86,11 +86,11 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float) -> 
 def junit_counts(path: Path) -> tuple[int, int, int, list[str]]:
     """(operations, failed operations, errored operations, failure lines) from the JUnit report."""
     if not path.exists():
-        return 0, 0, 0, []
+        return 0, 0, 1, [f"ERROR   no report at {path}"]
     try:
         root = ET.parse(path).getroot()  # noqa: S314 - written by schemathesis a moment ago
     except ET.ParseError:
-        return 0, 0, 0, [f"ERROR   unreadable report {path}"]
+        return 0, 0, 1, [f"ERROR   unreadable report {path}"]
     operations = failed = errored = 0
     lines: list[str] = []
     for case in root.iter("testcase"):
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         if server.poll() is not None:
             say(f"the server stopped during the run (exit {server.returncode})")
             return 1
-        return 0 if code == 0 and failed == 0 and errored == 0 else 1
+        return 0 if code == 0 and operations > 0 and failed == 0 and errored == 0 else 1
     finally:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)

@@ -209,7 +209,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["medrecall.api.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "medrecall.api.bounds.BoundedFilterBackend",  # django-filter, ids and numbers bounded
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
