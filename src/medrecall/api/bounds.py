@@ -31,8 +31,22 @@ def bound_field(field: serializers.IntegerField, column: tuple[int, int]) -> Non
     field.validators = [*bounds.without_range_validators(field.validators), *bounds.range_validators(low, high)]
 
 
+def bound_relation(field: serializers.PrimaryKeyRelatedField[Any]) -> None:
+    """A record chosen by id: the id is checked against its column before the look-up."""
+    queryset: Any = field.queryset
+    column = bounds.column_range(queryset.model._meta.pk) if queryset is not None else None
+    if column is not None and field.pk_field is None:
+        pk_field = serializers.IntegerField()
+        bound_field(pk_field, (bounds.ID[0], column[1]))
+        field.pk_field = pk_field
+
+
 def bound_fields(fields: dict[str, Field[Any, Any, Any, Any]], model: type[Model] | None) -> dict[str, Any]:
     for name, field in fields.items():
+        relation: Any = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+        if isinstance(relation, serializers.PrimaryKeyRelatedField) and not field.read_only:
+            bound_relation(relation)
+            continue
         target: Any = field.child if isinstance(field, serializers.ListField) else field
         if not isinstance(target, serializers.IntegerField) or field.read_only:
             continue
@@ -47,17 +61,29 @@ def bound_fields(fields: dict[str, Field[Any, Any, Any, Any]], model: type[Model
 
 
 class BoundedSerializer(serializers.Serializer[Any]):
-    """A serializer whose integer inputs are bounded (32 bits unless declared narrower)."""
+    # A serializer whose integer inputs are bounded (32 bits unless declared narrower). No
+    # docstring: drf-spectacular would show it as the description of every subclass without one.
 
     def get_fields(self) -> dict[str, Any]:
         return bound_fields(super().get_fields(), None)
 
 
 class BoundedModelSerializer(serializers.ModelSerializer[_M]):
-    """A model serializer whose integer inputs are bounded by their columns' portable ranges."""
+    # A model serializer whose integer inputs are bounded by their columns' portable ranges.
+    # Read-only text fields of a column that may be blank also say so (DRF drops ``allow_blank``
+    # from read-only fields), so the schema admits the "" such a field answers: an e-mail that
+    # may be blank, a choice not made yet. (No docstring, as above.)
 
     def get_fields(self) -> dict[str, Any]:
-        return bound_fields(super().get_fields(), self.Meta.model)
+        model: Any = self.Meta.model
+        fields = bound_fields(super().get_fields(), model)
+        for name, field in fields.items():
+            if field.read_only and isinstance(field, serializers.CharField | serializers.ChoiceField):
+                source = field.source if field.source and "." not in field.source else name
+                with contextlib.suppress(FieldDoesNotExist):
+                    if getattr(model._meta.get_field(source), "blank", False):
+                        field.allow_blank = True
+        return fields
 
 
 def query_int(request: Request, name: str, column: tuple[int, int] = bounds.ID) -> int | None:

@@ -414,6 +414,16 @@ class DispositionCompleteView(APIView):
         return Response(DispositionSerializer(d).data)
 
 
+class WorkOrderUnitSerializer(BoundedSerializer):
+    """One unit (serial) or lot quantity on a work order, with its result."""
+
+    id = serializers.IntegerField(read_only=True)
+    lot = serializers.CharField(read_only=True, help_text="Lot number")
+    serial = serializers.CharField(read_only=True, allow_null=True, help_text="Serial number; null for a lot quantity")
+    quantity = serializers.IntegerField(read_only=True)
+    result = serializers.ChoiceField(choices=UnitResult.choices, read_only=True)
+
+
 class WorkOrderSerializer(BoundedModelSerializer[WorkOrder]):
     recall = serializers.CharField(source="recall.number", read_only=True)
     holder = serializers.CharField(source="party.code", read_only=True)
@@ -426,7 +436,7 @@ class WorkOrderSerializer(BoundedModelSerializer[WorkOrder]):
                   "escalated_at", "units"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(WorkOrderUnitSerializer(many=True))
     def get_units(self, order: WorkOrder) -> list[dict[str, Any]]:
         return [{"id": u.pk, "lot": u.lot.number, "serial": u.serial.serial if u.serial else None,
                  "quantity": u.quantity, "result": u.result} for u in order.units.all()]

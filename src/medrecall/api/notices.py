@@ -421,6 +421,21 @@ class PartyBriefSerializer(BoundedModelSerializer[Party]):
         fields = ["id", "code", "name", "party_type", "country", "city"]
 
 
+class AffectedHoldingSerializer(BoundedSerializer):
+    recall = serializers.CharField(read_only=True, help_text="Recall number")
+    lot = serializers.CharField(read_only=True, help_text="Lot number")
+    serial = serializers.CharField(read_only=True, allow_blank=True, help_text="Serial number; blank for a lot")
+    location = serializers.CharField(read_only=True, help_text="Location name")
+    quantity = serializers.IntegerField(read_only=True, help_text="On hand + in transit")
+
+
+class TimelineSerializer(BoundedSerializer):
+    party = PartyBriefSerializer(read_only=True)
+    entries = TimelineEntrySerializer(many=True, read_only=True)
+    units = AffectedHoldingSerializer(many=True, read_only=True,
+                                      help_text="Affected units the party holds per recall (current snapshots)")
+
+
 class CustomerSearchView(APIView):
     """Find a customer by name, code, contact name, phone, e-mail, lot or serial."""
 
@@ -439,7 +454,7 @@ class TimelineView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=TimelineEntrySerializer(many=True))
+    @extend_schema(tags=["notices"], responses=TimelineSerializer)
     def get(self, request: Request, pk: int) -> Response:
         viewer = _staff_viewer(request, "notices.view_notice")
         party, entries, units = selectors.timeline_for(viewer=viewer, party_id=pk)

@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "NoticeStatusEnum": "medrecall.notices.models.NoticeStatus",
         "WorkOrderActionEnum": "medrecall.execution.lifecycle.FieldAction",
+        "UnitResultEnum": "medrecall.execution.lifecycle.UnitResult",
     },
 }
 
