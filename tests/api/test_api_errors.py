@@ -18,7 +18,13 @@ from medrecall.execution import services as execution
 from medrecall.parties.models import Location, Party
 from medrecall.recalls.models import RecallCase
 from tests.execution.conftest import pump_recall, world  # noqa: F401 - fixtures used by name
-from tests.factories import DeviceModelFactory, LocationFactory, LotFactory, PartyFactory, SerialFactory
+from tests.factories import (
+    DeviceModelFactory,
+    LocationFactory,
+    LotFactory,
+    PartyFactory,
+    SerialFactory,
+)
 from tests.traceability.scenario import PUMP
 
 pytestmark = pytest.mark.django_db

@@ -33,7 +33,7 @@ def bound_field(field: serializers.IntegerField, column: tuple[int, int]) -> Non
 
 def bound_relation(field: serializers.PrimaryKeyRelatedField[Any]) -> None:
     """A record chosen by id: the id is checked against its column before the look-up."""
-    queryset: Any = field.queryset
+    queryset: Any = getattr(field, "queryset", None)
     column = bounds.column_range(queryset.model._meta.pk) if queryset is not None else None
     if column is not None and field.pk_field is None:
         pk_field = serializers.IntegerField()
