@@ -121,3 +121,9 @@ def test_forms_bound_their_integers(form_class: Any, data: dict[str, str], field
     form = form_class(data=data)
     assert not form.is_valid()
     assert form.errors[field] == [message]
+
+
+def test_range_message_in_chinese(admin_api: APIClient) -> None:
+    response = admin_api.get(f"/api/notices/?recall={BEYOND_64}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert response.json()["message"] == "recall: 请输入 1 到 9223372036854775807 之间的整数。"
