@@ -16,7 +16,7 @@ urlpatterns = [
 ]
 
 # Under /api/ these answer JSON (medrecall.api.errors), elsewhere the web's HTML pages.
-handler400 = "medrecall.api.errors.bad_request"
-handler403 = "medrecall.api.errors.permission_denied"
-handler404 = "medrecall.api.errors.page_not_found"
-handler500 = "medrecall.api.errors.server_error"
+handler400 = "medrecall.handlers.bad_request"
+handler403 = "medrecall.handlers.permission_denied"
+handler404 = "medrecall.handlers.page_not_found"
+handler500 = "medrecall.handlers.server_error"

@@ -133,7 +133,7 @@ def test_wrong_method_answers_json_405(api_as: Callable[[User | None], APIClient
 
 
 def test_server_error_under_api_answers_json(rf: object) -> None:
-    from medrecall.api.errors import server_error
+    from medrecall.handlers import server_error
 
     response = server_error(rf.get("/api/recalls/"))  # type: ignore[attr-defined]
     assert response.status_code == 500

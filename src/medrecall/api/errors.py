@@ -1,7 +1,7 @@
 """One exception handler: every API error is JSON ``{"code", "message", ...}``, never a traceback.
 
-Also the project's 400/403/404/500 handlers: under ``/api/`` they answer the same JSON shape
-(an unmatched URL, a non-numeric id), elsewhere the web's HTML pages.
+Also the JSON the project's 400/403/404/500 handlers (``medrecall/handlers.py``) answer under
+``/api/``: an unmatched URL or a non-numeric id gets the same shape as every other API error.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-# --- the project's error handlers (urls.py handler400/403/404/500) -----------------------------
+# --- JSON for the project's error handlers under /api/ (medrecall/handlers.py) ----------------
 
 def is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith("/api/")
@@ -86,32 +86,16 @@ def _json(code: str, message: str, status_code: int) -> JsonResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if is_api(request):
-        return _json("bad_request", _("The request could not be understood."), 400)
-    from django.views import defaults
-
-    return defaults.bad_request(request, exception)
+    return _json("bad_request", _("The request could not be understood."), 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if is_api(request):
-        return _json("permission_denied", _("You do not have permission to perform this action."), 403)
-    from medrecall.web import views as web_views
-
-    return web_views.permission_denied(request, exception)
+    return _json("permission_denied", _("You do not have permission to perform this action."), 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if is_api(request):
-        return _json("not_found", _("No API operation or record at %(path)s.") % {"path": request.path}, 404)
-    from medrecall.web import views as web_views
-
-    return web_views.page_not_found(request, exception)
+    return _json("not_found", _("No API operation or record at %(path)s.") % {"path": request.path}, 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    if is_api(request):
-        return _json("server_error", _("The server could not complete the request; the error was logged."), 500)
-    from medrecall.web import views as web_views
-
-    return web_views.server_error(request)
+    return _json("server_error", _("The server could not complete the request; the error was logged."), 500)
