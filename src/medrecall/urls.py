@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("medrecall.web.urls")),
 ]
 
-handler403 = "medrecall.web.views.permission_denied"
-handler404 = "medrecall.web.views.page_not_found"
-handler500 = "medrecall.web.views.server_error"
+# Under /api/ these answer JSON (medrecall.api.errors), elsewhere the web's HTML pages.
+handler400 = "medrecall.handlers.bad_request"
+handler403 = "medrecall.handlers.permission_denied"
+handler404 = "medrecall.handlers.page_not_found"
+handler500 = "medrecall.handlers.server_error"

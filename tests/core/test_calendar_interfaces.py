@@ -108,7 +108,7 @@ def test_due_list_warns_administrators_only(make_user: Any) -> None:
 
 
 @pytest.mark.parametrize(("kind", "read", "write"), [
-    ("anonymous", 403, 403), ("portal", 403, 403), ("viewer", 200, 403), ("manager", 200, 403),
+    ("anonymous", 401, 401), ("portal", 403, 403), ("viewer", 200, 403), ("manager", 200, 403),
     ("admin", 200, 201)])
 def test_api_permission_matrix(kind: str, read: int, write: int, make_user: Any, api_as: Any) -> None:
     api = api_as(user_for(kind, make_user))

@@ -5,7 +5,6 @@ administrators (``core.change_workingdayentry``)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,9 +18,12 @@ from rest_framework.views import APIView
 
 from medrecall.accounts.models import User
 from medrecall.accounts.selectors import viewer_of
+from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer, query_int
 from medrecall.core import calendars
 from medrecall.core.models import DayKind, WorkingDayCalendar, WorkingDayEntry
 from medrecall.recalls import calendars as calendar_services
+
+YEARS = (1900, 2200)  # the years a working-day calendar may cover
 
 
 def _reader(request: Request) -> User:
@@ -32,7 +34,7 @@ def _editor(request: Request) -> User:
     return calendar_services.calendar_viewer(viewer_of(request), change=True)  # type: ignore[no-any-return]
 
 
-class EntrySerializer(serializers.ModelSerializer[WorkingDayEntry]):
+class EntrySerializer(BoundedModelSerializer[WorkingDayEntry]):
     entered_by = serializers.CharField(source="entered_by.username", read_only=True, default="")
 
     class Meta:
@@ -41,14 +43,14 @@ class EntrySerializer(serializers.ModelSerializer[WorkingDayEntry]):
         read_only_fields = fields
 
 
-class EntryInputSerializer(serializers.Serializer[Any]):
+class EntryInputSerializer(BoundedSerializer):
     calendar = serializers.ChoiceField(choices=WorkingDayCalendar.choices, default="CN")
     date = serializers.DateField()
     kind = serializers.ChoiceField(choices=DayKind.choices)
     name = serializers.CharField(max_length=100)
 
 
-class YearSerializer(serializers.Serializer[Any]):
+class YearSerializer(BoundedSerializer):
     calendar = serializers.CharField()
     year = serializers.IntegerField()
     covered = serializers.BooleanField()
@@ -60,17 +62,17 @@ class YearSerializer(serializers.Serializer[Any]):
     entered_at = serializers.DateTimeField(allow_null=True)
 
 
-class YearInputSerializer(serializers.Serializer[Any]):
+class YearInputSerializer(BoundedSerializer):
     calendar = serializers.ChoiceField(choices=WorkingDayCalendar.choices, default="CN")
-    year = serializers.IntegerField(min_value=1900, max_value=2200)
+    year = serializers.IntegerField(min_value=YEARS[0], max_value=YEARS[1])
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
-class ImportInputSerializer(serializers.Serializer[Any]):
+class ImportInputSerializer(BoundedSerializer):
     file = serializers.FileField()
 
 
-class ImportResultSerializer(serializers.Serializer[Any]):
+class ImportResultSerializer(BoundedSerializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
@@ -82,12 +84,11 @@ class CalendarEntriesView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=["calendar"], responses=EntrySerializer(many=True), parameters=[
-        OpenApiParameter("calendar", str, enum=list(calendars.CALENDARS)), OpenApiParameter("year", int)])
+        OpenApiParameter("calendar", str, enum=list(calendars.CALENDARS)), OpenApiParameter("year", int, description="1900 to 2200")])
     def get(self, request: Request) -> Response:
         _reader(request)
-        year = request.query_params.get("year")
         entries = calendars.entries_list(calendar=request.query_params.get("calendar") or None,
-                                         year=int(year) if year and year.isdigit() else None)
+                                         year=query_int(request, "year", YEARS))
         return Response(EntrySerializer(entries, many=True).data)
 
     @extend_schema(tags=["calendar"], request=EntryInputSerializer, responses={201: EntrySerializer})

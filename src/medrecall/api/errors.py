@@ -1,12 +1,18 @@
-"""One exception handler: every API error is JSON ``{"code", "message", ...}``, never a traceback."""
+"""One exception handler: every API error is JSON ``{"code", "message", ...}``, never a traceback.
+
+Also the JSON the project's 400/403/404/500 handlers (``medrecall/handlers.py``) answer under
+``/api/``: an unmatched URL or a non-numeric id gets the same shape as every other API error.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import Model, ProtectedError, RestrictedError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -26,9 +32,31 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+def references(records: Iterable[Model]) -> list[dict[str, Any]]:
+    """The records that still refer to a record being deleted: per kind, how many and the first three."""
+    by_kind: dict[type[Model], list[Model]] = {}
+    for record in records:
+        by_kind.setdefault(type(record), []).append(record)
+    return [{"kind": model._meta.label_lower, "name": str(model._meta.verbose_name_plural),
+             "count": len(found), "examples": [str(r) for r in sorted(found, key=lambda r: r.pk)[:3]]}
+            for model, found in sorted(by_kind.items(), key=lambda item: item[0]._meta.label_lower)]
+
+
+def in_use_body(exc: ProtectedError | RestrictedError) -> dict[str, Any]:
+    """409 body for a delete the database refuses because other records refer to the record."""
+    found = references(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
+    listed = ", ".join(_("%(kind)s: %(count)d") % {"kind": ref["name"], "count": ref["count"]} for ref in found)
+    return {"code": "in_use",
+            "message": _("The record cannot be deleted while other records refer to it (%(references)s).")
+            % {"references": listed},
+            "details": found}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return Response(in_use_body(exc), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -44,3 +72,30 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {"code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
                          "message": _first_message(exc.detail)}
     return response
+
+
+# --- JSON for the project's error handlers under /api/ (medrecall/handlers.py) ----------------
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _json(code: str, message: str, status_code: int) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message}, status=status_code,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _json("bad_request", _("The request could not be understood."), 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _json("permission_denied", _("You do not have permission to perform this action."), 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _json("not_found", _("No API operation or record at %(path)s.") % {"path": request.path}, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _json("server_error", _("The server could not complete the request; the error was logged."), 500)

@@ -20,7 +20,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from medrecall.accounts.selectors import viewer_of
+from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer, query_int
 from medrecall.catalog.models import Lot, Serial
+from medrecall.core import bounds
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.core.files import document_response, file_response
 from medrecall.execution import selectors, services
@@ -73,7 +75,7 @@ class AccountingView(APIView):
         return Response(selectors.recall_accounting(_recall(request, pk, "execution.view_hold")).as_dict())
 
 
-class HoldSerializer(serializers.Serializer[Any]):
+class HoldSerializer(BoundedSerializer):
     lot = serializers.CharField(source="lot.number")
     serial = serializers.CharField(source="serial.serial", allow_null=True, default=None)
     placed_at = serializers.DateTimeField()
@@ -81,7 +83,7 @@ class HoldSerializer(serializers.Serializer[Any]):
     release_reason = serializers.CharField()
 
 
-class HoldReleaseSerializer(serializers.Serializer[Any]):
+class HoldReleaseSerializer(BoundedSerializer):
     reason = serializers.CharField()
     lot = serializers.CharField(required=False, allow_blank=True, default="")
     serial = serializers.CharField(required=False, allow_blank=True, default="")
@@ -125,7 +127,7 @@ class HoldReleaseView(APIView):
         return Response({"released": released})
 
 
-class ReturnLineSerializer(serializers.Serializer[Any]):
+class ReturnLineSerializer(BoundedSerializer):
     lot = serializers.CharField()
     serial = serializers.CharField(allow_blank=True)
     expected = serializers.IntegerField()
@@ -133,7 +135,7 @@ class ReturnLineSerializer(serializers.Serializer[Any]):
     outcome = serializers.CharField()
 
 
-class ReturnSerializer(serializers.ModelSerializer[ReturnAuthorisation]):
+class ReturnSerializer(BoundedModelSerializer[ReturnAuthorisation]):
     recall = serializers.CharField(source="recall.number", read_only=True)
     holder = serializers.CharField(source="party.code", read_only=True)
     location = serializers.CharField(source="location.code", read_only=True)
@@ -154,14 +156,14 @@ class ReturnSerializer(serializers.ModelSerializer[ReturnAuthorisation]):
                  "outcome": line.outcome} for line in selectors.return_reconciliation(ra)]
 
 
-class ReturnLineInput(serializers.Serializer[Any]):
+class ReturnLineInput(BoundedSerializer):
     lot = serializers.CharField()
     serial = serializers.CharField(required=False, allow_blank=True, default="")
     quantity = serializers.IntegerField(min_value=1)
 
 
-class ReturnCreateSerializer(serializers.Serializer[Any]):
-    recall = serializers.IntegerField()
+class ReturnCreateSerializer(BoundedSerializer):
+    recall = serializers.IntegerField(min_value=bounds.ID[0], max_value=bounds.ID[1])
     holder = serializers.CharField(help_text="Party code of the holder")
     location = serializers.CharField(required=False, allow_blank=True, default="")
     quarantine = serializers.CharField(required=False, allow_blank=True, default="")
@@ -181,8 +183,8 @@ class ReturnListView(APIView):
     def get(self, request: Request) -> Response:
         viewer = _return_viewer(request)
         returns = selectors.return_list_for(viewer=viewer, status=request.query_params.get("status", ""))
-        if recall := request.query_params.get("recall", ""):
-            returns = returns.filter(recall_id=int(recall) if recall.isdigit() else 0)
+        if (recall := query_int(request, "recall")) is not None:
+            returns = returns.filter(recall_id=recall)
         return paginated(self, request, returns, ReturnSerializer)
 
     @extend_schema(tags=["execution"], request=ReturnCreateSerializer, responses={201: ReturnSerializer})
@@ -219,7 +221,7 @@ class ReturnDetailView(APIView):
         return Response(ReturnSerializer(selectors.return_get_for(viewer=_return_viewer(request), pk=pk)).data)
 
 
-class ReturnStatusSerializer(serializers.Serializer[Any]):
+class ReturnStatusSerializer(BoundedSerializer):
     target = serializers.ChoiceField(choices=ReturnStatus.values)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -239,7 +241,7 @@ class ReturnStatusView(APIView):
         return Response(ReturnSerializer(ra).data)
 
 
-class ReturnAmendSerializer(serializers.Serializer[Any]):
+class ReturnAmendSerializer(BoundedSerializer):
     lot = serializers.CharField()
     serial = serializers.CharField(required=False, allow_blank=True, default="")
     expected = serializers.IntegerField(min_value=0)
@@ -268,7 +270,7 @@ class ReturnAmendView(APIView):
         return Response(ReturnSerializer(ra).data)
 
 
-class ReceiveSerializer(serializers.Serializer[Any]):
+class ReceiveSerializer(BoundedSerializer):
     barcode = serializers.CharField(required=False, allow_blank=True, default="", help_text="GS1 or HIBC UDI")
     gtin = serializers.CharField(required=False, allow_blank=True, default="")
     lot = serializers.CharField(required=False, allow_blank=True, default="")
@@ -279,7 +281,7 @@ class ReceiveSerializer(serializers.Serializer[Any]):
                                        help_text="Idempotency key: a retry with the same key adds nothing")
 
 
-class ReceiptOutcomeSerializer(serializers.Serializer[Any]):
+class ReceiptOutcomeSerializer(BoundedSerializer):
     outcome = serializers.CharField(help_text="matched or short; refusals answer 409 with the outcome as code")
     message = serializers.CharField()
     expected = serializers.IntegerField()
@@ -345,7 +347,7 @@ class EvidenceFileView(APIView):
         return _stream(selectors.evidence_document_for(viewer=viewer_of(request), order_pk=pk, pk=evidence))
 
 
-class DispositionSerializer(serializers.ModelSerializer[Disposition]):
+class DispositionSerializer(BoundedModelSerializer[Disposition]):
     recall = serializers.CharField(source="recall.number", read_only=True)
     lot = serializers.CharField(source="lot.number", read_only=True)
     serial = serializers.CharField(source="serial.serial", read_only=True, allow_null=True)
@@ -359,8 +361,8 @@ class DispositionSerializer(serializers.ModelSerializer[Disposition]):
         read_only_fields = fields
 
 
-class DispositionCreateSerializer(serializers.Serializer[Any]):
-    recall = serializers.IntegerField()
+class DispositionCreateSerializer(BoundedSerializer):
+    recall = serializers.IntegerField(min_value=bounds.ID[0], max_value=bounds.ID[1])
     kind = serializers.ChoiceField(choices=DispositionKind.values)
     lot = serializers.CharField()
     serial = serializers.CharField(required=False, allow_blank=True, default="")
@@ -396,7 +398,7 @@ class DispositionListView(APIView):
         return Response(DispositionSerializer(d).data, status=status.HTTP_201_CREATED)
 
 
-class DispositionCompleteSerializer(serializers.Serializer[Any]):
+class DispositionCompleteSerializer(BoundedSerializer):
     outcome = serializers.CharField(required=False, allow_blank=True, default="")
     method = serializers.CharField(required=False, allow_blank=True, default="")
     place = serializers.CharField(required=False, allow_blank=True, default="")
@@ -423,7 +425,17 @@ class DispositionCompleteView(APIView):
         return Response(DispositionSerializer(d).data)
 
 
-class WorkOrderSerializer(serializers.ModelSerializer[WorkOrder]):
+class WorkOrderUnitSerializer(BoundedSerializer):
+    """One unit (serial) or lot quantity on a work order, with its result."""
+
+    id = serializers.IntegerField(read_only=True)
+    lot = serializers.CharField(read_only=True, help_text="Lot number")
+    serial = serializers.CharField(read_only=True, allow_null=True, help_text="Serial number; null for a lot quantity")
+    quantity = serializers.IntegerField(read_only=True)
+    result = serializers.ChoiceField(choices=UnitResult.choices, read_only=True)
+
+
+class WorkOrderSerializer(BoundedModelSerializer[WorkOrder]):
     recall = serializers.CharField(source="recall.number", read_only=True)
     holder = serializers.CharField(source="party.code", read_only=True)
     provider = serializers.CharField(source="provider.name", read_only=True, allow_null=True)
@@ -435,14 +447,14 @@ class WorkOrderSerializer(serializers.ModelSerializer[WorkOrder]):
                   "escalated_at", "units"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(WorkOrderUnitSerializer(many=True))
     def get_units(self, order: WorkOrder) -> list[dict[str, Any]]:
         return [{"id": u.pk, "lot": u.lot.number, "serial": u.serial.serial if u.serial else None,
                  "quantity": u.quantity, "result": u.result} for u in order.units.all()]
 
 
-class WorkOrderCreateSerializer(serializers.Serializer[Any]):
-    recall = serializers.IntegerField()
+class WorkOrderCreateSerializer(BoundedSerializer):
+    recall = serializers.IntegerField(min_value=bounds.ID[0], max_value=bounds.ID[1])
     holder = serializers.CharField()
     action = serializers.ChoiceField(choices=FieldAction.values)
     instructions = serializers.CharField(required=False, allow_blank=True, default="")
@@ -472,7 +484,7 @@ class WorkOrderListView(APIView):
         return Response(WorkOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
-class UnitResultSerializer(serializers.Serializer[Any]):
+class UnitResultSerializer(BoundedSerializer):
     result = serializers.ChoiceField(choices=[c for c in UnitResult.values if c != UnitResult.PENDING])
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -496,12 +508,13 @@ class UnitResultView(APIView):
         return Response(WorkOrderSerializer(order).data)
 
 
-class EvidenceUploadSerializer(serializers.Serializer[Any]):
+class EvidenceUploadSerializer(BoundedSerializer):
     file = serializers.FileField()
-    unit = serializers.IntegerField(required=False, allow_null=True, default=None)
+    unit = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=bounds.ID[0],
+                                  max_value=bounds.ID[1])
 
 
-class EvidenceSerializer(serializers.Serializer[Any]):
+class EvidenceSerializer(BoundedSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="original_name")
     content_type = serializers.CharField()

@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 
 from medrecall.accounts.models import User
 from medrecall.accounts.selectors import viewer_of
+from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer, query_int
+from medrecall.core import bounds
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.core.files import file_response
 from medrecall.notices import relations, replies, selectors, services
@@ -49,7 +51,7 @@ def _recall(request: Request, pk: int) -> RecallCase:
     return recall_selectors.recall_get_for(viewer=viewer_of(request), pk=pk)
 
 
-class TemplateSerializer(serializers.ModelSerializer[NoticeTemplate]):
+class TemplateSerializer(BoundedModelSerializer[NoticeTemplate]):
     class Meta:
         model = NoticeTemplate
         fields = ["id", "regime", "language", "kind", "version", "status", "title", "subject", "sections",
@@ -57,13 +59,13 @@ class TemplateSerializer(serializers.ModelSerializer[NoticeTemplate]):
         read_only_fields = fields
 
 
-class SectionSerializer(serializers.Serializer[Any]):
+class SectionSerializer(BoundedSerializer):
     key = serializers.CharField()
     heading = serializers.CharField(allow_blank=True)
     body = serializers.CharField(allow_blank=True)
 
 
-class TemplateSaveSerializer(serializers.Serializer[Any]):
+class TemplateSaveSerializer(BoundedSerializer):
     regime = serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"])
     language = serializers.ChoiceField(choices=["zh-hans", "en"])
     kind = serializers.ChoiceField(choices=["initial", "reminder", "progress", "survey", "update"])
@@ -115,7 +117,7 @@ class TemplateApproveView(APIView):
                                                                      actor=viewer)).data)
 
 
-class NoticeSerializer(serializers.ModelSerializer[Notice]):
+class NoticeSerializer(BoundedModelSerializer[Notice]):
     recall = serializers.CharField(source="recall.number")
     party = serializers.CharField(source="party.code")
     party_name = serializers.CharField(source="party.name")
@@ -141,8 +143,8 @@ class NoticeListView(APIView):
     def get(self, request: Request) -> Response:
         viewer = _viewer(request, "notices.view_notice")
         params = request.query_params
-        notices = selectors.notice_list_for(viewer=viewer, recall_id=int(params["recall"]) if params.get(
-            "recall", "").isdigit() else None, status=params.get("status", ""), channel=params.get("channel", ""),
+        notices = selectors.notice_list_for(viewer=viewer, recall_id=query_int(request, "recall"),
+            status=params.get("status", ""), channel=params.get("channel", ""),
             kind=params.get("kind", ""), search=params.get("search", ""))
         return paginated(self, request, notices, NoticeSerializer)
 
@@ -169,7 +171,7 @@ class NoticePdfView(APIView):
                              filename=f"{notice.recall.number}-{notice.pk}.pdf")
 
 
-class RunSerializer(serializers.Serializer[Any]):
+class RunSerializer(BoundedSerializer):
     id = serializers.IntegerField()
     recall = serializers.CharField()
     status = serializers.CharField()
@@ -183,7 +185,7 @@ class RunSerializer(serializers.Serializer[Any]):
     by_status = serializers.DictField(child=serializers.IntegerField())
 
 
-class RunStartSerializer(serializers.Serializer[Any]):
+class RunStartSerializer(BoundedSerializer):
     kind = serializers.ChoiceField(choices=["initial"], default="initial")
     parties = serializers.ListField(child=serializers.CharField(), required=False, default=list,
                                     help_text="Party codes; empty: every holder in scope")
@@ -217,7 +219,7 @@ class RunDetailView(APIView):
         return Response(selectors.run_progress(selectors.run_get_for(viewer=viewer, pk=pk)))
 
 
-class ContactLogSerializer(serializers.Serializer[Any]):
+class ContactLogSerializer(BoundedSerializer):
     channel = serializers.ChoiceField(choices=["call", "letter", "note", "email"])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     acknowledged = serializers.BooleanField(required=False, default=False)
@@ -239,7 +241,7 @@ class ContactLogView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-class DeliverySerializer(serializers.Serializer[Any]):
+class DeliverySerializer(BoundedSerializer):
     message_id = serializers.CharField()
     outcome = serializers.ChoiceField(choices=["delivered", "bounced"])
     detail = serializers.CharField(required=False, allow_blank=True, default="")
@@ -280,7 +282,7 @@ class OverdueView(APIView):
         return paginated(self, request, selectors.overdue_queue(viewer=viewer), OverdueNoticeSerializer)
 
 
-class ReplyLineSerializer(serializers.Serializer[Any]):
+class ReplyLineSerializer(BoundedSerializer):
     lot = serializers.CharField()
     serial = serializers.CharField(required=False, allow_blank=True, default="")
     on_hand = serializers.IntegerField(min_value=0, default=0)
@@ -290,7 +292,7 @@ class ReplyLineSerializer(serializers.Serializer[Any]):
     distributed = serializers.IntegerField(min_value=0, default=0)
 
 
-class SubConsigneeSerializer(serializers.Serializer[Any]):
+class SubConsigneeSerializer(BoundedSerializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=["hospital", "distributor", "end_user"], default="hospital")
     country = serializers.CharField()
@@ -305,7 +307,7 @@ class SubConsigneeSerializer(serializers.Serializer[Any]):
     quantity = serializers.IntegerField(min_value=1)
 
 
-class ReplySerializer(serializers.Serializer[Any]):
+class ReplySerializer(BoundedSerializer):
     respondent_name = serializers.CharField()
     respondent_title = serializers.CharField(required=False, allow_blank=True, default="")
     respondent_email = serializers.CharField(required=False, allow_blank=True, default="")
@@ -317,7 +319,7 @@ class ReplySerializer(serializers.Serializer[Any]):
     sub_consignees = SubConsigneeSerializer(many=True, required=False, default=list)
 
 
-class ReplyOutSerializer(serializers.ModelSerializer[Reply]):
+class ReplyOutSerializer(BoundedModelSerializer[Reply]):
     recall = serializers.CharField(source="recall.number")
     party = serializers.CharField(source="party.code")
     sub_consignees = serializers.SerializerMethodField()
@@ -336,7 +338,7 @@ class ReplyOutSerializer(serializers.ModelSerializer[Reply]):
                 for s in reply.sub_consignees.select_related("party", "lot")]
 
 
-class ReplyDifferenceSerializer(serializers.Serializer[Any]):
+class ReplyDifferenceSerializer(BoundedSerializer):
     lot = serializers.CharField()
     serial = serializers.CharField()
     on_record = serializers.IntegerField()
@@ -344,7 +346,7 @@ class ReplyDifferenceSerializer(serializers.Serializer[Any]):
     difference = serializers.IntegerField()
 
 
-class ReplyListSerializer(serializers.ModelSerializer[Reply]):
+class ReplyListSerializer(BoundedModelSerializer[Reply]):
     recall = serializers.CharField(source="recall.number")
     party = serializers.CharField(source="party.code")
     on_record = serializers.IntegerField(help_text="Units our records put at the holder")
@@ -404,7 +406,7 @@ class ReplyView(APIView):
         return Response(ReplyOutSerializer(reply).data, status=status.HTTP_201_CREATED)
 
 
-class TimelineEntrySerializer(serializers.Serializer[Any]):
+class TimelineEntrySerializer(BoundedSerializer):
     at = serializers.DateTimeField()
     recall = serializers.CharField()
     what = serializers.CharField()
@@ -413,10 +415,25 @@ class TimelineEntrySerializer(serializers.Serializer[Any]):
     area = serializers.CharField()
 
 
-class PartyBriefSerializer(serializers.ModelSerializer[Party]):
+class PartyBriefSerializer(BoundedModelSerializer[Party]):
     class Meta:
         model = Party
         fields = ["id", "code", "name", "party_type", "country", "city"]
+
+
+class AffectedHoldingSerializer(BoundedSerializer):
+    recall = serializers.CharField(read_only=True, help_text="Recall number")
+    lot = serializers.CharField(read_only=True, help_text="Lot number")
+    serial = serializers.CharField(read_only=True, allow_blank=True, help_text="Serial number; blank for a lot")
+    location = serializers.CharField(read_only=True, help_text="Location name")
+    quantity = serializers.IntegerField(read_only=True, help_text="On hand + in transit")
+
+
+class TimelineSerializer(BoundedSerializer):
+    party = PartyBriefSerializer(read_only=True)
+    entries = TimelineEntrySerializer(many=True, read_only=True)
+    units = AffectedHoldingSerializer(many=True, read_only=True,
+                                      help_text="Affected units the party holds per recall (current snapshots)")
 
 
 class CustomerSearchView(APIView):
@@ -437,7 +454,7 @@ class TimelineView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=TimelineEntrySerializer(many=True))
+    @extend_schema(tags=["notices"], responses=TimelineSerializer)
     def get(self, request: Request, pk: int) -> Response:
         viewer = _staff_viewer(request, "notices.view_notice")
         party, entries, units = selectors.timeline_for(viewer=viewer, party_id=pk)
@@ -445,7 +462,7 @@ class TimelineView(APIView):
                          "entries": TimelineEntrySerializer(entries, many=True).data, "units": units})
 
 
-class OfferSerializer(serializers.ModelSerializer[Offer]):
+class OfferSerializer(BoundedModelSerializer[Offer]):
     recall = serializers.CharField(source="recall.number", read_only=True)
     party = serializers.CharField(source="party.code", read_only=True)
 
@@ -457,8 +474,8 @@ class OfferSerializer(serializers.ModelSerializer[Offer]):
         read_only_fields = fields
 
 
-class OfferProposeSerializer(serializers.Serializer[Any]):
-    recall = serializers.IntegerField()
+class OfferProposeSerializer(BoundedSerializer):
+    recall = serializers.IntegerField(min_value=bounds.ID[0], max_value=bounds.ID[1])
     party = serializers.CharField(help_text="Party code")
     kind = serializers.ChoiceField(choices=Offer.OfferKind.values)
     description = serializers.CharField()
@@ -476,10 +493,8 @@ class OfferListView(APIView):
                    parameters=[OpenApiParameter("recall", int), OpenApiParameter("party", int), *PAGE_PARAMETERS])
     def get(self, request: Request) -> Response:
         viewer = _viewer(request, "notices.view_offer")
-        params = request.query_params
-        offers = selectors.offers_for(viewer=viewer, recall_id=int(params["recall"]) if params.get(
-            "recall", "").isdigit() else None, party_id=int(params["party"]) if params.get("party", "").isdigit()
-            else None)
+        offers = selectors.offers_for(viewer=viewer, recall_id=query_int(request, "recall"),
+                                      party_id=query_int(request, "party"))
         return paginated(self, request, offers, OfferSerializer)
 
     @extend_schema(tags=["notices"], request=OfferProposeSerializer, responses={201: OfferSerializer})
@@ -496,7 +511,7 @@ class OfferListView(APIView):
         return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)
 
 
-class OfferDecisionSerializer(serializers.Serializer[Any]):
+class OfferDecisionSerializer(BoundedSerializer):
     action = serializers.ChoiceField(choices=["approve", "reject", "fulfil", "cancel"])
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -527,7 +542,7 @@ class OfferDecisionView(APIView):
         return Response(OfferSerializer(offer).data)
 
 
-class ProgressUpdateSerializer(serializers.Serializer[Any]):
+class ProgressUpdateSerializer(BoundedSerializer):
     party = serializers.CharField(help_text="Party code of the holder")
     message = serializers.CharField()
 
@@ -552,7 +567,7 @@ class ProgressUpdateView(APIView):
             "recall", "party", "contact"), many=True).data, status=status.HTTP_202_ACCEPTED)
 
 
-class LettersPostedSerializer(serializers.Serializer[Any]):
+class LettersPostedSerializer(BoundedSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from medrecall.accounts.selectors import viewer_of
+from medrecall.api.bounds import BoundedModelSerializer
 from medrecall.catalog.models import DeviceModel
 from medrecall.execution import partners
 from medrecall.execution.forms import clean_country, clean_province
@@ -22,13 +23,13 @@ from medrecall.execution.models import Carrier, CarrierRate, ServiceProvider
 from .views import AuditedViewSet
 
 
-class CarrierSerializer(serializers.ModelSerializer[Carrier]):
+class CarrierSerializer(BoundedModelSerializer[Carrier]):
     class Meta:
         model = Carrier
         fields = ["id", "code", "name", "party", "max_weight_kg", "is_active"]
 
 
-class CarrierRateSerializer(serializers.ModelSerializer[CarrierRate]):
+class CarrierRateSerializer(BoundedModelSerializer[CarrierRate]):
     carrier_code = serializers.CharField(source="carrier.code", read_only=True)
     country = serializers.CharField(max_length=60, help_text="ISO 3166-1 alpha-2 code or country name")
 
@@ -59,7 +60,7 @@ class CarrierRateSerializer(serializers.ModelSerializer[CarrierRate]):
         return attrs
 
 
-class ServiceProviderSerializer(serializers.ModelSerializer[ServiceProvider]):
+class ServiceProviderSerializer(BoundedModelSerializer[ServiceProvider]):
     skills = serializers.ListField(child=serializers.ChoiceField(choices=FieldAction.choices))
     device_models = serializers.PrimaryKeyRelatedField(many=True, queryset=DeviceModel.objects.all())
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from medrecall.accounts.selectors import viewer_of
+from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.recalls import selectors, services
@@ -25,14 +26,14 @@ from medrecall.recalls.models import RecallCase, ScopeRule
 from .pagination import PAGE_PARAMETERS, page_of, paginated
 
 
-class RegimeSerializer(serializers.Serializer[Any]):
+class RegimeSerializer(BoundedSerializer):
     regime = serializers.CharField()
     proposed_class = serializers.CharField()
     recall_class = serializers.CharField()
     override_reason = serializers.CharField()
 
 
-class RecallListSerializer(serializers.ModelSerializer[RecallCase]):
+class RecallListSerializer(BoundedModelSerializer[RecallCase]):
     """A recall in a list: its fields without ``blocked``, whose guards read the case's
     scope, approvals and accounting (the detail answers it, one recall at a time)."""
 
@@ -71,7 +72,7 @@ class RecallSerializer(RecallListSerializer):
         return {str(target): blockers(recall, target) for target in TRANSITIONS[Status(recall.status)]}
 
 
-class RecallOpenSerializer(serializers.Serializer[Any]):
+class RecallOpenSerializer(BoundedSerializer):
     title = serializers.CharField(max_length=255, required=False, allow_blank=True, default="",
                                   help_text="Chinese title (give this or title_en)")
     title_en = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
@@ -86,7 +87,7 @@ class RecallOpenSerializer(serializers.Serializer[Any]):
     decision_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class RecallUpdateSerializer(serializers.Serializer[Any]):
+class RecallUpdateSerializer(BoundedSerializer):
     version = serializers.IntegerField(help_text="The version you edited; a newer one refuses the change (409).")
     reason_for_change = serializers.CharField(required=False, allow_blank=True, default="")
     title = serializers.CharField(required=False)
@@ -174,7 +175,7 @@ class RecallDetailView(APIView):
         return Response(RecallSerializer(updated).data)
 
 
-class HazardSerializer(serializers.Serializer[Any]):
+class HazardSerializer(BoundedSerializer):
     severity = serializers.ChoiceField(choices=["death", "serious", "reversible", "none"])
     likelihood = serializers.ChoiceField(choices=["frequent", "probable", "occasional", "remote", "improbable"])
     injuries_reported = serializers.IntegerField(min_value=0, default=0)
@@ -203,7 +204,7 @@ class HazardView(APIView):
         return Response(RecallSerializer(_recall(request, pk)).data)
 
 
-class ClassifySerializer(serializers.Serializer[Any]):
+class ClassifySerializer(BoundedSerializer):
     regime = serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"])
     recall_class = serializers.CharField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -225,7 +226,7 @@ class ClassifyView(APIView):
         return Response(RecallSerializer(_recall(request, pk)).data)
 
 
-class ScopeRuleSerializer(serializers.ModelSerializer[ScopeRule]):
+class ScopeRuleSerializer(BoundedModelSerializer[ScopeRule]):
     gtin = serializers.CharField(write_only=True)
 
     class Meta:
@@ -289,7 +290,7 @@ class ImpactView(APIView):
         return Response(asdict(selectors.impact_of(snapshot)))
 
 
-class TransitionSerializer(serializers.Serializer[Any]):
+class TransitionSerializer(BoundedSerializer):
     target = serializers.ChoiceField(choices=Status.values)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -308,7 +309,7 @@ class TransitionView(APIView):
         return Response(RecallSerializer(moved).data)
 
 
-class SignSerializer(serializers.Serializer[Any]):
+class SignSerializer(BoundedSerializer):
     step = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
     username = serializers.CharField(required=False, allow_blank=True, default="",
@@ -337,20 +338,20 @@ class SignView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-class ClosureFindingSerializer(serializers.Serializer[Any]):
+class ClosureFindingSerializer(BoundedSerializer):
     found_by = serializers.CharField(help_text="Which context found it: execution, notices, deadlines.")
     message = serializers.CharField()
     blocking = serializers.BooleanField()
 
 
-class ClosureExceptionOutSerializer(serializers.Serializer[Any]):
+class ClosureExceptionOutSerializer(BoundedSerializer):
     reason = serializers.CharField()
     signed_by = serializers.CharField()
     signed_at = serializers.DateTimeField()
     findings = ClosureFindingSerializer(many=True)
 
 
-class ClosureSerializer(serializers.Serializer[Any]):
+class ClosureSerializer(BoundedSerializer):
     blocking = serializers.ListField(child=serializers.CharField(), help_text="What keeps the recall from closing.")
     information = serializers.ListField(child=serializers.CharField(), help_text="Shown with it; does not block.")
     may_close = serializers.BooleanField()
@@ -370,7 +371,7 @@ class ClosureView(APIView):
         return Response(closure_report(_recall(request, pk)).as_dict())
 
 
-class ClosureExceptionSerializer(serializers.Serializer[Any]):
+class ClosureExceptionSerializer(BoundedSerializer):
     reason = serializers.CharField(help_text="Why the recall may close with units outstanding.")
     password = serializers.CharField(style={"input_type": "password"})
     username = serializers.CharField(required=False, allow_blank=True, default="",
@@ -415,7 +416,7 @@ class DeadlinesView(APIView):
                          "missing_settings": missing})
 
 
-class DueDeadlineSerializer(serializers.Serializer[Any]):
+class DueDeadlineSerializer(BoundedSerializer):
     recall = serializers.CharField(source="recall_number")
     recall_id = serializers.IntegerField()
     key = serializers.CharField()

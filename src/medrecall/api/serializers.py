@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer
 from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.core.models import ImportRun
@@ -13,7 +14,7 @@ from medrecall.core.regions import country_code, subdivision_code
 from medrecall.parties.models import Contact, Location, Party
 
 
-class DeviceModelSerializer(serializers.ModelSerializer[DeviceModel]):
+class DeviceModelSerializer(BoundedModelSerializer[DeviceModel]):
     display_name = serializers.CharField(read_only=True, help_text="The name in the request's language "
                                          "(Accept-Language), falling back to the other language.")
 
@@ -34,7 +35,7 @@ class DeviceModelSerializer(serializers.ModelSerializer[DeviceModel]):
         return attrs
 
 
-class LotSerializer(serializers.ModelSerializer[Lot]):
+class LotSerializer(BoundedModelSerializer[Lot]):
     class Meta:
         model = Lot
         fields = ["id", "device_model", "number", "manufactured_on", "expires_on", "quantity_produced",
@@ -42,14 +43,14 @@ class LotSerializer(serializers.ModelSerializer[Lot]):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class SerialSerializer(serializers.ModelSerializer[Serial]):
+class SerialSerializer(BoundedModelSerializer[Serial]):
     class Meta:
         model = Serial
         fields = ["id", "device_model", "lot", "serial", "manufactured_on", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
-class AddressMixin(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AddressMixin(BoundedModelSerializer):  # type: ignore[type-arg]
     country = serializers.CharField(max_length=60, required=False, allow_blank=True)
 
     def validate_country(self, value: str) -> str:
@@ -90,7 +91,7 @@ class LocationSerializer(AddressMixin):
         read_only_fields = ["province_code", "created_at", "updated_at"]
 
 
-class ContactSerializer(serializers.ModelSerializer[Contact]):
+class ContactSerializer(BoundedModelSerializer[Contact]):
     class Meta:
         model = Contact
         fields = ["id", "party", "name", "title", "email", "phone", "preferred_channel", "language", "is_primary",
@@ -98,7 +99,7 @@ class ContactSerializer(serializers.ModelSerializer[Contact]):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class ImportRunSerializer(serializers.ModelSerializer[ImportRun]):
+class ImportRunSerializer(BoundedModelSerializer[ImportRun]):
     percent = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -108,7 +109,7 @@ class ImportRunSerializer(serializers.ModelSerializer[ImportRun]):
         read_only_fields = fields
 
 
-class ImportStartSerializer(serializers.Serializer[Any]):
+class ImportStartSerializer(BoundedSerializer):
     kind = serializers.CharField()
     file = serializers.FileField()
     policy = serializers.ChoiceField(choices=["reject", "keep_good"], default="reject", help_text=(

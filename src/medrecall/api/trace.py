@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from medrecall.accounts.selectors import viewer_of
+from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer, query_int
 from medrecall.recalls import selectors as recall_selectors
 from medrecall.traceability import selectors
 from medrecall.traceability.importing.events import import_event_rows
@@ -28,7 +29,7 @@ from medrecall.traceability.trace_sets import (
 from medrecall.traceability.udi import parse_udi
 
 
-class HolderSerializer(serializers.Serializer[Any]):
+class HolderSerializer(BoundedSerializer):
     location = serializers.CharField()
     party = serializers.CharField()
     received = serializers.IntegerField()
@@ -36,7 +37,7 @@ class HolderSerializer(serializers.Serializer[Any]):
     in_transit = serializers.IntegerField()
 
 
-class ShippedToSerializer(serializers.Serializer[Any]):
+class ShippedToSerializer(BoundedSerializer):
     location = serializers.CharField()
     location_name = serializers.CharField()
     party = serializers.CharField()
@@ -45,7 +46,7 @@ class ShippedToSerializer(serializers.Serializer[Any]):
     quantity = serializers.IntegerField()
 
 
-class ForwardTraceSerializer(serializers.Serializer[Any]):
+class ForwardTraceSerializer(BoundedSerializer):
     lots = serializers.ListField(child=serializers.CharField())
     holders = HolderSerializer(many=True)
     total_received = serializers.IntegerField()
@@ -156,11 +157,11 @@ class TraceBackwardView(APIView):
                                                      serial=request.query_params.get("serial", "")))
 
 
-class UdiInputSerializer(serializers.Serializer[Any]):
+class UdiInputSerializer(BoundedSerializer):
     barcode = serializers.CharField(trim_whitespace=False, max_length=500)
 
 
-class UdiResultSerializer(serializers.Serializer[Any]):
+class UdiResultSerializer(BoundedSerializer):
     symbology = serializers.CharField(allow_blank=True)
     gtin = serializers.CharField(allow_null=True)
     lot = serializers.CharField(allow_null=True)
@@ -195,7 +196,7 @@ class UdiParseView(APIView):
         return Response(body)
 
 
-class EventRowSerializer(serializers.Serializer[Any]):
+class EventRowSerializer(BoundedSerializer):
     event_id = serializers.CharField(max_length=200)
     event_type = serializers.CharField()
     event_time = serializers.CharField(help_text="ISO 8601 with UTC offset")
@@ -212,7 +213,7 @@ class EventRowSerializer(serializers.Serializer[Any]):
     into_lot = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CaptureOutcomeSerializer(serializers.Serializer[Any]):
+class CaptureOutcomeSerializer(BoundedSerializer):
     accepted = serializers.BooleanField()
     rows = serializers.IntegerField()
     created = serializers.IntegerField()
@@ -262,7 +263,7 @@ class EpcisCaptureView(APIView):
         return _outcome_response(outcome)
 
 
-class TraceEventSerializer(serializers.ModelSerializer[TraceEvent]):
+class TraceEventSerializer(BoundedModelSerializer[TraceEvent]):
     gtin = serializers.CharField(source="lot.device_model.udi_di", read_only=True)
     lot_number = serializers.CharField(source="lot.number", read_only=True)
     serial_number = serializers.CharField(source="serial.serial", read_only=True, allow_null=True)
@@ -286,11 +287,11 @@ class TraceEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self) -> QuerySet[TraceEvent]:
         if getattr(self, "swagger_fake_view", False):
             return TraceEvent.objects.none()
-        serial = self.request.query_params.get("serial", "")  # also through its lot: the (lot, serial) index
-        return selectors.event_list_for(viewer=viewer_of(self.request), serial_id=int(serial) if serial.isdigit() else None)
+        serial = query_int(self.request, "serial")  # also through its lot: the (lot, serial) index
+        return selectors.event_list_for(viewer=viewer_of(self.request), serial_id=serial)
 
 
-class PositionSerializer(serializers.ModelSerializer[Position]):
+class PositionSerializer(BoundedModelSerializer[Position]):
     location_code = serializers.CharField(source="location.code", read_only=True)
     party_code = serializers.CharField(source="location.party.code", read_only=True)
     lot_number = serializers.CharField(source="lot.number", read_only=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
+from medrecall.core.bounds import BoundedIntegersMixin
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 
 from .models import DeviceModel, IssuingAgency, Lot, Serial
 
 
-class DeviceModelForm(forms.ModelForm[DeviceModel]):
+class DeviceModelForm(BoundedIntegersMixin, forms.ModelForm[DeviceModel]):
     class Meta:
         model = DeviceModel
         fields = ["udi_di", "issuing_agency", "model_code", "name", "name_en", "brand", "manufacturer",
@@ -26,7 +27,7 @@ class DeviceModelForm(forms.ModelForm[DeviceModel]):
         return value
 
 
-class LotForm(forms.ModelForm[Lot]):
+class LotForm(BoundedIntegersMixin, forms.ModelForm[Lot]):
     class Meta:
         model = Lot
         fields = ["device_model", "number", "manufactured_on", "expires_on", "quantity_produced"]

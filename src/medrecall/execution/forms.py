@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from medrecall.catalog.models import DeviceModel
+from medrecall.core.bounds import BoundedIntegersMixin
 from medrecall.core.regions import country_code
 
 from .lifecycle import FieldAction
@@ -43,7 +44,7 @@ class CarrierForm(forms.ModelForm[Carrier]):
         self.fields["party"].queryset = self.fields["party"].queryset.filter(party_type="carrier")  # type: ignore[attr-defined]
 
 
-class CarrierRateForm(forms.ModelForm[CarrierRate]):
+class CarrierRateForm(BoundedIntegersMixin, forms.ModelForm[CarrierRate]):
     country = forms.CharField(max_length=60, label=gettext_lazy("Country"),
                               help_text=gettext_lazy("ISO code or name, e.g. CN, US, Deutschland"))
 
@@ -69,7 +70,7 @@ class CarrierRateForm(forms.ModelForm[CarrierRate]):
         return cleaned
 
 
-class ServiceProviderForm(forms.ModelForm[ServiceProvider]):
+class ServiceProviderForm(BoundedIntegersMixin, forms.ModelForm[ServiceProvider]):
     skills = forms.MultipleChoiceField(choices=FieldAction.choices, widget=forms.CheckboxSelectMultiple,
                                        label=gettext_lazy("field actions"))
     device_models = forms.ModelMultipleChoiceField(queryset=DeviceModel.objects.order_by("model_code"),

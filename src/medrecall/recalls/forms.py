@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from medrecall.catalog.models import DeviceModel
+from medrecall.core.bounds import BoundedIntegersMixin
 
 from .models import ActionType, Depth, HazardEvaluation, Initiation, RecallCase, Regime, ScopeRule
 
@@ -27,7 +28,7 @@ class RecallOpenForm(forms.Form):
     depth = forms.ChoiceField(label=_("Depth"), choices=Depth.choices, initial=Depth.USER)
 
 
-class RecallEditForm(forms.ModelForm[RecallCase]):
+class RecallEditForm(BoundedIntegersMixin, forms.ModelForm[RecallCase]):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason_for_change = forms.CharField(label=_("Reason for the change"), required=False)
 
@@ -45,7 +46,7 @@ class RecallEditForm(forms.ModelForm[RecallCase]):
             self.initial["version"] = self.instance.version
 
 
-class HazardForm(forms.ModelForm[HazardEvaluation]):
+class HazardForm(BoundedIntegersMixin, forms.ModelForm[HazardEvaluation]):
     # The defect and the possible harm, in both languages: stated with the evaluation, printed
     # in the notices ("Defect", "Possible harm") in the reader's language.
     defect_description = forms.CharField(label=_("Defect (Chinese)"), required=False,

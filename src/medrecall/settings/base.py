@@ -228,13 +228,15 @@ MEDRECALL_BULK_LOAD_MEMORY = os.environ.get("MEDRECALL_BULK_LOAD_MEMORY", "1GB")
 MEDRECALL_SUB_CONSIGNEE_FILE_BYTES = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers 401 with its ``WWW-Authenticate: Token`` header only when the
+    # first class has one (session authentication has none, so a bad token got 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["medrecall.api.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "medrecall.api.bounds.BoundedFilterBackend",  # django-filter, ids and numbers bounded
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -256,6 +258,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "NoticeStatusEnum": "medrecall.notices.models.NoticeStatus",
         "WorkOrderActionEnum": "medrecall.execution.lifecycle.FieldAction",
+        "UnitResultEnum": "medrecall.execution.lifecycle.UnitResult",
     },
 }
 
