@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from io import StringIO
+from typing import TYPE_CHECKING
 
 import pytest
 from axes.models import AccessAttempt
@@ -20,10 +21,14 @@ from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
 from tests.conftest import PASSWORD
 
+if TYPE_CHECKING:  # the stubs' name for a test client's response
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 ADDRESS = "198.51.100.7"
 
 
-def _login(client: Client, username: str, password: str, address: str = ADDRESS, path: str = "/login/"):
+def _login(client: Client, username: str, password: str, address: str = ADDRESS,
+           path: str = "/login/") -> _MonkeyPatchedWSGIResponse:
     return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=address)
 
 

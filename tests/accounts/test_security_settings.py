@@ -15,7 +15,7 @@ import pytest
 from medrecall.settings import base
 
 
-def _settings(monkeypatch, tmp_path: Path, env: dict[str, str], *names: str) -> dict[str, object]:
+def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str], *names: str) -> dict[str, object]:
     """The base settings module executed afresh (not the running one) under ``env``."""
     for name in list(os.environ):
         if name in {"REDIS_URL", "DATABASE_URL"} or name.startswith(("MEDRECALL_", "SESSION_", "CSRF_", "SECURE_")):

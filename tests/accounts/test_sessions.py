@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
 
 from medrecall.accounts.middleware import SESSION_SEEN, SESSION_STARTED
+from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from tests.conftest import PASSWORD
 
 
-def _signed_in(make_user, *, started_ago: int, seen_ago: int) -> Client:
+def _signed_in(make_user: Callable[..., User], *, started_ago: int, seen_ago: int) -> Client:
     client = Client()
     client.force_login(make_user(Role.VIEWER))
     session = client.session
@@ -37,7 +39,7 @@ def test_idle_and_absolute_limits(make_user, started_ago, seen_ago, signed_in):
     if signed_in:
         assert response.status_code == 200
     else:
-        assert (response.status_code, response.url) == (302, "/login/?next=/")
+        assert (response.status_code, response["Location"]) == (302, "/login/?next=/")
 
 
 @pytest.mark.parametrize(("seen_ago", "message"), [

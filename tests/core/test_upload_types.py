@@ -119,6 +119,7 @@ def test_stored_names_are_random_with_the_detected_extension() -> None:
 def test_an_import_is_stored_under_a_generated_name_and_keeps_the_clients_name(analyst: User) -> None:
     run = services.import_run_start(kind="products", upload=ContentFile(b"gtin,model_code,name,tracking\n"),
                                     file_name="x.html", policy="reject", actor=analyst)
+    assert run.source.name is not None
     stored = Path(run.source.name)
     assert stored.parent.parts[0] == "imports"
     assert GENERATED.fullmatch(stored.name)

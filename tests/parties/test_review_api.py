@@ -4,6 +4,8 @@ refusals (409 with every reason), and a list whose query count does not grow wit
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import cast
 
 import pytest
 from rest_framework.test import APIClient
@@ -16,17 +18,21 @@ from tests.budgets import count_queries
 from tests.factories import PartyFactory
 from tests.parties.test_review_pages import reported_party
 
+
+def _party(**fields: object) -> Party:
+    return cast(Party, PartyFactory(**fields))
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def holder() -> Party:
-    return PartyFactory(code="B", name="Holder B", party_type="distributor")
+    return _party(code="B", name="Holder B", party_type="distributor")
 
 
 @pytest.fixture
 def existing() -> Party:
-    return PartyFactory(code="A", name="Existing A", party_type="hospital")
+    return _party(code="A", name="Existing A", party_type="hospital")
 
 
 @pytest.mark.parametrize(("role", "portal", "list_status", "verify_status"), [
@@ -90,7 +96,7 @@ def test_a_refused_merge_over_the_api_changes_nothing(holder: Party, manager: Us
                                                       api_as: Callable[..., APIClient], target: str, status: int,
                                                       code: str) -> None:
     party = reported_party(holder, 1)
-    PartyFactory(code="OWN", party_type="own_site")
+    _party(code="OWN", party_type="own_site")
     response = api_as(manager).post(f"/api/parties/reported/{party.pk}/merge/",
                                     {"target": party.code if target == "SELF" else target}, format="json")
     assert (response.status_code, response.json()["code"]) == (status, code)
@@ -104,8 +110,8 @@ def test_the_list_runs_the_same_number_of_queries_for_one_row_and_many(
     client = api_as(manager)
     first = reported_party(holder, 1)
     urls = ("/api/parties/reported/?review=all", f"/api/parties/reported/{first.pk}/", "/api/parties/")
-    small = [count_queries(lambda url=url: client.get(url))[0] for url in urls]
+    small = [count_queries(partial(client.get, url))[0] for url in urls]
     for n in range(2, 8):
-        reported_party(PartyFactory(code=f"R{n}"), n)
-    large = [count_queries(lambda url=url: client.get(url))[0] for url in urls]
+        reported_party(_party(code=f"R{n}"), n)
+    large = [count_queries(partial(client.get, url))[0] for url in urls]
     assert large == small

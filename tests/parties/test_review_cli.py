@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from io import StringIO
+from typing import cast
 
 import pytest
 from django.core.management import call_command
@@ -18,6 +19,10 @@ from medrecall.parties.models import Party
 from tests.factories import PartyFactory
 from tests.parties.test_review_pages import reported_party
 
+
+def _party(**fields: object) -> Party:
+    return cast(Party, PartyFactory(**fields))
+
 pytestmark = pytest.mark.django_db
 
 
@@ -29,12 +34,12 @@ def run(*args: str) -> str:
 
 @pytest.fixture
 def holder() -> Party:
-    return PartyFactory(code="B", name="Holder B", party_type="distributor")
+    return _party(code="B", name="Holder B", party_type="distributor")
 
 
 @pytest.fixture
 def existing() -> Party:
-    return PartyFactory(code="A", name="Existing A", party_type="hospital")
+    return _party(code="A", name="Existing A", party_type="hospital")
 
 
 def test_list_and_show_as_json(holder: Party, existing: Party) -> None:

@@ -5,6 +5,8 @@ with the rows."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import cast
 
 import pytest
 from django.test import Client
@@ -16,11 +18,15 @@ from medrecall.parties.models import Party
 from tests.budgets import count_queries
 from tests.factories import ContactFactory, LocationFactory, PartyFactory
 
+
+def _party(**fields: object) -> Party:
+    return cast(Party, PartyFactory(**fields))
+
 pytestmark = pytest.mark.django_db
 
 
 def reported_party(reporter: Party, n: int, **overrides: object) -> Party:
-    party = PartyFactory(code=f"SC-R-{reporter.code}-{n}", name=f"Harbour Hospital {n}", party_type="hospital",
+    party = _party(code=f"SC-R-{reporter.code}-{n}", name=f"Harbour Hospital {n}", party_type="hospital",
                          review="unverified", reported_by=reporter, **overrides)
     LocationFactory(code=f"{party.code}-1", party=party, location_type="customer_site")
     ContactFactory(party=party, name=f"Typed {n}", email=f"typed{n}@example.com")
@@ -29,12 +35,12 @@ def reported_party(reporter: Party, n: int, **overrides: object) -> Party:
 
 @pytest.fixture
 def holder() -> Party:
-    return PartyFactory(code="B", name="Holder B", party_type="distributor")
+    return _party(code="B", name="Holder B", party_type="distributor")
 
 
 @pytest.fixture
 def existing() -> Party:
-    party = PartyFactory(code="A", name="Existing A", party_type="hospital")
+    party = _party(code="A", name="Existing A", party_type="hospital")
     ContactFactory(party=party, name="Own contact", email="own@a.example")
     return party
 
@@ -136,7 +142,7 @@ def test_merge_through_the_page_confirms_first(holder: Party, existing: Party, m
 ])
 def test_a_refused_merge_on_the_page_says_why(holder: Party, manager: User, target: str, message: str) -> None:
     party = reported_party(holder, 1)
-    PartyFactory(code="B-OWN", party_type="own_site")
+    _party(code="B-OWN", party_type="own_site")
     code = party.code if target == "SELF" else target
     client = client_for(manager)
     client.cookies["medrecall_language"] = "en"
@@ -154,14 +160,14 @@ def test_the_review_pages_run_the_same_number_of_queries_for_one_row_and_many(
     first = reported_party(holder, 1)
     urls = ("/parties/reported/", "/parties/reported/?review=all&q=Harbour", f"/parties/reported/{first.pk}/",
             "/data/party/")
-    small = [count_queries(lambda url=url: client.get(url))[0] for url in urls]
+    small = [count_queries(partial(client.get, url))[0] for url in urls]
     for n in range(2, 8):
-        other = PartyFactory(code=f"R{n}", name=f"Reporter {n}")
+        other = _party(code=f"R{n}", name=f"Reporter {n}")
         reported_party(other, n)
     reviewer = make_user(Role.QA_RA_MANAGER)
     from medrecall.parties import services
 
     services.party_verify(party=Party.objects.get(code="SC-R-R2-2"), actor=reviewer)
     services.party_merge(source=Party.objects.get(code="SC-R-R3-3"), target=existing, actor=reviewer)
-    large = [count_queries(lambda url=url: client.get(url))[0] for url in urls]
+    large = [count_queries(partial(client.get, url))[0] for url in urls]
     assert large == small
