@@ -11,13 +11,14 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from medrecall.cli.command import ProductCommand
 from medrecall.core.errors import DomainError
 from medrecall.traceability.selectors import trace_backward, trace_forward
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Trace a lot or serial forward (every holder, down every echelon) or backward (to production)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
