@@ -35,7 +35,7 @@ def run_probe(tmp_path: Path, *arguments: str, code: int = 0) -> tuple[str, str,
     environment = {**os.environ, "MEDRECALL_DATA_DIR": str(tmp_path), "LANGUAGE": "en",
                    "DJANGO_SETTINGS_MODULE": "medrecall.settings.base"}
     environment.pop("DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-c", PROBE, *arguments], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", PROBE, *arguments], capture_output=True, text=True,  # noqa: S603
                           env=environment, check=False, timeout=120)
     assert done.returncode == code, done.stderr
     errors, modules = done.stderr.rsplit("MODULES ", 1)
