@@ -72,6 +72,7 @@ log = logging.getLogger(__name__)
 EVENTS = "traceability_traceevent"
 # 16 MB of CSV is about 250 MB in polars while checked (48 MB: 470 MB) at the same rate.
 BLOCK_BYTES = 16 << 20
+APPEND_CACHE_KIB = 8192  # SQLite's page cache while a bulk load appends (no indexes to keep)
 PRELOAD_SERIALS = 2_000_000  # a model's recorded serials read at once, up to this many
 EVENT_COLUMNS = ("event_id", "event_type", "event_time", "lot_id", "serial_id", "quantity", "from_location_id",
                  "to_location_id", "document_ref", "into_lot_id", "import_run_id", "retracted", "recorded_at")
@@ -189,12 +190,15 @@ class _DirectLoad:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size")
             before = cursor.fetchone()[0]
-            cache = _kibibytes(settings.MEDRECALL_SQLITE_LOAD_CACHE, "MEDRECALL_SQLITE_LOAD_CACHE")
-            cursor.execute(f"PRAGMA cache_size = -{cache}")
+            cursor.execute(f"PRAGMA cache_size = -{self._sqlite_cache()}")
             try:
                 return self._load(actor=actor, import_run_id=import_run_id)
             finally:
                 cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+    @staticmethod
+    def _sqlite_cache() -> int:
+        return _kibibytes(settings.MEDRECALL_SQLITE_LOAD_CACHE, "MEDRECALL_SQLITE_LOAD_CACHE")
 
     def _load(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
         blocks = self._blocks()
@@ -207,6 +211,8 @@ class _DirectLoad:
         try:
             with connection.cursor() as cursor:
                 raw = cursor.cursor
+                if self.sqlite and self.bulk:  # appending to a table without indexes: few pages needed
+                    cursor.execute(f"PRAGMA cache_size = -{APPEND_CACHE_KIB}")
                 while frame is not None:
                     with self._event_writer(raw) as write:
                         write(frame, import_run_id)
@@ -225,6 +231,8 @@ class _DirectLoad:
                 self._write_lots(raw)
                 self._write_serials(raw)
                 self._report(65)
+                if self.sqlite and self.bulk:  # the index builds sort in the page cache
+                    cursor.execute(f"PRAGMA cache_size = -{self._sqlite_cache()}")
                 self._build(cursor, rebuild)
                 self._report(75)
         except (DatabaseError, psycopg.Error, sqlite3.Error) as error:
