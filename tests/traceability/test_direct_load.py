@@ -438,11 +438,17 @@ def test_refused_file_gives_back_its_bad_rows_as_they_came(tmp_path: Path, setti
         ("E2", "NOWHERE", "3", "3", "to_location"), ("E3", "D1", "-2", "4", "quantity")]
 
 
+@pytest.mark.parametrize("share_rows", [10**9, 1000], ids=["positions-at-once", "positions-by-share-of-lots"])
 def test_first_load_spills_its_movements_block_by_block_and_removes_them(
-        tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, share_rows: int) -> None:
     """Memory stays flat in the size of the file: a first load keeps its movements on disk,
-    one Arrow file a block, until the positions are summed, and removes them afterwards."""
+    one Arrow file a block, until the positions are summed (a share of the lots at a time),
+    and removes them afterwards."""
     demo_build(events=False)
+    monkeypatch.setattr(direct, "POSITIONS_SHARE_ROWS", share_rows)
+    shares: list[int] = []
+    real_place = direct.place
+    monkeypatch.setattr(direct, "place", lambda moves: shares.append(1) or real_place(moves))
     settings.MEDRECALL_BULK_LOAD_MIN_ROWS = 0
     monkeypatch.setattr(direct, "BLOCK_BYTES", 64 * 1024)
     spill_root = tmp_path / "spill"
@@ -465,6 +471,7 @@ def test_first_load_spills_its_movements_block_by_block_and_removes_them(
     assert outcome.created == rows == 6000
     assert len(spilled) == -(-path.stat().st_size // (64 * 1024)) > 1  # one file a block
     assert sum(spilled) == rows - installed
+    assert len(shares) == (1 if share_rows > rows else 6)
     assert list(spill_root.iterdir()) == []
 
 
