@@ -446,6 +446,7 @@ def test_first_load_spills_its_movements_block_by_block_and_removes_them(
     and removes them afterwards."""
     demo_build(events=False)
     monkeypatch.setattr(direct, "POSITIONS_SHARE_ROWS", share_rows)
+    monkeypatch.setattr(direct, "SERIALS_SHARE_ROWS", share_rows // 10)  # new serials written in shares too
     shares: list[int] = []
     real_place = direct.place
     monkeypatch.setattr(direct, "place", lambda moves: shares.append(1) or real_place(moves))

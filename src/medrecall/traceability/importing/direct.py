@@ -70,8 +70,9 @@ from .stage import ANALYZE_AFTER
 log = logging.getLogger(__name__)
 
 EVENTS = "traceability_traceevent"
-# 16 MB of CSV is about 250 MB in polars while checked (48 MB: 470 MB) at the same rate.
-BLOCK_BYTES = 16 << 20
+# 8 MB of CSV is about 100 MB in polars while checked (48 MB: 470 MB), at the same rate.
+BLOCK_BYTES = 8 << 20
+SERIALS_SHARE_ROWS = 1_000_000  # new serials written at a time
 POSITIONS_SHARE_ROWS = 1_000_000  # a first load's movements summed into positions at a time
 APPEND_CACHE_KIB = 8192  # SQLite's page cache while a bulk load appends (no indexes to keep)
 PRELOAD_SERIALS = 2_000_000  # a model's recorded serials read at once, up to this many
@@ -119,7 +120,7 @@ class _Load:
     drafts: dict[tuple[int, str], _LotDraft] = field(default_factory=dict)
     serials: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_SERIAL_SCHEMA))
     lookup_serials: dict[int, bool] = field(default_factory=dict)  # model id -> too many to read at once
-    new_serials: list[pl.DataFrame] = field(default_factory=list)
+    new_serials: list[Path] = field(default_factory=list)  # spilled, until written after the events
     lot_ids: set[int] = field(default_factory=set)
     moves: list[Path] = field(default_factory=list)  # a first load's movements, spilled, for its positions
     rows: int = 0
@@ -170,7 +171,8 @@ class _DirectLoad:
         # The recording time as raw SQL parameters store it (on SQLite, Django's adapter's
         # text, as the staging path writes it), so that ``recorded_at = %s`` finds this load's rows.
         self.stamp = self.now.isoformat(" ")
-        self.spill: tempfile.TemporaryDirectory[str] | None = None  # a first load's movements
+        self.spill: tempfile.TemporaryDirectory[str] | None = None  # movements and new serials
+        self.spilled = 0
 
     # -- the whole load --------------------------------------------------------------------
     def run(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
@@ -301,13 +303,18 @@ class _DirectLoad:
         return written
 
     def _spill_moves(self, frame: pl.DataFrame) -> None:
-        """Write the block's movements to a temporary Arrow file (removed with the load)."""
+        """Keep the block's movements, on disk, for the positions."""
+        self.state.moves.append(self._spill(frame.filter(pl.col("kind") != "installed").select(
+            *MOVE_COLUMNS).with_columns(pl.col("kind").cast(KINDS)), "moves"))
+
+    def _spill(self, frame: pl.DataFrame, kind: str) -> Path:
+        """Write ``frame`` to a temporary Arrow file (removed with the load) and return its path."""
         if self.spill is None:
-            self.spill = tempfile.TemporaryDirectory(prefix="medrecall-moves-")
-        path = Path(self.spill.name) / f"moves-{len(self.state.moves):05}.arrow"
-        frame.filter(pl.col("kind") != "installed").select(*MOVE_COLUMNS).with_columns(
-            pl.col("kind").cast(KINDS)).write_ipc(path, compression="lz4")
-        self.state.moves.append(path)
+            self.spill = tempfile.TemporaryDirectory(prefix="medrecall-load-")
+        self.spilled += 1
+        path = Path(self.spill.name) / f"{kind}-{self.spilled:05}.arrow"
+        frame.write_ipc(path, compression="lz4")
+        return path
 
     def _insert(self, raw: Any, table: str, rows: pl.DataFrame, *, same: dict[str, Any] | None = None,
                 freeze: bool = False) -> None:
@@ -570,8 +577,8 @@ class _DirectLoad:
                                        new=pl.lit(True))
             state.serials = pl.concat([state.serials, fresh.select(list(_SERIAL_SCHEMA))])
             units = pl.concat([units.filter(pl.col("serial_id").is_not_null()), fresh.select(units.columns)])
-        state.new_serials.append(units.filter(pl.col("new")).select(
-            "serial_id", "model_id", "lot_id", "serial", "manufactured"))
+        state.new_serials.append(self._spill(units.filter(pl.col("new")).select(
+            "serial_id", "model_id", "lot_id", "serial", "manufactured"), "serials"))
         return frame.join(units.select("model_id", "serial", "serial_id"), on=["model_id", "serial"], how="left")
 
     def _next_ids(self, table: str, count: int) -> list[int]:
@@ -623,16 +630,21 @@ class _DirectLoad:
     def _write_serials(self, raw: Any) -> None:
         if not self.state.new_serials:
             return
-        serials = pl.concat(self.state.new_serials).group_by("serial_id").agg(
-            pl.col("model_id").first(), pl.col("lot_id").first(), pl.col("serial").first(),
-            pl.col("manufactured").min())
-        self.state.serials_created = serials.height
-        # In index order: each insert lands beside the one before (random order: twice the time).
-        self._insert(raw, "catalog_serial", serials.sort("model_id", "serial").select(
-            id="serial_id", device_model_id="model_id", lot_id="lot_id", serial="serial",
-            manufactured_on=pl.col("manufactured").dt.strftime("%Y-%m-%d")),
-                     same={"created_at": self.stamp, "updated_at": self.stamp})
-        self._analyze_if_grown("catalog_serial", serials.height)
+        new = pl.scan_ipc(self.state.new_serials)
+        shares = max(1, -(-sum(pl.scan_ipc(path).select(pl.len()).collect().item()
+                              for path in self.state.new_serials) // SERIALS_SHARE_ROWS))
+        for share in range(shares):  # a share of the serials at a time: memory follows the share
+            serials = (new if shares == 1 else new.filter(pl.col("serial_id") % shares == share)).group_by(
+                "serial_id").agg(pl.col("model_id").first(), pl.col("lot_id").first(), pl.col("serial").first(),
+                                 pl.col("manufactured").min()).collect()
+            self.state.serials_created += serials.height
+            # In index order: each insert lands beside the one before (random order: twice the time).
+            self._insert(raw, "catalog_serial", serials.sort("model_id", "serial").select(
+                id="serial_id", device_model_id="model_id", lot_id="lot_id", serial="serial",
+                manufactured_on=pl.col("manufactured").dt.strftime("%Y-%m-%d")),
+                         same={"created_at": self.stamp, "updated_at": self.stamp})
+            del serials
+        self._analyze_if_grown("catalog_serial", self.state.serials_created)
 
     # -- the events table ------------------------------------------------------------------
     @contextmanager
