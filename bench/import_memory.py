@@ -90,7 +90,7 @@ def main() -> None:
     from medrecall.cli.demo import demo_build
 
     scale = max(1, round(options.events / EVENTS_PER_SCALE))
-    csv_path = OUT_DIR / f"events-memory-{options.events}.csv"
+    csv_path = OUT_DIR / f"events-memory-{options.db}-{options.events}.csv"
     call_command("migrate", verbosity=0, skip_checks=True)
     demo_build(seed=SEED, scale=scale, events=False)
     written, _, _ = write_events(csv_path, options.events, scale)
