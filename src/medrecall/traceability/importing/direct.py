@@ -654,10 +654,8 @@ class _DirectLoad:
         if self.sqlite:
             yield lambda frame, run_id: self._insert(raw, EVENTS, self._event_rows(frame), same=self._same(run_id))
             return
-        from psycopg.copy import QueuedLibpqWriter
-
         with raw.copy(f"COPY {EVENTS} ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N'"
-                      f"{', FREEZE' if self.first else ''})", writer=QueuedLibpqWriter(raw)) as copy:
+                      f"{', FREEZE' if self.first else ''})", writer=_block_writer(raw)) as copy:
             yield lambda frame, run_id: copy.write(_csv(self._with_same(self._event_rows(frame), self._same(run_id))))
 
     @staticmethod
@@ -724,6 +722,19 @@ class _DirectLoad:
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
             if rows >= 0.1 * max(cursor.fetchone()[0], 0):
                 cursor.execute(f"ANALYZE {table}")
+
+
+def _block_writer(raw: Any) -> Any:
+    """psycopg's queued COPY writer (a thread sends while the next block is read), its queue
+    holding about one block: psycopg's own holds 128 MB, which a server slower than the
+    reading fills, in the importing process's memory."""
+    from psycopg._acompat import Queue
+    from psycopg._copy_base import MAX_BUFFER_SIZE
+    from psycopg.copy import QueuedLibpqWriter
+
+    writer = QueuedLibpqWriter(raw)
+    writer._queue = Queue(maxsize=max(8, 2 * BLOCK_BYTES // MAX_BUFFER_SIZE))
+    return writer
 
 
 def _kibibytes(amount: str, setting: str = "MEDRECALL_BULK_LOAD_MEMORY") -> int:
