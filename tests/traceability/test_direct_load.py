@@ -436,3 +436,68 @@ def test_refused_file_gives_back_its_bad_rows_as_they_came(tmp_path: Path, setti
     rejected = list(csv.DictReader(io.StringIO(outcome.rejected_csv(EVENT_COLUMNS.all))))
     assert [(r["event_id"], r["to_location"], r["quantity"], r["error_row"], r["error_column"]) for r in rejected] == [
         ("E2", "NOWHERE", "3", "3", "to_location"), ("E3", "D1", "-2", "4", "quantity")]
+
+
+@pytest.mark.parametrize("share_rows", [10**9, 1000], ids=["positions-at-once", "positions-by-share-of-lots"])
+def test_first_load_spills_its_movements_block_by_block_and_removes_them(
+        tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, share_rows: int) -> None:
+    """Memory stays flat in the size of the file: a first load keeps its movements on disk,
+    one Arrow file a block, until the positions are summed (a share of the lots at a time),
+    and removes them afterwards."""
+    demo_build(events=False)
+    monkeypatch.setattr(direct, "POSITIONS_SHARE_ROWS", share_rows)
+    monkeypatch.setattr(direct, "SERIALS_SHARE_ROWS", share_rows // 10)  # new serials written in shares too
+    shares: list[int] = []
+    real_place = direct.place
+    monkeypatch.setattr(direct, "place", lambda moves: shares.append(1) or real_place(moves))
+    settings.MEDRECALL_BULK_LOAD_MIN_ROWS = 0
+    monkeypatch.setattr(direct, "BLOCK_BYTES", 64 * 1024)
+    spill_root = tmp_path / "spill"
+    spill_root.mkdir()
+    monkeypatch.setattr(direct.tempfile, "tempdir", str(spill_root))
+    spilled: list[int] = []
+    real = direct._DirectLoad._spill_moves
+
+    def spy(load: Any, frame: pl.DataFrame) -> None:
+        real(load, frame)
+        spilled.append(pl.read_ipc(load.state.moves[-1]).height)
+
+    monkeypatch.setattr(direct._DirectLoad, "_spill_moves", spy)
+    path = tmp_path / "demo.csv"
+    rows = write_demo_events(path, limit=6000)
+    installed = sum(1 for row in csv.DictReader(path.open(encoding="utf-8")) if row["event_type"] == "installed")
+
+    outcome = assert_same_both_ways(path)  # positions as the staging path's SQL sums them
+
+    assert outcome.created == rows == 6000
+    assert len(spilled) == -(-path.stat().st_size // (64 * 1024)) > 1  # one file a block
+    assert sum(spilled) == rows - installed
+    assert len(shares) == (1 if share_rows > rows else 6)
+    assert list(spill_root.iterdir()) == []
+
+
+def test_declined_first_load_removes_its_spilled_movements(tmp_path: Path, settings: Any,
+                                                           monkeypatch: pytest.MonkeyPatch, small_blocks: None) -> None:
+    network()
+    settings.MEDRECALL_BULK_LOAD_MIN_ROWS = 0
+    spills: list[Path] = []
+    real = direct._DirectLoad._spill_moves
+    monkeypatch.setattr(direct._DirectLoad, "_spill_moves",
+                        lambda load, frame: (real(load, frame), spills.append(load.state.moves[-1]))[0])
+    spill_root = tmp_path / "spill"
+    spill_root.mkdir()
+    monkeypatch.setattr(direct.tempfile, "tempdir", str(spill_root))
+    # Five units made, forty shipped: the balance check declines, after every block was spilled.
+    lines = f"P0,produced,{T},{CATH},C1,,5,,FAC,MO-1,,,,\n" + "".join(
+        f"S{n},shipped,{T},{CATH},C1,,1,FAC,D1,DN-{n},,,,\n" for n in range(40))
+    path = write(tmp_path, lines)
+    reader = TableReader(path, file_name=path.name, columns=EVENT_COLUMNS)
+    layout = reader.csv_layout()
+    assert layout is not None
+
+    with pytest.raises(Declined, match="negative"), transaction.atomic():
+        direct.attempt(path, layout, file_name=path.name)
+
+    assert len(spills) > 1
+    assert list(spill_root.iterdir()) == []
+    assert TraceEvent.objects.count() == 0

@@ -2,6 +2,7 @@
 (``import``, ``demo``, ``serve``, ``audit verify``, and per context ``trace``, ``udi``…).
 
 It defaults to the production settings module so that ``DATABASE_URL`` and friends apply.
+``medrecall version`` answers before Django is set up (it is the probe scripts call first).
 """
 
 from __future__ import annotations
@@ -10,11 +11,52 @@ import os
 import sys
 
 
+def product_versions() -> dict[str, str]:
+    """The versions of the product, Django and Python, read from the installed metadata."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        medrecall = version("medrecall")
+    except PackageNotFoundError:  # a source tree that was never installed
+        medrecall = "unknown"
+    return {"medrecall": medrecall, "django": version("django"), "python": platform.python_version()}
+
+
+def _print_version(arguments: list[str]) -> None:
+    import json
+
+    versions = product_versions()
+    if "--json" in arguments:
+        sys.stdout.write(json.dumps(versions) + "\n")
+    else:
+        sys.stdout.write(f"MedRecall {versions['medrecall']} (Django {versions['django']}, "
+                         f"Python {versions['python']})\n")
+
+
+def _refuse_database_error(error: Exception) -> None:
+    """A database that is missing, not migrated or unreachable: one clear line, not a traceback."""
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    database = settings.DATABASES["default"]
+    sys.stderr.write(_("Database error (%(engine)s %(name)s): %(error)s\nIf this data directory is new, "
+                       "set the database up with \"medrecall migrate\" (or scripts/bootstrap.py setup); "
+                       "add --traceback to see where it failed.\n") % {
+        "engine": database["ENGINE"].rsplit(".", 1)[-1], "name": database.get("NAME"), "error": error})
+    sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] in (["version"], ["--version"]):
+        _print_version(arguments[1:])
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medrecall.settings.base")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
     try:  # a setting that refuses to start (e.g. the built-in SECRET_KEY): its message, no traceback
         settings.SECRET_KEY  # noqa: B018 - reading it loads the settings module
@@ -22,4 +64,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"MedRecall cannot start: {refused}\n")
         raise SystemExit(2) from None
 
-    execute_from_command_line(["medrecall", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        execute_from_command_line(["medrecall", *arguments])
+    except DatabaseError as error:
+        if "--traceback" in arguments:
+            raise
+        _refuse_database_error(error)
+    except BrokenPipeError:  # ``medrecall … | head``: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)

@@ -15,11 +15,8 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pikepdf
-import segno
-import typst
 from django.conf import settings
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, VariableNode
@@ -30,6 +27,9 @@ from django.utils.translation import gettext as _
 from medrecall.catalog.models import device_name
 
 from .defaults import PLACEHOLDERS, REQUIRED_PLACEHOLDERS, REQUIRED_SECTIONS
+
+if TYPE_CHECKING:  # typst, pikepdf and segno load when a letter is set, not with every command
+    import typst
 
 LAYOUT = Path(__file__).parent / "typst" / "notice.typ"
 _ENGINE = Engine(autoescape=True, libraries={}, builtins=["django.template.defaultfilters"])
@@ -131,6 +131,8 @@ class _Typesetter:
             return []
         with self._lock:
             if self._compiler is None:
+                import typst
+
                 self._compiler = typst.Compiler(str(LAYOUT), root=str(LAYOUT.parent),
                                                 font_paths=list(settings.MEDRECALL_FONT_PATHS))
             whole = self._compiler.compile(sys_inputs={"notices": json.dumps(documents, ensure_ascii=False)})
@@ -139,6 +141,8 @@ class _Typesetter:
             raise RuntimeError("Typst did not set every notice")
         if len(documents) == 1:
             return [whole]
+        import pikepdf
+
         found: list[bytes] = []
         with pikepdf.open(io.BytesIO(whole)) as batch:
             first = 0
@@ -210,6 +214,8 @@ def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[
             text_parts += ["", f"{labels['reply']}: {values['reply_url']}"]
         parts.append((subject, html, "\n".join(text_parts)))
         if with_pdf:
+            import segno
+
             # Letters carry the reply link as a QR code as well (e-mail has the link to click; a
             # code costs 6 ms a notice). A fixed mask: choosing the best of eight costs 20 ms.
             qr = segno.make(values["reply_url"], error="m", mask=0, boost_error=False, micro=False).svg_inline(

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-import pikepdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -742,6 +741,8 @@ def letters_to_post(recall: RecallCase) -> QuerySet[Notice]:
 
 def letters_bundle(notices: QuerySet[Notice] | list[Notice]) -> bytes:
     """The letters as one PDF to print, each starting on a new page in the order given."""
+    import pikepdf
+
     bundle = pikepdf.new()
     for notice in notices:
         with notice.pdf.open("rb") as stored, pikepdf.open(io.BytesIO(stored.read())) as letter:

@@ -10,8 +10,6 @@ class PartiesConfig(AppConfig):
     def ready(self) -> None:
         from medrecall.core.registry import register_importer
 
-        from .importers import ContactImporter, LocationImporter, PartyImporter
-
-        register_importer("parties", PartyImporter, label=_("Parties"), permission="parties.add_party")
-        register_importer("locations", LocationImporter, label=_("Locations"), permission="parties.add_location")
-        register_importer("contacts", ContactImporter, label=_("Contacts"), permission="parties.add_contact")
+        register_importer("parties", "medrecall.parties.importers.PartyImporter", label=_("Parties"), permission="parties.add_party")
+        register_importer("locations", "medrecall.parties.importers.LocationImporter", label=_("Locations"), permission="parties.add_location")
+        register_importer("contacts", "medrecall.parties.importers.ContactImporter", label=_("Contacts"), permission="parties.add_contact")

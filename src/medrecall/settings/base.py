@@ -224,7 +224,10 @@ MEDRECALL_FOLLOW_UP_DAYS = {"I": (2, 2, 1), "II": (5, 4, 2), "III": (10, 7, 3)}
 # positions in one pass, with this much memory for each sort and hash.
 MEDRECALL_DIRECT_LOAD_MIN_BYTES = int(os.environ.get("MEDRECALL_DIRECT_LOAD_MIN_BYTES", str(1024 * 1024)))
 MEDRECALL_BULK_LOAD_MIN_ROWS = int(os.environ.get("MEDRECALL_BULK_LOAD_MIN_ROWS", "100000"))
-MEDRECALL_BULK_LOAD_MEMORY = os.environ.get("MEDRECALL_BULK_LOAD_MEMORY", "1GB")
+MEDRECALL_BULK_LOAD_MEMORY = os.environ.get("MEDRECALL_BULK_LOAD_MEMORY", "1GB")  # PostgreSQL's sorts (server)
+# SQLite's page cache while an events file loads: memory of the importing process, which holds
+# every page the load writes up to this bound (the import stays under 400 MB at 10M events).
+MEDRECALL_SQLITE_LOAD_CACHE = os.environ.get("MEDRECALL_SQLITE_LOAD_CACHE", "128MB")
 MEDRECALL_SUB_CONSIGNEE_FILE_BYTES = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {

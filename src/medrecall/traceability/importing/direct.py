@@ -5,7 +5,8 @@ the events table, and checks it in SQL in between: exact, with a report of every
 at about half of what the design asks. Most large files are clean, so this path is tried
 first for a CSV:
 
-* the file is read in blocks of about ``BLOCK_BYTES`` by polars (Rust, both cores); each cell
+* the file is read in blocks of about ``BLOCK_BYTES`` by polars (Rust, both cores), one block
+  (two on PostgreSQL, the next read while the last is stored) in memory at a time; each cell
   is checked by the same rules as :class:`~.rows.EventParser`, using its own functions once
   per distinct text (event types, times, GTINs, quantities, dates), and the rules between
   cells (a serial on a lot-tracked model, the locations each event type needs, …) as column
@@ -20,7 +21,8 @@ first for a CSV:
   secondary indexes dropped and built afterwards, in the same transaction: building an index
   from sorted rows is several times cheaper than maintaining it row by row, and the unique
   index on ``event_id`` is the duplicate check. The table is locked until the commit. Into
-  an empty table, the positions are summed from the file in memory (``place``);
+  an empty table, the positions are summed from the file's movements (``place``), which each
+  block spills to a temporary Arrow file so that memory stays flat in the size of the file;
 * the checks that need the stored rows run after the copy, still in the same transaction:
   the custody guards (stock holds, over the rows of held lots), the balance of every
   location, and the unique event id.
@@ -40,6 +42,7 @@ import json
 import logging
 import re
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,7 +70,11 @@ from .stage import ANALYZE_AFTER
 log = logging.getLogger(__name__)
 
 EVENTS = "traceability_traceevent"
-BLOCK_BYTES = 48 << 20
+# 8 MB of CSV is about 100 MB in polars while checked (48 MB: 470 MB), at the same rate.
+BLOCK_BYTES = 8 << 20
+SERIALS_SHARE_ROWS = 1_000_000  # new serials written at a time
+POSITIONS_SHARE_ROWS = 1_000_000  # a first load's movements summed into positions at a time
+APPEND_CACHE_KIB = 8192  # SQLite's page cache while a bulk load appends (no indexes to keep)
 PRELOAD_SERIALS = 2_000_000  # a model's recorded serials read at once, up to this many
 EVENT_COLUMNS = ("event_id", "event_type", "event_time", "lot_id", "serial_id", "quantity", "from_location_id",
                  "to_location_id", "document_ref", "into_lot_id", "import_run_id", "retracted", "recorded_at")
@@ -113,9 +120,9 @@ class _Load:
     drafts: dict[tuple[int, str], _LotDraft] = field(default_factory=dict)
     serials: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_SERIAL_SCHEMA))
     lookup_serials: dict[int, bool] = field(default_factory=dict)  # model id -> too many to read at once
-    new_serials: list[pl.DataFrame] = field(default_factory=list)
+    new_serials: list[Path] = field(default_factory=list)  # spilled, until written after the events
     lot_ids: set[int] = field(default_factory=set)
-    moves: list[pl.DataFrame] = field(default_factory=list)  # a first load's movements, for its positions
+    moves: list[Path] = field(default_factory=list)  # a first load's movements, spilled, for its positions
     rows: int = 0
     serials_created: int = 0
 
@@ -164,23 +171,37 @@ class _DirectLoad:
         # The recording time as raw SQL parameters store it (on SQLite, Django's adapter's
         # text, as the staging path writes it), so that ``recorded_at = %s`` finds this load's rows.
         self.stamp = self.now.isoformat(" ")
+        self.spill: tempfile.TemporaryDirectory[str] | None = None  # movements and new serials
+        self.spilled = 0
 
     # -- the whole load --------------------------------------------------------------------
     def run(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
+        try:
+            return self._run(actor=actor, import_run_id=import_run_id)
+        finally:
+            if self.spill is not None:
+                self.spill.cleanup()
+
+    def _run(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
         if not self.sqlite:
             return self._load(actor=actor, import_run_id=import_run_id)
         # SQLite keeps 2 MB of pages by default: the indexes kept by a load that is not a bulk
         # load (the unique event id's above all, written in the file's order) and the sorts
         # that build them after a bulk load would read most pages back from the file (1M
-        # events: 15 s against 8 s in memory). This connection's page cache is raised for it.
+        # events: 15 s against 8 s in memory). This connection's page cache is raised for it,
+        # to a bound: the cache is memory of this process, and holds every page the load writes.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size")
             before = cursor.fetchone()[0]
-            cursor.execute(f"PRAGMA cache_size = -{_kibibytes(settings.MEDRECALL_BULK_LOAD_MEMORY)}")
+            cursor.execute(f"PRAGMA cache_size = -{self._sqlite_cache()}")
             try:
                 return self._load(actor=actor, import_run_id=import_run_id)
             finally:
                 cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+    @staticmethod
+    def _sqlite_cache() -> int:
+        return _kibibytes(settings.MEDRECALL_SQLITE_LOAD_CACHE, "MEDRECALL_SQLITE_LOAD_CACHE")
 
     def _load(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
         blocks = self._blocks()
@@ -193,14 +214,14 @@ class _DirectLoad:
         try:
             with connection.cursor() as cursor:
                 raw = cursor.cursor
+                if self.sqlite and self.bulk:  # appending to a table without indexes: few pages needed
+                    cursor.execute(f"PRAGMA cache_size = -{APPEND_CACHE_KIB}")
                 while frame is not None:
                     with self._event_writer(raw) as write:
                         write(frame, import_run_id)
                         self.state.rows += frame.height
-                        if self.first:  # what moves units, compactly
-                            self.state.moves.append(frame.filter(pl.col("kind") != "installed").select(
-                                *MOVE_COLUMNS).with_columns(pl.col("kind").cast(KINDS),
-                                                            pl.col("document_ref").cast(pl.Categorical)))
+                        if self.first:  # what moves units, compactly, on disk until the positions
+                            self._spill_moves(frame)
                         # PostgreSQL: the next block is read and checked while the server
                         # stores this one. Nothing else may use the connection meanwhile.
                         upcoming = next(blocks, None)
@@ -213,6 +234,8 @@ class _DirectLoad:
                 self._write_lots(raw)
                 self._write_serials(raw)
                 self._report(65)
+                if self.sqlite and self.bulk:  # the index builds sort in the page cache
+                    cursor.execute(f"PRAGMA cache_size = -{self._sqlite_cache()}")
                 self._build(cursor, rebuild)
                 self._report(75)
         except (DatabaseError, psycopg.Error, sqlite3.Error) as error:
@@ -264,12 +287,34 @@ class _DirectLoad:
         """A first load's positions, summed in memory from its own rows and copied into the
         emptied table: the events table held nothing else, and PostgreSQL's one-pass rebuild
         takes a core for longer than the copy of the events (10M events: 2 s against 37 s)."""
-        moves = pl.concat([block.lazy() for block in self.state.moves]) if self.state.moves else pl.LazyFrame(
-            schema=MOVE_SCHEMA)
-        positions = place(moves)
-        self.state.moves = []
-        self._insert(raw, "traceability_position", positions, freeze=True)
-        return positions.height
+        if not self.state.moves:
+            return 0
+        moves = pl.scan_ipc(self.state.moves)
+        # Positions are per lot: summed a share of the lots at a time, memory follows the
+        # share, not the file (10M events in one pass: 1.2 GB; reading the spill again per
+        # share costs well under a second).
+        shares = max(1, -(-self.state.rows // POSITIONS_SHARE_ROWS))
+        written = 0
+        for share in range(shares):
+            positions = place(moves if shares == 1 else moves.filter(pl.col("lot_id") % shares == share))
+            self._insert(raw, "traceability_position", positions, freeze=True)
+            written += positions.height
+            del positions
+        return written
+
+    def _spill_moves(self, frame: pl.DataFrame) -> None:
+        """Keep the block's movements, on disk, for the positions."""
+        self.state.moves.append(self._spill(frame.filter(pl.col("kind") != "installed").select(
+            *MOVE_COLUMNS).with_columns(pl.col("kind").cast(KINDS)), "moves"))
+
+    def _spill(self, frame: pl.DataFrame, kind: str) -> Path:
+        """Write ``frame`` to a temporary Arrow file (removed with the load) and return its path."""
+        if self.spill is None:
+            self.spill = tempfile.TemporaryDirectory(prefix="medrecall-load-")
+        self.spilled += 1
+        path = Path(self.spill.name) / f"{kind}-{self.spilled:05}.arrow"
+        frame.write_ipc(path, compression="lz4")
+        return path
 
     def _insert(self, raw: Any, table: str, rows: pl.DataFrame, *, same: dict[str, Any] | None = None,
                 freeze: bool = False) -> None:
@@ -532,8 +577,8 @@ class _DirectLoad:
                                        new=pl.lit(True))
             state.serials = pl.concat([state.serials, fresh.select(list(_SERIAL_SCHEMA))])
             units = pl.concat([units.filter(pl.col("serial_id").is_not_null()), fresh.select(units.columns)])
-        state.new_serials.append(units.filter(pl.col("new")).select(
-            "serial_id", "model_id", "lot_id", "serial", "manufactured"))
+        state.new_serials.append(self._spill(units.filter(pl.col("new")).select(
+            "serial_id", "model_id", "lot_id", "serial", "manufactured"), "serials"))
         return frame.join(units.select("model_id", "serial", "serial_id"), on=["model_id", "serial"], how="left")
 
     def _next_ids(self, table: str, count: int) -> list[int]:
@@ -585,16 +630,21 @@ class _DirectLoad:
     def _write_serials(self, raw: Any) -> None:
         if not self.state.new_serials:
             return
-        serials = pl.concat(self.state.new_serials).group_by("serial_id").agg(
-            pl.col("model_id").first(), pl.col("lot_id").first(), pl.col("serial").first(),
-            pl.col("manufactured").min())
-        self.state.serials_created = serials.height
-        # In index order: each insert lands beside the one before (random order: twice the time).
-        self._insert(raw, "catalog_serial", serials.sort("model_id", "serial").select(
-            id="serial_id", device_model_id="model_id", lot_id="lot_id", serial="serial",
-            manufactured_on=pl.col("manufactured").dt.strftime("%Y-%m-%d")),
-                     same={"created_at": self.stamp, "updated_at": self.stamp})
-        self._analyze_if_grown("catalog_serial", serials.height)
+        new = pl.scan_ipc(self.state.new_serials)
+        shares = max(1, -(-sum(pl.scan_ipc(path).select(pl.len()).collect().item()
+                              for path in self.state.new_serials) // SERIALS_SHARE_ROWS))
+        for share in range(shares):  # a share of the serials at a time: memory follows the share
+            serials = (new if shares == 1 else new.filter(pl.col("serial_id") % shares == share)).group_by(
+                "serial_id").agg(pl.col("model_id").first(), pl.col("lot_id").first(), pl.col("serial").first(),
+                                 pl.col("manufactured").min()).collect()
+            self.state.serials_created += serials.height
+            # In index order: each insert lands beside the one before (random order: twice the time).
+            self._insert(raw, "catalog_serial", serials.sort("model_id", "serial").select(
+                id="serial_id", device_model_id="model_id", lot_id="lot_id", serial="serial",
+                manufactured_on=pl.col("manufactured").dt.strftime("%Y-%m-%d")),
+                         same={"created_at": self.stamp, "updated_at": self.stamp})
+            del serials
+        self._analyze_if_grown("catalog_serial", self.state.serials_created)
 
     # -- the events table ------------------------------------------------------------------
     @contextmanager
@@ -604,10 +654,8 @@ class _DirectLoad:
         if self.sqlite:
             yield lambda frame, run_id: self._insert(raw, EVENTS, self._event_rows(frame), same=self._same(run_id))
             return
-        from psycopg.copy import QueuedLibpqWriter
-
         with raw.copy(f"COPY {EVENTS} ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N'"
-                      f"{', FREEZE' if self.first else ''})", writer=QueuedLibpqWriter(raw)) as copy:
+                      f"{', FREEZE' if self.first else ''})", writer=_block_writer(raw)) as copy:
             yield lambda frame, run_id: copy.write(_csv(self._with_same(self._event_rows(frame), self._same(run_id))))
 
     @staticmethod
@@ -676,11 +724,24 @@ class _DirectLoad:
                 cursor.execute(f"ANALYZE {table}")
 
 
-def _kibibytes(amount: str) -> int:
+def _block_writer(raw: Any) -> Any:
+    """psycopg's queued COPY writer (a thread sends while the next block is read), its queue
+    holding about one block: psycopg's own holds 128 MB, which a server slower than the
+    reading fills, in the importing process's memory."""
+    from psycopg._acompat import Queue
+    from psycopg._copy_base import MAX_BUFFER_SIZE
+    from psycopg.copy import QueuedLibpqWriter
+
+    writer = QueuedLibpqWriter(raw)
+    writer._queue = Queue(maxsize=max(8, 2 * BLOCK_BYTES // MAX_BUFFER_SIZE))
+    return writer
+
+
+def _kibibytes(amount: str, setting: str = "MEDRECALL_BULK_LOAD_MEMORY") -> int:
     """``1GB``, ``512MB``, ``65536kB`` (PostgreSQL's spelling of a memory setting) in KiB."""
     match = re.fullmatch(r"\s*(\d+)\s*(kB|MB|GB|TB)?\s*", amount)
     if match is None:
-        raise ImproperlyConfigured(f"MEDRECALL_BULK_LOAD_MEMORY: {amount!r} is not an amount like 1GB or 512MB")
+        raise ImproperlyConfigured(f"{setting}: {amount!r} is not an amount like 1GB or 512MB")
     return int(match[1]) * {"kB": 1, "MB": 1024, "GB": 1024**2, "TB": 1024**3, None: 1}[match[2]]
 
 

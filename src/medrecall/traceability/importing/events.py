@@ -20,7 +20,6 @@ from medrecall.core.importing import ImportOutcome, Policy
 from medrecall.core.tabular import Columns, SourceRow, TableReader, TupleRow
 from medrecall.traceability.engine import recompute_positions
 
-from . import direct
 from .rows import FIELDS, EventParser, References, Staged, event_texts
 from .stage import MAX_REPORTED, Stager
 
@@ -176,6 +175,8 @@ class EventImporter:
 
     def run(self, path: Path, *, file_name: str, policy: Policy = Policy.REJECT, actor: Any = None,
             progress: Progress | None = None, import_run_id: int | None = None) -> ImportOutcome:
+        from . import direct  # polars and psycopg load only when a file is imported
+
         reader = TableReader(path, file_name=file_name, columns=self.columns)
         if direct.enabled(file_name=file_name, size=reader.size) and (layout := reader.csv_layout()):
             outcome = direct.load(path, layout, file_name=file_name, actor=actor, progress=progress,

@@ -8,16 +8,17 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from medrecall.accounts import lockout
+from medrecall.cli.command import ProductCommand
 from medrecall.cli.lookups import refusal, user_named
 from medrecall.core.errors import DomainError
 from medrecall.core.presentation import local_time
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = ("Log-ins locked after failed attempts: 'locked' lists them, 'unlock USER' lifts the lock "
             "(recorded in the audit trail under --user with --reason).")
 

@@ -7,15 +7,15 @@ import sys
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from medrecall.audit import anchors
 from medrecall.audit.models import AuditEntry
 from medrecall.audit.services import checkpoint_write, verify_chain
+from medrecall.cli.command import ProductCommand
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = ("Audit trail tools. 'verify' checks the keyed hash chain and the signed checkpoints (exit 1 at "
             "the first tampered, missing or truncated entry) and then anchors the head; 'checkpoint' "
             "anchors the head now.")

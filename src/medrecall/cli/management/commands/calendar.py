@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from medrecall.cli.command import ProductCommand
 from medrecall.cli.lookups import refusal, user_named
 from medrecall.core import calendars
 from medrecall.core.errors import DomainError, ImportRejected
@@ -19,7 +20,7 @@ from medrecall.core.models import DayKind
 from medrecall.recalls import calendars as calendar_services
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "List, import and edit the working-day calendars (holidays and make-up working days)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -9,13 +9,12 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from medrecall.cli.command import ProductCommand
 from medrecall.recalls import deadlines
 from medrecall.recalls.tasks import deadlines_alert_sweep
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "List deadlines due this week (or breached) across recalls, or send the alerts that are due."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -14,13 +14,14 @@ from dataclasses import asdict
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from medrecall.cli.command import ProductCommand
 from medrecall.cli.demo import DemoSummary, demo_build
 from medrecall.cli.progress import ProgressLine
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = ("Load reproducible demo data: our sites, distributors, sub-distributors, hospitals, device models, "
             "lots, serials, their trace events, and a log-in per role.")
 

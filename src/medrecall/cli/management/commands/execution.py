@@ -29,10 +29,11 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import Lot, Serial
+from medrecall.cli.command import ProductCommand
 from medrecall.cli.lookups import recall_numbered
 from medrecall.core.errors import DomainError
 from medrecall.execution import selectors, services
@@ -42,7 +43,7 @@ from medrecall.parties.models import Location, Party
 from medrecall.recalls.models import RecallCase
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Stock holds, return authorisations, receiving, dispositions and field work orders of recalls."
     stealth_options = ("stdin",)  # tests hand in a fake terminal
 

@@ -12,15 +12,16 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from medrecall.cli.command import ProductCommand
 from medrecall.cli.progress import ProgressLine
 from medrecall.core.errors import DomainError, ImportRejected
 from medrecall.core.importing import ImportOutcome, Policy
 from medrecall.core.registry import importer_kinds, keep_good_refusal, keeps_good_rows
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Import products, lots, serials, parties, locations, contacts (and events) from CSV or Excel."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+
+from medrecall.cli.command import ProductCommand
 
 
 class _Keep:
@@ -30,7 +31,7 @@ class _Keep:
         return "250 Message kept"
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Run a local SMTP server that keeps every message as a file (for the embedded default and demos)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -28,9 +28,10 @@ from argparse import ArgumentParser
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from medrecall.accounts.models import User
+from medrecall.cli.command import ProductCommand
 from medrecall.cli.lookups import party_coded, recall_numbered, refusal, user_named
 from medrecall.cli.progress import ProgressLine
 from medrecall.core.errors import DomainError
@@ -62,7 +63,7 @@ def _notice_row(notice: Notice) -> dict[str, Any]:
             "replied_at": notice.replied_at, "escalated_at": notice.escalated_at, "last_error": notice.last_error}
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Send recall notices, follow them up, and work with customers' timelines and offers."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -14,8 +14,9 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from medrecall.cli.command import ProductCommand
 from medrecall.cli.lookups import party_coded, refusal, user_named
 from medrecall.core.errors import DomainError
 from medrecall.notices.relations import reported_units
@@ -43,7 +44,7 @@ def _row(party: Party) -> dict[str, Any]:
             "created_at": party.created_at.isoformat()}
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Review parties that holders reported as sub-consignees: list, show, verify, merge into an existing party."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -28,10 +28,11 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import DeviceModel
+from medrecall.cli.command import ProductCommand
 from medrecall.cli.lookups import recall_numbered, user_named
 from medrecall.core.errors import DomainError
 from medrecall.core.gtin import normalise_gtin
@@ -40,7 +41,7 @@ from medrecall.recalls.lifecycle import Status, blockers
 from medrecall.recalls.models import RecallCase
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Open, evaluate, classify, scope, freeze, show impact and move recalls along their lifecycle."
     stealth_options = ("stdin",)  # tests hand in a fake terminal
 

@@ -16,15 +16,16 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
+from medrecall.cli.command import ProductCommand
 from medrecall.core import workers
 from medrecall.core.presentation import local_time
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = ("Task queue tools: 'worker' runs tasks from the database queue with a heartbeat (and recovers stale "
             "tasks at start-up); 'stale' lists tasks left running by a worker that is gone; 'requeue [ID ...]' "
             "re-queues them where safe and marks the others failed.")

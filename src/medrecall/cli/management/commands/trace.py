@@ -15,8 +15,9 @@ from argparse import ArgumentParser, RawDescriptionHelpFormatter
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from medrecall.cli.command import ProductCommand
 from medrecall.core.errors import DomainError
 from medrecall.traceability.selectors import trace_backward, trace_forward
 from medrecall.traceability.trace_sets import (
@@ -49,7 +50,7 @@ order listed, exactly as for that unit alone."""
 PROGRESS_FROM = 100  # units: below this a set answers faster than a progress line is read
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = ("Trace lots or serials forward (every holder, down every echelon: one lot, a serial, or a "
             "whole set at once) or backward (to production; for a list, each unit's chain).")
 

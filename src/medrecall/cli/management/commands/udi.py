@@ -13,13 +13,12 @@ import sys
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from medrecall.cli.command import ProductCommand
 from medrecall.traceability.selectors import udi_match
 from medrecall.traceability.udi import parse_udi
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Parse a UDI barcode (GS1 element string, GS1 Digital Link, or HIBC) and resolve it."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
