@@ -25,6 +25,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
@@ -257,6 +258,8 @@ class TableReader:
         try:
             workbook = load_workbook(self.path, read_only=True, data_only=True)
         except _EXCEL_FAILURES as error:
+            if _declares_entities(error):  # openpyxl wraps defusedxml's refusal in its own ValueError
+                raise self._entities_refused(0) from error
             raise self._reject(unreadable, code="excel") from error
         number = 1
         try:
@@ -280,11 +283,13 @@ class TableReader:
                 if any(values.values()):
                     yield SourceRow(number, values)
         except _EXCEL_FAILURES as error:
+            if _declares_entities(error):
+                raise self._entities_refused(number) from error
             # openpyxl streams the sheet: a broken or hostile part shows only when reached (an
             # entity declaration, which defusedxml refuses; malformed XML; a bad number).
             raise self._reject(
-                _("The file %(file)s cannot be read past row %(row)s: the sheet's XML is malformed or declares "
-                  "entities (%(problem)s). Save it again from Excel as .xlsx.") % {
+                _("The file %(file)s cannot be read past row %(row)s: the sheet's XML is malformed (%(problem)s). "
+                  "Save it again from Excel as .xlsx.") % {
                     "file": self.file_name, "row": number, "problem": type(error).__name__},
                 row=number + 1, code="excel") from error
         finally:
@@ -305,6 +310,13 @@ class TableReader:
                     "file": self.file_name, "row": number, "column": column, "problem": problem},
                     column=column, row=number, code="cell_size")
         return texts
+
+    def _entities_refused(self, number: int) -> ImportRejected:
+        """defusedxml (through openpyxl) refused a DOCTYPE or entity declaration in a part."""
+        return self._reject(_("The file %(file)s is refused: its XML declares entities (a DOCTYPE), which Excel "
+                              "never writes and which could expand without limit or read other files. Save it "
+                              "again from Excel as .xlsx.") % {"file": self.file_name}, row=number + 1,
+                            code="excel_entities")
 
     def _too_many_rows(self, rows: int) -> ImportRejected:
         limit = settings.MEDRECALL_XLSX_MAX_ROWS
@@ -338,6 +350,16 @@ class TableReader:
                     "file": self.file_name, "part": part.filename,
                     "ratio": part.file_size // max(part.compress_size, 1), "packed": part.compress_size // 1024,
                     "size": _megabytes(part.file_size), "limit": ratio}, code="excel_ratio")
+
+
+def _declares_entities(error: BaseException | None) -> bool:
+    """Whether defusedxml's refusal of a DOCTYPE or an entity is behind ``error``."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, DefusedXmlException):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 def check_file_size(path: Path, file_name: str, limit: int | None = None) -> None:

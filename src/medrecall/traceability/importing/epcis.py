@@ -145,6 +145,7 @@ from medrecall.core.importing import (
     Policy,
     Progress,
     check_file_size,
+    shown,
 )
 from medrecall.core.tabular import Columns, SourceRow
 from medrecall.parties.models import Location, LocationType, Party, PartyType
@@ -708,7 +709,7 @@ class _Mapper:
         if quantity is None or not 0 < quantity <= MAX_QUANTITY:
             self.error(number, column, "quantity", _("The quantity of %(value)s must be a whole number from 1 to "
                        "%(maximum)s; it is %(quantity)s.") % {"value": epc_class, "maximum": MAX_QUANTITY,
-                                                             "quantity": value})
+                                                             "quantity": shown(str(value))})
             return None
         return quantity
 
