@@ -25,7 +25,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
