@@ -157,3 +157,13 @@ def test_epcis_text_no_record_can_hold_is_refused(tmp_path: Path, text: str) -> 
         EpcisImporter().run(path, file_name="text.json")
     assert [(e.row, e.column, e.code) for e in refused.value.errors] == [(1, "eventID", "text")]
     assert TraceEvent.objects.count() == 0
+
+
+def test_epcis_time_shifted_before_year_one_is_a_row_error(tmp_path: Path) -> None:
+    network()
+    event = _commissioning(5) | {"eventTime": "0001-01-01T00:00:00+08:00", "eventTimeZoneOffset": "-05:00"}
+    path = tmp_path / "early.json"
+    path.write_text(json.dumps(_document([event])), encoding="utf-8")
+    outcome = EpcisImporter().run(path, file_name="early.json")
+    assert [(e.row, e.column, e.code) for e in outcome.errors] == [(1, "eventTime", "date")]
+    assert TraceEvent.objects.count() == 0

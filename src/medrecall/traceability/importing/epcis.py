@@ -11,8 +11,10 @@ Documents
     (``urn:epcglobal:cbv:bizstep:shipping``) or Web URIs (``https://ref.gs1.org/cbv/BizStep-shipping``).
     ``isA`` (the 2.0 drafts) is read as ``type``; a document without either is read by its body.
     A file is read whole with ``json.load``, so the parsed document (several times the file's
-    size) is held in memory: acceptable up to the web upload limit (``MEDRECALL_MAX_UPLOAD_BYTES``);
-    larger feeds are sent as several documents.
+    size) is held in memory: a file is taken up to ``MEDRECALL_IMPORT_MAX_DOCUMENT_BYTES`` (256 MB by
+    default); larger feeds are sent as several documents. Arrays and objects nested more than
+    ``MAX_DEPTH`` levels, numbers of more than ``MAX_NUMBER_CHARS`` characters, NUL characters and
+    lone surrogates are refused with the event and field named (``check_structure``).
 
 Events (``bizStep`` compared as its bare CBV term)
 
@@ -382,7 +384,10 @@ def event_time(event: dict[str, Any]) -> str:
     zone = _zone(event.get("eventTimeZoneOffset"))
     if moment.tzinfo is None:
         return moment.replace(tzinfo=zone).isoformat() if zone else text
-    return (moment.astimezone(zone) if zone else moment).isoformat()
+    try:
+        return (moment.astimezone(zone) if zone else moment).isoformat()
+    except OverflowError:  # shifted before year 1 or past 9999: the row check refuses the text as given
+        return text
 
 
 def _document_ref(event: dict[str, Any]) -> str:
