@@ -22,7 +22,7 @@ from medrecall.core.importing import Policy
 from medrecall.core.models import ImportRun, ImportStatus
 from medrecall.core.services import import_run_execute, import_run_start
 from medrecall.core.tabular import Columns, TableReader
-from medrecall.parties.importers import LocationImporter, PartyImporter
+from medrecall.parties.importers import ContactImporter, LocationImporter, PartyImporter
 from medrecall.parties.models import Location, Party
 from tests.factories import DeviceModelFactory
 
@@ -242,3 +242,24 @@ def test_worker_records_an_entity_workbook_as_rejected_with_its_message(tmp_path
     assert finished.message == ENTITIES_REFUSED
     assert [e["code"] for e in finished.errors] == ["excel_entities"]
     assert Lot.objects.count() == 0
+
+
+@pytest.mark.parametrize(("kind", "text", "column", "limit"), [
+    pytest.param("parties", "party_code,party_name,party_type\nP1,{long},hospital\n", "party_name", 255, id="party-name"),
+    pytest.param("parties", "party_code,party_name,party_type\n{long},Ruijin,hospital\n", "party_code", 64,
+                 id="party-code"),
+    pytest.param("locations", "location_code,location_name,location_type,party_code,party_name,party_type,country,"
+                 "province,city\n{long},Store,warehouse,P1,Own,own_site,CN,上海,上海\n", "location_code", 64,
+                 id="location-code"),
+    pytest.param("contacts", "party_code,contact_name,email\nP1,Wang,{long}@example.com\n", "email", 254,
+                 id="contact-email"),
+])
+def test_text_longer_than_its_column_is_a_row_error(tmp_path: Path, kind: str, text: str, column: str,
+                                                    limit: int) -> None:
+    """PostgreSQL refuses the write (SQLite would store it whole): a row error on both."""
+    importer = {"parties": PartyImporter, "locations": LocationImporter, "contacts": ContactImporter}[kind]
+    path = _write(tmp_path, "f.csv", text.format(long="x" * 300))
+    outcome = importer().run(path, file_name="f.csv")
+    assert [(e.row, e.column, e.code, e.message) for e in outcome.errors] == [
+        (2, column, "length", f"{column} is longer than {limit} characters.")]
+    assert (Party.objects.count(), Location.objects.count()) == (0, 0)

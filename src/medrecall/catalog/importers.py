@@ -64,6 +64,7 @@ class ProductRecord:
 
 class ProductImporter(TableImporter[ProductRecord]):
     kind = "products"
+    max_lengths = {"brand": 255, "manufacturer": 255, "clearance_no": 100, "catalog_number": 100}
     columns = Columns(
         required=("gtin", "model_code", "name", "tracking"),
         optional=("name_en", "risk_class_nmpa", "risk_class_fda", "risk_class_eu", "registration_no",

@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -104,6 +104,9 @@ class TableImporter(ABC, Generic[R]):
     columns: ClassVar[Columns]
     offers_template: ClassVar[bool] = True  # a CSV/Excel template can be downloaded for it
     offers_keep_good: ClassVar[bool] = True  # "keep the good rows" (``Policy.KEEP_GOOD``) is honoured
+    # Column -> the most characters its database column holds: a longer cell is a row error,
+    # not a failed write (PostgreSQL refuses it; SQLite would store it whole).
+    max_lengths: ClassVar[Mapping[str, int]] = {}
 
     @abstractmethod
     def parse_row(self, row: SourceRow) -> R:
@@ -136,10 +139,18 @@ class TableImporter(ABC, Generic[R]):
             if "__error__" in row.values:
                 outcome.errors.append(RowError(file_name, row.number, "", "row_width", row.values["__error__"]))
                 continue
+            too_long = [RowError(file_name, row.number, column, "length", _(
+                "%(column)s is longer than %(limit)s characters.") % {"column": column, "limit": limit})
+                for column, limit in self.max_lengths.items() if len(row.values.get(column, "")) > limit]
             try:
-                parsed.append((row.number, self.parse_row(row)))
+                record = self.parse_row(row)
             except RowProblem as problem:
-                outcome.errors.extend(RowError(file_name, row.number, c, code, m) for c, code, m in problem.problems)
+                outcome.errors.extend(RowError(file_name, row.number, c, code, m) for c, code, m in problem.problems
+                                      if not any(e.column == c and e.code == "length" for e in too_long))
+            else:
+                if not too_long:
+                    parsed.append((row.number, record))
+            outcome.errors.extend(too_long)
             if progress and outcome.rows % 1000 == 0:
                 progress(int(reader.fraction_read * 50), 100)
         if outcome.rows == 0:

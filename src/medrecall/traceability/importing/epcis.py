@@ -190,6 +190,7 @@ HASH_EXCLUDED = frozenset({"errorDeclaration", "recordTime", "@context"})
 DERIVED_ID_PREFIX = "epcis-sha256:"
 LOOKUP_CHUNK = 500
 MAX_QUANTITY = 2_147_483_647  # the largest quantity a trace event column holds
+LOCATION_CODE_MAX = 64  # parties.Location.code
 MAX_DEPTH = 64  # arrays and objects within each other; EPCIS documents use fewer than ten levels
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}\n]', re.DOTALL)
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -819,13 +820,17 @@ class _Mapper:
         for chunk in _chunks(referenced, LOOKUP_CHUNK):
             known.update(Location.objects.filter(code__in=chunk).values_list("code", flat=True))
         missing = set(referenced) - known
+        too_long = {code for code in missing if len(code) > LOCATION_CODE_MAX}  # no location can have it
         for row in self.rows:
             for place in (row.origin, row.target):
-                if place is not None and place.code in missing and place.code not in described:
+                if place is not None and place.code in too_long:
+                    self.error(row.number, place.column, "length", _("%(column)s is longer than %(limit)s characters.") % {
+                        "column": place.column, "limit": LOCATION_CODE_MAX})
+                elif place is not None and place.code in missing and place.code not in described:
                     self.error(row.number, place.column, "unknown_location", _("No location has code %(code)s (from "
                                "%(value)s), and the document's master data does not describe it; import the location "
                                "first.") % {"code": place.code, "value": place.uri})
-        return {code for code in missing if code in described}
+        return {code for code in missing - too_long if code in described}
 
     def values(self) -> tuple[list[tuple[int, dict[str, str]]], dict[tuple[int, str], list[str]]]:
         """The rows as ``parse_event`` reads them, and (row, template column) -> the JSON fields."""
