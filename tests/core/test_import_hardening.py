@@ -19,11 +19,12 @@ from medrecall.catalog.importers import LotImporter
 from medrecall.catalog.models import Lot
 from medrecall.core.errors import ImportRejected, ValidationFailed
 from medrecall.core.importing import Policy
-from medrecall.core.models import ImportRun, ImportStatus
+from medrecall.core.models import ImportRun, ImportStatus, WorkingDayEntry
 from medrecall.core.services import import_run_execute, import_run_start
 from medrecall.core.tabular import Columns, TableReader
 from medrecall.parties.importers import ContactImporter, LocationImporter, PartyImporter
 from medrecall.parties.models import Location, Party
+from medrecall.recalls.calendars import calendar_import
 from tests.factories import DeviceModelFactory
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +264,22 @@ def test_text_longer_than_its_column_is_a_row_error(tmp_path: Path, kind: str, t
     assert [(e.row, e.column, e.code, e.message) for e in outcome.errors] == [
         (2, column, "length", f"{column} is longer than {limit} characters.")]
     assert (Party.objects.count(), Location.objects.count()) == (0, 0)
+
+
+def test_calendar_csv_with_an_oversized_field_is_refused_with_its_line(manager: Any) -> None:
+    content = ("calendar,date,kind,name\nCN,2031-10-01,holiday,国庆节\nCN,2031-10-02,holiday,\"" + "x" * 200_000
+               + "\"\n").encode()
+    with pytest.raises(ImportRejected) as refused:
+        calendar_import(content=content, file_name="calendar.csv", actor=manager)
+    assert [(e.row, e.code) for e in refused.value.errors] == [(3, "csv")]
+    assert refused.value.message == ("The file calendar.csv is not valid CSV near line 3: field larger than field "
+                                     "limit (131072)")
+    assert WorkingDayEntry.objects.count() == 0
+
+
+def test_calendar_csv_neither_utf8_nor_gb18030_names_the_line(manager: Any) -> None:
+    with pytest.raises(ImportRejected) as refused:
+        calendar_import(content=b"calendar,date,kind,name\nCN,2031-10-01,holiday,\xff\xff\n", file_name="c.csv",
+                        actor=manager)
+    assert [(e.file, e.row, e.code, e.message) for e in refused.value.errors] == [
+        ("c.csv", 2, "encoding", "The file is neither UTF-8 nor GB18030 text.")]
