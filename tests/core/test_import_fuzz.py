@@ -170,12 +170,19 @@ def mutated_bytes(draw: st.DrawFn, raw: bytes) -> bytes:
 
 
 def _xlsx(rows: list[list[Any]]) -> bytes:
+    """The rows as a workbook, the same bytes for the same rows (hypothesis replays draws, so
+    the save time in the zip entries and the document properties is fixed)."""
     workbook = Workbook()
     for row in rows:
         workbook.active.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            content = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2025-01-01T00:00:00Z", source.read(part.filename))
+            target.writestr(zipfile.ZipInfo(part.filename, (2025, 1, 1, 0, 0, 0)), content, zipfile.ZIP_DEFLATED)
+    return fixed.getvalue()
 
 
 @st.composite
@@ -212,7 +219,7 @@ def mutated_workbook(draw: st.DrawFn, seed: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for name, content in parts.items():
-            target.writestr(name, content)
+            target.writestr(zipfile.ZipInfo(name, (2025, 1, 1, 0, 0, 0)), content, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 

@@ -283,3 +283,13 @@ def test_calendar_csv_neither_utf8_nor_gb18030_names_the_line(manager: Any) -> N
                         actor=manager)
     assert [(e.file, e.row, e.code, e.message) for e in refused.value.errors] == [
         ("c.csv", 2, "encoding", "The file is neither UTF-8 nor GB18030 text.")]
+
+
+def test_products_keep_good_with_every_row_bad_writes_nothing(tmp_path: Path) -> None:
+    from medrecall.catalog.importers import ProductImporter
+    from medrecall.catalog.models import DeviceModel
+
+    path = _write(tmp_path, "p.csv", "gtin,model_code,name,tracking\n123,M1,Pump,lot\n")
+    outcome = ProductImporter().run(path, file_name="p.csv", policy=Policy.KEEP_GOOD)
+    assert (outcome.accepted, outcome.created, [(e.row, e.column) for e in outcome.errors]) == (True, 0, [(2, "gtin")])
+    assert DeviceModel.objects.count() == 0

@@ -167,3 +167,18 @@ def test_epcis_time_shifted_before_year_one_is_a_row_error(tmp_path: Path) -> No
     outcome = EpcisImporter().run(path, file_name="early.json")
     assert [(e.row, e.column, e.code) for e in outcome.errors] == [(1, "eventTime", "date")]
     assert TraceEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("tail", [b"\xff\n", b"\xe4\xb8\n"], ids=["invalid-byte", "cut-character"])
+def test_bad_utf8_at_the_end_of_the_header_is_refused_on_the_direct_path(tmp_path: Path, settings: Any,
+                                                                        tail: bytes) -> None:
+    """The sniffer takes a bad byte within the last four of the sample for a character cut off;
+    the direct path's header read used to raise on it."""
+    network()
+    settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES = 0
+    path = tmp_path / "events.csv"
+    path.write_bytes(HEADER.strip().encode() + tail)
+    with pytest.raises(ImportRejected) as refused:
+        EventImporter().run(path, file_name="events.csv")
+    assert [(e.row, e.code) for e in refused.value.errors] == [(1, "encoding")]
+    assert TraceEvent.objects.count() == 0

@@ -143,7 +143,8 @@ def upsert_device_models(rows: list[dict[str, Any]], *, actor: Any, source: str)
         else:
             applied.unchanged += 1
     DeviceModel.objects.bulk_create(new, batch_size=1000)
-    DeviceModel.objects.bulk_update(changed, fields, batch_size=1000)
+    if changed:  # with no good row there are no fields either, which bulk_update refuses
+        DeviceModel.objects.bulk_update(changed, fields, batch_size=1000)
     applied.created, applied.updated = len(new), len(changed)
     if new or changed:
         audit.record(actor=actor, action="catalog.device_models_imported", target_type="catalog.devicemodel",

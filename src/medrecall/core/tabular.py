@@ -191,7 +191,10 @@ class TableReader:
         end = head.find(b"\n")
         if encoding == "gb18030" or end < 0 or b'"' in head[:end]:
             return None
-        line = head[:end].decode(encoding).rstrip("\r")
+        try:
+            line = head[:end].decode(encoding).rstrip("\r")
+        except UnicodeDecodeError:  # a bad byte the sniffer took for a character cut off: the exact reader reports it
+            return None
         delimiter = _delimiter(line)
         header = [normalise_header(h) for h in line.split(delimiter)]
         try:
