@@ -108,8 +108,10 @@ def measure(path: Path, src: Path, data_dir: Path) -> tuple[dict[str, float], st
                           check=False)
     lines = done.stdout.strip().splitlines()
     figures = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {"exit": done.returncode}
-    said = (lines[:-1] or [""])[-1] if lines else ""
-    return figures, (said or done.stderr.strip().splitlines()[-1:] or [""])[0][:300]
+    said = lines[-2] if len(lines) > 1 else ""
+    if not said:
+        said = (done.stderr.strip().splitlines() or [""])[-1]
+    return figures, said[:300]
 
 
 def main() -> None:
