@@ -302,14 +302,13 @@ def mutated_epcis(draw: st.DrawFn) -> bytes:
         choice = draw(st.integers(0, 2))
         if choice == 0:
             parent[path[-1]] = draw(JSON_VALUES)
-        elif choice == 1:  # deep nesting
-            deep: Any = 1
-            for _level in range(draw(st.sampled_from([70, 1200]))):
-                deep = [deep]
-            parent[path[-1]] = deep
+        elif choice == 1:  # deep nesting, written as text: building it would overflow the strategy's own stack
+            parent[path[-1]] = "@@DEEP@@"
         else:
             parent[path[-1]] = "@@RAW@@"
     text = json.dumps(document, ensure_ascii=draw(st.booleans()))
+    depth = draw(st.sampled_from([70, 1200]))
+    text = text.replace('"@@DEEP@@"', "[" * depth + "1" + "]" * depth)
     text = text.replace('"@@RAW@@"', draw(st.sampled_from(RAW_NUMBERS)))
     raw = text.encode(draw(st.sampled_from(["utf-8", "utf-16", "utf-32", "latin-1"])), errors="replace")
     return draw(mutated_bytes(raw))
