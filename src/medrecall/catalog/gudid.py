@@ -27,12 +27,15 @@ line number; a DOCTYPE is refused before parsing, so no entity can be declared o
 
 from __future__ import annotations
 
+import codecs
+import itertools
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar, cast
 from xml.parsers import expat
 
 from django.db import transaction
@@ -40,7 +43,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.gtin import gtin_problem, normalise_gtin
-from medrecall.core.importing import Applied, ImportOutcome, Policy, Progress
+from medrecall.core.importing import Applied, ImportOutcome, Policy, Progress, check_file_size
 from medrecall.core.tabular import Columns, SourceRow
 
 from .importers import upsert_device_models
@@ -120,6 +123,7 @@ class GudidImporter:
         outcome = ImportOutcome(kind=self.kind, file_name=file_name)
         if path.stat().st_size == 0:
             raise _rejected(file_name, 1, "empty", _("The file %(file)s is empty.") % {"file": file_name})
+        check_file_size(path, file_name)
         refuse_doctype(path, file_name)
         devices: list[GudidDevice] = []
         for device, problems in read_devices(path, file_name, progress):
@@ -170,6 +174,63 @@ class _DoctypeDeclaredError(Exception):
         self.line = line
 
 
+# Encodings expat reads itself; any other declared encoding is decoded here (expat refuses
+# multi-byte ones such as GB18030 with a ValueError) and handed to it as text.
+EXPAT_ENCODINGS = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be", "latin-1", "ascii"})
+_DECLARATION = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+
+
+def xml_chunks(path: Path, file_name: str, counter: list[int] | None = None) -> Iterator[bytes | str]:
+    """The file for expat, chunk by chunk: as bytes when expat knows its encoding, else decoded
+    with Python's codec for the encoding the XML declaration names (GB18030, Shift_JIS, …).
+    An unknown encoding, or bytes that are not in the declared one, refuse the file.
+    ``counter[0]`` follows the bytes read (progress)."""
+    with path.open("rb") as stream:
+        head = stream.read(PROLOG_CHUNK)
+        declared = _DECLARATION.match(head.removeprefix(b"\xef\xbb\xbf"))
+        name = declared[1].decode("ascii") if declared and not head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+        try:
+            info = codecs.lookup(name)
+            if not getattr(info, "_is_text_encoding", True):  # rot13, base64 …: codecs, not encodings
+                raise LookupError(name)
+            codec = info.name
+        except LookupError:
+            raise _rejected(file_name, 1, "encoding", _(
+                "The file %(file)s declares the encoding %(encoding)s, which is not known; save it as UTF-8.") % {
+                    "file": file_name, "encoding": name}) from None
+        decoder = None if codec in EXPAT_ENCODINGS else codecs.getincrementaldecoder(codec)()
+        done = 0
+        chunk = head
+        while chunk:
+            done += len(chunk)
+            if counter is not None:
+                counter[0] = done
+            if decoder is None:
+                yield chunk
+            else:
+                try:
+                    yield decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    offset = done - len(chunk) + error.start
+                    line = head.count(b"\n", 0, offset) + 1 if offset < len(head) else _line_of(path, offset)
+                    raise _rejected(file_name, line, "encoding", _(
+                        "The file %(file)s is not valid %(encoding)s text (line %(line)s), the encoding its XML "
+                        "declaration names.") % {"file": file_name, "encoding": name, "line": line}) from None
+            chunk = stream.read(PROLOG_CHUNK)
+        if decoder is not None:
+            try:
+                yield decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise _rejected(file_name, 1, "encoding", _(
+                    "The file %(file)s ends in the middle of a %(encoding)s character.") % {
+                        "file": file_name, "encoding": name}) from None
+
+
+def _line_of(path: Path, offset: int) -> int:
+    with path.open("rb") as stream:
+        return stream.read(offset).count(b"\n") + 1
+
+
 def refuse_doctype(path: Path, file_name: str) -> None:
     """Refuse a DOCTYPE: it is the only place entities are declared (billion laughs, XXE).
 
@@ -185,28 +246,35 @@ def refuse_doctype(path: Path, file_name: str) -> None:
 
     parser.StartDoctypeDeclHandler = on_doctype
     parser.StartElementHandler = on_root
-    with path.open("rb") as stream:
-        try:
-            while chunk := stream.read(PROLOG_CHUNK):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-        except _DoctypeDeclaredError as found:
-            raise _rejected(file_name, found.line, "doctype", _(
-                "The file %(file)s declares a DOCTYPE (line %(line)s); GUDID files have none, and it is refused "
-                "so that no entity can be expanded.") % {"file": file_name, "line": found.line}) from None
-        except (_RootStartedError, expat.ExpatError):
-            return
+    try:
+        for chunk in xml_chunks(path, file_name):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _DoctypeDeclaredError as found:
+        raise _rejected(file_name, found.line, "doctype", _(
+            "The file %(file)s declares a DOCTYPE (line %(line)s); GUDID files have none, and it is refused "
+            "so that no entity can be expanded.") % {"file": file_name, "line": found.line}) from None
+    except (_RootStartedError, expat.ExpatError):
+        return
 
 
 def read_devices(path: Path, file_name: str, progress: Progress | None) -> Iterator[tuple[GudidDevice, list[Problem]]]:
     """Each device element in file order, parsed; malformed XML rejects the whole file."""
-    with path.open("rb") as stream:
-        size = path.stat().st_size
-        open_elements: list[ET.Element] = []
-        position = 0
-        try:
-            # defusedxml is not installed; refuse_doctype() ran first, so no entity can be declared.
-            for event, element in ET.iterparse(stream, events=("start", "end")):  # noqa: S314
+    size = path.stat().st_size
+    read = [0]
+    open_elements: list[ET.Element] = []
+    position = 0
+    # refuse_doctype() ran first, so no entity can be declared; the pull parser takes text
+    # decoded from an encoding expat does not know (xml_chunks).
+    parser: ET.XMLPullParser[Any] = ET.XMLPullParser(events=("start", "end"))
+    try:
+        for chunk in itertools.chain(xml_chunks(path, file_name, read), [None]):
+            if chunk is None:
+                parser.close()
+            else:
+                parser.feed(chunk)
+            for item in parser.read_events():
+                event, element = cast(tuple[str, ET.Element], item)
                 if event == "start":
                     open_elements.append(element)
                     continue
@@ -219,16 +287,12 @@ def read_devices(path: Path, file_name: str, progress: Progress | None) -> Itera
                 if open_elements:  # drop finished devices (and anything before them) from the tree
                     del open_elements[-1][:]
                 if progress and position % PROGRESS_EVERY == 0:
-                    progress(_fraction_read(stream, size, 50), 100)
-        except ET.ParseError as error:
-            line, column = error.position
-            message = _("The file %(file)s is not well-formed XML: %(problem)s at line %(line)s, column %(column)s.") % {
-                "file": file_name, "problem": expat.ErrorString(error.code), "line": line, "column": column}
-            raise _rejected(file_name, line, "xml", message) from None
-
-
-def _fraction_read(stream: IO[bytes], size: int, scale: int) -> int:
-    return int(scale * min(1.0, stream.tell() / size)) if size else scale
+                    progress(int(50 * min(1.0, read[0] / size)) if size else 50, 100)
+    except ET.ParseError as error:
+        line, column = error.position
+        message = _("The file %(file)s is not well-formed XML: %(problem)s at line %(line)s, column %(column)s.") % {
+            "file": file_name, "problem": expat.ErrorString(error.code), "line": line, "column": column}
+        raise _rejected(file_name, line, "xml", message) from None
 
 
 def local_name(tag: str) -> str:

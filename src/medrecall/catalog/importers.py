@@ -64,6 +64,7 @@ class ProductRecord:
 
 class ProductImporter(TableImporter[ProductRecord]):
     kind = "products"
+    max_lengths = {"brand": 255, "manufacturer": 255, "clearance_no": 100, "catalog_number": 100}
     columns = Columns(
         required=("gtin", "model_code", "name", "tracking"),
         optional=("name_en", "risk_class_nmpa", "risk_class_fda", "risk_class_eu", "registration_no",
@@ -142,7 +143,8 @@ def upsert_device_models(rows: list[dict[str, Any]], *, actor: Any, source: str)
         else:
             applied.unchanged += 1
     DeviceModel.objects.bulk_create(new, batch_size=1000)
-    DeviceModel.objects.bulk_update(changed, fields, batch_size=1000)
+    if changed:  # with no good row there are no fields either, which bulk_update refuses
+        DeviceModel.objects.bulk_update(changed, fields, batch_size=1000)
     applied.created, applied.updated = len(new), len(changed)
     if new or changed:
         audit.record(actor=actor, action="catalog.device_models_imported", target_type="catalog.devicemodel",

@@ -229,18 +229,34 @@ class ImportResult:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
-def _decode(content: bytes) -> str:
+def _decode(content: bytes, file_name: str) -> str:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportRejected(_("The file is neither UTF-8 nor GB18030 text."), [])
+        except UnicodeDecodeError as error:
+            if encoding == "utf-8-sig":
+                line = content.count(b"\n", 0, error.start) + 1
+    message = _("The file is neither UTF-8 nor GB18030 text.")
+    raise ImportRejected(message, [RowError(file_name, line, "", "encoding", message)])
 
 
 def parse_entries(content: bytes, *, file_name: str) -> list[EntryRow]:
     """Every row checked; any problem refuses the whole file with row and column named."""
-    reader = csv.reader(io.StringIO(_decode(content)))
+    text = _decode(content, file_name)
+    if "\x00" in text:  # no text cell holds it (PostgreSQL refuses it in text)
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        message = _("The file has a NUL character (byte 0) on line %(line)s: it is not a CSV text file.") % {"line": line}
+        raise ImportRejected(message, [RowError(file_name, line, "", "encoding", message)])
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return _entries(reader, file_name)
+    except csv.Error as error:
+        message = _("The file %(file)s is not valid CSV near line %(line)s: %(problem)s") % {
+            "file": file_name, "line": reader.line_num, "problem": error}
+        raise ImportRejected(message, [RowError(file_name, max(reader.line_num, 1), "", "csv", message)]) from None
+
+
+def _entries(reader: Any, file_name: str) -> list[EntryRow]:
     header = [name.strip().lower() for name in next(reader, [])]
     missing = [name for name in IMPORT_COLUMNS if name not in header]
     if missing:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class DomainError(Exception):
     """A refused business action. ``message`` is already translated."""
@@ -74,8 +76,10 @@ class RowError:
         }
 
     def __str__(self) -> str:
-        where = f"{self.file}, row {self.row}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        if self.column:
+            return _("%(file)s, row %(row)s, column %(column)s: %(message)s") % {
+                "file": self.file, "row": self.row, "column": self.column, "message": self.message}
+        return _("%(file)s, row %(row)s: %(message)s") % {"file": self.file, "row": self.row, "message": self.message}
 
 
 class ImportRejected(DomainError):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
@@ -25,7 +26,9 @@ from django.utils.translation import gettext as _
 
 from .errors import ImportRejected, RowError
 from .exports import csv_row
-from .tabular import Columns, SourceRow, TableReader
+from .tabular import Columns, SourceRow, TableReader, check_file_size
+
+__all__ = ["check_file_size"]  # re-exported: every importer refuses an oversized file the same way
 
 R = TypeVar("R")
 Progress = Callable[[int, int], None]
@@ -101,6 +104,9 @@ class TableImporter(ABC, Generic[R]):
     columns: ClassVar[Columns]
     offers_template: ClassVar[bool] = True  # a CSV/Excel template can be downloaded for it
     offers_keep_good: ClassVar[bool] = True  # "keep the good rows" (``Policy.KEEP_GOOD``) is honoured
+    # Column -> the most characters its database column holds: a longer cell is a row error,
+    # not a failed write (PostgreSQL refuses it; SQLite would store it whole).
+    max_lengths: ClassVar[Mapping[str, int]] = {}
 
     @abstractmethod
     def parse_row(self, row: SourceRow) -> R:
@@ -133,10 +139,18 @@ class TableImporter(ABC, Generic[R]):
             if "__error__" in row.values:
                 outcome.errors.append(RowError(file_name, row.number, "", "row_width", row.values["__error__"]))
                 continue
+            too_long = [RowError(file_name, row.number, column, "length", _(
+                "%(column)s is longer than %(limit)s characters.") % {"column": column, "limit": limit})
+                for column, limit in self.max_lengths.items() if len(row.values.get(column, "")) > limit]
             try:
-                parsed.append((row.number, self.parse_row(row)))
+                record = self.parse_row(row)
             except RowProblem as problem:
-                outcome.errors.extend(RowError(file_name, row.number, c, code, m) for c, code, m in problem.problems)
+                outcome.errors.extend(RowError(file_name, row.number, c, code, m) for c, code, m in problem.problems
+                                      if not any(e.column == c and e.code == "length" for e in too_long))
+            else:
+                if not too_long:
+                    parsed.append((row.number, record))
+            outcome.errors.extend(too_long)
             if progress and outcome.rows % 1000 == 0:
                 progress(int(reader.fraction_read * 50), 100)
         if outcome.rows == 0:
@@ -196,15 +210,55 @@ def parse_bool(value: str, column: str, problems: list[tuple[str, str, str]]) ->
     return False
 
 
+# The largest whole number an import writes: quantities go into ``PositiveIntegerField``
+# columns, 32-bit ``integer`` on PostgreSQL (64-bit on SQLite): the smaller bound holds for both.
+MAX_WHOLE = 2_147_483_647
+# Longest number text read at all: past this a value is refused before it is converted (a
+# number of thousands of digits would make ``int()`` raise, or take quadratic time).
+MAX_NUMBER_CHARS = 40
+_WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0+)?", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A cell's text as a message quotes it: at most ``limit`` characters."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def whole_number(value: str, column: str, *, low: int, high: int = MAX_WHOLE) -> tuple[int | None, tuple[str, str, str] | None]:
+    """A whole number written with the digits 0-9 (``12``, ``+12``, ``12.0``), between ``low``
+    and ``high``; otherwise the problem ``(column, code, message)``. Refuses what ``int()`` would
+    take or choke on in other ways: ``--5``, ``²``, ``٣`` (other scripts' digits), ``1_000``,
+    ``1e3``, and numbers of thousands of digits."""
+    text = value.strip()
+    if len(text) > MAX_NUMBER_CHARS or not _WHOLE.fullmatch(text):
+        return None, (column, "integer", _(
+            "%(value)s is not a whole number: write it with the digits 0-9 only, e.g. 25.") % {"value": shown(value)})
+    number = int(text.split(".", 1)[0])
+    if number < low:
+        if low == 1:
+            return number, (column, "quantity", _("%(value)s must be greater than zero.") % {"value": value})
+        return number, (column, "range", _("%(value)s is outside %(low)s…%(high)s.") % {
+            "value": value, "low": low, "high": high})
+    if number > high:
+        return number, (column, "range", _("%(value)s is too large: %(column)s is at most %(maximum)s.") % {
+            "value": shown(value), "column": column, "maximum": high})
+    return number, None
+
+
 def parse_decimal(value: str, column: str, problems: list[tuple[str, str, str]],
                   low: float, high: float) -> Decimal | None:
+    """A plain decimal (``31.2304``, ``-121.5``) within ``low``…``high``; ``NaN``, ``inf``,
+    exponents and other scripts' digits are refused with the problem named."""
     if not value:
         return None
-    try:
-        number = Decimal(value.strip())
-    except InvalidOperation:
-        problems.append((column, "number", _("%(value)s is not a number.") % {"value": value}))
+    text = value.strip()
+    if len(text) > MAX_NUMBER_CHARS or not _DECIMAL.fullmatch(text):
+        problems.append((column, "number", _(
+            "%(value)s is not a number: write it with the digits 0-9 and a decimal point, e.g. 31.2304.") % {
+                "value": shown(value)}))
         return None
+    number = Decimal(text)
     if not (Decimal(str(low)) <= number <= Decimal(str(high))):
         problems.append((column, "range", _("%(value)s is outside %(low)s…%(high)s.") % {
             "value": value, "low": low, "high": high}))
@@ -216,15 +270,9 @@ def parse_positive_int(value: str, column: str, problems: list[tuple[str, str, s
                        *, allow_zero: bool = False) -> int | None:
     if not value:
         return None
-    text = value.strip()
-    if text.endswith(".0"):
-        text = text[:-2]
-    if not text.lstrip("-").isdigit():
-        problems.append((column, "integer", _("%(value)s is not a whole number.") % {"value": value}))
-        return None
-    number = int(text)
-    if number < 0 or (number == 0 and not allow_zero):
-        problems.append((column, "quantity", _("%(value)s must be greater than zero.") % {"value": value}))
+    number, problem = whole_number(value, column, low=0 if allow_zero else 1)
+    if problem:
+        problems.append(problem)
         return None
     return number
 

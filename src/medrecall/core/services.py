@@ -30,6 +30,9 @@ def import_run_start(*, kind: str, upload: File[Any], file_name: str, policy: st
         raise ValidationFailed(_("Unknown policy %(policy)s.") % {"policy": policy}, where="policy")
     if policy == Policy.KEEP_GOOD and not keeps_good_rows(kind):
         raise ValidationFailed(keep_good_refusal(kind), where="policy", code="keep_good_not_offered")
+    if upload.size and upload.size > settings.MEDRECALL_MAX_UPLOAD_BYTES:
+        raise ValidationFailed(_("The file is larger than %(limit)s MB; import it with the medrecall command.") % {
+            "limit": settings.MEDRECALL_MAX_UPLOAD_BYTES // (1024 * 1024)}, where="file", code="file_too_large")
     detected = files.check_type(upload, name=Path(file_name).name or file_name, allowed=files.IMPORT_TYPES)
     run = ImportRun(kind=kind, file_name=file_name[:255], policy=policy, created_by=actor if getattr(actor, "pk", None) else None)
     # Kept under a generated name with the detected type's extension; the importer goes by

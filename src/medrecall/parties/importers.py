@@ -133,6 +133,7 @@ def upsert_parties(records: list[PartyRecord], *, actor: Any, source: str, fill_
 
 class PartyImporter(TableImporter[PartyRecord]):
     kind = "parties"
+    max_lengths = {"party_code": 64, "party_name": 255, "name_en": 255}
     columns = Columns(
         required=("party_code", "party_name", "party_type"),
         optional=("name_en", "country", "province", "city", "address", "latitude", "longitude", "language",
@@ -178,6 +179,8 @@ class LocationRecord:
 
 class LocationImporter(TableImporter[LocationRecord]):
     kind = "locations"
+    max_lengths = {"location_code": 64, "location_name": 255, "party_code": 64, "party_name": 255,
+                   "contact_email": 254}
     columns = Columns(
         required=("location_code", "location_name", "location_type", "party_code", "party_name", "party_type",
                   "country", "province", "city"),
@@ -278,6 +281,7 @@ class ContactRecord:
 
 class ContactImporter(TableImporter[ContactRecord]):
     kind = "contacts"
+    max_lengths = {"party_code": 64, "email": 254}
     columns = Columns(required=("party_code", "contact_name"),
                       optional=("title", "email", "phone", "preferred_channel", "language", "is_primary"))
 

@@ -11,8 +11,10 @@ Documents
     (``urn:epcglobal:cbv:bizstep:shipping``) or Web URIs (``https://ref.gs1.org/cbv/BizStep-shipping``).
     ``isA`` (the 2.0 drafts) is read as ``type``; a document without either is read by its body.
     A file is read whole with ``json.load``, so the parsed document (several times the file's
-    size) is held in memory: acceptable up to the web upload limit (``MEDRECALL_MAX_UPLOAD_BYTES``);
-    larger feeds are sent as several documents.
+    size) is held in memory: a file is taken up to ``MEDRECALL_IMPORT_MAX_DOCUMENT_BYTES`` (256 MB by
+    default); larger feeds are sent as several documents. Arrays and objects nested more than
+    ``MAX_DEPTH`` levels, numbers of more than ``MAX_NUMBER_CHARS`` characters, NUL characters and
+    lone surrogates are refused with the event and field named (``check_structure``).
 
 Events (``bizStep`` compared as its bare CBV term)
 
@@ -130,6 +132,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -138,7 +141,14 @@ from medrecall.audit import services as audit
 from medrecall.catalog.models import Serial
 from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.gtin import gtin_check_digit, gtin_problem, normalise_gtin
-from medrecall.core.importing import ImportOutcome, Policy, Progress
+from medrecall.core.importing import (
+    MAX_NUMBER_CHARS,
+    ImportOutcome,
+    Policy,
+    Progress,
+    check_file_size,
+    shown,
+)
 from medrecall.core.tabular import Columns, SourceRow
 from medrecall.parties.models import Location, LocationType, Party, PartyType
 from medrecall.traceability.engine import recompute_positions
@@ -180,6 +190,10 @@ HASH_EXCLUDED = frozenset({"errorDeclaration", "recordTime", "@context"})
 DERIVED_ID_PREFIX = "epcis-sha256:"
 LOOKUP_CHUNK = 500
 MAX_QUANTITY = 2_147_483_647  # the largest quantity a trace event column holds
+LOCATION_CODE_MAX = 64  # parties.Location.code
+MAX_DEPTH = 64  # arrays and objects within each other; EPCIS documents use fewer than ten levels
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}\n]', re.DOTALL)
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 # Where a row type takes its locations from, in order of preference: (from, to).
 ENDPOINTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -371,7 +385,10 @@ def event_time(event: dict[str, Any]) -> str:
     zone = _zone(event.get("eventTimeZoneOffset"))
     if moment.tzinfo is None:
         return moment.replace(tzinfo=zone).isoformat() if zone else text
-    return (moment.astimezone(zone) if zone else moment).isoformat()
+    try:
+        return (moment.astimezone(zone) if zone else moment).isoformat()
+    except OverflowError:  # shifted before year 1 or past 9999: the row check refuses the text as given
+        return text
 
 
 def _document_ref(event: dict[str, Any]) -> str:
@@ -404,11 +421,53 @@ def _reject(file_name: str, message: str, code: str, row: int = 1) -> ImportReje
     return ImportRejected(message, [RowError(file_name, row, "", code, message)])
 
 
+class _LongNumber(str):
+    """A JSON number of more than ``MAX_NUMBER_CHARS`` characters, kept as its text: converting
+    it would raise (Python refuses ints of more than 4300 digits) or take quadratic time. No
+    field takes it, so the mapper reports it where it stands (a quantity: "must be a whole
+    number from 1 to …")."""
+
+    __slots__ = ()
+
+
+def _json_int(text: str) -> int | str:
+    return int(text) if len(text) <= MAX_NUMBER_CHARS else _LongNumber(text)
+
+
+def _json_float(text: str) -> float | str:
+    return float(text) if len(text) <= MAX_NUMBER_CHARS else _LongNumber(text)
+
+
+def _deep_line(path: Path) -> int:
+    """The line on which the file first nests deeper than ``MAX_DEPTH`` (or 1): read again only
+    when the parser gave up on the nesting, to say where."""
+    depth, line = 0, 1
+    for token in _JSON_TOKENS.finditer(path.read_bytes()):
+        mark = token[0]
+        if mark == b"\n":
+            line += 1
+        elif mark in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif mark in (b"]", b"}"):
+            depth -= 1
+        else:
+            line += mark.count(b"\n")
+    return line
+
+
 def read_document(path: Path, file_name: str) -> Any:
     """Parse the file as JSON (UTF-8/16/32, BOM allowed), or reject it saying where it breaks."""
+    check_file_size(path, file_name, settings.MEDRECALL_IMPORT_MAX_DOCUMENT_BYTES)
     try:
         with path.open("rb") as handle:
-            return json.load(handle)
+            document = json.load(handle, parse_int=_json_int, parse_float=_json_float)
+    except RecursionError:
+        line = _deep_line(path)
+        message = _("%(file)s nests arrays or objects more than %(limit)s levels deep (line %(line)s); an EPCIS "
+                    "document is a few levels deep.") % {"file": file_name, "limit": MAX_DEPTH, "line": line}
+        raise _reject(file_name, message, "depth", line) from None
     except json.JSONDecodeError as error:
         message = _("%(file)s is not JSON: %(problem)s at line %(line)s, column %(column)s.") % {
             "file": file_name, "problem": error.msg, "line": error.lineno, "column": error.colno}
@@ -416,6 +475,41 @@ def read_document(path: Path, file_name: str) -> Any:
     except UnicodeDecodeError:
         message = _("%(file)s is not a text file in UTF-8, so it is not an EPCIS JSON document.") % {"file": file_name}
         raise _reject(file_name, message, "encoding") from None
+    return document
+
+
+def check_structure(document: Any, file_name: str) -> None:
+    """Refuse, saying which event and field, a document nested more than ``MAX_DEPTH`` levels
+    (every reader after this one recurses) or holding text that no database column takes (a NUL
+    character, a lone UTF-16 surrogate from a ``\\ud800`` escape). Walks the document once,
+    without recursion."""
+    # (value, depth, event number or 0, the event's field, whether value is an event)
+    stack: list[tuple[Any, int, int, str, bool]] = [(document, 0, 0, "", False)]
+    while stack:
+        value, depth, row, column, is_event = stack.pop()
+        if isinstance(value, str):
+            if _BAD_TEXT.search(value):
+                message = _("%(file)s, event %(row)s, field %(field)s: the text contains a NUL character or a lone "
+                            "surrogate (\\u0000, \\ud800…\\udfff escapes), which no record can hold; send plain "
+                            "text.") % {"file": file_name, "row": row or "—", "field": column or "—"}
+                raise ImportRejected(message, [RowError(file_name, row or 1, column, "text", message)])
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth >= MAX_DEPTH:
+            message = _("%(file)s, event %(row)s, field %(field)s: arrays or objects are nested more than %(limit)s "
+                        "levels deep; an EPCIS document is a few levels deep.") % {
+                "file": file_name, "row": row or "—", "field": column or "—", "limit": MAX_DEPTH}
+            raise ImportRejected(message, [RowError(file_name, row or 1, column, "depth", message)])
+        if isinstance(value, list):
+            stack.extend((item, depth + 1, row, column, False) for item in value)
+            continue
+        for key, item in value.items():
+            stack.append((key, depth, row, column, False))
+            if key == "eventList" and isinstance(item, list) and not row:
+                stack.extend((event, depth + 2, number, "", True) for number, event in enumerate(item, start=1))
+            else:
+                stack.append((item, depth + 1, row, str(key) if is_event else column, False))
 
 
 def event_list(document: Any, file_name: str) -> list[Any]:
@@ -621,7 +715,7 @@ class _Mapper:
         if quantity is None or not 0 < quantity <= MAX_QUANTITY:
             self.error(number, column, "quantity", _("The quantity of %(value)s must be a whole number from 1 to "
                        "%(maximum)s; it is %(quantity)s.") % {"value": epc_class, "maximum": MAX_QUANTITY,
-                                                             "quantity": value})
+                                                             "quantity": shown(str(value))})
             return None
         return quantity
 
@@ -726,13 +820,17 @@ class _Mapper:
         for chunk in _chunks(referenced, LOOKUP_CHUNK):
             known.update(Location.objects.filter(code__in=chunk).values_list("code", flat=True))
         missing = set(referenced) - known
+        too_long = {code for code in missing if len(code) > LOCATION_CODE_MAX}  # no location can have it
         for row in self.rows:
             for place in (row.origin, row.target):
-                if place is not None and place.code in missing and place.code not in described:
+                if place is not None and place.code in too_long:
+                    self.error(row.number, place.column, "length", _("%(column)s is longer than %(limit)s characters.") % {
+                        "column": place.column, "limit": LOCATION_CODE_MAX})
+                elif place is not None and place.code in missing and place.code not in described:
                     self.error(row.number, place.column, "unknown_location", _("No location has code %(code)s (from "
                                "%(value)s), and the document's master data does not describe it; import the location "
                                "first.") % {"code": place.code, "value": place.uri})
-        return {code for code in missing if code in described}
+        return {code for code in missing - too_long if code in described}
 
     def values(self) -> tuple[list[tuple[int, dict[str, str]]], dict[tuple[int, str], list[str]]]:
         """The rows as ``parse_event`` reads them, and (row, template column) -> the JSON fields."""
@@ -863,6 +961,7 @@ def _problems(rows: list[tuple[int, dict[str, str]]], creatable: set[str], file_
 def import_document(document: Any, *, file_name: str, kind: str = "epcis", actor: Any = None,
                     progress: Progress | None = None, import_run_id: int | None = None) -> ImportOutcome:
     """Map a parsed EPCIS document to event rows and import them, all or nothing."""
+    check_structure(document, file_name)
     events = event_list(document, file_name)
     described = described_locations(document)
     keys = [event_key(e) if isinstance(e, dict) else "" for e in events]

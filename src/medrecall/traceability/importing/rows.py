@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.catalog.models import DeviceModel, TrackingLevel
 from medrecall.core.gtin import gtin_problem, normalise_gtin
+from medrecall.core.importing import MAX_WHOLE, whole_number
 from medrecall.parties.models import Location
 from medrecall.traceability.models import EventType
 
@@ -214,7 +215,11 @@ class EventParser:
         if moment.tzinfo is None:
             return None, [("event_time", "timezone", _("%(value)s has no UTC offset; add one, e.g. +08:00 or Z.") % {
                 "value": text})]
-        return utc_text(moment), []
+        try:
+            return utc_text(moment), []
+        except OverflowError:  # 0001-01-01T00:00+08:00 is before the first day a datetime holds in UTC
+            return None, [("event_time", "date", _("%(value)s is not an ISO 8601 time (e.g. 2025-03-01T09:30:00+08:00).") % {
+                "value": text})]
 
     def _gtin(self, text: str, column: str) -> tuple[tuple[int, str] | None, list[Problem]]:
         if problem := gtin_problem(text):
@@ -232,10 +237,9 @@ class EventParser:
             return 1, []
         if not quantity_text:
             return 0, [("quantity", "required", _("%(column)s is required.") % {"column": "quantity"})]
-        text = quantity_text[:-2] if quantity_text.endswith(".0") else quantity_text
-        if not text.lstrip("-").isdigit():
-            return 0, [("quantity", "integer", _("%(value)s is not a whole number.") % {"value": quantity_text})]
-        quantity = int(text)
+        quantity, problem = whole_number(quantity_text, "quantity", low=-MAX_WHOLE)
+        if quantity is None or problem:
+            return 0, [problem] if problem else []
         if quantity <= 0:
             return quantity, [("quantity", "quantity", _("The quantity must be greater than zero; it is %(value)s.") % {
                 "value": quantity_text})]
