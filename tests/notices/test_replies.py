@@ -162,6 +162,17 @@ def test_a_sub_consignee_file_with_bad_rows_is_refused_whole(sent: RecallCase, t
     assert [(e.name, e.quantity, e.row) for e in entries] == [("Good Clinic", 5, 2)]
 
 
+@pytest.mark.parametrize("quantity", ["٣", "1_000", "²", "--5", "9" * 30, "1e3"])
+def test_sub_consignee_quantities_are_whole_numbers_the_column_holds(tmp_path: Path, quantity: str) -> None:
+    path = tmp_path / "subs.csv"
+    path.write_text("name,country,city,address,lot,quantity,contact_name\n"
+                    f"Good Clinic,China,Xiamen,1 Road,C1,{quantity},Dr A\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as rejected:
+        replies.sub_consignees_from_file(path, file_name="subs.csv")
+    assert {(e.row, e.column) for e in rejected.value.errors} == {(2, "quantity")}
+    assert "whole number" in rejected.value.errors[0].message or "too large" in rejected.value.errors[0].message
+
+
 def test_one_reply_per_holder(sent: RecallCase) -> None:
     first, second = Notice.objects.filter(party__code="DIST").order_by("pk")
     replies.reply_submit(notice=first, respondent_name="Wang Li", quantities={key_of(first): {"on_hand": 350}})

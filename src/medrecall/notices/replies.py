@@ -107,16 +107,18 @@ class SubConsigneeInput:
 
 
 def _int(value: Any, where: str, problems: list[tuple[str, str]]) -> int:
+    """A quantity as the importers read one (digits 0-9, at most the 32-bit column's maximum)."""
+    from medrecall.core.importing import whole_number
+
     text = str(value if value is not None else "").strip()
     if text == "":
         return 0
-    try:
-        number = int(text)
-    except ValueError:
-        problems.append((where, _("“%(value)s” is not a whole number.") % {"value": text}))
-        return 0
-    if number < 0:
+    if text.startswith("-") and text[1:].isdigit():
         problems.append((where, _("A quantity cannot be negative.")))
+        return 0
+    number, problem = whole_number(text, where, low=0)
+    if problem is not None or number is None:
+        problems.append((where, problem[2] if problem else _("“%(value)s” is not a whole number.") % {"value": text}))
         return 0
     return number
 
