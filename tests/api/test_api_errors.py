@@ -166,3 +166,12 @@ def test_session_log_in_still_works(make_user: Callable[..., User]) -> None:
     client = APIClient()
     client.force_login(make_user(Role.VIEWER))
     assert client.get("/api/lots/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/epcis/capture/", "/api/events/capture/", "/api/recalls/"])
+def test_json_nested_thousands_of_levels_deep_is_400(url: str, api_as: Callable[[User | None], APIClient],
+                                                     make_user: Callable[..., User]) -> None:
+    client = api_as(make_user(Role.ADMINISTRATOR))
+    answer = client.post(url, "[" * 5000 + "]" * 5000, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.json()["message"] == "JSON parse error: the document is nested too deeply."

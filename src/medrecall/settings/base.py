@@ -245,6 +245,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["medrecall.api.permissions.ModelPermissions"],
+    "DEFAULT_PARSER_CLASSES": [  # DRF's three, JSON refusing a document nested too deeply with a 400
+        "medrecall.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "medrecall.api.bounds.BoundedFilterBackend",  # django-filter, ids and numbers bounded
         "rest_framework.filters.SearchFilter",
