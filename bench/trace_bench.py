@@ -399,7 +399,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from medrecall.cli.demo import demo_build
 
     scale = max(1, round(args.events / EVENTS_PER_SCALE)) if args.shape == "demo" else 1
-    csv_path = OUT_DIR / f"events-{label}.csv"
+    csv_path = OUT_DIR / f"events-{args.db}-{label}.csv"
     say(f"trace_bench: {args.events:,} {'events' if args.shape == 'demo' else 'moves (recall shape)'} on {vendor} "
         f"({connection.settings_dict['NAME']}), {os.cpu_count()} cores, Python {platform.python_version()}")
     record: dict[str, Any] = {"db": args.db, "events": args.events, "scale": scale, "shape": args.shape,
