@@ -380,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="The fixed recall compared across sizes: this many of the first network copy's "
                         "lots (default %(default)s).")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--note", default="", help="A word kept with this run in the history (e.g. the commit).")
     parser.add_argument("--table", action="store_true", help="Print the stored figures as a Markdown table.")
     args = parser.parse_args(argv)
     if args.table:
@@ -453,7 +454,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print_trace(f"fixed recall of {args.growth_lots} lots", record["growth"])
     results = load_results()
     record["runs"] = [*previous.get("runs", []), {
-        "date": record["date"], "trace": _brief(record["trace"]), "growth": _brief(record["growth"])}]
+        "date": record["date"], "note": args.note, "trace": _brief(record["trace"]), "growth": _brief(record["growth"])}]
     results[key] = record
     RESULTS.write_text(json.dumps(results, indent=1, default=str))
     if args.shape == "demo":
@@ -499,6 +500,7 @@ def recall_table(results: dict[str, Any]) -> str:
     """Every recall-shape run: product and lower bound of each trace, measured in the same run."""
     lines = ["| moves | database | recall | holders | product | lower bound | ratio | fixed 20 lots: product "
              "| lower bound | ratio | measured |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    # (the product's commit or state, when the run was given a --note, follows the date)
     for run in sorted(results.values(), key=lambda r: (r["db"], r["events"])):
         for past in run.get("runs", []):
             trace, growth = past["trace"], past["growth"]
@@ -506,7 +508,8 @@ def recall_table(results: dict[str, Any]) -> str:
                 f"| {run['events']:,} | {run['db']} | {trace['seed_lots']:,} lots | {trace['holders']:,} | "
                 f"{trace['seconds']:.3f} s | {trace['lower_seconds']:.3f} s | "
                 f"{trace['seconds'] / trace['lower_seconds']:.2f}x | {growth['seconds']:.3f} s | "
-                f"{growth['lower_seconds']:.3f} s | {growth['seconds'] / growth['lower_seconds']:.2f}x | {past['date']} |")
+                f"{growth['lower_seconds']:.3f} s | {growth['seconds'] / growth['lower_seconds']:.2f}x | {past['date']} "
+                f"{past.get('note', '')} |")
     return "\n".join(lines)
 
 if __name__ == "__main__":
