@@ -51,13 +51,12 @@ IMPORT_STAGES = (
     ("medrecall.traceability.importing.events", "EventImporter.run", "transaction, commit, rest"),
 )
 CONTAINERS = frozenset({"create lots/serials + insert events", "transaction, commit, rest",
-                        "lots (ORM values) + assembling", "settings, summary, assembling", "direct: copy (waiting for the server) + rest",
+                        "lots (ORM values) + assembling", "summary, assembling", "direct: copy (waiting for the server) + rest",
                         "direct: balance check, audit"})
 TRACE_STAGES = (
-    ("medrecall.traceability.engine", "genealogy_lot_details", "genealogy and lots (SQL)"),
-    ("medrecall.traceability.engine", "holder_lines", "holders with names, fates (SQL)"),
+    ("medrecall.traceability.engine", "set_trace", "the one statement (SQL and fetching rows)"),
     ("medrecall.traceability.selectors", "_holder_lines", "holder lines (Python)"),
-    ("medrecall.traceability.selectors", "trace_forward_lots", "settings, summary, assembling"),
+    ("medrecall.traceability.selectors", "trace_forward_lots", "summary, assembling"),
 )
 
 

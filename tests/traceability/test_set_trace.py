@@ -88,16 +88,17 @@ def test_set_trace_over_more_than_a_thousand_lots(tmp_path: Path) -> None:
         sum(values[n] for values in expected_holders(LOTS).values()) for n in range(3))
 
 
-def test_holder_lines_and_holders_and_fates_agree_on_many_lots(tmp_path: Path) -> None:
+def test_set_trace_and_holders_and_fates_agree_on_many_lots(tmp_path: Path) -> None:
     network()
     assert run_events(tmp_path, recall_events(LOTS)).accepted
     lot_ids = sorted(Lot.objects.values_list("pk", flat=True))
-    rows, fates = engine.holder_lines(lot_ids)
-    places, old_fates = engine.holders_and_fates(lot_ids)
+    lots, rows, fates = engine.set_trace(lot_ids)
+    places, old_fates = engine.holders_and_fates(engine.genealogy_lots(lot_ids), seed_lot_ids=lot_ids)
     codes = dict(Location.objects.values_list("pk", "code"))
     assert sorted((row[0], row[2], row[3], row[4]) for row in rows) == sorted(
         (codes[loc], received, on_hand, in_transit) for loc, received, on_hand, in_transit in places)
     assert fates == old_fates == {"consumed": sum(1 for i in range(LOTS) if i % 3 and i % 5 == 0)}
+    assert [lot[0] for lot in lots] == lot_ids
     assert all(type(value) is int for row in rows for value in row[2:5])
 
 
@@ -116,7 +117,7 @@ def test_genealogy_over_many_seeds_keeps_their_order_then_the_finished_lots(tmp_
     asked = [*seeds, seeds[0], 999_999_999]
     finished = sorted(by_number[f"K{n}"] for n in range(3))
     assert engine.genealogy_lots(asked) == [*seeds, seeds[0], *finished]
-    details = engine.genealogy_lot_details(asked)
+    details, _rows, _fates = engine.set_trace(asked)
     number_of = {pk: number for number, pk in by_number.items()}
     assert [(pk, number, gtin) for pk, number, gtin, _name, _name_en in details] == [
         (pk, number_of[pk], TUBE if number_of[pk].startswith("T") else CATH) for pk in [*seeds, seeds[0], *finished]]

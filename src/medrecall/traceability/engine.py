@@ -19,7 +19,6 @@ data, not the whole history. Genealogy (component lot → finished lot through
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -42,10 +41,10 @@ def id_set(ids: Sequence[int]) -> tuple[str, list[Any]]:
     json_each(%s))`` with a JSON array (the lot index probed from a temporary b-tree). Binding
     9,000 ids one parameter each cost more than reading their events (bench/README.md), and
     SQLite refuses more than 32,766 parameters in a statement."""
-    values = [int(pk) for pk in ids]
-    if connection.vendor == "postgresql":
-        return "= ANY(%s)", [values]
-    return "IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
+    text = ",".join(str(int(pk)) for pk in ids)
+    if connection.vendor == "postgresql":  # the array's text: psycopg's list dumper scans every value twice
+        return "= ANY(CAST(%s AS BIGINT[]))", ["{" + text + "}"]
+    return "IN (SELECT value FROM json_each(%s))", ["[" + text + "]"]
 
 
 def events_cte(lot_filter: str, params: list[Any], serial_id: int | None = None, *,
@@ -62,7 +61,7 @@ def events_cte(lot_filter: str, params: list[Any], serial_id: int | None = None,
         params.append(serial_id)
     hint = " NOT MATERIALIZED" if inline and connection.vendor == "postgresql" else ""
     return (f"ev AS{hint} (SELECT e.id, e.event_type, e.lot_id, e.serial_id, e.quantity, e.from_location_id, "
-            f"e.to_location_id, e.document_ref FROM {EVENTS} e WHERE e.retracted = %s AND e.lot_id {lot_filter}"
+            f"e.to_location_id, e.document_ref FROM {EVENTS} e WHERE e.retracted = %s AND (e.lot_id {lot_filter})"
             f"{serial_sql})", [False, *params])
 
 
@@ -179,8 +178,8 @@ GENEALOGY = """WITH RECURSIVE scope(lot_id) AS (
 """``scope``: the seed lots that exist and every finished lot that consumed them, down every level."""
 
 
-def _genealogy(seed_lot_ids: Sequence[int]) -> tuple[str, list[Any]]:
-    seeds, params = id_set(seed_lot_ids)
+def _genealogy(seed_lot_ids: Sequence[int], seed_set: tuple[str, list[Any]] | None = None) -> tuple[str, list[Any]]:
+    seeds, params = seed_set or id_set(seed_lot_ids)
     cast = "CAST(id AS BIGINT)" if connection.vendor == "postgresql" else "id"
     return GENEALOGY.format(cast=cast, seeds=seeds, events=EVENTS), [*params, False]
 
@@ -198,18 +197,6 @@ def genealogy_lots(seed_lot_ids: Sequence[int]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} SELECT lot_id FROM scope", params)
         return _seeds_first(seed_lot_ids, [row[0] for row in cursor.fetchall()])
-
-
-def genealogy_lot_details(seed_lot_ids: Sequence[int]) -> list[tuple[int, str, str, str, str]]:
-    """``genealogy_lots`` with what a trace shows of each lot, from the same statement:
-    (lot id, lot number, GTIN, device model name, English name), in ``genealogy_lots``' order."""
-    sql, params = _genealogy(seed_lot_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} SELECT l.id, l.number, m.udi_di, m.name, m.name_en FROM scope "
-                       f"JOIN catalog_lot l ON l.id = scope.lot_id JOIN catalog_devicemodel m ON m.id = l.device_model_id",
-                       params)
-        details = {row[0]: row for row in cursor.fetchall()}
-    return [details[pk] for pk in _seeds_first(seed_lot_ids, list(details))]
 
 
 def component_lots(lot_id: int) -> list[tuple[int, int, int]]:
@@ -263,20 +250,59 @@ def holders_and_fates(lot_ids: Sequence[int], *, serial_id: int | None = None, s
 
 HOLDER_COLUMNS = ("location", "party", "received", "on_hand", "in_transit", "location_name", "party_name",
                   "party_type", "location_type", "country", "province", "city")
-"""The columns of ``holder_lines``' rows, in order."""
+"""The columns of ``set_trace``'s holder rows, in order."""
+
+LotRow = tuple[int, str, str, str, str]  # (lot id, lot number, GTIN, device model name, English name)
 
 
-def holder_lines(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()
-                 ) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
-    """``holders_and_fates`` with each holder's location and party codes and names joined in the
-    same statement: rows in ``HOLDER_COLUMNS`` order, and the fates."""
-    scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
+def set_trace(seed_lot_ids: Sequence[int], *, serial_id: int | None = None
+              ) -> tuple[list[LotRow], list[tuple[Any, ...]], dict[str, int]]:
+    """A whole forward trace in ONE statement: the lots in scope (``genealogy_lots``' order) with
+    their numbers and device models; per holder (``holders_and_fates``' figures) a row in
+    ``HOLDER_COLUMNS`` order, its location's and party's codes and names joined, sorted by
+    location code; and the fates.
+
+    The seeds travel as one parameter (``id_set``) and the lots in scope never leave the
+    database: one round trip, no planner settings, no transaction. On PostgreSQL the events are
+    read for the seeds' array (a constant, so the planner knows the recall's size and hashes the
+    joins inside ``place``) or the scope's lots (the few finished lots genealogy adds; an
+    array of the CTE's rows, probed in the lot index); estimated from the CTE alone, the recall
+    looked like 200 events and a nested-loop anti-join took 1.6 s of 2 (bench/README.md).
+    (A seed id that is no lot has no events: events name recorded lots.) SQLite:
+    ``IN (SELECT …)`` of the scope."""
+    seed_filter, seed_params = id_set(seed_lot_ids)
+    genealogy, params = _genealogy(seed_lot_ids, (seed_filter, seed_params))
+    if connection.vendor == "postgresql":
+        in_scope, scope_params = "= ANY(%s) OR e.lot_id = ANY(ARRAY(SELECT lot_id FROM scope))", seed_params
+        lot_rows, lot_where = "catalog_lot l", "WHERE l.id = ANY(ARRAY(SELECT lot_id FROM scope))"
+    else:
+        in_scope, scope_params = "IN (SELECT lot_id FROM scope)", []
+        lot_rows, lot_where = "scope JOIN catalog_lot l ON l.id = scope.lot_id", ""
+    ev, ev_params = events_cte(in_scope, scope_params, serial_id)
+    nulls = ", ".join(["NULL"] * 6)
     rows = _fetch(
-        f"{scope}, {PLACE_CTES}, {HELD} SELECT l.code, p.code, h.received, h.on_hand, h.in_transit, l.name, p.name, "
-        f"p.party_type, l.location_type, l.country, l.province, l.city FROM held h "
+        f"{genealogy}, seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id {seed_filter}), {ev}, {PLACE_CTES}, "
+        f"{HELD} SELECT 'h', l.code, p.code, h.received, h.on_hand, h.in_transit, l.name, p.name, p.party_type, "
+        f"l.location_type, l.country, l.province, l.city FROM held h "
         f"JOIN parties_location l ON l.id = h.location_id JOIN parties_party p ON p.id = l.party_id "
-        f"UNION ALL SELECT NULL, fate.*, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ({FATES}) fate", params)
-    return [row for row in rows if row[0] is not None], {row[1]: int(row[2]) for row in rows if row[0] is None}
+        f"UNION ALL SELECT 'f', event_type, NULL, CAST(SUM(quantity) AS BIGINT), 0, 0, NULL, {nulls} FROM ev "
+        f"WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type "
+        f"UNION ALL SELECT 'l', l.number, m.udi_di, CAST(l.id AS BIGINT), 0, 0, m.name, m.name_en, {nulls[6:]} "
+        f"FROM {lot_rows} JOIN catalog_devicemodel m ON m.id = l.device_model_id {lot_where}",
+        [*params, *seed_params, *ev_params])
+    lots: dict[int, LotRow] = {}
+    holders: list[tuple[Any, ...]] = []
+    fates: dict[str, int] = {}
+    for row in rows:
+        kind = row[0]
+        if kind == "h":
+            holders.append(row[1:])
+        elif kind == "l":
+            lots[row[3]] = (row[3], row[1], row[2], row[6], row[7])
+        else:
+            fates[row[1]] = int(row[3])
+    holders.sort()  # by location code (unique, so the tuples compare their first item only)
+    return [lots[pk] for pk in _seeds_first(seed_lot_ids, list(lots))], holders, fates
 
 
 def flows(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int | None, int, int]]:

@@ -145,22 +145,25 @@ def position_category(*, party_type: str, location_type: str) -> str:
 def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = None) -> ForwardTrace:
     """Every holder of the seed lots and of the finished lots that consumed them.
 
-    Two statements, each with its id set as one parameter (``engine.id_set``): the genealogy
-    with the lots' numbers and device models, then the holders with their location and party
-    codes and names, and the fates; the rows become holder lines as they come."""
-    with engine.trace_settings():
-        lots = engine.genealogy_lot_details(seed_lot_ids)
-        rows, fates = engine.holder_lines([lot[0] for lot in lots], serial_id=serial_id, seed_lot_ids=seed_lot_ids)
-    holders = sorted(_holder_lines(rows), key=_by_location)
+    One statement (``engine.set_trace``): the lots in scope with their numbers and device
+    models, the holders with their location and party codes and names, and the fates."""
+    lots, rows, fates = engine.set_trace(seed_lot_ids, serial_id=serial_id)
+    holders = _holder_lines(rows)  # in location order
     summary = {"own_stock": 0, "quarantine": 0, "in_transit": 0, "at_distributors": 0, "at_customers": 0,
                "consumed": fates.get("consumed", 0), "destroyed": fates.get("destroyed", 0),
                "transformed": fates.get("transformed", 0)}
+    categories: dict[tuple[str, str], str] = {}  # a few kinds of holder, thousands of holders
     received = on_hand = in_transit = 0
-    for holder in holders:
-        summary[position_category(party_type=holder.party_type, location_type=holder.location_type)] += holder.on_hand
-        received += holder.received
-        on_hand += holder.on_hand
-        in_transit += holder.in_transit
+    for _location, _party, held, there, underway, *_names, party_type, location_type, _country, _province, _city \
+            in rows:
+        kind = (party_type, location_type)
+        category = categories.get(kind)
+        if category is None:
+            category = categories[kind] = position_category(party_type=party_type, location_type=location_type)
+        summary[category] += there
+        received += held
+        on_hand += there
+        in_transit += underway
     summary["in_transit"] += in_transit
     return ForwardTrace(
         lots=[number for _pk, number, *_rest in lots],
@@ -174,10 +177,6 @@ def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = N
         seed_lot_ids=tuple(seed_lot_ids),
         serial_id=serial_id,
     )
-
-
-def _by_location(holder: HolderLine) -> str:
-    return holder.location
 
 
 def trace_forward(*, gtin: str, lot: str = "", serial: str = "") -> ForwardTrace:
