@@ -156,11 +156,16 @@ def trace_settings() -> Iterator[None]:
         yield
         return
     names = list(TRACE_SETTINGS)
+    values = [part for item in TRACE_SETTINGS.items() for part in item]
+    if not connection.in_atomic_block:  # our own transaction: its end undoes the settings
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)), values)
+            yield
+        return
     with transaction.atomic(), connection.cursor() as cursor:
         # One round trip each way: the settings before (read first, left to right), then the new ones.
         cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names) + ["set_config(%s, %s, true)"]
-                                             * len(names)),
-                       [*names, *(part for item in TRACE_SETTINGS.items() for part in item)])
+                                             * len(names)), [*names, *values])
         before = dict(zip(names, cursor.fetchone()[:len(names)], strict=True))
         yield
         # (After an error the block's rollback undoes the settings.) A caller's transaction
@@ -257,48 +262,40 @@ LotRow = tuple[int, str, str, str, str]  # (lot id, lot number, GTIN, device mod
 
 def set_trace(seed_lot_ids: Sequence[int], *, serial_id: int | None = None
               ) -> tuple[list[LotRow], list[tuple[Any, ...]], dict[str, int]]:
-    """A whole forward trace in ONE statement: the lots in scope (``genealogy_lots``' order) with
-    their numbers and device models; per holder (``holders_and_fates``' figures) a row in
-    ``HOLDER_COLUMNS`` order, its location's and party's codes and names joined, sorted by
-    location code; and the fates.
+    """A whole forward trace: the lots in scope (``genealogy_lots``' order) with their numbers
+    and device models; per holder (``holders_and_fates``' figures) a row in ``HOLDER_COLUMNS``
+    order, its location's and party's codes and names joined, sorted by location code; and
+    the fates.
 
-    The seeds travel as one parameter (``id_set``) and the lots in scope never leave the
-    database: one round trip, no planner settings, no transaction. On PostgreSQL the events are
-    read for the seeds' array (a constant, so the planner knows the recall's size and hashes the
-    joins inside ``place``) or the scope's lots (the few finished lots genealogy adds; an
-    array of the CTE's rows, probed in the lot index); estimated from the CTE alone, the recall
-    looked like 200 events and a nested-loop anti-join took 1.6 s of 2 (bench/README.md).
-    (A seed id that is no lot has no events: events name recorded lots.) SQLite:
-    ``IN (SELECT …)`` of the scope."""
+    Two statements under ``trace_settings``, each id set one parameter (``id_set``): the
+    genealogy with the lots, then the holders and fates of the lots in scope. The lots in scope
+    go back as a constant array, so PostgreSQL plans the recall's real size (hash joins inside
+    ``place``); read from the CTE inside one statement, it was estimated at 200 events (a
+    nested-loop anti-join took 1.6 s of 2 at 1M), and with the seeds' array OR the CTE's it
+    scanned the whole events table at 10M (bench/README.md)."""
     seed_filter, seed_params = id_set(seed_lot_ids)
     genealogy, params = _genealogy(seed_lot_ids, (seed_filter, seed_params))
-    if connection.vendor == "postgresql":
-        in_scope, scope_params = "= ANY(%s) OR e.lot_id = ANY(ARRAY(SELECT lot_id FROM scope))", seed_params
-        lot_rows, lot_where = "catalog_lot l", "WHERE l.id = ANY(ARRAY(SELECT lot_id FROM scope))"
-    else:
-        in_scope, scope_params = "IN (SELECT lot_id FROM scope)", []
-        lot_rows, lot_where = "scope JOIN catalog_lot l ON l.id = scope.lot_id", ""
-    ev, ev_params = events_cte(in_scope, scope_params, serial_id)
     nulls = ", ".join(["NULL"] * 6)
-    rows = _fetch(
-        f"{genealogy}, seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id {seed_filter}), {ev}, {PLACE_CTES}, "
-        f"{HELD} SELECT 'h', l.code, p.code, h.received, h.on_hand, h.in_transit, l.name, p.name, p.party_type, "
-        f"l.location_type, l.country, l.province, l.city FROM held h "
-        f"JOIN parties_location l ON l.id = h.location_id JOIN parties_party p ON p.id = l.party_id "
-        f"UNION ALL SELECT 'f', event_type, NULL, CAST(SUM(quantity) AS BIGINT), 0, 0, NULL, {nulls} FROM ev "
-        f"WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type "
-        f"UNION ALL SELECT 'l', l.number, m.udi_di, CAST(l.id AS BIGINT), 0, 0, m.name, m.name_en, {nulls[6:]} "
-        f"FROM {lot_rows} JOIN catalog_devicemodel m ON m.id = l.device_model_id {lot_where}",
-        [*params, *seed_params, *ev_params])
-    lots: dict[int, LotRow] = {}
+    with trace_settings():
+        lot_rows = _fetch(f"{genealogy} SELECT l.id, l.number, m.udi_di, m.name, m.name_en FROM scope "
+                          f"JOIN catalog_lot l ON l.id = scope.lot_id JOIN catalog_devicemodel m ON m.id = l.device_model_id",
+                          params)
+        scope_filter, scope_params = id_set([row[0] for row in lot_rows])
+        ev, ev_params = events_cte(scope_filter, scope_params, serial_id)
+        rows = _fetch(
+            f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id {seed_filter}), {ev}, {PLACE_CTES}, "
+            f"{HELD} SELECT 'h', l.code, p.code, h.received, h.on_hand, h.in_transit, l.name, p.name, p.party_type, "
+            f"l.location_type, l.country, l.province, l.city FROM held h "
+            f"JOIN parties_location l ON l.id = h.location_id JOIN parties_party p ON p.id = l.party_id "
+            f"UNION ALL SELECT 'f', event_type, NULL, CAST(SUM(quantity) AS BIGINT), 0, 0, NULL, {nulls} FROM ev "
+            f"WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type",
+            [*seed_params, *ev_params])
+    lots: dict[int, LotRow] = {row[0]: row for row in lot_rows}
     holders: list[tuple[Any, ...]] = []
     fates: dict[str, int] = {}
     for row in rows:
-        kind = row[0]
-        if kind == "h":
+        if row[0] == "h":
             holders.append(row[1:])
-        elif kind == "l":
-            lots[row[3]] = (row[3], row[1], row[2], row[6], row[7])
         else:
             fates[row[1]] = int(row[3])
     holders.sort()  # by location code (unique, so the tuples compare their first item only)
