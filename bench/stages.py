@@ -54,7 +54,7 @@ CONTAINERS = frozenset({"create lots/serials + insert events", "transaction, com
                         "lots (ORM values) + assembling", "summary, assembling", "direct: copy (waiting for the server) + rest",
                         "direct: balance check, audit"})
 TRACE_STAGES = (
-    ("medrecall.traceability.engine", "set_trace", "the one statement (SQL and fetching rows)"),
+    ("medrecall.traceability.engine", "set_trace", "the two statements (SQL and fetching rows)"),
     ("medrecall.traceability.selectors", "_holder_lines", "holder lines (Python)"),
     ("medrecall.traceability.selectors", "trace_forward_lots", "summary, assembling"),
 )
