@@ -145,8 +145,9 @@ def position_category(*, party_type: str, location_type: str) -> str:
 def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = None) -> ForwardTrace:
     """Every holder of the seed lots and of the finished lots that consumed them.
 
-    One statement (``engine.set_trace``): the lots in scope with their numbers and device
-    models, the holders with their location and party codes and names, and the fates."""
+    ``engine.set_trace`` (two statements, each id set one parameter): the lots in scope with
+    their numbers and device models, the holders with their location and party codes and
+    names in location order, and the fates; Python only builds the lines and the summary."""
     lots, rows, fates = engine.set_trace(seed_lot_ids, serial_id=serial_id)
     holders = _holder_lines(rows)  # in location order
     summary = {"own_stock": 0, "quarantine": 0, "in_transit": 0, "at_distributors": 0, "at_customers": 0,
