@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -164,7 +165,8 @@ def _ids(values: Sequence[int]) -> str:
 
 
 def trace_sql(seed_lot_ids: Sequence[int]) -> str:
-    """One query: genealogy, then per location (received incl. on its way, on hand, in transit).
+    """One query: genealogy, then per location (received incl. on its way, on hand, in transit)
+    with the location's and its party's codes and names: every field of the product's holder lines.
 
     Arrivals and what each shipment note still owes are summed in one pass over the events,
     grouped by (lot, serial, destination, document); departures in a second; a ``returned``
@@ -205,22 +207,32 @@ flows AS (
     LEFT JOIN docs d ON d.lot_id = r.lot_id AND COALESCE(d.serial_id, 0) = COALESCE(r.serial_id, 0)
          AND d.location_id = r.to_location_id AND d.document_ref = r.document_ref
    WHERE r.event_type = 'returned' AND r.from_location_id IS NOT NULL AND COALESCE(d.shipped, 0) = 0
+),
+holders AS (
+  SELECT location_id, SUM(arrived) + SUM(transit) AS received, SUM(arrived) - SUM(departed) AS on_hand,
+         SUM(transit) AS in_transit
+    FROM flows GROUP BY location_id HAVING SUM(arrived) + SUM(transit) > 0
 )
-SELECT location_id, SUM(arrived) + SUM(transit), SUM(arrived) - SUM(departed), SUM(transit)
-  FROM flows GROUP BY location_id HAVING SUM(arrived) + SUM(transit) > 0"""
+SELECT l.code, l.name, l.location_type, l.country, l.province, l.city, p.code, p.name, p.party_type,
+       h.received, h.on_hand, h.in_transit
+  FROM holders h JOIN parties_location l ON l.id = h.location_id JOIN parties_party p ON p.id = l.party_id"""
 
 
-def trace_lower(seed_lot_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
-    """``location id → (received, on hand, in transit)`` for the recall, from the one query."""
+HOLDER_FIELDS = ("location", "location_name", "location_type", "country", "province", "city", "party",
+                 "party_name", "party_type", "received", "on_hand", "in_transit")
+
+
+def trace_lower(seed_lot_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The recall's holders from the one query, as tuples in ``HOLDER_FIELDS`` order."""
     with connection.cursor() as cursor:
         cursor.execute(trace_sql(seed_lot_ids))
-        return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in cursor.fetchall()}
+        return [(*row[:9], int(row[9]), int(row[10]), int(row[11])) for row in cursor.fetchall()]
 
 
 def affected_events(seed_lot_ids: Sequence[int]) -> tuple[int, int]:
     """(lots after genealogy, their events): the size of what a recall has to read."""
     sql = trace_sql(seed_lot_ids)
-    head = sql[:sql.index("ev AS (")].rstrip().rstrip(",")
+    head = sql[:sql.index("ev AS (")].rstrip().rstrip(",")  # the genealogy alone
     with connection.cursor() as cursor:
         cursor.execute(f"{head} SELECT (SELECT COUNT(*) FROM scope), "
                        f"(SELECT COUNT(*) FROM {EVENTS} WHERE lot_id IN (SELECT lot_id FROM scope))")

@@ -51,13 +51,12 @@ IMPORT_STAGES = (
     ("medrecall.traceability.importing.events", "EventImporter.run", "transaction, commit, rest"),
 )
 CONTAINERS = frozenset({"create lots/serials + insert events", "transaction, commit, rest",
-                        "lots (ORM values) + assembling", "direct: copy (waiting for the server) + rest",
+                        "lots (ORM values) + assembling", "summary, assembling", "direct: copy (waiting for the server) + rest",
                         "direct: balance check, audit"})
 TRACE_STAGES = (
-    ("medrecall.traceability.engine", "genealogy_lots", "genealogy (recursive CTE)"),
-    ("medrecall.traceability.engine", "holders_and_fates", "holders and fates (SQL)"),
-    ("medrecall.traceability.selectors", "_location_index", "location names (ORM values)"),
-    ("medrecall.traceability.selectors", "trace_forward_lots", "lots (ORM values) + assembling"),
+    ("medrecall.traceability.engine", "set_trace", "the two statements (SQL and fetching rows)"),
+    ("medrecall.traceability.selectors", "_holder_lines", "holder lines (Python)"),
+    ("medrecall.traceability.selectors", "trace_forward_lots", "summary, assembling"),
 )
 
 

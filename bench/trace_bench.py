@@ -66,10 +66,10 @@ def _admin_url(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
 
 
-def fresh_database(db: str, events: int, url: str, reuse: bool) -> str:
+def fresh_database(db: str, label: str, url: str, reuse: bool) -> str:
     """Create an empty database (unless reusing a kept one) and return its DATABASE_URL."""
     if db == "sqlite":
-        path = OUT_DIR / f"bench-{events}.sqlite3"
+        path = OUT_DIR / f"bench-{label}.sqlite3"
         if not reuse:
             for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 leftover.unlink(missing_ok=True)
@@ -84,12 +84,12 @@ def fresh_database(db: str, events: int, url: str, reuse: bool) -> str:
     return url
 
 
-def drop_database(db: str, events: int, url: str) -> None:
+def drop_database(db: str, label: str, url: str) -> None:
     from django.db import connections
 
     connections.close_all()
     if db == "sqlite":
-        path = OUT_DIR / f"bench-{events}.sqlite3"
+        path = OUT_DIR / f"bench-{label}.sqlite3"
         for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             leftover.unlink(missing_ok=True)
         return
@@ -204,23 +204,40 @@ def timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any, list[float]
     return statistics.median(times), answer, times
 
 
+def timed_pair(first: Callable[[], Any], second: Callable[[], Any], repeat: int
+               ) -> tuple[tuple[float, Any, list[float]], tuple[float, Any, list[float]]]:
+    """``timed`` for two calls, run alternately (one warm-up each), so that a shared machine's
+    changing speed weighs on both alike."""
+    answers = [first(), second()]
+    times: list[list[float]] = [[], []]
+    for _n in range(repeat):
+        for index, call in enumerate((first, second)):
+            started = time.perf_counter()
+            answers[index] = call()
+            times[index].append(time.perf_counter() - started)
+    return ((statistics.median(times[0]), answers[0], times[0]),
+            (statistics.median(times[1]), answers[1], times[1]))
+
+
 def measure_trace(lot_ids: Sequence[int], vendor: str, repeat: int) -> dict[str, Any]:
-    """Product trace and the one-query lower bound for the same lots; the answers must agree."""
+    """Product trace and the one-statement lower bound for the same lots, timed alternately in
+    the same run; the answers (every holder with its names and codes, to the unit) must agree."""
     from lower_bound import affected_events, trace_lower
     from stages import TRACE_STAGES, StageClock
 
-    from medrecall.parties.models import Location
     from medrecall.traceability import selectors
     from medrecall.traceability.selectors import trace_forward_lots
 
-    product_seconds, trace, product_times = timed(lambda: trace_forward_lots(lot_ids), repeat)
-    lower_seconds, lower, lower_times = timed(lambda: trace_lower(lot_ids), repeat)
-    codes = dict(Location.objects.filter(pk__in=lower).values_list("pk", "code"))
-    expected = {codes[pk]: answer for pk, answer in lower.items()}
-    found = {h.location: (h.received, h.on_hand, h.in_transit) for h in trace.holders}
+    (product_seconds, trace, product_times), (lower_seconds, lower, lower_times) = timed_pair(
+        lambda: trace_forward_lots(lot_ids), lambda: trace_lower(lot_ids), repeat)
+    found = sorted((h.location, h.location_name, h.location_type, h.country, h.province, h.city, h.party,
+                    h.party_name, h.party_type, h.received, h.on_hand, h.in_transit) for h in trace.holders)
+    expected = sorted(lower)
     if found != expected:
-        wrong = sorted(set(found.items()) ^ set(expected.items()))[:6]
+        wrong = sorted(set(found) ^ set(expected))[:6]
         raise SystemExit(f"the product's trace and the lower bound disagree: {wrong}")
+    if trace.total_received != sum(row[9] for row in expected):
+        raise SystemExit("the product's total received differs from the lower bound's")
     clock = StageClock()
     with clock.watching(TRACE_STAGES):
         selectors.trace_forward_lots(lot_ids)  # through the module, so that the wrapped stages are seen
@@ -346,7 +363,11 @@ def markdown_table(results: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=1_000_000,
+                        help="Demo shape: events to import. Recall shape: stock moves (about 1.9 events each).")
+    parser.add_argument("--shape", choices=("demo", "recall"), default="demo",
+                        help="demo: the demo's lots (hundreds of events each); recall: many small lots of about "
+                        "11 moves each over thousands of holders (bench/recall_shape.py).")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--database-url", default=POSTGRES_URL, help="PostgreSQL only; the database is "
                         "dropped and created (default %(default)s).")
@@ -356,32 +377,42 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the import into bench/out/.")
     parser.add_argument("--recall-share", type=float, default=0.01)
     parser.add_argument("--growth-lots", type=int, default=20,
-                        help="The fixed recall compared across sizes: this many of the demo's own lots "
-                        "(default %(default)s).")
+                        help="The fixed recall compared across sizes: this many of the first network copy's "
+                        "lots (default %(default)s).")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--note", default="", help="A word kept with this run in the history (e.g. the commit).")
     parser.add_argument("--table", action="store_true", help="Print the stored figures as a Markdown table.")
     args = parser.parse_args(argv)
     if args.table:
-        say(markdown_table(load_results()))
+        results = load_results()
+        say(markdown_table({k: r for k, r in results.items() if r.get("shape", "demo") == "demo"}))
+        say()
+        say(recall_table({k: r for k, r in results.items() if r.get("shape") == "recall"}))
         return
     OUT_DIR.mkdir(exist_ok=True)
     vendor = "sqlite" if args.db == "sqlite" else "postgresql"
-    url = fresh_database(args.db, args.events, args.database_url, args.reuse)
+    label = f"{args.events}" if args.shape == "demo" else f"recall-{args.events}"
+    url = fresh_database(args.db, label, args.database_url, args.reuse)
     setup_django(url)
     from django.core.management import call_command
     from django.db import connection
 
     from medrecall.cli.demo import demo_build
 
-    scale = max(1, round(args.events / EVENTS_PER_SCALE))
-    csv_path = OUT_DIR / f"events-{args.events}.csv"
-    say(f"trace_bench: {args.events:,} events on {vendor} ({connection.settings_dict['NAME']}), "
-        f"demo scale {scale}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    record: dict[str, Any] = {"db": args.db, "events": args.events, "scale": scale,
-                              "date": datetime.now(UTC).date().isoformat(), "cores": os.cpu_count()}
-    key = f"{args.db}-{args.events}"
+    scale = max(1, round(args.events / EVENTS_PER_SCALE)) if args.shape == "demo" else 1
+    csv_path = OUT_DIR / f"events-{args.db}-{label}.csv"
+    say(f"trace_bench: {args.events:,} {'events' if args.shape == 'demo' else 'moves (recall shape)'} on {vendor} "
+        f"({connection.settings_dict['NAME']}), {os.cpu_count()} cores, Python {platform.python_version()}")
+    record: dict[str, Any] = {"db": args.db, "events": args.events, "scale": scale, "shape": args.shape,
+                              "date": datetime.now(UTC).isoformat(timespec="minutes"), "cores": os.cpu_count()}
+    key = f"{args.db}-{label}"
     previous = load_results().get(key, {})
-    if not args.reuse:
+    if args.reuse:
+        record["import"] = previous.get("import")
+        record["moves"], record["events_written"] = previous.get("moves"), previous.get("events_written")
+    elif args.shape == "recall":
+        record.update(build_recall_shape(csv_path, args.events, vendor))
+    else:
         started = time.perf_counter()
         call_command("migrate", verbosity=0, skip_checks=True)
         summary = demo_build(seed=SEED, scale=scale, events=False)
@@ -407,22 +438,79 @@ def main(argv: Sequence[str] | None = None) -> None:
         if vendor == "postgresql":  # what autovacuum would have done by the time anyone traces
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+    if args.shape == "recall":
+        from recall_shape import recall_lots
+
+        from medrecall.catalog.models import Lot
+
+        recall, growth_lots = recall_lots(SEED, args.recall_share, args.growth_lots)
+        lot_count = Lot.objects.count()
     else:
-        record["import"] = previous.get("import")
-    recall, growth_lots, lot_count = pick_lots(args.recall_share, args.growth_lots)
+        recall, growth_lots, lot_count = pick_lots(args.recall_share, args.growth_lots)
     say(f"trace ({lot_count:,} lots in the database):")
     record["trace"] = measure_trace(recall, vendor, args.repeat)
     print_trace(f"recall of {args.recall_share:.0%} of lots", record["trace"])
     record["growth"] = measure_trace(growth_lots, vendor, args.repeat)
     print_trace(f"fixed recall of {args.growth_lots} lots", record["growth"])
     results = load_results()
+    record["runs"] = [*previous.get("runs", []), {
+        "date": record["date"], "note": args.note, "trace": _brief(record["trace"]), "growth": _brief(record["growth"])}]
     results[key] = record
     RESULTS.write_text(json.dumps(results, indent=1, default=str))
-    print_growth(args.db, args.events, results)
+    if args.shape == "demo":
+        print_growth(args.db, args.events, results)
     if not args.keep:
         csv_path.unlink(missing_ok=True)
-        drop_database(args.db, args.events, url)
+        drop_database(args.db, label, url)
 
+
+def _brief(trace: dict[str, Any]) -> dict[str, Any]:
+    """What the run history keeps of a trace measurement."""
+    return {name: trace[name] for name in ("seed_lots", "lots", "holders", "units", "seconds", "lower_seconds",
+                                           "times", "lower_times", "stages")}
+
+
+def build_recall_shape(csv_path: Path, moves: int, vendor: str) -> dict[str, Any]:
+    """Migrate, load the demo's master data (device models, own sites) and the recall network,
+    write the recall-shaped events and import them through the product's path."""
+    from django.core.management import call_command
+    from django.db import connection
+    from recall_shape import create_network, replicas_for, write_recall_events
+
+    from medrecall.cli.demo import demo_build
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, skip_checks=True)
+    demo_build(seed=SEED, scale=1, events=False)
+    written, done, lots = write_recall_events(csv_path, moves=moves, seed=SEED)
+    locations = create_network(replicas_for(lots))
+    say(f"  master data and CSV: {lots:,} lots, {done:,} moves, {written:,} events, {locations:,} network "
+        f"locations, in {time.perf_counter() - started:.1f} s")
+    say("import:")
+    product = measure_import(csv_path, written, vendor, profile=None)
+    say(f"  product import {product['seconds']:.1f} s ({rate(written, product['seconds'])}), peak memory "
+        f"{product['peak_memory_mb']:,.0f} MB")
+    if vendor == "postgresql":  # what autovacuum would have done by the time anyone traces
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {"import": {"product": product}, "moves": done, "events_written": written, "lots_written": lots}
+
+
+def recall_table(results: dict[str, Any]) -> str:
+    """Every recall-shape run: product and lower bound of each trace, measured in the same run."""
+    lines = ["| moves | database | recall | holders | product | lower bound | ratio | fixed 20 lots: product "
+             "| lower bound | ratio | measured |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    # (the product's commit or state, when the run was given a --note, follows the date)
+    for run in sorted(results.values(), key=lambda r: (r["db"], r["events"])):
+        for past in run.get("runs", []):
+            trace, growth = past["trace"], past["growth"]
+            lines.append(
+                f"| {run['events']:,} | {run['db']} | {trace['seed_lots']:,} lots | {trace['holders']:,} | "
+                f"{trace['seconds']:.3f} s | {trace['lower_seconds']:.3f} s | "
+                f"{trace['seconds'] / trace['lower_seconds']:.2f}x | {growth['seconds']:.3f} s | "
+                f"{growth['lower_seconds']:.3f} s | {growth['seconds'] / growth['lower_seconds']:.2f}x | {past['date']} "
+                f"{past.get('note', '')} |")
+    return "\n".join(lines)
 
 if __name__ == "__main__":
     main()

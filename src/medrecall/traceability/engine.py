@@ -34,9 +34,23 @@ def _in_list(ids: Sequence[int]) -> tuple[str, list[int]]:
     return "(" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
 
 
+def id_set(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """``(condition, params)`` for "this column is one of ``ids``", written after the column, with
+    the whole set as ONE parameter whatever its size: PostgreSQL ``= ANY(%s)`` with an array
+    (planned like an ``IN`` list: an index probe per id), SQLite ``IN (SELECT value FROM
+    json_each(%s))`` with a JSON array (the lot index probed from a temporary b-tree). Binding
+    9,000 ids one parameter each cost more than reading their events (bench/README.md), and
+    SQLite refuses more than 32,766 parameters in a statement."""
+    text = ",".join(str(int(pk)) for pk in ids)
+    if connection.vendor == "postgresql":  # the array's text: psycopg's list dumper scans every value twice
+        return "= ANY(CAST(%s AS BIGINT[]))", ["{" + text + "}"]
+    return "IN (SELECT value FROM json_each(%s))", ["[" + text + "]"]
+
+
 def events_cte(lot_filter: str, params: list[Any], serial_id: int | None = None, *,
                inline: bool = False) -> tuple[str, list[Any]]:
-    """``ev``: the live events of the chosen lots (optionally one serial).
+    """``ev``: the live events of the chosen lots (optionally one serial); ``lot_filter`` is the
+    condition on ``e.lot_id`` (``IN (…)`` from ``_in_list`` or ``id_set``'s).
 
     ``inline``: on PostgreSQL, let each reference read the events table itself instead of
     writing the CTE out once and reading that copy (cheaper when ``ev`` is large)."""
@@ -47,7 +61,7 @@ def events_cte(lot_filter: str, params: list[Any], serial_id: int | None = None,
         params.append(serial_id)
     hint = " NOT MATERIALIZED" if inline and connection.vendor == "postgresql" else ""
     return (f"ev AS{hint} (SELECT e.id, e.event_type, e.lot_id, e.serial_id, e.quantity, e.from_location_id, "
-            f"e.to_location_id, e.document_ref FROM {EVENTS} e WHERE e.retracted = %s AND e.lot_id IN {lot_filter}"
+            f"e.to_location_id, e.document_ref FROM {EVENTS} e WHERE e.retracted = %s AND (e.lot_id {lot_filter})"
             f"{serial_sql})", [False, *params])
 
 
@@ -96,7 +110,7 @@ def recompute_positions(lot_ids: Sequence[int]) -> int:
     for start in range(0, len(lot_ids), 5000):
         chunk = list(lot_ids[start:start + 5000])
         lot_filter, params = _in_list(chunk)
-        ev, ev_params = events_cte(lot_filter, params, inline=True)
+        ev, ev_params = events_cte(f"IN {lot_filter}", params, inline=True)
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM traceability_position WHERE lot_id IN {lot_filter}", params)
             cursor.execute(
@@ -141,32 +155,53 @@ def trace_settings() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
+    names = list(TRACE_SETTINGS)
+    values = [part for item in TRACE_SETTINGS.items() for part in item]
+    if not connection.in_atomic_block:  # our own transaction: its end undoes the settings
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)), values)
+            yield
+        return
     with transaction.atomic(), connection.cursor() as cursor:
-        names = list(TRACE_SETTINGS)
-        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
-        before = dict(zip(names, cursor.fetchone(), strict=True))
-        for name, value in TRACE_SETTINGS.items():
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        # One round trip each way: the settings before (read first, left to right), then the new ones.
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names) + ["set_config(%s, %s, true)"]
+                                             * len(names)), [*names, *values])
+        before = dict(zip(names, cursor.fetchone()[:len(names)], strict=True))
         yield
         # (After an error the block's rollback undoes the settings.) A caller's transaction
         # goes on with its own settings:
-        for name, value in before.items():
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+                       [part for item in before.items() for part in item])
+
+
+GENEALOGY = """WITH RECURSIVE scope(lot_id) AS (
+  SELECT {cast} FROM catalog_lot WHERE id {seeds}
+  UNION
+  SELECT e.into_lot_id FROM {events} e JOIN scope ON e.lot_id = scope.lot_id
+   WHERE e.event_type = 'transformed' AND e.retracted = %s AND e.into_lot_id IS NOT NULL
+)"""
+"""``scope``: the seed lots that exist and every finished lot that consumed them, down every level."""
+
+
+def _genealogy(seed_lot_ids: Sequence[int], seed_set: tuple[str, list[Any]] | None = None) -> tuple[str, list[Any]]:
+    seeds, params = seed_set or id_set(seed_lot_ids)
+    cast = "CAST(id AS BIGINT)" if connection.vendor == "postgresql" else "id"
+    return GENEALOGY.format(cast=cast, seeds=seeds, events=EVENTS), [*params, False]
+
+
+def _seeds_first(seed_lot_ids: Sequence[int], found: Iterator[int] | Sequence[int]) -> list[int]:
+    """The seeds that exist in the order given (repeats kept), then the other lots by id."""
+    known = set(found)
+    seeds = [lot for lot in seed_lot_ids if lot in known]
+    return seeds + sorted(known.difference(seeds))
 
 
 def genealogy_lots(seed_lot_ids: Sequence[int]) -> list[int]:
     """The seed lots and every finished lot that consumed them, down every level."""
-    lot_filter, params = _in_list(seed_lot_ids)
-    cast = "CAST(id AS BIGINT)" if connection.vendor == "postgresql" else "id"
+    sql, params = _genealogy(seed_lot_ids)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH RECURSIVE scope(lot_id) AS (SELECT {cast} FROM catalog_lot WHERE id IN {lot_filter} "
-            f"UNION SELECT e.into_lot_id FROM {EVENTS} e JOIN scope ON e.lot_id = scope.lot_id "
-            f"WHERE e.event_type = 'transformed' AND e.retracted = %s AND e.into_lot_id IS NOT NULL) "
-            f"SELECT lot_id FROM scope", [*params, False])
-        found = [row[0] for row in cursor.fetchall()]
-    seeds = [lot for lot in seed_lot_ids if lot in set(found)]
-    return seeds + sorted(set(found) - set(seeds))
+        cursor.execute(f"{sql} SELECT lot_id FROM scope", params)
+        return _seeds_first(seed_lot_ids, [row[0] for row in cursor.fetchall()])
 
 
 def component_lots(lot_id: int) -> list[tuple[int, int, int]]:
@@ -184,16 +219,25 @@ def component_lots(lot_id: int) -> list[tuple[int, int, int]]:
 
 def _scoped(lot_ids: Sequence[int], serial_id: int | None, seed_lot_ids: Sequence[int]) -> tuple[str, list[Any]]:
     """``WITH seed, ev``: the asked-for lots (``seed``) and the live events of every lot in scope."""
-    lot_filter, params = _in_list(lot_ids)
-    seed_filter, seed_params = _in_list(seed_lot_ids or lot_ids)
+    lot_filter, params = id_set(lot_ids)
+    seed_filter, seed_params = id_set(seed_lot_ids or lot_ids)
     ev, ev_params = events_cte(lot_filter, params, serial_id)
-    return f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id IN {seed_filter}), {ev}", [*seed_params, *ev_params]
+    return f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id {seed_filter}), {ev}", [*seed_params, *ev_params]
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
+
+
+HELD = """held AS (
+  SELECT location_id, CAST(SUM(arrived) + SUM(in_transit) AS BIGINT) AS received,
+         CAST(SUM(on_hand) AS BIGINT) AS on_hand, CAST(SUM(in_transit) AS BIGINT) AS in_transit
+    FROM place GROUP BY location_id HAVING SUM(arrived) + SUM(in_transit) > 0
+)"""
+FATES = ("SELECT event_type, CAST(SUM(quantity) AS BIGINT) FROM ev "
+         "WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type")
 
 
 def holders_and_fates(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()
@@ -203,12 +247,59 @@ def holders_and_fates(lot_ids: Sequence[int], *, serial_id: int | None = None, s
     and the units that left the supply chain (consumed/implanted, destroyed, transformed into
     other lots). One statement, so the scope's events are read once."""
     scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
-    rows = _fetch(f"{scope}, {PLACE_CTES} SELECT location_id, NULL, SUM(arrived) + SUM(in_transit), SUM(on_hand), "
-                  f"SUM(in_transit) FROM place GROUP BY location_id HAVING SUM(arrived) + SUM(in_transit) > 0 "
-                  f"UNION ALL SELECT NULL, event_type, SUM(quantity), 0, 0 FROM ev "
-                  f"WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type", params)
+    rows = _fetch(f"{scope}, {PLACE_CTES}, {HELD} SELECT location_id, NULL, received, on_hand, in_transit FROM held "
+                  f"UNION ALL SELECT NULL, fate.* , 0, 0 FROM ({FATES}) fate", params)
     places = [(row[0], int(row[2]), int(row[3]), int(row[4])) for row in rows if row[1] is None]
     return places, {row[1]: int(row[2]) for row in rows if row[1] is not None}
+
+
+HOLDER_COLUMNS = ("location", "party", "received", "on_hand", "in_transit", "location_name", "party_name",
+                  "party_type", "location_type", "country", "province", "city")
+"""The columns of ``set_trace``'s holder rows, in order."""
+
+LotRow = tuple[int, str, str, str, str]  # (lot id, lot number, GTIN, device model name, English name)
+
+
+def set_trace(seed_lot_ids: Sequence[int], *, serial_id: int | None = None
+              ) -> tuple[list[LotRow], list[tuple[Any, ...]], dict[str, int]]:
+    """A whole forward trace: the lots in scope (``genealogy_lots``' order) with their numbers
+    and device models; per holder (``holders_and_fates``' figures) a row in ``HOLDER_COLUMNS``
+    order, its location's and party's codes and names joined, sorted by location code; and
+    the fates.
+
+    Two statements under ``trace_settings``, each id set one parameter (``id_set``): the
+    genealogy with the lots, then the holders and fates of the lots in scope. The lots in scope
+    go back as a constant array, so PostgreSQL plans the recall's real size (hash joins inside
+    ``place``); read from the CTE inside one statement, it was estimated at 200 events (a
+    nested-loop anti-join took 1.6 s of 2 at 1M), and with the seeds' array OR the CTE's it
+    scanned the whole events table at 10M (bench/README.md)."""
+    seed_filter, seed_params = id_set(seed_lot_ids)
+    genealogy, params = _genealogy(seed_lot_ids, (seed_filter, seed_params))
+    nulls = ", ".join(["NULL"] * 6)
+    with trace_settings():
+        lot_rows = _fetch(f"{genealogy} SELECT l.id, l.number, m.udi_di, m.name, m.name_en FROM scope "
+                          f"JOIN catalog_lot l ON l.id = scope.lot_id JOIN catalog_devicemodel m ON m.id = l.device_model_id",
+                          params)
+        scope_filter, scope_params = id_set([row[0] for row in lot_rows])
+        ev, ev_params = events_cte(scope_filter, scope_params, serial_id)
+        rows = _fetch(
+            f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id {seed_filter}), {ev}, {PLACE_CTES}, "
+            f"{HELD} SELECT 'h', l.code, p.code, h.received, h.on_hand, h.in_transit, l.name, p.name, p.party_type, "
+            f"l.location_type, l.country, l.province, l.city FROM held h "
+            f"JOIN parties_location l ON l.id = h.location_id JOIN parties_party p ON p.id = l.party_id "
+            f"UNION ALL SELECT 'f', event_type, NULL, CAST(SUM(quantity) AS BIGINT), 0, 0, NULL, {nulls} FROM ev "
+            f"WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type",
+            [*seed_params, *ev_params])
+    lots: dict[int, LotRow] = {row[0]: row for row in lot_rows}
+    holders: list[tuple[Any, ...]] = []
+    fates: dict[str, int] = {}
+    for row in rows:
+        if row[0] == "h":
+            holders.append(row[1:])
+        else:
+            fates[row[1]] = int(row[3])
+    holders.sort()  # by location code (unique, so the tuples compare their first item only)
+    return [lots[pk] for pk in _seeds_first(seed_lot_ids, list(lots))], holders, fates
 
 
 def flows(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int | None, int, int]]:
@@ -232,7 +323,7 @@ def place_lines(lot_ids: Sequence[int], *, seed_lot_ids: Sequence[int] = ()) -> 
     for start in range(0, len(lot_ids), 5000):
         chunk = list(lot_ids[start:start + 5000])
         lot_filter, params = _in_list(chunk)
-        ev, ev_params = events_cte(lot_filter, params)
+        ev, ev_params = events_cte(f"IN {lot_filter}", params)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH {ev}, {PLACE_CTES} SELECT lot_id, serial_id, location_id, SUM(arrived) + SUM(in_transit), "
