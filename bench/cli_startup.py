@@ -19,16 +19,20 @@ import tempfile
 import time
 from pathlib import Path
 
-MEDRECALL = os.environ.get('MEDRECALL_BIN', str(Path(sys.executable).with_name('medrecall')))
-SETUP = ("import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'medrecall.settings.base'); "
-         "django.setup()")
+MEDRECALL = os.environ.get("MEDRECALL_BIN", str(Path(sys.executable).with_name("medrecall")))
+SETUP = (
+    "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'medrecall.settings.base'); "
+    "django.setup()"
+)
 COMMANDS: list[tuple[str, list[str]]] = [
     ("python -c pass", [sys.executable, "-c", "pass"]),
     ("django.setup()", [sys.executable, "-c", SETUP]),
     ("medrecall version", [MEDRECALL, "version"]),
     ("medrecall udi parse … --json", [MEDRECALL, "udi", "parse", "0100614141123452", "--json"]),
-    ("medrecall trace forward … --json", [MEDRECALL, "trace", "forward", "--gtin", "00614141123452",
-                                          "--lot", "NONE", "--json"]),
+    (
+        "medrecall trace forward … --json",
+        [MEDRECALL, "trace", "forward", "--gtin", "00614141123452", "--lot", "NONE", "--json"],
+    ),
     ("medrecall recall list --json", [MEDRECALL, "recall", "list", "--json"]),
 ]
 BUDGET = 0.4
@@ -40,8 +44,13 @@ def measure(command: list[str], environment: dict[str, str], repeat: int) -> tup
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=False)
+        subprocess.run(
+            command,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         walls.append(time.perf_counter() - started)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -49,12 +58,18 @@ def measure(command: list[str], environment: dict[str, str], repeat: int) -> tup
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--data-dir", help="a data directory to use (default: a new, migrated one)")
     options = parser.parse_args()
     data_dir = options.data_dir or tempfile.mkdtemp(prefix="medrecall-cli-bench-")
-    environment = {**os.environ, "MEDRECALL_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "medrecall.settings.base"}
+    environment = {
+        **os.environ,
+        "MEDRECALL_DATA_DIR": data_dir,
+        "DJANGO_SETTINGS_MODULE": "medrecall.settings.base",
+    }
     environment.pop("DATABASE_URL", None)
     if not options.data_dir:
         subprocess.run([MEDRECALL, "migrate", "-v0"], env=environment, check=True)

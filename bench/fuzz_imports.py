@@ -26,18 +26,42 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--examples", type=int, default=600, help="generated files per importer and format")
-    parser.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: random, printed)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--examples", type=int, default=600, help="generated files per importer and format"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="hypothesis seed (default: random, printed)"
+    )
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     with tempfile.TemporaryDirectory(prefix="mr-fuzz-") as folder:
         report = Path(folder) / "report.jsonl"
-        env = dict(os.environ, MEDRECALL_FUZZ_EXAMPLES=str(args.examples), MEDRECALL_FUZZ_REPORT=str(report))
+        env = dict(
+            os.environ,
+            MEDRECALL_FUZZ_EXAMPLES=str(args.examples),
+            MEDRECALL_FUZZ_REPORT=str(report),
+        )
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "pytest", "tests/core/test_import_fuzz.py", "-q",
-                               "-p", "no:cacheprovider", f"--hypothesis-seed={seed}"],
-                              cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "tests/core/test_import_fuzz.py",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"--hypothesis-seed={seed}",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         seconds = time.perf_counter() - start
         totals: Counter[str] = Counter()
         lines = report.read_text(encoding="utf-8").splitlines() if report.exists() else []
@@ -46,8 +70,14 @@ def main() -> int:
             row = json.loads(line)
             kind = row.pop("kind")
             totals.update(row)
-            print(f"  {kind:24} {sum(row.values()):6,} files  " + ", ".join(f"{k} {v:,}" for k, v in sorted(row.items())))
-        print(f"  {'all':24} {sum(totals.values()):6,} files  " + ", ".join(f"{k} {v:,}" for k, v in sorted(totals.items())))
+            print(
+                f"  {kind:24} {sum(row.values()):6,} files  "
+                + ", ".join(f"{k} {v:,}" for k, v in sorted(row.items()))
+            )
+        print(
+            f"  {'all':24} {sum(totals.values()):6,} files  "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(totals.items()))
+        )
         print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-2000:])
         if done.returncode:
             print(done.stdout[-6000:])

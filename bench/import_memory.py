@@ -45,12 +45,20 @@ def _resident_mb(pid: int) -> int:
     return int(line.split()[1]) // 1024
 
 
-def peak_of_child(command: list[str], environment: dict[str, str]) -> tuple[int, float, int, dict[str, int]]:
+def peak_of_child(
+    command: list[str], environment: dict[str, str]
+) -> tuple[int, float, int, dict[str, int]]:
     """(exit code, seconds, peak resident MB, peak MB per stage of the progress line) of
     ``command`` run to its end; the stages come from its progress output on stderr."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             text=True, bufsize=1)
+    child = subprocess.Popen(
+        command,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
     stages: dict[str, int] = {}
     stage = "start"
     done = threading.Event()
@@ -72,10 +80,14 @@ def peak_of_child(command: list[str], environment: dict[str, str]) -> tuple[int,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--database-url", default=POSTGRES_URL.replace("medrecall_bench", "medrecall_bench_memory"))
+    parser.add_argument(
+        "--database-url", default=POSTGRES_URL.replace("medrecall_bench", "medrecall_bench_memory")
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and the CSV")
     options = parser.parse_args()
     OUT_DIR.mkdir(exist_ok=True)
@@ -96,14 +108,24 @@ def main() -> None:
     written, _, _ = write_events(csv_path, options.events, scale)
     connections.close_all()
     size_mb = csv_path.stat().st_size / 1e6
-    environment = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "medrecall.settings.base"}
-    code, seconds, peak, stages = peak_of_child([MEDRECALL, "import", "events", str(csv_path)], environment)
-    say(f"import_memory: {written:,} events ({size_mb:,.0f} MB CSV) on {options.db}: exit {code}, "
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "medrecall.settings.base",
+    }
+    code, seconds, peak, stages = peak_of_child(
+        [MEDRECALL, "import", "events", str(csv_path)], environment
+    )
+    say(
+        f"import_memory: {written:,} events ({size_mb:,.0f} MB CSV) on {options.db}: exit {code}, "
         f"{seconds:.1f} s ({written / seconds:,.0f}/s), peak {peak:,} MB "
         f"({peak / (written / 1e6):,.0f} MB per million events; budget {BUDGET_MB} MB at 10M: "
-        f"{peak / BUDGET_MB:.2f}×)")
-    say("  peak resident MB while the progress line showed: "
-        + ", ".join(f"{stage} {mb:,}" for stage, mb in stages.items()))
+        f"{peak / BUDGET_MB:.2f}×)"
+    )
+    say(
+        "  peak resident MB while the progress line showed: "
+        + ", ".join(f"{stage} {mb:,}" for stage, mb in stages.items())
+    )
     if not options.keep:
         csv_path.unlink(missing_ok=True)
         if options.db == "sqlite":

@@ -27,8 +27,20 @@ from django.utils import timezone
 
 EVENTS = "traceability_traceevent"
 LOWER = "bench_lower_events"
-RAW_COLUMNS = ("event_id", "event_type", "event_time", "lot_id", "serial_id", "quantity", "from_location_id",
-               "to_location_id", "document_ref", "into_lot_id", "retracted", "recorded_at")
+RAW_COLUMNS = (
+    "event_id",
+    "event_type",
+    "event_time",
+    "lot_id",
+    "serial_id",
+    "quantity",
+    "from_location_id",
+    "to_location_id",
+    "document_ref",
+    "into_lot_id",
+    "retracted",
+    "recorded_at",
+)
 NULL = r"\N"  # COPY's text format for NULL; also what the SQLite path reads back as None
 COPY_BLOCK = 1 << 20
 
@@ -47,26 +59,68 @@ def resolve_events(csv_path: Path, out_path: Path) -> int:
 
     postgres = connection.vendor == "postgresql"
     models = dict(DeviceModel.objects.values_list("udi_di", "pk"))
-    locations = {"": NULL, **{code: str(pk) for code, pk in Location.objects.values_list("code", "pk")}}
-    lots = {(model, number): str(pk) for model, number, pk in
-            Lot.objects.values_list("device_model_id", "number", "pk").iterator(chunk_size=20_000)}
-    serials = {(model, number): str(pk) for model, number, pk in
-               Serial.objects.values_list("device_model_id", "serial", "pk").iterator(chunk_size=20_000)}
+    locations = {
+        "": NULL,
+        **{code: str(pk) for code, pk in Location.objects.values_list("code", "pk")},
+    }
+    lots = {
+        (model, number): str(pk)
+        for model, number, pk in Lot.objects.values_list(
+            "device_model_id", "number", "pk"
+        ).iterator(chunk_size=20_000)
+    }
+    serials = {
+        (model, number): str(pk)
+        for model, number, pk in Serial.objects.values_list(
+            "device_model_id", "serial", "pk"
+        ).iterator(chunk_size=20_000)
+    }
     recorded = timezone.now().isoformat() if postgres else _utc_text(timezone.now().isoformat())
     retracted = "f" if postgres else "0"
     written = 0
-    with csv_path.open(encoding="utf-8", newline="") as source, out_path.open("w", encoding="utf-8") as out:
+    with (
+        csv_path.open(encoding="utf-8", newline="") as source,
+        out_path.open("w", encoding="utf-8") as out,
+    ):
         reader = csv.reader(source)
         next(reader)
         lines: list[str] = []
-        for event_id, kind, moment, gtin, lot, serial, quantity, origin, target, doc, _m, _e, into_gtin, into_lot \
-                in reader:
+        for (
+            event_id,
+            kind,
+            moment,
+            gtin,
+            lot,
+            serial,
+            quantity,
+            origin,
+            target,
+            doc,
+            _m,
+            _e,
+            into_gtin,
+            into_lot,
+        ) in reader:
             model = models[gtin]
             into = lots[(models[into_gtin], into_lot)] if into_lot else NULL
-            lines.append("\t".join((
-                event_id, kind, moment if postgres else _utc_text(moment), lots[(model, lot)],
-                serials[(model, serial)] if serial else NULL, quantity, locations[origin], locations[target], doc,
-                into, retracted, recorded)))
+            lines.append(
+                "\t".join(
+                    (
+                        event_id,
+                        kind,
+                        moment if postgres else _utc_text(moment),
+                        lots[(model, lot)],
+                        serials[(model, serial)] if serial else NULL,
+                        quantity,
+                        locations[origin],
+                        locations[target],
+                        doc,
+                        into,
+                        retracted,
+                        recorded,
+                    )
+                )
+            )
             if len(lines) >= 50_000:
                 out.write("\n".join(lines) + "\n")
                 written += len(lines)
@@ -84,8 +138,11 @@ def create_lower_table() -> None:
         if connection.vendor == "postgresql":
             cursor.execute(f"CREATE TABLE {LOWER} (LIKE {EVENTS} INCLUDING ALL)")
             return
-        cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL "
-                       "ORDER BY type DESC", [EVENTS])
+        cursor.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL "
+            "ORDER BY type DESC",
+            [EVENTS],
+        )
         statements = cursor.fetchall()
         for kind, name, sql in statements:
             sql = re.sub(r' REFERENCES "\w+" \("\w+"\)( DEFERRABLE INITIALLY DEFERRED)?', "", sql)
@@ -103,7 +160,9 @@ def _lower_indexes() -> list[tuple[str, tuple[str, ...], bool]]:
                 "SELECT i.relname, ix.indisunique OR ix.indisprimary, ARRAY(SELECT a.attname FROM unnest(ix.indkey) "
                 "WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum "
                 "ORDER BY k.n) FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid "
-                "WHERE ix.indrelid = %s::regclass ORDER BY i.oid", [LOWER])
+                "WHERE ix.indrelid = %s::regclass ORDER BY i.oid",
+                [LOWER],
+            )
             return [(name, tuple(columns), strong) for name, strong, columns in cursor.fetchall()]
         cursor.execute(f"PRAGMA index_list('{LOWER}')")
         found = []
@@ -122,7 +181,7 @@ def drop_duplicate_indexes() -> list[str]:
     dropped = []
     with connection.cursor() as cursor:
         for name, columns, strong in indexes:
-            if not strong and any(other[:len(columns)] == columns for other in kept):
+            if not strong and any(other[: len(columns)] == columns for other in kept):
                 cursor.execute(f'DROP INDEX "{name}"')
                 dropped.append(name)
             else:
@@ -148,12 +207,17 @@ def copy_lower(path: Path) -> float:
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor
         if connection.vendor == "postgresql":
-            with raw.copy(f"COPY {LOWER} ({columns}) FROM STDIN") as copy, path.open("rb") as source:
+            with (
+                raw.copy(f"COPY {LOWER} ({columns}) FROM STDIN") as copy,
+                path.open("rb") as source,
+            ):
                 while block := source.read(COPY_BLOCK):
                     copy.write(block)
         else:
             marks = ", ".join("?" * len(RAW_COLUMNS))
-            raw.execute(f"CREATE TEMP TABLE bench_raw_rows AS SELECT {columns} FROM {LOWER} WHERE 0")
+            raw.execute(
+                f"CREATE TEMP TABLE bench_raw_rows AS SELECT {columns} FROM {LOWER} WHERE 0"
+            )
             raw.executemany(f"INSERT INTO bench_raw_rows VALUES ({marks})", _sqlite_rows(path))
             raw.execute(f"INSERT INTO {LOWER} ({columns}) SELECT {columns} FROM bench_raw_rows")
             raw.execute("DROP TABLE bench_raw_rows")
@@ -176,7 +240,9 @@ def trace_sql(seed_lot_ids: Sequence[int]) -> str:
     no = "FALSE" if postgres else "0"
     # PostgreSQL estimates a CTE's rows badly and then reads the whole events table; an array of
     # the lots (an init plan) makes it probe the lot index, as SQLite does with ``IN (SELECT …)``.
-    in_scope = "= ANY(ARRAY(SELECT lot_id FROM scope))" if postgres else "IN (SELECT lot_id FROM scope)"
+    in_scope = (
+        "= ANY(ARRAY(SELECT lot_id FROM scope))" if postgres else "IN (SELECT lot_id FROM scope)"
+    )
     return f"""
 WITH RECURSIVE scope(lot_id) AS (
   SELECT {cast} FROM catalog_lot WHERE id IN ({_ids(seed_lot_ids)})
@@ -218,8 +284,20 @@ SELECT l.code, l.name, l.location_type, l.country, l.province, l.city, p.code, p
   FROM holders h JOIN parties_location l ON l.id = h.location_id JOIN parties_party p ON p.id = l.party_id"""
 
 
-HOLDER_FIELDS = ("location", "location_name", "location_type", "country", "province", "city", "party",
-                 "party_name", "party_type", "received", "on_hand", "in_transit")
+HOLDER_FIELDS = (
+    "location",
+    "location_name",
+    "location_type",
+    "country",
+    "province",
+    "city",
+    "party",
+    "party_name",
+    "party_type",
+    "received",
+    "on_hand",
+    "in_transit",
+)
 
 
 def trace_lower(seed_lot_ids: Sequence[int]) -> list[tuple[Any, ...]]:
@@ -232,9 +310,11 @@ def trace_lower(seed_lot_ids: Sequence[int]) -> list[tuple[Any, ...]]:
 def affected_events(seed_lot_ids: Sequence[int]) -> tuple[int, int]:
     """(lots after genealogy, their events): the size of what a recall has to read."""
     sql = trace_sql(seed_lot_ids)
-    head = sql[:sql.index("ev AS (")].rstrip().rstrip(",")  # the genealogy alone
+    head = sql[: sql.index("ev AS (")].rstrip().rstrip(",")  # the genealogy alone
     with connection.cursor() as cursor:
-        cursor.execute(f"{head} SELECT (SELECT COUNT(*) FROM scope), "
-                       f"(SELECT COUNT(*) FROM {EVENTS} WHERE lot_id IN (SELECT lot_id FROM scope))")
+        cursor.execute(
+            f"{head} SELECT (SELECT COUNT(*) FROM scope), "
+            f"(SELECT COUNT(*) FROM {EVENTS} WHERE lot_id IN (SELECT lot_id FROM scope))"
+        )
         lots, events = cursor.fetchone()
     return int(lots), int(events)

@@ -92,39 +92,90 @@ def build(holders: int, tmp: Path) -> int:
     from medrecall.traceability.importing.events import EventImporter
 
     own = Party.objects.create(code="OWN", name="Own factory", party_type="own_site", country="CN")
-    Location.objects.create(code="FAC", name="Factory", party=own, location_type="warehouse", country="CN")
-    parties = Party.objects.bulk_create([
-        Party(code=f"H{n:05d}", name=f"第{n}人民医院", name_en=f"People's Hospital No. {n}", party_type="hospital",
-              country="CN", city="苏州", address=f"人民路 {n} 号", language="zh-hans" if n % 2 else "en")
-        for n in range(holders)], batch_size=2000)
+    Location.objects.create(
+        code="FAC", name="Factory", party=own, location_type="warehouse", country="CN"
+    )
+    parties = Party.objects.bulk_create(
+        [
+            Party(
+                code=f"H{n:05d}",
+                name=f"第{n}人民医院",
+                name_en=f"People's Hospital No. {n}",
+                party_type="hospital",
+                country="CN",
+                city="苏州",
+                address=f"人民路 {n} 号",
+                language="zh-hans" if n % 2 else "en",
+            )
+            for n in range(holders)
+        ],
+        batch_size=2000,
+    )
     parties = list(Party.objects.filter(code__startswith="H").order_by("code"))
-    Location.objects.bulk_create([Location(code=f"L{p.code}", name=p.name, party=p, location_type="customer_site",
-                                           country="CN") for p in parties], batch_size=2000)
-    Contact.objects.bulk_create([Contact(party=p, name=f"设备科 {p.code}", email=f"{p.code.lower()}@hospital.example",
-                                         language=p.language, is_primary=True) for p in parties], batch_size=2000)
-    model = DeviceModel.objects.create(udi_di="06950000000019", model_code="CATH", name="导管", tracking="lot")
+    Location.objects.bulk_create(
+        [
+            Location(
+                code=f"L{p.code}", name=p.name, party=p, location_type="customer_site", country="CN"
+            )
+            for p in parties
+        ],
+        batch_size=2000,
+    )
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                party=p,
+                name=f"设备科 {p.code}",
+                email=f"{p.code.lower()}@hospital.example",
+                language=p.language,
+                is_primary=True,
+            )
+            for p in parties
+        ],
+        batch_size=2000,
+    )
+    model = DeviceModel.objects.create(
+        udi_di="06950000000019", model_code="CATH", name="导管", tracking="lot"
+    )
     events = tmp / "events.csv"
     with events.open("w", encoding="utf-8") as out:
-        out.write("event_id,event_type,event_time,gtin,lot,serial,quantity,from_location,to_location,document_ref,"
-                  "manufactured,expiry,into_gtin,into_lot\n")
-        out.write(f"P1,produced,2025-01-10T08:00:00+08:00,{model.udi_di},B1,,{holders * 10},,FAC,WO-1,2025-01-10,"
-                  "2028-01-09,,\n")
+        out.write(
+            "event_id,event_type,event_time,gtin,lot,serial,quantity,from_location,to_location,document_ref,"
+            "manufactured,expiry,into_gtin,into_lot\n"
+        )
+        out.write(
+            f"P1,produced,2025-01-10T08:00:00+08:00,{model.udi_di},B1,,{holders * 10},,FAC,WO-1,2025-01-10,"
+            "2028-01-09,,\n"
+        )
         for n, party in enumerate(parties):
             for kind in ("shipped", "received"):
-                out.write(f"{kind[0]}{n},{kind},2025-02-0{1 if kind == 'shipped' else 2}T08:00:00+08:00,"
-                          f"{model.udi_di},B1,,{1 + n % 10},FAC,L{party.code},DN-{n},,,,\n")
+                out.write(
+                    f"{kind[0]}{n},{kind},2025-02-0{1 if kind == 'shipped' else 2}T08:00:00+08:00,"
+                    f"{model.udi_di},B1,,{1 + n % 10},FAC,L{party.code},DN-{n},,,,\n"
+                )
     outcome = EventImporter().run(events, file_name="events.csv")
     if not outcome.accepted:
         raise SystemExit(f"the events were refused: {outcome.errors[:3]}")
     manager = User.objects.create_user(username="bench", password="bench", is_superuser=True)  # noqa: S106
-    recall = services.recall_open(actor=manager, title="Catheter tip fracture", products=[model],
-                                  reason="The tip may break off.", regimes=["nmpa"],
-                                  decision_at=datetime(2025, 3, 1, tzinfo=UTC))
+    recall = services.recall_open(
+        actor=manager,
+        title="Catheter tip fracture",
+        products=[model],
+        reason="The tip may break off.",
+        regimes=["nmpa"],
+        decision_at=datetime(2025, 3, 1, tzinfo=UTC),
+    )
     services.recall_transition(recall=recall, target="assessment", actor=manager)
-    services.hazard_evaluate(recall=recall, actor=manager, severity="serious", likelihood="probable")
-    services.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=model, values=["B1"])
+    services.hazard_evaluate(
+        recall=recall, actor=manager, severity="serious", likelihood="probable"
+    )
+    services.scope_rule_add(
+        recall=recall, actor=manager, kind="lots", device_model=model, values=["B1"]
+    )
     services.scope_freeze(recall=recall, actor=manager)
-    RecallCase.objects.filter(pk=recall.pk).update(status="in_execution")  # approvals are not what is measured
+    RecallCase.objects.filter(pk=recall.pk).update(
+        status="in_execution"
+    )  # approvals are not what is measured
     return int(recall.pk)
 
 
@@ -133,13 +184,21 @@ def main() -> None:
     parser.add_argument("--holders", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:55432/medrecall_notices_bench")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:55432/medrecall_notices_bench"
+    )
     args = parser.parse_args()
 
     url = setup_database(args)
     media = OUT_DIR / "notices-media"
-    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="medrecall.settings.base",
-               MEDIA_ROOT=str(media), MEDRECALL_TASK_BACKEND="database", LOG_LEVEL="WARNING")
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="medrecall.settings.base",
+        MEDIA_ROOT=str(media),
+        MEDRECALL_TASK_BACKEND="database",
+        LOG_LEVEL="WARNING",
+    )
     env.pop("REDIS_URL", None)
     os.environ.update(env)
     sys.path.insert(0, str(PROJECT_DIR / "src"))
@@ -150,7 +209,9 @@ def main() -> None:
     tmp.mkdir(exist_ok=True)
     started = time.perf_counter()
     recall_id = build(args.holders, tmp)
-    say(f"set-up: {args.holders:,} holders, scope frozen in {time.perf_counter() - started:.1f} s ({url.split('://')[0]})")
+    say(
+        f"set-up: {args.holders:,} holders, scope frozen in {time.perf_counter() - started:.1f} s ({url.split('://')[0]})"
+    )
 
     counter, ready = multiprocessing.Value("i", 0), multiprocessing.Event()
     port = free_port()
@@ -169,8 +230,12 @@ def main() -> None:
 
     recall = RecallCase.objects.get(pk=recall_id)
     # The lower bound per notice: rendering one (HTML + PDF) in this process, warm.
-    one = services.notices_create(recall=recall, run=None, kind="progress", party_ids=[
-        Notice._meta.get_field("party").related_model.objects.get(code="H00001").pk])  # type: ignore[union-attr]
+    one = services.notices_create(
+        recall=recall,
+        run=None,
+        kind="progress",
+        party_ids=[Notice._meta.get_field("party").related_model.objects.get(code="H00001").pk],
+    )  # type: ignore[union-attr]
     notice = Notice.objects.select_related("recall", "party", "contact", "template").get(pk=one[0])
     services.notice_render(notice, progress_message="warm-up")
     samples = []
@@ -183,9 +248,24 @@ def main() -> None:
 
     clock = time.perf_counter()
     run = services.notice_run_start(recall=recall, actor=None)
-    workers = [subprocess.Popen([sys.executable, "-m", "medrecall.cli", "db_worker", "--no-startup-delay",
-                                 "--interval", "0.05"], env=env, cwd=PROJECT_DIR,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(args.workers)]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "medrecall.cli",
+                "db_worker",
+                "--no-startup-delay",
+                "--interval",
+                "0.05",
+            ],
+            env=env,
+            cwd=PROJECT_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(args.workers)
+    ]
     total = None
     try:
         last = -1
@@ -195,7 +275,9 @@ def main() -> None:
             total = run.total or total
             done = counter.value
             if done != last and int(time.perf_counter() - clock) % 5 == 0:
-                say(f"  {time.perf_counter() - clock:6.1f} s  rendered {run.rendered:,}/{run.total:,}  accepted by SMTP {done:,}")
+                say(
+                    f"  {time.perf_counter() - clock:6.1f} s  rendered {run.rendered:,}/{run.total:,}  accepted by SMTP {done:,}"
+                )
                 last = done
             if run.status == NoticeRun.Status.FAILED:
                 raise SystemExit(f"run failed: {run.error}")
@@ -213,16 +295,28 @@ def main() -> None:
     sent = Notice.objects.filter(recall=recall, status="sent").count()
     budget = BUDGET_SECONDS_PER_10K * args.holders / 10_000
     say()
-    say(f"notices: {total:,} rendered (HTML + PDF) and accepted by SMTP in {elapsed:.1f} s "
-        f"with {args.workers} worker(s): {total / elapsed:,.0f}/s; {sent:,} marked sent")
+    say(
+        f"notices: {total:,} rendered (HTML + PDF) and accepted by SMTP in {elapsed:.1f} s "
+        f"with {args.workers} worker(s): {total / elapsed:,.0f}/s; {sent:,} marked sent"
+    )
     say(f"budget {budget:.0f} s: {elapsed / budget:.2f}x of the budget")
-    say(f"one notice rendered in-process: {render_one * 1000:.1f} ms; {args.workers} worker(s) at that pace: "
-        f"{render_one * total / args.workers:.1f} s; the run takes {elapsed / (render_one * total / args.workers):.2f}x that")
+    say(
+        f"one notice rendered in-process: {render_one * 1000:.1f} ms; {args.workers} worker(s) at that pace: "
+        f"{render_one * total / args.workers:.1f} s; the run takes {elapsed / (render_one * total / args.workers):.2f}x that"
+    )
     results = OUT_DIR / "notices.json"
     history = json.loads(results.read_text()) if results.exists() else []
-    history.append({"at": datetime.now(UTC).isoformat(timespec="seconds"), "holders": args.holders, "db": args.db,
-                    "workers": args.workers, "seconds": round(elapsed, 1), "render_one_ms": round(render_one * 1000, 2),
-                    "sent": sent})
+    history.append(
+        {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "holders": args.holders,
+            "db": args.db,
+            "workers": args.workers,
+            "seconds": round(elapsed, 1),
+            "render_one_ms": round(render_one * 1000, 2),
+            "sent": sent,
+        }
+    )
     results.write_text(json.dumps(history, indent=2))
 
 

@@ -57,31 +57,75 @@ def create_network(replicas: int) -> int:
 
     parties: list[Party] = []
     places: list[tuple[str, str, str, str]] = []  # (party code, location code, name, type)
-    cities = (("CN", "浙江省", "杭州市"), ("CN", "江苏省", "南京市"), ("CN", "广东省", "广州市"),
-              ("CN", "四川省", "成都市"), ("CN", "湖北省", "武汉市"))
+    cities = (
+        ("CN", "浙江省", "杭州市"),
+        ("CN", "江苏省", "南京市"),
+        ("CN", "广东省", "广州市"),
+        ("CN", "四川省", "成都市"),
+        ("CN", "湖北省", "武汉市"),
+    )
     for replica in range(replicas):
         for d in range(DISTRIBUTORS):
             country, province, city = cities[d % len(cities)]
             code = distributor_code(replica, d)
-            parties.append(Party(code=code, name=f"{city}召回演练经销商{replica:02d}-{d:03d}",
-                                 name_en=f"Recall drill distributor {replica:02d}-{d:03d}",
-                                 party_type=PartyType.DISTRIBUTOR, country=country, province=province, city=city))
-            places.append((code, f"{code}-W", f"{city}召回演练经销商{replica:02d}-{d:03d} 仓库",
-                           LocationType.DISTRIBUTOR_STOCK))
+            parties.append(
+                Party(
+                    code=code,
+                    name=f"{city}召回演练经销商{replica:02d}-{d:03d}",
+                    name_en=f"Recall drill distributor {replica:02d}-{d:03d}",
+                    party_type=PartyType.DISTRIBUTOR,
+                    country=country,
+                    province=province,
+                    city=city,
+                )
+            )
+            places.append(
+                (
+                    code,
+                    f"{code}-W",
+                    f"{city}召回演练经销商{replica:02d}-{d:03d} 仓库",
+                    LocationType.DISTRIBUTOR_STOCK,
+                )
+            )
             for h in range(HOSPITALS_PER_DISTRIBUTOR):
                 hospital = hospital_code(replica, d, h)
-                parties.append(Party(code=hospital, name=f"{city}第{replica * 10000 + d * 100 + h}人民医院",
-                                     name_en=f"{city} People's Hospital No. {replica * 10000 + d * 100 + h}",
-                                     party_type=PartyType.HOSPITAL, country=country, province=province, city=city))
-                places.append((hospital, f"{hospital}-S", f"{city}第{replica * 10000 + d * 100 + h}人民医院 设备科",
-                               LocationType.CUSTOMER_SITE))
+                parties.append(
+                    Party(
+                        code=hospital,
+                        name=f"{city}第{replica * 10000 + d * 100 + h}人民医院",
+                        name_en=f"{city} People's Hospital No. {replica * 10000 + d * 100 + h}",
+                        party_type=PartyType.HOSPITAL,
+                        country=country,
+                        province=province,
+                        city=city,
+                    )
+                )
+                places.append(
+                    (
+                        hospital,
+                        f"{hospital}-S",
+                        f"{city}第{replica * 10000 + d * 100 + h}人民医院 设备科",
+                        LocationType.CUSTOMER_SITE,
+                    )
+                )
     Party.objects.bulk_create(parties, batch_size=5000)
     ids = dict(Party.objects.filter(code__startswith="RS").values_list("code", "pk"))
     by_code = {p.code: p for p in parties}
     Location.objects.bulk_create(
-        [Location(code=code, name=name, location_type=kind, party_id=ids[party], country=by_code[party].country,
-                  province=by_code[party].province, city=by_code[party].city)
-         for party, code, name, kind in places], batch_size=5000)
+        [
+            Location(
+                code=code,
+                name=name,
+                location_type=kind,
+                party_id=ids[party],
+                country=by_code[party].country,
+                province=by_code[party].province,
+                city=by_code[party].city,
+            )
+            for party, code, name, kind in places
+        ],
+        batch_size=5000,
+    )
     return len(places)
 
 
@@ -101,11 +145,28 @@ def lot_events(seed: int, index: int) -> tuple[list[tuple[str, ...]], int]:
     def stamp(day: int, hour: int) -> str:
         return f"{date.fromordinal(day).isoformat()}T{hour:02d}:{rng.randrange(60):02d}:00+08:00"
 
-    def emit(kind: str, day: int, hour: int, quantity: int, source: str, target: str, doc: str) -> None:
+    def emit(
+        kind: str, day: int, hour: int, quantity: int, source: str, target: str, doc: str
+    ) -> None:
         first = kind == "produced"
-        rows.append((f"RS{index:08d}-{len(rows):02d}", kind, stamp(day, hour), gtin, number, "", str(quantity),
-                     source, target, doc, date.fromordinal(made).isoformat() if first else "",
-                     date.fromordinal(made + 3 * 365).isoformat() if first else "", "", ""))
+        rows.append(
+            (
+                f"RS{index:08d}-{len(rows):02d}",
+                kind,
+                stamp(day, hour),
+                gtin,
+                number,
+                "",
+                str(quantity),
+                source,
+                target,
+                doc,
+                date.fromordinal(made).isoformat() if first else "",
+                date.fromordinal(made + 3 * 365).isoformat() if first else "",
+                "",
+                "",
+            )
+        )
 
     def sell(source: str, target: str, quantity: int, day: int) -> bool:
         """One move: a delivery note shipped and, mostly, received; whether it arrived."""
@@ -125,10 +186,14 @@ def lot_events(seed: int, index: int) -> tuple[list[tuple[str, ...]], int]:
     day = made + rng.randint(1, 5)
     distributors = rng.sample(range(DISTRIBUTORS), rng.randint(1, 2))
     direct = rng.sample(range(DISTRIBUTORS * HOSPITALS_PER_DISTRIBUTOR), rng.randint(2, 4))
-    share = quantity * 9 // 10 // (len(distributors) * 3 + len(direct))  # a distributor takes three shares
+    share = (
+        quantity * 9 // 10 // (len(distributors) * 3 + len(direct))
+    )  # a distributor takes three shares
     arrived: list[tuple[str, int, int]] = []  # (hospital, quantity, day)
     for hospital in direct:
-        target = hospital_code(replica, hospital // HOSPITALS_PER_DISTRIBUTOR, hospital % HOSPITALS_PER_DISTRIBUTOR)
+        target = hospital_code(
+            replica, hospital // HOSPITALS_PER_DISTRIBUTOR, hospital % HOSPITALS_PER_DISTRIBUTOR
+        )
         code = f"{target}-S"
         if sell(WAREHOUSE, code, share, day):
             arrived.append((code, share, day + 3))
@@ -148,7 +213,15 @@ def lot_events(seed: int, index: int) -> tuple[list[tuple[str, ...]], int]:
     if arrived and rng.random() < RETURN_SHARE:
         code, held, when = rng.choice(arrived)
         returned = max(1, held // rng.randint(2, 5))
-        emit("returned", when + rng.randint(10, 60), 11, returned, code, QUARANTINE, f"RMA{index:08d}")
+        emit(
+            "returned",
+            when + rng.randint(10, 60),
+            11,
+            returned,
+            code,
+            QUARANTINE,
+            f"RMA{index:08d}",
+        )
         moves += 1
     return rows, moves
 
@@ -191,4 +264,3 @@ def lot_number(index: int) -> str:
     from medrecall.cli.demo import PRODUCTS
 
     return f"RS{PRODUCTS[PRODUCT_INDEXES[index % len(PRODUCT_INDEXES)]].lot_prefix}{index:08d}"
-

@@ -30,29 +30,76 @@ IMPORT_STAGES = (
     ("medrecall.traceability.importing.stage", "Stager._index", "staging indexes"),
     ("medrecall.traceability.importing.stage", "Stager._errors", "checks (SQL)"),
     ("medrecall.traceability.importing.stage", "Stager._resolve_lots", "resolve lots (SQL)"),
-    ("medrecall.traceability.importing.stage", "Stager.check_and_apply", "create lots/serials + insert events"),
+    (
+        "medrecall.traceability.importing.stage",
+        "Stager.check_and_apply",
+        "create lots/serials + insert events",
+    ),
     ("medrecall.traceability.importing.stage", "Stager._negative_balances", "balance check"),
     ("medrecall.traceability.importing.stage", "recompute_positions", "positions recompute"),
     ("medrecall.traceability.importing.events", "recompute_positions", "positions recompute"),
     ("medrecall.traceability.importing.events", "audit.record", "audit"),
     # The direct load (PostgreSQL): reading overlaps the server's copy of the block before.
-    ("medrecall.traceability.importing.direct", "_DirectLoad._checked", "direct: read + check a block (polars)"),
-    ("medrecall.traceability.importing.direct", "_DirectLoad._resolve", "direct: lots and serials of a block"),
-    ("medrecall.traceability.importing.direct", "_DirectLoad._write_lots", "direct: write new lots and serials"),
-    ("medrecall.traceability.importing.direct", "_DirectLoad._write_serials", "direct: write new lots and serials"),
-    ("medrecall.traceability.importing.direct", "_DirectLoad._build", "direct: indexes built after the copy"),
-    ("medrecall.traceability.importing.direct", "_DirectLoad._analyze", "direct: statistics (ANALYZE)"),
+    (
+        "medrecall.traceability.importing.direct",
+        "_DirectLoad._checked",
+        "direct: read + check a block (polars)",
+    ),
+    (
+        "medrecall.traceability.importing.direct",
+        "_DirectLoad._resolve",
+        "direct: lots and serials of a block",
+    ),
+    (
+        "medrecall.traceability.importing.direct",
+        "_DirectLoad._write_lots",
+        "direct: write new lots and serials",
+    ),
+    (
+        "medrecall.traceability.importing.direct",
+        "_DirectLoad._write_serials",
+        "direct: write new lots and serials",
+    ),
+    (
+        "medrecall.traceability.importing.direct",
+        "_DirectLoad._build",
+        "direct: indexes built after the copy",
+    ),
+    (
+        "medrecall.traceability.importing.direct",
+        "_DirectLoad._analyze",
+        "direct: statistics (ANALYZE)",
+    ),
     ("medrecall.traceability.importing.direct", "custody.violations", "direct: custody guards"),
     ("medrecall.traceability.importing.direct", "recompute_all_positions", "positions recompute"),
     ("medrecall.traceability.importing.direct", "recompute_positions", "positions recompute"),
-    ("medrecall.traceability.importing.direct", "_DirectLoad._write_positions", "positions recompute"),
-    ("medrecall.traceability.importing.direct", "_DirectLoad._finish", "direct: balance check, audit"),
-    ("medrecall.traceability.importing.direct", "_DirectLoad.run", "direct: copy (waiting for the server) + rest"),
+    (
+        "medrecall.traceability.importing.direct",
+        "_DirectLoad._write_positions",
+        "positions recompute",
+    ),
+    (
+        "medrecall.traceability.importing.direct",
+        "_DirectLoad._finish",
+        "direct: balance check, audit",
+    ),
+    (
+        "medrecall.traceability.importing.direct",
+        "_DirectLoad.run",
+        "direct: copy (waiting for the server) + rest",
+    ),
     ("medrecall.traceability.importing.events", "EventImporter.run", "transaction, commit, rest"),
 )
-CONTAINERS = frozenset({"create lots/serials + insert events", "transaction, commit, rest",
-                        "lots (ORM values) + assembling", "summary, assembling", "direct: copy (waiting for the server) + rest",
-                        "direct: balance check, audit"})
+CONTAINERS = frozenset(
+    {
+        "create lots/serials + insert events",
+        "transaction, commit, rest",
+        "lots (ORM values) + assembling",
+        "summary, assembling",
+        "direct: copy (waiting for the server) + rest",
+        "direct: balance check, audit",
+    }
+)
 TRACE_STAGES = (
     ("medrecall.traceability.engine", "set_trace", "the two statements (SQL and fetching rows)"),
     ("medrecall.traceability.selectors", "_holder_lines", "holder lines (Python)"),
@@ -92,9 +139,12 @@ class StageClock:
                 return function(*args, **kwargs)
             finally:
                 self.leave()
+
         return timed
 
-    def _sql(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+    def _sql(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -122,7 +172,9 @@ class StageClock:
             yield self
 
     def slowest(self, count: int = 8) -> list[tuple[float, str]]:
-        return [(seconds, sql[:400]) for seconds, sql in sorted(self.statements, reverse=True)[:count]]
+        return [
+            (seconds, sql[:400]) for seconds, sql in sorted(self.statements, reverse=True)[:count]
+        ]
 
 
 def parse_cost(csv_path: Path, sample: int = 200_000) -> tuple[float, float]:

@@ -71,7 +71,11 @@ def fresh_database(db: str, label: str, url: str, reuse: bool) -> str:
     if db == "sqlite":
         path = OUT_DIR / f"bench-{label}.sqlite3"
         if not reuse:
-            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            for leftover in (
+                path,
+                path.with_name(path.name + "-wal"),
+                path.with_name(path.name + "-shm"),
+            ):
                 leftover.unlink(missing_ok=True)
         return f"sqlite:///{path}"
     if not reuse:
@@ -90,7 +94,11 @@ def drop_database(db: str, label: str, url: str) -> None:
     connections.close_all()
     if db == "sqlite":
         path = OUT_DIR / f"bench-{label}.sqlite3"
-        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        for leftover in (
+            path,
+            path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"),
+        ):
             leftover.unlink(missing_ok=True)
         return
     import psycopg
@@ -161,9 +169,15 @@ def measure_import(path: Path, events: int, vendor: str, *, profile: Path | None
     if profiler and profile:
         profiler.dump_stats(profile)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MB; the steps before stream
-    return {"seconds": seconds, "events_per_s": events / seconds, "target": IMPORT_TARGET[vendor],
-            "stages": dict(clock.seconds), "slowest_sql": clock.slowest(), "not_instrumented": clock.missing,
-            "peak_memory_mb": peak}
+    return {
+        "seconds": seconds,
+        "events_per_s": events / seconds,
+        "target": IMPORT_TARGET[vendor],
+        "stages": dict(clock.seconds),
+        "slowest_sql": clock.slowest(),
+        "not_instrumented": clock.missing,
+        "peak_memory_mb": peak,
+    }
 
 
 def measure_import_lower(path: Path, resolved: Path) -> dict[str, Any]:
@@ -189,8 +203,14 @@ def measure_import_lower(path: Path, resolved: Path) -> dict[str, Any]:
     finally:
         drop_lower_table()
         resolved.unlink(missing_ok=True)
-    return {"seconds": seconds, "events_per_s": rows / seconds, "resolve_seconds": prepared,
-            "lean_seconds": lean, "lean_events_per_s": rows / lean, "duplicate_indexes": dropped}
+    return {
+        "seconds": seconds,
+        "events_per_s": rows / seconds,
+        "resolve_seconds": prepared,
+        "lean_seconds": lean,
+        "lean_events_per_s": rows / lean,
+        "duplicate_indexes": dropped,
+    }
 
 
 def timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any, list[float]]:
@@ -204,8 +224,9 @@ def timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any, list[float]
     return statistics.median(times), answer, times
 
 
-def timed_pair(first: Callable[[], Any], second: Callable[[], Any], repeat: int
-               ) -> tuple[tuple[float, Any, list[float]], tuple[float, Any, list[float]]]:
+def timed_pair(
+    first: Callable[[], Any], second: Callable[[], Any], repeat: int
+) -> tuple[tuple[float, Any, list[float]], tuple[float, Any, list[float]]]:
     """``timed`` for two calls, run alternately (one warm-up each), so that a shared machine's
     changing speed weighs on both alike."""
     answers = [first(), second()]
@@ -215,8 +236,10 @@ def timed_pair(first: Callable[[], Any], second: Callable[[], Any], repeat: int
             started = time.perf_counter()
             answers[index] = call()
             times[index].append(time.perf_counter() - started)
-    return ((statistics.median(times[0]), answers[0], times[0]),
-            (statistics.median(times[1]), answers[1], times[1]))
+    return (
+        (statistics.median(times[0]), answers[0], times[0]),
+        (statistics.median(times[1]), answers[1], times[1]),
+    )
 
 
 def measure_trace(lot_ids: Sequence[int], vendor: str, repeat: int) -> dict[str, Any]:
@@ -229,9 +252,25 @@ def measure_trace(lot_ids: Sequence[int], vendor: str, repeat: int) -> dict[str,
     from medrecall.traceability.selectors import trace_forward_lots
 
     (product_seconds, trace, product_times), (lower_seconds, lower, lower_times) = timed_pair(
-        lambda: trace_forward_lots(lot_ids), lambda: trace_lower(lot_ids), repeat)
-    found = sorted((h.location, h.location_name, h.location_type, h.country, h.province, h.city, h.party,
-                    h.party_name, h.party_type, h.received, h.on_hand, h.in_transit) for h in trace.holders)
+        lambda: trace_forward_lots(lot_ids), lambda: trace_lower(lot_ids), repeat
+    )
+    found = sorted(
+        (
+            h.location,
+            h.location_name,
+            h.location_type,
+            h.country,
+            h.province,
+            h.city,
+            h.party,
+            h.party_name,
+            h.party_type,
+            h.received,
+            h.on_hand,
+            h.in_transit,
+        )
+        for h in trace.holders
+    )
     expected = sorted(lower)
     if found != expected:
         wrong = sorted(set(found) ^ set(expected))[:6]
@@ -240,12 +279,24 @@ def measure_trace(lot_ids: Sequence[int], vendor: str, repeat: int) -> dict[str,
         raise SystemExit("the product's total received differs from the lower bound's")
     clock = StageClock()
     with clock.watching(TRACE_STAGES):
-        selectors.trace_forward_lots(lot_ids)  # through the module, so that the wrapped stages are seen
+        selectors.trace_forward_lots(
+            lot_ids
+        )  # through the module, so that the wrapped stages are seen
     lots, events = affected_events(lot_ids)
-    return {"seed_lots": len(lot_ids), "lots": lots, "affected_events": events, "holders": len(found),
-            "units": trace.total_received, "seconds": product_seconds, "times": product_times,
-            "lower_seconds": lower_seconds, "lower_times": lower_times, "target": TRACE_TARGET[vendor],
-            "stages": dict(clock.seconds), "slowest_sql": clock.slowest(4)}
+    return {
+        "seed_lots": len(lot_ids),
+        "lots": lots,
+        "affected_events": events,
+        "holders": len(found),
+        "units": trace.total_received,
+        "seconds": product_seconds,
+        "times": product_times,
+        "lower_seconds": lower_seconds,
+        "lower_times": lower_times,
+        "target": TRACE_TARGET[vendor],
+        "stages": dict(clock.seconds),
+        "slowest_sql": clock.slowest(4),
+    }
 
 
 def pick_lots(share: float, fixed: int) -> tuple[list[int], list[int], int]:
@@ -268,34 +319,52 @@ def pick_lots(share: float, fixed: int) -> tuple[list[int], list[int], int]:
 # --- reporting -----------------------------------------------------------------------------------
 
 
-def print_import(product: dict[str, Any], lower: dict[str, Any], events: int, read_us: float,
-                 parse_us: float, csv_us: float) -> None:
+def print_import(
+    product: dict[str, Any],
+    lower: dict[str, Any],
+    events: int,
+    read_us: float,
+    parse_us: float,
+    csv_us: float,
+) -> None:
     target = product["target"]
     ratio = product["seconds"] / lower["seconds"]
-    say(f"  product import   {product['seconds']:9.1f} s {rate(events, product['seconds'])}"
+    say(
+        f"  product import   {product['seconds']:9.1f} s {rate(events, product['seconds'])}"
         f"   target {target:,}/s: {product['events_per_s'] / target:5.2f}x of target"
-        f" {'MET' if product['events_per_s'] >= target else 'MISSED'}")
-    say(f"  lower bound      {lower['seconds']:9.1f} s {rate(events, lower['seconds'])}"
+        f" {'MET' if product['events_per_s'] >= target else 'MISSED'}"
+    )
+    say(
+        f"  lower bound      {lower['seconds']:9.1f} s {rate(events, lower['seconds'])}"
         f"   product/lower bound: {ratio:5.2f}x {'MET' if ratio <= LOWER_BOUND_LIMIT else 'MISSED'}"
-        f" (limit {LOWER_BOUND_LIMIT}x)")
+        f" (limit {LOWER_BOUND_LIMIT}x)"
+    )
     if lower["duplicate_indexes"]:
-        say(f"  lower bound, each column indexed once {lower['lean_seconds']:7.1f} s {rate(events, lower['lean_seconds'])}"
-            f"   (without the duplicate indexes {', '.join(lower['duplicate_indexes'])})")
+        say(
+            f"  lower bound, each column indexed once {lower['lean_seconds']:7.1f} s {rate(events, lower['lean_seconds'])}"
+            f"   (without the duplicate indexes {', '.join(lower['duplicate_indexes'])})"
+        )
     say(f"  peak memory of the importing process: {product['peak_memory_mb']:,.0f} MB")
     say("  where the product's import time goes:")
     stages = dict(product["stages"])
     parts = list(stages.items())
-    if "read + parse + stage write" in stages:  # the staging path: split its reading by the separate measure
+    if (
+        "read + parse + stage write" in stages
+    ):  # the staging path: split its reading by the separate measure
         write = stages.pop("read + parse + stage write")
         read, parse = read_us * events / 1e6, parse_us * events / 1e6
-        parts = [(f"read CSV into tuples ({read_us:.1f} µs/row; bare csv module {csv_us:.1f})", read),
-                 (f"EventParser.parse ({parse_us:.1f} µs/row)", parse),
-                 ("stage write (COPY / executemany) + generator glue", max(0.0, write - read - parse)),
-                 *stages.items()]
+        parts = [
+            (f"read CSV into tuples ({read_us:.1f} µs/row; bare csv module {csv_us:.1f})", read),
+            (f"EventParser.parse ({parse_us:.1f} µs/row)", parse),
+            ("stage write (COPY / executemany) + generator glue", max(0.0, write - read - parse)),
+            *stages.items(),
+        ]
     for name, seconds in sorted(parts, key=lambda p: -p[1]):
         say(f"    {name:<58} {seconds:8.1f} s {100 * seconds / product['seconds']:5.1f}%")
     if product["not_instrumented"]:
-        say(f"    (not in the product any more, so not timed: {', '.join(product['not_instrumented'])})")
+        say(
+            f"    (not in the product any more, so not timed: {', '.join(product['not_instrumented'])})"
+        )
     say("  slowest statements:")
     for seconds, sql in product["slowest_sql"][:6]:
         say(f"    {seconds:8.2f} s  {sql[:110]}")
@@ -304,16 +373,27 @@ def print_import(product: dict[str, Any], lower: dict[str, Any], events: int, re
 def print_trace(label: str, trace: dict[str, Any]) -> None:
     ratio = trace["seconds"] / trace["lower_seconds"]
     target = trace["target"]
-    say(f"  {label}: {trace['seed_lots']} seed lots → {trace['lots']} lots with genealogy, "
-        f"{trace['affected_events']:,} events, {trace['holders']} holders, {trace['units']:,} units")
-    say(f"    product trace  {trace['seconds']:8.3f} s (runs {', '.join(f'{t:.3f}' for t in trace['times'])})"
+    say(
+        f"  {label}: {trace['seed_lots']} seed lots → {trace['lots']} lots with genealogy, "
+        f"{trace['affected_events']:,} events, {trace['holders']} holders, {trace['units']:,} units"
+    )
+    say(
+        f"    product trace  {trace['seconds']:8.3f} s (runs {', '.join(f'{t:.3f}' for t in trace['times'])})"
         f"   target {target} s: {trace['seconds'] / target:5.2f}x of budget "
-        f"{'MET' if trace['seconds'] <= target else 'MISSED'}")
-    say(f"    lower bound    {trace['lower_seconds']:8.3f} s"
+        f"{'MET' if trace['seconds'] <= target else 'MISSED'}"
+    )
+    say(
+        f"    lower bound    {trace['lower_seconds']:8.3f} s"
         f"   product/lower bound: {ratio:5.2f}x {'MET' if ratio <= LOWER_BOUND_LIMIT else 'MISSED'}"
-        f" (limit {LOWER_BOUND_LIMIT}x)")
-    say("    product stages: " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in
-                                           sorted(trace["stages"].items(), key=lambda s: -s[1])))
+        f" (limit {LOWER_BOUND_LIMIT}x)"
+    )
+    say(
+        "    product stages: "
+        + ", ".join(
+            f"{name} {seconds:.3f} s"
+            for name, seconds in sorted(trace["stages"].items(), key=lambda s: -s[1])
+        )
+    )
 
 
 def load_results() -> dict[str, Any]:
@@ -323,7 +403,9 @@ def load_results() -> dict[str, Any]:
 def print_growth(db: str, events: int, results: dict[str, Any]) -> None:
     """The fixed-size recall at every size measured on this database: flat means the cost
     follows the affected data, not the history."""
-    runs = sorted((r for r in results.values() if r["db"] == db and "growth" in r), key=lambda r: r["events"])
+    runs = sorted(
+        (r for r in results.values() if r["db"] == db and "growth" in r), key=lambda r: r["events"]
+    )
     if len(runs) < 2:
         say("  growth: run another --events size on this database to compare")
         return
@@ -331,30 +413,37 @@ def print_growth(db: str, events: int, results: dict[str, Any]) -> None:
     for run in runs:
         growth = run["growth"]
         per_event = 1e6 * growth["seconds"] / max(growth["affected_events"], 1)
-        say(f"  growth: {run['events']:>11,} events: {growth['seed_lots']} lots ({growth['affected_events']:,} "
+        say(
+            f"  growth: {run['events']:>11,} events: {growth['seed_lots']} lots ({growth['affected_events']:,} "
             f"affected events) in {growth['seconds']:.3f} s = {per_event:.2f} µs per affected event; "
             f"history x{run['events'] / first['events']:.0f}, time x{growth['seconds'] / first['growth']['seconds']:.2f}"
-            f"{' (this run)' if run['events'] == events else ''}")
+            f"{' (this run)' if run['events'] == events else ''}"
+        )
 
 
 def markdown_table(results: dict[str, Any]) -> str:
     """The figures of every stored run as the table in ``bench/README.md``."""
-    lines = ["| events | database | import, product | import, lower bound | ratio | trace 1% of lots, product "
-             "| trace, lower bound | ratio | fixed 20-lot trace | date |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| events | database | import, product | import, lower bound | ratio | trace 1% of lots, product "
+        "| trace, lower bound | ratio | fixed 20-lot trace | date |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for run in sorted(results.values(), key=lambda r: (r["db"], r["events"])):
         imported, trace, growth = run.get("import") or {}, run["trace"], run["growth"]
         if imported:
             product, lower = imported["product"], imported["lower"]
-            import_cells = (f"{product['events_per_s']:,.0f}/s ({product['seconds']:,.0f} s)",
-                            f"{lower['events_per_s']:,.0f}/s ({lower['seconds']:,.0f} s)",
-                            f"{product['seconds'] / lower['seconds']:.1f}x")
+            import_cells = (
+                f"{product['events_per_s']:,.0f}/s ({product['seconds']:,.0f} s)",
+                f"{lower['events_per_s']:,.0f}/s ({lower['seconds']:,.0f} s)",
+                f"{product['seconds'] / lower['seconds']:.1f}x",
+            )
         else:
             import_cells = ("-", "-", "-")
         lines.append(
             f"| {run['events']:,} | {run['db']} | {' | '.join(import_cells)} | {trace['seconds']:.3f} s "
             f"({trace['seed_lots']} lots, {trace['affected_events']:,} events) | {trace['lower_seconds']:.3f} s | "
-            f"{trace['seconds'] / trace['lower_seconds']:.1f}x | {growth['seconds']:.3f} s | {run['date']} |")
+            f"{trace['seconds'] / trace['lower_seconds']:.1f}x | {growth['seconds']:.3f} s | {run['date']} |"
+        )
     return "\n".join(lines)
 
 
@@ -362,26 +451,54 @@ def markdown_table(results: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=1_000_000,
-                        help="Demo shape: events to import. Recall shape: stock moves (about 1.9 events each).")
-    parser.add_argument("--shape", choices=("demo", "recall"), default="demo",
-                        help="demo: the demo's lots (hundreds of events each); recall: many small lots of about "
-                        "11 moves each over thousands of holders (bench/recall_shape.py).")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=1_000_000,
+        help="Demo shape: events to import. Recall shape: stock moves (about 1.9 events each).",
+    )
+    parser.add_argument(
+        "--shape",
+        choices=("demo", "recall"),
+        default="demo",
+        help="demo: the demo's lots (hundreds of events each); recall: many small lots of about "
+        "11 moves each over thousands of holders (bench/recall_shape.py).",
+    )
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--database-url", default=POSTGRES_URL, help="PostgreSQL only; the database is "
-                        "dropped and created (default %(default)s).")
-    parser.add_argument("--keep", action="store_true", help="Keep the database and the CSV afterwards.")
-    parser.add_argument("--reuse", action="store_true",
-                        help="Trace only, on a database kept by an earlier --keep run of the same size.")
-    parser.add_argument("--profile", action="store_true", help="cProfile the import into bench/out/.")
+    parser.add_argument(
+        "--database-url",
+        default=POSTGRES_URL,
+        help="PostgreSQL only; the database is dropped and created (default %(default)s).",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="Keep the database and the CSV afterwards."
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Trace only, on a database kept by an earlier --keep run of the same size.",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the import into bench/out/."
+    )
     parser.add_argument("--recall-share", type=float, default=0.01)
-    parser.add_argument("--growth-lots", type=int, default=20,
-                        help="The fixed recall compared across sizes: this many of the first network copy's "
-                        "lots (default %(default)s).")
+    parser.add_argument(
+        "--growth-lots",
+        type=int,
+        default=20,
+        help="The fixed recall compared across sizes: this many of the first network copy's "
+        "lots (default %(default)s).",
+    )
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--note", default="", help="A word kept with this run in the history (e.g. the commit).")
-    parser.add_argument("--table", action="store_true", help="Print the stored figures as a Markdown table.")
+    parser.add_argument(
+        "--note", default="", help="A word kept with this run in the history (e.g. the commit)."
+    )
+    parser.add_argument(
+        "--table", action="store_true", help="Print the stored figures as a Markdown table."
+    )
     args = parser.parse_args(argv)
     if args.table:
         results = load_results()
@@ -401,26 +518,41 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     scale = max(1, round(args.events / EVENTS_PER_SCALE)) if args.shape == "demo" else 1
     csv_path = OUT_DIR / f"events-{args.db}-{label}.csv"
-    say(f"trace_bench: {args.events:,} {'events' if args.shape == 'demo' else 'moves (recall shape)'} on {vendor} "
-        f"({connection.settings_dict['NAME']}), {os.cpu_count()} cores, Python {platform.python_version()}")
-    record: dict[str, Any] = {"db": args.db, "events": args.events, "scale": scale, "shape": args.shape,
-                              "date": datetime.now(UTC).isoformat(timespec="minutes"), "cores": os.cpu_count()}
+    say(
+        f"trace_bench: {args.events:,} {'events' if args.shape == 'demo' else 'moves (recall shape)'} on {vendor} "
+        f"({connection.settings_dict['NAME']}), {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    record: dict[str, Any] = {
+        "db": args.db,
+        "events": args.events,
+        "scale": scale,
+        "shape": args.shape,
+        "date": datetime.now(UTC).isoformat(timespec="minutes"),
+        "cores": os.cpu_count(),
+    }
     key = f"{args.db}-{label}"
     previous = load_results().get(key, {})
     if args.reuse:
         record["import"] = previous.get("import")
-        record["moves"], record["events_written"] = previous.get("moves"), previous.get("events_written")
+        record["moves"], record["events_written"] = (
+            previous.get("moves"),
+            previous.get("events_written"),
+        )
     elif args.shape == "recall":
         record.update(build_recall_shape(csv_path, args.events, vendor))
     else:
         started = time.perf_counter()
         call_command("migrate", verbosity=0, skip_checks=True)
         summary = demo_build(seed=SEED, scale=scale, events=False)
-        say(f"  master data: {summary.created.total:,} rows (migrate + demo_build) in "
-            f"{time.perf_counter() - started:.1f} s")
+        say(
+            f"  master data: {summary.created.total:,} rows (migrate + demo_build) in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         written, lots, seconds = write_events(csv_path, args.events, scale)
-        say(f"  events CSV: {written:,} rows, {lots} lots per model, written in {seconds:.1f} s "
-            f"({1e6 * seconds / written:.2f} µs/row), {csv_path.stat().st_size / 1e6:,.0f} MB")
+        say(
+            f"  events CSV: {written:,} rows, {lots} lots per model, written in {seconds:.1f} s "
+            f"({1e6 * seconds / written:.2f} µs/row), {csv_path.stat().st_size / 1e6:,.0f} MB"
+        )
         from stages import csv_reader_cost, parse_cost
 
         read_us, parse_us = parse_cost(csv_path)
@@ -433,8 +565,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         if profile:
             say(f"  profile: {profile}; top functions by own time:")
             pstats.Stats(str(profile)).sort_stats("tottime").print_stats(12)
-        record["import"] = {"product": product, "lower": lower, "read_us": read_us, "parse_us": parse_us,
-                            "csv_us": csv_us}
+        record["import"] = {
+            "product": product,
+            "lower": lower,
+            "read_us": read_us,
+            "parse_us": parse_us,
+            "csv_us": csv_us,
+        }
         if vendor == "postgresql":  # what autovacuum would have done by the time anyone traces
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -453,8 +590,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     record["growth"] = measure_trace(growth_lots, vendor, args.repeat)
     print_trace(f"fixed recall of {args.growth_lots} lots", record["growth"])
     results = load_results()
-    record["runs"] = [*previous.get("runs", []), {
-        "date": record["date"], "note": args.note, "trace": _brief(record["trace"]), "growth": _brief(record["growth"])}]
+    record["runs"] = [
+        *previous.get("runs", []),
+        {
+            "date": record["date"],
+            "note": args.note,
+            "trace": _brief(record["trace"]),
+            "growth": _brief(record["growth"]),
+        },
+    ]
     results[key] = record
     RESULTS.write_text(json.dumps(results, indent=1, default=str))
     if args.shape == "demo":
@@ -466,8 +610,20 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def _brief(trace: dict[str, Any]) -> dict[str, Any]:
     """What the run history keeps of a trace measurement."""
-    return {name: trace[name] for name in ("seed_lots", "lots", "holders", "units", "seconds", "lower_seconds",
-                                           "times", "lower_times", "stages")}
+    return {
+        name: trace[name]
+        for name in (
+            "seed_lots",
+            "lots",
+            "holders",
+            "units",
+            "seconds",
+            "lower_seconds",
+            "times",
+            "lower_times",
+            "stages",
+        )
+    }
 
 
 def build_recall_shape(csv_path: Path, moves: int, vendor: str) -> dict[str, Any]:
@@ -484,22 +640,34 @@ def build_recall_shape(csv_path: Path, moves: int, vendor: str) -> dict[str, Any
     demo_build(seed=SEED, scale=1, events=False)
     written, done, lots = write_recall_events(csv_path, moves=moves, seed=SEED)
     locations = create_network(replicas_for(lots))
-    say(f"  master data and CSV: {lots:,} lots, {done:,} moves, {written:,} events, {locations:,} network "
-        f"locations, in {time.perf_counter() - started:.1f} s")
+    say(
+        f"  master data and CSV: {lots:,} lots, {done:,} moves, {written:,} events, {locations:,} network "
+        f"locations, in {time.perf_counter() - started:.1f} s"
+    )
     say("import:")
     product = measure_import(csv_path, written, vendor, profile=None)
-    say(f"  product import {product['seconds']:.1f} s ({rate(written, product['seconds'])}), peak memory "
-        f"{product['peak_memory_mb']:,.0f} MB")
+    say(
+        f"  product import {product['seconds']:.1f} s ({rate(written, product['seconds'])}), peak memory "
+        f"{product['peak_memory_mb']:,.0f} MB"
+    )
     if vendor == "postgresql":  # what autovacuum would have done by the time anyone traces
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return {"import": {"product": product}, "moves": done, "events_written": written, "lots_written": lots}
+    return {
+        "import": {"product": product},
+        "moves": done,
+        "events_written": written,
+        "lots_written": lots,
+    }
 
 
 def recall_table(results: dict[str, Any]) -> str:
     """Every recall-shape run: product and lower bound of each trace, measured in the same run."""
-    lines = ["| moves | database | recall | holders | product | lower bound | ratio | fixed 20 lots: product "
-             "| lower bound | ratio | measured |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| moves | database | recall | holders | product | lower bound | ratio | fixed 20 lots: product "
+        "| lower bound | ratio | measured |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     # (the product's commit or state, when the run was given a --note, follows the date)
     for run in sorted(results.values(), key=lambda r: (r["db"], r["events"])):
         for past in run.get("runs", []):
@@ -509,8 +677,10 @@ def recall_table(results: dict[str, Any]) -> str:
                 f"{trace['seconds']:.3f} s | {trace['lower_seconds']:.3f} s | "
                 f"{trace['seconds'] / trace['lower_seconds']:.2f}x | {growth['seconds']:.3f} s | "
                 f"{growth['lower_seconds']:.3f} s | {growth['seconds'] / growth['lower_seconds']:.2f}x | {past['date']} "
-                f"{past.get('note', '')} |")
+                f"{past.get('note', '')} |"
+            )
     return "\n".join(lines)
+
 
 if __name__ == "__main__":
     main()

@@ -26,8 +26,18 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-HEADER = ("event_id", "event_type", "event_time", "gtin", "lot", "serial", "quantity", "from_location",
-          "to_location", "document_ref")
+HEADER = (
+    "event_id",
+    "event_type",
+    "event_time",
+    "gtin",
+    "lot",
+    "serial",
+    "quantity",
+    "from_location",
+    "to_location",
+    "document_ref",
+)
 PARTS = {
     "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
     'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
@@ -45,19 +55,36 @@ PARTS = {
     'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
     'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
 }
-SHEET_START = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-               'spreadsheetml/2006/main"><sheetData>')
+SHEET_START = (
+    '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+    'spreadsheetml/2006/main"><sheetData>'
+)
 SHEET_END = "</sheetData></worksheet>"
 
 
 def _row(cells: tuple[str, ...]) -> str:
-    return "<row>" + "".join(f'<c t="inlineStr"><is><t>{cell}</t></is></c>' for cell in cells) + "</row>"
+    return (
+        "<row>"
+        + "".join(f'<c t="inlineStr"><is><t>{cell}</t></is></c>' for cell in cells)
+        + "</row>"
+    )
 
 
 def write_workbook(path: Path, *, rows: int = 0, cell_bytes: int = 0) -> Path:
     """An events workbook: the header, then ``rows`` copies of one row, or one row whose first
     cell is ``cell_bytes`` characters long. Streamed into the zip: never held in memory."""
-    data = ("E1", "shipped", "2025-01-11T08:00:00+08:00", "06950000000019", "C1", "", "5", "FAC", "D1", "DN-1")
+    data = (
+        "E1",
+        "shipped",
+        "2025-01-11T08:00:00+08:00",
+        "06950000000019",
+        "C1",
+        "",
+        "5",
+        "FAC",
+        "D1",
+        "DN-1",
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, text in PARTS.items():
             archive.writestr(name, text)
@@ -100,14 +127,27 @@ def measure(path: Path, src: Path, data_dir: Path) -> tuple[dict[str, float], st
     """The import in a child process on a fresh SQLite database: its seconds (from the command's
     start, after Django is set up), its peak resident memory before and after the import, its
     exit status; and the command's last line of output."""
-    env = dict(os.environ, MEDRECALL_DATA_DIR=str(data_dir), PYTHONPATH=str(src),
-               DJANGO_SETTINGS_MODULE="medrecall.settings.base")
+    env = dict(
+        os.environ,
+        MEDRECALL_DATA_DIR=str(data_dir),
+        PYTHONPATH=str(src),
+        DJANGO_SETTINGS_MODULE="medrecall.settings.base",
+    )
     env.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "medrecall.cli", "migrate", "-v", "0"], env=env, check=True)
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], env=env, capture_output=True, text=True,
-                          check=False)
+    subprocess.run(
+        [sys.executable, "-m", "medrecall.cli", "migrate", "-v", "0"], env=env, check=True
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     lines = done.stdout.strip().splitlines()
-    figures = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {"exit": done.returncode}
+    figures = (
+        json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {"exit": done.returncode}
+    )
     said = lines[-2] if len(lines) > 1 else ""
     if not said:
         said = (done.stderr.strip().splitlines() or [""])[-1]
@@ -115,7 +155,9 @@ def measure(path: Path, src: Path, data_dir: Path) -> tuple[dict[str, float], st
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=3_000_000)
     parser.add_argument("--cell-mb", type=int, default=800)
     parser.add_argument("--src", type=Path, default=Path(__file__).resolve().parent.parent / "src")
@@ -123,14 +165,19 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mr-bombs-") as folder:
         root = Path(folder)
-        bombs = {"rows": lambda p: write_workbook(p, rows=args.rows),
-                 "cell": lambda p: write_workbook(p, cell_bytes=args.cell_mb << 20)}
+        bombs = {
+            "rows": lambda p: write_workbook(p, rows=args.rows),
+            "cell": lambda p: write_workbook(p, cell_bytes=args.cell_mb << 20),
+        }
         for name, build in bombs.items():
             if args.only and name != args.only:
                 continue
             path = build(root / f"{name}.xlsx")
             figures, said = measure(path, args.src, root / f"data-{name}")
-            print(f"{name}: {path.stat().st_size / 1024:,.0f} KB packed: {json.dumps(figures)}\n  {said}")
+            print(
+                f"{name}: {path.stat().st_size / 1024:,.0f} KB packed: {json.dumps(figures)}\n  {said}"
+            )
+
 
 if __name__ == "__main__":
     main()

@@ -36,8 +36,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 MEDRECALL = BIN / "medrecall"
 SCHEMATHESIS = BIN / "schemathesis"
-CHECKS = ("not_a_server_error", "response_schema_conformance", "status_code_conformance",
-          "content_type_conformance")
+CHECKS = (
+    "not_a_server_error",
+    "response_schema_conformance",
+    "status_code_conformance",
+    "content_type_conformance",
+)
 TOKEN_USER = "admin"  # noqa: S105 - a user name, not a password; the demo superuser: every operation is reachable, none refused for lack of rights
 
 
@@ -52,17 +56,26 @@ def free_port() -> int:
 
 
 def server_env(data_dir: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "MEDRECALL_TASK_BACKEND", "DJANGO_SETTINGS_MODULE"}}
-    env.update(MEDRECALL_DATA_DIR=str(data_dir), MEDRECALL_BASE_URL=f"http://127.0.0.1:{port}",
-               EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", DEBUG="0",
-               PYTHONUNBUFFERED="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {"DATABASE_URL", "REDIS_URL", "MEDRECALL_TASK_BACKEND", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        MEDRECALL_DATA_DIR=str(data_dir),
+        MEDRECALL_BASE_URL=f"http://127.0.0.1:{port}",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        DEBUG="0",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
 def medrecall(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([str(MEDRECALL), *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [str(MEDRECALL), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         raise SystemExit(f"[api-fuzz] medrecall {' '.join(args)} failed (exit {result.returncode})")
@@ -110,14 +123,24 @@ def junit_counts(path: Path) -> tuple[int, int, int, list[str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=2026, help="schemathesis seed (default 2026)")
-    parser.add_argument("--max-examples", type=int, default=10,
-                        help="generated cases per operation (default 10)")
-    parser.add_argument("--phases", default="examples,fuzzing",
-                        help="schemathesis phases (default examples,fuzzing; the coverage phase adds "
-                             "boundary and negative cases, and about 15 minutes)")
-    parser.add_argument("--workers", default="1", help="schemathesis workers (default 1: reproducible)")
-    parser.add_argument("--report-dir", type=Path, default=None,
-                        help="where the JUnit report goes (default: the temporary data directory)")
+    parser.add_argument(
+        "--max-examples", type=int, default=10, help="generated cases per operation (default 10)"
+    )
+    parser.add_argument(
+        "--phases",
+        default="examples,fuzzing",
+        help="schemathesis phases (default examples,fuzzing; the coverage phase adds "
+        "boundary and negative cases, and about 15 minutes)",
+    )
+    parser.add_argument(
+        "--workers", default="1", help="schemathesis workers (default 1: reproducible)"
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=None,
+        help="where the JUnit report goes (default: the temporary data directory)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     parser.add_argument("extra", nargs="*", help="more schemathesis arguments (after --)")
     args = parser.parse_args(argv)
@@ -134,9 +157,14 @@ def main(argv: list[str] | None = None) -> int:
         token = medrecall(env, "drf_create_token", TOKEN_USER).strip().split()[2]
         say(f"server on 127.0.0.1:{port} (medrecall runserver, production settings)")
         log = (data_dir / "server.log").open("wb")
-        server = subprocess.Popen([str(MEDRECALL), "runserver", f"127.0.0.1:{port}", "--noreload"],
-                                  env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = subprocess.Popen(
+            [str(MEDRECALL), "runserver", f"127.0.0.1:{port}", "--noreload"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         base = f"http://127.0.0.1:{port}"
         if not wait_until_up(f"{base}/healthz", server, seconds=90):
             say("the server did not come up; its log:")
@@ -144,21 +172,53 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         report_dir = args.report_dir or data_dir / "report"
         junit = report_dir / "junit.xml"
-        command = [str(SCHEMATHESIS), "run", f"{base}/api/schema/", "--url", base,
-                   "--header", f"Authorization: Token {token}",
-                   "--checks", ",".join(CHECKS), "--seed", str(args.seed),
-                   "--max-examples", str(args.max_examples), "--workers", str(args.workers),
-                   "--phases", args.phases,
-                   "--generation-database", "none",
-                   "--suppress-health-check", "all", "--request-timeout", "60",
-                   "--report", "junit", "--report-junit-path", str(junit),
-                   "--no-color", "--output-truncate", "true", *args.extra]
-        say(f"schemathesis run, seed {args.seed}, at most {args.max_examples} examples per operation, "
-            f"phases {args.phases}")
+        command = [
+            str(SCHEMATHESIS),
+            "run",
+            f"{base}/api/schema/",
+            "--url",
+            base,
+            "--header",
+            f"Authorization: Token {token}",
+            "--checks",
+            ",".join(CHECKS),
+            "--seed",
+            str(args.seed),
+            "--max-examples",
+            str(args.max_examples),
+            "--workers",
+            str(args.workers),
+            "--phases",
+            args.phases,
+            "--generation-database",
+            "none",
+            "--suppress-health-check",
+            "all",
+            "--request-timeout",
+            "60",
+            "--report",
+            "junit",
+            "--report-junit-path",
+            str(junit),
+            "--no-color",
+            "--output-truncate",
+            "true",
+            *args.extra,
+        ]
+        say(
+            f"schemathesis run, seed {args.seed}, at most {args.max_examples} examples per operation, "
+            f"phases {args.phases}"
+        )
         fuzz_started = time.monotonic()
         generated = "?"
-        with subprocess.Popen(command, cwd=data_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, errors="replace") as fuzz:
+        with subprocess.Popen(
+            command,
+            cwd=data_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        ) as fuzz:
             assert fuzz.stdout is not None  # noqa: S101 - we asked for the pipe
             for line in fuzz.stdout:
                 sys.stdout.write(line)
@@ -171,10 +231,12 @@ def main(argv: list[str] | None = None) -> int:
         say("summary")
         for line in lines:
             print(f"  {line}")
-        print(f"  operations: {operations}; test cases: {generated}; failures: {failed}; errors: {errored}; "
-              f"schemathesis exit code: {code}; fuzzing {fuzz_seconds:.0f} s, "
-              f"total {time.monotonic() - started:.0f} s (seed {args.seed}, "
-              f"max examples {args.max_examples}, phases {args.phases})")
+        print(
+            f"  operations: {operations}; test cases: {generated}; failures: {failed}; errors: {errored}; "
+            f"schemathesis exit code: {code}; fuzzing {fuzz_seconds:.0f} s, "
+            f"total {time.monotonic() - started:.0f} s (seed {args.seed}, "
+            f"max examples {args.max_examples}, phases {args.phases})"
+        )
         if server.poll() is not None:
             say(f"the server stopped during the run (exit {server.returncode})")
             return 1

@@ -37,7 +37,9 @@ def summarise(report: dict[str, Any]) -> AuditSummary:
     """What pip-audit's JSON report (``-f json``) says, in the three cases CI tells apart."""
     summary = AuditSummary()
     for dependency in report.get("dependencies", []):
-        name = dependency["name"] + (f" {dependency['version']}" if dependency.get("version") else "")
+        name = dependency["name"] + (
+            f" {dependency['version']}" if dependency.get("version") else ""
+        )
         if dependency.get("skip_reason"):
             summary.unanswered.append(f"{name}: {dependency['skip_reason']}")
             continue
@@ -58,32 +60,74 @@ def exit_code(summary: AuditSummary, *, require_service: bool) -> int:
 
 def report_lines(summary: AuditSummary) -> list[str]:
     total = summary.audited + len(summary.unanswered)
-    lines = [f"dependency audit: {summary.audited} of {total} locked packages audited, "
-             f"{len(summary.vulnerable)} known vulnerabilities"]
+    lines = [
+        f"dependency audit: {summary.audited} of {total} locked packages audited, "
+        f"{len(summary.vulnerable)} known vulnerabilities"
+    ]
     lines += [f"  VULNERABLE {line}" for line in summary.vulnerable]
     if summary.unanswered:
-        lines.append(f"  NOT AUDITED: the vulnerability service did not answer for {len(summary.unanswered)} "
-                     f"packages (no access to it from this machine?); first: {summary.unanswered[0]}")
+        lines.append(
+            f"  NOT AUDITED: the vulnerability service did not answer for {len(summary.unanswered)} "
+            f"packages (no access to it from this machine?); first: {summary.unanswered[0]}"
+        )
     return lines
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--require-service", action="store_true",
-                        help="fail (exit 3) when any package could not be audited")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--require-service",
+        action="store_true",
+        help="fail (exit 3) when any package could not be audited",
+    )
     parser.add_argument("--service", choices=["pypi", "osv"], default="pypi")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         requirements = Path(work) / "requirements.txt"
-        subprocess.run([str(VENV_BIN / "uv"), "export", "--frozen", "--format", "requirements-txt", "--all-groups",
-                        "--no-emit-project", "--no-hashes", "-q", "-o", str(requirements)], cwd=PROJECT, check=True)
-        done = subprocess.run([str(VENV_BIN / "pip-audit"), "-r", str(requirements), "--no-deps", "--disable-pip",
-                               "--vulnerability-service", options.service, "--progress-spinner", "off", "-f", "json"],
-                              cwd=PROJECT, capture_output=True, text=True, check=False)
+        subprocess.run(
+            [
+                str(VENV_BIN / "uv"),
+                "export",
+                "--frozen",
+                "--format",
+                "requirements-txt",
+                "--all-groups",
+                "--no-emit-project",
+                "--no-hashes",
+                "-q",
+                "-o",
+                str(requirements),
+            ],
+            cwd=PROJECT,
+            check=True,
+        )
+        done = subprocess.run(
+            [
+                str(VENV_BIN / "pip-audit"),
+                "-r",
+                str(requirements),
+                "--no-deps",
+                "--disable-pip",
+                "--vulnerability-service",
+                options.service,
+                "--progress-spinner",
+                "off",
+                "-f",
+                "json",
+            ],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     try:
         report = json.loads(done.stdout)
     except json.JSONDecodeError:
-        print(f"dependency audit: pip-audit gave no report (exit {done.returncode}):\n{done.stderr[-2000:]}")
+        print(
+            f"dependency audit: pip-audit gave no report (exit {done.returncode}):\n{done.stderr[-2000:]}"
+        )
         return 3 if options.require_service else 0
     summary = summarise(report)
     print("\n".join(report_lines(summary)))

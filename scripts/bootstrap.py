@@ -81,15 +81,24 @@ def run(step: str, command: list[str | Path], *, hint: str = "") -> None:
     except OSError as error:
         raise StepError(f"{step}: cannot run {command[0]}: {error}") from None
     if result.returncode != 0:
-        message = f"{step} failed (exit code {result.returncode}): {' '.join(str(c) for c in command)}"
+        message = (
+            f"{step} failed (exit code {result.returncode}): {' '.join(str(c) for c in command)}"
+        )
         raise StepError(f"{message}\n    {hint}" if hint else message)
 
 
 def output_of(command: list[str | Path]) -> str | None:
     """The stripped standard output of a quick probe, or None when it does not run."""
     try:
-        result = subprocess.run([str(c) for c in command], cwd=ROOT, env=child_env(),
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [str(c) for c in command],
+            cwd=ROOT,
+            env=child_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout.strip() if result.returncode == 0 else None
@@ -97,28 +106,44 @@ def output_of(command: list[str | Path]) -> str | None:
 
 # --- environment -------------------------------------------------------------------------
 
+
 def ensure_venv() -> None:
     if PY.exists():
         version = output_of([PY, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
         if version is None:
-            raise StepError(f"{VENV} exists but its Python does not run; delete the folder and run this again.")
+            raise StepError(
+                f"{VENV} exists but its Python does not run; delete the folder and run this again."
+            )
         if tuple(int(part) for part in version.split(".")) < MIN_PYTHON:
-            raise StepError(f"{VENV} holds Python {version}, MedRecall needs 3.11+; "
-                             "delete the folder and run this again.")
+            raise StepError(
+                f"{VENV} holds Python {version}, MedRecall needs 3.11+; "
+                "delete the folder and run this again."
+            )
         say(f"Virtual environment .venv (Python {version}): present")
         return
-    say(f"Creating virtual environment .venv with {sys.executable} (Python {sys.version.split()[0]})")
+    say(
+        f"Creating virtual environment .venv with {sys.executable} (Python {sys.version.split()[0]})"
+    )
     if importlib.util.find_spec("ensurepip") is None:  # Debian ships it apart, in python3-venv
         # Without ensurepip: a venv without pip; uv is then installed by this Python's pip.
-        run("Creating .venv", [sys.executable, "-m", "venv", "--without-pip", VENV],
-            hint="On Debian/Ubuntu: apt-get install python3-venv")
+        run(
+            "Creating .venv",
+            [sys.executable, "-m", "venv", "--without-pip", VENV],
+            hint="On Debian/Ubuntu: apt-get install python3-venv",
+        )
         return
-    run("Creating .venv", [sys.executable, "-m", "venv", VENV],
-        hint="On Debian/Ubuntu: apt-get install python3-venv")
+    run(
+        "Creating .venv",
+        [sys.executable, "-m", "venv", VENV],
+        hint="On Debian/Ubuntu: apt-get install python3-venv",
+    )
 
 
 def ensure_uv() -> None:
-    if (output_of([UV, "--version"]) or "").split()[:2] == ["uv", UV_VERSION]:  # "uv 0.13.8 (x86_64-…)"
+    if (output_of([UV, "--version"]) or "").split()[:2] == [
+        "uv",
+        UV_VERSION,
+    ]:  # "uv 0.13.8 (x86_64-…)"
         say(f"uv {UV_VERSION} in .venv: present")
         return
     say(f"Installing uv {UV_VERSION} into .venv")
@@ -126,14 +151,20 @@ def ensure_uv() -> None:
     if output_of([PY, "-m", "pip", "--version"]) is not None:
         run("Installing uv", [PY, "-m", "pip", *pip_options], hint="Is PyPI reachable?")
     else:  # .venv without pip (no ensurepip): let the outer pip install into it
-        run("Installing uv", [sys.executable, "-m", "pip", "--python", PY, *pip_options],
-            hint="Needs pip for this Python (apt-get install python3-pip, or python3-venv). Is PyPI reachable?")
+        run(
+            "Installing uv",
+            [sys.executable, "-m", "pip", "--python", PY, *pip_options],
+            hint="Needs pip for this Python (apt-get install python3-pip, or python3-venv). Is PyPI reachable?",
+        )
 
 
 def ensure_packages() -> None:
     say("Syncing the locked dependencies into .venv (uv sync --locked)")
-    run("uv sync", [UV, "sync", "--locked", "--quiet", "--python", PY],
-        hint="If uv.lock is out of date, run .venv/bin/uv lock and commit it; is PyPI reachable?")
+    run(
+        "uv sync",
+        [UV, "sync", "--locked", "--quiet", "--python", PY],
+        hint="If uv.lock is out of date, run .venv/bin/uv lock and commit it; is PyPI reachable?",
+    )
 
 
 def set_up() -> None:
@@ -145,9 +176,12 @@ def set_up() -> None:
 
 # --- serve ------------------------------------------------------------------------------
 
+
 def worker_command() -> list[str]:
     """The task worker that matches the settings' task backend (see settings/base.py)."""
-    backend = os.environ.get("MEDRECALL_TASK_BACKEND") or ("rq" if os.environ.get("REDIS_URL") else "database")
+    backend = os.environ.get("MEDRECALL_TASK_BACKEND") or (
+        "rq" if os.environ.get("REDIS_URL") else "database"
+    )
     if backend == "rq":
         return ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
     if backend == "immediate":
@@ -157,7 +191,9 @@ def worker_command() -> list[str]:
 
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as runserver does: TIME_WAIT is fine
+        probe.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # as runserver does: TIME_WAIT is fine
         try:
             probe.bind((host, port))
         except OSError:
@@ -180,7 +216,9 @@ class StartupWatch:
     """Waits for the web server to answer without ever giving up on it: a slow first start (a
     cold disk, a busy machine) gets a clear message every ``slow_after`` seconds, not a stop."""
 
-    def __init__(self, url: str, *, slow_after: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, url: str, *, slow_after: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.url, self.slow_after, self.clock = url, slow_after, clock
         self.started = self.next_note = clock()
         self.next_note += slow_after
@@ -194,8 +232,10 @@ class StartupWatch:
             self.up = True
             return True
         if self.clock() >= self.next_note:
-            say(f"The web server has not answered on {self.url} after {self.clock() - self.started:.0f} s; still "
-                "waiting (a first start on a slow or busy machine can take longer; its messages are above)")
+            say(
+                f"The web server has not answered on {self.url} after {self.clock() - self.started:.0f} s; still "
+                "waiting (a first start on a slow or busy machine can take longer; its messages are above)"
+            )
             self.next_note = self.clock() + self.slow_after
         return False
 
@@ -225,8 +265,13 @@ class Supervisor:
 
     BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 
-    def __init__(self, *, launch: Callable[[str, list[str]], subprocess.Popen[bytes]] | None = None,
-                 stable_after: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        launch: Callable[[str, list[str]], subprocess.Popen[bytes]] | None = None,
+        stable_after: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.launch = launch or start
         self.stable_after, self.clock = stable_after, clock
         self.children: dict[str, Child] = {}
@@ -237,7 +282,11 @@ class Supervisor:
         return child
 
     def _start(self, child: Child) -> None:
-        child.process, child.started_at, child.restart_at = self.launch(child.name, child.argv), self.clock(), None
+        child.process, child.started_at, child.restart_at = (
+            self.launch(child.name, child.argv),
+            self.clock(),
+            None,
+        )
 
     def check(self) -> None:
         """Notice stopped processes and restart those whose back-off is over (call it often)."""
@@ -255,12 +304,18 @@ class Supervisor:
             delay = self.BACKOFF[min(child.failures, len(self.BACKOFF) - 1)]
             child.failures += 1
             child.restart_at = now + delay
-            say(f"The {child.name} (pid {child.process.pid}) stopped unexpectedly "
+            say(
+                f"The {child.name} (pid {child.process.pid}) stopped unexpectedly "
                 f"({describe_exit(child.process.returncode)}); restarting it in {delay:.0f} s "
-                f"(failure {child.failures} in a row)")
+                f"(failure {child.failures} in a row)"
+            )
 
     def processes(self) -> dict[str, subprocess.Popen[bytes]]:
-        return {name: child.process for name, child in self.children.items() if child.process is not None}
+        return {
+            name: child.process
+            for name, child in self.children.items()
+            if child.process is not None
+        }
 
 
 class TerminatedError(Exception):
@@ -283,8 +338,14 @@ def start(name: str, command: list[str]) -> subprocess.Popen[bytes]:
     say(f"Starting the {name}: medrecall {' '.join(command)}")
     # A process group of its own: Ctrl-C reaches only this script, which then asks each
     # child once to stop (a second signal would make the worker abandon a running task).
-    return subprocess.Popen([str(MEDRECALL), *command], cwd=ROOT, env=child_env(), stdin=subprocess.DEVNULL,
-                            process_group=0, preexec_fn=_die_with_parent)
+    return subprocess.Popen(
+        [str(MEDRECALL), *command],
+        cwd=ROOT,
+        env=child_env(),
+        stdin=subprocess.DEVNULL,
+        process_group=0,
+        preexec_fn=_die_with_parent,
+    )
 
 
 def stop(children: dict[str, subprocess.Popen[bytes]], grace: float = 20.0) -> None:
@@ -332,7 +393,9 @@ def collect_static() -> None:
         if stamp.read_text().strip() == fingerprint and any(static_root.iterdir()):
             say("Static files: up to date")
             return
-    say("Collecting and compressing static files (medrecall collectstatic; about 20 s the first time)")
+    say(
+        "Collecting and compressing static files (medrecall collectstatic; about 20 s the first time)"
+    )
     run("medrecall collectstatic", [MEDRECALL, "collectstatic", "--noinput", "-v0"])
     with contextlib.suppress(OSError):
         stamp.write_text(fingerprint + "\n")
@@ -347,14 +410,18 @@ def serve(host: str, port: int) -> int:
     say("Applying database migrations (medrecall migrate)")
     run("medrecall migrate", [MEDRECALL, "migrate", "--noinput", "-v0"])
     if not had_key and key_file.exists():
-        say(f"Generated this installation's secret key into {key_file} (mode 0600): it signs sessions and "
-            "reply links; keep it with the data (SECRET_KEY overrides it)")
+        say(
+            f"Generated this installation's secret key into {key_file} (mode 0600): it signs sessions and "
+            "reply links; keep it with the data (SECRET_KEY overrides it)"
+        )
     say("Loading the demo data (medrecall demo)")
     run("medrecall demo", [MEDRECALL, "demo"])
     collect_static()
     if not port_is_free(host, port):
-        raise StepError(f"Port {port} on {host} is in use (is MedRecall already running?). "
-                         "Stop that program, or pick another port with --port.")
+        raise StepError(
+            f"Port {port} on {host} is in use (is MedRecall already running?). "
+            "Stop that program, or pick another port with --port."
+        )
 
     supervisor = Supervisor()
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
@@ -370,10 +437,14 @@ def serve(host: str, port: int) -> int:
         if not worker:
             say("Tasks run immediately (MEDRECALL_TASK_BACKEND=immediate): no worker")
         if not os.environ.get("EMAIL_HOST"):
-            supervisor.add("mail catcher (no EMAIL_HOST: mail is kept in var/mail)", ["mailcatcher"])
+            supervisor.add(
+                "mail catcher (no EMAIL_HOST: mail is kept in var/mail)", ["mailcatcher"]
+            )
         supervisor.add("deadline clock", ["deadlines", "alert", "--every", "300"])
         supervisor.add("notice follow-up", ["notices", "sweep", "--every", "300"])
-        supervisor.add("work-order escalation", ["execution", "workorders", "escalate", "--every", "900"])
+        supervisor.add(
+            "work-order escalation", ["execution", "workorders", "escalate", "--every", "900"]
+        )
         supervisor.add("web server", ["runserver", f"{host}:{port}", "--noreload"])
         url = f"http://{host}:{port}/"
         startup = StartupWatch(f"{url}healthz")
@@ -383,8 +454,11 @@ def serve(host: str, port: int) -> int:
             supervisor.check()
             if startup.check():
                 user, password = DEMO_LOGIN
-                print(f"\nMedRecall is running at {url} — log in as {user} / {password} "
-                      "(other demo users: see above)\nPress Ctrl-C to stop.\n", flush=True)
+                print(
+                    f"\nMedRecall is running at {url} — log in as {user} / {password} "
+                    "(other demo users: see above)\nPress Ctrl-C to stop.\n",
+                    flush=True,
+                )
             time.sleep(0.5)
     except KeyboardInterrupt:
         print(flush=True)
@@ -405,14 +479,19 @@ def serve(host: str, port: int) -> int:
 
 # --- test -------------------------------------------------------------------------------
 
+
 def test(pytest_args: list[str]) -> int:
     set_up()
     if not (CHROMIUM.exists() or shutil.which("chromium")):
-        say("Chromium is missing, so the browser tests will skip: apt-get install chromium fonts-noto-cjk enables them")
+        say(
+            "Chromium is missing, so the browser tests will skip: apt-get install chromium fonts-noto-cjk enables them"
+        )
     database = "PostgreSQL/other (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite"
     say(f"Running the test suite on {database}: python -m pytest {' '.join(pytest_args)}".rstrip())
     try:
-        code = subprocess.run([str(PY), "-m", "pytest", *pytest_args], cwd=ROOT, env=child_env(), check=False).returncode
+        code = subprocess.run(
+            [str(PY), "-m", "pytest", *pytest_args], cwd=ROOT, env=child_env(), check=False
+        ).returncode
     except KeyboardInterrupt:
         return 130
     if code == 5:
@@ -427,10 +506,15 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["test"]:  # everything after "test" belongs to pytest, untouched
         return guarded(lambda: test(argv[1:]))
     parser = argparse.ArgumentParser(
-        prog="bootstrap.py", description="Set up MedRecall in ./.venv, then serve it or test it.")
+        prog="bootstrap.py", description="Set up MedRecall in ./.venv, then serve it or test it."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,test,setup}")
-    serve_parser = commands.add_parser("serve", help="set up, load demo data, run web server and task worker")
-    serve_parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    serve_parser = commands.add_parser(
+        "serve", help="set up, load demo data, run web server and task worker"
+    )
+    serve_parser.add_argument(
+        "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)"
+    )
     commands.add_parser("test", help="set up and run pytest; further arguments go to pytest")
     commands.add_parser("setup", help="only create or refresh .venv")
     args = parser.parse_args(argv)

@@ -44,9 +44,14 @@ def make_user(db: None) -> Callable[..., User]:
     """``make_user(role, party=None, language="")``: a user in one role group."""
     counter = iter(range(1, 10_000))
 
-    def make(role: str = Role.VIEWER, *, party: Any = None, language: str = "", username: str = "") -> User:
+    def make(
+        role: str = Role.VIEWER, *, party: Any = None, language: str = "", username: str = ""
+    ) -> User:
         user = User.objects.create_user(
-            username=username or f"{role}-{next(counter)}", password=PASSWORD, party=party, language=language,
+            username=username or f"{role}-{next(counter)}",
+            password=PASSWORD,
+            party=party,
+            language=language,
             email=f"{role}@example.com",
         )
         user.groups.add(Group.objects.get(name=role))
@@ -92,7 +97,9 @@ def browser() -> Iterator[Any]:
     """
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
         if os.environ.get("MEDRECALL_REQUIRE_BROWSER"):
-            pytest.fail("Chromium is required (MEDRECALL_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing.")
+            pytest.fail(
+                "Chromium is required (MEDRECALL_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing."
+            )
         pytest.skip("Chromium is not installed: apt-get install chromium fonts-noto-cjk")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
@@ -101,8 +108,15 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield chromium
         chromium.close()
@@ -126,7 +140,9 @@ class _Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
         from email import message_from_bytes, policy
 
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        self.messages.append(
+            (envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default))
+        )
         return "250 Message accepted for delivery"
 
 

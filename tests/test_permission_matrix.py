@@ -110,31 +110,62 @@ class Side:
     evidence: Evidence
     offer: Offer
     import_run: ImportRun
-    reported: Party  # a sub-consignee this side's holder reported on a reply form (staff review pages)
+    reported: (
+        Party  # a sub-consignee this side's holder reported on a reply form (staff review pages)
+    )
     secrets: list[str] = field(default_factory=list)
 
 
 def _approved(manager: User, make_user: Callable[..., User], lot: Lot) -> RecallCase:
-    recall = recalls.recall_open(actor=manager, title=f"{lot.number} 批召回", title_en=f"Recall of {lot.number}",
-                                 products=[lot.device_model], reason="导管尖端可能断裂", reason_en="Tip may break",
-                                 regimes=["nmpa"], decision_at=datetime(2025, 3, 1, tzinfo=UTC))
-    recalls.recall_update(recall=recall, actor=manager, version=recall.version, hazard_description="栓塞",
-                          hazard_description_en="Embolism", defect_description="尖端粘接强度不足",
-                          defect_description_en="Weak bond at the tip")
+    recall = recalls.recall_open(
+        actor=manager,
+        title=f"{lot.number} 批召回",
+        title_en=f"Recall of {lot.number}",
+        products=[lot.device_model],
+        reason="导管尖端可能断裂",
+        reason_en="Tip may break",
+        regimes=["nmpa"],
+        decision_at=datetime(2025, 3, 1, tzinfo=UTC),
+    )
+    recalls.recall_update(
+        recall=recall,
+        actor=manager,
+        version=recall.version,
+        hazard_description="栓塞",
+        hazard_description_en="Embolism",
+        defect_description="尖端粘接强度不足",
+        defect_description_en="Weak bond at the tip",
+    )
     recalls.recall_transition(recall=recall, target="assessment", actor=manager)
     recalls.hazard_evaluate(recall=recall, actor=manager, severity="death", likelihood="probable")
-    recalls.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=lot.device_model,
-                           values=[lot.number])
+    recalls.scope_rule_add(
+        recall=recall,
+        actor=manager,
+        kind="lots",
+        device_model=lot.device_model,
+        values=[lot.number],
+    )
     recalls.scope_freeze(recall=recall, actor=manager)
     recall = recalls.recall_transition(recall=recall, target="pending_approval", actor=manager)
     for step in sorted({s.step for s in approvals.required_steps(recall)}):
         signer = make_user(Role.QA_RA_MANAGER)
-        approvals.approval_sign(recall=recall, step=step, actor=signer, password=PASSWORD, username=signer.username)
+        approvals.approval_sign(
+            recall=recall, step=step, actor=signer, password=PASSWORD, username=signer.username
+        )
     return recalls.recall_transition(recall=recall, target="in_execution", actor=manager)
 
 
-def _side(code: str, name: str, kind: str, suffix: str, *, manager: User, make_user: Callable[..., User],
-          tmp_path: Path, latitude: str) -> Side:
+def _side(
+    code: str,
+    name: str,
+    kind: str,
+    suffix: str,
+    *,
+    manager: User,
+    make_user: Callable[..., User],
+    tmp_path: Path,
+    latitude: str,
+) -> Side:
     party = Party.objects.get(code=code)
     location = Location.objects.get(code=f"LOC-{suffix}")
     lot = Lot.objects.get(number=f"LOT-{suffix}")
@@ -146,40 +177,108 @@ def _side(code: str, name: str, kind: str, suffix: str, *, manager: User, make_u
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     notice = Notice.objects.get(recall=recall, party=party, kind="initial")
     line = replies.expected_lines(notice)[0]
-    replies.reply_submit(notice=notice, respondent_name=f"Respondent {suffix}", quantities={line.key: {"on_hand": 5}})
+    replies.reply_submit(
+        notice=notice, respondent_name=f"Respondent {suffix}", quantities={line.key: {"on_hand": 5}}
+    )
     ra = execution.return_create(recall=recall, party=party, actor=manager)
     warehouse = make_user(Role.WAREHOUSE)
     execution.return_receive(ra=ra, actor=warehouse, gtin=CATH, lot=lot.number, quantity=2)
-    disposition = execution.disposition_create(recall=recall, kind="destroy", lot=lot, quantity=2, actor=warehouse,
-                                               location=Location.objects.get(code="QUAR"))
-    disposition = execution.disposition_complete(disposition=disposition, actor=warehouse, method="Shredding",
-                                                 place="Suzhou", performed_by="Veolia", witnesses=["Zhang Wei"])
-    provider = ServiceProvider.objects.create(name=f"Service {suffix}", party=party, skills=["inspection"], capacity=5,
-                                              latitude=Decimal(latitude), longitude=Decimal("113.2644"))
+    disposition = execution.disposition_create(
+        recall=recall,
+        kind="destroy",
+        lot=lot,
+        quantity=2,
+        actor=warehouse,
+        location=Location.objects.get(code="QUAR"),
+    )
+    disposition = execution.disposition_complete(
+        disposition=disposition,
+        actor=warehouse,
+        method="Shredding",
+        place="Suzhou",
+        performed_by="Veolia",
+        witnesses=["Zhang Wei"],
+    )
+    provider = ServiceProvider.objects.create(
+        name=f"Service {suffix}",
+        party=party,
+        skills=["inspection"],
+        capacity=5,
+        latitude=Decimal(latitude),
+        longitude=Decimal("113.2644"),
+    )
     provider.device_models.add(lot.device_model)
-    order = execution.work_order_create(recall=recall, party=party, action="inspection", actor=manager)
+    order = execution.work_order_create(
+        recall=recall, party=party, action="inspection", actor=manager
+    )
     assert order.provider == provider, (order.provider, ServiceProvider.objects.all())
-    evidence = execution.evidence_add(order=order, actor=user, name=f"photo-{suffix}.pdf",
-                                      content=SimpleUploadedFile("p.pdf", b"%PDF-1.7\n" + suffix.encode() * 8))
+    evidence = execution.evidence_add(
+        order=order,
+        actor=user,
+        name=f"photo-{suffix}.pdf",
+        content=SimpleUploadedFile("p.pdf", b"%PDF-1.7\n" + suffix.encode() * 8),
+    )
     from medrecall.notices import relations
 
-    offer = relations.offer_propose(recall=recall, party=party, kind="replacement", actor=manager,
-                                    description=f"Replacement for {suffix}", quantity=1)
+    offer = relations.offer_propose(
+        recall=recall,
+        party=party,
+        kind="replacement",
+        actor=manager,
+        description=f"Replacement for {suffix}",
+        quantity=1,
+    )
     import_path = tmp_path / f"parties-{suffix}.csv"
     import_path.write_text(f"code,name,party_type\n{code}-X,{name} X,{kind}\n", encoding="utf-8")
-    import_run = ImportRun.objects.create(kind="parties", file_name=import_path.name, created_by=manager)
+    import_run = ImportRun.objects.create(
+        kind="parties", file_name=import_path.name, created_by=manager
+    )
     import_run.source.save(import_path.name, File(io.BytesIO(import_path.read_bytes())))
-    import_run.rejected_rows.save(f"rejected-{suffix}.csv", File(io.BytesIO(f"row,error\n1,{code}-X\n".encode())))
-    secrets = [code, name, location.code, lot.number, serial.serial, recall.number, ra.number, disposition.number,
-               disposition.certificate.number, order.number, f"{suffix.lower()}@{suffix.lower()}.example",
-               f"Respondent {suffix}", f"photo-{suffix}", f"Replacement for {suffix}"]
-    reported = Party.objects.create(code=f"SC-SCOPE-{code}", name=f"Reported by {code}", party_type="hospital",
-                                    review="unverified", reported_by=party)
-    return Side(party=party, location=location, lot=lot, serial=serial, user=user, recall=recall, notice=notice,
-                run=NoticeRun.objects.get(pk=run.pk), ra=ra, disposition=disposition,
-                certificate=disposition.certificate, order=order, evidence=evidence, offer=offer,
-                import_run=import_run, reported=reported, secrets=secrets)
-
+    import_run.rejected_rows.save(
+        f"rejected-{suffix}.csv", File(io.BytesIO(f"row,error\n1,{code}-X\n".encode()))
+    )
+    secrets = [
+        code,
+        name,
+        location.code,
+        lot.number,
+        serial.serial,
+        recall.number,
+        ra.number,
+        disposition.number,
+        disposition.certificate.number,
+        order.number,
+        f"{suffix.lower()}@{suffix.lower()}.example",
+        f"Respondent {suffix}",
+        f"photo-{suffix}",
+        f"Replacement for {suffix}",
+    ]
+    reported = Party.objects.create(
+        code=f"SC-SCOPE-{code}",
+        name=f"Reported by {code}",
+        party_type="hospital",
+        review="unverified",
+        reported_by=party,
+    )
+    return Side(
+        party=party,
+        location=location,
+        lot=lot,
+        serial=serial,
+        user=user,
+        recall=recall,
+        notice=notice,
+        run=NoticeRun.objects.get(pk=run.pk),
+        ra=ra,
+        disposition=disposition,
+        certificate=disposition.certificate,
+        order=order,
+        evidence=evidence,
+        offer=offer,
+        import_run=import_run,
+        reported=reported,
+        secrets=secrets,
+    )
 
 
 _usernames = iter(range(1, 10_000))
@@ -187,14 +286,26 @@ _usernames = iter(range(1, 10_000))
 
 def _make_user(role: str = Role.VIEWER, *, party: Party | None = None) -> User:
     """A user in one role group (the module's world is built outside the per-test fixtures)."""
-    user = User.objects.create_user(username=f"matrix-{role}-{next(_usernames)}", password=PASSWORD, party=party,
-                                    email=f"{role}@example.com")
+    user = User.objects.create_user(
+        username=f"matrix-{role}-{next(_usernames)}",
+        password=PASSWORD,
+        party=party,
+        email=f"{role}@example.com",
+    )
     user.groups.add(Group.objects.get(name=role))
     return user
 
 
-STAFF_ROLES = (Role.QA_RA_MANAGER, Role.TRACEABILITY_ANALYST, Role.CUSTOMER_SERVICE, Role.WAREHOUSE,
-               Role.FIELD_SERVICE, Role.FINANCE, Role.VIEWER, Role.ADMINISTRATOR)
+STAFF_ROLES = (
+    Role.QA_RA_MANAGER,
+    Role.TRACEABILITY_ANALYST,
+    Role.CUSTOMER_SERVICE,
+    Role.WAREHOUSE,
+    Role.FIELD_SERVICE,
+    Role.FINANCE,
+    Role.VIEWER,
+    Role.ADMINISTRATOR,
+)
 PORTAL_A, PORTAL_B, ANONYMOUS = "portal A", "portal B", "anonymous"
 VIEWERS = (*STAFF_ROLES, PORTAL_A, PORTAL_B, ANONYMOUS)
 
@@ -206,35 +317,73 @@ class World:
     web: dict[str, Client]  # viewer -> a browser-like client, signed in, CSRF enforced
     api: dict[str, APIClient]  # viewer -> an API client with the user's token
     media: Path
-    fills: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)  # side -> objects_of()
-    queries: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # side -> queries_about()
+    fills: dict[str, dict[str, list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )  # side -> objects_of()
+    queries: dict[str, dict[str, list[str]]] = field(
+        default_factory=dict
+    )  # side -> queries_about()
 
 
 def _build(tmp_path: Path) -> World:
     own = PartyFactory(code="OWN", party_type="own_site", name="Our factory")
     LocationFactory(code="FAC", party=own, location_type="warehouse")
     LocationFactory(code="QUAR", party=own, location_type="quarantine")
-    alfa = cast(Party, PartyFactory(code="ALFA-DIST", name="Alfa Trading 阿尔法商贸", party_type="distributor"))
-    bravo = cast(Party, PartyFactory(code="BRAVO-HOSP", name="Bravo Hospital 布拉沃医院", party_type="hospital"))
+    alfa = cast(
+        Party,
+        PartyFactory(code="ALFA-DIST", name="Alfa Trading 阿尔法商贸", party_type="distributor"),
+    )
+    bravo = cast(
+        Party,
+        PartyFactory(code="BRAVO-HOSP", name="Bravo Hospital 布拉沃医院", party_type="hospital"),
+    )
     LocationFactory(code="LOC-ALFA", party=alfa, location_type="distributor_stock")
     LocationFactory(code="LOC-BRAVO", party=bravo, location_type="customer_site")
-    ContactFactory(party=alfa, name="Alice Alfa", email="alfa@alfa.example", language="en", is_primary=True)
-    ContactFactory(party=bravo, name="Bob Bravo", email="bravo@bravo.example", language="en", is_primary=True)
+    ContactFactory(
+        party=alfa, name="Alice Alfa", email="alfa@alfa.example", language="en", is_primary=True
+    )
+    ContactFactory(
+        party=bravo, name="Bob Bravo", email="bravo@bravo.example", language="en", is_primary=True
+    )
     DeviceModelFactory(udi_di=CATH, model_code="CATH", tracking="lot")
     DeviceModelFactory(udi_di=PUMP, model_code="PUMP", tracking="serial")
     assert run_events(tmp_path, EVENTS).accepted
     seed_carriers()
     manager = _make_user(Role.QA_RA_MANAGER)
-    a = _side("ALFA-DIST", alfa.name, "distributor", "ALFA", manager=manager, make_user=_make_user,
-              tmp_path=tmp_path, latitude="23.10")
-    b = _side("BRAVO-HOSP", bravo.name, "hospital", "BRAVO", manager=manager, make_user=_make_user,
-              tmp_path=tmp_path, latitude="23.1291")  # nearer than ALFA's
+    a = _side(
+        "ALFA-DIST",
+        alfa.name,
+        "distributor",
+        "ALFA",
+        manager=manager,
+        make_user=_make_user,
+        tmp_path=tmp_path,
+        latitude="23.10",
+    )
+    b = _side(
+        "BRAVO-HOSP",
+        bravo.name,
+        "hospital",
+        "BRAVO",
+        manager=manager,
+        make_user=_make_user,
+        tmp_path=tmp_path,
+        latitude="23.1291",
+    )  # nearer than ALFA's
     a.secrets.append("Alice Alfa")
     b.secrets.append("Bob Bravo")
     users = {role: _make_user(role) for role in STAFF_ROLES}
-    calendar_entry_set(calendar="CN", day=date(2027, 2, 6), kind="holiday", name="春节", actor=users[Role.ADMINISTRATOR])
+    calendar_entry_set(
+        calendar="CN",
+        day=date(2027, 2, 6),
+        kind="holiday",
+        name="春节",
+        actor=users[Role.ADMINISTRATOR],
+    )
     users[PORTAL_A], users[PORTAL_B] = a.user, b.user
-    web: dict[str, Client] = {ANONYMOUS: Client(enforce_csrf_checks=True, raise_request_exception=False)}
+    web: dict[str, Client] = {
+        ANONYMOUS: Client(enforce_csrf_checks=True, raise_request_exception=False)
+    }
     api: dict[str, APIClient] = {ANONYMOUS: APIClient(raise_request_exception=False)}
     for viewer, user in users.items():
         web[viewer] = Client(enforce_csrf_checks=True, raise_request_exception=False)
@@ -250,13 +399,20 @@ CSRF_TOKEN = "matrixCSRFtoken0matrixCSRFtoken0"  # 32 characters: Django's unmas
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
     """The two parties' records, built once for the module and removed afterwards (the tests
     themselves run in transactions that are rolled back)."""
     tmp_path = tmp_path_factory.mktemp("matrix")
-    with django_db_blocker.unblock(), override_settings(
-            MEDIA_ROOT=tmp_path / "media", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-            MEDRECALL_AUDIT_CHECKPOINT_FILE=str(tmp_path / "audit-checkpoints.jsonl")):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=tmp_path / "media",
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            MEDRECALL_AUDIT_CHECKPOINT_FILE=str(tmp_path / "audit-checkpoints.jsonl"),
+        ),
+    ):
         try:
             yield _build(tmp_path)
         finally:
@@ -271,14 +427,22 @@ def _media_root(settings: Any, world: World) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-
 # --- the fills ------------------------------------------------------------------------------
 
 # Marks path arguments naming reference data both parties share (the device-model catalogue): the
 # page may answer 200, but it must still not show the other party's records (e.g. its lots).
 SHARED = "shared"
-ENTITY_SLUGS = ("devicemodel", "lot", "serial", "party", "location", "contact", "carrier", "carrierrate",
-                "serviceprovider")
+ENTITY_SLUGS = (
+    "devicemodel",
+    "lot",
+    "serial",
+    "party",
+    "location",
+    "contact",
+    "carrier",
+    "carrierrate",
+    "serviceprovider",
+)
 
 
 def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
@@ -296,65 +460,146 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
     rate = carrier.rates.first()
     assert rate is not None
     return {
-        **{name: [{"pk": side.reported.pk}] for name in (
-            "web:party-reported-detail", "web:party-reported-verify", "web:party-reported-merge",
-            "party-reported-detail", "party-reported-verify", "party-reported-merge")},
+        **{
+            name: [{"pk": side.reported.pk}]
+            for name in (
+                "web:party-reported-detail",
+                "web:party-reported-verify",
+                "web:party-reported-merge",
+                "party-reported-detail",
+                "party-reported-verify",
+                "party-reported-merge",
+            )
+        },
         # web: imports, recalls, notices, customers, offers, portal, execution, master data, files
         "web:import-detail": [{"pk": side.import_run.pk}],
         "web:import-rejected": [{"pk": side.import_run.pk}],
         "web:import-template": [{"kind": "parties", "fmt": "csv"}],
-        **{f"web:{name}": [pk] for name in (
-            "recall-detail", "recall-edit", "recall-hazard", "recall-classify", "recall-scope-rule", "recall-freeze",
-            "recall-transition", "recall-impact-xlsx", "recall-sign", "recall-deadline-done", "recall-notices",
-            "recall-notices-send", "recall-letters", "recall-letters-posted", "execution-recall", "execution-hold",
-            "return-create", "work-order-create")},
+        **{
+            f"web:{name}": [pk]
+            for name in (
+                "recall-detail",
+                "recall-edit",
+                "recall-hazard",
+                "recall-classify",
+                "recall-scope-rule",
+                "recall-freeze",
+                "recall-transition",
+                "recall-impact-xlsx",
+                "recall-sign",
+                "recall-deadline-done",
+                "recall-notices",
+                "recall-notices-send",
+                "recall-letters",
+                "recall-letters-posted",
+                "execution-recall",
+                "execution-hold",
+                "return-create",
+                "work-order-create",
+            )
+        },
         "web:recall-scope-rule-remove": [{"pk": recall.pk, "rule": rule.pk}],
         # the holder's signed links (public: the token names the one notice)
-        **{f"web:notice-{name}": [{"token": links.token_for(side.notice, purpose)}] for name, purpose in (
-            ("reply", "reply"), ("acknowledge", "reply"), ("reply-pdf", "reply"), ("survey", "survey"),
-            ("opened", "open"))},
-        **{f"web:notice-template-{name}": [{"pk": side.notice.template_id}]
-           for name in ("detail", "edit", "approve", "preview", "preview-pdf")},
+        **{
+            f"web:notice-{name}": [{"token": links.token_for(side.notice, purpose)}]
+            for name, purpose in (
+                ("reply", "reply"),
+                ("acknowledge", "reply"),
+                ("reply-pdf", "reply"),
+                ("survey", "survey"),
+                ("opened", "open"),
+            )
+        },
+        **{
+            f"web:notice-template-{name}": [{"pk": side.notice.template_id}]
+            for name in ("detail", "edit", "approve", "preview", "preview-pdf")
+        },
         "web:notice-run-progress": [{"pk": side.run.pk}],
-        **{f"web:notice-{name}": [{"pk": side.notice.pk}]
-           for name in ("detail", "pdf", "contact", "staff-reply", "return-authorise")},
-        **{f"web:customer-{name}": [{"party_pk": side.party.pk}] for name in ("detail", "offer-propose", "progress")},
+        **{
+            f"web:notice-{name}": [{"pk": side.notice.pk}]
+            for name in ("detail", "pdf", "contact", "staff-reply", "return-authorise")
+        },
+        **{
+            f"web:customer-{name}": [{"party_pk": side.party.pk}]
+            for name in ("detail", "offer-propose", "progress")
+        },
         "web:offer-decide": [{"pk": side.offer.pk}],
         "web:offer-fulfil": [{"pk": side.offer.pk}],
         "web:portal-reply": [{"pk": side.notice.pk}],
-        **{f"web:return-{name}": [{"pk": ra.pk}] for name in ("detail", "status", "amend", "waybill")},
+        **{
+            f"web:return-{name}": [{"pk": ra.pk}]
+            for name in ("detail", "status", "amend", "waybill")
+        },
         "web:warehouse-return": [{"pk": ra.pk}],
         "web:disposition-detail": [{"pk": side.disposition.pk}],
         "web:work-order-detail": [{"pk": order.pk}],
-        **{f"web:entity-{name}": [{"slug": "devicemodel", "pk": side.lot.device_model_id, SHARED: True},
-                                  {"slug": "party", "pk": side.party.pk}, {"slug": "location", "pk": side.location.pk},
-                                  {"slug": "contact", "pk": side.party.contacts.get().pk},
-                                  {"slug": "lot", "pk": side.lot.pk}, {"slug": "serial", "pk": side.serial.pk},
-                                  {"slug": "carrier", "pk": carrier.pk, SHARED: True},
-                                  {"slug": "carrierrate", "pk": rate.pk, SHARED: True},
-                                  {"slug": "serviceprovider", "pk": provider.pk}]
-           for name in ("detail", "edit")},
+        **{
+            f"web:entity-{name}": [
+                {"slug": "devicemodel", "pk": side.lot.device_model_id, SHARED: True},
+                {"slug": "party", "pk": side.party.pk},
+                {"slug": "location", "pk": side.location.pk},
+                {"slug": "contact", "pk": side.party.contacts.get().pk},
+                {"slug": "lot", "pk": side.lot.pk},
+                {"slug": "serial", "pk": side.serial.pk},
+                {"slug": "carrier", "pk": carrier.pk, SHARED: True},
+                {"slug": "carrierrate", "pk": rate.pk, SHARED: True},
+                {"slug": "serviceprovider", "pk": provider.pk},
+            ]
+            for name in ("detail", "edit")
+        },
         "web:entity-list": [{"slug": slug} for slug in ENTITY_SLUGS],
         "web:entity-create": [{"slug": slug} for slug in ENTITY_SLUGS],
         "web:recall-closure-exception": [pk],
-        "web:file": [{"kind": kind, "pk": record.pk} for kind, record in (
-            ("certificate", side.certificate), ("evidence", side.evidence), ("notice", side.notice),
-            ("import-source", side.import_run), ("import-rejected", side.import_run))],
+        "web:file": [
+            {"kind": kind, "pk": record.pk}
+            for kind, record in (
+                ("certificate", side.certificate),
+                ("evidence", side.evidence),
+                ("notice", side.notice),
+                ("import-source", side.import_run),
+                ("import-rejected", side.import_run),
+            )
+        ],
         # API
-        **{name: [pk] for name in (
-            "recall-detail", "recall-hazard", "recall-classify", "recall-scope-rules", "recall-scope-freeze",
-            "recall-impact", "recall-transition", "recall-sign", "recall-deadlines", "notice-run-start",
-            "notice-letters", "notice-progress-update", "execution-accounting", "execution-holds",
-            "execution-hold-release")},
+        **{
+            name: [pk]
+            for name in (
+                "recall-detail",
+                "recall-hazard",
+                "recall-classify",
+                "recall-scope-rules",
+                "recall-scope-freeze",
+                "recall-impact",
+                "recall-transition",
+                "recall-sign",
+                "recall-deadlines",
+                "notice-run-start",
+                "notice-letters",
+                "notice-progress-update",
+                "execution-accounting",
+                "execution-holds",
+                "execution-hold-release",
+            )
+        },
         "notice-run": [{"pk": side.run.pk}],
-        **{name: [{"pk": side.notice.pk}] for name in ("notice-detail", "notice-pdf", "notice-contact-log",
-                                                       "notice-reply")},
+        **{
+            name: [{"pk": side.notice.pk}]
+            for name in ("notice-detail", "notice-pdf", "notice-contact-log", "notice-reply")
+        },
         "notice-template-detail": [{"pk": side.notice.template_id}],
         "notice-template-approve": [{"pk": side.notice.template_id}],
         "customer-timeline": [{"pk": side.party.pk}],
         "offer-decision": [{"pk": side.offer.pk}],
-        **{name: [{"pk": ra.pk}] for name in ("return-detail", "return-status", "return-amend", "return-receive",
-                                               "return-waybill")},
+        **{
+            name: [{"pk": ra.pk}]
+            for name in (
+                "return-detail",
+                "return-status",
+                "return-amend",
+                "return-receive",
+                "return-waybill",
+            )
+        },
         "disposition-complete": [{"pk": side.disposition.pk}],
         "work-order-result": [{"pk": order.pk, "unit": unit.pk}],
         "work-order-evidence": [{"pk": order.pk}],
@@ -387,9 +632,13 @@ def _event_pk(side: Side) -> int:
 def queries_about(side: Side) -> dict[str, list[str]]:
     """For patterns without arguments that take a query: the queries that name ``side``'s records."""
     lot, serial, recall = side.lot, side.serial, side.recall
-    trace = [f"gtin={CATH}&lot={lot.number}", f"gtin={CATH}&lot={lot.number}&format=xlsx",
-             f"gtin={CATH}&lot={lot.number}&direction=backward", f"gtin={PUMP}&serial={serial.serial}",
-             f"gtin={PUMP}&serial={serial.serial}&direction=backward"]
+    trace = [
+        f"gtin={CATH}&lot={lot.number}",
+        f"gtin={CATH}&lot={lot.number}&format=xlsx",
+        f"gtin={CATH}&lot={lot.number}&direction=backward",
+        f"gtin={PUMP}&serial={serial.serial}",
+        f"gtin={PUMP}&serial={serial.serial}&direction=backward",
+    ]
     return {
         "web:trace": trace,
         "trace-forward": trace[:1] + trace[3:4],
@@ -404,20 +653,32 @@ def queries_about(side: Side) -> dict[str, list[str]]:
         "offer-list": [f"recall={recall.pk}", f"party={side.party.pk}"],
         "traceevent-list": [f"lot={lot.pk}", f"serial={serial.pk}"],
         "position-list": [f"lot={lot.pk}"],
-        **{f"{name}-list": [f"search={side.party.code}"] for name in ("party", "location", "contact", "lot")},
+        **{
+            f"{name}-list": [f"search={side.party.code}"]
+            for name in ("party", "location", "contact", "lot")
+        },
         "web:entity-list": [f"q={side.party.code}"],
     }
 
 
 def text_of(response: Any) -> str:
     """The readable text of an answer: HTML/JSON/CSV as text, Excel cell by cell, streamed files joined."""
-    body = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    body = (
+        b"".join(response.streaming_content)
+        if getattr(response, "streaming", False)
+        else response.content
+    )
     if body[:2] == b"PK":  # xlsx
         from openpyxl import load_workbook
 
         book = load_workbook(io.BytesIO(body), read_only=True)
-        return "\n".join(str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
-                         for cell in row if cell is not None)
+        return "\n".join(
+            str(cell)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if cell is not None
+        )
     return body.decode("utf-8", errors="replace")
 
 
@@ -452,8 +713,11 @@ def methods_of(callback: Callable[..., Any]) -> tuple[str, ...]:
     if actions:
         accepted = {method.upper() for method in actions}
     elif view_class is not None:
-        accepted = {m.upper() for m in view_class.http_method_names if m not in ("options", "head", "trace")
-                    and hasattr(view_class, m)}
+        accepted = {
+            m.upper()
+            for m in view_class.http_method_names
+            if m not in ("options", "head", "trace") and hasattr(view_class, m)
+        }
     else:
         function: Any = callback
         while function is not None and accepted is None:
@@ -467,7 +731,9 @@ def methods_of(callback: Callable[..., Any]) -> tuple[str, ...]:
     return tuple(m for m in (*SAFE, *UNSAFE) if m in accepted)
 
 
-def walk(patterns: list[Any] | None = None, prefix: str = "", namespace: str = "") -> Iterator[Route]:
+def walk(
+    patterns: list[Any] | None = None, prefix: str = "", namespace: str = ""
+) -> Iterator[Route]:
     """Every URL pattern of the project, with the names of its arguments and its methods."""
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         text = prefix + str(entry.pattern)
@@ -477,8 +743,12 @@ def walk(patterns: list[Any] | None = None, prefix: str = "", namespace: str = "
         elif isinstance(entry, URLPattern):
             pattern = entry.pattern
             names = set(getattr(pattern, "converters", {}) or {}) | set(pattern.regex.groupindex)
-            yield Route(f"{namespace}{entry.name}" if entry.name else "", text, frozenset(names),
-                        methods_of(entry.callback))
+            yield Route(
+                f"{namespace}{entry.name}" if entry.name else "",
+                text,
+                frozenset(names),
+                methods_of(entry.callback),
+            )
 
 
 # The Django admin has its own log-in: only ``is_staff`` users get past it, and no role is staff
@@ -525,7 +795,9 @@ class Policy:
     read: str = ANY
     write: str | None = None
     portal: PortalRule = "perm"
-    portal_write: PortalRule | None = None  # for POST/PUT/PATCH/DELETE, where it differs from ``portal``
+    portal_write: PortalRule | None = (
+        None  # for POST/PUT/PATCH/DELETE, where it differs from ``portal``
+    )
     refused: int = 403
     public: str = ""
     known: tuple[Known, ...] = ()
@@ -552,7 +824,9 @@ EXECUTION = "execution.view_returnauthorisation"
 TRACE = "traceability.view_traceevent"
 CALENDAR_CHANGE = "core.change_workingdayentry"
 IMPORT_RUN = "core.view_importrun"  # import runs the user may not see answer 404 (core.selectors)
-HIDDEN = {"portal": "hidden"}  # recall pages and endpoints: the selector hides every recall from portal users
+HIDDEN = {
+    "portal": "hidden"
+}  # recall pages and endpoints: the selector hides every recall from portal users
 # Permission checked after the input: an empty body by a role without the permission answers 400/415
 # rather than 403. Nothing is written either way (the matrix checks the audit trail).
 LATE_CHECK = "issue 14 item 3 (API error handling): permission checked after input validation, 400/415 instead of 403"
@@ -560,23 +834,37 @@ LATE_CHECK = "issue 14 item 3 (API error handling): permission checked after inp
 
 def _entities(action: str, unsafe: str | None = None) -> dict[str, Policy]:
     """Master-data pages, one policy per entity, from the entity's own model permissions."""
-    return {slug: P(entity.perm(action), entity.perm(unsafe) if unsafe else None) for slug, entity in ENTITIES.items()}
+    return {
+        slug: P(entity.perm(action), entity.perm(unsafe) if unsafe else None)
+        for slug, entity in ENTITIES.items()
+    }
 
 
-def _router(basename: str, app: str, *, read_only: bool = False, **options: Any) -> dict[str, Policy]:
+def _router(
+    basename: str, app: str, *, read_only: bool = False, **options: Any
+) -> dict[str, Policy]:
     """A router's list and detail routes: DRF model permissions (view for GET, add for POST,
     change for PUT/PATCH, delete for DELETE)."""
     model = basename
     view = f"{app}.view_{model}"
     if read_only:
         return {f"{basename}-list": P(view, **options), f"{basename}-detail": P(view, **options)}
-    return {f"{basename}-list": P(view, f"{app}.add_{model}", **options),
-            f"{basename}-detail": Policy(read=view, write=f"{app}.change_{model}", known=(PROTECTED,), **options)}
+    return {
+        f"{basename}-list": P(view, f"{app}.add_{model}", **options),
+        f"{basename}-detail": Policy(
+            read=view, write=f"{app}.change_{model}", known=(PROTECTED,), **options
+        ),
+    }
 
 
 # Deleting a record other records refer to (every record of the world is referenced).
-PROTECTED = Known(STAFF_ROLES, ("DELETE",), 500, "issue 14 item 3: deleting a referenced record answers 500 "
-                  "(ProtectedError) instead of 409 with the records that refer to it")
+PROTECTED = Known(
+    STAFF_ROLES,
+    ("DELETE",),
+    500,
+    "issue 14 item 3: deleting a referenced record answers 500 "
+    "(ProtectedError) instead of 409 with the records that refer to it",
+)
 
 
 # The DELETE of a router's detail route needs the delete permission, PUT/PATCH the change one.
@@ -617,8 +905,10 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:recall-deadline-done": W(CHANGE_RECALL, **HIDDEN),
     "web:calendar": P(RECALL, portal="refused"),
     "web:calendar-export": P(RECALL, portal="refused"),
-    **{f"web:calendar-{name}": W(CALENDAR_CHANGE, portal="refused")
-       for name in ("entry-set", "entry-delete", "year-entered", "import")},
+    **{
+        f"web:calendar-{name}": W(CALENDAR_CHANGE, portal="refused")
+        for name in ("entry-set", "entry-delete", "year-entered", "import")
+    },
     # web: notices, customers, offers (staff pages)
     "web:recall-notices": P(NOTICE, **STAFF),
     "web:recall-notices-send": W("notices.add_noticerun", **STAFF),
@@ -679,7 +969,9 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:warehouse-return": P("execution.add_receipt"),
     "web:disposition-create": W("execution.add_disposition"),
     "web:disposition-detail": P("execution.view_disposition"),
-    "web:work-order-list": P(ANY),  # the selector lists the work orders the user may see (none, or its own)
+    "web:work-order-list": P(
+        ANY
+    ),  # the selector lists the work orders the user may see (none, or its own)
     # POST: the service decides who may record (``fieldwork.may_record``); a refusal comes back as a message
     "web:work-order-detail": P("execution.view_workorder", refused=404),
     # web: traceability and master data
@@ -692,11 +984,13 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:entity-edit": _entities("change"),
     # web: stored files, each through its record
     # (a record the user may not see answers 404, exactly as one that does not exist: web/file_views.py)
-    "web:file": {"certificate": P("execution.view_disposition", refused=404),
-                 "evidence": P("execution.view_evidence", refused=404),
-                 "notice": P(NOTICE, refused=404),
-                 "import-source": P(IMPORT_RUN, refused=404),
-                 "import-rejected": P(IMPORT_RUN, refused=404)},
+    "web:file": {
+        "certificate": P("execution.view_disposition", refused=404),
+        "evidence": P("execution.view_evidence", refused=404),
+        "notice": P(NOTICE, refused=404),
+        "import-source": P(IMPORT_RUN, refused=404),
+        "import-rejected": P(IMPORT_RUN, refused=404),
+    },
     # API: the schema
     "api-schema": public("the OpenAPI schema: the API's shape, no records"),
     "api-docs": public("Swagger UI page for the schema"),
@@ -706,13 +1000,17 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "import-start": W(IMPORTS, known=(Known(VIEWERS, UNSAFE, 415, LATE_CHECK),)),
     "trace-forward": P(TRACE),
     "trace-backward": P(TRACE),
-    "trace-forward-set": W(TRACE),  # a list of units in the body; portal users only their party's units
+    "trace-forward-set": W(
+        TRACE
+    ),  # a list of units in the body; portal users only their party's units
     "trace-backward-set": W(TRACE),
     "udi-parse": W(ANY),
     "event-capture": W("traceability.add_traceevent"),
     "epcis-capture": W("traceability.add_traceevent"),
     # API: recalls and the calendar
-    "recall-list": P(RECALL, "recalls.add_recallcase", portal="own", portal_write="perm"),  # GET: the selector lists none for portal users
+    "recall-list": P(
+        RECALL, "recalls.add_recallcase", portal="own", portal_write="perm"
+    ),  # GET: the selector lists none for portal users
     "recall-detail": P(RECALL, CHANGE_RECALL, **HIDDEN),
     "recall-hazard": W(CHANGE_RECALL, **HIDDEN),
     "recall-classify": W(CHANGE_RECALL, **HIDDEN),
@@ -748,13 +1046,18 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "customer-search": P(NOTICE, **STAFF_API),
     "customer-timeline": P(NOTICE, **STAFF_API),
     "offer-list": P("notices.view_offer", "notices.add_offer", **STAFF_API),
-    "offer-decision": W("notices.approve_offer|notices.change_offer", **STAFF_API,
-                        known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),)),
+    "offer-decision": W(
+        "notices.approve_offer|notices.change_offer",
+        **STAFF_API,
+        known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),),
+    ),
     # API: execution
     "execution-accounting": P("execution.view_hold"),
     "execution-holds": P("execution.view_hold", "execution.change_hold"),
     "execution-hold-release": W("execution.change_hold"),
-    "return-list": P(EXECUTION, "execution.add_returnauthorisation", portal="own", portal_write="perm"),
+    "return-list": P(
+        EXECUTION, "execution.add_returnauthorisation", portal="own", portal_write="perm"
+    ),
     "return-detail": P(EXECUTION, portal="own"),
     "return-status": W("execution.change_returnauthorisation"),
     "return-amend": W("execution.change_returnauthorisation"),
@@ -766,9 +1069,15 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     # GET: the selector lists the work orders the user may see (none, or its own party's)
     "work-order-list": P(ANY, "execution.add_workorder"),
     # a work order the user may not see answers 404; the service decides who may record (may_record)
-    "work-order-result": W("execution.change_workorder", refused=404, known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),)),
-    "work-order-evidence": P("execution.view_evidence", "execution.add_evidence", refused=404,
-                             known=(Known(VIEWERS, UNSAFE, 415, LATE_CHECK),)),
+    "work-order-result": W(
+        "execution.change_workorder", refused=404, known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),)
+    ),
+    "work-order-evidence": P(
+        "execution.view_evidence",
+        "execution.add_evidence",
+        refused=404,
+        known=(Known(VIEWERS, UNSAFE, 415, LATE_CHECK),),
+    ),
     "work-order-evidence-file": P("execution.view_evidence", refused=404),
     # API: the router (DRF model permissions)
     **_router("devicemodel", "catalog"),
@@ -777,7 +1086,9 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     **_router("party", "parties"),
     **_router("location", "parties"),
     **_router("contact", "parties"),
-    "importrun-list": P(ANY),  # the selector lists the import runs the user may see (none without the permission)
+    "importrun-list": P(
+        ANY
+    ),  # the selector lists the import runs the user may see (none without the permission)
     "importrun-detail": P(IMPORT_RUN, refused=404),
     **_router("traceevent", "traceability", read_only=True),
     "position-list": P("traceability.view_position"),
@@ -788,8 +1099,12 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
 
 # Anonymous API requests: DRF answers 403 while session authentication comes first; 401 with
 # ``WWW-Authenticate: Token`` is what a client can act on.
-ANONYMOUS_API = Known((ANONYMOUS,), (*SAFE, *UNSAFE), 403,
-                      "issue 14 item 3: an unauthenticated API request answers 401 with WWW-Authenticate")
+ANONYMOUS_API = Known(
+    (ANONYMOUS,),
+    (*SAFE, *UNSAFE),
+    403,
+    "issue 14 item 3: an unauthenticated API request answers 401 with WWW-Authenticate",
+)
 
 
 def has(viewer: str, permission: str) -> bool:
@@ -799,7 +1114,9 @@ def has(viewer: str, permission: str) -> bool:
     return any(p in ROLE_PERMISSIONS[role] for p in permission.split("|"))
 
 
-def expected(policy: Policy, route: Route, viewer: str, method: str, *, own: bool, shared: bool) -> Outcome:
+def expected(
+    policy: Policy, route: Route, viewer: str, method: str, *, own: bool, shared: bool
+) -> Outcome:
     """The answer a cell must give, from the policy and the roles' permissions."""
     if policy.public:
         return "ok"
@@ -821,7 +1138,9 @@ def expected(policy: Policy, route: Route, viewer: str, method: str, *, own: boo
 
 # Routes whose path arguments name a kind of record, not one record.
 NOT_OBJECTS = ("web:entity-list", "web:entity-create", "web:import-template")
-OK = frozenset({200, 201, 202, 204, 302, 303, 400, 409, 415})  # allowed: an empty body may be refused as input
+OK = frozenset(
+    {200, 201, 202, 204, 302, 303, 400, 409, 415}
+)  # allowed: an empty body may be refused as input
 
 
 def outcome_of(response: HttpResponseBase) -> Outcome:
@@ -833,9 +1152,13 @@ def outcome_of(response: HttpResponseBase) -> Outcome:
 
 # --- the walk --------------------------------------------------------------------------------
 
+
 def fills_of(world: World, side: str) -> dict[str, list[dict[str, Any]]]:
     if side not in world.fills:
-        world.fills[side], world.queries[side] = objects_of(world.sides[side]), queries_about(world.sides[side])
+        world.fills[side], world.queries[side] = (
+            objects_of(world.sides[side]),
+            queries_about(world.sides[side]),
+        )
     return world.fills[side]
 
 
@@ -862,13 +1185,18 @@ def cells(world: World, route: Route, policy: Policy | dict[str, Policy]) -> Ite
         theirs = "A" if viewer == PORTAL_B else "B"
         portal = viewer in (PORTAL_A, PORTAL_B)
         # a public route's signed link is the key to one notice, whoever holds it: only the viewer's own
-        sides = ((mine, True), (theirs, False)) if portal and not (
-            isinstance(policy, Policy) and policy.public) else ((mine, True),)
+        sides = (
+            ((mine, True), (theirs, False))
+            if portal and not (isinstance(policy, Policy) and policy.public)
+            else ((mine, True),)
+        )
         arguments = route.arguments - {"format"}
         for side, own in sides:
             fills_of(world, theirs)
             fills = fills_of(world, side).get(route.name) if arguments else [{}]
-            assert fills is not None, f"{route.label} ({route.route}): add its path arguments to objects_of()"
+            assert fills is not None, (
+                f"{route.label} ({route.route}): add its path arguments to objects_of()"
+            )
             for kwargs in fills:
                 shared = bool(kwargs.get(SHARED, False))
                 args = {k: v for k, v in kwargs.items() if k != SHARED}
@@ -877,7 +1205,11 @@ def cells(world: World, route: Route, policy: Policy | dict[str, Policy]) -> Ite
                 cell_policy = policy[variant(kwargs)] if isinstance(policy, dict) else policy
                 base = reverse(route.name, kwargs=args)
                 for method in route.methods:
-                    queries = world.queries[theirs].get(route.name, []) if portal and method == "GET" and not own else []
+                    queries = (
+                        world.queries[theirs].get(route.name, [])
+                        if portal and method == "GET" and not own
+                        else []
+                    )
                     if portal and not own and not arguments and not queries and method == "GET":
                         continue  # a list without a query was asked as the viewer's own
                     if portal and not own and not arguments and method != "GET":
@@ -906,7 +1238,9 @@ def send(world: World, route: Route, cell: Cell) -> tuple[HttpResponseBase, str,
         except DatabaseError:  # an aborted PostgreSQL transaction after a server error
             written = -1
         transaction.set_rollback(True)
-    request_finished.disconnect(close_old_connections)  # as the test client does: keep the test's transaction
+    request_finished.disconnect(
+        close_old_connections
+    )  # as the test client does: keep the test's transaction
     try:
         response.close()  # a file answer's file
     finally:
@@ -921,12 +1255,16 @@ ROUTES = routes()
 @pytest.mark.parametrize("route", ROUTES, ids=[r.label for r in ROUTES])
 def test_every_role_gets_the_answer_the_policy_gives(world: World, route: Route) -> None:
     policy = POLICY.get(route.name)
-    assert policy is not None, (f"{route.label} ({route.route}) is not in POLICY: say who may use it "
-                                f"(docs/architecture.md, 'The permission matrix')")
+    assert policy is not None, (
+        f"{route.label} ({route.route}) is not in POLICY: say who may use it "
+        f"(docs/architecture.md, 'The permission matrix')"
+    )
     wrong, known = [], []
     for cell in cells(world, route, policy):
         response, text, written = send(world, route, cell)
-        want = expected(cell.policy, route, cell.viewer, cell.method, own=cell.own, shared=cell.shared)
+        want = expected(
+            cell.policy, route, cell.viewer, cell.method, own=cell.own, shared=cell.shared
+        )
         got = outcome_of(response)
         if cell.policy.public and response.status_code < 500:
             got = "ok"  # logging out redirects to the log-in page; a survey link of a notice without a survey is 404
@@ -937,18 +1275,30 @@ def test_every_role_gets_the_answer_the_policy_gives(world: World, route: Route)
         where = f"{cell.viewer:22} {cell.method:6} {cell.url}"
         if got != want:
             rules = (*cell.policy.known, *((ANONYMOUS_API,) if route.api else ()))
-            excuse = next((k.reason for k in rules if cell.viewer in k.viewers and cell.method in k.methods
-                           and response.status_code == k.got), None)
+            excuse = next(
+                (
+                    k.reason
+                    for k in rules
+                    if cell.viewer in k.viewers
+                    and cell.method in k.methods
+                    and response.status_code == k.got
+                ),
+                None,
+            )
             if excuse:
                 known.append(excuse)
             else:
                 wrong.append(f"{where} → {response.status_code}, the policy says {want}")
         if want != "ok" and written:
-            wrong.append(f"{where} → refused ({response.status_code}) but wrote {written} audit entries")
+            wrong.append(
+                f"{where} → refused ({response.status_code}) but wrote {written} audit entries"
+            )
         if cell.viewer in (PORTAL_A, PORTAL_B):
             other = world.sides["B" if cell.viewer == PORTAL_A else "A"]
             asked = cell.url.partition("?")[2]
-            found = [s for s in other.secrets if s in text and s not in asked]  # echoing the question is no leak
+            found = [
+                s for s in other.secrets if s in text and s not in asked
+            ]  # echoing the question is no leak
             if found:
                 wrong.append(f"{where} → {response.status_code} shows the other party's {found}")
     assert not wrong, f"{route.label} ({route.route}):\n" + "\n".join(wrong)
@@ -1000,10 +1350,14 @@ def test_a_page_post_without_the_csrf_token_is_refused(world: World) -> None:
 def test_the_admin_sends_everyone_else_to_its_log_in(world: World) -> None:
     for viewer in VIEWERS:
         response = world.web[viewer].get("/admin/")
-        assert (response.status_code, response["Location"]) == (302, "/admin/login/?next=/admin/"), viewer
+        assert (response.status_code, response["Location"]) == (
+            302,
+            "/admin/login/?next=/admin/",
+        ), viewer
 
 
 # --- the fixes the matrix found, each as its own case -----------------------------------------
+
 
 def _post(client: Client, url: str, data: dict[str, Any] | None = None) -> tuple[int, str, int]:
     """A page POST with the CSRF token; the status, the redirect target and the audit entries written."""
@@ -1012,30 +1366,48 @@ def _post(client: Client, url: str, data: dict[str, Any] | None = None) -> tuple
     return response.status_code, response.get("Location", ""), AuditEntry.objects.count() - before
 
 
-@pytest.mark.parametrize(("viewer", "status"), [(Role.TRACEABILITY_ANALYST, 403), (Role.FINANCE, 403),
-                                                (Role.FIELD_SERVICE, 403), (Role.ADMINISTRATOR, 403),
-                                                (Role.WAREHOUSE, 200), (Role.VIEWER, 200), (PORTAL_A, 200)])
-def test_api_returns_are_read_with_the_view_permission_as_the_pages_are(world: World, viewer: str,
-                                                                          status: int) -> None:
+@pytest.mark.parametrize(
+    ("viewer", "status"),
+    [
+        (Role.TRACEABILITY_ANALYST, 403),
+        (Role.FINANCE, 403),
+        (Role.FIELD_SERVICE, 403),
+        (Role.ADMINISTRATOR, 403),
+        (Role.WAREHOUSE, 200),
+        (Role.VIEWER, 200),
+        (PORTAL_A, 200),
+    ],
+)
+def test_api_returns_are_read_with_the_view_permission_as_the_pages_are(
+    world: World, viewer: str, status: int
+) -> None:
     ra = world.sides["A"].ra
     client = world.api[viewer]
-    answers = [client.get(f"/api/execution/returns/{ra.pk}/").status_code,
-               client.get(f"/api/execution/returns/{ra.pk}/waybill/").status_code,
-               client.get("/api/execution/returns/").status_code]
+    answers = [
+        client.get(f"/api/execution/returns/{ra.pk}/").status_code,
+        client.get(f"/api/execution/returns/{ra.pk}/waybill/").status_code,
+        client.get("/api/execution/returns/").status_code,
+    ]
     assert answers == [status, status, status]
 
 
 def test_an_empty_return_amendment_is_a_message_not_a_server_error(world: World) -> None:
     ra = world.sides["A"].ra
-    status, location, written = _post(world.web[Role.QA_RA_MANAGER], f"/execution/returns/{ra.pk}/amend/",
-                                      {"line": "", "expected": "3"})
+    status, location, written = _post(
+        world.web[Role.QA_RA_MANAGER],
+        f"/execution/returns/{ra.pk}/amend/",
+        {"line": "", "expected": "3"},
+    )
     assert (status, location, written) == (302, f"/execution/returns/{ra.pk}/", 0)
 
 
-def test_a_recall_action_answers_403_to_a_role_that_sees_the_recall_but_may_not_change_it(world: World) -> None:
+def test_a_recall_action_answers_403_to_a_role_that_sees_the_recall_but_may_not_change_it(
+    world: World,
+) -> None:
     recall = world.sides["A"].recall
-    status, _location, written = _post(world.web[Role.VIEWER], f"/recalls/{recall.pk}/transition/",
-                                       {"target": "closed"})
+    status, _location, written = _post(
+        world.web[Role.VIEWER], f"/recalls/{recall.pk}/transition/", {"target": "closed"}
+    )
     assert (status, written) == (403, 0)
     recall.refresh_from_db()
     assert recall.status == "in_execution"
@@ -1044,15 +1416,26 @@ def test_a_recall_action_answers_403_to_a_role_that_sees_the_recall_but_may_not_
 def test_an_analyst_edits_a_recalls_scope_on_the_page_as_through_the_api(world: World) -> None:
     """The role table gives analysts the scope permissions; the page asked for "change recall"."""
     recall = world.sides["A"].recall
-    status, location, _written = _post(world.web[Role.TRACEABILITY_ANALYST], f"/recalls/{recall.pk}/scope/rules/",
-                                       {"kind": "lots"})
-    assert (status, location) == (302, f"/recalls/{recall.pk}/")  # through to the form: refused there as input
+    status, location, _written = _post(
+        world.web[Role.TRACEABILITY_ANALYST], f"/recalls/{recall.pk}/scope/rules/", {"kind": "lots"}
+    )
+    assert (status, location) == (
+        302,
+        f"/recalls/{recall.pk}/",
+    )  # through to the form: refused there as input
 
 
-@pytest.mark.parametrize("url", ["/api/execution/returns/", "/api/execution/dispositions/",
-                                 "/api/execution/work-orders/"])
-def test_creating_through_the_api_is_refused_before_the_input_is_read(world: World, url: str) -> None:
+@pytest.mark.parametrize(
+    "url",
+    ["/api/execution/returns/", "/api/execution/dispositions/", "/api/execution/work-orders/"],
+)
+def test_creating_through_the_api_is_refused_before_the_input_is_read(
+    world: World, url: str
+) -> None:
     client = world.api[Role.FINANCE]
     before = AuditEntry.objects.count()
-    answers = [client.post(url, {}, format="json").status_code, client.post(url, {"recall": 1}, format="json").status_code]
+    answers = [
+        client.post(url, {}, format="json").status_code,
+        client.post(url, {"recall": 1}, format="json").status_code,
+    ]
     assert (answers, AuditEntry.objects.count()) == ([403, 403], before)

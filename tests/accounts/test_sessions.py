@@ -24,12 +24,16 @@ def _signed_in(make_user: Callable[..., User], *, started_ago: int, seen_ago: in
     return client
 
 
-@pytest.mark.parametrize(("started_ago", "seen_ago", "signed_in"), [
-    (3600, 29 * 60, True),
-    (3600, 31 * 60, False),
-    (8 * 3600 - 60, 10, True),
-    (8 * 3600 + 60, 10, False),
-], ids=["idle-29-min", "idle-31-min", "7h59-active", "8h01-active"])
+@pytest.mark.parametrize(
+    ("started_ago", "seen_ago", "signed_in"),
+    [
+        (3600, 29 * 60, True),
+        (3600, 31 * 60, False),
+        (8 * 3600 - 60, 10, True),
+        (8 * 3600 + 60, 10, False),
+    ],
+    ids=["idle-29-min", "idle-31-min", "7h59-active", "8h01-active"],
+)
 def test_idle_and_absolute_limits(make_user, started_ago, seen_ago, signed_in):
     client = _signed_in(make_user, started_ago=started_ago, seen_ago=seen_ago)
 
@@ -42,12 +46,18 @@ def test_idle_and_absolute_limits(make_user, started_ago, seen_ago, signed_in):
         assert (response.status_code, response["Location"]) == (302, "/login/?next=/")
 
 
-@pytest.mark.parametrize(("seen_ago", "message"), [
-    (31 * 60, "You were logged out after 30 minutes without activity."),
-    (10, "Your session reached its limit of 8 hours: log in again."),
-], ids=["idle", "absolute"])
+@pytest.mark.parametrize(
+    ("seen_ago", "message"),
+    [
+        (31 * 60, "You were logged out after 30 minutes without activity."),
+        (10, "Your session reached its limit of 8 hours: log in again."),
+    ],
+    ids=["idle", "absolute"],
+)
 def test_the_log_in_page_says_why(make_user, seen_ago, message):
-    client = _signed_in(make_user, started_ago=9 * 3600 if seen_ago == 10 else 3600, seen_ago=seen_ago)
+    client = _signed_in(
+        make_user, started_ago=9 * 3600 if seen_ago == 10 else 3600, seen_ago=seen_ago
+    )
 
     page = client.get("/", follow=True)
 
@@ -90,6 +100,8 @@ def test_logging_in_again_starts_the_clocks_again(make_user):
     session.save()
     before = int(time.time())
 
-    client.post("/login/", {"username": user.username, "password": PASSWORD}, REMOTE_ADDR="192.0.2.1")
+    client.post(
+        "/login/", {"username": user.username, "password": PASSWORD}, REMOTE_ADDR="192.0.2.1"
+    )
 
     assert client.session[SESSION_STARTED] >= before

@@ -75,8 +75,13 @@ def sign(manager: User, party: Party, session: SessionStore) -> Callable[..., Si
 
     def apply(**overrides: Any) -> Signature:
         arguments: dict[str, Any] = {
-            "actor": manager, "target": party, "content": signing_content(party, SIGNED_FIELDS),
-            "meaning": SignatureMeaning.APPROVED, "password": PASSWORD, "session": session, "step": "qa_head",
+            "actor": manager,
+            "target": party,
+            "content": signing_content(party, SIGNED_FIELDS),
+            "meaning": SignatureMeaning.APPROVED,
+            "password": PASSWORD,
+            "session": session,
+            "step": "qa_head",
         }
         return signature_apply(**{**arguments, **overrides})
 
@@ -94,18 +99,36 @@ def test_first_signing_with_user_id_and_password_signs(
 
     content = signing_content(party, SIGNED_FIELDS)
     assert Signature.objects.get() == signature
-    assert (signature.signer, signature.signer_name, signature.signed_at, signature.meaning, signature.step) == (
-        manager, manager.username, clock.now, "approved", "qa_head")
+    assert (
+        signature.signer,
+        signature.signer_name,
+        signature.signed_at,
+        signature.meaning,
+        signature.step,
+    ) == (manager, manager.username, clock.now, "approved", "qa_head")
     assert (signature.target_type, signature.target_id, signature.reason) == (
-        "parties.party", str(party.pk), "Master data checked")
+        "parties.party",
+        str(party.pk),
+        "Master data checked",
+    )
     assert signature.content == content
     assert signature.content_hash == signatures.content_digest(content)
     assert len(signature.content_hash) == 64
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.actor, entry.target_type, entry.target_id, entry.reason) == (
-        "accounts.signature_applied", manager, "parties.party", str(party.pk), "Master data checked")
-    assert entry.changes == {"meaning": "approved", "step": "qa_head", "components": "user_id+password",
-                             "signature": signature.pk, "content_hash": signature.content_hash}
+        "accounts.signature_applied",
+        manager,
+        "parties.party",
+        str(party.pk),
+        "Master data checked",
+    )
+    assert entry.changes == {
+        "meaning": "approved",
+        "step": "qa_head",
+        "components": "user_id+password",
+        "signature": signature.pk,
+        "content_hash": signature.content_hash,
+    }
     assert session[SESSION_KEY] == {"user": manager.pk, "at": clock.now.isoformat()}
     session.save()  # the stamp survives the JSON session serializer
 
@@ -115,7 +138,10 @@ def test_first_signing_with_the_password_only_asks_for_both(sign: Callable[..., 
         sign()
 
     assert (refused.value.message, refused.value.code, refused.value.where) == (
-        BOTH_NEEDED, "signature_credentials_required", "username")
+        BOTH_NEEDED,
+        "signature_credentials_required",
+        "username",
+    )
     assert Signature.objects.count() == 0
     assert actions() == []
 
@@ -128,9 +154,14 @@ def test_later_signing_in_the_same_session_needs_the_password_only(
 
     second = sign(meaning=SignatureMeaning.RESPONSIBLE)
 
-    assert list(Signature.objects.values_list("pk", "meaning")) == [(first.pk, "approved"), (second.pk, "responsible")]
+    assert list(Signature.objects.values_list("pk", "meaning")) == [
+        (first.pk, "approved"),
+        (second.pk, "responsible"),
+    ]
     assert AuditEntry.objects.get(sequence=2).changes["components"] == "password"
-    assert session[SESSION_KEY]["at"] == first.signed_at.isoformat()  # password-only does not extend it
+    assert (
+        session[SESSION_KEY]["at"] == first.signed_at.isoformat()
+    )  # password-only does not extend it
 
 
 def test_after_the_signing_session_expires_both_components_are_needed_again(
@@ -147,13 +178,23 @@ def test_after_the_signing_session_expires_both_components_are_needed_again(
     assert sign(username=manager.username).signed_at == clock.now
 
 
-@pytest.mark.parametrize("session_of", [
-    pytest.param(lambda manager, other: None, id="no-session"),
-    pytest.param(lambda manager, other: {SESSION_KEY: {"user": other.pk, "at": timezone.now().isoformat()}},
-                 id="another-users-stamp"),
-])
+@pytest.mark.parametrize(
+    "session_of",
+    [
+        pytest.param(lambda manager, other: None, id="no-session"),
+        pytest.param(
+            lambda manager, other: {
+                SESSION_KEY: {"user": other.pk, "at": timezone.now().isoformat()}
+            },
+            id="another-users-stamp",
+        ),
+    ],
+)
 def test_password_only_outside_the_signers_own_signing_session_is_refused(
-    clock: Clock, manager: User, make_user: Callable[..., User], sign: Callable[..., Signature],
+    clock: Clock,
+    manager: User,
+    make_user: Callable[..., User],
+    sign: Callable[..., Signature],
     session_of: Callable[[User, User], dict[str, Any] | None],
 ) -> None:
     with pytest.raises(SignatureRefused) as refused:
@@ -163,25 +204,45 @@ def test_password_only_outside_the_signers_own_signing_session_is_refused(
     assert (Signature.objects.count(), actions()) == (0, [])
 
 
-@pytest.mark.parametrize(("credentials", "problem"), [
-    pytest.param({"password": "not-the-password"}, "password", id="wrong-password"),
-    pytest.param({"username": "someone-else"}, "user_id", id="wrong-user-id"),
-])
+@pytest.mark.parametrize(
+    ("credentials", "problem"),
+    [
+        pytest.param({"password": "not-the-password"}, "password", id="wrong-password"),
+        pytest.param({"username": "someone-else"}, "user_id", id="wrong-user-id"),
+    ],
+)
 def test_wrong_credentials_are_refused_and_only_the_attempt_is_logged(
-    clock: Clock, manager: User, party: Party, session: SessionStore, sign: Callable[..., Signature],
-    credentials: dict[str, str], problem: str,
+    clock: Clock,
+    manager: User,
+    party: Party,
+    session: SessionStore,
+    sign: Callable[..., Signature],
+    credentials: dict[str, str],
+    problem: str,
 ) -> None:
     with pytest.raises(SignatureRefused) as refused:
         sign(**{"username": manager.username, **credentials})
 
-    assert (refused.value.message, refused.value.code, refused.value.where) == (WRONG, "signature_refused", "password")
+    assert (refused.value.message, refused.value.code, refused.value.where) == (
+        WRONG,
+        "signature_refused",
+        "password",
+    )
     assert not isinstance(refused.value, SignatureLocked)
     assert Signature.objects.count() == 0
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.actor, entry.target_type, entry.target_id) == (
-        "accounts.signature_refused", manager, "parties.party", str(party.pk))
-    assert entry.changes == {"meaning": "approved", "step": "qa_head", "components": "user_id+password",
-                             "problem": problem}
+        "accounts.signature_refused",
+        manager,
+        "parties.party",
+        str(party.pk),
+    )
+    assert entry.changes == {
+        "meaning": "approved",
+        "step": "qa_head",
+        "components": "user_id+password",
+        "problem": problem,
+    }
     assert SESSION_KEY not in session
 
 
@@ -201,7 +262,10 @@ def test_an_empty_password_is_not_an_attempt(manager: User, sign: Callable[..., 
     with pytest.raises(SignatureRefused) as refused:
         sign(username=manager.username, password="")
 
-    assert (refused.value.message, refused.value.code) == ("Enter your password to sign.", "signature_credentials_required")
+    assert (refused.value.message, refused.value.code) == (
+        "Enter your password to sign.",
+        "signature_credentials_required",
+    )
     assert (Signature.objects.count(), actions()) == (0, [])
 
 
@@ -217,7 +281,10 @@ def test_three_wrong_attempts_lock_signing_for_15_minutes(
         sign(username=manager.username)  # the right password does not help during the lock
 
     assert (locked.value.message, locked.value.code, locked.value.status) == (
-        "Signing is locked after 3 wrong attempts. Try again in 11 minutes.", "signature_locked", 429)
+        "Signing is locked after 3 wrong attempts. Try again in 11 minutes.",
+        "signature_locked",
+        429,
+    )
     assert Signature.objects.count() == 0
     assert actions() == ["accounts.signature_refused"] * 3 + ["accounts.signature_locked"]
     locked_entry = AuditEntry.objects.get(sequence=4)
@@ -227,14 +294,25 @@ def test_three_wrong_attempts_lock_signing_for_15_minutes(
     assert sign(username=manager.username).signed_at == clock.now
 
 
-@pytest.mark.parametrize(("outcomes", "locked"), [
-    pytest.param([("fail", 0), ("fail", 1), ("fail", 1)], True, id="three-in-a-row"),
-    pytest.param([("fail", 0), ("fail", 1), ("sign", 1), ("fail", 1)], False, id="success-resets"),
-    pytest.param([("fail", 0), ("fail", 10), ("fail", 6)], False, id="spread-over-16-minutes"),
-    pytest.param([("fail", 0), ("fail", 1), ("fail", 1), ("wait", 16)], False, id="lock-ran-out"),
-])
+@pytest.mark.parametrize(
+    ("outcomes", "locked"),
+    [
+        pytest.param([("fail", 0), ("fail", 1), ("fail", 1)], True, id="three-in-a-row"),
+        pytest.param(
+            [("fail", 0), ("fail", 1), ("sign", 1), ("fail", 1)], False, id="success-resets"
+        ),
+        pytest.param([("fail", 0), ("fail", 10), ("fail", 6)], False, id="spread-over-16-minutes"),
+        pytest.param(
+            [("fail", 0), ("fail", 1), ("fail", 1), ("wait", 16)], False, id="lock-ran-out"
+        ),
+    ],
+)
 def test_lock_out_counts_consecutive_failures_within_15_minutes(
-    clock: Clock, manager: User, sign: Callable[..., Signature], outcomes: list[tuple[str, int]], locked: bool
+    clock: Clock,
+    manager: User,
+    sign: Callable[..., Signature],
+    outcomes: list[tuple[str, int]],
+    locked: bool,
 ) -> None:
     for outcome, minutes_later in outcomes:
         clock.advance(minutes=minutes_later)
@@ -264,15 +342,22 @@ def test_lock_out_is_per_user(
     assert signature.signer == colleague
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    pytest.param({}, "valid", id="unchanged"),
-    pytest.param({"notes": "called the distributor"}, "valid", id="unsigned-field-changed"),
-    pytest.param({"latitude": Decimal("23.129101")}, "content_changed", id="moved"),
-    pytest.param({"name": "华南医疗器械股份有限公司"}, "content_changed", id="name-changed"),
-    pytest.param({"is_active": False}, "content_changed", id="deactivated"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        pytest.param({}, "valid", id="unchanged"),
+        pytest.param({"notes": "called the distributor"}, "valid", id="unsigned-field-changed"),
+        pytest.param({"latitude": Decimal("23.129101")}, "content_changed", id="moved"),
+        pytest.param({"name": "华南医疗器械股份有限公司"}, "content_changed", id="name-changed"),
+        pytest.param({"is_active": False}, "content_changed", id="deactivated"),
+    ],
+)
 def test_status_shows_whether_the_record_still_says_what_was_signed(
-    manager: User, party: Party, sign: Callable[..., Signature], change: dict[str, Any], expected: str
+    manager: User,
+    party: Party,
+    sign: Callable[..., Signature],
+    change: dict[str, Any],
+    expected: str,
 ) -> None:
     signature = sign(username=manager.username)
     if change:
@@ -287,13 +372,18 @@ def test_signing_content_is_json_safe_and_names_the_record() -> None:
 
     content = signing_content(location.party, ["code", "latitude", "created_at"])
     assert content == {
-        "model": "parties.party", "pk": location.party.pk,
-        "fields": {"code": location.party.code, "latitude": "23.100000",
-                   "created_at": location.party.created_at.astimezone(UTC).isoformat()},
+        "model": "parties.party",
+        "pk": location.party.pk,
+        "fields": {
+            "code": location.party.code,
+            "latitude": "23.100000",
+            "created_at": location.party.created_at.astimezone(UTC).isoformat(),
+        },
     }
     assert signing_content(location, ["party"])["fields"] == {"party": location.party.pk}
     assert signatures.canonical_json({"b": date(2025, 3, 1), "a": [Decimal("1.50"), "召回"]}) == (
-        '{"a":["1.50","召回"],"b":"2025-03-01"}')
+        '{"a":["1.50","召回"],"b":"2025-03-01"}'
+    )
     with pytest.raises(ValueError, match="is not a field of the record itself"):
         signing_content(location.party, ["locations"])
 
@@ -315,7 +405,11 @@ def test_a_contexts_own_content_without_record_names_can_be_signed(
 
     signature = sign(username=manager.username, content=decision)
 
-    assert signature.content == {"recall": "RC-2025-001", "depth": "user", "decided_on": "2025-03-01"}
+    assert signature.content == {
+        "recall": "RC-2025-001",
+        "depth": "user",
+        "decided_on": "2025-03-01",
+    }
     assert signature_status(signature, decision) == "valid"
     assert signature_status(signature, {**decision, "depth": "retail"}) == "content_changed"
     assert list(signatures_for(party)) == [signature]
@@ -325,7 +419,10 @@ def test_an_unknown_meaning_is_refused(manager: User, sign: Callable[..., Signat
     with pytest.raises(ValidationFailed) as refused:
         sign(username=manager.username, meaning="witnessed")
 
-    assert (refused.value.message, refused.value.where) == ("“witnessed” is not a meaning of a signature.", "meaning")
+    assert (refused.value.message, refused.value.where) == (
+        "“witnessed” is not a meaning of a signature.",
+        "meaning",
+    )
     assert (Signature.objects.count(), actions()) == (0, [])
 
 
@@ -354,7 +451,9 @@ def test_manifest_prints_name_time_with_zone_and_meaning(
     }
 
 
-def test_manifest_meaning_follows_the_active_language(manager: User, sign: Callable[..., Signature]) -> None:
+def test_manifest_meaning_follows_the_active_language(
+    manager: User, sign: Callable[..., Signature]
+) -> None:
     signature = sign(username=manager.username)
 
     with translation.override("zh-hans"):
@@ -362,11 +461,14 @@ def test_manifest_meaning_follows_the_active_language(manager: User, sign: Calla
 
     assert manifest["meaning"] == "批准"
     assert manifest["statement"] == (
-        f"由 {manifest['signer_name']} 于 {manifest['signed_at']}（{manifest['signed_at_utc']}）签名。签名含义：批准。")
+        f"由 {manifest['signer_name']} 于 {manifest['signed_at']}（{manifest['signed_at_utc']}）签名。签名含义：批准。"
+    )
     assert manifest["signed_at"].endswith("+08:00")
 
 
-def test_the_printed_name_is_kept_when_the_user_is_renamed(manager: User, sign: Callable[..., Signature]) -> None:
+def test_the_printed_name_is_kept_when_the_user_is_renamed(
+    manager: User, sign: Callable[..., Signature]
+) -> None:
     manager.first_name, manager.last_name = "Li", "Wei"
     manager.save(update_fields=["first_name", "last_name"])
     signature = sign(username=manager.username)
@@ -397,5 +499,9 @@ def test_the_audit_chain_verifies_after_signing_and_refusals(
         sign(password="guess")
     sign(username=manager.username, meaning=SignatureMeaning.REVIEWED)
 
-    assert actions() == ["accounts.signature_applied", "accounts.signature_refused", "accounts.signature_applied"]
+    assert actions() == [
+        "accounts.signature_applied",
+        "accounts.signature_refused",
+        "accounts.signature_applied",
+    ]
     assert audit.verify_chain() is None

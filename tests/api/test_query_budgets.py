@@ -22,8 +22,12 @@ def _newest(world: BudgetWorld) -> dict[str, int]:
     recall = world.recalls[0]
     return {
         "recall": recall.pk,
-        "notice": Notice.objects.filter(recall=recall).order_by("-pk").values_list("pk", flat=True)[0],
-        "run": NoticeRun.objects.filter(recall=recall).order_by("-pk").values_list("pk", flat=True)[0],
+        "notice": Notice.objects.filter(recall=recall)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[0],
+        "run": NoticeRun.objects.filter(recall=recall)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[0],
         "return": ReturnAuthorisation.objects.filter(recall=recall).values_list("pk", flat=True)[0],
         "disposition": Disposition.objects.filter(recall=recall).values_list("pk", flat=True)[0],
         "work_order": WorkOrder.objects.filter(recall=recall).values_list("pk", flat=True)[0],
@@ -75,7 +79,9 @@ def world(tmp_path: Path, manager: User, make_user: Callable[..., User]) -> Budg
 def _counts(world: BudgetWorld, client: Any) -> dict[str, int]:
     counts = {}
     for url in LISTS + DETAILS:
-        counts[url], response = count_queries(lambda url=url: client.get(url.format(**_newest(world))))
+        counts[url], response = count_queries(
+            lambda url=url: client.get(url.format(**_newest(world)))
+        )
         assert response.status_code == 200, (url, response.content)  # type: ignore[attr-defined]
     return counts
 
@@ -98,4 +104,5 @@ def test_lists_page_alike(world: BudgetWorld, api_as: Any) -> None:
     recalls = client.get("/api/recalls/", {"limit": 2, "offset": 2}).json()
     assert (recalls["count"], len(recalls["results"])) == (9, 2)
     assert client.get("/api/notices/", {"limit": 5000}).json()["count"] == len(
-        client.get("/api/notices/", {"limit": 5000}).json()["results"])
+        client.get("/api/notices/", {"limit": 5000}).json()["results"]
+    )

@@ -20,4 +20,5 @@ def test_committed_schema_matches_the_code() -> None:
     generated = StringIO()
     call_command("spectacular", stdout=generated, stderr=StringIO())
     assert generated.getvalue() == COMMITTED.read_text(encoding="utf-8"), (
-        "docs/openapi.yaml is stale: run `medrecall spectacular --file docs/openapi.yaml`")
+        "docs/openapi.yaml is stale: run `medrecall spectacular --file docs/openapi.yaml`"
+    )

@@ -45,8 +45,11 @@ def _components() -> dict[str, Any]:
 
 
 def assert_conforms(body: Any, component: str) -> None:
-    jsonschema.validate(body, {"$ref": f"#/components/schemas/{component}", "components": _components()},
-                        format_checker=jsonschema.FormatChecker())
+    jsonschema.validate(
+        body,
+        {"$ref": f"#/components/schemas/{component}", "components": _components()},
+        format_checker=jsonschema.FormatChecker(),
+    )
 
 
 @pytest.fixture
@@ -69,8 +72,14 @@ def test_contact_email_must_still_be_an_address_when_given() -> None:
 
 
 def test_recall_without_effectiveness_level_conforms(admin_api: APIClient, manager: User) -> None:
-    opened = recalls.recall_open(actor=manager, title="Tip", products=[DeviceModelFactory()], reason="tip",
-                                 regimes=["nmpa"], decision_at=datetime(2025, 3, 1, tzinfo=UTC))
+    opened = recalls.recall_open(
+        actor=manager,
+        title="Tip",
+        products=[DeviceModelFactory()],
+        reason="tip",
+        regimes=["nmpa"],
+        decision_at=datetime(2025, 3, 1, tzinfo=UTC),
+    )
     body = admin_api.get(f"/api/recalls/{opened.pk}/").json()
     assert body["effectiveness_level"] == ""
     assert_conforms(body, "Recall")
@@ -80,13 +89,16 @@ def test_work_order_units_conform(recall: RecallCase, manager: User) -> None:  #
     partner_setup()
     admin_api = APIClient()
     admin_api.force_authenticate(User.objects.create_superuser("root", "root@example.com", "pw"))
-    order = execution.work_order_create(recall=recall, party=Party.objects.get(code="HOSP"), action="inspection",
-                                        actor=manager)
+    order = execution.work_order_create(
+        recall=recall, party=Party.objects.get(code="HOSP"), action="inspection", actor=manager
+    )
     page = admin_api.get("/api/execution/work-orders/").json()
     [body] = [row for row in page["results"] if row["id"] == order.pk]
     units = list(order.units.order_by("pk"))
-    assert body["units"] == [{"id": u.pk, "lot": "C1", "serial": None, "quantity": u.quantity, "result": "pending"}
-                             for u in units]
+    assert body["units"] == [
+        {"id": u.pk, "lot": "C1", "serial": None, "quantity": u.quantity, "result": "pending"}
+        for u in units
+    ]
     assert units
     assert_conforms(body, "WorkOrder")
 

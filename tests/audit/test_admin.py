@@ -18,8 +18,17 @@ from tests.factories import ContactFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db
 
-REGULATED = {"accounts.signature", "audit.auditentry", "catalog.lot", "catalog.serial", "core.importrun",
-             "execution.hold", "recalls.approvalstep", "recalls.recallcase", "traceability.traceevent"}
+REGULATED = {
+    "accounts.signature",
+    "audit.auditentry",
+    "catalog.lot",
+    "catalog.serial",
+    "core.importrun",
+    "execution.hold",
+    "recalls.approvalstep",
+    "recalls.recallcase",
+    "traceability.traceevent",
+}
 
 
 @pytest.fixture
@@ -50,14 +59,20 @@ def form_data(response: Any) -> dict[str, Any]:
 
 
 def ours() -> dict[str, Any]:
-    return {model._meta.label_lower: model_admin for model, model_admin in admin.site._registry.items()
-            if model.__module__.startswith("medrecall.")}
+    return {
+        model._meta.label_lower: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if model.__module__.startswith("medrecall.")
+    }
 
 
 def test_every_admin_of_ours_is_audited_or_read_only() -> None:
     for label, model_admin in ours().items():
         audited = isinstance(model_admin, AuditedAdmin)
-        read_only = label in {"core.importrun", "core.taskworker"}  # core sits below audit: read-only instead
+        read_only = label in {
+            "core.importrun",
+            "core.taskworker",
+        }  # core sits below audit: read-only instead
         assert audited or read_only, label
 
 
@@ -76,8 +91,10 @@ def test_deleting_an_approval_step_is_refused_and_leaves_it(root: User, client: 
     count, entries = ApprovalStep.objects.count(), AuditEntry.objects.count()
     response = client.post(f"/admin/recalls/approvalstep/{step.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
-    bulk = client.post("/admin/recalls/approvalstep/", {"action": "delete_selected", "_selected_action": [step.pk],
-                                                        "post": "yes"})
+    bulk = client.post(
+        "/admin/recalls/approvalstep/",
+        {"action": "delete_selected", "_selected_action": [step.pk], "post": "yes"},
+    )
     assert bulk.status_code == 200  # "no such action": the list page again, nothing deleted
     assert ApprovalStep.objects.count() == count
     assert AuditEntry.objects.count() == entries
@@ -92,7 +109,11 @@ def test_changing_an_approval_step_in_the_admin_is_audited(root: User, client: C
     assert client.post(url, data).status_code == 302
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.actor_name, entry.target_type, entry.target_id) == (
-        "admin.recalls.approvalstep.changed", "root", "recalls.approvalstep", str(step.pk))
+        "admin.recalls.approvalstep.changed",
+        "root",
+        "recalls.approvalstep",
+        str(step.pk),
+    )
     assert entry.changes == {"label": ["RA head", "RA director"], "distinct_signer": [True, False]}
 
 
@@ -108,7 +129,10 @@ def test_adding_changing_and_deleting_in_the_admin_is_audited(root: User, client
     changes = {e.action: (e.target_id, e.changes) for e in AuditEntry.objects.order_by("sequence")}
     assert changes == {
         "admin.parties.party.changed": (str(party.pk), {"name": ["旧医院", "新医院"]}),
-        "admin.parties.contact.changed": (str(contact.pk), {"email": ["wang@example.com", "wang.li@example.com"]}),
+        "admin.parties.contact.changed": (
+            str(contact.pk),
+            {"email": ["wang@example.com", "wang.li@example.com"]},
+        ),
     }
     data = form_data(client.get(url))
     data[f"{prefix}-0-DELETE"] = "on"
@@ -116,21 +140,34 @@ def test_adding_changing_and_deleting_in_the_admin_is_audited(root: User, client
     deleted = AuditEntry.objects.order_by("-sequence").first()
     assert deleted is not None
     assert (deleted.action, deleted.target_id, deleted.changes["email"]) == (
-        "admin.parties.contact.deleted", str(contact.pk), ["wang.li@example.com", None])
+        "admin.parties.contact.deleted",
+        str(contact.pk),
+        ["wang.li@example.com", None],
+    )
     assert not Contact.objects.filter(pk=contact.pk).exists()
-    assert client.post(f"/admin/parties/party/{party.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert (
+        client.post(f"/admin/parties/party/{party.pk}/delete/", {"post": "yes"}).status_code == 302
+    )
     gone = AuditEntry.objects.order_by("-sequence").first()
     assert gone is not None
-    assert (gone.action, gone.target_id, gone.changes["code"]) == ("admin.parties.party.deleted", str(party.pk),
-                                                                   ["HOSP-X", None])
+    assert (gone.action, gone.target_id, gone.changes["code"]) == (
+        "admin.parties.party.deleted",
+        str(party.pk),
+        ["HOSP-X", None],
+    )
     assert not Party.objects.filter(pk=party.pk).exists()
 
 
 def test_bulk_delete_in_the_admin_is_audited_row_by_row(root: User, client: Client) -> None:
     parties = [cast(Party, PartyFactory()), cast(Party, PartyFactory())]
-    response = client.post("/admin/parties/party/", {"action": "delete_selected", "post": "yes",
-                                                     "_selected_action": [p.pk for p in parties]})
+    response = client.post(
+        "/admin/parties/party/",
+        {"action": "delete_selected", "post": "yes", "_selected_action": [p.pk for p in parties]},
+    )
     assert response.status_code == 302
-    assert sorted(AuditEntry.objects.filter(action="admin.parties.party.deleted").values_list("target_id", flat=True)
-                  ) == sorted(str(p.pk) for p in parties)
+    assert sorted(
+        AuditEntry.objects.filter(action="admin.parties.party.deleted").values_list(
+            "target_id", flat=True
+        )
+    ) == sorted(str(p.pk) for p in parties)
     assert Party.objects.filter(pk__in=[p.pk for p in parties]).count() == 0

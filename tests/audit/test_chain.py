@@ -14,8 +14,16 @@ pytestmark = pytest.mark.django_db
 
 def make_entries(actor: object, count: int = 3) -> list[AuditEntry]:
     party = PartyFactory()
-    return [audit.record(actor=actor, action="parties.party.changed", target=party, changes={"name": [str(i), str(i + 1)]},
-                         reason=f"step {i}") for i in range(count)]
+    return [
+        audit.record(
+            actor=actor,
+            action="parties.party.changed",
+            target=party,
+            changes={"name": [str(i), str(i + 1)]},
+            reason=f"step {i}",
+        )
+        for i in range(count)
+    ]
 
 
 def test_entries_chain_to_each_other(manager: object) -> None:
@@ -27,10 +35,14 @@ def test_entries_chain_to_each_other(manager: object) -> None:
     assert audit.verify_chain() is None
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    pytest.param("reason", "rewritten", id="reason"), pytest.param("changes", {"name": ["x", "y"]}, id="changes"),
-    pytest.param("actor_name", "someone-else", id="actor"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        pytest.param("reason", "rewritten", id="reason"),
+        pytest.param("changes", {"name": ["x", "y"]}, id="changes"),
+        pytest.param("actor_name", "someone-else", id="actor"),
+    ],
+)
 def test_a_changed_entry_is_found(manager: object, field: str, value: object) -> None:
     make_entries(manager, 4)
     AuditEntry.objects.filter(sequence=2).update(**{field: value})
@@ -65,7 +77,11 @@ def test_audited_save_records_old_and_new(manager: object) -> None:
     entry = AuditEntry.objects.get()
     assert entry.action == "parties.party.changed"
     assert entry.changes == {"name": ["旧名称", "新名称"]}
-    assert (entry.reason, entry.actor_name, entry.target_id) == ("renamed", manager.username, str(party.pk))
+    assert (entry.reason, entry.actor_name, entry.target_id) == (
+        "renamed",
+        manager.username,
+        str(party.pk),
+    )
 
 
 def test_admin_verify_page_points_at_the_tampered_entry(manager: object, client: object) -> None:
@@ -86,13 +102,18 @@ def test_admin_verify_page_points_at_the_tampered_entry(manager: object, client:
 def recompute_from(sequence: int, *, version: int, key: bytes | None = None) -> None:
     """What an attacker with write access to the table does after editing an entry: recompute
     the hash of that entry and every later one, so the chain links up again."""
-    previous = AuditEntry.objects.filter(sequence=sequence - 1).values_list("entry_hash", flat=True).first()
+    previous = (
+        AuditEntry.objects.filter(sequence=sequence - 1)
+        .values_list("entry_hash", flat=True)
+        .first()
+    )
     previous = previous or audit.GENESIS_HASH
     for entry in AuditEntry.objects.filter(sequence__gte=sequence).order_by("sequence"):
         entry.previous_hash = previous
         entry.chain_version = version
-        entry.entry_hash = audit.entry_digest(previous_hash=previous, fields=audit.hashed_fields(entry),
-                                              version=version, key=key)
+        entry.entry_hash = audit.entry_digest(
+            previous_hash=previous, fields=audit.hashed_fields(entry), version=version, key=key
+        )
         entry.save(update_fields=["previous_hash", "chain_version", "entry_hash"])
         previous = entry.entry_hash
 
@@ -105,7 +126,9 @@ def test_new_entries_are_keyed_hmacs(manager: object) -> None:
     from medrecall.audit import anchors
 
     first, _second = make_entries(manager, 2)
-    canonical = json.dumps(audit.hashed_fields(first), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        audit.hashed_fields(first), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     text = (audit.GENESIS_HASH + canonical).encode()
     assert first.chain_version == audit.KEYED
     assert first.entry_hash == hmac.new(anchors.audit_key(), text, hashlib.sha256).hexdigest()
@@ -127,11 +150,16 @@ def test_entries_after_the_last_checkpoint_verify(manager: object) -> None:
     assert audit.verify_chain() is None
 
 
-@pytest.mark.parametrize(("version", "problem"), [
-    pytest.param(1, "downgrade", id="sha256-as-legacy"),
-    pytest.param(2, "content", id="hmac-without-the-key"),
-])
-def test_editing_and_recomputing_every_later_hash_is_found(manager: object, version: int, problem: str) -> None:
+@pytest.mark.parametrize(
+    ("version", "problem"),
+    [
+        pytest.param(1, "downgrade", id="sha256-as-legacy"),
+        pytest.param(2, "content", id="hmac-without-the-key"),
+    ],
+)
+def test_editing_and_recomputing_every_later_hash_is_found(
+    manager: object, version: int, problem: str
+) -> None:
     make_entries(manager, 5)
     AuditEntry.objects.filter(sequence=3).update(reason="forged")
     recompute_from(3, version=version, key=b"a guess, not the audit key")
@@ -164,7 +192,9 @@ def test_a_forged_checkpoint_is_found(manager: object) -> None:
 
 
 def test_checkpoints_are_written_every_n_entries_after_commit(
-    manager: object, settings: object, django_capture_on_commit_callbacks: object,
+    manager: object,
+    settings: object,
+    django_capture_on_commit_callbacks: object,
 ) -> None:
     import json
 
@@ -177,14 +207,17 @@ def test_checkpoints_are_written_every_n_entries_after_commit(
     lines = [json.loads(line) for line in anchors.checkpoint_path().read_text().splitlines()]
     # The first keyed entry, then every third.
     assert [(c["sequence"], c["head_hash"], c["count"]) for c in lines] == [
-        (n, entries[n - 1].entry_hash, n) for n in (1, 3, 6)]
+        (n, entries[n - 1].entry_hash, n) for n in (1, 3, 6)
+    ]
     AuditEntry.objects.filter(sequence=7).delete()
     assert audit.verify_chain() is None  # after the last checkpoint: the documented window
     AuditEntry.objects.filter(sequence=6).delete()
     assert audit.verify_chain() == audit.ChainBreak(6, "truncated")
 
 
-def test_an_entry_rolled_back_is_not_anchored(manager: object, django_capture_on_commit_callbacks: object) -> None:
+def test_an_entry_rolled_back_is_not_anchored(
+    manager: object, django_capture_on_commit_callbacks: object
+) -> None:
     from django.db import transaction
 
     from medrecall.audit import anchors
@@ -200,12 +233,16 @@ def test_an_entry_rolled_back_is_not_anchored(manager: object, django_capture_on
     assert AuditEntry.objects.count() == 0
 
 
-def test_verify_and_checkpoint_commands_anchor_the_head(manager: object, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_and_checkpoint_commands_anchor_the_head(
+    manager: object, capsys: pytest.CaptureFixture[str]
+) -> None:
     from medrecall.audit import anchors
 
     make_entries(manager, 3)
     call_command("audit", "checkpoint")
-    assert f"Checkpoint written at entry #3 to {anchors.checkpoint_path()}" in capsys.readouterr().out
+    assert (
+        f"Checkpoint written at entry #3 to {anchors.checkpoint_path()}" in capsys.readouterr().out
+    )
     make_entries(manager, 1)
     call_command("audit", "verify")
     assert "intact: 4 entries" in capsys.readouterr().out
@@ -232,10 +269,17 @@ def test_the_key_is_generated_once_outside_the_database(settings: object, tmp_pa
     assert anchors.audit_key() == b"from-the-environment"
 
 
-def test_record_makes_no_more_queries_than_before(manager: object, django_assert_num_queries: object) -> None:
+def test_record_makes_no_more_queries_than_before(
+    manager: object, django_assert_num_queries: object
+) -> None:
     make_entries(manager, 1)
     party = PartyFactory()
     # Savepoint, lock and read the head, insert, release: the keyed hash and the checkpoint
     # decision add none (checkpoints are written after commit, from values in memory).
     with django_assert_num_queries(4):  # type: ignore[operator]
-        audit.record(actor=manager, action="parties.party.changed", target=party, changes={"name": ["a", "b"]})
+        audit.record(
+            actor=manager,
+            action="parties.party.changed",
+            target=party,
+            changes={"name": ["a", "b"]},
+        )

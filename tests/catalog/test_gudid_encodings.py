@@ -28,22 +28,31 @@ DEVICE = """<?xml version="1.0" encoding="{encoding}"?>
 """
 
 
-def _file(tmp_path: Path, encoding: str, brand: str = "中心静脉导管", company: str = "深圳迈瑞") -> Path:
+def _file(
+    tmp_path: Path, encoding: str, brand: str = "中心静脉导管", company: str = "深圳迈瑞"
+) -> Path:
     path = tmp_path / f"gudid-{encoding}.xml"
-    path.write_bytes(DEVICE.format(encoding=encoding, brand=brand, company=company).encode(encoding))
+    path.write_bytes(
+        DEVICE.format(encoding=encoding, brand=brand, company=company).encode(encoding)
+    )
     return path
 
 
-@pytest.mark.parametrize(("encoding", "brand", "company"), [
-    ("GB18030", "中心静脉导管", "深圳迈瑞"),
-    ("GBK", "中心静脉导管", "深圳迈瑞"),
-    ("Big5", "中心靜脈導管", "台灣醫材"),
-    ("Shift_JIS", "中心静脈カテーテル", "株式会社"),
-    ("UTF-16", "中心静脉导管", "深圳迈瑞"),
-    ("ISO-8859-1", "Cathéter central", "Société Médicale"),
-    ("windows-1252", "Cathéter central", "Société Médicale"),
-])
-def test_gudid_in_a_declared_encoding_is_decoded(tmp_path: Path, encoding: str, brand: str, company: str) -> None:
+@pytest.mark.parametrize(
+    ("encoding", "brand", "company"),
+    [
+        ("GB18030", "中心静脉导管", "深圳迈瑞"),
+        ("GBK", "中心静脉导管", "深圳迈瑞"),
+        ("Big5", "中心靜脈導管", "台灣醫材"),
+        ("Shift_JIS", "中心静脈カテーテル", "株式会社"),
+        ("UTF-16", "中心静脉导管", "深圳迈瑞"),
+        ("ISO-8859-1", "Cathéter central", "Société Médicale"),
+        ("windows-1252", "Cathéter central", "Société Médicale"),
+    ],
+)
+def test_gudid_in_a_declared_encoding_is_decoded(
+    tmp_path: Path, encoding: str, brand: str, company: str
+) -> None:
     outcome = GudidImporter().run(_file(tmp_path, encoding, brand, company), file_name="gudid.xml")
     assert (outcome.accepted, outcome.created, outcome.errors) == (True, 1, [])
     model = DeviceModel.objects.get()
@@ -68,19 +77,26 @@ def test_unknown_declared_encoding_is_refused(tmp_path: Path) -> None:
     path.write_bytes(DEVICE.format(encoding="x-klingon", brand="a", company="b").encode())
     with pytest.raises(ImportRejected) as refused:
         GudidImporter().run(path, file_name="gudid.xml")
-    assert refused.value.message == ("The file gudid.xml declares the encoding x-klingon, which is not known; save it "
-                                     "as UTF-8.")
+    assert refused.value.message == (
+        "The file gudid.xml declares the encoding x-klingon, which is not known; save it as UTF-8."
+    )
     assert [(e.row, e.code) for e in refused.value.errors] == [(1, "encoding")]
     assert DeviceModel.objects.count() == 0
 
 
 def test_bytes_not_in_the_declared_encoding_are_refused_with_the_line(tmp_path: Path) -> None:
     path = tmp_path / "gudid.xml"
-    path.write_bytes(DEVICE.format(encoding="GB18030", brand="x", company="y").encode().replace(b">x<", b">\x81\x20<"))
+    path.write_bytes(
+        DEVICE.format(encoding="GB18030", brand="x", company="y")
+        .encode()
+        .replace(b">x<", b">\x81\x20<")
+    )
     with pytest.raises(ImportRejected) as refused:
         GudidImporter().run(path, file_name="gudid.xml")
-    assert refused.value.message == ("The file gudid.xml is not valid GB18030 text (line 5), the encoding its XML "
-                                     "declaration names.")
+    assert refused.value.message == (
+        "The file gudid.xml is not valid GB18030 text (line 5), the encoding its XML "
+        "declaration names."
+    )
     assert DeviceModel.objects.count() == 0
 
 
@@ -91,6 +107,8 @@ def test_command_exits_1_without_traceback_on_a_codec_that_is_no_encoding(tmp_pa
     with pytest.raises(SystemExit) as exited:
         call_command("import", "gudid", str(path), stdout=out, stderr=err)
     assert exited.value.code == 1
-    assert err.getvalue() == ("gudid.xml, row 1: The file gudid.xml declares the encoding rot13, which is not known; "
-                              "save it as UTF-8.\n")
+    assert err.getvalue() == (
+        "gudid.xml, row 1: The file gudid.xml declares the encoding rot13, which is not known; "
+        "save it as UTF-8.\n"
+    )
     assert DeviceModel.objects.count() == 0

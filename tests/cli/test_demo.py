@@ -56,11 +56,25 @@ from medrecall.traceability.selectors import trace_backward, trace_forward
 pytestmark = pytest.mark.django_db
 
 # Derived once from seed 2026; a change to the generator must show up here.
-SCALE_ONE = DemoCounts(parties=155, locations=229, contacts=235, device_models=6, lots=57, serials=3916, users=12,
-                       events=27185)
+SCALE_ONE = DemoCounts(
+    parties=155,
+    locations=229,
+    contacts=235,
+    device_models=6,
+    lots=57,
+    serials=3916,
+    users=12,
+    events=27185,
+)
 MASTER_ONLY = DemoCounts(**{**asdict(SCALE_ONE), "events": 0})
-PARTY_TYPES_AT_SCALE_ONE = {"own_site": 1, "distributor": 21, "hospital": 127, "service_partner": 3, "carrier": 2,
-                            "supplier": 1}
+PARTY_TYPES_AT_SCALE_ONE = {
+    "own_site": 1,
+    "distributor": 21,
+    "hospital": 127,
+    "service_partner": 3,
+    "carrier": 2,
+    "supplier": 1,
+}
 
 
 @pytest.fixture
@@ -76,20 +90,32 @@ def master() -> DemoSummary:
 
 def stored_counts() -> DemoCounts:
     return DemoCounts(
-        parties=Party.objects.count(), locations=Location.objects.count(), contacts=Contact.objects.count(),
-        device_models=DeviceModel.objects.count(), lots=Lot.objects.count(), serials=Serial.objects.count(),
-        users=User.objects.count(), events=TraceEvent.objects.count(),
+        parties=Party.objects.count(),
+        locations=Location.objects.count(),
+        contacts=Contact.objects.count(),
+        device_models=DeviceModel.objects.count(),
+        lots=Lot.objects.count(),
+        serials=Serial.objects.count(),
+        users=User.objects.count(),
+        events=TraceEvent.objects.count(),
     )
 
 
-def replay(rows: list[tuple[str, ...]]) -> tuple[Counter[tuple[str, str, str]], Counter[tuple[str, str, str, str]]]:
+def replay(
+    rows: list[tuple[str, ...]],
+) -> tuple[Counter[tuple[str, str, str]], Counter[tuple[str, str, str, str]]]:
     """Stock per (lot, serial, location) and quantity in transit per shipment, event by event in
     file order, failing on the first balance that would go negative."""
     stock: Counter[tuple[str, str, str]] = Counter()
     transit: Counter[tuple[str, str, str, str]] = Counter()
     for row in rows:
         event = dict(zip(EVENT_FIELDS, row, strict=True))
-        kind, lot, serial, quantity = event["event_type"], event["lot"], event["serial"], int(event["quantity"])
+        kind, lot, serial, quantity = (
+            event["event_type"],
+            event["lot"],
+            event["serial"],
+            int(event["quantity"]),
+        )
         source, target = (lot, serial, event["from_location"]), (lot, serial, event["to_location"])
         if kind in ("produced", "received", "returned"):
             stock[target] += quantity
@@ -110,8 +136,11 @@ def test_scale_one_creates_the_expected_rows(demo: DemoSummary) -> None:
     by_type = dict(Party.objects.values_list("party_type").annotate(n=Count("id")))
     assert by_type == PARTY_TYPES_AT_SCALE_ONE
     assert set(Party.objects.values_list("country", flat=True)) == {"CN", "US", "DE", "SG"}
-    provinces = set(Party.objects.filter(country="CN", party_type=PartyType.HOSPITAL)
-                    .values_list("province_code", flat=True))
+    provinces = set(
+        Party.objects.filter(country="CN", party_type=PartyType.HOSPITAL).values_list(
+            "province_code", flat=True
+        )
+    )
     assert len(provinces) >= 10
 
 
@@ -120,12 +149,18 @@ def test_device_models_carry_valid_gtins_and_classes(master: DemoSummary) -> Non
         assert len(gtin) == 14
         assert gtin_problem(gtin) is None, gtin
     pump = DeviceModel.objects.get(udi_di=master.pump.gtin)
-    assert (pump.tracking, pump.risk_class_nmpa, pump.risk_class_fda, pump.risk_class_eu) == ("serial", "II", "2", "IIb")
+    assert (pump.tracking, pump.risk_class_nmpa, pump.risk_class_fda, pump.risk_class_eu) == (
+        "serial",
+        "II",
+        "2",
+        "IIb",
+    )
     assert pump.registration_no.startswith("苏械注准")
     assert len(pump.registration_no) == 15
     implants = DeviceModel.objects.filter(implantable=True)
-    assert [(m.tracking, m.risk_class_nmpa, m.risk_class_fda, m.risk_class_eu) for m in implants] == [
-        ("serial", "III", "3", "III")]
+    assert [
+        (m.tracking, m.risk_class_nmpa, m.risk_class_fda, m.risk_class_eu) for m in implants
+    ] == [("serial", "III", "3", "III")]
     assert DeviceModel.objects.filter(tracking=TrackingLevel.LOT, risk_class_nmpa="III").exists()
     assert DeviceModel.objects.filter(tracking=TrackingLevel.LOT, risk_class_eu="IIa").exists()
     assert DeviceModel.objects.filter(tracking=TrackingLevel.SERIAL).count() == 3
@@ -137,7 +172,9 @@ def test_every_party_is_coded_placed_and_reachable(master: DemoSummary) -> None:
         assert party.longitude is not None, party.code
         assert all((party.city, party.address, party.postal_code)), party.code
         assert party.province_code.startswith(party.country + "-"), party.code
-        assert party.province_code == subdivision_code(party.country, party.province)  # a real ISO 3166-2 code
+        assert party.province_code == subdivision_code(
+            party.country, party.province
+        )  # a real ISO 3166-2 code
         if party.country == "CN":
             assert party.province_code.startswith("CN-")
             assert party.language == Language.ZH_HANS
@@ -147,13 +184,20 @@ def test_every_party_is_coded_placed_and_reachable(master: DemoSummary) -> None:
     assert not Location.objects.exclude(country__in=["CN", "US", "DE", "SG"]).exists()
     served = (PartyType.DISTRIBUTOR, PartyType.HOSPITAL, PartyType.SERVICE_PARTNER)
     for party in Party.objects.filter(party_type__in=served).annotate(
-            sites=Count("locations", distinct=True), people=Count("contacts", distinct=True)):
+        sites=Count("locations", distinct=True), people=Count("contacts", distinct=True)
+    ):
         assert 1 <= party.sites <= 2, party.code
         assert 1 <= party.people <= 2, party.code
-    assert set(Location.objects.filter(party__party_type=PartyType.HOSPITAL)
-               .values_list("location_type", flat=True)) == {LocationType.CUSTOMER_SITE}
-    assert set(Location.objects.filter(party__party_type=PartyType.DISTRIBUTOR)
-               .values_list("location_type", flat=True)) == {LocationType.DISTRIBUTOR_STOCK}
+    assert set(
+        Location.objects.filter(party__party_type=PartyType.HOSPITAL).values_list(
+            "location_type", flat=True
+        )
+    ) == {LocationType.CUSTOMER_SITE}
+    assert set(
+        Location.objects.filter(party__party_type=PartyType.DISTRIBUTOR).values_list(
+            "location_type", flat=True
+        )
+    ) == {LocationType.DISTRIBUTOR_STOCK}
     for contact in Contact.objects.select_related("party"):
         assert contact.email.endswith(".example.com"), contact
         assert contact.phone, contact
@@ -165,11 +209,19 @@ def test_every_party_is_coded_placed_and_reachable(master: DemoSummary) -> None:
 def test_own_sites_include_quarantine_and_an_overseas_warehouse(master: DemoSummary) -> None:
     own = Location.objects.filter(party__code="OWN")
     assert sorted(own.values_list("code", "location_type", "province_code")) == [
-        ("OWN-SH-DC", "warehouse", "CN-SH"), ("OWN-SH-QA", "quarantine", "CN-SH"),
-        ("OWN-SUZ-QA", "quarantine", "CN-JS"), ("OWN-SUZ-WH", "warehouse", "CN-JS"),
+        ("OWN-SH-DC", "warehouse", "CN-SH"),
+        ("OWN-SH-QA", "quarantine", "CN-SH"),
+        ("OWN-SUZ-QA", "quarantine", "CN-JS"),
+        ("OWN-SUZ-WH", "warehouse", "CN-JS"),
         ("OWN-US-WH", "warehouse", "US-CA"),
     ]
-    assert master.own_locations == ("OWN-SUZ-WH", "OWN-SUZ-QA", "OWN-SH-DC", "OWN-SH-QA", "OWN-US-WH")
+    assert master.own_locations == (
+        "OWN-SUZ-WH",
+        "OWN-SUZ-QA",
+        "OWN-SH-DC",
+        "OWN-SH-QA",
+        "OWN-US-WH",
+    )
 
 
 def test_lots_and_serials_fit_gs1_and_their_dates(master: DemoSummary) -> None:
@@ -181,7 +233,9 @@ def test_lots_and_serials_fit_gs1_and_their_dates(master: DemoSummary) -> None:
         years = lot.expires_on.year - lot.manufactured_on.year
         assert 2 <= years <= 5, lot
     assert not Serial.objects.filter(device_model__tracking=TrackingLevel.LOT).exists()
-    for lot in Lot.objects.filter(device_model__tracking=TrackingLevel.SERIAL).annotate(units=Count("serials")):
+    for lot in Lot.objects.filter(device_model__tracking=TrackingLevel.SERIAL).annotate(
+        units=Count("serials")
+    ):
         assert 20 <= lot.units <= 200
         assert lot.quantity_produced == lot.units
     assert max(len(s) for s in Serial.objects.values_list("serial", flat=True)) <= 20
@@ -190,7 +244,9 @@ def test_lots_and_serials_fit_gs1_and_their_dates(master: DemoSummary) -> None:
 
 def test_a_second_run_creates_nothing(demo: DemoSummary) -> None:
     entries = AuditEntry.objects.count()
-    positions = sorted(Position.objects.values_list("lot_id", "serial_id", "location_id", "on_hand", "in_transit"))
+    positions = sorted(
+        Position.objects.values_list("lot_id", "serial_id", "location_id", "on_hand", "in_transit")
+    )
     again = demo_build(seed=2026, scale=1)
     assert again.created == DemoCounts()
     assert again.planned == SCALE_ONE
@@ -198,16 +254,33 @@ def test_a_second_run_creates_nothing(demo: DemoSummary) -> None:
     # One entry for the build, one for the events' import; a rerun imports nothing new.
     assert AuditEntry.objects.count() == entries == 2
     assert AuditEntry.objects.filter(action="cli.demo_built").count() == 1
-    assert sorted(Position.objects.values_list("lot_id", "serial_id", "location_id", "on_hand",
-                                               "in_transit")) == positions
+    assert (
+        sorted(
+            Position.objects.values_list(
+                "lot_id", "serial_id", "location_id", "on_hand", "in_transit"
+            )
+        )
+        == positions
+    )
 
 
 def test_the_same_seed_gives_the_same_records(demo: DemoSummary) -> None:
     parties = sorted(Party.objects.values_list("code", "name", "latitude"))
-    lots = sorted(Lot.objects.values_list("device_model__udi_di", "number", "expires_on", "quantity_produced"))
+    lots = sorted(
+        Lot.objects.values_list("device_model__udi_di", "number", "expires_on", "quantity_produced")
+    )
     serials = sorted(Serial.objects.values_list("serial", flat=True))
-    events = sorted(TraceEvent.objects.values_list("event_id", "event_type", "event_time", "lot__number",
-                                                   "serial__serial", "quantity", "document_ref"))
+    events = sorted(
+        TraceEvent.objects.values_list(
+            "event_id",
+            "event_type",
+            "event_time",
+            "lot__number",
+            "serial__serial",
+            "quantity",
+            "document_ref",
+        )
+    )
     TraceEvent.objects.all().delete()
     User.objects.all().delete()
     Serial.objects.all().delete()
@@ -219,13 +292,35 @@ def test_the_same_seed_gives_the_same_records(demo: DemoSummary) -> None:
     rebuilt = demo_build(seed=2026, scale=1)
     assert rebuilt.created == SCALE_ONE
     assert sorted(Party.objects.values_list("code", "name", "latitude")) == parties
-    assert sorted(Lot.objects.values_list("device_model__udi_di", "number", "expires_on", "quantity_produced")) == lots
+    assert (
+        sorted(
+            Lot.objects.values_list(
+                "device_model__udi_di", "number", "expires_on", "quantity_produced"
+            )
+        )
+        == lots
+    )
     assert sorted(Serial.objects.values_list("serial", flat=True)) == serials
-    assert sorted(TraceEvent.objects.values_list("event_id", "event_type", "event_time", "lot__number",
-                                                 "serial__serial", "quantity", "document_ref")) == events
+    assert (
+        sorted(
+            TraceEvent.objects.values_list(
+                "event_id",
+                "event_type",
+                "event_time",
+                "lot__number",
+                "serial__serial",
+                "quantity",
+                "document_ref",
+            )
+        )
+        == events
+    )
     # Anchors that would move if the random streams changed between processes or versions.
     assert (demo.pump.gtin, demo.pump.first_lot, demo.pump.first_serial) == (
-        "06951234100018", "IP24010001", "CHP240001001")
+        "06951234100018",
+        "IP24010001",
+        "CHP240001001",
+    )
     assert demo.chains[0] == ("OWN-SH-DC", "ND-BJ-W1", "H-BJ-01-S1")
 
 
@@ -274,7 +369,9 @@ def test_scale_two_adds_a_second_copy_on_top(demo: DemoSummary) -> None:
     assert two.planned.device_models == SCALE_ONE.device_models
     assert stored_counts() == two.planned
     assert {f.name: getattr(two.created, f.name) for f in fields(DemoCounts)} == {
-        f.name: getattr(two.planned, f.name) - getattr(SCALE_ONE, f.name) for f in fields(DemoCounts)}
+        f.name: getattr(two.planned, f.name) - getattr(SCALE_ONE, f.name)
+        for f in fields(DemoCounts)
+    }
     assert codes < set(Party.objects.values_list("code", flat=True))
     campus = Party.objects.get(code="H-HZ-01-2")
     assert campus.name == Party.objects.get(code="H-HZ-01").name + "（第2院区）"
@@ -300,7 +397,11 @@ def test_each_demo_user_logs_in_with_its_role(master: DemoSummary) -> None:
     assert hospital is not None
     assert (distributor.code, distributor.party_type) == ("ND-SH", PartyType.DISTRIBUTOR)
     assert (hospital.code, hospital.party_type) == ("H-HZ-01", PartyType.HOSPITAL)
-    assert not User.objects.filter(party__isnull=False).exclude(groups=Group.objects.get(name=Role.PORTAL)).exists()
+    assert (
+        not User.objects.filter(party__isnull=False)
+        .exclude(groups=Group.objects.get(name=Role.PORTAL))
+        .exists()
+    )
     assert {u.language for u in User.objects.all()} == {"zh-hans", "en"}
 
 
@@ -311,7 +412,9 @@ def test_the_command_prints_json_with_the_log_ins() -> None:
     assert body["created"] == asdict(SCALE_ONE)
     assert {trace["direction"] for trace in body["traces"]} == {"forward", "backward"}
     assert {(row["username"], row["role"], row["password"]) for row in body["logins"]} >= {
-        ("qa_ra_manager", "qa_ra_manager", DEMO_PASSWORD), ("admin", "administrator", DEMO_PASSWORD)}
+        ("qa_ra_manager", "qa_ra_manager", DEMO_PASSWORD),
+        ("admin", "administrator", DEMO_PASSWORD),
+    }
     assert body["url"] == "http://127.0.0.1:8000/"
     assert body["products"][0]["gtin"] == "06951234100018"
 
@@ -323,8 +426,12 @@ def test_the_command_prints_counts_log_ins_and_the_url() -> None:
     assert "http://127.0.0.1:8000/" in text
     assert "portal_hospital" in text
     assert DEMO_PASSWORD in text
-    assert ["serials", str(SCALE_ONE.serials), str(SCALE_ONE.serials)] in [line.split() for line in text.splitlines()]
-    assert ["events", str(SCALE_ONE.events), str(SCALE_ONE.events)] in [line.split() for line in text.splitlines()]
+    assert ["serials", str(SCALE_ONE.serials), str(SCALE_ONE.serials)] in [
+        line.split() for line in text.splitlines()
+    ]
+    assert ["events", str(SCALE_ONE.events), str(SCALE_ONE.events)] in [
+        line.split() for line in text.splitlines()
+    ]
     assert "medrecall trace backward --gtin 06951234100032 --serial " in text
 
 
@@ -356,8 +463,16 @@ def test_events_fill_the_template_and_follow_the_supply_links() -> None:
     assert set(EVENT_FIELDS) == set(EVENT_COLUMNS.all)
     assert all(tuple(row) == EVENT_FIELDS for row in rows[:10])
     assert len({row["event_id"] for row in rows}) == len(rows)
-    assert {row["event_type"] for row in rows} == {"produced", "shipped", "received", "installed", "consumed",
-                                                    "returned", "destroyed", "transformed"}
+    assert {row["event_type"] for row in rows} == {
+        "produced",
+        "shipped",
+        "received",
+        "installed",
+        "consumed",
+        "returned",
+        "destroyed",
+        "transformed",
+    }
     for row in rows[::97]:
         moment = datetime.fromisoformat(row["event_time"])
         assert row["event_time"].endswith("+08:00"), row
@@ -377,18 +492,32 @@ def test_production_is_one_row_per_serial_or_one_per_lot(master: DemoSummary) ->
         if row["event_type"] == "produced":
             produced[(row["gtin"], row["lot"])] += int(row["quantity"])
             assert row["to_location"] in (OWN_FACTORY, "SUP-CZ-W1"), row
-            assert (row["serial"] != "") == (row["quantity"] == "1" and row["gtin"] != "06958765200019"), row
-    lots = {(gtin, number): quantity for gtin, number, quantity in
-            Lot.objects.values_list("device_model__udi_di", "number", "quantity_produced")}
+            assert (row["serial"] != "") == (
+                row["quantity"] == "1" and row["gtin"] != "06958765200019"
+            ), row
+    lots = {
+        (gtin, number): quantity
+        for gtin, number, quantity in Lot.objects.values_list(
+            "device_model__udi_di", "number", "quantity_produced"
+        )
+    }
     assert produced == lots
-    assert sum(1 for row in demo_events(seed=2026, scale=1) if row["event_type"] == "produced" and row["serial"]) \
+    assert (
+        sum(
+            1
+            for row in demo_events(seed=2026, scale=1)
+            if row["event_type"] == "produced" and row["serial"]
+        )
         == SCALE_ONE.serials
+    )
 
 
 def test_no_balance_ever_goes_negative() -> None:
     stock, transit = replay(list(demo_event_rows(seed=2026, scale=2)))
     assert sum(transit.values()) > 0  # some shipments are still on their way
-    quarantined = sum(q for (_lot, _serial, location), q in stock.items() if location.endswith("-QA"))
+    quarantined = sum(
+        q for (_lot, _serial, location), q in stock.items() if location.endswith("-QA")
+    )
     assert quarantined > 0
 
 
@@ -409,7 +538,10 @@ def test_a_catheter_lot_accounts_for_every_unit(demo: DemoSummary) -> None:
 def test_an_implanted_pacemaker_traces_back_to_the_factory(demo: DemoSummary) -> None:
     example = next(t for t in demo.traces if t.direction == "backward")
     assert example.serial
-    assert example.command == f"medrecall trace backward --gtin {example.gtin} --serial {example.serial}"
+    assert (
+        example.command
+        == f"medrecall trace backward --gtin {example.gtin} --serial {example.serial}"
+    )
     back = trace_backward(gtin=example.gtin, serial=example.serial)
     assert back["holders"][0] == OWN_FACTORY
     assert back["chain"][0]["event_type"] == "produced"
@@ -434,14 +566,25 @@ def test_more_lots_and_a_row_limit_still_import(master: DemoSummary) -> None:
     assert len(list(demo_event_rows(seed=2026, scale=1, limit=2500))) == 2500
     own = set(Lot.objects.values_list("number", flat=True))
     # Lots beyond the demo's own come in blocks of their own: any prefix of a block is a valid file.
-    extra = list(itertools.islice((row for row in demo_event_rows(seed=2026, scale=1, lots_per_model=14)
-                                   if row[4] not in own), 2500))
+    extra = list(
+        itertools.islice(
+            (
+                row
+                for row in demo_event_rows(seed=2026, scale=1, lots_per_model=14)
+                if row[4] not in own
+            ),
+            2500,
+        )
+    )
     assert len(extra) == 2500
     numbers = {row[4] for row in extra}
     stock, _transit = replay(extra)
     assert stock
-    outcome = import_event_rows(enumerate((dict(zip(EVENT_FIELDS, row, strict=True)) for row in extra), start=2),
-                                file_name="more.csv", kind="events")
+    outcome = import_event_rows(
+        enumerate((dict(zip(EVENT_FIELDS, row, strict=True)) for row in extra), start=2),
+        file_name="more.csv",
+        kind="events",
+    )
     assert outcome.accepted, outcome.errors[:3]
     assert outcome.created == 2500
     assert Lot.objects.filter(number__in=numbers).count() == len(numbers)
@@ -451,4 +594,6 @@ def test_the_fast_csv_reads_back_as_the_same_rows(tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
     assert write_demo_events(path, seed=2026, scale=1, lots_per_model=3, limit=3000) == 3000
     with path.open(encoding="utf-8", newline="") as source:
-        assert list(csv.DictReader(source)) == list(demo_events(seed=2026, scale=1, lots_per_model=3, limit=3000))
+        assert list(csv.DictReader(source)) == list(
+            demo_events(seed=2026, scale=1, lots_per_model=3, limit=3000)
+        )

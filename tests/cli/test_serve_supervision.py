@@ -51,6 +51,7 @@ def _exits(code: int) -> Any:
         process = subprocess.Popen([sys.executable, "-c", f"raise SystemExit({code})"])  # noqa: S603
         process.wait()
         return process
+
     return launch
 
 
@@ -74,8 +75,10 @@ def test_a_process_that_keeps_stopping_is_restarted_after_a_growing_back_off(cap
         assert child.restart_at is None
     assert delays == [1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 60.0]
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == (f"==> The task worker 1 (pid {lines[0].split('pid ')[1].split(')')[0]}) stopped unexpectedly "
-                        "(exit code 3); restarting it in 1 s (failure 1 in a row)")
+    assert lines[0] == (
+        f"==> The task worker 1 (pid {lines[0].split('pid ')[1].split(')')[0]}) stopped unexpectedly "
+        "(exit code 3); restarting it in 1 s (failure 1 in a row)"
+    )
     assert lines[1] == "==> Restarting the task worker 1 (restart 1)"
     clock.now += 61  # it ran long enough: the back-off starts again
     supervisor.check()
@@ -92,9 +95,11 @@ def test_a_slow_start_is_reported_and_waited_for(capsys: Any) -> None:
     assert capsys.readouterr().out == ""
     clock.now += 61
     assert watch.check() is False
-    assert capsys.readouterr().out == (f"==> The web server has not answered on http://127.0.0.1:{port}/healthz after "
-                                       "61 s; still waiting (a first start on a slow or busy machine can take "
-                                       "longer; its messages are above)\n")
+    assert capsys.readouterr().out == (
+        f"==> The web server has not answered on http://127.0.0.1:{port}/healthz after "
+        "61 s; still waiting (a first start on a slow or busy machine can take "
+        "longer; its messages are above)\n"
+    )
     server = http.server.HTTPServer(("127.0.0.1", port), http.server.BaseHTTPRequestHandler)
     threading.Thread(target=server.handle_request, daemon=True).start()
     try:
@@ -105,17 +110,26 @@ def test_a_slow_start_is_reported_and_waited_for(capsys: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_killed_worker_is_restarted_and_finishes_the_task_it_left(tmp_path: Path, settings: Any,
-                                                                    capsys: Any) -> None:
+def test_a_killed_worker_is_restarted_and_finishes_the_task_it_left(
+    tmp_path: Path, settings: Any, capsys: Any
+) -> None:
     marker = tmp_path / "started"
     result_id = str(hang_once.enqueue(str(marker)).id)
-    env = dict(os.environ, DATABASE_URL=_database_url(), DJANGO_SETTINGS_MODULE="medrecall.settings.test",
-               MEDIA_ROOT=str(settings.MEDIA_ROOT))
+    env = dict(
+        os.environ,
+        DATABASE_URL=_database_url(),
+        DJANGO_SETTINGS_MODULE="medrecall.settings.test",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+    )
 
     def launch(name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         code = "import django; django.setup(); import tests.core.hanging_tasks; from medrecall.cli import main; main()"
-        return subprocess.Popen([sys.executable, "-c", code, *argv, "--interval", "0.1"], env=env, cwd=ROOT,  # noqa: S603
-                                stdout=subprocess.DEVNULL)
+        return subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", code, *argv, "--interval", "0.1"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
 
     supervisor = bootstrap.Supervisor(launch=launch)
     child = supervisor.add("task worker 1", bootstrap.worker_command())
@@ -127,8 +141,10 @@ def test_a_killed_worker_is_restarted_and_finishes_the_task_it_left(tmp_path: Pa
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
         supervisor.check()
-        assert f"==> The task worker 1 (pid {first.pid}) stopped unexpectedly (killed by SIGKILL); restarting it " \
-               "in 1 s (failure 1 in a row)" in capsys.readouterr().out
+        assert (
+            f"==> The task worker 1 (pid {first.pid}) stopped unexpectedly (killed by SIGKILL); restarting it "
+            "in 1 s (failure 1 in a row)" in capsys.readouterr().out
+        )
         while child.process is first:
             time.sleep(0.1)
             supervisor.check()

@@ -32,11 +32,21 @@ HEAVY = ("polars", "psycopg", "pikepdf", "typst", "weasyprint", "openpyxl", "seg
 
 def run_probe(tmp_path: Path, *arguments: str, code: int = 0) -> tuple[str, str, set[str]]:
     """Runs ``medrecall ARGUMENTS`` on a new, empty data directory (SQLite, not migrated)."""
-    environment = {**os.environ, "MEDRECALL_DATA_DIR": str(tmp_path), "LANGUAGE": "en",
-                   "DJANGO_SETTINGS_MODULE": "medrecall.settings.base"}
+    environment = {
+        **os.environ,
+        "MEDRECALL_DATA_DIR": str(tmp_path),
+        "LANGUAGE": "en",
+        "DJANGO_SETTINGS_MODULE": "medrecall.settings.base",
+    }
     environment.pop("DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-c", PROBE, *arguments], capture_output=True, text=True,  # noqa: S603
-                          env=environment, check=False, timeout=120)
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", PROBE, *arguments],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=120,
+    )
     assert done.returncode == code, done.stderr
     errors, modules = done.stderr.rsplit("MODULES ", 1)
     return done.stdout, errors, set(modules.split())
@@ -54,25 +64,35 @@ def test_version_prints_one_line(tmp_path: Path) -> None:
     output, _, _ = run_probe(tmp_path, "--version")
 
     versions = product_versions()
-    assert output == (f"MedRecall {versions['medrecall']} (Django {versions['django']}, "
-                      f"Python {versions['python']})\n")
+    assert output == (
+        f"MedRecall {versions['medrecall']} (Django {versions['django']}, "
+        f"Python {versions['python']})\n"
+    )
 
 
 def test_udi_parse_skips_system_checks_and_heavy_libraries(tmp_path: Path) -> None:
     # The parse needs the database to find the records; an empty data directory says so in a line.
-    output, errors, modules = run_probe(tmp_path, "udi", "parse", "0100614141123452", "--json", code=1)
+    output, errors, modules = run_probe(
+        tmp_path, "udi", "parse", "0100614141123452", "--json", code=1
+    )
 
     assert output == ""
-    assert errors.startswith(f"Database error (sqlite3 {tmp_path / 'medrecall.sqlite3'}): no such table: ")
+    assert errors.startswith(
+        f"Database error (sqlite3 {tmp_path / 'medrecall.sqlite3'}): no such table: "
+    )
     assert 'set the database up with "medrecall migrate"' in errors
     assert "Traceback" not in errors
     assert "django.db.models" in modules  # Django was set up …
-    assert "medrecall.web.urls" not in modules  # … but the checks (which import every URL conf) did not run
+    assert (
+        "medrecall.web.urls" not in modules
+    )  # … but the checks (which import every URL conf) did not run
     assert "medrecall.api.urls" not in modules
     assert sorted(name for name in HEAVY if name in modules) == []
 
 
-@pytest.mark.parametrize("name", sorted(module.name for module in pkgutil.iter_modules(product_commands.__path__)))
+@pytest.mark.parametrize(
+    "name", sorted(module.name for module in pkgutil.iter_modules(product_commands.__path__))
+)
 def test_every_product_command_skips_system_checks(name: str) -> None:
     command = load_command_class("medrecall.cli", name)
 

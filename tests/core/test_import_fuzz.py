@@ -44,35 +44,87 @@ pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("MEDRECALL_FUZZ_EXAMPLES", "15"))
 REPORT = os.environ.get("MEDRECALL_FUZZ_REPORT", "")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not REPORT, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large])
-TABLES: tuple[type[Model], ...] = (DeviceModel, Lot, Serial, Party, Location, Contact, TraceEvent, AuditEntry,
-                                   WorkingDayEntry)
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not REPORT,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+TABLES: tuple[type[Model], ...] = (
+    DeviceModel,
+    Lot,
+    Serial,
+    Party,
+    Location,
+    Contact,
+    TraceEvent,
+    AuditEntry,
+    WorkingDayEntry,
+)
 
 SEEDS = {
     "products": "gtin,model_code,name,tracking,name_en,risk_class_nmpa,implantable,unit\n"
-                "06950000000040,PUMP-1,输液泵,serial,Infusion pump,II,no,EA\n"
-                "6950000000057,CATH-1,中心静脉导管,lot,Catheter,三类,否,BX\n",
+    "06950000000040,PUMP-1,输液泵,serial,Infusion pump,II,no,EA\n"
+    "6950000000057,CATH-1,中心静脉导管,lot,Catheter,三类,否,BX\n",
     "lots": f"gtin,lot,manufactured,expiry,quantity_produced\n{CATH},L1,2025-01-01,2027-01-01,100\n"
-            f"{CATH},L2,2025/02/01,20270201,5\n",
+    f"{CATH},L2,2025/02/01,20270201,5\n",
     "serials": f"gtin,lot,serial,manufactured\n{PUMP},P1,SN1,2025-01-01\n{PUMP},P1,SN2,\n",
     "parties": "party_code,party_name,party_type,country,city,latitude,longitude,language\n"
-               "P1,瑞金医院,hospital,CN,上海,31.2,121.4,zh-hans\nP2,Dist,distributor,DE,Berlin,52.5,13.4,en\n",
+    "P1,瑞金医院,hospital,CN,上海,31.2,121.4,zh-hans\nP2,Dist,distributor,DE,Berlin,52.5,13.4,en\n",
     "locations": "location_code,location_name,location_type,party_code,party_name,party_type,country,province,city,"
-                 "latitude,longitude\nL1,Store,warehouse,P1,Own,own_site,CN,上海,上海,31.2,121.4\n",
+    "latitude,longitude\nL1,Store,warehouse,P1,Own,own_site,CN,上海,上海,31.2,121.4\n",
     "contacts": "party_code,contact_name,email,phone,is_primary\nHOSP,王医生,wang@example.com,+86 21 1234,yes\n",
-    "events": HEADER + f"F1,produced,2025-01-10T08:00:00+08:00,{CATH},FZ1,,10,,FAC,,2025-01-01,2027-01-01,,\n"
-                       f"F2,shipped,2025-01-11T08:00:00Z,{CATH},FZ1,,4,FAC,D1,DN-1,,,,\n"
-                       f"F3,received,2025-01-12T08:00:00+08:00,{CATH},FZ1,,4,FAC,D1,,,,,\n",
+    "events": HEADER
+    + f"F1,produced,2025-01-10T08:00:00+08:00,{CATH},FZ1,,10,,FAC,,2025-01-01,2027-01-01,,\n"
+    f"F2,shipped,2025-01-11T08:00:00Z,{CATH},FZ1,,4,FAC,D1,DN-1,,,,\n"
+    f"F3,received,2025-01-12T08:00:00+08:00,{CATH},FZ1,,4,FAC,D1,,,,,\n",
     "calendar": "calendar,date,kind,name\nCN,2031-10-01,holiday,国庆节\nCN,2031-10-11,workday,调休\n",
     "sub_consignees": "name,country,city,address,lot,quantity,type,contact_name\n"
-                      "仁济医院,CN,上海,浦建路160号,C1,3,hospital,李护士\n",
+    "仁济医院,CN,上海,浦建路160号,C1,3,hospital,李护士\n",
 }
-TOKENS = ["NaN", "inf", "-Infinity", "--5", "²", "٣", "1e3", "1_000", "-1", "0", "2147483648", "9223372036854775808",
-          "9" * 5000, "", " ", '"', "'", ",", ";", "\t", "\n", "\r\n", "\x00", "\ufeff", "\ud7ff", "=cmd|' /C calc'!A0",
-          "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00", "2025-02-30", "x" * 40_000, "中文", "𝟘𝟙",
-          "06950000000018", "<", "&amp;", "]]>"]
+TOKENS = [
+    "NaN",
+    "inf",
+    "-Infinity",
+    "--5",
+    "²",
+    "٣",
+    "1e3",
+    "1_000",
+    "-1",
+    "0",
+    "2147483648",
+    "9223372036854775808",
+    "9" * 5000,
+    "",
+    " ",
+    '"',
+    "'",
+    ",",
+    ";",
+    "\t",
+    "\n",
+    "\r\n",
+    "\x00",
+    "\ufeff",
+    "\ud7ff",
+    "=cmd|' /C calc'!A0",
+    "0001-01-01T00:00:00+08:00",
+    "9999-12-31T23:59:59-08:00",
+    "2025-02-30",
+    "x" * 40_000,
+    "中文",
+    "𝟘𝟙",
+    "06950000000018",
+    "<",
+    "&amp;",
+    "]]>",
+]
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1", "cp1252", "shift_jis"]
 
 
@@ -124,6 +176,7 @@ def _attempt(run: Callable[[], Any], outcomes: Counter[str]) -> None:
 
 # -- mutations ---------------------------------------------------------------------------------
 
+
 @st.composite
 def mutated_text(draw: st.DrawFn, seed: str) -> bytes:
     """The seed with cells replaced, rows repeated or dropped, then encoded and bytes mutated."""
@@ -146,7 +199,9 @@ def mutated_text(draw: st.DrawFn, seed: str) -> bytes:
             lines[index] += "," + draw(st.sampled_from(TOKENS))
     text = "\n".join(lines) + draw(st.sampled_from(["\n", "", "\r\n"]))
     encoding = draw(st.sampled_from(ENCODINGS))
-    raw = text.encode(encoding, errors="surrogatepass" if encoding.startswith("utf-8") else "replace")
+    raw = text.encode(
+        encoding, errors="surrogatepass" if encoding.startswith("utf-8") else "replace"
+    )
     return draw(mutated_bytes(raw))
 
 
@@ -163,7 +218,7 @@ def mutated_bytes(draw: st.DrawFn, raw: bytes) -> bytes:
         elif choice == 1:
             data[at:at] = draw(st.binary(min_size=1, max_size=8))
         elif choice == 2:
-            del data[at:at + draw(st.integers(1, 16))]
+            del data[at : at + draw(st.integers(1, 16))]
         else:
             del data[at:]
     return bytes(data)
@@ -178,10 +233,19 @@ def _xlsx(rows: list[list[Any]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     fixed = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for part in source.infolist():
-            content = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2025-01-01T00:00:00Z", source.read(part.filename))
-            target.writestr(zipfile.ZipInfo(part.filename, (2025, 1, 1, 0, 0, 0)), content, zipfile.ZIP_DEFLATED)
+            content = re.sub(
+                rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ",
+                b"2025-01-01T00:00:00Z",
+                source.read(part.filename),
+            )
+            target.writestr(
+                zipfile.ZipInfo(part.filename, (2025, 1, 1, 0, 0, 0)), content, zipfile.ZIP_DEFLATED
+            )
     return fixed.getvalue()
 
 
@@ -190,9 +254,14 @@ def mutated_workbook(draw: st.DrawFn, seed: str) -> bytes:
     """The seed as a workbook, with cells replaced by tokens, numbers or random values, or the
     sheet's XML mutated, or the zip's bytes."""
     rows: list[list[Any]] = [line.split(",") for line in seed.splitlines()]
-    cell_values = st.one_of(st.sampled_from([t for t in TOKENS if not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", t)]),
-                            st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True),
-                            st.booleans(), st.none(), st.dates())
+    cell_values = st.one_of(
+        st.sampled_from([t for t in TOKENS if not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", t)]),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.booleans(),
+        st.none(),
+        st.dates(),
+    )
     for _step in range(draw(st.integers(0, 4))):
         row = draw(st.integers(0, len(rows) - 1))
         column = draw(st.integers(0, len(rows[row])))
@@ -213,24 +282,35 @@ def mutated_workbook(draw: st.DrawFn, seed: str) -> bytes:
     if how == 2:
         parts["xl/worksheets/sheet1.xml"] = draw(mutated_bytes(sheet))
     else:
-        extra = draw(st.sampled_from([b'<!DOCTYPE worksheet [<!ENTITY a "aaaa">]>',
-                                      b'<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/hostname">]>']))
+        extra = draw(
+            st.sampled_from(
+                [
+                    b'<!DOCTYPE worksheet [<!ENTITY a "aaaa">]>',
+                    b'<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/hostname">]>',
+                ]
+            )
+        )
         parts["xl/worksheets/sheet1.xml"] = sheet.replace(b"<worksheet", extra + b"<worksheet", 1)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for name, content in parts.items():
-            target.writestr(zipfile.ZipInfo(name, (2025, 1, 1, 0, 0, 0)), content, zipfile.ZIP_DEFLATED)
+            target.writestr(
+                zipfile.ZipInfo(name, (2025, 1, 1, 0, 0, 0)), content, zipfile.ZIP_DEFLATED
+            )
     return buffer.getvalue()
 
 
 # -- the table importers, CSV and Excel ----------------------------------------------------
+
 
 @pytest.fixture
 def references() -> None:
     network()
 
 
-def _run_table(tmp_path: Path, kind: str, content: bytes, suffix: str, policy: Policy) -> Callable[[], Any]:
+def _run_table(
+    tmp_path: Path, kind: str, content: bytes, suffix: str, policy: Policy
+) -> Callable[[], Any]:
     path = tmp_path / f"{kind}{suffix}"
     path.write_bytes(content)
     importer = importer_for(kind)
@@ -247,7 +327,11 @@ def test_fuzz_csv(tmp_path: Path, references: None, settings: Any, kind: str) ->
     outcomes: Counter[str] = Counter()
 
     @FUZZ
-    @given(content=mutated_text(SEEDS[kind]), policy=st.sampled_from(list(Policy)), direct=st.booleans())
+    @given(
+        content=mutated_text(SEEDS[kind]),
+        policy=st.sampled_from(list(Policy)),
+        direct=st.booleans(),
+    )
     def run(content: bytes, policy: Policy, direct: bool) -> None:
         settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES = 0 if direct else 10**12  # events: both paths
         _attempt(_run_table(tmp_path, kind, content, ".csv", policy), outcomes)
@@ -273,11 +357,28 @@ def test_fuzz_xlsx(tmp_path: Path, references: None, kind: str) -> None:
 
 EPCIS_SEEDS = sorted((FIXTURES / "epcis").glob("*.jsonld"))
 JSON_VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-(2**80), 2**80), st.floats(), st.text(max_size=20),
-              st.sampled_from(TOKENS)),
-    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)),
-    max_leaves=8)
-RAW_NUMBERS = ["9" * 5000, "1" + "0" * 4400 + ".5", "1e999999", "-0", "NaN", "Infinity", "2147483648"]
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**80), 2**80),
+        st.floats(),
+        st.text(max_size=20),
+        st.sampled_from(TOKENS),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+RAW_NUMBERS = [
+    "9" * 5000,
+    "1" + "0" * 4400 + ".5",
+    "1e999999",
+    "-0",
+    "NaN",
+    "Infinity",
+    "2147483648",
+]
 
 
 def _paths(value: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -302,7 +403,9 @@ def mutated_epcis(draw: st.DrawFn) -> bytes:
         choice = draw(st.integers(0, 2))
         if choice == 0:
             parent[path[-1]] = draw(JSON_VALUES)
-        elif choice == 1:  # deep nesting, written as text: building it would overflow the strategy's own stack
+        elif (
+            choice == 1
+        ):  # deep nesting, written as text: building it would overflow the strategy's own stack
             parent[path[-1]] = "@@DEEP@@"
         else:
             parent[path[-1]] = "@@RAW@@"
@@ -310,7 +413,9 @@ def mutated_epcis(draw: st.DrawFn) -> bytes:
     depth = draw(st.sampled_from([70, 1200]))
     text = text.replace('"@@DEEP@@"', "[" * depth + "1" + "]" * depth)
     text = text.replace('"@@RAW@@"', draw(st.sampled_from(RAW_NUMBERS)))
-    raw = text.encode(draw(st.sampled_from(["utf-8", "utf-16", "utf-32", "latin-1"])), errors="replace")
+    raw = text.encode(
+        draw(st.sampled_from(["utf-8", "utf-16", "utf-32", "latin-1"])), errors="replace"
+    )
     return draw(mutated_bytes(raw))
 
 
@@ -332,6 +437,7 @@ def test_fuzz_epcis(tmp_path: Path, references: None) -> None:
 
 # -- GUDID XML ---------------------------------------------------------------------------------
 
+
 def _gudid_seed() -> str:
     text = (FIXTURES / "gudid" / "gudid_2016_demo100.xml").read_text(encoding="utf-8")
     devices = re.findall(r"  <device .*?</device>\n", text, flags=re.DOTALL)[:3]
@@ -347,8 +453,16 @@ def mutated_gudid(draw: st.DrawFn) -> bytes:
     for _step in range(draw(st.integers(0, 4))):
         nodes = list(re.finditer(r">([^<>]+)<", text))
         node = draw(st.sampled_from(nodes))
-        text = text[:node.start(1)] + draw(st.one_of(st.sampled_from(TOKENS), st.text(max_size=20))) + text[node.end(1):]
-    encoding = draw(st.sampled_from(["utf-8", "GB18030", "utf-16", "ISO-8859-1", "shift_jis", "x-unknown", "rot13"]))
+        text = (
+            text[: node.start(1)]
+            + draw(st.one_of(st.sampled_from(TOKENS), st.text(max_size=20)))
+            + text[node.end(1) :]
+        )
+    encoding = draw(
+        st.sampled_from(
+            ["utf-8", "GB18030", "utf-16", "ISO-8859-1", "shift_jis", "x-unknown", "rot13"]
+        )
+    )
     declared = text.replace('encoding="utf-8"', f'encoding="{encoding}"', 1)
     try:
         raw = declared.encode(encoding, errors="replace")
@@ -357,8 +471,15 @@ def mutated_gudid(draw: st.DrawFn) -> bytes:
     except UnicodeEncodeError:
         raw = declared.encode("utf-8", errors="surrogatepass")
     if draw(st.booleans()):
-        raw = raw.replace(b"<data>", draw(st.sampled_from([b'<!DOCTYPE data [<!ENTITY a "b">]><data>',
-                                                            b"<data>" * 3, b"<data><data>&a;"])), 1)
+        raw = raw.replace(
+            b"<data>",
+            draw(
+                st.sampled_from(
+                    [b'<!DOCTYPE data [<!ENTITY a "b">]><data>', b"<data>" * 3, b"<data><data>&a;"]
+                )
+            ),
+            1,
+        )
     return draw(mutated_bytes(raw))
 
 
@@ -380,13 +501,17 @@ def test_fuzz_gudid(tmp_path: Path) -> None:
 
 # -- the other files users upload: working-day calendars, sub-consignee lists ---------------
 
+
 def test_fuzz_calendar_csv(manager: Any) -> None:
     outcomes: Counter[str] = Counter()
 
     @FUZZ
     @given(content=mutated_text(SEEDS["calendar"]))
     def run(content: bytes) -> None:
-        _attempt(lambda: calendar_import(content=content, file_name="calendar.csv", actor=manager), outcomes)
+        _attempt(
+            lambda: calendar_import(content=content, file_name="calendar.csv", actor=manager),
+            outcomes,
+        )
 
     run()
     _record("calendar.csv", outcomes)
@@ -395,7 +520,11 @@ def test_fuzz_calendar_csv(manager: Any) -> None:
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_fuzz_sub_consignee_file(tmp_path: Path, suffix: str) -> None:
     outcomes: Counter[str] = Counter()
-    strategy = mutated_text(SEEDS["sub_consignees"]) if suffix == ".csv" else mutated_workbook(SEEDS["sub_consignees"])
+    strategy = (
+        mutated_text(SEEDS["sub_consignees"])
+        if suffix == ".csv"
+        else mutated_workbook(SEEDS["sub_consignees"])
+    )
 
     @FUZZ
     @given(content=strategy)

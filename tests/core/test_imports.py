@@ -36,11 +36,20 @@ def test_products_import_creates_models_with_normalised_values(tmp_path: Path) -
     outcome = ProductImporter().run(write(tmp_path, "p.csv", PRODUCTS), file_name="p.csv")
     assert (outcome.accepted, outcome.rows, outcome.created, outcome.errors) == (True, 2, 2, [])
     pump = DeviceModel.objects.get(model_code="PUMP-1")
-    assert (pump.udi_di, pump.tracking, pump.risk_class_nmpa, pump.risk_class_fda, pump.risk_class_eu) == (
-        "06950000000019", "serial", "II", "2", "IIb")
+    assert (
+        pump.udi_di,
+        pump.tracking,
+        pump.risk_class_nmpa,
+        pump.risk_class_fda,
+        pump.risk_class_eu,
+    ) == ("06950000000019", "serial", "II", "2", "IIb")
     catheter = DeviceModel.objects.get(model_code="CATH-1")
     assert (catheter.udi_di, catheter.risk_class_nmpa, catheter.risk_class_fda, catheter.unit) == (
-        "06950000000026", "III", "2", "BX")
+        "06950000000026",
+        "III",
+        "2",
+        "BX",
+    )
     assert AuditEntry.objects.filter(action="catalog.device_models_imported").count() == 1
 
 
@@ -66,7 +75,10 @@ def test_any_bad_row_rejects_the_whole_file_and_names_row_and_column(tmp_path: P
     bad = PRODUCTS + "06950000000033,BAD-1,坏,sideways,,,,,,,\n12345678901232,BAD-2,坏,lot,,,,,,,\n"
     outcome = ProductImporter().run(write(tmp_path, "bad.csv", bad), file_name="bad.csv")
     assert outcome.accepted is False
-    assert [(e.row, e.column, e.code) for e in outcome.errors] == [(4, "tracking", "choice"), (5, "gtin", "gtin")]
+    assert [(e.row, e.column, e.code) for e in outcome.errors] == [
+        (4, "tracking", "choice"),
+        (5, "gtin", "gtin"),
+    ]
     assert "check digit 2; it should be 1" in outcome.errors[1].message
     assert DeviceModel.objects.count() == 0
     assert AuditEntry.objects.count() == 0
@@ -74,11 +86,17 @@ def test_any_bad_row_rejects_the_whole_file_and_names_row_and_column(tmp_path: P
 
 def test_keep_good_keeps_good_rows_and_returns_bad_ones_with_reasons(tmp_path: Path) -> None:
     bad = PRODUCTS + "12345678901232,BAD-2,坏,lot,,,,,,,\n"
-    outcome = ProductImporter().run(write(tmp_path, "bad.csv", bad), file_name="bad.csv", policy=Policy.KEEP_GOOD)
+    outcome = ProductImporter().run(
+        write(tmp_path, "bad.csv", bad), file_name="bad.csv", policy=Policy.KEEP_GOOD
+    )
     assert (outcome.accepted, outcome.created) == (True, 2)
     rejected = list(csv.DictReader(io.StringIO(outcome.rejected_csv(ProductImporter.columns.all))))
     assert len(rejected) == 1
-    assert (rejected[0]["gtin"], rejected[0]["error_row"], rejected[0]["error_column"]) == ("12345678901232", "4", "gtin")
+    assert (rejected[0]["gtin"], rejected[0]["error_row"], rejected[0]["error_column"]) == (
+        "12345678901232",
+        "4",
+        "gtin",
+    )
     assert "check digit" in rejected[0]["error"]
 
 
@@ -133,25 +151,44 @@ BOS-1,Boston General stock,customer_site,HOSP-BOS,Boston General Hospital,hospit
 
 
 def test_locations_template_creates_parties_locations_and_contacts(tmp_path: Path) -> None:
-    outcome = LocationImporter().run(write(tmp_path, "loc.csv", LOCATIONS, "gb18030"), file_name="loc.csv")
+    outcome = LocationImporter().run(
+        write(tmp_path, "loc.csv", LOCATIONS, "gb18030"), file_name="loc.csv"
+    )
     assert (outcome.accepted, outcome.created) == (True, 3)
     hz = Location.objects.get(code="HZ-H1")
-    assert (hz.country, hz.province_code, hz.party.code, hz.party.party_type) == ("CN", "CN-ZJ", "HOSP-HZ1", "hospital")
+    assert (hz.country, hz.province_code, hz.party.code, hz.party.party_type) == (
+        "CN",
+        "CN-ZJ",
+        "HOSP-HZ1",
+        "hospital",
+    )
     assert Party.objects.get(code="HOSP-BOS").language == "en"
     assert Location.objects.get(code="BOS-1").province_code == "US-MA"
     assert list(Contact.objects.values_list("party__code", "name", "email").order_by("name")) == [
-        ("HOSP-BOS", "Jane Doe", "jane@example.com"), ("DIST-GZ", "王经理", "wang@example.cn")]
-    again = LocationImporter().run(write(tmp_path, "loc.csv", LOCATIONS, "gb18030"), file_name="loc.csv")
+        ("HOSP-BOS", "Jane Doe", "jane@example.com"),
+        ("DIST-GZ", "王经理", "wang@example.cn"),
+    ]
+    again = LocationImporter().run(
+        write(tmp_path, "loc.csv", LOCATIONS, "gb18030"), file_name="loc.csv"
+    )
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert Contact.objects.count() == 2
 
 
 def test_location_with_bad_values_names_each_problem(tmp_path: Path) -> None:
-    text = LOCATIONS.splitlines()[0] + "\nX1,X,garage,P1,P,martian,Atlantis,,,,95,,,not-an-email,,\n"
+    text = (
+        LOCATIONS.splitlines()[0] + "\nX1,X,garage,P1,P,martian,Atlantis,,,,95,,,not-an-email,,\n"
+    )
     outcome = LocationImporter().run(write(tmp_path, "loc.csv", text), file_name="loc.csv")
     assert {(e.column, e.code) for e in outcome.errors} == {
-        ("location_type", "choice"), ("party_type", "choice"), ("country", "country"), ("latitude", "range"),
-        ("contact_email", "email"), ("contact_name", "required"), ("city", "required")}
+        ("location_type", "choice"),
+        ("party_type", "choice"),
+        ("country", "country"),
+        ("latitude", "range"),
+        ("contact_email", "email"),
+        ("contact_name", "required"),
+        ("city", "required"),
+    }
     assert Location.objects.count() == 0
 
 
@@ -160,7 +197,9 @@ def test_parties_and_contacts(tmp_path: Path) -> None:
     assert PartyImporter().run(write(tmp_path, "p.csv", parties), file_name="p.csv").created == 1
     assert Party.objects.get(code="SP-1").party_type == "service_partner"
     contacts = "party_code,contact_name,email,phone,preferred_channel,is_primary\nSP-1,李工,li@example.cn,,邮件,是\nNOPE,X,x@example.com,,,\n"
-    outcome = ContactImporter().run(write(tmp_path, "c.csv", contacts), file_name="c.csv", policy=Policy.KEEP_GOOD)
+    outcome = ContactImporter().run(
+        write(tmp_path, "c.csv", contacts), file_name="c.csv", policy=Policy.KEEP_GOOD
+    )
     assert outcome.created == 1
     assert [(e.row, e.code) for e in outcome.errors] == [(3, "unknown_party")]
     assert Contact.objects.get(name="李工").is_primary is True
@@ -170,7 +209,9 @@ def test_header_only_file_is_rejected(tmp_path: Path) -> None:
     from medrecall.core.errors import ImportRejected
 
     with pytest.raises(ImportRejected, match="no rows"):
-        ProductImporter().run(write(tmp_path, "h.csv", "gtin,model_code,name,tracking\n"), file_name="h.csv")
+        ProductImporter().run(
+            write(tmp_path, "h.csv", "gtin,model_code,name,tracking\n"), file_name="h.csv"
+        )
 
 
 def test_lot_number_uniqueness_is_enforced_by_the_database() -> None:

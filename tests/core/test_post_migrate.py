@@ -14,7 +14,9 @@ def test_model_migrated_follows_the_state_the_run_left() -> None:
     empty = ProjectState().apps
     assert not model_migrated({"apps": empty}, "recalls", "ApprovalStep")
     assert model_migrated({"apps": apps}, "recalls", "ApprovalStep")
-    assert model_migrated({}, "recalls", "ApprovalStep")  # sent without a state: the models as they are
+    assert model_migrated(
+        {}, "recalls", "ApprovalStep"
+    )  # sent without a state: the models as they are
 
 
 def test_seeders_leave_an_unmigrated_database_alone() -> None:

@@ -3,17 +3,38 @@ import pytest
 from medrecall.core.regions import country_code, country_name, subdivision_code
 
 
-@pytest.mark.parametrize(("text", "code"), [("CN", "CN"), ("chn", "CN"), ("中国", "CN"), ("China", "CN"),
-                                            ("USA", "US"), ("United States", "US"), ("Deutschland", None), ("", None)])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("CN", "CN"),
+        ("chn", "CN"),
+        ("中国", "CN"),
+        ("China", "CN"),
+        ("USA", "US"),
+        ("United States", "US"),
+        ("Deutschland", None),
+        ("", None),
+    ],
+)
 def test_country_code(text: str, code: str | None) -> None:
     assert country_code(text) == code
 
 
-@pytest.mark.parametrize(("country", "text", "code"), [
-    ("CN", "广东省", "CN-GD"), ("CN", "广东", "CN-GD"), ("CN", "Guangdong", "CN-GD"), ("CN", "CN-GD", "CN-GD"),
-    ("CN", "上海市", "CN-SH"), ("CN", "宁夏", "CN-NX"), ("US", "CA", "US-CA"), ("US", "California", "US-CA"),
-    ("CN", "Atlantis", ""), ("", "广东省", ""),
-])
+@pytest.mark.parametrize(
+    ("country", "text", "code"),
+    [
+        ("CN", "广东省", "CN-GD"),
+        ("CN", "广东", "CN-GD"),
+        ("CN", "Guangdong", "CN-GD"),
+        ("CN", "CN-GD", "CN-GD"),
+        ("CN", "上海市", "CN-SH"),
+        ("CN", "宁夏", "CN-NX"),
+        ("US", "CA", "US-CA"),
+        ("US", "California", "US-CA"),
+        ("CN", "Atlantis", ""),
+        ("", "广东省", ""),
+    ],
+)
 def test_subdivision_code(country: str, text: str, code: str) -> None:
     assert subdivision_code(country, text) == code
 

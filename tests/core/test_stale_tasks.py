@@ -39,40 +39,72 @@ def _dead_pid() -> int:
 
 def _running(result_id: str, worker_id: str, *, started_ago: float = 10, runs: int = 1) -> None:
     DBTaskResult.objects.filter(pk=result_id).update(
-        status="RUNNING", started_at=timezone.now() - timedelta(seconds=started_ago),
-        worker_ids=[f"earlier-{n}" for n in range(runs - 1)] + [worker_id])
+        status="RUNNING",
+        started_at=timezone.now() - timedelta(seconds=started_ago),
+        worker_ids=[f"earlier-{n}" for n in range(runs - 1)] + [worker_id],
+    )
 
 
-def _worker(worker_id: str, *, host: str = "", pid: int = 0, seen_ago: float = 0, stopped: bool = False) -> None:
+def _worker(
+    worker_id: str, *, host: str = "", pid: int = 0, seen_ago: float = 0, stopped: bool = False
+) -> None:
     now = timezone.now()
-    TaskWorker.objects.create(worker_id=worker_id, hostname=host or socket.gethostname(), pid=pid or os.getpid(),
-                              started_at=now - timedelta(hours=1), seen_at=now - timedelta(seconds=seen_ago),
-                              stopped_at=now if stopped else None)
+    TaskWorker.objects.create(
+        worker_id=worker_id,
+        hostname=host or socket.gethostname(),
+        pid=pid or os.getpid(),
+        started_at=now - timedelta(hours=1),
+        seen_at=now - timedelta(seconds=seen_ago),
+        stopped_at=now if stopped else None,
+    )
 
 
 def _import_task(analyst: User) -> tuple[ImportRun, str]:
-    run = ImportRun.objects.create(kind="products", file_name="p.csv", policy="reject", created_by=analyst,
-                                   status=ImportStatus.RUNNING, started_at=timezone.now())
+    run = ImportRun.objects.create(
+        kind="products",
+        file_name="p.csv",
+        policy="reject",
+        created_by=analyst,
+        status=ImportStatus.RUNNING,
+        started_at=timezone.now(),
+    )
     run.source.save("p.csv", ContentFile(PRODUCTS), save=True)
     return run, str(import_run_execute.enqueue(run_id=run.pk).id)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("worker", "started_ago", "stale"), [
-    pytest.param({"pid": -1}, 10, True, id="local-process-gone"),
-    pytest.param({}, 10_000, False, id="local-process-alive-however-old"),
-    pytest.param({"stopped": True}, 10, True, id="worker-stopped-cleanly-mid-task"),
-    pytest.param({"host": "other-machine", "pid": 4242, "seen_ago": 301}, 400, True, id="other-machine-silent"),
-    pytest.param({"host": "other-machine", "pid": 4242, "seen_ago": 5}, 10_000, False, id="other-machine-beating"),
-    pytest.param(None, 301, True, id="unregistered-worker-past-the-bound"),
-    pytest.param(None, 299, False, id="unregistered-worker-within-the-bound"),
-])
+@pytest.mark.parametrize(
+    ("worker", "started_ago", "stale"),
+    [
+        pytest.param({"pid": -1}, 10, True, id="local-process-gone"),
+        pytest.param({}, 10_000, False, id="local-process-alive-however-old"),
+        pytest.param({"stopped": True}, 10, True, id="worker-stopped-cleanly-mid-task"),
+        pytest.param(
+            {"host": "other-machine", "pid": 4242, "seen_ago": 301},
+            400,
+            True,
+            id="other-machine-silent",
+        ),
+        pytest.param(
+            {"host": "other-machine", "pid": 4242, "seen_ago": 5},
+            10_000,
+            False,
+            id="other-machine-beating",
+        ),
+        pytest.param(None, 301, True, id="unregistered-worker-past-the-bound"),
+        pytest.param(None, 299, False, id="unregistered-worker-within-the-bound"),
+    ],
+)
 def test_a_running_task_is_stale_when_its_worker_is_gone(
-        analyst: User, settings: Any, worker: dict[str, Any] | None, started_ago: float, stale: bool) -> None:
+    analyst: User, settings: Any, worker: dict[str, Any] | None, started_ago: float, stale: bool
+) -> None:
     settings.MEDRECALL_TASK_STALE_SECONDS = 300
     _run, result_id = _import_task(analyst)
     if worker is not None:
-        _worker("w1", **{**worker, "pid": _dead_pid() if worker.get("pid") == -1 else worker.get("pid", 0)})
+        _worker(
+            "w1",
+            **{**worker, "pid": _dead_pid() if worker.get("pid") == -1 else worker.get("pid", 0)},
+        )
     _running(result_id, "w1", started_ago=started_ago)
     found = workers.stale_tasks()
     assert [s.id for s in found] == ([result_id] if stale else [])
@@ -95,8 +127,10 @@ def test_a_stale_import_is_queued_again_and_then_runs(analyst: User) -> None:
     _running(result_id, "gone")
     [stale] = workers.stale_tasks()
     assert (stale.action, stale.task_name, stale.runs) == ("requeue", "import_run_execute", 1)
-    assert stale.reason == ("Its worker stopped while running it; queued again (an import writes all its rows or "
-                            "none, so the stopped run wrote nothing).")
+    assert stale.reason == (
+        "Its worker stopped while running it; queued again (an import writes all its rows or "
+        "none, so the stopped run wrote nothing)."
+    )
     assert workers.stale_tasks_recover() == [stale]
     assert workers.stale_tasks_recover() == []  # once
     run.refresh_from_db()
@@ -110,8 +144,9 @@ def test_a_stale_import_is_queued_again_and_then_runs(analyst: User) -> None:
 
 
 @pytest.mark.django_db
-def test_a_task_that_stopped_its_worker_max_runs_times_is_failed_with_the_reason(analyst: User,
-                                                                                 settings: Any) -> None:
+def test_a_task_that_stopped_its_worker_max_runs_times_is_failed_with_the_reason(
+    analyst: User, settings: Any
+) -> None:
     settings.MEDRECALL_TASK_MAX_RUNS = 3
     run, result_id = _import_task(analyst)
     _worker("gone", pid=_dead_pid())
@@ -119,10 +154,16 @@ def test_a_task_that_stopped_its_worker_max_runs_times_is_failed_with_the_reason
     [stale] = workers.stale_tasks_recover()
     assert stale.action == "fail"
     result = DBTaskResult.objects.get(pk=result_id)
-    assert (result.status, result.exception_class_path) == ("FAILED", "medrecall.core.workers.StaleTask")
+    assert (result.status, result.exception_class_path) == (
+        "FAILED",
+        "medrecall.core.workers.StaleTask",
+    )
     assert result.traceback == "Its worker stopped while running it, 3 times; it is not run again."
     run.refresh_from_db()
-    assert (run.status, run.message) == ("failed", "Its worker stopped while running it, 3 times; it is not run again.")
+    assert (run.status, run.message) == (
+        "failed",
+        "Its worker stopped while running it, 3 times; it is not run again.",
+    )
     assert DeviceModel.objects.count() == 0
 
 
@@ -134,7 +175,10 @@ def test_a_sweep_task_is_failed_not_run_again(analyst: User) -> None:
     _worker("gone", pid=_dead_pid())
     _running(result_id, "gone")
     [stale] = workers.stale_tasks_recover()
-    assert stale.reason == "Its worker stopped while running it; the follow-up sweep runs again on its schedule."
+    assert (
+        stale.reason
+        == "Its worker stopped while running it; the follow-up sweep runs again on its schedule."
+    )
     assert DBTaskResult.objects.get(pk=result_id).status == "FAILED"
 
 
@@ -148,8 +192,10 @@ def test_the_commands_list_and_recover_stale_tasks(analyst: User, capsys: Any) -
     call_command("tasks", "stale")
     listed = capsys.readouterr().out
     assert listed.startswith(f"{result_id} import_run_execute, started ")
-    assert f"on {socket.gethostname()}:4000000, run 1 time(s): Its worker stopped while running it; queued again" \
+    assert (
+        f"on {socket.gethostname()}:4000000, run 1 time(s): Its worker stopped while running it; queued again"
         in listed
+    )
     assert DBTaskResult.objects.get(pk=result_id).status == "RUNNING"  # listing changes nothing
     with pytest.raises(CommandError, match=r"Not a stale task .*: not-a-task"):
         call_command("tasks", "requeue", "not-a-task")
@@ -167,15 +213,24 @@ def test_health_check_and_admin_show_stale_tasks(analyst: User, admin_client: Cl
     _running(result_id, "gone")
     health = Client().get("/healthz").json()
     assert health["status"] == "ok"
-    assert health["checks"]["task_queue"] == {"ok": True, "backend": "database", "waiting": 0, "running": 1,
-                                              "stale": 1, "workers": 1}
+    assert health["checks"]["task_queue"] == {
+        "ok": True,
+        "backend": "database",
+        "waiting": 0,
+        "running": 1,
+        "stale": 1,
+        "workers": 1,
+    }
     page = admin_client.get("/admin/django_tasks_database/dbtaskresult/")
     assert "1 task(s) were left running by a worker that is gone." in page.content.decode()
     listed = admin_client.get("/admin/django_tasks_database/dbtaskresult/?stale=yes")
-    assert list(listed.context["cl"].result_list.values_list("pk", flat=True)) == [DBTaskResult.objects.get(
-        pk=result_id).pk]
-    admin_client.post("/admin/django_tasks_database/dbtaskresult/", {"action": "recover_stale",
-                                                               "_selected_action": [result_id]})
+    assert list(listed.context["cl"].result_list.values_list("pk", flat=True)) == [
+        DBTaskResult.objects.get(pk=result_id).pk
+    ]
+    admin_client.post(
+        "/admin/django_tasks_database/dbtaskresult/",
+        {"action": "recover_stale", "_selected_action": [result_id]},
+    )
     assert DBTaskResult.objects.get(pk=result_id).status == "READY"
     assert Client().get("/healthz").json()["checks"]["task_queue"]["stale"] == 0
 
@@ -186,10 +241,21 @@ def test_a_killed_worker_leaves_its_task_to_the_next_worker(tmp_path: Path, sett
     task stale, queues it again and runs it."""
     marker = tmp_path / "started"
     result_id = str(hang_once.enqueue(str(marker)).id)
-    env = dict(os.environ, DATABASE_URL=_database_url(), DJANGO_SETTINGS_MODULE="medrecall.settings.test",
-               MEDIA_ROOT=str(settings.MEDIA_ROOT))
-    command = [sys.executable, "-c", "import django; django.setup(); import tests.core.hanging_tasks; from medrecall.cli import main; main()",
-               "tasks", "worker", "--interval", "0.1"]
+    env = dict(
+        os.environ,
+        DATABASE_URL=_database_url(),
+        DJANGO_SETTINGS_MODULE="medrecall.settings.test",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+    )
+    command = [
+        sys.executable,
+        "-c",
+        "import django; django.setup(); import tests.core.hanging_tasks; from medrecall.cli import main; main()",
+        "tasks",
+        "worker",
+        "--interval",
+        "0.1",
+    ]
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603 - our interpreter and code
     try:
         while not marker.exists():
@@ -200,12 +266,24 @@ def test_a_killed_worker_leaves_its_task_to_the_next_worker(tmp_path: Path, sett
         first.wait()
     assert DBTaskResult.objects.get(pk=result_id).status == "RUNNING"
     [stale] = workers.stale_tasks()
-    assert (stale.id, stale.action, stale.worker) == (result_id, "requeue", f"{socket.gethostname()}:{first.pid}")
+    assert (stale.id, stale.action, stale.worker) == (
+        result_id,
+        "requeue",
+        f"{socket.gethostname()}:{first.pid}",
+    )
 
-    second = subprocess.run([*command, "--batch"], env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    second = subprocess.run(  # noqa: S603
+        [*command, "--batch"], env=env, capture_output=True, text=True, check=False
+    )
     assert second.returncode == 0, second.stderr
     assert "Recovered a stale task:" in second.stdout
     result = DBTaskResult.objects.get(pk=result_id)
-    assert (result.status, result.return_value, len(result.worker_ids)) == ("SUCCESSFUL", "second run", 2)
+    assert (result.status, result.return_value, len(result.worker_ids)) == (
+        "SUCCESSFUL",
+        "second run",
+        2,
+    )
     assert workers.stale_tasks() == []
-    assert TaskWorker.objects.filter(stopped_at__isnull=False).count() == 1  # the second stopped cleanly
+    assert (
+        TaskWorker.objects.filter(stopped_at__isnull=False).count() == 1
+    )  # the second stopped cleanly

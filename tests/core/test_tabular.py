@@ -16,10 +16,14 @@ def read(path: Path, name: str | None = None) -> list[tuple[int, dict[str, str]]
     return [(r.number, r.values) for r in reader.rows()]
 
 
-@pytest.mark.parametrize(("encoding", "bom"), [
-    pytest.param("utf-8", b"", id="utf8"), pytest.param("utf-8", b"\xef\xbb\xbf", id="utf8-bom"),
-    pytest.param("gb18030", b"", id="gb18030"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        pytest.param("utf-8", b"", id="utf8"),
+        pytest.param("utf-8", b"\xef\xbb\xbf", id="utf8-bom"),
+        pytest.param("gb18030", b"", id="gb18030"),
+    ],
+)
 def test_csv_encodings(tmp_path: Path, encoding: str, bom: bytes) -> None:
     path = tmp_path / "p.csv"
     path.write_bytes(bom + "gtin,name\n12345678901231,输液泵\n".encode(encoding))
@@ -29,17 +33,26 @@ def test_csv_encodings(tmp_path: Path, encoding: str, bom: bytes) -> None:
 def test_semicolon_and_header_case(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text("GTIN; Name ;unit\n1;a;EA\n\n2;b;\n", encoding="utf-8")
-    assert read(path) == [(2, {"gtin": "1", "name": "a", "unit": "EA"}), (4, {"gtin": "2", "name": "b", "unit": ""})]
+    assert read(path) == [
+        (2, {"gtin": "1", "name": "a", "unit": "EA"}),
+        (4, {"gtin": "2", "name": "b", "unit": ""}),
+    ]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_quotes_inside_quoted_cells_as_excel_writes_them(tmp_path: Path, delimiter: str) -> None:
     """A quote inside a quoted cell is written twice; a delimiter or a line break inside one stays."""
     path = tmp_path / "p.csv"
-    path.write_text(delimiter.join(["gtin", "name", "unit"]) + "\n"
-                    + delimiter.join(["1", '"Pump ""Alpha"", 2nd\ngeneration"', "EA"]) + "\n", encoding="utf-8")
+    path.write_text(
+        delimiter.join(["gtin", "name", "unit"])
+        + "\n"
+        + delimiter.join(["1", '"Pump ""Alpha"", 2nd\ngeneration"', "EA"])
+        + "\n",
+        encoding="utf-8",
+    )
     assert [values for _line, values in read(path)] == [
-        {"gtin": "1", "name": 'Pump "Alpha", 2nd\ngeneration', "unit": "EA"}]
+        {"gtin": "1", "name": 'Pump "Alpha", 2nd\ngeneration', "unit": "EA"}
+    ]
     assert TableReader(path, file_name="p.csv", columns=COLUMNS).csv_layout() is not None
 
 
@@ -65,7 +78,10 @@ def test_binary_garbage_is_rejected_with_encoding_message(tmp_path: Path) -> Non
     path.write_bytes(b"gtin,name\n" + bytes(range(128, 256)) * 2000)
     with pytest.raises(ImportRejected) as rejected:
         read(path)
-    assert rejected.value.errors[0].code in {"encoding", "row_width", "csv"} or "UTF-8" in rejected.value.message
+    assert (
+        rejected.value.errors[0].code in {"encoding", "row_width", "csv"}
+        or "UTF-8" in rejected.value.message
+    )
 
 
 def test_excel_numbers_and_dates_read_as_typed(tmp_path: Path) -> None:

@@ -21,16 +21,26 @@ PRODUCTS = b"gtin,model_code,name,tracking\n06950000000019,PUMP-1,pump,serial\n"
 
 def test_database_queue_runs_the_import_once(analyst: object) -> None:
     with transaction.atomic():
-        run = services.import_run_start(kind="products", upload=ContentFile(PRODUCTS), file_name="p.csv",
-                                        policy="reject", actor=analyst)
+        run = services.import_run_start(
+            kind="products",
+            upload=ContentFile(PRODUCTS),
+            file_name="p.csv",
+            policy="reject",
+            actor=analyst,
+        )
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     run.refresh_from_db()
     assert (run.status, run.created_count) == ("accepted", 1)
-    assert services.import_run_execute(run_id=run.pk).status == "accepted"  # a second run changes nothing
+    assert (
+        services.import_run_execute(run_id=run.pk).status == "accepted"
+    )  # a second run changes nothing
     assert DeviceModel.objects.count() == 1
 
 
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (CI sets it on the PostgreSQL run)")
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"),
+    reason="REDIS_URL is not set (CI sets it on the PostgreSQL run)",
+)
 def test_redis_queue_runs_the_import(analyst: object, tmp_path: Path) -> None:
     import django_rq
     from django_tasks_rq import Job

@@ -43,8 +43,16 @@ def _xlsx() -> bytes:
 
 
 DOCX = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
-XLSM = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": b"\0"})
-DOCM = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>", "word/vbaProject.bin": b"\0"})
+XLSM = _zip(
+    {
+        "[Content_Types].xml": b"<Types/>",
+        "xl/workbook.xml": b"<workbook/>",
+        "xl/vbaProject.bin": b"\0",
+    }
+)
+DOCM = _zip(
+    {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>", "word/vbaProject.bin": b"\0"}
+)
 
 DETECTED = [
     pytest.param(b"%PDF-1.7\n%...", "pdf", id="pdf"),
@@ -59,9 +67,14 @@ DETECTED = [
     pytest.param("\ufeff批号,数量\nC1,3\n".encode(), "csv", id="csv-utf8-bom"),
     pytest.param("批号,数量\nC1,3\n".encode("gb18030"), "csv", id="csv-gb18030"),
     pytest.param("\ufefflot,qty\nC1,3\n".encode("utf-16"), "csv", id="csv-utf16-bom"),
-    pytest.param(b'<?xml version="1.0" encoding="GB18030"?>\n<gudid><device/></gudid>', "xml", id="xml"),
-    pytest.param(b'  {"@context": "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"}', "json",
-                 id="json"),
+    pytest.param(
+        b'<?xml version="1.0" encoding="GB18030"?>\n<gudid><device/></gudid>', "xml", id="xml"
+    ),
+    pytest.param(
+        b'  {"@context": "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"}',
+        "json",
+        id="json",
+    ),
     pytest.param(b"[1, 2]", "json", id="json-array"),
 ]
 
@@ -70,9 +83,14 @@ REFUSED = [
     pytest.param(b"\xef\xbb\xbf  <html><body>hi</body></html>", id="html-bom"),
     pytest.param(b"<script>alert(1)</script>", id="html-script"),
     pytest.param(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', id="svg"),
-    pytest.param(b'<?xml version="1.0"?>\n<!-- x -->\n<svg onload="alert(1)"/>', id="svg-with-declaration"),
-    pytest.param(b'<?xml version="1.0"?><doc><x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(1)</x:script>'
-                 b"</doc>", id="xhtml-inside-xml"),
+    pytest.param(
+        b'<?xml version="1.0"?>\n<!-- x -->\n<svg onload="alert(1)"/>', id="svg-with-declaration"
+    ),
+    pytest.param(
+        b'<?xml version="1.0"?><doc><x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(1)</x:script>'
+        b"</doc>",
+        id="xhtml-inside-xml",
+    ),
     pytest.param("<html>".encode("utf-16"), id="html-utf16"),
     pytest.param(b"MZ\x90\x00\x03\x00\x00\x00", id="windows-program"),
     pytest.param(b"\x7fELF\x02\x01\x01", id="linux-program"),
@@ -105,7 +123,8 @@ def test_a_type_outside_the_allow_list_is_refused_with_the_list() -> None:
     assert refused.value.message == (
         "site.jpg is not a file we accept here (its content is not one of: PDF, JPEG photo, PNG picture, TIFF scan, "
         "Excel workbook (.xlsx), Word document (.docx)). Web pages, pictures with scripts (SVG) and programs are "
-        "never accepted.")
+        "never accepted."
+    )
 
 
 def test_stored_names_are_random_with_the_detected_extension() -> None:
@@ -116,9 +135,16 @@ def test_stored_names_are_random_with_the_detected_extension() -> None:
 
 
 @pytest.mark.django_db
-def test_an_import_is_stored_under_a_generated_name_and_keeps_the_clients_name(analyst: User) -> None:
-    run = services.import_run_start(kind="products", upload=ContentFile(b"gtin,model_code,name,tracking\n"),
-                                    file_name="x.html", policy="reject", actor=analyst)
+def test_an_import_is_stored_under_a_generated_name_and_keeps_the_clients_name(
+    analyst: User,
+) -> None:
+    run = services.import_run_start(
+        kind="products",
+        upload=ContentFile(b"gtin,model_code,name,tracking\n"),
+        file_name="x.html",
+        policy="reject",
+        actor=analyst,
+    )
     assert run.source.name is not None
     stored = Path(run.source.name)
     assert stored.parent.parts[0] == "imports"
@@ -136,15 +162,26 @@ def test_an_import_is_stored_under_a_generated_name_and_keeps_the_clients_name(a
 
 @pytest.mark.django_db
 def test_an_html_import_is_refused_and_nothing_is_kept(analyst: User, settings: Any) -> None:
-    before = sorted(Path(settings.MEDIA_ROOT).rglob("*")) if Path(settings.MEDIA_ROOT).exists() else []
+    before = (
+        sorted(Path(settings.MEDIA_ROOT).rglob("*")) if Path(settings.MEDIA_ROOT).exists() else []
+    )
     with pytest.raises(files.UploadRefused) as refused:
-        services.import_run_start(kind="products", upload=ContentFile(b"<html><script>alert(1)</script></html>"),
-                                  file_name="products.csv", policy="reject", actor=analyst)
-    assert refused.value.message.startswith("products.csv is not a file we accept here (its content is not one "
-                                            "of: CSV or text file, Excel workbook (.xlsx), Excel workbook with macros, "
-                                            "XML file, JSON file).")
+        services.import_run_start(
+            kind="products",
+            upload=ContentFile(b"<html><script>alert(1)</script></html>"),
+            file_name="products.csv",
+            policy="reject",
+            actor=analyst,
+        )
+    assert refused.value.message.startswith(
+        "products.csv is not a file we accept here (its content is not one "
+        "of: CSV or text file, Excel workbook (.xlsx), Excel workbook with macros, "
+        "XML file, JSON file)."
+    )
     assert ImportRun.objects.count() == 0
-    after = sorted(Path(settings.MEDIA_ROOT).rglob("*")) if Path(settings.MEDIA_ROOT).exists() else []
+    after = (
+        sorted(Path(settings.MEDIA_ROOT).rglob("*")) if Path(settings.MEDIA_ROOT).exists() else []
+    )
     assert after == before
 
 

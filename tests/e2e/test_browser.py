@@ -27,8 +27,9 @@ def log_in(page: Any, live_server: Any, user: User) -> None:
     page.wait_for_url(f"{live_server.url}/")
 
 
-def test_log_in_switch_language_and_open_master_data(page: Any, live_server: Any,
-                                                     make_user: Callable[..., User]) -> None:
+def test_log_in_switch_language_and_open_master_data(
+    page: Any, live_server: Any, make_user: Callable[..., User]
+) -> None:
     PartyFactory(code="DIST-GZ", name="广州康达医疗器械有限公司")
     user = make_user(Role.TRACEABILITY_ANALYST)
     log_in(page, live_server, user)
@@ -49,10 +50,14 @@ def test_log_in_switch_language_and_open_master_data(page: Any, live_server: Any
     page.wait_for_url("**/login/")
 
 
-def test_trace_page_and_scan_box(page: Any, live_server: Any, make_user: Callable[..., User], tmp_path: Path) -> None:
+def test_trace_page_and_scan_box(
+    page: Any, live_server: Any, make_user: Callable[..., User], tmp_path: Path
+) -> None:
     network()
     assert run_events(tmp_path, DISTRIBUTION).accepted
-    assert run_events(tmp_path, f"P1,produced,2025-01-01T08:00:00Z,{PUMP},PL1,SN1,1,,FAC,,,,,\n", "p.csv").accepted
+    assert run_events(
+        tmp_path, f"P1,produced,2025-01-01T08:00:00Z,{PUMP},PL1,SN1,1,,FAC,,,,,\n", "p.csv"
+    ).accepted
     user = make_user(Role.TRACEABILITY_ANALYST)
     log_in(page, live_server, user)
     page.goto(f"{live_server.url}/trace/?gtin={CATH}&lot=C1")
@@ -79,9 +84,14 @@ def test_trace_page_and_scan_box(page: Any, live_server: Any, make_user: Callabl
     assert "FAC" in page.locator("#trace-holders").inner_text()
 
 
-def test_large_events_file_through_the_import_page(page: Any, live_server: Any, make_user: Callable[..., User],
-                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   settings: Any) -> None:
+def test_large_events_file_through_the_import_page(
+    page: Any,
+    live_server: Any,
+    make_user: Callable[..., User],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
     """A file large enough for the direct load, uploaded as a user would: queued, run by the
     database task queue's worker, and the page follows it (htmx) to the counts."""
     from django.core.management import call_command
@@ -122,23 +132,34 @@ def test_large_events_file_through_the_import_page(page: Any, live_server: Any, 
     assert ImportRun.objects.get().created_count == rows
 
 
-def test_trace_page_traces_a_pasted_list_and_exports_it(page: Any, live_server: Any, make_user: Callable[..., User],
-                                                        tmp_path: Path) -> None:
+def test_trace_page_traces_a_pasted_list_and_exports_it(
+    page: Any, live_server: Any, make_user: Callable[..., User], tmp_path: Path
+) -> None:
     network()
     assert run_events(tmp_path, DISTRIBUTION).accepted
-    assert run_events(tmp_path, f"P1,produced,2025-01-01T08:00:00Z,{PUMP},PL1,SN1,1,,FAC,,,,,\n", "p.csv").accepted
+    assert run_events(
+        tmp_path, f"P1,produced,2025-01-01T08:00:00Z,{PUMP},PL1,SN1,1,,FAC,,,,,\n", "p.csv"
+    ).accepted
     log_in(page, live_server, make_user(Role.TRACEABILITY_ANALYST))
     page.goto(f"{live_server.url}/trace/")
     page.click("#trace-set summary")
     page.fill("#trace-units", f"{CATH}\tC1\n{PUMP}\t\tSN1\n{CATH}\tNOPE\n")
     with page.expect_navigation():
         page.click("#trace-set-form button[type=submit]")
-    assert page.locator("#trace-row-errors").inner_text() == f"pasted list, row 3: Lot NOPE of GTIN {CATH} is not known."
+    assert (
+        page.locator("#trace-row-errors").inner_text()
+        == f"pasted list, row 3: Lot NOPE of GTIN {CATH} is not known."
+    )
     page.fill("#trace-units", f"{CATH}\tC1\n{PUMP}\t\tSN1\n")
     with page.expect_navigation():
         page.click("#trace-set-form button[type=submit]")
     assert page.locator("#trace-set-count").inner_text() == "2 units listed; 2 lots in scope."
-    assert page.locator("#trace-holders tfoot").inner_text().split() == ["Total", "1,951", "871", "100"]
+    assert page.locator("#trace-holders tfoot").inner_text().split() == [
+        "Total",
+        "1,951",
+        "871",
+        "100",
+    ]
     page.wait_for_function("document.querySelector('#trace-graph canvas') !== null")
     with page.expect_download() as download:
         page.click("#trace-export")

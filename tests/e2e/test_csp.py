@@ -30,8 +30,15 @@ document.addEventListener("securitypolicyviolation", function (e) {
 def _watched(page: Any) -> list[str]:
     page.add_init_script(WATCH)
     console: list[str] = []
-    page.on("console", lambda message: console.append(message.text)
-            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            console.append(message.text)
+            if "Content Security Policy" in message.text
+            or "Content-Security-Policy" in message.text
+            else None
+        ),
+    )
     return console
 
 
@@ -40,8 +47,15 @@ def _violations(page: Any, console: list[str]) -> list[str]:
 
 
 def test_main_pages_run_under_the_policy_and_the_charts_draw(
-        browser: Any, page: Any, live_server: Any, settings: Any, smtp: Any, manager: User,
-        make_user: Callable[..., User], tmp_path: Path) -> None:
+    browser: Any,
+    page: Any,
+    live_server: Any,
+    settings: Any,
+    smtp: Any,
+    manager: User,
+    make_user: Callable[..., User],
+    tmp_path: Path,
+) -> None:
     settings.MEDRECALL_BASE_URL = live_server.url
     recall = approved_recall(tmp_path, manager, make_user)
     services.notice_run_start(recall=recall, actor=manager)
@@ -69,8 +83,13 @@ def test_main_pages_run_under_the_policy_and_the_charts_draw(
         page.wait_for_selector(ready)
         page.wait_for_load_state("networkidle")  # late scripts (charts, htmx) have run and reported
         policy = response.headers["content-security-policy"]
-        seen[name] = (response.status, "script-src 'self'" in policy and "default-src 'self'" in policy
-                      and "'unsafe-inline'" not in policy.split("style-src-attr")[0], _violations(page, console))
+        seen[name] = (
+            response.status,
+            "script-src 'self'" in policy
+            and "default-src 'self'" in policy
+            and "'unsafe-inline'" not in policy.split("style-src-attr")[0],
+            _violations(page, console),
+        )
 
     assert seen == {name: (200, True, []) for name in seen}
     # The e-mail preview stays inside its sandboxed frame (it once spilled into the page).
@@ -81,8 +100,9 @@ def test_main_pages_run_under_the_policy_and_the_charts_draw(
     assert page.locator("#chart-region canvas").count() == 1
 
 
-def test_the_script_moved_out_of_the_pages_still_works(page: Any, live_server: Any,
-                                                      make_user: Callable[..., User]) -> None:
+def test_the_script_moved_out_of_the_pages_still_works(
+    page: Any, live_server: Any, make_user: Callable[..., User]
+) -> None:
     console = _watched(page)
     log_in(page, live_server, make_user(Role.TRACEABILITY_ANALYST))
     page.goto(f"{live_server.url}/imports/")

@@ -20,8 +20,9 @@ from tests.traceability.test_trace import DISTRIBUTION
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_manager_walks_a_recall_to_approval(page: Any, live_server: Any, make_user: Callable[..., User],
-                                            tmp_path: Path) -> None:
+def test_manager_walks_a_recall_to_approval(
+    page: Any, live_server: Any, make_user: Callable[..., User], tmp_path: Path
+) -> None:
     network()
     assert run_events(tmp_path, DISTRIBUTION).accepted
     manager = make_user(Role.QA_RA_MANAGER)

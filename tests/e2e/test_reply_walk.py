@@ -23,8 +23,15 @@ REPLY_LINK = re.compile(r'href="([^"]*/n/r/[^"]+)"')
 
 
 def test_holder_replies_through_the_link_and_the_manager_sees_the_scope_addition(
-        browser: Any, page: Any, live_server: Any, settings: Any, smtp: Any, manager: User,
-        make_user: Callable[..., User], tmp_path: Path) -> None:
+    browser: Any,
+    page: Any,
+    live_server: Any,
+    settings: Any,
+    smtp: Any,
+    manager: User,
+    make_user: Callable[..., User],
+    tmp_path: Path,
+) -> None:
     settings.MEDRECALL_BASE_URL = live_server.url
     recall = approved_recall(tmp_path, manager, make_user)
     services.notice_run_start(recall=recall, actor=manager)
@@ -61,7 +68,11 @@ def test_holder_replies_through_the_link_and_the_manager_sees_the_scope_addition
     reply = Reply.objects.get()
     assert (reply.party.code, reply.via, reply.respondent_name) == ("SUB", "link", "陈杰")
     addition = SubConsignee.objects.get()
-    assert (addition.party.name, addition.party.country, addition.quantity) == ("深圳市第二人民医院", "CN", 40)
+    assert (addition.party.name, addition.party.country, addition.quantity) == (
+        "深圳市第二人民医院",
+        "CN",
+        40,
+    )
 
     log_in(page, live_server, manager)
     page.goto(f"{live_server.url}/recalls/{recall.pk}/")
@@ -77,7 +88,11 @@ def test_holder_replies_through_the_link_and_the_manager_sees_the_scope_addition
     page.reload()
     assert "深圳市第二人民医院" in page.locator("#notice-list").inner_text()
     new_notice = Notice.objects.get(party=addition.party)
-    assert (new_notice.email, new_notice.status, new_notice.total_units) == ("li@sz2.example", "sent", 40)
+    assert (new_notice.email, new_notice.status, new_notice.total_units) == (
+        "li@sz2.example",
+        "sent",
+        40,
+    )
     assert [rcpt for rcpt, _message in smtp.messages].count(["li@sz2.example"]) == 1
     page.wait_for_selector('[data-run-status="done"]')
     assert page.locator("[data-run-status]").count() == 2

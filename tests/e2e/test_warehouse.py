@@ -23,8 +23,9 @@ from tests.traceability.scenario import PUMP, network, run_events
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_scan_a_return_in_and_destroy_it(page: Any, live_server: Any, make_user: Callable[..., User],
-                                        tmp_path: Path) -> None:
+def test_scan_a_return_in_and_destroy_it(
+    page: Any, live_server: Any, make_user: Callable[..., User], tmp_path: Path
+) -> None:
     from tests.execution.conftest import PUMPS
 
     network()
@@ -62,7 +63,15 @@ def test_scan_a_return_in_and_destroy_it(page: Any, live_server: Any, make_user:
     page.click("#complete")
     page.wait_for_selector("#certificate-link")
     disposition = Disposition.objects.get()
-    assert (disposition.status, disposition.kind, disposition.serial.serial) == ("done", "destroy", "PS-001")  # type: ignore[union-attr]
+    assert (disposition.status, disposition.kind, disposition.serial.serial) == (
+        "done",
+        "destroy",
+        "PS-001",
+    )  # type: ignore[union-attr]
     accounting = recall_accounting(recall)
     assert accounting.balanced
-    assert (accounting.total.dispositioned, accounting.total.at_holders, accounting.total.own_stock) == (1, 1, 1)
+    assert (
+        accounting.total.dispositioned,
+        accounting.total.at_holders,
+        accounting.total.own_stock,
+    ) == (1, 1, 1)

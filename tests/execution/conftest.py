@@ -36,19 +36,37 @@ P7,received,2025-01-13T08:00:00+08:00,{PUMP},P-L1,PS-002,1,FAC,H1,DN-P1,,,,
 
 def seed_carriers() -> None:
     party = PartyFactory(code="SF", party_type="carrier", name="顺丰速运")
-    fast = Carrier.objects.create(party=party, code="SF", name="SF Express", max_weight_kg=Decimal(100))
-    slow = Carrier.objects.create(party=PartyFactory(code="DB", party_type="carrier"), code="DB", name="Deppon Freight")
-    CarrierRate.objects.create(carrier=fast, country="CN", province_code="", base_fee=Decimal(20), per_kg=Decimal(8),
-                               transit_days=1)
-    CarrierRate.objects.create(carrier=slow, country="CN", province_code="", base_fee=Decimal(30), per_kg=Decimal(2),
-                               transit_days=4)
+    fast = Carrier.objects.create(
+        party=party, code="SF", name="SF Express", max_weight_kg=Decimal(100)
+    )
+    slow = Carrier.objects.create(
+        party=PartyFactory(code="DB", party_type="carrier"), code="DB", name="Deppon Freight"
+    )
+    CarrierRate.objects.create(
+        carrier=fast,
+        country="CN",
+        province_code="",
+        base_fee=Decimal(20),
+        per_kg=Decimal(8),
+        transit_days=1,
+    )
+    CarrierRate.objects.create(
+        carrier=slow,
+        country="CN",
+        province_code="",
+        base_fee=Decimal(30),
+        per_kg=Decimal(2),
+        transit_days=4,
+    )
 
 
 def approve(recall: RecallCase, make_user: Callable[..., User]) -> RecallCase:
     qa, ra = make_user(Role.QA_RA_MANAGER), make_user(Role.QA_RA_MANAGER)
     for step, signer in (("qa_head", qa), ("ra_head", ra)):
         if step in {s.step for s in approvals.required_steps(recall)}:
-            approvals.approval_sign(recall=recall, step=step, actor=signer, password=PASSWORD, username=signer.username)
+            approvals.approval_sign(
+                recall=recall, step=step, actor=signer, password=PASSWORD, username=signer.username
+            )
     return services.recall_transition(recall=recall, target="in_execution", actor=qa)
 
 
@@ -63,14 +81,28 @@ def world(tmp_path: Path) -> dict[str, object]:
     return models
 
 
-def open_recall(manager: User, *, gtin: str = CATH, values: list[str] | None = None, kind: str = "lots",
-                severity: str = "death") -> RecallCase:
+def open_recall(
+    manager: User,
+    *,
+    gtin: str = CATH,
+    values: list[str] | None = None,
+    kind: str = "lots",
+    severity: str = "death",
+) -> RecallCase:
     model = DeviceModel.objects.get(udi_di=gtin)
-    recall = services.recall_open(actor=manager, title="Tip fracture", products=[model], reason="tip",
-                                  regimes=["nmpa"], decision_at=datetime(2025, 3, 1, tzinfo=UTC))
+    recall = services.recall_open(
+        actor=manager,
+        title="Tip fracture",
+        products=[model],
+        reason="tip",
+        regimes=["nmpa"],
+        decision_at=datetime(2025, 3, 1, tzinfo=UTC),
+    )
     services.recall_transition(recall=recall, target="assessment", actor=manager)
     services.hazard_evaluate(recall=recall, actor=manager, severity=severity, likelihood="probable")
-    services.scope_rule_add(recall=recall, actor=manager, kind=kind, device_model=model, values=values or ["C1"])
+    services.scope_rule_add(
+        recall=recall, actor=manager, kind=kind, device_model=model, values=values or ["C1"]
+    )
     services.scope_freeze(recall=recall, actor=manager)
     return services.recall_transition(recall=recall, target="pending_approval", actor=manager)
 
@@ -103,4 +135,6 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     path = tmp_path / "document.pdf"
     path.write_bytes(data)
-    return subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    return subprocess.run(  # noqa: S603
+        [tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout

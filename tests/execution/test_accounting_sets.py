@@ -43,17 +43,24 @@ def reference_accounting(recall: RecallCase) -> Accounting:
     lines = snapshot.lines.all()
     rows: dict[int, AccountingRow] = {}
     numbers = dict(Lot.objects.filter(pk__in=lines.values("lot_id")).values_list("pk", "number"))
-    for lot_id, affected in lines.values_list("lot_id").annotate(units=Sum("on_hand") + Sum("in_transit")).order_by(
-            "lot_id"):
+    for lot_id, affected in (
+        lines.values_list("lot_id")
+        .annotate(units=Sum("on_hand") + Sum("in_transit"))
+        .order_by("lot_id")
+    ):
         rows[lot_id] = AccountingRow(lot=numbers[lot_id], affected=int(affected or 0))
-    in_scope = (Q(lot_id__in=lines.filter(serial__isnull=True).values("lot_id"))
-                | Q(serial_id__in=lines.filter(serial__isnull=False).values("serial_id")))
+    in_scope = Q(lot_id__in=lines.filter(serial__isnull=True).values("lot_id")) | Q(
+        serial_id__in=lines.filter(serial__isnull=False).values("serial_id")
+    )
     done = Disposition.objects.filter(recall=recall, status=TaskStatus.DONE)
     done_serials = done.filter(serial__isnull=False).values("serial_id")
-    positions = (Position.objects.filter(in_scope, lot_id__in=lines.values("lot_id")).exclude(serial_id__in=done_serials)
-                 .exclude(location__party__party_type=PartyType.SUPPLIER)
-                 .values_list("lot_id", "location__location_type", "location__party__party_type")
-                 .annotate(on_hand=Sum("on_hand"), in_transit=Sum("in_transit")))
+    positions = (
+        Position.objects.filter(in_scope, lot_id__in=lines.values("lot_id"))
+        .exclude(serial_id__in=done_serials)
+        .exclude(location__party__party_type=PartyType.SUPPLIER)
+        .values_list("lot_id", "location__location_type", "location__party__party_type")
+        .annotate(on_hand=Sum("on_hand"), in_transit=Sum("in_transit"))
+    )
     for lot_id, location_type, party_type, on_hand, in_transit in positions:
         row = rows.setdefault(lot_id, AccountingRow(lot=str(lot_id)))
         row.in_transit += int(in_transit)
@@ -64,18 +71,30 @@ def reference_accounting(recall: RecallCase) -> Accounting:
                 row.own_stock += int(on_hand)
         else:
             row.at_holders += int(on_hand)
-    for lot_id, kind, serial_id, quantity in done.values_list("lot_id", "kind", "serial_id").annotate(
-            total=Sum("quantity")):
+    for lot_id, kind, serial_id, quantity in done.values_list(
+        "lot_id", "kind", "serial_id"
+    ).annotate(total=Sum("quantity")):
         row = rows.setdefault(lot_id, AccountingRow(lot=str(lot_id)))
         row.dispositioned += int(quantity)
-        if serial_id is None and kind in (DispositionKind.REPAIR, DispositionKind.RELEASE, DispositionKind.REPLACE):
+        if serial_id is None and kind in (
+            DispositionKind.REPAIR,
+            DispositionKind.RELEASE,
+            DispositionKind.REPLACE,
+        ):
             row.own_stock -= int(quantity)
-    used = (TraceEvent.objects.filter(in_scope, lot_id__in=lines.values("lot_id"), retracted=False,
-                                      event_type__in=("consumed", "destroyed", "transformed"),
-                                      recorded_at__gt=snapshot.created_at)
-            .exclude(document_ref__in=Disposition.objects.filter(recall=recall).values("number"))
-            .exclude(serial_id__in=done_serials)
-            .values_list("lot_id").annotate(total=Sum("quantity")))
+    used = (
+        TraceEvent.objects.filter(
+            in_scope,
+            lot_id__in=lines.values("lot_id"),
+            retracted=False,
+            event_type__in=("consumed", "destroyed", "transformed"),
+            recorded_at__gt=snapshot.created_at,
+        )
+        .exclude(document_ref__in=Disposition.objects.filter(recall=recall).values("number"))
+        .exclude(serial_id__in=done_serials)
+        .values_list("lot_id")
+        .annotate(total=Sum("quantity"))
+    )
     for lot_id, quantity in used:
         rows.setdefault(lot_id, AccountingRow(lot=str(lot_id))).used += int(quantity)
     accounting.lots = [rows[k] for k in sorted(rows, key=lambda k: rows[k].lot)]
@@ -91,8 +110,9 @@ def _books(accounting: Accounting) -> dict[str, Any]:
     return accounting.as_dict()
 
 
-def test_many_recalls_at_once_equal_each_on_its_own(budget: BudgetWorld, tmp_path: Path, manager: User,
-                                                    make_user: Callable[..., User]) -> None:
+def test_many_recalls_at_once_equal_each_on_its_own(
+    budget: BudgetWorld, tmp_path: Path, manager: User, make_user: Callable[..., User]
+) -> None:
     world = budget
     assert run_events(tmp_path, PUMPS, "pumps.csv").accepted
     pump_recall = approve(open_recall(manager, gtin=PUMP, values=["P-L1"]), make_user)
@@ -100,28 +120,65 @@ def test_many_recalls_at_once_equal_each_on_its_own(budget: BudgetWorld, tmp_pat
     # Consumption after the freeze, a destroyed lot disposition done, a serial sent back and settled.
     newest = world.recalls[0]
     lot = newest.current_snapshot.lines.values_list("lot__number", flat=True)[0]  # type: ignore[union-attr]
-    assert run_events(tmp_path, f"USE-1,consumed,2025-04-01T08:00:00+08:00,06950000000019,{lot},,7,H1,,,,,,\n",
-                      "use.csv").accepted
+    assert run_events(
+        tmp_path,
+        f"USE-1,consumed,2025-04-01T08:00:00+08:00,06950000000019,{lot},,7,H1,,,,,,\n",
+        "use.csv",
+    ).accepted
     destroy = Disposition.objects.filter(recall=newest).first()
     assert destroy is not None
-    services.disposition_complete(disposition=destroy, actor=manager, username=manager.username,
-                                  method="Incineration", place="Suzhou", performed_by="Veolia", witnesses=["QA"],
-                                  destroyed_at=datetime(2025, 4, 2, tzinfo=UTC))
+    services.disposition_complete(
+        disposition=destroy,
+        actor=manager,
+        username=manager.username,
+        method="Incineration",
+        place="Suzhou",
+        performed_by="Veolia",
+        witnesses=["QA"],
+        destroyed_at=datetime(2025, 4, 2, tzinfo=UTC),
+    )
     hospital = Party.objects.get(code="HOSP")
-    pump_return = services.return_create(recall=pump_recall, party=hospital, actor=manager,
-                                         lines=[(Lot.objects.get(number="P-L1"), Serial.objects.get(serial="PS-001"), 1)])
-    services.return_receive(ra=pump_return, actor=manager, gtin=PUMP, lot="P-L1", serial="PS-001",
-                            location=Location.objects.get(code="QUAR"))
+    pump_return = services.return_create(
+        recall=pump_recall,
+        party=hospital,
+        actor=manager,
+        lines=[(Lot.objects.get(number="P-L1"), Serial.objects.get(serial="PS-001"), 1)],
+    )
+    services.return_receive(
+        ra=pump_return,
+        actor=manager,
+        gtin=PUMP,
+        lot="P-L1",
+        serial="PS-001",
+        location=Location.objects.get(code="QUAR"),
+    )
     serial_disposition = services.disposition_create(
-        recall=pump_recall, kind="destroy", lot=Lot.objects.get(number="P-L1"), serial=Serial.objects.get(
-            serial="PS-001"), actor=manager, location=Location.objects.get(code="QUAR"))
-    services.disposition_complete(disposition=serial_disposition, actor=manager, username=manager.username,
-                                  method="Incineration", place="Suzhou", performed_by="Veolia", witnesses=["QA"],
-                                  destroyed_at=datetime(2025, 4, 2, tzinfo=UTC))
-    recalls = [*world.recalls, pump_recall, *RecallCase.objects.exclude(
-        pk__in=[r.pk for r in [*world.recalls, pump_recall]])]
+        recall=pump_recall,
+        kind="destroy",
+        lot=Lot.objects.get(number="P-L1"),
+        serial=Serial.objects.get(serial="PS-001"),
+        actor=manager,
+        location=Location.objects.get(code="QUAR"),
+    )
+    services.disposition_complete(
+        disposition=serial_disposition,
+        actor=manager,
+        username=manager.username,
+        method="Incineration",
+        place="Suzhou",
+        performed_by="Veolia",
+        witnesses=["QA"],
+        destroyed_at=datetime(2025, 4, 2, tzinfo=UTC),
+    )
+    recalls = [
+        *world.recalls,
+        pump_recall,
+        *RecallCase.objects.exclude(pk__in=[r.pk for r in [*world.recalls, pump_recall]]),
+    ]
     together = accounting_for(recalls)
-    assert {pk: _books(a) for pk, a in together.items()} == {r.pk: _books(reference_accounting(r)) for r in recalls}
+    assert {pk: _books(a) for pk, a in together.items()} == {
+        r.pk: _books(reference_accounting(r)) for r in recalls
+    }
     assert _books(recall_accounting(pump_recall)) == _books(reference_accounting(pump_recall))
     pump_books = together[pump_recall.pk].total
     assert (pump_books.dispositioned, pump_books.in_quarantine) == (1, 0)

@@ -22,19 +22,62 @@ def run(*args: str) -> dict[str, Any]:
 
 def test_cli_walk(recall: RecallCase, manager: Any, warehouse_user: Any, tmp_path: Any) -> None:
     user = ["--user", manager.username]
-    assert run("hold", "list", recall.number)["holds"] == [{"lot": "C1", "serial": None, "active": True}]
+    assert run("hold", "list", recall.number)["holds"] == [
+        {"lot": "C1", "serial": None, "active": True}
+    ]
     ra = run("returns", "create", recall.number, "--holder", "HOSP", "--line", "C1=10", *user)
     assert (ra["carrier"], ra["lines"][0]["expected"]) == ("SF", 10)
-    received = run("receive", ra["number"], "--barcode", "010695000000001910C1", "--quantity", "10",
-                   "--user", warehouse_user.username)
+    received = run(
+        "receive",
+        ra["number"],
+        "--barcode",
+        "010695000000001910C1",
+        "--quantity",
+        "10",
+        "--user",
+        warehouse_user.username,
+    )
     assert received["outcome"] == "matched"
-    over = run("receive", ra["number"], "--gtin", "06950000000019", "--lot", "C1", "--user", warehouse_user.username)
+    over = run(
+        "receive",
+        ra["number"],
+        "--gtin",
+        "06950000000019",
+        "--lot",
+        "C1",
+        "--user",
+        warehouse_user.username,
+    )
     assert (over["outcome"], over["received"], over["expected"]) == ("over", 11, 10)
     assert run("returns", "show", ra["number"], *user)["status"] == "received"
-    d = run("disposition", "create", recall.number, "--kind", "destroy", "--lot", "C1", "--quantity", "10",
-            "--location", "QUAR", *user)
-    done = run("disposition", "complete", d["number"], "--method", "Incineration", "--place", "Suzhou",
-               "--performed-by", "Veolia", "--witness", "QA", *user)
+    d = run(
+        "disposition",
+        "create",
+        recall.number,
+        "--kind",
+        "destroy",
+        "--lot",
+        "C1",
+        "--quantity",
+        "10",
+        "--location",
+        "QUAR",
+        *user,
+    )
+    done = run(
+        "disposition",
+        "complete",
+        d["number"],
+        "--method",
+        "Incineration",
+        "--place",
+        "Suzhou",
+        "--performed-by",
+        "Veolia",
+        "--witness",
+        "QA",
+        *user,
+    )
     assert (done["status"], done["certificate"]) == ("done", d["number"].replace("DSP", "DC"))
     accounting = run("accounting", recall.number)
     assert (accounting["balanced"], accounting["total"]["dispositioned"]) == (True, 10)
@@ -47,5 +90,9 @@ def test_cli_walk(recall: RecallCase, manager: Any, warehouse_user: Any, tmp_pat
 def test_seed_carriers_once(db: None) -> None:
     first = run("seed")
     assert {k: first[k] for k in ("carriers", "rates", "rules", "providers")} == {
-        "carriers": 6, "rates": 9, "rules": 1, "providers": 0}  # without the demo's parties: no providers
+        "carriers": 6,
+        "rates": 9,
+        "rules": 1,
+        "providers": 0,
+    }  # without the demo's parties: no providers
     assert run("seed")["created"] == 0

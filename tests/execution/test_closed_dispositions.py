@@ -27,30 +27,55 @@ def closed_with_quarantine(manager: Any, make_user: Any) -> tuple[RecallCase, An
     ra = execution.return_create(recall=recall, party=Party.objects.get(code="HOSP"), actor=manager)
     execution.return_receive(ra=ra, actor=manager, gtin=CATH, lot="C1", quantity=5)
     recall = services.recall_transition(recall=recall, target="effectiveness_check", actor=manager)
-    closure.closure_exception_sign(recall=recall, actor=manager, reason="Holders unreachable", password=PASSWORD,
-                                   username=manager.username)
-    recall = services.recall_update(recall=recall, actor=manager, version=recall.version, completed_at=timezone.now())
+    closure.closure_exception_sign(
+        recall=recall,
+        actor=manager,
+        reason="Holders unreachable",
+        password=PASSWORD,
+        username=manager.username,
+    )
+    recall = services.recall_update(
+        recall=recall, actor=manager, version=recall.version, completed_at=timezone.now()
+    )
     return services.recall_transition(recall=recall, target="closed", actor=manager), ra
 
 
-def test_units_in_quarantine_are_dispositioned_after_closure(world: Any, manager: Any, make_user: Any) -> None:
+def test_units_in_quarantine_are_dispositioned_after_closure(
+    world: Any, manager: Any, make_user: Any
+) -> None:
     recall, _ra = closed_with_quarantine(manager, make_user)
-    d = execution.disposition_create(recall=recall, kind="destroy", lot=Lot.objects.get(number="C1"),
-                                     location=Location.objects.get(code="QUAR"), quantity=5, actor=manager)
+    d = execution.disposition_create(
+        recall=recall,
+        kind="destroy",
+        lot=Lot.objects.get(number="C1"),
+        location=Location.objects.get(code="QUAR"),
+        quantity=5,
+        actor=manager,
+    )
     assert (recall.status, Disposition.objects.get().pk, d.quantity) == ("closed", d.pk, 5)
 
 
-def test_warehouse_page_of_a_closed_recall_offers_dispositions_not_receipts(world: Any, manager: Any,
-                                                                            make_user: Any) -> None:
+def test_warehouse_page_of_a_closed_recall_offers_dispositions_not_receipts(
+    world: Any, manager: Any, make_user: Any
+) -> None:
     _recall, ra = closed_with_quarantine(manager, make_user)
     page = client_for(manager).get(f"/execution/warehouse/{ra.pk}/").content.decode()
-    assert ('class="toolbar disposition-form"' in page, 'id="blocked-disposition"' in page,
-            'id="scan-form"' in page, 'id="lot-form"' in page, 'id="blocked-handle_return"' in page) == (
-        True, False, False, False, True)
+    assert (
+        'class="toolbar disposition-form"' in page,
+        'id="blocked-disposition"' in page,
+        'id="scan-form"' in page,
+        'id="lot-form"' in page,
+        'id="blocked-handle_return"' in page,
+    ) == (True, False, False, False, True)
 
 
-def test_return_page_of_a_closed_recall_offers_no_return_change(world: Any, manager: Any, make_user: Any) -> None:
+def test_return_page_of_a_closed_recall_offers_no_return_change(
+    world: Any, manager: Any, make_user: Any
+) -> None:
     _recall, ra = closed_with_quarantine(manager, make_user)
     page = client_for(manager).get(f"/execution/returns/{ra.pk}/").content.decode()
-    assert ('id="blocked-handle_return"' in page, 'id="amend-form"' in page,
-            f'action="/execution/returns/{ra.pk}/status/"' in page) == (True, False, False)
+    assert (
+        'id="blocked-handle_return"' in page,
+        'id="amend-form"' in page,
+        f'action="/execution/returns/{ra.pk}/status/"' in page,
+    ) == (True, False, False)

@@ -41,10 +41,14 @@ from tests.traceability.scenario import CATH, network, run_events
 
 pytestmark = pytest.mark.django_db
 
-HOLDERS = [f"HX{i:02d}" for i in range(1, 12)]  # HX01 replies and returns its 40; HX02…HX11 hold 38 each
-BLOCKED = ["380 of 420 units are still at holders (not returned, corrected or reported used).",
-           "Deal with these units, or sign a closure exception with a reason.",
-           "For information: 10 of 11 holders have not replied."]
+HOLDERS = [
+    f"HX{i:02d}" for i in range(1, 12)
+]  # HX01 replies and returns its 40; HX02…HX11 hold 38 each
+BLOCKED = [
+    "380 of 420 units are still at holders (not returned, corrected or reported used).",
+    "Deal with these units, or sign a closure exception with a reason.",
+    "For information: 10 of 11 holders have not replied.",
+]
 
 
 def units_of(code: str) -> int:
@@ -56,39 +60,77 @@ def class_i_recall(tmp_path: Path, manager: User, make_user: Callable[..., User]
     approved, noticed; HX01 replies, returns 40 units, they are destroyed; effectiveness check."""
     network()
     seed_carriers()
-    rows = [f"K0,produced,2025-01-10T08:00:00+08:00,{CATH},K1,,420,,FAC,WO-K,2025-01-10,2028-01-09,,"]
+    rows = [
+        f"K0,produced,2025-01-10T08:00:00+08:00,{CATH},K1,,420,,FAC,WO-K,2025-01-10,2028-01-09,,"
+    ]
     for n, code in enumerate(HOLDERS, start=1):
-        LocationFactory(code=f"L{code}", party=PartyFactory(code=code, name=f"Hospital {code}", party_type="hospital"),
-                        location_type="customer_site")
-        rows += [f"K{n}S,shipped,2025-01-12T08:00:00+08:00,{CATH},K1,,{units_of(code)},FAC,L{code},DN-{n},,,,",
-                 f"K{n}R,received,2025-01-13T08:00:00+08:00,{CATH},K1,,{units_of(code)},FAC,L{code},DN-{n},,,,"]
+        LocationFactory(
+            code=f"L{code}",
+            party=PartyFactory(code=code, name=f"Hospital {code}", party_type="hospital"),
+            location_type="customer_site",
+        )
+        rows += [
+            f"K{n}S,shipped,2025-01-12T08:00:00+08:00,{CATH},K1,,{units_of(code)},FAC,L{code},DN-{n},,,,",
+            f"K{n}R,received,2025-01-13T08:00:00+08:00,{CATH},K1,,{units_of(code)},FAC,L{code},DN-{n},,,,",
+        ]
     assert run_events(tmp_path, "\n".join(rows) + "\n").accepted
     cath = DeviceModel.objects.get(udi_di=CATH)
-    recall = services.recall_open(actor=manager, title="Tip fracture", products=[cath], reason="tip",
-                                  regimes=["nmpa"], decision_at=datetime(2025, 3, 1, tzinfo=UTC))
+    recall = services.recall_open(
+        actor=manager,
+        title="Tip fracture",
+        products=[cath],
+        reason="tip",
+        regimes=["nmpa"],
+        decision_at=datetime(2025, 3, 1, tzinfo=UTC),
+    )
     services.recall_transition(recall=recall, target="assessment", actor=manager)
     services.hazard_evaluate(recall=recall, actor=manager, severity="death", likelihood="probable")
-    services.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=cath, values=["K1"])
+    services.scope_rule_add(
+        recall=recall, actor=manager, kind="lots", device_model=cath, values=["K1"]
+    )
     assert services.scope_freeze(recall=recall, actor=manager).total_units == 420
     services.recall_transition(recall=recall, target="pending_approval", actor=manager)
     recall = approve(recall, make_user)
     parties = list(Party.objects.filter(code__in=HOLDERS).values_list("pk", flat=True))
-    assert len(notices.notices_create(recall=recall, run=None, kind="initial", party_ids=parties)) == 11
+    assert (
+        len(notices.notices_create(recall=recall, run=None, kind="initial", party_ids=parties))
+        == 11
+    )
     replying = Party.objects.get(code="HX01")
     notice = Notice.objects.get(recall=recall, party=replying)
     key = replies.expected_lines(notice)[0].key
-    replies.reply_submit(notice=notice, respondent_name="Chen Jie", quantities={key: {"on_hand": 40, "to_return": 40}})
+    replies.reply_submit(
+        notice=notice,
+        respondent_name="Chen Jie",
+        quantities={key: {"on_hand": 40, "to_return": 40}},
+    )
     ra = execution.return_create(recall=recall, party=replying, actor=manager)
     execution.return_receive(ra=ra, actor=manager, gtin=CATH, lot="K1", quantity=40)
     ra.refresh_from_db()
     assert ra.status == "received"  # every line received: the return closes itself
-    destroy = execution.disposition_create(recall=recall, kind="destroy", lot=Lot.objects.get(number="K1"),
-                                           location=Location.objects.get(code="QUAR"), quantity=40, actor=manager)
-    execution.disposition_complete(disposition=destroy, actor=manager, method="incineration", place="Suzhou",
-                                   performed_by="Wang", witnesses=["Li"])
+    destroy = execution.disposition_create(
+        recall=recall,
+        kind="destroy",
+        lot=Lot.objects.get(number="K1"),
+        location=Location.objects.get(code="QUAR"),
+        quantity=40,
+        actor=manager,
+    )
+    execution.disposition_complete(
+        disposition=destroy,
+        actor=manager,
+        method="incineration",
+        place="Suzhou",
+        performed_by="Wang",
+        witnesses=["Li"],
+    )
     recall = services.recall_transition(recall=recall, target="effectiveness_check", actor=manager)
-    return services.recall_update(recall=recall, actor=manager, version=recall.version,
-                                  completed_at=datetime(2026, 11, 30, tzinfo=UTC))
+    return services.recall_update(
+        recall=recall,
+        actor=manager,
+        version=recall.version,
+        completed_at=datetime(2026, 11, 30, tzinfo=UTC),
+    )
 
 
 @pytest.fixture
@@ -96,9 +138,16 @@ def class_i(tmp_path: Path, manager: User, make_user: Callable[..., User]) -> Re
     return class_i_recall(tmp_path, manager, make_user)
 
 
-def test_closing_with_units_at_holders_is_refused_with_every_reason(class_i: RecallCase, manager: User) -> None:
+def test_closing_with_units_at_holders_is_refused_with_every_reason(
+    class_i: RecallCase, manager: User
+) -> None:
     total = recall_accounting(class_i).total
-    assert (total.affected, total.at_holders, total.dispositioned, total.unexplained) == (420, 380, 40, 0)
+    assert (total.affected, total.at_holders, total.dispositioned, total.unexplained) == (
+        420,
+        380,
+        40,
+        0,
+    )
     audited = AuditEntry.objects.count()
     with pytest.raises(services.TransitionRefused) as refused:
         services.recall_transition(recall=class_i, target="closed", actor=manager)
@@ -112,23 +161,42 @@ def test_closing_with_units_at_holders_is_refused_with_every_reason(class_i: Rec
     assert AuditEntry.objects.count() == audited
 
 
-def test_a_signed_closure_exception_closes_and_is_audited(class_i: RecallCase, manager: User) -> None:
+def test_a_signed_closure_exception_closes_and_is_audited(
+    class_i: RecallCase, manager: User
+) -> None:
     with pytest.raises(SignatureRefused):
-        closure.closure_exception_sign(recall=class_i, actor=manager, reason="Holders unreachable",
-                                       password="wrong", username=manager.username)
+        closure.closure_exception_sign(
+            recall=class_i,
+            actor=manager,
+            reason="Holders unreachable",
+            password="wrong",
+            username=manager.username,
+        )
     with pytest.raises(ValidationFailed, match="Say why the recall may close"):
-        closure.closure_exception_sign(recall=class_i, actor=manager, reason=" ", password=PASSWORD,
-                                       username=manager.username)
+        closure.closure_exception_sign(
+            recall=class_i, actor=manager, reason=" ", password=PASSWORD, username=manager.username
+        )
     assert not ClosureException.objects.exists()
-    exception = closure.closure_exception_sign(recall=class_i, actor=manager, reason="Ten hospitals closed down",
-                                               password=PASSWORD, username=manager.username)
+    exception = closure.closure_exception_sign(
+        recall=class_i,
+        actor=manager,
+        reason="Ten hospitals closed down",
+        password=PASSWORD,
+        username=manager.username,
+    )
     signature = Signature.objects.get(pk=exception.signature_id)
-    assert (signature.meaning, signature.step, signature.reason) == ("responsible", "closure_exception",
-                                                                     "Ten hospitals closed down")
+    assert (signature.meaning, signature.step, signature.reason) == (
+        "responsible",
+        "closure_exception",
+        "Ten hospitals closed down",
+    )
     assert [f["message"] for f in exception.findings if f["blocking"]] == [BLOCKED[0]]
     assert signature.content["outstanding"] == exception.findings
     entry = AuditEntry.objects.get(action="recalls.closure_exception_signed")
-    assert (entry.reason, entry.changes["outstanding"]) == ("Ten hospitals closed down", [None, [BLOCKED[0]]])
+    assert (entry.reason, entry.changes["outstanding"]) == (
+        "Ten hospitals closed down",
+        [None, [BLOCKED[0]]],
+    )
     closed = services.recall_transition(recall=class_i, target="closed", actor=manager)
     assert closed.status == "closed"
     client = Client()
@@ -138,10 +206,16 @@ def test_a_signed_closure_exception_closes_and_is_audited(class_i: RecallCase, m
     assert "Ten hospitals closed down" in page
 
 
-def test_balanced_accounting_closes_without_an_exception(class_i: RecallCase, manager: User, tmp_path: Path) -> None:
-    used = "".join(f"U{code},consumed,2026-11-20T08:00:00+08:00,{CATH},K1,,38,L{code},,USE-{code},,,,\n"
-                   for code in HOLDERS[1:])
-    assert run_events(tmp_path, used, "used.csv").accepted  # the silent holders' units were used up, as reported
+def test_balanced_accounting_closes_without_an_exception(
+    class_i: RecallCase, manager: User, tmp_path: Path
+) -> None:
+    used = "".join(
+        f"U{code},consumed,2026-11-20T08:00:00+08:00,{CATH},K1,,38,L{code},,USE-{code},,,,\n"
+        for code in HOLDERS[1:]
+    )
+    assert run_events(
+        tmp_path, used, "used.csv"
+    ).accepted  # the silent holders' units were used up, as reported
     total = recall_accounting(class_i).total
     assert (total.at_holders, total.used, total.dispositioned, total.unexplained) == (0, 380, 40, 0)
     assert closure.closure_report(class_i).blocking == []
@@ -155,15 +229,22 @@ def test_completed_at_alone_no_longer_closes(class_i: RecallCase, manager: User)
     assert class_i.completed_at is not None
     client = Client()
     client.force_login(manager)
-    page = client.post(f"/recalls/{class_i.pk}/transition/", {"target": "closed"}, follow=True).content.decode()
+    page = client.post(
+        f"/recalls/{class_i.pk}/transition/", {"target": "closed"}, follow=True
+    ).content.decode()
     assert BLOCKED[0] in page
     class_i.refresh_from_db()
     assert class_i.status == "effectiveness_check"
 
 
 def test_reply_link_after_closure_is_read_only(class_i: RecallCase, manager: User) -> None:
-    closure.closure_exception_sign(recall=class_i, actor=manager, reason="Ten hospitals closed down",
-                                   password=PASSWORD, username=manager.username)
+    closure.closure_exception_sign(
+        recall=class_i,
+        actor=manager,
+        reason="Ten hospitals closed down",
+        password=PASSWORD,
+        username=manager.username,
+    )
     services.recall_transition(recall=class_i, target="closed", actor=manager)
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -182,8 +263,10 @@ def test_reply_link_after_closure_is_read_only(class_i: RecallCase, manager: Use
     key = replies.expected_lines(silent)[0].key
     refused = client.post(f"/n/r/{token}/", {f"q-{key}-on_hand": "38", "respondent_name": "Late"})
     assert refused.status_code == 409
-    assert f"Recording a holder&#x27;s reply is not possible while recall {class_i.number} is Closed" in \
-        refused.content.decode()
+    assert (
+        f"Recording a holder&#x27;s reply is not possible while recall {class_i.number} is Closed"
+        in refused.content.decode()
+    )
     ack = client.post(f"/n/r/{token}/acknowledge/")
     assert ack.status_code == 409
     silent.refresh_from_db()
@@ -197,19 +280,33 @@ def test_api_answers_409_with_the_reason(class_i: RecallCase, manager: User) -> 
     api = APIClient()
     api.force_authenticate(manager)
     report = api.get(f"/api/recalls/{class_i.pk}/closure/").json()
-    assert (report["blocking"], report["may_close"], report["exception"]) == ([BLOCKED[0]], False, None)
+    assert (report["blocking"], report["may_close"], report["exception"]) == (
+        [BLOCKED[0]],
+        False,
+        None,
+    )
     assert report["information"][0] == "10 of 11 holders have not replied."
-    services.recall_transition(recall=class_i, target="terminated", actor=manager, reason="FDA terminated")
-    response = api.post(f"/api/recalls/{class_i.pk}/classify/", {"regime": "nmpa", "recall_class": "II",
-                                                                 "reason": "less harm"}, format="json")
+    services.recall_transition(
+        recall=class_i, target="terminated", actor=manager, reason="FDA terminated"
+    )
+    response = api.post(
+        f"/api/recalls/{class_i.pk}/classify/",
+        {"regime": "nmpa", "recall_class": "II", "reason": "less harm"},
+        format="json",
+    )
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "action_not_allowed"
-    assert body["message"] == (f"Classification is not possible while recall {class_i.number} is Terminated "
-                               "(possible when it is: Draft, Assessment, Pending approval, Approved / in execution, "
-                               "Effectiveness check).")
-    signed = api.post(f"/api/recalls/{class_i.pk}/closure/exception/", {"reason": "r", "password": PASSWORD,
-                                                                        "username": manager.username}, format="json")
+    assert body["message"] == (
+        f"Classification is not possible while recall {class_i.number} is Terminated "
+        "(possible when it is: Draft, Assessment, Pending approval, Approved / in execution, "
+        "Effectiveness check)."
+    )
+    signed = api.post(
+        f"/api/recalls/{class_i.pk}/closure/exception/",
+        {"reason": "r", "password": PASSWORD, "username": manager.username},
+        format="json",
+    )
     assert signed.status_code == 409
     assert not ClosureException.objects.exists()
     actions = api.get(f"/api/recalls/{class_i.pk}/").json()["actions"]
@@ -217,36 +314,75 @@ def test_api_answers_409_with_the_reason(class_i: RecallCase, manager: User) -> 
     assert actions["release_hold"] == []
 
 
-def test_cli_exits_non_zero_with_the_reason(class_i: RecallCase, manager: User, tmp_path: Path,
-                                            capsys: Any) -> None:
+def test_cli_exits_non_zero_with_the_reason(
+    class_i: RecallCase, manager: User, tmp_path: Path, capsys: Any
+) -> None:
     call_command("recall", "closure", class_i.number, "--json")
     assert '"may_close": false' in capsys.readouterr().out
     with pytest.raises(CommandError, match="380 of 420 units are still at holders") as refused:
-        call_command("recall", "transition", class_i.number, "--to", "closed", "--user", manager.username)
+        call_command(
+            "recall", "transition", class_i.number, "--to", "closed", "--user", manager.username
+        )
     assert refused.value.returncode == 1
     password_file = tmp_path / "password"
     password_file.write_text(PASSWORD, encoding="utf-8")
     password_file.chmod(0o600)
-    call_command("recall", "closure-exception", class_i.number, "--reason", "Hospitals closed down",
-                 "--user", manager.username, "--password-file", str(password_file))
+    call_command(
+        "recall",
+        "closure-exception",
+        class_i.number,
+        "--reason",
+        "Hospitals closed down",
+        "--user",
+        manager.username,
+        "--password-file",
+        str(password_file),
+    )
     assert ClosureException.objects.get().reason == "Hospitals closed down"
-    call_command("recall", "transition", class_i.number, "--to", "closed", "--user", manager.username)
-    with pytest.raises(CommandError, match=r"Hazard evaluation is not possible while recall .* is Closed"):
-        call_command("recall", "evaluate", class_i.number, "--severity", "none", "--likelihood", "remote",
-                     "--user", manager.username)
+    call_command(
+        "recall", "transition", class_i.number, "--to", "closed", "--user", manager.username
+    )
+    with pytest.raises(
+        CommandError, match=r"Hazard evaluation is not possible while recall .* is Closed"
+    ):
+        call_command(
+            "recall",
+            "evaluate",
+            class_i.number,
+            "--severity",
+            "none",
+            "--likelihood",
+            "remote",
+            "--user",
+            manager.username,
+        )
 
 
 def test_an_exception_counts_only_while_what_is_outstanding_is_what_was_signed(
-        class_i: RecallCase, manager: User, tmp_path: Path) -> None:
-    closure.closure_exception_sign(recall=class_i, actor=manager, reason="Ten hospitals closed down",
-                                   password=PASSWORD, username=manager.username)
+    class_i: RecallCase, manager: User, tmp_path: Path
+) -> None:
+    closure.closure_exception_sign(
+        recall=class_i,
+        actor=manager,
+        reason="Ten hospitals closed down",
+        password=PASSWORD,
+        username=manager.username,
+    )
     # Editing the case (its completion time) does not change what is outstanding: the exception holds.
-    class_i = services.recall_update(recall=class_i, actor=manager, version=class_i.version,
-                                     completed_at=timezone.now(), change_reason="Last unit dealt with")
+    class_i = services.recall_update(
+        recall=class_i,
+        actor=manager,
+        version=class_i.version,
+        completed_at=timezone.now(),
+        change_reason="Last unit dealt with",
+    )
     assert closure.closure_report(class_i).may_close is True
     # Units found in use after signing change what is outstanding: the signature no longer speaks for it.
-    assert run_events(tmp_path, f"UX,consumed,2026-11-20T08:00:00+08:00,{CATH},K1,,5,L{HOLDERS[1]},,USE-X,,,,\n",
-                      "used-late.csv").accepted
+    assert run_events(
+        tmp_path,
+        f"UX,consumed,2026-11-20T08:00:00+08:00,{CATH},K1,,5,L{HOLDERS[1]},,USE-X,,,,\n",
+        "used-late.csv",
+    ).accepted
     report = closure.closure_report(class_i)
     assert (report.may_close, report.exception) == (False, None)
     with pytest.raises(TransitionRefused):

@@ -34,8 +34,9 @@ PNG = b"\x89PNG\r\n\x1a\n<script>alert(1)</script>"
 @pytest.fixture
 def order(recall: RecallCase, manager: User) -> WorkOrder:
     partner_setup()
-    return services.work_order_create(recall=recall, party=Party.objects.get(code="HOSP"), action="inspection",
-                                      actor=manager)
+    return services.work_order_create(
+        recall=recall, party=Party.objects.get(code="HOSP"), action="inspection", actor=manager
+    )
 
 
 @pytest.fixture
@@ -43,16 +44,31 @@ def technician(order: WorkOrder, make_user: Callable[..., User]) -> User:
     return make_user(Role.PORTAL, party=order.provider.party)
 
 
-@pytest.mark.parametrize(("client_name", "content", "extension", "served_as"), [
-    pytest.param("x.html", PNG, ".png", "x.png", id="png-named-html"),
-    pytest.param("scan.svg", b"II*\x00\x08\x00\x00\x00", ".tif", "scan.tif", id="tiff-named-svg"),
-    pytest.param("report", b"%PDF-1.7\n", ".pdf", "report.pdf", id="pdf-without-extension"),
-])
+@pytest.mark.parametrize(
+    ("client_name", "content", "extension", "served_as"),
+    [
+        pytest.param("x.html", PNG, ".png", "x.png", id="png-named-html"),
+        pytest.param(
+            "scan.svg", b"II*\x00\x08\x00\x00\x00", ".tif", "scan.tif", id="tiff-named-svg"
+        ),
+        pytest.param("report", b"%PDF-1.7\n", ".pdf", "report.pdf", id="pdf-without-extension"),
+    ],
+)
 def test_evidence_is_stored_under_a_generated_name_and_served_with_the_detected_one(
-        order: WorkOrder, technician: User, manager: User, client_name: str, content: bytes, extension: str,
-        served_as: str) -> None:
-    evidence = services.evidence_add(order=order, actor=technician, name=client_name,
-                                     content=SimpleUploadedFile(client_name, content))
+    order: WorkOrder,
+    technician: User,
+    manager: User,
+    client_name: str,
+    content: bytes,
+    extension: str,
+    served_as: str,
+) -> None:
+    evidence = services.evidence_add(
+        order=order,
+        actor=technician,
+        name=client_name,
+        content=SimpleUploadedFile(client_name, content),
+    )
     assert GENERATED.fullmatch(evidence.file.name)
     assert evidence.file.name.endswith(extension)
     assert evidence.original_name == client_name
@@ -62,19 +78,27 @@ def test_evidence_is_stored_under_a_generated_name_and_served_with_the_detected_
     assert body(response) == content
 
 
-@pytest.mark.parametrize("content", [
-    pytest.param(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', id="svg"),
-    pytest.param(b"<!doctype html><script>alert(1)</script>", id="html"),
-    pytest.param(b"a,b\n1,2\n", id="csv"),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', id="svg"),
+        pytest.param(b"<!doctype html><script>alert(1)</script>", id="html"),
+        pytest.param(b"a,b\n1,2\n", id="csv"),
+    ],
+)
 def test_web_pages_and_other_types_are_refused_and_nothing_is_kept(
-        order: WorkOrder, technician: User, settings: Any, content: bytes) -> None:
+    order: WorkOrder, technician: User, settings: Any, content: bytes
+) -> None:
     folder = Path(settings.MEDIA_ROOT) / "execution" / "evidence"
     before = sorted(folder.rglob("*")) if folder.exists() else []
     audit_before = AuditEntry.objects.count()
     with pytest.raises(EvidenceRefused) as refused:
-        services.evidence_add(order=order, actor=technician, name="photo.jpg",
-                              content=SimpleUploadedFile("photo.jpg", content))
+        services.evidence_add(
+            order=order,
+            actor=technician,
+            name="photo.jpg",
+            content=SimpleUploadedFile("photo.jpg", content),
+        )
     assert refused.value.code == "wrong_type"
     assert refused.value.message.startswith("photo.jpg is not a file we accept here")
     assert Evidence.objects.count() == 0
@@ -83,9 +107,16 @@ def test_web_pages_and_other_types_are_refused_and_nothing_is_kept(
 
 
 def test_the_migration_moves_files_kept_under_the_clients_name(
-        order: WorkOrder, technician: User, django_capture_on_commit_callbacks: Any) -> None:
-    evidence = Evidence(work_order=order, original_name="x.html", content_type="image/png", size=len(PNG),
-                        sha256="0" * 64, uploaded_by=technician)
+    order: WorkOrder, technician: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    evidence = Evidence(
+        work_order=order,
+        original_name="x.html",
+        content_type="image/png",
+        size=len(PNG),
+        sha256="0" * 64,
+        uploaded_by=technician,
+    )
     evidence.file.save("x.html", ContentFile(PNG), save=True)
     old = evidence.file.name
     assert old.endswith("x.html")

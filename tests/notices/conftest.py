@@ -23,35 +23,76 @@ from tests.traceability.scenario import CATH, network, run_events
 from tests.traceability.test_trace import DISTRIBUTION
 
 
-def approved_recall(tmp_path: Path, manager: User, make_user: Callable[..., User], *,
-                    regimes: tuple[str, ...] = ("nmpa",), recall_class: str = "",
-                    action_type: str = "removal") -> RecallCase:
+def approved_recall(
+    tmp_path: Path,
+    manager: User,
+    make_user: Callable[..., User],
+    *,
+    regimes: tuple[str, ...] = ("nmpa",),
+    recall_class: str = "",
+    action_type: str = "removal",
+) -> RecallCase:
     network()
     assert run_events(tmp_path, DISTRIBUTION).accepted
     parties = {p.code: p for p in Party.objects.all()}
-    ContactFactory(party=parties["DIST"], name="Wang Li", email="wang@dist.example", language="zh-hans", is_primary=True)
-    ContactFactory(party=parties["DIST"], name="Zhao Min", email="zhao@dist.example", language="zh-hans")
-    ContactFactory(party=parties["SUB"], name="Chen Jie", email="chen@sub.example", language="zh-hans")
-    ContactFactory(party=parties["HOSP2"], name="Dr Smith", email="smith@hosp2.example", language="en")
+    ContactFactory(
+        party=parties["DIST"],
+        name="Wang Li",
+        email="wang@dist.example",
+        language="zh-hans",
+        is_primary=True,
+    )
+    ContactFactory(
+        party=parties["DIST"], name="Zhao Min", email="zhao@dist.example", language="zh-hans"
+    )
+    ContactFactory(
+        party=parties["SUB"], name="Chen Jie", email="chen@sub.example", language="zh-hans"
+    )
+    ContactFactory(
+        party=parties["HOSP2"], name="Dr Smith", email="smith@hosp2.example", language="en"
+    )
     Party.objects.filter(code="HOSP").update(preferred_channel="letter")
     catheter = DeviceModel.objects.get(udi_di=CATH)
-    recall = services.recall_open(actor=manager, title="导管尖端断裂", title_en="Catheter tip fracture",
-                                  products=[catheter], reason="插入过程中导管尖端可能断裂脱落。",
-                                  reason_en="The tip may break off during insertion.", regimes=list(regimes),
-                                  decision_at=datetime(2025, 3, 1, tzinfo=UTC), action_type=action_type)
+    recall = services.recall_open(
+        actor=manager,
+        title="导管尖端断裂",
+        title_en="Catheter tip fracture",
+        products=[catheter],
+        reason="插入过程中导管尖端可能断裂脱落。",
+        reason_en="The tip may break off during insertion.",
+        regimes=list(regimes),
+        decision_at=datetime(2025, 3, 1, tzinfo=UTC),
+        action_type=action_type,
+    )
     services.recall_transition(recall=recall, target="assessment", actor=manager)
-    services.hazard_evaluate(recall=recall, actor=manager, severity="death", likelihood="probable",
-                             defect_description="尖端粘接强度不足", defect_description_en="Weak bond at the tip",
-                             hazard_description="栓塞", hazard_description_en="Embolism")
+    services.hazard_evaluate(
+        recall=recall,
+        actor=manager,
+        severity="death",
+        likelihood="probable",
+        defect_description="尖端粘接强度不足",
+        defect_description_en="Weak bond at the tip",
+        hazard_description="栓塞",
+        hazard_description_en="Embolism",
+    )
     for regime in regimes if recall_class else ():
-        services.recall_classify(recall=recall, regime=regime, recall_class=recall_class, actor=manager,
-                                 reason="Only cosmetic defects reached the field.")
-    services.scope_rule_add(recall=recall, actor=manager, kind="lots", device_model=catheter, values=["C1"])
+        services.recall_classify(
+            recall=recall,
+            regime=regime,
+            recall_class=recall_class,
+            actor=manager,
+            reason="Only cosmetic defects reached the field.",
+        )
+    services.scope_rule_add(
+        recall=recall, actor=manager, kind="lots", device_model=catheter, values=["C1"]
+    )
     services.scope_freeze(recall=recall, actor=manager)
     recall = services.recall_transition(recall=recall, target="pending_approval", actor=manager)
     for step in sorted({s.step for s in approvals.required_steps(recall)}):
         signer = make_user(Role.QA_RA_MANAGER)
-        approvals.approval_sign(recall=recall, step=step, actor=signer, password=PASSWORD, username=signer.username)
+        approvals.approval_sign(
+            recall=recall, step=step, actor=signer, password=PASSWORD, username=signer.username
+        )
     return services.recall_transition(recall=recall, target="in_execution", actor=manager)
 
 

@@ -29,11 +29,17 @@ def replied(recall: RecallCase, manager: User, smtp: Any) -> RecallCase:
     work_off_queue()
     notice = Notice.objects.get(party__code="SUB")
     key = replies.expected_lines(notice)[0].key
-    replies.reply_submit(notice=notice, respondent_name="Chen Jie", quantities={key: {"on_hand": 60, "to_return": 40}})
+    replies.reply_submit(
+        notice=notice,
+        respondent_name="Chen Jie",
+        quantities={key: {"on_hand": 60, "to_return": 40}},
+    )
     return recall
 
 
-def test_the_reply_becomes_a_return_and_the_holder_hears_of_it(replied: RecallCase, manager: User, smtp: Any) -> None:
+def test_the_reply_becomes_a_return_and_the_holder_hears_of_it(
+    replied: RecallCase, manager: User, smtp: Any
+) -> None:
     reply = replied.replies.get()
     ra = return_from_reply(reply=reply, actor=manager)
     assert (ra.source, ra.reply_ref, ra.party.code) == ("reply", str(reply.pk), "SUB")
@@ -45,7 +51,9 @@ def test_the_reply_becomes_a_return_and_the_holder_hears_of_it(replied: RecallCa
     assert update.status == "sent"
     assert ra.number in update.body_text
     assert len(smtp.messages) == before + 1
-    assert "已由" in update.body_text or "picked up" in update.body_text  # in the holder's language (Chinese)
+    assert (
+        "已由" in update.body_text or "picked up" in update.body_text
+    )  # in the holder's language (Chinese)
     party = Party.objects.get(code="SUB")
     _party, entries, _units = selectors.timeline_for(viewer=manager, party_id=party.pk)
     kinds = [entry.what for entry in entries]
@@ -54,13 +62,18 @@ def test_the_reply_becomes_a_return_and_the_holder_hears_of_it(replied: RecallCa
     assert "Progress update" not in kinds
 
 
-def test_a_reply_that_returns_nothing_makes_no_return(recall: RecallCase, manager: User, smtp: Any) -> None:
+def test_a_reply_that_returns_nothing_makes_no_return(
+    recall: RecallCase, manager: User, smtp: Any
+) -> None:
     seed_carriers()
     services.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     notice = Notice.objects.get(party__code="SUB")
-    reply = replies.reply_submit(notice=notice, respondent_name="Chen", quantities={
-        replies.expected_lines(notice)[0].key: {"on_hand": 100}})
+    reply = replies.reply_submit(
+        notice=notice,
+        respondent_name="Chen",
+        quantities={replies.expected_lines(notice)[0].key: {"on_hand": 100}},
+    )
     with pytest.raises(ReturnRefused, match="returns nothing"):
         return_from_reply(reply=reply, actor=manager)
 

@@ -29,7 +29,9 @@ def test_reply_due_follows_the_class(sent: RecallCase) -> None:
     notice = Notice.objects.filter(channel="email").first()
     assert notice is not None
     assert notice.reply_due_at is not None
-    assert notice.reply_due_at - notice.created_at == pytest.approx(timedelta(days=2), abs=timedelta(minutes=1))
+    assert notice.reply_due_at - notice.created_at == pytest.approx(
+        timedelta(days=2), abs=timedelta(minutes=1)
+    )
     assert services.urgency(sent) == "I"
     RecallRegime.objects.filter(recall=sent).update(recall_class="III")
     assert services.urgency(sent) == "III"
@@ -44,9 +46,13 @@ def test_nothing_happens_before_the_reply_is_due(sent: RecallCase) -> None:
 
 def test_second_and_third_notice_then_escalation(sent: RecallCase, smtp: Any) -> None:
     first = Notice.objects.get(party__code="SUB")
-    replies.reply_submit(notice=Notice.objects.get(party__code="HOSP2"), respondent_name="Dr Smith",
-                         quantities={replies.expected_lines(Notice.objects.get(party__code="HOSP2"))[0].key:
-                                     {"on_hand": 50}})
+    replies.reply_submit(
+        notice=Notice.objects.get(party__code="HOSP2"),
+        respondent_name="Dr Smith",
+        quantities={
+            replies.expected_lines(Notice.objects.get(party__code="HOSP2"))[0].key: {"on_hand": 50}
+        },
+    )
     before = len(smtp.messages)
     day = timezone.now()
     reminded, escalated = followup.reminders_send(day + timedelta(days=2, minutes=1))
@@ -59,7 +65,10 @@ def test_second_and_third_notice_then_escalation(sent: RecallCase, smtp: Any) ->
     subject = str(smtp.messages[-1][1]["Subject"])
     assert "第2次通知" in subject or "Notice no. 2" in subject
     assert "/n/r/" in second.body_html  # the reply link of the holder (first notice)
-    assert followup.reminders_send(day + timedelta(days=2, hours=1)) == (0, 0)  # not again before the next date
+    assert followup.reminders_send(day + timedelta(days=2, hours=1)) == (
+        0,
+        0,
+    )  # not again before the next date
     assert followup.reminders_send(day + timedelta(days=4, hours=2))[0] == 3
     work_off_queue()
     assert Notice.objects.filter(sequence=3).count() == 3
@@ -69,7 +78,9 @@ def test_second_and_third_notice_then_escalation(sent: RecallCase, smtp: Any) ->
     assert {n.party.code for n in queue} >= {"DIST", "SUB"}
     assert NoticeEvent.objects.filter(type="escalated").count() == 3
     assert followup.reminders_send(day + timedelta(days=9)) == (0, 0)  # escalated once
-    assert Notice.objects.filter(party__code="HOSP2").count() == 1  # the holder who replied got nothing more
+    assert (
+        Notice.objects.filter(party__code="HOSP2").count() == 1
+    )  # the holder who replied got nothing more
 
 
 def test_a_reply_after_the_second_notice_stops_the_third(sent: RecallCase) -> None:
@@ -77,8 +88,11 @@ def test_a_reply_after_the_second_notice_stops_the_third(sent: RecallCase) -> No
     followup.reminders_send(day + timedelta(days=2, minutes=1))
     work_off_queue()
     second = Notice.objects.get(party__code="SUB", sequence=2)
-    replies.reply_submit(notice=second, respondent_name="Chen",
-                         quantities={replies.expected_lines(second)[0].key: {"on_hand": 100}})
+    replies.reply_submit(
+        notice=second,
+        respondent_name="Chen",
+        quantities={replies.expected_lines(second)[0].key: {"on_hand": 100}},
+    )
     followup.reminders_send(day + timedelta(days=5))
     assert not Notice.objects.filter(party__code="SUB", sequence=3).exists()
 
@@ -98,7 +112,11 @@ def test_surveys_go_once_after_closure(sent: RecallCase, smtp: Any) -> None:
     from medrecall.notices import links
 
     client = Client()
-    assert client.post(links.survey_path(survey), {"rating": "9", "clarity": "3"}).status_code == 400
-    response = client.post(links.survey_path(survey), {"rating": "4", "clarity": "5", "comment": "Clear"})
+    assert (
+        client.post(links.survey_path(survey), {"rating": "9", "clarity": "3"}).status_code == 400
+    )
+    response = client.post(
+        links.survey_path(survey), {"rating": "4", "clarity": "5", "comment": "Clear"}
+    )
     assert "survey-thanks" in response.content.decode()
     assert survey.survey_response.rating == 4

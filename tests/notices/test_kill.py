@@ -34,7 +34,9 @@ class KillingServer:
     def __init__(self, inbox: Any, kill_at: int) -> None:
         self.inbox, self.kill_at, self.started, self.worker_pid = inbox, kill_at, 0, 0
 
-    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+    async def handle_MAIL(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         self.started += 1
         if self.started == self.kill_at and self.worker_pid:
             os.kill(self.worker_pid, signal.SIGKILL)
@@ -49,20 +51,25 @@ class KillingServer:
 def _database_url() -> str:
     settings = connection.settings_dict
     if connection.vendor == "postgresql":
-        return (f"postgres://{settings['USER']}:{settings.get('PASSWORD') or ''}@{settings['HOST']}:"
-                f"{settings['PORT']}/{settings['NAME']}")
+        return (
+            f"postgres://{settings['USER']}:{settings.get('PASSWORD') or ''}@{settings['HOST']}:"
+            f"{settings['PORT']}/{settings['NAME']}"
+        )
     name = str(settings["NAME"])
     if "memory" in name or not name:
         pytest.skip("the SQLite test database is in memory: another process cannot open it")
     return f"sqlite:///{name}"
 
 
-def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(recall: RecallCase, manager: User, smtp: Any,
-                                                                settings: Any) -> None:
+def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(
+    recall: RecallCase, manager: User, smtp: Any, settings: Any
+) -> None:
     url = _database_url()
     dist = Party.objects.get(code="DIST")
     for n in range(6):  # more recipients, so the kill lands in the middle
-        Contact.objects.create(party=dist, name=f"Buyer {n}", email=f"buyer{n}@dist.example", language="en")
+        Contact.objects.create(
+            party=dist, name=f"Buyer {n}", email=f"buyer{n}@dist.example", language="en"
+        )
     ids = services.notices_create(recall=recall, run=None, kind=Kind.INITIAL, party_ids=[dist.pk])
     services.notices_render(ids)
     assert Notice.objects.filter(pk__in=ids, status="queued").count() == len(ids) == 8
@@ -75,10 +82,18 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(recall: RecallCas
     handler = KillingServer(smtp, kill_at=4)
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="medrecall.settings.test", EMAIL_PORT=str(port),
-               EMAIL_HOST="127.0.0.1", MEDIA_ROOT=str(settings.MEDIA_ROOT))
-    code = ("import django; django.setup(); from medrecall.notices import services; "
-            f"services.notices_send({ids!r})")
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="medrecall.settings.test",
+        EMAIL_PORT=str(port),
+        EMAIL_HOST="127.0.0.1",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+    )
+    code = (
+        "import django; django.setup(); from medrecall.notices import services; "
+        f"services.notices_send({ids!r})"
+    )
     worker = subprocess.Popen([sys.executable, "-c", code], env=env)  # noqa: S603 - our own interpreter and code
     handler.worker_pid = worker.pid
     try:
@@ -91,7 +106,9 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(recall: RecallCas
     assert statuses.count("sending") == 5  # claimed by the dead worker
 
     # The work resumes: the sweep finds the lapsed claims once their lease is over.
-    assert followup.retries_due() == 0  # the lease has not lapsed yet: nothing is sent twice meanwhile
+    assert (
+        followup.retries_due() == 0
+    )  # the lease has not lapsed yet: nothing is sent twice meanwhile
     settings.MEDRECALL_SEND_LEASE_SECONDS = 0
     time.sleep(0.01)
     assert followup.retries_due() == 5

@@ -41,20 +41,34 @@ services.notices_send({ids!r})
 """
 
 
-@pytest.mark.parametrize("kill_at", [pytest.param(1, id="first"), pytest.param(4, id="middle"),
-                                     pytest.param(8, id="last")])
+@pytest.mark.parametrize(
+    "kill_at",
+    [pytest.param(1, id="first"), pytest.param(4, id="middle"), pytest.param(8, id="last")],
+)
 def test_a_kill_between_acceptance_and_record_resends_at_most_that_one_message(
-        recall: RecallCase, manager: User, smtp: Any, settings: Any, kill_at: int) -> None:
+    recall: RecallCase, manager: User, smtp: Any, settings: Any, kill_at: int
+) -> None:
     dist = Party.objects.get(code="DIST")
     for n in range(6):
-        Contact.objects.create(party=dist, name=f"Buyer {n}", email=f"buyer{n}@dist.example", language="en")
+        Contact.objects.create(
+            party=dist, name=f"Buyer {n}", email=f"buyer{n}@dist.example", language="en"
+        )
     ids = services.notices_create(recall=recall, run=None, kind=Kind.INITIAL, party_ids=[dist.pk])
     services.notices_render(ids)
     assert len(ids) == 8
-    env = dict(os.environ, DATABASE_URL=_database_url(), DJANGO_SETTINGS_MODULE="medrecall.settings.test",
-               EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(settings.EMAIL_PORT), MEDIA_ROOT=str(settings.MEDIA_ROOT))
-    worker = subprocess.run([sys.executable, "-c", WORKER.format(kill_at=kill_at, ids=ids)], env=env,  # noqa: S603
-                            check=False)
+    env = dict(
+        os.environ,
+        DATABASE_URL=_database_url(),
+        DJANGO_SETTINGS_MODULE="medrecall.settings.test",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(settings.EMAIL_PORT),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+    )
+    worker = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", WORKER.format(kill_at=kill_at, ids=ids)],
+        env=env,
+        check=False,
+    )
     assert worker.returncode == -signal.SIGKILL
     assert len(smtp.messages) == kill_at  # the server accepted the k-th message too
     statuses = Counter(Notice.objects.filter(pk__in=ids).values_list("status", flat=True))
@@ -68,6 +82,8 @@ def test_a_kill_between_acceptance_and_record_resends_at_most_that_one_message(
     assert set(Notice.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"sent"}
     received = Counter(message["Message-ID"] for _rcpt, message in smtp.messages)
     assert len(received) == 8  # every notice arrived
-    assert sorted(received.values()) == [1] * 7 + [2]  # exactly one duplicate: the message in the window
+    assert sorted(received.values()) == [1] * 7 + [
+        2
+    ]  # exactly one duplicate: the message in the window
     [twice] = [message_id for message_id, count in received.items() if count == 2]
     assert twice == Notice.objects.order_by("pk").values_list("message_id", flat=True)[kill_at - 1]

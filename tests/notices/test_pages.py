@@ -51,28 +51,43 @@ def notice_of(code: str, **filters: Any) -> Notice:
 
 
 def nmpa_zh(kind: str = "initial") -> NoticeTemplate:
-    return NoticeTemplate.objects.get(regime="nmpa", language="zh-hans", kind=kind, status="approved")
+    return NoticeTemplate.objects.get(
+        regime="nmpa", language="zh-hans", kind=kind, status="approved"
+    )
 
 
 def edit_post(template: NoticeTemplate, **changes: Any) -> dict[str, Any]:
     sections = changes.pop("sections", template.sections)
-    return {"title": template.title, "subject": template.subject,
-            "section-key": [s["key"] for s in sections] + [""],
-            "section-heading": [s["heading"] for s in sections] + [""],
-            "section-body": [s["body"] for s in sections] + [""], "change_note": "Clearer wording"} | changes
+    return {
+        "title": template.title,
+        "subject": template.subject,
+        "section-key": [s["key"] for s in sections] + [""],
+        "section-heading": [s["heading"] for s in sections] + [""],
+        "section-body": [s["body"] for s in sections] + [""],
+        "change_note": "Clearer wording",
+    } | changes
 
 
 # --- templates -------------------------------------------------------------------------
+
 
 def test_template_list_shows_every_template_and_filters_by_status(manager: User) -> None:
     client = logged_in(manager)
     page = client.get("/notices/templates/").content.decode()
     assert page.count("<tr>") - 1 == NoticeTemplate.objects.count() == 30
     assert "医疗器械召回通知" in page
-    services.template_save(actor=manager, regime="nmpa", language="en", kind="reminder", title="Reminder",
-                           subject="Reminder {{ recall_number }}",
-                           sections=[{"key": "reminder", "heading": "R", "body": "Reply by {{ reply_by }}: {{ reply_url }}"},
-                                     {"key": "contact", "heading": "C", "body": "{{ company_phone }}"}])
+    services.template_save(
+        actor=manager,
+        regime="nmpa",
+        language="en",
+        kind="reminder",
+        title="Reminder",
+        subject="Reminder {{ recall_number }}",
+        sections=[
+            {"key": "reminder", "heading": "R", "body": "Reply by {{ reply_by }}: {{ reply_url }}"},
+            {"key": "contact", "heading": "C", "body": "{{ company_phone }}"},
+        ],
+    )
     drafts = client.get("/notices/templates/?status=draft").content.decode()
     assert drafts.count(">v2<") == 1  # (a bare "v2" can occur in the random CSRF token)
     assert "医疗器械召回通知" not in drafts
@@ -89,13 +104,17 @@ def test_template_detail_lists_sections_placeholders_and_versions(manager: User)
     assert 'id="template-approve"' not in page  # approved already
 
 
-def test_edit_with_an_unknown_placeholder_shows_the_problem_and_saves_nothing(manager: User) -> None:
+def test_edit_with_an_unknown_placeholder_shows_the_problem_and_saves_nothing(
+    manager: User,
+) -> None:
     template = nmpa_zh()
     sections = [dict(s) for s in template.sections]
     sections[0]["body"] += " {{ holder_fax }}"
     before = (NoticeTemplate.objects.count(), AuditEntry.objects.count())
-    response = logged_in(manager).post(f"/notices/templates/{template.pk}/edit/",
-                                       edit_post(template, sections=sections, title="Changed title"))
+    response = logged_in(manager).post(
+        f"/notices/templates/{template.pk}/edit/",
+        edit_post(template, sections=sections, title="Changed title"),
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "unknown placeholder {{ holder_fax }}" in page
@@ -108,20 +127,28 @@ def test_edit_reports_every_problem(manager: User) -> None:
     template = nmpa_zh()
     sections = [s for s in template.sections if s["key"] != "contact"]
     sections[0] = sections[0] | {"body": "{{ nope }}"}
-    page = logged_in(manager).post(f"/notices/templates/{template.pk}/edit/",
-                                   edit_post(template, sections=sections)).content.decode()
+    page = (
+        logged_in(manager)
+        .post(f"/notices/templates/{template.pk}/edit/", edit_post(template, sections=sections))
+        .content.decode()
+    )
     assert "Section “contact” is required" in page
     assert "unknown placeholder {{ nope }}" in page
 
 
 def test_edit_saves_a_draft_that_a_second_user_approves_and_the_author_cannot(
-        manager: User, make_user: Callable[..., User]) -> None:
+    manager: User, make_user: Callable[..., User]
+) -> None:
     template = nmpa_zh("reminder")
     sections = [dict(s) for s in template.sections]
     sections.append({"key": "extra", "heading": "另请注意", "body": "请保留本通知。"})
     client = logged_in(manager)
-    response = client.post(f"/notices/templates/{template.pk}/edit/", edit_post(template, sections=sections))
-    draft = NoticeTemplate.objects.get(regime="nmpa", language="zh-hans", kind="reminder", version=2)
+    response = client.post(
+        f"/notices/templates/{template.pk}/edit/", edit_post(template, sections=sections)
+    )
+    draft = NoticeTemplate.objects.get(
+        regime="nmpa", language="zh-hans", kind="reminder", version=2
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/notices/templates/{draft.pk}/"
     assert draft.status == "draft"
@@ -158,8 +185,10 @@ def test_template_preview_as_html_and_pdf(manager: User) -> None:
 
 # --- a recall's notices ----------------------------------------------------------------
 
-def test_send_button_starts_a_run_and_the_page_shows_the_notices(recall: RecallCase, manager: User,
-                                                                 smtp: Any) -> None:
+
+def test_send_button_starts_a_run_and_the_page_shows_the_notices(
+    recall: RecallCase, manager: User, smtp: Any
+) -> None:
     client = logged_in(manager)
     assert 'id="recall-notices-link"' in client.get(f"/recalls/{recall.pk}/").content.decode()
     empty = client.get(f"/recalls/{recall.pk}/notices/").content.decode()
@@ -176,7 +205,9 @@ def test_send_button_starts_a_run_and_the_page_shows_the_notices(recall: RecallC
         assert f"{code} " in page
     assert 'data-status="sent"' in page
     assert 'data-status="generated"' in page
-    fragment = client.get(f"/notices/runs/{run.pk}/progress/", HTTP_HX_REQUEST="true").content.decode()
+    fragment = client.get(
+        f"/notices/runs/{run.pk}/progress/", HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert 'data-run-status="done"' in fragment
     assert "hx-get" not in fragment  # finished: polling stops
     assert "<html" not in fragment
@@ -185,7 +216,10 @@ def test_send_button_starts_a_run_and_the_page_shows_the_notices(recall: RecallC
 def test_send_refused_for_a_recall_not_yet_approved(recall: RecallCase, manager: User) -> None:
     RecallCase.objects.filter(pk=recall.pk).update(status="assessment")
     response = logged_in(manager).post(f"/recalls/{recall.pk}/notices/send/", follow=True)
-    assert any(m.startswith("Sending recall notices and reminders is not possible while recall") for m in texts(response))
+    assert any(
+        m.startswith("Sending recall notices and reminders is not possible while recall")
+        for m in texts(response)
+    )
     assert NoticeRun.objects.count() == 0
 
 
@@ -207,6 +241,7 @@ def test_notice_list_filters(sent: RecallCase, manager: User) -> None:
 
 # --- one notice ------------------------------------------------------------------------
 
+
 def test_notice_detail_shows_the_notice_pdf_and_log(sent: RecallCase, manager: User) -> None:
     notice = notice_of("SUB")
     client = logged_in(manager)
@@ -225,32 +260,49 @@ def test_notice_detail_shows_the_notice_pdf_and_log(sent: RecallCase, manager: U
 def test_log_a_posted_letter_and_acknowledgement(sent: RecallCase, manager: User) -> None:
     letter = notice_of("HOSP")
     assert letter.status == "generated"
-    response = logged_in(manager).post(f"/notices/{letter.pk}/contact/",
-                                       {"channel": "letter", "note": "EMS 1234", "acknowledged": "1"}, follow=True)
+    response = logged_in(manager).post(
+        f"/notices/{letter.pk}/contact/",
+        {"channel": "letter", "note": "EMS 1234", "acknowledged": "1"},
+        follow=True,
+    )
     assert any("Letter posted" in m for m in texts(response))
     letter.refresh_from_db()
     assert letter.status == "acknowledged"
     assert letter.sent_at is not None
-    assert NoticeEvent.objects.filter(notice=letter, type="letter", actor=manager, note="EMS 1234").count() == 1
+    assert (
+        NoticeEvent.objects.filter(
+            notice=letter, type="letter", actor=manager, note="EMS 1234"
+        ).count()
+        == 1
+    )
     assert "EMS 1234" in response.content.decode()
 
 
 def test_a_call_without_a_note_is_refused(sent: RecallCase, manager: User) -> None:
     letter = notice_of("HOSP")
-    response = logged_in(manager).post(f"/notices/{letter.pk}/contact/", {"channel": "call", "note": " "},
-                                       follow=True)
+    response = logged_in(manager).post(
+        f"/notices/{letter.pk}/contact/", {"channel": "call", "note": " "}, follow=True
+    )
     assert any("Say what the call achieved" in m for m in texts(response))
     assert not NoticeEvent.objects.filter(notice=letter, type="call").exists()
 
 
-def test_staff_enter_the_reply_on_the_holders_behalf(sent: RecallCase, make_user: Callable[..., User]) -> None:
+def test_staff_enter_the_reply_on_the_holders_behalf(
+    sent: RecallCase, make_user: Callable[..., User]
+) -> None:
     service = make_user(Role.CUSTOMER_SERVICE)
     notice = notice_of("HOSP2")
     client = logged_in(service)
     assert 'id="reply-form"' in client.get(f"/notices/{notice.pk}/reply/").content.decode()
     line = replies.expected_lines(notice)[0]
-    response = client.post(f"/notices/{notice.pk}/reply/", {
-        f"q-{line.key}-on_hand": "50", f"q-{line.key}-to_return": "50", "respondent_name": "Dr Smith (by phone)"})
+    response = client.post(
+        f"/notices/{notice.pk}/reply/",
+        {
+            f"q-{line.key}-on_hand": "50",
+            f"q-{line.key}-to_return": "50",
+            "respondent_name": "Dr Smith (by phone)",
+        },
+    )
     assert 'id="reply-received"' in response.content.decode()
     reply = Reply.objects.get()
     assert (reply.via, reply.entered_by, reply.party.code) == ("staff", service, "HOSP2")
@@ -261,7 +313,10 @@ def test_staff_enter_the_reply_on_the_holders_behalf(sent: RecallCase, make_user
 
 # --- overdue queue ---------------------------------------------------------------------
 
-def test_overdue_queue_shows_escalated_notices_and_letters_to_post(sent: RecallCase, manager: User) -> None:
+
+def test_overdue_queue_shows_escalated_notices_and_letters_to_post(
+    sent: RecallCase, manager: User
+) -> None:
     later = timezone.now()
     for step in range(1, 4):  # the 2nd notice, the 3rd, then escalation
         later += timedelta(days=30)
@@ -269,7 +324,9 @@ def test_overdue_queue_shows_escalated_notices_and_letters_to_post(sent: RecallC
         if step < 3:
             work_off_queue()
     escalated = set(Notice.objects.filter(escalated_at__isnull=False).values_list("pk", flat=True))
-    assert escalated == set(Notice.objects.filter(kind="initial", channel="email").values_list("pk", flat=True))
+    assert escalated == set(
+        Notice.objects.filter(kind="initial", channel="email").values_list("pk", flat=True)
+    )
     letter = notice_of("HOSP")
     page = logged_in(manager).get("/notices/overdue/").content.decode()
     assert "<title>Overdue queue (5)" in page
@@ -282,8 +339,11 @@ def test_overdue_queue_shows_escalated_notices_and_letters_to_post(sent: RecallC
 
 # --- customers -------------------------------------------------------------------------
 
+
 def test_customer_search_by_lot_and_by_phone(sent: RecallCase, manager: User) -> None:
-    ContactFactory(party=Party.objects.get(code="HOSP"), name="Ward nurse", phone="+86 755 8888 0001", email="")
+    ContactFactory(
+        party=Party.objects.get(code="HOSP"), name="Ward nurse", phone="+86 755 8888 0001", email=""
+    )
     client = logged_in(manager)
     by_lot = client.get("/customers/?q=C1").content.decode()
     for code in ("DIST", "SUB", "HOSP", "HOSP2"):
@@ -297,7 +357,9 @@ def test_customer_search_by_lot_and_by_phone(sent: RecallCase, manager: User) ->
 def test_timeline_shows_notice_events_and_the_reply(sent: RecallCase, manager: User) -> None:
     notice = notice_of("SUB")
     line = replies.expected_lines(notice)[0]
-    replies.reply_submit(notice=notice, respondent_name="Chen Jie", quantities={line.key: {"on_hand": 100}})
+    replies.reply_submit(
+        notice=notice, respondent_name="Chen Jie", quantities={line.key: {"on_hand": 100}}
+    )
     page = logged_in(manager).get(f"/customers/{notice.party_id}/").content.decode()
     timeline = page.split('id="timeline"')[1]
     assert "Sent by e-mail" in timeline
@@ -307,22 +369,39 @@ def test_timeline_shows_notice_events_and_the_reply(sent: RecallCase, manager: U
     assert "<td>C1</td>" in page.split('id="customer-units"')[1]
 
 
-def test_offer_propose_approve_and_fulfil_through_the_pages(sent: RecallCase, manager: User,
-                                                            make_user: Callable[..., User]) -> None:
+def test_offer_propose_approve_and_fulfil_through_the_pages(
+    sent: RecallCase, manager: User, make_user: Callable[..., User]
+) -> None:
     party = Party.objects.get(code="HOSP2")
     client = logged_in(manager)
-    response = client.post(f"/customers/{party.pk}/offers/", {
-        "recall": sent.pk, "kind": "replacement", "description": "50 new catheters", "quantity": "50",
-        "amount": "12500.00", "currency": "cny"}, follow=True)
+    response = client.post(
+        f"/customers/{party.pk}/offers/",
+        {
+            "recall": sent.pk,
+            "kind": "replacement",
+            "description": "50 new catheters",
+            "quantity": "50",
+            "amount": "12500.00",
+            "currency": "cny",
+        },
+        follow=True,
+    )
     offer = Offer.objects.get()
-    assert (offer.party, offer.quantity, str(offer.amount), offer.currency) == (party, 50, "12500.00", "CNY")
+    assert (offer.party, offer.quantity, str(offer.amount), offer.currency) == (
+        party,
+        50,
+        "12500.00",
+        "CNY",
+    )
     assert "50 new catheters" in response.content.decode()
     assert "offer-approve" in response.content.decode()
 
     own = client.post(f"/offers/{offer.pk}/decide/", {"decision": "approve"}, follow=True)
     assert any("other than the proposer" in m for m in texts(own))
     approver = logged_in(make_user(Role.QA_RA_MANAGER))
-    no_reason = approver.post(f"/offers/{offer.pk}/decide/", {"decision": "reject", "note": ""}, follow=True)
+    no_reason = approver.post(
+        f"/offers/{offer.pk}/decide/", {"decision": "reject", "note": ""}, follow=True
+    )
     assert any("Say why" in m for m in texts(no_reason))
     offer.refresh_from_db()
     assert offer.status == "proposed"
@@ -337,8 +416,11 @@ def test_offer_propose_approve_and_fulfil_through_the_pages(sent: RecallCase, ma
 
 def test_an_offer_needs_a_recall_of_the_party(sent: RecallCase, manager: User) -> None:
     party = Party.objects.get(code="HOSP2")
-    response = logged_in(manager).post(f"/customers/{party.pk}/offers/", {
-        "recall": "999999", "kind": "credit", "description": "x"}, follow=True)
+    response = logged_in(manager).post(
+        f"/customers/{party.pk}/offers/",
+        {"recall": "999999", "kind": "credit", "description": "x"},
+        follow=True,
+    )
     assert any("Choose a recall" in m for m in texts(response))
     assert Offer.objects.count() == 0
 
@@ -346,8 +428,11 @@ def test_an_offer_needs_a_recall_of_the_party(sent: RecallCase, manager: User) -
 def test_progress_update_sends_an_email(sent: RecallCase, manager: User, smtp: Any) -> None:
     party = Party.objects.get(code="HOSP2")
     before = len(smtp.messages)
-    response = logged_in(manager).post(f"/customers/{party.pk}/progress/", {
-        "recall": sent.pk, "message": "Your replacement units ship on Monday."}, follow=True)
+    response = logged_in(manager).post(
+        f"/customers/{party.pk}/progress/",
+        {"recall": sent.pk, "message": "Your replacement units ship on Monday."},
+        follow=True,
+    )
     assert any("Progress update queued: 1" in m for m in texts(response))
     work_off_queue()
     new = smtp.messages[before:]
@@ -357,23 +442,36 @@ def test_progress_update_sends_an_email(sent: RecallCase, manager: User, smtp: A
 
 # --- permissions and the portal --------------------------------------------------------
 
-def test_a_viewer_sees_the_pages_but_cannot_act(sent: RecallCase, make_user: Callable[..., User]) -> None:
+
+def test_a_viewer_sees_the_pages_but_cannot_act(
+    sent: RecallCase, make_user: Callable[..., User]
+) -> None:
     viewer = logged_in(make_user(Role.VIEWER))
     notice = notice_of("HOSP")
     assert viewer.get(f"/recalls/{sent.pk}/notices/").status_code == 200
     assert viewer.get(f"/notices/{notice.pk}/").status_code == 200
     assert viewer.post(f"/recalls/{sent.pk}/notices/send/").status_code == 403
-    assert viewer.post(f"/notices/{notice.pk}/contact/", {"channel": "note", "note": "x"}).status_code == 403
+    assert (
+        viewer.post(f"/notices/{notice.pk}/contact/", {"channel": "note", "note": "x"}).status_code
+        == 403
+    )
     assert viewer.get(f"/notices/{notice.pk}/reply/").status_code == 403
     assert viewer.post(f"/notices/templates/{nmpa_zh().pk}/edit/", {}).status_code == 403
     assert NoticeRun.objects.count() == 1
 
 
 @pytest.mark.parametrize("role", [Role.WAREHOUSE, Role.FIELD_SERVICE])
-def test_roles_without_notices_are_refused(role: str, sent: RecallCase, make_user: Callable[..., User]) -> None:
+def test_roles_without_notices_are_refused(
+    role: str, sent: RecallCase, make_user: Callable[..., User]
+) -> None:
     client = logged_in(make_user(role))
-    for url in (f"/recalls/{sent.pk}/notices/", "/notices/overdue/", "/customers/?q=C1", "/notices/templates/",
-                f"/notices/{notice_of('SUB').pk}/"):
+    for url in (
+        f"/recalls/{sent.pk}/notices/",
+        "/notices/overdue/",
+        "/customers/?q=C1",
+        "/notices/templates/",
+        f"/notices/{notice_of('SUB').pk}/",
+    ):
         assert client.get(url).status_code == 403, url
 
 
@@ -383,8 +481,9 @@ def test_anonymous_is_sent_to_log_in(recall: RecallCase) -> None:
     assert response["Location"].startswith("/login/")
 
 
-def test_portal_users_see_only_their_own_notices_and_no_staff_page(sent: RecallCase,
-                                                                   make_user: Callable[..., User]) -> None:
+def test_portal_users_see_only_their_own_notices_and_no_staff_page(
+    sent: RecallCase, make_user: Callable[..., User]
+) -> None:
     sub, dist = Party.objects.get(code="SUB"), Party.objects.get(code="DIST")
     portal = logged_in(make_user(Role.PORTAL, party=sub))
     own, other = notice_of("SUB"), notice_of("DIST")
@@ -395,18 +494,35 @@ def test_portal_users_see_only_their_own_notices_and_no_staff_page(sent: RecallC
     assert "Overdue queue" not in listing
     assert portal.get(f"/portal/notices/{own.pk}/reply/").status_code == 200
     assert portal.get(f"/portal/notices/{other.pk}/reply/").status_code == 404
-    for url in (f"/notices/{other.pk}/", f"/notices/{own.pk}/", f"/notices/{own.pk}/pdf/", "/notices/overdue/",
-                "/notices/templates/", f"/recalls/{sent.pk}/notices/", "/customers/?q=C1",
-                f"/customers/{sub.pk}/", f"/customers/{dist.pk}/", f"/notices/{own.pk}/reply/"):
+    for url in (
+        f"/notices/{other.pk}/",
+        f"/notices/{own.pk}/",
+        f"/notices/{own.pk}/pdf/",
+        "/notices/overdue/",
+        "/notices/templates/",
+        f"/recalls/{sent.pk}/notices/",
+        "/customers/?q=C1",
+        f"/customers/{sub.pk}/",
+        f"/customers/{dist.pk}/",
+        f"/notices/{own.pk}/reply/",
+    ):
         assert portal.get(url).status_code == 404, url
     assert portal.post(f"/recalls/{sent.pk}/notices/send/").status_code == 404
-    assert portal.post(f"/customers/{sub.pk}/progress/", {"recall": sent.pk, "message": "x"}).status_code == 404
+    assert (
+        portal.post(
+            f"/customers/{sub.pk}/progress/", {"recall": sent.pk, "message": "x"}
+        ).status_code
+        == 404
+    )
 
 
 def test_navigation_of_notices(manager: User, make_user: Callable[..., User]) -> None:
     page = logged_in(manager).get("/").content.decode()
-    for label, url in (("Notice templates", "/notices/templates/"), ("Overdue queue", "/notices/overdue/"),
-                       ("Customers", "/customers/")):
+    for label, url in (
+        ("Notice templates", "/notices/templates/"),
+        ("Overdue queue", "/notices/overdue/"),
+        ("Customers", "/customers/"),
+    ):
         assert f'href="{url}"' in page, label
     assert 'href="/portal/notices/"' not in page  # staff have the recall's notices page instead
     service = logged_in(make_user(Role.CUSTOMER_SERVICE)).get("/").content.decode()

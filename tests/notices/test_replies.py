@@ -41,12 +41,22 @@ def key_of(notice: Notice, lot: str = "C1") -> str:
 
 
 def sub(**overrides: Any) -> replies.SubConsigneeInput:
-    values = {"name": "Xiamen Clinic", "country": "中国", "city": "Xiamen", "address": "1 Harbour Road", "lot": "C1",
-              "quantity": 20, "contact_name": "Dr Lin", "email": "lin@clinic.example"}
+    values = {
+        "name": "Xiamen Clinic",
+        "country": "中国",
+        "city": "Xiamen",
+        "address": "1 Harbour Road",
+        "lot": "C1",
+        "quantity": 20,
+        "contact_name": "Dr Lin",
+        "email": "lin@clinic.example",
+    }
     return replies.SubConsigneeInput(**(values | overrides))
 
 
-def test_the_reply_link_opens_the_form_for_that_holder_only(sent: RecallCase, client: Client) -> None:
+def test_the_reply_link_opens_the_form_for_that_holder_only(
+    sent: RecallCase, client: Client
+) -> None:
     notice = notice_of("SUB")
     page = client.get(links.reply_path(notice))
     assert page.status_code == 200
@@ -62,15 +72,23 @@ def test_the_reply_link_opens_the_form_for_that_holder_only(sent: RecallCase, cl
     assert client.get("/n/r/forged-token/notice.pdf").status_code == 404
 
 
-def test_tampered_unknown_and_expired_links_are_refused(sent: RecallCase, client: Client, settings: Any) -> None:
+def test_tampered_unknown_and_expired_links_are_refused(
+    sent: RecallCase, client: Client, settings: Any
+) -> None:
     notice = notice_of("SUB")
     path = links.reply_path(notice)
     token = path.rstrip("/").split("/")[-1]
-    tampered = client.get(path.replace(token, token[:-2] + ("AA" if not token.endswith("AA") else "BB")))
+    tampered = client.get(
+        path.replace(token, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    )
     assert tampered.status_code == 404
     assert "changed or cut short" in tampered.content.decode()
-    forged = signing.dumps({"n": notice.pk, "k": "0" * 16}, salt=links.SALTS["reply"], compress=True)
-    assert client.get(f"/n/r/{forged}/").status_code == 404  # signed right, wrong nonce: no other holder's form
+    forged = signing.dumps(
+        {"n": notice.pk, "k": "0" * 16}, salt=links.SALTS["reply"], compress=True
+    )
+    assert (
+        client.get(f"/n/r/{forged}/").status_code == 404
+    )  # signed right, wrong nonce: no other holder's form
     other_purpose = links.token_for(notice, "survey")
     assert client.get(f"/n/r/{other_purpose}/").status_code == 404
     settings.MEDRECALL_REPLY_LINK_DAYS = 0
@@ -81,8 +99,12 @@ def test_tampered_unknown_and_expired_links_are_refused(sent: RecallCase, client
 
 def test_a_valid_reply_is_recorded_signed_and_audited(sent: RecallCase) -> None:
     notice = notice_of("SUB")
-    reply = replies.reply_submit(notice=notice, respondent_name="Chen Jie", read_and_understood=True,
-                                 quantities={key_of(notice): {"on_hand": 60, "to_return": 60, "used": 40}})
+    reply = replies.reply_submit(
+        notice=notice,
+        respondent_name="Chen Jie",
+        read_and_understood=True,
+        quantities={key_of(notice): {"on_hand": 60, "to_return": 60, "used": 40}},
+    )
     assert reply.via == "link"
     line = reply.lines.get()
     assert (line.expected, line.on_hand, line.to_return, line.used) == (100, 60, 60, 40)
@@ -98,12 +120,18 @@ def test_quantities_above_what_the_holder_had_are_refused(sent: RecallCase) -> N
     notice = notice_of("SUB")
     # SUB had 200 (100 still there or on the way to it, 100 passed on to HOSP).
     with pytest.raises(ValidationFailed, match="but you had 200") as refused:
-        replies.reply_submit(notice=notice, respondent_name="Chen Jie",
-                             quantities={key_of(notice): {"on_hand": 150, "destroyed": 60}})
+        replies.reply_submit(
+            notice=notice,
+            respondent_name="Chen Jie",
+            quantities={key_of(notice): {"on_hand": 150, "destroyed": 60}},
+        )
     assert refused.value.where.startswith("lines.")
     with pytest.raises(ValidationFailed, match="at most the 5 units on hand"):
-        replies.reply_submit(notice=notice, respondent_name="Chen Jie",
-                             quantities={key_of(notice): {"on_hand": 5, "to_return": 6}})
+        replies.reply_submit(
+            notice=notice,
+            respondent_name="Chen Jie",
+            quantities={key_of(notice): {"on_hand": 5, "to_return": 6}},
+        )
     with pytest.raises(ValidationFailed, match="Sign the reply"):
         replies.reply_submit(notice=notice, respondent_name=" ", quantities={})
     assert Reply.objects.count() == 0
@@ -111,26 +139,48 @@ def test_quantities_above_what_the_holder_had_are_refused(sent: RecallCase) -> N
 
 def test_passed_on_units_must_match_the_sub_consignees(sent: RecallCase) -> None:
     notice = notice_of("SUB")
-    with pytest.raises(ValidationFailed, match="passed on 30 units, but the sub-consignees listed add up to 20"):
-        replies.reply_submit(notice=notice, respondent_name="Chen", sub_consignees=[sub()],
-                             quantities={key_of(notice): {"on_hand": 70, "distributed": 30}})
+    with pytest.raises(
+        ValidationFailed, match="passed on 30 units, but the sub-consignees listed add up to 20"
+    ):
+        replies.reply_submit(
+            notice=notice,
+            respondent_name="Chen",
+            sub_consignees=[sub()],
+            quantities={key_of(notice): {"on_hand": 70, "distributed": 30}},
+        )
     with pytest.raises(ValidationFailed) as refused:
-        replies.reply_submit(notice=notice, respondent_name="Chen",
-                             sub_consignees=[sub(country="Atlantis", lot="ZZ9", quantity=0, contact_name="", email="")],
-                             quantities={key_of(notice): {"on_hand": 100}})
+        replies.reply_submit(
+            notice=notice,
+            respondent_name="Chen",
+            sub_consignees=[
+                sub(country="Atlantis", lot="ZZ9", quantity=0, contact_name="", email="")
+            ],
+            quantities={key_of(notice): {"on_hand": 100}},
+        )
     wheres = {d["where"] for d in refused.value.details}
-    assert {"sub_consignees.0.country", "sub_consignees.0.lot", "sub_consignees.0.quantity",
-            "sub_consignees.0.contact_name"} <= wheres or {
-        "sub_consignees.1.country", "sub_consignees.1.lot", "sub_consignees.1.quantity",
-        "sub_consignees.1.contact_name"} <= wheres
+    assert {
+        "sub_consignees.0.country",
+        "sub_consignees.0.lot",
+        "sub_consignees.0.quantity",
+        "sub_consignees.0.contact_name",
+    } <= wheres or {
+        "sub_consignees.1.country",
+        "sub_consignees.1.lot",
+        "sub_consignees.1.quantity",
+        "sub_consignees.1.contact_name",
+    } <= wheres
     assert Reply.objects.count() == 0
     assert Party.objects.filter(name="Xiamen Clinic").count() == 0
 
 
 def test_sub_consignees_become_holders_with_their_own_notices(sent: RecallCase, smtp: Any) -> None:
     notice = notice_of("SUB")
-    replies.reply_submit(notice=notice, respondent_name="Chen Jie", sub_consignees=[sub()],
-                         quantities={key_of(notice): {"on_hand": 80, "to_return": 80, "distributed": 20}})
+    replies.reply_submit(
+        notice=notice,
+        respondent_name="Chen Jie",
+        sub_consignees=[sub()],
+        quantities={key_of(notice): {"on_hand": 80, "to_return": 80, "distributed": 20}},
+    )
     clinic = Party.objects.get(name="Xiamen Clinic")
     assert (clinic.country, clinic.party_type) == ("CN", "hospital")
     addition = SubConsignee.objects.get()
@@ -146,38 +196,57 @@ def test_sub_consignees_become_holders_with_their_own_notices(sent: RecallCase, 
     assert replies.expected_lines(new_notice)[0].quantity == 20
 
 
-def test_a_sub_consignee_file_with_bad_rows_is_refused_whole(sent: RecallCase, tmp_path: Path) -> None:
+def test_a_sub_consignee_file_with_bad_rows_is_refused_whole(
+    sent: RecallCase, tmp_path: Path
+) -> None:
     path = tmp_path / "subs.csv"
-    path.write_text("name,country,city,address,lot,quantity,contact_name,email\n"
-                    "Good Clinic,CN,Xiamen,1 Road,C1,5,Dr A,a@x.example\n"
-                    ",Narnia,Xiamen,2 Road,C1,many,,\n", encoding="utf-8")
+    path.write_text(
+        "name,country,city,address,lot,quantity,contact_name,email\n"
+        "Good Clinic,CN,Xiamen,1 Road,C1,5,Dr A,a@x.example\n"
+        ",Narnia,Xiamen,2 Road,C1,many,,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ImportRejected) as rejected:
         replies.sub_consignees_from_file(path, file_name="subs.csv")
     problems = {(e.row, e.column) for e in rejected.value.errors}
     assert {(3, "name"), (3, "country"), (3, "quantity"), (3, "contact_name")} <= problems
     assert all(e.row == 3 for e in rejected.value.errors)
-    path.write_text("name,country,city,address,lot,quantity,contact_name\nGood Clinic,China,Xiamen,1 Road,C1,5,Dr A\n",
-                    encoding="utf-8")
+    path.write_text(
+        "name,country,city,address,lot,quantity,contact_name\nGood Clinic,China,Xiamen,1 Road,C1,5,Dr A\n",
+        encoding="utf-8",
+    )
     entries = replies.sub_consignees_from_file(path, file_name="subs.csv")
     assert [(e.name, e.quantity, e.row) for e in entries] == [("Good Clinic", 5, 2)]
 
 
 @pytest.mark.parametrize("quantity", ["٣", "1_000", "²", "--5", "9" * 30, "1e3"])
-def test_sub_consignee_quantities_are_whole_numbers_the_column_holds(tmp_path: Path, quantity: str) -> None:
+def test_sub_consignee_quantities_are_whole_numbers_the_column_holds(
+    tmp_path: Path, quantity: str
+) -> None:
     path = tmp_path / "subs.csv"
-    path.write_text("name,country,city,address,lot,quantity,contact_name\n"
-                    f"Good Clinic,China,Xiamen,1 Road,C1,{quantity},Dr A\n", encoding="utf-8")
+    path.write_text(
+        "name,country,city,address,lot,quantity,contact_name\n"
+        f"Good Clinic,China,Xiamen,1 Road,C1,{quantity},Dr A\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ImportRejected) as rejected:
         replies.sub_consignees_from_file(path, file_name="subs.csv")
     assert {(e.row, e.column) for e in rejected.value.errors} == {(2, "quantity")}
-    assert "whole number" in rejected.value.errors[0].message or "too large" in rejected.value.errors[0].message
+    assert (
+        "whole number" in rejected.value.errors[0].message
+        or "too large" in rejected.value.errors[0].message
+    )
 
 
 def test_one_reply_per_holder(sent: RecallCase) -> None:
     first, second = Notice.objects.filter(party__code="DIST").order_by("pk")
-    replies.reply_submit(notice=first, respondent_name="Wang Li", quantities={key_of(first): {"on_hand": 350}})
+    replies.reply_submit(
+        notice=first, respondent_name="Wang Li", quantities={key_of(first): {"on_hand": 350}}
+    )
     with pytest.raises(replies.AlreadyReplied, match="already replied"):
-        replies.reply_submit(notice=second, respondent_name="Zhao Min", quantities={key_of(second): {"on_hand": 1}})
+        replies.reply_submit(
+            notice=second, respondent_name="Zhao Min", quantities={key_of(second): {"on_hand": 1}}
+        )
     second.refresh_from_db()
     assert second.status == "replied"  # both contacts' notices count as answered
 
@@ -193,10 +262,23 @@ def test_the_reply_form_round_trip_over_http(sent: RecallCase, client: Client) -
     assert bad.status_code == 400
     assert "but you had 200" in bad.content.decode()
     assert 'value="250"' in bad.content.decode()
-    good = client.post(path, {f"q-{key}-on_hand": "80", f"q-{key}-distributed": "20", "respondent_name": "Chen",
-                              "sc-rows": "3", "sc-0-name": "Harbour Hospital", "sc-0-type": "hospital",
-                              "sc-0-country": "CN", "sc-0-city": "Xiamen", "sc-0-address": "9 Quay",
-                              "sc-0-phone": "0592-1234567", "sc-0-lot": "C1", "sc-0-quantity": "20"})
+    good = client.post(
+        path,
+        {
+            f"q-{key}-on_hand": "80",
+            f"q-{key}-distributed": "20",
+            "respondent_name": "Chen",
+            "sc-rows": "3",
+            "sc-0-name": "Harbour Hospital",
+            "sc-0-type": "hospital",
+            "sc-0-country": "CN",
+            "sc-0-city": "Xiamen",
+            "sc-0-address": "9 Quay",
+            "sc-0-phone": "0592-1234567",
+            "sc-0-lot": "C1",
+            "sc-0-quantity": "20",
+        },
+    )
     assert good.status_code == 200
     assert "reply-received" in good.content.decode()
     assert Party.objects.filter(name="Harbour Hospital").exists()
@@ -220,11 +302,16 @@ def test_acknowledge_and_open_tracking(sent: RecallCase, client: Client) -> None
 
 def test_replies_close_with_the_recall(sent: RecallCase) -> None:
     RecallCase.objects.filter(pk=sent.pk).update(status="closed")
-    with pytest.raises(ActionNotAllowed, match=r"Recording a holder's reply is not possible while recall .* is Closed"):
+    with pytest.raises(
+        ActionNotAllowed,
+        match=r"Recording a holder's reply is not possible while recall .* is Closed",
+    ):
         replies.reply_submit(notice=notice_of("SUB"), respondent_name="Chen", quantities={})
 
 
-def test_portal_users_see_and_answer_only_their_own_notices(sent: RecallCase, make_user: Any, client: Client) -> None:
+def test_portal_users_see_and_answer_only_their_own_notices(
+    sent: RecallCase, make_user: Any, client: Client
+) -> None:
     sub_party = Party.objects.get(code="SUB")
     portal = make_user(Role.PORTAL, party=sub_party)
     client.force_login(portal)
@@ -237,7 +324,9 @@ def test_portal_users_see_and_answer_only_their_own_notices(sent: RecallCase, ma
     visible = selectors.notice_list_for(viewer=portal)
     assert {n.party_id for n in visible} == {sub_party.pk}
     key = key_of(own)
-    response = client.post(f"/portal/notices/{own.pk}/reply/", {f"q-{key}-on_hand": "100", "respondent_name": "Chen"})
+    response = client.post(
+        f"/portal/notices/{own.pk}/reply/", {f"q-{key}-on_hand": "100", "respondent_name": "Chen"}
+    )
     assert response.status_code == 200
     assert Reply.objects.get().via == "portal"
 
@@ -251,17 +340,28 @@ def test_link_lifetime_is_the_setting(sent: RecallCase, settings: Any) -> None:
         links.notice_for_token(token, "reply")
 
 
-def test_a_broken_sub_consignee_file_on_the_form_names_its_rows_and_keeps_nothing(sent: RecallCase,
-                                                                                 client: Client) -> None:
+def test_a_broken_sub_consignee_file_on_the_form_names_its_rows_and_keeps_nothing(
+    sent: RecallCase, client: Client
+) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     notice = notice_of("SUB")
     key = key_of(notice)
     client.cookies["medrecall_language"] = "en"
-    bad = SimpleUploadedFile("subs.csv", b"name,country,city,address,lot,quantity\nClinic,Narnia,X,1 Road,C1,many\n",
-                             content_type="text/csv")
-    response = client.post(links.reply_path(notice), {f"q-{key}-on_hand": "90", f"q-{key}-distributed": "10",
-                                                      "respondent_name": "Chen", "sub_consignee_file": bad})
+    bad = SimpleUploadedFile(
+        "subs.csv",
+        b"name,country,city,address,lot,quantity\nClinic,Narnia,X,1 Road,C1,many\n",
+        content_type="text/csv",
+    )
+    response = client.post(
+        links.reply_path(notice),
+        {
+            f"q-{key}-on_hand": "90",
+            f"q-{key}-distributed": "10",
+            "respondent_name": "Chen",
+            "sub_consignee_file": bad,
+        },
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "subs.csv, row 2, country" in body

@@ -36,7 +36,9 @@ def notice_of(code: str) -> Notice:
 def reply(code: str, **quantities: int) -> None:
     notice = notice_of(code)
     [line] = replies.expected_lines(notice)
-    replies.reply_submit(notice=notice, respondent_name="Chen Jie", quantities={line.key: quantities})
+    replies.reply_submit(
+        notice=notice, respondent_name="Chen Jie", quantities={line.key: quantities}
+    )
 
 
 def staff(user: User) -> Client:
@@ -45,12 +47,20 @@ def staff(user: User) -> Client:
     return client
 
 
-def test_reply_short_of_our_records_is_flagged_in_the_replies_table(sent: RecallCase, manager: User) -> None:
+def test_reply_short_of_our_records_is_flagged_in_the_replies_table(
+    sent: RecallCase, manager: User
+) -> None:
     reply("SUB", on_hand=50, used=20)  # we put 100 at SUB: 30 units unaccounted for
     [found] = selectors.replies_for(viewer=manager, recall_id=sent.pk)
-    assert (found.on_record, found.reported, found.difference, found.mismatched_lines) == (100, 70, -30, 1)
-    assert [(d.lot, d.on_record, d.reported, d.difference) for d in selectors.reply_differences(found)] == [
-        ("C1", 100, 70, -30)]
+    assert (found.on_record, found.reported, found.difference, found.mismatched_lines) == (
+        100,
+        70,
+        -30,
+        1,
+    )
+    assert [
+        (d.lot, d.on_record, d.reported, d.difference) for d in selectors.reply_differences(found)
+    ] == [("C1", 100, 70, -30)]
     page = staff(manager).get(f"/recalls/{sent.pk}/notices/").content.decode()
     assert 'data-difference="-30"' in page
     assert "70 reported, 100 on record" in page
@@ -65,17 +75,28 @@ def test_a_reply_that_agrees_is_not_flagged(sent: RecallCase, manager: User) -> 
     assert ">agrees<" in staff(manager).get(f"/recalls/{sent.pk}/notices/").content.decode()
 
 
-def test_a_disagreeing_reply_waits_in_the_overdue_queue_until_followed_up(sent: RecallCase, manager: User) -> None:
+def test_a_disagreeing_reply_waits_in_the_overdue_queue_until_followed_up(
+    sent: RecallCase, manager: User
+) -> None:
     reply("SUB", on_hand=50, used=20)
     notice = notice_of("SUB")
     queued = {n.pk: n for n in selectors.overdue_queue(viewer=manager)}
-    assert (queued[notice.pk].reply_difference, queued[notice.pk].reply_mismatched_lines) == (-30, 1)
+    assert (queued[notice.pk].reply_difference, queued[notice.pk].reply_mismatched_lines) == (
+        -30,
+        1,
+    )
     page = staff(manager).get("/notices/overdue/").content.decode()
     assert 'data-difference="-30">differs by -30 (1 line)</span>' in page
     api = staff(manager).get("/api/notices/overdue/").json()["results"]
-    assert [(row["party"], row["reply_difference"]) for row in api if row["id"] == notice.pk] == [("SUB", -30)]
-    services.notice_contact_log(notice=notice, actor=manager, channel="call",
-                                note="30 went to the ward store; they will send a corrected count")
+    assert [(row["party"], row["reply_difference"]) for row in api if row["id"] == notice.pk] == [
+        ("SUB", -30)
+    ]
+    services.notice_contact_log(
+        notice=notice,
+        actor=manager,
+        channel="call",
+        note="30 went to the ward store; they will send a corrected count",
+    )
     assert notice.pk not in {n.pk for n in selectors.overdue_queue(viewer=manager)}
 
 
@@ -83,8 +104,15 @@ def test_api_and_command_show_the_difference(sent: RecallCase, manager: User) ->
     reply("SUB", on_hand=50, used=20)
     client = staff(manager)
     [row] = client.get(f"/api/recalls/{sent.pk}/replies/").json()
-    assert (row["party"], row["on_record"], row["reported"], row["difference"]) == ("SUB", 100, 70, -30)
-    assert row["differences"] == [{"lot": "C1", "serial": "", "on_record": 100, "reported": 70, "difference": -30}]
+    assert (row["party"], row["on_record"], row["reported"], row["difference"]) == (
+        "SUB",
+        100,
+        70,
+        -30,
+    )
+    assert row["differences"] == [
+        {"lot": "C1", "serial": "", "on_record": 100, "reported": 70, "difference": -30}
+    ]
     out = StringIO()
     call_command("notices", "replies", sent.number, "--json", stdout=out)
     [cli] = json.loads(out.getvalue())
@@ -93,8 +121,14 @@ def test_api_and_command_show_the_difference(sent: RecallCase, manager: User) ->
 
 def test_api_reply_answer_carries_the_difference(sent: RecallCase, manager: User) -> None:
     notice = notice_of("SUB")
-    answer = staff(manager).post(f"/api/notices/{notice.pk}/reply/", {
-        "respondent_name": "Chen Jie", "lines": [{"lot": "C1", "on_hand": 50, "used": 20}]},
-        content_type="application/json")
+    answer = staff(manager).post(
+        f"/api/notices/{notice.pk}/reply/",
+        {"respondent_name": "Chen Jie", "lines": [{"lot": "C1", "on_hand": 50, "used": 20}]},
+        content_type="application/json",
+    )
     assert answer.status_code == 201, answer.json()
-    assert (answer.json()["on_record"], answer.json()["reported"], answer.json()["difference"]) == (100, 70, -30)
+    assert (answer.json()["on_record"], answer.json()["reported"], answer.json()["difference"]) == (
+        100,
+        70,
+        -30,
+    )

@@ -28,8 +28,9 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(recall: RecallCase, manager: User,
-                                                                    smtp: Any) -> None:
+def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(
+    recall: RecallCase, manager: User, smtp: Any
+) -> None:
     run = services.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     run.refresh_from_db()
@@ -39,21 +40,40 @@ def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(recall: Recal
     for notice in notices.values():
         by_party.setdefault(notice.party.code, []).append(notice)
     # DIST has two contacts → two notices; HOSP has none → one letter; our own site gets none.
-    assert {code: len(items) for code, items in by_party.items()} == {"DIST": 2, "SUB": 1, "HOSP": 1, "HOSP2": 1}
+    assert {code: len(items) for code, items in by_party.items()} == {
+        "DIST": 2,
+        "SUB": 1,
+        "HOSP": 1,
+        "HOSP2": 1,
+    }
     assert {code: items[0].total_units for code, items in by_party.items()} == {
-        "DIST": 350, "SUB": 100, "HOSP": 70, "HOSP2": 50}
+        "DIST": 350,
+        "SUB": 100,
+        "HOSP": 70,
+        "HOSP2": 50,
+    }
     assert by_party["HOSP"][0].channel == "letter"
     assert by_party["HOSP"][0].status == "generated"
     assert run.total == 5
     assert run.rendered == 5
     sent = {rcpt[0]: message for rcpt, message in smtp.messages}
-    assert set(sent) == {"wang@dist.example", "zhao@dist.example", "chen@sub.example", "smith@hosp2.example"}
+    assert set(sent) == {
+        "wang@dist.example",
+        "zhao@dist.example",
+        "chen@sub.example",
+        "smith@hosp2.example",
+    }
     assert all(n.status == "sent" for n in notices.values() if n.channel == "email")
     assert sorted(NoticeEvent.objects.filter(type="sent").values_list("note", flat=True)) == sorted(
-        n.email for n in notices.values() if n.channel == "email")  # each send is in the communication log
+        n.email for n in notices.values() if n.channel == "email"
+    )  # each send is in the communication log
     sent_at = [n.sent_at for n in notices.values() if n.channel == "email"]
-    assert all(at is not None and at.tzinfo is not None and abs((at - run.created_at).total_seconds()) < 600
-               for at in sent_at)
+    assert all(
+        at is not None
+        and at.tzinfo is not None
+        and abs((at - run.created_at).total_seconds()) < 600
+        for at in sent_at
+    )
     chinese = sent["chen@sub.example"]
     assert "医疗器械召回通知" in chinese["Subject"]
     assert recall.number in chinese["Subject"]
@@ -81,7 +101,9 @@ def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(recall: Recal
     assert Notice.objects.count() == 5
 
 
-def test_each_regime_uses_its_template(tmp_path: Any, manager: User, make_user: Any, smtp: Any) -> None:
+def test_each_regime_uses_its_template(
+    tmp_path: Any, manager: User, make_user: Any, smtp: Any
+) -> None:
     from tests.notices.conftest import approved_recall
 
     recall = approved_recall(tmp_path, manager, make_user, regimes=("fda", "eu_mdr"))
@@ -96,7 +118,9 @@ def test_each_regime_uses_its_template(tmp_path: Any, manager: User, make_user: 
     assert regimes["HOSP2"] == "eu_mdr"
     subjects = {rcpt[0]: str(m["Subject"]).strip() for rcpt, m in smtp.messages}
     assert subjects["smith@hosp2.example"].startswith("Urgent Field Safety Notice")
-    assert subjects["chen@sub.example"].startswith("紧急（URGENT）：医疗器械召回")  # FDA letter, in Chinese for this contact
+    assert subjects["chen@sub.example"].startswith(
+        "紧急（URGENT）：医疗器械召回"
+    )  # FDA letter, in Chinese for this contact
     html = {rcpt[0]: m.get_body(("html",)).get_content() for rcpt, m in smtp.messages}
     assert "Transmission of this notice" in html["smith@hosp2.example"]
     assert "#b00020" in html["smith@hosp2.example"]  # marked urgent
@@ -105,14 +129,18 @@ def test_each_regime_uses_its_template(tmp_path: Any, manager: User, make_user: 
 def test_notices_need_an_approved_recall(recall: RecallCase, manager: User) -> None:
     RecallCase.objects.filter(pk=recall.pk).update(status="assessment")
     recall.refresh_from_db()
-    with pytest.raises(ActionNotAllowed, match=r"is Assessment \(possible when it is: Approved / in execution, "
-                                               r"Effectiveness check\)"):
+    with pytest.raises(
+        ActionNotAllowed,
+        match=r"is Assessment \(possible when it is: Approved / in execution, "
+        r"Effectiveness check\)",
+    ):
         services.notice_run_start(recall=recall, actor=manager)
     assert NoticeRun.objects.count() == 0
 
 
-def test_server_down_then_retried_with_back_off_and_sent_once(recall: RecallCase, manager: User, smtp: Any,
-                                                              settings: Any) -> None:
+def test_server_down_then_retried_with_back_off_and_sent_once(
+    recall: RecallCase, manager: User, smtp: Any, settings: Any
+) -> None:
     port = settings.EMAIL_PORT
     settings.EMAIL_PORT = 9  # nothing listens there
     services.notice_run_start(recall=recall, actor=manager)
@@ -134,7 +162,9 @@ def test_server_down_then_retried_with_back_off_and_sent_once(recall: RecallCase
     assert len(smtp.messages) == 4
 
 
-def test_attempts_stop_after_the_limit(recall: RecallCase, manager: User, smtp: Any, settings: Any) -> None:
+def test_attempts_stop_after_the_limit(
+    recall: RecallCase, manager: User, smtp: Any, settings: Any
+) -> None:
     settings.EMAIL_PORT, settings.MEDRECALL_SEND_MAX_ATTEMPTS = 9, 2
     services.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
@@ -156,7 +186,9 @@ class Refusing:
     def __init__(self, inbox: Any) -> None:
         self.inbox = inbox
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         if address.startswith("zhao@"):
             return "550 5.1.1 No such user"
         envelope.rcpt_tos.append(address)
@@ -166,8 +198,9 @@ class Refusing:
         return await self.inbox.handle_DATA(server, session, envelope)
 
 
-def test_a_refused_recipient_bounces_and_the_others_go(recall: RecallCase, manager: User, smtp: Any,
-                                                       settings: Any) -> None:
+def test_a_refused_recipient_bounces_and_the_others_go(
+    recall: RecallCase, manager: User, smtp: Any, settings: Any
+) -> None:
     import socket
 
     from aiosmtpd.controller import Controller
@@ -184,20 +217,28 @@ def test_a_refused_recipient_bounces_and_the_others_go(recall: RecallCase, manag
     finally:
         controller.stop()
     statuses = dict(Notice.objects.filter(channel="email").values_list("email", "status"))
-    assert statuses == {"wang@dist.example": "sent", "zhao@dist.example": "bounced", "chen@sub.example": "sent",
-                        "smith@hosp2.example": "sent"}
+    assert statuses == {
+        "wang@dist.example": "sent",
+        "zhao@dist.example": "bounced",
+        "chen@sub.example": "sent",
+        "smith@hosp2.example": "sent",
+    }
     assert NoticeEvent.objects.filter(type="bounced").count() == 1
     assert len(smtp.messages) == 3
 
 
-def test_delivery_reports_move_notices_forward_only(recall: RecallCase, manager: User, smtp: Any) -> None:
+def test_delivery_reports_move_notices_forward_only(
+    recall: RecallCase, manager: User, smtp: Any
+) -> None:
     services.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     notice = Notice.objects.filter(channel="email").first()
     assert notice is not None
     services.notice_delivery_report(message_id=notice.message_id, outcome="delivered")
     services.notice_opened(notice=notice)
-    services.notice_delivery_report(message_id=notice.message_id, outcome="delivered")  # late, changes nothing
+    services.notice_delivery_report(
+        message_id=notice.message_id, outcome="delivered"
+    )  # late, changes nothing
     notice.refresh_from_db()
     assert notice.status == "opened"
     assert notice.delivered_at
@@ -208,7 +249,9 @@ def test_delivery_reports_move_notices_forward_only(recall: RecallCase, manager:
         services.notice_delivery_report(message_id="<nope@x>", outcome="delivered")
 
 
-def test_letters_and_calls_are_logged_with_who_and_when(recall: RecallCase, manager: User, smtp: Any) -> None:
+def test_letters_and_calls_are_logged_with_who_and_when(
+    recall: RecallCase, manager: User, smtp: Any
+) -> None:
     services.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     letter = Notice.objects.get(channel="letter")
@@ -219,17 +262,21 @@ def test_letters_and_calls_are_logged_with_who_and_when(recall: RecallCase, mana
     assert letter.status == "sent"
     with pytest.raises(ValidationFailed, match="call achieved"):
         services.notice_contact_log(notice=letter, actor=manager, channel="call")
-    services.notice_contact_log(notice=letter, actor=manager, channel="call", note="Head nurse confirmed",
-                                acknowledged=True)
+    services.notice_contact_log(
+        notice=letter, actor=manager, channel="call", note="Head nurse confirmed", acknowledged=True
+    )
     letter.refresh_from_db()
     assert letter.status == "acknowledged"
-    logged = list(NoticeEvent.objects.filter(notice=letter, actor=manager).values_list("type", flat=True))
+    logged = list(
+        NoticeEvent.objects.filter(notice=letter, actor=manager).values_list("type", flat=True)
+    )
     assert logged == ["letter", "call", "acknowledged"]
 
 
 @override_settings(MEDRECALL_SEND_BATCH=2)
-def test_smtp_errors_mid_batch_leave_the_rest_for_retry(recall: RecallCase, manager: User, smtp: Any,
-                                                        monkeypatch: Any) -> None:
+def test_smtp_errors_mid_batch_leave_the_rest_for_retry(
+    recall: RecallCase, manager: User, smtp: Any, monkeypatch: Any
+) -> None:
     calls = {"n": 0}
     original = smtplib.SMTP.sendmail
 
@@ -252,7 +299,9 @@ def test_smtp_errors_mid_batch_leave_the_rest_for_retry(recall: RecallCase, mana
     assert len({m["Message-ID"] for _r, m in smtp.messages}) == 4
 
 
-def test_other_mail_backends_receive_the_same_message(recall: RecallCase, manager: User, settings: Any) -> None:
+def test_other_mail_backends_receive_the_same_message(
+    recall: RecallCase, manager: User, settings: Any
+) -> None:
     from django.core import mail
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -262,4 +311,9 @@ def test_other_mail_backends_receive_the_same_message(recall: RecallCase, manage
     chinese = next(m for m in mail.outbox if m.to == ["chen@sub.example"]).message()
     assert "医疗器械召回通知" in str(make_header(decode_header(chinese["Subject"])))
     assert [part.get_content_type() for part in chinese.walk()] == [
-        "multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/pdf"]
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "application/pdf",
+    ]

@@ -45,11 +45,24 @@ def _get(url: str) -> tuple[int, str]:
 
 def _serve(data_dir: Path, media: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "MEDRECALL_SECRET_KEY_FILE"}}
-    env.update(DJANGO_SETTINGS_MODULE="medrecall.settings.base", DATABASE_URL=_database_url(),
-               MEDRECALL_DATA_DIR=str(data_dir), MEDIA_ROOT=media, MEDRECALL_TASK_BACKEND="immediate")
-    server = subprocess.Popen([sys.executable, "-m", "medrecall.cli", "runserver", f"127.0.0.1:{port}", "--noreload"],  # noqa: S603
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "MEDRECALL_SECRET_KEY_FILE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="medrecall.settings.base",
+        DATABASE_URL=_database_url(),
+        MEDRECALL_DATA_DIR=str(data_dir),
+        MEDIA_ROOT=media,
+        MEDRECALL_TASK_BACKEND="immediate",
+    )
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "medrecall.cli", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     while server.poll() is None:
         try:
@@ -61,9 +74,12 @@ def _serve(data_dir: Path, media: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def test_a_reply_link_signed_with_the_built_in_key_is_refused_by_a_served_instance(
-        recall: RecallCase, settings: Any, tmp_path: Path) -> None:
+    recall: RecallCase, settings: Any, tmp_path: Path
+) -> None:
     dist = Party.objects.get(code="DIST")
-    [notice_id, *_] = services.notices_create(recall=recall, run=None, kind=Kind.INITIAL, party_ids=[dist.pk])
+    [notice_id, *_] = services.notices_create(
+        recall=recall, run=None, kind=Kind.INITIAL, party_ids=[dist.pk]
+    )
     notice = Notice.objects.get(pk=notice_id)
     payload = {"n": notice.pk, "k": notice.token_nonce}
     data_dir = tmp_path / "data"

@@ -22,12 +22,19 @@ from tests.factories import ContactFactory, LocationFactory, PartyFactory
 def _party(**fields: object) -> Party:
     return cast(Party, PartyFactory(**fields))
 
+
 pytestmark = pytest.mark.django_db
 
 
 def reported_party(reporter: Party, n: int, **overrides: object) -> Party:
-    party = _party(code=f"SC-R-{reporter.code}-{n}", name=f"Harbour Hospital {n}", party_type="hospital",
-                         review="unverified", reported_by=reporter, **overrides)
+    party = _party(
+        code=f"SC-R-{reporter.code}-{n}",
+        name=f"Harbour Hospital {n}",
+        party_type="hospital",
+        review="unverified",
+        reported_by=reporter,
+        **overrides,
+    )
     LocationFactory(code=f"{party.code}-1", party=party, location_type="customer_site")
     ContactFactory(party=party, name=f"Typed {n}", email=f"typed{n}@example.com")
     return party
@@ -51,23 +58,32 @@ def client_for(user: User) -> Client:
     return client
 
 
-@pytest.mark.parametrize(("role", "portal", "status"), [
-    ("anonymous", False, 302),
-    (Role.PORTAL, True, 403),
-    (Role.FINANCE, False, 200),
-    (Role.CUSTOMER_SERVICE, False, 200),
-    (Role.QA_RA_MANAGER, False, 200),
-])
-def test_who_sees_the_review_list(holder: Party, make_user: Callable[..., User], role: str, portal: bool,
-                                  status: int) -> None:
+@pytest.mark.parametrize(
+    ("role", "portal", "status"),
+    [
+        ("anonymous", False, 302),
+        (Role.PORTAL, True, 403),
+        (Role.FINANCE, False, 200),
+        (Role.CUSTOMER_SERVICE, False, 200),
+        (Role.QA_RA_MANAGER, False, 200),
+    ],
+)
+def test_who_sees_the_review_list(
+    holder: Party, make_user: Callable[..., User], role: str, portal: bool, status: int
+) -> None:
     party = reported_party(holder, 1)
-    client = Client() if role == "anonymous" else client_for(make_user(role, party=holder if portal else None))
+    client = (
+        Client()
+        if role == "anonymous"
+        else client_for(make_user(role, party=holder if portal else None))
+    )
     for url in ("/parties/reported/", f"/parties/reported/{party.pk}/"):
         assert client.get(url).status_code == status
 
 
-def test_the_list_filters_and_shows_the_marker_in_both_languages(holder: Party, existing: Party,
-                                                                 manager: User) -> None:
+def test_the_list_filters_and_shows_the_marker_in_both_languages(
+    holder: Party, existing: Party, manager: User
+) -> None:
     first, second = reported_party(holder, 1), reported_party(existing, 2)
     client = client_for(manager)
     page = client.get("/parties/reported/").content.decode()
@@ -98,36 +114,50 @@ def test_the_party_pages_mark_a_reported_party(holder: Party, manager: User) -> 
 def test_verify_through_the_page(holder: Party, make_user: Callable[..., User]) -> None:
     party = reported_party(holder, 1)
     service = make_user(Role.CUSTOMER_SERVICE)
-    response = client_for(service).post(f"/parties/reported/{party.pk}/verify/", {"reason": "Called them"})
+    response = client_for(service).post(
+        f"/parties/reported/{party.pk}/verify/", {"reason": "Called them"}
+    )
     assert response.status_code == 302
     party.refresh_from_db()
     assert (party.review, party.reviewed_by) == ("verified", service)
 
 
-def test_a_role_without_party_editing_cannot_verify_or_merge(holder: Party, existing: Party,
-                                                             make_user: Callable[..., User]) -> None:
+def test_a_role_without_party_editing_cannot_verify_or_merge(
+    holder: Party, existing: Party, make_user: Callable[..., User]
+) -> None:
     party = reported_party(holder, 1)
     client = client_for(make_user(Role.FINANCE))
     assert client.post(f"/parties/reported/{party.pk}/verify/").status_code == 403
-    assert client.post(f"/parties/reported/{party.pk}/merge/", {"target": "A", "confirm": "yes"}).status_code == 403
+    assert (
+        client.post(
+            f"/parties/reported/{party.pk}/merge/", {"target": "A", "confirm": "yes"}
+        ).status_code
+        == 403
+    )
     party.refresh_from_db()
     assert party.review == "unverified"
     assert AuditEntry.objects.filter(action__startswith="parties.reported").count() == 0
 
 
-def test_merge_through_the_page_confirms_first(holder: Party, existing: Party, manager: User) -> None:
+def test_merge_through_the_page_confirms_first(
+    holder: Party, existing: Party, manager: User
+) -> None:
     party = reported_party(holder, 1)
     client = client_for(manager)
     client.cookies["medrecall_language"] = "en"
-    confirm = client.post(f"/parties/reported/{party.pk}/merge/", {"target": "a", "reason": "Same site"})
+    confirm = client.post(
+        f"/parties/reported/{party.pk}/merge/", {"target": "a", "reason": "Same site"}
+    )
     text = confirm.content.decode()
     assert confirm.status_code == 200
     assert "1 contact typed by the holder does not move" in text
     assert 'name="confirm" value="yes"' in text
     party.refresh_from_db()
     assert party.review == "unverified"  # nothing happens before the confirm
-    done = client.post(f"/parties/reported/{party.pk}/merge/", {"target": "A", "reason": "Same site",
-                                                                  "confirm": "yes"})
+    done = client.post(
+        f"/parties/reported/{party.pk}/merge/",
+        {"target": "A", "reason": "Same site", "confirm": "yes"},
+    )
     assert done.status_code == 302
     party.refresh_from_db()
     assert (party.review, party.merged_into_id) == ("merged", existing.pk)
@@ -135,18 +165,25 @@ def test_merge_through_the_page_confirms_first(holder: Party, existing: Party, m
     assert list(existing.locations.values_list("code", flat=True)) == [f"{party.code}-1"]
 
 
-@pytest.mark.parametrize(("target", "message"), [
-    ("NOPE", "There is no party with code NOPE."),
-    ("SELF", "A party cannot be merged into itself."),
-    ("B-OWN", "can only be merged into a distributor, hospital, end user or service partner."),
-])
-def test_a_refused_merge_on_the_page_says_why(holder: Party, manager: User, target: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("NOPE", "There is no party with code NOPE."),
+        ("SELF", "A party cannot be merged into itself."),
+        ("B-OWN", "can only be merged into a distributor, hospital, end user or service partner."),
+    ],
+)
+def test_a_refused_merge_on_the_page_says_why(
+    holder: Party, manager: User, target: str, message: str
+) -> None:
     party = reported_party(holder, 1)
     _party(code="B-OWN", party_type="own_site")
     code = party.code if target == "SELF" else target
     client = client_for(manager)
     client.cookies["medrecall_language"] = "en"
-    response = client.post(f"/parties/reported/{party.pk}/merge/", {"target": code, "confirm": "yes"})
+    response = client.post(
+        f"/parties/reported/{party.pk}/merge/", {"target": code, "confirm": "yes"}
+    )
     assert response.status_code in (400, 409)
     assert message in response.content.decode()
     party.refresh_from_db()
@@ -155,11 +192,16 @@ def test_a_refused_merge_on_the_page_says_why(holder: Party, manager: User, targ
 
 
 def test_the_review_pages_run_the_same_number_of_queries_for_one_row_and_many(
-        holder: Party, existing: Party, manager: User, make_user: Callable[..., User]) -> None:
+    holder: Party, existing: Party, manager: User, make_user: Callable[..., User]
+) -> None:
     client = client_for(manager)
     first = reported_party(holder, 1)
-    urls = ("/parties/reported/", "/parties/reported/?review=all&q=Harbour", f"/parties/reported/{first.pk}/",
-            "/data/party/")
+    urls = (
+        "/parties/reported/",
+        "/parties/reported/?review=all&q=Harbour",
+        f"/parties/reported/{first.pk}/",
+        "/data/party/",
+    )
     small = [count_queries(partial(client.get, url))[0] for url in urls]
     for n in range(2, 8):
         other = _party(code=f"R{n}", name=f"Reporter {n}")
@@ -168,6 +210,8 @@ def test_the_review_pages_run_the_same_number_of_queries_for_one_row_and_many(
     from medrecall.parties import services
 
     services.party_verify(party=Party.objects.get(code="SC-R-R2-2"), actor=reviewer)
-    services.party_merge(source=Party.objects.get(code="SC-R-R3-3"), target=existing, actor=reviewer)
+    services.party_merge(
+        source=Party.objects.get(code="SC-R-R3-3"), target=existing, actor=reviewer
+    )
     large = [count_queries(partial(client.get, url))[0] for url in urls]
     assert large == small

@@ -30,9 +30,18 @@ NOTE = "provisional — calendar for 2027 not entered"
 
 
 def recall_decided(manager: Any, decision_at: datetime = DECISION) -> RecallCase:
-    recall = services.recall_open(actor=manager, title="Infusion pump alarm", products=[], reason="r",
-                                  regimes=["nmpa"], decision_at=decision_at, progress_interval_days=7)
-    services.hazard_evaluate(recall=recall, actor=manager, severity="serious", likelihood="probable")
+    recall = services.recall_open(
+        actor=manager,
+        title="Infusion pump alarm",
+        products=[],
+        reason="r",
+        regimes=["nmpa"],
+        decision_at=decision_at,
+        progress_interval_days=7,
+    )
+    services.hazard_evaluate(
+        recall=recall, actor=manager, severity="serious", likelihood="probable"
+    )
     RecallCase.objects.filter(pk=recall.pk).update(status="in_execution")
     recall.refresh_from_db()
     return recall
@@ -44,7 +53,9 @@ def logged_in(user: Any) -> Client:
     return client
 
 
-def test_filing_due_in_an_uncovered_year_counts_calendar_days_and_is_provisional(manager: Any) -> None:
+def test_filing_due_in_an_uncovered_year_counts_calendar_days_and_is_provisional(
+    manager: Any,
+) -> None:
     rows, missing = deadlines.deadlines_for(recall_decided(manager), now=NOW)
     filing = {row.key: row for row in rows}
     assert missing == []
@@ -88,7 +99,9 @@ def test_api_deadlines_carry_the_provisional_flag(manager: Any, api_as: Any) -> 
     event = next(d for d in body["deadlines"] if d["key"] == "nmpa.event_report")
     assert (event["provisional"], event["calendar_missing_years"]) == (False, [])
     assert {(d["key"], d["provisional"]) for d in week if d["recall_id"] == recall.pk} >= {
-        ("nmpa.recall_plan", True), ("nmpa.assessment_report", True)}
+        ("nmpa.recall_plan", True),
+        ("nmpa.assessment_report", True),
+    }
 
 
 def test_commands_answer_with_provisional_deadlines(manager: Any) -> None:
@@ -105,9 +118,14 @@ def test_commands_answer_with_provisional_deadlines(manager: Any) -> None:
         call_command("deadlines", "alert", stdout=alert)
     plan = next(d for d in due if d["key"] == "nmpa.recall_plan")
     assert (plan["due_at"], plan["provisional"], plan["calendar_missing_years"]) == (
-        PROVISIONAL_FILING_DUE, True, [2027])
+        PROVISIONAL_FILING_DUE,
+        True,
+        [2027],
+    )
     assert text.getvalue().count(f"({NOTE})") == 2
-    case = next(d for d in json.loads(shown.getvalue())["deadlines"] if d["key"] == "nmpa.recall_plan")
+    case = next(
+        d for d in json.loads(shown.getvalue())["deadlines"] if d["key"] == "nmpa.recall_plan"
+    )
     assert (case["provisional"], case["calendar_missing_years"]) == (True, [2027])
     assert alert.getvalue().startswith("Alerts sent: ")
 
@@ -126,12 +144,20 @@ def test_a_recall_with_a_broken_clock_setting_does_not_break_the_due_list(manage
     assert week.status_code == 200
     assert {d["recall"] for d in week.json()["results"]} == {good.number}
     assert case_api.status_code == 200
-    assert case_api.json() == {"deadlines": [], "missing_settings": [
-        "The clock cannot run for this recall: NMPA recall class IV is unknown; use I, II or III."]}
+    assert case_api.json() == {
+        "deadlines": [],
+        "missing_settings": [
+            "The clock cannot run for this recall: NMPA recall class IV is unknown; use I, II or III."
+        ],
+    }
     report = deadlines.due_report(now=NOW)
     assert {row.recall_number for row in report.rows} == {good.number}
     assert [(p.recall_number, p.message) for p in report.problems] == [
-        (broken.number, "The clock cannot run for this recall: NMPA recall class IV is unknown; use I, II or III.")]
+        (
+            broken.number,
+            "The clock cannot run for this recall: NMPA recall class IV is unknown; use I, II or III.",
+        )
+    ]
     assert page.status_code == 200
     assert broken.number in page.content.decode()
     assert "NMPA recall class IV is unknown" in page.content.decode()
@@ -139,12 +165,21 @@ def test_a_recall_with_a_broken_clock_setting_does_not_break_the_due_list(manage
     assert "NMPA recall class IV is unknown" in case.content.decode()
     rows, missing = deadlines.deadlines_for(broken, now=NOW)
     assert rows == []
-    assert missing == ["The clock cannot run for this recall: NMPA recall class IV is unknown; use I, II or III."]
+    assert missing == [
+        "The clock cannot run for this recall: NMPA recall class IV is unknown; use I, II or III."
+    ]
 
 
 def test_provisional_note_is_translated(manager: Any, make_user: Any) -> None:
     recall_decided(manager)
     reader = make_user("qa_ra_manager", language="zh-hans")
-    with freeze_time(NOW), translation.override("en"):  # the middleware's language stays in this test
-        page = logged_in(reader).get("/recalls/due-this-week/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    with (
+        freeze_time(NOW),
+        translation.override("en"),
+    ):  # the middleware's language stays in this test
+        page = (
+            logged_in(reader)
+            .get("/recalls/due-this-week/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+            .content.decode()
+        )
     assert page.count("暂定——2027 年的日历尚未录入") == 2

@@ -17,11 +17,22 @@ DECISION = datetime(2025, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the eve
 
 
 def classified_recall(manager: object, level: str = "I", interval: int | None = 1) -> RecallCase:
-    recall = services.recall_open(actor=manager, title="t", products=[], reason="r", regimes=["nmpa"],
-                                  decision_at=DECISION, progress_interval_days=interval)
-    services.hazard_evaluate(recall=recall, actor=manager, severity="serious", likelihood="probable")
+    recall = services.recall_open(
+        actor=manager,
+        title="t",
+        products=[],
+        reason="r",
+        regimes=["nmpa"],
+        decision_at=DECISION,
+        progress_interval_days=interval,
+    )
+    services.hazard_evaluate(
+        recall=recall, actor=manager, severity="serious", likelihood="probable"
+    )
     if level != "I":
-        services.recall_classify(recall=recall, regime="nmpa", recall_class=level, actor=manager, reason="policy")
+        services.recall_classify(
+            recall=recall, regime="nmpa", recall_class=level, actor=manager, reason="policy"
+        )
     RecallCase.objects.filter(pk=recall.pk).update(status="in_execution")
     recall.refresh_from_db()
     return recall
@@ -33,12 +44,16 @@ def test_deadlines_follow_the_level_and_the_holiday_calendar(manager: object) ->
     assert missing == []
     assert due["nmpa.notify_holders"] == DECISION + timedelta(days=1)
     assert due["nmpa.event_report"] == datetime(2025, 9, 30, 15, 59, 59, 999999, tzinfo=UTC)
-    assert due["nmpa.recall_plan"] == datetime(2025, 10, 14, 15, 59, 59, 999999, tzinfo=UTC)  # after Golden Week
+    assert due["nmpa.recall_plan"] == datetime(
+        2025, 10, 14, 15, 59, 59, 999999, tzinfo=UTC
+    )  # after Golden Week
 
 
 def test_changing_the_level_recomputes(manager: object) -> None:
     recall = classified_recall(manager)
-    services.recall_classify(recall=recall, regime="nmpa", recall_class="III", actor=manager, reason="re-assessed")
+    services.recall_classify(
+        recall=recall, regime="nmpa", recall_class="III", actor=manager, reason="re-assessed"
+    )
     rows, _missing = deadlines.deadlines_for(recall, now=DECISION)
     notify = next(row for row in rows if row.key == "nmpa.notify_holders")
     assert notify.due_at.astimezone(UTC) == DECISION + timedelta(days=7)
@@ -57,14 +72,23 @@ def test_mark_done_once(manager: object) -> None:
     recall = classified_recall(manager)
     rows, _missing = deadlines.deadlines_for(recall, now=DECISION)
     event = next(row for row in rows if row.key == "nmpa.event_report")
-    deadlines.deadline_mark_done(recall=recall, key=event.key, due_at=event.due_at, actor=manager,
-                                 done_at=DECISION + timedelta(hours=2))
+    deadlines.deadline_mark_done(
+        recall=recall,
+        key=event.key,
+        due_at=event.due_at,
+        actor=manager,
+        done_at=DECISION + timedelta(hours=2),
+    )
     rows, _missing = deadlines.deadlines_for(recall, now=DECISION + timedelta(days=3))
     assert next(row for row in rows if row.key == "nmpa.event_report").status == "done"
     with pytest.raises(ValidationFailed, match="already marked done"):
-        deadlines.deadline_mark_done(recall=recall, key=event.key, due_at=event.due_at, actor=manager)
+        deadlines.deadline_mark_done(
+            recall=recall, key=event.key, due_at=event.due_at, actor=manager
+        )
     with pytest.raises(ValidationFailed, match="no deadline"):
-        deadlines.deadline_mark_done(recall=recall, key="nmpa.nothing", due_at=event.due_at, actor=manager)
+        deadlines.deadline_mark_done(
+            recall=recall, key="nmpa.nothing", due_at=event.due_at, actor=manager
+        )
 
 
 def test_alerts_go_out_once_through_smtp(manager: object, smtp: object) -> None:
@@ -72,7 +96,12 @@ def test_alerts_go_out_once_through_smtp(manager: object, smtp: object) -> None:
     breached_at = DECISION + timedelta(days=2)  # notify (1 day) and event report are breached
     sent = deadlines.deadlines_alert(now=breached_at)
     assert sent >= 2
-    assert DeadlineAlert.objects.filter(recall=recall, kind="breached", key="nmpa.notify_holders").count() == 1
+    assert (
+        DeadlineAlert.objects.filter(
+            recall=recall, kind="breached", key="nmpa.notify_holders"
+        ).count()
+        == 1
+    )
     subjects = [message["Subject"] for _to, message in smtp.messages]  # type: ignore[attr-defined]
     assert any(s.startswith(f"[{recall.number}] Deadline breached") for s in subjects)
     assert all(to == [manager.email] for to, _m in smtp.messages)  # type: ignore[attr-defined]
@@ -108,7 +137,9 @@ def test_alert_sweep_runs_on_the_task_queue_and_shows_in_app(manager: object, sm
     assert recall.number in home
 
 
-def test_alert_mail_gives_the_due_time_in_local_time_with_zone(manager: object, smtp: object) -> None:
+def test_alert_mail_gives_the_due_time_in_local_time_with_zone(
+    manager: object, smtp: object
+) -> None:
     """It used to print the due time as ISO UTC ("2025-09-30T15:59:59.999999+00:00")."""
     classified_recall(manager)
     deadlines.deadlines_alert(now=DECISION + timedelta(days=2))

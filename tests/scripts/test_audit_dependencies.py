@@ -25,37 +25,65 @@ AUDIT = audit_module()
 
 
 def test_a_known_vulnerability_fails_and_is_named() -> None:
-    report = {"dependencies": [
-        {"name": "django", "version": "4.2.0", "vulns": [
-            {"id": "PYSEC-2023-100", "fix_versions": ["4.2.2", "4.1.10"], "aliases": [], "description": ""}]},
-        {"name": "segno", "version": "1.6.6", "vulns": []},
-    ], "fixes": []}
+    report = {
+        "dependencies": [
+            {
+                "name": "django",
+                "version": "4.2.0",
+                "vulns": [
+                    {
+                        "id": "PYSEC-2023-100",
+                        "fix_versions": ["4.2.2", "4.1.10"],
+                        "aliases": [],
+                        "description": "",
+                    }
+                ],
+            },
+            {"name": "segno", "version": "1.6.6", "vulns": []},
+        ],
+        "fixes": [],
+    }
 
     summary = AUDIT.summarise(report)
 
     assert (summary.audited, summary.vulnerable, summary.unanswered) == (
-        2, ["django 4.2.0: PYSEC-2023-100 (fixed in 4.2.2, 4.1.10)"], [])
+        2,
+        ["django 4.2.0: PYSEC-2023-100 (fixed in 4.2.2, 4.1.10)"],
+        [],
+    )
     assert AUDIT.exit_code(summary, require_service=False) == 1
     assert AUDIT.report_lines(summary) == [
         "dependency audit: 2 of 2 locked packages audited, 1 known vulnerabilities",
-        "  VULNERABLE django 4.2.0: PYSEC-2023-100 (fixed in 4.2.2, 4.1.10)"]
+        "  VULNERABLE django 4.2.0: PYSEC-2023-100 (fixed in 4.2.2, 4.1.10)",
+    ]
 
 
 def test_a_clean_lock_passes() -> None:
-    summary = AUDIT.summarise({"dependencies": [{"name": "segno", "version": "1.6.6", "vulns": []}]})
+    summary = AUDIT.summarise(
+        {"dependencies": [{"name": "segno", "version": "1.6.6", "vulns": []}]}
+    )
 
     assert AUDIT.exit_code(summary, require_service=True) == 0
-    assert AUDIT.report_lines(summary) == ["dependency audit: 1 of 1 locked packages audited, 0 known vulnerabilities"]
+    assert AUDIT.report_lines(summary) == [
+        "dependency audit: 1 of 1 locked packages audited, 0 known vulnerabilities"
+    ]
 
 
 def test_packages_the_service_did_not_answer_for_are_said_not_audited() -> None:
     reason = "Dependency not found on PyPI and could not be audited: django (5.2.19)"
-    summary = AUDIT.summarise({"dependencies": [{"name": "django", "skip_reason": reason},
-                                                {"name": "segno", "version": "1.6.6", "vulns": []}]})
+    summary = AUDIT.summarise(
+        {
+            "dependencies": [
+                {"name": "django", "skip_reason": reason},
+                {"name": "segno", "version": "1.6.6", "vulns": []},
+            ]
+        }
+    )
 
     assert (summary.audited, summary.unanswered) == (1, [f"django: {reason}"])
     assert AUDIT.exit_code(summary, require_service=False) == 0
     assert AUDIT.exit_code(summary, require_service=True) == 3
     assert AUDIT.report_lines(summary)[1] == (
         "  NOT AUDITED: the vulnerability service did not answer for 1 packages (no access to it from this "
-        f"machine?); first: django: {reason}")
+        f"machine?); first: django: {reason}"
+    )

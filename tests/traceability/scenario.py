@@ -19,9 +19,14 @@ def network() -> dict[str, object]:
     sub = PartyFactory(code="SUB", party_type="distributor")
     hosp = PartyFactory(code="HOSP", party_type="hospital")
     hosp2 = PartyFactory(code="HOSP2", party_type="hospital")
-    for code, party, kind in (("FAC", own, "warehouse"), ("QUAR", own, "quarantine"), ("D1", dist, "distributor_stock"),
-                              ("S1", sub, "distributor_stock"), ("H1", hosp, "customer_site"),
-                              ("H2", hosp2, "customer_site")):
+    for code, party, kind in (
+        ("FAC", own, "warehouse"),
+        ("QUAR", own, "quarantine"),
+        ("D1", dist, "distributor_stock"),
+        ("S1", sub, "distributor_stock"),
+        ("H1", hosp, "customer_site"),
+        ("H2", hosp2, "customer_site"),
+    ):
         LocationFactory(code=code, party=party, location_type=kind)
     catheter = DeviceModelFactory(udi_di="06950000000019", model_code="CATH", tracking="lot")
     pump = DeviceModelFactory(udi_di="06950000000026", model_code="PUMP", tracking="serial")

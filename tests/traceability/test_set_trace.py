@@ -34,10 +34,12 @@ def recall_events(count: int) -> str:
     lines = []
     for i in range(count):
         lot = f"C{i:05d}"
-        lines += [f"A{i}-1,produced,2025-01-10T08:00:00Z,{CATH},{lot},,{10 + i % 7},,FAC,WO-{i},2025-01-10,2028-01-09,,",
-                  f"A{i}-2,shipped,2025-01-11T08:00:00Z,{CATH},{lot},,4,FAC,D1,DN-{i}-1,,,,",
-                  f"A{i}-3,received,2025-01-12T08:00:00Z,{CATH},{lot},,4,FAC,D1,DN-{i}-1,,,,",
-                  f"A{i}-4,shipped,2025-01-13T08:00:00Z,{CATH},{lot},,2,D1,H1,DN-{i}-2,,,,"]
+        lines += [
+            f"A{i}-1,produced,2025-01-10T08:00:00Z,{CATH},{lot},,{10 + i % 7},,FAC,WO-{i},2025-01-10,2028-01-09,,",
+            f"A{i}-2,shipped,2025-01-11T08:00:00Z,{CATH},{lot},,4,FAC,D1,DN-{i}-1,,,,",
+            f"A{i}-3,received,2025-01-12T08:00:00Z,{CATH},{lot},,4,FAC,D1,DN-{i}-1,,,,",
+            f"A{i}-4,shipped,2025-01-13T08:00:00Z,{CATH},{lot},,2,D1,H1,DN-{i}-2,,,,",
+        ]
         if i % 3:
             lines.append(f"A{i}-5,received,2025-01-14T08:00:00Z,{CATH},{lot},,2,D1,H1,DN-{i}-2,,,,")
             if i % 5 == 0:
@@ -49,8 +51,11 @@ def expected_holders(count: int) -> dict[str, tuple[int, int, int]]:
     produced = sum(10 + i % 7 for i in range(count))
     arrived = [i for i in range(count) if i % 3]
     consumed = sum(1 for i in arrived if i % 5 == 0)
-    return {"FAC": (produced, produced - 4 * count, 0), "D1": (4 * count, 2 * count, 0),
-            "H1": (2 * count, 2 * len(arrived) - consumed, 2 * (count - len(arrived)))}
+    return {
+        "FAC": (produced, produced - 4 * count, 0),
+        "D1": (4 * count, 2 * count, 0),
+        "H1": (2 * count, 2 * len(arrived) - consumed, 2 * (count - len(arrived))),
+    }
 
 
 def test_id_set_binds_thousands_of_ids_as_one_parameter() -> None:
@@ -71,21 +76,40 @@ def test_set_trace_over_more_than_a_thousand_lots(tmp_path: Path) -> None:
     seeds = [by_number[f"C{i:05d}"] for i in range(LOTS)]
     random.Random(17).shuffle(seeds)
     trace = trace_forward_lots(seeds)
-    assert {h.location: (h.received, h.on_hand, h.in_transit) for h in trace.holders} == expected_holders(LOTS)
+    assert {
+        h.location: (h.received, h.on_hand, h.in_transit) for h in trace.holders
+    } == expected_holders(LOTS)
     assert [h.location for h in trace.holders] == ["D1", "FAC", "H1"]
     fac = trace.holders[1]
     location = Location.objects.select_related("party").get(code="FAC")
-    assert (fac.party, fac.location_name, fac.party_name, fac.party_type, fac.location_type, fac.country, fac.city) == (
-        "OWN", location.name, location.party.name, "own_site", "warehouse", location.country, location.city)
+    assert (
+        fac.party,
+        fac.location_name,
+        fac.party_name,
+        fac.party_type,
+        fac.location_type,
+        fac.country,
+        fac.city,
+    ) == (
+        "OWN",
+        location.name,
+        location.party.name,
+        "own_site",
+        "warehouse",
+        location.country,
+        location.city,
+    )
     number_of = {pk: number for number, pk in by_number.items()}
     assert trace.lots == [number_of[pk] for pk in seeds]
     assert [d["lot"] for d in trace.lot_details] == trace.lots
-    assert {(d["gtin"], d["device_model"]) for d in trace.lot_details} == {(CATH, Lot.objects.get(
-        pk=seeds[0]).device_model.name)}
+    assert {(d["gtin"], d["device_model"]) for d in trace.lot_details} == {
+        (CATH, Lot.objects.get(pk=seeds[0]).device_model.name)
+    }
     consumed = sum(1 for i in range(LOTS) if i % 3 and i % 5 == 0)
     assert trace.summary["consumed"] == consumed
     assert (trace.total_received, trace.total_on_hand, trace.total_in_transit) == tuple(
-        sum(values[n] for values in expected_holders(LOTS).values()) for n in range(3))
+        sum(values[n] for values in expected_holders(LOTS).values()) for n in range(3)
+    )
 
 
 def test_set_trace_and_holders_and_fates_agree_on_many_lots(tmp_path: Path) -> None:
@@ -93,10 +117,13 @@ def test_set_trace_and_holders_and_fates_agree_on_many_lots(tmp_path: Path) -> N
     assert run_events(tmp_path, recall_events(LOTS)).accepted
     lot_ids = sorted(Lot.objects.values_list("pk", flat=True))
     lots, rows, fates = engine.set_trace(lot_ids)
-    places, old_fates = engine.holders_and_fates(engine.genealogy_lots(lot_ids), seed_lot_ids=lot_ids)
+    places, old_fates = engine.holders_and_fates(
+        engine.genealogy_lots(lot_ids), seed_lot_ids=lot_ids
+    )
     codes = dict(Location.objects.values_list("pk", "code"))
     assert sorted((row[0], row[2], row[3], row[4]) for row in rows) == sorted(
-        (codes[loc], received, on_hand, in_transit) for loc, received, on_hand, in_transit in places)
+        (codes[loc], received, on_hand, in_transit) for loc, received, on_hand, in_transit in places
+    )
     assert fates == old_fates == {"consumed": sum(1 for i in range(LOTS) if i % 3 and i % 5 == 0)}
     assert [lot[0] for lot in lots] == lot_ids
     assert all(type(value) is int for row in rows for value in row[2:5])
@@ -108,8 +135,10 @@ def test_genealogy_over_many_seeds_keeps_their_order_then_the_finished_lots(tmp_
     network()
     lines = [f"F{n},produced,2025-01-05T08:00:00Z,{CATH},K{n},,100,,FAC,,,,," for n in range(3)]
     for i in range(LOTS):
-        lines += [f"T{i}-1,produced,2025-01-01T08:00:00Z,{TUBE},T{i:05d},,5,,FAC,,,,,",
-                  f"T{i}-2,transformed,2025-01-05T08:00:00Z,{TUBE},T{i:05d},,1,FAC,,,,,{CATH},K{i % 3}"]
+        lines += [
+            f"T{i}-1,produced,2025-01-01T08:00:00Z,{TUBE},T{i:05d},,5,,FAC,,,,,",
+            f"T{i}-2,transformed,2025-01-05T08:00:00Z,{TUBE},T{i:05d},,1,FAC,,,,,{CATH},K{i % 3}",
+        ]
     assert run_events(tmp_path, "\n".join(lines) + "\n").accepted
     by_number = dict(Lot.objects.values_list("number", "pk"))
     seeds = [by_number[f"T{i:05d}"] for i in range(LOTS)]
@@ -120,17 +149,33 @@ def test_genealogy_over_many_seeds_keeps_their_order_then_the_finished_lots(tmp_
     details, _rows, _fates = engine.set_trace(asked)
     number_of = {pk: number for number, pk in by_number.items()}
     assert [(pk, number, gtin) for pk, number, gtin, _name, _name_en in details] == [
-        (pk, number_of[pk], TUBE if number_of[pk].startswith("T") else CATH) for pk in [*seeds, seeds[0], *finished]]
+        (pk, number_of[pk], TUBE if number_of[pk].startswith("T") else CATH)
+        for pk in [*seeds, seeds[0], *finished]
+    ]
     trace = trace_forward_lots(seeds)
     assert trace.summary["transformed"] == LOTS
     assert {h.location: (h.received, h.on_hand, h.in_transit) for h in trace.holders} == {
-        "FAC": (5 * LOTS + 300, 4 * LOTS + 300, 0)}
+        "FAC": (5 * LOTS + 300, 4 * LOTS + 300, 0)
+    }
 
 
 def test_holder_lines_built_from_rows_equal_those_of_the_constructor() -> None:
     assert HOLDER_FIELDS == engine.HOLDER_COLUMNS
-    row = ("H1", "HOSP", 10, 7, 3, "Ward 3", "City Hospital", "hospital", "customer_site", "CN", "浙江省", "杭州市")
-    built, = _holder_lines([row])
+    row = (
+        "H1",
+        "HOSP",
+        10,
+        7,
+        3,
+        "Ward 3",
+        "City Hospital",
+        "hospital",
+        "customer_site",
+        "CN",
+        "浙江省",
+        "杭州市",
+    )
+    (built,) = _holder_lines([row])
     assert built == HolderLine(*row)
     assert hash(built) == hash(HolderLine(*row))
     assert dataclasses.asdict(built) == dict(zip(HOLDER_FIELDS, row, strict=True))
@@ -148,7 +193,9 @@ def test_trace_of_more_ids_than_a_statement_may_bind(tmp_path: Path) -> None:
     known = sorted(Lot.objects.values_list("pk", flat=True))
     unknown = list(range(max(known) + 1, max(known) + 300_001))
     trace = trace_forward_lots([*unknown, *known])
-    assert {h.location: (h.received, h.on_hand, h.in_transit) for h in trace.holders} == expected_holders(30)
+    assert {
+        h.location: (h.received, h.on_hand, h.in_transit) for h in trace.holders
+    } == expected_holders(30)
     assert trace.lots == [f"C{i:05d}" for i in range(30)]
 
 

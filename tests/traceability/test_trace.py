@@ -26,7 +26,9 @@ E9,shipped,2025-02-02T08:00:00+08:00,{CATH},C1,,50,D1,H2,DN-4,,,,
 
 
 def holders(result: dict) -> dict[str, tuple[int, int, int]]:
-    return {h["location"]: (h["received"], h["on_hand"], h["in_transit"]) for h in result["holders"]}
+    return {
+        h["location"]: (h["received"], h["on_hand"], h["in_transit"]) for h in result["holders"]
+    }
 
 
 def test_multi_echelon_partial_and_in_transit(tmp_path: Path) -> None:
@@ -42,9 +44,21 @@ def test_multi_echelon_partial_and_in_transit(tmp_path: Path) -> None:
         "H1": (100, 70, 0),  # 30 implanted
         "H2": (50, 0, 50),
     }
-    assert (result["total_received"], result["total_on_hand"], result["total_in_transit"]) == (1950, 870, 100)
-    assert result["summary"] == {"own_stock": 400, "quarantine": 0, "in_transit": 100, "at_distributors": 400,
-                                 "at_customers": 70, "consumed": 30, "destroyed": 0, "transformed": 0}
+    assert (result["total_received"], result["total_on_hand"], result["total_in_transit"]) == (
+        1950,
+        870,
+        100,
+    )
+    assert result["summary"] == {
+        "own_stock": 400,
+        "quarantine": 0,
+        "in_transit": 100,
+        "at_distributors": 400,
+        "at_customers": 70,
+        "consumed": 30,
+        "destroyed": 0,
+        "transformed": 0,
+    }
     assert {h["party"] for h in result["holders"]} == {"OWN", "DIST", "SUB", "HOSP", "HOSP2"}
 
 
@@ -58,8 +72,17 @@ def test_units_accounted_for(tmp_path: Path) -> None:
 def test_positions_table_matches_the_trace(tmp_path: Path) -> None:
     network()
     run_events(tmp_path, DISTRIBUTION)
-    positions = {(p.location.code): (p.on_hand, p.in_transit) for p in Position.objects.select_related("location")}
-    assert positions == {"FAC": (400, 0), "D1": (350, 0), "S1": (50, 50), "H1": (70, 0), "H2": (0, 50)}
+    positions = {
+        (p.location.code): (p.on_hand, p.in_transit)
+        for p in Position.objects.select_related("location")
+    }
+    assert positions == {
+        "FAC": (400, 0),
+        "D1": (350, 0),
+        "S1": (50, 50),
+        "H1": (70, 0),
+        "H2": (0, 50),
+    }
 
 
 def test_returns_close_transit_or_leave_the_holder(tmp_path: Path) -> None:
@@ -80,7 +103,9 @@ R4,destroyed,2025-03-10T08:00:00+08:00,{CATH},C1,,5,QUAR,,CERT-1,,,,
 def test_late_and_out_of_order_events_give_the_same_answer(tmp_path: Path) -> None:
     network()
     lines = DISTRIBUTION.strip().splitlines()
-    first = "\n".join(lines[:3] + lines[6:7] + [lines[3]]) + "\n"  # E7 (received at H1) before E4-E6
+    first = (
+        "\n".join(lines[:3] + lines[6:7] + [lines[3]]) + "\n"
+    )  # E7 (received at H1) before E4-E6
     rest = "\n".join(lines[4:6] + lines[7:]) + "\n"
     # E7 arrives at H1 before its shipment E6 is known: an arrival from outside until E6 comes.
     assert run_events(tmp_path, first, "a.csv").accepted
@@ -127,30 +152,89 @@ P7,installed,2025-01-06T08:00:00Z,{PUMP},PL1,SN1,1,,H1,,,,,
     back = trace_backward(gtin=PUMP, serial="SN1")
     assert back["holders"] == ["FAC", "D1", "H1"]
     assert back["current_location"] == "H1"
-    assert [step["event_type"] for step in back["chain"]] == ["produced", "shipped", "received", "shipped", "received",
-                                                             "installed"]
+    assert [step["event_type"] for step in back["chain"]] == [
+        "produced",
+        "shipped",
+        "received",
+        "shipped",
+        "received",
+        "installed",
+    ]
     lot_result = trace_forward(gtin=PUMP, lot="PL1").as_dict()
     assert holders(lot_result)["FAC"] == (2, 1, 0)
 
 
-@pytest.mark.parametrize(("line", "column", "code"), [
-    pytest.param(f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,,5000,FAC,D1,DN-X,,,,", "quantity", "negative_balance",
-                 id="negative-balance"),
-    pytest.param(f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},NOPE,,5,FAC,D1,,,,,", "lot", "unknown_lot", id="unknown-lot"),
-    pytest.param(f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,,5,FAC,MARS,,,,,", "to_location", "unknown_location",
-                 id="unknown-location"),
-    pytest.param("X1,shipped,2025-01-12T08:00:00+08:00,06950000000040,C1,,5,FAC,D1,,,,,", "gtin", "unknown_product",
-                 id="unknown-product"),
-    pytest.param(f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,,0,FAC,D1,,,,,", "quantity", "quantity", id="zero"),
-    pytest.param(f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,,-3,FAC,D1,,,,,", "quantity", "quantity", id="negative"),
-    pytest.param(f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,SN1,1,FAC,D1,,,,,", "serial", "lot_tracked",
-                 id="serial-on-lot-model"),
-    pytest.param(f"X1,shipped,2025-13-12T08:00:00+08:00,{CATH},C1,,5,FAC,D1,,,,,", "event_time", "date", id="bad-date"),
-    pytest.param(f"X1,shipped,2025-01-12T08:00:00,{CATH},C1,,5,FAC,D1,,,,,", "event_time", "timezone", id="no-offset"),
-    pytest.param(f"X1,teleported,2025-01-12T08:00:00Z,{CATH},C1,,5,FAC,D1,,,,,", "event_type", "choice", id="bad-type"),
-    pytest.param(f"E2,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,,601,FAC,D1,DN-1,,,,", "event_id", "conflict",
-                 id="changed-event"),
-])
+@pytest.mark.parametrize(
+    ("line", "column", "code"),
+    [
+        pytest.param(
+            f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,,5000,FAC,D1,DN-X,,,,",
+            "quantity",
+            "negative_balance",
+            id="negative-balance",
+        ),
+        pytest.param(
+            f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},NOPE,,5,FAC,D1,,,,,",
+            "lot",
+            "unknown_lot",
+            id="unknown-lot",
+        ),
+        pytest.param(
+            f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,,5,FAC,MARS,,,,,",
+            "to_location",
+            "unknown_location",
+            id="unknown-location",
+        ),
+        pytest.param(
+            "X1,shipped,2025-01-12T08:00:00+08:00,06950000000040,C1,,5,FAC,D1,,,,,",
+            "gtin",
+            "unknown_product",
+            id="unknown-product",
+        ),
+        pytest.param(
+            f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,,0,FAC,D1,,,,,",
+            "quantity",
+            "quantity",
+            id="zero",
+        ),
+        pytest.param(
+            f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,,-3,FAC,D1,,,,,",
+            "quantity",
+            "quantity",
+            id="negative",
+        ),
+        pytest.param(
+            f"X1,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,SN1,1,FAC,D1,,,,,",
+            "serial",
+            "lot_tracked",
+            id="serial-on-lot-model",
+        ),
+        pytest.param(
+            f"X1,shipped,2025-13-12T08:00:00+08:00,{CATH},C1,,5,FAC,D1,,,,,",
+            "event_time",
+            "date",
+            id="bad-date",
+        ),
+        pytest.param(
+            f"X1,shipped,2025-01-12T08:00:00,{CATH},C1,,5,FAC,D1,,,,,",
+            "event_time",
+            "timezone",
+            id="no-offset",
+        ),
+        pytest.param(
+            f"X1,teleported,2025-01-12T08:00:00Z,{CATH},C1,,5,FAC,D1,,,,,",
+            "event_type",
+            "choice",
+            id="bad-type",
+        ),
+        pytest.param(
+            f"E2,shipped,2025-01-12T08:00:00+08:00,{CATH},C1,,601,FAC,D1,DN-1,,,,",
+            "event_id",
+            "conflict",
+            id="changed-event",
+        ),
+    ],
+)
 def test_bad_rows_reject_the_whole_file(tmp_path: Path, line: str, column: str, code: str) -> None:
     network()
     run_events(tmp_path, DISTRIBUTION)
@@ -158,7 +242,9 @@ def test_bad_rows_reject_the_whole_file(tmp_path: Path, line: str, column: str, 
     good = f"OK1,shipped,2025-01-22T09:00:00+08:00,{CATH},C1,,5,D1,S1,DN-OK,,,,\n"
     outcome = run_events(tmp_path, good + line + "\n", "bad.csv")
     assert outcome.accepted is False
-    assert [(e.file, e.row, e.column, e.code) for e in outcome.errors] == [("bad.csv", 3, column, code)]
+    assert [(e.file, e.row, e.column, e.code) for e in outcome.errors] == [
+        ("bad.csv", 3, column, code)
+    ]
     assert TraceEvent.objects.count() == before
     assert not TraceEvent.objects.filter(event_id="OK1").exists()
 

@@ -35,7 +35,9 @@ def simulate(seed: int, steps: int) -> list[Event]:
     add("produced", rng.randint(50, 500), dst="FAC")
     stock["FAC"] = events[0][2]
     for _step in range(steps):
-        action = rng.choice(["ship", "ship", "receive", "consume", "return", "destroy", "produce", "outside"])
+        action = rng.choice(
+            ["ship", "ship", "receive", "consume", "return", "destroy", "produce", "outside"]
+        )
         holders = [loc for loc in LOCATIONS if stock[loc] > 0]
         if action == "produce":
             qty = rng.randint(1, 100)
@@ -117,9 +119,14 @@ def as_csv(events: list[Event], order: list[int]) -> str:
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(min_value=0, max_value=10**6), steps=st.integers(min_value=1, max_value=40),
-       shuffle=st.booleans())
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(min_value=0, max_value=10**6),
+    steps=st.integers(min_value=1, max_value=40),
+    shuffle=st.booleans(),
+)
 def test_engine_matches_reference(tmp_path: Path, seed: int, steps: int, shuffle: bool) -> None:
     from medrecall.parties.models import Location
 
@@ -132,6 +139,8 @@ def test_engine_matches_reference(tmp_path: Path, seed: int, steps: int, shuffle
         random.Random(seed).shuffle(order)
     outcome = run_events(tmp_path, as_csv(events, order), f"h{seed}.csv")
     assert outcome.accepted, outcome.errors[:3]
-    got = {h["location"]: (h["received"], h["on_hand"], h["in_transit"])
-           for h in trace_forward(gtin=CATH, lot="C1").as_dict()["holders"]}
+    got = {
+        h["location"]: (h["received"], h["on_hand"], h["in_transit"])
+        for h in trace_forward(gtin=CATH, lot="C1").as_dict()["holders"]
+    }
     assert got == reference(events)

@@ -73,40 +73,106 @@ def _names() -> dict[str, tuple[str, str]]:
 
 # --- the single trace, unchanged -------------------------------------------------------------
 
-def test_single_lot_and_serial_json_are_byte_identical_to_before(histories: None,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_single_lot_and_serial_json_are_byte_identical_to_before(
+    histories: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The contract as the command printed it before set traces (field order, indentation, values)."""
     names = _names()
 
     def lot(gtin: str, number: str) -> dict[str, str]:
-        return {"gtin": gtin, "lot": number, "device_model": names[gtin][0], "device_model_en": names[gtin][1]}
+        return {
+            "gtin": gtin,
+            "lot": number,
+            "device_model": names[gtin][0],
+            "device_model_en": names[gtin][1],
+        }
 
-    def line(location: str, party: str, received: int, on_hand: int, in_transit: int) -> dict[str, Any]:
-        return {"location": location, "party": party, "received": received, "on_hand": on_hand,
-                "in_transit": in_transit}
+    def line(
+        location: str, party: str, received: int, on_hand: int, in_transit: int
+    ) -> dict[str, Any]:
+        return {
+            "location": location,
+            "party": party,
+            "received": received,
+            "on_hand": on_hand,
+            "in_transit": in_transit,
+        }
 
-    c1 = {"lots": ["C1"], "holders": [line("D1", "DIST", 600, 350, 0), line("FAC", "OWN", 1000, 400, 0),
-                                      line("H1", "HOSP", 100, 70, 0), line("H2", "HOSP2", 50, 0, 50),
-                                      line("S1", "SUB", 200, 50, 50)],
-          "total_received": 1950, "total_on_hand": 870, "total_in_transit": 100, "lot_details": [lot(CATH, "C1")],
-          "summary": {"own_stock": 400, "quarantine": 0, "in_transit": 100, "at_distributors": 400,
-                      "at_customers": 70, "consumed": 30, "destroyed": 0, "transformed": 0}}
-    sn1 = {"lots": ["PL1"], "holders": [line("D1", "DIST", 1, 0, 1), line("FAC", "OWN", 1, 0, 0)],
-           "total_received": 2, "total_on_hand": 0, "total_in_transit": 1, "lot_details": [lot(PUMP, "PL1")],
-           "summary": {"own_stock": 0, "quarantine": 0, "in_transit": 1, "at_distributors": 0, "at_customers": 0,
-                       "consumed": 0, "destroyed": 0, "transformed": 0}}
-    t1 = {"lots": ["T1", "C9"], "holders": [line("FAC", "OWN", 600, 460, 0), line("H1", "HOSP", 40, 0, 40)],
-          "total_received": 640, "total_on_hand": 460, "total_in_transit": 40,
-          "lot_details": [lot(TUBE, "T1"), lot(CATH, "C9")],
-          "summary": {"own_stock": 460, "quarantine": 0, "in_transit": 40, "at_distributors": 0, "at_customers": 0,
-                      "consumed": 0, "destroyed": 0, "transformed": 100}}
-    for args, expected in ((["--gtin", CATH, "--lot", "C1"], c1), (["--gtin", PUMP, "--serial", "SN1"], sn1),
-                           (["--gtin", TUBE, "--lot", "T1"], t1)):
-        assert cli(capsys, "forward", *args, "--json") == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"
+    c1 = {
+        "lots": ["C1"],
+        "holders": [
+            line("D1", "DIST", 600, 350, 0),
+            line("FAC", "OWN", 1000, 400, 0),
+            line("H1", "HOSP", 100, 70, 0),
+            line("H2", "HOSP2", 50, 0, 50),
+            line("S1", "SUB", 200, 50, 50),
+        ],
+        "total_received": 1950,
+        "total_on_hand": 870,
+        "total_in_transit": 100,
+        "lot_details": [lot(CATH, "C1")],
+        "summary": {
+            "own_stock": 400,
+            "quarantine": 0,
+            "in_transit": 100,
+            "at_distributors": 400,
+            "at_customers": 70,
+            "consumed": 30,
+            "destroyed": 0,
+            "transformed": 0,
+        },
+    }
+    sn1 = {
+        "lots": ["PL1"],
+        "holders": [line("D1", "DIST", 1, 0, 1), line("FAC", "OWN", 1, 0, 0)],
+        "total_received": 2,
+        "total_on_hand": 0,
+        "total_in_transit": 1,
+        "lot_details": [lot(PUMP, "PL1")],
+        "summary": {
+            "own_stock": 0,
+            "quarantine": 0,
+            "in_transit": 1,
+            "at_distributors": 0,
+            "at_customers": 0,
+            "consumed": 0,
+            "destroyed": 0,
+            "transformed": 0,
+        },
+    }
+    t1 = {
+        "lots": ["T1", "C9"],
+        "holders": [line("FAC", "OWN", 600, 460, 0), line("H1", "HOSP", 40, 0, 40)],
+        "total_received": 640,
+        "total_on_hand": 460,
+        "total_in_transit": 40,
+        "lot_details": [lot(TUBE, "T1"), lot(CATH, "C9")],
+        "summary": {
+            "own_stock": 460,
+            "quarantine": 0,
+            "in_transit": 40,
+            "at_distributors": 0,
+            "at_customers": 0,
+            "consumed": 0,
+            "destroyed": 0,
+            "transformed": 100,
+        },
+    }
+    for args, expected in (
+        (["--gtin", CATH, "--lot", "C1"], c1),
+        (["--gtin", PUMP, "--serial", "SN1"], sn1),
+        (["--gtin", TUBE, "--lot", "T1"], t1),
+    ):
+        assert (
+            cli(capsys, "forward", *args, "--json")
+            == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"
+        )
 
 
-def test_single_lot_api_answer_is_byte_identical_to_before(histories: None, api_as: Callable[[User | None], APIClient],
-                                                            make_user: Callable[..., User]) -> None:
+def test_single_lot_api_answer_is_byte_identical_to_before(
+    histories: None, api_as: Callable[[User | None], APIClient], make_user: Callable[..., User]
+) -> None:
     names = _names()
     analyst = api_as(make_user(Role.TRACEABILITY_ANALYST))
     body = analyst.get("/api/trace/forward/", {"gtin": TUBE, "lot": "T1"}).content.decode()
@@ -114,10 +180,12 @@ def test_single_lot_api_answer_is_byte_identical_to_before(histories: None, api_
     h1 = Party.objects.get(code="HOSP").locations.get(code="H1")
 
     def detail(loc: Any, received: int, on_hand: int, in_transit: int) -> str:
-        return (f'{{"location":"{loc.code}","party":"{loc.party.code}","received":{received},"on_hand":{on_hand},'
-                f'"in_transit":{in_transit},"location_name":"{loc.name}","party_name":"{loc.party.name}",'
-                f'"party_type":"{loc.party.party_type}","location_type":"{loc.location_type}",'
-                f'"country":"{loc.country}","province":"{loc.province}","city":"{loc.city}"}}')
+        return (
+            f'{{"location":"{loc.code}","party":"{loc.party.code}","received":{received},"on_hand":{on_hand},'
+            f'"in_transit":{in_transit},"location_name":"{loc.name}","party_name":"{loc.party.name}",'
+            f'"party_type":"{loc.party.party_type}","location_type":"{loc.location_type}",'
+            f'"country":"{loc.country}","province":"{loc.province}","city":"{loc.city}"}}'
+        )
 
     assert body == (
         '{"lots":["T1","C9"],"holders":[{"location":"FAC","party":"OWN","received":600,"on_hand":460,"in_transit":0},'
@@ -127,17 +195,21 @@ def test_single_lot_api_answer_is_byte_identical_to_before(histories: None, api_
         f'{{"gtin":"{CATH}","lot":"C9","device_model":"{names[CATH][0]}","device_model_en":"{names[CATH][1]}"}}],'
         '"summary":{"own_stock":460,"quarantine":0,"in_transit":40,"at_distributors":0,"at_customers":0,'
         '"consumed":0,"destroyed":0,"transformed":100},"holder_details":['
-        f'{detail(fac, 600, 460, 0)},{detail(h1, 40, 0, 40)}],"shipped_to":[]}}')
+        f'{detail(fac, 600, 460, 0)},{detail(h1, 40, 0, 40)}],"shipped_to":[]}}'
+    )
 
 
-@pytest.mark.parametrize(("args", "row"), [
-    pytest.param(["--gtin", CATH, "--lot", "C1"], f"{CATH},C1", id="lot"),
-    pytest.param(["--gtin", PUMP, "--serial", "SN1"], f"{PUMP},,SN1", id="serial"),
-    pytest.param(["--gtin", TUBE, "--lot", "T1"], f"{TUBE},T1", id="lot-with-genealogy"),
-])
-def test_a_set_of_one_prints_exactly_the_single_trace(histories: None, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str], args: list[str],
-                                                       row: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "row"),
+    [
+        pytest.param(["--gtin", CATH, "--lot", "C1"], f"{CATH},C1", id="lot"),
+        pytest.param(["--gtin", PUMP, "--serial", "SN1"], f"{PUMP},,SN1", id="serial"),
+        pytest.param(["--gtin", TUBE, "--lot", "T1"], f"{TUBE},T1", id="lot-with-genealogy"),
+    ],
+)
+def test_a_set_of_one_prints_exactly_the_single_trace(
+    histories: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], row: str
+) -> None:
     single = cli(capsys, "forward", *args, "--json")
     path = tmp_path / "one.csv"
     path.write_text(row + "\n", encoding="utf-8")
@@ -146,31 +218,67 @@ def test_a_set_of_one_prints_exactly_the_single_trace(histories: None, tmp_path:
 
 # --- the command line -------------------------------------------------------------------------
 
-def test_cli_several_lots_sum_per_holder(histories: None, capsys: pytest.CaptureFixture[str]) -> None:
-    body = json.loads(cli(capsys, "forward", "--gtin", CATH, "--lot", "C1", "--lot", "C2", "--json"))
+
+def test_cli_several_lots_sum_per_holder(
+    histories: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = json.loads(
+        cli(capsys, "forward", "--gtin", CATH, "--lot", "C1", "--lot", "C2", "--json")
+    )
     assert body["lots"] == ["C1", "C2"]
     assert [h["location"] for h in body["holders"]] == ["D1", "FAC", "H1", "H2", "S1"]
-    assert holders(body) == {"D1": (720, 430, 0), "FAC": (1300, 570, 0), "H1": (140, 70, 40), "H2": (50, 0, 50),
-                             "S1": (200, 50, 50)}
-    assert (body["total_received"], body["total_on_hand"], body["total_in_transit"]) == (2410, 1120, 140)
-    assert body["summary"] == {"own_stock": 570, "quarantine": 0, "in_transit": 140, "at_distributors": 480,
-                               "at_customers": 70, "consumed": 30, "destroyed": 10, "transformed": 0}
-    assert set(body) == {"lots", "holders", "total_received", "total_on_hand", "total_in_transit", "lot_details",
-                         "summary"}
+    assert holders(body) == {
+        "D1": (720, 430, 0),
+        "FAC": (1300, 570, 0),
+        "H1": (140, 70, 40),
+        "H2": (50, 0, 50),
+        "S1": (200, 50, 50),
+    }
+    assert (body["total_received"], body["total_on_hand"], body["total_in_transit"]) == (
+        2410,
+        1120,
+        140,
+    )
+    assert body["summary"] == {
+        "own_stock": 570,
+        "quarantine": 0,
+        "in_transit": 140,
+        "at_distributors": 480,
+        "at_customers": 70,
+        "consumed": 30,
+        "destroyed": 10,
+        "transformed": 0,
+    }
+    assert set(body) == {
+        "lots",
+        "holders",
+        "total_received",
+        "total_on_hand",
+        "total_in_transit",
+        "lot_details",
+        "summary",
+    }
     assert [(d["gtin"], d["lot"]) for d in body["lot_details"]] == [(CATH, "C1"), (CATH, "C2")]
 
 
 def test_cli_several_serials(histories: None, capsys: pytest.CaptureFixture[str]) -> None:
-    body = json.loads(cli(capsys, "forward", "--gtin", PUMP, "--serial", "SN1", "--serial", "SN2", "--json"))
-    assert (body["lots"], holders(body)) == (["PL1"], {"D1": (1, 0, 1), "FAC": (2, 0, 0), "H1": (1, 1, 0)})
+    body = json.loads(
+        cli(capsys, "forward", "--gtin", PUMP, "--serial", "SN1", "--serial", "SN2", "--json")
+    )
+    assert (body["lots"], holders(body)) == (
+        ["PL1"],
+        {"D1": (1, 0, 1), "FAC": (2, 0, 0), "H1": (1, 1, 0)},
+    )
     assert body["summary"]["at_customers"] == 1
 
 
-def test_cli_file_with_bom_header_and_mixed_units(histories: None, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_file_with_bom_header_and_mixed_units(
+    histories: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "recall.csv"
-    path.write_bytes(("\ufeffserial,gtin,lot\r\n"
-                      f",{CATH},C2\r\nSN2,{PUMP},PL1\r\n\r\n,{TUBE},T1\r\n").encode())
+    path.write_bytes(
+        (f"\ufeffserial,gtin,lot\r\n,{CATH},C2\r\nSN2,{PUMP},PL1\r\n\r\n,{TUBE},T1\r\n").encode()
+    )
     body = json.loads(cli(capsys, "forward", "--file", str(path), "--json"))
     assert body["lots"] == ["C2", "PL1", "T1", "C9"]
     assert holders(body) == {"D1": (120, 80, 0), "FAC": (901, 630, 0), "H1": (81, 1, 80)}
@@ -178,19 +286,27 @@ def test_cli_file_with_bom_header_and_mixed_units(histories: None, tmp_path: Pat
     assert body["summary"]["transformed"] == 100
 
 
-def test_cli_options_and_file_together(histories: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_options_and_file_together(
+    histories: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "more.csv"
     path.write_text(f"{CATH},C2\n", encoding="utf-8")
-    body = json.loads(cli(capsys, "forward", "--gtin", CATH, "--lot", "C1", "--file", str(path), "--json"))
+    body = json.loads(
+        cli(capsys, "forward", "--gtin", CATH, "--lot", "C1", "--file", str(path), "--json")
+    )
     assert body["lots"] == ["C1", "C2"]
     assert body["total_received"] == 2410
 
 
-def test_cli_bad_rows_are_all_named_and_nothing_is_traced(histories: None, tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_bad_rows_are_all_named_and_nothing_is_traced(
+    histories: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "bad.csv"
-    path.write_text(f"gtin,lot,serial\n{CATH},C1\n12345678901232,C1\n{CATH},NOPE\n{CATH}\n{PUMP},PL9,SN1\n"
-                    f"06950000000040,X\n{PUMP},,SN9\n", encoding="utf-8")
+    path.write_text(
+        f"gtin,lot,serial\n{CATH},C1\n12345678901232,C1\n{CATH},NOPE\n{CATH}\n{PUMP},PL9,SN1\n"
+        f"06950000000040,X\n{PUMP},,SN9\n",
+        encoding="utf-8",
+    )
     with pytest.raises(CommandError) as refused:
         cli(capsys, "forward", "--file", str(path))
     assert str(refused.value).splitlines() == [
@@ -205,43 +321,72 @@ def test_cli_bad_rows_are_all_named_and_nothing_is_traced(histories: None, tmp_p
     assert capsys.readouterr().out == ""
 
 
-def test_cli_bad_rows_in_json(histories: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_bad_rows_in_json(
+    histories: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(f"{CATH},C1\n{CATH},NOPE\n{CATH}\n", encoding="utf-8")
     with pytest.raises(CommandError):
         cli(capsys, "forward", "--file", str(path), "--json")
     body = json.loads(capsys.readouterr().out)
-    assert body == {"error": "2 of the listed units cannot be traced; nothing was traced.", "code": "trace_set_rejected",
-                    "errors": [{"file": "bad.csv", "row": 2, "column": "lot", "code": "not_found",
-                                "message": f"Lot NOPE of GTIN {CATH} is not known."},
-                               {"file": "bad.csv", "row": 3, "column": "lot", "code": "invalid",
-                                "message": "Give a lot or a serial number."}]}
+    assert body == {
+        "error": "2 of the listed units cannot be traced; nothing was traced.",
+        "code": "trace_set_rejected",
+        "errors": [
+            {
+                "file": "bad.csv",
+                "row": 2,
+                "column": "lot",
+                "code": "not_found",
+                "message": f"Lot NOPE of GTIN {CATH} is not known.",
+            },
+            {
+                "file": "bad.csv",
+                "row": 3,
+                "column": "lot",
+                "code": "invalid",
+                "message": "Give a lot or a serial number.",
+            },
+        ],
+    }
 
 
-def test_cli_too_many_cells_refuses_before_any_look_up(histories: None, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_too_many_cells_refuses_before_any_look_up(
+    histories: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "wide.csv"
     path.write_text(f"{CATH},C1\n{CATH},C1,,extra\n", encoding="utf-8")
     with pytest.raises(CommandError) as refused:
         cli(capsys, "forward", "--file", str(path))
     assert str(refused.value).splitlines() == [
         "1 of the listed units cannot be traced; nothing was traced.",
-        "wide.csv, row 2: Row has 4 cells; a unit is gtin, lot and serial (at most 3 cells)."]
+        "wide.csv, row 2: Row has 4 cells; a unit is gtin, lot and serial (at most 3 cells).",
+    ]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    pytest.param(["--lot", "C1", "--lot", "C2"], "--lot and --serial need --gtin (or list the units with --file).",
-                 id="no-gtin"),
-    pytest.param(["--gtin", CATH], "Give --lot or --serial (with --gtin), or --file.", id="nothing"),
-])
-def test_cli_incomplete_options_are_refused(histories: None, capsys: pytest.CaptureFixture[str], args: list[str],
-                                            message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["--lot", "C1", "--lot", "C2"],
+            "--lot and --serial need --gtin (or list the units with --file).",
+            id="no-gtin",
+        ),
+        pytest.param(
+            ["--gtin", CATH], "Give --lot or --serial (with --gtin), or --file.", id="nothing"
+        ),
+    ],
+)
+def test_cli_incomplete_options_are_refused(
+    histories: None, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
         cli(capsys, "forward", *args)
 
 
-def test_cli_progress_on_stderr_for_large_sets(histories: None, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_progress_on_stderr_for_large_sets(
+    histories: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "big.csv"
     path.write_text(f"{CATH},C1\n" * 60 + f"{CATH},C2\n" * 60, encoding="utf-8")
     call_command("trace", "forward", "--file", str(path), "--json")
@@ -259,9 +404,15 @@ def test_cli_progress_on_stderr_for_large_sets(histories: None, tmp_path: Path,
 
 # --- each unit counted once -------------------------------------------------------------------
 
+
 def _set(*units: tuple[str, str, str]) -> dict[str, Any]:
-    return trace_forward_set_for(viewer=None, units=[UnitRequest(gtin=g, lot=lot, serial=s, source="t", row=n)
-                                                     for n, (g, lot, s) in enumerate(units, start=1)]).trace.as_dict()
+    return trace_forward_set_for(
+        viewer=None,
+        units=[
+            UnitRequest(gtin=g, lot=lot, serial=s, source="t", row=n)
+            for n, (g, lot, s) in enumerate(units, start=1)
+        ],
+    ).trace.as_dict()
 
 
 def test_a_lot_listed_twice_counts_once(histories: None) -> None:
@@ -269,7 +420,9 @@ def test_a_lot_listed_twice_counts_once(histories: None) -> None:
 
 
 def test_a_serial_of_a_lot_also_listed_whole_counts_once(histories: None) -> None:
-    assert _set((PUMP, "", "SN1"), (PUMP, "PL1", ""), (PUMP, "PL1", "SN2")) == _set((PUMP, "PL1", ""))
+    assert _set((PUMP, "", "SN1"), (PUMP, "PL1", ""), (PUMP, "PL1", "SN2")) == _set(
+        (PUMP, "PL1", "")
+    )
     assert holders(_set((PUMP, "PL1", ""))) == {"D1": (1, 0, 1), "FAC": (3, 1, 0), "H1": (1, 1, 0)}
 
 
@@ -285,8 +438,13 @@ def test_a_finished_lot_reached_from_two_component_lots_counts_once(histories: N
 def test_a_serial_and_a_lot_built_into_nothing_of_each_other(histories: None) -> None:
     mixed = _set((CATH, "C1", ""), (PUMP, "", "SN1"), (PUMP, "", "SN2"))
     assert mixed["lots"] == ["C1", "PL1"]
-    assert holders(mixed) == {"D1": (601, 350, 1), "FAC": (1002, 400, 0), "H1": (101, 71, 0), "H2": (50, 0, 50),
-                              "S1": (200, 50, 50)}
+    assert holders(mixed) == {
+        "D1": (601, 350, 1),
+        "FAC": (1002, 400, 0),
+        "H1": (101, 71, 0),
+        "H2": (50, 0, 50),
+        "S1": (200, 50, 50),
+    }
 
 
 def test_read_unit_list_reports_every_bad_line() -> None:
@@ -300,21 +458,27 @@ def test_read_unit_list_reports_every_bad_line() -> None:
     assert [(e.row, e.code) for e in undecodable.value.errors] == [(0, "encoding")]
     assert read_unit_list(f"{CATH}\tC1\n{PUMP}\t\tSN1\n", source="paste") == [
         UnitRequest(gtin=CATH, lot="C1", source="paste", row=1),
-        UnitRequest(gtin=PUMP, serial="SN1", source="paste", row=2)]
+        UnitRequest(gtin=PUMP, serial="SN1", source="paste", row=2),
+    ]
     assert read_unit_list(f'lot,gtin\n"C,1",{CATH}\n', source="q.csv") == [
-        UnitRequest(gtin=CATH, lot="C,1", source="q.csv", row=2)]
+        UnitRequest(gtin=CATH, lot="C,1", source="q.csv", row=2)
+    ]
 
 
 # --- the API ----------------------------------------------------------------------------------
+
 
 def _units(*units: tuple[str, str, str]) -> dict[str, Any]:
     return {"units": [{"gtin": g, "lot": lot, "serial": s} for g, lot, s in units]}
 
 
-def test_api_set_trace_answers_the_contract(histories: None, api_as: Callable[[User | None], APIClient],
-                                            make_user: Callable[..., User]) -> None:
+def test_api_set_trace_answers_the_contract(
+    histories: None, api_as: Callable[[User | None], APIClient], make_user: Callable[..., User]
+) -> None:
     analyst = api_as(make_user(Role.TRACEABILITY_ANALYST))
-    answer = analyst.post("/api/trace/forward/set/", _units((CATH, "C1", ""), (CATH, "C2", "")), format="json")
+    answer = analyst.post(
+        "/api/trace/forward/set/", _units((CATH, "C1", ""), (CATH, "C2", "")), format="json"
+    )
     assert answer.status_code == 200
     body = answer.json()
     assert holders(body)["H1"] == (140, 70, 40)
@@ -325,29 +489,46 @@ def test_api_set_trace_answers_the_contract(histories: None, api_as: Callable[[U
     assert one.content == single.content
 
 
-def test_api_set_trace_refuses_bad_units_whole(histories: None, api_as: Callable[[User | None], APIClient],
-                                               make_user: Callable[..., User]) -> None:
+def test_api_set_trace_refuses_bad_units_whole(
+    histories: None, api_as: Callable[[User | None], APIClient], make_user: Callable[..., User]
+) -> None:
     analyst = api_as(make_user(Role.TRACEABILITY_ANALYST))
-    refused = analyst.post("/api/trace/forward/set/", _units((CATH, "C1", ""), (CATH, "NOPE", ""), ("123", "C1", "")),
-                           format="json")
+    refused = analyst.post(
+        "/api/trace/forward/set/",
+        _units((CATH, "C1", ""), (CATH, "NOPE", ""), ("123", "C1", "")),
+        format="json",
+    )
     assert refused.status_code == 400
     body = refused.json()
-    assert (body["code"], body["message"]) == ("trace_set_rejected",
-                                               "2 of the listed units cannot be traced; nothing was traced.")
-    assert [(e["file"], e["row"], e["column"], e["code"], e["message"]) for e in body["details"]] == [
+    assert (body["code"], body["message"]) == (
+        "trace_set_rejected",
+        "2 of the listed units cannot be traced; nothing was traced.",
+    )
+    assert [
+        (e["file"], e["row"], e["column"], e["code"], e["message"]) for e in body["details"]
+    ] == [
         ("units", 2, "lot", "not_found", f"Lot NOPE of GTIN {CATH} is not known."),
-        ("units", 3, "gtin", "invalid", "The GTIN 123 has 3 digits; a GTIN has 8, 12, 13 or 14.")]
+        ("units", 3, "gtin", "invalid", "The GTIN 123 has 3 digits; a GTIN has 8, 12, 13 or 14."),
+    ]
     empty = analyst.post("/api/trace/forward/set/", {"units": []}, format="json")
     assert (empty.status_code, empty.json()["code"]) == (400, "invalid")
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    pytest.param(None, 403, id="anonymous"),
-    pytest.param(Role.CUSTOMER_SERVICE, 403, id="role-without-trace-permission"),
-    pytest.param(Role.TRACEABILITY_ANALYST, 200, id="analyst"),
-])
-def test_api_set_trace_permissions(histories: None, api_as: Callable[[User | None], APIClient],
-                                   make_user: Callable[..., User], who: str | None, status: int) -> None:
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        pytest.param(None, 403, id="anonymous"),
+        pytest.param(Role.CUSTOMER_SERVICE, 403, id="role-without-trace-permission"),
+        pytest.param(Role.TRACEABILITY_ANALYST, 200, id="analyst"),
+    ],
+)
+def test_api_set_trace_permissions(
+    histories: None,
+    api_as: Callable[[User | None], APIClient],
+    make_user: Callable[..., User],
+    who: str | None,
+    status: int,
+) -> None:
     client = api_as(make_user(who) if who else None)
     answer = client.post("/api/trace/forward/set/", _units((CATH, "C1", "")), format="json")
     assert answer.status_code == status
@@ -356,37 +537,69 @@ def test_api_set_trace_permissions(histories: None, api_as: Callable[[User | Non
 
 
 def test_api_portal_set_trace_is_scoped_like_the_single_trace(
-        histories: None, api_as: Callable[[User | None], APIClient], make_user: Callable[..., User]) -> None:
+    histories: None, api_as: Callable[[User | None], APIClient], make_user: Callable[..., User]
+) -> None:
     portal = api_as(make_user(Role.PORTAL, party=Party.objects.get(code="DIST")))
-    body = portal.post("/api/trace/forward/set/", _units((CATH, "C1", ""), (CATH, "C2", ""), (PUMP, "", "SN1")),
-                       format="json").json()
-    singles = [portal.get("/api/trace/forward/", query).json() for query in (
-        {"gtin": CATH, "lot": "C1"}, {"gtin": CATH, "lot": "C2"}, {"gtin": PUMP, "serial": "SN1"})]
-    assert holders(body) == {"D1": (721, 430, 1)} == {
-        "D1": tuple(sum(holders(s)["D1"][i] for s in singles) for i in range(3))}
+    body = portal.post(
+        "/api/trace/forward/set/",
+        _units((CATH, "C1", ""), (CATH, "C2", ""), (PUMP, "", "SN1")),
+        format="json",
+    ).json()
+    singles = [
+        portal.get("/api/trace/forward/", query).json()
+        for query in (
+            {"gtin": CATH, "lot": "C1"},
+            {"gtin": CATH, "lot": "C2"},
+            {"gtin": PUMP, "serial": "SN1"},
+        )
+    ]
+    assert (
+        holders(body)
+        == {"D1": (721, 430, 1)}
+        == {"D1": tuple(sum(holders(s)["D1"][i] for s in singles) for i in range(3))}
+    )
     assert body["lots"] == ["C1", "C2", "PL1"]
-    assert [(r["location"], r["quantity"]) for r in body["shipped_to"]] == [("H1", 40), ("H2", 50), ("S1", 200)]
-    assert body["summary"] == {"own_stock": 0, "quarantine": 0, "in_transit": 1, "at_distributors": 430,
-                               "at_customers": 0}
+    assert [(r["location"], r["quantity"]) for r in body["shipped_to"]] == [
+        ("H1", 40),
+        ("H2", 50),
+        ("S1", 200),
+    ]
+    assert body["summary"] == {
+        "own_stock": 0,
+        "quarantine": 0,
+        "in_transit": 1,
+        "at_distributors": 430,
+        "at_customers": 0,
+    }
     # A lot its party never held answers as an unknown one, and nothing of the set is traced.
-    never = portal.post("/api/trace/forward/set/", _units((CATH, "C1", ""), (TUBE, "T1", ""), (PUMP, "", "SN2")),
-                        format="json")
+    never = portal.post(
+        "/api/trace/forward/set/",
+        _units((CATH, "C1", ""), (TUBE, "T1", ""), (PUMP, "", "SN2")),
+        format="json",
+    )
     assert never.status_code == 400
     assert [(e["row"], e["message"]) for e in never.json()["details"]] == [
-        (2, f"Lot T1 of GTIN {TUBE} is not known."), (3, f"Serial SN2 of GTIN {PUMP} is not known.")]
+        (2, f"Lot T1 of GTIN {TUBE} is not known."),
+        (3, f"Serial SN2 of GTIN {PUMP} is not known."),
+    ]
     assert "holders" not in never.json()
 
 
 # --- the trace page ---------------------------------------------------------------------------
 
-def _page_client(make_user: Callable[..., User], role: str = Role.TRACEABILITY_ANALYST, **extra: Any) -> Client:
+
+def _page_client(
+    make_user: Callable[..., User], role: str = Role.TRACEABILITY_ANALYST, **extra: Any
+) -> Client:
     user = make_user(role, **extra)
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
     return client
 
 
-def test_page_traces_a_pasted_list_and_exports_it(histories: None, make_user: Callable[..., User]) -> None:
+def test_page_traces_a_pasted_list_and_exports_it(
+    histories: None, make_user: Callable[..., User]
+) -> None:
     client = _page_client(make_user)
     page = client.post("/trace/", {"units": f"{CATH}\tC1\n{CATH}\tC2\n"})
     assert page.status_code == 200
@@ -397,8 +610,13 @@ def test_page_traces_a_pasted_list_and_exports_it(histories: None, make_user: Ca
     assert "<th>2,410</th>" in html
     graph = page.context["graph"]
     assert sorted((link["source"], link["target"], link["value"]) for link in graph["links"]) == [
-        ("D1", "H1", 40), ("D1", "H2", 50), ("D1", "S1", 200), ("FAC", "D1", 720), ("Production / outside", "FAC", 1300),
-        ("S1", "H1", 100)]
+        ("D1", "H1", 40),
+        ("D1", "H2", 50),
+        ("D1", "S1", 200),
+        ("FAC", "D1", 720),
+        ("Production / outside", "FAC", 1300),
+        ("S1", "H1", 100),
+    ]
     export = client.post("/trace/", {"units": page.context["units_text"], "format": "xlsx"})
     from openpyxl import load_workbook
 
@@ -406,79 +624,140 @@ def test_page_traces_a_pasted_list_and_exports_it(histories: None, make_user: Ca
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert rows[-1][-3:] == (2410, 1120, 140)
     assert len(rows) == 1 + 5 + 1
-    assert [row[:2] for row in book["Lots in scope"].iter_rows(values_only=True)][1:] == [(CATH, "C1"), (CATH, "C2")]
+    assert [row[:2] for row in book["Lots in scope"].iter_rows(values_only=True)][1:] == [
+        (CATH, "C1"),
+        (CATH, "C2"),
+    ]
     assert export["Content-Disposition"] == 'attachment; filename="trace-set-2.xlsx"'
 
 
-def test_page_traces_an_uploaded_csv_with_serials(histories: None, make_user: Callable[..., User]) -> None:
+def test_page_traces_an_uploaded_csv_with_serials(
+    histories: None, make_user: Callable[..., User]
+) -> None:
     client = _page_client(make_user)
-    upload = SimpleUploadedFile("recall.csv", f"\ufeffgtin,lot,serial\n{PUMP},,SN1\n{PUMP},,SN2\n".encode(),
-                                content_type="text/csv")
+    upload = SimpleUploadedFile(
+        "recall.csv",
+        f"\ufeffgtin,lot,serial\n{PUMP},,SN1\n{PUMP},,SN2\n".encode(),
+        content_type="text/csv",
+    )
     page = client.post("/trace/", {"units": "", "file": upload})
     assert page.context["forward"].as_dict() == _set((PUMP, "", "SN1"), (PUMP, "", "SN2"))
-    links = sorted((link["source"], link["target"], link["value"]) for link in page.context["graph"]["links"])
+    links = sorted(
+        (link["source"], link["target"], link["value"]) for link in page.context["graph"]["links"]
+    )
     assert links == [("FAC", "D1", 1), ("FAC", "H1", 1), ("Production / outside", "FAC", 2)]
 
 
-def test_page_names_each_bad_line_in_the_readers_language(histories: None, make_user: Callable[..., User]) -> None:
+def test_page_names_each_bad_line_in_the_readers_language(
+    histories: None, make_user: Callable[..., User]
+) -> None:
     client = _page_client(make_user, language="zh-hans")
-    page = client.post("/trace/", {"units": f"{CATH},C1\n{CATH},NOPE\n{CATH}\n"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = client.post(
+        "/trace/", {"units": f"{CATH},C1\n{CATH},NOPE\n{CATH}\n"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     assert page.status_code == 400
     assert "forward" not in page.context
     with translation.override("zh-hans"):
         from django.utils.translation import gettext as _
 
-        expected = [_("Lot %(lot)s of GTIN %(gtin)s is not known.") % {"lot": "NOPE", "gtin": CATH},
-                    _("Give a lot or a serial number.")]
+        expected = [
+            _("Lot %(lot)s of GTIN %(gtin)s is not known.") % {"lot": "NOPE", "gtin": CATH},
+            _("Give a lot or a serial number."),
+        ]
     html = page.content.decode()
     assert f"粘贴的清单，第 2 行：{expected[0]}" in html
     assert f"粘贴的清单，第 3 行：{expected[1]}" in html
     assert [e.row for e in page.context["row_errors"]] == [2, 3]
 
 
-def test_portal_page_set_trace_shows_only_own_lines(histories: None, make_user: Callable[..., User]) -> None:
+def test_portal_page_set_trace_shows_only_own_lines(
+    histories: None, make_user: Callable[..., User]
+) -> None:
     client = _page_client(make_user, Role.PORTAL, party=Party.objects.get(code="HOSP"))
     page = client.post("/trace/", {"units": f"{CATH},C1\n{CATH},C2\n"})
     assert holders(page.context["forward"].as_dict()) == {"H1": (140, 70, 40)}
-    assert page.context["graph"]["links"] == []  # as for one lot: the moves between its own locations only
+    assert (
+        page.context["graph"]["links"] == []
+    )  # as for one lot: the moves between its own locations only
     refused = client.post("/trace/", {"units": f"{CATH},C1\n{TUBE},T1\n"})
     assert refused.status_code == 400
-    assert [(e.row, e.message) for e in refused.context["row_errors"]] == [(2, f"Lot T1 of GTIN {TUBE} is not known.")]
+    assert [(e.row, e.message) for e in refused.context["row_errors"]] == [
+        (2, f"Lot T1 of GTIN {TUBE} is not known.")
+    ]
     distributor = _page_client(make_user, Role.PORTAL, party=Party.objects.get(code="DIST"))
-    graph = distributor.post("/trace/", {"units": f"{CATH},C1\n{CATH},C2\n{PUMP},,SN1\n"}).context["graph"]
+    graph = distributor.post("/trace/", {"units": f"{CATH},C1\n{CATH},C2\n{PUMP},,SN1\n"}).context[
+        "graph"
+    ]
     assert sorted((link["source"], link["target"], link["value"]) for link in graph["links"]) == [
-        ("D1", "H1", 40), ("D1", "H2", 50), ("D1", "S1", 200)]
+        ("D1", "H1", 40),
+        ("D1", "H2", 50),
+        ("D1", "S1", 200),
+    ]
 
 
 # --- backward, for a list ---------------------------------------------------------------------
 
-def test_cli_backward_list_is_each_units_own_backward_trace(histories: None, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_cli_backward_list_is_each_units_own_backward_trace(
+    histories: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "back.csv"
-    path.write_text(f"{CATH},C9\n{PUMP},PL1,SN2\n{CATH},C1\n{CATH},C9\n{PUMP},PL1\n", encoding="utf-8")
+    path.write_text(
+        f"{CATH},C9\n{PUMP},PL1,SN2\n{CATH},C1\n{CATH},C9\n{PUMP},PL1\n", encoding="utf-8"
+    )
     listed = json.loads(cli(capsys, "backward", "--file", str(path), "--json"))
-    singles = [json.loads(cli(capsys, "backward", "--gtin", gtin, *args, "--json")) for gtin, args in (
-        (CATH, ["--lot", "C9"]), (PUMP, ["--serial", "SN2"]), (CATH, ["--lot", "C1"]), (PUMP, ["--lot", "PL1"]))]
+    singles = [
+        json.loads(cli(capsys, "backward", "--gtin", gtin, *args, "--json"))
+        for gtin, args in (
+            (CATH, ["--lot", "C9"]),
+            (PUMP, ["--serial", "SN2"]),
+            (CATH, ["--lot", "C1"]),
+            (PUMP, ["--lot", "PL1"]),
+        )
+    ]
     assert listed == singles
     assert [(u["lot"], u["serial"], u["current_location"]) for u in listed] == [
-        ("C9", None, "H1"), ("PL1", "SN2", "H1"), ("C1", None, "H2"), ("PL1", None, "H1")]
-    assert sorted((c["gtin"], c["lot"], c["quantity"], c["components"]) for c in listed[0]["components"]) == [
-        (TUBE, "T1", 100, []), (TUBE, "T2", 50, [])]
+        ("C9", None, "H1"),
+        ("PL1", "SN2", "H1"),
+        ("C1", None, "H2"),
+        ("PL1", None, "H1"),
+    ]
+    assert sorted(
+        (c["gtin"], c["lot"], c["quantity"], c["components"]) for c in listed[0]["components"]
+    ) == [(TUBE, "T1", 100, []), (TUBE, "T2", 50, [])]
     assert [step["event_id"] for step in listed[1]["chain"]] == ["P2", "P5", "P6"]
-    pair = json.loads(cli(capsys, "backward", "--gtin", CATH, "--lot", "C1", "--lot", "C2", "--json"))
+    pair = json.loads(
+        cli(capsys, "backward", "--gtin", CATH, "--lot", "C1", "--lot", "C2", "--json")
+    )
     assert [u["lot"] for u in pair] == ["C1", "C2"]
 
 
 def test_api_backward_list_matches_the_single_answers_and_scopes_portal_users(
-        histories: None, api_as: Callable[[User | None], APIClient], make_user: Callable[..., User]) -> None:
-    for user in (make_user(Role.TRACEABILITY_ANALYST), make_user(Role.PORTAL, party=Party.objects.get(code="DIST"))):
+    histories: None, api_as: Callable[[User | None], APIClient], make_user: Callable[..., User]
+) -> None:
+    for user in (
+        make_user(Role.TRACEABILITY_ANALYST),
+        make_user(Role.PORTAL, party=Party.objects.get(code="DIST")),
+    ):
         client = api_as(user)
-        listed = client.post("/api/trace/backward/set/", _units((CATH, "C1", ""), (PUMP, "", "SN1")), format="json")
+        listed = client.post(
+            "/api/trace/backward/set/", _units((CATH, "C1", ""), (PUMP, "", "SN1")), format="json"
+        )
         assert listed.status_code == 200
-        singles = [client.get("/api/trace/backward/", query).json()
-                   for query in ({"gtin": CATH, "lot": "C1"}, {"gtin": PUMP, "serial": "SN1"})]
+        singles = [
+            client.get("/api/trace/backward/", query).json()
+            for query in ({"gtin": CATH, "lot": "C1"}, {"gtin": PUMP, "serial": "SN1"})
+        ]
         assert listed.json() == singles
-    assert [step["event_id"] for step in listed.json()[0]["chain"]] == ["E2", "E3", "E4", "E5", "E9"]
+    assert [step["event_id"] for step in listed.json()[0]["chain"]] == [
+        "E2",
+        "E3",
+        "E4",
+        "E5",
+        "E9",
+    ]
     refused = client.post("/api/trace/backward/set/", _units((TUBE, "T1", "")), format="json")
     assert (refused.status_code, refused.json()["details"][0]["message"]) == (
-        400, f"Lot T1 of GTIN {TUBE} is not known.")
+        400,
+        f"Lot T1 of GTIN {TUBE} is not known.",
+    )

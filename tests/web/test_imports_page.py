@@ -21,7 +21,10 @@ BAD = GOOD + "12345678901232,BAD,坏,lot\n"
 
 
 def upload(client: Client, text: str, **extra: str) -> ImportRun:
-    response = client.post("/imports/", {"kind": "products", "file": SimpleUploadedFile("p.csv", text.encode()), **extra})
+    response = client.post(
+        "/imports/",
+        {"kind": "products", "file": SimpleUploadedFile("p.csv", text.encode()), **extra},
+    )
     assert response.status_code == 302, response.content.decode()[:500]
     return ImportRun.objects.latest("pk")
 
@@ -56,7 +59,12 @@ def test_rejected_upload_shows_errors_and_rejected_rows(analyst: User) -> None:
 
     text = b"".join(rejected.streaming_content).decode("utf-8-sig")
     (row,) = list(csv.DictReader(io.StringIO(text)))
-    assert (row["gtin"], row["model_code"], row["error_row"], row["error_column"]) == ("12345678901232", "BAD", "3", "gtin")
+    assert (row["gtin"], row["model_code"], row["error_row"], row["error_column"]) == (
+        "12345678901232",
+        "BAD",
+        "3",
+        "gtin",
+    )
     assert row["error"] == "The GTIN 12345678901232 has check digit 2; it should be 1."
 
 
@@ -66,7 +74,8 @@ def test_templates_download(analyst: User) -> None:
     csv_response = client.get("/imports/templates/locations.csv")
     assert csv_response.content.decode("utf-8-sig").strip() == (
         "location_code,location_name,location_type,party_code,party_name,party_type,country,province,city,"
-        "address,latitude,longitude,contact_name,contact_email,contact_phone,language")
+        "address,latitude,longitude,contact_name,contact_email,contact_phone,language"
+    )
     xlsx = client.get("/imports/templates/products.xlsx")
     assert xlsx.status_code == 200
     assert xlsx.content[:2] == b"PK"
@@ -93,7 +102,8 @@ def percent_seen_elsewhere(run_id: int) -> int:
 
 
 def test_progress_is_seen_from_elsewhere_while_the_events_import_runs(
-        analyst: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    analyst: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The events import writes its rows in one transaction; its progress still shows."""
     from medrecall.cli.demo import demo_build, write_demo_events
     from medrecall.core import services
@@ -105,7 +115,9 @@ def test_progress_is_seen_from_elsewhere_while_the_events_import_runs(
     monkeypatch.setattr(direct, "BLOCK_BYTES", 256 * 1024)  # a few blocks, each reported
     client = Client()
     client.login(username=analyst.username, password=PASSWORD)
-    response = client.post("/imports/", {"kind": "events", "file": SimpleUploadedFile(path.name, path.read_bytes())})
+    response = client.post(
+        "/imports/", {"kind": "events", "file": SimpleUploadedFile(path.name, path.read_bytes())}
+    )
     assert response.status_code == 302
     run = ImportRun.objects.latest("pk")
     seen: list[tuple[int, int]] = []
@@ -131,16 +143,38 @@ def test_progress_is_seen_from_elsewhere_while_the_events_import_runs(
     assert not run.progress_path.exists()
 
 
-@pytest.mark.parametrize(("browser", "preference", "expected_error", "expected_message"), [
-    pytest.param("zh-hans", "", "GTIN 12345678901232 的校验位为 2，应为 1。",
-                 "已导入 1 行；1 行被拒绝（请下载这些行，更正后重新导入）。", id="browser-chinese"),
-    pytest.param("en", "zh-hans", "GTIN 12345678901232 的校验位为 2，应为 1。",
-                 "已导入 1 行；1 行被拒绝（请下载这些行，更正后重新导入）。", id="user-prefers-chinese"),
-    pytest.param("en", "", "The GTIN 12345678901232 has check digit 2; it should be 1.",
-                 "1 rows imported; 1 rows rejected (download them, correct and import again).", id="english"),
-])
+@pytest.mark.parametrize(
+    ("browser", "preference", "expected_error", "expected_message"),
+    [
+        pytest.param(
+            "zh-hans",
+            "",
+            "GTIN 12345678901232 的校验位为 2，应为 1。",
+            "已导入 1 行；1 行被拒绝（请下载这些行，更正后重新导入）。",
+            id="browser-chinese",
+        ),
+        pytest.param(
+            "en",
+            "zh-hans",
+            "GTIN 12345678901232 的校验位为 2，应为 1。",
+            "已导入 1 行；1 行被拒绝（请下载这些行，更正后重新导入）。",
+            id="user-prefers-chinese",
+        ),
+        pytest.param(
+            "en",
+            "",
+            "The GTIN 12345678901232 has check digit 2; it should be 1.",
+            "1 rows imported; 1 rows rejected (download them, correct and import again).",
+            id="english",
+        ),
+    ],
+)
 def test_worker_writes_errors_in_the_language_the_import_was_started_in(
-    make_user: object, browser: str, preference: str, expected_error: str, expected_message: str,
+    make_user: object,
+    browser: str,
+    preference: str,
+    expected_error: str,
+    expected_message: str,
 ) -> None:
     """The worker has no request; it used to write every row error in English."""
     from medrecall.accounts.roles import Role
@@ -151,10 +185,16 @@ def test_worker_writes_errors_in_the_language_the_import_was_started_in(
     run = upload(client, BAD, keep_good="1")
     from django.utils import translation
 
-    translation.activate("en")  # a worker process starts in the site's language, whatever the upload's was
+    translation.activate(
+        "en"
+    )  # a worker process starts in the site's language, whatever the upload's was
     try:
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     finally:
         translation.deactivate()
     run.refresh_from_db()
-    assert (run.status, run.errors[0]["message"], run.message) == ("partial", expected_error, expected_message)
+    assert (run.status, run.errors[0]["message"], run.message) == (
+        "partial",
+        expected_error,
+        expected_message,
+    )

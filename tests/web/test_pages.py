@@ -56,7 +56,9 @@ def test_language_switch_is_remembered_per_user(analyst: User) -> None:
 
 
 def test_language_switch_refuses_foreign_redirects(analyst: User) -> None:
-    response = logged_in(analyst).post("/language/", {"language": "en", "next": "https://evil.example/"})
+    response = logged_in(analyst).post(
+        "/language/", {"language": "en", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
 
 
@@ -66,8 +68,14 @@ def test_healthz_ok(client: Client) -> None:
     body = response.json()
     assert body["status"] == "ok"
     assert body["checks"]["database"]["ok"] is True
-    assert body["checks"]["task_queue"] == {"ok": True, "backend": "database", "waiting": 0, "running": 0, "stale": 0,
-                                            "workers": 0}
+    assert body["checks"]["task_queue"] == {
+        "ok": True,
+        "backend": "database",
+        "waiting": 0,
+        "running": 0,
+        "stale": 0,
+        "workers": 0,
+    }
     from django.conf import settings
 
     assert ("redis" in body["checks"]) is bool(settings.REDIS_URL)
@@ -93,9 +101,18 @@ def test_master_data_list_search_detail_and_edit(analyst: User) -> None:
     assert "DIST-GZ" in listing
     assert "Other" not in listing
     assert "DIST-GZ" in client.get(f"/data/party/{party.pk}/").content.decode()
-    form = {"code": "DIST-GZ", "name": "广州康达医疗器械", "party_type": "distributor", "language": "zh-hans",
-            "preferred_channel": "email", "country": "中国", "province": "广东", "city": "广州市", "is_active": "on",
-            "reason": "official name"}
+    form = {
+        "code": "DIST-GZ",
+        "name": "广州康达医疗器械",
+        "party_type": "distributor",
+        "language": "zh-hans",
+        "preferred_channel": "email",
+        "country": "中国",
+        "province": "广东",
+        "city": "广州市",
+        "is_active": "on",
+        "reason": "official name",
+    }
     response = client.post(f"/data/party/{party.pk}/edit/", form)
     assert response.status_code == 302
     party.refresh_from_db()
@@ -103,14 +120,24 @@ def test_master_data_list_search_detail_and_edit(analyst: User) -> None:
     entry = AuditEntry.objects.get(action="parties.party.changed")
     assert entry.changes["name"] == ["广州康达医疗", "广州康达医疗器械"]
     assert entry.reason == "official name"
-    assert "official name" in client.get(f"/data/party/{party.pk}/").content.decode()  # history on the page
+    assert (
+        "official name" in client.get(f"/data/party/{party.pk}/").content.decode()
+    )  # history on the page
 
 
 def test_edit_form_shows_errors_and_changes_nothing(analyst: User) -> None:
     model = DeviceModelFactory()
-    response = logged_in(analyst).post(f"/data/devicemodel/{model.pk}/edit/", {
-        "udi_di": "12345678901232", "issuing_agency": "GS1", "model_code": model.model_code, "name": "x",
-        "tracking": "lot", "unit": "EA"})
+    response = logged_in(analyst).post(
+        f"/data/devicemodel/{model.pk}/edit/",
+        {
+            "udi_di": "12345678901232",
+            "issuing_agency": "GS1",
+            "model_code": model.model_code,
+            "name": "x",
+            "tracking": "lot",
+            "unit": "EA",
+        },
+    )
     assert response.status_code == 200
     assert "check digit 2; it should be 1" in response.content.decode()
     model.refresh_from_db()

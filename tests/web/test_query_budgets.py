@@ -67,7 +67,9 @@ def _newest(world: BudgetWorld) -> dict[str, object]:
         "lot_id": lot[1],
         "import_run": ImportRun.objects.order_by("-pk").values_list("pk", flat=True)[0],
         "template": NoticeTemplate.objects.order_by("pk").values_list("pk", flat=True)[0],
-        "notice": Notice.objects.filter(recall=recall).order_by("-pk").values_list("pk", flat=True)[0],
+        "notice": Notice.objects.filter(recall=recall)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[0],
         "return": ReturnAuthorisation.objects.filter(recall=recall).values_list("pk", flat=True)[0],
         "disposition": Disposition.objects.filter(recall=recall).values_list("pk", flat=True)[0],
         "work_order": WorkOrder.objects.filter(recall=recall).values_list("pk", flat=True)[0],
@@ -84,7 +86,9 @@ def world(tmp_path: Path, manager: User, make_user: Callable[..., User]) -> Budg
 def _counts(world: BudgetWorld, client: Client) -> dict[str, int]:
     counts = {}
     for url in PAGES:
-        counts[url], response = count_queries(lambda url=url: client.get(url.format(**_newest(world))))
+        counts[url], response = count_queries(
+            lambda url=url: client.get(url.format(**_newest(world)))
+        )
         assert response.status_code == 200, (url, response.status_code)  # type: ignore[attr-defined]
     return counts
 

@@ -25,8 +25,11 @@ def low_limits(settings):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/n/r/{t}/", "/n/r/{t}/notice.pdf", "/n/s/{t}/", "/n/o/{t}.gif"],
-                         ids=["reply", "pdf", "survey", "open-pixel"])
+@pytest.mark.parametrize(
+    "path",
+    ["/n/r/{t}/", "/n/r/{t}/notice.pdf", "/n/s/{t}/", "/n/o/{t}.gif"],
+    ids=["reply", "pdf", "survey", "open-pixel"],
+)
 def test_one_link_answers_up_to_its_limit_then_429(low_limits, path):
     client = Client()
     link = path.format(t="tok-A")
@@ -81,7 +84,9 @@ def test_the_429_page_is_translated_and_says_when_to_come_back(low_limits):
 @pytest.mark.django_db
 def test_the_default_limits_are_the_documented_ones(settings):
     assert (settings.MEDRECALL_REPLY_RATE_PER_LINK, settings.MEDRECALL_REPLY_RATE_PER_ADDRESS) == (
-        "60/10m", "300/10m")
+        "60/10m",
+        "300/10m",
+    )
     client = Client()
 
     answers = [_get(client, "/n/r/tok-A/").status_code for _ in range(61)]
@@ -90,8 +95,10 @@ def test_the_default_limits_are_the_documented_ones(settings):
     assert answers[60] == 429
 
 
-@pytest.mark.parametrize(("rate", "seconds"), [("60/10m", 600), ("5/m", 60), ("100/h", 3600), ("1/2d", 172800),
-                                                ("10/30s", 30)])
+@pytest.mark.parametrize(
+    ("rate", "seconds"),
+    [("60/10m", 600), ("5/m", 60), ("100/h", 3600), ("1/2d", 172800), ("10/30s", 30)],
+)
 def test_the_wait_is_the_rate_window(rate, seconds):
     assert _rate_window(rate) == seconds
 

@@ -16,11 +16,16 @@ from medrecall.accounts.roles import Role
 PACKAGE = Path(medrecall.__file__).parent
 # Templates rendered into HTML pages (e-mail and PDF templates are not pages: they carry inline
 # styles as e-mail clients and the PDF engine need, and pages show e-mails only in a sandboxed frame).
-PAGE_TEMPLATES = sorted(p for p in PACKAGE.glob("*/templates/**/*.html")
-                        if not {"pdf", "notices"} & set(p.relative_to(PACKAGE).parts[2:-1])
-                        and p.relative_to(PACKAGE).parts[0] in {"web", "audit"})
+PAGE_TEMPLATES = sorted(
+    p
+    for p in PACKAGE.glob("*/templates/**/*.html")
+    if not {"pdf", "notices"} & set(p.relative_to(PACKAGE).parts[2:-1])
+    and p.relative_to(PACKAGE).parts[0] in {"web", "audit"}
+)
 FORBIDDEN = {
-    "inline script": re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.IGNORECASE),
+    "inline script": re.compile(
+        r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.IGNORECASE
+    ),
     "event handler": re.compile(r"\son[a-z]+\s*=", re.IGNORECASE),
     "style attribute": re.compile(r"\sstyle\s*=", re.IGNORECASE),
     "style block": re.compile(r"<style", re.IGNORECASE),
@@ -37,14 +42,19 @@ def test_the_page_templates_are_found():
 def test_no_inline_script_or_style_in_page_templates(template):
     text = template.read_text(encoding="utf-8")
 
-    found = {kind: pattern.findall(text) for kind, pattern in FORBIDDEN.items() if pattern.search(text)}
+    found = {
+        kind: pattern.findall(text) for kind, pattern in FORBIDDEN.items() if pattern.search(text)
+    }
 
     assert found == {}
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/login/", "/", "/n/r/not-a-token/", "/api/docs/"],
-                         ids=["login", "home", "reply-link", "api-docs"])
+@pytest.mark.parametrize(
+    "path",
+    ["/login/", "/", "/n/r/not-a-token/", "/api/docs/"],
+    ids=["login", "home", "reply-link", "api-docs"],
+)
 def test_every_page_carries_the_security_headers(make_user, path):
     client = Client()
     client.force_login(make_user(Role.VIEWER))
@@ -90,8 +100,12 @@ def test_session_and_csrf_cookies_are_secure_over_declared_https(settings, make_
     user = make_user(Role.VIEWER)
     client = Client(enforce_csrf_checks=False)
 
-    login = client.post("/login/", {"username": user.username, "password": "medrecall-test-pw"},
-                        REMOTE_ADDR="192.0.2.1", secure=True)
+    login = client.post(
+        "/login/",
+        {"username": user.username, "password": "medrecall-test-pw"},
+        REMOTE_ADDR="192.0.2.1",
+        secure=True,
+    )
 
     assert login.status_code == 302
     assert login.cookies["sessionid"]["secure"] is True

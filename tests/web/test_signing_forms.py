@@ -26,20 +26,29 @@ def sign_form(client: Client, recall: RecallCase) -> str:
     return found.group(0)
 
 
-def test_the_form_does_not_prefill_the_user_id(pending: RecallCase, manager: User, client: Client) -> None:  # noqa: F811
+def test_the_form_does_not_prefill_the_user_id(
+    pending: RecallCase,  # noqa: F811
+    manager: User,
+    client: Client,
+) -> None:
     client.force_login(manager)
     form = sign_form(client, pending)
     assert re.findall(r'<input name="username"[^>]*>', form) == [
-        '<input name="username" value="" placeholder="User ID" aria-label="User ID" required autocomplete="off">']
+        '<input name="username" value="" placeholder="User ID" aria-label="User ID" required autocomplete="off">'
+    ]
     assert manager.username not in form
 
 
 def test_the_first_signature_of_a_session_needs_both_components(
-    pending: RecallCase, manager: User, client: Client,  # noqa: F811
+    pending: RecallCase,  # noqa: F811
+    manager: User,
+    client: Client,
 ) -> None:
     client.force_login(manager)
     url = f"/recalls/{pending.pk}/sign/"
-    answer = client.post(url, {"step": "qa_head", "password": PASSWORD}, follow=True).content.decode()
+    answer = client.post(
+        url, {"step": "qa_head", "password": PASSWORD}, follow=True
+    ).content.decode()
     assert "the first signature of a session needs both" in answer
     assert Signature.objects.count() == 0
     client.post(url, {"step": "qa_head", "username": manager.username, "password": PASSWORD})
@@ -48,7 +57,9 @@ def test_the_first_signature_of_a_session_needs_both_components(
 
 
 def test_later_signatures_of_the_session_ask_the_password_only(
-    pending: RecallCase, manager: User, client: Client,  # noqa: F811
+    pending: RecallCase,  # noqa: F811
+    manager: User,
+    client: Client,
 ) -> None:
     ApprovalStep.objects.filter(regime="nmpa", recall_class="I").update(distinct_signer=False)
     client.force_login(manager)
@@ -57,16 +68,24 @@ def test_later_signatures_of_the_session_ask_the_password_only(
     assert 'name="username"' not in sign_form(client, pending)
     assert "your password is enough" in client.get(f"/recalls/{pending.pk}/").content.decode()
     client.post(url, {"step": "ra_head", "password": PASSWORD})
-    assert list(Signature.objects.order_by("pk").values_list("step", flat=True)) == ["qa_head", "ra_head"]
+    assert list(Signature.objects.order_by("pk").values_list("step", flat=True)) == [
+        "qa_head",
+        "ra_head",
+    ]
 
 
 def test_a_new_log_in_session_asks_for_both_again(
-    pending: RecallCase, manager: User, client: Client, make_user: Callable[..., User],  # noqa: F811
+    pending: RecallCase,  # noqa: F811
+    manager: User,
+    client: Client,
+    make_user: Callable[..., User],
 ) -> None:
     ApprovalStep.objects.filter(regime="nmpa", recall_class="I").update(distinct_signer=False)
     client.force_login(manager)
-    client.post(f"/recalls/{pending.pk}/sign/", {"step": "qa_head", "username": manager.username,
-                                                 "password": PASSWORD})
+    client.post(
+        f"/recalls/{pending.pk}/sign/",
+        {"step": "qa_head", "username": manager.username, "password": PASSWORD},
+    )
     client.logout()
     client.force_login(manager)
     assert 'name="username"' in sign_form(client, pending)
@@ -75,12 +94,18 @@ def test_a_new_log_in_session_asks_for_both_again(
 
 
 def test_another_persons_user_id_is_refused(
-    pending: RecallCase, manager: User, client: Client, make_user: Callable[..., User],  # noqa: F811
+    pending: RecallCase,  # noqa: F811
+    manager: User,
+    client: Client,
+    make_user: Callable[..., User],
 ) -> None:
     other = make_user(Role.QA_RA_MANAGER)
     client.force_login(manager)
-    answer = client.post(f"/recalls/{pending.pk}/sign/", {"step": "qa_head", "username": other.username,
-                                                           "password": PASSWORD}, follow=True).content.decode()
+    answer = client.post(
+        f"/recalls/{pending.pk}/sign/",
+        {"step": "qa_head", "username": other.username, "password": PASSWORD},
+        follow=True,
+    ).content.decode()
     assert "The user ID or password is not correct" in answer
     assert Signature.objects.count() == 0
 
@@ -94,26 +119,43 @@ def test_the_release_form_does_not_prefill_the_user_id(pending: RecallCase, mana
     request = RequestFactory().get("/")
     request.user = manager
     d = Disposition(number="DSP-1", kind="release", status="open", quantity=1, recall=pending)
-    html = render_to_string("web/disposition_detail.html", {"d": d, "signing_needs_user_id": True,
-                                                            "perms": {"execution": {"change_disposition": True}}},
-                            request=request)
+    html = render_to_string(
+        "web/disposition_detail.html",
+        {
+            "d": d,
+            "signing_needs_user_id": True,
+            "perms": {"execution": {"change_disposition": True}},
+        },
+        request=request,
+    )
     assert '<input name="username" value="" required autocomplete="off">' in html
     assert f'value="{manager.username}"' not in html
-    in_session = render_to_string("web/disposition_detail.html", {
-        "d": d, "signing_needs_user_id": False, "perms": {"execution": {"change_disposition": True}}},
-        request=request)
+    in_session = render_to_string(
+        "web/disposition_detail.html",
+        {
+            "d": d,
+            "signing_needs_user_id": False,
+            "perms": {"execution": {"change_disposition": True}},
+        },
+        request=request,
+    )
     assert 'name="username"' not in in_session
     assert 'name="password"' in in_session
 
 
 def test_the_case_page_sends_an_approved_recall_back_only_with_a_reason(
-    pending: RecallCase, manager: User, client: Client, make_user: Callable[..., User],  # noqa: F811
+    pending: RecallCase,  # noqa: F811
+    manager: User,
+    client: Client,
+    make_user: Callable[..., User],
 ) -> None:
     from medrecall.recalls import approvals, services
 
     for step in ("qa_head", "ra_head"):
         signer = make_user(Role.QA_RA_MANAGER)
-        approvals.approval_sign(recall=pending, step=step, actor=signer, password=PASSWORD, username=signer.username)
+        approvals.approval_sign(
+            recall=pending, step=step, actor=signer, password=PASSWORD, username=signer.username
+        )
     services.recall_transition(recall=pending, target="in_execution", actor=manager)
     client.force_login(manager)
     page = client.get(f"/recalls/{pending.pk}/").content.decode()
@@ -128,4 +170,7 @@ def test_the_case_page_sends_an_approved_recall_back_only_with_a_reason(
     client.post(url, {"target": "pending_approval", "reason": "Field data changes the class"})
     pending.refresh_from_db()
     assert pending.status == "pending_approval"
-    assert sorted(approvals.missing_approvals(pending)) == ["QA head", "RA head"]  # approval starts over
+    assert sorted(approvals.missing_approvals(pending)) == [
+        "QA head",
+        "RA head",
+    ]  # approval starts over

@@ -53,7 +53,9 @@ def test_named_placeholders_survive_translation() -> None:
     for entry in entries():
         allowed = set(PLACEHOLDER.findall(entry.msgid)) | set(PLACEHOLDER.findall(entry.plural))
         used = set(PLACEHOLDER.findall(entry.msgstr))
-        if not used <= allowed or not set(PLACEHOLDER.findall(entry.msgid)) <= used | set(PLACEHOLDER.findall(entry.plural)):
+        if not used <= allowed or not set(PLACEHOLDER.findall(entry.msgid)) <= used | set(
+            PLACEHOLDER.findall(entry.plural)
+        ):
             wrong.append(entry.msgid)
     assert wrong == []
 
@@ -61,9 +63,18 @@ def test_named_placeholders_survive_translation() -> None:
 def test_compiled_catalogue_matches_the_source() -> None:
     with (LOCALE / "django.mo").open("rb") as compiled:
         catalogue = gettext.GNUTranslations(compiled)
-    def compiled(entry: Entry) -> str:
-        return catalogue.pgettext(entry.context, entry.msgid) if entry.context else catalogue.gettext(entry.msgid)
 
-    stale = [e.msgid for e in entries() if not e.plural and "\\" not in e.msgid + e.msgstr and compiled(e) != e.msgstr]
+    def compiled(entry: Entry) -> str:
+        return (
+            catalogue.pgettext(entry.context, entry.msgid)
+            if entry.context
+            else catalogue.gettext(entry.msgid)
+        )
+
+    stale = [
+        e.msgid
+        for e in entries()
+        if not e.plural and "\\" not in e.msgid + e.msgstr and compiled(e) != e.msgstr
+    ]
     assert stale == []
     assert catalogue.gettext("Device models") == "设备型号"

@@ -21,8 +21,18 @@ class SignatureAdmin(AuditedAdmin):
     list_filter = ("meaning", "target_type")
     search_fields = ("signer_name", "target_id", "content_hash")
     date_hierarchy = "signed_at"
-    readonly_fields = ("signer", "signer_name", "signed_at", "meaning", "target_type", "target_id",
-                       "content_hash", "content", "reason", "step")
+    readonly_fields = (
+        "signer",
+        "signer_name",
+        "signed_at",
+        "meaning",
+        "target_type",
+        "target_id",
+        "content_hash",
+        "content",
+        "reason",
+        "step",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -31,18 +41,31 @@ class SignatureAdmin(AuditedAdmin):
         return False
 
 
-
 @admin.register(AccessAttempt)
 class LoginAttemptAdmin(AuditedAdmin):
     """Failed log-ins as axes counts them, read-only: unlocking deletes counts, and is done on
     the lock-out page (``/accounts/lockouts/``), the API or ``medrecall accounts unlock`` so that
     it is audited with its reason."""
 
-    list_display = ("attempt_time", "username", "ip_address", "failures_since_start", "path_info", "user_agent")
+    list_display = (
+        "attempt_time",
+        "username",
+        "ip_address",
+        "failures_since_start",
+        "path_info",
+        "user_agent",
+    )
     search_fields = ("username", "ip_address")
     date_hierarchy = "attempt_time"
-    readonly_fields = ("attempt_time", "username", "ip_address", "user_agent", "failures_since_start",
-                       "path_info", "http_accept")
+    readonly_fields = (
+        "attempt_time",
+        "username",
+        "ip_address",
+        "user_agent",
+        "failures_since_start",
+        "path_info",
+        "http_accept",
+    )
     exclude = ("get_data", "post_data")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -11,7 +11,9 @@ def _sync_roles(sender: AppConfig, **kwargs: Any) -> None:
     from .roles import roles_sync
 
     # Permissions are created app by app after migrate; sync once the last app has its own.
-    with_models = [config.label for config in apps.get_app_configs() if config.models_module is not None]
+    with_models = [
+        config.label for config in apps.get_app_configs() if config.models_module is not None
+    ]
     if sender.label == with_models[-1]:
         roles_sync(using=kwargs.get("using", "default"))
 

@@ -26,14 +26,19 @@ class UserLanguageActivationMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        language = (
+            getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        )
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         response = self.get_response(request)
         if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
             response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax"
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
             )
         return response
 
@@ -67,10 +72,14 @@ class SessionTimeoutMiddleware:
             if idle or expired:
                 logout(request)
                 if not request.path.startswith("/api/"):
-                    messages.info(request, _("You were logged out after %(minutes)s minutes without activity.")
-                                  % {"minutes": settings.MEDRECALL_SESSION_IDLE_MINUTES} if idle else
-                                  _("Your session reached its limit of %(hours)s hours: log in again.")
-                                  % {"hours": settings.MEDRECALL_SESSION_MAX_HOURS})
+                    messages.info(
+                        request,
+                        _("You were logged out after %(minutes)s minutes without activity.")
+                        % {"minutes": settings.MEDRECALL_SESSION_IDLE_MINUTES}
+                        if idle
+                        else _("Your session reached its limit of %(hours)s hours: log in again.")
+                        % {"hours": settings.MEDRECALL_SESSION_MAX_HOURS},
+                    )
                     return redirect_to_login(request.get_full_path())
             elif now - seen >= SEEN_RESOLUTION or SESSION_SEEN not in session:
                 session[SESSION_SEEN] = now

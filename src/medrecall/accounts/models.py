@@ -12,12 +12,18 @@ from medrecall.parties.models import Party
 
 class User(AbstractUser):
     language = models.CharField(
-        _("language"), max_length=10, blank=True,
+        _("language"),
+        max_length=10,
+        blank=True,
         choices=[("en", _("English")), ("zh-hans", _("Simplified Chinese"))],
         help_text=_("Empty: follow the browser."),
     )
     party = models.ForeignKey(
-        Party, null=True, blank=True, on_delete=models.PROTECT, related_name="portal_users",
+        Party,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="portal_users",
         verbose_name=_("portal party"),
         help_text=_("Set for portal users: they see only this party's records."),
     )
@@ -57,26 +63,40 @@ class Signature(models.Model):
     """
 
     signer = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("signer"),
+        User,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("signer"),
     )
     signer_name = models.CharField(
-        _("printed name"), max_length=301, help_text=_("The signer's full name at the time of signing."),
+        _("printed name"),
+        max_length=301,
+        help_text=_("The signer's full name at the time of signing."),
     )
     signed_at = models.DateTimeField(_("signed at"))
     meaning = models.CharField(_("meaning"), max_length=20, choices=SignatureMeaning.choices)
     target_type = models.CharField(_("record type"), max_length=100)
     target_id = models.CharField(_("record id"), max_length=64)
     content_hash = models.CharField(
-        _("content hash"), max_length=64, help_text=_("SHA-256 of the canonical JSON of the signed content."),
+        _("content hash"),
+        max_length=64,
+        help_text=_("SHA-256 of the canonical JSON of the signed content."),
     )
     content = models.JSONField(_("signed content"))
     reason = models.TextField(_("reason"), blank=True)
     step = models.CharField(
-        _("step"), max_length=50, blank=True, help_text=_("Which signature of a procedure this is, e.g. qa_head."),
+        _("step"),
+        max_length=50,
+        blank=True,
+        help_text=_("Which signature of a procedure this is, e.g. qa_head."),
     )
     superseded_at = models.DateTimeField(
-        _("superseded at"), null=True, blank=True,
-        help_text=_("Set when the record was sent back for signing again: the signature no longer counts."),
+        _("superseded at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when the record was sent back for signing again: the signature no longer counts."
+        ),
     )
     superseded_reason = models.TextField(_("why superseded"), blank=True)
 
@@ -84,10 +104,13 @@ class Signature(models.Model):
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
         ordering = ["signed_at", "pk"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="accounts_signature_target")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="accounts_signature_target")
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(meaning__in=SignatureMeaning.values), name="accounts_signature_meaning_known",
+                condition=models.Q(meaning__in=SignatureMeaning.values),
+                name="accounts_signature_meaning_known",
             ),
         ]
 

@@ -38,17 +38,56 @@ ROLE_LABELS: dict[str, Promise] = {
     Role.PORTAL: _("Portal user (distributor, hospital, service partner)"),
 }
 
-MASTER_DATA = ("catalog.devicemodel", "catalog.lot", "catalog.serial", "parties.party", "parties.contact", "parties.location")
+MASTER_DATA = (
+    "catalog.devicemodel",
+    "catalog.lot",
+    "catalog.serial",
+    "parties.party",
+    "parties.contact",
+    "parties.location",
+)
 EVENTS = ("traceability.traceevent", "traceability.position", "core.importrun")
-RECALLS = ("recalls.recallcase", "recalls.recallregime", "recalls.hazardevaluation", "recalls.scoperule",
-           "recalls.scopesnapshot", "recalls.approvalstep")
-NOTICES = ("notices.noticetemplate", "notices.noticerun", "notices.notice", "notices.noticeevent",
-           "notices.reply", "notices.subconsignee", "notices.offer", "notices.surveyresponse")
+RECALLS = (
+    "recalls.recallcase",
+    "recalls.recallregime",
+    "recalls.hazardevaluation",
+    "recalls.scoperule",
+    "recalls.scopesnapshot",
+    "recalls.approvalstep",
+)
+NOTICES = (
+    "notices.noticetemplate",
+    "notices.noticerun",
+    "notices.notice",
+    "notices.noticeevent",
+    "notices.reply",
+    "notices.subconsignee",
+    "notices.offer",
+    "notices.surveyresponse",
+)
 # Customer service works the notices: sends runs, logs calls and letters, enters replies, proposes offers.
-NOTICE_WORK = ("notices.noticerun", "notices.notice", "notices.noticeevent", "notices.reply", "notices.offer")
-EXECUTION = ("execution.hold", "execution.returnauthorisation", "execution.receipt", "execution.disposition",
-             "execution.destructioncertificate", "execution.workorder", "execution.evidence")
-EXECUTION_SETUP = ("execution.carrier", "execution.carrierrate", "execution.carrierrule", "execution.serviceprovider")
+NOTICE_WORK = (
+    "notices.noticerun",
+    "notices.notice",
+    "notices.noticeevent",
+    "notices.reply",
+    "notices.offer",
+)
+EXECUTION = (
+    "execution.hold",
+    "execution.returnauthorisation",
+    "execution.receipt",
+    "execution.disposition",
+    "execution.destructioncertificate",
+    "execution.workorder",
+    "execution.evidence",
+)
+EXECUTION_SETUP = (
+    "execution.carrier",
+    "execution.carrierrate",
+    "execution.carrierrule",
+    "execution.serviceprovider",
+)
 # The working-day calendars behind the compliance clock (holidays, make-up working days).
 CALENDAR = ("core.workingdayentry", "core.calendaryear")
 RECEIVING = ("execution.receipt", "execution.disposition", "execution.destructioncertificate")
@@ -56,7 +95,11 @@ FIELD_WORK = ("execution.workorder", "execution.evidence")
 
 
 def _perms(models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
-    return {f"{label.split('.')[0]}.{action}_{label.split('.')[1]}" for label in models for action in actions}
+    return {
+        f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
+        for label in models
+        for action in actions
+    }
 
 
 VIEW = ("view",)
@@ -65,28 +108,63 @@ ALL = ("view", "add", "change", "delete")
 
 # role -> set of "app_label.codename"
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT) | _perms(EVENTS, VIEW) | _perms(RECALLS, ALL)
-    | _perms(NOTICES, EDIT) | {"notices.approve_noticetemplate", "notices.approve_offer"}
-    | _perms(EXECUTION, ALL) | _perms(EXECUTION_SETUP, ALL),
-    Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL) | _perms(EVENTS, EDIT) | _perms(RECALLS, VIEW)
+    Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT)
+    | _perms(EVENTS, VIEW)
+    | _perms(RECALLS, ALL)
+    | _perms(NOTICES, EDIT)
+    | {"notices.approve_noticetemplate", "notices.approve_offer"}
+    | _perms(EXECUTION, ALL)
+    | _perms(EXECUTION_SETUP, ALL),
+    Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
+    | _perms(EVENTS, EDIT)
+    | _perms(RECALLS, VIEW)
     | _perms(("recalls.scoperule", "recalls.scopesnapshot"), EDIT),
-    Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(("parties.party", "parties.contact"), EDIT)
-    | _perms(RECALLS, VIEW) | _perms(NOTICES, VIEW) | _perms(NOTICE_WORK, EDIT) | _perms(EXECUTION, VIEW),
-    Role.WAREHOUSE: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW)
-    | _perms(EXECUTION, VIEW) | _perms(RECEIVING, EDIT) | _perms(("execution.returnauthorisation",), ("change",)),
-    Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW) | _perms(RECALLS, VIEW) | _perms(FIELD_WORK, EDIT),
-    Role.FINANCE: _perms(MASTER_DATA, VIEW) | _perms(RECALLS, VIEW) | _perms(("notices.offer",), VIEW)
-    | {"notices.approve_offer"},
-    Role.VIEWER: _perms(MASTER_DATA, VIEW) | _perms(EVENTS, VIEW) | _perms(RECALLS, VIEW) | _perms(NOTICES, VIEW)
+    Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW)
+    | _perms(("parties.party", "parties.contact"), EDIT)
+    | _perms(RECALLS, VIEW)
+    | _perms(NOTICES, VIEW)
+    | _perms(NOTICE_WORK, EDIT)
     | _perms(EXECUTION, VIEW),
-    Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL) | _perms(EVENTS, ALL) | _perms(RECALLS, ALL)
-    | _perms(NOTICES, ALL) | _perms(EXECUTION_SETUP, ALL)
-    | _perms(("accounts.user",), ALL) | _perms(CALENDAR, ALL)
+    Role.WAREHOUSE: _perms(MASTER_DATA, VIEW)
+    | _perms(EVENTS, VIEW)
+    | _perms(RECALLS, VIEW)
+    | _perms(EXECUTION, VIEW)
+    | _perms(RECEIVING, EDIT)
+    | _perms(("execution.returnauthorisation",), ("change",)),
+    Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW)
+    | _perms(RECALLS, VIEW)
+    | _perms(FIELD_WORK, EDIT),
+    Role.FINANCE: _perms(MASTER_DATA, VIEW)
+    | _perms(RECALLS, VIEW)
+    | _perms(("notices.offer",), VIEW)
+    | {"notices.approve_offer"},
+    Role.VIEWER: _perms(MASTER_DATA, VIEW)
+    | _perms(EVENTS, VIEW)
+    | _perms(RECALLS, VIEW)
+    | _perms(NOTICES, VIEW)
+    | _perms(EXECUTION, VIEW),
+    Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
+    | _perms(EVENTS, ALL)
+    | _perms(RECALLS, ALL)
+    | _perms(NOTICES, ALL)
+    | _perms(EXECUTION_SETUP, ALL)
+    | _perms(("accounts.user",), ALL)
+    | _perms(CALENDAR, ALL)
     # Log-in lock-outs: see who is locked, unlock (accounts/lockout.py, audited).
     | {"axes.view_accessattempt", "axes.delete_accessattempt"},
     # Portal users see records of their own party only; querysets enforce the scope.
-    Role.PORTAL: _perms(("parties.party", "parties.contact", "parties.location", "catalog.devicemodel",
-                         "traceability.traceevent", "traceability.position", "notices.notice"), VIEW)
+    Role.PORTAL: _perms(
+        (
+            "parties.party",
+            "parties.contact",
+            "parties.location",
+            "catalog.devicemodel",
+            "traceability.traceevent",
+            "traceability.position",
+            "notices.notice",
+        ),
+        VIEW,
+    )
     # Service partners' technicians record their work orders (selectors scope them to their party).
     | _perms(FIELD_WORK, EDIT),
 }

@@ -21,6 +21,8 @@ def viewer_of(request: Any) -> User:
 
 def signatures_for(target: models.Model) -> QuerySet[Signature]:
     """Every signature on one record, oldest first, with the signer for printing."""
-    return Signature.objects.filter(
-        target_type=target._meta.label_lower, target_id=str(target.pk)
-    ).select_related("signer").order_by("signed_at", "pk")
+    return (
+        Signature.objects.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
+        .select_related("signer")
+        .order_by("signed_at", "pk")
+    )

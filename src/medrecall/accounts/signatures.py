@@ -113,7 +113,11 @@ def _json_safe(value: Any) -> Any:
 def canonical_json(content: Any) -> str:
     """One byte-exact text per content: sorted keys, no spaces, UTF-8 as is."""
     return json.dumps(
-        _json_safe(content), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        _json_safe(content),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        allow_nan=False,
     )
 
 
@@ -137,7 +141,11 @@ def signing_content(instance: models.Model, fields: Sequence[str]) -> dict[str, 
             values[name] = [_json_safe(pk) for pk in related]
         elif isinstance(field, models.Field) and field.concrete:
             value = getattr(instance, field.attname)
-            if isinstance(field, models.DecimalField) and isinstance(value, Decimal) and value.is_finite():
+            if (
+                isinstance(field, models.DecimalField)
+                and isinstance(value, Decimal)
+                and value.is_finite()
+            ):
                 # 1.5 in memory and 1.500000 read back are the same value: hash them alike.
                 value = value.quantize(Decimal(1).scaleb(-(field.decimal_places or 0)))
             values[name] = _json_safe(value)
@@ -148,7 +156,11 @@ def signing_content(instance: models.Model, fields: Sequence[str]) -> dict[str, 
 
 def signing_session_length() -> timedelta:
     """How long after a two-component signing the password alone suffices."""
-    return timedelta(minutes=getattr(settings, "MEDRECALL_SIGNING_SESSION_MINUTES", DEFAULT_SIGNING_SESSION_MINUTES))
+    return timedelta(
+        minutes=getattr(
+            settings, "MEDRECALL_SIGNING_SESSION_MINUTES", DEFAULT_SIGNING_SESSION_MINUTES
+        )
+    )
 
 
 def _in_signing_session(session: SessionLike | None, actor: User, now: datetime) -> bool:
@@ -174,8 +186,12 @@ def _locked_until(signer: User, now: datetime) -> datetime | None:
     """The end of a running lock-out, from the signer's latest signing outcomes in the log."""
     outcomes = list(
         AuditEntry.objects.filter(
-            actor=signer, action__in=(APPLIED, REFUSED), recorded_at__gte=now - FAILURE_WINDOW - LOCK_DURATION
-        ).order_by("-sequence").values_list("action", "recorded_at")[:FAILURES_BEFORE_LOCK]
+            actor=signer,
+            action__in=(APPLIED, REFUSED),
+            recorded_at__gte=now - FAILURE_WINDOW - LOCK_DURATION,
+        )
+        .order_by("-sequence")
+        .values_list("action", "recorded_at")[:FAILURES_BEFORE_LOCK]
     )
     if len(outcomes) < FAILURES_BEFORE_LOCK or any(action != REFUSED for action, _at in outcomes):
         return None
@@ -198,8 +214,16 @@ def _locked_message(until: datetime, now: datetime) -> str:
 
 @transaction.atomic
 def _attempt(
-    *, actor: User, target: models.Model, content: dict[str, Any], meaning: str, password: str,
-    username: str | None, step: str, reason: str, now: datetime,
+    *,
+    actor: User,
+    target: models.Model,
+    content: dict[str, Any],
+    meaning: str,
+    password: str,
+    username: str | None,
+    step: str,
+    reason: str,
+    now: datetime,
 ) -> Signature | SignatureRefused:
     """Check and write in one transaction; a refusal is returned, not raised, so its audit
     entry is not rolled back."""
@@ -208,7 +232,9 @@ def _attempt(
     components = "user_id+password" if username else "password"
     about = {"meaning": meaning, "step": step, "components": components}
     if (until := _locked_until(signer, now)) is not None:
-        audit.record(actor=signer, action=LOCKED, target=target, changes={**about, "locked_until": until})
+        audit.record(
+            actor=signer, action=LOCKED, target=target, changes={**about, "locked_until": until}
+        )
         return SignatureLocked(_locked_message(until, now), where="password")
     if username and username != signer.get_username():
         problem = "user_id"
@@ -217,17 +243,33 @@ def _attempt(
     else:
         problem = ""
     if problem:
-        audit.record(actor=signer, action=REFUSED, target=target, changes={**about, "problem": problem})
-        return SignatureRefused(_("The user ID or password is not correct. The record was not signed."),
-                                where="password")
+        audit.record(
+            actor=signer, action=REFUSED, target=target, changes={**about, "problem": problem}
+        )
+        return SignatureRefused(
+            _("The user ID or password is not correct. The record was not signed."),
+            where="password",
+        )
     digest = content_digest(content)
     signature = Signature.objects.create(
-        signer=signer, signer_name=(signer.get_full_name() or signer.get_username())[:301], signed_at=now,
-        meaning=meaning, target_type=target._meta.label_lower, target_id=str(target.pk),
-        content_hash=digest, content=content, reason=reason, step=step,
+        signer=signer,
+        signer_name=(signer.get_full_name() or signer.get_username())[:301],
+        signed_at=now,
+        meaning=meaning,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        content_hash=digest,
+        content=content,
+        reason=reason,
+        step=step,
     )
-    audit.record(actor=signer, action=APPLIED, target=target, reason=reason,
-                 changes={**about, "signature": signature.pk, "content_hash": digest})
+    audit.record(
+        actor=signer,
+        action=APPLIED,
+        target=target,
+        reason=reason,
+        changes={**about, "signature": signature.pk, "content_hash": digest},
+    )
     return signature
 
 
@@ -250,24 +292,41 @@ def signature_apply(
     block and a refusal is raised after it, so a failed attempt stays in the audit log.
     """
     if meaning not in SignatureMeaning.values:
-        raise ValidationFailed(_("“%(meaning)s” is not a meaning of a signature.") % {"meaning": meaning},
-                               where="meaning")
+        raise ValidationFailed(
+            _("“%(meaning)s” is not a meaning of a signature.") % {"meaning": meaning},
+            where="meaning",
+        )
     signed = _json_safe(content)
     names = (str(signed.get("model", target._meta.label_lower)), str(signed.get("pk", target.pk)))
     if names != (target._meta.label_lower, str(target.pk)):
         # 11.70: content that names its record (as ``signing_content``'s does) must name the target.
-        raise ValueError(f"The signed content does not name {target._meta.label_lower} {target.pk}.")
+        raise ValueError(
+            f"The signed content does not name {target._meta.label_lower} {target.pk}."
+        )
     if not password:
-        raise SignatureRefused(_("Enter your password to sign."), code="signature_credentials_required",
-                               where="password")
+        raise SignatureRefused(
+            _("Enter your password to sign."),
+            code="signature_credentials_required",
+            where="password",
+        )
     now = timezone.now()
     if not username and not _in_signing_session(session, actor, now):
         raise SignatureRefused(
             _("Enter your user ID and your password: the first signature of a session needs both."),
-            code="signature_credentials_required", where="username",
+            code="signature_credentials_required",
+            where="username",
         )
-    outcome = _attempt(actor=actor, target=target, content=signed, meaning=meaning, password=password,
-                       username=username, step=step, reason=reason, now=now)
+    outcome = _attempt(
+        actor=actor,
+        target=target,
+        content=signed,
+        meaning=meaning,
+        password=password,
+        username=username,
+        step=step,
+        reason=reason,
+        now=now,
+    )
     if isinstance(outcome, SignatureRefused):
         if session is not None:
             session.pop(SESSION_KEY, None)
@@ -282,23 +341,35 @@ def signature_status(signature: Signature, current_content: Mapping[str, Any]) -
     superseded signature (the record went back for signing) no longer counts either way."""
     if signature.superseded_at is not None:
         return "superseded"
-    return "valid" if content_digest(current_content) == signature.content_hash else "content_changed"
+    return (
+        "valid" if content_digest(current_content) == signature.content_hash else "content_changed"
+    )
 
 
 @transaction.atomic
-def signatures_supersede(*, target: models.Model, actor: User, reason: str, meaning: str = "") -> list[int]:
+def signatures_supersede(
+    *, target: models.Model, actor: User, reason: str, meaning: str = ""
+) -> list[int]:
     """Mark every signature still in force on ``target`` (of ``meaning``, if given) as
     superseded: the record goes back for signing and they no longer count. The rows stay,
     with when and why, and one audit entry names them. Returns the ids superseded."""
     current = Signature.objects.select_for_update().filter(
-        target_type=target._meta.label_lower, target_id=str(target.pk), superseded_at__isnull=True)
+        target_type=target._meta.label_lower, target_id=str(target.pk), superseded_at__isnull=True
+    )
     if meaning:
         current = current.filter(meaning=meaning)
     ids = sorted(current.values_list("pk", flat=True))
     if ids:
-        Signature.objects.filter(pk__in=ids).update(superseded_at=timezone.now(), superseded_reason=reason)
-        audit.record(actor=actor, action=SUPERSEDED, target=target, changes={"signatures": [ids, None]},
-                     reason=reason)
+        Signature.objects.filter(pk__in=ids).update(
+            superseded_at=timezone.now(), superseded_reason=reason
+        )
+        audit.record(
+            actor=actor,
+            action=SUPERSEDED,
+            target=target,
+            changes={"signatures": [ids, None]},
+            reason=reason,
+        )
     return ids
 
 
@@ -324,8 +395,13 @@ def signature_manifest(signature: Signature) -> dict[str, str]:
         "target_type": signature.target_type,
         "target_id": signature.target_id,
         "content_hash": signature.content_hash,
-        "statement": _("Signed by %(name)s on %(signed_at)s (%(signed_at_utc)s). Meaning: %(meaning)s.") % {
-            "name": signature.signer_name, "signed_at": signed_at, "signed_at_utc": signed_at_utc,
+        "statement": _(
+            "Signed by %(name)s on %(signed_at)s (%(signed_at_utc)s). Meaning: %(meaning)s."
+        )
+        % {
+            "name": signature.signer_name,
+            "signed_at": signed_at,
+            "signed_at_utc": signed_at_utc,
             "meaning": meaning,
         },
     }

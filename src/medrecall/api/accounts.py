@@ -22,14 +22,22 @@ class LockoutSerializer(serializers.Serializer[Any]):
     failures = serializers.IntegerField(help_text="Failed attempts within the cool-off window.")
     last_failure = serializers.DateTimeField()
     locked_until = serializers.DateTimeField(
-        allow_null=True, help_text="When the lock ends by itself; null: until an administrator unlocks it.")
+        allow_null=True,
+        help_text="When the lock ends by itself; null: until an administrator unlocks it.",
+    )
 
 
 class UnlockInputSerializer(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
     ip_address = serializers.IPAddressField(
-        required=False, allow_blank=True, default="", help_text="Unlock from this address only; empty: from all.")
-    reason = serializers.CharField(max_length=2000, help_text="Why the account is unlocked (audit trail).")
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Unlock from this address only; empty: from all.",
+    )
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why the account is unlocked (audit trail)."
+    )
 
 
 class UnlockResultSerializer(serializers.Serializer[Any]):
@@ -54,12 +62,20 @@ class LockoutUnlockView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["accounts"], request=UnlockInputSerializer, responses={200: UnlockResultSerializer})
+    @extend_schema(
+        tags=["accounts"], request=UnlockInputSerializer, responses={200: UnlockResultSerializer}
+    )
     def post(self, request: Request) -> Response:
         actor = lockout.lockout_viewer(viewer_of(request), unlock=True)
         payload = UnlockInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        lifted = lockout.login_unlock(username=data["username"], actor=actor, reason=data["reason"],
-                                      ip_address=data["ip_address"] or "")
-        return Response({"username": data["username"].strip(), "unlocked": [lock.as_dict() for lock in lifted]})
+        lifted = lockout.login_unlock(
+            username=data["username"],
+            actor=actor,
+            reason=data["reason"],
+            ip_address=data["ip_address"] or "",
+        )
+        return Response(
+            {"username": data["username"].strip(), "unlocked": [lock.as_dict() for lock in lifted]}
+        )

@@ -28,7 +28,10 @@ _M = TypeVar("_M", bound=Model)
 def bound_field(field: serializers.IntegerField, column: tuple[int, int]) -> None:
     low, high = bounds.narrowed(field.min_value, field.max_value, column)
     field.min_value, field.max_value = low, high
-    field.validators = [*bounds.without_range_validators(field.validators), *bounds.range_validators(low, high)]
+    field.validators = [
+        *bounds.without_range_validators(field.validators),
+        *bounds.range_validators(low, high),
+    ]
 
 
 def bound_relation(field: serializers.PrimaryKeyRelatedField[Any]) -> None:
@@ -41,9 +44,13 @@ def bound_relation(field: serializers.PrimaryKeyRelatedField[Any]) -> None:
         field.pk_field = pk_field
 
 
-def bound_fields(fields: dict[str, Field[Any, Any, Any, Any]], model: type[Model] | None) -> dict[str, Any]:
+def bound_fields(
+    fields: dict[str, Field[Any, Any, Any, Any]], model: type[Model] | None
+) -> dict[str, Any]:
     for name, field in fields.items():
-        relation: Any = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+        relation: Any = (
+            field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+        )
         if isinstance(relation, serializers.PrimaryKeyRelatedField) and not field.read_only:
             bound_relation(relation)
             continue
@@ -51,7 +58,11 @@ def bound_fields(fields: dict[str, Field[Any, Any, Any, Any]], model: type[Model
         if not isinstance(target, serializers.IntegerField) or field.read_only:
             continue
         # Declared by hand: its own bounds when it names both (an id: 64 bits), else 32 bits.
-        column = bounds.INT64 if target.min_value is not None and target.max_value is not None else bounds.INT32
+        column = (
+            bounds.INT64
+            if target.min_value is not None and target.max_value is not None
+            else bounds.INT32
+        )
         if model is not None and field is target:
             source = field.source if field.source and "." not in field.source else name
             with contextlib.suppress(FieldDoesNotExist):  # else a declared field
@@ -78,7 +89,9 @@ class BoundedModelSerializer(serializers.ModelSerializer[_M]):
         model: Any = self.Meta.model
         fields = bound_fields(super().get_fields(), model)
         for name, field in fields.items():
-            if field.read_only and isinstance(field, serializers.CharField | serializers.ChoiceField):
+            if field.read_only and isinstance(
+                field, serializers.CharField | serializers.ChoiceField
+            ):
                 source = field.source if field.source and "." not in field.source else name
                 with contextlib.suppress(FieldDoesNotExist):
                     if getattr(model._meta.get_field(source), "blank", False):
@@ -126,9 +139,11 @@ class BoundedFilterSet(filters.FilterSet):  # type: ignore[misc]
 
     FILTER_DEFAULTS = {
         **filters.FilterSet.FILTER_DEFAULTS,
-        **{kind: {**spec, "filter_class": BoundedModelChoiceFilter}
-           for kind, spec in filters.FilterSet.FILTER_DEFAULTS.items()
-           if spec.get("filter_class") is filters.ModelChoiceFilter},
+        **{
+            kind: {**spec, "filter_class": BoundedModelChoiceFilter}
+            for kind, spec in filters.FilterSet.FILTER_DEFAULTS.items()
+            if spec.get("filter_class") is filters.ModelChoiceFilter
+        },
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -142,7 +157,9 @@ class BoundedFilterSet(filters.FilterSet):  # type: ignore[misc]
                 column = bounds.column_range(model._meta.get_field(flt.field_name))
             if column is not None:
                 low, high = column
-                flt.extra.update(min_value=low, max_value=high, validators=bounds.range_validators(low, high))
+                flt.extra.update(
+                    min_value=low, max_value=high, validators=bounds.range_validators(low, high)
+                )
 
 
 class BoundedFilterBackend(filters.DjangoFilterBackend):  # type: ignore[misc]

@@ -83,22 +83,37 @@ class CalendarEntriesView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["calendar"], responses=EntrySerializer(many=True), parameters=[
-        OpenApiParameter("calendar", str, enum=list(calendars.CALENDARS)), OpenApiParameter("year", int, description="1900 to 2200")])
+    @extend_schema(
+        tags=["calendar"],
+        responses=EntrySerializer(many=True),
+        parameters=[
+            OpenApiParameter("calendar", str, enum=list(calendars.CALENDARS)),
+            OpenApiParameter("year", int, description="1900 to 2200"),
+        ],
+    )
     def get(self, request: Request) -> Response:
         _reader(request)
-        entries = calendars.entries_list(calendar=request.query_params.get("calendar") or None,
-                                         year=query_int(request, "year", YEARS))
+        entries = calendars.entries_list(
+            calendar=request.query_params.get("calendar") or None,
+            year=query_int(request, "year", YEARS),
+        )
         return Response(EntrySerializer(entries, many=True).data)
 
-    @extend_schema(tags=["calendar"], request=EntryInputSerializer, responses={201: EntrySerializer})
+    @extend_schema(
+        tags=["calendar"], request=EntryInputSerializer, responses={201: EntrySerializer}
+    )
     def post(self, request: Request) -> Response:
         actor = _editor(request)
         payload = EntryInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        entry = calendar_services.calendar_entry_set(calendar=data["calendar"], day=data["date"], kind=data["kind"],
-                                             name=data["name"], actor=actor)
+        entry = calendar_services.calendar_entry_set(
+            calendar=data["calendar"],
+            day=data["date"],
+            kind=data["kind"],
+            name=data["name"],
+            actor=actor,
+        )
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -114,7 +129,8 @@ class CalendarEntryView(APIView):
             parsed = date.fromisoformat(day)
         except ValueError as error:
             raise calendars.CalendarInputInvalid(
-                _("%(value)s is not a date in the form YYYY-MM-DD.") % {"value": day}, where="date") from error
+                _("%(value)s is not a date in the form YYYY-MM-DD.") % {"value": day}, where="date"
+            ) from error
         calendar_services.calendar_entry_delete(calendar=calendar, day=parsed, actor=actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -135,10 +151,14 @@ class CalendarYearsView(APIView):
         payload = YearInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        calendar_services.calendar_year_mark_entered(calendar=data["calendar"], year=data["year"], actor=actor,
-                                             note=data["note"])
-        found = next(c for c in calendars.coverage(today=timezone.localdate(), calendar=data["calendar"])
-                     if c.year == data["year"])
+        calendar_services.calendar_year_mark_entered(
+            calendar=data["calendar"], year=data["year"], actor=actor, note=data["note"]
+        )
+        found = next(
+            c
+            for c in calendars.coverage(today=timezone.localdate(), calendar=data["calendar"])
+            if c.year == data["year"]
+        )
         return Response(found.as_dict(), status=status.HTTP_201_CREATED)
 
 
@@ -148,13 +168,17 @@ class CalendarImportView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(tags=["calendar"], request={"multipart/form-data": ImportInputSerializer},
-                   responses=ImportResultSerializer)
+    @extend_schema(
+        tags=["calendar"],
+        request={"multipart/form-data": ImportInputSerializer},
+        responses=ImportResultSerializer,
+    )
     def post(self, request: Request) -> Response:
         actor = _editor(request)
         payload = ImportInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
-        result = calendar_services.calendar_import(content=upload.read(), file_name=upload.name or "calendar.csv",
-                                           actor=actor)
+        result = calendar_services.calendar_import(
+            content=upload.read(), file_name=upload.name or "calendar.csv", actor=actor
+        )
         return Response(result.as_dict())

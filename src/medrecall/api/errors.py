@@ -26,7 +26,11 @@ logger = logging.getLogger(__name__)
 def _first_message(detail: Any) -> str:
     if isinstance(detail, dict):
         for field, value in detail.items():
-            return f"{field}: {_first_message(value)}" if field != "non_field_errors" else _first_message(value)
+            return (
+                f"{field}: {_first_message(value)}"
+                if field != "non_field_errors"
+                else _first_message(value)
+            )
     if isinstance(detail, list) and detail:
         return _first_message(detail[0])
     return str(detail)
@@ -37,19 +41,33 @@ def references(records: Iterable[Model]) -> list[dict[str, Any]]:
     by_kind: dict[type[Model], list[Model]] = {}
     for record in records:
         by_kind.setdefault(type(record), []).append(record)
-    return [{"kind": model._meta.label_lower, "name": str(model._meta.verbose_name_plural),
-             "count": len(found), "examples": [str(r) for r in sorted(found, key=lambda r: r.pk)[:3]]}
-            for model, found in sorted(by_kind.items(), key=lambda item: item[0]._meta.label_lower)]
+    return [
+        {
+            "kind": model._meta.label_lower,
+            "name": str(model._meta.verbose_name_plural),
+            "count": len(found),
+            "examples": [str(r) for r in sorted(found, key=lambda r: r.pk)[:3]],
+        }
+        for model, found in sorted(by_kind.items(), key=lambda item: item[0]._meta.label_lower)
+    ]
 
 
 def in_use_body(exc: ProtectedError | RestrictedError) -> dict[str, Any]:
     """409 body for a delete the database refuses because other records refer to the record."""
-    found = references(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
-    listed = ", ".join(_("%(kind)s: %(count)d") % {"kind": ref["name"], "count": ref["count"]} for ref in found)
-    return {"code": "in_use",
-            "message": _("The record cannot be deleted while other records refer to it (%(references)s).")
-            % {"references": listed},
-            "details": found}
+    found = references(
+        exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    )
+    listed = ", ".join(
+        _("%(kind)s: %(count)d") % {"kind": ref["name"], "count": ref["count"]} for ref in found
+    )
+    return {
+        "code": "in_use",
+        "message": _(
+            "The record cannot be deleted while other records refer to it (%(references)s)."
+        )
+        % {"references": listed},
+        "details": found,
+    }
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -64,25 +82,40 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_handler(exc, context)
     if response is None:
         logger.error("Unhandled API error", exc_info=exc)
-        return Response({"code": "server_error", "message": _("The server could not complete the request; the error was logged.")},
-                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return Response(
+            {
+                "code": "server_error",
+                "message": _("The server could not complete the request; the error was logged."),
+            },
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"code": "invalid", "message": _first_message(exc.detail), "errors": exc.detail}
+        response.data = {
+            "code": "invalid",
+            "message": _first_message(exc.detail),
+            "errors": exc.detail,
+        }
     elif isinstance(exc, exceptions.APIException):
-        response.data = {"code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
-                         "message": _first_message(exc.detail)}
+        response.data = {
+            "code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
+            "message": _first_message(exc.detail),
+        }
     return response
 
 
 # --- JSON for the project's error handlers under /api/ (medrecall/handlers.py) ----------------
+
 
 def is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith("/api/")
 
 
 def _json(code: str, message: str, status_code: int) -> JsonResponse:
-    return JsonResponse({"code": code, "message": message}, status=status_code,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"code": code, "message": message},
+        status=status_code,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -94,8 +127,12 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _json("not_found", _("No API operation or record at %(path)s.") % {"path": request.path}, 404)
+    return _json(
+        "not_found", _("No API operation or record at %(path)s.") % {"path": request.path}, 404
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _json("server_error", _("The server could not complete the request; the error was logged."), 500)
+    return _json(
+        "server_error", _("The server could not complete the request; the error was logged."), 500
+    )

@@ -72,7 +72,9 @@ class AccountingView(APIView):
 
     @extend_schema(tags=["execution"], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(selectors.recall_accounting(_recall(request, pk, "execution.view_hold")).as_dict())
+        return Response(
+            selectors.recall_accounting(_recall(request, pk, "execution.view_hold")).as_dict()
+        )
 
 
 class HoldSerializer(BoundedSerializer):
@@ -94,11 +96,23 @@ class HoldsView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], responses=page_of(HoldSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        tags=["execution"], responses=page_of(HoldSerializer), parameters=PAGE_PARAMETERS
+    )
     def get(self, request: Request, pk: int) -> Response:
-        return paginated(self, request, selectors.holds_of(_recall(request, pk, "execution.view_hold")), HoldSerializer)
+        return paginated(
+            self,
+            request,
+            selectors.holds_of(_recall(request, pk, "execution.view_hold")),
+            HoldSerializer,
+        )
 
-    @extend_schema(tags=["execution"], request=None, responses=page_of(HoldSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        tags=["execution"],
+        request=None,
+        responses=page_of(HoldSerializer),
+        parameters=PAGE_PARAMETERS,
+    )
     def post(self, request: Request, pk: int) -> Response:
         recall = _recall(request, pk, "execution.change_hold")
         services.hold_place(recall=recall, actor=viewer_of(request))
@@ -117,13 +131,25 @@ class HoldReleaseView(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         holds = recall.holds.all()
-        lot_id = holds.filter(lot__number=data["lot"]).values_list("lot_id", flat=True).first() if data["lot"] else None
-        serial_id = (holds.filter(serial__serial=data["serial"]).values_list("serial_id", flat=True).first()
-                     if data["serial"] else None)
+        lot_id = (
+            holds.filter(lot__number=data["lot"]).values_list("lot_id", flat=True).first()
+            if data["lot"]
+            else None
+        )
+        serial_id = (
+            holds.filter(serial__serial=data["serial"]).values_list("serial_id", flat=True).first()
+            if data["serial"]
+            else None
+        )
         if (data["lot"] and lot_id is None) or (data["serial"] and serial_id is None):
             raise NotFound("No hold matches.", where="lot")
-        released = services.hold_release(recall=recall, actor=viewer_of(request), reason=data["reason"],
-                                          lot_id=lot_id, serial_id=serial_id)
+        released = services.hold_release(
+            recall=recall,
+            actor=viewer_of(request),
+            reason=data["reason"],
+            lot_id=lot_id,
+            serial_id=serial_id,
+        )
         return Response({"released": released})
 
 
@@ -145,15 +171,41 @@ class ReturnSerializer(BoundedModelSerializer[ReturnAuthorisation]):
 
     class Meta:
         model = ReturnAuthorisation
-        fields = ["id", "number", "recall", "holder", "location", "quarantine", "status", "source", "reply_ref",
-                  "weight_kg", "volume_l", "urgent", "carrier", "carrier_reason", "expected_cost", "currency",
-                  "waybill_number", "lines", "created_at"]
+        fields = [
+            "id",
+            "number",
+            "recall",
+            "holder",
+            "location",
+            "quarantine",
+            "status",
+            "source",
+            "reply_ref",
+            "weight_kg",
+            "volume_l",
+            "urgent",
+            "carrier",
+            "carrier_reason",
+            "expected_cost",
+            "currency",
+            "waybill_number",
+            "lines",
+            "created_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(ReturnLineSerializer(many=True))
     def get_lines(self, ra: ReturnAuthorisation) -> list[dict[str, Any]]:
-        return [{"lot": line.lot, "serial": line.serial, "expected": line.expected, "received": line.received,
-                 "outcome": line.outcome} for line in selectors.return_reconciliation(ra)]
+        return [
+            {
+                "lot": line.lot,
+                "serial": line.serial,
+                "expected": line.expected,
+                "received": line.received,
+                "outcome": line.outcome,
+            }
+            for line in selectors.return_reconciliation(ra)
+        ]
 
 
 class ReturnLineInput(BoundedSerializer):
@@ -167,9 +219,15 @@ class ReturnCreateSerializer(BoundedSerializer):
     holder = serializers.CharField(help_text="Party code of the holder")
     location = serializers.CharField(required=False, allow_blank=True, default="")
     quarantine = serializers.CharField(required=False, allow_blank=True, default="")
-    lines = ReturnLineInput(many=True, required=False, help_text="Default: every affected unit at the location")
-    weight_kg = serializers.DecimalField(max_digits=9, decimal_places=2, required=False, allow_null=True, default=None)
-    volume_l = serializers.DecimalField(max_digits=9, decimal_places=2, required=False, default=Decimal(0))
+    lines = ReturnLineInput(
+        many=True, required=False, help_text="Default: every affected unit at the location"
+    )
+    weight_kg = serializers.DecimalField(
+        max_digits=9, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    volume_l = serializers.DecimalField(
+        max_digits=9, decimal_places=2, required=False, default=Decimal(0)
+    )
     source = serializers.ChoiceField(choices=["staff", "reply"], required=False, default="staff")  # type: ignore[assignment]
     reply_ref = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -179,17 +237,25 @@ class ReturnListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], responses=page_of(ReturnSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        tags=["execution"], responses=page_of(ReturnSerializer), parameters=PAGE_PARAMETERS
+    )
     def get(self, request: Request) -> Response:
         viewer = _return_viewer(request)
-        returns = selectors.return_list_for(viewer=viewer, status=request.query_params.get("status", ""))
+        returns = selectors.return_list_for(
+            viewer=viewer, status=request.query_params.get("status", "")
+        )
         if (recall := query_int(request, "recall")) is not None:
             returns = returns.filter(recall_id=recall)
         return paginated(self, request, returns, ReturnSerializer)
 
-    @extend_schema(tags=["execution"], request=ReturnCreateSerializer, responses={201: ReturnSerializer})
+    @extend_schema(
+        tags=["execution"], request=ReturnCreateSerializer, responses={201: ReturnSerializer}
+    )
     def post(self, request: Request) -> Response:
-        _need(request, "execution.add_returnauthorisation")  # refused before the input is read: 403, not 400
+        _need(
+            request, "execution.add_returnauthorisation"
+        )  # refused before the input is read: 403, not 400
         payload = ReturnCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -201,15 +267,29 @@ class ReturnListView(APIView):
         if data.get("lines"):
             lines = []
             for line in data["lines"]:
-                lot = Lot.objects.filter(number=line["lot"], device_model__in=recall.products.all()).first()
-                serial = Serial.objects.filter(lot=lot, serial=line["serial"]).first() if line["serial"] else None
+                lot = Lot.objects.filter(
+                    number=line["lot"], device_model__in=recall.products.all()
+                ).first()
+                serial = (
+                    Serial.objects.filter(lot=lot, serial=line["serial"]).first()
+                    if line["serial"]
+                    else None
+                )
                 if lot is None or (line["serial"] and serial is None):
                     raise ValidationFailed(f"lines: {line['lot']} {line['serial']}", where="lines")
                 lines.append((lot, serial, line["quantity"]))
-        ra = services.return_create(recall=recall, party=party, actor=viewer_of(request), lines=lines,
-                                    location=_location(data["location"], "location"),
-                                    quarantine=_location(data["quarantine"], "quarantine"), weight_kg=data["weight_kg"],
-                                    volume_l=data["volume_l"], source=data["source"], reply_ref=data["reply_ref"])
+        ra = services.return_create(
+            recall=recall,
+            party=party,
+            actor=viewer_of(request),
+            lines=lines,
+            location=_location(data["location"], "location"),
+            quarantine=_location(data["quarantine"], "quarantine"),
+            weight_kg=data["weight_kg"],
+            volume_l=data["volume_l"],
+            source=data["source"],
+            reply_ref=data["reply_ref"],
+        )
         return Response(ReturnSerializer(ra).data, status=status.HTTP_201_CREATED)
 
 
@@ -218,7 +298,9 @@ class ReturnDetailView(APIView):
 
     @extend_schema(tags=["execution"], responses=ReturnSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(ReturnSerializer(selectors.return_get_for(viewer=_return_viewer(request), pk=pk)).data)
+        return Response(
+            ReturnSerializer(selectors.return_get_for(viewer=_return_viewer(request), pk=pk)).data
+        )
 
 
 class ReturnStatusSerializer(BoundedSerializer):
@@ -236,8 +318,12 @@ class ReturnStatusView(APIView):
         viewer = _need(request, "execution.change_returnauthorisation")
         payload = ReturnStatusSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        ra = services.return_transition(ra=selectors.return_get_for(viewer=viewer, pk=pk), actor=viewer,
-                                        target=payload.validated_data["target"], reason=payload.validated_data["reason"])
+        ra = services.return_transition(
+            ra=selectors.return_get_for(viewer=viewer, pk=pk),
+            actor=viewer,
+            target=payload.validated_data["target"],
+            reason=payload.validated_data["reason"],
+        )
         return Response(ReturnSerializer(ra).data)
 
 
@@ -260,29 +346,54 @@ class ReturnAmendView(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         ra = selectors.return_get_for(viewer=viewer, pk=pk)
-        lot = Lot.objects.filter(number=data["lot"], device_model__in=ra.recall.products.all()).first()
-        serial = Serial.objects.filter(lot=lot, serial=data["serial"]).first() if data["serial"] else None
+        lot = Lot.objects.filter(
+            number=data["lot"], device_model__in=ra.recall.products.all()
+        ).first()
+        serial = (
+            Serial.objects.filter(lot=lot, serial=data["serial"]).first()
+            if data["serial"]
+            else None
+        )
         if lot is None or (data["serial"] and serial is None):
-            raise ValidationFailed(_("No lot %(lot)s %(serial)s of this recall's device models.") % {
-                "lot": data["lot"], "serial": data["serial"]}, where="lot")
-        ra = services.return_amend(ra=ra, lot=lot, serial=serial, expected=data["expected"], actor=viewer,
-                                   reason=data["reason"])
+            raise ValidationFailed(
+                _("No lot %(lot)s %(serial)s of this recall's device models.")
+                % {"lot": data["lot"], "serial": data["serial"]},
+                where="lot",
+            )
+        ra = services.return_amend(
+            ra=ra,
+            lot=lot,
+            serial=serial,
+            expected=data["expected"],
+            actor=viewer,
+            reason=data["reason"],
+        )
         return Response(ReturnSerializer(ra).data)
 
 
 class ReceiveSerializer(BoundedSerializer):
-    barcode = serializers.CharField(required=False, allow_blank=True, default="", help_text="GS1 or HIBC UDI")
+    barcode = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="GS1 or HIBC UDI"
+    )
     gtin = serializers.CharField(required=False, allow_blank=True, default="")
     lot = serializers.CharField(required=False, allow_blank=True, default="")
     serial = serializers.CharField(required=False, allow_blank=True, default="")
     quantity = serializers.IntegerField(required=False, default=1)
-    location = serializers.CharField(required=False, allow_blank=True, default="", help_text="Quarantine location code")
-    request_id = serializers.CharField(required=False, allow_blank=True, default="",
-                                       help_text="Idempotency key: a retry with the same key adds nothing")
+    location = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Quarantine location code"
+    )
+    request_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Idempotency key: a retry with the same key adds nothing",
+    )
 
 
 class ReceiptOutcomeSerializer(BoundedSerializer):
-    outcome = serializers.CharField(help_text="matched or short; refusals answer 409 with the outcome as code")
+    outcome = serializers.CharField(
+        help_text="matched or short; refusals answer 409 with the outcome as code"
+    )
     message = serializers.CharField()
     expected = serializers.IntegerField()
     received = serializers.IntegerField()
@@ -294,19 +405,33 @@ class ReceiveView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], request=ReceiveSerializer,
-                   responses={201: ReceiptOutcomeSerializer, 409: OpenApiTypes.OBJECT})
+    @extend_schema(
+        tags=["execution"],
+        request=ReceiveSerializer,
+        responses={201: ReceiptOutcomeSerializer, 409: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request, pk: int) -> Response:
         viewer = _need(request, "execution.add_receipt")
         payload = ReceiveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         location = _location(data.pop("location"), "location")
-        result = services.return_receive(ra=selectors.return_get_for(viewer=viewer, pk=pk), actor=viewer,
-                                         location=location, **data)
-        return Response({"outcome": result.outcome, "message": result.message, "expected": result.expected,
-                         "received": result.received, "event_id": result.receipt.event_id},
-                        status=status.HTTP_201_CREATED)
+        result = services.return_receive(
+            ra=selectors.return_get_for(viewer=viewer, pk=pk),
+            actor=viewer,
+            location=location,
+            **data,
+        )
+        return Response(
+            {
+                "outcome": result.outcome,
+                "message": result.message,
+                "expected": result.expected,
+                "received": result.received,
+                "event_id": result.receipt.event_id,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class WaybillView(APIView):
@@ -315,13 +440,19 @@ class WaybillView(APIView):
     @extend_schema(tags=["execution"], responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> HttpResponse:
         ra = selectors.return_get_for(viewer=_return_viewer(request), pk=pk)
-        return document_response(waybill_pdf(ra), filename=f"{ra.waybill_number}.pdf",
-                                 content_type="application/pdf", inline=True)
+        return document_response(
+            waybill_pdf(ra),
+            filename=f"{ra.waybill_number}.pdf",
+            content_type="application/pdf",
+            inline=True,
+        )
 
 
 def _stream(document: selectors.StoredDocument) -> FileResponse:
     """The kept file as issued, streamed (never a public media URL)."""
-    return file_response(document.file.open("rb"), filename=document.filename, content_type=document.content_type)
+    return file_response(
+        document.file.open("rb"), filename=document.filename, content_type=document.content_type
+    )
 
 
 class CertificateView(APIView):
@@ -329,8 +460,10 @@ class CertificateView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], responses={(200, "application/pdf"): OpenApiTypes.BINARY,
-                                                  404: OpenApiTypes.OBJECT})
+    @extend_schema(
+        tags=["execution"],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request, pk: int) -> FileResponse:
         viewer = _need(request, "execution.view_disposition")
         return _stream(selectors.certificate_document_for(viewer=viewer, pk=pk))
@@ -341,10 +474,17 @@ class EvidenceFileView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
-                                                  404: OpenApiTypes.OBJECT})
+    @extend_schema(
+        tags=["execution"],
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiTypes.OBJECT,
+        },
+    )
     def get(self, request: Request, pk: int, evidence: int) -> FileResponse:
-        return _stream(selectors.evidence_document_for(viewer=viewer_of(request), order_pk=pk, pk=evidence))
+        return _stream(
+            selectors.evidence_document_for(viewer=viewer_of(request), order_pk=pk, pk=evidence)
+        )
 
 
 class DispositionSerializer(BoundedModelSerializer[Disposition]):
@@ -352,12 +492,28 @@ class DispositionSerializer(BoundedModelSerializer[Disposition]):
     lot = serializers.CharField(source="lot.number", read_only=True)
     serial = serializers.CharField(source="serial.serial", read_only=True, allow_null=True)
     location = serializers.CharField(source="location.code", read_only=True)
-    certificate = serializers.CharField(source="certificate.number", read_only=True, allow_null=True, default=None)
+    certificate = serializers.CharField(
+        source="certificate.number", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Disposition
-        fields = ["id", "number", "recall", "kind", "status", "lot", "serial", "quantity", "location", "reason",
-                  "outcome", "certificate", "created_at", "done_at"]
+        fields = [
+            "id",
+            "number",
+            "recall",
+            "kind",
+            "status",
+            "lot",
+            "serial",
+            "quantity",
+            "location",
+            "reason",
+            "outcome",
+            "certificate",
+            "created_at",
+            "done_at",
+        ]
         read_only_fields = fields
 
 
@@ -375,26 +531,46 @@ class DispositionCreateSerializer(BoundedSerializer):
 class DispositionListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], responses=page_of(DispositionSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        tags=["execution"], responses=page_of(DispositionSerializer), parameters=PAGE_PARAMETERS
+    )
     def get(self, request: Request) -> Response:
         found = selectors.disposition_list_for(viewer=_need(request, "execution.view_disposition"))
         return paginated(self, request, found, DispositionSerializer)
 
-    @extend_schema(tags=["execution"], request=DispositionCreateSerializer, responses={201: DispositionSerializer})
+    @extend_schema(
+        tags=["execution"],
+        request=DispositionCreateSerializer,
+        responses={201: DispositionSerializer},
+    )
     def post(self, request: Request) -> Response:
-        _need(request, "execution.add_disposition")  # refused before the input is read: 403, not 400
+        _need(
+            request, "execution.add_disposition"
+        )  # refused before the input is read: 403, not 400
         payload = DispositionCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         recall = _recall(request, data["recall"], "execution.add_disposition")
         lot = Lot.objects.filter(number=data["lot"], device_model__in=recall.products.all()).first()
-        serial = Serial.objects.filter(lot=lot, serial=data["serial"]).first() if data["serial"] else None
+        serial = (
+            Serial.objects.filter(lot=lot, serial=data["serial"]).first()
+            if data["serial"]
+            else None
+        )
         location = _location(data["location"], "location")
         if lot is None or location is None or (data["serial"] and serial is None):
             raise ValidationFailed(f"lot: {data['lot']} {data['serial']}", where="lot")
-        d = services.disposition_create(recall=recall, kind=data["kind"], lot=lot, serial=serial,
-                                        quantity=data["quantity"], location=location, actor=viewer_of(request),
-                                        reason=data["reason"], target=_location(data["target"], "target"))
+        d = services.disposition_create(
+            recall=recall,
+            kind=data["kind"],
+            lot=lot,
+            serial=serial,
+            quantity=data["quantity"],
+            location=location,
+            actor=viewer_of(request),
+            reason=data["reason"],
+            target=_location(data["target"], "target"),
+        )
         return Response(DispositionSerializer(d).data, status=status.HTTP_201_CREATED)
 
 
@@ -405,23 +581,39 @@ class DispositionCompleteSerializer(BoundedSerializer):
     performed_by = serializers.CharField(required=False, allow_blank=True, default="")
     witnesses = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     destroyed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    password = serializers.CharField(required=False, allow_blank=True, default="", help_text="Release: your password (e-signature)")
-    username = serializers.CharField(required=False, allow_blank=True, default="", max_length=150,
-                                     help_text="Release: your user ID, typed (e-signature: an API call has no signing "
-                                               "session, so both components are needed every time)")
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Release: your password (e-signature)",
+    )
+    username = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=150,
+        help_text="Release: your user ID, typed (e-signature: an API call has no signing "
+        "session, so both components are needed every time)",
+    )
 
 
 class DispositionCompleteView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], request=DispositionCompleteSerializer, responses=DispositionSerializer)
+    @extend_schema(
+        tags=["execution"], request=DispositionCompleteSerializer, responses=DispositionSerializer
+    )
     def post(self, request: Request, pk: int) -> Response:
         viewer = _need(request, "execution.change_disposition")
         payload = DispositionCompleteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         fields = dict(payload.validated_data)
-        d = services.disposition_complete(disposition=selectors.disposition_get_for(viewer=viewer, pk=pk), actor=viewer,
-                                          username=fields.pop("username") or None, **fields)
+        d = services.disposition_complete(
+            disposition=selectors.disposition_get_for(viewer=viewer, pk=pk),
+            actor=viewer,
+            username=fields.pop("username") or None,
+            **fields,
+        )
         return Response(DispositionSerializer(d).data)
 
 
@@ -430,7 +622,9 @@ class WorkOrderUnitSerializer(BoundedSerializer):
 
     id = serializers.IntegerField(read_only=True)
     lot = serializers.CharField(read_only=True, help_text="Lot number")
-    serial = serializers.CharField(read_only=True, allow_null=True, help_text="Serial number; null for a lot quantity")
+    serial = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Serial number; null for a lot quantity"
+    )
     quantity = serializers.IntegerField(read_only=True)
     result = serializers.ChoiceField(choices=UnitResult.choices, read_only=True)
 
@@ -443,14 +637,33 @@ class WorkOrderSerializer(BoundedModelSerializer[WorkOrder]):
 
     class Meta:
         model = WorkOrder
-        fields = ["id", "number", "recall", "holder", "action", "provider", "distance_km", "status", "due_at",
-                  "escalated_at", "units"]
+        fields = [
+            "id",
+            "number",
+            "recall",
+            "holder",
+            "action",
+            "provider",
+            "distance_km",
+            "status",
+            "due_at",
+            "escalated_at",
+            "units",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(WorkOrderUnitSerializer(many=True))
     def get_units(self, order: WorkOrder) -> list[dict[str, Any]]:
-        return [{"id": u.pk, "lot": u.lot.number, "serial": u.serial.serial if u.serial else None,
-                 "quantity": u.quantity, "result": u.result} for u in order.units.all()]
+        return [
+            {
+                "id": u.pk,
+                "lot": u.lot.number,
+                "serial": u.serial.serial if u.serial else None,
+                "quantity": u.quantity,
+                "result": u.result,
+            }
+            for u in order.units.all()
+        ]
 
 
 class WorkOrderCreateSerializer(BoundedSerializer):
@@ -465,11 +678,20 @@ class WorkOrderListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["execution"], responses=page_of(WorkOrderSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        tags=["execution"], responses=page_of(WorkOrderSerializer), parameters=PAGE_PARAMETERS
+    )
     def get(self, request: Request) -> Response:
-        return paginated(self, request, selectors.work_order_list_for(viewer=viewer_of(request)), WorkOrderSerializer)
+        return paginated(
+            self,
+            request,
+            selectors.work_order_list_for(viewer=viewer_of(request)),
+            WorkOrderSerializer,
+        )
 
-    @extend_schema(tags=["execution"], request=WorkOrderCreateSerializer, responses={201: WorkOrderSerializer})
+    @extend_schema(
+        tags=["execution"], request=WorkOrderCreateSerializer, responses={201: WorkOrderSerializer}
+    )
     def post(self, request: Request) -> Response:
         _need(request, "execution.add_workorder")  # refused before the input is read: 403, not 400
         payload = WorkOrderCreateSerializer(data=request.data)
@@ -479,13 +701,20 @@ class WorkOrderListView(APIView):
         party = Party.objects.filter(code=data["holder"]).first()
         if party is None:
             raise ValidationFailed(f"holder: {data['holder']}", where="holder")
-        order = services.work_order_create(recall=recall, party=party, action=data["action"], actor=viewer_of(request),
-                                           instructions=data["instructions"])
+        order = services.work_order_create(
+            recall=recall,
+            party=party,
+            action=data["action"],
+            actor=viewer_of(request),
+            instructions=data["instructions"],
+        )
         return Response(WorkOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
 class UnitResultSerializer(BoundedSerializer):
-    result = serializers.ChoiceField(choices=[c for c in UnitResult.values if c != UnitResult.PENDING])
+    result = serializers.ChoiceField(
+        choices=[c for c in UnitResult.values if c != UnitResult.PENDING]
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -510,8 +739,13 @@ class UnitResultView(APIView):
 
 class EvidenceUploadSerializer(BoundedSerializer):
     file = serializers.FileField()
-    unit = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=bounds.ID[0],
-                                  max_value=bounds.ID[1])
+    unit = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=bounds.ID[0],
+        max_value=bounds.ID[1],
+    )
 
 
 class EvidenceSerializer(BoundedSerializer):
@@ -540,8 +774,11 @@ class EvidenceView(APIView):
         order = selectors.work_order_get_for(viewer=viewer_of(request), pk=pk)
         return Response(EvidenceSerializer(selectors.evidence_of(order), many=True).data)
 
-    @extend_schema(tags=["execution"], request={"multipart/form-data": EvidenceUploadSerializer},
-                   responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        tags=["execution"],
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
         order = selectors.work_order_get_for(viewer=viewer, pk=pk)
@@ -549,6 +786,15 @@ class EvidenceView(APIView):
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
         unit = order.units.filter(pk=payload.validated_data["unit"] or 0).first()
-        evidence = services.evidence_add(order=order, actor=viewer, name=upload.name, content=upload, unit=unit)
-        return Response({"id": evidence.pk, "content_type": evidence.content_type, "size": evidence.size,
-                         "sha256": evidence.sha256}, status=status.HTTP_201_CREATED)
+        evidence = services.evidence_add(
+            order=order, actor=viewer, name=upload.name, content=upload, unit=unit
+        )
+        return Response(
+            {
+                "id": evidence.pk,
+                "content_type": evidence.content_type,
+                "size": evidence.size,
+                "sha256": evidence.sha256,
+            },
+            status=status.HTTP_201_CREATED,
+        )

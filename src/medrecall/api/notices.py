@@ -54,8 +54,22 @@ def _recall(request: Request, pk: int) -> RecallCase:
 class TemplateSerializer(BoundedModelSerializer[NoticeTemplate]):
     class Meta:
         model = NoticeTemplate
-        fields = ["id", "regime", "language", "kind", "version", "status", "title", "subject", "sections",
-                  "change_note", "created_by", "approved_by", "approved_at", "created_at"]
+        fields = [
+            "id",
+            "regime",
+            "language",
+            "kind",
+            "version",
+            "status",
+            "title",
+            "subject",
+            "sections",
+            "change_note",
+            "created_by",
+            "approved_by",
+            "approved_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -80,14 +94,22 @@ class TemplateListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=page_of(TemplateSerializer), parameters=[
-        OpenApiParameter("status", str, enum=["draft", "approved", "retired"]), *PAGE_PARAMETERS])
+    @extend_schema(
+        tags=["notices"],
+        responses=page_of(TemplateSerializer),
+        parameters=[
+            OpenApiParameter("status", str, enum=["draft", "approved", "retired"]),
+            *PAGE_PARAMETERS,
+        ],
+    )
     def get(self, request: Request) -> Response:
         _viewer(request, "notices.view_noticetemplate")
         templates = selectors.template_list(status=request.query_params.get("status", ""))
         return paginated(self, request, templates, TemplateSerializer)
 
-    @extend_schema(tags=["notices"], request=TemplateSaveSerializer, responses={201: TemplateSerializer})
+    @extend_schema(
+        tags=["notices"], request=TemplateSaveSerializer, responses={201: TemplateSerializer}
+    )
     def post(self, request: Request) -> Response:
         viewer = _viewer(request, "notices.add_noticetemplate")
         payload = TemplateSaveSerializer(data=request.data)
@@ -113,8 +135,11 @@ class TemplateApproveView(APIView):
     @extend_schema(tags=["notices"], request=None, responses=TemplateSerializer)
     def post(self, request: Request, pk: int) -> Response:
         viewer = _viewer(request, "notices.approve_noticetemplate")
-        return Response(TemplateSerializer(services.template_approve(template=selectors.template_get(pk),
-                                                                     actor=viewer)).data)
+        return Response(
+            TemplateSerializer(
+                services.template_approve(template=selectors.template_get(pk), actor=viewer)
+            ).data
+        )
 
 
 class NoticeSerializer(BoundedModelSerializer[Notice]):
@@ -125,10 +150,35 @@ class NoticeSerializer(BoundedModelSerializer[Notice]):
 
     class Meta:
         model = Notice
-        fields = ["id", "recall", "party", "party_name", "contact", "kind", "sequence", "regime", "language",
-                  "channel", "email", "subject", "status", "total_units", "lines", "attempts", "next_attempt_at",
-                  "last_error", "message_id", "reply_due_at", "created_at", "sent_at", "delivered_at", "opened_at",
-                  "acknowledged_at", "replied_at", "escalated_at"]
+        fields = [
+            "id",
+            "recall",
+            "party",
+            "party_name",
+            "contact",
+            "kind",
+            "sequence",
+            "regime",
+            "language",
+            "channel",
+            "email",
+            "subject",
+            "status",
+            "total_units",
+            "lines",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "message_id",
+            "reply_due_at",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+            "opened_at",
+            "acknowledged_at",
+            "replied_at",
+            "escalated_at",
+        ]
         read_only_fields = fields
 
 
@@ -137,15 +187,29 @@ class NoticeListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=page_of(NoticeSerializer), parameters=[
-        OpenApiParameter("recall", int), OpenApiParameter("status", str), OpenApiParameter("channel", str),
-        OpenApiParameter("kind", str), OpenApiParameter("search", str), *PAGE_PARAMETERS])
+    @extend_schema(
+        tags=["notices"],
+        responses=page_of(NoticeSerializer),
+        parameters=[
+            OpenApiParameter("recall", int),
+            OpenApiParameter("status", str),
+            OpenApiParameter("channel", str),
+            OpenApiParameter("kind", str),
+            OpenApiParameter("search", str),
+            *PAGE_PARAMETERS,
+        ],
+    )
     def get(self, request: Request) -> Response:
         viewer = _viewer(request, "notices.view_notice")
         params = request.query_params
-        notices = selectors.notice_list_for(viewer=viewer, recall_id=query_int(request, "recall"),
-            status=params.get("status", ""), channel=params.get("channel", ""),
-            kind=params.get("kind", ""), search=params.get("search", ""))
+        notices = selectors.notice_list_for(
+            viewer=viewer,
+            recall_id=query_int(request, "recall"),
+            status=params.get("status", ""),
+            channel=params.get("channel", ""),
+            kind=params.get("kind", ""),
+            search=params.get("search", ""),
+        )
         return paginated(self, request, notices, NoticeSerializer)
 
 
@@ -167,8 +231,12 @@ class NoticePdfView(APIView):
         notice = selectors.notice_get_for(viewer=viewer, pk=pk)
         if not notice.pdf:
             raise NotFound(_("The notice has not been rendered yet."))
-        return file_response(notice.pdf.open("rb"), content_type="application/pdf", inline=True,
-                             filename=f"{notice.recall.number}-{notice.pk}.pdf")
+        return file_response(
+            notice.pdf.open("rb"),
+            content_type="application/pdf",
+            inline=True,
+            filename=f"{notice.recall.number}-{notice.pk}.pdf",
+        )
 
 
 class RunSerializer(BoundedSerializer):
@@ -187,8 +255,12 @@ class RunSerializer(BoundedSerializer):
 
 class RunStartSerializer(BoundedSerializer):
     kind = serializers.ChoiceField(choices=["initial"], default="initial")
-    parties = serializers.ListField(child=serializers.CharField(), required=False, default=list,
-                                    help_text="Party codes; empty: every holder in scope")
+    parties = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="Party codes; empty: every holder in scope",
+    )
 
 
 class RunStartView(APIView):
@@ -230,15 +302,19 @@ class ContactLogView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], request=ContactLogSerializer, responses={201: NoticeSerializer})
+    @extend_schema(
+        tags=["notices"], request=ContactLogSerializer, responses={201: NoticeSerializer}
+    )
     def post(self, request: Request, pk: int) -> Response:
         viewer = _viewer(request, "notices.change_notice")
         notice = selectors.notice_get_for(viewer=viewer, pk=pk)
         payload = ContactLogSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.notice_contact_log(notice=notice, actor=viewer, **payload.validated_data)
-        return Response(NoticeSerializer(selectors.notice_get_for(viewer=viewer, pk=pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            NoticeSerializer(selectors.notice_get_for(viewer=viewer, pk=pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class DeliverySerializer(BoundedSerializer):
@@ -257,13 +333,19 @@ class DeliveryView(APIView):
         viewer = _viewer(request, "notices.change_notice")
         payload = DeliverySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return Response(NoticeSerializer(services.notice_delivery_report(actor=viewer, **payload.validated_data)).data)
+        return Response(
+            NoticeSerializer(
+                services.notice_delivery_report(actor=viewer, **payload.validated_data)
+            ).data
+        )
 
 
 class OverdueNoticeSerializer(NoticeSerializer):
-    reply_difference = serializers.IntegerField(read_only=True, allow_null=True,
-                                                help_text="Units the reply reports less units on our records; "
-                                                          "null without a reply")
+    reply_difference = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Units the reply reports less units on our records; null without a reply",
+    )
     reply_mismatched_lines = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta(NoticeSerializer.Meta):
@@ -276,10 +358,14 @@ class OverdueView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=page_of(OverdueNoticeSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        tags=["notices"], responses=page_of(OverdueNoticeSerializer), parameters=PAGE_PARAMETERS
+    )
     def get(self, request: Request) -> Response:
         viewer = _staff_viewer(request, "notices.view_notice")
-        return paginated(self, request, selectors.overdue_queue(viewer=viewer), OverdueNoticeSerializer)
+        return paginated(
+            self, request, selectors.overdue_queue(viewer=viewer), OverdueNoticeSerializer
+        )
 
 
 class ReplyLineSerializer(BoundedSerializer):
@@ -294,7 +380,9 @@ class ReplyLineSerializer(BoundedSerializer):
 
 class SubConsigneeSerializer(BoundedSerializer):
     name = serializers.CharField()
-    type = serializers.ChoiceField(choices=["hospital", "distributor", "end_user"], default="hospital")
+    type = serializers.ChoiceField(
+        choices=["hospital", "distributor", "end_user"], default="hospital"
+    )
     country = serializers.CharField()
     province = serializers.CharField(required=False, allow_blank=True, default="")
     city = serializers.CharField()
@@ -325,17 +413,36 @@ class ReplyOutSerializer(BoundedModelSerializer[Reply]):
     sub_consignees = serializers.SerializerMethodField()
     on_record = serializers.IntegerField(read_only=True)
     reported = serializers.IntegerField(read_only=True)
-    difference = serializers.IntegerField(read_only=True, help_text="reported - on_record; not 0: the reply "
-                                                                    "disagrees with our records")
+    difference = serializers.IntegerField(
+        read_only=True,
+        help_text="reported - on_record; not 0: the reply disagrees with our records",
+    )
 
     class Meta:
         model = Reply
-        fields = ["id", "recall", "party", "respondent_name", "via", "submitted_at", "sub_consignees", "on_record",
-                  "reported", "difference"]
+        fields = [
+            "id",
+            "recall",
+            "party",
+            "respondent_name",
+            "via",
+            "submitted_at",
+            "sub_consignees",
+            "on_record",
+            "reported",
+            "difference",
+        ]
 
     def get_sub_consignees(self, reply: Reply) -> list[dict[str, Any]]:
-        return [{"party": s.party.code, "name": s.party.name, "lot": s.lot.number, "quantity": s.quantity}
-                for s in reply.sub_consignees.select_related("party", "lot")]
+        return [
+            {
+                "party": s.party.code,
+                "name": s.party.name,
+                "lot": s.lot.number,
+                "quantity": s.quantity,
+            }
+            for s in reply.sub_consignees.select_related("party", "lot")
+        ]
 
 
 class ReplyDifferenceSerializer(BoundedSerializer):
@@ -350,19 +457,39 @@ class ReplyListSerializer(BoundedModelSerializer[Reply]):
     recall = serializers.CharField(source="recall.number")
     party = serializers.CharField(source="party.code")
     on_record = serializers.IntegerField(help_text="Units our records put at the holder")
-    reported = serializers.IntegerField(help_text="On hand + destroyed + used + passed on, as replied")
+    reported = serializers.IntegerField(
+        help_text="On hand + destroyed + used + passed on, as replied"
+    )
     difference = serializers.IntegerField(help_text="reported - on_record")
     differences = serializers.SerializerMethodField()
 
     class Meta:
         model = Reply
-        fields = ["id", "recall", "party", "respondent_name", "via", "submitted_at", "on_record", "reported",
-                  "difference", "differences"]
+        fields = [
+            "id",
+            "recall",
+            "party",
+            "respondent_name",
+            "via",
+            "submitted_at",
+            "on_record",
+            "reported",
+            "difference",
+            "differences",
+        ]
 
     @extend_schema_field(ReplyDifferenceSerializer(many=True))
     def get_differences(self, reply: Reply) -> list[dict[str, Any]]:
-        return [{"lot": d.lot, "serial": d.serial, "on_record": d.on_record, "reported": d.reported,
-                 "difference": d.difference} for d in selectors.reply_differences(reply)]
+        return [
+            {
+                "lot": d.lot,
+                "serial": d.serial,
+                "on_record": d.on_record,
+                "reported": d.reported,
+                "difference": d.difference,
+            }
+            for d in selectors.reply_differences(reply)
+        ]
 
 
 class RecallRepliesView(APIView):
@@ -374,7 +501,11 @@ class RecallRepliesView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         viewer = _viewer(request, "notices.view_reply")
         recall = _recall(request, pk)
-        return Response(ReplyListSerializer(selectors.replies_for(viewer=viewer, recall_id=recall.pk), many=True).data)
+        return Response(
+            ReplyListSerializer(
+                selectors.replies_for(viewer=viewer, recall_id=recall.pk), many=True
+            ).data
+        )
 
 
 class ReplyView(APIView):
@@ -396,12 +527,24 @@ class ReplyView(APIView):
         for index, line in enumerate(data.pop("lines")):
             key = keys.get((line["lot"], line["serial"]))
             if key is None:
-                raise ValidationFailed(_("Lot %(lot)s %(serial)s is not a line of this notice.") % {"lot": line["lot"], "serial": line["serial"]}, where=f"lines[{index}]")
+                raise ValidationFailed(
+                    _("Lot %(lot)s %(serial)s is not a line of this notice.")
+                    % {"lot": line["lot"], "serial": line["serial"]},
+                    where=f"lines[{index}]",
+                )
             quantities[key] = {q: line[q] for q in replies.QUANTITIES}
-        subs = [replies.SubConsigneeInput(row=index + 1, **entry)
-                for index, entry in enumerate(data.pop("sub_consignees"))]
-        reply = replies.reply_submit(notice=notice, quantities=quantities, sub_consignees=subs, actor=viewer,
-                                     via=Reply.Via.PORTAL if viewer.party_id else Reply.Via.STAFF, **data)
+        subs = [
+            replies.SubConsigneeInput(row=index + 1, **entry)
+            for index, entry in enumerate(data.pop("sub_consignees"))
+        ]
+        reply = replies.reply_submit(
+            notice=notice,
+            quantities=quantities,
+            sub_consignees=subs,
+            actor=viewer,
+            via=Reply.Via.PORTAL if viewer.party_id else Reply.Via.STAFF,
+            **data,
+        )
         reply = selectors.replies_for(viewer=viewer, recall_id=reply.recall_id).get(pk=reply.pk)
         return Response(ReplyOutSerializer(reply).data, status=status.HTTP_201_CREATED)
 
@@ -424,7 +567,9 @@ class PartyBriefSerializer(BoundedModelSerializer[Party]):
 class AffectedHoldingSerializer(BoundedSerializer):
     recall = serializers.CharField(read_only=True, help_text="Recall number")
     lot = serializers.CharField(read_only=True, help_text="Lot number")
-    serial = serializers.CharField(read_only=True, allow_blank=True, help_text="Serial number; blank for a lot")
+    serial = serializers.CharField(
+        read_only=True, allow_blank=True, help_text="Serial number; blank for a lot"
+    )
     location = serializers.CharField(read_only=True, help_text="Location name")
     quantity = serializers.IntegerField(read_only=True, help_text="On hand + in transit")
 
@@ -432,8 +577,11 @@ class AffectedHoldingSerializer(BoundedSerializer):
 class TimelineSerializer(BoundedSerializer):
     party = PartyBriefSerializer(read_only=True)
     entries = TimelineEntrySerializer(many=True, read_only=True)
-    units = AffectedHoldingSerializer(many=True, read_only=True,
-                                      help_text="Affected units the party holds per recall (current snapshots)")
+    units = AffectedHoldingSerializer(
+        many=True,
+        read_only=True,
+        help_text="Affected units the party holds per recall (current snapshots)",
+    )
 
 
 class CustomerSearchView(APIView):
@@ -441,11 +589,16 @@ class CustomerSearchView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=page_of(PartyBriefSerializer),
-                   parameters=[OpenApiParameter("q", str, required=True), *PAGE_PARAMETERS])
+    @extend_schema(
+        tags=["notices"],
+        responses=page_of(PartyBriefSerializer),
+        parameters=[OpenApiParameter("q", str, required=True), *PAGE_PARAMETERS],
+    )
     def get(self, request: Request) -> Response:
         viewer = _staff_viewer(request, "notices.view_notice")
-        found = selectors.customer_search(viewer=viewer, query=request.query_params.get("q", ""), limit=None)
+        found = selectors.customer_search(
+            viewer=viewer, query=request.query_params.get("q", ""), limit=None
+        )
         return paginated(self, request, found, PartyBriefSerializer)
 
 
@@ -458,8 +611,13 @@ class TimelineView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         viewer = _staff_viewer(request, "notices.view_notice")
         party, entries, units = selectors.timeline_for(viewer=viewer, party_id=pk)
-        return Response({"party": PartyBriefSerializer(party).data,
-                         "entries": TimelineEntrySerializer(entries, many=True).data, "units": units})
+        return Response(
+            {
+                "party": PartyBriefSerializer(party).data,
+                "entries": TimelineEntrySerializer(entries, many=True).data,
+                "units": units,
+            }
+        )
 
 
 class OfferSerializer(BoundedModelSerializer[Offer]):
@@ -468,9 +626,24 @@ class OfferSerializer(BoundedModelSerializer[Offer]):
 
     class Meta:
         model = Offer
-        fields = ["id", "recall", "party", "kind", "description", "quantity", "amount", "currency", "status",
-                  "proposed_by", "decided_by", "decided_at", "decision_note", "fulfilled_at", "fulfilment_note",
-                  "created_at"]
+        fields = [
+            "id",
+            "recall",
+            "party",
+            "kind",
+            "description",
+            "quantity",
+            "amount",
+            "currency",
+            "status",
+            "proposed_by",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "fulfilled_at",
+            "fulfilment_note",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -480,7 +653,9 @@ class OfferProposeSerializer(BoundedSerializer):
     kind = serializers.ChoiceField(choices=Offer.OfferKind.values)
     description = serializers.CharField()
     quantity = serializers.IntegerField(min_value=0, default=0)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0), default=Decimal(0))
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal(0), default=Decimal(0)
+    )
     currency = serializers.CharField(max_length=3, default="CNY")
 
 
@@ -489,15 +664,27 @@ class OfferListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], responses=page_of(OfferSerializer),
-                   parameters=[OpenApiParameter("recall", int), OpenApiParameter("party", int), *PAGE_PARAMETERS])
+    @extend_schema(
+        tags=["notices"],
+        responses=page_of(OfferSerializer),
+        parameters=[
+            OpenApiParameter("recall", int),
+            OpenApiParameter("party", int),
+            *PAGE_PARAMETERS,
+        ],
+    )
     def get(self, request: Request) -> Response:
         viewer = _viewer(request, "notices.view_offer")
-        offers = selectors.offers_for(viewer=viewer, recall_id=query_int(request, "recall"),
-                                      party_id=query_int(request, "party"))
+        offers = selectors.offers_for(
+            viewer=viewer,
+            recall_id=query_int(request, "recall"),
+            party_id=query_int(request, "party"),
+        )
         return paginated(self, request, offers, OfferSerializer)
 
-    @extend_schema(tags=["notices"], request=OfferProposeSerializer, responses={201: OfferSerializer})
+    @extend_schema(
+        tags=["notices"], request=OfferProposeSerializer, responses={201: OfferSerializer}
+    )
     def post(self, request: Request) -> Response:
         viewer = _viewer(request, "notices.add_offer")
         payload = OfferProposeSerializer(data=request.data)
@@ -532,7 +719,9 @@ class OfferDecisionView(APIView):
             raise NotFound(_("Offer %(id)s was not found.") % {"id": pk})
         if action in ("approve", "reject"):
             _viewer(request, "notices.approve_offer")
-            offer = relations.offer_decide(offer=offer, approve=action == "approve", actor=viewer, note=note)
+            offer = relations.offer_decide(
+                offer=offer, approve=action == "approve", actor=viewer, note=note
+            )
         elif action == "fulfil":
             _viewer(request, "notices.change_offer")
             offer = relations.offer_fulfil(offer=offer, actor=viewer, note=note)
@@ -552,7 +741,11 @@ class ProgressUpdateView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["notices"], request=ProgressUpdateSerializer, responses={202: NoticeSerializer(many=True)})
+    @extend_schema(
+        tags=["notices"],
+        request=ProgressUpdateSerializer,
+        responses={202: NoticeSerializer(many=True)},
+    )
     def post(self, request: Request, pk: int) -> Response:
         viewer = _viewer(request, "notices.add_noticerun")
         recall = _recall(request, pk)
@@ -561,10 +754,16 @@ class ProgressUpdateView(APIView):
         party = Party.objects.filter(code=payload.validated_data["party"]).first()
         if party is None:
             raise ValidationFailed(_("Some party codes are unknown."), where="party")
-        created = relations.progress_update_send(recall=recall, party=party, message=payload.validated_data["message"],
-                                                 actor=viewer)
-        return Response(NoticeSerializer(Notice.objects.filter(pk__in=created).select_related(
-            "recall", "party", "contact"), many=True).data, status=status.HTTP_202_ACCEPTED)
+        created = relations.progress_update_send(
+            recall=recall, party=party, message=payload.validated_data["message"], actor=viewer
+        )
+        return Response(
+            NoticeSerializer(
+                Notice.objects.filter(pk__in=created).select_related("recall", "party", "contact"),
+                many=True,
+            ).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class LettersPostedSerializer(BoundedSerializer):
@@ -580,9 +779,16 @@ class RecallLettersView(APIView):
     def get(self, request: Request, pk: int) -> HttpResponse:
         _viewer(request, "notices.view_notice")
         recall = _recall(request, pk)
-        return HttpResponse(services.letters_bundle(services.letters_to_post(recall)), content_type="application/pdf")
+        return HttpResponse(
+            services.letters_bundle(services.letters_to_post(recall)),
+            content_type="application/pdf",
+        )
 
-    @extend_schema(tags=["notices"], request=LettersPostedSerializer, responses={200: NoticeSerializer(many=True)})
+    @extend_schema(
+        tags=["notices"],
+        request=LettersPostedSerializer,
+        responses={200: NoticeSerializer(many=True)},
+    )
     def post(self, request: Request, pk: int) -> Response:
         viewer = _viewer(request, "notices.change_notice")
         recall = _recall(request, pk)
@@ -590,5 +796,11 @@ class RecallLettersView(APIView):
         payload.is_valid(raise_exception=True)
         letters = list(services.letters_to_post(recall))
         services.letters_posted(notices=letters, actor=viewer, note=payload.validated_data["note"])
-        return Response(NoticeSerializer(Notice.objects.filter(pk__in=[n.pk for n in letters]).select_related(
-            "recall", "party", "contact"), many=True).data)
+        return Response(
+            NoticeSerializer(
+                Notice.objects.filter(pk__in=[n.pk for n in letters]).select_related(
+                    "recall", "party", "contact"
+                ),
+                many=True,
+            ).data
+        )

@@ -36,23 +36,37 @@ class RowPage(LimitOffsetPagination):
     max_limit = MAX_LIMIT
 
 
-def paginated(view: APIView, request: Request, rows: QuerySet[Any] | Sequence[Any],
-              serializer: type[serializers.BaseSerializer[Any]], **context: Any) -> Response:
+def paginated(
+    view: APIView,
+    request: Request,
+    rows: QuerySet[Any] | Sequence[Any],
+    serializer: type[serializers.BaseSerializer[Any]],
+    **context: Any,
+) -> Response:
     """One page of ``rows`` serialised, with the count and the links to the pages around it."""
     pager = RowPage()
     page = pager.paginate_queryset(rows, request, view=view)
     return pager.get_paginated_response(
-        serializer(page, many=True, context={"request": request, **context}).data)
+        serializer(page, many=True, context={"request": request, **context}).data
+    )
 
 
 @cache
 def page_of(serializer: type[serializers.BaseSerializer[Any]]) -> type[serializers.Serializer[Any]]:
     """The schema of one page of ``serializer`` rows (named like DRF's own paginated lists)."""
     name = serializer.__name__.removesuffix("Serializer")
-    return type(f"Paginated{name}ListSerializer", (serializers.Serializer,), {
-        "__module__": __name__,
-        "count": serializers.IntegerField(help_text="Rows in the whole list"),
-        "next": serializers.URLField(allow_null=True, help_text="The next page, or null on the last"),
-        "previous": serializers.URLField(allow_null=True, help_text="The previous page, or null on the first"),
-        "results": serializer(many=True),
-    })
+    return type(
+        f"Paginated{name}ListSerializer",
+        (serializers.Serializer,),
+        {
+            "__module__": __name__,
+            "count": serializers.IntegerField(help_text="Rows in the whole list"),
+            "next": serializers.URLField(
+                allow_null=True, help_text="The next page, or null on the last"
+            ),
+            "previous": serializers.URLField(
+                allow_null=True, help_text="The previous page, or null on the first"
+            ),
+            "results": serializer(many=True),
+        },
+    )

@@ -31,12 +31,23 @@ class CarrierSerializer(BoundedModelSerializer[Carrier]):
 
 class CarrierRateSerializer(BoundedModelSerializer[CarrierRate]):
     carrier_code = serializers.CharField(source="carrier.code", read_only=True)
-    country = serializers.CharField(max_length=60, help_text="ISO 3166-1 alpha-2 code or country name")
+    country = serializers.CharField(
+        max_length=60, help_text="ISO 3166-1 alpha-2 code or country name"
+    )
 
     class Meta:
         model = CarrierRate
-        fields = ["id", "carrier", "carrier_code", "country", "province_code", "base_fee", "per_kg", "currency",
-                  "transit_days"]
+        fields = [
+            "id",
+            "carrier",
+            "carrier_code",
+            "country",
+            "province_code",
+            "base_fee",
+            "per_kg",
+            "currency",
+            "transit_days",
+        ]
 
     def validate_country(self, value: str) -> str:
         try:
@@ -53,8 +64,9 @@ class CarrierRateSerializer(BoundedModelSerializer[CarrierRate]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         country = attrs.get("country", getattr(self.instance, "country", ""))
         try:
-            attrs["province_code"] = clean_province(country, attrs.get(
-                "province_code", getattr(self.instance, "province_code", "")))
+            attrs["province_code"] = clean_province(
+                country, attrs.get("province_code", getattr(self.instance, "province_code", ""))
+            )
         except forms.ValidationError as problem:
             raise serializers.ValidationError({"province_code": problem.messages}) from problem
         return attrs
@@ -62,12 +74,24 @@ class CarrierRateSerializer(BoundedModelSerializer[CarrierRate]):
 
 class ServiceProviderSerializer(BoundedModelSerializer[ServiceProvider]):
     skills = serializers.ListField(child=serializers.ChoiceField(choices=FieldAction.choices))
-    device_models = serializers.PrimaryKeyRelatedField(many=True, queryset=DeviceModel.objects.all())
+    device_models = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=DeviceModel.objects.all()
+    )
 
     class Meta:
         model = ServiceProvider
-        fields = ["id", "name", "party", "technician", "skills", "device_models", "capacity", "latitude", "longitude",
-                  "is_active"]
+        fields = [
+            "id",
+            "name",
+            "party",
+            "technician",
+            "skills",
+            "device_models",
+            "capacity",
+            "latitude",
+            "longitude",
+            "is_active",
+        ]
 
 
 @extend_schema(tags=["execution"])
@@ -110,8 +134,9 @@ class ServiceProviderViewSet(AuditedViewSet):
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         models = data.pop("device_models", [])
-        serializer.instance = partners.service_provider_save(provider=ServiceProvider(**data), device_models=models,
-                                                             actor=self.request.user)
+        serializer.instance = partners.service_provider_save(
+            provider=ServiceProvider(**data), device_models=models, actor=self.request.user
+        )
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         provider = serializer.instance
@@ -120,5 +145,9 @@ class ServiceProviderViewSet(AuditedViewSet):
         models = data.pop("device_models", None)
         for name, value in data.items():
             setattr(provider, name, value)
-        partners.service_provider_save(provider=provider, device_models=models, actor=self.request.user,
-                                       reason=self.request.headers.get("X-Change-Reason", ""))
+        partners.service_provider_save(
+            provider=provider,
+            device_models=models,
+            actor=self.request.user,
+            reason=self.request.headers.get("X-Change-Reason", ""),
+        )

@@ -31,8 +31,10 @@ from medrecall.parties.models import Contact, Party
 
 from .pagination import PAGE_PARAMETERS, page_of, paginated
 
-REFUSED = {404: OpenApiResponse(description="No such reported party (or not visible to you)"),
-           409: OpenApiResponse(description="Refused, with every reason in `details`")}
+REFUSED = {
+    404: OpenApiResponse(description="No such reported party (or not visible to you)"),
+    409: OpenApiResponse(description="Refused, with every reason in `details`"),
+}
 
 
 def _staff(request: Request, perm: str = "parties.view_party") -> User:
@@ -44,18 +46,40 @@ def _staff(request: Request, perm: str = "parties.view_party") -> User:
 
 class ReportedPartySerializer(serializers.ModelSerializer[Party]):
     reported_by = serializers.CharField(source="reported_by.code", read_only=True, allow_null=True)
-    reported_by_name = serializers.CharField(source="reported_by.name", read_only=True, allow_null=True)
-    merged_into = serializers.CharField(source="merged_into.code", read_only=True, allow_null=True, default=None)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True,
-                                        default=None)
+    reported_by_name = serializers.CharField(
+        source="reported_by.name", read_only=True, allow_null=True
+    )
+    merged_into = serializers.CharField(
+        source="merged_into.code", read_only=True, allow_null=True, default=None
+    )
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.username", read_only=True, allow_null=True, default=None
+    )
     location_count = serializers.IntegerField(read_only=True)
     contact_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Party
-        fields = ["id", "code", "name", "party_type", "country", "province", "city", "address", "review",
-                  "reported_by", "reported_by_name", "reviewed_at", "reviewed_by", "merged_into", "is_active",
-                  "location_count", "contact_count", "created_at"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "party_type",
+            "country",
+            "province",
+            "city",
+            "address",
+            "review",
+            "reported_by",
+            "reported_by_name",
+            "reviewed_at",
+            "reviewed_by",
+            "merged_into",
+            "is_active",
+            "location_count",
+            "contact_count",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -102,7 +126,9 @@ class ReviewSerializer(serializers.Serializer[Any]):
 
 
 class MergeSerializer(ReviewSerializer):
-    target = serializers.CharField(max_length=64, help_text="The code of the existing party to merge into")
+    target = serializers.CharField(
+        max_length=64, help_text="The code of the existing party to merge into"
+    )
 
 
 class ReportedListView(APIView):
@@ -110,30 +136,53 @@ class ReportedListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["parties"], responses=page_of(ReportedPartySerializer), parameters=[
-        OpenApiParameter("review", str, enum=list(selectors.REVIEW_FILTERS),
-                         description="unverified (default), verified, merged or all"),
-        OpenApiParameter("reported_by", str, description="The reporting holder's party code"),
-        OpenApiParameter("search", str), *PAGE_PARAMETERS])
+    @extend_schema(
+        tags=["parties"],
+        responses=page_of(ReportedPartySerializer),
+        parameters=[
+            OpenApiParameter(
+                "review",
+                str,
+                enum=list(selectors.REVIEW_FILTERS),
+                description="unverified (default), verified, merged or all",
+            ),
+            OpenApiParameter("reported_by", str, description="The reporting holder's party code"),
+            OpenApiParameter("search", str),
+            *PAGE_PARAMETERS,
+        ],
+    )
     def get(self, request: Request) -> Response:
         viewer = _staff(request)
         params = request.query_params
         review = params.get("review", "unverified")
         if review not in selectors.REVIEW_FILTERS:
-            raise ValidationFailed(_("The review filter must be one of %(allowed)s.") % {
-                "allowed": ", ".join(selectors.REVIEW_FILTERS)}, where="review")
-        rows = selectors.reported_party_list_for(viewer=viewer, review=review, search=params.get("search", ""),
-                                                 reported_by=params.get("reported_by", ""))
+            raise ValidationFailed(
+                _("The review filter must be one of %(allowed)s.")
+                % {"allowed": ", ".join(selectors.REVIEW_FILTERS)},
+                where="review",
+            )
+        rows = selectors.reported_party_list_for(
+            viewer=viewer,
+            review=review,
+            search=params.get("search", ""),
+            reported_by=params.get("reported_by", ""),
+        )
         return paginated(self, request, rows, ReportedPartySerializer)
 
 
 class ReportedDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["parties"], responses={200: ReportedPartyDetailSerializer, 404: REFUSED[404]})
+    @extend_schema(
+        tags=["parties"], responses={200: ReportedPartyDetailSerializer, 404: REFUSED[404]}
+    )
     def get(self, request: Request, pk: int) -> Response:
         viewer = _staff(request)
-        return Response(ReportedPartyDetailSerializer(selectors.reported_party_get_for(viewer=viewer, pk=pk)).data)
+        return Response(
+            ReportedPartyDetailSerializer(
+                selectors.reported_party_get_for(viewer=viewer, pk=pk)
+            ).data
+        )
 
 
 class ReportedVerifyView(APIView):
@@ -141,15 +190,20 @@ class ReportedVerifyView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["parties"], request=ReviewSerializer,
-                   responses={200: ReportedPartySerializer, **REFUSED})
+    @extend_schema(
+        tags=["parties"],
+        request=ReviewSerializer,
+        responses={200: ReportedPartySerializer, **REFUSED},
+    )
     def post(self, request: Request, pk: int) -> Response:
         viewer = _staff(request, "parties.change_party")
         payload = ReviewSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         party = selectors.reported_party_get_for(viewer=viewer, pk=pk)
         services.party_verify(party=party, actor=viewer, reason=payload.validated_data["reason"])
-        return Response(ReportedPartySerializer(selectors.reported_party_get_for(viewer=viewer, pk=pk)).data)
+        return Response(
+            ReportedPartySerializer(selectors.reported_party_get_for(viewer=viewer, pk=pk)).data
+        )
 
 
 class ReportedMergeView(APIView):
@@ -159,13 +213,20 @@ class ReportedMergeView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["parties"], request=MergeSerializer,
-                   responses={200: ReportedPartySerializer, **REFUSED})
+    @extend_schema(
+        tags=["parties"],
+        request=MergeSerializer,
+        responses={200: ReportedPartySerializer, **REFUSED},
+    )
     def post(self, request: Request, pk: int) -> Response:
         viewer = _staff(request, "parties.change_party")
         payload = MergeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         party = selectors.reported_party_get_for(viewer=viewer, pk=pk)
         target = selectors.merge_target_for(viewer=viewer, code=payload.validated_data["target"])
-        services.party_merge(source=party, target=target, actor=viewer, reason=payload.validated_data["reason"])
-        return Response(ReportedPartySerializer(selectors.reported_party_get_for(viewer=viewer, pk=pk)).data)
+        services.party_merge(
+            source=party, target=target, actor=viewer, reason=payload.validated_data["reason"]
+        )
+        return Response(
+            ReportedPartySerializer(selectors.reported_party_get_for(viewer=viewer, pk=pk)).data
+        )

@@ -38,18 +38,46 @@ class RecallListSerializer(BoundedModelSerializer[RecallCase]):
     scope, approvals and accounting (the detail answers it, one recall at a time)."""
 
     products: serializers.SlugRelatedField[DeviceModel] = serializers.SlugRelatedField(
-        slug_field="udi_di", many=True, read_only=True)
+        slug_field="udi_di", many=True, read_only=True
+    )
     regimes = RegimeSerializer(many=True, read_only=True)
     owner = serializers.CharField(source="owner.username", read_only=True)
     actions = serializers.SerializerMethodField()
 
     class Meta:
         model = RecallCase
-        fields = ["id", "number", "title", "title_en", "status", "version", "products", "regimes", "reason",
-                  "reason_en", "defect_description", "defect_description_en", "hazard_description",
-                  "hazard_description_en", "action_type", "initiation", "ordering_authority", "depth", "public_warning",
-                  "effectiveness_level", "effectiveness_percent", "strategy", "progress_interval_days", "owner",
-                  "decision_at", "initiated_at", "completed_at", "created_at", "updated_at", "actions"]
+        fields = [
+            "id",
+            "number",
+            "title",
+            "title_en",
+            "status",
+            "version",
+            "products",
+            "regimes",
+            "reason",
+            "reason_en",
+            "defect_description",
+            "defect_description_en",
+            "hazard_description",
+            "hazard_description_en",
+            "action_type",
+            "initiation",
+            "ordering_authority",
+            "depth",
+            "public_warning",
+            "effectiveness_level",
+            "effectiveness_percent",
+            "strategy",
+            "progress_interval_days",
+            "owner",
+            "decision_at",
+            "initiated_at",
+            "completed_at",
+            "created_at",
+            "updated_at",
+            "actions",
+        ]
         read_only_fields = fields
 
     def get_actions(self, recall: RecallCase) -> dict[str, list[str]]:
@@ -69,26 +97,50 @@ class RecallSerializer(RecallListSerializer):
         """Why each next step is not possible yet (empty list: allowed)."""
         from medrecall.recalls.lifecycle import TRANSITIONS
 
-        return {str(target): blockers(recall, target) for target in TRANSITIONS[Status(recall.status)]}
+        return {
+            str(target): blockers(recall, target) for target in TRANSITIONS[Status(recall.status)]
+        }
 
 
 class RecallOpenSerializer(BoundedSerializer):
-    title = serializers.CharField(max_length=255, required=False, allow_blank=True, default="",
-                                  help_text="Chinese title (give this or title_en)")
+    title = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Chinese title (give this or title_en)",
+    )
     title_en = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    products = serializers.ListField(child=serializers.CharField(), help_text="GTINs of the device models")
-    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="in Chinese")
-    reason_en = serializers.CharField(required=False, allow_blank=True, default="", help_text="in English")
-    regimes = serializers.ListField(child=serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"]), required=False,
-                                    default=list)
-    action_type = serializers.ChoiceField(choices=["removal", "correction"], required=False, default="removal")
-    initiation = serializers.ChoiceField(choices=["voluntary", "ordered"], required=False, default="voluntary")
-    depth = serializers.ChoiceField(choices=["wholesale", "retail", "user", "patient"], required=False, default="user")
+    products = serializers.ListField(
+        child=serializers.CharField(), help_text="GTINs of the device models"
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="in Chinese"
+    )
+    reason_en = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="in English"
+    )
+    regimes = serializers.ListField(
+        child=serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"]),
+        required=False,
+        default=list,
+    )
+    action_type = serializers.ChoiceField(
+        choices=["removal", "correction"], required=False, default="removal"
+    )
+    initiation = serializers.ChoiceField(
+        choices=["voluntary", "ordered"], required=False, default="voluntary"
+    )
+    depth = serializers.ChoiceField(
+        choices=["wholesale", "retail", "user", "patient"], required=False, default="user"
+    )
     decision_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
 class RecallUpdateSerializer(BoundedSerializer):
-    version = serializers.IntegerField(help_text="The version you edited; a newer one refuses the change (409).")
+    version = serializers.IntegerField(
+        help_text="The version you edited; a newer one refuses the change (409)."
+    )
     reason_for_change = serializers.CharField(required=False, allow_blank=True, default="")
     title = serializers.CharField(required=False)
     title_en = serializers.CharField(required=False, allow_blank=True, max_length=255)
@@ -98,7 +150,9 @@ class RecallUpdateSerializer(BoundedSerializer):
     defect_description_en = serializers.CharField(required=False, allow_blank=True)
     hazard_description = serializers.CharField(required=False, allow_blank=True)
     hazard_description_en = serializers.CharField(required=False, allow_blank=True)
-    depth = serializers.ChoiceField(choices=["wholesale", "retail", "user", "patient"], required=False)
+    depth = serializers.ChoiceField(
+        choices=["wholesale", "retail", "user", "patient"], required=False
+    )
     public_warning = serializers.BooleanField(required=False)
     effectiveness_level = serializers.ChoiceField(choices=list("ABCDE"), required=False)
     effectiveness_percent = serializers.IntegerField(required=False, min_value=11, max_value=99)
@@ -115,8 +169,10 @@ def _products(gtins: list[str]) -> list[DeviceModel]:
     wanted = {normalise_gtin(g) for g in gtins}
     found = list(DeviceModel.objects.filter(udi_di__in=wanted))
     if missing := wanted - {m.udi_di for m in found}:
-        raise ValidationFailed(_("No device model has GTIN %(gtin)s.") % {"gtin": ", ".join(sorted(missing))},
-                               where="products")
+        raise ValidationFailed(
+            _("No device model has GTIN %(gtin)s.") % {"gtin": ", ".join(sorted(missing))},
+            where="products",
+        )
     return found
 
 
@@ -133,14 +189,25 @@ class RecallListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["recalls"], responses=page_of(RecallListSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        tags=["recalls"], responses=page_of(RecallListSerializer), parameters=PAGE_PARAMETERS
+    )
     def get(self, request: Request) -> Response:
-        recalls = selectors.recall_list_for(viewer=viewer_of(request), status=request.query_params.get("status", ""),
-                                            search=request.query_params.get("search", ""))
-        return paginated(self, request, recalls.select_related("owner").prefetch_related("products", "regimes"),
-                         RecallListSerializer)
+        recalls = selectors.recall_list_for(
+            viewer=viewer_of(request),
+            status=request.query_params.get("status", ""),
+            search=request.query_params.get("search", ""),
+        )
+        return paginated(
+            self,
+            request,
+            recalls.select_related("owner").prefetch_related("products", "regimes"),
+            RecallListSerializer,
+        )
 
-    @extend_schema(tags=["recalls"], request=RecallOpenSerializer, responses={201: RecallSerializer})
+    @extend_schema(
+        tags=["recalls"], request=RecallOpenSerializer, responses={201: RecallSerializer}
+    )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
         if not viewer.has_perm("recalls.add_recallcase"):
@@ -148,8 +215,14 @@ class RecallListView(APIView):
         payload = RecallOpenSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         fields = dict(payload.validated_data)
-        recall = services.recall_open(actor=viewer, title=fields.pop("title"), products=_products(fields.pop("products")),
-                                      reason=fields.pop("reason"), regimes=fields.pop("regimes"), **fields)
+        recall = services.recall_open(
+            actor=viewer,
+            title=fields.pop("title"),
+            products=_products(fields.pop("products")),
+            reason=fields.pop("reason"),
+            regimes=fields.pop("regimes"),
+            **fields,
+        )
         return Response(RecallSerializer(recall).data, status=status.HTTP_201_CREATED)
 
 
@@ -170,24 +243,37 @@ class RecallDetailView(APIView):
         changes = dict(payload.validated_data)
         if "version" not in changes:
             raise ValidationFailed(_("Give the version you edited."), where="version")
-        updated = services.recall_update(recall=recall, actor=viewer_of(request), version=changes.pop("version"),
-                                         change_reason=changes.pop("reason_for_change", ""), **changes)
+        updated = services.recall_update(
+            recall=recall,
+            actor=viewer_of(request),
+            version=changes.pop("version"),
+            change_reason=changes.pop("reason_for_change", ""),
+            **changes,
+        )
         return Response(RecallSerializer(updated).data)
 
 
 class HazardSerializer(BoundedSerializer):
     severity = serializers.ChoiceField(choices=["death", "serious", "reversible", "none"])
-    likelihood = serializers.ChoiceField(choices=["frequent", "probable", "occasional", "remote", "improbable"])
+    likelihood = serializers.ChoiceField(
+        choices=["frequent", "probable", "occasional", "remote", "improbable"]
+    )
     injuries_reported = serializers.IntegerField(min_value=0, default=0)
     deaths_reported = serializers.IntegerField(min_value=0, default=0)
     populations_at_risk = serializers.CharField(required=False, allow_blank=True, default="")
     consequences = serializers.CharField(required=False, allow_blank=True, default="")
-    defect_description = serializers.CharField(required=False, allow_blank=True, help_text="the defect, in Chinese")
-    defect_description_en = serializers.CharField(required=False, allow_blank=True, help_text="the defect, in English")
-    hazard_description = serializers.CharField(required=False, allow_blank=True,
-                                               help_text="the possible harm, in Chinese")
-    hazard_description_en = serializers.CharField(required=False, allow_blank=True,
-                                                  help_text="the possible harm, in English")
+    defect_description = serializers.CharField(
+        required=False, allow_blank=True, help_text="the defect, in Chinese"
+    )
+    defect_description_en = serializers.CharField(
+        required=False, allow_blank=True, help_text="the defect, in English"
+    )
+    hazard_description = serializers.CharField(
+        required=False, allow_blank=True, help_text="the possible harm, in Chinese"
+    )
+    hazard_description_en = serializers.CharField(
+        required=False, allow_blank=True, help_text="the possible harm, in English"
+    )
 
 
 class HazardView(APIView):
@@ -221,8 +307,12 @@ class ClassifyView(APIView):
         payload = ClassifySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         with transaction.atomic():
-            services.recall_regime_add(recall=recall, regime=payload.validated_data["regime"], actor=viewer_of(request))
-            services.recall_classify(recall=recall, actor=viewer_of(request), **payload.validated_data)
+            services.recall_regime_add(
+                recall=recall, regime=payload.validated_data["regime"], actor=viewer_of(request)
+            )
+            services.recall_classify(
+                recall=recall, actor=viewer_of(request), **payload.validated_data
+            )
         return Response(RecallSerializer(_recall(request, pk)).data)
 
 
@@ -244,16 +334,23 @@ class ScopeRuleView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(ScopeRuleSerializer(_recall(request, pk).scope_rules.all(), many=True).data)
 
-    @extend_schema(tags=["recalls"], request=ScopeRuleSerializer, responses={201: ScopeRuleSerializer})
+    @extend_schema(
+        tags=["recalls"], request=ScopeRuleSerializer, responses={201: ScopeRuleSerializer}
+    )
     def post(self, request: Request, pk: int) -> Response:
         recall = _recall(request, pk, "recalls.add_scoperule")
         payload = ScopeRuleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         (model,) = _products([payload.validated_data["gtin"]])
-        rule = services.scope_rule_add(recall=recall, actor=viewer_of(request), kind=payload.validated_data["kind"],
-                                       device_model=model, values=payload.validated_data.get("values", []),
-                                       range_from=payload.validated_data.get("range_from", ""),
-                                       range_to=payload.validated_data.get("range_to", ""))
+        rule = services.scope_rule_add(
+            recall=recall,
+            actor=viewer_of(request),
+            kind=payload.validated_data["kind"],
+            device_model=model,
+            values=payload.validated_data.get("values", []),
+            range_from=payload.validated_data.get("range_from", ""),
+            range_to=payload.validated_data.get("range_to", ""),
+        )
         return Response(ScopeRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -267,8 +364,11 @@ class ScopeFreezeView(APIView):
         recall = _recall(request, pk, "recalls.add_scopesnapshot")
         previous = recall.current_snapshot
         snapshot = services.scope_freeze(recall=recall, actor=viewer_of(request))
-        body: dict[str, Any] = {"snapshot": snapshot.sequence, "total_units": snapshot.total_units,
-                                "total_holders": snapshot.total_holders}
+        body: dict[str, Any] = {
+            "snapshot": snapshot.sequence,
+            "total_units": snapshot.total_units,
+            "total_holders": snapshot.total_holders,
+        }
         if previous is not None:
             body["difference"] = services.snapshot_difference(previous, snapshot)
         return Response(body, status=status.HTTP_201_CREATED)
@@ -305,15 +405,21 @@ class TransitionView(APIView):
         recall = _recall(request, pk, "recalls.change_recallcase")
         payload = TransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        moved = services.recall_transition(recall=recall, actor=viewer_of(request), **payload.validated_data)
+        moved = services.recall_transition(
+            recall=recall, actor=viewer_of(request), **payload.validated_data
+        )
         return Response(RecallSerializer(moved).data)
 
 
 class SignSerializer(BoundedSerializer):
     step = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
-    username = serializers.CharField(required=False, allow_blank=True, default="",
-                                     help_text="Needed on the first signature of a session.")
+    username = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed on the first signature of a session.",
+    )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -322,7 +428,9 @@ class SignView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["recalls"], request=SignSerializer, responses={201: serializers.DictField()})
+    @extend_schema(
+        tags=["recalls"], request=SignSerializer, responses={201: serializers.DictField()}
+    )
     def post(self, request: Request, pk: int) -> Response:
         from medrecall.accounts.signatures import signature_manifest
         from medrecall.recalls.approvals import approval_sign, missing_approvals
@@ -330,16 +438,25 @@ class SignView(APIView):
         recall = _recall(request, pk, "recalls.change_recallcase")
         payload = SignSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        signature = approval_sign(recall=recall, step=payload.validated_data["step"], actor=viewer_of(request),
-                                  password=payload.validated_data["password"],
-                                  username=payload.validated_data["username"] or None,
-                                  session=getattr(request, "session", None), reason=payload.validated_data["reason"])
-        return Response({"signature": signature_manifest(signature), "missing": missing_approvals(recall)},
-                        status=status.HTTP_201_CREATED)
+        signature = approval_sign(
+            recall=recall,
+            step=payload.validated_data["step"],
+            actor=viewer_of(request),
+            password=payload.validated_data["password"],
+            username=payload.validated_data["username"] or None,
+            session=getattr(request, "session", None),
+            reason=payload.validated_data["reason"],
+        )
+        return Response(
+            {"signature": signature_manifest(signature), "missing": missing_approvals(recall)},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ClosureFindingSerializer(BoundedSerializer):
-    found_by = serializers.CharField(help_text="Which context found it: execution, notices, deadlines.")
+    found_by = serializers.CharField(
+        help_text="Which context found it: execution, notices, deadlines."
+    )
     message = serializers.CharField()
     blocking = serializers.BooleanField()
 
@@ -352,8 +469,12 @@ class ClosureExceptionOutSerializer(BoundedSerializer):
 
 
 class ClosureSerializer(BoundedSerializer):
-    blocking = serializers.ListField(child=serializers.CharField(), help_text="What keeps the recall from closing.")
-    information = serializers.ListField(child=serializers.CharField(), help_text="Shown with it; does not block.")
+    blocking = serializers.ListField(
+        child=serializers.CharField(), help_text="What keeps the recall from closing."
+    )
+    information = serializers.ListField(
+        child=serializers.CharField(), help_text="Shown with it; does not block."
+    )
     may_close = serializers.BooleanField()
     exception = ClosureExceptionOutSerializer(allow_null=True)
 
@@ -374,8 +495,12 @@ class ClosureView(APIView):
 class ClosureExceptionSerializer(BoundedSerializer):
     reason = serializers.CharField(help_text="Why the recall may close with units outstanding.")
     password = serializers.CharField(style={"input_type": "password"})
-    username = serializers.CharField(required=False, allow_blank=True, default="",
-                                     help_text="Needed on the first signature of a session.")
+    username = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed on the first signature of a session.",
+    )
 
 
 class ClosureExceptionView(APIView):
@@ -384,17 +509,23 @@ class ClosureExceptionView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["recalls"], request=ClosureExceptionSerializer, responses={201: ClosureSerializer})
+    @extend_schema(
+        tags=["recalls"], request=ClosureExceptionSerializer, responses={201: ClosureSerializer}
+    )
     def post(self, request: Request, pk: int) -> Response:
         from medrecall.recalls.closure import closure_exception_sign, closure_report
 
         recall = _recall(request, pk, "recalls.change_recallcase")
         payload = ClosureExceptionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        closure_exception_sign(recall=recall, actor=viewer_of(request), reason=payload.validated_data["reason"],
-                               password=payload.validated_data["password"],
-                               username=payload.validated_data["username"] or None,
-                               session=getattr(request, "session", None))
+        closure_exception_sign(
+            recall=recall,
+            actor=viewer_of(request),
+            reason=payload.validated_data["reason"],
+            password=payload.validated_data["password"],
+            username=payload.validated_data["username"] or None,
+            session=getattr(request, "session", None),
+        )
         return Response(closure_report(recall).as_dict(), status=status.HTTP_201_CREATED)
 
 
@@ -408,12 +539,26 @@ class DeadlinesView(APIView):
         from medrecall.recalls.deadlines import deadlines_for
 
         rows, missing = deadlines_for(_recall(request, pk))
-        return Response({"deadlines": [{"key": r.key, "regime": r.regime, "title": r.title, "basis": r.basis,
-                                        "due_at": r.due_at.isoformat(), "status": r.status, "legal": r.legal,
-                                        "done_at": r.done_at.isoformat() if r.done_at else None,
-                                        **r.provisional_fields(), "provisional_note": r.provisional_note}
-                                       for r in rows],
-                         "missing_settings": missing})
+        return Response(
+            {
+                "deadlines": [
+                    {
+                        "key": r.key,
+                        "regime": r.regime,
+                        "title": r.title,
+                        "basis": r.basis,
+                        "due_at": r.due_at.isoformat(),
+                        "status": r.status,
+                        "legal": r.legal,
+                        "done_at": r.done_at.isoformat() if r.done_at else None,
+                        **r.provisional_fields(),
+                        "provisional_note": r.provisional_note,
+                    }
+                    for r in rows
+                ],
+                "missing_settings": missing,
+            }
+        )
 
 
 class DueDeadlineSerializer(BoundedSerializer):
@@ -423,7 +568,9 @@ class DueDeadlineSerializer(BoundedSerializer):
     title = serializers.CharField()
     due_at = serializers.DateTimeField()
     status = serializers.CharField()
-    provisional = serializers.BooleanField(help_text="Counted over a year whose working-day calendar is not entered")
+    provisional = serializers.BooleanField(
+        help_text="Counted over a year whose working-day calendar is not entered"
+    )
     calendar_missing_years = serializers.ListField(child=serializers.IntegerField())
     provisional_note = serializers.CharField()
 
@@ -433,10 +580,15 @@ class DueThisWeekView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["recalls"], responses=page_of(DueDeadlineSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        tags=["recalls"], responses=page_of(DueDeadlineSerializer), parameters=PAGE_PARAMETERS
+    )
     def get(self, request: Request) -> Response:
         from medrecall.recalls.deadlines import due_this_week
 
-        if not viewer_of(request).has_perm("recalls.view_recallcase") or viewer_of(request).party_id:
+        if (
+            not viewer_of(request).has_perm("recalls.view_recallcase")
+            or viewer_of(request).party_id
+        ):
             raise PermissionDenied
         return paginated(self, request, due_this_week(), DueDeadlineSerializer)

@@ -24,10 +24,13 @@ class ErrorSerializer(serializers.Serializer[Any]):
 class ErrorAwareSchema(AutoSchema):
     def _get_response_bodies(self, direction: Any = "response") -> Any:
         responses = super()._get_response_bodies(direction)
-        codes = {"GET": ["400", "401", "403", "404"], "DELETE": ["400", "401", "403", "404", "409"]}.get(
-            self.method, ["400", "401", "403", "404", "409"])
+        codes = {
+            "GET": ["400", "401", "403", "404"],
+            "DELETE": ["400", "401", "403", "404", "409"],
+        }.get(self.method, ["400", "401", "403", "404", "409"])
         for code in codes:
-            responses.setdefault(code, self._get_response_for_code(ErrorSerializer, code, direction=direction))  # type: ignore[no-untyped-call]
+            response = self._get_response_for_code(ErrorSerializer, code, direction=direction)  # type: ignore[no-untyped-call]
+            responses.setdefault(code, response)
         return responses
 
 

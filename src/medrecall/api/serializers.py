@@ -15,15 +15,39 @@ from medrecall.parties.models import Contact, Location, Party
 
 
 class DeviceModelSerializer(BoundedModelSerializer[DeviceModel]):
-    display_name = serializers.CharField(read_only=True, help_text="The name in the request's language "
-                                         "(Accept-Language), falling back to the other language.")
+    display_name = serializers.CharField(
+        read_only=True,
+        help_text="The name in the request's language "
+        "(Accept-Language), falling back to the other language.",
+    )
 
     class Meta:
         model = DeviceModel
-        fields = ["id", "udi_di", "issuing_agency", "model_code", "name", "name_en", "display_name", "brand", "manufacturer",
-                  "catalog_number", "description", "risk_class_nmpa", "risk_class_fda", "risk_class_eu",
-                  "registration_no", "clearance_no", "implantable", "tracking", "unit", "expected_lifetime_years",
-                  "is_active", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "udi_di",
+            "issuing_agency",
+            "model_code",
+            "name",
+            "name_en",
+            "display_name",
+            "brand",
+            "manufacturer",
+            "catalog_number",
+            "description",
+            "risk_class_nmpa",
+            "risk_class_fda",
+            "risk_class_eu",
+            "registration_no",
+            "clearance_no",
+            "implantable",
+            "tracking",
+            "unit",
+            "expected_lifetime_years",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -38,15 +62,31 @@ class DeviceModelSerializer(BoundedModelSerializer[DeviceModel]):
 class LotSerializer(BoundedModelSerializer[Lot]):
     class Meta:
         model = Lot
-        fields = ["id", "device_model", "number", "manufactured_on", "expires_on", "quantity_produced",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "device_model",
+            "number",
+            "manufactured_on",
+            "expires_on",
+            "quantity_produced",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
 
 class SerialSerializer(BoundedModelSerializer[Serial]):
     class Meta:
         model = Serial
-        fields = ["id", "device_model", "lot", "serial", "manufactured_on", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "device_model",
+            "lot",
+            "serial",
+            "manufactured_on",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
 
@@ -70,13 +110,35 @@ class AddressMixin(BoundedModelSerializer):  # type: ignore[type-arg]
 
 class PartySerializer(AddressMixin):
     # A sub-consignee a holder reported on a reply form: by whom, and the staff review.
-    reported_by = serializers.CharField(source="reported_by.code", read_only=True, allow_null=True, default=None)
+    reported_by = serializers.CharField(
+        source="reported_by.code", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Party
-        fields = ["id", "code", "name", "name_en", "party_type", "language", "preferred_channel", "country",
-                  "province", "province_code", "city", "address", "postal_code", "latitude", "longitude",
-                  "is_active", "notes", "review", "reported_by", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "party_type",
+            "language",
+            "preferred_channel",
+            "country",
+            "province",
+            "province_code",
+            "city",
+            "address",
+            "postal_code",
+            "latitude",
+            "longitude",
+            "is_active",
+            "notes",
+            "review",
+            "reported_by",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["province_code", "review", "created_at", "updated_at"]
 
 
@@ -85,17 +147,44 @@ class LocationSerializer(AddressMixin):
 
     class Meta:
         model = Location
-        fields = ["id", "code", "name", "location_type", "party", "party_code", "country", "province",
-                  "province_code", "city", "address", "postal_code", "latitude", "longitude", "is_active",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "location_type",
+            "party",
+            "party_code",
+            "country",
+            "province",
+            "province_code",
+            "city",
+            "address",
+            "postal_code",
+            "latitude",
+            "longitude",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["province_code", "created_at", "updated_at"]
 
 
 class ContactSerializer(BoundedModelSerializer[Contact]):
     class Meta:
         model = Contact
-        fields = ["id", "party", "name", "title", "email", "phone", "preferred_channel", "language", "is_primary",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "party",
+            "name",
+            "title",
+            "email",
+            "phone",
+            "preferred_channel",
+            "language",
+            "is_primary",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
 
@@ -104,14 +193,35 @@ class ImportRunSerializer(BoundedModelSerializer[ImportRun]):
 
     class Meta:
         model = ImportRun
-        fields = ["id", "kind", "file_name", "policy", "status", "percent", "rows", "created_count", "updated_count",
-                  "unchanged_count", "rejected_count", "message", "errors", "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "kind",
+            "file_name",
+            "policy",
+            "status",
+            "percent",
+            "rows",
+            "created_count",
+            "updated_count",
+            "unchanged_count",
+            "rejected_count",
+            "message",
+            "errors",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
 
 class ImportStartSerializer(BoundedSerializer):
     kind = serializers.CharField()
     file = serializers.FileField()
-    policy = serializers.ChoiceField(choices=["reject", "keep_good"], default="reject", help_text=(
-        "keep_good: write the good rows and return the bad ones; refused (400) for the all-or-nothing kinds "
-        "events and epcis"))
+    policy = serializers.ChoiceField(
+        choices=["reject", "keep_good"],
+        default="reject",
+        help_text=(
+            "keep_good: write the good rows and return the bad ones; refused (400) for the all-or-nothing kinds "
+            "events and epcis"
+        ),
+    )

@@ -55,7 +55,9 @@ class ForwardTraceSerializer(BoundedSerializer):
     lot_details = serializers.ListField(child=serializers.DictField())
     summary = serializers.DictField(child=serializers.IntegerField())
     holder_details = serializers.ListField(child=serializers.DictField())
-    shipped_to = ShippedToSerializer(many=True, help_text="Portal users: where their own shipments of the unit went")
+    shipped_to = ShippedToSerializer(
+        many=True, help_text="Portal users: where their own shipments of the unit went"
+    )
 
 
 UNIT_PARAMETERS = [
@@ -79,26 +81,45 @@ class TraceForwardView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["traceability"], parameters=UNIT_PARAMETERS, responses=ForwardTraceSerializer)
+    @extend_schema(
+        tags=["traceability"], parameters=UNIT_PARAMETERS, responses=ForwardTraceSerializer
+    )
     def get(self, request: Request) -> Response:
         _require_trace_permission(request)
-        trace = selectors.trace_forward_for(viewer=viewer_of(request), gtin=request.query_params.get("gtin", ""),
-                                            lot=request.query_params.get("lot", ""),
-                                            serial=request.query_params.get("serial", ""))
+        trace = selectors.trace_forward_for(
+            viewer=viewer_of(request),
+            gtin=request.query_params.get("gtin", ""),
+            lot=request.query_params.get("lot", ""),
+            serial=request.query_params.get("serial", ""),
+        )
         return Response(trace.as_dict())
 
 
 class TraceUnitSerializer(serializers.Serializer[Any]):
     gtin = serializers.CharField(max_length=64, help_text="GTIN / UDI-DI of the device model")
-    lot = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
-                                help_text="Lot number (or give serial)")
-    serial = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
-                                   help_text="Serial number; with lot, the lot must be the serial's")
+    lot = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Lot number (or give serial)",
+    )
+    serial = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Serial number; with lot, the lot must be the serial's",
+    )
 
 
 class TraceSetInputSerializer(serializers.Serializer[Any]):
-    units = serializers.ListField(child=TraceUnitSerializer(), allow_empty=False, max_length=MAX_UNITS, help_text=(
-        "The lots and serials to trace as one set; each unit in scope is counted once"))
+    units = serializers.ListField(
+        child=TraceUnitSerializer(),
+        allow_empty=False,
+        max_length=MAX_UNITS,
+        help_text=("The lots and serials to trace as one set; each unit in scope is counted once"),
+    )
 
 
 class TraceForwardSetView(APIView):
@@ -112,17 +133,31 @@ class TraceForwardSetView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["traceability"], request=TraceSetInputSerializer, responses=ForwardTraceSerializer)
+    @extend_schema(
+        tags=["traceability"], request=TraceSetInputSerializer, responses=ForwardTraceSerializer
+    )
     def post(self, request: Request) -> Response:
         _require_trace_permission(request)
         payload = TraceSetInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return Response(trace_forward_set_for(viewer=viewer_of(request), units=_units_of(payload)).trace.as_dict())
+        return Response(
+            trace_forward_set_for(
+                viewer=viewer_of(request), units=_units_of(payload)
+            ).trace.as_dict()
+        )
 
 
 def _units_of(payload: TraceSetInputSerializer) -> list[UnitRequest]:
-    return [UnitRequest(gtin=unit["gtin"].strip(), lot=unit["lot"].strip(), serial=unit["serial"].strip(),
-                        source="units", row=row) for row, unit in enumerate(payload.validated_data["units"], start=1)]
+    return [
+        UnitRequest(
+            gtin=unit["gtin"].strip(),
+            lot=unit["lot"].strip(),
+            serial=unit["serial"].strip(),
+            source="units",
+            row=row,
+        )
+        for row, unit in enumerate(payload.validated_data["units"], start=1)
+    ]
 
 
 class TraceBackwardSetView(APIView):
@@ -132,8 +167,11 @@ class TraceBackwardSetView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["traceability"], request=TraceSetInputSerializer,
-                   responses=serializers.ListField(child=serializers.DictField()))
+    @extend_schema(
+        tags=["traceability"],
+        request=TraceSetInputSerializer,
+        responses=serializers.ListField(child=serializers.DictField()),
+    )
     def post(self, request: Request) -> Response:
         _require_trace_permission(request)
         payload = TraceSetInputSerializer(data=request.data)
@@ -148,13 +186,19 @@ class TraceBackwardView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["traceability"], parameters=UNIT_PARAMETERS, responses=serializers.DictField())
+    @extend_schema(
+        tags=["traceability"], parameters=UNIT_PARAMETERS, responses=serializers.DictField()
+    )
     def get(self, request: Request) -> Response:
         _require_trace_permission(request)
-        return Response(selectors.trace_backward_for(viewer=viewer_of(request),
-                                                     gtin=request.query_params.get("gtin", ""),
-                                                     lot=request.query_params.get("lot", ""),
-                                                     serial=request.query_params.get("serial", "")))
+        return Response(
+            selectors.trace_backward_for(
+                viewer=viewer_of(request),
+                gtin=request.query_params.get("gtin", ""),
+                lot=request.query_params.get("lot", ""),
+                serial=request.query_params.get("serial", ""),
+            )
+        )
 
 
 class UdiInputSerializer(BoundedSerializer):
@@ -171,10 +215,16 @@ class UdiResultSerializer(BoundedSerializer):
     valid = serializers.BooleanField()
     error = serializers.CharField(allow_null=True)
     quantity = serializers.IntegerField(
-        allow_null=True, help_text="Units in the package: HIBC $$8/$$9 or /Q; null when the barcode gives none.")
+        allow_null=True,
+        help_text="Units in the package: HIBC $$8/$$9 or /Q; null when the barcode gives none.",
+    )
     match = serializers.DictField(allow_null=True)
-    recalls = serializers.ListField(child=serializers.DictField(), help_text=(
-        "Recalls whose frozen scope holds the unit (its lot, or its serial): id, number, title, status"))
+    recalls = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=(
+            "Recalls whose frozen scope holds the unit (its lot, or its serial): id, number, title, status"
+        ),
+    )
 
 
 class UdiParseView(APIView):
@@ -188,11 +238,23 @@ class UdiParseView(APIView):
         payload.is_valid(raise_exception=True)
         parsed = parse_udi(payload.validated_data["barcode"])
         body: dict[str, Any] = dict(parsed.as_dict())
-        body["match"] = selectors.udi_match(parsed) if parsed.valid and not getattr(request.user, "party_id", None) else None
-        body["recalls"] = [{"id": r.pk, "number": r.number, "title": r.title, "status": r.status}
-                           for r in recall_selectors.recalls_holding(
-                               viewer=viewer_of(request), lot_id=body["match"]["lot_id"],
-                               serial_id=body["match"]["serial_id"])] if body["match"] else []
+        body["match"] = (
+            selectors.udi_match(parsed)
+            if parsed.valid and not getattr(request.user, "party_id", None)
+            else None
+        )
+        body["recalls"] = (
+            [
+                {"id": r.pk, "number": r.number, "title": r.title, "status": r.status}
+                for r in recall_selectors.recalls_holding(
+                    viewer=viewer_of(request),
+                    lot_id=body["match"]["lot_id"],
+                    serial_id=body["match"]["serial_id"],
+                )
+            ]
+            if body["match"]
+            else []
+        )
         return Response(body)
 
 
@@ -225,7 +287,12 @@ def _outcome_response(outcome: Any) -> Response:
     body = outcome.as_dict()
     body.pop("updated", None)
     if not outcome.accepted:
-        body.update({"code": "import_rejected", "message": outcome.errors[0].message if outcome.errors else ""})
+        body.update(
+            {
+                "code": "import_rejected",
+                "message": outcome.errors[0].message if outcome.errors else "",
+            }
+        )
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     return Response(body, status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)
 
@@ -235,13 +302,20 @@ class EventCaptureView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["traceability"], request=EventRowSerializer(many=True), responses=CaptureOutcomeSerializer)
+    @extend_schema(
+        tags=["traceability"],
+        request=EventRowSerializer(many=True),
+        responses=CaptureOutcomeSerializer,
+    )
     def post(self, request: Request) -> Response:
         if not request.user.has_perm("traceability.add_traceevent"):
             raise PermissionDenied
         payload = EventRowSerializer(data=request.data, many=True)
         payload.is_valid(raise_exception=True)
-        rows = [(n, {k: str(v) for k, v in row.items()}) for n, row in enumerate(payload.validated_data, start=1)]
+        rows = [
+            (n, {k: str(v) for k, v in row.items()})
+            for n, row in enumerate(payload.validated_data, start=1)
+        ]
         outcome = import_event_rows(rows, file_name="api", kind="events", actor=request.user)
         return _outcome_response(outcome)
 
@@ -251,7 +325,9 @@ class EpcisCaptureView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["traceability"], request=serializers.DictField(), responses=CaptureOutcomeSerializer)
+    @extend_schema(
+        tags=["traceability"], request=serializers.DictField(), responses=CaptureOutcomeSerializer
+    )
     def post(self, request: Request) -> Response:
         if not request.user.has_perm("traceability.add_traceevent"):
             raise PermissionDenied
@@ -259,7 +335,9 @@ class EpcisCaptureView(APIView):
 
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"document": "An EPCIS document is a JSON object."})
-        outcome = capture_epcis_document(dict(request.data), source_name="capture", actor=request.user)
+        outcome = capture_epcis_document(
+            dict(request.data), source_name="capture", actor=request.user
+        )
         return _outcome_response(outcome)
 
 
@@ -267,14 +345,35 @@ class TraceEventSerializer(BoundedModelSerializer[TraceEvent]):
     gtin = serializers.CharField(source="lot.device_model.udi_di", read_only=True)
     lot_number = serializers.CharField(source="lot.number", read_only=True)
     serial_number = serializers.CharField(source="serial.serial", read_only=True, allow_null=True)
-    from_location_code = serializers.CharField(source="from_location.code", read_only=True, allow_null=True)
-    to_location_code = serializers.CharField(source="to_location.code", read_only=True, allow_null=True)
+    from_location_code = serializers.CharField(
+        source="from_location.code", read_only=True, allow_null=True
+    )
+    to_location_code = serializers.CharField(
+        source="to_location.code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = TraceEvent
-        fields = ["id", "event_id", "event_type", "event_time", "gtin", "lot", "lot_number", "serial", "serial_number",
-                  "quantity", "from_location", "from_location_code", "to_location", "to_location_code",
-                  "document_ref", "into_lot", "retracted", "recorded_at"]
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "event_time",
+            "gtin",
+            "lot",
+            "lot_number",
+            "serial",
+            "serial_number",
+            "quantity",
+            "from_location",
+            "from_location_code",
+            "to_location",
+            "to_location_code",
+            "document_ref",
+            "into_lot",
+            "retracted",
+            "recorded_at",
+        ]
         read_only_fields = fields
 
 
@@ -300,8 +399,19 @@ class PositionSerializer(BoundedModelSerializer[Position]):
 
     class Meta:
         model = Position
-        fields = ["id", "gtin", "lot", "lot_number", "serial", "serial_number", "location", "location_code",
-                  "party_code", "on_hand", "in_transit"]
+        fields = [
+            "id",
+            "gtin",
+            "lot",
+            "lot_number",
+            "serial",
+            "serial_number",
+            "location",
+            "location_code",
+            "party_code",
+            "on_hand",
+            "in_transit",
+        ]
         read_only_fields = fields
 
 

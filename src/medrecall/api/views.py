@@ -44,21 +44,30 @@ class AuditedViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         instance = self.model(**serializer.validated_data)
-        serializer.instance = audit.audited_save(instance=instance, actor=self.request.user,
-                                                 action=self.model._meta.label_lower)
+        serializer.instance = audit.audited_save(
+            instance=instance, actor=self.request.user, action=self.model._meta.label_lower
+        )
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         instance = serializer.instance
         assert instance is not None  # noqa: S101 - DRF sets it for updates
         for field, value in serializer.validated_data.items():
             setattr(instance, field, value)
-        audit.audited_save(instance=instance, actor=self.request.user, action=self.model._meta.label_lower,
-                           reason=self.request.headers.get("X-Change-Reason", ""))
+        audit.audited_save(
+            instance=instance,
+            actor=self.request.user,
+            action=self.model._meta.label_lower,
+            reason=self.request.headers.get("X-Change-Reason", ""),
+        )
 
     @transaction.atomic
     def perform_destroy(self, instance: Model) -> None:
-        audit.record(actor=self.request.user, action=f"{self.model._meta.label_lower}.deleted", target=instance,
-                     changes={k: [v, None] for k, v in audit.snapshot(instance).items()})
+        audit.record(
+            actor=self.request.user,
+            action=f"{self.model._meta.label_lower}.deleted",
+            target=instance,
+            changes={k: [v, None] for k, v in audit.snapshot(instance).items()},
+        )
         instance.delete()
 
 
@@ -68,12 +77,21 @@ class DeviceModelViewSet(AuditedViewSet):
 
     model = DeviceModel
     serializer_class = s.DeviceModelSerializer
-    filterset_fields = ["tracking", "implantable", "risk_class_nmpa", "risk_class_fda", "risk_class_eu", "udi_di"]
+    filterset_fields = [
+        "tracking",
+        "implantable",
+        "risk_class_nmpa",
+        "risk_class_fda",
+        "risk_class_eu",
+        "udi_di",
+    ]
     search_fields = ["udi_di", "model_code", "name", "name_en", "registration_no"]
     ordering_fields = ["model_code", "name", "udi_di"]
 
     def selector(self) -> QuerySet[Any]:
-        return catalog_selectors.device_model_list_for(viewer=viewer_of(self.request)).order_by("model_code")
+        return catalog_selectors.device_model_list_for(viewer=viewer_of(self.request)).order_by(
+            "model_code"
+        )
 
 
 @extend_schema(tags=["catalog"])
@@ -164,20 +182,28 @@ class ImportStartView(APIView):
     parser_classes = [parsers.MultiPartParser]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["imports"], request=s.ImportStartSerializer,
-                   responses={202: s.ImportRunSerializer})
+    @extend_schema(
+        tags=["imports"], request=s.ImportStartSerializer, responses={202: s.ImportRunSerializer}
+    )
     def post(self, request: Request) -> Response:
         payload = s.ImportStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         kind = payload.validated_data["kind"]
         entry = importer_kinds().get(kind)
         if entry is None:
-            raise serializers.ValidationError({"kind": f"{kind}: one of {', '.join(importer_kinds())}"})
+            raise serializers.ValidationError(
+                {"kind": f"{kind}: one of {', '.join(importer_kinds())}"}
+            )
         if not request.user.has_perm(entry[2]):
             from rest_framework.exceptions import PermissionDenied
 
             raise PermissionDenied
         upload = payload.validated_data["file"]
-        run = core_services.import_run_start(kind=kind, upload=upload, file_name=upload.name,
-                                             policy=payload.validated_data["policy"], actor=request.user)
+        run = core_services.import_run_start(
+            kind=kind,
+            upload=upload,
+            file_name=upload.name,
+            policy=payload.validated_data["policy"],
+            actor=request.user,
+        )
         return Response(s.ImportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)

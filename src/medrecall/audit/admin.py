@@ -52,7 +52,10 @@ def _changes(before: dict[str, Any], obj: models.Model) -> dict[str, list[Any]]:
 def _m2m(obj: models.Model) -> dict[str, list[Any]]:
     if obj.pk is None:
         return {}
-    return {f.name: sorted(getattr(obj, f.name).values_list("pk", flat=True)) for f in obj._meta.many_to_many}
+    return {
+        f.name: sorted(getattr(obj, f.name).values_list("pk", flat=True))
+        for f in obj._meta.many_to_many
+    }
 
 
 class AuditedAdmin(_Base):
@@ -69,39 +72,75 @@ class AuditedAdmin(_Base):
             actions.pop("delete_selected", None)
         return actions
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
-        before = _stored(type(obj), [obj.pk]).get(obj.pk, {}) if change and obj.pk is not None else {}
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
+        before = (
+            _stored(type(obj), [obj.pk]).get(obj.pk, {}) if change and obj.pk is not None else {}
+        )
         super().save_model(request, obj, form, change)
         changes = _changes(before, obj)
         if not change or changes:
-            audit.record(actor=request.user, action=_action(obj, "changed" if change else "created"), target=obj,
-                         changes=changes)
+            audit.record(
+                actor=request.user,
+                action=_action(obj, "changed" if change else "created"),
+                target=obj,
+                changes=changes,
+            )
 
-    def save_related(self, request: HttpRequest, form: ModelForm[Any], formsets: Any, change: bool) -> None:
+    def save_related(
+        self, request: HttpRequest, form: ModelForm[Any], formsets: Any, change: bool
+    ) -> None:
         obj = form.instance
         before = _m2m(obj)
         super().save_related(request, form, formsets, change)
         after = _m2m(obj)
-        if changed := {name: [before.get(name, []), pks] for name, pks in after.items() if before.get(name, []) != pks}:
-            audit.record(actor=request.user, action=_action(obj, "changed"), target=obj, changes=changed)
+        if changed := {
+            name: [before.get(name, []), pks]
+            for name, pks in after.items()
+            if before.get(name, []) != pks
+        }:
+            audit.record(
+                actor=request.user, action=_action(obj, "changed"), target=obj, changes=changed
+            )
 
-    def save_formset(self, request: HttpRequest, form: ModelForm[Any], formset: BaseModelFormSet[Any, Any],
-                     change: bool) -> None:
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Any],
+        formset: BaseModelFormSet[Any, Any],
+        change: bool,
+    ) -> None:
         pks = {id(f.instance): f.instance.pk for f in formset.forms if f.instance.pk is not None}
         model: type[models.Model] = formset.model  # type: ignore[assignment]
         before = _stored(model, list(pks.values()))
         super().save_formset(request, form, formset, change)
         for obj in formset.deleted_objects:  # their pk is gone now: use the one they had
             pk = pks.get(id(obj))
-            audit.record(actor=request.user, action=_action(obj, "deleted"), target_type=obj._meta.label_lower,
-                         target_id=str(pk), target_label=str(obj)[:255],
-                         changes={name: [value, None] for name, value in before.get(pk, {}).items()
-                                  if name not in _SKIPPED})
+            audit.record(
+                actor=request.user,
+                action=_action(obj, "deleted"),
+                target_type=obj._meta.label_lower,
+                target_id=str(pk),
+                target_label=str(obj)[:255],
+                changes={
+                    name: [value, None]
+                    for name, value in before.get(pk, {}).items()
+                    if name not in _SKIPPED
+                },
+            )
         for obj in formset.new_objects:
-            audit.record(actor=request.user, action=_action(obj, "created"), target=obj, changes=_changes({}, obj))
+            audit.record(
+                actor=request.user,
+                action=_action(obj, "created"),
+                target=obj,
+                changes=_changes({}, obj),
+            )
         for obj, _fields in formset.changed_objects:
             if changes := _changes(before.get(obj.pk, {}), obj):
-                audit.record(actor=request.user, action=_action(obj, "changed"), target=obj, changes=changes)
+                audit.record(
+                    actor=request.user, action=_action(obj, "changed"), target=obj, changes=changes
+                )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self._record_deletion(request, obj)
@@ -114,14 +153,29 @@ class AuditedAdmin(_Base):
             super().delete_queryset(request, queryset)
 
     def _record_deletion(self, request: HttpRequest, obj: models.Model) -> None:
-        audit.record(actor=request.user, action=_action(obj, "deleted"), target=obj,
-                     changes={name: [value, None] for name, value in audit.snapshot(obj).items()
-                              if name not in _SKIPPED})
+        audit.record(
+            actor=request.user,
+            action=_action(obj, "deleted"),
+            target=obj,
+            changes={
+                name: [value, None]
+                for name, value in audit.snapshot(obj).items()
+                if name not in _SKIPPED
+            },
+        )
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(AuditedAdmin):
-    list_display = ("sequence", "recorded_at", "actor_name", "action", "target_type", "target_id", "target_label")
+    list_display = (
+        "sequence",
+        "recorded_at",
+        "actor_name",
+        "action",
+        "target_type",
+        "target_id",
+        "target_label",
+    )
     list_filter = ("action", "target_type")
     search_fields = ("actor_name", "action", "target_id", "target_label", "reason")
     ordering = ("-sequence",)
@@ -136,12 +190,25 @@ class AuditEntryAdmin(AuditedAdmin):
     regulated = True
 
     def get_urls(self) -> list[URLPattern]:
-        return [path("verify/", self.admin_site.admin_view(self.verify_view), name="audit_auditentry_verify"),
-                *super().get_urls()]
+        return [
+            path(
+                "verify/",
+                self.admin_site.admin_view(self.verify_view),
+                name="audit_auditentry_verify",
+            ),
+            *super().get_urls(),
+        ]
 
     def verify_view(self, request: HttpRequest) -> HttpResponse:
         broken = verify_chain()
-        context = {**self.admin_site.each_context(request), "title": _("Verify the audit trail"),
-                   "broken": broken, "total": AuditEntry.objects.count(), "opts": self.model._meta,
-                   "first_bad": AuditEntry.objects.filter(sequence=broken.sequence).first() if broken else None}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Verify the audit trail"),
+            "broken": broken,
+            "total": AuditEntry.objects.count(),
+            "opts": self.model._meta,
+            "first_bad": AuditEntry.objects.filter(sequence=broken.sequence).first()
+            if broken
+            else None,
+        }
         return TemplateResponse(request, "admin/audit/verify.html", context)

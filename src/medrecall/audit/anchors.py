@@ -94,8 +94,13 @@ class Checkpoint:
     mac: str
 
     def signed_part(self) -> dict[str, Any]:
-        return {"sequence": self.sequence, "head_hash": self.head_hash, "count": self.count, "at": self.at,
-                "key_id": self.key_id}
+        return {
+            "sequence": self.sequence,
+            "head_hash": self.head_hash,
+            "count": self.count,
+            "at": self.at,
+            "key_id": self.key_id,
+        }
 
 
 def _mac(fields: dict[str, Any], key: bytes) -> str:
@@ -108,17 +113,27 @@ def checkpoint_is_authentic(checkpoint: Checkpoint) -> bool:
     return hmac.compare_digest(checkpoint.mac, _mac(checkpoint.signed_part(), audit_key()))
 
 
-def checkpoint_append(*, sequence: int, head_hash: str, count: int, at: datetime | None = None) -> Checkpoint:
+def checkpoint_append(
+    *, sequence: int, head_hash: str, count: int, at: datetime | None = None
+) -> Checkpoint:
     """Append one signed checkpoint line (one ``write`` on an ``O_APPEND`` file, then fsync)."""
     global _last_written  # the one piece of process state: when this process last anchored
     key = audit_key()
-    unsigned = Checkpoint(sequence=sequence, head_hash=head_hash, count=count,
-                          at=(at or timezone.now()).isoformat(), key_id=key_id(key), mac="")
+    unsigned = Checkpoint(
+        sequence=sequence,
+        head_hash=head_hash,
+        count=count,
+        at=(at or timezone.now()).isoformat(),
+        key_id=key_id(key),
+        mac="",
+    )
     fields = unsigned.signed_part()
     checkpoint = Checkpoint(**{**fields, "mac": _mac(fields, key)})
     path = checkpoint_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({**fields, "mac": checkpoint.mac}, sort_keys=True, separators=(",", ":")) + "\n"
+    line = (
+        json.dumps({**fields, "mac": checkpoint.mac}, sort_keys=True, separators=(",", ":")) + "\n"
+    )
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         os.write(descriptor, line.encode("utf-8"))
@@ -148,9 +163,14 @@ def checkpoints() -> Iterator[Checkpoint]:
                 continue
             try:
                 raw = json.loads(line)
-                yield Checkpoint(sequence=int(raw["sequence"]), head_hash=str(raw["head_hash"]),
-                                 count=int(raw["count"]), at=str(raw["at"]), key_id=str(raw["key_id"]),
-                                 mac=str(raw["mac"]))
+                yield Checkpoint(
+                    sequence=int(raw["sequence"]),
+                    head_hash=str(raw["head_hash"]),
+                    count=int(raw["count"]),
+                    at=str(raw["at"]),
+                    key_id=str(raw["key_id"]),
+                    mac=str(raw["mac"]),
+                )
             except (ValueError, KeyError, TypeError) as error:
                 raise CheckpointUnreadable(number) from error
 

@@ -15,8 +15,12 @@ class AuditEntry(models.Model):
     sequence = models.BigIntegerField(_("sequence"), unique=True)
     recorded_at = models.DateTimeField(_("recorded at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_name = models.CharField(_("actor name"), max_length=150)
     action = models.CharField(_("action"), max_length=80, db_index=True)
@@ -28,8 +32,11 @@ class AuditEntry(models.Model):
     previous_hash = models.CharField(_("previous hash"), max_length=64)
     entry_hash = models.CharField(_("entry hash"), max_length=64)
     chain_version = models.PositiveSmallIntegerField(
-        _("chain version"), default=1,
-        help_text=_("1: SHA-256 (entries written before the keyed chain); 2: HMAC-SHA-256 with the audit key."),
+        _("chain version"),
+        default=1,
+        help_text=_(
+            "1: SHA-256 (entries written before the keyed chain); 2: HMAC-SHA-256 with the audit key."
+        ),
     )
 
     class Meta:

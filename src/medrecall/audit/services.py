@@ -45,8 +45,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def entry_digest(*, previous_hash: str, fields: dict[str, Any], version: int = LEGACY,
-                 key: bytes | None = None) -> str:
+def entry_digest(
+    *, previous_hash: str, fields: dict[str, Any], version: int = LEGACY, key: bytes | None = None
+) -> str:
     """The entry's hash under its chain version (``key`` defaults to the audit key)."""
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     text = (previous_hash + canonical).encode("utf-8")
@@ -97,7 +98,9 @@ def record(
             sequence=(last.sequence + 1) if last else 1,
             recorded_at=timezone.now(),
             actor=actor if getattr(actor, "pk", None) else None,
-            actor_name=(actor.get_username() if getattr(actor, "pk", None) else str(actor or "system"))[:150],
+            actor_name=(
+                actor.get_username() if getattr(actor, "pk", None) else str(actor or "system")
+            )[:150],
             action=action,
             target_type=target_type,
             target_id=target_id,
@@ -107,14 +110,20 @@ def record(
             previous_hash=last.entry_hash if last else GENESIS_HASH,
             chain_version=KEYED,
         )
-        entry.entry_hash = entry_digest(previous_hash=entry.previous_hash, fields=hashed_fields(entry),
-                                        version=KEYED)
+        entry.entry_hash = entry_digest(
+            previous_hash=entry.previous_hash, fields=hashed_fields(entry), version=KEYED
+        )
         entry.save(force_insert=True)
-        if anchors.checkpoint_due(entry.sequence, first_keyed=last is None or last.chain_version != KEYED):
+        if anchors.checkpoint_due(
+            entry.sequence, first_keyed=last is None or last.chain_version != KEYED
+        ):
             # Anchor only what committed; the head we know needs no query.
             sequence, head_hash = entry.sequence, entry.entry_hash
-            transaction.on_commit(lambda: anchors.checkpoint_append(sequence=sequence, head_hash=head_hash,
-                                                                    count=sequence))
+            transaction.on_commit(
+                lambda: anchors.checkpoint_append(
+                    sequence=sequence, head_hash=head_hash, count=sequence
+                )
+            )
     return entry
 
 
@@ -179,8 +188,12 @@ def verify_chain(*, batch_size: int = 5000) -> ChainBreak | None:
             return ChainBreak(entry.sequence, "downgrade")
         keyed_seen = keyed_seen or entry.chain_version == KEYED
         try:
-            digest = entry_digest(previous_hash=previous_hash, fields=hashed_fields(entry),
-                                  version=entry.chain_version, key=key)
+            digest = entry_digest(
+                previous_hash=previous_hash,
+                fields=hashed_fields(entry),
+                version=entry.chain_version,
+                key=key,
+            )
         except ValueError:
             return ChainBreak(entry.sequence, "content")
         if not hmac.compare_digest(digest, entry.entry_hash):
@@ -203,7 +216,9 @@ def checkpoint_write() -> anchors.Checkpoint | None:
     return anchors.checkpoint_append(sequence=head[0], head_hash=head[1], count=head[0])
 
 
-def audited_save(*, instance: models.Model, actor: Any, action: str, reason: str = "") -> models.Model:
+def audited_save(
+    *, instance: models.Model, actor: Any, action: str, reason: str = ""
+) -> models.Model:
     """Validate and save one record, logging old → new for the fields that changed.
 
     For the plain create/edit of master data; business actions with rules of their own
@@ -216,19 +231,28 @@ def audited_save(*, instance: models.Model, actor: Any, action: str, reason: str
     with transaction.atomic():
         before: dict[str, Any] = {}
         if instance.pk is not None:
-            current = type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
+            current = (
+                type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
+            )
             before = snapshot(current) if current is not None else {}
         try:
             instance.full_clean()
         except ValidationError as error:
             field, messages = next(iter(error.message_dict.items()))
-            raise ValidationFailed(f"{field}: {' '.join(messages)}", where=field, details=error.message_dict) from error
+            raise ValidationFailed(
+                f"{field}: {' '.join(messages)}", where=field, details=error.message_dict
+            ) from error
         created = instance.pk is None
         instance.save()
         changes = diff(before, snapshot(instance))
         changes.pop("updated_at", None)
         changes.pop("created_at", None)
         if created or changes:
-            record(actor=actor, action=f"{action}.{'created' if created else 'changed'}", target=instance,
-                   changes=changes, reason=reason)
+            record(
+                actor=actor,
+                action=f"{action}.{'created' if created else 'changed'}",
+                target=instance,
+                changes=changes,
+                reason=reason,
+            )
     return instance

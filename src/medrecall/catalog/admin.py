@@ -7,7 +7,15 @@ from .models import DeviceModel, Lot, Serial
 
 @admin.register(DeviceModel)
 class DeviceModelAdmin(AuditedAdmin):
-    list_display = ("model_code", "name", "udi_di", "tracking", "risk_class_nmpa", "risk_class_fda", "risk_class_eu")
+    list_display = (
+        "model_code",
+        "name",
+        "udi_di",
+        "tracking",
+        "risk_class_nmpa",
+        "risk_class_fda",
+        "risk_class_eu",
+    )
     search_fields = ("model_code", "name", "udi_di", "registration_no")
     list_filter = ("tracking", "implantable")
 

@@ -98,7 +98,9 @@ class GudidDevice:
         """The device as the rejected-rows CSV shows it: the values as they stand in the file."""
         values = self.model_fields(self.version_model_number)
         values["udi_di"] = self.primary_di
-        return SourceRow(self.position, {column: str(values[column]) for column in GudidImporter.columns.all})
+        return SourceRow(
+            self.position, {column: str(values[column]) for column in GudidImporter.columns.all}
+        )
 
 
 class GudidImporter:
@@ -108,7 +110,14 @@ class GudidImporter:
     offers_keep_good: ClassVar[bool] = True  # the good devices are written, the bad ones come back
     columns: ClassVar[Columns] = Columns(
         required=("udi_di", "issuing_agency", "model_code", "name", "tracking"),
-        optional=("name_en", "brand", "catalog_number", "manufacturer", "description", "clearance_no"),
+        optional=(
+            "name_en",
+            "brand",
+            "catalog_number",
+            "manufacturer",
+            "description",
+            "clearance_no",
+        ),
     )
 
     def run(
@@ -122,39 +131,65 @@ class GudidImporter:
     ) -> ImportOutcome:
         outcome = ImportOutcome(kind=self.kind, file_name=file_name)
         if path.stat().st_size == 0:
-            raise _rejected(file_name, 1, "empty", _("The file %(file)s is empty.") % {"file": file_name})
+            raise _rejected(
+                file_name, 1, "empty", _("The file %(file)s is empty.") % {"file": file_name}
+            )
         check_file_size(path, file_name)
         refuse_doctype(path, file_name)
         devices: list[GudidDevice] = []
         for device, problems in read_devices(path, file_name, progress):
             outcome.rows += 1
             devices.append(device)
-            outcome.errors.extend(RowError(file_name, device.position, column, code, message)
-                                  for column, code, message in problems)
+            outcome.errors.extend(
+                RowError(file_name, device.position, column, code, message)
+                for column, code, message in problems
+            )
         if outcome.rows == 0:
-            raise _rejected(file_name, 1, "empty", _("The file %(file)s contains no GUDID device records.") % {
-                "file": file_name})
-        outcome.errors.extend(RowError(file_name, position, column, code, message)
-                              for position, column, code, message in duplicate_dis(devices))
-        model_codes, conflicts = choose_model_codes(devices, skip={error.row for error in outcome.errors})
-        outcome.errors.extend(RowError(file_name, position, column, code, message)
-                              for position, column, code, message in conflicts)
+            raise _rejected(
+                file_name,
+                1,
+                "empty",
+                _("The file %(file)s contains no GUDID device records.") % {"file": file_name},
+            )
+        outcome.errors.extend(
+            RowError(file_name, position, column, code, message)
+            for position, column, code, message in duplicate_dis(devices)
+        )
+        model_codes, conflicts = choose_model_codes(
+            devices, skip={error.row for error in outcome.errors}
+        )
+        outcome.errors.extend(
+            RowError(file_name, position, column, code, message)
+            for position, column, code, message in conflicts
+        )
         bad = {error.row for error in outcome.errors}
-        outcome.rejected_rows = [device.source_row() for device in devices if device.position in bad]
+        outcome.rejected_rows = [
+            device.source_row() for device in devices if device.position in bad
+        ]
         if bad and policy == Policy.REJECT:
             outcome.accepted = False
             return outcome
         if progress:
             progress(60, 100)
-        rows = [device.model_fields(model_codes[device.position]) for device in devices if device.position not in bad]
+        rows = [
+            device.model_fields(model_codes[device.position])
+            for device in devices
+            if device.position not in bad
+        ]
         applied = Applied()
         with transaction.atomic():
             for start in range(0, len(rows), WRITE_BATCH):
-                batch = upsert_device_models(rows[start:start + WRITE_BATCH], actor=actor, source=self.kind)
+                batch = upsert_device_models(
+                    rows[start : start + WRITE_BATCH], actor=actor, source=self.kind
+                )
                 applied.created += batch.created
                 applied.updated += batch.updated
                 applied.unchanged += batch.unchanged
-        outcome.created, outcome.updated, outcome.unchanged = applied.created, applied.updated, applied.unchanged
+        outcome.created, outcome.updated, outcome.unchanged = (
+            applied.created,
+            applied.updated,
+            applied.unchanged,
+        )
         if progress:
             progress(100, 100)
         return outcome
@@ -180,7 +215,9 @@ EXPAT_ENCODINGS = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be", "latin
 _DECLARATION = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
 
 
-def xml_chunks(path: Path, file_name: str, counter: list[int] | None = None) -> Iterator[bytes | str]:
+def xml_chunks(
+    path: Path, file_name: str, counter: list[int] | None = None
+) -> Iterator[bytes | str]:
     """The file for expat, chunk by chunk: as bytes when expat knows its encoding, else decoded
     with Python's codec for the encoding the XML declaration names (GB18030, Shift_JIS, …).
     An unknown encoding, or bytes that are not in the declared one, refuse the file.
@@ -188,16 +225,28 @@ def xml_chunks(path: Path, file_name: str, counter: list[int] | None = None) -> 
     with path.open("rb") as stream:
         head = stream.read(PROLOG_CHUNK)
         declared = _DECLARATION.match(head.removeprefix(b"\xef\xbb\xbf"))
-        name = declared[1].decode("ascii") if declared and not head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+        name = (
+            declared[1].decode("ascii")
+            if declared and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+            else "utf-8"
+        )
         try:
             info = codecs.lookup(name)
-            if not getattr(info, "_is_text_encoding", True):  # rot13, base64 …: codecs, not encodings
+            if not getattr(
+                info, "_is_text_encoding", True
+            ):  # rot13, base64 …: codecs, not encodings
                 raise LookupError(name)
             codec = info.name
         except LookupError:
-            raise _rejected(file_name, 1, "encoding", _(
-                "The file %(file)s declares the encoding %(encoding)s, which is not known; save it as UTF-8.") % {
-                    "file": file_name, "encoding": name}) from None
+            raise _rejected(
+                file_name,
+                1,
+                "encoding",
+                _(
+                    "The file %(file)s declares the encoding %(encoding)s, which is not known; save it as UTF-8."
+                )
+                % {"file": file_name, "encoding": name},
+            ) from None
         decoder = None if codec in EXPAT_ENCODINGS else codecs.getincrementaldecoder(codec)()
         done = 0
         chunk = head
@@ -212,18 +261,33 @@ def xml_chunks(path: Path, file_name: str, counter: list[int] | None = None) -> 
                     yield decoder.decode(chunk)
                 except UnicodeDecodeError as error:
                     offset = done - len(chunk) + error.start
-                    line = head.count(b"\n", 0, offset) + 1 if offset < len(head) else _line_of(path, offset)
-                    raise _rejected(file_name, line, "encoding", _(
-                        "The file %(file)s is not valid %(encoding)s text (line %(line)s), the encoding its XML "
-                        "declaration names.") % {"file": file_name, "encoding": name, "line": line}) from None
+                    line = (
+                        head.count(b"\n", 0, offset) + 1
+                        if offset < len(head)
+                        else _line_of(path, offset)
+                    )
+                    raise _rejected(
+                        file_name,
+                        line,
+                        "encoding",
+                        _(
+                            "The file %(file)s is not valid %(encoding)s text (line %(line)s), the encoding its XML "
+                            "declaration names."
+                        )
+                        % {"file": file_name, "encoding": name, "line": line},
+                    ) from None
             chunk = stream.read(PROLOG_CHUNK)
         if decoder is not None:
             try:
                 yield decoder.decode(b"", final=True)
             except UnicodeDecodeError:
-                raise _rejected(file_name, 1, "encoding", _(
-                    "The file %(file)s ends in the middle of a %(encoding)s character.") % {
-                        "file": file_name, "encoding": name}) from None
+                raise _rejected(
+                    file_name,
+                    1,
+                    "encoding",
+                    _("The file %(file)s ends in the middle of a %(encoding)s character.")
+                    % {"file": file_name, "encoding": name},
+                ) from None
 
 
 def _line_of(path: Path, offset: int) -> int:
@@ -238,7 +302,9 @@ def refuse_doctype(path: Path, file_name: str) -> None:
     """
     parser = expat.ParserCreate()
 
-    def on_doctype(_name: str, _system_id: str | None, _public_id: str | None, _has_subset: bool) -> None:
+    def on_doctype(
+        _name: str, _system_id: str | None, _public_id: str | None, _has_subset: bool
+    ) -> None:
         raise _DoctypeDeclaredError(parser.CurrentLineNumber)
 
     def on_root(_name: str, _attributes: Any) -> None:
@@ -251,14 +317,23 @@ def refuse_doctype(path: Path, file_name: str) -> None:
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except _DoctypeDeclaredError as found:
-        raise _rejected(file_name, found.line, "doctype", _(
-            "The file %(file)s declares a DOCTYPE (line %(line)s); GUDID files have none, and it is refused "
-            "so that no entity can be expanded.") % {"file": file_name, "line": found.line}) from None
+        raise _rejected(
+            file_name,
+            found.line,
+            "doctype",
+            _(
+                "The file %(file)s declares a DOCTYPE (line %(line)s); GUDID files have none, and it is refused "
+                "so that no entity can be expanded."
+            )
+            % {"file": file_name, "line": found.line},
+        ) from None
     except (_RootStartedError, expat.ExpatError):
         return
 
 
-def read_devices(path: Path, file_name: str, progress: Progress | None) -> Iterator[tuple[GudidDevice, list[Problem]]]:
+def read_devices(
+    path: Path, file_name: str, progress: Progress | None
+) -> Iterator[tuple[GudidDevice, list[Problem]]]:
     """Each device element in file order, parsed; malformed XML rejects the whole file."""
     size = path.stat().st_size
     read = [0]
@@ -290,8 +365,14 @@ def read_devices(path: Path, file_name: str, progress: Progress | None) -> Itera
                     progress(int(50 * min(1.0, read[0] / size)) if size else 50, 100)
     except ET.ParseError as error:
         line, column = error.position
-        message = _("The file %(file)s is not well-formed XML: %(problem)s at line %(line)s, column %(column)s.") % {
-            "file": file_name, "problem": expat.ErrorString(error.code), "line": line, "column": column}
+        message = _(
+            "The file %(file)s is not well-formed XML: %(problem)s at line %(line)s, column %(column)s."
+        ) % {
+            "file": file_name,
+            "problem": expat.ErrorString(error.code),
+            "line": line,
+            "column": column,
+        }
         raise _rejected(file_name, line, "xml", message) from None
 
 
@@ -329,33 +410,71 @@ def parse_device(element: ET.Element, position: int) -> tuple[GudidDevice, list[
     for identifier in _descendants(fields.get("identifiers"), "identifier"):
         parts = _children(identifier)
         if _text(parts.get("deviceIdType")).lower() == "primary":
-            primary_di, agency_text = _text(parts.get("deviceId")), _text(parts.get("deviceIdIssuingAgency"))
+            primary_di, agency_text = (
+                _text(parts.get("deviceId")),
+                _text(parts.get("deviceIdIssuingAgency")),
+            )
             break
     agencies = {value.lower(): value for value in IssuingAgency.values}
     agency = agencies.get(agency_text.lower(), "")
     udi_di = primary_di
     if not primary_di:
-        problems.append(("primaryDI", "required", _("Device %(position)s has no primary DI.") % {"position": position}))
+        problems.append(
+            (
+                "primaryDI",
+                "required",
+                _("Device %(position)s has no primary DI.") % {"position": position},
+            )
+        )
     elif not agency:
-        problems.append(("deviceIdIssuingAgency", "choice", _(
-            "Issuing agency %(agency)s of DI %(di)s is not one of: %(allowed)s.") % {
-                "agency": agency_text or "—", "di": primary_di, "allowed": ", ".join(IssuingAgency.values)}))
+        problems.append(
+            (
+                "deviceIdIssuingAgency",
+                "choice",
+                _("Issuing agency %(agency)s of DI %(di)s is not one of: %(allowed)s.")
+                % {
+                    "agency": agency_text or "—",
+                    "di": primary_di,
+                    "allowed": ", ".join(IssuingAgency.values),
+                },
+            )
+        )
     elif agency == IssuingAgency.GS1:
         if problem := gtin_problem(primary_di):
             problems.append(("primaryDI", "gtin", problem))
         else:
             udi_di = normalise_gtin(primary_di)
     elif len(primary_di) > UDI_DI_MAX:
-        problems.append(("primaryDI", "length", _("The DI %(di)s is longer than %(limit)s characters.") % {
-            "di": primary_di, "limit": UDI_DI_MAX}))
+        problems.append(
+            (
+                "primaryDI",
+                "length",
+                _("The DI %(di)s is longer than %(limit)s characters.")
+                % {"di": primary_di, "limit": UDI_DI_MAX},
+            )
+        )
     brand_name = _text(fields.get("brandName"))
     if not brand_name:
-        problems.append(("brandName", "required", _("Device %(position)s has no brand name.") % {"position": position}))
+        problems.append(
+            (
+                "brandName",
+                "required",
+                _("Device %(position)s has no brand name.") % {"position": position},
+            )
+        )
     for name, limit in MAX_LENGTHS.items():
         if len(_text(fields.get(name))) > limit:
-            problems.append((name, "length", _("%(column)s is longer than %(limit)s characters.") % {
-                "column": name, "limit": limit}))
-    submissions = (_text(node) for node in _descendants(fields.get("premarketSubmissions"), "submissionNumber"))
+            problems.append(
+                (
+                    name,
+                    "length",
+                    _("%(column)s is longer than %(limit)s characters.")
+                    % {"column": name, "limit": limit},
+                )
+            )
+    submissions = (
+        _text(node) for node in _descendants(fields.get("premarketSubmissions"), "submissionNumber")
+    )
     clearance_no = next((number for number in submissions if number), "")[:CLEARANCE_MAX]
     serialised = _text(fields.get("serialNumber")).lower() == "true"
     device = GudidDevice(
@@ -377,11 +496,21 @@ def parse_device(element: ET.Element, position: int) -> tuple[GudidDevice, list[
 def duplicate_dis(devices: list[GudidDevice]) -> list[tuple[int, str, str, str]]:
     """Every device whose DI another device of the file also has: one DI is one device model."""
     by_di = Counter(device.udi_di for device in devices if device.udi_di)
-    return [(device.position, "primaryDI", "duplicate", _("DI %(di)s appears more than once in the file.") % {
-        "di": device.primary_di}) for device in devices if device.udi_di and by_di[device.udi_di] > 1]
+    return [
+        (
+            device.position,
+            "primaryDI",
+            "duplicate",
+            _("DI %(di)s appears more than once in the file.") % {"di": device.primary_di},
+        )
+        for device in devices
+        if device.udi_di and by_di[device.udi_di] > 1
+    ]
 
 
-def choose_model_codes(devices: list[GudidDevice], *, skip: set[int]) -> tuple[dict[int, str], list[tuple[int, str, str, str]]]:
+def choose_model_codes(
+    devices: list[GudidDevice], *, skip: set[int]
+) -> tuple[dict[int, str], list[tuple[int, str, str, str]]]:
     """A unique model code per good device (by position), and the devices that cannot get one.
 
     Sharing is counted over every device, bad ones too (``skip``), so fixing a bad device and
@@ -392,12 +521,17 @@ def choose_model_codes(devices: list[GudidDevice], *, skip: set[int]) -> tuple[d
     by_version = Counter(device.version_model_number for device in devices)
     by_catalog = Counter(device.catalog_number for device in devices)
     candidates = {
-        device.position: [code for code, unique in (
-            (device.version_model_number, by_version[device.version_model_number] == 1),
-            (device.catalog_number, by_catalog[device.catalog_number] == 1),
-            (device.udi_di, True),
-        ) if code and unique and len(code) <= MODEL_CODE_MAX]
-        for device in devices if device.position not in skip
+        device.position: [
+            code
+            for code, unique in (
+                (device.version_model_number, by_version[device.version_model_number] == 1),
+                (device.catalog_number, by_catalog[device.catalog_number] == 1),
+                (device.udi_di, True),
+            )
+            if code and unique and len(code) <= MODEL_CODE_MAX
+        ]
+        for device in devices
+        if device.position not in skip
     }
     owners = _model_code_owners({code for codes in candidates.values() for code in codes})
     chosen: dict[int, str] = {}
@@ -406,14 +540,31 @@ def choose_model_codes(devices: list[GudidDevice], *, skip: set[int]) -> tuple[d
     for device in devices:
         if device.position in skip:
             continue
-        code = next((code for code in candidates[device.position]
-                     if code not in taken and owners.get(code, device.udi_di) == device.udi_di), None)
+        code = next(
+            (
+                code
+                for code in candidates[device.position]
+                if code not in taken and owners.get(code, device.udi_di) == device.udi_di
+            ),
+            None,
+        )
         if code is None:
-            problems.append((device.position, "versionModelNumber", "conflict", _(
-                "DI %(di)s gets no unique model code: its version/model number %(model)s, catalogue number "
-                "%(catalog)s and the DI itself are empty, shared in the file or held by other device models.") % {
-                    "di": device.primary_di, "model": device.version_model_number or "—",
-                    "catalog": device.catalog_number or "—"}))
+            problems.append(
+                (
+                    device.position,
+                    "versionModelNumber",
+                    "conflict",
+                    _(
+                        "DI %(di)s gets no unique model code: its version/model number %(model)s, catalogue number "
+                        "%(catalog)s and the DI itself are empty, shared in the file or held by other device models."
+                    )
+                    % {
+                        "di": device.primary_di,
+                        "model": device.version_model_number or "—",
+                        "catalog": device.catalog_number or "—",
+                    },
+                )
+            )
             continue
         chosen[device.position] = code
         taken.add(code)
@@ -425,6 +576,9 @@ def _model_code_owners(codes: set[str]) -> dict[str, str]:
     ordered = sorted(codes)
     owners: dict[str, str] = {}
     for start in range(0, len(ordered), LOOKUP_BATCH):
-        owners.update(DeviceModel.objects.filter(model_code__in=ordered[start:start + LOOKUP_BATCH])
-                      .values_list("model_code", "udi_di"))
+        owners.update(
+            DeviceModel.objects.filter(
+                model_code__in=ordered[start : start + LOOKUP_BATCH]
+            ).values_list("model_code", "udi_di")
+        )
     return owners

@@ -25,13 +25,52 @@ from medrecall.core.tabular import Columns, SourceRow
 
 from .models import DeviceModel, Lot, Serial, TrackingLevel
 
-NMPA_ALIASES = {"1": "i", "2": "ii", "3": "iii", "一类": "i", "二类": "ii", "三类": "iii", "\u2170": "i", "\u2171": "ii", "\u2172": "iii",  # Roman numeral characters
-                "class i": "i", "class ii": "ii", "class iii": "iii", "第一类": "i", "第二类": "ii", "第三类": "iii"}
-FDA_ALIASES = {"i": "1", "ii": "2", "iii": "3", "class i": "1", "class ii": "2", "class iii": "3",
-               "class 1": "1", "class 2": "2", "class 3": "3"}
-EU_ALIASES = {"class i": "i", "class iia": "iia", "class iib": "iib", "class iii": "iii", "2a": "iia", "2b": "iib",
-              "1": "i", "3": "iii"}
-TRACKING_ALIASES = {"lots": "lot", "batch": "lot", "批号": "lot", "serials": "serial", "sn": "serial", "序列号": "serial"}
+NMPA_ALIASES = {
+    "1": "i",
+    "2": "ii",
+    "3": "iii",
+    "一类": "i",
+    "二类": "ii",
+    "三类": "iii",
+    "\u2170": "i",
+    "\u2171": "ii",
+    "\u2172": "iii",  # Roman numeral characters
+    "class i": "i",
+    "class ii": "ii",
+    "class iii": "iii",
+    "第一类": "i",
+    "第二类": "ii",
+    "第三类": "iii",
+}
+FDA_ALIASES = {
+    "i": "1",
+    "ii": "2",
+    "iii": "3",
+    "class i": "1",
+    "class ii": "2",
+    "class iii": "3",
+    "class 1": "1",
+    "class 2": "2",
+    "class 3": "3",
+}
+EU_ALIASES = {
+    "class i": "i",
+    "class iia": "iia",
+    "class iib": "iib",
+    "class iii": "iii",
+    "2a": "iia",
+    "2b": "iib",
+    "1": "i",
+    "3": "iii",
+}
+TRACKING_ALIASES = {
+    "lots": "lot",
+    "batch": "lot",
+    "批号": "lot",
+    "serials": "serial",
+    "sn": "serial",
+    "序列号": "serial",
+}
 
 
 def gtin_cell(row: SourceRow, column: str, problems: list[tuple[str, str, str]]) -> str:
@@ -67,8 +106,19 @@ class ProductImporter(TableImporter[ProductRecord]):
     max_lengths = {"brand": 255, "manufacturer": 255, "clearance_no": 100, "catalog_number": 100}
     columns = Columns(
         required=("gtin", "model_code", "name", "tracking"),
-        optional=("name_en", "risk_class_nmpa", "risk_class_fda", "risk_class_eu", "registration_no",
-                  "implantable", "unit", "brand", "manufacturer", "clearance_no", "catalog_number"),
+        optional=(
+            "name_en",
+            "risk_class_nmpa",
+            "risk_class_fda",
+            "risk_class_eu",
+            "registration_no",
+            "implantable",
+            "unit",
+            "brand",
+            "manufacturer",
+            "clearance_no",
+            "catalog_number",
+        ),
     )
 
     def parse_row(self, row: SourceRow) -> ProductRecord:
@@ -77,25 +127,67 @@ class ProductImporter(TableImporter[ProductRecord]):
         udi_di = gtin_cell(row, "gtin", problems)
         model_code = required(row, "model_code", problems)
         name = required(row, "name", problems)
-        tracking = choice(required(row, "tracking", problems) or "lot", "tracking", TrackingLevel.values, problems,
-                          TRACKING_ALIASES)
-        nmpa = choice(v.get("risk_class_nmpa", ""), "risk_class_nmpa", ["", "i", "ii", "iii"], problems, NMPA_ALIASES)
-        fda = choice(v.get("risk_class_fda", ""), "risk_class_fda", ["", "1", "2", "3"], problems, FDA_ALIASES)
-        eu = choice(v.get("risk_class_eu", ""), "risk_class_eu", ["", "i", "iia", "iib", "iii"], problems, EU_ALIASES)
+        tracking = choice(
+            required(row, "tracking", problems) or "lot",
+            "tracking",
+            TrackingLevel.values,
+            problems,
+            TRACKING_ALIASES,
+        )
+        nmpa = choice(
+            v.get("risk_class_nmpa", ""),
+            "risk_class_nmpa",
+            ["", "i", "ii", "iii"],
+            problems,
+            NMPA_ALIASES,
+        )
+        fda = choice(
+            v.get("risk_class_fda", ""),
+            "risk_class_fda",
+            ["", "1", "2", "3"],
+            problems,
+            FDA_ALIASES,
+        )
+        eu = choice(
+            v.get("risk_class_eu", ""),
+            "risk_class_eu",
+            ["", "i", "iia", "iib", "iii"],
+            problems,
+            EU_ALIASES,
+        )
         implantable = parse_bool(v.get("implantable", ""), "implantable", problems)
-        for column, limit in (("model_code", 100), ("name", 255), ("name_en", 255), ("registration_no", 100)):
+        for column, limit in (
+            ("model_code", 100),
+            ("name", 255),
+            ("name_en", 255),
+            ("registration_no", 100),
+        ):
             if len(v.get(column, "")) > limit:
-                problems.append((column, "length", _("%(column)s is longer than %(limit)s characters.") % {
-                    "column": column, "limit": limit}))
+                problems.append(
+                    (
+                        column,
+                        "length",
+                        _("%(column)s is longer than %(limit)s characters.")
+                        % {"column": column, "limit": limit},
+                    )
+                )
         if problems:
             raise RowProblem(*problems)
         return ProductRecord(
-            udi_di=udi_di, model_code=model_code, name=name, tracking=tracking,
-            name_en=v.get("name_en", ""), risk_class_nmpa=nmpa.upper(), risk_class_fda=fda,
+            udi_di=udi_di,
+            model_code=model_code,
+            name=name,
+            tracking=tracking,
+            name_en=v.get("name_en", ""),
+            risk_class_nmpa=nmpa.upper(),
+            risk_class_fda=fda,
             risk_class_eu={"i": "I", "iia": "IIa", "iib": "IIb", "iii": "III", "": ""}[eu],
-            registration_no=v.get("registration_no", ""), implantable=implantable,
-            unit=(v.get("unit", "") or "EA")[:20], brand=v.get("brand", ""),
-            manufacturer=v.get("manufacturer", ""), clearance_no=v.get("clearance_no", ""),
+            registration_no=v.get("registration_no", ""),
+            implantable=implantable,
+            unit=(v.get("unit", "") or "EA")[:20],
+            brand=v.get("brand", ""),
+            manufacturer=v.get("manufacturer", ""),
+            clearance_no=v.get("clearance_no", ""),
             catalog_number=v.get("catalog_number", ""),
         )
 
@@ -108,16 +200,36 @@ class ProductImporter(TableImporter[ProductRecord]):
         )
         for number, record in records:
             if by_gtin[record.udi_di] > 1:
-                problems.append((number, "gtin", "duplicate", _("GTIN %(gtin)s appears more than once in the file.") % {
-                    "gtin": record.udi_di}))
+                problems.append(
+                    (
+                        number,
+                        "gtin",
+                        "duplicate",
+                        _("GTIN %(gtin)s appears more than once in the file.")
+                        % {"gtin": record.udi_di},
+                    )
+                )
             if by_code[record.model_code] > 1:
-                problems.append((number, "model_code", "duplicate",
-                                 _("Model code %(code)s appears more than once in the file.") % {"code": record.model_code}))
+                problems.append(
+                    (
+                        number,
+                        "model_code",
+                        "duplicate",
+                        _("Model code %(code)s appears more than once in the file.")
+                        % {"code": record.model_code},
+                    )
+                )
             owner = code_owner.get(record.model_code)
             if owner and owner != record.udi_di:
-                problems.append((number, "model_code", "conflict",
-                                 _("Model code %(code)s already belongs to GTIN %(gtin)s.") % {
-                                     "code": record.model_code, "gtin": owner}))
+                problems.append(
+                    (
+                        number,
+                        "model_code",
+                        "conflict",
+                        _("Model code %(code)s already belongs to GTIN %(gtin)s.")
+                        % {"code": record.model_code, "gtin": owner},
+                    )
+                )
         return problems
 
     def apply(self, records: list[ProductRecord], *, actor: Any) -> Applied:
@@ -127,7 +239,9 @@ class ProductImporter(TableImporter[ProductRecord]):
 def upsert_device_models(rows: list[dict[str, Any]], *, actor: Any, source: str) -> Applied:
     """Create or update device models by UDI-DI; unchanged rows are left alone."""
     applied = Applied()
-    existing = {m.udi_di: m for m in DeviceModel.objects.filter(udi_di__in=[r["udi_di"] for r in rows])}
+    existing = {
+        m.udi_di: m for m in DeviceModel.objects.filter(udi_di__in=[r["udi_di"] for r in rows])
+    }
     new: list[DeviceModel] = []
     changed: list[DeviceModel] = []
     fields = [f for f in rows[0] if f != "udi_di"] if rows else []
@@ -147,9 +261,17 @@ def upsert_device_models(rows: list[dict[str, Any]], *, actor: Any, source: str)
         DeviceModel.objects.bulk_update(changed, fields, batch_size=1000)
     applied.created, applied.updated = len(new), len(changed)
     if new or changed:
-        audit.record(actor=actor, action="catalog.device_models_imported", target_type="catalog.devicemodel",
-                     target_id="*", target_label=source,
-                     changes={"created": [m.udi_di for m in new][:500], "updated": [m.udi_di for m in changed][:500]})
+        audit.record(
+            actor=actor,
+            action="catalog.device_models_imported",
+            target_type="catalog.devicemodel",
+            target_id="*",
+            target_label=source,
+            changes={
+                "created": [m.udi_di for m in new][:500],
+                "updated": [m.udi_di for m in changed][:500],
+            },
+        )
     return applied
 
 
@@ -164,48 +286,91 @@ class LotRecord:
 
 class LotImporter(TableImporter[LotRecord]):
     kind = "lots"
-    columns = Columns(required=("gtin", "lot"), optional=("manufactured", "expiry", "quantity_produced"))
+    columns = Columns(
+        required=("gtin", "lot"), optional=("manufactured", "expiry", "quantity_produced")
+    )
 
     def parse_row(self, row: SourceRow) -> LotRecord:
         problems: list[tuple[str, str, str]] = []
         udi_di = gtin_cell(row, "gtin", problems)
         number = required(row, "lot", problems)
         if len(number) > 20:
-            problems.append(("lot", "length", _("A lot number has at most 20 characters (GS1 AI 10).")))
+            problems.append(
+                ("lot", "length", _("A lot number has at most 20 characters (GS1 AI 10)."))
+            )
         made = parse_date(row.values.get("manufactured", ""), "manufactured", problems)
         expiry = parse_date(row.values.get("expiry", ""), "expiry", problems)
         if made and expiry and expiry < made:
-            problems.append(("expiry", "date_order", _("The expiry date is before the manufacture date.")))
-        quantity = parse_positive_int(row.values.get("quantity_produced", ""), "quantity_produced", problems)
+            problems.append(
+                ("expiry", "date_order", _("The expiry date is before the manufacture date."))
+            )
+        quantity = parse_positive_int(
+            row.values.get("quantity_produced", ""), "quantity_produced", problems
+        )
         if problems:
             raise RowProblem(*problems)
         return LotRecord(udi_di, number, made, expiry, quantity)
 
     def check(self, records: list[tuple[int, LotRecord]]) -> list[tuple[int, str, str, str]]:
-        known = set(DeviceModel.objects.filter(udi_di__in={r.udi_di for _n, r in records}).values_list("udi_di", flat=True))
+        known = set(
+            DeviceModel.objects.filter(udi_di__in={r.udi_di for _n, r in records}).values_list(
+                "udi_di", flat=True
+            )
+        )
         seen = Counter((r.udi_di, r.number) for _n, r in records)
         problems = []
         for number, record in records:
             if record.udi_di not in known:
-                problems.append((number, "gtin", "unknown_product",
-                                 _("No device model has GTIN %(gtin)s; import it first.") % {"gtin": record.udi_di}))
+                problems.append(
+                    (
+                        number,
+                        "gtin",
+                        "unknown_product",
+                        _("No device model has GTIN %(gtin)s; import it first.")
+                        % {"gtin": record.udi_di},
+                    )
+                )
             if seen[(record.udi_di, record.number)] > 1:
-                problems.append((number, "lot", "duplicate", _("Lot %(lot)s appears more than once in the file.") % {
-                    "lot": record.number}))
+                problems.append(
+                    (
+                        number,
+                        "lot",
+                        "duplicate",
+                        _("Lot %(lot)s appears more than once in the file.")
+                        % {"lot": record.number},
+                    )
+                )
         return problems
 
     def apply(self, records: list[LotRecord], *, actor: Any) -> Applied:
-        models = dict(DeviceModel.objects.filter(udi_di__in={r.udi_di for r in records}).values_list("udi_di", "pk"))
-        rows = [{"device_model_id": models[r.udi_di], "number": r.number, "manufactured_on": r.manufactured_on,
-                 "expires_on": r.expires_on, "quantity_produced": r.quantity_produced} for r in records]
+        models = dict(
+            DeviceModel.objects.filter(udi_di__in={r.udi_di for r in records}).values_list(
+                "udi_di", "pk"
+            )
+        )
+        rows = [
+            {
+                "device_model_id": models[r.udi_di],
+                "number": r.number,
+                "manufactured_on": r.manufactured_on,
+                "expires_on": r.expires_on,
+                "quantity_produced": r.quantity_produced,
+            }
+            for r in records
+        ]
         return upsert_lots(rows, actor=actor, source=self.kind)
 
 
 def upsert_lots(rows: list[dict[str, Any]], *, actor: Any, source: str) -> Applied:
     """Create or update lots by (device model, number); empty cells never erase known values."""
     applied = Applied()
-    existing = {(lot.device_model_id, lot.number): lot for lot in Lot.objects.filter(
-        device_model_id__in={r["device_model_id"] for r in rows}, number__in={r["number"] for r in rows})}
+    existing = {
+        (lot.device_model_id, lot.number): lot
+        for lot in Lot.objects.filter(
+            device_model_id__in={r["device_model_id"] for r in rows},
+            number__in={r["number"] for r in rows},
+        )
+    }
     new, changed = [], []
     fields = ["manufactured_on", "expires_on", "quantity_produced"]
     for row in rows:
@@ -213,7 +378,9 @@ def upsert_lots(rows: list[dict[str, Any]], *, actor: Any, source: str) -> Appli
         if current is None:
             new.append(Lot(**row))
             continue
-        updates = {f: row[f] for f in fields if row.get(f) is not None and getattr(current, f) != row[f]}
+        updates = {
+            f: row[f] for f in fields if row.get(f) is not None and getattr(current, f) != row[f]
+        }
         if updates:
             for f, value in updates.items():
                 setattr(current, f, value)
@@ -224,8 +391,14 @@ def upsert_lots(rows: list[dict[str, Any]], *, actor: Any, source: str) -> Appli
     Lot.objects.bulk_update(changed, fields, batch_size=2000)
     applied.created, applied.updated = len(new), len(changed)
     if new or changed:
-        audit.record(actor=actor, action="catalog.lots_imported", target_type="catalog.lot", target_id="*",
-                     target_label=source, changes={"created": len(new), "updated": len(changed)})
+        audit.record(
+            actor=actor,
+            action="catalog.lots_imported",
+            target_type="catalog.lot",
+            target_id="*",
+            target_label=source,
+            changes={"created": len(new), "updated": len(changed)},
+        )
     return applied
 
 
@@ -247,19 +420,28 @@ class SerialImporter(TableImporter[SerialRecord]):
         lot = required(row, "lot", problems)
         serial = required(row, "serial", problems)
         if len(serial) > 20:
-            problems.append(("serial", "length", _("A serial number has at most 20 characters (GS1 AI 21).")))
+            problems.append(
+                ("serial", "length", _("A serial number has at most 20 characters (GS1 AI 21)."))
+            )
         if len(lot) > 20:
-            problems.append(("lot", "length", _("A lot number has at most 20 characters (GS1 AI 10).")))
+            problems.append(
+                ("lot", "length", _("A lot number has at most 20 characters (GS1 AI 10)."))
+            )
         made = parse_date(row.values.get("manufactured", ""), "manufactured", problems)
         if problems:
             raise RowProblem(*problems)
         return SerialRecord(udi_di, lot, serial, made)
 
     def check(self, records: list[tuple[int, SerialRecord]]) -> list[tuple[int, str, str, str]]:
-        models = dict(DeviceModel.objects.filter(udi_di__in={r.udi_di for _n, r in records}).values_list("udi_di", "tracking"))
+        models = dict(
+            DeviceModel.objects.filter(udi_di__in={r.udi_di for _n, r in records}).values_list(
+                "udi_di", "tracking"
+            )
+        )
         keys = Counter((r.udi_di, r.serial) for _n, r in records)
         existing_lot = {
-            (gtin, serial): lot for gtin, serial, lot in Serial.objects.filter(
+            (gtin, serial): lot
+            for gtin, serial, lot in Serial.objects.filter(
                 device_model__udi_di__in=set(models), serial__in={r.serial for _n, r in records}
             ).values_list("device_model__udi_di", "serial", "lot__number")
         }
@@ -267,39 +449,104 @@ class SerialImporter(TableImporter[SerialRecord]):
         for number, r in records:
             tracking = models.get(r.udi_di)
             if tracking is None:
-                problems.append((number, "gtin", "unknown_product",
-                                 _("No device model has GTIN %(gtin)s; import it first.") % {"gtin": r.udi_di}))
+                problems.append(
+                    (
+                        number,
+                        "gtin",
+                        "unknown_product",
+                        _("No device model has GTIN %(gtin)s; import it first.")
+                        % {"gtin": r.udi_di},
+                    )
+                )
             elif tracking != TrackingLevel.SERIAL:
-                problems.append((number, "serial", "lot_tracked",
-                                 _("Device model %(gtin)s is tracked by lot; it has no serial numbers.") % {"gtin": r.udi_di}))
+                problems.append(
+                    (
+                        number,
+                        "serial",
+                        "lot_tracked",
+                        _("Device model %(gtin)s is tracked by lot; it has no serial numbers.")
+                        % {"gtin": r.udi_di},
+                    )
+                )
             if keys[(r.udi_di, r.serial)] > 1:
-                problems.append((number, "serial", "duplicate", _("Serial %(serial)s appears more than once in the file.") % {
-                    "serial": r.serial}))
+                problems.append(
+                    (
+                        number,
+                        "serial",
+                        "duplicate",
+                        _("Serial %(serial)s appears more than once in the file.")
+                        % {"serial": r.serial},
+                    )
+                )
             known_lot = existing_lot.get((r.udi_di, r.serial))
             if known_lot and known_lot != r.lot:
-                problems.append((number, "lot", "conflict", _("Serial %(serial)s is already recorded in lot %(lot)s.") % {
-                    "serial": r.serial, "lot": known_lot}))
+                problems.append(
+                    (
+                        number,
+                        "lot",
+                        "conflict",
+                        _("Serial %(serial)s is already recorded in lot %(lot)s.")
+                        % {"serial": r.serial, "lot": known_lot},
+                    )
+                )
         return problems
 
     def apply(self, records: list[SerialRecord], *, actor: Any) -> Applied:
-        models = dict(DeviceModel.objects.filter(udi_di__in={r.udi_di for r in records}).values_list("udi_di", "pk"))
-        upsert_lots([{"device_model_id": models[r.udi_di], "number": r.lot, "manufactured_on": None,
-                      "expires_on": None, "quantity_produced": None} for r in {(r.udi_di, r.lot): r for r in records}.values()],
-                    actor=actor, source=self.kind)
-        lots = {(m, n): pk for pk, m, n in Lot.objects.filter(
-            device_model_id__in=models.values(), number__in={r.lot for r in records}).values_list("pk", "device_model_id", "number")}
-        existing = set(Serial.objects.filter(device_model_id__in=models.values(), serial__in={r.serial for r in records})
-                       .values_list("device_model_id", "serial"))
-        new = [Serial(device_model_id=models[r.udi_di], lot_id=lots[(models[r.udi_di], r.lot)], serial=r.serial,
-                      manufactured_on=r.manufactured_on)
-               for r in records if (models[r.udi_di], r.serial) not in existing]
+        models = dict(
+            DeviceModel.objects.filter(udi_di__in={r.udi_di for r in records}).values_list(
+                "udi_di", "pk"
+            )
+        )
+        upsert_lots(
+            [
+                {
+                    "device_model_id": models[r.udi_di],
+                    "number": r.lot,
+                    "manufactured_on": None,
+                    "expires_on": None,
+                    "quantity_produced": None,
+                }
+                for r in {(r.udi_di, r.lot): r for r in records}.values()
+            ],
+            actor=actor,
+            source=self.kind,
+        )
+        lots = {
+            (m, n): pk
+            for pk, m, n in Lot.objects.filter(
+                device_model_id__in=models.values(), number__in={r.lot for r in records}
+            ).values_list("pk", "device_model_id", "number")
+        }
+        existing = set(
+            Serial.objects.filter(
+                device_model_id__in=models.values(), serial__in={r.serial for r in records}
+            ).values_list("device_model_id", "serial")
+        )
+        new = [
+            Serial(
+                device_model_id=models[r.udi_di],
+                lot_id=lots[(models[r.udi_di], r.lot)],
+                serial=r.serial,
+                manufactured_on=r.manufactured_on,
+            )
+            for r in records
+            if (models[r.udi_di], r.serial) not in existing
+        ]
         Serial.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
         if new:
-            audit.record(actor=actor, action="catalog.serials_imported", target_type="catalog.serial", target_id="*",
-                         target_label=self.kind, changes={"created": len(new)})
+            audit.record(
+                actor=actor,
+                action="catalog.serials_imported",
+                target_type="catalog.serial",
+                target_id="*",
+                target_label=self.kind,
+                changes={"created": len(new)},
+            )
         return Applied(created=len(new), unchanged=len(records) - len(new))
 
 
 IMPORTERS: dict[str, type[TableImporter[Any]]] = {
-    "products": ProductImporter, "lots": LotImporter, "serials": SerialImporter,
+    "products": ProductImporter,
+    "lots": LotImporter,
+    "serials": SerialImporter,
 }

@@ -54,7 +54,9 @@ class DeviceModel(TimeStampedModel):
     """A device model identified by its UDI-DI (a GTIN-14 when issued by GS1)."""
 
     udi_di = models.CharField(_("UDI-DI / GTIN"), max_length=64, unique=True)
-    issuing_agency = models.CharField(_("issuing agency"), max_length=10, choices=IssuingAgency.choices, default=IssuingAgency.GS1)
+    issuing_agency = models.CharField(
+        _("issuing agency"), max_length=10, choices=IssuingAgency.choices, default=IssuingAgency.GS1
+    )
     model_code = models.CharField(_("model code"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=255)
     name_en = models.CharField(_("English name"), max_length=255, blank=True)
@@ -62,15 +64,25 @@ class DeviceModel(TimeStampedModel):
     catalog_number = models.CharField(_("catalogue number"), max_length=100, blank=True)
     manufacturer = models.CharField(_("manufacturer"), max_length=255, blank=True)
     description = models.TextField(_("description"), blank=True)
-    risk_class_nmpa = models.CharField(_("NMPA class"), max_length=3, choices=RiskClassNMPA.choices, blank=True)
-    risk_class_fda = models.CharField(_("FDA class"), max_length=1, choices=RiskClassFDA.choices, blank=True)
-    risk_class_eu = models.CharField(_("EU MDR class"), max_length=3, choices=RiskClassEU.choices, blank=True)
+    risk_class_nmpa = models.CharField(
+        _("NMPA class"), max_length=3, choices=RiskClassNMPA.choices, blank=True
+    )
+    risk_class_fda = models.CharField(
+        _("FDA class"), max_length=1, choices=RiskClassFDA.choices, blank=True
+    )
+    risk_class_eu = models.CharField(
+        _("EU MDR class"), max_length=3, choices=RiskClassEU.choices, blank=True
+    )
     registration_no = models.CharField(_("NMPA registration no."), max_length=100, blank=True)
     clearance_no = models.CharField(_("FDA clearance/approval no."), max_length=100, blank=True)
     implantable = models.BooleanField(_("implantable"), default=False)
-    tracking = models.CharField(_("tracking level"), max_length=10, choices=TrackingLevel.choices, default=TrackingLevel.LOT)
+    tracking = models.CharField(
+        _("tracking level"), max_length=10, choices=TrackingLevel.choices, default=TrackingLevel.LOT
+    )
     unit = models.CharField(_("unit of measure"), max_length=20, default="EA")
-    expected_lifetime_years = models.PositiveSmallIntegerField(_("expected lifetime (years)"), null=True, blank=True)
+    expected_lifetime_years = models.PositiveSmallIntegerField(
+        _("expected lifetime (years)"), null=True, blank=True
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -78,7 +90,9 @@ class DeviceModel(TimeStampedModel):
         verbose_name_plural = _("device models")
         ordering = ["model_code"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(tracking__in=TrackingLevel.values), name="device_tracking_known"),
+            models.CheckConstraint(
+                condition=models.Q(tracking__in=TrackingLevel.values), name="device_tracking_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -106,7 +120,9 @@ class DeviceModel(TimeStampedModel):
 class Lot(TimeStampedModel):
     """A production lot (batch) of one device model."""
 
-    device_model = models.ForeignKey(DeviceModel, on_delete=models.PROTECT, related_name="lots", verbose_name=_("device model"))
+    device_model = models.ForeignKey(
+        DeviceModel, on_delete=models.PROTECT, related_name="lots", verbose_name=_("device model")
+    )
     number = models.CharField(_("lot number"), max_length=20)
     manufactured_on = models.DateField(_("manufactured on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
@@ -117,9 +133,12 @@ class Lot(TimeStampedModel):
         verbose_name_plural = _("lots")
         ordering = ["device_model__model_code", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["device_model", "number"], name="lot_unique_number_per_model"),
+            models.UniqueConstraint(
+                fields=["device_model", "number"], name="lot_unique_number_per_model"
+            ),
             models.CheckConstraint(
-                condition=models.Q(expires_on__isnull=True) | models.Q(manufactured_on__isnull=True)
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(manufactured_on__isnull=True)
                 | models.Q(expires_on__gte=models.F("manufactured_on")),
                 name="lot_expiry_after_manufacture",
             ),
@@ -130,7 +149,9 @@ class Lot(TimeStampedModel):
 
     def clean(self) -> None:
         if self.manufactured_on and self.expires_on and self.expires_on < self.manufactured_on:
-            raise ValidationError({"expires_on": _("The expiry date is before the manufacture date.")})
+            raise ValidationError(
+                {"expires_on": _("The expiry date is before the manufacture date.")}
+            )
 
 
 class Serial(TimeStampedModel):
@@ -141,10 +162,21 @@ class Serial(TimeStampedModel):
     # more than the insert itself on large event files; the ORM still refuses to delete a
     # referenced model or lot (docs/adr/0005-serials-without-database-foreign-keys.md). The
     # model's own index is the unique (model, serial) one.
-    device_model = models.ForeignKey(DeviceModel, on_delete=models.PROTECT, related_name="serials",
-                                     verbose_name=_("device model"), db_constraint=False, db_index=False)
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="serials", verbose_name=_("lot"),
-                            db_constraint=False)
+    device_model = models.ForeignKey(
+        DeviceModel,
+        on_delete=models.PROTECT,
+        related_name="serials",
+        verbose_name=_("device model"),
+        db_constraint=False,
+        db_index=False,
+    )
+    lot = models.ForeignKey(
+        Lot,
+        on_delete=models.PROTECT,
+        related_name="serials",
+        verbose_name=_("lot"),
+        db_constraint=False,
+    )
     serial = models.CharField(_("serial number"), max_length=20)
     manufactured_on = models.DateField(_("manufactured on"), null=True, blank=True)
 
@@ -153,12 +185,18 @@ class Serial(TimeStampedModel):
         verbose_name_plural = _("serial numbers")
         ordering = ["device_model__model_code", "serial"]
         constraints = [
-            models.UniqueConstraint(fields=["device_model", "serial"], name="serial_unique_per_model"),
+            models.UniqueConstraint(
+                fields=["device_model", "serial"], name="serial_unique_per_model"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.device_model.model_code} / {self.serial}"
 
     def clean(self) -> None:
-        if self.lot_id and self.device_model_id and self.lot.device_model_id != self.device_model_id:
+        if (
+            self.lot_id
+            and self.device_model_id
+            and self.lot.device_model_id != self.device_model_id
+        ):
             raise ValidationError({"lot": _("The lot belongs to another device model.")})

@@ -16,14 +16,20 @@ from medrecall.core.types import Viewer
 from .models import DeviceModel, Lot, Serial
 
 
-def device_model_list_for(*, viewer: Viewer, search: str = "", tracking: str = "") -> QuerySet[DeviceModel]:
+def device_model_list_for(
+    *, viewer: Viewer, search: str = "", tracking: str = ""
+) -> QuerySet[DeviceModel]:
     models = DeviceModel.objects.all()
     if tracking:
         models = models.filter(tracking=tracking)
     if search:
         models = models.filter(
-            Q(udi_di__icontains=search) | Q(model_code__icontains=search) | Q(name__icontains=search)
-            | Q(name_en__icontains=search) | Q(registration_no__icontains=search) | Q(brand__icontains=search)
+            Q(udi_di__icontains=search)
+            | Q(model_code__icontains=search)
+            | Q(name__icontains=search)
+            | Q(name_en__icontains=search)
+            | Q(registration_no__icontains=search)
+            | Q(brand__icontains=search)
         )
     return models.annotate(lot_count=Count("lots", distinct=True)).order_by("model_code")
 
@@ -35,15 +41,20 @@ def device_model_get_for(*, viewer: Viewer, pk: int) -> DeviceModel:
     return found
 
 
-def lot_list_for(*, viewer: Viewer, search: str = "", device_model_id: int | None = None) -> QuerySet[Lot]:
+def lot_list_for(
+    *, viewer: Viewer, search: str = "", device_model_id: int | None = None
+) -> QuerySet[Lot]:
     lots = Lot.objects.select_related("device_model")
     if viewer.party_id is not None:
         return lots.none()
     if device_model_id is not None:
         lots = lots.filter(device_model_id=device_model_id)
     if search:
-        lots = lots.filter(Q(number__icontains=search) | Q(device_model__model_code__icontains=search)
-                           | Q(device_model__udi_di__icontains=search))
+        lots = lots.filter(
+            Q(number__icontains=search)
+            | Q(device_model__model_code__icontains=search)
+            | Q(device_model__udi_di__icontains=search)
+        )
     return lots
 
 
@@ -54,15 +65,20 @@ def lot_get_for(*, viewer: Viewer, pk: int) -> Lot:
     return found
 
 
-def serial_list_for(*, viewer: Viewer, search: str = "", lot_id: int | None = None) -> QuerySet[Serial]:
+def serial_list_for(
+    *, viewer: Viewer, search: str = "", lot_id: int | None = None
+) -> QuerySet[Serial]:
     serials = Serial.objects.select_related("device_model", "lot")
     if viewer.party_id is not None:
         return serials.none()
     if lot_id is not None:
         serials = serials.filter(lot_id=lot_id)
     if search:
-        serials = serials.filter(Q(serial__icontains=search) | Q(lot__number__icontains=search)
-                                 | Q(device_model__model_code__icontains=search))
+        serials = serials.filter(
+            Q(serial__icontains=search)
+            | Q(lot__number__icontains=search)
+            | Q(device_model__model_code__icontains=search)
+        )
     return serials
 
 

@@ -20,7 +20,11 @@ def product_versions() -> dict[str, str]:
         medrecall = version("medrecall")
     except PackageNotFoundError:  # a source tree that was never installed
         medrecall = "unknown"
-    return {"medrecall": medrecall, "django": version("django"), "python": platform.python_version()}
+    return {
+        "medrecall": medrecall,
+        "django": version("django"),
+        "python": platform.python_version(),
+    }
 
 
 def _print_version(arguments: list[str]) -> None:
@@ -30,8 +34,10 @@ def _print_version(arguments: list[str]) -> None:
     if "--json" in arguments:
         sys.stdout.write(json.dumps(versions) + "\n")
     else:
-        sys.stdout.write(f"MedRecall {versions['medrecall']} (Django {versions['django']}, "
-                         f"Python {versions['python']})\n")
+        sys.stdout.write(
+            f"MedRecall {versions['medrecall']} (Django {versions['django']}, "
+            f"Python {versions['python']})\n"
+        )
 
 
 def _refuse_database_error(error: Exception) -> None:
@@ -40,10 +46,18 @@ def _refuse_database_error(error: Exception) -> None:
     from django.utils.translation import gettext as _
 
     database = settings.DATABASES["default"]
-    sys.stderr.write(_("Database error (%(engine)s %(name)s): %(error)s\nIf this data directory is new, "
-                       "set the database up with \"medrecall migrate\" (or scripts/bootstrap.py setup); "
-                       "add --traceback to see where it failed.\n") % {
-        "engine": database["ENGINE"].rsplit(".", 1)[-1], "name": database.get("NAME"), "error": error})
+    sys.stderr.write(
+        _(
+            "Database error (%(engine)s %(name)s): %(error)s\nIf this data directory is new, "
+            'set the database up with "medrecall migrate" (or scripts/bootstrap.py setup); '
+            "add --traceback to see where it failed.\n"
+        )
+        % {
+            "engine": database["ENGINE"].rsplit(".", 1)[-1],
+            "name": database.get("NAME"),
+            "error": error,
+        }
+    )
     sys.exit(1)
 
 

@@ -92,44 +92,443 @@ class City:
         return self.city.removesuffix("市")
 
 
-CITIES: dict[str, City] = {c.key: c for c in (
-    City("BJ", "CN", "北京市", "北京市", "Beijing", 39.9042, 116.4074, "10", "100", ("朝阳区建国路", "海淀区中关村大街", "东城区东直门内大街")),
-    City("TJ", "CN", "天津市", "天津市", "Tianjin", 39.3434, 117.3616, "22", "300", ("和平区南京路", "南开区鞍山西道")),
-    City("SH", "CN", "上海市", "上海市", "Shanghai", 31.2304, 121.4737, "21", "200", ("浦东新区张江路", "徐汇区漕溪北路", "静安区延安中路")),
-    City("SUZ", "CN", "江苏省", "苏州市", "Suzhou", 31.2990, 120.5853, "512", "215", ("苏州工业园区星湖街", "姑苏区人民路", "虎丘区长江路")),
-    City("NJ", "CN", "江苏省", "南京市", "Nanjing", 32.0603, 118.7969, "25", "210", ("鼓楼区中山路", "玄武区珠江路")),
-    City("CZ", "CN", "江苏省", "常州市", "Changzhou", 31.8107, 119.9741, "519", "213", ("武进区常武路", "新北区太湖东路")),
-    City("HZ", "CN", "浙江省", "杭州市", "Hangzhou", 30.2741, 120.1551, "571", "310", ("西湖区文三路", "上城区解放路", "拱墅区湖墅南路")),
-    City("NB", "CN", "浙江省", "宁波市", "Ningbo", 29.8683, 121.5440, "574", "315", ("海曙区中山西路", "鄞州区天童南路")),
-    City("HF", "CN", "安徽省", "合肥市", "Hefei", 31.8206, 117.2272, "551", "230", ("蜀山区长江西路", "包河区马鞍山路")),
-    City("FZ", "CN", "福建省", "福州市", "Fuzhou", 26.0745, 119.2965, "591", "350", ("鼓楼区五四路", "台江区八一七中路")),
-    City("XM", "CN", "福建省", "厦门市", "Xiamen", 24.4798, 118.0894, "592", "361", ("思明区湖滨南路", "湖里区仙岳路")),
-    City("JN", "CN", "山东省", "济南市", "Jinan", 36.6512, 117.1201, "531", "250", ("历下区经十路", "市中区纬二路")),
-    City("QD", "CN", "山东省", "青岛市", "Qingdao", 36.0671, 120.3826, "532", "266", ("市南区香港中路", "崂山区海尔路")),
-    City("SJZ", "CN", "河北省", "石家庄市", "Shijiazhuang", 38.0428, 114.5149, "311", "050", ("长安区中山东路", "桥西区新华路")),
-    City("SY", "CN", "辽宁省", "沈阳市", "Shenyang", 41.8057, 123.4315, "24", "110", ("和平区南京北街", "沈河区青年大街")),
-    City("HRB", "CN", "黑龙江省", "哈尔滨市", "Harbin", 45.8038, 126.5350, "451", "150", ("南岗区西大直街", "道里区中央大街")),
-    City("GZ", "CN", "广东省", "广州市", "Guangzhou", 23.1291, 113.2644, "20", "510", ("越秀区中山二路", "天河区天河路")),
-    City("SZ", "CN", "广东省", "深圳市", "Shenzhen", 22.5431, 114.0579, "755", "518", ("福田区深南大道", "南山区科技园南路")),
-    City("NN", "CN", "广西壮族自治区", "南宁市", "Nanning", 22.8170, 108.3665, "771", "530", ("青秀区民族大道", "兴宁区朝阳路")),
-    City("CS", "CN", "湖南省", "长沙市", "Changsha", 28.2282, 112.9388, "731", "410", ("芙蓉区五一大道", "岳麓区麓山南路")),
-    City("HK", "CN", "海南省", "海口市", "Haikou", 20.0440, 110.1999, "898", "570", ("美兰区海府路", "龙华区滨海大道")),
-    City("CD", "CN", "四川省", "成都市", "Chengdu", 30.5728, 104.0668, "28", "610", ("武侯区人民南路", "锦江区红星路")),
-    City("CQ", "CN", "重庆市", "重庆市", "Chongqing", 29.5630, 106.5516, "23", "400", ("渝中区中山一路", "江北区建新北路")),
-    City("XA", "CN", "陕西省", "西安市", "Xi'an", 34.3416, 108.9398, "29", "710", ("雁塔区长安南路", "碑林区东大街")),
-    City("KM", "CN", "云南省", "昆明市", "Kunming", 25.0389, 102.7183, "871", "650", ("五华区人民中路", "盘龙区北京路")),
-    City("WH", "CN", "湖北省", "武汉市", "Wuhan", 30.5928, 114.3055, "27", "430", ("武昌区中南路", "江汉区解放大道")),
-    City("ZZ", "CN", "河南省", "郑州市", "Zhengzhou", 34.7466, 113.6254, "371", "450", ("金水区花园路", "二七区大学路")),
-    City("IRV", "US", "California", "Irvine", "Irvine", 33.6846, -117.8265, "949", "926", ("Technology Drive", "Alton Parkway")),
-    City("LAX", "US", "California", "Los Angeles", "Los Angeles", 34.0522, -118.2437, "213", "900", ("Wilshire Boulevard", "Figueroa Street")),
-    City("DAL", "US", "Texas", "Dallas", "Dallas", 32.7767, -96.7970, "214", "752", ("Commerce Street", "Harry Hines Boulevard")),
-    City("CHI", "US", "Illinois", "Chicago", "Chicago", 41.8781, -87.6298, "312", "606", ("West Harrison Street", "North Michigan Avenue")),
-    City("SJC", "US", "California", "San Jose", "San Jose", 37.3382, -121.8863, "408", "951", ("North First Street", "Bascom Avenue")),
-    City("CGN", "DE", "Nordrhein-Westfalen", "Köln", "Cologne", 50.9375, 6.9603, "221", "50", ("Aachener Straße", "Kerpener Straße")),
-    City("MUC", "DE", "Bayern", "München", "Munich", 48.1351, 11.5820, "89", "80", ("Leopoldstraße", "Ismaninger Straße")),
-    City("BER", "DE", "Berlin", "Berlin", "Berlin", 52.5200, 13.4050, "30", "10", ("Invalidenstraße", "Luisenstraße")),
-    City("SIN", "SG", "Central Singapore", "Singapore", "Singapore", 1.2903, 103.8520, "", "1", ("Outram Road", "Anson Road")),
-)}
+CITIES: dict[str, City] = {
+    c.key: c
+    for c in (
+        City(
+            "BJ",
+            "CN",
+            "北京市",
+            "北京市",
+            "Beijing",
+            39.9042,
+            116.4074,
+            "10",
+            "100",
+            ("朝阳区建国路", "海淀区中关村大街", "东城区东直门内大街"),
+        ),
+        City(
+            "TJ",
+            "CN",
+            "天津市",
+            "天津市",
+            "Tianjin",
+            39.3434,
+            117.3616,
+            "22",
+            "300",
+            ("和平区南京路", "南开区鞍山西道"),
+        ),
+        City(
+            "SH",
+            "CN",
+            "上海市",
+            "上海市",
+            "Shanghai",
+            31.2304,
+            121.4737,
+            "21",
+            "200",
+            ("浦东新区张江路", "徐汇区漕溪北路", "静安区延安中路"),
+        ),
+        City(
+            "SUZ",
+            "CN",
+            "江苏省",
+            "苏州市",
+            "Suzhou",
+            31.2990,
+            120.5853,
+            "512",
+            "215",
+            ("苏州工业园区星湖街", "姑苏区人民路", "虎丘区长江路"),
+        ),
+        City(
+            "NJ",
+            "CN",
+            "江苏省",
+            "南京市",
+            "Nanjing",
+            32.0603,
+            118.7969,
+            "25",
+            "210",
+            ("鼓楼区中山路", "玄武区珠江路"),
+        ),
+        City(
+            "CZ",
+            "CN",
+            "江苏省",
+            "常州市",
+            "Changzhou",
+            31.8107,
+            119.9741,
+            "519",
+            "213",
+            ("武进区常武路", "新北区太湖东路"),
+        ),
+        City(
+            "HZ",
+            "CN",
+            "浙江省",
+            "杭州市",
+            "Hangzhou",
+            30.2741,
+            120.1551,
+            "571",
+            "310",
+            ("西湖区文三路", "上城区解放路", "拱墅区湖墅南路"),
+        ),
+        City(
+            "NB",
+            "CN",
+            "浙江省",
+            "宁波市",
+            "Ningbo",
+            29.8683,
+            121.5440,
+            "574",
+            "315",
+            ("海曙区中山西路", "鄞州区天童南路"),
+        ),
+        City(
+            "HF",
+            "CN",
+            "安徽省",
+            "合肥市",
+            "Hefei",
+            31.8206,
+            117.2272,
+            "551",
+            "230",
+            ("蜀山区长江西路", "包河区马鞍山路"),
+        ),
+        City(
+            "FZ",
+            "CN",
+            "福建省",
+            "福州市",
+            "Fuzhou",
+            26.0745,
+            119.2965,
+            "591",
+            "350",
+            ("鼓楼区五四路", "台江区八一七中路"),
+        ),
+        City(
+            "XM",
+            "CN",
+            "福建省",
+            "厦门市",
+            "Xiamen",
+            24.4798,
+            118.0894,
+            "592",
+            "361",
+            ("思明区湖滨南路", "湖里区仙岳路"),
+        ),
+        City(
+            "JN",
+            "CN",
+            "山东省",
+            "济南市",
+            "Jinan",
+            36.6512,
+            117.1201,
+            "531",
+            "250",
+            ("历下区经十路", "市中区纬二路"),
+        ),
+        City(
+            "QD",
+            "CN",
+            "山东省",
+            "青岛市",
+            "Qingdao",
+            36.0671,
+            120.3826,
+            "532",
+            "266",
+            ("市南区香港中路", "崂山区海尔路"),
+        ),
+        City(
+            "SJZ",
+            "CN",
+            "河北省",
+            "石家庄市",
+            "Shijiazhuang",
+            38.0428,
+            114.5149,
+            "311",
+            "050",
+            ("长安区中山东路", "桥西区新华路"),
+        ),
+        City(
+            "SY",
+            "CN",
+            "辽宁省",
+            "沈阳市",
+            "Shenyang",
+            41.8057,
+            123.4315,
+            "24",
+            "110",
+            ("和平区南京北街", "沈河区青年大街"),
+        ),
+        City(
+            "HRB",
+            "CN",
+            "黑龙江省",
+            "哈尔滨市",
+            "Harbin",
+            45.8038,
+            126.5350,
+            "451",
+            "150",
+            ("南岗区西大直街", "道里区中央大街"),
+        ),
+        City(
+            "GZ",
+            "CN",
+            "广东省",
+            "广州市",
+            "Guangzhou",
+            23.1291,
+            113.2644,
+            "20",
+            "510",
+            ("越秀区中山二路", "天河区天河路"),
+        ),
+        City(
+            "SZ",
+            "CN",
+            "广东省",
+            "深圳市",
+            "Shenzhen",
+            22.5431,
+            114.0579,
+            "755",
+            "518",
+            ("福田区深南大道", "南山区科技园南路"),
+        ),
+        City(
+            "NN",
+            "CN",
+            "广西壮族自治区",
+            "南宁市",
+            "Nanning",
+            22.8170,
+            108.3665,
+            "771",
+            "530",
+            ("青秀区民族大道", "兴宁区朝阳路"),
+        ),
+        City(
+            "CS",
+            "CN",
+            "湖南省",
+            "长沙市",
+            "Changsha",
+            28.2282,
+            112.9388,
+            "731",
+            "410",
+            ("芙蓉区五一大道", "岳麓区麓山南路"),
+        ),
+        City(
+            "HK",
+            "CN",
+            "海南省",
+            "海口市",
+            "Haikou",
+            20.0440,
+            110.1999,
+            "898",
+            "570",
+            ("美兰区海府路", "龙华区滨海大道"),
+        ),
+        City(
+            "CD",
+            "CN",
+            "四川省",
+            "成都市",
+            "Chengdu",
+            30.5728,
+            104.0668,
+            "28",
+            "610",
+            ("武侯区人民南路", "锦江区红星路"),
+        ),
+        City(
+            "CQ",
+            "CN",
+            "重庆市",
+            "重庆市",
+            "Chongqing",
+            29.5630,
+            106.5516,
+            "23",
+            "400",
+            ("渝中区中山一路", "江北区建新北路"),
+        ),
+        City(
+            "XA",
+            "CN",
+            "陕西省",
+            "西安市",
+            "Xi'an",
+            34.3416,
+            108.9398,
+            "29",
+            "710",
+            ("雁塔区长安南路", "碑林区东大街"),
+        ),
+        City(
+            "KM",
+            "CN",
+            "云南省",
+            "昆明市",
+            "Kunming",
+            25.0389,
+            102.7183,
+            "871",
+            "650",
+            ("五华区人民中路", "盘龙区北京路"),
+        ),
+        City(
+            "WH",
+            "CN",
+            "湖北省",
+            "武汉市",
+            "Wuhan",
+            30.5928,
+            114.3055,
+            "27",
+            "430",
+            ("武昌区中南路", "江汉区解放大道"),
+        ),
+        City(
+            "ZZ",
+            "CN",
+            "河南省",
+            "郑州市",
+            "Zhengzhou",
+            34.7466,
+            113.6254,
+            "371",
+            "450",
+            ("金水区花园路", "二七区大学路"),
+        ),
+        City(
+            "IRV",
+            "US",
+            "California",
+            "Irvine",
+            "Irvine",
+            33.6846,
+            -117.8265,
+            "949",
+            "926",
+            ("Technology Drive", "Alton Parkway"),
+        ),
+        City(
+            "LAX",
+            "US",
+            "California",
+            "Los Angeles",
+            "Los Angeles",
+            34.0522,
+            -118.2437,
+            "213",
+            "900",
+            ("Wilshire Boulevard", "Figueroa Street"),
+        ),
+        City(
+            "DAL",
+            "US",
+            "Texas",
+            "Dallas",
+            "Dallas",
+            32.7767,
+            -96.7970,
+            "214",
+            "752",
+            ("Commerce Street", "Harry Hines Boulevard"),
+        ),
+        City(
+            "CHI",
+            "US",
+            "Illinois",
+            "Chicago",
+            "Chicago",
+            41.8781,
+            -87.6298,
+            "312",
+            "606",
+            ("West Harrison Street", "North Michigan Avenue"),
+        ),
+        City(
+            "SJC",
+            "US",
+            "California",
+            "San Jose",
+            "San Jose",
+            37.3382,
+            -121.8863,
+            "408",
+            "951",
+            ("North First Street", "Bascom Avenue"),
+        ),
+        City(
+            "CGN",
+            "DE",
+            "Nordrhein-Westfalen",
+            "Köln",
+            "Cologne",
+            50.9375,
+            6.9603,
+            "221",
+            "50",
+            ("Aachener Straße", "Kerpener Straße"),
+        ),
+        City(
+            "MUC",
+            "DE",
+            "Bayern",
+            "München",
+            "Munich",
+            48.1351,
+            11.5820,
+            "89",
+            "80",
+            ("Leopoldstraße", "Ismaninger Straße"),
+        ),
+        City(
+            "BER",
+            "DE",
+            "Berlin",
+            "Berlin",
+            "Berlin",
+            52.5200,
+            13.4050,
+            "30",
+            "10",
+            ("Invalidenstraße", "Luisenstraße"),
+        ),
+        City(
+            "SIN",
+            "SG",
+            "Central Singapore",
+            "Singapore",
+            "Singapore",
+            1.2903,
+            103.8520,
+            "",
+            "1",
+            ("Outram Road", "Anson Road"),
+        ),
+    )
+}
 POSTAL_LENGTH = {"CN": 6, "US": 5, "DE": 5, "SG": 6}
 
 
@@ -146,27 +545,68 @@ class Region:
 
 
 CN_REGIONS = (
-    Region("BJ", "北京瑞和医疗供应链有限公司", "Beijing Ruihe Medical Supply Chain Co., Ltd.", ("BJ", "TJ"),
-           (("JN", ("JN", "QD")), ("SY", ("SY", "HRB")), ("SJZ", ("SJZ",)))),
-    Region("SH", "上海申联医疗器械有限公司", "Shanghai Shenlian Medical Devices Co., Ltd.", ("SH",),
-           (("HZ", ("HZ", "NB")), ("NJ", ("NJ", "SUZ")), ("HF", ("HF",)), ("FZ", ("FZ", "XM")))),
-    Region("GZ", "广州粤达医疗器械有限公司", "Guangzhou Yueda Medical Devices Co., Ltd.", ("GZ", "SZ"),
-           (("CS", ("CS",)), ("NN", ("NN",)), ("HK", ("HK",)))),
-    Region("CD", "成都川康医疗器械有限公司", "Chengdu Chuankang Medical Devices Co., Ltd.", ("CD",),
-           (("CQ", ("CQ",)), ("XA", ("XA",)), ("KM", ("KM",)), ("WH", ("WH", "ZZ")))),
+    Region(
+        "BJ",
+        "北京瑞和医疗供应链有限公司",
+        "Beijing Ruihe Medical Supply Chain Co., Ltd.",
+        ("BJ", "TJ"),
+        (("JN", ("JN", "QD")), ("SY", ("SY", "HRB")), ("SJZ", ("SJZ",))),
+    ),
+    Region(
+        "SH",
+        "上海申联医疗器械有限公司",
+        "Shanghai Shenlian Medical Devices Co., Ltd.",
+        ("SH",),
+        (("HZ", ("HZ", "NB")), ("NJ", ("NJ", "SUZ")), ("HF", ("HF",)), ("FZ", ("FZ", "XM"))),
+    ),
+    Region(
+        "GZ",
+        "广州粤达医疗器械有限公司",
+        "Guangzhou Yueda Medical Devices Co., Ltd.",
+        ("GZ", "SZ"),
+        (("CS", ("CS",)), ("NN", ("NN",)), ("HK", ("HK",))),
+    ),
+    Region(
+        "CD",
+        "成都川康医疗器械有限公司",
+        "Chengdu Chuankang Medical Devices Co., Ltd.",
+        ("CD",),
+        (("CQ", ("CQ",)), ("XA", ("XA",)), ("KM", ("KM",)), ("WH", ("WH", "ZZ"))),
+    ),
 )
 SUB_DISTRIBUTOR_WORDS = (
-    ("恒信", "Hengxin"), ("安泰", "Antai"), ("博康", "Bokang"), ("瑞丰", "Ruifeng"), ("汇通", "Huitong"),
-    ("仁和", "Renhe"), ("华宇", "Huayu"), ("康达", "Kangda"), ("鑫源", "Xinyuan"), ("德润", "Derun"),
-    ("长青", "Changqing"), ("益民", "Yimin"), ("嘉禾", "Jiahe"), ("永安", "Yong'an"),
+    ("恒信", "Hengxin"),
+    ("安泰", "Antai"),
+    ("博康", "Bokang"),
+    ("瑞丰", "Ruifeng"),
+    ("汇通", "Huitong"),
+    ("仁和", "Renhe"),
+    ("华宇", "Huayu"),
+    ("康达", "Kangda"),
+    ("鑫源", "Xinyuan"),
+    ("德润", "Derun"),
+    ("长青", "Changqing"),
+    ("益民", "Yimin"),
+    ("嘉禾", "Jiahe"),
+    ("永安", "Yong'an"),
 )
-SUB_DISTRIBUTOR_NAMES = dict(zip((sub for region in CN_REGIONS for sub, _cities in region.subs),
-                                 SUB_DISTRIBUTOR_WORDS, strict=True))
+SUB_DISTRIBUTOR_NAMES = dict(
+    zip(
+        (sub for region in CN_REGIONS for sub, _cities in region.subs),
+        SUB_DISTRIBUTOR_WORDS,
+        strict=True,
+    )
+)
 HOSPITAL_KINDS = (
-    ("第一人民医院", "First People's Hospital"), ("第二人民医院", "Second People's Hospital"),
-    ("第三人民医院", "Third People's Hospital"), ("中心医院", "Central Hospital"),
-    ("中医院", "Hospital of Traditional Chinese Medicine"), ("妇幼保健院", "Maternal and Child Health Hospital"),
-    ("儿童医院", "Children's Hospital"), ("肿瘤医院", "Cancer Hospital"), ("心血管病医院", "Cardiovascular Hospital"),
+    ("第一人民医院", "First People's Hospital"),
+    ("第二人民医院", "Second People's Hospital"),
+    ("第三人民医院", "Third People's Hospital"),
+    ("中心医院", "Central Hospital"),
+    ("中医院", "Hospital of Traditional Chinese Medicine"),
+    ("妇幼保健院", "Maternal and Child Health Hospital"),
+    ("儿童医院", "Children's Hospital"),
+    ("肿瘤医院", "Cancer Hospital"),
+    ("心血管病医院", "Cardiovascular Hospital"),
 )
 HOSPITALS_PER_CITY = (3, 6)
 
@@ -182,14 +622,31 @@ class ForeignMarket:
 
 
 FOREIGN_MARKETS = (
-    ForeignMarket(OWN_US, "DAL", "Westbridge Medical Distribution, Inc.",
-                  (("CHI", "Lake Michigan Memorial Hospital"), ("SJC", "Coyote Valley Regional Medical Center"))),
-    ForeignMarket(OWN_DC, "CGN", "Rheinmed Medizintechnik GmbH",
-                  (("MUC", "Klinikum Isarauen München"), ("BER", "Spreebogen-Klinikum Berlin"))),
-    ForeignMarket(OWN_DC, "SIN", "Straits MedSupply Pte. Ltd.", (("SIN", "Marina East General Hospital"),)),
+    ForeignMarket(
+        OWN_US,
+        "DAL",
+        "Westbridge Medical Distribution, Inc.",
+        (
+            ("CHI", "Lake Michigan Memorial Hospital"),
+            ("SJC", "Coyote Valley Regional Medical Center"),
+        ),
+    ),
+    ForeignMarket(
+        OWN_DC,
+        "CGN",
+        "Rheinmed Medizintechnik GmbH",
+        (("MUC", "Klinikum Isarauen München"), ("BER", "Spreebogen-Klinikum Berlin")),
+    ),
+    ForeignMarket(
+        OWN_DC, "SIN", "Straits MedSupply Pte. Ltd.", (("SIN", "Marina East General Hospital"),)
+    ),
 )
 SERVICE_PARTNERS = (
-    ("SH", "上海康维医疗设备技术服务有限公司", "Shanghai Kangwei Medical Equipment Service Co., Ltd."),
+    (
+        "SH",
+        "上海康维医疗设备技术服务有限公司",
+        "Shanghai Kangwei Medical Equipment Service Co., Ltd.",
+    ),
     ("CD", "成都蓉安医疗技术服务有限公司", "Chengdu Rong'an Medical Technical Service Co., Ltd."),
     ("LAX", "Pacific Biomed Field Service LLC", "Pacific Biomed Field Service LLC"),
 )
@@ -198,28 +655,82 @@ CARRIERS = (
     ("CR-SH", "SH", "中联货运物流有限公司", "Zhonglian Freight Logistics Co., Ltd."),
 )
 
-SURNAMES = (("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"),
-            ("黄", "huang"), ("赵", "zhao"), ("周", "zhou"), ("吴", "wu"), ("徐", "xu"), ("孙", "sun"),
-            ("马", "ma"), ("朱", "zhu"), ("胡", "hu"), ("郭", "guo"), ("何", "he"), ("林", "lin"), ("罗", "luo"),
-            ("高", "gao"))
-GIVEN_NAMES = (("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"),
-               ("强", "qiang"), ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"),
-               ("杰", "jie"), ("娟", "juan"), ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("秀英", "xiuying"),
-               ("建国", "jianguo"), ("晓东", "xiaodong"), ("海燕", "haiyan"), ("志强", "zhiqiang"))
+SURNAMES = (
+    ("王", "wang"),
+    ("李", "li"),
+    ("张", "zhang"),
+    ("刘", "liu"),
+    ("陈", "chen"),
+    ("杨", "yang"),
+    ("黄", "huang"),
+    ("赵", "zhao"),
+    ("周", "zhou"),
+    ("吴", "wu"),
+    ("徐", "xu"),
+    ("孙", "sun"),
+    ("马", "ma"),
+    ("朱", "zhu"),
+    ("胡", "hu"),
+    ("郭", "guo"),
+    ("何", "he"),
+    ("林", "lin"),
+    ("罗", "luo"),
+    ("高", "gao"),
+)
+GIVEN_NAMES = (
+    ("伟", "wei"),
+    ("芳", "fang"),
+    ("娜", "na"),
+    ("敏", "min"),
+    ("静", "jing"),
+    ("丽", "li"),
+    ("强", "qiang"),
+    ("磊", "lei"),
+    ("军", "jun"),
+    ("洋", "yang"),
+    ("勇", "yong"),
+    ("艳", "yan"),
+    ("杰", "jie"),
+    ("娟", "juan"),
+    ("涛", "tao"),
+    ("明", "ming"),
+    ("超", "chao"),
+    ("秀英", "xiuying"),
+    ("建国", "jianguo"),
+    ("晓东", "xiaodong"),
+    ("海燕", "haiyan"),
+    ("志强", "zhiqiang"),
+)
 FOREIGN_NAMES = {
-    "US": (("James", "Mary", "Robert", "Jennifer", "Michael", "Linda", "David", "Susan"),
-           ("Smith", "Johnson", "Miller", "Davis", "Garcia", "Wilson", "Moore", "Taylor")),
-    "DE": (("Lukas", "Anna", "Jonas", "Lena", "Felix", "Marie", "Paul", "Sophie"),
-           ("Schneider", "Fischer", "Wagner", "Becker", "Hoffmann", "Koch", "Richter", "Wolf")),
-    "SG": (("Wei Ling", "Jun Jie", "Hui Min", "Rajesh", "Siti", "Marcus", "Priya", "Daniel"),
-           ("Tan", "Lim", "Ng", "Lee", "Wong", "Kumar", "Goh", "Chua")),
+    "US": (
+        ("James", "Mary", "Robert", "Jennifer", "Michael", "Linda", "David", "Susan"),
+        ("Smith", "Johnson", "Miller", "Davis", "Garcia", "Wilson", "Moore", "Taylor"),
+    ),
+    "DE": (
+        ("Lukas", "Anna", "Jonas", "Lena", "Felix", "Marie", "Paul", "Sophie"),
+        ("Schneider", "Fischer", "Wagner", "Becker", "Hoffmann", "Koch", "Richter", "Wolf"),
+    ),
+    "SG": (
+        ("Wei Ling", "Jun Jie", "Hui Min", "Rajesh", "Siti", "Marcus", "Priya", "Daniel"),
+        ("Tan", "Lim", "Ng", "Lee", "Wong", "Kumar", "Goh", "Chua"),
+    ),
 }
 TITLES: dict[tuple[str, str], tuple[str, ...]] = {
     (PartyType.OWN_SITE, "zh-hans"): ("质量法规部经理", "物流经理"),
     (PartyType.DISTRIBUTOR, "zh-hans"): ("质量负责人", "采购经理", "物流主管", "总经理"),
     (PartyType.DISTRIBUTOR, "en"): ("Quality Manager", "Purchasing Manager", "Logistics Lead"),
-    (PartyType.HOSPITAL, "zh-hans"): ("设备科科长", "医学工程处主任", "器械科主任", "护士长", "采购办主任"),
-    (PartyType.HOSPITAL, "en"): ("Biomedical Engineering Manager", "Materials Manager", "Risk Manager"),
+    (PartyType.HOSPITAL, "zh-hans"): (
+        "设备科科长",
+        "医学工程处主任",
+        "器械科主任",
+        "护士长",
+        "采购办主任",
+    ),
+    (PartyType.HOSPITAL, "en"): (
+        "Biomedical Engineering Manager",
+        "Materials Manager",
+        "Risk Manager",
+    ),
     (PartyType.SERVICE_PARTNER, "zh-hans"): ("技术服务经理", "维修工程师"),
     (PartyType.SERVICE_PARTNER, "en"): ("Service Manager", "Field Engineer"),
     (PartyType.CARRIER, "zh-hans"): ("客户经理", "调度主管"),
@@ -227,7 +738,10 @@ TITLES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 SITE_NAMES: dict[str, tuple[tuple[str, str], ...]] = {  # (Chinese name, English name) per site
     PartyType.DISTRIBUTOR: (("中心仓库", "Central warehouse"), ("区域分仓", "Regional warehouse")),
-    PartyType.HOSPITAL: (("设备科库房", "Biomedical engineering store"), ("手术室二级库", "Operating theatre store")),
+    PartyType.HOSPITAL: (
+        ("设备科库房", "Biomedical engineering store"),
+        ("手术室二级库", "Operating theatre store"),
+    ),
     PartyType.SERVICE_PARTNER: (("备机库", "Loaner pool"), ("维修中心", "Repair centre")),
     PartyType.SUPPLIER: (("成品仓库", "Finished goods warehouse"),),
 }
@@ -237,10 +751,23 @@ SITE_TYPES: dict[str, str] = {
     PartyType.SERVICE_PARTNER: LocationType.DISTRIBUTOR_STOCK,  # loaner and exchange units handed on to hospitals
     PartyType.SUPPLIER: LocationType.WAREHOUSE,
 }
-SITE_PREFIX: dict[str, str] = {PartyType.DISTRIBUTOR: "W", PartyType.HOSPITAL: "S", PartyType.SERVICE_PARTNER: "D",
-               PartyType.SUPPLIER: "W"}
-PARTY_CHANNELS = ((Channel.EMAIL, 76), (Channel.PHONE, 10), (Channel.LETTER, 9), (Channel.PORTAL, 5))
-PORTAL_PARTY_TYPES = (PartyType.DISTRIBUTOR, PartyType.HOSPITAL, PartyType.SERVICE_PARTNER)  # may have portal users
+SITE_PREFIX: dict[str, str] = {
+    PartyType.DISTRIBUTOR: "W",
+    PartyType.HOSPITAL: "S",
+    PartyType.SERVICE_PARTNER: "D",
+    PartyType.SUPPLIER: "W",
+}
+PARTY_CHANNELS = (
+    (Channel.EMAIL, 76),
+    (Channel.PHONE, 10),
+    (Channel.LETTER, 9),
+    (Channel.PORTAL, 5),
+)
+PORTAL_PARTY_TYPES = (
+    PartyType.DISTRIBUTOR,
+    PartyType.HOSPITAL,
+    PartyType.SERVICE_PARTNER,
+)  # may have portal users
 CONTACT_CHANNELS = ((Channel.EMAIL, 70), (Channel.PHONE, 18), (Channel.LETTER, 12))
 
 
@@ -259,9 +786,16 @@ class Place:
     longitude: Decimal
 
     def fields(self) -> dict[str, Any]:
-        return {"country": self.country, "province": self.province, "province_code": self.province_code,
-                "city": self.city, "address": self.address, "postal_code": self.postal_code,
-                "latitude": self.latitude, "longitude": self.longitude}
+        return {
+            "country": self.country,
+            "province": self.province,
+            "province_code": self.province_code,
+            "city": self.city,
+            "address": self.address,
+            "postal_code": self.postal_code,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +838,9 @@ class NetworkPlan:
     parties: tuple[PartyPlan, ...]
     links: tuple[tuple[str, str], ...]
     chains: tuple[tuple[str, ...], ...]  # own warehouse → … → hospital, first replica only
-    replica_starts: tuple[int, ...] = ()  # index in ``links`` where each copy's links begin; before: shared
+    replica_starts: tuple[
+        int, ...
+    ] = ()  # index in ``links`` where each copy's links begin; before: shared
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,29 +879,132 @@ OWN_GS1_PREFIX = "6951234"  # fictional GS1 China company prefixes (690 to 699)
 SUPPLIER_GS1_PREFIX = "6958765"
 
 PRODUCTS = (
-    ProductPlan(OWN_GS1_PREFIX + "10001", "IP-3000", "容积式输液泵", "Volumetric infusion pump IP-3000", "ChengHeng",
-                OWN_NAME, "大输液容积泵，带锂电池组。Large-volume infusion pump with lithium battery pack.",
-                "II", "2", "IIb", "苏械注准20232140456", "K201234", False, TrackingLevel.SERIAL, 8, 5, "IP", "CHP",
-                (0, 0, 1)),
-    ProductPlan(OWN_GS1_PREFIX + "10002", "CVC-3L-7F", "一次性使用中心静脉导管包", "Single-use central venous catheter kit, triple lumen, 7 Fr",
-                "ChengHeng", OWN_NAME, "三腔中心静脉导管及穿刺套件。Triple-lumen CVC with insertion kit.",
-                "III", "2", "III", "国械注准20243140789", "K213456", False, TrackingLevel.LOT, None, 3, "CV", "",
-                (500, 5000, 100)),
-    ProductPlan(OWN_GS1_PREFIX + "10003", "PM-D900", "植入式心脏起搏器", "Implantable dual-chamber cardiac pacemaker PM-D900",
-                "ChengHeng", OWN_NAME, "双腔频率应答起搏器。Dual-chamber rate-responsive pacemaker.",
-                "III", "3", "III", "国械注准20223120321", "P190012", True, TrackingLevel.SERIAL, 10, 2, "PM", "PJ",
-                (0, 0, 1)),
-    ProductPlan(OWN_GS1_PREFIX + "10004", "UC-16FR", "一次性使用无菌导尿管", "Single-use sterile Foley catheter, 16 Fr",
-                "ChengHeng", OWN_NAME, "双腔硅胶导尿管，无菌。Two-way silicone Foley catheter, sterile.",
-                "II", "2", "IIa", "苏械注准20222140210", "K193344", False, TrackingLevel.LOT, None, 3, "UC", "",
-                (2000, 20000, 500)),
-    ProductPlan(OWN_GS1_PREFIX + "10005", "MON-12", "多参数患者监护仪", "Multi-parameter patient monitor MON-12",
-                "ChengHeng", OWN_NAME, "12.1英寸多参数监护仪。12.1-inch multi-parameter patient monitor.",
-                "II", "2", "IIb", "苏械注准20232070088", "K202345", False, TrackingLevel.SERIAL, 10, 5, "MN", "CHM",
-                (0, 0, 1)),
-    ProductPlan(SUPPLIER_GS1_PREFIX + "20001", "BAT-14V", "输液泵用锂离子电池组", "Lithium-ion battery pack 14.4 V for IP-3000",
-                "RuiNeng", SUPPLIER_NAME, "IP-3000 的组件，供追溯谱系。Component of the IP-3000, for genealogy.",
-                "", "", "", "", "", False, TrackingLevel.LOT, None, 2, "BT", "", (200, 2000, 100)),
+    ProductPlan(
+        OWN_GS1_PREFIX + "10001",
+        "IP-3000",
+        "容积式输液泵",
+        "Volumetric infusion pump IP-3000",
+        "ChengHeng",
+        OWN_NAME,
+        "大输液容积泵，带锂电池组。Large-volume infusion pump with lithium battery pack.",
+        "II",
+        "2",
+        "IIb",
+        "苏械注准20232140456",
+        "K201234",
+        False,
+        TrackingLevel.SERIAL,
+        8,
+        5,
+        "IP",
+        "CHP",
+        (0, 0, 1),
+    ),
+    ProductPlan(
+        OWN_GS1_PREFIX + "10002",
+        "CVC-3L-7F",
+        "一次性使用中心静脉导管包",
+        "Single-use central venous catheter kit, triple lumen, 7 Fr",
+        "ChengHeng",
+        OWN_NAME,
+        "三腔中心静脉导管及穿刺套件。Triple-lumen CVC with insertion kit.",
+        "III",
+        "2",
+        "III",
+        "国械注准20243140789",
+        "K213456",
+        False,
+        TrackingLevel.LOT,
+        None,
+        3,
+        "CV",
+        "",
+        (500, 5000, 100),
+    ),
+    ProductPlan(
+        OWN_GS1_PREFIX + "10003",
+        "PM-D900",
+        "植入式心脏起搏器",
+        "Implantable dual-chamber cardiac pacemaker PM-D900",
+        "ChengHeng",
+        OWN_NAME,
+        "双腔频率应答起搏器。Dual-chamber rate-responsive pacemaker.",
+        "III",
+        "3",
+        "III",
+        "国械注准20223120321",
+        "P190012",
+        True,
+        TrackingLevel.SERIAL,
+        10,
+        2,
+        "PM",
+        "PJ",
+        (0, 0, 1),
+    ),
+    ProductPlan(
+        OWN_GS1_PREFIX + "10004",
+        "UC-16FR",
+        "一次性使用无菌导尿管",
+        "Single-use sterile Foley catheter, 16 Fr",
+        "ChengHeng",
+        OWN_NAME,
+        "双腔硅胶导尿管，无菌。Two-way silicone Foley catheter, sterile.",
+        "II",
+        "2",
+        "IIa",
+        "苏械注准20222140210",
+        "K193344",
+        False,
+        TrackingLevel.LOT,
+        None,
+        3,
+        "UC",
+        "",
+        (2000, 20000, 500),
+    ),
+    ProductPlan(
+        OWN_GS1_PREFIX + "10005",
+        "MON-12",
+        "多参数患者监护仪",
+        "Multi-parameter patient monitor MON-12",
+        "ChengHeng",
+        OWN_NAME,
+        "12.1英寸多参数监护仪。12.1-inch multi-parameter patient monitor.",
+        "II",
+        "2",
+        "IIb",
+        "苏械注准20232070088",
+        "K202345",
+        False,
+        TrackingLevel.SERIAL,
+        10,
+        5,
+        "MN",
+        "CHM",
+        (0, 0, 1),
+    ),
+    ProductPlan(
+        SUPPLIER_GS1_PREFIX + "20001",
+        "BAT-14V",
+        "输液泵用锂离子电池组",
+        "Lithium-ion battery pack 14.4 V for IP-3000",
+        "RuiNeng",
+        SUPPLIER_NAME,
+        "IP-3000 的组件，供追溯谱系。Component of the IP-3000, for genealogy.",
+        "",
+        "",
+        "",
+        "",
+        "",
+        False,
+        TrackingLevel.LOT,
+        None,
+        2,
+        "BT",
+        "",
+        (200, 2000, 100),
+    ),
 )
 
 
@@ -478,7 +1117,9 @@ def _place(rng: random.Random, city: City, *, spread: float = 0.04) -> Place:
     elif city.country == "DE":
         address = f"{street} {rng.randint(1, 199)}"
     else:
-        address = f"{rng.randint(100, 9999) if city.country == 'US' else rng.randint(1, 300)} {street}"
+        address = (
+            f"{rng.randint(100, 9999) if city.country == 'US' else rng.randint(1, 300)} {street}"
+        )
     rest = POSTAL_LENGTH[city.country] - len(city.postal_prefix)
     return Place(
         country=city.country,
@@ -486,7 +1127,7 @@ def _place(rng: random.Random, city: City, *, spread: float = 0.04) -> Place:
         province_code=subdivision_code(city.country, city.province),
         city=city.city,
         address=address,
-        postal_code=city.postal_prefix + f"{rng.randrange(10 ** rest):0{rest}d}",
+        postal_code=city.postal_prefix + f"{rng.randrange(10**rest):0{rest}d}",
         latitude=Decimal(f"{city.latitude + rng.uniform(-spread, spread):.6f}"),
         longitude=Decimal(f"{city.longitude + rng.uniform(-spread, spread):.6f}"),
     )
@@ -495,16 +1136,20 @@ def _place(rng: random.Random, city: City, *, spread: float = 0.04) -> Place:
 def _phone(rng: random.Random, city: City) -> str:
     if city.country == "CN":
         if rng.random() < 0.5:
-            return f"+86 1{rng.choice('3589')}{rng.randrange(10)} {rng.randrange(10 ** 4):04d} {rng.randrange(10 ** 4):04d}"
-        return f"+86 {city.area_code} {rng.randint(2, 8)}{rng.randrange(10 ** 7):07d}"
+            return f"+86 1{rng.choice('3589')}{rng.randrange(10)} {rng.randrange(10**4):04d} {rng.randrange(10**4):04d}"
+        return f"+86 {city.area_code} {rng.randint(2, 8)}{rng.randrange(10**7):07d}"
     if city.country == "US":
-        return f"+1 {city.area_code} 555-01{rng.randrange(100):02d}"  # 555-01xx: reserved for fiction
+        return (
+            f"+1 {city.area_code} 555-01{rng.randrange(100):02d}"  # 555-01xx: reserved for fiction
+        )
     if city.country == "DE":
-        return f"+49 {city.area_code} {rng.randrange(10 ** 6, 10 ** 7)}"
-    return f"+65 6{rng.randrange(10 ** 7):07d}"
+        return f"+49 {city.area_code} {rng.randrange(10**6, 10**7)}"
+    return f"+65 6{rng.randrange(10**7):07d}"
 
 
-def _contacts(rng: random.Random, *, code: str, party_type: str, city: City, count: int) -> tuple[ContactPlan, ...]:
+def _contacts(
+    rng: random.Random, *, code: str, party_type: str, city: City, count: int
+) -> tuple[ContactPlan, ...]:
     language = Language.ZH_HANS if city.country == "CN" else Language.EN
     titles = TITLES[(party_type, language)]
     domain = f"{code.lower()}.example.com"  # RFC 2606: mail to demo contacts can never reach anyone
@@ -521,16 +1166,32 @@ def _contacts(rng: random.Random, *, code: str, party_type: str, city: City, cou
         if name in taken:
             continue
         taken.add(name)
-        contacts.append(ContactPlan(
-            name=name, title=titles[len(contacts) % len(titles)], email=f"{mailbox}@{domain}",
-            phone=_phone(rng, city), preferred_channel=_weighted(rng, CONTACT_CHANNELS), language=language,
-            is_primary=not contacts,
-        ))
+        contacts.append(
+            ContactPlan(
+                name=name,
+                title=titles[len(contacts) % len(titles)],
+                email=f"{mailbox}@{domain}",
+                phone=_phone(rng, city),
+                preferred_channel=_weighted(rng, CONTACT_CHANNELS),
+                language=language,
+                is_primary=not contacts,
+            )
+        )
     return tuple(contacts)
 
 
-def _party(seed: int, *, code: str, name: str, name_en: str, party_type: str, city: City, notes: str,
-           sites: int | None = None, contacts: int | None = None) -> PartyPlan:
+def _party(
+    seed: int,
+    *,
+    code: str,
+    name: str,
+    name_en: str,
+    party_type: str,
+    city: City,
+    notes: str,
+    sites: int | None = None,
+    contacts: int | None = None,
+) -> PartyPlan:
     """A party at ``city`` with ``sites`` stock locations (the first at the party's address) and
     ``contacts`` people; one or two of each when not given."""
     rng = _rng(seed, "party", code)
@@ -539,18 +1200,33 @@ def _party(seed: int, *, code: str, name: str, name_en: str, party_type: str, ci
     locations = []
     site_count = sites if sites is not None else rng.randint(1, 2)
     for index, (site_zh, site_en) in enumerate(SITE_NAMES.get(party_type, ())[:site_count]):
-        locations.append(LocationPlan(
-            code=f"{code}-{SITE_PREFIX[party_type]}{index + 1}",
-            name=f"{name} {site_zh}" if language == Language.ZH_HANS else f"{name} - {site_en}",
-            location_type=SITE_TYPES[party_type],
-            place=place if index == 0 else _place(rng, city),
-        ))
+        locations.append(
+            LocationPlan(
+                code=f"{code}-{SITE_PREFIX[party_type]}{index + 1}",
+                name=f"{name} {site_zh}" if language == Language.ZH_HANS else f"{name} - {site_en}",
+                location_type=SITE_TYPES[party_type],
+                place=place if index == 0 else _place(rng, city),
+            )
+        )
     return PartyPlan(
-        code=code, name=name, name_en=name_en, party_type=party_type, language=language,
-        preferred_channel=_weighted(rng, PARTY_CHANNELS if party_type in PORTAL_PARTY_TYPES else CONTACT_CHANNELS),
-        place=place, notes=notes, locations=tuple(locations),
-        contacts=_contacts(rng, code=code, party_type=party_type, city=city,
-                           count=contacts if contacts is not None else rng.randint(1, 2)),
+        code=code,
+        name=name,
+        name_en=name_en,
+        party_type=party_type,
+        language=language,
+        preferred_channel=_weighted(
+            rng, PARTY_CHANNELS if party_type in PORTAL_PARTY_TYPES else CONTACT_CHANNELS
+        ),
+        place=place,
+        notes=notes,
+        locations=tuple(locations),
+        contacts=_contacts(
+            rng,
+            code=code,
+            party_type=party_type,
+            city=city,
+            count=contacts if contacts is not None else rng.randint(1, 2),
+        ),
     )
 
 
@@ -561,21 +1237,32 @@ def _own_party(seed: int) -> PartyPlan:
     us_place = _place(rng, us, spread=0.01)
     locations = (
         LocationPlan(OWN_FACTORY, "苏州工厂成品仓库", LocationType.WAREHOUSE, factory_place),
-        LocationPlan(OWN_FACTORY_QUARANTINE, "苏州工厂隔离区", LocationType.QUARANTINE, factory_place),
+        LocationPlan(
+            OWN_FACTORY_QUARANTINE, "苏州工厂隔离区", LocationType.QUARANTINE, factory_place
+        ),
         LocationPlan(OWN_DC, "上海中央配送中心", LocationType.WAREHOUSE, dc_place),
         LocationPlan(OWN_DC_QUARANTINE, "上海配送中心隔离区", LocationType.QUARANTINE, dc_place),
         LocationPlan(OWN_US, "美国尔湾仓库（Irvine, CA）", LocationType.WAREHOUSE, us_place),
     )
     return PartyPlan(
-        code=OWN_CODE, name=OWN_NAME, name_en=OWN_NAME_EN, party_type=PartyType.OWN_SITE, language=Language.ZH_HANS,
-        preferred_channel=Channel.EMAIL, place=factory_place, notes="演示数据：本公司（制造商）。Demo data: our company.",
+        code=OWN_CODE,
+        name=OWN_NAME,
+        name_en=OWN_NAME_EN,
+        party_type=PartyType.OWN_SITE,
+        language=Language.ZH_HANS,
+        preferred_channel=Channel.EMAIL,
+        place=factory_place,
+        notes="演示数据：本公司（制造商）。Demo data: our company.",
         locations=locations,
-        contacts=_contacts(rng, code=OWN_CODE, party_type=PartyType.OWN_SITE, city=factory, count=2),
+        contacts=_contacts(
+            rng, code=OWN_CODE, party_type=PartyType.OWN_SITE, city=factory, count=2
+        ),
     )
 
 
-def _replica_names(name: str, name_en: str, replica: int, zh_unit: str, en_unit: str,
-                   chinese: bool) -> tuple[str, str]:
+def _replica_names(
+    name: str, name_en: str, replica: int, zh_unit: str, en_unit: str, chinese: bool
+) -> tuple[str, str]:
     """Copies beyond the first are numbered branches/campuses of the curated parties."""
     if replica == 0:
         return name, name_en
@@ -587,7 +1274,11 @@ def _replica_names(name: str, name_en: str, replica: int, zh_unit: str, en_unit:
 @lru_cache(maxsize=8)
 def _network_plan(seed: int, scale: int) -> NetworkPlan:
     parties: list[PartyPlan] = [_own_party(seed)]
-    links: list[tuple[str, str]] = [(SUPPLIER_WAREHOUSE, OWN_FACTORY), (OWN_FACTORY, OWN_DC), (OWN_FACTORY, OWN_US)]
+    links: list[tuple[str, str]] = [
+        (SUPPLIER_WAREHOUSE, OWN_FACTORY),
+        (OWN_FACTORY, OWN_DC),
+        (OWN_FACTORY, OWN_US),
+    ]
     chains: list[tuple[str, ...]] = []
 
     def hospitals(city_key: str, tag: str, replica: int, supplier: str) -> list[PartyPlan]:
@@ -597,11 +1288,25 @@ def _network_plan(seed: int, scale: int) -> NetworkPlan:
         kinds = rng.sample(HOSPITAL_KINDS, rng.randint(*HOSPITALS_PER_CITY))
         found = []
         for index, (kind_zh, kind_en) in enumerate(kinds, start=1):
-            name, name_en = _replica_names(f"{city.city}{kind_zh}", f"{city.city_en} {kind_en}", replica,
-                                           "院区", "Campus", chinese=True)
-            found.append(_party(seed, code=f"H-{city_key}-{index:02d}{tag}", name=name, name_en=name_en,
-                                party_type=PartyType.HOSPITAL, city=city,
-                                notes=f"演示数据：医院，供货方 {supplier}。Demo data: hospital supplied by {supplier}."))
+            name, name_en = _replica_names(
+                f"{city.city}{kind_zh}",
+                f"{city.city_en} {kind_en}",
+                replica,
+                "院区",
+                "Campus",
+                chinese=True,
+            )
+            found.append(
+                _party(
+                    seed,
+                    code=f"H-{city_key}-{index:02d}{tag}",
+                    name=name,
+                    name_en=name_en,
+                    party_type=PartyType.HOSPITAL,
+                    city=city,
+                    notes=f"演示数据：医院，供货方 {supplier}。Demo data: hospital supplied by {supplier}.",
+                )
+            )
         return found
 
     replica_starts: list[int] = []
@@ -610,10 +1315,18 @@ def _network_plan(seed: int, scale: int) -> NetworkPlan:
         tag = "" if replica == 0 else f"-{replica + 1}"
         for region in CN_REGIONS:
             hub = CITIES[region.hub]
-            name, name_en = _replica_names(region.name, region.name_en, replica, "分公司", "Branch", chinese=True)
-            national = _party(seed, code=f"ND-{region.hub}{tag}", name=name, name_en=name_en,
-                              party_type=PartyType.DISTRIBUTOR, city=hub,
-                              notes=f"演示数据：全国一级经销商，由 {OWN_CODE} 供货。Demo data: national distributor supplied by {OWN_CODE}.")
+            name, name_en = _replica_names(
+                region.name, region.name_en, replica, "分公司", "Branch", chinese=True
+            )
+            national = _party(
+                seed,
+                code=f"ND-{region.hub}{tag}",
+                name=name,
+                name_en=name_en,
+                party_type=PartyType.DISTRIBUTOR,
+                city=hub,
+                notes=f"演示数据：全国一级经销商，由 {OWN_CODE} 供货。Demo data: national distributor supplied by {OWN_CODE}.",
+            )
             nd_stock = national.locations[0].code
             parties.append(national)
             links.append((OWN_DC, nd_stock))
@@ -626,12 +1339,23 @@ def _network_plan(seed: int, scale: int) -> NetworkPlan:
             for sub_city, served in region.subs:
                 city = CITIES[sub_city]
                 word, word_en = SUB_DISTRIBUTOR_NAMES[sub_city]
-                name, name_en = _replica_names(f"{city.short}{word}医疗器械有限公司",
-                                               f"{city.city_en} {word_en} Medical Devices Co., Ltd.", replica,
-                                               "分公司", "Branch", chinese=True)
-                sub = _party(seed, code=f"SD-{sub_city}{tag}", name=name, name_en=name_en,
-                             party_type=PartyType.DISTRIBUTOR, city=city,
-                             notes=f"演示数据：二级经销商，上级 {national.code}。Demo data: sub-distributor of {national.code}.")
+                name, name_en = _replica_names(
+                    f"{city.short}{word}医疗器械有限公司",
+                    f"{city.city_en} {word_en} Medical Devices Co., Ltd.",
+                    replica,
+                    "分公司",
+                    "Branch",
+                    chinese=True,
+                )
+                sub = _party(
+                    seed,
+                    code=f"SD-{sub_city}{tag}",
+                    name=name,
+                    name_en=name_en,
+                    party_type=PartyType.DISTRIBUTOR,
+                    city=city,
+                    notes=f"演示数据：二级经销商，上级 {national.code}。Demo data: sub-distributor of {national.code}.",
+                )
                 sd_stock = sub.locations[0].code
                 parties.append(sub)
                 links.append((nd_stock, sd_stock))
@@ -643,38 +1367,91 @@ def _network_plan(seed: int, scale: int) -> NetworkPlan:
                             chains.append((OWN_DC, nd_stock, sd_stock, hospital.locations[0].code))
         for market in FOREIGN_MARKETS:
             city = CITIES[market.distributor_city]
-            name, _same = _replica_names(market.distributor, market.distributor, replica, "", "Branch", chinese=False)
-            importer = _party(seed, code=f"ND-{city.key}{tag}", name=name, name_en=name, city=city,
-                              party_type=PartyType.DISTRIBUTOR,
-                              notes=f"Demo data: importing distributor supplied by {market.source}.")
+            name, _same = _replica_names(
+                market.distributor, market.distributor, replica, "", "Branch", chinese=False
+            )
+            importer = _party(
+                seed,
+                code=f"ND-{city.key}{tag}",
+                name=name,
+                name_en=name,
+                city=city,
+                party_type=PartyType.DISTRIBUTOR,
+                notes=f"Demo data: importing distributor supplied by {market.source}.",
+            )
             parties.append(importer)
             links.append((market.source, importer.locations[0].code))
             for index, (city_key, hospital_name) in enumerate(market.hospitals, start=1):
-                name, _same = _replica_names(hospital_name, hospital_name, replica, "", "Campus", chinese=False)
-                hospital = _party(seed, code=f"H-{city_key}-{index:02d}{tag}", name=name, name_en=name,
-                                  party_type=PartyType.HOSPITAL, city=CITIES[city_key],
-                                  notes=f"Demo data: hospital supplied by {importer.code}.")
+                name, _same = _replica_names(
+                    hospital_name, hospital_name, replica, "", "Campus", chinese=False
+                )
+                hospital = _party(
+                    seed,
+                    code=f"H-{city_key}-{index:02d}{tag}",
+                    name=name,
+                    name_en=name,
+                    party_type=PartyType.HOSPITAL,
+                    city=CITIES[city_key],
+                    notes=f"Demo data: hospital supplied by {importer.code}.",
+                )
                 parties.append(hospital)
                 links.append((importer.locations[0].code, hospital.locations[0].code))
                 if replica == 0:
-                    chains.append((market.source, importer.locations[0].code, hospital.locations[0].code))
+                    chains.append(
+                        (market.source, importer.locations[0].code, hospital.locations[0].code)
+                    )
         for city_key, sp_name, sp_name_en in SERVICE_PARTNERS:
             city = CITIES[city_key]
             chinese = city.country == "CN"
-            name, name_en = _replica_names(sp_name, sp_name_en, replica, "服务站", "Service Centre", chinese=chinese)
-            parties.append(_party(seed, code=f"SP-{city_key}{tag}", name=name, name_en=name_en,
-                                  party_type=PartyType.SERVICE_PARTNER, city=city,
-                                  notes="演示数据：维修服务商。Demo data: service partner." if chinese
-                                  else "Demo data: service partner."))
+            name, name_en = _replica_names(
+                sp_name, sp_name_en, replica, "服务站", "Service Centre", chinese=chinese
+            )
+            parties.append(
+                _party(
+                    seed,
+                    code=f"SP-{city_key}{tag}",
+                    name=name,
+                    name_en=name_en,
+                    party_type=PartyType.SERVICE_PARTNER,
+                    city=city,
+                    notes="演示数据：维修服务商。Demo data: service partner."
+                    if chinese
+                    else "Demo data: service partner.",
+                )
+            )
     for code, city_key, name, name_en in CARRIERS:
-        parties.append(_party(seed, code=code, name=name, name_en=name_en, party_type=PartyType.CARRIER,
-                              city=CITIES[city_key], sites=0, contacts=1,
-                              notes="演示数据：承运商。Demo data: carrier."))
-    parties.append(_party(seed, code=SUPPLIER_CODE, name=SUPPLIER_NAME, name_en=SUPPLIER_NAME_EN,
-                          party_type=PartyType.SUPPLIER, city=CITIES["CZ"], sites=1, contacts=1,
-                          notes="演示数据：输液泵电池组供应商。Demo data: supplier of the IP-3000 battery pack."))
-    return NetworkPlan(parties=tuple(parties), links=tuple(links), chains=tuple(chains),
-                       replica_starts=tuple(replica_starts))
+        parties.append(
+            _party(
+                seed,
+                code=code,
+                name=name,
+                name_en=name_en,
+                party_type=PartyType.CARRIER,
+                city=CITIES[city_key],
+                sites=0,
+                contacts=1,
+                notes="演示数据：承运商。Demo data: carrier.",
+            )
+        )
+    parties.append(
+        _party(
+            seed,
+            code=SUPPLIER_CODE,
+            name=SUPPLIER_NAME,
+            name_en=SUPPLIER_NAME_EN,
+            party_type=PartyType.SUPPLIER,
+            city=CITIES["CZ"],
+            sites=1,
+            contacts=1,
+            notes="演示数据：输液泵电池组供应商。Demo data: supplier of the IP-3000 battery pack.",
+        )
+    )
+    return NetworkPlan(
+        parties=tuple(parties),
+        links=tuple(links),
+        chains=tuple(chains),
+        replica_starts=tuple(replica_starts),
+    )
 
 
 def demo_network(seed: int = 2026, scale: int = 1) -> tuple[tuple[str, str], ...]:
@@ -701,34 +1478,64 @@ def _replica_lots(seed: int, index: int, replica: int) -> tuple[LotPlan, ...]:
     product = PRODUCTS[index]
     serialised = product.tracking == TrackingLevel.SERIAL
     rng = _rng(seed, "lots", product.model_code, replica)
-    made = sorted(FIRST_MANUFACTURE + timedelta(days=rng.randrange(MANUFACTURE_SPAN_DAYS))
-                  for _n in range(rng.randint(*LOTS_PER_REPLICA)))
+    made = sorted(
+        FIRST_MANUFACTURE + timedelta(days=rng.randrange(MANUFACTURE_SPAN_DAYS))
+        for _n in range(rng.randint(*LOTS_PER_REPLICA))
+    )
     lots: list[LotPlan] = []
     for position, day in enumerate(made):
         sequence = replica * LOTS_PER_REPLICA[1] + position + 1
         units = rng.randint(*SERIALS_PER_LOT) if serialised else 0
         low, high, step = product.lot_quantity
-        lots.append(LotPlan(
-            product=index, sequence=sequence, number=f"{product.lot_prefix}{day:%y%m}{sequence:04d}",
-            manufactured_on=day, expires_on=_add_years(day, product.shelf_life_years),
-            quantity_produced=units or rng.randrange(low, high + 1, step), units=units,
-        ))
+        lots.append(
+            LotPlan(
+                product=index,
+                sequence=sequence,
+                number=f"{product.lot_prefix}{day:%y%m}{sequence:04d}",
+                manufactured_on=day,
+                expires_on=_add_years(day, product.shelf_life_years),
+                quantity_produced=units or rng.randrange(low, high + 1, step),
+                units=units,
+            )
+        )
     return tuple(lots)
 
 
 @lru_cache(maxsize=8)
 def _lot_plans(seed: int, scale: int) -> tuple[LotPlan, ...]:
-    return tuple(lot for index in range(len(PRODUCTS)) for replica in range(scale)
-                 for lot in _replica_lots(seed, index, replica))
+    return tuple(
+        lot
+        for index in range(len(PRODUCTS))
+        for replica in range(scale)
+        for lot in _replica_lots(seed, index, replica)
+    )
 
 
 # --- trace events: how every lot moved down the network -----------------------------------------
 
-EVENT_FIELDS = ("event_id", "event_type", "event_time", "gtin", "lot", "serial", "quantity", "from_location",
-                "to_location", "document_ref", "manufactured", "expiry", "into_gtin", "into_lot")
+EVENT_FIELDS = (
+    "event_id",
+    "event_type",
+    "event_time",
+    "gtin",
+    "lot",
+    "serial",
+    "quantity",
+    "from_location",
+    "to_location",
+    "document_ref",
+    "manufactured",
+    "expiry",
+    "into_gtin",
+    "into_lot",
+)
 EventRow = tuple[str, ...]  # the events template's columns, in ``EVENT_FIELDS`` order
 
-QUARANTINES = (OWN_DC_QUARANTINE, OWN_DC_QUARANTINE, OWN_FACTORY_QUARANTINE)  # where returns go, weighted
+QUARANTINES = (
+    OWN_DC_QUARANTINE,
+    OWN_DC_QUARANTINE,
+    OWN_FACTORY_QUARANTINE,
+)  # where returns go, weighted
 IN_TRANSIT_SHARE = 0.04  # shipments not received yet
 EXPORT_SHARE = 0.3  # lots of which a part goes through the US warehouse
 QC_DESTROY_SHARE = 0.08  # lots with a few units scrapped at the factory after inspection
@@ -778,12 +1585,14 @@ def _replica_children(network: NetworkPlan, replica: int) -> dict[str, tuple[str
     starts = network.replica_starts
     end = starts[replica + 1] if replica + 1 < len(starts) else len(network.links)
     children: dict[str, list[str]] = {}
-    for source, target in (*network.links[:starts[0]], *network.links[starts[replica]:end]):
+    for source, target in (*network.links[: starts[0]], *network.links[starts[replica] : end]):
         children.setdefault(source, []).append(target)
     return {source: tuple(targets) for source, targets in children.items()}
 
 
-def _event_blocks(seed: int, scale: int, lots_per_model: int | None) -> Iterator[tuple[int, tuple[tuple[LotPlan, ...], ...]]]:
+def _event_blocks(
+    seed: int, scale: int, lots_per_model: int | None
+) -> Iterator[tuple[int, tuple[tuple[LotPlan, ...], ...]]]:
     """``(network copy, lots per product)``: the demo's own lots copy by copy, then (for load
     tests asking for more lots) further blocks made the same way, shipped round the copies."""
     taken = [0] * len(PRODUCTS)
@@ -793,18 +1602,20 @@ def _event_blocks(seed: int, scale: int, lots_per_model: int | None) -> Iterator
         for index in range(len(PRODUCTS)):
             found = _replica_lots(seed, index, block)
             if lots_per_model is not None:
-                found = found[:max(0, lots_per_model - taken[index])]
+                found = found[: max(0, lots_per_model - taken[index])]
             taken[index] += len(found)
             lots.append(found)
         yield block % scale, tuple(lots)
         block += 1
 
 
-def _battery_feeds(pumps: Sequence[LotPlan], batteries: Sequence[LotPlan]) -> dict[str, list[tuple[LotPlan, int]]]:
+def _battery_feeds(
+    pumps: Sequence[LotPlan], batteries: Sequence[LotPlan]
+) -> dict[str, list[tuple[LotPlan, int]]]:
     """``battery lot → [(pump lot, batteries wanted)]``: pump lot *i* takes half its batteries from
     battery lot *i* and half from lot *i + 1*, so that a battery recall reaches several pump lots."""
     feeds: dict[str, list[tuple[LotPlan, int]]] = {}
-    for i, pump in enumerate(pumps[:len(batteries)]):
+    for i, pump in enumerate(pumps[: len(batteries)]):
         if i + 1 < len(batteries):
             first = (pump.units + 1) // 2
             feeds.setdefault(batteries[i].number, []).append((pump, first))
@@ -825,8 +1636,13 @@ class _LotFlow:
     A holding is what arrived at a location; only part of it is passed on, so nothing leaves a
     location that did not arrive there and no balance can go negative."""
 
-    def __init__(self, seed: int, lot: LotPlan, children: dict[str, tuple[str, ...]],
-                 feeds: Sequence[tuple[LotPlan, int]] = ()) -> None:
+    def __init__(
+        self,
+        seed: int,
+        lot: LotPlan,
+        children: dict[str, tuple[str, ...]],
+        feeds: Sequence[tuple[LotPlan, int]] = (),
+    ) -> None:
         product = PRODUCTS[lot.product]
         self.lot, self.product, self.children, self.feeds = lot, product, children, feeds
         self.rng = _rng(seed, "events", product.model_code, lot.sequence)
@@ -838,18 +1654,64 @@ class _LotFlow:
         self.docs = 0
 
     # -- rows --------------------------------------------------------------------------------
-    def emit(self, kind: str, stamp: str, units: Units, source: str, target: str, doc: str,
-             into_lot: LotPlan | None = None) -> None:
-        made, expiry = ("", "") if kind != "produced" else (
-            self.lot.manufactured_on.isoformat(), self.lot.expires_on.isoformat())
-        into_gtin, into_number = ("", "") if into_lot is None else (PRODUCTS[into_lot.product].gtin, into_lot.number)
+    def emit(
+        self,
+        kind: str,
+        stamp: str,
+        units: Units,
+        source: str,
+        target: str,
+        doc: str,
+        into_lot: LotPlan | None = None,
+    ) -> None:
+        made, expiry = (
+            ("", "")
+            if kind != "produced"
+            else (self.lot.manufactured_on.isoformat(), self.lot.expires_on.isoformat())
+        )
+        into_gtin, into_number = (
+            ("", "") if into_lot is None else (PRODUCTS[into_lot.product].gtin, into_lot.number)
+        )
         start, key, gtin, number = len(self.rows), self.key, self.gtin, self.number
         if isinstance(units, list):
-            self.rows.extend((f"{key}{start + i:05d}", kind, stamp, gtin, number, serial, "1", source, target, doc,
-                              made, expiry, into_gtin, into_number) for i, serial in enumerate(units))
+            self.rows.extend(
+                (
+                    f"{key}{start + i:05d}",
+                    kind,
+                    stamp,
+                    gtin,
+                    number,
+                    serial,
+                    "1",
+                    source,
+                    target,
+                    doc,
+                    made,
+                    expiry,
+                    into_gtin,
+                    into_number,
+                )
+                for i, serial in enumerate(units)
+            )
         else:
-            self.rows.append((f"{key}{start:05d}", kind, stamp, gtin, number, "", str(units), source, target, doc,
-                              made, expiry, into_gtin, into_number))
+            self.rows.append(
+                (
+                    f"{key}{start:05d}",
+                    kind,
+                    stamp,
+                    gtin,
+                    number,
+                    "",
+                    str(units),
+                    source,
+                    target,
+                    doc,
+                    made,
+                    expiry,
+                    into_gtin,
+                    into_number,
+                )
+            )
 
     def doc(self, prefix: str, day: int) -> str:
         """A business document number (delivery note, return authorisation…), unique in the lot."""
@@ -892,24 +1754,44 @@ class _LotFlow:
             self.component(day)
             return self.rows
         rng = self.rng
-        units: Units = [self.lot.serial(u) for u in range(1, self.lot.units + 1)] if self.serialised \
+        units: Units = (
+            [self.lot.serial(u) for u in range(1, self.lot.units + 1)]
+            if self.serialised
             else self.lot.quantity_produced
-        self.emit("produced", _stamp(day, 8, rng.randrange(60)), units, "", OWN_FACTORY, f"MO-{self.number}")
+        )
+        self.emit(
+            "produced",
+            _stamp(day, 8, rng.randrange(60)),
+            units,
+            "",
+            OWN_FACTORY,
+            f"MO-{self.number}",
+        )
         if rng.random() < QC_DESTROY_SHARE:
             scrapped, units = self.take(units, self.pack * rng.randint(1, 3))
-            self.emit("destroyed", _stamp(day + 1, 16, rng.randrange(60)), scrapped, OWN_FACTORY, "",
-                      self.doc("QC", day + 1))
+            self.emit(
+                "destroyed",
+                _stamp(day + 1, 16, rng.randrange(60)),
+                scrapped,
+                OWN_FACTORY,
+                "",
+                self.doc("QC", day + 1),
+            )
         day += rng.randint(1, 3)
         if OWN_US in self.children.get(OWN_FACTORY, ()) and rng.random() < EXPORT_SHARE:
             exports, units = self.split(units, 1, 1 - rng.uniform(0.1, 0.25))
             for part in exports:
                 self.deliver(OWN_FACTORY, OWN_US, part, day, (14, 21))
-        deliveries, _retained = self.split(units, rng.randint(1, 2), 0.0 if self.serialised else 0.01)
+        deliveries, _retained = self.split(
+            units, rng.randint(1, 2), 0.0 if self.serialised else 0.01
+        )
         for number, part in enumerate(deliveries):
             self.deliver(OWN_FACTORY, OWN_DC, part, day + 7 * number, (1, 2))
         return self.rows
 
-    def deliver(self, source: str, target: str, units: Units, day: int, transit: tuple[int, int]) -> None:
+    def deliver(
+        self, source: str, target: str, units: Units, day: int, transit: tuple[int, int]
+    ) -> None:
         """Ship ``units`` with one delivery note; most arrive and go on from there."""
         rng = self.rng
         doc = self.doc("DN", day)
@@ -926,13 +1808,18 @@ class _LotFlow:
         if not targets:
             self.use(location, units, day)
             return
-        level = location if location in FAN_OUT else location[:2]  # ND-… national, SD-… sub-distributor
+        level = (
+            location if location in FAN_OUT else location[:2]
+        )  # ND-… national, SD-… sub-distributor
         (low, high), (keep_low, keep_high), (wait_low, wait_high) = FAN_OUT[level]
         rng = self.rng
-        deliveries, _kept = self.split(units, min(len(targets), rng.randint(low, high)),
-                                       rng.uniform(keep_low, keep_high))
+        deliveries, _kept = self.split(
+            units, min(len(targets), rng.randint(low, high)), rng.uniform(keep_low, keep_high)
+        )
         for target, part in zip(rng.sample(targets, len(deliveries)), deliveries, strict=True):
-            self.deliver(location, target, part, day + rng.randint(wait_low, wait_high), TRANSIT_DAYS[level])
+            self.deliver(
+                location, target, part, day + rng.randint(wait_low, wait_high), TRANSIT_DAYS[level]
+            )
 
     def use(self, hospital: str, units: Units, day: int) -> None:
         """Implant pacemakers, install some pumps and monitors, use up catheters; a few go back."""
@@ -951,31 +1838,72 @@ class _LotFlow:
         for part in self.split(used, rng.randint(1, 3), 0.0)[0]:
             day += rng.randint(1, 30)
             source, target = (hospital, "") if kind == "consumed" else ("", hospital)
-            self.emit(kind, _stamp(day, 9, rng.randrange(60)), part, source, target,
-                      self.doc("OR" if kind == "consumed" else "IR", day))
+            self.emit(
+                kind,
+                _stamp(day, 9, rng.randrange(60)),
+                part,
+                source,
+                target,
+                self.doc("OR" if kind == "consumed" else "IR", day),
+            )
         if self.count(units) >= self.pack and rng.random() < RETURN_SHARE:
-            returned, units = self.take(units, self.pack * rng.randint(1, min(3, self.count(units) // self.pack)))
+            returned, units = self.take(
+                units, self.pack * rng.randint(1, min(3, self.count(units) // self.pack))
+            )
             day += rng.randint(5, 60)
             quarantine = rng.choice(QUARANTINES)
-            self.emit("returned", _stamp(day, 11, rng.randrange(60)), returned, hospital, quarantine,
-                      self.doc("RMA", day))
+            self.emit(
+                "returned",
+                _stamp(day, 11, rng.randrange(60)),
+                returned,
+                hospital,
+                quarantine,
+                self.doc("RMA", day),
+            )
             if rng.random() < DESTROY_RETURNED_SHARE:
                 day += rng.randint(10, 40)
-                self.emit("destroyed", _stamp(day, 16, rng.randrange(60)), returned, quarantine, "",
-                          self.doc("DS", day))
+                self.emit(
+                    "destroyed",
+                    _stamp(day, 16, rng.randrange(60)),
+                    returned,
+                    quarantine,
+                    "",
+                    self.doc("DS", day),
+                )
 
     def component(self, day: int) -> None:
         """The battery: made at the supplier, delivered to our factory, built into pump lots."""
         rng = self.rng
         stock = self.lot.quantity_produced
-        self.emit("produced", _stamp(day, 8, rng.randrange(60)), stock, "", SUPPLIER_WAREHOUSE, f"MO-{self.number}")
+        self.emit(
+            "produced",
+            _stamp(day, 8, rng.randrange(60)),
+            stock,
+            "",
+            SUPPLIER_WAREHOUSE,
+            f"MO-{self.number}",
+        )
         arrived = day
         for number, part in enumerate(self.split(stock, rng.randint(1, 2), 0.0)[0]):
             shipped = day + 2 + 5 * number
             doc = self.doc("DN", shipped)
-            self.emit("shipped", _stamp(shipped, 10, rng.randrange(60)), part, SUPPLIER_WAREHOUSE, OWN_FACTORY, doc)
+            self.emit(
+                "shipped",
+                _stamp(shipped, 10, rng.randrange(60)),
+                part,
+                SUPPLIER_WAREHOUSE,
+                OWN_FACTORY,
+                doc,
+            )
             arrived = shipped + 1
-            self.emit("received", _stamp(arrived, 14, rng.randrange(60)), part, SUPPLIER_WAREHOUSE, OWN_FACTORY, doc)
+            self.emit(
+                "received",
+                _stamp(arrived, 14, rng.randrange(60)),
+                part,
+                SUPPLIER_WAREHOUSE,
+                OWN_FACTORY,
+                doc,
+            )
         stock = self.lot.quantity_produced
         for pump, wanted in self.feeds:
             built = min(wanted, stock)
@@ -983,12 +1911,20 @@ class _LotFlow:
                 break
             stock -= built
             when = max(pump.manufactured_on.toordinal(), arrived + 1)
-            self.emit("transformed", _stamp(when, 7, rng.randrange(60)), built, OWN_FACTORY, "",
-                      f"MO-{pump.number}", into_lot=pump)
+            self.emit(
+                "transformed",
+                _stamp(when, 7, rng.randrange(60)),
+                built,
+                OWN_FACTORY,
+                "",
+                f"MO-{pump.number}",
+                into_lot=pump,
+            )
 
 
-def demo_event_rows(*, seed: int = 2026, scale: int = 1, lots_per_model: int | None = None,
-                    limit: int | None = None) -> Iterator[EventRow]:
+def demo_event_rows(
+    *, seed: int = 2026, scale: int = 1, lots_per_model: int | None = None, limit: int | None = None
+) -> Iterator[EventRow]:
     """The demo's trace events as tuples in ``EVENT_FIELDS`` order (the fast path for big files).
 
     Without ``lots_per_model`` these are the events of the lots ``demo_build`` writes; with it,
@@ -1020,16 +1956,23 @@ def demo_event_rows(*, seed: int = 2026, scale: int = 1, lots_per_model: int | N
                 yield from rows
 
 
-def demo_events(*, seed: int = 2026, scale: int = 1, lots_per_model: int | None = None,
-                limit: int | None = None) -> Iterator[dict[str, str]]:
+def demo_events(
+    *, seed: int = 2026, scale: int = 1, lots_per_model: int | None = None, limit: int | None = None
+) -> Iterator[dict[str, str]]:
     """The demo's trace events as rows of the events template (column → text), ready for
     ``import_event_rows`` or a CSV file; deterministic for (seed, scale, lots_per_model)."""
     for row in demo_event_rows(seed=seed, scale=scale, lots_per_model=lots_per_model, limit=limit):
         yield dict(zip(EVENT_FIELDS, row, strict=True))
 
 
-def write_demo_events(path: Path, *, seed: int = 2026, scale: int = 1, lots_per_model: int | None = None,
-                      limit: int | None = None) -> int:
+def write_demo_events(
+    path: Path,
+    *,
+    seed: int = 2026,
+    scale: int = 1,
+    lots_per_model: int | None = None,
+    limit: int | None = None,
+) -> int:
     """Write the events template CSV for load tests (a million rows in under two seconds); returns
     the number of rows. The demo's values (codes, numbers, ISO times) never hold a comma, quote or
     line break, so rows are joined directly: the ``csv`` module's quoting checks would double the
@@ -1038,7 +1981,9 @@ def write_demo_events(path: Path, *, seed: int = 2026, scale: int = 1, lots_per_
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(",".join(EVENT_FIELDS) + "\n")
         batch: list[EventRow] = []
-        for row in demo_event_rows(seed=seed, scale=scale, lots_per_model=lots_per_model, limit=limit):
+        for row in demo_event_rows(
+            seed=seed, scale=scale, lots_per_model=lots_per_model, limit=limit
+        ):
             batch.append(row)
             if len(batch) >= BATCH_SIZE:
                 out.write("\n".join(map(",".join, batch)) + "\n")
@@ -1083,14 +2028,34 @@ def _login_plans() -> tuple[LoginPlan, ...]:
         if role == Role.PORTAL:
             continue
         language, first_name, last_name = STAFF_PEOPLE.get(role, ("en", "", ""))
-        staff.append(LoginPlan(username=role, role=role, language=language, first_name=first_name,
-                               last_name=last_name, is_staff=role == Role.ADMINISTRATOR))
+        staff.append(
+            LoginPlan(
+                username=role,
+                role=role,
+                language=language,
+                first_name=first_name,
+                last_name=last_name,
+                is_staff=role == Role.ADMINISTRATOR,
+            )
+        )
     return (
         *staff,
         LoginPlan("ra_manager", Role.QA_RA_MANAGER, "zh-hans", "静", "陈"),
-        LoginPlan("admin", Role.ADMINISTRATOR, "en", "Site", "Administrator", is_staff=True, is_superuser=True),
-        LoginPlan("portal_distributor", Role.PORTAL, "zh-hans", "敏", "陈", party=PORTAL_DISTRIBUTOR_PARTY),
-        LoginPlan("portal_hospital", Role.PORTAL, "zh-hans", "静", "杨", party=PORTAL_HOSPITAL_PARTY),
+        LoginPlan(
+            "admin",
+            Role.ADMINISTRATOR,
+            "en",
+            "Site",
+            "Administrator",
+            is_staff=True,
+            is_superuser=True,
+        ),
+        LoginPlan(
+            "portal_distributor", Role.PORTAL, "zh-hans", "敏", "陈", party=PORTAL_DISTRIBUTOR_PARTY
+        ),
+        LoginPlan(
+            "portal_hospital", Role.PORTAL, "zh-hans", "静", "杨", party=PORTAL_HOSPITAL_PARTY
+        ),
     )
 
 
@@ -1109,10 +2074,9 @@ class _Progress:
             self.report(min(self.done, self.total), self.total)
 
 
-
 def _chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _bulk_create(model: type[M], rows: list[M], tick: _Progress) -> None:
@@ -1135,16 +2099,30 @@ def _write_device_models(tick: _Progress) -> tuple[dict[int, int], int]:
     existing = dict(DeviceModel.objects.filter(udi_di__in=gtins).values_list("udi_di", "pk"))
     new = [
         DeviceModel(
-            udi_di=p.gtin, model_code=p.model_code, name=p.name, name_en=p.name_en, brand=p.brand,
-            catalog_number=f"{p.model_code}-CN", manufacturer=p.manufacturer, description=p.description,
-            risk_class_nmpa=p.risk_class_nmpa, risk_class_fda=p.risk_class_fda, risk_class_eu=p.risk_class_eu,
-            registration_no=p.registration_no, clearance_no=p.clearance_no, implantable=p.implantable,
-            tracking=p.tracking, expected_lifetime_years=p.lifetime_years,
+            udi_di=p.gtin,
+            model_code=p.model_code,
+            name=p.name,
+            name_en=p.name_en,
+            brand=p.brand,
+            catalog_number=f"{p.model_code}-CN",
+            manufacturer=p.manufacturer,
+            description=p.description,
+            risk_class_nmpa=p.risk_class_nmpa,
+            risk_class_fda=p.risk_class_fda,
+            risk_class_eu=p.risk_class_eu,
+            registration_no=p.registration_no,
+            clearance_no=p.clearance_no,
+            implantable=p.implantable,
+            tracking=p.tracking,
+            expected_lifetime_years=p.lifetime_years,
         )
-        for p in PRODUCTS if p.gtin not in existing
+        for p in PRODUCTS
+        if p.gtin not in existing
     ]
     DeviceModel.objects.bulk_create(new, batch_size=BATCH_SIZE)
-    existing.update(DeviceModel.objects.filter(udi_di__in=[m.udi_di for m in new]).values_list("udi_di", "pk"))
+    existing.update(
+        DeviceModel.objects.filter(udi_di__in=[m.udi_di for m in new]).values_list("udi_di", "pk")
+    )
     tick.advance(len(PRODUCTS))
     return {index: existing[p.gtin] for index, p in enumerate(PRODUCTS)}, len(new)
 
@@ -1154,9 +2132,18 @@ def _write_parties(plan: NetworkPlan, tick: _Progress) -> tuple[dict[str, int], 
     codes = [p.code for p in plan.parties]
     party_ids = _existing_codes(Party, codes)
     new_parties = [
-        Party(code=p.code, name=p.name, name_en=p.name_en, party_type=p.party_type, language=p.language,
-              preferred_channel=p.preferred_channel, notes=p.notes, **p.place.fields())
-        for p in plan.parties if p.code not in party_ids
+        Party(
+            code=p.code,
+            name=p.name,
+            name_en=p.name_en,
+            party_type=p.party_type,
+            language=p.language,
+            preferred_channel=p.preferred_channel,
+            notes=p.notes,
+            **p.place.fields(),
+        )
+        for p in plan.parties
+        if p.code not in party_ids
     ]
     _bulk_create(Party, new_parties, tick)
     tick.advance(len(plan.parties) - len(new_parties))
@@ -1166,9 +2153,16 @@ def _write_parties(plan: NetworkPlan, tick: _Progress) -> tuple[dict[str, int], 
     location_codes = [loc.code for p in plan.parties for loc in p.locations]
     known_locations = _existing_codes(Location, location_codes)
     new_locations = [
-        Location(code=loc.code, name=loc.name, location_type=loc.location_type, party_id=party_ids[p.code],
-                 **loc.place.fields())
-        for p in plan.parties for loc in p.locations if loc.code not in known_locations
+        Location(
+            code=loc.code,
+            name=loc.name,
+            location_type=loc.location_type,
+            party_id=party_ids[p.code],
+            **loc.place.fields(),
+        )
+        for p in plan.parties
+        for loc in p.locations
+        if loc.code not in known_locations
     ]
     _bulk_create(Location, new_locations, tick)
     tick.advance(len(location_codes) - len(new_locations))
@@ -1176,12 +2170,24 @@ def _write_parties(plan: NetworkPlan, tick: _Progress) -> tuple[dict[str, int], 
     ids = list(party_ids.values())
     known_contacts: set[tuple[int, str]] = set()
     for chunk in _chunks(ids):
-        known_contacts.update(Contact.objects.filter(party_id__in=chunk).values_list("party_id", "name"))
+        known_contacts.update(
+            Contact.objects.filter(party_id__in=chunk).values_list("party_id", "name")
+        )
     planned_contacts = sum(len(p.contacts) for p in plan.parties)
     new_contacts = [
-        Contact(party_id=party_ids[p.code], name=c.name, title=c.title, email=c.email, phone=c.phone,
-                preferred_channel=c.preferred_channel, language=c.language, is_primary=c.is_primary)
-        for p in plan.parties for c in p.contacts if (party_ids[p.code], c.name) not in known_contacts
+        Contact(
+            party_id=party_ids[p.code],
+            name=c.name,
+            title=c.title,
+            email=c.email,
+            phone=c.phone,
+            preferred_channel=c.preferred_channel,
+            language=c.language,
+            is_primary=c.is_primary,
+        )
+        for p in plan.parties
+        for c in p.contacts
+        if (party_ids[p.code], c.name) not in known_contacts
     ]
     _bulk_create(Contact, new_contacts, tick)
     tick.advance(planned_contacts - len(new_contacts))
@@ -1189,25 +2195,41 @@ def _write_parties(plan: NetworkPlan, tick: _Progress) -> tuple[dict[str, int], 
 
 
 def _known_lots(model_ids: dict[int, int]) -> dict[tuple[int, str], int]:
-    rows = Lot.objects.filter(device_model_id__in=model_ids.values()).values_list("device_model_id", "number", "pk")
+    rows = Lot.objects.filter(device_model_id__in=model_ids.values()).values_list(
+        "device_model_id", "number", "pk"
+    )
     return {(model_id, number): pk for model_id, number, pk in rows}
 
 
-def _write_lots(lots: tuple[LotPlan, ...], model_ids: dict[int, int], tick: _Progress) -> tuple[int, int]:
+def _write_lots(
+    lots: tuple[LotPlan, ...], model_ids: dict[int, int], tick: _Progress
+) -> tuple[int, int]:
     """How many lots and serials were created."""
     known_lots = _known_lots(model_ids)
     new_lots = [
-        Lot(device_model_id=model_ids[lot.product], number=lot.number, manufactured_on=lot.manufactured_on,
-            expires_on=lot.expires_on, quantity_produced=lot.quantity_produced)
-        for lot in lots if (model_ids[lot.product], lot.number) not in known_lots
+        Lot(
+            device_model_id=model_ids[lot.product],
+            number=lot.number,
+            manufactured_on=lot.manufactured_on,
+            expires_on=lot.expires_on,
+            quantity_produced=lot.quantity_produced,
+        )
+        for lot in lots
+        if (model_ids[lot.product], lot.number) not in known_lots
     ]
     _bulk_create(Lot, new_lots, tick)
     tick.advance(len(lots) - len(new_lots))
     if new_lots:
         known_lots = _known_lots(model_ids)
 
-    serial_models = [model_ids[i] for i, p in enumerate(PRODUCTS) if p.tracking == TrackingLevel.SERIAL]
-    known_serials = set(Serial.objects.filter(device_model_id__in=serial_models).values_list("device_model_id", "serial"))
+    serial_models = [
+        model_ids[i] for i, p in enumerate(PRODUCTS) if p.tracking == TrackingLevel.SERIAL
+    ]
+    known_serials = set(
+        Serial.objects.filter(device_model_id__in=serial_models).values_list(
+            "device_model_id", "serial"
+        )
+    )
     created = handled = 0
     batch: list[Serial] = []
     for lot in lots:
@@ -1217,8 +2239,14 @@ def _write_lots(lots: tuple[LotPlan, ...], model_ids: dict[int, int], tick: _Pro
             handled += 1
             number = lot.serial(unit)
             if (model_id, number) not in known_serials:
-                batch.append(Serial(device_model_id=model_id, lot_id=lot_id, serial=number,
-                                    manufactured_on=lot.manufactured_on))
+                batch.append(
+                    Serial(
+                        device_model_id=model_id,
+                        lot_id=lot_id,
+                        serial=number,
+                        manufactured_on=lot.manufactured_on,
+                    )
+                )
             if handled == BATCH_SIZE:
                 Serial.objects.bulk_create(batch, batch_size=BATCH_SIZE)
                 created += len(batch)
@@ -1242,19 +2270,32 @@ def _write_users(logins: tuple[LoginPlan, ...], party_ids: dict[str, int], tick:
     # One hash for all: the password is published anyway, and hashing once keeps the build fast.
     encoded = make_password(DEMO_PASSWORD)
     new = [
-        User(username=login.username, password=encoded, email=f"{login.username}@medrecall.example.com",
-             first_name=login.first_name, last_name=login.last_name, language=login.language,
-             party_id=party_ids[login.party] if login.party else None, is_staff=login.is_staff,
-             is_superuser=login.is_superuser)
-        for login in logins if login.username not in existing
+        User(
+            username=login.username,
+            password=encoded,
+            email=f"{login.username}@medrecall.example.com",
+            first_name=login.first_name,
+            last_name=login.last_name,
+            language=login.language,
+            party_id=party_ids[login.party] if login.party else None,
+            is_staff=login.is_staff,
+            is_superuser=login.is_superuser,
+        )
+        for login in logins
+        if login.username not in existing
     ]
     User.objects.bulk_create(new)
-    user_ids = dict(User.objects.filter(username__in=[u.username for u in new]).values_list("username", "pk"))
+    user_ids = dict(
+        User.objects.filter(username__in=[u.username for u in new]).values_list("username", "pk")
+    )
     membership = User.groups.through
-    membership.objects.bulk_create([
-        membership(user_id=user_ids[login.username], group_id=groups[login.role])
-        for login in logins if login.username in user_ids
-    ])
+    membership.objects.bulk_create(
+        [
+            membership(user_id=user_ids[login.username], group_id=groups[login.role])
+            for login in logins
+            if login.username in user_ids
+        ]
+    )
     tick.advance(len(logins))
     return len(new)
 
@@ -1274,27 +2315,53 @@ class _TraceExamples:
             return
         gtin, lot, number = row[3], row[4], row[5] if serial else ""
         unit = f"--serial {number}" if serial else f"--lot {lot}"
-        self.found[key] = DemoTrace(purpose=purpose, direction=direction, gtin=gtin, lot=lot, serial=number,
-                                    command=f"medrecall trace {direction} --gtin {gtin} {unit}")
+        self.found[key] = DemoTrace(
+            purpose=purpose,
+            direction=direction,
+            gtin=gtin,
+            lot=lot,
+            serial=number,
+            command=f"medrecall trace {direction} --gtin {gtin} {unit}",
+        )
 
     def see(self, row: EventRow) -> None:
         kind, gtin = row[1], row[3]
         if kind == "produced" and gtin == self.catheter:
-            self.add("catheter", "Where did a catheter lot go: every holder, in transit, used up", "forward", row,
-                     serial=False)
+            self.add(
+                "catheter",
+                "Where did a catheter lot go: every holder, in transit, used up",
+                "forward",
+                row,
+                serial=False,
+            )
         elif kind == "consumed" and gtin == self.pacemaker:
-            self.add("pacemaker", "An implanted pacemaker, back to the factory", "backward", row, serial=True)
+            self.add(
+                "pacemaker",
+                "An implanted pacemaker, back to the factory",
+                "backward",
+                row,
+                serial=True,
+            )
         elif kind == "transformed":
             finished = self.built_into.setdefault(row[4], set())
             finished.add(row[13])
             if len(finished) < 2:  # show a lot that went into several pump lots
                 return
-            self.add("battery", "A battery lot, through genealogy into the pump lots built with it", "forward", row,
-                     serial=False)
+            self.add(
+                "battery",
+                "A battery lot, through genealogy into the pump lots built with it",
+                "forward",
+                row,
+                serial=False,
+            )
         elif kind == "installed" and gtin == self.pump:
-            self.add("pump", "An infusion pump installed at a hospital", "forward", row, serial=True)
+            self.add(
+                "pump", "An infusion pump installed at a hospital", "forward", row, serial=True
+            )
         elif kind == "returned" and gtin != self.pump:
-            self.add("returned", "A lot with units returned to quarantine", "forward", row, serial=False)
+            self.add(
+                "returned", "A lot with units returned to quarantine", "forward", row, serial=False
+            )
 
     def traces(self) -> tuple[DemoTrace, ...]:
         order = ("catheter", "pacemaker", "battery", "pump", "returned")
@@ -1322,16 +2389,24 @@ def _import_demo_events(seed: int, scale: int, tick: _Progress) -> int:
         tick.advance(0)
 
     rows = enumerate(demo_events(seed=seed, scale=scale), start=2)
-    outcome = import_event_rows(rows, file_name="demo-events.csv", kind="events", actor="medrecall demo",
-                                progress=report)
+    outcome = import_event_rows(
+        rows, file_name="demo-events.csv", kind="events", actor="medrecall demo", progress=report
+    )
     if not outcome.accepted:
         problems = "; ".join(f"row {e.row} {e.column}: {e.message}" for e in outcome.errors[:5])
-        raise RuntimeError(f"the demo's own events were refused ({len(outcome.errors)} problems): {problems}")
+        raise RuntimeError(
+            f"the demo's own events were refused ({len(outcome.errors)} problems): {problems}"
+        )
     return outcome.created
 
 
-def demo_build(*, seed: int = 2026, scale: int = 1, events: bool = True,
-               progress: Callable[[int, int], None] | None = None) -> DemoSummary:
+def demo_build(
+    *,
+    seed: int = 2026,
+    scale: int = 1,
+    events: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoSummary:
     """Write the demo set for ``seed`` and ``scale``: what is missing is created, nothing is changed.
 
     ``scale`` copies the distribution network (parties, locations, contacts) and the lots with
@@ -1346,41 +2421,79 @@ def demo_build(*, seed: int = 2026, scale: int = 1, events: bool = True,
     logins = _login_plans()
     event_count, traces = _scan_demo_events(seed, scale) if events else (0, ())
     planned = DemoCounts(
-        parties=len(network.parties), locations=sum(len(p.locations) for p in network.parties),
-        contacts=sum(len(p.contacts) for p in network.parties), device_models=len(PRODUCTS), lots=len(lots),
-        serials=sum(lot.units for lot in lots), users=len(logins), events=event_count,
+        parties=len(network.parties),
+        locations=sum(len(p.locations) for p in network.parties),
+        contacts=sum(len(p.contacts) for p in network.parties),
+        device_models=len(PRODUCTS),
+        lots=len(lots),
+        serials=sum(lot.units for lot in lots),
+        users=len(logins),
+        events=event_count,
     )
     tick = _Progress(progress, planned.total)
     with transaction.atomic():
         model_ids, models_created = _write_device_models(tick)
-        party_ids, parties_created, locations_created, contacts_created = _write_parties(network, tick)
+        party_ids, parties_created, locations_created, contacts_created = _write_parties(
+            network, tick
+        )
         lots_created, serials_created = _write_lots(lots, model_ids, tick)
         users_created = _write_users(logins, party_ids, tick)
         events_created = _import_demo_events(seed, scale, tick) if events else 0
-        created = DemoCounts(parties=parties_created, locations=locations_created, contacts=contacts_created,
-                             device_models=models_created, lots=lots_created, serials=serials_created,
-                             users=users_created, events=events_created)
+        created = DemoCounts(
+            parties=parties_created,
+            locations=locations_created,
+            contacts=contacts_created,
+            device_models=models_created,
+            lots=lots_created,
+            serials=serials_created,
+            users=users_created,
+            events=events_created,
+        )
         if created.total:
-            audit.record(actor="medrecall demo", action="cli.demo_built", target_type="demo", target_id=str(seed),
-                         target_label=f"demo data seed {seed} scale {scale}", changes=asdict(created))
+            audit.record(
+                actor="medrecall demo",
+                action="cli.demo_built",
+                target_type="demo",
+                target_id=str(seed),
+                target_label=f"demo data seed {seed} scale {scale}",
+                changes=asdict(created),
+            )
     first_lots: dict[int, LotPlan] = {}
     for lot in lots:
         first_lots.setdefault(lot.product, lot)
     products = tuple(
-        DemoProduct(model_code=p.model_code, gtin=p.gtin, tracking=p.tracking, first_lot=first_lots[i].number,
-                    first_serial=first_lots[i].serial(1) if first_lots[i].units else "")
+        DemoProduct(
+            model_code=p.model_code,
+            gtin=p.gtin,
+            tracking=p.tracking,
+            first_lot=first_lots[i].number,
+            first_serial=first_lots[i].serial(1) if first_lots[i].units else "",
+        )
         for i, p in enumerate(PRODUCTS)
     )
     return DemoSummary(
-        seed=seed, scale=scale, created=created, planned=planned,
-        logins=tuple(DemoLogin(username=login.username, role=login.role, password=DEMO_PASSWORD,
-                               language=login.language, party=login.party) for login in logins),
+        seed=seed,
+        scale=scale,
+        created=created,
+        planned=planned,
+        logins=tuple(
+            DemoLogin(
+                username=login.username,
+                role=login.role,
+                password=DEMO_PASSWORD,
+                language=login.language,
+                party=login.party,
+            )
+            for login in logins
+        ),
         products=products,
         own_locations=tuple(loc.code for loc in network.parties[0].locations),
         chains=network.chains,
         network_links=len(network.links),
-        notes=(f"Users that already existed were left unchanged; the others have the password {DEMO_PASSWORD}.",
-               "demo_network(seed, scale) gives every supply link; chains list the first replica only.",
-               "Trace events follow the supply links; their ids are stable, so a rerun imports none twice."),
+        notes=(
+            f"Users that already existed were left unchanged; the others have the password {DEMO_PASSWORD}.",
+            "demo_network(seed, scale) gives every supply link; chains list the first replica only.",
+            "Trace events follow the supply links; their ids are stable, so a rerun imports none twice.",
+        ),
         traces=traces,
     )

@@ -36,4 +36,6 @@ def refusal(refused: DomainError) -> CommandError:
     """A refused action as a command error: the message and every detail not already in it."""
     details = refused.details if isinstance(refused.details, list) else []
     extra = [d["message"] if isinstance(d, dict) and "message" in d else str(d) for d in details]
-    return CommandError(" ".join([refused.message, *[d for d in extra if d not in refused.message]]))
+    return CommandError(
+        " ".join([refused.message, *[d for d in extra if d not in refused.message]])
+    )

@@ -10,7 +10,16 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
     """Read-only: an import run is the record of what came in. (``core`` sits below ``audit``,
     so this one cannot use ``AuditedAdmin``; with no change and no delete there is nothing to audit.)"""
 
-    list_display = ("created_at", "kind", "file_name", "status", "rows", "created_count", "rejected_count", "created_by")
+    list_display = (
+        "created_at",
+        "kind",
+        "file_name",
+        "status",
+        "rows",
+        "created_count",
+        "rejected_count",
+        "created_by",
+    )
     list_filter = ("kind", "status")
     readonly_fields = [f.name for f in ImportRun._meta.fields]
 
@@ -25,6 +34,7 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
 
 
 # --- the task queue: stale tasks and workers ------------------------------------------------
+
 
 def _register_task_admin() -> None:
     """django-tasks-db's task admin, plus what a gone worker left behind: a 'stale' filter, a
@@ -57,23 +67,46 @@ def _register_task_admin() -> None:
 
         def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
             if request.method == "GET" and (stale := workers.stale_tasks()):
-                self.message_user(request, _("%(count)s task(s) were left running by a worker that is gone. Filter by "
-                                             "'stale' and recover them (re-queued where safe, else marked failed), "
-                                             "or run: medrecall tasks requeue") % {"count": len(stale)},
-                                  messages.WARNING)
+                self.message_user(
+                    request,
+                    _(
+                        "%(count)s task(s) were left running by a worker that is gone. Filter by "
+                        "'stale' and recover them (re-queued where safe, else marked failed), "
+                        "or run: medrecall tasks requeue"
+                    )
+                    % {"count": len(stale)},
+                    messages.WARNING,
+                )
             return super().changelist_view(request, extra_context)
 
-        @admin.action(description=gettext_lazy("Recover the chosen stale tasks (re-queue where safe, else mark failed)"),
-                      permissions=["view"])
+        @admin.action(
+            description=gettext_lazy(
+                "Recover the chosen stale tasks (re-queue where safe, else mark failed)"
+            ),
+            permissions=["view"],
+        )
         def recover_stale(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
             if not request.user.is_superuser:
-                self.message_user(request, _("Only an administrator may recover tasks."), messages.ERROR)
+                self.message_user(
+                    request, _("Only an administrator may recover tasks."), messages.ERROR
+                )
                 return
-            done = workers.stale_tasks_recover(ids={str(pk) for pk in queryset.values_list("pk", flat=True)})
+            done = workers.stale_tasks_recover(
+                ids={str(pk) for pk in queryset.values_list("pk", flat=True)}
+            )
             requeued = sum(1 for s in done if s.action == workers.REQUEUE)
-            self.message_user(request, _("%(requeued)s re-queued, %(failed)s marked failed; %(skipped)s of the chosen "
-                                         "were not stale.") % {"requeued": requeued, "failed": len(done) - requeued,
-                                                               "skipped": queryset.count() - len(done)})
+            self.message_user(
+                request,
+                _(
+                    "%(requeued)s re-queued, %(failed)s marked failed; %(skipped)s of the chosen "
+                    "were not stale."
+                )
+                % {
+                    "requeued": requeued,
+                    "failed": len(done) - requeued,
+                    "skipped": queryset.count() - len(done),
+                },
+            )
 
     if admin.site.is_registered(DBTaskResult):
         admin.site.unregister(DBTaskResult)

@@ -41,7 +41,10 @@ def range_message(low: int, high: int) -> str:
 
 def narrowed(low: int | None, high: int | None, column: tuple[int, int]) -> tuple[int, int]:
     """A field's own bounds (if any) within the column's range."""
-    return (column[0] if low is None else max(low, column[0]), column[1] if high is None else min(high, column[1]))
+    return (
+        column[0] if low is None else max(low, column[0]),
+        column[1] if high is None else min(high, column[1]),
+    )
 
 
 def range_validators(low: int, high: int) -> list[MinValueValidator | MaxValueValidator]:
@@ -73,8 +76,14 @@ class BoundedIntegersMixin:
                 with contextlib.suppress(FieldDoesNotExist):  # a form-only field keeps 32 bits
                     column = column_range(model._meta.get_field(name)) or INT32
             own_low, own_high = field.min_value, field.max_value
-            low, high = narrowed(own_low if isinstance(own_low, int) else None,
-                                 own_high if isinstance(own_high, int) else None, column)
+            low, high = narrowed(
+                own_low if isinstance(own_low, int) else None,
+                own_high if isinstance(own_high, int) else None,
+                column,
+            )
             field.min_value, field.max_value = low, high
-            field.validators = [*without_range_validators(field.validators), *range_validators(low, high)]
+            field.validators = [
+                *without_range_validators(field.validators),
+                *range_validators(low, high),
+            ]
             field.widget.attrs.update(min=low, max=high)

@@ -103,10 +103,17 @@ class YearCoverage:
         return "package" if self.package else "not_covered"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"calendar": self.calendar, "year": self.year, "covered": self.covered, "source": self.source,
-                "package": self.package, "entered": self.entered, "entries": self.entries,
-                "entered_by": self.entered_by,
-                "entered_at": self.entered_at.isoformat() if self.entered_at else None}
+        return {
+            "calendar": self.calendar,
+            "year": self.year,
+            "covered": self.covered,
+            "source": self.source,
+            "package": self.package,
+            "entered": self.entered,
+            "entries": self.entries,
+            "entered_by": self.entered_by,
+            "entered_at": self.entered_at.isoformat() if self.entered_at else None,
+        }
 
 
 def coverage(*, today: date, calendar: str | None = None) -> list[YearCoverage]:
@@ -114,21 +121,33 @@ def coverage(*, today: date, calendar: str | None = None) -> list[YearCoverage]:
     marked entered, per calendar, with their source: three queries."""
     calendars = [calendar] if calendar else list(CALENDARS)
     counts: dict[tuple[str, int], int] = {}
-    for cal, day in WorkingDayEntry.objects.filter(calendar__in=calendars).values_list("calendar", "date"):
+    for cal, day in WorkingDayEntry.objects.filter(calendar__in=calendars).values_list(
+        "calendar", "date"
+    ):
         counts[(cal, day.year)] = counts.get((cal, day.year), 0) + 1
-    marks = {(m.calendar, m.year): m for m in
-             CalendarYear.objects.filter(calendar__in=calendars).select_related("entered_by")}
+    marks = {
+        (m.calendar, m.year): m
+        for m in CalendarYear.objects.filter(calendar__in=calendars).select_related("entered_by")
+    }
     found = []
     for cal in calendars:
         years = set(range(today.year - 1, today.year + 3))
-        years |= {year for (c, year) in counts if c == cal} | {year for (c, year) in marks if c == cal}
+        years |= {year for (c, year) in counts if c == cal} | {
+            year for (c, year) in marks if c == cal
+        }
         for year in sorted(years):
             mark = marks.get((cal, year))
-            found.append(YearCoverage(
-                calendar=cal, year=year, package=workdays.package_covers(cal, year), entered=mark is not None,
-                entries=counts.get((cal, year), 0),
-                entered_by=mark.entered_by.get_username() if mark and mark.entered_by else "",
-                entered_at=mark.created_at if mark else None))
+            found.append(
+                YearCoverage(
+                    calendar=cal,
+                    year=year,
+                    package=workdays.package_covers(cal, year),
+                    entered=mark is not None,
+                    entries=counts.get((cal, year), 0),
+                    entered_by=mark.entered_by.get_username() if mark and mark.entered_by else "",
+                    entered_at=mark.created_at if mark else None,
+                )
+            )
     return found
 
 
@@ -179,17 +198,22 @@ def check_calendar(calendar: str) -> str:
     if calendar not in CALENDARS:
         raise CalendarInputInvalid(
             _("Unknown working-day calendar %(calendar)s; use one of %(allowed)s.")
-            % {"calendar": calendar, "allowed": ", ".join(CALENDARS)}, where="calendar")
+            % {"calendar": calendar, "allowed": ", ".join(CALENDARS)},
+            where="calendar",
+        )
     return calendar
 
 
 def check_entry(calendar: str, kind: str, name: str) -> None:
     check_calendar(calendar)
     if not kind:
-        raise CalendarInputInvalid(_("Choose the kind: holiday or workday (make-up working day)."), where="kind")
+        raise CalendarInputInvalid(
+            _("Choose the kind: holiday or workday (make-up working day)."), where="kind"
+        )
     if kind not in DayKind.values:
         raise CalendarInputInvalid(
-            _("Unknown kind %(kind)s; use holiday or workday.") % {"kind": kind}, where="kind")
+            _("Unknown kind %(kind)s; use holiday or workday.") % {"kind": kind}, where="kind"
+        )
     if not name.strip():
         raise CalendarInputInvalid(_("Give the entry a name (e.g. Spring Festival)."), where="name")
     if len(name) > 100:
@@ -201,7 +225,9 @@ def calendar_end_alert_claim(*, end: CalendarEnd, recipients: int) -> bool:
     """Claim the once-only alert for ``end``; ``False`` when it was already sent."""
     try:
         with transaction.atomic():
-            CalendarEndAlert.objects.create(calendar=end.calendar, end_year=end.end_year, recipients=recipients)
+            CalendarEndAlert.objects.create(
+                calendar=end.calendar, end_year=end.end_year, recipients=recipients
+            )
     except IntegrityError:
         return False
     return True
@@ -245,24 +271,38 @@ def parse_entries(content: bytes, *, file_name: str) -> list[EntryRow]:
     text = _decode(content, file_name)
     if "\x00" in text:  # no text cell holds it (PostgreSQL refuses it in text)
         line = text.count("\n", 0, text.index("\x00")) + 1
-        message = _("The file has a NUL character (byte 0) on line %(line)s: it is not a CSV text file.") % {"line": line}
+        message = _(
+            "The file has a NUL character (byte 0) on line %(line)s: it is not a CSV text file."
+        ) % {"line": line}
         raise ImportRejected(message, [RowError(file_name, line, "", "encoding", message)])
     reader = csv.reader(io.StringIO(text))
     try:
         return _entries(reader, file_name)
     except csv.Error as error:
         message = _("The file %(file)s is not valid CSV near line %(line)s: %(problem)s") % {
-            "file": file_name, "line": reader.line_num, "problem": error}
-        raise ImportRejected(message, [RowError(file_name, max(reader.line_num, 1), "", "csv", message)]) from None
+            "file": file_name,
+            "line": reader.line_num,
+            "problem": error,
+        }
+        raise ImportRejected(
+            message, [RowError(file_name, max(reader.line_num, 1), "", "csv", message)]
+        ) from None
 
 
 def _entries(reader: Any, file_name: str) -> list[EntryRow]:
     header = [name.strip().lower() for name in next(reader, [])]
     missing = [name for name in IMPORT_COLUMNS if name not in header]
     if missing:
-        error = RowError(file_name, 1, ", ".join(missing), "missing_column",
-                         _("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
-        raise ImportRejected(_("The file was refused: %(count)s problem(s).") % {"count": 1}, [error])
+        error = RowError(
+            file_name,
+            1,
+            ", ".join(missing),
+            "missing_column",
+            _("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)},
+        )
+        raise ImportRejected(
+            _("The file was refused: %(count)s problem(s).") % {"count": 1}, [error]
+        )
     position = {name: header.index(name) for name in IMPORT_COLUMNS}
     errors: list[RowError] = []
     found: list[EntryRow] = []
@@ -270,35 +310,73 @@ def _entries(reader: Any, file_name: str) -> list[EntryRow]:
     for number, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
             continue
-        values = {name: (cells[index].strip() if index < len(cells) else "") for name, index in position.items()}
+        values = {
+            name: (cells[index].strip() if index < len(cells) else "")
+            for name, index in position.items()
+        }
         row_errors = len(errors)
         if values["calendar"] not in CALENDARS:
-            errors.append(RowError(file_name, number, "calendar", "invalid",
-                                   _("Unknown calendar %(value)s; use one of %(allowed)s.")
-                                   % {"value": values["calendar"], "allowed": ", ".join(CALENDARS)}))
+            errors.append(
+                RowError(
+                    file_name,
+                    number,
+                    "calendar",
+                    "invalid",
+                    _("Unknown calendar %(value)s; use one of %(allowed)s.")
+                    % {"value": values["calendar"], "allowed": ", ".join(CALENDARS)},
+                )
+            )
         try:
             day = date.fromisoformat(values["date"])
         except ValueError:
             day = None
-            errors.append(RowError(file_name, number, "date", "invalid",
-                                   _("%(value)s is not a date in the form YYYY-MM-DD.") % {"value": values["date"]}))
+            errors.append(
+                RowError(
+                    file_name,
+                    number,
+                    "date",
+                    "invalid",
+                    _("%(value)s is not a date in the form YYYY-MM-DD.")
+                    % {"value": values["date"]},
+                )
+            )
         if values["kind"] not in DayKind.values:
-            errors.append(RowError(file_name, number, "kind", "invalid",
-                                   _("Unknown kind %(value)s; use holiday or workday.") % {"value": values["kind"]}))
+            errors.append(
+                RowError(
+                    file_name,
+                    number,
+                    "kind",
+                    "invalid",
+                    _("Unknown kind %(value)s; use holiday or workday.")
+                    % {"value": values["kind"]},
+                )
+            )
         if not values["name"] or len(values["name"]) > 100:
-            errors.append(RowError(file_name, number, "name", "invalid",
-                                   _("Give a name of 1 to 100 characters.")))
+            errors.append(
+                RowError(
+                    file_name, number, "name", "invalid", _("Give a name of 1 to 100 characters.")
+                )
+            )
         if day is not None and len(errors) == row_errors:
             key = (values["calendar"], day)
             if key in seen:
-                errors.append(RowError(file_name, number, "date", "duplicate",
-                                       _("%(date)s appears again (first in row %(row)s).")
-                                       % {"date": day.isoformat(), "row": seen[key]}))
+                errors.append(
+                    RowError(
+                        file_name,
+                        number,
+                        "date",
+                        "duplicate",
+                        _("%(date)s appears again (first in row %(row)s).")
+                        % {"date": day.isoformat(), "row": seen[key]},
+                    )
+                )
                 continue
             seen[key] = number
             found.append(EntryRow(values["calendar"], day, values["kind"], values["name"]))
     if errors:
-        raise ImportRejected(_("The file was refused: %(count)s problem(s).") % {"count": len(errors)}, errors)
+        raise ImportRejected(
+            _("The file was refused: %(count)s problem(s).") % {"count": len(errors)}, errors
+        )
     return found
 
 

@@ -78,8 +78,16 @@ class RowError:
     def __str__(self) -> str:
         if self.column:
             return _("%(file)s, row %(row)s, column %(column)s: %(message)s") % {
-                "file": self.file, "row": self.row, "column": self.column, "message": self.message}
-        return _("%(file)s, row %(row)s: %(message)s") % {"file": self.file, "row": self.row, "message": self.message}
+                "file": self.file,
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("%(file)s, row %(row)s: %(message)s") % {
+            "file": self.file,
+            "row": self.row,
+            "message": self.message,
+        }
 
 
 class ImportRejected(DomainError):

@@ -20,7 +20,11 @@ PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 
 def looks_like_formula(value: Any) -> bool:
     """Text a spreadsheet would evaluate: it starts with a formula character and is not a plain number."""
-    return isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value)
+    return (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not PLAIN_NUMBER.fullmatch(value)
+    )
 
 
 def csv_cell(value: Any) -> Any:

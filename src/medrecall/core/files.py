@@ -23,18 +23,26 @@ from django.utils.translation import gettext_lazy
 from .errors import DomainError
 
 
-def file_response(content: IO[Any], *, filename: str, content_type: str, inline: bool = False) -> FileResponse:
+def file_response(
+    content: IO[Any], *, filename: str, content_type: str, inline: bool = False
+) -> FileResponse:
     """A ``FileResponse`` with ``Content-Disposition`` (attachment, or inline for our own PDFs),
     the content type given and ``X-Content-Type-Options: nosniff``."""
-    response = FileResponse(content, as_attachment=not inline, filename=filename, content_type=content_type)
+    response = FileResponse(
+        content, as_attachment=not inline, filename=filename, content_type=content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
-def document_response(content: bytes, *, filename: str, content_type: str, inline: bool = False) -> HttpResponse:
+def document_response(
+    content: bytes, *, filename: str, content_type: str, inline: bool = False
+) -> HttpResponse:
     """The same headers for a document generated in memory per request (a waybill): nothing to stream."""
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(not inline, filename) or "attachment"
+    response["Content-Disposition"] = (
+        content_disposition_header(not inline, filename) or "attachment"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -61,11 +69,24 @@ PDF = FileType("pdf", ".pdf", "application/pdf", gettext_lazy("PDF"))
 JPEG = FileType("jpeg", ".jpg", "image/jpeg", gettext_lazy("JPEG photo"))
 PNG = FileType("png", ".png", "image/png", gettext_lazy("PNG picture"))
 TIFF = FileType("tiff", ".tif", "image/tiff", gettext_lazy("TIFF scan"))
-XLSX = FileType("xlsx", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                gettext_lazy("Excel workbook (.xlsx)"))
-XLSM = FileType("xlsm", ".xlsm", "application/vnd.ms-excel.sheet.macroEnabled.12", gettext_lazy("Excel workbook with macros"))
-DOCX = FileType("docx", ".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                gettext_lazy("Word document (.docx)"))
+XLSX = FileType(
+    "xlsx",
+    ".xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    gettext_lazy("Excel workbook (.xlsx)"),
+)
+XLSM = FileType(
+    "xlsm",
+    ".xlsm",
+    "application/vnd.ms-excel.sheet.macroEnabled.12",
+    gettext_lazy("Excel workbook with macros"),
+)
+DOCX = FileType(
+    "docx",
+    ".docx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    gettext_lazy("Word document (.docx)"),
+)
 XML = FileType("xml", ".xml", "application/xml", gettext_lazy("XML file"))
 JSON = FileType("json", ".json", "application/json", gettext_lazy("JSON file"))
 CSV = FileType("csv", ".csv", "text/csv", gettext_lazy("CSV or text file"))
@@ -75,11 +96,26 @@ CSV = FileType("csv", ".csv", "text/csv", gettext_lazy("CSV or text file"))
 EVIDENCE_TYPES: tuple[FileType, ...] = (PDF, JPEG, PNG, TIFF, XLSX, DOCX)
 IMPORT_TYPES: tuple[FileType, ...] = (CSV, XLSX, XLSM, XML, JSON)
 
-_MAGIC = ((b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG), (b"II*\x00", TIFF),
-          (b"MM\x00*", TIFF))
-_EXECUTABLE = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa")
-_MARKUP_ROOTS = re.compile(rb"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<\s*(?:!doctype\s+html|html|head|body|"
-                           rb"script|svg|iframe|object|embed|meta|a\s|img|div|style)", re.IGNORECASE | re.DOTALL)
+_MAGIC = (
+    (b"%PDF-", PDF),
+    (b"\xff\xd8\xff", JPEG),
+    (b"\x89PNG\r\n\x1a\n", PNG),
+    (b"II*\x00", TIFF),
+    (b"MM\x00*", TIFF),
+)
+_EXECUTABLE = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xca\xfe\xba\xbe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xce\xfa\xed\xfe",
+    b"\xfe\xed\xfa",
+)
+_MARKUP_ROOTS = re.compile(
+    rb"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<\s*(?:!doctype\s+html|html|head|body|"
+    rb"script|svg|iframe|object|embed|meta|a\s|img|div|style)",
+    re.IGNORECASE | re.DOTALL,
+)
 _ACTIVE_NAMESPACES = (b"http://www.w3.org/1999/xhtml", b"http://www.w3.org/2000/svg")
 HEAD_BYTES = 64 * 1024
 
@@ -144,9 +180,14 @@ def check_type(upload: IO[bytes], *, name: str, allowed: tuple[FileType, ...]) -
     """The detected type when it is one of ``allowed``; else a refusal that names what is."""
     kind = detect(upload)
     if kind is None or kind not in allowed:
-        raise UploadRefused(_("%(name)s is not a file we accept here (its content is not one of: %(types)s). "
-                              "Web pages, pictures with scripts (SVG) and programs are never accepted.") % {
-            "name": name, "types": ", ".join(str(t.label) for t in allowed)}, where="file")
+        raise UploadRefused(
+            _(
+                "%(name)s is not a file we accept here (its content is not one of: %(types)s). "
+                "Web pages, pictures with scripts (SVG) and programs are never accepted."
+            )
+            % {"name": name, "types": ", ".join(str(t.label) for t in allowed)},
+            where="file",
+        )
     return kind
 
 

@@ -85,8 +85,16 @@ class ImportOutcome:
             row = by_number.get(number)
             values = [row.values.get(c, "") for c in columns] if row else ["" for _c in columns]
             errs = reasons[number]
-            writer.writerow(csv_row([*values, number, "; ".join(e.column for e in errs),
-                                     "; ".join(e.message for e in errs)]))
+            writer.writerow(
+                csv_row(
+                    [
+                        *values,
+                        number,
+                        "; ".join(e.column for e in errs),
+                        "; ".join(e.message for e in errs),
+                    ]
+                )
+            )
         return out.getvalue()
 
 
@@ -103,7 +111,9 @@ class TableImporter(ABC, Generic[R]):
     kind: ClassVar[str]
     columns: ClassVar[Columns]
     offers_template: ClassVar[bool] = True  # a CSV/Excel template can be downloaded for it
-    offers_keep_good: ClassVar[bool] = True  # "keep the good rows" (``Policy.KEEP_GOOD``) is honoured
+    offers_keep_good: ClassVar[bool] = (
+        True  # "keep the good rows" (``Policy.KEEP_GOOD``) is honoured
+    )
     # Column -> the most characters its database column holds: a longer cell is a row error,
     # not a failed write (PostgreSQL refuses it; SQLite would store it whole).
     max_lengths: ClassVar[Mapping[str, int]] = {}
@@ -137,16 +147,30 @@ class TableImporter(ABC, Generic[R]):
             outcome.rows += 1
             raw[row.number] = row
             if "__error__" in row.values:
-                outcome.errors.append(RowError(file_name, row.number, "", "row_width", row.values["__error__"]))
+                outcome.errors.append(
+                    RowError(file_name, row.number, "", "row_width", row.values["__error__"])
+                )
                 continue
-            too_long = [RowError(file_name, row.number, column, "length", _(
-                "%(column)s is longer than %(limit)s characters.") % {"column": column, "limit": limit})
-                for column, limit in self.max_lengths.items() if len(row.values.get(column, "")) > limit]
+            too_long = [
+                RowError(
+                    file_name,
+                    row.number,
+                    column,
+                    "length",
+                    _("%(column)s is longer than %(limit)s characters.")
+                    % {"column": column, "limit": limit},
+                )
+                for column, limit in self.max_lengths.items()
+                if len(row.values.get(column, "")) > limit
+            ]
             try:
                 record = self.parse_row(row)
             except RowProblem as problem:
-                outcome.errors.extend(RowError(file_name, row.number, c, code, m) for c, code, m in problem.problems
-                                      if not any(e.column == c and e.code == "length" for e in too_long))
+                outcome.errors.extend(
+                    RowError(file_name, row.number, c, code, m)
+                    for c, code, m in problem.problems
+                    if not any(e.column == c and e.code == "length" for e in too_long)
+                )
             else:
                 if not too_long:
                     parsed.append((row.number, record))
@@ -156,7 +180,9 @@ class TableImporter(ABC, Generic[R]):
         if outcome.rows == 0:
             message = _("The file %(file)s has a header but no rows.") % {"file": file_name}
             raise ImportRejected(message, [RowError(file_name, 2, "", "empty", message)])
-        outcome.errors.extend(RowError(file_name, n, c, code, m) for n, c, code, m in self.check(parsed))
+        outcome.errors.extend(
+            RowError(file_name, n, c, code, m) for n, c, code, m in self.check(parsed)
+        )
         bad_rows = {e.row for e in outcome.errors}
         outcome.rejected_rows = [raw[n] for n in sorted(bad_rows) if n in raw]
         if bad_rows and policy == Policy.REJECT:
@@ -167,13 +193,18 @@ class TableImporter(ABC, Generic[R]):
             progress(60, 100)
         with transaction.atomic():
             applied = self.apply(good, actor=actor)
-        outcome.created, outcome.updated, outcome.unchanged = applied.created, applied.updated, applied.unchanged
+        outcome.created, outcome.updated, outcome.unchanged = (
+            applied.created,
+            applied.updated,
+            applied.unchanged,
+        )
         if progress:
             progress(100, 100)
         return outcome
 
 
 # -- small pure parsers shared by the importers ---------------------------------------------
+
 
 def required(row: SourceRow, column: str, problems: list[tuple[str, str, str]]) -> str:
     value = row.values.get(column, "")
@@ -196,7 +227,9 @@ def parse_date(value: str, column: str, problems: list[tuple[str, str, str]]) ->
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             pass
-    problems.append((column, "date", _("%(value)s is not a date (use YYYY-MM-DD).") % {"value": value}))
+    problems.append(
+        (column, "date", _("%(value)s is not a date (use YYYY-MM-DD).") % {"value": value})
+    )
     return None
 
 
@@ -225,49 +258,82 @@ def shown(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
-def whole_number(value: str, column: str, *, low: int, high: int = MAX_WHOLE) -> tuple[int | None, tuple[str, str, str] | None]:
+def whole_number(
+    value: str, column: str, *, low: int, high: int = MAX_WHOLE
+) -> tuple[int | None, tuple[str, str, str] | None]:
     """A whole number written with the digits 0-9 (``12``, ``+12``, ``12.0``), between ``low``
     and ``high``; otherwise the problem ``(column, code, message)``. Refuses what ``int()`` would
     take or choke on in other ways: ``--5``, ``²``, ``٣`` (other scripts' digits), ``1_000``,
     ``1e3``, and numbers of thousands of digits."""
     text = value.strip()
     if len(text) > MAX_NUMBER_CHARS or not _WHOLE.fullmatch(text):
-        return None, (column, "integer", _(
-            "%(value)s is not a whole number: write it with the digits 0-9 only, e.g. 25.") % {"value": shown(value)})
+        return None, (
+            column,
+            "integer",
+            _("%(value)s is not a whole number: write it with the digits 0-9 only, e.g. 25.")
+            % {"value": shown(value)},
+        )
     number = int(text.split(".", 1)[0])
     if number < low:
         if low == 1:
-            return number, (column, "quantity", _("%(value)s must be greater than zero.") % {"value": value})
-        return number, (column, "range", _("%(value)s is outside %(low)s…%(high)s.") % {
-            "value": value, "low": low, "high": high})
+            return number, (
+                column,
+                "quantity",
+                _("%(value)s must be greater than zero.") % {"value": value},
+            )
+        return number, (
+            column,
+            "range",
+            _("%(value)s is outside %(low)s…%(high)s.")
+            % {"value": value, "low": low, "high": high},
+        )
     if number > high:
-        return number, (column, "range", _("%(value)s is too large: %(column)s is at most %(maximum)s.") % {
-            "value": shown(value), "column": column, "maximum": high})
+        return number, (
+            column,
+            "range",
+            _("%(value)s is too large: %(column)s is at most %(maximum)s.")
+            % {"value": shown(value), "column": column, "maximum": high},
+        )
     return number, None
 
 
-def parse_decimal(value: str, column: str, problems: list[tuple[str, str, str]],
-                  low: float, high: float) -> Decimal | None:
+def parse_decimal(
+    value: str, column: str, problems: list[tuple[str, str, str]], low: float, high: float
+) -> Decimal | None:
     """A plain decimal (``31.2304``, ``-121.5``) within ``low``…``high``; ``NaN``, ``inf``,
     exponents and other scripts' digits are refused with the problem named."""
     if not value:
         return None
     text = value.strip()
     if len(text) > MAX_NUMBER_CHARS or not _DECIMAL.fullmatch(text):
-        problems.append((column, "number", _(
-            "%(value)s is not a number: write it with the digits 0-9 and a decimal point, e.g. 31.2304.") % {
-                "value": shown(value)}))
+        problems.append(
+            (
+                column,
+                "number",
+                _(
+                    "%(value)s is not a number: write it with the digits 0-9 and a decimal point, e.g. 31.2304."
+                )
+                % {"value": shown(value)},
+            )
+        )
         return None
     number = Decimal(text)
     if not (Decimal(str(low)) <= number <= Decimal(str(high))):
-        problems.append((column, "range", _("%(value)s is outside %(low)s…%(high)s.") % {
-            "value": value, "low": low, "high": high}))
+        problems.append(
+            (
+                column,
+                "range",
+                _("%(value)s is outside %(low)s…%(high)s.")
+                % {"value": value, "low": low, "high": high},
+            )
+        )
         return None
     return number.quantize(Decimal("0.000001"))
 
 
-def parse_positive_int(value: str, column: str, problems: list[tuple[str, str, str]],
-                       *, allow_zero: bool = False) -> int | None:
+def parse_positive_int(
+    value: str, column: str, problems: list[tuple[str, str, str]], *, allow_zero: bool = False
+) -> int | None:
     if not value:
         return None
     number, problem = whole_number(value, column, low=0 if allow_zero else 1)
@@ -277,12 +343,23 @@ def parse_positive_int(value: str, column: str, problems: list[tuple[str, str, s
     return number
 
 
-def choice(value: str, column: str, allowed: Iterable[str], problems: list[tuple[str, str, str]],
-           aliases: dict[str, str] | None = None) -> str:
+def choice(
+    value: str,
+    column: str,
+    allowed: Iterable[str],
+    problems: list[tuple[str, str, str]],
+    aliases: dict[str, str] | None = None,
+) -> str:
     text = value.strip().lower()
     text = (aliases or {}).get(text, text)
     allowed = list(allowed)
     if text not in allowed:
-        problems.append((column, "choice", _("%(value)s is not one of: %(allowed)s.") % {
-            "value": value, "allowed": ", ".join(allowed)}))
+        problems.append(
+            (
+                column,
+                "choice",
+                _("%(value)s is not one of: %(allowed)s.")
+                % {"value": value, "allowed": ", ".join(allowed)},
+            )
+        )
     return text

@@ -43,7 +43,9 @@ class ImportRun(TimeStampedModel):
     file_name = models.CharField(_("file name"), max_length=255)
     source = models.FileField(_("uploaded file"), upload_to="imports/%Y/%m/")
     policy = models.CharField(_("policy"), max_length=20, default="reject")
-    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=100)
     rows = models.PositiveIntegerField(_("rows"), default=0)
@@ -52,10 +54,16 @@ class ImportRun(TimeStampedModel):
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected rows"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
-    rejected_rows = models.FileField(_("rejected rows file"), upload_to="imports/rejected/%Y/%m/", blank=True)
+    rejected_rows = models.FileField(
+        _("rejected rows file"), upload_to="imports/rejected/%Y/%m/", blank=True
+    )
     message = models.TextField(_("message"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("imported by"),
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -112,7 +120,11 @@ class WorkingDayEntry(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
     name = models.CharField(_("name"), max_length=100)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("entered by"),
     )
 
@@ -121,9 +133,13 @@ class WorkingDayEntry(TimeStampedModel):
         verbose_name_plural = _("working-day calendar entries")
         ordering = ["calendar", "date"]
         constraints = [
-            models.UniqueConstraint(fields=["calendar", "date"], name="core_workingday_calendar_date"),
-            models.CheckConstraint(condition=models.Q(kind__in=["holiday", "workday"]),
-                                   name="core_workingday_kind_valid"),
+            models.UniqueConstraint(
+                fields=["calendar", "date"], name="core_workingday_calendar_date"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["holiday", "workday"]),
+                name="core_workingday_kind_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,7 +153,11 @@ class CalendarYear(TimeStampedModel):
     calendar = models.CharField(_("calendar"), max_length=8, choices=WorkingDayCalendar.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("marked entered by"),
     )
     note = models.CharField(_("source"), max_length=255, blank=True)
@@ -146,7 +166,9 @@ class CalendarYear(TimeStampedModel):
         verbose_name = _("calendar year entered")
         verbose_name_plural = _("calendar years entered")
         ordering = ["calendar", "year"]
-        constraints = [models.UniqueConstraint(fields=["calendar", "year"], name="core_calendaryear_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "year"], name="core_calendaryear_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.calendar} {self.year}"
@@ -162,7 +184,11 @@ class CalendarEndAlert(TimeStampedModel):
     class Meta:
         verbose_name = _("calendar end alert")
         verbose_name_plural = _("calendar end alerts")
-        constraints = [models.UniqueConstraint(fields=["calendar", "end_year"], name="core_calendarendalert_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar", "end_year"], name="core_calendarendalert_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.calendar} ends {self.end_year}"

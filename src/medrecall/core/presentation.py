@@ -42,8 +42,14 @@ def person_name(given: str, family: str, *, language: str | None = None) -> str:
     return f"{given} {family}"
 
 
-def postal_address(*, address: str = "", city: str = "", province: str = "", country: str = "",
-                   language: str | None = None) -> str:
+def postal_address(
+    *,
+    address: str = "",
+    city: str = "",
+    province: str = "",
+    country: str = "",
+    language: str | None = None,
+) -> str:
     """An address as the reader's language writes it (``language`` defaults to the active one).
 
     Chinese writes from the largest unit to the smallest, without commas (中国 上海市 浦东新区
@@ -59,8 +65,11 @@ def user_display_name(user: Any, *, language: str | None = None) -> str:
     """A user's name for people to read; the user name when no name is recorded."""
     if user is None:
         return ""
-    name = person_name(getattr(user, "first_name", "") or "", getattr(user, "last_name", "") or "",
-                       language=language)
+    name = person_name(
+        getattr(user, "first_name", "") or "",
+        getattr(user, "last_name", "") or "",
+        language=language,
+    )
     return name or getattr(user, "username", "") or str(user)
 
 
@@ -79,8 +88,12 @@ def _zone_label(moment: datetime) -> str:
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
-def local_time(value: datetime | date | str | None, *, zone: str | ZoneInfo | None = None,
-               seconds: bool = False) -> str:
+def local_time(
+    value: datetime | date | str | None,
+    *,
+    zone: str | ZoneInfo | None = None,
+    seconds: bool = False,
+) -> str:
     """``value`` in local time with its zone; a date stays a date; an ISO string is parsed.
 
     ``zone`` overrides the active zone (an e-mail to a holder in another zone, for example)."""

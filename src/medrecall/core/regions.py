@@ -33,7 +33,9 @@ def _country_index() -> dict[str, str]:
         ):
             if name:
                 index.setdefault(_key(name), country.alpha_2)
-    index.update({"usa": "US", "uk": "GB", "中华人民共和国": "CN", "中国大陆": "CN", "美利坚合众国": "US"})
+    index.update(
+        {"usa": "US", "uk": "GB", "中华人民共和国": "CN", "中国大陆": "CN", "美利坚合众国": "US"}
+    )
     return index
 
 
@@ -70,6 +72,8 @@ def country_name(code: str, language: str = "en") -> str:
         return code
     name: str = getattr(country, "common_name", country.name)
     if language.startswith("zh"):
-        zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+        zh = gettext.translation(
+            "iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True
+        )
         return zh.gettext(country.name)
     return name

@@ -13,7 +13,9 @@ from django.utils.module_loading import import_string
 _IMPORTERS: dict[str, tuple[type[Any] | str, Promise | str, str]] = {}
 
 
-def register_importer(kind: str, importer: type[Any] | str, *, label: Promise | str, permission: str) -> None:
+def register_importer(
+    kind: str, importer: type[Any] | str, *, label: Promise | str, permission: str
+) -> None:
     """``importer``: the class or its dotted path; ``permission``: what a user needs to run it,
     e.g. ``catalog.add_devicemodel``."""
     _IMPORTERS[kind] = (importer, label, permission)
@@ -47,6 +49,8 @@ def keep_good_refusal(kind: str) -> str:
     from django.utils.translation import gettext as _
 
     label = _IMPORTERS[kind][1] if kind in _IMPORTERS else kind
-    return _("%(kind)s are imported whole or not at all (a trace with holes is worse than no trace): "
-             "\"keep the good rows\" is not available for them. Correct the bad rows and import the file "
-             "again.") % {"kind": label}
+    return _(
+        "%(kind)s are imported whole or not at all (a trace with holes is worse than no trace): "
+        '"keep the good rows" is not available for them. Correct the bad rows and import the file '
+        "again."
+    ) % {"kind": label}

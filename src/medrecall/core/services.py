@@ -19,22 +19,39 @@ from .registry import importer_for, keep_good_refusal, keeps_good_rows
 
 
 @transaction.atomic
-def import_run_start(*, kind: str, upload: File[Any], file_name: str, policy: str, actor: Any) -> ImportRun:
+def import_run_start(
+    *, kind: str, upload: File[Any], file_name: str, policy: str, actor: Any
+) -> ImportRun:
     """Keep the uploaded file and queue its import; the worker picks it up after commit."""
     from .tasks import import_run_execute
 
     importer = importer_for(kind)
     if importer is None:
-        raise ValidationFailed(_("There is no import of kind %(kind)s.") % {"kind": kind}, where="kind")
+        raise ValidationFailed(
+            _("There is no import of kind %(kind)s.") % {"kind": kind}, where="kind"
+        )
     if policy not in Policy._value2member_map_:
         raise ValidationFailed(_("Unknown policy %(policy)s.") % {"policy": policy}, where="policy")
     if policy == Policy.KEEP_GOOD and not keeps_good_rows(kind):
-        raise ValidationFailed(keep_good_refusal(kind), where="policy", code="keep_good_not_offered")
+        raise ValidationFailed(
+            keep_good_refusal(kind), where="policy", code="keep_good_not_offered"
+        )
     if upload.size and upload.size > settings.MEDRECALL_MAX_UPLOAD_BYTES:
-        raise ValidationFailed(_("The file is larger than %(limit)s MB; import it with the medrecall command.") % {
-            "limit": settings.MEDRECALL_MAX_UPLOAD_BYTES // (1024 * 1024)}, where="file", code="file_too_large")
-    detected = files.check_type(upload, name=Path(file_name).name or file_name, allowed=files.IMPORT_TYPES)
-    run = ImportRun(kind=kind, file_name=file_name[:255], policy=policy, created_by=actor if getattr(actor, "pk", None) else None)
+        raise ValidationFailed(
+            _("The file is larger than %(limit)s MB; import it with the medrecall command.")
+            % {"limit": settings.MEDRECALL_MAX_UPLOAD_BYTES // (1024 * 1024)},
+            where="file",
+            code="file_too_large",
+        )
+    detected = files.check_type(
+        upload, name=Path(file_name).name or file_name, allowed=files.IMPORT_TYPES
+    )
+    run = ImportRun(
+        kind=kind,
+        file_name=file_name[:255],
+        policy=policy,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
     # Kept under a generated name with the detected type's extension; the importer goes by
     # ``file_name`` (the client's), which is shown and used in messages, never on disk.
     run.source.save(files.stored_name(detected), upload, save=False)
@@ -87,19 +104,33 @@ def _execute(run: ImportRun) -> ImportRun:
     importer_class = importer_for(run.kind)
     assert importer_class is not None  # noqa: S101 - checked when the run was started
     try:
-        extra = {"import_run_id": run.pk} if getattr(importer_class, "accepts_import_run", False) else {}
+        extra = (
+            {"import_run_id": run.pk}
+            if getattr(importer_class, "accepts_import_run", False)
+            else {}
+        )
         outcome: ImportOutcome = importer_class().run(
-            Path(run.source.path), file_name=run.file_name, policy=Policy(run.policy), actor=run.created_by,
-            progress=_progress_writer(run), **extra,
+            Path(run.source.path),
+            file_name=run.file_name,
+            policy=Policy(run.policy),
+            actor=run.created_by,
+            progress=_progress_writer(run),
+            **extra,
         )
     except ImportRejected as rejected:
-        run.status, run.message, run.errors = ImportStatus.REJECTED, rejected.message, rejected.details or []
+        run.status, run.message, run.errors = (
+            ImportStatus.REJECTED,
+            rejected.message,
+            rejected.details or [],
+        )
         run.rejected_count = len({e.row for e in rejected.errors})
     except DomainError as refused:
         run.status, run.message = ImportStatus.REJECTED, refused.message
     except Exception as error:  # the worker must record every failure for the user
-        run.status, run.message = ImportStatus.FAILED, _("The import failed unexpectedly: %(error)s") % {
-            "error": type(error).__name__}
+        run.status, run.message = (
+            ImportStatus.FAILED,
+            _("The import failed unexpectedly: %(error)s") % {"error": type(error).__name__},
+        )
         run.finished_at = timezone.now()
         run.save()
         raise
@@ -118,15 +149,27 @@ def record_outcome(run: ImportRun, outcome: ImportOutcome, columns: tuple[str, .
     run.rejected_count = len({e.row for e in outcome.errors})
     if not outcome.accepted:
         run.status = ImportStatus.REJECTED
-        run.message = _("%(count)s rows have problems; nothing was imported.") % {"count": run.rejected_count}
+        run.message = _("%(count)s rows have problems; nothing was imported.") % {
+            "count": run.rejected_count
+        }
     elif outcome.errors:
         run.status = ImportStatus.PARTIAL
-        run.message = _("%(good)s rows imported; %(bad)s rows rejected (download them, correct and import again).") % {
-            "good": outcome.rows - run.rejected_count, "bad": run.rejected_count}
+        run.message = _(
+            "%(good)s rows imported; %(bad)s rows rejected (download them, correct and import again)."
+        ) % {"good": outcome.rows - run.rejected_count, "bad": run.rejected_count}
     else:
         run.status = ImportStatus.ACCEPTED
-        run.message = _("%(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % {
-            "rows": outcome.rows, "created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged}
+        run.message = _(
+            "%(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
+        ) % {
+            "rows": outcome.rows,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+        }
     if outcome.errors:
-        run.rejected_rows.save(f"rejected-{run.pk}.csv", ContentFile(outcome.rejected_csv(columns).encode("utf-8-sig")),
-                               save=False)
+        run.rejected_rows.save(
+            f"rejected-{run.pk}.csv",
+            ContentFile(outcome.rejected_csv(columns).encode("utf-8-sig")),
+            save=False,
+        )

@@ -35,23 +35,50 @@ def _label(choices: type[models.TextChoices], value: str) -> str:
         return value
 
 
-def state_blockers(*, allowed: Mapping[Any, frozenset[Any]], statuses: type[models.TextChoices],
-                   status: str, action: models.TextChoices, record: str) -> list[str]:
+def state_blockers(
+    *,
+    allowed: Mapping[Any, frozenset[Any]],
+    statuses: type[models.TextChoices],
+    status: str,
+    action: models.TextChoices,
+    record: str,
+) -> list[str]:
     """Why ``action`` is refused for ``record`` in ``status`` (empty: allowed).
 
     ``record`` names the record in the sentence ("recall RC-2026-0001", "return RA-2026-00001")."""
     if action in allowed.get(status, frozenset()):
         return []
-    where = [_label(statuses, str(s)) for s in statuses.values if action in allowed.get(s, frozenset())]
+    where = [
+        _label(statuses, str(s)) for s in statuses.values if action in allowed.get(s, frozenset())
+    ]
     if where:
-        return [_("%(action)s is not possible while %(record)s is %(status)s (possible when it is: %(allowed)s).") % {
-            "action": action.label, "record": record, "status": _label(statuses, status), "allowed": ", ".join(where)}]
-    return [_("%(action)s is not possible while %(record)s is %(status)s.") % {
-        "action": action.label, "record": record, "status": _label(statuses, status)}]
+        return [
+            _(
+                "%(action)s is not possible while %(record)s is %(status)s (possible when it is: %(allowed)s)."
+            )
+            % {
+                "action": action.label,
+                "record": record,
+                "status": _label(statuses, status),
+                "allowed": ", ".join(where),
+            }
+        ]
+    return [
+        _("%(action)s is not possible while %(record)s is %(status)s.")
+        % {"action": action.label, "record": record, "status": _label(statuses, status)}
+    ]
 
 
-def state_require(*, allowed: Mapping[Any, frozenset[Any]], statuses: type[models.TextChoices],
-                  status: str, action: models.TextChoices, record: str) -> None:
+def state_require(
+    *,
+    allowed: Mapping[Any, frozenset[Any]],
+    statuses: type[models.TextChoices],
+    status: str,
+    action: models.TextChoices,
+    record: str,
+) -> None:
     """Raise ``ActionNotAllowed`` (every reason in ``details``) unless the state allows the action."""
-    if problems := state_blockers(allowed=allowed, statuses=statuses, status=status, action=action, record=record):
+    if problems := state_blockers(
+        allowed=allowed, statuses=statuses, status=status, action=action, record=record
+    ):
         raise ActionNotAllowed(problems[0], where="status", details=problems)

@@ -38,8 +38,19 @@ READ_BUFFER = 1 << 20
 RATIO_FROM_BYTES = 1 << 20  # parts smaller than this may compress as well as they like
 # What openpyxl raises on a broken or hostile workbook, when opening it or while streaming a
 # sheet (defusedxml's refusals are ValueErrors; ElementTree's ParseError is a SyntaxError).
-_EXCEL_FAILURES = (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, TypeError, AttributeError,
-                   IndexError, SyntaxError, EOFError, OverflowError)
+_EXCEL_FAILURES = (
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    OSError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    SyntaxError,
+    EOFError,
+    OverflowError,
+)
 
 # One row of ``TableReader.tuples``: (line number, cell texts in the asked-for order, and the
 # reason the row is unreadable or ``None``; when there is a reason the texts are empty).
@@ -102,7 +113,9 @@ class TableReader:
         self.header: list[str] = []
         check_file_size(path, file_name)
 
-    def _reject(self, message: str, column: str = "", row: int = 1, code: str = "header") -> ImportRejected:
+    def _reject(
+        self, message: str, column: str = "", row: int = 1, code: str = "header"
+    ) -> ImportRejected:
         return ImportRejected(message, [RowError(self.file_name, row, column, code, message)])
 
     def check_header(self, header: list[str]) -> None:
@@ -118,7 +131,9 @@ class TableReader:
                 problems.append(RowError(self.file_name, 1, name, "duplicate_column", msg))
             elif name not in self.columns.all:
                 msg = _("Unknown column %(column)s; the template's columns are: %(columns)s.") % {
-                    "column": name, "columns": ", ".join(self.columns.all)}
+                    "column": name,
+                    "columns": ", ".join(self.columns.all),
+                }
                 problems.append(RowError(self.file_name, 1, name, "unknown_column", msg))
             seen.add(name)
         for name in self.columns.required:
@@ -127,8 +142,8 @@ class TableReader:
                 problems.append(RowError(self.file_name, 1, name, "missing_column", msg))
         if problems:
             raise ImportRejected(
-                _("The header of %(file)s does not match the template: %(problem)s") % {
-                    "file": self.file_name, "problem": problems[0].message},
+                _("The header of %(file)s does not match the template: %(problem)s")
+                % {"file": self.file_name, "problem": problems[0].message},
                 problems,
             )
         self.header = header
@@ -139,7 +154,9 @@ class TableReader:
 
     def rows(self) -> Iterator[SourceRow]:
         if self.size == 0:
-            raise self._reject(_("The file %(file)s is empty.") % {"file": self.file_name}, code="empty")
+            raise self._reject(
+                _("The file %(file)s is empty.") % {"file": self.file_name}, code="empty"
+            )
         yield from (self._excel_rows() if self.is_excel else self._csv_rows())
 
     # -- CSV -------------------------------------------------------------------------------
@@ -151,8 +168,11 @@ class TableReader:
             head = raw.read(SNIFF_BYTES)
             encoding = _detect_encoding(head)
             raw.seek(0)
-            text = io.TextIOWrapper(io.BufferedReader(_CountingReader(raw, self), READ_BUFFER), encoding=encoding,
-                                    newline="")
+            text = io.TextIOWrapper(
+                io.BufferedReader(_CountingReader(raw, self), READ_BUFFER),
+                encoding=encoding,
+                newline="",
+            )
             sample = head.decode(encoding, errors="ignore")[:8192]
             reader = csv.reader(text, csv.excel, delimiter=_delimiter(sample.split("\n", 1)[0]))
             try:
@@ -161,22 +181,28 @@ class TableReader:
                 yield reader
             except UnicodeDecodeError as error:
                 raise self._reject(
-                    _("The file %(file)s is neither UTF-8 nor GB18030 text (near line %(line)s).") % {
-                        "file": self.file_name, "line": reader.line_num + 1},
-                    row=reader.line_num + 1, code="encoding",
+                    _("The file %(file)s is neither UTF-8 nor GB18030 text (near line %(line)s).")
+                    % {"file": self.file_name, "line": reader.line_num + 1},
+                    row=reader.line_num + 1,
+                    code="encoding",
                 ) from error
             except csv.Error as error:
                 raise self._reject(
-                    _("The file %(file)s is not valid CSV near line %(line)s: %(problem)s") % {
-                        "file": self.file_name, "line": reader.line_num, "problem": error},
-                    row=reader.line_num, code="csv",
+                    _("The file %(file)s is not valid CSV near line %(line)s: %(problem)s")
+                    % {"file": self.file_name, "line": reader.line_num, "problem": error},
+                    row=reader.line_num,
+                    code="csv",
                 ) from error
             except _NulFound as found:
                 line = _line_of(self.path, found.offset)
                 raise self._reject(
-                    _("The file %(file)s has a NUL character (byte 0) on line %(line)s: it is not a text file, or it "
-                      "is UTF-16; save it as CSV in UTF-8 or GB18030.") % {"file": self.file_name, "line": line},
-                    row=line, code="encoding",
+                    _(
+                        "The file %(file)s has a NUL character (byte 0) on line %(line)s: it is not a text file, or it "
+                        "is UTF-16; save it as CSV in UTF-8 or GB18030."
+                    )
+                    % {"file": self.file_name, "line": line},
+                    row=line,
+                    code="encoding",
                 ) from None
 
     def csv_layout(self) -> CsvLayout | None:
@@ -193,7 +219,9 @@ class TableReader:
             return None
         try:
             line = head[:end].decode(encoding).rstrip("\r")
-        except UnicodeDecodeError:  # a bad byte the sniffer took for a character cut off: the exact reader reports it
+        except (
+            UnicodeDecodeError
+        ):  # a bad byte the sniffer took for a character cut off: the exact reader reports it
             return None
         delimiter = _delimiter(line)
         header = [normalise_header(h) for h in line.split(delimiter)]
@@ -205,7 +233,9 @@ class TableReader:
 
     def _width_problem(self, found: int) -> str:
         return _("The row has %(found)s values but the header has %(expected)s columns.") % {
-            "found": found, "expected": len(self.header)}
+            "found": found,
+            "expected": len(self.header),
+        }
 
     def _csv_rows(self) -> Iterator[SourceRow]:
         with self._csv_reader() as reader:
@@ -218,19 +248,27 @@ class TableReader:
                 if len(values) > width and any(v.strip() for v in values[width:]):
                     yield SourceRow(number, {"__error__": self._width_problem(len(values))})
                     continue
-                yield SourceRow(number, {h: (values[i].strip() if i < len(values) else "")
-                                         for i, h in enumerate(header) if h})
+                yield SourceRow(
+                    number,
+                    {
+                        h: (values[i].strip() if i < len(values) else "")
+                        for i, h in enumerate(header)
+                        if h
+                    },
+                )
 
     def tuples(self, names: tuple[str, ...]) -> Iterator[TupleRow]:
         """The rows as ``(number, texts, problem)``, ``texts`` in the order of ``names`` (a name
         the file lacks reads as ""): what ``rows()`` gives, without a dictionary per row."""
         if self.size == 0:
-            raise self._reject(_("The file %(file)s is empty.") % {"file": self.file_name}, code="empty")
+            raise self._reject(
+                _("The file %(file)s is empty.") % {"file": self.file_name}, code="empty"
+            )
         if self.is_excel:
             for row in self._excel_rows():
                 yield row.number, tuple(row.values.get(name, "") for name in names), None
             return
-        blank = (("",) * len(names))
+        blank = ("",) * len(names)
         strip = str.strip
         with self._csv_reader() as reader:
             width = len(self.header)
@@ -257,11 +295,15 @@ class TableReader:
         from openpyxl import load_workbook
 
         self._check_archive()
-        unreadable = _("The file %(file)s is not a readable Excel workbook (.xlsx).") % {"file": self.file_name}
+        unreadable = _("The file %(file)s is not a readable Excel workbook (.xlsx).") % {
+            "file": self.file_name
+        }
         try:
             workbook = load_workbook(self.path, read_only=True, data_only=True)
         except _EXCEL_FAILURES as error:
-            if _declares_entities(error):  # openpyxl wraps defusedxml's refusal in its own ValueError
+            if _declares_entities(
+                error
+            ):  # openpyxl wraps defusedxml's refusal in its own ValueError
                 raise self._entities_refused(0) from error
             raise self._reject(unreadable, code="excel") from error
         number = 1
@@ -291,10 +333,14 @@ class TableReader:
             # openpyxl streams the sheet: a broken or hostile part shows only when reached (an
             # entity declaration, which defusedxml refuses; malformed XML; a bad number).
             raise self._reject(
-                _("The file %(file)s cannot be read past row %(row)s: the sheet's XML is malformed (%(problem)s). "
-                  "Save it again from Excel as .xlsx.") % {
-                    "file": self.file_name, "row": number, "problem": type(error).__name__},
-                row=number + 1, code="excel") from error
+                _(
+                    "The file %(file)s cannot be read past row %(row)s: the sheet's XML is malformed (%(problem)s). "
+                    "Save it again from Excel as .xlsx."
+                )
+                % {"file": self.file_name, "row": number, "problem": type(error).__name__},
+                row=number + 1,
+                code="excel",
+            ) from error
         finally:
             workbook.close()
 
@@ -305,27 +351,48 @@ class TableReader:
         texts = [_cell_text(value) for value in cells]
         for index, text in enumerate(texts):
             if len(text) > limit or "\x00" in text:
-                column = (self.header[index] if index < len(self.header) else "") or get_column_letter(index + 1)
-                problem = (_("it has %(count)s characters; a cell holds at most %(limit)s") % {
-                    "count": len(text), "limit": limit} if len(text) > limit
-                    else _("it holds a NUL character, which no record can store"))
-                raise self._reject(_("The file %(file)s, row %(row)s, column %(column)s: %(problem)s.") % {
-                    "file": self.file_name, "row": number, "column": column, "problem": problem},
-                    column=column, row=number, code="cell_size")
+                column = (
+                    self.header[index] if index < len(self.header) else ""
+                ) or get_column_letter(index + 1)
+                problem = (
+                    _("it has %(count)s characters; a cell holds at most %(limit)s")
+                    % {"count": len(text), "limit": limit}
+                    if len(text) > limit
+                    else _("it holds a NUL character, which no record can store")
+                )
+                raise self._reject(
+                    _("The file %(file)s, row %(row)s, column %(column)s: %(problem)s.")
+                    % {"file": self.file_name, "row": number, "column": column, "problem": problem},
+                    column=column,
+                    row=number,
+                    code="cell_size",
+                )
         return texts
 
     def _entities_refused(self, number: int) -> ImportRejected:
         """defusedxml (through openpyxl) refused a DOCTYPE or entity declaration in a part."""
-        return self._reject(_("The file %(file)s is refused: its XML declares entities (a DOCTYPE), which Excel "
-                              "never writes and which could expand without limit or read other files. Save it "
-                              "again from Excel as .xlsx.") % {"file": self.file_name}, row=number + 1,
-                            code="excel_entities")
+        return self._reject(
+            _(
+                "The file %(file)s is refused: its XML declares entities (a DOCTYPE), which Excel "
+                "never writes and which could expand without limit or read other files. Save it "
+                "again from Excel as .xlsx."
+            )
+            % {"file": self.file_name},
+            row=number + 1,
+            code="excel_entities",
+        )
 
     def _too_many_rows(self, rows: int) -> ImportRejected:
         limit = settings.MEDRECALL_XLSX_MAX_ROWS
-        return self._reject(_("The sheet of %(file)s has %(rows)s rows or more; an Excel import takes at most "
-                              "%(limit)s rows. Split it into several files, or import it as CSV.") % {
-            "file": self.file_name, "rows": rows, "limit": limit}, row=min(rows, limit + 1), code="rows")
+        return self._reject(
+            _(
+                "The sheet of %(file)s has %(rows)s rows or more; an Excel import takes at most "
+                "%(limit)s rows. Split it into several files, or import it as CSV."
+            )
+            % {"file": self.file_name, "rows": rows, "limit": limit},
+            row=min(rows, limit + 1),
+            code="rows",
+        )
 
     def _check_archive(self) -> None:
         """Refuse a workbook that would expand too far, from the zip directory alone, before any
@@ -337,22 +404,45 @@ class TableReader:
             with zipfile.ZipFile(self.path) as archive:
                 parts = archive.infolist()
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-            raise self._reject(_("The file %(file)s is not a readable Excel workbook (.xlsx).") % {
-                "file": self.file_name}, code="excel") from error
-        total, limit = sum(part.file_size for part in parts), settings.MEDRECALL_XLSX_MAX_UNCOMPRESSED_BYTES
+            raise self._reject(
+                _("The file %(file)s is not a readable Excel workbook (.xlsx).")
+                % {"file": self.file_name},
+                code="excel",
+            ) from error
+        total, limit = (
+            sum(part.file_size for part in parts),
+            settings.MEDRECALL_XLSX_MAX_UNCOMPRESSED_BYTES,
+        )
         if total > limit:
-            raise self._reject(_("The workbook %(file)s would expand to %(size)s MB; an Excel import takes at most "
-                                 "%(limit)s MB once unpacked. Split it into several files, or import it as CSV.") % {
-                "file": self.file_name, "size": _megabytes(total), "limit": _megabytes(limit)}, code="excel_size")
+            raise self._reject(
+                _(
+                    "The workbook %(file)s would expand to %(size)s MB; an Excel import takes at most "
+                    "%(limit)s MB once unpacked. Split it into several files, or import it as CSV."
+                )
+                % {"file": self.file_name, "size": _megabytes(total), "limit": _megabytes(limit)},
+                code="excel_size",
+            )
         ratio = settings.MEDRECALL_XLSX_MAX_RATIO
         for part in parts:
-            if part.file_size > RATIO_FROM_BYTES and part.file_size > ratio * max(part.compress_size, 1):
-                raise self._reject(_("The workbook %(file)s is refused: its part %(part)s would expand %(ratio)s "
-                                     "times (from %(packed)s KB to %(size)s MB); spreadsheets expand at most %(limit)s "
-                                     "times. It looks like a decompression bomb.") % {
-                    "file": self.file_name, "part": part.filename,
-                    "ratio": part.file_size // max(part.compress_size, 1), "packed": part.compress_size // 1024,
-                    "size": _megabytes(part.file_size), "limit": ratio}, code="excel_ratio")
+            if part.file_size > RATIO_FROM_BYTES and part.file_size > ratio * max(
+                part.compress_size, 1
+            ):
+                raise self._reject(
+                    _(
+                        "The workbook %(file)s is refused: its part %(part)s would expand %(ratio)s "
+                        "times (from %(packed)s KB to %(size)s MB); spreadsheets expand at most %(limit)s "
+                        "times. It looks like a decompression bomb."
+                    )
+                    % {
+                        "file": self.file_name,
+                        "part": part.filename,
+                        "ratio": part.file_size // max(part.compress_size, 1),
+                        "packed": part.compress_size // 1024,
+                        "size": _megabytes(part.file_size),
+                        "limit": ratio,
+                    },
+                    code="excel_ratio",
+                )
 
 
 def _declares_entities(error: BaseException | None) -> bool:
@@ -371,8 +461,10 @@ def check_file_size(path: Path, file_name: str, limit: int | None = None) -> Non
     limit = settings.MEDRECALL_IMPORT_MAX_FILE_BYTES if limit is None else limit
     size = path.stat().st_size
     if size > limit:
-        message = _("The file %(file)s is %(size)s MB; this import takes files of at most %(limit)s MB. Split it "
-                    "into several files.") % {"file": file_name, "size": _megabytes(size), "limit": _megabytes(limit)}
+        message = _(
+            "The file %(file)s is %(size)s MB; this import takes files of at most %(limit)s MB. Split it "
+            "into several files."
+        ) % {"file": file_name, "size": _megabytes(size), "limit": _megabytes(limit)}
         raise ImportRejected(message, [RowError(file_name, 1, "", "file_size", message)])
 
 
@@ -386,7 +478,9 @@ def _delimiter(header_line: str) -> str:
         return ","
 
 
-def _picker(header: list[str], names: tuple[str, ...]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+def _picker(
+    header: list[str], names: tuple[str, ...]
+) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
     """A function taking a row's texts (padded with one "" past the header) to the texts of
     ``names`` in that order; a name missing from the header (or a blank header) reads the pad."""
     width = len(header)
@@ -406,7 +500,11 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) and value.tzinfo is None else value.isoformat()
+        return (
+            value.date().isoformat()
+            if value.time() == time(0) and value.tzinfo is None
+            else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()

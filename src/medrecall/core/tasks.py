@@ -32,13 +32,20 @@ def _import_requeued(args: list[Any], kwargs: dict[str, Any]) -> None:
     if run is not None:
         run.progress_path.unlink(missing_ok=True)
         ImportRun.objects.filter(pk=run.pk, status=ImportStatus.RUNNING).update(
-            status=ImportStatus.QUEUED, started_at=None, progress_done=0)
+            status=ImportStatus.QUEUED, started_at=None, progress_done=0
+        )
 
 
 def _import_abandoned(args: list[Any], kwargs: dict[str, Any], reason: str) -> None:
-    ImportRun.objects.filter(pk=_run_id(args, kwargs), status__in=(ImportStatus.RUNNING, ImportStatus.QUEUED)).update(
-        status=ImportStatus.FAILED, finished_at=timezone.now(), message=reason)
+    ImportRun.objects.filter(
+        pk=_run_id(args, kwargs), status__in=(ImportStatus.RUNNING, ImportStatus.QUEUED)
+    ).update(status=ImportStatus.FAILED, finished_at=timezone.now(), message=reason)
 
 
-workers.recoverable(import_run_execute, rerun=True, reset=_import_requeued, give_up=_import_abandoned,
-                    why=gettext_lazy("an import writes all its rows or none, so the stopped run wrote nothing"))
+workers.recoverable(
+    import_run_execute,
+    rerun=True,
+    reset=_import_requeued,
+    give_up=_import_abandoned,
+    why=gettext_lazy("an import writes all its rows or none, so the stopped run wrote nothing"),
+)

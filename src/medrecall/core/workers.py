@@ -80,14 +80,21 @@ class Recovery:
 RECOVERIES: dict[str, Recovery] = {}
 
 
-def recoverable(task: Any, *, rerun: bool, why: Any, reset: ArgsHook | None = None,
-                give_up: Callable[[list[Any], dict[str, Any], str], None] | None = None) -> None:
+def recoverable(
+    task: Any,
+    *,
+    rerun: bool,
+    why: Any,
+    reset: ArgsHook | None = None,
+    give_up: Callable[[list[Any], dict[str, Any], str], None] | None = None,
+) -> None:
     """Say how a stale run of ``task`` (a django-tasks ``Task``) is recovered. Unregistered tasks
     are never run again by the sweep: they are marked failed."""
     RECOVERIES[task.module_path] = Recovery(rerun=rerun, why=why, reset=reset, give_up=give_up)
 
 
 # --- finding stale tasks ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StaleTask:
@@ -105,9 +112,15 @@ class StaleTask:
         return self.task_path.rsplit(".", 1)[-1]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "task": self.task_path, "started_at": self.started_at.isoformat(),
-                "worker": self.worker or self.worker_id, "runs": self.runs, "action": self.action,
-                "reason": self.reason}
+        return {
+            "id": self.id,
+            "task": self.task_path,
+            "started_at": self.started_at.isoformat(),
+            "worker": self.worker or self.worker_id,
+            "runs": self.runs,
+            "action": self.action,
+            "reason": self.reason,
+        }
 
 
 def _process_gone(pid: int) -> bool:
@@ -129,7 +142,9 @@ def _dead_workers(worker_ids: set[str], now: datetime) -> tuple[dict[str, TaskWo
     workers = {w.worker_id: w for w in TaskWorker.objects.filter(worker_id__in=worker_ids)}
     local_pids = {w.pid for w in workers.values() if w.hostname == here}
     newest_by_pid: dict[int, datetime] = {}
-    for pid, started in TaskWorker.objects.filter(hostname=here, pid__in=local_pids).values_list("pid", "started_at"):
+    for pid, started in TaskWorker.objects.filter(hostname=here, pid__in=local_pids).values_list(
+        "pid", "started_at"
+    ):
         newest_by_pid[pid] = max(started, newest_by_pid.get(pid, started))
     lapsed = now - timedelta(seconds=stale_seconds())
     dead = set()
@@ -138,7 +153,9 @@ def _dead_workers(worker_ids: set[str], now: datetime) -> tuple[dict[str, TaskWo
             dead.add(worker_id)
         elif worker.hostname == here:
             # The pid was given to a newer worker, or no process has it any more.
-            if newest_by_pid.get(worker.pid, worker.started_at) > worker.started_at or _process_gone(worker.pid):
+            if newest_by_pid.get(
+                worker.pid, worker.started_at
+            ) > worker.started_at or _process_gone(worker.pid):
                 dead.add(worker_id)
         elif worker.seen_at < lapsed:
             dead.add(worker_id)
@@ -151,8 +168,11 @@ def stale_tasks(*, now: datetime | None = None) -> list[StaleTask]:
 
     autodiscover_modules("tasks")  # every app's tasks.py registers how its tasks recover
     now = now or timezone.now()
-    running = list(DBTaskResult.objects.filter(status="RUNNING").order_by("started_at").values_list(
-        "id", "task_path", "started_at", "worker_ids"))
+    running = list(
+        DBTaskResult.objects.filter(status="RUNNING")
+        .order_by("started_at")
+        .values_list("id", "task_path", "started_at", "worker_ids")
+    )
     last_worker = {str(pk): (ids[-1] if ids else "") for pk, _path, _at, ids in running}
     workers, dead = _dead_workers(set(last_worker.values()) - {""}, now)
     lapsed = now - timedelta(seconds=stale_seconds())
@@ -167,25 +187,51 @@ def stale_tasks(*, now: datetime | None = None) -> list[StaleTask]:
         recovery = RECOVERIES.get(path)
         runs = len(ids)
         if recovery is None:
-            action, reason = FAIL, _("Its worker stopped while running it; this task is not known to be safe to run "
-                                     "again, so it was not.")
+            action, reason = (
+                FAIL,
+                _(
+                    "Its worker stopped while running it; this task is not known to be safe to run "
+                    "again, so it was not."
+                ),
+            )
         elif not recovery.rerun:
-            action, reason = FAIL, _("Its worker stopped while running it; %(why)s") % {"why": recovery.why}
+            action, reason = (
+                FAIL,
+                _("Its worker stopped while running it; %(why)s") % {"why": recovery.why},
+            )
         elif runs >= max_runs():
-            action, reason = FAIL, _("Its worker stopped while running it, %(runs)s times; it is not run again.") % {
-                "runs": runs}
+            action, reason = (
+                FAIL,
+                _("Its worker stopped while running it, %(runs)s times; it is not run again.")
+                % {"runs": runs},
+            )
         else:
-            action, reason = REQUEUE, _("Its worker stopped while running it; queued again (%(why)s).") % {
-                "why": recovery.why}
-        found.append(StaleTask(id=str(pk), task_path=path, started_at=started_at or now, worker_id=worker_id,
-                               worker=f"{worker.hostname}:{worker.pid}" if worker else "", runs=runs,
-                               action=action, reason=reason))
+            action, reason = (
+                REQUEUE,
+                _("Its worker stopped while running it; queued again (%(why)s).")
+                % {"why": recovery.why},
+            )
+        found.append(
+            StaleTask(
+                id=str(pk),
+                task_path=path,
+                started_at=started_at or now,
+                worker_id=worker_id,
+                worker=f"{worker.hostname}:{worker.pid}" if worker else "",
+                runs=runs,
+                action=action,
+                reason=reason,
+            )
+        )
     return found
 
 
 # --- recovering them --------------------------------------------------------------------
 
-def stale_tasks_recover(*, now: datetime | None = None, ids: set[str] | None = None) -> list[StaleTask]:
+
+def stale_tasks_recover(
+    *, now: datetime | None = None, ids: set[str] | None = None
+) -> list[StaleTask]:
     """Re-queue the stale tasks that may run again, mark the others failed with the reason.
     ``ids`` limits it to those tasks. Returns what was done (a task another sweep recovered
     first is left out)."""
@@ -197,7 +243,9 @@ def stale_tasks_recover(*, now: datetime | None = None, ids: set[str] | None = N
         if ids is not None and stale.id not in ids:
             continue
         with transaction.atomic():
-            row = DBTaskResult.objects.filter(pk=stale.id, status="RUNNING", started_at=stale.started_at)
+            row = DBTaskResult.objects.filter(
+                pk=stale.id, status="RUNNING", started_at=stale.started_at
+            )
             args_kwargs = row.values_list("args_kwargs", flat=True).first() or {}
             args, kwargs = list(args_kwargs.get("args", [])), dict(args_kwargs.get("kwargs", {}))
             recovery = RECOVERIES.get(stale.task_path)
@@ -207,13 +255,24 @@ def stale_tasks_recover(*, now: datetime | None = None, ids: set[str] | None = N
                 if recovery is not None and recovery.reset is not None:
                     recovery.reset(args, kwargs)
             else:
-                if not row.update(status="FAILED", finished_at=now, exception_class_path=STALE_EXCEPTION,
-                                  traceback=stale.reason, return_value=None):
+                if not row.update(
+                    status="FAILED",
+                    finished_at=now,
+                    exception_class_path=STALE_EXCEPTION,
+                    traceback=stale.reason,
+                    return_value=None,
+                ):
                     continue
                 if recovery is not None and recovery.give_up is not None:
                     recovery.give_up(args, kwargs, stale.reason)
-        log.warning("Stale task %s (%s, worker %s, started %s): %s", stale.id, stale.task_path,
-                    stale.worker or stale.worker_id or "unknown", stale.started_at.isoformat(), stale.reason)
+        log.warning(
+            "Stale task %s (%s, worker %s, started %s): %s",
+            stale.id,
+            stale.task_path,
+            stale.worker or stale.worker_id or "unknown",
+            stale.started_at.isoformat(),
+            stale.reason,
+        )
         done.append(stale)
     return done
 
@@ -223,17 +282,26 @@ def task_counts() -> dict[str, int]:
     from django_tasks_db.models import DBTaskResult
 
     counts = dict.fromkeys(("READY", "RUNNING"), 0)
-    for row in DBTaskResult.objects.filter(status__in=list(counts)).values("status").annotate(n=Count("id")):
+    for row in (
+        DBTaskResult.objects.filter(status__in=list(counts))
+        .values("status")
+        .annotate(n=Count("id"))
+    ):
         counts[row["status"]] = row["n"]
     now = timezone.now()
     live = TaskWorker.objects.filter(stopped_at__isnull=True)
     registered = set(live.values_list("worker_id", flat=True))
     _workers, dead = _dead_workers(registered, now)
-    return {"waiting": counts["READY"], "running": counts["RUNNING"], "stale": len(stale_tasks(now=now)),
-            "workers": len(registered - dead)}
+    return {
+        "waiting": counts["READY"],
+        "running": counts["RUNNING"],
+        "stale": len(stale_tasks(now=now)),
+        "workers": len(registered - dead),
+    }
 
 
 # --- the heartbeat ----------------------------------------------------------------------
+
 
 class Heartbeat:
     """Registers a worker and keeps its ``seen_at`` fresh from a thread until ``stop()``."""
@@ -241,23 +309,36 @@ class Heartbeat:
     def __init__(self, worker_id: str) -> None:
         self.worker_id = worker_id
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{worker_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._beat, name=f"heartbeat-{worker_id}", daemon=True
+        )
 
     def start(self) -> None:
         now = timezone.now()
         # Workers not heard of for a week are history: their tasks were recovered long since.
         TaskWorker.objects.filter(seen_at__lt=now - timedelta(days=7)).delete()
-        TaskWorker.objects.update_or_create(worker_id=self.worker_id, defaults={
-            "hostname": socket.gethostname(), "pid": os.getpid(), "started_at": now, "seen_at": now,
-            "stopped_at": None})
+        TaskWorker.objects.update_or_create(
+            worker_id=self.worker_id,
+            defaults={
+                "hostname": socket.gethostname(),
+                "pid": os.getpid(),
+                "started_at": now,
+                "seen_at": now,
+                "stopped_at": None,
+            },
+        )
         self._thread.start()
 
     def _beat(self) -> None:
         try:
             while not self._stopped.wait(heartbeat_seconds()):
                 try:
-                    TaskWorker.objects.filter(worker_id=self.worker_id).update(seen_at=timezone.now())
-                except DatabaseError as error:  # e.g. SQLite locked by a long import: try again next beat
+                    TaskWorker.objects.filter(worker_id=self.worker_id).update(
+                        seen_at=timezone.now()
+                    )
+                except (
+                    DatabaseError
+                ) as error:  # e.g. SQLite locked by a long import: try again next beat
                     log.warning("Task worker %s: heartbeat not written (%s)", self.worker_id, error)
                     close_old_connections()
         finally:
@@ -267,6 +348,6 @@ class Heartbeat:
         self._stopped.set()
         self._thread.join(timeout=heartbeat_seconds() + 30)
         with contextlib.suppress(DatabaseError):
-            TaskWorker.objects.filter(worker_id=self.worker_id).update(stopped_at=timezone.now(),
-                                                                       seen_at=timezone.now())
-
+            TaskWorker.objects.filter(worker_id=self.worker_id).update(
+                stopped_at=timezone.now(), seen_at=timezone.now()
+            )

@@ -18,8 +18,17 @@ class CarrierAdmin(AuditedAdmin):
 
 @admin.register(CarrierRule)
 class CarrierRuleAdmin(AuditedAdmin):
-    list_display = ["priority", "name", "country", "province_code", "min_weight_kg", "max_weight_kg", "urgency",
-                    "carrier", "is_active"]
+    list_display = [
+        "priority",
+        "name",
+        "country",
+        "province_code",
+        "min_weight_kg",
+        "max_weight_kg",
+        "urgency",
+        "carrier",
+        "is_active",
+    ]
 
 
 @admin.register(ServiceProvider)

@@ -32,7 +32,9 @@ class CarrierChoice:
 
 
 def chargeable_weight(weight_kg: Decimal, volume_l: Decimal) -> Decimal:
-    return max(Decimal(weight_kg), Decimal(volume_l) / VOLUMETRIC_LITRES_PER_KG).quantize(Decimal("0.01"))
+    return max(Decimal(weight_kg), Decimal(volume_l) / VOLUMETRIC_LITRES_PER_KG).quantize(
+        Decimal("0.01")
+    )
 
 
 def urgent_max_days() -> int:
@@ -49,15 +51,30 @@ def _rate(rates: list[CarrierRate], country: str, province_code: str) -> Carrier
     return None
 
 
-def _rule_matches(rule: CarrierRule, country: str, province_code: str, weight: Decimal, urgent: bool) -> bool:
-    return ((not rule.country or rule.country == country)
-            and (not rule.province_code or rule.province_code == province_code)
-            and rule.min_weight_kg <= weight and (rule.max_weight_kg is None or weight <= rule.max_weight_kg)
-            and (not rule.urgency or rule.urgency == (CarrierRule.Urgency.URGENT if urgent else CarrierRule.Urgency.STANDARD)))
+def _rule_matches(
+    rule: CarrierRule, country: str, province_code: str, weight: Decimal, urgent: bool
+) -> bool:
+    return (
+        (not rule.country or rule.country == country)
+        and (not rule.province_code or rule.province_code == province_code)
+        and rule.min_weight_kg <= weight
+        and (rule.max_weight_kg is None or weight <= rule.max_weight_kg)
+        and (
+            not rule.urgency
+            or rule.urgency
+            == (CarrierRule.Urgency.URGENT if urgent else CarrierRule.Urgency.STANDARD)
+        )
+    )
 
 
-def carrier_choose(*, country: str, province_code: str, weight_kg: Decimal, volume_l: Decimal = Decimal(0),
-                   urgent: bool = False) -> CarrierChoice | None:
+def carrier_choose(
+    *,
+    country: str,
+    province_code: str,
+    weight_kg: Decimal,
+    volume_l: Decimal = Decimal(0),
+    urgent: bool = False,
+) -> CarrierChoice | None:
     """The carrier and expected cost for a return from this region, or ``None`` if no carrier serves it."""
     weight = chargeable_weight(weight_kg, volume_l)
     eligible: dict[int, CarrierChoice] = {}
@@ -67,15 +84,29 @@ def carrier_choose(*, country: str, province_code: str, weight_kg: Decimal, volu
             continue
         if urgent and rate.transit_days > urgent_max_days():
             continue
-        cost = (rate.base_fee + rate.per_kg * weight).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        cost = (rate.base_fee + rate.per_kg * weight).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
         eligible[carrier.pk] = CarrierChoice(carrier, cost, rate.currency, rate.transit_days, "")
     if not eligible:
         return None
     for rule in CarrierRule.objects.filter(is_active=True).order_by("priority", "pk"):
-        if rule.carrier_id in eligible and _rule_matches(rule, country, province_code, weight, urgent):
+        if rule.carrier_id in eligible and _rule_matches(
+            rule, country, province_code, weight, urgent
+        ):
             chosen = eligible[rule.carrier_id]
-            return CarrierChoice(chosen.carrier, chosen.cost, chosen.currency, chosen.transit_days,
-                                 _("Rule: %(rule)s") % {"rule": rule.name})
+            return CarrierChoice(
+                chosen.carrier,
+                chosen.cost,
+                chosen.currency,
+                chosen.transit_days,
+                _("Rule: %(rule)s") % {"rule": rule.name},
+            )
     best = min(eligible.values(), key=lambda c: (c.cost, c.transit_days, c.carrier.code))
-    return CarrierChoice(best.carrier, best.cost, best.currency, best.transit_days,
-                         _("Cheapest of %(count)s eligible carriers") % {"count": len(eligible)})
+    return CarrierChoice(
+        best.carrier,
+        best.cost,
+        best.currency,
+        best.transit_days,
+        _("Cheapest of %(count)s eligible carriers") % {"count": len(eligible)},
+    )

@@ -28,8 +28,12 @@ OPEN_TASKS = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
 
 def corrected_units(recall: RecallCase) -> int:
     """Units at holders that a work order recorded as corrected on site."""
-    return int(WorkOrderUnit.objects.filter(work_order__recall=recall, result=UnitResult.CORRECTED).aggregate(
-        total=Sum("quantity"))["total"] or 0)
+    return int(
+        WorkOrderUnit.objects.filter(
+            work_order__recall=recall, result=UnitResult.CORRECTED
+        ).aggregate(total=Sum("quantity"))["total"]
+        or 0
+    )
 
 
 def closure_findings(recall: RecallCase) -> list[Finding]:
@@ -40,25 +44,48 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
     found: list[Finding] = []
     at_holders = max(total.at_holders - corrected_units(recall), 0)
     if at_holders:
-        found.append(Finding("execution", _("%(units)s of %(affected)s units are still at holders (not returned, "
-                                            "corrected or reported used).") % {
-            "units": at_holders, "affected": total.affected}))
+        found.append(
+            Finding(
+                "execution",
+                _(
+                    "%(units)s of %(affected)s units are still at holders (not returned, "
+                    "corrected or reported used)."
+                )
+                % {"units": at_holders, "affected": total.affected},
+            )
+        )
     parts = (
         (total.in_transit, _("%(units)s of %(affected)s units are in transit.")),
         (total.in_quarantine, _("%(units)s units in quarantine wait for a disposition.")),
         (total.own_stock, _("%(units)s units in our own stock are on hold without a disposition.")),
     )
-    found += [Finding("execution", text % {"units": units, "affected": total.affected}) for units, text in parts
-              if units > 0]
-    found += [Finding("execution", _("Lot %(lot)s: %(units)s units cannot be explained by the unit accounting.") % {
-        "lot": row.lot, "units": row.unexplained}) for row in accounting.lots if row.unexplained]
+    found += [
+        Finding("execution", text % {"units": units, "affected": total.affected})
+        for units, text in parts
+        if units > 0
+    ]
+    found += [
+        Finding(
+            "execution",
+            _("Lot %(lot)s: %(units)s units cannot be explained by the unit accounting.")
+            % {"lot": row.lot, "units": row.unexplained},
+        )
+        for row in accounting.lots
+        if row.unexplained
+    ]
     counts = (
-        (ReturnAuthorisation.objects.filter(recall=recall, status__in=OPEN_RETURNS).count(),
-         _("%(count)s returns are still open.")),
-        (Disposition.objects.filter(recall=recall, status__in=OPEN_TASKS).count(),
-         _("%(count)s dispositions are not done.")),
-        (WorkOrder.objects.filter(recall=recall, status__in=OPEN_TASKS).count(),
-         _("%(count)s work orders are not done.")),
+        (
+            ReturnAuthorisation.objects.filter(recall=recall, status__in=OPEN_RETURNS).count(),
+            _("%(count)s returns are still open."),
+        ),
+        (
+            Disposition.objects.filter(recall=recall, status__in=OPEN_TASKS).count(),
+            _("%(count)s dispositions are not done."),
+        ),
+        (
+            WorkOrder.objects.filter(recall=recall, status__in=OPEN_TASKS).count(),
+            _("%(count)s work orders are not done."),
+        ),
     )
     found += [Finding("execution", text % {"count": count}) for count, text in counts if count]
     return found

@@ -63,11 +63,23 @@ def available_in_quarantine(*, lot: Lot, serial: Serial | None, location: Locati
 
 
 @transaction.atomic
-def disposition_create(*, recall: RecallCase, kind: str, lot: Lot, actor: User, location: Location,
-                       serial: Serial | None = None, quantity: int = 1, reason: str = "",
-                       target: Location | None = None, replacement_lot: Lot | None = None,
-                       replacement_serial: Serial | None = None, replacement_from: Location | None = None,
-                       replacement_to: Location | None = None, assigned_to: User | None = None) -> Disposition:
+def disposition_create(
+    *,
+    recall: RecallCase,
+    kind: str,
+    lot: Lot,
+    actor: User,
+    location: Location,
+    serial: Serial | None = None,
+    quantity: int = 1,
+    reason: str = "",
+    target: Location | None = None,
+    replacement_lot: Lot | None = None,
+    replacement_serial: Serial | None = None,
+    replacement_from: Location | None = None,
+    replacement_to: Location | None = None,
+    assigned_to: User | None = None,
+) -> Disposition:
     """Decide what happens to a quarantined unit or lot quantity; refused unless it is in quarantine."""
     require_action(recall, Action.DISPOSITION)
     if kind not in DispositionKind.values:
@@ -77,40 +89,102 @@ def disposition_create(*, recall: RecallCase, kind: str, lot: Lot, actor: User, 
     if quantity < 1:
         raise DispositionRefused(_("The quantity must be at least 1."), where="quantity")
     if not Hold.objects.filter(recall=recall, lot=lot).exists():
-        raise DispositionRefused(_("Lot %(lot)s is not affected by recall %(recall)s.") % {
-            "lot": lot.number, "recall": recall.number}, where="lot")
-    unit = _("serial %(serial)s") % {"serial": serial.serial} if serial else _("lot %(lot)s") % {"lot": lot.number}
+        raise DispositionRefused(
+            _("Lot %(lot)s is not affected by recall %(recall)s.")
+            % {"lot": lot.number, "recall": recall.number},
+            where="lot",
+        )
+    unit = (
+        _("serial %(serial)s") % {"serial": serial.serial}
+        if serial
+        else _("lot %(lot)s") % {"lot": lot.number}
+    )
     if not is_quarantine(location):
-        raise DispositionRefused(_("%(location)s is not a quarantine location: only quarantined units are "
-                                   "dispositioned.") % {"location": location.code}, where="location")
-    Position.objects.select_for_update(of=("self",)).filter(lot=lot, location=location).exists()  # serialise per lot and place
+        raise DispositionRefused(
+            _(
+                "%(location)s is not a quarantine location: only quarantined units are "
+                "dispositioned."
+            )
+            % {"location": location.code},
+            where="location",
+        )
+    Position.objects.select_for_update(of=("self",)).filter(
+        lot=lot, location=location
+    ).exists()  # serialise per lot and place
     available = available_in_quarantine(lot=lot, serial=serial, location=location)
     if available < quantity:
-        raise DispositionRefused(_("Not in quarantine: %(unit)s has %(available)s unit(s) at %(location)s free for a "
-                                   "disposition, %(quantity)s asked.") % {
-            "unit": unit, "available": max(available, 0), "location": location.code, "quantity": quantity},
-            where="quantity")
+        raise DispositionRefused(
+            _(
+                "Not in quarantine: %(unit)s has %(available)s unit(s) at %(location)s free for a "
+                "disposition, %(quantity)s asked."
+            )
+            % {
+                "unit": unit,
+                "available": max(available, 0),
+                "location": location.code,
+                "quantity": quantity,
+            },
+            where="quantity",
+        )
     if kind == DispositionKind.RETURN_TO_SUPPLIER:
         if target is None or target.party.party_type != PartyType.SUPPLIER:
-            raise DispositionRefused(_("Choose the supplier's location to return to."), where="target")
+            raise DispositionRefused(
+                _("Choose the supplier's location to return to."), where="target"
+            )
     elif kind in BACK_TO_STOCK:
-        target = target or Location.objects.filter(party=location.party, location_type="warehouse").order_by("code").first()
+        target = (
+            target
+            or Location.objects.filter(party=location.party, location_type="warehouse")
+            .order_by("code")
+            .first()
+        )
         if target is None or not is_ours(target) or is_quarantine(target):
-            raise DispositionRefused(_("Choose one of our stock locations for the unit to go to."), where="target")
+            raise DispositionRefused(
+                _("Choose one of our stock locations for the unit to go to."), where="target"
+            )
     if kind == DispositionKind.REPLACE:
         if replacement_lot is None or replacement_from is None or replacement_to is None:
-            raise DispositionRefused(_("A replacement needs the replacement lot (and serial), where it ships from "
-                                       "and to."), where="replacement_lot")
+            raise DispositionRefused(
+                _(
+                    "A replacement needs the replacement lot (and serial), where it ships from "
+                    "and to."
+                ),
+                where="replacement_lot",
+            )
         if replacement_lot.device_model.is_serial_tracked and replacement_serial is None:
-            raise DispositionRefused(_("Give the replacement unit's serial number."), where="replacement_serial")
+            raise DispositionRefused(
+                _("Give the replacement unit's serial number."), where="replacement_serial"
+            )
     disposition = Disposition.objects.create(
-        number=next_number(Disposition, "DSP"), recall=recall, kind=kind, lot=lot, serial=serial, quantity=quantity,
-        location=location, target=target, reason=reason, replacement_lot=replacement_lot,
-        replacement_serial=replacement_serial, replacement_from=replacement_from, replacement_to=replacement_to,
-        assigned_to=assigned_to, created_by=actor)
-    audit.record(actor=actor, action="execution.disposition_created", target=disposition, reason=reason,
-                 changes={"kind": [None, kind], "lot": [None, lot.number], "serial": [None, serial.serial if serial else None],
-                          "quantity": [None, quantity], "location": [None, location.code]})
+        number=next_number(Disposition, "DSP"),
+        recall=recall,
+        kind=kind,
+        lot=lot,
+        serial=serial,
+        quantity=quantity,
+        location=location,
+        target=target,
+        reason=reason,
+        replacement_lot=replacement_lot,
+        replacement_serial=replacement_serial,
+        replacement_from=replacement_from,
+        replacement_to=replacement_to,
+        assigned_to=assigned_to,
+        created_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="execution.disposition_created",
+        target=disposition,
+        reason=reason,
+        changes={
+            "kind": [None, kind],
+            "lot": [None, lot.number],
+            "serial": [None, serial.serial if serial else None],
+            "quantity": [None, quantity],
+            "location": [None, location.code],
+        },
+    )
     return disposition
 
 
@@ -120,13 +194,19 @@ def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
     require_action(disposition.recall, Action.DISPOSITION)
     disposition_require(disposition, DispositionAction.START)
     if TaskStatus.IN_PROGRESS not in TASK_TRANSITIONS[disposition.status]:
-        raise DispositionRefused(_("Disposition %(number)s is %(status)s.") % {
-            "number": disposition.number, "status": disposition.get_status_display()})
+        raise DispositionRefused(
+            _("Disposition %(number)s is %(status)s.")
+            % {"number": disposition.number, "status": disposition.get_status_display()}
+        )
     disposition.status = TaskStatus.IN_PROGRESS
     disposition.assigned_to = disposition.assigned_to or actor
     disposition.save(update_fields=["status", "assigned_to"])
-    audit.record(actor=actor, action="execution.disposition_started", target=disposition,
-                 changes={"status": [TaskStatus.OPEN, TaskStatus.IN_PROGRESS]})
+    audit.record(
+        actor=actor,
+        action="execution.disposition_started",
+        target=disposition,
+        changes={"status": [TaskStatus.OPEN, TaskStatus.IN_PROGRESS]},
+    )
     return disposition
 
 
@@ -136,80 +216,187 @@ def disposition_cancel(*, disposition: Disposition, actor: User, reason: str) ->
     require_action(disposition.recall, Action.DISPOSITION)
     disposition_require(disposition, DispositionAction.CANCEL)
     if TaskStatus.CANCELLED not in TASK_TRANSITIONS[disposition.status]:
-        raise DispositionRefused(_("Disposition %(number)s is %(status)s.") % {
-            "number": disposition.number, "status": disposition.get_status_display()})
+        raise DispositionRefused(
+            _("Disposition %(number)s is %(status)s.")
+            % {"number": disposition.number, "status": disposition.get_status_display()}
+        )
     if not reason.strip():
         raise DispositionRefused(_("Say why the disposition is cancelled."), where="reason")
     source, disposition.status = disposition.status, TaskStatus.CANCELLED
     disposition.save(update_fields=["status"])
-    audit.record(actor=actor, action="execution.disposition_cancelled", target=disposition, reason=reason,
-                 changes={"status": [source, TaskStatus.CANCELLED]})
+    audit.record(
+        actor=actor,
+        action="execution.disposition_cancelled",
+        target=disposition,
+        reason=reason,
+        changes={"status": [source, TaskStatus.CANCELLED]},
+    )
     return disposition
 
 
-def _move(d: Disposition, suffix: str, event_type: str, lot: Lot, serial: Serial | None, quantity: int,
-          source: Location | None, to: Location | None, at: datetime) -> NewEvent:
-    return NewEvent(event_id=f"{d.number}-{suffix}", event_type=event_type, event_time=at, lot_id=lot.pk,
-                    serial_id=serial.pk if serial else None, quantity=quantity,
-                    from_location_id=source.pk if source else None, to_location_id=to.pk if to else None,
-                    document_ref=d.number)
+def _move(
+    d: Disposition,
+    suffix: str,
+    event_type: str,
+    lot: Lot,
+    serial: Serial | None,
+    quantity: int,
+    source: Location | None,
+    to: Location | None,
+    at: datetime,
+) -> NewEvent:
+    return NewEvent(
+        event_id=f"{d.number}-{suffix}",
+        event_type=event_type,
+        event_time=at,
+        lot_id=lot.pk,
+        serial_id=serial.pk if serial else None,
+        quantity=quantity,
+        from_location_id=source.pk if source else None,
+        to_location_id=to.pk if to else None,
+        document_ref=d.number,
+    )
 
 
 @transaction.atomic
-def disposition_complete(*, disposition: Disposition, actor: User, outcome: str = "",
-                         destroyed_at: datetime | None = None, place: str = "", method: str = "",
-                         performed_by: str = "", witnesses: list[str] | None = None, password: str = "",
-                         username: str | None = None, session: Any = None) -> Disposition:
+def disposition_complete(
+    *,
+    disposition: Disposition,
+    actor: User,
+    outcome: str = "",
+    destroyed_at: datetime | None = None,
+    place: str = "",
+    method: str = "",
+    performed_by: str = "",
+    witnesses: list[str] | None = None,
+    password: str = "",
+    username: str | None = None,
+    session: Any = None,
+) -> Disposition:
     """Carry out the disposition: post its events, the certificate or signature it needs, and mark it done."""
-    d = Disposition.objects.select_for_update(of=("self",)).select_related("lot", "serial", "location", "target").get(pk=disposition.pk)
+    d = (
+        Disposition.objects.select_for_update(of=("self",))
+        .select_related("lot", "serial", "location", "target")
+        .get(pk=disposition.pk)
+    )
     require_action(d.recall, Action.DISPOSITION)
     disposition_require(d, DispositionAction.COMPLETE)
     if d.status not in OPEN:
-        raise DispositionRefused(_("Disposition %(number)s is %(status)s.") % {
-            "number": d.number, "status": d.get_status_display()})
+        raise DispositionRefused(
+            _("Disposition %(number)s is %(status)s.")
+            % {"number": d.number, "status": d.get_status_display()}
+        )
     now = timezone.now()
     events: list[NewEvent] = []
     if d.kind == DispositionKind.DESTROY:
         witnesses = [w.strip() for w in (witnesses or []) if w.strip()]
         if not (method.strip() and place.strip() and performed_by.strip() and witnesses):
-            raise DispositionRefused(_("A destruction certificate needs the method, the place, who destroyed the "
-                                       "units and at least one witness."), where="method")
-        events.append(_move(d, "D", EventType.DESTROYED, d.lot, d.serial, d.quantity, d.location, None, now))
+            raise DispositionRefused(
+                _(
+                    "A destruction certificate needs the method, the place, who destroyed the "
+                    "units and at least one witness."
+                ),
+                where="method",
+            )
+        events.append(
+            _move(d, "D", EventType.DESTROYED, d.lot, d.serial, d.quantity, d.location, None, now)
+        )
     elif d.kind == DispositionKind.RETURN_TO_SUPPLIER:
-        events.append(_move(d, "S", EventType.SHIPPED, d.lot, d.serial, d.quantity, d.location, d.target, now))
+        events.append(
+            _move(d, "S", EventType.SHIPPED, d.lot, d.serial, d.quantity, d.location, d.target, now)
+        )
     else:
         if not outcome.strip():
-            raise DispositionRefused(_("Record the outcome (inspection or repair result, reason for release)."),
-                                     where="outcome")
+            raise DispositionRefused(
+                _("Record the outcome (inspection or repair result, reason for release)."),
+                where="outcome",
+            )
         if d.kind == DispositionKind.REPLACE:
             assert d.replacement_lot is not None  # noqa: S101 - enforced at creation
-            events.append(_move(d, "R", EventType.SHIPPED, d.replacement_lot, d.replacement_serial, d.quantity,
-                                d.replacement_from, d.replacement_to, now))
-        events += [_move(d, "O", EventType.SHIPPED, d.lot, d.serial, d.quantity, d.location, d.target, now),
-                   _move(d, "I", EventType.RECEIVED, d.lot, d.serial, d.quantity, d.location, d.target, now)]
+            events.append(
+                _move(
+                    d,
+                    "R",
+                    EventType.SHIPPED,
+                    d.replacement_lot,
+                    d.replacement_serial,
+                    d.quantity,
+                    d.replacement_from,
+                    d.replacement_to,
+                    now,
+                )
+            )
+        events += [
+            _move(
+                d, "O", EventType.SHIPPED, d.lot, d.serial, d.quantity, d.location, d.target, now
+            ),
+            _move(
+                d, "I", EventType.RECEIVED, d.lot, d.serial, d.quantity, d.location, d.target, now
+            ),
+        ]
     events_record(events=events)  # the custody guards still apply (a held replacement is refused)
     if d.kind == DispositionKind.RELEASE:
-        d.signature = signature_apply(actor=actor, target=d, content=_signed_content(d, outcome), meaning="approved",
-                                      password=password, username=username, session=session, reason=outcome)
+        d.signature = signature_apply(
+            actor=actor,
+            target=d,
+            content=_signed_content(d, outcome),
+            meaning="approved",
+            password=password,
+            username=username,
+            session=session,
+            reason=outcome,
+        )
     if d.kind in (DispositionKind.RELEASE, DispositionKind.REPAIR) and d.serial is not None:
-        Hold.objects.filter(recall=d.recall, lot=d.lot, serial=d.serial, released_at__isnull=True).update(
-            released_at=now, released_by=actor, release_reason=_("Disposition %(number)s") % {"number": d.number})
-    source, d.status, d.outcome, d.done_at, d.done_by = d.status, TaskStatus.DONE, outcome, now, actor
+        Hold.objects.filter(
+            recall=d.recall, lot=d.lot, serial=d.serial, released_at__isnull=True
+        ).update(
+            released_at=now,
+            released_by=actor,
+            release_reason=_("Disposition %(number)s") % {"number": d.number},
+        )
+    source, d.status, d.outcome, d.done_at, d.done_by = (
+        d.status,
+        TaskStatus.DONE,
+        outcome,
+        now,
+        actor,
+    )
     d.save(update_fields=["status", "outcome", "done_at", "done_by", "signature"])
-    changes: dict[str, Any] = {"status": [source, TaskStatus.DONE], "events": [None, [e.event_id for e in events]]}
+    changes: dict[str, Any] = {
+        "status": [source, TaskStatus.DONE],
+        "events": [None, [e.event_id for e in events]],
+    }
     if d.kind == DispositionKind.DESTROY:
         certificate = DestructionCertificate.objects.create(
-            disposition=d, number=d.number.replace("DSP", "DC", 1), destroyed_at=destroyed_at or now, place=place.strip(),
-            method=method.strip(), performed_by=performed_by.strip(), witnesses=witnesses, created_by=actor)
+            disposition=d,
+            number=d.number.replace("DSP", "DC", 1),
+            destroyed_at=destroyed_at or now,
+            place=place.strip(),
+            method=method.strip(),
+            performed_by=performed_by.strip(),
+            witnesses=witnesses,
+            created_by=actor,
+        )
         from .documents import certificate_pdf
 
-        certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(certificate_pdf(certificate)), save=True)
+        certificate.pdf.save(
+            f"{certificate.number}.pdf", ContentFile(certificate_pdf(certificate)), save=True
+        )
         changes["certificate"] = [None, certificate.number]
-    audit.record(actor=actor, action="execution.disposition_done", target=d, reason=outcome, changes=changes)
+    audit.record(
+        actor=actor, action="execution.disposition_done", target=d, reason=outcome, changes=changes
+    )
     return d
 
 
 def _signed_content(d: Disposition, outcome: str) -> dict[str, Any]:
-    return {"model": "execution.disposition", "pk": d.pk, "number": d.number, "kind": d.kind,
-            "lot": d.lot.number, "serial": d.serial.serial if d.serial else None, "quantity": d.quantity,
-            "outcome": outcome}
+    return {
+        "model": "execution.disposition",
+        "pk": d.pk,
+        "number": d.number,
+        "kind": d.kind,
+        "lot": d.lot.number,
+        "serial": d.serial.serial if d.serial else None,
+        "quantity": d.quantity,
+        "outcome": outcome,
+    }

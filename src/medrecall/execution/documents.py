@@ -18,7 +18,9 @@ def render_pdf(template: str, context: dict[str, Any], language: str = "zh-hans"
     from weasyprint import HTML
 
     with translation.override(language):
-        html = render_to_string(template, {**context, "pdf_lang": "zh-CN" if language.startswith("zh") else "en"})
+        html = render_to_string(
+            template, {**context, "pdf_lang": "zh-CN" if language.startswith("zh") else "en"}
+        )
     return bytes(HTML(string=html).write_pdf())
 
 
@@ -28,14 +30,26 @@ def qr_data_uri(text: str) -> str:
 
 def waybill_pdf(ra: ReturnAuthorisation, language: str | None = None) -> bytes:
     """The return waybill: shipper (holder), consignee (our quarantine), carrier, expected cost, contents."""
-    return render_pdf("execution/pdf/waybill.html", {
-        "ra": ra, "lines": return_reconciliation(ra), "units": sum(line.expected for line in ra.lines.all()),
-        "barcode": qr_data_uri(f"{ra.waybill_number}|{ra.number}"),
-    }, language or ra.party.language or "zh-hans")
+    return render_pdf(
+        "execution/pdf/waybill.html",
+        {
+            "ra": ra,
+            "lines": return_reconciliation(ra),
+            "units": sum(line.expected for line in ra.lines.all()),
+            "barcode": qr_data_uri(f"{ra.waybill_number}|{ra.number}"),
+        },
+        language or ra.party.language or "zh-hans",
+    )
 
 
 def certificate_pdf(certificate: DestructionCertificate, language: str = "zh-hans") -> bytes:
     d = certificate.disposition
-    return render_pdf("execution/pdf/certificate.html", {
-        "certificate": certificate, "disposition": d, "barcode": qr_data_uri(certificate.number),
-    }, language)
+    return render_pdf(
+        "execution/pdf/certificate.html",
+        {
+            "certificate": certificate,
+            "disposition": d,
+            "barcode": qr_data_uri(certificate.number),
+        },
+        language,
+    )

@@ -20,8 +20,10 @@ def clean_country(text: str) -> str:
     """An ISO 3166-1 alpha-2 code from a code or a country name (English or Chinese)."""
     code = country_code(text)
     if code is None:
-        raise forms.ValidationError(_("%(value)s is not a known country (use an ISO code such as CN or US).") % {
-            "value": text})
+        raise forms.ValidationError(
+            _("%(value)s is not a known country (use an ISO code such as CN or US).")
+            % {"value": text}
+        )
     return code
 
 
@@ -29,8 +31,10 @@ def clean_province(country: str, text: str) -> str:
     """An ISO 3166-2 code of the rate's country (``CN-XZ``), or empty for the whole country."""
     code = text.strip().upper()
     if code and country and not code.startswith(f"{country}-"):
-        raise forms.ValidationError(_("%(value)s is not a province or state code of %(country)s (e.g. %(example)s).") % {
-            "value": text, "country": country, "example": f"{country}-XX"})
+        raise forms.ValidationError(
+            _("%(value)s is not a province or state code of %(country)s (e.g. %(example)s).")
+            % {"value": text, "country": country, "example": f"{country}-XX"}
+        )
     return code
 
 
@@ -45,12 +49,23 @@ class CarrierForm(forms.ModelForm[Carrier]):
 
 
 class CarrierRateForm(BoundedIntegersMixin, forms.ModelForm[CarrierRate]):
-    country = forms.CharField(max_length=60, label=gettext_lazy("Country"),
-                              help_text=gettext_lazy("ISO code or name, e.g. CN, US, Deutschland"))
+    country = forms.CharField(
+        max_length=60,
+        label=gettext_lazy("Country"),
+        help_text=gettext_lazy("ISO code or name, e.g. CN, US, Deutschland"),
+    )
 
     class Meta:
         model = CarrierRate
-        fields = ["carrier", "country", "province_code", "base_fee", "per_kg", "currency", "transit_days"]
+        fields = [
+            "carrier",
+            "country",
+            "province_code",
+            "base_fee",
+            "per_kg",
+            "currency",
+            "transit_days",
+        ]
 
     def clean_country(self) -> str:
         return clean_country(self.cleaned_data.get("country", ""))
@@ -58,26 +73,44 @@ class CarrierRateForm(BoundedIntegersMixin, forms.ModelForm[CarrierRate]):
     def clean_currency(self) -> str:
         currency: str = self.cleaned_data.get("currency", "").strip().upper()
         if len(currency) != 3 or not currency.isalpha():
-            raise forms.ValidationError(_("Give the currency as a three-letter ISO code, e.g. CNY, USD, EUR."))
+            raise forms.ValidationError(
+                _("Give the currency as a three-letter ISO code, e.g. CNY, USD, EUR.")
+            )
         return currency
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         try:
-            cleaned["province_code"] = clean_province(cleaned.get("country", ""), cleaned.get("province_code", ""))
+            cleaned["province_code"] = clean_province(
+                cleaned.get("country", ""), cleaned.get("province_code", "")
+            )
         except forms.ValidationError as problem:
             self.add_error("province_code", problem)
         return cleaned
 
 
 class ServiceProviderForm(BoundedIntegersMixin, forms.ModelForm[ServiceProvider]):
-    skills = forms.MultipleChoiceField(choices=FieldAction.choices, widget=forms.CheckboxSelectMultiple,
-                                       label=gettext_lazy("field actions"))
-    device_models = forms.ModelMultipleChoiceField(queryset=DeviceModel.objects.order_by("model_code"),
-                                                   widget=forms.CheckboxSelectMultiple,
-                                                   label=gettext_lazy("qualified for"))
+    skills = forms.MultipleChoiceField(
+        choices=FieldAction.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("field actions"),
+    )
+    device_models = forms.ModelMultipleChoiceField(
+        queryset=DeviceModel.objects.order_by("model_code"),
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("qualified for"),
+    )
 
     class Meta:
         model = ServiceProvider
-        fields = ["name", "party", "technician", "skills", "device_models", "capacity", "latitude", "longitude",
-                  "is_active"]
+        fields = [
+            "name",
+            "party",
+            "technician",
+            "skills",
+            "device_models",
+            "capacity",
+            "latitude",
+            "longitude",
+            "is_active",
+        ]

@@ -30,12 +30,21 @@ log = logging.getLogger(__name__)
 
 def return_from_reply(*, reply: Reply, actor: User) -> ReturnAuthorisation:
     """Authorise the return of what the holder said they return, at the location they hold it."""
-    lines = [(line.lot, line.serial, line.to_return)
-             for line in reply.lines.select_related("lot", "serial") if line.to_return]
+    lines = [
+        (line.lot, line.serial, line.to_return)
+        for line in reply.lines.select_related("lot", "serial")
+        if line.to_return
+    ]
     if not lines:
         raise ReturnRefused(_("The reply returns nothing."), where="reply")
-    return return_create(recall=reply.recall, party=reply.party, actor=actor, lines=lines, source="reply",
-                         reply_ref=str(reply.pk))
+    return return_create(
+        recall=reply.recall,
+        party=reply.party,
+        actor=actor,
+        lines=lines,
+        source="reply",
+        reply_ref=str(reply.pk),
+    )
 
 
 def holder_told(*, recall: RecallCase, party: Party, message_en: str, message_zh: str) -> None:
@@ -48,7 +57,9 @@ def holder_told(*, recall: RecallCase, party: Party, message_en: str, message_zh
         try:
             relations.progress_update_send(recall=recall, party=party, message=message, actor=None)
         except DomainError as refused:
-            log.warning("No progress update to %s for %s: %s", party.code, recall.number, refused.message)
+            log.warning(
+                "No progress update to %s for %s: %s", party.code, recall.number, refused.message
+            )
 
     if recall.notices.filter(party=party).exists():
         transaction.on_commit(send)
@@ -66,42 +77,85 @@ def _both(text: str, **values: object) -> tuple[str, str]:
 def return_progress(ra: ReturnAuthorisation) -> None:
     texts = {
         "picked_up": gettext_noop("Your return %(number)s has been picked up by %(carrier)s."),
-        "in_transit": gettext_noop("Your return %(number)s is on its way to us (waybill %(waybill)s)."),
+        "in_transit": gettext_noop(
+            "Your return %(number)s is on its way to us (waybill %(waybill)s)."
+        ),
         "received": gettext_noop("We have received your return %(number)s. Thank you."),
     }
     if ra.status not in texts:
         return
-    english, chinese = _both(texts[ra.status], number=ra.number, carrier=ra.carrier.name if ra.carrier else "-",
-                             waybill=ra.waybill_number)
+    english, chinese = _both(
+        texts[ra.status],
+        number=ra.number,
+        carrier=ra.carrier.name if ra.carrier else "-",
+        waybill=ra.waybill_number,
+    )
     holder_told(recall=ra.recall, party=ra.party, message_en=english, message_zh=chinese)
 
 
 def work_order_progress(order: WorkOrder) -> None:
-    english, chinese = _both(gettext_noop("The field correction %(number)s on your devices is complete."),
-                             number=order.number)
+    english, chinese = _both(
+        gettext_noop("The field correction %(number)s on your devices is complete."),
+        number=order.number,
+    )
     holder_told(recall=order.recall, party=order.party, message_en=english, message_zh=chinese)
 
 
 def timeline_entries(party_id: int) -> list[TimelineEntry]:
     """Returns, receipts, dispositions and field work for one party, for the customer timeline."""
-    entries = [TimelineEntry(ra.created_at, ra.recall.number, _("Return authorised"),
-                             f"{ra.number} · {ra.get_status_display()} · {ra.carrier.name if ra.carrier else ''}",
-                             user_display_name(ra.created_by), "execution")
-               for ra in ReturnAuthorisation.objects.filter(party_id=party_id).select_related(
-                   "recall", "carrier", "created_by")]
-    entries += [TimelineEntry(r.received_at, r.recall.number, _("Units received"),
-                              f"{r.ra.number} · {r.lot.number}{' / ' + r.serial.serial if r.serial else ''} × "
-                              f"{r.quantity}", user_display_name(r.received_by), "execution")
-                for r in Receipt.objects.filter(ra__party_id=party_id).select_related(
-                    "recall", "ra", "lot", "serial", "received_by")]
+    entries = [
+        TimelineEntry(
+            ra.created_at,
+            ra.recall.number,
+            _("Return authorised"),
+            f"{ra.number} · {ra.get_status_display()} · {ra.carrier.name if ra.carrier else ''}",
+            user_display_name(ra.created_by),
+            "execution",
+        )
+        for ra in ReturnAuthorisation.objects.filter(party_id=party_id).select_related(
+            "recall", "carrier", "created_by"
+        )
+    ]
+    entries += [
+        TimelineEntry(
+            r.received_at,
+            r.recall.number,
+            _("Units received"),
+            f"{r.ra.number} · {r.lot.number}{' / ' + r.serial.serial if r.serial else ''} × "
+            f"{r.quantity}",
+            user_display_name(r.received_by),
+            "execution",
+        )
+        for r in Receipt.objects.filter(ra__party_id=party_id).select_related(
+            "recall", "ra", "lot", "serial", "received_by"
+        )
+    ]
     returned_lots = Receipt.objects.filter(ra__party_id=party_id).values("lot_id")
-    entries += [TimelineEntry(d.done_at or d.created_at, d.recall.number, _("Disposition"),
-                              f"{d.number} · {d.get_kind_display()} · {d.lot.number} × {d.quantity} · "
-                              f"{d.get_status_display()}", "", "execution")
-                for d in Disposition.objects.filter(lot_id__in=returned_lots).select_related("recall", "lot")]
-    entries += [TimelineEntry(w.done_at or w.created_at, w.recall.number, _("Field work order"),
-                              f"{w.number} · {w.get_status_display()}", "", "execution")
-                for w in WorkOrder.objects.filter(party_id=party_id).select_related("recall")]
+    entries += [
+        TimelineEntry(
+            d.done_at or d.created_at,
+            d.recall.number,
+            _("Disposition"),
+            f"{d.number} · {d.get_kind_display()} · {d.lot.number} × {d.quantity} · "
+            f"{d.get_status_display()}",
+            "",
+            "execution",
+        )
+        for d in Disposition.objects.filter(lot_id__in=returned_lots).select_related(
+            "recall", "lot"
+        )
+    ]
+    entries += [
+        TimelineEntry(
+            w.done_at or w.created_at,
+            w.recall.number,
+            _("Field work order"),
+            f"{w.number} · {w.get_status_display()}",
+            "",
+            "execution",
+        )
+        for w in WorkOrder.objects.filter(party_id=party_id).select_related("recall")
+    ]
     return entries
 
 
@@ -109,8 +163,14 @@ def on_party_merge(source: Party, target: Party, actor: Any) -> dict[str, Any]:
     """Execution's part of merging a reported party (a ``parties.services`` merge step): the
     return authorisations and work orders of the reported party concern units now at the
     target's locations, so they follow them."""
-    returns = list(ReturnAuthorisation.objects.filter(party=source).order_by("number").values_list("number", flat=True))
-    orders = list(WorkOrder.objects.filter(party=source).order_by("number").values_list("number", flat=True))
+    returns = list(
+        ReturnAuthorisation.objects.filter(party=source)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    orders = list(
+        WorkOrder.objects.filter(party=source).order_by("number").values_list("number", flat=True)
+    )
     ReturnAuthorisation.objects.filter(party=source).update(party=target)
     WorkOrder.objects.filter(party=source).update(party=target)
     return {"returns": returns, "work_orders": orders}

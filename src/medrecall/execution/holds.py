@@ -47,13 +47,22 @@ HOLD_GUARD = CustodyGuard(
         f"WHERE p.party_type = 'own_site' AND loc.location_type <> 'quarantine' AND m.event_type IN {DEPARTING} "
         "AND NOT (m.event_type IN ('shipped', 'returned') AND EXISTS (SELECT 1 FROM parties_location t "
         "JOIN parties_party tp ON tp.id = t.party_id WHERE t.id = m.to_id AND tp.party_type = 'own_site')) "
-        "GROUP BY m.row_no"),
+        "GROUP BY m.row_no"
+    ),
     message=lambda lot, serial, location, recall: (
-        _("Serial %(serial)s of lot %(lot)s at %(location)s is on hold for recall %(recall)s: it may not leave "
-          "our custody until the hold is released (moving it into quarantine is allowed).") if serial else
-        _("Lot %(lot)s at %(location)s is on hold for recall %(recall)s: it may not leave our custody until the "
-          "hold is released (moving it into quarantine is allowed).")) % {
-        "lot": lot, "serial": serial, "location": location, "recall": recall},
+        (
+            _(
+                "Serial %(serial)s of lot %(lot)s at %(location)s is on hold for recall %(recall)s: it may not leave "
+                "our custody until the hold is released (moving it into quarantine is allowed)."
+            )
+            if serial
+            else _(
+                "Lot %(lot)s at %(location)s is on hold for recall %(recall)s: it may not leave our custody until the "
+                "hold is released (moving it into quarantine is allowed)."
+            )
+        )
+        % {"lot": lot, "serial": serial, "location": location, "recall": recall}
+    ),
     lots_sql="SELECT DISTINCT lot_id FROM execution_hold WHERE released_at IS NULL",
 )
 
@@ -67,10 +76,15 @@ QUARANTINE_GUARD = CustodyGuard(
         "AND (h.serial_id IS NULL OR m.serial_id IS NULL OR h.serial_id = m.serial_id)) "
         "AND NOT EXISTS (SELECT 1 FROM execution_disposition d WHERE d.number = m.document_ref "
         "AND d.lot_id = m.lot_id AND d.location_id = m.from_id AND d.status IN ('open', 'in_progress')) "
-        "GROUP BY m.row_no"),
-    message=lambda lot, location: _(
-        "Lot %(lot)s is in quarantine at %(location)s: nothing leaves quarantine without a disposition "
-        "(give the disposition number as the business document).") % {"lot": lot, "location": location},
+        "GROUP BY m.row_no"
+    ),
+    message=lambda lot, location: (
+        _(
+            "Lot %(lot)s is in quarantine at %(location)s: nothing leaves quarantine without a disposition "
+            "(give the disposition number as the business document)."
+        )
+        % {"lot": lot, "location": location}
+    ),
     lots_sql="SELECT DISTINCT lot_id FROM execution_hold",
 )
 
@@ -83,21 +97,31 @@ def _scope_keys(recall: RecallCase) -> set[tuple[int, int | None]]:
 
 
 @transaction.atomic
-def hold_place(*, recall: RecallCase, actor: User, reason: str = "", reactivate: bool = True) -> list[Hold]:
+def hold_place(
+    *, recall: RecallCase, actor: User, reason: str = "", reactivate: bool = True
+) -> list[Hold]:
     """Hold every lot/serial of the recall's current scope (idempotent: existing holds stay;
     released ones are re-activated unless ``reactivate`` is off). Returns the holds created
     or re-activated."""
     require_action(recall, Action.PLACE_HOLD)
     recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
     if recall.status in (Status.CLOSED, Status.CANCELLED, Status.TERMINATED):
-        raise HoldRefused(_("A %(status)s recall places no holds.") % {"status": recall.get_status_display()})
+        raise HoldRefused(
+            _("A %(status)s recall places no holds.") % {"status": recall.get_status_display()}
+        )
     keys = _scope_keys(recall)
     if not keys:
         raise HoldRefused(_("The recall has no frozen scope to hold."))
-    existing = {(h.lot_id, h.serial_id): h for h in Hold.objects.select_for_update(of=("self",)).filter(recall=recall)}
+    existing = {
+        (h.lot_id, h.serial_id): h
+        for h in Hold.objects.select_for_update(of=("self",)).filter(recall=recall)
+    }
     changed: list[Hold] = []
-    fresh = [Hold(recall=recall, lot_id=lot, serial_id=serial, placed_by=actor)
-             for lot, serial in sorted(keys, key=lambda k: (k[0], k[1] or 0)) if (lot, serial) not in existing]
+    fresh = [
+        Hold(recall=recall, lot_id=lot, serial_id=serial, placed_by=actor)
+        for lot, serial in sorted(keys, key=lambda k: (k[0], k[1] or 0))
+        if (lot, serial) not in existing
+    ]
     changed += Hold.objects.bulk_create(fresh)
     for key, hold in existing.items():
         if reactivate and key in keys and hold.released_at is not None:
@@ -105,8 +129,13 @@ def hold_place(*, recall: RecallCase, actor: User, reason: str = "", reactivate:
             hold.save(update_fields=["released_at", "released_by", "release_reason"])
             changed.append(hold)
     if changed:
-        audit.record(actor=actor, action="execution.hold_placed", target=recall, reason=reason,
-                     changes={"holds": [None, [_key_label(h) for h in changed]]})
+        audit.record(
+            actor=actor,
+            action="execution.hold_placed",
+            target=recall,
+            reason=reason,
+            changes={"holds": [None, [_key_label(h) for h in changed]]},
+        )
     return changed
 
 
@@ -115,13 +144,21 @@ def _key_label(hold: Hold) -> dict[str, Any]:
 
 
 @transaction.atomic
-def hold_release(*, recall: RecallCase, actor: User, reason: str, lot_id: int | None = None,
-                 serial_id: int | None = None) -> int:
+def hold_release(
+    *,
+    recall: RecallCase,
+    actor: User,
+    reason: str,
+    lot_id: int | None = None,
+    serial_id: int | None = None,
+) -> int:
     """Release the recall's active holds (all, one lot, or one serial); a reason is required."""
     require_action(recall, Action.RELEASE_HOLD)
     if not reason.strip():
         raise HoldRefused(_("Say why the hold is released."), where="reason")
-    holds = Hold.objects.select_for_update(of=("self",)).filter(recall=recall, released_at__isnull=True)
+    holds = Hold.objects.select_for_update(of=("self",)).filter(
+        recall=recall, released_at__isnull=True
+    )
     if lot_id is not None:
         holds = holds.filter(lot_id=lot_id)
     if serial_id is not None:
@@ -130,10 +167,16 @@ def hold_release(*, recall: RecallCase, actor: User, reason: str, lot_id: int | 
     if not released:
         raise HoldRefused(_("No active hold matches."))
     now = timezone.now()
-    Hold.objects.filter(pk__in=[h.pk for h in released]).update(released_at=now, released_by=actor,
-                                                               release_reason=reason)
-    audit.record(actor=actor, action="execution.hold_released", target=recall, reason=reason,
-                 changes={"holds": [[_key_label(h) for h in released], None]})
+    Hold.objects.filter(pk__in=[h.pk for h in released]).update(
+        released_at=now, released_by=actor, release_reason=reason
+    )
+    audit.record(
+        actor=actor,
+        action="execution.hold_released",
+        target=recall,
+        reason=reason,
+        changes={"holds": [[_key_label(h) for h in released], None]},
+    )
     return len(released)
 
 

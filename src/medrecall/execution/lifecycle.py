@@ -81,9 +81,15 @@ class ReturnAction(models.TextChoices):
 # Units may be scanned in while the return is on its way (a carrier may deliver before its
 # pick-up is recorded); "received" closes the return, short lines stay visible.
 RETURN_ACTIONS: Mapping[str, frozenset[ReturnAction]] = {
-    ReturnStatus.AUTHORISED: frozenset({ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}),
-    ReturnStatus.PICKED_UP: frozenset({ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}),
-    ReturnStatus.IN_TRANSIT: frozenset({ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}),
+    ReturnStatus.AUTHORISED: frozenset(
+        {ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}
+    ),
+    ReturnStatus.PICKED_UP: frozenset(
+        {ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}
+    ),
+    ReturnStatus.IN_TRANSIT: frozenset(
+        {ReturnAction.AMEND, ReturnAction.RECEIVE, ReturnAction.MOVE}
+    ),
     # Units may still arrive after the return is received (a late parcel, more than expected):
     # they are here and must be booked into quarantine. A cancelled return takes nothing.
     ReturnStatus.RECEIVED: frozenset({ReturnAction.RECEIVE}),
@@ -98,7 +104,9 @@ class DispositionAction(models.TextChoices):
 
 
 DISPOSITION_ACTIONS: Mapping[str, frozenset[DispositionAction]] = {
-    TaskStatus.OPEN: frozenset({DispositionAction.START, DispositionAction.COMPLETE, DispositionAction.CANCEL}),
+    TaskStatus.OPEN: frozenset(
+        {DispositionAction.START, DispositionAction.COMPLETE, DispositionAction.CANCEL}
+    ),
     TaskStatus.IN_PROGRESS: frozenset({DispositionAction.COMPLETE, DispositionAction.CANCEL}),
     TaskStatus.DONE: frozenset(),
     TaskStatus.CANCELLED: frozenset(),
@@ -120,30 +128,60 @@ WORK_ORDER_ACTIONS: Mapping[str, frozenset[WorkOrderAction]] = {
 
 
 def return_action_blockers(ra: ReturnAuthorisation, action: ReturnAction) -> list[str]:
-    return state_blockers(allowed=RETURN_ACTIONS, statuses=ReturnStatus, status=ra.status, action=action,
-                          record=gettext("return %(number)s") % {"number": ra.number})
+    return state_blockers(
+        allowed=RETURN_ACTIONS,
+        statuses=ReturnStatus,
+        status=ra.status,
+        action=action,
+        record=gettext("return %(number)s") % {"number": ra.number},
+    )
 
 
 def return_require(ra: ReturnAuthorisation, action: ReturnAction) -> None:
-    state_require(allowed=RETURN_ACTIONS, statuses=ReturnStatus, status=ra.status, action=action,
-                  record=gettext("return %(number)s") % {"number": ra.number})
+    state_require(
+        allowed=RETURN_ACTIONS,
+        statuses=ReturnStatus,
+        status=ra.status,
+        action=action,
+        record=gettext("return %(number)s") % {"number": ra.number},
+    )
 
 
 def disposition_action_blockers(disposition: Disposition, action: DispositionAction) -> list[str]:
-    return state_blockers(allowed=DISPOSITION_ACTIONS, statuses=TaskStatus, status=disposition.status,
-                          action=action, record=gettext("disposition %(number)s") % {"number": disposition.number})
+    return state_blockers(
+        allowed=DISPOSITION_ACTIONS,
+        statuses=TaskStatus,
+        status=disposition.status,
+        action=action,
+        record=gettext("disposition %(number)s") % {"number": disposition.number},
+    )
 
 
 def disposition_require(disposition: Disposition, action: DispositionAction) -> None:
-    state_require(allowed=DISPOSITION_ACTIONS, statuses=TaskStatus, status=disposition.status, action=action,
-                  record=gettext("disposition %(number)s") % {"number": disposition.number})
+    state_require(
+        allowed=DISPOSITION_ACTIONS,
+        statuses=TaskStatus,
+        status=disposition.status,
+        action=action,
+        record=gettext("disposition %(number)s") % {"number": disposition.number},
+    )
 
 
 def work_order_action_blockers(order: WorkOrder, action: WorkOrderAction) -> list[str]:
-    return state_blockers(allowed=WORK_ORDER_ACTIONS, statuses=TaskStatus, status=order.status, action=action,
-                          record=gettext("work order %(number)s") % {"number": order.number})
+    return state_blockers(
+        allowed=WORK_ORDER_ACTIONS,
+        statuses=TaskStatus,
+        status=order.status,
+        action=action,
+        record=gettext("work order %(number)s") % {"number": order.number},
+    )
 
 
 def work_order_require(order: WorkOrder, action: WorkOrderAction) -> None:
-    state_require(allowed=WORK_ORDER_ACTIONS, statuses=TaskStatus, status=order.status, action=action,
-                  record=gettext("work order %(number)s") % {"number": order.number})
+    state_require(
+        allowed=WORK_ORDER_ACTIONS,
+        statuses=TaskStatus,
+        status=order.status,
+        action=action,
+        record=gettext("work order %(number)s") % {"number": order.number},
+    )

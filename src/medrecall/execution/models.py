@@ -22,15 +22,33 @@ class Hold(models.Model):
 
     Enforced by the custody guard at our own locations only (``holds.HOLD_GUARD``)."""
 
-    recall = models.ForeignKey(RecallCase, on_delete=models.PROTECT, related_name="holds", verbose_name=_("recall"))
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="holds", verbose_name=_("lot"))
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="holds",
-                               verbose_name=_("serial number"))
+    recall = models.ForeignKey(
+        RecallCase, on_delete=models.PROTECT, related_name="holds", verbose_name=_("recall")
+    )
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="holds", verbose_name=_("lot")
+    )
+    serial = models.ForeignKey(
+        Serial,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holds",
+        verbose_name=_("serial number"),
+    )
     placed_at = models.DateTimeField(_("placed at"), auto_now_add=True)
-    placed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("placed by"))
+    placed_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("placed by")
+    )
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
-    released_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("released by"))
+    released_by = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
     release_reason = models.TextField(_("reason for release"), blank=True)
 
     class Meta:
@@ -39,9 +57,14 @@ class Hold(models.Model):
         ordering = ["recall", "lot", "serial"]
         indexes = [models.Index(fields=["lot", "released_at"], name="hold_lot_active")]
         constraints = [
-            models.UniqueConstraint(fields=["recall", "lot", "serial"], condition=Q(serial__isnull=False),
-                                    name="hold_serial_once"),
-            models.UniqueConstraint(fields=["recall", "lot"], condition=Q(serial__isnull=True), name="hold_lot_once"),
+            models.UniqueConstraint(
+                fields=["recall", "lot", "serial"],
+                condition=Q(serial__isnull=False),
+                name="hold_serial_once",
+            ),
+            models.UniqueConstraint(
+                fields=["recall", "lot"], condition=Q(serial__isnull=True), name="hold_lot_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -55,11 +78,14 @@ class Hold(models.Model):
 class Carrier(models.Model):
     """A carrier we can book returns with; its rates per region are in ``CarrierRate``."""
 
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("party"))
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("party")
+    )
     code = models.CharField(_("carrier code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=255)
-    max_weight_kg = models.DecimalField(_("maximum weight per shipment (kg)"), max_digits=9, decimal_places=2,
-                                        null=True, blank=True)
+    max_weight_kg = models.DecimalField(
+        _("maximum weight per shipment (kg)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -74,10 +100,13 @@ class Carrier(models.Model):
 class CarrierRate(models.Model):
     """One line of a carrier's rate table: a region (country, optional province), a fee."""
 
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="rates", verbose_name=_("carrier"))
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="rates", verbose_name=_("carrier")
+    )
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2"))
-    province_code = models.CharField(_("province/state code"), max_length=10, blank=True,
-                                     help_text=_("Empty: the whole country"))
+    province_code = models.CharField(
+        _("province/state code"), max_length=10, blank=True, help_text=_("Empty: the whole country")
+    )
     base_fee = models.DecimalField(_("base fee"), max_digits=10, decimal_places=2)
     per_kg = models.DecimalField(_("fee per kg"), max_digits=10, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
@@ -87,7 +116,11 @@ class CarrierRate(models.Model):
         verbose_name = _("carrier rate")
         verbose_name_plural = _("carrier rates")
         ordering = ["carrier", "country", "province_code"]
-        constraints = [models.UniqueConstraint(fields=["carrier", "country", "province_code"], name="carrier_rate_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "country", "province_code"], name="carrier_rate_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.carrier_id} {self.country}-{self.province_code or '*'}"
@@ -106,10 +139,18 @@ class CarrierRule(models.Model):
     name = models.CharField(_("name"), max_length=100)
     country = models.CharField(_("country"), max_length=2, blank=True)
     province_code = models.CharField(_("province/state code"), max_length=10, blank=True)
-    min_weight_kg = models.DecimalField(_("from weight (kg)"), max_digits=9, decimal_places=2, default=0)
-    max_weight_kg = models.DecimalField(_("up to weight (kg)"), max_digits=9, decimal_places=2, null=True, blank=True)
-    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, blank=True, default="")
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="rules", verbose_name=_("carrier"))
+    min_weight_kg = models.DecimalField(
+        _("from weight (kg)"), max_digits=9, decimal_places=2, default=0
+    )
+    max_weight_kg = models.DecimalField(
+        _("up to weight (kg)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, blank=True, default=""
+    )
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="rules", verbose_name=_("carrier")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -129,21 +170,40 @@ class ReturnAuthorisation(models.Model):
         REPLY = "reply", _("From the holder's reply")
 
     number = models.CharField(_("RA number"), max_length=32, unique=True)
-    recall = models.ForeignKey(RecallCase, on_delete=models.PROTECT, related_name="returns", verbose_name=_("recall"))
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("holder"))
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("pick-up location"))
-    quarantine = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("quarantine location"))
-    status = models.CharField(_("status"), max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.AUTHORISED)
-    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.STAFF)
+    recall = models.ForeignKey(
+        RecallCase, on_delete=models.PROTECT, related_name="returns", verbose_name=_("recall")
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("holder")
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("pick-up location")
+    )
+    quarantine = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("quarantine location")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.AUTHORISED
+    )
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.STAFF
+    )
     reply_ref = models.CharField(_("reply reference"), max_length=64, blank=True)
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=9, decimal_places=2)
     volume_l = models.DecimalField(_("volume (litres)"), max_digits=9, decimal_places=2, default=0)
     urgent = models.BooleanField(_("urgent"), default=False)
-    carrier = models.ForeignKey(Carrier, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("carrier"))
+    carrier = models.ForeignKey(
+        Carrier,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("carrier"),
+    )
     carrier_reason = models.CharField(_("why this carrier"), max_length=255, blank=True)
-    expected_cost = models.DecimalField(_("expected cost"), max_digits=10, decimal_places=2, null=True, blank=True)
+    expected_cost = models.DecimalField(
+        _("expected cost"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     waybill_number = models.CharField(_("waybill number"), max_length=40, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -155,7 +215,11 @@ class ReturnAuthorisation(models.Model):
         verbose_name = _("return authorisation")
         verbose_name_plural = _("return authorisations")
         ordering = ["-created_at", "-pk"]
-        constraints = [models.CheckConstraint(condition=Q(status__in=ReturnStatus.values), name="ra_status_known")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReturnStatus.values), name="ra_status_known"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -167,17 +231,28 @@ class ReturnLine(models.Model):
 
     ra = models.ForeignKey(ReturnAuthorisation, on_delete=models.CASCADE, related_name="lines")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+", verbose_name=_("lot"))
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("serial number"))
+    serial = models.ForeignKey(
+        Serial,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("serial number"),
+    )
     expected = models.PositiveIntegerField(_("expected"))
     received = models.PositiveIntegerField(_("received"), default=0)
 
     class Meta:
         ordering = ["ra", "lot", "serial"]
         constraints = [
-            models.UniqueConstraint(fields=["ra", "lot", "serial"], condition=Q(serial__isnull=False),
-                                    name="ra_line_serial_once"),
-            models.UniqueConstraint(fields=["ra", "lot"], condition=Q(serial__isnull=True), name="ra_line_lot_once"),
+            models.UniqueConstraint(
+                fields=["ra", "lot", "serial"],
+                condition=Q(serial__isnull=False),
+                name="ra_line_serial_once",
+            ),
+            models.UniqueConstraint(
+                fields=["ra", "lot"], condition=Q(serial__isnull=True), name="ra_line_lot_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -191,13 +266,23 @@ class Receipt(models.Model):
     ra = models.ForeignKey(ReturnAuthorisation, on_delete=models.PROTECT, related_name="receipts")
     line = models.ForeignKey(ReturnLine, on_delete=models.PROTECT, related_name="receipts")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+", verbose_name=_("lot"))
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("serial number"))
+    serial = models.ForeignKey(
+        Serial,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("serial number"),
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("quarantine location"))
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("quarantine location")
+    )
     event_id = models.CharField(_("event id"), max_length=200, unique=True)
     scanned = models.CharField(_("scanned barcode"), max_length=200, blank=True)
-    received_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("received by"))
+    received_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("received by")
+    )
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
@@ -206,8 +291,11 @@ class Receipt(models.Model):
         ordering = ["-received_at", "-pk"]
         constraints = [
             # Two warehouse users scanning the same unit at once: the second insert fails here.
-            models.UniqueConstraint(fields=["recall", "serial"], condition=Q(serial__isnull=False),
-                                    name="receipt_serial_once_per_recall"),
+            models.UniqueConstraint(
+                fields=["recall", "serial"],
+                condition=Q(serial__isnull=False),
+                name="receipt_serial_once_per_recall",
+            ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="receipt_quantity_positive"),
         ]
 
@@ -221,32 +309,86 @@ class Disposition(models.Model):
     number = models.CharField(_("disposition number"), max_length=32, unique=True)
     recall = models.ForeignKey(RecallCase, on_delete=models.PROTECT, related_name="dispositions")
     kind = models.CharField(_("disposition"), max_length=20, choices=DispositionKind.choices)
-    status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+", verbose_name=_("lot"))
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("serial number"))
+    serial = models.ForeignKey(
+        Serial,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("serial number"),
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("quarantine location"))
-    target = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("goes to"),
-                               help_text=_("Own warehouse (repair, replace, release) or supplier location"))
-    replacement_lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                        verbose_name=_("replacement lot"))
-    replacement_serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                           verbose_name=_("replacement serial"))
-    replacement_from = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                         verbose_name=_("replacement ships from"))
-    replacement_to = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                       verbose_name=_("replacement ships to"))
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("quarantine location")
+    )
+    target = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("goes to"),
+        help_text=_("Own warehouse (repair, replace, release) or supplier location"),
+    )
+    replacement_lot = models.ForeignKey(
+        Lot,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("replacement lot"),
+    )
+    replacement_serial = models.ForeignKey(
+        Serial,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("replacement serial"),
+    )
+    replacement_from = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("replacement ships from"),
+    )
+    replacement_to = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("replacement ships to"),
+    )
     reason = models.TextField(_("reason"), blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
-    signature = models.ForeignKey("accounts.Signature", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("signature"))
-    assigned_to = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("assigned to"))
+    signature = models.ForeignKey(
+        "accounts.Signature",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signature"),
+    )
+    assigned_to = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    done_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    done_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
     class Meta:
@@ -254,9 +396,15 @@ class Disposition(models.Model):
         verbose_name_plural = _("dispositions")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="disposition_quantity_positive"),
-            models.CheckConstraint(condition=Q(kind__in=DispositionKind.values), name="disposition_kind_known"),
-            models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="disposition_status_known"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="disposition_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=DispositionKind.values), name="disposition_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=TaskStatus.values), name="disposition_status_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -266,7 +414,9 @@ class Disposition(models.Model):
 class DestructionCertificate(models.Model):
     """Who destroyed what, where, when, how, witnessed by whom; its PDF is kept."""
 
-    disposition = models.OneToOneField(Disposition, on_delete=models.PROTECT, related_name="certificate")
+    disposition = models.OneToOneField(
+        Disposition, on_delete=models.PROTECT, related_name="certificate"
+    )
     number = models.CharField(_("certificate number"), max_length=32, unique=True)
     destroyed_at = models.DateTimeField(_("destroyed at"))
     place = models.CharField(_("place"), max_length=255)
@@ -289,12 +439,27 @@ class ServiceProvider(models.Model):
     """Who can do field work: a service partner's team or one of our own technicians."""
 
     name = models.CharField(_("name"), max_length=255)
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="service_providers",
-                              verbose_name=_("party"), help_text=_("The service partner, or our own site"))
-    technician = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("own technician"))
-    skills = models.JSONField(_("field actions"), default=list, help_text=_("e.g. software_update, inspection"))
-    device_models = models.ManyToManyField(DeviceModel, related_name="+", verbose_name=_("qualified for"))
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        related_name="service_providers",
+        verbose_name=_("party"),
+        help_text=_("The service partner, or our own site"),
+    )
+    technician = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("own technician"),
+    )
+    skills = models.JSONField(
+        _("field actions"), default=list, help_text=_("e.g. software_update, inspection")
+    )
+    device_models = models.ManyToManyField(
+        DeviceModel, related_name="+", verbose_name=_("qualified for")
+    )
     capacity = models.PositiveSmallIntegerField(_("open work orders at most"), default=5)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
@@ -311,11 +476,21 @@ class ServiceProvider(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        unknown = [s for s in (self.skills or []) if s not in FieldAction.values] if isinstance(self.skills, list) else [
-            self.skills]
+        unknown = (
+            [s for s in (self.skills or []) if s not in FieldAction.values]
+            if isinstance(self.skills, list)
+            else [self.skills]
+        )
         if unknown:
-            raise ValidationError({"skills": _("Unknown field action(s): %(codes)s. Choose from %(known)s.") % {
-                "codes": ", ".join(map(str, unknown)), "known": ", ".join(FieldAction.values)}})
+            raise ValidationError(
+                {
+                    "skills": _("Unknown field action(s): %(codes)s. Choose from %(known)s.")
+                    % {
+                        "codes": ", ".join(map(str, unknown)),
+                        "known": ", ".join(FieldAction.values),
+                    }
+                }
+            )
 
     def get_skills_display(self) -> str:
         """The field actions by their names in the reader's language, not their codes."""
@@ -328,13 +503,27 @@ class WorkOrder(models.Model):
 
     number = models.CharField(_("work order number"), max_length=32, unique=True)
     recall = models.ForeignKey(RecallCase, on_delete=models.PROTECT, related_name="work_orders")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("holder"))
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("site"))
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("holder")
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("site")
+    )
     action = models.CharField(_("field action"), max_length=20, choices=FieldAction.choices)
-    provider = models.ForeignKey(ServiceProvider, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="work_orders", verbose_name=_("assigned to"))
-    distance_km = models.DecimalField(_("distance (km)"), max_digits=8, decimal_places=1, null=True, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    provider = models.ForeignKey(
+        ServiceProvider,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
+        verbose_name=_("assigned to"),
+    )
+    distance_km = models.DecimalField(
+        _("distance (km)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
     due_at = models.DateTimeField(_("due at"))
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     instructions = models.TextField(_("instructions"), blank=True)
@@ -347,7 +536,11 @@ class WorkOrder(models.Model):
         verbose_name_plural = _("work orders")
         ordering = ["due_at", "pk"]
         indexes = [models.Index(fields=["status", "due_at"], name="work_order_due")]
-        constraints = [models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="work_order_status_known")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TaskStatus.values), name="work_order_status_known"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -358,19 +551,31 @@ class WorkOrderUnit(models.Model):
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="units")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+", verbose_name=_("lot"))
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("serial number"))
+    serial = models.ForeignKey(
+        Serial,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("serial number"),
+    )
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
-    result = models.CharField(_("result"), max_length=16, choices=UnitResult.choices, default=UnitResult.PENDING)
+    result = models.CharField(
+        _("result"), max_length=16, choices=UnitResult.choices, default=UnitResult.PENDING
+    )
     note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["work_order", "lot", "serial"]
 
     def __str__(self) -> str:
-        return f"{self.work_order_id}: lot {self.lot_id} serial {self.serial_id or '-'} {self.result}"
+        return (
+            f"{self.work_order_id}: lot {self.lot_id} serial {self.serial_id or '-'} {self.result}"
+        )
 
 
 class Evidence(models.Model):
@@ -378,7 +583,9 @@ class Evidence(models.Model):
     generated name with the detected extension (``original_name`` is the client's, for display), size by setting."""
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="evidence")
-    unit = models.ForeignKey(WorkOrderUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    unit = models.ForeignKey(
+        WorkOrderUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+    )
     file = models.FileField(_("file"), upload_to="execution/evidence/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100)

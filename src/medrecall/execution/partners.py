@@ -44,7 +44,9 @@ def _matching(queryset: QuerySet[Any], search: str, fields: tuple[str, ...]) -> 
 
 def carrier_list_for(*, viewer: Viewer, search: str = "") -> QuerySet[Carrier]:
     carriers = Carrier.objects.select_related("party").annotate(rate_count=Count("rates"))
-    return _matching(_staff_only(viewer, carriers), search, ("code", "name", "party__code")).order_by("code")
+    return _matching(
+        _staff_only(viewer, carriers), search, ("code", "name", "party__code")
+    ).order_by("code")
 
 
 def carrier_get_for(*, viewer: Viewer, pk: int) -> Carrier:
@@ -54,12 +56,15 @@ def carrier_get_for(*, viewer: Viewer, pk: int) -> Carrier:
     return found
 
 
-def carrier_rate_list_for(*, viewer: Viewer, search: str = "", carrier: str = "") -> QuerySet[CarrierRate]:
+def carrier_rate_list_for(
+    *, viewer: Viewer, search: str = "", carrier: str = ""
+) -> QuerySet[CarrierRate]:
     rates = _staff_only(viewer, CarrierRate.objects.select_related("carrier"))
     if carrier:
         rates = rates.filter(carrier__code=carrier)
-    return _matching(rates, search, ("carrier__code", "carrier__name", "country", "province_code")).order_by(
-        "carrier__code", "country", "province_code")
+    return _matching(
+        rates, search, ("carrier__code", "carrier__name", "country", "province_code")
+    ).order_by("carrier__code", "country", "province_code")
 
 
 def carrier_rate_get_for(*, viewer: Viewer, pk: int) -> CarrierRate:
@@ -70,9 +75,15 @@ def carrier_rate_get_for(*, viewer: Viewer, pk: int) -> CarrierRate:
 
 
 def service_provider_list_for(*, viewer: Viewer, search: str = "") -> QuerySet[ServiceProvider]:
-    providers = _staff_only(viewer, ServiceProvider.objects.select_related("party", "technician")
-                            .prefetch_related("device_models"))
-    return _matching(providers, search, ("name", "party__code", "party__name")).order_by("name", "pk")
+    providers = _staff_only(
+        viewer,
+        ServiceProvider.objects.select_related("party", "technician").prefetch_related(
+            "device_models"
+        ),
+    )
+    return _matching(providers, search, ("name", "party__code", "party__name")).order_by(
+        "name", "pk"
+    )
 
 
 def service_provider_get_for(*, viewer: Viewer, pk: int) -> ServiceProvider:
@@ -83,10 +94,17 @@ def service_provider_get_for(*, viewer: Viewer, pk: int) -> ServiceProvider:
 
 
 @transaction.atomic
-def service_provider_save(*, provider: ServiceProvider, device_models: Iterable[DeviceModel] | None, actor: Any,
-                          reason: str = "") -> ServiceProvider:
+def service_provider_save(
+    *,
+    provider: ServiceProvider,
+    device_models: Iterable[DeviceModel] | None,
+    actor: Any,
+    reason: str = "",
+) -> ServiceProvider:
     """Create or change a provider and, if given, the device models it is qualified for; both audited."""
-    saved = audit.audited_save(instance=provider, actor=actor, action="execution.serviceprovider", reason=reason)
+    saved = audit.audited_save(
+        instance=provider, actor=actor, action="execution.serviceprovider", reason=reason
+    )
     assert isinstance(saved, ServiceProvider)  # noqa: S101 - audited_save returns what it was given
     if device_models is not None:
         before = sorted(saved.device_models.values_list("model_code", flat=True))
@@ -94,6 +112,11 @@ def service_provider_save(*, provider: ServiceProvider, device_models: Iterable[
         saved.device_models.set(models)
         after = sorted(m.model_code for m in models)
         if before != after:
-            audit.record(actor=actor, action="execution.serviceprovider.qualified", target=saved, reason=reason,
-                         changes={"device_models": [before, after]})
+            audit.record(
+                actor=actor,
+                action="execution.serviceprovider.qualified",
+                target=saved,
+                reason=reason,
+                changes={"device_models": [before, after]},
+            )
     return saved

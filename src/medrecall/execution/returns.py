@@ -44,38 +44,66 @@ def returnable(recall: RecallCase, location: Location) -> dict[Key, int]:
         return {}
     frozen: dict[Key, int] = defaultdict(int)
     for lot, serial, on_hand, in_transit in snapshot.lines.filter(location=location).values_list(
-            "lot_id", "serial_id", "on_hand", "in_transit"):
+        "lot_id", "serial_id", "on_hand", "in_transit"
+    ):
         frozen[(lot, serial)] += on_hand + in_transit
-    taken = ReturnLine.objects.filter(ra__recall=recall, ra__location=location).exclude(
-        ra__status=ReturnStatus.CANCELLED).values("lot_id", "serial_id").annotate(total=Sum("expected"))
+    taken = (
+        ReturnLine.objects.filter(ra__recall=recall, ra__location=location)
+        .exclude(ra__status=ReturnStatus.CANCELLED)
+        .values("lot_id", "serial_id")
+        .annotate(total=Sum("expected"))
+    )
     for row in taken:
         frozen[(row["lot_id"], row["serial_id"])] -= row["total"]
     return {k: v for k, v in frozen.items() if v > 0}
 
 
 @transaction.atomic
-def return_create(*, recall: RecallCase, party: Party, actor: User, location: Location | None = None,
-                  lines: list[tuple[Lot, Serial | None, int]] | None = None, quarantine: Location | None = None,
-                  weight_kg: Decimal | None = None, volume_l: Decimal = Decimal(0), source: str = "staff",
-                  reply_ref: str = "") -> ReturnAuthorisation:
+def return_create(
+    *,
+    recall: RecallCase,
+    party: Party,
+    actor: User,
+    location: Location | None = None,
+    lines: list[tuple[Lot, Serial | None, int]] | None = None,
+    quarantine: Location | None = None,
+    weight_kg: Decimal | None = None,
+    volume_l: Decimal = Decimal(0),
+    source: str = "staff",
+    reply_ref: str = "",
+) -> ReturnAuthorisation:
     """Authorise a holder's return: lines default to everything the scope puts at the location."""
     require_action(recall, Action.CREATE_RETURN)
     recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
     if recall.status != Status.IN_EXECUTION:
-        raise ReturnRefused(_("Returns are authorised for an approved recall; this one is %(status)s.") % {
-            "status": recall.get_status_display()}, where="recall")
+        raise ReturnRefused(
+            _("Returns are authorised for an approved recall; this one is %(status)s.")
+            % {"status": recall.get_status_display()},
+            where="recall",
+        )
     if party.party_type == PartyType.OWN_SITE:
-        raise ReturnRefused(_("Our own stock is moved into quarantine, not returned."), where="party")
+        raise ReturnRefused(
+            _("Our own stock is moved into quarantine, not returned."), where="party"
+        )
     snapshot = recall.current_snapshot
-    held_at = list(snapshot.lines.filter(party=party).values_list("location_id", flat=True).distinct()) if snapshot else []
+    held_at = (
+        list(snapshot.lines.filter(party=party).values_list("location_id", flat=True).distinct())
+        if snapshot
+        else []
+    )
     if not held_at:
-        raise ReturnRefused(_("%(party)s holds no affected units in this recall's scope.") % {"party": party.name},
-                            where="party")
+        raise ReturnRefused(
+            _("%(party)s holds no affected units in this recall's scope.") % {"party": party.name},
+            where="party",
+        )
     if location is None:
         location = Location.objects.get(pk=held_at[0])
     elif location.pk not in held_at:
-        raise ReturnRefused(_("Location %(location)s holds no affected units of %(party)s.") % {
-            "location": location.code, "party": party.name}, where="location")
+        raise ReturnRefused(
+            _("Location %(location)s holds no affected units of %(party)s.")
+            % {"location": location.code, "party": party.name},
+            where="location",
+        )
     available = returnable(recall, location)
     if lines is None:
         wanted: dict[Key, int] = dict(available)
@@ -88,45 +116,102 @@ def return_create(*, recall: RecallCase, party: Party, actor: User, location: Lo
                 raise ReturnRefused(_("Quantities must be positive."), where="lines")
             if quantity > available.get((lot_id, serial_id), 0):
                 lot_number = Lot.objects.get(pk=lot_id).number
-                raise ReturnRefused(_("Lot %(lot)s: %(quantity)s expected but only %(available)s in scope at "
-                                      "%(location)s and not yet on another return.") % {
-                    "lot": lot_number, "quantity": quantity, "available": available.get((lot_id, serial_id), 0),
-                    "location": location.code}, where="lines")
+                raise ReturnRefused(
+                    _(
+                        "Lot %(lot)s: %(quantity)s expected but only %(available)s in scope at "
+                        "%(location)s and not yet on another return."
+                    )
+                    % {
+                        "lot": lot_number,
+                        "quantity": quantity,
+                        "available": available.get((lot_id, serial_id), 0),
+                        "location": location.code,
+                    },
+                    where="lines",
+                )
     if not wanted:
-        raise ReturnRefused(_("Every affected unit at %(location)s is already on a return.") % {
-            "location": location.code}, where="lines")
+        raise ReturnRefused(
+            _("Every affected unit at %(location)s is already on a return.")
+            % {"location": location.code},
+            where="lines",
+        )
     quarantine = quarantine or quarantine_locations().first()
     if quarantine is None or not is_quarantine(quarantine):
-        raise ReturnRefused(_("Set up a quarantine location at one of our sites first."), where="quarantine")
+        raise ReturnRefused(
+            _("Set up a quarantine location at one of our sites first."), where="quarantine"
+        )
     units = sum(wanted.values())
     weight = weight_kg if weight_kg is not None else unit_weight_kg() * units
     urgent = is_urgent(recall)
-    choice = carrier_choose(country=location.country or party.country,
-                            province_code=location.province_code or party.province_code,
-                            weight_kg=weight, volume_l=volume_l, urgent=urgent)
+    choice = carrier_choose(
+        country=location.country or party.country,
+        province_code=location.province_code or party.province_code,
+        weight_kg=weight,
+        volume_l=volume_l,
+        urgent=urgent,
+    )
     if choice is None:
-        raise ReturnRefused(_("No carrier serves %(region)s for %(weight)s kg%(urgent)s; add a rate in the "
-                              "carrier tables.") % {"region": location.province_code or location.country or party.country,
-                                                    "weight": weight, "urgent": _(" within the urgent transit time") if urgent else ""},
-                            where="carrier")
+        raise ReturnRefused(
+            _(
+                "No carrier serves %(region)s for %(weight)s kg%(urgent)s; add a rate in the "
+                "carrier tables."
+            )
+            % {
+                "region": location.province_code or location.country or party.country,
+                "weight": weight,
+                "urgent": _(" within the urgent transit time") if urgent else "",
+            },
+            where="carrier",
+        )
     number = next_number(ReturnAuthorisation, "RA")
     ra = ReturnAuthorisation.objects.create(
-        number=number, recall=recall, party=party, location=location, quarantine=quarantine, source=source,
-        reply_ref=reply_ref, weight_kg=weight, volume_l=volume_l, urgent=urgent, carrier=choice.carrier,
-        carrier_reason=choice.reason, expected_cost=choice.cost, currency=choice.currency,
-        waybill_number=f"{choice.carrier.code}-{number}", created_by=actor)
-    ReturnLine.objects.bulk_create(ReturnLine(ra=ra, lot_id=lot, serial_id=serial, expected=quantity)
-                                   for (lot, serial), quantity in sorted(wanted.items(), key=lambda i: (i[0][0], i[0][1] or 0)))
-    audit.record(actor=actor, action="execution.return_authorised", target=ra,
-                 changes={"recall": [None, recall.number], "holder": [None, party.code], "units": [None, units],
-                          "carrier": [None, choice.carrier.code], "expected_cost": [None, str(choice.cost)],
-                          "reason": [None, choice.reason]})
+        number=number,
+        recall=recall,
+        party=party,
+        location=location,
+        quarantine=quarantine,
+        source=source,
+        reply_ref=reply_ref,
+        weight_kg=weight,
+        volume_l=volume_l,
+        urgent=urgent,
+        carrier=choice.carrier,
+        carrier_reason=choice.reason,
+        expected_cost=choice.cost,
+        currency=choice.currency,
+        waybill_number=f"{choice.carrier.code}-{number}",
+        created_by=actor,
+    )
+    ReturnLine.objects.bulk_create(
+        ReturnLine(ra=ra, lot_id=lot, serial_id=serial, expected=quantity)
+        for (lot, serial), quantity in sorted(wanted.items(), key=lambda i: (i[0][0], i[0][1] or 0))
+    )
+    audit.record(
+        actor=actor,
+        action="execution.return_authorised",
+        target=ra,
+        changes={
+            "recall": [None, recall.number],
+            "holder": [None, party.code],
+            "units": [None, units],
+            "carrier": [None, choice.carrier.code],
+            "expected_cost": [None, str(choice.cost)],
+            "reason": [None, choice.reason],
+        },
+    )
     return ra
 
 
 @transaction.atomic
-def return_amend(*, ra: ReturnAuthorisation, lot: Lot, serial: Serial | None, expected: int, actor: User,
-                 reason: str) -> ReturnAuthorisation:
+def return_amend(
+    *,
+    ra: ReturnAuthorisation,
+    lot: Lot,
+    serial: Serial | None,
+    expected: int,
+    actor: User,
+    reason: str,
+) -> ReturnAuthorisation:
     """Change what a return expects of one lot (or serial), e.g. when the holder sends more
     than was authorised: never below what was already received, never above what the scope
     puts at the holder's location and no other return expects. The weight follows."""
@@ -134,21 +219,32 @@ def return_amend(*, ra: ReturnAuthorisation, lot: Lot, serial: Serial | None, ex
     require_action(ra.recall, Action.HANDLE_RETURN)
     return_require(ra, ReturnAction.AMEND)
     if ra.status in (ReturnStatus.RECEIVED, ReturnStatus.CANCELLED):
-        raise ReturnRefused(_("Return %(ra)s is %(status)s and can no longer be changed.") % {
-            "ra": ra.number, "status": ra.get_status_display()}, where="status")
+        raise ReturnRefused(
+            _("Return %(ra)s is %(status)s and can no longer be changed.")
+            % {"ra": ra.number, "status": ra.get_status_display()},
+            where="status",
+        )
     if not reason.strip():
         raise ReturnRefused(_("Say why the return is changed."), where="reason")
     line = ra.lines.filter(lot=lot, serial=serial).first()
     before = line.expected if line else 0
     received = line.received if line else 0
     if expected < received:
-        raise ReturnRefused(_("Lot %(lot)s: %(received)s units are already received; expect at least that many.") % {
-            "lot": lot.number, "received": received}, where="expected")
+        raise ReturnRefused(
+            _("Lot %(lot)s: %(received)s units are already received; expect at least that many.")
+            % {"lot": lot.number, "received": received},
+            where="expected",
+        )
     room = returnable(ra.recall, ra.location).get((lot.pk, serial.pk if serial else None), 0)
     if expected - before > room:
-        raise ReturnRefused(_("Lot %(lot)s: at most %(most)s units can be expected (the scope at %(location)s, less "
-                              "other returns).") % {"lot": lot.number, "most": before + room,
-                                                    "location": ra.location.code}, where="expected")
+        raise ReturnRefused(
+            _(
+                "Lot %(lot)s: at most %(most)s units can be expected (the scope at %(location)s, less "
+                "other returns)."
+            )
+            % {"lot": lot.number, "most": before + room, "location": ra.location.code},
+            where="expected",
+        )
     if line is None:
         line = ReturnLine.objects.create(ra=ra, lot=lot, serial=serial, expected=expected)
     elif expected == 0:
@@ -159,31 +255,53 @@ def return_amend(*, ra: ReturnAuthorisation, lot: Lot, serial: Serial | None, ex
     units = ra.lines.aggregate(total=Sum("expected"))["total"] or 0
     ra.weight_kg, ra.version = unit_weight_kg() * units, ra.version + 1
     ra.save(update_fields=["weight_kg", "version", "updated_at"])
-    audit.record(actor=actor, action="execution.return_amended", target=ra, reason=reason,
-                 changes={"lot": [None, lot.number], "serial": [None, serial.serial if serial else None],
-                          "expected": [before, expected]})
+    audit.record(
+        actor=actor,
+        action="execution.return_amended",
+        target=ra,
+        reason=reason,
+        changes={
+            "lot": [None, lot.number],
+            "serial": [None, serial.serial if serial else None],
+            "expected": [before, expected],
+        },
+    )
     return ra
 
 
 @transaction.atomic
-def return_transition(*, ra: ReturnAuthorisation, target: str, actor: User, reason: str = "") -> ReturnAuthorisation:
+def return_transition(
+    *, ra: ReturnAuthorisation, target: str, actor: User, reason: str = ""
+) -> ReturnAuthorisation:
     """Move a return along picked up → in transit → received (or cancel it before pick-up)."""
     ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).get(pk=ra.pk)
     require_action(ra.recall, Action.HANDLE_RETURN)
     return_require(ra, ReturnAction.MOVE)
     if target not in RETURN_TRANSITIONS.get(ra.status, frozenset()):
-        raise ReturnRefused(_("A return cannot go from %(source)s to %(target)s.") % {
-            "source": ra.get_status_display(), "target": dict(ReturnStatus.choices).get(target, target)},
-            where="target")
+        raise ReturnRefused(
+            _("A return cannot go from %(source)s to %(target)s.")
+            % {
+                "source": ra.get_status_display(),
+                "target": dict(ReturnStatus.choices).get(target, target),
+            },
+            where="target",
+        )
     if target == ReturnStatus.RECEIVED and not ra.receipts.exists():
-        raise ReturnRefused(_("Nothing has been received on %(ra)s yet.") % {"ra": ra.number}, where="target")
+        raise ReturnRefused(
+            _("Nothing has been received on %(ra)s yet.") % {"ra": ra.number}, where="target"
+        )
     if target == ReturnStatus.CANCELLED and not reason.strip():
         raise ReturnRefused(_("Say why the return is cancelled."), where="reason")
     source, ra.status = ra.status, target
     ra.version += 1
     ra.save(update_fields=["status", "version", "updated_at"])
-    audit.record(actor=actor, action="execution.return_status", target=ra, changes={"status": [source, target]},
-                 reason=reason)
+    audit.record(
+        actor=actor,
+        action="execution.return_status",
+        target=ra,
+        changes={"status": [source, target]},
+        reason=reason,
+    )
     from .holders import return_progress
 
     return_progress(ra)

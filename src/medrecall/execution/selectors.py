@@ -71,8 +71,12 @@ class AccountingRow:
         return self.affected - self.accounted
 
     def as_dict(self) -> dict[str, Any]:
-        return {"lot": self.lot, "affected": self.affected, **{p: getattr(self, p) for p in PARTS},
-                "unexplained": self.unexplained}
+        return {
+            "lot": self.lot,
+            "affected": self.affected,
+            **{p: getattr(self, p) for p in PARTS},
+            "unexplained": self.unexplained,
+        }
 
 
 @dataclass
@@ -95,8 +99,13 @@ class Accounting:
         return all(row.unexplained == 0 for row in self.lots)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"recall": self.recall, "snapshot": self.snapshot, "balanced": self.balanced,
-                "total": self.total.as_dict(), "lots": [row.as_dict() for row in self.lots]}
+        return {
+            "recall": self.recall,
+            "snapshot": self.snapshot,
+            "balanced": self.balanced,
+            "total": self.total.as_dict(),
+            "lots": [row.as_dict() for row in self.lots],
+        }
 
 
 def recall_accounting(recall: RecallCase) -> Accounting:
@@ -153,8 +162,11 @@ def accounting_for(recalls: Sequence[RecallCase]) -> dict[int, Accounting]:
     list of recalls can show each one's books."""
     found = {recall.pk: Accounting(recall=recall.number, snapshot=None) for recall in recalls}
     current: dict[int, tuple[int, int]] = {}  # recall id -> (snapshot id, sequence)
-    for snapshot_id, recall_id, sequence in ScopeSnapshot.objects.filter(recall_id__in=list(found)).order_by(
-            "recall_id", "-sequence").values_list("pk", "recall_id", "sequence"):
+    for snapshot_id, recall_id, sequence in (
+        ScopeSnapshot.objects.filter(recall_id__in=list(found))
+        .order_by("recall_id", "-sequence")
+        .values_list("pk", "recall_id", "sequence")
+    ):
         current.setdefault(recall_id, (snapshot_id, sequence))
     if not current:
         return found
@@ -165,15 +177,29 @@ def accounting_for(recalls: Sequence[RecallCase]) -> dict[int, Accounting]:
         return rows[recall_of[snapshot_id]].setdefault(lot_id, AccountingRow(lot=str(lot_id)))
 
     for snapshot_id, lot_id, number, affected in (
-            AffectedLine.objects.filter(snapshot_id__in=list(recall_of)).values_list("snapshot_id", "lot_id", "lot__number")
-            .annotate(units=Sum("on_hand") + Sum("in_transit")).order_by()):
-        rows[recall_of[snapshot_id]][lot_id] = AccountingRow(lot=number, affected=int(affected or 0))
+        AffectedLine.objects.filter(snapshot_id__in=list(recall_of))
+        .values_list("snapshot_id", "lot_id", "lot__number")
+        .annotate(units=Sum("on_hand") + Sum("in_transit"))
+        .order_by()
+    ):
+        rows[recall_of[snapshot_id]][lot_id] = AccountingRow(
+            lot=number, affected=int(affected or 0)
+        )
 
     snapshots = ", ".join(["%s"] * len(recall_of))
     with connection.cursor() as cursor:
-        cursor.execute(_SCOPED_POSITIONS.format(snapshots=snapshots),
-                       [*recall_of, PartyType.SUPPLIER, TaskStatus.DONE])
-        for snapshot_id, lot_id, location_type, party_type, on_hand, in_transit in cursor.fetchall():
+        cursor.execute(
+            _SCOPED_POSITIONS.format(snapshots=snapshots),
+            [*recall_of, PartyType.SUPPLIER, TaskStatus.DONE],
+        )
+        for (
+            snapshot_id,
+            lot_id,
+            location_type,
+            party_type,
+            on_hand,
+            in_transit,
+        ) in cursor.fetchall():
             counted = row(snapshot_id, lot_id)
             counted.in_transit += int(in_transit or 0)
             if party_type == PartyType.OWN_SITE:
@@ -183,17 +209,26 @@ def accounting_for(recalls: Sequence[RecallCase]) -> dict[int, Accounting]:
                     counted.own_stock += int(on_hand or 0)
             else:
                 counted.at_holders += int(on_hand or 0)
-        cursor.execute(_SCOPED_USE.format(snapshots=snapshots),
-                       [*recall_of, False, "consumed", "destroyed", "transformed", TaskStatus.DONE])
+        cursor.execute(
+            _SCOPED_USE.format(snapshots=snapshots),
+            [*recall_of, False, "consumed", "destroyed", "transformed", TaskStatus.DONE],
+        )
         for snapshot_id, lot_id, quantity in cursor.fetchall():
             row(snapshot_id, lot_id).used += int(quantity or 0)
 
     done = Disposition.objects.filter(recall_id__in=list(current), status=TaskStatus.DONE)
-    for recall_id, lot_id, kind, serial_id, quantity in done.values_list(
-            "recall_id", "lot_id", "kind", "serial_id").annotate(total=Sum("quantity")).order_by():
+    for recall_id, lot_id, kind, serial_id, quantity in (
+        done.values_list("recall_id", "lot_id", "kind", "serial_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    ):
         counted = rows[recall_id].setdefault(lot_id, AccountingRow(lot=str(lot_id)))
         counted.dispositioned += int(quantity)
-        if serial_id is None and kind in (DispositionKind.REPAIR, DispositionKind.RELEASE, DispositionKind.REPLACE):
+        if serial_id is None and kind in (
+            DispositionKind.REPAIR,
+            DispositionKind.RELEASE,
+            DispositionKind.REPLACE,
+        ):
             counted.own_stock -= int(quantity)  # back in our stock, counted as dispositioned
 
     for recall_id, (_snapshot_id, sequence) in current.items():
@@ -223,12 +258,17 @@ def _not_found() -> str:
 
 
 _RETURN_LINES = Prefetch("lines", queryset=ReturnLine.objects.select_related("lot", "serial"))
-_WORK_ORDER_UNITS = Prefetch("units", queryset=WorkOrderUnit.objects.select_related("lot", "serial"))
+_WORK_ORDER_UNITS = Prefetch(
+    "units", queryset=WorkOrderUnit.objects.select_related("lot", "serial")
+)
 
 
-def return_list_for(*, viewer: Viewer, recall: RecallCase | None = None, status: str = "") -> QuerySet[ReturnAuthorisation]:
-    returns = ReturnAuthorisation.objects.select_related("recall", "party", "location", "carrier", "quarantine"
-                                                        ).prefetch_related(_RETURN_LINES)
+def return_list_for(
+    *, viewer: Viewer, recall: RecallCase | None = None, status: str = ""
+) -> QuerySet[ReturnAuthorisation]:
+    returns = ReturnAuthorisation.objects.select_related(
+        "recall", "party", "location", "carrier", "quarantine"
+    ).prefetch_related(_RETURN_LINES)
     if party_id := getattr(viewer, "party_id", None):
         returns = returns.filter(party_id=party_id)  # a holder sees its own returns
     if recall is not None:
@@ -275,9 +315,17 @@ def line_outcome(expected: int, received: int) -> str:
 
 def return_reconciliation(ra: ReturnAuthorisation) -> list[ReconciliationLine]:
     """Expected against received per line, with its outcome (``line_outcome``)."""
-    return [ReconciliationLine(line.pk, line.lot.number, line.serial.serial if line.serial else "", line.expected,
-                               line.received, line_outcome(line.expected, line.received))
-            for line in _lines(ra)]
+    return [
+        ReconciliationLine(
+            line.pk,
+            line.lot.number,
+            line.serial.serial if line.serial else "",
+            line.expected,
+            line.received,
+            line_outcome(line.expected, line.received),
+        )
+        for line in _lines(ra)
+    ]
 
 
 def _lines(ra: ReturnAuthorisation) -> Iterable[ReturnLine]:
@@ -291,7 +339,9 @@ def receipts_of(ra: ReturnAuthorisation) -> QuerySet[Receipt]:
     return ra.receipts.select_related("lot", "serial", "location", "received_by")
 
 
-def quarantine_units(*, recall: RecallCase | None = None, ra: ReturnAuthorisation | None = None) -> list[dict[str, Any]]:
+def quarantine_units(
+    *, recall: RecallCase | None = None, ra: ReturnAuthorisation | None = None
+) -> list[dict[str, Any]]:
     """Units still in quarantine and not under an open or done disposition: what waits for a decision.
 
     Per (lot, serial, location) from the positions of the recall's held lots."""
@@ -300,25 +350,43 @@ def quarantine_units(*, recall: RecallCase | None = None, ra: ReturnAuthorisatio
         held = held.filter(recall=recall)
     if ra is not None:
         held = held.filter(recall_id=ra.recall_id)
-    positions = Position.objects.filter(lot_id__in=held.values("lot_id"), location__location_type=LocationType.QUARANTINE,
-                                        location__party__party_type=PartyType.OWN_SITE, on_hand__gt=0)
+    positions = Position.objects.filter(
+        lot_id__in=held.values("lot_id"),
+        location__location_type=LocationType.QUARANTINE,
+        location__party__party_type=PartyType.OWN_SITE,
+        on_hand__gt=0,
+    )
     if ra is not None:
-        positions = positions.filter(Q(serial_id__in=ra.receipts.values("serial_id")) |
-                                     Q(serial__isnull=True, lot_id__in=ra.receipts.values("lot_id")))
+        positions = positions.filter(
+            Q(serial_id__in=ra.receipts.values("serial_id"))
+            | Q(serial__isnull=True, lot_id__in=ra.receipts.values("lot_id"))
+        )
     taken: dict[tuple[int, int | None, int], int] = defaultdict(int)
-    for lot_id, serial_id, location_id, quantity in Disposition.objects.exclude(status=TaskStatus.CANCELLED).exclude(
-            status=TaskStatus.DONE).values_list("lot_id", "serial_id", "location_id").annotate(q=Sum("quantity")):
+    for lot_id, serial_id, location_id, quantity in (
+        Disposition.objects.exclude(status=TaskStatus.CANCELLED)
+        .exclude(status=TaskStatus.DONE)
+        .values_list("lot_id", "serial_id", "location_id")
+        .annotate(q=Sum("quantity"))
+    ):
         taken[(lot_id, serial_id, location_id)] += int(quantity)
     units = []
-    for p in positions.select_related("lot", "serial", "location").order_by("lot__number", "serial__serial"):
+    for p in positions.select_related("lot", "serial", "location").order_by(
+        "lot__number", "serial__serial"
+    ):
         free = p.on_hand - taken[(p.lot_id, p.serial_id, p.location_id)]
         if free > 0:
-            units.append({"lot": p.lot, "serial": p.serial, "location": p.location, "quantity": free})
+            units.append(
+                {"lot": p.lot, "serial": p.serial, "location": p.location, "quantity": free}
+            )
     return units
 
 
-def disposition_list_for(*, viewer: Viewer, recall: RecallCase | None = None) -> QuerySet[Disposition]:
-    found = Disposition.objects.select_related("recall", "lot", "serial", "location", "target", "certificate")
+def disposition_list_for(
+    *, viewer: Viewer, recall: RecallCase | None = None
+) -> QuerySet[Disposition]:
+    found = Disposition.objects.select_related(
+        "recall", "lot", "serial", "location", "target", "certificate"
+    )
     if getattr(viewer, "party_id", None):
         return found.none()
     return found.filter(recall=recall) if recall is not None else found
@@ -332,8 +400,9 @@ def disposition_get_for(*, viewer: Viewer, pk: int) -> Disposition:
 
 
 def work_order_list_for(*, viewer: Viewer, recall: RecallCase | None = None) -> QuerySet[WorkOrder]:
-    orders = WorkOrder.objects.select_related("recall", "party", "location", "provider").prefetch_related(
-        _WORK_ORDER_UNITS)
+    orders = WorkOrder.objects.select_related(
+        "recall", "party", "location", "provider"
+    ).prefetch_related(_WORK_ORDER_UNITS)
     if party_id := getattr(viewer, "party_id", None):
         orders = orders.filter(provider__party_id=party_id)  # a service partner sees its own orders
     elif not viewer.has_perm("execution.view_workorder"):
@@ -353,8 +422,11 @@ def certificate_get_for(*, viewer: Viewer, pk: int) -> DestructionCertificate:
     the certificate's view permission (portal users see no dispositions, so no certificates)."""
     found = None
     if viewer.has_perm("execution.view_destructioncertificate"):
-        found = DestructionCertificate.objects.select_related("disposition").filter(
-            pk=pk, disposition__in=disposition_list_for(viewer=viewer).values("pk")).first()
+        found = (
+            DestructionCertificate.objects.select_related("disposition")
+            .filter(pk=pk, disposition__in=disposition_list_for(viewer=viewer).values("pk"))
+            .first()
+        )
     if found is None:
         raise NotFound(_not_found())
     return found
@@ -365,8 +437,11 @@ def evidence_get_for(*, viewer: Viewer, pk: int) -> Evidence:
     portal users their own party's orders), with the evidence view permission."""
     found = None
     if viewer.has_perm("execution.view_evidence"):
-        found = Evidence.objects.select_related("work_order").filter(
-            pk=pk, work_order__in=work_order_list_for(viewer=viewer).values("pk")).first()
+        found = (
+            Evidence.objects.select_related("work_order")
+            .filter(pk=pk, work_order__in=work_order_list_for(viewer=viewer).values("pk"))
+            .first()
+        )
     if found is None:
         raise NotFound(_not_found())
     return found
@@ -377,7 +452,11 @@ def holds_of(recall: RecallCase) -> QuerySet[Hold]:
 
 
 def recalls_in_execution() -> QuerySet[RecallCase]:
-    return RecallCase.objects.filter(Q(status="in_execution") | Q(holds__isnull=False)).distinct().order_by("-created_at")
+    return (
+        RecallCase.objects.filter(Q(status="in_execution") | Q(holds__isnull=False))
+        .distinct()
+        .order_by("-created_at")
+    )
 
 
 @dataclass(frozen=True)
@@ -401,21 +480,30 @@ def certificate_document_for(*, viewer: Viewer, pk: int) -> StoredDocument:
     """The destruction certificate's PDF of a disposition the viewer may see (as issued, not re-rendered)."""
     from django.utils.translation import gettext as _
 
-    certificate = DestructionCertificate.objects.filter(disposition__in=disposition_list_for(viewer=viewer).filter(
-        pk=pk)).first()
+    certificate = DestructionCertificate.objects.filter(
+        disposition__in=disposition_list_for(viewer=viewer).filter(pk=pk)
+    ).first()
     if certificate is None:
-        raise NotFound(_("Disposition has no destruction certificate (only a done destruction has one)."))
-    return _stored(certificate.pdf, f"{certificate.number}.pdf", "application/pdf", certificate.number)
+        raise NotFound(
+            _("Disposition has no destruction certificate (only a done destruction has one).")
+        )
+    return _stored(
+        certificate.pdf, f"{certificate.number}.pdf", "application/pdf", certificate.number
+    )
 
 
 def certificate_document_numbered(number: str) -> StoredDocument:
     """By disposition (DSP-…) or certificate (DC-…) number; for staff tools (the CLI)."""
     from django.utils.translation import gettext as _
 
-    certificate = DestructionCertificate.objects.filter(Q(number=number) | Q(disposition__number=number)).first()
+    certificate = DestructionCertificate.objects.filter(
+        Q(number=number) | Q(disposition__number=number)
+    ).first()
     if certificate is None:
         raise NotFound(_("No destruction certificate %(number)s.") % {"number": number})
-    return _stored(certificate.pdf, f"{certificate.number}.pdf", "application/pdf", certificate.number)
+    return _stored(
+        certificate.pdf, f"{certificate.number}.pdf", "application/pdf", certificate.number
+    )
 
 
 def evidence_of(order: WorkOrder) -> QuerySet[Evidence]:
@@ -431,4 +519,6 @@ def evidence_document(*, order: WorkOrder, pk: int) -> StoredDocument:
     evidence = evidence_of(order).filter(pk=pk).first()
     if evidence is None:
         raise NotFound(_not_found())
-    return _stored(evidence.file, evidence.original_name, evidence.content_type, evidence.original_name)
+    return _stored(
+        evidence.file, evidence.original_name, evidence.content_type, evidence.original_name
+    )

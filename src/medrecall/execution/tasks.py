@@ -15,4 +15,8 @@ def work_orders_escalation_sweep() -> int:
     return work_orders_escalate()
 
 
-recoverable(work_orders_escalation_sweep, rerun=False, why=gettext_lazy("the escalation sweep runs again on its schedule."))
+recoverable(
+    work_orders_escalation_sweep,
+    rerun=False,
+    why=gettext_lazy("the escalation sweep runs again on its schedule."),
+)

@@ -23,7 +23,9 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Notices")
 
     def ready(self) -> None:
-        post_migrate.connect(_seed_templates, sender=self, dispatch_uid="medrecall_notice_templates")
+        post_migrate.connect(
+            _seed_templates, sender=self, dispatch_uid="medrecall_notice_templates"
+        )
         from medrecall.recalls.hooks import on_closure_check
 
         from .closure import closure_findings

@@ -15,17 +15,42 @@ from .models import Kind, Notice, Reply
 
 
 def closure_findings(recall: RecallCase) -> list[Finding]:
-    notified = set(Notice.objects.filter(recall=recall, kind=Kind.INITIAL).values_list("party_id", flat=True))
+    notified = set(
+        Notice.objects.filter(recall=recall, kind=Kind.INITIAL).values_list("party_id", flat=True)
+    )
     snapshot = recall.current_snapshot
-    in_scope = set(snapshot.lines.exclude(party__party_type=PartyType.OWN_SITE).values_list("party_id", flat=True)
-                   .distinct()) if snapshot else set()
+    in_scope = (
+        set(
+            snapshot.lines.exclude(party__party_type=PartyType.OWN_SITE)
+            .values_list("party_id", flat=True)
+            .distinct()
+        )
+        if snapshot
+        else set()
+    )
     found: list[Finding] = []
     if never := len(in_scope - notified):
-        found.append(Finding("notices", _("%(count)s of %(holders)s holders in scope were never notified.") % {
-            "count": never, "holders": len(in_scope | notified)}, blocking=False))
+        found.append(
+            Finding(
+                "notices",
+                _("%(count)s of %(holders)s holders in scope were never notified.")
+                % {"count": never, "holders": len(in_scope | notified)},
+                blocking=False,
+            )
+        )
     if notified:
-        replied = set(Reply.objects.filter(recall=recall, party_id__in=notified).values_list("party_id", flat=True))
+        replied = set(
+            Reply.objects.filter(recall=recall, party_id__in=notified).values_list(
+                "party_id", flat=True
+            )
+        )
         if silent := len(notified - replied):
-            found.append(Finding("notices", _("%(count)s of %(holders)s holders have not replied.") % {
-                "count": silent, "holders": len(notified)}, blocking=False))
+            found.append(
+                Finding(
+                    "notices",
+                    _("%(count)s of %(holders)s holders have not replied.")
+                    % {"count": silent, "holders": len(notified)},
+                    blocking=False,
+                )
+            )
     return found

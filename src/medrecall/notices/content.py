@@ -46,8 +46,12 @@ def language_name(language: str) -> str:
 
 
 def _what(placeholder: str) -> str:
-    return {"recall_title": _("the recall title"), "reason": _("the reason for the recall"),
-            "defect": _("the defect"), "hazard": _("the possible harm")}[placeholder]
+    return {
+        "recall_title": _("the recall title"),
+        "reason": _("the reason for the recall"),
+        "defect": _("the defect"),
+        "hazard": _("the possible harm"),
+    }[placeholder]
 
 
 def _where_to_enter(placeholder: str) -> str:
@@ -92,12 +96,22 @@ def marking_problems(*, regime: str, kind: str, title: str, subject: str) -> lis
     of action (``{{ action_heading }}``: RECALL or CORRECTION)."""
     if regime != "fda" or kind not in FDA_LETTERS:
         return []
-    problems = [_("An FDA recall letter must be marked “URGENT” in its %(where)s (21 CFR 7.49(c)(2), required for "
-                  "Class I and II).") % {"where": where}
-                for where, text in ((_("title"), title), (_("subject"), subject)) if not URGENT.search(text)]
+    problems = [
+        _(
+            "An FDA recall letter must be marked “URGENT” in its %(where)s (21 CFR 7.49(c)(2), required for "
+            "Class I and II)."
+        )
+        % {"where": where}
+        for where, text in ((_("title"), title), (_("subject"), subject))
+        if not URGENT.search(text)
+    ]
     if kind == "initial" and "action_heading" not in _used(title):
-        problems.append(_("The title of an FDA recall letter must use {{ action_heading }}, so that it says RECALL "
-                          "or CORRECTION as the recall's type of action."))
+        problems.append(
+            _(
+                "The title of an FDA recall letter must use {{ action_heading }}, so that it says RECALL "
+                "or CORRECTION as the recall's type of action."
+            )
+        )
     return problems
 
 
@@ -111,8 +125,11 @@ def content_problems(*, recall: RecallCase, template: Any, language: str, regime
     problems: list[str] = []
     name = language_name(language)
     parts = [(_("title"), template.title), (_("subject"), template.subject)]
-    parts += [(str(section.get("heading") or section.get("key") or "?"), str(section.get("body", "")))
-              for section in template.sections if isinstance(section, dict)]
+    parts += [
+        (str(section.get("heading") or section.get("key") or "?"), str(section.get("body", "")))
+        for section in template.sections
+        if isinstance(section, dict)
+    ]
     reported: set[tuple[str, str]] = set()
     for where, text in parts:
         for placeholder in sorted(_used(text) & set(TEXT_PLACEHOLDERS)):
@@ -121,29 +138,56 @@ def content_problems(*, recall: RecallCase, template: Any, language: str, regime
                 continue
             reported.add((where, placeholder))
             if not value:
-                problems.append(_("The %(language)s notice cannot go out: section “%(section)s” would be missing "
-                                  "%(what)s in %(language)s; %(hint)s.") % {
-                    "language": name, "section": where, "what": _what(placeholder), "hint": _where_to_enter(placeholder)})
+                problems.append(
+                    _(
+                        "The %(language)s notice cannot go out: section “%(section)s” would be missing "
+                        "%(what)s in %(language)s; %(hint)s."
+                    )
+                    % {
+                        "language": name,
+                        "section": where,
+                        "what": _what(placeholder),
+                        "hint": _where_to_enter(placeholder),
+                    }
+                )
             elif reads_as_other_language(value, language):
-                problems.append(_("The %(language)s notice cannot go out: section “%(section)s” would carry %(what)s "
-                                  "written in another language; enter it in %(language)s.") % {
-                    "language": name, "section": where, "what": _what(placeholder)})
+                problems.append(
+                    _(
+                        "The %(language)s notice cannot go out: section “%(section)s” would carry %(what)s "
+                        "written in another language; enter it in %(language)s."
+                    )
+                    % {"language": name, "section": where, "what": _what(placeholder)}
+                )
     if regime == "fda" and template.kind in FDA_LETTERS:
         level = recall_class(recall, regime)
         if level in ("I", "II"):
-            problems += [_("A Class %(level)s FDA letter must be marked “URGENT” in its %(where)s; the template "
-                           "“%(template)s” is not. Approve a template with the marking.") % {
-                "level": level, "where": where, "template": template.title}
+            problems += [
+                _(
+                    "A Class %(level)s FDA letter must be marked “URGENT” in its %(where)s; the template "
+                    "“%(template)s” is not. Approve a template with the marking."
+                )
+                % {"level": level, "where": where, "template": template.title}
                 for where, text in ((_("title"), template.title), (_("subject"), template.subject))
-                if not URGENT.search(text)]
+                if not URGENT.search(text)
+            ]
         if template.kind == "initial":
-            title = documents.fill(template.title, {"action_heading": action_heading(recall, language)}, html=False)
+            title = documents.fill(
+                template.title, {"action_heading": action_heading(recall, language)}, html=False
+            )
             wanted = _action_words(recall, language)
             if not any(word in title.lower() for word in wanted):
-                problems.append(_("The %(language)s FDA letter's title “%(title)s” does not say “%(word)s”, but the "
-                                  "recall is a %(action)s.") % {
-                    "language": name, "title": title, "word": wanted[0],
-                    "action": _action_name(recall)})
+                problems.append(
+                    _(
+                        "The %(language)s FDA letter's title “%(title)s” does not say “%(word)s”, but the "
+                        "recall is a %(action)s."
+                    )
+                    % {
+                        "language": name,
+                        "title": title,
+                        "word": wanted[0],
+                        "action": _action_name(recall),
+                    }
+                )
     return problems
 
 

@@ -25,7 +25,10 @@ for _regime in ("nmpa", "fda", "eu_mdr"):
 # Placeholders a template of the kind must use somewhere: without them the holder is not told
 # by when to reply, or gets an empty update or no way to answer the survey.
 REQUIRED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
-    "initial": ("reply_by",), "reminder": ("reply_by",), "progress": ("progress_message",), "survey": ("survey_url",),
+    "initial": ("reply_by",),
+    "reminder": ("reply_by",),
+    "progress": ("progress_message",),
+    "survey": ("survey_url",),
     "update": ("reply_by",),
 }
 
@@ -37,7 +40,9 @@ PLACEHOLDERS: dict[str, Any] = {
     "defect": _("the defect (from the hazard evaluation, in the notice's language)"),
     "hazard": _("the possible harm (from the hazard evaluation, in the notice's language)"),
     "action": _("the type of action (removal or correction)"),
-    "action_heading": _("RECALL or CORRECTION as the recall's type of action (heading of an FDA letter)"),
+    "action_heading": _(
+        "RECALL or CORRECTION as the recall's type of action (heading of an FDA letter)"
+    ),
     "recall_class": _("the recall class / level for this regime"),
     "holder_name": _("the holder's name"),
     "contact_name": _("the recipient's name"),
@@ -54,156 +59,362 @@ PLACEHOLDERS: dict[str, Any] = {
     "survey_url": _("the survey link (surveys)"),
 }
 
-_ZH_CONTACT = ("联系方式", "如有疑问，请联系{{ company_name }}召回专线 {{ company_phone }}，"
-               "或发送邮件至 {{ company_email }}。地址：{{ company_address }}。")
-_EN_CONTACT = ("Contact", "Questions: call the {{ company_name }} recall line on {{ company_phone }} or e-mail "
-               "{{ company_email }}. Address: {{ company_address }}.")
+_ZH_CONTACT = (
+    "联系方式",
+    "如有疑问，请联系{{ company_name }}召回专线 {{ company_phone }}，"
+    "或发送邮件至 {{ company_email }}。地址：{{ company_address }}。",
+)
+_EN_CONTACT = (
+    "Contact",
+    "Questions: call the {{ company_name }} recall line on {{ company_phone }} or e-mail "
+    "{{ company_email }}. Address: {{ company_address }}.",
+)
 
 # FDA letters (21 CFR 7.49(c)(2)): marked URGENT (required for Class I and II; the Chinese
 # letter carries the English word as well) and headed RECALL or CORRECTION as the recall's type.
 FDA_TITLE_EN = "URGENT: MEDICAL DEVICE {{ action_heading }}"
-FDA_SUBJECT_EN = "URGENT: Medical device {{ action_heading|lower }} {{ recall_number }} – {{ recall_title }}"
+FDA_SUBJECT_EN = (
+    "URGENT: Medical device {{ action_heading|lower }} {{ recall_number }} – {{ recall_title }}"
+)
 FDA_TITLE_ZH = "紧急（URGENT）：医疗器械{{ action_heading }}"
-FDA_SUBJECT_ZH = "紧急（URGENT）：医疗器械{{ action_heading }} {{ recall_number }} – {{ recall_title }}"
+FDA_SUBJECT_ZH = (
+    "紧急（URGENT）：医疗器械{{ action_heading }} {{ recall_number }} – {{ recall_title }}"
+)
 FDA_URGENT_PREFIX = {"en": "URGENT: ", "zh-hans": "紧急（URGENT）："}
 
 INITIAL: dict[tuple[str, str], tuple[str, str, list[tuple[str, str, str]]]] = {
-    ("nmpa", "zh-hans"): ("医疗器械召回通知", "【医疗器械召回通知】{{ recall_number }} {{ recall_title }}", [
-        ("reason", "召回原因", "{{ company_name }}决定对下列医疗器械实施{{ recall_class }}级召回。召回原因：{{ reason }}\n\n"
-                              "缺陷说明：{{ defect }}\n\n可能的健康危害：{{ hazard }}"),
-        ("actions", "需采取的措施", "请贵单位立即停止销售和使用下列产品，将其隔离存放并清点数量；如贵单位已将产品销售或调拨给其他"
-                               "经营企业或使用单位，请立即将本通知转告对方，并在回执中填写其名称、地址、联系人和数量。"
-                               "请于 {{ reply_by }} 前通过以下链接填写回执：{{ reply_url }}"),
-        ("handling", "产品处理方式", "召回产品将由我公司安排退回、更换或现场纠正（{{ action }}），所需费用由我公司承担。"
-                                 "请勿自行销毁，除非我公司另行书面通知。"),
-        ("contact", *_ZH_CONTACT),
-    ]),
-    ("nmpa", "en"): ("Medical device recall notice", "[Medical device recall] {{ recall_number }} {{ recall_title }}", [
-        ("reason", "Reason for the recall", "{{ company_name }} is carrying out a level {{ recall_class }} recall of the "
-                                            "devices listed below. Reason: {{ reason }}\n\nDefect: {{ defect }}\n\n"
-                                            "Possible harm: {{ hazard }}"),
-        ("actions", "What you must do", "Stop selling and using the devices listed below at once, keep them apart and "
-                                        "count them. If you passed any of them on to other distributors or users, "
-                                        "forward this notice to them now and name them in your reply. Reply by "
-                                        "{{ reply_by }} at: {{ reply_url }}"),
-        ("handling", "How the devices will be handled", "We will arrange return, replacement or correction on site "
-                                                        "({{ action }}) at our cost. Do not destroy devices unless we "
-                                                        "ask you to in writing."),
-        ("contact", *_EN_CONTACT),
-    ]),
-    ("fda", "en"): (FDA_TITLE_EN, FDA_SUBJECT_EN, [
-        ("reason", "Reason for the recall", "{{ company_name }} is recalling the products listed below (Class "
-                                            "{{ recall_class }}, {{ action }}). {{ reason }}\n\nDefect: {{ defect }}"),
-        ("hazard", "Risk to health", "{{ hazard }}"),
-        ("actions", "Actions to take now", "1. Stop further distribution and use of the listed products immediately.\n"
-                                           "2. Identify and quarantine all units you hold.\n"
-                                           "3. If you distributed the products further, notify your customers at once "
-                                           "and list them in your reply."),
-        ("reply", "Reply", "Complete the response form by {{ reply_by }} even if you no longer hold any units: "
-                           "{{ reply_url }}"),
-        ("contact", *_EN_CONTACT),
-    ]),
-    ("fda", "zh-hans"): (FDA_TITLE_ZH, FDA_SUBJECT_ZH, [
-        ("reason", "召回原因", "{{ company_name }}正在召回下列产品（{{ recall_class }} 类，{{ action }}）。{{ reason }}\n\n"
-                           "缺陷：{{ defect }}"),
-        ("hazard", "健康风险", "{{ hazard }}"),
-        ("actions", "请立即采取的措施", "1. 立即停止进一步分销和使用所列产品。\n2. 清点并隔离贵单位持有的全部产品。\n"
-                                  "3. 如已向下游分销，请立即通知贵单位的客户，并在回执中列明。"),
-        ("reply", "回执", "即使贵单位已不再持有任何产品，也请于 {{ reply_by }} 前填写回执：{{ reply_url }}"),
-        ("contact", *_ZH_CONTACT),
-    ]),
-    ("eu_mdr", "en"): ("Urgent Field Safety Notice", "Urgent Field Safety Notice {{ recall_number }} – {{ recall_title }}", [
-        ("problem", "Description of the problem", "{{ reason }}\n\nDeficiency: {{ defect }}\n\nHazard of continued "
-                                                  "use: {{ hazard }}"),
-        ("actions", "Advice on action to be taken by the user", "Identify and quarantine the affected devices listed "
-                                                                "below; {{ action }} will follow as we arrange it with "
-                                                                "you. Return the confirmation form by {{ reply_by }}: "
-                                                                "{{ reply_url }}"),
-        ("transmission", "Transmission of this notice", "Pass this notice on to everyone in your organisation who needs "
-                                                        "to know and to any organisation the devices went to. Keep it "
-                                                        "visible until the action is complete."),
-        ("contact", "Contact reference person", "{{ company_name }}, {{ company_address }}, {{ company_phone }}, "
-                                                "{{ company_email }}"),
-        ("closing", "Closing", "The competent authority has been informed of this Field Safety Corrective Action."),
-    ]),
-    ("eu_mdr", "zh-hans"): ("紧急现场安全通知", "紧急现场安全通知 {{ recall_number }} – {{ recall_title }}", [
-        ("problem", "问题描述", "{{ reason }}\n\n缺陷：{{ defect }}\n\n继续使用的危害：{{ hazard }}"),
-        ("actions", "用户应采取的措施", "请识别并隔离下列受影响器械；我们将与贵单位协商安排{{ action }}。"
-                                  "请于 {{ reply_by }} 前返回确认表：{{ reply_url }}"),
-        ("transmission", "通知的传达", "请将本通知传达给贵单位内所有需要知悉的人员，以及器械流向的所有机构，并在措施完成前保持知悉。"),
-        ("contact", "联系人", "{{ company_name }}，{{ company_address }}，{{ company_phone }}，{{ company_email }}"),
-        ("closing", "结束语", "本现场安全纠正措施已告知主管当局。"),
-    ]),
+    ("nmpa", "zh-hans"): (
+        "医疗器械召回通知",
+        "【医疗器械召回通知】{{ recall_number }} {{ recall_title }}",
+        [
+            (
+                "reason",
+                "召回原因",
+                "{{ company_name }}决定对下列医疗器械实施{{ recall_class }}级召回。召回原因：{{ reason }}\n\n"
+                "缺陷说明：{{ defect }}\n\n可能的健康危害：{{ hazard }}",
+            ),
+            (
+                "actions",
+                "需采取的措施",
+                "请贵单位立即停止销售和使用下列产品，将其隔离存放并清点数量；如贵单位已将产品销售或调拨给其他"
+                "经营企业或使用单位，请立即将本通知转告对方，并在回执中填写其名称、地址、联系人和数量。"
+                "请于 {{ reply_by }} 前通过以下链接填写回执：{{ reply_url }}",
+            ),
+            (
+                "handling",
+                "产品处理方式",
+                "召回产品将由我公司安排退回、更换或现场纠正（{{ action }}），所需费用由我公司承担。"
+                "请勿自行销毁，除非我公司另行书面通知。",
+            ),
+            ("contact", *_ZH_CONTACT),
+        ],
+    ),
+    ("nmpa", "en"): (
+        "Medical device recall notice",
+        "[Medical device recall] {{ recall_number }} {{ recall_title }}",
+        [
+            (
+                "reason",
+                "Reason for the recall",
+                "{{ company_name }} is carrying out a level {{ recall_class }} recall of the "
+                "devices listed below. Reason: {{ reason }}\n\nDefect: {{ defect }}\n\n"
+                "Possible harm: {{ hazard }}",
+            ),
+            (
+                "actions",
+                "What you must do",
+                "Stop selling and using the devices listed below at once, keep them apart and "
+                "count them. If you passed any of them on to other distributors or users, "
+                "forward this notice to them now and name them in your reply. Reply by "
+                "{{ reply_by }} at: {{ reply_url }}",
+            ),
+            (
+                "handling",
+                "How the devices will be handled",
+                "We will arrange return, replacement or correction on site "
+                "({{ action }}) at our cost. Do not destroy devices unless we "
+                "ask you to in writing.",
+            ),
+            ("contact", *_EN_CONTACT),
+        ],
+    ),
+    ("fda", "en"): (
+        FDA_TITLE_EN,
+        FDA_SUBJECT_EN,
+        [
+            (
+                "reason",
+                "Reason for the recall",
+                "{{ company_name }} is recalling the products listed below (Class "
+                "{{ recall_class }}, {{ action }}). {{ reason }}\n\nDefect: {{ defect }}",
+            ),
+            ("hazard", "Risk to health", "{{ hazard }}"),
+            (
+                "actions",
+                "Actions to take now",
+                "1. Stop further distribution and use of the listed products immediately.\n"
+                "2. Identify and quarantine all units you hold.\n"
+                "3. If you distributed the products further, notify your customers at once "
+                "and list them in your reply.",
+            ),
+            (
+                "reply",
+                "Reply",
+                "Complete the response form by {{ reply_by }} even if you no longer hold any units: "
+                "{{ reply_url }}",
+            ),
+            ("contact", *_EN_CONTACT),
+        ],
+    ),
+    ("fda", "zh-hans"): (
+        FDA_TITLE_ZH,
+        FDA_SUBJECT_ZH,
+        [
+            (
+                "reason",
+                "召回原因",
+                "{{ company_name }}正在召回下列产品（{{ recall_class }} 类，{{ action }}）。{{ reason }}\n\n"
+                "缺陷：{{ defect }}",
+            ),
+            ("hazard", "健康风险", "{{ hazard }}"),
+            (
+                "actions",
+                "请立即采取的措施",
+                "1. 立即停止进一步分销和使用所列产品。\n2. 清点并隔离贵单位持有的全部产品。\n"
+                "3. 如已向下游分销，请立即通知贵单位的客户，并在回执中列明。",
+            ),
+            (
+                "reply",
+                "回执",
+                "即使贵单位已不再持有任何产品，也请于 {{ reply_by }} 前填写回执：{{ reply_url }}",
+            ),
+            ("contact", *_ZH_CONTACT),
+        ],
+    ),
+    ("eu_mdr", "en"): (
+        "Urgent Field Safety Notice",
+        "Urgent Field Safety Notice {{ recall_number }} – {{ recall_title }}",
+        [
+            (
+                "problem",
+                "Description of the problem",
+                "{{ reason }}\n\nDeficiency: {{ defect }}\n\nHazard of continued use: {{ hazard }}",
+            ),
+            (
+                "actions",
+                "Advice on action to be taken by the user",
+                "Identify and quarantine the affected devices listed "
+                "below; {{ action }} will follow as we arrange it with "
+                "you. Return the confirmation form by {{ reply_by }}: "
+                "{{ reply_url }}",
+            ),
+            (
+                "transmission",
+                "Transmission of this notice",
+                "Pass this notice on to everyone in your organisation who needs "
+                "to know and to any organisation the devices went to. Keep it "
+                "visible until the action is complete.",
+            ),
+            (
+                "contact",
+                "Contact reference person",
+                "{{ company_name }}, {{ company_address }}, {{ company_phone }}, "
+                "{{ company_email }}",
+            ),
+            (
+                "closing",
+                "Closing",
+                "The competent authority has been informed of this Field Safety Corrective Action.",
+            ),
+        ],
+    ),
+    ("eu_mdr", "zh-hans"): (
+        "紧急现场安全通知",
+        "紧急现场安全通知 {{ recall_number }} – {{ recall_title }}",
+        [
+            (
+                "problem",
+                "问题描述",
+                "{{ reason }}\n\n缺陷：{{ defect }}\n\n继续使用的危害：{{ hazard }}",
+            ),
+            (
+                "actions",
+                "用户应采取的措施",
+                "请识别并隔离下列受影响器械；我们将与贵单位协商安排{{ action }}。"
+                "请于 {{ reply_by }} 前返回确认表：{{ reply_url }}",
+            ),
+            (
+                "transmission",
+                "通知的传达",
+                "请将本通知传达给贵单位内所有需要知悉的人员，以及器械流向的所有机构，并在措施完成前保持知悉。",
+            ),
+            (
+                "contact",
+                "联系人",
+                "{{ company_name }}，{{ company_address }}，{{ company_phone }}，{{ company_email }}",
+            ),
+            ("closing", "结束语", "本现场安全纠正措施已告知主管当局。"),
+        ],
+    ),
 }
 
 FOLLOW_UPS: dict[tuple[str, str], tuple[str, str, list[tuple[str, str, str]]]] = {
-    ("reminder", "zh-hans"): ("召回通知（第{{ sequence }}次通知）", "【第{{ sequence }}次通知】{{ recall_number }} {{ recall_title }}", [
-        ("reminder", "尚未收到贵单位回执", "我们尚未收到贵单位对召回 {{ recall_number }} 的回执。下列产品仍可能在贵单位："
-                                    "请立即停止使用并于 {{ reply_by }} 前填写回执：{{ reply_url }}\n\n召回原因：{{ reason }}"),
-        ("contact", *_ZH_CONTACT),
-    ]),
-    ("reminder", "en"): ("Recall notice (notice no. {{ sequence }})", "[Notice no. {{ sequence }}] {{ recall_number }} {{ recall_title }}", [
-        ("reminder", "We have not received your reply", "We have no reply from you yet for recall {{ recall_number }}. "
-                                                         "The devices below may still be with you: stop using them and "
-                                                         "reply by {{ reply_by }}: {{ reply_url }}\n\nReason: {{ reason }}"),
-        ("contact", *_EN_CONTACT),
-    ]),
-    ("progress", "zh-hans"): ("召回进展通知", "召回进展 {{ recall_number }}", [
-        ("progress", "进展", "{{ progress_message }}"),
-        ("contact", *_ZH_CONTACT),
-    ]),
-    ("progress", "en"): ("Recall progress update", "Recall progress {{ recall_number }}", [
-        ("progress", "Progress", "{{ progress_message }}"),
-        ("contact", *_EN_CONTACT),
-    ]),
-    ("survey", "zh-hans"): ("召回满意度调查", "召回 {{ recall_number }} 已完成：请花一分钟评价", [
-        ("survey", "感谢您的配合", "召回 {{ recall_number }} 已经完成。请通过以下链接告诉我们处理得如何（两道题，一分钟）："
-                               "{{ survey_url }}"),
-    ]),
-    ("survey", "en"): ("Recall satisfaction survey", "Recall {{ recall_number }} is complete: one minute of feedback", [
-        ("survey", "Thank you", "Recall {{ recall_number }} is complete. Tell us how we handled it (two questions, one "
-                                "minute): {{ survey_url }}"),
-    ]),
+    ("reminder", "zh-hans"): (
+        "召回通知（第{{ sequence }}次通知）",
+        "【第{{ sequence }}次通知】{{ recall_number }} {{ recall_title }}",
+        [
+            (
+                "reminder",
+                "尚未收到贵单位回执",
+                "我们尚未收到贵单位对召回 {{ recall_number }} 的回执。下列产品仍可能在贵单位："
+                "请立即停止使用并于 {{ reply_by }} 前填写回执：{{ reply_url }}\n\n召回原因：{{ reason }}",
+            ),
+            ("contact", *_ZH_CONTACT),
+        ],
+    ),
+    ("reminder", "en"): (
+        "Recall notice (notice no. {{ sequence }})",
+        "[Notice no. {{ sequence }}] {{ recall_number }} {{ recall_title }}",
+        [
+            (
+                "reminder",
+                "We have not received your reply",
+                "We have no reply from you yet for recall {{ recall_number }}. "
+                "The devices below may still be with you: stop using them and "
+                "reply by {{ reply_by }}: {{ reply_url }}\n\nReason: {{ reason }}",
+            ),
+            ("contact", *_EN_CONTACT),
+        ],
+    ),
+    ("progress", "zh-hans"): (
+        "召回进展通知",
+        "召回进展 {{ recall_number }}",
+        [
+            ("progress", "进展", "{{ progress_message }}"),
+            ("contact", *_ZH_CONTACT),
+        ],
+    ),
+    ("progress", "en"): (
+        "Recall progress update",
+        "Recall progress {{ recall_number }}",
+        [
+            ("progress", "Progress", "{{ progress_message }}"),
+            ("contact", *_EN_CONTACT),
+        ],
+    ),
+    ("survey", "zh-hans"): (
+        "召回满意度调查",
+        "召回 {{ recall_number }} 已完成：请花一分钟评价",
+        [
+            (
+                "survey",
+                "感谢您的配合",
+                "召回 {{ recall_number }} 已经完成。请通过以下链接告诉我们处理得如何（两道题，一分钟）："
+                "{{ survey_url }}",
+            ),
+        ],
+    ),
+    ("survey", "en"): (
+        "Recall satisfaction survey",
+        "Recall {{ recall_number }} is complete: one minute of feedback",
+        [
+            (
+                "survey",
+                "Thank you",
+                "Recall {{ recall_number }} is complete. Tell us how we handled it (two questions, one "
+                "minute): {{ survey_url }}",
+            ),
+        ],
+    ),
 }
 
 # An updated notice: a re-scope added affected units to a holder already notified; it lists
 # only the added lines, repeats what the holder must do, and its reply link opens the
 # holder's reply form, which shows the added lines too.
 FOLLOW_UPS[("update", "zh-hans")] = (
-    "紧急：医疗器械召回通知（更新）", "【召回通知更新】{{ recall_number }} {{ recall_title }}", [
-        ("update", "召回范围已扩大", "召回 {{ recall_number }} 的范围已经扩大：下列产品现在也在召回范围内，"
-                               "是我公司此前通知中未列出的。"),
-        ("reason", "召回原因", "召回原因：{{ reason }}\n\n缺陷说明：{{ defect }}\n\n可能的健康危害：{{ hazard }}"),
-        ("actions", "需采取的措施", "请贵单位立即停止销售和使用下列产品，将其隔离存放并清点数量；如已销售或调拨给其他单位，"
-                               "请立即转告对方。请于 {{ reply_by }} 前通过以下链接填写回执（回执中已列出新增产品）："
-                               "{{ reply_url }}"),
+    "紧急：医疗器械召回通知（更新）",
+    "【召回通知更新】{{ recall_number }} {{ recall_title }}",
+    [
+        (
+            "update",
+            "召回范围已扩大",
+            "召回 {{ recall_number }} 的范围已经扩大：下列产品现在也在召回范围内，"
+            "是我公司此前通知中未列出的。",
+        ),
+        (
+            "reason",
+            "召回原因",
+            "召回原因：{{ reason }}\n\n缺陷说明：{{ defect }}\n\n可能的健康危害：{{ hazard }}",
+        ),
+        (
+            "actions",
+            "需采取的措施",
+            "请贵单位立即停止销售和使用下列产品，将其隔离存放并清点数量；如已销售或调拨给其他单位，"
+            "请立即转告对方。请于 {{ reply_by }} 前通过以下链接填写回执（回执中已列出新增产品）："
+            "{{ reply_url }}",
+        ),
         ("contact", *_ZH_CONTACT),
-    ])
+    ],
+)
 FOLLOW_UPS[("update", "en")] = (
-    "URGENT: Updated medical device recall notice", "[Recall update] {{ recall_number }} {{ recall_title }}", [
-        ("update", "The recall now covers more devices", "The scope of recall {{ recall_number }} has been extended: "
-                                                         "the devices listed below are now affected too; they were "
-                                                         "not in our earlier notice."),
-        ("reason", "Reason for the recall", "Reason: {{ reason }}\n\nDefect: {{ defect }}\n\nPossible harm: {{ hazard }}"),
-        ("actions", "What you must do", "Stop selling and using the devices listed below at once, keep them apart and "
-                                        "count them. If you passed any of them on, forward this notice now. Reply by "
-                                        "{{ reply_by }} at: {{ reply_url }} (the form lists the added devices)."),
+    "URGENT: Updated medical device recall notice",
+    "[Recall update] {{ recall_number }} {{ recall_title }}",
+    [
+        (
+            "update",
+            "The recall now covers more devices",
+            "The scope of recall {{ recall_number }} has been extended: "
+            "the devices listed below are now affected too; they were "
+            "not in our earlier notice.",
+        ),
+        (
+            "reason",
+            "Reason for the recall",
+            "Reason: {{ reason }}\n\nDefect: {{ defect }}\n\nPossible harm: {{ hazard }}",
+        ),
+        (
+            "actions",
+            "What you must do",
+            "Stop selling and using the devices listed below at once, keep them apart and "
+            "count them. If you passed any of them on, forward this notice now. Reply by "
+            "{{ reply_by }} at: {{ reply_url }} (the form lists the added devices).",
+        ),
         ("contact", *_EN_CONTACT),
-    ])
+    ],
+)
 
 
 def standard_templates() -> list[dict[str, Any]]:
     """Every standard template as field values (regime × language × kind)."""
     found = []
     for (regime, language), (title, subject, sections) in INITIAL.items():
-        found.append({"regime": regime, "language": language, "kind": "initial", "title": title, "subject": subject,
-                      "sections": [{"key": k, "heading": h, "body": b} for k, h, b in sections]})
+        found.append(
+            {
+                "regime": regime,
+                "language": language,
+                "kind": "initial",
+                "title": title,
+                "subject": subject,
+                "sections": [{"key": k, "heading": h, "body": b} for k, h, b in sections],
+            }
+        )
     for regime in ("nmpa", "fda", "eu_mdr"):
         for (kind, language), (title, subject, sections) in FOLLOW_UPS.items():
             if regime == "fda" and kind == "reminder":  # the 2nd and 3rd letter are marked too
-                title, subject = FDA_URGENT_PREFIX[language] + title, FDA_URGENT_PREFIX[language] + subject
-            found.append({"regime": regime, "language": language, "kind": kind, "title": title, "subject": subject,
-                          "sections": [{"key": k, "heading": h, "body": b} for k, h, b in sections]})
+                title, subject = (
+                    FDA_URGENT_PREFIX[language] + title,
+                    FDA_URGENT_PREFIX[language] + subject,
+                )
+            found.append(
+                {
+                    "regime": regime,
+                    "language": language,
+                    "kind": kind,
+                    "title": title,
+                    "subject": subject,
+                    "sections": [{"key": k, "heading": h, "body": b} for k, h, b in sections],
+                }
+            )
     return found
 
 
@@ -214,8 +425,16 @@ def seed_templates(*, using: str = "default") -> int:
     from .models import NoticeTemplate, TemplateStatus
 
     have = set(NoticeTemplate.objects.using(using).values_list("regime", "language", "kind"))
-    new = [NoticeTemplate(version=1, status=TemplateStatus.APPROVED, approved_at=timezone.now(),
-                          change_note="Standard template", **values)
-           for values in standard_templates() if (values["regime"], values["language"], values["kind"]) not in have]
+    new = [
+        NoticeTemplate(
+            version=1,
+            status=TemplateStatus.APPROVED,
+            approved_at=timezone.now(),
+            change_note="Standard template",
+            **values,
+        )
+        for values in standard_templates()
+        if (values["regime"], values["language"], values["kind"]) not in have
+    ]
     NoticeTemplate.objects.using(using).bulk_create(new)
     return len(new)

@@ -40,20 +40,29 @@ def _placeholder_nodes(template: Template) -> list[Any]:
     return list(template.nodelist.get_nodes_by_type(VariableNode))
 
 
-def template_problems(*, regime: str, kind: str, title: str, subject: str,
-                      sections: list[Any]) -> list[str]:
+def template_problems(
+    *, regime: str, kind: str, title: str, subject: str, sections: list[Any]
+) -> list[str]:
     """Everything wrong with a template, each naming the section and the placeholder."""
     problems: list[str] = []
     if not all(isinstance(s, dict) for s in sections):
         return [_("Sections must be a list of {key, heading, body}.")]
     keys = [str(s.get("key", "")).strip() for s in sections]
-    problems += [_("Section “%(key)s” is required for this regime and kind.") % {"key": key}
-                 for key in REQUIRED_SECTIONS.get((regime, kind), ()) if key not in keys]
+    problems += [
+        _("Section “%(key)s” is required for this regime and kind.") % {"key": key}
+        for key in REQUIRED_SECTIONS.get((regime, kind), ())
+        if key not in keys
+    ]
     if len(set(keys)) != len(keys):
         problems.append(_("Each section key may appear once."))
     parts = [(_("title"), title), (_("subject"), subject)]
-    parts += [(_("section “%(key)s”") % {"key": key or "?"}, str(s.get("heading", "")) + "\n" + str(s.get("body", "")))
-              for key, s in zip(keys, sections, strict=True)]
+    parts += [
+        (
+            _("section “%(key)s”") % {"key": key or "?"},
+            str(s.get("heading", "")) + "\n" + str(s.get("body", "")),
+        )
+        for key, s in zip(keys, sections, strict=True)
+    ]
     for key, section in zip(keys, sections, strict=True):
         if not key:
             problems.append(_("A section has no key."))
@@ -62,8 +71,10 @@ def template_problems(*, regime: str, kind: str, title: str, subject: str,
     used: set[str] = set()
     for where, text in parts:
         if "{%" in text:
-            problems.append(_("%(where)s: only placeholders like {{ reply_url }} are allowed, no {%% tags %%}.") % {
-                "where": where})
+            problems.append(
+                _("%(where)s: only placeholders like {{ reply_url }} are allowed, no {%% tags %%}.")
+                % {"where": where}
+            )
             continue
         try:
             compiled = _ENGINE.from_string(text)
@@ -75,14 +86,24 @@ def template_problems(*, regime: str, kind: str, title: str, subject: str,
             name = str(getattr(expression.var, "var", expression.var)).split(".")[0]
             used.add(name)
             if name not in PLACEHOLDERS:
-                problems.append(_("%(where)s: unknown placeholder {{ %(name)s }}; use one of: %(known)s.") % {
-                    "where": where, "name": name, "known": ", ".join(sorted(PLACEHOLDERS))})
+                problems.append(
+                    _("%(where)s: unknown placeholder {{ %(name)s }}; use one of: %(known)s.")
+                    % {"where": where, "name": name, "known": ", ".join(sorted(PLACEHOLDERS))}
+                )
             for filter_function, _args in expression.filters:
                 if filter_function.__name__ not in _ALLOWED_FILTERS:
-                    problems.append(_("%(where)s: the filter “%(filter)s” is not allowed.") % {
-                        "where": where, "filter": filter_function.__name__})
-    problems += [_("The placeholder {{ %(name)s }} is missing: this kind of notice must use it (%(meaning)s).") % {
-        "name": name, "meaning": PLACEHOLDERS[name]} for name in REQUIRED_PLACEHOLDERS.get(kind, ()) if name not in used]
+                    problems.append(
+                        _("%(where)s: the filter “%(filter)s” is not allowed.")
+                        % {"where": where, "filter": filter_function.__name__}
+                    )
+    problems += [
+        _(
+            "The placeholder {{ %(name)s }} is missing: this kind of notice must use it (%(meaning)s)."
+        )
+        % {"name": name, "meaning": PLACEHOLDERS[name]}
+        for name in REQUIRED_PLACEHOLDERS.get(kind, ())
+        if name not in used
+    ]
     return problems
 
 
@@ -110,10 +131,23 @@ class Rendered:
 def _labels(language: str) -> dict[str, Any]:
     with translation.override(language):
         return {
-            "number": _("Recall no."), "date": _("Date"), "to": _("To"), "devices": _("Affected devices you hold"),
-            "columns": [_("Device model"), _("UDI-DI"), _("Location"), _("Lot"), _("Serial"), _("Quantity")],
-            "total": _("Total units"), "reply": _("Reply online (scan or open the link)"), "reply_by": _("Reply by"),
-            "button": _("Open the reply form"), "page": _("Page"),
+            "number": _("Recall no."),
+            "date": _("Date"),
+            "to": _("To"),
+            "devices": _("Affected devices you hold"),
+            "columns": [
+                _("Device model"),
+                _("UDI-DI"),
+                _("Location"),
+                _("Lot"),
+                _("Serial"),
+                _("Quantity"),
+            ],
+            "total": _("Total units"),
+            "reply": _("Reply online (scan or open the link)"),
+            "reply_by": _("Reply by"),
+            "button": _("Open the reply form"),
+            "page": _("Page"),
         }
 
 
@@ -133,9 +167,14 @@ class _Typesetter:
             if self._compiler is None:
                 import typst
 
-                self._compiler = typst.Compiler(str(LAYOUT), root=str(LAYOUT.parent),
-                                                font_paths=list(settings.MEDRECALL_FONT_PATHS))
-            whole = self._compiler.compile(sys_inputs={"notices": json.dumps(documents, ensure_ascii=False)})
+                self._compiler = typst.Compiler(
+                    str(LAYOUT),
+                    root=str(LAYOUT.parent),
+                    font_paths=list(settings.MEDRECALL_FONT_PATHS),
+                )
+            whole = self._compiler.compile(
+                sys_inputs={"notices": json.dumps(documents, ensure_ascii=False)}
+            )
             ends = json.loads(self._compiler.query("<notice-end>", field="value"))
         if not isinstance(whole, bytes) or len(ends) != len(documents):
             raise RuntimeError("Typst did not set every notice")
@@ -174,12 +213,22 @@ class NoticeInput:
     printed: bool = False  # a letter: the reply link also as a QR code to scan
 
 
-def render_notice(*, template_title: str, template_subject: str, sections: list[dict[str, str]],
-                  values: dict[str, Any], lines: list[dict[str, Any]], language: str, urgent: bool,
-                  with_pdf: bool = True) -> Rendered:
+def render_notice(
+    *,
+    template_title: str,
+    template_subject: str,
+    sections: list[dict[str, str]],
+    values: dict[str, Any],
+    lines: list[dict[str, Any]],
+    language: str,
+    urgent: bool,
+    with_pdf: bool = True,
+) -> Rendered:
     """One notice (previews, single follow-ups)."""
-    return render_notices([NoticeInput(template_title, template_subject, sections, values, lines, language, urgent)],
-                          with_pdf=with_pdf)[0]
+    return render_notices(
+        [NoticeInput(template_title, template_subject, sections, values, lines, language, urgent)],
+        with_pdf=with_pdf,
+    )[0]
 
 
 def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[Rendered]:
@@ -190,25 +239,49 @@ def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[
     for item in inputs:
         values, language = item.values, item.language
         # Each line's device name in the reader's language (the frozen line keeps both).
-        lines = [line | {"model": device_name(str(line.get("model") or ""), str(line.get("model_en") or ""), language)}
-                 for line in item.lines]
+        lines = [
+            line
+            | {
+                "model": device_name(
+                    str(line.get("model") or ""), str(line.get("model_en") or ""), language
+                )
+            }
+            for line in item.lines
+        ]
         subject = " ".join(fill(item.template_subject, values, html=False).split())
         title = fill(item.template_title, values, html=False)
-        text_sections = [{"heading": fill(s["heading"], values, html=False),
-                          "paragraphs": paragraphs(fill(s["body"], values, html=False))} for s in item.sections]
+        text_sections = [
+            {
+                "heading": fill(s["heading"], values, html=False),
+                "paragraphs": paragraphs(fill(s["body"], values, html=False)),
+            }
+            for s in item.sections
+        ]
         labels = _labels(language)
         with translation.override(language):
-            html = render_to_string("notices/email.html", {
-                "title": title, "urgent": item.urgent, "sections": text_sections, "lines": lines, "labels": labels,
-                "values": values, "company": company, "language": language})
+            html = render_to_string(
+                "notices/email.html",
+                {
+                    "title": title,
+                    "urgent": item.urgent,
+                    "sections": text_sections,
+                    "lines": lines,
+                    "labels": labels,
+                    "values": values,
+                    "company": company,
+                    "language": language,
+                },
+            )
         text_parts: list[str] = [title, ""]
         for section in text_sections:
             text_parts += [str(section["heading"]), *section["paragraphs"], ""]
         if lines:
             text_parts.append(labels["devices"])
-            text_parts += [f"- {line['model']} {line['udi_di']} {labels['columns'][3]} {line['lot']}"
-                           f"{' ' + line['serial'] if line['serial'] else ''} @ {line['location']}: {line['quantity']}"
-                           for line in lines]
+            text_parts += [
+                f"- {line['model']} {line['udi_di']} {labels['columns'][3]} {line['lot']}"
+                f"{' ' + line['serial'] if line['serial'] else ''} @ {line['location']}: {line['quantity']}"
+                for line in lines
+            ]
             text_parts.append(f"{labels['total']}: {values.get('units_total', '')}")
         if values.get("reply_url"):
             text_parts += ["", f"{labels['reply']}: {values['reply_url']}"]
@@ -218,29 +291,58 @@ def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[
 
             # Letters carry the reply link as a QR code as well (e-mail has the link to click; a
             # code costs 6 ms a notice). A fixed mask: choosing the best of eight costs 20 ms.
-            qr = segno.make(values["reply_url"], error="m", mask=0, boost_error=False, micro=False).svg_inline(
-                scale=3) if values.get("reply_url") and item.printed else ""
-            documents.append({
-                "lang": "zh" if language.startswith("zh") else "en",
-                "region": "cn" if language.startswith("zh") else "us",
-                "title": title, "urgent": item.urgent, "recall_title": values.get("recall_title", ""),
-                "number": values.get("recall_number", ""), "date": values.get("notice_date", ""),
-                "company": {k: str(company.get(k, "")) for k in ("name", "address", "phone", "email")},
-                "holder": {"name": values.get("holder_name", ""), "contact": values.get("contact_name", ""),
-                           "address": values.get("holder_address", "")},
-                "sections": text_sections, "units_total": str(values.get("units_total", "")),
-                "lines": [{k: str(line.get(k) or "") for k in ("model", "udi_di", "location", "lot", "serial")}
-                          | {"quantity": line["quantity"]} for line in lines],
-                "reply_url": values.get("reply_url", ""), "reply_by": values.get("reply_by", ""), "qr": qr,
-                "labels": labels, "footer": f"{company.get('name', '')} · {values.get('recall_number', '')}",
-            })
+            qr = (
+                segno.make(
+                    values["reply_url"], error="m", mask=0, boost_error=False, micro=False
+                ).svg_inline(scale=3)
+                if values.get("reply_url") and item.printed
+                else ""
+            )
+            documents.append(
+                {
+                    "lang": "zh" if language.startswith("zh") else "en",
+                    "region": "cn" if language.startswith("zh") else "us",
+                    "title": title,
+                    "urgent": item.urgent,
+                    "recall_title": values.get("recall_title", ""),
+                    "number": values.get("recall_number", ""),
+                    "date": values.get("notice_date", ""),
+                    "company": {
+                        k: str(company.get(k, "")) for k in ("name", "address", "phone", "email")
+                    },
+                    "holder": {
+                        "name": values.get("holder_name", ""),
+                        "contact": values.get("contact_name", ""),
+                        "address": values.get("holder_address", ""),
+                    },
+                    "sections": text_sections,
+                    "units_total": str(values.get("units_total", "")),
+                    "lines": [
+                        {
+                            k: str(line.get(k) or "")
+                            for k in ("model", "udi_di", "location", "lot", "serial")
+                        }
+                        | {"quantity": line["quantity"]}
+                        for line in lines
+                    ],
+                    "reply_url": values.get("reply_url", ""),
+                    "reply_by": values.get("reply_by", ""),
+                    "qr": qr,
+                    "labels": labels,
+                    "footer": f"{company.get('name', '')} · {values.get('recall_number', '')}",
+                }
+            )
     pdfs: list[bytes] = [b""] * len(parts)
     if with_pdf:
         # One compile per language: a batch's PDFs carry the glyphs of the whole batch, and
         # English notices need not carry the Chinese template's.
         for language in sorted({document["lang"] for document in documents}):
             indexes = [i for i, document in enumerate(documents) if document["lang"] == language]
-            for index, pdf in zip(indexes, TYPESETTER.pdfs([documents[i] for i in indexes]), strict=True):
+            for index, pdf in zip(
+                indexes, TYPESETTER.pdfs([documents[i] for i in indexes]), strict=True
+            ):
                 pdfs[index] = pdf
-    return [Rendered(subject=subject, html=html, text=text, pdf=pdf)
-            for (subject, html, text), pdf in zip(parts, pdfs, strict=True)]
+    return [
+        Rendered(subject=subject, html=html, text=text, pdf=pdf)
+        for (subject, html, text), pdf in zip(parts, pdfs, strict=True)
+    ]

@@ -17,7 +17,11 @@ from medrecall.core.errors import DomainError
 if TYPE_CHECKING:
     from .models import Notice
 
-SALTS = {"reply": "medrecall.notices.reply", "survey": "medrecall.notices.survey", "open": "medrecall.notices.open"}
+SALTS = {
+    "reply": "medrecall.notices.reply",
+    "survey": "medrecall.notices.survey",
+    "open": "medrecall.notices.open",
+}
 
 
 class LinkInvalid(DomainError):
@@ -31,7 +35,9 @@ class LinkExpired(DomainError):
 
 
 def token_for(notice: Notice, purpose: str) -> str:
-    return signing.dumps({"n": notice.pk, "k": notice.token_nonce}, salt=SALTS[purpose], compress=True)
+    return signing.dumps(
+        {"n": notice.pk, "k": notice.token_nonce}, salt=SALTS[purpose], compress=True
+    )
 
 
 def reply_path(notice: Notice) -> str:
@@ -51,15 +57,25 @@ def notice_for_token(token: str, purpose: str) -> Notice:
     from .models import Notice
 
     try:
-        payload = signing.loads(token, salt=SALTS[purpose], max_age=settings.MEDRECALL_REPLY_LINK_DAYS * 86400)
+        payload = signing.loads(
+            token, salt=SALTS[purpose], max_age=settings.MEDRECALL_REPLY_LINK_DAYS * 86400
+        )
     except signing.SignatureExpired as expired:
-        raise LinkExpired(_("This link has expired. Please call or e-mail us and we will send you a new one.")) \
-            from expired
+        raise LinkExpired(
+            _("This link has expired. Please call or e-mail us and we will send you a new one.")
+        ) from expired
     except signing.BadSignature as bad:
-        raise LinkInvalid(_("This link is not valid: it may have been changed or cut short. Open the link exactly "
-                            "as it appears in the notice.")) from bad
-    notice = Notice.objects.select_related("recall", "party", "contact", "parent").filter(
-        pk=payload.get("n"), token_nonce=payload.get("k")).first()
+        raise LinkInvalid(
+            _(
+                "This link is not valid: it may have been changed or cut short. Open the link exactly "
+                "as it appears in the notice."
+            )
+        ) from bad
+    notice = (
+        Notice.objects.select_related("recall", "party", "contact", "parent")
+        .filter(pk=payload.get("n"), token_nonce=payload.get("k"))
+        .first()
+    )
     if notice is None:
         raise LinkInvalid(_("This link is no longer valid: a newer notice replaced it."))
     return notice

@@ -29,28 +29,48 @@ def _header(name: str, value: str) -> bytes:
     return f"{name}: {Header(value, 'utf-8', header_name=name).encode()}\r\n".encode()
 
 
-def compose(*, sender: str, recipient: str, subject: str, message_id: str, text: str, html: str,
-            attachment_name: str, attachment: bytes, extra_headers: dict[str, str] | None = None) -> bytes:
+def compose(
+    *,
+    sender: str,
+    recipient: str,
+    subject: str,
+    message_id: str,
+    text: str,
+    html: str,
+    attachment_name: str,
+    attachment: bytes,
+    extra_headers: dict[str, str] | None = None,
+) -> bytes:
     mixed, alternative = f"==mixed-{uuid4().hex}", f"==alt-{uuid4().hex}"
-    head = b"".join([
-        _header("From", sender), _header("To", recipient), _header("Subject", subject),
-        _header("Date", formatdate(localtime=False)), _header("Message-ID", message_id),
-        *[_header(name, value) for name, value in (extra_headers or {}).items()],
-        b"MIME-Version: 1.0\r\n", f'Content-Type: multipart/mixed; boundary="{mixed}"\r\n\r\n'.encode(),
-    ])
+    head = b"".join(
+        [
+            _header("From", sender),
+            _header("To", recipient),
+            _header("Subject", subject),
+            _header("Date", formatdate(localtime=False)),
+            _header("Message-ID", message_id),
+            *[_header(name, value) for name, value in (extra_headers or {}).items()],
+            b"MIME-Version: 1.0\r\n",
+            f'Content-Type: multipart/mixed; boundary="{mixed}"\r\n\r\n'.encode(),
+        ]
+    )
     body = [
-        f"--{mixed}\r\nContent-Type: multipart/alternative; boundary=\"{alternative}\"\r\n\r\n".encode(),
-        f"--{alternative}\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
-        "Content-Transfer-Encoding: base64\r\n\r\n".encode(), _b64(text.encode()),
-        f"--{alternative}\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
-        "Content-Transfer-Encoding: base64\r\n\r\n".encode(), _b64(html.encode()),
+        f'--{mixed}\r\nContent-Type: multipart/alternative; boundary="{alternative}"\r\n\r\n'.encode(),
+        f'--{alternative}\r\nContent-Type: text/plain; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n".encode(),
+        _b64(text.encode()),
+        f'--{alternative}\r\nContent-Type: text/html; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n".encode(),
+        _b64(html.encode()),
         f"--{alternative}--\r\n".encode(),
     ]
     if attachment:
-        body += [f"--{mixed}\r\nContent-Type: application/pdf; name=\"{attachment_name}\"\r\n"
-                 f"Content-Transfer-Encoding: base64\r\n"
-                 f"Content-Disposition: attachment; filename=\"{attachment_name}\"\r\n\r\n".encode(),
-                 _b64(attachment)]
+        body += [
+            f'--{mixed}\r\nContent-Type: application/pdf; name="{attachment_name}"\r\n'
+            f"Content-Transfer-Encoding: base64\r\n"
+            f'Content-Disposition: attachment; filename="{attachment_name}"\r\n\r\n'.encode(),
+            _b64(attachment),
+        ]
     body.append(f"--{mixed}--\r\n".encode())
     return head + b"".join(body)
 

@@ -42,16 +42,23 @@ class NoticeTemplate(TimeStampedModel):
     language = models.CharField(_("language"), max_length=10, choices=Language.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     version = models.PositiveIntegerField(_("version"))
-    status = models.CharField(_("status"), max_length=10, choices=TemplateStatus.choices, default=TemplateStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TemplateStatus.choices, default=TemplateStatus.DRAFT
+    )
     title = models.CharField(_("document title"), max_length=200)
     subject = models.CharField(_("e-mail subject"), max_length=255)
-    sections = models.JSONField(_("sections"), default=list,
-                                help_text=_("A list of {key, heading, body}; bodies may use placeholders."))
+    sections = models.JSONField(
+        _("sections"),
+        default=list,
+        help_text=_("A list of {key, heading, body}; bodies may use placeholders."),
+    )
     change_note = models.TextField(_("what changed"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
@@ -60,9 +67,14 @@ class NoticeTemplate(TimeStampedModel):
         ordering = ["regime", "kind", "language", "-version"]
         permissions = [("approve_noticetemplate", "Can approve notice templates")]
         constraints = [
-            models.UniqueConstraint(fields=["regime", "language", "kind", "version"], name="template_version_once"),
-            models.UniqueConstraint(fields=["regime", "language", "kind"], condition=Q(status="approved"),
-                                    name="template_one_approved"),
+            models.UniqueConstraint(
+                fields=["regime", "language", "kind", "version"], name="template_version_once"
+            ),
+            models.UniqueConstraint(
+                fields=["regime", "language", "kind"],
+                condition=Q(status="approved"),
+                name="template_one_approved",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -81,15 +93,22 @@ class NoticeRun(TimeStampedModel):
 
     recall = models.ForeignKey(RecallCase, on_delete=models.CASCADE, related_name="notice_runs")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.INITIAL)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
     parties = models.JSONField(_("only these holders"), default=list, blank=True)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     total = models.PositiveIntegerField(_("notices"), default=0)
     rendered = models.PositiveIntegerField(_("rendered"), default=0)
     error = models.TextField(_("error"), blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", help_text=_("Empty when the system started it (sub-consignees, "
-                                                                 "reminders)."))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the system started it (sub-consignees, reminders)."),
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -123,16 +142,31 @@ class Notice(models.Model):
     at generation, its rendered content and where it stands."""
 
     recall = models.ForeignKey(RecallCase, on_delete=models.CASCADE, related_name="notices")
-    run = models.ForeignKey(NoticeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="notices", verbose_name=_("holder"))
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices",
-                                verbose_name=_("contact"))
+    run = models.ForeignKey(
+        NoticeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="notices", verbose_name=_("holder")
+    )
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notices",
+        verbose_name=_("contact"),
+    )
     recipient_key = models.CharField(max_length=40)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    sequence = models.PositiveSmallIntegerField(_("sequence"), default=1,
-                                                help_text=_("1 = first notice, 2 = second notice, …"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups")
-    template = models.ForeignKey(NoticeTemplate, null=True, on_delete=models.PROTECT, related_name="+")
+    sequence = models.PositiveSmallIntegerField(
+        _("sequence"), default=1, help_text=_("1 = first notice, 2 = second notice, …")
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    template = models.ForeignKey(
+        NoticeTemplate, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     regime = models.CharField(_("regime"), max_length=8, choices=Regime.choices)
     language = models.CharField(_("language"), max_length=10, choices=Language.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -143,7 +177,9 @@ class Notice(models.Model):
     pdf = models.FileField(_("PDF"), upload_to="notices/", blank=True)
     lines = models.JSONField(_("affected units"), default=list)
     total_units = models.PositiveIntegerField(_("units"), default=0)
-    status = models.CharField(_("status"), max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.GENERATED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.GENERATED
+    )
     attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claim = models.CharField(max_length=32, blank=True)
@@ -159,19 +195,32 @@ class Notice(models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("assigned to"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
 
     class Meta:
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["recall", "recipient_key", "kind", "sequence"], name="notice_once"),
-            models.CheckConstraint(condition=Q(status__in=NoticeStatus.values), name="notice_status_known"),
+            models.UniqueConstraint(
+                fields=["recall", "recipient_key", "kind", "sequence"], name="notice_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=NoticeStatus.values), name="notice_status_known"
+            ),
         ]
-        indexes = [models.Index(fields=["recall", "status"]), models.Index(fields=["status", "next_attempt_at"]),
-                   models.Index(fields=["party", "recall"])]
+        indexes = [
+            models.Index(fields=["recall", "status"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["party", "recall"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recall.number} → {self.party} #{self.sequence} ({self.kind})"
@@ -204,8 +253,14 @@ class NoticeEvent(models.Model):
     recall = models.ForeignKey(RecallCase, on_delete=models.CASCADE, related_name="+")
     type = models.CharField(_("what"), max_length=14, choices=Type.choices)
     at = models.DateTimeField(_("when"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("who"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("who"),
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -233,19 +288,26 @@ class Reply(models.Model):
     respondent_title = models.CharField(_("job title"), max_length=150, blank=True)
     respondent_email = models.EmailField(_("e-mail"), blank=True)
     respondent_phone = models.CharField(_("phone"), max_length=50, blank=True)
-    read_and_understood = models.BooleanField(_("we have read and understood the notice"), default=False)
-    users_informed = models.BooleanField(_("all users of the devices have been informed"), default=False)
+    read_and_understood = models.BooleanField(
+        _("we have read and understood the notice"), default=False
+    )
+    users_informed = models.BooleanField(
+        _("all users of the devices have been informed"), default=False
+    )
     comment = models.TextField(_("comments or questions"), blank=True)
     via = models.CharField(_("via"), max_length=8, choices=Via.choices)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("reply")
         verbose_name_plural = _("replies")
         ordering = ["-submitted_at"]
-        constraints = [models.UniqueConstraint(fields=["recall", "party"], name="reply_once_per_holder")]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "party"], name="reply_once_per_holder")
+        ]
 
     def __str__(self) -> str:
         return f"{self.recall.number} ← {self.party}"
@@ -256,7 +318,9 @@ class ReplyLine(models.Model):
 
     reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="lines")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    serial = models.ForeignKey(
+        Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     expected = models.PositiveIntegerField(_("we have on record"))
     on_hand = models.PositiveIntegerField(_("on hand"), default=0)
     to_return = models.PositiveIntegerField(_("returned / to return"), default=0)
@@ -265,8 +329,11 @@ class ReplyLine(models.Model):
     distributed = models.PositiveIntegerField(_("further distributed"), default=0)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(to_return__lte=models.F("on_hand")),
-                                              name="reply_return_within_on_hand")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_return__lte=models.F("on_hand")), name="reply_return_within_on_hand"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reply_id}: lot {self.lot_id} on hand {self.on_hand}"
@@ -281,7 +348,9 @@ class SubConsignee(models.Model):
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="sub_consignee_of")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    serial = models.ForeignKey(
+        Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -304,8 +373,12 @@ class SurveyResponse(models.Model):
     submitted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5, clarity__gte=1, clarity__lte=5),
-                                              name="survey_scale")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5, clarity__gte=1, clarity__lte=5),
+                name="survey_scale",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.notice_id}: {self.rating}/{self.clarity}"
@@ -328,20 +401,28 @@ class Offer(TimeStampedModel):
         CANCELLED = "cancelled", _("Cancelled")
 
     recall = models.ForeignKey(RecallCase, on_delete=models.CASCADE, related_name="offers")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="offers", verbose_name=_("holder"))
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="offers", verbose_name=_("holder")
+    )
     kind = models.CharField(_("offer"), max_length=12, choices=OfferKind.choices)
     description = models.TextField(_("description"))
     quantity = models.PositiveIntegerField(_("quantity"), default=0)
     amount = models.DecimalField(_("value"), max_digits=12, decimal_places=2, default=0)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
-    fulfilled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    fulfilled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
     fulfilment_note = models.TextField(_("fulfilment note"), blank=True)
 
@@ -350,7 +431,9 @@ class Offer(TimeStampedModel):
         verbose_name_plural = _("offers")
         ordering = ["-created_at"]
         permissions = [("approve_offer", "Can approve compensation offers")]
-        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="offer_amount_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="offer_amount_not_negative")
+        ]
 
     def __str__(self) -> str:
         return f"{self.recall.number} {self.get_kind_display()} → {self.party}"

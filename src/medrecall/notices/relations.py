@@ -27,7 +27,9 @@ from .services import notice_run_start, notices_create, notices_render
 UNSENT = (NoticeStatus.GENERATED, NoticeStatus.QUEUED, NoticeStatus.SENDING, NoticeStatus.FAILED)
 
 
-def progress_update_send(*, recall: RecallCase, party: Party, message: str, actor: User | None) -> list[int]:
+def progress_update_send(
+    *, recall: RecallCase, party: Party, message: str, actor: User | None
+) -> list[int]:
     """Tell a holder how their return or correction advances (one more progress notice,
     rendered with the message now and sent by the worker)."""
     if not message.strip():
@@ -35,33 +37,74 @@ def progress_update_send(*, recall: RecallCase, party: Party, message: str, acto
     from .tasks import notices_batch_task
 
     with transaction.atomic():
-        last = Notice.objects.filter(recall=recall, party=party, kind=Kind.PROGRESS).order_by("-sequence").first()
+        last = (
+            Notice.objects.filter(recall=recall, party=party, kind=Kind.PROGRESS)
+            .order_by("-sequence")
+            .first()
+        )
         sequence = (last.sequence + 1) if last else 1
-        created = notices_create(recall=recall, run=None, kind=Kind.PROGRESS, party_ids=[party.pk], sequence=sequence)
+        created = notices_create(
+            recall=recall, run=None, kind=Kind.PROGRESS, party_ids=[party.pk], sequence=sequence
+        )
         if not created:
-            raise ValidationFailed(_("%(holder)s has no affected units in this recall.") % {"holder": party.name})
+            raise ValidationFailed(
+                _("%(holder)s has no affected units in this recall.") % {"holder": party.name}
+            )
         notices_render(created, progress_message=message)
-        audit.record(actor=actor or "system", action="notices.progress_update", target=recall,
-                     changes={"holder": [None, party.code], "notices": [None, len(created)]}, reason=message)
+        audit.record(
+            actor=actor or "system",
+            action="notices.progress_update",
+            target=recall,
+            changes={"holder": [None, party.code], "notices": [None, len(created)]},
+            reason=message,
+        )
         transaction.on_commit(lambda: notices_batch_task.enqueue(None, created))
     return created
 
 
 @transaction.atomic
-def offer_propose(*, recall: RecallCase, party: Party, kind: str, description: str, actor: User, quantity: int = 0,
-                  amount: Decimal = Decimal(0), currency: str = "CNY") -> Offer:
+def offer_propose(
+    *,
+    recall: RecallCase,
+    party: Party,
+    kind: str,
+    description: str,
+    actor: User,
+    quantity: int = 0,
+    amount: Decimal = Decimal(0),
+    currency: str = "CNY",
+) -> Offer:
     require_action(recall, Action.OFFER)
     if kind not in Offer.OfferKind.values:
-        raise ValidationFailed(_("The offer must be one of %(allowed)s.") % {"allowed": ", ".join(Offer.OfferKind.values)},
-                               where="kind")
+        raise ValidationFailed(
+            _("The offer must be one of %(allowed)s.")
+            % {"allowed": ", ".join(Offer.OfferKind.values)},
+            where="kind",
+        )
     if not description.strip():
         raise ValidationFailed(_("Describe the offer."), where="description")
     if amount < 0 or quantity < 0:
         raise ValidationFailed(_("Amounts and quantities cannot be negative."), where="amount")
-    offer = Offer.objects.create(recall=recall, party=party, kind=kind, description=description, quantity=quantity,
-                                 amount=amount, currency=currency.upper()[:3], proposed_by=actor)
-    audit.record(actor=actor, action="notices.offer_proposed", target=offer,
-                 changes={"kind": [None, kind], "amount": [None, str(amount)], "currency": [None, offer.currency]})
+    offer = Offer.objects.create(
+        recall=recall,
+        party=party,
+        kind=kind,
+        description=description,
+        quantity=quantity,
+        amount=amount,
+        currency=currency.upper()[:3],
+        proposed_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="notices.offer_proposed",
+        target=offer,
+        changes={
+            "kind": [None, kind],
+            "amount": [None, str(amount)],
+            "currency": [None, offer.currency],
+        },
+    )
     return offer
 
 
@@ -71,17 +114,26 @@ def offer_decide(*, offer: Offer, approve: bool, actor: User, note: str = "") ->
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     require_action(offer.recall, Action.OFFER)
     if offer.status != Offer.Status.PROPOSED:
-        raise ValidationFailed(_("This offer is already %(status)s.") % {"status": offer.get_status_display()})
+        raise ValidationFailed(
+            _("This offer is already %(status)s.") % {"status": offer.get_status_display()}
+        )
     if approve and offer.proposed_by_id == actor.pk and not actor.is_superuser:
-        raise ValidationFailed(_("Someone other than the proposer must approve an offer."), code="four_eyes")
+        raise ValidationFailed(
+            _("Someone other than the proposer must approve an offer."), code="four_eyes"
+        )
     if not approve and not note.strip():
         raise ValidationFailed(_("Say why the offer is rejected."), where="note")
     before = offer.status
     offer.status = Offer.Status.APPROVED if approve else Offer.Status.REJECTED
     offer.decided_by, offer.decided_at, offer.decision_note = actor, timezone.now(), note
     offer.save()
-    audit.record(actor=actor, action="notices.offer_decided", target=offer, changes={"status": [before, offer.status]},
-                 reason=note)
+    audit.record(
+        actor=actor,
+        action="notices.offer_decided",
+        target=offer,
+        changes={"status": [before, offer.status]},
+        reason=note,
+    )
     return offer
 
 
@@ -90,13 +142,24 @@ def offer_fulfil(*, offer: Offer, actor: User, note: str = "") -> Offer:
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     require_action(offer.recall, Action.SETTLE_OFFER)
     if offer.status != Offer.Status.APPROVED:
-        raise ValidationFailed(_("Only an approved offer can be fulfilled (this one is %(status)s).") % {
-            "status": offer.get_status_display()})
+        raise ValidationFailed(
+            _("Only an approved offer can be fulfilled (this one is %(status)s).")
+            % {"status": offer.get_status_display()}
+        )
     offer.status, offer.fulfilled_by, offer.fulfilled_at, offer.fulfilment_note = (
-        Offer.Status.FULFILLED, actor, timezone.now(), note)
+        Offer.Status.FULFILLED,
+        actor,
+        timezone.now(),
+        note,
+    )
     offer.save()
-    audit.record(actor=actor, action="notices.offer_fulfilled", target=offer,
-                 changes={"status": [Offer.Status.APPROVED, Offer.Status.FULFILLED]}, reason=note)
+    audit.record(
+        actor=actor,
+        action="notices.offer_fulfilled",
+        target=offer,
+        changes={"status": [Offer.Status.APPROVED, Offer.Status.FULFILLED]},
+        reason=note,
+    )
     return offer
 
 
@@ -105,15 +168,22 @@ def offer_cancel(*, offer: Offer, actor: User, note: str) -> Offer:
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     require_action(offer.recall, Action.SETTLE_OFFER)
     if offer.status in (Offer.Status.FULFILLED, Offer.Status.CANCELLED, Offer.Status.REJECTED):
-        raise ValidationFailed(_("This offer is already %(status)s.") % {"status": offer.get_status_display()})
+        raise ValidationFailed(
+            _("This offer is already %(status)s.") % {"status": offer.get_status_display()}
+        )
     if not note.strip():
         raise ValidationFailed(_("Say why the offer is cancelled."), where="note")
     before = offer.status
     offer.status = Offer.Status.CANCELLED
     offer.decision_note = note
     offer.save()
-    audit.record(actor=actor, action="notices.offer_cancelled", target=offer,
-                 changes={"status": [before, Offer.Status.CANCELLED]}, reason=note)
+    audit.record(
+        actor=actor,
+        action="notices.offer_cancelled",
+        target=offer,
+        changes={"status": [before, Offer.Status.CANCELLED]},
+        reason=note,
+    )
     return offer
 
 
@@ -137,25 +207,53 @@ def on_party_merge(source: Party, target: Party, actor: Any) -> dict[str, Any]:
     for pk in revoked:
         Notice.objects.filter(pk=pk).update(token_nonce=secrets.token_hex(8))
     unsent = list(issued.filter(status__in=UNSENT).values_list("pk", "recall_id"))
-    note = _("Withdrawn: %(source)s was merged into %(target)s.") % {"source": source.code, "target": target.code}
+    note = _("Withdrawn: %(source)s was merged into %(target)s.") % {
+        "source": source.code,
+        "target": target.code,
+    }
     Notice.objects.filter(pk__in=[pk for pk, _recall in unsent]).update(
-        status=NoticeStatus.BOUNCED, next_attempt_at=None, last_error=note)
-    NoticeEvent.objects.bulk_create([
-        NoticeEvent(notice_id=pk, party=source, recall_id=recall_id, type=NoticeEvent.Type.BOUNCED, at=now, note=note)
-        for pk, recall_id in unsent])
+        status=NoticeStatus.BOUNCED, next_attempt_at=None, last_error=note
+    )
+    NoticeEvent.objects.bulk_create(
+        [
+            NoticeEvent(
+                notice_id=pk,
+                party=source,
+                recall_id=recall_id,
+                type=NoticeEvent.Type.BOUNCED,
+                at=now,
+                note=note,
+            )
+            for pk, recall_id in unsent
+        ]
+    )
     runs = []
-    for recall in RecallCase.objects.filter(pk__in=recall_ids, status__in=OPEN_FOR_NOTICES).order_by("pk"):
+    for recall in RecallCase.objects.filter(
+        pk__in=recall_ids, status__in=OPEN_FOR_NOTICES
+    ).order_by("pk"):
         told = Notice.objects.filter(recall=recall, party=target, kind=Kind.INITIAL).exists()
-        run = notice_run_start(recall=recall, actor=None, kind=Kind.UPDATE if told else Kind.INITIAL,
-                               parties=[target.pk], reason=note)
+        run = notice_run_start(
+            recall=recall,
+            actor=None,
+            kind=Kind.UPDATE if told else Kind.INITIAL,
+            parties=[target.pk],
+            reason=note,
+        )
         runs.append({"recall": recall.number, "run": run.pk, "kind": run.kind})
-    return {"scope_additions": moved, "reported_by_it": reported_on, "links_revoked": len(revoked),
-            "notices_withdrawn": len(unsent), "runs": runs}
+    return {
+        "scope_additions": moved,
+        "reported_by_it": reported_on,
+        "links_revoked": len(revoked),
+        "notices_withdrawn": len(unsent),
+        "runs": runs,
+    }
 
 
 def reported_units(party_id: int) -> QuerySet[SubConsignee]:
     """The units holders reported passing to a party (what a reviewer checks before
     verifying or merging a reported party), with the reply that reported them."""
-    return (SubConsignee.objects.filter(party_id=party_id)
-            .select_related("recall", "reported_by", "lot", "serial", "location", "reply")
-            .order_by("recall__number", "lot__number", "pk"))
+    return (
+        SubConsignee.objects.filter(party_id=party_id)
+        .select_related("recall", "reported_by", "lot", "serial", "location", "reply")
+        .order_by("recall__number", "lot__number", "pk")
+    )

@@ -38,8 +38,15 @@ def _scoped(queryset: QuerySet[Any], viewer: Viewer, field: str = "party_id") ->
     return queryset
 
 
-def notice_list_for(*, viewer: Viewer, recall_id: int | None = None, status: str = "", channel: str = "",
-                    kind: str = "", search: str = "") -> QuerySet[Notice]:
+def notice_list_for(
+    *,
+    viewer: Viewer,
+    recall_id: int | None = None,
+    status: str = "",
+    channel: str = "",
+    kind: str = "",
+    search: str = "",
+) -> QuerySet[Notice]:
     notices = _scoped(Notice.objects.select_related("recall", "party", "contact"), viewer)
     if recall_id:
         notices = notices.filter(recall_id=recall_id)
@@ -50,14 +57,24 @@ def notice_list_for(*, viewer: Viewer, recall_id: int | None = None, status: str
     if kind:
         notices = notices.filter(kind=kind)
     if search:
-        notices = notices.filter(Q(party__name__icontains=search) | Q(party__code__icontains=search)
-                                 | Q(email__icontains=search) | Q(recall__number__icontains=search))
+        notices = notices.filter(
+            Q(party__name__icontains=search)
+            | Q(party__code__icontains=search)
+            | Q(email__icontains=search)
+            | Q(recall__number__icontains=search)
+        )
     return notices.order_by("-created_at", "-id")
 
 
 def notice_get_for(*, viewer: Viewer, pk: int) -> Notice:
-    notice: Notice | None = _scoped(Notice.objects.select_related("recall", "party", "contact", "template", "parent"),
-                     viewer).filter(pk=pk).first()
+    notice: Notice | None = (
+        _scoped(
+            Notice.objects.select_related("recall", "party", "contact", "template", "parent"),
+            viewer,
+        )
+        .filter(pk=pk)
+        .first()
+    )
     if notice is None:
         raise NotFound(_("Notice %(id)s was not found.") % {"id": pk})
     return notice
@@ -76,23 +93,45 @@ def overdue_queue(*, viewer: Viewer, now: datetime | None = None) -> QuerySet[No
     ``reply_mismatched_lines``."""
     now = now or timezone.now()
     unanswered = Q(
-        Q(escalated_at__isnull=False) | Q(status=NoticeStatus.BOUNCED)
+        Q(escalated_at__isnull=False)
+        | Q(status=NoticeStatus.BOUNCED)
         | Q(status=NoticeStatus.FAILED, next_attempt_at__isnull=True)
-        | Q(status=NoticeStatus.GENERATED, channel__in=("letter", "phone"), kind__in=(Kind.INITIAL, Kind.REMINDER)),
-        replied_at__isnull=True)
-    followed_up = NoticeEvent.objects.filter(recall_id=OuterRef("recall_id"), party_id=OuterRef("party_id"),
-                                             type__in=(NoticeEvent.Type.CALL, NoticeEvent.Type.NOTE),
-                                             at__gt=OuterRef("submitted_at"))
-    disagreeing = (_with_differences(Reply.objects.all()).filter(mismatched_lines__gt=0)
-                   .exclude(Exists(followed_up)).values("notice_id"))
+        | Q(
+            status=NoticeStatus.GENERATED,
+            channel__in=("letter", "phone"),
+            kind__in=(Kind.INITIAL, Kind.REMINDER),
+        ),
+        replied_at__isnull=True,
+    )
+    followed_up = NoticeEvent.objects.filter(
+        recall_id=OuterRef("recall_id"),
+        party_id=OuterRef("party_id"),
+        type__in=(NoticeEvent.Type.CALL, NoticeEvent.Type.NOTE),
+        at__gt=OuterRef("submitted_at"),
+    )
+    disagreeing = (
+        _with_differences(Reply.objects.all())
+        .filter(mismatched_lines__gt=0)
+        .exclude(Exists(followed_up))
+        .values("notice_id")
+    )
     own_reply = Reply.objects.filter(notice_id=OuterRef("pk")).order_by()
     # A reported party merged into an existing one: its notices were withdrawn, nothing to chase.
-    queue = Notice.objects.filter(unanswered | Q(pk__in=disagreeing), recall__status__in=OPEN_FOR_NOTICES).exclude(
-        party__review=Review.MERGED).annotate(
-        reply_difference=Subquery(_with_differences(own_reply).values("difference")[:1]),
-        reply_mismatched_lines=Subquery(_with_differences(own_reply).values("mismatched_lines")[:1]))
-    return _scoped(queue.select_related("recall", "party", "contact", "assigned_to"), viewer).order_by(
-        "reply_due_at", "pk")
+    queue = (
+        Notice.objects.filter(
+            unanswered | Q(pk__in=disagreeing), recall__status__in=OPEN_FOR_NOTICES
+        )
+        .exclude(party__review=Review.MERGED)
+        .annotate(
+            reply_difference=Subquery(_with_differences(own_reply).values("difference")[:1]),
+            reply_mismatched_lines=Subquery(
+                _with_differences(own_reply).values("mismatched_lines")[:1]
+            ),
+        )
+    )
+    return _scoped(
+        queue.select_related("recall", "party", "contact", "assigned_to"), viewer
+    ).order_by("reply_due_at", "pk")
 
 
 # -- replies against our records ---------------------------------------------------------
@@ -111,10 +150,15 @@ def _reported(prefix: str = "") -> Any:
 def _with_differences(replies: QuerySet[Reply]) -> QuerySet[Any]:
     """Per reply, in SQL: units on record, units reported, their difference and the number of
     lines where the holder's figures and ours disagree."""
-    return replies.order_by().annotate(
-        on_record=Sum("lines__expected"), reported=Sum(_reported("lines__")),
-        mismatched_lines=Count("lines", filter=~Q(lines__expected=_reported("lines__")))).annotate(
-        difference=F("reported") - F("on_record"))
+    return (
+        replies.order_by()
+        .annotate(
+            on_record=Sum("lines__expected"),
+            reported=Sum(_reported("lines__")),
+            mismatched_lines=Count("lines", filter=~Q(lines__expected=_reported("lines__"))),
+        )
+        .annotate(difference=F("reported") - F("on_record"))
+    )
 
 
 def replies_for(*, viewer: Viewer, recall_id: int) -> QuerySet[Reply]:
@@ -126,10 +170,15 @@ def replies_for(*, viewer: Viewer, recall_id: int) -> QuerySet[Reply]:
 
     replies = _scoped(Reply.objects.filter(recall_id=recall_id), viewer)
     totals = {f"total_{name}": Sum(f"lines__{name}") for name in (*ACCOUNTED_FOR, "to_return")}
-    found: QuerySet[Reply] = (_with_differences(replies).annotate(**totals)
-                              .select_related("party", "entered_by", "recall")
-                              .prefetch_related(Prefetch("lines", queryset=ReplyLine.objects.select_related(
-                                  "lot", "serial"))).order_by("-submitted_at", "pk"))
+    found: QuerySet[Reply] = (
+        _with_differences(replies)
+        .annotate(**totals)
+        .select_related("party", "entered_by", "recall")
+        .prefetch_related(
+            Prefetch("lines", queryset=ReplyLine.objects.select_related("lot", "serial"))
+        )
+        .order_by("-submitted_at", "pk")
+    )
     return found
 
 
@@ -151,8 +200,14 @@ def reply_differences(reply: Reply) -> list[LineDifference]:
     for line in reply.lines.all():
         reported = sum(getattr(line, name) for name in ACCOUNTED_FOR)
         if reported != line.expected:
-            found.append(LineDifference(line.lot.number, line.serial.serial if line.serial else "", line.expected,
-                                        reported))
+            found.append(
+                LineDifference(
+                    line.lot.number,
+                    line.serial.serial if line.serial else "",
+                    line.expected,
+                    reported,
+                )
+            )
     return found
 
 
@@ -173,13 +228,32 @@ def run_get_for(*, viewer: Viewer, pk: int) -> NoticeRun:
 
 def run_progress(run: NoticeRun) -> dict[str, Any]:
     counts = dict(run.notices.values_list("status").annotate(n=Count("id")))
-    finished = counts.get(NoticeStatus.SENT, 0) + sum(counts.get(s, 0) for s in (
-        NoticeStatus.DELIVERED, NoticeStatus.OPENED, NoticeStatus.ACKNOWLEDGED, NoticeStatus.REPLIED))
-    return {"id": run.pk, "recall": run.recall.number, "status": run.status, "total": run.total,
-            "rendered": run.rendered, "sent": finished, "failed": counts.get(NoticeStatus.FAILED, 0),
-            "bounced": counts.get(NoticeStatus.BOUNCED, 0), "by_status": counts, "error": run.error,
-            "percent": 100 if run.status == NoticeRun.Status.DONE else int(
-                100 * (run.rendered + finished) / (2 * run.total)) if run.total else 0}
+    finished = counts.get(NoticeStatus.SENT, 0) + sum(
+        counts.get(s, 0)
+        for s in (
+            NoticeStatus.DELIVERED,
+            NoticeStatus.OPENED,
+            NoticeStatus.ACKNOWLEDGED,
+            NoticeStatus.REPLIED,
+        )
+    )
+    return {
+        "id": run.pk,
+        "recall": run.recall.number,
+        "status": run.status,
+        "total": run.total,
+        "rendered": run.rendered,
+        "sent": finished,
+        "failed": counts.get(NoticeStatus.FAILED, 0),
+        "bounced": counts.get(NoticeStatus.BOUNCED, 0),
+        "by_status": counts,
+        "error": run.error,
+        "percent": 100
+        if run.status == NoticeRun.Status.DONE
+        else int(100 * (run.rendered + finished) / (2 * run.total))
+        if run.total
+        else 0,
+    }
 
 
 def template_list(*, status: str = "") -> QuerySet[NoticeTemplate]:
@@ -195,13 +269,20 @@ def template_get(pk: int) -> NoticeTemplate:
 
 
 def scope_additions(recall_id: int) -> QuerySet[SubConsignee]:
-    return SubConsignee.objects.filter(recall_id=recall_id).select_related("party", "reported_by", "lot", "location",
-                                                                           "serial")
+    return SubConsignee.objects.filter(recall_id=recall_id).select_related(
+        "party", "reported_by", "lot", "location", "serial"
+    )
 
 
-def offers_for(*, viewer: Viewer, recall_id: int | None = None, party_id: int | None = None) -> QuerySet[Offer]:
-    offers = _scoped(Offer.objects.select_related("recall", "party", "proposed_by", "decided_by", "fulfilled_by"),
-                     viewer)
+def offers_for(
+    *, viewer: Viewer, recall_id: int | None = None, party_id: int | None = None
+) -> QuerySet[Offer]:
+    offers = _scoped(
+        Offer.objects.select_related(
+            "recall", "party", "proposed_by", "decided_by", "fulfilled_by"
+        ),
+        viewer,
+    )
     if recall_id:
         offers = offers.filter(recall_id=recall_id)
     if party_id:
@@ -210,6 +291,7 @@ def offers_for(*, viewer: Viewer, recall_id: int | None = None, party_id: int | 
 
 
 # --- the customer timeline ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TimelineEntry:
@@ -225,40 +307,93 @@ class TimelineEntry:
 TIMELINE_SOURCES: list[Callable[[int], list[TimelineEntry]]] = []
 
 
-def timeline_for(*, viewer: Viewer, party_id: int) -> tuple[Party, list[TimelineEntry], list[dict[str, Any]]]:
+def timeline_for(
+    *, viewer: Viewer, party_id: int
+) -> tuple[Party, list[TimelineEntry], list[dict[str, Any]]]:
     """Everything that passed between us and a party across recalls, newest first, and the
     affected units they hold per recall."""
     party = _scoped(Party.objects.all(), viewer, "pk").filter(pk=party_id).first()
     if party is None:
         raise NotFound(_("Party %(id)s was not found.") % {"id": party_id})
-    entries = [TimelineEntry(e.at, e.recall.number, e.get_type_display(),
-                             f"{e.notice.get_kind_display()} #{e.notice.sequence}" + (f" · {e.note}" if e.note else ""),
-                             user_display_name(e.actor))
-               for e in NoticeEvent.objects.filter(party=party).select_related("recall", "notice", "actor")]
-    for reply in Reply.objects.filter(party=party).select_related("recall").prefetch_related("lines"):
-        totals = {q: sum(getattr(line, q) for line in reply.lines.all())
-                  for q in ("on_hand", "to_return", "destroyed", "used", "distributed")}
-        entries.append(TimelineEntry(reply.submitted_at, reply.recall.number, _("Reply"), _(
-            "Signed by %(name)s: on hand %(on_hand)s, to return %(to_return)s, destroyed %(destroyed)s, used "
-            "%(used)s, passed on %(distributed)s") % ({"name": reply.respondent_name} | totals)))
-    entries += [TimelineEntry(addition.created_at, addition.recall.number, _("Sub-consignee"), _(
-        "%(holder)s passed %(quantity)s of lot %(lot)s on to %(to)s") % {
-        "holder": addition.reported_by.name, "quantity": addition.quantity, "lot": addition.lot.number,
-        "to": addition.party.name}) for addition in SubConsignee.objects.filter(
-        Q(party=party) | Q(reported_by=party)).select_related("recall", "party", "reported_by", "lot")]
-    entries += [TimelineEntry(offer.updated_at, offer.recall.number, _("Offer"),
-                              f"{offer.get_kind_display()} · {offer.get_status_display()} · {offer.description}")
-                for offer in Offer.objects.filter(party=party).select_related("recall")]
+    entries = [
+        TimelineEntry(
+            e.at,
+            e.recall.number,
+            e.get_type_display(),
+            f"{e.notice.get_kind_display()} #{e.notice.sequence}"
+            + (f" · {e.note}" if e.note else ""),
+            user_display_name(e.actor),
+        )
+        for e in NoticeEvent.objects.filter(party=party).select_related("recall", "notice", "actor")
+    ]
+    for reply in (
+        Reply.objects.filter(party=party).select_related("recall").prefetch_related("lines")
+    ):
+        totals = {
+            q: sum(getattr(line, q) for line in reply.lines.all())
+            for q in ("on_hand", "to_return", "destroyed", "used", "distributed")
+        }
+        entries.append(
+            TimelineEntry(
+                reply.submitted_at,
+                reply.recall.number,
+                _("Reply"),
+                _(
+                    "Signed by %(name)s: on hand %(on_hand)s, to return %(to_return)s, destroyed %(destroyed)s, used "
+                    "%(used)s, passed on %(distributed)s"
+                )
+                % ({"name": reply.respondent_name} | totals),
+            )
+        )
+    entries += [
+        TimelineEntry(
+            addition.created_at,
+            addition.recall.number,
+            _("Sub-consignee"),
+            _("%(holder)s passed %(quantity)s of lot %(lot)s on to %(to)s")
+            % {
+                "holder": addition.reported_by.name,
+                "quantity": addition.quantity,
+                "lot": addition.lot.number,
+                "to": addition.party.name,
+            },
+        )
+        for addition in SubConsignee.objects.filter(
+            Q(party=party) | Q(reported_by=party)
+        ).select_related("recall", "party", "reported_by", "lot")
+    ]
+    entries += [
+        TimelineEntry(
+            offer.updated_at,
+            offer.recall.number,
+            _("Offer"),
+            f"{offer.get_kind_display()} · {offer.get_status_display()} · {offer.description}",
+        )
+        for offer in Offer.objects.filter(party=party).select_related("recall")
+    ]
     for source in TIMELINE_SOURCES:
         entries += source(party.pk)
     entries.sort(key=lambda entry: entry.at, reverse=True)
-    current = ScopeSnapshot.objects.filter(recall_id=OuterRef("snapshot__recall_id")).order_by("-sequence").values(
-        "pk")[:1]
-    lines = AffectedLine.objects.filter(party=party, snapshot_id=Subquery(current)).select_related(
-        "snapshot__recall", "lot", "serial", "location").order_by("snapshot__recall__number", "lot__number")
-    units = [{"recall": line.snapshot.recall.number, "lot": line.lot.number,
-              "serial": line.serial.serial if line.serial else "", "location": line.location.name,
-              "quantity": line.on_hand + line.in_transit} for line in lines]
+    current = (
+        ScopeSnapshot.objects.filter(recall_id=OuterRef("snapshot__recall_id"))
+        .order_by("-sequence")
+        .values("pk")[:1]
+    )
+    lines = (
+        AffectedLine.objects.filter(party=party, snapshot_id=Subquery(current))
+        .select_related("snapshot__recall", "lot", "serial", "location")
+        .order_by("snapshot__recall__number", "lot__number")
+    )
+    units = [
+        {
+            "recall": line.snapshot.recall.number,
+            "lot": line.lot.number,
+            "serial": line.serial.serial if line.serial else "",
+            "location": line.location.name,
+            "quantity": line.on_hand + line.in_transit,
+        }
+        for line in lines
+    ]
     return party, entries, units
 
 
@@ -268,13 +403,21 @@ def customer_search(*, viewer: Viewer, query: str, limit: int | None = 50) -> Qu
     query = query.strip()
     if not query:
         return Party.objects.none()
-    holders = AffectedLine.objects.filter(Q(lot__number__iexact=query) | Q(serial__serial__iexact=query)).values(
-        "party_id")
-    passed_on = SubConsignee.objects.filter(Q(lot__number__iexact=query) | Q(serial__serial__iexact=query)).values(
-        "party_id")
+    holders = AffectedLine.objects.filter(
+        Q(lot__number__iexact=query) | Q(serial__serial__iexact=query)
+    ).values("party_id")
+    passed_on = SubConsignee.objects.filter(
+        Q(lot__number__iexact=query) | Q(serial__serial__iexact=query)
+    ).values("party_id")
     parties = Party.objects.filter(
-        Q(name__icontains=query) | Q(name_en__icontains=query) | Q(code__iexact=query)
-        | Q(contacts__name__icontains=query) | Q(contacts__phone__icontains=query)
-        | Q(contacts__email__icontains=query) | Q(pk__in=holders) | Q(pk__in=passed_on)).distinct()
+        Q(name__icontains=query)
+        | Q(name_en__icontains=query)
+        | Q(code__iexact=query)
+        | Q(contacts__name__icontains=query)
+        | Q(contacts__phone__icontains=query)
+        | Q(contacts__email__icontains=query)
+        | Q(pk__in=holders)
+        | Q(pk__in=passed_on)
+    ).distinct()
     found = _scoped(parties, viewer, "pk").order_by("name", "pk")
     return found if limit is None else found[:limit]

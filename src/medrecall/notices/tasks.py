@@ -29,7 +29,13 @@ def follow_up_sweep_task() -> dict[str, int]:
 # A worker killed mid-run (core/workers.py): a run and its batches are run again — each notice
 # is claimed before it is sent and marked sent the moment the server accepts it, so a notice
 # sent already is not sent again (docs/notices.md, "Kill window"); the sweep runs on its clock.
-_SENDS_ONCE = gettext_lazy("each notice is claimed before it is sent, so one sent already is not sent again")
+_SENDS_ONCE = gettext_lazy(
+    "each notice is claimed before it is sent, so one sent already is not sent again"
+)
 recoverable(notice_run_task, rerun=True, why=_SENDS_ONCE)
 recoverable(notices_batch_task, rerun=True, why=_SENDS_ONCE)
-recoverable(follow_up_sweep_task, rerun=False, why=gettext_lazy("the follow-up sweep runs again on its schedule."))
+recoverable(
+    follow_up_sweep_task,
+    rerun=False,
+    why=gettext_lazy("the follow-up sweep runs again on its schedule."),
+)

@@ -20,14 +20,22 @@ from .services import holder_lines, notice_run_start, update_plan
 def on_scope_frozen(recall: RecallCase, actor: Any) -> None:
     if recall.status not in OPEN_FOR_NOTICES:
         return
-    notified = set(Notice.objects.filter(recall=recall, kind=Kind.INITIAL).values_list("party_id", flat=True))
+    notified = set(
+        Notice.objects.filter(recall=recall, kind=Kind.INITIAL).values_list("party_id", flat=True)
+    )
     if not notified:
         return  # nothing sent yet: the first run covers every holder of the current scope
     lines = holder_lines(recall)
     snapshot = recall.current_snapshot
-    reason = _("Scope re-frozen (snapshot %(sequence)s)") % {"sequence": snapshot.sequence if snapshot else "-"}
-    grown, _parents, _sequence = update_plan(recall, {party: lines[party] for party in lines if party in notified})
+    reason = _("Scope re-frozen (snapshot %(sequence)s)") % {
+        "sequence": snapshot.sequence if snapshot else "-"
+    }
+    grown, _parents, _sequence = update_plan(
+        recall, {party: lines[party] for party in lines if party in notified}
+    )
     if grown:
-        notice_run_start(recall=recall, actor=actor, kind=Kind.UPDATE, parties=sorted(grown), reason=reason)
+        notice_run_start(
+            recall=recall, actor=actor, kind=Kind.UPDATE, parties=sorted(grown), reason=reason
+        )
     if new := sorted(set(lines) - notified):
         notice_run_start(recall=recall, actor=actor, kind=Kind.INITIAL, parties=new, reason=reason)

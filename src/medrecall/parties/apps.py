@@ -10,6 +10,21 @@ class PartiesConfig(AppConfig):
     def ready(self) -> None:
         from medrecall.core.registry import register_importer
 
-        register_importer("parties", "medrecall.parties.importers.PartyImporter", label=_("Parties"), permission="parties.add_party")
-        register_importer("locations", "medrecall.parties.importers.LocationImporter", label=_("Locations"), permission="parties.add_location")
-        register_importer("contacts", "medrecall.parties.importers.ContactImporter", label=_("Contacts"), permission="parties.add_contact")
+        register_importer(
+            "parties",
+            "medrecall.parties.importers.PartyImporter",
+            label=_("Parties"),
+            permission="parties.add_party",
+        )
+        register_importer(
+            "locations",
+            "medrecall.parties.importers.LocationImporter",
+            label=_("Locations"),
+            permission="parties.add_location",
+        )
+        register_importer(
+            "contacts",
+            "medrecall.parties.importers.ContactImporter",
+            label=_("Contacts"),
+            permission="parties.add_contact",
+        )

@@ -19,13 +19,17 @@ class AddressFormMixin(forms.ModelForm):  # type: ignore[type-arg]
             return ""
         code = country_code(text)
         if code is None:
-            raise forms.ValidationError(_("%(value)s is not a known country (use an ISO code such as CN or US).") % {
-                "value": text})
+            raise forms.ValidationError(
+                _("%(value)s is not a known country (use an ISO code such as CN or US).")
+                % {"value": text}
+            )
         return code
 
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]
-        self.instance.province_code = subdivision_code(self.instance.country, self.instance.province)
+        self.instance.province_code = subdivision_code(
+            self.instance.country, self.instance.province
+        )
 
 
 class PartyForm(AddressFormMixin):
@@ -33,8 +37,17 @@ class PartyForm(AddressFormMixin):
 
     class Meta:
         model = Party
-        fields = ["code", "name", "name_en", "party_type", "language", "preferred_channel", *ADDRESS_FIELDS,
-                  "is_active", "notes"]
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "party_type",
+            "language",
+            "preferred_channel",
+            *ADDRESS_FIELDS,
+            "is_active",
+            "notes",
+        ]
 
 
 class LocationForm(AddressFormMixin):
@@ -48,4 +61,13 @@ class LocationForm(AddressFormMixin):
 class ContactForm(forms.ModelForm[Contact]):
     class Meta:
         model = Contact
-        fields = ["party", "name", "title", "email", "phone", "preferred_channel", "language", "is_primary"]
+        fields = [
+            "party",
+            "name",
+            "title",
+            "email",
+            "phone",
+            "preferred_channel",
+            "language",
+            "is_primary",
+        ]

@@ -26,21 +26,60 @@ from medrecall.core.tabular import Columns, SourceRow
 from .models import Channel, Contact, Language, Location, LocationType, Party, PartyType
 
 PARTY_TYPE_ALIASES = {
-    "own": "own_site", "own site": "own_site", "manufacturer": "own_site", "site": "own_site", "factory": "own_site",
-    "sub_distributor": "distributor", "subdistributor": "distributor", "sub-distributor": "distributor",
-    "wholesaler": "distributor", "dealer": "distributor", "经销商": "distributor", "clinic": "hospital",
-    "医院": "hospital", "end user": "end_user", "patient": "end_user", "service partner": "service_partner",
-    "service": "service_partner", "供应商": "supplier", "承运商": "carrier",
+    "own": "own_site",
+    "own site": "own_site",
+    "manufacturer": "own_site",
+    "site": "own_site",
+    "factory": "own_site",
+    "sub_distributor": "distributor",
+    "subdistributor": "distributor",
+    "sub-distributor": "distributor",
+    "wholesaler": "distributor",
+    "dealer": "distributor",
+    "经销商": "distributor",
+    "clinic": "hospital",
+    "医院": "hospital",
+    "end user": "end_user",
+    "patient": "end_user",
+    "service partner": "service_partner",
+    "service": "service_partner",
+    "供应商": "supplier",
+    "承运商": "carrier",
 }
 LOCATION_TYPE_ALIASES = {
-    "distributor": "distributor_stock", "stock": "distributor_stock", "distributor stock": "distributor_stock",
-    "hospital": "customer_site", "customer": "customer_site", "site": "customer_site", "customer site": "customer_site",
-    "dc": "warehouse", "仓库": "warehouse", "隔离区": "quarantine",
+    "distributor": "distributor_stock",
+    "stock": "distributor_stock",
+    "distributor stock": "distributor_stock",
+    "hospital": "customer_site",
+    "customer": "customer_site",
+    "site": "customer_site",
+    "customer site": "customer_site",
+    "dc": "warehouse",
+    "仓库": "warehouse",
+    "隔离区": "quarantine",
 }
-LANGUAGE_ALIASES = {"zh": "zh-hans", "zh-cn": "zh-hans", "zh_cn": "zh-hans", "zh-hans": "zh-hans", "chinese": "zh-hans",
-                    "中文": "zh-hans", "cn": "zh-hans", "english": "en", "en-us": "en", "en-gb": "en", "英文": "en"}
-CHANNEL_ALIASES = {"e-mail": "email", "mail": "email", "邮件": "email", "电话": "phone", "telephone": "phone",
-                   "post": "letter", "信函": "letter"}
+LANGUAGE_ALIASES = {
+    "zh": "zh-hans",
+    "zh-cn": "zh-hans",
+    "zh_cn": "zh-hans",
+    "zh-hans": "zh-hans",
+    "chinese": "zh-hans",
+    "中文": "zh-hans",
+    "cn": "zh-hans",
+    "english": "en",
+    "en-us": "en",
+    "en-gb": "en",
+    "英文": "en",
+}
+CHANNEL_ALIASES = {
+    "e-mail": "email",
+    "mail": "email",
+    "邮件": "email",
+    "电话": "phone",
+    "telephone": "phone",
+    "post": "letter",
+    "信函": "letter",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,15 +93,25 @@ class Place:
     longitude: Decimal | None
 
 
-def parse_place(row: SourceRow, problems: list[tuple[str, str, str]], *, country_required: bool) -> Place:
+def parse_place(
+    row: SourceRow, problems: list[tuple[str, str, str]], *, country_required: bool
+) -> Place:
     v = row.values
     country_text = v.get("country", "")
     country = country_code(country_text) if country_text else ""
     if country_text and not country:
-        problems.append(("country", "country", _("%(value)s is not a known country (use an ISO code such as CN or US).") % {
-            "value": country_text}))
+        problems.append(
+            (
+                "country",
+                "country",
+                _("%(value)s is not a known country (use an ISO code such as CN or US).")
+                % {"value": country_text},
+            )
+        )
     elif country_required and not country_text:
-        problems.append(("country", "required", _("%(column)s is required.") % {"column": "country"}))
+        problems.append(
+            ("country", "required", _("%(column)s is required.") % {"column": "country"})
+        )
     province = v.get("province", "")
     return Place(
         country=country or "",
@@ -75,9 +124,13 @@ def parse_place(row: SourceRow, problems: list[tuple[str, str, str]], *, country
     )
 
 
-def language_cell(row: SourceRow, problems: list[tuple[str, str, str]], default: str = "zh-hans") -> str:
+def language_cell(
+    row: SourceRow, problems: list[tuple[str, str, str]], default: str = "zh-hans"
+) -> str:
     value = row.values.get("language", "")
-    return choice(value, "language", Language.values, problems, LANGUAGE_ALIASES) if value else default
+    return (
+        choice(value, "language", Language.values, problems, LANGUAGE_ALIASES) if value else default
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,19 +144,43 @@ class PartyRecord:
     place: Place
 
 
-PARTY_FIELDS = ("name", "party_type", "name_en", "language", "preferred_channel", "country", "province",
-                "province_code", "city", "address", "latitude", "longitude")
+PARTY_FIELDS = (
+    "name",
+    "party_type",
+    "name_en",
+    "language",
+    "preferred_channel",
+    "country",
+    "province",
+    "province_code",
+    "city",
+    "address",
+    "latitude",
+    "longitude",
+)
 
 
 def _party_values(record: PartyRecord) -> dict[str, Any]:
     p = record.place
-    return {"name": record.name, "party_type": record.party_type, "name_en": record.name_en,
-            "language": record.language, "preferred_channel": record.preferred_channel, "country": p.country,
-            "province": p.province, "province_code": p.province_code, "city": p.city, "address": p.address,
-            "latitude": p.latitude, "longitude": p.longitude}
+    return {
+        "name": record.name,
+        "party_type": record.party_type,
+        "name_en": record.name_en,
+        "language": record.language,
+        "preferred_channel": record.preferred_channel,
+        "country": p.country,
+        "province": p.province,
+        "province_code": p.province_code,
+        "city": p.city,
+        "address": p.address,
+        "latitude": p.latitude,
+        "longitude": p.longitude,
+    }
 
 
-def upsert_parties(records: list[PartyRecord], *, actor: Any, source: str, fill_only: bool = False) -> Applied:
+def upsert_parties(
+    records: list[PartyRecord], *, actor: Any, source: str, fill_only: bool = False
+) -> Applied:
     """Create or update parties by code. ``fill_only``: only create, never overwrite (used when
     a locations file names a party that already exists)."""
     applied = Applied()
@@ -114,7 +191,9 @@ def upsert_parties(records: list[PartyRecord], *, actor: Any, source: str, fill_
         current = existing.get(record.code)
         if current is None:
             new.append(Party(code=record.code, **values))
-        elif not fill_only and any(getattr(current, f) != v for f, v in values.items() if v not in ("", None)):
+        elif not fill_only and any(
+            getattr(current, f) != v for f, v in values.items() if v not in ("", None)
+        ):
             for f, v in values.items():
                 if v not in ("", None):
                     setattr(current, f, v)
@@ -125,9 +204,17 @@ def upsert_parties(records: list[PartyRecord], *, actor: Any, source: str, fill_
     Party.objects.bulk_update(changed, list(PARTY_FIELDS), batch_size=1000)
     applied.created, applied.updated = len(new), len(changed)
     if new or changed:
-        audit.record(actor=actor, action="parties.parties_imported", target_type="parties.party", target_id="*",
-                     target_label=source, changes={"created": [p.code for p in new][:500],
-                                                   "updated": [p.code for p in changed][:500]})
+        audit.record(
+            actor=actor,
+            action="parties.parties_imported",
+            target_type="parties.party",
+            target_id="*",
+            target_label=source,
+            changes={
+                "created": [p.code for p in new][:500],
+                "updated": [p.code for p in changed][:500],
+            },
+        )
     return applied
 
 
@@ -136,8 +223,17 @@ class PartyImporter(TableImporter[PartyRecord]):
     max_lengths = {"party_code": 64, "party_name": 255, "name_en": 255}
     columns = Columns(
         required=("party_code", "party_name", "party_type"),
-        optional=("name_en", "country", "province", "city", "address", "latitude", "longitude", "language",
-                  "preferred_channel"),
+        optional=(
+            "name_en",
+            "country",
+            "province",
+            "city",
+            "address",
+            "latitude",
+            "longitude",
+            "language",
+            "preferred_channel",
+        ),
     )
 
     def parse_row(self, row: SourceRow) -> PartyRecord:
@@ -145,12 +241,22 @@ class PartyImporter(TableImporter[PartyRecord]):
         record = PartyRecord(
             code=required(row, "party_code", problems),
             name=required(row, "party_name", problems),
-            party_type=choice(required(row, "party_type", problems), "party_type", PartyType.values, problems,
-                              PARTY_TYPE_ALIASES),
+            party_type=choice(
+                required(row, "party_type", problems),
+                "party_type",
+                PartyType.values,
+                problems,
+                PARTY_TYPE_ALIASES,
+            ),
             name_en=row.values.get("name_en", ""),
             language=language_cell(row, problems),
-            preferred_channel=choice(row.values.get("preferred_channel", "") or "email", "preferred_channel",
-                                     Channel.values, problems, CHANNEL_ALIASES),
+            preferred_channel=choice(
+                row.values.get("preferred_channel", "") or "email",
+                "preferred_channel",
+                Channel.values,
+                problems,
+                CHANNEL_ALIASES,
+            ),
             place=parse_place(row, problems, country_required=False),
         )
         if problems:
@@ -159,8 +265,16 @@ class PartyImporter(TableImporter[PartyRecord]):
 
     def check(self, records: list[tuple[int, PartyRecord]]) -> list[tuple[int, str, str, str]]:
         counts = Counter(r.code for _n, r in records)
-        return [(n, "party_code", "duplicate", _("Party %(code)s appears more than once in the file.") % {"code": r.code})
-                for n, r in records if counts[r.code] > 1]
+        return [
+            (
+                n,
+                "party_code",
+                "duplicate",
+                _("Party %(code)s appears more than once in the file.") % {"code": r.code},
+            )
+            for n, r in records
+            if counts[r.code] > 1
+        ]
 
     def apply(self, records: list[PartyRecord], *, actor: Any) -> Applied:
         return upsert_parties(records, actor=actor, source=self.kind)
@@ -179,12 +293,34 @@ class LocationRecord:
 
 class LocationImporter(TableImporter[LocationRecord]):
     kind = "locations"
-    max_lengths = {"location_code": 64, "location_name": 255, "party_code": 64, "party_name": 255,
-                   "contact_email": 254}
+    max_lengths = {
+        "location_code": 64,
+        "location_name": 255,
+        "party_code": 64,
+        "party_name": 255,
+        "contact_email": 254,
+    }
     columns = Columns(
-        required=("location_code", "location_name", "location_type", "party_code", "party_name", "party_type",
-                  "country", "province", "city"),
-        optional=("address", "latitude", "longitude", "contact_name", "contact_email", "contact_phone", "language"),
+        required=(
+            "location_code",
+            "location_name",
+            "location_type",
+            "party_code",
+            "party_name",
+            "party_type",
+            "country",
+            "province",
+            "city",
+        ),
+        optional=(
+            "address",
+            "latitude",
+            "longitude",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "language",
+        ),
     )
 
     def parse_row(self, row: SourceRow) -> LocationRecord:
@@ -195,21 +331,45 @@ class LocationImporter(TableImporter[LocationRecord]):
         party = PartyRecord(
             code=required(row, "party_code", problems),
             name=required(row, "party_name", problems),
-            party_type=choice(required(row, "party_type", problems), "party_type", PartyType.values, problems,
-                              PARTY_TYPE_ALIASES),
-            name_en="", language=language_cell(row, problems), preferred_channel=Channel.EMAIL, place=place,
+            party_type=choice(
+                required(row, "party_type", problems),
+                "party_type",
+                PartyType.values,
+                problems,
+                PARTY_TYPE_ALIASES,
+            ),
+            name_en="",
+            language=language_cell(row, problems),
+            preferred_channel=Channel.EMAIL,
+            place=place,
         )
         email = v.get("contact_email", "")
         if email and ("@" not in email or " " in email.strip()):
-            problems.append(("contact_email", "email", _("%(value)s is not an e-mail address.") % {"value": email}))
+            problems.append(
+                (
+                    "contact_email",
+                    "email",
+                    _("%(value)s is not an e-mail address.") % {"value": email},
+                )
+            )
         if (email or v.get("contact_phone")) and not v.get("contact_name"):
-            problems.append(("contact_name", "required", _("A contact e-mail or phone needs a contact_name.")))
+            problems.append(
+                ("contact_name", "required", _("A contact e-mail or phone needs a contact_name."))
+            )
         record = LocationRecord(
             code=required(row, "location_code", problems),
             name=required(row, "location_name", problems),
-            location_type=choice(required(row, "location_type", problems), "location_type", LocationType.values,
-                                 problems, LOCATION_TYPE_ALIASES),
-            party=party, contact_name=v.get("contact_name", "")[:150], contact_email=email, contact_phone=v.get("contact_phone", "")[:50],
+            location_type=choice(
+                required(row, "location_type", problems),
+                "location_type",
+                LocationType.values,
+                problems,
+                LOCATION_TYPE_ALIASES,
+            ),
+            party=party,
+            contact_name=v.get("contact_name", "")[:150],
+            contact_email=email,
+            contact_phone=v.get("contact_phone", "")[:50],
         )
         if problems:
             raise RowProblem(*problems)
@@ -221,25 +381,62 @@ class LocationImporter(TableImporter[LocationRecord]):
         problems = []
         for n, r in records:
             if counts[r.code] > 1:
-                problems.append((n, "location_code", "duplicate",
-                                 _("Location %(code)s appears more than once in the file.") % {"code": r.code}))
+                problems.append(
+                    (
+                        n,
+                        "location_code",
+                        "duplicate",
+                        _("Location %(code)s appears more than once in the file.")
+                        % {"code": r.code},
+                    )
+                )
             owner = owners.get(r.code)
             if owner and owner != r.party.code:
-                problems.append((n, "party_code", "conflict", _("Location %(code)s belongs to party %(party)s.") % {
-                    "code": r.code, "party": owner}))
+                problems.append(
+                    (
+                        n,
+                        "party_code",
+                        "conflict",
+                        _("Location %(code)s belongs to party %(party)s.")
+                        % {"code": r.code, "party": owner},
+                    )
+                )
         return problems
 
     def apply(self, records: list[LocationRecord], *, actor: Any) -> Applied:
         upsert_parties([r.party for r in records], actor=actor, source=self.kind, fill_only=True)
-        parties = dict(Party.objects.filter(code__in={r.party.code for r in records}).values_list("code", "pk"))
-        existing = {loc.code: loc for loc in Location.objects.filter(code__in={r.code for r in records})}
+        parties = dict(
+            Party.objects.filter(code__in={r.party.code for r in records}).values_list("code", "pk")
+        )
+        existing = {
+            loc.code: loc for loc in Location.objects.filter(code__in={r.code for r in records})
+        }
         new, changed, applied = [], [], Applied()
-        fields = ["name", "location_type", "country", "province", "province_code", "city", "address", "latitude", "longitude"]
+        fields = [
+            "name",
+            "location_type",
+            "country",
+            "province",
+            "province_code",
+            "city",
+            "address",
+            "latitude",
+            "longitude",
+        ]
         for r in records:
             p = r.party.place
-            values = {"name": r.name, "location_type": r.location_type, "party_id": parties[r.party.code],
-                      "country": p.country, "province": p.province, "province_code": p.province_code, "city": p.city,
-                      "address": p.address, "latitude": p.latitude, "longitude": p.longitude}
+            values = {
+                "name": r.name,
+                "location_type": r.location_type,
+                "party_id": parties[r.party.code],
+                "country": p.country,
+                "province": p.province,
+                "province_code": p.province_code,
+                "city": p.city,
+                "address": p.address,
+                "latitude": p.latitude,
+                "longitude": p.longitude,
+            }
             current = existing.get(r.code)
             if current is None:
                 new.append(Location(code=r.code, **values))
@@ -254,16 +451,37 @@ class LocationImporter(TableImporter[LocationRecord]):
         applied.created, applied.updated = len(new), len(changed)
         contacts = {(parties[r.party.code], r.contact_name): r for r in records if r.contact_name}
         if contacts:
-            known = set(Contact.objects.filter(party_id__in={k[0] for k in contacts}).values_list("party_id", "name"))
-            Contact.objects.bulk_create([
-                Contact(party_id=pid, name=name, email=r.contact_email, phone=r.contact_phone, language=r.party.language,
-                        preferred_channel=Channel.EMAIL if r.contact_email else Channel.PHONE)
-                for (pid, name), r in contacts.items() if (pid, name) not in known
-            ])
+            known = set(
+                Contact.objects.filter(party_id__in={k[0] for k in contacts}).values_list(
+                    "party_id", "name"
+                )
+            )
+            Contact.objects.bulk_create(
+                [
+                    Contact(
+                        party_id=pid,
+                        name=name,
+                        email=r.contact_email,
+                        phone=r.contact_phone,
+                        language=r.party.language,
+                        preferred_channel=Channel.EMAIL if r.contact_email else Channel.PHONE,
+                    )
+                    for (pid, name), r in contacts.items()
+                    if (pid, name) not in known
+                ]
+            )
         if new or changed:
-            audit.record(actor=actor, action="parties.locations_imported", target_type="parties.location", target_id="*",
-                         target_label=self.kind, changes={"created": [x.code for x in new][:500],
-                                                          "updated": [x.code for x in changed][:500]})
+            audit.record(
+                actor=actor,
+                action="parties.locations_imported",
+                target_type="parties.location",
+                target_id="*",
+                target_label=self.kind,
+                changes={
+                    "created": [x.code for x in new][:500],
+                    "updated": [x.code for x in changed][:500],
+                },
+            )
         return applied
 
 
@@ -282,43 +500,80 @@ class ContactRecord:
 class ContactImporter(TableImporter[ContactRecord]):
     kind = "contacts"
     max_lengths = {"party_code": 64, "email": 254}
-    columns = Columns(required=("party_code", "contact_name"),
-                      optional=("title", "email", "phone", "preferred_channel", "language", "is_primary"))
+    columns = Columns(
+        required=("party_code", "contact_name"),
+        optional=("title", "email", "phone", "preferred_channel", "language", "is_primary"),
+    )
 
     def parse_row(self, row: SourceRow) -> ContactRecord:
         problems: list[tuple[str, str, str]] = []
         v = row.values
         email = v.get("email", "")
         if email and ("@" not in email or " " in email):
-            problems.append(("email", "email", _("%(value)s is not an e-mail address.") % {"value": email}))
+            problems.append(
+                ("email", "email", _("%(value)s is not an e-mail address.") % {"value": email})
+            )
         if not email and not v.get("phone"):
-            problems.append(("email", "required", _("A contact needs an e-mail address or a phone number.")))
+            problems.append(
+                ("email", "required", _("A contact needs an e-mail address or a phone number."))
+            )
         record = ContactRecord(
-            party_code=required(row, "party_code", problems), name=required(row, "contact_name", problems)[:150],
-            title=v.get("title", "")[:150], email=email, phone=v.get("phone", "")[:50],
-            preferred_channel=choice(v.get("preferred_channel", "") or ("email" if email else "phone"),
-                                     "preferred_channel", Channel.values, problems, CHANNEL_ALIASES),
-            language=language_cell(row, problems), is_primary=parse_bool(v.get("is_primary", ""), "is_primary", problems),
+            party_code=required(row, "party_code", problems),
+            name=required(row, "contact_name", problems)[:150],
+            title=v.get("title", "")[:150],
+            email=email,
+            phone=v.get("phone", "")[:50],
+            preferred_channel=choice(
+                v.get("preferred_channel", "") or ("email" if email else "phone"),
+                "preferred_channel",
+                Channel.values,
+                problems,
+                CHANNEL_ALIASES,
+            ),
+            language=language_cell(row, problems),
+            is_primary=parse_bool(v.get("is_primary", ""), "is_primary", problems),
         )
         if problems:
             raise RowProblem(*problems)
         return record
 
     def check(self, records: list[tuple[int, ContactRecord]]) -> list[tuple[int, str, str, str]]:
-        known = set(Party.objects.filter(code__in={r.party_code for _n, r in records}).values_list("code", flat=True))
+        known = set(
+            Party.objects.filter(code__in={r.party_code for _n, r in records}).values_list(
+                "code", flat=True
+            )
+        )
         counts = Counter((r.party_code, r.name) for _n, r in records)
         problems = []
         for n, r in records:
             if r.party_code not in known:
-                problems.append((n, "party_code", "unknown_party", _("No party has code %(code)s.") % {"code": r.party_code}))
+                problems.append(
+                    (
+                        n,
+                        "party_code",
+                        "unknown_party",
+                        _("No party has code %(code)s.") % {"code": r.party_code},
+                    )
+                )
             if counts[(r.party_code, r.name)] > 1:
-                problems.append((n, "contact_name", "duplicate", _("Contact %(name)s appears more than once for this party.") % {
-                    "name": r.name}))
+                problems.append(
+                    (
+                        n,
+                        "contact_name",
+                        "duplicate",
+                        _("Contact %(name)s appears more than once for this party.")
+                        % {"name": r.name},
+                    )
+                )
         return problems
 
     def apply(self, records: list[ContactRecord], *, actor: Any) -> Applied:
-        parties = dict(Party.objects.filter(code__in={r.party_code for r in records}).values_list("code", "pk"))
-        existing = {(c.party_id, c.name): c for c in Contact.objects.filter(party_id__in=parties.values())}
+        parties = dict(
+            Party.objects.filter(code__in={r.party_code for r in records}).values_list("code", "pk")
+        )
+        existing = {
+            (c.party_id, c.name): c for c in Contact.objects.filter(party_id__in=parties.values())
+        }
         fields = ["title", "email", "phone", "preferred_channel", "language", "is_primary"]
         new, changed, applied = [], [], Applied()
         for r in records:
@@ -336,11 +591,19 @@ class ContactImporter(TableImporter[ContactRecord]):
         Contact.objects.bulk_update(changed, fields)
         applied.created, applied.updated = len(new), len(changed)
         if new or changed:
-            audit.record(actor=actor, action="parties.contacts_imported", target_type="parties.contact", target_id="*",
-                         target_label=self.kind, changes={"created": len(new), "updated": len(changed)})
+            audit.record(
+                actor=actor,
+                action="parties.contacts_imported",
+                target_type="parties.contact",
+                target_id="*",
+                target_label=self.kind,
+                changes={"created": len(new), "updated": len(changed)},
+            )
         return applied
 
 
 IMPORTERS: dict[str, type[TableImporter[Any]]] = {
-    "parties": PartyImporter, "locations": LocationImporter, "contacts": ContactImporter,
+    "parties": PartyImporter,
+    "locations": LocationImporter,
+    "contacts": ContactImporter,
 }

@@ -57,18 +57,30 @@ HOLDER_TYPES = ("distributor", "hospital", "end_user", "service_partner")
 class Address(models.Model):
     """Postal address with ISO country and province/state codes and coordinates."""
 
-    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2"))
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2")
+    )
     province = models.CharField(_("province/state"), max_length=100, blank=True)
-    province_code = models.CharField(_("province/state code"), max_length=10, blank=True, help_text=_("ISO 3166-2"))
+    province_code = models.CharField(
+        _("province/state code"), max_length=10, blank=True, help_text=_("ISO 3166-2")
+    )
     city = models.CharField(_("city"), max_length=100, blank=True)
     address = models.CharField(_("street address"), max_length=255, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
 
@@ -83,40 +95,71 @@ class Party(Address, TimeStampedModel):
     name = models.CharField(_("name"), max_length=255)
     name_en = models.CharField(_("English name"), max_length=255, blank=True)
     party_type = models.CharField(_("party type"), max_length=20, choices=PartyType.choices)
-    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
-    preferred_channel = models.CharField(_("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    language = models.CharField(
+        _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
     # A sub-consignee reported on a holder's reply: who reported it, and the staff review.
-    review = models.CharField(_("review"), max_length=12, choices=Review.choices, default=Review.ESTABLISHED)
-    reported_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="reported_parties", verbose_name=_("reported by"))
+    review = models.CharField(
+        _("review"), max_length=12, choices=Review.choices, default=Review.ESTABLISHED
+    )
+    reported_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_parties",
+        verbose_name=_("reported by"),
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("reviewed by"))
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="merged_parties", verbose_name=_("merged into"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_parties",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         ordering = ["code"]
-        indexes = [models.Index(fields=["party_type"]), models.Index(fields=["country", "province_code"]),
-                   models.Index(fields=["review"])]
+        indexes = [
+            models.Index(fields=["party_type"]),
+            models.Index(fields=["country", "province_code"]),
+            models.Index(fields=["review"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(party_type__in=PartyType.values), name="party_type_known"
             ),
-            models.CheckConstraint(condition=models.Q(review__in=Review.values), name="party_review_known"),
+            models.CheckConstraint(
+                condition=models.Q(review__in=Review.values), name="party_review_known"
+            ),
             # Only a reported party is under review; a merged one names where it went.
             models.CheckConstraint(
                 condition=models.Q(review="established", reported_by__isnull=True)
                 | (~models.Q(review="established") & models.Q(reported_by__isnull=False)),
-                name="party_review_reported"),
+                name="party_review_reported",
+            ),
             models.CheckConstraint(
                 condition=models.Q(review="merged", merged_into__isnull=False)
                 | (~models.Q(review="merged") & models.Q(merged_into__isnull=True)),
-                name="party_merged_names_target"),
+                name="party_merged_names_target",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,13 +173,19 @@ class Party(Address, TimeStampedModel):
 class Contact(TimeStampedModel):
     """A person at a party whom notices go to."""
 
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("party"))
+    party = models.ForeignKey(
+        Party, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("party")
+    )
     name = models.CharField(_("name"), max_length=150)
     title = models.CharField(_("job title"), max_length=150, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
-    preferred_channel = models.CharField(_("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
     is_primary = models.BooleanField(_("primary contact"), default=False)
 
     class Meta:
@@ -156,8 +205,12 @@ class Location(Address, TimeStampedModel):
 
     code = models.CharField(_("location code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=255)
-    location_type = models.CharField(_("location type"), max_length=20, choices=LocationType.choices)
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="locations", verbose_name=_("party"))
+    location_type = models.CharField(
+        _("location type"), max_length=20, choices=LocationType.choices
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="locations", verbose_name=_("party")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -166,7 +219,8 @@ class Location(Address, TimeStampedModel):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(location_type__in=LocationType.values), name="location_type_known"
+                condition=models.Q(location_type__in=LocationType.values),
+                name="location_type_known",
             ),
         ]
 

@@ -32,10 +32,10 @@ def party_list_for(*, viewer: Viewer, search: str = "", party_type: str = "") ->
         parties = parties.filter(pk=viewer.party_id)
     if party_type:
         parties = parties.filter(party_type=party_type)
-    found: QuerySet[Party] = _search(parties, search, ("code", "name", "name_en", "city", "province"))
-    return found.annotate(
-        location_count=Count("locations", distinct=True)
-    ).order_by("code")
+    found: QuerySet[Party] = _search(
+        parties, search, ("code", "name", "name_en", "city", "province")
+    )
+    return found.annotate(location_count=Count("locations", distinct=True)).order_by("code")
 
 
 def party_get_for(*, viewer: Viewer, pk: int) -> Party:
@@ -48,13 +48,17 @@ def party_get_for(*, viewer: Viewer, pk: int) -> Party:
     return found
 
 
-def location_list_for(*, viewer: Viewer, search: str = "", party_id: int | None = None) -> QuerySet[Location]:
+def location_list_for(
+    *, viewer: Viewer, search: str = "", party_id: int | None = None
+) -> QuerySet[Location]:
     locations = Location.objects.select_related("party")
     if viewer.party_id is not None:
         locations = locations.filter(party_id=viewer.party_id)
     if party_id is not None:
         locations = locations.filter(party_id=party_id)
-    return _search(locations, search, ("code", "name", "city", "province", "party__name", "party__code"))
+    return _search(
+        locations, search, ("code", "name", "city", "province", "party__name", "party__code")
+    )
 
 
 def location_get_for(*, viewer: Viewer, pk: int) -> Location:
@@ -64,7 +68,9 @@ def location_get_for(*, viewer: Viewer, pk: int) -> Location:
     return found
 
 
-def contact_list_for(*, viewer: Viewer, search: str = "", party_id: int | None = None) -> QuerySet[Contact]:
+def contact_list_for(
+    *, viewer: Viewer, search: str = "", party_id: int | None = None
+) -> QuerySet[Contact]:
     contacts = Contact.objects.select_related("party")
     if viewer.party_id is not None:
         contacts = contacts.filter(party_id=viewer.party_id)
@@ -83,8 +89,9 @@ def contact_get_for(*, viewer: Viewer, pk: int) -> Contact:
 REVIEW_FILTERS = ("unverified", "verified", "merged", "all")
 
 
-def reported_party_list_for(*, viewer: Viewer, review: str = "unverified", search: str = "",
-                            reported_by: str = "") -> QuerySet[Party]:
+def reported_party_list_for(
+    *, viewer: Viewer, review: str = "unverified", search: str = "", reported_by: str = ""
+) -> QuerySet[Party]:
     """Sub-consignees holders reported on reply forms, for staff review; a portal user sees
     none (not even its own reports: they are staff's to judge). ``review`` is one of
     ``REVIEW_FILTERS``; ``reported_by`` a reporting party's code."""
@@ -98,11 +105,17 @@ def reported_party_list_for(*, viewer: Viewer, review: str = "unverified", searc
     if search:
         # The typed e-mail through a subquery: a join would narrow the contact count below.
         typed = Contact.objects.filter(email__icontains=search).values("party_id")
-        parties = _search(parties, search, ("code", "name", "city", "reported_by__code", "reported_by__name")) | \
-            parties.filter(pk__in=typed)
-    return (parties.select_related("reported_by", "merged_into", "reviewed_by")
-            .annotate(location_count=Count("locations", distinct=True), contact_count=Count("contacts", distinct=True))
-            .order_by("-created_at", "code"))
+        parties = _search(
+            parties, search, ("code", "name", "city", "reported_by__code", "reported_by__name")
+        ) | parties.filter(pk__in=typed)
+    return (
+        parties.select_related("reported_by", "merged_into", "reviewed_by")
+        .annotate(
+            location_count=Count("locations", distinct=True),
+            contact_count=Count("contacts", distinct=True),
+        )
+        .order_by("-created_at", "code")
+    )
 
 
 def reported_party_get_for(*, viewer: Viewer, pk: int) -> Party:
@@ -120,15 +133,28 @@ def merge_candidates(*, viewer: Viewer, party: Party, limit: int = 10) -> QueryS
     near = Q(name__iexact=party.name) | Q(name_en__iexact=party.name)
     if party.city:
         near |= Q(country=party.country, city__iexact=party.city)
-    return (Party.objects.filter(near, review__in=(Review.ESTABLISHED, Review.VERIFIED), is_active=True,
-                                 party_type__in=HOLDER_TYPES)
-            .exclude(pk=party.pk).order_by("code")[:limit])
+    return (
+        Party.objects.filter(
+            near,
+            review__in=(Review.ESTABLISHED, Review.VERIFIED),
+            is_active=True,
+            party_type__in=HOLDER_TYPES,
+        )
+        .exclude(pk=party.pk)
+        .order_by("code")[:limit]
+    )
 
 
 def merge_target_for(*, viewer: Viewer, code: str) -> Party:
     """The party named by its code as a merge target (any staff-visible party; the merge
     service says why one cannot be a target)."""
-    found = party_list_for(viewer=viewer).filter(code__iexact=code.strip()).first() if code.strip() else None
+    found = (
+        party_list_for(viewer=viewer).filter(code__iexact=code.strip()).first()
+        if code.strip()
+        else None
+    )
     if found is None:
-        raise NotFound(_("There is no party with code %(code)s.") % {"code": code.strip()}, where="target")
+        raise NotFound(
+            _("There is no party with code %(code)s.") % {"code": code.strip()}, where="target"
+        )
     return found

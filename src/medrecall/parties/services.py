@@ -49,9 +49,12 @@ def _not_reviewable(party: Party) -> str | None:
         return None
     if party.review == Review.ESTABLISHED:
         return _("%(party)s was not reported by a holder; only reported parties are reviewed.") % {
-            "party": party.code}
-    return _("%(party)s was already reviewed (%(review)s).") % {"party": party.code,
-                                                                "review": party.get_review_display()}
+            "party": party.code
+        }
+    return _("%(party)s was already reviewed (%(review)s).") % {
+        "party": party.code,
+        "review": party.get_review_display(),
+    }
 
 
 def merge_blockers(source: Party, target: Party) -> list[str]:
@@ -62,14 +65,23 @@ def merge_blockers(source: Party, target: Party) -> list[str]:
     if (reason := _not_reviewable(source)) is not None:
         problems.append(reason)
     if target.review in (Review.UNVERIFIED, Review.MERGED):
-        problems.append(_("%(party)s is itself %(review)s: merge into an established or verified party.") % {
-            "party": target.code, "review": target.get_review_display()})
+        problems.append(
+            _("%(party)s is itself %(review)s: merge into an established or verified party.")
+            % {"party": target.code, "review": target.get_review_display()}
+        )
     if target.party_type not in HOLDER_TYPES:
-        problems.append(_("%(party)s is a %(type)s: a sub-consignee can only be merged into a distributor, hospital, "
-                          "end user or service partner.") % {
-            "party": target.code, "type": PartyType(target.party_type).label})
+        problems.append(
+            _(
+                "%(party)s is a %(type)s: a sub-consignee can only be merged into a distributor, hospital, "
+                "end user or service partner."
+            )
+            % {"party": target.code, "type": PartyType(target.party_type).label}
+        )
     if not target.is_active:
-        problems.append(_("%(party)s is inactive: reactivate it before merging into it.") % {"party": target.code})
+        problems.append(
+            _("%(party)s is inactive: reactivate it before merging into it.")
+            % {"party": target.code}
+        )
     return problems
 
 
@@ -84,17 +96,29 @@ def party_verify(*, party: Party, actor: AbstractBaseUser, reason: str = "") -> 
     party = _locked(party.pk)[party.pk]
     if (problem := _not_reviewable(party)) is not None:
         raise ReviewRefused(problem)
-    party.review, party.reviewed_at, party.reviewed_by_id = Review.VERIFIED, timezone.now(), actor.pk
+    party.review, party.reviewed_at, party.reviewed_by_id = (
+        Review.VERIFIED,
+        timezone.now(),
+        actor.pk,
+    )
     party.save(update_fields=["review", "reviewed_at", "reviewed_by", "updated_at"])
-    audit.record(actor=actor, action="parties.reported_verified", target=party,
-                 changes={"review": [Review.UNVERIFIED, Review.VERIFIED],
-                          "reported_by": [None, party.reported_by.code if party.reported_by else None]},
-                 reason=reason)
+    audit.record(
+        actor=actor,
+        action="parties.reported_verified",
+        target=party,
+        changes={
+            "review": [Review.UNVERIFIED, Review.VERIFIED],
+            "reported_by": [None, party.reported_by.code if party.reported_by else None],
+        },
+        reason=reason,
+    )
     return party
 
 
 @transaction.atomic
-def party_merge(*, source: Party, target: Party, actor: AbstractBaseUser, reason: str = "") -> Party:
+def party_merge(
+    *, source: Party, target: Party, actor: AbstractBaseUser, reason: str = ""
+) -> Party:
     """Merge the reported party ``source`` into the existing party ``target``.
 
     Its locations (where the reported units are) move to the target, and every registered
@@ -116,13 +140,29 @@ def party_merge(*, source: Party, target: Party, actor: AbstractBaseUser, reason
     kept = list(source.contacts.order_by("name").values_list("name", "email", "phone"))
     source.review, source.merged_into, source.is_active = Review.MERGED, target, False
     source.reviewed_at, source.reviewed_by_id = timezone.now(), actor.pk
-    source.save(update_fields=["review", "merged_into", "is_active", "reviewed_at", "reviewed_by", "updated_at"])
-    audit.record(actor=actor, action="parties.reported_merged", target=source,
-                 target_label=f"{source.code} → {target.code}",
-                 changes={"review": [Review.UNVERIFIED, Review.MERGED], "merged_into": [None, target.code],
-                          "target": [None, {"id": target.pk, "code": target.code, "name": target.name}],
-                          "reported_by": [None, source.reported_by.code if source.reported_by else None],
-                          "moved": [None, moved],
-                          "contacts_not_moved": [None, [list(contact) for contact in kept]]},
-                 reason=reason)
+    source.save(
+        update_fields=[
+            "review",
+            "merged_into",
+            "is_active",
+            "reviewed_at",
+            "reviewed_by",
+            "updated_at",
+        ]
+    )
+    audit.record(
+        actor=actor,
+        action="parties.reported_merged",
+        target=source,
+        target_label=f"{source.code} → {target.code}",
+        changes={
+            "review": [Review.UNVERIFIED, Review.MERGED],
+            "merged_into": [None, target.code],
+            "target": [None, {"id": target.pk, "code": target.code, "name": target.name}],
+            "reported_by": [None, source.reported_by.code if source.reported_by else None],
+            "moved": [None, moved],
+            "contacts_not_moved": [None, [list(contact) for contact in kept]],
+        },
+        reason=reason,
+    )
     return target

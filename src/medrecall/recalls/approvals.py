@@ -30,25 +30,45 @@ class SameSignerRefused(ValidationFailed):
 
 
 def _approvals_in_force(recall: RecallCase, content: dict[str, Any]) -> list[Signature]:
-    return [s for s in signatures_for(recall) if s.meaning == "approved" and signature_status(s, content) == "valid"]
+    return [
+        s
+        for s in signatures_for(recall)
+        if s.meaning == "approved" and signature_status(s, content) == "valid"
+    ]
+
+
 def _both(recall: RecallCase, field: str) -> str:
     """The text in both languages (Chinese / English), each once: a signature binds both, and
     one written in a single language reads as it did before the English fields existed."""
-    return " / ".join(dict.fromkeys(t for t in (getattr(recall, field), getattr(recall, f"{field}_en")) if t.strip()))
+    return " / ".join(
+        dict.fromkeys(
+            t for t in (getattr(recall, field), getattr(recall, f"{field}_en")) if t.strip()
+        )
+    )
 
 
 def approval_content(recall: RecallCase) -> dict[str, Any]:
     """What an approver signs: the decision record, scope baseline included."""
     snapshot = recall.current_snapshot
     return {
-        "recall": recall.number, "title": _both(recall, "title"), "reason": _both(recall, "reason"),
-        "defect": _both(recall, "defect_description"), "hazard": _both(recall, "hazard_description"),
-        "action_type": recall.action_type, "initiation": recall.initiation, "depth": recall.depth,
+        "recall": recall.number,
+        "title": _both(recall, "title"),
+        "reason": _both(recall, "reason"),
+        "defect": _both(recall, "defect_description"),
+        "hazard": _both(recall, "hazard_description"),
+        "action_type": recall.action_type,
+        "initiation": recall.initiation,
+        "depth": recall.depth,
         "products": sorted(recall.products.values_list("udi_di", flat=True)),
         "regimes": sorted([r.regime, r.recall_class] for r in recall.regimes.all()),
         "decision_at": recall.decision_at.isoformat() if recall.decision_at else None,
-        "scope": {"snapshot": snapshot.sequence, "units": snapshot.total_units, "holders": snapshot.total_holders}
-        if snapshot else None,
+        "scope": {
+            "snapshot": snapshot.sequence,
+            "units": snapshot.total_units,
+            "holders": snapshot.total_holders,
+        }
+        if snapshot
+        else None,
     }
 
 
@@ -56,7 +76,9 @@ def required_steps(recall: RecallCase) -> list[ApprovalStep]:
     """The union of the steps every regime/class of the recall needs (one per step name)."""
     steps: dict[str, ApprovalStep] = {}
     for regime in recall.regimes.all():
-        for step in ApprovalStep.objects.filter(regime=regime.regime, recall_class=regime.recall_class):
+        for step in ApprovalStep.objects.filter(
+            regime=regime.regime, recall_class=regime.recall_class
+        ):
             steps.setdefault(step.step, step)
     return list(steps.values())
 
@@ -90,8 +112,16 @@ def missing_steps(recall: RecallCase) -> list[str]:
     return [step_label(step) for step in required_steps(recall) if step.step not in signed]
 
 
-def approval_sign(*, recall: RecallCase, step: str, actor: Any, password: str, username: str | None = None,
-                  session: Any = None, reason: str = "") -> Any:
+def approval_sign(
+    *,
+    recall: RecallCase,
+    step: str,
+    actor: Any,
+    password: str,
+    username: str | None = None,
+    session: Any = None,
+    reason: str = "",
+) -> Any:
     """Sign one approval step of a recall pending approval (meaning: approved).
 
     The signer must hold the step's role; a step already validly signed is not signed twice."""
@@ -101,26 +131,51 @@ def approval_sign(*, recall: RecallCase, step: str, actor: Any, password: str, u
 
     require_action(recall, Action.SIGN_APPROVAL)
     if recall.status != Status.PENDING_APPROVAL:
-        raise ValidationFailed(_("Only a recall pending approval can be approved; this one is %(status)s.") % {
-            "status": recall.get_status_display()}, where="status")
+        raise ValidationFailed(
+            _("Only a recall pending approval can be approved; this one is %(status)s.")
+            % {"status": recall.get_status_display()},
+            where="status",
+        )
     steps = {s.step: s for s in required_steps(recall)}
     if step not in steps:
-        raise ValidationFailed(_("This recall needs no approval step %(step)s.") % {"step": step}, where="step")
+        raise ValidationFailed(
+            _("This recall needs no approval step %(step)s.") % {"step": step}, where="step"
+        )
     if not actor.groups.filter(name=steps[step].group).exists() and not actor.is_superuser:
-        raise ValidationFailed(_("Your role may not sign the step %(step)s.") % {"step": step_label(steps[step])},
-                               where="step", code="not_allowed")
+        raise ValidationFailed(
+            _("Your role may not sign the step %(step)s.") % {"step": step_label(steps[step])},
+            where="step",
+            code="not_allowed",
+        )
     content = approval_content(recall)
     in_force = _approvals_in_force(recall, content)
     if any(s.step == step for s in in_force):
-        raise ValidationFailed(_("The step %(step)s is signed already.") % {"step": step_label(steps[step])},
-                               where="step")
+        raise ValidationFailed(
+            _("The step %(step)s is signed already.") % {"step": step_label(steps[step])},
+            where="step",
+        )
     for other in in_force:
         other_step = steps.get(other.step)
-        needs_own = steps[step].distinct_signer or (other_step is not None and other_step.distinct_signer)
+        needs_own = steps[step].distinct_signer or (
+            other_step is not None and other_step.distinct_signer
+        )
         if other.signer_id == actor.pk and needs_own:
             raise SameSignerRefused(
-                _("You signed the step %(other)s of this recall already; the step %(step)s needs another "
-                  "signer.") % {"other": step_label(other_step or other.step), "step": step_label(steps[step])},
-                where="step")
-    return signature_apply(actor=actor, target=recall, content=content, meaning="approved", password=password,
-                           username=username, session=session, step=step, reason=reason)
+                _(
+                    "You signed the step %(other)s of this recall already; the step %(step)s needs another "
+                    "signer."
+                )
+                % {"other": step_label(other_step or other.step), "step": step_label(steps[step])},
+                where="step",
+            )
+    return signature_apply(
+        actor=actor,
+        target=recall,
+        content=content,
+        meaning="approved",
+        password=password,
+        username=username,
+        session=session,
+        step=step,
+        reason=reason,
+    )

@@ -8,11 +8,16 @@ from medrecall.core.apps import model_migrated
 
 DEFAULT_APPROVAL_STEPS = (
     # regime, class, step, label; Class I and EU FSCAs need QA and RA heads, others QA head
-    ("nmpa", "I", "qa_head", "QA head"), ("nmpa", "I", "ra_head", "RA head"),
-    ("nmpa", "II", "qa_head", "QA head"), ("nmpa", "III", "qa_head", "QA head"),
-    ("fda", "I", "qa_head", "QA head"), ("fda", "I", "ra_head", "RA head"),
-    ("fda", "II", "qa_head", "QA head"), ("fda", "III", "qa_head", "QA head"),
-    ("eu_mdr", "fsca", "qa_head", "QA head"), ("eu_mdr", "fsca", "ra_head", "RA head"),
+    ("nmpa", "I", "qa_head", "QA head"),
+    ("nmpa", "I", "ra_head", "RA head"),
+    ("nmpa", "II", "qa_head", "QA head"),
+    ("nmpa", "III", "qa_head", "QA head"),
+    ("fda", "I", "qa_head", "QA head"),
+    ("fda", "I", "ra_head", "RA head"),
+    ("fda", "II", "qa_head", "QA head"),
+    ("fda", "III", "qa_head", "QA head"),
+    ("eu_mdr", "fsca", "qa_head", "QA head"),
+    ("eu_mdr", "fsca", "ra_head", "RA head"),
 )
 
 
@@ -26,8 +31,15 @@ def _seed_approval_steps(sender: AppConfig, **kwargs: Any) -> None:
     using = kwargs.get("using", "default")
     if not ApprovalStep.objects.using(using).exists():
         ApprovalStep.objects.using(using).bulk_create(
-            ApprovalStep(regime=regime, recall_class=recall_class, step=step, label=label, group="qa_ra_manager")
-            for regime, recall_class, step, label in DEFAULT_APPROVAL_STEPS)
+            ApprovalStep(
+                regime=regime,
+                recall_class=recall_class,
+                step=step,
+                label=label,
+                group="qa_ra_manager",
+            )
+            for regime, recall_class, step, label in DEFAULT_APPROVAL_STEPS
+        )
 
 
 class RecallsConfig(AppConfig):
@@ -36,4 +48,6 @@ class RecallsConfig(AppConfig):
     verbose_name = _("Recalls")
 
     def ready(self) -> None:
-        post_migrate.connect(_seed_approval_steps, sender=self, dispatch_uid="medrecall_approval_steps")
+        post_migrate.connect(
+            _seed_approval_steps, sender=self, dispatch_uid="medrecall_approval_steps"
+        )

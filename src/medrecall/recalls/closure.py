@@ -42,9 +42,19 @@ def _deadline_findings(recall: RecallCase) -> list[Finding]:
         rows, _missing = deadlines_for(recall)
     except DomainError:  # a clock that cannot run is shown on the case page, never breaks closing
         return []
-    return [Finding("deadlines", _("Deadline breached: %(title)s (due %(due)s).") % {
-        "title": row.title, "due": timezone.localtime(row.due_at).strftime("%Y-%m-%d %H:%M %Z")}, blocking=False)
-        for row in rows if row.status == "breached"]
+    return [
+        Finding(
+            "deadlines",
+            _("Deadline breached: %(title)s (due %(due)s).")
+            % {
+                "title": row.title,
+                "due": timezone.localtime(row.due_at).strftime("%Y-%m-%d %H:%M %Z"),
+            },
+            blocking=False,
+        )
+        for row in rows
+        if row.status == "breached"
+    ]
 
 
 def closure_findings(recall: RecallCase) -> list[Finding]:
@@ -56,8 +66,12 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
 def latest_exception(recall: RecallCase) -> ClosureException | None:
     """The closure exception signed since the recall last entered effectiveness check (an
     exception signed before it went back to execution no longer counts)."""
-    entered = recall.transitions.filter(target=Status.EFFECTIVENESS_CHECK).order_by("-at", "-pk").first()
-    exceptions = recall.closure_exceptions.select_related("signature", "signed_by").order_by("-signed_at", "-pk")
+    entered = (
+        recall.transitions.filter(target=Status.EFFECTIVENESS_CHECK).order_by("-at", "-pk").first()
+    )
+    exceptions = recall.closure_exceptions.select_related("signature", "signed_by").order_by(
+        "-signed_at", "-pk"
+    )
     if entered is not None:
         exceptions = exceptions.filter(signed_at__gte=entered.at)
     return exceptions.first()
@@ -68,7 +82,9 @@ def signed_outstanding(exception: ClosureException) -> list[str]:
     return [f["message"] for f in exception.findings if f.get("blocking")]
 
 
-def current_exception(recall: RecallCase, findings: list[Finding] | None = None) -> ClosureException | None:
+def current_exception(
+    recall: RecallCase, findings: list[Finding] | None = None
+) -> ClosureException | None:
     """The closure exception in force: the latest one, as long as what is outstanding now is what
     its signer accepted. Once the outstanding units change (more units found at holders, a return
     received), the signature no longer speaks for the recall and the exception must be signed again."""
@@ -92,17 +108,28 @@ class ClosureReport:
 
     def as_dict(self) -> dict[str, Any]:
         exception = self.exception
-        return {"blocking": self.blocking, "information": self.information, "may_close": self.may_close,
-                "exception": {"reason": exception.reason, "signed_by": exception.signature.signer_name,
-                              "signed_at": exception.signed_at.isoformat(), "findings": exception.findings}
-                if exception else None}
+        return {
+            "blocking": self.blocking,
+            "information": self.information,
+            "may_close": self.may_close,
+            "exception": {
+                "reason": exception.reason,
+                "signed_by": exception.signature.signer_name,
+                "signed_at": exception.signed_at.isoformat(),
+                "findings": exception.findings,
+            }
+            if exception
+            else None,
+        }
 
 
 def closure_report(recall: RecallCase) -> ClosureReport:
     findings = closure_findings(recall)
-    return ClosureReport(blocking=[f.message for f in findings if f.blocking],
-                         information=[f.message for f in findings if not f.blocking],
-                         exception=current_exception(recall, findings))
+    return ClosureReport(
+        blocking=[f.message for f in findings if f.blocking],
+        information=[f.message for f in findings if not f.blocking],
+        exception=current_exception(recall, findings),
+    )
 
 
 def closure_blockers(recall: RecallCase) -> list[str]:
@@ -110,13 +137,22 @@ def closure_blockers(recall: RecallCase) -> list[str]:
     report = closure_report(recall)
     if report.may_close:
         return []
-    return [*report.blocking,
-            _("Deal with these units, or sign a closure exception with a reason."),
-            *[_("For information: %(finding)s") % {"finding": line} for line in report.information]]
+    return [
+        *report.blocking,
+        _("Deal with these units, or sign a closure exception with a reason."),
+        *[_("For information: %(finding)s") % {"finding": line} for line in report.information],
+    ]
 
 
-def closure_exception_sign(*, recall: RecallCase, actor: User, reason: str, password: str,
-                           username: str | None = None, session: Any = None) -> ClosureException:
+def closure_exception_sign(
+    *,
+    recall: RecallCase,
+    actor: User,
+    reason: str,
+    password: str,
+    username: str | None = None,
+    session: Any = None,
+) -> ClosureException:
     """Sign that the recall may close although units are outstanding: the reason and what is
     outstanding now are bound to the signature, stored and audited.
 
@@ -126,23 +162,58 @@ def closure_exception_sign(*, recall: RecallCase, actor: User, reason: str, pass
 
     require_action(recall, Action.SIGN_CLOSURE_EXCEPTION)
     if not reason.strip():
-        raise ValidationFailed(_("Say why the recall may close with units outstanding."), where="reason")
+        raise ValidationFailed(
+            _("Say why the recall may close with units outstanding."), where="reason"
+        )
     findings = closure_findings(recall)
     if not any(f.blocking for f in findings):
-        raise ClosureExceptionRefused(_("Every affected unit is accounted for: the recall can close without an "
-                                        "exception."), where="status")
-    outstanding = [{"found_by": f.source, "message": f.message, "blocking": f.blocking} for f in findings]
-    content = {"model": "recalls.recallcase", "pk": recall.pk, "recall": recall.number,
-               "decision": "close with units outstanding", "reason": reason.strip(), "outstanding": outstanding}
-    signature = signature_apply(actor=actor, target=recall, content=content, meaning="responsible",
-                                password=password, username=username, session=session, step=EXCEPTION_STEP,
-                                reason=reason.strip())
+        raise ClosureExceptionRefused(
+            _("Every affected unit is accounted for: the recall can close without an exception."),
+            where="status",
+        )
+    outstanding = [
+        {"found_by": f.source, "message": f.message, "blocking": f.blocking} for f in findings
+    ]
+    content = {
+        "model": "recalls.recallcase",
+        "pk": recall.pk,
+        "recall": recall.number,
+        "decision": "close with units outstanding",
+        "reason": reason.strip(),
+        "outstanding": outstanding,
+    }
+    signature = signature_apply(
+        actor=actor,
+        target=recall,
+        content=content,
+        meaning="responsible",
+        password=password,
+        username=username,
+        session=session,
+        step=EXCEPTION_STEP,
+        reason=reason.strip(),
+    )
     with transaction.atomic():
-        require_action(recall, Action.SIGN_CLOSURE_EXCEPTION)  # locks the recall; it may have moved meanwhile
-        exception = ClosureException.objects.create(recall=recall, signature=signature, reason=reason.strip(),
-                                                    findings=outstanding, signed_by=actor,
-                                                    signed_at=signature.signed_at)
-        audit.record(actor=actor, action="recalls.closure_exception_signed", target=recall, reason=reason.strip(),
-                     changes={"closure_exception": [None, exception.pk], "signature": [None, signature.pk],
-                              "outstanding": [None, [f["message"] for f in outstanding if f["blocking"]]]})
+        require_action(
+            recall, Action.SIGN_CLOSURE_EXCEPTION
+        )  # locks the recall; it may have moved meanwhile
+        exception = ClosureException.objects.create(
+            recall=recall,
+            signature=signature,
+            reason=reason.strip(),
+            findings=outstanding,
+            signed_by=actor,
+            signed_at=signature.signed_at,
+        )
+        audit.record(
+            actor=actor,
+            action="recalls.closure_exception_signed",
+            target=recall,
+            reason=reason.strip(),
+            changes={
+                "closure_exception": [None, exception.pk],
+                "signature": [None, signature.pk],
+                "outstanding": [None, [f["message"] for f in outstanding if f["blocking"]]],
+            },
+        )
     return exception

@@ -33,7 +33,12 @@ from . import clock
 from .lifecycle import Action, Status, require_action
 from .models import DeadlineAlert, DeadlineDone, RecallCase
 
-OPEN_STATUSES = (Status.ASSESSMENT, Status.PENDING_APPROVAL, Status.IN_EXECUTION, Status.EFFECTIVENESS_CHECK)
+OPEN_STATUSES = (
+    Status.ASSESSMENT,
+    Status.PENDING_APPROVAL,
+    Status.IN_EXECUTION,
+    Status.EFFECTIVENESS_CHECK,
+)
 
 
 @dataclass(frozen=True)
@@ -56,12 +61,15 @@ class DeadlineRow:
 
     @property
     def provisional_note(self) -> str:
-        """"provisional — calendar for 2027 not entered" in the reader's language, or ""."""
+        """ "provisional — calendar for 2027 not entered" in the reader's language, or ""."""
         return str(clock.provisional_note(self.calendar_missing_years)) if self.provisional else ""
 
     def provisional_fields(self) -> dict[str, Any]:
         """The fields every JSON output adds beside its existing ones."""
-        return {"provisional": self.provisional, "calendar_missing_years": list(self.calendar_missing_years)}
+        return {
+            "provisional": self.provisional,
+            "calendar_missing_years": list(self.calendar_missing_years),
+        }
 
 
 @dataclass(frozen=True)
@@ -83,8 +91,12 @@ WorkingDays = Mapping[str, clock.WorkingDaySource]
 
 
 def _first_year(recalls: list[RecallCase]) -> int | None:
-    years = [moment.year for recall in recalls
-             for moment in (recall.decision_at, recall.initiated_at, recall.completed_at) if moment]
+    years = [
+        moment.year
+        for recall in recalls
+        for moment in (recall.decision_at, recall.initiated_at, recall.completed_at)
+        if moment
+    ]
     return min(years) - 1 if years else None
 
 
@@ -97,12 +109,18 @@ def _clock_input(recall: RecallCase) -> dict[str, Any] | None:
     regimes = {r.regime: r.recall_class for r in recall.regimes.all() if r.recall_class}
     if not regimes or recall.decision_at is None:
         return None
-    return {"regimes": regimes, "decision_at": recall.decision_at, "initiated_at": recall.initiated_at,
-            "completed_at": recall.completed_at, "progress_interval_days": recall.progress_interval_days}
+    return {
+        "regimes": regimes,
+        "decision_at": recall.decision_at,
+        "initiated_at": recall.initiated_at,
+        "completed_at": recall.completed_at,
+        "progress_interval_days": recall.progress_interval_days,
+    }
 
 
-def deadlines_for(recall: RecallCase, *, now: datetime | None = None,
-                  working_days: WorkingDays | None = None) -> tuple[list[DeadlineRow], list[str]]:
+def deadlines_for(
+    recall: RecallCase, *, now: datetime | None = None, working_days: WorkingDays | None = None
+) -> tuple[list[DeadlineRow], list[str]]:
     """Every deadline of the recall (recurring ones unrolled up to a week ahead) and the
     settings still missing for the clock to run (e.g. the NMPA progress-report cadence), or
     the reason the clock refused; it never raises a clock error."""
@@ -110,12 +128,17 @@ def deadlines_for(recall: RecallCase, *, now: datetime | None = None,
     return rows, missing
 
 
-def _deadlines(recall: RecallCase, *, now: datetime | None,
-               working_days: WorkingDays | None) -> tuple[list[DeadlineRow], list[str], list[str]]:
+def _deadlines(
+    recall: RecallCase, *, now: datetime | None, working_days: WorkingDays | None
+) -> tuple[list[DeadlineRow], list[str], list[str]]:
     now = now or timezone.now()
     params = _clock_input(recall)
     if params is None:
-        return [], [_("The clock starts once the recall has a decision date and a class per regime.")], []
+        return (
+            [],
+            [_("The clock starts once the recall has a decision date and a class per regime.")],
+            [],
+        )
     if working_days is None:
         working_days = working_days_for([recall])
     params["working_days"] = working_days
@@ -130,9 +153,13 @@ def _deadlines(recall: RecallCase, *, now: datetime | None,
                 params["progress_interval_days"] = clock.suggested_progress_interval(level)
                 # The clock's message already names the suggested cadence (company policy); the
                 # deadlines below are shown with it until the case stores its own.
-            deadlines = clock.compute_deadlines(**params) if params["progress_interval_days"] else []
+            deadlines = (
+                clock.compute_deadlines(**params) if params["progress_interval_days"] else []
+            )
     except clock.ClockError as refused:
-        message = _("The clock cannot run for this recall: %(reason)s") % {"reason": refused.message}
+        message = _("The clock cannot run for this recall: %(reason)s") % {
+            "reason": refused.message
+        }
         return [], [*missing, message], [message]
     marks = list(recall.deadlines_done.all())
     done = {(d.key, d.due_at): d.done_at for d in marks}
@@ -145,31 +172,62 @@ def _deadlines(recall: RecallCase, *, now: datetime | None,
             done_at = done.get((occurrence.key, occurrence.due_at))
             if done_at is None and not occurrence.recurring:
                 done_at = done_once.get(occurrence.key)
-            rows.append(DeadlineRow(
-                recall_id=recall.pk, recall_number=recall.number, key=occurrence.key, regime=str(occurrence.regime),
-                title=str(occurrence.title), basis=str(occurrence.basis), due_at=occurrence.due_at,
-                status=clock.status_at(occurrence, now, done_at), legal=occurrence.legal, done_at=done_at,
-                calendar_missing_years=occurrence.calendar_missing_years))
+            rows.append(
+                DeadlineRow(
+                    recall_id=recall.pk,
+                    recall_number=recall.number,
+                    key=occurrence.key,
+                    regime=str(occurrence.regime),
+                    title=str(occurrence.title),
+                    basis=str(occurrence.basis),
+                    due_at=occurrence.due_at,
+                    status=clock.status_at(occurrence, now, done_at),
+                    legal=occurrence.legal,
+                    done_at=done_at,
+                    calendar_missing_years=occurrence.calendar_missing_years,
+                )
+            )
     rows.sort(key=lambda row: row.due_at)
     return rows, missing, []
 
 
 @transaction.atomic
-def deadline_mark_done(*, recall: RecallCase, key: str, due_at: datetime, actor: User, note: str = "",
-                       done_at: datetime | None = None) -> DeadlineDone:
+def deadline_mark_done(
+    *,
+    recall: RecallCase,
+    key: str,
+    due_at: datetime,
+    actor: User,
+    note: str = "",
+    done_at: datetime | None = None,
+) -> DeadlineDone:
     require_action(recall, Action.MARK_DEADLINE)
     rows, _missing = deadlines_for(recall)
     if not any(row.key == key and row.due_at == due_at for row in rows):
-        raise ValidationFailed(_("This recall has no deadline %(key)s due at %(due)s.") % {
-            "key": key, "due": local_time(due_at)}, where="key")
+        raise ValidationFailed(
+            _("This recall has no deadline %(key)s due at %(due)s.")
+            % {"key": key, "due": local_time(due_at)},
+            where="key",
+        )
     try:
         with transaction.atomic():
-            entry = DeadlineDone.objects.create(recall=recall, key=key, due_at=due_at,
-                                                done_at=done_at or timezone.now(), done_by=actor, note=note)
+            entry = DeadlineDone.objects.create(
+                recall=recall,
+                key=key,
+                due_at=due_at,
+                done_at=done_at or timezone.now(),
+                done_by=actor,
+                note=note,
+            )
     except IntegrityError as error:
         raise ValidationFailed(_("That deadline is already marked done."), where="key") from error
-    audit.record(actor=actor, action="recalls.deadline_done", target=recall,
-                 changes={key: [None, entry.done_at.isoformat()]}, reason=note)
+    audit.record(
+        actor=actor,
+        action="recalls.deadline_done",
+        target=recall,
+        changes={key: [None, entry.done_at.isoformat()]},
+        reason=note,
+    )
     return entry
 
 
@@ -184,7 +242,11 @@ def due_report(*, now: datetime | None = None) -> DueReport:
     now = now or timezone.now()
     found: list[DeadlineRow] = []
     problems: list[ClockProblem] = []
-    recalls = list(RecallCase.objects.filter(status__in=OPEN_STATUSES).prefetch_related("regimes", "deadlines_done"))
+    recalls = list(
+        RecallCase.objects.filter(status__in=OPEN_STATUSES).prefetch_related(
+            "regimes", "deadlines_done"
+        )
+    )
     working_days = working_days_for(recalls)
     for recall in recalls:
         try:
@@ -192,8 +254,12 @@ def due_report(*, now: datetime | None = None) -> DueReport:
         except DomainError as error:  # anything else a recall's data makes the clock refuse
             rows, refused = [], [error.message]
         problems.extend(ClockProblem(recall.pk, recall.number, message) for message in refused)
-        found.extend(row for row in rows if row.status != "done" and (
-            row.status == "breached" or row.due_at <= now + timedelta(days=7)))
+        found.extend(
+            row
+            for row in rows
+            if row.status != "done"
+            and (row.status == "breached" or row.due_at <= now + timedelta(days=7))
+        )
     return DueReport(rows=sorted(found, key=lambda row: row.due_at), problems=problems)
 
 
@@ -208,17 +274,29 @@ def deadlines_alert(*, now: datetime | None = None) -> int:
             continue
         try:
             with transaction.atomic():
-                DeadlineAlert.objects.create(recall_id=row.recall_id, key=row.key, due_at=row.due_at, kind=row.status,
-                                             title=row.title[:255])
+                DeadlineAlert.objects.create(
+                    recall_id=row.recall_id,
+                    key=row.key,
+                    due_at=row.due_at,
+                    kind=row.status,
+                    title=row.title[:255],
+                )
         except IntegrityError:
             continue
         recall = RecallCase.objects.select_related("owner").get(pk=row.recall_id)
         recipients = sorted({u.email for u in [recall.owner, *recall.team.all()] if u.email})
-        subject = (_("[%(number)s] Deadline breached: %(title)s") if row.status == "breached" else
-                   _("[%(number)s] Deadline due soon: %(title)s")) % {"number": recall.number, "title": row.title}
+        subject = (
+            _("[%(number)s] Deadline breached: %(title)s")
+            if row.status == "breached"
+            else _("[%(number)s] Deadline due soon: %(title)s")
+        ) % {"number": recall.number, "title": row.title}
         body = _("%(title)s\nDue: %(due)s\nRule: %(basis)s\nRecall: %(number)s %(recall)s") % {
-            "title": row.title, "due": local_time(row.due_at), "basis": row.basis, "number": recall.number,
-            "recall": recall.title}
+            "title": row.title,
+            "due": local_time(row.due_at),
+            "basis": row.basis,
+            "number": recall.number,
+            "recall": recall.title,
+        }
         if row.provisional:
             body += "\n" + _("Due date: %(note)s") % {"note": row.provisional_note}
         if recipients:
@@ -229,14 +307,23 @@ def deadlines_alert(*, now: datetime | None = None) -> int:
 
 def alerts_for(user: User, *, limit: int = 20) -> list[DeadlineAlert]:
     """In-app alerts: those of the recalls the user owns or works on."""
-    return list(DeadlineAlert.objects.filter(recall__owner=user).select_related("recall")[:limit]) + list(
-        DeadlineAlert.objects.filter(recall__team=user).exclude(recall__owner=user).select_related("recall")[:limit])
+    return list(
+        DeadlineAlert.objects.filter(recall__owner=user).select_related("recall")[:limit]
+    ) + list(
+        DeadlineAlert.objects.filter(recall__team=user)
+        .exclude(recall__owner=user)
+        .select_related("recall")[:limit]
+    )
 
 
 def administrators() -> list[User]:
     """Who keeps the working-day calendars: users with the administrator role, and superusers."""
-    return list(User.objects.filter(is_active=True).filter(
-        Q(is_superuser=True) | Q(groups__name=Role.ADMINISTRATOR)).distinct().order_by("username"))
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name=Role.ADMINISTRATOR))
+        .distinct()
+        .order_by("username")
+    )
 
 
 def calendar_end_alerts(*, now: datetime | None = None) -> int:
@@ -250,8 +337,12 @@ def calendar_end_alerts(*, now: datetime | None = None) -> int:
             continue
         if recipients:
             subject = _("Working-day calendar %(calendar)s ends with %(year)s") % {
-                "calendar": end.calendar, "year": end.end_year}
-            send_mail(subject, end.message(), settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
+                "calendar": end.calendar,
+                "year": end.end_year,
+            }
+            send_mail(
+                subject, end.message(), settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False
+            )
             sent += 1
     return sent
 
@@ -261,4 +352,6 @@ def calendar_warnings(user: User, *, now: datetime | None = None) -> list[str]:
     if not (user.is_superuser or user.groups.filter(name=Role.ADMINISTRATOR).exists()):
         return []
     now = now or timezone.now()
-    return [end.message() for end in calendars.calendar_ends(today=now.astimezone(clock.CN_TZ).date())]
+    return [
+        end.message() for end in calendars.calendar_ends(today=now.astimezone(clock.CN_TZ).date())
+    ]

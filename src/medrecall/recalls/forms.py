@@ -16,13 +16,25 @@ from .models import ActionType, Depth, HazardEvaluation, Initiation, RecallCase,
 class RecallOpenForm(forms.Form):
     title = forms.CharField(label=_("Title (Chinese)"), max_length=255, required=False)
     title_en = forms.CharField(label=_("Title (English)"), max_length=255, required=False)
-    products = forms.ModelMultipleChoiceField(label=_("Device models"), queryset=DeviceModel.objects.order_by("model_code"))
-    reason = forms.CharField(label=_("Reason for the recall (Chinese)"), widget=forms.Textarea(attrs={"rows": 3}),
-                             required=False)
-    reason_en = forms.CharField(label=_("Reason for the recall (English)"), widget=forms.Textarea(attrs={"rows": 3}),
-                                required=False)
-    regimes = forms.MultipleChoiceField(label=_("Regimes"), choices=Regime.choices, widget=forms.CheckboxSelectMultiple,
-                                        required=False)
+    products = forms.ModelMultipleChoiceField(
+        label=_("Device models"), queryset=DeviceModel.objects.order_by("model_code")
+    )
+    reason = forms.CharField(
+        label=_("Reason for the recall (Chinese)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    reason_en = forms.CharField(
+        label=_("Reason for the recall (English)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    regimes = forms.MultipleChoiceField(
+        label=_("Regimes"),
+        choices=Regime.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     action_type = forms.ChoiceField(label=_("Type of action"), choices=ActionType.choices)
     initiation = forms.ChoiceField(label=_("Initiated"), choices=Initiation.choices)
     depth = forms.ChoiceField(label=_("Depth"), choices=Depth.choices, initial=Depth.USER)
@@ -34,11 +46,33 @@ class RecallEditForm(BoundedIntegersMixin, forms.ModelForm[RecallCase]):
 
     class Meta:
         model = RecallCase
-        fields = ["title", "title_en", "reason", "reason_en", "defect_description", "defect_description_en",
-                  "hazard_description", "hazard_description_en", "action_type", "initiation", "ordering_authority", "depth", "public_warning", "effectiveness_level", "effectiveness_percent",
-                  "strategy", "progress_interval_days", "decision_at", "initiated_at", "completed_at", "team"]
-        widgets = {f: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-                   for f in ("decision_at", "initiated_at", "completed_at")}
+        fields = [
+            "title",
+            "title_en",
+            "reason",
+            "reason_en",
+            "defect_description",
+            "defect_description_en",
+            "hazard_description",
+            "hazard_description_en",
+            "action_type",
+            "initiation",
+            "ordering_authority",
+            "depth",
+            "public_warning",
+            "effectiveness_level",
+            "effectiveness_percent",
+            "strategy",
+            "progress_interval_days",
+            "decision_at",
+            "initiated_at",
+            "completed_at",
+            "team",
+        ]
+        widgets = {
+            f: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+            for f in ("decision_at", "initiated_at", "completed_at")
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,41 +83,65 @@ class RecallEditForm(BoundedIntegersMixin, forms.ModelForm[RecallCase]):
 class HazardForm(BoundedIntegersMixin, forms.ModelForm[HazardEvaluation]):
     # The defect and the possible harm, in both languages: stated with the evaluation, printed
     # in the notices ("Defect", "Possible harm") in the reader's language.
-    defect_description = forms.CharField(label=_("Defect (Chinese)"), required=False,
-                                         widget=forms.Textarea(attrs={"rows": 2}))
-    defect_description_en = forms.CharField(label=_("Defect (English)"), required=False,
-                                            widget=forms.Textarea(attrs={"rows": 2}))
-    hazard_description = forms.CharField(label=_("Possible harm (Chinese)"), required=False,
-                                         widget=forms.Textarea(attrs={"rows": 2}))
-    hazard_description_en = forms.CharField(label=_("Possible harm (English)"), required=False,
-                                            widget=forms.Textarea(attrs={"rows": 2}))
+    defect_description = forms.CharField(
+        label=_("Defect (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    defect_description_en = forms.CharField(
+        label=_("Defect (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    hazard_description = forms.CharField(
+        label=_("Possible harm (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    hazard_description_en = forms.CharField(
+        label=_("Possible harm (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, recall: RecallCase | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if recall is not None and not self.is_bound:
-            for field in ("defect_description", "defect_description_en", "hazard_description",
-                          "hazard_description_en"):
+            for field in (
+                "defect_description",
+                "defect_description_en",
+                "hazard_description",
+                "hazard_description_en",
+            ):
                 self.initial[field] = getattr(recall, field)
 
     class Meta:
         model = HazardEvaluation
-        fields = ["injuries_reported", "deaths_reported", "populations_at_risk", "severity", "likelihood",
-                  "consequences"]
-        widgets = {"populations_at_risk": forms.Textarea(attrs={"rows": 2}),
-                   "consequences": forms.Textarea(attrs={"rows": 2})}
+        fields = [
+            "injuries_reported",
+            "deaths_reported",
+            "populations_at_risk",
+            "severity",
+            "likelihood",
+            "consequences",
+        ]
+        widgets = {
+            "populations_at_risk": forms.Textarea(attrs={"rows": 2}),
+            "consequences": forms.Textarea(attrs={"rows": 2}),
+        }
 
 
 class ClassifyForm(forms.Form):
     regime = forms.ChoiceField(label=_("Regime"), choices=Regime.choices)
     recall_class = forms.CharField(label=_("Class / level"), max_length=8)
-    reason = forms.CharField(label=_("Reason (needed when the class changes or departs from the proposal)"), required=False)
+    reason = forms.CharField(
+        label=_("Reason (needed when the class changes or departs from the proposal)"),
+        required=False,
+    )
 
 
 class ScopeRuleForm(forms.Form):
     kind = forms.ChoiceField(label=_("Rule"), choices=ScopeRule.Kind.choices)
-    device_model = forms.ModelChoiceField(label=_("Device model"), queryset=DeviceModel.objects.order_by("model_code"))
-    values = forms.CharField(label=_("Lot or serial numbers (comma or line separated)"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    device_model = forms.ModelChoiceField(
+        label=_("Device model"), queryset=DeviceModel.objects.order_by("model_code")
+    )
+    values = forms.CharField(
+        label=_("Lot or serial numbers (comma or line separated)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     range_from = forms.CharField(label=_("From"), required=False)
     range_to = forms.CharField(label=_("To"), required=False)
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from .models import HazardEvaluation, Regime
 
-LIKELY = {HazardEvaluation.Likelihood.FREQUENT, HazardEvaluation.Likelihood.PROBABLE,
-          HazardEvaluation.Likelihood.OCCASIONAL}
+LIKELY = {
+    HazardEvaluation.Likelihood.FREQUENT,
+    HazardEvaluation.Likelihood.PROBABLE,
+    HazardEvaluation.Likelihood.OCCASIONAL,
+}
 
 
 def proposed_class(*, regime: str, severity: str, likelihood: str, deaths_reported: int = 0) -> str:

@@ -32,9 +32,12 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     Status.ASSESSMENT: frozenset({Status.PENDING_APPROVAL, Status.DRAFT, Status.CANCELLED}),
     Status.PENDING_APPROVAL: frozenset({Status.IN_EXECUTION, Status.ASSESSMENT, Status.CANCELLED}),
     # Back to pending approval: a change of class or decision date after approval (re-approval).
-    Status.IN_EXECUTION: frozenset({Status.EFFECTIVENESS_CHECK, Status.TERMINATED, Status.PENDING_APPROVAL}),
-    Status.EFFECTIVENESS_CHECK: frozenset({Status.CLOSED, Status.IN_EXECUTION, Status.TERMINATED,
-                                           Status.PENDING_APPROVAL}),
+    Status.IN_EXECUTION: frozenset(
+        {Status.EFFECTIVENESS_CHECK, Status.TERMINATED, Status.PENDING_APPROVAL}
+    ),
+    Status.EFFECTIVENESS_CHECK: frozenset(
+        {Status.CLOSED, Status.IN_EXECUTION, Status.TERMINATED, Status.PENDING_APPROVAL}
+    ),
     Status.CLOSED: frozenset(),
     Status.TERMINATED: frozenset(),
     Status.CANCELLED: frozenset(),
@@ -46,17 +49,25 @@ def _has_products(recall: RecallCase) -> str | None:
 
 
 def _has_reason(recall: RecallCase) -> str | None:
-    return None if recall.reason.strip() or recall.reason_en.strip() else _("Describe the reason for the recall.")
+    return (
+        None
+        if recall.reason.strip() or recall.reason_en.strip()
+        else _("Describe the reason for the recall.")
+    )
 
 
 def _has_regime(recall: RecallCase) -> str | None:
-    return None if recall.regimes.exists() else _("Choose at least one regime (NMPA, FDA or EU MDR).")
+    return (
+        None if recall.regimes.exists() else _("Choose at least one regime (NMPA, FDA or EU MDR).")
+    )
 
 
 def _classified(recall: RecallCase) -> str | None:
     missing = [r.get_regime_display() for r in recall.regimes.all() if not r.recall_class]
     if missing:
-        return _("Classify the recall for: %(regimes)s.") % {"regimes": ", ".join(str(m) for m in missing)}
+        return _("Classify the recall for: %(regimes)s.") % {
+            "regimes": ", ".join(str(m) for m in missing)
+        }
     return None
 
 
@@ -98,8 +109,14 @@ Guard = Callable[["RecallCase"], "str | list[str] | None"]
 
 GUARDS: Mapping[tuple[Status, Status], tuple[Guard, ...]] = {
     (Status.DRAFT, Status.ASSESSMENT): (_has_products, _has_reason),
-    (Status.ASSESSMENT, Status.PENDING_APPROVAL): (_has_products, _has_reason, _has_regime, _classified,
-                                                   _has_scope, _has_decision_date),
+    (Status.ASSESSMENT, Status.PENDING_APPROVAL): (
+        _has_products,
+        _has_reason,
+        _has_regime,
+        _classified,
+        _has_scope,
+        _has_decision_date,
+    ),
     (Status.PENDING_APPROVAL, Status.IN_EXECUTION): (_classified, _has_scope, _approved),
     (Status.EFFECTIVENESS_CHECK, Status.CLOSED): (_close_out, _worked),
 }
@@ -109,8 +126,10 @@ def blockers(recall: RecallCase, target: Status) -> list[str]:
     """Every reason the move from the recall's status to ``target`` is refused (empty: allowed)."""
     source = Status(recall.status)
     if target not in TRANSITIONS[source]:
-        return [_("A recall cannot go from %(source)s to %(target)s.") % {
-            "source": source.label, "target": target.label}]
+        return [
+            _("A recall cannot go from %(source)s to %(target)s.")
+            % {"source": source.label, "target": target.label}
+        ]
     problems: list[str] = []
     for guard in GUARDS.get((source, target), ()):
         found = guard(recall)
@@ -152,12 +171,34 @@ class Action(models.TextChoices):
     SIGN_CLOSURE_EXCEPTION = "sign_closure_exception", gettext_lazy("Signing a closure exception")
 
 
-_PREPARING = frozenset({Action.EDIT, Action.ADD_REGIME, Action.EVALUATE_HAZARD, Action.CLASSIFY,
-                        Action.EDIT_SCOPE_RULES, Action.FREEZE_SCOPE, Action.PLACE_HOLD, Action.RELEASE_HOLD,
-                        Action.MARK_DEADLINE})
-_WITH_HOLDERS = frozenset({Action.SEND_NOTICES, Action.SEND_PROGRESS, Action.LOG_CONTACT, Action.FILE_NOTE,
-                           Action.RECORD_REPLY, Action.ACKNOWLEDGE, Action.OFFER, Action.SETTLE_OFFER,
-                           Action.HANDLE_RETURN, Action.DISPOSITION, Action.RECORD_FIELD_WORK})
+_PREPARING = frozenset(
+    {
+        Action.EDIT,
+        Action.ADD_REGIME,
+        Action.EVALUATE_HAZARD,
+        Action.CLASSIFY,
+        Action.EDIT_SCOPE_RULES,
+        Action.FREEZE_SCOPE,
+        Action.PLACE_HOLD,
+        Action.RELEASE_HOLD,
+        Action.MARK_DEADLINE,
+    }
+)
+_WITH_HOLDERS = frozenset(
+    {
+        Action.SEND_NOTICES,
+        Action.SEND_PROGRESS,
+        Action.LOG_CONTACT,
+        Action.FILE_NOTE,
+        Action.RECORD_REPLY,
+        Action.ACKNOWLEDGE,
+        Action.OFFER,
+        Action.SETTLE_OFFER,
+        Action.HANDLE_RETURN,
+        Action.DISPOSITION,
+        Action.RECORD_FIELD_WORK,
+    }
+)
 # After closure only what the records and the regulations still need: the summary report's
 # deadline, notes filed on the record (e.g. a late reply received by post), surveys, holds
 # released, commitments to holders settled, units still in quarantine dispositioned (a closure
@@ -167,16 +208,43 @@ ALLOWED_ACTIONS: Mapping[Status, frozenset[Action]] = {
     Status.DRAFT: _PREPARING,
     Status.ASSESSMENT: _PREPARING,
     Status.PENDING_APPROVAL: _PREPARING | {Action.SIGN_APPROVAL},
-    Status.IN_EXECUTION: (_PREPARING - {Action.ADD_REGIME}) | _WITH_HOLDERS
+    Status.IN_EXECUTION: (_PREPARING - {Action.ADD_REGIME})
+    | _WITH_HOLDERS
     | {Action.CREATE_RETURN, Action.CREATE_WORK_ORDER},
-    Status.EFFECTIVENESS_CHECK: frozenset({Action.EDIT, Action.EVALUATE_HAZARD, Action.CLASSIFY, Action.PLACE_HOLD,
-                                           Action.RELEASE_HOLD, Action.MARK_DEADLINE, Action.SIGN_CLOSURE_EXCEPTION})
+    Status.EFFECTIVENESS_CHECK: frozenset(
+        {
+            Action.EDIT,
+            Action.EVALUATE_HAZARD,
+            Action.CLASSIFY,
+            Action.PLACE_HOLD,
+            Action.RELEASE_HOLD,
+            Action.MARK_DEADLINE,
+            Action.SIGN_CLOSURE_EXCEPTION,
+        }
+    )
     | _WITH_HOLDERS,
-    Status.CLOSED: frozenset({Action.RELEASE_HOLD, Action.MARK_DEADLINE, Action.FILE_NOTE, Action.SEND_SURVEY,
-                              Action.SETTLE_OFFER, Action.DISPOSITION}),
-    Status.TERMINATED: frozenset({Action.RELEASE_HOLD, Action.MARK_DEADLINE, Action.FILE_NOTE, Action.SETTLE_OFFER,
-                                  Action.SEND_PROGRESS, Action.HANDLE_RETURN, Action.DISPOSITION,
-                                  Action.RECORD_FIELD_WORK}),
+    Status.CLOSED: frozenset(
+        {
+            Action.RELEASE_HOLD,
+            Action.MARK_DEADLINE,
+            Action.FILE_NOTE,
+            Action.SEND_SURVEY,
+            Action.SETTLE_OFFER,
+            Action.DISPOSITION,
+        }
+    ),
+    Status.TERMINATED: frozenset(
+        {
+            Action.RELEASE_HOLD,
+            Action.MARK_DEADLINE,
+            Action.FILE_NOTE,
+            Action.SETTLE_OFFER,
+            Action.SEND_PROGRESS,
+            Action.HANDLE_RETURN,
+            Action.DISPOSITION,
+            Action.RECORD_FIELD_WORK,
+        }
+    ),
     Status.CANCELLED: frozenset({Action.RELEASE_HOLD}),
 }
 
@@ -200,12 +268,22 @@ def _current_status(recall: RecallCase) -> str:
 def action_blockers(recall: RecallCase, action: Action, *, fresh: bool = False) -> list[str]:
     """Why the recall's status refuses ``action`` (empty: allowed). ``fresh`` reads the stored status."""
     status = _current_status(recall) if fresh else str(recall.status)
-    return state_blockers(allowed=ALLOWED_ACTIONS, statuses=Status, status=status, action=action,
-                          record=_("recall %(number)s") % {"number": recall.number})
+    return state_blockers(
+        allowed=ALLOWED_ACTIONS,
+        statuses=Status,
+        status=status,
+        action=action,
+        record=_("recall %(number)s") % {"number": recall.number},
+    )
 
 
 def require_action(recall: RecallCase, action: Action) -> None:
     """Refuse (``ActionNotAllowed``, HTTP 409) unless the recall's stored status allows ``action``.
     Services call it first, before anything is written."""
-    state_require(allowed=ALLOWED_ACTIONS, statuses=Status, status=_current_status(recall), action=action,
-                  record=_("recall %(number)s") % {"number": recall.number})
+    state_require(
+        allowed=ALLOWED_ACTIONS,
+        statuses=Status,
+        status=_current_status(recall),
+        action=action,
+        record=_("recall %(number)s") % {"number": recall.number},
+    )

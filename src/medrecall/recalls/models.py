@@ -38,7 +38,11 @@ class Regime(models.TextChoices):
 
 
 REGIME_CLASSES: dict[str, tuple[tuple[str, str], ...]] = {
-    Regime.NMPA: (("I", "一级召回 / Level I"), ("II", "二级召回 / Level II"), ("III", "三级召回 / Level III")),
+    Regime.NMPA: (
+        ("I", "一级召回 / Level I"),
+        ("II", "二级召回 / Level II"),
+        ("III", "三级召回 / Level III"),
+    ),
     Regime.FDA: (("I", "Class I"), ("II", "Class II"), ("III", "Class III")),
     Regime.EU_MDR: (("fsca", "FSCA"),),
 }
@@ -56,31 +60,46 @@ class RecallCase(TimeStampedModel):
     # the English one. A notice takes the text of its reader's language only (never the other).
     title = models.CharField(_("title (Chinese)"), max_length=255)
     title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
-    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.DRAFT)
-    products = models.ManyToManyField(DeviceModel, related_name="recalls", verbose_name=_("device models"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.DRAFT
+    )
+    products = models.ManyToManyField(
+        DeviceModel, related_name="recalls", verbose_name=_("device models"), blank=True
+    )
     reason = models.TextField(_("reason for the recall (Chinese)"), blank=True)
     reason_en = models.TextField(_("reason for the recall (English)"), blank=True)
     defect_description = models.TextField(_("defect (Chinese)"), blank=True)
     defect_description_en = models.TextField(_("defect (English)"), blank=True)
     hazard_description = models.TextField(_("possible harm (Chinese)"), blank=True)
     hazard_description_en = models.TextField(_("possible harm (English)"), blank=True)
-    action_type = models.CharField(_("type of action"), max_length=12, choices=ActionType.choices,
-                                   default=ActionType.REMOVAL)
-    initiation = models.CharField(_("initiated"), max_length=12, choices=Initiation.choices,
-                                  default=Initiation.VOLUNTARY)
+    action_type = models.CharField(
+        _("type of action"), max_length=12, choices=ActionType.choices, default=ActionType.REMOVAL
+    )
+    initiation = models.CharField(
+        _("initiated"), max_length=12, choices=Initiation.choices, default=Initiation.VOLUNTARY
+    )
     ordering_authority = models.CharField(_("ordering authority"), max_length=255, blank=True)
     depth = models.CharField(_("depth"), max_length=12, choices=Depth.choices, default=Depth.USER)
     public_warning = models.BooleanField(_("public warning"), default=False)
-    effectiveness_level = models.CharField(_("effectiveness-check level"), max_length=1, blank=True,
-                                           choices=[(c, c) for c in "ABCDE"])
-    effectiveness_percent = models.PositiveSmallIntegerField(_("effectiveness-check sample (%) for level B"),
-                                                             null=True, blank=True)
+    effectiveness_level = models.CharField(
+        _("effectiveness-check level"), max_length=1, blank=True, choices=[(c, c) for c in "ABCDE"]
+    )
+    effectiveness_percent = models.PositiveSmallIntegerField(
+        _("effectiveness-check sample (%) for level B"), null=True, blank=True
+    )
     strategy = models.TextField(_("strategy"), blank=True)
-    progress_interval_days = models.PositiveSmallIntegerField(_("progress report every (days)"), null=True, blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_recalls",
-                              verbose_name=_("owner"))
-    team = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="recall_teams", blank=True,
-                                  verbose_name=_("team"))
+    progress_interval_days = models.PositiveSmallIntegerField(
+        _("progress report every (days)"), null=True, blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_recalls",
+        verbose_name=_("owner"),
+    )
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="recall_teams", blank=True, verbose_name=_("team")
+    )
     decision_at = models.DateTimeField(_("decision (or order received) at"), null=True, blank=True)
     initiated_at = models.DateTimeField(_("first holder notified at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -90,7 +109,11 @@ class RecallCase(TimeStampedModel):
         verbose_name = _("recall")
         verbose_name_plural = _("recalls")
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=models.Q(status__in=Status.values), name="recall_status_known")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="recall_status_known"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -100,7 +123,9 @@ class RecallCase(TimeStampedModel):
         only, without falling back to the other language: what a notice may print."""
         if field not in BILINGUAL_FIELDS:
             raise ValueError(field)
-        return str(getattr(self, f"{field}_en" if language.lower().startswith("en") else field) or "").strip()
+        return str(
+            getattr(self, f"{field}_en" if language.lower().startswith("en") else field) or ""
+        ).strip()
 
     def title_for(self, language: str | None = None) -> str:
         """The title for a page in ``language`` (default: the active one), falling back to the
@@ -146,7 +171,9 @@ class RecallRegime(models.Model):
     class Meta:
         verbose_name = _("regime of a recall")
         verbose_name_plural = _("regimes of a recall")
-        constraints = [models.UniqueConstraint(fields=["recall", "regime"], name="recall_regime_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "regime"], name="recall_regime_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.recall.number} {self.regime} {self.recall_class or '?'}"
@@ -185,14 +212,22 @@ class HazardEvaluation(TimeStampedModel):
         REMOTE = "remote", _("Remote")
         IMPROBABLE = "improbable", _("Improbable")
 
-    recall = models.OneToOneField(RecallCase, on_delete=models.CASCADE, related_name="hazard_evaluation")
+    recall = models.OneToOneField(
+        RecallCase, on_delete=models.CASCADE, related_name="hazard_evaluation"
+    )
     injuries_reported = models.PositiveIntegerField(_("injuries reported so far"), default=0)
     deaths_reported = models.PositiveIntegerField(_("deaths reported so far"), default=0)
-    populations_at_risk = models.TextField(_("populations at risk (e.g. children, implanted patients)"), blank=True)
+    populations_at_risk = models.TextField(
+        _("populations at risk (e.g. children, implanted patients)"), blank=True
+    )
     severity = models.CharField(_("worst credible harm"), max_length=12, choices=Severity.choices)
-    likelihood = models.CharField(_("likelihood of that harm"), max_length=12, choices=Likelihood.choices)
+    likelihood = models.CharField(
+        _("likelihood of that harm"), max_length=12, choices=Likelihood.choices
+    )
     consequences = models.TextField(_("short- and long-term consequences"), blank=True)
-    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"HHE {self.recall_id}: {self.severity}/{self.likelihood}"
@@ -210,13 +245,19 @@ class ScopeRule(models.Model):
         MANUFACTURED = "manufactured", _("Manufactured between")
         EXPIRY = "expiry", _("Expiring between")
         SHIPPED = "shipped", _("Shipped between")
-        COMPONENT_LOTS = "component_lots", _("Component lots (and every finished lot that used them)")
+        COMPONENT_LOTS = (
+            "component_lots",
+            _("Component lots (and every finished lot that used them)"),
+        )
 
     recall = models.ForeignKey(RecallCase, on_delete=models.CASCADE, related_name="scope_rules")
     kind = models.CharField(_("rule"), max_length=16, choices=Kind.choices)
-    device_model = models.ForeignKey(DeviceModel, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("device model"))
-    values = models.JSONField(_("values"), default=list, blank=True, help_text=_("Lot or serial numbers"))
+    device_model = models.ForeignKey(
+        DeviceModel, on_delete=models.PROTECT, related_name="+", verbose_name=_("device model")
+    )
+    values = models.JSONField(
+        _("values"), default=list, blank=True, help_text=_("Lot or serial numbers")
+    )
     range_from = models.CharField(_("from"), max_length=40, blank=True)
     range_to = models.CharField(_("to"), max_length=40, blank=True)
 
@@ -235,12 +276,16 @@ class ScopeSnapshot(models.Model):
     rules = models.JSONField(_("rules as resolved"), default=list)
     total_units = models.PositiveIntegerField(_("affected units"), default=0)
     total_holders = models.PositiveIntegerField(_("holders"), default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["recall", "sequence"]
-        constraints = [models.UniqueConstraint(fields=["recall", "sequence"], name="snapshot_sequence_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "sequence"], name="snapshot_sequence_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.recall.number} scope #{self.sequence}"
@@ -260,7 +305,9 @@ class AffectedLine(models.Model):
 
     snapshot = models.ForeignKey(ScopeSnapshot, on_delete=models.CASCADE, related_name="lines")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    serial = models.ForeignKey(
+        Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
     on_hand = models.IntegerField(_("on hand"), default=0)
@@ -270,7 +317,10 @@ class AffectedLine(models.Model):
     echelon = models.PositiveSmallIntegerField(_("echelon"), default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["snapshot", "party"]), models.Index(fields=["snapshot", "location"])]
+        indexes = [
+            models.Index(fields=["snapshot", "party"]),
+            models.Index(fields=["snapshot", "location"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.snapshot_id}: lot {self.lot_id} @ {self.location_id} = {self.on_hand}"
@@ -285,12 +335,19 @@ class ApprovalStep(models.Model):
     label = models.CharField(_("label"), max_length=100)
     group = models.CharField(_("role that may sign"), max_length=40, default="qa_ra_manager")
     distinct_signer = models.BooleanField(
-        _("needs its own signer"), default=True,
-        help_text=_("Whoever signs this step may sign no other step of the same recall's approval."),
+        _("needs its own signer"),
+        default=True,
+        help_text=_(
+            "Whoever signs this step may sign no other step of the same recall's approval."
+        ),
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["regime", "recall_class", "step"], name="approval_step_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["regime", "recall_class", "step"], name="approval_step_once"
+            )
+        ]
         ordering = ["regime", "recall_class", "step"]
 
     def __str__(self) -> str:
@@ -304,11 +361,15 @@ class DeadlineDone(models.Model):
     key = models.CharField(_("deadline"), max_length=60)
     due_at = models.DateTimeField(_("due at"))
     done_at = models.DateTimeField(_("done at"))
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["recall", "key", "due_at"], name="deadline_done_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "key", "due_at"], name="deadline_done_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.recall_id} {self.key} {self.due_at:%Y-%m-%d}"
@@ -330,7 +391,11 @@ class DeadlineAlert(models.Model):
 
     class Meta:
         ordering = ["-sent_at"]
-        constraints = [models.UniqueConstraint(fields=["recall", "key", "due_at", "kind"], name="deadline_alert_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recall", "key", "due_at", "kind"], name="deadline_alert_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.recall_id} {self.key} {self.kind}"
@@ -341,14 +406,26 @@ class ClosureException(models.Model):
     affected unit dealt with: what was outstanding when it was signed, why, and the
     e-signature (meaning "responsible", step ``closure_exception``) that binds them."""
 
-    recall = models.ForeignKey(RecallCase, on_delete=models.CASCADE, related_name="closure_exceptions",
-                               verbose_name=_("recall"))
-    signature = models.OneToOneField("accounts.Signature", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("signature"))
+    recall = models.ForeignKey(
+        RecallCase,
+        on_delete=models.CASCADE,
+        related_name="closure_exceptions",
+        verbose_name=_("recall"),
+    )
+    signature = models.OneToOneField(
+        "accounts.Signature",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signature"),
+    )
     reason = models.TextField(_("reason for closing with units outstanding"))
     findings = models.JSONField(_("outstanding when signed"), default=list)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("signed by"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signed by"),
+    )
     signed_at = models.DateTimeField(_("signed at"))
 
     class Meta:

@@ -51,27 +51,47 @@ def impact_of(snapshot: ScopeSnapshot) -> Impact:
     units = Sum("on_hand") + Sum("in_transit")
 
     def grouped(*keys: str) -> list[dict[str, Any]]:
-        return [dict(row) for row in lines.values(*keys).annotate(units=units, holders=Count("party", distinct=True))
-                .order_by(*keys)]
+        return [
+            dict(row)
+            for row in lines.values(*keys)
+            .annotate(units=units, holders=Count("party", distinct=True))
+            .order_by(*keys)
+        ]
 
-    categories = {row["category"]: row["units"] for row in lines.values("category").annotate(units=Sum("on_hand"))
-                  if row["units"]}
+    categories = {
+        row["category"]: row["units"]
+        for row in lines.values("category").annotate(units=Sum("on_hand"))
+        if row["units"]
+    }
     in_transit = lines.aggregate(total=Sum("in_transit"))["total"] or 0
     if in_transit:
         categories["in_transit"] = in_transit
     return Impact(
-        snapshot=snapshot.sequence, total_units=snapshot.total_units, total_holders=snapshot.total_holders,
+        snapshot=snapshot.sequence,
+        total_units=snapshot.total_units,
+        total_holders=snapshot.total_holders,
         by_category=categories,
         by_party_type=grouped("party__party_type"),
         by_echelon=grouped("echelon"),
         by_region=grouped("location__country", "location__province", "location__city"),
-        by_holder=[dict(row) for row in lines.values("party__code", "party__name", "party__party_type",
-                                                     "location__country", "location__province")
-                   .annotate(units=units, lines=Count("pk")).order_by("-units", "party__code")],
+        by_holder=[
+            dict(row)
+            for row in lines.values(
+                "party__code",
+                "party__name",
+                "party__party_type",
+                "location__country",
+                "location__province",
+            )
+            .annotate(units=units, lines=Count("pk"))
+            .order_by("-units", "party__code")
+        ],
     )
 
 
-def recalls_holding(*, viewer: Viewer, lot_id: int | None, serial_id: int | None = None) -> QuerySet[RecallCase]:
+def recalls_holding(
+    *, viewer: Viewer, lot_id: int | None, serial_id: int | None = None
+) -> QuerySet[RecallCase]:
     """The recalls whose frozen scope (their current snapshot) holds a unit. A scanned serial: a
     lot-level line of its lot, or a line of the serial. A scanned lot (no serial): any line of
     the lot, with or without serial (a serial-tracked lot is frozen serial by serial). One statement, whatever the number of recalls; cancelled
@@ -80,14 +100,25 @@ def recalls_holding(*, viewer: Viewer, lot_id: int | None, serial_id: int | None
 
     if lot_id is None and serial_id is None:
         return RecallCase.objects.none()
-    if serial_id is None:  # a lot-level scan: any line of the lot, lot-level or of one of its serials
+    if (
+        serial_id is None
+    ):  # a lot-level scan: any line of the lot, lot-level or of one of its serials
         unit = Q(lot_id=lot_id)
     else:  # a serial: a lot-level line of its lot, or a line of the serial itself
         unit = Q(serial_id=serial_id)
         if lot_id is not None:
             unit |= Q(lot_id=lot_id, serial__isnull=True)
-    latest = (ScopeSnapshot.objects.filter(recall_id=OuterRef(OuterRef("pk"))).order_by("-sequence")
-              .values("sequence")[:1])
-    holds = AffectedLine.objects.filter(unit, snapshot__recall_id=OuterRef("pk"), snapshot__sequence=Subquery(latest))
-    found = RecallCase.objects.filter(Exists(holds)).exclude(status="cancelled").order_by("-created_at", "pk")
+    latest = (
+        ScopeSnapshot.objects.filter(recall_id=OuterRef(OuterRef("pk")))
+        .order_by("-sequence")
+        .values("sequence")[:1]
+    )
+    holds = AffectedLine.objects.filter(
+        unit, snapshot__recall_id=OuterRef("pk"), snapshot__sequence=Subquery(latest)
+    )
+    found = (
+        RecallCase.objects.filter(Exists(holds))
+        .exclude(status="cancelled")
+        .order_by("-created_at", "pk")
+    )
     return found.none() if getattr(viewer, "party_id", None) else found

@@ -15,4 +15,8 @@ def deadlines_alert_sweep() -> int:
     return deadlines.deadlines_alert()
 
 
-recoverable(deadlines_alert_sweep, rerun=False, why=gettext_lazy("the deadline sweep runs again on its schedule."))
+recoverable(
+    deadlines_alert_sweep,
+    rerun=False,
+    why=gettext_lazy("the deadline sweep runs again on its schedule."),
+)

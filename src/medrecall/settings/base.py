@@ -39,8 +39,10 @@ SECRET_KEY_FILE = Path(os.environ.get("MEDRECALL_SECRET_KEY_FILE") or DATA_DIR /
 try:
     SECRET_KEY, SECRET_KEY_SOURCE = secret.resolve(os.environ, SECRET_KEY_FILE)
 except (OSError, UnicodeError) as _unreadable:
-    raise ImproperlyConfigured(f"The secret key file {SECRET_KEY_FILE} cannot be read or written: {_unreadable}. "
-                               "Fix its permissions, or set SECRET_KEY.") from _unreadable
+    raise ImproperlyConfigured(
+        f"The secret key file {SECRET_KEY_FILE} cannot be read or written: {_unreadable}. "
+        "Fix its permissions, or set SECRET_KEY."
+    ) from _unreadable
 if (SECRET_KEY_PROBLEM := secret.problem(SECRET_KEY, SECRET_KEY_SOURCE)) and not DEBUG:
     raise ImproperlyConfigured(SECRET_KEY_PROBLEM)
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
@@ -170,14 +172,24 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Imports larger than this are refused with a message; huge files go through the CLI.
 # Execution: evidence uploads (photos, PDFs) on work orders, urgent transit time, weights.
-MEDRECALL_EVIDENCE_MAX_BYTES = int(os.environ.get("MEDRECALL_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+MEDRECALL_EVIDENCE_MAX_BYTES = int(
+    os.environ.get("MEDRECALL_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
+)
 MEDRECALL_URGENT_MAX_TRANSIT_DAYS = 2
 MEDRECALL_RETURN_UNIT_WEIGHT_KG = "0.5"
-MEDRECALL_MAX_UPLOAD_BYTES = int(os.environ.get("MEDRECALL_MAX_UPLOAD_BYTES", str(512 * 1024 * 1024)))
+MEDRECALL_MAX_UPLOAD_BYTES = int(
+    os.environ.get("MEDRECALL_MAX_UPLOAD_BYTES", str(512 * 1024 * 1024))
+)
 # Import limits (docs/imports.md, "Limits"): checked before a file is expanded or read whole.
-MEDRECALL_IMPORT_MAX_FILE_BYTES = int(os.environ.get("MEDRECALL_IMPORT_MAX_FILE_BYTES", str(4 * 1024 ** 3)))
-MEDRECALL_IMPORT_MAX_DOCUMENT_BYTES = int(os.environ.get("MEDRECALL_IMPORT_MAX_DOCUMENT_BYTES", str(256 * 1024 ** 2)))
-MEDRECALL_XLSX_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("MEDRECALL_XLSX_MAX_UNCOMPRESSED_BYTES", str(1024 ** 3)))
+MEDRECALL_IMPORT_MAX_FILE_BYTES = int(
+    os.environ.get("MEDRECALL_IMPORT_MAX_FILE_BYTES", str(4 * 1024**3))
+)
+MEDRECALL_IMPORT_MAX_DOCUMENT_BYTES = int(
+    os.environ.get("MEDRECALL_IMPORT_MAX_DOCUMENT_BYTES", str(256 * 1024**2))
+)
+MEDRECALL_XLSX_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("MEDRECALL_XLSX_MAX_UNCOMPRESSED_BYTES", str(1024**3))
+)
 MEDRECALL_XLSX_MAX_RATIO = int(os.environ.get("MEDRECALL_XLSX_MAX_RATIO", "100"))
 MEDRECALL_XLSX_MAX_ROWS = int(os.environ.get("MEDRECALL_XLSX_MAX_ROWS", str(1_048_576)))
 MEDRECALL_IMPORT_MAX_CELL_CHARS = int(os.environ.get("MEDRECALL_IMPORT_MAX_CELL_CHARS", "10000"))
@@ -186,7 +198,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 TASK_BACKEND = os.environ.get("MEDRECALL_TASK_BACKEND", "rq" if REDIS_URL else "database")
 if TASK_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
-    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}}
+    RQ_QUEUES = {
+        "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}
+    }
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -218,7 +232,9 @@ MEDRECALL_COMPANY = {
     "email": os.environ.get("MEDRECALL_COMPANY_EMAIL", DEFAULT_FROM_EMAIL),
 }
 MEDRECALL_BASE_URL = os.environ.get("MEDRECALL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-MEDRECALL_FONT_PATHS = [p for p in os.environ.get("MEDRECALL_FONT_PATHS", "/usr/share/fonts").split(os.pathsep) if p]
+MEDRECALL_FONT_PATHS = [
+    p for p in os.environ.get("MEDRECALL_FONT_PATHS", "/usr/share/fonts").split(os.pathsep) if p
+]
 MEDRECALL_REPLY_LINK_DAYS = int(os.environ.get("MEDRECALL_REPLY_LINK_DAYS", "120"))
 MEDRECALL_SEND_MAX_ATTEMPTS = int(os.environ.get("MEDRECALL_SEND_MAX_ATTEMPTS", "6"))
 MEDRECALL_SEND_RETRY_SECONDS = int(os.environ.get("MEDRECALL_SEND_RETRY_SECONDS", "60"))
@@ -229,9 +245,13 @@ MEDRECALL_FOLLOW_UP_DAYS = {"I": (2, 2, 1), "II": (5, 4, 2), "III": (10, 7, 3)}
 # (traceability/importing/direct.py); one that at least doubles the events table, and has at
 # least MEDRECALL_BULK_LOAD_MIN_ROWS rows, builds the table's indexes after the copy and the
 # positions in one pass, with this much memory for each sort and hash.
-MEDRECALL_DIRECT_LOAD_MIN_BYTES = int(os.environ.get("MEDRECALL_DIRECT_LOAD_MIN_BYTES", str(1024 * 1024)))
+MEDRECALL_DIRECT_LOAD_MIN_BYTES = int(
+    os.environ.get("MEDRECALL_DIRECT_LOAD_MIN_BYTES", str(1024 * 1024))
+)
 MEDRECALL_BULK_LOAD_MIN_ROWS = int(os.environ.get("MEDRECALL_BULK_LOAD_MIN_ROWS", "100000"))
-MEDRECALL_BULK_LOAD_MEMORY = os.environ.get("MEDRECALL_BULK_LOAD_MEMORY", "1GB")  # PostgreSQL's sorts (server)
+MEDRECALL_BULK_LOAD_MEMORY = os.environ.get(
+    "MEDRECALL_BULK_LOAD_MEMORY", "1GB"
+)  # PostgreSQL's sorts (server)
 # SQLite's page cache while an events file loads: memory of the importing process, which holds
 # every page the load writes up to this bound (the import stays under 400 MB at 10M events).
 MEDRECALL_SQLITE_LOAD_CACHE = os.environ.get("MEDRECALL_SQLITE_LOAD_CACHE", "128MB")
@@ -308,7 +328,9 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", MEDRECALL_HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if MEDRECALL_HTTPS else "0"))
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS", "31536000" if MEDRECALL_HTTPS else "0")
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 if env_bool("MEDRECALL_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -323,11 +345,21 @@ X_FRAME_OPTIONS = "DENY"
 # the data directory. Rate limits count in it; a multi-host deployment must set REDIS_URL.
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "medrecall"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "medrecall",
+        }
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(DATA_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 20000}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 # Log-in lock-out (django-axes): MEDRECALL_LOGIN_FAILURE_LIMIT wrong passwords in a row for one
 # user name from one client address lock that combination for MEDRECALL_LOGIN_COOLOFF_MINUTES
@@ -339,8 +371,11 @@ AUTHENTICATION_BACKENDS = [
 MEDRECALL_LOGIN_FAILURE_LIMIT = int(os.environ.get("MEDRECALL_LOGIN_FAILURE_LIMIT", "5"))
 MEDRECALL_LOGIN_COOLOFF_MINUTES = int(os.environ.get("MEDRECALL_LOGIN_COOLOFF_MINUTES", "30"))
 AXES_FAILURE_LIMIT = MEDRECALL_LOGIN_FAILURE_LIMIT
-AXES_COOLOFF_TIME = (timedelta(minutes=MEDRECALL_LOGIN_COOLOFF_MINUTES)
-                     if MEDRECALL_LOGIN_COOLOFF_MINUTES > 0 else None)
+AXES_COOLOFF_TIME = (
+    timedelta(minutes=MEDRECALL_LOGIN_COOLOFF_MINUTES)
+    if MEDRECALL_LOGIN_COOLOFF_MINUTES > 0
+    else None
+)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "medrecall.accounts.lockout.lockout_response"
@@ -378,6 +413,9 @@ CONTENT_SECURITY_POLICY = {
 MEDRECALL_AUDIT_KEY = os.environ.get("MEDRECALL_AUDIT_KEY", "")
 MEDRECALL_AUDIT_KEY_FILE = os.environ.get("MEDRECALL_AUDIT_KEY_FILE", str(DATA_DIR / "audit.key"))
 MEDRECALL_AUDIT_CHECKPOINT_FILE = os.environ.get(
-    "MEDRECALL_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))
+    "MEDRECALL_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl")
+)
 MEDRECALL_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("MEDRECALL_AUDIT_CHECKPOINT_EVERY", "1000"))
-MEDRECALL_AUDIT_CHECKPOINT_SECONDS = int(os.environ.get("MEDRECALL_AUDIT_CHECKPOINT_SECONDS", "3600"))
+MEDRECALL_AUDIT_CHECKPOINT_SECONDS = int(
+    os.environ.get("MEDRECALL_AUDIT_CHECKPOINT_SECONDS", "3600")
+)

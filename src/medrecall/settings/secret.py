@@ -44,7 +44,9 @@ def load(path: Path) -> str:
                 handle.write(secrets.token_urlsafe(64) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
-            with contextlib.suppress(FileExistsError):  # another process made the key first: theirs wins
+            with contextlib.suppress(
+                FileExistsError
+            ):  # another process made the key first: theirs wins
                 os.link(partial, path)
         finally:
             partial.unlink(missing_ok=True)
@@ -61,11 +63,19 @@ def resolve(environ: dict[str, str] | os._Environ[str], key_file: Path) -> tuple
 def problem(key: str, source: str) -> str:
     """Why ``key`` must not be used, or ``""`` when it may."""
     if not key.strip():
-        where = "the SECRET_KEY environment variable" if source == "environment" else f"the key file {source}"
-        return (f"The secret key is empty ({where}). Set SECRET_KEY to a long random string, or unset it "
-                "so that MedRecall generates one into its data directory.")
+        where = (
+            "the SECRET_KEY environment variable"
+            if source == "environment"
+            else f"the key file {source}"
+        )
+        return (
+            f"The secret key is empty ({where}). Set SECRET_KEY to a long random string, or unset it "
+            "so that MedRecall generates one into its data directory."
+        )
     if key.strip() == BUILT_IN:
-        return ("The secret key is MedRecall's built-in development key, which is public: anyone could sign "
-                "sessions and reply links with it. Set SECRET_KEY to a long random string, or unset it so "
-                "that MedRecall generates one into its data directory (secret.key).")
+        return (
+            "The secret key is MedRecall's built-in development key, which is public: anyone could sign "
+            "sessions and reply links with it. Set SECRET_KEY to a long random string, or unset it so "
+            "that MedRecall generates one into its data directory (secret.key)."
+        )
     return ""

@@ -21,4 +21,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # One process's memory is enough for the tests (cleared before each test in conftest.py);
 # tests/accounts/test_security_settings.py checks the shared caches of the base settings.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "medrecall-tests"}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "medrecall-tests",
+    }
+}

@@ -11,8 +11,17 @@ class TraceEventAdmin(AuditedAdmin):
 
     regulated = True
 
-    list_display = ("event_id", "event_type", "event_time", "lot", "serial", "quantity", "from_location", "to_location",
-                    "retracted")
+    list_display = (
+        "event_id",
+        "event_type",
+        "event_time",
+        "lot",
+        "serial",
+        "quantity",
+        "from_location",
+        "to_location",
+        "retracted",
+    )
     search_fields = ("event_id", "document_ref", "lot__number")
     list_filter = ("event_type", "retracted")
 

@@ -10,5 +10,15 @@ class TraceabilityConfig(AppConfig):
     def ready(self) -> None:
         from medrecall.core.registry import register_importer
 
-        register_importer("events", "medrecall.traceability.importing.events.EventImporter", label=_("Trace events"), permission="traceability.add_traceevent")
-        register_importer("epcis", "medrecall.traceability.importing.epcis.EpcisImporter", label=_("GS1 EPCIS 2.0 document"), permission="traceability.add_traceevent")
+        register_importer(
+            "events",
+            "medrecall.traceability.importing.events.EventImporter",
+            label=_("Trace events"),
+            permission="traceability.add_traceevent",
+        )
+        register_importer(
+            "epcis",
+            "medrecall.traceability.importing.epcis.EpcisImporter",
+            label=_("GS1 EPCIS 2.0 document"),
+            permission="traceability.add_traceevent",
+        )

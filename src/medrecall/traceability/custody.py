@@ -75,11 +75,13 @@ def guarded_lots() -> set[int] | None:
 
 def staging_moves(staging: str) -> str:
     """The ``moves`` relation of a staging table: new events only (a re-sent one was checked when it was recorded)."""
-    return (f"SELECT s.row_no, s.event_type, l.id AS lot_id, c.id AS serial_id, s.from_id, s.to_id, s.document_ref "
-            f"FROM {staging} s JOIN catalog_lot l ON l.device_model_id = s.model_id AND l.number = s.lot "
-            f"LEFT JOIN catalog_serial c ON s.serial IS NOT NULL AND c.device_model_id = s.model_id "
-            f"AND c.serial = s.serial WHERE NOT EXISTS (SELECT 1 FROM traceability_traceevent e "
-            f"WHERE e.event_id = s.event_id)")
+    return (
+        f"SELECT s.row_no, s.event_type, l.id AS lot_id, c.id AS serial_id, s.from_id, s.to_id, s.document_ref "
+        f"FROM {staging} s JOIN catalog_lot l ON l.device_model_id = s.model_id AND l.number = s.lot "
+        f"LEFT JOIN catalog_serial c ON s.serial IS NOT NULL AND c.device_model_id = s.model_id "
+        f"AND c.serial = s.serial WHERE NOT EXISTS (SELECT 1 FROM traceability_traceevent e "
+        f"WHERE e.event_id = s.event_id)"
+    )
 
 
 def violations(moves_sql: str, params: Sequence[Any] = ()) -> list[tuple[int, str, str]]:
@@ -87,8 +89,10 @@ def violations(moves_sql: str, params: Sequence[Any] = ()) -> list[tuple[int, st
     found: list[tuple[int, str, str]] = []
     for guard in guards():
         with connection.cursor() as cursor:
-            cursor.execute(f"WITH moves({MOVES_COLUMNS}) AS ({moves_sql}) {guard.sql} ORDER BY 1 LIMIT {MAX_REPORTED}",
-                           list(params))
+            cursor.execute(
+                f"WITH moves({MOVES_COLUMNS}) AS ({moves_sql}) {guard.sql} ORDER BY 1 LIMIT {MAX_REPORTED}",
+                list(params),
+            )
             found += [(row[0], guard.code, guard.message(*row[1:])) for row in cursor.fetchall()]
     return sorted(found)
 
@@ -98,9 +102,19 @@ def check_moves(moves: Sequence[Move]) -> list[tuple[int, str, str]]:
     if not moves or not _GUARDS:
         return []
     big = "BIGINT"
-    row = f"(%s, %s, CAST(%s AS {big}), CAST(%s AS {big}), CAST(%s AS {big}), CAST(%s AS {big}), %s)"
+    row = (
+        f"(%s, %s, CAST(%s AS {big}), CAST(%s AS {big}), CAST(%s AS {big}), CAST(%s AS {big}), %s)"
+    )
     sql = "VALUES " + ", ".join([row] * len(moves))
     params: list[Any] = []
     for m in moves:
-        params += [m.row_no, m.event_type, m.lot_id, m.serial_id, m.from_id, m.to_id, m.document_ref]
+        params += [
+            m.row_no,
+            m.event_type,
+            m.lot_id,
+            m.serial_id,
+            m.from_id,
+            m.to_id,
+            m.document_ref,
+        ]
     return violations(sql, params)

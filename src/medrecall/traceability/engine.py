@@ -42,13 +42,16 @@ def id_set(ids: Sequence[int]) -> tuple[str, list[Any]]:
     9,000 ids one parameter each cost more than reading their events (bench/README.md), and
     SQLite refuses more than 32,766 parameters in a statement."""
     text = ",".join(str(int(pk)) for pk in ids)
-    if connection.vendor == "postgresql":  # the array's text: psycopg's list dumper scans every value twice
+    if (
+        connection.vendor == "postgresql"
+    ):  # the array's text: psycopg's list dumper scans every value twice
         return "= ANY(CAST(%s AS BIGINT[]))", ["{" + text + "}"]
     return "IN (SELECT value FROM json_each(%s))", ["[" + text + "]"]
 
 
-def events_cte(lot_filter: str, params: list[Any], serial_id: int | None = None, *,
-               inline: bool = False) -> tuple[str, list[Any]]:
+def events_cte(
+    lot_filter: str, params: list[Any], serial_id: int | None = None, *, inline: bool = False
+) -> tuple[str, list[Any]]:
     """``ev``: the live events of the chosen lots (optionally one serial); ``lot_filter`` is the
     condition on ``e.lot_id`` (``IN (…)`` from ``_in_list`` or ``id_set``'s).
 
@@ -60,9 +63,12 @@ def events_cte(lot_filter: str, params: list[Any], serial_id: int | None = None,
         serial_sql = " AND (e.serial_id = %s OR e.lot_id NOT IN (SELECT lot_id FROM seed))"
         params.append(serial_id)
     hint = " NOT MATERIALIZED" if inline and connection.vendor == "postgresql" else ""
-    return (f"ev AS{hint} (SELECT e.id, e.event_type, e.lot_id, e.serial_id, e.quantity, e.from_location_id, "
-            f"e.to_location_id, e.document_ref FROM {EVENTS} e WHERE e.retracted = %s AND (e.lot_id {lot_filter})"
-            f"{serial_sql})", [False, *params])
+    return (
+        f"ev AS{hint} (SELECT e.id, e.event_type, e.lot_id, e.serial_id, e.quantity, e.from_location_id, "
+        f"e.to_location_id, e.document_ref FROM {EVENTS} e WHERE e.retracted = %s AND (e.lot_id {lot_filter})"
+        f"{serial_sql})",
+        [False, *params],
+    )
 
 
 PLACE_CTES = """
@@ -108,16 +114,19 @@ def recompute_positions(lot_ids: Sequence[int]) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
     for start in range(0, len(lot_ids), 5000):
-        chunk = list(lot_ids[start:start + 5000])
+        chunk = list(lot_ids[start : start + 5000])
         lot_filter, params = _in_list(chunk)
         ev, ev_params = events_cte(f"IN {lot_filter}", params, inline=True)
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM traceability_position WHERE lot_id IN {lot_filter}", params)
+            cursor.execute(
+                f"DELETE FROM traceability_position WHERE lot_id IN {lot_filter}", params
+            )
             cursor.execute(
                 f"INSERT INTO traceability_position (lot_id, serial_id, location_id, on_hand, in_transit) "
                 f"WITH {ev}, {PLACE_CTES} SELECT lot_id, serial_id, location_id, SUM(on_hand), SUM(in_transit) "
                 f"FROM place GROUP BY lot_id, serial_id, location_id HAVING SUM(on_hand) <> 0 OR SUM(in_transit) <> 0",
-                ev_params)
+                ev_params,
+            )
             written += cursor.rowcount
     return written
 
@@ -137,7 +146,8 @@ def recompute_all_positions(*, work_mem: str = "256MB") -> int:
             f"WHERE e.retracted = %s), {PLACE_CTES} SELECT lot_id, serial_id, location_id, SUM(on_hand), SUM(in_transit) "
             f"FROM place GROUP BY lot_id, serial_id, location_id HAVING SUM(on_hand) <> 0 OR SUM(in_transit) <> 0 "
             f"ORDER BY lot_id, location_id",  # in index order: each insert lands beside the one before
-            [False])
+            [False],
+        )
         return int(cursor.rowcount)
 
 
@@ -164,14 +174,21 @@ def trace_settings() -> Iterator[None]:
         return
     with transaction.atomic(), connection.cursor() as cursor:
         # One round trip each way: the settings before (read first, left to right), then the new ones.
-        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names) + ["set_config(%s, %s, true)"]
-                                             * len(names)), [*names, *values])
-        before = dict(zip(names, cursor.fetchone()[:len(names)], strict=True))
+        cursor.execute(
+            "SELECT "
+            + ", ".join(
+                ["current_setting(%s)"] * len(names) + ["set_config(%s, %s, true)"] * len(names)
+            ),
+            [*names, *values],
+        )
+        before = dict(zip(names, cursor.fetchone()[: len(names)], strict=True))
         yield
         # (After an error the block's rollback undoes the settings.) A caller's transaction
         # goes on with its own settings:
-        cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
-                       [part for item in before.items() for part in item])
+        cursor.execute(
+            "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+            [part for item in before.items() for part in item],
+        )
 
 
 GENEALOGY = """WITH RECURSIVE scope(lot_id) AS (
@@ -183,7 +200,9 @@ GENEALOGY = """WITH RECURSIVE scope(lot_id) AS (
 """``scope``: the seed lots that exist and every finished lot that consumed them, down every level."""
 
 
-def _genealogy(seed_lot_ids: Sequence[int], seed_set: tuple[str, list[Any]] | None = None) -> tuple[str, list[Any]]:
+def _genealogy(
+    seed_lot_ids: Sequence[int], seed_set: tuple[str, list[Any]] | None = None
+) -> tuple[str, list[Any]]:
     seeds, params = seed_set or id_set(seed_lot_ids)
     cast = "CAST(id AS BIGINT)" if connection.vendor == "postgresql" else "id"
     return GENEALOGY.format(cast=cast, seeds=seeds, events=EVENTS), [*params, False]
@@ -213,16 +232,22 @@ def component_lots(lot_id: int) -> list[tuple[int, int, int]]:
             f"ON e.into_lot_id = up.lot_id WHERE e.event_type = 'transformed' AND e.retracted = %s) "
             f"SELECT e.lot_id, e.into_lot_id, SUM(e.quantity) FROM {EVENTS} e JOIN up ON e.into_lot_id = up.lot_id "
             f"WHERE e.event_type = 'transformed' AND e.retracted = %s GROUP BY e.lot_id, e.into_lot_id",
-            [lot_id, False, False])
+            [lot_id, False, False],
+        )
         return [(row[0], row[1], int(row[2])) for row in cursor.fetchall()]
 
 
-def _scoped(lot_ids: Sequence[int], serial_id: int | None, seed_lot_ids: Sequence[int]) -> tuple[str, list[Any]]:
+def _scoped(
+    lot_ids: Sequence[int], serial_id: int | None, seed_lot_ids: Sequence[int]
+) -> tuple[str, list[Any]]:
     """``WITH seed, ev``: the asked-for lots (``seed``) and the live events of every lot in scope."""
     lot_filter, params = id_set(lot_ids)
     seed_filter, seed_params = id_set(seed_lot_ids or lot_ids)
     ev, ev_params = events_cte(lot_filter, params, serial_id)
-    return f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id {seed_filter}), {ev}", [*seed_params, *ev_params]
+    return f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id {seed_filter}), {ev}", [
+        *seed_params,
+        *ev_params,
+    ]
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -236,32 +261,53 @@ HELD = """held AS (
          CAST(SUM(on_hand) AS BIGINT) AS on_hand, CAST(SUM(in_transit) AS BIGINT) AS in_transit
     FROM place GROUP BY location_id HAVING SUM(arrived) + SUM(in_transit) > 0
 )"""
-FATES = ("SELECT event_type, CAST(SUM(quantity) AS BIGINT) FROM ev "
-         "WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type")
+FATES = (
+    "SELECT event_type, CAST(SUM(quantity) AS BIGINT) FROM ev "
+    "WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type"
+)
 
 
-def holders_and_fates(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()
-                      ) -> tuple[list[tuple[int, int, int, int]], dict[str, int]]:
+def holders_and_fates(
+    lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()
+) -> tuple[list[tuple[int, int, int, int]], dict[str, int]]:
     """Per location that ever received affected units: (location_id, received, on_hand,
     in_transit), where ``received`` counts what arrived there plus what is on its way there;
     and the units that left the supply chain (consumed/implanted, destroyed, transformed into
     other lots). One statement, so the scope's events are read once."""
     scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
-    rows = _fetch(f"{scope}, {PLACE_CTES}, {HELD} SELECT location_id, NULL, received, on_hand, in_transit FROM held "
-                  f"UNION ALL SELECT NULL, fate.* , 0, 0 FROM ({FATES}) fate", params)
+    rows = _fetch(
+        f"{scope}, {PLACE_CTES}, {HELD} SELECT location_id, NULL, received, on_hand, in_transit FROM held "
+        f"UNION ALL SELECT NULL, fate.* , 0, 0 FROM ({FATES}) fate",
+        params,
+    )
     places = [(row[0], int(row[2]), int(row[3]), int(row[4])) for row in rows if row[1] is None]
     return places, {row[1]: int(row[2]) for row in rows if row[1] is not None}
 
 
-HOLDER_COLUMNS = ("location", "party", "received", "on_hand", "in_transit", "location_name", "party_name",
-                  "party_type", "location_type", "country", "province", "city")
+HOLDER_COLUMNS = (
+    "location",
+    "party",
+    "received",
+    "on_hand",
+    "in_transit",
+    "location_name",
+    "party_name",
+    "party_type",
+    "location_type",
+    "country",
+    "province",
+    "city",
+)
 """The columns of ``set_trace``'s holder rows, in order."""
 
-LotRow = tuple[int, str, str, str, str]  # (lot id, lot number, GTIN, device model name, English name)
+LotRow = tuple[
+    int, str, str, str, str
+]  # (lot id, lot number, GTIN, device model name, English name)
 
 
-def set_trace(seed_lot_ids: Sequence[int], *, serial_id: int | None = None
-              ) -> tuple[list[LotRow], list[tuple[Any, ...]], dict[str, int]]:
+def set_trace(
+    seed_lot_ids: Sequence[int], *, serial_id: int | None = None
+) -> tuple[list[LotRow], list[tuple[Any, ...]], dict[str, int]]:
     """A whole forward trace: the lots in scope (``genealogy_lots``' order) with their numbers
     and device models; per holder (``holders_and_fates``' figures) a row in ``HOLDER_COLUMNS``
     order, its location's and party's codes and names joined, sorted by location code; and
@@ -277,9 +323,11 @@ def set_trace(seed_lot_ids: Sequence[int], *, serial_id: int | None = None
     genealogy, params = _genealogy(seed_lot_ids, (seed_filter, seed_params))
     nulls = ", ".join(["NULL"] * 6)
     with trace_settings():
-        lot_rows = _fetch(f"{genealogy} SELECT l.id, l.number, m.udi_di, m.name, m.name_en FROM scope "
-                          f"JOIN catalog_lot l ON l.id = scope.lot_id JOIN catalog_devicemodel m ON m.id = l.device_model_id",
-                          params)
+        lot_rows = _fetch(
+            f"{genealogy} SELECT l.id, l.number, m.udi_di, m.name, m.name_en FROM scope "
+            f"JOIN catalog_lot l ON l.id = scope.lot_id JOIN catalog_devicemodel m ON m.id = l.device_model_id",
+            params,
+        )
         scope_filter, scope_params = id_set([row[0] for row in lot_rows])
         ev, ev_params = events_cte(scope_filter, scope_params, serial_id)
         rows = _fetch(
@@ -289,7 +337,8 @@ def set_trace(seed_lot_ids: Sequence[int], *, serial_id: int | None = None
             f"JOIN parties_location l ON l.id = h.location_id JOIN parties_party p ON p.id = l.party_id "
             f"UNION ALL SELECT 'f', event_type, NULL, CAST(SUM(quantity) AS BIGINT), 0, 0, NULL, {nulls} FROM ev "
             f"WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type",
-            [*seed_params, *ev_params])
+            [*seed_params, *ev_params],
+        )
     lots: dict[int, LotRow] = {row[0]: row for row in lot_rows}
     holders: list[tuple[Any, ...]] = []
     fates: dict[str, int] = {}
@@ -302,7 +351,9 @@ def set_trace(seed_lot_ids: Sequence[int], *, serial_id: int | None = None
     return [lots[pk] for pk in _seeds_first(seed_lot_ids, list(lots))], holders, fates
 
 
-def flows(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int | None, int, int]]:
+def flows(
+    lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()
+) -> list[tuple[int | None, int, int]]:
     """(from location or None for production/outside, to location, quantity): the graph of a trace."""
     scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
     rows = _fetch(
@@ -310,26 +361,34 @@ def flows(lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids:
         f"WHERE (to_location_id IS NOT NULL AND event_type IN ('produced', 'shipped', 'returned')) "
         f"OR (event_type = 'received' AND NOT EXISTS (SELECT 1 FROM ev s WHERE s.event_type = 'shipped' "
         f"AND s.document_ref = ev.document_ref AND s.to_location_id = ev.to_location_id AND s.lot_id = ev.lot_id)) "
-        f"GROUP BY from_location_id, to_location_id", params)
+        f"GROUP BY from_location_id, to_location_id",
+        params,
+    )
     return [(row[0], row[1], int(row[2])) for row in rows]
 
 
-def place_lines(lot_ids: Sequence[int], *, seed_lot_ids: Sequence[int] = ()) -> list[tuple[int, int | None, int, int, int, int]]:
+def place_lines(
+    lot_ids: Sequence[int], *, seed_lot_ids: Sequence[int] = ()
+) -> list[tuple[int, int | None, int, int, int, int]]:
     """Per (lot, serial, location) that ever received units of these lots:
     (lot_id, serial_id, location_id, received, on_hand, in_transit) — the rows a scope freezes."""
     if not lot_ids:
         return []
     rows: list[tuple[int, int | None, int, int, int, int]] = []
     for start in range(0, len(lot_ids), 5000):
-        chunk = list(lot_ids[start:start + 5000])
+        chunk = list(lot_ids[start : start + 5000])
         lot_filter, params = _in_list(chunk)
         ev, ev_params = events_cte(f"IN {lot_filter}", params)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH {ev}, {PLACE_CTES} SELECT lot_id, serial_id, location_id, SUM(arrived) + SUM(in_transit), "
                 f"SUM(on_hand), SUM(in_transit) FROM place GROUP BY lot_id, serial_id, location_id "
-                f"HAVING SUM(arrived) + SUM(in_transit) > 0", ev_params)
-            rows.extend((r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in cursor.fetchall())
+                f"HAVING SUM(arrived) + SUM(in_transit) > 0",
+                ev_params,
+            )
+            rows.extend(
+                (r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in cursor.fetchall()
+            )
     return rows
 
 
@@ -340,5 +399,6 @@ def lots_shipped_between(device_model_id: int, start: str, end: str) -> list[int
             f"SELECT DISTINCT e.lot_id FROM {EVENTS} e JOIN catalog_lot l ON l.id = e.lot_id "
             f"WHERE l.device_model_id = %s AND e.event_type = 'shipped' AND e.retracted = %s "
             f"AND e.event_time >= %s AND e.event_time < %s",
-            [device_model_id, False, start, end])
+            [device_model_id, False, start, end],
+        )
         return [row[0] for row in cursor.fetchall()]

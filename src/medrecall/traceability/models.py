@@ -37,21 +37,66 @@ class TraceEvent(models.Model):
     # checks before a row is written, and a per-row FK trigger costs about half as much as the
     # insert itself on large files; the ORM still refuses to delete a referenced row
     # (docs/adr/0003-event-table-constraints.md, docs/adr/0004-no-event-foreign-keys.md).
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events", verbose_name=_("lot"),
-                            db_index=False, db_constraint=False)  # the (lot, serial) index serves lot look-ups
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.PROTECT, related_name="events",
-                               verbose_name=_("serial number"), db_constraint=False,
-                               db_index=False)  # a serial's events are found through its lot: (lot, serial)
+    lot = models.ForeignKey(
+        Lot,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("lot"),
+        db_index=False,
+        db_constraint=False,
+    )  # the (lot, serial) index serves lot look-ups
+    serial = models.ForeignKey(
+        Serial,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("serial number"),
+        db_constraint=False,
+        db_index=False,
+    )  # a serial's events are found through its lot: (lot, serial)
     quantity = models.PositiveIntegerField(_("quantity"))
-    from_location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name=_("from location"), db_constraint=False, db_index=False)
-    to_location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("to location"), db_constraint=False, db_index=False)
+    from_location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("from location"),
+        db_constraint=False,
+        db_index=False,
+    )
+    to_location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("to location"),
+        db_constraint=False,
+        db_index=False,
+    )
     document_ref = models.CharField(_("business document"), max_length=100, blank=True, default="")
-    into_lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="component_events",
-                                 verbose_name=_("into lot"), db_constraint=False, db_index=False)
-    import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("import"), db_constraint=False, db_index=False)
+    into_lot = models.ForeignKey(
+        Lot,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="component_events",
+        verbose_name=_("into lot"),
+        db_constraint=False,
+        db_index=False,
+    )
+    import_run = models.ForeignKey(
+        ImportRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import"),
+        db_constraint=False,
+        db_index=False,
+    )
     retracted = models.BooleanField(_("retracted"), default=False)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
@@ -62,9 +107,16 @@ class TraceEvent(models.Model):
             models.Index(fields=["lot", "serial"], name="event_lot_serial"),
             # Genealogy, both ways (component lot -> finished lot and back), reads only these
             # few rows, so its cost does not grow with the rest of the history.
-            models.Index(fields=["lot", "into_lot"], name="event_transformed_lot",
-                         condition=models.Q(event_type="transformed")),
-            models.Index(fields=["into_lot"], name="event_into_lot", condition=models.Q(event_type="transformed")),
+            models.Index(
+                fields=["lot", "into_lot"],
+                name="event_transformed_lot",
+                condition=models.Q(event_type="transformed"),
+            ),
+            models.Index(
+                fields=["into_lot"],
+                name="event_into_lot",
+                condition=models.Q(event_type="transformed"),
+            ),
             models.Index(fields=["to_location"], name="event_to_location"),
         ]
         constraints = [
@@ -75,8 +127,12 @@ class TraceEvent(models.Model):
             # it took a third of a 10M-event load). An expression makes Django create it as
             # ``CREATE UNIQUE INDEX`` on both databases.
             models.UniqueConstraint(F("event_id"), name="event_id_unique"),
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="event_quantity_positive"),
-            models.CheckConstraint(condition=models.Q(event_type__in=EventType.values), name="event_type_known"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="event_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(event_type__in=EventType.values), name="event_type_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -89,20 +145,35 @@ class Position(models.Model):
     Recomputed for the affected lots after every import, never edited by hand. ``serial`` is
     NULL for lot-level quantities."""
 
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="positions", db_constraint=False,
-                            db_index=False)
-    serial = models.ForeignKey(Serial, null=True, blank=True, on_delete=models.CASCADE, related_name="positions",
-                               db_constraint=False, db_index=False)
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="positions", db_constraint=False,
-                                 db_index=False)
+    lot = models.ForeignKey(
+        Lot, on_delete=models.CASCADE, related_name="positions", db_constraint=False, db_index=False
+    )
+    serial = models.ForeignKey(
+        Serial,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="positions",
+        db_constraint=False,
+        db_index=False,
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        related_name="positions",
+        db_constraint=False,
+        db_index=False,
+    )
     on_hand = models.IntegerField(_("on hand"), default=0)
     in_transit = models.IntegerField(_("in transit to here"), default=0)
 
     class Meta:
         verbose_name = _("position")
         verbose_name_plural = _("positions")
-        indexes = [models.Index(fields=["lot", "location"], name="position_lot_location"),
-                   models.Index(fields=["location"], name="position_location")]
+        indexes = [
+            models.Index(fields=["lot", "location"], name="position_lot_location"),
+            models.Index(fields=["location"], name="position_location"),
+        ]
 
     def __str__(self) -> str:
         return f"lot {self.lot_id} @ {self.location_id}: {self.on_hand} (+{self.in_transit} in transit)"

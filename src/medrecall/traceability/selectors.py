@@ -75,8 +75,16 @@ class ForwardTrace:
     def as_dict(self) -> dict[str, Any]:
         return {
             "lots": self.lots,
-            "holders": [{"location": h.location, "party": h.party, "received": h.received, "on_hand": h.on_hand,
-                         "in_transit": h.in_transit} for h in self.holders],
+            "holders": [
+                {
+                    "location": h.location,
+                    "party": h.party,
+                    "received": h.received,
+                    "on_hand": h.on_hand,
+                    "in_transit": h.in_transit,
+                }
+                for h in self.holders
+            ],
             "total_received": self.total_received,
             "total_on_hand": self.total_on_hand,
             "total_in_transit": self.total_in_transit,
@@ -87,7 +95,9 @@ class ForwardTrace:
         }
 
 
-def resolve_unit(*, gtin: str, lot: str = "", serial: str = "") -> tuple[DeviceModel, Lot, Serial | None]:
+def resolve_unit(
+    *, gtin: str, lot: str = "", serial: str = ""
+) -> tuple[DeviceModel, Lot, Serial | None]:
     """Find the device model, lot and (optional) serial a user asked about, or say what is missing."""
     if problem := gtin_problem(gtin):
         raise ValidationFailed(problem, where="gtin")
@@ -95,29 +105,52 @@ def resolve_unit(*, gtin: str, lot: str = "", serial: str = "") -> tuple[DeviceM
     if model is None:
         raise NotFound(_("No device model has GTIN %(gtin)s.") % {"gtin": gtin}, where="gtin")
     if serial:
-        found = Serial.objects.select_related("lot").filter(device_model=model, serial=serial).first()
+        found = (
+            Serial.objects.select_related("lot").filter(device_model=model, serial=serial).first()
+        )
         if found is None:
-            raise NotFound(_("Serial %(serial)s of GTIN %(gtin)s is not known.") % {"serial": serial, "gtin": gtin},
-                           where="serial")
+            raise NotFound(
+                _("Serial %(serial)s of GTIN %(gtin)s is not known.")
+                % {"serial": serial, "gtin": gtin},
+                where="serial",
+            )
         if lot and found.lot.number != lot:
-            raise ValidationFailed(_("Serial %(serial)s belongs to lot %(lot)s, not %(given)s.") % {
-                "serial": serial, "lot": found.lot.number, "given": lot}, where="lot")
+            raise ValidationFailed(
+                _("Serial %(serial)s belongs to lot %(lot)s, not %(given)s.")
+                % {"serial": serial, "lot": found.lot.number, "given": lot},
+                where="lot",
+            )
         return model, found.lot, found
     if not lot:
         raise ValidationFailed(_("Give a lot or a serial number."), where="lot")
     found_lot = Lot.objects.filter(device_model=model, number=lot).first()
     if found_lot is None:
-        raise NotFound(_("Lot %(lot)s of GTIN %(gtin)s is not known.") % {"lot": lot, "gtin": gtin}, where="lot")
+        raise NotFound(
+            _("Lot %(lot)s of GTIN %(gtin)s is not known.") % {"lot": lot, "gtin": gtin},
+            where="lot",
+        )
     return model, found_lot, None
 
 
-LOCATION_FIELDS = ("code", "name", "location_type", "country", "province", "city", "party__code", "party__name",
-                   "party__party_type")
+LOCATION_FIELDS = (
+    "code",
+    "name",
+    "location_type",
+    "country",
+    "province",
+    "city",
+    "party__code",
+    "party__name",
+    "party__party_type",
+)
 
 
 def _location_index(location_ids: Sequence[int]) -> dict[int, dict[str, str]]:
     """The holders' location and party fields, read as values (no model per row)."""
-    return {row["id"]: row for row in Location.objects.filter(pk__in=location_ids).values("id", *LOCATION_FIELDS)}
+    return {
+        row["id"]: row
+        for row in Location.objects.filter(pk__in=location_ids).values("id", *LOCATION_FIELDS)
+    }
 
 
 # The trace summary's keys and the words a reader sees for them (pages and exports use these).
@@ -142,7 +175,9 @@ def position_category(*, party_type: str, location_type: str) -> str:
     return "at_customers"
 
 
-def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = None) -> ForwardTrace:
+def trace_forward_lots(
+    seed_lot_ids: Sequence[int], *, serial_id: int | None = None
+) -> ForwardTrace:
     """Every holder of the seed lots and of the finished lots that consumed them.
 
     ``engine.set_trace`` (two statements, each id set one parameter): the lots in scope with
@@ -150,17 +185,37 @@ def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = N
     names in location order, and the fates; Python only builds the lines and the summary."""
     lots, rows, fates = engine.set_trace(seed_lot_ids, serial_id=serial_id)
     holders = _holder_lines(rows)  # in location order
-    summary = {"own_stock": 0, "quarantine": 0, "in_transit": 0, "at_distributors": 0, "at_customers": 0,
-               "consumed": fates.get("consumed", 0), "destroyed": fates.get("destroyed", 0),
-               "transformed": fates.get("transformed", 0)}
+    summary = {
+        "own_stock": 0,
+        "quarantine": 0,
+        "in_transit": 0,
+        "at_distributors": 0,
+        "at_customers": 0,
+        "consumed": fates.get("consumed", 0),
+        "destroyed": fates.get("destroyed", 0),
+        "transformed": fates.get("transformed", 0),
+    }
     categories: dict[tuple[str, str], str] = {}  # a few kinds of holder, thousands of holders
     received = on_hand = in_transit = 0
-    for _location, _party, held, there, underway, *_names, party_type, location_type, _country, _province, _city \
-            in rows:
+    for (
+        _location,
+        _party,
+        held,
+        there,
+        underway,
+        *_names,
+        party_type,
+        location_type,
+        _country,
+        _province,
+        _city,
+    ) in rows:
         kind = (party_type, location_type)
         category = categories.get(kind)
         if category is None:
-            category = categories[kind] = position_category(party_type=party_type, location_type=location_type)
+            category = categories[kind] = position_category(
+                party_type=party_type, location_type=location_type
+            )
         summary[category] += there
         received += held
         on_hand += there
@@ -168,8 +223,10 @@ def trace_forward_lots(seed_lot_ids: Sequence[int], *, serial_id: int | None = N
     summary["in_transit"] += in_transit
     return ForwardTrace(
         lots=[number for _pk, number, *_rest in lots],
-        lot_details=[{"gtin": gtin, "lot": number, "device_model": name, "device_model_en": name_en}
-                     for _pk, number, gtin, name, name_en in lots],
+        lot_details=[
+            {"gtin": gtin, "lot": number, "device_model": name, "device_model_en": name_en}
+            for _pk, number, gtin, name, name_en in lots
+        ],
         holders=holders,
         total_received=received,
         total_on_hand=on_hand,
@@ -187,32 +244,46 @@ def trace_forward(*, gtin: str, lot: str = "", serial: str = "") -> ForwardTrace
 
 def _not_known(*, gtin: str, lot: str, serial: str) -> NotFound:
     if serial:
-        return NotFound(_("Serial %(serial)s of GTIN %(gtin)s is not known.") % {"serial": serial, "gtin": gtin},
-                        where="serial")
-    return NotFound(_("Lot %(lot)s of GTIN %(gtin)s is not known.") % {"lot": lot, "gtin": gtin}, where="lot")
+        return NotFound(
+            _("Serial %(serial)s of GTIN %(gtin)s is not known.")
+            % {"serial": serial, "gtin": gtin},
+            where="serial",
+        )
+    return NotFound(
+        _("Lot %(lot)s of GTIN %(gtin)s is not known.") % {"lot": lot, "gtin": gtin}, where="lot"
+    )
 
 
-def resolve_unit_for(*, viewer: Viewer, gtin: str, lot: str = "", serial: str = ""
-                     ) -> tuple[DeviceModel, Lot, Serial | None]:
+def resolve_unit_for(
+    *, viewer: Viewer, gtin: str, lot: str = "", serial: str = ""
+) -> tuple[DeviceModel, Lot, Serial | None]:
     """``resolve_unit`` as the viewer may ask it: a portal user may trace only a lot or serial that
     its party held (an event into or out of one of its locations). Anything else answers exactly as
     an unknown lot or serial, so the answer does not tell whether it exists."""
     if viewer.party_id is None:
         return resolve_unit(gtin=gtin, lot=lot, serial=serial)
-    model, found_lot, found_serial = resolve_unit(gtin=gtin, lot="" if serial else lot, serial=serial)
+    model, found_lot, found_serial = resolve_unit(
+        gtin=gtin, lot="" if serial else lot, serial=serial
+    )
     events = TraceEvent.objects.filter(lot=found_lot, retracted=False).filter(
-        Q(to_location__party_id=viewer.party_id) | Q(from_location__party_id=viewer.party_id))
+        Q(to_location__party_id=viewer.party_id) | Q(from_location__party_id=viewer.party_id)
+    )
     if found_serial is not None:
         events = events.filter(serial=found_serial)
     if not events.exists():
         raise _not_known(gtin=gtin, lot=lot, serial=serial)
     if found_serial is not None and lot and found_lot.number != lot:
-        raise ValidationFailed(_("Serial %(serial)s belongs to lot %(lot)s, not %(given)s.") % {
-            "serial": serial, "lot": found_lot.number, "given": lot}, where="lot")
+        raise ValidationFailed(
+            _("Serial %(serial)s belongs to lot %(lot)s, not %(given)s.")
+            % {"serial": serial, "lot": found_lot.number, "given": lot},
+            where="lot",
+        )
     return model, found_lot, found_serial
 
 
-def trace_forward_for(*, viewer: Viewer, gtin: str, lot: str = "", serial: str = "") -> ForwardTrace:
+def trace_forward_for(
+    *, viewer: Viewer, gtin: str, lot: str = "", serial: str = ""
+) -> ForwardTrace:
     """The forward trace the viewer may see.
 
     Staff: every holder. A portal user (only for a lot or serial its party held): the holder lines
@@ -220,7 +291,9 @@ def trace_forward_for(*, viewer: Viewer, gtin: str, lot: str = "", serial: str =
     others), the traced lot itself (not the lots it was built into), and ``shipped_to``: the
     locations its own shipping events sent the units to, with the quantity shipped (the same facts
     ``/api/events/`` already shows it) but never what those consignees hold now."""
-    model, found_lot, found_serial = resolve_unit_for(viewer=viewer, gtin=gtin, lot=lot, serial=serial)
+    model, found_lot, found_serial = resolve_unit_for(
+        viewer=viewer, gtin=gtin, lot=lot, serial=serial
+    )
     serial_id = found_serial.pk if found_serial else None
     full = trace_forward_lots([found_lot.pk], serial_id=serial_id)
     if viewer.party_id is None:
@@ -228,108 +301,211 @@ def trace_forward_for(*, viewer: Viewer, gtin: str, lot: str = "", serial: str =
     own = set(Location.objects.filter(party_id=viewer.party_id).values_list("pk", flat=True))
     own_codes = set(Location.objects.filter(pk__in=own).values_list("code", flat=True))
     holders = [h for h in full.holders if h.location in own_codes]
-    summary = {"own_stock": 0, "quarantine": 0, "in_transit": 0, "at_distributors": 0, "at_customers": 0}
+    summary = {
+        "own_stock": 0,
+        "quarantine": 0,
+        "in_transit": 0,
+        "at_distributors": 0,
+        "at_customers": 0,
+    }
     for holder in holders:
-        summary[position_category(party_type=holder.party_type, location_type=holder.location_type)] += holder.on_hand
+        summary[
+            position_category(party_type=holder.party_type, location_type=holder.location_type)
+        ] += holder.on_hand
         summary["in_transit"] += holder.in_transit
-    shipments = TraceEvent.objects.filter(lot=found_lot, retracted=False, event_type="shipped",
-                                          from_location_id__in=own, to_location__isnull=False).exclude(
-        to_location_id__in=own)
+    shipments = TraceEvent.objects.filter(
+        lot=found_lot,
+        retracted=False,
+        event_type="shipped",
+        from_location_id__in=own,
+        to_location__isnull=False,
+    ).exclude(to_location_id__in=own)
     if found_serial is not None:
         shipments = shipments.filter(serial=found_serial)
-    shipped = dict(shipments.values_list("to_location_id").annotate(quantity=Sum("quantity")).order_by())
+    shipped = dict(
+        shipments.values_list("to_location_id").annotate(quantity=Sum("quantity")).order_by()
+    )
     index = _location_index(list(shipped))
-    shipped_to = sorted(({"location": index[loc]["code"], "location_name": index[loc]["name"],
-                          "party": index[loc]["party__code"], "party_name": index[loc]["party__name"],
-                          "party_type": index[loc]["party__party_type"], "quantity": int(quantity)}
-                         for loc, quantity in shipped.items()), key=lambda row: str(row["location"]))
+    shipped_to = sorted(
+        (
+            {
+                "location": index[loc]["code"],
+                "location_name": index[loc]["name"],
+                "party": index[loc]["party__code"],
+                "party_name": index[loc]["party__name"],
+                "party_type": index[loc]["party__party_type"],
+                "quantity": int(quantity),
+            }
+            for loc, quantity in shipped.items()
+        ),
+        key=lambda row: str(row["location"]),
+    )
     return ForwardTrace(
-        lots=[found_lot.number], lot_details=[{"gtin": model.udi_di, "lot": found_lot.number,
-                                                "device_model": model.name, "device_model_en": model.name_en}],
-        holders=holders, total_received=sum(h.received for h in holders),
-        total_on_hand=sum(h.on_hand for h in holders), total_in_transit=sum(h.in_transit for h in holders),
-        summary=summary, shipped_to=shipped_to, seed_lot_ids=(found_lot.pk,), serial_id=serial_id,
-        visible_locations=frozenset(own | set(shipped)))
+        lots=[found_lot.number],
+        lot_details=[
+            {
+                "gtin": model.udi_di,
+                "lot": found_lot.number,
+                "device_model": model.name,
+                "device_model_en": model.name_en,
+            }
+        ],
+        holders=holders,
+        total_received=sum(h.received for h in holders),
+        total_on_hand=sum(h.on_hand for h in holders),
+        total_in_transit=sum(h.in_transit for h in holders),
+        summary=summary,
+        shipped_to=shipped_to,
+        seed_lot_ids=(found_lot.pk,),
+        serial_id=serial_id,
+        visible_locations=frozenset(own | set(shipped)),
+    )
 
 
-def trace_backward_for(*, viewer: Viewer, gtin: str, lot: str = "", serial: str = "") -> dict[str, Any]:
+def trace_backward_for(
+    *, viewer: Viewer, gtin: str, lot: str = "", serial: str = ""
+) -> dict[str, Any]:
     """The backward trace the viewer may see. A portal user (only for a lot or serial its party
     held) sees the events into or out of its own locations, the holders those events name, where
     the unit is now only when that is one of its own locations, and no component lots."""
-    _model, found_lot, _found_serial = resolve_unit_for(viewer=viewer, gtin=gtin, lot=lot, serial=serial)
+    _model, found_lot, _found_serial = resolve_unit_for(
+        viewer=viewer, gtin=gtin, lot=lot, serial=serial
+    )
     full = trace_backward(gtin=gtin, lot=found_lot.number, serial=serial)
     if viewer.party_id is None:
         return full
-    own_codes = set(Location.objects.filter(party_id=viewer.party_id).values_list("code", flat=True))
-    chain = [step for step in full["chain"] if step["from_location"] in own_codes or step["to_location"] in own_codes]
-    named = {code for step in chain for code in (step["from_location"], step["to_location"]) if code}
-    return {**full, "chain": chain, "holders": [code for code in full["holders"] if code in named],
-            "current_location": full["current_location"] if full["current_location"] in own_codes else None,
-            "components": []}
+    own_codes = set(
+        Location.objects.filter(party_id=viewer.party_id).values_list("code", flat=True)
+    )
+    chain = [
+        step
+        for step in full["chain"]
+        if step["from_location"] in own_codes or step["to_location"] in own_codes
+    ]
+    named = {
+        code for step in chain for code in (step["from_location"], step["to_location"]) if code
+    }
+    return {
+        **full,
+        "chain": chain,
+        "holders": [code for code in full["holders"] if code in named],
+        "current_location": full["current_location"]
+        if full["current_location"] in own_codes
+        else None,
+        "components": [],
+    }
 
 
 def trace_backward(*, gtin: str, lot: str = "", serial: str = "") -> dict[str, Any]:
     """The chain of holders back to production, and the component lots inside."""
     model, found_lot, found_serial = resolve_unit(gtin=gtin, lot=lot, serial=serial)
     events = TraceEvent.objects.filter(lot=found_lot, retracted=False).select_related(
-        "from_location__party", "to_location__party")
+        "from_location__party", "to_location__party"
+    )
     if found_serial is not None:
         events = events.filter(serial=found_serial) | TraceEvent.objects.filter(
-            lot=found_lot, serial__isnull=True, event_type="produced", retracted=False).select_related(
-            "from_location__party", "to_location__party")
+            lot=found_lot, serial__isnull=True, event_type="produced", retracted=False
+        ).select_related("from_location__party", "to_location__party")
     chain = []
     holders: list[str] = []
     current: str | None = None
     for event in events.order_by("event_time", "id"):
-        chain.append({
-            "event_id": event.event_id, "event_type": event.event_type, "event_time": event.event_time.isoformat(),
-            "quantity": event.quantity, "document_ref": event.document_ref,
-            "from_location": event.from_location.code if event.from_location else None,
-            "from_party": event.from_location.party.code if event.from_location else None,
-            "to_location": event.to_location.code if event.to_location else None,
-            "to_party": event.to_location.party.code if event.to_location else None,
-        })
-        if event.event_type in ("produced", "received", "returned", "shipped") and event.to_location:
+        chain.append(
+            {
+                "event_id": event.event_id,
+                "event_type": event.event_type,
+                "event_time": event.event_time.isoformat(),
+                "quantity": event.quantity,
+                "document_ref": event.document_ref,
+                "from_location": event.from_location.code if event.from_location else None,
+                "from_party": event.from_location.party.code if event.from_location else None,
+                "to_location": event.to_location.code if event.to_location else None,
+                "to_party": event.to_location.party.code if event.to_location else None,
+            }
+        )
+        if (
+            event.event_type in ("produced", "received", "returned", "shipped")
+            and event.to_location
+        ):
             if not holders or holders[-1] != event.to_location.code:
                 holders.append(event.to_location.code)
             current = event.to_location.code
         elif event.event_type in ("consumed", "destroyed", "transformed"):
             current = None
     edges = engine.component_lots(found_lot.pk)
-    lots = {lot.pk: lot for lot in Lot.objects.select_related("device_model").filter(
-        pk__in={e[0] for e in edges} | {e[1] for e in edges})}
+    lots = {
+        lot.pk: lot
+        for lot in Lot.objects.select_related("device_model").filter(
+            pk__in={e[0] for e in edges} | {e[1] for e in edges}
+        )
+    }
 
     def components_of(lot_id: int) -> list[dict[str, Any]]:
-        return [{"gtin": lots[c].device_model.udi_di, "lot": lots[c].number, "quantity": qty,
-                 "components": components_of(c)} for c, parent, qty in edges if parent == lot_id and c in lots]
+        return [
+            {
+                "gtin": lots[c].device_model.udi_di,
+                "lot": lots[c].number,
+                "quantity": qty,
+                "components": components_of(c),
+            }
+            for c, parent, qty in edges
+            if parent == lot_id and c in lots
+        ]
 
     return {
-        "gtin": model.udi_di, "lot": found_lot.number, "serial": found_serial.serial if found_serial else None,
-        "chain": chain, "holders": holders, "current_location": current, "components": components_of(found_lot.pk),
+        "gtin": model.udi_di,
+        "lot": found_lot.number,
+        "serial": found_serial.serial if found_serial else None,
+        "chain": chain,
+        "holders": holders,
+        "current_location": current,
+        "components": components_of(found_lot.pk),
     }
 
 
-def event_list_for(*, viewer: Viewer, lot_id: int | None = None, serial_id: int | None = None,
-                   location_id: int | None = None) -> QuerySet[TraceEvent]:
-    events = TraceEvent.objects.select_related("lot__device_model", "serial", "from_location", "to_location")
+def event_list_for(
+    *,
+    viewer: Viewer,
+    lot_id: int | None = None,
+    serial_id: int | None = None,
+    location_id: int | None = None,
+) -> QuerySet[TraceEvent]:
+    events = TraceEvent.objects.select_related(
+        "lot__device_model", "serial", "from_location", "to_location"
+    )
     if viewer.party_id is not None:
         events = events.filter(to_location__party_id=viewer.party_id) | events.filter(
-            from_location__party_id=viewer.party_id)
+            from_location__party_id=viewer.party_id
+        )
     if lot_id is not None:
         events = events.filter(lot_id=lot_id)
     if serial_id is not None:  # through the serial's lot: the events are indexed by (lot, serial)
-        events = events.filter(serial_id=serial_id, lot_id=Subquery(Serial.objects.filter(pk=serial_id).values("lot_id")))
+        events = events.filter(
+            serial_id=serial_id,
+            lot_id=Subquery(Serial.objects.filter(pk=serial_id).values("lot_id")),
+        )
     if location_id is not None:
-        events = events.filter(to_location_id=location_id) | events.filter(from_location_id=location_id)
+        events = events.filter(to_location_id=location_id) | events.filter(
+            from_location_id=location_id
+        )
     return events.order_by("-event_time", "-id")
 
 
 def udi_match(parsed: Any) -> dict[str, Any]:
     """Which of our device model, lot and serial a parsed UDI names (three indexed look-ups)."""
     model = DeviceModel.objects.filter(udi_di=parsed.gtin).first() if parsed.gtin else None
-    lot = Lot.objects.filter(device_model=model, number=parsed.lot).first() if model and parsed.lot else None
-    serial = (Serial.objects.select_related("lot").filter(device_model=model, serial=parsed.serial).first()
-              if model and parsed.serial else None)
+    lot = (
+        Lot.objects.filter(device_model=model, number=parsed.lot).first()
+        if model and parsed.lot
+        else None
+    )
+    serial = (
+        Serial.objects.select_related("lot")
+        .filter(device_model=model, serial=parsed.serial)
+        .first()
+        if model and parsed.serial
+        else None
+    )
     if lot is None and serial is not None:
         lot = serial.lot
     return {
@@ -349,7 +525,9 @@ def position_list_for(*, viewer: Viewer) -> QuerySet[Any]:
     """Positions; a portal user sees only those at its own party's locations."""
     from .models import Position
 
-    positions = Position.objects.select_related("lot__device_model", "serial", "location__party").order_by("pk")
+    positions = Position.objects.select_related(
+        "lot__device_model", "serial", "location__party"
+    ).order_by("pk")
     if viewer.party_id is not None:
         positions = positions.filter(location__party_id=viewer.party_id)
     return positions

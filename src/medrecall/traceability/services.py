@@ -40,17 +40,47 @@ class NewEvent:
 def events_record(*, events: Sequence[NewEvent]) -> int:
     """Record events idempotently by ``event_id`` (a retry creates nothing); returns how many
     were created. The caller audits its business action; the guards refuse with a clear message."""
-    known = set(TraceEvent.objects.filter(event_id__in=[e.event_id for e in events]).values_list("event_id", flat=True))
+    known = set(
+        TraceEvent.objects.filter(event_id__in=[e.event_id for e in events]).values_list(
+            "event_id", flat=True
+        )
+    )
     fresh = [e for e in events if e.event_id not in known]
-    problems = custody.check_moves([custody.Move(n, e.event_type, e.lot_id, e.serial_id, e.from_location_id,
-                                                 e.to_location_id, e.document_ref) for n, e in enumerate(fresh, 1)])
+    problems = custody.check_moves(
+        [
+            custody.Move(
+                n,
+                e.event_type,
+                e.lot_id,
+                e.serial_id,
+                e.from_location_id,
+                e.to_location_id,
+                e.document_ref,
+            )
+            for n, e in enumerate(fresh, 1)
+        ]
+    )
     if problems:
-        raise CustodyRefused(" ".join(dict.fromkeys(message for _row, _code, message in problems)),
-                             details=[message for _row, _code, message in problems])
+        raise CustodyRefused(
+            " ".join(dict.fromkeys(message for _row, _code, message in problems)),
+            details=[message for _row, _code, message in problems],
+        )
     created = TraceEvent.objects.bulk_create(
-        [TraceEvent(event_id=e.event_id, event_type=e.event_type, event_time=e.event_time, lot_id=e.lot_id,
-                    serial_id=e.serial_id, quantity=e.quantity, from_location_id=e.from_location_id,
-                    to_location_id=e.to_location_id, document_ref=e.document_ref) for e in fresh],
-        ignore_conflicts=True)
+        [
+            TraceEvent(
+                event_id=e.event_id,
+                event_type=e.event_type,
+                event_time=e.event_time,
+                lot_id=e.lot_id,
+                serial_id=e.serial_id,
+                quantity=e.quantity,
+                from_location_id=e.from_location_id,
+                to_location_id=e.to_location_id,
+                document_ref=e.document_ref,
+            )
+            for e in fresh
+        ],
+        ignore_conflicts=True,
+    )
     recompute_positions(sorted({e.lot_id for e in fresh}))
     return len(created)

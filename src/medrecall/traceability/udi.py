@@ -115,8 +115,14 @@ def parse_udi(text: str) -> ParsedUDI:
         return _parse(text)
     except _Refusal as refusal:
         return ParsedUDI(
-            symbology=refusal.symbology, gtin=None, lot=None, serial=None, expiry=None,
-            production_date=None, valid=False, error=refusal.message,
+            symbology=refusal.symbology,
+            gtin=None,
+            lot=None,
+            serial=None,
+            expiry=None,
+            production_date=None,
+            valid=False,
+            error=refusal.message,
         )
 
 
@@ -128,17 +134,23 @@ def _parse(text: str) -> ParsedUDI:
         raise _Refusal("", _("The barcode is empty."))
     for position, char in enumerate(text, start=1):
         if not char.isascii():
-            raise _Refusal("", _(
-                "The barcode contains the character '%(char)s' at position %(position)s; "
-                "barcodes hold ASCII characters only."
-            ) % {"char": _printable(char), "position": position})
+            raise _Refusal(
+                "",
+                _(
+                    "The barcode contains the character '%(char)s' at position %(position)s; "
+                    "barcodes hold ASCII characters only."
+                )
+                % {"char": _printable(char), "position": position},
+            )
     cleaned = _GS_TOKENS.sub(GS, cleaned)
     symbology = ""
     if cleaned.startswith("]"):
         if not _SYMBOLOGY_IDENTIFIER.match(cleaned):
-            raise _Refusal("", _(
-                "The barcode starts with '%(prefix)s', which is not a symbology identifier."
-            ) % {"prefix": cleaned[:3]})
+            raise _Refusal(
+                "",
+                _("The barcode starts with '%(prefix)s', which is not a symbology identifier.")
+                % {"prefix": cleaned[:3]},
+            )
         symbology, cleaned = cleaned[:3], cleaned[3:]
     if cleaned.startswith(("+", "*+")):
         # A primary and its secondary symbol scanned one after the other arrive with the
@@ -156,9 +168,11 @@ def _parse(text: str) -> ParsedUDI:
     if payload[0].isdigit():
         return _parse_element_string(payload)
     shown = "".join(_printable(char) for char in payload)
-    raise _Refusal("", _(
-        "%(text)s is not a GS1 element string, a GS1 Digital Link or an HIBC code."
-    ) % {"text": shown if len(shown) <= 40 else shown[:40] + "…"})
+    raise _Refusal(
+        "",
+        _("%(text)s is not a GS1 element string, a GS1 Digital Link or an HIBC code.")
+        % {"text": shown if len(shown) <= 40 else shown[:40] + "…"},
+    )
 
 
 def _printable(char: str) -> str:
@@ -181,17 +195,20 @@ def _checked_element(ai: GS1ApplicationIdentifier, value: str) -> GS1ElementStri
     if code in ("10", "21"):
         _check_lot_or_serial(code, value)
     if code == "01" and (len(value) != 14 or not value.isdigit()):
-        raise _gs1_refusal(_("AI 01: a GTIN has 14 digits here; found '%(value)s'.") % {"value": value})
+        raise _gs1_refusal(
+            _("AI 01: a GTIN has 14 digits here; found '%(value)s'.") % {"value": value}
+        )
     try:
         element = GS1ElementString.parse(code + value)
     except (ParseError, ValueError):
         if code in _GS1_DATE_AIS:
-            raise _gs1_refusal(_(
-                "AI %(ai)s: %(value)s is not a date (YYMMDD)."
-            ) % {"ai": code, "value": value}) from None
-        raise _gs1_refusal(_(
-            "AI %(ai)s: '%(value)s' does not fit the format %(format)s."
-        ) % {"ai": code, "value": value, "format": ai.format}) from None
+            raise _gs1_refusal(
+                _("AI %(ai)s: %(value)s is not a date (YYMMDD).") % {"ai": code, "value": value}
+            ) from None
+        raise _gs1_refusal(
+            _("AI %(ai)s: '%(value)s' does not fit the format %(format)s.")
+            % {"ai": code, "value": value, "format": ai.format}
+        ) from None
     if code == "01" and (problem := gtin_problem(value)):
         raise _gs1_refusal(_("AI 01: %(problem)s") % {"problem": problem})
     return element
@@ -202,14 +219,19 @@ def _check_lot_or_serial(code: str, value: str) -> None:
         if code == "10":
             message = _("AI %(ai)s: the lot has %(length)s characters; at most 20 are allowed.")
         else:
-            message = _("AI %(ai)s: the serial number has %(length)s characters; at most 20 are allowed.")
+            message = _(
+                "AI %(ai)s: the serial number has %(length)s characters; at most 20 are allowed."
+            )
         raise _gs1_refusal(message % {"ai": code, "length": len(value)})
     for position, char in enumerate(value, start=1):
         if not _CSET_82.fullmatch(char):
-            raise _gs1_refusal(_(
-                "AI %(ai)s: the character '%(char)s' at position %(position)s of '%(value)s' "
-                "is not allowed in a GS1 lot or serial number."
-            ) % {"ai": code, "char": _printable(char), "position": position, "value": value})
+            raise _gs1_refusal(
+                _(
+                    "AI %(ai)s: the character '%(char)s' at position %(position)s of '%(value)s' "
+                    "is not allowed in a GS1 lot or serial number."
+                )
+                % {"ai": code, "char": _printable(char), "position": position, "value": value}
+            )
 
 
 def _ai_or_none(code: str) -> GS1ApplicationIdentifier | None:
@@ -250,19 +272,28 @@ def _parse_element_string(payload: str) -> ParsedUDI:
         try:
             ai = GS1ApplicationIdentifier.extract(rest)
         except ParseError:
-            raise _gs1_refusal(_(
-                "No GS1 Application Identifier starts at character %(position)s ('%(text)s')."
-            ) % {"position": position + 1, "text": rest[:12]}) from None
+            raise _gs1_refusal(
+                _("No GS1 Application Identifier starts at character %(position)s ('%(text)s').")
+                % {"position": position + 1, "text": rest[:12]}
+            ) from None
         start = len(ai.ai)
         length = _fixed_length(ai)
         value = rest[start:].split(GS, 1)[0]
         if length is not None:
             value = value[:length]
             if len(value) < length:
-                raise _gs1_refusal(_(
-                    "AI %(ai)s at character %(position)s needs %(expected)s characters; "
-                    "only %(found)s follow."
-                ) % {"ai": ai.ai, "position": position + 1, "expected": length, "found": len(value)})
+                raise _gs1_refusal(
+                    _(
+                        "AI %(ai)s at character %(position)s needs %(expected)s characters; "
+                        "only %(found)s follow."
+                    )
+                    % {
+                        "ai": ai.ai,
+                        "position": position + 1,
+                        "expected": length,
+                        "found": len(value),
+                    }
+                )
         elements.append(_checked_element(ai, value))
         position += start + len(value)
     return _gs1_result(elements)
@@ -279,9 +310,12 @@ def _parse_hri(payload: str) -> ParsedUDI:
         elements.append(_checked_element(_known_ai(match.group(1)), match.group(2)))
         position = match.end()
     if position != len(compact):
-        raise _gs1_refusal(_(
-            "Unexpected text '%(text)s' at character %(position)s; each element should read (AI)value."
-        ) % {"text": compact[position:position + 12], "position": position + 1})
+        raise _gs1_refusal(
+            _(
+                "Unexpected text '%(text)s' at character %(position)s; each element should read (AI)value."
+            )
+            % {"text": compact[position : position + 12], "position": position + 1}
+        )
     return _gs1_result(elements)
 
 
@@ -312,12 +346,18 @@ def _parse_digital_link(uri: str) -> ParsedUDI:
         # biip says why in English; look for the element at fault to say it our way.
         for key, value in pairs:
             if (ai := _ai_or_none(key)) is not None:
-                padded = value.zfill(14) if key == "01" and value.isdigit() and len(value) in (8, 12, 13) else value
+                padded = (
+                    value.zfill(14)
+                    if key == "01" and value.isdigit() and len(value) in (8, 12, 13)
+                    else value
+                )
                 _checked_element(ai, padded)
-        raise _gs1_refusal(_(
-            "The GS1 Digital Link URI could not be read: %(reason)s"
-        ) % {"reason": str(exc)}) from None
-    return _gs1_result([_checked_element(element.ai, element.value) for element in link.element_strings])
+        raise _gs1_refusal(
+            _("The GS1 Digital Link URI could not be read: %(reason)s") % {"reason": str(exc)}
+        ) from None
+    return _gs1_result(
+        [_checked_element(element.ai, element.value) for element in link.element_strings]
+    )
 
 
 def _parse_bare_gtin(payload: str) -> ParsedUDI:
@@ -325,8 +365,14 @@ def _parse_bare_gtin(payload: str) -> ParsedUDI:
     if problem := gtin_problem(payload):
         raise _gs1_refusal(problem)
     return ParsedUDI(
-        symbology="GS1", gtin=normalise_gtin(payload), lot=None, serial=None, expiry=None,
-        production_date=None, valid=True, error=None,
+        symbology="GS1",
+        gtin=normalise_gtin(payload),
+        lot=None,
+        serial=None,
+        expiry=None,
+        production_date=None,
+        valid=True,
+        error=None,
     )
 
 
@@ -335,13 +381,14 @@ def _gs1_result(elements: list[GS1ElementString]) -> ParsedUDI:
     for element in elements:
         earlier = found.setdefault(element.ai.ai, element)
         if earlier.value != element.value:
-            raise _gs1_refusal(_(
-                "AI %(ai)s appears twice with different values ('%(first)s' and '%(second)s')."
-            ) % {"ai": element.ai.ai, "first": earlier.value, "second": element.value})
+            raise _gs1_refusal(
+                _("AI %(ai)s appears twice with different values ('%(first)s' and '%(second)s').")
+                % {"ai": element.ai.ai, "first": earlier.value, "second": element.value}
+            )
     if not _UDI_AIS.intersection(found):
-        raise _gs1_refusal(_(
-            "The GS1 barcode holds none of the UDI elements (AI 01, 10, 11, 17 or 21)."
-        ))
+        raise _gs1_refusal(
+            _("The GS1 barcode holds none of the UDI elements (AI 01, 10, 11, 17 or 21).")
+        )
 
     def value(code: str) -> str | None:
         element = found.get(code)
@@ -353,8 +400,14 @@ def _gs1_result(elements: list[GS1ElementString]) -> ParsedUDI:
 
     gtin = value("01")
     return ParsedUDI(
-        symbology="GS1", gtin=normalise_gtin(gtin) if gtin else None, lot=value("10"),
-        serial=value("21"), expiry=day("17"), production_date=day("11"), valid=True, error=None,
+        symbology="GS1",
+        gtin=normalise_gtin(gtin) if gtin else None,
+        lot=value("10"),
+        serial=value("21"),
+        expiry=day("17"),
+        production_date=day("11"),
+        valid=True,
+        error=None,
     )
 
 
@@ -387,12 +440,18 @@ class _HibcFields:
         earlier = getattr(self, name)
         if earlier is not None and earlier != found:
             labels = {
-                "lot": _("lot"), "serial": _("serial number"), "expiry": _("expiry date"),
-                "production_date": _("production date"), "quantity": _("quantity"),
+                "lot": _("lot"),
+                "serial": _("serial number"),
+                "expiry": _("expiry date"),
+                "production_date": _("production date"),
+                "quantity": _("quantity"),
             }
-            raise _hibc_refusal(_(
-                "HIBC: the barcode gives two different values for the %(field)s ('%(first)s' and '%(second)s')."
-            ) % {"field": labels[name], "first": earlier, "second": found})
+            raise _hibc_refusal(
+                _(
+                    "HIBC: the barcode gives two different values for the %(field)s ('%(first)s' and '%(second)s')."
+                )
+                % {"field": labels[name], "first": earlier, "second": found}
+            )
         setattr(self, name, found)
 
 
@@ -436,24 +495,30 @@ def _parse_hibc(text: str) -> ParsedUDI:
         code = code[:-1] + " "  # the caption shows a space check character as "_"
     for position, char in enumerate(code, start=1):
         if char not in _HIBC_CHARACTERS:
-            raise _hibc_refusal(_(
-                "HIBC: the character '%(char)s' at position %(position)s is not in the HIBC "
-                "character set (0-9, A-Z, - . space $ / + %%)."
-            ) % {"char": _printable(char), "position": position})
+            raise _hibc_refusal(
+                _(
+                    "HIBC: the character '%(char)s' at position %(position)s is not in the HIBC "
+                    "character set (0-9, A-Z, - . space $ / + %%)."
+                )
+                % {"char": _printable(char), "position": position}
+            )
     if len(code) < 3:
         raise _hibc_refusal(_("HIBC: '%(code)s' is too short to be an HIBC code.") % {"code": code})
 
     joined = _HIBC_JOINED.match(code)
     if joined:
-        primary = code[:joined.end()]
+        primary = code[: joined.end()]
         _verify_check_character(primary, "primary")
         udi_di = _hibc_primary(primary[1:-1])
-        fields, link = _hibc_secondary_symbol(code[joined.end():])
+        fields, link = _hibc_secondary_symbol(code[joined.end() :])
         if link != primary[-1]:
-            raise _hibc_refusal(_(
-                "HIBC: the secondary data has link character %(link)s, but the primary data's check "
-                "character is %(check)s; they are not from the same label."
-            ) % {"link": _shown(link), "check": _shown(primary[-1])})
+            raise _hibc_refusal(
+                _(
+                    "HIBC: the secondary data has link character %(link)s, but the primary data's check "
+                    "character is %(check)s; they are not from the same label."
+                )
+                % {"link": _shown(link), "check": _shown(primary[-1])}
+            )
         return _hibc_result(udi_di, fields)
 
     if code[1].isalpha():
@@ -473,9 +538,13 @@ def _verify_check_character(code: str, part: str) -> None:
     expected = hibc_check_character(code[:-1])
     if code[-1] != expected:
         if part == "primary":
-            message = _("HIBC: check character %(found)s of the primary data is wrong; it should be %(expected)s.")
+            message = _(
+                "HIBC: check character %(found)s of the primary data is wrong; it should be %(expected)s."
+            )
         elif part == "secondary":
-            message = _("HIBC: check character %(found)s of the secondary data is wrong; it should be %(expected)s.")
+            message = _(
+                "HIBC: check character %(found)s of the secondary data is wrong; it should be %(expected)s."
+            )
         else:
             message = _("HIBC: check character %(found)s is wrong; it should be %(expected)s.")
         raise _hibc_refusal(message % {"found": _shown(code[-1]), "expected": _shown(expected)})
@@ -489,20 +558,26 @@ def _shown(char: str) -> str:
 def _hibc_primary(primary: str) -> str:
     """The UDI-DI (LIC + product number + unit of measure) of "LIC PCN U"."""
     if not _HIBC_PRIMARY.fullmatch(primary):
-        raise _hibc_refusal(_(
-            "HIBC: the primary data '%(primary)s' is not a labeler code (4 characters), a product "
-            "number (1 to 18 letters or digits) and a unit of measure (1 digit)."
-        ) % {"primary": primary})
+        raise _hibc_refusal(
+            _(
+                "HIBC: the primary data '%(primary)s' is not a labeler code (4 characters), a product "
+                "number (1 to 18 letters or digits) and a unit of measure (1 digit)."
+            )
+            % {"primary": primary}
+        )
     return primary
 
 
 def _hibc_secondary_symbol(code: str) -> tuple[_HibcFields, str]:
     """A stand-alone secondary symbol: "+" data, link character, check character."""
     if len(code) < 4 or code[1] not in "$0123456789":
-        raise _hibc_refusal(_(
-            "HIBC: '%(code)s' is neither primary data (a labeler code after '+') nor secondary "
-            "data ('$' or a date after '+')."
-        ) % {"code": code})
+        raise _hibc_refusal(
+            _(
+                "HIBC: '%(code)s' is neither primary data (a labeler code after '+') nor secondary "
+                "data ('$' or a date after '+')."
+            )
+            % {"code": code}
+        )
     _verify_check_character(code, "secondary")
     fields = _HibcFields()
     for number, segment in enumerate(code[1:-2].split("/")):
@@ -515,21 +590,27 @@ def _hibc_segment(segment: str, fields: _HibcFields, *, first: bool) -> None:
     if segment.startswith("$$"):
         name = "serial" if segment.startswith("$$+") else "lot"
         prefix = "$$+" if name == "serial" else "$$"
-        rest = segment[len(prefix):]
+        rest = segment[len(prefix) :]
         if rest[:1] in ("8", "9"):
             digits = 2 if rest[0] == "8" else 5
-            quantity = rest[1:1 + digits]
+            quantity = rest[1 : 1 + digits]
             if len(quantity) != digits or not quantity.isdigit():
-                raise _hibc_refusal(_(
-                    "HIBC: the flag %(flag)s must be followed by a %(digits)s-digit quantity in '%(segment)s'."
-                ) % {"flag": prefix + rest[0], "digits": digits, "segment": segment})
+                raise _hibc_refusal(
+                    _(
+                        "HIBC: the flag %(flag)s must be followed by a %(digits)s-digit quantity in '%(segment)s'."
+                    )
+                    % {"flag": prefix + rest[0], "digits": digits, "segment": segment}
+                )
             fields.put("quantity", int(quantity))
-            rest = rest[1 + digits:]
+            rest = rest[1 + digits :]
             if rest[:1] in ("8", "9"):
-                raise _hibc_refusal(_(
-                    "HIBC: '%(segment)s' gives a quantity flag (8 or 9) twice; after the quantity "
-                    "comes a date format flag (0 to 7) or the lot or serial number."
-                ) % {"segment": segment})
+                raise _hibc_refusal(
+                    _(
+                        "HIBC: '%(segment)s' gives a quantity flag (8 or 9) twice; after the quantity "
+                        "comes a date format flag (0 to 7) or the lot or serial number."
+                    )
+                    % {"segment": segment}
+                )
         expiry, value = _hibc_dated(rest, segment)
         fields.put("expiry", expiry)
         fields.put(name, _hibc_lot_or_serial(value, name))
@@ -544,23 +625,31 @@ def _hibc_segment(segment: str, fields: _HibcFields, *, first: bool) -> None:
         fields.put("serial", _hibc_lot_or_serial(segment[1:], "serial"))
     elif segment.startswith("Q"):
         if not segment[1:].isdigit() or len(segment) - 1 > _MAX_HIBC_QUANTITY_DIGITS:
-            raise _hibc_refusal(_(
-                "HIBC: the quantity field '%(segment)s' must be 'Q' followed by 1 to 5 digits."
-            ) % {"segment": segment})
+            raise _hibc_refusal(
+                _("HIBC: the quantity field '%(segment)s' must be 'Q' followed by 1 to 5 digits.")
+                % {"segment": segment}
+            )
         fields.put("quantity", int(segment[1:]))
     elif segment[:1].isdigit() and first:
         fields.put("expiry", _hibc_date(segment[:5], "YYJJJ", segment))
         fields.put("lot", _hibc_lot_or_serial(segment[5:], "lot"))
     else:
-        raise _hibc_refusal(_(
-            "HIBC: the data field '%(segment)s' does not start with a known flag "
-            "($, $+, $$, $$+, a YYJJJ date first; then S, Q, 14D or 16D)."
-        ) % {"segment": segment})
+        raise _hibc_refusal(
+            _(
+                "HIBC: the data field '%(segment)s' does not start with a known flag "
+                "($, $+, $$, $$+, a YYJJJ date first; then S, Q, 14D or 16D)."
+            )
+            % {"segment": segment}
+        )
 
 
 # Date format flag after "$$" / "$$+" → (format, length of the date).
 _HIBC_DATE_FLAGS = {
-    "2": ("MMDDYY", 6), "3": ("YYMMDD", 6), "4": ("YYMMDDHH", 8), "5": ("YYJJJ", 5), "6": ("YYJJJHH", 7),
+    "2": ("MMDDYY", 6),
+    "3": ("YYMMDD", 6),
+    "4": ("YYMMDDHH", 8),
+    "5": ("YYJJJ", 5),
+    "6": ("YYJJJHH", 7),
 }
 
 
@@ -575,10 +664,11 @@ def _hibc_dated(rest: str, segment: str) -> tuple[date | None, str]:
         return None, rest[1:]
     if flag in _HIBC_DATE_FLAGS:
         shape, length = _HIBC_DATE_FLAGS[flag]
-        return _hibc_date(rest[1:1 + length], shape, segment), rest[1 + length:]
-    raise _hibc_refusal(_(
-        "HIBC: '%(flag)s' in '%(segment)s' is not a date format flag (0 to 7)."
-    ) % {"flag": flag, "segment": segment})
+        return _hibc_date(rest[1 : 1 + length], shape, segment), rest[1 + length :]
+    raise _hibc_refusal(
+        _("HIBC: '%(flag)s' in '%(segment)s' is not a date format flag (0 to 7).")
+        % {"flag": flag, "segment": segment}
+    )
 
 
 def _full_year(two_digits: int) -> int:
@@ -596,8 +686,11 @@ def _hibc_date(digits: str, shape: str, segment: str) -> date:
     """The date in ``digits`` laid out as ``shape``; hours are checked and dropped."""
     found: date | None = None
     if digits.isdigit() and len(digits) == len(shape):
-        parts = {letter: int(digits[shape.index(letter * 2):][: shape.count(letter)])
-                 for letter in "YMDJH" if letter in shape}
+        parts = {
+            letter: int(digits[shape.index(letter * 2) :][: shape.count(letter)])
+            for letter in "YMDJH"
+            if letter in shape
+        }
         year = parts["Y"] if shape.startswith("YYYY") else _full_year(parts["Y"])
         try:
             if "J" in shape:
@@ -613,26 +706,40 @@ def _hibc_date(digits: str, shape: str, segment: str) -> date:
         if parts.get("H", 0) > 23:
             found = None
     if found is None:
-        raise _hibc_refusal(_(
-            "HIBC: '%(value)s' in '%(segment)s' is not a valid date in the form %(format)s."
-        ) % {"value": digits, "segment": segment, "format": shape})
+        raise _hibc_refusal(
+            _("HIBC: '%(value)s' in '%(segment)s' is not a valid date in the form %(format)s.")
+            % {"value": digits, "segment": segment, "format": shape}
+        )
     return found
 
 
 def _hibc_lot_or_serial(value: str, name: str) -> str | None:
     if len(value) > _MAX_HIBC_LOT_SERIAL:
         if name == "lot":
-            message = _("HIBC: the lot '%(value)s' has %(length)s characters; at most 18 are allowed.")
+            message = _(
+                "HIBC: the lot '%(value)s' has %(length)s characters; at most 18 are allowed."
+            )
         else:
-            message = _("HIBC: the serial number '%(value)s' has %(length)s characters; at most 18 are allowed.")
+            message = _(
+                "HIBC: the serial number '%(value)s' has %(length)s characters; at most 18 are allowed."
+            )
         raise _hibc_refusal(message % {"value": value, "length": len(value)})
     return value or None
 
 
 def _hibc_result(udi_di: str | None, fields: _HibcFields) -> ParsedUDI:
     if udi_di is None and fields == _HibcFields():
-        raise _hibc_refusal(_("HIBC: the secondary data holds no lot, serial number, date or quantity."))
+        raise _hibc_refusal(
+            _("HIBC: the secondary data holds no lot, serial number, date or quantity.")
+        )
     return ParsedUDI(
-        symbology="HIBC", gtin=udi_di, lot=fields.lot, serial=fields.serial, expiry=fields.expiry,
-        production_date=fields.production_date, valid=True, error=None, quantity=fields.quantity,
+        symbology="HIBC",
+        gtin=udi_di,
+        lot=fields.lot,
+        serial=fields.serial,
+        expiry=fields.expiry,
+        production_date=fields.production_date,
+        valid=True,
+        error=None,
+        quantity=fields.quantity,
     )

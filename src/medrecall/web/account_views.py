@@ -22,12 +22,28 @@ def lockout_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         username = request.POST.get("username", "")
         try:
-            lockout.login_unlock(username=username, actor=viewer, reason=request.POST.get("reason", ""),
-                                 ip_address=request.POST.get("ip_address", ""))
+            lockout.login_unlock(
+                username=username,
+                actor=viewer,
+                reason=request.POST.get("reason", ""),
+                ip_address=request.POST.get("ip_address", ""),
+            )
         except DomainError as refused:
             error, status = refused.message, refused.status
         else:
-            messages.success(request, _("The account “%(username)s” is unlocked.") % {"username": username.strip()})
+            messages.success(
+                request,
+                _("The account “%(username)s” is unlocked.") % {"username": username.strip()},
+            )
             return redirect("web:lockout-list")
-    return render(request, "web/lockouts.html", {"lockouts": lockout.lockouts_active(), "can_unlock": can_unlock,
-                                                 "error": error, "post": request.POST}, status=status)
+    return render(
+        request,
+        "web/lockouts.html",
+        {
+            "lockouts": lockout.lockouts_active(),
+            "can_unlock": can_unlock,
+            "error": error,
+            "post": request.POST,
+        },
+        status=status,
+    )

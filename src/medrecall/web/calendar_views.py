@@ -49,12 +49,22 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     year = _int(request.GET.get("year"), today.year + 1)
     entries = calendars.entries_list(calendar=calendar, year=year)
     editing = next((e for e in entries if e.date.isoformat() == request.GET.get("edit")), None)
-    return render(request, "web/calendar.html", {
-        "calendar": calendar, "year": year, "calendars": WorkingDayCalendar.choices, "kinds": DayKind.choices,
-        "coverage": calendars.coverage(today=today), "entries": entries, "editing": editing,
-        "package_days": calendars.package_days(calendar=calendar, year=year),
-        "can_change": viewer.has_perm(calendar_services.CALENDAR_CHANGE), "calendar_warnings": calendar_warnings(viewer),
-    })
+    return render(
+        request,
+        "web/calendar.html",
+        {
+            "calendar": calendar,
+            "year": year,
+            "calendars": WorkingDayCalendar.choices,
+            "kinds": DayKind.choices,
+            "coverage": calendars.coverage(today=today),
+            "entries": entries,
+            "editing": editing,
+            "package_days": calendars.package_days(calendar=calendar, year=year),
+            "can_change": viewer.has_perm(calendar_services.CALENDAR_CHANGE),
+            "calendar_warnings": calendar_warnings(viewer),
+        },
+    )
 
 
 def _back(request: HttpRequest, calendar: str, year: int) -> HttpResponse:
@@ -66,7 +76,8 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError as error:
         raise calendars.CalendarInputInvalid(
-            _("%(value)s is not a date in the form YYYY-MM-DD.") % {"value": value}, where="date") from error
+            _("%(value)s is not a date in the form YYYY-MM-DD.") % {"value": value}, where="date"
+        ) from error
 
 
 def _run(request: HttpRequest, action: Any) -> HttpResponse:
@@ -88,10 +99,15 @@ def _run(request: HttpRequest, action: Any) -> HttpResponse:
 @require_POST
 def calendar_entry_set(request: HttpRequest) -> HttpResponse:
     def act(actor: User, calendar: str) -> str:
-        entry = calendar_services.calendar_entry_set(calendar=calendar, day=_date(request.POST.get("date", "")),
-                                             kind=request.POST.get("kind", ""), name=request.POST.get("name", ""),
-                                             actor=actor)
+        entry = calendar_services.calendar_entry_set(
+            calendar=calendar,
+            day=_date(request.POST.get("date", "")),
+            kind=request.POST.get("kind", ""),
+            name=request.POST.get("name", ""),
+            actor=actor,
+        )
         return _("Saved %(date)s: %(name)s.") % {"date": entry.date.isoformat(), "name": entry.name}
+
     return _run(request, act)
 
 
@@ -102,6 +118,7 @@ def calendar_entry_delete(request: HttpRequest) -> HttpResponse:
         day = _date(request.POST.get("date", ""))
         calendar_services.calendar_entry_delete(calendar=calendar, day=day, actor=actor)
         return _("Deleted the entry of %(date)s.") % {"date": day.isoformat()}
+
     return _run(request, act)
 
 
@@ -110,9 +127,11 @@ def calendar_entry_delete(request: HttpRequest) -> HttpResponse:
 def calendar_year_entered(request: HttpRequest) -> HttpResponse:
     def act(actor: User, calendar: str) -> str:
         year = _int(request.POST.get("year"), 0)
-        calendar_services.calendar_year_mark_entered(calendar=calendar, year=year, actor=actor,
-                                             note=request.POST.get("note", ""))
+        calendar_services.calendar_year_mark_entered(
+            calendar=calendar, year=year, actor=actor, note=request.POST.get("note", "")
+        )
         return _("%(calendar)s %(year)s is marked entered.") % {"calendar": calendar, "year": year}
+
     return _run(request, act)
 
 
@@ -123,9 +142,14 @@ def calendar_import(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             raise calendars.CalendarInputInvalid(_("Choose a CSV file to import."), where="file")
-        result = calendar_services.calendar_import(content=upload.read(), file_name=upload.name or "calendar.csv",
-                                           actor=actor)
-        return _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.") % result.as_dict()
+        result = calendar_services.calendar_import(
+            content=upload.read(), file_name=upload.name or "calendar.csv", actor=actor
+        )
+        return (
+            _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.")
+            % result.as_dict()
+        )
+
     return _run(request, act)
 
 

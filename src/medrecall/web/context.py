@@ -29,41 +29,96 @@ class NavArea:
 
 
 AREAS: tuple[NavArea, ...] = (
-    NavArea(_("Master data"), (
-        NavItem(_("Device models"), "web:entity-list", "catalog.view_devicemodel", {"slug": "devicemodel"}, portal=True),
-        NavItem(_("Lots"), "web:entity-list", "catalog.view_lot", {"slug": "lot"}),
-        NavItem(_("Serial numbers"), "web:entity-list", "catalog.view_serial", {"slug": "serial"}),
-        NavItem(_("Parties"), "web:entity-list", "parties.view_party", {"slug": "party"}, portal=True),
-        NavItem(_("Reported parties"), "web:party-reported-list", "parties.change_party", {}),
-        NavItem(_("Locations"), "web:entity-list", "parties.view_location", {"slug": "location"}, portal=True),
-        NavItem(_("Contacts"), "web:entity-list", "parties.view_contact", {"slug": "contact"}, portal=True),
-        NavItem(_("Imports"), "web:import-list", "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent", {}),
-    )),
-    NavArea(_("Traceability"), (
-        NavItem(_("Trace"), "web:trace", "traceability.view_traceevent"),
-        NavItem(_("Scan a barcode"), "web:scan", ""),
-        NavItem(_("Events"), "web:event-list", "traceability.view_traceevent"),
-    )),
-    NavArea(_("Recalls"), (
-        NavItem(_("Recalls"), "web:recall-list", "recalls.view_recallcase"),
-        NavItem(_("Open a recall"), "web:recall-open", "recalls.add_recallcase"),
-        NavItem(_("Due this week"), "web:recall-due-week", "recalls.view_recallcase"),
-        NavItem(_("Working-day calendar"), "web:calendar", "recalls.view_recallcase"),
-    )),
-    NavArea(_("Notices"), (
-        NavItem(_("Notice templates"), "web:notice-template-list", "notices.view_noticetemplate"),
-        NavItem(_("Overdue queue"), "web:notice-overdue", "notices.view_notice"),
-        NavItem(_("Customers"), "web:customer-search", "notices.view_notice"),
-        NavItem(_("Our recall notices"), "web:portal-notices", portal=True, portal_only=True),
-    )),
-    NavArea(_("Execution"), (
-        NavItem(_("Recalls in execution"), "web:execution-home", "execution.view_returnauthorisation"),
-        NavItem(_("Warehouse: receive returns"), "web:warehouse", "execution.add_receipt"),
-        NavItem(_("Work orders"), "web:work-order-list", "execution.view_workorder", portal=True),
-    )),
-    NavArea(_("Administration"), (
-        NavItem(_("Locked log-ins"), "web:lockout-list", "axes.view_accessattempt"),
-    )),
+    NavArea(
+        _("Master data"),
+        (
+            NavItem(
+                _("Device models"),
+                "web:entity-list",
+                "catalog.view_devicemodel",
+                {"slug": "devicemodel"},
+                portal=True,
+            ),
+            NavItem(_("Lots"), "web:entity-list", "catalog.view_lot", {"slug": "lot"}),
+            NavItem(
+                _("Serial numbers"), "web:entity-list", "catalog.view_serial", {"slug": "serial"}
+            ),
+            NavItem(
+                _("Parties"),
+                "web:entity-list",
+                "parties.view_party",
+                {"slug": "party"},
+                portal=True,
+            ),
+            NavItem(_("Reported parties"), "web:party-reported-list", "parties.change_party", {}),
+            NavItem(
+                _("Locations"),
+                "web:entity-list",
+                "parties.view_location",
+                {"slug": "location"},
+                portal=True,
+            ),
+            NavItem(
+                _("Contacts"),
+                "web:entity-list",
+                "parties.view_contact",
+                {"slug": "contact"},
+                portal=True,
+            ),
+            NavItem(
+                _("Imports"),
+                "web:import-list",
+                "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent",
+                {},
+            ),
+        ),
+    ),
+    NavArea(
+        _("Traceability"),
+        (
+            NavItem(_("Trace"), "web:trace", "traceability.view_traceevent"),
+            NavItem(_("Scan a barcode"), "web:scan", ""),
+            NavItem(_("Events"), "web:event-list", "traceability.view_traceevent"),
+        ),
+    ),
+    NavArea(
+        _("Recalls"),
+        (
+            NavItem(_("Recalls"), "web:recall-list", "recalls.view_recallcase"),
+            NavItem(_("Open a recall"), "web:recall-open", "recalls.add_recallcase"),
+            NavItem(_("Due this week"), "web:recall-due-week", "recalls.view_recallcase"),
+            NavItem(_("Working-day calendar"), "web:calendar", "recalls.view_recallcase"),
+        ),
+    ),
+    NavArea(
+        _("Notices"),
+        (
+            NavItem(
+                _("Notice templates"), "web:notice-template-list", "notices.view_noticetemplate"
+            ),
+            NavItem(_("Overdue queue"), "web:notice-overdue", "notices.view_notice"),
+            NavItem(_("Customers"), "web:customer-search", "notices.view_notice"),
+            NavItem(_("Our recall notices"), "web:portal-notices", portal=True, portal_only=True),
+        ),
+    ),
+    NavArea(
+        _("Execution"),
+        (
+            NavItem(
+                _("Recalls in execution"),
+                "web:execution-home",
+                "execution.view_returnauthorisation",
+            ),
+            NavItem(_("Warehouse: receive returns"), "web:warehouse", "execution.add_receipt"),
+            NavItem(
+                _("Work orders"), "web:work-order-list", "execution.view_workorder", portal=True
+            ),
+        ),
+    ),
+    NavArea(
+        _("Administration"),
+        (NavItem(_("Locked log-ins"), "web:lockout-list", "axes.view_accessattempt"),),
+    ),
     NavArea(_("Finance"), (), live=False),
     NavArea(_("Quality"), (), live=False),
     NavArea(_("Reports"), (), live=False),
@@ -78,8 +133,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     areas = []
     for area in AREAS:
         items = [
-            {"label": item.label, "url": (url := reverse(item.url_name, kwargs=item.kwargs)),
-             "active": request.path.startswith(url)}
+            {
+                "label": item.label,
+                "url": (url := reverse(item.url_name, kwargs=item.kwargs)),
+                "active": request.path.startswith(url),
+            }
             for item in area.items
             if (item.portal if portal else not item.portal_only)
             and (not item.permission or any(user.has_perm(p) for p in item.permission.split("|")))

@@ -54,7 +54,9 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
         action()
     except DomainError as refused:
         details = refused.details if isinstance(refused.details, list) else []
-        messages.error(request, " ".join([refused.message, *[d for d in details if d not in refused.message]]))
+        messages.error(
+            request, " ".join([refused.message, *[d for d in details if d not in refused.message]])
+        )
         return False
     messages.success(request, success)
     return True
@@ -78,21 +80,43 @@ def execution_home(request: HttpRequest) -> HttpResponse:
 def execution_recall(request: HttpRequest, pk: int) -> HttpResponse:
     recall: RecallCase = _get(selectors.recall_for, request, pk)
     snapshot = recall.current_snapshot
-    holders = Party.objects.filter(pk__in=snapshot.lines.values("party_id")).exclude(
-        party_type=PartyType.OWN_SITE).order_by("code") if snapshot else Party.objects.none()
+    holders = (
+        Party.objects.filter(pk__in=snapshot.lines.values("party_id"))
+        .exclude(party_type=PartyType.OWN_SITE)
+        .order_by("code")
+        if snapshot
+        else Party.objects.none()
+    )
     viewer = viewer_of(request)
-    return render(request, "web/execution_recall.html", {
-        "recall": recall, "accounting": selectors.recall_accounting(recall),
-        "holds": paged(request, selectors.holds_of(recall), param="holds"),
-        "returns": paged(request, selectors.return_list_for(viewer=viewer, recall=recall), param="returns"),
-        "dispositions": paged(request, selectors.disposition_list_for(viewer=viewer, recall=recall),
-                              param="dispositions"),
-        "work_orders": paged(request, selectors.work_order_list_for(viewer=viewer, recall=recall),
-                             param="work_orders"), "holders": holders,
-        "actions": FieldAction.choices, "quarantine": selectors.quarantine_units(recall=recall),
-        "blocked": {str(a): action_blockers(recall, a) for a in (Action.CREATE_RETURN, Action.CREATE_WORK_ORDER,
-                                                                  Action.PLACE_HOLD)},
-    })
+    return render(
+        request,
+        "web/execution_recall.html",
+        {
+            "recall": recall,
+            "accounting": selectors.recall_accounting(recall),
+            "holds": paged(request, selectors.holds_of(recall), param="holds"),
+            "returns": paged(
+                request, selectors.return_list_for(viewer=viewer, recall=recall), param="returns"
+            ),
+            "dispositions": paged(
+                request,
+                selectors.disposition_list_for(viewer=viewer, recall=recall),
+                param="dispositions",
+            ),
+            "work_orders": paged(
+                request,
+                selectors.work_order_list_for(viewer=viewer, recall=recall),
+                param="work_orders",
+            ),
+            "holders": holders,
+            "actions": FieldAction.choices,
+            "quarantine": selectors.quarantine_units(recall=recall),
+            "blocked": {
+                str(a): action_blockers(recall, a)
+                for a in (Action.CREATE_RETURN, Action.CREATE_WORK_ORDER, Action.PLACE_HOLD)
+            },
+        },
+    )
 
 
 @login_required
@@ -102,11 +126,21 @@ def execution_hold(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _get(selectors.recall_for, request, pk)
     actor = viewer_of(request)
     if request.POST.get("action") == "release":
-        _run(request, lambda: services.hold_release(recall=recall, actor=actor, reason=request.POST.get("reason", "")),
-             _("Hold released."))
+        _run(
+            request,
+            lambda: services.hold_release(
+                recall=recall, actor=actor, reason=request.POST.get("reason", "")
+            ),
+            _("Hold released."),
+        )
     else:
-        _run(request, lambda: services.hold_place(recall=recall, actor=actor, reason=request.POST.get("reason", "")),
-             _("Holds placed."))
+        _run(
+            request,
+            lambda: services.hold_place(
+                recall=recall, actor=actor, reason=request.POST.get("reason", "")
+            ),
+            _("Holds placed."),
+        )
     return redirect("web:execution-recall", pk=pk)
 
 
@@ -119,9 +153,13 @@ def return_create(request: HttpRequest, pk: int) -> HttpResponse:
     created: list[ReturnAuthorisation] = []
     if party is None:
         messages.error(request, _("Choose the holder."))
-    elif _run(request, lambda: created.append(services.return_create(recall=recall, party=party,
-                                                                      actor=viewer_of(request))),
-              _("Return authorised.")):
+    elif _run(
+        request,
+        lambda: created.append(
+            services.return_create(recall=recall, party=party, actor=viewer_of(request))
+        ),
+        _("Return authorised."),
+    ):
         return redirect("web:return-detail", pk=created[0].pk)
     return redirect("web:execution-recall", pk=pk)
 
@@ -130,10 +168,18 @@ def return_create(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ra: ReturnAuthorisation = _get(selectors.return_get_for, request, pk)
-    return render(request, "web/return_detail.html", {
-        "ra": ra, "lines": selectors.return_reconciliation(ra),
-        "next": [(s, ReturnStatus(s).label) for s in sorted(RETURN_TRANSITIONS[ra.status])],
-        "blocked": {str(Action.HANDLE_RETURN): action_blockers(ra.recall, Action.HANDLE_RETURN)}})
+    return render(
+        request,
+        "web/return_detail.html",
+        {
+            "ra": ra,
+            "lines": selectors.return_reconciliation(ra),
+            "next": [(s, ReturnStatus(s).label) for s in sorted(RETURN_TRANSITIONS[ra.status])],
+            "blocked": {
+                str(Action.HANDLE_RETURN): action_blockers(ra.recall, Action.HANDLE_RETURN)
+            },
+        },
+    )
 
 
 @login_required
@@ -141,9 +187,16 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("execution.change_returnauthorisation", raise_exception=True)
 def return_status(request: HttpRequest, pk: int) -> HttpResponse:
     ra = _get(selectors.return_get_for, request, pk)
-    _run(request, lambda: services.return_transition(ra=ra, target=request.POST.get("target", ""),
-                                                     actor=viewer_of(request), reason=request.POST.get("reason", "")),
-         _("Return updated."))
+    _run(
+        request,
+        lambda: services.return_transition(
+            ra=ra,
+            target=request.POST.get("target", ""),
+            actor=viewer_of(request),
+            reason=request.POST.get("reason", ""),
+        ),
+        _("Return updated."),
+    )
     return redirect("web:return-detail", pk=pk)
 
 
@@ -154,7 +207,11 @@ def return_amend(request: HttpRequest, pk: int) -> HttpResponse:
     """Change what the return expects of one of its lots (e.g. the holder sends more)."""
     ra = _get(selectors.return_get_for, request, pk)
     chosen = request.POST.get("line", "")
-    line = ra.lines.filter(pk=int(chosen)).select_related("lot", "serial").first() if chosen.isdigit() else None
+    line = (
+        ra.lines.filter(pk=int(chosen)).select_related("lot", "serial").first()
+        if chosen.isdigit()
+        else None
+    )
     try:
         expected = int(request.POST.get("expected", ""))
     except ValueError:
@@ -162,9 +219,18 @@ def return_amend(request: HttpRequest, pk: int) -> HttpResponse:
     if line is None or expected < 0:
         messages.error(request, _("Choose a line and give the quantity expected (a whole number)."))
     else:
-        _run(request, lambda: services.return_amend(ra=ra, lot=line.lot, serial=line.serial, expected=expected,
-                                                    actor=viewer_of(request), reason=request.POST.get("reason", "")),
-             _("Return updated."))
+        _run(
+            request,
+            lambda: services.return_amend(
+                ra=ra,
+                lot=line.lot,
+                serial=line.serial,
+                expected=expected,
+                actor=viewer_of(request),
+                reason=request.POST.get("reason", ""),
+            ),
+            _("Return updated."),
+        )
     return redirect("web:return-detail", pk=pk)
 
 
@@ -172,8 +238,12 @@ def return_amend(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def return_waybill(request: HttpRequest, pk: int) -> HttpResponse:
     ra = _get(selectors.return_get_for, request, pk)
-    return document_response(waybill_pdf(ra), filename=f"{ra.waybill_number}.pdf", content_type="application/pdf",
-                             inline=True)
+    return document_response(
+        waybill_pdf(ra),
+        filename=f"{ra.waybill_number}.pdf",
+        content_type="application/pdf",
+        inline=True,
+    )
 
 
 @login_required
@@ -183,23 +253,38 @@ def warehouse(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("ra", "").strip()
     if code:
         number = code.split("|")[-1].strip()
-        ra = selectors.return_list_for(viewer=viewer_of(request)).filter(number__iexact=number).first()
+        ra = (
+            selectors.return_list_for(viewer=viewer_of(request))
+            .filter(number__iexact=number)
+            .first()
+        )
         if ra is not None:
             return redirect("web:warehouse-return", pk=ra.pk)
         messages.error(request, _("No return %(number)s.") % {"number": number})
     returns = selectors.return_list_for(viewer=viewer_of(request)).filter(
-        status__in=[ReturnStatus.AUTHORISED, ReturnStatus.PICKED_UP, ReturnStatus.IN_TRANSIT])[:50]
+        status__in=[ReturnStatus.AUTHORISED, ReturnStatus.PICKED_UP, ReturnStatus.IN_TRANSIT]
+    )[:50]
     return render(request, "web/warehouse.html", {"returns": returns})
 
 
 def _warehouse_context(ra: ReturnAuthorisation) -> dict[str, Any]:
-    return {"ra": ra, "lines": selectors.return_reconciliation(ra), "receipts": selectors.receipts_of(ra)[:30],
-            "quarantine": selectors.quarantine_units(ra=ra), "kinds": DispositionKind.choices,
-            "quarantine_locations": quarantine_locations(), "stock_locations": own_locations().exclude(
-                location_type="quarantine"),
-            "supplier_locations": Location.objects.filter(party__party_type=PartyType.SUPPLIER, is_active=True),
-            # a form whose action the recall's status refuses is not offered: its reason is shown instead
-            "blocked": {str(a): action_blockers(ra.recall, a) for a in (Action.HANDLE_RETURN, Action.DISPOSITION)}}
+    return {
+        "ra": ra,
+        "lines": selectors.return_reconciliation(ra),
+        "receipts": selectors.receipts_of(ra)[:30],
+        "quarantine": selectors.quarantine_units(ra=ra),
+        "kinds": DispositionKind.choices,
+        "quarantine_locations": quarantine_locations(),
+        "stock_locations": own_locations().exclude(location_type="quarantine"),
+        "supplier_locations": Location.objects.filter(
+            party__party_type=PartyType.SUPPLIER, is_active=True
+        ),
+        # a form whose action the recall's status refuses is not offered: its reason is shown instead
+        "blocked": {
+            str(a): action_blockers(ra.recall, a)
+            for a in (Action.HANDLE_RETURN, Action.DISPOSITION)
+        },
+    }
 
 
 @login_required
@@ -215,13 +300,23 @@ def warehouse_return(request: HttpRequest, pk: int) -> HttpResponse:
             quantity = 0
         try:
             result = services.return_receive(
-                ra=ra, actor=viewer_of(request), barcode=request.POST.get("barcode", ""),
-                gtin=request.POST.get("gtin", ""), lot=request.POST.get("lot", "").strip(), quantity=quantity,
-                location=_location(request.POST.get("location", "")), request_id=request.POST.get("request_id", ""))
+                ra=ra,
+                actor=viewer_of(request),
+                barcode=request.POST.get("barcode", ""),
+                gtin=request.POST.get("gtin", ""),
+                lot=request.POST.get("lot", "").strip(),
+                quantity=quantity,
+                location=_location(request.POST.get("location", "")),
+                request_id=request.POST.get("request_id", ""),
+            )
         except ReceiptRefused as refused:
-            context.update({"scan_ok": False, "scan_code": refused.code, "scan_message": refused.message})
+            context.update(
+                {"scan_ok": False, "scan_code": refused.code, "scan_message": refused.message}
+            )
         else:
-            context.update({"scan_ok": True, "scan_code": result.outcome, "scan_message": result.message})
+            context.update(
+                {"scan_ok": True, "scan_code": result.outcome, "scan_message": result.message}
+            )
         # read the return again: its lines were prefetched before the receipt and would show stale counts
         context.update(_warehouse_context(_get(selectors.return_get_for, request, pk)))
         if getattr(request, "htmx", False):
@@ -235,7 +330,9 @@ def warehouse_return(request: HttpRequest, pk: int) -> HttpResponse:
 def disposition_create(request: HttpRequest) -> HttpResponse:
     post = request.POST
     lot = Lot.objects.filter(pk=post.get("lot") or 0).first()
-    serial = Serial.objects.filter(pk=post.get("serial") or 0).first() if post.get("serial") else None
+    serial = (
+        Serial.objects.filter(pk=post.get("serial") or 0).first() if post.get("serial") else None
+    )
     location = _location(post.get("location", ""))
     recall = RecallCase.objects.filter(pk=post.get("recall") or 0).first()
     created: list[Disposition] = []
@@ -246,10 +343,23 @@ def disposition_create(request: HttpRequest) -> HttpResponse:
             quantity = int(post.get("quantity") or 1)
         except ValueError:
             quantity = 0
-        _run(request, lambda: created.append(services.disposition_create(
-            recall=recall, kind=post.get("kind", ""), lot=lot, serial=serial, quantity=quantity,
-            location=location, actor=viewer_of(request), reason=post.get("reason", ""),
-            target=_location(post.get("target", "")))), _("Disposition opened."))
+        _run(
+            request,
+            lambda: created.append(
+                services.disposition_create(
+                    recall=recall,
+                    kind=post.get("kind", ""),
+                    lot=lot,
+                    serial=serial,
+                    quantity=quantity,
+                    location=location,
+                    actor=viewer_of(request),
+                    reason=post.get("reason", ""),
+                    target=_location(post.get("target", "")),
+                )
+            ),
+            _("Disposition opened."),
+        )
     if created:
         return redirect("web:disposition-detail", pk=created[0].pk)
     return redirect(_safe_next(request, post.get("next", "")) or "web:execution-home")
@@ -258,8 +368,9 @@ def disposition_create(request: HttpRequest) -> HttpResponse:
 def _safe_next(request: HttpRequest, target: str) -> str:
     """A ``next`` URL on this site only (as the language switch checks it); anything else is dropped,
     so a crafted link cannot send a user from our page to another site (open redirect)."""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return ""
 
@@ -270,16 +381,34 @@ def disposition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     d: Disposition = _get(selectors.disposition_get_for, request, pk)
     if request.method == "POST" and request.user.has_perm("execution.change_disposition"):
         post = request.POST
-        _run(request, lambda: services.disposition_complete(
-            disposition=d, actor=viewer_of(request), outcome=post.get("outcome", ""), place=post.get("place", ""),
-            method=post.get("method", ""), performed_by=post.get("performed_by", ""),
-            witnesses=post.get("witnesses", "").replace("\uff0c", ",").split(","),  # full-width comma too
-            password=post.get("password", ""), username=post.get("username") or None, session=request.session),
-            _("Disposition done."))
+        _run(
+            request,
+            lambda: services.disposition_complete(
+                disposition=d,
+                actor=viewer_of(request),
+                outcome=post.get("outcome", ""),
+                place=post.get("place", ""),
+                method=post.get("method", ""),
+                performed_by=post.get("performed_by", ""),
+                witnesses=post.get("witnesses", "")
+                .replace("\uff0c", ",")
+                .split(","),  # full-width comma too
+                password=post.get("password", ""),
+                username=post.get("username") or None,
+                session=request.session,
+            ),
+            _("Disposition done."),
+        )
         return redirect("web:disposition-detail", pk=pk)
-    return render(request, "web/disposition_detail.html", {
-        "d": d, "certificate": getattr(d, "certificate", None),
-        "signing_needs_user_id": signing_needs_user_id(request.session, viewer_of(request))})
+    return render(
+        request,
+        "web/disposition_detail.html",
+        {
+            "d": d,
+            "certificate": getattr(d, "certificate", None),
+            "signing_needs_user_id": signing_needs_user_id(request.session, viewer_of(request)),
+        },
+    )
 
 
 @login_required
@@ -291,9 +420,19 @@ def work_order_create(request: HttpRequest, pk: int) -> HttpResponse:
     created: list[WorkOrder] = []
     if party is None:
         messages.error(request, _("Choose the holder."))
-    elif _run(request, lambda: created.append(services.work_order_create(
-            recall=recall, party=party, action=request.POST.get("action", ""), actor=viewer_of(request),
-            instructions=request.POST.get("instructions", ""))), _("Work order opened.")):
+    elif _run(
+        request,
+        lambda: created.append(
+            services.work_order_create(
+                recall=recall,
+                party=party,
+                action=request.POST.get("action", ""),
+                actor=viewer_of(request),
+                instructions=request.POST.get("instructions", ""),
+            )
+        ),
+        _("Work order opened."),
+    ):
         return redirect("web:work-order-detail", pk=created[0].pk)
     return redirect("web:execution-recall", pk=pk)
 
@@ -313,12 +452,36 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if "file" in request.FILES:
             upload = request.FILES.get("file")
             assert upload is not None  # noqa: S101 - checked just above
-            _run(request, lambda: services.evidence_add(order=order, actor=actor, name=upload.name or "evidence",
-                                                        content=upload, unit=unit), _("Evidence kept."))
+            _run(
+                request,
+                lambda: services.evidence_add(
+                    order=order,
+                    actor=actor,
+                    name=upload.name or "evidence",
+                    content=upload,
+                    unit=unit,
+                ),
+                _("Evidence kept."),
+            )
         elif unit is not None:
-            _run(request, lambda: services.work_order_record(unit=unit, actor=actor, result=request.POST.get("result", ""),
-                                                             note=request.POST.get("note", "")), _("Result recorded."))
+            _run(
+                request,
+                lambda: services.work_order_record(
+                    unit=unit,
+                    actor=actor,
+                    result=request.POST.get("result", ""),
+                    note=request.POST.get("note", ""),
+                ),
+                _("Result recorded."),
+            )
         return redirect("web:work-order-detail", pk=pk)
-    return render(request, "web/work_order_detail.html", {
-        "order": order, "units": order.units.select_related("lot", "serial"), "results": UnitResult.choices[1:],
-        "evidence": order.evidence.all()})
+    return render(
+        request,
+        "web/work_order_detail.html",
+        {
+            "order": order,
+            "units": order.units.select_related("lot", "serial"),
+            "results": UnitResult.choices[1:],
+            "evidence": order.evidence.all(),
+        },
+    )

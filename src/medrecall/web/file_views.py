@@ -47,15 +47,21 @@ def _certificate(viewer: Any, pk: int) -> Served:
 def _evidence(viewer: Any, pk: int) -> Served:
     evidence = execution_selectors.evidence_get_for(viewer=viewer, pk=pk)
     stem = PurePath(evidence.original_name).stem or "evidence"
-    return Served(evidence.file, f"{stem}{extension_for(evidence.content_type)}", evidence.content_type)
+    return Served(
+        evidence.file, f"{stem}{extension_for(evidence.content_type)}", evidence.content_type
+    )
 
 
 def _notice(viewer: Any, pk: int) -> Served:
     if not viewer.has_perm("notices.view_notice"):
         raise NotFound("")
     notice = notice_selectors.notice_get_for(viewer=viewer, pk=pk)
-    return Served(notice.pdf, f"{notice.recall.number}-{notice.pk}-{notice.kind}-{notice.sequence}.pdf", PDF,
-                  inline=True)
+    return Served(
+        notice.pdf,
+        f"{notice.recall.number}-{notice.pk}-{notice.kind}-{notice.sequence}.pdf",
+        PDF,
+        inline=True,
+    )
 
 
 def _import_source(viewer: Any, pk: int) -> Served:
@@ -63,8 +69,14 @@ def _import_source(viewer: Any, pk: int) -> Served:
     # The stored name's extension is the detected type (core/files.py); the client's name gives the stem.
     kind = type_of_stored(run.source.name or "")
     stem = PurePath(run.file_name).stem or f"import-{run.pk}"
-    if kind is None:  # kept before names were generated: the type the name implies, never run in the browser
-        return Served(run.source, PurePath(run.source.name or "").name or f"import-{run.pk}", "application/octet-stream")
+    if (
+        kind is None
+    ):  # kept before names were generated: the type the name implies, never run in the browser
+        return Served(
+            run.source,
+            PurePath(run.source.name or "").name or f"import-{run.pk}",
+            "application/octet-stream",
+        )
     return Served(run.source, f"{stem}{kind.extension}", kind.content_type)
 
 
@@ -99,4 +111,6 @@ def download(request: HttpRequest, kind: str, pk: int) -> FileResponse:
         content = served.file.open("rb")
     except FileNotFoundError as gone:
         raise Http404 from gone
-    return file_response(content, filename=served.filename, content_type=served.content_type, inline=served.inline)
+    return file_response(
+        content, filename=served.filename, content_type=served.content_type, inline=served.inline
+    )

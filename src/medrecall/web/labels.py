@@ -43,7 +43,9 @@ REGIME_CLASS_LABELS: dict[str, Promise] = {
 
 
 def _regime_classes() -> Mapping[str, Promise | str]:
-    found: dict[str, Promise | str] = {code: code for classes in REGIME_CLASSES.values() for code, _label in classes}
+    found: dict[str, Promise | str] = {
+        code: code for classes in REGIME_CLASSES.values() for code, _label in classes
+    }
     found.update(REGIME_CLASS_LABELS)
     return found
 
@@ -58,7 +60,9 @@ VOCABULARIES: dict[str, Callable[[], Mapping[str, Promise | str]]] = {
     "approval_step": lambda: APPROVAL_STEPS,
     "deadline_state": lambda: DEADLINE_STATES,
     "role": lambda: ROLE_LABELS,
-    "import_kind": lambda: {kind: label for kind, (_importer, label, _permission) in importer_kinds().items()},
+    "import_kind": lambda: {
+        kind: label for kind, (_importer, label, _permission) in importer_kinds().items()
+    },
 }
 
 

@@ -86,7 +86,9 @@ def staff(permission: str) -> Callable[[V], V]:
 def _refused(request: HttpRequest, refused: DomainError) -> None:
     details = refused.details if isinstance(refused.details, list) else []
     extra = [str(d.get("message", "")) if isinstance(d, dict) else str(d) for d in details]
-    messages.error(request, " ".join([refused.message, *[d for d in extra if d and d not in refused.message]]))
+    messages.error(
+        request, " ".join([refused.message, *[d for d in extra if d and d not in refused.message]])
+    )
 
 
 def _recall(request: HttpRequest, pk: int) -> RecallCase:
@@ -126,34 +128,59 @@ def _offer(request: HttpRequest, pk: int) -> Offer:
 
 # --- templates -------------------------------------------------------------------------
 
+
 @staff(VIEW_TEMPLATE)
 def template_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    return render(request, "web/notice_template_list.html", {
-        "templates": selectors.template_list(status=status), "statuses": TemplateStatus.choices, "status": status})
+    return render(
+        request,
+        "web/notice_template_list.html",
+        {
+            "templates": selectors.template_list(status=status),
+            "statuses": TemplateStatus.choices,
+            "status": status,
+        },
+    )
 
 
 def _versions(template: NoticeTemplate) -> list[NoticeTemplate]:
-    return list(selectors.template_list().filter(regime=template.regime, language=template.language,
-                                                 kind=template.kind).order_by("-version"))
+    return list(
+        selectors.template_list()
+        .filter(regime=template.regime, language=template.language, kind=template.kind)
+        .order_by("-version")
+    )
 
 
 @staff(VIEW_TEMPLATE)
 def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template(pk)
-    return render(request, "web/notice_template_detail.html", {
-        "template": template, "placeholders": sorted(PLACEHOLDERS.items()), "versions": _versions(template),
-        "can_approve": template.status == TemplateStatus.DRAFT
-        and request.user.has_perm("notices.approve_noticetemplate"),
-        "can_edit": request.user.has_perm("notices.add_noticetemplate")})
+    return render(
+        request,
+        "web/notice_template_detail.html",
+        {
+            "template": template,
+            "placeholders": sorted(PLACEHOLDERS.items()),
+            "versions": _versions(template),
+            "can_approve": template.status == TemplateStatus.DRAFT
+            and request.user.has_perm("notices.approve_noticetemplate"),
+            "can_edit": request.user.has_perm("notices.add_noticetemplate"),
+        },
+    )
 
 
 def _posted_sections(request: HttpRequest) -> list[dict[str, str]]:
     """The section rows of the edit form; a row left wholly empty is no section."""
-    rows = zip(request.POST.getlist("section-key"), request.POST.getlist("section-heading"),
-               request.POST.getlist("section-body"), strict=False)
-    return [{"key": key.strip(), "heading": heading, "body": body} for key, heading, body in rows
-            if key.strip() or heading.strip() or body.strip()]
+    rows = zip(
+        request.POST.getlist("section-key"),
+        request.POST.getlist("section-heading"),
+        request.POST.getlist("section-body"),
+        strict=False,
+    )
+    return [
+        {"key": key.strip(), "heading": heading, "body": body}
+        for key, heading, body in rows
+        if key.strip() or heading.strip() or body.strip()
+    ]
 
 
 @staff("notices.add_noticetemplate")
@@ -162,27 +189,58 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     base = _template(pk)
     problems: list[str] = []
     if request.method == "POST":
-        fields: dict[str, Any] = {"title": request.POST.get("title", ""), "subject": request.POST.get("subject", ""),
-                                  "sections": _posted_sections(request),
-                                  "change_note": request.POST.get("change_note", "")}
+        fields: dict[str, Any] = {
+            "title": request.POST.get("title", ""),
+            "subject": request.POST.get("subject", ""),
+            "sections": _posted_sections(request),
+            "change_note": request.POST.get("change_note", ""),
+        }
         try:
-            saved = services.template_save(actor=viewer_of(request), regime=base.regime, language=base.language,
-                                           kind=base.kind, title=fields["title"], subject=fields["subject"],
-                                           sections=fields["sections"], change_note=fields["change_note"])
+            saved = services.template_save(
+                actor=viewer_of(request),
+                regime=base.regime,
+                language=base.language,
+                kind=base.kind,
+                title=fields["title"],
+                subject=fields["subject"],
+                sections=fields["sections"],
+                change_note=fields["change_note"],
+            )
         except services.TemplateInvalid as invalid:
-            problems = [str(p) for p in invalid.details] if isinstance(invalid.details, list) else [invalid.message]
+            problems = (
+                [str(p) for p in invalid.details]
+                if isinstance(invalid.details, list)
+                else [invalid.message]
+            )
         except DomainError as refused:
             problems = [refused.message]
         else:
-            messages.success(request, _("Saved as draft version %(version)s; it is used once approved.") % {
-                "version": saved.version})
+            messages.success(
+                request,
+                _("Saved as draft version %(version)s; it is used once approved.")
+                % {"version": saved.version},
+            )
             return redirect("web:notice-template-detail", pk=saved.pk)
     else:
-        fields = {"title": base.title, "subject": base.subject, "sections": list(base.sections), "change_note": ""}
+        fields = {
+            "title": base.title,
+            "subject": base.subject,
+            "sections": list(base.sections),
+            "change_note": "",
+        }
     rows = [*fields["sections"], {"key": "", "heading": "", "body": ""}]
-    return render(request, "web/notice_template_edit.html", {
-        "template": base, "fields": fields, "rows": rows, "problems": problems,
-        "placeholders": sorted(PLACEHOLDERS.items())}, status=400 if problems else 200)
+    return render(
+        request,
+        "web/notice_template_edit.html",
+        {
+            "template": base,
+            "fields": fields,
+            "rows": rows,
+            "problems": problems,
+            "placeholders": sorted(PLACEHOLDERS.items()),
+        },
+        status=400 if problems else 200,
+    )
 
 
 @require_POST
@@ -193,8 +251,11 @@ def template_approve(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as refused:
         _refused(request, refused)
     else:
-        messages.success(request, _("Version %(version)s approved: new notices use it from now on.") % {
-            "version": approved.version})
+        messages.success(
+            request,
+            _("Version %(version)s approved: new notices use it from now on.")
+            % {"version": approved.version},
+        )
     return redirect("web:notice-template-detail", pk=pk)
 
 
@@ -204,26 +265,58 @@ def _sample_values(template: NoticeTemplate) -> dict[str, Any]:
     company = settings.MEDRECALL_COMPANY
     with translation.override(template.language):
         values: dict[str, Any] = {
-            "recall_number": "RC-2025-0001", "recall_title": _("Sample device recall"),
-            "reason": _("The sample reason for the recall."), "defect": _("The sample defect."),
-            "hazard": _("The sample hazard."), "action": _("Removal"), "recall_class": "II",
+            "recall_number": "RC-2025-0001",
+            "recall_title": _("Sample device recall"),
+            "reason": _("The sample reason for the recall."),
+            "defect": _("The sample defect."),
+            "hazard": _("The sample hazard."),
+            "action": _("Removal"),
+            "recall_class": "II",
             "action_heading": pgettext("FDA letter heading", "RECALL"),
-            "holder_name": _("Sample Hospital"), "holder_address": _("1 Sample Road, Sample City"),
-            "contact_name": _("Sample Contact"), "units_total": 30, "reply_url": f"{base}/n/r/SAMPLE/",
-            "reply_by": "2025-12-31", "notice_date": "2025-12-01", "sequence": 1,
-            "company_name": company.get("name", ""), "company_address": company.get("address", ""),
-            "company_phone": company.get("phone", ""), "company_email": company.get("email", ""),
-            "progress_message": _("The sample progress message."), "survey_url": f"{base}/n/s/SAMPLE/",
+            "holder_name": _("Sample Hospital"),
+            "holder_address": _("1 Sample Road, Sample City"),
+            "contact_name": _("Sample Contact"),
+            "units_total": 30,
+            "reply_url": f"{base}/n/r/SAMPLE/",
+            "reply_by": "2025-12-31",
+            "notice_date": "2025-12-01",
+            "sequence": 1,
+            "company_name": company.get("name", ""),
+            "company_address": company.get("address", ""),
+            "company_phone": company.get("phone", ""),
+            "company_email": company.get("email", ""),
+            "progress_message": _("The sample progress message."),
+            "survey_url": f"{base}/n/s/SAMPLE/",
             "open_url": "",
         }
     return {key: f"[{key}]" for key in PLACEHOLDERS} | values
 
 
 SAMPLE_LINES: list[dict[str, Any]] = [
-    {"lot_id": 0, "serial_id": None, "location_id": 0, "lot": "L-SAMPLE-1", "model": "Sample device",
-     "udi_di": "06901234567892", "serial": "", "location": "Sample warehouse", "quantity": 20, "received": 20},
-    {"lot_id": 0, "serial_id": 0, "location_id": 0, "lot": "L-SAMPLE-2", "model": "Sample device",
-     "udi_di": "06901234567892", "serial": "SN-0001", "location": "Sample ward", "quantity": 10, "received": 10},
+    {
+        "lot_id": 0,
+        "serial_id": None,
+        "location_id": 0,
+        "lot": "L-SAMPLE-1",
+        "model": "Sample device",
+        "udi_di": "06901234567892",
+        "serial": "",
+        "location": "Sample warehouse",
+        "quantity": 20,
+        "received": 20,
+    },
+    {
+        "lot_id": 0,
+        "serial_id": 0,
+        "location_id": 0,
+        "lot": "L-SAMPLE-2",
+        "model": "Sample device",
+        "udi_di": "06901234567892",
+        "serial": "SN-0001",
+        "location": "Sample ward",
+        "quantity": 10,
+        "received": 10,
+    },
 ]
 
 
@@ -236,9 +329,15 @@ def _email_preview(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 def _preview(template: NoticeTemplate, *, with_pdf: bool) -> documents.Rendered:
     return documents.render_notice(
-        template_title=template.title, template_subject=template.subject, sections=template.sections,
-        values=_sample_values(template), lines=SAMPLE_LINES, language=template.language,
-        urgent=template.kind == Kind.INITIAL, with_pdf=with_pdf)
+        template_title=template.title,
+        template_subject=template.subject,
+        sections=template.sections,
+        values=_sample_values(template),
+        lines=SAMPLE_LINES,
+        language=template.language,
+        urgent=template.kind == Kind.INITIAL,
+        with_pdf=with_pdf,
+    )
 
 
 @_email_preview
@@ -250,50 +349,88 @@ def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as refused:
         _refused(request, refused)
         return redirect("web:notice-template-detail", pk=pk)
-    return render(request, "web/notice_template_preview.html", {"template": template, "rendered": rendered})
+    return render(
+        request, "web/notice_template_preview.html", {"template": template, "rendered": rendered}
+    )
 
 
 @staff(VIEW_TEMPLATE)
 def template_preview_pdf(request: HttpRequest, pk: int) -> FileResponse:
     template = _template(pk)
     rendered = _preview(template, with_pdf=True)
-    return FileResponse(io.BytesIO(rendered.pdf), content_type="application/pdf",
-                        filename=f"template-{template.regime}-{template.kind}-{template.language}-v{template.version}.pdf")
+    return FileResponse(
+        io.BytesIO(rendered.pdf),
+        content_type="application/pdf",
+        filename=f"template-{template.regime}-{template.kind}-{template.language}-v{template.version}.pdf",
+    )
 
 
 # --- a recall's notices ----------------------------------------------------------------
+
 
 def _progress(run: NoticeRun) -> dict[str, Any]:
     progress = selectors.run_progress(run)
     done = run.status == NoticeRun.Status.DONE
     # Letters and calls are never "sent" by the run, so a finished run would stop short of 100 %.
-    return progress | {"label": NoticeRun.Status(run.status).label, "percent": 100 if done else progress["percent"],
-                       "finished": done or run.status == NoticeRun.Status.FAILED}
+    return progress | {
+        "label": NoticeRun.Status(run.status).label,
+        "percent": 100 if done else progress["percent"],
+        "finished": done or run.status == NoticeRun.Status.FAILED,
+    }
 
 
 @staff(VIEW_NOTICE)
 def recall_notices(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
     viewer = viewer_of(request)
-    filters = {name: request.GET.get(name, "").strip() for name in ("status", "channel", "kind", "q")}
-    notices = selectors.notice_list_for(viewer=viewer, recall_id=recall.pk, status=filters["status"],
-                                        channel=filters["channel"], kind=filters["kind"], search=filters["q"])
+    filters = {
+        name: request.GET.get(name, "").strip() for name in ("status", "channel", "kind", "q")
+    }
+    notices = selectors.notice_list_for(
+        viewer=viewer,
+        recall_id=recall.pk,
+        status=filters["status"],
+        channel=filters["channel"],
+        kind=filters["kind"],
+        search=filters["q"],
+    )
     page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     counts = selectors.status_counts(recall.pk)
     runs = [_progress(run) for run in recall.notice_runs.select_related("recall")[:RUNS_SHOWN]]
-    replies = [{"reply": reply, "totals": {q: getattr(reply, f"total_{q}") or 0 for q in QUANTITIES},
-                "differences": selectors.reply_differences(reply)}
-               for reply in selectors.replies_for(viewer=viewer, recall_id=recall.pk)]
-    return render(request, "web/notice_recall.html", {
-        "recall": recall, "page": page, "filters": filters, "query": query.urlencode(),
-        "counts": [(value, label, counts.get(value, 0)) for value, label in NoticeStatus.choices],
-        "total": sum(counts.values()), "runs": runs, "additions": selectors.scope_additions(recall.pk),
-        "replies": replies, "statuses": NoticeStatus.choices, "channels": Channel.choices, "kinds": Kind.choices,
-        "can_send": request.user.has_perm("notices.add_noticerun"),
-        "send_blocked": action_blockers(recall, Action.SEND_NOTICES),
-        "letters": services.letters_to_post(recall).count(), "can_log": request.user.has_perm("notices.change_notice")})
+    replies = [
+        {
+            "reply": reply,
+            "totals": {q: getattr(reply, f"total_{q}") or 0 for q in QUANTITIES},
+            "differences": selectors.reply_differences(reply),
+        }
+        for reply in selectors.replies_for(viewer=viewer, recall_id=recall.pk)
+    ]
+    return render(
+        request,
+        "web/notice_recall.html",
+        {
+            "recall": recall,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "counts": [
+                (value, label, counts.get(value, 0)) for value, label in NoticeStatus.choices
+            ],
+            "total": sum(counts.values()),
+            "runs": runs,
+            "additions": selectors.scope_additions(recall.pk),
+            "replies": replies,
+            "statuses": NoticeStatus.choices,
+            "channels": Channel.choices,
+            "kinds": Kind.choices,
+            "can_send": request.user.has_perm("notices.add_noticerun"),
+            "send_blocked": action_blockers(recall, Action.SEND_NOTICES),
+            "letters": services.letters_to_post(recall).count(),
+            "can_log": request.user.has_perm("notices.change_notice"),
+        },
+    )
 
 
 @staff(VIEW_NOTICE)
@@ -305,16 +442,22 @@ def recall_letters(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as refused:
         _refused(request, refused)
         return redirect("web:recall-notices", pk=recall.pk)
-    return HttpResponse(bundle, content_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{recall.number}-letters.pdf"'})
+    return HttpResponse(
+        bundle,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{recall.number}-letters.pdf"'},
+    )
 
 
 @require_POST
 @staff("notices.change_notice")
 def recall_letters_posted(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
-    count = services.letters_posted(notices=list(services.letters_to_post(recall)), actor=viewer_of(request),
-                                    note=request.POST.get("note", "").strip())
+    count = services.letters_posted(
+        notices=list(services.letters_to_post(recall)),
+        actor=viewer_of(request),
+        note=request.POST.get("note", "").strip(),
+    )
     messages.success(request, _("%(count)s letter(s) logged as posted.") % {"count": count})
     return redirect("web:recall-notices", pk=recall.pk)
 
@@ -328,8 +471,10 @@ def recall_notices_send(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as refused:
         _refused(request, refused)
     else:
-        messages.success(request, _("Send run %(run)s started: notices are being generated and sent.") % {
-            "run": run.pk})
+        messages.success(
+            request,
+            _("Send run %(run)s started: notices are being generated and sent.") % {"run": run.pk},
+        )
     return redirect("web:recall-notices", pk=recall.pk)
 
 
@@ -346,21 +491,44 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- one notice ------------------------------------------------------------------------
 
+
 @_email_preview
 @staff(VIEW_NOTICE)
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)
-    reply = (notice.recall.replies.filter(party_id=notice.party_id).select_related("entered_by")
-             .prefetch_related("lines__lot", "lines__serial", "sub_consignees__party", "sub_consignees__lot",
-                               "sub_consignees__location").first())
-    return render(request, "web/notice_detail.html", {
-        "notice": notice, "events": notice.events.select_related("actor"), "reply": reply,
-        "preview": OPEN_PIXEL.sub("", notice.body_html), "channels": CONTACT_CHANNELS,
-        "can_log": request.user.has_perm("notices.change_notice"),
-        "can_reply": reply is None and request.user.has_perm("notices.add_reply"),
-        "can_authorise_return": reply is not None and any(line.to_return for line in reply.lines.all())
-        and request.user.has_perm("execution.add_returnauthorisation"),
-        "returns": ReturnAuthorisation.objects.filter(reply_ref=str(reply.pk), recall=notice.recall) if reply else []})
+    reply = (
+        notice.recall.replies.filter(party_id=notice.party_id)
+        .select_related("entered_by")
+        .prefetch_related(
+            "lines__lot",
+            "lines__serial",
+            "sub_consignees__party",
+            "sub_consignees__lot",
+            "sub_consignees__location",
+        )
+        .first()
+    )
+    return render(
+        request,
+        "web/notice_detail.html",
+        {
+            "notice": notice,
+            "events": notice.events.select_related("actor"),
+            "reply": reply,
+            "preview": OPEN_PIXEL.sub("", notice.body_html),
+            "channels": CONTACT_CHANNELS,
+            "can_log": request.user.has_perm("notices.change_notice"),
+            "can_reply": reply is None and request.user.has_perm("notices.add_reply"),
+            "can_authorise_return": reply is not None
+            and any(line.to_return for line in reply.lines.all())
+            and request.user.has_perm("execution.add_returnauthorisation"),
+            "returns": ReturnAuthorisation.objects.filter(
+                reply_ref=str(reply.pk), recall=notice.recall
+            )
+            if reply
+            else [],
+        },
+    )
 
 
 @require_POST
@@ -385,8 +553,11 @@ def notice_pdf(request: HttpRequest, pk: int) -> FileResponse:
     notice = _notice(request, pk)
     if not notice.pdf:
         raise Http404(_("This notice has no PDF yet."))
-    return file_response(notice.pdf.open("rb"), content_type="application/pdf",
-                         filename=f"{notice.recall.number}-{notice.pk}-{notice.kind}-{notice.sequence}.pdf")
+    return file_response(
+        notice.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"{notice.recall.number}-{notice.pk}-{notice.kind}-{notice.sequence}.pdf",
+    )
 
 
 @require_POST
@@ -399,9 +570,13 @@ def notice_contact(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a call, a letter or a note."))
         return redirect("web:notice-detail", pk=pk)
     try:
-        event = services.notice_contact_log(notice=notice, actor=viewer_of(request), channel=channel,
-                                            note=request.POST.get("note", "").strip(),
-                                            acknowledged=bool(request.POST.get("acknowledged")))
+        event = services.notice_contact_log(
+            notice=notice,
+            actor=viewer_of(request),
+            channel=channel,
+            note=request.POST.get("note", "").strip(),
+            acknowledged=bool(request.POST.get("acknowledged")),
+        )
     except DomainError as refused:
         _refused(request, refused)
     else:
@@ -423,17 +598,27 @@ def overdue(request: HttpRequest) -> HttpResponse:
 
 # --- customers -------------------------------------------------------------------------
 
+
 @staff(VIEW_NOTICE)
 def customer_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    parties = list(selectors.customer_search(viewer=viewer_of(request), query=query).prefetch_related("contacts"))
+    parties = list(
+        selectors.customer_search(viewer=viewer_of(request), query=query).prefetch_related(
+            "contacts"
+        )
+    )
     return render(request, "web/notice_customer_search.html", {"q": query, "parties": parties})
 
 
 def _party_recalls(request: HttpRequest, party: Party) -> list[tuple[int, str, str]]:
     """The recalls in which the party got notices: the choices of the offer and progress forms."""
-    rows = (selectors.notice_list_for(viewer=viewer_of(request)).filter(party_id=party.pk)
-            .order_by("recall__number").values_list("recall_id", "recall__number", "recall__title").distinct())
+    rows = (
+        selectors.notice_list_for(viewer=viewer_of(request))
+        .filter(party_id=party.pk)
+        .order_by("recall__number")
+        .values_list("recall_id", "recall__number", "recall__title")
+        .distinct()
+    )
     return list(rows)
 
 
@@ -443,8 +628,10 @@ def _chosen_recall(request: HttpRequest, party: Party) -> RecallCase:
     except ValueError:
         chosen = 0
     if chosen not in {pk for pk, _number, _title in _party_recalls(request, party)}:
-        raise DomainError(_("Choose a recall in which %(holder)s received notices.") % {"holder": party.name},
-                          where="recall")
+        raise DomainError(
+            _("Choose a recall in which %(holder)s received notices.") % {"holder": party.name},
+            where="recall",
+        )
     return _recall(request, chosen)
 
 
@@ -455,10 +642,19 @@ def customer_detail(request: HttpRequest, party_pk: int) -> HttpResponse:
         party, entries, units = selectors.timeline_for(viewer=viewer, party_id=party_pk)
     except NotFound as missing:
         raise Http404(missing.message) from missing
-    return render(request, "web/notice_customer.html", {
-        "party": party, "entries": entries, "units": units, "contacts": party.contacts.all(),
-        "offers": selectors.offers_for(viewer=viewer, party_id=party.pk), "recalls": _party_recalls(request, party),
-        "offer_kinds": Offer.OfferKind.choices})
+    return render(
+        request,
+        "web/notice_customer.html",
+        {
+            "party": party,
+            "entries": entries,
+            "units": units,
+            "contacts": party.contacts.all(),
+            "offers": selectors.offers_for(viewer=viewer, party_id=party.pk),
+            "recalls": _party_recalls(request, party),
+            "offer_kinds": Offer.OfferKind.choices,
+        },
+    )
 
 
 @require_POST
@@ -472,14 +668,22 @@ def customer_offer_propose(request: HttpRequest, party_pk: int) -> HttpResponse:
             amount = Decimal(request.POST.get("amount", "") or 0)
         except (ValueError, InvalidOperation) as error:
             raise DomainError(_("Quantity and value must be numbers."), where="amount") from error
-        offer = relations.offer_propose(recall=recall, party=party, kind=request.POST.get("kind", ""),
-                                        description=request.POST.get("description", ""), actor=viewer_of(request),
-                                        quantity=quantity, amount=amount,
-                                        currency=request.POST.get("currency", "") or "CNY")
+        offer = relations.offer_propose(
+            recall=recall,
+            party=party,
+            kind=request.POST.get("kind", ""),
+            description=request.POST.get("description", ""),
+            actor=viewer_of(request),
+            quantity=quantity,
+            amount=amount,
+            currency=request.POST.get("currency", "") or "CNY",
+        )
     except DomainError as refused:
         _refused(request, refused)
     else:
-        messages.success(request, _("Offer proposed: %(offer)s.") % {"offer": offer.get_kind_display()})
+        messages.success(
+            request, _("Offer proposed: %(offer)s.") % {"offer": offer.get_kind_display()}
+        )
     return redirect("web:customer-detail", party_pk=party.pk)
 
 
@@ -489,12 +693,18 @@ def offer_decide(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _offer(request, pk)
     approve = request.POST.get("decision") == "approve"
     try:
-        decided = relations.offer_decide(offer=offer, approve=approve, actor=viewer_of(request),
-                                         note=request.POST.get("note", ""))
+        decided = relations.offer_decide(
+            offer=offer,
+            approve=approve,
+            actor=viewer_of(request),
+            note=request.POST.get("note", ""),
+        )
     except DomainError as refused:
         _refused(request, refused)
     else:
-        messages.success(request, _("The offer is now: %(status)s.") % {"status": decided.get_status_display()})
+        messages.success(
+            request, _("The offer is now: %(status)s.") % {"status": decided.get_status_display()}
+        )
     return redirect("web:customer-detail", party_pk=offer.party_id)
 
 
@@ -503,7 +713,9 @@ def offer_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def offer_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _offer(request, pk)
     try:
-        relations.offer_fulfil(offer=offer, actor=viewer_of(request), note=request.POST.get("note", ""))
+        relations.offer_fulfil(
+            offer=offer, actor=viewer_of(request), note=request.POST.get("note", "")
+        )
     except DomainError as refused:
         _refused(request, refused)
     else:
@@ -518,11 +730,16 @@ def customer_progress(request: HttpRequest, party_pk: int) -> HttpResponse:
     party = _party(request, party_pk)
     try:
         recall = _chosen_recall(request, party)
-        created = relations.progress_update_send(recall=recall, party=party, message=request.POST.get("message", ""),
-                                                 actor=viewer_of(request))
+        created = relations.progress_update_send(
+            recall=recall,
+            party=party,
+            message=request.POST.get("message", ""),
+            actor=viewer_of(request),
+        )
     except DomainError as refused:
         _refused(request, refused)
     else:
-        messages.success(request, _("Progress update queued: %(count)s notice(s).") % {"count": len(created)})
+        messages.success(
+            request, _("Progress update queued: %(count)s notice(s).") % {"count": len(created)}
+        )
     return redirect("web:customer-detail", party_pk=party.pk)
-

@@ -31,10 +31,18 @@ class Paged:
         return len(self.page.object_list)
 
 
-def paged(request: HttpRequest, rows: QuerySet[Any] | Sequence[Any], *, param: str = "page",
-          per_page: int = PAGE_SIZE) -> Paged:
+def paged(
+    request: HttpRequest,
+    rows: QuerySet[Any] | Sequence[Any],
+    *,
+    param: str = "page",
+    per_page: int = PAGE_SIZE,
+) -> Paged:
     """The page of ``rows`` that ``?<param>=N`` asks for (the first, or the last if N is too far)."""
     query = request.GET.copy()
     query.pop(param, None)
-    return Paged(page=Paginator(rows, per_page).get_page(request.GET.get(param)), param=param,
-                 query=query.urlencode())
+    return Paged(
+        page=Paginator(rows, per_page).get_page(request.GET.get(param)),
+        param=param,
+        query=query.urlencode(),
+    )

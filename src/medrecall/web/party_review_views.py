@@ -23,8 +23,12 @@ from medrecall.parties.models import Party, Review
 
 from .paging import paged
 
-REVIEW_CHOICES = (("unverified", Review.UNVERIFIED.label), ("verified", Review.VERIFIED.label),
-                  ("merged", Review.MERGED.label), ("all", _("All")))
+REVIEW_CHOICES = (
+    ("unverified", Review.UNVERIFIED.label),
+    ("verified", Review.VERIFIED.label),
+    ("merged", Review.MERGED.label),
+    ("all", _("All")),
+)
 
 
 def _staff(request: HttpRequest, perm: str = "parties.view_party") -> User:
@@ -47,21 +51,48 @@ def reported_list(request: HttpRequest) -> HttpResponse:
     review = request.GET.get("review", "unverified")
     if review not in selectors.REVIEW_FILTERS:
         review = "unverified"
-    search, reported_by = request.GET.get("q", "").strip(), request.GET.get("reported_by", "").strip()
-    rows = paged(request, selectors.reported_party_list_for(viewer=user, review=review, search=search,
-                                                            reported_by=reported_by))
-    return render(request, "web/party_reported_list.html", {
-        "rows": rows, "review": review, "search": search, "reported_by": reported_by, "choices": REVIEW_CHOICES,
-        "can_review": user.has_perm("parties.change_party")})
+    search, reported_by = (
+        request.GET.get("q", "").strip(),
+        request.GET.get("reported_by", "").strip(),
+    )
+    rows = paged(
+        request,
+        selectors.reported_party_list_for(
+            viewer=user, review=review, search=search, reported_by=reported_by
+        ),
+    )
+    return render(
+        request,
+        "web/party_reported_list.html",
+        {
+            "rows": rows,
+            "review": review,
+            "search": search,
+            "reported_by": reported_by,
+            "choices": REVIEW_CHOICES,
+            "can_review": user.has_perm("parties.change_party"),
+        },
+    )
 
 
-def _detail(request: HttpRequest, party: Party, user: User, *, status: int = 200, **extra: object) -> HttpResponse:
-    return render(request, "web/party_reported_detail.html", {
-        "party": party, "units": paged(request, reported_units(party.pk), param="units"),
-        "contacts": party.contacts.order_by("name"), "locations": party.locations.order_by("code"),
-        "candidates": selectors.merge_candidates(viewer=user, party=party),
-        "can_review": user.has_perm("parties.change_party") and party.review == Review.UNVERIFIED, **extra},
-        status=status)
+def _detail(
+    request: HttpRequest, party: Party, user: User, *, status: int = 200, **extra: object
+) -> HttpResponse:
+    return render(
+        request,
+        "web/party_reported_detail.html",
+        {
+            "party": party,
+            "units": paged(request, reported_units(party.pk), param="units"),
+            "contacts": party.contacts.order_by("name"),
+            "locations": party.locations.order_by("code"),
+            "candidates": selectors.merge_candidates(viewer=user, party=party),
+            "can_review": user.has_perm("parties.change_party")
+            and party.review == Review.UNVERIFIED,
+            **extra,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -76,10 +107,14 @@ def reported_verify(request: HttpRequest, pk: int) -> HttpResponse:
     user = _staff(request, "parties.change_party")
     party = _reported(request, pk)
     try:
-        services.party_verify(party=party, actor=user, reason=request.POST.get("reason", "").strip())
+        services.party_verify(
+            party=party, actor=user, reason=request.POST.get("reason", "").strip()
+        )
     except DomainError as refused:
         return _detail(request, party, user, status=409, error=refused.message)
-    messages.success(request, _("%(party)s is verified as a party of its own.") % {"party": party.code})
+    messages.success(
+        request, _("%(party)s is verified as a party of its own.") % {"party": party.code}
+    )
     return redirect("web:party-reported-detail", pk=party.pk)
 
 
@@ -94,16 +129,31 @@ def reported_merge(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         target = selectors.merge_target_for(viewer=user, code=code)
     except NotFound as missing:
-        return _detail(request, party, user, status=400, error=missing.message, target_code=code, reason=reason)
+        return _detail(
+            request, party, user, status=400, error=missing.message, target_code=code, reason=reason
+        )
     if request.POST.get("confirm") != "yes":
-        return render(request, "web/party_reported_merge.html", {
-            "party": party, "target": target, "reason": reason, "blockers": services.merge_blockers(party, target),
-            "units": reported_units(party.pk), "contacts": party.contacts.order_by("name"),
-            "locations": party.locations.order_by("code")})
+        return render(
+            request,
+            "web/party_reported_merge.html",
+            {
+                "party": party,
+                "target": target,
+                "reason": reason,
+                "blockers": services.merge_blockers(party, target),
+                "units": reported_units(party.pk),
+                "contacts": party.contacts.order_by("name"),
+                "locations": party.locations.order_by("code"),
+            },
+        )
     try:
         services.party_merge(source=party, target=target, actor=user, reason=reason)
     except DomainError as refused:
-        return _detail(request, party, user, status=409, error=refused.message, target_code=code, reason=reason)
-    messages.success(request, _("%(source)s was merged into %(target)s.") % {"source": party.code,
-                                                                          "target": target.code})
+        return _detail(
+            request, party, user, status=409, error=refused.message, target_code=code, reason=reason
+        )
+    messages.success(
+        request,
+        _("%(source)s was merged into %(target)s.") % {"source": party.code, "target": target.code},
+    )
     return redirect("web:party-reported-detail", pk=party.pk)

@@ -52,10 +52,20 @@ def _recall(request: HttpRequest, pk: int) -> RecallCase:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def recall_list(request: HttpRequest) -> HttpResponse:
-    recalls = selectors.recall_list_for(viewer=viewer_of(request), status=request.GET.get("status", ""),
-                                        search=request.GET.get("q", "").strip())
-    return render(request, "web/recall_list.html", {"recalls": paged(request, recalls), "statuses": Status.choices,
-                                                    "status": request.GET.get("status", "")})
+    recalls = selectors.recall_list_for(
+        viewer=viewer_of(request),
+        status=request.GET.get("status", ""),
+        search=request.GET.get("q", "").strip(),
+    )
+    return render(
+        request,
+        "web/recall_list.html",
+        {
+            "recalls": paged(request, recalls),
+            "statuses": Status.choices,
+            "status": request.GET.get("status", ""),
+        },
+    )
 
 
 @login_required
@@ -65,9 +75,14 @@ def recall_open(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         try:
-            recall = services.recall_open(actor=viewer_of(request), title=fields.pop("title"),
-                                          products=list(fields.pop("products")), reason=fields.pop("reason"),
-                                          regimes=fields.pop("regimes"), **fields)
+            recall = services.recall_open(
+                actor=viewer_of(request),
+                title=fields.pop("title"),
+                products=list(fields.pop("products")),
+                reason=fields.pop("reason"),
+                regimes=fields.pop("regimes"),
+                **fields,
+            )
         except DomainError as refused:
             form.add_error(None, refused.message)
         else:
@@ -77,11 +92,19 @@ def recall_open(request: HttpRequest) -> HttpResponse:
 
 
 def _pipeline(recall: RecallCase) -> list[dict[str, Any]]:
-    order = [Status.DRAFT, Status.ASSESSMENT, Status.PENDING_APPROVAL, Status.IN_EXECUTION,
-             Status.EFFECTIVENESS_CHECK, Status.CLOSED]
+    order = [
+        Status.DRAFT,
+        Status.ASSESSMENT,
+        Status.PENDING_APPROVAL,
+        Status.IN_EXECUTION,
+        Status.EFFECTIVENESS_CHECK,
+        Status.CLOSED,
+    ]
     current = order.index(Status(recall.status)) if recall.status in order else -1
-    return [{"status": s, "label": s.label, "done": i < current, "current": s == recall.status}
-            for i, s in enumerate(order)]
+    return [
+        {"status": s, "label": s.label, "done": i < current, "current": s == recall.status}
+        for i, s in enumerate(order)
+    ]
 
 
 @login_required
@@ -93,23 +116,39 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
     previous = recall.snapshots.filter(sequence=snapshot.sequence - 1).first() if snapshot else None
     evaluation = getattr(recall, "hazard_evaluation", None)
     backwards = recall.status in services.APPROVED_STATUSES  # back to pending approval: re-approval
-    next_steps = [{"target": t, "label": t.label, "problems": blockers(recall, t),
-                   "needs_reason": t in (Status.CANCELLED, Status.TERMINATED)
-                   or (backwards and t == Status.PENDING_APPROVAL)}
-                  for t in TRANSITIONS[Status(recall.status)]]
+    next_steps = [
+        {
+            "target": t,
+            "label": t.label,
+            "problems": blockers(recall, t),
+            "needs_reason": t in (Status.CANCELLED, Status.TERMINATED)
+            or (backwards and t == Status.PENDING_APPROVAL),
+        }
+        for t in TRANSITIONS[Status(recall.status)]
+    ]
     context = {
-        "recall": recall, "pipeline": _pipeline(recall), "next_steps": next_steps,
-        "regimes": list(recall.regimes.all()), "regime_classes": REGIME_CLASSES,
-        "evaluation": evaluation, "hazard_form": HazardForm(instance=evaluation, recall=recall),
-        "classify_form": ClassifyForm(), "rule_form": ScopeRuleForm(),
+        "recall": recall,
+        "pipeline": _pipeline(recall),
+        "next_steps": next_steps,
+        "regimes": list(recall.regimes.all()),
+        "regime_classes": REGIME_CLASSES,
+        "evaluation": evaluation,
+        "hazard_form": HazardForm(instance=evaluation, recall=recall),
+        "classify_form": ClassifyForm(),
+        "rule_form": ScopeRuleForm(),
         "rules": list(recall.scope_rules.select_related("device_model")),
-        "snapshot": snapshot, "impact": impact, "impact_chart": _impact_chart(impact),
-        "difference": services.snapshot_difference(previous, snapshot) if previous and snapshot else None,
+        "snapshot": snapshot,
+        "impact": impact,
+        "impact_chart": _impact_chart(impact),
+        "difference": services.snapshot_difference(previous, snapshot)
+        if previous and snapshot
+        else None,
         "edit_form": RecallEditForm(instance=recall),
         "history": paged(request, history_for(target=recall), param="history"),
         "can_change": request.user.has_perm(CHANGE),
         "blocked": {str(action): action_blockers(recall, action) for action in Action},
-        "closure": closure.closure_report(recall) if recall.status in (Status.EFFECTIVENESS_CHECK, Status.CLOSED)
+        "closure": closure.closure_report(recall)
+        if recall.status in (Status.EFFECTIVENESS_CHECK, Status.CLOSED)
         else None,
     }
     context.update(_approval_and_clock(recall))
@@ -122,27 +161,51 @@ def _approval_and_clock(recall: RecallCase) -> dict[str, Any]:
     and the compliance clock of the case page."""
     content = approvals.approval_content(recall)
     in_force = closure.current_exception(recall)
-    signatures = [{"manifest": signature_manifest(s), "signed_at": s.signed_at,
-                   "status": (("valid" if in_force is not None and in_force.signature_id == s.pk else "outstanding_changed")
-                              if s.step == closure.EXCEPTION_STEP else signature_status(s, content))}
-                  for s in signatures_for(recall)]
+    signatures = [
+        {
+            "manifest": signature_manifest(s),
+            "signed_at": s.signed_at,
+            "status": (
+                (
+                    "valid"
+                    if in_force is not None and in_force.signature_id == s.pk
+                    else "outstanding_changed"
+                )
+                if s.step == closure.EXCEPTION_STEP
+                else signature_status(s, content)
+            ),
+        }
+        for s in signatures_for(recall)
+    ]
     rows, missing = deadlines.deadlines_for(recall)
     steps = approvals.required_steps(recall)
     unsigned = set(approvals.missing_approvals(recall))  # the steps' stored labels
-    return {"approval_steps": steps,
-            "missing_approvals": [approval_step_label(step) for step in steps if step.label in unsigned],
-            "signatures": signatures, "deadline_rows": rows, "clock_missing": missing}
+    return {
+        "approval_steps": steps,
+        "missing_approvals": [
+            approval_step_label(step) for step in steps if step.label in unsigned
+        ],
+        "signatures": signatures,
+        "deadline_rows": rows,
+        "clock_missing": missing,
+    }
 
 
 @login_required
 @require_POST
 def recall_sign(request: HttpRequest, pk: int) -> HttpResponse:
     def act(recall: RecallCase, actor: Any) -> str:
-        approvals.approval_sign(recall=recall, step=request.POST.get("step", ""), actor=actor,
-                                password=request.POST.get("password", ""),
-                                username=request.POST.get("username") or None, session=request.session,
-                                reason=request.POST.get("reason", ""))
+        approvals.approval_sign(
+            recall=recall,
+            step=request.POST.get("step", ""),
+            actor=actor,
+            password=request.POST.get("password", ""),
+            username=request.POST.get("username") or None,
+            session=request.session,
+            reason=request.POST.get("reason", ""),
+        )
         return _("Signed.")
+
     return _act(request, pk, act)
 
 
@@ -150,10 +213,16 @@ def recall_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def recall_closure_exception(request: HttpRequest, pk: int) -> HttpResponse:
     def act(recall: RecallCase, actor: Any) -> str:
-        closure.closure_exception_sign(recall=recall, actor=actor, reason=request.POST.get("reason", ""),
-                                       password=request.POST.get("password", ""),
-                                       username=request.POST.get("username") or None, session=request.session)
+        closure.closure_exception_sign(
+            recall=recall,
+            actor=actor,
+            reason=request.POST.get("reason", ""),
+            password=request.POST.get("password", ""),
+            username=request.POST.get("username") or None,
+            session=request.session,
+        )
         return _("Closure exception signed: the recall may now be closed.")
+
     return _act(request, pk, act)
 
 
@@ -167,9 +236,15 @@ def recall_deadline_done(request: HttpRequest, pk: int) -> HttpResponse:
             due_at = datetime.fromisoformat(request.POST.get("due_at", ""))
         except ValueError as error:
             raise DomainError(_("The deadline's due time is missing.")) from error
-        deadlines.deadline_mark_done(recall=recall, key=request.POST.get("key", ""), due_at=due_at, actor=actor,
-                                     note=request.POST.get("note", ""))
+        deadlines.deadline_mark_done(
+            recall=recall,
+            key=request.POST.get("key", ""),
+            due_at=due_at,
+            actor=actor,
+            note=request.POST.get("note", ""),
+        )
         return _("Deadline marked done.")
+
     return _act(request, pk, act)
 
 
@@ -177,9 +252,15 @@ def recall_deadline_done(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def due_this_week(request: HttpRequest) -> HttpResponse:
     report = deadlines.due_report()
-    return render(request, "web/due_this_week.html", {
-        "rows": report.rows, "problems": report.problems,
-        "calendar_warnings": deadlines.calendar_warnings(viewer_of(request))})
+    return render(
+        request,
+        "web/due_this_week.html",
+        {
+            "rows": report.rows,
+            "problems": report.problems,
+            "calendar_warnings": deadlines.calendar_warnings(viewer_of(request)),
+        },
+    )
 
 
 def _act(request: HttpRequest, pk: int, action: Any, perm: str = CHANGE) -> HttpResponse:
@@ -191,7 +272,9 @@ def _act(request: HttpRequest, pk: int, action: Any, perm: str = CHANGE) -> Http
         result = action(recall, viewer_of(request))
     except DomainError as refused:
         details = refused.details if isinstance(refused.details, list) else []
-        messages.error(request, " ".join([refused.message, *[d for d in details if d not in refused.message]]))
+        messages.error(
+            request, " ".join([refused.message, *[d for d in details if d not in refused.message]])
+        )
     else:
         if isinstance(result, str):
             messages.success(request, result)
@@ -207,9 +290,15 @@ def recall_edit(request: HttpRequest, pk: int) -> HttpResponse:
             field, errors = next(iter(form.errors.items()))
             raise DomainError(f"{field}: {' '.join(str(e) for e in errors)}")
         changes = {f: form.cleaned_data[f] for f in RecallEditForm.Meta.fields}
-        services.recall_update(recall=recall, actor=actor, version=form.cleaned_data["version"],
-                               change_reason=form.cleaned_data["reason_for_change"], **changes)
+        services.recall_update(
+            recall=recall,
+            actor=actor,
+            version=form.cleaned_data["version"],
+            change_reason=form.cleaned_data["reason_for_change"],
+            **changes,
+        )
         return _("Saved.")
+
     return _act(request, pk, act)
 
 
@@ -223,6 +312,7 @@ def recall_hazard(request: HttpRequest, pk: int) -> HttpResponse:
             raise DomainError(f"{field}: {' '.join(str(e) for e in errors)}")
         services.hazard_evaluate(recall=recall, actor=actor, **form.cleaned_data)
         return _("Hazard evaluation recorded; classes proposed.")
+
     return _act(request, pk, act)
 
 
@@ -236,6 +326,7 @@ def recall_classify(request: HttpRequest, pk: int) -> HttpResponse:
         services.recall_regime_add(recall=recall, regime=form.cleaned_data["regime"], actor=actor)
         services.recall_classify(recall=recall, actor=actor, **form.cleaned_data)
         return _("Class saved.")
+
     return _act(request, pk, act)
 
 
@@ -247,10 +338,17 @@ def recall_scope_rule(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
             raise DomainError(f"{field}: {' '.join(str(e) for e in errors)}")
-        services.scope_rule_add(recall=recall, actor=actor, kind=form.cleaned_data["kind"],
-                                device_model=form.cleaned_data["device_model"], values=form.value_list(),
-                                range_from=form.cleaned_data["range_from"], range_to=form.cleaned_data["range_to"])
+        services.scope_rule_add(
+            recall=recall,
+            actor=actor,
+            kind=form.cleaned_data["kind"],
+            device_model=form.cleaned_data["device_model"],
+            values=form.value_list(),
+            range_from=form.cleaned_data["range_from"],
+            range_to=form.cleaned_data["range_to"],
+        )
         return _("Scope rule added.")
+
     return _act(request, pk, act, perm="recalls.add_scoperule")
 
 
@@ -263,6 +361,7 @@ def recall_scope_rule_remove(request: HttpRequest, pk: int, rule: int) -> HttpRe
             raise DomainError(_("That rule is gone already."))
         services.scope_rule_remove(rule=found, actor=actor)
         return _("Scope rule removed.")
+
     return _act(request, pk, act, perm="recalls.change_scoperule")
 
 
@@ -272,7 +371,11 @@ def recall_freeze(request: HttpRequest, pk: int) -> HttpResponse:
     def act(recall: RecallCase, actor: Any) -> str:
         snapshot = services.scope_freeze(recall=recall, actor=actor)
         return _("Scope #%(n)s frozen: %(units)s units at %(holders)s holders.") % {
-            "n": snapshot.sequence, "units": snapshot.total_units, "holders": snapshot.total_holders}
+            "n": snapshot.sequence,
+            "units": snapshot.total_units,
+            "holders": snapshot.total_holders,
+        }
+
     return _act(request, pk, act, perm="recalls.add_scopesnapshot")
 
 
@@ -280,16 +383,24 @@ def _impact_chart(impact: Any) -> dict[str, Any] | None:
     """The impact for the page's charts, with the words for its categories."""
     if impact is None:
         return None
-    return {**asdict(impact), "category_labels": {key: label_for("trace_category", key) for key in impact.by_category}}
+    return {
+        **asdict(impact),
+        "category_labels": {key: label_for("trace_category", key) for key in impact.by_category},
+    }
 
 
 @login_required
 @require_POST
 def recall_transition(request: HttpRequest, pk: int) -> HttpResponse:
     def act(recall: RecallCase, actor: Any) -> str:
-        moved = services.recall_transition(recall=recall, target=request.POST.get("target", ""), actor=actor,
-                                           reason=request.POST.get("reason", ""))
+        moved = services.recall_transition(
+            recall=recall,
+            target=request.POST.get("target", ""),
+            actor=actor,
+            reason=request.POST.get("reason", ""),
+        )
         return _("The recall is now: %(status)s.") % {"status": moved.get_status_display()}
+
     return _act(request, pk, act)
 
 
@@ -306,16 +417,39 @@ def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     impact = selectors.impact_of(snapshot)
     workbook = Workbook()
     sheets: list[tuple[str, list[str], list[dict[str, Any]]]] = [
-        (_("By holder"), ["party__code", "party__name", "party__party_type", "location__country", "location__province",
-                          "units", "lines"], impact.by_holder),
-        (_("By region"), ["location__country", "location__province", "location__city", "units", "holders"], impact.by_region),
+        (
+            _("By holder"),
+            [
+                "party__code",
+                "party__name",
+                "party__party_type",
+                "location__country",
+                "location__province",
+                "units",
+                "lines",
+            ],
+            impact.by_holder,
+        ),
+        (
+            _("By region"),
+            ["location__country", "location__province", "location__city", "units", "holders"],
+            impact.by_region,
+        ),
         (_("By holder type"), ["party__party_type", "units", "holders"], impact.by_party_type),
         (_("By echelon"), ["echelon", "units", "holders"], impact.by_echelon),
     ]
-    headers = {"party__code": _("Party"), "party__name": _("Party name"), "party__party_type": _("Party type"),
-               "location__country": _("Country"), "location__province": _("Province/state"),
-               "location__city": _("City"), "units": _("Units"), "lines": _("Lines"), "holders": _("Holders"),
-               "echelon": _("Echelon")}
+    headers = {
+        "party__code": _("Party"),
+        "party__name": _("Party name"),
+        "party__party_type": _("Party type"),
+        "location__country": _("Country"),
+        "location__province": _("Province/state"),
+        "location__city": _("City"),
+        "units": _("Units"),
+        "lines": _("Lines"),
+        "holders": _("Holders"),
+        "echelon": _("Echelon"),
+    }
     workbook.remove(workbook.active)
     for title, columns, rows in sheets:
         sheet = workbook.create_sheet(title[:31])
@@ -323,10 +457,20 @@ def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            append_row(sheet, [label_for("party_type", row.get(c)) if c == "party__party_type" else row.get(c)
-                               for c in columns])
+            append_row(
+                sheet,
+                [
+                    label_for("party_type", row.get(c)) if c == "party__party_type" else row.get(c)
+                    for c in columns
+                ],
+            )
     out = io.BytesIO()
     workbook.save(out)
-    response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="impact-{recall.number}-scope{snapshot.sequence}.xlsx"'
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="impact-{recall.number}-scope{snapshot.sequence}.xlsx"'
+    )
     return response

@@ -32,11 +32,25 @@ from medrecall.recalls.lifecycle import Action, action_blockers
 
 from .paging import paged
 
-PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
-         b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+PIXEL = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
+    b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
 SUB_ROWS = 3
-SUB_FIELDS = ("name", "type", "country", "province", "city", "address", "contact_name", "phone", "email", "lot",
-              "serial", "quantity")
+SUB_FIELDS = (
+    "name",
+    "type",
+    "country",
+    "province",
+    "city",
+    "address",
+    "contact_name",
+    "phone",
+    "email",
+    "lot",
+    "serial",
+    "quantity",
+)
 
 
 RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -58,16 +72,32 @@ def rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
 
     @functools.wraps(view)
     def limited(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        per_link, per_address = settings.MEDRECALL_REPLY_RATE_PER_LINK, settings.MEDRECALL_REPLY_RATE_PER_ADDRESS
-        over = [rate for rate, group, key in (
-            (per_link, "reply-link", lambda _group, _request: token),
-            (per_address, "reply-address", "ip"),
-        ) if is_ratelimited(request, group=group, key=key, rate=rate, increment=True)]
+        per_link, per_address = (
+            settings.MEDRECALL_REPLY_RATE_PER_LINK,
+            settings.MEDRECALL_REPLY_RATE_PER_ADDRESS,
+        )
+        over = [
+            rate
+            for rate, group, key in (
+                (per_link, "reply-link", lambda _group, _request: token),
+                (per_address, "reply-address", "ip"),
+            )
+            if is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
+        ]
         if over:
             wait = max(_rate_window(rate) for rate in over)
-            response = render(request, "web/rate_limited.html", {
-                "message": _("Too many requests for this link. Please wait %(minutes)s minutes and try again.")
-                % {"minutes": max(1, wait // 60)}, "company": settings.MEDRECALL_COMPANY}, status=429)
+            response = render(
+                request,
+                "web/rate_limited.html",
+                {
+                    "message": _(
+                        "Too many requests for this link. Please wait %(minutes)s minutes and try again."
+                    )
+                    % {"minutes": max(1, wait // 60)},
+                    "company": settings.MEDRECALL_COMPANY,
+                },
+                status=429,
+            )
             response["Retry-After"] = str(wait)
             return response
         return view(request, token, *args, **kwargs)
@@ -81,11 +111,17 @@ def _holder_language(request: HttpRequest, notice: Notice) -> str:
 
 
 def _link_error(request: HttpRequest, problem: DomainError) -> HttpResponse:
-    return render(request, "web/link_error.html", {"message": problem.message, "company": settings.MEDRECALL_COMPANY},
-                  status=problem.status)
+    return render(
+        request,
+        "web/link_error.html",
+        {"message": problem.message, "company": settings.MEDRECALL_COMPANY},
+        status=problem.status,
+    )
 
 
-def _quantities(request: HttpRequest, lines: list[replies.ExpectedLine]) -> tuple[dict[str, dict[str, int]], list[str]]:
+def _quantities(
+    request: HttpRequest, lines: list[replies.ExpectedLine]
+) -> tuple[dict[str, dict[str, int]], list[str]]:
     found: dict[str, dict[str, int]] = {}
     problems = []
     for line in lines:
@@ -97,36 +133,59 @@ def _quantities(request: HttpRequest, lines: list[replies.ExpectedLine]) -> tupl
             try:
                 value = int(raw)
             except ValueError:
-                problems.append(_("Lot %(lot)s: “%(value)s” is not a whole number.") % {"lot": line.lot, "value": raw})
+                problems.append(
+                    _("Lot %(lot)s: “%(value)s” is not a whole number.")
+                    % {"lot": line.lot, "value": raw}
+                )
                 continue
             if value < 0:
-                problems.append(_("Lot %(lot)s: a quantity cannot be negative.") % {"lot": line.lot})
+                problems.append(
+                    _("Lot %(lot)s: a quantity cannot be negative.") % {"lot": line.lot}
+                )
                 continue
             found[line.key][field] = value
     return found, problems
 
 
-def _typed_sub_consignees(request: HttpRequest) -> tuple[list[replies.SubConsigneeInput], list[str]]:
+def _typed_sub_consignees(
+    request: HttpRequest,
+) -> tuple[list[replies.SubConsigneeInput], list[str]]:
     entries, problems = [], []
     try:
         count = min(int(request.POST.get("sc-rows", SUB_ROWS) or SUB_ROWS), 50)
     except ValueError:
         count = SUB_ROWS
     for index in range(count):
-        values = {field: request.POST.get(f"sc-{index}-{field}", "").strip() for field in SUB_FIELDS}
+        values = {
+            field: request.POST.get(f"sc-{index}-{field}", "").strip() for field in SUB_FIELDS
+        }
         if not any(values[f] for f in ("name", "address", "lot", "quantity")):
             continue
         try:
             quantity = int(values["quantity"] or 0)
         except ValueError:
-            problems.append(_("Sub-consignee %(row)s: “%(value)s” is not a whole number.") % {
-                "row": index + 1, "value": values["quantity"]})
+            problems.append(
+                _("Sub-consignee %(row)s: “%(value)s” is not a whole number.")
+                % {"row": index + 1, "value": values["quantity"]}
+            )
             quantity = 0
-        entries.append(replies.SubConsigneeInput(
-            name=values["name"], country=values["country"], city=values["city"], address=values["address"],
-            lot=values["lot"], quantity=quantity, type=values["type"] or "hospital", province=values["province"],
-            contact_name=values["contact_name"], phone=values["phone"], email=values["email"],
-            serial=values["serial"], row=index + 1))
+        entries.append(
+            replies.SubConsigneeInput(
+                name=values["name"],
+                country=values["country"],
+                city=values["city"],
+                address=values["address"],
+                lot=values["lot"],
+                quantity=quantity,
+                type=values["type"] or "hospital",
+                province=values["province"],
+                contact_name=values["contact_name"],
+                phone=values["phone"],
+                email=values["email"],
+                serial=values["serial"],
+                row=index + 1,
+            )
+        )
     return entries, problems
 
 
@@ -135,8 +194,11 @@ def _uploaded_sub_consignees(request: HttpRequest) -> list[replies.SubConsigneeI
     if upload is None:
         return []
     if upload.size and upload.size > settings.MEDRECALL_SUB_CONSIGNEE_FILE_BYTES:
-        raise DomainError(_("The sub-consignee file is larger than %(limit)s MB.") % {
-            "limit": settings.MEDRECALL_SUB_CONSIGNEE_FILE_BYTES // (1024 * 1024)}, where="sub_consignee_file")
+        raise DomainError(
+            _("The sub-consignee file is larger than %(limit)s MB.")
+            % {"limit": settings.MEDRECALL_SUB_CONSIGNEE_FILE_BYTES // (1024 * 1024)},
+            where="sub_consignee_file",
+        )
     name = Path(upload.name or "sub-consignees.csv").name
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
@@ -146,34 +208,76 @@ def _uploaded_sub_consignees(request: HttpRequest) -> list[replies.SubConsigneeI
         return replies.sub_consignees_from_file(path, file_name=name)
 
 
-def _reply_closed(request: HttpRequest, root: Notice, existing: Reply | None, refused: str = "") -> HttpResponse:
+def _reply_closed(
+    request: HttpRequest, root: Notice, existing: Reply | None, refused: str = ""
+) -> HttpResponse:
     """A recall that no longer takes replies (closed, terminated, cancelled): what the holder
     replied, read-only, never a form; a POST is refused with 409 and changes nothing."""
-    context = {"notice": root, "existing": existing, "company": settings.MEDRECALL_COMPANY, "refused": refused,
-               "reply_lines": list(existing.lines.select_related("lot", "serial")) if existing else [],
-               "sub_consignees": list(existing.sub_consignees.select_related("party", "lot", "serial"))
-               if existing else []}
-    return render(request, "web/reply_closed.html", context, status=409 if request.method == "POST" else 200)
+    context = {
+        "notice": root,
+        "existing": existing,
+        "company": settings.MEDRECALL_COMPANY,
+        "refused": refused,
+        "reply_lines": list(existing.lines.select_related("lot", "serial")) if existing else [],
+        "sub_consignees": list(existing.sub_consignees.select_related("party", "lot", "serial"))
+        if existing
+        else [],
+    }
+    return render(
+        request, "web/reply_closed.html", context, status=409 if request.method == "POST" else 200
+    )
 
 
-def _reply_page(request: HttpRequest, notice: Notice, *, via: str, actor: Any = None) -> HttpResponse:
+def _reply_page(
+    request: HttpRequest, notice: Notice, *, via: str, actor: Any = None
+) -> HttpResponse:
     root = notice.root
     if closed := action_blockers(root.recall, Action.RECORD_REPLY):
         existing_reply = Reply.objects.filter(recall=root.recall, party=root.party).first()
-        return _reply_closed(request, root, existing_reply, closed[0] if request.method == "POST" else "")
+        return _reply_closed(
+            request, root, existing_reply, closed[0] if request.method == "POST" else ""
+        )
     lines = replies.expected_lines(root)
     existing = Reply.objects.filter(recall=root.recall, party=root.party).first()
-    labels = dict(zip(replies.QUANTITIES, (_("On hand"), _("Returned / to return"), _("Destroyed"),
-                                          _("Used / implanted"), _("Passed on")), strict=True))
-    rows = [{"line": line, "fields": [(field, request.POST.get(f"q-{line.key}-{field}", ""), labels[field])
-                                      for field in replies.QUANTITIES]} for line in lines]
+    labels = dict(
+        zip(
+            replies.QUANTITIES,
+            (
+                _("On hand"),
+                _("Returned / to return"),
+                _("Destroyed"),
+                _("Used / implanted"),
+                _("Passed on"),
+            ),
+            strict=True,
+        )
+    )
+    rows = [
+        {
+            "line": line,
+            "fields": [
+                (field, request.POST.get(f"q-{line.key}-{field}", ""), labels[field])
+                for field in replies.QUANTITIES
+            ],
+        }
+        for line in lines
+    ]
     sub_count = SUB_ROWS
     if request.method == "POST" and request.POST.get("sc-rows", "").isdigit():
         sub_count = max(SUB_ROWS, int(request.POST["sc-rows"]))
-    sub_rows = [{"index": index, "values": {f: request.POST.get(f"sc-{index}-{f}", "") for f in SUB_FIELDS}}
-                for index in range(min(sub_count, 50))]
-    context: dict[str, Any] = {"notice": root, "rows": rows, "existing": existing, "errors": [],
-                               "sub_rows": sub_rows, "post": request.POST, "lots": sorted({line.lot for line in lines})}
+    sub_rows = [
+        {"index": index, "values": {f: request.POST.get(f"sc-{index}-{f}", "") for f in SUB_FIELDS}}
+        for index in range(min(sub_count, 50))
+    ]
+    context: dict[str, Any] = {
+        "notice": root,
+        "rows": rows,
+        "existing": existing,
+        "errors": [],
+        "sub_rows": sub_rows,
+        "post": request.POST,
+        "lots": sorted({line.lot for line in lines}),
+    }
     if request.method == "POST" and existing is None:
         quantities, problems = _quantities(request, lines)
         typed, typed_problems = _typed_sub_consignees(request)
@@ -181,7 +285,9 @@ def _reply_page(request: HttpRequest, notice: Notice, *, via: str, actor: Any = 
         try:
             uploaded = _uploaded_sub_consignees(request)
         except ImportRejected as rejected:
-            problems += [f"{e.file}, {_('row')} {e.row}, {e.column}: {e.message}" for e in rejected.errors]
+            problems += [
+                f"{e.file}, {_('row')} {e.row}, {e.column}: {e.message}" for e in rejected.errors
+            ]
             uploaded = []
         except DomainError as refused:
             problems.append(refused.message)
@@ -189,20 +295,31 @@ def _reply_page(request: HttpRequest, notice: Notice, *, via: str, actor: Any = 
         if not problems:
             try:
                 replies.reply_submit(
-                    notice=root, respondent_name=request.POST.get("respondent_name", ""), quantities=quantities,
-                    sub_consignees=typed + uploaded, via=via, actor=actor,
+                    notice=root,
+                    respondent_name=request.POST.get("respondent_name", ""),
+                    quantities=quantities,
+                    sub_consignees=typed + uploaded,
+                    via=via,
+                    actor=actor,
                     respondent_title=request.POST.get("respondent_title", ""),
                     respondent_email=request.POST.get("respondent_email", ""),
                     respondent_phone=request.POST.get("respondent_phone", ""),
                     read_and_understood=bool(request.POST.get("read_and_understood")),
-                    users_informed=bool(request.POST.get("users_informed")), comment=request.POST.get("comment", ""))
+                    users_informed=bool(request.POST.get("users_informed")),
+                    comment=request.POST.get("comment", ""),
+                )
             except DomainError as refused:
                 details = refused.details if isinstance(refused.details, list) else []
                 problems += [d["message"] for d in details] or [refused.message]
             else:
-                return render(request, "web/reply_thanks.html", {"notice": root,
-                                                                 "reply": Reply.objects.get(recall=root.recall,
-                                                                                            party=root.party)})
+                return render(
+                    request,
+                    "web/reply_thanks.html",
+                    {
+                        "notice": root,
+                        "reply": Reply.objects.get(recall=root.recall, party=root.party),
+                    },
+                )
         context["errors"] = problems
         return render(request, "web/reply.html", context, status=400)
     return render(request, "web/reply.html", context)
@@ -230,8 +347,12 @@ def notice_reply_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
     root = notice.root
     if not root.pdf:
         raise Http404
-    return file_response(root.pdf.open("rb"), content_type="application/pdf", inline=True,
-                         filename=f"{root.recall.number}-{root.pk}.pdf")
+    return file_response(
+        root.pdf.open("rb"),
+        content_type="application/pdf",
+        inline=True,
+        filename=f"{root.recall.number}-{root.pk}.pdf",
+    )
 
 
 @rate_limited
@@ -247,15 +368,21 @@ def notice_acknowledge(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as refused:
         root = notice.root
         with translation.override(_holder_language(request, notice)):
-            return _reply_closed(request, root, Reply.objects.filter(recall=root.recall, party=root.party).first(),
-                                 refused.message)
+            return _reply_closed(
+                request,
+                root,
+                Reply.objects.filter(recall=root.recall, party=root.party).first(),
+                refused.message,
+            )
     return redirect("web:notice-reply", token=token)
 
 
 @rate_limited
 def notice_opened(request: HttpRequest, token: str) -> HttpResponse:
     """The 1×1 image in the e-mail: loading it marks the notice opened."""
-    with contextlib.suppress(DomainError):  # an image never shows an error: a bad token counts nothing
+    with contextlib.suppress(
+        DomainError
+    ):  # an image never shows an error: a bad token counts nothing
         services.notice_opened(notice=links.notice_for_token(token, "open"))
     return HttpResponse(PIXEL, content_type="image/gif", headers={"Cache-Control": "no-store"})
 
@@ -273,25 +400,37 @@ def notice_survey(request: HttpRequest, token: str) -> HttpResponse:
     errors = []
     if request.method == "POST" and answered is None:
         try:
-            rating, clarity = int(request.POST.get("rating", "")), int(request.POST.get("clarity", ""))
+            rating, clarity = (
+                int(request.POST.get("rating", "")),
+                int(request.POST.get("clarity", "")),
+            )
         except ValueError:
             rating = clarity = 0
         if not (1 <= rating <= 5 and 1 <= clarity <= 5):
             errors.append(_("Choose a score from 1 to 5 for both questions."))
         else:
-            answered = SurveyResponse.objects.create(notice=notice, rating=rating, clarity=clarity,
-                                                     comment=request.POST.get("comment", "")[:4000])
+            answered = SurveyResponse.objects.create(
+                notice=notice,
+                rating=rating,
+                clarity=clarity,
+                comment=request.POST.get("comment", "")[:4000],
+            )
     with translation.override(_holder_language(request, notice)):
-        return render(request, "web/survey.html", {"notice": notice, "answered": answered, "errors": errors,
-                                                   "scale": range(1, 6)}, status=400 if errors else 200)
+        return render(
+            request,
+            "web/survey.html",
+            {"notice": notice, "answered": answered, "errors": errors, "scale": range(1, 6)},
+            status=400 if errors else 200,
+        )
 
 
 @login_required
 def portal_notices(request: HttpRequest) -> HttpResponse:
     """A portal user's own notices, with their replies."""
     viewer = viewer_of(request)
-    notices = selectors.notice_list_for(viewer=viewer).filter(kind__in=(Kind.INITIAL, Kind.REMINDER),
-                                                              sequence=1)
+    notices = selectors.notice_list_for(viewer=viewer).filter(
+        kind__in=(Kind.INITIAL, Kind.REMINDER), sequence=1
+    )
     if viewer.party_id is None and not viewer.has_perm("notices.view_notice"):
         raise Http404
     return render(request, "web/portal_notices.html", {"notices": paged(request, notices)})
@@ -305,5 +444,7 @@ def portal_reply(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as missing:
         raise Http404(missing.message) from missing
     if viewer.party_id is None:
-        raise Http404(_("The portal reply is for holders; staff enter replies from the notice page."))
+        raise Http404(
+            _("The portal reply is for holders; staff enter replies from the notice page.")
+        )
     return _reply_page(request, notice, via=Reply.Via.PORTAL, actor=viewer)

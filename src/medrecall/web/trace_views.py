@@ -26,21 +26,32 @@ from medrecall.web.labels import label_for
 TRACE_PERMISSION = "traceability.view_traceevent"
 
 
-def _graph(trace: selectors.ForwardTrace, viewer: Viewer, links: list[tuple[int | None, int, int]] | None = None
-           ) -> dict[str, Any]:
+def _graph(
+    trace: selectors.ForwardTrace,
+    viewer: Viewer,
+    links: list[tuple[int | None, int, int]] | None = None,
+) -> dict[str, Any]:
     """Nodes and links for the ECharts graph: locations and the quantities that moved between them
     (for a portal user only the moves into or out of its own locations, between locations it may
     see: ``trace.visible_locations``; never a move between two of its consignees).
     ``links``: a set trace's moves (``trace_sets.set_flows``); else those of the traced lot or serial."""
     if links is None:
         seed_lot_ids = list(trace.seed_lot_ids)
-        lot_ids = engine.genealogy_lots(seed_lot_ids) if trace.visible_locations is None else seed_lot_ids
+        lot_ids = (
+            engine.genealogy_lots(seed_lot_ids) if trace.visible_locations is None else seed_lot_ids
+        )
         links = engine.flows(lot_ids, serial_id=trace.serial_id, seed_lot_ids=seed_lot_ids)
     if (visible := trace.visible_locations) is not None:
-        own = set(Location.objects.filter(party_id=viewer.party_id).values_list("pk", flat=True)
-                  ) if viewer.party_id is not None else set()
-        links = [(a, b, qty) for a, b, qty in links
-                 if b in visible and (a is None or a in visible) and (a in own or b in own)]
+        own = (
+            set(Location.objects.filter(party_id=viewer.party_id).values_list("pk", flat=True))
+            if viewer.party_id is not None
+            else set()
+        )
+        links = [
+            (a, b, qty)
+            for a, b, qty in links
+            if b in visible and (a is None or a in visible) and (a in own or b in own)
+        ]
     ids = {loc for link in links for loc in link[:2] if loc is not None}
     index = {loc.pk: loc for loc in Location.objects.select_related("party").filter(pk__in=ids)}
     holders = {h.location: h for h in trace.holders}
@@ -49,15 +60,31 @@ def _graph(trace: selectors.ForwardTrace, viewer: Viewer, links: list[tuple[int 
     categories = {"own_site": 1, "distributor": 2}
     for loc in index.values():
         holder = holders.get(loc.code)
-        nodes.append({"name": loc.code, "category": categories.get(loc.party.party_type, 3),
-                      "value": holder.on_hand if holder else 0,
-                      "tooltip": f"{loc.name} · {loc.party.name}"})
+        nodes.append(
+            {
+                "name": loc.code,
+                "category": categories.get(loc.party.party_type, 3),
+                "value": holder.on_hand if holder else 0,
+                "tooltip": f"{loc.name} · {loc.party.name}",
+            }
+        )
     return {
         "nodes": nodes,
-        "links": [{"source": index[a].code if a in index else source, "target": index[b].code, "value": qty}
-                  for a, b, qty in links if b in index],
-        "categories": [{"name": source}, {"name": _("Own site")}, {"name": _("Distributor")},
-                       {"name": _("Customer")}],
+        "links": [
+            {
+                "source": index[a].code if a in index else source,
+                "target": index[b].code,
+                "value": qty,
+            }
+            for a, b, qty in links
+            if b in index
+        ],
+        "categories": [
+            {"name": source},
+            {"name": _("Own site")},
+            {"name": _("Distributor")},
+            {"name": _("Customer")},
+        ],
     }
 
 
@@ -75,9 +102,13 @@ def trace(request: HttpRequest) -> HttpResponse:
         viewer = viewer_of(request)
         try:
             if direction == "backward":
-                context["backward"] = selectors.trace_backward_for(viewer=viewer, gtin=gtin, lot=lot, serial=serial)
+                context["backward"] = selectors.trace_backward_for(
+                    viewer=viewer, gtin=gtin, lot=lot, serial=serial
+                )
             else:
-                result = selectors.trace_forward_for(viewer=viewer, gtin=gtin, lot=lot, serial=serial)
+                result = selectors.trace_forward_for(
+                    viewer=viewer, gtin=gtin, lot=lot, serial=serial
+                )
                 if request.GET.get("format") == "xlsx":
                     return _trace_xlsx(result, gtin, lot or serial)
                 context["forward"] = result
@@ -101,10 +132,23 @@ def _trace_set(request: HttpRequest) -> HttpResponse:
         units = trace_sets.read_unit_list(pasted, source=_("pasted list")) if pasted.strip() else []
         if upload is not None:
             if upload.size is not None and upload.size > MAX_LIST_BYTES:
-                raise trace_sets.TraceSetRejected([RowError(upload.name or "", 0, "", "too_large", _(
-                    "The file is larger than %(size)s MB; trace larger lists with the command line or the API.") % {
-                    "size": MAX_LIST_BYTES // (1024 * 1024)})])
-            units += trace_sets.read_unit_list(upload.read(), source=upload.name or _("uploaded file"))
+                raise trace_sets.TraceSetRejected(
+                    [
+                        RowError(
+                            upload.name or "",
+                            0,
+                            "",
+                            "too_large",
+                            _(
+                                "The file is larger than %(size)s MB; trace larger lists with the command line or the API."
+                            )
+                            % {"size": MAX_LIST_BYTES // (1024 * 1024)},
+                        )
+                    ]
+                )
+            units += trace_sets.read_unit_list(
+                upload.read(), source=upload.name or _("uploaded file")
+            )
         viewer = viewer_of(request)
         result = trace_sets.trace_forward_set_for(viewer=viewer, units=units)
     except trace_sets.TraceSetRejected as refused:
@@ -113,9 +157,14 @@ def _trace_set(request: HttpRequest) -> HttpResponse:
         return render(request, "web/trace.html", context, status=400)
     if request.POST.get("format") == "xlsx":
         return _trace_xlsx(result.trace, "set", str(result.units))
-    context.update({"forward": result.trace, "graph": _graph(result.trace, viewer, trace_sets.set_flows(result)),
-                    "units_text": _as_csv(units),
-                    "set_units": result.units})
+    context.update(
+        {
+            "forward": result.trace,
+            "graph": _graph(result.trace, viewer, trace_sets.set_flows(result)),
+            "units_text": _as_csv(units),
+            "set_units": result.units,
+        }
+    )
     return render(request, "web/trace.html", context)
 
 
@@ -133,34 +182,98 @@ def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResp
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Holders")[:31]
-    header = [_("Location"), _("Location name"), _("Party"), _("Party name"), _("Party type"), _("Country"),
-              _("Province/state"), _("City"), _("Received"), _("On hand"), _("In transit")]
+    header = [
+        _("Location"),
+        _("Location name"),
+        _("Party"),
+        _("Party name"),
+        _("Party type"),
+        _("Country"),
+        _("Province/state"),
+        _("City"),
+        _("Received"),
+        _("On hand"),
+        _("In transit"),
+    ]
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for h in result.holders:
-        append_row(sheet, [h.location, h.location_name, h.party, h.party_name, label_for("party_type", h.party_type),
-                           h.country, h.province, h.city, h.received, h.on_hand, h.in_transit])
-    sheet.append([_("Total"), "", "", "", "", "", "", "", result.total_received, result.total_on_hand,
-                  result.total_in_transit])
+        append_row(
+            sheet,
+            [
+                h.location,
+                h.location_name,
+                h.party,
+                h.party_name,
+                label_for("party_type", h.party_type),
+                h.country,
+                h.province,
+                h.city,
+                h.received,
+                h.on_hand,
+                h.in_transit,
+            ],
+        )
+    sheet.append(
+        [
+            _("Total"),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            result.total_received,
+            result.total_on_hand,
+            result.total_in_transit,
+        ]
+    )
     summary = workbook.create_sheet(_("Where the units are")[:31])
     for key_name, value in result.summary.items():
         summary.append([label_for("trace_category", key_name), value])
     if result.shipped_to:
         shipped = workbook.create_sheet(_("Shipped to")[:31])
-        shipped.append([_("Location"), _("Location name"), _("Party"), _("Party name"), _("Party type"),
-                        _("Quantity")])
+        shipped.append(
+            [
+                _("Location"),
+                _("Location name"),
+                _("Party"),
+                _("Party name"),
+                _("Party type"),
+                _("Quantity"),
+            ]
+        )
         for row in result.shipped_to:
-            append_row(shipped, [row["location"], row["location_name"], row["party"], row["party_name"],
-                                 label_for("party_type", row["party_type"]), row["quantity"]])
+            append_row(
+                shipped,
+                [
+                    row["location"],
+                    row["location_name"],
+                    row["party"],
+                    row["party_name"],
+                    label_for("party_type", row["party_type"]),
+                    row["quantity"],
+                ],
+            )
     lots = workbook.create_sheet(_("Lots in scope")[:31])
     lots.append(["gtin", "lot", _("Device model")])
     for lot in result.lot_details:
-        append_row(lots, [lot["gtin"], lot["lot"], device_name(lot.get("device_model", ""), lot.get("device_model_en", ""))])
+        append_row(
+            lots,
+            [
+                lot["gtin"],
+                lot["lot"],
+                device_name(lot.get("device_model", ""), lot.get("device_model_en", "")),
+            ],
+        )
     out = io.BytesIO()
     workbook.save(out)
-    response = HttpResponse(out.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = f'attachment; filename="trace-{gtin}-{key}.xlsx"'
     return response
 
@@ -175,8 +288,11 @@ def scan(request: HttpRequest) -> HttpResponse:
         context["parsed"] = parsed
         if parsed.valid and not getattr(request.user, "party_id", None):
             context["match"] = match = selectors.udi_match(parsed)
-            context["recalls"] = list(recall_selectors.recalls_holding(
-                viewer=viewer_of(request), lot_id=match["lot_id"], serial_id=match["serial_id"]))
+            context["recalls"] = list(
+                recall_selectors.recalls_holding(
+                    viewer=viewer_of(request), lot_id=match["lot_id"], serial_id=match["serial_id"]
+                )
+            )
     if getattr(request, "htmx", False):  # set by django-htmx middleware
         return render(request, "web/scan.html#result", context)
     return render(request, "web/scan.html", context)
@@ -195,5 +311,13 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     from medrecall.traceability.models import EventType
 
-    return render(request, "web/events.html", {"page": page, "event_type": kind, "document_ref": document,
-                                               "event_types": EventType.choices})
+    return render(
+        request,
+        "web/events.html",
+        {
+            "page": page,
+            "event_type": kind,
+            "document_ref": document,
+            "event_types": EventType.choices,
+        },
+    )

@@ -65,12 +65,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         try:
             import redis
 
-            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+            redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+            ).ping()
             checks["redis"] = {"ok": True}
         except Exception as error:  # any failure means "down"
             checks["redis"] = {"ok": False, "error": type(error).__name__}
     healthy = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
 
 
 @require_POST
@@ -80,13 +85,20 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     if request.user.is_authenticated and getattr(request.user, "language", None) != language:
         request.user.language = language
         request.user.save(update_fields=["language"])
     response = HttpResponseRedirect(target)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+    )
     return response
 
 
@@ -95,8 +107,11 @@ def home(request: HttpRequest) -> HttpResponse:
     from medrecall.recalls.deadlines import alerts_for
 
     viewer = viewer_of(request)
-    counts = [{"entity": entity, "count": entity.list_selector(viewer=viewer).count()}
-              for entity in ENTITIES.values() if request.user.has_perm(entity.perm("view"))]
+    counts = [
+        {"entity": entity, "count": entity.list_selector(viewer=viewer).count()}
+        for entity in ENTITIES.values()
+        if request.user.has_perm(entity.perm("view"))
+    ]
     alerts = alerts_for(viewer) if viewer.party_id is None else []
     return render(request, "web/home.html", {"counts": counts, "alerts": alerts})
 
@@ -127,8 +142,15 @@ def entity_list(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(entity.list_selector(**kwargs), 50).get_page(request.GET.get("page"))
     rows = [{"obj": obj, "cells": [_cell(obj, c) for c in entity.columns]} for obj in page]
     headers = [getattr(entity.model._meta.get_field(c), "verbose_name", c) for c in entity.columns]
-    context = {"entity": entity, "page": page, "rows": rows, "headers": headers, "search": search,
-               "selected": selected, "can_add": request.user.has_perm(entity.perm("add"))}
+    context = {
+        "entity": entity,
+        "page": page,
+        "rows": rows,
+        "headers": headers,
+        "search": search,
+        "selected": selected,
+        "can_add": request.user.has_perm(entity.perm("add")),
+    }
     if getattr(request, "htmx", False):  # set by django-htmx middleware
         return render(request, "web/entity_list.html#results", context)
     return render(request, "web/entity_list.html", context)
@@ -141,19 +163,40 @@ def entity_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         obj = entity.get_selector(viewer=viewer_of(request), pk=pk)
     except NotFound as missing:
         raise Http404(missing.message) from missing
-    fields = [(f.verbose_name, _cell(obj, f.name)) for f in entity.model._meta.concrete_fields
-              if f.name not in ("id",)]
+    fields = [
+        (f.verbose_name, _cell(obj, f.name))
+        for f in entity.model._meta.concrete_fields
+        if f.name not in ("id",)
+    ]
     related = []
     for selector, title, columns in entity.related:
         rows = selector(viewer=viewer_of(request), parent=obj)
         items = paged(request, rows, param=rows.model._meta.model_name)
-        related.append({"title": title, "headers": [rows.model._meta.get_field(c).verbose_name for c in columns],
-                        "rows": [[_cell(item, c) for c in columns] for item in items], "paged": items})
-    history: Paged | list[object] = ([] if getattr(request.user, "party_id", None) else
-                                     paged(request, history_for(target=obj), param="history"))
-    return render(request, "web/entity_detail.html", {
-        "entity": entity, "obj": obj, "fields": fields, "related": related, "history": history,
-        "can_change": request.user.has_perm(entity.perm("change"))})
+        related.append(
+            {
+                "title": title,
+                "headers": [rows.model._meta.get_field(c).verbose_name for c in columns],
+                "rows": [[_cell(item, c) for c in columns] for item in items],
+                "paged": items,
+            }
+        )
+    history: Paged | list[object] = (
+        []
+        if getattr(request.user, "party_id", None)
+        else paged(request, history_for(target=obj), param="history")
+    )
+    return render(
+        request,
+        "web/entity_detail.html",
+        {
+            "entity": entity,
+            "obj": obj,
+            "fields": fields,
+            "related": related,
+            "history": history,
+            "can_change": request.user.has_perm(entity.perm("change")),
+        },
+    )
 
 
 @login_required
@@ -169,27 +212,43 @@ def entity_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
     if request.method == "POST" and form.is_valid():
         try:
             if entity.save is not None:
-                obj = entity.save(form=form, actor=request.user, reason=request.POST.get("reason", ""))
+                obj = entity.save(
+                    form=form, actor=request.user, reason=request.POST.get("reason", "")
+                )
             else:
-                obj = audit.audited_save(instance=form.instance, actor=request.user,
-                                         action=f"{entity.model._meta.label_lower}", reason=request.POST.get("reason", ""))
+                obj = audit.audited_save(
+                    instance=form.instance,
+                    actor=request.user,
+                    action=f"{entity.model._meta.label_lower}",
+                    reason=request.POST.get("reason", ""),
+                )
         except DomainError as refused:
             form.add_error(refused.where if refused.where in form.fields else None, refused.message)
         else:
             messages.success(request, _("Saved %(record)s.") % {"record": obj})
             return redirect("web:entity-detail", slug=entity.slug, pk=obj.pk)
-    return render(request, "web/entity_form.html", {"entity": entity, "form": form, "obj": instance})
+    return render(
+        request, "web/entity_form.html", {"entity": entity, "form": form, "obj": instance}
+    )
 
 
 # -- imports -----------------------------------------------------------------------------------
 
+
 def _import_kinds_for(user: Any) -> list[tuple[str, Any]]:
-    return [(kind, label) for kind, (_imp, label, perm) in importer_kinds().items() if user.has_perm(perm)]
+    return [
+        (kind, label)
+        for kind, (_imp, label, perm) in importer_kinds().items()
+        if user.has_perm(perm)
+    ]
 
 
 def _template_kinds_for(user: Any) -> list[tuple[str, Any]]:
-    return [(kind, label) for kind, (imp, label, perm) in importer_kinds().items()
-            if user.has_perm(perm) and getattr(imp, "offers_template", False)]
+    return [
+        (kind, label)
+        for kind, (imp, label, perm) in importer_kinds().items()
+        if user.has_perm(perm) and getattr(imp, "offers_template", False)
+    ]
 
 
 @login_required
@@ -205,23 +264,40 @@ def import_list(request: HttpRequest) -> HttpResponse:
         elif upload is None:
             messages.error(request, _("Choose a file to import."))
         elif upload.size and upload.size > settings.MEDRECALL_MAX_UPLOAD_BYTES:
-            messages.error(request, _("The file is larger than %(limit)s MB; import it with the medrecall command.") % {
-                "limit": settings.MEDRECALL_MAX_UPLOAD_BYTES // (1024 * 1024)})
+            messages.error(
+                request,
+                _("The file is larger than %(limit)s MB; import it with the medrecall command.")
+                % {"limit": settings.MEDRECALL_MAX_UPLOAD_BYTES // (1024 * 1024)},
+            )
         else:
             try:
                 run = core_services.import_run_start(
-                    kind=kind, upload=upload, file_name=upload.name or "upload",
-                    policy=Policy.KEEP_GOOD if request.POST.get("keep_good") else Policy.REJECT, actor=request.user)
+                    kind=kind,
+                    upload=upload,
+                    file_name=upload.name or "upload",
+                    policy=Policy.KEEP_GOOD if request.POST.get("keep_good") else Policy.REJECT,
+                    actor=request.user,
+                )
             except DomainError as refused:
                 messages.error(request, refused.message)
             else:
                 return redirect("web:import-detail", pk=run.pk)
     runs = core_selectors.import_run_list_for(viewer=viewer_of(request))[:30]
-    chosen = request.GET.get("kind", "") if request.GET.get("kind", "") in dict(kinds) else kinds[0][0]
+    chosen = (
+        request.GET.get("kind", "") if request.GET.get("kind", "") in dict(kinds) else kinds[0][0]
+    )
     keep_good_kinds = {kind for kind, _label in kinds if keeps_good_rows(kind)}
-    return render(request, "web/import_list.html", {"kinds": kinds, "runs": runs, "keep_good_kinds": keep_good_kinds,
-                                                    "keep_good_offered": chosen in keep_good_kinds,
-                                                    "template_kinds": _template_kinds_for(request.user)})
+    return render(
+        request,
+        "web/import_list.html",
+        {
+            "kinds": kinds,
+            "runs": runs,
+            "keep_good_kinds": keep_good_kinds,
+            "keep_good_offered": chosen in keep_good_kinds,
+            "template_kinds": _template_kinds_for(request.user),
+        },
+    )
 
 
 @login_required
@@ -243,35 +319,65 @@ def import_rejected_rows(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404(missing.message) from missing
     if not run.rejected_rows:
         raise Http404
-    return file_response(run.rejected_rows.open("rb"), filename=f"rejected-{run.kind}-{run.pk}.csv",
-                         content_type="text/csv; charset=utf-8")
+    return file_response(
+        run.rejected_rows.open("rb"),
+        filename=f"rejected-{run.kind}-{run.pk}.csv",
+        content_type="text/csv; charset=utf-8",
+    )
 
 
 @login_required
 def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     entry = importer_kinds().get(kind)
-    if entry is None or fmt not in ("csv", "xlsx") or not getattr(entry[0], "offers_template", False):
+    if (
+        entry is None
+        or fmt not in ("csv", "xlsx")
+        or not getattr(entry[0], "offers_template", False)
+    ):
         raise Http404
     columns = entry[0].columns
     if fmt == "csv":
         response = HttpResponse(template_csv(columns), content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(template_xlsx(columns, kind),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(
+            template_xlsx(columns, kind),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     response["Content-Disposition"] = f'attachment; filename="medrecall-{kind}-template.{fmt}"'
     return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "web/error.html", {"title": _("Not found"), "message": _("The page or record does not exist, or you may not see it.")}, status=404)
+    return render(
+        request,
+        "web/error.html",
+        {
+            "title": _("Not found"),
+            "message": _("The page or record does not exist, or you may not see it."),
+        },
+        status=404,
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "web/error.html", {"title": _("Not allowed"), "message": _("Your role does not allow this.")}, status=403)
+    return render(
+        request,
+        "web/error.html",
+        {"title": _("Not allowed"), "message": _("Your role does not allow this.")},
+        status=403,
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/error.html", {"title": _("Something went wrong"), "message": _("The error was logged. Please try again or tell your administrator.")}, status=500)
+    return render(
+        request,
+        "web/error.html",
+        {
+            "title": _("Something went wrong"),
+            "message": _("The error was logged. Please try again or tell your administrator."),
+        },
+        status=500,
+    )
 
 
 def reverse_entity(slug: str) -> str:

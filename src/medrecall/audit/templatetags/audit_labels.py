@@ -34,7 +34,9 @@ def audit_changes(changes: object) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for field, change in changes.items():
         if isinstance(change, list | tuple) and len(change) == 2:
-            rows.append({"field": field, "pair": True, "old": _text(change[0]), "new": _text(change[1])})
+            rows.append(
+                {"field": field, "pair": True, "old": _text(change[0]), "new": _text(change[1])}
+            )
         else:
             rows.append({"field": field, "pair": False, "value": _text(change)})
     return rows

@@ -23,7 +23,9 @@ def device_name(value: Any) -> str:
         return value.name_for()
     if isinstance(value, Mapping):
         if "device_model" in value:
-            return name_in(str(value.get("device_model") or ""), str(value.get("device_model_en") or ""))
+            return name_in(
+                str(value.get("device_model") or ""), str(value.get("device_model_en") or "")
+            )
         if "model" in value:
             return name_in(str(value.get("model") or ""), str(value.get("model_en") or ""))
         return name_in(str(value.get("name") or ""), str(value.get("name_en") or ""))

@@ -27,6 +27,9 @@ def person_name(user: Any) -> str:
 @register.filter(name="postal_address")
 def postal_address(party: Any) -> str:
     """A party's (or location's) address in the page's language order."""
-    return presentation.postal_address(address=getattr(party, "address", "") or "", city=getattr(party, "city", "") or "",
-                                       province=getattr(party, "province", "") or "",
-                                       country=getattr(party, "country", "") or "")
+    return presentation.postal_address(
+        address=getattr(party, "address", "") or "",
+        city=getattr(party, "city", "") or "",
+        province=getattr(party, "province", "") or "",
+        country=getattr(party, "country", "") or "",
+    )

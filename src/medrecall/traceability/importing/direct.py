@@ -76,8 +76,21 @@ SERIALS_SHARE_ROWS = 1_000_000  # new serials written at a time
 POSITIONS_SHARE_ROWS = 1_000_000  # a first load's movements summed into positions at a time
 APPEND_CACHE_KIB = 8192  # SQLite's page cache while a bulk load appends (no indexes to keep)
 PRELOAD_SERIALS = 2_000_000  # a model's recorded serials read at once, up to this many
-EVENT_COLUMNS = ("event_id", "event_type", "event_time", "lot_id", "serial_id", "quantity", "from_location_id",
-                 "to_location_id", "document_ref", "into_lot_id", "import_run_id", "retracted", "recorded_at")
+EVENT_COLUMNS = (
+    "event_id",
+    "event_type",
+    "event_time",
+    "lot_id",
+    "serial_id",
+    "quantity",
+    "from_location_id",
+    "to_location_id",
+    "document_ref",
+    "into_lot_id",
+    "import_run_id",
+    "retracted",
+    "recorded_at",
+)
 # C0 control characters other than tab and line ends: Python's ``str.strip`` removes some of
 # them (the GS separator of a scanned barcode among them) where polars does not.
 CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -85,8 +98,10 @@ NULL = "\\N"
 # Times polars converts itself; Python's ``datetime.fromisoformat`` reads them the same
 # (checked in tests/traceability/test_direct_load.py). Leap seconds and hours past 23 are left
 # to Python, which refuses them.
-ISO_SECONDS = (r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
-               r"[+-]([01]\d|2[0-3]):[0-5]\d$")
+ISO_SECONDS = (
+    r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+    r"[+-]([01]\d|2[0-3]):[0-5]\d$"
+)
 
 Progress = Callable[[int, int], None]
 
@@ -95,8 +110,13 @@ class Declined(Exception):
     """This path cannot accept the file; the staging path decides (and reports)."""
 
 
-_SERIAL_SCHEMA = {"model_id": pl.Int64, "serial": pl.String, "serial_id": pl.Int64, "serial_lot_id": pl.Int64,
-                  "new": pl.Boolean}
+_SERIAL_SCHEMA = {
+    "model_id": pl.Int64,
+    "serial": pl.String,
+    "serial_id": pl.Int64,
+    "serial_lot_id": pl.Int64,
+    "new": pl.Boolean,
+}
 
 
 @dataclass
@@ -119,42 +139,71 @@ class _Load:
     lots: dict[int, dict[str, int]] = field(default_factory=dict)  # model id -> lot number -> id
     drafts: dict[tuple[int, str], _LotDraft] = field(default_factory=dict)
     serials: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_SERIAL_SCHEMA))
-    lookup_serials: dict[int, bool] = field(default_factory=dict)  # model id -> too many to read at once
+    lookup_serials: dict[int, bool] = field(
+        default_factory=dict
+    )  # model id -> too many to read at once
     new_serials: list[Path] = field(default_factory=list)  # spilled, until written after the events
     lot_ids: set[int] = field(default_factory=set)
-    moves: list[Path] = field(default_factory=list)  # a first load's movements, spilled, for its positions
+    moves: list[Path] = field(
+        default_factory=list
+    )  # a first load's movements, spilled, for its positions
     rows: int = 0
     serials_created: int = 0
 
 
-
 def enabled(*, file_name: str, size: int) -> bool:
     """Whether to try this path: a CSV of at least ``MEDRECALL_DIRECT_LOAD_MIN_BYTES``."""
-    return (connection.vendor in ("postgresql", "sqlite") and not file_name.lower().endswith((".xlsx", ".xlsm"))
-            and size >= settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES)
+    return (
+        connection.vendor in ("postgresql", "sqlite")
+        and not file_name.lower().endswith((".xlsx", ".xlsm"))
+        and size >= settings.MEDRECALL_DIRECT_LOAD_MIN_BYTES
+    )
 
 
-def load(path: Path, layout: CsvLayout, *, file_name: str, actor: Any = None, progress: Progress | None = None,
-         import_run_id: int | None = None) -> ImportOutcome | None:
+def load(
+    path: Path,
+    layout: CsvLayout,
+    *,
+    file_name: str,
+    actor: Any = None,
+    progress: Progress | None = None,
+    import_run_id: int | None = None,
+) -> ImportOutcome | None:
     """Import the file this way, or return ``None`` (nothing written) for the staging path."""
     try:
         with transaction.atomic():
-            return attempt(path, layout, file_name=file_name, actor=actor, progress=progress,
-                           import_run_id=import_run_id)
+            return attempt(
+                path,
+                layout,
+                file_name=file_name,
+                actor=actor,
+                progress=progress,
+                import_run_id=import_run_id,
+            )
     except Declined as reason:
         log.info("direct load of %s declined: %s", file_name, reason)
         return None
 
 
-def attempt(path: Path, layout: CsvLayout, *, file_name: str, actor: Any = None, progress: Progress | None = None,
-            import_run_id: int | None = None) -> ImportOutcome:
+def attempt(
+    path: Path,
+    layout: CsvLayout,
+    *,
+    file_name: str,
+    actor: Any = None,
+    progress: Progress | None = None,
+    import_run_id: int | None = None,
+) -> ImportOutcome:
     """``load`` without its transaction: raises ``Declined`` and leaves the rollback to the caller."""
-    return _DirectLoad(path, layout, file_name=file_name, progress=progress).run(actor=actor,
-                                                                                  import_run_id=import_run_id)
+    return _DirectLoad(path, layout, file_name=file_name, progress=progress).run(
+        actor=actor, import_run_id=import_run_id
+    )
 
 
 class _DirectLoad:
-    def __init__(self, path: Path, layout: CsvLayout, *, file_name: str, progress: Progress | None) -> None:
+    def __init__(
+        self, path: Path, layout: CsvLayout, *, file_name: str, progress: Progress | None
+    ) -> None:
         self.path = path
         self.layout = layout
         self.file_name = file_name
@@ -214,7 +263,9 @@ class _DirectLoad:
         try:
             with connection.cursor() as cursor:
                 raw = cursor.cursor
-                if self.sqlite and self.bulk:  # appending to a table without indexes: few pages needed
+                if (
+                    self.sqlite and self.bulk
+                ):  # appending to a table without indexes: few pages needed
                     cursor.execute(f"PRAGMA cache_size = -{APPEND_CACHE_KIB}")
                 while frame is not None:
                     with self._event_writer(raw) as write:
@@ -249,14 +300,20 @@ class _DirectLoad:
         checked = lot_ids if guarded is None else sorted(guarded.intersection(lot_ids))
         if checked:
             in_lots, lots_param = self._any("e.lot_id", checked)
-            moves = (f"SELECT 0, e.event_type, e.lot_id, e.serial_id, e.from_location_id, e.to_location_id, "
-                     f"e.document_ref FROM {EVENTS} e WHERE e.recorded_at = %s AND {in_lots}")
+            moves = (
+                f"SELECT 0, e.event_type, e.lot_id, e.serial_id, e.from_location_id, e.to_location_id, "
+                f"e.document_ref FROM {EVENTS} e WHERE e.recorded_at = %s AND {in_lots}"
+            )
             if custody.violations(moves, [self.stamp, lots_param]):
                 raise Declined("a custody guard refuses a movement")
         self._report(80)
         if self.bulk:  # most lots of the table: one pass over all of it, indexes built afterwards
             with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM traceability_position" if self.sqlite else "TRUNCATE traceability_position")
+                cursor.execute(
+                    "DELETE FROM traceability_position"
+                    if self.sqlite
+                    else "TRUNCATE traceability_position"
+                )
                 rebuild = _drop_secondary_indexes(cursor, "traceability_position")
                 if self.first:  # a first load: every event is in memory already
                     written = self._write_positions(cursor.cursor)
@@ -269,17 +326,31 @@ class _DirectLoad:
         self._report(95)
         with connection.cursor() as cursor:
             in_lots, lots_param = self._any("lot_id", lot_ids)
-            cursor.execute(f"SELECT 1 FROM traceability_position WHERE {in_lots} "
-                           "GROUP BY lot_id, location_id HAVING SUM(on_hand) < 0 LIMIT 1", [lots_param])
+            cursor.execute(
+                f"SELECT 1 FROM traceability_position WHERE {in_lots} "
+                "GROUP BY lot_id, location_id HAVING SUM(on_hand) < 0 LIMIT 1",
+                [lots_param],
+            )
             if cursor.fetchone():
                 raise Declined("a location's balance would be negative")
         drafts = self.state.drafts.values()
-        audit.record(actor=actor, action="traceability.events_imported", target_type="traceability.traceevent",
-                     target_id=str(import_run_id or "*"), target_label=self.file_name,
-                     changes={"created": self.state.rows, "unchanged": 0, "lots_created": len(drafts),
-                              "serials_created": self.state.serials_created, "retracted": 0})
-        outcome = ImportOutcome(kind="events", file_name=self.file_name, rows=self.state.rows,
-                                created=self.state.rows)
+        audit.record(
+            actor=actor,
+            action="traceability.events_imported",
+            target_type="traceability.traceevent",
+            target_id=str(import_run_id or "*"),
+            target_label=self.file_name,
+            changes={
+                "created": self.state.rows,
+                "unchanged": 0,
+                "lots_created": len(drafts),
+                "serials_created": self.state.serials_created,
+                "retracted": 0,
+            },
+        )
+        outcome = ImportOutcome(
+            kind="events", file_name=self.file_name, rows=self.state.rows, created=self.state.rows
+        )
         self._report(100)
         return outcome
 
@@ -296,7 +367,9 @@ class _DirectLoad:
         shares = max(1, -(-self.state.rows // POSITIONS_SHARE_ROWS))
         written = 0
         for share in range(shares):
-            positions = place(moves if shares == 1 else moves.filter(pl.col("lot_id") % shares == share))
+            positions = place(
+                moves if shares == 1 else moves.filter(pl.col("lot_id") % shares == share)
+            )
             self._insert(raw, "traceability_position", positions, freeze=True)
             written += positions.height
             del positions
@@ -304,8 +377,14 @@ class _DirectLoad:
 
     def _spill_moves(self, frame: pl.DataFrame) -> None:
         """Keep the block's movements, on disk, for the positions."""
-        self.state.moves.append(self._spill(frame.filter(pl.col("kind") != "installed").select(
-            *MOVE_COLUMNS).with_columns(pl.col("kind").cast(KINDS)), "moves"))
+        self.state.moves.append(
+            self._spill(
+                frame.filter(pl.col("kind") != "installed")
+                .select(*MOVE_COLUMNS)
+                .with_columns(pl.col("kind").cast(KINDS)),
+                "moves",
+            )
+        )
 
     def _spill(self, frame: pl.DataFrame, kind: str) -> Path:
         """Write ``frame`` to a temporary Arrow file (removed with the load) and return its path."""
@@ -316,20 +395,31 @@ class _DirectLoad:
         frame.write_ipc(path, compression="lz4")
         return path
 
-    def _insert(self, raw: Any, table: str, rows: pl.DataFrame, *, same: dict[str, Any] | None = None,
-                freeze: bool = False) -> None:
+    def _insert(
+        self,
+        raw: Any,
+        table: str,
+        rows: pl.DataFrame,
+        *,
+        same: dict[str, Any] | None = None,
+        freeze: bool = False,
+    ) -> None:
         """Write the frame's rows into ``table`` (columns named as the frame's, then those of
         ``same``, whose values every row shares): PostgreSQL ``COPY`` (``FREEZE`` into a table
         emptied in this transaction), SQLite ``executemany``."""
         same = same or {}
         if self.sqlite:  # the shared values are literals of the statement: fewer values per row
             columns = ", ".join([*rows.columns, *same])
-            literal = connection.schema_editor().quote_value  # SQLite's own quoting, as Django writes it
+            literal = (
+                connection.schema_editor().quote_value
+            )  # SQLite's own quoting, as Django writes it
             values = ", ".join(["?"] * rows.width + [literal(value) for value in same.values()])
             raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows.iter_rows())
             return
-        with raw.copy(f"COPY {table} ({', '.join([*rows.columns, *same])}) FROM STDIN (FORMAT csv, NULL '\\N'"
-                      f"{', FREEZE' if freeze else ''})") as copy:
+        with raw.copy(
+            f"COPY {table} ({', '.join([*rows.columns, *same])}) FROM STDIN (FORMAT csv, NULL '\\N'"
+            f"{', FREEZE' if freeze else ''})"
+        ) as copy:
             copy.write(_csv(self._with_same(rows, same)))
 
     @staticmethod
@@ -377,18 +467,33 @@ class _DirectLoad:
             raise Declined("control characters")
         header = [name or f"__blank_{i}" for i, name in enumerate(self.layout.header)]
         try:
-            frame = pl.read_csv(block, has_header=False, new_columns=header, separator=self.layout.delimiter,
-                                schema=dict.fromkeys(header, pl.String), encoding="utf8", raise_if_empty=False)
+            frame = pl.read_csv(
+                block,
+                has_header=False,
+                new_columns=header,
+                separator=self.layout.delimiter,
+                schema=dict.fromkeys(header, pl.String),
+                encoding="utf8",
+                raise_if_empty=False,
+            )
         except Exception as error:  # polars reads it otherwise than csv: leave it to the exact path
             raise Declined(f"polars cannot read the block: {error}") from error
         frame = frame.select(pl.all().str.strip_chars().fill_null(""))
         frame = frame.filter(pl.any_horizontal(pl.all() != ""))
         present = set(self.layout.header)
-        texts = frame.select([pl.col(name) if name in present else pl.lit("").alias(name) for name in FIELDS])
+        texts = frame.select(
+            [pl.col(name) if name in present else pl.lit("").alias(name) for name in FIELDS]
+        )
         return self._values(texts)
 
-    def _mapped(self, frame: pl.DataFrame, column: str, meaning: Callable[[str], tuple[Any, list[Any]]],
-                dtype: Any, **default: Any) -> pl.Expr:
+    def _mapped(
+        self,
+        frame: pl.DataFrame,
+        column: str,
+        meaning: Callable[[str], tuple[Any, list[Any]]],
+        dtype: Any,
+        **default: Any,
+    ) -> pl.Expr:
         """``column`` through ``meaning`` (an ``EventParser`` function, once per distinct text
         of ``frame``); texts not in ``frame`` become ``default`` when one is given."""
         values: dict[str, Any] = {}
@@ -405,28 +510,47 @@ class _DirectLoad:
         # The common form (whole seconds, an offset) is converted by polars; every other text,
         # and a date polars cannot make (30 February), by EventParser.
         text = pl.col("event_time")
-        t = t.with_columns(utc=pl.when(text.str.contains(ISO_SECONDS)).then(text.str.strptime(
-            pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%:z", strict=False).dt.strftime("%Y-%m-%d %H:%M:%S")))
+        t = t.with_columns(
+            utc=pl.when(text.str.contains(ISO_SECONDS)).then(
+                text.str.strptime(
+                    pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%:z", strict=False
+                ).dt.strftime("%Y-%m-%d %H:%M:%S")
+            )
+        )
         rest = t.filter(pl.col("utc").is_null())
-        times = pl.col("utc").fill_null(self._mapped(
-            rest, "event_time", lambda s: parser._time(s) if s else (None, [("", "", "required")]), pl.String,
-            default=None))
+        times = pl.col("utc").fill_null(
+            self._mapped(
+                rest,
+                "event_time",
+                lambda s: parser._time(s) if s else (None, [("", "", "required")]),
+                pl.String,
+                default=None,
+            )
+        )
         models = {}
         for text in t.get_column("gtin").unique().to_list():
-            model, problems = parser._gtin(text, "gtin") if text else (None, [("gtin", "", "required")])
+            model, problems = (
+                parser._gtin(text, "gtin") if text else (None, [("gtin", "", "required")])
+            )
             if problems or model is None:
                 raise Declined(f"gtin {text}")
             models[text] = model
         frame = t.with_columns(
-            kind=kinds, utc=times,
-            model_id=pl.col("gtin").replace_strict({k: v[0] for k, v in models.items()}, return_dtype=pl.Int64),
-            lot_tracked=pl.col("gtin").replace_strict({k: v[1] == "lot" for k, v in models.items()},
-                                                      return_dtype=pl.Boolean),
+            kind=kinds,
+            utc=times,
+            model_id=pl.col("gtin").replace_strict(
+                {k: v[0] for k, v in models.items()}, return_dtype=pl.Int64
+            ),
+            lot_tracked=pl.col("gtin").replace_strict(
+                {k: v[1] == "lot" for k, v in models.items()}, return_dtype=pl.Boolean
+            ),
             serial=pl.when(pl.col("serial") != "").then(pl.col("serial")),
         )
         # The quantity's meaning depends on whether the row has a serial: one key for both.
-        quantity_key = pl.concat_str(pl.col("quantity"), pl.when(pl.col("serial").is_not_null()).then(
-            pl.lit("\x01s")).otherwise(pl.lit("\x01")))
+        quantity_key = pl.concat_str(
+            pl.col("quantity"),
+            pl.when(pl.col("serial").is_not_null()).then(pl.lit("\x01s")).otherwise(pl.lit("\x01")),
+        )
         quantities: dict[str, int] = {}
         for key in frame.select(quantity_key).to_series().unique().to_list():
             text, has_serial = key.rsplit("\x01", 1)
@@ -437,41 +561,66 @@ class _DirectLoad:
         locations = self.refs.locations
         frame = frame.with_columns(
             quantity=quantity_key.replace_strict(quantities, return_dtype=pl.Int64),
-            from_id=_codes("from_location", locations), to_id=_codes("to_location", locations),
-            manufactured=self._dates(frame, "manufactured"), expiry=self._dates(frame, "expiry"),
+            from_id=_codes("from_location", locations),
+            to_id=_codes("to_location", locations),
+            manufactured=self._dates(frame, "manufactured"),
+            expiry=self._dates(frame, "expiry"),
         )
         into = frame.filter(pl.col("kind") == "transformed")
         into_models: dict[str, int] = {}
         for text in into.get_column("into_gtin").unique().to_list():
-            model, problems = parser._gtin(text, "into_gtin") if text else (None, [("", "", "required")])
+            model, problems = (
+                parser._gtin(text, "into_gtin") if text else (None, [("", "", "required")])
+            )
             if problems or model is None:
                 raise Declined(f"into_gtin {text}")
             into_models[text] = model[0]
         transformed = pl.col("kind") == "transformed"
         frame = frame.with_columns(
-            into_model_id=pl.when(transformed).then(pl.col("into_gtin").replace_strict(
-                into_models, default=None, return_dtype=pl.Int64)),
+            into_model_id=pl.when(transformed).then(
+                pl.col("into_gtin").replace_strict(into_models, default=None, return_dtype=pl.Int64)
+            ),
             into_lot=pl.when(transformed).then(pl.col("into_lot")),
         )
-        bad = frame.select(pl.any_horizontal(
-            (pl.col("event_id") == "") | (pl.col("event_id").str.len_chars() > 200),
-            (pl.col("lot") == "") | (pl.col("lot").str.len_chars() > 20),
-            pl.col("serial").str.len_chars().fill_null(0) > 20,
-            pl.col("serial").is_not_null() & pl.col("lot_tracked"),
-            (pl.col("from_location") != "") & pl.col("from_id").is_null(),
-            (pl.col("to_location") != "") & pl.col("to_id").is_null(),
-            pl.col("kind").is_in(list(NEEDS_TO)) & (pl.col("to_location") == ""),
-            pl.col("kind").is_in(list(NEEDS_FROM)) & (pl.col("from_location") == ""),
-            (pl.col("kind") == "shipped") & (pl.col("from_id") == pl.col("to_id")).fill_null(False),
-            (pl.col("expiry") < pl.col("manufactured")).fill_null(False),
-            transformed & ((pl.col("into_gtin") == "") | (pl.col("into_lot") == "")
-                           | (pl.col("into_lot").str.len_chars() > 20)),
-        ).any()).item()
+        bad = frame.select(
+            pl.any_horizontal(
+                (pl.col("event_id") == "") | (pl.col("event_id").str.len_chars() > 200),
+                (pl.col("lot") == "") | (pl.col("lot").str.len_chars() > 20),
+                pl.col("serial").str.len_chars().fill_null(0) > 20,
+                pl.col("serial").is_not_null() & pl.col("lot_tracked"),
+                (pl.col("from_location") != "") & pl.col("from_id").is_null(),
+                (pl.col("to_location") != "") & pl.col("to_id").is_null(),
+                pl.col("kind").is_in(list(NEEDS_TO)) & (pl.col("to_location") == ""),
+                pl.col("kind").is_in(list(NEEDS_FROM)) & (pl.col("from_location") == ""),
+                (pl.col("kind") == "shipped")
+                & (pl.col("from_id") == pl.col("to_id")).fill_null(False),
+                (pl.col("expiry") < pl.col("manufactured")).fill_null(False),
+                transformed
+                & (
+                    (pl.col("into_gtin") == "")
+                    | (pl.col("into_lot") == "")
+                    | (pl.col("into_lot").str.len_chars() > 20)
+                ),
+            ).any()
+        ).item()
         if bad:
             raise Declined("a row breaks a rule between its cells")
-        return frame.select("event_id", "kind", "utc", "model_id", "lot", "serial", "quantity", "from_id", "to_id",
-                            pl.col("document_ref").str.slice(0, 100), "manufactured", "expiry", "into_model_id",
-                            "into_lot")
+        return frame.select(
+            "event_id",
+            "kind",
+            "utc",
+            "model_id",
+            "lot",
+            "serial",
+            "quantity",
+            "from_id",
+            "to_id",
+            pl.col("document_ref").str.slice(0, 100),
+            "manufactured",
+            "expiry",
+            "into_model_id",
+            "into_lot",
+        )
 
     def _dates(self, frame: pl.DataFrame, column: str) -> pl.Expr:
         values: dict[str, date] = {}
@@ -492,9 +641,13 @@ class _DirectLoad:
         lots = self.state.lots.get(model_id)
         if lots is None:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT number, id FROM catalog_lot WHERE device_model_id = %s", [model_id])
+                cursor.execute(
+                    "SELECT number, id FROM catalog_lot WHERE device_model_id = %s", [model_id]
+                )
                 lots = self.state.lots[model_id] = dict(cursor.fetchall())
-                cursor.execute("SELECT COUNT(*) FROM catalog_serial WHERE device_model_id = %s", [model_id])
+                cursor.execute(
+                    "SELECT COUNT(*) FROM catalog_serial WHERE device_model_id = %s", [model_id]
+                )
                 count = cursor.fetchone()[0]
                 self.state.lookup_serials[model_id] = count > PRELOAD_SERIALS
                 if 0 < count <= PRELOAD_SERIALS:
@@ -504,18 +657,29 @@ class _DirectLoad:
                         cursor.execute(select, [model_id])
                         found = pl.DataFrame(cursor.fetchall(), orient="row", schema=columns)
                     else:
-                        with cursor.cursor.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)", [model_id]) as copy:
+                        with cursor.cursor.copy(
+                            f"COPY ({select}) TO STDOUT (FORMAT csv)", [model_id]
+                        ) as copy:
                             recorded = b"".join(copy)
-                        found = pl.read_csv(recorded, has_header=False, new_columns=list(columns), schema=columns)
-                    self.state.serials = pl.concat([self.state.serials, found.with_columns(new=pl.lit(False))])
+                        found = pl.read_csv(
+                            recorded, has_header=False, new_columns=list(columns), schema=columns
+                        )
+                    self.state.serials = pl.concat(
+                        [self.state.serials, found.with_columns(new=pl.lit(False))]
+                    )
         return lots
 
     def _resolve(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Lot, serial and finished-lot ids for the block's rows (new ones from the sequences)."""
         state = self.state
-        keys = pl.concat([frame.select("model_id", "lot"),
-                          frame.filter(pl.col("into_lot").is_not_null()).select(
-                              pl.col("into_model_id").alias("model_id"), pl.col("into_lot").alias("lot"))]).unique()
+        keys = pl.concat(
+            [
+                frame.select("model_id", "lot"),
+                frame.filter(pl.col("into_lot").is_not_null()).select(
+                    pl.col("into_model_id").alias("model_id"), pl.col("into_lot").alias("lot")
+                ),
+            ]
+        ).unique()
         unknown = []
         ids: dict[tuple[int, str], int] = {}
         for model_id, number in keys.iter_rows():
@@ -524,17 +688,29 @@ class _DirectLoad:
                 unknown.append((model_id, number))
             else:
                 ids[(model_id, number)] = lot_id
-        for (model_id, number), lot_id in zip(unknown, self._next_ids("catalog_lot", len(unknown)), strict=True):
+        for (model_id, number), lot_id in zip(
+            unknown, self._next_ids("catalog_lot", len(unknown)), strict=True
+        ):
             state.lots[model_id][number] = ids[(model_id, number)] = lot_id
             state.drafts[(model_id, number)] = _LotDraft(lot_id, model_id, number)
-        lot_map = pl.DataFrame([(m, n, i) for (m, n), i in ids.items()], orient="row",
-                               schema={"model_id": pl.Int64, "lot": pl.String, "lot_id": pl.Int64})
+        lot_map = pl.DataFrame(
+            [(m, n, i) for (m, n), i in ids.items()],
+            orient="row",
+            schema={"model_id": pl.Int64, "lot": pl.String, "lot_id": pl.Int64},
+        )
         frame = frame.join(lot_map, on=["model_id", "lot"], how="left").join(
-            lot_map.rename({"model_id": "into_model_id", "lot": "into_lot", "lot_id": "into_lot_id"}),
-            on=["into_model_id", "into_lot"], how="left")
+            lot_map.rename(
+                {"model_id": "into_model_id", "lot": "into_lot", "lot_id": "into_lot_id"}
+            ),
+            on=["into_model_id", "into_lot"],
+            how="left",
+        )
         state.lot_ids.update(ids.values())
-        produced = frame.filter(pl.col("kind") == "produced").group_by("model_id", "lot").agg(
-            pl.col("manufactured").min(), pl.col("expiry").min(), pl.col("quantity").sum())
+        produced = (
+            frame.filter(pl.col("kind") == "produced")
+            .group_by("model_id", "lot")
+            .agg(pl.col("manufactured").min(), pl.col("expiry").min(), pl.col("quantity").sum())
+        )
         for model_id, number, manufactured, expiry, quantity in produced.iter_rows():
             draft = state.drafts.get((model_id, number))
             if draft is not None:
@@ -546,8 +722,15 @@ class _DirectLoad:
 
     def _resolve_serials(self, frame: pl.DataFrame) -> pl.DataFrame:
         state = self.state
-        units = frame.filter(pl.col("serial").is_not_null()).group_by("model_id", "serial").agg(
-            pl.col("lot_id").n_unique().alias("lots"), pl.col("lot_id").first(), pl.col("manufactured").min())
+        units = (
+            frame.filter(pl.col("serial").is_not_null())
+            .group_by("model_id", "serial")
+            .agg(
+                pl.col("lot_id").n_unique().alias("lots"),
+                pl.col("lot_id").first(),
+                pl.col("manufactured").min(),
+            )
+        )
         if units.is_empty():
             return frame.with_columns(serial_id=pl.lit(None, dtype=pl.Int64))
         if units.filter(pl.col("lots") > 1).height:
@@ -560,26 +743,44 @@ class _DirectLoad:
                 continue
             in_serials, serials_param = self._any("serial", group.get_column("serial").to_list())
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT device_model_id, serial, id, lot_id, false FROM catalog_serial "
-                               f"WHERE device_model_id = %s AND {in_serials}", [model_id, serials_param])
+                cursor.execute(
+                    f"SELECT device_model_id, serial, id, lot_id, false FROM catalog_serial "
+                    f"WHERE device_model_id = %s AND {in_serials}",
+                    [model_id, serials_param],
+                )
                 recorded += [(*row[:4], False) for row in cursor.fetchall()]
         if recorded:
             found = pl.DataFrame(recorded, orient="row", schema=_SERIAL_SCHEMA)
             state.serials = pl.concat([state.serials, found])
             units = units.drop("serial_id", "serial_lot_id", "new").join(
-                state.serials, on=["model_id", "serial"], how="left")
-        if units.filter(pl.col("serial_id").is_not_null() & (pl.col("serial_lot_id") != pl.col("lot_id"))).height:
+                state.serials, on=["model_id", "serial"], how="left"
+            )
+        if units.filter(
+            pl.col("serial_id").is_not_null() & (pl.col("serial_lot_id") != pl.col("lot_id"))
+        ).height:
             raise Declined("a serial recorded in another lot")
         fresh = units.filter(pl.col("serial_id").is_null())
         if fresh.height:
-            fresh = fresh.with_columns(serial_id=pl.Series(self._next_ids("catalog_serial", fresh.height),
-                                                           dtype=pl.Int64), serial_lot_id=pl.col("lot_id"),
-                                       new=pl.lit(True))
+            fresh = fresh.with_columns(
+                serial_id=pl.Series(self._next_ids("catalog_serial", fresh.height), dtype=pl.Int64),
+                serial_lot_id=pl.col("lot_id"),
+                new=pl.lit(True),
+            )
             state.serials = pl.concat([state.serials, fresh.select(list(_SERIAL_SCHEMA))])
-            units = pl.concat([units.filter(pl.col("serial_id").is_not_null()), fresh.select(units.columns)])
-        state.new_serials.append(self._spill(units.filter(pl.col("new")).select(
-            "serial_id", "model_id", "lot_id", "serial", "manufactured"), "serials"))
-        return frame.join(units.select("model_id", "serial", "serial_id"), on=["model_id", "serial"], how="left")
+            units = pl.concat(
+                [units.filter(pl.col("serial_id").is_not_null()), fresh.select(units.columns)]
+            )
+        state.new_serials.append(
+            self._spill(
+                units.filter(pl.col("new")).select(
+                    "serial_id", "model_id", "lot_id", "serial", "manufactured"
+                ),
+                "serials",
+            )
+        )
+        return frame.join(
+            units.select("model_id", "serial", "serial_id"), on=["model_id", "serial"], how="left"
+        )
 
     def _next_ids(self, table: str, count: int) -> list[int]:
         """``count`` new ids from the table's sequence: usually one unbroken run, read as its
@@ -591,20 +792,30 @@ class _DirectLoad:
             # takes ids until it ends. Above every id ever given (``sqlite_sequence``) too.
             if table not in self.high_ids:
                 with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), COALESCE((SELECT seq "
-                                   f"FROM sqlite_sequence WHERE name = %s), 0))", [table])
+                    cursor.execute(
+                        f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), COALESCE((SELECT seq "
+                        f"FROM sqlite_sequence WHERE name = %s), 0))",
+                        [table],
+                    )
                     self.high_ids[table] = cursor.fetchone()[0]
             start = self.high_ids[table] + 1
             self.high_ids[table] += count
             return list(range(start, start + count))
         with connection.cursor() as cursor:
-            cursor.execute("SELECT MIN(id), MAX(id) FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id "
-                           "FROM generate_series(1, %s)) n", [table, count])
+            cursor.execute(
+                "SELECT MIN(id), MAX(id) FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id "
+                "FROM generate_series(1, %s)) n",
+                [table, count],
+            )
             first, last = cursor.fetchone()
-            if last - first + 1 == count:  # distinct ids, as many as the range holds: the whole range
+            if (
+                last - first + 1 == count
+            ):  # distinct ids, as many as the range holds: the whole range
                 return list(range(first, last + 1))
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
             return [row[0] for row in cursor.fetchall()]
 
     def _write_lots(self, cursor: Any) -> None:
@@ -617,32 +828,77 @@ class _DirectLoad:
             cursor.executemany(
                 "INSERT INTO catalog_lot (id, device_model_id, number, manufactured_on, expires_on, quantity_produced, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(d.id, d.model_id, d.number, d.manufactured and d.manufactured.isoformat(),
-                  d.expiry and d.expiry.isoformat(), d.quantity, self.stamp, self.stamp) for d in drafts])
+                [
+                    (
+                        d.id,
+                        d.model_id,
+                        d.number,
+                        d.manufactured and d.manufactured.isoformat(),
+                        d.expiry and d.expiry.isoformat(),
+                        d.quantity,
+                        self.stamp,
+                        self.stamp,
+                    )
+                    for d in drafts
+                ],
+            )
             return
         cursor.execute(
             "INSERT INTO catalog_lot (id, device_model_id, number, manufactured_on, expires_on, quantity_produced, "
             "created_at, updated_at) SELECT *, %s, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
             "%s::date[], %s::date[], %s::integer[])",
-            [self.now, self.now, [d.id for d in drafts], [d.model_id for d in drafts], [d.number for d in drafts],
-             [d.manufactured for d in drafts], [d.expiry for d in drafts], [d.quantity for d in drafts]])
+            [
+                self.now,
+                self.now,
+                [d.id for d in drafts],
+                [d.model_id for d in drafts],
+                [d.number for d in drafts],
+                [d.manufactured for d in drafts],
+                [d.expiry for d in drafts],
+                [d.quantity for d in drafts],
+            ],
+        )
 
     def _write_serials(self, raw: Any) -> None:
         if not self.state.new_serials:
             return
         new = pl.scan_ipc(self.state.new_serials)
-        shares = max(1, -(-sum(pl.scan_ipc(path).select(pl.len()).collect().item()
-                              for path in self.state.new_serials) // SERIALS_SHARE_ROWS))
+        shares = max(
+            1,
+            -(
+                -sum(
+                    pl.scan_ipc(path).select(pl.len()).collect().item()
+                    for path in self.state.new_serials
+                )
+                // SERIALS_SHARE_ROWS
+            ),
+        )
         for share in range(shares):  # a share of the serials at a time: memory follows the share
-            serials = (new if shares == 1 else new.filter(pl.col("serial_id") % shares == share)).group_by(
-                "serial_id").agg(pl.col("model_id").first(), pl.col("lot_id").first(), pl.col("serial").first(),
-                                 pl.col("manufactured").min()).collect()
+            serials = (
+                (new if shares == 1 else new.filter(pl.col("serial_id") % shares == share))
+                .group_by("serial_id")
+                .agg(
+                    pl.col("model_id").first(),
+                    pl.col("lot_id").first(),
+                    pl.col("serial").first(),
+                    pl.col("manufactured").min(),
+                )
+                .collect()
+            )
             self.state.serials_created += serials.height
             # In index order: each insert lands beside the one before (random order: twice the time).
-            self._insert(raw, "catalog_serial", serials.sort("model_id", "serial").select(
-                id="serial_id", device_model_id="model_id", lot_id="lot_id", serial="serial",
-                manufactured_on=pl.col("manufactured").dt.strftime("%Y-%m-%d")),
-                         same={"created_at": self.stamp, "updated_at": self.stamp})
+            self._insert(
+                raw,
+                "catalog_serial",
+                serials.sort("model_id", "serial").select(
+                    id="serial_id",
+                    device_model_id="model_id",
+                    lot_id="lot_id",
+                    serial="serial",
+                    manufactured_on=pl.col("manufactured").dt.strftime("%Y-%m-%d"),
+                ),
+                same={"created_at": self.stamp, "updated_at": self.stamp},
+            )
             del serials
         self._analyze_if_grown("catalog_serial", self.state.serials_created)
 
@@ -652,19 +908,34 @@ class _DirectLoad:
         """A writer of blocks of events: PostgreSQL ``COPY`` (sent by a thread of psycopg's
         while the caller reads on), SQLite ``executemany``."""
         if self.sqlite:
-            yield lambda frame, run_id: self._insert(raw, EVENTS, self._event_rows(frame), same=self._same(run_id))
+            yield lambda frame, run_id: self._insert(
+                raw, EVENTS, self._event_rows(frame), same=self._same(run_id)
+            )
             return
-        with raw.copy(f"COPY {EVENTS} ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N'"
-                      f"{', FREEZE' if self.first else ''})", writer=_block_writer(raw)) as copy:
-            yield lambda frame, run_id: copy.write(_csv(self._with_same(self._event_rows(frame), self._same(run_id))))
+        with raw.copy(
+            f"COPY {EVENTS} ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N'"
+            f"{', FREEZE' if self.first else ''})",
+            writer=_block_writer(raw),
+        ) as copy:
+            yield lambda frame, run_id: copy.write(
+                _csv(self._with_same(self._event_rows(frame), self._same(run_id)))
+            )
 
     @staticmethod
     def _event_rows(frame: pl.DataFrame) -> pl.DataFrame:
         """The block as rows of the events table, without the columns of ``_same``."""
         return frame.select(
-            "event_id", event_type="kind", event_time="utc", lot_id="lot_id", serial_id="serial_id",
-            quantity="quantity", from_location_id="from_id", to_location_id="to_id", document_ref="document_ref",
-            into_lot_id="into_lot_id")
+            "event_id",
+            event_type="kind",
+            event_time="utc",
+            lot_id="lot_id",
+            serial_id="serial_id",
+            quantity="quantity",
+            from_location_id="from_id",
+            to_location_id="to_id",
+            document_ref="document_ref",
+            into_lot_id="into_lot_id",
+        )
 
     def _same(self, import_run_id: int | None) -> dict[str, Any]:
         """The events table's columns that have the same value on every row of a load; with
@@ -682,15 +953,22 @@ class _DirectLoad:
                 # Rows recorded, estimated as the planner does: the density of the last
                 # ANALYZE times the pages now (pages of rolled-back rows hold none); never
                 # analysed (reltuples -1): about 160 bytes a row.
-                cursor.execute(f"SELECT reltuples, relpages, pg_relation_size(oid), "
-                               f"pg_relation_size(oid) / current_setting('block_size')::int FROM pg_class "
-                               f"WHERE oid = '{EVENTS}'::regclass")
+                cursor.execute(
+                    f"SELECT reltuples, relpages, pg_relation_size(oid), "
+                    f"pg_relation_size(oid) / current_setting('block_size')::int FROM pg_class "
+                    f"WHERE oid = '{EVENTS}'::regclass"
+                )
                 tuples, pages, size, pages_now = cursor.fetchone()
-                recorded = int(tuples * pages_now / pages) if tuples >= 0 and pages > 0 else size // 160
+                recorded = (
+                    int(tuples * pages_now / pages) if tuples >= 0 and pages > 0 else size // 160
+                )
             if estimated_rows < max(recorded, settings.MEDRECALL_BULK_LOAD_MIN_ROWS):
                 return []
-            log.info("direct load: %s events expected, %s recorded: indexes built after the copy", estimated_rows,
-                     recorded)
+            log.info(
+                "direct load: %s events expected, %s recorded: indexes built after the copy",
+                estimated_rows,
+                recorded,
+            )
             self.bulk = True
             cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {EVENTS})")
             self.first = bool(cursor.fetchone()[0])
@@ -705,7 +983,10 @@ class _DirectLoad:
         """The indexes dropped for a bulk load, from the rows written since (the unique event
         id index fails on a repeated id). A method, so the benchmark can time it."""
         if statements and not self.sqlite:
-            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [settings.MEDRECALL_BULK_LOAD_MEMORY])
+            cursor.execute(
+                "SELECT set_config('maintenance_work_mem', %s, true)",
+                [settings.MEDRECALL_BULK_LOAD_MEMORY],
+            )
         for statement in statements:
             cursor.execute(statement)
 
@@ -765,8 +1046,15 @@ def _earlier(one: date | None, other: date | None) -> date | None:
 
 KINDS = pl.Enum(EventType.values)
 MOVE_COLUMNS = ("kind", "lot_id", "serial_id", "quantity", "from_id", "to_id", "document_ref")
-MOVE_SCHEMA: dict[str, Any] = {"kind": KINDS, "lot_id": pl.Int64, "serial_id": pl.Int64, "quantity": pl.Int64,
-                               "from_id": pl.Int64, "to_id": pl.Int64, "document_ref": pl.String}
+MOVE_SCHEMA: dict[str, Any] = {
+    "kind": KINDS,
+    "lot_id": pl.Int64,
+    "serial_id": pl.Int64,
+    "quantity": pl.Int64,
+    "from_id": pl.Int64,
+    "to_id": pl.Int64,
+    "document_ref": pl.String,
+}
 
 
 def place(moves: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -781,27 +1069,48 @@ def place(moves: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     streamed (10M events: 2 s and 1 GB, against 9 s and 2.6 GB eagerly)."""
     kind, quantity = pl.col("kind"), pl.col("quantity")
     moves = moves.lazy()
-    documents = moves.filter(pl.col("to_id").is_not_null() & kind.is_in(["shipped", "received", "returned"])).group_by(
-        "lot_id", "serial_id", "to_id", "document_ref").agg(
-        owed=pl.when(kind == "shipped").then(quantity).otherwise(-quantity).sum(), shipped=(kind == "shipped").any())
+    documents = (
+        moves.filter(
+            pl.col("to_id").is_not_null() & kind.is_in(["shipped", "received", "returned"])
+        )
+        .group_by("lot_id", "serial_id", "to_id", "document_ref")
+        .agg(
+            owed=pl.when(kind == "shipped").then(quantity).otherwise(-quantity).sum(),
+            shipped=(kind == "shipped").any(),
+        )
+    )
     nothing = pl.lit(0, pl.Int64)
     in_transit = documents.filter(pl.col("owed") > 0).select(
-        "lot_id", "serial_id", location_id="to_id", on_hand=nothing, in_transit="owed")
-    arrivals = moves.filter(pl.col("to_id").is_not_null() & kind.is_in([str(k) for k in ARRIVALS])).select(
-        "lot_id", "serial_id", location_id="to_id", on_hand=quantity, in_transit=nothing)
-    departures = moves.filter(kind.is_in([str(k) for k in DEPARTURES]) & pl.col("from_id").is_not_null())
-    shipments = documents.filter("shipped").select("lot_id", pl.col("serial_id").fill_null(0).alias("unit"), "to_id",
-                                                   "document_ref")
-    lone_returns = moves.filter((kind == "returned") & pl.col("from_id").is_not_null()).with_columns(
-        unit=pl.col("serial_id").fill_null(0)).join(shipments, on=["lot_id", "unit", "to_id", "document_ref"],
-                                                     how="anti")
-    leaving = pl.concat([departures.select("lot_id", "serial_id", "from_id", "quantity"),
-                         lone_returns.select("lot_id", "serial_id", "from_id", "quantity")]).select(
-        "lot_id", "serial_id", location_id="from_id", on_hand=-quantity, in_transit=nothing)
-    return pl.concat([arrivals, in_transit, leaving]).group_by("lot_id", "serial_id", "location_id").agg(
-        pl.col("on_hand").sum(), pl.col("in_transit").sum()).filter(
-        (pl.col("on_hand") != 0) | (pl.col("in_transit") != 0)).sort("lot_id", "location_id").collect(
-        engine="streaming")
+        "lot_id", "serial_id", location_id="to_id", on_hand=nothing, in_transit="owed"
+    )
+    arrivals = moves.filter(
+        pl.col("to_id").is_not_null() & kind.is_in([str(k) for k in ARRIVALS])
+    ).select("lot_id", "serial_id", location_id="to_id", on_hand=quantity, in_transit=nothing)
+    departures = moves.filter(
+        kind.is_in([str(k) for k in DEPARTURES]) & pl.col("from_id").is_not_null()
+    )
+    shipments = documents.filter("shipped").select(
+        "lot_id", pl.col("serial_id").fill_null(0).alias("unit"), "to_id", "document_ref"
+    )
+    lone_returns = (
+        moves.filter((kind == "returned") & pl.col("from_id").is_not_null())
+        .with_columns(unit=pl.col("serial_id").fill_null(0))
+        .join(shipments, on=["lot_id", "unit", "to_id", "document_ref"], how="anti")
+    )
+    leaving = pl.concat(
+        [
+            departures.select("lot_id", "serial_id", "from_id", "quantity"),
+            lone_returns.select("lot_id", "serial_id", "from_id", "quantity"),
+        ]
+    ).select("lot_id", "serial_id", location_id="from_id", on_hand=-quantity, in_transit=nothing)
+    return (
+        pl.concat([arrivals, in_transit, leaving])
+        .group_by("lot_id", "serial_id", "location_id")
+        .agg(pl.col("on_hand").sum(), pl.col("in_transit").sum())
+        .filter((pl.col("on_hand") != 0) | (pl.col("in_transit") != 0))
+        .sort("lot_id", "location_id")
+        .collect(engine="streaming")
+    )
 
 
 def _drop_secondary_indexes(cursor: Any, table: str) -> list[str]:
@@ -809,23 +1118,33 @@ def _drop_secondary_indexes(cursor: Any, table: str) -> list[str]:
     the statements that build them again: building an index once from all the rows is
     cheaper than inserting each row into it."""
     if connection.vendor == "sqlite":  # constraints are unique indexes there; SQL as created
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                       "AND sql IS NOT NULL", [table])
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL",
+            [table],
+        )
         indexes = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         return [definition for _name, definition in indexes]
-    cursor.execute("SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-                   "WHERE c.conrelid = %s::regclass AND c.contype = 'u'", [table])
+    cursor.execute(
+        "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "WHERE c.conrelid = %s::regclass AND c.contype = 'u'",
+        [table],
+    )
     constraints = cursor.fetchall()
     cursor.execute(
         "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
         "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT EXISTS "
-        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)", [table])
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+        [table],
+    )
     indexes = cursor.fetchall()
     for name, _definition in constraints:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _definition in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
-    return ([f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints]
-            + [definition for _name, definition in indexes])
+    return [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        for name, definition in constraints
+    ] + [definition for _name, definition in indexes]

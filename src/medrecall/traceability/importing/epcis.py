@@ -159,30 +159,87 @@ from .rows import References, parse_event
 
 EPCIS_COLUMNS = Columns(
     required=("eventID", "type", "eventTime"),
-    optional=("eventTimeZoneOffset", "action", "bizStep", "disposition", "epcList", "quantityList", "parentID",
-              "childEPCs", "childQuantityList", "inputEPCList", "inputQuantityList", "outputEPCList",
-              "outputQuantityList", "readPoint", "bizLocation", "sourceList", "destinationList",
-              "bizTransactionList", "ilmd", "errorDeclaration"),
+    optional=(
+        "eventTimeZoneOffset",
+        "action",
+        "bizStep",
+        "disposition",
+        "epcList",
+        "quantityList",
+        "parentID",
+        "childEPCs",
+        "childQuantityList",
+        "inputEPCList",
+        "inputQuantityList",
+        "outputEPCList",
+        "outputQuantityList",
+        "readPoint",
+        "bizLocation",
+        "sourceList",
+        "destinationList",
+        "bizTransactionList",
+        "ilmd",
+        "errorDeclaration",
+    ),
 )
 
 DOCUMENT_TYPES = frozenset({"EPCISDocument", "EPCISQueryDocument"})
-EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent")
+EVENT_TYPES = (
+    "ObjectEvent",
+    "AggregationEvent",
+    "TransactionEvent",
+    "TransformationEvent",
+    "AssociationEvent",
+)
 OBJECT_STEPS = {
-    "commissioning": EventType.PRODUCED, "shipping": EventType.SHIPPED, "receiving": EventType.RECEIVED,
-    "returning": EventType.RETURNED, "installing": EventType.INSTALLED, "retail_selling": EventType.CONSUMED,
-    "dispensing": EventType.CONSUMED, "consuming": EventType.CONSUMED, "destroying": EventType.DESTROYED,
+    "commissioning": EventType.PRODUCED,
+    "shipping": EventType.SHIPPED,
+    "receiving": EventType.RECEIVED,
+    "returning": EventType.RETURNED,
+    "installing": EventType.INSTALLED,
+    "retail_selling": EventType.CONSUMED,
+    "dispensing": EventType.CONSUMED,
+    "consuming": EventType.CONSUMED,
+    "destroying": EventType.DESTROYED,
     "decommissioning": EventType.DESTROYED,
 }
 # Steps by which an AggregationEvent or TransactionEvent moves its goods; with any other it only
 # (dis)aggregates or links a business transaction.
-CARRIER_STEPS = {step: OBJECT_STEPS[step] for step in (
-    "shipping", "receiving", "returning", "retail_selling", "dispensing", "consuming", "destroying")}
+CARRIER_STEPS = {
+    step: OBJECT_STEPS[step]
+    for step in (
+        "shipping",
+        "receiving",
+        "returning",
+        "retail_selling",
+        "dispensing",
+        "consuming",
+        "destroying",
+    )
+}
 # CBV steps that change neither custody nor stock: such ObjectEvents are skipped, not refused.
-IDLE_STEPS = frozenset({
-    "inspecting", "storing", "stocking", "packing", "unpacking", "encoding", "sensor_reporting", "cycle_counting",
-    "stock_taking", "holding", "reserving", "picking", "staging_outbound", "loading", "unloading",
-    "entering_exiting", "repairing", "creating_class_instance",
-})
+IDLE_STEPS = frozenset(
+    {
+        "inspecting",
+        "storing",
+        "stocking",
+        "packing",
+        "unpacking",
+        "encoding",
+        "sensor_reporting",
+        "cycle_counting",
+        "stock_taking",
+        "holding",
+        "reserving",
+        "picking",
+        "staging_outbound",
+        "loading",
+        "unloading",
+        "entering_exiting",
+        "repairing",
+        "creating_class_instance",
+    }
+)
 CONSUMED_DISPOSITIONS = frozenset({"dispensed", "retail_sold"})
 UNIT_UOMS = frozenset({"EA", "H87", "C62"})
 LOCATION_VOCABULARIES = frozenset({"businesslocation", "location"})
@@ -219,6 +276,7 @@ _DIGITAL_LINK_KEYS = frozenset({"01", "414"})
 
 
 # -- identifiers and vocabulary: pure ---------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Item:
@@ -260,7 +318,10 @@ def digital_link(uri: str) -> dict[str, str] | None:
             tail = segments[start:]
             if len(tail) % 2:
                 return None
-            return {_DIGITAL_LINK_ALIASES.get(tail[i], tail[i]): unquote(tail[i + 1]) for i in range(0, len(tail), 2)}
+            return {
+                _DIGITAL_LINK_ALIASES.get(tail[i], tail[i]): unquote(tail[i + 1])
+                for i in range(0, len(tail), 2)
+            }
     return None
 
 
@@ -387,7 +448,9 @@ def event_time(event: dict[str, Any]) -> str:
         return moment.replace(tzinfo=zone).isoformat() if zone else text
     try:
         return (moment.astimezone(zone) if zone else moment).isoformat()
-    except OverflowError:  # shifted before year 1 or past 9999: the row check refuses the text as given
+    except (
+        OverflowError
+    ):  # shifted before year 1 or past 9999: the row check refuses the text as given
         return text
 
 
@@ -416,6 +479,7 @@ def _ilmd(event: dict[str, Any]) -> dict[str, str]:
 
 
 # -- reading the document ---------------------------------------------------------------------
+
 
 def _reject(file_name: str, message: str, code: str, row: int = 1) -> ImportRejected:
     return ImportRejected(message, [RowError(file_name, row, "", code, message)])
@@ -465,15 +529,23 @@ def read_document(path: Path, file_name: str) -> Any:
             document = json.load(handle, parse_int=_json_int, parse_float=_json_float)
     except RecursionError:
         line = _deep_line(path)
-        message = _("%(file)s nests arrays or objects more than %(limit)s levels deep (line %(line)s); an EPCIS "
-                    "document is a few levels deep.") % {"file": file_name, "limit": MAX_DEPTH, "line": line}
+        message = _(
+            "%(file)s nests arrays or objects more than %(limit)s levels deep (line %(line)s); an EPCIS "
+            "document is a few levels deep."
+        ) % {"file": file_name, "limit": MAX_DEPTH, "line": line}
         raise _reject(file_name, message, "depth", line) from None
     except json.JSONDecodeError as error:
         message = _("%(file)s is not JSON: %(problem)s at line %(line)s, column %(column)s.") % {
-            "file": file_name, "problem": error.msg, "line": error.lineno, "column": error.colno}
+            "file": file_name,
+            "problem": error.msg,
+            "line": error.lineno,
+            "column": error.colno,
+        }
         raise _reject(file_name, message, "json", error.lineno) from None
     except UnicodeDecodeError:
-        message = _("%(file)s is not a text file in UTF-8, so it is not an EPCIS JSON document.") % {"file": file_name}
+        message = _(
+            "%(file)s is not a text file in UTF-8, so it is not an EPCIS JSON document."
+        ) % {"file": file_name}
         raise _reject(file_name, message, "encoding") from None
     return document
 
@@ -489,17 +561,22 @@ def check_structure(document: Any, file_name: str) -> None:
         value, depth, row, column, is_event = stack.pop()
         if isinstance(value, str):
             if _BAD_TEXT.search(value):
-                message = _("%(file)s, event %(row)s, field %(field)s: the text contains a NUL character or a lone "
-                            "surrogate (\\u0000, \\ud800…\\udfff escapes), which no record can hold; send plain "
-                            "text.") % {"file": file_name, "row": row or "—", "field": column or "—"}
-                raise ImportRejected(message, [RowError(file_name, row or 1, column, "text", message)])
+                message = _(
+                    "%(file)s, event %(row)s, field %(field)s: the text contains a NUL character or a lone "
+                    "surrogate (\\u0000, \\ud800…\\udfff escapes), which no record can hold; send plain "
+                    "text."
+                ) % {"file": file_name, "row": row or "—", "field": column or "—"}
+                raise ImportRejected(
+                    message, [RowError(file_name, row or 1, column, "text", message)]
+                )
             continue
         if not isinstance(value, dict | list):
             continue
         if depth >= MAX_DEPTH:
-            message = _("%(file)s, event %(row)s, field %(field)s: arrays or objects are nested more than %(limit)s "
-                        "levels deep; an EPCIS document is a few levels deep.") % {
-                "file": file_name, "row": row or "—", "field": column or "—", "limit": MAX_DEPTH}
+            message = _(
+                "%(file)s, event %(row)s, field %(field)s: arrays or objects are nested more than %(limit)s "
+                "levels deep; an EPCIS document is a few levels deep."
+            ) % {"file": file_name, "row": row or "—", "field": column or "—", "limit": MAX_DEPTH}
             raise ImportRejected(message, [RowError(file_name, row or 1, column, "depth", message)])
         if isinstance(value, list):
             stack.extend((item, depth + 1, row, column, False) for item in value)
@@ -507,7 +584,10 @@ def check_structure(document: Any, file_name: str) -> None:
         for key, item in value.items():
             stack.append((key, depth, row, column, False))
             if key == "eventList" and isinstance(item, list) and not row:
-                stack.extend((event, depth + 2, number, "", True) for number, event in enumerate(item, start=1))
+                stack.extend(
+                    (event, depth + 2, number, "", True)
+                    for number, event in enumerate(item, start=1)
+                )
             else:
                 stack.append((item, depth + 1, row, str(key) if is_event else column, False))
 
@@ -522,11 +602,17 @@ def event_list(document: Any, file_name: str) -> list[Any]:
         if isinstance(body, dict):
             events = body.get("eventList")
             results = body.get("queryResults")
-            if events is None and isinstance(results, dict) and isinstance(results.get("resultsBody"), dict):
+            if (
+                events is None
+                and isinstance(results, dict)
+                and isinstance(results.get("resultsBody"), dict)
+            ):
                 events = results["resultsBody"].get("eventList")
     if not isinstance(events, list) or (declared_type and declared_type not in DOCUMENT_TYPES):
-        message = _("%(file)s is not a GS1 EPCIS 2.0 document: expected an EPCISDocument with epcisBody.eventList "
-                    "or an EPCISQueryDocument with epcisBody.queryResults.resultsBody.eventList.") % {"file": file_name}
+        message = _(
+            "%(file)s is not a GS1 EPCIS 2.0 document: expected an EPCISDocument with epcisBody.eventList "
+            "or an EPCISQueryDocument with epcisBody.queryResults.resultsBody.eventList."
+        ) % {"file": file_name}
         raise _reject(file_name, message, "not_epcis")
     if not events:
         message = _("%(file)s contains no events: its eventList is empty.") % {"file": file_name}
@@ -541,7 +627,10 @@ def described_locations(document: Any) -> dict[str, dict[str, Any]]:
     vocabularies = master.get("vocabularyList") if isinstance(master, dict) else None
     described: dict[str, dict[str, Any]] = {}
     for vocabulary in vocabularies if isinstance(vocabularies, list) else []:
-        if not isinstance(vocabulary, dict) or local_name(vocabulary.get("type", "")).lower() not in LOCATION_VOCABULARIES:
+        if (
+            not isinstance(vocabulary, dict)
+            or local_name(vocabulary.get("type", "")).lower() not in LOCATION_VOCABULARIES
+        ):
             continue
         elements = vocabulary.get("vocabularyElementList")
         for element in elements if isinstance(elements, list) else []:
@@ -553,11 +642,15 @@ def described_locations(document: Any) -> dict[str, dict[str, Any]]:
             listed = element.get("attributes")
             for attribute in listed if isinstance(listed, list) else []:
                 if isinstance(attribute, dict):
-                    attributes.setdefault(local_name(attribute.get("id")), attribute.get("attribute"))
+                    attributes.setdefault(
+                        local_name(attribute.get("id")), attribute.get("attribute")
+                    )
             for key, value in element.items():
                 if key not in ("id", "attributes", "children", "isA", "type"):
                     attributes.setdefault(local_name(key), value)
-            for value in list(attributes.values()):  # a structured address: its parts count as attributes
+            for value in list(
+                attributes.values()
+            ):  # a structured address: its parts count as attributes
                 if isinstance(value, dict):
                     for key, part in value.items():
                         attributes.setdefault(local_name(key), part)
@@ -566,6 +659,7 @@ def described_locations(document: Any) -> dict[str, dict[str, Any]]:
 
 
 # -- mapping events to rows -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Place:
@@ -618,22 +712,39 @@ class _Mapper:
         self.errors.append(RowError(self.file_name, number, column, code, message))
 
     def map_events(self, events: Sequence[Any], keys: Sequence[str]) -> None:
-        declared = [isinstance(e, dict) and isinstance(e.get("errorDeclaration"), dict) for e in events]
-        plain = {key for key, is_declared, e in zip(keys, declared, events, strict=True)
-                 if isinstance(e, dict) and not is_declared}
+        declared = [
+            isinstance(e, dict) and isinstance(e.get("errorDeclaration"), dict) for e in events
+        ]
+        plain = {
+            key
+            for key, is_declared, e in zip(keys, declared, events, strict=True)
+            if isinstance(e, dict) and not is_declared
+        }
         first: dict[str, int] = {}
-        for number, (event, key, is_declared) in enumerate(zip(events, keys, declared, strict=True), start=1):
+        for number, (event, key, is_declared) in enumerate(
+            zip(events, keys, declared, strict=True), start=1
+        ):
             if not isinstance(event, dict):
-                self.error(number, "", "event", _("Event %(position)s of eventList is not a JSON object.") % {
-                    "position": number})
+                self.error(
+                    number,
+                    "",
+                    "event",
+                    _("Event %(position)s of eventList is not a JSON object.")
+                    % {"position": number},
+                )
                 continue
             if is_declared:
                 self.declared.add(key)
                 if key in plain or key in first or self.recorded.get(key):
                     continue  # its rows are recorded, or given in this document: only retract them
             elif key in first:
-                self.error(number, "eventID", "duplicate", _("Event %(event)s appears again; it was first given at position %(row)s.") % {
-                    "event": key, "row": first[key]})
+                self.error(
+                    number,
+                    "eventID",
+                    "duplicate",
+                    _("Event %(event)s appears again; it was first given at position %(row)s.")
+                    % {"event": key, "row": first[key]},
+                )
                 continue
             first[key] = number
             self._map_event(number, key, event)
@@ -644,7 +755,9 @@ class _Mapper:
         disposition = cbv_value(event.get("disposition"))
         before = len(self.rows)
         if event_type == "ObjectEvent":
-            kind = object_event_kind(step, str(event.get("action", "")).strip().upper(), disposition)
+            kind = object_event_kind(
+                step, str(event.get("action", "")).strip().upper(), disposition
+            )
             if kind is None:
                 self._unknown_step(number, key, event)
             elif kind:
@@ -654,16 +767,31 @@ class _Mapper:
         elif event_type == "TransformationEvent":
             self._transformation(number, key, event)
         elif event_type in ("AggregationEvent", "TransactionEvent") and step in CARRIER_STEPS:
-            kind = EventType.RETURNED if step == "receiving" and disposition == "returned" else CARRIER_STEPS[step]
+            kind = (
+                EventType.RETURNED
+                if step == "receiving" and disposition == "returned"
+                else CARRIER_STEPS[step]
+            )
             if event_type == "AggregationEvent":
                 self._moves(number, key, event, kind, "childEPCs", "childQuantityList")
             else:
                 self._moves(number, key, event, kind, "epcList", "quantityList")
         elif event_type in EVENT_TYPES:
-            self.skipped += 1  # (dis)aggregation, association or a business-transaction link: nothing moves
+            self.skipped += (
+                1  # (dis)aggregation, association or a business-transaction link: nothing moves
+            )
         else:
-            self.error(number, "type", "event_type", _("Event %(event)s has type %(type)s; expected one of: %(allowed)s.") % {
-                "event": key, "type": event.get("type") or event.get("isA") or "", "allowed": ", ".join(EVENT_TYPES)})
+            self.error(
+                number,
+                "type",
+                "event_type",
+                _("Event %(event)s has type %(type)s; expected one of: %(allowed)s.")
+                % {
+                    "event": key,
+                    "type": event.get("type") or event.get("isA") or "",
+                    "allowed": ", ".join(EVENT_TYPES),
+                },
+            )
         mapped = self.rows[before:]
         for n, row in enumerate(mapped, start=1):
             row.event_id = key if len(mapped) == 1 else f"{key}#{n}"
@@ -671,22 +799,36 @@ class _Mapper:
     def _unknown_step(self, number: int, key: str, event: dict[str, Any]) -> None:
         given = event.get("bizStep")
         if not given:
-            message = _("ObjectEvent %(event)s has no bizStep, so what happened to its goods is unknown.") % {"event": key}
+            message = _(
+                "ObjectEvent %(event)s has no bizStep, so what happened to its goods is unknown."
+            ) % {"event": key}
         else:
-            message = _("ObjectEvent %(event)s has bizStep %(step)s, which this import does not map to a movement; "
-                        "use one of: %(allowed)s.") % {"event": key, "step": given, "allowed": ", ".join(OBJECT_STEPS)}
+            message = _(
+                "ObjectEvent %(event)s has bizStep %(step)s, which this import does not map to a movement; "
+                "use one of: %(allowed)s."
+            ) % {"event": key, "step": given, "allowed": ", ".join(OBJECT_STEPS)}
         self.error(number, "bizStep", "biz_step", message)
 
-    def _goods(self, number: int, event: dict[str, Any], epc_column: str, quantity_column: str) -> list[_Goods]:
+    def _goods(
+        self, number: int, event: dict[str, Any], epc_column: str, quantity_column: str
+    ) -> list[_Goods]:
         goods: list[_Goods] = []
         epcs = event.get(epc_column)
         seen: set[str] = set()
         for epc in epcs if isinstance(epcs, list) else []:
             item = item_of_epc(epc) if isinstance(epc, str) else None
             if item is None:
-                self.error(number, epc_column, "epc", _("%(value)s in %(column)s is not a serialised trade item (an SGTIN "
-                           "urn:epc:id:sgtin:... or a GS1 Digital Link with /01/.../21/...); containers are not unpacked, "
-                           "so list the items they hold.") % {"value": epc, "column": epc_column})
+                self.error(
+                    number,
+                    epc_column,
+                    "epc",
+                    _(
+                        "%(value)s in %(column)s is not a serialised trade item (an SGTIN "
+                        "urn:epc:id:sgtin:... or a GS1 Digital Link with /01/.../21/...); containers are not unpacked, "
+                        "so list the items they hold."
+                    )
+                    % {"value": epc, "column": epc_column},
+                )
             elif epc not in seen:
                 seen.add(epc)
                 goods.append(_Goods(item, 1, epc_column))
@@ -695,27 +837,54 @@ class _Mapper:
             epc_class = element.get("epcClass") if isinstance(element, dict) else None
             item = item_of_class(epc_class) if isinstance(epc_class, str) else None
             if item is None or not isinstance(element, dict):
-                self.error(number, quantity_column, "epc_class", _("%(value)s in %(column)s is not a trade item class (an "
-                           "LGTIN urn:epc:class:lgtin:... or a GS1 Digital Link with /01/ and /10/).") % {
-                    "value": epc_class if epc_class is not None else element, "column": quantity_column})
+                self.error(
+                    number,
+                    quantity_column,
+                    "epc_class",
+                    _(
+                        "%(value)s in %(column)s is not a trade item class (an "
+                        "LGTIN urn:epc:class:lgtin:... or a GS1 Digital Link with /01/ and /10/)."
+                    )
+                    % {
+                        "value": epc_class if epc_class is not None else element,
+                        "column": quantity_column,
+                    },
+                )
                 continue
             quantity = self._quantity(number, quantity_column, epc_class or "", element)
             if quantity is not None:
                 goods.append(_Goods(item, quantity, quantity_column))
         return goods
 
-    def _quantity(self, number: int, column: str, epc_class: str, element: dict[str, Any]) -> int | None:
+    def _quantity(
+        self, number: int, column: str, epc_class: str, element: dict[str, Any]
+    ) -> int | None:
         value = element.get("quantity")
         uom = element.get("uom")
         if uom is not None and str(uom).strip().upper() not in UNIT_UOMS:
-            self.error(number, column, "uom", _("%(value)s is counted in %(uom)s; devices are counted in units (no uom, "
-                       "EA, H87 or C62).") % {"value": epc_class, "uom": uom})
+            self.error(
+                number,
+                column,
+                "uom",
+                _(
+                    "%(value)s is counted in %(uom)s; devices are counted in units (no uom, "
+                    "EA, H87 or C62)."
+                )
+                % {"value": epc_class, "uom": uom},
+            )
             return None
         quantity = _whole(value)
         if quantity is None or not 0 < quantity <= MAX_QUANTITY:
-            self.error(number, column, "quantity", _("The quantity of %(value)s must be a whole number from 1 to "
-                       "%(maximum)s; it is %(quantity)s.") % {"value": epc_class, "maximum": MAX_QUANTITY,
-                                                             "quantity": shown(str(value))})
+            self.error(
+                number,
+                column,
+                "quantity",
+                _(
+                    "The quantity of %(value)s must be a whole number from 1 to "
+                    "%(maximum)s; it is %(quantity)s."
+                )
+                % {"value": epc_class, "maximum": MAX_QUANTITY, "quantity": shown(str(value))},
+            )
             return None
         return quantity
 
@@ -732,13 +901,23 @@ class _Mapper:
                 continue
             code = location_code(uri) if isinstance(uri, str) else None
             if code is None:
-                self.error(number, column, "location", _("%(value)s in %(column)s is not a location identifier "
-                           "(urn:epc:id:sgln:... or a GS1 Digital Link with /414/).") % {"value": uri, "column": column})
+                self.error(
+                    number,
+                    column,
+                    "location",
+                    _(
+                        "%(value)s in %(column)s is not a location identifier "
+                        "(urn:epc:id:sgln:... or a GS1 Digital Link with /414/)."
+                    )
+                    % {"value": uri, "column": column},
+                )
                 return None
             return _Place(code, column, uri)
         return None
 
-    def _rows(self, number: int, key: str, event: dict[str, Any], kind: str, goods: list[_Goods]) -> list[_Row]:
+    def _rows(
+        self, number: int, key: str, event: dict[str, Any], kind: str, goods: list[_Goods]
+    ) -> list[_Row]:
         sources, targets = ENDPOINTS[kind]
         origin, target = self._place(number, event, sources), self._place(number, event, targets)
         ilmd = _ilmd(event) if kind == EventType.PRODUCED else {}
@@ -748,24 +927,57 @@ class _Mapper:
             if not lot and ilmd.get("lotNumber"):
                 lot, lot_column = ilmd["lotNumber"], "ilmd"
             if not lot and not item.item.serial:
-                self.error(number, item.column, "no_lot", _("%(gtin)s in %(column)s names no lot; lot-level quantities "
-                           "need an LGTIN (urn:epc:class:lgtin:...), a Digital Link with /10/ or, when produced, ilmd "
-                           "lotNumber.") % {"gtin": item.item.gtin, "column": item.column})
+                self.error(
+                    number,
+                    item.column,
+                    "no_lot",
+                    _(
+                        "%(gtin)s in %(column)s names no lot; lot-level quantities "
+                        "need an LGTIN (urn:epc:class:lgtin:...), a Digital Link with /10/ or, when produced, ilmd "
+                        "lotNumber."
+                    )
+                    % {"gtin": item.item.gtin, "column": item.column},
+                )
                 continue
-            rows.append(_Row(
-                number=number, base_id=key, kind=kind, time=event_time(event), goods=item, lot=lot, lot_column=lot_column,
-                origin=origin, target=target, origin_column=sources[0] if sources else "",
-                target_column=targets[0] if targets else "", document_ref=_document_ref(event),
-                manufactured=ilmd.get("productionDate", ""), expiry=ilmd.get("itemExpirationDate", "")))
+            rows.append(
+                _Row(
+                    number=number,
+                    base_id=key,
+                    kind=kind,
+                    time=event_time(event),
+                    goods=item,
+                    lot=lot,
+                    lot_column=lot_column,
+                    origin=origin,
+                    target=target,
+                    origin_column=sources[0] if sources else "",
+                    target_column=targets[0] if targets else "",
+                    document_ref=_document_ref(event),
+                    manufactured=ilmd.get("productionDate", ""),
+                    expiry=ilmd.get("itemExpirationDate", ""),
+                )
+            )
         return rows
 
-    def _moves(self, number: int, key: str, event: dict[str, Any], kind: str, epc_column: str,
-               quantity_column: str) -> None:
+    def _moves(
+        self,
+        number: int,
+        key: str,
+        event: dict[str, Any],
+        kind: str,
+        epc_column: str,
+        quantity_column: str,
+    ) -> None:
         errors_before = len(self.errors)
         goods = self._goods(number, event, epc_column, quantity_column)
         if not goods and len(self.errors) == errors_before:
-            self.error(number, epc_column, "no_goods", _("Event %(event)s names no goods in %(epcs)s or %(quantities)s.") % {
-                "event": key, "epcs": epc_column, "quantities": quantity_column})
+            self.error(
+                number,
+                epc_column,
+                "no_goods",
+                _("Event %(event)s names no goods in %(epcs)s or %(quantities)s.")
+                % {"event": key, "epcs": epc_column, "quantities": quantity_column},
+            )
         self.rows.extend(self._rows(number, key, event, kind, goods))
 
     def _transformation(self, number: int, key: str, event: dict[str, Any]) -> None:
@@ -775,8 +987,13 @@ class _Mapper:
         if len(self.errors) > errors_before:
             return
         if not outputs:
-            message = (_("TransformationEvent %(event)s names no outputs, so its inputs go into no known lot.")
-                       if inputs else _("TransformationEvent %(event)s names neither inputs nor outputs."))
+            message = (
+                _(
+                    "TransformationEvent %(event)s names no outputs, so its inputs go into no known lot."
+                )
+                if inputs
+                else _("TransformationEvent %(event)s names neither inputs nor outputs.")
+            )
             self.error(number, "outputEPCList", "no_output", message % {"event": key})
             return
         consumed = self._rows(number, key, event, EventType.TRANSFORMED, inputs)
@@ -790,13 +1007,24 @@ class _Mapper:
     # -- settling what needs the database ----------------------------------------------------
     def settle_serial_lots(self) -> None:
         """Give serial rows without a lot the lot their serial has in this document or the catalogue."""
-        known = {(r.goods.item.gtin, r.goods.item.serial): r.lot for r in self.rows if r.goods.item.serial and r.lot}
-        missing = {(r.goods.item.gtin, r.goods.item.serial) for r in self.rows
-                   if r.goods.item.serial and not r.lot} - known.keys()
+        known = {
+            (r.goods.item.gtin, r.goods.item.serial): r.lot
+            for r in self.rows
+            if r.goods.item.serial and r.lot
+        }
+        missing = {
+            (r.goods.item.gtin, r.goods.item.serial)
+            for r in self.rows
+            if r.goods.item.serial and not r.lot
+        } - known.keys()
         serials = sorted({serial for _gtin, serial in missing})
         for chunk in _chunks(serials, LOOKUP_CHUNK):
-            found = Serial.objects.filter(serial__in=chunk, device_model__udi_di__in={g for g, _s in missing})
-            for gtin, serial, lot in found.values_list("device_model__udi_di", "serial", "lot__number"):
+            found = Serial.objects.filter(
+                serial__in=chunk, device_model__udi_di__in={g for g, _s in missing}
+            )
+            for gtin, serial, lot in found.values_list(
+                "device_model__udi_di", "serial", "lot__number"
+            ):
                 known.setdefault((gtin, serial), lot)
         unresolved: list[_Row] = []
         for row in self.rows:
@@ -806,9 +1034,17 @@ class _Mapper:
                     row.lot = recorded_lot
                 else:
                     unresolved.append(row)
-                    self.error(row.number, row.goods.column, "unknown_serial", _("Serial %(serial)s of GTIN %(gtin)s has "
-                               "no known lot: give ilmd lotNumber when commissioning it, a Digital Link with /10/, or "
-                               "import the serial first.") % {"serial": row.goods.item.serial, "gtin": row.goods.item.gtin})
+                    self.error(
+                        row.number,
+                        row.goods.column,
+                        "unknown_serial",
+                        _(
+                            "Serial %(serial)s of GTIN %(gtin)s has "
+                            "no known lot: give ilmd lotNumber when commissioning it, a Digital Link with /10/, or "
+                            "import the serial first."
+                        )
+                        % {"serial": row.goods.item.serial, "gtin": row.goods.item.gtin},
+                    )
         if unresolved:  # reported; the document is refused, and these rows would only repeat it
             self.rows = [row for row in self.rows if row not in unresolved]
 
@@ -820,16 +1056,31 @@ class _Mapper:
         for chunk in _chunks(referenced, LOOKUP_CHUNK):
             known.update(Location.objects.filter(code__in=chunk).values_list("code", flat=True))
         missing = set(referenced) - known
-        too_long = {code for code in missing if len(code) > LOCATION_CODE_MAX}  # no location can have it
+        too_long = {
+            code for code in missing if len(code) > LOCATION_CODE_MAX
+        }  # no location can have it
         for row in self.rows:
             for place in (row.origin, row.target):
                 if place is not None and place.code in too_long:
-                    self.error(row.number, place.column, "length", _("%(column)s is longer than %(limit)s characters.") % {
-                        "column": place.column, "limit": LOCATION_CODE_MAX})
+                    self.error(
+                        row.number,
+                        place.column,
+                        "length",
+                        _("%(column)s is longer than %(limit)s characters.")
+                        % {"column": place.column, "limit": LOCATION_CODE_MAX},
+                    )
                 elif place is not None and place.code in missing and place.code not in described:
-                    self.error(row.number, place.column, "unknown_location", _("No location has code %(code)s (from "
-                               "%(value)s), and the document's master data does not describe it; import the location "
-                               "first.") % {"code": place.code, "value": place.uri})
+                    self.error(
+                        row.number,
+                        place.column,
+                        "unknown_location",
+                        _(
+                            "No location has code %(code)s (from "
+                            "%(value)s), and the document's master data does not describe it; import the location "
+                            "first."
+                        )
+                        % {"code": place.code, "value": place.uri},
+                    )
         return {code for code in missing - too_long if code in described}
 
     def values(self) -> tuple[list[tuple[int, dict[str, str]]], dict[tuple[int, str], list[str]]]:
@@ -838,21 +1089,43 @@ class _Mapper:
         columns: dict[tuple[int, str], list[str]] = {}
         for row in self.rows:
             into = row.into
-            rows.append((row.number, {
-                "event_id": row.event_id, "event_type": str(row.kind), "event_time": row.time,
-                "gtin": row.goods.item.gtin, "lot": row.lot, "serial": row.goods.item.serial,
-                "quantity": str(row.goods.quantity), "from_location": row.origin.code if row.origin else "",
-                "to_location": row.target.code if row.target else "", "document_ref": row.document_ref,
-                "manufactured": row.manufactured, "expiry": row.expiry,
-                "into_gtin": into.goods.item.gtin if into else "", "into_lot": into.lot if into else "",
-            }))
-            fields = {"event_id": "eventID", "event_type": "bizStep", "event_time": "eventTime",
-                      "gtin": row.goods.column, "serial": row.goods.column, "quantity": row.goods.column,
-                      "lot": row.lot_column, "from_location": row.origin.column if row.origin else row.origin_column,
-                      "to_location": row.target.column if row.target else row.target_column,
-                      "document_ref": "bizTransactionList", "manufactured": "ilmd", "expiry": "ilmd",
-                      "into_gtin": into.goods.column if into else "outputEPCList",
-                      "into_lot": into.lot_column if into else "outputEPCList"}
+            rows.append(
+                (
+                    row.number,
+                    {
+                        "event_id": row.event_id,
+                        "event_type": str(row.kind),
+                        "event_time": row.time,
+                        "gtin": row.goods.item.gtin,
+                        "lot": row.lot,
+                        "serial": row.goods.item.serial,
+                        "quantity": str(row.goods.quantity),
+                        "from_location": row.origin.code if row.origin else "",
+                        "to_location": row.target.code if row.target else "",
+                        "document_ref": row.document_ref,
+                        "manufactured": row.manufactured,
+                        "expiry": row.expiry,
+                        "into_gtin": into.goods.item.gtin if into else "",
+                        "into_lot": into.lot if into else "",
+                    },
+                )
+            )
+            fields = {
+                "event_id": "eventID",
+                "event_type": "bizStep",
+                "event_time": "eventTime",
+                "gtin": row.goods.column,
+                "serial": row.goods.column,
+                "quantity": row.goods.column,
+                "lot": row.lot_column,
+                "from_location": row.origin.column if row.origin else row.origin_column,
+                "to_location": row.target.column if row.target else row.target_column,
+                "document_ref": "bizTransactionList",
+                "manufactured": "ilmd",
+                "expiry": "ilmd",
+                "into_gtin": into.goods.column if into else "outputEPCList",
+                "into_lot": into.lot_column if into else "outputEPCList",
+            }
             for column, json_field in fields.items():
                 known = columns.setdefault((row.number, column), [])
                 if json_field and json_field not in known:
@@ -861,7 +1134,9 @@ class _Mapper:
 
     def recorded_retractions(self) -> list[str]:
         """Ids of the rows recorded before that derive from an event declared erroneous."""
-        return sorted({event_id for key in self.declared for event_id in self.recorded.get(key, [])})
+        return sorted(
+            {event_id for key in self.declared for event_id in self.recorded.get(key, [])}
+        )
 
     def retractions(self) -> list[str]:
         """Ids of every row, recorded or in this document, derived from an event declared erroneous."""
@@ -872,7 +1147,7 @@ class _Mapper:
 
 def _chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def _recorded_ids(keys: set[str]) -> dict[str, list[str]]:
@@ -898,13 +1173,24 @@ def _withdraw(event_ids: list[str], *, actor: Any, file_name: str) -> list[int]:
         lot_ids.update(live.values_list("lot_id", flat=True))
         withdrawn += live.update(retracted=True)
     if withdrawn:
-        audit.record(actor=actor, action="traceability.events_retracted", target_type="traceability.traceevent",
-                     target_id="*", target_label=file_name, changes={"event_ids": event_ids[:500], "retracted": withdrawn,
-                                                                     "reason": "epcis errorDeclaration"})
+        audit.record(
+            actor=actor,
+            action="traceability.events_retracted",
+            target_type="traceability.traceevent",
+            target_id="*",
+            target_label=file_name,
+            changes={
+                "event_ids": event_ids[:500],
+                "retracted": withdrawn,
+                "reason": "epcis errorDeclaration",
+            },
+        )
     return sorted(lot_ids)
 
 
-def _create_locations(codes: set[str], described: dict[str, dict[str, Any]], *, actor: Any, file_name: str) -> None:
+def _create_locations(
+    codes: set[str], described: dict[str, dict[str, Any]], *, actor: Any, file_name: str
+) -> None:
     """A Party and a Location for each location the document describes and we do not know yet."""
     if not codes:
         return
@@ -915,24 +1201,52 @@ def _create_locations(codes: set[str], described: dict[str, dict[str, Any]], *, 
         name = _text(attributes.get("name"), 255) or code
         party_type = _text(attributes.get("partyType"), 20).lower()
         country = _text(attributes.get("countryCode"), 3).upper()
-        street = " ".join(filter(None, (_text(attributes.get("streetAddressOne") or attributes.get("street"), 255),
-                                        _text(attributes.get("streetAddressTwo"), 255))))
-        place = {"country": country if len(country) == 2 and country.isalpha() and country.isascii() else "",
-                 "province": _text(attributes.get("state"), 100), "city": _text(attributes.get("city"), 100),
-                 "address": street[:255], "postal_code": _text(attributes.get("postalCode") or attributes.get("zip"), 20)}
+        street = " ".join(
+            filter(
+                None,
+                (
+                    _text(attributes.get("streetAddressOne") or attributes.get("street"), 255),
+                    _text(attributes.get("streetAddressTwo"), 255),
+                ),
+            )
+        )
+        place = {
+            "country": country
+            if len(country) == 2 and country.isalpha() and country.isascii()
+            else "",
+            "province": _text(attributes.get("state"), 100),
+            "city": _text(attributes.get("city"), 100),
+            "address": street[:255],
+            "postal_code": _text(attributes.get("postalCode") or attributes.get("zip"), 20),
+        }
         party = parties.get(code)
         if party is None:
             party = Party.objects.create(
-                code=code, name=name, party_type=party_type if party_type in PartyType.values else PartyType.DISTRIBUTOR,
-                **place)
+                code=code,
+                name=name,
+                party_type=party_type if party_type in PartyType.values else PartyType.DISTRIBUTOR,
+                **place,
+            )
             new_parties.append(code)
-        Location.objects.create(code=code, name=name, location_type=LocationType.DISTRIBUTOR_STOCK, party=party, **place)
-    audit.record(actor=actor, action="parties.locations_imported", target_type="parties.location", target_id="*",
-                 target_label=file_name, changes={"created": sorted(codes), "parties_created": new_parties,
-                                                  "source": "epcis master data"})
+        Location.objects.create(
+            code=code, name=name, location_type=LocationType.DISTRIBUTOR_STOCK, party=party, **place
+        )
+    audit.record(
+        actor=actor,
+        action="parties.locations_imported",
+        target_type="parties.location",
+        target_id="*",
+        target_label=file_name,
+        changes={
+            "created": sorted(codes),
+            "parties_created": new_parties,
+            "source": "epcis master data",
+        },
+    )
 
 
 # -- the import -------------------------------------------------------------------------------
+
 
 def _rejected_row(number: int, event: Any, key: str) -> SourceRow:
     """The event as it came, one JSON field per column of the rejected-rows file (a derived
@@ -942,11 +1256,15 @@ def _rejected_row(number: int, event: Any, key: str) -> SourceRow:
         for column in EPCIS_COLUMNS.all:
             value = event.get(column)
             if value is not None:
-                values[column] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                values[column] = (
+                    value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                )
     return SourceRow(number, values)
 
 
-def _problems(rows: list[tuple[int, dict[str, str]]], creatable: set[str], file_name: str) -> list[RowError]:
+def _problems(
+    rows: list[tuple[int, dict[str, str]]], creatable: set[str], file_name: str
+) -> list[RowError]:
     """Row-by-row problems of rows that will not be staged (the document is refused anyway)."""
     refs = References.load()
     refs.locations.update(dict.fromkeys(creatable, 0))
@@ -954,18 +1272,31 @@ def _problems(rows: list[tuple[int, dict[str, str]]], creatable: set[str], file_
     for number, values in rows:
         problems: list[tuple[str, str, str]] = []
         parse_event(number, values, refs, problems)
-        errors.extend(RowError(file_name, number, column, code, message) for column, code, message in problems)
+        errors.extend(
+            RowError(file_name, number, column, code, message) for column, code, message in problems
+        )
     return errors
 
 
-def import_document(document: Any, *, file_name: str, kind: str = "epcis", actor: Any = None,
-                    progress: Progress | None = None, import_run_id: int | None = None) -> ImportOutcome:
+def import_document(
+    document: Any,
+    *,
+    file_name: str,
+    kind: str = "epcis",
+    actor: Any = None,
+    progress: Progress | None = None,
+    import_run_id: int | None = None,
+) -> ImportOutcome:
     """Map a parsed EPCIS document to event rows and import them, all or nothing."""
     check_structure(document, file_name)
     events = event_list(document, file_name)
     described = described_locations(document)
     keys = [event_key(e) if isinstance(e, dict) else "" for e in events]
-    declared = {k for k, e in zip(keys, events, strict=True) if isinstance(e, dict) and isinstance(e.get("errorDeclaration"), dict)}
+    declared = {
+        k
+        for k, e in zip(keys, events, strict=True)
+        if isinstance(e, dict) and isinstance(e.get("errorDeclaration"), dict)
+    }
     with transaction.atomic():
         mapper = _Mapper(file_name, _recorded_ids(declared))
         mapper.map_events(events, keys)
@@ -974,16 +1305,30 @@ def import_document(document: Any, *, file_name: str, kind: str = "epcis", actor
         rows, columns = mapper.values()
         retract = mapper.retractions()
         if mapper.errors:
-            outcome = ImportOutcome(kind=kind, file_name=file_name, rows=len(rows), accepted=False,
-                                    errors=mapper.errors + _problems(rows, creatable, file_name))
+            outcome = ImportOutcome(
+                kind=kind,
+                file_name=file_name,
+                rows=len(rows),
+                accepted=False,
+                errors=mapper.errors + _problems(rows, creatable, file_name),
+            )
         elif not rows and not retract:
             outcome = ImportOutcome(kind=kind, file_name=file_name)
         else:
             _create_locations(creatable, described, actor=actor, file_name=file_name)
-            withdrawn_lots = _withdraw(mapper.recorded_retractions(), actor=actor, file_name=file_name)
-            outcome = import_event_rows(rows, file_name=file_name, kind=kind, actor=actor, progress=progress,
-                                        fraction_read=lambda: 1.0, import_run_id=import_run_id,
-                                        retract_event_ids=retract)
+            withdrawn_lots = _withdraw(
+                mapper.recorded_retractions(), actor=actor, file_name=file_name
+            )
+            outcome = import_event_rows(
+                rows,
+                file_name=file_name,
+                kind=kind,
+                actor=actor,
+                progress=progress,
+                fraction_read=lambda: 1.0,
+                import_run_id=import_run_id,
+                retract_event_ids=retract,
+            )
             if outcome.accepted:
                 recompute_positions(withdrawn_lots)
             else:
@@ -991,8 +1336,13 @@ def import_document(document: Any, *, file_name: str, kind: str = "epcis", actor
     return _finish(outcome, mapper, columns, events, keys)
 
 
-def _finish(outcome: ImportOutcome, mapper: _Mapper, columns: dict[tuple[int, str], list[str]],
-            events: Sequence[Any], keys: Sequence[str]) -> ImportOutcome:
+def _finish(
+    outcome: ImportOutcome,
+    mapper: _Mapper,
+    columns: dict[tuple[int, str], list[str]],
+    events: Sequence[Any],
+    keys: Sequence[str],
+) -> ImportOutcome:
     """Errors named by JSON field, once each, with the refused events; skipped events counted.
 
     The mapper's errors come first; a later error on a field the mapper already reported for
@@ -1012,17 +1362,23 @@ def _finish(outcome: ImportOutcome, mapper: _Mapper, columns: dict[tuple[int, st
     outcome.errors = sorted(unique.values(), key=lambda e: (e.row, e.column))
     if outcome.errors:
         outcome.accepted = False
-        outcome.rejected_rows = [_rejected_row(n, events[n - 1], keys[n - 1]) for n in sorted({e.row for e in outcome.errors})
-                                 if 0 < n <= len(events)]
+        outcome.rejected_rows = [
+            _rejected_row(n, events[n - 1], keys[n - 1])
+            for n in sorted({e.row for e in outcome.errors})
+            if 0 < n <= len(events)
+        ]
     else:
         outcome.unchanged += mapper.skipped
     return outcome
 
 
-def capture_epcis_document(document: dict[str, Any], *, source_name: str, actor: Any,
-                           import_run_id: int | None = None) -> ImportOutcome:
+def capture_epcis_document(
+    document: dict[str, Any], *, source_name: str, actor: Any, import_run_id: int | None = None
+) -> ImportOutcome:
     """Import an EPCIS document already parsed from a request body (the REST capture endpoint)."""
-    return import_document(document, file_name=source_name, actor=actor, import_run_id=import_run_id)
+    return import_document(
+        document, file_name=source_name, actor=actor, import_run_id=import_run_id
+    )
 
 
 class EpcisImporter:
@@ -1036,10 +1392,24 @@ class EpcisImporter:
     accepts_import_run = True
     offers_template = False
 
-    def run(self, path: Path, *, file_name: str, policy: Policy = Policy.REJECT, actor: Any = None,
-            progress: Progress | None = None, import_run_id: int | None = None) -> ImportOutcome:
+    def run(
+        self,
+        path: Path,
+        *,
+        file_name: str,
+        policy: Policy = Policy.REJECT,
+        actor: Any = None,
+        progress: Progress | None = None,
+        import_run_id: int | None = None,
+    ) -> ImportOutcome:
         document = read_document(path, file_name)
         if progress:
             progress(10, 100)
-        return import_document(document, file_name=file_name, kind=self.kind, actor=actor, progress=progress,
-                               import_run_id=import_run_id)
+        return import_document(
+            document,
+            file_name=file_name,
+            kind=self.kind,
+            actor=actor,
+            progress=progress,
+            import_run_id=import_run_id,
+        )

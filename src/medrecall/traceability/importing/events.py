@@ -27,8 +27,16 @@ Progress = Callable[[int, int], None]
 
 EVENT_COLUMNS = Columns(
     required=("event_id", "event_type", "event_time", "gtin", "lot", "quantity"),
-    optional=("serial", "from_location", "to_location", "document_ref", "manufactured", "expiry", "into_gtin",
-              "into_lot"),
+    optional=(
+        "serial",
+        "from_location",
+        "to_location",
+        "document_ref",
+        "manufactured",
+        "expiry",
+        "into_gtin",
+        "into_lot",
+    ),
 )
 
 
@@ -52,9 +60,15 @@ def import_event_rows(
     Shared by the table import, the EPCIS import and the capture API. ``retract_event_ids``
     marks events (already recorded or in this batch) retracted by an EPCIS error declaration."""
     return import_event_texts(
-        ((number, event_texts(values), values.get("__error__")) for number, values in rows), file_name=file_name,
-        kind=kind, actor=actor, progress=progress, fraction_read=fraction_read, import_run_id=import_run_id,
-        retract_event_ids=retract_event_ids)
+        ((number, event_texts(values), values.get("__error__")) for number, values in rows),
+        file_name=file_name,
+        kind=kind,
+        actor=actor,
+        progress=progress,
+        fraction_read=fraction_read,
+        import_run_id=import_run_id,
+        retract_event_ids=retract_event_ids,
+    )
 
 
 def import_event_texts(
@@ -87,7 +101,9 @@ def import_event_texts(
             parsed = parse(number, texts, problems)
             if parsed is None:
                 if len(errors) < MAX_REPORTED:
-                    errors.extend(RowError(file_name, number, c, code, m) for c, code, m in problems)
+                    errors.extend(
+                        RowError(file_name, number, c, code, m) for c, code, m in problems
+                    )
                 problems.clear()
                 continue
             yield parsed
@@ -113,14 +129,25 @@ def import_event_texts(
             retracted = _retract(list(retract_event_ids))
             if progress:
                 progress(85, 100)
-            recompute_positions(sorted(set(retracted)))  # the file's own lots were recomputed before
+            recompute_positions(
+                sorted(set(retracted))
+            )  # the file's own lots were recomputed before
             outcome.created, outcome.unchanged = result.created, result.unchanged
             if result.created or retracted:
-                audit.record(actor=actor, action="traceability.events_imported", target_type="traceability.traceevent",
-                             target_id=str(import_run_id or "*"), target_label=file_name,
-                             changes={"created": result.created, "unchanged": result.unchanged,
-                                      "lots_created": result.lots_created, "serials_created": result.serials_created,
-                                      "retracted": len(retracted)})
+                audit.record(
+                    actor=actor,
+                    action="traceability.events_imported",
+                    target_type="traceability.traceevent",
+                    target_id=str(import_run_id or "*"),
+                    target_label=file_name,
+                    changes={
+                        "created": result.created,
+                        "unchanged": result.unchanged,
+                        "lots_created": result.lots_created,
+                        "serials_created": result.serials_created,
+                        "retracted": len(retracted),
+                    },
+                )
             stager.drop()
     except _Refused:
         outcome.accepted = False
@@ -139,8 +166,11 @@ def _retract(event_ids: list[str]) -> list[int]:
         return []
     from medrecall.traceability.models import TraceEvent
 
-    affected = list(TraceEvent.objects.filter(event_id__in=event_ids, retracted=False).values_list("lot_id", flat=True)
-                    .distinct())
+    affected = list(
+        TraceEvent.objects.filter(event_id__in=event_ids, retracted=False)
+        .values_list("lot_id", flat=True)
+        .distinct()
+    )
     TraceEvent.objects.filter(event_id__in=event_ids).update(retracted=True)
     return affected
 
@@ -173,20 +203,43 @@ class EventImporter:
     accepts_import_run = True
     offers_template = True
 
-    def run(self, path: Path, *, file_name: str, policy: Policy = Policy.REJECT, actor: Any = None,
-            progress: Progress | None = None, import_run_id: int | None = None) -> ImportOutcome:
+    def run(
+        self,
+        path: Path,
+        *,
+        file_name: str,
+        policy: Policy = Policy.REJECT,
+        actor: Any = None,
+        progress: Progress | None = None,
+        import_run_id: int | None = None,
+    ) -> ImportOutcome:
         from . import direct  # polars and psycopg load only when a file is imported
 
         reader = TableReader(path, file_name=file_name, columns=self.columns)
-        if direct.enabled(file_name=file_name, size=reader.size) and (layout := reader.csv_layout()):
-            outcome = direct.load(path, layout, file_name=file_name, actor=actor, progress=progress,
-                                  import_run_id=import_run_id)
+        if direct.enabled(file_name=file_name, size=reader.size) and (
+            layout := reader.csv_layout()
+        ):
+            outcome = direct.load(
+                path,
+                layout,
+                file_name=file_name,
+                actor=actor,
+                progress=progress,
+                import_run_id=import_run_id,
+            )
             if outcome is not None:
                 return outcome
         outcome = import_event_texts(
-            reader.tuples(FIELDS), file_name=file_name, kind=self.kind, actor=actor,
-            progress=progress, fraction_read=lambda: reader.fraction_read, import_run_id=import_run_id,
+            reader.tuples(FIELDS),
+            file_name=file_name,
+            kind=self.kind,
+            actor=actor,
+            progress=progress,
+            fraction_read=lambda: reader.fraction_read,
+            import_run_id=import_run_id,
         )
-        outcome.rejected_rows = _rows_numbered(TableReader(path, file_name=file_name, columns=self.columns),
-                                               {e.row for e in outcome.errors})
+        outcome.rejected_rows = _rows_numbered(
+            TableReader(path, file_name=file_name, columns=self.columns),
+            {e.row for e in outcome.errors},
+        )
         return outcome

@@ -19,16 +19,43 @@ from medrecall.parties.models import Location
 from medrecall.traceability.models import EventType
 
 EVENT_TYPES = frozenset(EventType.values)
-EVENT_TYPE_ALIASES = {"ship": "shipped", "shipping": "shipped", "receive": "received", "receiving": "received",
-                      "produce": "produced", "production": "produced", "commissioned": "produced",
-                      "install": "installed", "consume": "consumed", "implanted": "consumed", "used": "consumed",
-                      "return": "returned", "destroy": "destroyed", "transform": "transformed"}
+EVENT_TYPE_ALIASES = {
+    "ship": "shipped",
+    "shipping": "shipped",
+    "receive": "received",
+    "receiving": "received",
+    "produce": "produced",
+    "production": "produced",
+    "commissioned": "produced",
+    "install": "installed",
+    "consume": "consumed",
+    "implanted": "consumed",
+    "used": "consumed",
+    "return": "returned",
+    "destroy": "destroyed",
+    "transform": "transformed",
+}
 NEEDS_TO = frozenset({"produced", "shipped", "received", "returned", "installed"})
 NEEDS_FROM = frozenset({"shipped", "consumed", "destroyed", "transformed"})
 
 # The staging tuple, in this column order (see stage.STAGING_COLUMNS).
-Staged = tuple[int, str, str, str, int, str, str | None, int, int | None, int | None, str, str | None, str | None,
-               int | None, str | None]
+Staged = tuple[
+    int,
+    str,
+    str,
+    str,
+    int,
+    str,
+    str | None,
+    int,
+    int | None,
+    int | None,
+    str,
+    str | None,
+    str | None,
+    int | None,
+    str | None,
+]
 
 
 @dataclass
@@ -41,15 +68,33 @@ class References:
     @classmethod
     def load(cls) -> References:
         return cls(
-            models={gtin: (pk, tracking) for pk, gtin, tracking in
-                    DeviceModel.objects.values_list("pk", "udi_di", "tracking")},
+            models={
+                gtin: (pk, tracking)
+                for pk, gtin, tracking in DeviceModel.objects.values_list(
+                    "pk", "udi_di", "tracking"
+                )
+            },
             locations=dict(Location.objects.values_list("code", "pk")),
         )
 
 
 # The cell texts ``EventParser.parse`` reads, in this order (``TableReader.tuples`` gives them).
-FIELDS = ("event_id", "event_type", "event_time", "gtin", "lot", "serial", "quantity", "from_location",
-          "to_location", "document_ref", "manufactured", "expiry", "into_gtin", "into_lot")
+FIELDS = (
+    "event_id",
+    "event_type",
+    "event_time",
+    "gtin",
+    "lot",
+    "serial",
+    "quantity",
+    "from_location",
+    "to_location",
+    "document_ref",
+    "manufactured",
+    "expiry",
+    "into_gtin",
+    "into_lot",
+)
 CACHE_SIZE = 65_536  # distinct texts remembered per kind of cell before the cache starts afresh
 
 Problem = tuple[str, str, str]  # (column, code, message)
@@ -63,7 +108,9 @@ def utc_text(moment: datetime) -> str:
 
 def parse_time(text: str) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(text.strip().replace(" ", "T", 1) if "T" not in text else text.strip())
+        moment = datetime.fromisoformat(
+            text.strip().replace(" ", "T", 1) if "T" not in text else text.strip()
+        )
     except ValueError:
         return None
     return moment
@@ -90,10 +137,26 @@ class EventParser:
     def parse(self, row_no: int, v: tuple[str, ...], problems: list[Problem]) -> Staged | None:
         """Check one row (texts in ``FIELDS`` order) and return its staging tuple; append
         ``(column, code, message)`` problems."""
-        (event_id, kind_text, time_text, gtin_text, lot, serial_text, quantity_text, from_code, to_code,
-         document_ref, manufactured_text, expiry_text, into_gtin, into_lot_text) = v
+        (
+            event_id,
+            kind_text,
+            time_text,
+            gtin_text,
+            lot,
+            serial_text,
+            quantity_text,
+            from_code,
+            to_code,
+            document_ref,
+            manufactured_text,
+            expiry_text,
+            into_gtin,
+            into_lot_text,
+        ) = v
         if not event_id:
-            problems.append(("event_id", "required", _("%(column)s is required.") % {"column": "event_id"}))
+            problems.append(
+                ("event_id", "required", _("%(column)s is required.") % {"column": "event_id"})
+            )
         elif len(event_id) > 200:
             problems.append(("event_id", "length", _("An event id has at most 200 characters.")))
         known = self._kinds.get(kind_text)
@@ -104,7 +167,9 @@ class EventParser:
             problems += found
         utc: str | None = None
         if not time_text:
-            problems.append(("event_time", "required", _("%(column)s is required.") % {"column": "event_time"}))
+            problems.append(
+                ("event_time", "required", _("%(column)s is required.") % {"column": "event_time"})
+            )
         else:
             moment = self._times.get(time_text)
             if moment is None:
@@ -125,18 +190,36 @@ class EventParser:
         if not lot:
             problems.append(("lot", "required", _("%(column)s is required.") % {"column": "lot"}))
         elif len(lot) > 20:
-            problems.append(("lot", "length", _("A lot number has at most 20 characters (GS1 AI 10).")))
+            problems.append(
+                ("lot", "length", _("A lot number has at most 20 characters (GS1 AI 10)."))
+            )
         serial = serial_text or None
         if serial is not None:
             if len(serial) > 20:
-                problems.append(("serial", "length", _("A serial number has at most 20 characters (GS1 AI 21).")))
+                problems.append(
+                    (
+                        "serial",
+                        "length",
+                        _("A serial number has at most 20 characters (GS1 AI 21)."),
+                    )
+                )
             if model is not None and model[1] == TrackingLevel.LOT:
-                problems.append(("serial", "lot_tracked", _("Device model %(gtin)s is tracked by lot; a row for it has no serial number.") % {
-                    "gtin": gtin_text}))
+                problems.append(
+                    (
+                        "serial",
+                        "lot_tracked",
+                        _(
+                            "Device model %(gtin)s is tracked by lot; a row for it has no serial number."
+                        )
+                        % {"gtin": gtin_text},
+                    )
+                )
         key = (quantity_text, serial is not None)
         counted = self._quantities.get(key)
         if counted is None:
-            counted = self._remember(self._quantities, key, self._quantity(quantity_text, serial is not None))
+            counted = self._remember(
+                self._quantities, key, self._quantity(quantity_text, serial is not None)
+            )
         quantity, found = counted
         if found:
             problems += found
@@ -145,49 +228,101 @@ class EventParser:
         if from_code:
             from_id = locations.get(from_code)
             if from_id is None:
-                problems.append(("from_location", "unknown_location", _("No location has code %(code)s; import it first.") % {
-                    "code": from_code}))
+                problems.append(
+                    (
+                        "from_location",
+                        "unknown_location",
+                        _("No location has code %(code)s; import it first.") % {"code": from_code},
+                    )
+                )
         if to_code:
             to_id = locations.get(to_code)
             if to_id is None:
-                problems.append(("to_location", "unknown_location", _("No location has code %(code)s; import it first.") % {
-                    "code": to_code}))
+                problems.append(
+                    (
+                        "to_location",
+                        "unknown_location",
+                        _("No location has code %(code)s; import it first.") % {"code": to_code},
+                    )
+                )
         if kind in NEEDS_TO and to_id is None and not to_code:
-            problems.append(("to_location", "required", _("A %(type)s event needs %(column)s.") % {"type": kind, "column": "to_location"}))
+            problems.append(
+                (
+                    "to_location",
+                    "required",
+                    _("A %(type)s event needs %(column)s.")
+                    % {"type": kind, "column": "to_location"},
+                )
+            )
         if kind in NEEDS_FROM and from_id is None and not from_code:
-            problems.append(("from_location", "required", _("A %(type)s event needs %(column)s.") % {"type": kind, "column": "from_location"}))
+            problems.append(
+                (
+                    "from_location",
+                    "required",
+                    _("A %(type)s event needs %(column)s.")
+                    % {"type": kind, "column": "from_location"},
+                )
+            )
         if kind == "shipped" and from_id is not None and from_id == to_id:
-            problems.append(("to_location", "same_location", _("A shipment goes from one location to another.")))
+            problems.append(
+                ("to_location", "same_location", _("A shipment goes from one location to another."))
+            )
         manufactured = expiry = None
         if manufactured_text:
             manufactured = self._date(manufactured_text, "manufactured", problems)
         if expiry_text:
             expiry = self._date(expiry_text, "expiry", problems)
             if manufactured and expiry and expiry < manufactured:
-                problems.append(("expiry", "date_order", _("The expiry date is before the manufacture date.")))
+                problems.append(
+                    ("expiry", "date_order", _("The expiry date is before the manufacture date."))
+                )
         into_model_id: int | None = None
         into_lot = into_lot_text or None
         if kind == "transformed":
             if not into_gtin or not into_lot:
-                problems.append(("into_lot", "required", _("A transformed event names the finished lot in into_gtin and into_lot.")))
+                problems.append(
+                    (
+                        "into_lot",
+                        "required",
+                        _("A transformed event names the finished lot in into_gtin and into_lot."),
+                    )
+                )
             else:
                 product = self._into_gtins.get(into_gtin)
                 if product is None:
-                    product = self._remember(self._into_gtins, into_gtin, self._gtin(into_gtin, "into_gtin"))
+                    product = self._remember(
+                        self._into_gtins, into_gtin, self._gtin(into_gtin, "into_gtin")
+                    )
                 into_model, found = product
                 if found:
                     problems += found
                 elif into_model is not None:
                     into_model_id = into_model[0]
             if into_lot and len(into_lot) > 20:
-                problems.append(("into_lot", "length", _("A lot number has at most 20 characters (GS1 AI 10).")))
+                problems.append(
+                    ("into_lot", "length", _("A lot number has at most 20 characters (GS1 AI 10)."))
+                )
         else:
             into_lot = None
         if problems or model is None or utc is None:
             return None
-        return (row_no, event_id, kind, utc, model[0], lot, serial, quantity, from_id, to_id, document_ref[:100],
-                manufactured.isoformat() if manufactured else None, expiry.isoformat() if expiry else None,
-                into_model_id, into_lot)
+        return (
+            row_no,
+            event_id,
+            kind,
+            utc,
+            model[0],
+            lot,
+            serial,
+            quantity,
+            from_id,
+            to_id,
+            document_ref[:100],
+            manufactured.isoformat() if manufactured else None,
+            expiry.isoformat() if expiry else None,
+            into_model_id,
+            into_lot,
+        )
 
     # -- what one text means, worked out once ----------------------------------------------
     @staticmethod
@@ -203,31 +338,61 @@ class EventParser:
         kind = EVENT_TYPE_ALIASES.get(kind, kind)
         if kind in EVENT_TYPES:
             return kind, []
-        return kind, [("event_type", "choice", _("%(value)s is not an event type; use one of: %(allowed)s.") % {
-            "value": text, "allowed": ", ".join(EventType.values)})]
+        return kind, [
+            (
+                "event_type",
+                "choice",
+                _("%(value)s is not an event type; use one of: %(allowed)s.")
+                % {"value": text, "allowed": ", ".join(EventType.values)},
+            )
+        ]
 
     @staticmethod
     def _time(text: str) -> tuple[str | None, list[Problem]]:
         moment = parse_time(text)
         if moment is None:
-            return None, [("event_time", "date", _("%(value)s is not an ISO 8601 time (e.g. 2025-03-01T09:30:00+08:00).") % {
-                "value": text})]
+            return None, [
+                (
+                    "event_time",
+                    "date",
+                    _("%(value)s is not an ISO 8601 time (e.g. 2025-03-01T09:30:00+08:00).")
+                    % {"value": text},
+                )
+            ]
         if moment.tzinfo is None:
-            return None, [("event_time", "timezone", _("%(value)s has no UTC offset; add one, e.g. +08:00 or Z.") % {
-                "value": text})]
+            return None, [
+                (
+                    "event_time",
+                    "timezone",
+                    _("%(value)s has no UTC offset; add one, e.g. +08:00 or Z.") % {"value": text},
+                )
+            ]
         try:
             return utc_text(moment), []
-        except OverflowError:  # 0001-01-01T00:00+08:00 is before the first day a datetime holds in UTC
-            return None, [("event_time", "date", _("%(value)s is not an ISO 8601 time (e.g. 2025-03-01T09:30:00+08:00).") % {
-                "value": text})]
+        except (
+            OverflowError
+        ):  # 0001-01-01T00:00+08:00 is before the first day a datetime holds in UTC
+            return None, [
+                (
+                    "event_time",
+                    "date",
+                    _("%(value)s is not an ISO 8601 time (e.g. 2025-03-01T09:30:00+08:00).")
+                    % {"value": text},
+                )
+            ]
 
     def _gtin(self, text: str, column: str) -> tuple[tuple[int, str] | None, list[Problem]]:
         if problem := gtin_problem(text):
             return None, [(column, "gtin", problem)]
         model = self.refs.models.get(normalise_gtin(text))
         if model is None:
-            return None, [(column, "unknown_product", _("No device model has GTIN %(gtin)s; import it first.") % {
-                "gtin": text})]
+            return None, [
+                (
+                    column,
+                    "unknown_product",
+                    _("No device model has GTIN %(gtin)s; import it first.") % {"gtin": text},
+                )
+            ]
         return model, []
 
     @staticmethod
@@ -236,16 +401,30 @@ class EventParser:
         if has_serial and not quantity_text:
             return 1, []
         if not quantity_text:
-            return 0, [("quantity", "required", _("%(column)s is required.") % {"column": "quantity"})]
+            return 0, [
+                ("quantity", "required", _("%(column)s is required.") % {"column": "quantity"})
+            ]
         quantity, problem = whole_number(quantity_text, "quantity", low=-MAX_WHOLE)
         if quantity is None or problem:
             return 0, [problem] if problem else []
         if quantity <= 0:
-            return quantity, [("quantity", "quantity", _("The quantity must be greater than zero; it is %(value)s.") % {
-                "value": quantity_text})]
+            return quantity, [
+                (
+                    "quantity",
+                    "quantity",
+                    _("The quantity must be greater than zero; it is %(value)s.")
+                    % {"value": quantity_text},
+                )
+            ]
         if has_serial and quantity != 1:
-            return quantity, [("quantity", "serial_quantity", _("A row with a serial number has quantity 1; it is %(value)s.") % {
-                "value": quantity_text})]
+            return quantity, [
+                (
+                    "quantity",
+                    "serial_quantity",
+                    _("A row with a serial number has quantity 1; it is %(value)s.")
+                    % {"value": quantity_text},
+                )
+            ]
         return quantity, []
 
     def _date(self, text: str, column: str, problems: list[Problem]) -> date | None:
@@ -255,7 +434,16 @@ class EventParser:
             try:
                 known = (date.fromisoformat(text[:10]), [])
             except ValueError:
-                known = (None, [(column, "date", _("%(value)s is not a date (use YYYY-MM-DD).") % {"value": text})])
+                known = (
+                    None,
+                    [
+                        (
+                            column,
+                            "date",
+                            _("%(value)s is not a date (use YYYY-MM-DD).") % {"value": text},
+                        )
+                    ],
+                )
             self._remember(self._dates, key, known)
         if known[1]:
             problems += known[1]
@@ -267,7 +455,9 @@ def event_texts(v: dict[str, Any]) -> tuple[str, ...]:
     return tuple(v.get(name) or "" for name in FIELDS)
 
 
-def parse_event(row_no: int, v: dict[str, str], refs: References, problems: list[Problem]) -> Staged | None:
+def parse_event(
+    row_no: int, v: dict[str, str], refs: References, problems: list[Problem]
+) -> Staged | None:
     """Check one row given as ``column -> text`` and return its staging tuple; append
     ``(column, code, message)`` problems. (Many rows: one ``EventParser`` for all of them.)"""
     return EventParser(refs).parse(row_no, event_texts(v), problems)

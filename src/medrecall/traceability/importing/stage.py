@@ -23,8 +23,23 @@ from medrecall.traceability.engine import recompute_positions
 from .rows import Staged
 
 STAGING = "medrecall_event_staging"
-STAGING_COLUMNS = ("row_no", "event_id", "event_type", "event_time", "model_id", "lot", "serial", "quantity",
-                   "from_id", "to_id", "document_ref", "manufactured", "expiry", "into_model_id", "into_lot")
+STAGING_COLUMNS = (
+    "row_no",
+    "event_id",
+    "event_type",
+    "event_time",
+    "model_id",
+    "lot",
+    "serial",
+    "quantity",
+    "from_id",
+    "to_id",
+    "document_ref",
+    "manufactured",
+    "expiry",
+    "into_model_id",
+    "into_lot",
+)
 MAX_REPORTED = 10_000
 ANALYZE_AFTER = 500  # rows an import adds to a table before it may need fresh statistics
 
@@ -92,11 +107,16 @@ class Stager:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
 
     # -- checks ----------------------------------------------------------------------------
-    def _errors(self, sql: str, params: Iterable[Any], column: str, code: str, message: Any) -> list[RowError]:
+    def _errors(
+        self, sql: str, params: Iterable[Any], column: str, code: str, message: Any
+    ) -> list[RowError]:
         """Run a query returning (row_no, *args) and turn each into a RowError via ``message(*args)``."""
         with connection.cursor() as cursor:
             cursor.execute(sql + f" ORDER BY 1 LIMIT {MAX_REPORTED}", list(params))
-            return [RowError(self.file_name, row[0], column, code, message(*row[1:])) for row in cursor.fetchall()]
+            return [
+                RowError(self.file_name, row[0], column, code, message(*row[1:]))
+                for row in cursor.fetchall()
+            ]
 
     def _index(self) -> None:
         with connection.cursor() as cursor:
@@ -127,9 +147,14 @@ class Stager:
         result.errors += self._errors(
             f"SELECT s.row_no, s.event_id, d.first FROM {s} s JOIN (SELECT event_id, MIN(row_no) AS first FROM {s} "
             f"GROUP BY event_id HAVING COUNT(*) > 1) d ON d.event_id = s.event_id WHERE s.row_no <> d.first",
-            [], "event_id", "duplicate",
-            lambda event_id, first: _("Event %(event)s appears again; it was first given in row %(row)s.") % {
-                "event": event_id, "row": first})
+            [],
+            "event_id",
+            "duplicate",
+            lambda event_id, first: (
+                _("Event %(event)s appears again; it was first given in row %(row)s.")
+                % {"event": event_id, "row": first}
+            ),
+        )
         # Event ids already recorded with other content: a correction must come as a new event.
         result.errors += self._errors(
             f"SELECT s.row_no, s.event_id FROM {s} s JOIN {events} e ON e.event_id = s.event_id "
@@ -137,40 +162,71 @@ class Stager:
             f"OR l.number <> s.lot OR l.device_model_id <> s.model_id "
             f"OR COALESCE(e.from_location_id, 0) <> COALESCE(s.from_id, 0) "
             f"OR COALESCE(e.to_location_id, 0) <> COALESCE(s.to_id, 0)",
-            [], "event_id", "conflict",
-            lambda event_id: _("Event %(event)s is already recorded with different content; send a correction as a new event.") % {
-                "event": event_id})
+            [],
+            "event_id",
+            "conflict",
+            lambda event_id: (
+                _(
+                    "Event %(event)s is already recorded with different content; send a correction as a new event."
+                )
+                % {"event": event_id}
+            ),
+        )
         # Lots: known, or produced in this file.
         result.errors += self._errors(
             f"SELECT s.row_no, s.lot FROM {s} s WHERE NOT {known_event} AND NOT EXISTS (SELECT 1 FROM catalog_lot l "
             f"WHERE l.device_model_id = s.model_id AND l.number = s.lot) AND NOT EXISTS (SELECT 1 FROM {s} p "
             f"WHERE p.event_type = 'produced' AND p.model_id = s.model_id AND p.lot = s.lot)",
-            [], "lot", "unknown_lot",
-            lambda lot: _("Lot %(lot)s is not known; import the lot or give its produced event first.") % {"lot": lot})
+            [],
+            "lot",
+            "unknown_lot",
+            lambda lot: (
+                _("Lot %(lot)s is not known; import the lot or give its produced event first.")
+                % {"lot": lot}
+            ),
+        )
         result.errors += self._errors(
             f"SELECT s.row_no, s.into_lot FROM {s} s WHERE s.event_type = 'transformed' AND NOT {known_event} "
             f"AND NOT EXISTS (SELECT 1 FROM catalog_lot l WHERE l.device_model_id = s.into_model_id "
             f"AND l.number = s.into_lot) AND NOT EXISTS (SELECT 1 FROM {s} p WHERE p.event_type = 'produced' "
             f"AND p.model_id = s.into_model_id AND p.lot = s.into_lot)",
-            [], "into_lot", "unknown_lot",
-            lambda lot: _("Lot %(lot)s is not known; import the lot or give its produced event first.") % {"lot": lot})
+            [],
+            "into_lot",
+            "unknown_lot",
+            lambda lot: (
+                _("Lot %(lot)s is not known; import the lot or give its produced event first.")
+                % {"lot": lot}
+            ),
+        )
         # A serial belongs to one lot: within the file, and against what is recorded.
         result.errors += self._errors(
             f"SELECT s.row_no, s.serial, d.other FROM {s} s JOIN (SELECT model_id, serial, MIN(lot) AS other FROM {s} "
             f"WHERE serial IS NOT NULL GROUP BY model_id, serial HAVING COUNT(DISTINCT lot) > 1) d "
             f"ON d.model_id = s.model_id AND d.serial = s.serial WHERE s.lot <> d.other",
-            [], "serial", "serial_lot",
-            lambda serial, other: _("Serial %(serial)s is also given in lot %(lot)s; a serial belongs to one lot.") % {
-                "serial": serial, "lot": other})
+            [],
+            "serial",
+            "serial_lot",
+            lambda serial, other: (
+                _("Serial %(serial)s is also given in lot %(lot)s; a serial belongs to one lot.")
+                % {"serial": serial, "lot": other}
+            ),
+        )
         result.errors += self._errors(
             f"SELECT s.row_no, s.serial, l.number FROM {s} s JOIN catalog_serial c ON c.device_model_id = s.model_id "
             f"AND c.serial = s.serial JOIN catalog_lot l ON l.id = c.lot_id WHERE l.number <> s.lot",
-            [], "serial", "serial_lot",
-            lambda serial, other: _("Serial %(serial)s is recorded in lot %(lot)s; a serial belongs to one lot.") % {
-                "serial": serial, "lot": other})
+            [],
+            "serial",
+            "serial_lot",
+            lambda serial, other: (
+                _("Serial %(serial)s is recorded in lot %(lot)s; a serial belongs to one lot.")
+                % {"serial": serial, "lot": other}
+            ),
+        )
         # Custody guards of the contexts above (execution's stock hold): one query per guard.
-        result.errors += [RowError(self.file_name, row, "event_type", code, message)
-                          for row, code, message in custody.violations(custody.staging_moves(s))]
+        result.errors += [
+            RowError(self.file_name, row, "event_type", code, message)
+            for row, code, message in custody.violations(custody.staging_moves(s))
+        ]
         if result.errors:
             return result
         now = timezone.now()
@@ -181,14 +237,17 @@ class Stager:
                 "INSERT INTO catalog_lot (device_model_id, number, manufactured_on, expires_on, quantity_produced, "
                 "created_at, updated_at) SELECT p.model_id, p.lot, MIN(p.manufactured), MIN(p.expiry), SUM(p.quantity), "
                 f"%s, %s FROM {s} p WHERE p.event_type = 'produced' AND NOT EXISTS (SELECT 1 FROM catalog_lot l "
-                "WHERE l.device_model_id = p.model_id AND l.number = p.lot) GROUP BY p.model_id, p.lot", [now, now])
+                "WHERE l.device_model_id = p.model_id AND l.number = p.lot) GROUP BY p.model_id, p.lot",
+                [now, now],
+            )
             result.lots_created = cursor.rowcount
             cursor.execute(
                 "INSERT INTO catalog_serial (device_model_id, lot_id, serial, manufactured_on, created_at, updated_at) "
                 f"SELECT {s}.model_id, MIN(l.id), {s}.serial, MIN({s}.manufactured), %s, %s FROM {s} JOIN {lot_of} "
                 f"WHERE {s}.serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM catalog_serial c "
                 f"WHERE c.device_model_id = {s}.model_id AND c.serial = {s}.serial) GROUP BY {s}.model_id, {s}.serial",
-                [now, now])
+                [now, now],
+            )
             result.serials_created = cursor.rowcount
             cursor.execute(
                 f"INSERT INTO {events} (event_id, event_type, event_time, lot_id, serial_id, quantity, "
@@ -199,19 +258,26 @@ class Stager:
                 f"AND c.serial = {s}.serial LEFT JOIN catalog_lot il ON {s}.into_lot IS NOT NULL "
                 f"AND il.device_model_id = {s}.into_model_id AND il.number = {s}.into_lot "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {events} e WHERE e.event_id = {s}.event_id)",
-                [import_run_id, False, now])
+                [import_run_id, False, now],
+            )
             result.created = cursor.rowcount
-            self._analyze_if_grown(("catalog_lot", result.lots_created), ("catalog_serial", result.serials_created),
-                                   (events, result.created))
+            self._analyze_if_grown(
+                ("catalog_lot", result.lots_created),
+                ("catalog_serial", result.serials_created),
+                (events, result.created),
+            )
             cursor.execute(
                 f"SELECT DISTINCT l.id FROM {s} JOIN {lot_of} UNION SELECT DISTINCT il.id FROM {s} "
-                f"JOIN catalog_lot il ON il.device_model_id = {s}.into_model_id AND il.number = {s}.into_lot")
+                f"JOIN catalog_lot il ON il.device_model_id = {s}.into_model_id AND il.number = {s}.into_lot"
+            )
             result.affected_lot_ids = [row[0] for row in cursor.fetchall()]
         if result.created:
             # Positions first; the balance check then reads them instead of the events again.
             written = recompute_positions(result.affected_lot_ids)
             self._analyze_if_grown(("traceability_position", written))
-            result.errors += self._negative_balances(recorded_at=now, lot_ids=result.affected_lot_ids)
+            result.errors += self._negative_balances(
+                recorded_at=now, lot_ids=result.affected_lot_ids
+            )
         return result
 
     def _analyze_if_grown(self, *added: tuple[str, int]) -> None:
@@ -237,7 +303,7 @@ class Stager:
         s = STAGING
         errors: list[RowError] = []
         for start in range(0, len(lot_ids), 5000):
-            chunk = lot_ids[start:start + 5000]
+            chunk = lot_ids[start : start + 5000]
             marks = ", ".join(["%s"] * len(chunk))
             errors += self._errors(
                 f"WITH bad AS (SELECT p.lot_id, p.location_id, SUM(p.on_hand) AS on_hand FROM traceability_position p "
@@ -247,8 +313,15 @@ class Stager:
                 f"AND s.lot = lot.number AND s.from_id = bad.location_id "
                 f"WHERE EXISTS (SELECT 1 FROM traceability_traceevent e WHERE e.event_id = s.event_id "
                 f"AND e.recorded_at = %s)",  # rows this import added, not re-sent ones
-                [*chunk, recorded_at], "quantity", "negative_balance",
-                lambda code, on_hand: _("This takes more out of location %(location)s than arrived there: the balance would be %(balance)s.") % {
-                    "location": code, "balance": on_hand})
+                [*chunk, recorded_at],
+                "quantity",
+                "negative_balance",
+                lambda code, on_hand: (
+                    _(
+                        "This takes more out of location %(location)s than arrived there: the balance would be %(balance)s."
+                    )
+                    % {"location": code, "balance": on_hand}
+                ),
+            )
         errors.sort(key=lambda e: e.row)
         return errors[:MAX_REPORTED]

@@ -19,41 +19,64 @@ from medrecall.core.presentation import local_time
 
 
 class Command(ProductCommand):
-    help = ("Log-ins locked after failed attempts: 'locked' lists them, 'unlock USER' lifts the lock "
-            "(recorded in the audit trail under --user with --reason).")
+    help = (
+        "Log-ins locked after failed attempts: 'locked' lists them, 'unlock USER' lifts the lock "
+        "(recorded in the audit trail under --user with --reason)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", choices=["locked", "unlock"])
         parser.add_argument("username", nargs="?", default="", help="unlock: the locked user name.")
         parser.add_argument("--address", default="", help="unlock: only from this client address.")
         parser.add_argument("--reason", default="", help="unlock: why (audit trail).")
-        parser.add_argument("--user", default="", help="unlock: the administrator the unlock is recorded under.")
+        parser.add_argument(
+            "--user", default="", help="unlock: the administrator the unlock is recorded under."
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **o: Any) -> None:
         if o["action"] == "locked":
             found = lockout.lockouts_active()
             if o["json"]:
-                self.stdout.write(json.dumps([lock.as_dict() for lock in found], ensure_ascii=False, indent=2))
+                self.stdout.write(
+                    json.dumps([lock.as_dict() for lock in found], ensure_ascii=False, indent=2)
+                )
                 return
             if not found:
                 self.stdout.write(_("No log-in is locked."))
             for lock in found:
                 until = local_time(lock.locked_until) if lock.locked_until else _("until unlocked")
-                self.stdout.write(_("%(username)s from %(address)s: %(failures)s failed attempts, locked until "
-                                    "%(until)s") % {"username": lock.username, "address": lock.ip_address,
-                                                    "failures": lock.failures, "until": until})
+                self.stdout.write(
+                    _(
+                        "%(username)s from %(address)s: %(failures)s failed attempts, locked until "
+                        "%(until)s"
+                    )
+                    % {
+                        "username": lock.username,
+                        "address": lock.ip_address,
+                        "failures": lock.failures,
+                        "until": until,
+                    }
+                )
             return
         if not o["username"]:
             raise CommandError(_("Give the user name to unlock."))
         try:
             actor = lockout.lockout_viewer(user_named(o["user"]), unlock=True)
         except PermissionDenied as denied:
-            raise CommandError(_("%(user)s may not unlock log-ins.") % {"user": o["user"]}) from denied
+            raise CommandError(
+                _("%(user)s may not unlock log-ins.") % {"user": o["user"]}
+            ) from denied
         try:
-            lifted = lockout.login_unlock(username=o["username"], actor=actor, reason=o["reason"],
-                                          ip_address=o["address"])
+            lifted = lockout.login_unlock(
+                username=o["username"], actor=actor, reason=o["reason"], ip_address=o["address"]
+            )
         except DomainError as refused:
             raise refusal(refused) from refused
-        self.stdout.write(_("The account “%(username)s” is unlocked (%(addresses)s).") % {
-            "username": o["username"].strip(), "addresses": ", ".join(lock.ip_address for lock in lifted)})
+        self.stdout.write(
+            _("The account “%(username)s” is unlocked (%(addresses)s).")
+            % {
+                "username": o["username"].strip(),
+                "addresses": ", ".join(lock.ip_address for lock in lifted),
+            }
+        )

@@ -16,9 +16,11 @@ from medrecall.cli.command import ProductCommand
 
 
 class Command(ProductCommand):
-    help = ("Audit trail tools. 'verify' checks the keyed hash chain and the signed checkpoints (exit 1 at "
-            "the first tampered, missing or truncated entry) and then anchors the head; 'checkpoint' "
-            "anchors the head now.")
+    help = (
+        "Audit trail tools. 'verify' checks the keyed hash chain and the signed checkpoints (exit 1 at "
+        "the first tampered, missing or truncated entry) and then anchors the head; 'checkpoint' "
+        "anchors the head now."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", choices=["verify", "checkpoint"])
@@ -33,8 +35,10 @@ class Command(ProductCommand):
             self.stdout.write(f"Audit chain intact: {total} entries verified.")
             self._checkpoint()
             return
-        self.stdout.write(f"Audit chain BROKEN at entry #{broken.sequence} ({broken.problem}); "
-                          f"{total} entries in the log.")
+        self.stdout.write(
+            f"Audit chain BROKEN at entry #{broken.sequence} ({broken.problem}); "
+            f"{total} entries in the log."
+        )
         sys.exit(1)
 
     def _checkpoint(self) -> None:
@@ -42,5 +46,7 @@ class Command(ProductCommand):
         if written is None:
             self.stdout.write(_("The audit log is empty: nothing to anchor."))
         else:
-            self.stdout.write(_("Checkpoint written at entry #%(sequence)s to %(path)s.") % {
-                "sequence": written.sequence, "path": anchors.checkpoint_path()})
+            self.stdout.write(
+                _("Checkpoint written at entry #%(sequence)s to %(path)s.")
+                % {"sequence": written.sequence, "path": anchors.checkpoint_path()}
+            )

@@ -24,13 +24,19 @@ class Command(ProductCommand):
     help = "List, import and edit the working-day calendars (holidays and make-up working days)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["list", "coverage", "import", "set", "delete", "mark-entered"])
-        parser.add_argument("value", nargs="?", default="", help="FILE (import), DATE (set/delete) or YEAR.")
+        parser.add_argument(
+            "action", choices=["list", "coverage", "import", "set", "delete", "mark-entered"]
+        )
+        parser.add_argument(
+            "value", nargs="?", default="", help="FILE (import), DATE (set/delete) or YEAR."
+        )
         parser.add_argument("--calendar", default="CN", choices=list(calendars.CALENDARS))
         parser.add_argument("--year", type=int, default=None, help="list: only this year.")
         parser.add_argument("--kind", choices=list(DayKind.values), default="")
         parser.add_argument("--name", default="")
-        parser.add_argument("--note", default="", help="mark-entered: where the arrangement was published.")
+        parser.add_argument(
+            "--note", default="", help="mark-entered: where the arrangement was published."
+        )
         parser.add_argument("--user", default="", help="The account the change is recorded under.")
         parser.add_argument("--json", action="store_true")
 
@@ -48,20 +54,29 @@ class Command(ProductCommand):
         action, calendar = o["action"], o["calendar"]
         if action == "list":
             entries = calendars.entries_list(calendar=calendar, year=o["year"])
-            rows = [{"calendar": e.calendar, "date": e.date.isoformat(), "kind": e.kind, "name": e.name}
-                    for e in entries]
+            rows = [
+                {"calendar": e.calendar, "date": e.date.isoformat(), "kind": e.kind, "name": e.name}
+                for e in entries
+            ]
             if o["json"]:
                 self._json(rows)
             for row in [] if o["json"] else rows:
-                self.stdout.write(f"{row['calendar']}  {row['date']}  {row['kind']:<8} {row['name']}")
+                self.stdout.write(
+                    f"{row['calendar']}  {row['date']}  {row['kind']:<8} {row['name']}"
+                )
             return
         if action == "coverage":
-            found = [c.as_dict() for c in calendars.coverage(today=timezone.localdate(), calendar=calendar)]
+            found = [
+                c.as_dict()
+                for c in calendars.coverage(today=timezone.localdate(), calendar=calendar)
+            ]
             if o["json"]:
                 self._json(found)
                 return
             for c in found:
-                self.stdout.write(f"{c['calendar']}  {c['year']}  {c['source']:<12} entries: {c['entries']}")
+                self.stdout.write(
+                    f"{c['calendar']}  {c['year']}  {c['source']:<12} entries: {c['entries']}"
+                )
             for end in calendars.calendar_ends(today=timezone.localdate()):
                 self.stderr.write(end.message())
             return
@@ -70,13 +85,27 @@ class Command(ProductCommand):
             path = Path(o["value"])
             if not o["value"] or not path.is_file():
                 raise CommandError(f"No file {o['value']!r}.")
-            result = calendar_services.calendar_import(content=path.read_bytes(), file_name=path.name, actor=actor)
+            result = calendar_services.calendar_import(
+                content=path.read_bytes(), file_name=path.name, actor=actor
+            )
             self._out(result.as_dict(), o["json"])
         elif action == "set":
-            entry = calendar_services.calendar_entry_set(calendar=calendar, day=self._date(o["value"]), kind=o["kind"],
-                                                 name=o["name"], actor=actor)
-            self._out({"calendar": entry.calendar, "date": entry.date.isoformat(), "kind": entry.kind,
-                       "name": entry.name}, o["json"])
+            entry = calendar_services.calendar_entry_set(
+                calendar=calendar,
+                day=self._date(o["value"]),
+                kind=o["kind"],
+                name=o["name"],
+                actor=actor,
+            )
+            self._out(
+                {
+                    "calendar": entry.calendar,
+                    "date": entry.date.isoformat(),
+                    "kind": entry.kind,
+                    "name": entry.name,
+                },
+                o["json"],
+            )
         elif action == "delete":
             day = self._date(o["value"])
             calendar_services.calendar_entry_delete(calendar=calendar, day=day, actor=actor)
@@ -84,8 +113,9 @@ class Command(ProductCommand):
         else:
             if not o["value"].isdigit():
                 raise CommandError("Give the YEAR to mark entered.")
-            mark = calendar_services.calendar_year_mark_entered(calendar=calendar, year=int(o["value"]), actor=actor,
-                                                        note=o["note"])
+            mark = calendar_services.calendar_year_mark_entered(
+                calendar=calendar, year=int(o["value"]), actor=actor, note=o["note"]
+            )
             self._out({"calendar": mark.calendar, "year": mark.year, "entered": True}, o["json"])
 
     def _date(self, value: str) -> date:

@@ -22,24 +22,42 @@ from medrecall.cli.progress import ProgressLine
 
 
 class Command(ProductCommand):
-    help = ("Load reproducible demo data: our sites, distributors, sub-distributors, hospitals, device models, "
-            "lots, serials, their trace events, and a log-in per role.")
+    help = (
+        "Load reproducible demo data: our sites, distributors, sub-distributors, hospitals, device models, "
+        "lots, serials, their trace events, and a log-in per role."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--seed", type=int, default=2026, help="Same seed, same data (default 2026).")
-        parser.add_argument("--scale", type=int, default=1,
-                            help="Copies of the network, lots and serials; 100 gives a load-test volume.")
-        parser.add_argument("--no-events", action="store_true",
-                            help="Master data only: leave out the trace events (shipments, receipts, use).")
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="Same seed, same data (default 2026)."
+        )
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            help="Copies of the network, lots and serials; 100 gives a load-test volume.",
+        )
+        parser.add_argument(
+            "--no-events",
+            action="store_true",
+            help="Master data only: leave out the trace events (shipments, receipts, use).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["scale"] < 1:
             raise CommandError("--scale must be 1 or more.")
-        progress = ProgressLine(f"demo seed {options['seed']} scale {options['scale']}") \
-            if options["verbosity"] > 0 else None
-        summary = demo_build(seed=options["seed"], scale=options["scale"], events=not options["no_events"],
-                             progress=progress)
+        progress = (
+            ProgressLine(f"demo seed {options['seed']} scale {options['scale']}")
+            if options["verbosity"] > 0
+            else None
+        )
+        summary = demo_build(
+            seed=options["seed"],
+            scale=options["scale"],
+            events=not options["no_events"],
+            progress=progress,
+        )
         # Carriers with rates and service providers for every demo country, so that returns and work
         # orders can be created in the demo (adds what is missing; safe to repeat).
         call_command("execution", "seed", stdout=io.StringIO())
@@ -55,8 +73,12 @@ class Command(ProductCommand):
         for name, planned in asdict(summary.planned).items():
             self.stdout.write(f"  {name:<14} {created[name]:>9} {planned:>12}")
         pump = summary.pump
-        self.stdout.write(f"Pump {pump.model_code}: GTIN {pump.gtin}, lot {pump.first_lot}, serial {pump.first_serial}")
-        self.stdout.write(f"Supply links: {summary.network_links}; e.g. {' → '.join(summary.chains[0])}")
+        self.stdout.write(
+            f"Pump {pump.model_code}: GTIN {pump.gtin}, lot {pump.first_lot}, serial {pump.first_serial}"
+        )
+        self.stdout.write(
+            f"Supply links: {summary.network_links}; e.g. {' → '.join(summary.chains[0])}"
+        )
         if summary.traces:
             self.stdout.write("")
             self.stdout.write("Traces worth trying:")
@@ -66,7 +88,8 @@ class Command(ProductCommand):
         self.stdout.write("")
         self.stdout.write(f"{'user':<22} {'role':<22} {'password':<16} {'party'}")
         for login in summary.logins:
-            self.stdout.write(f"{login.username:<22} {login.role:<22} {login.password:<16} {login.party or '-'}")
+            self.stdout.write(
+                f"{login.username:<22} {login.role:<22} {login.password:<16} {login.party or '-'}"
+            )
         self.stdout.write("")
         self.stdout.write(f"Start the server (medrecall runserver) and open {summary.url}")
-

@@ -45,7 +45,9 @@ class Command(ProductCommand):
         folder.mkdir(parents=True, exist_ok=True)
         controller = Controller(_Keep(folder), hostname="127.0.0.1", port=options["port"])
         controller.start()
-        self.stdout.write(f"Keeping mail sent to 127.0.0.1:{options['port']} in {folder} (Ctrl-C stops).")
+        self.stdout.write(
+            f"Keeping mail sent to 127.0.0.1:{options['port']} in {folder} (Ctrl-C stops)."
+        )
         try:
             asyncio.run(asyncio.Event().wait())
         finally:

@@ -1,23 +1,23 @@
 """``medrecall notices …``: notices and customer relations from the command line.
 
-  medrecall notices send RECALL --user U [--party CODE …] [--wait]   queue a send run (--wait: show progress)
-  medrecall notices letters RECALL --out FILE.pdf [--posted --user U]   the letters to print (and log them posted)
-  medrecall notices run RUN_ID [--json]                              a run's progress
-  medrecall notices list [--recall R] [--status S] [--channel C] [--json]
-  medrecall notices overdue [--json]                                 the customer-service queue
-  medrecall notices replies RECALL [--json]                          replies, and where they disagree with our records
-  medrecall notices log NOTICE_ID --channel call|letter|note --note N [--acknowledged] --user U
-  medrecall notices delivery --message-id ID --outcome delivered|bounced [--detail D]
-  medrecall notices sweep [--every N]                                retries, reminders, escalation, surveys
-  medrecall notices templates [--status S] [--json]
-  medrecall notices template-show TEMPLATE_ID > FILE.json                   one template as JSON, to edit
-  medrecall notices template-save --file FILE.json --user U                a new draft version from that JSON
-  medrecall notices approve-template TEMPLATE_ID --user U
-  medrecall notices timeline PARTY_CODE [--json]
-  medrecall notices search TEXT [--json]                             by name, phone, e-mail, lot or serial
-  medrecall notices progress RECALL --party CODE --message M --user U
-  medrecall notices offer RECALL --party CODE --kind K --description D [--amount A] [--currency C] --user U
-  medrecall notices offer-decision OFFER_ID --action approve|reject|fulfil|cancel [--note N] --user U
+medrecall notices send RECALL --user U [--party CODE …] [--wait]   queue a send run (--wait: show progress)
+medrecall notices letters RECALL --out FILE.pdf [--posted --user U]   the letters to print (and log them posted)
+medrecall notices run RUN_ID [--json]                              a run's progress
+medrecall notices list [--recall R] [--status S] [--channel C] [--json]
+medrecall notices overdue [--json]                                 the customer-service queue
+medrecall notices replies RECALL [--json]                          replies, and where they disagree with our records
+medrecall notices log NOTICE_ID --channel call|letter|note --note N [--acknowledged] --user U
+medrecall notices delivery --message-id ID --outcome delivered|bounced [--detail D]
+medrecall notices sweep [--every N]                                retries, reminders, escalation, surveys
+medrecall notices templates [--status S] [--json]
+medrecall notices template-show TEMPLATE_ID > FILE.json                   one template as JSON, to edit
+medrecall notices template-save --file FILE.json --user U                a new draft version from that JSON
+medrecall notices approve-template TEMPLATE_ID --user U
+medrecall notices timeline PARTY_CODE [--json]
+medrecall notices search TEXT [--json]                             by name, phone, e-mail, lot or serial
+medrecall notices progress RECALL --party CODE --message M --user U
+medrecall notices offer RECALL --party CODE --kind K --description D [--amount A] [--currency C] --user U
+medrecall notices offer-decision OFFER_ID --action approve|reject|fulfil|cancel [--note N] --user U
 """
 
 from __future__ import annotations
@@ -41,9 +41,26 @@ from medrecall.notices.tasks import follow_up_sweep_task
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 
-ACTIONS = ["send", "letters", "run", "list", "overdue", "replies", "log", "delivery", "sweep", "templates", "template-show",
-           "template-save", "approve-template", "timeline",
-           "search", "progress", "offer", "offer-decision"]
+ACTIONS = [
+    "send",
+    "letters",
+    "run",
+    "list",
+    "overdue",
+    "replies",
+    "log",
+    "delivery",
+    "sweep",
+    "templates",
+    "template-show",
+    "template-save",
+    "approve-template",
+    "timeline",
+    "search",
+    "progress",
+    "offer",
+    "offer-decision",
+]
 
 
 class _Everyone:
@@ -57,10 +74,22 @@ class _Everyone:
 
 
 def _notice_row(notice: Notice) -> dict[str, Any]:
-    return {"id": notice.pk, "recall": notice.recall.number, "party": notice.party.code, "kind": notice.kind,
-            "sequence": notice.sequence, "channel": notice.channel, "email": notice.email, "status": notice.status,
-            "units": notice.total_units, "reply_due_at": notice.reply_due_at, "sent_at": notice.sent_at,
-            "replied_at": notice.replied_at, "escalated_at": notice.escalated_at, "last_error": notice.last_error}
+    return {
+        "id": notice.pk,
+        "recall": notice.recall.number,
+        "party": notice.party.code,
+        "kind": notice.kind,
+        "sequence": notice.sequence,
+        "channel": notice.channel,
+        "email": notice.email,
+        "status": notice.status,
+        "units": notice.total_units,
+        "reply_due_at": notice.reply_due_at,
+        "sent_at": notice.sent_at,
+        "replied_at": notice.replied_at,
+        "escalated_at": notice.escalated_at,
+        "last_error": notice.last_error,
+    }
 
 
 class Command(ProductCommand):
@@ -127,8 +156,12 @@ class Command(ProductCommand):
         if action == "send":
             recall = self._recall(target)
             parties = [self._party(code).pk for code in o["party"]]
-            run = services.notice_run_start(recall=recall, actor=self._user(o["user"]), parties=parties or None,
-                                            reason="medrecall notices send")
+            run = services.notice_run_start(
+                recall=recall,
+                actor=self._user(o["user"]),
+                parties=parties or None,
+                reason="medrecall notices send",
+            )
             if o["wait"]:
                 self._wait(run)
             self._out(selectors.run_progress(selectors.run_get(run.pk)), o["json"])
@@ -139,55 +172,117 @@ class Command(ProductCommand):
                 raise CommandError("Give --out FILE.pdf for the letters to print.")
             with open(o["out"], "wb") as out:
                 out.write(services.letters_bundle(letters))
-            posted = services.letters_posted(notices=letters, actor=self._user(o["user"]), note=o["note"]) \
-                if o["posted"] else 0
+            posted = (
+                services.letters_posted(
+                    notices=letters, actor=self._user(o["user"]), note=o["note"]
+                )
+                if o["posted"]
+                else 0
+            )
             self._out({"letters": len(letters), "file": o["out"], "posted": posted}, o["json"])
         elif action == "run":
             self._out(selectors.run_progress(selectors.run_get(self._id(target, "run"))), o["json"])
         elif action == "list":
-            notices = selectors.notice_list_for(viewer=_Everyone(), status=o["status"], channel=o["channel"],
-                                                recall_id=self._recall(o["recall"]).pk if o["recall"] else None)
+            notices = selectors.notice_list_for(
+                viewer=_Everyone(),
+                status=o["status"],
+                channel=o["channel"],
+                recall_id=self._recall(o["recall"]).pk if o["recall"] else None,
+            )
             self._out([_notice_row(n) for n in notices[:5000]], o["json"])
         elif action == "overdue":
-            self._out([_notice_row(n) | {"reply_difference": getattr(n, "reply_difference", None)}
-                       for n in selectors.overdue_queue(viewer=_Everyone())[:5000]], o["json"])
+            self._out(
+                [
+                    _notice_row(n) | {"reply_difference": getattr(n, "reply_difference", None)}
+                    for n in selectors.overdue_queue(viewer=_Everyone())[:5000]
+                ],
+                o["json"],
+            )
         elif action == "replies":
-            rows = [{"party": r.party.code, "respondent": r.respondent_name, "submitted_at": r.submitted_at,
-                     **{name: getattr(r, name) for name in ("on_record", "reported", "difference")},
-                     "differences": [{"lot": d.lot, "serial": d.serial, "on_record": d.on_record,
-                                      "reported": d.reported, "difference": d.difference}
-                                     for d in selectors.reply_differences(r)]}
-                    for r in selectors.replies_for(viewer=_Everyone(), recall_id=self._recall(target).pk)]
+            rows = [
+                {
+                    "party": r.party.code,
+                    "respondent": r.respondent_name,
+                    "submitted_at": r.submitted_at,
+                    **{name: getattr(r, name) for name in ("on_record", "reported", "difference")},
+                    "differences": [
+                        {
+                            "lot": d.lot,
+                            "serial": d.serial,
+                            "on_record": d.on_record,
+                            "reported": d.reported,
+                            "difference": d.difference,
+                        }
+                        for d in selectors.reply_differences(r)
+                    ],
+                }
+                for r in selectors.replies_for(
+                    viewer=_Everyone(), recall_id=self._recall(target).pk
+                )
+            ]
             self._out(rows, o["json"])
         elif action == "log":
             notice = Notice.objects.filter(pk=self._id(target, "notice")).first()
             if notice is None:
                 raise CommandError(f"No notice {target}.")
-            services.notice_contact_log(notice=notice, actor=self._user(o["user"]), channel=o["channel"],
-                                        note=o["note"], acknowledged=o["acknowledged"])
+            services.notice_contact_log(
+                notice=notice,
+                actor=self._user(o["user"]),
+                channel=o["channel"],
+                note=o["note"],
+                acknowledged=o["acknowledged"],
+            )
             self._out(_notice_row(Notice.objects.get(pk=notice.pk)), o["json"])
         elif action == "delivery":
-            notice = services.notice_delivery_report(message_id=o["message_id"], outcome=o["outcome"],
-                                                     detail=o["detail"])
+            notice = services.notice_delivery_report(
+                message_id=o["message_id"], outcome=o["outcome"], detail=o["detail"]
+            )
             self._out(_notice_row(notice), o["json"])
         elif action == "sweep":
             if o["every"] > 0:
-                self.stdout.write(f"Putting the notice follow-up sweep on the task queue every {o['every']} s "
-                                  "(Ctrl-C stops).")
+                self.stdout.write(
+                    f"Putting the notice follow-up sweep on the task queue every {o['every']} s "
+                    "(Ctrl-C stops)."
+                )
                 while True:
                     follow_up_sweep_task.enqueue()
                     time.sleep(o["every"])
             self._out(followup.follow_up_sweep(), o["json"])
         elif action == "templates":
-            rows = [{"id": t.pk, "regime": t.regime, "language": t.language, "kind": t.kind, "version": t.version,
-                     "status": t.status, "title": t.title} for t in selectors.template_list(status=o["status"])]
+            rows = [
+                {
+                    "id": t.pk,
+                    "regime": t.regime,
+                    "language": t.language,
+                    "kind": t.kind,
+                    "version": t.version,
+                    "status": t.status,
+                    "title": t.title,
+                }
+                for t in selectors.template_list(status=o["status"])
+            ]
             self._out(rows, o["json"])
         elif action == "template-show":
             template = NoticeTemplate.objects.filter(pk=self._id(target, "template")).first()
             if template is None:
                 raise CommandError(f"No template {target}.")
-            self._out({field: getattr(template, field) for field in (
-                "regime", "language", "kind", "version", "status", "title", "subject", "sections", "change_note")}, True)
+            self._out(
+                {
+                    field: getattr(template, field)
+                    for field in (
+                        "regime",
+                        "language",
+                        "kind",
+                        "version",
+                        "status",
+                        "title",
+                        "subject",
+                        "sections",
+                        "change_note",
+                    )
+                },
+                True,
+            )
         elif action == "template-save":
             try:
                 with open(o["file"], encoding="utf-8") as source:
@@ -199,44 +294,76 @@ class Command(ProductCommand):
             wanted = ("regime", "language", "kind", "title", "subject", "sections")
             if missing := [name for name in wanted if name not in fields]:
                 raise CommandError(f"The file lacks {', '.join(missing)}.")
-            saved = services.template_save(actor=self._user(o["user"]), change_note=str(fields.get("change_note", "")),
-                                           **{name: fields[name] for name in wanted})
+            saved = services.template_save(
+                actor=self._user(o["user"]),
+                change_note=str(fields.get("change_note", "")),
+                **{name: fields[name] for name in wanted},
+            )
             self._out({"id": saved.pk, "version": saved.version, "status": saved.status}, o["json"])
         elif action == "approve-template":
             template = NoticeTemplate.objects.filter(pk=self._id(target, "template")).first()
             if template is None:
                 raise CommandError(f"No template {target}.")
             approved = services.template_approve(template=template, actor=self._user(o["user"]))
-            self._out({"id": approved.pk, "status": approved.status, "version": approved.version}, o["json"])
+            self._out(
+                {"id": approved.pk, "status": approved.status, "version": approved.version},
+                o["json"],
+            )
         elif action == "timeline":
-            party, entries, units = selectors.timeline_for(viewer=_Everyone(), party_id=self._party(target).pk)
-            body = {"party": party.code, "name": party.name, "units": units,
-                    "entries": [{"at": e.at, "recall": e.recall, "what": e.what, "detail": e.detail, "who": e.who}
-                                for e in entries]}
+            party, entries, units = selectors.timeline_for(
+                viewer=_Everyone(), party_id=self._party(target).pk
+            )
+            body = {
+                "party": party.code,
+                "name": party.name,
+                "units": units,
+                "entries": [
+                    {
+                        "at": e.at,
+                        "recall": e.recall,
+                        "what": e.what,
+                        "detail": e.detail,
+                        "who": e.who,
+                    }
+                    for e in entries
+                ],
+            }
             if o["json"]:
                 self._out(body, True)
             else:
                 self.stdout.write(f"{party.code} {party.name}")
                 for e in entries:
-                    self.stdout.write(f"{e.at:%Y-%m-%d %H:%M}  {e.recall}  {e.what}  {e.detail}  {e.who}")
+                    self.stdout.write(
+                        f"{e.at:%Y-%m-%d %H:%M}  {e.recall}  {e.what}  {e.detail}  {e.who}"
+                    )
         elif action == "search":
-            rows = [{"code": p.code, "name": p.name, "type": p.party_type, "city": p.city}
-                    for p in selectors.customer_search(viewer=_Everyone(), query=target)]
+            rows = [
+                {"code": p.code, "name": p.name, "type": p.party_type, "city": p.city}
+                for p in selectors.customer_search(viewer=_Everyone(), query=target)
+            ]
             self._out(rows, o["json"])
         elif action == "progress":
-            created = relations.progress_update_send(recall=self._recall(target), party=self._party(o["party"][0] if
-                                                     o["party"] else ""), message=o["message"],
-                                                     actor=self._user(o["user"]))
+            created = relations.progress_update_send(
+                recall=self._recall(target),
+                party=self._party(o["party"][0] if o["party"] else ""),
+                message=o["message"],
+                actor=self._user(o["user"]),
+            )
             self._out({"notices": created}, o["json"])
         elif action == "offer":
             try:
                 amount = Decimal(o["amount"])
             except InvalidOperation as bad:
                 raise CommandError(f"--amount {o['amount']!r} is not a number.") from bad
-            proposed = relations.offer_propose(recall=self._recall(target),
-                                               party=self._party(o["party"][0] if o["party"] else ""),
-                                               kind=o["kind"], description=o["description"], amount=amount,
-                                               currency=o["currency"], actor=self._user(o["user"]))
+            proposed = relations.offer_propose(
+                recall=self._recall(target),
+                party=self._party(o["party"][0] if o["party"] else ""),
+                kind=o["kind"],
+                description=o["description"],
+                amount=amount,
+                currency=o["currency"],
+                actor=self._user(o["user"]),
+            )
             self._out({"id": proposed.pk, "status": proposed.status}, o["json"])
         elif action == "offer-decision":
             found = Offer.objects.filter(pk=self._id(target, "offer")).first()
@@ -244,7 +371,9 @@ class Command(ProductCommand):
                 raise CommandError(f"No offer {target}.")
             offer, user, decision = found, self._user(o["user"]), o["decision"]
             if decision in ("approve", "reject"):
-                offer = relations.offer_decide(offer=offer, approve=decision == "approve", actor=user, note=o["note"])
+                offer = relations.offer_decide(
+                    offer=offer, approve=decision == "approve", actor=user, note=o["note"]
+                )
             elif decision == "fulfil":
                 offer = relations.offer_fulfil(offer=offer, actor=user, note=o["note"])
             elif decision == "cancel":

@@ -26,16 +26,34 @@ from medrecall.core.presentation import local_time
 
 
 class Command(ProductCommand):
-    help = ("Task queue tools: 'worker' runs tasks from the database queue with a heartbeat (and recovers stale "
-            "tasks at start-up); 'stale' lists tasks left running by a worker that is gone; 'requeue [ID ...]' "
-            "re-queues them where safe and marks the others failed.")
+    help = (
+        "Task queue tools: 'worker' runs tasks from the database queue with a heartbeat (and recovers stale "
+        "tasks at start-up); 'stale' lists tasks left running by a worker that is gone; 'requeue [ID ...]' "
+        "re-queues them where safe and marks the others failed."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", choices=["worker", "stale", "requeue"])
-        parser.add_argument("ids", nargs="*", metavar="ID", help="requeue: only these tasks (default: every stale one)")
-        parser.add_argument("--interval", type=float, default=1.0, help="worker: seconds between polls of an empty queue")
-        parser.add_argument("--batch", action="store_true", help="worker: run what is queued, then stop")
-        parser.add_argument("--queue-name", default="default", help="worker: the queues to take tasks from (comma-separated)")
+        parser.add_argument(
+            "ids",
+            nargs="*",
+            metavar="ID",
+            help="requeue: only these tasks (default: every stale one)",
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="worker: seconds between polls of an empty queue",
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="worker: run what is queued, then stop"
+        )
+        parser.add_argument(
+            "--queue-name",
+            default="default",
+            help="worker: the queues to take tasks from (comma-separated)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "worker":
@@ -46,9 +64,16 @@ class Command(ProductCommand):
             self._requeue(set(options["ids"]))
 
     def _describe(self, stale: workers.StaleTask) -> str:
-        return _("%(id)s %(task)s, started %(started)s on %(worker)s, run %(runs)s time(s): %(reason)s") % {
-            "id": stale.id, "task": stale.task_name, "started": local_time(stale.started_at),
-            "worker": stale.worker or _("an unregistered worker"), "runs": stale.runs, "reason": stale.reason}
+        return _(
+            "%(id)s %(task)s, started %(started)s on %(worker)s, run %(runs)s time(s): %(reason)s"
+        ) % {
+            "id": stale.id,
+            "task": stale.task_name,
+            "started": local_time(stale.started_at),
+            "worker": stale.worker or _("an unregistered worker"),
+            "runs": stale.runs,
+            "reason": stale.reason,
+        }
 
     def _stale(self) -> None:
         found = workers.stale_tasks()
@@ -61,33 +86,52 @@ class Command(ProductCommand):
     def _requeue(self, ids: set[str]) -> None:
         known = {stale.id for stale in workers.stale_tasks()}
         if unknown := sorted(ids - known):
-            raise CommandError(_("Not a stale task (not running, or its worker is alive): %(ids)s") % {
-                "ids": ", ".join(unknown)})
+            raise CommandError(
+                _("Not a stale task (not running, or its worker is alive): %(ids)s")
+                % {"ids": ", ".join(unknown)}
+            )
         done = workers.stale_tasks_recover(ids=ids or None)
         for stale in done:
             self.stdout.write(self._describe(stale))
         requeued = sum(1 for s in done if s.action == workers.REQUEUE)
-        self.stdout.write(_("%(requeued)s re-queued, %(failed)s marked failed.") % {
-            "requeued": requeued, "failed": len(done) - requeued})
+        self.stdout.write(
+            _("%(requeued)s re-queued, %(failed)s marked failed.")
+            % {"requeued": requeued, "failed": len(done) - requeued}
+        )
 
     def _worker(self, options: dict[str, Any]) -> None:
         if "django_tasks_db" not in str(settings.TASKS["default"]["BACKEND"]):
-            raise CommandError(_("The task backend is not the database queue; run its own worker "
-                                 "(with REDIS_URL: medrecall rqworker --job-class django_tasks_rq.Job default)."))
+            raise CommandError(
+                _(
+                    "The task backend is not the database queue; run its own worker "
+                    "(with REDIS_URL: medrecall rqworker --job-class django_tasks_rq.Job default)."
+                )
+            )
         from django_tasks_db.management.commands.db_worker import Worker
 
         worker_id = get_random_string(32)
         recovered = workers.stale_tasks_recover()
         for stale in recovered:
-            self.stdout.write(_("Recovered a stale task: %(task)s") % {"task": self._describe(stale)})
+            self.stdout.write(
+                _("Recovered a stale task: %(task)s") % {"task": self._describe(stale)}
+            )
         heartbeat = workers.Heartbeat(worker_id)
         heartbeat.start()
-        self.stdout.write(_("Task worker %(id)s started (heartbeat every %(seconds)s s).") % {
-            "id": worker_id, "seconds": int(workers.heartbeat_seconds())})
+        self.stdout.write(
+            _("Task worker %(id)s started (heartbeat every %(seconds)s s).")
+            % {"id": worker_id, "seconds": int(workers.heartbeat_seconds())}
+        )
         sys.stdout.flush()
-        worker = Worker(queue_names=options["queue_name"].split(","), interval=options["interval"],
-                        batch=options["batch"], backend_name="default", startup_delay=False, max_tasks=None,
-                        worker_id=worker_id, excluded_queue_names=[])
+        worker = Worker(
+            queue_names=options["queue_name"].split(","),
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
         worker.configure_signals()
         try:
             worker.run()

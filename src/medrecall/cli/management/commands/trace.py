@@ -51,8 +51,10 @@ PROGRESS_FROM = 100  # units: below this a set answers faster than a progress li
 
 
 class Command(ProductCommand):
-    help = ("Trace lots or serials forward (every holder, down every echelon: one lot, a serial, or a "
-            "whole set at once) or backward (to production; for a list, each unit's chain).")
+    help = (
+        "Trace lots or serials forward (every holder, down every echelon: one lot, a serial, or a "
+        "whole set at once) or backward (to production; for a list, each unit's chain)."
+    )
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, epilog=EPILOG, **kwargs)
@@ -61,13 +63,29 @@ class Command(ProductCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("direction", choices=["forward", "backward"])
-        parser.add_argument("--gtin", help="GTIN / UDI-DI of the device model the --lot and --serial options name.")
-        parser.add_argument("--lot", action="append", default=[], metavar="LOT",
-                            help="A lot number of --gtin; repeat for several lots.")
-        parser.add_argument("--serial", action="append", default=[], metavar="SERIAL",
-                            help="A serial number of --gtin; repeat for several serials.")
-        parser.add_argument("--file", type=Path, metavar="PATH",
-                            help="A CSV list of units to trace as one set: gtin,lot[,serial] per line.")
+        parser.add_argument(
+            "--gtin", help="GTIN / UDI-DI of the device model the --lot and --serial options name."
+        )
+        parser.add_argument(
+            "--lot",
+            action="append",
+            default=[],
+            metavar="LOT",
+            help="A lot number of --gtin; repeat for several lots.",
+        )
+        parser.add_argument(
+            "--serial",
+            action="append",
+            default=[],
+            metavar="SERIAL",
+            help="A serial number of --gtin; repeat for several serials.",
+        )
+        parser.add_argument(
+            "--file",
+            type=Path,
+            metavar="PATH",
+            help="A CSV list of units to trace as one set: gtin,lot[,serial] per line.",
+        )
         parser.add_argument("--json", action="store_true", help="Print JSON (stable field names).")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -82,13 +100,18 @@ class Command(ProductCommand):
         body: Any
         try:
             if single:
-                body = self._single(options["direction"], gtin=options["gtin"], lot=lots[0] if lots else "",
-                                    serial=serials[0] if serials else "")
+                body = self._single(
+                    options["direction"],
+                    gtin=options["gtin"],
+                    lot=lots[0] if lots else "",
+                    serial=serials[0] if serials else "",
+                )
             elif options["direction"] == "forward":
                 body = self._set(self._units(options["gtin"] or "", lots, serials, path))
             else:
-                body = trace_backward_set_for(viewer=None, units=self._units(options["gtin"] or "", lots, serials,
-                                                                              path))
+                body = trace_backward_set_for(
+                    viewer=None, units=self._units(options["gtin"] or "", lots, serials, path)
+                )
         except DomainError as refused:
             rows = refused.errors if isinstance(refused, TraceSetRejected) else []
             if options["json"]:
@@ -96,11 +119,15 @@ class Command(ProductCommand):
                 if rows:
                     answer["errors"] = [row.as_dict() for row in rows]
                 self.stdout.write(json.dumps(answer, ensure_ascii=False))
-            raise CommandError("\n".join([refused.message, *(str(row) for row in rows)])) from refused
+            raise CommandError(
+                "\n".join([refused.message, *(str(row) for row in rows)])
+            ) from refused
         if options["json"]:
             if options["direction"] == "forward":
                 body.pop("holder_details", None)
-                body.pop("shipped_to", None)  # a portal user's answer only; the command sees every holder
+                body.pop(
+                    "shipped_to", None
+                )  # a portal user's answer only; the command sees every holder
             self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
             return
         if options["direction"] == "forward":
@@ -114,7 +141,9 @@ class Command(ProductCommand):
             return trace_forward(gtin=gtin, lot=lot, serial=serial).as_dict()
         return trace_backward(gtin=gtin, lot=lot, serial=serial)
 
-    def _units(self, gtin: str, lots: list[str], serials: list[str], path: Path | None) -> list[UnitRequest]:
+    def _units(
+        self, gtin: str, lots: list[str], serials: list[str], path: Path | None
+    ) -> list[UnitRequest]:
         units = units_from_options(gtin=gtin, lots=lots, serials=serials, source="command line")
         if path is not None:
             try:
@@ -138,19 +167,36 @@ class Command(ProductCommand):
 
     def _print_forward(self, body: dict[str, Any]) -> None:
         self.stdout.write(f"Lots in scope: {', '.join(body['lots'])}")
-        self.stdout.write(f"{'location':<20} {'party':<20} {'received':>10} {'on hand':>10} {'in transit':>10}")
+        self.stdout.write(
+            f"{'location':<20} {'party':<20} {'received':>10} {'on hand':>10} {'in transit':>10}"
+        )
         for h in body["holders"]:
-            self.stdout.write(f"{h['location']:<20} {h['party']:<20} {h['received']:>10} {h['on_hand']:>10} "
-                              f"{h['in_transit']:>10}")
-        self.stdout.write(f"{'total':<41} {body['total_received']:>10} {body['total_on_hand']:>10} "
-                          f"{body['total_in_transit']:>10}")
-        self.stdout.write("Where the units are: " + ", ".join(f"{k}={v}" for k, v in body["summary"].items()))
+            self.stdout.write(
+                f"{h['location']:<20} {h['party']:<20} {h['received']:>10} {h['on_hand']:>10} "
+                f"{h['in_transit']:>10}"
+            )
+        self.stdout.write(
+            f"{'total':<41} {body['total_received']:>10} {body['total_on_hand']:>10} "
+            f"{body['total_in_transit']:>10}"
+        )
+        self.stdout.write(
+            "Where the units are: " + ", ".join(f"{k}={v}" for k, v in body["summary"].items())
+        )
 
     def _print_backward(self, body: dict[str, Any]) -> None:
-        self.stdout.write(f"{body['gtin']} lot {body['lot']}" + (f" serial {body['serial']}" if body["serial"] else ""))
+        self.stdout.write(
+            f"{body['gtin']} lot {body['lot']}"
+            + (f" serial {body['serial']}" if body["serial"] else "")
+        )
         for step in body["chain"]:
-            self.stdout.write(f"  {step['event_time']}  {step['event_type']:<11} {step['quantity']:>6}  "
-                              f"{step['from_location'] or '-'} → {step['to_location'] or '-'}  {step['document_ref']}")
-        self.stdout.write(f"Holders: {' → '.join(body['holders'])}; now at: {body['current_location'] or '-'}")
+            self.stdout.write(
+                f"  {step['event_time']}  {step['event_type']:<11} {step['quantity']:>6}  "
+                f"{step['from_location'] or '-'} → {step['to_location'] or '-'}  {step['document_ref']}"
+            )
+        self.stdout.write(
+            f"Holders: {' → '.join(body['holders'])}; now at: {body['current_location'] or '-'}"
+        )
         for component in body["components"]:
-            self.stdout.write(f"  component {component['gtin']} lot {component['lot']} quantity {component['quantity']}")
+            self.stdout.write(
+                f"  component {component['gtin']} lot {component['lot']} quantity {component['quantity']}"
+            )

@@ -33,11 +33,21 @@ class Command(ProductCommand):
         if options["json"]:
             self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
         elif parsed.valid:
-            for key in ("symbology", "gtin", "lot", "serial", "expiry", "production_date", "quantity"):
+            for key in (
+                "symbology",
+                "gtin",
+                "lot",
+                "serial",
+                "expiry",
+                "production_date",
+                "quantity",
+            ):
                 shown = body.get(key)
                 self.stdout.write(f"{key:>16}: {'-' if shown is None or shown == '' else shown}")
             match: dict[str, Any] = body["match"] or {}
-            self.stdout.write(f"{'device model':>16}: {match.get('device_model') or 'not in our catalogue'}")
+            self.stdout.write(
+                f"{'device model':>16}: {match.get('device_model') or 'not in our catalogue'}"
+            )
         else:
             self.stderr.write(f"Not a valid UDI: {parsed.error}")
         if not parsed.valid:
