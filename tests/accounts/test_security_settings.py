@@ -26,7 +26,7 @@ def _settings(
             monkeypatch.delenv(name)
     for name, value in (env | {"MEDRECALL_DATA_DIR": str(tmp_path)}).items():
         monkeypatch.setenv(name, value)
-    spec = importlib.util.spec_from_file_location("fresh_base_settings", base.__file__)
+    spec = importlib.util.spec_from_file_location("medrecall.settings.fresh_base", base.__file__)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

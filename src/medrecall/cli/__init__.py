@@ -67,6 +67,10 @@ def main(argv: list[str] | None = None) -> None:
         _print_version(arguments[1:])
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medrecall.settings.base")
+    # polars' allocator (jemalloc) keeps freed pages for seconds by default: an events import
+    # then grows by the blocks it has read (3M events: 300 MB against 164 MB when returned at
+    # once, for about 5 % more CPU). Read when polars first allocates, so set before it loads.
+    os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
