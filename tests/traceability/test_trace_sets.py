@@ -637,7 +637,10 @@ def test_the_exported_lots_sheet_has_translated_headers(
     from openpyxl import load_workbook
 
     client = _page_client(make_user, language="zh-hans")
-    export = client.post("/trace/", {"units": f"{CATH},C1\n", "format": "xlsx"})
+    try:
+        export = client.post("/trace/", {"units": f"{CATH},C1\n", "format": "xlsx"})
+    finally:
+        translation.deactivate()  # the user's language stays active on this thread otherwise
     book = load_workbook(BytesIO(export.content))
     rows = list(book["涉及批次"].iter_rows(values_only=True))
     assert rows[0] == ("GTIN", "批号", "设备型号")
