@@ -196,3 +196,14 @@ def test_the_import_page_shows_the_refusal(make_user: Callable[..., User]) -> No
     assert "products.csv is not a file we accept here" in response.content.decode()
     assert ImportRun.objects.count() == 0
     assert not AuditEntry.objects.filter(action__startswith="import").exists()
+
+
+def test_the_refusal_lists_the_types_in_chinese_with_the_chinese_separator() -> None:
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(files.UploadRefused) as refused:
+        files.check_type(io.BytesIO(b"<svg></svg>"), name="a.svg", allowed=(files.PDF, files.PNG))
+    assert refused.value.message == (
+        "此处不接受文件 a.svg（其内容不属于以下类型：PDF、PNG 图片）。"
+        "网页、带脚本的图片（SVG）和程序一律不予接受。"
+    )

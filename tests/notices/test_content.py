@@ -148,7 +148,7 @@ def test_trace_export_and_page_show_the_device_name_in_the_users_language(
     rows = list(
         load_workbook(io.BytesIO(english.content))["Lots in scope"].iter_rows(values_only=True)
     )
-    assert rows[0] == ("gtin", "lot", "Device model")
+    assert rows[0] == ("GTIN", "Lot", "Device model")
     assert rows[1] == (CATH, "C1", "Central venous catheter")
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"{CATH} · Central venous catheter · C1" in page

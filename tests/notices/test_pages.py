@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -527,3 +527,21 @@ def test_navigation_of_notices(manager: User, make_user: Callable[..., User]) ->
     assert 'href="/portal/notices/"' not in page  # staff have the recall's notices page instead
     service = logged_in(make_user(Role.CUSTOMER_SERVICE)).get("/").content.decode()
     assert 'href="/notices/overdue/"' in service
+
+
+def test_a_send_run_of_one_notice_says_one_notice_in_either_language(
+    recall: RecallCase, manager: User, smtp: Any
+) -> None:
+    client = logged_in(manager)
+    client.post(f"/recalls/{recall.pk}/notices/send/")
+    work_off_queue()
+    NoticeRun.objects.update(total=1, rendered=1)
+    page = client.get(f"/recalls/{recall.pk}/notices/").content.decode()
+    assert "<small>1 notice · 1 rendered · 4 sent · 0 failed · 0 bounced</small>" in page
+    manager.language = "zh-hans"
+    manager.save(update_fields=["language"])
+    try:
+        page = client.get(f"/recalls/{recall.pk}/notices/").content.decode()
+    finally:
+        translation.deactivate()  # the user's language stays active on this thread otherwise
+    assert "<small>共 1 份通知 · 已生成 1 · 已发送 4 · 失败 0 · 退信 0</small>" in page

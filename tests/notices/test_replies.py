@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core import signing
 from django.test import Client
+from django.utils import translation
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -368,3 +369,24 @@ def test_a_broken_sub_consignee_file_on_the_form_names_its_rows_and_keeps_nothin
     assert "subs.csv, row 2, quantity" in body
     assert Reply.objects.count() == 0
     assert not Party.objects.filter(name="Clinic").exists()
+
+
+def test_a_missing_sub_consignee_field_is_named_by_its_label_in_either_language(
+    sent: RecallCase,
+) -> None:
+    notice = notice_of("SUB")
+    for language, message in (
+        ("en", "Street address is required."),
+        ("zh-hans", "详细地址 为必填项。"),
+    ):
+        with translation.override(language), pytest.raises(ValidationFailed) as refused:
+            replies.reply_submit(
+                notice=notice,
+                respondent_name="Chen",
+                sub_consignees=[sub(address="", quantity=30)],
+                quantities={key_of(notice): {"on_hand": 70, "distributed": 30}},
+            )
+        assert [d["message"] for d in refused.value.details if d["where"].endswith(".address")] == [
+            message
+        ]
+    assert Reply.objects.count() == 0

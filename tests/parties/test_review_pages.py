@@ -10,6 +10,7 @@ from typing import cast
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -215,3 +216,19 @@ def test_the_review_pages_run_the_same_number_of_queries_for_one_row_and_many(
     )
     large = [count_queries(partial(client.get, url))[0] for url in urls]
     assert large == small
+
+
+def test_the_review_filter_is_in_the_user_s_language(
+    holder: Party, make_user: Callable[..., User]
+) -> None:
+    reported_party(holder, 1)
+    user = make_user(Role.QA_RA_MANAGER)
+    user.language = "zh-hans"
+    user.save(update_fields=["language"])
+    try:
+        page = client_for(user).get("/parties/reported/").content.decode()
+    finally:
+        translation.deactivate()  # the user's language stays active on this thread otherwise
+    assert '<option value="all"' in page
+    assert ">全部</option>" in page
+    assert ">All</option>" not in page

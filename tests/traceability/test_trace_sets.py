@@ -631,6 +631,22 @@ def test_page_traces_a_pasted_list_and_exports_it(
     assert export["Content-Disposition"] == 'attachment; filename="trace-set-2.xlsx"'
 
 
+def test_the_exported_lots_sheet_has_translated_headers(
+    histories: None, make_user: Callable[..., User]
+) -> None:
+    from openpyxl import load_workbook
+
+    client = _page_client(make_user, language="zh-hans")
+    try:
+        export = client.post("/trace/", {"units": f"{CATH},C1\n", "format": "xlsx"})
+    finally:
+        translation.deactivate()  # the user's language stays active on this thread otherwise
+    book = load_workbook(BytesIO(export.content))
+    rows = list(book["涉及批次"].iter_rows(values_only=True))
+    assert rows[0] == ("GTIN", "批号", "设备型号")
+    assert [row[:2] for row in rows[1:]] == [(CATH, "C1")]
+
+
 def test_page_traces_an_uploaded_csv_with_serials(
     histories: None, make_user: Callable[..., User]
 ) -> None:

@@ -18,7 +18,7 @@ from typing import IO, Any
 from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from .errors import DomainError
 
@@ -185,7 +185,10 @@ def check_type(upload: IO[bytes], *, name: str, allowed: tuple[FileType, ...]) -
                 "%(name)s is not a file we accept here (its content is not one of: %(types)s). "
                 "Web pages, pictures with scripts (SVG) and programs are never accepted."
             )
-            % {"name": name, "types": ", ".join(str(t.label) for t in allowed)},
+            % {
+                "name": name,
+                "types": pgettext("list separator", ", ").join(str(t.label) for t in allowed),
+            },
             where="file",
         )
     return kind

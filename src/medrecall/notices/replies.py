@@ -213,10 +213,22 @@ def sub_consignees_from_file(path: Path, *, file_name: str) -> list[SubConsignee
     return found
 
 
+def _required_labels() -> dict[str, str]:
+    """The labels of the sub-consignee fields a holder must fill, as the reply form shows them
+    (the messages name the field by its label, not its column code)."""
+    return {
+        "name": _("Organisation name"),
+        "country": _("Country"),
+        "city": _("City"),
+        "address": _("Street address"),
+        "lot": _("Lot"),
+    }
+
+
 def _sub_consignee_problems(entry: SubConsigneeInput) -> list[tuple[str, str]]:
     problems = [
-        (column, _("%(column)s is required.") % {"column": column})
-        for column in ("name", "country", "city", "address", "lot")
+        (column, _("%(column)s is required.") % {"column": label})
+        for column, label in _required_labels().items()
         if not getattr(entry, column)
     ]
     if entry.country and regions.country_code(entry.country) is None:

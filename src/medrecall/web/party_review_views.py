@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from medrecall.accounts.models import User
@@ -27,7 +28,7 @@ REVIEW_CHOICES = (
     ("unverified", Review.UNVERIFIED.label),
     ("verified", Review.VERIFIED.label),
     ("merged", Review.MERGED.label),
-    ("all", _("All")),
+    ("all", gettext_lazy("All")),
 )
 
 

@@ -258,7 +258,7 @@ def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResp
                 ],
             )
     lots = workbook.create_sheet(_("Lots in scope")[:31])
-    lots.append(["gtin", "lot", _("Device model")])
+    lots.append(["GTIN", _("Lot"), _("Device model")])
     for lot in result.lot_details:
         append_row(
             lots,
