@@ -517,7 +517,7 @@ def test_api_set_trace_refuses_bad_units_whole(
 @pytest.mark.parametrize(
     ("who", "status"),
     [
-        pytest.param(None, 403, id="anonymous"),
+        pytest.param(None, 401, id="anonymous"),
         pytest.param(Role.CUSTOMER_SERVICE, 403, id="role-without-trace-permission"),
         pytest.param(Role.TRACEABILITY_ANALYST, 200, id="analyst"),
     ],
