@@ -677,6 +677,10 @@ def test_first_load_spills_its_movements_block_by_block_and_removes_them(
     monkeypatch.setattr(direct._DirectLoad, "_spill_moves", spy)
     path = tmp_path / "demo.csv"
     rows = write_demo_events(path, limit=6000)
+    with (
+        connection.cursor() as cursor
+    ):  # an empty table, analysed: the first-load branch must see it
+        cursor.execute("ANALYZE traceability_traceevent")
     installed = sum(
         1 for row in csv.DictReader(path.open(encoding="utf-8")) if row["event_type"] == "installed"
     )
@@ -695,6 +699,10 @@ def test_declined_first_load_removes_its_spilled_movements(
 ) -> None:
     network()
     settings.MEDRECALL_BULK_LOAD_MIN_ROWS = 0
+    with (
+        connection.cursor() as cursor
+    ):  # an empty table, analysed: the first-load branch must see it
+        cursor.execute("ANALYZE traceability_traceevent")
     spills: list[Path] = []
     real = direct._DirectLoad._spill_moves
     monkeypatch.setattr(
