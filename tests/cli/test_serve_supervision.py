@@ -111,8 +111,11 @@ def test_a_slow_start_is_reported_and_waited_for(capsys: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_worker_is_restarted_and_finishes_the_task_it_left(
-    tmp_path: Path, settings: Any, capsys: Any
+    tmp_path: Path, settings: Any, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv(
+        "MEDRECALL_TASK_BACKEND", "database"
+    )  # the worker of the queue the test uses
     marker = tmp_path / "started"
     result_id = str(hang_once.enqueue(str(marker)).id)
     env = dict(
@@ -120,7 +123,9 @@ def test_a_killed_worker_is_restarted_and_finishes_the_task_it_left(
         DATABASE_URL=_database_url(),
         DJANGO_SETTINGS_MODULE="medrecall.settings.test",
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        MEDRECALL_TASK_BACKEND="database",  # the database queue's worker, also when REDIS_URL is set
     )
+    env.pop("REDIS_URL", None)
 
     def launch(name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         code = "import django; django.setup(); import tests.core.hanging_tasks; from medrecall.cli import main; main()"
