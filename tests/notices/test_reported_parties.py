@@ -129,6 +129,19 @@ def test_rows_naming_one_sub_consignee_twice_in_a_reply_share_one_new_party(
     assert Party.objects.filter(name=hosp.name).count() == 2
 
 
+def test_a_contact_named_without_phone_or_e_mail_is_kept(only_sub_notified: RecallCase) -> None:
+    hosp = Party.objects.get(code="HOSP")
+    notice = notice_of("SUB")
+    replies.reply_submit(
+        notice=notice,
+        respondent_name="Chen Jie",
+        sub_consignees=[naming(hosp, contact_name="李医生", email="")],
+        quantities={key_of(notice): {"on_hand": 80, "distributed": 20}},
+    )
+    reported = Party.objects.get(review="unverified")
+    assert list(reported.contacts.values_list("name", "email", "phone")) == [("李医生", "", "")]
+
+
 @pytest.fixture
 def reported(only_sub_notified: RecallCase) -> Party:
     """SUB's reply named HOSP2 with the attacker's address: a reported party, already mailed."""

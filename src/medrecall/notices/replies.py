@@ -390,6 +390,17 @@ def _reported_party(
             language=party.language,
             is_primary=not party.contacts.exists(),
         )
+    elif (
+        entry.contact_name
+        and not (entry.email or entry.phone)
+        and not party.contacts.filter(name=entry.contact_name).exists()
+    ):  # a name alone is still someone to ask for when staff call or write
+        Contact.objects.create(
+            party=party,
+            name=entry.contact_name,
+            language=party.language,
+            is_primary=not party.contacts.exists(),
+        )
     return party, location
 
 
