@@ -170,3 +170,26 @@ def test_error_pages_have_no_traceback(analyst: User) -> None:
     response = logged_in(analyst).get("/data/nonsense/")
     assert response.status_code == 404
     assert "Traceback" not in response.content.decode()
+
+
+def test_language_switch_on_a_page_answering_a_form_goes_back_to_the_form(
+    make_user: Callable[..., User],
+) -> None:
+    """A page shown in answer to a POST (an error, a confirm step) cannot be asked for again by
+    GET: switching the language there goes back to the page the form was on."""
+    client = logged_in(make_user(Role.ADMINISTRATOR))
+    shown = client.post(
+        "/accounts/lockouts/",
+        {"username": "nobody", "reason": "test"},
+        HTTP_REFERER="http://testserver/accounts/lockouts/?from=form",
+    )
+    assert (
+        'name="next" value="http://testserver/accounts/lockouts/?from=form"'
+        in shown.content.decode()
+    )
+    switched = client.post(
+        "/language/", {"language": "en", "next": "http://testserver/accounts/lockouts/?from=form"}
+    )
+    assert switched["Location"] == "http://testserver/accounts/lockouts/?from=form"
+    page = client.get("/data/party/?q=x")
+    assert 'name="next" value="/data/party/?q=x"' in page.content.decode()
