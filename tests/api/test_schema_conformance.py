@@ -21,7 +21,7 @@ from medrecall.recalls import services as recalls
 from medrecall.recalls.models import RecallCase
 from tests.execution.conftest import pump_recall, recall, world  # noqa: F401 - fixtures used by name
 from tests.execution.test_documents import partner_setup
-from tests.factories import ContactFactory, DeviceModelFactory
+from tests.factories import ContactFactory, DeviceModelFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,23 @@ def test_contact_with_blank_email_conforms(admin_api: APIClient) -> None:
     body = admin_api.get(f"/api/contacts/{contact.pk}/").json()
     assert body["email"] == ""
     assert_conforms(body, "Contact")
+
+
+@pytest.mark.parametrize("reported", [False, True], ids=["established", "reported"])
+def test_a_partial_update_of_a_party_answers_its_whole_schema(
+    reported: bool, make_user: Callable[..., User]
+) -> None:
+    """``reported_by`` is in the answer of a PATCH too, null for a party nobody reported."""
+    holder = PartyFactory(code="B")
+    party = PartyFactory(
+        code="P1", **({"review": "unverified", "reported_by": holder} if reported else {})
+    )
+    client = APIClient()
+    client.force_authenticate(make_user(Role.QA_RA_MANAGER))
+    answer = client.patch(f"/api/parties/{party.pk}/", {"notes": "checked"}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["reported_by"] == ("B" if reported else None)
+    assert_conforms(answer.json(), "Party")
 
 
 def test_contact_email_must_still_be_an_address_when_given() -> None:

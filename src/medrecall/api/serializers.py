@@ -110,8 +110,10 @@ class AddressMixin(BoundedModelSerializer):  # type: ignore[type-arg]
 
 class PartySerializer(AddressMixin):
     # A sub-consignee a holder reported on a reply form: by whom, and the staff review.
-    reported_by = serializers.CharField(
-        source="reported_by.code", read_only=True, allow_null=True, default=None
+    # A related field (not ``source="reported_by.code"``): a partial update would otherwise skip
+    # the field for a party nobody reported, and the answer would break its schema.
+    reported_by: serializers.SlugRelatedField[Party] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
     )
 
     class Meta:
