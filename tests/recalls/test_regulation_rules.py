@@ -1,6 +1,7 @@
 """Rules of docs/regulations.md that had no test of their own: the full list of deadline codes
 and which of them are law, the classification boundaries, an NMPA decision taken on a public
-holiday, and the FDA effectiveness-check sample for level B. Pure functions, no database."""
+holiday, the FDA effectiveness-check sample for level B, and closing only once completion is
+recorded."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import pytest
 
 from medrecall.api.recalls import RecallUpdateSerializer
 from medrecall.recalls.clock import CN_TZ, compute_deadlines
+from medrecall.recalls import services
 from medrecall.recalls.hazard import proposed_class
+from medrecall.recalls.lifecycle import Status, blockers
+from medrecall.recalls.models import RecallCase
+from tests.factories import DeviceModelFactory
 
 CST = timezone(timedelta(hours=8))
 
@@ -96,3 +101,21 @@ def test_effectiveness_check_sample_for_level_b_lies_between_10_and_100(
         assert [str(error) for error in update.errors["effectiveness_percent"]] == [
             "Enter a whole number from 11 to 99."
         ]
+
+
+@pytest.mark.django_db
+def test_a_recall_cannot_close_before_its_completion_is_recorded(manager: object) -> None:
+    # NMPA Art. 22: the summary report is due 10 working days after completion, so the
+    # completion time must be on the record before the recall closes.
+    recall = services.recall_open(
+        actor=manager,
+        title="导管断裂",
+        products=[DeviceModelFactory()],
+        reason="Tip may detach",
+        regimes=["nmpa"],
+    )
+    RecallCase.objects.filter(pk=recall.pk).update(status=Status.EFFECTIVENESS_CHECK)
+    recall.refresh_from_db()
+    assert blockers(recall, Status.CLOSED)[0] == (
+        "Record when the last affected unit was dealt with."
+    )
