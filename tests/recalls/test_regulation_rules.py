@@ -6,12 +6,14 @@ recorded."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
 import pytest
 
+from medrecall.accounts.models import User
 from medrecall.api.recalls import RecallUpdateSerializer
-from medrecall.recalls.clock import CN_TZ, compute_deadlines
 from medrecall.recalls import services
+from medrecall.recalls.clock import CN_TZ, compute_deadlines
 from medrecall.recalls.hazard import proposed_class
 from medrecall.recalls.lifecycle import Status, blockers
 from medrecall.recalls.models import RecallCase
@@ -21,8 +23,9 @@ CST = timezone(timedelta(hours=8))
 
 
 def test_every_deadline_code_and_whether_it_is_law() -> None:
+    regimes: dict[Any, str] = {"nmpa": "II", "fda": "II", "eu_mdr": "fsca"}
     found = compute_deadlines(
-        regimes={"nmpa": "II", "fda": "II", "eu_mdr": "fsca"},
+        regimes=regimes,
         decision_at=datetime(2025, 3, 3, 9, 0, tzinfo=CST),
         initiated_at=datetime(2025, 3, 4, 9, 0, tzinfo=CST),
         completed_at=datetime(2025, 6, 2, 9, 0, tzinfo=CST),
@@ -51,10 +54,11 @@ def test_an_nmpa_decision_on_a_public_holiday() -> None:
     # the event report is due by the end of 1 Oct; holders within 72 hours (calendar days);
     # the filings 5 working days later: 9, 10, Sat 11 (make-up day), 13, 14 Oct.
     decision_at = datetime(2025, 10, 1, 11, 0, tzinfo=CST)
+    nmpa: dict[Any, str] = {"nmpa": "II"}
     found = {
         deadline.key: deadline.due_at
         for deadline in compute_deadlines(
-            regimes={"nmpa": "II"}, decision_at=decision_at, progress_interval_days=3
+            regimes=nmpa, decision_at=decision_at, progress_interval_days=3
         )
     }
     assert found["nmpa.event_report"] == datetime.combine(date(2025, 10, 1), time.max, CN_TZ)
@@ -104,13 +108,13 @@ def test_effectiveness_check_sample_for_level_b_lies_between_10_and_100(
 
 
 @pytest.mark.django_db
-def test_a_recall_cannot_close_before_its_completion_is_recorded(manager: object) -> None:
+def test_a_recall_cannot_close_before_its_completion_is_recorded(manager: User) -> None:
     # NMPA Art. 22: the summary report is due 10 working days after completion, so the
     # completion time must be on the record before the recall closes.
     recall = services.recall_open(
         actor=manager,
         title="导管断裂",
-        products=[DeviceModelFactory()],
+        products=[DeviceModelFactory.create()],
         reason="Tip may detach",
         regimes=["nmpa"],
     )
