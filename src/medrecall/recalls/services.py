@@ -18,6 +18,7 @@ from medrecall.accounts.signatures import signatures_supersede
 from medrecall.audit import services as audit
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import ConcurrentEdit, DomainError, ValidationFailed
+from medrecall.core.numbering import number_next
 from medrecall.parties.models import Location, LocationType, PartyType
 
 from . import lifecycle
@@ -107,15 +108,10 @@ def _restart_approval(
 
 
 def next_recall_number(now: datetime | None = None) -> str:
-    """Next number from ``MEDRECALL_RECALL_NUMBER_PATTERN`` (default ``RC-{year}-{seq:04d}``)."""
-    now = now or timezone.now()
+    """Next number from ``MEDRECALL_RECALL_NUMBER_PATTERN`` (default ``RC-{year}-{seq:04d}``),
+    counted by ``core.numbering`` (safe when two recalls are opened at once)."""
     pattern = getattr(settings, "MEDRECALL_RECALL_NUMBER_PATTERN", "RC-{year}-{seq:04d}")
-    seq = RecallCase.objects.filter(created_at__year=now.year).count() + 1
-    while RecallCase.objects.filter(
-        number=(number := pattern.format(year=now.year, seq=seq))
-    ).exists():
-        seq += 1
-    return number
+    return number_next(model=RecallCase, pattern=pattern, now=now)
 
 
 @transaction.atomic
