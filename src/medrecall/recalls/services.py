@@ -19,7 +19,8 @@ from medrecall.audit import services as audit
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import ConcurrentEdit, DomainError, ValidationFailed
 from medrecall.core.numbering import number_next
-from medrecall.parties.models import Location, LocationType, PartyType
+from medrecall.parties.models import Location, PartyType
+from medrecall.traceability.selectors import position_category
 
 from . import lifecycle
 from .hazard import proposed_class
@@ -465,16 +466,10 @@ def scope_rule_remove(*, rule: ScopeRule, actor: User) -> None:
 
 
 def _category(location: Location) -> str:
-    """Where a holder's units are; units still on their way there are counted as in transit."""
-    if location.party.party_type == PartyType.OWN_SITE:
-        return (
-            Category.QUARANTINE
-            if location.location_type == LocationType.QUARANTINE
-            else Category.OWN_STOCK
-        )
-    if location.party.party_type == PartyType.DISTRIBUTOR:
-        return Category.AT_DISTRIBUTORS
-    return Category.AT_CUSTOMERS
+    """Where a holder's units are (units still on their way there are counted as in transit)."""
+    return position_category(
+        party_type=location.party.party_type, location_type=location.location_type
+    )
 
 
 def _echelons(
