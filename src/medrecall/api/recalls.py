@@ -408,9 +408,9 @@ class TransitionView(APIView):
         return Response(RecallSerializer(moved).data)
 
 
+# The signer's re-entered credentials (21 CFR 11.200), common to every signature (a comment,
+# not a docstring: the schema would show it as each request's description).
 class SigningSerializer(BoundedSerializer):
-    """The signer's re-entered credentials (21 CFR 11.200), common to every signature."""
-
     password = serializers.CharField(style={"input_type": "password"})
     username = serializers.CharField(
         required=False,
