@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import connection, transaction
 
 from medrecall.accounts.roles import Role
+from medrecall.catalog.models import DeviceModel
 from medrecall.core.models import NumberSequence
 from medrecall.core.numbering import next_number, number_pattern_regex
 from medrecall.execution.models import Disposition, WorkOrder
@@ -19,6 +20,10 @@ from medrecall.recalls.models import RecallCase
 from tests.factories import DeviceModelFactory
 
 YEAR = datetime.now(tz=UTC).year
+
+
+def _device_model() -> DeviceModel:
+    return cast(DeviceModel, DeviceModelFactory())
 
 
 def _recall_row(number: str, owner: Any) -> RecallCase:
@@ -46,7 +51,7 @@ def test_recall_numbers_go_on_from_the_highest_stored(manager: Any) -> None:
     _recall_row(f"RC-{YEAR}-0002", manager)
     _recall_row("RC-2019-0040", manager)  # another year
     _recall_row(f"RC-{YEAR}-00x9", manager)  # not a number of the pattern
-    model = DeviceModelFactory()
+    model = _device_model()
     opened = [
         services.recall_open(actor=manager, title=f"R{n}", products=[model]).number
         for n in range(2)
@@ -70,7 +75,7 @@ def test_a_new_year_starts_at_one() -> None:
 def test_the_recall_number_pattern_setting_is_honoured(settings: Any, manager: Any) -> None:
     settings.MEDRECALL_RECALL_NUMBER_PATTERN = "召回{year}/{seq:03d}"
     _recall_row(f"召回{YEAR}/012", manager)
-    recall = services.recall_open(actor=manager, title="t", products=[DeviceModelFactory()])
+    recall = services.recall_open(actor=manager, title="t", products=[_device_model()])
     assert recall.number == f"召回{YEAR}/013"
 
 
@@ -132,7 +137,7 @@ def test_recalls_opened_at_the_same_moment_get_distinct_consecutive_numbers(
         pytest.skip("row locks across connections need PostgreSQL")
     owner = make_user(Role.QA_RA_MANAGER)
     _recall_row(f"RC-{YEAR}-0003", owner)
-    model = DeviceModelFactory()
+    model = _device_model()
     writers = 6
 
     def round_of_openings() -> tuple[list[str], list[str]]:
