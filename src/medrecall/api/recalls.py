@@ -21,7 +21,17 @@ from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.recalls import selectors, services
 from medrecall.recalls.lifecycle import Action, Status, action_blockers, blockers
-from medrecall.recalls.models import RecallCase, ScopeRule
+from medrecall.recalls.models import (
+    EDITABLE,
+    ActionType,
+    Depth,
+    EffectivenessLevel,
+    HazardEvaluation,
+    Initiation,
+    RecallCase,
+    Regime,
+    ScopeRule,
+)
 
 from .pagination import PAGE_PARAMETERS, page_of, paginated
 
@@ -49,31 +59,12 @@ class RecallListSerializer(BoundedModelSerializer[RecallCase]):
         fields = [
             "id",
             "number",
-            "title",
-            "title_en",
             "status",
             "version",
             "products",
             "regimes",
-            "reason",
-            "reason_en",
-            "defect_description",
-            "defect_description_en",
-            "hazard_description",
-            "hazard_description_en",
-            "action_type",
-            "initiation",
-            "ordering_authority",
-            "depth",
-            "public_warning",
-            "effectiveness_level",
-            "effectiveness_percent",
-            "strategy",
-            "progress_interval_days",
             "owner",
-            "decision_at",
-            "initiated_at",
-            "completed_at",
+            *EDITABLE,
             "created_at",
             "updated_at",
             "actions",
@@ -121,19 +112,17 @@ class RecallOpenSerializer(BoundedSerializer):
         required=False, allow_blank=True, default="", help_text="in English"
     )
     regimes = serializers.ListField(
-        child=serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"]),
+        child=serializers.ChoiceField(choices=Regime.values),
         required=False,
         default=list,
     )
     action_type = serializers.ChoiceField(
-        choices=["removal", "correction"], required=False, default="removal"
+        choices=ActionType.values, required=False, default=ActionType.REMOVAL
     )
     initiation = serializers.ChoiceField(
-        choices=["voluntary", "ordered"], required=False, default="voluntary"
+        choices=Initiation.values, required=False, default=Initiation.VOLUNTARY
     )
-    depth = serializers.ChoiceField(
-        choices=["wholesale", "retail", "user", "patient"], required=False, default="user"
-    )
+    depth = serializers.ChoiceField(choices=Depth.values, required=False, default=Depth.USER)
     decision_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
@@ -150,11 +139,9 @@ class RecallUpdateSerializer(BoundedSerializer):
     defect_description_en = serializers.CharField(required=False, allow_blank=True)
     hazard_description = serializers.CharField(required=False, allow_blank=True)
     hazard_description_en = serializers.CharField(required=False, allow_blank=True)
-    depth = serializers.ChoiceField(
-        choices=["wholesale", "retail", "user", "patient"], required=False
-    )
+    depth = serializers.ChoiceField(choices=Depth.values, required=False)
     public_warning = serializers.BooleanField(required=False)
-    effectiveness_level = serializers.ChoiceField(choices=list("ABCDE"), required=False)
+    effectiveness_level = serializers.ChoiceField(choices=EffectivenessLevel.values, required=False)
     effectiveness_percent = serializers.IntegerField(required=False, min_value=11, max_value=99)
     strategy = serializers.CharField(required=False, allow_blank=True)
     progress_interval_days = serializers.IntegerField(required=False, min_value=1)
@@ -182,6 +169,27 @@ def _recall(request: Request, pk: int, perm: str = "recalls.view_recallcase") ->
     if not viewer.has_perm(perm):
         raise PermissionDenied
     return recall
+
+
+CHANGE = "recalls.change_recallcase"
+
+
+def _input(
+    request: Request, shape: type[serializers.Serializer[Any]], *, partial: bool = False
+) -> dict[str, Any]:
+    """The request body checked against its input serializer (400 with the field errors)."""
+    payload = shape(data=request.data, partial=partial)
+    payload.is_valid(raise_exception=True)
+    return dict(payload.validated_data)
+
+
+def _credentials(request: Request, fields: dict[str, Any]) -> dict[str, Any]:
+    """The re-entered password (and the user name on a session's first signature)."""
+    return {
+        "password": fields["password"],
+        "username": fields["username"] or None,
+        "session": getattr(request, "session", None),
+    }
 
 
 class RecallListView(APIView):
@@ -212,9 +220,7 @@ class RecallListView(APIView):
         viewer = viewer_of(request)
         if not viewer.has_perm("recalls.add_recallcase"):
             raise PermissionDenied
-        payload = RecallOpenSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        fields = dict(payload.validated_data)
+        fields = _input(request, RecallOpenSerializer)
         recall = services.recall_open(
             actor=viewer,
             title=fields.pop("title"),
@@ -237,10 +243,8 @@ class RecallDetailView(APIView):
 
     @extend_schema(tags=["recalls"], request=RecallUpdateSerializer, responses=RecallSerializer)
     def patch(self, request: Request, pk: int) -> Response:
-        recall = _recall(request, pk, "recalls.change_recallcase")
-        payload = RecallUpdateSerializer(data=request.data, partial=True)
-        payload.is_valid(raise_exception=True)
-        changes = dict(payload.validated_data)
+        recall = _recall(request, pk, CHANGE)
+        changes = _input(request, RecallUpdateSerializer, partial=True)
         if "version" not in changes:
             raise ValidationFailed(_("Give the version you edited."), where="version")
         updated = services.recall_update(
@@ -254,10 +258,8 @@ class RecallDetailView(APIView):
 
 
 class HazardSerializer(BoundedSerializer):
-    severity = serializers.ChoiceField(choices=["death", "serious", "reversible", "none"])
-    likelihood = serializers.ChoiceField(
-        choices=["frequent", "probable", "occasional", "remote", "improbable"]
-    )
+    severity = serializers.ChoiceField(choices=HazardEvaluation.Severity.values)
+    likelihood = serializers.ChoiceField(choices=HazardEvaluation.Likelihood.values)
     injuries_reported = serializers.IntegerField(min_value=0, default=0)
     deaths_reported = serializers.IntegerField(min_value=0, default=0)
     populations_at_risk = serializers.CharField(required=False, allow_blank=True, default="")
@@ -283,15 +285,15 @@ class HazardView(APIView):
 
     @extend_schema(tags=["recalls"], request=HazardSerializer, responses=RecallSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        recall = _recall(request, pk, "recalls.change_recallcase")
-        payload = HazardSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.hazard_evaluate(recall=recall, actor=viewer_of(request), **payload.validated_data)
+        recall = _recall(request, pk, CHANGE)
+        services.hazard_evaluate(
+            recall=recall, actor=viewer_of(request), **_input(request, HazardSerializer)
+        )
         return Response(RecallSerializer(_recall(request, pk)).data)
 
 
 class ClassifySerializer(BoundedSerializer):
-    regime = serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"])
+    regime = serializers.ChoiceField(choices=Regime.values)
     recall_class = serializers.CharField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -303,16 +305,13 @@ class ClassifyView(APIView):
 
     @extend_schema(tags=["recalls"], request=ClassifySerializer, responses=RecallSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        recall = _recall(request, pk, "recalls.change_recallcase")
-        payload = ClassifySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        recall = _recall(request, pk, CHANGE)
+        choice = _input(request, ClassifySerializer)
         with transaction.atomic():
             services.recall_regime_add(
-                recall=recall, regime=payload.validated_data["regime"], actor=viewer_of(request)
+                recall=recall, regime=choice["regime"], actor=viewer_of(request)
             )
-            services.recall_classify(
-                recall=recall, actor=viewer_of(request), **payload.validated_data
-            )
+            services.recall_classify(recall=recall, actor=viewer_of(request), **choice)
         return Response(RecallSerializer(_recall(request, pk)).data)
 
 
@@ -339,17 +338,16 @@ class ScopeRuleView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         recall = _recall(request, pk, "recalls.add_scoperule")
-        payload = ScopeRuleSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        (model,) = _products([payload.validated_data["gtin"]])
+        wanted = _input(request, ScopeRuleSerializer)
+        (model,) = _products([wanted["gtin"]])
         rule = services.scope_rule_add(
             recall=recall,
             actor=viewer_of(request),
-            kind=payload.validated_data["kind"],
+            kind=wanted["kind"],
             device_model=model,
-            values=payload.validated_data.get("values", []),
-            range_from=payload.validated_data.get("range_from", ""),
-            range_to=payload.validated_data.get("range_to", ""),
+            values=wanted.get("values", []),
+            range_from=wanted.get("range_from", ""),
+            range_to=wanted.get("range_to", ""),
         )
         return Response(ScopeRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
@@ -402,17 +400,17 @@ class TransitionView(APIView):
 
     @extend_schema(tags=["recalls"], request=TransitionSerializer, responses=RecallSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        recall = _recall(request, pk, "recalls.change_recallcase")
-        payload = TransitionSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
         moved = services.recall_transition(
-            recall=recall, actor=viewer_of(request), **payload.validated_data
+            recall=_recall(request, pk, CHANGE),
+            actor=viewer_of(request),
+            **_input(request, TransitionSerializer),
         )
         return Response(RecallSerializer(moved).data)
 
 
-class SignSerializer(BoundedSerializer):
-    step = serializers.CharField()
+# The signer's re-entered credentials (21 CFR 11.200), common to every signature (a comment,
+# not a docstring: the schema would show it as each request's description).
+class SigningSerializer(BoundedSerializer):
     password = serializers.CharField(style={"input_type": "password"})
     username = serializers.CharField(
         required=False,
@@ -420,6 +418,10 @@ class SignSerializer(BoundedSerializer):
         default="",
         help_text="Needed on the first signature of a session.",
     )
+
+
+class SignSerializer(SigningSerializer):
+    step = serializers.CharField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -435,17 +437,14 @@ class SignView(APIView):
         from medrecall.accounts.signatures import signature_manifest
         from medrecall.recalls.approvals import approval_sign, missing_approvals
 
-        recall = _recall(request, pk, "recalls.change_recallcase")
-        payload = SignSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        recall = _recall(request, pk, CHANGE)
+        signing = _input(request, SignSerializer)
         signature = approval_sign(
             recall=recall,
-            step=payload.validated_data["step"],
+            step=signing["step"],
             actor=viewer_of(request),
-            password=payload.validated_data["password"],
-            username=payload.validated_data["username"] or None,
-            session=getattr(request, "session", None),
-            reason=payload.validated_data["reason"],
+            reason=signing["reason"],
+            **_credentials(request, signing),
         )
         return Response(
             {"signature": signature_manifest(signature), "missing": missing_approvals(recall)},
@@ -492,15 +491,8 @@ class ClosureView(APIView):
         return Response(closure_report(_recall(request, pk)).as_dict())
 
 
-class ClosureExceptionSerializer(BoundedSerializer):
+class ClosureExceptionSerializer(SigningSerializer):
     reason = serializers.CharField(help_text="Why the recall may close with units outstanding.")
-    password = serializers.CharField(style={"input_type": "password"})
-    username = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Needed on the first signature of a session.",
-    )
 
 
 class ClosureExceptionView(APIView):
@@ -515,16 +507,13 @@ class ClosureExceptionView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         from medrecall.recalls.closure import closure_exception_sign, closure_report
 
-        recall = _recall(request, pk, "recalls.change_recallcase")
-        payload = ClosureExceptionSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        recall = _recall(request, pk, CHANGE)
+        signing = _input(request, ClosureExceptionSerializer)
         closure_exception_sign(
             recall=recall,
             actor=viewer_of(request),
-            reason=payload.validated_data["reason"],
-            password=payload.validated_data["password"],
-            username=payload.validated_data["username"] or None,
-            session=getattr(request, "session", None),
+            reason=signing["reason"],
+            **_credentials(request, signing),
         )
         return Response(closure_report(recall).as_dict(), status=status.HTTP_201_CREATED)
 

@@ -214,3 +214,24 @@ class TaskWorker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.hostname}:{self.pid})"
+
+
+class NumberSequence(models.Model):
+    """The last number handed out in one series (a model's document numbers) for one year
+    (``0``: a series whose numbers carry no year). ``core/numbering.py`` locks the row while it
+    counts on, so two writers never get the same number; the first number of a series and year
+    continues from the highest one already stored."""
+
+    series = models.CharField(_("series"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="core_numbersequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.last}"

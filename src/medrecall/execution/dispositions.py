@@ -29,13 +29,14 @@ from medrecall.accounts.models import User
 from medrecall.accounts.signatures import signature_apply
 from medrecall.audit import services as audit
 from medrecall.catalog.models import Lot, Serial
+from medrecall.core.numbering import next_number
 from medrecall.parties.models import Location, PartyType
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 from medrecall.traceability.models import EventType, Position
 from medrecall.traceability.services import NewEvent, events_record
 
-from .common import is_ours, is_quarantine, next_number
+from .common import is_ours, is_quarantine
 from .errors import DispositionRefused
 from .lifecycle import (
     TASK_TRANSITIONS,

@@ -34,11 +34,11 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core import files
+from medrecall.core.numbering import next_number
 from medrecall.parties.models import Location, Party
 from medrecall.recalls.lifecycle import Action, Status, require_action
 from medrecall.recalls.models import RecallCase
 
-from .common import next_number
 from .errors import EvidenceRefused, WorkOrderRefused
 from .lifecycle import FieldAction, TaskStatus, UnitResult, WorkOrderAction, work_order_require
 from .models import Evidence, ServiceProvider, WorkOrder, WorkOrderUnit

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.catalog.models import Lot, Serial
+from medrecall.core.numbering import next_number
 from medrecall.parties.models import Location, Party, PartyType
 from medrecall.recalls.lifecycle import Action, Status, require_action
 from medrecall.recalls.models import RecallCase
 
 from .carriers import carrier_choose
-from .common import is_quarantine, next_number, quarantine_locations
+from .common import is_quarantine, quarantine_locations
 from .errors import ReturnRefused
 from .lifecycle import RETURN_TRANSITIONS, ReturnAction, ReturnStatus, return_require
 from .models import ReturnAuthorisation, ReturnLine

@@ -20,13 +20,13 @@ from medrecall.accounts.models import Signature
 from medrecall.accounts.signatures import signature_status, signatures_for
 from medrecall.core.errors import ValidationFailed
 
+from .errors import (
+    SameSignerRefused,
+    SignerRoleRefused,
+    StepNotRequired,
+    StepSignedAlready,
+)
 from .models import ApprovalStep, RecallCase
-
-
-class SameSignerRefused(ValidationFailed):
-    """One person tried to sign two steps of one recall's approval that need different signers."""
-
-    code = "same_signer"
 
 
 def _approvals_in_force(recall: RecallCase, content: dict[str, Any]) -> list[Signature]:
@@ -138,19 +138,18 @@ def approval_sign(
         )
     steps = {s.step: s for s in required_steps(recall)}
     if step not in steps:
-        raise ValidationFailed(
+        raise StepNotRequired(
             _("This recall needs no approval step %(step)s.") % {"step": step}, where="step"
         )
     if not actor.groups.filter(name=steps[step].group).exists() and not actor.is_superuser:
-        raise ValidationFailed(
+        raise SignerRoleRefused(
             _("Your role may not sign the step %(step)s.") % {"step": step_label(steps[step])},
             where="step",
-            code="not_allowed",
         )
     content = approval_content(recall)
     in_force = _approvals_in_force(recall, content)
     if any(s.step == step for s in in_force):
-        raise ValidationFailed(
+        raise StepSignedAlready(
             _("The step %(step)s is signed already.") % {"step": step_label(steps[step])},
             where="step",
         )

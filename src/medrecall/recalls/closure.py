@@ -21,18 +21,14 @@ from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
-from medrecall.core.errors import DomainError, ValidationFailed
+from medrecall.core.errors import DomainError
 
+from .errors import ClosureExceptionRefused, ReasonRequired
 from .hooks import Finding, run_closure_checks
 from .lifecycle import Action, Status, require_action
 from .models import ClosureException, RecallCase
 
 EXCEPTION_STEP = "closure_exception"
-
-
-class ClosureExceptionRefused(DomainError):
-    code = "closure_exception_refused"
-    status = 409
 
 
 def _deadline_findings(recall: RecallCase) -> list[Finding]:
@@ -162,7 +158,7 @@ def closure_exception_sign(
 
     require_action(recall, Action.SIGN_CLOSURE_EXCEPTION)
     if not reason.strip():
-        raise ValidationFailed(
+        raise ReasonRequired(
             _("Say why the recall may close with units outstanding."), where="reason"
         )
     findings = closure_findings(recall)

@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.bounds import BoundedIntegersMixin
 
-from .models import ActionType, Depth, HazardEvaluation, Initiation, RecallCase, Regime, ScopeRule
+from .models import (
+    EDITABLE,
+    ActionType,
+    Depth,
+    HazardEvaluation,
+    Initiation,
+    RecallCase,
+    Regime,
+    ScopeRule,
+)
 
 
 class RecallOpenForm(forms.Form):
@@ -46,29 +55,7 @@ class RecallEditForm(BoundedIntegersMixin, forms.ModelForm[RecallCase]):
 
     class Meta:
         model = RecallCase
-        fields = [
-            "title",
-            "title_en",
-            "reason",
-            "reason_en",
-            "defect_description",
-            "defect_description_en",
-            "hazard_description",
-            "hazard_description_en",
-            "action_type",
-            "initiation",
-            "ordering_authority",
-            "depth",
-            "public_warning",
-            "effectiveness_level",
-            "effectiveness_percent",
-            "strategy",
-            "progress_interval_days",
-            "decision_at",
-            "initiated_at",
-            "completed_at",
-            "team",
-        ]
+        fields = [*EDITABLE, "team"]
         widgets = {
             f: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
             for f in ("decision_at", "initiated_at", "completed_at")

@@ -31,6 +31,17 @@ class Depth(models.TextChoices):
     PATIENT = "patient", _("Patient")
 
 
+class EffectivenessLevel(models.TextChoices):
+    """The effectiveness-check levels A (every consignee) to E (none), as the FDA's guidance
+    names them."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+
+
 class Regime(models.TextChoices):
     NMPA = "nmpa", _("China NMPA")
     FDA = "fda", _("US FDA")
@@ -50,6 +61,31 @@ REGIME_CLASSES: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Free text of a recall kept in Chinese (the plain field) and English (``<field>_en``).
 BILINGUAL_FIELDS = ("title", "reason", "defect_description", "hazard_description")
+
+# The case fields a user edits (``recall_update``): the edit form, the API and the service
+# read this one list.
+EDITABLE = (
+    "title",
+    "title_en",
+    "reason",
+    "reason_en",
+    "defect_description",
+    "defect_description_en",
+    "hazard_description",
+    "hazard_description_en",
+    "action_type",
+    "initiation",
+    "ordering_authority",
+    "depth",
+    "public_warning",
+    "effectiveness_level",
+    "effectiveness_percent",
+    "strategy",
+    "progress_interval_days",
+    "decision_at",
+    "initiated_at",
+    "completed_at",
+)
 
 
 class RecallCase(TimeStampedModel):
@@ -82,7 +118,10 @@ class RecallCase(TimeStampedModel):
     depth = models.CharField(_("depth"), max_length=12, choices=Depth.choices, default=Depth.USER)
     public_warning = models.BooleanField(_("public warning"), default=False)
     effectiveness_level = models.CharField(
-        _("effectiveness-check level"), max_length=1, blank=True, choices=[(c, c) for c in "ABCDE"]
+        _("effectiveness-check level"),
+        max_length=1,
+        blank=True,
+        choices=EffectivenessLevel.choices,
     )
     effectiveness_percent = models.PositiveSmallIntegerField(
         _("effectiveness-check sample (%) for level B"), null=True, blank=True

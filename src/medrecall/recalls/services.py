@@ -17,14 +17,25 @@ from medrecall.accounts.models import Signature, User
 from medrecall.accounts.signatures import signatures_supersede
 from medrecall.audit import services as audit
 from medrecall.catalog.models import DeviceModel
-from medrecall.core.errors import ConcurrentEdit, DomainError, ValidationFailed
-from medrecall.parties.models import Location, LocationType, PartyType
+from medrecall.core.errors import ConcurrentEdit, ValidationFailed
+from medrecall.core.numbering import number_next
+from medrecall.parties.models import Location, PartyType
+from medrecall.traceability.selectors import position_category
 
 from . import lifecycle
+from .errors import (
+    ClassNotAllowed,
+    ReasonRequired,
+    RegimeMissing,
+    ScopeEmpty,
+    ScopeRulesMissing,
+    TransitionRefused,
+)
 from .hazard import proposed_class
-from .hooks import handled_units, run_scope_hooks, run_transition_hooks
+from .hooks import Handled, handled_units, run_scope_hooks, run_transition_hooks
 from .lifecycle import Action, Status
 from .models import (
+    EDITABLE,
     REGIME_CLASSES,
     AffectedLine,
     Category,
@@ -35,35 +46,8 @@ from .models import (
     ScopeSnapshot,
     Transition,
 )
-from .scope import resolve_rules
+from .scope import Resolution, resolve_rules
 
-
-class TransitionRefused(DomainError):
-    code = "transition_refused"
-
-
-EDITABLE = (
-    "title",
-    "title_en",
-    "reason",
-    "reason_en",
-    "defect_description",
-    "defect_description_en",
-    "hazard_description",
-    "hazard_description_en",
-    "action_type",
-    "initiation",
-    "ordering_authority",
-    "depth",
-    "public_warning",
-    "effectiveness_level",
-    "effectiveness_percent",
-    "strategy",
-    "progress_interval_days",
-    "decision_at",
-    "initiated_at",
-    "completed_at",
-)
 LOCKED_STATUSES = (Status.CLOSED, Status.TERMINATED, Status.CANCELLED)
 APPROVED_STATUSES = (Status.IN_EXECUTION, Status.EFFECTIVENESS_CHECK)
 BACK_TO_APPROVAL = "recalls.approval_restarted"
@@ -107,15 +91,10 @@ def _restart_approval(
 
 
 def next_recall_number(now: datetime | None = None) -> str:
-    """Next number from ``MEDRECALL_RECALL_NUMBER_PATTERN`` (default ``RC-{year}-{seq:04d}``)."""
-    now = now or timezone.now()
+    """Next number from ``MEDRECALL_RECALL_NUMBER_PATTERN`` (default ``RC-{year}-{seq:04d}``),
+    counted by ``core.numbering`` (safe when two recalls are opened at once)."""
     pattern = getattr(settings, "MEDRECALL_RECALL_NUMBER_PATTERN", "RC-{year}-{seq:04d}")
-    seq = RecallCase.objects.filter(created_at__year=now.year).count() + 1
-    while RecallCase.objects.filter(
-        number=(number := pattern.format(year=now.year, seq=seq))
-    ).exists():
-        seq += 1
-    return number
+    return number_next(model=RecallCase, pattern=pattern, now=now)
 
 
 @transaction.atomic
@@ -189,7 +168,7 @@ def recall_update(
         and _approval_given(current)
     )
     if reapprove and not change_reason.strip():
-        raise ValidationFailed(
+        raise ReasonRequired(
             _(
                 "The recall is approved: say why the decision date changes. The change sends "
                 "it back for approval."
@@ -364,26 +343,26 @@ def recall_classify(
     lifecycle.require_action(recall, Action.CLASSIFY)
     allowed = dict(REGIME_CLASSES.get(regime, ()))
     if recall_class not in allowed:
-        raise ValidationFailed(
+        raise ClassNotAllowed(
             _("%(value)s is not a class for %(regime)s; use one of %(allowed)s.")
             % {"value": recall_class, "regime": regime, "allowed": ", ".join(allowed)},
             where="recall_class",
         )
     entry = RecallRegime.objects.select_for_update().filter(recall=recall, regime=regime).first()
     if entry is None:
-        raise ValidationFailed(
+        raise RegimeMissing(
             _("Add the regime %(regime)s to the recall first.") % {"regime": regime}, where="regime"
         )
     old = entry.recall_class
     changed = bool(old) and recall_class != old
     if entry.proposed_class and recall_class != entry.proposed_class and not reason.strip():
-        raise ValidationFailed(
+        raise ReasonRequired(
             _("The hazard evaluation proposes %(proposed)s; say why you choose %(chosen)s.")
             % {"proposed": entry.proposed_class, "chosen": recall_class},
             where="reason",
         )
     if changed and not reason.strip():
-        raise ValidationFailed(
+        raise ReasonRequired(
             _("Say why the class changes from %(old)s to %(new)s.")
             % {"old": old, "new": recall_class},
             where="reason",
@@ -440,18 +419,7 @@ def scope_rule_add(
         actor=actor,
         action="recalls.scope_rule_added",
         target=recall,
-        changes={
-            "rule": [
-                None,
-                {
-                    "kind": kind,
-                    "gtin": device_model.udi_di,
-                    "values": rule.values,
-                    "from": rule.range_from,
-                    "to": rule.range_to,
-                },
-            ]
-        },
+        changes={"rule": [None, _rule_record(rule)]},
     )
     return rule
 
@@ -468,17 +436,15 @@ def scope_rule_remove(*, rule: ScopeRule, actor: User) -> None:
     rule.delete()
 
 
-def _category(location: Location) -> str:
-    """Where a holder's units are; units still on their way there are counted as in transit."""
-    if location.party.party_type == PartyType.OWN_SITE:
-        return (
-            Category.QUARANTINE
-            if location.location_type == LocationType.QUARANTINE
-            else Category.OWN_STOCK
-        )
-    if location.party.party_type == PartyType.DISTRIBUTOR:
-        return Category.AT_DISTRIBUTORS
-    return Category.AT_CUSTOMERS
+def _rule_record(rule: ScopeRule) -> dict[str, Any]:
+    """A scope rule as the snapshot and the audit trail keep it."""
+    return {
+        "kind": rule.kind,
+        "gtin": rule.device_model.udi_di,
+        "values": rule.values,
+        "from": rule.range_from,
+        "to": rule.range_to,
+    }
 
 
 def _echelons(
@@ -513,6 +479,106 @@ def _echelons(
     return depth
 
 
+FREEZABLE = (Status.DRAFT, Status.ASSESSMENT, Status.PENDING_APPROVAL, Status.IN_EXECUTION)
+
+# A current position the trace engine reports: lot, serial, location, received, on hand, in transit.
+PlaceLine = tuple[int, int | None, int, int, int, int]
+
+
+def _keep_handled(resolution: Resolution, handled: list[Handled]) -> None:
+    """Add every unit already handled under the recall to the rules' lots and serials: a
+    re-scope keeps them, so the accounting stays balanced."""
+    for done in handled:
+        resolution.whole_lot_ids |= done.lot_ids
+        for lot_id, serial_ids in done.serial_ids_by_lot.items():
+            if lot_id not in resolution.whole_lot_ids:
+                resolution.serial_ids_by_lot.setdefault(lot_id, set()).update(serial_ids)
+
+
+def _in_scope(resolution: Resolution, lot_id: int, serial_id: int | None) -> bool:
+    only = resolution.serial_ids_by_lot.get(lot_id)
+    return lot_id in resolution.whole_lot_ids or only is None or serial_id in only
+
+
+def _position_lines(
+    *,
+    snapshot: ScopeSnapshot,
+    resolution: Resolution,
+    lines: list[PlaceLine],
+    locations: dict[int, Location],
+    settled: set[tuple[int, int | None, int]],
+    echelons: dict[int, int],
+) -> list[AffectedLine]:
+    """A frozen line for every place where units of the scope are now, or are on their way to;
+    units a disposition sent there count as dispositioned."""
+    frozen = []
+    for lot_id, serial_id, location_id, received, on_hand, in_transit in lines:
+        if not _in_scope(resolution, lot_id, serial_id) or (on_hand <= 0 and in_transit <= 0):
+            continue
+        location = locations[location_id]
+        category = (
+            Category.DISPOSITIONED
+            if (lot_id, serial_id, location_id) in settled
+            else position_category(
+                party_type=location.party.party_type, location_type=location.location_type
+            )
+        )
+        frozen.append(
+            AffectedLine(
+                snapshot=snapshot,
+                lot_id=lot_id,
+                serial_id=serial_id,
+                location_id=location_id,
+                party_id=location.party_id,
+                on_hand=max(on_hand, 0),
+                in_transit=in_transit,
+                received=received,
+                category=category,
+                echelon=echelons.get(location_id, 0),
+            )
+        )
+    return frozen
+
+
+def _gone_lines(
+    *,
+    snapshot: ScopeSnapshot,
+    gone: list[tuple[int, int | None, int, int]],
+    locations: dict[int, Location],
+) -> list[AffectedLine]:
+    """Units destroyed under the recall: counted, though no longer anywhere."""
+    return [
+        AffectedLine(
+            snapshot=snapshot,
+            lot_id=lot_id,
+            serial_id=serial_id,
+            location_id=location_id,
+            party_id=locations[location_id].party_id,
+            on_hand=quantity,
+            in_transit=0,
+            received=quantity,
+            category=Category.DISPOSITIONED,
+            echelon=0,
+        )
+        for lot_id, serial_id, location_id, quantity in gone
+    ]
+
+
+def _snapshot_totals(snapshot: ScopeSnapshot, frozen: list[AffectedLine]) -> None:
+    """Store the snapshot's units and holders; a scope with no unit anywhere is refused."""
+    snapshot.total_units = sum(line.on_hand + line.in_transit for line in frozen)
+    snapshot.total_holders = len({line.party_id for line in frozen})
+    snapshot.save(update_fields=["total_units", "total_holders"])
+    if snapshot.total_units == 0:
+        raise ScopeEmpty(
+            _(
+                "The scope matches lots, but none of their units is anywhere now (all consumed, "
+                "destroyed or never shipped)."
+            ),
+            where="rules",
+        )
+
+
 @transaction.atomic
 def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
     """Resolve the rules with the trace engine into a new frozen snapshot of affected units."""
@@ -520,29 +586,17 @@ def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
     from medrecall.traceability import engine
 
     recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
-    if recall.status not in (
-        Status.DRAFT,
-        Status.ASSESSMENT,
-        Status.PENDING_APPROVAL,
-        Status.IN_EXECUTION,
-    ):
+    if recall.status not in FREEZABLE:
         raise ValidationFailed(
             _("The scope of a %(status)s recall is final.")
             % {"status": recall.get_status_display()}
         )
     rules = list(recall.scope_rules.select_related("device_model"))
     if not rules:
-        raise ValidationFailed(_("Add at least one scope rule."), where="rules")
+        raise ScopeRulesMissing(_("Add at least one scope rule."), where="rules")
     resolution = resolve_rules(rules)
     handled = handled_units(recall)
-    for (
-        done
-    ) in handled:  # a re-scope keeps every unit already handled: the accounting stays balanced
-        resolution.whole_lot_ids |= done.lot_ids
-        for lot_id, serial_ids in done.serial_ids_by_lot.items():
-            if lot_id not in resolution.whole_lot_ids:
-                resolution.serial_ids_by_lot.setdefault(lot_id, set()).update(serial_ids)
-    settled = {key for done in handled for key in done.settled}
+    _keep_handled(resolution, handled)
     lines = engine.place_lines(resolution.lot_ids)
     gone = [item for done in handled for item in done.gone]
     locations = {
@@ -556,74 +610,18 @@ def scope_freeze(*, recall: RecallCase, actor: User) -> ScopeSnapshot:
         recall=recall,
         sequence=(previous.sequence + 1) if previous else 1,
         created_by=actor,
-        rules=[
-            {
-                "kind": r.kind,
-                "gtin": r.device_model.udi_di,
-                "values": r.values,
-                "from": r.range_from,
-                "to": r.range_to,
-            }
-            for r in rules
-        ],
+        rules=[_rule_record(r) for r in rules],
     )
-    echelons = _echelons(engine.flows(resolution.lot_ids), locations)
-    frozen: list[AffectedLine] = []
-    for lot_id, serial_id, location_id, received, on_hand, in_transit in lines:
-        only = resolution.serial_ids_by_lot.get(lot_id)
-        if lot_id not in resolution.whole_lot_ids and only is not None and serial_id not in only:
-            continue
-        if on_hand <= 0 and in_transit <= 0:
-            continue
-        location = locations[location_id]
-        frozen.append(
-            AffectedLine(
-                snapshot=snapshot,
-                lot_id=lot_id,
-                serial_id=serial_id,
-                location_id=location_id,
-                party_id=location.party_id,
-                on_hand=max(on_hand, 0),
-                in_transit=in_transit,
-                received=received,
-                category=Category.DISPOSITIONED
-                if (lot_id, serial_id, location_id) in settled
-                else _category(location),
-                echelon=echelons.get(location_id, 0),
-            )
-        )
-    for (
-        lot_id,
-        serial_id,
-        location_id,
-        quantity,
-    ) in gone:  # destroyed under the recall: counted, not anywhere
-        frozen.append(
-            AffectedLine(
-                snapshot=snapshot,
-                lot_id=lot_id,
-                serial_id=serial_id,
-                location_id=location_id,
-                party_id=locations[location_id].party_id,
-                on_hand=quantity,
-                in_transit=0,
-                received=quantity,
-                category=Category.DISPOSITIONED,
-                echelon=0,
-            )
-        )
+    frozen = _position_lines(
+        snapshot=snapshot,
+        resolution=resolution,
+        lines=lines,
+        locations=locations,
+        settled={key for done in handled for key in done.settled},
+        echelons=_echelons(engine.flows(resolution.lot_ids), locations),
+    ) + _gone_lines(snapshot=snapshot, gone=gone, locations=locations)
     AffectedLine.objects.bulk_create(frozen, batch_size=5000)
-    snapshot.total_units = sum(line.on_hand + line.in_transit for line in frozen)
-    snapshot.total_holders = len({line.party_id for line in frozen})
-    snapshot.save(update_fields=["total_units", "total_holders"])
-    if snapshot.total_units == 0:
-        raise ValidationFailed(
-            _(
-                "The scope matches lots, but none of their units is anywhere now (all consumed, "
-                "destroyed or never shipped)."
-            ),
-            where="rules",
-        )
+    _snapshot_totals(snapshot, frozen)
     audit.record(
         actor=actor,
         action="recalls.scope_frozen",

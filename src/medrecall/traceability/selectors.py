@@ -167,7 +167,10 @@ TRACE_CATEGORIES: dict[str, Promise] = {
 
 
 def position_category(*, party_type: str, location_type: str) -> str:
-    """Where a unit is, in the words of a recall's accounting."""
+    """Where a unit is, in the words of a recall's accounting: the one rule behind the trace
+    summary and a recall's frozen scope lines (``recalls.services.scope_freeze``), so the two
+    never disagree. Units on their way to a holder are counted apart, as ``in_transit``, by
+    both."""
     if party_type == PartyType.OWN_SITE:
         return "quarantine" if location_type == LocationType.QUARANTINE else "own_stock"
     if party_type == PartyType.DISTRIBUTOR:
