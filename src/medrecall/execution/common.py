@@ -1,4 +1,4 @@
-"""Small shared pieces: document numbers and which locations are ours.
+"""Small shared pieces: document numbers, which locations are ours, and the recall's lock.
 
 *Ours*: a location whose party is of type ``own_site`` (the same rule the recall scope uses
 for "own stock"). *Quarantine*: one of our locations with location type ``quarantine``; each
@@ -11,7 +11,10 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from medrecall.core.errors import DomainError
 from medrecall.parties.models import Location, LocationType, PartyType
+from medrecall.recalls.lifecycle import Action, Status, require_action
+from medrecall.recalls.models import RecallCase
 
 
 def next_number(model: type[models.Model], prefix: str) -> str:
@@ -38,3 +41,21 @@ def is_ours(location: Location) -> bool:
 
 def is_quarantine(location: Location) -> bool:
     return is_ours(location) and location.location_type == LocationType.QUARANTINE
+
+
+def recall_locked_in_execution(
+    recall: RecallCase,
+    action: Action,
+    *,
+    refused: type[DomainError],
+    message: str,
+    where: str = "",
+) -> RecallCase:
+    """Check the recall's status allows ``action``, then lock its row and check it is still in
+    execution: one writer per recall at a time (two returns for the same units, two work
+    orders). ``message`` (translated, with ``%(status)s``) says why it is refused."""
+    require_action(recall, action)
+    recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
+    if recall.status != Status.IN_EXECUTION:
+        raise refused(message % {"status": recall.get_status_display()}, where=where)
+    return recall

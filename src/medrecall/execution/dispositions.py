@@ -42,7 +42,7 @@ from .lifecycle import (
     DispositionAction,
     DispositionKind,
     TaskStatus,
-    disposition_require,
+    record_require,
 )
 from .models import DestructionCertificate, Disposition, Hold
 
@@ -192,7 +192,7 @@ def disposition_create(
 def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
     disposition = Disposition.objects.select_for_update(of=("self",)).get(pk=disposition.pk)
     require_action(disposition.recall, Action.DISPOSITION)
-    disposition_require(disposition, DispositionAction.START)
+    record_require(disposition, DispositionAction.START)
     if TaskStatus.IN_PROGRESS not in TASK_TRANSITIONS[disposition.status]:
         raise DispositionRefused(
             _("Disposition %(number)s is %(status)s.")
@@ -214,7 +214,7 @@ def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
 def disposition_cancel(*, disposition: Disposition, actor: User, reason: str) -> Disposition:
     disposition = Disposition.objects.select_for_update(of=("self",)).get(pk=disposition.pk)
     require_action(disposition.recall, Action.DISPOSITION)
-    disposition_require(disposition, DispositionAction.CANCEL)
+    record_require(disposition, DispositionAction.CANCEL)
     if TaskStatus.CANCELLED not in TASK_TRANSITIONS[disposition.status]:
         raise DispositionRefused(
             _("Disposition %(number)s is %(status)s.")
@@ -280,7 +280,7 @@ def disposition_complete(
         .get(pk=disposition.pk)
     )
     require_action(d.recall, Action.DISPOSITION)
-    disposition_require(d, DispositionAction.COMPLETE)
+    record_require(d, DispositionAction.COMPLETE)
     if d.status not in OPEN:
         raise DispositionRefused(
             _("Disposition %(number)s is %(status)s.")

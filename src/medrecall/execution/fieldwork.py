@@ -40,7 +40,7 @@ from medrecall.recalls.models import RecallCase
 
 from .common import next_number
 from .errors import EvidenceRefused, WorkOrderRefused
-from .lifecycle import FieldAction, TaskStatus, UnitResult, WorkOrderAction, work_order_require
+from .lifecycle import FieldAction, TaskStatus, UnitResult, WorkOrderAction, record_require
 from .models import Evidence, ServiceProvider, WorkOrder, WorkOrderUnit
 
 DEFAULT_DAYS = {"I": 10, "II": 30, "III": 60, "fsca": 30}
@@ -203,7 +203,7 @@ def work_order_record(
     if not may_record(order, actor):
         raise WorkOrderRefused(_("This work order is not assigned to you."), code="not_allowed")
     require_action(order.recall, Action.RECORD_FIELD_WORK)
-    work_order_require(order, WorkOrderAction.RECORD)
+    record_require(order, WorkOrderAction.RECORD)
     if order.status not in OPEN:
         raise WorkOrderRefused(
             _("Work order %(number)s is %(status)s.")
@@ -252,7 +252,7 @@ def evidence_add(
         raise WorkOrderRefused(_("This work order is not assigned to you."), code="not_allowed")
     order = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
     require_action(order.recall, Action.RECORD_FIELD_WORK)
-    work_order_require(order, WorkOrderAction.EVIDENCE)
+    record_require(order, WorkOrderAction.EVIDENCE)
     size = getattr(content, "size", None)
     limit = max_evidence_bytes()
     if size is not None and size > limit:
