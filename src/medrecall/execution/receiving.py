@@ -168,8 +168,8 @@ def _receive(
     location: Location | None,
     request_id: str,
 ) -> ReceiptResult:
-    ra = _return_receiving(ra)
-    location = _quarantine_to_receive_into(ra, location, quantity)
+    ra = _lock_return_for_receipt(ra)
+    location = _quarantine_to_receive_in(ra, location, quantity)
     _model, found_lot, unit = _identify(ra, barcode=barcode, gtin=gtin, lot=lot, serial=serial)
     if unit is not None:
         quantity = 1
@@ -233,7 +233,7 @@ def _receive(
     return ReceiptResult(outcome, message, receipt, line.expected, line.received)
 
 
-def _return_receiving(ra: ReturnAuthorisation) -> ReturnAuthorisation:
+def _lock_return_for_receipt(ra: ReturnAuthorisation) -> ReturnAuthorisation:
     """The return, locked for the whole receipt, refused (``not_receiving``) unless both the
     recall's status and the return's allow receiving."""
     ra = (
@@ -248,7 +248,7 @@ def _return_receiving(ra: ReturnAuthorisation) -> ReturnAuthorisation:
     return ra
 
 
-def _quarantine_to_receive_into(
+def _quarantine_to_receive_in(
     ra: ReturnAuthorisation, location: Location | None, quantity: int
 ) -> Location:
     """The location named, else the return's quarantine; refused unless it is a quarantine
