@@ -1,4 +1,4 @@
-"""Small shared pieces: document numbers, which locations are ours, and the recall's lock.
+"""Small shared pieces: document numbers and which locations are ours.
 
 *Ours*: a location whose party is of type ``own_site`` (the same rule the recall scope uses
 for "own stock"). *Quarantine*: one of our locations with location type ``quarantine``; each
