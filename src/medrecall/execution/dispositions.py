@@ -216,7 +216,7 @@ def disposition_create(
     return disposition
 
 
-def _disposition_for(
+def _lock_for_action(
     disposition: Disposition, action: DispositionAction, target: str, *related: str
 ) -> Disposition:
     """The disposition, locked (with the ``related`` rows it needs); refused unless the recall's
@@ -237,7 +237,7 @@ def _disposition_for(
 
 @transaction.atomic
 def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
-    disposition = _disposition_for(disposition, DispositionAction.START, TaskStatus.IN_PROGRESS)
+    disposition = _lock_for_action(disposition, DispositionAction.START, TaskStatus.IN_PROGRESS)
     disposition.status = TaskStatus.IN_PROGRESS
     disposition.assigned_to = disposition.assigned_to or actor
     disposition.save(update_fields=["status", "assigned_to"])
@@ -252,7 +252,7 @@ def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
 
 @transaction.atomic
 def disposition_cancel(*, disposition: Disposition, actor: User, reason: str) -> Disposition:
-    disposition = _disposition_for(disposition, DispositionAction.CANCEL, TaskStatus.CANCELLED)
+    disposition = _lock_for_action(disposition, DispositionAction.CANCEL, TaskStatus.CANCELLED)
     if not reason.strip():
         raise DispositionRefused(_("Say why the disposition is cancelled."), where="reason")
     source, disposition.status = disposition.status, TaskStatus.CANCELLED
@@ -307,7 +307,7 @@ def disposition_complete(
     session: Any = None,
 ) -> Disposition:
     """Carry out the disposition: post its events, the certificate or signature it needs, and mark it done."""
-    d = _disposition_for(
+    d = _lock_for_action(
         disposition,
         DispositionAction.COMPLETE,
         TaskStatus.DONE,
