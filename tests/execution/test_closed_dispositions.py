@@ -55,27 +55,36 @@ def test_units_in_quarantine_are_dispositioned_after_closure(
     assert (recall.status, Disposition.objects.get().pk, d.quantity) == ("closed", d.pk, 5)
 
 
-def test_warehouse_page_of_a_closed_recall_offers_dispositions_not_receipts(
-    world: Any, manager: Any, make_user: Any
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [
+        pytest.param(
+            "/execution/warehouse/{ra}/",
+            {
+                'class="toolbar disposition-form"': True,
+                'id="blocked-disposition"': False,
+                'id="scan-form"': False,
+                'id="lot-form"': False,
+                'id="blocked-handle_return"': True,
+            },
+            id="warehouse page: dispositions, not receipts",
+        ),
+        pytest.param(
+            "/execution/returns/{ra}/",
+            {
+                'id="blocked-handle_return"': True,
+                'id="amend-form"': False,
+                'action="/execution/returns/{ra}/status/"': False,
+            },
+            id="return page: no return change",
+        ),
+    ],
+)
+def test_pages_of_a_closed_recall_offer_dispositions_and_no_return_change(
+    world: Any, manager: Any, make_user: Any, page: str, shown: dict[str, bool]
 ) -> None:
     _recall, ra = closed_with_quarantine(manager, make_user)
-    page = client_for(manager).get(f"/execution/warehouse/{ra.pk}/").content.decode()
-    assert (
-        'class="toolbar disposition-form"' in page,
-        'id="blocked-disposition"' in page,
-        'id="scan-form"' in page,
-        'id="lot-form"' in page,
-        'id="blocked-handle_return"' in page,
-    ) == (True, False, False, False, True)
-
-
-def test_return_page_of_a_closed_recall_offers_no_return_change(
-    world: Any, manager: Any, make_user: Any
-) -> None:
-    _recall, ra = closed_with_quarantine(manager, make_user)
-    page = client_for(manager).get(f"/execution/returns/{ra.pk}/").content.decode()
-    assert (
-        'id="blocked-handle_return"' in page,
-        'id="amend-form"' in page,
-        f'action="/execution/returns/{ra.pk}/status/"' in page,
-    ) == (True, False, False)
+    content = client_for(manager).get(page.format(ra=ra.pk)).content.decode()
+    assert {marker.format(ra=ra.pk): marker.format(ra=ra.pk) in content for marker in shown} == {
+        marker.format(ra=ra.pk): expected for marker, expected in shown.items()
+    }

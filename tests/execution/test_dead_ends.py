@@ -129,28 +129,6 @@ def test_serial_return_is_received_with_its_last_serial(
     assert ra.status == "received"
 
 
-def test_cancelled_return_takes_nothing(
-    recall: RecallCase, manager: Any, warehouse_user: Any
-) -> None:
-    from medrecall.catalog.models import Lot
-    from medrecall.execution.errors import ReceiptRefused
-    from medrecall.execution.models import Receipt
-
-    ra = services.return_create(
-        recall=recall,
-        party=Party.objects.get(code="HOSP"),
-        actor=manager,
-        lines=[(Lot.objects.get(number="C1"), None, 10)],
-    )
-    services.return_transition(
-        ra=ra, target="cancelled", actor=manager, reason="holder keeps them for now"
-    )
-    with pytest.raises(ReceiptRefused) as refused:
-        services.return_receive(ra=ra, actor=warehouse_user, barcode=CATH_LOT)
-    assert refused.value.code == "not_receiving"
-    assert Receipt.objects.count() == 0
-
-
 def test_return_page_flags_the_over_line(
     recall: RecallCase, manager: Any, warehouse_user: Any
 ) -> None:

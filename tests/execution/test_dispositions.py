@@ -95,11 +95,11 @@ def test_destroy_with_certificate_and_pdf(
     }
 
 
-def test_release_needs_reason_and_signature_and_frees_the_serial(
-    pump_recall: RecallCase, manager: Any, warehouse_user: Any, tmp_path: Path
-) -> None:
+@pytest.fixture
+def release(pump_recall: RecallCase, manager: Any, warehouse_user: Any) -> Disposition:
+    """Pump PS-001 returned into quarantine and an open release of it, decided by the manager."""
     unit = received_pump(pump_recall, manager, warehouse_user)
-    d = services.disposition_create(
+    return services.disposition_create(
         recall=pump_recall,
         kind="release",
         lot=unit.lot,
@@ -107,6 +107,12 @@ def test_release_needs_reason_and_signature_and_frees_the_serial(
         actor=manager,
         location=loc("QUAR"),
     )
+
+
+def test_release_needs_reason_and_signature_and_frees_the_serial(
+    pump_recall: RecallCase, manager: Any, release: Disposition, tmp_path: Path
+) -> None:
+    d, unit = release, release.serial
     with pytest.raises(DispositionRefused, match="Record the outcome"):
         services.disposition_complete(
             disposition=d, actor=manager, password=PASSWORD, username=manager.username
@@ -226,6 +232,12 @@ def test_replace_ships_a_traced_replacement(
     [
         ("unit still at the hospital", {"serial": "PS-002"}, "Not in quarantine"),
         ("not a quarantine location", {"location": "FAC"}, "not a quarantine location"),
+        # A unit gets one open disposition: the second decision finds nothing free.
+        (
+            "already under an open disposition",
+            {"open": "destroy", "kind": "release"},
+            "Not in quarantine",
+        ),
     ],
 )
 def test_disposition_of_a_unit_not_in_quarantine_is_refused(
@@ -238,40 +250,27 @@ def test_disposition_of_a_unit_not_in_quarantine_is_refused(
 ) -> None:
     received_pump(pump_recall, manager, warehouse_user)
     serial = Serial.objects.get(serial=kwargs.get("serial", "PS-001"))
-    audits = AuditEntry.objects.count()
+    if "open" in kwargs:
+        services.disposition_create(
+            recall=pump_recall,
+            kind=kwargs["open"],
+            lot=serial.lot,
+            serial=serial,
+            actor=warehouse_user,
+            location=loc("QUAR"),
+        )
+    before = (Disposition.objects.count(), AuditEntry.objects.count())
     with pytest.raises(DispositionRefused, match=message):
         services.disposition_create(
             recall=pump_recall,
-            kind="destroy",
+            kind=kwargs.get("kind", "destroy"),
             lot=serial.lot,
             serial=serial,
             actor=warehouse_user,
             location=loc(kwargs.get("location", "QUAR")),
         )
-    assert (Disposition.objects.count(), AuditEntry.objects.count()) == (0, audits)
-
-
-def test_a_unit_gets_one_open_disposition(
-    pump_recall: RecallCase, manager: Any, warehouse_user: Any
-) -> None:
-    unit = received_pump(pump_recall, manager, warehouse_user)
-    services.disposition_create(
-        recall=pump_recall,
-        kind="destroy",
-        lot=unit.lot,
-        serial=unit,
-        actor=warehouse_user,
-        location=loc("QUAR"),
-    )
-    with pytest.raises(DispositionRefused, match="Not in quarantine"):
-        services.disposition_create(
-            recall=pump_recall,
-            kind="release",
-            lot=unit.lot,
-            serial=unit,
-            actor=warehouse_user,
-            location=loc("QUAR"),
-        )
+    assert (Disposition.objects.count(), AuditEntry.objects.count()) == before
+    assert before[0] == (1 if "open" in kwargs else 0)
 
 
 def test_every_unit_accounted_for_at_each_step(
@@ -347,17 +346,9 @@ def test_every_unit_accounted_for_at_each_step(
 
 
 def test_release_through_the_api_needs_the_user_id_typed(
-    pump_recall: RecallCase, manager: Any, warehouse_user: Any, api_as: Any
+    manager: Any, release: Disposition, api_as: Any
 ) -> None:
-    unit = received_pump(pump_recall, manager, warehouse_user)
-    d = services.disposition_create(
-        recall=pump_recall,
-        kind="release",
-        lot=unit.lot,
-        serial=unit,
-        actor=manager,
-        location=loc("QUAR"),
-    )
+    d = release
     client = api_as(manager)
     url = f"/api/execution/dispositions/{d.pk}/complete/"
     refused = client.post(url, {"outcome": "Passed", "password": PASSWORD}, format="json")
@@ -374,9 +365,8 @@ def test_release_through_the_api_needs_the_user_id_typed(
 
 
 def test_release_from_the_cli_reads_the_password_file(
-    pump_recall: RecallCase,
     manager: Any,
-    warehouse_user: Any,
+    release: Disposition,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -385,15 +375,7 @@ def test_release_from_the_cli_reads_the_password_file(
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    unit = received_pump(pump_recall, manager, warehouse_user)
-    d = services.disposition_create(
-        recall=pump_recall,
-        kind="release",
-        lot=unit.lot,
-        serial=unit,
-        actor=manager,
-        location=loc("QUAR"),
-    )
+    d = release
     monkeypatch.setenv("MEDRECALL_SIGN_PASSWORD", PASSWORD)
     with pytest.raises(CommandError, match="MEDRECALL_SIGN_PASSWORD is no longer read"):
         call_command(

@@ -93,15 +93,7 @@ def test_guarded_lots_are_the_lots_with_holds(recall: RecallCase) -> None:
     assert custody.guarded_lots() == set()
 
 
-def test_moving_into_quarantine_is_allowed(recall: RecallCase, tmp_path: Path) -> None:
-    lines = (
-        f"Q1,shipped,2025-04-01T08:00:00+08:00,{CATH},C1,,10,FAC,QUAR,TR-1,,,,\n"
-        f"Q2,received,2025-04-01T09:00:00+08:00,{CATH},C1,,10,FAC,QUAR,TR-1,,,,\n"
-    )
-    assert run_events(tmp_path, lines, "quar.csv").accepted
-
-
-def test_quarantine_stock_leaves_only_under_a_disposition(
+def test_held_stock_moves_into_quarantine_and_leaves_only_under_a_disposition(
     recall: RecallCase, tmp_path: Path
 ) -> None:
     lines = (

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from medrecall.core.errors import DomainError
 from medrecall.parties.models import Location, LocationType, PartyType
+from medrecall.recalls.lifecycle import Action, Status, require_action
+from medrecall.recalls.models import RecallCase
 
 
 def own_locations() -> QuerySet[Location]:
@@ -26,3 +29,21 @@ def is_ours(location: Location) -> bool:
 
 def is_quarantine(location: Location) -> bool:
     return is_ours(location) and location.location_type == LocationType.QUARANTINE
+
+
+def recall_locked_in_execution(
+    recall: RecallCase,
+    action: Action,
+    *,
+    refused: type[DomainError],
+    message: str,
+    where: str = "",
+) -> RecallCase:
+    """Check the recall's status allows ``action``, then lock its row and check it is still in
+    execution: one writer per recall at a time (two returns for the same units, two work
+    orders). ``message`` (translated, with ``%(status)s``) says why it is refused."""
+    require_action(recall, action)
+    recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
+    if recall.status != Status.IN_EXECUTION:
+        raise refused(message % {"status": recall.get_status_display()}, where=where)
+    return recall

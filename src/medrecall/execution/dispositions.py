@@ -43,7 +43,7 @@ from .lifecycle import (
     DispositionAction,
     DispositionKind,
     TaskStatus,
-    disposition_require,
+    record_require,
 )
 from .models import DestructionCertificate, Disposition, Hold
 
@@ -61,6 +61,103 @@ def available_in_quarantine(*, lot: Lot, serial: Serial | None, location: Locati
     if serial is not None:
         pending = pending.filter(serial=serial)
     return int(on_hand) - int(pending.aggregate(total=Sum("quantity"))["total"] or 0)
+
+
+def _checked_request(
+    *, recall: RecallCase, kind: str, lot: Lot, serial: Serial | None, quantity: int
+) -> int:
+    """The quantity a disposition takes (one for a serial); refused unless the recall's status
+    allows dispositions, the kind is known and the lot is held for this recall."""
+    require_action(recall, Action.DISPOSITION)
+    if kind not in DispositionKind.values:
+        raise DispositionRefused(_("Choose a disposition."), where="kind")
+    if serial is not None:
+        quantity = 1
+    if quantity < 1:
+        raise DispositionRefused(_("The quantity must be at least 1."), where="quantity")
+    if not Hold.objects.filter(recall=recall, lot=lot).exists():
+        raise DispositionRefused(
+            _("Lot %(lot)s is not affected by recall %(recall)s.")
+            % {"lot": lot.number, "recall": recall.number},
+            where="lot",
+        )
+    return quantity
+
+
+def _check_free_in_quarantine(
+    *, lot: Lot, serial: Serial | None, location: Location, quantity: int
+) -> None:
+    """Refuse unless the location is a quarantine and holds the units, not yet under another
+    open disposition (the lot's positions there are locked: one decision at a time)."""
+    if not is_quarantine(location):
+        raise DispositionRefused(
+            _(
+                "%(location)s is not a quarantine location: only quarantined units are "
+                "dispositioned."
+            )
+            % {"location": location.code},
+            where="location",
+        )
+    Position.objects.select_for_update(of=("self",)).filter(
+        lot=lot, location=location
+    ).exists()  # serialise per lot and place
+    available = available_in_quarantine(lot=lot, serial=serial, location=location)
+    if available < quantity:
+        unit = (
+            _("serial %(serial)s") % {"serial": serial.serial}
+            if serial
+            else _("lot %(lot)s") % {"lot": lot.number}
+        )
+        raise DispositionRefused(
+            _(
+                "Not in quarantine: %(unit)s has %(available)s unit(s) at %(location)s free for a "
+                "disposition, %(quantity)s asked."
+            )
+            % {
+                "unit": unit,
+                "available": max(available, 0),
+                "location": location.code,
+                "quantity": quantity,
+            },
+            where="quantity",
+        )
+
+
+def _destination(*, kind: str, location: Location, target: Location | None) -> Location | None:
+    """Where the units go: the supplier's location (return to supplier) or one of our stock
+    locations, by default the quarantine site's first warehouse (repair, release, replace)."""
+    if kind == DispositionKind.RETURN_TO_SUPPLIER:
+        if target is None or target.party.party_type != PartyType.SUPPLIER:
+            raise DispositionRefused(
+                _("Choose the supplier's location to return to."), where="target"
+            )
+    elif kind in BACK_TO_STOCK:
+        target = (
+            target
+            or Location.objects.filter(party=location.party, location_type="warehouse")
+            .order_by("code")
+            .first()
+        )
+        if target is None or not is_ours(target) or is_quarantine(target):
+            raise DispositionRefused(
+                _("Choose one of our stock locations for the unit to go to."), where="target"
+            )
+    return target
+
+
+def _check_replacement(
+    lot: Lot | None, serial: Serial | None, source: Location | None, to: Location | None
+) -> None:
+    """A replacement names its lot (and serial, if serial-tracked), where it ships from and to."""
+    if lot is None or source is None or to is None:
+        raise DispositionRefused(
+            _("A replacement needs the replacement lot (and serial), where it ships from and to."),
+            where="replacement_lot",
+        )
+    if lot.device_model.is_serial_tracked and serial is None:
+        raise DispositionRefused(
+            _("Give the replacement unit's serial number."), where="replacement_serial"
+        )
 
 
 @transaction.atomic
@@ -82,80 +179,11 @@ def disposition_create(
     assigned_to: User | None = None,
 ) -> Disposition:
     """Decide what happens to a quarantined unit or lot quantity; refused unless it is in quarantine."""
-    require_action(recall, Action.DISPOSITION)
-    if kind not in DispositionKind.values:
-        raise DispositionRefused(_("Choose a disposition."), where="kind")
-    if serial is not None:
-        quantity = 1
-    if quantity < 1:
-        raise DispositionRefused(_("The quantity must be at least 1."), where="quantity")
-    if not Hold.objects.filter(recall=recall, lot=lot).exists():
-        raise DispositionRefused(
-            _("Lot %(lot)s is not affected by recall %(recall)s.")
-            % {"lot": lot.number, "recall": recall.number},
-            where="lot",
-        )
-    unit = (
-        _("serial %(serial)s") % {"serial": serial.serial}
-        if serial
-        else _("lot %(lot)s") % {"lot": lot.number}
-    )
-    if not is_quarantine(location):
-        raise DispositionRefused(
-            _(
-                "%(location)s is not a quarantine location: only quarantined units are "
-                "dispositioned."
-            )
-            % {"location": location.code},
-            where="location",
-        )
-    Position.objects.select_for_update(of=("self",)).filter(
-        lot=lot, location=location
-    ).exists()  # serialise per lot and place
-    available = available_in_quarantine(lot=lot, serial=serial, location=location)
-    if available < quantity:
-        raise DispositionRefused(
-            _(
-                "Not in quarantine: %(unit)s has %(available)s unit(s) at %(location)s free for a "
-                "disposition, %(quantity)s asked."
-            )
-            % {
-                "unit": unit,
-                "available": max(available, 0),
-                "location": location.code,
-                "quantity": quantity,
-            },
-            where="quantity",
-        )
-    if kind == DispositionKind.RETURN_TO_SUPPLIER:
-        if target is None or target.party.party_type != PartyType.SUPPLIER:
-            raise DispositionRefused(
-                _("Choose the supplier's location to return to."), where="target"
-            )
-    elif kind in BACK_TO_STOCK:
-        target = (
-            target
-            or Location.objects.filter(party=location.party, location_type="warehouse")
-            .order_by("code")
-            .first()
-        )
-        if target is None or not is_ours(target) or is_quarantine(target):
-            raise DispositionRefused(
-                _("Choose one of our stock locations for the unit to go to."), where="target"
-            )
+    quantity = _checked_request(recall=recall, kind=kind, lot=lot, serial=serial, quantity=quantity)
+    _check_free_in_quarantine(lot=lot, serial=serial, location=location, quantity=quantity)
+    target = _destination(kind=kind, location=location, target=target)
     if kind == DispositionKind.REPLACE:
-        if replacement_lot is None or replacement_from is None or replacement_to is None:
-            raise DispositionRefused(
-                _(
-                    "A replacement needs the replacement lot (and serial), where it ships from "
-                    "and to."
-                ),
-                where="replacement_lot",
-            )
-        if replacement_lot.device_model.is_serial_tracked and replacement_serial is None:
-            raise DispositionRefused(
-                _("Give the replacement unit's serial number."), where="replacement_serial"
-            )
+        _check_replacement(replacement_lot, replacement_serial, replacement_from, replacement_to)
     disposition = Disposition.objects.create(
         number=next_number(Disposition, "DSP"),
         recall=recall,
@@ -189,16 +217,28 @@ def disposition_create(
     return disposition
 
 
-@transaction.atomic
-def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
-    disposition = Disposition.objects.select_for_update(of=("self",)).get(pk=disposition.pk)
-    require_action(disposition.recall, Action.DISPOSITION)
-    disposition_require(disposition, DispositionAction.START)
-    if TaskStatus.IN_PROGRESS not in TASK_TRANSITIONS[disposition.status]:
+def _lock_for_action(
+    disposition: Disposition, action: DispositionAction, target: str, *related: str
+) -> Disposition:
+    """The disposition, locked (with the ``related`` rows it needs); refused unless the recall's
+    status allows dispositions, its own status allows ``action`` and it may move to ``target``."""
+    found = Disposition.objects.select_for_update(of=("self",))
+    if related:
+        found = found.select_related(*related)
+    d = found.get(pk=disposition.pk)
+    require_action(d.recall, Action.DISPOSITION)
+    record_require(d, action)
+    if target not in TASK_TRANSITIONS[d.status]:
         raise DispositionRefused(
             _("Disposition %(number)s is %(status)s.")
-            % {"number": disposition.number, "status": disposition.get_status_display()}
+            % {"number": d.number, "status": d.get_status_display()}
         )
+    return d
+
+
+@transaction.atomic
+def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
+    disposition = _lock_for_action(disposition, DispositionAction.START, TaskStatus.IN_PROGRESS)
     disposition.status = TaskStatus.IN_PROGRESS
     disposition.assigned_to = disposition.assigned_to or actor
     disposition.save(update_fields=["status", "assigned_to"])
@@ -213,14 +253,7 @@ def disposition_start(*, disposition: Disposition, actor: User) -> Disposition:
 
 @transaction.atomic
 def disposition_cancel(*, disposition: Disposition, actor: User, reason: str) -> Disposition:
-    disposition = Disposition.objects.select_for_update(of=("self",)).get(pk=disposition.pk)
-    require_action(disposition.recall, Action.DISPOSITION)
-    disposition_require(disposition, DispositionAction.CANCEL)
-    if TaskStatus.CANCELLED not in TASK_TRANSITIONS[disposition.status]:
-        raise DispositionRefused(
-            _("Disposition %(number)s is %(status)s.")
-            % {"number": disposition.number, "status": disposition.get_status_display()}
-        )
+    disposition = _lock_for_action(disposition, DispositionAction.CANCEL, TaskStatus.CANCELLED)
     if not reason.strip():
         raise DispositionRefused(_("Say why the disposition is cancelled."), where="reason")
     source, disposition.status = disposition.status, TaskStatus.CANCELLED
@@ -275,66 +308,25 @@ def disposition_complete(
     session: Any = None,
 ) -> Disposition:
     """Carry out the disposition: post its events, the certificate or signature it needs, and mark it done."""
-    d = (
-        Disposition.objects.select_for_update(of=("self",))
-        .select_related("lot", "serial", "location", "target")
-        .get(pk=disposition.pk)
+    d = _lock_for_action(
+        disposition,
+        DispositionAction.COMPLETE,
+        TaskStatus.DONE,
+        "lot",
+        "serial",
+        "location",
+        "target",
     )
-    require_action(d.recall, Action.DISPOSITION)
-    disposition_require(d, DispositionAction.COMPLETE)
-    if d.status not in OPEN:
-        raise DispositionRefused(
-            _("Disposition %(number)s is %(status)s.")
-            % {"number": d.number, "status": d.get_status_display()}
-        )
     now = timezone.now()
-    events: list[NewEvent] = []
-    if d.kind == DispositionKind.DESTROY:
-        witnesses = [w.strip() for w in (witnesses or []) if w.strip()]
-        if not (method.strip() and place.strip() and performed_by.strip() and witnesses):
-            raise DispositionRefused(
-                _(
-                    "A destruction certificate needs the method, the place, who destroyed the "
-                    "units and at least one witness."
-                ),
-                where="method",
-            )
-        events.append(
-            _move(d, "D", EventType.DESTROYED, d.lot, d.serial, d.quantity, d.location, None, now)
-        )
-    elif d.kind == DispositionKind.RETURN_TO_SUPPLIER:
-        events.append(
-            _move(d, "S", EventType.SHIPPED, d.lot, d.serial, d.quantity, d.location, d.target, now)
-        )
-    else:
-        if not outcome.strip():
-            raise DispositionRefused(
-                _("Record the outcome (inspection or repair result, reason for release)."),
-                where="outcome",
-            )
-        if d.kind == DispositionKind.REPLACE:
-            assert d.replacement_lot is not None  # noqa: S101 - enforced at creation
-            events.append(
-                _move(
-                    d,
-                    "R",
-                    EventType.SHIPPED,
-                    d.replacement_lot,
-                    d.replacement_serial,
-                    d.quantity,
-                    d.replacement_from,
-                    d.replacement_to,
-                    now,
-                )
-            )
-        events += [
-            _move(
-                d, "O", EventType.SHIPPED, d.lot, d.serial, d.quantity, d.location, d.target, now
-            ),
-            _move(
-                d, "I", EventType.RECEIVED, d.lot, d.serial, d.quantity, d.location, d.target, now
-            ),
-        ]
+    witnesses = _checked_completion(
+        d,
+        outcome=outcome,
+        place=place,
+        method=method,
+        performed_by=performed_by,
+        witnesses=witnesses,
+    )
+    events = _movements(d, now)
     events_record(events=events)  # the custody guards still apply (a held replacement is refused)
     if d.kind == DispositionKind.RELEASE:
         d.signature = signature_apply(
@@ -348,13 +340,7 @@ def disposition_complete(
             reason=outcome,
         )
     if d.kind in (DispositionKind.RELEASE, DispositionKind.REPAIR) and d.serial is not None:
-        Hold.objects.filter(
-            recall=d.recall, lot=d.lot, serial=d.serial, released_at__isnull=True
-        ).update(
-            released_at=now,
-            released_by=actor,
-            release_reason=_("Disposition %(number)s") % {"number": d.number},
-        )
+        _release_serial_hold(d, actor, now)
     source, d.status, d.outcome, d.done_at, d.done_by = (
         d.status,
         TaskStatus.DONE,
@@ -368,26 +354,124 @@ def disposition_complete(
         "events": [None, [e.event_id for e in events]],
     }
     if d.kind == DispositionKind.DESTROY:
-        certificate = DestructionCertificate.objects.create(
-            disposition=d,
-            number=d.number.replace("DSP", "DC", 1),
+        certificate = _certificate_issue(
+            d,
+            actor=actor,
             destroyed_at=destroyed_at or now,
-            place=place.strip(),
-            method=method.strip(),
-            performed_by=performed_by.strip(),
+            place=place,
+            method=method,
+            performed_by=performed_by,
             witnesses=witnesses,
-            created_by=actor,
-        )
-        from .documents import certificate_pdf
-
-        certificate.pdf.save(
-            f"{certificate.number}.pdf", ContentFile(certificate_pdf(certificate)), save=True
         )
         changes["certificate"] = [None, certificate.number]
     audit.record(
         actor=actor, action="execution.disposition_done", target=d, reason=outcome, changes=changes
     )
     return d
+
+
+def _checked_completion(
+    d: Disposition,
+    *,
+    outcome: str,
+    place: str,
+    method: str,
+    performed_by: str,
+    witnesses: list[str] | None,
+) -> list[str]:
+    """The witnesses named (blank names dropped); refused unless a destruction has its
+    certificate's facts, and a repair, release or replacement its outcome."""
+    witnesses = [w.strip() for w in (witnesses or []) if w.strip()]
+    if d.kind == DispositionKind.DESTROY:
+        if not (method.strip() and place.strip() and performed_by.strip() and witnesses):
+            raise DispositionRefused(
+                _(
+                    "A destruction certificate needs the method, the place, who destroyed the "
+                    "units and at least one witness."
+                ),
+                where="method",
+            )
+    elif d.kind != DispositionKind.RETURN_TO_SUPPLIER and not outcome.strip():
+        raise DispositionRefused(
+            _("Record the outcome (inspection or repair result, reason for release)."),
+            where="outcome",
+        )
+    return witnesses
+
+
+def _movements(d: Disposition, now: datetime) -> list[NewEvent]:
+    """The events that carry the disposition out, its number as their business document:
+    destroyed in quarantine; shipped to the supplier; or (repair, release, replace) shipped and
+    received into our stock, after a replacement shipped to the holder."""
+    if d.kind == DispositionKind.DESTROY:
+        return [
+            _move(d, "D", EventType.DESTROYED, d.lot, d.serial, d.quantity, d.location, None, now)
+        ]
+    if d.kind == DispositionKind.RETURN_TO_SUPPLIER:
+        return [
+            _move(d, "S", EventType.SHIPPED, d.lot, d.serial, d.quantity, d.location, d.target, now)
+        ]
+    events: list[NewEvent] = []
+    if d.kind == DispositionKind.REPLACE:
+        assert d.replacement_lot is not None  # noqa: S101 - enforced at creation
+        events.append(
+            _move(
+                d,
+                "R",
+                EventType.SHIPPED,
+                d.replacement_lot,
+                d.replacement_serial,
+                d.quantity,
+                d.replacement_from,
+                d.replacement_to,
+                now,
+            )
+        )
+    return [
+        *events,
+        _move(d, "O", EventType.SHIPPED, d.lot, d.serial, d.quantity, d.location, d.target, now),
+        _move(d, "I", EventType.RECEIVED, d.lot, d.serial, d.quantity, d.location, d.target, now),
+    ]
+
+
+def _release_serial_hold(d: Disposition, actor: User, now: datetime) -> None:
+    """A repaired or released serial is free again (a lot's hold stays until staff release it)."""
+    Hold.objects.filter(
+        recall=d.recall, lot=d.lot, serial=d.serial, released_at__isnull=True
+    ).update(
+        released_at=now,
+        released_by=actor,
+        release_reason=_("Disposition %(number)s") % {"number": d.number},
+    )
+
+
+def _certificate_issue(
+    d: Disposition,
+    *,
+    actor: User,
+    destroyed_at: datetime,
+    place: str,
+    method: str,
+    performed_by: str,
+    witnesses: list[str],
+) -> DestructionCertificate:
+    """The destruction certificate (DC-… beside DSP-…) and its PDF, kept as issued."""
+    certificate = DestructionCertificate.objects.create(
+        disposition=d,
+        number=d.number.replace("DSP", "DC", 1),
+        destroyed_at=destroyed_at,
+        place=place.strip(),
+        method=method.strip(),
+        performed_by=performed_by.strip(),
+        witnesses=witnesses,
+        created_by=actor,
+    )
+    from .documents import certificate_pdf
+
+    certificate.pdf.save(
+        f"{certificate.number}.pdf", ContentFile(certificate_pdf(certificate)), save=True
+    )
+    return certificate
 
 
 def _signed_content(d: Disposition, outcome: str) -> dict[str, Any]:

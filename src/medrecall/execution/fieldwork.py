@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,11 +36,12 @@ from medrecall.audit import services as audit
 from medrecall.core import files
 from medrecall.core.numbering import next_number
 from medrecall.parties.models import Location, Party
-from medrecall.recalls.lifecycle import Action, Status, require_action
-from medrecall.recalls.models import RecallCase
+from medrecall.recalls.lifecycle import Action, require_action
+from medrecall.recalls.models import AffectedLine, RecallCase
 
+from .common import recall_locked_in_execution
 from .errors import EvidenceRefused, WorkOrderRefused
-from .lifecycle import FieldAction, TaskStatus, UnitResult, WorkOrderAction, work_order_require
+from .lifecycle import FieldAction, TaskStatus, UnitResult, WorkOrderAction, record_require
 from .models import Evidence, ServiceProvider, WorkOrder, WorkOrderUnit
 
 DEFAULT_DAYS = {"I": 10, "II": 30, "III": 60, "fsca": 30}
@@ -90,6 +91,59 @@ def provider_choose(
     return (best[3], best[0]) if best else None
 
 
+def _units_on_site(
+    recall: RecallCase, party: Party, location: Location | None
+) -> tuple[Location, QuerySet[AffectedLine]]:
+    """The site (the location named, else the first the scope puts the holder's units at) and
+    the scope's lines there; refused if the holder has no affected units in the scope."""
+    snapshot = recall.current_snapshot
+    lines = snapshot.lines.filter(party=party) if snapshot else None
+    if lines is None or not lines.exists():
+        raise WorkOrderRefused(
+            _("%(party)s holds no affected units in this recall's scope.") % {"party": party.name},
+            where="party",
+        )
+    location = location or lines.first().location  # type: ignore[union-attr]
+    return location, lines.filter(location=location)
+
+
+def _site_coordinates(location: Location, party: Party) -> tuple[float, float]:
+    """The site's latitude and longitude, else the holder's; refused without either."""
+    lat = location.latitude if location.latitude is not None else party.latitude
+    lon = location.longitude if location.longitude is not None else party.longitude
+    if lat is None or lon is None:
+        raise WorkOrderRefused(
+            _("%(location)s has no coordinates: add latitude and longitude to the holder.")
+            % {"location": location.code},
+            where="location",
+        )
+    return float(lat), float(lon)
+
+
+def _provider_assign(
+    action: str, lines: QuerySet[AffectedLine], site: tuple[float, float]
+) -> tuple[ServiceProvider, float]:
+    """The nearest qualified provider with open capacity for the device models on site, chosen
+    under a lock on the providers (one assignment at a time, so capacity is not overbooked)."""
+    model_ids = set(lines.values_list("lot__device_model_id", flat=True))
+    ServiceProvider.objects.select_for_update(of=("self",)).filter(
+        is_active=True
+    ).exists()  # one assignment at a time
+    chosen = provider_choose(
+        action=action, device_model_ids=model_ids, latitude=site[0], longitude=site[1]
+    )
+    if chosen is None:
+        raise WorkOrderRefused(
+            _(
+                "No qualified service provider has open capacity for %(action)s of these device "
+                "models."
+            )
+            % {"action": FieldAction(action).label},
+            where="provider",
+        )
+    return chosen
+
+
 @transaction.atomic
 def work_order_create(
     *,
@@ -102,49 +156,16 @@ def work_order_create(
     now: datetime | None = None,
 ) -> WorkOrder:
     """Open a work order for every affected unit the scope puts at the holder's location, and assign it."""
-    require_action(recall, Action.CREATE_WORK_ORDER)
-    recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
-    if recall.status != Status.IN_EXECUTION:
-        raise WorkOrderRefused(
-            _("Work orders are opened for an approved recall; this one is %(status)s.")
-            % {"status": recall.get_status_display()}
-        )
+    recall = recall_locked_in_execution(
+        recall,
+        Action.CREATE_WORK_ORDER,
+        refused=WorkOrderRefused,
+        message=_("Work orders are opened for an approved recall; this one is %(status)s."),
+    )
     if action not in FieldAction.values:
         raise WorkOrderRefused(_("Choose a field action."), where="action")
-    snapshot = recall.current_snapshot
-    lines = snapshot.lines.filter(party=party) if snapshot else None
-    if lines is None or not lines.exists():
-        raise WorkOrderRefused(
-            _("%(party)s holds no affected units in this recall's scope.") % {"party": party.name},
-            where="party",
-        )
-    location = location or lines.first().location  # type: ignore[union-attr]
-    lines = lines.filter(location=location)
-    lat = location.latitude if location.latitude is not None else party.latitude
-    lon = location.longitude if location.longitude is not None else party.longitude
-    if lat is None or lon is None:
-        raise WorkOrderRefused(
-            _("%(location)s has no coordinates: add latitude and longitude to the holder.")
-            % {"location": location.code},
-            where="location",
-        )
-    model_ids = set(lines.values_list("lot__device_model_id", flat=True))
-    ServiceProvider.objects.select_for_update(of=("self",)).filter(
-        is_active=True
-    ).exists()  # one assignment at a time
-    chosen = provider_choose(
-        action=action, device_model_ids=model_ids, latitude=float(lat), longitude=float(lon)
-    )
-    if chosen is None:
-        raise WorkOrderRefused(
-            _(
-                "No qualified service provider has open capacity for %(action)s of these device "
-                "models."
-            )
-            % {"action": FieldAction(action).label},
-            where="provider",
-        )
-    provider, distance = chosen
+    location, lines = _units_on_site(recall, party, location)
+    provider, distance = _provider_assign(action, lines, _site_coordinates(location, party))
     start = now or timezone.now()
     order = WorkOrder.objects.create(
         number=next_number(WorkOrder, "WO"),
@@ -203,7 +224,7 @@ def work_order_record(
     if not may_record(order, actor):
         raise WorkOrderRefused(_("This work order is not assigned to you."), code="not_allowed")
     require_action(order.recall, Action.RECORD_FIELD_WORK)
-    work_order_require(order, WorkOrderAction.RECORD)
+    record_require(order, WorkOrderAction.RECORD)
     if order.status not in OPEN:
         raise WorkOrderRefused(
             _("Work order %(number)s is %(status)s.")
@@ -252,7 +273,7 @@ def evidence_add(
         raise WorkOrderRefused(_("This work order is not assigned to you."), code="not_allowed")
     order = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
     require_action(order.recall, Action.RECORD_FIELD_WORK)
-    work_order_require(order, WorkOrderAction.EVIDENCE)
+    record_require(order, WorkOrderAction.EVIDENCE)
     size = getattr(content, "size", None)
     limit = max_evidence_bytes()
     if size is not None and size > limit:

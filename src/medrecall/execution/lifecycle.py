@@ -6,10 +6,10 @@ its own record's table before it writes anything."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from medrecall.core.states import state_blockers, state_require
@@ -118,6 +118,9 @@ class WorkOrderAction(models.TextChoices):
     EVIDENCE = "evidence", _("Adding evidence")
 
 
+RecordAction = ReturnAction | DispositionAction | WorkOrderAction
+
+
 # Evidence may follow the last result (a photo sent later); a cancelled order takes nothing.
 WORK_ORDER_ACTIONS: Mapping[str, frozenset[WorkOrderAction]] = {
     TaskStatus.OPEN: frozenset({WorkOrderAction.RECORD, WorkOrderAction.EVIDENCE}),
@@ -127,61 +130,39 @@ WORK_ORDER_ACTIONS: Mapping[str, frozenset[WorkOrderAction]] = {
 }
 
 
-def return_action_blockers(ra: ReturnAuthorisation, action: ReturnAction) -> list[str]:
-    return state_blockers(
-        allowed=RETURN_ACTIONS,
-        statuses=ReturnStatus,
-        status=ra.status,
-        action=action,
-        record=gettext("return %(number)s") % {"number": ra.number},
-    )
+# Which table of allowed actions, which statuses and which name of the record each kind of
+# action reads: one pair of functions serves returns, dispositions and work orders.
+_MACHINES: Mapping[
+    type[models.TextChoices], tuple[Mapping[str, frozenset[Any]], type[models.TextChoices], Promise]
+] = {
+    ReturnAction: (RETURN_ACTIONS, ReturnStatus, _("return %(number)s")),
+    DispositionAction: (DISPOSITION_ACTIONS, TaskStatus, _("disposition %(number)s")),
+    WorkOrderAction: (WORK_ORDER_ACTIONS, TaskStatus, _("work order %(number)s")),
+}
 
 
-def return_require(ra: ReturnAuthorisation, action: ReturnAction) -> None:
-    state_require(
-        allowed=RETURN_ACTIONS,
-        statuses=ReturnStatus,
-        status=ra.status,
-        action=action,
-        record=gettext("return %(number)s") % {"number": ra.number},
-    )
+def _state(
+    record: ReturnAuthorisation | Disposition | WorkOrder, action: RecordAction
+) -> dict[str, Any]:
+    allowed, statuses, name = _MACHINES[type(action)]
+    return {
+        "allowed": allowed,
+        "statuses": statuses,
+        "status": record.status,
+        "action": action,
+        "record": str(name) % {"number": record.number},
+    }
 
 
-def disposition_action_blockers(disposition: Disposition, action: DispositionAction) -> list[str]:
-    return state_blockers(
-        allowed=DISPOSITION_ACTIONS,
-        statuses=TaskStatus,
-        status=disposition.status,
-        action=action,
-        record=gettext("disposition %(number)s") % {"number": disposition.number},
-    )
+def record_action_blockers(
+    record: ReturnAuthorisation | Disposition | WorkOrder, action: RecordAction
+) -> list[str]:
+    """Why the record's status refuses ``action`` (empty: allowed), in words a user can act on."""
+    return state_blockers(**_state(record, action))
 
 
-def disposition_require(disposition: Disposition, action: DispositionAction) -> None:
-    state_require(
-        allowed=DISPOSITION_ACTIONS,
-        statuses=TaskStatus,
-        status=disposition.status,
-        action=action,
-        record=gettext("disposition %(number)s") % {"number": disposition.number},
-    )
-
-
-def work_order_action_blockers(order: WorkOrder, action: WorkOrderAction) -> list[str]:
-    return state_blockers(
-        allowed=WORK_ORDER_ACTIONS,
-        statuses=TaskStatus,
-        status=order.status,
-        action=action,
-        record=gettext("work order %(number)s") % {"number": order.number},
-    )
-
-
-def work_order_require(order: WorkOrder, action: WorkOrderAction) -> None:
-    state_require(
-        allowed=WORK_ORDER_ACTIONS,
-        statuses=TaskStatus,
-        status=order.status,
-        action=action,
-        record=gettext("work order %(number)s") % {"number": order.number},
-    )
+def record_require(
+    record: ReturnAuthorisation | Disposition | WorkOrder, action: RecordAction
+) -> None:
+    """Raise ``ActionNotAllowed`` unless the record's status allows ``action``."""
+    state_require(**_state(record, action))

@@ -17,6 +17,22 @@ from .lifecycle import DispositionKind, FieldAction, ReturnStatus, TaskStatus, U
 USER = settings.AUTH_USER_MODEL
 
 
+def once_per_lot_and_serial(owner: str, *, name: str) -> list[models.BaseConstraint]:
+    """A row that names a lot, and a serial for serial-tracked units, stands once per ``owner``:
+    a serial once (``<name>_serial_once``), a lot without serial once (``<name>_lot_once``).
+    One rule for holds per recall and lines per return authorisation."""
+    return [
+        models.UniqueConstraint(
+            fields=[owner, "lot", "serial"],
+            condition=Q(serial__isnull=False),
+            name=f"{name}_serial_once",
+        ),
+        models.UniqueConstraint(
+            fields=[owner, "lot"], condition=Q(serial__isnull=True), name=f"{name}_lot_once"
+        ),
+    ]
+
+
 class Hold(models.Model):
     """Affected stock of one lot (or one serial) that may not leave our custody while active.
 
@@ -56,16 +72,7 @@ class Hold(models.Model):
         verbose_name_plural = _("stock holds")
         ordering = ["recall", "lot", "serial"]
         indexes = [models.Index(fields=["lot", "released_at"], name="hold_lot_active")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recall", "lot", "serial"],
-                condition=Q(serial__isnull=False),
-                name="hold_serial_once",
-            ),
-            models.UniqueConstraint(
-                fields=["recall", "lot"], condition=Q(serial__isnull=True), name="hold_lot_once"
-            ),
-        ]
+        constraints = once_per_lot_and_serial("recall", name="hold")
 
     def __str__(self) -> str:
         return f"hold {self.recall_id} lot {self.lot_id} serial {self.serial_id or '-'}"
@@ -244,16 +251,7 @@ class ReturnLine(models.Model):
 
     class Meta:
         ordering = ["ra", "lot", "serial"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["ra", "lot", "serial"],
-                condition=Q(serial__isnull=False),
-                name="ra_line_serial_once",
-            ),
-            models.UniqueConstraint(
-                fields=["ra", "lot"], condition=Q(serial__isnull=True), name="ra_line_lot_once"
-            ),
-        ]
+        constraints = once_per_lot_and_serial("ra", name="ra_line")
 
     def __str__(self) -> str:
         return f"{self.ra_id}: lot {self.lot_id} {self.received}/{self.expected}"

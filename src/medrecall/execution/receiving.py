@@ -17,7 +17,9 @@ return take turns; a unique constraint on (recall, serial) backs it up.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Max, Min, Q, Sum, When
@@ -36,8 +38,9 @@ from medrecall.traceability.udi import parse_udi
 
 from .common import is_quarantine
 from .errors import ReceiptRefused
-from .lifecycle import ReturnAction, ReturnStatus, return_action_blockers
+from .lifecycle import ReturnAction, ReturnStatus, record_action_blockers
 from .models import Receipt, ReturnAuthorisation, ReturnLine
+from .returns import record_status_change
 
 
 @dataclass(frozen=True)
@@ -165,24 +168,8 @@ def _receive(
     location: Location | None,
     request_id: str,
 ) -> ReceiptResult:
-    ra = (
-        ReturnAuthorisation.objects.select_for_update(of=("self",))
-        .select_related("recall", "location")
-        .get(pk=ra.pk)
-    )
-    if problems := action_blockers(
-        ra.recall, Action.HANDLE_RETURN, fresh=True
-    ) or return_action_blockers(ra, ReturnAction.RECEIVE):
-        raise ReceiptRefused(problems[0], code="not_receiving", where="status", details=problems)
-    location = location or ra.quarantine
-    if not is_quarantine(location):
-        raise _refuse(
-            "not_quarantine",
-            _("Returned units land only in a quarantine location; %(location)s is not one.")
-            % {"location": location.code},
-        )
-    if quantity < 1:
-        raise _refuse("bad_quantity", _("The quantity must be at least 1."))
+    ra = _lock_return_for_receipt(ra)
+    location = _quarantine_to_receive_in(ra, location, quantity)
     _model, found_lot, unit = _identify(ra, barcode=barcode, gtin=gtin, lot=lot, serial=serial)
     if unit is not None:
         quantity = 1
@@ -196,42 +183,7 @@ def _receive(
         return ReceiptResult(
             _outcome(line), _("Already recorded."), earlier, line.expected, line.received
         )
-    snapshot = ra.recall.current_snapshot
-    in_scope = (
-        snapshot is not None
-        and snapshot.lines.filter(lot=found_lot).filter(serial=unit if unit else None).exists()
-    )
-    if not in_scope:
-        raise _refuse(
-            "wrong_item",
-            _(
-                "%(unit)s is not in the scope of recall %(recall)s: keep it apart and do not "
-                "book it as a recall return."
-            )
-            % {"unit": _unit_label(found_lot, unit), "recall": ra.recall.number},
-        )
-    found_line = ra.lines.select_for_update(of=("self",)).filter(lot=found_lot, serial=unit).first()
-    if found_line is None:
-        raise _refuse(
-            "wrong_item",
-            _("%(unit)s is in the recall's scope but not expected on return %(ra)s.")
-            % {"unit": _unit_label(found_lot, unit), "ra": ra.number},
-        )
-    line = found_line
-    if unit and (
-        earlier := Receipt.objects.filter(recall=ra.recall, serial=unit)
-        .select_related("ra")
-        .first()
-    ):
-        raise _refuse(
-            "already_received",
-            _("Serial %(serial)s was already received on %(ra)s at %(at)s.")
-            % {
-                "serial": unit.serial,
-                "ra": earlier.ra.number,
-                "at": timezone.localtime(earlier.received_at).strftime("%Y-%m-%d %H:%M"),
-            },
-        )
+    line = _expected_line(ra, found_lot, unit)
     receipt = Receipt.objects.create(
         recall=ra.recall,
         ra=ra,
@@ -276,6 +228,86 @@ def _receive(
             "outcome": [None, outcome],
         },
     )
+    message = _receipt_message(outcome, line, found_lot, unit)
+    _close_when_complete(ra, actor)
+    return ReceiptResult(outcome, message, receipt, line.expected, line.received)
+
+
+def _lock_return_for_receipt(ra: ReturnAuthorisation) -> ReturnAuthorisation:
+    """The return, locked for the whole receipt, refused (``not_receiving``) unless both the
+    recall's status and the return's allow receiving."""
+    ra = (
+        ReturnAuthorisation.objects.select_for_update(of=("self",))
+        .select_related("recall", "location")
+        .get(pk=ra.pk)
+    )
+    if problems := action_blockers(
+        ra.recall, Action.HANDLE_RETURN, fresh=True
+    ) or record_action_blockers(ra, ReturnAction.RECEIVE):
+        raise ReceiptRefused(problems[0], code="not_receiving", where="status", details=problems)
+    return ra
+
+
+def _quarantine_to_receive_in(
+    ra: ReturnAuthorisation, location: Location | None, quantity: int
+) -> Location:
+    """The location named, else the return's quarantine; refused unless it is a quarantine
+    location and the quantity is at least one."""
+    location = location or ra.quarantine
+    if not is_quarantine(location):
+        raise _refuse(
+            "not_quarantine",
+            _("Returned units land only in a quarantine location; %(location)s is not one.")
+            % {"location": location.code},
+        )
+    if quantity < 1:
+        raise _refuse("bad_quantity", _("The quantity must be at least 1."))
+    return location
+
+
+def _expected_line(ra: ReturnAuthorisation, lot: Lot, unit: Serial | None) -> ReturnLine:
+    """The return's line for the identified units, locked; refused (``wrong_item``) outside the
+    recall's scope or not on this return, and (``already_received``) for a serial received before."""
+    snapshot = ra.recall.current_snapshot
+    in_scope = (
+        snapshot is not None
+        and snapshot.lines.filter(lot=lot).filter(serial=unit if unit else None).exists()
+    )
+    if not in_scope:
+        raise _refuse(
+            "wrong_item",
+            _(
+                "%(unit)s is not in the scope of recall %(recall)s: keep it apart and do not "
+                "book it as a recall return."
+            )
+            % {"unit": _unit_label(lot, unit), "recall": ra.recall.number},
+        )
+    line = ra.lines.select_for_update(of=("self",)).filter(lot=lot, serial=unit).first()
+    if line is None:
+        raise _refuse(
+            "wrong_item",
+            _("%(unit)s is in the recall's scope but not expected on return %(ra)s.")
+            % {"unit": _unit_label(lot, unit), "ra": ra.number},
+        )
+    if unit and (
+        earlier := Receipt.objects.filter(recall=ra.recall, serial=unit)
+        .select_related("ra")
+        .first()
+    ):
+        raise _refuse(
+            "already_received",
+            _("Serial %(serial)s was already received on %(ra)s at %(at)s.")
+            % {
+                "serial": unit.serial,
+                "ra": earlier.ra.number,
+                "at": timezone.localtime(earlier.received_at).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
+    return line
+
+
+def _receipt_message(outcome: str, line: ReturnLine, lot: Lot, unit: Serial | None) -> str:
+    """What the warehouse user is told: how much of the line is in, and what is missing or over."""
     messages = {
         "matched": _("%(unit)s received: %(received)s of %(expected)s — line complete."),
         "short": _("%(unit)s received: %(received)s of %(expected)s — %(missing)s still to come."),
@@ -284,15 +316,13 @@ def _receive(
             "quarantine and check the holder's records."
         ),
     }
-    message = messages[outcome] % {
-        "unit": _unit_label(found_lot, unit),
+    return messages[outcome] % {
+        "unit": _unit_label(lot, unit),
         "received": line.received,
         "expected": line.expected,
         "missing": line.expected - line.received,
         "over": line.received - line.expected,
     }
-    _close_when_complete(ra, actor)
-    return ReceiptResult(outcome, message, receipt, line.expected, line.received)
 
 
 def _close_open_shipments(
@@ -309,48 +339,11 @@ def _close_open_shipments(
     the holder's stock, leaving it negative while the shipment stayed "in transit". Units
     the records put neither there nor on their way there are refused: record their history
     (a correction event) first."""
-    held = Position.objects.filter(lot=lot, serial=unit, location_id=ra.location_id).aggregate(
-        on_hand=Sum("on_hand"), in_transit=Sum("in_transit")
-    )
-    on_hand, in_transit = max(int(held["on_hand"] or 0), 0), int(held["in_transit"] or 0)
-    short = quantity - on_hand
+    short = _short_at_holder(ra, lot, unit, quantity)
     if short <= 0:
         return []
-    if short > in_transit:
-        raise _refuse(
-            "not_at_holder",
-            _(
-                "%(unit)s: our records put %(recorded)s unit(s) at %(location)s (on hand or on their way there), "
-                "%(quantity)s arriving now. Record how the other units got there (a correction event) before "
-                "receiving them."
-            )
-            % {
-                "unit": _unit_label(lot, unit),
-                "recorded": on_hand + in_transit,
-                "location": ra.location.code,
-                "quantity": quantity,
-            },
-        )
-    signed = Case(When(event_type=EventType.SHIPPED, then=F("quantity")), default=-F("quantity"))
-    shipments = (
-        TraceEvent.objects.filter(
-            lot=lot,
-            serial=unit,
-            to_location_id=ra.location_id,
-            retracted=False,
-            event_type__in=(EventType.SHIPPED, EventType.RECEIVED, EventType.RETURNED),
-        )
-        .values("document_ref")
-        .annotate(
-            owed=Sum(signed),
-            first=Min("event_time"),
-            sender=Max("from_location_id", filter=Q(event_type=EventType.SHIPPED)),
-        )
-        .filter(owed__gt=0)
-        .order_by("first", "document_ref")
-    )
     now, arrivals = timezone.now(), []
-    for number, shipment in enumerate(shipments, start=1):
+    for number, shipment in enumerate(_open_shipments(ra, lot, unit), start=1):
         take = min(short, int(shipment["owed"]))
         arrivals.append(
             NewEvent(
@@ -383,6 +376,57 @@ def _close_open_shipments(
     return arrivals
 
 
+def _short_at_holder(ra: ReturnAuthorisation, lot: Lot, unit: Serial | None, quantity: int) -> int:
+    """How many of the arriving units the holder's stock on hand does not cover (zero or less:
+    all of them); refused (``not_at_holder``) when what is on its way there does not cover the rest."""
+    held = Position.objects.filter(lot=lot, serial=unit, location_id=ra.location_id).aggregate(
+        on_hand=Sum("on_hand"), in_transit=Sum("in_transit")
+    )
+    on_hand, in_transit = max(int(held["on_hand"] or 0), 0), int(held["in_transit"] or 0)
+    short = quantity - on_hand
+    if short > 0 and short > in_transit:
+        raise _refuse(
+            "not_at_holder",
+            _(
+                "%(unit)s: our records put %(recorded)s unit(s) at %(location)s (on hand or on their way there), "
+                "%(quantity)s arriving now. Record how the other units got there (a correction event) before "
+                "receiving them."
+            )
+            % {
+                "unit": _unit_label(lot, unit),
+                "recorded": on_hand + in_transit,
+                "location": ra.location.code,
+                "quantity": quantity,
+            },
+        )
+    return short
+
+
+def _open_shipments(
+    ra: ReturnAuthorisation, lot: Lot, unit: Serial | None
+) -> Iterable[Mapping[str, Any]]:
+    """Shipments to the holder's location still owed (shipped less received or returned), per
+    business document, oldest first, with the location they came from."""
+    signed = Case(When(event_type=EventType.SHIPPED, then=F("quantity")), default=-F("quantity"))
+    return (
+        TraceEvent.objects.filter(
+            lot=lot,
+            serial=unit,
+            to_location_id=ra.location_id,
+            retracted=False,
+            event_type__in=(EventType.SHIPPED, EventType.RECEIVED, EventType.RETURNED),
+        )
+        .values("document_ref")
+        .annotate(
+            owed=Sum(signed),
+            first=Min("event_time"),
+            sender=Max("from_location_id", filter=Q(event_type=EventType.SHIPPED)),
+        )
+        .filter(owed__gt=0)
+        .order_by("first", "document_ref")
+    )
+
+
 def _outcome(line: ReturnLine) -> str:
     if line.received > line.expected:
         return "over"
@@ -396,19 +440,7 @@ def _close_when_complete(ra: ReturnAuthorisation, actor: User) -> None:
         return
     if ra.lines.filter(received__lt=F("expected")).exists() or not ra.lines.exists():
         return
-    source, ra.status = ra.status, ReturnStatus.RECEIVED
-    ra.version += 1
-    ra.save(update_fields=["status", "version", "updated_at"])
-    audit.record(
-        actor=actor,
-        action="execution.return_status",
-        target=ra,
-        changes={"status": [source, ReturnStatus.RECEIVED]},
-        reason=_("Every line received."),
-    )
-    from .holders import return_progress
-
-    return_progress(ra)
+    record_status_change(ra, ReturnStatus.RECEIVED, actor=actor, reason=_("Every line received."))
 
 
 def _unit_label(lot: Lot, unit: Serial | None) -> str:

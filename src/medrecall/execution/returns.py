@@ -16,13 +16,13 @@ from medrecall.audit import services as audit
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core.numbering import next_number
 from medrecall.parties.models import Location, Party, PartyType
-from medrecall.recalls.lifecycle import Action, Status, require_action
+from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 
-from .carriers import carrier_choose
-from .common import is_quarantine, quarantine_locations
+from .carriers import CarrierChoice, carrier_choose
+from .common import is_quarantine, quarantine_locations, recall_locked_in_execution
 from .errors import ReturnRefused
-from .lifecycle import RETURN_TRANSITIONS, ReturnAction, ReturnStatus, return_require
+from .lifecycle import RETURN_TRANSITIONS, ReturnAction, ReturnStatus, record_require
 from .models import ReturnAuthorisation, ReturnLine
 
 Key = tuple[int, int | None]
@@ -59,29 +59,9 @@ def returnable(recall: RecallCase, location: Location) -> dict[Key, int]:
     return {k: v for k, v in frozen.items() if v > 0}
 
 
-@transaction.atomic
-def return_create(
-    *,
-    recall: RecallCase,
-    party: Party,
-    actor: User,
-    location: Location | None = None,
-    lines: list[tuple[Lot, Serial | None, int]] | None = None,
-    quarantine: Location | None = None,
-    weight_kg: Decimal | None = None,
-    volume_l: Decimal = Decimal(0),
-    source: str = "staff",
-    reply_ref: str = "",
-) -> ReturnAuthorisation:
-    """Authorise a holder's return: lines default to everything the scope puts at the location."""
-    require_action(recall, Action.CREATE_RETURN)
-    recall = RecallCase.objects.select_for_update(of=("self",)).get(pk=recall.pk)
-    if recall.status != Status.IN_EXECUTION:
-        raise ReturnRefused(
-            _("Returns are authorised for an approved recall; this one is %(status)s.")
-            % {"status": recall.get_status_display()},
-            where="recall",
-        )
+def _pick_up_location(recall: RecallCase, party: Party, location: Location | None) -> Location:
+    """Where the holder's units are picked up: a location the frozen scope puts affected units
+    of this holder at (the first one if none is named). Our own stock is not returned."""
     if party.party_type == PartyType.OWN_SITE:
         raise ReturnRefused(
             _("Our own stock is moved into quarantine, not returned."), where="party"
@@ -98,14 +78,23 @@ def return_create(
             where="party",
         )
     if location is None:
-        location = Location.objects.get(pk=held_at[0])
-    elif location.pk not in held_at:
+        return Location.objects.get(pk=held_at[0])
+    if location.pk not in held_at:
         raise ReturnRefused(
             _("Location %(location)s holds no affected units of %(party)s.")
             % {"location": location.code, "party": party.name},
             where="location",
         )
-    available = returnable(recall, location)
+    return location
+
+
+def _units_to_return(
+    available: dict[Key, int],
+    lines: list[tuple[Lot, Serial | None, int]] | None,
+    location: Location,
+) -> dict[Key, int]:
+    """Units per (lot, serial) the return expects: everything still returnable at the location,
+    or the lines asked for, each within what is returnable."""
     if lines is None:
         wanted: dict[Key, int] = dict(available)
     else:
@@ -136,14 +125,23 @@ def return_create(
             % {"location": location.code},
             where="lines",
         )
+    return wanted
+
+
+def _quarantine_for_return(quarantine: Location | None) -> Location:
+    """The quarantine location named, else our first one; refused if it is not a quarantine."""
     quarantine = quarantine or quarantine_locations().first()
     if quarantine is None or not is_quarantine(quarantine):
         raise ReturnRefused(
             _("Set up a quarantine location at one of our sites first."), where="quarantine"
         )
-    units = sum(wanted.values())
-    weight = weight_kg if weight_kg is not None else unit_weight_kg() * units
-    urgent = is_urgent(recall)
+    return quarantine
+
+
+def _carrier_for_return(
+    *, party: Party, location: Location, weight: Decimal, volume_l: Decimal, urgent: bool
+) -> CarrierChoice:
+    """The carrier for a pick-up at the location (its region, else the holder's)."""
     choice = carrier_choose(
         country=location.country or party.country,
         province_code=location.province_code or party.province_code,
@@ -164,6 +162,40 @@ def return_create(
             },
             where="carrier",
         )
+    return choice
+
+
+@transaction.atomic
+def return_create(
+    *,
+    recall: RecallCase,
+    party: Party,
+    actor: User,
+    location: Location | None = None,
+    lines: list[tuple[Lot, Serial | None, int]] | None = None,
+    quarantine: Location | None = None,
+    weight_kg: Decimal | None = None,
+    volume_l: Decimal = Decimal(0),
+    source: str = "staff",
+    reply_ref: str = "",
+) -> ReturnAuthorisation:
+    """Authorise a holder's return: lines default to everything the scope puts at the location."""
+    recall = recall_locked_in_execution(
+        recall,
+        Action.CREATE_RETURN,
+        refused=ReturnRefused,
+        message=_("Returns are authorised for an approved recall; this one is %(status)s."),
+        where="recall",
+    )
+    location = _pick_up_location(recall, party, location)
+    wanted = _units_to_return(returnable(recall, location), lines, location)
+    quarantine = _quarantine_for_return(quarantine)
+    units = sum(wanted.values())
+    weight = weight_kg if weight_kg is not None else unit_weight_kg() * units
+    urgent = is_urgent(recall)
+    choice = _carrier_for_return(
+        party=party, location=location, weight=weight, volume_l=volume_l, urgent=urgent
+    )
     number = next_number(ReturnAuthorisation, "RA")
     ra = ReturnAuthorisation.objects.create(
         number=number,
@@ -218,7 +250,7 @@ def return_amend(
     puts at the holder's location and no other return expects. The weight follows."""
     ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).get(pk=ra.pk)
     require_action(ra.recall, Action.HANDLE_RETURN)
-    return_require(ra, ReturnAction.AMEND)
+    record_require(ra, ReturnAction.AMEND)
     if ra.status in (ReturnStatus.RECEIVED, ReturnStatus.CANCELLED):
         raise ReturnRefused(
             _("Return %(ra)s is %(status)s and can no longer be changed.")
@@ -277,7 +309,7 @@ def return_transition(
     """Move a return along picked up → in transit → received (or cancel it before pick-up)."""
     ra = ReturnAuthorisation.objects.select_for_update(of=("self",)).get(pk=ra.pk)
     require_action(ra.recall, Action.HANDLE_RETURN)
-    return_require(ra, ReturnAction.MOVE)
+    record_require(ra, ReturnAction.MOVE)
     if target not in RETURN_TRANSITIONS.get(ra.status, frozenset()):
         raise ReturnRefused(
             _("A return cannot go from %(source)s to %(target)s.")
@@ -293,6 +325,13 @@ def return_transition(
         )
     if target == ReturnStatus.CANCELLED and not reason.strip():
         raise ReturnRefused(_("Say why the return is cancelled."), where="reason")
+    record_status_change(ra, target, actor=actor, reason=reason)
+    return ra
+
+
+def record_status_change(ra: ReturnAuthorisation, target: str, *, actor: User, reason: str) -> None:
+    """Write the return's new status (under its row lock, taken by the caller): a new version,
+    the audit entry ``execution.return_status``, and the holder told of the progress."""
     source, ra.status = ra.status, target
     ra.version += 1
     ra.save(update_fields=["status", "version", "updated_at"])
@@ -306,4 +345,3 @@ def return_transition(
     from .holders import return_progress
 
     return_progress(ra)
-    return ra

@@ -21,11 +21,11 @@ the snapshot, and the dispositions done. The parts:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.files import FieldFile
 
@@ -161,81 +161,109 @@ def accounting_for(recalls: Sequence[RecallCase]) -> dict[int, Accounting]:
     Set-based over all the recalls at once (the same few queries for one recall or fifty), so a
     list of recalls can show each one's books."""
     found = {recall.pk: Accounting(recall=recall.number, snapshot=None) for recall in recalls}
-    current: dict[int, tuple[int, int]] = {}  # recall id -> (snapshot id, sequence)
+    current = _current_snapshots(list(found))
+    if not current:
+        return found
+    books = _Books(
+        recall_of={snapshot_id: recall_id for recall_id, (snapshot_id, _seq) in current.items()},
+        rows={recall_id: {} for recall_id in current},
+    )
+    books.count_affected()
+    books.count_positions_and_use()
+    books.count_dispositions()
+    for recall_id, (_snapshot_id, sequence) in current.items():
+        by_lot = books.rows[recall_id]
+        found[recall_id].snapshot = sequence
+        found[recall_id].lots = [by_lot[k] for k in sorted(by_lot, key=lambda k: by_lot[k].lot)]
+    return found
+
+
+def _current_snapshots(recall_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """recall id → (snapshot id, sequence) of its latest frozen scope (recalls without one left out)."""
+    current: dict[int, tuple[int, int]] = {}
     for snapshot_id, recall_id, sequence in (
-        ScopeSnapshot.objects.filter(recall_id__in=list(found))
+        ScopeSnapshot.objects.filter(recall_id__in=recall_ids)
         .order_by("recall_id", "-sequence")
         .values_list("pk", "recall_id", "sequence")
     ):
         current.setdefault(recall_id, (snapshot_id, sequence))
-    if not current:
-        return found
-    recall_of = {snapshot_id: recall_id for recall_id, (snapshot_id, _sequence) in current.items()}
-    rows: dict[int, dict[int, AccountingRow]] = {recall_id: {} for recall_id in current}
+    return current
 
-    def row(snapshot_id: int, lot_id: int) -> AccountingRow:
-        return rows[recall_of[snapshot_id]].setdefault(lot_id, AccountingRow(lot=str(lot_id)))
 
-    for snapshot_id, lot_id, number, affected in (
-        AffectedLine.objects.filter(snapshot_id__in=list(recall_of))
-        .values_list("snapshot_id", "lot_id", "lot__number")
-        .annotate(units=Sum("on_hand") + Sum("in_transit"))
-        .order_by()
-    ):
-        rows[recall_of[snapshot_id]][lot_id] = AccountingRow(
-            lot=number, affected=int(affected or 0)
+@dataclass
+class _Books:
+    """The accounting rows of several recalls while they are counted: recall id → lot id → row."""
+
+    recall_of: dict[int, int]  # snapshot id -> recall id
+    rows: dict[int, dict[int, AccountingRow]]
+
+    def row(self, snapshot_id: int, lot_id: int) -> AccountingRow:
+        return self.rows[self.recall_of[snapshot_id]].setdefault(
+            lot_id, AccountingRow(lot=str(lot_id))
         )
 
-    snapshots = ", ".join(["%s"] * len(recall_of))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SCOPED_POSITIONS.format(snapshots=snapshots),
-            [*recall_of, PartyType.SUPPLIER, TaskStatus.DONE],
-        )
-        for (
-            snapshot_id,
-            lot_id,
-            location_type,
-            party_type,
-            on_hand,
-            in_transit,
-        ) in cursor.fetchall():
-            counted = row(snapshot_id, lot_id)
-            counted.in_transit += int(in_transit or 0)
-            if party_type == PartyType.OWN_SITE:
-                if location_type == LocationType.QUARANTINE:
-                    counted.in_quarantine += int(on_hand or 0)
-                else:
-                    counted.own_stock += int(on_hand or 0)
-            else:
-                counted.at_holders += int(on_hand or 0)
-        cursor.execute(
-            _SCOPED_USE.format(snapshots=snapshots),
-            [*recall_of, False, "consumed", "destroyed", "transformed", TaskStatus.DONE],
-        )
-        for snapshot_id, lot_id, quantity in cursor.fetchall():
-            row(snapshot_id, lot_id).used += int(quantity or 0)
-
-    done = Disposition.objects.filter(recall_id__in=list(current), status=TaskStatus.DONE)
-    for recall_id, lot_id, kind, serial_id, quantity in (
-        done.values_list("recall_id", "lot_id", "kind", "serial_id")
-        .annotate(total=Sum("quantity"))
-        .order_by()
-    ):
-        counted = rows[recall_id].setdefault(lot_id, AccountingRow(lot=str(lot_id)))
-        counted.dispositioned += int(quantity)
-        if serial_id is None and kind in (
-            DispositionKind.REPAIR,
-            DispositionKind.RELEASE,
-            DispositionKind.REPLACE,
+    def count_affected(self) -> None:
+        """Affected: the units each snapshot's lines put anywhere, on hand or in transit."""
+        for snapshot_id, lot_id, number, affected in (
+            AffectedLine.objects.filter(snapshot_id__in=list(self.recall_of))
+            .values_list("snapshot_id", "lot_id", "lot__number")
+            .annotate(units=Sum("on_hand") + Sum("in_transit"))
+            .order_by()
         ):
-            counted.own_stock -= int(quantity)  # back in our stock, counted as dispositioned
+            self.rows[self.recall_of[snapshot_id]][lot_id] = AccountingRow(
+                lot=number, affected=int(affected or 0)
+            )
 
-    for recall_id, (_snapshot_id, sequence) in current.items():
-        by_lot = rows[recall_id]
-        found[recall_id].snapshot = sequence
-        found[recall_id].lots = [by_lot[k] for k in sorted(by_lot, key=lambda k: by_lot[k].lot)]
-    return found
+    def count_positions_and_use(self) -> None:
+        """Where the scope's units are now (by the kind of location and party), and what was
+        reported used up after the snapshot."""
+        snapshots = ", ".join(["%s"] * len(self.recall_of))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _SCOPED_POSITIONS.format(snapshots=snapshots),
+                [*self.recall_of, PartyType.SUPPLIER, TaskStatus.DONE],
+            )
+            for (
+                snapshot_id,
+                lot_id,
+                location_type,
+                party_type,
+                on_hand,
+                in_transit,
+            ) in cursor.fetchall():
+                counted = self.row(snapshot_id, lot_id)
+                counted.in_transit += int(in_transit or 0)
+                if party_type == PartyType.OWN_SITE:
+                    if location_type == LocationType.QUARANTINE:
+                        counted.in_quarantine += int(on_hand or 0)
+                    else:
+                        counted.own_stock += int(on_hand or 0)
+                else:
+                    counted.at_holders += int(on_hand or 0)
+            cursor.execute(
+                _SCOPED_USE.format(snapshots=snapshots),
+                [*self.recall_of, False, "consumed", "destroyed", "transformed", TaskStatus.DONE],
+            )
+            for snapshot_id, lot_id, quantity in cursor.fetchall():
+                self.row(snapshot_id, lot_id).used += int(quantity or 0)
+
+    def count_dispositions(self) -> None:
+        """Dispositioned: the quantities of dispositions done; a lot quantity back in our stock
+        (repair, release, replace) is taken off own stock so it is not counted twice."""
+        done = Disposition.objects.filter(recall_id__in=list(self.rows), status=TaskStatus.DONE)
+        for recall_id, lot_id, kind, serial_id, quantity in (
+            done.values_list("recall_id", "lot_id", "kind", "serial_id")
+            .annotate(total=Sum("quantity"))
+            .order_by()
+        ):
+            counted = self.rows[recall_id].setdefault(lot_id, AccountingRow(lot=str(lot_id)))
+            counted.dispositioned += int(quantity)
+            if serial_id is None and kind in (
+                DispositionKind.REPAIR,
+                DispositionKind.RELEASE,
+                DispositionKind.REPLACE,
+            ):
+                counted.own_stock -= int(quantity)  # back in our stock, counted as dispositioned
 
 
 def _recalls_for(viewer: Viewer) -> QuerySet[RecallCase]:
@@ -245,16 +273,25 @@ def _recalls_for(viewer: Viewer) -> QuerySet[RecallCase]:
 
 
 def recall_for(*, viewer: Viewer, pk: int) -> RecallCase:
-    recall = _recalls_for(viewer).filter(pk=pk).first()
-    if recall is None:
-        raise NotFound(_not_found())
-    return recall
+    return _one_visible(_recalls_for(viewer), pk)
 
 
 def _not_found() -> str:
     from django.utils.translation import gettext as _
 
     return _("Not found.")
+
+
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+def _one_visible(found: QuerySet[_Row], pk: int) -> _Row:
+    """The row ``pk`` among those the viewer may see (``found``); missing and not visible both
+    answer "not found", never told apart."""
+    row = found.filter(pk=pk).first()
+    if row is None:
+        raise NotFound(_not_found())
+    return row
 
 
 _RETURN_LINES = Prefetch("lines", queryset=ReturnLine.objects.select_related("lot", "serial"))
@@ -279,10 +316,7 @@ def return_list_for(
 
 
 def return_get_for(*, viewer: Viewer, pk: int) -> ReturnAuthorisation:
-    ra = return_list_for(viewer=viewer).filter(pk=pk).first()
-    if ra is None:
-        raise NotFound(_not_found())
-    return ra
+    return _one_visible(return_list_for(viewer=viewer), pk)
 
 
 @dataclass(frozen=True)
@@ -393,10 +427,7 @@ def disposition_list_for(
 
 
 def disposition_get_for(*, viewer: Viewer, pk: int) -> Disposition:
-    found = disposition_list_for(viewer=viewer).filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_not_found())
-    return found
+    return _one_visible(disposition_list_for(viewer=viewer), pk)
 
 
 def work_order_list_for(*, viewer: Viewer, recall: RecallCase | None = None) -> QuerySet[WorkOrder]:
@@ -411,40 +442,51 @@ def work_order_list_for(*, viewer: Viewer, recall: RecallCase | None = None) -> 
 
 
 def work_order_get_for(*, viewer: Viewer, pk: int) -> WorkOrder:
-    order = work_order_list_for(viewer=viewer).filter(pk=pk).first()
-    if order is None:
+    return _one_visible(work_order_list_for(viewer=viewer), pk)
+
+
+def _kept_through(
+    *,
+    viewer: Viewer,
+    permission: str,
+    documents: QuerySet[_Row],
+    parent: str,
+    parents: Callable[..., QuerySet[Any]],
+    pk: int,
+) -> _Row:
+    """A document kept for a record (a disposition's certificate, a work order's evidence):
+    found only through the records the viewer may see (``parents``), and only with the
+    document's own view permission; missing and forbidden answer the same "not found"."""
+    if not viewer.has_perm(permission):
         raise NotFound(_not_found())
-    return order
+    visible = {f"{parent}__in": parents(viewer=viewer).values("pk")}
+    return _one_visible(documents.select_related(parent).filter(**visible), pk)
 
 
 def certificate_get_for(*, viewer: Viewer, pk: int) -> DestructionCertificate:
     """A destruction certificate through its disposition: whoever may see the disposition, with
     the certificate's view permission (portal users see no dispositions, so no certificates)."""
-    found = None
-    if viewer.has_perm("execution.view_destructioncertificate"):
-        found = (
-            DestructionCertificate.objects.select_related("disposition")
-            .filter(pk=pk, disposition__in=disposition_list_for(viewer=viewer).values("pk"))
-            .first()
-        )
-    if found is None:
-        raise NotFound(_not_found())
-    return found
+    return _kept_through(
+        viewer=viewer,
+        permission="execution.view_destructioncertificate",
+        documents=DestructionCertificate.objects.all(),
+        parent="disposition",
+        parents=disposition_list_for,
+        pk=pk,
+    )
 
 
 def evidence_get_for(*, viewer: Viewer, pk: int) -> Evidence:
     """Work-order evidence through its work order: whoever may see the order (a service partner's
     portal users their own party's orders), with the evidence view permission."""
-    found = None
-    if viewer.has_perm("execution.view_evidence"):
-        found = (
-            Evidence.objects.select_related("work_order")
-            .filter(pk=pk, work_order__in=work_order_list_for(viewer=viewer).values("pk"))
-            .first()
-        )
-    if found is None:
-        raise NotFound(_not_found())
-    return found
+    return _kept_through(
+        viewer=viewer,
+        permission="execution.view_evidence",
+        documents=Evidence.objects.all(),
+        parent="work_order",
+        parents=work_order_list_for,
+        pk=pk,
+    )
 
 
 def holds_of(recall: RecallCase) -> QuerySet[Hold]:
@@ -516,9 +558,7 @@ def evidence_document_for(*, viewer: Viewer, order_pk: int, pk: int) -> StoredDo
 
 
 def evidence_document(*, order: WorkOrder, pk: int) -> StoredDocument:
-    evidence = evidence_of(order).filter(pk=pk).first()
-    if evidence is None:
-        raise NotFound(_not_found())
+    evidence = _one_visible(evidence_of(order), pk)
     return _stored(
         evidence.file, evidence.original_name, evidence.content_type, evidence.original_name
     )
