@@ -1,15 +1,135 @@
-"""The base of the product's own commands.
+"""The base of the product's own commands, and the plumbing of commands made of subcommands.
 
 Django runs its system checks before every command; the checks import every URL conf, view
 and API module (about half a second), which a script calling ``medrecall trace`` or
 ``medrecall udi parse`` hundreds of times pays each time. The product's commands skip them;
 ``medrecall check``, ``migrate`` and the server still run them.
+
+A command with several actions (``medrecall recall open|show|…``) declares each one as an
+argparse subcommand with its own options, its own ``--help`` and its own small handler::
+
+    def add_arguments(self, parser):
+        actions = self.subcommands(parser, dest="action")
+        show = actions.add("show", self._show, help="One recall.")
+        show.add_argument("number")
+
+``handle`` then calls the handler the words chose with the parsed options. A subcommand may
+have subcommands of its own (``medrecall execution hold place|release|list``).
 """
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+import argparse
+import copy
+import json
+from argparse import ArgumentParser
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+Handler = Callable[[dict[str, Any]], None]
+
+HANDLER = "_subcommand_handler"
+"""The option under which a subcommand leaves its handler (not an option anyone types)."""
+
+_DJANGO_OPTIONS = {
+    "--version",
+    "--verbosity",
+    "--settings",
+    "--pythonpath",
+    "--traceback",
+    "--no-color",
+    "--force-color",
+}
+
+
+class Everyone:
+    """The command line sees every party (it runs with the server's own rights)."""
+
+    pk = None
+    party_id = None
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return True
+
+
+class SubcommandParser(CommandParser):
+    """A subcommand's parser: an option it does not know is refused with its own usage line
+    (``medrecall execution hold place: error: unrecognized arguments: --bogus``), not the
+    whole command's."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
+class Subcommands:
+    """The subcommands of one parser (``add`` returns each one's parser, for its options)."""
+
+    def __init__(self, parser: ArgumentParser, *, dest: str, required: bool) -> None:
+        self._parent = parser
+        self.parsers: dict[str, ArgumentParser] = {}
+        self._choices = parser.add_subparsers(
+            dest=dest, required=required, parser_class=SubcommandParser, title="subcommands"
+        )
+
+    def add(self, name: str, handler: Handler, *, help: str) -> ArgumentParser:
+        sub: ArgumentParser = self._choices.add_parser(
+            name,
+            help=help,
+            description=help,
+            formatter_class=self._parent.formatter_class,
+        )
+        sub.set_defaults(**{HANDLER: handler})
+        _accept_django_options(self._parent, sub)
+        self.parsers[name] = sub
+        return sub
+
+
+def _accept_django_options(parent: ArgumentParser, sub: ArgumentParser) -> None:
+    """Django's own options (``--traceback``, ``-v 2``, ``--settings`` …) work after a
+    subcommand as they did before there were subcommands; its help does not repeat them (the
+    command's ``--help`` lists them) and a value given before the subcommand is kept."""
+    for action in parent._actions:
+        if _DJANGO_OPTIONS.intersection(action.option_strings):
+            accepted = copy.copy(action)
+            accepted.default = argparse.SUPPRESS
+            accepted.help = argparse.SUPPRESS
+            sub._add_action(accepted)
 
 
 class ProductCommand(BaseCommand):
     requires_system_checks: list[str] = []
+
+    def subcommands(
+        self, parser: ArgumentParser, *, dest: str, required: bool = True
+    ) -> Subcommands:
+        """Declare the subcommands of ``parser``; each ``add`` names its handler."""
+        return Subcommands(parser, dest=dest, required=required)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        handler: Handler | None = options.get(HANDLER)
+        if handler is None:
+            raise NotImplementedError(f"{type(self).__module__} declares no subcommands.")
+        handler(options)
+
+    # -- answers -------------------------------------------------------------------------------
+    def write_json(self, body: Any) -> None:
+        self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2, default=str))
+
+    def write_fields(self, body: dict[str, Any], *, width: int) -> None:
+        """One ``key: value`` line per field, the keys right-aligned to ``width``."""
+        for key, value in body.items():
+            self.stdout.write(f"{key:>{width}}: {value}")
+
+
+def number_argument(text: str, what: str) -> int:
+    """An id typed on the command line (``notices run 12``), refused with what it should be."""
+    if not text.isdigit():
+        raise CommandError(f"Give the {what} id (a number), not {text!r}.")
+    return int(text)
