@@ -28,7 +28,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-Handler = Callable[[dict[str, Any]], None]
+Handler = Callable[[dict[str, Any]], Any]
 
 HANDLER = "_subcommand_handler"
 """The option under which a subcommand leaves its handler (not an option anyone types)."""
@@ -74,6 +74,7 @@ class Subcommands:
     def __init__(self, parser: ArgumentParser, *, dest: str, required: bool) -> None:
         self._parent = parser
         self.parsers: dict[str, ArgumentParser] = {}
+        self.groups: dict[str, Subcommands] = {}
         self._choices = parser.add_subparsers(
             dest=dest, required=required, parser_class=SubcommandParser, title="subcommands"
         )
@@ -89,6 +90,19 @@ class Subcommands:
         _accept_django_options(self._parent, sub)
         self.parsers[name] = sub
         return sub
+
+    def group(self, name: str, *, help: str, missing: str) -> Subcommands:
+        """A subcommand made of subcommands (``execution hold place|release|list``); given
+        without one, it answers "Give the <missing>." (exit status 1)."""
+
+        def refuse(options: dict[str, Any]) -> None:
+            raise CommandError(f"Give the {missing}.")
+
+        group = Subcommands(
+            self.add(name, refuse, help=help), dest=f"{name}_action", required=False
+        )
+        self.groups[name] = group
+        return group
 
 
 def _accept_django_options(parent: ArgumentParser, sub: ArgumentParser) -> None:
@@ -113,10 +127,14 @@ class ProductCommand(BaseCommand):
         return Subcommands(parser, dest=dest, required=required)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.run_subcommand(options)
+
+    def run_subcommand(self, options: dict[str, Any]) -> Any:
+        """Call the handler of the subcommand the words chose; answer what it returns."""
         handler: Handler | None = options.get(HANDLER)
         if handler is None:
             raise NotImplementedError(f"{type(self).__module__} declares no subcommands.")
-        handler(options)
+        return handler(options)
 
     # -- answers -------------------------------------------------------------------------------
     def write_json(self, body: Any) -> None:
