@@ -305,7 +305,7 @@ class Command(ProductCommand):
         recall = recall_numbered(o["number"])
         previous = recall.current_snapshot
         snapshot = services.scope_freeze(recall=recall, actor=user_named(o["user"]))
-        body = {
+        body: dict[str, Any] = {
             "snapshot": snapshot.sequence,
             "total_units": snapshot.total_units,
             "total_holders": snapshot.total_holders,
