@@ -1303,15 +1303,37 @@ class _NetworkBuilder:
             self._market(market, replica, tag)
         self._service_partners(replica, tag)
 
-    def _region(self, region: Region, replica: int, tag: str) -> None:
-        name, name_en = _replica_names(
-            region.name, region.name_en, replica, "分公司", "Branch", chinese=True
-        )
-        national = _party(
+    def _copy(
+        self,
+        replica: int,
+        unit: tuple[str, str],
+        *,
+        code: str,
+        name: tuple[str, str],
+        party_type: str,
+        city: City,
+        notes: str,
+        chinese: bool = True,
+    ) -> PartyPlan:
+        """The party ``code`` of copy ``replica``: copies beyond the first are its numbered
+        branches (``unit``: the Chinese and the English word for one)."""
+        shown, shown_en = _replica_names(*name, replica, *unit, chinese=chinese)
+        return _party(
             self.seed,
+            code=code,
+            name=shown,
+            name_en=shown_en,
+            party_type=party_type,
+            city=city,
+            notes=notes,
+        )
+
+    def _region(self, region: Region, replica: int, tag: str) -> None:
+        national = self._copy(
+            replica,
+            ("分公司", "Branch"),
             code=f"ND-{region.hub}{tag}",
-            name=name,
-            name_en=name_en,
+            name=(region.name, region.name_en),
             party_type=PartyType.DISTRIBUTOR,
             city=CITIES[region.hub],
             notes=f"演示数据：全国一级经销商，由 {OWN_CODE} 供货。Demo data: national distributor supplied by {OWN_CODE}.",
@@ -1322,19 +1344,14 @@ class _NetworkBuilder:
         for sub_city, served in region.subs:
             city = CITIES[sub_city]
             word, word_en = SUB_DISTRIBUTOR_NAMES[sub_city]
-            name, name_en = _replica_names(
-                f"{city.short}{word}医疗器械有限公司",
-                f"{city.city_en} {word_en} Medical Devices Co., Ltd.",
+            sub = self._copy(
                 replica,
-                "分公司",
-                "Branch",
-                chinese=True,
-            )
-            sub = _party(
-                self.seed,
+                ("分公司", "Branch"),
                 code=f"SD-{sub_city}{tag}",
-                name=name,
-                name_en=name_en,
+                name=(
+                    f"{city.short}{word}医疗器械有限公司",
+                    f"{city.city_en} {word_en} Medical Devices Co., Ltd.",
+                ),
                 party_type=PartyType.DISTRIBUTOR,
                 city=city,
                 notes=f"演示数据：二级经销商，上级 {national.code}。Demo data: sub-distributor of {national.code}.",
@@ -1354,19 +1371,11 @@ class _NetworkBuilder:
         rng = _rng(self.seed, "hospitals", city_key)
         kinds = rng.sample(HOSPITAL_KINDS, rng.randint(*HOSPITALS_PER_CITY))
         for index, (kind_zh, kind_en) in enumerate(kinds, start=1):
-            name, name_en = _replica_names(
-                f"{city.city}{kind_zh}",
-                f"{city.city_en} {kind_en}",
+            hospital = self._copy(
                 replica,
-                "院区",
-                "Campus",
-                chinese=True,
-            )
-            hospital = _party(
-                self.seed,
+                ("院区", "Campus"),
                 code=f"H-{city_key}-{index:02d}{tag}",
-                name=name,
-                name_en=name_en,
+                name=(f"{city.city}{kind_zh}", f"{city.city_en} {kind_en}"),
                 party_type=PartyType.HOSPITAL,
                 city=city,
                 notes=f"演示数据：医院，供货方 {supplier}。Demo data: hospital supplied by {supplier}.",
@@ -1380,31 +1389,27 @@ class _NetworkBuilder:
 
     def _market(self, market: ForeignMarket, replica: int, tag: str) -> None:
         city = CITIES[market.distributor_city]
-        name, _same = _replica_names(
-            market.distributor, market.distributor, replica, "", "Branch", chinese=False
-        )
-        importer = _party(
-            self.seed,
+        importer = self._copy(
+            replica,
+            ("", "Branch"),
             code=f"ND-{city.key}{tag}",
-            name=name,
-            name_en=name,
-            city=city,
+            name=(market.distributor, market.distributor),
             party_type=PartyType.DISTRIBUTOR,
+            city=city,
             notes=f"Demo data: importing distributor supplied by {market.source}.",
+            chinese=False,
         )
         chain = (market.source, self.supplied(importer, by=market.source))
         for index, (city_key, hospital_name) in enumerate(market.hospitals, start=1):
-            name, _same = _replica_names(
-                hospital_name, hospital_name, replica, "", "Campus", chinese=False
-            )
-            hospital = _party(
-                self.seed,
+            hospital = self._copy(
+                replica,
+                ("", "Campus"),
                 code=f"H-{city_key}-{index:02d}{tag}",
-                name=name,
-                name_en=name,
+                name=(hospital_name, hospital_name),
                 party_type=PartyType.HOSPITAL,
                 city=CITIES[city_key],
                 notes=f"Demo data: hospital supplied by {importer.code}.",
+                chinese=False,
             )
             self._hospital(hospital, chain, replica)
 
@@ -1412,22 +1417,19 @@ class _NetworkBuilder:
         for city_key, sp_name, sp_name_en in SERVICE_PARTNERS:
             city = CITIES[city_key]
             chinese = city.country == "CN"
-            name, name_en = _replica_names(
-                sp_name, sp_name_en, replica, "服务站", "Service Centre", chinese=chinese
+            partner = self._copy(
+                replica,
+                ("服务站", "Service Centre"),
+                code=f"SP-{city_key}{tag}",
+                name=(sp_name, sp_name_en),
+                party_type=PartyType.SERVICE_PARTNER,
+                city=city,
+                notes="演示数据：维修服务商。Demo data: service partner."
+                if chinese
+                else "Demo data: service partner.",
+                chinese=chinese,
             )
-            self.parties.append(
-                _party(
-                    self.seed,
-                    code=f"SP-{city_key}{tag}",
-                    name=name,
-                    name_en=name_en,
-                    party_type=PartyType.SERVICE_PARTNER,
-                    city=city,
-                    notes="演示数据：维修服务商。Demo data: service partner."
-                    if chinese
-                    else "Demo data: service partner.",
-                )
-            )
+            self.parties.append(partner)
 
     def single_parties(self) -> None:
         """The carriers and the supplier: one of each, whatever the scale."""
