@@ -24,11 +24,12 @@ import copy
 import json
 from argparse import ArgumentParser
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 Handler = Callable[[dict[str, Any]], Any]
+T = TypeVar("T")
 
 HANDLER = "_subcommand_handler"
 """The option under which a subcommand leaves its handler (not an option anyone types)."""
@@ -136,6 +137,17 @@ class ProductCommand(BaseCommand):
             raise NotImplementedError(f"{type(self).__module__} declares no subcommands.")
         return handler(options)
 
+    def enqueue_every(self, task: Any, seconds: int, *, announce: str) -> None:
+        """Put ``task`` on the task queue every ``seconds`` until stopped (Ctrl-C), for the
+        worker to run: how ``notices sweep``, ``deadlines alert`` and ``execution workorders
+        escalate`` run as a service (``--every N``)."""
+        import time
+
+        self.stdout.write(announce)
+        while True:
+            task.enqueue()
+            time.sleep(seconds)
+
     # -- answers -------------------------------------------------------------------------------
     def write_json(self, body: Any) -> None:
         self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2, default=str))
@@ -144,6 +156,13 @@ class ProductCommand(BaseCommand):
         """One ``key: value`` line per field, the keys right-aligned to ``width``."""
         for key, value in body.items():
             self.stdout.write(f"{key:>{width}}: {value}")
+
+
+def found(thing: T | None, refusal: str) -> T:
+    """What a look-up by a typed name found, or the refusal that says what was not found."""
+    if thing is None:
+        raise CommandError(refusal)
+    return thing
 
 
 def number_argument(text: str, what: str) -> int:

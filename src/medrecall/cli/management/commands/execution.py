@@ -34,8 +34,8 @@ from django.core.management.base import CommandError
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import Lot, Serial
-from medrecall.cli.command import Everyone, ProductCommand, Subcommands
-from medrecall.cli.lookups import recall_numbered
+from medrecall.cli.command import Everyone, ProductCommand, Subcommands, found
+from medrecall.cli.lookups import recall_numbered, user_named
 from medrecall.core.errors import DomainError
 from medrecall.execution import selectors, services
 from medrecall.execution.documents import waybill_pdf
@@ -54,33 +54,24 @@ def _given(value: str, what: str) -> str:
 
 
 def _user(options: dict[str, Any]) -> User:
-    user = User.objects.filter(username=options["user"]).first() if options["user"] else None
-    if user is None:
-        raise CommandError("Give --user: the account this action is recorded under.")
-    return user
+    return user_named(options["user"])
 
 
 def _ra(number: str) -> ReturnAuthorisation:
-    ra = ReturnAuthorisation.objects.filter(number=number).first()
-    if ra is None:
-        raise CommandError(f"No return {number!r}.")
-    return ra
+    return found(
+        ReturnAuthorisation.objects.filter(number=number).first(), f"No return {number!r}."
+    )
 
 
 def _location(code: str) -> Location | None:
     if not code:
         return None
-    found = Location.objects.select_related("party").filter(code=code).first()
-    if found is None:
-        raise CommandError(f"No location {code!r}.")
-    return found
+    location = Location.objects.select_related("party").filter(code=code).first()
+    return found(location, f"No location {code!r}.")
 
 
 def _party(code: str) -> Party:
-    party = Party.objects.filter(code=code).first()
-    if party is None:
-        raise CommandError(f"No party {code!r}; give --holder.")
-    return party
+    return found(Party.objects.filter(code=code).first(), f"No party {code!r}; give --holder.")
 
 
 def _unit(
@@ -464,9 +455,9 @@ class Command(ProductCommand):
     def _disposition_complete(self, o: dict[str, Any]) -> Answer:
         user = _user(o)
         number = _given(o["number"], "disposition number")
-        disposition = Disposition.objects.filter(number=number).first()
-        if disposition is None:
-            raise CommandError("No such disposition.")
+        disposition = found(
+            Disposition.objects.filter(number=number).first(), "No such disposition."
+        )
         password = ""
         if disposition.kind == "release":  # the one kind signed (21 CFR 11)
             from medrecall.cli.signing import signing_password
@@ -524,25 +515,20 @@ class Command(ProductCommand):
 
     def _work_orders_escalate(self, o: dict[str, Any]) -> Answer:
         if o["every"] > 0:
-            import time
-
             from medrecall.execution.tasks import work_orders_escalation_sweep
 
-            self.stdout.write(
-                f"Putting the work-order escalation sweep on the task queue every {o['every']} s."
+            self.enqueue_every(
+                work_orders_escalation_sweep,
+                o["every"],
+                announce=f"Putting the work-order escalation sweep on the task queue every {o['every']} s.",
             )
-            while True:
-                work_orders_escalation_sweep.enqueue()
-                time.sleep(o["every"])
         count = services.work_orders_escalate()
         return {"escalated": count, "message": f"{count} overdue work order(s) escalated."}
 
     def _evidence(self, o: dict[str, Any]) -> Answer:
         """``workorders evidence WO`` lists the order's evidence; ``… WO ID --out FILE`` writes one file."""
         number = _given(o["number"], "work order number")
-        order = WorkOrder.objects.filter(number=number).first()
-        if order is None:
-            raise CommandError(f"No work order {number!r}.")
+        order = found(WorkOrder.objects.filter(number=number).first(), f"No work order {number!r}.")
         if o["evidence"]:
             if not o["evidence"].isdigit():
                 raise CommandError(
@@ -550,7 +536,7 @@ class Command(ProductCommand):
                 )
             document = selectors.evidence_document(order=order, pk=int(o["evidence"]))
             return _written(document, o["out"])
-        found = [
+        listed = [
             {
                 "id": e.pk,
                 "name": e.original_name,
@@ -561,9 +547,9 @@ class Command(ProductCommand):
             for e in selectors.evidence_of(order)
         ]
         return {
-            "evidence": found,
+            "evidence": listed,
             "message": "\n".join(
-                f"{e['id']} {e['name']} {e['content_type']} {e['size']} B" for e in found
+                f"{e['id']} {e['name']} {e['content_type']} {e['size']} B" for e in listed
             )
             or f"{order.number}: no evidence.",
         }
@@ -660,9 +646,7 @@ class Command(ProductCommand):
 
         user = _user(o)
         code = _given(o["carrier"], "carrier code")
-        carrier = Carrier.objects.filter(code=code).first()
-        if carrier is None:
-            raise CommandError(f"No carrier {code!r}.")
+        carrier = found(Carrier.objects.filter(code=code).first(), f"No carrier {code!r}.")
         fields = {
             "carrier": carrier.pk,
             "country": o["country"],

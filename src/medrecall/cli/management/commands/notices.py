@@ -32,7 +32,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from medrecall.cli.command import Everyone, ProductCommand, number_argument
+from medrecall.cli.command import Everyone, ProductCommand, found, number_argument
 from medrecall.cli.lookups import party_coded, recall_numbered, refusal, user_named
 from medrecall.cli.progress import ProgressLine
 from medrecall.core.errors import DomainError
@@ -77,10 +77,7 @@ def _notice_row(notice: Notice) -> dict[str, Any]:
 def _numbered(model: type[Any], text: str, what: str) -> Any:
     """A notice, template or offer by the id typed (a query here: the selectors that exist
     answer a different not-found message, and these messages are the command's contract)."""
-    found = model.objects.filter(pk=number_argument(text, what)).first()
-    if found is None:
-        raise CommandError(f"No {what} {text}.")
-    return found
+    return found(model.objects.filter(pk=number_argument(text, what)).first(), f"No {what} {text}.")
 
 
 def _template_fields(path: str) -> dict[str, Any]:
@@ -320,13 +317,12 @@ class Command(ProductCommand):
 
     def _sweep(self, o: dict[str, Any]) -> None:
         if o["every"] > 0:
-            self.stdout.write(
-                f"Putting the notice follow-up sweep on the task queue every {o['every']} s "
-                "(Ctrl-C stops)."
+            self.enqueue_every(
+                follow_up_sweep_task,
+                o["every"],
+                announce=f"Putting the notice follow-up sweep on the task queue every {o['every']} s "
+                "(Ctrl-C stops).",
             )
-            while True:
-                follow_up_sweep_task.enqueue()
-                time.sleep(o["every"])
         self._out(followup.follow_up_sweep(), o["json"])
 
     # -- templates ---------------------------------------------------------------------------

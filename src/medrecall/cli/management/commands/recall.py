@@ -32,6 +32,7 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from medrecall.catalog.models import DeviceModel
+from medrecall.cli.answers import deadline_row
 from medrecall.cli.command import ProductCommand
 from medrecall.cli.lookups import recall_numbered, refusal, user_named
 from medrecall.core.errors import DomainError
@@ -349,18 +350,7 @@ class Command(ProductCommand):
         from medrecall.recalls.deadlines import deadlines_for
 
         due, missing = deadlines_for(recall_numbered(o["number"]))
-        rows = [
-            {
-                "key": r.key,
-                "title": r.title,
-                "due_at": r.due_at.isoformat(),
-                "status": r.status,
-                "legal": r.legal,
-                **r.provisional_fields(),
-                "provisional_note": r.provisional_note,
-            }
-            for r in due
-        ]
+        rows = [deadline_row(r) for r in due]
         self._print({"deadlines": rows, "missing_settings": missing}, o["json"])
 
     def _closure(self, o: dict[str, Any]) -> None:
