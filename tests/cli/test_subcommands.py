@@ -1,5 +1,6 @@
-"""``medrecall recall|notices|execution``: each subcommand parses, documents and refuses only
-its own options (argparse subcommands declared through ``cli/command.py``)."""
+"""The product's commands made of subcommands (``medrecall recall|notices|execution|…``): each
+subcommand parses, documents and refuses only its own options (argparse subcommands declared
+through ``cli/command.py``)."""
 
 from __future__ import annotations
 
@@ -75,9 +76,40 @@ EXECUTION = {
     "--technician --capacity --json",
     "seed": "--json",
 }
+ACCOUNTS = {"locked": "--json", "unlock": "--address --reason --user"}
+AUDIT = {"verify": "", "checkpoint": ""}
+CALENDAR = {
+    "list": "--year --calendar --json",
+    "coverage": "--calendar --json",
+    "import": "--user --json",
+    "set": "--kind --name --calendar --user --json",
+    "delete": "--calendar --user --json",
+    "mark-entered": "--note --calendar --user --json",
+}
+DEADLINES = {"due": "--json", "alert": "--every"}
+PARTIES = {
+    "reported": "--review --reported-by --search --json",
+    "show": "--json",
+    "verify": "--reason --user --json",
+    "merge": "--into --check --reason --user --json",
+}
+TASKS = {"worker": "--interval --batch --queue-name", "stale": "", "requeue": ""}
+UDI = {"parse": "--json"}
+TABLES = {
+    "recall": RECALL,
+    "notices": NOTICES,
+    "execution": EXECUTION,
+    "accounts": ACCOUNTS,
+    "audit": AUDIT,
+    "calendar": CALENDAR,
+    "deadlines": DEADLINES,
+    "parties": PARTIES,
+    "tasks": TASKS,
+    "udi": UDI,
+}
 CASES = [
     pytest.param(command, words, options, id=f"{command} {words}")
-    for command, table in (("recall", RECALL), ("notices", NOTICES), ("execution", EXECUTION))
+    for command, table in TABLES.items()
     for words, options in table.items()
 ]
 
@@ -102,8 +134,7 @@ def test_a_subcommands_help_lists_its_own_options_and_no_others(
     shown = _help(capsys, command, *words.split())
     assert _listed(shown) == options.split()
     assert shown.startswith(f"usage: medrecall {command} {words} [-h]")
-    table = {"recall": RECALL, "notices": NOTICES, "execution": EXECUTION}[command]
-    others = {o for w, listed in table.items() if w != words for o in listed.split()}
+    others = {o for w, listed in TABLES[command].items() if w != words for o in listed.split()}
     for option in others - set(options.split()):
         assert f" {option} " not in shown.replace("\n", " ")
 
