@@ -5,11 +5,13 @@ through ``cli/command.py``)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.core.management import load_command_class
 
 from medrecall.cli import main
+from medrecall.cli.command import options_after_subcommand
 
 RECALL = {
     "open": "--title --title-en --gtin --reason --reason-en --regime --decision-at --user --json",
@@ -224,3 +226,55 @@ def test_a_subcommands_help_does_not_repeat_djangos_options(
 ) -> None:
     assert "--traceback" not in _help(capsys, "notices", "sweep")
     assert "--traceback" in _help(capsys, "notices")
+
+
+def _parser(command: str) -> Any:
+    return load_command_class("medrecall.cli", command).create_parser("medrecall", command)
+
+
+@pytest.mark.parametrize(
+    ("command", "words", "read_as"),
+    [
+        pytest.param(
+            "recall",
+            "--user qa transition RC-1 --to closed",
+            "transition RC-1 --to closed --user qa",
+            id="a value option",
+        ),
+        pytest.param(
+            "execution",
+            "--json --user=qa hold place RC-1",
+            "hold place RC-1 --json --user=qa",
+            id="a flag and option=value, two levels",
+        ),
+        pytest.param(
+            "notices",
+            "--traceback --json -v 2 list",
+            "--traceback -v 2 list --json",
+            id="django's own options stay",
+        ),
+        pytest.param(
+            "recall", "--bogus x list", "--bogus x list", id="an unknown option stops the move"
+        ),
+        pytest.param("recall", "list --json", "list --json", id="already after"),
+        pytest.param("trace", "--json forward", "--json forward", id="no subcommands"),
+    ],
+)
+def test_options_typed_before_the_subcommand_are_read_after_it(
+    command: str, words: str, read_as: str
+) -> None:
+    assert options_after_subcommand(_parser(command), words.split()) == read_as.split()
+
+
+@pytest.mark.django_db
+def test_the_command_line_still_takes_options_before_the_subcommand(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["recall", "--json", "list"])
+    assert capsys.readouterr().out == "[]\n"
+    with pytest.raises(SystemExit) as refused:
+        main(["recall", "--to", "closed", "show", "RC-2026-0001"])
+    assert refused.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "medrecall recall show: error: unrecognized arguments: --to closed\n"
+    )

@@ -14,7 +14,9 @@ argparse subcommand with its own options, its own ``--help`` and its own small h
         show.add_argument("number")
 
 ``handle`` then calls the handler the words chose with the parsed options. A subcommand may
-have subcommands of its own (``medrecall execution hold place|release|list``).
+have subcommands of its own (``medrecall execution hold place|release|list``). On the command
+line its options may also stand before its name (``medrecall recall --json list``), as they
+could when each command was one flat parser.
 """
 
 from __future__ import annotations
@@ -121,6 +123,13 @@ def _accept_django_options(parent: ArgumentParser, sub: ArgumentParser) -> None:
 class ProductCommand(BaseCommand):
     requires_system_checks: list[str] = []
 
+    def run_from_argv(self, argv: list[str]) -> None:
+        """``medrecall recall --user U transition …`` read as ``… transition … --user U``: before
+        there were subcommands every option could stand anywhere, and scripts may rely on it."""
+        prog, name, words = argv[0], argv[1], argv[2:]
+        parser = self.create_parser(prog, name)
+        super().run_from_argv([prog, name, *options_after_subcommand(parser, words)])
+
     def subcommands(
         self, parser: ArgumentParser, *, dest: str, required: bool = True
     ) -> Subcommands:
@@ -156,6 +165,48 @@ class ProductCommand(BaseCommand):
         """One ``key: value`` line per field, the keys right-aligned to ``width``."""
         for key, value in body.items():
             self.stdout.write(f"{key:>{width}}: {value}")
+
+
+def _subcommand_parsers(parser: ArgumentParser) -> list[ArgumentParser]:
+    """Every parser below ``parser`` (subcommands, and theirs)."""
+    found: list[ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found.extend([sub, *_subcommand_parsers(sub)])
+    return found
+
+
+def options_after_subcommand(parser: ArgumentParser, words: list[str]) -> list[str]:
+    """``words`` with the subcommands' options typed before the subcommand's name moved to the
+    end (with their values). The command's own options (Django's) stay where they are; an
+    option no subcommand knows, or one that takes a value in one subcommand and none in
+    another, stops the move there and is left to argparse to refuse."""
+    subs = _subcommand_parsers(parser)
+    if not subs:
+        return words
+    own = {o: a.nargs != 0 for a in parser._actions for o in a.option_strings}
+    takes_value: dict[str, bool | None] = {}  # None: a value in one subcommand, none in another
+    for sub in subs:
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option not in own:
+                    arity = action.nargs != 0
+                    known = takes_value.setdefault(option, arity)
+                    takes_value[option] = arity if known == arity else None
+    kept: list[str] = []
+    moved: list[str] = []
+    index = 0
+    while index < len(words) and words[index].startswith("-") and words[index] != "--":
+        option, has_value = words[index].split("=", 1)[0], "=" in words[index]
+        target = kept if option in own else moved
+        value = own.get(option) if option in own else takes_value.get(option)
+        if value is None:
+            break
+        width = 1 if has_value or not value else 2
+        target.extend(words[index : index + width])
+        index += width
+    return [*kept, *words[index:], *moved]
 
 
 def found(thing: T | None, refusal: str) -> T:
