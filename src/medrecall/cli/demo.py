@@ -1271,186 +1271,208 @@ def _replica_names(
     return (f"{name}（第{number}{zh_unit}）" if chinese else english), english
 
 
-@lru_cache(maxsize=8)
-def _network_plan(seed: int, scale: int) -> NetworkPlan:
-    parties: list[PartyPlan] = [_own_party(seed)]
-    links: list[tuple[str, str]] = [
-        (SUPPLIER_WAREHOUSE, OWN_FACTORY),
-        (OWN_FACTORY, OWN_DC),
-        (OWN_FACTORY, OWN_US),
-    ]
-    chains: list[tuple[str, ...]] = []
+class _NetworkBuilder:
+    """Collects the parties, their supply links and the first replica's chains in the order the
+    plan has always listed them (ids and links depend on that order)."""
 
-    def hospitals(city_key: str, tag: str, replica: int, supplier: str) -> list[PartyPlan]:
-        city = CITIES[city_key]
-        # The same hospitals in every replica, so that ``H-HZ-01-2`` is campus 2 of ``H-HZ-01``.
-        rng = _rng(seed, "hospitals", city_key)
-        kinds = rng.sample(HOSPITAL_KINDS, rng.randint(*HOSPITALS_PER_CITY))
-        found = []
-        for index, (kind_zh, kind_en) in enumerate(kinds, start=1):
-            name, name_en = _replica_names(
-                f"{city.city}{kind_zh}",
-                f"{city.city_en} {kind_en}",
-                replica,
-                "院区",
-                "Campus",
-                chinese=True,
-            )
-            found.append(
-                _party(
-                    seed,
-                    code=f"H-{city_key}-{index:02d}{tag}",
-                    name=name,
-                    name_en=name_en,
-                    party_type=PartyType.HOSPITAL,
-                    city=city,
-                    notes=f"演示数据：医院，供货方 {supplier}。Demo data: hospital supplied by {supplier}.",
-                )
-            )
-        return found
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.parties: list[PartyPlan] = [_own_party(seed)]
+        self.links: list[tuple[str, str]] = [
+            (SUPPLIER_WAREHOUSE, OWN_FACTORY),
+            (OWN_FACTORY, OWN_DC),
+            (OWN_FACTORY, OWN_US),
+        ]
+        self.chains: list[tuple[str, ...]] = []
+        self.replica_starts: list[int] = []
 
-    replica_starts: list[int] = []
-    for replica in range(scale):
-        replica_starts.append(len(links))
+    def supplied(self, party: PartyPlan, by: str) -> str:
+        """Add ``party``, supplied from the location ``by``; answer its stock location."""
+        stock = party.locations[0].code
+        self.parties.append(party)
+        self.links.append((by, stock))
+        return stock
+
+    def replica(self, replica: int) -> None:
+        """One copy of the distribution network (``-2``, ``-3``… on the codes of the copies)."""
+        self.replica_starts.append(len(self.links))
         tag = "" if replica == 0 else f"-{replica + 1}"
         for region in CN_REGIONS:
-            hub = CITIES[region.hub]
-            name, name_en = _replica_names(
-                region.name, region.name_en, replica, "分公司", "Branch", chinese=True
-            )
-            national = _party(
-                seed,
-                code=f"ND-{region.hub}{tag}",
-                name=name,
-                name_en=name_en,
-                party_type=PartyType.DISTRIBUTOR,
-                city=hub,
-                notes=f"演示数据：全国一级经销商，由 {OWN_CODE} 供货。Demo data: national distributor supplied by {OWN_CODE}.",
-            )
-            nd_stock = national.locations[0].code
-            parties.append(national)
-            links.append((OWN_DC, nd_stock))
-            for city_key in region.direct:
-                for hospital in hospitals(city_key, tag, replica, national.code):
-                    parties.append(hospital)
-                    links.append((nd_stock, hospital.locations[0].code))
-                    if replica == 0:
-                        chains.append((OWN_DC, nd_stock, hospital.locations[0].code))
-            for sub_city, served in region.subs:
-                city = CITIES[sub_city]
-                word, word_en = SUB_DISTRIBUTOR_NAMES[sub_city]
-                name, name_en = _replica_names(
+            self._region(region, replica, tag)
+        for market in FOREIGN_MARKETS:
+            self._market(market, replica, tag)
+        self._service_partners(replica, tag)
+
+    def _copy(
+        self,
+        replica: int,
+        unit: tuple[str, str],
+        *,
+        code: str,
+        name: tuple[str, str],
+        party_type: str,
+        city: City,
+        notes: str,
+        chinese: bool = True,
+    ) -> PartyPlan:
+        """The party ``code`` of copy ``replica``: copies beyond the first are its numbered
+        branches (``unit``: the Chinese and the English word for one)."""
+        shown, shown_en = _replica_names(*name, replica, *unit, chinese=chinese)
+        return _party(
+            self.seed,
+            code=code,
+            name=shown,
+            name_en=shown_en,
+            party_type=party_type,
+            city=city,
+            notes=notes,
+        )
+
+    def _region(self, region: Region, replica: int, tag: str) -> None:
+        national = self._copy(
+            replica,
+            ("分公司", "Branch"),
+            code=f"ND-{region.hub}{tag}",
+            name=(region.name, region.name_en),
+            party_type=PartyType.DISTRIBUTOR,
+            city=CITIES[region.hub],
+            notes=f"演示数据：全国一级经销商，由 {OWN_CODE} 供货。Demo data: national distributor supplied by {OWN_CODE}.",
+        )
+        nd_stock = self.supplied(national, by=OWN_DC)
+        for city_key in region.direct:
+            self._hospitals(city_key, replica, tag, (OWN_DC, nd_stock), supplier=national.code)
+        for sub_city, served in region.subs:
+            city = CITIES[sub_city]
+            word, word_en = SUB_DISTRIBUTOR_NAMES[sub_city]
+            sub = self._copy(
+                replica,
+                ("分公司", "Branch"),
+                code=f"SD-{sub_city}{tag}",
+                name=(
                     f"{city.short}{word}医疗器械有限公司",
                     f"{city.city_en} {word_en} Medical Devices Co., Ltd.",
-                    replica,
-                    "分公司",
-                    "Branch",
-                    chinese=True,
-                )
-                sub = _party(
-                    seed,
-                    code=f"SD-{sub_city}{tag}",
-                    name=name,
-                    name_en=name_en,
-                    party_type=PartyType.DISTRIBUTOR,
-                    city=city,
-                    notes=f"演示数据：二级经销商，上级 {national.code}。Demo data: sub-distributor of {national.code}.",
-                )
-                sd_stock = sub.locations[0].code
-                parties.append(sub)
-                links.append((nd_stock, sd_stock))
-                for city_key in served:
-                    for hospital in hospitals(city_key, tag, replica, sub.code):
-                        parties.append(hospital)
-                        links.append((sd_stock, hospital.locations[0].code))
-                        if replica == 0:
-                            chains.append((OWN_DC, nd_stock, sd_stock, hospital.locations[0].code))
-        for market in FOREIGN_MARKETS:
-            city = CITIES[market.distributor_city]
-            name, _same = _replica_names(
-                market.distributor, market.distributor, replica, "", "Branch", chinese=False
-            )
-            importer = _party(
-                seed,
-                code=f"ND-{city.key}{tag}",
-                name=name,
-                name_en=name,
-                city=city,
+                ),
                 party_type=PartyType.DISTRIBUTOR,
-                notes=f"Demo data: importing distributor supplied by {market.source}.",
+                city=city,
+                notes=f"演示数据：二级经销商，上级 {national.code}。Demo data: sub-distributor of {national.code}.",
             )
-            parties.append(importer)
-            links.append((market.source, importer.locations[0].code))
-            for index, (city_key, hospital_name) in enumerate(market.hospitals, start=1):
-                name, _same = _replica_names(
-                    hospital_name, hospital_name, replica, "", "Campus", chinese=False
+            sd_stock = self.supplied(sub, by=nd_stock)
+            for city_key in served:
+                self._hospitals(
+                    city_key, replica, tag, (OWN_DC, nd_stock, sd_stock), supplier=sub.code
                 )
-                hospital = _party(
-                    seed,
-                    code=f"H-{city_key}-{index:02d}{tag}",
-                    name=name,
-                    name_en=name,
-                    party_type=PartyType.HOSPITAL,
-                    city=CITIES[city_key],
-                    notes=f"Demo data: hospital supplied by {importer.code}.",
-                )
-                parties.append(hospital)
-                links.append((importer.locations[0].code, hospital.locations[0].code))
-                if replica == 0:
-                    chains.append(
-                        (market.source, importer.locations[0].code, hospital.locations[0].code)
-                    )
+
+    def _hospitals(
+        self, city_key: str, replica: int, tag: str, chain: tuple[str, ...], *, supplier: str
+    ) -> None:
+        """A Chinese city's hospitals, supplied from the last location of ``chain``."""
+        city = CITIES[city_key]
+        # The same hospitals in every replica, so that ``H-HZ-01-2`` is campus 2 of ``H-HZ-01``.
+        rng = _rng(self.seed, "hospitals", city_key)
+        kinds = rng.sample(HOSPITAL_KINDS, rng.randint(*HOSPITALS_PER_CITY))
+        for index, (kind_zh, kind_en) in enumerate(kinds, start=1):
+            hospital = self._copy(
+                replica,
+                ("院区", "Campus"),
+                code=f"H-{city_key}-{index:02d}{tag}",
+                name=(f"{city.city}{kind_zh}", f"{city.city_en} {kind_en}"),
+                party_type=PartyType.HOSPITAL,
+                city=city,
+                notes=f"演示数据：医院，供货方 {supplier}。Demo data: hospital supplied by {supplier}.",
+            )
+            self._hospital(hospital, chain, replica)
+
+    def _hospital(self, hospital: PartyPlan, chain: tuple[str, ...], replica: int) -> None:
+        stock = self.supplied(hospital, by=chain[-1])
+        if replica == 0:
+            self.chains.append((*chain, stock))
+
+    def _market(self, market: ForeignMarket, replica: int, tag: str) -> None:
+        city = CITIES[market.distributor_city]
+        importer = self._copy(
+            replica,
+            ("", "Branch"),
+            code=f"ND-{city.key}{tag}",
+            name=(market.distributor, market.distributor),
+            party_type=PartyType.DISTRIBUTOR,
+            city=city,
+            notes=f"Demo data: importing distributor supplied by {market.source}.",
+            chinese=False,
+        )
+        chain = (market.source, self.supplied(importer, by=market.source))
+        for index, (city_key, hospital_name) in enumerate(market.hospitals, start=1):
+            hospital = self._copy(
+                replica,
+                ("", "Campus"),
+                code=f"H-{city_key}-{index:02d}{tag}",
+                name=(hospital_name, hospital_name),
+                party_type=PartyType.HOSPITAL,
+                city=CITIES[city_key],
+                notes=f"Demo data: hospital supplied by {importer.code}.",
+                chinese=False,
+            )
+            self._hospital(hospital, chain, replica)
+
+    def _service_partners(self, replica: int, tag: str) -> None:
         for city_key, sp_name, sp_name_en in SERVICE_PARTNERS:
             city = CITIES[city_key]
             chinese = city.country == "CN"
-            name, name_en = _replica_names(
-                sp_name, sp_name_en, replica, "服务站", "Service Centre", chinese=chinese
+            partner = self._copy(
+                replica,
+                ("服务站", "Service Centre"),
+                code=f"SP-{city_key}{tag}",
+                name=(sp_name, sp_name_en),
+                party_type=PartyType.SERVICE_PARTNER,
+                city=city,
+                notes="演示数据：维修服务商。Demo data: service partner."
+                if chinese
+                else "Demo data: service partner.",
+                chinese=chinese,
             )
-            parties.append(
+            self.parties.append(partner)
+
+    def single_parties(self) -> None:
+        """The carriers and the supplier: one of each, whatever the scale."""
+        for code, city_key, name, name_en in CARRIERS:
+            self.parties.append(
                 _party(
-                    seed,
-                    code=f"SP-{city_key}{tag}",
+                    self.seed,
+                    code=code,
                     name=name,
                     name_en=name_en,
-                    party_type=PartyType.SERVICE_PARTNER,
-                    city=city,
-                    notes="演示数据：维修服务商。Demo data: service partner."
-                    if chinese
-                    else "Demo data: service partner.",
+                    party_type=PartyType.CARRIER,
+                    city=CITIES[city_key],
+                    sites=0,
+                    contacts=1,
+                    notes="演示数据：承运商。Demo data: carrier.",
                 )
             )
-    for code, city_key, name, name_en in CARRIERS:
-        parties.append(
+        self.parties.append(
             _party(
-                seed,
-                code=code,
-                name=name,
-                name_en=name_en,
-                party_type=PartyType.CARRIER,
-                city=CITIES[city_key],
-                sites=0,
+                self.seed,
+                code=SUPPLIER_CODE,
+                name=SUPPLIER_NAME,
+                name_en=SUPPLIER_NAME_EN,
+                party_type=PartyType.SUPPLIER,
+                city=CITIES["CZ"],
+                sites=1,
                 contacts=1,
-                notes="演示数据：承运商。Demo data: carrier.",
+                notes="演示数据：输液泵电池组供应商。Demo data: supplier of the IP-3000 battery pack.",
             )
         )
-    parties.append(
-        _party(
-            seed,
-            code=SUPPLIER_CODE,
-            name=SUPPLIER_NAME,
-            name_en=SUPPLIER_NAME_EN,
-            party_type=PartyType.SUPPLIER,
-            city=CITIES["CZ"],
-            sites=1,
-            contacts=1,
-            notes="演示数据：输液泵电池组供应商。Demo data: supplier of the IP-3000 battery pack.",
-        )
-    )
+
+
+@lru_cache(maxsize=8)
+def _network_plan(seed: int, scale: int) -> NetworkPlan:
+    network = _NetworkBuilder(seed)
+    for replica in range(scale):
+        network.replica(replica)
+    network.single_parties()
     return NetworkPlan(
-        parties=tuple(parties),
-        links=tuple(links),
-        chains=tuple(chains),
-        replica_starts=tuple(replica_starts),
+        parties=tuple(network.parties),
+        links=tuple(network.links),
+        chains=tuple(network.chains),
+        replica_starts=tuple(network.replica_starts),
     )
 
 
@@ -2432,45 +2454,9 @@ def demo_build(
     )
     tick = _Progress(progress, planned.total)
     with transaction.atomic():
-        model_ids, models_created = _write_device_models(tick)
-        party_ids, parties_created, locations_created, contacts_created = _write_parties(
-            network, tick
+        created = _write_demo(
+            network, lots, logins, seed=seed, scale=scale, events=events, tick=tick
         )
-        lots_created, serials_created = _write_lots(lots, model_ids, tick)
-        users_created = _write_users(logins, party_ids, tick)
-        events_created = _import_demo_events(seed, scale, tick) if events else 0
-        created = DemoCounts(
-            parties=parties_created,
-            locations=locations_created,
-            contacts=contacts_created,
-            device_models=models_created,
-            lots=lots_created,
-            serials=serials_created,
-            users=users_created,
-            events=events_created,
-        )
-        if created.total:
-            audit.record(
-                actor="medrecall demo",
-                action="cli.demo_built",
-                target_type="demo",
-                target_id=str(seed),
-                target_label=f"demo data seed {seed} scale {scale}",
-                changes=asdict(created),
-            )
-    first_lots: dict[int, LotPlan] = {}
-    for lot in lots:
-        first_lots.setdefault(lot.product, lot)
-    products = tuple(
-        DemoProduct(
-            model_code=p.model_code,
-            gtin=p.gtin,
-            tracking=p.tracking,
-            first_lot=first_lots[i].number,
-            first_serial=first_lots[i].serial(1) if first_lots[i].units else "",
-        )
-        for i, p in enumerate(PRODUCTS)
-    )
     return DemoSummary(
         seed=seed,
         scale=scale,
@@ -2486,7 +2472,7 @@ def demo_build(
             )
             for login in logins
         ),
-        products=products,
+        products=_demo_products(lots),
         own_locations=tuple(loc.code for loc in network.parties[0].locations),
         chains=network.chains,
         network_links=len(network.links),
@@ -2496,4 +2482,60 @@ def demo_build(
             "Trace events follow the supply links; their ids are stable, so a rerun imports none twice.",
         ),
         traces=traces,
+    )
+
+
+def _write_demo(
+    network: NetworkPlan,
+    lots: tuple[LotPlan, ...],
+    logins: tuple[LoginPlan, ...],
+    *,
+    seed: int,
+    scale: int,
+    events: bool,
+    tick: _Progress,
+) -> DemoCounts:
+    """Write what is missing of the plan (inside the caller's transaction); one audit entry
+    says what was created."""
+    model_ids, models_created = _write_device_models(tick)
+    party_ids, parties_created, locations_created, contacts_created = _write_parties(network, tick)
+    lots_created, serials_created = _write_lots(lots, model_ids, tick)
+    users_created = _write_users(logins, party_ids, tick)
+    events_created = _import_demo_events(seed, scale, tick) if events else 0
+    created = DemoCounts(
+        parties=parties_created,
+        locations=locations_created,
+        contacts=contacts_created,
+        device_models=models_created,
+        lots=lots_created,
+        serials=serials_created,
+        users=users_created,
+        events=events_created,
+    )
+    if created.total:
+        audit.record(
+            actor="medrecall demo",
+            action="cli.demo_built",
+            target_type="demo",
+            target_id=str(seed),
+            target_label=f"demo data seed {seed} scale {scale}",
+            changes=asdict(created),
+        )
+    return created
+
+
+def _demo_products(lots: Sequence[LotPlan]) -> tuple[DemoProduct, ...]:
+    """Each device model with its first lot (and that lot's first serial, where it has any)."""
+    first_lots: dict[int, LotPlan] = {}
+    for lot in lots:
+        first_lots.setdefault(lot.product, lot)
+    return tuple(
+        DemoProduct(
+            model_code=p.model_code,
+            gtin=p.gtin,
+            tracking=p.tracking,
+            first_lot=first_lots[i].number,
+            first_serial=first_lots[i].serial(1) if first_lots[i].units else "",
+        )
+        for i, p in enumerate(PRODUCTS)
     )

@@ -25,40 +25,42 @@ class Command(ProductCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["locked", "unlock"])
-        parser.add_argument("username", nargs="?", default="", help="unlock: the locked user name.")
-        parser.add_argument("--address", default="", help="unlock: only from this client address.")
-        parser.add_argument("--reason", default="", help="unlock: why (audit trail).")
-        parser.add_argument(
-            "--user", default="", help="unlock: the administrator the unlock is recorded under."
+        actions = self.subcommands(parser, dest="action")
+        locked = actions.add("locked", self._locked, help="The log-ins locked now.")
+        locked.add_argument("--json", action="store_true")
+        unlock = actions.add("unlock", self._unlock, help="Lift a lock (audited).")
+        unlock.add_argument("username", nargs="?", default="", help="The locked user name.")
+        unlock.add_argument("--address", default="", help="Only from this client address.")
+        unlock.add_argument("--reason", default="", help="Why (audit trail).")
+        unlock.add_argument(
+            "--user", default="", help="The administrator the unlock is recorded under."
         )
-        parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args: Any, **o: Any) -> None:
-        if o["action"] == "locked":
-            found = lockout.lockouts_active()
-            if o["json"]:
-                self.stdout.write(
-                    json.dumps([lock.as_dict() for lock in found], ensure_ascii=False, indent=2)
-                )
-                return
-            if not found:
-                self.stdout.write(_("No log-in is locked."))
-            for lock in found:
-                until = local_time(lock.locked_until) if lock.locked_until else _("until unlocked")
-                self.stdout.write(
-                    _(
-                        "%(username)s from %(address)s: %(failures)s failed attempts, locked until "
-                        "%(until)s"
-                    )
-                    % {
-                        "username": lock.username,
-                        "address": lock.ip_address,
-                        "failures": lock.failures,
-                        "until": until,
-                    }
-                )
+    def _locked(self, o: dict[str, Any]) -> None:
+        found = lockout.lockouts_active()
+        if o["json"]:
+            self.stdout.write(
+                json.dumps([lock.as_dict() for lock in found], ensure_ascii=False, indent=2)
+            )
             return
+        if not found:
+            self.stdout.write(_("No log-in is locked."))
+        for lock in found:
+            until = local_time(lock.locked_until) if lock.locked_until else _("until unlocked")
+            self.stdout.write(
+                _(
+                    "%(username)s from %(address)s: %(failures)s failed attempts, locked until "
+                    "%(until)s"
+                )
+                % {
+                    "username": lock.username,
+                    "address": lock.ip_address,
+                    "failures": lock.failures,
+                    "until": until,
+                }
+            )
+
+    def _unlock(self, o: dict[str, Any]) -> None:
         if not o["username"]:
             raise CommandError(_("Give the user name to unlock."))
         try:

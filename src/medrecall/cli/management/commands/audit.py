@@ -23,17 +23,20 @@ class Command(ProductCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["verify", "checkpoint"])
+        actions = self.subcommands(parser, dest="action")
+        actions.add(
+            "verify",
+            self._verify,
+            help="Check the chain and its checkpoints, then anchor the head.",
+        )
+        actions.add("checkpoint", self._checkpoint, help="Anchor the head now.")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "checkpoint":
-            self._checkpoint()
-            return
+    def _verify(self, options: dict[str, Any]) -> None:
         broken = verify_chain()
         total = AuditEntry.objects.count()
         if broken is None:
             self.stdout.write(f"Audit chain intact: {total} entries verified.")
-            self._checkpoint()
+            self._checkpoint(options)
             return
         self.stdout.write(
             f"Audit chain BROKEN at entry #{broken.sequence} ({broken.problem}); "
@@ -41,7 +44,7 @@ class Command(ProductCommand):
         )
         sys.exit(1)
 
-    def _checkpoint(self) -> None:
+    def _checkpoint(self, options: dict[str, Any]) -> None:
         written = checkpoint_write()
         if written is None:
             self.stdout.write(_("The audit log is empty: nothing to anchor."))

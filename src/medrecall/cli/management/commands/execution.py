@@ -20,6 +20,7 @@
   medrecall execution seed   (the demo's carriers with rates, a rule and service providers; adds what is missing)
 
 Every command answers with ``--json`` for scripts; refusals exit with status 1 and the message.
+Each subcommand has its own ``--help`` (``medrecall execution returns create --help``).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from django.core.management.base import CommandError
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import Lot, Serial
-from medrecall.cli.command import ProductCommand
-from medrecall.cli.lookups import recall_numbered
+from medrecall.cli.command import Everyone, ProductCommand, Subcommands, found
+from medrecall.cli.lookups import recall_numbered, user_named
 from medrecall.core.errors import DomainError
 from medrecall.execution import selectors, services
 from medrecall.execution.documents import waybill_pdf
@@ -42,154 +43,258 @@ from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrd
 from medrecall.parties.models import Location, Party
 from medrecall.recalls.models import RecallCase
 
+Answer = dict[str, Any]
+
+
+# -- look-ups by the names typed (queries here: the contexts' selectors answer other messages) --
+def _given(value: str, what: str) -> str:
+    if not value:
+        raise CommandError(f"Give the {what}.")
+    return value
+
+
+def _user(options: dict[str, Any]) -> User:
+    return user_named(options["user"])
+
+
+def _ra(number: str) -> ReturnAuthorisation:
+    return found(
+        ReturnAuthorisation.objects.filter(number=number).first(), f"No return {number!r}."
+    )
+
+
+def _location(code: str) -> Location | None:
+    if not code:
+        return None
+    location = Location.objects.select_related("party").filter(code=code).first()
+    return found(location, f"No location {code!r}.")
+
+
+def _party(code: str) -> Party:
+    return found(Party.objects.filter(code=code).first(), f"No party {code!r}; give --holder.")
+
+
+def _unit(
+    recall: RecallCase, lot_number: str, serial_number: str
+) -> tuple[Lot | None, Serial | None]:
+    """The recall's lot with this number, and its serial if one is named (``None`` where not
+    found: each caller refuses in its own words)."""
+    lot = Lot.objects.filter(number=lot_number, device_model__in=recall.products.all()).first()
+    serial = Serial.objects.filter(lot=lot, serial=serial_number).first() if serial_number else None
+    return lot, serial
+
+
+def _line(recall: RecallCase, spec: str) -> tuple[Lot, Serial | None, int]:
+    """``--line LOT[:SERIAL]=QTY`` as a return line."""
+    unit, _sep, quantity = spec.partition("=")
+    lot_number, _sep, serial_number = unit.partition(":")
+    lot, serial = _unit(recall, lot_number, serial_number)
+    if lot is None or (serial_number and serial is None):
+        raise CommandError(f"Unknown unit {unit!r}.")
+    return lot, serial, int(quantity or 1)
+
+
+def _valid(form: Any) -> Any:
+    if not form.is_valid():
+        raise CommandError(
+            "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        )
+    return form
+
+
+def _reader(options: dict[str, Any]) -> Any:
+    """Who reads set-up data: the given user, else the command's operator (sees all of it)."""
+    return _user(options) if options["user"] else Everyone()
+
+
+def _written(document: selectors.StoredDocument, out: str) -> Answer:
+    path = Path(out or document.filename)
+    with document.file.open("rb") as source:
+        path.write_bytes(source.read())
+    return {
+        "file": str(path),
+        "content_type": document.content_type,
+        "message": f"Written to {path}.",
+    }
+
+
+# -- what the answers hold ---------------------------------------------------------------------
+def _return_answer(ra: ReturnAuthorisation) -> Answer:
+    lines = [
+        {
+            "lot": line.lot,
+            "serial": line.serial,
+            "expected": line.expected,
+            "received": line.received,
+            "outcome": line.outcome,
+        }
+        for line in selectors.return_reconciliation(ra)
+    ]
+    return {
+        "number": ra.number,
+        "status": ra.status,
+        "carrier": ra.carrier.code if ra.carrier else None,
+        "expected_cost": str(ra.expected_cost),
+        "waybill": ra.waybill_number,
+        "lines": lines,
+        "message": f"{ra.number} {ra.status} · {ra.carrier.code if ra.carrier else '-'} "
+        f"{ra.expected_cost} "
+        f"{ra.currency} · "
+        + ", ".join(f"{x['lot']} {x['serial']} {x['received']}/{x['expected']}" for x in lines),
+    }
+
+
+def _disposition_answer(d: Disposition) -> Answer:
+    certificate = getattr(d, "certificate", None)
+    return {
+        "number": d.number,
+        "kind": d.kind,
+        "status": d.status,
+        "certificate": certificate.number if certificate else None,
+        "message": f"{d.number} {d.kind} {d.status}"
+        + (f" · {certificate.number}" if certificate else ""),
+    }
+
+
+def _rate(rate: Any) -> Answer:
+    return {
+        "carrier": rate.carrier.code,
+        "country": rate.country,
+        "province_code": rate.province_code,
+        "base_fee": f"{rate.base_fee:.2f}",
+        "per_kg": f"{rate.per_kg:.2f}",
+        "currency": rate.currency,
+        "transit_days": rate.transit_days,
+    }
+
+
+def _provider(provider: Any) -> Answer:
+    return {
+        "name": provider.name,
+        "party": provider.party.code,
+        "skills": list(provider.skills),
+        "device_models": sorted(m.model_code for m in provider.device_models.all()),
+        "capacity": provider.capacity,
+        "active": provider.is_active,
+    }
+
+
+# -- the options -------------------------------------------------------------------------------
+def _options(sub: ArgumentParser, *names: str) -> ArgumentParser:
+    """Give a subcommand the options it takes, each declared once here."""
+    for name in names:
+        sub.add_argument(*_OPTIONS[name][0], **_OPTIONS[name][1])
+    return sub
+
+
+_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "user": (("--user",), {"default": "", "help": "The account the action is recorded under."}),
+    "reader": (
+        ("--user",),
+        {"default": "", "help": "Read as this account (default: the operator, who sees all)."},
+    ),
+    "viewer": (("--user",), {"default": "", "help": "Accepted; reading records nothing."}),
+    "reason": (("--reason",), {"default": ""}),
+    "out": (("--out",), {"default": "", "metavar": "FILE"}),
+    "lot": (("--lot",), {"default": ""}),
+    "serial": (("--serial",), {"default": ""}),
+    "quantity": (("--quantity",), {"type": int, "default": 1}),
+    "location": (("--location",), {"default": ""}),
+    "holder": (("--holder",), {"default": "", "help": "The holder (party code)."}),
+    "name": (("--name",), {"default": ""}),
+    "party": (("--party",), {"default": "", "help": "The party (code)."}),
+    "password-file": (
+        ("--password-file",),
+        {
+            "default": "",
+            "metavar": "PATH",
+            "help": "A release is signed: read the signing password from this file (mode 600; "
+            "'-' for standard input) instead of asking at the terminal.",
+        },
+    ),
+}
+
 
 class Command(ProductCommand):
     help = "Stock holds, return authorisations, receiving, dispositions and field work orders of recalls."
     stealth_options = ("stdin",)  # tests hand in a fake terminal
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument(
-            "area",
-            choices=[
-                "accounting",
-                "hold",
+        areas = self.subcommands(parser, dest="area")
+        accounting = areas.add("accounting", self._accounting, help="A recall's unit accounting.")
+        accounting.add_argument("recall", nargs="?", default="", metavar="RECALL")
+        self._holds(
+            areas.group("hold", help="Stock holds.", missing="action (place, release, list)")
+        )
+        self._returns(
+            areas.group(
                 "returns",
-                "receive",
+                help="Return authorisations.",
+                missing="action (create, show, status, amend, waybill)",
+            )
+        )
+        receive = areas.add("receive", self._receive, help="Receive returned units.")
+        receive.add_argument("number", nargs="?", default="", metavar="RA")
+        receive.add_argument("--barcode", default="")
+        receive.add_argument("--gtin", default="")
+        _options(receive, "lot", "serial", "quantity", "location", "user")
+        self._dispositions(
+            areas.group(
                 "disposition",
+                help="Dispositions of quarantined units.",
+                missing="action (create, complete, certificate)",
+            )
+        )
+        self._work_orders(
+            areas.group(
                 "workorders",
-                "carriers",
-                "rates",
-                "providers",
-                "seed",
-            ],
+                help="Field work orders.",
+                missing="action (create, escalate, evidence)",
+            )
         )
-        parser.add_argument("words", nargs="*")
-        parser.add_argument("--user", default="")
-        parser.add_argument(
-            "--every",
-            type=int,
-            default=0,
-            help="workorders escalate: put the escalation sweep on the task queue every N seconds",
+        self._set_up(areas)
+        areas.add(
+            "seed", self._seed, help="The demo's carriers, rates, rule and service providers."
         )
-        parser.add_argument("--reason", default="")
-        parser.add_argument("--holder", default="")
-        parser.add_argument("--line", action="append", default=[])
-        parser.add_argument("--to", dest="target", default="")
-        parser.add_argument("--out", default="")
-        parser.add_argument("--barcode", default="")
-        parser.add_argument("--gtin", default="")
-        parser.add_argument("--lot", default="")
-        parser.add_argument("--serial", default="")
-        parser.add_argument("--quantity", type=int, default=1)
-        parser.add_argument("--kind", default="")
-        parser.add_argument("--location", default="")
-        parser.add_argument("--target-location", default="")
-        parser.add_argument("--outcome", default="")
-        parser.add_argument("--method", default="")
-        parser.add_argument("--place", default="")
-        parser.add_argument("--performed-by", default="")
-        parser.add_argument("--witness", action="append", default=[])
-        parser.add_argument("--action", default="")
-        parser.add_argument(
-            "--password-file",
-            default="",
-            metavar="PATH",
-            help="disposition complete (release): read the signing password from this file "
-            "(mode 600; '-' for standard input) instead of asking at the terminal",
-        )
-        parser.add_argument("--json", action="store_true")
-        parser.add_argument("--name", default="")
-        parser.add_argument("--party", default="")
-        parser.add_argument("--max-weight", default="")
-        parser.add_argument("--country", default="")
-        parser.add_argument("--province", default="")
-        parser.add_argument("--base-fee", default="")
-        parser.add_argument("--per-kg", default="")
-        parser.add_argument("--currency", default="CNY")
-        parser.add_argument("--transit-days", default="")
-        parser.add_argument("--skill", action="append", default=[])
-        parser.add_argument("--device-model", action="append", default=[])
-        parser.add_argument("--latitude", default="")
-        parser.add_argument("--longitude", default="")
-        parser.add_argument("--capacity", default="5")
-        parser.add_argument("--technician", default="")
+        for sub in _leaves(areas):
+            sub.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = getattr(self, f"_{options['area']}")(options["words"], options)
+            result = self.run_subcommand(options)
         except DomainError as refused:
             raise CommandError(refused.message) from refused
         if options["json"]:
-            self.stdout.write(json.dumps(result, ensure_ascii=False, default=str, indent=2))
+            self.write_json(result)
         else:
-            self.stdout.write(
-                result.get("message") or json.dumps(result, ensure_ascii=False, default=str)
-            )
+            self.stdout.write(result.get("message") or self._compact(result))
 
-    # -- look-ups ----------------------------------------------------------------------------
-    def _user(self, options: dict[str, Any]) -> User:
-        user = User.objects.filter(username=options["user"]).first() if options["user"] else None
-        if user is None:
-            raise CommandError("Give --user: the account this action is recorded under.")
-        return user
+    def _compact(self, result: Answer) -> str:
+        return json.dumps(result, ensure_ascii=False, default=str)
 
-    def _word(self, words: list[str], index: int, what: str) -> str:
-        if len(words) <= index:
-            raise CommandError(f"Give the {what}.")
-        return words[index]
+    # -- holds ---------------------------------------------------------------------------------
+    def _holds(self, verbs: Subcommands) -> None:
+        for verb, handler in (
+            ("place", self._hold_place),
+            ("release", self._hold_release),
+            ("list", self._hold_list),
+        ):
+            sub = verbs.add(verb, handler, help=f"{verb.capitalize()} the recall's holds.")
+            sub.add_argument("recall", nargs="?", default="", metavar="RECALL")
+            _options(sub, *(("viewer",) if verb == "list" else ("reason", "user")))
 
-    def _recall(self, number: str) -> RecallCase:
-        return recall_numbered(number)
+    def _hold_place(self, o: dict[str, Any]) -> Answer:
+        recall = recall_numbered(_given(o["recall"], "recall"))
+        placed = services.hold_place(recall=recall, actor=_user(o), reason=o["reason"])
+        return {"placed": len(placed), "message": f"{len(placed)} hold(s) placed."}
 
-    def _ra(self, number: str) -> ReturnAuthorisation:
-        ra = ReturnAuthorisation.objects.filter(number=number).first()
-        if ra is None:
-            raise CommandError(f"No return {number!r}.")
-        return ra
+    def _hold_release(self, o: dict[str, Any]) -> Answer:
+        recall = recall_numbered(_given(o["recall"], "recall"))
+        released = services.hold_release(recall=recall, actor=_user(o), reason=o["reason"])
+        return {"released": released, "message": f"{released} hold(s) released."}
 
-    def _location(self, code: str) -> Location | None:
-        if not code:
-            return None
-        found = Location.objects.select_related("party").filter(code=code).first()
-        if found is None:
-            raise CommandError(f"No location {code!r}.")
-        return found
-
-    def _party(self, code: str) -> Party:
-        party = Party.objects.filter(code=code).first()
-        if party is None:
-            raise CommandError(f"No party {code!r}; give --holder.")
-        return party
-
-    # -- areas -------------------------------------------------------------------------------
-    def _accounting(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        accounting = selectors.recall_accounting(
-            self._recall(self._word(words, 0, "recall number"))
-        )
-        body = accounting.as_dict()
-        t = accounting.total
-        body["message"] = (
-            f"{accounting.recall}: affected {t.affected} = at holders {t.at_holders} + own stock "
-            f"{t.own_stock} + in transit {t.in_transit} + quarantine {t.in_quarantine} + dispositioned "
-            f"{t.dispositioned} + used {t.used}; unexplained {t.unexplained}"
-        )
-        return body
-
-    def _hold(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        action, recall = (
-            self._word(words, 0, "action (place, release, list)"),
-            self._recall(self._word(words, 1, "recall")),
-        )
-        if action == "place":
-            placed = services.hold_place(
-                recall=recall, actor=self._user(options), reason=options["reason"]
-            )
-            return {"placed": len(placed), "message": f"{len(placed)} hold(s) placed."}
-        if action == "release":
-            released = services.hold_release(
-                recall=recall, actor=self._user(options), reason=options["reason"]
-            )
-            return {"released": released, "message": f"{released} hold(s) released."}
+    def _hold_list(self, o: dict[str, Any]) -> Answer:
+        recall = recall_numbered(_given(o["recall"], "recall"))
         holds = [
             {
                 "lot": h.lot.number,
@@ -206,96 +311,76 @@ class Command(ProductCommand):
             ),
         }
 
-    def _returns(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        action = self._word(words, 0, "action (create, show, status, amend, waybill)")
-        if action == "create":
-            recall = self._recall(self._word(words, 1, "recall"))
-            lines = []
-            for spec in options["line"]:
-                unit, _sep, quantity = spec.partition("=")
-                lot_number, _sep, serial_number = unit.partition(":")
-                lot = Lot.objects.filter(
-                    number=lot_number, device_model__in=recall.products.all()
-                ).first()
-                serial = (
-                    Serial.objects.filter(lot=lot, serial=serial_number).first()
-                    if serial_number
-                    else None
-                )
-                if lot is None or (serial_number and serial is None):
-                    raise CommandError(f"Unknown unit {unit!r}.")
-                lines.append((lot, serial, int(quantity or 1)))
-            ra = services.return_create(
-                recall=recall,
-                party=self._party(options["holder"]),
-                actor=self._user(options),
-                lines=lines or None,
-            )
-        else:
-            ra = self._ra(self._word(words, 1, "RA number"))
-            if action == "status":
-                ra = services.return_transition(
-                    ra=ra,
-                    target=options["target"],
-                    actor=self._user(options),
-                    reason=options["reason"],
-                )
-            elif action == "amend":
-                ra = services.return_amend(
-                    ra=ra,
-                    actor=self._user(options),
-                    reason=options["reason"],
-                    expected=options["quantity"],
-                    **self._unit(ra.recall, options["lot"], options["serial"]),
-                )
-            elif action == "waybill":
-                out = Path(options["out"] or f"{ra.waybill_number}.pdf")
-                out.write_bytes(waybill_pdf(ra))
-                return {"waybill": str(out), "message": f"Waybill written to {out}."}
-        lines_out = [
-            {
-                "lot": line.lot,
-                "serial": line.serial,
-                "expected": line.expected,
-                "received": line.received,
-                "outcome": line.outcome,
-            }
-            for line in selectors.return_reconciliation(ra)
-        ]
-        return {
-            "number": ra.number,
-            "status": ra.status,
-            "carrier": ra.carrier.code if ra.carrier else None,
-            "expected_cost": str(ra.expected_cost),
-            "waybill": ra.waybill_number,
-            "lines": lines_out,
-            "message": f"{ra.number} {ra.status} · {ra.carrier.code if ra.carrier else '-'} {ra.expected_cost} "
-            f"{ra.currency} · "
-            + ", ".join(
-                f"{x['lot']} {x['serial']} {x['received']}/{x['expected']}" for x in lines_out
-            ),
-        }
-
-    def _unit(self, recall: Any, lot_number: str, serial_number: str) -> dict[str, Any]:
-        lot = Lot.objects.filter(number=lot_number, device_model__in=recall.products.all()).first()
-        serial = (
-            Serial.objects.filter(lot=lot, serial=serial_number).first() if serial_number else None
+    # -- returns -------------------------------------------------------------------------------
+    def _returns(self, verbs: Subcommands) -> None:
+        create = verbs.add("create", self._return_create, help="Authorise a return.")
+        create.add_argument("recall", nargs="?", default="", metavar="RECALL")
+        create.add_argument(
+            "--line", action="append", default=[], metavar="LOT[:SERIAL]=QTY", help="A unit."
         )
-        if lot is None or (serial_number and serial is None):
-            raise CommandError(f"Unknown unit {lot_number!r} {serial_number!r}.")
-        return {"lot": lot, "serial": serial}
+        _options(create, "holder", "user")
+        for verb, handler, what in (
+            ("show", self._return_show, "A return and its reconciliation."),
+            ("status", self._return_status, "Move a return to another status."),
+            ("amend", self._return_amend, "Change a line's expected quantity."),
+            ("waybill", self._return_waybill, "Write the waybill PDF."),
+        ):
+            sub = verbs.add(verb, handler, help=what)
+            sub.add_argument("number", nargs="?", default="", metavar="RA")
+            _options(sub, "viewer" if verb in ("show", "waybill") else "user")
+        _options(verbs.parsers["status"], "reason").add_argument(
+            "--to", dest="target", default="", metavar="STATUS"
+        )
+        _options(verbs.parsers["amend"], "reason", "lot", "serial", "quantity")
+        _options(verbs.parsers["waybill"], "out")
 
-    def _receive(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        ra = self._ra(self._word(words, 0, "RA number"))
+    def _return_create(self, o: dict[str, Any]) -> Answer:
+        recall = recall_numbered(_given(o["recall"], "recall"))
+        lines = [_line(recall, spec) for spec in o["line"]]
+        ra = services.return_create(
+            recall=recall, party=_party(o["holder"]), actor=_user(o), lines=lines or None
+        )
+        return _return_answer(ra)
+
+    def _return_show(self, o: dict[str, Any]) -> Answer:
+        return _return_answer(_ra(_given(o["number"], "RA number")))
+
+    def _return_status(self, o: dict[str, Any]) -> Answer:
+        ra = _ra(_given(o["number"], "RA number"))
+        ra = services.return_transition(
+            ra=ra, target=o["target"], actor=_user(o), reason=o["reason"]
+        )
+        return _return_answer(ra)
+
+    def _return_amend(self, o: dict[str, Any]) -> Answer:
+        ra = _ra(_given(o["number"], "RA number"))
+        actor = _user(o)
+        lot, serial = _unit(ra.recall, o["lot"], o["serial"])
+        if lot is None or (o["serial"] and serial is None):
+            raise CommandError(f"Unknown unit {o['lot']!r} {o['serial']!r}.")
+        ra = services.return_amend(
+            ra=ra, actor=actor, reason=o["reason"], expected=o["quantity"], lot=lot, serial=serial
+        )
+        return _return_answer(ra)
+
+    def _return_waybill(self, o: dict[str, Any]) -> Answer:
+        ra = _ra(_given(o["number"], "RA number"))
+        out = Path(o["out"] or f"{ra.waybill_number}.pdf")
+        out.write_bytes(waybill_pdf(ra))
+        return {"waybill": str(out), "message": f"Waybill written to {out}."}
+
+    # -- receiving, accounting -----------------------------------------------------------------
+    def _receive(self, o: dict[str, Any]) -> Answer:
+        ra = _ra(_given(o["number"], "RA number"))
         result = services.return_receive(
             ra=ra,
-            actor=self._user(options),
-            barcode=options["barcode"],
-            gtin=options["gtin"],
-            lot=options["lot"],
-            serial=options["serial"],
-            quantity=options["quantity"],
-            location=self._location(options["location"]),
+            actor=_user(o),
+            barcode=o["barcode"],
+            gtin=o["gtin"],
+            lot=o["lot"],
+            serial=o["serial"],
+            quantity=o["quantity"],
+            location=_location(o["location"]),
         )
         return {
             "outcome": result.outcome,
@@ -305,102 +390,120 @@ class Command(ProductCommand):
             "message": result.message,
         }
 
-    def _disposition(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        action = self._word(words, 0, "action (create, complete, certificate)")
-        if action == "certificate":
-            return self._write(
-                selectors.certificate_document_numbered(
-                    self._word(words, 1, "disposition or certificate number")
-                ),
-                options,
-            )
-        user = self._user(options)
-        if action == "create":
-            recall = self._recall(self._word(words, 1, "recall"))
-            lot = Lot.objects.filter(
-                number=options["lot"], device_model__in=recall.products.all()
-            ).first()
-            if lot is None:
-                raise CommandError(f"Unknown lot {options['lot']!r}.")
-            serial = (
-                Serial.objects.filter(lot=lot, serial=options["serial"]).first()
-                if options["serial"]
-                else None
-            )
-            location = self._location(options["location"])
-            if location is None:
-                raise CommandError("Give --location: the quarantine location.")
-            d = services.disposition_create(
-                recall=recall,
-                kind=options["kind"],
-                lot=lot,
-                serial=serial,
-                quantity=options["quantity"],
-                location=location,
-                actor=user,
-                reason=options["reason"],
-                target=self._location(options["target_location"]),
-            )
-        else:
-            d = Disposition.objects.filter(
-                number=self._word(words, 1, "disposition number")
-            ).first()  # type: ignore[assignment]
-            if d is None:
-                raise CommandError("No such disposition.")
-            password = ""
-            if d.kind == "release":  # the one kind signed (21 CFR 11)
-                from medrecall.cli.signing import signing_password
-
-                password = signing_password(
-                    username=user.username,
-                    password_file=options["password_file"],
-                    stdin=options.get("stdin"),
-                )
-            d = services.disposition_complete(
-                disposition=d,
-                actor=user,
-                outcome=options["outcome"],
-                method=options["method"],
-                place=options["place"],
-                performed_by=options["performed_by"],
-                witnesses=options["witness"],
-                password=password,
-                username=user.username if password else None,
-            )
-        certificate = getattr(d, "certificate", None)
-        return {
-            "number": d.number,
-            "kind": d.kind,
-            "status": d.status,
-            "certificate": certificate.number if certificate else None,
-            "message": f"{d.number} {d.kind} {d.status}"
-            + (f" · {certificate.number}" if certificate else ""),
+    def _accounting(self, o: dict[str, Any]) -> Answer:
+        accounting = selectors.recall_accounting(
+            recall_numbered(_given(o["recall"], "recall number"))
+        )
+        t = accounting.total
+        return accounting.as_dict() | {
+            "message": f"{accounting.recall}: affected {t.affected} = at holders {t.at_holders} + "
+            f"own stock {t.own_stock} + in transit {t.in_transit} + quarantine {t.in_quarantine} "
+            f"+ dispositioned {t.dispositioned} + used {t.used}; unexplained {t.unexplained}"
         }
 
-    def _workorders(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        action = self._word(words, 0, "action (create, escalate, evidence)")
-        if action == "evidence":
-            return self._evidence(words, options)
-        if action == "escalate":
-            if options["every"] > 0:
-                import time
+    # -- dispositions --------------------------------------------------------------------------
+    def _dispositions(self, verbs: Subcommands) -> None:
+        create = verbs.add("create", self._disposition_create, help="Decide a disposition.")
+        create.add_argument("recall", nargs="?", default="", metavar="RECALL")
+        create.add_argument("--kind", default="")
+        _options(create, "lot", "serial", "quantity")
+        create.add_argument("--location", default="", help="The quarantine location.")
+        create.add_argument("--target-location", default="")
+        _options(create, "reason", "user")
+        complete = verbs.add(
+            "complete", self._disposition_complete, help="Record a disposition done."
+        )
+        complete.add_argument("number", nargs="?", default="", metavar="DSP")
+        for option in ("--outcome", "--method", "--place", "--performed-by"):
+            complete.add_argument(option, default="")
+        complete.add_argument("--witness", action="append", default=[])
+        _options(complete, "password-file", "user")
+        certificate = verbs.add(
+            "certificate",
+            self._disposition_certificate,
+            help="Write the destruction certificate PDF as issued.",
+        )
+        certificate.add_argument("number", nargs="?", default="", metavar="DSP|DC")
+        _options(certificate, "out")
 
-                from medrecall.execution.tasks import work_orders_escalation_sweep
+    def _disposition_certificate(self, o: dict[str, Any]) -> Answer:
+        number = _given(o["number"], "disposition or certificate number")
+        return _written(selectors.certificate_document_numbered(number), o["out"])
 
-                self.stdout.write(
-                    f"Putting the work-order escalation sweep on the task queue every {options['every']} s."
-                )
-                while True:
-                    work_orders_escalation_sweep.enqueue()
-                    time.sleep(options["every"])
-            count = services.work_orders_escalate()
-            return {"escalated": count, "message": f"{count} overdue work order(s) escalated."}
-        recall = self._recall(self._word(words, 1, "recall"))
-        order = services.work_order_create(
+    def _disposition_create(self, o: dict[str, Any]) -> Answer:
+        user = _user(o)
+        recall = recall_numbered(_given(o["recall"], "recall"))
+        lot, serial = _unit(recall, o["lot"], o["serial"])
+        if lot is None:
+            raise CommandError(f"Unknown lot {o['lot']!r}.")
+        location = _location(o["location"])
+        if location is None:
+            raise CommandError("Give --location: the quarantine location.")
+        disposition = services.disposition_create(
             recall=recall,
-            party=self._party(options["holder"]),
-            action=options["action"],
-            actor=self._user(options),
+            kind=o["kind"],
+            lot=lot,
+            serial=serial,
+            quantity=o["quantity"],
+            location=location,
+            actor=user,
+            reason=o["reason"],
+            target=_location(o["target_location"]),
+        )
+        return _disposition_answer(disposition)
+
+    def _disposition_complete(self, o: dict[str, Any]) -> Answer:
+        user = _user(o)
+        number = _given(o["number"], "disposition number")
+        disposition = found(
+            Disposition.objects.filter(number=number).first(), "No such disposition."
+        )
+        password = ""
+        if disposition.kind == "release":  # the one kind signed (21 CFR 11)
+            from medrecall.cli.signing import signing_password
+
+            password = signing_password(
+                username=user.username, password_file=o["password_file"], stdin=o.get("stdin")
+            )
+        disposition = services.disposition_complete(
+            disposition=disposition,
+            actor=user,
+            outcome=o["outcome"],
+            method=o["method"],
+            place=o["place"],
+            performed_by=o["performed_by"],
+            witnesses=o["witness"],
+            password=password,
+            username=user.username if password else None,
+        )
+        return _disposition_answer(disposition)
+
+    # -- work orders ---------------------------------------------------------------------------
+    def _work_orders(self, verbs: Subcommands) -> None:
+        create = verbs.add("create", self._work_order_create, help="Send a technician.")
+        create.add_argument("recall", nargs="?", default="", metavar="RECALL")
+        create.add_argument("--action", default="", help="What the technician does.")
+        _options(create, "holder", "user")
+        escalate = verbs.add(
+            "escalate", self._work_orders_escalate, help="Escalate overdue work orders."
+        )
+        escalate.add_argument(
+            "--every",
+            type=int,
+            default=0,
+            help="Put the escalation sweep on the task queue every N seconds.",
+        )
+        evidence = verbs.add(
+            "evidence", self._evidence, help="List a work order's evidence, or write one file."
+        )
+        evidence.add_argument("number", nargs="?", default="", metavar="WO")
+        evidence.add_argument("evidence", nargs="?", default="", metavar="ID")
+        _options(evidence, "out")
+
+    def _work_order_create(self, o: dict[str, Any]) -> Answer:
+        recall = recall_numbered(_given(o["recall"], "recall"))
+        order = services.work_order_create(
+            recall=recall, party=_party(o["holder"]), action=o["action"], actor=_user(o)
         )
         return {
             "number": order.number,
@@ -410,28 +513,30 @@ class Command(ProductCommand):
             "message": f"{order.number} → {order.provider} ({order.distance_km} km), due {order.due_at:%Y-%m-%d}",
         }
 
-    def _write(self, document: selectors.StoredDocument, options: dict[str, Any]) -> dict[str, Any]:
-        out = Path(options["out"] or document.filename)
-        with document.file.open("rb") as source:
-            out.write_bytes(source.read())
-        return {
-            "file": str(out),
-            "content_type": document.content_type,
-            "message": f"Written to {out}.",
-        }
+    def _work_orders_escalate(self, o: dict[str, Any]) -> Answer:
+        if o["every"] > 0:
+            from medrecall.execution.tasks import work_orders_escalation_sweep
 
-    def _evidence(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
+            self.enqueue_every(
+                work_orders_escalation_sweep,
+                o["every"],
+                announce=f"Putting the work-order escalation sweep on the task queue every {o['every']} s.",
+            )
+        count = services.work_orders_escalate()
+        return {"escalated": count, "message": f"{count} overdue work order(s) escalated."}
+
+    def _evidence(self, o: dict[str, Any]) -> Answer:
         """``workorders evidence WO`` lists the order's evidence; ``… WO ID --out FILE`` writes one file."""
-        order = WorkOrder.objects.filter(number=self._word(words, 1, "work order number")).first()
-        if order is None:
-            raise CommandError(f"No work order {words[1]!r}.")
-        if len(words) > 2:
-            if not words[2].isdigit():
+        number = _given(o["number"], "work order number")
+        order = found(WorkOrder.objects.filter(number=number).first(), f"No work order {number!r}.")
+        if o["evidence"]:
+            if not o["evidence"].isdigit():
                 raise CommandError(
-                    f"{words[2]!r} is not an evidence id; list them with 'workorders evidence {order.number}'."
+                    f"{o['evidence']!r} is not an evidence id; list them with 'workorders evidence {order.number}'."
                 )
-            return self._write(selectors.evidence_document(order=order, pk=int(words[2])), options)
-        found = [
+            document = selectors.evidence_document(order=order, pk=int(o["evidence"]))
+            return _written(document, o["out"])
+        listed = [
             {
                 "id": e.pk,
                 "name": e.original_name,
@@ -442,47 +547,48 @@ class Command(ProductCommand):
             for e in selectors.evidence_of(order)
         ]
         return {
-            "evidence": found,
+            "evidence": listed,
             "message": "\n".join(
-                f"{e['id']} {e['name']} {e['content_type']} {e['size']} B" for e in found
+                f"{e['id']} {e['name']} {e['content_type']} {e['size']} B" for e in listed
             )
             or f"{order.number}: no evidence.",
         }
 
     # -- set-up data: carriers, rates, service providers (validated by the pages' forms) -------
-    def _valid(self, form: Any) -> Any:
-        if not form.is_valid():
-            raise CommandError(
-                "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
-            )
-        return form
+    def _set_up(self, areas: Subcommands) -> None:
+        for area, what, add in (
+            ("carriers", "Carriers", self._carrier_add),
+            ("rates", "Carriers' rates", self._rate_add),
+            ("providers", "Field service providers", self._provider_add),
+        ):
+            verbs = areas.group(area, help=f"{what}: list or add.", missing="action (list, add)")
+            listing = verbs.add("list", getattr(self, f"_{area}_list"), help=f"{what}.")
+            _options(listing, "reader")
+            _options(verbs.add("add", add, help=f"Add to the {what.lower()}."), "user")
+        self._set_up_options(areas)
 
-    def _carriers(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        from medrecall.audit import services as audit
+    def _set_up_options(self, areas: Subcommands) -> None:
+        carriers, rates, providers = (
+            areas.groups[name].parsers for name in ("carriers", "rates", "providers")
+        )
+        carriers["add"].add_argument("code", nargs="?", default="", metavar="CODE")
+        _options(carriers["add"], "name", "party")
+        carriers["add"].add_argument("--max-weight", default="", metavar="KG")
+        rates["list"].add_argument("carrier", nargs="?", default="", metavar="CARRIER")
+        rates["add"].add_argument("carrier", nargs="?", default="", metavar="CARRIER")
+        for option in ("--country", "--province", "--base-fee", "--per-kg", "--transit-days"):
+            rates["add"].add_argument(option, default="")
+        rates["add"].add_argument("--currency", default="CNY")
+        _options(providers["add"], "name", "party")
+        providers["add"].add_argument("--skill", action="append", default=[])
+        providers["add"].add_argument("--device-model", action="append", default=[])
+        for option in ("--latitude", "--longitude", "--technician"):
+            providers["add"].add_argument(option, default="")
+        providers["add"].add_argument("--capacity", default="5")
+
+    def _carriers_list(self, o: dict[str, Any]) -> Answer:
         from medrecall.execution import partners
-        from medrecall.execution.forms import CarrierForm
 
-        action = self._word(words, 0, "action (list, add)")
-        if action == "add":
-            user = self._user(options)
-            form = self._valid(
-                CarrierForm(
-                    {
-                        "code": self._word(words, 1, "carrier code"),
-                        "name": options["name"],
-                        "party": self._party(options["party"]).pk,
-                        "max_weight_kg": options["max_weight"],
-                        "is_active": True,
-                    }
-                )
-            )
-            carrier = form.instance
-            audit.audited_save(instance=carrier, actor=user, action="execution.carrier")
-            return {
-                "id": carrier.pk,
-                "code": carrier.code,
-                "message": f"Carrier {carrier.code} added.",
-            }
         carriers = [
             {
                 "code": c.code,
@@ -492,7 +598,7 @@ class Command(ProductCommand):
                 "active": c.is_active,
                 "rates": getattr(c, "rate_count", 0),
             }
-            for c in partners.carrier_list_for(viewer=self._staff(options))
+            for c in partners.carrier_list_for(viewer=_reader(o))
         ]
         return {
             "carriers": carriers,
@@ -501,43 +607,28 @@ class Command(ProductCommand):
             ),
         }
 
-    def _rates(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
+    def _carrier_add(self, o: dict[str, Any]) -> Answer:
         from medrecall.audit import services as audit
-        from medrecall.execution import partners
-        from medrecall.execution.forms import CarrierRateForm
-        from medrecall.execution.models import Carrier
+        from medrecall.execution.forms import CarrierForm
 
-        action = self._word(words, 0, "action (list, add)")
-        if action == "add":
-            user = self._user(options)
-            code = self._word(words, 1, "carrier code")
-            carrier = Carrier.objects.filter(code=code).first()
-            if carrier is None:
-                raise CommandError(f"No carrier {code!r}.")
-            form = self._valid(
-                CarrierRateForm(
-                    {
-                        "carrier": carrier.pk,
-                        "country": options["country"],
-                        "province_code": options["province"],
-                        "base_fee": options["base_fee"],
-                        "per_kg": options["per_kg"],
-                        "currency": options["currency"],
-                        "transit_days": options["transit_days"],
-                    }
-                )
-            )
-            rate = form.instance
-            audit.audited_save(instance=rate, actor=user, action="execution.carrierrate")
-            return {
-                **self._rate(rate),
-                "message": f"Rate {code} {rate.country} {rate.province_code or '*'} added.",
-            }
+        user = _user(o)
+        fields = {
+            "code": _given(o["code"], "carrier code"),
+            "name": o["name"],
+            "party": _party(o["party"]).pk,
+            "max_weight_kg": o["max_weight"],
+            "is_active": True,
+        }
+        carrier = _valid(CarrierForm(fields)).instance
+        audit.audited_save(instance=carrier, actor=user, action="execution.carrier")
+        return {"id": carrier.pk, "code": carrier.code, "message": f"Carrier {carrier.code} added."}
+
+    def _rates_list(self, o: dict[str, Any]) -> Answer:
+        from medrecall.execution import partners
+
         rates = [
-            self._rate(r)
-            for r in partners.carrier_rate_list_for(
-                viewer=self._staff(options), carrier=words[1] if len(words) > 1 else ""
-            )
+            _rate(r)
+            for r in partners.carrier_rate_list_for(viewer=_reader(o), carrier=o["carrier"])
         ]
         return {
             "rates": rates,
@@ -548,62 +639,33 @@ class Command(ProductCommand):
             ),
         }
 
-    def _rate(self, rate: Any) -> dict[str, Any]:
-        return {
-            "carrier": rate.carrier.code,
-            "country": rate.country,
-            "province_code": rate.province_code,
-            "base_fee": f"{rate.base_fee:.2f}",
-            "per_kg": f"{rate.per_kg:.2f}",
-            "currency": rate.currency,
-            "transit_days": rate.transit_days,
+    def _rate_add(self, o: dict[str, Any]) -> Answer:
+        from medrecall.audit import services as audit
+        from medrecall.execution.forms import CarrierRateForm
+        from medrecall.execution.models import Carrier
+
+        user = _user(o)
+        code = _given(o["carrier"], "carrier code")
+        carrier = found(Carrier.objects.filter(code=code).first(), f"No carrier {code!r}.")
+        fields = {
+            "carrier": carrier.pk,
+            "country": o["country"],
+            "province_code": o["province"],
+            "base_fee": o["base_fee"],
+            "per_kg": o["per_kg"],
+            "currency": o["currency"],
+            "transit_days": o["transit_days"],
+        }
+        rate = _valid(CarrierRateForm(fields)).instance
+        audit.audited_save(instance=rate, actor=user, action="execution.carrierrate")
+        return _rate(rate) | {
+            "message": f"Rate {code} {rate.country} {rate.province_code or '*'} added."
         }
 
-    def _providers(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
-        from medrecall.catalog.models import DeviceModel
+    def _providers_list(self, o: dict[str, Any]) -> Answer:
         from medrecall.execution import partners
-        from medrecall.execution.forms import ServiceProviderForm
 
-        action = self._word(words, 0, "action (list, add)")
-        if action == "add":
-            user = self._user(options)
-            models = DeviceModel.objects.filter(model_code__in=options["device_model"])
-            if models.count() != len(set(options["device_model"])):
-                known = set(models.values_list("model_code", flat=True))
-                raise CommandError(
-                    f"Unknown device model(s): {', '.join(sorted(set(options['device_model']) - known))}."
-                )
-            technician = (
-                User.objects.filter(username=options["technician"]).first()
-                if options["technician"]
-                else None
-            )
-            form = self._valid(
-                ServiceProviderForm(
-                    {
-                        "name": options["name"],
-                        "party": self._party(options["party"]).pk,
-                        "technician": technician.pk if technician else "",
-                        "skills": options["skill"],
-                        "device_models": [m.pk for m in models],
-                        "capacity": options["capacity"],
-                        "latitude": options["latitude"],
-                        "longitude": options["longitude"],
-                        "is_active": True,
-                    }
-                )
-            )
-            provider = partners.service_provider_save(
-                provider=form.instance, device_models=form.cleaned_data["device_models"], actor=user
-            )
-            return {
-                **self._provider(provider),
-                "message": f"Service provider {provider.name} added.",
-            }
-        providers = [
-            self._provider(p)
-            for p in partners.service_provider_list_for(viewer=self._staff(options))
-        ]
+        providers = [_provider(p) for p in partners.service_provider_list_for(viewer=_reader(o))]
         return {
             "providers": providers,
             "message": "\n".join(
@@ -612,25 +674,39 @@ class Command(ProductCommand):
             ),
         }
 
-    def _provider(self, provider: Any) -> dict[str, Any]:
-        return {
-            "name": provider.name,
-            "party": provider.party.code,
-            "skills": list(provider.skills),
-            "device_models": sorted(m.model_code for m in provider.device_models.all()),
-            "capacity": provider.capacity,
-            "active": provider.is_active,
+    def _provider_add(self, o: dict[str, Any]) -> Answer:
+        from medrecall.catalog.models import DeviceModel
+        from medrecall.execution import partners
+        from medrecall.execution.forms import ServiceProviderForm
+
+        user = _user(o)
+        models = DeviceModel.objects.filter(model_code__in=o["device_model"])
+        if models.count() != len(set(o["device_model"])):
+            known = set(models.values_list("model_code", flat=True))
+            raise CommandError(
+                f"Unknown device model(s): {', '.join(sorted(set(o['device_model']) - known))}."
+            )
+        technician = (
+            User.objects.filter(username=o["technician"]).first() if o["technician"] else None
+        )
+        fields = {
+            "name": o["name"],
+            "party": _party(o["party"]).pk,
+            "technician": technician.pk if technician else "",
+            "skills": o["skill"],
+            "device_models": [m.pk for m in models],
+            "capacity": o["capacity"],
+            "latitude": o["latitude"],
+            "longitude": o["longitude"],
+            "is_active": True,
         }
+        form = _valid(ServiceProviderForm(fields))
+        provider = partners.service_provider_save(
+            provider=form.instance, device_models=form.cleaned_data["device_models"], actor=user
+        )
+        return _provider(provider) | {"message": f"Service provider {provider.name} added."}
 
-    def _staff(self, options: dict[str, Any]) -> Any:
-        """Who reads: the given user, else the command's operator (staff, sees all set-up data)."""
-        from types import SimpleNamespace
-
-        if options["user"]:
-            return self._user(options)
-        return SimpleNamespace(party_id=None)
-
-    def _seed(self, words: list[str], options: dict[str, Any]) -> dict[str, Any]:
+    def _seed(self, o: dict[str, Any]) -> Answer:
         from medrecall.cli.demo_execution import demo_execution_seed
 
         created = demo_execution_seed()
@@ -645,3 +721,12 @@ class Command(ProductCommand):
             if total
             else "The demo's carriers and service providers exist already; nothing seeded.",
         }
+
+
+def _leaves(areas: Subcommands) -> list[ArgumentParser]:
+    """The parsers that run a handler: each area without verbs, and each verb of the others."""
+    leaves: list[ArgumentParser] = []
+    for name, parser in areas.parsers.items():
+        group = areas.groups.get(name)
+        leaves.extend(group.parsers.values() if group else [parser])
+    return leaves

@@ -10,28 +10,17 @@ reported on a reply form.
 
 from __future__ import annotations
 
-import json
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import CommandError
 
-from medrecall.cli.command import ProductCommand
+from medrecall.cli.command import Everyone, ProductCommand
 from medrecall.cli.lookups import party_coded, refusal, user_named
 from medrecall.core.errors import DomainError
 from medrecall.notices.relations import reported_units
 from medrecall.parties import selectors, services
 from medrecall.parties.models import Party
-
-
-class _Everyone:
-    """The command line sees every party (it runs with the server's own rights)."""
-
-    pk = None
-    party_id = None
-
-    def has_perm(self, perm: str, obj: Any = None) -> bool:
-        return True
 
 
 def _row(party: Party) -> dict[str, Any]:
@@ -56,95 +45,107 @@ class Command(ProductCommand):
     help = "Review parties that holders reported as sub-consignees: list, show, verify, merge into an existing party."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["reported", "show", "verify", "merge"])
-        parser.add_argument(
-            "code", nargs="?", default="", help="The reported party's code (show, verify, merge)."
+        actions = self.subcommands(parser, dest="action")
+        reported = actions.add(
+            "reported", self._reported, help="The parties holders reported, to review."
         )
-        parser.add_argument(
+        reported.add_argument(
             "--review", default="unverified", choices=list(selectors.REVIEW_FILTERS)
         )
-        parser.add_argument(
-            "--reported-by", default="", help="reported: only those this holder (code) reported."
+        reported.add_argument(
+            "--reported-by", default="", help="Only those this holder (code) reported."
         )
-        parser.add_argument("--search", default="")
-        parser.add_argument(
-            "--into", default="", help="merge: the code of the existing party to merge into."
+        reported.add_argument("--search", default="")
+        show = actions.add("show", self._show, help="A reported party, its units and contacts.")
+        verify = actions.add("verify", self._verify, help="Confirm a reported party as it is.")
+        merge = actions.add("merge", self._merge, help="Merge a reported party into another.")
+        merge.add_argument(
+            "--into", default="", help="The code of the existing party to merge into."
         )
-        parser.add_argument(
-            "--check", action="store_true", help="merge: say what would happen, change nothing."
+        merge.add_argument(
+            "--check", action="store_true", help="Say what would happen, change nothing."
         )
-        parser.add_argument("--reason", default="")
-        parser.add_argument(
-            "--user", default="", help="The account the decision is recorded under."
-        )
-        parser.add_argument("--json", action="store_true")
+        for sub in (show, verify, merge):
+            sub.add_argument("code", nargs="?", default="", help="The reported party's code.")
+        for sub in (verify, merge):
+            sub.add_argument("--reason", default="")
+            sub.add_argument(
+                "--user", default="", help="The account the decision is recorded under."
+            )
+        for sub in actions.parsers.values():
+            sub.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **o: Any) -> None:
         try:
-            self._run(o)
+            super().handle(*args, **o)
         except DomainError as refused:
             raise refusal(refused) from refused
 
-    def _run(self, o: dict[str, Any]) -> None:
-        action = o["action"]
-        if action == "reported":
-            rows = [
-                _row(p) | {"locations": p.location_count, "contacts": p.contact_count}  # type: ignore[attr-defined]
-                for p in selectors.reported_party_list_for(
-                    viewer=_Everyone(),
-                    review=o["review"],
-                    search=o["search"],
-                    reported_by=o["reported_by"],
-                )
-            ]
-            if o["json"]:
-                self._json(rows)
-                return
-            for row in rows:
-                self.stdout.write(
-                    f"{row['code']:<24} {row['review']:<11} reported by {row['reported_by']:<12} "
-                    f"{row['name']} ({row['country']} {row['city']})"
-                )
-            self.stderr.write(f"{len(rows)} reported part{'y' if len(rows) == 1 else 'ies'}")
+    def _reported(self, o: dict[str, Any]) -> None:
+        rows = [
+            _row(p) | {"locations": p.location_count, "contacts": p.contact_count}  # type: ignore[attr-defined]
+            for p in selectors.reported_party_list_for(
+                viewer=Everyone(),
+                review=o["review"],
+                search=o["search"],
+                reported_by=o["reported_by"],
+            )
+        ]
+        if o["json"]:
+            self.write_json(rows)
             return
+        for row in rows:
+            self.stdout.write(
+                f"{row['code']:<24} {row['review']:<11} reported by {row['reported_by']:<12} "
+                f"{row['name']} ({row['country']} {row['city']})"
+            )
+        self.stderr.write(f"{len(rows)} reported part{'y' if len(rows) == 1 else 'ies'}")
+
+    def _party(self, o: dict[str, Any]) -> Party:
         if not o["code"]:
             raise CommandError("Give the reported party's CODE.")
-        party = selectors.reported_party_get_for(viewer=_Everyone(), pk=party_coded(o["code"]).pk)
-        if action == "show":
-            units = [
-                {
-                    "recall": u.recall.number,
-                    "reported_by": u.reported_by.code,
-                    "lot": u.lot.number,
-                    "serial": u.serial.serial if u.serial else None,
-                    "quantity": u.quantity,
-                    "location": u.location.code,
-                }
-                for u in reported_units(party.pk)
-            ]
-            contacts = [
-                {"name": c.name, "email": c.email, "phone": c.phone}
-                for c in party.contacts.order_by("name")
-            ]
-            candidates = [
-                c.code for c in selectors.merge_candidates(viewer=_Everyone(), party=party)
-            ]
-            self._out(
-                _row(party) | {"units": units, "contacts": contacts, "candidates": candidates},
-                o["json"],
-            )
-            return
+        return selectors.reported_party_get_for(viewer=Everyone(), pk=party_coded(o["code"]).pk)
+
+    def _reviewer(self, o: dict[str, Any]) -> Any:
         actor = user_named(o["user"])
         if not actor.has_perm("parties.change_party") or actor.party_id is not None:
             raise CommandError(f"{actor.username} may not review parties (needs to edit parties).")
-        if action == "verify":
-            self._out(
-                _row(services.party_verify(party=party, actor=actor, reason=o["reason"])), o["json"]
-            )
-            return
+        return actor
+
+    def _show(self, o: dict[str, Any]) -> None:
+        party = self._party(o)
+        units = [
+            {
+                "recall": u.recall.number,
+                "reported_by": u.reported_by.code,
+                "lot": u.lot.number,
+                "serial": u.serial.serial if u.serial else None,
+                "quantity": u.quantity,
+                "location": u.location.code,
+            }
+            for u in reported_units(party.pk)
+        ]
+        contacts = [
+            {"name": c.name, "email": c.email, "phone": c.phone}
+            for c in party.contacts.order_by("name")
+        ]
+        candidates = [c.code for c in selectors.merge_candidates(viewer=Everyone(), party=party)]
+        self._out(
+            _row(party) | {"units": units, "contacts": contacts, "candidates": candidates},
+            o["json"],
+        )
+
+    def _verify(self, o: dict[str, Any]) -> None:
+        party = self._party(o)
+        verified = services.party_verify(party=party, actor=self._reviewer(o), reason=o["reason"])
+        self._out(_row(verified), o["json"])
+
+    def _merge(self, o: dict[str, Any]) -> None:
+        party = self._party(o)
+        actor = self._reviewer(o)
         if not o["into"]:
             raise CommandError("Give --into: the code of the existing party to merge into.")
-        target = selectors.merge_target_for(viewer=_Everyone(), code=o["into"])
+        target = selectors.merge_target_for(viewer=Everyone(), code=o["into"])
         if o["check"]:
             blockers = services.merge_blockers(party, target)
             self._out(
@@ -163,15 +164,11 @@ class Command(ProductCommand):
             )
             return
         services.party_merge(source=party, target=target, actor=actor, reason=o["reason"])
-        party = selectors.reported_party_get_for(viewer=_Everyone(), pk=party.pk)
+        party = selectors.reported_party_get_for(viewer=Everyone(), pk=party.pk)
         self._out(_row(party), o["json"])
-
-    def _json(self, body: Any) -> None:
-        self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2, default=str))
 
     def _out(self, body: dict[str, Any], as_json: bool) -> None:
         if as_json:
-            self._json(body)
+            self.write_json(body)
             return
-        for key, value in body.items():
-            self.stdout.write(f"{key:>18}: {value}")
+        self.write_fields(body, width=18)

@@ -33,35 +33,28 @@ class Command(ProductCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["worker", "stale", "requeue"])
-        parser.add_argument(
-            "ids",
-            nargs="*",
-            metavar="ID",
-            help="requeue: only these tasks (default: every stale one)",
+        actions = self.subcommands(parser, dest="action")
+        worker = actions.add(
+            "worker", self._worker, help="Run tasks from the database queue, with a heartbeat."
         )
-        parser.add_argument(
-            "--interval",
-            type=float,
-            default=1.0,
-            help="worker: seconds between polls of an empty queue",
+        worker.add_argument(
+            "--interval", type=float, default=1.0, help="Seconds between polls of an empty queue."
         )
-        parser.add_argument(
-            "--batch", action="store_true", help="worker: run what is queued, then stop"
-        )
-        parser.add_argument(
+        worker.add_argument("--batch", action="store_true", help="Run what is queued, then stop.")
+        worker.add_argument(
             "--queue-name",
             default="default",
-            help="worker: the queues to take tasks from (comma-separated)",
+            help="The queues to take tasks from (comma-separated).",
         )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "worker":
-            self._worker(options)
-        elif options["action"] == "stale":
-            self._stale()
-        else:
-            self._requeue(set(options["ids"]))
+        actions.add("stale", self._stale, help="Tasks left running by a worker that is gone.")
+        requeue = actions.add(
+            "requeue",
+            self._requeue,
+            help="Re-queue stale tasks where safe; mark the others failed.",
+        )
+        requeue.add_argument(
+            "ids", nargs="*", metavar="ID", help="Only these tasks (default: every stale one)."
+        )
 
     def _describe(self, stale: workers.StaleTask) -> str:
         return _(
@@ -75,7 +68,7 @@ class Command(ProductCommand):
             "reason": stale.reason,
         }
 
-    def _stale(self) -> None:
+    def _stale(self, options: dict[str, Any]) -> None:
         found = workers.stale_tasks()
         if not found:
             self.stdout.write(_("No stale tasks."))
@@ -83,7 +76,8 @@ class Command(ProductCommand):
         for stale in found:
             self.stdout.write(self._describe(stale))
 
-    def _requeue(self, ids: set[str]) -> None:
+    def _requeue(self, options: dict[str, Any]) -> None:
+        ids = set(options["ids"])
         known = {stale.id for stale in workers.stale_tasks()}
         if unknown := sorted(ids - known):
             raise CommandError(

@@ -22,11 +22,13 @@ class Command(ProductCommand):
     help = "Parse a UDI barcode (GS1 element string, GS1 Digital Link, or HIBC) and resolve it."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["parse"])
-        parser.add_argument("barcode")
-        parser.add_argument("--json", action="store_true")
+        parse = self.subcommands(parser, dest="action").add(
+            "parse", self._parse, help="Read a barcode and find our records."
+        )
+        parse.add_argument("barcode")
+        parse.add_argument("--json", action="store_true")
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def _parse(self, options: dict[str, Any]) -> None:
         parsed = parse_udi(options["barcode"])
         body: dict[str, Any] = dict(parsed.as_dict())
         body["match"] = udi_match(parsed) if parsed.valid else None

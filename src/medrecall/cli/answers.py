@@ -1,0 +1,22 @@
+"""How the commands show what several of them print: one row builder each, so that
+``medrecall recall deadlines`` and ``medrecall deadlines due`` cannot drift apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medrecall.recalls.deadlines import DeadlineRow
+
+
+def deadline_row(row: DeadlineRow) -> dict[str, Any]:
+    """A deadline as the commands' JSON shows it (with ``provisional`` and the calendar years
+    missing where the working-day calendar does not reach the due date)."""
+    return {
+        "key": row.key,
+        "title": row.title,
+        "due_at": row.due_at.isoformat(),
+        "status": row.status,
+        "legal": row.legal,
+        **row.provisional_fields(),
+        "provisional_note": row.provisional_note,
+    }
