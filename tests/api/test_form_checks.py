@@ -10,13 +10,8 @@ from medrecall.parties.models import Party
 from tests.factories import PartyFactory
 
 
-def test_an_unknown_country_of_a_party_is_refused_with_the_pages_message(
-    manager: Any, api_as: Any
-) -> None:
-    client = api_as(manager)
-    before = Party.objects.count()
-
-    response = client.post(
+def _post_party(client: Any, **headers: str) -> Any:
+    return client.post(
         "/api/parties/",
         {
             "code": "P-ATL",
@@ -25,7 +20,16 @@ def test_an_unknown_country_of_a_party_is_refused_with_the_pages_message(
             "country": "Atlantis",
         },
         format="json",
+        **headers,
     )
+
+
+def test_an_unknown_country_of_a_party_is_refused_with_the_pages_message(
+    manager: Any, api_as: Any
+) -> None:
+    before = Party.objects.count()
+
+    response = _post_party(api_as(manager))
 
     assert response.status_code == 400
     assert response.json()["errors"] == {
@@ -35,42 +39,36 @@ def test_an_unknown_country_of_a_party_is_refused_with_the_pages_message(
 
 
 def test_the_country_message_is_translated(manager: Any, api_as: Any) -> None:
-    response = api_as(manager).post(
-        "/api/parties/",
-        {
-            "code": "P-ATL",
-            "name": "Atlantis Medical",
-            "party_type": "hospital",
-            "country": "Atlantis",
-        },
-        format="json",
-        HTTP_ACCEPT_LANGUAGE="zh-hans",
-    )
+    response = _post_party(api_as(manager), HTTP_ACCEPT_LANGUAGE="zh-hans")
 
+    assert response.status_code == 400
     assert response.json()["errors"] == {
         "country": ["Atlantis 不是已知的国家/地区（请使用 ISO 代码，如 CN 或 US）。"]
     }
 
 
-def test_a_currency_that_is_not_three_letters_is_refused_with_the_pages_message(
-    manager: Any, api_as: Any
-) -> None:
+def _post_rate(client: Any, *, country: str, currency: str) -> Any:
     carrier = Carrier.objects.create(
         code="RHX", name="Rheinpaket", party=PartyFactory(party_type="carrier")
     )
-
-    response = api_as(manager).post(
+    return client.post(
         "/api/execution/carrier-rates/",
         {
             "carrier": carrier.pk,
-            "country": "DE",
+            "country": country,
             "base_fee": "14",
             "per_kg": "1.8",
-            "currency": "E1R",
+            "currency": currency,
             "transit_days": 1,
         },
         format="json",
     )
+
+
+def test_a_currency_that_is_not_three_letters_is_refused_with_the_pages_message(
+    manager: Any, api_as: Any
+) -> None:
+    response = _post_rate(api_as(manager), country="DE", currency="E1R")
 
     assert response.status_code == 400
     assert response.json()["errors"] == {
@@ -80,22 +78,7 @@ def test_a_currency_that_is_not_three_letters_is_refused_with_the_pages_message(
 
 
 def test_a_lower_case_currency_is_stored_upper_case(manager: Any, api_as: Any) -> None:
-    carrier = Carrier.objects.create(
-        code="RHX", name="Rheinpaket", party=PartyFactory(party_type="carrier")
-    )
-
-    response = api_as(manager).post(
-        "/api/execution/carrier-rates/",
-        {
-            "carrier": carrier.pk,
-            "country": "Germany",
-            "base_fee": "14",
-            "per_kg": "1.8",
-            "currency": " eur ",
-            "transit_days": 1,
-        },
-        format="json",
-    )
+    response = _post_rate(api_as(manager), country="Germany", currency=" eur ")
 
     assert response.status_code == 201, response.json()
     assert list(CarrierRate.objects.values_list("country", "currency")) == [("DE", "EUR")]
