@@ -18,6 +18,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 
+def remember_language(response: HttpResponse, language: str) -> None:
+    """Keep the language in the language cookie (the switch, and a signed-in user's saved choice)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+    )
+
+
 class UserLanguageActivationMiddleware:
     """After authentication: activate the signed-in user's saved language."""
 
@@ -34,12 +44,7 @@ class UserLanguageActivationMiddleware:
             request.LANGUAGE_CODE = language
         response = self.get_response(request)
         if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                samesite="Lax",
-            )
+            remember_language(response, language)
         return response
 
 

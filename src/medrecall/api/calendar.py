@@ -78,10 +78,15 @@ class ImportResultSerializer(BoundedSerializer):
     unchanged = serializers.IntegerField()
 
 
-class CalendarEntriesView(APIView):
-    """The entries of the company's working-day calendars; POST adds or changes one day."""
+class _CalendarView(APIView):
+    """Signed-in users only; each method then asks for reading (``_reader``: staff) or
+    changing (``_editor``: ``core.change_workingdayentry``)."""
 
     permission_classes = [IsAuthenticated]
+
+
+class CalendarEntriesView(_CalendarView):
+    """The entries of the company's working-day calendars; POST adds or changes one day."""
 
     @extend_schema(
         tags=["calendar"],
@@ -117,10 +122,8 @@ class CalendarEntriesView(APIView):
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
-class CalendarEntryView(APIView):
+class CalendarEntryView(_CalendarView):
     """One day's entry: DELETE removes it (the package's data applies again)."""
-
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=["calendar"], responses={204: None})
     def delete(self, request: Request, calendar: str, day: str) -> Response:
@@ -135,10 +138,8 @@ class CalendarEntryView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CalendarYearsView(APIView):
+class CalendarYearsView(_CalendarView):
     """Coverage per calendar and year (package / entered / not covered); POST marks a year entered."""
-
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=["calendar"], responses=YearSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -162,10 +163,9 @@ class CalendarYearsView(APIView):
         return Response(found.as_dict(), status=status.HTTP_201_CREATED)
 
 
-class CalendarImportView(APIView):
+class CalendarImportView(_CalendarView):
     """A CSV (calendar,date,kind,name): all rows or none, idempotent on (calendar, date)."""
 
-    permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(

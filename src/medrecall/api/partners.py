@@ -16,10 +16,12 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedModelSerializer
 from medrecall.catalog.models import DeviceModel
 from medrecall.execution import partners
-from medrecall.execution.forms import clean_country, clean_province
+from medrecall.execution.forms import clean_currency, clean_province
 from medrecall.execution.lifecycle import FieldAction
 from medrecall.execution.models import Carrier, CarrierRate, ServiceProvider
+from medrecall.parties.forms import clean_country
 
+from .serializers import form_checked
 from .views import AuditedViewSet
 
 
@@ -50,16 +52,10 @@ class CarrierRateSerializer(BoundedModelSerializer[CarrierRate]):
         ]
 
     def validate_country(self, value: str) -> str:
-        try:
-            return clean_country(value)
-        except forms.ValidationError as problem:
-            raise serializers.ValidationError(problem.messages) from problem
+        return form_checked(clean_country, value)
 
     def validate_currency(self, value: str) -> str:
-        currency = value.strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise serializers.ValidationError("ISO 4217 code, e.g. CNY, USD, EUR")
-        return currency
+        return form_checked(clean_currency, value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         country = attrs.get("country", getattr(self.instance, "country", ""))

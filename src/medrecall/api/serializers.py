@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from rest_framework import serializers
 
 from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer
 from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.core.models import ImportRun
-from medrecall.core.regions import country_code, subdivision_code
+from medrecall.core.regions import subdivision_code
+from medrecall.parties.forms import clean_country
 from medrecall.parties.models import Contact, Location, Party
 
 
@@ -90,16 +93,33 @@ class SerialSerializer(BoundedModelSerializer[Serial]):
         read_only_fields = ["created_at", "updated_at"]
 
 
+def form_checked(clean: Callable[[str], str], value: str) -> str:
+    """One value through the check its web form makes (so the page and the API say the same);
+    the form's refusal becomes the field's error."""
+    try:
+        return clean(value)
+    except forms.ValidationError as problem:
+        raise serializers.ValidationError(problem.messages) from problem
+
+
+# Where a party or location is, in the order both answer it; ``province_code`` is derived.
+ADDRESS_FIELDS = [
+    "country",
+    "province",
+    "province_code",
+    "city",
+    "address",
+    "postal_code",
+    "latitude",
+    "longitude",
+]
+
+
 class AddressMixin(BoundedModelSerializer):  # type: ignore[type-arg]
     country = serializers.CharField(max_length=60, required=False, allow_blank=True)
 
     def validate_country(self, value: str) -> str:
-        if not value:
-            return ""
-        code = country_code(value)
-        if code is None:
-            raise serializers.ValidationError(f"{value}: unknown country")
-        return code
+        return form_checked(clean_country, value) if value else ""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         country = attrs.get("country", getattr(self.instance, "country", ""))
@@ -126,14 +146,7 @@ class PartySerializer(AddressMixin):
             "party_type",
             "language",
             "preferred_channel",
-            "country",
-            "province",
-            "province_code",
-            "city",
-            "address",
-            "postal_code",
-            "latitude",
-            "longitude",
+            *ADDRESS_FIELDS,
             "is_active",
             "notes",
             "review",
@@ -156,14 +169,7 @@ class LocationSerializer(AddressMixin):
             "location_type",
             "party",
             "party_code",
-            "country",
-            "province",
-            "province_code",
-            "city",
-            "address",
-            "postal_code",
-            "latitude",
-            "longitude",
+            *ADDRESS_FIELDS,
             "is_active",
             "created_at",
             "updated_at",

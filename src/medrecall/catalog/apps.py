@@ -8,29 +8,37 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self) -> None:
-        from medrecall.core.registry import register_importer
+        from medrecall.core.registry import IMPORTERS, ImporterKind
 
-        register_importer(
+        IMPORTERS.register(
             "products",
-            "medrecall.catalog.importers.ProductImporter",
-            label=_("Device models (products)"),
-            permission="catalog.add_devicemodel",
+            ImporterKind(
+                "medrecall.catalog.importers.ProductImporter",
+                label=_("Device models (products)"),
+                permission="catalog.add_devicemodel",
+            ),
         )
-        register_importer(
+        IMPORTERS.register(
             "lots",
-            "medrecall.catalog.importers.LotImporter",
-            label=_("Lots"),
-            permission="catalog.add_lot",
+            ImporterKind(
+                "medrecall.catalog.importers.LotImporter",
+                label=_("Lots"),
+                permission="catalog.add_lot",
+            ),
         )
-        register_importer(
+        IMPORTERS.register(
             "serials",
-            "medrecall.catalog.importers.SerialImporter",
-            label=_("Serial numbers"),
-            permission="catalog.add_serial",
+            ImporterKind(
+                "medrecall.catalog.importers.SerialImporter",
+                label=_("Serial numbers"),
+                permission="catalog.add_serial",
+            ),
         )
-        register_importer(
+        IMPORTERS.register(
             "gudid",
-            "medrecall.catalog.gudid.GudidImporter",
-            label=_("Device models from AccessGUDID XML"),
-            permission="catalog.add_devicemodel",
+            ImporterKind(
+                "medrecall.catalog.gudid.GudidImporter",
+                label=_("Device models from AccessGUDID XML"),
+                permission="catalog.add_devicemodel",
+            ),
         )

@@ -543,10 +543,3 @@ class SerialImporter(TableImporter[SerialRecord]):
                 changes={"created": len(new)},
             )
         return Applied(created=len(new), unchanged=len(records) - len(new))
-
-
-IMPORTERS: dict[str, type[TableImporter[Any]]] = {
-    "products": ProductImporter,
-    "lots": LotImporter,
-    "serials": SerialImporter,
-}

@@ -1,14 +1,34 @@
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.db import models
 
 from .models import ImportRun, TaskWorker
 
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[_M]):
+    """A record nobody adds, changes or deletes in the admin: every field shown read-only.
+    (``core`` sits below ``audit``, so its admins cannot use ``AuditedAdmin``; with no change
+    and no delete there is nothing to audit.)"""
+
+    def get_readonly_fields(self, request: Any, obj: _M | None = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
-    """Read-only: an import run is the record of what came in. (``core`` sits below ``audit``,
-    so this one cannot use ``AuditedAdmin``; with no change and no delete there is nothing to audit.)"""
+class ImportRunAdmin(ReadOnlyAdmin[ImportRun]):
+    """Read-only: an import run is the record of what came in."""
 
     list_display = (
         "created_at",
@@ -21,16 +41,6 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
         "created_by",
     )
     list_filter = ("kind", "status")
-    readonly_fields = [f.name for f in ImportRun._meta.fields]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 # --- the task queue: stale tasks and workers ------------------------------------------------
@@ -114,20 +124,10 @@ def _register_task_admin() -> None:
 
 
 @admin.register(TaskWorker)
-class TaskWorkerAdmin(admin.ModelAdmin[TaskWorker]):
+class TaskWorkerAdmin(ReadOnlyAdmin[TaskWorker]):
     """Read-only: the workers' heartbeats, written by the workers themselves."""
 
     list_display = ("worker_id", "hostname", "pid", "started_at", "seen_at", "stopped_at")
-    readonly_fields = [f.name for f in TaskWorker._meta.fields]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 _register_task_admin()

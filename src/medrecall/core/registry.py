@@ -1,40 +1,130 @@
-"""Which importer handles which kind of file. Contexts register theirs in ``AppConfig.ready``
-so the shared import runner (below them all) never imports them. They register a dotted
-path: the importer's module (and its parsers) loads the first time a kind is asked for, not
-with every ``medrecall`` command."""
+"""Registries: how a lower context calls code of the contexts above it without importing them.
+
+Contexts depend downward only (``lint-imports``), yet a lower context sometimes has to run
+something an upper one owns: traceability runs execution's custody guards, recalls runs the
+hooks of notices and execution, the import runner in core runs every context's importers. The
+lower context defines a :class:`Registry` next to the code that calls it; the upper context
+registers its item in its ``AppConfig.ready()``; the lower one iterates the registry. Nothing
+imports upward and no context touches another's module-level list.
+
+A registry keeps its items by name, in the order they were registered (``INSTALLED_APPS``
+order, since registration happens in ``ready()``). Registering the same item under the same
+name again does nothing, so a second ``ready()`` registers nothing twice; registering a
+different item under a name already taken is a configuration error, as is asking for a name
+nobody registered.
+
+This module also holds the importer registry (``IMPORTERS``): which importer handles which kind
+of file. Contexts register a dotted path, so the importer's module (and its parsers) loads the
+first time a kind is asked for, not with every ``medrecall`` command."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Generic, TypeVar
 
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 
-_IMPORTERS: dict[str, tuple[type[Any] | str, Promise | str, str]] = {}
+T = TypeVar("T")
 
 
-def register_importer(
-    kind: str, importer: type[Any] | str, *, label: Promise | str, permission: str
-) -> None:
-    """``importer``: the class or its dotted path; ``permission``: what a user needs to run it,
-    e.g. ``catalog.add_devicemodel``."""
-    _IMPORTERS[kind] = (importer, label, permission)
+class RegistryError(LookupError):
+    """A registry used wrongly: a name registered twice with different items, or asked for
+    without having been registered. A programming error, never a user's input."""
 
 
-def _loaded(kind: str) -> tuple[type[Any], Promise | str, str]:
-    importer, label, permission = _IMPORTERS[kind]
-    if isinstance(importer, str):
-        importer = import_string(importer)
-        _IMPORTERS[kind] = (importer, label, permission)
-    return importer, label, permission
+class Registry(Generic[T]):
+    """Named items registered by upper contexts, kept in registration order.
+
+    ``what`` names one item in error messages ("custody guard", "timeline source")."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._items: dict[str, T] = {}
+
+    def register(self, name: str, item: T) -> None:
+        """Add ``item`` under ``name``; call from an ``AppConfig.ready()``. Registering the
+        same item under the same name again does nothing (its place in the order is kept)."""
+        if name in self._items:
+            if self._items[name] == item:
+                return
+            raise RegistryError(
+                f"A {self.what} named {name!r} is already registered ({self._items[name]!r}); "
+                f"refusing to replace it with {item!r}."
+            )
+        self._items[name] = item
+
+    def get(self, name: str) -> T:
+        """The item registered under ``name``; :class:`RegistryError` names the known ones."""
+        try:
+            return self._items[name]
+        except KeyError:
+            known = ", ".join(self._items) or "none"
+            raise RegistryError(
+                f"No {self.what} is registered as {name!r}; registered: {known}."
+            ) from None
+
+    def find(self, name: str) -> T | None:
+        """The item registered under ``name``, or None (for a name that comes from outside,
+        e.g. a task path read from the queue)."""
+        return self._items.get(name)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._items)
+
+    def items(self) -> list[tuple[str, T]]:
+        return list(self._items.items())
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(tuple(self._items.values()))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"<Registry of {self.what}: {', '.join(self._items) or 'empty'}>"
+
+
+# --- importers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImporterKind:
+    """One kind of file the import runner accepts. ``importer``: the importer class's dotted
+    path (loaded on first use) or the class; ``permission``: what a user needs to run it, e.g.
+    ``catalog.add_devicemodel``."""
+
+    importer: str | type[Any]
+    label: Promise | str
+    permission: str
+
+    @cached_property
+    def importer_class(self) -> type[Any]:
+        if isinstance(self.importer, str):
+            loaded: type[Any] = import_string(self.importer)
+            return loaded
+        return self.importer
+
+
+IMPORTERS: Registry[ImporterKind] = Registry("importer")
 
 
 def importer_for(kind: str) -> type[Any] | None:
-    return _loaded(kind)[0] if kind in _IMPORTERS else None
+    entry = IMPORTERS.find(kind)
+    return entry.importer_class if entry is not None else None
 
 
 def importer_kinds() -> dict[str, tuple[type[Any], Promise | str, str]]:
-    return {kind: _loaded(kind) for kind in _IMPORTERS}
+    """Every kind with its (loaded) importer class, label and permission, in registration order."""
+    return {
+        kind: (entry.importer_class, entry.label, entry.permission)
+        for kind, entry in IMPORTERS.items()
+    }
 
 
 def keeps_good_rows(kind: str) -> bool:
@@ -48,7 +138,8 @@ def keep_good_refusal(kind: str) -> str:
     """The message that refuses "keep the good rows" for an all-or-nothing kind."""
     from django.utils.translation import gettext as _
 
-    label = _IMPORTERS[kind][1] if kind in _IMPORTERS else kind
+    entry = IMPORTERS.find(kind)
+    label = entry.label if entry is not None else kind
     return _(
         "%(kind)s are imported whole or not at all (a trace with holes is worse than no trace): "
         '"keep the good rows" is not available for them. Correct the bad rows and import the file '

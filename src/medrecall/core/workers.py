@@ -42,6 +42,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
 from .models import TaskWorker
+from .registry import Registry
 
 log = logging.getLogger("medrecall.tasks")
 
@@ -77,7 +78,9 @@ class Recovery:
     give_up: Callable[[list[Any], dict[str, Any], str], None] | None = None
 
 
-RECOVERIES: dict[str, Recovery] = {}
+# By the task's dotted path. Filled where the task is defined (``recoverable`` needs the task
+# object), i.e. by each app's ``tasks.py``, which ``stale_tasks`` imports first.
+RECOVERIES: Registry[Recovery] = Registry("task recovery")
 
 
 def recoverable(
@@ -90,7 +93,9 @@ def recoverable(
 ) -> None:
     """Say how a stale run of ``task`` (a django-tasks ``Task``) is recovered. Unregistered tasks
     are never run again by the sweep: they are marked failed."""
-    RECOVERIES[task.module_path] = Recovery(rerun=rerun, why=why, reset=reset, give_up=give_up)
+    RECOVERIES.register(
+        task.module_path, Recovery(rerun=rerun, why=why, reset=reset, give_up=give_up)
+    )
 
 
 # --- finding stale tasks ----------------------------------------------------------------
@@ -184,7 +189,7 @@ def stale_tasks(*, now: datetime | None = None) -> list[StaleTask]:
             continue
         if worker is None and (started_at is None or started_at >= lapsed):
             continue  # an unregistered worker: only the task's age tells
-        recovery = RECOVERIES.get(path)
+        recovery = RECOVERIES.find(path)
         runs = len(ids)
         if recovery is None:
             action, reason = (
@@ -248,7 +253,7 @@ def stale_tasks_recover(
             )
             args_kwargs = row.values_list("args_kwargs", flat=True).first() or {}
             args, kwargs = list(args_kwargs.get("args", [])), dict(args_kwargs.get("kwargs", {}))
-            recovery = RECOVERIES.get(stale.task_path)
+            recovery = RECOVERIES.find(stale.task_path)
             if stale.action == REQUEUE:
                 if not row.update(status="READY", started_at=None):
                     continue

@@ -8,30 +8,25 @@ class ExecutionConfig(AppConfig):
     verbose_name = _("Execution")
 
     def ready(self) -> None:
+        """Register what execution adds to the lower contexts' registries (docs/architecture.md,
+        "Registries")."""
         from medrecall.notices.selectors import TIMELINE_SOURCES
-        from medrecall.recalls.hooks import on_scope_baseline, on_scope_frozen, on_transition
-        from medrecall.traceability import custody
+        from medrecall.parties.services import MERGE_STEPS
+        from medrecall.recalls.hooks import (
+            BASELINE_HOOKS,
+            CLOSURE_CHECKS,
+            SCOPE_HOOKS,
+            TRANSITION_HOOKS,
+        )
+        from medrecall.traceability.custody import GUARDS
 
-        from .holds import HOLD_GUARD, QUARANTINE_GUARD, on_recall_transition
-        from .holds import on_scope_frozen as hold_new_scope
+        from . import baseline, closure, holders, holds
 
-        custody.register(HOLD_GUARD)
-        custody.register(QUARANTINE_GUARD)
-        on_transition("execution.holds", on_recall_transition)
-        on_scope_frozen("execution.holds", hold_new_scope)
-        from medrecall.recalls.hooks import on_closure_check
-
-        from .closure import closure_findings
-
-        on_closure_check("execution.accounting", closure_findings)
-        from .baseline import handled_units
-
-        on_scope_baseline("execution.handled", handled_units)
-        from medrecall.parties.services import on_merge
-
-        from .holders import on_party_merge, timeline_entries
-
-        on_merge("execution", on_party_merge)
-
-        if timeline_entries not in TIMELINE_SOURCES:
-            TIMELINE_SOURCES.append(timeline_entries)
+        GUARDS.register(holds.HOLD_GUARD.code, holds.HOLD_GUARD)
+        GUARDS.register(holds.QUARANTINE_GUARD.code, holds.QUARANTINE_GUARD)
+        TRANSITION_HOOKS.register("execution.holds", holds.on_recall_transition)
+        SCOPE_HOOKS.register("execution.holds", holds.on_scope_frozen)
+        CLOSURE_CHECKS.register("execution.accounting", closure.closure_findings)
+        BASELINE_HOOKS.register("execution.handled", baseline.handled_units)
+        MERGE_STEPS.register("execution", holders.on_party_merge)
+        TIMELINE_SOURCES.register("execution", holders.timeline_entries)

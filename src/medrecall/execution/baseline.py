@@ -3,7 +3,7 @@
 A scope frozen again while the recall is in execution must keep every unit already returned,
 received, dispositioned or corrected; otherwise a destroyed unit drops out of the new
 baseline while the accounting still counts it as dispositioned ("unexplained −4"). Registered
-with ``recalls.hooks.on_scope_baseline`` at app ready; one query per kind of record."""
+in ``recalls.hooks.BASELINE_HOOKS`` at app ready; one query per kind of record."""
 
 from __future__ import annotations
 

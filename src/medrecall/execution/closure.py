@@ -1,4 +1,4 @@
-"""What execution says about closing a recall (registered with ``recalls.hooks.on_closure_check``).
+"""What execution says about closing a recall (registered in ``recalls.hooks.CLOSURE_CHECKS``).
 
 From the unit accounting of the frozen scope (``selectors.recall_accounting``): a recall may
 close when every affected unit is returned and dispositioned, corrected in the field (a work

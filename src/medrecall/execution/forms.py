@@ -10,21 +10,10 @@ from django.utils.translation import gettext_lazy
 
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.bounds import BoundedIntegersMixin
-from medrecall.core.regions import country_code
+from medrecall.parties.forms import clean_country
 
 from .lifecycle import FieldAction
 from .models import Carrier, CarrierRate, ServiceProvider
-
-
-def clean_country(text: str) -> str:
-    """An ISO 3166-1 alpha-2 code from a code or a country name (English or Chinese)."""
-    code = country_code(text)
-    if code is None:
-        raise forms.ValidationError(
-            _("%(value)s is not a known country (use an ISO code such as CN or US).")
-            % {"value": text}
-        )
-    return code
 
 
 def clean_province(country: str, text: str) -> str:
@@ -36,6 +25,16 @@ def clean_province(country: str, text: str) -> str:
             % {"value": text, "country": country, "example": f"{country}-XX"}
         )
     return code
+
+
+def clean_currency(text: str) -> str:
+    """An ISO 4217 code (three letters, upper case) from what was typed (``usd`` → ``USD``)."""
+    currency = text.strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise forms.ValidationError(
+            _("Give the currency as a three-letter ISO code, e.g. CNY, USD, EUR.")
+        )
+    return currency
 
 
 class CarrierForm(forms.ModelForm[Carrier]):
@@ -71,12 +70,7 @@ class CarrierRateForm(BoundedIntegersMixin, forms.ModelForm[CarrierRate]):
         return clean_country(self.cleaned_data.get("country", ""))
 
     def clean_currency(self) -> str:
-        currency: str = self.cleaned_data.get("currency", "").strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise forms.ValidationError(
-                _("Give the currency as a three-letter ISO code, e.g. CNY, USD, EUR.")
-            )
-        return currency
+        return clean_currency(self.cleaned_data.get("currency", ""))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -26,18 +26,11 @@ class NoticesConfig(AppConfig):
         post_migrate.connect(
             _seed_templates, sender=self, dispatch_uid="medrecall_notice_templates"
         )
-        from medrecall.recalls.hooks import on_closure_check
+        from medrecall.parties.services import MERGE_STEPS
+        from medrecall.recalls.hooks import CLOSURE_CHECKS, SCOPE_HOOKS
 
-        from .closure import closure_findings
+        from . import closure, relations, updates
 
-        on_closure_check("notices.replies", closure_findings)
-        from medrecall.recalls.hooks import on_scope_frozen
-
-        from .updates import on_scope_frozen as tell_holders
-
-        on_scope_frozen("notices.updates", tell_holders)
-        from medrecall.parties.services import on_merge
-
-        from .relations import on_party_merge
-
-        on_merge("notices", on_party_merge)
+        CLOSURE_CHECKS.register("notices.replies", closure.closure_findings)
+        SCOPE_HOOKS.register("notices.updates", updates.on_scope_frozen)
+        MERGE_STEPS.register("notices", relations.on_party_merge)

@@ -1,4 +1,4 @@
-"""What notices say about closing a recall (registered with ``recalls.hooks.on_closure_check``):
+"""What notices say about closing a recall (registered in ``recalls.hooks.CLOSURE_CHECKS``):
 information only — holders never notified and holders that never replied are listed beside
 execution's blocking findings, and kept in a closure exception, but do not block on their
 own (a holder may have returned everything without replying)."""

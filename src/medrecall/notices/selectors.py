@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.core.errors import NotFound
 from medrecall.core.presentation import user_display_name
+from medrecall.core.registry import Registry
 from medrecall.core.types import Viewer
 from medrecall.parties.models import Party, Review
 from medrecall.recalls.models import AffectedLine, ScopeSnapshot
@@ -303,8 +304,9 @@ class TimelineEntry:
     area: str = "notices"
 
 
-# Later contexts (returns, field work) add entries for a party: f(party_id) -> entries.
-TIMELINE_SOURCES: list[Callable[[int], list[TimelineEntry]]] = []
+# Later contexts (returns, field work) add entries for a party: f(party_id) -> entries,
+# registered from their ``AppConfig.ready()`` (``TIMELINE_SOURCES.register(name, source)``).
+TIMELINE_SOURCES: Registry[Callable[[int], list[TimelineEntry]]] = Registry("timeline source")
 
 
 def timeline_for(

@@ -2,7 +2,7 @@
 holder already notified whose affected units grew (an *updated notice* listing only the added
 lines, through the normal send path) and gives holders new to the scope their first notice.
 
-Registered with ``recalls.hooks.on_scope_frozen``; runs inside the freeze's transaction, the
+Registered in ``recalls.hooks.SCOPE_HOOKS``; runs inside the freeze's transaction, the
 runs are enqueued on commit."""
 
 from __future__ import annotations

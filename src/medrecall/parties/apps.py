@@ -8,23 +8,29 @@ class PartiesConfig(AppConfig):
     verbose_name = _("Parties")
 
     def ready(self) -> None:
-        from medrecall.core.registry import register_importer
+        from medrecall.core.registry import IMPORTERS, ImporterKind
 
-        register_importer(
+        IMPORTERS.register(
             "parties",
-            "medrecall.parties.importers.PartyImporter",
-            label=_("Parties"),
-            permission="parties.add_party",
+            ImporterKind(
+                "medrecall.parties.importers.PartyImporter",
+                label=_("Parties"),
+                permission="parties.add_party",
+            ),
         )
-        register_importer(
+        IMPORTERS.register(
             "locations",
-            "medrecall.parties.importers.LocationImporter",
-            label=_("Locations"),
-            permission="parties.add_location",
+            ImporterKind(
+                "medrecall.parties.importers.LocationImporter",
+                label=_("Locations"),
+                permission="parties.add_location",
+            ),
         )
-        register_importer(
+        IMPORTERS.register(
             "contacts",
-            "medrecall.parties.importers.ContactImporter",
-            label=_("Contacts"),
-            permission="parties.add_contact",
+            ImporterKind(
+                "medrecall.parties.importers.ContactImporter",
+                label=_("Contacts"),
+                permission="parties.add_contact",
+            ),
         )

@@ -12,18 +12,22 @@ from .models import Contact, Location, Party
 ADDRESS_FIELDS = ["country", "province", "city", "address", "postal_code", "latitude", "longitude"]
 
 
+def clean_country(text: str) -> str:
+    """An ISO 3166-1 alpha-2 code from a code or a country name (English or Chinese); the
+    check every address input (pages, API, carrier rates) makes."""
+    code = country_code(text)
+    if code is None:
+        raise forms.ValidationError(
+            _("%(value)s is not a known country (use an ISO code such as CN or US).")
+            % {"value": text}
+        )
+    return code
+
+
 class AddressFormMixin(forms.ModelForm):  # type: ignore[type-arg]
     def clean_country(self) -> str:
         text: str = self.cleaned_data.get("country", "")
-        if not text:
-            return ""
-        code = country_code(text)
-        if code is None:
-            raise forms.ValidationError(
-                _("%(value)s is not a known country (use an ISO code such as CN or US).")
-                % {"value": text}
-            )
-        return code
+        return clean_country(text) if text else ""
 
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]

@@ -600,10 +600,3 @@ class ContactImporter(TableImporter[ContactRecord]):
                 changes={"created": len(new), "updated": len(changed)},
             )
         return applied
-
-
-IMPORTERS: dict[str, type[TableImporter[Any]]] = {
-    "parties": PartyImporter,
-    "locations": LocationImporter,
-    "contacts": ContactImporter,
-}

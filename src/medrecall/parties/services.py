@@ -3,8 +3,9 @@
 A reported party (``Review.UNVERIFIED``) was typed by a holder without a log-in, so nothing
 about it is trusted: staff either verify it as a party of its own, or merge it into the
 existing party it really is. Parties know nothing of notices or returns; the contexts above
-register a *merge step* (``on_merge``) that moves their rows from the reported party to the
-target inside the merge's transaction, and says what it moved. A step that raises a
+register a *merge step* (``MERGE_STEPS.register(name, step)`` in their ``AppConfig.ready()``)
+that moves their rows from the reported party to the target inside the merge's transaction,
+and says what it moved. A step that raises a
 ``DomainError`` refuses the merge and nothing of it is kept."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.audit import services as audit
 from medrecall.core.errors import DomainError
+from medrecall.core.registry import Registry
 
 from .models import HOLDER_TYPES, Location, Party, PartyType, Review
 
@@ -36,12 +38,9 @@ class ReviewRefused(DomainError):
 # (source, target, actor) -> {what: how many rows moved}; runs inside the merge's transaction.
 MergeStep = Callable[[Party, Party, Any], dict[str, Any]]
 
-_MERGE_STEPS: dict[str, MergeStep] = {}
-
-
-def on_merge(name: str, step: MergeStep) -> None:
-    """Register (or replace, by name) a merge step; call from an ``AppConfig.ready``."""
-    _MERGE_STEPS[name] = step
+# Run in registration order (``INSTALLED_APPS``: notices, then execution); the name is the
+# key of what the step moved in the merge's audit entry.
+MERGE_STEPS: Registry[MergeStep] = Registry("party merge step")
 
 
 def _not_reviewable(party: Party) -> str | None:
@@ -135,7 +134,7 @@ def party_merge(
     locations = list(source.locations.order_by("code").values_list("code", flat=True))
     Location.objects.filter(party=source).update(party=target, updated_at=timezone.now())
     moved: dict[str, Any] = {"locations": locations}
-    for name, step in _MERGE_STEPS.items():
+    for name, step in MERGE_STEPS.items():
         moved[name] = step(source, target, actor)
     kept = list(source.contacts.order_by("name").values_list("name", "email", "phone"))
     source.review, source.merged_into, source.is_active = Review.MERGED, target, False

@@ -1,6 +1,6 @@
 """Closing a recall follows from the data.
 
-A recall in effectiveness check closes when the checks registered in ``hooks.on_closure_check``
+A recall in effectiveness check closes when the checks registered in ``hooks.CLOSURE_CHECKS``
 find nothing blocking — execution's unit accounting: every affected unit of the frozen scope
 returned, corrected in the field, dispositioned or used up, nothing unexplained, nothing in
 transit, in quarantine or in our stock without a disposition, no return or work order still

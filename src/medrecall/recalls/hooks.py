@@ -3,6 +3,10 @@ frozen scope (e.g. execution places stock holds when a recall is approved, and a
 what a re-scope adds), or to say what still keeps a recall from closing (execution's unit
 accounting, notices' replies), without recalls importing them.
 
+Four registries (:class:`~medrecall.core.registry.Registry`), each filled from the upper
+contexts' ``AppConfig.ready()`` (``TRANSITION_HOOKS.register("execution.holds", hook)``) and run
+in registration order, i.e. ``INSTALLED_APPS`` order (notices before execution).
+
 Hooks run inside the transaction of ``recall_transition`` / ``scope_freeze``, after the change
 is recorded: a hook that raises refuses the change and nothing of it is kept."""
 
@@ -12,36 +16,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from medrecall.core.registry import Registry
+
 if TYPE_CHECKING:
     from .models import RecallCase
 
 TransitionHook = Callable[["RecallCase", str, str, Any], None]  # (recall, source, target, actor)
 
-_HOOKS: dict[str, TransitionHook] = {}
-
-
-def on_transition(name: str, hook: TransitionHook) -> None:
-    """Register (or replace, by name) a hook; call from an ``AppConfig.ready``."""
-    _HOOKS[name] = hook
+TRANSITION_HOOKS: Registry[TransitionHook] = Registry("recall transition hook")
 
 
 def run_transition_hooks(recall: RecallCase, source: str, target: str, actor: Any) -> None:
-    for hook in _HOOKS.values():
+    for hook in TRANSITION_HOOKS:
         hook(recall, source, target, actor)
 
 
 ScopeHook = Callable[["RecallCase", Any], None]  # (recall, actor)
 
-_SCOPE_HOOKS: dict[str, ScopeHook] = {}
-
-
-def on_scope_frozen(name: str, hook: ScopeHook) -> None:
-    """Register (or replace, by name) a hook run after every scope freeze."""
-    _SCOPE_HOOKS[name] = hook
+# Run after every scope freeze.
+SCOPE_HOOKS: Registry[ScopeHook] = Registry("scope-frozen hook")
 
 
 def run_scope_hooks(recall: RecallCase, actor: Any) -> None:
-    for hook in _SCOPE_HOOKS.values():
+    for hook in SCOPE_HOOKS:
         hook(recall, actor)
 
 
@@ -57,17 +54,12 @@ class Finding:
 
 ClosureCheck = Callable[["RecallCase"], list[Finding]]
 
-_CLOSURE_CHECKS: dict[str, ClosureCheck] = {}
-
-
-def on_closure_check(name: str, check: ClosureCheck) -> None:
-    """Register (or replace, by name) a check run before a recall may close (e.g. execution's
-    unit accounting, notices' replies); call from an ``AppConfig.ready``."""
-    _CLOSURE_CHECKS[name] = check
+# Checks run before a recall may close (execution's unit accounting, notices' replies).
+CLOSURE_CHECKS: Registry[ClosureCheck] = Registry("closure check")
 
 
 def run_closure_checks(recall: RecallCase) -> list[Finding]:
-    return [finding for check in _CLOSURE_CHECKS.values() for finding in check(recall)]
+    return [finding for check in CLOSURE_CHECKS for finding in check(recall)]
 
 
 @dataclass(frozen=True)
@@ -89,13 +81,9 @@ class Handled:
 
 BaselineHook = Callable[["RecallCase"], Handled]
 
-_BASELINE_HOOKS: dict[str, BaselineHook] = {}
-
-
-def on_scope_baseline(name: str, hook: BaselineHook) -> None:
-    """Register (or replace, by name) what a context has already handled under a recall."""
-    _BASELINE_HOOKS[name] = hook
+# What a context has already handled under a recall (kept in a re-scope's baseline).
+BASELINE_HOOKS: Registry[BaselineHook] = Registry("scope baseline hook")
 
 
 def handled_units(recall: RecallCase) -> list[Handled]:
-    return [hook(recall) for hook in _BASELINE_HOOKS.values()]
+    return [hook(recall) for hook in BASELINE_HOOKS]

@@ -8,17 +8,21 @@ class TraceabilityConfig(AppConfig):
     verbose_name = _("Traceability")
 
     def ready(self) -> None:
-        from medrecall.core.registry import register_importer
+        from medrecall.core.registry import IMPORTERS, ImporterKind
 
-        register_importer(
+        IMPORTERS.register(
             "events",
-            "medrecall.traceability.importing.events.EventImporter",
-            label=_("Trace events"),
-            permission="traceability.add_traceevent",
+            ImporterKind(
+                "medrecall.traceability.importing.events.EventImporter",
+                label=_("Trace events"),
+                permission="traceability.add_traceevent",
+            ),
         )
-        register_importer(
+        IMPORTERS.register(
             "epcis",
-            "medrecall.traceability.importing.epcis.EpcisImporter",
-            label=_("GS1 EPCIS 2.0 document"),
-            permission="traceability.add_traceevent",
+            ImporterKind(
+                "medrecall.traceability.importing.epcis.EpcisImporter",
+                label=_("GS1 EPCIS 2.0 document"),
+                permission="traceability.add_traceevent",
+            ),
         )

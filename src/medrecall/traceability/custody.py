@@ -1,7 +1,8 @@
 """Custody guards: rules from contexts above traceability that may refuse a movement.
 
 Traceability knows nothing of recalls or holds; a context above it (execution's stock hold)
-registers a guard at app ready. Every way an event enters the system runs the guards:
+registers a guard in ``GUARDS`` (a :class:`~medrecall.core.registry.Registry`, by the guard's
+code) from its ``AppConfig.ready()``. Every way an event enters the system runs the guards:
 
 * imports and both capture endpoints (CSV, Excel, event rows, EPCIS) through the staging
   checks — one SQL statement per guard against the whole staging table, never a query per row;
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+
+from medrecall.core.registry import Registry
 
 MOVES_COLUMNS = "row_no, event_type, lot_id, serial_id, from_id, to_id, document_ref"
 MAX_REPORTED = 10_000
@@ -49,16 +52,12 @@ class Move:
     document_ref: str = ""
 
 
-_GUARDS: dict[str, CustodyGuard] = {}
-
-
-def register(guard: CustodyGuard) -> None:
-    """Add (or replace, by code) a guard; called from an ``AppConfig.ready``."""
-    _GUARDS[guard.code] = guard
+# Registered by code: ``GUARDS.register(guard.code, guard)`` in an ``AppConfig.ready()``.
+GUARDS: Registry[CustodyGuard] = Registry("custody guard")
 
 
 def guards() -> tuple[CustodyGuard, ...]:
-    return tuple(_GUARDS.values())
+    return tuple(GUARDS)
 
 
 def guarded_lots() -> set[int] | None:
@@ -99,7 +98,7 @@ def violations(moves_sql: str, params: Sequence[Any] = ()) -> list[tuple[int, st
 
 def check_moves(moves: Sequence[Move]) -> list[tuple[int, str, str]]:
     """Run the guards over movements given by ids (no staging table)."""
-    if not moves or not _GUARDS:
+    if not moves or not GUARDS:
         return []
     big = "BIGINT"
     row = (

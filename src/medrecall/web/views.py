@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from medrecall.accounts.middleware import remember_language
 from medrecall.accounts.selectors import viewer_of
 from medrecall.audit import services as audit
 from medrecall.audit.selectors import history_for
@@ -93,12 +94,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         request.user.language = language
         request.user.save(update_fields=["language"])
     response = HttpResponseRedirect(target)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite="Lax",
-    )
+    remember_language(response, language)
     return response
 
 
@@ -347,36 +343,29 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     return response
 
 
+def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    return render(request, "web/error.html", {"title": title, "message": message}, status=status)
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(
+    return _error_page(
         request,
-        "web/error.html",
-        {
-            "title": _("Not found"),
-            "message": _("The page or record does not exist, or you may not see it."),
-        },
-        status=404,
+        404,
+        _("Not found"),
+        _("The page or record does not exist, or you may not see it."),
     )
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(
-        request,
-        "web/error.html",
-        {"title": _("Not allowed"), "message": _("Your role does not allow this.")},
-        status=403,
-    )
+    return _error_page(request, 403, _("Not allowed"), _("Your role does not allow this."))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(
+    return _error_page(
         request,
-        "web/error.html",
-        {
-            "title": _("Something went wrong"),
-            "message": _("The error was logged. Please try again or tell your administrator."),
-        },
-        status=500,
+        500,
+        _("Something went wrong"),
+        _("The error was logged. Please try again or tell your administrator."),
     )
 
 
