@@ -160,21 +160,35 @@ def execution_hold(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("execution.add_returnauthorisation", raise_exception=True)
 def return_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _open_for_holder(
+        request,
+        pk,
+        lambda recall, party: services.return_create(
+            recall=recall, party=party, actor=viewer_of(request)
+        ),
+        _("Return authorised."),
+        "web:return-detail",
+    )
+
+
+def _open_for_holder(
+    request: HttpRequest,
+    pk: int,
+    open_record: Callable[[RecallCase, Party], ReturnAuthorisation | WorkOrder],
+    success: str,
+    detail: str,
+) -> HttpResponse:
+    """Open a record (a return, a work order) of the recall for the holder chosen on its
+    execution page, and show it; a holder not chosen, not there or refused is told on the page."""
     recall = _get(selectors.recall_for, request, pk)
     party = _chosen(request.POST.get("party"))
-    created: list[ReturnAuthorisation] = []
+    created: list[ReturnAuthorisation | WorkOrder] = []
     if party is None:
         messages.error(request, _("Choose the holder."))
     elif _run(
-        request,
-        lambda: created.append(
-            services.return_create(
-                recall=recall, party=_party(request, party), actor=viewer_of(request)
-            )
-        ),
-        _("Return authorised."),
+        request, lambda: created.append(open_record(recall, _party(request, party))), success
     ):
-        return redirect("web:return-detail", pk=created[0].pk)
+        return redirect(detail, pk=created[0].pk)
     return redirect("web:execution-recall", pk=pk)
 
 
@@ -427,26 +441,19 @@ def disposition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("execution.add_workorder", raise_exception=True)
 def work_order_create(request: HttpRequest, pk: int) -> HttpResponse:
-    recall = _get(selectors.recall_for, request, pk)
-    party = _chosen(request.POST.get("party"))
-    created: list[WorkOrder] = []
-    if party is None:
-        messages.error(request, _("Choose the holder."))
-    elif _run(
+    return _open_for_holder(
         request,
-        lambda: created.append(
-            services.work_order_create(
-                recall=recall,
-                party=_party(request, party),
-                action=request.POST.get("action", ""),
-                actor=viewer_of(request),
-                instructions=request.POST.get("instructions", ""),
-            )
+        pk,
+        lambda recall, party: services.work_order_create(
+            recall=recall,
+            party=party,
+            action=request.POST.get("action", ""),
+            actor=viewer_of(request),
+            instructions=request.POST.get("instructions", ""),
         ),
         _("Work order opened."),
-    ):
-        return redirect("web:work-order-detail", pk=created[0].pk)
-    return redirect("web:execution-recall", pk=pk)
+        "web:work-order-detail",
+    )
 
 
 @login_required
