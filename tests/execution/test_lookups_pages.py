@@ -61,7 +61,15 @@ def test_a_holder_that_is_not_there_is_a_message(
     assert (model.objects.count(), AuditEntry.objects.count()) == (0, entries)
 
 
-@pytest.mark.parametrize(("party", "label"), [("", "none chosen"), ("HOSP", "not an id")])
+@pytest.mark.parametrize(
+    ("party", "label"),
+    [
+        ("", "none chosen"),
+        ("HOSP", "not an id"),
+        ("²", "a digit that is no ASCII digit"),
+        ("9" * 30, "beyond any id"),
+    ],
+)
 def test_no_holder_chosen_asks_for_one(
     recall: RecallCase, manager: User, party: str, label: str
 ) -> None:

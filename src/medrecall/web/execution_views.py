@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from medrecall.accounts.selectors import viewer_of
 from medrecall.accounts.signatures import signing_needs_user_id
 from medrecall.catalog import selectors as catalog
+from medrecall.core import bounds
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.files import document_response
 from medrecall.execution import selectors, services
@@ -68,8 +69,12 @@ def _party(request: HttpRequest, pk: int) -> Party:
 
 
 def _chosen(value: str | None) -> int | None:
-    """The id a form's choice sent (``None`` when nothing, or no id, was chosen)."""
-    return int(value) if value and value.isdigit() else None
+    """The id a form's choice sent (``None`` when nothing, or nothing that can be an id, was
+    chosen: ASCII digits within the id column's range, so ``²`` or 30 digits are no query)."""
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    pk = int(value)
+    return pk if bounds.ID[0] <= pk <= bounds.ID[1] else None
 
 
 def _location(request: HttpRequest, value: str | None) -> Location | None:
