@@ -29,8 +29,8 @@ def named_in_body(lookup: Callable[[], T]) -> T:
     """A context's look-up of a record the request *body* names (a holder's code, a lot number).
 
     A record the URL names and cannot find answers 404 (``NotFound`` reaches the handler); a
-    body that names a record which is not there is an invalid request: 400 ``invalid``, with the
-    look-up's message and ``where`` naming the field, as such requests always answered."""
+    body that names a record which is not there is an invalid request (the URL was right): 400
+    ``invalid``, with the look-up's message and ``where`` naming the field."""
     try:
         return lookup()
     except NotFound as missing:
