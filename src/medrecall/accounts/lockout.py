@@ -33,16 +33,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.audit import services as audit
-from medrecall.core.errors import DomainError, ValidationFailed
+from medrecall.core.errors import ValidationFailed
 
+# re-exported: callers catch these here too
+from .errors import NotLocked as NotLocked
 from .models import User
 
 UNKNOWN_ADDRESS = "0.0.0.0"  # noqa: S104 - a placeholder for "no address", never bound to
-
-
-class NotLocked(DomainError):
-    code = "not_locked"
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from medrecall.core.errors import NotFound
 
 from .models import Signature, User
 
@@ -26,3 +29,11 @@ def signatures_for(target: models.Model) -> QuerySet[Signature]:
         .select_related("signer")
         .order_by("signed_at", "pk")
     )
+
+
+def user_named(*, username: str) -> User:
+    """The account with this user name (exact), e.g. the one a command's action is recorded under."""
+    found = User.objects.filter(username=username).first() if username else None
+    if found is None:
+        raise NotFound(_("There is no user %(username)s.") % {"username": username}, where="user")
+    return found

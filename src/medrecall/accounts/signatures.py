@@ -45,8 +45,11 @@ from django.utils.translation import ngettext
 
 from medrecall.audit import services as audit
 from medrecall.audit.models import AuditEntry
-from medrecall.core.errors import DomainError, ValidationFailed
+from medrecall.core.errors import ValidationFailed
 
+# re-exported: callers catch these here too
+from .errors import SignatureLocked as SignatureLocked
+from .errors import SignatureRefused as SignatureRefused
 from .models import Signature, SignatureMeaning, User
 from .selectors import signatures_for as signatures_for  # signing callers find the reader here too
 
@@ -73,19 +76,6 @@ class SessionLike(Protocol):
     def __setitem__(self, key: str, value: Any, /) -> None: ...
 
     def pop(self, key: str, default: Any, /) -> Any: ...
-
-
-class SignatureRefused(DomainError):
-    """The record was not signed: a component is missing or wrong."""
-
-    code = "signature_refused"
-
-
-class SignatureLocked(SignatureRefused):
-    """Too many wrong attempts in a row: signing is paused for this user (21 CFR 11.300)."""
-
-    code = "signature_locked"
-    status = 429
 
 
 def _json_safe(value: Any) -> Any:

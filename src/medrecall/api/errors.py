@@ -7,8 +7,8 @@ Also the JSON the project's 400/403/404/500 handlers (``medrecall/handlers.py``)
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, ProtectedError, RestrictedError
@@ -18,9 +18,23 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
-from medrecall.core.errors import DomainError
+from medrecall.core.errors import DomainError, NotFound, ValidationFailed
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def named_in_body(lookup: Callable[[], T]) -> T:
+    """A context's look-up of a record the request *body* names (a holder's code, a lot number).
+
+    A record the URL names and cannot find answers 404 (``NotFound`` reaches the handler); a
+    body that names a record which is not there is an invalid request (the URL was right): 400
+    ``invalid``, with the look-up's message and ``where`` naming the field."""
+    try:
+        return lookup()
+    except NotFound as missing:
+        raise ValidationFailed(missing.message, where=missing.where) from missing
 
 
 def _first_message(detail: Any) -> str:

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import FileResponse, HttpResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -23,15 +22,16 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer, query_int
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core import bounds
-from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.core.files import document_response, file_response
 from medrecall.execution import selectors, services
 from medrecall.execution.documents import waybill_pdf
 from medrecall.execution.lifecycle import DispositionKind, FieldAction, ReturnStatus, UnitResult
-from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrder, WorkOrderUnit
+from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrder
+from medrecall.parties import selectors as parties
 from medrecall.parties.models import Location, Party
 from medrecall.recalls.models import RecallCase
 
+from .errors import named_in_body
 from .pagination import PAGE_PARAMETERS, page_of, paginated
 
 
@@ -57,12 +57,19 @@ def _recall(request: Request, pk: int, perm: str) -> RecallCase:
 
 
 def _location(code: str, where: str) -> Location | None:
-    if not code:
-        return None
-    found = Location.objects.select_related("party").filter(code=code).first()
-    if found is None:
-        raise ValidationFailed(f"{where}: {code}", where=where)
-    return found
+    """An optional location named by its code (blank: none given)."""
+    return named_in_body(lambda: parties.location_coded(code=code, where=where)) if code else None
+
+
+def _holder(code: str) -> Party:
+    return named_in_body(lambda: parties.party_coded(code=code, where="holder"))
+
+
+def _unit(recall: RecallCase, data: dict[str, Any]) -> tuple[Lot, Serial | None]:
+    """The lot (and serial) the body names, of the recall's device models."""
+    return named_in_body(
+        lambda: selectors.unit_in_recall(recall=recall, lot=data["lot"], serial=data["serial"])
+    )
 
 
 class AccountingView(APIView):
@@ -130,19 +137,9 @@ class HoldReleaseView(APIView):
         payload = HoldReleaseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        holds = recall.holds.all()
-        lot_id = (
-            holds.filter(lot__number=data["lot"]).values_list("lot_id", flat=True).first()
-            if data["lot"]
-            else None
+        lot_id, serial_id = named_in_body(
+            lambda: selectors.held_unit(recall=recall, lot=data["lot"], serial=data["serial"])
         )
-        serial_id = (
-            holds.filter(serial__serial=data["serial"]).values_list("serial_id", flat=True).first()
-            if data["serial"]
-            else None
-        )
-        if (data["lot"] and lot_id is None) or (data["serial"] and serial_id is None):
-            raise NotFound("No hold matches.", where="lot")
         released = services.hold_release(
             recall=recall,
             actor=viewer_of(request),
@@ -228,7 +225,11 @@ class ReturnCreateSerializer(BoundedSerializer):
     volume_l = serializers.DecimalField(
         max_digits=9, decimal_places=2, required=False, default=Decimal(0)
     )
-    source = serializers.ChoiceField(choices=["staff", "reply"], required=False, default="staff")  # type: ignore[assignment]
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=ReturnAuthorisation.Source.choices,
+        required=False,
+        default=ReturnAuthorisation.Source.STAFF.value,
+    )
     reply_ref = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -260,24 +261,20 @@ class ReturnListView(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         recall = _recall(request, data["recall"], "execution.add_returnauthorisation")
-        party = Party.objects.filter(code=data["holder"]).first()
-        if party is None:
-            raise ValidationFailed(f"holder: {data['holder']}", where="holder")
+        party = _holder(data["holder"])
         lines = None
         if data.get("lines"):
-            lines = []
-            for line in data["lines"]:
-                lot = Lot.objects.filter(
-                    number=line["lot"], device_model__in=recall.products.all()
-                ).first()
-                serial = (
-                    Serial.objects.filter(lot=lot, serial=line["serial"]).first()
-                    if line["serial"]
-                    else None
+            units = named_in_body(
+                lambda: selectors.units_in_recall(
+                    recall=recall,
+                    units=[(line["lot"], line["serial"]) for line in data["lines"]],
+                    where="lines",
                 )
-                if lot is None or (line["serial"] and serial is None):
-                    raise ValidationFailed(f"lines: {line['lot']} {line['serial']}", where="lines")
-                lines.append((lot, serial, line["quantity"]))
+            )
+            lines = [
+                (lot, serial, line["quantity"])
+                for (lot, serial), line in zip(units, data["lines"], strict=True)
+            ]
         ra = services.return_create(
             recall=recall,
             party=party,
@@ -346,20 +343,7 @@ class ReturnAmendView(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         ra = selectors.return_get_for(viewer=viewer, pk=pk)
-        lot = Lot.objects.filter(
-            number=data["lot"], device_model__in=ra.recall.products.all()
-        ).first()
-        serial = (
-            Serial.objects.filter(lot=lot, serial=data["serial"]).first()
-            if data["serial"]
-            else None
-        )
-        if lot is None or (data["serial"] and serial is None):
-            raise ValidationFailed(
-                _("No lot %(lot)s %(serial)s of this recall's device models.")
-                % {"lot": data["lot"], "serial": data["serial"]},
-                where="lot",
-            )
+        lot, serial = _unit(ra.recall, data)
         ra = services.return_amend(
             ra=ra,
             lot=lot,
@@ -551,15 +535,10 @@ class DispositionListView(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         recall = _recall(request, data["recall"], "execution.add_disposition")
-        lot = Lot.objects.filter(number=data["lot"], device_model__in=recall.products.all()).first()
-        serial = (
-            Serial.objects.filter(lot=lot, serial=data["serial"]).first()
-            if data["serial"]
-            else None
+        lot, serial = _unit(recall, data)
+        location = named_in_body(
+            lambda: parties.location_coded(code=data["location"], where="location")
         )
-        location = _location(data["location"], "location")
-        if lot is None or location is None or (data["serial"] and serial is None):
-            raise ValidationFailed(f"lot: {data['lot']} {data['serial']}", where="lot")
         d = services.disposition_create(
             recall=recall,
             kind=data["kind"],
@@ -698,9 +677,7 @@ class WorkOrderListView(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         recall = _recall(request, data["recall"], "execution.add_workorder")
-        party = Party.objects.filter(code=data["holder"]).first()
-        if party is None:
-            raise ValidationFailed(f"holder: {data['holder']}", where="holder")
+        party = _holder(data["holder"])
         order = services.work_order_create(
             recall=recall,
             party=party,
@@ -727,9 +704,7 @@ class UnitResultView(APIView):
     def post(self, request: Request, pk: int, unit: int) -> Response:
         viewer = viewer_of(request)
         order = selectors.work_order_get_for(viewer=viewer, pk=pk)
-        found = WorkOrderUnit.objects.filter(work_order=order, pk=unit).first()
-        if found is None:
-            raise NotFound("unit", where="unit")
+        found = selectors.work_order_unit(order=order, pk=unit)
         payload = UnitResultSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.work_order_record(unit=found, actor=viewer, **payload.validated_data)

@@ -23,11 +23,13 @@ from medrecall.core import bounds
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.core.files import file_response
 from medrecall.notices import relations, replies, selectors, services
-from medrecall.notices.models import Notice, NoticeTemplate, Offer, Reply
-from medrecall.parties.models import Party
+from medrecall.notices.models import Kind, Notice, NoticeStatus, NoticeTemplate, Offer, Reply
+from medrecall.parties import selectors as party_selectors
+from medrecall.parties.models import Language, Party, PartyType
 from medrecall.recalls import selectors as recall_selectors
-from medrecall.recalls.models import RecallCase
+from medrecall.recalls.models import RecallCase, Regime
 
+from .errors import named_in_body
 from .pagination import PAGE_PARAMETERS, page_of, paginated
 
 
@@ -80,9 +82,9 @@ class SectionSerializer(BoundedSerializer):
 
 
 class TemplateSaveSerializer(BoundedSerializer):
-    regime = serializers.ChoiceField(choices=["nmpa", "fda", "eu_mdr"])
-    language = serializers.ChoiceField(choices=["zh-hans", "en"])
-    kind = serializers.ChoiceField(choices=["initial", "reminder", "progress", "survey", "update"])
+    regime = serializers.ChoiceField(choices=Regime.choices)
+    language = serializers.ChoiceField(choices=Language.choices)
+    kind = serializers.ChoiceField(choices=Kind.choices)
     title = serializers.CharField(max_length=200)
     subject = serializers.CharField(max_length=255)
     sections = SectionSerializer(many=True)
@@ -254,7 +256,9 @@ class RunSerializer(BoundedSerializer):
 
 
 class RunStartSerializer(BoundedSerializer):
-    kind = serializers.ChoiceField(choices=["initial"], default="initial")
+    kind = serializers.ChoiceField(
+        choices=[(Kind.INITIAL.value, Kind.INITIAL.label)], default=Kind.INITIAL.value
+    )
     parties = serializers.ListField(
         child=serializers.CharField(),
         required=False,
@@ -274,11 +278,12 @@ class RunStartView(APIView):
         recall = _recall(request, pk)
         payload = RunStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        codes = payload.validated_data["parties"]
-        parties = list(Party.objects.filter(code__in=codes).values_list("pk", flat=True))
-        if len(parties) != len(set(codes)):
-            raise ValidationFailed(_("Some party codes are unknown."), where="parties")
-        run = services.notice_run_start(recall=recall, actor=viewer, parties=parties or None)
+        parties = named_in_body(
+            lambda: party_selectors.parties_coded(codes=payload.validated_data["parties"])
+        )
+        run = services.notice_run_start(
+            recall=recall, actor=viewer, parties=[party.pk for party in parties] or None
+        )
         return Response(selectors.run_progress(run), status=status.HTTP_202_ACCEPTED)
 
 
@@ -292,7 +297,7 @@ class RunDetailView(APIView):
 
 
 class ContactLogSerializer(BoundedSerializer):
-    channel = serializers.ChoiceField(choices=["call", "letter", "note", "email"])
+    channel = serializers.ChoiceField(choices=list(services.CONTACT_TYPES))
     note = serializers.CharField(required=False, allow_blank=True, default="")
     acknowledged = serializers.BooleanField(required=False, default=False)
 
@@ -319,7 +324,9 @@ class ContactLogView(APIView):
 
 class DeliverySerializer(BoundedSerializer):
     message_id = serializers.CharField()
-    outcome = serializers.ChoiceField(choices=["delivered", "bounced"])
+    outcome = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in (NoticeStatus.DELIVERED, NoticeStatus.BOUNCED)]
+    )
     detail = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -381,7 +388,8 @@ class ReplyLineSerializer(BoundedSerializer):
 class SubConsigneeSerializer(BoundedSerializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(
-        choices=["hospital", "distributor", "end_user"], default="hospital"
+        choices=[(code, kind.label) for code, kind in replies.SUB_CONSIGNEE_TYPES.items()],
+        default=PartyType.HOSPITAL.value,
     )
     country = serializers.CharField()
     province = serializers.CharField(required=False, allow_blank=True, default="")
@@ -691,9 +699,8 @@ class OfferListView(APIView):
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         recall = _recall(request, data.pop("recall"))
-        party = Party.objects.filter(code=data.pop("party")).first()
-        if party is None:
-            raise ValidationFailed(_("Some party codes are unknown."), where="party")
+        code = data.pop("party")
+        party = named_in_body(lambda: party_selectors.party_coded(code=code))
         offer = relations.offer_propose(recall=recall, party=party, actor=viewer, **data)
         return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)
 
@@ -751,9 +758,9 @@ class ProgressUpdateView(APIView):
         recall = _recall(request, pk)
         payload = ProgressUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        party = Party.objects.filter(code=payload.validated_data["party"]).first()
-        if party is None:
-            raise ValidationFailed(_("Some party codes are unknown."), where="party")
+        party = named_in_body(
+            lambda: party_selectors.party_coded(code=payload.validated_data["party"])
+        )
         created = relations.progress_update_send(
             recall=recall, party=party, message=payload.validated_data["message"], actor=viewer
         )

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer
 from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.gtin import gtin_problem, normalise_gtin
+from medrecall.core.importing import Policy
 from medrecall.core.models import ImportRun
 from medrecall.core.regions import subdivision_code
 from medrecall.parties.forms import clean_country
@@ -226,8 +227,8 @@ class ImportStartSerializer(BoundedSerializer):
     kind = serializers.CharField()
     file = serializers.FileField()
     policy = serializers.ChoiceField(
-        choices=["reject", "keep_good"],
-        default="reject",
+        choices=[policy.value for policy in Policy],
+        default=Policy.REJECT.value,
         help_text=(
             "keep_good: write the good rows and return the bad ones; refused (400) for the all-or-nothing kinds "
             "events and epcis"

@@ -34,6 +34,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+# re-exported: ``verify_chain`` catches it here
+from .errors import CheckpointUnreadable as CheckpointUnreadable
+
 KEY_FILE_NAME = "audit.key"
 CHECKPOINT_FILE_NAME = "audit-checkpoints.jsonl"
 DEFAULT_EVERY = 1000
@@ -142,14 +145,6 @@ def checkpoint_append(
         os.close(descriptor)
     _last_written = time.monotonic()
     return checkpoint
-
-
-class CheckpointUnreadable(ValueError):
-    """A line of the checkpoint file is not a checkpoint (damaged or edited)."""
-
-    def __init__(self, line_number: int) -> None:
-        super().__init__(f"line {line_number}")
-        self.line_number = line_number
 
 
 def checkpoints() -> Iterator[Checkpoint]:

@@ -1,35 +1,48 @@
 """What the commands look up by the names a user types (a user name, a recall number, a
-party code), each refusing with a message that says what was not found."""
+party code): a thin adapter over the contexts' look-ups (``parties.selectors.party_coded``,
+``recalls.selectors.recall_numbered``, ``accounts.selectors.user_named``). Their ``NotFound``
+becomes a command error with the same translated message, so the command exits with status 1."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.core.management.base import CommandError
 
+from medrecall.accounts import selectors as accounts
 from medrecall.accounts.models import User
-from medrecall.core.errors import DomainError
+from medrecall.core.errors import DomainError, NotFound
+from medrecall.parties import selectors as parties
 from medrecall.parties.models import Party
+from medrecall.recalls import selectors as recalls
 from medrecall.recalls.models import RecallCase
+
+T = TypeVar("T")
 
 
 def user_named(name: str) -> User:
-    user = User.objects.filter(username=name).first() if name else None
-    if user is None:
-        raise CommandError("Give --user: the account this action is recorded under.")
-    return user
+    try:
+        return accounts.user_named(username=name)
+    except NotFound as missing:
+        # the account is the one the action is recorded under: say which option names it
+        raise CommandError("Give --user: the account this action is recorded under.") from missing
 
 
 def recall_numbered(number: str) -> RecallCase:
-    recall = RecallCase.objects.filter(number=number).first()
-    if recall is None:
-        raise CommandError(f"No recall numbered {number!r}.")
-    return recall
+    return found(lambda: recalls.recall_numbered(number=number))
 
 
 def party_coded(code: str) -> Party:
-    party = Party.objects.filter(code=code).first()
-    if party is None:
-        raise CommandError(f"No party with the code {code!r}.")
-    return party
+    return found(lambda: parties.party_coded(code=code))
+
+
+def found(lookup: Callable[[], T]) -> T:
+    """What a context's look-up answers; its ``NotFound`` as a command error (exit status 1)."""
+    try:
+        return lookup()
+    except NotFound as missing:
+        raise refusal(missing) from missing
 
 
 def refusal(refused: DomainError) -> CommandError:

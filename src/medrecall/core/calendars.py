@@ -20,17 +20,14 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from . import workdays
-from .errors import ImportRejected, RowError, ValidationFailed
+from .errors import CalendarInputInvalid as CalendarInputInvalid  # re-exported
+from .errors import ImportRejected, RowError
 from .models import CalendarEndAlert, CalendarYear, DayKind, WorkingDayCalendar, WorkingDayEntry
 
 CALENDARS = tuple(WorkingDayCalendar.values)
 # 90 days before the end of the last covered year (2 October; 2 Oct + 90 days = 31 Dec).
 ALERT_FROM = (10, 2)
 IMPORT_COLUMNS = ("calendar", "date", "kind", "name")
-
-
-class CalendarInputInvalid(ValidationFailed):
-    code = "calendar_input_invalid"
 
 
 # ---------------------------------------------------------------------------------------------

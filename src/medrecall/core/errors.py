@@ -53,6 +53,39 @@ class ConcurrentEdit(DomainError):
     status = 409
 
 
+class ActionNotAllowed(DomainError):
+    """The record's state does not allow the action (HTTP 409: the request is fine, the
+    record is not in a state for it)."""
+
+    code = "action_not_allowed"
+    status = 409
+
+
+class UploadRefused(DomainError):
+    """An uploaded file whose content is not one of the types the upload accepts."""
+
+    code = "wrong_type"
+
+
+class UploadTooLarge(ValidationFailed):
+    """A file uploaded through a page or the API beyond the upload limit (the command line
+    imports larger files)."""
+
+    code = "file_too_large"
+
+
+class KeepGoodNotOffered(ValidationFailed):
+    """The keep-good-rows policy asked of an all-or-nothing import (events, EPCIS)."""
+
+    code = "keep_good_not_offered"
+
+
+class CalendarInputInvalid(ValidationFailed):
+    """A working-day calendar entry or file that cannot be taken as it is."""
+
+    code = "calendar_input_invalid"
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     """One problem in one row of an imported file: the same list feeds CSV, API and CLI.

@@ -20,7 +20,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from .errors import DomainError
+# re-exported: callers catch it here too
+from .errors import UploadRefused as UploadRefused
 
 
 def file_response(
@@ -118,10 +119,6 @@ _MARKUP_ROOTS = re.compile(
 )
 _ACTIVE_NAMESPACES = (b"http://www.w3.org/1999/xhtml", b"http://www.w3.org/2000/svg")
 HEAD_BYTES = 64 * 1024
-
-
-class UploadRefused(DomainError):
-    code = "wrong_type"
 
 
 def _zip_type(upload: IO[bytes]) -> FileType | None:

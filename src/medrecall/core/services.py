@@ -12,7 +12,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import files
-from .errors import DomainError, ImportRejected, ValidationFailed
+from .errors import (
+    DomainError,
+    ImportRejected,
+    KeepGoodNotOffered,
+    UploadTooLarge,
+    ValidationFailed,
+)
 from .importing import ImportOutcome, Policy
 from .models import ImportRun, ImportStatus
 from .registry import importer_for, keep_good_refusal, keeps_good_rows
@@ -33,15 +39,12 @@ def import_run_start(
     if policy not in Policy._value2member_map_:
         raise ValidationFailed(_("Unknown policy %(policy)s.") % {"policy": policy}, where="policy")
     if policy == Policy.KEEP_GOOD and not keeps_good_rows(kind):
-        raise ValidationFailed(
-            keep_good_refusal(kind), where="policy", code="keep_good_not_offered"
-        )
+        raise KeepGoodNotOffered(keep_good_refusal(kind), where="policy")
     if upload.size and upload.size > settings.MEDRECALL_MAX_UPLOAD_BYTES:
-        raise ValidationFailed(
+        raise UploadTooLarge(
             _("The file is larger than %(limit)s MB; import it with the medrecall command.")
             % {"limit": settings.MEDRECALL_MAX_UPLOAD_BYTES // (1024 * 1024)},
             where="file",
-            code="file_too_large",
         )
     detected = files.check_type(
         upload, name=Path(file_name).name or file_name, allowed=files.IMPORT_TYPES

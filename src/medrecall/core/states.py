@@ -17,15 +17,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
-from .errors import DomainError
-
-
-class ActionNotAllowed(DomainError):
-    """The record's state does not allow the action (HTTP 409: the request is fine, the
-    record is not in a state for it)."""
-
-    code = "action_not_allowed"
-    status = 409
+# re-exported: callers catch it here too
+from .errors import ActionNotAllowed as ActionNotAllowed
 
 
 def _label(choices: type[models.TextChoices], value: str) -> str:

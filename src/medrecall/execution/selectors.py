@@ -29,6 +29,7 @@ from django.db import connection, models
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.files import FieldFile
 
+from medrecall.catalog.models import Lot, Serial
 from medrecall.core.errors import NotFound
 from medrecall.core.types import Viewer
 from medrecall.parties.models import LocationType, PartyType
@@ -562,3 +563,104 @@ def evidence_document(*, order: WorkOrder, pk: int) -> StoredDocument:
     return _stored(
         evidence.file, evidence.original_name, evidence.content_type, evidence.original_name
     )
+
+
+# --- Look-ups by natural key within a recall: the lot numbers, serials and RA numbers a user
+# types in the API, on a page or in a command. Each refuses with ``NotFound`` naming the key.
+
+
+def units_in_recall(
+    *, recall: RecallCase, units: Sequence[tuple[str, str]], where: str = "lot"
+) -> list[tuple[Lot, Serial | None]]:
+    """Each ``(lot number, serial or "")`` as a lot of one of the recall's device models and, if
+    given, its serial in that lot: two queries for any number of units. Where two of the
+    recall's models have a lot of the same number, the first by model code is meant (as the
+    lot lists show them)."""
+    from django.utils.translation import gettext as _
+
+    numbers = {lot for lot, _serial in units}
+    lots: dict[str, Lot] = {}
+    for lot in Lot.objects.filter(number__in=numbers, device_model__in=recall.products.all()):
+        lots.setdefault(lot.number, lot)
+    wanted = {(lots[lot].pk, serial) for lot, serial in units if serial and lot in lots}
+    serials = {
+        (unit.lot_id, unit.serial): unit
+        for unit in Serial.objects.filter(
+            lot_id__in={lot_id for lot_id, _serial in wanted},
+            serial__in={serial for _lot_id, serial in wanted},
+        )
+    }
+    found: list[tuple[Lot, Serial | None]] = []
+    for number, serial in units:
+        chosen = lots.get(number)
+        if chosen is None:
+            raise NotFound(
+                _("No lot %(lot)s of this recall's device models.") % {"lot": number},
+                where=where,
+            )
+        unit = serials.get((chosen.pk, serial)) if serial else None
+        if serial and unit is None:
+            raise NotFound(
+                _("Lot %(lot)s has no serial %(serial)s.") % {"lot": number, "serial": serial},
+                where=where,
+            )
+        found.append((chosen, unit))
+    return found
+
+
+def unit_in_recall(
+    *, recall: RecallCase, lot: str, serial: str = "", where: str = "lot"
+) -> tuple[Lot, Serial | None]:
+    """One lot (and serial) of the recall's device models, as ``units_in_recall`` finds it."""
+    return units_in_recall(recall=recall, units=[(lot, serial)], where=where)[0]
+
+
+def held_unit(
+    *, recall: RecallCase, lot: str = "", serial: str = ""
+) -> tuple[int | None, int | None]:
+    """The ids of the lot and serial of the recall's holds named by number (``None`` for one not
+    named): what ``hold_release`` takes to release part of the holds."""
+    from django.utils.translation import gettext as _
+
+    holds = recall.holds.all()
+    lot_id = holds.filter(lot__number=lot).values_list("lot_id", flat=True).first() if lot else None
+    if lot and lot_id is None:
+        raise NotFound(_("No hold of this recall is on lot %(lot)s.") % {"lot": lot}, where="lot")
+    serial_id = (
+        holds.filter(serial__serial=serial).values_list("serial_id", flat=True).first()
+        if serial
+        else None
+    )
+    if serial and serial_id is None:
+        raise NotFound(
+            _("No hold of this recall is on serial %(serial)s.") % {"serial": serial},
+            where="serial",
+        )
+    return lot_id, serial_id
+
+
+def return_numbered_for(*, viewer: Viewer, number: str) -> ReturnAuthorisation:
+    """The return authorisation with this RA number (any case), as the viewer may see it."""
+    from django.utils.translation import gettext as _
+
+    ra = return_list_for(viewer=viewer).filter(number__iexact=number).first() if number else None
+    if ra is None:
+        raise NotFound(_("No return %(number)s.") % {"number": number}, where="number")
+    return ra
+
+
+def work_order_unit(*, order: WorkOrder, pk: int) -> WorkOrderUnit:
+    """One unit (or lot quantity) of a work order, by its id."""
+    from django.utils.translation import gettext as _
+
+    unit = (
+        WorkOrderUnit.objects.filter(work_order=order, pk=pk)
+        .select_related("lot", "serial")
+        .first()
+    )
+    if unit is None:
+        raise NotFound(
+            _("Work order %(order)s has no unit %(unit)s.") % {"order": order.number, "unit": pk},
+            where="unit",
+        )
+    return unit

@@ -6,10 +6,12 @@ everything their role may view. Missing and forbidden rows look the same: not fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from medrecall.core.errors import NotFound
 from medrecall.core.types import Viewer
@@ -157,4 +159,42 @@ def merge_target_for(*, viewer: Viewer, code: str) -> Party:
         raise NotFound(
             _("There is no party with code %(code)s.") % {"code": code.strip()}, where="target"
         )
+    return found
+
+
+# --- Look-ups by natural key: the codes a user types in the API, on a page or in a command.
+# Each answers the record or refuses with ``NotFound`` naming what was looked for and the key.
+
+
+def party_coded(*, code: str, where: str = "party") -> Party:
+    """The party with this code (codes are exact: ``HOSP`` is not ``hosp``)."""
+    found = Party.objects.filter(code=code).first() if code else None
+    if found is None:
+        raise NotFound(_("There is no party with code %(code)s.") % {"code": code}, where=where)
+    return found
+
+
+def parties_coded(*, codes: Sequence[str], where: str = "parties") -> list[Party]:
+    """The parties with these codes, once each in the order given; one query, and a refusal
+    naming every code that is not a party's."""
+    found = {party.code: party for party in Party.objects.filter(code__in=set(codes))}
+    unknown = [code for code in dict.fromkeys(codes) if code not in found]
+    if unknown:
+        raise NotFound(
+            ngettext(
+                "There is no party with code %(codes)s.",
+                "There are no parties with codes %(codes)s.",
+                len(unknown),
+            )
+            % {"codes": ", ".join(unknown)},
+            where=where,
+        )
+    return [found[code] for code in dict.fromkeys(codes)]
+
+
+def location_coded(*, code: str, where: str = "location") -> Location:
+    """The location with this code, with its party."""
+    found = Location.objects.select_related("party").filter(code=code).first() if code else None
+    if found is None:
+        raise NotFound(_("There is no location with code %(code)s.") % {"code": code}, where=where)
     return found

@@ -19,21 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.audit import services as audit
-from medrecall.core.errors import DomainError
 from medrecall.core.registry import Registry
 
+# re-exported: callers catch these here too
+from .errors import MergeRefused as MergeRefused
+from .errors import ReviewRefused as ReviewRefused
 from .models import HOLDER_TYPES, Location, Party, PartyType, Review
-
-
-class MergeRefused(DomainError):
-    code = "merge_refused"
-    status = 409
-
-
-class ReviewRefused(DomainError):
-    code = "review_refused"
-    status = 409
-
 
 # (source, target, actor) -> {what: how many rows moved}; runs inside the merge's transaction.
 MergeStep = Callable[[Party, Party, Any], dict[str, Any]]

@@ -122,3 +122,14 @@ def recalls_holding(
         .order_by("-created_at", "pk")
     )
     return found.none() if getattr(viewer, "party_id", None) else found
+
+
+def recall_numbered(*, number: str) -> RecallCase:
+    """The recall with this number, for staff tools (the command line); pages and the API find
+    a recall by id through ``recall_get_for``."""
+    found = RecallCase.objects.filter(number=number).first() if number else None
+    if found is None:
+        raise NotFound(
+            _("There is no recall numbered %(number)s.") % {"number": number}, where="recall"
+        )
+    return found

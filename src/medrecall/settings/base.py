@@ -294,6 +294,7 @@ SPECTACULAR_SETTINGS = {
         "NoticeStatusEnum": "medrecall.notices.models.NoticeStatus",
         "WorkOrderActionEnum": "medrecall.execution.lifecycle.FieldAction",
         "UnitResultEnum": "medrecall.execution.lifecycle.UnitResult",
+        "ReturnSourceEnum": "medrecall.execution.models.ReturnAuthorisation.Source",
     },
 }
 

@@ -21,6 +21,7 @@ from medrecall.core.types import Viewer
 from medrecall.parties.models import Location, LocationType, PartyType
 
 from . import engine
+from .errors import SerialNotInLot
 from .models import TraceEvent
 
 
@@ -115,11 +116,7 @@ def resolve_unit(
                 where="serial",
             )
         if lot and found.lot.number != lot:
-            raise ValidationFailed(
-                _("Serial %(serial)s belongs to lot %(lot)s, not %(given)s.")
-                % {"serial": serial, "lot": found.lot.number, "given": lot},
-                where="lot",
-            )
+            raise SerialNotInLot(serial=serial, lot=found.lot.number, given=lot)
         return model, found.lot, found
     if not lot:
         raise ValidationFailed(_("Give a lot or a serial number."), where="lot")
@@ -276,11 +273,7 @@ def resolve_unit_for(
     if not events.exists():
         raise _not_known(gtin=gtin, lot=lot, serial=serial)
     if found_serial is not None and lot and found_lot.number != lot:
-        raise ValidationFailed(
-            _("Serial %(serial)s belongs to lot %(lot)s, not %(given)s.")
-            % {"serial": serial, "lot": found_lot.number, "given": lot},
-            where="lot",
-        )
+        raise SerialNotInLot(serial=serial, lot=found_lot.number, given=lot)
     return model, found_lot, found_serial
 
 

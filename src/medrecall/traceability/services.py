@@ -9,18 +9,12 @@ from datetime import datetime
 
 from django.db import transaction
 
-from medrecall.core.errors import DomainError
-
 from . import custody
 from .engine import recompute_positions
+
+# re-exported: callers catch these here too
+from .errors import CustodyRefused as CustodyRefused
 from .models import TraceEvent
-
-
-class CustodyRefused(DomainError):
-    """A custody guard (e.g. a stock hold) refuses the movement."""
-
-    code = "custody_refused"
-    status = 409
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,15 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from medrecall.catalog.models import DeviceModel, Lot, Serial
-from medrecall.core.errors import DomainError, RowError
+from medrecall.core.errors import RowError
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.core.types import Viewer
 from medrecall.parties.models import Location
 
 from . import engine
+
+# re-exported: callers catch these here too
+from .errors import TraceSetRejected as TraceSetRejected
 from .models import TraceEvent
 from .selectors import ForwardTrace, HolderLine, position_category, trace_forward_lots
 
@@ -51,19 +54,6 @@ class UnitRequest:
     serial: str = ""
     source: str = ""
     row: int = 0
-
-
-class TraceSetRejected(DomainError):
-    """A list of units refused whole; ``errors`` names each bad row and why. Nothing is traced."""
-
-    code = "trace_set_rejected"
-
-    def __init__(self, errors: list[RowError]) -> None:
-        message = _("%(count)s of the listed units cannot be traced; nothing was traced.") % {
-            "count": len(errors)
-        }
-        super().__init__(message, details=[e.as_dict() for e in errors[:1000]])
-        self.errors = errors
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.accounts.signatures import signing_needs_user_id
-from medrecall.catalog.models import Lot, Serial
+from medrecall.catalog import selectors as catalog
+from medrecall.core import bounds
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.files import document_response
 from medrecall.execution import selectors, services
@@ -33,6 +34,7 @@ from medrecall.execution.lifecycle import (
     UnitResult,
 )
 from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrder
+from medrecall.parties import selectors as parties
 from medrecall.parties.models import Location, Party, PartyType
 from medrecall.recalls.lifecycle import Action, action_blockers
 from medrecall.recalls.models import RecallCase
@@ -62,8 +64,23 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
     return True
 
 
-def _location(pk: str) -> Location | None:
-    return Location.objects.select_related("party").filter(pk=pk).first() if pk.isdigit() else None
+def _party(request: HttpRequest, pk: int) -> Party:
+    return parties.party_get_for(viewer=viewer_of(request), pk=pk)
+
+
+def _chosen(value: str | None) -> int | None:
+    """The id a form's choice sent (``None`` when nothing, or nothing that can be an id, was
+    chosen: ASCII digits within the id column's range, so ``²`` or 30 digits are no query)."""
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    pk = int(value)
+    return pk if bounds.ID[0] <= pk <= bounds.ID[1] else None
+
+
+def _location(request: HttpRequest, value: str | None) -> Location | None:
+    """An optional location chosen on the form; one that is not (or no longer) there refuses."""
+    pk = _chosen(value)
+    return None if pk is None else parties.location_get_for(viewer=viewer_of(request), pk=pk)
 
 
 @login_required
@@ -148,19 +165,35 @@ def execution_hold(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("execution.add_returnauthorisation", raise_exception=True)
 def return_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _open_for_holder(
+        request,
+        pk,
+        lambda recall, party: services.return_create(
+            recall=recall, party=party, actor=viewer_of(request)
+        ),
+        _("Return authorised."),
+        "web:return-detail",
+    )
+
+
+def _open_for_holder(
+    request: HttpRequest,
+    pk: int,
+    open_record: Callable[[RecallCase, Party], ReturnAuthorisation | WorkOrder],
+    success: str,
+    detail: str,
+) -> HttpResponse:
+    """Open a record (a return, a work order) of the recall for the holder chosen on its
+    execution page, and show it; a holder not chosen, not there or refused is told on the page."""
     recall = _get(selectors.recall_for, request, pk)
-    party = Party.objects.filter(pk=request.POST.get("party") or 0).first()
-    created: list[ReturnAuthorisation] = []
+    party = _chosen(request.POST.get("party"))
+    created: list[ReturnAuthorisation | WorkOrder] = []
     if party is None:
         messages.error(request, _("Choose the holder."))
     elif _run(
-        request,
-        lambda: created.append(
-            services.return_create(recall=recall, party=party, actor=viewer_of(request))
-        ),
-        _("Return authorised."),
+        request, lambda: created.append(open_record(recall, _party(request, party))), success
     ):
-        return redirect("web:return-detail", pk=created[0].pk)
+        return redirect(detail, pk=created[0].pk)
     return redirect("web:execution-recall", pk=pk)
 
 
@@ -252,15 +285,14 @@ def warehouse(request: HttpRequest) -> HttpResponse:
     """Pick the return being unpacked: scan or type its RA number (or the waybill's QR code)."""
     code = request.GET.get("ra", "").strip()
     if code:
-        number = code.split("|")[-1].strip()
-        ra = (
-            selectors.return_list_for(viewer=viewer_of(request))
-            .filter(number__iexact=number)
-            .first()
-        )
-        if ra is not None:
+        try:
+            ra = selectors.return_numbered_for(
+                viewer=viewer_of(request), number=code.split("|")[-1].strip()
+            )
+        except NotFound as missing:
+            messages.error(request, missing.message)
+        else:
             return redirect("web:warehouse-return", pk=ra.pk)
-        messages.error(request, _("No return %(number)s.") % {"number": number})
     returns = selectors.return_list_for(viewer=viewer_of(request)).filter(
         status__in=[ReturnStatus.AUTHORISED, ReturnStatus.PICKED_UP, ReturnStatus.IN_TRANSIT]
     )[:50]
@@ -306,10 +338,10 @@ def warehouse_return(request: HttpRequest, pk: int) -> HttpResponse:
                 gtin=request.POST.get("gtin", ""),
                 lot=request.POST.get("lot", "").strip(),
                 quantity=quantity,
-                location=_location(request.POST.get("location", "")),
+                location=_location(request, request.POST.get("location")),
                 request_id=request.POST.get("request_id", ""),
             )
-        except ReceiptRefused as refused:
+        except (ReceiptRefused, NotFound) as refused:
             context.update(
                 {"scan_ok": False, "scan_code": refused.code, "scan_message": refused.message}
             )
@@ -329,12 +361,9 @@ def warehouse_return(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("execution.add_disposition", raise_exception=True)
 def disposition_create(request: HttpRequest) -> HttpResponse:
     post = request.POST
-    lot = Lot.objects.filter(pk=post.get("lot") or 0).first()
-    serial = (
-        Serial.objects.filter(pk=post.get("serial") or 0).first() if post.get("serial") else None
-    )
-    location = _location(post.get("location", ""))
-    recall = RecallCase.objects.filter(pk=post.get("recall") or 0).first()
+    viewer = viewer_of(request)
+    lot, serial = _chosen(post.get("lot")), _chosen(post.get("serial"))
+    location, recall = _chosen(post.get("location")), _chosen(post.get("recall"))
     created: list[Disposition] = []
     if lot is None or location is None or recall is None:
         messages.error(request, _("Choose the unit to disposition."))
@@ -347,15 +376,17 @@ def disposition_create(request: HttpRequest) -> HttpResponse:
             request,
             lambda: created.append(
                 services.disposition_create(
-                    recall=recall,
+                    recall=selectors.recall_for(viewer=viewer, pk=recall),
                     kind=post.get("kind", ""),
-                    lot=lot,
-                    serial=serial,
+                    lot=catalog.lot_get_for(viewer=viewer, pk=lot),
+                    serial=None
+                    if serial is None
+                    else catalog.serial_get_for(viewer=viewer, pk=serial),
                     quantity=quantity,
-                    location=location,
-                    actor=viewer_of(request),
+                    location=parties.location_get_for(viewer=viewer, pk=location),
+                    actor=viewer,
                     reason=post.get("reason", ""),
-                    target=_location(post.get("target", "")),
+                    target=_location(request, post.get("target")),
                 )
             ),
             _("Disposition opened."),
@@ -415,26 +446,19 @@ def disposition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("execution.add_workorder", raise_exception=True)
 def work_order_create(request: HttpRequest, pk: int) -> HttpResponse:
-    recall = _get(selectors.recall_for, request, pk)
-    party = Party.objects.filter(pk=request.POST.get("party") or 0).first()
-    created: list[WorkOrder] = []
-    if party is None:
-        messages.error(request, _("Choose the holder."))
-    elif _run(
+    return _open_for_holder(
         request,
-        lambda: created.append(
-            services.work_order_create(
-                recall=recall,
-                party=party,
-                action=request.POST.get("action", ""),
-                actor=viewer_of(request),
-                instructions=request.POST.get("instructions", ""),
-            )
+        pk,
+        lambda recall, party: services.work_order_create(
+            recall=recall,
+            party=party,
+            action=request.POST.get("action", ""),
+            actor=viewer_of(request),
+            instructions=request.POST.get("instructions", ""),
         ),
         _("Work order opened."),
-    ):
-        return redirect("web:work-order-detail", pk=created[0].pk)
-    return redirect("web:execution-recall", pk=pk)
+        "web:work-order-detail",
+    )
 
 
 @login_required
