@@ -987,3 +987,120 @@ def test_the_snapshot_covers_every_regime_class_and_starting_event() -> None:
         "eu_mdr.fsn",
         "eu_mdr.incident_report",
     }
+
+
+# The same rules as a Chinese reader sees them (plural forms and placeholders filled late).
+EXPECTED_ZH: dict[str, list[tuple[str, str, str]]] = {
+    "all-I-every-event": [
+        (
+            "eu_mdr.fsca_report",
+            "向主管当局报告 FSCA（现场安全纠正措施）",
+            "MDR 第 87 条第 1 款 (b) 项：在实施 FSCA 之前，即在发出任何 FSN 之前",
+        ),
+        (
+            "nmpa.event_report",
+            "提交召回事件报告表",
+            "《医疗器械召回管理办法》第十六条第一款：立即提交，最迟于作出召回决定当日结束前（北京时间）",
+        ),
+        (
+            "fda.notify_holders",
+            "向收货方发送召回通知函",
+            "21 CFR 7.49 要求“及时”；公司对 I 类召回的目标：作出召回决定后 1 天内",
+        ),
+        (
+            "nmpa.notify_holders",
+            "通知经销商和使用单位",
+            "《医疗器械召回管理办法》第十五条：I 级召回，自作出召回决定起 1 日（24 小时）内",
+        ),
+        (
+            "nmpa.progress_report",
+            "提交召回计划实施情况报告（进展报告）",
+            "《医疗器械召回管理办法》第二十条：按召回计划定期报告；本召回每 1 天报告一次",
+        ),
+        (
+            "eu_mdr.fsn",
+            "向用户发送现场安全通知（FSN）",
+            "MDR 第 89 条第 8 款要求在报告 FSCA 后“不得延误”；公司目标：作出召回决定后 2 天内",
+        ),
+        ("eu_mdr.incident_report", "向主管当局报告严重事件", "MDR 第 87 条：other，获知后 15 天内"),
+        (
+            "nmpa.assessment_report",
+            "提交调查评估报告",
+            "《医疗器械召回管理办法》第十六条：作出召回决定之日起 5 个中国工作日内",
+        ),
+        (
+            "nmpa.recall_plan",
+            "提交召回计划",
+            "《医疗器械召回管理办法》第十六条：作出召回决定之日起 5 个中国工作日内",
+        ),
+        (
+            "fda.status_report",
+            "提交召回状态报告",
+            "21 CFR 7.53：按 FDA 规定的间隔提交，本召回为每 14 天一次",
+        ),
+        (
+            "fda.report_806",
+            "提交纠正与移除报告（21 CFR 806 报告）",
+            "21 CFR 806.10(b)：首次通知收货方后 10 个美国联邦工作日内",
+        ),
+        (
+            "nmpa.summary_report",
+            "提交召回总结评估报告",
+            "《医疗器械召回管理办法》第二十二条：召回完成后 10 个中国工作日内",
+        ),
+    ],
+    "nmpa-III-decided": [
+        (
+            "nmpa.event_report",
+            "提交召回事件报告表",
+            "《医疗器械召回管理办法》第十六条第一款：立即提交，最迟于作出召回决定当日结束前（北京时间）",
+        ),
+        (
+            "nmpa.progress_report",
+            "提交召回计划实施情况报告（进展报告）",
+            "《医疗器械召回管理办法》第二十条：按召回计划定期报告；本召回每 5 天报告一次",
+        ),
+        (
+            "nmpa.notify_holders",
+            "通知经销商和使用单位",
+            "《医疗器械召回管理办法》第十五条：III 级召回，自作出召回决定起 7 日（168 小时）内",
+        ),
+        (
+            "nmpa.assessment_report",
+            "提交调查评估报告",
+            "《医疗器械召回管理办法》第十六条：作出召回决定之日起 5 个中国工作日内",
+        ),
+        (
+            "nmpa.recall_plan",
+            "提交召回计划",
+            "《医疗器械召回管理办法》第十六条：作出召回决定之日起 5 个中国工作日内",
+        ),
+    ],
+    "fda-II-initiated": [
+        (
+            "fda.notify_holders",
+            "向收货方发送召回通知函",
+            "21 CFR 7.49 要求“及时”；公司对 II 类召回的目标：作出召回决定后 3 天内",
+        ),
+        (
+            "fda.report_806",
+            "提交纠正与移除报告（21 CFR 806 报告）",
+            "21 CFR 806.10(b)：首次通知收货方后 10 个美国联邦工作日内",
+        ),
+        (
+            "fda.status_report",
+            "提交召回状态报告",
+            "21 CFR 7.53：按 FDA 规定的间隔提交，本召回为每 30 天一次",
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("label", list(EXPECTED_ZH))
+def test_the_rules_read_the_same_in_chinese(label: str) -> None:
+    with translation.override("zh-hans"):
+        found = [
+            (d.key, str(d.title), str(d.basis))
+            for d in compute_deadlines(decision_at=DECISION, **CASES[label])
+        ]
+    assert found == EXPECTED_ZH[label]
