@@ -18,11 +18,13 @@ from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.catalog.models import Serial, device_name
 from medrecall.core import regions
-from medrecall.core.errors import DomainError, ImportRejected, ValidationFailed
+from medrecall.core.errors import ImportRejected, ValidationFailed
 from medrecall.core.tabular import Columns, TableReader
 from medrecall.parties.models import Contact, Location, LocationType, Party, PartyType, Review
 from medrecall.recalls.lifecycle import Action, require_action
 
+from .delivery import advance
+from .errors import AlreadyReplied, RecallClosedForReplies
 from .models import (
     OPEN_FOR_NOTICES,
     Kind,
@@ -33,7 +35,7 @@ from .models import (
     ReplyLine,
     SubConsignee,
 )
-from .services import advance, notice_run_start
+from .send_runs import notice_run_start
 
 QUANTITIES = ("on_hand", "to_return", "destroyed", "used", "distributed")
 SUB_CONSIGNEE_COLUMNS = Columns(
@@ -45,11 +47,6 @@ SUB_CONSIGNEE_TYPES = {
     "hospital": PartyType.HOSPITAL,
     "end_user": PartyType.END_USER,
 }
-
-
-class AlreadyReplied(DomainError):
-    code = "already_replied"
-    status = 409
 
 
 @dataclass(frozen=True)
@@ -428,10 +425,9 @@ def reply_submit(
     )
     recall = root.recall
     if recall.status not in OPEN_FOR_NOTICES:
-        raise ValidationFailed(
+        raise RecallClosedForReplies(
             _("Recall %(recall)s is no longer taking replies (%(status)s); please contact us.")
-            % {"recall": recall.number, "status": recall.get_status_display()},
-            code="recall_not_open",
+            % {"recall": recall.number, "status": recall.get_status_display()}
         )
     earlier = Reply.objects.filter(recall=recall, party=root.party).first()
     if earlier is not None:

@@ -32,7 +32,16 @@ from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.files import file_response
 from medrecall.execution.holders import return_from_reply
 from medrecall.execution.models import ReturnAuthorisation
-from medrecall.notices import documents, relations, selectors, services
+from medrecall.notices import (
+    delivery,
+    documents,
+    errors,
+    postal,
+    relations,
+    selectors,
+    send_runs,
+    template_control,
+)
 from medrecall.notices.defaults import PLACEHOLDERS
 from medrecall.notices.models import (
     Kind,
@@ -196,7 +205,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "change_note": request.POST.get("change_note", ""),
         }
         try:
-            saved = services.template_save(
+            saved = template_control.template_save(
                 actor=viewer_of(request),
                 regime=base.regime,
                 language=base.language,
@@ -206,7 +215,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 sections=fields["sections"],
                 change_note=fields["change_note"],
             )
-        except services.TemplateInvalid as invalid:
+        except errors.TemplateInvalid as invalid:
             problems = (
                 [str(p) for p in invalid.details]
                 if isinstance(invalid.details, list)
@@ -247,7 +256,9 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @staff("notices.approve_noticetemplate")
 def template_approve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        approved = services.template_approve(template=_template(pk), actor=viewer_of(request))
+        approved = template_control.template_approve(
+            template=_template(pk), actor=viewer_of(request)
+        )
     except DomainError as refused:
         _refused(request, refused)
     else:
@@ -427,7 +438,7 @@ def recall_notices(request: HttpRequest, pk: int) -> HttpResponse:
             "kinds": Kind.choices,
             "can_send": request.user.has_perm("notices.add_noticerun"),
             "send_blocked": action_blockers(recall, Action.SEND_NOTICES),
-            "letters": services.letters_to_post(recall).count(),
+            "letters": postal.letters_to_post(recall).count(),
             "can_log": request.user.has_perm("notices.change_notice"),
         },
     )
@@ -438,7 +449,7 @@ def recall_letters(request: HttpRequest, pk: int) -> HttpResponse:
     """Every letter of the recall not posted yet, as one PDF to print."""
     recall = _recall(request, pk)
     try:
-        bundle = services.letters_bundle(services.letters_to_post(recall))
+        bundle = postal.letters_bundle(postal.letters_to_post(recall))
     except DomainError as refused:
         _refused(request, refused)
         return redirect("web:recall-notices", pk=recall.pk)
@@ -453,8 +464,8 @@ def recall_letters(request: HttpRequest, pk: int) -> HttpResponse:
 @staff("notices.change_notice")
 def recall_letters_posted(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
-    count = services.letters_posted(
-        notices=list(services.letters_to_post(recall)),
+    count = postal.letters_posted(
+        notices=list(postal.letters_to_post(recall)),
         actor=viewer_of(request),
         note=request.POST.get("note", "").strip(),
     )
@@ -467,7 +478,7 @@ def recall_letters_posted(request: HttpRequest, pk: int) -> HttpResponse:
 def recall_notices_send(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
     try:
-        run = services.notice_run_start(recall=recall, actor=viewer_of(request))
+        run = send_runs.notice_run_start(recall=recall, actor=viewer_of(request))
     except DomainError as refused:
         _refused(request, refused)
     else:
@@ -570,7 +581,7 @@ def notice_contact(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a call, a letter or a note."))
         return redirect("web:notice-detail", pk=pk)
     try:
-        event = services.notice_contact_log(
+        event = delivery.notice_contact_log(
             notice=notice,
             actor=viewer_of(request),
             channel=channel,

@@ -26,7 +26,8 @@ from django_ratelimit.core import is_ratelimited
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import DomainError, ImportRejected, NotFound
 from medrecall.core.files import file_response
-from medrecall.notices import links, replies, selectors, services
+from medrecall.notices import delivery, links, replies, selectors
+from medrecall.notices.errors import LinkInvalid
 from medrecall.notices.models import Kind, Notice, Reply, SurveyResponse
 from medrecall.recalls.lifecycle import Action, action_blockers
 
@@ -364,7 +365,7 @@ def notice_acknowledge(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as problem:
         return _link_error(request, problem)
     try:
-        services.notice_acknowledge(notice=notice, note=_("Confirmed on the reply page"))
+        delivery.notice_acknowledge(notice=notice, note=_("Confirmed on the reply page"))
     except DomainError as refused:
         root = notice.root
         with translation.override(_holder_language(request, notice)):
@@ -383,7 +384,7 @@ def notice_opened(request: HttpRequest, token: str) -> HttpResponse:
     with contextlib.suppress(
         DomainError
     ):  # an image never shows an error: a bad token counts nothing
-        services.notice_opened(notice=links.notice_for_token(token, "open"))
+        delivery.notice_opened(notice=links.notice_for_token(token, "open"))
     return HttpResponse(PIXEL, content_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
@@ -395,7 +396,7 @@ def notice_survey(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as problem:
         return _link_error(request, problem)
     if notice.kind != Kind.SURVEY:
-        return _link_error(request, links.LinkInvalid(_("This link is not a survey link.")))
+        return _link_error(request, LinkInvalid(_("This link is not a survey link.")))
     answered = SurveyResponse.objects.filter(notice=notice).first()
     errors = []
     if request.method == "POST" and answered is None:

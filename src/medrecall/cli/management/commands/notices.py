@@ -35,7 +35,15 @@ from medrecall.cli.command import ProductCommand
 from medrecall.cli.lookups import party_coded, recall_numbered, refusal, user_named
 from medrecall.cli.progress import ProgressLine
 from medrecall.core.errors import DomainError
-from medrecall.notices import followup, relations, selectors, services
+from medrecall.notices import (
+    delivery,
+    followup,
+    postal,
+    relations,
+    selectors,
+    send_runs,
+    template_control,
+)
 from medrecall.notices.models import Notice, NoticeRun, NoticeTemplate, Offer
 from medrecall.notices.tasks import follow_up_sweep_task
 from medrecall.parties.models import Party
@@ -156,7 +164,7 @@ class Command(ProductCommand):
         if action == "send":
             recall = self._recall(target)
             parties = [self._party(code).pk for code in o["party"]]
-            run = services.notice_run_start(
+            run = send_runs.notice_run_start(
                 recall=recall,
                 actor=self._user(o["user"]),
                 parties=parties or None,
@@ -167,15 +175,13 @@ class Command(ProductCommand):
             self._out(selectors.run_progress(selectors.run_get(run.pk)), o["json"])
         elif action == "letters":
             recall = self._recall(target)
-            letters = list(services.letters_to_post(recall))
+            letters = list(postal.letters_to_post(recall))
             if not o["out"]:
                 raise CommandError("Give --out FILE.pdf for the letters to print.")
             with open(o["out"], "wb") as out:
-                out.write(services.letters_bundle(letters))
+                out.write(postal.letters_bundle(letters))
             posted = (
-                services.letters_posted(
-                    notices=letters, actor=self._user(o["user"]), note=o["note"]
-                )
+                postal.letters_posted(notices=letters, actor=self._user(o["user"]), note=o["note"])
                 if o["posted"]
                 else 0
             )
@@ -225,7 +231,7 @@ class Command(ProductCommand):
             notice = Notice.objects.filter(pk=self._id(target, "notice")).first()
             if notice is None:
                 raise CommandError(f"No notice {target}.")
-            services.notice_contact_log(
+            delivery.notice_contact_log(
                 notice=notice,
                 actor=self._user(o["user"]),
                 channel=o["channel"],
@@ -234,7 +240,7 @@ class Command(ProductCommand):
             )
             self._out(_notice_row(Notice.objects.get(pk=notice.pk)), o["json"])
         elif action == "delivery":
-            notice = services.notice_delivery_report(
+            notice = delivery.notice_delivery_report(
                 message_id=o["message_id"], outcome=o["outcome"], detail=o["detail"]
             )
             self._out(_notice_row(notice), o["json"])
@@ -294,7 +300,7 @@ class Command(ProductCommand):
             wanted = ("regime", "language", "kind", "title", "subject", "sections")
             if missing := [name for name in wanted if name not in fields]:
                 raise CommandError(f"The file lacks {', '.join(missing)}.")
-            saved = services.template_save(
+            saved = template_control.template_save(
                 actor=self._user(o["user"]),
                 change_note=str(fields.get("change_note", "")),
                 **{name: fields[name] for name in wanted},
@@ -304,7 +310,9 @@ class Command(ProductCommand):
             template = NoticeTemplate.objects.filter(pk=self._id(target, "template")).first()
             if template is None:
                 raise CommandError(f"No template {target}.")
-            approved = services.template_approve(template=template, actor=self._user(o["user"]))
+            approved = template_control.template_approve(
+                template=template, actor=self._user(o["user"])
+            )
             self._out(
                 {"id": approved.pk, "status": approved.status, "version": approved.version},
                 o["json"],
