@@ -88,6 +88,23 @@ def regime_for(recall: RecallCase, country: str) -> str:
     raise RecallWithoutRegime(_("The recall has no regime, so there is no notice template to use."))
 
 
+# What a notice line says about a lot or serial at a holder's location. The device name in
+# both languages ("model" Chinese, "model_en" English): each output prints the reader's
+# (catalog.models.device_name).
+LINE_FIELDS = (
+    "party_id",
+    "lot_id",
+    "serial_id",
+    "location_id",
+    "lot__number",
+    "lot__device_model__name",
+    "lot__device_model__name_en",
+    "lot__device_model__udi_di",
+    "serial__serial",
+    "location__name",
+)
+
+
 def holder_lines(
     recall: RecallCase, party_ids: Iterable[int] | None = None
 ) -> dict[int, list[dict[str, Any]]]:
@@ -96,91 +113,42 @@ def holder_lines(
     snapshot = recall.current_snapshot
     if snapshot is None:
         raise ScopeNotFrozen(_("Freeze the scope before sending notices."), where="scope")
-    wanted = set(party_ids) if party_ids is not None else None
     frozen = AffectedLine.objects.filter(snapshot=snapshot).exclude(
         category__in=(Category.OWN_STOCK, Category.QUARANTINE, Category.DISPOSITIONED)
     )
     added = SubConsignee.objects.filter(recall=recall)
-    if wanted is not None:
+    if party_ids is not None:
+        wanted = set(party_ids)
         frozen, added = frozen.filter(party_id__in=wanted), added.filter(party_id__in=wanted)
-    # The device name in both languages ("model" Chinese, "model_en" English): each output
-    # prints the reader's (catalog.models.device_name).
-    fields = (
-        "party_id",
-        "lot_id",
-        "serial_id",
-        "location_id",
-        "lot__number",
-        "lot__device_model__name",
-        "lot__device_model__name_en",
-        "lot__device_model__udi_di",
-        "serial__serial",
-        "location__name",
-    )
     lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in frozen.values_list(*fields, "on_hand", "in_transit", "received").order_by(
-        "party_id", "lot_id", "serial_id"
-    ):
-        (
-            party,
-            lot,
-            serial,
-            location,
-            lot_no,
-            model,
-            model_en,
-            udi_di,
-            serial_no,
-            where,
-            on_hand,
-            in_transit,
-            received,
-        ) = row
-        lines[party].append(
-            {
-                "lot_id": lot,
-                "serial_id": serial,
-                "location_id": location,
-                "lot": lot_no,
-                "model": model,
-                "model_en": model_en,
-                "udi_di": udi_di,
-                "serial": serial_no or "",
-                "location": where,
-                "quantity": on_hand + in_transit,
-                "received": max(received, on_hand + in_transit),
-            }
-        )
-    for row in added.values_list(*fields, "quantity"):
-        (
-            party,
-            lot,
-            serial,
-            location,
-            lot_no,
-            model,
-            model_en,
-            udi_di,
-            serial_no,
-            where,
-            quantity,
-        ) = row
-        lines[party].append(
-            {
-                "lot_id": lot,
-                "serial_id": serial,
-                "location_id": location,
-                "lot": lot_no,
-                "model": model,
-                "model_en": model_en,
-                "udi_di": udi_di,
-                "serial": serial_no or "",
-                "location": where,
-                "quantity": quantity,
-                "received": quantity,
-            }
-        )
+    for *where, on_hand, in_transit, received in frozen.values_list(
+        *LINE_FIELDS, "on_hand", "in_transit", "received"
+    ).order_by("party_id", "lot_id", "serial_id"):
+        held = on_hand + in_transit
+        party, line = _line(where, quantity=held, received=max(received, held))
+        lines[party].append(line)
+    for *where, quantity in added.values_list(*LINE_FIELDS, "quantity"):
+        party, line = _line(where, quantity=quantity, received=quantity)
+        lines[party].append(line)
     return lines
+
+
+def _line(values: list[Any], *, quantity: int, received: int) -> tuple[int, dict[str, Any]]:
+    """One row of ``LINE_FIELDS`` as the holder and its notice line."""
+    party, lot, serial, location, lot_no, model, model_en, udi_di, serial_no, where = values
+    return party, {
+        "lot_id": lot,
+        "serial_id": serial,
+        "location_id": location,
+        "lot": lot_no,
+        "model": model,
+        "model_en": model_en,
+        "udi_di": udi_di,
+        "serial": serial_no or "",
+        "location": where,
+        "quantity": quantity,
+        "received": received,
+    }
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -129,94 +130,25 @@ def notices_send(
 ) -> int:
     """Claim and send e-mail notices (these, or every sendable one); each is marked sent the
     moment the server accepts it. Returns how many were sent."""
-    claim = uuid4().hex
-    now = timezone.now()
-    candidates = Notice.objects.filter(sendable(), channel=Channel.EMAIL).exclude(body_html="")
-    if notice_ids is not None:
-        candidates = candidates.filter(pk__in=notice_ids)
-    Notice.objects.filter(pk__in=candidates.values("pk")).update(
-        status=NoticeStatus.SENDING, claim=claim, claimed_at=now, attempts=F("attempts") + 1
-    )
-    claimed = list(
-        Notice.objects.filter(claim=claim, status=NoticeStatus.SENDING)
-        .select_related("recall")
-        .order_by("pk")
-    )
+    claim, claimed = _claim(notice_ids)
     if not claimed:
         return 0
     mailer = get_connection(fail_silently=False)
     try:
         mailer.open()
     except (OSError, smtplib.SMTPException) as error:
-        for notice in claimed:
-            _fail(
-                notice,
-                claim,
-                _("The mail server is unreachable: %(error)s") % {"error": error},
-                permanent=False,
-            )
+        _fail_all(claimed, claim, _("The mail server is unreachable: %(error)s") % {"error": error})
         return 0
     sent = 0
     try:
         for index, notice in enumerate(claimed):
-            pdf = (pdfs or {}).get(notice.pk)
-            if pdf is None and notice.pdf:
-                with notice.pdf.open("rb") as stored:
-                    pdf = stored.read()
             try:
-                raw = _message(notice, pdf or b"")
-                if isinstance(mailer, SmtpBackend) and mailer.connection is not None:
-                    mailer.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [notice.email], raw)
-                else:  # the console, file or in-memory backends of development set-ups
-                    mailer.send_messages(
-                        [
-                            mail.RawEmail(
-                                raw, sender=settings.DEFAULT_FROM_EMAIL, recipient=notice.email
-                            )
-                        ]
-                    )
-            except smtplib.SMTPRecipientsRefused as error:
-                _fail(
-                    notice,
-                    claim,
-                    _("The recipient was refused: %(error)s") % {"error": error},
-                    permanent=True,
+                sent += _send_one(mailer, notice, claim, (pdfs or {}).get(notice.pk))
+            except _ServerStopped as stopped:
+                _fail_all(
+                    claimed[index if stopped.this_one_too else index + 1 :], claim, stopped.reason
                 )
-                continue
-            except smtplib.SMTPResponseException as error:
-                _fail(
-                    notice,
-                    claim,
-                    _("The mail server answered %(code)s: %(error)s")
-                    % {
-                        "code": error.smtp_code,
-                        "error": error.smtp_error.decode(errors="replace")
-                        if isinstance(error.smtp_error, bytes)
-                        else error.smtp_error,
-                    },
-                    permanent=500 <= error.smtp_code < 600,
-                )
-                if not 500 <= error.smtp_code < 600:
-                    for rest in claimed[index + 1 :]:
-                        _fail(
-                            rest,
-                            claim,
-                            _("Not attempted: the mail server refused to continue."),
-                            permanent=False,
-                        )
-                    break
-                continue
-            except (OSError, smtplib.SMTPException) as error:
-                for rest in claimed[index:]:
-                    _fail(
-                        rest,
-                        claim,
-                        _("The connection to the mail server failed: %(error)s") % {"error": error},
-                        permanent=False,
-                    )
                 break
-            _mark_sent(notice, claim)
-            sent += 1
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             mailer.close()
@@ -225,3 +157,86 @@ def notices_send(
             pk__in={n.recall_id for n in claimed}, initiated_at__isnull=True
         ).update(initiated_at=timezone.now())
     return sent
+
+
+def _claim(notice_ids: list[int] | None) -> tuple[str, list[Notice]]:
+    """Claim the sendable e-mail notices (of ``notice_ids``) in one conditional UPDATE: a notice
+    claimed here is claimed by no other send until the lease lapses."""
+    claim = uuid4().hex
+    candidates = Notice.objects.filter(sendable(), channel=Channel.EMAIL).exclude(body_html="")
+    if notice_ids is not None:
+        candidates = candidates.filter(pk__in=notice_ids)
+    Notice.objects.filter(pk__in=candidates.values("pk")).update(
+        status=NoticeStatus.SENDING,
+        claim=claim,
+        claimed_at=timezone.now(),
+        attempts=F("attempts") + 1,
+    )
+    claimed = list(
+        Notice.objects.filter(claim=claim, status=NoticeStatus.SENDING)
+        .select_related("recall")
+        .order_by("pk")
+    )
+    return claim, claimed
+
+
+def _fail_all(notices: list[Notice], claim: str, error: str) -> None:
+    for notice in notices:
+        _fail(notice, claim, error, permanent=False)
+
+
+class _ServerStopped(Exception):
+    """The mail server will take no more of this batch: the rest fail with ``reason`` and are
+    retried (``this_one_too``: the notice being handed over as well)."""
+
+    def __init__(self, reason: str, *, this_one_too: bool) -> None:
+        super().__init__(reason)
+        self.reason, self.this_one_too = reason, this_one_too
+
+
+def _send_one(mailer: BaseEmailBackend, notice: Notice, claim: str, pdf: bytes | None) -> int:
+    """Hand one notice to the server and record it sent: 1, or 0 when the server refused it for
+    good (bounced). ``_ServerStopped`` when the server takes no more of the batch."""
+    if pdf is None and notice.pdf:
+        with notice.pdf.open("rb") as stored:
+            pdf = stored.read()
+    try:
+        raw = _message(notice, pdf or b"")
+        if isinstance(mailer, SmtpBackend) and mailer.connection is not None:
+            mailer.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [notice.email], raw)
+        else:  # the console, file or in-memory backends of development set-ups
+            mailer.send_messages(
+                [mail.RawEmail(raw, sender=settings.DEFAULT_FROM_EMAIL, recipient=notice.email)]
+            )
+    except smtplib.SMTPRecipientsRefused as error:
+        _fail(
+            notice,
+            claim,
+            _("The recipient was refused: %(error)s") % {"error": error},
+            permanent=True,
+        )
+        return 0
+    except smtplib.SMTPResponseException as error:
+        permanent = 500 <= error.smtp_code < 600
+        _fail(notice, claim, _server_answer(error), permanent=permanent)
+        if permanent:
+            return 0
+        raise _ServerStopped(
+            _("Not attempted: the mail server refused to continue."), this_one_too=False
+        ) from error
+    except (OSError, smtplib.SMTPException) as error:
+        raise _ServerStopped(
+            _("The connection to the mail server failed: %(error)s") % {"error": error},
+            this_one_too=True,
+        ) from error
+    _mark_sent(notice, claim)
+    return 1
+
+
+def _server_answer(error: smtplib.SMTPResponseException) -> str:
+    return _("The mail server answered %(code)s: %(error)s") % {
+        "code": error.smtp_code,
+        "error": error.smtp_error.decode(errors="replace")
+        if isinstance(error.smtp_error, bytes)
+        else error.smtp_error,
+    }

@@ -308,7 +308,8 @@ def suggested_progress_interval(level: str) -> int:
 
     Company policy (``legal=False``), not national law: the device Measures only say
     "periodically, per the recall plan" (Art. 20); the per-level cadence is borrowed from the
-    drug recall measures (docs/regulations.md, NMPA deadlines). The case must still store its own choice.
+    drug recall measures (docs/regulations.md, NMPA deadlines). The case must still store its
+    own choice.
     """
     return NMPA_PROGRESS_POLICY_DAYS[_level(Regime.NMPA, level)]
 

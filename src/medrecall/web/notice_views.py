@@ -100,6 +100,16 @@ def _refused(request: HttpRequest, refused: DomainError) -> None:
     )
 
 
+def _attempt(request: HttpRequest, act: Callable[[], str]) -> None:
+    """Run one action and show what it did, or why it was refused, as a message."""
+    try:
+        done = act()
+    except DomainError as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, done)
+
+
 def _recall(request: HttpRequest, pk: int) -> RecallCase:
     try:
         return recall_get_for(viewer=viewer_of(request), pk=pk)
@@ -672,7 +682,8 @@ def customer_detail(request: HttpRequest, party_pk: int) -> HttpResponse:
 @staff("notices.add_offer")
 def customer_offer_propose(request: HttpRequest, party_pk: int) -> HttpResponse:
     party = _party(request, party_pk)
-    try:
+
+    def propose() -> str:
         recall = _chosen_recall(request, party)
         try:
             quantity = int(request.POST.get("quantity", "") or 0)
@@ -689,12 +700,9 @@ def customer_offer_propose(request: HttpRequest, party_pk: int) -> HttpResponse:
             amount=amount,
             currency=request.POST.get("currency", "") or "CNY",
         )
-    except DomainError as refused:
-        _refused(request, refused)
-    else:
-        messages.success(
-            request, _("Offer proposed: %(offer)s.") % {"offer": offer.get_kind_display()}
-        )
+        return _("Offer proposed: %(offer)s.") % {"offer": offer.get_kind_display()}
+
+    _attempt(request, propose)
     return redirect("web:customer-detail", party_pk=party.pk)
 
 
@@ -702,20 +710,17 @@ def customer_offer_propose(request: HttpRequest, party_pk: int) -> HttpResponse:
 @staff("notices.approve_offer")
 def offer_decide(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _offer(request, pk)
-    approve = request.POST.get("decision") == "approve"
-    try:
+
+    def decide() -> str:
         decided = relations.offer_decide(
             offer=offer,
-            approve=approve,
+            approve=request.POST.get("decision") == "approve",
             actor=viewer_of(request),
             note=request.POST.get("note", ""),
         )
-    except DomainError as refused:
-        _refused(request, refused)
-    else:
-        messages.success(
-            request, _("The offer is now: %(status)s.") % {"status": decided.get_status_display()}
-        )
+        return _("The offer is now: %(status)s.") % {"status": decided.get_status_display()}
+
+    _attempt(request, decide)
     return redirect("web:customer-detail", party_pk=offer.party_id)
 
 
@@ -723,14 +728,14 @@ def offer_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @staff("notices.change_offer")
 def offer_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _offer(request, pk)
-    try:
+
+    def fulfil() -> str:
         relations.offer_fulfil(
             offer=offer, actor=viewer_of(request), note=request.POST.get("note", "")
         )
-    except DomainError as refused:
-        _refused(request, refused)
-    else:
-        messages.success(request, _("The offer is fulfilled."))
+        return _("The offer is fulfilled.")
+
+    _attempt(request, fulfil)
     return redirect("web:customer-detail", party_pk=offer.party_id)
 
 
@@ -739,18 +744,15 @@ def offer_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_progress(request: HttpRequest, party_pk: int) -> HttpResponse:
     """Send a holder a progress update about one recall."""
     party = _party(request, party_pk)
-    try:
-        recall = _chosen_recall(request, party)
+
+    def send() -> str:
         created = relations.progress_update_send(
-            recall=recall,
+            recall=_chosen_recall(request, party),
             party=party,
             message=request.POST.get("message", ""),
             actor=viewer_of(request),
         )
-    except DomainError as refused:
-        _refused(request, refused)
-    else:
-        messages.success(
-            request, _("Progress update queued: %(count)s notice(s).") % {"count": len(created)}
-        )
+        return _("Progress update queued: %(count)s notice(s).") % {"count": len(created)}
+
+    _attempt(request, send)
     return redirect("web:customer-detail", party_pk=party.pk)
