@@ -80,7 +80,8 @@ class ClockError(ValidationFailed, ValueError):
 
 
 class ClockSettingMissing(ClockError):
-    """A setting the clock needs has no value; the clock refuses to guess (statement 12)."""
+    """A setting the clock needs has no value; the clock refuses to guess
+    (docs/regulations.md, NMPA deadlines)."""
 
     code = "clock_setting_missing"
 
@@ -448,7 +449,8 @@ def _deadline(
 
 
 def _require_progress_interval(level: str, days: int | None) -> int:
-    """The case's NMPA progress-report cadence: the clock refuses to guess it (statement 12)."""
+    """The case's NMPA progress-report cadence: the clock refuses to guess
+    it (docs/regulations.md, NMPA deadlines)."""
     if days is None:
         suggested = suggested_progress_interval(level)
         raise ClockSettingMissing(
@@ -581,7 +583,7 @@ def compute_deadlines(
     packages' data alone. A count that crosses a year no source covers gives the earliest
     possible date, flagged in ``calendar_missing_years`` (provisional), never an error.
 
-    A pure function: changing a class or a timestamp means calling it again (statement 3).
+    A pure function: changing a class or a timestamp means calling it again.
     NMPA needs ``progress_interval_days``; steps whose starting event has no timestamp yet
     (806 report, summary report, incident report) are left out until it has one.
     """
