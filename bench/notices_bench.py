@@ -224,30 +224,30 @@ def main() -> None:
 
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
 
-    from medrecall.notices import services
+    from medrecall.notices import issuing, rendering, send_runs
     from medrecall.notices.models import Notice, NoticeRun
     from medrecall.recalls.models import RecallCase
 
     recall = RecallCase.objects.get(pk=recall_id)
     # The lower bound per notice: rendering one (HTML + PDF) in this process, warm.
-    one = services.notices_create(
+    one = issuing.notices_create(
         recall=recall,
         run=None,
         kind="progress",
         party_ids=[Notice._meta.get_field("party").related_model.objects.get(code="H00001").pk],
     )  # type: ignore[union-attr]
     notice = Notice.objects.select_related("recall", "party", "contact", "template").get(pk=one[0])
-    services.notice_render(notice, progress_message="warm-up")
+    rendering.notice_render(notice, progress_message="warm-up")
     samples = []
     for _ in range(20):
         tick = time.perf_counter()
-        services.notice_render(notice, progress_message="x")
+        rendering.notice_render(notice, progress_message="x")
         samples.append(time.perf_counter() - tick)
     render_one = sorted(samples)[len(samples) // 2]
     Notice.objects.filter(pk__in=one).delete()
 
     clock = time.perf_counter()
-    run = services.notice_run_start(recall=recall, actor=None)
+    run = send_runs.notice_run_start(recall=recall, actor=None)
     workers = [
         subprocess.Popen(
             [

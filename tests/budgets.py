@@ -23,7 +23,7 @@ from medrecall.catalog.models import DeviceModel, Lot
 from medrecall.core import services as core
 from medrecall.execution import services as execution
 from medrecall.execution.models import ServiceProvider
-from medrecall.notices import services as notices
+from medrecall.notices import send_runs
 from medrecall.notices.models import Notice
 from medrecall.parties.models import Location, Party
 from medrecall.recalls import services as recalls
@@ -64,8 +64,8 @@ def _add_recall(world: BudgetWorld, index: int) -> RecallCase:
         )
     assert core.import_run_execute(run_id=run.pk).status == "accepted"
     recall = approve(_open(world.manager, lot), world.make_user)
-    run = notices.notice_run_start(recall=recall, actor=world.manager)
-    notices.notice_run_execute(run.pk)  # the task's work, in the test's transaction
+    run = send_runs.notice_run_start(recall=recall, actor=world.manager)
+    send_runs.notice_run_execute(run.pk)  # the task's work, in the test's transaction
     hospital = Party.objects.get(code="HOSP")
     ra = execution.return_create(
         recall=recall,

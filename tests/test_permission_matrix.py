@@ -59,8 +59,7 @@ from medrecall.execution.models import (
     Evidence,
     ServiceProvider,
 )
-from medrecall.notices import links, replies
-from medrecall.notices import services as notices
+from medrecall.notices import links, replies, send_runs
 from medrecall.notices.models import Notice, NoticeRun, Offer
 from medrecall.parties.models import Location, Party
 from medrecall.recalls import approvals
@@ -172,7 +171,7 @@ def _side(
     serial = Serial.objects.get(serial=f"SN-{suffix}-1")
     user = make_user(Role.PORTAL, party=party)
     recall = _approved(manager, make_user, lot)
-    run = notices.notice_run_start(recall=recall, actor=manager)
+    run = send_runs.notice_run_start(recall=recall, actor=manager)
     for _round in range(3):
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     notice = Notice.objects.get(recall=recall, party=party, kind="initial")

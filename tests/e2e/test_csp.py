@@ -11,7 +11,7 @@ import pytest
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
-from medrecall.notices import links, services
+from medrecall.notices import links, send_runs
 from medrecall.notices.models import Notice
 from tests.e2e.test_browser import log_in
 from tests.notices.conftest import approved_recall, work_off_queue
@@ -58,7 +58,7 @@ def test_main_pages_run_under_the_policy_and_the_charts_draw(
 ) -> None:
     settings.MEDRECALL_BASE_URL = live_server.url
     recall = approved_recall(tmp_path, manager, make_user)
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     notice = Notice.objects.filter(party__code="SUB", kind="initial").order_by("pk").first()
     assert notice is not None

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from medrecall.accounts.models import User
-from medrecall.notices import services
+from medrecall.notices import send_runs
 from medrecall.notices.models import Notice, Reply, SubConsignee
 from tests.e2e.test_browser import log_in
 from tests.notices.conftest import approved_recall, work_off_queue
@@ -34,7 +34,7 @@ def test_holder_replies_through_the_link_and_the_manager_sees_the_scope_addition
 ) -> None:
     settings.MEDRECALL_BASE_URL = live_server.url
     recall = approved_recall(tmp_path, manager, make_user)
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     mail = next(message for rcpt, message in smtp.messages if rcpt == ["chen@sub.example"])
     link = REPLY_LINK.search(mail.get_body(("html",)).get_content())

@@ -27,8 +27,7 @@ from medrecall.core.errors import ValidationFailed
 from medrecall.core.states import ActionNotAllowed
 from medrecall.execution import services as execution
 from medrecall.execution.selectors import recall_accounting
-from medrecall.notices import links, replies
-from medrecall.notices import services as notices
+from medrecall.notices import issuing, links, replies
 from medrecall.notices.models import Notice, Reply
 from medrecall.parties.models import Location, Party
 from medrecall.recalls import closure, services
@@ -93,7 +92,7 @@ def class_i_recall(tmp_path: Path, manager: User, make_user: Callable[..., User]
     recall = approve(recall, make_user)
     parties = list(Party.objects.filter(code__in=HOLDERS).values_list("pk", flat=True))
     assert (
-        len(notices.notices_create(recall=recall, run=None, kind="initial", party_ids=parties))
+        len(issuing.notices_create(recall=recall, run=None, kind="initial", party_ids=parties))
         == 11
     )
     replying = Party.objects.get(code="HX01")

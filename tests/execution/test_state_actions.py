@@ -31,8 +31,8 @@ from medrecall.execution.lifecycle import (
     ReturnAction,
     WorkOrderAction,
 )
-from medrecall.notices import relations, replies
-from medrecall.notices import services as notices
+from medrecall.notices import delivery, issuing, relations, replies, send_runs
+from medrecall.notices.models import Notice
 from medrecall.parties.models import Location, Party
 from medrecall.recalls import approvals, closure, deadlines, services
 from medrecall.recalls.lifecycle import ALLOWED_ACTIONS, Action, Status
@@ -91,8 +91,8 @@ def build(status: Status, manager: User, make_user: Callable[..., User]) -> dict
         return {**things, "recall": recall}
     recall = approve(recall, make_user)
     hosp = Party.objects.get(code="HOSP")
-    things["notice"] = notices.Notice.objects.get(
-        pk=notices.notices_create(recall=recall, run=None, kind="initial", party_ids=[hosp.pk])[0]
+    things["notice"] = Notice.objects.get(
+        pk=issuing.notices_create(recall=recall, run=None, kind="initial", party_ids=[hosp.pk])[0]
     )
     ra = execution.return_create(recall=recall, party=hosp, actor=manager)
     execution.return_receive(ra=ra, actor=manager, gtin=CATH, lot="C1", quantity=5)
@@ -189,22 +189,22 @@ def calls(
         Action.RELEASE_HOLD: lambda: execution.hold_release(
             recall=recall, actor=manager, reason="r"
         ),
-        Action.SEND_NOTICES: lambda: notices.notice_run_start(recall=recall, actor=manager),
+        Action.SEND_NOTICES: lambda: send_runs.notice_run_start(recall=recall, actor=manager),
         Action.SEND_PROGRESS: lambda: relations.progress_update_send(
             recall=recall, party=hosp, message="m", actor=manager
         ),
-        Action.SEND_SURVEY: lambda: notices.notices_create(
+        Action.SEND_SURVEY: lambda: issuing.notices_create(
             recall=recall, run=None, kind="survey", party_ids=[hosp.pk]
         ),
         Action.LOG_CONTACT: when(
             notice,
-            lambda: notices.notice_contact_log(
+            lambda: delivery.notice_contact_log(
                 notice=notice, actor=manager, channel="call", note="n"
             ),
         ),
         Action.FILE_NOTE: when(
             notice,
-            lambda: notices.notice_contact_log(
+            lambda: delivery.notice_contact_log(
                 notice=notice, actor=manager, channel="note", note="late reply by post"
             ),
         ),
@@ -212,7 +212,7 @@ def calls(
             notice,
             lambda: replies.reply_submit(notice=notice, respondent_name="Chen", quantities={}),
         ),
-        Action.ACKNOWLEDGE: when(notice, lambda: notices.notice_acknowledge(notice=notice)),
+        Action.ACKNOWLEDGE: when(notice, lambda: delivery.notice_acknowledge(notice=notice)),
         Action.OFFER: lambda: relations.offer_propose(
             recall=recall,
             party=hosp,

@@ -18,7 +18,7 @@ from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
 from medrecall.catalog.models import DeviceModel
-from medrecall.notices import links, services
+from medrecall.notices import errors, links, send_runs, template_control
 from medrecall.notices.defaults import standard_templates
 from medrecall.notices.models import Notice, NoticeEvent, NoticeRun, NoticeTemplate
 from medrecall.parties.models import Party
@@ -57,10 +57,10 @@ def _pdf(message: Any) -> str:
 
 def _refused_run(
     recall: RecallCase, manager: User, language: str = "en"
-) -> services.NoticeContentMissing:
+) -> errors.NoticeContentMissing:
     before = AuditEntry.objects.count()
-    with translation.override(language), pytest.raises(services.NoticeContentMissing) as refused:
-        services.notice_run_start(recall=recall, actor=manager)
+    with translation.override(language), pytest.raises(errors.NoticeContentMissing) as refused:
+        send_runs.notice_run_start(recall=recall, actor=manager)
     assert NoticeRun.objects.count() == 0
     assert Notice.objects.count() == 0
     assert AuditEntry.objects.count() == before
@@ -74,7 +74,7 @@ def test_english_notice_and_pdf_show_the_english_device_name(
     recall: RecallCase, manager: User, smtp: Any
 ) -> None:
     _names("中心静脉导管", "Central venous catheter")
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     sent = _mail(smtp)
     english, chinese = sent["smith@hosp2.example"], sent["chen@sub.example"]
@@ -115,7 +115,7 @@ def test_english_notice_falls_back_to_the_chinese_device_name(
     recall: RecallCase, manager: User, smtp: Any
 ) -> None:
     _names("中心静脉导管", "")
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     assert "中心静脉导管" in _html(_mail(smtp)["smith@hosp2.example"])
 
@@ -124,7 +124,7 @@ def test_reply_page_shows_the_device_name_in_the_page_language(
     recall: RecallCase, manager: User, smtp: Any
 ) -> None:
     _names("中心静脉导管", "Central venous catheter")
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     english = Notice.objects.get(email="smith@hosp2.example")
     chinese = Notice.objects.get(email="chen@sub.example")
@@ -180,7 +180,7 @@ def test_api_gives_the_device_display_name_in_the_request_language(
 def test_each_notice_carries_the_recall_text_and_the_hazard_evaluation_in_its_language(
     recall: RecallCase, manager: User, smtp: Any
 ) -> None:
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     sent = _mail(smtp)
     english, chinese = _html(sent["smith@hosp2.example"]), _html(sent["chen@sub.example"])
@@ -286,7 +286,7 @@ def test_notices_of_a_system_run_wait_until_the_text_is_entered(
     recall = recall_update(
         recall=recall, actor=manager, version=recall.version, defect_description_en=""
     )
-    run = services.notice_run_start(recall=recall, actor=None)
+    run = send_runs.notice_run_start(recall=recall, actor=None)
     work_off_queue()
     english = Notice.objects.get(email="smith@hosp2.example")
     assert (english.status, english.body_html, english.pdf.name or "") == ("generated", "", "")
@@ -360,7 +360,7 @@ def test_fda_template_without_urgent_or_action_heading_is_refused_at_approval(
     manager: User, make_user: Any, title: str, subject: str, problem: str
 ) -> None:
     standard = _standard("fda", "en", "initial")
-    draft = services.template_save(
+    draft = template_control.template_save(
         actor=manager,
         regime="fda",
         language="en",
@@ -370,8 +370,8 @@ def test_fda_template_without_urgent_or_action_heading_is_refused_at_approval(
         sections=standard["sections"],
     )
     approver = make_user(Role.QA_RA_MANAGER)
-    with pytest.raises(services.TemplateInvalid) as refused:
-        services.template_approve(template=draft, actor=approver)
+    with pytest.raises(errors.TemplateInvalid) as refused:
+        template_control.template_approve(template=draft, actor=approver)
     assert refused.value.details == [problem]
     draft.refresh_from_db()
     assert draft.status == "draft"
@@ -386,7 +386,7 @@ def test_fda_template_without_urgent_or_action_heading_is_refused_at_approval(
 
 def test_fda_template_with_urgent_and_heading_is_approved(manager: User, make_user: Any) -> None:
     standard = _standard("fda", "en", "initial")
-    draft = services.template_save(
+    draft = template_control.template_save(
         actor=manager,
         regime="fda",
         language="en",
@@ -396,7 +396,9 @@ def test_fda_template_with_urgent_and_heading_is_approved(manager: User, make_us
         sections=standard["sections"],
         change_note="Same words",
     )
-    approved = services.template_approve(template=draft, actor=make_user(Role.QA_RA_MANAGER))
+    approved = template_control.template_approve(
+        template=draft, actor=make_user(Role.QA_RA_MANAGER)
+    )
     assert (approved.status, approved.version) == ("approved", 2)
 
 
@@ -440,7 +442,7 @@ def test_class_iii_fda_letters_may_go_out_without_urgent(
 ) -> None:
     recall = approved_recall(tmp_path, manager, make_user, regimes=("fda",), recall_class="III")
     _legacy_fda_templates()
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     subjects = {rcpt: str(m["Subject"]).strip() for rcpt, m in _mail(smtp).items()}
     assert subjects["smith@hosp2.example"] == f"Medical device recall {recall.number}"
@@ -473,7 +475,7 @@ def test_fda_letter_heading_follows_the_type_of_action(
     recall = approved_recall(
         tmp_path, manager, make_user, regimes=("fda",), action_type=action_type
     )
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     sent = _mail(smtp)
     assert english in _html(sent["smith@hosp2.example"])
@@ -512,7 +514,7 @@ def test_party_language_decides_when_the_contact_has_none(
     recall: RecallCase, manager: User, smtp: Any
 ) -> None:
     Party.objects.filter(code="HOSP").update(language="en")
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     letter = Notice.objects.get(party__code="HOSP")
     assert letter.language == "en"
@@ -532,7 +534,7 @@ def test_migration_adds_english_device_names_to_frozen_lines_and_back(
 
     migration = importlib.import_module("medrecall.notices.migrations.0003_notice_content")
     _names("中心静脉导管", "Central venous catheter")
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     migration.lines_without_english_names(django_apps, None)
     assert all("model_en" not in line for n in Notice.objects.all() for line in n.lines)
@@ -604,7 +606,7 @@ def test_template_page_refuses_to_approve_an_fda_letter_without_urgent(
     from tests.conftest import PASSWORD
 
     standard = _standard("fda", "en", "initial")
-    draft = services.template_save(
+    draft = template_control.template_save(
         actor=manager,
         regime="fda",
         language="en",

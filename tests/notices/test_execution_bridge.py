@@ -12,7 +12,7 @@ from medrecall.accounts.models import User
 from medrecall.execution import returns
 from medrecall.execution.errors import ReturnRefused
 from medrecall.execution.holders import return_from_reply
-from medrecall.notices import replies, selectors, services
+from medrecall.notices import replies, selectors, send_runs
 from medrecall.notices.models import Notice
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def replied(recall: RecallCase, manager: User, smtp: Any) -> RecallCase:
     seed_carriers()
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     notice = Notice.objects.get(party__code="SUB")
     key = replies.expected_lines(notice)[0].key
@@ -66,7 +66,7 @@ def test_a_reply_that_returns_nothing_makes_no_return(
     recall: RecallCase, manager: User, smtp: Any
 ) -> None:
     seed_carriers()
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     notice = Notice.objects.get(party__code="SUB")
     reply = replies.reply_submit(

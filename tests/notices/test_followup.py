@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from medrecall.accounts.models import User
-from medrecall.notices import followup, replies, selectors, services
+from medrecall.notices import followup, recipients, replies, selectors, send_runs
 from medrecall.notices.models import Notice, NoticeEvent
 from medrecall.recalls.models import RecallCase, RecallRegime
 from tests.notices.conftest import work_off_queue
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def sent(recall: RecallCase, manager: User, smtp: Any) -> RecallCase:
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     return recall
 
@@ -32,11 +32,11 @@ def test_reply_due_follows_the_class(sent: RecallCase) -> None:
     assert notice.reply_due_at - notice.created_at == pytest.approx(
         timedelta(days=2), abs=timedelta(minutes=1)
     )
-    assert services.urgency(sent) == "I"
+    assert recipients.urgency(sent) == "I"
     RecallRegime.objects.filter(recall=sent).update(recall_class="III")
-    assert services.urgency(sent) == "III"
+    assert recipients.urgency(sent) == "III"
     RecallRegime.objects.filter(recall=sent).update(regime="eu_mdr", recall_class="fsca")
-    assert services.urgency(sent) == "II"
+    assert recipients.urgency(sent) == "II"
 
 
 def test_nothing_happens_before_the_reply_is_due(sent: RecallCase) -> None:

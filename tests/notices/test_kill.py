@@ -19,7 +19,7 @@ import pytest
 from django.db import connection
 
 from medrecall.accounts.models import User
-from medrecall.notices import followup, services
+from medrecall.notices import followup, issuing, rendering
 from medrecall.notices.models import Kind, Notice
 from medrecall.parties.models import Contact, Party
 from medrecall.recalls.models import RecallCase
@@ -70,8 +70,8 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(
         Contact.objects.create(
             party=dist, name=f"Buyer {n}", email=f"buyer{n}@dist.example", language="en"
         )
-    ids = services.notices_create(recall=recall, run=None, kind=Kind.INITIAL, party_ids=[dist.pk])
-    services.notices_render(ids)
+    ids = issuing.notices_create(recall=recall, run=None, kind=Kind.INITIAL, party_ids=[dist.pk])
+    rendering.notices_render(ids)
     assert Notice.objects.filter(pk__in=ids, status="queued").count() == len(ids) == 8
 
     from aiosmtpd.controller import Controller
@@ -91,8 +91,8 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
     )
     code = (
-        "import django; django.setup(); from medrecall.notices import services; "
-        f"services.notices_send({ids!r})"
+        "import django; django.setup(); from medrecall.notices import sending; "
+        f"sending.notices_send({ids!r})"
     )
     worker = subprocess.Popen([sys.executable, "-c", code], env=env)  # noqa: S603 - our own interpreter and code
     handler.worker_pid = worker.pid

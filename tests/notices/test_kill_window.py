@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from medrecall.accounts.models import User
-from medrecall.notices import followup, services
+from medrecall.notices import followup, issuing, rendering
 from medrecall.notices.models import Kind, Notice
 from medrecall.parties.models import Contact, Party
 from medrecall.recalls.models import RecallCase
@@ -29,15 +29,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WORKER = """
 import os, signal, django
 django.setup()
-from medrecall.notices import services
-record, calls = services._mark_sent, [0]
+from medrecall.notices import sending
+record, calls = sending._mark_sent, [0]
 def killing(notice, claim):
     calls[0] += 1
     if calls[0] == {kill_at}:
         os.kill(os.getpid(), signal.SIGKILL)
     record(notice, claim)
-services._mark_sent = killing
-services.notices_send({ids!r})
+sending._mark_sent = killing
+sending.notices_send({ids!r})
 """
 
 
@@ -53,8 +53,8 @@ def test_a_kill_between_acceptance_and_record_resends_at_most_that_one_message(
         Contact.objects.create(
             party=dist, name=f"Buyer {n}", email=f"buyer{n}@dist.example", language="en"
         )
-    ids = services.notices_create(recall=recall, run=None, kind=Kind.INITIAL, party_ids=[dist.pk])
-    services.notices_render(ids)
+    ids = issuing.notices_create(recall=recall, run=None, kind=Kind.INITIAL, party_ids=[dist.pk])
+    rendering.notices_render(ids)
     assert len(ids) == 8
     env = dict(
         os.environ,

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
-from medrecall.notices import followup, replies, services
+from medrecall.notices import followup, replies, send_runs, template_control
 from medrecall.notices.models import Notice, NoticeEvent, NoticeRun, NoticeTemplate, Offer, Reply
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
@@ -41,7 +41,7 @@ def texts(response: Any) -> list[str]:
 @pytest.fixture
 def sent(recall: RecallCase, manager: User, smtp: Any) -> RecallCase:
     """The recall with its first notices generated and sent."""
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     return recall
 
@@ -76,7 +76,7 @@ def test_template_list_shows_every_template_and_filters_by_status(manager: User)
     page = client.get("/notices/templates/").content.decode()
     assert page.count("<tr>") - 1 == NoticeTemplate.objects.count() == 30
     assert "医疗器械召回通知" in page
-    services.template_save(
+    template_control.template_save(
         actor=manager,
         regime="nmpa",
         language="en",

@@ -17,7 +17,7 @@ from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
 from medrecall.core.errors import ImportRejected, ValidationFailed
 from medrecall.core.states import ActionNotAllowed
-from medrecall.notices import links, replies, selectors, services
+from medrecall.notices import links, replies, selectors, send_runs
 from medrecall.notices.models import Notice, Reply, SubConsignee
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def sent(recall: RecallCase, manager: User, smtp: Any) -> RecallCase:
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     return recall
 

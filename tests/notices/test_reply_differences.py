@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from medrecall.accounts.models import User
-from medrecall.notices import replies, selectors, services
+from medrecall.notices import delivery, replies, selectors, send_runs
 from medrecall.notices.models import Notice
 from medrecall.recalls.models import RecallCase
 from tests.conftest import PASSWORD
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def sent(recall: RecallCase, manager: User, smtp: Any) -> RecallCase:
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     return recall
 
@@ -91,7 +91,7 @@ def test_a_disagreeing_reply_waits_in_the_overdue_queue_until_followed_up(
     assert [(row["party"], row["reply_difference"]) for row in api if row["id"] == notice.pk] == [
         ("SUB", -30)
     ]
-    services.notice_contact_log(
+    delivery.notice_contact_log(
         notice=notice,
         actor=manager,
         channel="call",

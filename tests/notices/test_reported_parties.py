@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from medrecall.accounts.models import User
 from medrecall.audit.models import AuditEntry
-from medrecall.notices import links, replies, selectors, services
+from medrecall.notices import links, replies, selectors, send_runs
 from medrecall.notices.models import Notice, Reply, SubConsignee
 from medrecall.parties import services as party_services
 from medrecall.parties.models import Contact, Party
@@ -52,7 +52,7 @@ def naming(party: Party, **overrides: Any) -> replies.SubConsigneeInput:
 @pytest.fixture
 def only_sub_notified(recall: RecallCase, manager: User, smtp: Any) -> RecallCase:
     """Notices went to the sub-distributor SUB only; HOSP (70 units on hand) has none yet."""
-    services.notice_run_start(
+    send_runs.notice_run_start(
         recall=recall, actor=manager, parties=[Party.objects.get(code="SUB").pk]
     )
     work_off_queue()
@@ -216,7 +216,7 @@ def test_merging_into_a_holder_already_notified_sends_an_updated_notice_with_the
     reported: Party, manager: User, smtp: Any
 ) -> None:
     hosp2 = Party.objects.get(code="HOSP2")
-    services.notice_run_start(
+    send_runs.notice_run_start(
         recall=reported.sub_consignee_of.get().recall, actor=manager, parties=[hosp2.pk]
     )
     work_off_queue()

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from medrecall.accounts.models import User
 from medrecall.core.errors import ValidationFailed
 from medrecall.core.states import ActionNotAllowed
-from medrecall.notices import followup, services
+from medrecall.notices import delivery, followup, send_runs
 from medrecall.notices.models import Notice, NoticeEvent, NoticeRun
 from medrecall.recalls.models import RecallCase
 from tests.notices.conftest import work_off_queue
@@ -31,7 +31,7 @@ def pdf_text(data: bytes) -> str:
 def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(
     recall: RecallCase, manager: User, smtp: Any
 ) -> None:
-    run = services.notice_run_start(recall=recall, actor=manager)
+    run = send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     run.refresh_from_db()
     assert run.status == NoticeRun.Status.DONE
@@ -95,7 +95,7 @@ def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(
     recall.refresh_from_db()
     assert recall.initiated_at is not None  # the first holder was notified: the NMPA clock moves on
     # Running again sends nothing twice.
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     assert len(smtp.messages) == 4
     assert Notice.objects.count() == 5
@@ -111,7 +111,7 @@ def test_each_regime_uses_its_template(
 
     Party.objects.filter(code__in=["DIST", "SUB"]).update(country="US")
     Party.objects.filter(code="HOSP2").update(country="DE")
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     regimes = dict(Notice.objects.values_list("party__code", "regime").distinct())
     assert regimes["DIST"] == "fda"
@@ -134,7 +134,7 @@ def test_notices_need_an_approved_recall(recall: RecallCase, manager: User) -> N
         match=r"is Assessment \(possible when it is: Approved / in execution, "
         r"Effectiveness check\)",
     ):
-        services.notice_run_start(recall=recall, actor=manager)
+        send_runs.notice_run_start(recall=recall, actor=manager)
     assert NoticeRun.objects.count() == 0
 
 
@@ -143,7 +143,7 @@ def test_server_down_then_retried_with_back_off_and_sent_once(
 ) -> None:
     port = settings.EMAIL_PORT
     settings.EMAIL_PORT = 9  # nothing listens there
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     failed = Notice.objects.filter(channel="email")
     assert {n.status for n in failed} == {"failed"}
@@ -166,7 +166,7 @@ def test_attempts_stop_after_the_limit(
     recall: RecallCase, manager: User, smtp: Any, settings: Any
 ) -> None:
     settings.EMAIL_PORT, settings.MEDRECALL_SEND_MAX_ATTEMPTS = 9, 2
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     Notice.objects.update(next_attempt_at="2000-01-01T00:00:00Z")
     followup.retries_due()
@@ -212,7 +212,7 @@ def test_a_refused_recipient_bounces_and_the_others_go(
     controller.start()
     settings.EMAIL_PORT = port
     try:
-        services.notice_run_start(recall=recall, actor=manager)
+        send_runs.notice_run_start(recall=recall, actor=manager)
         work_off_queue()
     finally:
         controller.stop()
@@ -230,13 +230,13 @@ def test_a_refused_recipient_bounces_and_the_others_go(
 def test_delivery_reports_move_notices_forward_only(
     recall: RecallCase, manager: User, smtp: Any
 ) -> None:
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     notice = Notice.objects.filter(channel="email").first()
     assert notice is not None
-    services.notice_delivery_report(message_id=notice.message_id, outcome="delivered")
-    services.notice_opened(notice=notice)
-    services.notice_delivery_report(
+    delivery.notice_delivery_report(message_id=notice.message_id, outcome="delivered")
+    delivery.notice_opened(notice=notice)
+    delivery.notice_delivery_report(
         message_id=notice.message_id, outcome="delivered"
     )  # late, changes nothing
     notice.refresh_from_db()
@@ -244,25 +244,25 @@ def test_delivery_reports_move_notices_forward_only(
     assert notice.delivered_at
     assert notice.opened_at
     with pytest.raises(ValidationFailed, match="delivered or bounced"):
-        services.notice_delivery_report(message_id=notice.message_id, outcome="lost")
+        delivery.notice_delivery_report(message_id=notice.message_id, outcome="lost")
     with pytest.raises(Exception, match="No notice"):
-        services.notice_delivery_report(message_id="<nope@x>", outcome="delivered")
+        delivery.notice_delivery_report(message_id="<nope@x>", outcome="delivered")
 
 
 def test_letters_and_calls_are_logged_with_who_and_when(
     recall: RecallCase, manager: User, smtp: Any
 ) -> None:
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     letter = Notice.objects.get(channel="letter")
     assert letter.pdf
     assert letter.pdf.size > 1000
-    services.notice_contact_log(notice=letter, actor=manager, channel="letter", note="EMS 1234")
+    delivery.notice_contact_log(notice=letter, actor=manager, channel="letter", note="EMS 1234")
     letter.refresh_from_db()
     assert letter.status == "sent"
     with pytest.raises(ValidationFailed, match="call achieved"):
-        services.notice_contact_log(notice=letter, actor=manager, channel="call")
-    services.notice_contact_log(
+        delivery.notice_contact_log(notice=letter, actor=manager, channel="call")
+    delivery.notice_contact_log(
         notice=letter, actor=manager, channel="call", note="Head nurse confirmed", acknowledged=True
     )
     letter.refresh_from_db()
@@ -287,7 +287,7 @@ def test_smtp_errors_mid_batch_leave_the_rest_for_retry(
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(smtplib.SMTP, "sendmail", flaky)
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     statuses = sorted(Notice.objects.filter(channel="email").values_list("status", flat=True))
     assert statuses.count("failed") == 1
@@ -305,7 +305,7 @@ def test_other_mail_backends_receive_the_same_message(
     from django.core import mail
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     assert len(mail.outbox) == 4
     chinese = next(m for m in mail.outbox if m.to == ["chen@sub.example"]).message()

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.core import signing
 
-from medrecall.notices import services
+from medrecall.notices import issuing
 from medrecall.notices.links import SALTS
 from medrecall.notices.models import Kind, Notice
 from medrecall.parties.models import Party
@@ -77,7 +77,7 @@ def test_a_reply_link_signed_with_the_built_in_key_is_refused_by_a_served_instan
     recall: RecallCase, settings: Any, tmp_path: Path
 ) -> None:
     dist = Party.objects.get(code="DIST")
-    [notice_id, *_] = services.notices_create(
+    [notice_id, *_] = issuing.notices_create(
         recall=recall, run=None, kind=Kind.INITIAL, party_ids=[dist.pk]
     )
     notice = Notice.objects.get(pk=notice_id)

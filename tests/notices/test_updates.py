@@ -12,7 +12,7 @@ from django.test import Client
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import DeviceModel
-from medrecall.notices import links, replies, services
+from medrecall.notices import links, replies, send_runs
 from medrecall.notices.models import Notice, NoticeRun
 from medrecall.parties.models import Location, Party
 from medrecall.recalls import services as recall_services
@@ -52,7 +52,7 @@ def rescope_with_c2(recall: RecallCase, manager: User, tmp_path: Path) -> None:
 def test_grown_holders_get_an_update_and_new_holders_the_first_notice(
     recall: RecallCase, manager: User, smtp: Any, tmp_path: Path
 ) -> None:
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     first = {
         n.party.code: n
@@ -95,7 +95,7 @@ def test_grown_holders_get_an_update_and_new_holders_the_first_notice(
 def test_the_reply_form_shows_the_added_lines(
     recall: RecallCase, manager: User, smtp: Any, tmp_path: Path, client: Client
 ) -> None:
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     root = Notice.objects.get(kind="initial", party__code="SUB")
     assert [(line.lot, line.quantity) for line in replies.expected_lines(root)] == [("C1", 100)]
@@ -129,7 +129,7 @@ def test_the_reply_form_shows_the_added_lines(
 def test_a_second_rescope_adds_nothing_new(
     recall: RecallCase, manager: User, smtp: Any, tmp_path: Path
 ) -> None:
-    services.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_start(recall=recall, actor=manager)
     work_off_queue()
     rescope_with_c2(recall, manager, tmp_path)
     work_off_queue()

@@ -26,7 +26,6 @@ from medrecall.recalls.clock import (
     ClockInputInvalid,
     ClockSettingMissing,
     Deadline,
-    Regime,
     alert_times,
     compute_deadlines,
     occurrences,
@@ -34,6 +33,7 @@ from medrecall.recalls.clock import (
     suggested_progress_interval,
     working_days_after,
 )
+from medrecall.recalls.models import Regime
 
 CST = timezone(timedelta(hours=8))
 BERLIN = ZoneInfo("Europe/Berlin")

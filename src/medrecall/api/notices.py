@@ -22,7 +22,15 @@ from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer, quer
 from medrecall.core import bounds
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.core.files import file_response
-from medrecall.notices import relations, replies, selectors, services
+from medrecall.notices import (
+    delivery,
+    postal,
+    relations,
+    replies,
+    selectors,
+    send_runs,
+    template_control,
+)
 from medrecall.notices.models import Kind, Notice, NoticeStatus, NoticeTemplate, Offer, Reply
 from medrecall.parties import selectors as party_selectors
 from medrecall.parties.models import Language, Party, PartyType
@@ -116,7 +124,7 @@ class TemplateListView(APIView):
         viewer = _viewer(request, "notices.add_noticetemplate")
         payload = TemplateSaveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        template = services.template_save(actor=viewer, **payload.validated_data)
+        template = template_control.template_save(actor=viewer, **payload.validated_data)
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
@@ -139,7 +147,7 @@ class TemplateApproveView(APIView):
         viewer = _viewer(request, "notices.approve_noticetemplate")
         return Response(
             TemplateSerializer(
-                services.template_approve(template=selectors.template_get(pk), actor=viewer)
+                template_control.template_approve(template=selectors.template_get(pk), actor=viewer)
             ).data
         )
 
@@ -281,7 +289,7 @@ class RunStartView(APIView):
         parties = named_in_body(
             lambda: party_selectors.parties_coded(codes=payload.validated_data["parties"])
         )
-        run = services.notice_run_start(
+        run = send_runs.notice_run_start(
             recall=recall, actor=viewer, parties=[party.pk for party in parties] or None
         )
         return Response(selectors.run_progress(run), status=status.HTTP_202_ACCEPTED)
@@ -297,7 +305,7 @@ class RunDetailView(APIView):
 
 
 class ContactLogSerializer(BoundedSerializer):
-    channel = serializers.ChoiceField(choices=list(services.CONTACT_TYPES))
+    channel = serializers.ChoiceField(choices=list(delivery.CONTACT_TYPES))
     note = serializers.CharField(required=False, allow_blank=True, default="")
     acknowledged = serializers.BooleanField(required=False, default=False)
 
@@ -315,7 +323,7 @@ class ContactLogView(APIView):
         notice = selectors.notice_get_for(viewer=viewer, pk=pk)
         payload = ContactLogSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.notice_contact_log(notice=notice, actor=viewer, **payload.validated_data)
+        delivery.notice_contact_log(notice=notice, actor=viewer, **payload.validated_data)
         return Response(
             NoticeSerializer(selectors.notice_get_for(viewer=viewer, pk=pk)).data,
             status=status.HTTP_201_CREATED,
@@ -342,7 +350,7 @@ class DeliveryView(APIView):
         payload.is_valid(raise_exception=True)
         return Response(
             NoticeSerializer(
-                services.notice_delivery_report(actor=viewer, **payload.validated_data)
+                delivery.notice_delivery_report(actor=viewer, **payload.validated_data)
             ).data
         )
 
@@ -787,7 +795,7 @@ class RecallLettersView(APIView):
         _viewer(request, "notices.view_notice")
         recall = _recall(request, pk)
         return HttpResponse(
-            services.letters_bundle(services.letters_to_post(recall)),
+            postal.letters_bundle(postal.letters_to_post(recall)),
             content_type="application/pdf",
         )
 
@@ -801,8 +809,8 @@ class RecallLettersView(APIView):
         recall = _recall(request, pk)
         payload = LettersPostedSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        letters = list(services.letters_to_post(recall))
-        services.letters_posted(notices=letters, actor=viewer, note=payload.validated_data["note"])
+        letters = list(postal.letters_to_post(recall))
+        postal.letters_posted(notices=letters, actor=viewer, note=payload.validated_data["note"])
         return Response(
             NoticeSerializer(
                 Notice.objects.filter(pk__in=[n.pk for n in letters]).select_related(

@@ -1,5 +1,5 @@
 """The standard templates a new installation starts with, and the sections each regime
-requires (``../shared/regulations.md``): NMPA recall notice (《医疗器械召回管理办法》 Art. 15),
+requires (docs/regulations.md, "Rules, code and tests"): NMPA recall notice (《医疗器械召回管理办法》 Art. 15),
 FDA recall letter (21 CFR 7.49) and EU Field Safety Notice (MDR Art. 89(8), MEDDEV 2.12/1
 template). The list of affected devices is not a section: every notice prints the holder's
 own lines from the frozen scope."""

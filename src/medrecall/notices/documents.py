@@ -238,16 +238,7 @@ def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[
     parts, documents = [], []
     for item in inputs:
         values, language = item.values, item.language
-        # Each line's device name in the reader's language (the frozen line keeps both).
-        lines = [
-            line
-            | {
-                "model": device_name(
-                    str(line.get("model") or ""), str(line.get("model_en") or ""), language
-                )
-            }
-            for line in item.lines
-        ]
+        lines = _reader_lines(item)
         subject = " ".join(fill(item.template_subject, values, html=False).split())
         title = fill(item.template_title, values, html=False)
         text_sections = [
@@ -272,77 +263,112 @@ def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[
                     "language": language,
                 },
             )
-        text_parts: list[str] = [title, ""]
-        for section in text_sections:
-            text_parts += [str(section["heading"]), *section["paragraphs"], ""]
-        if lines:
-            text_parts.append(labels["devices"])
-            text_parts += [
-                f"- {line['model']} {line['udi_di']} {labels['columns'][3]} {line['lot']}"
-                f"{' ' + line['serial'] if line['serial'] else ''} @ {line['location']}: {line['quantity']}"
-                for line in lines
-            ]
-            text_parts.append(f"{labels['total']}: {values.get('units_total', '')}")
-        if values.get("reply_url"):
-            text_parts += ["", f"{labels['reply']}: {values['reply_url']}"]
-        parts.append((subject, html, "\n".join(text_parts)))
+        text = _plain_text(title, text_sections, lines, labels, values)
+        parts.append((subject, html, text))
         if with_pdf:
-            import segno
-
-            # Letters carry the reply link as a QR code as well (e-mail has the link to click; a
-            # code costs 6 ms a notice). A fixed mask: choosing the best of eight costs 20 ms.
-            qr = (
-                segno.make(
-                    values["reply_url"], error="m", mask=0, boost_error=False, micro=False
-                ).svg_inline(scale=3)
-                if values.get("reply_url") and item.printed
-                else ""
-            )
-            documents.append(
-                {
-                    "lang": "zh" if language.startswith("zh") else "en",
-                    "region": "cn" if language.startswith("zh") else "us",
-                    "title": title,
-                    "urgent": item.urgent,
-                    "recall_title": values.get("recall_title", ""),
-                    "number": values.get("recall_number", ""),
-                    "date": values.get("notice_date", ""),
-                    "company": {
-                        k: str(company.get(k, "")) for k in ("name", "address", "phone", "email")
-                    },
-                    "holder": {
-                        "name": values.get("holder_name", ""),
-                        "contact": values.get("contact_name", ""),
-                        "address": values.get("holder_address", ""),
-                    },
-                    "sections": text_sections,
-                    "units_total": str(values.get("units_total", "")),
-                    "lines": [
-                        {
-                            k: str(line.get(k) or "")
-                            for k in ("model", "udi_di", "location", "lot", "serial")
-                        }
-                        | {"quantity": line["quantity"]}
-                        for line in lines
-                    ],
-                    "reply_url": values.get("reply_url", ""),
-                    "reply_by": values.get("reply_by", ""),
-                    "qr": qr,
-                    "labels": labels,
-                    "footer": f"{company.get('name', '')} · {values.get('recall_number', '')}",
-                }
-            )
-    pdfs: list[bytes] = [b""] * len(parts)
-    if with_pdf:
-        # One compile per language: a batch's PDFs carry the glyphs of the whole batch, and
-        # English notices need not carry the Chinese template's.
-        for language in sorted({document["lang"] for document in documents}):
-            indexes = [i for i, document in enumerate(documents) if document["lang"] == language]
-            for index, pdf in zip(
-                indexes, TYPESETTER.pdfs([documents[i] for i in indexes]), strict=True
-            ):
-                pdfs[index] = pdf
+            documents.append(_pdf_document(item, title, text_sections, lines, labels, company))
+    pdfs = _typeset(documents) if with_pdf else [b""] * len(parts)
     return [
         Rendered(subject=subject, html=html, text=text, pdf=pdf)
         for (subject, html, text), pdf in zip(parts, pdfs, strict=True)
     ]
+
+
+def _reader_lines(item: NoticeInput) -> list[dict[str, Any]]:
+    """Each line's device name in the reader's language (the frozen line keeps both)."""
+    return [
+        line
+        | {
+            "model": device_name(
+                str(line.get("model") or ""), str(line.get("model_en") or ""), item.language
+            )
+        }
+        for line in item.lines
+    ]
+
+
+def _plain_text(
+    title: str,
+    sections: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    labels: dict[str, Any],
+    values: dict[str, Any],
+) -> str:
+    """The e-mail's plain-text part: the sections, the devices and the reply link."""
+    text_parts: list[str] = [title, ""]
+    for section in sections:
+        text_parts += [str(section["heading"]), *section["paragraphs"], ""]
+    if lines:
+        text_parts.append(labels["devices"])
+        text_parts += [
+            f"- {line['model']} {line['udi_di']} {labels['columns'][3]} {line['lot']}"
+            f"{' ' + line['serial'] if line['serial'] else ''} @ {line['location']}: {line['quantity']}"
+            for line in lines
+        ]
+        text_parts.append(f"{labels['total']}: {values.get('units_total', '')}")
+    if values.get("reply_url"):
+        text_parts += ["", f"{labels['reply']}: {values['reply_url']}"]
+    return "\n".join(text_parts)
+
+
+def _pdf_document(
+    item: NoticeInput,
+    title: str,
+    sections: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    labels: dict[str, Any],
+    company: dict[str, Any],
+) -> dict[str, Any]:
+    """What the Typst template sets for one notice."""
+    import segno
+
+    values, language = item.values, item.language
+    # Letters carry the reply link as a QR code as well (e-mail has the link to click; a
+    # code costs 6 ms a notice). A fixed mask: choosing the best of eight costs 20 ms.
+    qr = (
+        segno.make(
+            values["reply_url"], error="m", mask=0, boost_error=False, micro=False
+        ).svg_inline(scale=3)
+        if values.get("reply_url") and item.printed
+        else ""
+    )
+    return {
+        "lang": "zh" if language.startswith("zh") else "en",
+        "region": "cn" if language.startswith("zh") else "us",
+        "title": title,
+        "urgent": item.urgent,
+        "recall_title": values.get("recall_title", ""),
+        "number": values.get("recall_number", ""),
+        "date": values.get("notice_date", ""),
+        "company": {k: str(company.get(k, "")) for k in ("name", "address", "phone", "email")},
+        "holder": {
+            "name": values.get("holder_name", ""),
+            "contact": values.get("contact_name", ""),
+            "address": values.get("holder_address", ""),
+        },
+        "sections": sections,
+        "units_total": str(values.get("units_total", "")),
+        "lines": [
+            {k: str(line.get(k) or "") for k in ("model", "udi_di", "location", "lot", "serial")}
+            | {"quantity": line["quantity"]}
+            for line in lines
+        ],
+        "reply_url": values.get("reply_url", ""),
+        "reply_by": values.get("reply_by", ""),
+        "qr": qr,
+        "labels": labels,
+        "footer": f"{company.get('name', '')} · {values.get('recall_number', '')}",
+    }
+
+
+def _typeset(documents: list[dict[str, Any]]) -> list[bytes]:
+    """The PDFs in the documents' order. One compile per language: a batch's PDFs carry the
+    glyphs of the whole batch, and English notices need not carry the Chinese template's."""
+    pdfs: list[bytes] = [b""] * len(documents)
+    for language in sorted({document["lang"] for document in documents}):
+        indexes = [i for i, document in enumerate(documents) if document["lang"] == language]
+        for index, pdf in zip(
+            indexes, TYPESETTER.pdfs([documents[i] for i in indexes]), strict=True
+        ):
+            pdfs[index] = pdf
+    return pdfs

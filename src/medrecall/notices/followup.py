@@ -19,8 +19,9 @@ from medrecall.parties.models import Channel
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 
+from .issuing import notices_create
 from .models import OPEN_FOR_NOTICES, Kind, Notice, NoticeEvent, NoticeStatus, Reply
-from .services import notices_create, sendable
+from .sending import sendable
 
 LAST_REMINDER = 3
 

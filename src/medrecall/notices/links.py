@@ -12,7 +12,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from medrecall.core.errors import DomainError
+from .errors import LinkExpired, LinkInvalid
 
 if TYPE_CHECKING:
     from .models import Notice
@@ -22,16 +22,6 @@ SALTS = {
     "survey": "medrecall.notices.survey",
     "open": "medrecall.notices.open",
 }
-
-
-class LinkInvalid(DomainError):
-    code = "link_invalid"
-    status = 404
-
-
-class LinkExpired(DomainError):
-    code = "link_expired"
-    status = 410
 
 
 def token_for(notice: Notice, purpose: str) -> str:

@@ -20,8 +20,11 @@ from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 
+from .errors import FourEyesRequired, HolderNotAffected, OfferClosed, OfferNotApproved
+from .issuing import notices_create
 from .models import OPEN_FOR_NOTICES, Kind, Notice, NoticeEvent, NoticeStatus, Offer, SubConsignee
-from .services import notice_run_start, notices_create, notices_render
+from .rendering import notices_render
+from .send_runs import notice_run_start
 
 # Notices not out of the door yet: withdrawn when their party is merged away.
 UNSENT = (NoticeStatus.GENERATED, NoticeStatus.QUEUED, NoticeStatus.SENDING, NoticeStatus.FAILED)
@@ -47,7 +50,7 @@ def progress_update_send(
             recall=recall, run=None, kind=Kind.PROGRESS, party_ids=[party.pk], sequence=sequence
         )
         if not created:
-            raise ValidationFailed(
+            raise HolderNotAffected(
                 _("%(holder)s has no affected units in this recall.") % {"holder": party.name}
             )
         notices_render(created, progress_message=message)
@@ -114,13 +117,11 @@ def offer_decide(*, offer: Offer, approve: bool, actor: User, note: str = "") ->
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     require_action(offer.recall, Action.OFFER)
     if offer.status != Offer.Status.PROPOSED:
-        raise ValidationFailed(
+        raise OfferClosed(
             _("This offer is already %(status)s.") % {"status": offer.get_status_display()}
         )
     if approve and offer.proposed_by_id == actor.pk and not actor.is_superuser:
-        raise ValidationFailed(
-            _("Someone other than the proposer must approve an offer."), code="four_eyes"
-        )
+        raise FourEyesRequired(_("Someone other than the proposer must approve an offer."))
     if not approve and not note.strip():
         raise ValidationFailed(_("Say why the offer is rejected."), where="note")
     before = offer.status
@@ -142,7 +143,7 @@ def offer_fulfil(*, offer: Offer, actor: User, note: str = "") -> Offer:
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     require_action(offer.recall, Action.SETTLE_OFFER)
     if offer.status != Offer.Status.APPROVED:
-        raise ValidationFailed(
+        raise OfferNotApproved(
             _("Only an approved offer can be fulfilled (this one is %(status)s).")
             % {"status": offer.get_status_display()}
         )
@@ -168,7 +169,7 @@ def offer_cancel(*, offer: Offer, actor: User, note: str) -> Offer:
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     require_action(offer.recall, Action.SETTLE_OFFER)
     if offer.status in (Offer.Status.FULFILLED, Offer.Status.CANCELLED, Offer.Status.REJECTED):
-        raise ValidationFailed(
+        raise OfferClosed(
             _("This offer is already %(status)s.") % {"status": offer.get_status_display()}
         )
     if not note.strip():

@@ -18,11 +18,13 @@ from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.catalog.models import Serial, device_name
 from medrecall.core import regions
-from medrecall.core.errors import DomainError, ImportRejected, ValidationFailed
+from medrecall.core.errors import ImportRejected, ValidationFailed
 from medrecall.core.tabular import Columns, TableReader
 from medrecall.parties.models import Contact, Location, LocationType, Party, PartyType, Review
 from medrecall.recalls.lifecycle import Action, require_action
 
+from .delivery import advance
+from .errors import AlreadyReplied, RecallClosedForReplies
 from .models import (
     OPEN_FOR_NOTICES,
     Kind,
@@ -33,7 +35,7 @@ from .models import (
     ReplyLine,
     SubConsignee,
 )
-from .services import advance, notice_run_start
+from .send_runs import notice_run_start
 
 QUANTITIES = ("on_hand", "to_return", "destroyed", "used", "distributed")
 SUB_CONSIGNEE_COLUMNS = Columns(
@@ -45,11 +47,6 @@ SUB_CONSIGNEE_TYPES = {
     "hospital": PartyType.HOSPITAL,
     "end_user": PartyType.END_USER,
 }
-
-
-class AlreadyReplied(DomainError):
-    code = "already_replied"
-    status = 409
 
 
 @dataclass(frozen=True)
@@ -427,11 +424,63 @@ def reply_submit(
         Notice.objects.select_for_update().select_related("recall", "party").get(pk=notice.root.pk)
     )
     recall = root.recall
+    _refuse_reply(root, respondent_name, quantities, sub_consignees)
+    reply = Reply.objects.create(
+        notice=root,
+        recall=recall,
+        party=root.party,
+        respondent_name=respondent_name.strip(),
+        respondent_title=respondent_title,
+        respondent_email=respondent_email,
+        respondent_phone=respondent_phone,
+        read_and_understood=read_and_understood,
+        users_informed=users_informed,
+        comment=comment,
+        via=via,
+        entered_by=actor if via != Reply.Via.LINK else None,
+    )
+    expected = expected_lines(root)
+    ReplyLine.objects.bulk_create(
+        [
+            ReplyLine(
+                reply=reply,
+                lot_id=line.lot_id,
+                serial_id=line.serial_id,
+                expected=line.quantity,
+                **{q: quantities.get(line.key, {}).get(q, 0) for q in QUANTITIES},
+            )
+            for line in expected
+        ]
+    )
+    new_parties = _sub_consignees_record(reply, root, expected, sub_consignees)
+    _mark_replied(root, reply, actor)
+    audit.record(
+        actor=actor or f"{reply.respondent_name} ({root.party.code})",
+        action="notices.reply_received",
+        target=reply,
+        changes={
+            "lines": [None, {line.key: quantities.get(line.key, {}) for line in expected}],
+            "sub_consignees": [None, len(sub_consignees)],
+        },
+        reason=_("Signed by %(name)s via %(via)s") % {"name": reply.respondent_name, "via": via},
+    )
+    _notify_sub_consignees(root, new_parties)
+    return reply
+
+
+def _refuse_reply(
+    root: Notice,
+    respondent_name: str,
+    quantities: dict[str, dict[str, int]],
+    sub_consignees: list[SubConsigneeInput],
+) -> None:
+    """Why the reply cannot be accepted, if it cannot: recall closed, holder replied already,
+    no signature, or the quantities and sub-consignees do not add up (every problem listed)."""
+    recall = root.recall
     if recall.status not in OPEN_FOR_NOTICES:
-        raise ValidationFailed(
+        raise RecallClosedForReplies(
             _("Recall %(recall)s is no longer taking replies (%(status)s); please contact us.")
-            % {"recall": recall.number, "status": recall.get_status_display()},
-            code="recall_not_open",
+            % {"recall": recall.number, "status": recall.get_status_display()}
         )
     earlier = Reply.objects.filter(recall=recall, party=root.party).first()
     if earlier is not None:
@@ -454,33 +503,17 @@ def reply_submit(
             where=problems[0][0],
             details=[{"where": where, "message": message} for where, message in problems],
         )
-    reply = Reply.objects.create(
-        notice=root,
-        recall=recall,
-        party=root.party,
-        respondent_name=respondent_name.strip(),
-        respondent_title=respondent_title,
-        respondent_email=respondent_email,
-        respondent_phone=respondent_phone,
-        read_and_understood=read_and_understood,
-        users_informed=users_informed,
-        comment=comment,
-        via=via,
-        entered_by=actor if via != Reply.Via.LINK else None,
-    )
-    ReplyLine.objects.bulk_create(
-        [
-            ReplyLine(
-                reply=reply,
-                lot_id=line.lot_id,
-                serial_id=line.serial_id,
-                expected=line.quantity,
-                **{q: quantities.get(line.key, {}).get(q, 0) for q in QUANTITIES},
-            )
-            for line in expected_lines(root)
-        ]
-    )
-    lots = {line.lot: line.lot_id for line in expected_lines(root)}
+
+
+def _sub_consignees_record(
+    reply: Reply,
+    root: Notice,
+    expected: list[ExpectedLine],
+    sub_consignees: list[SubConsigneeInput],
+) -> list[int]:
+    """The sub-consignees of the reply as new reported parties and scope additions; returns
+    their party ids (one per row, a party shared by rows naming the same one)."""
+    lots = {line.lot: line.lot_id for line in expected}
     new_parties: list[int] = []
     made: dict[tuple[str, str, str], Party] = {}
     for index, entry in enumerate(sub_consignees, start=1):
@@ -493,7 +526,7 @@ def reply_submit(
         )
         SubConsignee.objects.create(
             reply=reply,
-            recall=recall,
+            recall=root.recall,
             reported_by=root.party,
             party=party,
             location=location,
@@ -502,46 +535,41 @@ def reply_submit(
             quantity=entry.quantity,
         )
         new_parties.append(party.pk)
+    return new_parties
+
+
+def _mark_replied(root: Notice, reply: Reply, actor: User | None) -> None:
+    """The holder's first notice and reminders become replied (and acknowledged), with an event."""
     now = timezone.now()
     group = Notice.objects.filter(
-        recall=recall, party=root.party, kind__in=(Kind.INITIAL, Kind.REMINDER)
+        recall=root.recall, party=root.party, kind__in=(Kind.INITIAL, Kind.REMINDER)
     )
     advance(group, NoticeStatus.REPLIED, "replied_at", at=now)
     group.filter(acknowledged_at__isnull=True).update(acknowledged_at=now)
     NoticeEvent.objects.create(
         notice=root,
         party=root.party,
-        recall=recall,
+        recall=root.recall,
         type=NoticeEvent.Type.REPLIED,
         at=now,
         actor=actor,
         note=_("Signed by %(name)s") % {"name": reply.respondent_name},
     )
-    audit.record(
-        actor=actor or f"{reply.respondent_name} ({root.party.code})",
-        action="notices.reply_received",
-        target=reply,
-        changes={
-            "lines": [
-                None,
-                {line.key: quantities.get(line.key, {}) for line in expected_lines(root)},
-            ],
-            "sub_consignees": [None, len(sub_consignees)],
-        },
-        reason=_("Signed by %(name)s via %(via)s") % {"name": reply.respondent_name, "via": via},
+
+
+def _notify_sub_consignees(root: Notice, new_parties: list[int]) -> None:
+    """A send run for the reported sub-consignees not notified in this recall yet."""
+    if not new_parties:
+        return
+    already = set(
+        Notice.objects.filter(
+            recall=root.recall, kind=Kind.INITIAL, party_id__in=new_parties
+        ).values_list("party_id", flat=True)
     )
-    if new_parties:
-        already = set(
-            Notice.objects.filter(
-                recall=recall, kind=Kind.INITIAL, party_id__in=new_parties
-            ).values_list("party_id", flat=True)
+    if fresh := sorted(set(new_parties) - already):
+        notice_run_start(
+            recall=root.recall,
+            actor=None,
+            parties=fresh,
+            reason=_("Sub-consignees reported by %(holder)s") % {"holder": root.party.name},
         )
-        fresh = sorted(set(new_parties) - already)
-        if fresh:
-            notice_run_start(
-                recall=recall,
-                actor=None,
-                parties=fresh,
-                reason=_("Sub-consignees reported by %(holder)s") % {"holder": root.party.name},
-            )
-    return reply

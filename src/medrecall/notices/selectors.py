@@ -376,6 +376,11 @@ def timeline_for(
     for source in TIMELINE_SOURCES:
         entries += source(party.pk)
     entries.sort(key=lambda entry: entry.at, reverse=True)
+    return party, entries, _units_held(party)
+
+
+def _units_held(party: Party) -> list[dict[str, Any]]:
+    """The affected units the party holds, per recall, in each recall's current snapshot."""
     current = (
         ScopeSnapshot.objects.filter(recall_id=OuterRef("snapshot__recall_id"))
         .order_by("-sequence")
@@ -386,7 +391,7 @@ def timeline_for(
         .select_related("snapshot__recall", "lot", "serial", "location")
         .order_by("snapshot__recall__number", "lot__number")
     )
-    units = [
+    return [
         {
             "recall": line.snapshot.recall.number,
             "lot": line.lot.number,
@@ -396,7 +401,6 @@ def timeline_for(
         }
         for line in lines
     ]
-    return party, entries, units
 
 
 def customer_search(*, viewer: Viewer, query: str, limit: int | None = 50) -> QuerySet[Party]:

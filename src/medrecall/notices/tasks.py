@@ -8,17 +8,17 @@ from django_tasks import task
 
 from medrecall.core.workers import recoverable
 
-from . import followup, services
+from . import followup, send_runs
 
 
 @task()
 def notice_run_task(run_id: int) -> int:
-    return services.notice_run_execute(run_id).total
+    return send_runs.notice_run_execute(run_id).total
 
 
 @task()
 def notices_batch_task(run_id: int | None, notice_ids: list[int]) -> int:
-    return services.notices_batch(run_id, notice_ids)
+    return send_runs.notices_batch(run_id, notice_ids)
 
 
 @task()

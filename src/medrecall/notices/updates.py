@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from medrecall.recalls.models import RecallCase
 
+from .issuing import update_plan
 from .models import OPEN_FOR_NOTICES, Kind, Notice
-from .services import holder_lines, notice_run_start, update_plan
+from .recipients import holder_lines
+from .send_runs import notice_run_start
 
 
 def on_scope_frozen(recall: RecallCase, actor: Any) -> None:

@@ -1,11 +1,12 @@
 """Compliance clock: every regulatory deadline of a recall case, computed from its timestamps.
 
-Pure functions over dates and times (no database, no models), so a changed recall class or
+Pure functions over dates and times (no database access), so a changed recall class or
 timestamp is a recomputation and the rules can be tested against the real holiday calendars.
-The rules follow the regulations digest: NMPA §1.3-1.7, FDA §2.1-2.2, EU MDR §3.2-3.3,
-comparison §6 and testable statements 2, 4, 5, 12, 14, 19, 24, 28 and 29 of §7.
+The rules follow docs/regulations.md (sections "China: Order 29", "United States", "European Union" and "Deadline codes"), one
+line of rule per deadline in ``_nmpa``, ``_fda`` and ``_eu``; their words (title and article)
+are in ``WORDING``.
 
-Conventions (the digest's §8 open points, resolved towards the stricter reading):
+Conventions (docs/regulations.md, "Open points", resolved towards the stricter reading):
 
 * "N days" runs from the starting timestamp, not from the end of its calendar day: due at
   the same clock time N days later (or after N x 24 h, if a daylight-saving change makes
@@ -25,8 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,8 @@ from django.utils.translation import ngettext_lazy
 
 from medrecall.core import workdays
 from medrecall.core.errors import ValidationFailed
+
+from .models import Regime
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -54,7 +56,8 @@ LEVELS = ("I", "II", "III")
 NMPA_NOTIFY_DAYS = {"I": 1, "II": 3, "III": 7}
 NMPA_FILING_WORKING_DAYS = 5
 NMPA_SUMMARY_WORKING_DAYS = 10
-# Company policy borrowed from the drug recall measures, not device law (digest §1.7).
+# Company policy borrowed from the drug recall measures, not device law
+# (docs/regulations.md, "China: Order 29").
 NMPA_PROGRESS_POLICY_DAYS = {"I": 1, "II": 3, "III": 7}
 FDA_806_WORKING_DAYS = 10
 FDA_LETTER_POLICY_DAYS = {"I": 1, "II": 3, "III": 7}
@@ -63,14 +66,6 @@ EU_FSN_POLICY_DAYS = 2
 EU_INCIDENT_DAYS = {"public_health_threat": 2, "death_or_serious_deterioration": 10, "other": 15}
 DEFAULT_ALERT_FRACTIONS = (0.5, 0.9)
 DUE_SOON_FRACTION = 0.9
-
-
-class Regime(StrEnum):
-    """Whose rules a clock follows; a case may run under several at once."""
-
-    NMPA = "nmpa"
-    FDA = "fda"
-    EU_MDR = "eu_mdr"
 
 
 # Names as regulators and users write them (proper names, not translated).
@@ -85,7 +80,8 @@ class ClockError(ValidationFailed, ValueError):
 
 
 class ClockSettingMissing(ClockError):
-    """A setting the clock needs has no value; the clock refuses to guess (statement 12)."""
+    """A setting the clock needs has no value; the clock refuses to guess
+    (docs/regulations.md, "China: Order 29")."""
 
     code = "clock_setting_missing"
 
@@ -150,7 +146,9 @@ def provisional_note(years: Sequence[int]) -> StrOrPromise:
 
 
 def _render(template: StrOrPromise, values: Mapping[str, object]) -> str:
-    return str(template) % values
+    # ``template % values`` (not ``str(template) % values``): a plural text whose number is a
+    # placeholder (``ngettext_lazy(..., "days")``) picks its form from ``values``.
+    return str(template % values)
 
 
 _render_lazy: Callable[[StrOrPromise, Mapping[str, object]], str] = lazy(_render, str)
@@ -202,20 +200,20 @@ def is_working_day(day: date, *, calendar: Calendar) -> bool:
 def working_days_after(start: date, days: int, *, calendar: Calendar) -> date:
     """The ``days``-th working day strictly after ``start`` (``start`` itself never counts).
 
-    ``days=0`` returns ``start``: no working day has to pass.
+    ``days=0`` returns ``start``: no working day has to pass. By the packages' data alone; a
+    year they do not cover is refused (``CalendarNotCovered``).
     """
-    if days < 0:
-        raise ClockInputInvalid(
-            _fill(_("A number of working days cannot be negative (got %(days)s)."), days=days),
-            where="days",
-        )
-    day = start
-    remaining = days
-    while remaining:
-        day += timedelta(days=1)
-        if is_working_day(day, calendar=calendar):
-            remaining -= 1
-    return day
+    return working_days_counted(start, days, source=_PackageCalendar(calendar))[0]
+
+
+@dataclass(frozen=True)
+class _PackageCalendar:
+    """``is_working_day`` as a ``WorkingDaySource``: it refuses a year it does not cover."""
+
+    calendar: Calendar
+
+    def is_working_day(self, day: date) -> bool:
+        return is_working_day(day, calendar=self.calendar)
 
 
 def working_days_counted(
@@ -311,13 +309,168 @@ def suggested_progress_interval(level: str) -> int:
 
     Company policy (``legal=False``), not national law: the device Measures only say
     "periodically, per the recall plan" (Art. 20); the per-level cadence is borrowed from the
-    drug recall measures (digest §1.7, statement 12). The case must still store its own choice.
+    drug recall measures (docs/regulations.md, "China: Order 29"). The case must still store its
+    own choice.
     """
     return NMPA_PROGRESS_POLICY_DAYS[_level(Regime.NMPA, level)]
 
 
 # ---------------------------------------------------------------------------------------------
 # Per-regime rules
+
+
+# How a deadline's due time is counted from the moment its window opens (``after``).
+Count = Literal["days", "working_days", "end_of_day", "at_once"]
+DAYS: Count = "days"  # N days of elapsed time (``_after_days``)
+WORKING: Count = "working_days"  # end of the N-th working day after, regulator's calendar
+END_OF_DAY: Count = "end_of_day"  # end of the day it opens, regulator's time zone
+AT_ONCE: Count = "at_once"  # before anything else: due the moment it opens
+
+# The regulator's working-day calendar and time zone, for counts in working days or to the
+# end of a day.
+REGULATOR_CALENDARS: dict[Regime, tuple[Calendar, ZoneInfo]] = {
+    Regime.NMPA: ("CN", CN_TZ),
+    Regime.FDA: ("US", US_TZ),
+}
+
+# Each deadline's words: what to do, and the rule with its article (placeholders filled when
+# shown: ``days`` always, ``level``, ``hours`` or ``category`` where the rule names them).
+WORDING: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    "nmpa.notify_holders": (
+        _("Notify distributors and users"),
+        ngettext_lazy(
+            "NMPA Art. 15: level %(level)s, %(days)s day (24 hours) from the decision",
+            "NMPA Art. 15: level %(level)s, %(days)s days (%(hours)s hours) from the decision",
+            "days",
+        ),
+    ),
+    "nmpa.event_report": (
+        _("Submit the recall event report (召回事件报告表)"),
+        _("NMPA Art. 16(1): immediately, by the end of the decision day (China time)"),
+    ),
+    "nmpa.assessment_report": (
+        _("File the investigation and assessment report"),
+        _("NMPA Art. 16: %(days)s China working days after the decision date"),
+    ),
+    "nmpa.recall_plan": (
+        _("File the recall plan"),
+        _("NMPA Art. 16: %(days)s China working days after the decision date"),
+    ),
+    "nmpa.progress_report": (
+        _("Submit the recall plan implementation (progress) report"),
+        _("NMPA Art. 20: periodically per the recall plan; this case reports every %(days)s days"),
+    ),
+    "nmpa.summary_report": (
+        _("Submit the recall summary evaluation report"),
+        _("NMPA Art. 22: %(days)s China working days after the recall is completed"),
+    ),
+    "fda.notify_holders": (
+        _("Send the recall letters to consignees"),
+        ngettext_lazy(
+            "21 CFR 7.49 says 'promptly'; company target for Class %(level)s: "
+            "%(days)s day from the decision",
+            "21 CFR 7.49 says 'promptly'; company target for Class %(level)s: "
+            "%(days)s days from the decision",
+            "days",
+        ),
+    ),
+    "fda.status_report": (
+        _("Submit the recall status report"),
+        _("21 CFR 7.53: at the interval FDA set, here every %(days)s days"),
+    ),
+    "fda.report_806": (
+        _("Submit the correction and removal report (21 CFR 806)"),
+        _(
+            "21 CFR 806.10(b): %(days)s US federal working days after the first "
+            "consignee notification"
+        ),
+    ),
+    "eu_mdr.fsca_report": (
+        _("Report the FSCA to the competent authority"),
+        _("MDR Art. 87(1)(b): before the FSCA is undertaken, so before any FSN is sent"),
+    ),
+    "eu_mdr.fsn": (
+        _("Send the field safety notice to users"),
+        _(
+            "MDR Art. 89(8) says 'without delay' after the FSCA report; company target: "
+            "%(days)s days from the decision"
+        ),
+    ),
+    "eu_mdr.incident_report": (
+        _("Report the serious incident to the competent authority"),
+        _("MDR Art. 87: %(category)s, %(days)s days after awareness"),
+    ),
+}
+
+
+def _deadline(
+    key: str,
+    *,
+    after: datetime,
+    days: int = 0,
+    count: Count = DAYS,
+    every: int | None = None,
+    legal: bool = True,
+    sources: WorkingDaySources,
+    **words: object,
+) -> Deadline:
+    """One deadline from one line of rule: ``key`` (its regime before the dot) is due ``days``
+    counted by ``count`` after the moment ``after``; ``every`` makes it recur with that period
+    in days (the first one due ``every`` days after); ``legal=False`` marks a company target.
+    ``words`` fill the rule's placeholders besides ``days``."""
+    regime = Regime(key.partition(".")[0])
+    days = every if every is not None else days
+    missing: tuple[int, ...] = ()
+    due_at = after  # AT_ONCE
+    if count == DAYS:
+        due_at = _after_days(after, days)
+    elif count in (WORKING, END_OF_DAY):
+        calendar, zone = REGULATOR_CALENDARS[regime]
+        due_at, missing = _counted_end(  # END_OF_DAY: no working day has to pass
+            after.astimezone(zone).date(),
+            days if count == WORKING else 0,
+            calendar,
+            zone,
+            sources,
+        )
+    title, rule = WORDING[key]
+    return Deadline(
+        key=key,
+        regime=regime,
+        title=title,
+        due_at=due_at,
+        basis=_fill(rule, days=days, **words),
+        recurring=every is not None,
+        interval_days=every,
+        legal=legal,
+        starts_at=after,
+        calendar_missing_years=missing,
+    )
+
+
+def _require_progress_interval(level: str, days: int | None) -> int:
+    """The case's NMPA progress-report cadence: the clock refuses to guess
+    it (docs/regulations.md, "China: Order 29")."""
+    if days is None:
+        suggested = suggested_progress_interval(level)
+        raise ClockSettingMissing(
+            _fill(
+                ngettext_lazy(
+                    "Set how often NMPA progress reports are due on this case; the Measures leave "
+                    "it to the recall plan. Suggested for level %(level)s (company policy, not "
+                    "national law): every day.",
+                    "Set how often NMPA progress reports are due on this case; the Measures leave "
+                    "it to the recall plan. Suggested for level %(level)s (company policy, not "
+                    "national law): every %(days)s days.",
+                    suggested,
+                ),
+                level=level,
+                days=suggested,
+            ),
+            where="progress_interval_days",
+        )
+    _positive_interval("progress_interval_days", days)
+    return days
 
 
 def _nmpa(
@@ -328,128 +481,20 @@ def _nmpa(
     progress_interval_days: int | None,
     sources: WorkingDaySources,
 ) -> list[Deadline]:
-    if progress_interval_days is None:
-        raise ClockSettingMissing(
-            _fill(
-                ngettext_lazy(
-                    "Set how often NMPA progress reports are due on this case; the Measures leave "
-                    "it to the recall plan. Suggested for level %(level)s (company policy, not "
-                    "national law): every day.",
-                    "Set how often NMPA progress reports are due on this case; the Measures leave "
-                    "it to the recall plan. Suggested for level %(level)s (company policy, not "
-                    "national law): every %(days)s days.",
-                    suggested_progress_interval(level),
-                ),
-                level=level,
-                days=suggested_progress_interval(level),
-            ),
-            where="progress_interval_days",
-        )
-    _positive_interval("progress_interval_days", progress_interval_days)
-    decision_day = decision_at.astimezone(CN_TZ).date()
-    notify_days = NMPA_NOTIFY_DAYS[level]
-    filing_due, filing_missing = _counted_end(
-        decision_day, NMPA_FILING_WORKING_DAYS, "CN", CN_TZ, sources
-    )
-    filing_basis = _fill(
-        _("NMPA Art. 16: %(days)s China working days after the decision date"),
-        days=NMPA_FILING_WORKING_DAYS,
-    )
+    every = _require_progress_interval(level, progress_interval_days)
+    notify = NMPA_NOTIFY_DAYS[level]
+    decided = partial(_deadline, after=decision_at, sources=sources)
     found = [
-        Deadline(
-            key="nmpa.notify_holders",
-            regime=Regime.NMPA,
-            title=_("Notify distributors and users"),
-            due_at=_after_days(decision_at, notify_days),
-            basis=_fill(
-                ngettext_lazy(
-                    "NMPA Art. 15: level %(level)s, %(days)s day (24 hours) from the decision",
-                    "NMPA Art. 15: level %(level)s, %(days)s days (%(hours)s hours) from the decision",
-                    notify_days,
-                ),
-                level=level,
-                days=notify_days,
-                hours=notify_days * 24,
-            ),
-            recurring=False,
-            interval_days=None,
-            legal=True,
-            starts_at=decision_at,
-        ),
-        Deadline(
-            key="nmpa.event_report",
-            regime=Regime.NMPA,
-            title=_("Submit the recall event report (召回事件报告表)"),
-            due_at=_end_of_day(decision_day, CN_TZ),
-            basis=_("NMPA Art. 16(1): immediately, by the end of the decision day (China time)"),
-            recurring=False,
-            interval_days=None,
-            legal=True,
-            starts_at=decision_at,
-        ),
-        Deadline(
-            key="nmpa.assessment_report",
-            regime=Regime.NMPA,
-            title=_("File the investigation and assessment report"),
-            due_at=filing_due,
-            basis=filing_basis,
-            recurring=False,
-            interval_days=None,
-            legal=True,
-            starts_at=decision_at,
-            calendar_missing_years=filing_missing,
-        ),
-        Deadline(
-            key="nmpa.recall_plan",
-            regime=Regime.NMPA,
-            title=_("File the recall plan"),
-            due_at=filing_due,
-            basis=filing_basis,
-            recurring=False,
-            interval_days=None,
-            legal=True,
-            starts_at=decision_at,
-            calendar_missing_years=filing_missing,
-        ),
-        Deadline(
-            key="nmpa.progress_report",
-            regime=Regime.NMPA,
-            title=_("Submit the recall plan implementation (progress) report"),
-            due_at=_after_days(decision_at, progress_interval_days),
-            basis=_fill(
-                _(
-                    "NMPA Art. 20: periodically per the recall plan; this case reports every "
-                    "%(days)s days"
-                ),
-                days=progress_interval_days,
-            ),
-            recurring=True,
-            interval_days=progress_interval_days,
-            legal=True,
-            starts_at=decision_at,
-        ),
+        decided("nmpa.notify_holders", days=notify, level=level, hours=notify * 24),
+        decided("nmpa.event_report", count=END_OF_DAY),
+        decided("nmpa.assessment_report", days=NMPA_FILING_WORKING_DAYS, count=WORKING),
+        decided("nmpa.recall_plan", days=NMPA_FILING_WORKING_DAYS, count=WORKING),
+        decided("nmpa.progress_report", every=every),
     ]
     if completed_at is not None:
-        completed_day = completed_at.astimezone(CN_TZ).date()
-        summary_due, summary_missing = _counted_end(
-            completed_day, NMPA_SUMMARY_WORKING_DAYS, "CN", CN_TZ, sources
-        )
+        completed = partial(_deadline, after=completed_at, sources=sources)
         found.append(
-            Deadline(
-                key="nmpa.summary_report",
-                regime=Regime.NMPA,
-                title=_("Submit the recall summary evaluation report"),
-                due_at=summary_due,
-                basis=_fill(
-                    _("NMPA Art. 22: %(days)s China working days after the recall is completed"),
-                    days=NMPA_SUMMARY_WORKING_DAYS,
-                ),
-                recurring=False,
-                interval_days=None,
-                legal=True,
-                starts_at=completed_at,
-                calendar_missing_years=summary_missing,
-            )
+            completed("nmpa.summary_report", days=NMPA_SUMMARY_WORKING_DAYS, count=WORKING)
         )
     return found
 
@@ -463,70 +508,15 @@ def _fda(
     sources: WorkingDaySources,
 ) -> list[Deadline]:
     _positive_interval("fda_status_interval_days", status_interval_days)
-    letter_days = FDA_LETTER_POLICY_DAYS[recall_class]
-    status_start = initiated_at or decision_at
+    letters = FDA_LETTER_POLICY_DAYS[recall_class]
+    decided = partial(_deadline, after=decision_at, sources=sources)
     found = [
-        Deadline(
-            key="fda.notify_holders",
-            regime=Regime.FDA,
-            title=_("Send the recall letters to consignees"),
-            due_at=_after_days(decision_at, letter_days),
-            basis=_fill(
-                ngettext_lazy(
-                    "21 CFR 7.49 says 'promptly'; company target for Class %(level)s: "
-                    "%(days)s day from the decision",
-                    "21 CFR 7.49 says 'promptly'; company target for Class %(level)s: "
-                    "%(days)s days from the decision",
-                    letter_days,
-                ),
-                level=recall_class,
-                days=letter_days,
-            ),
-            recurring=False,
-            interval_days=None,
-            legal=False,
-            starts_at=decision_at,
-        ),
-        Deadline(
-            key="fda.status_report",
-            regime=Regime.FDA,
-            title=_("Submit the recall status report"),
-            due_at=_after_days(status_start, status_interval_days),
-            basis=_fill(
-                _("21 CFR 7.53: at the interval FDA set, here every %(days)s days"),
-                days=status_interval_days,
-            ),
-            recurring=True,
-            interval_days=status_interval_days,
-            legal=True,
-            starts_at=status_start,
-        ),
+        decided("fda.notify_holders", days=letters, legal=False, level=recall_class),
+        decided("fda.status_report", after=initiated_at or decision_at, every=status_interval_days),
     ]
     if initiated_at is not None:
-        initiated_day = initiated_at.astimezone(US_TZ).date()
-        report_due, report_missing = _counted_end(
-            initiated_day, FDA_806_WORKING_DAYS, "US", US_TZ, sources
-        )
-        found.append(
-            Deadline(
-                key="fda.report_806",
-                regime=Regime.FDA,
-                title=_("Submit the correction and removal report (21 CFR 806)"),
-                due_at=report_due,
-                basis=_fill(
-                    _(
-                        "21 CFR 806.10(b): %(days)s US federal working days after the first "
-                        "consignee notification"
-                    ),
-                    days=FDA_806_WORKING_DAYS,
-                ),
-                recurring=False,
-                interval_days=None,
-                legal=True,
-                starts_at=initiated_at,
-                calendar_missing_years=report_missing,
-            )
-        )
+        initiated = partial(_deadline, after=initiated_at, sources=sources)
+        found.append(initiated("fda.report_806", days=FDA_806_WORKING_DAYS, count=WORKING))
     return found
 
 
@@ -538,38 +528,21 @@ def _eu(
             _fill(_("EU MDR recall type %(value)s is unknown; use fsca."), value=value),
             where=str(Regime.EU_MDR),
         )
+    decided = partial(_deadline, after=decision_at, sources={})
     found = [
-        Deadline(
-            key="eu_mdr.fsca_report",
-            regime=Regime.EU_MDR,
-            title=_("Report the FSCA to the competent authority"),
-            due_at=decision_at,
-            basis=_("MDR Art. 87(1)(b): before the FSCA is undertaken, so before any FSN is sent"),
-            recurring=False,
-            interval_days=None,
-            legal=True,
-            starts_at=decision_at,
-        ),
-        Deadline(
-            key="eu_mdr.fsn",
-            regime=Regime.EU_MDR,
-            title=_("Send the field safety notice to users"),
-            due_at=_after_days(decision_at, EU_FSN_POLICY_DAYS),
-            basis=_fill(
-                _(
-                    "MDR Art. 89(8) says 'without delay' after the FSCA report; company target: "
-                    "%(days)s days from the decision"
-                ),
-                days=EU_FSN_POLICY_DAYS,
-            ),
-            recurring=False,
-            interval_days=None,
-            legal=False,
-            starts_at=decision_at,
-        ),
+        decided("eu_mdr.fsca_report", count=AT_ONCE),
+        decided("eu_mdr.fsn", days=EU_FSN_POLICY_DAYS, legal=False),
     ]
     if aware_at is None:
         return found
+    days = EU_INCIDENT_DAYS[_incident_category(incident)]
+    aware = partial(_deadline, after=aware_at, sources={})
+    found.append(aware("eu_mdr.incident_report", days=days, category=incident))
+    return found
+
+
+def _incident_category(incident: str | None) -> str:
+    """The serious-incident category the MDR Art. 87 deadline needs; never guessed."""
     if incident is None:
         raise ClockSettingMissing(
             _(
@@ -589,25 +562,7 @@ def _eu(
             ),
             where="eu_incident",
         )
-    incident_days = EU_INCIDENT_DAYS[incident]
-    found.append(
-        Deadline(
-            key="eu_mdr.incident_report",
-            regime=Regime.EU_MDR,
-            title=_("Report the serious incident to the competent authority"),
-            due_at=_after_days(aware_at, incident_days),
-            basis=_fill(
-                _("MDR Art. 87: %(category)s, %(days)s days after awareness"),
-                category=incident,
-                days=incident_days,
-            ),
-            recurring=False,
-            interval_days=None,
-            legal=True,
-            starts_at=aware_at,
-        )
-    )
-    return found
+    return incident
 
 
 def compute_deadlines(
@@ -628,7 +583,7 @@ def compute_deadlines(
     packages' data alone. A count that crosses a year no source covers gives the earliest
     possible date, flagged in ``calendar_missing_years`` (provisional), never an error.
 
-    A pure function: changing a class or a timestamp means calling it again (statement 3).
+    A pure function: changing a class or a timestamp means calling it again.
     NMPA needs ``progress_interval_days``; steps whose starting event has no timestamp yet
     (806 report, summary report, incident report) are left out until it has one.
     """

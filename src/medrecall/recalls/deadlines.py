@@ -31,7 +31,7 @@ from medrecall.core.presentation import local_time
 
 from . import clock
 from .lifecycle import Action, Status, require_action
-from .models import DeadlineAlert, DeadlineDone, RecallCase
+from .models import DeadlineAlert, DeadlineDone, RecallCase, Regime
 
 OPEN_STATUSES = (
     Status.ASSESSMENT,
@@ -39,6 +39,18 @@ OPEN_STATUSES = (
     Status.IN_EXECUTION,
     Status.EFFECTIVENESS_CHECK,
 )
+
+
+class DeadlineUnknown(ValidationFailed):
+    """Marking done a deadline the recall does not have (or not with that due time)."""
+
+    code = "deadline_unknown"
+
+
+class DeadlineAlreadyDone(ValidationFailed):
+    """Marking done a deadline already marked done: the first mark stands."""
+
+    code = "deadline_already_done"
 
 
 @dataclass(frozen=True)
@@ -148,8 +160,8 @@ def _deadlines(
             deadlines = clock.compute_deadlines(**params)
         except clock.ClockSettingMissing as problem:
             missing.append(problem.message)
-            if "nmpa" in params["regimes"] and not params["progress_interval_days"]:
-                level = dict(params["regimes"]).get("nmpa", "III")
+            if Regime.NMPA in params["regimes"] and not params["progress_interval_days"]:
+                level = dict(params["regimes"]).get(Regime.NMPA, "III")
                 params["progress_interval_days"] = clock.suggested_progress_interval(level)
                 # The clock's message already names the suggested cadence (company policy); the
                 # deadlines below are shown with it until the case stores its own.
@@ -204,7 +216,7 @@ def deadline_mark_done(
     require_action(recall, Action.MARK_DEADLINE)
     rows, _missing = deadlines_for(recall)
     if not any(row.key == key and row.due_at == due_at for row in rows):
-        raise ValidationFailed(
+        raise DeadlineUnknown(
             _("This recall has no deadline %(key)s due at %(due)s.")
             % {"key": key, "due": local_time(due_at)},
             where="key",
@@ -220,7 +232,9 @@ def deadline_mark_done(
                 note=note,
             )
     except IntegrityError as error:
-        raise ValidationFailed(_("That deadline is already marked done."), where="key") from error
+        raise DeadlineAlreadyDone(
+            _("That deadline is already marked done."), where="key"
+        ) from error
     audit.record(
         actor=actor,
         action="recalls.deadline_done",

@@ -32,7 +32,16 @@ from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.files import file_response
 from medrecall.execution.holders import return_from_reply
 from medrecall.execution.models import ReturnAuthorisation
-from medrecall.notices import documents, relations, selectors, services
+from medrecall.notices import (
+    delivery,
+    documents,
+    errors,
+    postal,
+    relations,
+    selectors,
+    send_runs,
+    template_control,
+)
 from medrecall.notices.defaults import PLACEHOLDERS
 from medrecall.notices.models import (
     Kind,
@@ -89,6 +98,16 @@ def _refused(request: HttpRequest, refused: DomainError) -> None:
     messages.error(
         request, " ".join([refused.message, *[d for d in extra if d and d not in refused.message]])
     )
+
+
+def _attempt(request: HttpRequest, act: Callable[[], str]) -> None:
+    """Run one action and show what it did, or why it was refused, as a message."""
+    try:
+        done = act()
+    except DomainError as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, done)
 
 
 def _recall(request: HttpRequest, pk: int) -> RecallCase:
@@ -196,7 +215,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "change_note": request.POST.get("change_note", ""),
         }
         try:
-            saved = services.template_save(
+            saved = template_control.template_save(
                 actor=viewer_of(request),
                 regime=base.regime,
                 language=base.language,
@@ -206,7 +225,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 sections=fields["sections"],
                 change_note=fields["change_note"],
             )
-        except services.TemplateInvalid as invalid:
+        except errors.TemplateInvalid as invalid:
             problems = (
                 [str(p) for p in invalid.details]
                 if isinstance(invalid.details, list)
@@ -247,7 +266,9 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @staff("notices.approve_noticetemplate")
 def template_approve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        approved = services.template_approve(template=_template(pk), actor=viewer_of(request))
+        approved = template_control.template_approve(
+            template=_template(pk), actor=viewer_of(request)
+        )
     except DomainError as refused:
         _refused(request, refused)
     else:
@@ -427,7 +448,7 @@ def recall_notices(request: HttpRequest, pk: int) -> HttpResponse:
             "kinds": Kind.choices,
             "can_send": request.user.has_perm("notices.add_noticerun"),
             "send_blocked": action_blockers(recall, Action.SEND_NOTICES),
-            "letters": services.letters_to_post(recall).count(),
+            "letters": postal.letters_to_post(recall).count(),
             "can_log": request.user.has_perm("notices.change_notice"),
         },
     )
@@ -438,7 +459,7 @@ def recall_letters(request: HttpRequest, pk: int) -> HttpResponse:
     """Every letter of the recall not posted yet, as one PDF to print."""
     recall = _recall(request, pk)
     try:
-        bundle = services.letters_bundle(services.letters_to_post(recall))
+        bundle = postal.letters_bundle(postal.letters_to_post(recall))
     except DomainError as refused:
         _refused(request, refused)
         return redirect("web:recall-notices", pk=recall.pk)
@@ -453,8 +474,8 @@ def recall_letters(request: HttpRequest, pk: int) -> HttpResponse:
 @staff("notices.change_notice")
 def recall_letters_posted(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
-    count = services.letters_posted(
-        notices=list(services.letters_to_post(recall)),
+    count = postal.letters_posted(
+        notices=list(postal.letters_to_post(recall)),
         actor=viewer_of(request),
         note=request.POST.get("note", "").strip(),
     )
@@ -467,7 +488,7 @@ def recall_letters_posted(request: HttpRequest, pk: int) -> HttpResponse:
 def recall_notices_send(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
     try:
-        run = services.notice_run_start(recall=recall, actor=viewer_of(request))
+        run = send_runs.notice_run_start(recall=recall, actor=viewer_of(request))
     except DomainError as refused:
         _refused(request, refused)
     else:
@@ -570,7 +591,7 @@ def notice_contact(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a call, a letter or a note."))
         return redirect("web:notice-detail", pk=pk)
     try:
-        event = services.notice_contact_log(
+        event = delivery.notice_contact_log(
             notice=notice,
             actor=viewer_of(request),
             channel=channel,
@@ -661,7 +682,8 @@ def customer_detail(request: HttpRequest, party_pk: int) -> HttpResponse:
 @staff("notices.add_offer")
 def customer_offer_propose(request: HttpRequest, party_pk: int) -> HttpResponse:
     party = _party(request, party_pk)
-    try:
+
+    def propose() -> str:
         recall = _chosen_recall(request, party)
         try:
             quantity = int(request.POST.get("quantity", "") or 0)
@@ -678,12 +700,9 @@ def customer_offer_propose(request: HttpRequest, party_pk: int) -> HttpResponse:
             amount=amount,
             currency=request.POST.get("currency", "") or "CNY",
         )
-    except DomainError as refused:
-        _refused(request, refused)
-    else:
-        messages.success(
-            request, _("Offer proposed: %(offer)s.") % {"offer": offer.get_kind_display()}
-        )
+        return _("Offer proposed: %(offer)s.") % {"offer": offer.get_kind_display()}
+
+    _attempt(request, propose)
     return redirect("web:customer-detail", party_pk=party.pk)
 
 
@@ -691,20 +710,17 @@ def customer_offer_propose(request: HttpRequest, party_pk: int) -> HttpResponse:
 @staff("notices.approve_offer")
 def offer_decide(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _offer(request, pk)
-    approve = request.POST.get("decision") == "approve"
-    try:
+
+    def decide() -> str:
         decided = relations.offer_decide(
             offer=offer,
-            approve=approve,
+            approve=request.POST.get("decision") == "approve",
             actor=viewer_of(request),
             note=request.POST.get("note", ""),
         )
-    except DomainError as refused:
-        _refused(request, refused)
-    else:
-        messages.success(
-            request, _("The offer is now: %(status)s.") % {"status": decided.get_status_display()}
-        )
+        return _("The offer is now: %(status)s.") % {"status": decided.get_status_display()}
+
+    _attempt(request, decide)
     return redirect("web:customer-detail", party_pk=offer.party_id)
 
 
@@ -712,14 +728,14 @@ def offer_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @staff("notices.change_offer")
 def offer_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _offer(request, pk)
-    try:
+
+    def fulfil() -> str:
         relations.offer_fulfil(
             offer=offer, actor=viewer_of(request), note=request.POST.get("note", "")
         )
-    except DomainError as refused:
-        _refused(request, refused)
-    else:
-        messages.success(request, _("The offer is fulfilled."))
+        return _("The offer is fulfilled.")
+
+    _attempt(request, fulfil)
     return redirect("web:customer-detail", party_pk=offer.party_id)
 
 
@@ -728,18 +744,15 @@ def offer_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_progress(request: HttpRequest, party_pk: int) -> HttpResponse:
     """Send a holder a progress update about one recall."""
     party = _party(request, party_pk)
-    try:
-        recall = _chosen_recall(request, party)
+
+    def send() -> str:
         created = relations.progress_update_send(
-            recall=recall,
+            recall=_chosen_recall(request, party),
             party=party,
             message=request.POST.get("message", ""),
             actor=viewer_of(request),
         )
-    except DomainError as refused:
-        _refused(request, refused)
-    else:
-        messages.success(
-            request, _("Progress update queued: %(count)s notice(s).") % {"count": len(created)}
-        )
+        return _("Progress update queued: %(count)s notice(s).") % {"count": len(created)}
+
+    _attempt(request, send)
     return redirect("web:customer-detail", party_pk=party.pk)

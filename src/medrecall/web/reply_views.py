@@ -26,7 +26,8 @@ from django_ratelimit.core import is_ratelimited
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import DomainError, ImportRejected, NotFound
 from medrecall.core.files import file_response
-from medrecall.notices import links, replies, selectors, services
+from medrecall.notices import delivery, links, replies, selectors
+from medrecall.notices.errors import LinkInvalid
 from medrecall.notices.models import Kind, Notice, Reply, SurveyResponse
 from medrecall.recalls.lifecycle import Action, action_blockers
 
@@ -117,6 +118,30 @@ def _link_error(request: HttpRequest, problem: DomainError) -> HttpResponse:
         {"message": problem.message, "company": settings.MEDRECALL_COMPANY},
         status=problem.status,
     )
+
+
+def _linked(
+    purpose: str,
+) -> Callable[
+    [Callable[[HttpRequest, Notice, str], HttpResponseBase]], Callable[..., HttpResponseBase]
+]:
+    """A view behind a signed link: it gets the notice the token names; a token not valid (or
+    expired) answers the page saying so, with its status, and the view does not run."""
+
+    def wrap(
+        view: Callable[[HttpRequest, Notice, str], HttpResponseBase],
+    ) -> Callable[..., HttpResponseBase]:
+        @functools.wraps(view)
+        def linked(request: HttpRequest, token: str) -> HttpResponseBase:
+            try:
+                notice = links.notice_for_token(token, purpose)
+            except DomainError as problem:
+                return _link_error(request, problem)
+            return view(request, notice, token)
+
+        return linked
+
+    return wrap
 
 
 def _quantities(
@@ -232,13 +257,28 @@ def _reply_page(
     request: HttpRequest, notice: Notice, *, via: str, actor: Any = None
 ) -> HttpResponse:
     root = notice.root
-    if closed := action_blockers(root.recall, Action.RECORD_REPLY):
-        existing_reply = Reply.objects.filter(recall=root.recall, party=root.party).first()
-        return _reply_closed(
-            request, root, existing_reply, closed[0] if request.method == "POST" else ""
-        )
-    lines = replies.expected_lines(root)
     existing = Reply.objects.filter(recall=root.recall, party=root.party).first()
+    if closed := action_blockers(root.recall, Action.RECORD_REPLY):
+        return _reply_closed(request, root, existing, closed[0] if request.method == "POST" else "")
+    lines = replies.expected_lines(root)
+    context = _reply_form(request, root, lines, existing)
+    if request.method == "POST" and existing is None:
+        problems = _reply_submitted(request, root, lines, via=via, actor=actor)
+        if not problems:
+            return render(
+                request,
+                "web/reply_thanks.html",
+                {"notice": root, "reply": Reply.objects.get(recall=root.recall, party=root.party)},
+            )
+        context["errors"] = problems
+        return render(request, "web/reply.html", context, status=400)
+    return render(request, "web/reply.html", context)
+
+
+def _reply_form(
+    request: HttpRequest, root: Notice, lines: list[replies.ExpectedLine], existing: Reply | None
+) -> dict[str, Any]:
+    """The reply form: a row of quantities per line and the sub-consignee rows, as posted."""
     labels = dict(
         zip(
             replies.QUANTITIES,
@@ -269,7 +309,7 @@ def _reply_page(
         {"index": index, "values": {f: request.POST.get(f"sc-{index}-{f}", "") for f in SUB_FIELDS}}
         for index in range(min(sub_count, 50))
     ]
-    context: dict[str, Any] = {
+    return {
         "notice": root,
         "rows": rows,
         "existing": existing,
@@ -278,72 +318,66 @@ def _reply_page(
         "post": request.POST,
         "lots": sorted({line.lot for line in lines}),
     }
-    if request.method == "POST" and existing is None:
-        quantities, problems = _quantities(request, lines)
-        typed, typed_problems = _typed_sub_consignees(request)
-        problems += typed_problems
-        try:
-            uploaded = _uploaded_sub_consignees(request)
-        except ImportRejected as rejected:
-            problems += [
-                f"{e.file}, {_('row')} {e.row}, {e.column}: {e.message}" for e in rejected.errors
-            ]
-            uploaded = []
-        except DomainError as refused:
-            problems.append(refused.message)
-            uploaded = []
-        if not problems:
-            try:
-                replies.reply_submit(
-                    notice=root,
-                    respondent_name=request.POST.get("respondent_name", ""),
-                    quantities=quantities,
-                    sub_consignees=typed + uploaded,
-                    via=via,
-                    actor=actor,
-                    respondent_title=request.POST.get("respondent_title", ""),
-                    respondent_email=request.POST.get("respondent_email", ""),
-                    respondent_phone=request.POST.get("respondent_phone", ""),
-                    read_and_understood=bool(request.POST.get("read_and_understood")),
-                    users_informed=bool(request.POST.get("users_informed")),
-                    comment=request.POST.get("comment", ""),
-                )
-            except DomainError as refused:
-                details = refused.details if isinstance(refused.details, list) else []
-                problems += [d["message"] for d in details] or [refused.message]
-            else:
-                return render(
-                    request,
-                    "web/reply_thanks.html",
-                    {
-                        "notice": root,
-                        "reply": Reply.objects.get(recall=root.recall, party=root.party),
-                    },
-                )
-        context["errors"] = problems
-        return render(request, "web/reply.html", context, status=400)
-    return render(request, "web/reply.html", context)
+
+
+def _reply_submitted(
+    request: HttpRequest,
+    root: Notice,
+    lines: list[replies.ExpectedLine],
+    *,
+    via: str,
+    actor: Any,
+) -> list[str]:
+    """Submit the posted reply; the problems that refused it (none: accepted)."""
+    quantities, problems = _quantities(request, lines)
+    typed, typed_problems = _typed_sub_consignees(request)
+    problems += typed_problems
+    try:
+        uploaded = _uploaded_sub_consignees(request)
+    except ImportRejected as rejected:
+        problems += [
+            f"{e.file}, {_('row')} {e.row}, {e.column}: {e.message}" for e in rejected.errors
+        ]
+        uploaded = []
+    except DomainError as refused:
+        problems.append(refused.message)
+        uploaded = []
+    if problems:
+        return problems
+    try:
+        replies.reply_submit(
+            notice=root,
+            respondent_name=request.POST.get("respondent_name", ""),
+            quantities=quantities,
+            sub_consignees=typed + uploaded,
+            via=via,
+            actor=actor,
+            respondent_title=request.POST.get("respondent_title", ""),
+            respondent_email=request.POST.get("respondent_email", ""),
+            respondent_phone=request.POST.get("respondent_phone", ""),
+            read_and_understood=bool(request.POST.get("read_and_understood")),
+            users_informed=bool(request.POST.get("users_informed")),
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as refused:
+        details = refused.details if isinstance(refused.details, list) else []
+        return [d["message"] for d in details] or [refused.message]
+    return []
 
 
 @rate_limited
 @csrf_protect
-def notice_reply(request: HttpRequest, token: str) -> HttpResponse:
+@_linked("reply")
+def notice_reply(request: HttpRequest, notice: Notice, token: str) -> HttpResponse:
     """The reply form behind the signed link in a notice: no account needed."""
-    try:
-        notice = links.notice_for_token(token, "reply")
-    except DomainError as problem:
-        return _link_error(request, problem)
     with translation.override(_holder_language(request, notice)):
         return _reply_page(request, notice, via=Reply.Via.LINK)
 
 
 @rate_limited
-def notice_reply_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
+@_linked("reply")
+def notice_reply_pdf(request: HttpRequest, notice: Notice, token: str) -> HttpResponseBase:
     """The holder's own notice as PDF, from the reply page (the link is the key)."""
-    try:
-        notice = links.notice_for_token(token, "reply")
-    except DomainError as problem:
-        return _link_error(request, problem)
     root = notice.root
     if not root.pdf:
         raise Http404
@@ -358,13 +392,10 @@ def notice_reply_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
 @rate_limited
 @require_POST
 @csrf_protect
-def notice_acknowledge(request: HttpRequest, token: str) -> HttpResponse:
+@_linked("reply")
+def notice_acknowledge(request: HttpRequest, notice: Notice, token: str) -> HttpResponse:
     try:
-        notice = links.notice_for_token(token, "reply")
-    except DomainError as problem:
-        return _link_error(request, problem)
-    try:
-        services.notice_acknowledge(notice=notice, note=_("Confirmed on the reply page"))
+        delivery.notice_acknowledge(notice=notice, note=_("Confirmed on the reply page"))
     except DomainError as refused:
         root = notice.root
         with translation.override(_holder_language(request, notice)):
@@ -383,19 +414,16 @@ def notice_opened(request: HttpRequest, token: str) -> HttpResponse:
     with contextlib.suppress(
         DomainError
     ):  # an image never shows an error: a bad token counts nothing
-        services.notice_opened(notice=links.notice_for_token(token, "open"))
+        delivery.notice_opened(notice=links.notice_for_token(token, "open"))
     return HttpResponse(PIXEL, content_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
 @rate_limited
 @csrf_protect
-def notice_survey(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        notice = links.notice_for_token(token, "survey")
-    except DomainError as problem:
-        return _link_error(request, problem)
+@_linked("survey")
+def notice_survey(request: HttpRequest, notice: Notice, token: str) -> HttpResponse:
     if notice.kind != Kind.SURVEY:
-        return _link_error(request, links.LinkInvalid(_("This link is not a survey link.")))
+        return _link_error(request, LinkInvalid(_("This link is not a survey link.")))
     answered = SurveyResponse.objects.filter(notice=notice).first()
     errors = []
     if request.method == "POST" and answered is None:

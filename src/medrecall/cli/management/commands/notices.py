@@ -36,7 +36,15 @@ from medrecall.cli.command import Everyone, ProductCommand, found, number_argume
 from medrecall.cli.lookups import party_coded, recall_numbered, refusal, user_named
 from medrecall.cli.progress import ProgressLine
 from medrecall.core.errors import DomainError
-from medrecall.notices import followup, relations, selectors, services
+from medrecall.notices import (
+    delivery,
+    followup,
+    postal,
+    relations,
+    selectors,
+    send_runs,
+    template_control,
+)
 from medrecall.notices.models import Notice, NoticeRun, NoticeTemplate, Offer
 from medrecall.notices.tasks import follow_up_sweep_task
 
@@ -219,7 +227,7 @@ class Command(ProductCommand):
     def _send(self, o: dict[str, Any]) -> None:
         recall = recall_numbered(o["target"])
         parties = [party_coded(code).pk for code in o["party"]]
-        run = services.notice_run_start(
+        run = send_runs.notice_run_start(
             recall=recall,
             actor=user_named(o["user"]),
             parties=parties or None,
@@ -240,13 +248,13 @@ class Command(ProductCommand):
             time.sleep(0.5)
 
     def _letters(self, o: dict[str, Any]) -> None:
-        letters = list(services.letters_to_post(recall_numbered(o["target"])))
+        letters = list(postal.letters_to_post(recall_numbered(o["target"])))
         if not o["out"]:
             raise CommandError("Give --out FILE.pdf for the letters to print.")
         with open(o["out"], "wb") as out:
-            out.write(services.letters_bundle(letters))
+            out.write(postal.letters_bundle(letters))
         posted = (
-            services.letters_posted(notices=letters, actor=user_named(o["user"]), note=o["note"])
+            postal.letters_posted(notices=letters, actor=user_named(o["user"]), note=o["note"])
             if o["posted"]
             else 0
         )
@@ -257,7 +265,7 @@ class Command(ProductCommand):
         self._out(selectors.run_progress(run), o["json"])
 
     def _delivery(self, o: dict[str, Any]) -> None:
-        notice = services.notice_delivery_report(
+        notice = delivery.notice_delivery_report(
             message_id=o["message_id"], outcome=o["outcome"], detail=o["detail"]
         )
         self._out(_notice_row(notice), o["json"])
@@ -306,7 +314,7 @@ class Command(ProductCommand):
 
     def _log(self, o: dict[str, Any]) -> None:
         notice = _numbered(Notice, o["target"], "notice")
-        services.notice_contact_log(
+        delivery.notice_contact_log(
             notice=notice,
             actor=user_named(o["user"]),
             channel=o["channel"],
@@ -347,7 +355,7 @@ class Command(ProductCommand):
 
     def _template_save(self, o: dict[str, Any]) -> None:
         fields = _template_fields(o["file"])
-        saved = services.template_save(
+        saved = template_control.template_save(
             actor=user_named(o["user"]),
             change_note=str(fields.get("change_note", "")),
             **{name: fields[name] for name in _TEMPLATE_SAVED},
@@ -356,7 +364,7 @@ class Command(ProductCommand):
 
     def _approve_template(self, o: dict[str, Any]) -> None:
         template = _numbered(NoticeTemplate, o["target"], "template")
-        approved = services.template_approve(template=template, actor=user_named(o["user"]))
+        approved = template_control.template_approve(template=template, actor=user_named(o["user"]))
         self._out(
             {"id": approved.pk, "status": approved.status, "version": approved.version},
             o["json"],
