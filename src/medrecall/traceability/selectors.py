@@ -6,7 +6,7 @@ codes are loaded once per answer, never per row."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, astuple, dataclass, field, fields
 from typing import Any
 
 from django.db.models import Q, QuerySet, Subquery, Sum
@@ -178,17 +178,15 @@ def position_category(*, party_type: str, location_type: str) -> str:
 HOLDER_SUMMARY_KEYS = ("own_stock", "quarantine", "in_transit", "at_distributors", "at_customers")
 
 
-def _tally(
-    places: Iterable[tuple[int, int, int, str, str]],
-) -> tuple[dict[str, int], int, int, int]:
-    """The summary of holder lines given as (received, on hand, in transit, party type, location
-    type): units on hand per ``position_category`` plus everything in transit, and the totals
-    received, on hand and in transit. The category is looked up once per kind of holder (a few
-    kinds, thousands of holders)."""
+def _tally(rows: Iterable[Sequence[Any]]) -> tuple[dict[str, int], int, int, int]:
+    """The summary of holder rows (in ``HOLDER_FIELDS`` order): units on hand per
+    ``position_category`` plus everything in transit, and the totals received, on hand and in
+    transit. The category is looked up once per kind of holder (a few kinds, thousands of
+    holders)."""
     summary = dict.fromkeys(HOLDER_SUMMARY_KEYS, 0)
     categories: dict[tuple[str, str], str] = {}
     received = on_hand = in_transit = 0
-    for held, there, underway, party_type, location_type in places:
+    for _loc, _party, held, there, underway, _ln, _pn, party_type, location_type, *_place in rows:
         kind = (party_type, location_type)
         category = categories.get(kind)
         if category is None:
@@ -217,9 +215,7 @@ def trace_forward_lots(
     names in location order, and the fates; Python only builds the lines and the summary."""
     lots, rows, fates = engine.set_trace(seed_lot_ids, serial_id=serial_id, units=units)
     holders = _holder_lines(rows)  # in location order
-    summary, received, on_hand, in_transit = _tally(
-        (row[2], row[3], row[4], row[7], row[8]) for row in rows
-    )
+    summary, received, on_hand, in_transit = _tally(rows)
     for fate in ("consumed", "destroyed", "transformed"):
         summary[fate] = fates.get(fate, 0)
     return ForwardTrace(
@@ -311,9 +307,7 @@ def portal_forward_view(full: ForwardTrace, *, party_id: int, units: Q) -> Forwa
     own = set(Location.objects.filter(party_id=party_id).values_list("pk", flat=True))
     own_codes = set(Location.objects.filter(pk__in=own).values_list("code", flat=True))
     holders = [h for h in full.holders if h.location in own_codes]
-    summary, received, on_hand, in_transit = _tally(
-        (h.received, h.on_hand, h.in_transit, h.party_type, h.location_type) for h in holders
-    )
+    summary, received, on_hand, in_transit = _tally([astuple(h) for h in holders])
     shipped, shipped_to = _shipped_to(units, own)
     lot_details = full.lot_details[: len(full.seed_lot_ids)]
     return ForwardTrace(
