@@ -14,14 +14,13 @@ from typing import Any, TypedDict, Unpack
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from medrecall.audit import services as audit
 from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.importing import ImportOutcome, Policy
 from medrecall.core.tabular import Columns, SourceRow, TableReader, TupleRow
 from medrecall.traceability.engine import recompute_positions
 
 from .rows import FIELDS, EventParser, Problem, References, Staged, event_texts
-from .stage import MAX_REPORTED, Stager
+from .stage import MAX_REPORTED, Stager, record_events_imported
 
 Progress = Callable[[int, int], None]
 
@@ -156,19 +155,15 @@ def _apply(
     recompute_positions(sorted(set(retracted)))  # the file's own lots were recomputed before
     outcome.created, outcome.unchanged = result.created, result.unchanged
     if result.created or retracted:
-        audit.record(
+        record_events_imported(
             actor=actor,
-            action="traceability.events_imported",
-            target_type="traceability.traceevent",
-            target_id=str(import_run_id or "*"),
-            target_label=outcome.file_name,
-            changes={
-                "created": result.created,
-                "unchanged": result.unchanged,
-                "lots_created": result.lots_created,
-                "serials_created": result.serials_created,
-                "retracted": len(retracted),
-            },
+            import_run_id=import_run_id,
+            file_name=outcome.file_name,
+            created=result.created,
+            unchanged=result.unchanged,
+            lots_created=result.lots_created,
+            serials_created=result.serials_created,
+            retracted=len(retracted),
         )
 
 

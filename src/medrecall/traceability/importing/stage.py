@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from medrecall.audit import services as audit
 from medrecall.core.errors import RowError
 from medrecall.traceability import custody
 from medrecall.traceability.engine import recompute_positions
@@ -56,6 +57,34 @@ class StageResult:
     serials_created: int = 0
     affected_lot_ids: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+
+
+def record_events_imported(
+    *,
+    actor: Any,
+    import_run_id: int | None,
+    file_name: str,
+    created: int,
+    unchanged: int,
+    lots_created: int,
+    serials_created: int,
+    retracted: int,
+) -> None:
+    """The audit entry of an events import, whichever path (staging or direct load) wrote it."""
+    audit.record(
+        actor=actor,
+        action="traceability.events_imported",
+        target_type="traceability.traceevent",
+        target_id=str(import_run_id or "*"),
+        target_label=file_name,
+        changes={
+            "created": created,
+            "unchanged": unchanged,
+            "lots_created": lots_created,
+            "serials_created": serials_created,
+            "retracted": retracted,
+        },
+    )
 
 
 class Stager:
