@@ -39,8 +39,9 @@ from .selectors import (
     trace_forward_lots,
 )
 
-# One answer for at most this many units: the id lists travel as statement parameters, and
-# SQLite takes at most 32,766 of them in one statement.
+# One answer for at most this many units: the look-ups bind each listed lot number and serial as
+# a parameter, and SQLite takes at most 32,766 of them in one statement (the trace itself sends
+# each id set as one parameter, ``engine.id_set``).
 MAX_UNITS = 10_000
 COLUMNS = ("gtin", "lot", "serial")
 
