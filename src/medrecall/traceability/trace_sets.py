@@ -343,11 +343,12 @@ def _resolve(
 def _scope(resolved: Sequence[_Resolved]) -> UnitScope:
     seeds = tuple(dict.fromkeys(unit.lot_id for unit in resolved))
     whole = tuple(dict.fromkeys(unit.lot_id for unit in resolved if unit.serial_id is None))
+    whole_set = set(whole)  # once, not per unit: a list of 10,000 serials
     serial_ids = tuple(
         dict.fromkeys(
             unit.serial_id
             for unit in resolved
-            if unit.serial_id is not None and unit.lot_id not in set(whole)
+            if unit.serial_id is not None and unit.lot_id not in whole_set
         )
     )
     if not serial_ids:
