@@ -147,37 +147,23 @@ class PartyRecord:
     place: Place
 
 
-PARTY_FIELDS = (
-    "name",
-    "party_type",
-    "name_en",
-    "language",
-    "preferred_channel",
-    "country",
-    "province",
-    "province_code",
-    "city",
-    "address",
-    "latitude",
-    "longitude",
-)
+PLACE_FIELDS = ("country", "province", "province_code", "city", "address", "latitude", "longitude")
+"""Where a party or location is: ``Place``'s fields, written to both."""
+PARTY_FIELDS = ("name", "party_type", "name_en", "language", "preferred_channel", *PLACE_FIELDS)
+
+
+def _place_values(place: Place) -> dict[str, Any]:
+    return {name: getattr(place, name) for name in PLACE_FIELDS}
 
 
 def _party_values(record: PartyRecord) -> dict[str, Any]:
-    p = record.place
     return {
         "name": record.name,
         "party_type": record.party_type,
         "name_en": record.name_en,
         "language": record.language,
         "preferred_channel": record.preferred_channel,
-        "country": p.country,
-        "province": p.province,
-        "province_code": p.province_code,
-        "city": p.city,
-        "address": p.address,
-        "latitude": p.latitude,
-        "longitude": p.longitude,
+        **_place_values(record.place),
     }
 
 
@@ -292,34 +278,17 @@ class LocationRecord:
     contact_phone: str
 
 
-LOCATION_FIELDS = (
-    "name",
-    "location_type",
-    "country",
-    "province",
-    "province_code",
-    "city",
-    "address",
-    "latitude",
-    "longitude",
-)
+LOCATION_FIELDS = ("name", "location_type", *PLACE_FIELDS)
 """What a locations file updates of a recorded location (never its party)."""
 
 
 def _location_values(record: LocationRecord, party_id: int) -> dict[str, Any]:
-    place = record.party.place
     return {
         "code": record.code,
         "name": record.name,
         "location_type": record.location_type,
         "party_id": party_id,
-        "country": place.country,
-        "province": place.province,
-        "province_code": place.province_code,
-        "city": place.city,
-        "address": place.address,
-        "latitude": place.latitude,
-        "longitude": place.longitude,
+        **_place_values(record.party.place),
     }
 
 

@@ -175,17 +175,18 @@ def _as_csv(units: list[trace_sets.UnitRequest]) -> str:
     return out.getvalue()
 
 
+def _place_header() -> list[str]:
+    """The first columns of a sheet of locations: the location and its party."""
+    return [_("Location"), _("Location name"), _("Party"), _("Party name"), _("Party type")]
+
+
 def _holders_sheet(sheet: Any, result: selectors.ForwardTrace) -> None:
     """Every holder line with its location and party, then the totals."""
     from openpyxl.styles import Font
 
     sheet.append(
         [
-            _("Location"),
-            _("Location name"),
-            _("Party"),
-            _("Party name"),
-            _("Party type"),
+            *_place_header(),
             _("Country"),
             _("Province/state"),
             _("City"),
@@ -219,16 +220,7 @@ def _holders_sheet(sheet: Any, result: selectors.ForwardTrace) -> None:
 
 def _shipped_to_sheet(sheet: Any, result: selectors.ForwardTrace) -> None:
     """A portal user's own shipments: where they went and how many."""
-    sheet.append(
-        [
-            _("Location"),
-            _("Location name"),
-            _("Party"),
-            _("Party name"),
-            _("Party type"),
-            _("Quantity"),
-        ]
-    )
+    sheet.append([*_place_header(), _("Quantity")])
     for row in result.shipped_to:
         append_row(
             sheet,
