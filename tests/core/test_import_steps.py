@@ -104,3 +104,21 @@ def test_upsert_of_nothing_writes_nothing(django_assert_num_queries: Any) -> Non
     with django_assert_num_queries(0):
         done = upsert(Party, {}, [], fields=())
     assert done.applied == Applied()
+
+
+@pytest.mark.django_db
+def test_upserted_changes_name_or_count_what_was_written() -> None:
+    Party.objects.create(**_party("H1", "Old name"))
+    done = upsert(
+        Party,
+        _existing("H1"),
+        [("H1", _party("H1", "New name")), ("H2", _party("H2", "Second"))],
+        fields=("name",),
+    )
+    assert done.wrote is True
+    assert done.changes(lambda party: party.code) == {"created": ["H2"], "updated": ["H1"]}
+    assert done.changes() == {"created": 1, "updated": 1}
+    again = upsert(
+        Party, _existing("H1", "H2"), [("H1", _party("H1", "New name"))], fields=("name",)
+    )
+    assert (again.wrote, again.changes()) == (False, {"created": 0, "updated": 0})

@@ -238,17 +238,14 @@ def upsert_device_models(rows: list[dict[str, Any]], *, actor: Any, source: str)
         fields=fields,
         batch_size=1000,
     )
-    if done.new or done.changed:
+    if done.wrote:
         audit.record(
             actor=actor,
             action="catalog.device_models_imported",
             target_type="catalog.devicemodel",
             target_id="*",
             target_label=source,
-            changes={
-                "created": [m.udi_di for m in done.new][:500],
-                "updated": [m.udi_di for m in done.changed][:500],
-            },
+            changes=done.changes(lambda model: model.udi_di),
         )
     return done.applied
 
@@ -336,14 +333,14 @@ def upsert_lots(rows: list[dict[str, Any]], *, actor: Any, source: str) -> Appli
         keep=lambda value: value is not None,
         batch_size=2000,
     )
-    if done.new or done.changed:
+    if done.wrote:
         audit.record(
             actor=actor,
             action="catalog.lots_imported",
             target_type="catalog.lot",
             target_id="*",
             target_label=source,
-            changes={"created": len(done.new), "updated": len(done.changed)},
+            changes=done.changes(),
         )
     return done.applied
 

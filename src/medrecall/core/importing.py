@@ -410,6 +410,20 @@ class Upserted(Generic[M]):
     def applied(self) -> Applied:
         return Applied(created=len(self.new), updated=len(self.changed), unchanged=self.unchanged)
 
+    @property
+    def wrote(self) -> bool:
+        return bool(self.new or self.changed)
+
+    def changes(self, name: Callable[[M], Any] | None = None) -> dict[str, Any]:
+        """What the import's audit entry records: the rows created and updated, each named by
+        ``name`` (at most 500 of each), or counted."""
+        if name is None:
+            return {"created": len(self.new), "updated": len(self.changed)}
+        return {
+            "created": [name(row) for row in self.new][:500],
+            "updated": [name(row) for row in self.changed][:500],
+        }
+
 
 def upsert(
     model: type[M],

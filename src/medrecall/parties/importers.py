@@ -185,17 +185,14 @@ def upsert_parties(
         update=not fill_only,
         batch_size=1000,
     )
-    if done.new or done.changed:
+    if done.wrote:
         audit.record(
             actor=actor,
             action="parties.parties_imported",
             target_type="parties.party",
             target_id="*",
             target_label=source,
-            changes={
-                "created": [p.code for p in done.new][:500],
-                "updated": [p.code for p in done.changed][:500],
-            },
+            changes=done.changes(lambda party: party.code),
         )
     return done.applied
 
@@ -414,7 +411,6 @@ class LocationImporter(TableImporter[LocationRecord]):
             fields=LOCATION_FIELDS,
             batch_size=1000,
         )
-        new, changed, applied = done.new, done.changed, done.applied
         contacts = {(parties[r.party.code], r.contact_name): r for r in records if r.contact_name}
         if contacts:
             known = set(
@@ -436,19 +432,16 @@ class LocationImporter(TableImporter[LocationRecord]):
                     if (pid, name) not in known
                 ]
             )
-        if new or changed:
+        if done.wrote:
             audit.record(
                 actor=actor,
                 action="parties.locations_imported",
                 target_type="parties.location",
                 target_id="*",
                 target_label=self.kind,
-                changes={
-                    "created": [x.code for x in new][:500],
-                    "updated": [x.code for x in changed][:500],
-                },
+                changes=done.changes(lambda location: location.code),
             )
-        return applied
+        return done.applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,15 +547,14 @@ class ContactImporter(TableImporter[ContactRecord]):
             ),
             fields=fields,
         )
-        new, changed = done.new, done.changed
-        if new or changed:
+        if done.wrote:
             audit.record(
                 actor=actor,
                 action="parties.contacts_imported",
                 target_type="parties.contact",
                 target_id="*",
                 target_label=self.kind,
-                changes={"created": len(new), "updated": len(changed)},
+                changes=done.changes(),
             )
         return done.applied
 
