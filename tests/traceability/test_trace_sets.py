@@ -777,3 +777,71 @@ def test_api_backward_list_matches_the_single_answers_and_scopes_portal_users(
         400,
         f"Lot T1 of GTIN {TUBE} is not known.",
     )
+
+
+# --- the engine's set functions the set trace is built on ---------------------------------------
+
+
+def _lot_id(number: str) -> int:
+    from medrecall.catalog.models import Lot
+
+    return int(Lot.objects.get(number=number).pk)
+
+
+def _serial_id(serial: str) -> int:
+    from medrecall.catalog.models import Serial
+
+    return int(Serial.objects.get(serial=serial).pk)
+
+
+def test_engine_units_count_the_whole_lots_and_the_listed_serials(histories: None) -> None:
+    from medrecall.traceability import engine
+
+    c1, pl1 = _lot_id("C1"), _lot_id("PL1")
+    lots, rows, fates = engine.set_trace(
+        [c1, pl1],
+        units=engine.Units(whole_lot_ids=[c1], serial_ids=[_serial_id("SN1"), _serial_id("SN2")]),
+    )
+    assert [(lot[0], lot[1]) for lot in lots] == [(c1, "C1"), (pl1, "PL1")]
+    assert {row[0]: tuple(row[2:5]) for row in rows} == {
+        "D1": (601, 350, 1),
+        "FAC": (1002, 400, 0),
+        "H1": (101, 71, 0),
+        "H2": (50, 0, 50),
+        "S1": (200, 50, 50),
+    }
+    assert [row[0] for row in rows] == ["D1", "FAC", "H1", "H2", "S1"]
+    assert fates == {"consumed": 30}
+
+
+def test_engine_units_with_no_whole_lot_count_only_the_serials(histories: None) -> None:
+    from medrecall.traceability import engine
+
+    pl1 = _lot_id("PL1")
+    _lots, rows, fates = engine.set_trace(
+        [pl1], units=engine.Units(whole_lot_ids=[], serial_ids=[_serial_id("SN2")])
+    )
+    assert {row[0]: tuple(row[2:5]) for row in rows} == {"FAC": (1, 0, 0), "H1": (1, 1, 0)}
+    assert fates == {}
+
+
+def test_descendant_lots_are_the_lots_built_from_the_given_ones(histories: None) -> None:
+    from medrecall.traceability import engine
+
+    t1, t2, c9 = _lot_id("T1"), _lot_id("T2"), _lot_id("C9")
+    assert engine.descendant_lots([t1, t2]) == {c9}
+    assert engine.descendant_lots([c9]) == set()
+    assert engine.descendant_lots([]) == set()
+
+
+def test_component_lots_of_a_set_give_each_lot_its_own_edges(histories: None) -> None:
+    from medrecall.traceability import engine
+
+    t1, t2, c9, c1 = _lot_id("T1"), _lot_id("T2"), _lot_id("C9"), _lot_id("C1")
+    found = engine.component_lots_of([c9, t1, c1])
+    assert {lot: sorted(edges) for lot, edges in found.items()} == {
+        c9: sorted([(t1, c9, 100), (t2, c9, 50)])
+    }
+    assert sorted(engine.component_lots(c9)) == sorted([(t1, c9, 100), (t2, c9, 50)])
+    assert engine.component_lots(t1) == []
+    assert engine.component_lots_of([]) == {}

@@ -402,22 +402,22 @@ def _descendants(element: ET.Element | None, name: str) -> Iterable[ET.Element]:
     return (node for node in element.iter() if local_name(node.tag) == name)
 
 
-def parse_device(element: ET.Element, position: int) -> tuple[GudidDevice, list[Problem]]:
-    """One device element → a device and its problems; no database access."""
-    problems: list[Problem] = []
-    fields = _children(element)
-    primary_di, agency_text = "", ""
+def _primary_identifier(fields: dict[str, ET.Element]) -> tuple[str, str]:
+    """(device id, issuing agency as written) of the device's primary identifier, or blanks."""
     for identifier in _descendants(fields.get("identifiers"), "identifier"):
         parts = _children(identifier)
         if _text(parts.get("deviceIdType")).lower() == "primary":
-            primary_di, agency_text = (
-                _text(parts.get("deviceId")),
-                _text(parts.get("deviceIdIssuingAgency")),
-            )
-            break
+            return _text(parts.get("deviceId")), _text(parts.get("deviceIdIssuingAgency"))
+    return "", ""
+
+
+def _checked_di(
+    primary_di: str, agency_text: str, position: int, problems: list[Problem]
+) -> tuple[str, str]:
+    """(UDI-DI as stored, issuing agency) of a primary DI: a GS1 DI as its 14-digit GTIN; what
+    is wrong with it goes to ``problems``."""
     agencies = {value.lower(): value for value in IssuingAgency.values}
     agency = agencies.get(agency_text.lower(), "")
-    udi_di = primary_di
     if not primary_di:
         problems.append(
             (
@@ -443,7 +443,7 @@ def parse_device(element: ET.Element, position: int) -> tuple[GudidDevice, list[
         if problem := gtin_problem(primary_di):
             problems.append(("primaryDI", "gtin", problem))
         else:
-            udi_di = normalise_gtin(primary_di)
+            return normalise_gtin(primary_di), agency
     elif len(primary_di) > UDI_DI_MAX:
         problems.append(
             (
@@ -453,8 +453,13 @@ def parse_device(element: ET.Element, position: int) -> tuple[GudidDevice, list[
                 % {"di": primary_di, "limit": UDI_DI_MAX},
             )
         )
-    brand_name = _text(fields.get("brandName"))
-    if not brand_name:
+    return primary_di, agency
+
+
+def _text_problems(fields: dict[str, ET.Element], position: int) -> list[Problem]:
+    """A brand name is required; no text longer than its column."""
+    problems: list[Problem] = []
+    if not _text(fields.get("brandName")):
         problems.append(
             (
                 "brandName",
@@ -472,6 +477,16 @@ def parse_device(element: ET.Element, position: int) -> tuple[GudidDevice, list[
                     % {"column": name, "limit": limit},
                 )
             )
+    return problems
+
+
+def parse_device(element: ET.Element, position: int) -> tuple[GudidDevice, list[Problem]]:
+    """One device element → a device and its problems; no database access."""
+    problems: list[Problem] = []
+    fields = _children(element)
+    primary_di, agency_text = _primary_identifier(fields)
+    udi_di, agency = _checked_di(primary_di, agency_text, position, problems)
+    problems += _text_problems(fields, position)
     submissions = (
         _text(node) for node in _descendants(fields.get("premarketSubmissions"), "submissionNumber")
     )
@@ -484,7 +499,7 @@ def parse_device(element: ET.Element, position: int) -> tuple[GudidDevice, list[
         issuing_agency=agency,
         version_model_number=_text(fields.get("versionModelNumber")),
         catalog_number=_text(fields.get("catalogNumber")),
-        brand_name=brand_name,
+        brand_name=_text(fields.get("brandName")),
         company_name=_text(fields.get("companyName")),
         description=_text(fields.get("deviceDescription")),
         clearance_no=clearance_no,

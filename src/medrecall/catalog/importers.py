@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -13,13 +13,17 @@ from medrecall.audit import services as audit
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.core.importing import (
     Applied,
+    Problems,
     RowProblem,
     TableImporter,
+    by_row,
     choice,
     parse_bool,
     parse_date,
     parse_positive_int,
+    repeated,
     required,
+    upsert,
 )
 from medrecall.core.tabular import Columns, SourceRow
 
@@ -63,6 +67,13 @@ EU_ALIASES = {
     "1": "i",
     "3": "iii",
 }
+RISK_CLASSES = (
+    ("risk_class_nmpa", ("", "i", "ii", "iii"), NMPA_ALIASES),
+    ("risk_class_fda", ("", "1", "2", "3"), FDA_ALIASES),
+    ("risk_class_eu", ("", "i", "iia", "iib", "iii"), EU_ALIASES),
+)
+"""The risk-class columns: what each may hold (blank: not classed there) and the other ways of
+writing it."""
 TRACKING_ALIASES = {
     "lots": "lot",
     "batch": "lot",
@@ -134,26 +145,9 @@ class ProductImporter(TableImporter[ProductRecord]):
             problems,
             TRACKING_ALIASES,
         )
-        nmpa = choice(
-            v.get("risk_class_nmpa", ""),
-            "risk_class_nmpa",
-            ["", "i", "ii", "iii"],
-            problems,
-            NMPA_ALIASES,
-        )
-        fda = choice(
-            v.get("risk_class_fda", ""),
-            "risk_class_fda",
-            ["", "1", "2", "3"],
-            problems,
-            FDA_ALIASES,
-        )
-        eu = choice(
-            v.get("risk_class_eu", ""),
-            "risk_class_eu",
-            ["", "i", "iia", "iib", "iii"],
-            problems,
-            EU_ALIASES,
+        nmpa, fda, eu = (
+            choice(v.get(column, ""), column, allowed, problems, aliases)
+            for column, allowed, aliases in RISK_CLASSES
         )
         implantable = parse_bool(v.get("implantable", ""), "implantable", problems)
         for column, limit in (
@@ -191,46 +185,41 @@ class ProductImporter(TableImporter[ProductRecord]):
             catalog_number=v.get("catalog_number", ""),
         )
 
-    def check(self, records: list[tuple[int, ProductRecord]]) -> list[tuple[int, str, str, str]]:
-        problems: list[tuple[int, str, str, str]] = []
-        by_gtin = Counter(r.udi_di for _n, r in records)
-        by_code = Counter(r.model_code for _n, r in records)
+    def check(self, records: list[tuple[int, ProductRecord]]) -> Problems:
+        codes = {r.model_code for _n, r in records}
         code_owner = dict(
-            DeviceModel.objects.filter(model_code__in=by_code).values_list("model_code", "udi_di")
+            DeviceModel.objects.filter(model_code__in=codes).values_list("model_code", "udi_di")
         )
-        for number, record in records:
-            if by_gtin[record.udi_di] > 1:
-                problems.append(
-                    (
-                        number,
-                        "gtin",
-                        "duplicate",
-                        _("GTIN %(gtin)s appears more than once in the file.")
-                        % {"gtin": record.udi_di},
-                    )
+        return by_row(
+            repeated(
+                records,
+                lambda r: r.udi_di,
+                "gtin",
+                lambda r: (
+                    _("GTIN %(gtin)s appears more than once in the file.") % {"gtin": r.udi_di}
+                ),
+            ),
+            repeated(
+                records,
+                lambda r: r.model_code,
+                "model_code",
+                lambda r: (
+                    _("Model code %(code)s appears more than once in the file.")
+                    % {"code": r.model_code}
+                ),
+            ),
+            [
+                (
+                    number,
+                    "model_code",
+                    "conflict",
+                    _("Model code %(code)s already belongs to GTIN %(gtin)s.")
+                    % {"code": r.model_code, "gtin": owner},
                 )
-            if by_code[record.model_code] > 1:
-                problems.append(
-                    (
-                        number,
-                        "model_code",
-                        "duplicate",
-                        _("Model code %(code)s appears more than once in the file.")
-                        % {"code": record.model_code},
-                    )
-                )
-            owner = code_owner.get(record.model_code)
-            if owner and owner != record.udi_di:
-                problems.append(
-                    (
-                        number,
-                        "model_code",
-                        "conflict",
-                        _("Model code %(code)s already belongs to GTIN %(gtin)s.")
-                        % {"code": record.model_code, "gtin": owner},
-                    )
-                )
-        return problems
+                for number, r in records
+                if (owner := code_owner.get(r.model_code)) and owner != r.udi_di
+            ],
+        )
 
     def apply(self, records: list[ProductRecord], *, actor: Any) -> Applied:
         return upsert_device_models([asdict(r) for r in records], actor=actor, source=self.kind)
@@ -238,41 +227,27 @@ class ProductImporter(TableImporter[ProductRecord]):
 
 def upsert_device_models(rows: list[dict[str, Any]], *, actor: Any, source: str) -> Applied:
     """Create or update device models by UDI-DI; unchanged rows are left alone."""
-    applied = Applied()
     existing = {
         m.udi_di: m for m in DeviceModel.objects.filter(udi_di__in=[r["udi_di"] for r in rows])
     }
-    new: list[DeviceModel] = []
-    changed: list[DeviceModel] = []
     fields = [f for f in rows[0] if f != "udi_di"] if rows else []
-    for row in rows:
-        current = existing.get(row["udi_di"])
-        if current is None:
-            new.append(DeviceModel(**row))
-            continue
-        if any(getattr(current, f) != row[f] for f in fields):
-            for f in fields:
-                setattr(current, f, row[f])
-            changed.append(current)
-        else:
-            applied.unchanged += 1
-    DeviceModel.objects.bulk_create(new, batch_size=1000)
-    if changed:  # with no good row there are no fields either, which bulk_update refuses
-        DeviceModel.objects.bulk_update(changed, fields, batch_size=1000)
-    applied.created, applied.updated = len(new), len(changed)
-    if new or changed:
+    done = upsert(
+        DeviceModel,
+        existing,
+        ((row["udi_di"], row) for row in rows),
+        fields=fields,
+        batch_size=1000,
+    )
+    if done.wrote:
         audit.record(
             actor=actor,
             action="catalog.device_models_imported",
             target_type="catalog.devicemodel",
             target_id="*",
             target_label=source,
-            changes={
-                "created": [m.udi_di for m in new][:500],
-                "updated": [m.udi_di for m in changed][:500],
-            },
+            changes=done.changes(lambda model: model.udi_di),
         )
-    return applied
+    return done.applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,36 +286,16 @@ class LotImporter(TableImporter[LotRecord]):
             raise RowProblem(*problems)
         return LotRecord(udi_di, number, made, expiry, quantity)
 
-    def check(self, records: list[tuple[int, LotRecord]]) -> list[tuple[int, str, str, str]]:
-        known = set(
-            DeviceModel.objects.filter(udi_di__in={r.udi_di for _n, r in records}).values_list(
-                "udi_di", flat=True
-            )
+    def check(self, records: list[tuple[int, LotRecord]]) -> Problems:
+        return by_row(
+            _unknown_models(records),
+            repeated(
+                records,
+                lambda r: (r.udi_di, r.number),
+                "lot",
+                lambda r: _("Lot %(lot)s appears more than once in the file.") % {"lot": r.number},
+            ),
         )
-        seen = Counter((r.udi_di, r.number) for _n, r in records)
-        problems = []
-        for number, record in records:
-            if record.udi_di not in known:
-                problems.append(
-                    (
-                        number,
-                        "gtin",
-                        "unknown_product",
-                        _("No device model has GTIN %(gtin)s; import it first.")
-                        % {"gtin": record.udi_di},
-                    )
-                )
-            if seen[(record.udi_di, record.number)] > 1:
-                problems.append(
-                    (
-                        number,
-                        "lot",
-                        "duplicate",
-                        _("Lot %(lot)s appears more than once in the file.")
-                        % {"lot": record.number},
-                    )
-                )
-        return problems
 
     def apply(self, records: list[LotRecord], *, actor: Any) -> Applied:
         models = dict(
@@ -363,7 +318,6 @@ class LotImporter(TableImporter[LotRecord]):
 
 def upsert_lots(rows: list[dict[str, Any]], *, actor: Any, source: str) -> Applied:
     """Create or update lots by (device model, number); empty cells never erase known values."""
-    applied = Applied()
     existing = {
         (lot.device_model_id, lot.number): lot
         for lot in Lot.objects.filter(
@@ -371,35 +325,44 @@ def upsert_lots(rows: list[dict[str, Any]], *, actor: Any, source: str) -> Appli
             number__in={r["number"] for r in rows},
         )
     }
-    new, changed = [], []
-    fields = ["manufactured_on", "expires_on", "quantity_produced"]
-    for row in rows:
-        current = existing.get((row["device_model_id"], row["number"]))
-        if current is None:
-            new.append(Lot(**row))
-            continue
-        updates = {
-            f: row[f] for f in fields if row.get(f) is not None and getattr(current, f) != row[f]
-        }
-        if updates:
-            for f, value in updates.items():
-                setattr(current, f, value)
-            changed.append(current)
-        else:
-            applied.unchanged += 1
-    Lot.objects.bulk_create(new, batch_size=2000)
-    Lot.objects.bulk_update(changed, fields, batch_size=2000)
-    applied.created, applied.updated = len(new), len(changed)
-    if new or changed:
+    done = upsert(
+        Lot,
+        existing,
+        (((row["device_model_id"], row["number"]), row) for row in rows),
+        fields=["manufactured_on", "expires_on", "quantity_produced"],
+        keep=lambda value: value is not None,
+        batch_size=2000,
+    )
+    if done.wrote:
         audit.record(
             actor=actor,
             action="catalog.lots_imported",
             target_type="catalog.lot",
             target_id="*",
             target_label=source,
-            changes={"created": len(new), "updated": len(changed)},
+            changes=done.changes(),
         )
-    return applied
+    return done.applied
+
+
+def _unknown_models(records: Iterable[tuple[int, LotRecord]]) -> Problems:
+    """Rows naming a GTIN no device model has."""
+    records = list(records)
+    known = set(
+        DeviceModel.objects.filter(udi_di__in={r.udi_di for _n, r in records}).values_list(
+            "udi_di", flat=True
+        )
+    )
+    return [_unknown_gtin(number, r.udi_di) for number, r in records if r.udi_di not in known]
+
+
+def _unknown_gtin(number: int, gtin: str) -> tuple[int, str, str, str]:
+    return (
+        number,
+        "gtin",
+        "unknown_product",
+        _("No device model has GTIN %(gtin)s; import it first.") % {"gtin": gtin},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,64 +395,45 @@ class SerialImporter(TableImporter[SerialRecord]):
             raise RowProblem(*problems)
         return SerialRecord(udi_di, lot, serial, made)
 
-    def check(self, records: list[tuple[int, SerialRecord]]) -> list[tuple[int, str, str, str]]:
+    def check(self, records: list[tuple[int, SerialRecord]]) -> Problems:
         models = dict(
             DeviceModel.objects.filter(udi_di__in={r.udi_di for _n, r in records}).values_list(
                 "udi_di", "tracking"
             )
         )
-        keys = Counter((r.udi_di, r.serial) for _n, r in records)
         existing_lot = {
             (gtin, serial): lot
             for gtin, serial, lot in Serial.objects.filter(
                 device_model__udi_di__in=set(models), serial__in={r.serial for _n, r in records}
             ).values_list("device_model__udi_di", "serial", "lot__number")
         }
-        problems = []
-        for number, r in records:
-            tracking = models.get(r.udi_di)
-            if tracking is None:
-                problems.append(
-                    (
-                        number,
-                        "gtin",
-                        "unknown_product",
-                        _("No device model has GTIN %(gtin)s; import it first.")
-                        % {"gtin": r.udi_di},
-                    )
+        return by_row(
+            [
+                _serial_model_problem(number, r.udi_di, models.get(r.udi_di))
+                for number, r in records
+                if models.get(r.udi_di) != TrackingLevel.SERIAL
+            ],
+            repeated(
+                records,
+                lambda r: (r.udi_di, r.serial),
+                "serial",
+                lambda r: (
+                    _("Serial %(serial)s appears more than once in the file.")
+                    % {"serial": r.serial}
+                ),
+            ),
+            [
+                (
+                    number,
+                    "lot",
+                    "conflict",
+                    _("Serial %(serial)s is already recorded in lot %(lot)s.")
+                    % {"serial": r.serial, "lot": known_lot},
                 )
-            elif tracking != TrackingLevel.SERIAL:
-                problems.append(
-                    (
-                        number,
-                        "serial",
-                        "lot_tracked",
-                        _("Device model %(gtin)s is tracked by lot; it has no serial numbers.")
-                        % {"gtin": r.udi_di},
-                    )
-                )
-            if keys[(r.udi_di, r.serial)] > 1:
-                problems.append(
-                    (
-                        number,
-                        "serial",
-                        "duplicate",
-                        _("Serial %(serial)s appears more than once in the file.")
-                        % {"serial": r.serial},
-                    )
-                )
-            known_lot = existing_lot.get((r.udi_di, r.serial))
-            if known_lot and known_lot != r.lot:
-                problems.append(
-                    (
-                        number,
-                        "lot",
-                        "conflict",
-                        _("Serial %(serial)s is already recorded in lot %(lot)s.")
-                        % {"serial": r.serial, "lot": known_lot},
-                    )
-                )
-        return problems
+                for number, r in records
+                if (known_lot := existing_lot.get((r.udi_di, r.serial))) and known_lot != r.lot
+            ],
+        )
 
     def apply(self, records: list[SerialRecord], *, actor: Any) -> Applied:
         models = dict(
@@ -543,3 +487,17 @@ class SerialImporter(TableImporter[SerialRecord]):
                 changes={"created": len(new)},
             )
         return Applied(created=len(new), unchanged=len(records) - len(new))
+
+
+def _serial_model_problem(
+    number: int, gtin: str, tracking: str | None
+) -> tuple[int, str, str, str]:
+    """A serial's device model is unknown, or tracked by lot."""
+    if tracking is None:
+        return _unknown_gtin(number, gtin)
+    return (
+        number,
+        "serial",
+        "lot_tracked",
+        _("Device model %(gtin)s is tracked by lot; it has no serial numbers.") % {"gtin": gtin},
+    )

@@ -286,7 +286,8 @@ def parse_entries(content: bytes, *, file_name: str) -> list[EntryRow]:
         ) from None
 
 
-def _entries(reader: Any, file_name: str) -> list[EntryRow]:
+def _columns(reader: Any, file_name: str) -> dict[str, int]:
+    """Where each import column stands in the header; a missing one refuses the file."""
     header = [name.strip().lower() for name in next(reader, [])]
     missing = [name for name in IMPORT_COLUMNS if name not in header]
     if missing:
@@ -300,7 +301,57 @@ def _entries(reader: Any, file_name: str) -> list[EntryRow]:
         raise ImportRejected(
             _("The file was refused: %(count)s problem(s).") % {"count": 1}, [error]
         )
-    position = {name: header.index(name) for name in IMPORT_COLUMNS}
+    return {name: header.index(name) for name in IMPORT_COLUMNS}
+
+
+def _row_problems(
+    values: dict[str, str], number: int, file_name: str
+) -> tuple[date | None, list[RowError]]:
+    """One row's date (``None`` if it is not one) and what is wrong with its cells."""
+    errors: list[RowError] = []
+    if values["calendar"] not in CALENDARS:
+        errors.append(
+            RowError(
+                file_name,
+                number,
+                "calendar",
+                "invalid",
+                _("Unknown calendar %(value)s; use one of %(allowed)s.")
+                % {"value": values["calendar"], "allowed": ", ".join(CALENDARS)},
+            )
+        )
+    try:
+        day: date | None = date.fromisoformat(values["date"])
+    except ValueError:
+        day = None
+        errors.append(
+            RowError(
+                file_name,
+                number,
+                "date",
+                "invalid",
+                _("%(value)s is not a date in the form YYYY-MM-DD.") % {"value": values["date"]},
+            )
+        )
+    if values["kind"] not in DayKind.values:
+        errors.append(
+            RowError(
+                file_name,
+                number,
+                "kind",
+                "invalid",
+                _("Unknown kind %(value)s; use holiday or workday.") % {"value": values["kind"]},
+            )
+        )
+    if not values["name"] or len(values["name"]) > 100:
+        errors.append(
+            RowError(file_name, number, "name", "invalid", _("Give a name of 1 to 100 characters."))
+        )
+    return day, errors
+
+
+def _entries(reader: Any, file_name: str) -> list[EntryRow]:
+    position = _columns(reader, file_name)
     errors: list[RowError] = []
     found: list[EntryRow] = []
     seen: dict[tuple[str, date], int] = {}
@@ -311,65 +362,25 @@ def _entries(reader: Any, file_name: str) -> list[EntryRow]:
             name: (cells[index].strip() if index < len(cells) else "")
             for name, index in position.items()
         }
-        row_errors = len(errors)
-        if values["calendar"] not in CALENDARS:
-            errors.append(
-                RowError(
-                    file_name,
-                    number,
-                    "calendar",
-                    "invalid",
-                    _("Unknown calendar %(value)s; use one of %(allowed)s.")
-                    % {"value": values["calendar"], "allowed": ", ".join(CALENDARS)},
-                )
-            )
-        try:
-            day = date.fromisoformat(values["date"])
-        except ValueError:
-            day = None
+        day, problems = _row_problems(values, number, file_name)
+        errors += problems
+        if day is None or problems:
+            continue
+        key = (values["calendar"], day)
+        if key in seen:
             errors.append(
                 RowError(
                     file_name,
                     number,
                     "date",
-                    "invalid",
-                    _("%(value)s is not a date in the form YYYY-MM-DD.")
-                    % {"value": values["date"]},
+                    "duplicate",
+                    _("%(date)s appears again (first in row %(row)s).")
+                    % {"date": day.isoformat(), "row": seen[key]},
                 )
             )
-        if values["kind"] not in DayKind.values:
-            errors.append(
-                RowError(
-                    file_name,
-                    number,
-                    "kind",
-                    "invalid",
-                    _("Unknown kind %(value)s; use holiday or workday.")
-                    % {"value": values["kind"]},
-                )
-            )
-        if not values["name"] or len(values["name"]) > 100:
-            errors.append(
-                RowError(
-                    file_name, number, "name", "invalid", _("Give a name of 1 to 100 characters.")
-                )
-            )
-        if day is not None and len(errors) == row_errors:
-            key = (values["calendar"], day)
-            if key in seen:
-                errors.append(
-                    RowError(
-                        file_name,
-                        number,
-                        "date",
-                        "duplicate",
-                        _("%(date)s appears again (first in row %(row)s).")
-                        % {"date": day.isoformat(), "row": seen[key]},
-                    )
-                )
-                continue
-            seen[key] = number
-            found.append(EntryRow(values["calendar"], day, values["kind"], values["name"]))
+            continue
+        seen[key] = number
+        found.append(EntryRow(values["calendar"], day, values["kind"], values["name"]))
     if errors:
         raise ImportRejected(
             _("The file was refused: %(count)s problem(s).") % {"count": len(errors)}, errors

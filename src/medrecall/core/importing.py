@@ -13,7 +13,8 @@ import csv
 import io
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from .errors import ImportRejected, RowError
@@ -363,3 +365,101 @@ def choice(
             )
         )
     return text
+
+
+# -- shared steps of the importers' check and apply -----------------------------------------
+
+Problems = list[tuple[int, str, str, str]]  # (row, column, code, message), as ``check`` gives them
+
+
+def by_row(*kinds: Problems) -> Problems:
+    """Problems found kind by kind, put in row order; a row's problems stay in the order of
+    ``kinds`` (what a check looking at one row at a time would have listed)."""
+    return sorted((problem for kind in kinds for problem in kind), key=lambda p: p[0])
+
+
+def repeated(
+    records: Iterable[tuple[int, R]],
+    key: Callable[[R], Hashable],
+    column: str,
+    message: Callable[[R], str],
+) -> Problems:
+    """A ``duplicate`` problem for every row whose ``key`` another row of the file has too."""
+    records = list(records)
+    counts = Counter(key(record) for _number, record in records)
+    return [
+        (number, column, "duplicate", message(record))
+        for number, record in records
+        if counts[key(record)] > 1
+    ]
+
+
+M = TypeVar("M", bound=Model)
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass
+class Upserted(Generic[M]):
+    """What ``upsert`` did: the rows it created and changed, and how many it left as they were."""
+
+    new: list[M]
+    changed: list[M]
+    unchanged: int
+
+    @property
+    def applied(self) -> Applied:
+        return Applied(created=len(self.new), updated=len(self.changed), unchanged=self.unchanged)
+
+    @property
+    def wrote(self) -> bool:
+        return bool(self.new or self.changed)
+
+    def changes(self, name: Callable[[M], Any] | None = None) -> dict[str, Any]:
+        """What the import's audit entry records: the rows created and updated, each named by
+        ``name`` (at most 500 of each), or counted."""
+        if name is None:
+            return {"created": len(self.new), "updated": len(self.changed)}
+        return {
+            "created": [name(row) for row in self.new][:500],
+            "updated": [name(row) for row in self.changed][:500],
+        }
+
+
+def upsert(
+    model: type[M],
+    existing: Mapping[K, M],
+    rows: Iterable[tuple[K, dict[str, Any]]],
+    *,
+    fields: Sequence[str],
+    keep: Callable[[Any], bool] = lambda _value: True,
+    update: bool = True,
+    batch_size: int | None = None,
+) -> Upserted[M]:
+    """Create or update rows by natural key: ``rows`` gives each key with the new row's values,
+    ``existing`` the rows already recorded by key. A recorded row takes the values of ``fields``
+    that differ and that ``keep`` accepts (e.g. not blank: an empty cell never erases a known
+    value), or nothing if not ``update``; a row with nothing to take is unchanged. Two
+    statements at most (``bulk_create``, ``bulk_update``), in batches of ``batch_size``."""
+    new: list[M] = []
+    changed: list[M] = []
+    unchanged = 0
+    for key, values in rows:
+        current = existing.get(key)
+        if current is None:
+            new.append(model(**values))
+            continue
+        updates = {
+            name: values[name]
+            for name in fields
+            if keep(values[name]) and getattr(current, name) != values[name]
+        }
+        if update and updates:
+            for name, value in updates.items():
+                setattr(current, name, value)
+            changed.append(current)
+        else:
+            unchanged += 1
+    model._default_manager.bulk_create(new, batch_size=batch_size)
+    if changed:  # with no good row there may be no fields either, which bulk_update refuses
+        model._default_manager.bulk_update(changed, list(fields), batch_size=batch_size)
+    return Upserted(new, changed, unchanged)

@@ -3,7 +3,6 @@ contact) and contacts."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,12 +12,16 @@ from django.utils.translation import gettext as _
 from medrecall.audit import services as audit
 from medrecall.core.importing import (
     Applied,
+    Problems,
     RowProblem,
     TableImporter,
+    by_row,
     choice,
     parse_bool,
     parse_decimal,
+    repeated,
     required,
+    upsert,
 )
 from medrecall.core.regions import country_code, subdivision_code
 from medrecall.core.tabular import Columns, SourceRow
@@ -144,37 +147,23 @@ class PartyRecord:
     place: Place
 
 
-PARTY_FIELDS = (
-    "name",
-    "party_type",
-    "name_en",
-    "language",
-    "preferred_channel",
-    "country",
-    "province",
-    "province_code",
-    "city",
-    "address",
-    "latitude",
-    "longitude",
-)
+PLACE_FIELDS = ("country", "province", "province_code", "city", "address", "latitude", "longitude")
+"""Where a party or location is: ``Place``'s fields, written to both."""
+PARTY_FIELDS = ("name", "party_type", "name_en", "language", "preferred_channel", *PLACE_FIELDS)
+
+
+def _place_values(place: Place) -> dict[str, Any]:
+    return {name: getattr(place, name) for name in PLACE_FIELDS}
 
 
 def _party_values(record: PartyRecord) -> dict[str, Any]:
-    p = record.place
     return {
         "name": record.name,
         "party_type": record.party_type,
         "name_en": record.name_en,
         "language": record.language,
         "preferred_channel": record.preferred_channel,
-        "country": p.country,
-        "province": p.province,
-        "province_code": p.province_code,
-        "city": p.city,
-        "address": p.address,
-        "latitude": p.latitude,
-        "longitude": p.longitude,
+        **_place_values(record.place),
     }
 
 
@@ -183,39 +172,44 @@ def upsert_parties(
 ) -> Applied:
     """Create or update parties by code. ``fill_only``: only create, never overwrite (used when
     a locations file names a party that already exists)."""
-    applied = Applied()
     existing = {p.code: p for p in Party.objects.filter(code__in={r.code for r in records})}
-    new, changed = [], []
-    for record in {r.code: r for r in records}.values():
-        values = _party_values(record)
-        current = existing.get(record.code)
-        if current is None:
-            new.append(Party(code=record.code, **values))
-        elif not fill_only and any(
-            getattr(current, f) != v for f, v in values.items() if v not in ("", None)
-        ):
-            for f, v in values.items():
-                if v not in ("", None):
-                    setattr(current, f, v)
-            changed.append(current)
-        else:
-            applied.unchanged += 1
-    Party.objects.bulk_create(new, batch_size=1000)
-    Party.objects.bulk_update(changed, list(PARTY_FIELDS), batch_size=1000)
-    applied.created, applied.updated = len(new), len(changed)
-    if new or changed:
+    done = upsert(
+        Party,
+        existing,
+        (
+            (record.code, {"code": record.code, **_party_values(record)})
+            for record in {r.code: r for r in records}.values()
+        ),
+        fields=PARTY_FIELDS,
+        keep=lambda value: value not in ("", None),
+        update=not fill_only,
+        batch_size=1000,
+    )
+    if done.wrote:
         audit.record(
             actor=actor,
             action="parties.parties_imported",
             target_type="parties.party",
             target_id="*",
             target_label=source,
-            changes={
-                "created": [p.code for p in new][:500],
-                "updated": [p.code for p in changed][:500],
-            },
+            changes=done.changes(lambda party: party.code),
         )
-    return applied
+    return done.applied
+
+
+def _party_cells(row: SourceRow, problems: list[tuple[str, str, str]]) -> tuple[str, str, str]:
+    """(code, name, type) of the party a row names; both templates require all three."""
+    return (
+        required(row, "party_code", problems),
+        required(row, "party_name", problems),
+        choice(
+            required(row, "party_type", problems),
+            "party_type",
+            PartyType.values,
+            problems,
+            PARTY_TYPE_ALIASES,
+        ),
+    )
 
 
 class PartyImporter(TableImporter[PartyRecord]):
@@ -238,16 +232,11 @@ class PartyImporter(TableImporter[PartyRecord]):
 
     def parse_row(self, row: SourceRow) -> PartyRecord:
         problems: list[tuple[str, str, str]] = []
+        code, name, party_type = _party_cells(row, problems)
         record = PartyRecord(
-            code=required(row, "party_code", problems),
-            name=required(row, "party_name", problems),
-            party_type=choice(
-                required(row, "party_type", problems),
-                "party_type",
-                PartyType.values,
-                problems,
-                PARTY_TYPE_ALIASES,
-            ),
+            code=code,
+            name=name,
+            party_type=party_type,
             name_en=row.values.get("name_en", ""),
             language=language_cell(row, problems),
             preferred_channel=choice(
@@ -263,18 +252,13 @@ class PartyImporter(TableImporter[PartyRecord]):
             raise RowProblem(*problems)
         return record
 
-    def check(self, records: list[tuple[int, PartyRecord]]) -> list[tuple[int, str, str, str]]:
-        counts = Counter(r.code for _n, r in records)
-        return [
-            (
-                n,
-                "party_code",
-                "duplicate",
-                _("Party %(code)s appears more than once in the file.") % {"code": r.code},
-            )
-            for n, r in records
-            if counts[r.code] > 1
-        ]
+    def check(self, records: list[tuple[int, PartyRecord]]) -> Problems:
+        return repeated(
+            records,
+            lambda r: r.code,
+            "party_code",
+            lambda r: _("Party %(code)s appears more than once in the file.") % {"code": r.code},
+        )
 
     def apply(self, records: list[PartyRecord], *, actor: Any) -> Applied:
         return upsert_parties(records, actor=actor, source=self.kind)
@@ -289,6 +273,20 @@ class LocationRecord:
     contact_name: str
     contact_email: str
     contact_phone: str
+
+
+LOCATION_FIELDS = ("name", "location_type", *PLACE_FIELDS)
+"""What a locations file updates of a recorded location (never its party)."""
+
+
+def _location_values(record: LocationRecord, party_id: int) -> dict[str, Any]:
+    return {
+        "code": record.code,
+        "name": record.name,
+        "location_type": record.location_type,
+        "party_id": party_id,
+        **_place_values(record.party.place),
+    }
 
 
 class LocationImporter(TableImporter[LocationRecord]):
@@ -328,16 +326,11 @@ class LocationImporter(TableImporter[LocationRecord]):
         v = row.values
         place = parse_place(row, problems, country_required=True)
         required(row, "city", problems)  # a province may be absent (city states); a city may not
+        code, name, party_type = _party_cells(row, problems)
         party = PartyRecord(
-            code=required(row, "party_code", problems),
-            name=required(row, "party_name", problems),
-            party_type=choice(
-                required(row, "party_type", problems),
-                "party_type",
-                PartyType.values,
-                problems,
-                PARTY_TYPE_ALIASES,
-            ),
+            code=code,
+            name=name,
+            party_type=party_type,
             name_en="",
             language=language_cell(row, problems),
             preferred_channel=Channel.EMAIL,
@@ -375,33 +368,33 @@ class LocationImporter(TableImporter[LocationRecord]):
             raise RowProblem(*problems)
         return record
 
-    def check(self, records: list[tuple[int, LocationRecord]]) -> list[tuple[int, str, str, str]]:
-        counts = Counter(r.code for _n, r in records)
-        owners = dict(Location.objects.filter(code__in=counts).values_list("code", "party__code"))
-        problems = []
-        for n, r in records:
-            if counts[r.code] > 1:
-                problems.append(
-                    (
-                        n,
-                        "location_code",
-                        "duplicate",
-                        _("Location %(code)s appears more than once in the file.")
-                        % {"code": r.code},
-                    )
+    def check(self, records: list[tuple[int, LocationRecord]]) -> Problems:
+        owners = dict(
+            Location.objects.filter(code__in={r.code for _n, r in records}).values_list(
+                "code", "party__code"
+            )
+        )
+        return by_row(
+            repeated(
+                records,
+                lambda r: r.code,
+                "location_code",
+                lambda r: (
+                    _("Location %(code)s appears more than once in the file.") % {"code": r.code}
+                ),
+            ),
+            [
+                (
+                    n,
+                    "party_code",
+                    "conflict",
+                    _("Location %(code)s belongs to party %(party)s.")
+                    % {"code": r.code, "party": owner},
                 )
-            owner = owners.get(r.code)
-            if owner and owner != r.party.code:
-                problems.append(
-                    (
-                        n,
-                        "party_code",
-                        "conflict",
-                        _("Location %(code)s belongs to party %(party)s.")
-                        % {"code": r.code, "party": owner},
-                    )
-                )
-        return problems
+                for n, r in records
+                if (owner := owners.get(r.code)) and owner != r.party.code
+            ],
+        )
 
     def apply(self, records: list[LocationRecord], *, actor: Any) -> Applied:
         upsert_parties([r.party for r in records], actor=actor, source=self.kind, fill_only=True)
@@ -411,44 +404,13 @@ class LocationImporter(TableImporter[LocationRecord]):
         existing = {
             loc.code: loc for loc in Location.objects.filter(code__in={r.code for r in records})
         }
-        new, changed, applied = [], [], Applied()
-        fields = [
-            "name",
-            "location_type",
-            "country",
-            "province",
-            "province_code",
-            "city",
-            "address",
-            "latitude",
-            "longitude",
-        ]
-        for r in records:
-            p = r.party.place
-            values = {
-                "name": r.name,
-                "location_type": r.location_type,
-                "party_id": parties[r.party.code],
-                "country": p.country,
-                "province": p.province,
-                "province_code": p.province_code,
-                "city": p.city,
-                "address": p.address,
-                "latitude": p.latitude,
-                "longitude": p.longitude,
-            }
-            current = existing.get(r.code)
-            if current is None:
-                new.append(Location(code=r.code, **values))
-            elif any(getattr(current, f) != values[f] for f in fields):
-                for f in fields:
-                    setattr(current, f, values[f])
-                changed.append(current)
-            else:
-                applied.unchanged += 1
-        Location.objects.bulk_create(new, batch_size=1000)
-        Location.objects.bulk_update(changed, fields, batch_size=1000)
-        applied.created, applied.updated = len(new), len(changed)
+        done = upsert(
+            Location,
+            existing,
+            ((r.code, _location_values(r, parties[r.party.code])) for r in records),
+            fields=LOCATION_FIELDS,
+            batch_size=1000,
+        )
         contacts = {(parties[r.party.code], r.contact_name): r for r in records if r.contact_name}
         if contacts:
             known = set(
@@ -470,19 +432,16 @@ class LocationImporter(TableImporter[LocationRecord]):
                     if (pid, name) not in known
                 ]
             )
-        if new or changed:
+        if done.wrote:
             audit.record(
                 actor=actor,
                 action="parties.locations_imported",
                 target_type="parties.location",
                 target_id="*",
                 target_label=self.kind,
-                changes={
-                    "created": [x.code for x in new][:500],
-                    "updated": [x.code for x in changed][:500],
-                },
+                changes=done.changes(lambda location: location.code),
             )
-        return applied
+        return done.applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -537,35 +496,32 @@ class ContactImporter(TableImporter[ContactRecord]):
             raise RowProblem(*problems)
         return record
 
-    def check(self, records: list[tuple[int, ContactRecord]]) -> list[tuple[int, str, str, str]]:
+    def check(self, records: list[tuple[int, ContactRecord]]) -> Problems:
         known = set(
             Party.objects.filter(code__in={r.party_code for _n, r in records}).values_list(
                 "code", flat=True
             )
         )
-        counts = Counter((r.party_code, r.name) for _n, r in records)
-        problems = []
-        for n, r in records:
-            if r.party_code not in known:
-                problems.append(
-                    (
-                        n,
-                        "party_code",
-                        "unknown_party",
-                        _("No party has code %(code)s.") % {"code": r.party_code},
-                    )
+        return by_row(
+            [
+                (
+                    n,
+                    "party_code",
+                    "unknown_party",
+                    _("No party has code %(code)s.") % {"code": r.party_code},
                 )
-            if counts[(r.party_code, r.name)] > 1:
-                problems.append(
-                    (
-                        n,
-                        "contact_name",
-                        "duplicate",
-                        _("Contact %(name)s appears more than once for this party.")
-                        % {"name": r.name},
-                    )
-                )
-        return problems
+                for n, r in records
+                if r.party_code not in known
+            ],
+            repeated(
+                records,
+                lambda r: (r.party_code, r.name),
+                "contact_name",
+                lambda r: (
+                    _("Contact %(name)s appears more than once for this party.") % {"name": r.name}
+                ),
+            ),
+        )
 
     def apply(self, records: list[ContactRecord], *, actor: Any) -> Applied:
         parties = dict(
@@ -575,28 +531,29 @@ class ContactImporter(TableImporter[ContactRecord]):
             (c.party_id, c.name): c for c in Contact.objects.filter(party_id__in=parties.values())
         }
         fields = ["title", "email", "phone", "preferred_channel", "language", "is_primary"]
-        new, changed, applied = [], [], Applied()
-        for r in records:
-            values = {f: getattr(r, f) for f in fields}
-            current = existing.get((parties[r.party_code], r.name))
-            if current is None:
-                new.append(Contact(party_id=parties[r.party_code], name=r.name, **values))
-            elif any(getattr(current, f) != values[f] for f in fields):
-                for f in fields:
-                    setattr(current, f, values[f])
-                changed.append(current)
-            else:
-                applied.unchanged += 1
-        Contact.objects.bulk_create(new)
-        Contact.objects.bulk_update(changed, fields)
-        applied.created, applied.updated = len(new), len(changed)
-        if new or changed:
+        done = upsert(
+            Contact,
+            existing,
+            (
+                (
+                    (parties[r.party_code], r.name),
+                    {
+                        "party_id": parties[r.party_code],
+                        "name": r.name,
+                        **{f: getattr(r, f) for f in fields},
+                    },
+                )
+                for r in records
+            ),
+            fields=fields,
+        )
+        if done.wrote:
             audit.record(
                 actor=actor,
                 action="parties.contacts_imported",
                 target_type="parties.contact",
                 target_id="*",
                 target_label=self.kind,
-                changes={"created": len(new), "updated": len(changed)},
+                changes=done.changes(),
             )
-        return applied
+        return done.applied

@@ -19,8 +19,10 @@ data, not the whole history. Genealogy (component lot → finished lot through
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -49,19 +51,43 @@ def id_set(ids: Sequence[int]) -> tuple[str, list[Any]]:
     return "IN (SELECT value FROM json_each(%s))", ["[" + text + "]"]
 
 
+@dataclass(frozen=True)
+class Units:
+    """Which events of the lots in scope a set trace of lots and serials counts: every event of
+    ``whole_lot_ids`` (the lots asked for whole and the lots the asked-for lots were built into),
+    and of the other lots only those of ``serial_ids``."""
+
+    whole_lot_ids: Sequence[int]
+    serial_ids: Sequence[int]
+
+
+def _units_condition(serial_id: int | None, units: Units | None) -> tuple[str, list[Any]]:
+    """The condition (after the lot filter) that keeps one serial's or a ``Units``' events."""
+    if serial_id is not None:
+        return " AND (e.serial_id = %s OR e.lot_id NOT IN (SELECT lot_id FROM seed))", [serial_id]
+    if units is None:
+        return "", []
+    whole, whole_params = id_set(units.whole_lot_ids)
+    serials, serial_params = id_set(units.serial_ids)
+    return f" AND (e.lot_id {whole} OR e.serial_id {serials})", [*whole_params, *serial_params]
+
+
 def events_cte(
-    lot_filter: str, params: list[Any], serial_id: int | None = None, *, inline: bool = False
+    lot_filter: str,
+    params: list[Any],
+    serial_id: int | None = None,
+    *,
+    inline: bool = False,
+    units: Units | None = None,
 ) -> tuple[str, list[Any]]:
-    """``ev``: the live events of the chosen lots (optionally one serial); ``lot_filter`` is the
-    condition on ``e.lot_id`` (``IN (…)`` from ``_in_list`` or ``id_set``'s).
+    """``ev``: the live events of the chosen lots (optionally one serial, or the ``units`` of a
+    set trace); ``lot_filter`` is the condition on ``e.lot_id`` (``IN (…)`` from ``_in_list`` or
+    ``id_set``'s).
 
     ``inline``: on PostgreSQL, let each reference read the events table itself instead of
     writing the CTE out once and reading that copy (cheaper when ``ev`` is large)."""
-    serial_sql = ""
-    params = list(params)
-    if serial_id is not None:
-        serial_sql = " AND (e.serial_id = %s OR e.lot_id NOT IN (SELECT lot_id FROM seed))"
-        params.append(serial_id)
+    serial_sql, serial_params = _units_condition(serial_id, units)
+    params = [*params, *serial_params]
     hint = " NOT MATERIALIZED" if inline and connection.vendor == "postgresql" else ""
     return (
         f"ev AS{hint} (SELECT e.id, e.event_type, e.lot_id, e.serial_id, e.quantity, e.from_location_id, "
@@ -223,27 +249,62 @@ def genealogy_lots(seed_lot_ids: Sequence[int]) -> list[int]:
         return _seeds_first(seed_lot_ids, [row[0] for row in cursor.fetchall()])
 
 
-def component_lots(lot_id: int) -> list[tuple[int, int, int]]:
-    """(component lot, finished lot, quantity) edges above ``lot_id``, every level."""
-    cast = "CAST(%s AS BIGINT)" if connection.vendor == "postgresql" else "%s"
+def component_lots_of(lot_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:
+    """Per lot: its (component lot, finished lot, quantity) edges above it, every level; one
+    statement for the whole set (the lot ids one parameter)."""
+    if not lot_ids:
+        return {}
+    roots, params = id_set(lot_ids)
+    cast = "CAST(id AS BIGINT)" if connection.vendor == "postgresql" else "id"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH RECURSIVE up(lot_id) AS (SELECT {cast} UNION SELECT e.lot_id FROM {EVENTS} e JOIN up "
-            f"ON e.into_lot_id = up.lot_id WHERE e.event_type = 'transformed' AND e.retracted = %s) "
-            f"SELECT e.lot_id, e.into_lot_id, SUM(e.quantity) FROM {EVENTS} e JOIN up ON e.into_lot_id = up.lot_id "
-            f"WHERE e.event_type = 'transformed' AND e.retracted = %s GROUP BY e.lot_id, e.into_lot_id",
-            [lot_id, False, False],
+            f"WITH RECURSIVE up(root, lot_id) AS (SELECT {cast}, {cast} FROM catalog_lot WHERE id {roots} "
+            f"UNION SELECT up.root, e.lot_id FROM {EVENTS} e JOIN up ON e.into_lot_id = up.lot_id "
+            f"WHERE e.event_type = 'transformed' AND e.retracted = %s) "
+            f"SELECT up.root, e.lot_id, e.into_lot_id, SUM(e.quantity) FROM {EVENTS} e "
+            f"JOIN up ON e.into_lot_id = up.lot_id WHERE e.event_type = 'transformed' AND e.retracted = %s "
+            f"GROUP BY up.root, e.lot_id, e.into_lot_id",
+            [*params, False, False],
         )
-        return [(row[0], row[1], int(row[2])) for row in cursor.fetchall()]
+        edges: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        for root, component, finished, quantity in cursor.fetchall():
+            edges[root].append((component, finished, int(quantity)))
+        return dict(edges)
+
+
+def component_lots(lot_id: int) -> list[tuple[int, int, int]]:
+    """(component lot, finished lot, quantity) edges above ``lot_id``, every level."""
+    return component_lots_of([lot_id]).get(lot_id, [])
+
+
+def descendant_lots(lot_ids: Sequence[int]) -> set[int]:
+    """The lots that consumed these lots, down every level, without the lots themselves (unless
+    one of them consumed another)."""
+    if not lot_ids:
+        return set()
+    seeds, params = id_set(lot_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE down(lot_id) AS (SELECT e.into_lot_id FROM {EVENTS} e WHERE e.lot_id {seeds} "
+            f"AND e.event_type = 'transformed' AND e.retracted = %s AND e.into_lot_id IS NOT NULL "
+            f"UNION SELECT e.into_lot_id FROM {EVENTS} e JOIN down ON e.lot_id = down.lot_id "
+            f"WHERE e.event_type = 'transformed' AND e.retracted = %s AND e.into_lot_id IS NOT NULL) "
+            f"SELECT lot_id FROM down",
+            [*params, False, False],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _scoped(
-    lot_ids: Sequence[int], serial_id: int | None, seed_lot_ids: Sequence[int]
+    lot_ids: Sequence[int],
+    serial_id: int | None,
+    seed_lot_ids: Sequence[int],
+    units: Units | None = None,
 ) -> tuple[str, list[Any]]:
     """``WITH seed, ev``: the asked-for lots (``seed``) and the live events of every lot in scope."""
     lot_filter, params = id_set(lot_ids)
     seed_filter, seed_params = id_set(seed_lot_ids or lot_ids)
-    ev, ev_params = events_cte(lot_filter, params, serial_id)
+    ev, ev_params = events_cte(lot_filter, params, serial_id, units=units)
     return f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id {seed_filter}), {ev}", [
         *seed_params,
         *ev_params,
@@ -306,7 +367,7 @@ LotRow = tuple[
 
 
 def set_trace(
-    seed_lot_ids: Sequence[int], *, serial_id: int | None = None
+    seed_lot_ids: Sequence[int], *, serial_id: int | None = None, units: Units | None = None
 ) -> tuple[list[LotRow], list[tuple[Any, ...]], dict[str, int]]:
     """A whole forward trace: the lots in scope (``genealogy_lots``' order) with their numbers
     and device models; per holder (``holders_and_fates``' figures) a row in ``HOLDER_COLUMNS``
@@ -318,7 +379,11 @@ def set_trace(
     go back as a constant array, so PostgreSQL plans the recall's real size (hash joins inside
     ``place``); read from the CTE inside one statement, it was estimated at 200 events (a
     nested-loop anti-join took 1.6 s of 2 at 1M), and with the seeds' array OR the CTE's it
-    scanned the whole events table at 10M (bench/README.md)."""
+    scanned the whole events table at 10M (bench/README.md).
+
+    ``serial_id``: one serial of the one seed lot (the lots it was built into traced whole);
+    ``units``: a set of lots and serials (``Units``), for which the caller names the lots
+    counted whole."""
     seed_filter, seed_params = id_set(seed_lot_ids)
     genealogy, params = _genealogy(seed_lot_ids, (seed_filter, seed_params))
     nulls = ", ".join(["NULL"] * 6)
@@ -329,7 +394,7 @@ def set_trace(
             params,
         )
         scope_filter, scope_params = id_set([row[0] for row in lot_rows])
-        ev, ev_params = events_cte(scope_filter, scope_params, serial_id)
+        ev, ev_params = events_cte(scope_filter, scope_params, serial_id, units=units)
         rows = _fetch(
             f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id {seed_filter}), {ev}, {PLACE_CTES}, "
             f"{HELD} SELECT 'h', l.code, p.code, h.received, h.on_hand, h.in_transit, l.name, p.name, p.party_type, "
@@ -352,10 +417,14 @@ def set_trace(
 
 
 def flows(
-    lot_ids: Sequence[int], *, serial_id: int | None = None, seed_lot_ids: Sequence[int] = ()
+    lot_ids: Sequence[int],
+    *,
+    serial_id: int | None = None,
+    seed_lot_ids: Sequence[int] = (),
+    units: Units | None = None,
 ) -> list[tuple[int | None, int, int]]:
     """(from location or None for production/outside, to location, quantity): the graph of a trace."""
-    scope, params = _scoped(lot_ids, serial_id, seed_lot_ids)
+    scope, params = _scoped(lot_ids, serial_id, seed_lot_ids, units)
     rows = _fetch(
         f"{scope} SELECT from_location_id, to_location_id, SUM(quantity) FROM ev "
         f"WHERE (to_location_id IS NOT NULL AND event_type IN ('produced', 'shipped', 'returned')) "

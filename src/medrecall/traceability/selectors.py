@@ -5,8 +5,8 @@ codes are loaded once per answer, never per row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, astuple, dataclass, field, fields
 from typing import Any
 
 from django.db.models import Q, QuerySet, Subquery, Sum
@@ -175,41 +175,18 @@ def position_category(*, party_type: str, location_type: str) -> str:
     return "at_customers"
 
 
-def trace_forward_lots(
-    seed_lot_ids: Sequence[int], *, serial_id: int | None = None
-) -> ForwardTrace:
-    """Every holder of the seed lots and of the finished lots that consumed them.
+HOLDER_SUMMARY_KEYS = ("own_stock", "quarantine", "in_transit", "at_distributors", "at_customers")
 
-    ``engine.set_trace`` (two statements, each id set one parameter): the lots in scope with
-    their numbers and device models, the holders with their location and party codes and
-    names in location order, and the fates; Python only builds the lines and the summary."""
-    lots, rows, fates = engine.set_trace(seed_lot_ids, serial_id=serial_id)
-    holders = _holder_lines(rows)  # in location order
-    summary = {
-        "own_stock": 0,
-        "quarantine": 0,
-        "in_transit": 0,
-        "at_distributors": 0,
-        "at_customers": 0,
-        "consumed": fates.get("consumed", 0),
-        "destroyed": fates.get("destroyed", 0),
-        "transformed": fates.get("transformed", 0),
-    }
-    categories: dict[tuple[str, str], str] = {}  # a few kinds of holder, thousands of holders
+
+def _tally(rows: Iterable[Sequence[Any]]) -> tuple[dict[str, int], int, int, int]:
+    """The summary of holder rows (in ``HOLDER_FIELDS`` order): units on hand per
+    ``position_category`` plus everything in transit, and the totals received, on hand and in
+    transit. The category is looked up once per kind of holder (a few kinds, thousands of
+    holders)."""
+    summary = dict.fromkeys(HOLDER_SUMMARY_KEYS, 0)
+    categories: dict[tuple[str, str], str] = {}
     received = on_hand = in_transit = 0
-    for (
-        _location,
-        _party,
-        held,
-        there,
-        underway,
-        *_names,
-        party_type,
-        location_type,
-        _country,
-        _province,
-        _city,
-    ) in rows:
+    for _loc, _party, held, there, underway, _ln, _pn, party_type, location_type, *_place in rows:
         kind = (party_type, location_type)
         category = categories.get(kind)
         if category is None:
@@ -221,6 +198,26 @@ def trace_forward_lots(
         on_hand += there
         in_transit += underway
     summary["in_transit"] += in_transit
+    return summary, received, on_hand, in_transit
+
+
+def trace_forward_lots(
+    seed_lot_ids: Sequence[int],
+    *,
+    serial_id: int | None = None,
+    units: engine.Units | None = None,
+) -> ForwardTrace:
+    """Every holder of the seed lots and of the finished lots that consumed them (of one serial,
+    or of a set's ``units``: see ``engine.set_trace``).
+
+    ``engine.set_trace`` (two statements, each id set one parameter): the lots in scope with
+    their numbers and device models, the holders with their location and party codes and
+    names in location order, and the fates; Python only builds the lines and the summary."""
+    lots, rows, fates = engine.set_trace(seed_lot_ids, serial_id=serial_id, units=units)
+    holders = _holder_lines(rows)  # in location order
+    summary, received, on_hand, in_transit = _tally(rows)
+    for fate in ("consumed", "destroyed", "transformed"):
+        summary[fate] = fates.get(fate, 0)
     return ForwardTrace(
         lots=[number for _pk, number, *_rest in lots],
         lot_details=[
@@ -287,37 +284,53 @@ def trace_forward_for(
     others), the traced lot itself (not the lots it was built into), and ``shipped_to``: the
     locations its own shipping events sent the units to, with the quantity shipped (the same facts
     ``/api/events/`` already shows it) but never what those consignees hold now."""
-    model, found_lot, found_serial = resolve_unit_for(
+    _model, found_lot, found_serial = resolve_unit_for(
         viewer=viewer, gtin=gtin, lot=lot, serial=serial
     )
     serial_id = found_serial.pk if found_serial else None
     full = trace_forward_lots([found_lot.pk], serial_id=serial_id)
     if viewer.party_id is None:
         return full
-    own = set(Location.objects.filter(party_id=viewer.party_id).values_list("pk", flat=True))
+    units = Q(lot=found_lot) & (Q(serial=found_serial) if found_serial is not None else Q())
+    return portal_forward_view(full, party_id=viewer.party_id, units=units)
+
+
+def portal_forward_view(full: ForwardTrace, *, party_id: int, units: Q) -> ForwardTrace:
+    """A portal user's view of a forward trace (of one unit or a set): the holder lines at its
+    own party's locations and their summary, the asked-for lots (``full.seed_lot_ids``, which
+    ``full`` lists first), and ``shipped_to``: where its own shipments of ``units`` (a filter on
+    events) went."""
+    own = set(Location.objects.filter(party_id=party_id).values_list("pk", flat=True))
     own_codes = set(Location.objects.filter(pk__in=own).values_list("code", flat=True))
     holders = [h for h in full.holders if h.location in own_codes]
-    summary = {
-        "own_stock": 0,
-        "quarantine": 0,
-        "in_transit": 0,
-        "at_distributors": 0,
-        "at_customers": 0,
-    }
-    for holder in holders:
-        summary[
-            position_category(party_type=holder.party_type, location_type=holder.location_type)
-        ] += holder.on_hand
-        summary["in_transit"] += holder.in_transit
+    summary, received, on_hand, in_transit = _tally([astuple(h) for h in holders])
+    shipped, shipped_to = _shipped_to(units, own)
+    lot_details = full.lot_details[: len(full.seed_lot_ids)]
+    return ForwardTrace(
+        lots=[lot["lot"] for lot in lot_details],
+        lot_details=lot_details,
+        holders=holders,
+        total_received=received,
+        total_on_hand=on_hand,
+        total_in_transit=in_transit,
+        summary=summary,
+        shipped_to=shipped_to,
+        seed_lot_ids=full.seed_lot_ids,
+        serial_id=full.serial_id,
+        visible_locations=frozenset(own | shipped),
+    )
+
+
+def _shipped_to(units: Q, own: set[int]) -> tuple[set[int], list[dict[str, Any]]]:
+    """Where the party's own shipments of ``units`` went, outside its own locations: the
+    locations, and per location its codes and names with the quantity shipped, by location code."""
     shipments = TraceEvent.objects.filter(
-        lot=found_lot,
+        units,
         retracted=False,
         event_type="shipped",
         from_location_id__in=own,
         to_location__isnull=False,
     ).exclude(to_location_id__in=own)
-    if found_serial is not None:
-        shipments = shipments.filter(serial=found_serial)
     shipped = dict(
         shipments.values_list("to_location_id").annotate(quantity=Sum("quantity")).order_by()
     )
@@ -336,26 +349,7 @@ def trace_forward_for(
         ),
         key=lambda row: str(row["location"]),
     )
-    return ForwardTrace(
-        lots=[found_lot.number],
-        lot_details=[
-            {
-                "gtin": model.udi_di,
-                "lot": found_lot.number,
-                "device_model": model.name,
-                "device_model_en": model.name_en,
-            }
-        ],
-        holders=holders,
-        total_received=sum(h.received for h in holders),
-        total_on_hand=sum(h.on_hand for h in holders),
-        total_in_transit=sum(h.in_transit for h in holders),
-        summary=summary,
-        shipped_to=shipped_to,
-        seed_lot_ids=(found_lot.pk,),
-        serial_id=serial_id,
-        visible_locations=frozenset(own | set(shipped)),
-    )
+    return set(shipped), shipped_to
 
 
 def trace_backward_for(
@@ -373,6 +367,13 @@ def trace_backward_for(
     own_codes = set(
         Location.objects.filter(party_id=viewer.party_id).values_list("code", flat=True)
     )
+    return portal_backward_view(full, own_codes)
+
+
+def portal_backward_view(full: dict[str, Any], own_codes: set[str]) -> dict[str, Any]:
+    """A backward trace cut for a portal user whose locations are ``own_codes``: the steps into or
+    out of them, the holders those steps name, where the unit is now only when that is one of
+    them, and no component lots."""
     chain = [
         step
         for step in full["chain"]
@@ -402,23 +403,54 @@ def trace_backward(*, gtin: str, lot: str = "", serial: str = "") -> dict[str, A
         events = events.filter(serial=found_serial) | TraceEvent.objects.filter(
             lot=found_lot, serial__isnull=True, event_type="produced", retracted=False
         ).select_related("from_location__party", "to_location__party")
+    edges = engine.component_lots(found_lot.pk)
+    lots = {
+        lot.pk: lot
+        for lot in Lot.objects.select_related("device_model").filter(
+            pk__in={e[0] for e in edges} | {e[1] for e in edges}
+        )
+    }
+    found_lot.device_model = model  # the unit's GTIN is the one it was asked by
+    lots[found_lot.pk] = found_lot
+    return backward_answer(
+        lots,
+        found_lot.pk,
+        found_serial.serial if found_serial else None,
+        events.order_by("event_time", "id"),
+        edges,
+    )
+
+
+def _chain_step(event: TraceEvent) -> dict[str, Any]:
+    """One event of a backward trace's chain."""
+    return {
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "event_time": event.event_time.isoformat(),
+        "quantity": event.quantity,
+        "document_ref": event.document_ref,
+        "from_location": event.from_location.code if event.from_location else None,
+        "from_party": event.from_location.party.code if event.from_location else None,
+        "to_location": event.to_location.code if event.to_location else None,
+        "to_party": event.to_location.party.code if event.to_location else None,
+    }
+
+
+def backward_answer(
+    lots: dict[int, Lot],
+    lot_id: int,
+    serial: str | None,
+    events: Iterable[TraceEvent],
+    edges: list[tuple[int, int, int]],
+) -> dict[str, Any]:
+    """One unit's backward trace: its events in time order (``chain``), the holders it passed
+    through, where it is now, and its component lots (``edges`` as ``engine.component_lots``
+    gives them; ``lots`` holds the unit's lot and every lot the edges name, with their models)."""
     chain = []
     holders: list[str] = []
     current: str | None = None
-    for event in events.order_by("event_time", "id"):
-        chain.append(
-            {
-                "event_id": event.event_id,
-                "event_type": event.event_type,
-                "event_time": event.event_time.isoformat(),
-                "quantity": event.quantity,
-                "document_ref": event.document_ref,
-                "from_location": event.from_location.code if event.from_location else None,
-                "from_party": event.from_location.party.code if event.from_location else None,
-                "to_location": event.to_location.code if event.to_location else None,
-                "to_party": event.to_location.party.code if event.to_location else None,
-            }
-        )
+    for event in events:
+        chain.append(_chain_step(event))
         if (
             event.event_type in ("produced", "received", "returned", "shipped")
             and event.to_location
@@ -428,15 +460,8 @@ def trace_backward(*, gtin: str, lot: str = "", serial: str = "") -> dict[str, A
             current = event.to_location.code
         elif event.event_type in ("consumed", "destroyed", "transformed"):
             current = None
-    edges = engine.component_lots(found_lot.pk)
-    lots = {
-        lot.pk: lot
-        for lot in Lot.objects.select_related("device_model").filter(
-            pk__in={e[0] for e in edges} | {e[1] for e in edges}
-        )
-    }
 
-    def components_of(lot_id: int) -> list[dict[str, Any]]:
+    def components_of(parent_id: int) -> list[dict[str, Any]]:
         return [
             {
                 "gtin": lots[c].device_model.udi_di,
@@ -445,17 +470,18 @@ def trace_backward(*, gtin: str, lot: str = "", serial: str = "") -> dict[str, A
                 "components": components_of(c),
             }
             for c, parent, qty in edges
-            if parent == lot_id and c in lots
+            if parent == parent_id and c in lots
         ]
 
+    lot = lots[lot_id]
     return {
-        "gtin": model.udi_di,
-        "lot": found_lot.number,
-        "serial": found_serial.serial if found_serial else None,
+        "gtin": lot.device_model.udi_di,
+        "lot": lot.number,
+        "serial": serial,
         "chain": chain,
         "holders": holders,
         "current_location": current,
-        "components": components_of(found_lot.pk),
+        "components": components_of(lot_id),
     }
 
 

@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from medrecall.catalog.models import DeviceModel, Lot, Serial
@@ -35,10 +34,17 @@ from . import engine
 # re-exported: callers catch these here too
 from .errors import TraceSetRejected as TraceSetRejected
 from .models import TraceEvent
-from .selectors import ForwardTrace, HolderLine, position_category, trace_forward_lots
+from .selectors import (
+    ForwardTrace,
+    backward_answer,
+    portal_backward_view,
+    portal_forward_view,
+    trace_forward_lots,
+)
 
-# One answer for at most this many units: the id lists travel as statement parameters, and
-# SQLite takes at most 32,766 of them in one statement.
+# One answer for at most this many units: the look-ups bind each listed lot number and serial as
+# a parameter, and SQLite takes at most 32,766 of them in one statement (the trace itself sends
+# each id set as one parameter, ``engine.id_set``).
 MAX_UNITS = 10_000
 COLUMNS = ("gtin", "lot", "serial")
 
@@ -188,11 +194,20 @@ class _Resolved:
     serial_id: int | None
 
 
-def _resolve(
-    units: Sequence[UnitRequest], viewer: Viewer | None
-) -> tuple[list[_Resolved], list[RowError]]:
-    """Each unit's lot (and serial), in one query per kind; a portal user's units must be ones its
-    party held, else they answer exactly as unknown ones."""
+@dataclass(frozen=True)
+class _Known:
+    """What the listed units name, read in one query per kind: device models by GTIN, lots by
+    (model, number), serials by (model, serial) with their lot's id and number; and, for a
+    portal user, the lots and serials its party held (``None``: everything may be traced)."""
+
+    models: dict[str, int]
+    lots: dict[tuple[int, str], int]
+    serials: dict[tuple[int, str], tuple[int, int, str]]
+    held_lots: set[int] | None = None
+    held_serials: set[int] | None = None
+
+
+def _known(units: Sequence[UnitRequest]) -> _Known:
     gtins = {normalise_gtin(unit.gtin) for unit in units}
     models = dict(DeviceModel.objects.filter(udi_di__in=gtins).values_list("udi_di", "id"))
     lot_keys = {
@@ -222,117 +237,113 @@ def _resolve(
                 serial__in={s for _m, s in serial_keys},
             ).values_list("id", "device_model_id", "serial", "lot_id", "lot__number")
         }
-    held_lots: set[int] | None = None
-    held_serials: set[int] | None = None
-    if viewer is not None and viewer.party_id is not None:
-        own = Q(to_location__party_id=viewer.party_id) | Q(from_location__party_id=viewer.party_id)
-        live = TraceEvent.objects.filter(own, retracted=False)
-        held_lots = set(
-            live.filter(lot_id__in=set(lots.values())).values_list("lot_id", flat=True).distinct()
-        )
-        held_serials = (
-            set(
-                live.filter(
-                    serial_id__in={pk for pk, _l, _n in serials.values()},
-                    lot_id__in={lot for _s, lot, _n in serials.values()},
-                )
-                .values_list("serial_id", flat=True)
-                .distinct()
+    return _Known(models=models, lots=lots, serials=serials)
+
+
+def _held_by(party_id: int, known: _Known) -> _Known:
+    """``known`` with the lots and serials the party held (an event into or out of one of its
+    locations)."""
+    own = Q(to_location__party_id=party_id) | Q(from_location__party_id=party_id)
+    live = TraceEvent.objects.filter(own, retracted=False)
+    held_lots = set(
+        live.filter(lot_id__in=set(known.lots.values())).values_list("lot_id", flat=True).distinct()
+    )
+    held_serials = (
+        set(
+            live.filter(
+                serial_id__in={pk for pk, _l, _n in known.serials.values()},
+                lot_id__in={lot for _s, lot, _n in known.serials.values()},
             )
-            if serials
-            else set()
+            .values_list("serial_id", flat=True)
+            .distinct()
         )
+        if known.serials
+        else set()
+    )
+    return _Known(known.models, known.lots, known.serials, held_lots, held_serials)
+
+
+def _resolve_serial(unit: UnitRequest, model: int, known: _Known) -> _Resolved | RowError:
+    found = known.serials.get((model, unit.serial))
+    if found is None or (known.held_serials is not None and found[0] not in known.held_serials):
+        return RowError(
+            unit.source,
+            unit.row,
+            "serial",
+            "not_found",
+            _("Serial %(serial)s of GTIN %(gtin)s is not known.")
+            % {"serial": unit.serial, "gtin": unit.gtin},
+        )
+    if unit.lot and found[2] != unit.lot:
+        return RowError(
+            unit.source,
+            unit.row,
+            "lot",
+            "invalid",
+            _("Serial %(serial)s belongs to lot %(lot)s, not %(given)s.")
+            % {"serial": unit.serial, "lot": found[2], "given": unit.lot},
+        )
+    return _Resolved(lot_id=found[1], serial_id=found[0])
+
+
+def _resolve_unit(unit: UnitRequest, known: _Known) -> _Resolved | RowError:
+    """One unit's lot (and serial), or why it cannot be traced."""
+    model = known.models.get(normalise_gtin(unit.gtin))
+    if model is None:
+        return RowError(
+            unit.source,
+            unit.row,
+            "gtin",
+            "not_found",
+            _("No device model has GTIN %(gtin)s.") % {"gtin": unit.gtin},
+        )
+    if unit.serial:
+        return _resolve_serial(unit, model, known)
+    lot_id = known.lots.get((model, unit.lot))
+    if lot_id is None or (known.held_lots is not None and lot_id not in known.held_lots):
+        return RowError(
+            unit.source,
+            unit.row,
+            "lot",
+            "not_found",
+            _("Lot %(lot)s of GTIN %(gtin)s is not known.") % {"lot": unit.lot, "gtin": unit.gtin},
+        )
+    return _Resolved(lot_id=lot_id, serial_id=None)
+
+
+def _resolve(
+    units: Sequence[UnitRequest], viewer: Viewer | None
+) -> tuple[list[_Resolved], list[RowError]]:
+    """Each unit's lot (and serial), in one query per kind; a portal user's units must be ones its
+    party held, else they answer exactly as unknown ones."""
+    known = _known(units)
+    if viewer is not None and viewer.party_id is not None:
+        known = _held_by(viewer.party_id, known)
     resolved: list[_Resolved] = []
     errors: list[RowError] = []
     for unit in units:
-        gtin = normalise_gtin(unit.gtin)
-        model = models.get(gtin)
-        if model is None:
-            errors.append(
-                RowError(
-                    unit.source,
-                    unit.row,
-                    "gtin",
-                    "not_found",
-                    _("No device model has GTIN %(gtin)s.") % {"gtin": unit.gtin},
-                )
-            )
-            continue
-        if unit.serial:
-            found = serials.get((model, unit.serial))
-            if found is None or (held_serials is not None and found[0] not in held_serials):
-                errors.append(
-                    RowError(
-                        unit.source,
-                        unit.row,
-                        "serial",
-                        "not_found",
-                        _("Serial %(serial)s of GTIN %(gtin)s is not known.")
-                        % {"serial": unit.serial, "gtin": unit.gtin},
-                    )
-                )
-            elif unit.lot and found[2] != unit.lot:
-                errors.append(
-                    RowError(
-                        unit.source,
-                        unit.row,
-                        "lot",
-                        "invalid",
-                        _("Serial %(serial)s belongs to lot %(lot)s, not %(given)s.")
-                        % {"serial": unit.serial, "lot": found[2], "given": unit.lot},
-                    )
-                )
-            else:
-                resolved.append(_Resolved(lot_id=found[1], serial_id=found[0]))
-            continue
-        lot_id = lots.get((model, unit.lot))
-        if lot_id is None or (held_lots is not None and lot_id not in held_lots):
-            errors.append(
-                RowError(
-                    unit.source,
-                    unit.row,
-                    "lot",
-                    "not_found",
-                    _("Lot %(lot)s of GTIN %(gtin)s is not known.")
-                    % {"lot": unit.lot, "gtin": unit.gtin},
-                )
-            )
+        answer = _resolve_unit(unit, known)
+        if isinstance(answer, RowError):
+            errors.append(answer)
         else:
-            resolved.append(_Resolved(lot_id=lot_id, serial_id=None))
+            resolved.append(answer)
     return resolved, errors
-
-
-def _descendants(lot_ids: Sequence[int]) -> set[int]:
-    """The lots that consumed these lots, down every level, without the lots themselves
-    (unless one of them consumed another)."""
-    if not lot_ids:
-        return set()
-    marks = ", ".join(["%s"] * len(lot_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH RECURSIVE down(lot_id) AS (SELECT e.into_lot_id FROM {engine.EVENTS} e WHERE e.lot_id IN ({marks}) "
-            f"AND e.event_type = 'transformed' AND e.retracted = %s AND e.into_lot_id IS NOT NULL "
-            f"UNION SELECT e.into_lot_id FROM {engine.EVENTS} e JOIN down ON e.lot_id = down.lot_id "
-            f"WHERE e.event_type = 'transformed' AND e.retracted = %s AND e.into_lot_id IS NOT NULL) "
-            f"SELECT lot_id FROM down",
-            [*lot_ids, False, False],
-        )
-        return {row[0] for row in cursor.fetchall()}
 
 
 def _scope(resolved: Sequence[_Resolved]) -> UnitScope:
     seeds = tuple(dict.fromkeys(unit.lot_id for unit in resolved))
     whole = tuple(dict.fromkeys(unit.lot_id for unit in resolved if unit.serial_id is None))
+    whole_set = set(whole)  # once, not per unit: a list of 10,000 serials
     serial_ids = tuple(
         dict.fromkeys(
             unit.serial_id
             for unit in resolved
-            if unit.serial_id is not None and unit.lot_id not in set(whole)
+            if unit.serial_id is not None and unit.lot_id not in whole_set
         )
     )
     if not serial_ids:
         return UnitScope(seed_lot_ids=seeds, whole_lot_ids=whole, serial_ids=())
-    reached = _descendants(seeds)
+    reached = engine.descendant_lots(seeds)
     return UnitScope(
         seed_lot_ids=seeds,
         whole_lot_ids=whole,
@@ -342,205 +353,31 @@ def _scope(resolved: Sequence[_Resolved]) -> UnitScope:
     )
 
 
-def _marks(values: Sequence[int]) -> str:
-    return "(" + ", ".join(["%s"] * len(values)) + ")" if values else "(NULL)"
-
-
-def _events(
-    lot_ids: Sequence[int], whole: Sequence[int], serial_ids: Sequence[int]
-) -> tuple[str, list[Any]]:
-    """``ev``: the live events of these lots: of the ``whole`` ones all, of the others the listed serials."""
-    keep = []
-    params: list[Any] = [False, *lot_ids]
-    if whole:
-        keep.append(f"e.lot_id IN {_marks(whole)}")
-        params.extend(whole)
-    if serial_ids:
-        keep.append(f"e.serial_id IN {_marks(serial_ids)}")
-        params.extend(serial_ids)
-    return (
-        f"ev AS (SELECT e.id, e.event_type, e.lot_id, e.serial_id, e.quantity, e.from_location_id, "
-        f"e.to_location_id, e.document_ref FROM {engine.EVENTS} e WHERE e.retracted = %s "
-        f"AND e.lot_id IN {_marks(lot_ids)} AND ({' OR '.join(keep) or '1 = 0'}))",
-        params,
-    )
-
-
-def _holders_and_fates(scope: UnitScope) -> tuple[list[tuple[int, int, int, int]], dict[str, int]]:
-    """``engine.holders_and_fates`` for a scope with serials of several lots: one statement."""
-    ev, params = _events(
-        scope.lot_ids, (*scope.whole_lot_ids, *scope.reached_lot_ids), scope.serial_ids
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH {ev}, {engine.PLACE_CTES} SELECT location_id, NULL, SUM(arrived) + SUM(in_transit), SUM(on_hand), "
-            f"SUM(in_transit) FROM place GROUP BY location_id HAVING SUM(arrived) + SUM(in_transit) > 0 "
-            f"UNION ALL SELECT NULL, event_type, SUM(quantity), 0, 0 FROM ev "
-            f"WHERE event_type IN ('consumed', 'destroyed', 'transformed') GROUP BY event_type",
-            params,
-        )
-        rows = cursor.fetchall()
-    places = [(row[0], int(row[2]), int(row[3]), int(row[4])) for row in rows if row[1] is None]
-    return places, {row[1]: int(row[2]) for row in rows if row[1] is not None}
-
-
-LOCATION_FIELDS = (
-    "code",
-    "name",
-    "location_type",
-    "country",
-    "province",
-    "city",
-    "party__code",
-    "party__name",
-    "party__party_type",
-)
-
-
-def _trace_with_serials(scope: UnitScope) -> ForwardTrace:
-    """The forward trace of a scope with serials, built as ``trace_forward_lots`` builds its answer."""
-    with engine.trace_settings():
-        rows, fates = _holders_and_fates(scope)
-    index = {
-        row["id"]: row
-        for row in Location.objects.filter(pk__in=[r[0] for r in rows]).values(
-            "id", *LOCATION_FIELDS
-        )
-    }
-    holders = sorted(
-        (
-            HolderLine(
-                location=index[loc]["code"],
-                party=index[loc]["party__code"],
-                received=received,
-                on_hand=on_hand,
-                in_transit=in_transit,
-                location_name=index[loc]["name"],
-                party_name=index[loc]["party__name"],
-                party_type=index[loc]["party__party_type"],
-                location_type=index[loc]["location_type"],
-                country=index[loc]["country"],
-                province=index[loc]["province"],
-                city=index[loc]["city"],
-            )
-            for loc, received, on_hand, in_transit in rows
-        ),
-        key=lambda h: h.location,
-    )
-    lots = _lot_rows(scope.lot_ids)
-    summary = {
-        "own_stock": 0,
-        "quarantine": 0,
-        "in_transit": 0,
-        "at_distributors": 0,
-        "at_customers": 0,
-        "consumed": fates.get("consumed", 0),
-        "destroyed": fates.get("destroyed", 0),
-        "transformed": fates.get("transformed", 0),
-    }
-    for holder in holders:
-        summary[
-            position_category(party_type=holder.party_type, location_type=holder.location_type)
-        ] += holder.on_hand
-        summary["in_transit"] += holder.in_transit
-    return ForwardTrace(
-        lots=[lot["lot"] for lot in lots],
-        lot_details=lots,
-        holders=holders,
-        total_received=sum(h.received for h in holders),
-        total_on_hand=sum(h.on_hand for h in holders),
-        total_in_transit=sum(h.in_transit for h in holders),
-        summary=summary,
-        seed_lot_ids=scope.seed_lot_ids,
-    )
-
-
-def _lot_rows(lot_ids: Sequence[int]) -> list[dict[str, str]]:
-    """``lot_details`` of these lots, in this order."""
-    found = {
-        pk: {"gtin": gtin, "lot": number, "device_model": name, "device_model_en": name_en}
-        for pk, number, gtin, name, name_en in Lot.objects.filter(pk__in=lot_ids).values_list(
-            "id", "number", "device_model__udi_di", "device_model__name", "device_model__name_en"
-        )
-    }
-    return [found[pk] for pk in lot_ids if pk in found]
+def _units(scope: UnitScope, *, portal: bool = False) -> engine.Units:
+    """The events a scope with serials counts: of the lots asked whole (and, but for a portal
+    user's graph, of the lots they were built into) all, of the other lots the listed serials."""
+    whole = scope.whole_lot_ids if portal else (*scope.whole_lot_ids, *scope.reached_lot_ids)
+    return engine.Units(whole_lot_ids=whole, serial_ids=scope.serial_ids)
 
 
 def _trace_scope(scope: UnitScope) -> ForwardTrace:
+    """The engine's set path, as for one lot: lots alone, one serial, or lots and serials."""
+    seeds = list(scope.seed_lot_ids)
     if not scope.serial_ids:
-        return trace_forward_lots(list(scope.seed_lot_ids))  # the engine's set path, as for one lot
-    if len(scope.serial_ids) == 1 and len(scope.seed_lot_ids) == 1 and not scope.whole_lot_ids:
-        return trace_forward_lots(
-            list(scope.seed_lot_ids), serial_id=scope.serial_ids[0]
-        )  # one serial
-    return _trace_with_serials(scope)
+        return trace_forward_lots(seeds)
+    if len(scope.serial_ids) == 1 and len(seeds) == 1 and not scope.whole_lot_ids:
+        return trace_forward_lots(seeds, serial_id=scope.serial_ids[0])  # one serial
+    return trace_forward_lots(seeds, units=_units(scope))
 
 
 def _portal_view(full: ForwardTrace, scope: UnitScope, party_id: int) -> ForwardTrace:
     """A portal user's view of a set trace, as ``trace_forward_for`` gives it for one unit: its
-    own locations' lines and their summary, the asked-for lots, and where its own shipments of
-    the units went (the whole asked-for lots, and the listed serials of the others)."""
-    own = set(Location.objects.filter(party_id=party_id).values_list("pk", flat=True))
-    own_codes = set(Location.objects.filter(pk__in=own).values_list("code", flat=True))
-    holders = [h for h in full.holders if h.location in own_codes]
-    summary = {
-        "own_stock": 0,
-        "quarantine": 0,
-        "in_transit": 0,
-        "at_distributors": 0,
-        "at_customers": 0,
-    }
-    for holder in holders:
-        summary[
-            position_category(party_type=holder.party_type, location_type=holder.location_type)
-        ] += holder.on_hand
-        summary["in_transit"] += holder.in_transit
+    own shipments of the whole asked-for lots, and of the listed serials of the others."""
     units = Q(lot_id__in=scope.whole_lot_ids) | Q(
         serial_id__in=scope.serial_ids,
         lot_id__in=set(scope.seed_lot_ids) - set(scope.whole_lot_ids),
     )
-    shipments = TraceEvent.objects.filter(
-        units,
-        retracted=False,
-        event_type="shipped",
-        from_location_id__in=own,
-        to_location__isnull=False,
-    ).exclude(to_location_id__in=own)
-    shipped = dict(
-        shipments.values_list("to_location_id").annotate(quantity=Sum("quantity")).order_by()
-    )
-    index = {
-        row["id"]: row
-        for row in Location.objects.filter(pk__in=list(shipped)).values("id", *LOCATION_FIELDS)
-    }
-    shipped_to = sorted(
-        (
-            {
-                "location": index[loc]["code"],
-                "location_name": index[loc]["name"],
-                "party": index[loc]["party__code"],
-                "party_name": index[loc]["party__name"],
-                "party_type": index[loc]["party__party_type"],
-                "quantity": int(quantity),
-            }
-            for loc, quantity in shipped.items()
-        ),
-        key=lambda row: str(row["location"]),
-    )
-    lots = _lot_rows(scope.seed_lot_ids)
-    return ForwardTrace(
-        lots=[lot["lot"] for lot in lots],
-        lot_details=lots,
-        holders=holders,
-        total_received=sum(h.received for h in holders),
-        total_on_hand=sum(h.on_hand for h in holders),
-        total_in_transit=sum(h.in_transit for h in holders),
-        summary=summary,
-        shipped_to=shipped_to,
-        seed_lot_ids=scope.seed_lot_ids,
-        serial_id=full.serial_id,
-        visible_locations=frozenset(own | set(shipped)),
-    )
+    return portal_forward_view(full, party_id=party_id, units=units)
 
 
 def _resolve_all(units: Sequence[UnitRequest], viewer: Viewer | None) -> list[_Resolved]:
@@ -608,21 +445,8 @@ def set_flows(result: TraceSet) -> list[tuple[int | None, int, int]]:
         lot_ids = seeds if portal else engine.genealogy_lots(seeds)
         return engine.flows(lot_ids, seed_lot_ids=seeds)
     if portal:
-        ev, params = _events(scope.seed_lot_ids, scope.whole_lot_ids, scope.serial_ids)
-    else:
-        ev, params = _events(
-            scope.lot_ids, (*scope.whole_lot_ids, *scope.reached_lot_ids), scope.serial_ids
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH {ev} SELECT from_location_id, to_location_id, SUM(quantity) FROM ev "
-            f"WHERE (to_location_id IS NOT NULL AND event_type IN ('produced', 'shipped', 'returned')) "
-            f"OR (event_type = 'received' AND NOT EXISTS (SELECT 1 FROM ev s WHERE s.event_type = 'shipped' "
-            f"AND s.document_ref = ev.document_ref AND s.to_location_id = ev.to_location_id AND s.lot_id = ev.lot_id)) "
-            f"GROUP BY from_location_id, to_location_id",
-            params,
-        )
-        return [(row[0], row[1], int(row[2])) for row in cursor.fetchall()]
+        return engine.flows(scope.seed_lot_ids, units=_units(scope, portal=True))
+    return engine.flows(scope.lot_ids, units=_units(scope))
 
 
 def units_from_options(
@@ -640,28 +464,6 @@ def units_from_options(
         )
         for row, (kind, value) in enumerate(listed, start=1)
     ]
-
-
-def _components(lot_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:
-    """Per lot: its (component lot, finished lot, quantity) edges above it, every level, as
-    ``engine.component_lots`` gives them for one lot; one statement for the set."""
-    if not lot_ids:
-        return {}
-    cast = "CAST(id AS BIGINT)" if connection.vendor == "postgresql" else "id"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH RECURSIVE up(root, lot_id) AS (SELECT {cast}, {cast} FROM catalog_lot WHERE id IN {_marks(lot_ids)} "
-            f"UNION SELECT up.root, e.lot_id FROM {engine.EVENTS} e JOIN up ON e.into_lot_id = up.lot_id "
-            f"WHERE e.event_type = 'transformed' AND e.retracted = %s) "
-            f"SELECT up.root, e.lot_id, e.into_lot_id, SUM(e.quantity) FROM {engine.EVENTS} e "
-            f"JOIN up ON e.into_lot_id = up.lot_id WHERE e.event_type = 'transformed' AND e.retracted = %s "
-            f"GROUP BY up.root, e.lot_id, e.into_lot_id",
-            [*lot_ids, False, False],
-        )
-        edges: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-        for root, component, finished, quantity in cursor.fetchall():
-            edges[root].append((component, finished, int(quantity)))
-        return edges
 
 
 def trace_backward_set_for(
@@ -691,7 +493,7 @@ def trace_backward_set_for(
         by_lot[event.lot_id].append(event)
         if event.serial_id is not None:
             by_serial[event.serial_id].append(event)
-    edges = _components(list(dict.fromkeys(lot for lot, _serial in asked)))
+    edges = engine.component_lots_of(list(dict.fromkeys(lot for lot, _serial in asked)))
     lot_ids = {lot for lot, _serial in asked} | {
         lot for found in edges.values() for edge in found for lot in edge[:2]
     }
@@ -716,92 +518,12 @@ def trace_backward_set_for(
                 + [e for e in by_lot[lot_id] if e.serial_id is None and e.event_type == "produced"],
                 key=lambda e: (e.event_time, e.pk),
             )
-        answer = _backward_answer(
+        answer = backward_answer(
             lots,
             lot_id,
             serial_numbers.get(serial_id) if serial_id else None,
             chain_events,
             edges.get(lot_id, []),
         )
-        answers.append(answer if own_codes is None else _backward_for_portal(answer, own_codes))
+        answers.append(answer if own_codes is None else portal_backward_view(answer, own_codes))
     return answers
-
-
-def _backward_answer(
-    lots: dict[int, Lot],
-    lot_id: int,
-    serial: str | None,
-    events: Sequence[TraceEvent],
-    edges: list[tuple[int, int, int]],
-) -> dict[str, Any]:
-    """One unit's backward trace, as ``selectors.trace_backward`` writes it."""
-    chain = []
-    holders: list[str] = []
-    current: str | None = None
-    for event in events:
-        chain.append(
-            {
-                "event_id": event.event_id,
-                "event_type": event.event_type,
-                "event_time": event.event_time.isoformat(),
-                "quantity": event.quantity,
-                "document_ref": event.document_ref,
-                "from_location": event.from_location.code if event.from_location else None,
-                "from_party": event.from_location.party.code if event.from_location else None,
-                "to_location": event.to_location.code if event.to_location else None,
-                "to_party": event.to_location.party.code if event.to_location else None,
-            }
-        )
-        if (
-            event.event_type in ("produced", "received", "returned", "shipped")
-            and event.to_location
-        ):
-            if not holders or holders[-1] != event.to_location.code:
-                holders.append(event.to_location.code)
-            current = event.to_location.code
-        elif event.event_type in ("consumed", "destroyed", "transformed"):
-            current = None
-
-    def components_of(parent_id: int) -> list[dict[str, Any]]:
-        return [
-            {
-                "gtin": lots[c].device_model.udi_di,
-                "lot": lots[c].number,
-                "quantity": qty,
-                "components": components_of(c),
-            }
-            for c, parent, qty in edges
-            if parent == parent_id and c in lots
-        ]
-
-    lot = lots[lot_id]
-    return {
-        "gtin": lot.device_model.udi_di,
-        "lot": lot.number,
-        "serial": serial,
-        "chain": chain,
-        "holders": holders,
-        "current_location": current,
-        "components": components_of(lot_id),
-    }
-
-
-def _backward_for_portal(full: dict[str, Any], own_codes: set[str]) -> dict[str, Any]:
-    """As ``trace_backward_for`` cuts a backward trace for a portal user."""
-    chain = [
-        step
-        for step in full["chain"]
-        if step["from_location"] in own_codes or step["to_location"] in own_codes
-    ]
-    named = {
-        code for step in chain for code in (step["from_location"], step["to_location"]) if code
-    }
-    return {
-        **full,
-        "chain": chain,
-        "holders": [code for code in full["holders"] if code in named],
-        "current_location": full["current_location"]
-        if full["current_location"] in own_codes
-        else None,
-        "components": [],
-    }

@@ -175,27 +175,26 @@ def _as_csv(units: list[trace_sets.UnitRequest]) -> str:
     return out.getvalue()
 
 
-def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResponse:
-    from openpyxl import Workbook
+def _place_header() -> list[str]:
+    """The first columns of a sheet of locations: the location and its party."""
+    return [_("Location"), _("Location name"), _("Party"), _("Party name"), _("Party type")]
+
+
+def _holders_sheet(sheet: Any, result: selectors.ForwardTrace) -> None:
+    """Every holder line with its location and party, then the totals."""
     from openpyxl.styles import Font
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Holders")[:31]
-    header = [
-        _("Location"),
-        _("Location name"),
-        _("Party"),
-        _("Party name"),
-        _("Party type"),
-        _("Country"),
-        _("Province/state"),
-        _("City"),
-        _("Received"),
-        _("On hand"),
-        _("In transit"),
-    ]
-    sheet.append(header)
+    sheet.append(
+        [
+            *_place_header(),
+            _("Country"),
+            _("Province/state"),
+            _("City"),
+            _("Received"),
+            _("On hand"),
+            _("In transit"),
+        ]
+    )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for h in result.holders:
@@ -215,59 +214,55 @@ def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResp
                 h.in_transit,
             ],
         )
-    sheet.append(
-        [
-            _("Total"),
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            result.total_received,
-            result.total_on_hand,
-            result.total_in_transit,
-        ]
-    )
-    summary = workbook.create_sheet(_("Where the units are")[:31])
-    for key_name, value in result.summary.items():
-        summary.append([label_for("trace_category", key_name), value])
-    if result.shipped_to:
-        shipped = workbook.create_sheet(_("Shipped to")[:31])
-        shipped.append(
+    totals = [result.total_received, result.total_on_hand, result.total_in_transit]
+    sheet.append([_("Total"), *[""] * 7, *totals])
+
+
+def _shipped_to_sheet(sheet: Any, result: selectors.ForwardTrace) -> None:
+    """A portal user's own shipments: where they went and how many."""
+    sheet.append([*_place_header(), _("Quantity")])
+    for row in result.shipped_to:
+        append_row(
+            sheet,
             [
-                _("Location"),
-                _("Location name"),
-                _("Party"),
-                _("Party name"),
-                _("Party type"),
-                _("Quantity"),
-            ]
+                row["location"],
+                row["location_name"],
+                row["party"],
+                row["party_name"],
+                label_for("party_type", row["party_type"]),
+                row["quantity"],
+            ],
         )
-        for row in result.shipped_to:
-            append_row(
-                shipped,
-                [
-                    row["location"],
-                    row["location_name"],
-                    row["party"],
-                    row["party_name"],
-                    label_for("party_type", row["party_type"]),
-                    row["quantity"],
-                ],
-            )
-    lots = workbook.create_sheet(_("Lots in scope")[:31])
-    lots.append(["GTIN", _("Lot"), _("Device model")])
+
+
+def _lots_sheet(sheet: Any, result: selectors.ForwardTrace) -> None:
+    sheet.append(["GTIN", _("Lot"), _("Device model")])
     for lot in result.lot_details:
         append_row(
-            lots,
+            sheet,
             [
                 lot["gtin"],
                 lot["lot"],
                 device_name(lot.get("device_model", ""), lot.get("device_model_en", "")),
             ],
         )
+
+
+def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResponse:
+    """The trace as a workbook: holders, where the units are, (portal users) where their own
+    shipments went, and the lots in scope; one sheet each."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Holders")[:31]
+    _holders_sheet(sheet, result)
+    summary = workbook.create_sheet(_("Where the units are")[:31])
+    for key_name, value in result.summary.items():
+        summary.append([label_for("trace_category", key_name), value])
+    if result.shipped_to:
+        _shipped_to_sheet(workbook.create_sheet(_("Shipped to")[:31]), result)
+    _lots_sheet(workbook.create_sheet(_("Lots in scope")[:31]), result)
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(

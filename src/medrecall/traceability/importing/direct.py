@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import polars as pl
 import psycopg
@@ -57,7 +57,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from medrecall.audit import services as audit
 from medrecall.core.importing import ImportOutcome
 from medrecall.core.tabular import CsvLayout
 from medrecall.traceability import custody
@@ -65,7 +64,7 @@ from medrecall.traceability.engine import recompute_all_positions, recompute_pos
 from medrecall.traceability.models import ARRIVALS, DEPARTURES, EventType
 
 from .rows import FIELDS, NEEDS_FROM, NEEDS_TO, EventParser, References
-from .stage import ANALYZE_AFTER
+from .stage import ANALYZE_AFTER, record_events_imported
 
 log = logging.getLogger(__name__)
 
@@ -160,26 +159,21 @@ def enabled(*, file_name: str, size: int) -> bool:
     )
 
 
+class LoadOptions(TypedDict, total=False):
+    """What a direct load may be given besides the file."""
+
+    actor: Any
+    progress: Progress | None
+    import_run_id: int | None
+
+
 def load(
-    path: Path,
-    layout: CsvLayout,
-    *,
-    file_name: str,
-    actor: Any = None,
-    progress: Progress | None = None,
-    import_run_id: int | None = None,
+    path: Path, layout: CsvLayout, *, file_name: str, **options: Unpack[LoadOptions]
 ) -> ImportOutcome | None:
     """Import the file this way, or return ``None`` (nothing written) for the staging path."""
     try:
         with transaction.atomic():
-            return attempt(
-                path,
-                layout,
-                file_name=file_name,
-                actor=actor,
-                progress=progress,
-                import_run_id=import_run_id,
-            )
+            return attempt(path, layout, file_name=file_name, **options)
     except Declined as reason:
         log.info("direct load of %s declined: %s", file_name, reason)
         return None
@@ -334,19 +328,15 @@ class _DirectLoad:
             if cursor.fetchone():
                 raise Declined("a location's balance would be negative")
         drafts = self.state.drafts.values()
-        audit.record(
+        record_events_imported(
             actor=actor,
-            action="traceability.events_imported",
-            target_type="traceability.traceevent",
-            target_id=str(import_run_id or "*"),
-            target_label=self.file_name,
-            changes={
-                "created": self.state.rows,
-                "unchanged": 0,
-                "lots_created": len(drafts),
-                "serials_created": self.state.serials_created,
-                "retracted": 0,
-            },
+            import_run_id=import_run_id,
+            file_name=self.file_name,
+            created=self.state.rows,
+            unchanged=0,
+            lots_created=len(drafts),
+            serials_created=self.state.serials_created,
+            retracted=0,
         )
         outcome = ImportOutcome(
             kind="events", file_name=self.file_name, rows=self.state.rows, created=self.state.rows

@@ -9,39 +9,40 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from medrecall.audit import services as audit
 from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.importing import ImportOutcome, Policy
 from medrecall.core.tabular import Columns, SourceRow, TableReader, TupleRow
 from medrecall.traceability.engine import recompute_positions
 
-from .rows import FIELDS, EventParser, References, Staged, event_texts
-from .stage import MAX_REPORTED, Stager
+from .rows import FIELDS, EventParser, Problem, References, Staged, event_texts
+from .stage import MAX_REPORTED, Stager, record_events_imported
 
 Progress = Callable[[int, int], None]
 
+_REQUIRED = ("event_id", "event_type", "event_time", "gtin", "lot", "quantity")
 EVENT_COLUMNS = Columns(
-    required=("event_id", "event_type", "event_time", "gtin", "lot", "quantity"),
-    optional=(
-        "serial",
-        "from_location",
-        "to_location",
-        "document_ref",
-        "manufactured",
-        "expiry",
-        "into_gtin",
-        "into_lot",
-    ),
+    required=_REQUIRED, optional=tuple(name for name in FIELDS if name not in _REQUIRED)
 )
+"""The template's columns: ``rows.FIELDS``, of which these six are required."""
 
 
 class _Refused(Exception):
     """Raised inside the transaction to roll everything back."""
+
+
+class EventImportOptions(TypedDict, total=False):
+    """What an events import may be given besides its rows, file name and kind."""
+
+    actor: Any
+    progress: Progress | None
+    fraction_read: Callable[[], float] | None
+    import_run_id: int | None
+    retract_event_ids: Iterable[str]
 
 
 def import_event_rows(
@@ -49,11 +50,7 @@ def import_event_rows(
     *,
     file_name: str,
     kind: str,
-    actor: Any = None,
-    progress: Progress | None = None,
-    fraction_read: Callable[[], float] | None = None,
-    import_run_id: int | None = None,
-    retract_event_ids: Iterable[str] = (),
+    **options: Unpack[EventImportOptions],
 ) -> ImportOutcome:
     """Stage, check and apply event rows ``(row number, column -> text)``; all or nothing.
 
@@ -63,11 +60,7 @@ def import_event_rows(
         ((number, event_texts(values), values.get("__error__")) for number, values in rows),
         file_name=file_name,
         kind=kind,
-        actor=actor,
-        progress=progress,
-        fraction_read=fraction_read,
-        import_run_id=import_run_id,
-        retract_event_ids=retract_event_ids,
+        **options,
     )
 
 
@@ -85,69 +78,21 @@ def import_event_texts(
     """``import_event_rows`` for rows ``(row number, texts in rows.FIELDS order, unreadable
     reason or None)`` as ``TableReader.tuples`` gives them: no dictionary per row."""
     outcome = ImportOutcome(kind=kind, file_name=file_name)
-    refs = References.load()
     stager = Stager(file_name)
-    parse = EventParser(refs).parse
-
-    def staged() -> Iterator[Staged]:
-        count = 0
-        problems: list[tuple[str, str, str]] = []
-        errors = outcome.errors
-        for number, texts, unreadable in rows:
-            count += 1
-            if unreadable is not None:
-                errors.append(RowError(file_name, number, "", "row_width", unreadable))
-                continue
-            parsed = parse(number, texts, problems)
-            if parsed is None:
-                if len(errors) < MAX_REPORTED:
-                    errors.extend(
-                        RowError(file_name, number, c, code, m) for c, code, m in problems
-                    )
-                problems.clear()
-                continue
-            yield parsed
-            if progress and count % 5000 == 0:
-                progress(int(60 * (fraction_read() if fraction_read else 0)), 100)
-        outcome.rows = count
-
+    parsed = _parsed(rows, EventParser(References.load()).parse, outcome, progress, fraction_read)
+    retract = list(retract_event_ids)
     try:
         with transaction.atomic():
             stager.create()
-            stager.write(staged())
-            if outcome.rows == 0 and not list(retract_event_ids):
+            stager.write(parsed)
+            if outcome.rows == 0 and not retract:
                 message = _("The file %(file)s has a header but no rows.") % {"file": file_name}
                 raise ImportRejected(message, [RowError(file_name, 2, "", "empty", message)])
             if outcome.errors:
                 raise _Refused
             if progress:
                 progress(65, 100)
-            result = stager.check_and_apply(import_run_id=import_run_id)
-            if result.errors:
-                outcome.errors.extend(result.errors)
-                raise _Refused
-            retracted = _retract(list(retract_event_ids))
-            if progress:
-                progress(85, 100)
-            recompute_positions(
-                sorted(set(retracted))
-            )  # the file's own lots were recomputed before
-            outcome.created, outcome.unchanged = result.created, result.unchanged
-            if result.created or retracted:
-                audit.record(
-                    actor=actor,
-                    action="traceability.events_imported",
-                    target_type="traceability.traceevent",
-                    target_id=str(import_run_id or "*"),
-                    target_label=file_name,
-                    changes={
-                        "created": result.created,
-                        "unchanged": result.unchanged,
-                        "lots_created": result.lots_created,
-                        "serials_created": result.serials_created,
-                        "retracted": len(retracted),
-                    },
-                )
+            _apply(stager, outcome, actor, progress, import_run_id, retract)
             stager.drop()
     except _Refused:
         outcome.accepted = False
@@ -158,6 +103,68 @@ def import_event_texts(
     if progress:
         progress(100, 100)
     return outcome
+
+
+def _parsed(
+    rows: Iterable[TupleRow],
+    parse: Callable[[int, Any, list[Problem]], Staged | None],
+    outcome: ImportOutcome,
+    progress: Progress | None,
+    fraction_read: Callable[[], float] | None,
+) -> Iterator[Staged]:
+    """The rows parsed for staging; the rows that cannot be go to ``outcome.errors`` (up to
+    ``MAX_REPORTED``), and ``outcome.rows`` counts them all once they are read."""
+    count = 0
+    problems: list[Problem] = []
+    errors = outcome.errors
+    file_name = outcome.file_name
+    for number, texts, unreadable in rows:
+        count += 1
+        if unreadable is not None:
+            errors.append(RowError(file_name, number, "", "row_width", unreadable))
+            continue
+        parsed = parse(number, texts, problems)
+        if parsed is None:
+            if len(errors) < MAX_REPORTED:
+                errors.extend(RowError(file_name, number, c, code, m) for c, code, m in problems)
+            problems.clear()
+            continue
+        yield parsed
+        if progress and count % 5000 == 0:
+            progress(int(60 * (fraction_read() if fraction_read else 0)), 100)
+    outcome.rows = count
+
+
+def _apply(
+    stager: Stager,
+    outcome: ImportOutcome,
+    actor: Any,
+    progress: Progress | None,
+    import_run_id: int | None,
+    retract: list[str],
+) -> None:
+    """Check and apply the staged rows, retract what the file retracts, and record the import
+    (raises ``_Refused`` with the rows' errors in ``outcome``)."""
+    result = stager.check_and_apply(import_run_id=import_run_id)
+    if result.errors:
+        outcome.errors.extend(result.errors)
+        raise _Refused
+    retracted = _retract(retract)
+    if progress:
+        progress(85, 100)
+    recompute_positions(sorted(set(retracted)))  # the file's own lots were recomputed before
+    outcome.created, outcome.unchanged = result.created, result.unchanged
+    if result.created or retracted:
+        record_events_imported(
+            actor=actor,
+            import_run_id=import_run_id,
+            file_name=outcome.file_name,
+            created=result.created,
+            unchanged=result.unchanged,
+            lots_created=result.lots_created,
+            serials_created=result.serials_created,
+            retracted=len(retracted),
+        )
 
 
 def _retract(event_ids: list[str]) -> list[int]:

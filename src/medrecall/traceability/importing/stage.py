@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from medrecall.audit import services as audit
 from medrecall.core.errors import RowError
 from medrecall.traceability import custody
 from medrecall.traceability.engine import recompute_positions
@@ -41,6 +42,9 @@ STAGING_COLUMNS = (
     "into_lot",
 )
 MAX_REPORTED = 10_000
+EVENTS = "traceability_traceevent"
+KNOWN_EVENT = f"EXISTS (SELECT 1 FROM {EVENTS} e WHERE e.event_id = s.event_id)"
+"""A staged row (``s``) whose event id is already recorded."""
 ANALYZE_AFTER = 500  # rows an import adds to a table before it may need fresh statistics
 
 
@@ -53,6 +57,34 @@ class StageResult:
     serials_created: int = 0
     affected_lot_ids: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+
+
+def record_events_imported(
+    *,
+    actor: Any,
+    import_run_id: int | None,
+    file_name: str,
+    created: int,
+    unchanged: int,
+    lots_created: int,
+    serials_created: int,
+    retracted: int,
+) -> None:
+    """The audit entry of an events import, whichever path (staging or direct load) wrote it."""
+    audit.record(
+        actor=actor,
+        action="traceability.events_imported",
+        target_type="traceability.traceevent",
+        target_id=str(import_run_id or "*"),
+        target_label=file_name,
+        changes={
+            "created": created,
+            "unchanged": unchanged,
+            "lots_created": lots_created,
+            "serials_created": serials_created,
+            "retracted": retracted,
+        },
+    )
 
 
 class Stager:
@@ -140,11 +172,25 @@ class Stager:
         statement, which keeps large files cheap on PostgreSQL (no rewritten row versions)."""
         result = StageResult(staged=self.count)
         self._index()
-        s, events = STAGING, "traceability_traceevent"
-        lot_of = f"catalog_lot l ON l.device_model_id = {s}.model_id AND l.number = {s}.lot"
-        known_event = f"EXISTS (SELECT 1 FROM {events} e WHERE e.event_id = s.event_id)"
-        # Duplicate event ids inside the file.
-        result.errors += self._errors(
+        result.errors += self._check()
+        if result.errors:
+            return result
+        now = timezone.now()
+        self._apply(result, import_run_id=import_run_id, now=now)
+        if result.created:
+            # Positions first; the balance check then reads them instead of the events again.
+            written = recompute_positions(result.affected_lot_ids)
+            self._analyze_if_grown(("traceability_position", written))
+            result.errors += self._negative_balances(
+                recorded_at=now, lot_ids=result.affected_lot_ids
+            )
+        return result
+
+    def _check(self) -> list[RowError]:
+        """Every row the database refuses: duplicate and conflicting event ids, unknown lots, a
+        serial in two lots, and the custody guards of the contexts above."""
+        s = STAGING
+        errors = self._errors(  # duplicate event ids inside the file
             f"SELECT s.row_no, s.event_id, d.first FROM {s} s JOIN (SELECT event_id, MIN(row_no) AS first FROM {s} "
             f"GROUP BY event_id HAVING COUNT(*) > 1) d ON d.event_id = s.event_id WHERE s.row_no <> d.first",
             [],
@@ -156,8 +202,8 @@ class Stager:
             ),
         )
         # Event ids already recorded with other content: a correction must come as a new event.
-        result.errors += self._errors(
-            f"SELECT s.row_no, s.event_id FROM {s} s JOIN {events} e ON e.event_id = s.event_id "
+        errors += self._errors(
+            f"SELECT s.row_no, s.event_id FROM {s} s JOIN {EVENTS} e ON e.event_id = s.event_id "
             f"JOIN catalog_lot l ON l.id = e.lot_id WHERE e.event_type <> s.event_type OR e.quantity <> s.quantity "
             f"OR l.number <> s.lot OR l.device_model_id <> s.model_id "
             f"OR COALESCE(e.from_location_id, 0) <> COALESCE(s.from_id, 0) "
@@ -172,66 +218,64 @@ class Stager:
                 % {"event": event_id}
             ),
         )
-        # Lots: known, or produced in this file.
-        result.errors += self._errors(
-            f"SELECT s.row_no, s.lot FROM {s} s WHERE NOT {known_event} AND NOT EXISTS (SELECT 1 FROM catalog_lot l "
-            f"WHERE l.device_model_id = s.model_id AND l.number = s.lot) AND NOT EXISTS (SELECT 1 FROM {s} p "
-            f"WHERE p.event_type = 'produced' AND p.model_id = s.model_id AND p.lot = s.lot)",
-            [],
-            "lot",
-            "unknown_lot",
-            lambda lot: (
-                _("Lot %(lot)s is not known; import the lot or give its produced event first.")
-                % {"lot": lot}
-            ),
-        )
-        result.errors += self._errors(
-            f"SELECT s.row_no, s.into_lot FROM {s} s WHERE s.event_type = 'transformed' AND NOT {known_event} "
-            f"AND NOT EXISTS (SELECT 1 FROM catalog_lot l WHERE l.device_model_id = s.into_model_id "
-            f"AND l.number = s.into_lot) AND NOT EXISTS (SELECT 1 FROM {s} p WHERE p.event_type = 'produced' "
-            f"AND p.model_id = s.into_model_id AND p.lot = s.into_lot)",
-            [],
-            "into_lot",
-            "unknown_lot",
-            lambda lot: (
-                _("Lot %(lot)s is not known; import the lot or give its produced event first.")
-                % {"lot": lot}
-            ),
+        # Lots: known, or produced in this file; the lots a transformation produces too.
+        errors += self._unknown_lots("model_id", "lot", "lot")
+        errors += self._unknown_lots(
+            "into_model_id", "into_lot", "into_lot", only="s.event_type = 'transformed' AND "
         )
         # A serial belongs to one lot: within the file, and against what is recorded.
-        result.errors += self._errors(
+        errors += self._serial_lots(
             f"SELECT s.row_no, s.serial, d.other FROM {s} s JOIN (SELECT model_id, serial, MIN(lot) AS other FROM {s} "
             f"WHERE serial IS NOT NULL GROUP BY model_id, serial HAVING COUNT(DISTINCT lot) > 1) d "
             f"ON d.model_id = s.model_id AND d.serial = s.serial WHERE s.lot <> d.other",
-            [],
-            "serial",
-            "serial_lot",
-            lambda serial, other: (
-                _("Serial %(serial)s is also given in lot %(lot)s; a serial belongs to one lot.")
-                % {"serial": serial, "lot": other}
-            ),
+            _("Serial %(serial)s is also given in lot %(lot)s; a serial belongs to one lot."),
         )
-        result.errors += self._errors(
+        errors += self._serial_lots(
             f"SELECT s.row_no, s.serial, l.number FROM {s} s JOIN catalog_serial c ON c.device_model_id = s.model_id "
             f"AND c.serial = s.serial JOIN catalog_lot l ON l.id = c.lot_id WHERE l.number <> s.lot",
-            [],
-            "serial",
-            "serial_lot",
-            lambda serial, other: (
-                _("Serial %(serial)s is recorded in lot %(lot)s; a serial belongs to one lot.")
-                % {"serial": serial, "lot": other}
-            ),
+            _("Serial %(serial)s is recorded in lot %(lot)s; a serial belongs to one lot."),
         )
         # Custody guards of the contexts above (execution's stock hold): one query per guard.
-        result.errors += [
+        errors += [
             RowError(self.file_name, row, "event_type", code, message)
             for row, code, message in custody.violations(custody.staging_moves(s))
         ]
-        if result.errors:
-            return result
-        now = timezone.now()
+        return errors
+
+    def _unknown_lots(self, model: str, lot: str, column: str, *, only: str = "") -> list[RowError]:
+        """Rows (those matching ``only``) naming in ``model``/``lot`` a lot that is neither known
+        nor produced in this file; a row whose event is already recorded is left alone."""
+        s = STAGING
+        return self._errors(
+            f"SELECT s.row_no, s.{lot} FROM {s} s WHERE {only}NOT {KNOWN_EVENT} AND NOT EXISTS (SELECT 1 "
+            f"FROM catalog_lot l WHERE l.device_model_id = s.{model} AND l.number = s.{lot}) AND NOT EXISTS "
+            f"(SELECT 1 FROM {s} p WHERE p.event_type = 'produced' AND p.model_id = s.{model} AND p.lot = s.{lot})",
+            [],
+            column,
+            "unknown_lot",
+            lambda number: (
+                _("Lot %(lot)s is not known; import the lot or give its produced event first.")
+                % {"lot": number}
+            ),
+        )
+
+    def _serial_lots(self, sql: str, message: str) -> list[RowError]:
+        """Rows (row, serial, other lot) of a serial given in another lot than ``sql`` finds it in."""
+        return self._errors(
+            sql,
+            [],
+            "serial",
+            "serial_lot",
+            lambda serial, other: message % {"serial": serial, "lot": other},
+        )
+
+    def _apply(self, result: StageResult, *, import_run_id: int | None, now: Any) -> None:
+        """Insert the file's new lots, serials and events (rows already recorded are counted as
+        unchanged) and note the lots whose positions change."""
+        s = STAGING
+        lot_of = f"catalog_lot l ON l.device_model_id = {s}.model_id AND l.number = {s}.lot"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {s} s WHERE {known_event}")
+            cursor.execute(f"SELECT COUNT(*) FROM {s} s WHERE {KNOWN_EVENT}")
             result.unchanged = cursor.fetchone()[0]
             cursor.execute(
                 "INSERT INTO catalog_lot (device_model_id, number, manufactured_on, expires_on, quantity_produced, "
@@ -250,35 +294,27 @@ class Stager:
             )
             result.serials_created = cursor.rowcount
             cursor.execute(
-                f"INSERT INTO {events} (event_id, event_type, event_time, lot_id, serial_id, quantity, "
+                f"INSERT INTO {EVENTS} (event_id, event_type, event_time, lot_id, serial_id, quantity, "
                 "from_location_id, to_location_id, document_ref, into_lot_id, import_run_id, retracted, recorded_at) "
                 f"SELECT {s}.event_id, {s}.event_type, {s}.event_time, l.id, c.id, {s}.quantity, {s}.from_id, "
                 f"{s}.to_id, {s}.document_ref, il.id, %s, %s, %s FROM {s} JOIN {lot_of} "
                 f"LEFT JOIN catalog_serial c ON {s}.serial IS NOT NULL AND c.device_model_id = {s}.model_id "
                 f"AND c.serial = {s}.serial LEFT JOIN catalog_lot il ON {s}.into_lot IS NOT NULL "
                 f"AND il.device_model_id = {s}.into_model_id AND il.number = {s}.into_lot "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {events} e WHERE e.event_id = {s}.event_id)",
+                f"WHERE NOT EXISTS (SELECT 1 FROM {EVENTS} e WHERE e.event_id = {s}.event_id)",
                 [import_run_id, False, now],
             )
             result.created = cursor.rowcount
             self._analyze_if_grown(
                 ("catalog_lot", result.lots_created),
                 ("catalog_serial", result.serials_created),
-                (events, result.created),
+                (EVENTS, result.created),
             )
             cursor.execute(
                 f"SELECT DISTINCT l.id FROM {s} JOIN {lot_of} UNION SELECT DISTINCT il.id FROM {s} "
                 f"JOIN catalog_lot il ON il.device_model_id = {s}.into_model_id AND il.number = {s}.into_lot"
             )
             result.affected_lot_ids = [row[0] for row in cursor.fetchall()]
-        if result.created:
-            # Positions first; the balance check then reads them instead of the events again.
-            written = recompute_positions(result.affected_lot_ids)
-            self._analyze_if_grown(("traceability_position", written))
-            result.errors += self._negative_balances(
-                recorded_at=now, lot_ids=result.affected_lot_ids
-            )
-        return result
 
     def _analyze_if_grown(self, *added: tuple[str, int]) -> None:
         """PostgreSQL: fresh statistics for each table that this import grew by a tenth or more
