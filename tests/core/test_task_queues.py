@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import transaction
 
+from medrecall.accounts.models import User
 from medrecall.catalog.models import DeviceModel
 from medrecall.core import services
 from medrecall.core.models import ImportRun
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PRODUCTS = b"gtin,model_code,name,tracking\n06950000000019,PUMP-1,pump,serial\n"
 
 
-def test_database_queue_runs_the_import_once(analyst: object) -> None:
+def test_database_queue_runs_the_import_once(analyst: User) -> None:
     with transaction.atomic():
         run = services.import_run_start(
             kind="products",

@@ -20,6 +20,8 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from medrecall.core.types import Actor, ActorOrSystem
+
 from . import anchors
 from .models import AuditEntry
 
@@ -76,7 +78,7 @@ def hashed_fields(entry: AuditEntry) -> dict[str, Any]:
 
 def record(
     *,
-    actor: Any,
+    actor: ActorOrSystem,
     action: str,
     target: models.Model | None = None,
     target_type: str = "",
@@ -90,6 +92,8 @@ def record(
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
         target_label = target_label or str(target)[:255]
+    # A signed-in user is linked; a label ("medrecall demo") or None is the system's work.
+    person = actor if isinstance(actor, Actor) and actor.pk else None
     with transaction.atomic():
         # Serialise writers on the chain head: the last entry is locked (PostgreSQL) or the
         # whole database is (SQLite, IMMEDIATE transactions).
@@ -97,10 +101,8 @@ def record(
         entry = AuditEntry(
             sequence=(last.sequence + 1) if last else 1,
             recorded_at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_name=(
-                actor.get_username() if getattr(actor, "pk", None) else str(actor or "system")
-            )[:150],
+            actor_id=person.pk if person else None,
+            actor_name=(person.get_username() if person else str(actor or "system"))[:150],
             action=action,
             target_type=target_type,
             target_id=target_id,
@@ -217,7 +219,7 @@ def checkpoint_write() -> anchors.Checkpoint | None:
 
 
 def audited_save(
-    *, instance: models.Model, actor: Any, action: str, reason: str = ""
+    *, instance: models.Model, actor: ActorOrSystem, action: str, reason: str = ""
 ) -> models.Model:
     """Validate and save one record, logging old → new for the fields that changed.
 

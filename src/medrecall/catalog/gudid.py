@@ -45,6 +45,7 @@ from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.core.importing import Applied, ImportOutcome, Policy, Progress, check_file_size
 from medrecall.core.tabular import Columns, SourceRow
+from medrecall.core.types import ActorOrSystem
 
 from .importers import upsert_device_models
 from .models import DeviceModel, IssuingAgency, TrackingLevel
@@ -126,7 +127,7 @@ class GudidImporter:
         *,
         file_name: str,
         policy: Policy = Policy.REJECT,
-        actor: Any = None,
+        actor: ActorOrSystem = None,
         progress: Progress | None = None,
     ) -> ImportOutcome:
         outcome = ImportOutcome(kind=self.kind, file_name=file_name)

@@ -26,6 +26,7 @@ from medrecall.core.importing import (
     upsert,
 )
 from medrecall.core.tabular import Columns, SourceRow
+from medrecall.core.types import ActorOrSystem
 
 from .models import DeviceModel, Lot, Serial, TrackingLevel
 
@@ -221,11 +222,13 @@ class ProductImporter(TableImporter[ProductRecord]):
             ],
         )
 
-    def apply(self, records: list[ProductRecord], *, actor: Any) -> Applied:
+    def apply(self, records: list[ProductRecord], *, actor: ActorOrSystem) -> Applied:
         return upsert_device_models([asdict(r) for r in records], actor=actor, source=self.kind)
 
 
-def upsert_device_models(rows: list[dict[str, Any]], *, actor: Any, source: str) -> Applied:
+def upsert_device_models(
+    rows: list[dict[str, Any]], *, actor: ActorOrSystem, source: str
+) -> Applied:
     """Create or update device models by UDI-DI; unchanged rows are left alone."""
     existing = {
         m.udi_di: m for m in DeviceModel.objects.filter(udi_di__in=[r["udi_di"] for r in rows])
@@ -297,7 +300,7 @@ class LotImporter(TableImporter[LotRecord]):
             ),
         )
 
-    def apply(self, records: list[LotRecord], *, actor: Any) -> Applied:
+    def apply(self, records: list[LotRecord], *, actor: ActorOrSystem) -> Applied:
         models = dict(
             DeviceModel.objects.filter(udi_di__in={r.udi_di for r in records}).values_list(
                 "udi_di", "pk"
@@ -316,7 +319,7 @@ class LotImporter(TableImporter[LotRecord]):
         return upsert_lots(rows, actor=actor, source=self.kind)
 
 
-def upsert_lots(rows: list[dict[str, Any]], *, actor: Any, source: str) -> Applied:
+def upsert_lots(rows: list[dict[str, Any]], *, actor: ActorOrSystem, source: str) -> Applied:
     """Create or update lots by (device model, number); empty cells never erase known values."""
     existing = {
         (lot.device_model_id, lot.number): lot
@@ -435,7 +438,7 @@ class SerialImporter(TableImporter[SerialRecord]):
             ],
         )
 
-    def apply(self, records: list[SerialRecord], *, actor: Any) -> Applied:
+    def apply(self, records: list[SerialRecord], *, actor: ActorOrSystem) -> Applied:
         models = dict(
             DeviceModel.objects.filter(udi_di__in={r.udi_di for r in records}).values_list(
                 "udi_di", "pk"

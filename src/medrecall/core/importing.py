@@ -26,6 +26,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from medrecall.core.types import ActorOrSystem
+
 from .errors import ImportRejected, RowError
 from .exports import csv_row
 from .tabular import Columns, SourceRow, TableReader, check_file_size
@@ -129,7 +131,7 @@ class TableImporter(ABC, Generic[R]):
         return []
 
     @abstractmethod
-    def apply(self, records: list[R], *, actor: Any) -> Applied:
+    def apply(self, records: list[R], *, actor: ActorOrSystem) -> Applied:
         """Write the good records idempotently (inside the caller's transaction)."""
 
     def run(
@@ -138,7 +140,7 @@ class TableImporter(ABC, Generic[R]):
         *,
         file_name: str,
         policy: Policy = Policy.REJECT,
-        actor: Any = None,
+        actor: ActorOrSystem = None,
         progress: Progress | None = None,
     ) -> ImportOutcome:
         reader = TableReader(path, file_name=file_name, columns=self.columns)

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from medrecall.core.types import ActorOrSystem
+
 from . import files
 from .errors import (
     DomainError,
@@ -26,7 +28,7 @@ from .registry import importer_for, keep_good_refusal, keeps_good_rows
 
 @transaction.atomic
 def import_run_start(
-    *, kind: str, upload: File[Any], file_name: str, policy: str, actor: Any
+    *, kind: str, upload: File[Any], file_name: str, policy: str, actor: ActorOrSystem
 ) -> ImportRun:
     """Keep the uploaded file and queue its import; the worker picks it up after commit."""
     from .tasks import import_run_execute
@@ -53,7 +55,7 @@ def import_run_start(
         kind=kind,
         file_name=file_name[:255],
         policy=policy,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by_id=getattr(actor, "pk", None),
     )
     # Kept under a generated name with the detected type's extension; the importer goes by
     # ``file_name`` (the client's), which is shown and used in messages, never on disk.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from medrecall.accounts.models import User
 from medrecall.core.errors import DomainError
 from medrecall.core.presentation import user_display_name
+from medrecall.core.types import Actor
 from medrecall.notices import relations
 from medrecall.notices.models import Reply
 from medrecall.notices.selectors import TimelineEntry
@@ -159,7 +160,7 @@ def timeline_entries(party_id: int) -> list[TimelineEntry]:
     return entries
 
 
-def on_party_merge(source: Party, target: Party, actor: Any) -> dict[str, Any]:
+def on_party_merge(source: Party, target: Party, actor: Actor) -> dict[str, Any]:
     """Execution's part of merging a reported party (a ``parties.services`` merge step): the
     return authorisations and work orders of the reported party concern units now at the
     target's locations, so they follow them."""

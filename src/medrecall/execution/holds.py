@@ -180,14 +180,14 @@ def hold_release(
     return len(released)
 
 
-def on_scope_frozen(recall: RecallCase, actor: Any) -> None:
+def on_scope_frozen(recall: RecallCase, actor: User) -> None:
     """Registered in ``recalls.hooks``: a re-scope of a recall in execution holds what it adds;
     holds staff released stay released."""
     if recall.status == Status.IN_EXECUTION and _scope_keys(recall):
         hold_place(recall=recall, actor=actor, reason=_("Scope frozen again"), reactivate=False)
 
 
-def on_recall_transition(recall: RecallCase, source: str, target: str, actor: Any) -> None:
+def on_recall_transition(recall: RecallCase, source: str, target: str, actor: User) -> None:
     """Registered in ``recalls.hooks``: approval (``in_execution``) places the holds at once."""
     if target == Status.IN_EXECUTION and _scope_keys(recall):
         hold_place(recall=recall, actor=actor, reason=_("Recall approved"))

@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from medrecall.audit import services as audit
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import NotFound
-from medrecall.core.types import Viewer
+from medrecall.core.types import Actor, Viewer
 
 from .models import Carrier, CarrierRate, ServiceProvider
 
@@ -98,7 +98,7 @@ def service_provider_save(
     *,
     provider: ServiceProvider,
     device_models: Iterable[DeviceModel] | None,
-    actor: Any,
+    actor: Actor,
     reason: str = "",
 ) -> ServiceProvider:
     """Create or change a provider and, if given, the device models it is qualified for; both audited."""

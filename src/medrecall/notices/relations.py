@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import ValidationFailed
+from medrecall.core.types import Actor
 from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
@@ -188,7 +189,7 @@ def offer_cancel(*, offer: Offer, actor: User, note: str) -> Offer:
     return offer
 
 
-def on_party_merge(source: Party, target: Party, actor: Any) -> dict[str, Any]:
+def on_party_merge(source: Party, target: Party, actor: Actor) -> dict[str, Any]:
     """The notices' part of merging a reported party into an existing one (a
     ``parties.services`` merge step, inside the merge's transaction).
 

@@ -7,10 +7,9 @@ runs are enqueued on commit."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 
+from medrecall.accounts.models import User
 from medrecall.recalls.models import RecallCase
 
 from .issuing import update_plan
@@ -19,7 +18,7 @@ from .recipients import holder_lines
 from .send_runs import notice_run_start
 
 
-def on_scope_frozen(recall: RecallCase, actor: Any) -> None:
+def on_scope_frozen(recall: RecallCase, actor: User) -> None:
     if recall.status not in OPEN_FOR_NOTICES:
         return
     notified = set(

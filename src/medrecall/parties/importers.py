@@ -25,6 +25,7 @@ from medrecall.core.importing import (
 )
 from medrecall.core.regions import country_code, subdivision_code
 from medrecall.core.tabular import Columns, SourceRow
+from medrecall.core.types import ActorOrSystem
 
 from .models import Channel, Contact, Language, Location, LocationType, Party, PartyType
 
@@ -168,7 +169,7 @@ def _party_values(record: PartyRecord) -> dict[str, Any]:
 
 
 def upsert_parties(
-    records: list[PartyRecord], *, actor: Any, source: str, fill_only: bool = False
+    records: list[PartyRecord], *, actor: ActorOrSystem, source: str, fill_only: bool = False
 ) -> Applied:
     """Create or update parties by code. ``fill_only``: only create, never overwrite (used when
     a locations file names a party that already exists)."""
@@ -260,7 +261,7 @@ class PartyImporter(TableImporter[PartyRecord]):
             lambda r: _("Party %(code)s appears more than once in the file.") % {"code": r.code},
         )
 
-    def apply(self, records: list[PartyRecord], *, actor: Any) -> Applied:
+    def apply(self, records: list[PartyRecord], *, actor: ActorOrSystem) -> Applied:
         return upsert_parties(records, actor=actor, source=self.kind)
 
 
@@ -396,7 +397,7 @@ class LocationImporter(TableImporter[LocationRecord]):
             ],
         )
 
-    def apply(self, records: list[LocationRecord], *, actor: Any) -> Applied:
+    def apply(self, records: list[LocationRecord], *, actor: ActorOrSystem) -> Applied:
         upsert_parties([r.party for r in records], actor=actor, source=self.kind, fill_only=True)
         parties = dict(
             Party.objects.filter(code__in={r.party.code for r in records}).values_list("code", "pk")
@@ -523,7 +524,7 @@ class ContactImporter(TableImporter[ContactRecord]):
             ),
         )
 
-    def apply(self, records: list[ContactRecord], *, actor: Any) -> Applied:
+    def apply(self, records: list[ContactRecord], *, actor: ActorOrSystem) -> Applied:
         parties = dict(
             Party.objects.filter(code__in={r.party_code for r in records}).values_list("code", "pk")
         )

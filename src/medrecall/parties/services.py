@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.audit import services as audit
 from medrecall.core.registry import Registry
+from medrecall.core.types import Actor
 
 # re-exported: callers catch these here too
 from .errors import MergeRefused as MergeRefused
@@ -27,7 +27,7 @@ from .errors import ReviewRefused as ReviewRefused
 from .models import HOLDER_TYPES, Location, Party, PartyType, Review
 
 # (source, target, actor) -> {what: how many rows moved}; runs inside the merge's transaction.
-MergeStep = Callable[[Party, Party, Any], dict[str, Any]]
+MergeStep = Callable[[Party, Party, Actor], dict[str, Any]]
 
 # Run in registration order (``INSTALLED_APPS``: notices, then execution); the name is the
 # key of what the step moved in the merge's audit entry.
@@ -81,7 +81,7 @@ def _locked(*pks: int) -> dict[int, Party]:
 
 
 @transaction.atomic
-def party_verify(*, party: Party, actor: AbstractBaseUser, reason: str = "") -> Party:
+def party_verify(*, party: Party, actor: Actor, reason: str = "") -> Party:
     """Staff checked the reported party: it is a party of its own, kept as it is."""
     party = _locked(party.pk)[party.pk]
     if (problem := _not_reviewable(party)) is not None:
@@ -106,9 +106,7 @@ def party_verify(*, party: Party, actor: AbstractBaseUser, reason: str = "") -> 
 
 
 @transaction.atomic
-def party_merge(
-    *, source: Party, target: Party, actor: AbstractBaseUser, reason: str = ""
-) -> Party:
+def party_merge(*, source: Party, target: Party, actor: Actor, reason: str = "") -> Party:
     """Merge the reported party ``source`` into the existing party ``target``.
 
     Its locations (where the reported units are) move to the target, and every registered

@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from medrecall.accounts.models import Signature
+from medrecall.accounts.models import Signature, User
 from medrecall.accounts.signatures import signature_status, signatures_for
 from medrecall.core.errors import ValidationFailed
 
@@ -116,7 +116,7 @@ def approval_sign(
     *,
     recall: RecallCase,
     step: str,
-    actor: Any,
+    actor: User,
     password: str,
     username: str | None = None,
     session: Any = None,

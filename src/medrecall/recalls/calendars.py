@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.calendars import (
     CalendarInputInvalid,
@@ -42,7 +43,7 @@ def calendar_viewer(viewer: Any, *, change: bool = False) -> Any:
 
 @transaction.atomic
 def calendar_entry_set(
-    *, calendar: str, day: date, kind: str, name: str, actor: Any
+    *, calendar: str, day: date, kind: str, name: str, actor: User
 ) -> WorkingDayEntry:
     """Add or change the entry of one day (one per calendar and date)."""
     check_entry(calendar, kind, name)
@@ -68,7 +69,7 @@ def calendar_entry_set(
 
 
 @transaction.atomic
-def calendar_entry_delete(*, calendar: str, day: date, actor: Any) -> None:
+def calendar_entry_delete(*, calendar: str, day: date, actor: User) -> None:
     entry = (
         WorkingDayEntry.objects.select_for_update()
         .filter(calendar=check_calendar(calendar), date=day)
@@ -91,7 +92,7 @@ def calendar_entry_delete(*, calendar: str, day: date, actor: Any) -> None:
 
 @transaction.atomic
 def calendar_year_mark_entered(
-    *, calendar: str, year: int, actor: Any, note: str = ""
+    *, calendar: str, year: int, actor: User, note: str = ""
 ) -> CalendarYear:
     """Declare a year entered whole: from now on its days without entry count Monday to Friday."""
     check_calendar(calendar)
@@ -121,7 +122,7 @@ def calendar_year_mark_entered(
 
 
 @transaction.atomic
-def calendar_import(*, content: bytes, file_name: str, actor: Any) -> ImportResult:
+def calendar_import(*, content: bytes, file_name: str, actor: User) -> ImportResult:
     """Import entries from CSV, idempotent on (calendar, date): a row that matches the stored
     entry changes nothing, a different one replaces it."""
     rows = parse_entries(content, file_name=file_name)

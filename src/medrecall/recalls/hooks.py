@@ -14,30 +14,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from medrecall.accounts.models import User
 from medrecall.core.registry import Registry
 
 if TYPE_CHECKING:
     from .models import RecallCase
 
-TransitionHook = Callable[["RecallCase", str, str, Any], None]  # (recall, source, target, actor)
+TransitionHook = Callable[["RecallCase", str, str, User], None]  # (recall, source, target, actor)
 
 TRANSITION_HOOKS: Registry[TransitionHook] = Registry("recall transition hook")
 
 
-def run_transition_hooks(recall: RecallCase, source: str, target: str, actor: Any) -> None:
+def run_transition_hooks(recall: RecallCase, source: str, target: str, actor: User) -> None:
     for hook in TRANSITION_HOOKS:
         hook(recall, source, target, actor)
 
 
-ScopeHook = Callable[["RecallCase", Any], None]  # (recall, actor)
+ScopeHook = Callable[["RecallCase", User], None]  # (recall, actor)
 
 # Run after every scope freeze.
 SCOPE_HOOKS: Registry[ScopeHook] = Registry("scope-frozen hook")
 
 
-def run_scope_hooks(recall: RecallCase, actor: Any) -> None:
+def run_scope_hooks(recall: RecallCase, actor: User) -> None:
     for hook in SCOPE_HOOKS:
         hook(recall, actor)
 

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from medrecall.accounts.models import User
 from medrecall.accounts.selectors import signatures_for, viewer_of
 from medrecall.accounts.signatures import (
     signature_manifest,
@@ -194,7 +195,7 @@ def _approval_and_clock(recall: RecallCase) -> dict[str, Any]:
 @login_required
 @require_POST
 def recall_sign(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(recall: RecallCase, actor: Any) -> str:
+    def act(recall: RecallCase, actor: User) -> str:
         approvals.approval_sign(
             recall=recall,
             step=request.POST.get("step", ""),
@@ -212,7 +213,7 @@ def recall_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def recall_closure_exception(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(recall: RecallCase, actor: Any) -> str:
+    def act(recall: RecallCase, actor: User) -> str:
         closure.closure_exception_sign(
             recall=recall,
             actor=actor,
@@ -229,7 +230,7 @@ def recall_closure_exception(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def recall_deadline_done(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(recall: RecallCase, actor: Any) -> str:
+    def act(recall: RecallCase, actor: User) -> str:
         from datetime import datetime
 
         try:
@@ -284,7 +285,7 @@ def _act(request: HttpRequest, pk: int, action: Any, perm: str = CHANGE) -> Http
 @login_required
 @require_POST
 def recall_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(recall: RecallCase, actor: Any) -> str:
+    def act(recall: RecallCase, actor: User) -> str:
         form = RecallEditForm(request.POST, instance=RecallCase.objects.get(pk=recall.pk))
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
@@ -305,7 +306,7 @@ def recall_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def recall_hazard(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(recall: RecallCase, actor: Any) -> str:
+    def act(recall: RecallCase, actor: User) -> str:
         form = HazardForm(request.POST)
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
@@ -319,7 +320,7 @@ def recall_hazard(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def recall_classify(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(recall: RecallCase, actor: Any) -> str:
+    def act(recall: RecallCase, actor: User) -> str:
         form = ClassifyForm(request.POST)
         if not form.is_valid():
             raise DomainError(_("Choose a regime and a class."))
@@ -333,7 +334,7 @@ def recall_classify(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def recall_scope_rule(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(recall: RecallCase, actor: Any) -> str:
+    def act(recall: RecallCase, actor: User) -> str:
         form = ScopeRuleForm(request.POST)
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
@@ -355,7 +356,7 @@ def recall_scope_rule(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def recall_scope_rule_remove(request: HttpRequest, pk: int, rule: int) -> HttpResponse:
-    def act(recall: RecallCase, actor: Any) -> str:
+    def act(recall: RecallCase, actor: User) -> str:
         found = recall.scope_rules.filter(pk=rule).first()
         if found is None:
             raise DomainError(_("That rule is gone already."))
@@ -368,7 +369,7 @@ def recall_scope_rule_remove(request: HttpRequest, pk: int, rule: int) -> HttpRe
 @login_required
 @require_POST
 def recall_freeze(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(recall: RecallCase, actor: Any) -> str:
+    def act(recall: RecallCase, actor: User) -> str:
         snapshot = services.scope_freeze(recall=recall, actor=actor)
         return _("Scope #%(n)s frozen: %(units)s units at %(holders)s holders.") % {
             "n": snapshot.sequence,
@@ -392,7 +393,7 @@ def _impact_chart(impact: Any) -> dict[str, Any] | None:
 @login_required
 @require_POST
 def recall_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(recall: RecallCase, actor: Any) -> str:
+    def act(recall: RecallCase, actor: User) -> str:
         moved = services.recall_transition(
             recall=recall,
             target=request.POST.get("target", ""),

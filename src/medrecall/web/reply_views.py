@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from medrecall.accounts.models import User
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import DomainError, ImportRejected, NotFound
 from medrecall.core.files import file_response
@@ -254,7 +255,7 @@ def _reply_closed(
 
 
 def _reply_page(
-    request: HttpRequest, notice: Notice, *, via: str, actor: Any = None
+    request: HttpRequest, notice: Notice, *, via: str, actor: User | None = None
 ) -> HttpResponse:
     root = notice.root
     existing = Reply.objects.filter(recall=root.recall, party=root.party).first()
@@ -326,7 +327,7 @@ def _reply_submitted(
     lines: list[replies.ExpectedLine],
     *,
     via: str,
-    actor: Any,
+    actor: User | None,
 ) -> list[str]:
     """Submit the posted reply; the problems that refused it (none: accepted)."""
     quantities, problems = _quantities(request, lines)

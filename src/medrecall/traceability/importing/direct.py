@@ -59,6 +59,7 @@ from django.utils import timezone
 
 from medrecall.core.importing import ImportOutcome
 from medrecall.core.tabular import CsvLayout
+from medrecall.core.types import ActorOrSystem
 from medrecall.traceability import custody
 from medrecall.traceability.engine import recompute_all_positions, recompute_positions
 from medrecall.traceability.models import ARRIVALS, DEPARTURES, EventType
@@ -162,7 +163,7 @@ def enabled(*, file_name: str, size: int) -> bool:
 class LoadOptions(TypedDict, total=False):
     """What a direct load may be given besides the file."""
 
-    actor: Any
+    actor: ActorOrSystem
     progress: Progress | None
     import_run_id: int | None
 
@@ -184,7 +185,7 @@ def attempt(
     layout: CsvLayout,
     *,
     file_name: str,
-    actor: Any = None,
+    actor: ActorOrSystem = None,
     progress: Progress | None = None,
     import_run_id: int | None = None,
 ) -> ImportOutcome:
@@ -218,14 +219,14 @@ class _DirectLoad:
         self.spilled = 0
 
     # -- the whole load --------------------------------------------------------------------
-    def run(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
+    def run(self, *, actor: ActorOrSystem, import_run_id: int | None) -> ImportOutcome:
         try:
             return self._run(actor=actor, import_run_id=import_run_id)
         finally:
             if self.spill is not None:
                 self.spill.cleanup()
 
-    def _run(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
+    def _run(self, *, actor: ActorOrSystem, import_run_id: int | None) -> ImportOutcome:
         if not self.sqlite:
             return self._load(actor=actor, import_run_id=import_run_id)
         # SQLite keeps 2 MB of pages by default: the indexes kept by a load that is not a bulk
@@ -246,7 +247,7 @@ class _DirectLoad:
     def _sqlite_cache() -> int:
         return _kibibytes(settings.MEDRECALL_SQLITE_LOAD_CACHE, "MEDRECALL_SQLITE_LOAD_CACHE")
 
-    def _load(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
+    def _load(self, *, actor: ActorOrSystem, import_run_id: int | None) -> ImportOutcome:
         blocks = self._blocks()
         first = next(blocks, None)
         if first is None:
@@ -288,7 +289,7 @@ class _DirectLoad:
         self._analyze()
         return self._finish(actor=actor, import_run_id=import_run_id)
 
-    def _finish(self, *, actor: Any, import_run_id: int | None) -> ImportOutcome:
+    def _finish(self, *, actor: ActorOrSystem, import_run_id: int | None) -> ImportOutcome:
         lot_ids = sorted(self.state.lot_ids)
         guarded = custody.guarded_lots()  # usually a few lots on hold: only their rows are read
         checked = lot_ids if guarded is None else sorted(guarded.intersection(lot_ids))

@@ -150,6 +150,7 @@ from medrecall.core.importing import (
     shown,
 )
 from medrecall.core.tabular import Columns, SourceRow
+from medrecall.core.types import ActorOrSystem
 from medrecall.parties.models import Location, LocationType, Party, PartyType
 from medrecall.traceability.engine import recompute_positions
 from medrecall.traceability.models import EventType, TraceEvent
@@ -1164,7 +1165,7 @@ def _recorded_ids(keys: set[str]) -> dict[str, list[str]]:
     return recorded
 
 
-def _withdraw(event_ids: list[str], *, actor: Any, file_name: str) -> list[int]:
+def _withdraw(event_ids: list[str], *, actor: ActorOrSystem, file_name: str) -> list[int]:
     """Retract recorded events before the new rows are checked; returns the lots to recompute."""
     lot_ids: set[int] = set()
     withdrawn = 0
@@ -1189,7 +1190,7 @@ def _withdraw(event_ids: list[str], *, actor: Any, file_name: str) -> list[int]:
 
 
 def _create_locations(
-    codes: set[str], described: dict[str, dict[str, Any]], *, actor: Any, file_name: str
+    codes: set[str], described: dict[str, dict[str, Any]], *, actor: ActorOrSystem, file_name: str
 ) -> None:
     """A Party and a Location for each location the document describes and we do not know yet."""
     if not codes:
@@ -1283,7 +1284,7 @@ def import_document(
     *,
     file_name: str,
     kind: str = "epcis",
-    actor: Any = None,
+    actor: ActorOrSystem = None,
     progress: Progress | None = None,
     import_run_id: int | None = None,
 ) -> ImportOutcome:
@@ -1373,7 +1374,11 @@ def _finish(
 
 
 def capture_epcis_document(
-    document: dict[str, Any], *, source_name: str, actor: Any, import_run_id: int | None = None
+    document: dict[str, Any],
+    *,
+    source_name: str,
+    actor: ActorOrSystem,
+    import_run_id: int | None = None,
 ) -> ImportOutcome:
     """Import an EPCIS document already parsed from a request body (the REST capture endpoint)."""
     return import_document(
@@ -1398,7 +1403,7 @@ class EpcisImporter:
         *,
         file_name: str,
         policy: Policy = Policy.REJECT,
-        actor: Any = None,
+        actor: ActorOrSystem = None,
         progress: Progress | None = None,
         import_run_id: int | None = None,
     ) -> ImportOutcome:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.importing import ImportOutcome, Policy
 from medrecall.core.tabular import Columns, SourceRow, TableReader, TupleRow
+from medrecall.core.types import ActorOrSystem
 from medrecall.traceability.engine import recompute_positions
 
 from .rows import FIELDS, EventParser, Problem, References, Staged, event_texts
@@ -38,7 +39,7 @@ class _Refused(Exception):
 class EventImportOptions(TypedDict, total=False):
     """What an events import may be given besides its rows, file name and kind."""
 
-    actor: Any
+    actor: ActorOrSystem
     progress: Progress | None
     fraction_read: Callable[[], float] | None
     import_run_id: int | None
@@ -69,7 +70,7 @@ def import_event_texts(
     *,
     file_name: str,
     kind: str,
-    actor: Any = None,
+    actor: ActorOrSystem = None,
     progress: Progress | None = None,
     fraction_read: Callable[[], float] | None = None,
     import_run_id: int | None = None,
@@ -138,7 +139,7 @@ def _parsed(
 def _apply(
     stager: Stager,
     outcome: ImportOutcome,
-    actor: Any,
+    actor: ActorOrSystem,
     progress: Progress | None,
     import_run_id: int | None,
     retract: list[str],
@@ -216,7 +217,7 @@ class EventImporter:
         *,
         file_name: str,
         policy: Policy = Policy.REJECT,
-        actor: Any = None,
+        actor: ActorOrSystem = None,
         progress: Progress | None = None,
         import_run_id: int | None = None,
     ) -> ImportOutcome:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.audit import services as audit
 from medrecall.core.errors import RowError
+from medrecall.core.types import ActorOrSystem
 from medrecall.traceability import custody
 from medrecall.traceability.engine import recompute_positions
 
@@ -61,7 +62,7 @@ class StageResult:
 
 def record_events_imported(
     *,
-    actor: Any,
+    actor: ActorOrSystem,
     import_run_id: int | None,
     file_name: str,
     created: int,
