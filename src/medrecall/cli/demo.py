@@ -43,6 +43,7 @@ from medrecall.parties.models import (
     PartyType,
 )
 from medrecall.traceability.importing.events import import_event_rows
+from medrecall.traceability.importing.rows import FIELDS
 
 DEMO_PASSWORD = "medrecall-demo"  # noqa: S105 - published demo log-in, shown by the command
 DEMO_URL = "http://127.0.0.1:8000/"
@@ -1535,22 +1536,7 @@ def _lot_plans(seed: int, scale: int) -> tuple[LotPlan, ...]:
 
 # --- trace events: how every lot moved down the network -----------------------------------------
 
-EVENT_FIELDS = (
-    "event_id",
-    "event_type",
-    "event_time",
-    "gtin",
-    "lot",
-    "serial",
-    "quantity",
-    "from_location",
-    "to_location",
-    "document_ref",
-    "manufactured",
-    "expiry",
-    "into_gtin",
-    "into_lot",
-)
+EVENT_FIELDS = FIELDS  # the events template's columns (the importer's parser reads this order)
 EventRow = tuple[str, ...]  # the events template's columns, in ``EVENT_FIELDS`` order
 
 QUARANTINES = (
