@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from medrecall.core.errors import NotFound
+from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 
 from .models import DeviceModel, Lot, Serial
@@ -35,10 +35,7 @@ def device_model_list_for(
 
 
 def device_model_get_for(*, viewer: Viewer, pk: int) -> DeviceModel:
-    found = DeviceModel.objects.filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("Device model not found."))
-    return found
+    return one_or_not_found(DeviceModel.objects.filter(pk=pk), _("Device model not found."))
 
 
 def lot_list_for(
@@ -59,10 +56,7 @@ def lot_list_for(
 
 
 def lot_get_for(*, viewer: Viewer, pk: int) -> Lot:
-    found = lot_list_for(viewer=viewer).filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("Lot not found."))
-    return found
+    return one_or_not_found(lot_list_for(viewer=viewer).filter(pk=pk), _("Lot not found."))
 
 
 def serial_list_for(
@@ -83,7 +77,6 @@ def serial_list_for(
 
 
 def serial_get_for(*, viewer: Viewer, pk: int) -> Serial:
-    found = serial_list_for(viewer=viewer).filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("Serial number not found."))
-    return found
+    return one_or_not_found(
+        serial_list_for(viewer=viewer).filter(pk=pk), _("Serial number not found.")
+    )

@@ -31,6 +31,7 @@ from django.db.models.fields.files import FieldFile
 
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core.errors import NotFound
+from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 from medrecall.parties.models import LocationType, PartyType
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
@@ -287,12 +288,8 @@ _Row = TypeVar("_Row", bound=models.Model)
 
 
 def _one_visible(found: QuerySet[_Row], pk: int) -> _Row:
-    """The row ``pk`` among those the viewer may see (``found``); missing and not visible both
-    answer "not found", never told apart."""
-    row = found.filter(pk=pk).first()
-    if row is None:
-        raise NotFound(_not_found())
-    return row
+    """The row ``pk`` among those the viewer may see (``found``)."""
+    return one_or_not_found(found.filter(pk=pk), _not_found())
 
 
 _RETURN_LINES = Prefetch("lines", queryset=ReturnLine.objects.select_related("lot", "serial"))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from medrecall.core.errors import NotFound
 from medrecall.core.presentation import user_display_name
 from medrecall.core.registry import Registry
+from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 from medrecall.parties.models import Party, Review
 from medrecall.recalls.models import AffectedLine, ScopeSnapshot
@@ -213,10 +214,10 @@ def reply_differences(reply: Reply) -> list[LineDifference]:
 
 
 def run_get(pk: int) -> NoticeRun:
-    run = NoticeRun.objects.select_related("recall").filter(pk=pk).first()
-    if run is None:
-        raise NotFound(_("Send run %(id)s was not found.") % {"id": pk})
-    return run
+    return one_or_not_found(
+        NoticeRun.objects.select_related("recall").filter(pk=pk),
+        _("Send run %(id)s was not found.") % {"id": pk},
+    )
 
 
 def run_get_for(*, viewer: Viewer, pk: int) -> NoticeRun:
@@ -263,10 +264,9 @@ def template_list(*, status: str = "") -> QuerySet[NoticeTemplate]:
 
 
 def template_get(pk: int) -> NoticeTemplate:
-    template = NoticeTemplate.objects.filter(pk=pk).first()
-    if template is None:
-        raise NotFound(_("Template %(id)s was not found.") % {"id": pk})
-    return template
+    return one_or_not_found(
+        NoticeTemplate.objects.filter(pk=pk), _("Template %(id)s was not found.") % {"id": pk}
+    )
 
 
 def scope_additions(recall_id: int) -> QuerySet[SubConsignee]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from medrecall.core.errors import NotFound
+from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 
 from .models import HOLDER_TYPES, Contact, Location, Party, Review
@@ -44,10 +45,7 @@ def party_get_for(*, viewer: Viewer, pk: int) -> Party:
     party = Party.objects.select_related("reported_by", "merged_into").filter(pk=pk)
     if viewer.party_id is not None:
         party = party.filter(pk=viewer.party_id)
-    found = party.first()
-    if found is None:
-        raise NotFound(_("Party not found."))
-    return found
+    return one_or_not_found(party, _("Party not found."))
 
 
 def location_list_for(
@@ -64,10 +62,9 @@ def location_list_for(
 
 
 def location_get_for(*, viewer: Viewer, pk: int) -> Location:
-    found = location_list_for(viewer=viewer).filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("Location not found."))
-    return found
+    return one_or_not_found(
+        location_list_for(viewer=viewer).filter(pk=pk), _("Location not found.")
+    )
 
 
 def contact_list_for(
@@ -82,10 +79,7 @@ def contact_list_for(
 
 
 def contact_get_for(*, viewer: Viewer, pk: int) -> Contact:
-    found = contact_list_for(viewer=viewer).filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("Contact not found."))
-    return found
+    return one_or_not_found(contact_list_for(viewer=viewer).filter(pk=pk), _("Contact not found."))
 
 
 REVIEW_FILTERS = ("unverified", "verified", "merged", "all")
@@ -121,10 +115,9 @@ def reported_party_list_for(
 
 
 def reported_party_get_for(*, viewer: Viewer, pk: int) -> Party:
-    found = reported_party_list_for(viewer=viewer, review="all").filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("Party not found."))
-    return found
+    return one_or_not_found(
+        reported_party_list_for(viewer=viewer, review="all").filter(pk=pk), _("Party not found.")
+    )
 
 
 def merge_candidates(*, viewer: Viewer, party: Party, limit: int = 10) -> QuerySet[Party]:

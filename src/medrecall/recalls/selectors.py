@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from medrecall.core.errors import NotFound
+from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 
 from .models import AffectedLine, RecallCase, ScopeSnapshot
@@ -26,10 +27,7 @@ def recall_list_for(*, viewer: Viewer, status: str = "", search: str = "") -> Qu
 
 
 def recall_get_for(*, viewer: Viewer, pk: int) -> RecallCase:
-    found = recall_list_for(viewer=viewer).filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("Recall not found."))
-    return found
+    return one_or_not_found(recall_list_for(viewer=viewer).filter(pk=pk), _("Recall not found."))
 
 
 @dataclass(frozen=True)
