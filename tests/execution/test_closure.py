@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from medrecall.accounts.models import Signature, User
@@ -392,3 +392,23 @@ def test_an_exception_counts_only_while_what_is_outstanding_is_what_was_signed(
     assert "what is outstanding changed since signing" in page
     class_i.refresh_from_db()
     assert class_i.status == "effectiveness_check"
+
+
+@pytest.mark.parametrize(("signed_in", "read_in"), [("en", "zh-hans"), ("zh-hans", "en")])
+def test_an_exception_signed_in_one_language_holds_for_a_reader_in_the_other(
+    class_i: RecallCase, manager: User, signed_in: str, read_in: str
+) -> None:
+    with translation.override(signed_in):
+        closure.closure_exception_sign(
+            recall=class_i,
+            actor=manager,
+            reason="Ten hospitals closed down",
+            password=PASSWORD,
+            username=manager.username,
+        )
+
+    with translation.override(read_in):
+        report = closure.closure_report(class_i)
+
+    assert report.may_close is True
+    assert report.exception == ClosureException.objects.get(recall=class_i)

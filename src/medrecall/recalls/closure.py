@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
@@ -87,9 +88,21 @@ def current_exception(
     exception = latest_exception(recall)
     if exception is None or exception.signature.superseded_at is not None:
         return None
+    signed = signed_outstanding(exception)
     found = closure_findings(recall) if findings is None else findings
-    now = [f.message for f in found if f.blocking]
-    return exception if now == signed_outstanding(exception) else None
+    if [f.message for f in found if f.blocking] == signed:
+        return exception
+    # The findings are stored in the signer's language: a reader in another language compares
+    # what is outstanding said in each language, never a translation against the original.
+    return exception if signed in _outstanding_in_every_language(recall) else None
+
+
+def _outstanding_in_every_language(recall: RecallCase) -> list[list[str]]:
+    said = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            said.append([f.message for f in closure_findings(recall) if f.blocking])
+    return said
 
 
 @dataclass
