@@ -1,5 +1,33 @@
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from medrecall.notices.selectors import TimelineEntry
+    from medrecall.parties.models import Party
+    from medrecall.recalls.hooks import Finding
+    from medrecall.recalls.models import RecallCase
+
+
+# The hooks below import their module when they first run: the accounting selectors and the
+# holders' code (with notices' services, which it calls) are not needed to start a command.
+def _closure_findings(recall: "RecallCase") -> "list[Finding]":
+    from .closure import closure_findings
+
+    return closure_findings(recall)
+
+
+def _merge_holders(source: "Party", target: "Party", actor: Any) -> dict[str, Any]:
+    from .holders import on_party_merge
+
+    return on_party_merge(source, target, actor)
+
+
+def _timeline_entries(party_id: int) -> "list[TimelineEntry]":
+    from .holders import timeline_entries
+
+    return timeline_entries(party_id)
 
 
 class ExecutionConfig(AppConfig):
@@ -21,17 +49,13 @@ class ExecutionConfig(AppConfig):
         on_scope_frozen("execution.holds", hold_new_scope)
         from medrecall.recalls.hooks import on_closure_check
 
-        from .closure import closure_findings
-
-        on_closure_check("execution.accounting", closure_findings)
+        on_closure_check("execution.accounting", _closure_findings)
         from .baseline import handled_units
 
         on_scope_baseline("execution.handled", handled_units)
         from medrecall.parties.services import on_merge
 
-        from .holders import on_party_merge, timeline_entries
+        on_merge("execution", _merge_holders)
 
-        on_merge("execution", on_party_merge)
-
-        if timeline_entries not in TIMELINE_SOURCES:
-            TIMELINE_SOURCES.append(timeline_entries)
+        if _timeline_entries not in TIMELINE_SOURCES:
+            TIMELINE_SOURCES.append(_timeline_entries)

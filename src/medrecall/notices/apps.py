@@ -1,10 +1,14 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 from medrecall.core.apps import model_migrated
+
+if TYPE_CHECKING:
+    from medrecall.parties.models import Party
+    from medrecall.recalls.models import RecallCase
 
 
 def _seed_templates(sender: AppConfig, **kwargs: Any) -> None:
@@ -15,6 +19,20 @@ def _seed_templates(sender: AppConfig, **kwargs: Any) -> None:
     if not model_migrated(kwargs, "notices", "NoticeTemplate"):
         return
     seed_templates(using=kwargs.get("using", "default"))
+
+
+# The hooks below import their module when they first run: notices.services (and the mail,
+# document and content code it loads) is not needed to start a command that never uses it.
+def _tell_holders(recall: "RecallCase", actor: Any) -> None:
+    from .updates import on_scope_frozen
+
+    on_scope_frozen(recall, actor)
+
+
+def _merge_relations(source: "Party", target: "Party", actor: Any) -> dict[str, Any]:
+    from .relations import on_party_merge
+
+    return on_party_merge(source, target, actor)
 
 
 class NoticesConfig(AppConfig):
@@ -33,11 +51,7 @@ class NoticesConfig(AppConfig):
         on_closure_check("notices.replies", closure_findings)
         from medrecall.recalls.hooks import on_scope_frozen
 
-        from .updates import on_scope_frozen as tell_holders
-
-        on_scope_frozen("notices.updates", tell_holders)
+        on_scope_frozen("notices.updates", _tell_holders)
         from medrecall.parties.services import on_merge
 
-        from .relations import on_party_merge
-
-        on_merge("notices", on_party_merge)
+        on_merge("notices", _merge_relations)
