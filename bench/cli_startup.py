@@ -18,7 +18,11 @@ The load average is printed before and after: the machine is shared, compare the
 the references of the same run.
 
     .venv/bin/python bench/cli_startup.py [--repeat 7] [--modes warm,cold] [--data-dir DIR]
-    PYTHONPATH=/path/to/other/src .venv/bin/python bench/cli_startup.py   # another source tree
+    .venv/bin/python bench/cli_startup.py --before /tmp/old/src   # and another source tree
+
+``--before SRC`` runs every command alternately with ``SRC`` first on ``PYTHONPATH`` (e.g. an
+earlier commit: ``git archive COMMIT src | tar -x -C /tmp/old``) and with this tree, so
+that both see the same load; it prints both, and this tree's CPU ÷ the earlier one's.
 """
 
 from __future__ import annotations
@@ -83,21 +87,45 @@ def mode_environment(environment: dict[str, str], mode: str) -> dict[str, str]:
     return chosen
 
 
-def run_mode(mode: str, environment: dict[str, str], repeat: int) -> None:
-    chosen = mode_environment(environment, mode)
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def run_mode(mode: str, environment: dict[str, str], repeat: int, before: str | None) -> None:
+    trees = {"this tree": mode_environment(environment, mode)}
+    if before:
+        earlier = mode_environment(environment, mode)
+        earlier["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [before, os.environ.get("PYTHONPATH")])
+        )
+        trees = {"before": earlier, **trees}
     if mode == "warm":  # one run of each writes the bytecode of every module it loads
-        for _, command in COMMANDS:
-            measure(command, chosen, 1)
-    print(f"\n{mode}: load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
-    print(f"{'command':36} {'wall s':>7} {'cpu s':>7} {'cpu ÷ setup':>12} {'wall ÷ budget':>14}")
-    reference = 0.0
+        for chosen in trees.values():
+            for _, command in COMMANDS:
+                measure(command, chosen, 1)
+    print(f"\n{mode}: load average {load()}")
+    print(
+        f"{'command':34} {'tree':>10} {'wall s':>7} {'cpu s':>7} {'cpu ÷ setup':>12} {'wall ÷ 0.4 s':>13}"
+    )
+    reference: dict[str, float] = {}
     for label, command in COMMANDS:
-        wall, cpu = measure(command, chosen, repeat)
-        if label == REFERENCE:
-            reference = cpu
-        ratio = f"{cpu / reference:11.2f}×" if reference else ""
-        print(f"{label:36} {wall:7.3f} {cpu:7.3f} {ratio:>12} {wall / BUDGET:13.2f}×")
-    print(f"{mode}: load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+        runs: dict[str, list[tuple[float, float]]] = {tree: [] for tree in trees}
+        for _ in range(repeat):  # alternately, so that both trees see the same load
+            for tree, chosen in trees.items():
+                runs[tree].append(measure(command, chosen, 1))
+        cpus = {}
+        for tree, measured in runs.items():
+            wall = min(run[0] for run in measured)
+            cpus[tree] = cpu = min(run[1] for run in measured)
+            if label == REFERENCE:
+                reference[tree] = cpu
+            ratio = f"{cpu / reference[tree]:11.2f}×" if tree in reference else ""
+            print(
+                f"{label:34} {tree:>10} {wall:7.3f} {cpu:7.3f} {ratio:>12} {wall / BUDGET:12.2f}×"
+            )
+        if before:
+            print(f"{'':34} {'÷ before':>10} {'':7} {cpus['this tree'] / cpus['before']:6.2f}×")
+    print(f"{mode}: load average {load()}")
 
 
 def main() -> None:
@@ -107,6 +135,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--modes", default="warm,cold", help="warm, cold or both (warm,cold)")
     parser.add_argument("--data-dir", help="a data directory to use (default: a new, migrated one)")
+    parser.add_argument("--before", help="another source tree (its src directory) to compare")
     options = parser.parse_args()
     data_dir = options.data_dir or tempfile.mkdtemp(prefix="medrecall-cli-bench-")
     environment = {
@@ -118,7 +147,7 @@ def main() -> None:
     if not options.data_dir:
         subprocess.run([MEDRECALL, "migrate", "-v0"], env=environment, check=True)
     for mode in options.modes.split(","):
-        run_mode(mode.strip(), environment, options.repeat)
+        run_mode(mode.strip(), environment, options.repeat, options.before)
 
 
 if __name__ == "__main__":

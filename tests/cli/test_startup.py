@@ -28,16 +28,23 @@ finally:
     sys.stderr.write("\\nMODULES " + " ".join(sorted(sys.modules)) + "\\n")
 """
 HEAVY = ("polars", "psycopg", "pikepdf", "typst", "weasyprint", "openpyxl", "segno")
-# Loaded with the URL conf (the admin modules, medrecall/web/apps.py) or when a hook first runs
-# (notices' and execution's apps.py), never by a read-only command.
+# Loaded with the URL conf (the admin modules, medrecall/web/apps.py), when a hook or a signal
+# receiver first runs (accounts', notices' and execution's apps.py) or by the commands that use
+# them (the holiday calendars: `medrecall recall deadlines`), never by a read-only command.
 LAZY = (
     "axes.admin",
+    "chinese_calendar",
     "django.contrib.auth.admin",
+    "django.contrib.auth.views",
     "django_tasks_db.admin",
+    "holidays",
     "medrecall.accounts.admin",
+    "medrecall.accounts.lockout",
+    "medrecall.accounts.middleware",
     "medrecall.audit.admin",
     "medrecall.catalog.admin",
     "medrecall.core.admin",
+    "medrecall.core.workdays",
     "medrecall.core.workers",
     "medrecall.execution.admin",
     "medrecall.execution.closure",
@@ -48,6 +55,7 @@ LAZY = (
     "medrecall.notices.updates",
     "medrecall.parties.admin",
     "medrecall.recalls.admin",
+    "medrecall.recalls.deadlines",
     "medrecall.traceability.admin",
     "rest_framework.authtoken.admin",
     "smtplib",
@@ -166,7 +174,7 @@ def test_the_lazy_hooks_call_what_they_stand_for(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(holders, "timeline_entries", stand_in("execution timeline"))
     timeline = [source for source in TIMELINE_SOURCES if source.__module__.endswith("apps")]
 
-    answers = [
+    answers: list[object] = [
         _SCOPE_HOOKS["notices.updates"]("recall", "actor"),  # type: ignore[arg-type]
         _MERGE_STEPS["notices"]("source", "target", "actor"),  # type: ignore[arg-type]
         _CLOSURE_CHECKS["execution.accounting"]("recall"),  # type: ignore[arg-type]
@@ -188,4 +196,36 @@ def test_the_lazy_hooks_call_what_they_stand_for(monkeypatch: pytest.MonkeyPatch
         ("execution closure", ("recall",)),
         ("execution merge", ("source", "target", "actor")),
         ("execution timeline", (7,)),
+    ]
+
+
+def test_the_lazy_signal_receivers_are_connected_and_call_what_they_stand_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from axes.signals import user_locked_out
+    from django.contrib.auth.signals import user_logged_in
+
+    from medrecall.accounts import lockout, middleware
+
+    calls: list[tuple[str, object, dict[str, object]]] = []
+    monkeypatch.setattr(
+        lockout, "on_user_locked_out", lambda sender, **kw: calls.append(("locked", sender, kw))
+    )
+    monkeypatch.setattr(
+        middleware, "session_started", lambda sender, **kw: calls.append(("logged", sender, kw))
+    )
+    connected = {
+        key[0]: reference()
+        for signal in (user_locked_out, user_logged_in)
+        for key, reference, *_ in signal.receivers
+        if isinstance(key[0], str) and key[0].startswith("medrecall_")
+    }
+
+    connected["medrecall_login_locked"]("axes", request=None, username="ana", ip_address="::1")
+    connected["medrecall_session_started"]("User", request=None, user=None)
+
+    assert sorted(connected) == ["medrecall_login_locked", "medrecall_session_started"]
+    assert calls == [
+        ("locked", "axes", {"request": None, "username": "ana", "ip_address": "::1"}),
+        ("logged", "User", {"request": None, "user": None}),
     ]
