@@ -28,8 +28,10 @@ that both see the same load; it prints both, and this tree's CPU ÷ the earlier 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,6 +82,7 @@ def measure(command: list[str], environment: dict[str, str], repeat: int) -> tup
 def mode_environment(environment: dict[str, str], mode: str) -> dict[str, str]:
     """The environment of one mode: its own, new bytecode cache, written (warm) or not (cold)."""
     cache = tempfile.mkdtemp(prefix=f"medrecall-cli-bench-{mode}-pyc-")
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
     chosen = {**environment, "PYTHONPYCACHEPREFIX": cache}
     chosen.pop("PYTHONDONTWRITEBYTECODE", None)
     if mode == "cold":
