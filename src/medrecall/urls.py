@@ -6,6 +6,10 @@ from django.urls import include, path
 
 from medrecall.web import views as web_views
 
+# Every context's admin.py registers its models here, when the URL conf loads (the web server,
+# the tests' client, the system checks), not at every start of a command (web/apps.py).
+admin.autodiscover()
+
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -59,6 +59,7 @@ def form_data(response: Any) -> dict[str, Any]:
 
 
 def ours() -> dict[str, Any]:
+    admin.autodiscover()  # as the URL conf does when it loads (medrecall/web/apps.py)
     return {
         model._meta.label_lower: model_admin
         for model, model_admin in admin.site._registry.items()

@@ -28,6 +28,44 @@ finally:
     sys.stderr.write("\\nMODULES " + " ".join(sorted(sys.modules)) + "\\n")
 """
 HEAVY = ("polars", "psycopg", "pikepdf", "typst", "weasyprint", "openpyxl", "segno")
+# Loaded with the URL conf (the admin modules, medrecall/web/apps.py), when a hook or a signal
+# receiver first runs (accounts', notices' and execution's apps.py) or by the commands that use
+# them (the holiday calendars: `medrecall recall deadlines`), never by a read-only command.
+LAZY = (
+    "axes.admin",
+    "chinese_calendar",
+    "django.contrib.auth.admin",
+    "django.contrib.auth.views",
+    "django_tasks_db.admin",
+    "holidays",
+    "medrecall.accounts.admin",
+    "medrecall.accounts.lockout",
+    "medrecall.accounts.middleware",
+    "medrecall.audit.admin",
+    "medrecall.catalog.admin",
+    "medrecall.core.admin",
+    "medrecall.core.workdays",
+    "medrecall.core.workers",
+    "medrecall.execution.admin",
+    "medrecall.execution.closure",
+    "medrecall.execution.holders",
+    "medrecall.execution.selectors",
+    "medrecall.notices.relations",
+    "medrecall.notices.services",
+    "medrecall.notices.updates",
+    "medrecall.parties.admin",
+    "medrecall.recalls.admin",
+    "medrecall.recalls.deadlines",
+    "medrecall.traceability.admin",
+    "rest_framework.authtoken.admin",
+    "smtplib",
+)
+READ_ONLY = [
+    ["udi", "parse", "0100614141123452", "--json"],
+    ["trace", "forward", "--gtin", "00614141123452", "--lot", "L1", "--json"],
+    ["recall", "show", "RC-2026-0001"],
+    ["recall", "list", "--json"],
+]
 
 
 def run_probe(tmp_path: Path, *arguments: str, code: int = 0) -> tuple[str, str, set[str]]:
@@ -98,3 +136,96 @@ def test_every_product_command_skips_system_checks(name: str) -> None:
 
     assert isinstance(command, ProductCommand)
     assert command.requires_system_checks == []
+
+
+@pytest.mark.parametrize("arguments", READ_ONLY, ids=lambda words: " ".join(words[:2]))
+def test_read_only_commands_load_no_admin_and_no_hook_modules(
+    tmp_path: Path, arguments: list[str]
+) -> None:
+    # An empty data directory: each command stops at its first query, after its imports.
+    _, errors, modules = run_probe(tmp_path, *arguments, code=1)
+
+    assert errors.startswith("Database error (sqlite3 ")
+    assert "django.db.models" in modules
+    assert sorted(name for name in LAZY if name in modules) == []
+    assert sorted(name for name in HEAVY if name in modules) == []
+
+
+def test_the_lazy_hooks_call_what_they_stand_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medrecall.execution import closure, holders
+    from medrecall.notices import relations, updates
+    from medrecall.notices.selectors import TIMELINE_SOURCES
+    from medrecall.parties.services import _MERGE_STEPS
+    from medrecall.recalls.hooks import _CLOSURE_CHECKS, _SCOPE_HOOKS
+
+    calls: list[tuple[str, tuple[object, ...]]] = []
+
+    def stand_in(name: str) -> object:
+        def called(*arguments: object) -> str:
+            calls.append((name, arguments))
+            return f"{name} answer"
+
+        return called
+
+    monkeypatch.setattr(updates, "on_scope_frozen", stand_in("notices updates"))
+    monkeypatch.setattr(relations, "on_party_merge", stand_in("notices merge"))
+    monkeypatch.setattr(closure, "closure_findings", stand_in("execution closure"))
+    monkeypatch.setattr(holders, "on_party_merge", stand_in("execution merge"))
+    monkeypatch.setattr(holders, "timeline_entries", stand_in("execution timeline"))
+    timeline = [source for source in TIMELINE_SOURCES if source.__module__.endswith("apps")]
+
+    answers: list[object] = [
+        _SCOPE_HOOKS["notices.updates"]("recall", "actor"),  # type: ignore[arg-type]
+        _MERGE_STEPS["notices"]("source", "target", "actor"),  # type: ignore[arg-type]
+        _CLOSURE_CHECKS["execution.accounting"]("recall"),  # type: ignore[arg-type]
+        _MERGE_STEPS["execution"]("source", "target", "actor"),  # type: ignore[arg-type]
+        timeline[0](7),
+    ]
+
+    assert len(timeline) == 1
+    assert answers == [
+        None,
+        "notices merge answer",
+        "execution closure answer",
+        "execution merge answer",
+        "execution timeline answer",
+    ]
+    assert calls == [
+        ("notices updates", ("recall", "actor")),
+        ("notices merge", ("source", "target", "actor")),
+        ("execution closure", ("recall",)),
+        ("execution merge", ("source", "target", "actor")),
+        ("execution timeline", (7,)),
+    ]
+
+
+def test_the_lazy_signal_receivers_are_connected_and_call_what_they_stand_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from axes.signals import user_locked_out
+    from django.contrib.auth.signals import user_logged_in
+
+    from medrecall.accounts import lockout, middleware
+
+    calls: list[tuple[str, object, dict[str, object]]] = []
+    monkeypatch.setattr(
+        lockout, "on_user_locked_out", lambda sender, **kw: calls.append(("locked", sender, kw))
+    )
+    monkeypatch.setattr(
+        middleware, "session_started", lambda sender, **kw: calls.append(("logged", sender, kw))
+    )
+    connected = {
+        key[0]: reference()
+        for signal in (user_locked_out, user_logged_in)
+        for key, reference, *_ in signal.receivers
+        if isinstance(key[0], str) and key[0].startswith("medrecall_")
+    }
+
+    connected["medrecall_login_locked"]("axes", request=None, username="ana", ip_address="::1")
+    connected["medrecall_session_started"]("User", request=None, user=None)
+
+    assert sorted(connected) == ["medrecall_login_locked", "medrecall_session_started"]
+    assert calls == [
+        ("locked", "axes", {"request": None, "username": "ana", "ip_address": "::1"}),
+        ("logged", "User", {"request": None, "user": None}),
+    ]

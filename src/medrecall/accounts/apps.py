@@ -18,6 +18,20 @@ def _sync_roles(sender: AppConfig, **kwargs: Any) -> None:
         roles_sync(using=kwargs.get("using", "default"))
 
 
+# These receivers import their module when a signal first arrives (a log-in, a lock-out):
+# the lock-out code and the session middleware are not needed to start a command.
+def _locked_out(sender: Any, **kwargs: Any) -> None:
+    from .lockout import on_user_locked_out
+
+    on_user_locked_out(sender, **kwargs)
+
+
+def _logged_in(sender: Any, **kwargs: Any) -> None:
+    from .middleware import session_started
+
+    session_started(sender, **kwargs)
+
+
 class AccountsConfig(AppConfig):
     name = "medrecall.accounts"
     label = "accounts"
@@ -28,11 +42,7 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(_sync_roles, dispatch_uid="medrecall_roles_sync")
         from axes.signals import user_locked_out
 
-        from .lockout import on_user_locked_out
-
-        user_locked_out.connect(on_user_locked_out, dispatch_uid="medrecall_login_locked")
+        user_locked_out.connect(_locked_out, dispatch_uid="medrecall_login_locked")
         from django.contrib.auth.signals import user_logged_in
 
-        from .middleware import session_started
-
-        user_logged_in.connect(session_started, dispatch_uid="medrecall_session_started")
+        user_logged_in.connect(_logged_in, dispatch_uid="medrecall_session_started")

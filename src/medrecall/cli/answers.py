@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from medrecall.recalls.deadlines import DeadlineRow
+# For the annotation only: the deadlines module loads the holiday calendars (about 40 ms),
+# which `medrecall recall show|list` does not need.
+if TYPE_CHECKING:
+    from medrecall.recalls.deadlines import DeadlineRow
 
 
 def deadline_row(row: DeadlineRow) -> dict[str, Any]:

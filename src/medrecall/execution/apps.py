@@ -1,5 +1,34 @@
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from medrecall.accounts.models import User
+    from medrecall.notices.selectors import TimelineEntry
+    from medrecall.parties.models import Party
+    from medrecall.recalls.hooks import Finding
+    from medrecall.recalls.models import RecallCase
+
+
+# The hooks below import their module when they first run: the accounting selectors and the
+# holders' code (with notices' services, which it calls) are not needed to start a command.
+def _closure_findings(recall: "RecallCase") -> "list[Finding]":
+    from .closure import closure_findings
+
+    return closure_findings(recall)
+
+
+def _merge_holders(source: "Party", target: "Party", actor: "User") -> dict[str, Any]:
+    from .holders import on_party_merge
+
+    return on_party_merge(source, target, actor)
+
+
+def _timeline_entries(party_id: int) -> "list[TimelineEntry]":
+    from .holders import timeline_entries
+
+    return timeline_entries(party_id)
 
 
 class ExecutionConfig(AppConfig):
@@ -20,13 +49,13 @@ class ExecutionConfig(AppConfig):
         )
         from medrecall.traceability.custody import GUARDS
 
-        from . import baseline, closure, holders, holds
+        from . import baseline, holds
 
         GUARDS.register(holds.HOLD_GUARD.code, holds.HOLD_GUARD)
         GUARDS.register(holds.QUARANTINE_GUARD.code, holds.QUARANTINE_GUARD)
         TRANSITION_HOOKS.register("execution.holds", holds.on_recall_transition)
         SCOPE_HOOKS.register("execution.holds", holds.on_scope_frozen)
-        CLOSURE_CHECKS.register("execution.accounting", closure.closure_findings)
+        CLOSURE_CHECKS.register("execution.accounting", _closure_findings)
         BASELINE_HOOKS.register("execution.handled", baseline.handled_units)
-        MERGE_STEPS.register("execution", holders.on_party_merge)
-        TIMELINE_SOURCES.register("execution", holders.timeline_entries)
+        MERGE_STEPS.register("execution", _merge_holders)
+        TIMELINE_SOURCES.register("execution", _timeline_entries)
