@@ -7,6 +7,8 @@ their own party holds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -86,4 +88,19 @@ def serial_get_for(*, viewer: Viewer, pk: int) -> Serial:
     found = serial_list_for(viewer=viewer).filter(pk=pk).first()
     if found is None:
         raise NotFound(_("Serial number not found."))
+    return found
+
+
+def device_models_with_gtins(*, gtins: Sequence[str], where: str = "products") -> list[DeviceModel]:
+    """The device models with these GTINs (written with or without the leading zeros of a
+    GTIN-14): one query, and a refusal naming every GTIN that is no model's."""
+    from medrecall.core.gtin import normalise_gtin
+
+    wanted = {normalise_gtin(gtin) for gtin in gtins}
+    found = list(DeviceModel.objects.filter(udi_di__in=wanted))
+    if missing := wanted - {model.udi_di for model in found}:
+        raise NotFound(
+            _("No device model has GTIN %(gtin)s.") % {"gtin": ", ".join(sorted(missing))},
+            where=where,
+        )
     return found
