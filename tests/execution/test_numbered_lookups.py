@@ -114,10 +114,12 @@ def test_the_command_refuses_an_unknown_holder_lot_or_serial_and_authorises_noth
 ) -> None:
     create = ("returns", "create", recall.number, "--user", manager.username)
     assert [
+        refused(*create),
         refused(*create, "--holder", "NOPE"),
         refused(*create, "--holder", "HOSP", "--line", "C1=1", "--line", "ZZ=1"),
         refused(*create, "--holder", "HOSP", "--line", "C1:S-9=1"),
     ] == [
+        ("Give the party code (--holder CODE).", 1),
         ("There is no party with code NOPE.", 1),
         ("No lot ZZ of this recall's device models.", 1),
         ("Lot C1 has no serial S-9.", 1),

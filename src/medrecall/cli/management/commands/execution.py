@@ -42,7 +42,7 @@ from medrecall.execution import selectors, services
 from medrecall.execution.documents import waybill_pdf
 from medrecall.execution.models import Disposition, ReturnAuthorisation
 from medrecall.parties import selectors as parties
-from medrecall.parties.models import Location
+from medrecall.parties.models import Location, Party
 from medrecall.recalls.models import RecallCase
 
 Answer = dict[str, Any]
@@ -66,6 +66,11 @@ def _ra(number: str) -> ReturnAuthorisation:
 def _location(code: str) -> Location | None:
     """The location with this code (``None`` where no code is given: the option is optional)."""
     return found(lambda: parties.location_coded(code=code)) if code else None
+
+
+def _party(code: str, option: str) -> Party:
+    """The party a ``--holder`` or ``--party`` option names by its code."""
+    return party_coded(_given(code, f"party code ({option} CODE)"))
 
 
 def _unit(recall: RecallCase, lot: str, serial: str) -> tuple[Lot, Serial | None]:
@@ -321,7 +326,10 @@ class Command(ProductCommand):
         recall = recall_numbered(_given(o["recall"], "recall"))
         lines = _lines(recall, o["line"])
         ra = services.return_create(
-            recall=recall, party=party_coded(o["holder"]), actor=_user(o), lines=lines or None
+            recall=recall,
+            party=_party(o["holder"], "--holder"),
+            actor=_user(o),
+            lines=lines or None,
         )
         return _return_answer(ra)
 
@@ -480,7 +488,7 @@ class Command(ProductCommand):
     def _work_order_create(self, o: dict[str, Any]) -> Answer:
         recall = recall_numbered(_given(o["recall"], "recall"))
         order = services.work_order_create(
-            recall=recall, party=party_coded(o["holder"]), action=o["action"], actor=_user(o)
+            recall=recall, party=_party(o["holder"], "--holder"), action=o["action"], actor=_user(o)
         )
         return {
             "number": order.number,
@@ -592,7 +600,7 @@ class Command(ProductCommand):
         fields = {
             "code": _given(o["code"], "carrier code"),
             "name": o["name"],
-            "party": party_coded(o["party"]).pk,
+            "party": _party(o["party"], "--party").pk,
             "max_weight_kg": o["max_weight"],
             "is_active": True,
         }
@@ -669,7 +677,7 @@ class Command(ProductCommand):
         )
         fields = {
             "name": o["name"],
-            "party": party_coded(o["party"]).pk,
+            "party": _party(o["party"], "--party").pk,
             "technician": technician.pk if technician else "",
             "skills": o["skill"],
             "device_models": [m.pk for m in models],
