@@ -155,8 +155,8 @@ def test_the_lazy_hooks_call_what_they_stand_for(monkeypatch: pytest.MonkeyPatch
     from medrecall.execution import closure, holders
     from medrecall.notices import relations, updates
     from medrecall.notices.selectors import TIMELINE_SOURCES
-    from medrecall.parties.services import _MERGE_STEPS
-    from medrecall.recalls.hooks import _CLOSURE_CHECKS, _SCOPE_HOOKS
+    from medrecall.parties.services import MERGE_STEPS
+    from medrecall.recalls.hooks import CLOSURE_CHECKS, SCOPE_HOOKS
 
     calls: list[tuple[str, tuple[object, ...]]] = []
 
@@ -175,10 +175,10 @@ def test_the_lazy_hooks_call_what_they_stand_for(monkeypatch: pytest.MonkeyPatch
     timeline = [source for source in TIMELINE_SOURCES if source.__module__.endswith("apps")]
 
     answers: list[object] = [
-        _SCOPE_HOOKS["notices.updates"]("recall", "actor"),  # type: ignore[arg-type]
-        _MERGE_STEPS["notices"]("source", "target", "actor"),  # type: ignore[arg-type]
-        _CLOSURE_CHECKS["execution.accounting"]("recall"),  # type: ignore[arg-type]
-        _MERGE_STEPS["execution"]("source", "target", "actor"),  # type: ignore[arg-type]
+        SCOPE_HOOKS.get("notices.updates")("recall", "actor"),  # type: ignore[arg-type]
+        MERGE_STEPS.get("notices")("source", "target", "actor"),  # type: ignore[arg-type]
+        CLOSURE_CHECKS.get("execution.accounting")("recall"),  # type: ignore[arg-type]
+        MERGE_STEPS.get("execution")("source", "target", "actor"),  # type: ignore[arg-type]
         timeline[0](7),
     ]
 

@@ -193,16 +193,7 @@ class ReturnSerializer(BoundedModelSerializer[ReturnAuthorisation]):
 
     @extend_schema_field(ReturnLineSerializer(many=True))
     def get_lines(self, ra: ReturnAuthorisation) -> list[dict[str, Any]]:
-        return [
-            {
-                "lot": line.lot,
-                "serial": line.serial,
-                "expected": line.expected,
-                "received": line.received,
-                "outcome": line.outcome,
-            }
-            for line in selectors.return_reconciliation(ra)
-        ]
+        return selectors.return_lines(ra)
 
 
 class ReturnLineInput(BoundedSerializer):

@@ -66,15 +66,7 @@ class TemplateSerializer(BoundedModelSerializer[NoticeTemplate]):
         model = NoticeTemplate
         fields = [
             "id",
-            "regime",
-            "language",
-            "kind",
-            "version",
-            "status",
-            "title",
-            "subject",
-            "sections",
-            "change_note",
+            *selectors.TEMPLATE_CONTENT,
             "created_by",
             "approved_by",
             "approved_at",
@@ -729,9 +721,7 @@ class OfferDecisionView(APIView):
         payload = OfferDecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         action, note = payload.validated_data["action"], payload.validated_data["note"]
-        offer = selectors.offers_for(viewer=viewer).filter(pk=pk).first()
-        if offer is None:
-            raise NotFound(_("Offer %(id)s was not found.") % {"id": pk})
+        offer = selectors.offer_get_for(viewer=viewer, pk=pk)
         if action in ("approve", "reject"):
             _viewer(request, "notices.approve_offer")
             offer = relations.offer_decide(

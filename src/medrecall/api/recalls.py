@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer
 from medrecall.catalog.models import DeviceModel
+from medrecall.catalog.selectors import device_models_with_gtins
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.recalls import selectors, services
 from medrecall.recalls.lifecycle import Action, Status, action_blockers, blockers
@@ -33,6 +34,7 @@ from medrecall.recalls.models import (
     ScopeRule,
 )
 
+from .errors import named_in_body
 from .pagination import PAGE_PARAMETERS, page_of, paginated
 
 
@@ -151,16 +153,7 @@ class RecallUpdateSerializer(BoundedSerializer):
 
 
 def _products(gtins: list[str]) -> list[DeviceModel]:
-    from medrecall.core.gtin import normalise_gtin
-
-    wanted = {normalise_gtin(g) for g in gtins}
-    found = list(DeviceModel.objects.filter(udi_di__in=wanted))
-    if missing := wanted - {m.udi_di for m in found}:
-        raise ValidationFailed(
-            _("No device model has GTIN %(gtin)s.") % {"gtin": ", ".join(sorted(missing))},
-            where="products",
-        )
-    return found
+    return named_in_body(lambda: device_models_with_gtins(gtins=gtins, where="products"))
 
 
 def _recall(request: Request, pk: int, perm: str = "recalls.view_recallcase") -> RecallCase:

@@ -7,9 +7,12 @@ their own party holds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from medrecall.core.errors import NotFound
 from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 
@@ -80,3 +83,18 @@ def serial_get_for(*, viewer: Viewer, pk: int) -> Serial:
     return one_or_not_found(
         serial_list_for(viewer=viewer).filter(pk=pk), _("Serial number not found.")
     )
+
+
+def device_models_with_gtins(*, gtins: Sequence[str], where: str = "products") -> list[DeviceModel]:
+    """The device models with these GTINs (written with or without the leading zeros of a
+    GTIN-14): one query, and a refusal naming every GTIN that is no model's."""
+    from medrecall.core.gtin import normalise_gtin
+
+    wanted = {normalise_gtin(gtin) for gtin in gtins}
+    found = list(DeviceModel.objects.filter(udi_di__in=wanted))
+    if missing := wanted - {model.udi_di for model in found}:
+        raise NotFound(
+            _("No device model has GTIN %(gtin)s.") % {"gtin": ", ".join(sorted(missing))},
+            where=where,
+        )
+    return found

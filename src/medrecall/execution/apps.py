@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from medrecall.accounts.models import User
+    from medrecall.core.types import Actor
     from medrecall.notices.selectors import TimelineEntry
     from medrecall.parties.models import Party
     from medrecall.recalls.hooks import Finding
@@ -19,7 +19,7 @@ def _closure_findings(recall: "RecallCase") -> "list[Finding]":
     return closure_findings(recall)
 
 
-def _merge_holders(source: "Party", target: "Party", actor: "User") -> dict[str, Any]:
+def _merge_holders(source: "Party", target: "Party", actor: "Actor") -> dict[str, Any]:
     from .holders import on_party_merge
 
     return on_party_merge(source, target, actor)

@@ -39,6 +39,7 @@ from medrecall.traceability.models import Position
 
 from .lifecycle import DispositionKind, TaskStatus
 from .models import (
+    Carrier,
     DestructionCertificate,
     Disposition,
     Evidence,
@@ -661,3 +662,49 @@ def work_order_unit(*, order: WorkOrder, pk: int) -> WorkOrderUnit:
             where="unit",
         )
     return unit
+
+
+def disposition_numbered(*, number: str) -> Disposition:
+    """The disposition with this number (``DSP-…``), for staff tools (the command line)."""
+    from django.utils.translation import gettext as _
+
+    found = Disposition.objects.filter(number=number).first() if number else None
+    if found is None:
+        raise NotFound(
+            _("There is no disposition %(number)s.") % {"number": number}, where="number"
+        )
+    return found
+
+
+def work_order_numbered(*, number: str) -> WorkOrder:
+    """The work order with this number (``WO-…``), for staff tools (the command line)."""
+    from django.utils.translation import gettext as _
+
+    found = WorkOrder.objects.filter(number=number).first() if number else None
+    if found is None:
+        raise NotFound(_("There is no work order %(number)s.") % {"number": number}, where="number")
+    return found
+
+
+def carrier_coded(*, code: str, where: str = "carrier") -> Carrier:
+    """The carrier with this code (exact, as its rates name it)."""
+    from django.utils.translation import gettext as _
+
+    found = Carrier.objects.filter(code=code).first() if code else None
+    if found is None:
+        raise NotFound(_("There is no carrier with code %(code)s.") % {"code": code}, where=where)
+    return found
+
+
+def return_lines(ra: ReturnAuthorisation) -> list[dict[str, Any]]:
+    """A return's reconciliation lines as the API and the command line show them."""
+    return [
+        {
+            "lot": line.lot,
+            "serial": line.serial,
+            "expected": line.expected,
+            "received": line.received,
+            "outcome": line.outcome,
+        }
+        for line in return_reconciliation(ra)
+    ]

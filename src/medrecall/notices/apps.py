@@ -8,6 +8,7 @@ from medrecall.core.apps import model_migrated
 
 if TYPE_CHECKING:
     from medrecall.accounts.models import User
+    from medrecall.core.types import Actor
     from medrecall.parties.models import Party
     from medrecall.recalls.models import RecallCase
 
@@ -30,7 +31,7 @@ def _tell_holders(recall: "RecallCase", actor: "User") -> None:
     on_scope_frozen(recall, actor)
 
 
-def _merge_relations(source: "Party", target: "Party", actor: "User") -> dict[str, Any]:
+def _merge_relations(source: "Party", target: "Party", actor: "Actor") -> dict[str, Any]:
     from .relations import on_party_merge
 
     return on_party_merge(source, target, actor)

@@ -427,3 +427,31 @@ def customer_search(*, viewer: Viewer, query: str, limit: int | None = 50) -> Qu
     ).distinct()
     found = _scoped(parties, viewer, "pk").order_by("name", "pk")
     return found if limit is None else found[:limit]
+
+
+def offer_get_for(*, viewer: Viewer, pk: int) -> Offer:
+    """An offer by id, as the viewer may see it (a portal user: its own party's)."""
+    offer = offers_for(viewer=viewer).filter(pk=pk).first()
+    if offer is None:
+        raise NotFound(_("Offer %(id)s was not found.") % {"id": pk})
+    return offer
+
+
+# A template's content as it is edited and versioned: what ``medrecall notices template-show``
+# prints (and ``template-save`` reads back), and the heart of the API's template fields.
+TEMPLATE_CONTENT = (
+    "regime",
+    "language",
+    "kind",
+    "version",
+    "status",
+    "title",
+    "subject",
+    "sections",
+    "change_note",
+)
+
+
+def template_content(template: NoticeTemplate) -> dict[str, Any]:
+    """A template's content fields (``TEMPLATE_CONTENT``) and their values."""
+    return {field: getattr(template, field) for field in TEMPLATE_CONTENT}

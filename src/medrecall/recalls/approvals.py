@@ -27,6 +27,7 @@ from .errors import (
     StepSignedAlready,
 )
 from .models import ApprovalStep, RecallCase
+from .selectors import scope_baseline
 
 
 def _approvals_in_force(recall: RecallCase, content: dict[str, Any]) -> list[Signature]:
@@ -49,7 +50,6 @@ def _both(recall: RecallCase, field: str) -> str:
 
 def approval_content(recall: RecallCase) -> dict[str, Any]:
     """What an approver signs: the decision record, scope baseline included."""
-    snapshot = recall.current_snapshot
     return {
         "recall": recall.number,
         "title": _both(recall, "title"),
@@ -62,13 +62,7 @@ def approval_content(recall: RecallCase) -> dict[str, Any]:
         "products": sorted(recall.products.values_list("udi_di", flat=True)),
         "regimes": sorted([r.regime, r.recall_class] for r in recall.regimes.all()),
         "decision_at": recall.decision_at.isoformat() if recall.decision_at else None,
-        "scope": {
-            "snapshot": snapshot.sequence,
-            "units": snapshot.total_units,
-            "holders": snapshot.total_holders,
-        }
-        if snapshot
-        else None,
+        "scope": scope_baseline(recall.current_snapshot),
     }
 
 

@@ -131,3 +131,15 @@ def recall_numbered(*, number: str) -> RecallCase:
             _("There is no recall numbered %(number)s.") % {"number": number}, where="recall"
         )
     return found
+
+
+def scope_baseline(snapshot: ScopeSnapshot | None) -> dict[str, int] | None:
+    """A frozen scope in brief (its sequence, units and holders), as a recall's summary and the
+    decision record an approver signs show it; ``None`` before the first freeze."""
+    if snapshot is None:
+        return None
+    return {
+        "snapshot": snapshot.sequence,
+        "units": snapshot.total_units,
+        "holders": snapshot.total_holders,
+    }

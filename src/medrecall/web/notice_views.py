@@ -139,10 +139,10 @@ def _party(request: HttpRequest, pk: int) -> Party:
 
 
 def _offer(request: HttpRequest, pk: int) -> Offer:
-    offer = selectors.offers_for(viewer=viewer_of(request)).filter(pk=pk).first()
-    if offer is None:
-        raise Http404
-    return offer
+    try:
+        return selectors.offer_get_for(viewer=viewer_of(request), pk=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
 
 
 # --- templates -------------------------------------------------------------------------

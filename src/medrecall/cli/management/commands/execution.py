@@ -32,21 +32,23 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
+from medrecall.accounts import selectors as accounts
 from medrecall.accounts.models import User
 from medrecall.catalog.models import Lot, Serial
-from medrecall.cli.command import Everyone, ProductCommand, Subcommands, found
-from medrecall.cli.lookups import recall_numbered, user_named
+from medrecall.cli.command import Everyone, ProductCommand, Subcommands
+from medrecall.cli.lookups import found, party_coded, recall_numbered, user_named
 from medrecall.core.errors import DomainError
 from medrecall.execution import selectors, services
 from medrecall.execution.documents import waybill_pdf
-from medrecall.execution.models import Disposition, ReturnAuthorisation, WorkOrder
+from medrecall.execution.models import Disposition, ReturnAuthorisation
+from medrecall.parties import selectors as parties
 from medrecall.parties.models import Location, Party
 from medrecall.recalls.models import RecallCase
 
 Answer = dict[str, Any]
 
 
-# -- look-ups by the names typed (queries here: the contexts' selectors answer other messages) --
+# -- look-ups by the names typed: the contexts' selectors, a miss exits 1 with their message --
 def _given(value: str, what: str) -> str:
     if not value:
         raise CommandError(f"Give the {what}.")
@@ -58,40 +60,35 @@ def _user(options: dict[str, Any]) -> User:
 
 
 def _ra(number: str) -> ReturnAuthorisation:
-    return found(
-        ReturnAuthorisation.objects.filter(number=number).first(), f"No return {number!r}."
-    )
+    return found(lambda: selectors.return_numbered_for(viewer=Everyone(), number=number))
 
 
 def _location(code: str) -> Location | None:
-    if not code:
-        return None
-    location = Location.objects.select_related("party").filter(code=code).first()
-    return found(location, f"No location {code!r}.")
+    """The location with this code (``None`` where no code is given: the option is optional)."""
+    return found(lambda: parties.location_coded(code=code)) if code else None
 
 
-def _party(code: str) -> Party:
-    return found(Party.objects.filter(code=code).first(), f"No party {code!r}; give --holder.")
+def _party(code: str, option: str) -> Party:
+    """The party a ``--holder`` or ``--party`` option names by its code."""
+    return party_coded(_given(code, f"party code ({option} CODE)"))
 
 
-def _unit(
-    recall: RecallCase, lot_number: str, serial_number: str
-) -> tuple[Lot | None, Serial | None]:
-    """The recall's lot with this number, and its serial if one is named (``None`` where not
-    found: each caller refuses in its own words)."""
-    lot = Lot.objects.filter(number=lot_number, device_model__in=recall.products.all()).first()
-    serial = Serial.objects.filter(lot=lot, serial=serial_number).first() if serial_number else None
-    return lot, serial
+def _unit(recall: RecallCase, lot: str, serial: str) -> tuple[Lot, Serial | None]:
+    """The recall's lot with this number, and its serial in that lot if one is named."""
+    return found(lambda: selectors.unit_in_recall(recall=recall, lot=lot, serial=serial))
 
 
-def _line(recall: RecallCase, spec: str) -> tuple[Lot, Serial | None, int]:
-    """``--line LOT[:SERIAL]=QTY`` as a return line."""
-    unit, _sep, quantity = spec.partition("=")
-    lot_number, _sep, serial_number = unit.partition(":")
-    lot, serial = _unit(recall, lot_number, serial_number)
-    if lot is None or (serial_number and serial is None):
-        raise CommandError(f"Unknown unit {unit!r}.")
-    return lot, serial, int(quantity or 1)
+def _lines(recall: RecallCase, specs: list[str]) -> list[tuple[Lot, Serial | None, int]]:
+    """Each ``--line LOT[:SERIAL]=QTY`` as a return line (two queries for any number)."""
+    units: list[tuple[str, str]] = []
+    quantities: list[int] = []
+    for spec in specs:
+        unit, _sep, quantity = spec.partition("=")
+        lot, _sep, serial = unit.partition(":")
+        units.append((lot, serial))
+        quantities.append(int(quantity or 1))
+    found_units = found(lambda: selectors.units_in_recall(recall=recall, units=units))
+    return [(lot, serial, n) for (lot, serial), n in zip(found_units, quantities, strict=True)]
 
 
 def _valid(form: Any) -> Any:
@@ -120,16 +117,7 @@ def _written(document: selectors.StoredDocument, out: str) -> Answer:
 
 # -- what the answers hold ---------------------------------------------------------------------
 def _return_answer(ra: ReturnAuthorisation) -> Answer:
-    lines = [
-        {
-            "lot": line.lot,
-            "serial": line.serial,
-            "expected": line.expected,
-            "received": line.received,
-            "outcome": line.outcome,
-        }
-        for line in selectors.return_reconciliation(ra)
-    ]
+    lines = selectors.return_lines(ra)
     return {
         "number": ra.number,
         "status": ra.status,
@@ -336,9 +324,12 @@ class Command(ProductCommand):
 
     def _return_create(self, o: dict[str, Any]) -> Answer:
         recall = recall_numbered(_given(o["recall"], "recall"))
-        lines = [_line(recall, spec) for spec in o["line"]]
+        lines = _lines(recall, o["line"])
         ra = services.return_create(
-            recall=recall, party=_party(o["holder"]), actor=_user(o), lines=lines or None
+            recall=recall,
+            party=_party(o["holder"], "--holder"),
+            actor=_user(o),
+            lines=lines or None,
         )
         return _return_answer(ra)
 
@@ -356,8 +347,6 @@ class Command(ProductCommand):
         ra = _ra(_given(o["number"], "RA number"))
         actor = _user(o)
         lot, serial = _unit(ra.recall, o["lot"], o["serial"])
-        if lot is None or (o["serial"] and serial is None):
-            raise CommandError(f"Unknown unit {o['lot']!r} {o['serial']!r}.")
         ra = services.return_amend(
             ra=ra, actor=actor, reason=o["reason"], expected=o["quantity"], lot=lot, serial=serial
         )
@@ -434,8 +423,6 @@ class Command(ProductCommand):
         user = _user(o)
         recall = recall_numbered(_given(o["recall"], "recall"))
         lot, serial = _unit(recall, o["lot"], o["serial"])
-        if lot is None:
-            raise CommandError(f"Unknown lot {o['lot']!r}.")
         location = _location(o["location"])
         if location is None:
             raise CommandError("Give --location: the quarantine location.")
@@ -455,9 +442,7 @@ class Command(ProductCommand):
     def _disposition_complete(self, o: dict[str, Any]) -> Answer:
         user = _user(o)
         number = _given(o["number"], "disposition number")
-        disposition = found(
-            Disposition.objects.filter(number=number).first(), "No such disposition."
-        )
+        disposition = found(lambda: selectors.disposition_numbered(number=number))
         password = ""
         if disposition.kind == "release":  # the one kind signed (21 CFR 11)
             from medrecall.cli.signing import signing_password
@@ -503,7 +488,7 @@ class Command(ProductCommand):
     def _work_order_create(self, o: dict[str, Any]) -> Answer:
         recall = recall_numbered(_given(o["recall"], "recall"))
         order = services.work_order_create(
-            recall=recall, party=_party(o["holder"]), action=o["action"], actor=_user(o)
+            recall=recall, party=_party(o["holder"], "--holder"), action=o["action"], actor=_user(o)
         )
         return {
             "number": order.number,
@@ -528,7 +513,7 @@ class Command(ProductCommand):
     def _evidence(self, o: dict[str, Any]) -> Answer:
         """``workorders evidence WO`` lists the order's evidence; ``… WO ID --out FILE`` writes one file."""
         number = _given(o["number"], "work order number")
-        order = found(WorkOrder.objects.filter(number=number).first(), f"No work order {number!r}.")
+        order = found(lambda: selectors.work_order_numbered(number=number))
         if o["evidence"]:
             if not o["evidence"].isdigit():
                 raise CommandError(
@@ -615,7 +600,7 @@ class Command(ProductCommand):
         fields = {
             "code": _given(o["code"], "carrier code"),
             "name": o["name"],
-            "party": _party(o["party"]).pk,
+            "party": _party(o["party"], "--party").pk,
             "max_weight_kg": o["max_weight"],
             "is_active": True,
         }
@@ -642,11 +627,10 @@ class Command(ProductCommand):
     def _rate_add(self, o: dict[str, Any]) -> Answer:
         from medrecall.audit import services as audit
         from medrecall.execution.forms import CarrierRateForm
-        from medrecall.execution.models import Carrier
 
         user = _user(o)
         code = _given(o["carrier"], "carrier code")
-        carrier = found(Carrier.objects.filter(code=code).first(), f"No carrier {code!r}.")
+        carrier = found(lambda: selectors.carrier_coded(code=code))
         fields = {
             "carrier": carrier.pk,
             "country": o["country"],
@@ -687,11 +671,13 @@ class Command(ProductCommand):
                 f"Unknown device model(s): {', '.join(sorted(set(o['device_model']) - known))}."
             )
         technician = (
-            User.objects.filter(username=o["technician"]).first() if o["technician"] else None
+            found(lambda: accounts.user_named(username=o["technician"]))
+            if o["technician"]
+            else None
         )
         fields = {
             "name": o["name"],
-            "party": _party(o["party"]).pk,
+            "party": _party(o["party"], "--party").pk,
             "technician": technician.pk if technician else "",
             "skills": o["skill"],
             "device_models": [m.pk for m in models],

@@ -32,8 +32,8 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from medrecall.cli.command import Everyone, ProductCommand, found, number_argument
-from medrecall.cli.lookups import party_coded, recall_numbered, refusal, user_named
+from medrecall.cli.command import Everyone, ProductCommand, number_argument
+from medrecall.cli.lookups import found, party_coded, recall_numbered, refusal, user_named
 from medrecall.cli.progress import ProgressLine
 from medrecall.core.errors import DomainError
 from medrecall.notices import (
@@ -48,17 +48,6 @@ from medrecall.notices import (
 from medrecall.notices.models import Notice, NoticeRun, NoticeTemplate, Offer
 from medrecall.notices.tasks import follow_up_sweep_task
 
-_TEMPLATE_FIELDS = (
-    "regime",
-    "language",
-    "kind",
-    "version",
-    "status",
-    "title",
-    "subject",
-    "sections",
-    "change_note",
-)
 _TEMPLATE_SAVED = ("regime", "language", "kind", "title", "subject", "sections")
 _LISTED = 5000
 
@@ -82,10 +71,19 @@ def _notice_row(notice: Notice) -> dict[str, Any]:
     }
 
 
-def _numbered(model: type[Any], text: str, what: str) -> Any:
-    """A notice, template or offer by the id typed (a query here: the selectors that exist
-    answer a different not-found message, and these messages are the command's contract)."""
-    return found(model.objects.filter(pk=number_argument(text, what)).first(), f"No {what} {text}.")
+def _notice(text: str) -> Notice:
+    pk = number_argument(text, "notice")
+    return found(lambda: selectors.notice_get_for(viewer=Everyone(), pk=pk))
+
+
+def _template(text: str) -> NoticeTemplate:
+    pk = number_argument(text, "template")
+    return found(lambda: selectors.template_get(pk))
+
+
+def _offer(text: str) -> Offer:
+    pk = number_argument(text, "offer")
+    return found(lambda: selectors.offer_get_for(viewer=Everyone(), pk=pk))
 
 
 def _template_fields(path: str) -> dict[str, Any]:
@@ -313,7 +311,7 @@ class Command(ProductCommand):
         self._out(rows, o["json"])
 
     def _log(self, o: dict[str, Any]) -> None:
-        notice = _numbered(Notice, o["target"], "notice")
+        notice = _notice(o["target"])
         delivery.notice_contact_log(
             notice=notice,
             actor=user_named(o["user"]),
@@ -350,8 +348,7 @@ class Command(ProductCommand):
         self._out(rows, o["json"])
 
     def _template_show(self, o: dict[str, Any]) -> None:
-        template = _numbered(NoticeTemplate, o["target"], "template")
-        self._out({field: getattr(template, field) for field in _TEMPLATE_FIELDS}, True)
+        self._out(selectors.template_content(_template(o["target"])), True)
 
     def _template_save(self, o: dict[str, Any]) -> None:
         fields = _template_fields(o["file"])
@@ -363,7 +360,7 @@ class Command(ProductCommand):
         self._out({"id": saved.pk, "version": saved.version, "status": saved.status}, o["json"])
 
     def _approve_template(self, o: dict[str, Any]) -> None:
-        template = _numbered(NoticeTemplate, o["target"], "template")
+        template = _template(o["target"])
         approved = template_control.template_approve(template=template, actor=user_named(o["user"]))
         self._out(
             {"id": approved.pk, "status": approved.status, "version": approved.version},
@@ -421,7 +418,7 @@ class Command(ProductCommand):
         self._out({"id": proposed.pk, "status": proposed.status}, o["json"])
 
     def _offer_decision(self, o: dict[str, Any]) -> None:
-        offer: Offer = _numbered(Offer, o["target"], "offer")
+        offer = _offer(o["target"])
         user, decision, note = user_named(o["user"]), o["decision"], o["note"]
         if decision in ("approve", "reject"):
             offer = relations.offer_decide(

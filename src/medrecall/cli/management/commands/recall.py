@@ -32,11 +32,11 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from medrecall.catalog.models import DeviceModel
+from medrecall.catalog.selectors import device_models_with_gtins
 from medrecall.cli.answers import deadline_row
 from medrecall.cli.command import ProductCommand
-from medrecall.cli.lookups import recall_numbered, refusal, user_named
+from medrecall.cli.lookups import found, recall_numbered, refusal, user_named
 from medrecall.core.errors import DomainError
-from medrecall.core.gtin import normalise_gtin
 from medrecall.recalls import selectors, services
 from medrecall.recalls.lifecycle import Status, blockers
 from medrecall.recalls.models import RecallCase
@@ -51,12 +51,8 @@ _TIMES = ("decision_at", "initiated_at", "completed_at")
 
 
 def _models(gtins: list[str]) -> list[DeviceModel]:
-    """The device models with these GTINs (a query written here: catalog has no such selector)."""
-    wanted = {normalise_gtin(g) for g in gtins}
-    found = list(DeviceModel.objects.filter(udi_di__in=wanted))
-    if missing := wanted - {m.udi_di for m in found}:
-        raise CommandError(f"No device model has GTIN {', '.join(sorted(missing))}.")
-    return found
+    """The device models with these GTINs (every GTIN that is no model's is refused)."""
+    return found(lambda: device_models_with_gtins(gtins=gtins))
 
 
 def _time(field: str, text: str) -> datetime:
@@ -86,7 +82,6 @@ def _changes(assignments: list[str], decision_at: str) -> dict[str, Any]:
 
 def _summary(recall: RecallCase) -> dict[str, Any]:
     recall.refresh_from_db()
-    snapshot = recall.current_snapshot
     return {
         "number": recall.number,
         "title": recall.title,
@@ -97,13 +92,7 @@ def _summary(recall: RecallCase) -> dict[str, Any]:
         "product_names": [m.name_for() for m in recall.products.order_by("udi_di")],
         "regimes": {r.regime: r.recall_class for r in recall.regimes.all()},
         "decision_at": recall.decision_at.isoformat() if recall.decision_at else None,
-        "scope": {
-            "snapshot": snapshot.sequence,
-            "units": snapshot.total_units,
-            "holders": snapshot.total_holders,
-        }
-        if snapshot
-        else None,
+        "scope": selectors.scope_baseline(recall.current_snapshot),
     }
 
 
