@@ -4,10 +4,11 @@ registration, refusal of a taken name, unknown names, importers loaded on first 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 
-from medrecall.core.registry import ImporterKind, Registry, RegistryError
+from medrecall.core.registry import ImporterKind, Lazy, Registry, RegistryError
 
 
 def first() -> str:
@@ -135,3 +136,21 @@ def test_an_importer_kind_registered_again_with_equal_values_changes_nothing() -
         registry.register("lazy", ImporterKind("a.C", label="Lazy", permission="x.y"))
 
     assert registry.items() == [("lazy", ImporterKind("a.B", label="Lazy", permission="x.y"))]
+
+
+def test_a_lazy_item_imports_its_function_when_called_and_not_before() -> None:
+    sys.modules.pop("tests.core.lazy_importer", None)
+    item = Lazy("tests.core.lazy_importer.LazyImporter")
+
+    assert "tests.core.lazy_importer" not in sys.modules
+    assert item().__class__.__name__ == "LazyImporter"
+    assert "tests.core.lazy_importer" in sys.modules
+
+
+def test_a_lazy_item_registered_again_by_the_same_path_changes_nothing() -> None:
+    registry: Registry[Any] = Registry("hook")
+    registry.register("x", Lazy("os.path.join"))
+    registry.register("x", Lazy("os.path.join"))
+
+    assert registry.items() == [("x", Lazy("os.path.join"))]
+    assert registry.get("x")("a", "b") == "a/b"

@@ -13,6 +13,10 @@ name again does nothing, so a second ``ready()`` registers nothing twice; regist
 different item under a name already taken is a configuration error, as is asking for a name
 nobody registered.
 
+An item whose module is heavy (mail, documents, the accounting selectors) is registered as
+``Lazy("dotted.path.to.function")``: it imports its function when first called, so a command
+that never runs the hook does not pay for the import at start-up.
+
 This module also holds the importer registry (``IMPORTERS``): which importer handles which kind
 of file. Contexts register a dotted path, so the importer's module (and its parsers) loads the
 first time a kind is asked for, not with every ``medrecall`` command."""
@@ -88,6 +92,22 @@ class Registry(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<Registry of {self.what}: {', '.join(self._items) or 'empty'}>"
+
+
+@dataclass(frozen=True)
+class Lazy:
+    """A registered function named by its dotted path, imported when first called (each call
+    looks it up again: cheap once imported, and a test may replace the function). Equal by path,
+    so a second ``ready()`` registering it again changes nothing."""
+
+    path: str
+
+    @property
+    def target(self) -> Any:
+        return import_string(self.path)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.target(*args, **kwargs)
 
 
 # --- importers ----------------------------------------------------------------------------

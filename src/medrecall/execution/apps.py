@@ -1,34 +1,5 @@
-from typing import TYPE_CHECKING, Any
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from medrecall.core.types import Actor
-    from medrecall.notices.selectors import TimelineEntry
-    from medrecall.parties.models import Party
-    from medrecall.recalls.hooks import Finding
-    from medrecall.recalls.models import RecallCase
-
-
-# The hooks below import their module when they first run: the accounting selectors and the
-# holders' code (with notices' services, which it calls) are not needed to start a command.
-def _closure_findings(recall: "RecallCase") -> "list[Finding]":
-    from .closure import closure_findings
-
-    return closure_findings(recall)
-
-
-def _merge_holders(source: "Party", target: "Party", actor: "Actor") -> dict[str, Any]:
-    from .holders import on_party_merge
-
-    return on_party_merge(source, target, actor)
-
-
-def _timeline_entries(party_id: int) -> "list[TimelineEntry]":
-    from .holders import timeline_entries
-
-    return timeline_entries(party_id)
 
 
 class ExecutionConfig(AppConfig):
@@ -39,6 +10,7 @@ class ExecutionConfig(AppConfig):
     def ready(self) -> None:
         """Register what execution adds to the lower contexts' registries (docs/architecture.md,
         "Registries")."""
+        from medrecall.core.registry import Lazy
         from medrecall.notices.selectors import TIMELINE_SOURCES
         from medrecall.parties.services import MERGE_STEPS
         from medrecall.recalls.hooks import (
@@ -55,7 +27,11 @@ class ExecutionConfig(AppConfig):
         GUARDS.register(holds.QUARANTINE_GUARD.code, holds.QUARANTINE_GUARD)
         TRANSITION_HOOKS.register("execution.holds", holds.on_recall_transition)
         SCOPE_HOOKS.register("execution.holds", holds.on_scope_frozen)
-        CLOSURE_CHECKS.register("execution.accounting", _closure_findings)
+        # Lazy: the accounting selectors and the holders' code (with notices' sending, which it
+        # calls) are not needed to start a command that never closes, merges or shows a timeline.
+        CLOSURE_CHECKS.register(
+            "execution.accounting", Lazy("medrecall.execution.closure.closure_findings")
+        )
         BASELINE_HOOKS.register("execution.handled", baseline.handled_units)
-        MERGE_STEPS.register("execution", _merge_holders)
-        TIMELINE_SOURCES.register("execution", _timeline_entries)
+        MERGE_STEPS.register("execution", Lazy("medrecall.execution.holders.on_party_merge"))
+        TIMELINE_SOURCES.register("execution", Lazy("medrecall.execution.holders.timeline_entries"))

@@ -1,16 +1,10 @@
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 from medrecall.core.apps import model_migrated
-
-if TYPE_CHECKING:
-    from medrecall.accounts.models import User
-    from medrecall.core.types import Actor
-    from medrecall.parties.models import Party
-    from medrecall.recalls.models import RecallCase
 
 
 def _seed_templates(sender: AppConfig, **kwargs: Any) -> None:
@@ -23,20 +17,6 @@ def _seed_templates(sender: AppConfig, **kwargs: Any) -> None:
     seed_templates(using=kwargs.get("using", "default"))
 
 
-# The hooks below import their module when they first run: notices.services (and the mail,
-# document and content code it loads) is not needed to start a command that never uses it.
-def _tell_holders(recall: "RecallCase", actor: "User") -> None:
-    from .updates import on_scope_frozen
-
-    on_scope_frozen(recall, actor)
-
-
-def _merge_relations(source: "Party", target: "Party", actor: "Actor") -> dict[str, Any]:
-    from .relations import on_party_merge
-
-    return on_party_merge(source, target, actor)
-
-
 class NoticesConfig(AppConfig):
     name = "medrecall.notices"
     label = "notices"
@@ -46,11 +26,14 @@ class NoticesConfig(AppConfig):
         post_migrate.connect(
             _seed_templates, sender=self, dispatch_uid="medrecall_notice_templates"
         )
+        from medrecall.core.registry import Lazy
         from medrecall.parties.services import MERGE_STEPS
         from medrecall.recalls.hooks import CLOSURE_CHECKS, SCOPE_HOOKS
 
         from . import closure
 
+        # Lazy: updates and relations load the mail and document code, which a command that
+        # never tells holders or merges parties does not need at start-up.
         CLOSURE_CHECKS.register("notices.replies", closure.closure_findings)
-        SCOPE_HOOKS.register("notices.updates", _tell_holders)
-        MERGE_STEPS.register("notices", _merge_relations)
+        SCOPE_HOOKS.register("notices.updates", Lazy("medrecall.notices.updates.on_scope_frozen"))
+        MERGE_STEPS.register("notices", Lazy("medrecall.notices.relations.on_party_merge"))
