@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
@@ -85,3 +86,18 @@ def test_user_named_refuses_with_the_user_name(manager: User) -> None:
         "message": "There is no user nobody.",
         "where": "user",
     }
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["recall", "show"], "Give the recall number (e.g. RC-2026-0001)."),
+        (["recall", "deadlines"], "Give the recall number (e.g. RC-2026-0001)."),
+        (["notices", "timeline"], "Give the party code."),
+    ],
+)
+def test_a_command_given_no_number_or_code_asks_for_it(arguments: list[str], message: str) -> None:
+    with pytest.raises(CommandError) as refused:
+        call_command(*arguments)
+
+    assert (str(refused.value), refused.value.returncode) == (message, 1)

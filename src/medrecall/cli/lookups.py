@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from medrecall.accounts import selectors as accounts
 from medrecall.accounts.models import User
@@ -30,10 +31,14 @@ def user_named(name: str) -> User:
 
 
 def recall_numbered(number: str) -> RecallCase:
+    if not number.strip():
+        raise CommandError(_("Give the recall number (e.g. RC-2026-0001)."))
     return found(lambda: recalls.recall_numbered(number=number))
 
 
 def party_coded(code: str) -> Party:
+    if not code.strip():
+        raise CommandError(_("Give the party code."))
     return found(lambda: parties.party_coded(code=code))
 
 
