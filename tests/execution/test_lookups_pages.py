@@ -86,7 +86,7 @@ def test_no_holder_chosen_asks_for_one(
         ("lot", "Lot not found."),
         ("serial", "Serial number not found."),
         ("location", "Location not found."),
-        ("recall", "Not found."),
+        ("recall", "Recall not found."),
     ],
 )
 def test_a_disposition_of_a_unit_that_is_not_there_is_a_message(

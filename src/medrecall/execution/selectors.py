@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from django.db import connection, models
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext as _
 
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core.errors import NotFound
@@ -276,21 +277,20 @@ def _recalls_for(viewer: Viewer) -> QuerySet[RecallCase]:
 
 
 def recall_for(*, viewer: Viewer, pk: int) -> RecallCase:
-    return _one_visible(_recalls_for(viewer), pk)
+    return _one_visible(_recalls_for(viewer), pk, _("Recall not found."))
 
 
 def _not_found() -> str:
-    from django.utils.translation import gettext as _
-
     return _("Not found.")
 
 
 _Row = TypeVar("_Row", bound=models.Model)
 
 
-def _one_visible(found: QuerySet[_Row], pk: int) -> _Row:
-    """The row ``pk`` among those the viewer may see (``found``)."""
-    return one_or_not_found(found.filter(pk=pk), _not_found())
+def _one_visible(found: QuerySet[_Row], pk: int, missing: str = "") -> _Row:
+    """The row ``pk`` among those the viewer may see (``found``); ``missing`` says what was not
+    found (missing and not visible are never told apart)."""
+    return one_or_not_found(found.filter(pk=pk), missing or _not_found())
 
 
 _RETURN_LINES = Prefetch("lines", queryset=ReturnLine.objects.select_related("lot", "serial"))
@@ -315,7 +315,7 @@ def return_list_for(
 
 
 def return_get_for(*, viewer: Viewer, pk: int) -> ReturnAuthorisation:
-    return _one_visible(return_list_for(viewer=viewer), pk)
+    return _one_visible(return_list_for(viewer=viewer), pk, _("Return not found."))
 
 
 @dataclass(frozen=True)
@@ -426,7 +426,7 @@ def disposition_list_for(
 
 
 def disposition_get_for(*, viewer: Viewer, pk: int) -> Disposition:
-    return _one_visible(disposition_list_for(viewer=viewer), pk)
+    return _one_visible(disposition_list_for(viewer=viewer), pk, _("Disposition not found."))
 
 
 def work_order_list_for(*, viewer: Viewer, recall: RecallCase | None = None) -> QuerySet[WorkOrder]:
@@ -441,7 +441,7 @@ def work_order_list_for(*, viewer: Viewer, recall: RecallCase | None = None) -> 
 
 
 def work_order_get_for(*, viewer: Viewer, pk: int) -> WorkOrder:
-    return _one_visible(work_order_list_for(viewer=viewer), pk)
+    return _one_visible(work_order_list_for(viewer=viewer), pk, _("Work order not found."))
 
 
 def _kept_through(
@@ -510,8 +510,6 @@ class StoredDocument:
 
 
 def _stored(file: FieldFile, filename: str, content_type: str, what: str) -> StoredDocument:
-    from django.utils.translation import gettext as _
-
     if not file or not file.name or not file.storage.exists(file.name):
         raise NotFound(_("The file of %(document)s is missing from storage.") % {"document": what})
     return StoredDocument(file=file, filename=filename, content_type=content_type)
@@ -519,8 +517,6 @@ def _stored(file: FieldFile, filename: str, content_type: str, what: str) -> Sto
 
 def certificate_document_for(*, viewer: Viewer, pk: int) -> StoredDocument:
     """The destruction certificate's PDF of a disposition the viewer may see (as issued, not re-rendered)."""
-    from django.utils.translation import gettext as _
-
     certificate = DestructionCertificate.objects.filter(
         disposition__in=disposition_list_for(viewer=viewer).filter(pk=pk)
     ).first()
@@ -535,8 +531,6 @@ def certificate_document_for(*, viewer: Viewer, pk: int) -> StoredDocument:
 
 def certificate_document_numbered(number: str) -> StoredDocument:
     """By disposition (DSP-…) or certificate (DC-…) number; for staff tools (the CLI)."""
-    from django.utils.translation import gettext as _
-
     certificate = DestructionCertificate.objects.filter(
         Q(number=number) | Q(disposition__number=number)
     ).first()
@@ -574,8 +568,6 @@ def units_in_recall(
     given, its serial in that lot: two queries for any number of units. Where two of the
     recall's models have a lot of the same number, the first by model code is meant (as the
     lot lists show them)."""
-    from django.utils.translation import gettext as _
-
     numbers = {lot for lot, _serial in units}
     lots: dict[str, Lot] = {}
     for lot in Lot.objects.filter(number__in=numbers, device_model__in=recall.products.all()):
@@ -618,8 +610,6 @@ def held_unit(
 ) -> tuple[int | None, int | None]:
     """The ids of the lot and serial of the recall's holds named by number (``None`` for one not
     named): what ``hold_release`` takes to release part of the holds."""
-    from django.utils.translation import gettext as _
-
     holds = recall.holds.all()
     lot_id = holds.filter(lot__number=lot).values_list("lot_id", flat=True).first() if lot else None
     if lot and lot_id is None:
@@ -639,8 +629,6 @@ def held_unit(
 
 def return_numbered_for(*, viewer: Viewer, number: str) -> ReturnAuthorisation:
     """The return authorisation with this RA number (any case), as the viewer may see it."""
-    from django.utils.translation import gettext as _
-
     ra = return_list_for(viewer=viewer).filter(number__iexact=number).first() if number else None
     if ra is None:
         raise NotFound(_("No return %(number)s.") % {"number": number}, where="number")
@@ -649,8 +637,6 @@ def return_numbered_for(*, viewer: Viewer, number: str) -> ReturnAuthorisation:
 
 def work_order_unit(*, order: WorkOrder, pk: int) -> WorkOrderUnit:
     """One unit (or lot quantity) of a work order, by its id."""
-    from django.utils.translation import gettext as _
-
     unit = (
         WorkOrderUnit.objects.filter(work_order=order, pk=pk)
         .select_related("lot", "serial")
@@ -666,8 +652,6 @@ def work_order_unit(*, order: WorkOrder, pk: int) -> WorkOrderUnit:
 
 def disposition_numbered(*, number: str) -> Disposition:
     """The disposition with this number (``DSP-…``), for staff tools (the command line)."""
-    from django.utils.translation import gettext as _
-
     found = Disposition.objects.filter(number=number).first() if number else None
     if found is None:
         raise NotFound(
@@ -678,8 +662,6 @@ def disposition_numbered(*, number: str) -> Disposition:
 
 def work_order_numbered(*, number: str) -> WorkOrder:
     """The work order with this number (``WO-…``), for staff tools (the command line)."""
-    from django.utils.translation import gettext as _
-
     found = WorkOrder.objects.filter(number=number).first() if number else None
     if found is None:
         raise NotFound(_("There is no work order %(number)s.") % {"number": number}, where="number")
@@ -688,8 +670,6 @@ def work_order_numbered(*, number: str) -> WorkOrder:
 
 def carrier_coded(*, code: str, where: str = "carrier") -> Carrier:
     """The carrier with this code (exact, as its rates name it)."""
-    from django.utils.translation import gettext as _
-
     found = Carrier.objects.filter(code=code).first() if code else None
     if found is None:
         raise NotFound(_("There is no carrier with code %(code)s.") % {"code": code}, where=where)
