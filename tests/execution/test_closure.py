@@ -26,6 +26,8 @@ from medrecall.catalog.models import DeviceModel, Lot
 from medrecall.core.errors import ValidationFailed
 from medrecall.core.states import ActionNotAllowed
 from medrecall.execution import services as execution
+from medrecall.execution.closure import closure_findings
+from medrecall.execution.models import Disposition
 from medrecall.execution.selectors import recall_accounting
 from medrecall.notices import issuing, links, replies
 from medrecall.notices.models import Notice, Reply
@@ -412,3 +414,15 @@ def test_an_exception_signed_in_one_language_holds_for_a_reader_in_the_other(
 
     assert report.may_close is True
     assert report.exception == ClosureException.objects.get(recall=class_i)
+
+
+def test_one_open_task_is_told_in_the_singular(class_i: RecallCase) -> None:
+    disposition = Disposition.objects.filter(recall=class_i).first()
+    assert disposition is not None
+    Disposition.objects.filter(pk=disposition.pk).update(status="open")
+
+    messages = [f.message for f in closure_findings(class_i)]
+
+    assert "1 disposition is not done." in messages
+    with translation.override("zh-hans"):
+        assert "仍有 1 项处置未完成。" in [f.message for f in closure_findings(class_i)]

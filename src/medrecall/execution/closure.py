@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from medrecall.recalls.hooks import Finding
 from medrecall.recalls.models import RecallCase
@@ -73,19 +74,32 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
         for row in accounting.lots
         if row.unexplained
     ]
-    counts = (
+    returns = ReturnAuthorisation.objects.filter(recall=recall, status__in=OPEN_RETURNS).count()
+    dispositions = Disposition.objects.filter(recall=recall, status__in=OPEN_TASKS).count()
+    work_orders = WorkOrder.objects.filter(recall=recall, status__in=OPEN_TASKS).count()
+    open_tasks = (
         (
-            ReturnAuthorisation.objects.filter(recall=recall, status__in=OPEN_RETURNS).count(),
-            _("%(count)s returns are still open."),
+            returns,
+            ngettext(
+                "%(count)s return is still open.", "%(count)s returns are still open.", returns
+            ),
         ),
         (
-            Disposition.objects.filter(recall=recall, status__in=OPEN_TASKS).count(),
-            _("%(count)s dispositions are not done."),
+            dispositions,
+            ngettext(
+                "%(count)s disposition is not done.",
+                "%(count)s dispositions are not done.",
+                dispositions,
+            ),
         ),
         (
-            WorkOrder.objects.filter(recall=recall, status__in=OPEN_TASKS).count(),
-            _("%(count)s work orders are not done."),
+            work_orders,
+            ngettext(
+                "%(count)s work order is not done.",
+                "%(count)s work orders are not done.",
+                work_orders,
+            ),
         ),
     )
-    found += [Finding("execution", text % {"count": count}) for count, text in counts if count]
+    found += [Finding("execution", text % {"count": count}) for count, text in open_tasks if count]
     return found
