@@ -13,6 +13,7 @@ from dataclasses import asdict, fields
 from datetime import date, datetime
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -36,6 +37,7 @@ from medrecall.cli.demo import (
     demo_event_rows,
     demo_events,
     demo_network,
+    demo_url,
     write_demo_events,
 )
 from medrecall.core.gtin import gtin_problem
@@ -597,3 +599,9 @@ def test_the_fast_csv_reads_back_as_the_same_rows(tmp_path: Path) -> None:
         assert list(csv.DictReader(source)) == list(
             demo_events(seed=2026, scale=1, lots_per_model=3, limit=3000)
         )
+
+
+def test_the_demo_names_the_address_it_is_served_on(settings: Any) -> None:
+    settings.MEDRECALL_BASE_URL = "http://127.0.0.1:8765"
+
+    assert demo_url() == "http://127.0.0.1:8765/"

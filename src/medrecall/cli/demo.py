@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import models, transaction
@@ -46,7 +47,13 @@ from medrecall.traceability.importing.events import import_event_rows
 from medrecall.traceability.importing.rows import FIELDS
 
 DEMO_PASSWORD = "medrecall-demo"  # noqa: S105 - published demo log-in, shown by the command
-DEMO_URL = "http://127.0.0.1:8000/"
+
+
+def demo_url() -> str:
+    """Where the demo is served: ``MEDRECALL_BASE_URL`` (``bootstrap.py serve --port`` sets it)."""
+    return f"{settings.MEDRECALL_BASE_URL}/"
+
+
 BATCH_SIZE = 2000
 IN_CHUNK = 900  # keys per ``IN (...)`` query: under every database's parameter limit
 
@@ -1087,7 +1094,7 @@ class DemoSummary:
     own_locations: tuple[str, ...]
     chains: tuple[tuple[str, ...], ...]
     network_links: int
-    url: str = DEMO_URL
+    url: str = field(default_factory=demo_url)
     notes: tuple[str, ...] = ()
     traces: tuple[DemoTrace, ...] = ()
 
