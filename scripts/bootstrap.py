@@ -8,7 +8,7 @@ Needs only Python 3.11+ (and pip); everything else goes into ``.venv``:
     python3 scripts/bootstrap.py setup          # only create/refresh .venv
 
 Set-up steps, each skipped when already done: create ``.venv`` (``python3 -m venv``),
-install the pinned uv into it, ``uv sync --locked``. ``serve`` then migrates, loads the
+install the pinned uv into it, ``uv sync --locked --compile-bytecode`` (and compile ``src``). ``serve`` then migrates, loads the
 demo data, collects static files and runs the task workers, the clocks and the web server
 until Ctrl-C or SIGTERM. It supervises them: a process that stops is restarted after a
 back-off (1 s, growing to 60 s while it keeps failing) with a line saying so, and a web server
@@ -159,11 +159,18 @@ def ensure_uv() -> None:
 
 
 def ensure_packages() -> None:
-    say("Syncing the locked dependencies into .venv (uv sync --locked)")
+    # Compiled bytecode kept on disk: a command then starts in about a third of the time, also
+    # where PYTHONDONTWRITEBYTECODE is set (bench/README.md, "Command-line start-up").
+    say("Syncing the locked dependencies into .venv (uv sync --locked --compile-bytecode)")
     run(
         "uv sync",
-        [UV, "sync", "--locked", "--quiet", "--python", PY],
+        [UV, "sync", "--locked", "--quiet", "--compile-bytecode", "--python", PY],
         hint="If uv.lock is out of date, run .venv/bin/uv lock and commit it; is PyPI reachable?",
+    )
+    run(
+        "Compiling the product's modules",
+        [PY, "-m", "compileall", "-q", "-j", "0", str(ROOT / "src")],
+        hint="Is the checkout writable?",
     )
 
 
