@@ -85,7 +85,9 @@ def run_probe(tmp_path: Path, how: str) -> dict[str, object]:
         "MEDRECALL_DATA_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "medrecall.settings.base",
     }
+    # The embedded default: with REDIS_URL set, settings add django_rq (and its admin module).
     environment.pop("DATABASE_URL", None)
+    environment.pop("REDIS_URL", None)
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", PROBE, how],
         capture_output=True,
