@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from medrecall.audit.models import AuditEntry
 from medrecall.catalog.models import DeviceModel, Lot
 from medrecall.core.errors import ValidationFailed
 from medrecall.core.states import ActionNotAllowed
+from medrecall.execution import closure as execution_closure
 from medrecall.execution import services as execution
 from medrecall.execution.closure import closure_findings
 from medrecall.execution.models import Disposition
@@ -426,3 +428,22 @@ def test_one_open_task_is_told_in_the_singular(class_i: RecallCase) -> None:
     assert "1 disposition is not done." in messages
     with translation.override("zh-hans"):
         assert "仍有 1 项处置未完成。" in [f.message for f in closure_findings(class_i)]
+
+
+def test_one_unit_in_quarantine_is_told_in_the_singular(
+    class_i: RecallCase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    books = recall_accounting(class_i)
+    one_each = SimpleNamespace(
+        snapshot=books.snapshot,
+        total=SimpleNamespace(
+            at_holders=0, in_transit=0, in_quarantine=1, own_stock=1, affected=books.total.affected
+        ),
+        lots=[],
+    )
+    monkeypatch.setattr(execution_closure, "recall_accounting", lambda recall: one_each)
+
+    messages = [f.message for f in closure_findings(class_i)]
+
+    assert "1 unit in quarantine waits for a disposition." in messages
+    assert "1 unit in our own stock is on hold without a disposition." in messages

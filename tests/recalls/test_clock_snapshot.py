@@ -864,7 +864,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
             1,
             (),
             "Submit the recall plan implementation (progress) report",
-            "NMPA Art. 20: periodically per the recall plan; this case reports every 1 days",
+            "NMPA Art. 20: periodically per the recall plan; this case reports every day",
         ),
         (
             "eu_mdr.fsn",

@@ -57,8 +57,22 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
         )
     parts = (
         (total.in_transit, _("%(units)s of %(affected)s units are in transit.")),
-        (total.in_quarantine, _("%(units)s units in quarantine wait for a disposition.")),
-        (total.own_stock, _("%(units)s units in our own stock are on hold without a disposition.")),
+        (
+            total.in_quarantine,
+            ngettext(
+                "%(units)s unit in quarantine waits for a disposition.",
+                "%(units)s units in quarantine wait for a disposition.",
+                total.in_quarantine,
+            ),
+        ),
+        (
+            total.own_stock,
+            ngettext(
+                "%(units)s unit in our own stock is on hold without a disposition.",
+                "%(units)s units in our own stock are on hold without a disposition.",
+                total.own_stock,
+            ),
+        ),
     )
     found += [
         Finding("execution", text % {"units": units, "affected": total.affected})

@@ -358,7 +358,11 @@ WORDING: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
     ),
     "nmpa.progress_report": (
         _("Submit the recall plan implementation (progress) report"),
-        _("NMPA Art. 20: periodically per the recall plan; this case reports every %(days)s days"),
+        ngettext_lazy(
+            "NMPA Art. 20: periodically per the recall plan; this case reports every day",
+            "NMPA Art. 20: periodically per the recall plan; this case reports every %(days)s days",
+            "days",
+        ),
     ),
     "nmpa.summary_report": (
         _("Submit the recall summary evaluation report"),
@@ -376,7 +380,11 @@ WORDING: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
     ),
     "fda.status_report": (
         _("Submit the recall status report"),
-        _("21 CFR 7.53: at the interval FDA set, here every %(days)s days"),
+        ngettext_lazy(
+            "21 CFR 7.53: at the interval FDA set, here every day",
+            "21 CFR 7.53: at the interval FDA set, here every %(days)s days",
+            "days",
+        ),
     ),
     "fda.report_806": (
         _("Submit the correction and removal report (21 CFR 806)"),
