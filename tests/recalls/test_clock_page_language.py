@@ -51,3 +51,13 @@ def test_a_company_policy_deadline_is_marked_with_brackets_in_english(manager: A
         page = logged_in(manager).get(f"/recalls/{recall.pk}/").content.decode()
 
     assert "(company policy)" in page
+
+
+def test_a_label_ends_with_a_full_width_colon_in_chinese(manager: Any, make_user: Any) -> None:
+    recall = recall_decided(manager)
+    reader = make_user("qa_ra_manager", language="zh-hans")
+
+    page = logged_in(reader).get(f"/recalls/{recall.pk}/").content.decode()
+
+    assert "本召回所需的审批步骤：" in page
+    assert "本召回所需的审批步骤:" not in page
