@@ -4,6 +4,7 @@ around "company policy", as around the titles' own abbreviations."""
 from typing import Any
 
 import pytest
+from django.utils import translation
 from freezegun import freeze_time
 
 from medrecall.recalls import services
@@ -37,7 +38,8 @@ def test_a_company_policy_deadline_is_marked_with_full_width_brackets_in_chinese
     recall = recall_decided(manager)
     reader = make_user("qa_ra_manager", language="zh-hans")
 
-    with freeze_time(DECISION):
+    # override: the user's language, activated by the middleware, stays on after the request
+    with freeze_time(DECISION), translation.override("en"):
         page = logged_in(reader).get(f"/recalls/{recall.pk}/").content.decode()
 
     assert "（公司政策）" in page
@@ -57,7 +59,8 @@ def test_a_label_ends_with_a_full_width_colon_in_chinese(manager: Any, make_user
     recall = recall_decided(manager)
     reader = make_user("qa_ra_manager", language="zh-hans")
 
-    page = logged_in(reader).get(f"/recalls/{recall.pk}/").content.decode()
+    with translation.override("en"):
+        page = logged_in(reader).get(f"/recalls/{recall.pk}/").content.decode()
 
     assert "本召回所需的审批步骤：" in page
     assert "本召回所需的审批步骤:" not in page
