@@ -20,7 +20,7 @@ data, not the whole history. Genealogy (component lot → finished lot through
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -217,6 +217,41 @@ def trace_settings() -> Iterator[None]:
         )
 
 
+SETTINGS_SQL = "SELECT " + ", ".join(
+    f"set_config('{name}', '{value}', true)" for name, value in TRACE_SETTINGS.items()
+)
+
+
+def _fetch_with_settings(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """``sql``'s rows under ``TRACE_SETTINGS``, in ONE round trip (PostgreSQL in autocommit, with
+    client-side binding): the settings and the statement go in one message, which PostgreSQL
+    runs as one implicit transaction, so the settings end with it. ``trace_settings`` costs a
+    ``BEGIN``, the settings and a ``COMMIT`` apart: three round trips, which on a loaded
+    machine cost more than a small recall's statements (bench/README.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"{SETTINGS_SQL}; {sql}", params)
+        cursor.nextset()
+        return list(cursor.fetchall())
+
+
+@contextmanager
+def _trace_fetch() -> Iterator[Callable[[str, list[Any]], list[tuple[Any, ...]]]]:
+    """How ``set_trace`` fetches each statement's rows under ``TRACE_SETTINGS``: with the
+    settings in the same message when it can (``_fetch_with_settings``), else inside
+    ``trace_settings`` (SQLite, a caller's transaction, server-side binding: one statement a
+    message)."""
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and connection.get_autocommit()
+        and connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is not True
+    ):
+        yield _fetch_with_settings
+        return
+    with trace_settings():
+        yield _fetch
+
+
 GENEALOGY = """WITH RECURSIVE scope(lot_id) AS (
   SELECT {cast} FROM catalog_lot WHERE id {seeds}
   UNION
@@ -374,7 +409,8 @@ def set_trace(
     order, its location's and party's codes and names joined, sorted by location code; and
     the fates.
 
-    Two statements under ``trace_settings``, each id set one parameter (``id_set``): the
+    Two statements under ``TRACE_SETTINGS`` (``_trace_fetch``: two round trips in autocommit),
+    each id set one parameter (``id_set``): the
     genealogy with the lots, then the holders and fates of the lots in scope. The lots in scope
     go back as a constant array, so PostgreSQL plans the recall's real size (hash joins inside
     ``place``); read from the CTE inside one statement, it was estimated at 200 events (a
@@ -383,19 +419,28 @@ def set_trace(
 
     ``serial_id``: one serial of the one seed lot (the lots it was built into traced whole);
     ``units``: a set of lots and serials (``Units``), for which the caller names the lots
-    counted whole."""
+    counted whole.
+
+    The lots in scope are read on PostgreSQL as ``id = ANY(ARRAY(SELECT … FROM scope))``: the
+    lot index probed per lot. Joined to the CTE, the planner hashed the whole lot table
+    (93,475 rows at 1M, 35 ms of a 60 ms trace; bench/README.md)."""
     seed_filter, seed_params = id_set(seed_lot_ids)
     genealogy, params = _genealogy(seed_lot_ids, (seed_filter, seed_params))
     nulls = ", ".join(["NULL"] * 6)
-    with trace_settings():
-        lot_rows = _fetch(
-            f"{genealogy} SELECT l.id, l.number, m.udi_di, m.name, m.name_en FROM scope "
-            f"JOIN catalog_lot l ON l.id = scope.lot_id JOIN catalog_devicemodel m ON m.id = l.device_model_id",
+    if connection.vendor == "postgresql":
+        lots_in_scope = "catalog_lot l"
+        lots_where = "WHERE l.id = ANY(ARRAY(SELECT lot_id FROM scope))"
+    else:
+        lots_in_scope, lots_where = "scope JOIN catalog_lot l ON l.id = scope.lot_id", ""
+    with _trace_fetch() as fetch:
+        lot_rows = fetch(
+            f"{genealogy} SELECT l.id, l.number, m.udi_di, m.name, m.name_en FROM {lots_in_scope} "
+            f"JOIN catalog_devicemodel m ON m.id = l.device_model_id {lots_where}",
             params,
         )
         scope_filter, scope_params = id_set([row[0] for row in lot_rows])
         ev, ev_params = events_cte(scope_filter, scope_params, serial_id, units=units)
-        rows = _fetch(
+        rows = fetch(
             f"WITH seed(lot_id) AS (SELECT id FROM catalog_lot WHERE id {seed_filter}), {ev}, {PLACE_CTES}, "
             f"{HELD} SELECT 'h', l.code, p.code, h.received, h.on_hand, h.in_transit, l.name, p.name, p.party_type, "
             f"l.location_type, l.country, l.province, l.city FROM held h "
