@@ -9,7 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from medrecall.catalog.models import Lot
 from medrecall.parties.models import Location
@@ -210,3 +210,35 @@ def test_trace_settings_are_set_inside_and_restored_after() -> None:
             assert cursor.fetchone() == ("1.1", "off")
         cursor.execute("SELECT current_setting('random_page_cost'), current_setting('jit')")
         assert cursor.fetchone() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_trace_answers_the_same_and_leaves_no_setting_behind(
+    tmp_path: Path,
+) -> None:
+    """In autocommit (a page or command outside ``atomic``) PostgreSQL gets each statement with
+    its settings in one message; the answer equals the one inside a transaction, and the
+    connection's settings are its own again afterwards."""
+    network()
+    assert run_events(tmp_path, recall_events(40)).accepted
+    seeds = list(Lot.objects.filter(number__startswith="C").values_list("pk", flat=True))
+    before = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            before = cursor.fetchone()
+
+    assert connection.get_autocommit()
+    assert not connection.in_atomic_block
+    outside = engine.set_trace(seeds)
+    with transaction.atomic():
+        inside = engine.set_trace(seeds)
+
+    assert outside == inside
+    assert [row[0] for row in outside[1]] == ["D1", "FAC", "H1"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            assert cursor.fetchone() == before
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone() == ("on",)
