@@ -517,13 +517,12 @@ def _stored(file: FieldFile, filename: str, content_type: str, what: str) -> Sto
 
 def certificate_document_for(*, viewer: Viewer, pk: int) -> StoredDocument:
     """The destruction certificate's PDF of a disposition the viewer may see (as issued, not re-rendered)."""
-    certificate = DestructionCertificate.objects.filter(
-        disposition__in=disposition_list_for(viewer=viewer).filter(pk=pk)
-    ).first()
-    if certificate is None:
-        raise NotFound(
-            _("Disposition has no destruction certificate (only a done destruction has one).")
-        )
+    certificate = one_or_not_found(
+        DestructionCertificate.objects.filter(
+            disposition__in=disposition_list_for(viewer=viewer).filter(pk=pk)
+        ),
+        _("Disposition has no destruction certificate (only a done destruction has one)."),
+    )
     return _stored(
         certificate.pdf, f"{certificate.number}.pdf", "application/pdf", certificate.number
     )
@@ -531,11 +530,10 @@ def certificate_document_for(*, viewer: Viewer, pk: int) -> StoredDocument:
 
 def certificate_document_numbered(number: str) -> StoredDocument:
     """By disposition (DSP-…) or certificate (DC-…) number; for staff tools (the CLI)."""
-    certificate = DestructionCertificate.objects.filter(
-        Q(number=number) | Q(disposition__number=number)
-    ).first()
-    if certificate is None:
-        raise NotFound(_("No destruction certificate %(number)s.") % {"number": number})
+    certificate = one_or_not_found(
+        DestructionCertificate.objects.filter(Q(number=number) | Q(disposition__number=number)),
+        _("No destruction certificate %(number)s.") % {"number": number},
+    )
     return _stored(
         certificate.pdf, f"{certificate.number}.pdf", "application/pdf", certificate.number
     )

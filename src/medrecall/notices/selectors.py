@@ -314,9 +314,10 @@ def timeline_for(
 ) -> tuple[Party, list[TimelineEntry], list[dict[str, Any]]]:
     """Everything that passed between us and a party across recalls, newest first, and the
     affected units they hold per recall."""
-    party = _scoped(Party.objects.all(), viewer, "pk").filter(pk=party_id).first()
-    if party is None:
-        raise NotFound(_("Party %(id)s was not found.") % {"id": party_id})
+    party = one_or_not_found(
+        _scoped(Party.objects.all(), viewer, "pk").filter(pk=party_id),
+        _("Party %(id)s was not found.") % {"id": party_id},
+    )
     entries = [
         TimelineEntry(
             e.at,
@@ -431,10 +432,9 @@ def customer_search(*, viewer: Viewer, query: str, limit: int | None = 50) -> Qu
 
 def offer_get_for(*, viewer: Viewer, pk: int) -> Offer:
     """An offer by id, as the viewer may see it (a portal user: its own party's)."""
-    offer = offers_for(viewer=viewer).filter(pk=pk).first()
-    if offer is None:
-        raise NotFound(_("Offer %(id)s was not found.") % {"id": pk})
-    return offer
+    return one_or_not_found(
+        offers_for(viewer=viewer).filter(pk=pk), _("Offer %(id)s was not found.") % {"id": pk}
+    )
 
 
 # A template's content as it is edited and versioned: what ``medrecall notices template-show``
