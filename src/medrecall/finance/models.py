@@ -1,0 +1,3 @@
+"""Finance: models."""
+
+from __future__ import annotations

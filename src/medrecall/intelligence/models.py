@@ -1,0 +1,3 @@
+"""Recall intelligence: models."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The quality loop: complaints and adverse events, root causes and CAPA, early-warning signals."""

@@ -1,0 +1,3 @@
+"""Quality: models."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Reporting: models."""
+
+from __future__ import annotations
