@@ -92,6 +92,11 @@ EXECUTION_SETUP = (
 CALENDAR = ("core.workingdayentry", "core.calendaryear")
 RECEIVING = ("execution.receipt", "execution.disposition", "execution.destructioncertificate")
 FIELD_WORK = ("execution.workorder", "execution.evidence")
+# The cost ledger: finance posts (a correction is a reversal, itself a posting) and keeps the
+# day's exchange rates; every recall role reads.
+FINANCE_LEDGER = ("finance.costentry", "finance.exchangerate")
+FINANCE_POLICY = ("finance.financepolicy",)
+POST = ("view", "add")
 
 
 def _perms(models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
@@ -114,7 +119,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(NOTICES, EDIT)
     | {"notices.approve_noticetemplate", "notices.approve_offer"}
     | _perms(EXECUTION, ALL)
-    | _perms(EXECUTION_SETUP, ALL),
+    | _perms(EXECUTION_SETUP, ALL)
+    | _perms(FINANCE_LEDGER, VIEW),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
     | _perms(EVENTS, EDIT)
     | _perms(RECALLS, VIEW)
@@ -137,12 +143,16 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.FINANCE: _perms(MASTER_DATA, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(("notices.offer",), VIEW)
-    | {"notices.approve_offer"},
+    | {"notices.approve_offer"}
+    | _perms(FINANCE_LEDGER, POST)
+    | _perms(("finance.exchangerate",), EDIT)
+    | _perms(FINANCE_POLICY, VIEW),
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
-    | _perms(EXECUTION, VIEW),
+    | _perms(EXECUTION, VIEW)
+    | _perms(FINANCE_LEDGER, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
     | _perms(EVENTS, ALL)
     | _perms(RECALLS, ALL)
@@ -150,6 +160,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(EXECUTION_SETUP, ALL)
     | _perms(("accounts.user",), ALL)
     | _perms(CALENDAR, ALL)
+    # Data the product does not maintain runs out: an administrator fills a missing day's rate.
+    | _perms(("finance.exchangerate",), EDIT)
+    | _perms(FINANCE_POLICY, EDIT)
     # Log-in lock-outs: see who is locked, unlock (accounts/lockout.py, audited).
     | {"axes.view_accessattempt", "axes.delete_accessattempt"},
     # Portal users see records of their own party only; querysets enforce the scope.

@@ -169,6 +169,7 @@ class Action(models.TextChoices):
     CREATE_WORK_ORDER = "create_work_order", gettext_lazy("Opening a work order")
     RECORD_FIELD_WORK = "record_field_work", gettext_lazy("Recording field work")
     SIGN_CLOSURE_EXCEPTION = "sign_closure_exception", gettext_lazy("Signing a closure exception")
+    POST_COST = "post_cost", gettext_lazy("Posting a cost")
 
 
 _PREPARING = frozenset(
@@ -203,14 +204,16 @@ _WITH_HOLDERS = frozenset(
 # deadline, notes filed on the record (e.g. a late reply received by post), surveys, holds
 # released, commitments to holders settled, units still in quarantine dispositioned (a closure
 # exception can close a recall with units in quarantine: they must still be destroyed or released). A terminated recall still receives, dispositions
-# and corrects the units already on their way; a cancelled one only lets its holds go.
+# and corrects the units already on their way; a cancelled one only lets its holds go. Money
+# spent on a case is booked whatever became of it (an invoice can arrive after closure or
+# cancellation); only a draft, not yet a case, has no ledger.
 ALLOWED_ACTIONS: Mapping[Status, frozenset[Action]] = {
     Status.DRAFT: _PREPARING,
-    Status.ASSESSMENT: _PREPARING,
-    Status.PENDING_APPROVAL: _PREPARING | {Action.SIGN_APPROVAL},
+    Status.ASSESSMENT: _PREPARING | {Action.POST_COST},
+    Status.PENDING_APPROVAL: _PREPARING | {Action.SIGN_APPROVAL, Action.POST_COST},
     Status.IN_EXECUTION: (_PREPARING - {Action.ADD_REGIME})
     | _WITH_HOLDERS
-    | {Action.CREATE_RETURN, Action.CREATE_WORK_ORDER},
+    | {Action.CREATE_RETURN, Action.CREATE_WORK_ORDER, Action.POST_COST},
     Status.EFFECTIVENESS_CHECK: frozenset(
         {
             Action.EDIT,
@@ -220,6 +223,7 @@ ALLOWED_ACTIONS: Mapping[Status, frozenset[Action]] = {
             Action.RELEASE_HOLD,
             Action.MARK_DEADLINE,
             Action.SIGN_CLOSURE_EXCEPTION,
+            Action.POST_COST,
         }
     )
     | _WITH_HOLDERS,
@@ -231,6 +235,7 @@ ALLOWED_ACTIONS: Mapping[Status, frozenset[Action]] = {
             Action.SEND_SURVEY,
             Action.SETTLE_OFFER,
             Action.DISPOSITION,
+            Action.POST_COST,
         }
     ),
     Status.TERMINATED: frozenset(
@@ -243,9 +248,10 @@ ALLOWED_ACTIONS: Mapping[Status, frozenset[Action]] = {
             Action.HANDLE_RETURN,
             Action.DISPOSITION,
             Action.RECORD_FIELD_WORK,
+            Action.POST_COST,
         }
     ),
-    Status.CANCELLED: frozenset({Action.RELEASE_HOLD}),
+    Status.CANCELLED: frozenset({Action.RELEASE_HOLD, Action.POST_COST}),
 }
 
 
