@@ -15,6 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from medrecall.catalog.models import DeviceModel
+from medrecall.execution.lifecycle import DispositionKind
+from medrecall.execution.models import ServiceProvider
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 
@@ -64,6 +67,12 @@ class FinancePolicy(models.Model):
     )
     alert_thresholds = models.JSONField(
         _("budget alert thresholds (% of budget)"), default=list, blank=True
+    )
+    postage_per_letter = models.DecimalField(
+        _("postage per letter (company currency)"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
     )
     updated_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -182,3 +191,78 @@ class CostEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.amount} {self.currency}"
+
+
+class DispositionCost(models.Model):
+    """What one unit costs on a disposition path (repair, destruction, replacement...), for one
+    device model or, with no model, for any: what a done disposition posts and what the
+    forecast multiplies by the units still to go that way."""
+
+    kind = models.CharField(_("disposition"), max_length=20, choices=DispositionKind.choices)
+    device_model = models.ForeignKey(
+        DeviceModel,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("device model"),
+        help_text=_("Empty: every model without a cost of its own."),
+    )
+    unit_cost = models.DecimalField(_("cost per unit"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+
+    class Meta:
+        verbose_name = _("disposition cost")
+        verbose_name_plural = _("disposition costs")
+        ordering = ["kind", "device_model"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "device_model"],
+                condition=Q(device_model__isnull=False),
+                name="finance_disposition_cost_once_per_model",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(device_model__isnull=True),
+                name="finance_disposition_cost_once_for_any_model",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0), name="finance_disposition_cost_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.unit_cost} {self.currency}"
+
+
+class ProviderRate(models.Model):
+    """A service provider's rates: labour per work order (hours × hourly rate) and travel per
+    kilometre (the work order's distance, there and back)."""
+
+    provider = models.OneToOneField(
+        ServiceProvider,
+        on_delete=models.CASCADE,
+        related_name="rate",
+        verbose_name=_("service provider"),
+    )
+    hourly_rate = models.DecimalField(_("hourly rate"), max_digits=10, decimal_places=2)
+    hours_per_work_order = models.DecimalField(
+        _("hours per work order"), max_digits=6, decimal_places=2, default=Decimal("2.00")
+    )
+    per_km = models.DecimalField(
+        _("travel per km"), max_digits=8, decimal_places=2, default=Decimal("0.00")
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+
+    class Meta:
+        verbose_name = _("service provider rate")
+        verbose_name_plural = _("service provider rates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hourly_rate__gte=0) & Q(hours_per_work_order__gte=0) & Q(per_km__gte=0),
+                name="finance_provider_rate_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}: {self.hourly_rate} {self.currency}/h"
