@@ -266,3 +266,9 @@ class ProviderRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id}: {self.hourly_rate} {self.currency}/h"
+
+
+# Each part of the context keeps its models in a module of its own (Django finds them here).
+from .models_budget import *  # noqa: E402, F403
+from .models_payables import *  # noqa: E402, F403
+from .models_postings import *  # noqa: E402, F403

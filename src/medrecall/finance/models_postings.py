@@ -1,0 +1,3 @@
+"""What the automatic postings need beyond the ledger."""
+
+from __future__ import annotations
