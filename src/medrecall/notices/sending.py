@@ -163,10 +163,13 @@ def _claim(notice_ids: list[int] | None) -> tuple[str, list[Notice]]:
     """Claim the sendable e-mail notices (of ``notice_ids``) in one conditional UPDATE: a notice
     claimed here is claimed by no other send until the lease lapses."""
     claim = uuid4().hex
+    # The conditions stand in the UPDATE's own WHERE, not in a subquery: a send that waited on a
+    # row another send was claiming re-checks them on the row as that send left it (PostgreSQL
+    # re-evaluates the WHERE of a blocked UPDATE), so it skips a notice claimed meanwhile.
     candidates = Notice.objects.filter(sendable(), channel=Channel.EMAIL).exclude(body_html="")
     if notice_ids is not None:
         candidates = candidates.filter(pk__in=notice_ids)
-    Notice.objects.filter(pk__in=candidates.values("pk")).update(
+    candidates.update(
         status=NoticeStatus.SENDING,
         claim=claim,
         claimed_at=timezone.now(),
