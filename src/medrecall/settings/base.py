@@ -270,6 +270,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["medrecall.api.permissions.ModelPermissions"],
+    # JSON only: DRF's browsable pages run inline scripts our Content-Security-Policy refuses,
+    # so a browser got a broken page. People read the API at /api/docs/ (the OpenAPI schema).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [  # DRF's three, JSON refusing a document nested too deeply with a 400
         "medrecall.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
