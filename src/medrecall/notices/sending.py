@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+import time
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -140,8 +141,10 @@ def notices_send(
         _fail_all(claimed, claim, _("The mail server is unreachable: %(error)s") % {"error": error})
         return 0
     sent = 0
+    renewed = time.monotonic()
     try:
         for index, notice in enumerate(claimed):
+            renewed = _renew_claim(claim, renewed)
             try:
                 sent += _send_one(mailer, notice, claim, (pdfs or {}).get(notice.pk))
             except _ServerStopped as stopped:
@@ -157,6 +160,18 @@ def notices_send(
             pk__in={n.recall_id for n in claimed}, initiated_at__isnull=True
         ).update(initiated_at=timezone.now())
     return sent
+
+
+def _renew_claim(claim: str, renewed: float) -> float:
+    """Keep a live batch's claim from lapsing: every third of the lease, its notices still
+    ``sending`` get a fresh ``claimed_at``, so only a dead worker's claim returns to the sweep."""
+    now = time.monotonic()
+    if now - renewed < settings.MEDRECALL_SEND_LEASE_SECONDS / 3:
+        return renewed
+    Notice.objects.filter(claim=claim, status=NoticeStatus.SENDING).update(
+        claimed_at=timezone.now()
+    )
+    return now
 
 
 def _claim(notice_ids: list[int] | None) -> tuple[str, list[Notice]]:
