@@ -826,9 +826,6 @@ IMPORT_RUN = "core.view_importrun"  # import runs the user may not see answer 40
 HIDDEN = {
     "portal": "hidden"
 }  # recall pages and endpoints: the selector hides every recall from portal users
-# Permission checked after the input: an empty body by a role without the permission answers 400/415
-# rather than 403. Nothing is written either way (the matrix checks the audit trail).
-LATE_CHECK = "issue 14 item 3 (API error handling): permission checked after input validation, 400/415 instead of 403"
 
 
 def _entities(action: str, unsafe: str | None = None) -> dict[str, Policy]:
@@ -996,7 +993,7 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "api-redoc": public("ReDoc page for the schema"),
     "api-root": P(),
     # API: imports, traceability
-    "import-start": W(IMPORTS, known=(Known(VIEWERS, UNSAFE, 415, LATE_CHECK),)),
+    "import-start": W(IMPORTS),
     "trace-forward": P(TRACE),
     "trace-backward": P(TRACE),
     "trace-forward-set": W(
@@ -1045,11 +1042,7 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "customer-search": P(NOTICE, **STAFF_API),
     "customer-timeline": P(NOTICE, **STAFF_API),
     "offer-list": P("notices.view_offer", "notices.add_offer", **STAFF_API),
-    "offer-decision": W(
-        "notices.approve_offer|notices.change_offer",
-        **STAFF_API,
-        known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),),
-    ),
+    "offer-decision": W("notices.approve_offer|notices.change_offer", **STAFF_API),
     # API: execution
     "execution-accounting": P("execution.view_hold"),
     "execution-holds": P("execution.view_hold", "execution.change_hold"),
@@ -1068,15 +1061,8 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     # GET: the selector lists the work orders the user may see (none, or its own party's)
     "work-order-list": P(ANY, "execution.add_workorder"),
     # a work order the user may not see answers 404; the service decides who may record (may_record)
-    "work-order-result": W(
-        "execution.change_workorder", refused=404, known=(Known(VIEWERS, UNSAFE, 400, LATE_CHECK),)
-    ),
-    "work-order-evidence": P(
-        "execution.view_evidence",
-        "execution.add_evidence",
-        refused=404,
-        known=(Known(VIEWERS, UNSAFE, 415, LATE_CHECK),),
-    ),
+    "work-order-result": W("execution.change_workorder", refused=404),
+    "work-order-evidence": P("execution.view_evidence", "execution.add_evidence", refused=404),
     "work-order-evidence-file": P("execution.view_evidence", refused=404),
     # API: the router (DRF model permissions)
     **_router("devicemodel", "catalog"),

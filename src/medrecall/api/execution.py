@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -22,6 +23,7 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedModelSerializer, BoundedSerializer, query_int
 from medrecall.catalog.models import Lot, Serial
 from medrecall.core import bounds
+from medrecall.core.errors import NotFound
 from medrecall.core.files import document_response, file_response
 from medrecall.execution import selectors, services
 from medrecall.execution.documents import waybill_pdf
@@ -679,6 +681,13 @@ class WorkOrderListView(APIView):
         return Response(WorkOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
+def _may_work_on(request: Request, permission: str) -> None:
+    """A user who may not record field work finds no work order to record on (404), before the
+    body is read."""
+    if not request.user.has_perm(permission):
+        raise NotFound(_("Work order not found."))
+
+
 class UnitResultSerializer(BoundedSerializer):
     result = serializers.ChoiceField(
         choices=[c for c in UnitResult.values if c != UnitResult.PENDING]
@@ -694,6 +703,7 @@ class UnitResultView(APIView):
     @extend_schema(tags=["execution"], request=UnitResultSerializer, responses=WorkOrderSerializer)
     def post(self, request: Request, pk: int, unit: int) -> Response:
         viewer = viewer_of(request)
+        _may_work_on(request, "execution.change_workorder")
         order = selectors.work_order_get_for(viewer=viewer, pk=pk)
         found = selectors.work_order_unit(order=order, pk=unit)
         payload = UnitResultSerializer(data=request.data)
@@ -747,6 +757,7 @@ class EvidenceView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
+        _may_work_on(request, "execution.add_evidence")
         order = selectors.work_order_get_for(viewer=viewer, pk=pk)
         payload = EvidenceUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -39,6 +39,7 @@ from medrecall.recalls.models import RecallCase, Regime
 
 from .errors import named_in_body
 from .pagination import PAGE_PARAMETERS, page_of, paginated
+from .permissions import any_of
 
 
 def _viewer(request: Request, perm: str) -> User:
@@ -713,7 +714,7 @@ class OfferDecisionSerializer(BoundedSerializer):
 class OfferDecisionView(APIView):
     """Approve, reject, fulfil or cancel an offer."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, any_of("notices.approve_offer", "notices.change_offer")]
 
     @extend_schema(tags=["notices"], request=OfferDecisionSerializer, responses=OfferSerializer)
     def post(self, request: Request, pk: int) -> Response:

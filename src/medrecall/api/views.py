@@ -26,6 +26,7 @@ from medrecall.parties import selectors as party_selectors
 from medrecall.parties.models import Contact, Location, Party
 
 from . import serializers as s
+from .permissions import MayImport
 
 
 class AuditedViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
@@ -180,7 +181,7 @@ class ImportStartView(APIView):
     """
 
     parser_classes = [parsers.MultiPartParser]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, MayImport]
 
     @extend_schema(
         tags=["imports"], request=s.ImportStartSerializer, responses={202: s.ImportRunSerializer}
