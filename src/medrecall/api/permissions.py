@@ -32,7 +32,7 @@ class _AnyOf(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         user = request.user
-        return bool(user and user.is_authenticated) and any(
+        return bool(user.is_authenticated) and any(
             user.has_perm(permission) for permission in self.needed()
         )
 

@@ -17,7 +17,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from medrecall.cli.command import ProductCommand
-from medrecall.cli.demo import DemoSummary, demo_build
+from medrecall.cli.demo import DEMO_PASSWORD, DemoSummary, demo_build
+from medrecall.cli.demo_recall import DemoRecall, demo_recall_build
 from medrecall.cli.progress import ProgressLine
 
 
@@ -61,10 +62,25 @@ class Command(ProductCommand):
         # Carriers with rates and service providers for every demo country, so that returns and work
         # orders can be created in the demo (adds what is missing; safe to repeat).
         call_command("execution", "seed", stdout=io.StringIO())
+        # A recall under way (on the first run with events): what a new user looks at first.
+        recall = demo_recall_build(password=DEMO_PASSWORD) if options["scale"] == 1 else None
         if options["json"]:
-            self.stdout.write(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+            body = summary.as_dict() | {"recall": asdict(recall) if recall else None}
+            self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
             return
         self._print(summary)
+        self._print_recall(recall)
+
+    def _print_recall(self, recall: DemoRecall | None) -> None:
+        if recall is None:
+            return
+        self.stdout.write(
+            f"Demo recall {recall.number} ({'created' if recall.created else 'already there'}): "
+            f"notices issued to {recall.holders} holders (the task worker sends them), "
+            f"{recall.replies} replies entered"
+            + (f", {recall.returned} units returned" if recall.created else "")
+            + "."
+        )
 
     def _print(self, summary: DemoSummary) -> None:
         self.stdout.write(f"Demo data, seed {summary.seed}, scale {summary.scale}:")
@@ -93,3 +109,4 @@ class Command(ProductCommand):
             )
         self.stdout.write("")
         self.stdout.write(f"Start the server (medrecall runserver) and open {summary.url}")
+        self.stdout.write("")
