@@ -289,7 +289,8 @@ class _DirectLoad:
                 self._write_serials(raw)
                 self._report(65)
                 if self.sqlite and self.bulk:  # the index builds sort in the page cache
-                    cursor.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
+                    build_cache = min(BUILD_CACHE_KIB, self._sqlite_cache())
+                    cursor.execute(f"PRAGMA cache_size = -{build_cache}")
                 self._build(cursor, rebuild)
                 self._report(75)
         except (DatabaseError, psycopg.Error, sqlite3.Error) as error:
