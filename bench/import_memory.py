@@ -5,7 +5,7 @@ events CSV from the demo generator (as ``trace_bench.py`` does), then imports th
 child process and prints its peak resident memory (``ru_maxrss``), time and rate. The budget:
 ≤ 400 MB for a 10M-event file on either database, flat in the size of the file.
 
-    .venv/bin/python bench/import_memory.py --events 1000000 --db sqlite|postgres [--keep]
+    .venv/bin/python bench/import_memory.py --events 1000000 --db sqlite|postgres [--keep] [--csv FILE]
 """
 
 from __future__ import annotations
@@ -89,6 +89,9 @@ def main() -> None:
         "--database-url", default=POSTGRES_URL.replace("medrecall_bench", "medrecall_bench_memory")
     )
     parser.add_argument("--keep", action="store_true", help="keep the database and the CSV")
+    parser.add_argument(
+        "--csv", type=Path, help="import this events CSV (kept) instead of writing a new one"
+    )
     options = parser.parse_args()
     OUT_DIR.mkdir(exist_ok=True)
     url = fresh_database(options.db, options.events, options.database_url, reuse=False)
@@ -102,10 +105,14 @@ def main() -> None:
     from medrecall.cli.demo import demo_build
 
     scale = max(1, round(options.events / EVENTS_PER_SCALE))
-    csv_path = OUT_DIR / f"events-memory-{options.db}-{options.events}.csv"
+    csv_path = options.csv or OUT_DIR / f"events-memory-{options.db}-{options.events}.csv"
     call_command("migrate", verbosity=0, skip_checks=True)
     demo_build(seed=SEED, scale=scale, events=False)
-    written, _, _ = write_events(csv_path, options.events, scale)
+    if options.csv:  # written by an earlier run for as many events
+        with csv_path.open("rb") as lines:
+            written = sum(1 for _line in lines) - 1
+    else:
+        written, _, _ = write_events(csv_path, options.events, scale)
     connections.close_all()
     size_mb = csv_path.stat().st_size / 1e6
     environment = {
@@ -127,7 +134,8 @@ def main() -> None:
         + ", ".join(f"{stage} {mb:,}" for stage, mb in stages.items())
     )
     if not options.keep:
-        csv_path.unlink(missing_ok=True)
+        if not options.csv:
+            csv_path.unlink(missing_ok=True)
         if options.db == "sqlite":
             Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
         else:

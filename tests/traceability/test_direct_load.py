@@ -728,3 +728,55 @@ def test_declined_first_load_removes_its_spilled_movements(
     assert len(spills) > 1
     assert list(spill_root.iterdir()) == []
     assert TraceEvent.objects.count() == 0
+
+
+def test_memory_follows_the_block_not_the_file(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No step of the load holds the file: every frame a block's resolution joins has at
+    most a block's rows, for a file twice as long as well (a join with every serial seen so
+    far hashed them all for each block: 290 MB at 10M events), and the serials seen are let
+    go once every row is resolved."""
+    demo_build(events=False)
+    settings.MEDRECALL_BULK_LOAD_MIN_ROWS = 0
+    monkeypatch.setattr(direct, "BLOCK_BYTES", 32 * 1024)
+    blocks: list[int] = []
+    joined: list[int] = []
+    held_at_serials_write: list[int] = []
+    real_checked, real_join = direct._DirectLoad._checked, pl.DataFrame.join
+    real_write_serials = direct._DirectLoad._write_serials
+
+    def checked(load: Any, block: bytes) -> pl.DataFrame:
+        frame = real_checked(load, block)
+        blocks.append(frame.height)
+        return frame
+
+    def join(frame: pl.DataFrame, other: pl.DataFrame, *args: Any, **kwargs: Any) -> Any:
+        joined.append(max(frame.height, other.height))
+        return real_join(frame, other, *args, **kwargs)
+
+    def write_serials(load: Any, raw: Any) -> None:
+        held_at_serials_write.append(load.state.serials.height)
+        real_write_serials(load, raw)
+
+    monkeypatch.setattr(direct._DirectLoad, "_checked", checked)
+    monkeypatch.setattr(pl.DataFrame, "join", join)
+    monkeypatch.setattr(direct._DirectLoad, "_write_serials", write_serials)
+    largest: dict[int, tuple[int, int, int]] = {}
+    for rows in (3000, 6000):
+        blocks.clear()
+        joined.clear()
+        path = tmp_path / f"demo-{rows}.csv"
+        assert write_demo_events(path, limit=rows) == rows
+        outcome, written = directly(path)
+        assert outcome.created == rows == len(written["events"])
+        largest[rows] = (len(blocks), max(blocks), max(joined))
+
+    (blocks_3000, block_3000, join_3000), (blocks_6000, block_6000, join_6000) = (
+        largest[3000],
+        largest[6000],
+    )
+    assert blocks_6000 >= 2 * blocks_3000 - 1 > 6  # twice the file, twice the blocks
+    assert join_3000 <= block_3000
+    assert join_6000 <= block_6000
+    assert held_at_serials_write == [0, 0]
