@@ -22,7 +22,7 @@ from medrecall.core.errors import ActionNotAllowed
 from medrecall.core.types import Viewer
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import ServiceProvider
-from medrecall.recalls.lifecycle import Action, Status, require_action
+from medrecall.recalls.lifecycle import Action, Status, action_blockers
 from medrecall.recalls.models import RecallCase
 
 from .errors import CostRefused
@@ -58,14 +58,23 @@ def _category_amounts(lines: Mapping[str, Any]) -> dict[str, Decimal]:
     return checked
 
 
+def budget_blockers(recall: RecallCase, *, fresh: bool = False) -> list[str]:
+    """Why the recall's state takes no budget now (empty: it does): a budget is set from
+    assessment (the recall action ``post_cost``) until the recall is closed or cancelled."""
+    if action_blockers(recall, Action.POST_COST, fresh=fresh) or recall.status in FINAL:
+        return [
+            _(
+                "A budget is set from assessment until the recall is closed or cancelled; "
+                "recall %(number)s is %(status)s."
+            )
+            % {"number": recall.number, "status": Status(recall.status).label}
+        ]
+    return []
+
+
 def _state_checked(recall: RecallCase) -> None:
-    require_action(recall, Action.POST_COST)
-    if recall.status in FINAL:
-        raise ActionNotAllowed(
-            _("The recall is %(status)s: its budget is final.")
-            % {"status": Status(recall.status).label},
-            where="recall",
-        )
+    if problems := budget_blockers(recall, fresh=True):
+        raise ActionNotAllowed(problems[0], where="recall")
 
 
 def _snapshot(budget: RecallBudget | None) -> dict[str, Any]:
