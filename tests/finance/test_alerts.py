@@ -4,10 +4,10 @@ recall and budget version, however often the task runs; mailed to the owner and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -36,7 +36,7 @@ def recall(manager: User) -> RecallCase:
 
 
 def post(finance: User, recall: RecallCase, amount: str) -> None:
-    line = CostLine(category="logistics", amount=amount, currency="CNY", incurred_on=date.today())
+    line = CostLine(category="logistics", amount=amount, currency="CNY", incurred_on=timezone.localdate())
     ledger.cost_post(actor=finance, recall=recall, line=line)
 
 
@@ -116,7 +116,8 @@ def test_a_mail_that_fails_is_sent_by_the_next_run_and_not_twice(
     assert BudgetAlert.objects.filter(mailed_at__isnull=True).count() == 2
     monkeypatch.undo()
     assert (alerts.budget_alerts_check(recall), len(mailoutbox)) == ([], 2)
-    assert alerts.budget_alerts_check(recall) == [] and len(mailoutbox) == 2
+    assert alerts.budget_alerts_check(recall) == []
+    assert len(mailoutbox) == 2
 
 
 def test_a_recall_without_a_budget_raises_nothing(finance: User, recall: RecallCase) -> None:

@@ -90,7 +90,7 @@ def test_only_finance_sets_a_budget_not_the_owner_nor_other_roles(
     make_user: Callable[..., User], recall: RecallCase, role: str
 ) -> None:
     actor = recall.owner if role == Role.QA_RA_MANAGER else make_user(role)
-    with pytest.raises(ActionNotAllowed, match="Only finance sets a recall's budget."):
+    with pytest.raises(ActionNotAllowed, match=r"Only finance sets a recall's budget\."):
         budgets.budget_set(actor=actor, recall=recall, total="100")
     assert (RecallBudget.objects.count(), budget_audits(recall)) == (0, [])
 
@@ -140,8 +140,12 @@ def test_a_draft_or_finished_recall_takes_no_budget(
     assert (RecallBudget.objects.count(), budget_audits(recall)) == (0, [])
 
 
-@pytest.mark.parametrize("status", ["assessment", "pending_approval", "effectiveness_check", "terminated"])
-def test_a_budget_is_set_while_the_recall_runs(finance: User, recall: RecallCase, status: str) -> None:
+@pytest.mark.parametrize(
+    "status", ["assessment", "pending_approval", "effectiveness_check", "terminated"]
+)
+def test_a_budget_is_set_while_the_recall_runs(
+    finance: User, recall: RecallCase, status: str
+) -> None:
     RecallCase.objects.filter(pk=recall.pk).update(status=status)
     recall.refresh_from_db()
     assert budgets.budget_set(actor=finance, recall=recall, total="100").version == 1
