@@ -36,7 +36,9 @@ def recall(manager: User) -> RecallCase:
 
 
 def post(finance: User, recall: RecallCase, amount: str) -> None:
-    line = CostLine(category="logistics", amount=amount, currency="CNY", incurred_on=timezone.localdate())
+    line = CostLine(
+        category="logistics", amount=amount, currency="CNY", incurred_on=timezone.localdate()
+    )
     ledger.cost_post(actor=finance, recall=recall, line=line)
 
 

@@ -147,7 +147,7 @@ def unit_weight_kg() -> Decimal:
 def actual_by_category(recall: RecallCase) -> dict[str, Decimal]:
     """The ledger's total per category in the company currency (reversals included)."""
     return {
-        row["category"]: row["total"]
+        row["category"]: Decimal(row["total"]).quantize(CENT)
         for row in CostEntry.objects.filter(recall=recall)
         .values("category")
         .annotate(total=Sum("company_amount"))

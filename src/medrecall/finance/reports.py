@@ -28,6 +28,7 @@ from .models import CostCategory, CostEntry
 from .models_budget import RecallBudget
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 BY = ("category", "region", "vendor")
 
 
@@ -92,7 +93,8 @@ def groups(entries: QuerySet[CostEntry], by: str) -> list[Group]:
         ]
     else:
         raise ValueError(by)
-    return sorted(found, key=lambda g: (-g.amount, g.label))
+    cents = [Group(g.key, g.label, g.entries, Decimal(g.amount).quantize(CENT)) for g in found]
+    return sorted(cents, key=lambda g: (-g.amount, g.label))
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ def company_currency() -> str:
 def recall_row(recall: Any) -> dict[str, Any]:
     """One line of the cross-recall report (a recall annotated by ``recalls_costs_for``)."""
     units = int(recall.units or 0)
-    actual = Decimal(recall.actual)
+    actual = Decimal(recall.actual).quantize(CENT)
     return {
         "id": recall.pk,
         "recall": recall.number,

@@ -57,7 +57,7 @@ def burn_up(recall: RecallCase, report: reports.RecallReport) -> dict[str, Any]:
         .annotate(total=Sum("company_amount"))
         .order_by("incurred_on")
     ):
-        running += amount
+        running += Decimal(amount).quantize(Decimal("0.01"))
         days.append(day.isoformat())
         cumulative.append(str(running))
     today = timezone.localdate().isoformat()
