@@ -61,15 +61,15 @@ def test_finance_sets_a_budget_with_categories_and_the_audit_says_before_and_aft
     budgets.budget_set(actor=finance, recall=recall, total="60000", lines={"logistics": "9000"})
     assert budget_audits(recall) == [
         {
-            "total": [None, "50000"],
-            "lines": [None, {"destruction": "20000", "logistics": "10000.50"}],
+            "total": [None, "50000.00"],
+            "lines": [None, {"destruction": "20000.00", "logistics": "10000.50"}],
             "planned_disposition": [None, "destroy"],
         },
         {
-            "total": ["50000.00", "60000"],
+            "total": ["50000.00", "60000.00"],
             "lines": [
                 {"destruction": "20000.00", "logistics": "10000.50"},
-                {"logistics": "9000"},
+                {"logistics": "9000.00"},
             ],
             "planned_disposition": ["destroy", ""],
         },

@@ -25,7 +25,7 @@ from medrecall.execution.models import ServiceProvider
 from medrecall.finance import alerts, budgets, reports
 from medrecall.finance.forecast import recall_forecast
 from medrecall.finance.models import CostCategory
-from medrecall.finance.models_budget import BudgetAlert, RecallBudget
+from medrecall.finance.models_budget import BudgetAlert
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_get_for
@@ -71,29 +71,6 @@ class BudgetInSerializer(BoundedSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def budget_body(recall: RecallCase, budget: RecallBudget | None) -> dict[str, Any]:
-    figures = budgets.cost_against_budget(recall)
-    return {
-        "recall": recall.number,
-        "currency": figures["currency"],
-        "budget": None if budget is None else str(budget.total),
-        "version": None if budget is None else budget.version,
-        "lines": {} if budget is None else {x.category: str(x.amount) for x in budget.lines.all()},
-        "planned_disposition": "" if budget is None else budget.planned_disposition,
-        "planned_provider": None if budget is None else budget.planned_provider_id,
-        "actual": str(figures["actual"]),
-        "forecast": str(figures["forecast"]),
-        "forecast_complete": figures["forecast_complete"],
-        "actual_percent": None
-        if figures["actual_percent"] is None
-        else str(figures["actual_percent"]),
-        "forecast_percent": (
-            None if figures["forecast_percent"] is None else str(figures["forecast_percent"])
-        ),
-        "blockers": budgets.budget_blockers(recall),
-    }
-
-
 class BudgetView(APIView):
     """The recall's budget with its actual cost and forecast (GET); set or change it (PUT)."""
 
@@ -102,7 +79,7 @@ class BudgetView(APIView):
     @extend_schema(tags=TAGS, responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, pk: int) -> Response:
         recall = _recall(request, pk, VIEW_BUDGET)
-        return Response(budget_body(recall, budgets.budget_of(recall)))
+        return Response(budgets.budget_summary(recall))
 
     @extend_schema(tags=TAGS, request=BudgetInSerializer, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, pk: int) -> Response:
@@ -122,7 +99,7 @@ class BudgetView(APIView):
             planned_provider=provider,
             reason=data["reason"],
         )
-        return Response(budget_body(recall, budgets.budget_of(recall)))
+        return Response(budgets.budget_summary(recall))
 
 
 def _provider(pk: int) -> ServiceProvider:

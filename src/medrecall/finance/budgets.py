@@ -19,20 +19,20 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import ActionNotAllowed
-from medrecall.core.types import Viewer
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import ServiceProvider
 from medrecall.recalls.lifecycle import Action, Status, action_blockers
 from medrecall.recalls.models import RecallCase
 
 from .errors import CostRefused
-from .forecast import actual_by_category, recall_forecast
+from .forecast import recall_forecast
 from .ledger import amount_checked, policy
-from .models import CostCategory, CostEntry
+from .models import CostCategory
 from .models_budget import BudgetLine, RecallBudget
 
 FINAL = (Status.CLOSED, Status.CANCELLED)
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 class BudgetRefused(CostRefused):
@@ -54,7 +54,7 @@ def _category_amounts(lines: Mapping[str, Any]) -> dict[str, Decimal]:
         if str(value).strip() in ("0", "0.0", "0.00"):
             checked[category] = ZERO
             continue
-        checked[category] = amount_checked(value, where=f"lines.{category}")
+        checked[category] = amount_checked(value, where=f"lines.{category}").quantize(CENT)
     return checked
 
 
@@ -105,7 +105,7 @@ def budget_set(
     if not actor.has_perm("finance.change_recallbudget"):
         raise ActionNotAllowed(_("Only finance sets a recall's budget."), where="recall")
     _state_checked(recall)
-    amount = amount_checked(total, where="total")
+    amount = amount_checked(total, where="total").quantize(CENT)
     categories = _category_amounts(lines or {})
     if sum(categories.values(), ZERO) > amount:
         raise BudgetRefused(
@@ -219,16 +219,27 @@ def cost_against_budget(recall: RecallCase) -> dict[str, Any]:
     }
 
 
-def actual_total(recall: RecallCase) -> Decimal:
-    return sum(actual_by_category(recall).values(), ZERO)
-
-
-def budget_readable_by(viewer: Viewer) -> bool:
-    """Staff with the budget view permission read budgets; portal users never."""
-    return bool(
-        getattr(viewer, "party_id", None) is None and viewer.has_perm("finance.view_recallbudget")
-    )
-
-
-def entries_of(recall: RecallCase) -> Any:
-    return CostEntry.objects.filter(recall=recall)
+def budget_summary(recall: RecallCase) -> dict[str, Any]:
+    """The budget, its lines and assumptions, the actual cost and forecast against it, and why
+    the state takes no budget now (for the API and the command line)."""
+    budget = budget_of(recall)
+    figures = cost_against_budget(recall)
+    return {
+        "recall": recall.number,
+        "currency": figures["currency"],
+        "budget": None if budget is None else str(budget.total),
+        "version": None if budget is None else budget.version,
+        "lines": {} if budget is None else {x.category: str(x.amount) for x in budget.lines.all()},
+        "planned_disposition": "" if budget is None else budget.planned_disposition,
+        "planned_provider": None if budget is None else budget.planned_provider_id,
+        "actual": str(figures["actual"]),
+        "forecast": str(figures["forecast"]),
+        "forecast_complete": figures["forecast_complete"],
+        "actual_percent": None
+        if figures["actual_percent"] is None
+        else str(figures["actual_percent"]),
+        "forecast_percent": (
+            None if figures["forecast_percent"] is None else str(figures["forecast_percent"])
+        ),
+        "blockers": budget_blockers(recall),
+    }

@@ -217,6 +217,11 @@ def costs_by(*, viewer: Viewer, by: str) -> list[Group]:
     return groups(CostEntry.objects.filter(recall__in=recall_list_for(viewer=viewer)), by)
 
 
+def costs_of_every_recall(*, by: str) -> list[Group]:
+    """The whole ledger summed by category, region or vendor (the command line, a staff tool)."""
+    return groups(CostEntry.objects.all(), by)
+
+
 def company_currency() -> str:
     return policy().company_currency
 
