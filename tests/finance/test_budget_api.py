@@ -174,7 +174,13 @@ def test_answers_keep_their_query_count_as_the_ledger_grows(
     budgets.budget_set(actor=finance, recall=recall, total="10000")
     url = path if path.startswith("/") else f"/api/finance/recalls/{recall.pk}/{path}"
     client = api_as(finance)
-    post(finance, recall, "1.00", holder=PartyFactory(party_type="hospital"))
+    post(
+        finance,
+        recall,
+        "1.00",
+        holder=PartyFactory(party_type="hospital"),
+        vendor=PartyFactory(party_type="carrier"),
+    )
     client.get(url)
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200

@@ -215,6 +215,6 @@ class CostsByView(APIView):
             {
                 "by": by,
                 "currency": reports.company_currency(),
-                "groups": [g.as_dict() for g in reports.costs_by(viewer=viewer, by=by)],
+                "groups": [g.as_dict() for g in reports.costs_by(viewer=viewer).by(by)],
             }
         )

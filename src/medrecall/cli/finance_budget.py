@@ -159,7 +159,7 @@ def _report(o: dict[str, Any]) -> Answer:
         }[o["by"]]
         head = f"{report.recall.number} ({report.currency})"
     else:
-        groups = reports.costs_of_every_recall(by=o["by"])
+        groups = reports.costs_of_every_recall().by(o["by"])
         body = {
             "by": o["by"],
             "currency": reports.company_currency(),

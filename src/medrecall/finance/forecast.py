@@ -177,14 +177,17 @@ class Prices:
         return _("no exchange rate for %(currency)s") % {"currency": currency}
 
 
-def recall_forecast(recall: RecallCase, *, on: date | None = None) -> Forecast:
-    """The recall's forecast on ``on`` (default today): actual plus what remains, priced."""
+def recall_forecast(
+    recall: RecallCase, *, on: date | None = None, actual: dict[str, Decimal] | None = None
+) -> Forecast:
+    """The recall's forecast on ``on`` (default today): actual plus what remains, priced.
+    ``actual``: the ledger's totals by category when the caller has them already."""
     on = on or timezone.localdate()
     budget = RecallBudget.objects.filter(recall=recall).first()
     found = Forecast(
         recall=recall.number,
         currency=policy().company_currency,
-        actual_by_category=actual_by_category(recall),
+        actual_by_category=actual_by_category(recall) if actual is None else actual,
     )
     snapshot = recall.current_snapshot
     if snapshot is None:

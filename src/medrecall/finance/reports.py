@@ -9,14 +9,17 @@ reversed entry and its reversal cancel out in every group."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db import connection
+from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from medrecall.core.types import Viewer
+from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase, ScopeSnapshot
 from medrecall.recalls.selectors import recall_get_for, recall_list_for
@@ -50,51 +53,122 @@ class Group:
         }
 
 
-def _amount() -> Any:
-    return Coalesce(Sum("company_amount"), Value(ZERO), output_field=DecimalField())
+# Every total a report shows, from ONE pass over the entries: PostgreSQL groups the same scan
+# four ways (GROUPING SETS); elsewhere (SQLite, tests) four GROUP BYs joined by UNION ALL give
+# the same rows. ``part`` names the grouping of a row: c(ategory), v(endor), h(older), d(ay).
+_TOTALS_POSTGRES = """
+    SELECT CASE WHEN GROUPING(e.category) = 0 THEN 'c' WHEN GROUPING(e.vendor_id) = 0 THEN 'v'
+                WHEN GROUPING(e.holder_id) = 0 THEN 'h' ELSE 'd' END AS part,
+           e.category, e.vendor_id, e.holder_id, e.incurred_on, COUNT(*), SUM(e.company_amount)
+    FROM finance_costentry e WHERE e.recall_id IN ({recalls})
+    GROUP BY GROUPING SETS ((e.category), (e.vendor_id), (e.holder_id), (e.incurred_on))
+"""
+_TOTALS_PORTABLE = """
+    SELECT 'c', e.category, NULL, NULL, NULL, COUNT(*), SUM(e.company_amount)
+    FROM finance_costentry e WHERE e.recall_id IN ({recalls}) GROUP BY e.category
+    UNION ALL
+    SELECT 'v', NULL, e.vendor_id, NULL, NULL, COUNT(*), SUM(e.company_amount)
+    FROM finance_costentry e WHERE e.recall_id IN ({recalls}) GROUP BY e.vendor_id
+    UNION ALL
+    SELECT 'h', NULL, NULL, e.holder_id, NULL, COUNT(*), SUM(e.company_amount)
+    FROM finance_costentry e WHERE e.recall_id IN ({recalls}) GROUP BY e.holder_id
+    UNION ALL
+    SELECT 'd', NULL, NULL, NULL, e.incurred_on, COUNT(*), SUM(e.company_amount)
+    FROM finance_costentry e WHERE e.recall_id IN ({recalls}) GROUP BY e.incurred_on
+"""
 
 
-def groups(entries: QuerySet[CostEntry], by: str) -> list[Group]:
-    """The entries summed by ``by`` (category, region or vendor), largest amount first."""
-    if by == "category":
-        labels = dict(CostCategory.choices)
-        rows = entries.values("category").annotate(n=Count("pk"), total=_amount())
-        found = [
-            Group(r["category"], str(labels.get(r["category"], r["category"])), r["n"], r["total"])
-            for r in rows.order_by()
-        ]
-    elif by == "region":
-        rows = (
-            entries.annotate(
-                region=Coalesce(NullIf(F("holder__province_code"), Value("")), F("holder__country"))
+@dataclass(frozen=True)
+class LedgerTotals:
+    """The entries of one or more recalls summed by category, region, vendor and day."""
+
+    categories: list[Group]
+    regions: list[Group]
+    vendors: list[Group]
+    days: list[tuple[date, Decimal]]
+
+    def by(self, name: str) -> list[Group]:
+        return {"category": self.categories, "region": self.regions, "vendor": self.vendors}[name]
+
+    @property
+    def actual_by_category(self) -> dict[str, Decimal]:
+        return {g.key: g.amount for g in self.categories}
+
+
+def _cents(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
+
+
+def _ordered(found: list[Group]) -> list[Group]:
+    return sorted(found, key=lambda g: (-g.amount, g.label))
+
+
+def ledger_totals(recalls: QuerySet[RecallCase]) -> LedgerTotals:
+    """The totals of the recalls' entries (one scan of the ledger; then one query each for the
+    names of the vendors and the regions of the holders that appear)."""
+    subquery, params = recalls.order_by().values("pk").query.sql_with_params()
+    postgres = connection.vendor == "postgresql"
+    sql = (_TOTALS_POSTGRES if postgres else _TOTALS_PORTABLE).format(recalls=subquery)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params) * (1 if postgres else 4))
+        rows = cursor.fetchall()
+    labels = dict(CostCategory.choices)
+    categories, vendor_rows, holder_rows, days = [], [], [], []
+    for part, category, vendor_id, holder_id, day, count, total in rows:
+        if part == "c":
+            categories.append(
+                Group(category, str(labels.get(category, category)), count, _cents(total))
             )
-            .values("region")
-            .annotate(n=Count("pk"), total=_amount())
-            .order_by()
-        )
-        found = [
-            Group(r["region"] or "", r["region"] or _("No holder"), r["n"], r["total"])
-            for r in rows
-        ]
-    elif by == "vendor":
-        rows = (
-            entries.values("vendor_id", "vendor__code", "vendor__name")
-            .annotate(n=Count("pk"), total=_amount())
-            .order_by()
-        )
-        found = [
-            Group(
-                r["vendor__code"] or "",
-                r["vendor__name"] or _("No vendor"),
-                r["n"],
-                r["total"],
+        elif part == "v":
+            vendor_rows.append((vendor_id, count, _cents(total)))
+        elif part == "h":
+            holder_rows.append((holder_id, count, _cents(total)))
+        else:
+            days.append(
+                (day if isinstance(day, date) else date.fromisoformat(str(day)), _cents(total))
             )
-            for r in rows
+    return LedgerTotals(
+        categories=_ordered(categories),
+        regions=_regions(holder_rows),
+        vendors=_vendors(vendor_rows),
+        days=sorted(days),
+    )
+
+
+def _vendors(rows: list[tuple[int | None, int, Decimal]]) -> list[Group]:
+    names = {
+        pk: (code, name)
+        for pk, code, name in Party.objects.filter(pk__in=[r[0] for r in rows if r[0]]).values_list(
+            "pk", "code", "name"
+        )
+    }
+    return _ordered(
+        [
+            Group(names[pk][0], names[pk][1], n, total)
+            if pk in names
+            else Group("", _("No vendor"), n, total)
+            for pk, n, total in rows
         ]
-    else:
-        raise ValueError(by)
-    cents = [Group(g.key, g.label, g.entries, Decimal(g.amount).quantize(CENT)) for g in found]
-    return sorted(cents, key=lambda g: (-g.amount, g.label))
+    )
+
+
+def _regions(rows: list[tuple[int | None, int, Decimal]]) -> list[Group]:
+    """Holders' totals summed by their region: the province code, else the country."""
+    region_of = {
+        pk: province or country or ""
+        for pk, country, province in Party.objects.filter(
+            pk__in=[r[0] for r in rows if r[0]]
+        ).values_list("pk", "country", "province_code")
+    }
+    summed: dict[str, list[Any]] = {}
+    for pk, n, total in rows:
+        region = region_of.get(pk, "") if pk else ""
+        entry = summed.setdefault(region, [0, Decimal("0.00")])
+        entry[0] += n
+        entry[1] += total
+    return _ordered(
+        [Group(key, key or _("No holder"), n, total) for key, (n, total) in summed.items()]
+    )
 
 
 @dataclass(frozen=True)
@@ -107,6 +181,7 @@ class RecallReport:
     categories: list[CategoryRow]
     regions: list[Group]
     vendors: list[Group]
+    days: list[tuple[date, Decimal]]
 
     @property
     def actual(self) -> Decimal:
@@ -166,9 +241,9 @@ class RecallReport:
 
 def recall_report(recall: RecallCase) -> RecallReport:
     """The cost report of one recall (read through a scoped look-up first)."""
-    found = recall_forecast(recall)
+    totals = ledger_totals(RecallCase.objects.filter(pk=recall.pk))
+    found = recall_forecast(recall, actual=totals.actual_by_category)
     budget = budget_of(recall)
-    entries = CostEntry.objects.filter(recall=recall)
     snapshot = recall.current_snapshot
     return RecallReport(
         recall=recall,
@@ -177,8 +252,9 @@ def recall_report(recall: RecallCase) -> RecallReport:
         budget=budget,
         forecast=found,
         categories=by_category(budget, found.actual_by_category, found.by_category()),
-        regions=groups(entries, "region"),
-        vendors=groups(entries, "vendor"),
+        regions=totals.regions,
+        vendors=totals.vendors,
+        days=totals.days,
     )
 
 
@@ -212,14 +288,14 @@ def recalls_costs_for(*, viewer: Viewer, status: str = "") -> QuerySet[RecallCas
     )
 
 
-def costs_by(*, viewer: Viewer, by: str) -> list[Group]:
-    """Every visible recall's ledger summed by category, region or vendor."""
-    return groups(CostEntry.objects.filter(recall__in=recall_list_for(viewer=viewer)), by)
+def costs_by(*, viewer: Viewer) -> LedgerTotals:
+    """Every visible recall's ledger summed by category, region, vendor and day."""
+    return ledger_totals(recall_list_for(viewer=viewer))
 
 
-def costs_of_every_recall(*, by: str) -> list[Group]:
-    """The whole ledger summed by category, region or vendor (the command line, a staff tool)."""
-    return groups(CostEntry.objects.all(), by)
+def costs_of_every_recall() -> LedgerTotals:
+    """The whole ledger summed (the command line, a staff tool)."""
+    return ledger_totals(RecallCase.objects.all())
 
 
 def company_currency() -> str:

@@ -23,7 +23,7 @@ from medrecall.core.exports import append_row
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import ServiceProvider
 from medrecall.finance import alerts, budgets, reports
-from medrecall.finance.models import CostCategory, CostEntry
+from medrecall.finance.models import CostCategory
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_get_for
@@ -43,21 +43,14 @@ def _recall(request: HttpRequest, pk: int) -> RecallCase:
         raise Http404(missing.message) from missing
 
 
-def burn_up(recall: RecallCase, report: reports.RecallReport) -> dict[str, Any]:
-    """The chart's data: actual cost cumulated by day (one GROUP BY), then the forecast at
-    completion, against the budget."""
-    from django.db.models import Sum
-
+def burn_up(report: reports.RecallReport) -> dict[str, Any]:
+    """The chart's data: actual cost cumulated by day (the report's totals by day), then the
+    forecast at completion, against the budget."""
     days: list[str] = []
     cumulative: list[str] = []
     running = Decimal("0.00")
-    for day, amount in (
-        CostEntry.objects.filter(recall=recall)
-        .values_list("incurred_on")
-        .annotate(total=Sum("company_amount"))
-        .order_by("incurred_on")
-    ):
-        running += Decimal(amount).quantize(Decimal("0.01"))
+    for day, amount in report.days:
+        running += amount
         days.append(day.isoformat())
         cumulative.append(str(running))
     today = timezone.localdate().isoformat()
@@ -119,7 +112,7 @@ def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "recall": recall,
             "report": report,
-            "chart": burn_up(recall, report),
+            "chart": burn_up(report),
             "alerts": paged(request, alerts.alerts_of(recall), param="alerts"),
             "lines": {line.category: line.amount for line in report.budget.lines.all()}
             if report.budget
@@ -156,7 +149,7 @@ def finance_reports(request: HttpRequest) -> HttpResponse:
         {
             "recalls": recalls,
             "rows": [reports.recall_row(recall) for recall in recalls],
-            "by": {by: reports.costs_by(viewer=viewer, by=by) for by in reports.BY},
+            "by": reports.costs_by(viewer=viewer),
             "currency": reports.company_currency(),
             "statuses": Status.choices,
             "status": status,
@@ -270,8 +263,9 @@ def finance_reports_xlsx(request: HttpRequest) -> HttpResponse:
     )
     titles = {"category": _("By category"), "region": _("By region"), "vendor": _("By vendor")}
     keys = {"category": _("Category"), "region": _("Region"), "vendor": _("Vendor")}
+    totals = reports.costs_by(viewer=viewer)
     for by in reports.BY:
-        _groups_sheet(workbook, titles[by], keys[by], reports.costs_by(viewer=viewer, by=by))
+        _groups_sheet(workbook, titles[by], keys[by], totals.by(by))
     return _xlsx(workbook, "recall-costs.xlsx")
 
 
