@@ -159,8 +159,8 @@ class Prices:
     """Company-currency value of an amount in another currency: the latest rate entered on or
     before ``on`` (a forecast prices the future at the last known rate), one query for all."""
 
-    def __init__(self, currencies: set[str], on: date) -> None:
-        self.company = policy().company_currency
+    def __init__(self, currencies: set[str], on: date, company: str) -> None:
+        self.company = company
         self.rates: dict[str, Decimal] = {self.company: Decimal(1)}
         for currency, rate in (
             ExchangeRate.objects.filter(currency__in=currencies - {self.company}, rate_on__lte=on)
@@ -184,17 +184,17 @@ def recall_forecast(
     ``actual``: the ledger's totals by category when the caller has them already."""
     on = on or timezone.localdate()
     budget = RecallBudget.objects.filter(recall=recall).first()
+    company = policy().company_currency
     found = Forecast(
         recall=recall.number,
-        currency=policy().company_currency,
+        currency=company,
         actual_by_category=actual_by_category(recall) if actual is None else actual,
     )
     snapshot = recall.current_snapshot
     if snapshot is None:
         found.notes.append(_("The scope is not frozen yet: nothing to forecast from."))
         return found
-    currencies = _currencies()
-    prices = Prices(currencies, on)
+    prices = Prices(_currencies(), on, company)
     correction = recall.action_type == ActionType.CORRECTION
     found.terms.extend(_disposition_terms(recall, snapshot.pk, budget, prices, correction))
     found.terms.extend(_return_terms(recall, snapshot.pk, prices, correction))
@@ -204,12 +204,16 @@ def recall_forecast(
 
 def _currencies() -> set[str]:
     """Every currency a rate or unit cost is kept in (a handful)."""
-    return (
-        set(DispositionCost.objects.values_list("currency", flat=True).distinct())
-        | set(CarrierRate.objects.values_list("currency", flat=True).distinct())
-        | set(ProviderRate.objects.values_list("currency", flat=True).distinct())
-        | set(ReturnAuthorisation.objects.values_list("currency", flat=True).distinct())
+    found = (
+        DispositionCost.objects.order_by()
+        .values_list("currency")
+        .union(
+            CarrierRate.objects.order_by().values_list("currency"),
+            ProviderRate.objects.order_by().values_list("currency"),
+            ReturnAuthorisation.objects.order_by().values_list("currency"),
+        )
     )
+    return {currency for (currency,) in found}
 
 
 # --- dispositions -------------------------------------------------------------------------
