@@ -245,7 +245,7 @@ def finance_reports_xlsx(request: HttpRequest) -> HttpResponse:
             _("Budget"),
             _("Actual"),
             _("Actual per unit"),
-            _("% of budget"),
+            _("Share of budget"),
         ],
         (
             [
