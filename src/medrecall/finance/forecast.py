@@ -291,7 +291,7 @@ def _disposition_terms(
 def _priced_dispositions(planned: dict[tuple[str, int], int], prices: Prices) -> list[Term]:
     if not planned:
         return []
-    costs = {
+    costs: dict[tuple[str, int | None], tuple[Decimal, str]] = {
         (kind, model_id): (unit_cost, currency)
         for kind, model_id, unit_cost, currency in DispositionCost.objects.filter(
             kind__in={kind for kind, _model in planned}
