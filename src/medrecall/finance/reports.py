@@ -54,28 +54,37 @@ class Group:
 
 
 # Every total a report shows, from ONE pass over the entries: PostgreSQL groups the same scan
-# four ways (GROUPING SETS); elsewhere (SQLite, tests) four GROUP BYs joined by UNION ALL give
-# the same rows. ``part`` names the grouping of a row: c(ategory), v(endor), h(older), d(ay).
-_TOTALS_POSTGRES = """
-    SELECT CASE WHEN GROUPING(e.category) = 0 THEN 'c' WHEN GROUPING(e.vendor_id) = 0 THEN 'v'
-                WHEN GROUPING(e.holder_id) = 0 THEN 'h' ELSE 'd' END AS part,
-           e.category, e.vendor_id, e.holder_id, e.incurred_on, COUNT(*), SUM(e.company_amount)
-    FROM finance_costentry e WHERE e.recall_id IN ({recalls})
-    GROUP BY GROUPING SETS ((e.category), (e.vendor_id), (e.holder_id), (e.incurred_on))
-"""
-_TOTALS_PORTABLE = """
-    SELECT 'c', e.category, NULL, NULL, NULL, COUNT(*), SUM(e.company_amount)
-    FROM finance_costentry e WHERE e.recall_id IN ({recalls}) GROUP BY e.category
-    UNION ALL
-    SELECT 'v', NULL, e.vendor_id, NULL, NULL, COUNT(*), SUM(e.company_amount)
-    FROM finance_costentry e WHERE e.recall_id IN ({recalls}) GROUP BY e.vendor_id
-    UNION ALL
-    SELECT 'h', NULL, NULL, e.holder_id, NULL, COUNT(*), SUM(e.company_amount)
-    FROM finance_costentry e WHERE e.recall_id IN ({recalls}) GROUP BY e.holder_id
-    UNION ALL
-    SELECT 'd', NULL, NULL, NULL, e.incurred_on, COUNT(*), SUM(e.company_amount)
-    FROM finance_costentry e WHERE e.recall_id IN ({recalls}) GROUP BY e.incurred_on
-"""
+# several ways (GROUPING SETS); elsewhere (SQLite, tests) one GROUP BY per part joined by UNION
+# ALL gives the same rows. A part is c(ategory), v(endor), h(older) or d(ay); a page asks for
+# the parts it shows (each grouping costs a hash aggregate over every entry).
+PARTS = "cvhd"
+_COLUMNS = {"c": "e.category", "v": "e.vendor_id", "h": "e.holder_id", "d": "e.incurred_on"}
+
+
+def _totals_sql(parts: str, recalls: str, postgres: bool) -> tuple[str, int]:
+    """The statement and how many times it names the recalls' subquery."""
+    if not parts or set(parts) - set(PARTS):
+        raise ValueError(parts)
+    source = f"FROM finance_costentry e WHERE e.recall_id IN ({recalls})"
+    if postgres:
+        cases = " ".join(f"WHEN GROUPING({_COLUMNS[p]}) = 0 THEN '{p}'" for p in parts)
+        columns = ", ".join(_COLUMNS[p] if p in parts else "NULL" for p in PARTS)
+        sets = ", ".join(f"({_COLUMNS[p]})" for p in parts)
+        return (
+            f"SELECT CASE {cases} END, {columns}, COUNT(*), SUM(e.company_amount) "
+            f"{source} GROUP BY GROUPING SETS ({sets})",
+            1,
+        )
+    selects = [
+        "SELECT '{part}', {columns}, COUNT(*), SUM(e.company_amount) {source} GROUP BY {key}".format(
+            part=p,
+            columns=", ".join(_COLUMNS[q] if q == p else "NULL" for q in PARTS),
+            source=source,
+            key=_COLUMNS[p],
+        )
+        for p in parts
+    ]
+    return " UNION ALL ".join(selects), len(parts)
 
 
 @dataclass(frozen=True)
@@ -103,14 +112,13 @@ def _ordered(found: list[Group]) -> list[Group]:
     return sorted(found, key=lambda g: (-g.amount, g.label))
 
 
-def ledger_totals(recalls: QuerySet[RecallCase]) -> LedgerTotals:
-    """The totals of the recalls' entries (one scan of the ledger; then one query each for the
-    names of the vendors and the regions of the holders that appear)."""
+def ledger_totals(recalls: QuerySet[RecallCase], parts: str = PARTS) -> LedgerTotals:
+    """The totals of the recalls' entries by the ``parts`` asked for (one scan of the ledger;
+    then one query each for the names of the vendors and the regions of the holders)."""
     subquery, params = recalls.order_by().values("pk").query.sql_with_params()
-    postgres = connection.vendor == "postgresql"
-    sql = (_TOTALS_POSTGRES if postgres else _TOTALS_PORTABLE).format(recalls=subquery)
+    sql, times = _totals_sql(parts, subquery, connection.vendor == "postgresql")
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params) * (1 if postgres else 4))
+        cursor.execute(sql, list(params) * times)
         rows = cursor.fetchall()
     labels = dict(CostCategory.choices)
     categories, vendor_rows, holder_rows, days = [], [], [], []
@@ -239,9 +247,10 @@ class RecallReport:
         }
 
 
-def recall_report(recall: RecallCase) -> RecallReport:
-    """The cost report of one recall (read through a scoped look-up first)."""
-    totals = ledger_totals(RecallCase.objects.filter(pk=recall.pk))
+def recall_report(recall: RecallCase, parts: str = "cvh") -> RecallReport:
+    """The cost report of one recall (read through a scoped look-up first); ``parts``: the
+    totals it carries besides the categories (v: vendors, h: regions, d: days)."""
+    totals = ledger_totals(RecallCase.objects.filter(pk=recall.pk), "c" + parts.replace("c", ""))
     found = recall_forecast(recall, actual=totals.actual_by_category)
     budget = budget_of(recall)
     snapshot = recall.current_snapshot
@@ -289,13 +298,13 @@ def recalls_costs_for(*, viewer: Viewer, status: str = "") -> QuerySet[RecallCas
 
 
 def costs_by(*, viewer: Viewer) -> LedgerTotals:
-    """Every visible recall's ledger summed by category, region, vendor and day."""
-    return ledger_totals(recall_list_for(viewer=viewer))
+    """Every visible recall's ledger summed by category, region and vendor."""
+    return ledger_totals(recall_list_for(viewer=viewer), "cvh")
 
 
 def costs_of_every_recall() -> LedgerTotals:
     """The whole ledger summed (the command line, a staff tool)."""
-    return ledger_totals(RecallCase.objects.all())
+    return ledger_totals(RecallCase.objects.all(), "cvh")
 
 
 def company_currency() -> str:

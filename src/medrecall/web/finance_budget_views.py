@@ -105,7 +105,7 @@ def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Budget saved."))
         return redirect("web:finance-budget", pk=recall.pk)
-    report = reports.recall_report(recall)
+    report = reports.recall_report(recall, parts="cd")  # the page shows categories and days
     return render(
         request,
         "web/finance/budget/budget.html",
