@@ -213,3 +213,13 @@ def test_pages_and_exports_keep_their_query_count_as_the_ledger_grows(
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("provider", ["x", "99999999999999999999", "424242"])
+def test_an_unknown_planned_provider_on_the_page_is_refused(
+    finance: User, recall: RecallCase, provider: str
+) -> None:
+    url = reverse("web:finance-budget", args=[recall.pk])
+    answer = as_user(finance).post(url, {"total": "10", "planned_provider": provider}, follow=True)
+    assert "Choose a service provider from the list." in answer.content.decode()
+    assert RecallBudget.objects.count() == 0

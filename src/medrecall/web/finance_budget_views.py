@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.selectors import viewer_of
+from medrecall.core import bounds
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.exports import append_row
 from medrecall.execution.lifecycle import DispositionKind
@@ -75,9 +76,12 @@ def _budget_input(request: HttpRequest) -> dict[str, Any]:
     provider_id = request.POST.get("planned_provider") or ""
     provider = None
     if provider_id:
-        provider = ServiceProvider.objects.filter(
-            pk=int(provider_id) if provider_id.isascii() and provider_id.isdigit() else 0
-        ).first()
+        pk = int(provider_id) if provider_id.isascii() and provider_id.isdigit() else 0
+        provider = (
+            ServiceProvider.objects.filter(pk=pk).first()
+            if bounds.ID[0] <= pk <= bounds.ID[1]
+            else None
+        )
         if provider is None:
             raise budgets.BudgetRefused(
                 _("Choose a service provider from the list."), where="planned_provider"
