@@ -495,6 +495,9 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
                 "execution-hold",
                 "return-create",
                 "work-order-create",
+                "finance-budget",
+                "finance-report",
+                "finance-report-xlsx",
             )
         },
         "web:recall-scope-rule-remove": [{"pk": recall.pk, "rule": rule.pk}],
@@ -578,8 +581,13 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
                 "execution-accounting",
                 "execution-holds",
                 "execution-hold-release",
+                "finance-budget",
+                "finance-forecast",
+                "finance-report",
+                "finance-budget-alerts",
             )
         },
+        "finance-costs-by": [{"by": "vendor"}],
         "notice-run": [{"pk": side.run.pk}],
         **{
             name: [{"pk": side.notice.pk}]
@@ -873,6 +881,18 @@ def write_permission(policy: Policy, route: Route, method: str) -> str:
 
 
 POLICY: dict[str, Policy | dict[str, Policy]] = {
+    # finance: budgets and reports (finance sets budgets; the ledger's readers read)
+    "web:finance-budget": P("finance.view_recallbudget", "finance.change_recallbudget"),
+    "web:finance-report": P("finance.view_costentry"),
+    "web:finance-report-xlsx": P("finance.view_costentry"),
+    "web:finance-reports": P("finance.view_costentry"),
+    "web:finance-reports-xlsx": P("finance.view_costentry"),
+    "finance-budget": P("finance.view_recallbudget", "finance.change_recallbudget"),
+    "finance-forecast": P("finance.view_recallbudget"),
+    "finance-report": P("finance.view_costentry"),
+    "finance-budget-alerts": P("finance.view_recallbudget"),
+    "finance-recall-costs": P("finance.view_costentry"),
+    "finance-costs-by": P("finance.view_costentry"),
     # the project's own routes
     "healthz": public("health check: database and queue status, no records"),
     "login": public("the log-in form"),

@@ -97,6 +97,9 @@ FIELD_WORK = ("execution.workorder", "execution.evidence")
 FINANCE_LEDGER = ("finance.costentry", "finance.exchangerate")
 FINANCE_POLICY = ("finance.financepolicy",)
 POST = ("view", "add")
+# A recall's budget and its alerts: finance sets the budget (the owner is measured against it,
+# so does not set it); the roles that read the ledger read the budget, forecast and reports.
+FINANCE_BUDGET = ("finance.recallbudget", "finance.budgetline", "finance.budgetalert")
 
 
 def _perms(models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
@@ -120,7 +123,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {"notices.approve_noticetemplate", "notices.approve_offer"}
     | _perms(EXECUTION, ALL)
     | _perms(EXECUTION_SETUP, ALL)
-    | _perms(FINANCE_LEDGER, VIEW),
+    | _perms(FINANCE_LEDGER, VIEW)
+    | _perms(FINANCE_BUDGET, VIEW),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
     | _perms(EVENTS, EDIT)
     | _perms(RECALLS, VIEW)
@@ -146,13 +150,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {"notices.approve_offer"}
     | _perms(FINANCE_LEDGER, POST)
     | _perms(("finance.exchangerate",), EDIT)
-    | _perms(FINANCE_POLICY, VIEW),
+    | _perms(FINANCE_POLICY, VIEW)
+    | _perms(FINANCE_BUDGET, EDIT),
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(EXECUTION, VIEW)
-    | _perms(FINANCE_LEDGER, VIEW),
+    | _perms(FINANCE_LEDGER, VIEW)
+    | _perms(FINANCE_BUDGET, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
     | _perms(EVENTS, ALL)
     | _perms(RECALLS, ALL)

@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import DefaultRouter
 
 from . import accounts, calendar, execution, notices, partners, party_review, recalls, trace, views
+from . import finance_budget as fb
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -205,5 +206,15 @@ urlpatterns = [
         party_review.ReportedMergeView.as_view(),
         name="party-reported-merge",
     ),
+    path("finance/recalls/<int:pk>/budget/", fb.BudgetView.as_view(), name="finance-budget"),
+    path("finance/recalls/<int:pk>/forecast/", fb.ForecastView.as_view(), name="finance-forecast"),
+    path("finance/recalls/<int:pk>/report/", fb.RecallReportView.as_view(), name="finance-report"),
+    path(
+        "finance/recalls/<int:pk>/budget-alerts/",
+        fb.AlertsView.as_view(),
+        name="finance-budget-alerts",
+    ),
+    path("finance/reports/recalls/", fb.RecallCostsView.as_view(), name="finance-recall-costs"),
+    path("finance/reports/by/<str:by>/", fb.CostsByView.as_view(), name="finance-costs-by"),
     path("", include(router.urls)),
 ]

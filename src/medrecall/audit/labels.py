@@ -28,6 +28,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "execution.disposition_done": _("Disposition completed"),
     "execution.disposition_started": _("Disposition started"),
     "execution.evidence_added": _("Evidence added"),
+    "finance.budget_set": _("Recall budget set"),
     "execution.hold_placed": _("Hold placed"),
     "execution.hold_released": _("Hold released"),
     "execution.return_amended": _("Return amended"),

@@ -119,7 +119,10 @@ AREAS: tuple[NavArea, ...] = (
         _("Administration"),
         (NavItem(_("Locked log-ins"), "web:lockout-list", "axes.view_accessattempt"),),
     ),
-    NavArea(_("Finance"), (), live=False),
+    NavArea(
+        _("Finance"),
+        (NavItem(_("Cost reports"), "web:finance-reports", "finance.view_costentry"),),
+    ),
     NavArea(_("Quality"), (), live=False),
     NavArea(_("Reports"), (), live=False),
 )

@@ -12,6 +12,7 @@ from . import (
     views,
 )
 from . import execution_views as ex
+from . import finance_budget_views as fb
 
 app_name = "web"
 
@@ -173,4 +174,11 @@ urlpatterns = [
     path("data/<slug:slug>/<int:pk>/", views.entity_detail, name="entity-detail"),
     path("data/<slug:slug>/<int:pk>/edit/", views.entity_edit, name="entity-edit"),
     path("files/<slug:kind>/<int:pk>/", file_views.download, name="file"),
+    path("finance/recalls/<int:pk>/budget/", fb.finance_budget, name="finance-budget"),
+    path("finance/recalls/<int:pk>/report/", fb.finance_report, name="finance-report"),
+    path(
+        "finance/recalls/<int:pk>/report.xlsx", fb.finance_report_xlsx, name="finance-report-xlsx"
+    ),
+    path("finance/reports/", fb.finance_reports, name="finance-reports"),
+    path("finance/reports.xlsx", fb.finance_reports_xlsx, name="finance-reports-xlsx"),
 ]

@@ -1,0 +1,277 @@
+"""Finance pages for budgets and reports: a recall's budget and forecast (budget form, actual /
+forecast / budget per category, burn-up chart, alerts), its cost report, the cross-recall report,
+and their Excel exports. Finance sets budgets; the roles with the ledger's view permission read;
+portal users see nothing (403 by permission, and the recall look-ups answer 404)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medrecall.accounts.selectors import viewer_of
+from medrecall.core import bounds
+from medrecall.core.errors import DomainError, NotFound
+from medrecall.core.exports import append_row
+from medrecall.execution.lifecycle import DispositionKind
+from medrecall.execution.models import ServiceProvider
+from medrecall.finance import alerts, budgets, reports
+from medrecall.finance.models import CostCategory
+from medrecall.recalls.lifecycle import Status
+from medrecall.recalls.models import RecallCase
+from medrecall.recalls.selectors import recall_get_for
+
+from .paging import paged
+
+VIEW_BUDGET = "finance.view_recallbudget"
+SET_BUDGET = "finance.change_recallbudget"
+VIEW_COSTS = "finance.view_costentry"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _recall(request: HttpRequest, pk: int) -> RecallCase:
+    try:
+        return recall_get_for(viewer=viewer_of(request), pk=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+
+
+def burn_up(report: reports.RecallReport) -> dict[str, Any]:
+    """The chart's data: actual cost cumulated by day (the report's totals by day), then the
+    forecast at completion, against the budget."""
+    days: list[str] = []
+    cumulative: list[str] = []
+    running = Decimal("0.00")
+    for day, amount in report.days:
+        running += amount
+        days.append(day.isoformat())
+        cumulative.append(str(running))
+    today = timezone.localdate().isoformat()
+    if not days or days[-1] < today:
+        days.append(today)
+        cumulative.append(str(running))
+    completion = _("At completion")
+    return {
+        "days": [*days, completion],
+        "actual": [*cumulative, None],
+        "forecast": [*([None] * (len(days) - 1)), cumulative[-1], str(report.forecast.total)],
+        "budget": None if report.budget is None else str(report.budget.total),
+        "labels": {
+            "actual": _("Actual (cumulative)"),
+            "forecast": _("Forecast"),
+            "budget": _("Budget"),
+        },
+    }
+
+
+def _budget_input(request: HttpRequest) -> dict[str, Any]:
+    provider_id = request.POST.get("planned_provider") or ""
+    provider = None
+    if provider_id:
+        pk = int(provider_id) if provider_id.isascii() and provider_id.isdigit() else 0
+        provider = (
+            ServiceProvider.objects.filter(pk=pk).first()
+            if bounds.ID[0] <= pk <= bounds.ID[1]
+            else None
+        )
+        if provider is None:
+            raise budgets.BudgetRefused(
+                _("Choose a service provider from the list."), where="planned_provider"
+            )
+    return {
+        "total": request.POST.get("total", ""),
+        "lines": {c: request.POST.get(f"line_{c}", "") for c in CostCategory.values},
+        "planned_disposition": request.POST.get("planned_disposition", ""),
+        "planned_provider": provider,
+        "reason": request.POST.get("reason", ""),
+    }
+
+
+@login_required
+@permission_required(VIEW_BUDGET, raise_exception=True)
+def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
+    recall = _recall(request, pk)
+    if request.method == "POST":
+        if not request.user.has_perm(SET_BUDGET):
+            return HttpResponse(status=403)
+        try:
+            budgets.budget_set(actor=request.user, recall=recall, **_budget_input(request))  # type: ignore[arg-type]
+        except DomainError as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, _("Budget saved."))
+        return redirect("web:finance-budget", pk=recall.pk)
+    report = reports.recall_report(recall, parts="cd")  # the page shows categories and days
+    return render(
+        request,
+        "web/finance/budget/budget.html",
+        {
+            "recall": recall,
+            "report": report,
+            "chart": burn_up(report),
+            "alerts": paged(request, alerts.alerts_of(recall), param="alerts"),
+            "lines": {line.category: line.amount for line in report.budget.lines.all()}
+            if report.budget
+            else {},
+            "categories": CostCategory.choices,
+            "dispositions": DispositionKind.choices,
+            "providers": ServiceProvider.objects.filter(is_active=True).order_by("name"),
+            "blocked": budgets.budget_blockers(recall),
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW_COSTS, raise_exception=True)
+def finance_report(request: HttpRequest, pk: int) -> HttpResponse:
+    recall = _recall(request, pk)
+    return render(
+        request,
+        "web/finance/reports/recall.html",
+        {"recall": recall, "report": reports.recall_report(recall)},
+    )
+
+
+@login_required
+@permission_required(VIEW_COSTS, raise_exception=True)
+def finance_reports(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_of(request)
+    status = request.GET.get("status", "")
+    status = status if status in Status.values else ""
+    recalls = paged(request, reports.recalls_costs_for(viewer=viewer, status=status))
+    return render(
+        request,
+        "web/finance/reports/recalls.html",
+        {
+            "recalls": recalls,
+            "rows": [reports.recall_row(recall) for recall in recalls],
+            "by": reports.costs_by(viewer=viewer),
+            "currency": reports.company_currency(),
+            "statuses": Status.choices,
+            "status": status,
+        },
+    )
+
+
+def _sheet(workbook: Any, title: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
+    from openpyxl.styles import Font
+
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append([str(h) for h in header])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        append_row(sheet, row)
+
+
+def _groups_sheet(workbook: Any, title: str, key: str, found: list[reports.Group]) -> None:
+    _sheet(
+        workbook,
+        title,
+        [key, _("Name"), _("Entries"), _("Amount")],
+        ([g.key, g.label, g.entries, g.amount] for g in found),
+    )
+
+
+def _xlsx(workbook: Any, filename: str) -> HttpResponse:
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@permission_required(VIEW_COSTS, raise_exception=True)
+def finance_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    from openpyxl import Workbook
+
+    report = reports.recall_report(_recall(request, pk))
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    summary = [
+        (_("Recall"), report.recall.number),
+        (_("Title"), report.recall.display_title),
+        (_("Currency"), report.currency),
+        (_("Units in the frozen scope"), report.units),
+        (_("Budget"), report.budget.total if report.budget else None),
+        (_("Actual"), report.actual),
+        (_("Forecast"), report.forecast.total),
+        (_("Actual per unit"), report.actual_per_unit),
+        (_("Forecast per unit"), report.forecast_per_unit),
+    ]
+    _sheet(workbook, _("Summary"), [_("Figure"), _("Value")], summary)
+    _sheet(
+        workbook,
+        _("By category"),
+        [_("Category"), _("Budget"), _("Actual"), _("Forecast")],
+        ([r.label, r.budget, r.actual, r.forecast] for r in report.categories),
+    )
+    _groups_sheet(workbook, _("By region"), _("Region"), report.regions)
+    _groups_sheet(workbook, _("By vendor"), _("Vendor"), report.vendors)
+    _sheet(
+        workbook,
+        _("Forecast"),
+        [_("Category"), _("What"), _("Quantity"), _("Amount"), _("Basis"), _("Missing")],
+        (
+            [str(CostCategory(t.category).label), t.what, t.quantity, t.amount, t.basis, t.missing]
+            for t in report.forecast.terms
+        ),
+    )
+    return _xlsx(workbook, f"costs-{report.recall.number}.xlsx")
+
+
+@login_required
+@permission_required(VIEW_COSTS, raise_exception=True)
+def finance_reports_xlsx(request: HttpRequest) -> HttpResponse:
+    from openpyxl import Workbook
+
+    viewer = viewer_of(request)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    rows = (reports.recall_row(r) for r in reports.recalls_costs_for(viewer=viewer).iterator())
+    _sheet(
+        workbook,
+        _("Recalls"),
+        [
+            _("Recall"),
+            _("Title"),
+            _("Status"),
+            _("Units"),
+            _("Budget"),
+            _("Actual"),
+            _("Actual per unit"),
+            _("Share of budget"),
+        ],
+        (
+            [
+                r["recall"],
+                r["title"],
+                r["status_label"],
+                r["units"],
+                _number(r["budget"]),
+                _number(r["actual"]),
+                _number(r["actual_per_unit"]),
+                _number(r["actual_percent"]),
+            ]
+            for r in rows
+        ),
+    )
+    titles = {"category": _("By category"), "region": _("By region"), "vendor": _("By vendor")}
+    keys = {"category": _("Category"), "region": _("Region"), "vendor": _("Vendor")}
+    totals = reports.costs_by(viewer=viewer)
+    for by in reports.BY:
+        _groups_sheet(workbook, titles[by], keys[by], totals.by(by))
+    return _xlsx(workbook, "recall-costs.xlsx")
+
+
+def _number(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
