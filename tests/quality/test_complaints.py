@@ -58,7 +58,8 @@ def test_barcode_or_typed_unit_resolves_to_lot_and_serial(
     complaint = receive(unit=unit)
 
     assert complaint.resolution == Resolution.RESOLVED
-    assert complaint.lot is not None and complaint.lot.number == lot
+    assert complaint.lot is not None
+    assert complaint.lot.number == lot
     assert (complaint.serial.serial if complaint.serial else None) == serial
     assert complaint.lot_text == lot
     assert complaint.number == f"CMP-{timezone.now().year}-00001"
@@ -101,7 +102,8 @@ def test_unknown_unit_is_kept_and_flagged(
     assert stored.resolution == resolution
     assert stored.needs_resolution is True
     assert (stored.gtin_text, stored.lot_text, stored.serial_text) == texts
-    assert stored.lot is None and stored.serial is None
+    assert stored.lot is None
+    assert stored.serial is None
 
 
 def test_unknown_lot_resolved_later(receive: Callable[..., Complaint], manager: User) -> None:

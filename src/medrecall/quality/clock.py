@@ -162,7 +162,7 @@ def reporting_deadline(
         )
         due_at = recall_clock._end_of_day(day, zone)
     return Deadline(
-        key=f"{rule.regime}.{category}",
+        key=category,
         regime=rule.regime,
         title=rule.title,
         due_at=due_at,
