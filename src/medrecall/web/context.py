@@ -120,7 +120,22 @@ AREAS: tuple[NavArea, ...] = (
         (NavItem(_("Locked log-ins"), "web:lockout-list", "axes.view_accessattempt"),),
     ),
     NavArea(_("Finance"), (), live=False),
-    NavArea(_("Quality"), (), live=False),
+    NavArea(
+        _("Quality"),
+        (
+            NavItem(_("Quality dashboard"), "web:quality-dashboard", "quality.view_complaint"),
+            NavItem(_("Complaints"), "web:quality-complaints", "quality.view_complaint"),
+            NavItem(_("Enter a complaint"), "web:quality-complaint-new", "quality.add_complaint"),
+            NavItem(_("CAPAs"), "web:quality-capas", "quality.view_capa"),
+            NavItem(
+                _("Report a problem"),
+                "web:portal-complaints",
+                "quality.view_complaint",
+                portal=True,
+                portal_only=True,
+            ),
+        ),
+    ),
     NavArea(_("Reports"), (), live=False),
 )
 
