@@ -161,6 +161,24 @@ class Dashboard:
     root_causes: list[tuple[str, str, int]] = field(default_factory=list)
     recalls_without_capa: list[RecallCase] = field(default_factory=list)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The dashboard as JSON: the API's answer and the command's ``--json``."""
+        return {
+            "complaints_open": self.complaints_open,
+            "complaints_by_status": self.complaints_by_status,
+            "complaints_unresolved": self.complaints_unresolved,
+            "clocks": [row.as_dict() for row in self.clocks],
+            "capas_open": self.capas_open,
+            "capas_overdue": [c.number for c in self.capas_overdue],
+            "capas_due": [c.number for c in self.capas_due],
+            "actions_overdue": len(self.actions_overdue),
+            "root_causes": [
+                {"category": code, "label": label, "count": n}
+                for code, label, n in self.root_causes
+            ],
+            "recalls_without_capa": [r.number for r in self.recalls_without_capa],
+        }
+
 
 def dashboard_for(*, viewer: Viewer, now: datetime | None = None) -> Dashboard:
     """The quality dashboard: a fixed number of queries whatever the number of records.
