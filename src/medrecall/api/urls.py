@@ -275,12 +275,18 @@ urlpatterns = [
         quality.CapaActionView.as_view(),
         name="quality-capa-action",
     ),
-    path("quality/capas/<int:pk>/links/", quality.CapaLinkView.as_view(), name="quality-capa-links"),
     path(
-        "quality/capas/<int:pk>/verify/", quality.CapaVerifyView.as_view(), name="quality-capa-verify"
+        "quality/capas/<int:pk>/links/", quality.CapaLinkView.as_view(), name="quality-capa-links"
     ),
     path(
-        "quality/capas/<int:pk>/reopen/", quality.CapaReopenView.as_view(), name="quality-capa-reopen"
+        "quality/capas/<int:pk>/verify/",
+        quality.CapaVerifyView.as_view(),
+        name="quality-capa-verify",
+    ),
+    path(
+        "quality/capas/<int:pk>/reopen/",
+        quality.CapaReopenView.as_view(),
+        name="quality-capa-reopen",
     ),
     path(
         "quality/capas/<int:pk>/close/", quality.CapaCloseView.as_view(), name="quality-capa-close"
