@@ -86,7 +86,7 @@ def test_importers_are_registered_by_kind_in_app_order_with_their_permission() -
             "medrecall.traceability.importing.epcis.EpcisImporter",
             "traceability.add_traceevent",
         ),
-        ("complaints", "medrecall.quality.importers.ComplaintImporter", "quality.add_complaint"),
+        ("complaints", "medrecall.quality.importers.ComplaintImporter", "quality.change_complaint"),
     ]
     assert [entry.importer_class.__name__ for entry in IMPORTERS] == [
         "PartyImporter",

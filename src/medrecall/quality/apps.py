@@ -21,6 +21,6 @@ class QualityConfig(AppConfig):
             ImporterKind(
                 "medrecall.quality.importers.ComplaintImporter",
                 label=_("Complaints"),
-                permission="quality.add_complaint",
+                permission="quality.change_complaint",  # staff only: portal users may not import
             ),
         )

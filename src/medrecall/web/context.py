@@ -68,7 +68,8 @@ AREAS: tuple[NavArea, ...] = (
             NavItem(
                 _("Imports"),
                 "web:import-list",
-                "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent",
+                "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent"
+                "|quality.change_complaint",
                 {},
             ),
         ),
