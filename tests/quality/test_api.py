@@ -266,3 +266,43 @@ def test_api_lists_query_count_constant(
 
     assert _count(client, url) == one
     assert Capa.objects.count() == 5
+
+
+def test_link_recall_by_number_and_unknown_is_400(
+    receive: Callable[..., Complaint], manager: User
+) -> None:
+    complaint = receive()
+    recall = services.complaint_start_recall(complaint=receive(reference="X"), actor=manager)
+    client = _api(manager)
+
+    linked = client.post(
+        f"/api/quality/complaints/{complaint.pk}/recall/", {"recall": recall.number}, format="json"
+    )
+    unknown = client.post(
+        f"/api/quality/complaints/{complaint.pk}/recall/", {"recall": "RC-1999-0001"}, format="json"
+    )
+
+    assert (linked.status_code, linked.json()["recall"]) == (200, recall.number)
+    assert (unknown.status_code, unknown.json()["where"]) == (400, "recall")
+    assert Complaint.objects.get(pk=complaint.pk).recall == recall
+
+
+def test_capa_owner_and_links_by_name(receive: Callable[..., Complaint], manager: User) -> None:
+    complaint = receive()
+    response = _api(manager).post(
+        "/api/quality/capas/",
+        {
+            "title": "T",
+            "problem": "P",
+            "due_on": "2026-06-01",
+            "owner": manager.username,
+            "complaints": [complaint.number],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["owner"], response.json()["complaints"]) == (
+        manager.username,
+        [complaint.number],
+    )

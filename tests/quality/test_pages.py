@@ -252,3 +252,51 @@ def test_customer_service_enters_but_cannot_triage(
 
     assert response.status_code == 403
     assert Complaint.objects.get(pk=complaint.pk).status == ComplaintStatus.RECEIVED
+
+
+def test_open_capa_from_page_with_links(receive: Callable[..., Complaint], manager: User) -> None:
+    complaint = receive()
+    client = _client(manager)
+
+    response = client.post(
+        reverse("web:quality-capa-new"),
+        {
+            "title": "Tip fracture",
+            "problem": "Tips break",
+            "owner": manager.username,
+            "due_on": "2026-06-30",
+            "complaints": complaint.number,
+            "lots": "C1",
+        },
+    )
+
+    capa = Capa.objects.get()
+    assert response["Location"] == reverse("web:quality-capa", args=[capa.pk])
+    assert list(capa.complaints.all()) == [complaint]
+    assert list(capa.suppliers.values_list("code", flat=True)) == ["SUPP"]
+    page = client.get(response["Location"]).content.decode()
+    assert complaint.number in page
+
+
+def test_open_capa_with_unknown_owner_refused(world: object, manager: User) -> None:
+    response = _client(manager).post(
+        reverse("web:quality-capa-new"),
+        {"title": "T", "problem": "P", "owner": "nobody", "due_on": "2026-06-30"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert Capa.objects.count() == 0
+
+
+def test_link_complaint_to_recall_from_page(
+    receive: Callable[..., Complaint], manager: User
+) -> None:
+    complaint = receive()
+    recall = services.complaint_start_recall(complaint=receive(reference="X"), actor=manager)
+
+    _client(manager).post(
+        reverse("web:quality-complaint-link-recall", args=[complaint.pk]), {"recall": recall.number}
+    )
+
+    assert Complaint.objects.get(pk=complaint.pk).recall == recall

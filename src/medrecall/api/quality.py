@@ -35,7 +35,7 @@ from medrecall.quality.models import (
     RootCauseCategory,
     Verification,
 )
-from medrecall.recalls.models import Regime
+from medrecall.recalls.models import RecallCase, Regime
 from medrecall.recalls.selectors import recall_numbered
 
 from .bounds import BoundedSerializer
@@ -345,7 +345,7 @@ class ComplaintRecallView(APIView):
         viewer, complaint = _staff_complaint(request, pk, "quality.triage_complaint")
         payload = RecallLinkSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        recall = named_in_body(lambda: recall_numbered(payload.validated_data["recall"]))
+        recall = named_in_body(lambda: recall_numbered(number=payload.validated_data["recall"]))
         complaint = services.complaint_link_recall(complaint=complaint, actor=viewer, recall=recall)
         return Response(_detail(complaint))
 
@@ -450,12 +450,17 @@ class LinksSerializer(BoundedSerializer):
     )
 
 
+def _recall(number: str) -> RecallCase:
+    return named_in_body(lambda: recall_numbered(number=number))
+
+
+def _complaint_numbered(viewer: User, number: str) -> Complaint:
+    return named_in_body(lambda: selectors.complaint_numbered_for(viewer=viewer, number=number))
+
+
 def _links(viewer: User, data: dict[str, Any]) -> dict[str, Any]:
-    recalls = [named_in_body(lambda n=n: recall_numbered(n)) for n in data["recalls"]]
-    complaints = [
-        named_in_body(lambda n=n: selectors.complaint_numbered_for(viewer=viewer, number=n))
-        for n in data["complaints"]
-    ]
+    recalls = [_recall(number) for number in data["recalls"]]
+    complaints = [_complaint_numbered(viewer, number) for number in data["complaints"]]
     lots = []
     for item in data["lots"]:
         found = Lot.objects.filter(
@@ -479,7 +484,7 @@ class CapaCreateSerializer(LinksSerializer):
 
 
 def _user(name: str) -> User:
-    return named_in_body(lambda: user_named(name))
+    return named_in_body(lambda: user_named(username=name))
 
 
 class CapaListView(APIView):
@@ -643,7 +648,7 @@ class CapaCloseView(APIView):
 
 class RootCauseCountSerializer(BoundedSerializer):
     category = serializers.CharField()
-    label = serializers.CharField()
+    name = serializers.CharField(help_text="The category in the reader's language.")
     count = serializers.IntegerField()
 
 

@@ -173,8 +173,7 @@ class Dashboard:
             "capas_due": [c.number for c in self.capas_due],
             "actions_overdue": len(self.actions_overdue),
             "root_causes": [
-                {"category": code, "label": label, "count": n}
-                for code, label, n in self.root_causes
+                {"category": code, "name": label, "count": n} for code, label, n in self.root_causes
             ],
             "recalls_without_capa": [r.number for r in self.recalls_without_capa],
         }

@@ -119,7 +119,7 @@ def _moment(value: str, field: str) -> datetime:
 
 def _user(name: str, field: str) -> User:
     try:
-        return user_named(name.strip())
+        return user_named(username=name.strip())
     except NotFound as missing:
         raise ValidationFailed(missing.message, where=field) from missing
 
@@ -422,7 +422,7 @@ def complaint_close(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_link_recall(request: HttpRequest, pk: int) -> HttpResponse:
     def link(complaint: Complaint) -> Complaint:
         try:
-            recall = recall_numbered(request.POST.get("recall", "").strip())
+            recall = recall_numbered(number=request.POST.get("recall", "").strip())
         except NotFound as missing:
             raise ValidationFailed(missing.message, where="recall") from missing
         return services.complaint_link_recall(
@@ -509,7 +509,7 @@ def _links(post: _Post) -> dict[str, Any]:
     recalls = []
     for number in _codes(post.get("recalls", "")):
         try:
-            recalls.append(recall_numbered(number))
+            recalls.append(recall_numbered(number=number))
         except NotFound as missing:
             raise ValidationFailed(missing.message, where="recalls") from missing
     complaints = []

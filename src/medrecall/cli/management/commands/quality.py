@@ -341,7 +341,7 @@ class Command(ProductCommand):
             for c in rows
         ]
         lines = [
-            f"{c['number']}  {c['status']:<13} {c['aware_at'][:16]}  {c['holder'] or '-':<10} "
+            f"{c['number']}  {c['status']:<13} {str(c['aware_at'])[:16]}  {c['holder'] or '-':<10} "
             f"{c['lot'] or '-'} {c['serial'] or ''}  {c['resolution']}"
             for c in listed
         ]
@@ -560,7 +560,7 @@ class Command(ProductCommand):
             f"Open CAPAs: {board['capas_open']} (overdue: {len(board['capas_overdue'])}, "
             f"due within two weeks: {len(board['capas_due'])})",
             "Top root causes: "
-            + (", ".join(f"{r['label']} {r['count']}" for r in board["root_causes"]) or "none"),
+            + (", ".join(f"{r['name']} {r['count']}" for r in board["root_causes"]) or "none"),
             "Closed recalls without a CAPA: "
             + (", ".join(board["recalls_without_capa"]) or "none"),
         ]
