@@ -536,6 +536,7 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
                 ("reply", "reply"),
                 ("acknowledge", "reply"),
                 ("reply-pdf", "reply"),
+                ("problem", "reply"),
                 ("survey", "survey"),
                 ("opened", "open"),
             )
@@ -1032,6 +1033,7 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:notice-reply": public("signed reply link"),
     "web:notice-acknowledge": public("signed reply link (acknowledge)"),
     "web:notice-reply-pdf": public("signed reply link (the holder's own notice PDF)"),
+    "web:notice-problem": public("signed reply link (the holder reports a problem)"),
     "web:notice-survey": public("signed survey link"),
     "web:notice-opened": public("signed open-tracking pixel: a GIF, no records"),
     # web: the portal

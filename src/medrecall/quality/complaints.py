@@ -221,7 +221,7 @@ def complaint_number_next() -> str:
 @transaction.atomic
 def complaint_receive(
     *,
-    actor: User,
+    actor: User | str,
     channel: str,
     description: str,
     aware_at: datetime,
@@ -238,14 +238,18 @@ def complaint_receive(
 ) -> Complaint:
     """Record a complaint as received. The unit is resolved now; an unknown lot or serial is
     kept as typed and flagged (``resolution``), never refused. A portal user enters complaints
-    for its own party only."""
+    for its own party only. ``actor`` is the signed-in user, or a label for a holder without an
+    account (a signed reply link: ``"holder HOSP (reply link)"``), who must name the holder."""
     if channel not in Channel.values:
         raise ComplaintInvalid(
             _("Unknown channel %(channel)s.") % {"channel": channel}, where="channel"
         )
     if not description.strip():
         raise ComplaintInvalid(_("Describe what happened."), where="description")
-    if actor.party_id is not None and (holder is None or holder.pk != actor.party_id):
+    if isinstance(actor, str) and holder is None:
+        raise ComplaintInvalid(_("A complaint from a reply link names its holder."), where="holder")
+    party_id = actor.party_id if isinstance(actor, User) else None
+    if party_id is not None and (holder is None or holder.pk != party_id):
         raise ComplaintInvalid(
             _("A portal user enters complaints for its own organisation only."), where="holder"
         )
@@ -267,7 +271,7 @@ def complaint_receive(
         injury=injury,
         death=death,
         malfunction=malfunction,
-        entered_by=actor,
+        entered_by=actor if isinstance(actor, User) else None,
         **_unit_fields(found, unit.barcode),
     )
     try:

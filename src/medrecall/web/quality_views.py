@@ -16,8 +16,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from medrecall.accounts.models import User
@@ -25,6 +26,7 @@ from medrecall.accounts.selectors import user_named, viewer_of
 from medrecall.catalog.models import Lot
 from medrecall.core.errors import DomainError, NotFound, ValidationFailed
 from medrecall.core.exports import csv_row
+from medrecall.notices.models import Notice
 from medrecall.parties.models import Party
 from medrecall.parties.selectors import party_coded
 from medrecall.quality import clock, reporting, selectors, services
@@ -50,6 +52,7 @@ from medrecall.recalls.selectors import recall_numbered
 
 from .notice_views import staff
 from .paging import paged
+from .reply_views import _holder_language, _linked, rate_limited
 
 VIEW_COMPLAINT = "quality.view_complaint"
 ADD_COMPLAINT = "quality.add_complaint"
@@ -137,10 +140,12 @@ def _unit(post: Any) -> services.UnitGiven:
     )
 
 
-def _receive(request: HttpRequest, *, holder: Party | None, channel: str) -> Complaint:
+def _receive(
+    request: HttpRequest, *, holder: Party | None, channel: str, actor: User | str | None = None
+) -> Complaint:
     post = request.POST
     return services.complaint_receive(
-        actor=viewer_of(request),
+        actor=actor or viewer_of(request),
         channel=channel,
         description=post.get("description", ""),
         aware_at=_moment(post.get("aware_at", ""), "aware_at"),
@@ -704,3 +709,38 @@ def capa_close(request: HttpRequest, pk: int) -> HttpResponse:
         lambda capa, post: services.capa_close(capa=capa, actor=post.viewer),
         _("CAPA closed."),
     )
+
+
+# -- the recall reply link ---------------------------------------------------------------------
+
+
+@rate_limited
+@csrf_protect
+@_linked("reply")
+def notice_problem(request: HttpRequest, notice: Notice, token: str) -> HttpResponse:
+    """ "Report a problem" from the recall reply form: the signed link names the notice, so the
+    holder (the notice's party) needs no account; the complaint comes in through the reply form
+    channel, recorded under the holder's label. Rate-limited like the reply form."""
+    root = notice.root
+    with translation.override(_holder_language(request, root)):
+        form: dict[str, Any] = {}
+        if request.method == "POST":
+            form = request.POST.dict()
+            done = _run(
+                request,
+                lambda: _receive(
+                    request,
+                    holder=root.party,
+                    channel=Channel.REPLY,
+                    # the audit log's label for work no account did (a code, not a sentence)
+                    actor=f"holder {root.party.code} (reply link)",
+                ),
+                _("Thank you: your report was recorded."),
+            )
+            if done:
+                return render(request, "web/quality/notice_problem_thanks.html", {"notice": root})
+        return render(
+            request,
+            "web/quality/notice_problem.html",
+            {"notice": root, "form": form, "models": root.recall.products.order_by("model_code")},
+        )

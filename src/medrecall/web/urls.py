@@ -214,6 +214,7 @@ urlpatterns = [
     path("quality/capas/<int:pk>/reopen/", qv.capa_reopen, name="quality-capa-reopen"),
     path("quality/capas/<int:pk>/close/", qv.capa_close, name="quality-capa-close"),
     path("portal/complaints/", qv.portal_complaints, name="portal-complaints"),
+    path("n/r/<str:token>/problem/", qv.notice_problem, name="notice-problem"),
     path("data/<slug:slug>/", views.entity_list, name="entity-list"),
     path("data/<slug:slug>/new/", views.entity_edit, name="entity-create"),
     path("data/<slug:slug>/<int:pk>/", views.entity_detail, name="entity-detail"),
