@@ -62,6 +62,7 @@ from medrecall.execution.models import (
 from medrecall.notices import links, replies, send_runs
 from medrecall.notices.models import Notice, NoticeRun, Offer
 from medrecall.parties.models import Location, Party
+from medrecall.quality import services as quality
 from medrecall.recalls import approvals
 from medrecall.recalls import services as recalls
 from medrecall.recalls.calendars import calendar_entry_set
@@ -113,6 +114,8 @@ class Side:
         Party  # a sub-consignee this side's holder reported on a reply form (staff review pages)
     )
     secrets: list[str] = field(default_factory=list)
+    complaint: Any = None  # a complaint this side's holder reported (quality)
+    capa: Any = None  # a CAPA with one action (staff only)
 
 
 def _approved(manager: User, make_user: Callable[..., User], lot: Lot) -> RecallCase:
@@ -252,6 +255,32 @@ def _side(
         f"photo-{suffix}",
         f"Replacement for {suffix}",
     ]
+    complaint = quality.complaint_receive(
+        actor=manager,
+        channel="email",
+        description=f"Problem reported by {suffix}",
+        aware_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        holder=party,
+        reference=f"REF-{suffix}",
+        unit=quality.UnitGiven(gtin=CATH, lot=lot.number),
+    )
+    capa = quality.capa_open(
+        actor=manager,
+        title=f"CAPA {suffix}",
+        problem="Tips break",
+        owner=manager,
+        due_on=date(2026, 6, 30),
+        complaints=[complaint],
+    )
+    quality.capa_action_add(
+        capa=capa,
+        actor=manager,
+        kind="corrective",
+        description="Inspect",
+        owner=manager,
+        due_on=date(2026, 5, 1),
+    )
+    secrets += [complaint.number, f"REF-{suffix}", f"Problem reported by {suffix}"]
     reported = Party.objects.create(
         code=f"SC-SCOPE-{code}",
         name=f"Reported by {code}",
@@ -277,6 +306,8 @@ def _side(
         import_run=import_run,
         reported=reported,
         secrets=secrets,
+        complaint=complaint,
+        capa=capa,
     )
 
 
@@ -508,6 +539,7 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
                 ("reply", "reply"),
                 ("acknowledge", "reply"),
                 ("reply-pdf", "reply"),
+                ("problem", "reply"),
                 ("survey", "survey"),
                 ("opened", "open"),
             )
@@ -625,7 +657,50 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
         "carrierrate-detail": [{"pk": rate.pk, SHARED: True}],
         "serviceprovider-detail": [{"pk": provider.pk}],
         "calendar-entry": [{"calendar": "CN", "day": "2027-02-06", SHARED: True}],
+        **{
+            name: [{"pk": side.complaint.pk}]
+            for name in (
+                *(f"web:quality-complaint{suffix}" for suffix in QUALITY_COMPLAINT_PAGES),
+                *(f"quality-complaint{suffix}" for suffix in QUALITY_COMPLAINT_API),
+            )
+        },
+        **{
+            name: [{"pk": side.capa.pk}]
+            for name in (
+                *(f"web:quality-capa{suffix}" for suffix in QUALITY_CAPA_PAGES),
+                *(f"quality-capa{suffix}" for suffix in QUALITY_CAPA_API),
+            )
+        },
+        "web:quality-capa-action-update": [
+            {"pk": side.capa.pk, "action": side.capa.actions.get().pk}
+        ],
+        "quality-capa-action": [{"pk": side.capa.pk, "action": side.capa.actions.get().pk}],
     }
+
+
+# The quality routes naming one complaint or one CAPA (URL names after the prefix).
+QUALITY_COMPLAINT_PAGES = (
+    "",
+    "-resolve",
+    "-triage",
+    "-report",
+    "-investigate",
+    "-close",
+    "-link-recall",
+    "-start-recall",
+)
+QUALITY_COMPLAINT_API = (
+    "",
+    "-unit",
+    "-triage",
+    "-report",
+    "-investigate",
+    "-close",
+    "-recall",
+    "-start-recall",
+)
+QUALITY_CAPA_PAGES = ("", "-root-cause", "-action-add", "-link", "-verify", "-reopen", "-close")
+QUALITY_CAPA_API = ("", "-root-causes", "-actions", "-links", "-verify", "-reopen", "-close")
 
 
 def _event_pk(side: Side) -> int:
@@ -824,11 +899,20 @@ def public(reason: str) -> Policy:
 
 STAFF = {"portal": "hidden"}  # staff pages (web ``staff()``): portal users get "not found"
 STAFF_API = {"portal": "refused"}  # staff endpoints: portal users get 403
-IMPORTS = "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent"
+IMPORTS = (
+    "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent|quality.change_complaint"
+)
 RECALL, CHANGE_RECALL = "recalls.view_recallcase", "recalls.change_recallcase"
 NOTICE, TEMPLATE = "notices.view_notice", "notices.view_noticetemplate"
 EXECUTION = "execution.view_returnauthorisation"
 TRACE = "traceability.view_traceevent"
+Q_VIEW, Q_ADD, Q_CHANGE = (
+    "quality.view_complaint",
+    "quality.add_complaint",
+    "quality.change_complaint",
+)
+Q_TRIAGE = "quality.triage_complaint"
+CAPA_VIEW, CAPA_ADD, CAPA_CHANGE = "quality.view_capa", "quality.add_capa", "quality.change_capa"
 CALENDAR_CHANGE = "core.change_workingdayentry"
 IMPORT_RUN = "core.view_importrun"  # import runs the user may not see answer 404 (core.selectors)
 HIDDEN = {
@@ -966,6 +1050,7 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:notice-reply": public("signed reply link"),
     "web:notice-acknowledge": public("signed reply link (acknowledge)"),
     "web:notice-reply-pdf": public("signed reply link (the holder's own notice PDF)"),
+    "web:notice-problem": public("signed reply link (the holder reports a problem)"),
     "web:notice-survey": public("signed survey link"),
     "web:notice-opened": public("signed open-tracking pixel: a GIF, no records"),
     # web: the portal
@@ -1100,6 +1185,36 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     **_router("carrier", "execution"),
     **_router("carrierrate", "execution"),
     **_router("serviceprovider", "execution"),
+    # quality: staff pages and endpoints by permission; a portal user reads and enters its own
+    # party's complaints (its page, the export, the API list and detail) and sees no CAPA
+    "web:quality-dashboard": P(Q_VIEW, **STAFF),
+    "web:quality-complaints": P(Q_VIEW, **STAFF),
+    "web:quality-complaint-export": P(Q_VIEW, refused=404),
+    "web:quality-complaint-new": P(Q_ADD, **STAFF),
+    "web:quality-complaint": P(Q_VIEW, **STAFF),
+    "web:quality-complaint-resolve": W(Q_CHANGE, **STAFF),
+    **{
+        f"web:quality-complaint{suffix}": W(Q_TRIAGE, **STAFF)
+        for suffix in QUALITY_COMPLAINT_PAGES[2:]
+    },
+    "web:quality-capas": P(CAPA_VIEW, **STAFF),
+    "web:quality-capa-new": P(CAPA_ADD, **STAFF),
+    "web:quality-capa": P(CAPA_VIEW, **STAFF),
+    **{f"web:quality-capa{suffix}": W(CAPA_CHANGE, **STAFF) for suffix in QUALITY_CAPA_PAGES[1:]},
+    "web:quality-capa-action-update": W(CAPA_CHANGE, **STAFF),
+    "web:portal-complaints": P(Q_VIEW, Q_ADD, portal="only", refused=404),
+    "quality-dashboard": P(Q_VIEW, **STAFF_API),
+    "quality-complaints": P(Q_VIEW, Q_ADD),
+    "quality-complaint": P(Q_VIEW),
+    "quality-complaint-unit": W(Q_CHANGE, **STAFF_API),
+    **{
+        f"quality-complaint{suffix}": W(Q_TRIAGE, **STAFF_API)
+        for suffix in QUALITY_COMPLAINT_API[2:]
+    },
+    "quality-capas": P(CAPA_VIEW, CAPA_ADD, **STAFF_API),
+    "quality-capa": P(CAPA_VIEW, **STAFF_API),
+    **{f"quality-capa{suffix}": W(CAPA_CHANGE, **STAFF_API) for suffix in QUALITY_CAPA_API[1:]},
+    "quality-capa-action": W(CAPA_CHANGE, **STAFF_API),
 }
 
 # Anonymous API requests: DRF answers 403 while session authentication comes first; 401 with

@@ -18,6 +18,7 @@ from medrecall.notices import closure as notices_closure
 from medrecall.notices import relations, updates
 from medrecall.notices.selectors import TIMELINE_SOURCES
 from medrecall.parties.services import MERGE_STEPS
+from medrecall.quality import closure as quality_closure
 from medrecall.recalls.hooks import BASELINE_HOOKS, CLOSURE_CHECKS, SCOPE_HOOKS, TRANSITION_HOOKS
 from medrecall.traceability.custody import GUARDS
 
@@ -42,6 +43,7 @@ EXPECTED: list[tuple[str, Registry[Any], list[tuple[str, Any]]]] = [
         [
             ("notices.replies", notices_closure.closure_findings),
             ("execution.accounting", execution_closure.closure_findings),
+            ("quality.capa", quality_closure.closure_findings),
         ],
     ),
     ("baseline hooks", BASELINE_HOOKS, [("execution.handled", baseline.handled_units)]),
@@ -84,6 +86,7 @@ def test_importers_are_registered_by_kind_in_app_order_with_their_permission() -
             "medrecall.traceability.importing.epcis.EpcisImporter",
             "traceability.add_traceevent",
         ),
+        ("complaints", "medrecall.quality.importers.ComplaintImporter", "quality.change_complaint"),
     ]
     assert [entry.importer_class.__name__ for entry in IMPORTERS] == [
         "PartyImporter",
@@ -95,6 +98,7 @@ def test_importers_are_registered_by_kind_in_app_order_with_their_permission() -
         "GudidImporter",
         "EventImporter",
         "EpcisImporter",
+        "ComplaintImporter",
     ]
 
 
@@ -108,6 +112,7 @@ def test_every_task_module_says_how_its_tasks_recover() -> None:
         "medrecall.notices.tasks.follow_up_sweep_task",
         "medrecall.notices.tasks.notice_run_task",
         "medrecall.notices.tasks.notices_batch_task",
+        "medrecall.quality.tasks.reporting_alert_sweep",
         "medrecall.recalls.tasks.deadlines_alert_sweep",
     ]
 

@@ -156,8 +156,10 @@ def test_closing_with_units_at_holders_is_refused_with_every_reason(
         services.recall_transition(recall=class_i, target="closed", actor=manager)
     details = refused.value.details
     assert details[:3] == BLOCKED
-    assert details[3:]
-    assert all(d.startswith("For information: Deadline breached: ") for d in details[3:])
+    # quality's finding (no CAPA linked) first among the information, then the deadlines
+    assert details[3].startswith("For information: No CAPA is linked to this recall")
+    assert details[4:]
+    assert all(d.startswith("For information: Deadline breached: ") for d in details[4:])
     class_i.refresh_from_db()
     assert class_i.status == "effectiveness_check"
     assert not Transition.objects.filter(recall=class_i, target="closed").exists()

@@ -90,6 +90,15 @@ EXECUTION_SETUP = (
 )
 # The working-day calendars behind the compliance clock (holidays, make-up working days).
 CALENDAR = ("core.workingdayentry", "core.calendaryear")
+# The quality loop: complaints (with their reportability decisions) and CAPAs.
+QUALITY = (
+    "quality.complaint",
+    "quality.reportdecision",
+    "quality.capa",
+    "quality.rootcause",
+    "quality.capatask",
+    "quality.verification",
+)
 RECEIVING = ("execution.receipt", "execution.disposition", "execution.destructioncertificate")
 FIELD_WORK = ("execution.workorder", "execution.evidence")
 # The cost ledger: finance posts (a correction is a reversal, itself a posting) and keeps the
@@ -124,26 +133,34 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(EXECUTION, ALL)
     | _perms(EXECUTION_SETUP, ALL)
     | _perms(FINANCE_LEDGER, VIEW)
-    | _perms(FINANCE_BUDGET, VIEW),
+    | _perms(FINANCE_BUDGET, VIEW)
+    | _perms(QUALITY, ALL)
+    | {"quality.triage_complaint"},
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
     | _perms(EVENTS, EDIT)
     | _perms(RECALLS, VIEW)
-    | _perms(("recalls.scoperule", "recalls.scopesnapshot"), EDIT),
+    | _perms(("recalls.scoperule", "recalls.scopesnapshot"), EDIT)
+    | _perms(QUALITY, VIEW),
     Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW)
     | _perms(("parties.party", "parties.contact"), EDIT)
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(NOTICE_WORK, EDIT)
-    | _perms(EXECUTION, VIEW),
+    | _perms(EXECUTION, VIEW)
+    # Customer service enters complaints (from e-mails, calls, imports) and reads the rest.
+    | _perms(QUALITY, VIEW)
+    | _perms(("quality.complaint",), EDIT),
     Role.WAREHOUSE: _perms(MASTER_DATA, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(EXECUTION, VIEW)
     | _perms(RECEIVING, EDIT)
-    | _perms(("execution.returnauthorisation",), ("change",)),
+    | _perms(("execution.returnauthorisation",), ("change",))
+    | _perms(QUALITY, VIEW),
     Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW)
     | _perms(RECALLS, VIEW)
-    | _perms(FIELD_WORK, EDIT),
+    | _perms(FIELD_WORK, EDIT)
+    | _perms(QUALITY, VIEW),
     Role.FINANCE: _perms(MASTER_DATA, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(("notices.offer",), VIEW)
@@ -151,14 +168,16 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_LEDGER, POST)
     | _perms(("finance.exchangerate",), EDIT)
     | _perms(FINANCE_POLICY, VIEW)
-    | _perms(FINANCE_BUDGET, EDIT),
+    | _perms(FINANCE_BUDGET, EDIT)
+    | _perms(QUALITY, VIEW),
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(EXECUTION, VIEW)
     | _perms(FINANCE_LEDGER, VIEW)
-    | _perms(FINANCE_BUDGET, VIEW),
+    | _perms(FINANCE_BUDGET, VIEW)
+    | _perms(QUALITY, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
     | _perms(EVENTS, ALL)
     | _perms(RECALLS, ALL)
@@ -185,7 +204,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW,
     )
     # Service partners' technicians record their work orders (selectors scope them to their party).
-    | _perms(FIELD_WORK, EDIT),
+    | _perms(FIELD_WORK, EDIT)
+    # Holders report problems: their own party's complaints only (selectors scope them).
+    | _perms(("quality.complaint",), ("view", "add")),
 }
 
 

@@ -8,7 +8,18 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
-from . import accounts, calendar, execution, notices, partners, party_review, recalls, trace, views
+from . import (
+    accounts,
+    calendar,
+    execution,
+    notices,
+    partners,
+    party_review,
+    quality,
+    recalls,
+    trace,
+    views,
+)
 from . import finance_budget as fb
 
 router = DefaultRouter()
@@ -216,5 +227,80 @@ urlpatterns = [
     ),
     path("finance/reports/recalls/", fb.RecallCostsView.as_view(), name="finance-recall-costs"),
     path("finance/reports/by/<str:by>/", fb.CostsByView.as_view(), name="finance-costs-by"),
+    path("quality/dashboard/", quality.DashboardView.as_view(), name="quality-dashboard"),
+    path("quality/complaints/", quality.ComplaintListView.as_view(), name="quality-complaints"),
+    path(
+        "quality/complaints/<int:pk>/",
+        quality.ComplaintDetailView.as_view(),
+        name="quality-complaint",
+    ),
+    path(
+        "quality/complaints/<int:pk>/unit/",
+        quality.ComplaintUnitView.as_view(),
+        name="quality-complaint-unit",
+    ),
+    path(
+        "quality/complaints/<int:pk>/triage/",
+        quality.ComplaintTriageView.as_view(),
+        name="quality-complaint-triage",
+    ),
+    path(
+        "quality/complaints/<int:pk>/report/",
+        quality.ComplaintReportView.as_view(),
+        name="quality-complaint-report",
+    ),
+    path(
+        "quality/complaints/<int:pk>/investigate/",
+        quality.ComplaintInvestigateView.as_view(),
+        name="quality-complaint-investigate",
+    ),
+    path(
+        "quality/complaints/<int:pk>/close/",
+        quality.ComplaintCloseView.as_view(),
+        name="quality-complaint-close",
+    ),
+    path(
+        "quality/complaints/<int:pk>/recall/",
+        quality.ComplaintRecallView.as_view(),
+        name="quality-complaint-recall",
+    ),
+    path(
+        "quality/complaints/<int:pk>/start-recall/",
+        quality.ComplaintStartRecallView.as_view(),
+        name="quality-complaint-start-recall",
+    ),
+    path("quality/capas/", quality.CapaListView.as_view(), name="quality-capas"),
+    path("quality/capas/<int:pk>/", quality.CapaDetailView.as_view(), name="quality-capa"),
+    path(
+        "quality/capas/<int:pk>/root-causes/",
+        quality.CapaRootCauseView.as_view(),
+        name="quality-capa-root-causes",
+    ),
+    path(
+        "quality/capas/<int:pk>/actions/",
+        quality.CapaActionsView.as_view(),
+        name="quality-capa-actions",
+    ),
+    path(
+        "quality/capas/<int:pk>/actions/<int:action>/",
+        quality.CapaActionView.as_view(),
+        name="quality-capa-action",
+    ),
+    path(
+        "quality/capas/<int:pk>/links/", quality.CapaLinkView.as_view(), name="quality-capa-links"
+    ),
+    path(
+        "quality/capas/<int:pk>/verify/",
+        quality.CapaVerifyView.as_view(),
+        name="quality-capa-verify",
+    ),
+    path(
+        "quality/capas/<int:pk>/reopen/",
+        quality.CapaReopenView.as_view(),
+        name="quality-capa-reopen",
+    ),
+    path(
+        "quality/capas/<int:pk>/close/", quality.CapaCloseView.as_view(), name="quality-capa-close"
+    ),
     path("", include(router.urls)),
 ]

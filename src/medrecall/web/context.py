@@ -68,7 +68,8 @@ AREAS: tuple[NavArea, ...] = (
             NavItem(
                 _("Imports"),
                 "web:import-list",
-                "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent",
+                "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent"
+                "|quality.change_complaint",
                 {},
             ),
         ),
@@ -123,7 +124,22 @@ AREAS: tuple[NavArea, ...] = (
         _("Finance"),
         (NavItem(_("Cost reports"), "web:finance-reports", "finance.view_costentry"),),
     ),
-    NavArea(_("Quality"), (), live=False),
+    NavArea(
+        _("Quality"),
+        (
+            NavItem(_("Quality dashboard"), "web:quality-dashboard", "quality.view_complaint"),
+            NavItem(_("Complaints"), "web:quality-complaints", "quality.view_complaint"),
+            NavItem(_("Enter a complaint"), "web:quality-complaint-new", "quality.add_complaint"),
+            NavItem(_("CAPAs"), "web:quality-capas", "quality.view_capa"),
+            NavItem(
+                _("Report a problem"),
+                "web:portal-complaints",
+                "quality.view_complaint",
+                portal=True,
+                portal_only=True,
+            ),
+        ),
+    ),
     NavArea(_("Reports"), (), live=False),
 )
 

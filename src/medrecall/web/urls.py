@@ -13,6 +13,7 @@ from . import (
 )
 from . import execution_views as ex
 from . import finance_budget_views as fb
+from . import quality_views as qv
 
 app_name = "web"
 
@@ -169,6 +170,52 @@ urlpatterns = [
         party_review_views.reported_merge,
         name="party-reported-merge",
     ),
+    path("quality/", qv.dashboard, name="quality-dashboard"),
+    path("quality/complaints/", qv.complaint_list, name="quality-complaints"),
+    path("quality/complaints/export.csv", qv.complaint_export, name="quality-complaint-export"),
+    path("quality/complaints/new/", qv.complaint_new, name="quality-complaint-new"),
+    path("quality/complaints/<int:pk>/", qv.complaint_detail, name="quality-complaint"),
+    path(
+        "quality/complaints/<int:pk>/unit/", qv.complaint_resolve, name="quality-complaint-resolve"
+    ),
+    path(
+        "quality/complaints/<int:pk>/triage/", qv.complaint_triage, name="quality-complaint-triage"
+    ),
+    path(
+        "quality/complaints/<int:pk>/report/", qv.complaint_report, name="quality-complaint-report"
+    ),
+    path(
+        "quality/complaints/<int:pk>/investigate/",
+        qv.complaint_investigate,
+        name="quality-complaint-investigate",
+    ),
+    path("quality/complaints/<int:pk>/close/", qv.complaint_close, name="quality-complaint-close"),
+    path(
+        "quality/complaints/<int:pk>/recall/",
+        qv.complaint_link_recall,
+        name="quality-complaint-link-recall",
+    ),
+    path(
+        "quality/complaints/<int:pk>/start-recall/",
+        qv.complaint_start_recall,
+        name="quality-complaint-start-recall",
+    ),
+    path("quality/capas/", qv.capa_list, name="quality-capas"),
+    path("quality/capas/new/", qv.capa_new, name="quality-capa-new"),
+    path("quality/capas/<int:pk>/", qv.capa_detail, name="quality-capa"),
+    path("quality/capas/<int:pk>/root-causes/", qv.capa_root_cause, name="quality-capa-root-cause"),
+    path("quality/capas/<int:pk>/actions/", qv.capa_action_add, name="quality-capa-action-add"),
+    path(
+        "quality/capas/<int:pk>/actions/<int:action>/",
+        qv.capa_action_update,
+        name="quality-capa-action-update",
+    ),
+    path("quality/capas/<int:pk>/links/", qv.capa_link, name="quality-capa-link"),
+    path("quality/capas/<int:pk>/verify/", qv.capa_verify, name="quality-capa-verify"),
+    path("quality/capas/<int:pk>/reopen/", qv.capa_reopen, name="quality-capa-reopen"),
+    path("quality/capas/<int:pk>/close/", qv.capa_close, name="quality-capa-close"),
+    path("portal/complaints/", qv.portal_complaints, name="portal-complaints"),
+    path("n/r/<str:token>/problem/", qv.notice_problem, name="notice-problem"),
     path("data/<slug:slug>/", views.entity_list, name="entity-list"),
     path("data/<slug:slug>/new/", views.entity_edit, name="entity-create"),
     path("data/<slug:slug>/<int:pk>/", views.entity_detail, name="entity-detail"),

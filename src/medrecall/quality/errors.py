@@ -1,0 +1,55 @@
+"""Refusals of the quality context (complaints, triage, CAPA)."""
+
+from __future__ import annotations
+
+from medrecall.core.errors import ActionNotAllowed, ValidationFailed
+
+
+class ComplaintInvalid(ValidationFailed):
+    """A complaint's input that cannot be kept as given (no description, awareness in the
+    future, a barcode that does not read)."""
+
+    code = "complaint_invalid"
+
+
+class TriageInvalid(ValidationFailed):
+    """A reportability decision that does not hold together (a category of another regime,
+    reportable without a category, no rationale)."""
+
+    code = "triage_invalid"
+
+
+class ReportAlreadySubmitted(ActionNotAllowed):
+    """Changing a decision whose report was filed, or filing it twice."""
+
+    code = "report_already_submitted"
+
+
+class ComplaintCloseRefused(ActionNotAllowed):
+    """Closing a complaint with reports still to file or no findings recorded."""
+
+    code = "complaint_close_refused"
+
+
+class RecallFromComplaintRefused(ValidationFailed):
+    """Starting a recall from a complaint whose device model is not known."""
+
+    code = "recall_from_complaint_refused"
+
+
+class CapaInvalid(ValidationFailed):
+    """A CAPA, root cause or action input that cannot be kept (unknown category, a 6th why)."""
+
+    code = "capa_invalid"
+
+
+class CapaNotVerified(ActionNotAllowed):
+    """Closing a CAPA without a recorded effective verification."""
+
+    code = "capa_not_verified"
+
+
+class VerificationRefused(ActionNotAllowed):
+    """Verifying effectiveness before the root cause and the actions are in place and done."""
+
+    code = "verification_refused"

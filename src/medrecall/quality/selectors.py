@@ -1,0 +1,223 @@
+"""Reads of the quality context, scoped to the viewer: a portal user sees its own party's
+complaints only and no CAPA; a record it may not see answers "not found" like a missing one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medrecall.core.selectors import one_or_not_found
+from medrecall.core.types import Viewer
+from medrecall.parties.models import Party, PartyType
+from medrecall.recalls.lifecycle import Status as RecallStatus
+from medrecall.recalls.models import RecallCase
+from medrecall.traceability import engine
+from medrecall.traceability.models import TraceEvent
+
+from .lifecycle import CapaStatus, ComplaintStatus
+from .models import (
+    ActionStatus,
+    Capa,
+    CapaTask,
+    Complaint,
+    Resolution,
+    RootCause,
+    RootCauseCategory,
+)
+
+CAPA_DUE_AHEAD = timedelta(days=14)
+
+
+def complaint_list_for(
+    *, viewer: Viewer, status: str = "", unresolved: bool = False
+) -> QuerySet[Complaint]:
+    complaints = Complaint.objects.select_related(
+        "holder", "device_model", "lot", "serial", "recall"
+    )
+    if viewer.party_id is not None:
+        complaints = complaints.filter(holder_id=viewer.party_id)
+    if status:
+        complaints = complaints.filter(status=status)
+    if unresolved:
+        complaints = complaints.exclude(resolution=Resolution.RESOLVED)
+    return complaints.order_by("-aware_at", "-pk")
+
+
+def complaint_get_for(*, viewer: Viewer, pk: int) -> Complaint:
+    return one_or_not_found(
+        complaint_list_for(viewer=viewer).filter(pk=pk),
+        _("There is no complaint %(id)s.") % {"id": pk},
+    )
+
+
+def complaint_numbered_for(*, viewer: Viewer, number: str) -> Complaint:
+    return one_or_not_found(
+        complaint_list_for(viewer=viewer).filter(number=number),
+        _("There is no complaint %(number)s.") % {"number": number},
+    )
+
+
+def capa_list_for(*, viewer: Viewer, status: str = "") -> QuerySet[Capa]:
+    capas = Capa.objects.select_related("owner")
+    if viewer.party_id is not None:
+        return capas.none()
+    if status:
+        capas = capas.filter(status=status)
+    return capas.order_by("-created_at", "-pk")
+
+
+def capa_get_for(*, viewer: Viewer, pk: int) -> Capa:
+    return one_or_not_found(
+        capa_list_for(viewer=viewer).filter(pk=pk), _("There is no CAPA %(id)s.") % {"id": pk}
+    )
+
+
+def capa_numbered_for(*, viewer: Viewer, number: str) -> Capa:
+    return one_or_not_found(
+        capa_list_for(viewer=viewer).filter(number=number),
+        _("There is no CAPA %(number)s.") % {"number": number},
+    )
+
+
+def capa_action_get(*, capa: Capa, pk: int) -> CapaTask:
+    return one_or_not_found(
+        capa.actions.filter(pk=pk),
+        _("CAPA %(number)s has no action %(id)s.") % {"number": capa.number, "id": pk},
+    )
+
+
+def suppliers_of_lots(lot_ids: Sequence[int]) -> list[Party]:
+    """The supplier parties of these lots and of every component lot in their genealogy: the
+    suppliers whose locations an event of one of those lots came from or went to. Two queries
+    (the genealogy, then the parties) for any number of lots."""
+    if not lot_ids:
+        return []
+    components = engine.component_lots_of(list(lot_ids))
+    every = set(lot_ids) | {c for edges in components.values() for c, _f, _q in edges}
+    events = TraceEvent.objects.filter(lot_id__in=every, retracted=False)
+    return list(
+        Party.objects.filter(party_type=PartyType.SUPPLIER)
+        .filter(
+            Q(locations__in=events.values("from_location_id"))
+            | Q(locations__in=events.values("to_location_id"))
+        )
+        .distinct()
+        .order_by("code")
+    )
+
+
+def capa_detail(capa: Capa) -> dict[str, Any]:
+    """What a CAPA's page, the API and the command show beside its own fields: six queries."""
+    return {
+        "root_causes": list(capa.root_causes.select_related("recorded_by")),
+        "actions": list(capa.actions.select_related("owner")),
+        "verifications": list(capa.verifications.select_related("verified_by")),
+        "recalls": list(capa.recalls.order_by("number")),
+        "complaints": list(capa.complaints.order_by("number")),
+        "lots": list(capa.lots.select_related("device_model").order_by("number")),
+        "suppliers": list(capa.suppliers.order_by("code")),
+    }
+
+
+def recalls_without_capa() -> QuerySet[RecallCase]:
+    """Closed recalls that no CAPA names (ISO 13485 8.5.2: each should have one)."""
+    return RecallCase.objects.filter(status=RecallStatus.CLOSED, capas__isnull=True).order_by(
+        "-updated_at"
+    )
+
+
+def top_root_causes(limit: int = 10) -> list[tuple[str, str, int]]:
+    """(category, label, count) of the root causes recorded, most frequent first."""
+    rows = (
+        RootCause.objects.values("category")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category")[:limit]
+    )
+    labels = dict(RootCauseCategory.choices)
+    return [
+        (row["category"], str(labels.get(row["category"], row["category"])), row["n"])
+        for row in rows
+    ]
+
+
+@dataclass
+class Dashboard:
+    complaints_open: int = 0
+    complaints_by_status: dict[str, int] = field(default_factory=dict)
+    complaints_unresolved: int = 0
+    clocks: list[Any] = field(
+        default_factory=list
+    )  # reporting.ClockRow: breached or due within a week
+    capas_open: int = 0
+    capas_overdue: list[Capa] = field(default_factory=list)
+    capas_due: list[Capa] = field(default_factory=list)
+    actions_overdue: list[CapaTask] = field(default_factory=list)
+    root_causes: list[tuple[str, str, int]] = field(default_factory=list)
+    recalls_without_capa: list[RecallCase] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The dashboard as JSON: the API's answer and the command's ``--json``."""
+        return {
+            "complaints_open": self.complaints_open,
+            "complaints_by_status": self.complaints_by_status,
+            "complaints_unresolved": self.complaints_unresolved,
+            "clocks": [row.as_dict() for row in self.clocks],
+            "capas_open": self.capas_open,
+            "capas_overdue": [c.number for c in self.capas_overdue],
+            "capas_due": [c.number for c in self.capas_due],
+            "actions_overdue": len(self.actions_overdue),
+            "root_causes": [
+                {"category": code, "name": label, "count": n} for code, label, n in self.root_causes
+            ],
+            "recalls_without_capa": [r.number for r in self.recalls_without_capa],
+        }
+
+
+def dashboard_for(*, viewer: Viewer, now: datetime | None = None) -> Dashboard:
+    """The quality dashboard: a fixed number of queries whatever the number of records.
+    (Early-warning signals are not part of it yet.)"""
+    from .reporting import clocks_due
+
+    now = now or timezone.now()
+    today: date = timezone.localtime(now).date()
+    complaints = complaint_list_for(viewer=viewer)
+    by_status = dict(
+        complaints.order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    board = Dashboard(
+        complaints_open=sum(n for s, n in by_status.items() if s != ComplaintStatus.CLOSED),
+        complaints_by_status={s: by_status.get(s, 0) for s in ComplaintStatus.values},
+        complaints_unresolved=complaints.exclude(status=ComplaintStatus.CLOSED)
+        .exclude(resolution=Resolution.RESOLVED)
+        .count(),
+        clocks=clocks_due(now=now, complaints=complaints),
+    )
+    if viewer.party_id is not None:
+        return board
+    open_capas = Capa.objects.exclude(status=CapaStatus.CLOSED).select_related("owner")
+    board.capas_open = open_capas.count()
+    board.capas_overdue = list(open_capas.filter(due_on__lt=today).order_by("due_on", "pk"))
+    board.capas_due = list(
+        open_capas.filter(due_on__gte=today, due_on__lte=today + CAPA_DUE_AHEAD).order_by(
+            "due_on", "pk"
+        )
+    )
+    board.actions_overdue = list(
+        CapaTask.objects.filter(
+            status__in=(ActionStatus.OPEN, ActionStatus.IN_PROGRESS), due_on__lt=today
+        )
+        .select_related("capa", "owner")
+        .order_by("due_on", "pk")
+    )
+    board.root_causes = top_root_causes()
+    board.recalls_without_capa = list(recalls_without_capa())
+    return board

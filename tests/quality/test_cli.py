@@ -1,0 +1,242 @@
+"""``medrecall quality …``: the complaint and CAPA paths end to end, ``--json`` answers,
+refusals with exit status 1 and the message, nothing changed."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from medrecall.accounts.models import User
+from medrecall.quality.models import Capa, Complaint
+from tests.traceability.scenario import CATH
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*words: str) -> Any:
+    out = StringIO()
+    call_command("quality", *words, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_complaint_add_triage_show(world: object, manager: User) -> None:
+    added = run(
+        "complaint",
+        "add",
+        "--holder",
+        "HOSP",
+        "--aware-at",
+        "2026-03-02T09:30:00+00:00",
+        "--description",
+        "Tip broke",
+        "--gtin",
+        CATH,
+        "--lot",
+        "C404",
+        "--death",
+        "--user",
+        manager.username,
+    )
+    assert (added["lot"], added["resolution"]) == ("C404", "unknown_lot")
+
+    triaged = run(
+        "complaint",
+        "triage",
+        added["number"],
+        "--decision",
+        "nmpa:nmpa_death:Patient died",
+        "--decision",
+        "fda:no:Not sold in the US",
+        "--user",
+        manager.username,
+    )
+    assert triaged["status"] == "triaged"
+    assert [(c["category"], c["due_at"]) for c in triaged["clocks"]] == [
+        ("nmpa_death", "2026-03-09T09:30:00+00:00")
+    ]
+    listed = run("complaint", "list", "--unresolved")
+    assert [c["number"] for c in listed["complaints"]] == [added["number"]]
+    resolved = run(
+        "complaint",
+        "resolve",
+        added["number"],
+        "--barcode",
+        f"(01){CATH}(10)C1",
+        "--user",
+        manager.username,
+    )
+    assert resolved["resolution"] == "resolved"
+    assert run("complaint", "list", "--unresolved")["complaints"] == []
+
+
+def test_capa_open_verify_close(world: object, manager: User) -> None:
+    opened = run(
+        "capa",
+        "open",
+        "--title",
+        "Tip",
+        "--problem",
+        "Tips break",
+        "--due",
+        "2026-06-30",
+        "--lot",
+        f"{CATH}:C1",
+        "--user",
+        manager.username,
+    )
+    number = opened["number"]
+    assert opened["suppliers"] == ["SUPP"]
+    run(
+        "capa",
+        "root-cause",
+        number,
+        "--category",
+        "Process control",
+        "--statement",
+        "Weld",
+        "--why",
+        "Broke",
+        "--why",
+        "Weak weld",
+        "--fishbone",
+        "machine=Welder drift",
+        "--user",
+        manager.username,
+    )
+    action = run(
+        "capa",
+        "action",
+        number,
+        "--kind",
+        "corrective",
+        "--description",
+        "Recalibrate",
+        "--due",
+        "2026-05-01",
+        "--user",
+        manager.username,
+    )["actions"][0]["id"]
+    run(
+        "capa", "action-update", number, str(action), "--status", "done", "--user", manager.username
+    )
+    run(
+        "capa",
+        "verify",
+        number,
+        "--method",
+        "SPC",
+        "--result",
+        "In control",
+        "--effective",
+        "--user",
+        manager.username,
+    )
+    closed = run("capa", "close", number, "--user", manager.username)
+
+    assert closed["status"] == "closed"
+    assert closed["root_causes"][0]["fishbone"] == {"machine": ["Welder drift"]}
+
+
+def test_capa_close_unverified_exits_with_message(world: object, manager: User) -> None:
+    number = run(
+        "capa",
+        "open",
+        "--title",
+        "T",
+        "--problem",
+        "P",
+        "--due",
+        "2026-06-30",
+        "--user",
+        manager.username,
+    )["number"]
+
+    with pytest.raises(CommandError, match="cannot close without a recorded verification"):
+        call_command("quality", "capa", "close", number, "--user", manager.username)
+
+    assert Capa.objects.get(number=number).status == "open"
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        pytest.param(
+            ("complaint", "show", "CMP-1999-00001"),
+            "There is no complaint CMP-1999-00001.",
+            id="unknown-complaint",
+        ),
+        pytest.param(
+            ("capa", "show", "CAPA-1999-0001"),
+            "There is no CAPA CAPA-1999-0001.",
+            id="unknown-capa",
+        ),
+        pytest.param(
+            (
+                "complaint",
+                "add",
+                "--aware-at",
+                "yesterday",
+                "--description",
+                "x",
+                "--user",
+                "{user}",
+            ),
+            "--aware-at: yesterday is not a date",
+            id="bad-date",
+        ),
+        pytest.param(
+            (
+                "complaint",
+                "add",
+                "--aware-at",
+                "2026-03-02T09:30",
+                "--description",
+                "x",
+                "--barcode",
+                "(01)123",
+                "--user",
+                "{user}",
+            ),
+            "The scanned UDI does not read",
+            id="bad-barcode",
+        ),
+        pytest.param(
+            ("complaint", "add", "--aware-at", "2026-03-02T09:30", "--description", "x"),
+            "Give --user",
+            id="no-user",
+        ),
+    ],
+)
+def test_refusals_exit_with_message(
+    world: object, manager: User, words: tuple[str, ...], message: str
+) -> None:
+    words = tuple(w.replace("{user}", manager.username) for w in words)
+
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call_command("quality", *words)
+
+    assert Complaint.objects.count() == 0
+
+
+def test_dashboard_json(world: object, manager: User) -> None:
+    board = run("dashboard")
+
+    assert board["complaints_open"] == 0
+    assert board["root_causes"] == []
+    assert set(board) == {
+        "complaints_open",
+        "complaints_by_status",
+        "complaints_unresolved",
+        "clocks",
+        "capas_open",
+        "capas_overdue",
+        "capas_due",
+        "actions_overdue",
+        "root_causes",
+        "recalls_without_capa",
+    }
