@@ -1,0 +1,90 @@
+"""Recall intelligence: writes. The only write is an import of public recall records; it runs
+inside the importer's transaction (``importers.FdaImporter.run``), batch by batch, and ends
+with one audit entry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from medrecall.audit import services as audit
+from medrecall.core.types import ActorOrSystem
+
+from .models import PublicRecall, Source
+
+if TYPE_CHECKING:
+    from .importers import FdaImportOutcome
+
+WRITE_BATCH = 2000
+IMPORT_ACTIONS = {
+    Source.RECALL: "intelligence.fda_recalls_imported",
+    Source.ENFORCEMENT: "intelligence.fda_enforcement_imported",
+}
+
+
+@dataclass
+class Written:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def public_recalls_write(
+    *, source: Source, rows: Sequence[tuple[str, dict[str, Any]]], written: Written
+) -> None:
+    """Create or update one batch of records by natural key (``source``, ``key``): one query
+    for the recorded ones, one ``bulk_create``, one ``bulk_update`` for those that changed."""
+    if not rows:
+        return
+    from .importers import FIELDS
+
+    keys = [key for key, _values in rows]
+    recorded = {
+        row[1]: row
+        for row in PublicRecall.objects.filter(source=source, key__in=keys).values_list(
+            "id", "key", *FIELDS
+        )
+    }
+    now = timezone.now()
+    new: list[PublicRecall] = []
+    changed: list[PublicRecall] = []
+    for key, values in rows:
+        current = recorded.get(key)
+        if current is None:
+            new.append(PublicRecall(source=source, key=key, **values))
+        elif tuple(current[2:]) != tuple(values[name] for name in FIELDS):
+            changed.append(
+                PublicRecall(id=current[0], source=source, key=key, updated_at=now, **values)
+            )
+        else:
+            written.unchanged += 1
+    PublicRecall.objects.bulk_create(new, batch_size=500)
+    if changed:
+        PublicRecall.objects.bulk_update(changed, [*FIELDS, "updated_at"], batch_size=200)
+    written.created += len(new)
+    written.updated += len(changed)
+
+
+def record_import(
+    *, source: Source, file_name: str, outcome: FdaImportOutcome, actor: ActorOrSystem
+) -> None:
+    """The import's audit entry: the file and what it did, in the import's transaction."""
+    audit.record(
+        actor=actor,
+        action=IMPORT_ACTIONS[source],
+        target_type="intelligence.publicrecall",
+        target_label=file_name[:255],
+        changes={
+            "file": file_name,
+            "records": outcome.rows,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+            "repeated": outcome.repeated,
+            "not_devices": outcome.not_devices,
+            "code_info_unread": outcome.code_info_unread,
+        },
+    )
