@@ -88,6 +88,8 @@ EXECUTION_SETUP = (
     "execution.carrierrule",
     "execution.serviceprovider",
 )
+# The public recall history (openFDA): every staff role reads it; QA/RA and administrators import.
+INTELLIGENCE = ("intelligence.publicrecall",)
 # The working-day calendars behind the compliance clock (holidays, make-up working days).
 CALENDAR = ("core.workingdayentry", "core.calendaryear")
 RECEIVING = ("execution.receipt", "execution.disposition", "execution.destructioncertificate")
@@ -109,6 +111,7 @@ ALL = ("view", "add", "change", "delete")
 # role -> set of "app_label.codename"
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT)
+    | _perms(INTELLIGENCE, EDIT)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, ALL)
     | _perms(NOTICES, EDIT)
@@ -116,34 +119,41 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(EXECUTION, ALL)
     | _perms(EXECUTION_SETUP, ALL),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, EDIT)
     | _perms(RECALLS, VIEW)
     | _perms(("recalls.scoperule", "recalls.scopesnapshot"), EDIT),
     Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(("parties.party", "parties.contact"), EDIT)
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(NOTICE_WORK, EDIT)
     | _perms(EXECUTION, VIEW),
     Role.WAREHOUSE: _perms(MASTER_DATA, VIEW)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(EXECUTION, VIEW)
     | _perms(RECEIVING, EDIT)
     | _perms(("execution.returnauthorisation",), ("change",)),
     Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(FIELD_WORK, EDIT),
     Role.FINANCE: _perms(MASTER_DATA, VIEW)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(("notices.offer",), VIEW)
     | {"notices.approve_offer"},
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(EXECUTION, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
+    | _perms(INTELLIGENCE, EDIT)
     | _perms(EVENTS, ALL)
     | _perms(RECALLS, ALL)
     | _perms(NOTICES, ALL)

@@ -8,7 +8,18 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
-from . import accounts, calendar, execution, notices, partners, party_review, recalls, trace, views
+from . import (
+    accounts,
+    calendar,
+    execution,
+    intelligence,
+    notices,
+    partners,
+    party_review,
+    recalls,
+    trace,
+    views,
+)
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -51,6 +62,26 @@ urlpatterns = [
     path("trace/backward/", trace.TraceBackwardView.as_view(), name="trace-backward"),
     path("trace/backward/set/", trace.TraceBackwardSetView.as_view(), name="trace-backward-set"),
     path("udi/parse/", trace.UdiParseView.as_view(), name="udi-parse"),
+    path(
+        "intelligence/similar/",
+        intelligence.SimilarRecallsView.as_view(),
+        name="intelligence-similar",
+    ),
+    path(
+        "intelligence/statistics/",
+        intelligence.StatisticsView.as_view(),
+        name="intelligence-statistics",
+    ),
+    path(
+        "intelligence/records/<int:pk>/",
+        intelligence.PublicRecallDetailView.as_view(),
+        name="intelligence-record",
+    ),
+    path(
+        "recalls/<int:pk>/similar/",
+        intelligence.RecallSimilarView.as_view(),
+        name="recall-similar",
+    ),
     path("events/capture/", trace.EventCaptureView.as_view(), name="event-capture"),
     path("epcis/capture/", trace.EpcisCaptureView.as_view(), name="epcis-capture"),
     path("recalls/", recalls.RecallListView.as_view(), name="recall-list"),

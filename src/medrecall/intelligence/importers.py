@@ -27,7 +27,7 @@ from medrecall.core.tabular import Columns, TableReader
 from medrecall.core.types import ActorOrSystem
 
 from . import parsing
-from .models import PublicRecall, Source
+from .models import Source
 from .reading import JsonRecords, is_json
 from .services import WRITE_BATCH, Written, public_recalls_write, record_import
 

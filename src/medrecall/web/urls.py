@@ -4,6 +4,7 @@ from . import (
     account_views,
     calendar_views,
     file_views,
+    intelligence_views,
     notice_views,
     party_review_views,
     recall_views,
@@ -41,6 +42,15 @@ urlpatterns = [
     path("calendar/import/", calendar_views.calendar_import, name="calendar-import"),
     path("calendar/entries.csv", calendar_views.calendar_export, name="calendar-export"),
     path("recalls/<int:pk>/", recall_views.recall_detail, name="recall-detail"),
+    path(
+        "recalls/<int:pk>/similar/", intelligence_views.recall_similar, name="recall-similar"
+    ),
+    path("intelligence/", intelligence_views.intelligence_search, name="intelligence-search"),
+    path(
+        "intelligence/records/<int:pk>/",
+        intelligence_views.intelligence_record,
+        name="intelligence-record",
+    ),
     path("recalls/<int:pk>/edit/", recall_views.recall_edit, name="recall-edit"),
     path("recalls/<int:pk>/hazard/", recall_views.recall_hazard, name="recall-hazard"),
     path("recalls/<int:pk>/classify/", recall_views.recall_classify, name="recall-classify"),
