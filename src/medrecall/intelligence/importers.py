@@ -187,7 +187,7 @@ class FdaImporter:
     def records(
         self, path: Path, file_name: str
     ) -> tuple[Iterator[tuple[int, dict[str, str]]], Any]:
-        if is_json(path):
+        if is_json(path, file_name):
             reader: Any = JsonRecords(path, file_name=file_name)
             return ((n, self._checked(n, r)) for n, r in reader.records()), reader
         table = TableReader(path, file_name=file_name, columns=self.columns)

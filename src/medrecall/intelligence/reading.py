@@ -28,8 +28,14 @@ MAX_RECORD_CHARS = 16 << 20
 _SPACE = " \t\r\n"
 
 
-def is_json(path: Path) -> bool:
-    """Whether the file holds JSON (or a zip, as openFDA downloads come) rather than a table."""
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.zip", ".zip")
+
+
+def is_json(path: Path, file_name: str = "") -> bool:
+    """Whether the file is read as JSON (or a zip, as openFDA downloads come) rather than a
+    table: by its name's suffix, else by its first character."""
+    if file_name.lower().endswith(JSON_SUFFIXES):
+        return True
     with path.open("rb") as handle:
         head = handle.read(4096)
     if head.startswith(b"PK\x03\x04"):
