@@ -58,9 +58,24 @@ def test_the_real_csv_extract_imports_with_exact_values():
         penumbra.status,
         penumbra.city,
         penumbra.postal_code,
-    ) == ("Penumbra Inc.", "DQY", "Device Design", 2246, "units", "2246 units", 2, "Terminated", "Alameda", "94502-6541")
+    ) == (
+        "Penumbra Inc.",
+        "DQY",
+        "Device Design",
+        2246,
+        "units",
+        "2246 units",
+        2,
+        "Terminated",
+        "Alameda",
+        "94502-6541",
+    )
     biosense = PublicRecall.objects.get(key="140078")
-    assert (biosense.quantity, biosense.quantity_unit, biosense.firm_key) == (1035, "", "biosense webster")
+    assert (biosense.quantity, biosense.quantity_unit, biosense.firm_key) == (
+        1035,
+        "",
+        "biosense webster",
+    )
     philips = PublicRecall.objects.get(key="158770")
     assert (philips.quantity, philips.quantity_text) == (606, "US-  606")
     hospira = PublicRecall.objects.get(key="84763")
@@ -87,28 +102,48 @@ def test_the_openfda_download_shape_is_parsed_into_structured_fields(tmp_path):
     assert (outcome.accepted, outcome.created, outcome.code_info_unread) == (True, 1, 0)
     record = PublicRecall.objects.get()
     assert (record.source, record.key, record.recall_number, record.event_number) == (
-        "recall", "177049", "Z-0053-2020", "82984"
+        "recall",
+        "177049",
+        "Z-0053-2020",
+        "82984",
     )
     assert (record.initiated_on, record.classified_on, record.terminated_on, record.days_open) == (
-        date(2019, 5, 17), date(2019, 10, 7), date(2020, 9, 24), 496
+        date(2019, 5, 17),
+        date(2019, 10, 7),
+        date(2020, 9, 24),
+        496,
     )
     assert (record.quantity, record.quantity_text) == (3143, "3,143")
     assert record.codes == {
         "lots": [
-            "13F18C0374", "13F18H0580", "13F18D0504", "13F18L0507", "13F18E0380",
-            "13F18L0714", "13F18G0180", "13F18L0936", "13F18G0480",
+            "13F18C0374",
+            "13F18H0580",
+            "13F18D0504",
+            "13F18L0507",
+            "13F18E0380",
+            "13F18L0714",
+            "13F18G0180",
+            "13F18L0936",
+            "13F18G0480",
         ]
     }
     assert record.code_info.startswith("Lot/Batch Numbers: 13F18C0374")
     assert (record.nationwide, record.worldwide, record.states, record.countries) == (
-        True, False, [], ["US"]
+        True,
+        False,
+        [],
+        ["US"],
     )
     assert record.distribution_text == "US Nationwide Distribution"
     assert (record.device_class, record.device_name, record.k_numbers) == (
-        2, "Catheter, Intravascular, Therapeutic, Short-Term Less Than 30 Days", ["K900263"]
+        2,
+        "Catheter, Intravascular, Therapeutic, Short-Term Less Than 30 Days",
+        ["K900263"],
     )
     assert (record.product_code, record.root_cause, record.firm) == (
-        "FOZ", "Employee error", "Arrow International Inc"
+        "FOZ",
+        "Employee error",
+        "Arrow International Inc",
     )
 
 
@@ -139,13 +174,18 @@ def test_the_enforcement_example_with_yyyymmdd_dates(tmp_path):
     assert (outcome.accepted, outcome.created) == (True, 1)
     record = PublicRecall.objects.get()
     assert (record.source, record.key, record.recall_class, record.status) == (
-        "enforcement", "Z-2201-2012", 2, "Ongoing"
+        "enforcement",
+        "Z-2201-2012",
+        2,
+        "Ongoing",
     )
     assert (record.initiated_on, record.posted_on) == (date(2012, 7, 16), date(2012, 8, 15))
     assert (record.quantity, record.quantity_unit) == (18, "devices")
     assert record.codes == {"lots": ["007A1037"], "models": ["010-55-25"]}
     assert (record.nationwide, record.states, record.countries) == (
-        True, ["AR", "CA", "FL", "ID", "OK", "PA", "TX", "UT"], ["US"]
+        True,
+        ["AR", "CA", "FL", "ID", "OK", "PA", "TX", "UT"],
+        ["US"],
     )
     assert record.event_number == "62561"
 
@@ -159,7 +199,11 @@ def test_the_weekly_report_keeps_devices_and_counts_unread_code_info():
     assert "3 records' code information could not be read (kept as text)." in outcome.notes
     sterrad = PublicRecall.objects.get(key="Z-1773-2012")
     assert sterrad.codes == {"lots": ["214117", "216117", "217117", "227117", "227118", "228117"]}
-    assert (sterrad.quantity, sterrad.quantity_unit, sterrad.posted_on) == (2284, "cases", date(2012, 6, 13))
+    assert (sterrad.quantity, sterrad.quantity_unit, sterrad.posted_on) == (
+        2284,
+        "cases",
+        date(2012, 6, 13),
+    )
     unread = PublicRecall.objects.filter(code_info_parsed=False).order_by("key")
     assert [(r.key, r.codes, r.code_info[:6]) for r in unread] == [
         ("V-077-2012", {}, "Units:"),
@@ -181,7 +225,9 @@ def test_the_2004_recall_file_imports():
 
 def test_a_file_that_repeats_records_ends_with_each_once(tmp_path):
     record = recall_example()
-    path = download(tmp_path / "repeated.json", [record, varied(record, "cfres_id", "9"), record, record])
+    path = download(
+        tmp_path / "repeated.json", [record, varied(record, "cfres_id", "9"), record, record]
+    )
 
     outcome = _recalls(path)
 
@@ -191,17 +237,26 @@ def test_a_file_that_repeats_records_ends_with_each_once(tmp_path):
 
 def test_reimporting_a_changed_record_updates_it(tmp_path):
     _recalls(download(tmp_path / "first.json", [recall_example()]))
-    changed = varied(recall_example(), "recall_status", "Open, Classified", event_date_terminated="")
+    changed = varied(
+        recall_example(), "recall_status", "Open, Classified", event_date_terminated=""
+    )
 
     outcome = _recalls(download(tmp_path / "second.json", [changed]))
 
     assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, 0)
     record = PublicRecall.objects.get()
-    assert (record.status, record.terminated_on, record.days_open) == ("Open, Classified", None, None)
+    assert (record.status, record.terminated_on, record.days_open) == (
+        "Open, Classified",
+        None,
+        None,
+    )
 
 
 def test_a_bad_date_refuses_the_file_naming_record_and_field(tmp_path):
-    records = [recall_example(), varied(recall_example(), "cfres_id", "2", event_date_initiated="20190231")]
+    records = [
+        recall_example(),
+        varied(recall_example(), "cfres_id", "2", event_date_initiated="20190231"),
+    ]
     path = download(tmp_path / "bad-date.json", records)
 
     outcome = _recalls(path)
@@ -221,7 +276,11 @@ def test_a_bad_record_after_a_written_batch_still_writes_nothing(tmp_path):
 
     outcome = _recalls(path)
 
-    assert (outcome.accepted, outcome.rows, [e.row for e in outcome.errors]) == (False, 2101, [2101])
+    assert (outcome.accepted, outcome.rows, [e.row for e in outcome.errors]) == (
+        False,
+        2101,
+        [2101],
+    )
     _nothing_written()
 
 
@@ -233,7 +292,12 @@ def test_a_duplicate_with_conflicting_content_refuses_the_file(tmp_path):
 
     assert outcome.accepted is False
     assert [(e.row, e.column, e.code, e.message) for e in outcome.errors] == [
-        (2, "cfres_id", "duplicate", "cfres_id 177049 is in the file twice with different content (first at row 1).")
+        (
+            2,
+            "cfres_id",
+            "duplicate",
+            "cfres_id 177049 is in the file twice with different content (first at row 1).",
+        )
     ]
     _nothing_written()
 
@@ -254,7 +318,10 @@ def test_a_record_without_its_key_is_refused(tmp_path):
         ('{"meta": {}, "results": [1, 2]}', None),
         ("<html>not json</html>", "is not an openFDA JSON file"),
         ('{"meta": {}, "results": [{"cfres_id": "1"}, {"cfres_id": ', "line 1: not valid JSON"),
-        ('{"meta": {}, "results": [{"cfres_id": "1"} {"cfres_id": "2"}]}', "a comma or ] was expected"),
+        (
+            '{"meta": {}, "results": [{"cfres_id": "1"} {"cfres_id": "2"}]}',
+            "a comma or ] was expected",
+        ),
         ('{"meta": {}, "results": []}', "holds no records"),
     ],
     ids=["records-not-objects", "not-json", "cut-short", "missing-comma", "empty"],
@@ -280,7 +347,9 @@ def test_a_csv_with_a_bad_date_names_the_row_and_column(tmp_path):
 
     outcome = _recalls(path)
 
-    assert [(e.row, e.column, e.code) for e in outcome.errors] == [(3, "event_date_initiated", "date")]
+    assert [(e.row, e.column, e.code) for e in outcome.errors] == [
+        (3, "event_date_initiated", "date")
+    ]
     _nothing_written()
 
 
@@ -324,6 +393,8 @@ def test_the_import_command_json_and_refusal_exit_status(tmp_path):
     assert exited.value.code == 1
     body = json.loads(out.getvalue())
     assert (body["accepted"], body["errors"][0]["column"], body["errors"][0]["row"]) == (
-        False, "event_date_posted", 1
+        False,
+        "event_date_posted",
+        1,
     )
     _nothing_written()

@@ -64,7 +64,11 @@ def test_code_info_of_the_weekly_report_devices():
         {"lots": ["214117", "216117", "217117", "227117", "227118", "228117"]},
         {
             "lots": ["6110100"],
-            "lot_ranges": [["07110002", "07110009"], ["07110010", "07110016"], ["8110001", "8110008"]],
+            "lot_ranges": [
+                ["07110002", "07110009"],
+                ["07110010", "07110016"],
+                ["8110001", "8110008"],
+            ],
         },
         {"versions": ["3.2.0", "3.2.1", "3.2.3"]},
         {"lots": ["0312200152"]},
@@ -72,9 +76,20 @@ def test_code_info_of_the_weekly_report_devices():
         {"lots": ["40041", "40043"]},
         {
             "lots": [
-                "02031103", "09241101", "10251101", "06141101", "01201101", "01141102",
-                "07211101", "01211102", "11201205", "12060204", "12070210", "12070211",
-                "11201201", "11201202",
+                "02031103",
+                "09241101",
+                "10251101",
+                "06141101",
+                "01201101",
+                "01141102",
+                "07211101",
+                "01211102",
+                "11201205",
+                "12060204",
+                "12070210",
+                "12070211",
+                "11201201",
+                "11201202",
             ]
         },
         {},  # "Units: 0BMHX, …"
@@ -86,8 +101,15 @@ def test_code_info_of_the_documentation_examples():
 
     assert parsing.parse_code_info(record["code_info"]).as_dict() == {
         "lots": [
-            "13F18C0374", "13F18H0580", "13F18D0504", "13F18L0507", "13F18E0380",
-            "13F18L0714", "13F18G0180", "13F18L0936", "13F18G0480",
+            "13F18C0374",
+            "13F18H0580",
+            "13F18D0504",
+            "13F18L0507",
+            "13F18E0380",
+            "13F18L0714",
+            "13F18G0180",
+            "13F18L0936",
+            "13F18G0480",
         ]
     }
     assert parsing.parse_code_info("Lot 007A1037, Ref 010-55-25.").as_dict() == {
@@ -160,4 +182,7 @@ def test_firm_key_drops_punctuation_and_legal_forms():
 
 
 def test_recall_number_in_a_weekly_report_description():
-    assert parsing.recall_number_in("… Biological Indicator, P/N: 14324. Recall # Z-1773-2012") == "Z-1773-2012"
+    assert (
+        parsing.recall_number_in("… Biological Indicator, P/N: 14324. Recall # Z-1773-2012")
+        == "Z-1773-2012"
+    )
