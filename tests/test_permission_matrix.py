@@ -59,6 +59,7 @@ from medrecall.execution.models import (
     Evidence,
     ServiceProvider,
 )
+from medrecall.intelligence.models import PublicRecall
 from medrecall.notices import links, replies, send_runs
 from medrecall.notices.models import Notice, NoticeRun, Offer
 from medrecall.parties.models import Location, Party
@@ -371,6 +372,7 @@ def _build(tmp_path: Path) -> World:
     )  # nearer than ALFA's
     a.secrets.append("Alice Alfa")
     b.secrets.append("Bob Bravo")
+    PublicRecall.objects.create(source="recall", key="MATRIX-1", firm="Matrix Medical")
     users = {role: _make_user(role) for role in STAFF_ROLES}
     calendar_entry_set(
         calendar="CN",
@@ -617,6 +619,12 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
         "carrierrate-detail": [{"pk": rate.pk, SHARED: True}],
         "serviceprovider-detail": [{"pk": provider.pk}],
         "calendar-entry": [{"calendar": "CN", "day": "2027-02-06", SHARED: True}],
+        # the public recall history: one record both parties' viewers share, a recall's likes
+        **{
+            name: [{"pk": PublicRecall.objects.get(key="MATRIX-1").pk, SHARED: True}]
+            for name in ("web:intelligence-record", "intelligence-record")
+        },
+        **{name: [pk] for name in ("web:recall-similar", "recall-similar")},
     }
 
 
@@ -818,6 +826,7 @@ STAFF = {"portal": "hidden"}  # staff pages (web ``staff()``): portal users get 
 STAFF_API = {"portal": "refused"}  # staff endpoints: portal users get 403
 IMPORTS = "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent"
 RECALL, CHANGE_RECALL = "recalls.view_recallcase", "recalls.change_recallcase"
+INTELLIGENCE = "intelligence.view_publicrecall"
 NOTICE, TEMPLATE = "notices.view_notice", "notices.view_noticetemplate"
 EXECUTION = "execution.view_returnauthorisation"
 TRACE = "traceability.view_traceevent"
@@ -891,6 +900,9 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:recall-open": P("recalls.add_recallcase"),
     "web:recall-due-week": P(RECALL),
     "web:recall-detail": P(RECALL),
+    "web:recall-similar": P(INTELLIGENCE, portal="refused"),
+    "web:intelligence-search": P(INTELLIGENCE, portal="refused"),
+    "web:intelligence-record": P(INTELLIGENCE, portal="refused"),
     "web:recall-edit": W(CHANGE_RECALL, **HIDDEN),
     "web:recall-hazard": W(CHANGE_RECALL, **HIDDEN),
     "web:recall-classify": W(CHANGE_RECALL, **HIDDEN),
@@ -1011,6 +1023,10 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
         RECALL, "recalls.add_recallcase", portal="own", portal_write="perm"
     ),  # GET: the selector lists none for portal users
     "recall-detail": P(RECALL, CHANGE_RECALL, **HIDDEN),
+    "recall-similar": P(INTELLIGENCE, **STAFF_API),
+    "intelligence-similar": P(INTELLIGENCE, **STAFF_API),
+    "intelligence-statistics": P(INTELLIGENCE, **STAFF_API),
+    "intelligence-record": P(INTELLIGENCE, **STAFF_API),
     "recall-hazard": W(CHANGE_RECALL, **HIDDEN),
     "recall-classify": W(CHANGE_RECALL, **HIDDEN),
     "recall-scope-rules": P(RECALL, "recalls.add_scoperule", **HIDDEN),

@@ -94,5 +94,5 @@ def codes_list(record: PublicRecall) -> SafeString:
         if shown:
             rows.append((label, ", ".join(shown)))
     if not rows:
-        return format_html("")
+        return SafeString("")
     return format_html('<ul class="codes">{}</ul>', format_html_join("", "<li>{}: {}</li>", rows))
