@@ -84,6 +84,16 @@ def test_importers_are_registered_by_kind_in_app_order_with_their_permission() -
             "medrecall.traceability.importing.epcis.EpcisImporter",
             "traceability.add_traceevent",
         ),
+        (
+            "fda-recalls",
+            "medrecall.intelligence.importers.FdaRecallImporter",
+            "intelligence.add_publicrecall",
+        ),
+        (
+            "fda-enforcement",
+            "medrecall.intelligence.importers.FdaEnforcementImporter",
+            "intelligence.add_publicrecall",
+        ),
     ]
     assert [entry.importer_class.__name__ for entry in IMPORTERS] == [
         "PartyImporter",
@@ -95,6 +105,8 @@ def test_importers_are_registered_by_kind_in_app_order_with_their_permission() -
         "GudidImporter",
         "EventImporter",
         "EpcisImporter",
+        "FdaRecallImporter",
+        "FdaEnforcementImporter",
     ]
 
 

@@ -19,10 +19,6 @@ if TYPE_CHECKING:
     from .importers import FdaImportOutcome
 
 WRITE_BATCH = 2000
-IMPORT_ACTIONS = {
-    Source.RECALL: "intelligence.fda_recalls_imported",
-    Source.ENFORCEMENT: "intelligence.fda_enforcement_imported",
-}
 
 
 @dataclass
@@ -72,19 +68,22 @@ def record_import(
     *, source: Source, file_name: str, outcome: FdaImportOutcome, actor: ActorOrSystem
 ) -> None:
     """The import's audit entry: the file and what it did, in the import's transaction."""
-    audit.record(
-        actor=actor,
-        action=IMPORT_ACTIONS[source],
-        target_type="intelligence.publicrecall",
-        target_label=file_name[:255],
-        changes={
-            "file": file_name,
-            "records": outcome.rows,
-            "created": outcome.created,
-            "updated": outcome.updated,
-            "unchanged": outcome.unchanged,
-            "repeated": outcome.repeated,
-            "not_devices": outcome.not_devices,
-            "code_info_unread": outcome.code_info_unread,
-        },
-    )
+    changes = {
+        "file": file_name,
+        "records": outcome.rows,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "repeated": outcome.repeated,
+        "not_devices": outcome.not_devices,
+        "code_info_unread": outcome.code_info_unread,
+    }
+    target = {"target_type": "intelligence.publicrecall", "target_label": file_name[:255]}
+    if source == Source.RECALL:
+        audit.record(
+            actor=actor, action="intelligence.fda_recalls_imported", changes=changes, **target
+        )
+    else:
+        audit.record(
+            actor=actor, action="intelligence.fda_enforcement_imported", changes=changes, **target
+        )

@@ -7,7 +7,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from medrecall.intelligence.glossary import root_cause_label
 from medrecall.intelligence.models import PublicRecall
@@ -23,12 +23,12 @@ def root_cause(value: str) -> str:
 @register.filter
 def likeness(value: str) -> str:
     labels = {
-        "text": _("words"),
-        "product_code": _("product code"),
-        "root_cause": _("root cause"),
-        "firm": _("firm"),
-        "k_number": _("510(k)"),
-        "model": _("model number"),
+        "text": pgettext("public recall", "words"),
+        "product_code": pgettext("public recall", "product code"),
+        "root_cause": pgettext("public recall", "root cause"),
+        "firm": pgettext("public recall", "firm"),
+        "k_number": pgettext("public recall", "510(k)"),
+        "model": pgettext("public recall", "model number"),
     }
     return labels.get(value, value)
 
@@ -51,7 +51,7 @@ def covered_text(record: PublicRecall) -> str:
             % {"count": serials}
         )
     if record.nationwide:
-        parts.append(_("US nationwide"))
+        parts.append(pgettext("public recall", "US nationwide"))
     elif record.states:
         parts.append(
             ngettext("%(count)s US state", "%(count)s US states", len(record.states))
@@ -61,7 +61,7 @@ def covered_text(record: PublicRecall) -> str:
     if abroad:
         parts.append(", ".join(abroad))
     elif record.worldwide:
-        parts.append(_("international"))
+        parts.append(pgettext("public recall", "international"))
     return "; ".join(parts) or "—"
 
 
@@ -74,13 +74,13 @@ def covered(record: PublicRecall) -> str:
 def codes_list(record: PublicRecall) -> SafeString:
     codes = record.codes or {}
     names = {
-        "lots": _("Lots"),
-        "lot_ranges": _("Lot ranges"),
-        "serials": _("Serial numbers"),
-        "serial_ranges": _("Serial ranges"),
-        "models": _("Models / REF"),
-        "versions": _("Software versions"),
-        "udis": _("UDIs"),
+        "lots": pgettext("public recall", "Lots"),
+        "lot_ranges": pgettext("public recall", "Lot ranges"),
+        "serials": pgettext("public recall", "Serial numbers"),
+        "serial_ranges": pgettext("public recall", "Serial ranges"),
+        "models": pgettext("public recall", "Models / REF"),
+        "versions": pgettext("public recall", "Software versions"),
+        "udis": pgettext("public recall", "UDIs"),
     }
     rows = []
     for key, label in names.items():
