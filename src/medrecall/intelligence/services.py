@@ -78,12 +78,15 @@ def record_import(
         "not_devices": outcome.not_devices,
         "code_info_unread": outcome.code_info_unread,
     }
-    target = {"target_type": "intelligence.publicrecall", "target_label": file_name[:255]}
-    if source == Source.RECALL:
-        audit.record(
-            actor=actor, action="intelligence.fda_recalls_imported", changes=changes, **target
-        )
-    else:
-        audit.record(
-            actor=actor, action="intelligence.fda_enforcement_imported", changes=changes, **target
-        )
+    action = (
+        "intelligence.fda_recalls_imported"
+        if source == Source.RECALL
+        else "intelligence.fda_enforcement_imported"
+    )
+    audit.record(
+        actor=actor,
+        action=action,
+        target_type="intelligence.publicrecall",
+        target_label=file_name[:255],
+        changes=changes,
+    )
