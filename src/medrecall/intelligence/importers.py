@@ -11,7 +11,6 @@ within the file with the same content is imported once, with other content it re
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +101,8 @@ class _Refused(Exception):
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, list):
@@ -226,7 +227,7 @@ class FdaImporter:
         progress: Progress | None,
     ) -> None:
         rows, reader = self.records(path, file_name)
-        seen: dict[str, tuple[int, bytes]] = {}
+        seen: dict[str, tuple[int, int]] = {}
         batch: list[tuple[str, dict[str, Any]]] = []
         written = Written()
         for number, record in rows:
@@ -246,7 +247,7 @@ class FdaImporter:
                     RowError(file_name, number, c, code, m) for c, code, m in problem.problems
                 )
                 continue
-            if self._repeated(key, values, number, seen, outcome):
+            if self._repeated(key, record, number, seen, outcome):
                 continue
             if not values["code_info_parsed"]:
                 outcome.code_info_unread += 1
@@ -271,14 +272,14 @@ class FdaImporter:
     def _repeated(
         self,
         key: str,
-        values: dict[str, Any],
+        record: Mapping[str, str],
         number: int,
-        seen: dict[str, tuple[int, bytes]],
+        seen: dict[str, tuple[int, int]],
         outcome: FdaImportOutcome,
     ) -> bool:
         """Whether the record's key was seen before in the file (then it is not written again);
         with other content, that is an error naming both rows."""
-        digest = hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=16).digest()
+        digest = hash(frozenset(record.items()))  # the record's text, field by field
         first = seen.get(key)
         if first is None:
             seen[key] = (number, digest)

@@ -75,6 +75,7 @@ def parse_quantity(text: str) -> Quantity:
 _LABEL = re.compile(
     r"""(?ix)
     (?<![\w/])
+    (?=[ugblsmrcpivUGBLSMRCPIV])  # the labels' first letters: fails fast everywhere else
     (?:
         (?P<udi>udi(?:-?di)?|gtin)
       | (?P<lot>lot(?:/batch)?s?|batch(?:es)?|batch/lot)
@@ -87,14 +88,17 @@ _LABEL = re.compile(
     [\s:#.]*
     """
 )
-_ENUMERATION = re.compile(r"(?:^|(?<=[\s;,]))\(?\d{1,2}\)\s*")
+_ENUMERATION = re.compile(r"(?=[(\d])(?:^|(?<=[\s;,]))\(?\d{1,2}\)\s*")
 _GS1 = re.compile(r"(?:\(\d{2,4}\)[0-9A-Za-z\-./]+)+")
 _RANGE = re.compile(r"^(\S+)\s+(?:thru|through|to|-|–)\s+(\S+)$", re.IGNORECASE)
-_ITEM_SPLIT = re.compile(r"\s*(?:[,;&]|\band\b|\bor\b)\s*", re.IGNORECASE)
+_ITEM_SPLIT = re.compile(r"(?=[\s,;&aAoO])\s*(?:[,;&]|\band\b|\bor\b)\s*", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-./_]*")
 _DATE_LIKE = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4}$|^\d{4}-\d{2}-\d{2}$")
 _FILLER = frozenset({"number", "numbers", "no", "nos", "no.", "#", ":", "code", "codes"})
 _KINDS = ("udi", "lot", "serial", "model", "version")
+# Every label contains one of these (a text without any has no label: skip the scan).
+_LABEL_WORDS = ("udi", "gtin", "lot", "batch", "serial", "s/n", "sn", "model", "ref", "cat")
+_LABEL_WORDS += ("part", "p/n", "item", "version")
 
 
 @dataclass
@@ -195,11 +199,16 @@ def parse_code_info(text: str) -> Codes:
     codes = Codes()
     if not text.strip():
         return codes
-    for match in _GS1.finditer(text):
-        if found := _udi(match.group(0)):
-            _add_udi(codes, found)
-    text = _GS1.sub(" ", text)
-    text = _ENUMERATION.sub(" ", text)
+    if "(0" in text:  # a GS1 UDI starts with (01); the regular expressions cost per character
+        for match in _GS1.finditer(text):
+            if found := _udi(match.group(0)):
+                _add_udi(codes, found)
+        text = _GS1.sub(" ", text)
+    lower = text.lower()
+    if not any(word in lower for word in _LABEL_WORDS):
+        return codes
+    if ")" in text:
+        text = _ENUMERATION.sub(" ", text)
     labels = list(_LABEL.finditer(text))
     for index, label in enumerate(labels):
         kind = next(k for k in _KINDS if label.group(k))
@@ -266,6 +275,18 @@ def _places() -> dict[str, tuple[str, str]]:
     return places
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> dict[str, tuple[int, ...]]:
+    """First word of every place name of several words -> the name lengths to try, longest
+    first (then 1): a word that starts no such name is looked up alone."""
+    lengths: dict[str, set[int]] = {}
+    for name in _places():
+        parts = name.split()
+        if len(parts) > 1:
+            lengths.setdefault(parts[0], {1}).add(len(parts))
+    return {word: tuple(sorted(found, reverse=True)) for word, found in lengths.items()}
+
+
 @dataclass(frozen=True)
 class Distribution:
     nationwide: bool
@@ -286,14 +307,16 @@ def parse_distribution(text: str) -> Distribution:
     letters = [c for c in text if c.isalpha()]
     shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
     words = _WORDS.findall(text)
+    lowered = [word.lower() for word in words]
+    widths = _first_words()
     states: set[str] = set()
     countries: list[str] = []
     index = 0
     while index < len(words):
-        for width in (4, 3, 2, 1):
-            phrase = " ".join(words[index : index + width]).lower().rstrip(".,'")
+        for width in widths.get(lowered[index], (1,)):
             if width > 1 and len(words) - index < width:
                 continue
+            phrase = " ".join(lowered[index : index + width]).rstrip(".,'")
             place = places.get(phrase) if phrase != "us" or words[index].isupper() else None
             if place is None and width == 1:
                 place = _state_code(words[index], shouting)
