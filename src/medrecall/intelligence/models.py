@@ -124,7 +124,7 @@ class PublicRecall(TimeStampedModel):
         indexes = [
             models.Index(fields=["product_code", "initiated_on"], name="intel_code_initiated"),
             models.Index(fields=["root_cause", "initiated_on"], name="intel_cause_initiated"),
-            models.Index(fields=["firm_key"], name="intel_firm"),
+            models.Index(fields=["firm_key", "initiated_on"], name="intel_firm_initiated"),
             models.Index(fields=["initiated_on"], name="intel_initiated"),
         ]
         ordering = ["-initiated_on", "-id"]

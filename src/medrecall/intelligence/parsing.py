@@ -97,8 +97,8 @@ _DATE_LIKE = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4}$|^\d{4}-\d{2}-\d{2}$")
 _FILLER = frozenset({"number", "numbers", "no", "nos", "no.", "#", ":", "code", "codes"})
 _KINDS = ("udi", "lot", "serial", "model", "version")
 # Every label contains one of these (a text without any has no label: skip the scan).
-_LABEL_WORDS = ("udi", "gtin", "lot", "batch", "serial", "s/n", "sn", "model", "ref", "cat")
-_LABEL_WORDS += ("part", "p/n", "item", "version")
+_LABEL_WORDS: tuple[str, ...] = ("udi", "gtin", "lot", "batch", "serial", "s/n", "sn", "model")
+_LABEL_WORDS += ("ref", "cat", "part", "p/n", "item", "version")
 
 
 @dataclass

@@ -104,7 +104,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'public recall record',
                 'verbose_name_plural': 'public recall records',
                 'ordering': ['-initiated_on', '-id'],
-                'indexes': [models.Index(fields=['product_code', 'initiated_on'], name='intel_code_initiated'), models.Index(fields=['root_cause', 'initiated_on'], name='intel_cause_initiated'), models.Index(fields=['firm_key'], name='intel_firm'), models.Index(fields=['initiated_on'], name='intel_initiated')],
+                'indexes': [models.Index(fields=['product_code', 'initiated_on'], name='intel_code_initiated'), models.Index(fields=['root_cause', 'initiated_on'], name='intel_cause_initiated'), models.Index(fields=['firm_key', 'initiated_on'], name='intel_firm_initiated'), models.Index(fields=['initiated_on'], name='intel_initiated')],
                 'constraints': [models.UniqueConstraint(fields=('source', 'key'), name='intelligence_source_key')],
             },
         ),
