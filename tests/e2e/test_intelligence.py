@@ -13,6 +13,7 @@ from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.intelligence.importers import FdaRecallImporter
 from tests.e2e.test_browser import log_in
+from tests.e2e.test_csp import _violations, _watched
 from tests.intelligence.samples import RECALL_CSV, download, search_records
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,6 +46,7 @@ def test_search_the_public_recall_history(
     importer.run(RECALL_CSV, file_name=RECALL_CSV.name)
     path = download(tmp_path / "search.json", search_records())
     assert importer.run(path, file_name=path.name).created == 6
+    console = _watched(page)
     log_in(page, live_server, make_user(Role.QA_RA_MANAGER, language=language))
 
     page.goto(f"{live_server.url}/intelligence/")
@@ -59,6 +61,7 @@ def test_search_the_public_recall_history(
     page.wait_for_selector("#chart-root-cause canvas", state="attached")
     page.wait_for_selector("#chart-duration canvas", state="attached")
     assert page.locator("#stats-records").inner_text() == "106"
+    assert _violations(page, console) == []
     first.locator("a").first.click()
     page.wait_for_selector("#record-fields")
     assert "IP7-0001" in page.locator("#record-fields").inner_text()
