@@ -123,7 +123,7 @@ def similar_recalls(criteria: Criteria, *, limit: int = 20) -> SimilarResult:
         return outcome
     best = max(text.values(), default=0.0) or 1.0
     scored = []
-    shown = PublicRecall.objects.filter(id__in=ids).defer("action", "search_document")
+    shown = PublicRecall.objects.filter(id__in=ids).defer("search_document")
     for record in shown:
         matched, score = _likeness(record, criteria, firm, text.get(record.id, 0.0) / best)
         scored.append(SimilarRecall(record=record, score=round(score, 3), matched=matched))
