@@ -47,7 +47,7 @@ MEDRECALL = str(Path(sys.executable).with_name("medrecall"))
 
 
 def say(message: str) -> None:
-    print(message, flush=True)  # noqa: T201 - a benchmark prints its figures
+    print(message, flush=True)
 
 
 # -- the file -------------------------------------------------------------------------------
@@ -58,13 +58,17 @@ def _pools() -> dict[str, list[Any]]:
         rows = list(csv.DictReader(handle))
     weekly = [
         json.loads(line)
-        for line in (DATA / "fda_enforcement_report_2012-06-13_ucm308307.jsonl").read_text().splitlines()
+        for line in (DATA / "fda_enforcement_report_2012-06-13_ucm308307.jsonl")
+        .read_text()
+        .splitlines()
         if line.strip()
     ]
     weekly = [w for w in weekly if w.get("product-type") == "Devices"]
     example = json.loads((DATA / "openfda_device_recall_example.json").read_text())
     record = example["anatomy"]["results"][0]
-    enforcement = json.loads((DATA / "openfda_device_enforcement_example.json").read_text())["result"]
+    enforcement = json.loads((DATA / "openfda_device_enforcement_example.json").read_text())[
+        "result"
+    ]
     reasons = [w["reason-for-recall"] for w in weekly] + [
         record["reason_for_recall"],
         enforcement["reason_for_recall"],
@@ -91,7 +95,11 @@ def write_file(path: Path, count: int) -> None:
             row = rng.choice(pools["rows"])
             year = rng.randint(2005, 2024)
             start = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            end = "" if rng.random() < 0.2 else f"{year + rng.randint(0, 3)}-{rng.randint(1, 12):02d}-28"
+            end = (
+                ""
+                if rng.random() < 0.2
+                else f"{year + rng.randint(0, 3)}-{rng.randint(1, 12):02d}-28"
+            )
             if end and end < start:
                 end = ""
             record = {
@@ -228,7 +236,7 @@ def queries(count: int) -> list[dict[str, str]]:
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def time_search(count: int) -> dict[str, float]:
@@ -274,7 +282,9 @@ def main() -> None:
     if not path.exists():
         started = time.perf_counter()
         write_file(path, options.records)
-        say(f"wrote {path.name}: {path.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - started:.1f} s")
+        say(
+            f"wrote {path.name}: {path.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - started:.1f} s"
+        )
     environment = prepare(options.db)
     subprocess.run([MEDRECALL, "migrate", "-v", "0"], env=environment, check=True)
     sys.path.insert(0, str(ROOT / "src"))

@@ -42,9 +42,7 @@ urlpatterns = [
     path("calendar/import/", calendar_views.calendar_import, name="calendar-import"),
     path("calendar/entries.csv", calendar_views.calendar_export, name="calendar-export"),
     path("recalls/<int:pk>/", recall_views.recall_detail, name="recall-detail"),
-    path(
-        "recalls/<int:pk>/similar/", intelligence_views.recall_similar, name="recall-similar"
-    ),
+    path("recalls/<int:pk>/similar/", intelligence_views.recall_similar, name="recall-similar"),
     path("intelligence/", intelligence_views.intelligence_search, name="intelligence-search"),
     path(
         "intelligence/records/<int:pk>/",
