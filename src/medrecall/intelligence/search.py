@@ -1,17 +1,20 @@
 """Full-text ranking of public recall records, one function over two databases.
 
 SQLite: the FTS5 table ``intelligence_publicrecall_fts`` (porter stemmer, kept in step by
-triggers; migration 0001), ranked by ``bm25``. PostgreSQL: ``SearchVector`` /
-``SearchQuery`` / ``SearchRank`` with the English configuration, served by the GIN index on
-``to_tsvector('english', COALESCE(search_document, ''))``. Both take the query's words joined
+triggers; migration 0001), ranked by ``bm25``. PostgreSQL: ``SearchQuery`` / ``SearchRank``
+with the English configuration over the stored generated column ``search_vector``
+(``to_tsvector('english', COALESCE(search_document, ''))``, GIN-indexed; migration 0001). Both take the query's words joined
 by OR (any word matches; records with more and rarer words rank higher) and answer the best
 ``limit`` records with a score where higher is better.
 """
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
+from django.db.models import BooleanField, Expression, Func
 
 from .models import PublicRecall
 
@@ -40,12 +43,32 @@ def _sqlite(words: list[str], limit: int) -> dict[int, float]:
 
 
 def _postgresql(words: list[str], limit: int) -> dict[int, float]:
-    vector = SearchVector("search_document", config="english")
+    vector = SearchVectorColumn()
     query = SearchQuery(" | ".join(words), search_type="raw", config="english")
     rows = (
-        PublicRecall.objects.annotate(document=vector, rank=SearchRank(vector, query))
-        .filter(document=query)
+        PublicRecall.objects.annotate(rank=SearchRank(vector, query))
+        .filter(Matches(vector, query))
         .order_by("-rank")
         .values_list("id", "rank")[:limit]
     )
     return {row_id: float(rank) for row_id, rank in rows}
+
+
+class SearchVectorColumn(Expression):
+    """The stored ``search_vector`` column (PostgreSQL only, made by migration 0001 as
+    ``to_tsvector('english', COALESCE(search_document, ''))``; not a model field, since
+    SQLite has no such type)."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
+        table = connection.ops.quote_name(PublicRecall._meta.db_table)
+        return f"{table}.search_vector", ()
+
+
+class Matches(Func):
+    """``vector @@ query``: the GIN index's operator, as a condition."""
+
+    template = "%(expressions)s"
+    arg_joiner = " @@ "
+    output_field = BooleanField()

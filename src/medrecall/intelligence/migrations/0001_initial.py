@@ -29,11 +29,18 @@ SQLITE_BACKWARD = [
     "DROP TRIGGER IF EXISTS intelligence_publicrecall_fts_insert",
     "DROP TABLE IF EXISTS intelligence_publicrecall_fts",
 ]
+# PostgreSQL keeps the vector in a stored generated column: ranking then reads it instead of
+# parsing every matching record's text again (not a model field: SQLite has no tsvector).
 POSTGRES_FORWARD = [
+    "ALTER TABLE intelligence_publicrecall ADD COLUMN search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('english'::regconfig, COALESCE(search_document, ''))) STORED",
     "CREATE INDEX intelligence_publicrecall_fts ON intelligence_publicrecall USING GIN "
-    "(to_tsvector('english'::regconfig, COALESCE(search_document, '')))",
+    "(search_vector)",
 ]
-POSTGRES_BACKWARD = ["DROP INDEX IF EXISTS intelligence_publicrecall_fts"]
+POSTGRES_BACKWARD = [
+    "DROP INDEX IF EXISTS intelligence_publicrecall_fts",
+    "ALTER TABLE intelligence_publicrecall DROP COLUMN IF EXISTS search_vector",
+]
 
 
 def _run(statements_by_vendor):
