@@ -276,6 +276,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--no-again", action="store_true", help="Skip the unchanged re-import.")
     options = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"intel-{options.records}.json"
@@ -299,8 +300,9 @@ def main() -> None:
         f"{options.records / seconds:,.0f} records/s (budget ≥ 5,000/s), peak {peak} MB, "
         f"load {load:.1f}"
     )
-    again, _, summary = run_import(path, environment)
-    say(f"[{options.db}] again (all unchanged): {again:.1f} s — {summary}")
+    if not options.no_again:
+        again, _, summary = run_import(path, environment)
+        say(f"[{options.db}] again (all unchanged): {again:.1f} s — {summary}")
     bound = lower_bound_import(path)
     say(
         f"[{options.db}] lower bound (json.load + executemany): {bound:.1f} s, "
