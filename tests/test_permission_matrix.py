@@ -59,6 +59,7 @@ from medrecall.execution.models import (
     Evidence,
     ServiceProvider,
 )
+from medrecall.intelligence.models import PublicRecall
 from medrecall.notices import links, replies, send_runs
 from medrecall.notices.models import Notice, NoticeRun, Offer
 from medrecall.parties.models import Location, Party
@@ -402,6 +403,7 @@ def _build(tmp_path: Path) -> World:
     )  # nearer than ALFA's
     a.secrets.append("Alice Alfa")
     b.secrets.append("Bob Bravo")
+    PublicRecall.objects.create(source="recall", key="MATRIX-1", firm="Matrix Medical")
     users = {role: _make_user(role) for role in STAFF_ROLES}
     calendar_entry_set(
         calendar="CN",
@@ -675,6 +677,12 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
             {"pk": side.capa.pk, "action": side.capa.actions.get().pk}
         ],
         "quality-capa-action": [{"pk": side.capa.pk, "action": side.capa.actions.get().pk}],
+        # the public recall history: one record both parties' viewers share, a recall's likes
+        **{
+            name: [{"pk": PublicRecall.objects.get(key="MATRIX-1").pk, SHARED: True}]
+            for name in ("web:intelligence-record", "intelligence-record")
+        },
+        **{name: [pk] for name in ("web:recall-similar", "recall-similar")},
     }
 
 
@@ -903,6 +911,7 @@ IMPORTS = (
     "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent|quality.change_complaint"
 )
 RECALL, CHANGE_RECALL = "recalls.view_recallcase", "recalls.change_recallcase"
+INTELLIGENCE = "intelligence.view_publicrecall"
 NOTICE, TEMPLATE = "notices.view_notice", "notices.view_noticetemplate"
 EXECUTION = "execution.view_returnauthorisation"
 TRACE = "traceability.view_traceevent"
@@ -992,6 +1001,9 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:recall-open": P("recalls.add_recallcase"),
     "web:recall-due-week": P(RECALL),
     "web:recall-detail": P(RECALL),
+    "web:recall-similar": P(INTELLIGENCE, portal="refused"),
+    "web:intelligence-search": P(INTELLIGENCE, portal="refused"),
+    "web:intelligence-record": P(INTELLIGENCE, portal="refused"),
     "web:recall-edit": W(CHANGE_RECALL, **HIDDEN),
     "web:recall-hazard": W(CHANGE_RECALL, **HIDDEN),
     "web:recall-classify": W(CHANGE_RECALL, **HIDDEN),
@@ -1113,6 +1125,10 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
         RECALL, "recalls.add_recallcase", portal="own", portal_write="perm"
     ),  # GET: the selector lists none for portal users
     "recall-detail": P(RECALL, CHANGE_RECALL, **HIDDEN),
+    "recall-similar": P(INTELLIGENCE, **STAFF_API),
+    "intelligence-similar": P(INTELLIGENCE, **STAFF_API),
+    "intelligence-statistics": P(INTELLIGENCE, **STAFF_API),
+    "intelligence-record": P(INTELLIGENCE, **STAFF_API),
     "recall-hazard": W(CHANGE_RECALL, **HIDDEN),
     "recall-classify": W(CHANGE_RECALL, **HIDDEN),
     "recall-scope-rules": P(RECALL, "recalls.add_scoperule", **HIDDEN),

@@ -86,6 +86,16 @@ def test_importers_are_registered_by_kind_in_app_order_with_their_permission() -
             "medrecall.traceability.importing.epcis.EpcisImporter",
             "traceability.add_traceevent",
         ),
+        (
+            "fda-recalls",
+            "medrecall.intelligence.importers.FdaRecallImporter",
+            "intelligence.add_publicrecall",
+        ),
+        (
+            "fda-enforcement",
+            "medrecall.intelligence.importers.FdaEnforcementImporter",
+            "intelligence.add_publicrecall",
+        ),
         ("complaints", "medrecall.quality.importers.ComplaintImporter", "quality.change_complaint"),
     ]
     assert [entry.importer_class.__name__ for entry in IMPORTERS] == [
@@ -98,6 +108,8 @@ def test_importers_are_registered_by_kind_in_app_order_with_their_permission() -
         "GudidImporter",
         "EventImporter",
         "EpcisImporter",
+        "FdaRecallImporter",
+        "FdaEnforcementImporter",
         "ComplaintImporter",
     ]
 

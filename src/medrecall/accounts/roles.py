@@ -88,6 +88,8 @@ EXECUTION_SETUP = (
     "execution.carrierrule",
     "execution.serviceprovider",
 )
+# The public recall history (openFDA): every staff role reads it; QA/RA and administrators import.
+INTELLIGENCE = ("intelligence.publicrecall",)
 # The working-day calendars behind the compliance clock (holidays, make-up working days).
 CALENDAR = ("core.workingdayentry", "core.calendaryear")
 # The quality loop: complaints (with their reportability decisions) and CAPAs.
@@ -126,6 +128,7 @@ ALL = ("view", "add", "change", "delete")
 # role -> set of "app_label.codename"
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT)
+    | _perms(INTELLIGENCE, EDIT)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, ALL)
     | _perms(NOTICES, EDIT)
@@ -137,11 +140,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(QUALITY, ALL)
     | {"quality.triage_complaint"},
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, EDIT)
     | _perms(RECALLS, VIEW)
     | _perms(("recalls.scoperule", "recalls.scopesnapshot"), EDIT)
     | _perms(QUALITY, VIEW),
     Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(("parties.party", "parties.contact"), EDIT)
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
@@ -151,6 +156,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(QUALITY, VIEW)
     | _perms(("quality.complaint",), EDIT),
     Role.WAREHOUSE: _perms(MASTER_DATA, VIEW)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(EXECUTION, VIEW)
@@ -158,10 +164,12 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(("execution.returnauthorisation",), ("change",))
     | _perms(QUALITY, VIEW),
     Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(FIELD_WORK, EDIT)
     | _perms(QUALITY, VIEW),
     Role.FINANCE: _perms(MASTER_DATA, VIEW)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(("notices.offer",), VIEW)
     | {"notices.approve_offer"}
@@ -171,6 +179,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_BUDGET, EDIT)
     | _perms(QUALITY, VIEW),
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
+    | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
@@ -179,6 +188,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
+    | _perms(INTELLIGENCE, EDIT)
     | _perms(EVENTS, ALL)
     | _perms(RECALLS, ALL)
     | _perms(NOTICES, ALL)

@@ -38,6 +38,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "execution.work_order_escalated": _("Work order escalated"),
     "execution.work_order_opened": _("Work order opened"),
     "execution.work_order_result": _("Work order result recorded"),
+    "intelligence.fda_enforcement_imported": _("FDA enforcement reports imported"),
+    "intelligence.fda_recalls_imported": _("FDA device recalls imported"),
     "notices.contact_logged": _("Contact with a holder logged"),
     "notices.offer_cancelled": _("Offer cancelled"),
     "notices.offer_decided": _("Offer decided"),

@@ -172,6 +172,8 @@ def record_outcome(run: ImportRun, outcome: ImportOutcome, columns: tuple[str, .
             "updated": outcome.updated,
             "unchanged": outcome.unchanged,
         }
+    if outcome.accepted and (notes := getattr(outcome, "notes", "")):
+        run.message = f"{run.message} {notes}"  # what an importer adds (fda-recalls)
     if outcome.errors:
         run.rejected_rows.save(
             f"rejected-{run.pk}.csv",

@@ -89,6 +89,11 @@ AREAS: tuple[NavArea, ...] = (
             NavItem(_("Open a recall"), "web:recall-open", "recalls.add_recallcase"),
             NavItem(_("Due this week"), "web:recall-due-week", "recalls.view_recallcase"),
             NavItem(_("Working-day calendar"), "web:calendar", "recalls.view_recallcase"),
+            NavItem(
+                _("Public FDA recall history"),
+                "web:intelligence-search",
+                "intelligence.view_publicrecall",
+            ),
         ),
     ),
     NavArea(

@@ -91,6 +91,8 @@ class Command(ProductCommand):
                 f"updated={outcome.updated} unchanged={outcome.unchanged} "
                 f"rejected={body['rejected']}" + (f" — {summary}" if summary else "")
             )
+            if notes := getattr(outcome, "notes", ""):  # what an importer adds (fda-recalls)
+                self.stdout.write(notes)
         if not outcome.accepted:
             sys.exit(1)
         if outcome.errors:

@@ -1,0 +1,400 @@
+"""openFDA imports: the real samples parsed into exact values, idempotency, repeated records,
+and whole-file refusals that write nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from medrecall.audit.models import AuditEntry
+from medrecall.core.errors import ImportRejected
+from medrecall.intelligence.importers import FdaEnforcementImporter, FdaRecallImporter
+from medrecall.intelligence.models import PublicRecall, Source
+from tests.intelligence.samples import (
+    ONE_2004,
+    RECALL_CSV,
+    WEEKLY_REPORT,
+    download,
+    enforcement_example,
+    recall_example,
+    varied,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _recalls(path: Path, **kwargs):
+    return FdaRecallImporter().run(path, file_name=path.name, **kwargs)
+
+
+def _enforcement(path: Path, **kwargs):
+    return FdaEnforcementImporter().run(path, file_name=path.name, **kwargs)
+
+
+def _nothing_written():
+    assert PublicRecall.objects.count() == 0
+    assert not AuditEntry.objects.filter(action__startswith="intelligence.").exists()
+
+
+def test_the_real_csv_extract_imports_with_exact_values():
+    outcome = _recalls(RECALL_CSV)
+
+    assert (outcome.accepted, outcome.rows, outcome.created, outcome.errors) == (True, 100, 100, [])
+    penumbra = PublicRecall.objects.get(source=Source.RECALL, key="85486")
+    assert (
+        penumbra.firm,
+        penumbra.product_code,
+        penumbra.root_cause,
+        penumbra.quantity,
+        penumbra.quantity_unit,
+        penumbra.quantity_text,
+        penumbra.device_class,
+        penumbra.status,
+        penumbra.city,
+        penumbra.postal_code,
+    ) == (
+        "Penumbra Inc.",
+        "DQY",
+        "Device Design",
+        2246,
+        "units",
+        "2246 units",
+        2,
+        "Terminated",
+        "Alameda",
+        "94502-6541",
+    )
+    biosense = PublicRecall.objects.get(key="140078")
+    assert (biosense.quantity, biosense.quantity_unit, biosense.firm_key) == (
+        1035,
+        "",
+        "biosense webster",
+    )
+    philips = PublicRecall.objects.get(key="158770")
+    assert (philips.quantity, philips.quantity_text) == (606, "US-  606")
+    hospira = PublicRecall.objects.get(key="84763")
+    assert (hospira.quantity, hospira.root_cause) == (204999, "Component design/selection")
+
+
+def test_importing_the_same_file_again_changes_nothing():
+    _recalls(RECALL_CSV)
+    first = dict(PublicRecall.objects.values_list("key", "updated_at"))
+
+    again = _recalls(RECALL_CSV)
+
+    assert (again.accepted, again.created, again.updated, again.unchanged) == (True, 0, 0, 100)
+    assert PublicRecall.objects.count() == 100
+    assert dict(PublicRecall.objects.values_list("key", "updated_at")) == first
+    assert AuditEntry.objects.filter(action="intelligence.fda_recalls_imported").count() == 2
+
+
+def test_the_openfda_download_shape_is_parsed_into_structured_fields(tmp_path):
+    path = download(tmp_path / "device-recall-0001-of-0001.json", [recall_example()])
+
+    outcome = _recalls(path)
+
+    assert (outcome.accepted, outcome.created, outcome.code_info_unread) == (True, 1, 0)
+    record = PublicRecall.objects.get()
+    assert (record.source, record.key, record.recall_number, record.event_number) == (
+        "recall",
+        "177049",
+        "Z-0053-2020",
+        "82984",
+    )
+    assert (record.initiated_on, record.classified_on, record.terminated_on, record.days_open) == (
+        date(2019, 5, 17),
+        date(2019, 10, 7),
+        date(2020, 9, 24),
+        496,
+    )
+    assert (record.quantity, record.quantity_text) == (3143, "3,143")
+    assert record.codes == {
+        "lots": [
+            "13F18C0374",
+            "13F18H0580",
+            "13F18D0504",
+            "13F18L0507",
+            "13F18E0380",
+            "13F18L0714",
+            "13F18G0180",
+            "13F18L0936",
+            "13F18G0480",
+        ]
+    }
+    assert record.code_info.startswith("Lot/Batch Numbers: 13F18C0374")
+    assert (record.nationwide, record.worldwide, record.states, record.countries) == (
+        True,
+        False,
+        [],
+        ["US"],
+    )
+    assert record.distribution_text == "US Nationwide Distribution"
+    assert (record.device_class, record.device_name, record.k_numbers) == (
+        2,
+        "Catheter, Intravascular, Therapeutic, Short-Term Less Than 30 Days",
+        ["K900263"],
+    )
+    assert (record.product_code, record.root_cause, record.firm) == (
+        "FOZ",
+        "Employee error",
+        "Arrow International Inc",
+    )
+
+
+def test_meta_after_the_results_and_a_bare_list_are_read_too(tmp_path):
+    path = download(tmp_path / "late-meta.json", [recall_example()], meta_last=True)
+    listed = tmp_path / "list.json"
+    listed.write_text(json.dumps([varied(recall_example(), "cfres_id", "2")]))
+
+    assert _recalls(path).created == 1
+    assert _recalls(listed).created == 1
+    assert sorted(PublicRecall.objects.values_list("key", flat=True)) == ["177049", "2"]
+
+
+def test_a_zipped_download_is_read(tmp_path):
+    inner = download(tmp_path / "device-recall-0001-of-0001.json", [recall_example()])
+    packed = tmp_path / "device-recall-0001-of-0001.json.zip"
+    with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.write(inner, inner.name)
+
+    assert _recalls(packed).created == 1
+
+
+def test_the_enforcement_example_with_yyyymmdd_dates(tmp_path):
+    path = download(tmp_path / "device-enforcement.json", [enforcement_example()])
+
+    outcome = _enforcement(path)
+
+    assert (outcome.accepted, outcome.created) == (True, 1)
+    record = PublicRecall.objects.get()
+    assert (record.source, record.key, record.recall_class, record.status) == (
+        "enforcement",
+        "Z-2201-2012",
+        2,
+        "Ongoing",
+    )
+    assert (record.initiated_on, record.posted_on) == (date(2012, 7, 16), date(2012, 8, 15))
+    assert (record.quantity, record.quantity_unit) == (18, "devices")
+    assert record.codes == {"lots": ["007A1037"], "models": ["010-55-25"]}
+    assert (record.nationwide, record.states, record.countries) == (
+        True,
+        ["AR", "CA", "FL", "ID", "OK", "PA", "TX", "UT"],
+        ["US"],
+    )
+    assert record.event_number == "62561"
+
+
+def test_the_weekly_report_keeps_devices_and_counts_unread_code_info():
+    outcome = _enforcement(WEEKLY_REPORT)
+
+    assert (outcome.accepted, outcome.rows, outcome.created) == (True, 72, 9)
+    assert (outcome.not_devices, outcome.code_info_unread) == (63, 3)
+    assert outcome.as_dict()["code_info_unread"] == 3
+    assert "3 records' code information could not be read (kept as text)." in outcome.notes
+    sterrad = PublicRecall.objects.get(key="Z-1773-2012")
+    assert sterrad.codes == {"lots": ["214117", "216117", "217117", "227117", "227118", "228117"]}
+    assert (sterrad.quantity, sterrad.quantity_unit, sterrad.posted_on) == (
+        2284,
+        "cases",
+        date(2012, 6, 13),
+    )
+    unread = PublicRecall.objects.filter(code_info_parsed=False).order_by("key")
+    assert [(r.key, r.codes, r.code_info[:6]) for r in unread] == [
+        ("V-077-2012", {}, "Units:"),
+        ("Z-1707-2012", {}, "513602"),
+        ("Z-1793-2012", {}, "NR068K"),
+    ]
+    audit = AuditEntry.objects.get(action="intelligence.fda_enforcement_imported")
+    assert audit.changes["code_info_unread"] == 3
+
+
+def test_the_2004_recall_file_imports():
+    outcome = _enforcement(ONE_2004)
+
+    assert (outcome.accepted, outcome.created) == (True, 1)
+    record = PublicRecall.objects.get()
+    assert (record.key, record.codes, record.quantity) == ("Z-1004-04", {"lots": ["20118000"]}, 33)
+    assert (record.nationwide, record.worldwide) == (True, True)
+
+
+def test_a_file_that_repeats_records_ends_with_each_once(tmp_path):
+    record = recall_example()
+    path = download(
+        tmp_path / "repeated.json", [record, varied(record, "cfres_id", "9"), record, record]
+    )
+
+    outcome = _recalls(path)
+
+    assert (outcome.accepted, outcome.rows, outcome.created, outcome.repeated) == (True, 4, 2, 2)
+    assert PublicRecall.objects.count() == 2
+
+
+def test_reimporting_a_changed_record_updates_it(tmp_path):
+    _recalls(download(tmp_path / "first.json", [recall_example()]))
+    changed = varied(
+        recall_example(), "recall_status", "Open, Classified", event_date_terminated=""
+    )
+
+    outcome = _recalls(download(tmp_path / "second.json", [changed]))
+
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, 0)
+    record = PublicRecall.objects.get()
+    assert (record.status, record.terminated_on, record.days_open) == (
+        "Open, Classified",
+        None,
+        None,
+    )
+
+
+def test_a_bad_date_refuses_the_file_naming_record_and_field(tmp_path):
+    records = [
+        recall_example(),
+        varied(recall_example(), "cfres_id", "2", event_date_initiated="20190231"),
+    ]
+    path = download(tmp_path / "bad-date.json", records)
+
+    outcome = _recalls(path)
+
+    assert outcome.accepted is False
+    assert [(e.row, e.column, e.code, e.message) for e in outcome.errors] == [
+        (2, "event_date_initiated", "date", "20190231 is not a date (openFDA writes YYYYMMDD).")
+    ]
+    _nothing_written()
+
+
+def test_a_bad_record_after_a_written_batch_still_writes_nothing(tmp_path):
+    base = recall_example()
+    records = [varied(base, "cfres_id", str(n)) for n in range(1, 2101)]
+    records.append(varied(base, "cfres_id", "x", event_date_terminated="2020-99-01"))
+    path = download(tmp_path / "late-error.json", records)
+
+    outcome = _recalls(path)
+
+    assert (outcome.accepted, outcome.rows, [e.row for e in outcome.errors]) == (
+        False,
+        2101,
+        [2101],
+    )
+    _nothing_written()
+
+
+def test_a_duplicate_with_conflicting_content_refuses_the_file(tmp_path):
+    record = recall_example()
+    path = download(tmp_path / "conflict.json", [record, varied(record, "product_quantity", "12")])
+
+    outcome = _recalls(path)
+
+    assert outcome.accepted is False
+    assert [(e.row, e.column, e.code, e.message) for e in outcome.errors] == [
+        (
+            2,
+            "cfres_id",
+            "duplicate",
+            "cfres_id 177049 is in the file twice with different content (first at row 1).",
+        )
+    ]
+    _nothing_written()
+
+
+def test_a_record_without_its_key_is_refused(tmp_path):
+    record = recall_example()
+    del record["cfres_id"]
+
+    outcome = _recalls(download(tmp_path / "no-key.json", [record]))
+
+    assert [(e.row, e.column, e.code) for e in outcome.errors] == [(1, "cfres_id", "required")]
+    _nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"meta": {}, "results": [1, 2]}', None),
+        ("<html>not json</html>", "is not an openFDA JSON file"),
+        ('{"meta": {}, "results": [{"cfres_id": "1"}, {"cfres_id": ', "line 1: not valid JSON"),
+        (
+            '{"meta": {}, "results": [{"cfres_id": "1"} {"cfres_id": "2"}]}',
+            "a comma or ] was expected",
+        ),
+        ('{"meta": {}, "results": []}', "holds no records"),
+    ],
+    ids=["records-not-objects", "not-json", "cut-short", "missing-comma", "empty"],
+)
+def test_a_file_of_the_wrong_shape_is_refused_whole(tmp_path, content, message):
+    path = tmp_path / "wrong.json"
+    path.write_text(content)
+
+    if message is None:
+        outcome = _recalls(path)
+        assert outcome.accepted is False
+        assert [(e.row, e.code) for e in outcome.errors] == [(1, "shape"), (2, "shape")]
+    else:
+        with pytest.raises(ImportRejected) as refused:
+            _recalls(path)
+        assert message in refused.value.message
+    _nothing_written()
+
+
+def test_a_csv_with_a_bad_date_names_the_row_and_column(tmp_path):
+    path = tmp_path / "recalls.csv"
+    path.write_text("cfres_id,recalling_firm,event_date_initiated\n1,A,20200101\n2,B,2020-02-30\n")
+
+    outcome = _recalls(path)
+
+    assert [(e.row, e.column, e.code) for e in outcome.errors] == [
+        (3, "event_date_initiated", "date")
+    ]
+    _nothing_written()
+
+
+def test_a_csv_with_an_unknown_column_is_refused_before_reading(tmp_path):
+    path = tmp_path / "recalls.csv"
+    path.write_text("cfres_id,colour\n1,red\n")
+
+    with pytest.raises(ImportRejected) as refused:
+        _recalls(path)
+
+    assert refused.value.errors[0].column == "colour"
+    _nothing_written()
+
+
+def test_the_import_command_prints_the_summary_with_unread_code_info(capsys):
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import", "fda-enforcement", str(WEEKLY_REPORT), stdout=out, stderr=err)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0] == (
+        "fda_enforcement_report_2012-06-13_ucm308307.jsonl: accepted. rows=72 created=9 "
+        "updated=0 unchanged=0 rejected=0"
+    )
+    assert lines[1] == (
+        "3 records' code information could not be read (kept as text). "
+        "63 records are not devices and were left out."
+    )
+    assert "import fda-enforcement fda_enforcement_report_2012-06-13_ucm308307.jsonl: 100%" in (
+        capsys.readouterr().err
+    )
+
+
+def test_the_import_command_json_and_refusal_exit_status(tmp_path):
+    bad = download(tmp_path / "bad.json", [varied(recall_example(), "event_date_posted", "2020")])
+    out = io.StringIO()
+
+    with pytest.raises(SystemExit) as exited:
+        call_command("import", "fda-recalls", str(bad), "--json", stdout=out, stderr=io.StringIO())
+
+    assert exited.value.code == 1
+    body = json.loads(out.getvalue())
+    assert (body["accepted"], body["errors"][0]["column"], body["errors"][0]["row"]) == (
+        False,
+        "event_date_posted",
+        1,
+    )
+    _nothing_written()
