@@ -96,6 +96,8 @@ FIELD_WORK = ("execution.workorder", "execution.evidence")
 # day's exchange rates; every recall role reads.
 FINANCE_LEDGER = ("finance.costentry", "finance.exchangerate")
 FINANCE_POLICY = ("finance.financepolicy",)
+# What automatic postings multiply: cost per unit by disposition path, service providers' rates.
+FINANCE_UNIT_COSTS = ("finance.dispositioncost", "finance.providerrate")
 POST = ("view", "add")
 
 
@@ -120,7 +122,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {"notices.approve_noticetemplate", "notices.approve_offer"}
     | _perms(EXECUTION, ALL)
     | _perms(EXECUTION_SETUP, ALL)
-    | _perms(FINANCE_LEDGER, VIEW),
+    | _perms(FINANCE_LEDGER, VIEW)
+    | _perms(FINANCE_UNIT_COSTS, VIEW),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
     | _perms(EVENTS, EDIT)
     | _perms(RECALLS, VIEW)
@@ -146,13 +149,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {"notices.approve_offer"}
     | _perms(FINANCE_LEDGER, POST)
     | _perms(("finance.exchangerate",), EDIT)
-    | _perms(FINANCE_POLICY, VIEW),
+    | _perms(FINANCE_POLICY, VIEW)
+    | _perms(FINANCE_UNIT_COSTS, ALL),
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(EXECUTION, VIEW)
-    | _perms(FINANCE_LEDGER, VIEW),
+    | _perms(FINANCE_LEDGER, VIEW)
+    | _perms(FINANCE_UNIT_COSTS, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
     | _perms(EVENTS, ALL)
     | _perms(RECALLS, ALL)
@@ -163,6 +168,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     # Data the product does not maintain runs out: an administrator fills a missing day's rate.
     | _perms(("finance.exchangerate",), EDIT)
     | _perms(FINANCE_POLICY, EDIT)
+    | _perms(FINANCE_UNIT_COSTS, ALL)
+    | _perms(FINANCE_LEDGER, VIEW)
     # Log-in lock-outs: see who is locked, unlock (accounts/lockout.py, audited).
     | {"axes.view_accessattempt", "axes.delete_accessattempt"},
     # Portal users see records of their own party only; querysets enforce the scope.

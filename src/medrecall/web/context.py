@@ -119,7 +119,25 @@ AREAS: tuple[NavArea, ...] = (
         _("Administration"),
         (NavItem(_("Locked log-ins"), "web:lockout-list", "axes.view_accessattempt"),),
     ),
-    NavArea(_("Finance"), (), live=False),
+    NavArea(
+        _("Finance"),
+        (
+            # the cost ledger
+            *(
+                NavItem(_("Recall costs"), "web:finance-ledgers", "finance.view_costentry"),
+                NavItem(_("Exchange rates"), "web:finance-rates", "finance.view_exchangerate"),
+                NavItem(
+                    _("Disposition costs"), "web:finance-unit-costs", "finance.view_dispositioncost"
+                ),
+                NavItem(
+                    _("Service provider rates"),
+                    "web:finance-provider-rates",
+                    "finance.view_providerrate",
+                ),
+                NavItem(_("Finance policy"), "web:finance-policy", "finance.view_financepolicy"),
+            ),
+        ),
+    ),
     NavArea(_("Quality"), (), live=False),
     NavArea(_("Reports"), (), live=False),
 )
