@@ -139,6 +139,11 @@ class LedgerTotals:
         }
 
 
+def _cents(value: Decimal | None) -> Decimal:
+    """A sum as money: SQLite answers ``48.5`` where PostgreSQL answers ``48.50``."""
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
 def totals_for(entries: QuerySet[CostEntry], company_currency: str) -> LedgerTotals:
     """Totals per category in the company currency and per entry currency: two aggregate
     queries, whatever the number of entries (reversals count with their negative amounts)."""
@@ -150,13 +155,13 @@ def totals_for(entries: QuerySet[CostEntry], company_currency: str) -> LedgerTot
         .order_by("category", "currency")
         .values_list("category", "currency", "total")
     ):
-        by_currency.setdefault(category, []).append((currency, amount))
+        by_currency.setdefault(category, []).append((currency, _cents(amount)))
     labels = dict(CostCategory.choices)
     categories = tuple(
         CategoryTotal(
             category,
             str(labels.get(category, category)),
-            company or Decimal(0),
+            _cents(company),
             count,
             tuple(by_currency.get(category, ())),
         )

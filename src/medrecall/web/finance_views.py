@@ -334,7 +334,7 @@ def entry_attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
     stem = (entry.attachment_name.rsplit(".", 1)[0] or entry.number)[:100]
     return file_response(
         entry.attachment.open("rb"),
-        filename=f"{stem}.{kind.extension}",
+        filename=f"{stem}{kind.extension}",
         content_type=kind.content_type,
     )
 
