@@ -75,7 +75,7 @@ def entries_for(
     return (
         CostEntry.objects.filter(recall=recall)
         .filter((only or LedgerFilter()).q())
-        .select_related("vendor", "holder", "reverses", "reversed_by", "posted_by")
+        .select_related("recall", "vendor", "holder", "reverses", "reversed_by", "posted_by")
         .order_by("-incurred_on", "-number")
     )
 
