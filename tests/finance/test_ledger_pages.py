@@ -446,7 +446,7 @@ def test_the_administrator_keeps_the_policy_and_finance_only_reads_it(
     )
     entry = AuditEntry.objects.get(action="finance.policy_updated")
     assert entry.changes["postage_per_letter"] == ["0.00", "8.50"]
-    assert as_user(finance).post(reverse("web:finance-policy"), {}).status_code == 404
+    assert as_user(finance).post(reverse("web:finance-policy"), {}).status_code == 403
 
 
 def test_the_company_currency_cannot_change_once_entries_are_posted(

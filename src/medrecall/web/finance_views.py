@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -349,7 +350,7 @@ def rates(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     if request.method == "POST":
         if not request.user.has_perm("finance.add_exchangerate"):
-            raise Http404(_("Not found."))
+            raise PermissionDenied
         upload = request.FILES.get("file")
         if upload is not None:
             _run(
@@ -406,7 +407,7 @@ def unit_costs(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     if request.method == "POST":
         if not request.user.has_perm("finance.change_dispositioncost"):
-            raise Http404(_("Not found."))
+            raise PermissionDenied
         _run(request, lambda: _unit_cost_from(request), lambda c: _("Disposition cost saved."))
         return redirect("web:finance-unit-costs")
     return render(
@@ -461,7 +462,7 @@ def provider_rates(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     if request.method == "POST":
         if not request.user.has_perm("finance.change_providerrate"):
-            raise Http404(_("Not found."))
+            raise PermissionDenied
         _run(
             request,
             lambda: _provider_rate_from(request),
@@ -504,7 +505,7 @@ def policy(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     if request.method == "POST":
         if not request.user.has_perm("finance.change_financepolicy"):
-            raise Http404(_("Not found."))
+            raise PermissionDenied
         _run(
             request,
             lambda: ledger.policy_update(
