@@ -421,7 +421,7 @@ def test_provider_rates_are_kept_on_their_page(
         viewer.post(
             reverse("web:finance-provider-rates"), {"provider": str(provider.pk)}
         ).status_code
-        == 404
+        == 403
     )
 
 
