@@ -66,7 +66,9 @@ urlpatterns = [
         name="finance-recall-totals",
     ),
     path(
-        "finance/recalls/<int:pk>/due/", finance_api.RecallDueView.as_view(), name="finance-recall-due"
+        "finance/recalls/<int:pk>/due/",
+        finance_api.RecallDueView.as_view(),
+        name="finance-recall-due",
     ),
     path("finance/entries/<int:pk>/", finance_api.EntryView.as_view(), name="finance-entry"),
     path(
@@ -81,7 +83,9 @@ urlpatterns = [
     ),
     path("finance/postings/sweep/", finance_api.SweepView.as_view(), name="finance-sweep"),
     path("finance/rates/", finance_api.RatesView.as_view(), name="finance-rates"),
-    path("finance/rates/import/", finance_api.RatesImportView.as_view(), name="finance-rates-import"),
+    path(
+        "finance/rates/import/", finance_api.RatesImportView.as_view(), name="finance-rates-import"
+    ),
     path("finance/unit-costs/", finance_api.UnitCostsView.as_view(), name="finance-unit-costs"),
     path(
         "finance/unit-costs/<int:pk>/", finance_api.UnitCostView.as_view(), name="finance-unit-cost"

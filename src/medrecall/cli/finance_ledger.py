@@ -352,7 +352,11 @@ def declare(areas: Subcommands) -> None:
         "sweep", _sweep, help="Post every cost a source record owes and is not posted yet."
     )
     sub.add_argument("--every", type=int, default=0, help="queue the sweep every N seconds")
+    _declare_rates(areas)
+    _declare_costs(areas)
 
+
+def _declare_rates(areas: Subcommands) -> None:
     rates = areas.group(
         "rates", help="Exchange rates by day.", missing="action: list, set or import"
     )
@@ -368,6 +372,8 @@ def declare(areas: Subcommands) -> None:
     sub.add_argument("file")
     sub.add_argument("--user", default="")
 
+
+def _declare_costs(areas: Subcommands) -> None:
     costs = areas.group(
         "unitcosts", help="Disposition costs per unit.", missing="action: list, set or delete"
     )
