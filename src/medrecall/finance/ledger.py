@@ -540,8 +540,9 @@ def unit_cost_set(
     cost = _not_negative(unit_cost, where="unit_cost")
     code = currency_checked(currency)
     before = (
-        DispositionCost.objects.select_for_update()
+        DispositionCost.objects.select_for_update(of=("self",))
         .filter(kind=kind, device_model=device_model)
+        .order_by()
         .values("unit_cost", "currency")
         .first()
     )
@@ -590,7 +591,11 @@ def provider_rate_set(
         "currency": currency_checked(currency),
     }
     before = (
-        ProviderRate.objects.select_for_update().filter(provider=provider).values(*values).first()
+        ProviderRate.objects.select_for_update(of=("self",))
+        .filter(provider=provider)
+        .order_by()
+        .values(*values)
+        .first()
         or {}
     )
     found, _created = ProviderRate.objects.update_or_create(provider=provider, defaults=values)
