@@ -463,3 +463,54 @@ def test_the_company_currency_cannot_change_once_entries_are_posted(
             postage_per_letter="0",
         )
     assert ledger.policy().company_currency == "CNY"
+
+
+def _reference_data(count: int, finance: User) -> None:
+    from medrecall.execution.models import ServiceProvider
+
+    for n in range(count):
+        ledger.rate_set(actor=finance, currency="USD", rate_on=date(2026, 1, 1 + n % 28), rate=7)
+        provider = ServiceProvider.objects.create(
+            name=f"P{n}",
+            party=PartyFactory(party_type="service_partner"),
+            latitude=Decimal(1),
+            longitude=Decimal(1),
+        )
+        ledger.provider_rate_set(
+            actor=finance,
+            provider=provider,
+            hourly_rate="100",
+            hours_per_work_order="2",
+            per_km="1",
+            currency="CNY",
+        )
+    for kind in ("repair", "destroy", "replace", "return_to_supplier", "release")[:count]:
+        ledger.unit_cost_set(
+            actor=finance, kind=kind, device_model=None, unit_cost="1", currency="CNY"
+        )
+
+
+@pytest.mark.parametrize("count", [1, 5])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "web:finance-rates",
+        "web:finance-unit-costs",
+        "web:finance-provider-rates",
+        "/api/finance/rates/",
+        "/api/finance/unit-costs/",
+        "/api/finance/provider-rates/",
+    ],
+)
+def test_the_reference_lists_take_the_same_queries_for_one_row_and_five(
+    finance: User,
+    count: int,
+    url: str,
+    django_assert_max_num_queries: Callable[..., object],
+) -> None:
+    _reference_data(count, finance)
+    client = as_user(finance)
+    path = url if url.startswith("/") else reverse(url)
+    client.get(path)
+    with django_assert_max_num_queries(14):  # type: ignore[operator]
+        assert client.get(path).status_code == 200
