@@ -117,6 +117,8 @@ class Side:
     secrets: list[str] = field(default_factory=list)
     complaint: Any = None  # a complaint this side's holder reported (quality)
     capa: Any = None  # a CAPA with one action (staff only)
+    cost_entry: Any = None  # a posted cost with an attachment (finance is staff-only)
+    unit_cost: Any = None  # a disposition cost (reference data of finance)
 
 
 def _approved(manager: User, make_user: Callable[..., User], lot: Lot) -> RecallCase:
@@ -282,6 +284,28 @@ def _side(
         due_on=date(2026, 5, 1),
     )
     secrets += [complaint.number, f"REF-{suffix}", f"Problem reported by {suffix}"]
+    from medrecall.finance import ledger as finance_ledger
+    from medrecall.finance.models import DispositionCost
+
+    cost_entry = finance_ledger.cost_post(
+        actor=manager,
+        recall=recall,
+        line=finance_ledger.CostLine(
+            category="legal",
+            amount="100.00",
+            currency="CNY",
+            incurred_on=date(2026, 11, 30),
+            holder=party,
+            document_reference=f"INV-{suffix}",
+        ),
+        attachment=finance_ledger.Attachment(
+            f"invoice-{suffix}.pdf", b"%PDF-1.7\n" + suffix.encode()
+        ),
+    )
+    unit_cost = DispositionCost.objects.create(
+        kind="repair" if suffix == "ALFA" else "destroy", unit_cost=Decimal("10.00")
+    )
+    secrets.append(f"INV-{suffix}")
     reported = Party.objects.create(
         code=f"SC-SCOPE-{code}",
         name=f"Reported by {code}",
@@ -309,6 +333,8 @@ def _side(
         secrets=secrets,
         complaint=complaint,
         capa=capa,
+        cost_entry=cost_entry,
+        unit_cost=unit_cost,
     )
 
 
@@ -534,6 +560,32 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
             )
         },
         "web:recall-scope-rule-remove": [{"pk": recall.pk, "rule": rule.pk}],
+        # finance: the cost ledger
+        **{
+            name: [pk]
+            for name in (
+                "web:finance-ledger",
+                "web:finance-entry-post",
+                "web:finance-post-due",
+                "finance-recall-entries",
+                "finance-recall-totals",
+                "finance-recall-due",
+            )
+        },
+        **{
+            name: [{"pk": side.cost_entry.pk}]
+            for name in (
+                "web:finance-entry",
+                "web:finance-entry-reverse",
+                "web:finance-entry-edit",
+                "web:finance-entry-attachment",
+                "finance-entry",
+                "finance-entry-reverse",
+                "finance-entry-attachment",
+            )
+        },
+        "web:finance-unit-cost-delete": [{"pk": side.unit_cost.pk, SHARED: True}],
+        "finance-unit-cost": [{"pk": side.unit_cost.pk, SHARED: True}],
         # the holder's signed links (public: the token names the one notice)
         **{
             f"web:notice-{name}": [{"token": links.token_for(side.notice, purpose)}]
@@ -914,6 +966,7 @@ RECALL, CHANGE_RECALL = "recalls.view_recallcase", "recalls.change_recallcase"
 INTELLIGENCE = "intelligence.view_publicrecall"
 NOTICE, TEMPLATE = "notices.view_notice", "notices.view_noticetemplate"
 EXECUTION = "execution.view_returnauthorisation"
+VIEW_COST, POST_COST = "finance.view_costentry", "finance.add_costentry"
 TRACE = "traceability.view_traceevent"
 Q_VIEW, Q_ADD, Q_CHANGE = (
     "quality.view_complaint",
@@ -1164,6 +1217,36 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "customer-timeline": P(NOTICE, **STAFF_API),
     "offer-list": P("notices.view_offer", "notices.add_offer", **STAFF_API),
     "offer-decision": W("notices.approve_offer|notices.change_offer", **STAFF_API),
+    # finance: the cost ledger (staff only: portal users hold none of its permissions)
+    "web:finance-ledgers": P(VIEW_COST),
+    "web:finance-ledger": P(VIEW_COST),
+    "web:finance-entry-post": P(POST_COST),
+    "web:finance-post-due": W(POST_COST),
+    "web:finance-entry": P(VIEW_COST),
+    "web:finance-entry-reverse": W(POST_COST),
+    "web:finance-entry-edit": P(VIEW_COST),  # answers that a posted entry is not changed
+    "web:finance-entry-attachment": P(VIEW_COST),
+    "web:finance-rates": P("finance.view_exchangerate", "finance.add_exchangerate"),
+    "web:finance-unit-costs": P("finance.view_dispositioncost", "finance.change_dispositioncost"),
+    "web:finance-unit-cost-delete": W("finance.delete_dispositioncost"),
+    "web:finance-provider-rates": P("finance.view_providerrate", "finance.change_providerrate"),
+    "web:finance-policy": P("finance.view_financepolicy", "finance.change_financepolicy"),
+    "finance-recall-entries": P(VIEW_COST, POST_COST, **STAFF_API),
+    "finance-recall-totals": P(VIEW_COST, **STAFF_API),
+    "finance-recall-due": P(VIEW_COST, **STAFF_API),
+    "finance-entry": P(VIEW_COST, **STAFF_API),  # PUT/PATCH: 409, a posted entry is not changed
+    "finance-entry-reverse": W(POST_COST, **STAFF_API),
+    "finance-entry-attachment": P(VIEW_COST, **STAFF_API),
+    "finance-sweep": W(POST_COST, **STAFF_API),
+    "finance-rates": P("finance.view_exchangerate", "finance.add_exchangerate", **STAFF_API),
+    "finance-rates-import": W("finance.add_exchangerate", **STAFF_API),
+    "finance-unit-costs": P(
+        "finance.view_dispositioncost", "finance.change_dispositioncost", **STAFF_API
+    ),
+    "finance-unit-cost": W("finance.delete_dispositioncost", **STAFF_API),
+    "finance-provider-rates": P(
+        "finance.view_providerrate", "finance.change_providerrate", **STAFF_API
+    ),
     # API: execution
     "execution-accounting": P("execution.view_hold"),
     "execution-holds": P("execution.view_hold", "execution.change_hold"),

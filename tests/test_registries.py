@@ -14,8 +14,11 @@ from medrecall.core.registry import IMPORTERS, Registry
 from medrecall.core.workers import RECOVERIES
 from medrecall.execution import baseline, holders, holds
 from medrecall.execution import closure as execution_closure
+from medrecall.execution.hooks import AFTER_COMMIT as EXECUTION_AFTER_COMMIT
+from medrecall.finance import tasks as finance_tasks
 from medrecall.notices import closure as notices_closure
 from medrecall.notices import relations, updates
+from medrecall.notices.hooks import AFTER_COMMIT as NOTICES_AFTER_COMMIT
 from medrecall.notices.selectors import TIMELINE_SOURCES
 from medrecall.parties.services import MERGE_STEPS
 from medrecall.quality import closure as quality_closure
@@ -53,6 +56,16 @@ EXPECTED: list[tuple[str, Registry[Any], list[tuple[str, Any]]]] = [
         [("notices", relations.on_party_merge), ("execution", holders.on_party_merge)],
     ),
     ("timeline sources", TIMELINE_SOURCES, [("execution", holders.timeline_entries)]),
+    (
+        "execution after-commit hooks",
+        EXECUTION_AFTER_COMMIT,
+        [("finance.postings", finance_tasks.on_happened)],
+    ),
+    (
+        "notices after-commit hooks",
+        NOTICES_AFTER_COMMIT,
+        [("finance.postings", finance_tasks.on_happened)],
+    ),
 ]
 
 
@@ -121,6 +134,8 @@ def test_every_task_module_says_how_its_tasks_recover() -> None:
     assert sorted(name for name in RECOVERIES.names() if name.startswith("medrecall.")) == [
         "medrecall.core.tasks.import_run_execute",
         "medrecall.execution.tasks.work_orders_escalation_sweep",
+        "medrecall.finance.tasks.postings_post_task",
+        "medrecall.finance.tasks.postings_sweep_task",
         "medrecall.notices.tasks.follow_up_sweep_task",
         "medrecall.notices.tasks.notice_run_task",
         "medrecall.notices.tasks.notices_batch_task",

@@ -107,6 +107,8 @@ FIELD_WORK = ("execution.workorder", "execution.evidence")
 # day's exchange rates; every recall role reads.
 FINANCE_LEDGER = ("finance.costentry", "finance.exchangerate")
 FINANCE_POLICY = ("finance.financepolicy",)
+# What automatic postings multiply: cost per unit by disposition path, service providers' rates.
+FINANCE_UNIT_COSTS = ("finance.dispositioncost", "finance.providerrate")
 POST = ("view", "add")
 # A recall's budget and its alerts: finance sets the budget (the owner is measured against it,
 # so does not set it); the roles that read the ledger read the budget, forecast and reports.
@@ -138,7 +140,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_LEDGER, VIEW)
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, ALL)
-    | {"quality.triage_complaint"},
+    | {"quality.triage_complaint"}
+    | _perms(FINANCE_UNIT_COSTS, VIEW),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, EDIT)
@@ -177,7 +180,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(("finance.exchangerate",), EDIT)
     | _perms(FINANCE_POLICY, VIEW)
     | _perms(FINANCE_BUDGET, EDIT)
-    | _perms(QUALITY, VIEW),
+    | _perms(QUALITY, VIEW)
+    | _perms(FINANCE_UNIT_COSTS, ALL),
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
@@ -186,7 +190,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(EXECUTION, VIEW)
     | _perms(FINANCE_LEDGER, VIEW)
     | _perms(FINANCE_BUDGET, VIEW)
-    | _perms(QUALITY, VIEW),
+    | _perms(QUALITY, VIEW)
+    | _perms(FINANCE_UNIT_COSTS, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
     | _perms(INTELLIGENCE, EDIT)
     | _perms(EVENTS, ALL)
@@ -198,6 +203,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     # Data the product does not maintain runs out: an administrator fills a missing day's rate.
     | _perms(("finance.exchangerate",), EDIT)
     | _perms(FINANCE_POLICY, EDIT)
+    | _perms(FINANCE_UNIT_COSTS, ALL)
+    | _perms(FINANCE_LEDGER, VIEW)
     # Log-in lock-outs: see who is locked, unlock (accounts/lockout.py, audited).
     | {"axes.view_accessattempt", "axes.delete_accessattempt"},
     # Portal users see records of their own party only; querysets enforce the scope.

@@ -21,6 +21,7 @@ from . import (
     trace,
     views,
 )
+from . import finance as finance_api
 from . import finance_budget as fb
 
 router = DefaultRouter()
@@ -86,6 +87,47 @@ urlpatterns = [
     ),
     path("events/capture/", trace.EventCaptureView.as_view(), name="event-capture"),
     path("epcis/capture/", trace.EpcisCaptureView.as_view(), name="epcis-capture"),
+    # finance: the cost ledger
+    path(
+        "finance/recalls/<int:pk>/entries/",
+        finance_api.RecallEntriesView.as_view(),
+        name="finance-recall-entries",
+    ),
+    path(
+        "finance/recalls/<int:pk>/totals/",
+        finance_api.RecallTotalsView.as_view(),
+        name="finance-recall-totals",
+    ),
+    path(
+        "finance/recalls/<int:pk>/due/",
+        finance_api.RecallDueView.as_view(),
+        name="finance-recall-due",
+    ),
+    path("finance/entries/<int:pk>/", finance_api.EntryView.as_view(), name="finance-entry"),
+    path(
+        "finance/entries/<int:pk>/reverse/",
+        finance_api.EntryReverseView.as_view(),
+        name="finance-entry-reverse",
+    ),
+    path(
+        "finance/entries/<int:pk>/attachment/",
+        finance_api.EntryAttachmentView.as_view(),
+        name="finance-entry-attachment",
+    ),
+    path("finance/postings/sweep/", finance_api.SweepView.as_view(), name="finance-sweep"),
+    path("finance/rates/", finance_api.RatesView.as_view(), name="finance-rates"),
+    path(
+        "finance/rates/import/", finance_api.RatesImportView.as_view(), name="finance-rates-import"
+    ),
+    path("finance/unit-costs/", finance_api.UnitCostsView.as_view(), name="finance-unit-costs"),
+    path(
+        "finance/unit-costs/<int:pk>/", finance_api.UnitCostView.as_view(), name="finance-unit-cost"
+    ),
+    path(
+        "finance/provider-rates/",
+        finance_api.ProviderRatesView.as_view(),
+        name="finance-provider-rates",
+    ),
     path("recalls/", recalls.RecallListView.as_view(), name="recall-list"),
     path("recalls/<int:pk>/", recalls.RecallDetailView.as_view(), name="recall-detail"),
     path("recalls/<int:pk>/hazard-evaluation/", recalls.HazardView.as_view(), name="recall-hazard"),

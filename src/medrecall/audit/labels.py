@@ -95,6 +95,15 @@ ACTION_LABELS: dict[str, Promise] = {
     "recalls.transition": _("Status changed"),
     "traceability.events_imported": _("Trace events imported"),
     "traceability.events_retracted": _("Trace events retracted"),
+    # finance: the cost ledger
+    "finance.cost_posted": _("Cost posted"),
+    "finance.cost_reversed": _("Cost entry reversed"),
+    "finance.rate_set": _("Exchange rate saved"),
+    "finance.rates_imported": _("Exchange rates imported"),
+    "finance.unit_cost_set": _("Disposition cost saved"),
+    "finance.unit_cost_deleted": _("Disposition cost deleted"),
+    "finance.provider_rate_set": _("Service provider rate saved"),
+    "finance.policy_updated": _("Finance policy changed"),
 }
 
 _GENERIC = {

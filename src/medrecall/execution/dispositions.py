@@ -36,6 +36,7 @@ from medrecall.recalls.models import RecallCase
 from medrecall.traceability.models import EventType, Position
 from medrecall.traceability.services import NewEvent, events_record
 
+from . import hooks
 from .common import is_ours, is_quarantine
 from .errors import DispositionRefused
 from .lifecycle import (
@@ -367,6 +368,7 @@ def disposition_complete(
     audit.record(
         actor=actor, action="execution.disposition_done", target=d, reason=outcome, changes=changes
     )
+    hooks.happened(hooks.DISPOSITION_DONE, d.pk)
     return d
 
 

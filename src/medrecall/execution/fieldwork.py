@@ -39,6 +39,7 @@ from medrecall.parties.models import Location, Party
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import AffectedLine, RecallCase
 
+from . import hooks
 from .common import recall_locked_in_execution
 from .errors import EvidenceRefused, WorkOrderRefused
 from .lifecycle import FieldAction, TaskStatus, UnitResult, WorkOrderAction, record_require
@@ -257,6 +258,7 @@ def work_order_record(
         from .holders import work_order_progress
 
         work_order_progress(order)
+        hooks.happened(hooks.WORK_ORDER_DONE, order.pk)
     return unit
 
 

@@ -19,6 +19,7 @@ from medrecall.parties.models import Location, Party, PartyType
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 
+from . import hooks
 from .carriers import CarrierChoice, carrier_choose
 from .common import is_quarantine, quarantine_locations, recall_locked_in_execution
 from .errors import ReturnRefused
@@ -345,3 +346,5 @@ def record_status_change(ra: ReturnAuthorisation, target: str, *, actor: User, r
     from .holders import return_progress
 
     return_progress(ra)
+    if source == ReturnStatus.AUTHORISED and target != ReturnStatus.CANCELLED:
+        hooks.happened(hooks.RETURN_PICKED_UP, ra.pk)  # on its way: the carrier's cost is due

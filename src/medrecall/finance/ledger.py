@@ -7,6 +7,7 @@ already posted and writes nothing."""
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -20,16 +21,28 @@ from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
+from medrecall.catalog.models import DeviceModel
 from medrecall.core import files
-from medrecall.core.errors import UploadRefused
+from medrecall.core.errors import ImportRejected, RowError, UploadRefused
 from medrecall.core.numbering import next_number
 from medrecall.core.types import ActorOrSystem
+from medrecall.execution.lifecycle import DispositionKind
+from medrecall.execution.models import ServiceProvider
 from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 
 from .errors import CostRefused, RateMissing
-from .models import CostCategory, CostEntry, CostSource, ExchangeRate, FinancePolicy, RateSource
+from .models import (
+    CostCategory,
+    CostEntry,
+    CostSource,
+    DispositionCost,
+    ExchangeRate,
+    FinancePolicy,
+    ProviderRate,
+    RateSource,
+)
 
 CENT = Decimal("0.01")
 
@@ -325,3 +338,344 @@ def cost_reverse(*, actor: User, entry: CostEntry, reason: str) -> CostEntry:
         reason=reason.strip(),
     )
     return reversal
+
+
+# --- exchange rates imported from a file ------------------------------------------------------
+
+RATE_COLUMNS = ("currency", "date", "rate")
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """One checked row of a rates file (``row`` as a spreadsheet counts: the header is 1)."""
+
+    currency: str
+    rate_on: date
+    rate: Decimal
+    row: int
+
+
+@dataclass(frozen=True)
+class RatesImported:
+    created: int
+    updated: int
+    unchanged: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+def _rates_text(content: bytes, file_name: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        return text
+    message = _("The file is neither UTF-8 nor GB18030 text.")
+    raise ImportRejected(message, [RowError(file_name, 1, "", "encoding", message)])
+
+
+def _rate_row(
+    values: dict[str, str], number: int, file_name: str, company: str
+) -> tuple[RateRow | None, list[RowError]]:
+    errors: list[RowError] = []
+    found: dict[str, Any] = {}
+    for column, check in (
+        ("currency", currency_checked),
+        ("date", date.fromisoformat),
+        ("rate", amount_rate_checked),
+    ):
+        try:
+            found[column] = check(values[column])
+        except CostRefused as refused:
+            errors.append(RowError(file_name, number, column, "invalid", refused.message))
+        except ValueError:
+            errors.append(
+                RowError(
+                    file_name,
+                    number,
+                    column,
+                    "invalid",
+                    _("%(value)s is not a date in the form YYYY-MM-DD.")
+                    % {"value": values[column] or "''"},
+                )
+            )
+    if found.get("currency") == company:
+        errors.append(
+            RowError(
+                file_name,
+                number,
+                "currency",
+                "invalid",
+                _("%(code)s is the company currency: its rate is always 1.") % {"code": company},
+            )
+        )
+    if errors:
+        return None, errors
+    return RateRow(found["currency"], found["date"], found["rate"], number), []
+
+
+def rates_parse(content: bytes, *, file_name: str) -> list[RateRow]:
+    """Every row of a ``currency,date,rate`` file checked; any problem refuses the whole file,
+    each problem naming its row and column."""
+    reader = csv.reader(io.StringIO(_rates_text(content, file_name)))
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+        missing = [name for name in RATE_COLUMNS if name not in header]
+        if missing:
+            message = _("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}
+            raise ImportRejected(
+                _("The file was refused: %(count)s problem(s).") % {"count": 1},
+                [RowError(file_name, 1, ", ".join(missing), "missing_column", message)],
+            )
+        position = {name: header.index(name) for name in RATE_COLUMNS}
+        company = policy().company_currency
+        rows: list[RateRow] = []
+        errors: list[RowError] = []
+        seen: dict[tuple[str, date], int] = {}
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            values = {
+                name: (cells[index].strip() if index < len(cells) else "")
+                for name, index in position.items()
+            }
+            row, problems = _rate_row(values, number, file_name, company)
+            errors += problems
+            if row is None:
+                continue
+            key = (row.currency, row.rate_on)
+            if key in seen:
+                errors.append(
+                    RowError(
+                        file_name,
+                        number,
+                        "date",
+                        "duplicate",
+                        _("%(currency)s on %(date)s appears again (first in row %(row)s).")
+                        % {"currency": row.currency, "date": row.rate_on, "row": seen[key]},
+                    )
+                )
+                continue
+            seen[key] = number
+            rows.append(row)
+    except csv.Error as error:
+        message = _("The file %(file)s is not valid CSV near line %(line)s: %(problem)s") % {
+            "file": file_name,
+            "line": reader.line_num,
+            "problem": error,
+        }
+        raise ImportRejected(
+            message, [RowError(file_name, max(reader.line_num, 1), "", "csv", message)]
+        ) from None
+    if errors:
+        raise ImportRejected(
+            _("The file was refused: %(count)s problem(s).") % {"count": len(errors)}, errors
+        )
+    return rows
+
+
+@transaction.atomic
+def rates_import(*, actor: User, content: bytes, file_name: str) -> RatesImported:
+    """Import a day's (or many days') rates: all rows or none. A rate already there with another
+    value is replaced (entries already posted keep the rate they used); one audit entry lists
+    every rate that changed."""
+    rows = rates_parse(content, file_name=file_name)
+    existing = {
+        (r.currency, r.rate_on): r
+        for r in ExchangeRate.objects.select_for_update().filter(
+            currency__in={row.currency for row in rows}, rate_on__in={row.rate_on for row in rows}
+        )
+    }
+    new, changed, changes = [], [], {}
+    for row in rows:
+        found = existing.get((row.currency, row.rate_on))
+        label = f"{row.currency} {row.rate_on.isoformat()}"
+        if found is None:
+            new.append(
+                ExchangeRate(
+                    currency=row.currency,
+                    rate_on=row.rate_on,
+                    rate=row.rate,
+                    source=RateSource.IMPORTED,
+                    entered_by=actor,
+                )
+            )
+            changes[label] = [None, str(row.rate)]
+        elif found.rate != row.rate:
+            changes[label] = [str(found.rate), str(row.rate)]
+            found.rate, found.source, found.entered_by = row.rate, RateSource.IMPORTED, actor
+            changed.append(found)
+    ExchangeRate.objects.bulk_create(new)
+    ExchangeRate.objects.bulk_update(changed, ["rate", "source", "entered_by"])
+    result = RatesImported(len(new), len(changed), len(rows) - len(new) - len(changed))
+    audit.record(
+        actor=actor,
+        action="finance.rates_imported",
+        target_type="finance.exchangerate",
+        target_label=file_name[:255],
+        changes={"file": [None, file_name], **changes},
+    )
+    return result
+
+
+# --- unit costs, provider rates, the policy ---------------------------------------------------
+
+
+@transaction.atomic
+def unit_cost_set(
+    *,
+    actor: User,
+    kind: str,
+    device_model: DeviceModel | None,
+    unit_cost: Any,
+    currency: str,
+) -> DispositionCost:
+    """Set what one unit costs on a disposition path, for a model or (no model) for any."""
+    if kind not in DispositionKind.values:
+        raise CostRefused(_("%(kind)s is not a disposition.") % {"kind": kind}, where="kind")
+    cost = _not_negative(unit_cost, where="unit_cost")
+    code = currency_checked(currency)
+    before = (
+        DispositionCost.objects.select_for_update(of=("self",))
+        .filter(kind=kind, device_model=device_model)
+        .order_by()
+        .values("unit_cost", "currency")
+        .first()
+    )
+    found, _created = DispositionCost.objects.update_or_create(
+        kind=kind, device_model=device_model, defaults={"unit_cost": cost, "currency": code}
+    )
+    audit.record(
+        actor=actor,
+        action="finance.unit_cost_set",
+        target=found,
+        changes={
+            "unit_cost": [str(before["unit_cost"]) if before else None, str(cost)],
+            "currency": [before["currency"] if before else None, code],
+        },
+    )
+    return found
+
+
+@transaction.atomic
+def unit_cost_delete(*, actor: User, cost: DispositionCost) -> None:
+    """Remove a unit cost (a disposition done without one waits for it)."""
+    audit.record(
+        actor=actor,
+        action="finance.unit_cost_deleted",
+        target=cost,
+        changes={"unit_cost": [str(cost.unit_cost), None]},
+    )
+    cost.delete()
+
+
+@transaction.atomic
+def provider_rate_set(
+    *,
+    actor: User,
+    provider: ServiceProvider,
+    hourly_rate: Any,
+    hours_per_work_order: Any,
+    per_km: Any,
+    currency: str,
+) -> ProviderRate:
+    """Set a service provider's labour and travel rates."""
+    values = {
+        "hourly_rate": _not_negative(hourly_rate, where="hourly_rate"),
+        "hours_per_work_order": _not_negative(hours_per_work_order, where="hours_per_work_order"),
+        "per_km": _not_negative(per_km, where="per_km"),
+        "currency": currency_checked(currency),
+    }
+    before = (
+        ProviderRate.objects.select_for_update(of=("self",))
+        .filter(provider=provider)
+        .order_by()
+        .values(*values)
+        .first()
+        or {}
+    )
+    found, _created = ProviderRate.objects.update_or_create(provider=provider, defaults=values)
+    audit.record(
+        actor=actor,
+        action="finance.provider_rate_set",
+        target=found,
+        changes={
+            name: [str(before[name]) if name in before else None, str(value)]
+            for name, value in values.items()
+            if str(before.get(name)) != str(value)
+        },
+    )
+    return found
+
+
+def _not_negative(value: Any, *, where: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise CostRefused(
+            _("%(value)s is not an amount.") % {"value": value}, where=where
+        ) from None
+    if not number.is_finite() or number < 0:
+        raise CostRefused(_("The amount cannot be negative."), where=where)
+    if number != number.quantize(CENT) or number >= Decimal("1e9"):
+        raise CostRefused(_("An amount has at most two decimals."), where=where)
+    return number
+
+
+def _thresholds(values: Any) -> list[int]:
+    try:
+        found = sorted({int(str(v).strip()) for v in values if str(v).strip()})
+    except (TypeError, ValueError):
+        raise CostRefused(
+            _("Alert thresholds are whole percentages, e.g. 80, 100."), where="alert_thresholds"
+        ) from None
+    if any(not 1 <= v <= 1000 for v in found):
+        raise CostRefused(
+            _("An alert threshold is a percentage from 1 to 1000."), where="alert_thresholds"
+        )
+    return found
+
+
+@transaction.atomic
+def policy_update(
+    *,
+    actor: User,
+    company_currency: str,
+    four_eyes_threshold: Any,
+    alert_thresholds: Any,
+    postage_per_letter: Any,
+) -> FinancePolicy:
+    """Change the company's finance settings. The company currency cannot change once an entry
+    is posted (its company amounts would mix two currencies)."""
+    current = FinancePolicy.objects.select_for_update().get(pk=policy().pk)
+    values: dict[str, Any] = {
+        "company_currency": currency_checked(company_currency, where="company_currency"),
+        "four_eyes_threshold": _not_negative(four_eyes_threshold, where="four_eyes_threshold"),
+        "alert_thresholds": _thresholds(alert_thresholds),
+        "postage_per_letter": _not_negative(postage_per_letter, where="postage_per_letter"),
+    }
+    if values["company_currency"] != current.company_currency and CostEntry.objects.exists():
+        raise CostRefused(
+            _("The company currency cannot change once entries are posted in %(code)s.")
+            % {"code": current.company_currency},
+            where="company_currency",
+        )
+    changes = {
+        name: [_plain(getattr(current, name)), _plain(value)]
+        for name, value in values.items()
+        if _plain(getattr(current, name)) != _plain(value)
+    }
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.updated_by = actor
+    current.save()
+    audit.record(actor=actor, action="finance.policy_updated", target=current, changes=changes)
+    return current
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value

@@ -19,6 +19,7 @@ from medrecall.core.errors import ValidationFailed
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 
+from . import hooks
 from .errors import MessageUnknown
 from .models import (
     STATUS_RANK,
@@ -136,6 +137,8 @@ def notice_contact_log(
         changes={"channel": [None, channel], "acknowledged": [None, acknowledged]},
         reason=note,
     )
+    if channel == "letter":
+        hooks.happened(hooks.LETTERS_POSTED, event.pk)
     return event
 
 

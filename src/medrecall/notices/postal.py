@@ -14,6 +14,7 @@ from medrecall.accounts.models import User
 from medrecall.parties.models import Channel
 from medrecall.recalls.models import RecallCase
 
+from . import hooks
 from .delivery import notice_contact_log
 from .errors import NoLettersToPrint
 from .models import (
@@ -50,6 +51,7 @@ def letters_bundle(notices: QuerySet[Notice] | list[Notice]) -> bytes:
 @transaction.atomic
 def letters_posted(*, notices: list[Notice], actor: User, note: str = "") -> int:
     """Log the letters as posted (who and when), as if one by one from each notice page."""
-    for notice in notices:
-        notice_contact_log(notice=notice, actor=actor, channel="letter", note=note)
+    with hooks.batched():  # one call for the batch, not one per letter
+        for notice in notices:
+            notice_contact_log(notice=notice, actor=actor, channel="letter", note=note)
     return len(notices)

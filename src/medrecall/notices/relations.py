@@ -21,6 +21,7 @@ from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 
+from . import hooks
 from .errors import FourEyesRequired, HolderNotAffected, OfferClosed, OfferNotApproved
 from .issuing import notices_create
 from .models import OPEN_FOR_NOTICES, Kind, Notice, NoticeEvent, NoticeStatus, Offer, SubConsignee
@@ -162,6 +163,7 @@ def offer_fulfil(*, offer: Offer, actor: User, note: str = "") -> Offer:
         changes={"status": [Offer.Status.APPROVED, Offer.Status.FULFILLED]},
         reason=note,
     )
+    hooks.happened(hooks.OFFER_FULFILLED, offer.pk)
     return offer
 
 

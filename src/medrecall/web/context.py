@@ -127,7 +127,24 @@ AREAS: tuple[NavArea, ...] = (
     ),
     NavArea(
         _("Finance"),
-        (NavItem(_("Cost reports"), "web:finance-reports", "finance.view_costentry"),),
+        (
+            # the cost ledger
+            *(
+                NavItem(_("Recall costs"), "web:finance-ledgers", "finance.view_costentry"),
+                NavItem(_("Exchange rates"), "web:finance-rates", "finance.view_exchangerate"),
+                NavItem(
+                    _("Disposition costs"), "web:finance-unit-costs", "finance.view_dispositioncost"
+                ),
+                NavItem(
+                    _("Service provider rates"),
+                    "web:finance-provider-rates",
+                    "finance.view_providerrate",
+                ),
+                NavItem(_("Finance policy"), "web:finance-policy", "finance.view_financepolicy"),
+            ),
+            # budget, forecast and reports
+            NavItem(_("Cost reports"), "web:finance-reports", "finance.view_costentry"),
+        ),
     ),
     NavArea(
         _("Quality"),

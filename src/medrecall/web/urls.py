@@ -14,6 +14,7 @@ from . import (
 )
 from . import execution_views as ex
 from . import finance_budget_views as fb
+from . import finance_views as fin
 from . import quality_views as qv
 
 app_name = "web"
@@ -159,6 +160,26 @@ urlpatterns = [
     path("execution/dispositions/<int:pk>/", ex.disposition_detail, name="disposition-detail"),
     path("execution/work-orders/", ex.work_order_list, name="work-order-list"),
     path("execution/work-orders/<int:pk>/", ex.work_order_detail, name="work-order-detail"),
+    # finance: the cost ledger
+    path("finance/recalls/", fin.ledgers, name="finance-ledgers"),
+    path("finance/recalls/<int:pk>/", fin.ledger_page, name="finance-ledger"),
+    path("finance/recalls/<int:pk>/post/", fin.entry_post, name="finance-entry-post"),
+    path("finance/recalls/<int:pk>/post-due/", fin.ledger_post_due, name="finance-post-due"),
+    path("finance/entries/<int:pk>/", fin.entry_detail, name="finance-entry"),
+    path("finance/entries/<int:pk>/reverse/", fin.entry_reverse, name="finance-entry-reverse"),
+    path("finance/entries/<int:pk>/edit/", fin.entry_edit, name="finance-entry-edit"),
+    path(
+        "finance/entries/<int:pk>/attachment/",
+        fin.entry_attachment,
+        name="finance-entry-attachment",
+    ),
+    path("finance/rates/", fin.rates, name="finance-rates"),
+    path("finance/unit-costs/", fin.unit_costs, name="finance-unit-costs"),
+    path(
+        "finance/unit-costs/<int:pk>/delete/", fin.unit_cost_delete, name="finance-unit-cost-delete"
+    ),
+    path("finance/provider-rates/", fin.provider_rates, name="finance-provider-rates"),
+    path("finance/policy/", fin.policy, name="finance-policy"),
     path("trace/", trace_views.trace, name="trace"),
     path("scan/", trace_views.scan, name="scan"),
     path("events/", trace_views.event_list, name="event-list"),

@@ -1,9 +1,43 @@
-# Pre-created for the automatic postings; filled with that work's models (or removed if it needs none).
+# The automatic postings: which posted letters a postage entry covers.
 
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("finance", "0004_payables")]
+    dependencies = [
+        ("finance", "0004_payables"),
+        ("notices", "0006_reply_hardening"),
+    ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = [
+        migrations.CreateModel(
+            name="PostedLetter",
+            fields=[
+                (
+                    "event",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="notices.noticeevent",
+                        verbose_name="letter posted",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="letters",
+                        to="finance.costentry",
+                        verbose_name="cost entry",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "postage of a letter",
+                "verbose_name_plural": "postage of letters",
+            },
+        ),
+    ]
