@@ -96,6 +96,14 @@ FIELD_WORK = ("execution.workorder", "execution.evidence")
 # day's exchange rates; every recall role reads.
 FINANCE_LEDGER = ("finance.costentry", "finance.exchangerate")
 FINANCE_POLICY = ("finance.financepolicy",)
+# Vendor quotes, refunds and payments: finance requests, approves and pays; others read.
+FINANCE_PAYABLES = (
+    "finance.quoterequest",
+    "finance.quote",
+    "finance.refundrequest",
+    "finance.refundpayment",
+    "finance.apexportbatch",
+)
 POST = ("view", "add")
 
 
@@ -120,7 +128,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {"notices.approve_noticetemplate", "notices.approve_offer"}
     | _perms(EXECUTION, ALL)
     | _perms(EXECUTION_SETUP, ALL)
-    | _perms(FINANCE_LEDGER, VIEW),
+    | _perms(FINANCE_LEDGER, VIEW)
+    | _perms(FINANCE_PAYABLES, VIEW),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
     | _perms(EVENTS, EDIT)
     | _perms(RECALLS, VIEW)
@@ -130,7 +139,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(NOTICE_WORK, EDIT)
-    | _perms(EXECUTION, VIEW),
+    | _perms(EXECUTION, VIEW)
+    | _perms(("finance.refundrequest",), VIEW)
+    | {"finance.request_refund_from_reply"},
     Role.WAREHOUSE: _perms(MASTER_DATA, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
@@ -146,13 +157,20 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {"notices.approve_offer"}
     | _perms(FINANCE_LEDGER, POST)
     | _perms(("finance.exchangerate",), EDIT)
-    | _perms(FINANCE_POLICY, VIEW),
+    | _perms(FINANCE_POLICY, VIEW)
+    | _perms(FINANCE_PAYABLES, EDIT)
+    | {
+        "finance.approve_refundrequest",
+        "finance.request_refund_from_reply",
+        "finance.export_refundpayment",
+    },
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(EXECUTION, VIEW)
-    | _perms(FINANCE_LEDGER, VIEW),
+    | _perms(FINANCE_LEDGER, VIEW)
+    | _perms(FINANCE_PAYABLES, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
     | _perms(EVENTS, ALL)
     | _perms(RECALLS, ALL)

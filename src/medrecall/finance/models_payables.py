@@ -51,7 +51,10 @@ class QuoteRequest(models.Model):
 
     number = models.CharField(_("request number"), max_length=32, unique=True)
     recall = models.ForeignKey(
-        RecallCase, on_delete=models.PROTECT, related_name="quote_requests", verbose_name=_("recall")
+        RecallCase,
+        on_delete=models.PROTECT,
+        related_name="quote_requests",
+        verbose_name=_("recall"),
     )
     kind = models.CharField(_("service"), max_length=12, choices=QuoteKind.choices)
     description = models.TextField(_("what is to be done"))
@@ -138,10 +141,13 @@ class Quote(models.Model):
         verbose_name_plural = _("quotes")
         ordering = ["request", "price", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["request", "vendor"], name="finance_quote_once_a_vendor"),
+            models.UniqueConstraint(
+                fields=["request", "vendor"], name="finance_quote_once_a_vendor"
+            ),
             models.CheckConstraint(condition=Q(price__gt=0), name="finance_quote_price_positive"),
             models.CheckConstraint(
-                condition=Q(valid_until__gte=F("quoted_on")), name="finance_quote_valid_after_quoted"
+                condition=Q(valid_until__gte=F("quoted_on")),
+                name="finance_quote_valid_after_quoted",
             ),
         ]
 
@@ -168,7 +174,10 @@ class RefundRequest(models.Model):
 
     number = models.CharField(_("request number"), max_length=32, unique=True)
     recall = models.ForeignKey(
-        RecallCase, on_delete=models.PROTECT, related_name="refund_requests", verbose_name=_("recall")
+        RecallCase,
+        on_delete=models.PROTECT,
+        related_name="refund_requests",
+        verbose_name=_("recall"),
     )
     holder = models.ForeignKey(
         Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("holder")
