@@ -487,7 +487,7 @@ def test_a_request_from_an_approved_credit_offer_is_at_most_its_value(
     finance: User, recall: RecallCase, holder: Party
 ) -> None:
     credit = offer(recall, holder, finance)
-    with pytest.raises(RefundAboveBought, match="offer's value of 2000.00 CNY"):
+    with pytest.raises(RefundAboveBought, match=r"offer's value of 2000\.00 CNY"):
         refunds.refund_request(
             actor=finance,
             recall=recall,
