@@ -465,15 +465,18 @@ class ScoreRow:
         def text(value: Decimal | None) -> str | None:
             return None if value is None else str(value)
 
+        def money(value: Decimal | None) -> str | None:
+            return None if value is None else str(Decimal(value).quantize(CENT))
+
         return {
             "vendor": self.code,
             "vendor_name": self.name,
             "recalls": len(self.recalls),
             "awarded_recalls": len(self.awarded_recalls),
-            "quoted": str(self.quoted),
-            "actual_on_awarded": str(self.actual_on_awarded),
-            "actual": str(self.actual),
-            "variance": text(self.variance),
+            "quoted": money(self.quoted),
+            "actual_on_awarded": money(self.actual_on_awarded),
+            "actual": money(self.actual),
+            "variance": money(self.variance),
             "variance_percent": text(self.variance_percent),
             "returns_measured": self.returns_measured,
             "returns_on_time": self.returns_on_time,
