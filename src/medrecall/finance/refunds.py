@@ -557,3 +557,26 @@ def refund_may_request(user: Any, *, from_reply: bool) -> bool:
         user.has_perm("finance.add_refundrequest")
         or (from_reply and user.has_perm("finance.request_refund_from_reply"))
     )
+
+
+def reply_of(*, recall: RecallCase, holder: Party) -> Reply:
+    """The holder's reply to the recall (a request "from a reply" names it)."""
+    found = Reply.objects.filter(recall=recall, party=holder).first()
+    if found is None:
+        raise NotFound(
+            _("%(holder)s has not replied to %(recall)s.")
+            % {"holder": holder.code, "recall": recall.number},
+            where="reply",
+        )
+    return found
+
+
+def offer_in(*, recall: RecallCase, pk: int) -> Offer:
+    """An offer of the recall, by id."""
+    found = Offer.objects.filter(recall=recall, pk=pk).select_related("party").first()
+    if found is None:
+        raise NotFound(
+            _("%(recall)s has no offer %(offer)s.") % {"recall": recall.number, "offer": pk},
+            where="offer",
+        )
+    return found
