@@ -193,3 +193,10 @@ def ap_xlsx(batch: ApExportBatch) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def ap_batch_get(*, pk: int) -> ApExportBatch:
+    found = ApExportBatch.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("AP export batch not found."), where="batch")
+    return found

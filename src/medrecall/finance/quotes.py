@@ -615,3 +615,14 @@ def _score_work_orders(row: Any, vendor: Party | None) -> None:
         score.work_orders_done += found["done"]
         score.work_orders_on_time += found["on_time"]
         score.recalls |= recalls[found["provider__party_id"]]
+
+
+def quote_request_get(*, pk: int) -> QuoteRequest:
+    found = (
+        QuoteRequest.objects.select_related("recall", "awarded_quote__vendor", "awarded_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("Request for quotes not found."), where="request")
+    return found

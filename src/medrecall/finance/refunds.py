@@ -580,3 +580,10 @@ def offer_in(*, recall: RecallCase, pk: int) -> Offer:
             where="offer",
         )
     return found
+
+
+def refund_get(*, pk: int) -> RefundRequest:
+    found = refund_requests().filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("Refund request not found."), where="request")
+    return found
