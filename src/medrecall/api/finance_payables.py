@@ -145,7 +145,7 @@ class QuoteRequestsView(APIView):
 def _comparison(found: QuoteRequest, on: date | None) -> dict[str, Any]:
     compared = quotes.quotes_compare(found, on=on)
     return {
-        "request": QuoteRequestSerializer(found).data,
+        "request": found,
         "on": compared.on,
         "company_currency": compared.company_currency,
         "quotes": [row.as_dict() for row in compared.rows],
