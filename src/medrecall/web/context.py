@@ -119,7 +119,20 @@ AREAS: tuple[NavArea, ...] = (
         _("Administration"),
         (NavItem(_("Locked log-ins"), "web:lockout-list", "axes.view_accessattempt"),),
     ),
-    NavArea(_("Finance"), (), live=False),
+    NavArea(
+        _("Finance"),
+        (
+            NavItem(
+                _("Refunds and compensation"),
+                "web:finance-refund-list",
+                "finance.view_refundrequest",
+            ),
+            NavItem(_("Vendor scorecard"), "web:finance-scorecard", "finance.view_quoterequest"),
+            NavItem(
+                _("Accounts payable export"), "web:finance-ap-exports", "finance.export_refundpayment"
+            ),
+        ),
+    ),
     NavArea(_("Quality"), (), live=False),
     NavArea(_("Reports"), (), live=False),
 )
