@@ -382,12 +382,12 @@ class RefundCreateView(APIView):
 
     @extend_schema(tags=TAGS, request=RefundInSerializer, responses=RefundSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        payload = RefundInSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
         viewer, recall = _recall(
             request, pk, "finance.add_refundrequest", "finance.request_refund_from_reply"
         )
+        payload = RefundInSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
         if not refunds.refund_may_request(viewer, from_reply=data["from_reply"]):
             raise PermissionDenied
         holder = named_in_body(lambda: parties.party_coded(code=data["holder"], where="holder"))

@@ -63,6 +63,15 @@ def _found(lookup: Callable[[], T]) -> T:
         raise Http404(missing.message) from missing
 
 
+def _named(lookup: Callable[[], T]) -> T:
+    """A record the form names (a party code, a vendor): one that is not there is bad input
+    (400, the field named), not a missing page."""
+    try:
+        return lookup()
+    except NotFound as missing:
+        raise ValidationFailed(missing.message, where=missing.where) from missing
+
+
 def _day(value: str, *, where: str) -> date:
     try:
         return date.fromisoformat(value.strip())
@@ -137,7 +146,9 @@ def refund_new(request: HttpRequest, pk: int) -> HttpResponse:
     if not refunds.refund_may_request(user, from_reply=from_reply):
         raise PermissionDenied
     try:
-        holder = parties.party_coded(code=post.get("holder", "").strip(), where="holder")
+        holder = _named(
+            lambda: parties.party_coded(code=post.get("holder", "").strip(), where="holder")
+        )
         created = refunds.refund_request(
             actor=user,
             recall=recall,
@@ -150,7 +161,9 @@ def refund_new(request: HttpRequest, pk: int) -> HttpResponse:
                 currency=post.get("currency", ""),
                 reason=post.get("reason", ""),
             ),
-            reply=refunds.reply_of(recall=recall, holder=holder) if from_reply else None,
+            reply=_named(lambda: refunds.reply_of(recall=recall, holder=holder))
+            if from_reply
+            else None,
         )
     except DomainError as refused:
         return _recall_page(
@@ -203,7 +216,9 @@ def quote_add(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user,
             request=found,
             terms=quotes.QuoteTerms(
-                vendor=parties.party_coded(code=post.get("vendor", "").strip(), where="vendor"),
+                vendor=_named(
+                    lambda: parties.party_coded(code=post.get("vendor", "").strip(), where="vendor")
+                ),
                 price=post.get("price", ""),
                 currency=post.get("currency", ""),
                 lead_time_days=post.get("lead_time_days", ""),
@@ -235,7 +250,7 @@ def quote_award(request: HttpRequest, pk: int) -> HttpResponse:
         quotes.quote_award(
             actor=user,
             request=found,
-            quote=quotes.quote_of(found, vendor_code=post.get("vendor", "")),
+            quote=_named(lambda: quotes.quote_of(found, vendor_code=post.get("vendor", ""))),
             reason=post.get("reason", ""),
             accept_expired=post.get("accept_expired") == "on",
         )
