@@ -129,7 +129,9 @@ AREAS: tuple[NavArea, ...] = (
             ),
             NavItem(_("Vendor scorecard"), "web:finance-scorecard", "finance.view_quoterequest"),
             NavItem(
-                _("Accounts payable export"), "web:finance-ap-exports", "finance.export_refundpayment"
+                _("Accounts payable export"),
+                "web:finance-ap-exports",
+                "finance.export_refundpayment",
             ),
         ),
     ),
