@@ -262,3 +262,31 @@ def test_the_refund_list_keeps_its_query_count(
         )
     assert count_queries(client, "/api/finance/refunds/") == one
     assert client.get("/api/finance/refunds/").json()["count"] == 6
+
+
+def test_the_quote_request_list_keeps_its_query_count(
+    api_as: Callable[[User | None], APIClient], finance: User, recall: RecallCase
+) -> None:
+    from medrecall.finance import quotes
+
+    client = api_as(finance)
+    url = f"/api/finance/recalls/{recall.pk}/quote-requests/"
+
+    def open_one() -> None:
+        quotes.quote_request_open(
+            actor=finance,
+            recall=recall,
+            kind="destruction",
+            description="销毁",
+            quantity=2,
+            region="CN",
+            due_on=timezone.localdate(),
+        )
+
+    open_one()
+    count_queries(client, url)
+    one = count_queries(client, url)
+    for _ in range(4):
+        open_one()
+    assert count_queries(client, url) == one
+    assert client.get(url).json()["count"] == 5

@@ -235,3 +235,42 @@ def test_the_pages_keep_their_query_counts(
         pay_one()
     after = {url: queries(client, url) for url in urls}
     assert after == before
+
+
+def test_the_quote_comparison_page_keeps_its_query_count(finance: User, recall: RecallCase) -> None:
+    rfq = quotes.quote_request_open(
+        actor=finance,
+        recall=recall,
+        kind="repair",
+        description="返修",
+        quantity=3,
+        region="CN",
+        due_on=DAY,
+    )
+    today = timezone.localdate()
+
+    def quote(code: str, currency: str) -> None:
+        quotes.quote_add(
+            actor=finance,
+            request=rfq,
+            terms=quotes.QuoteTerms(
+                vendor=PartyFactory(code=code, party_type="service_partner"),
+                price="100",
+                currency=currency,
+                lead_time_days=5,
+                quoted_on=today,
+                valid_until=today + timedelta(days=3),
+            ),
+        )
+
+    quote("V1", "USD")
+    client = signed_in(finance)
+    url = f"/finance/quote-requests/{rfq.pk}/"
+    queries(client, url)
+    one = queries(client, url)
+    for code, currency in (("V2", "EUR"), ("V3", "CNY"), ("V4", "USD")):
+        quote(code, currency)
+    assert queries(client, url) == one
+    page = client.get(url).content.decode()
+    assert page.count("no USD rate for the day") == 2
+    assert page.count("no EUR rate for the day") == 1
