@@ -469,3 +469,28 @@ def test_the_scorecard_reads_a_fixed_number_of_queries(
     with django_assert_num_queries(6):  # type: ignore[operator]
         rows = quotes.vendor_scorecard()
     assert rows[0].returns_measured == 4
+
+
+def test_a_quote_keeps_its_document_and_refuses_one_that_is_not_a_document(
+    finance: User, rfq: QuoteRequest, vendors: dict[str, Party]
+) -> None:
+    from medrecall.finance.ledger import Attachment
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    with pytest.raises(CostRefused) as refused:
+        quotes.quote_add(
+            actor=finance,
+            request=rfq,
+            terms=terms(vendors["SF"]),
+            attachment=Attachment(name="quote.exe", content=b"MZ\x90\x00 not a document"),
+        )
+    assert refused.value.where == "attachment"
+    assert not Quote.objects.exists()
+    quote = quotes.quote_add(
+        actor=finance,
+        request=rfq,
+        terms=terms(vendors["SF"]),
+        attachment=Attachment(name="顺丰报价.pdf", content=pdf),
+    )
+    assert quote.attachment_name == "顺丰报价.pdf"
+    assert quote.attachment.read() == pdf
