@@ -450,6 +450,7 @@ def _build(tmp_path: Path) -> World:
         api[viewer].credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     for client in web.values():
         client.cookies["csrftoken"] = CSRF_TOKEN
+    _finance_payables_world((a, b), manager)
     return World(sides={"A": a, "B": b}, users=users, web=web, api=api, media=tmp_path / "media")
 
 
@@ -735,6 +736,7 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
             for name in ("web:intelligence-record", "intelligence-record")
         },
         **{name: [pk] for name in ("web:recall-similar", "recall-similar")},
+        **_finance_payables_fills(side),
     }
 
 
@@ -769,6 +771,69 @@ def _event_pk(side: Side) -> int:
     event = TraceEvent.objects.filter(lot=side.lot, to_location=side.location).first()
     assert event is not None
     return int(event.pk)
+
+
+def _finance_payables_world(sides: tuple[Side, ...], manager: User) -> None:
+    """Per side a request for quotes and a refund request of its recall; one AP export batch."""
+    from medrecall.finance.models_payables import ApExportBatch, QuoteRequest, RefundRequest
+
+    for side in sides:
+        QuoteRequest.objects.create(
+            number=f"RFQ-2026-9{side.recall.pk:04d}",
+            recall=side.recall,
+            kind="logistics",
+            description="pick-up",
+            quantity=1,
+            region="CN",
+            due_on=date(2026, 12, 31),
+            created_by=manager,
+        )
+        RefundRequest.objects.create(
+            number=f"RF-2026-9{side.recall.pk:04d}",
+            recall=side.recall,
+            holder=side.party,
+            source="entered",
+            quantity=1,
+            unit_price=Decimal(10),
+            invoice_reference="INV-1",
+            amount=Decimal(10),
+            currency="CNY",
+            rate=Decimal(1),
+            company_amount=Decimal(10),
+            company_currency="CNY",
+            requested_by=manager,
+            requested_at=datetime(2026, 12, 1, tzinfo=UTC),
+        )
+    ApExportBatch.objects.create(number="AP-2026-90001", payment_count=0, created_by=manager)
+
+
+def _finance_payables_fills(side: Side) -> dict[str, list[dict[str, Any]]]:
+    from medrecall.finance.models_payables import ApExportBatch, QuoteRequest, RefundRequest
+
+    recall = {"pk": side.recall.pk}
+    rfq = {"pk": QuoteRequest.objects.get(recall=side.recall).pk}
+    refund = {"pk": RefundRequest.objects.get(recall=side.recall).pk}
+    batch = {"pk": ApExportBatch.objects.get().pk, SHARED: True}
+    names = {
+        "finance-recall-payables": recall,
+        "finance-quote-request-open": recall,
+        "finance-refund-new": recall,
+        "finance-quote-requests": recall,
+        "finance-refund-create": recall,
+        "finance-quote-request": rfq,
+        "finance-quote-add": rfq,
+        "finance-quote-award": rfq,
+        "finance-quote-cancel": rfq,
+        "finance-refund-detail": refund,
+        "finance-refund-approve": refund,
+        "finance-refund-reject": refund,
+        "finance-refund-pay": refund,
+        "finance-ap-export-file": batch,
+    }
+    return {
+        **{f"web:{name}": [kwargs] for name, kwargs in names.items()},
+        **{name: [kwargs] for name, kwargs in names.items()},
+    }
 
 
 def queries_about(side: Side) -> dict[str, list[str]]:
@@ -1039,6 +1104,37 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "finance-budget-alerts": P("finance.view_recallbudget"),
     "finance-recall-costs": P("finance.view_costentry"),
     "finance-costs-by": P("finance.view_costentry"),
+    # finance: vendor quotes, refunds and the AP export (pages and API; portal users refused)
+    **{
+        f"{prefix}{name}": policy
+        for prefix in ("web:", "")
+        for name, policy in {
+            "finance-quote-request": P("finance.view_quoterequest", portal="refused"),
+            "finance-quote-add": W("finance.add_quote", portal="refused"),
+            "finance-quote-award": W("finance.change_quoterequest", portal="refused"),
+            "finance-quote-cancel": W("finance.change_quoterequest", portal="refused"),
+            "finance-refund-list": P("finance.view_refundrequest", portal="refused"),
+            "finance-refund-detail": P("finance.view_refundrequest", portal="refused"),
+            "finance-refund-approve": W("finance.approve_refundrequest", portal="refused"),
+            "finance-refund-reject": W("finance.approve_refundrequest", portal="refused"),
+            "finance-refund-pay": W("finance.add_refundpayment", portal="refused"),
+            "finance-ap-exports": P("finance.export_refundpayment", portal="refused"),
+            "finance-ap-export-file": P("finance.export_refundpayment", portal="refused"),
+        }.items()
+    },
+    "web:finance-recall-payables": P(
+        "finance.view_quoterequest|finance.view_refundrequest", portal="refused"
+    ),
+    "web:finance-quote-request-open": W("finance.add_quoterequest", portal="refused"),
+    "web:finance-refund-new": W("finance.add_refundrequest", portal="refused"),
+    "web:finance-scorecard": P("finance.view_quoterequest", portal="refused"),
+    "finance-vendor-scorecard": P("finance.view_quoterequest", portal="refused"),
+    "finance-quote-requests": P(
+        "finance.view_quoterequest", "finance.add_quoterequest", portal="refused"
+    ),
+    "finance-refund-create": W(
+        "finance.add_refundrequest|finance.request_refund_from_reply", portal="refused"
+    ),
     # the project's own routes
     "healthz": public("health check: database and queue status, no records"),
     "login": public("the log-in form"),

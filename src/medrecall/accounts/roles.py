@@ -109,6 +109,14 @@ FINANCE_LEDGER = ("finance.costentry", "finance.exchangerate")
 FINANCE_POLICY = ("finance.financepolicy",)
 # What automatic postings multiply: cost per unit by disposition path, service providers' rates.
 FINANCE_UNIT_COSTS = ("finance.dispositioncost", "finance.providerrate")
+# Vendor quotes, refunds and payments: finance requests, approves and pays; others read.
+FINANCE_PAYABLES = (
+    "finance.quoterequest",
+    "finance.quote",
+    "finance.refundrequest",
+    "finance.refundpayment",
+    "finance.apexportbatch",
+)
 POST = ("view", "add")
 # A recall's budget and its alerts: finance sets the budget (the owner is measured against it,
 # so does not set it); the roles that read the ledger read the budget, forecast and reports.
@@ -141,7 +149,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, ALL)
     | {"quality.triage_complaint"}
-    | _perms(FINANCE_UNIT_COSTS, VIEW),
+    | _perms(FINANCE_UNIT_COSTS, VIEW)
+    | _perms(FINANCE_PAYABLES, VIEW),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, EDIT)
@@ -157,7 +166,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(EXECUTION, VIEW)
     # Customer service enters complaints (from e-mails, calls, imports) and reads the rest.
     | _perms(QUALITY, VIEW)
-    | _perms(("quality.complaint",), EDIT),
+    | _perms(("quality.complaint",), EDIT)
+    | _perms(("finance.refundrequest",), VIEW)
+    | {"finance.request_refund_from_reply"},
     Role.WAREHOUSE: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
@@ -181,7 +192,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_POLICY, VIEW)
     | _perms(FINANCE_BUDGET, EDIT)
     | _perms(QUALITY, VIEW)
-    | _perms(FINANCE_UNIT_COSTS, ALL),
+    | _perms(FINANCE_UNIT_COSTS, ALL)
+    | _perms(FINANCE_PAYABLES, EDIT)
+    | {
+        "finance.approve_refundrequest",
+        "finance.request_refund_from_reply",
+        "finance.export_refundpayment",
+    },
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
@@ -191,7 +208,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_LEDGER, VIEW)
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, VIEW)
-    | _perms(FINANCE_UNIT_COSTS, VIEW),
+    | _perms(FINANCE_UNIT_COSTS, VIEW)
+    | _perms(FINANCE_PAYABLES, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
     | _perms(INTELLIGENCE, EDIT)
     | _perms(EVENTS, ALL)

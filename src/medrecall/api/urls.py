@@ -367,3 +367,73 @@ urlpatterns = [
     ),
     path("", include(router.urls)),
 ]
+
+# Finance: vendor quotes, refunds and compensation, the AP export (api/finance_payables.py).
+from . import finance_payables  # noqa: E402
+
+urlpatterns += [
+    path(
+        "finance/recalls/<int:pk>/quote-requests/",
+        finance_payables.QuoteRequestsView.as_view(),
+        name="finance-quote-requests",
+    ),
+    path(
+        "finance/quote-requests/<int:pk>/",
+        finance_payables.QuoteRequestDetailView.as_view(),
+        name="finance-quote-request",
+    ),
+    path(
+        "finance/quote-requests/<int:pk>/quotes/",
+        finance_payables.QuoteAddView.as_view(),
+        name="finance-quote-add",
+    ),
+    path(
+        "finance/quote-requests/<int:pk>/award/",
+        finance_payables.QuoteAwardView.as_view(),
+        name="finance-quote-award",
+    ),
+    path(
+        "finance/quote-requests/<int:pk>/cancel/",
+        finance_payables.QuoteCancelView.as_view(),
+        name="finance-quote-cancel",
+    ),
+    path(
+        "finance/vendor-scorecard/",
+        finance_payables.VendorScorecardView.as_view(),
+        name="finance-vendor-scorecard",
+    ),
+    path("finance/refunds/", finance_payables.RefundListView.as_view(), name="finance-refund-list"),
+    path(
+        "finance/recalls/<int:pk>/refunds/",
+        finance_payables.RefundCreateView.as_view(),
+        name="finance-refund-create",
+    ),
+    path(
+        "finance/refunds/<int:pk>/",
+        finance_payables.RefundDetailView.as_view(),
+        name="finance-refund-detail",
+    ),
+    path(
+        "finance/refunds/<int:pk>/approve/",
+        finance_payables.RefundApproveView.as_view(),
+        name="finance-refund-approve",
+    ),
+    path(
+        "finance/refunds/<int:pk>/reject/",
+        finance_payables.RefundRejectView.as_view(),
+        name="finance-refund-reject",
+    ),
+    path(
+        "finance/refunds/<int:pk>/pay/",
+        finance_payables.RefundPayView.as_view(),
+        name="finance-refund-pay",
+    ),
+    path(
+        "finance/ap-exports/", finance_payables.ApExportsView.as_view(), name="finance-ap-exports"
+    ),
+    path(
+        "finance/ap-exports/<int:pk>/file/",
+        finance_payables.ApExportFileView.as_view(),
+        name="finance-ap-export-file",
+    ),
+]

@@ -144,6 +144,18 @@ AREAS: tuple[NavArea, ...] = (
             ),
             # budget, forecast and reports
             NavItem(_("Cost reports"), "web:finance-reports", "finance.view_costentry"),
+            # quotes, refunds and payments
+            NavItem(
+                _("Refunds and compensation"),
+                "web:finance-refund-list",
+                "finance.view_refundrequest",
+            ),
+            NavItem(_("Vendor scorecard"), "web:finance-scorecard", "finance.view_quoterequest"),
+            NavItem(
+                _("Accounts payable export"),
+                "web:finance-ap-exports",
+                "finance.export_refundpayment",
+            ),
         ),
     ),
     NavArea(

@@ -14,6 +14,7 @@ from . import (
 )
 from . import execution_views as ex
 from . import finance_budget_views as fb
+from . import finance_payables_views as fp
 from . import finance_views as fin
 from . import quality_views as qv
 
@@ -257,4 +258,28 @@ urlpatterns = [
     ),
     path("finance/reports/", fb.finance_reports, name="finance-reports"),
     path("finance/reports.xlsx", fb.finance_reports_xlsx, name="finance-reports-xlsx"),
+    # Finance: vendor quotes, refunds and compensation, the AP export (finance_payables_views.py).
+    path("recalls/<int:pk>/finance/payables/", fp.recall_payables, name="finance-recall-payables"),
+    path(
+        "recalls/<int:pk>/finance/quote-requests/new/",
+        fp.quote_request_open,
+        name="finance-quote-request-open",
+    ),
+    path("recalls/<int:pk>/finance/refunds/new/", fp.refund_new, name="finance-refund-new"),
+    path(
+        "finance/quote-requests/<int:pk>/",
+        fp.quote_request_detail,
+        name="finance-quote-request",
+    ),
+    path("finance/quote-requests/<int:pk>/quotes/", fp.quote_add, name="finance-quote-add"),
+    path("finance/quote-requests/<int:pk>/award/", fp.quote_award, name="finance-quote-award"),
+    path("finance/quote-requests/<int:pk>/cancel/", fp.quote_cancel, name="finance-quote-cancel"),
+    path("finance/vendor-scorecard/", fp.scorecard, name="finance-scorecard"),
+    path("finance/refunds/", fp.refund_list, name="finance-refund-list"),
+    path("finance/refunds/<int:pk>/", fp.refund_detail, name="finance-refund-detail"),
+    path("finance/refunds/<int:pk>/approve/", fp.refund_approve, name="finance-refund-approve"),
+    path("finance/refunds/<int:pk>/reject/", fp.refund_reject, name="finance-refund-reject"),
+    path("finance/refunds/<int:pk>/pay/", fp.refund_pay, name="finance-refund-pay"),
+    path("finance/ap-exports/", fp.ap_exports, name="finance-ap-exports"),
+    path("finance/ap-exports/<int:pk>/file/", fp.ap_export_file, name="finance-ap-export-file"),
 ]
