@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import DefaultRouter
 
 from . import accounts, calendar, execution, notices, partners, party_review, recalls, trace, views
+from .progress import ProgressView
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -66,6 +67,7 @@ urlpatterns = [
         name="recall-scope-freeze",
     ),
     path("recalls/<int:pk>/impact/", recalls.ImpactView.as_view(), name="recall-impact"),
+    path("recalls/<int:pk>/progress/", ProgressView.as_view(), name="recall-progress"),
     path(
         "recalls/<int:pk>/transition/", recalls.TransitionView.as_view(), name="recall-transition"
     ),

@@ -573,3 +573,19 @@ def activity(recall: RecallCase, *, now: datetime | None = None) -> dict[str, bo
     )
     receiving = Receipt.objects.filter(recall=recall, received_at__gte=now - RECEIVING_WINDOW)
     return {"sending": sending.exists(), "receiving": receiving.exists()}
+
+
+def recovered_lots(recall: RecallCase) -> list[dict[str, Any]]:
+    """Per lot, the accounting's part of "returned or corrected": units in our quarantine and
+    units dispositioned (the drill-down beside the corrected units)."""
+    books = accounting_for([recall])[recall.pk]
+    return [
+        {
+            "lot": row.lot,
+            "in_quarantine": row.in_quarantine,
+            "dispositioned": row.dispositioned,
+            "units": row.in_quarantine + row.dispositioned,
+        }
+        for row in books.lots
+        if row.in_quarantine or row.dispositioned
+    ]

@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     account_views,
     calendar_views,
+    cockpit_views,
     file_views,
     notice_views,
     party_review_views,
@@ -41,6 +42,30 @@ urlpatterns = [
     path("calendar/import/", calendar_views.calendar_import, name="calendar-import"),
     path("calendar/entries.csv", calendar_views.calendar_export, name="calendar-export"),
     path("recalls/<int:pk>/", recall_views.recall_detail, name="recall-detail"),
+    path("recalls/<int:pk>/cockpit/", cockpit_views.cockpit, name="recall-cockpit"),
+    path(
+        "recalls/<int:pk>/cockpit/figures/",
+        cockpit_views.cockpit_figures,
+        name="recall-cockpit-figures",
+    ),
+    path(
+        "recalls/<int:pk>/cockpit/holders/",
+        cockpit_views.cockpit_holders,
+        name="recall-cockpit-holders",
+    ),
+    path(
+        "recalls/<int:pk>/cockpit/records/<slug:kind>/",
+        cockpit_views.cockpit_records,
+        name="recall-cockpit-records",
+    ),
+    path(
+        "recalls/<int:pk>/cockpit/progress.xlsx",
+        cockpit_views.cockpit_xlsx,
+        name="recall-cockpit-xlsx",
+    ),
+    path(
+        "recalls/<int:pk>/cockpit/progress.pdf", cockpit_views.cockpit_pdf, name="recall-cockpit-pdf"
+    ),
     path("recalls/<int:pk>/edit/", recall_views.recall_edit, name="recall-edit"),
     path("recalls/<int:pk>/hazard/", recall_views.recall_hazard, name="recall-hazard"),
     path("recalls/<int:pk>/classify/", recall_views.recall_classify, name="recall-classify"),
