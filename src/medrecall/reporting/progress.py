@@ -119,13 +119,15 @@ def holder_lines(snapshot: ScopeSnapshot) -> QuerySet[AffectedLine]:
 
 
 def scope_holders(
-    recall: RecallCase, snapshot: ScopeSnapshot, where: Q | None = None
+    recall: RecallCase, snapshot: ScopeSnapshot, where: Q | None = None, *, own_sites: bool = False
 ) -> QuerySet[Party]:
     """The holders of the frozen scope with their units (``units``, of the lines matching
     ``where`` when given: a region, a holder type, an echelon) and the stages they reached
     (``notified``, ``delivered``, ``acknowledged``, ``recovered``), as booleans. The funnel
-    counts these rows and the drill-down lists them: one definition for both."""
-    lines = holder_lines(snapshot).filter(where or Q())
+    counts these rows and the drill-down lists them: one definition for both. ``own_sites``
+    adds our own sites (the affected units' drill-down: every unit of the scope)."""
+    every = AffectedLine.objects.filter(snapshot=snapshot)
+    lines = (every if own_sites else holder_lines(snapshot)).filter(where or Q())
     mine = lines.filter(party_id=OuterRef("pk"))
     units = mine.order_by().values("party_id").annotate(total=Sum(_units())).values("total")
     return (

@@ -124,8 +124,11 @@ def cockpit_holders(request: HttpRequest, pk: int) -> HttpResponse:
     if stage not in progress.HOLDER_STAGES:
         raise Http404(_("There is no stage %(stage)s.") % {"stage": stage})
     where, chosen = _holder_filter(request)
+    own_sites = stage == "affected" and request.GET.get("own") == "1"
     holders = (
-        progress.scope_holders(recall, snapshot, where).filter(progress.HOLDER_STAGES[stage])
+        progress.scope_holders(recall, snapshot, where, own_sites=own_sites).filter(
+            progress.HOLDER_STAGES[stage]
+        )
         if snapshot
         else None
     )
@@ -138,6 +141,7 @@ def cockpit_holders(request: HttpRequest, pk: int) -> HttpResponse:
             "snapshot": snapshot,
             "stage": stage,
             "stage_label": stage_label(stage),
+            "own_sites": own_sites,
             "filters": [
                 (k, drill_label(k), group_label(k, v, language)) for k, v in chosen.items()
             ],
