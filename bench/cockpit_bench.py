@@ -263,8 +263,10 @@ def build(holders: int, units: int, tmp: Path) -> tuple[int, int]:
     return int(recall.pk), int(manager.pk)
 
 
-def query_counts(recall_id: int, user_id: int) -> dict[str, int]:
-    """Queries per page, in-process (the same pages locust asks for)."""
+def query_counts(recall_id: int, user_id: int) -> dict[str, dict[str, int]]:
+    """Queries per page, in-process (the same pages locust asks for): with the figures
+    computed (cache empty) and kept (the second request)."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -273,13 +275,15 @@ def query_counts(recall_id: int, user_id: int) -> dict[str, int]:
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(User.objects.get(pk=user_id))
-    found = {}
+    found: dict[str, dict[str, int]] = {}
     for name, url in pages(recall_id).items():
-        with CaptureQueriesContext(connection) as captured:
-            answer = client.get(url)
-        if answer.status_code != 200:
-            raise SystemExit(f"{url} answered {answer.status_code}")
-        found[name] = len(captured)
+        cache.clear()
+        for state in ("computed", "kept"):
+            with CaptureQueriesContext(connection) as captured:
+                answer = client.get(url)
+            if answer.status_code != 200:
+                raise SystemExit(f"{url} answered {answer.status_code}")
+            found.setdefault(name, {})[state] = len(captured)
     return found
 
 

@@ -172,13 +172,22 @@ def test_a_recall_without_a_frozen_scope_says_what_is_missing_not_zeros(
     assert (api["scope"], api["funnel"], api["missing"][0]["code"]) == (None, [], "no_scope")
 
 
-PAGES = [
+PAGES: list[tuple[str, dict[str, str]]] = [
     ("web:recall-cockpit", {}),
     ("web:recall-cockpit-figures", {}),
     ("web:recall-cockpit-holders", {"stage": "notified"}),
     ("web:recall-cockpit-xlsx", {}),
     ("web:recall-cockpit-pdf", {}),
+    ("web:recall-cockpit-records", {"kind": "returns"}),
+    ("web:recall-cockpit-records", {"kind": "corrected"}),
 ]
+
+
+def _url(name: str, recall: RecallCase, query: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The page's address and its query (a records page takes its kind in the path)."""
+    query = dict(query)
+    kind = query.pop("kind", None)
+    return reverse(name, args=[recall.pk, kind] if kind else [recall.pk]), query
 
 
 @pytest.mark.parametrize(("name", "query"), PAGES)
@@ -187,7 +196,8 @@ def test_portal_users_never_reach_the_cockpit(
 ) -> None:
     portal = make_user(Role.PORTAL, party=Party.objects.get(code="SUB"))
     client.force_login(portal)
-    assert client.get(reverse(name, args=[progressed.pk]), query).status_code == 403
+    url, query = _url(name, progressed, query)
+    assert client.get(url, query).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -302,10 +312,10 @@ def test_every_cockpit_page_keeps_its_query_count_as_the_scope_grows(
     progressed: RecallCase, client: Any, manager: User, name: str, query: dict
 ) -> None:
     client.force_login(manager)
-    url = (
-        f"/api/recalls/{progressed.pk}/progress/"
+    url, query = (
+        (f"/api/recalls/{progressed.pk}/progress/", {})
         if name == "api"
-        else reverse(name, args=[progressed.pk])
+        else _url(name, progressed, query)
     )
 
     def queries() -> int:
@@ -316,3 +326,17 @@ def test_every_cockpit_page_keeps_its_query_count_as_the_scope_grows(
     small = queries()
     _grow(progressed, 30)
     assert queries() == small
+
+
+def test_a_region_not_recorded_is_counted_and_listed_as_unknown(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    Location.objects.filter(code="H2").update(country="", province_code="")
+    figures = compute_progress(progressed)
+    unknown = next(row for row in figures.by_country if row.key == "-")
+    assert (unknown.units, unknown.holders) == (50, 1)
+    client.force_login(manager)
+    url = reverse("web:recall-cockpit-holders", args=[progressed.pk])
+    assert _rows(client.get(url, {"country": "-"}).content.decode()) == [("HOSP2", 50)]
+    page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
+    assert "Unknown" in page

@@ -56,7 +56,7 @@ def _subdivision_name(code: str, language: str) -> str:
 
 def group_label(kind: str, key: str, language: str) -> str:
     """The name of a region (ISO code), holder type or echelon in ``language``."""
-    if key in ("", None):
+    if key in ("", "-", None):
         return _("Unknown")
     if kind in ("country", "by_country"):
         return country_name(key, language)

@@ -65,7 +65,8 @@ STAGES = ("affected", "notified", "delivered", "acknowledged", "recovered", "dis
 # The notices that tell a holder about the recall (a progress update or survey does not).
 HOLDER_NOTICES = (Kind.INITIAL, Kind.REMINDER)
 RECEIVING_WINDOW = timedelta(minutes=15)  # a receipt this recent: receiving is going on
-LIST_SHOWN = 10  # rows of a list shown on the cockpit itself (the drill-down pages them all)
+LIST_SHOWN = 10
+UNKNOWN = "-"  # the key of a region not recorded on the location (no country, no province)  # rows of a list shown on the cockpit itself (the drill-down pages them all)
 
 
 def _at_least(status: str) -> list[str]:
@@ -375,7 +376,7 @@ def _grouped(recall: RecallCase, snapshot: ScopeSnapshot, *keys: str) -> list[Gr
     )
     return [
         GroupRow(
-            "-".join(str(row[k]) for k in keys if row[k] not in ("", None)) or "",
+            "-".join(str(row[k]) for k in keys if row[k] not in ("", None)) or UNKNOWN,
             int(row["units"] or 0),
             row["holders"],
             row["answered"],

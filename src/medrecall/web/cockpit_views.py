@@ -103,10 +103,11 @@ def _holder_filter(request: HttpRequest) -> tuple[Q | None, dict[str, str]]:
     chosen = {k: request.GET.get(k, "").strip() for k in HOLDER_FILTERS}
     chosen = {k: v for k, v in chosen.items() if v}
     where = Q()
+    recorded = {k: "" if v == progress.UNKNOWN else v for k, v in chosen.items()}
     if "country" in chosen:
-        where &= Q(location__country=chosen["country"])
+        where &= Q(location__country=recorded["country"])
     if "province" in chosen:
-        where &= Q(location__province_code=chosen["province"])
+        where &= Q(location__province_code=recorded["province"])
     if "party_type" in chosen:
         where &= Q(party__party_type=chosen["party_type"])
     if "echelon" in chosen:
