@@ -60,11 +60,13 @@ from medrecall.notices.models import STATUS_RANK, Kind, Notice, NoticeRun, Notic
 from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
+from medrecall.traceability.engine import trace_settings
 
 STAGES = ("affected", "notified", "delivered", "acknowledged", "recovered", "dispositioned")
 # The notices that tell a holder about the recall (a progress update or survey does not).
 HOLDER_NOTICES = (Kind.INITIAL, Kind.REMINDER)
 RECEIVING_WINDOW = timedelta(minutes=15)  # a receipt this recent: receiving is going on
+KEEP_LAST_SECONDS = 3600  # the last figures, answered while another process counts afresh
 LIST_SHOWN = 10
 UNKNOWN = "-"  # the key of a region not recorded on the location (no country, no province)  # rows of a list shown on the cockpit itself (the drill-down pages them all)
 
@@ -481,7 +483,15 @@ MISSING = {
 
 
 def compute_progress(recall: RecallCase, *, now: datetime | None = None) -> Progress:
-    """The cockpit's figures, computed now (``recall_progress`` keeps them for a moment)."""
+    """The cockpit's figures, computed now (``recall_progress`` keeps them for a moment).
+
+    On PostgreSQL the statements run with the trace's read settings (``trace_settings``: JIT
+    off, which otherwise compiles these large statements for seconds longer than they run)."""
+    with trace_settings():
+        return _compute(recall, now=now)
+
+
+def _compute(recall: RecallCase, *, now: datetime | None) -> Progress:
     now = now or timezone.now()
     snapshot = current_scope(recall)
     base: dict[str, Any] = {
@@ -552,17 +562,34 @@ def _cache_seconds() -> int:
 def recall_progress(recall: RecallCase) -> Progress:
     """The cockpit's figures, kept in the cache for ``MEDRECALL_COCKPIT_CACHE_SECONDS`` and
     only while nothing was recorded since (every regulated change writes an audit entry in its
-    transaction, so the latest audit entry's id tells whether the figures may have moved)."""
+    transaction, so the latest audit entry's id tells whether the figures may have moved).
+
+    When the kept figures are older than that but nothing was recorded since, one process
+    counts afresh while the others answer with the figures kept (no crowd of processes
+    counting the same scope at once, each slowing the others)."""
     seconds = _cache_seconds()
     if seconds <= 0:
         return compute_progress(recall)
     stamp = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
-    key = f"reporting:progress:{recall.pk}:{recall.status}:{stamp}"
-    found = cache.get(key)
+    version = f"{recall.status}:{stamp}"
+    fresh_key = f"reporting:progress:{recall.pk}:{version}"
+    last_key, lock_key = (
+        f"reporting:progress:{recall.pk}:last",
+        f"reporting:progress:{recall.pk}:lock",
+    )
+    found = cache.get(fresh_key)
     if isinstance(found, Progress):
         return found
-    found = compute_progress(recall)
-    cache.set(key, found, seconds)
+    if not cache.add(lock_key, version, timeout=KEEP_LAST_SECONDS):
+        last = cache.get(last_key)
+        if isinstance(last, tuple) and last[0] == version and isinstance(last[1], Progress):
+            return last[1]  # being counted afresh by another process; nothing recorded since
+    try:
+        found = compute_progress(recall)
+        cache.set(fresh_key, found, seconds)
+        cache.set(last_key, (version, found), KEEP_LAST_SECONDS)
+    finally:
+        cache.delete(lock_key)
     return found
 
 

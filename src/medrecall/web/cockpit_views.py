@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import NotFound
@@ -41,7 +42,7 @@ def staff_only(view: V) -> V:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    return cast(V, login_required(wrapper))
+    return cast(V, login_required(require_GET(wrapper)))
 
 
 def _recall(request: HttpRequest, pk: int) -> RecallCase:
