@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from medrecall.audit import services as audit
+from medrecall.audit.models import AuditEntry
 from medrecall.execution.closure import corrected_units
 from medrecall.execution.models import Receipt
 from medrecall.execution.selectors import recall_accounting
@@ -187,3 +188,23 @@ def test_the_figures_are_kept_until_an_audit_entry_is_written(
     assert recall_progress(progressed).stage("delivered").holders == 2
     audit.record(actor="test", action="notices.contact_logged", target=progressed, changes={})
     assert recall_progress(progressed).stage("delivered").holders == 3  # recorded: counted anew
+
+
+def test_while_another_process_counts_afresh_the_last_figures_answer(
+    progressed: RecallCase, settings: Any, django_assert_num_queries: Any
+) -> None:
+    from django.core.cache import cache
+
+    settings.MEDRECALL_COCKPIT_CACHE_SECONDS = 60
+    first = recall_progress(progressed)
+    stamp = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    cache.delete(  # expired
+        f"reporting:progress:{progressed.pk}:{progressed.status}:{stamp}:{progress._SHAPE}"
+    )
+    assert cache.add(f"reporting:progress:{progressed.pk}:lock", "another process")
+    with django_assert_num_queries(5):  # the audit stamp, the clock (regimes, calendars, done)
+        assert recall_progress(progressed) == first
+    cache.delete(f"reporting:progress:{progressed.pk}:lock")
+    again = recall_progress(progressed)  # nobody else counting: counted afresh
+    assert again.computed_at > first.computed_at
+    assert cache.get(f"reporting:progress:{progressed.pk}:lock") is None

@@ -19,8 +19,10 @@ each stage in units and in holders.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
@@ -213,6 +215,9 @@ class Progress:
     open_work_orders: int = 0
     overdue_work_orders: int = 0
     open_work_orders_first: list[dict[str, Any]] = field(default_factory=list)
+    deadlines_overdue: list[Any] = field(default_factory=list)  # recalls.deadlines.DeadlineRow
+    deadlines_next: list[Any] = field(default_factory=list)
+    clock_missing: list[str] = field(default_factory=list)
 
     @property
     def has_scope(self) -> bool:
@@ -270,7 +275,38 @@ class Progress:
             "open_returns": self.open_returns,
             "open_work_orders": self.open_work_orders,
             "overdue_work_orders": self.overdue_work_orders,
+            "deadlines": {
+                "overdue": [_deadline(row) for row in self.deadlines_overdue],
+                "next": [_deadline(row) for row in self.deadlines_next],
+                "clock_missing": [str(m) for m in self.clock_missing],
+            },
         }
+
+
+def _deadline(row: Any) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "title": str(row.title),
+        "due_at": row.due_at.isoformat(),
+        "status": row.status,
+    }
+
+
+NEXT_DEADLINES = 5
+
+
+def deadlines_of(recall: RecallCase, now: datetime) -> dict[str, Any]:
+    """The recall's overdue deadlines and the next ones not done (the compliance clock), and
+    what the clock misses to run."""
+    from medrecall.recalls.deadlines import deadlines_for
+
+    rows, missing = deadlines_for(recall, now=now)
+    waiting = [row for row in rows if row.status != "done"]
+    return {
+        "deadlines_overdue": [row for row in waiting if row.status == "breached"],
+        "deadlines_next": [row for row in waiting if row.status != "breached"][:NEXT_DEADLINES],
+        "clock_missing": [str(m) for m in missing],
+    }
 
 
 def _percent(part: int, whole: int) -> float:
@@ -500,6 +536,7 @@ def _compute(recall: RecallCase, *, now: datetime | None) -> Progress:
         "status": recall.status,
         "computed_at": now,
     }
+    base.update(deadlines_of(recall, now))
     if snapshot is None:
         return Progress(**base, missing=["no_scope"])
     accounting = accounting_for([recall])[recall.pk]
@@ -555,6 +592,15 @@ def _compute(recall: RecallCase, *, now: datetime | None) -> Progress:
     )
 
 
+def _shape() -> str:
+    """The figures' shape in the cache key: figures kept by another release are never read."""
+    names = ",".join(f.name for f in dataclass_fields(Progress))
+    return f"{zlib.crc32(names.encode()):08x}"
+
+
+_SHAPE = _shape()
+
+
 def _cache_seconds() -> int:
     return int(getattr(settings, "MEDRECALL_COCKPIT_CACHE_SECONDS", 0))
 
@@ -570,8 +616,13 @@ def recall_progress(recall: RecallCase) -> Progress:
     seconds = _cache_seconds()
     if seconds <= 0:
         return compute_progress(recall)
+    # The deadlines are the clock's, in the reader's language: read afresh, never kept.
+    return replace(_kept_progress(recall, seconds), **deadlines_of(recall, timezone.now()))
+
+
+def _kept_progress(recall: RecallCase, seconds: int) -> Progress:
     stamp = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
-    version = f"{recall.status}:{stamp}"
+    version = f"{recall.status}:{stamp}:{_SHAPE}"
     fresh_key = f"reporting:progress:{recall.pk}:{version}"
     last_key, lock_key = (
         f"reporting:progress:{recall.pk}:last",

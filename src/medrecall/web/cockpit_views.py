@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import NotFound
-from medrecall.recalls import deadlines, selectors
+from medrecall.recalls import selectors
 from medrecall.recalls.models import RecallCase
 from medrecall.reporting import exports, progress
 from medrecall.reporting.labels import drill_label, group_label, stage_label
@@ -52,16 +53,6 @@ def _recall(request: HttpRequest, pk: int) -> RecallCase:
         raise Http404(missing.message) from missing
 
 
-def _deadlines(recall: RecallCase) -> dict[str, Any]:
-    rows, missing = deadlines.deadlines_for(recall)
-    open_rows = [row for row in rows if row.status != "done"]
-    return {
-        "overdue": [row for row in open_rows if row.status == "breached"],
-        "next": [row for row in open_rows if row.status != "breached"][:5],
-        "clock_missing": missing,
-    }
-
-
 def _context(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
     figures = progress.recall_progress(recall)
     moving = progress.activity(recall)
@@ -75,8 +66,7 @@ def _context(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
         "moving": moving,
         "polling": moving["sending"] or moving["receiving"],
         "poll_seconds": POLL_SECONDS,
-        **_deadlines(recall),
-        "now": timezone.now(),
+        "holders_url": reverse("web:recall-cockpit-holders", args=[recall.pk]),
     }
 
 
