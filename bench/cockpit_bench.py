@@ -347,6 +347,15 @@ def cold(base: str, url: str, session: str, token: str) -> float:
     return time.perf_counter() - tick
 
 
+def one_by_one(base: str, url: str, session: str, token: str, times: int = 20) -> dict[str, int]:
+    """The lower bound: the page asked ``times`` times one after another (no other user), warm."""
+    samples = sorted(cold(base, url, session, token) for _ in range(times))
+    return {
+        "p50": round(samples[len(samples) // 2] * 1000),
+        "p95": round(samples[int(len(samples) * 0.95) - 1] * 1000),
+    }
+
+
 def wait_up(base: str) -> None:
     for _ in range(120):
         try:
@@ -449,6 +458,10 @@ def main() -> None:
             "first answer (cold figures): "
             + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in first.items())
         )
+        alone = {
+            name: one_by_one(base, page, session, token) for name, page in pages(recall_id).items()
+        }
+        say("one user, one request at a time (ms): " + json.dumps(alone))
         load_before = os.getloadavg()
         env.update(COCKPIT_RECALL=str(recall_id), COCKPIT_SESSION=session, COCKPIT_TOKEN=token)
         stats = run_locust(args, env, base)
@@ -464,6 +477,7 @@ def main() -> None:
         "units": args.units,
         "queries": counts,
         "first_ms": {k: round(v * 1000) for k, v in first.items()},
+        "one_by_one_ms": alone,
         "stats": stats,
         "load_before": load_before,
         "load_after": load_after,
