@@ -54,6 +54,19 @@ class DaySerializer(BoundedSerializer):
     units = serializers.IntegerField()
 
 
+class DeadlineSerializer(BoundedSerializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    status = serializers.CharField()
+
+
+class DeadlinesSerializer(BoundedSerializer):
+    overdue = DeadlineSerializer(many=True)
+    next = DeadlineSerializer(many=True, help_text="the next deadlines not done (five at most)")
+    clock_missing = serializers.ListField(child=serializers.CharField())
+
+
 class ProgressSerializer(BoundedSerializer):
     recall = serializers.CharField()
     status = serializers.CharField()
@@ -73,6 +86,7 @@ class ProgressSerializer(BoundedSerializer):
     open_returns = serializers.IntegerField()
     open_work_orders = serializers.IntegerField()
     overdue_work_orders = serializers.IntegerField()
+    deadlines = DeadlinesSerializer()
 
 
 class ProgressView(APIView):
