@@ -330,6 +330,10 @@ def serve(args: argparse.Namespace, env: dict[str, str], port: int) -> subproces
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            # The first request counts the whole scope (seconds on PostgreSQL, longer on
+            # SQLite): more than gunicorn's default 30 s before it kills a worker.
+            "--timeout",
+            "600",
         ],
         env=server_env,
         cwd=PROJECT_DIR,
