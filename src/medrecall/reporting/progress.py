@@ -19,6 +19,7 @@ each stage in units and in holders.
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -68,6 +69,7 @@ STAGES = ("affected", "notified", "delivered", "acknowledged", "recovered", "dis
 # The notices that tell a holder about the recall (a progress update or survey does not).
 HOLDER_NOTICES = (Kind.INITIAL, Kind.REMINDER)
 RECEIVING_WINDOW = timedelta(minutes=15)  # a receipt this recent: receiving is going on
+COUNTING_SHARE = 10  # figures are kept at least ten times as long as they took to count
 KEEP_LAST_SECONDS = 3600  # the last figures, answered while another process counts afresh
 LIST_SHOWN = 10
 UNKNOWN = "-"  # the key of a region not recorded on the location (no country, no province)  # rows of a list shown on the cockpit itself (the drill-down pages them all)
@@ -636,8 +638,12 @@ def _kept_progress(recall: RecallCase, seconds: int) -> Progress:
         if isinstance(last, tuple) and last[0] == version and isinstance(last[1], Progress):
             return last[1]  # being counted afresh by another process; nothing recorded since
     try:
+        started = time.monotonic()
         found = compute_progress(recall)
-        cache.set(fresh_key, found, seconds)
+        # Figures that took long to count are kept longer: at most a tenth of the time spent
+        # counting one scope over and over (seconds at a million units on SQLite).
+        keep = max(seconds, round(COUNTING_SHARE * (time.monotonic() - started)))
+        cache.set(fresh_key, found, keep)
         cache.set(last_key, (version, found), KEEP_LAST_SECONDS)
     finally:
         cache.delete(lock_key)
