@@ -472,7 +472,11 @@ def main() -> None:
         load_after = os.getloadavg()
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:  # a worker still counting: stop it
+            server.kill()
+            server.wait(30)
     result = {
         "db": args.db,
         "users": args.users,
