@@ -545,6 +545,11 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
                 "recall-freeze",
                 "recall-transition",
                 "recall-impact-xlsx",
+                "recall-cockpit",
+                "recall-cockpit-figures",
+                "recall-cockpit-holders",
+                "recall-cockpit-xlsx",
+                "recall-cockpit-pdf",
                 "recall-sign",
                 "recall-deadline-done",
                 "recall-notices",
@@ -587,6 +592,7 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
         },
         "web:finance-unit-cost-delete": [{"pk": side.unit_cost.pk, SHARED: True}],
         "finance-unit-cost": [{"pk": side.unit_cost.pk, SHARED: True}],
+        "web:recall-cockpit-records": [{"pk": recall.pk, "kind": "returns"}],
         # the holder's signed links (public: the token names the one notice)
         **{
             f"web:notice-{name}": [{"token": links.token_for(side.notice, purpose)}]
@@ -659,6 +665,7 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
                 "recall-scope-rules",
                 "recall-scope-freeze",
                 "recall-impact",
+                "recall-progress",
                 "recall-transition",
                 "recall-sign",
                 "recall-deadlines",
@@ -1161,6 +1168,11 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:recall-freeze": W("recalls.add_scopesnapshot", **HIDDEN),
     "web:recall-transition": W(CHANGE_RECALL, **HIDDEN),
     "web:recall-impact-xlsx": P(RECALL),
+    # the recall cockpit: staff who may see recalls; a portal user is refused (403)
+    **{
+        f"web:recall-cockpit{page}": P(RECALL, portal="refused")
+        for page in ("", "-figures", "-holders", "-records", "-xlsx", "-pdf")
+    },
     "web:recall-sign": W(CHANGE_RECALL, **HIDDEN),
     "web:recall-closure-exception": W(CHANGE_RECALL, **HIDDEN),
     "web:recall-deadline-done": W(CHANGE_RECALL, **HIDDEN),
@@ -1283,6 +1295,7 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "recall-scope-rules": P(RECALL, "recalls.add_scoperule", **HIDDEN),
     "recall-scope-freeze": W("recalls.add_scopesnapshot", **HIDDEN),
     "recall-impact": P(RECALL, **HIDDEN),
+    "recall-progress": P(RECALL, portal="refused"),
     "recall-transition": W(CHANGE_RECALL, **HIDDEN),
     "recall-sign": W(CHANGE_RECALL, **HIDDEN),
     "recall-closure": P(RECALL, **HIDDEN),

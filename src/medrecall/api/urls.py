@@ -23,6 +23,7 @@ from . import (
 )
 from . import finance as finance_api
 from . import finance_budget as fb
+from .progress import ProgressView
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -141,6 +142,7 @@ urlpatterns = [
         name="recall-scope-freeze",
     ),
     path("recalls/<int:pk>/impact/", recalls.ImpactView.as_view(), name="recall-impact"),
+    path("recalls/<int:pk>/progress/", ProgressView.as_view(), name="recall-progress"),
     path(
         "recalls/<int:pk>/transition/", recalls.TransitionView.as_view(), name="recall-transition"
     ),

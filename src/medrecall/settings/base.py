@@ -261,6 +261,8 @@ MEDRECALL_BULK_LOAD_MEMORY = os.environ.get(
 # every page the load writes up to this bound (the import stays under 400 MB at 10M events).
 MEDRECALL_SQLITE_LOAD_CACHE = os.environ.get("MEDRECALL_SQLITE_LOAD_CACHE", "128MB")
 MEDRECALL_SUB_CONSIGNEE_FILE_BYTES = 2 * 1024 * 1024
+# The recall cockpit's figures are kept this long while no audit entry is written (0: never kept).
+MEDRECALL_COCKPIT_CACHE_SECONDS = int(os.environ.get("MEDRECALL_COCKPIT_CACHE_SECONDS", "30"))
 
 REST_FRAMEWORK = {
     # Token first: DRF answers 401 with its ``WWW-Authenticate: Token`` header only when the

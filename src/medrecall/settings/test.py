@@ -27,3 +27,6 @@ CACHES = {
         "LOCATION": "medrecall-tests",
     }
 }
+
+# The cockpit's figures are computed afresh in tests (tests/reporting turn the cache on themselves).
+MEDRECALL_COCKPIT_CACHE_SECONDS = 0

@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     account_views,
     calendar_views,
+    cockpit_views,
     file_views,
     intelligence_views,
     notice_views,
@@ -52,6 +53,30 @@ urlpatterns = [
         "intelligence/records/<int:pk>/",
         intelligence_views.intelligence_record,
         name="intelligence-record",
+    ),
+    path("recalls/<int:pk>/cockpit/", cockpit_views.cockpit, name="recall-cockpit"),
+    path(
+        "recalls/<int:pk>/cockpit/figures/",
+        cockpit_views.cockpit_figures,
+        name="recall-cockpit-figures",
+    ),
+    path(
+        "recalls/<int:pk>/cockpit/holders/",
+        cockpit_views.cockpit_holders,
+        name="recall-cockpit-holders",
+    ),
+    path(
+        "recalls/<int:pk>/cockpit/records/<slug:kind>/",
+        cockpit_views.cockpit_records,
+        name="recall-cockpit-records",
+    ),
+    path(
+        "recalls/<int:pk>/cockpit/progress.xlsx",
+        cockpit_views.cockpit_xlsx,
+        name="recall-cockpit-xlsx",
+    ),
+    path(
+        "recalls/<int:pk>/cockpit/progress.pdf", cockpit_views.cockpit_pdf, name="recall-cockpit-pdf"
     ),
     path("recalls/<int:pk>/edit/", recall_views.recall_edit, name="recall-edit"),
     path("recalls/<int:pk>/hazard/", recall_views.recall_hazard, name="recall-hazard"),

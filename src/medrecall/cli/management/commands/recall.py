@@ -17,6 +17,7 @@
   medrecall recall closure NUMBER [--json]             (what keeps it from closing; information)
   medrecall recall closure-exception NUMBER --reason R --user U [--password-file PATH]
   medrecall recall deadlines NUMBER [--json]
+  medrecall recall progress NUMBER [--json]            (the cockpit's figures: funnel, regions, burn-down)
 
 Each subcommand has its own ``--help`` (``medrecall recall scope --help``). ``--user`` names
 the account the action is recorded under (the audit trail needs a person).
@@ -104,6 +105,34 @@ def _signer_password(o: dict[str, Any], username: str) -> str:
     )
 
 
+def _progress_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """The cockpit in lines: the scope, each funnel stage (units and holders with their share of
+    the scope), the largest regions and the open work (``--json`` gives every figure)."""
+    if body["scope"] is None:
+        return {
+            "recall": body["recall"],
+            "missing": " ".join(m["message"] for m in body["missing"]),
+        }
+    fields: dict[str, Any] = {
+        "recall": body["recall"],
+        "status": body["status"],
+        "scope": "#{snapshot}: {units} units, {holders} holders".format(**body["scope"]),
+    }
+    for stage in body["funnel"]:
+        holders = (
+            ""
+            if stage["holders"] is None
+            else f", {stage['holders']} holders ({stage['holders_percent']} %)"
+        )
+        fields[stage["stage"]] = f"{stage['units']} units ({stage['units_percent']} %){holders}"
+    for group in ("by_country", "by_province"):
+        fields[group] = ", ".join(f"{r['key']} {r['units']}" for r in body[group][:5]) or "-"
+    fields["still_at_holders"] = body["still_at_holders"]
+    for key in ("silent_holders", "open_returns", "open_work_orders", "overdue_work_orders"):
+        fields[key] = body[key]
+    return fields
+
+
 class Command(ProductCommand):
     help = "Open, evaluate, classify, scope, freeze, show impact and move recalls along their lifecycle."
     stealth_options = ("stdin",)  # tests hand in a fake terminal
@@ -131,6 +160,7 @@ class Command(ProductCommand):
         sign.add_argument("--step", default="")
         actions.add("deadlines", self._deadlines, help="The regulatory deadlines.")
         actions.add("closure", self._closure, help="What keeps the recall from closing.")
+        actions.add("progress", self._progress, help="Where the recall stands (the cockpit).")
         exception = actions.add(
             "closure-exception", self._closure_exception, help="Sign a closure exception."
         )
@@ -140,7 +170,7 @@ class Command(ProductCommand):
                 sub.add_argument(
                     "number", nargs="?", default="", metavar="NUMBER", help="The recall number."
                 )
-            if name not in ("show", "impact", "list", "deadlines", "closure"):
+            if name not in ("show", "impact", "list", "deadlines", "closure", "progress"):
                 sub.add_argument(
                     "--user", default="", help="The account the action is recorded under."
                 )
@@ -341,6 +371,15 @@ class Command(ProductCommand):
         due, missing = deadlines_for(recall_numbered(o["number"]))
         rows = [deadline_row(r) for r in due]
         self._print({"deadlines": rows, "missing_settings": missing}, o["json"])
+
+    def _progress(self, o: dict[str, Any]) -> None:
+        from medrecall.reporting.progress import recall_progress
+
+        figures = recall_progress(recall_numbered(o["number"]))
+        if o["json"]:
+            self.write_json(figures.as_dict())
+            return
+        self.write_fields(_progress_fields(figures.as_dict()), width=24)
 
     def _closure(self, o: dict[str, Any]) -> None:
         from medrecall.recalls.closure import closure_report

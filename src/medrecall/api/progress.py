@@ -1,0 +1,105 @@
+"""Where a recall stands (``GET /api/recalls/{id}/progress/``): the cockpit's figures from
+``reporting.progress``, the same numbers as the page, its exports and ``medrecall recall
+progress``. Staff only: a portal user is refused (403)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from medrecall.accounts.selectors import viewer_of
+from medrecall.api.bounds import BoundedSerializer
+from medrecall.recalls import selectors
+from medrecall.reporting.progress import recall_progress
+
+
+class MissingSerializer(BoundedSerializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ScopeSerializer(BoundedSerializer):
+    snapshot = serializers.IntegerField()
+    frozen_at = serializers.DateTimeField(allow_null=True)
+    units = serializers.IntegerField()
+    holders = serializers.IntegerField()
+
+
+class StageSerializer(BoundedSerializer):
+    stage = serializers.ChoiceField(
+        choices=["affected", "notified", "delivered", "acknowledged", "recovered", "dispositioned"]
+    )
+    units = serializers.IntegerField()
+    holders = serializers.IntegerField(allow_null=True)
+    units_percent = serializers.FloatField()
+    holders_percent = serializers.FloatField(allow_null=True)
+
+
+class GroupSerializer(BoundedSerializer):
+    key = serializers.CharField(help_text="ISO country or province code, holder type, echelon")
+    units = serializers.IntegerField()
+    holders = serializers.IntegerField()
+    acknowledged = serializers.IntegerField(help_text="holders acknowledged or replied")
+
+
+class DaySerializer(BoundedSerializer):
+    day = serializers.DateField()
+    units = serializers.IntegerField()
+
+
+class DeadlineSerializer(BoundedSerializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    status = serializers.CharField()
+
+
+class DeadlinesSerializer(BoundedSerializer):
+    overdue = DeadlineSerializer(many=True)
+    next = DeadlineSerializer(many=True, help_text="the next deadlines not done (five at most)")
+    clock_missing = serializers.ListField(child=serializers.CharField())
+
+
+class ProgressSerializer(BoundedSerializer):
+    recall = serializers.CharField()
+    status = serializers.CharField()
+    computed_at = serializers.DateTimeField()
+    missing = MissingSerializer(many=True)
+    scope = ScopeSerializer(allow_null=True)
+    funnel = StageSerializer(many=True)
+    accounting = serializers.DictField(child=serializers.IntegerField())
+    still_at_holders = serializers.IntegerField()
+    by_country = GroupSerializer(many=True)
+    by_province = GroupSerializer(many=True)
+    by_party_type = GroupSerializer(many=True)
+    by_echelon = GroupSerializer(many=True)
+    approved_on = serializers.DateField(allow_null=True)
+    burn_down = DaySerializer(many=True)
+    silent_holders = serializers.IntegerField()
+    open_returns = serializers.IntegerField()
+    open_work_orders = serializers.IntegerField()
+    overdue_work_orders = serializers.IntegerField()
+    deadlines = DeadlinesSerializer()
+
+
+class ProgressView(APIView):
+    """The recall's funnel (units and holders, as shares of the frozen scope), its figures by
+    region, holder type and echelon, the burn-down since approval and its open work."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["recalls"], responses=ProgressSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        viewer = viewer_of(request)
+        if viewer.party_id is not None or not viewer.has_perm("recalls.view_recallcase"):
+            raise PermissionDenied
+        recall = selectors.recall_get_for(viewer=viewer, pk=pk)
+        body: dict[str, Any] = recall_progress(recall).as_dict()
+        return Response(body)

@@ -1,0 +1,179 @@
+"""The cockpit's figures for the page's charts, and as an Excel workbook and a PDF report:
+the same ``Progress`` everywhere, labelled in the reader's language."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, cast
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medrecall.core.exports import append_row
+from medrecall.recalls.models import RecallCase
+
+from .labels import group_label, stage_label
+from .progress import (
+    HOLDER_STAGES,
+    GroupRow,
+    Progress,
+    current_scope,
+    open_returns,
+    open_work_orders,
+    scope_holders,
+)
+
+GROUPS = ("by_country", "by_province", "by_party_type", "by_echelon")
+DRILL_PARAMETER = {
+    "by_country": "country",
+    "by_province": "province",
+    "by_party_type": "party_type",
+    "by_echelon": "echelon",
+}
+
+
+def labelled_groups(figures: Progress, language: str) -> dict[str, list[dict[str, Any]]]:
+    """Each grouping's rows, ranked by units, with their names and the share of the largest."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for group in GROUPS:
+        rows: list[GroupRow] = getattr(figures, group)
+        largest = max((row.units for row in rows), default=0)
+        found[group] = [
+            {
+                "key": row.key,
+                "label": group_label(group, row.key, language),
+                "units": row.units,
+                "holders": row.holders,
+                "acknowledged": row.acknowledged,
+                "acknowledged_percent": row.acknowledged_percent,
+                "bar": round(100 * row.units / largest) if largest else 0,
+                "parameter": DRILL_PARAMETER[group],
+            }
+            for row in rows
+        ]
+    return found
+
+
+def chart_data(figures: Progress, language: str) -> dict[str, Any]:
+    """What the page's ECharts draw: the maps (by ISO code), the burn-down."""
+    groups = labelled_groups(figures, language)
+    return {
+        "countries": [
+            {"code": r["key"], "name": r["label"], "value": r["units"]}
+            for r in groups["by_country"]
+        ],
+        "provinces": [
+            {"code": r["key"], "name": r["label"], "value": r["units"]}
+            for r in groups["by_province"]
+        ],
+        "burn_down": [[day.isoformat(), units] for day, units in figures.burn_down],
+        "labels": {
+            "units": _("Units"),
+            "still_at_holders": _("Units still at holders"),
+        },
+    }
+
+
+def _sheet(workbook: Any, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    from openpyxl.styles import Font
+
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        append_row(sheet, row)
+
+
+def progress_xlsx(recall: RecallCase, figures: Progress, language: str) -> bytes:
+    """The cockpit as a workbook: funnel, each grouping, burn-down, open work (user text kept
+    as text, never a formula)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    percent = _("% of scope")
+    _sheet(
+        workbook,
+        _("Funnel"),
+        [_("Stage"), _("Units"), percent, _("Holders"), percent],
+        [
+            [stage_label(s.key), s.units, s.units_percent, s.holders, s.holders_percent]
+            for s in figures.funnel
+        ]
+        or [[_("No scope has been frozen for this recall yet."), None, None, None, None]],
+    )
+    names = {
+        "by_country": _("By country"),
+        "by_province": _("By province"),
+        "by_party_type": _("By holder type"),
+        "by_echelon": _("By echelon"),
+    }
+    for group, rows in labelled_groups(figures, language).items():
+        _sheet(
+            workbook,
+            names[group],
+            [_("Code"), _("Name"), _("Units"), _("Holders"), _("Acknowledged or replied")],
+            [[r["key"], r["label"], r["units"], r["holders"], r["acknowledged"]] for r in rows],
+        )
+    _sheet(
+        workbook,
+        _("Burn-down"),
+        [_("Day"), _("Units still at holders")],
+        [[day.isoformat(), units] for day, units in figures.burn_down],
+    )
+    _open_work(workbook, recall)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _open_work(workbook: Any, recall: RecallCase) -> None:
+    """Every silent holder, open return and open work order (not only the cockpit's first)."""
+    snapshot = current_scope(recall)
+    silent: list[list[Any]] = (
+        [
+            [h.code, h.name, cast(Any, h).units]
+            for h in scope_holders(recall, snapshot).filter(HOLDER_STAGES["silent"])
+        ]
+        if snapshot
+        else []
+    )
+    _sheet(workbook, _("Silent holders"), [_("Party"), _("Name"), _("Units")], silent)
+    _sheet(
+        workbook,
+        _("Open returns"),
+        [_("RA number"), _("Holder"), _("Status")],
+        [[ra.number, ra.party.name, ra.get_status_display()] for ra in open_returns(recall)],
+    )
+    _sheet(
+        workbook,
+        _("Open work orders"),
+        [_("Work order"), _("Holder"), _("Due"), _("Status")],
+        [
+            [
+                o.number,
+                o.party.name,
+                timezone.localtime(o.due_at).strftime("%Y-%m-%d"),
+                o.get_status_display(),
+            ]
+            for o in open_work_orders(recall)
+        ],
+    )
+
+
+def progress_pdf(recall: RecallCase, figures: Progress, language: str) -> bytes:
+    """The cockpit as a PDF report (WeasyPrint, as the other documents)."""
+    from medrecall.execution.documents import render_pdf
+
+    return render_pdf(
+        "web/cockpit/pdf.html",
+        {
+            "recall": recall,
+            "p": figures,
+            "funnel": [{"stage": s, "label": stage_label(s.key)} for s in figures.funnel],
+            "groups": labelled_groups(figures, language),
+            "printed_at": timezone.now(),
+        },
+        language,
+    )

@@ -1,0 +1,69 @@
+"""The words of the cockpit: stage names, and the names of the regions, holder types and
+echelons its figures are grouped by, in the reader's language (never a stored code)."""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+
+import pycountry
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from medrecall.core.regions import country_name
+from medrecall.parties.models import PartyType
+
+STAGE_LABELS = {
+    "affected": gettext_lazy("Affected"),
+    "notified": gettext_lazy("Notified"),
+    "delivered": pgettext_lazy("notice reached the holder", "Delivered"),
+    "acknowledged": gettext_lazy("Acknowledged or replied"),
+    "recovered": gettext_lazy("Returned or corrected"),
+    "dispositioned": gettext_lazy("Dispositioned"),
+    "silent": gettext_lazy("Silent (notified, no acknowledgement or reply)"),
+    "not_notified": gettext_lazy("Not notified yet"),
+}
+
+DRILL_LABELS = {
+    "country": gettext_lazy("Country"),
+    "province": gettext_lazy("Province/state"),
+    "party_type": gettext_lazy("Holder type"),
+    "echelon": gettext_lazy("Echelon"),
+}
+
+
+def stage_label(key: str) -> str:
+    return str(STAGE_LABELS.get(key, key))
+
+
+def drill_label(key: str) -> str:
+    return str(DRILL_LABELS.get(key, key))
+
+
+@cache
+def _subdivision_name(code: str, language: str) -> str:
+    found = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
+    if found is None:
+        return code
+    name = str(found.name)
+    if language.startswith("zh"):
+        zh = gettext.translation(
+            "iso3166-2", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True
+        )
+        return zh.gettext(name)
+    return name
+
+
+def group_label(kind: str, key: str, language: str) -> str:
+    """The name of a region (ISO code), holder type or echelon in ``language``."""
+    if key in ("", "-", None):
+        return _("Unknown")
+    if kind in ("country", "by_country"):
+        return country_name(key, language)
+    if kind in ("province", "by_province"):
+        return _subdivision_name(key, language)
+    if kind in ("party_type", "by_party_type"):
+        return str(PartyType(key).label) if key in PartyType.values else key
+    if kind in ("echelon", "by_echelon"):
+        return _("Echelon %(echelon)s") % {"echelon": key}
+    return key

@@ -1,0 +1,678 @@
+"""Where a recall stands: the figures of its cockpit, its export, its API and its command.
+
+Every figure is counted against the recall's current frozen scope (the latest snapshot) and
+computed in SQL, set-based (a few statements for any number of units); nothing here loops over
+units. The stages reuse what the lower contexts already define:
+
+* the unit accounting of execution (``execution.selectors.accounting_for``: at holders, own
+  stock, in transit, in quarantine, dispositioned, used up) and its corrected units (a work-order
+  unit whose result is ``corrected``, as ``execution.closure.corrected_units`` counts them);
+* the notice statuses of notices, in their forward order (``notices.models.STATUS_RANK``): a
+  holder is *notified* when one of its recall notices or reminders is at least ``sent``,
+  *delivered* when at least ``delivered``, *acknowledged/replied* when at least
+  ``acknowledged`` or when the holder's reply is in.
+
+A holder is a party of the frozen scope other than our own sites (notices go to holders, never
+to ourselves; ``notices.closure`` counts holders the same way). ``docs/reporting.md`` defines
+each stage in units and in holders.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from medrecall.audit.models import AuditEntry
+from medrecall.execution.closure import OPEN_RETURNS, OPEN_TASKS
+from medrecall.execution.lifecycle import UnitResult
+from medrecall.execution.models import (
+    Disposition,
+    Receipt,
+    ReturnAuthorisation,
+    WorkOrder,
+    WorkOrderUnit,
+)
+from medrecall.execution.selectors import accounting_for
+from medrecall.notices.models import STATUS_RANK, Kind, Notice, NoticeRun, NoticeStatus, Reply
+from medrecall.parties.models import Party, PartyType
+from medrecall.recalls.lifecycle import Status
+from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
+from medrecall.traceability.engine import trace_settings
+
+STAGES = ("affected", "notified", "delivered", "acknowledged", "recovered", "dispositioned")
+# The notices that tell a holder about the recall (a progress update or survey does not).
+HOLDER_NOTICES = (Kind.INITIAL, Kind.REMINDER)
+RECEIVING_WINDOW = timedelta(minutes=15)  # a receipt this recent: receiving is going on
+COUNTING_SHARE = 10  # figures are kept at least ten times as long as they took to count
+KEEP_LAST_SECONDS = 3600  # the last figures, answered while another process counts afresh
+LIST_SHOWN = 10
+UNKNOWN = "-"  # the key of a region not recorded on the location (no country, no province)  # rows of a list shown on the cockpit itself (the drill-down pages them all)
+
+
+def _at_least(status: str) -> list[str]:
+    """The notice statuses at or beyond ``status`` in the notices' forward order."""
+    return [s for s, rank in STATUS_RANK.items() if rank >= STATUS_RANK[status]]
+
+
+def _units() -> Any:
+    return F("on_hand") + F("in_transit")
+
+
+# --- the holders of a frozen scope, each with the stages it reached ------------------------
+
+
+def _notice_reached(recall_id: int, status: str, party: str = "pk") -> Exists:
+    return Exists(
+        Notice.objects.filter(
+            recall_id=recall_id,
+            party_id=OuterRef(party),
+            kind__in=HOLDER_NOTICES,
+            status__in=_at_least(status),
+        )
+    )
+
+
+def _answered(recall_id: int, party: str = "pk") -> Q:
+    """Acknowledged/replied: a notice at least acknowledged, or the holder's reply is in."""
+    return Q(_notice_reached(recall_id, NoticeStatus.ACKNOWLEDGED, party)) | Q(
+        Exists(Reply.objects.filter(recall_id=recall_id, party_id=OuterRef(party)))
+    )
+
+
+def _returned_or_corrected(recall_id: int, party: str = "pk") -> Q:
+    """Units of the holder received back on a return, or corrected on site by a work order."""
+    return Q(Exists(Receipt.objects.filter(recall_id=recall_id, ra__party_id=OuterRef(party)))) | Q(
+        Exists(
+            WorkOrderUnit.objects.filter(
+                work_order__recall_id=recall_id,
+                work_order__party_id=OuterRef(party),
+                result=UnitResult.CORRECTED,
+            )
+        )
+    )
+
+
+def holder_lines(snapshot: ScopeSnapshot) -> QuerySet[AffectedLine]:
+    """The frozen lines held by holders (our own sites left out)."""
+    return AffectedLine.objects.filter(snapshot=snapshot).exclude(
+        party__party_type=PartyType.OWN_SITE
+    )
+
+
+def scope_holders(
+    recall: RecallCase, snapshot: ScopeSnapshot, where: Q | None = None, *, own_sites: bool = False
+) -> QuerySet[Party]:
+    """The holders of the frozen scope with their units (``units``, of the lines matching
+    ``where`` when given: a region, a holder type, an echelon) and the stages they reached
+    (``notified``, ``delivered``, ``acknowledged``, ``recovered``), as booleans. The funnel
+    counts these rows and the drill-down lists them: one definition for both. ``own_sites``
+    adds our own sites (the affected units' drill-down: every unit of the scope)."""
+    every = AffectedLine.objects.filter(snapshot=snapshot)
+    lines = (every if own_sites else holder_lines(snapshot)).filter(where or Q())
+    mine = lines.filter(party_id=OuterRef("pk"))
+    units = mine.order_by().values("party_id").annotate(total=Sum(_units())).values("total")
+    return (
+        Party.objects.filter(Exists(mine))
+        .annotate(
+            units=Coalesce(Subquery(units, output_field=IntegerField()), Value(0)),
+            notified=_notice_reached(recall.pk, NoticeStatus.SENT),
+            delivered=_notice_reached(recall.pk, NoticeStatus.DELIVERED),
+            acknowledged=ExpressionWrapper(_answered(recall.pk), output_field=BooleanField()),
+            recovered=ExpressionWrapper(
+                _returned_or_corrected(recall.pk), output_field=BooleanField()
+            ),
+        )
+        .order_by("-units", "code")
+    )
+
+
+HOLDER_STAGES: dict[str, Q] = {
+    "affected": Q(),
+    "notified": Q(notified=True),
+    "delivered": Q(delivered=True),
+    "acknowledged": Q(acknowledged=True),
+    "recovered": Q(recovered=True),
+    # Notified, but neither acknowledged nor replied: who customer service chases.
+    "silent": Q(notified=True, acknowledged=False),
+    "not_notified": Q(notified=False),
+}
+
+
+# --- the figures ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    units: int
+    holders: int | None  # None: the stage happens in our quarantine, not at a holder
+    units_percent: float
+    holders_percent: float | None
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """Holders' units and holders of one region, holder type or echelon."""
+
+    key: str
+    units: int
+    holders: int
+    acknowledged: int  # holders acknowledged or replied
+
+    @property
+    def acknowledged_percent(self) -> float:
+        return _percent(self.acknowledged, self.holders)
+
+
+@dataclass(frozen=True)
+class Progress:
+    recall_id: int
+    recall: str
+    status: str
+    computed_at: datetime
+    missing: list[str] = field(default_factory=list)  # codes of MISSING: nothing to count yet
+    snapshot: int | None = None
+    frozen_at: datetime | None = None
+    units: int = 0
+    holders: int = 0
+    funnel: list[Stage] = field(default_factory=list)
+    accounting: dict[str, int] = field(default_factory=dict)
+    still_at_holders: int = 0
+    by_country: list[GroupRow] = field(default_factory=list)
+    by_province: list[GroupRow] = field(default_factory=list)
+    by_party_type: list[GroupRow] = field(default_factory=list)
+    by_echelon: list[GroupRow] = field(default_factory=list)
+    approved_on: date | None = None
+    burn_down: list[tuple[date, int]] = field(default_factory=list)
+    silent: int = 0
+    silent_first: list[dict[str, Any]] = field(default_factory=list)
+    open_returns: int = 0
+    open_returns_first: list[dict[str, Any]] = field(default_factory=list)
+    open_work_orders: int = 0
+    overdue_work_orders: int = 0
+    open_work_orders_first: list[dict[str, Any]] = field(default_factory=list)
+    deadlines_overdue: list[Any] = field(default_factory=list)  # recalls.deadlines.DeadlineRow
+    deadlines_next: list[Any] = field(default_factory=list)
+    clock_missing: list[str] = field(default_factory=list)
+
+    @property
+    def has_scope(self) -> bool:
+        return self.snapshot is not None
+
+    def stage(self, key: str) -> Stage:
+        return next(stage for stage in self.funnel if stage.key == key)
+
+    def as_dict(self) -> dict[str, Any]:
+        def rows(found: list[GroupRow]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "key": r.key,
+                    "units": r.units,
+                    "holders": r.holders,
+                    "acknowledged": r.acknowledged,
+                }
+                for r in found
+            ]
+
+        return {
+            "recall": self.recall,
+            "status": self.status,
+            "computed_at": self.computed_at.isoformat(),
+            "missing": [{"code": code, "message": str(MISSING[code])} for code in self.missing],
+            "scope": None
+            if self.snapshot is None
+            else {
+                "snapshot": self.snapshot,
+                "frozen_at": self.frozen_at.isoformat() if self.frozen_at else None,
+                "units": self.units,
+                "holders": self.holders,
+            },
+            "funnel": [
+                {
+                    "stage": s.key,
+                    "units": s.units,
+                    "holders": s.holders,
+                    "units_percent": s.units_percent,
+                    "holders_percent": s.holders_percent,
+                }
+                for s in self.funnel
+            ],
+            "accounting": self.accounting,
+            "still_at_holders": self.still_at_holders,
+            "by_country": rows(self.by_country),
+            "by_province": rows(self.by_province),
+            "by_party_type": rows(self.by_party_type),
+            "by_echelon": rows(self.by_echelon),
+            "approved_on": self.approved_on.isoformat() if self.approved_on else None,
+            "burn_down": [
+                {"day": day.isoformat(), "units": units} for day, units in self.burn_down
+            ],
+            "silent_holders": self.silent,
+            "open_returns": self.open_returns,
+            "open_work_orders": self.open_work_orders,
+            "overdue_work_orders": self.overdue_work_orders,
+            "deadlines": {
+                "overdue": [_deadline(row) for row in self.deadlines_overdue],
+                "next": [_deadline(row) for row in self.deadlines_next],
+                "clock_missing": [str(m) for m in self.clock_missing],
+            },
+        }
+
+
+def _deadline(row: Any) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "title": str(row.title),
+        "due_at": row.due_at.isoformat(),
+        "status": row.status,
+    }
+
+
+NEXT_DEADLINES = 5
+
+
+def deadlines_of(recall: RecallCase, now: datetime) -> dict[str, Any]:
+    """The recall's overdue deadlines and the next ones not done (the compliance clock), and
+    what the clock misses to run."""
+    from medrecall.recalls.deadlines import deadlines_for
+
+    rows, missing = deadlines_for(recall, now=now)
+    waiting = [row for row in rows if row.status != "done"]
+    return {
+        "deadlines_overdue": [row for row in waiting if row.status == "breached"],
+        "deadlines_next": [row for row in waiting if row.status != "breached"][:NEXT_DEADLINES],
+        "clock_missing": [str(m) for m in missing],
+    }
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def current_scope(recall: RecallCase) -> ScopeSnapshot | None:
+    return recall.snapshots.order_by("-sequence").first()
+
+
+def _recovered(found: dict[int, Any], corrected: dict[int, int]) -> dict[int, int]:
+    """Returned or corrected: in quarantine + dispositioned (the accounting) + corrected."""
+    return {
+        recall_id: books.total.in_quarantine
+        + books.total.dispositioned
+        + corrected.get(recall_id, 0)
+        for recall_id, books in found.items()
+    }
+
+
+def corrected_by_recall(recall_ids: Iterable[int]) -> dict[int, int]:
+    """Units corrected on site per recall (work-order units whose result is ``corrected``; the
+    same rows ``execution.closure.corrected_units`` counts for one recall), one statement."""
+    return {
+        recall_id: int(total or 0)
+        for recall_id, total in WorkOrderUnit.objects.filter(
+            work_order__recall_id__in=list(recall_ids), result=UnitResult.CORRECTED
+        )
+        .order_by()
+        .values_list("work_order__recall_id")
+        .annotate(total=Sum("quantity"))
+    }
+
+
+def recovered_by_recall(recall_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Per recall: (affected units of its frozen scope, units returned or corrected). The
+    cockpit's "returned or corrected" stage for many recalls at once (the same few statements
+    for one recall or fifty); a recall without a frozen scope answers (0, 0)."""
+    ids = list(recall_ids)
+    found = accounting_for(list(RecallCase.objects.filter(pk__in=ids)))
+    recovered = _recovered(found, corrected_by_recall(ids))
+    return {
+        recall_id: (
+            (found[recall_id].total.affected, recovered[recall_id])
+            if recall_id in found
+            else (0, 0)
+        )
+        for recall_id in ids
+    }
+
+
+def _funnel(
+    recall: RecallCase, snapshot: ScopeSnapshot, accounting: Any, corrected: int
+) -> list[Stage]:
+    holders = scope_holders(recall, snapshot)
+    counted = holders.aggregate(
+        **{
+            f"{key}_{what}": aggregate
+            for key in ("affected", "notified", "delivered", "acknowledged", "recovered")
+            for what, aggregate in (
+                ("holders", Count("pk", filter=HOLDER_STAGES[key])),
+                ("units", Coalesce(Sum("units", filter=HOLDER_STAGES[key]), Value(0))),
+            )
+        }
+    )
+    total_units = snapshot.total_units
+    total_holders = counted["affected_holders"]
+
+    def stage(key: str, units: int, holders: int | None) -> Stage:
+        return Stage(
+            key,
+            units,
+            holders,
+            _percent(units, total_units),
+            None if holders is None else _percent(holders, total_holders),
+        )
+
+    total = accounting.total
+    return [
+        stage("affected", total_units, total_holders),
+        *[
+            stage(key, counted[f"{key}_units"], counted[f"{key}_holders"])
+            for key in ("notified", "delivered", "acknowledged")
+        ],
+        stage(
+            "recovered",
+            total.in_quarantine + total.dispositioned + corrected,
+            counted["recovered_holders"],
+        ),
+        stage("dispositioned", total.dispositioned, None),
+    ]
+
+
+def _grouped(recall: RecallCase, snapshot: ScopeSnapshot, *keys: str) -> list[GroupRow]:
+    lines = holder_lines(snapshot)
+    answered = _answered(recall.pk, "party_id")
+    rows = (
+        lines.values(*keys)
+        .annotate(
+            units=Sum(_units()),
+            holders=Count("party", distinct=True),
+            answered=Count("party", distinct=True, filter=answered),
+        )
+        .order_by("-units", *keys)
+    )
+    return [
+        GroupRow(
+            "-".join(str(row[k]) for k in keys if row[k] not in ("", None)) or UNKNOWN,
+            int(row["units"] or 0),
+            row["holders"],
+            row["answered"],
+        )
+        for row in rows
+    ]
+
+
+def approved_on(recall: RecallCase) -> date | None:
+    """The day the recall was approved (its first move into execution), local time."""
+    first = (
+        recall.transitions.filter(target=Status.IN_EXECUTION).order_by("at").values("at").first()
+    )
+    return timezone.localdate(first["at"]) if first else None
+
+
+def burn_down(
+    recall: RecallCase, snapshot: ScopeSnapshot, *, start: date | None, today: date
+) -> list[tuple[date, int]]:
+    """Units still at holders at the end of each day since approval: the holders' units of the
+    frozen scope, less the units received back from holders (receipts) and corrected on site
+    (work-order units ``corrected``) up to that day. Two grouped statements; the days are summed
+    in order (one step per day, not per unit)."""
+    if start is None:
+        return []
+    at_freeze = holder_lines(snapshot).aggregate(total=Sum(_units()))["total"] or 0
+    gone: dict[date, int] = {}
+    received = (
+        Receipt.objects.filter(recall=recall)
+        .exclude(ra__party__party_type=PartyType.OWN_SITE)
+        .annotate(day=TruncDate("received_at"))
+        .order_by()
+        .values_list("day")
+        .annotate(total=Sum("quantity"))
+    )
+    corrected = (
+        WorkOrderUnit.objects.filter(
+            work_order__recall=recall, result=UnitResult.CORRECTED, recorded_at__isnull=False
+        )
+        .exclude(work_order__party__party_type=PartyType.OWN_SITE)
+        .annotate(day=TruncDate("recorded_at"))
+        .order_by()
+        .values_list("day")
+        .annotate(total=Sum("quantity"))
+    )
+    for day, total in [*received, *corrected]:
+        gone[max(day, start)] = gone.get(max(day, start), 0) + int(total)
+    points, left, day = [], at_freeze, start
+    while day <= today:
+        left -= gone.get(day, 0)
+        points.append((day, left))
+        day += timedelta(days=1)
+    return points
+
+
+def _brief_holders(holders: QuerySet[Party]) -> list[dict[str, Any]]:
+    return [
+        {"id": p.pk, "code": p.code, "name": p.name, "name_en": p.name_en, "units": p.units}
+        for p in cast(Any, holders[:LIST_SHOWN])
+    ]
+
+
+def open_returns(recall: RecallCase) -> QuerySet[ReturnAuthorisation]:
+    return (
+        ReturnAuthorisation.objects.filter(recall=recall, status__in=OPEN_RETURNS)
+        .select_related("party")
+        .order_by("created_at", "pk")
+    )
+
+
+def open_work_orders(recall: RecallCase) -> QuerySet[WorkOrder]:
+    return (
+        WorkOrder.objects.filter(recall=recall, status__in=OPEN_TASKS)
+        .select_related("party")
+        .order_by("due_at", "pk")
+    )
+
+
+def done_dispositions(recall: RecallCase) -> QuerySet[Disposition]:
+    return (
+        Disposition.objects.filter(recall=recall, status="done")
+        .select_related("lot", "serial")
+        .order_by("-done_at", "-pk")
+    )
+
+
+def corrected_units(recall: RecallCase) -> QuerySet[WorkOrderUnit]:
+    return (
+        WorkOrderUnit.objects.filter(work_order__recall=recall, result=UnitResult.CORRECTED)
+        .select_related("work_order__party", "lot", "serial")
+        .order_by("work_order__number", "pk")
+    )
+
+
+# Why a recall has nothing to count yet, by code (the page, the API and the command say it).
+MISSING = {
+    "no_scope": gettext_lazy(
+        "No scope has been frozen for this recall yet: add scope rules and freeze the scope on "
+        "the case page. The cockpit counts against the frozen scope."
+    ),
+}
+
+
+def compute_progress(recall: RecallCase, *, now: datetime | None = None) -> Progress:
+    """The cockpit's figures, computed now (``recall_progress`` keeps them for a moment).
+
+    On PostgreSQL the statements run with the trace's read settings (``trace_settings``: JIT
+    off, which otherwise compiles these large statements for seconds longer than they run)."""
+    with trace_settings():
+        return _compute(recall, now=now)
+
+
+def _compute(recall: RecallCase, *, now: datetime | None) -> Progress:
+    now = now or timezone.now()
+    snapshot = current_scope(recall)
+    base: dict[str, Any] = {
+        "recall_id": recall.pk,
+        "recall": recall.number,
+        "status": recall.status,
+        "computed_at": now,
+    }
+    base.update(deadlines_of(recall, now))
+    if snapshot is None:
+        return Progress(**base, missing=["no_scope"])
+    accounting = accounting_for([recall])[recall.pk]
+    corrected = corrected_by_recall([recall.pk]).get(recall.pk, 0)
+    total = accounting.total
+    funnel = _funnel(recall, snapshot, accounting, corrected)
+    holders = scope_holders(recall, snapshot)
+    silent = holders.filter(HOLDER_STAGES["silent"])
+    returns = open_returns(recall)
+    orders = open_work_orders(recall)
+    start = approved_on(recall)
+    return Progress(
+        **base,
+        snapshot=snapshot.sequence,
+        frozen_at=snapshot.created_at,
+        units=snapshot.total_units,
+        holders=funnel[0].holders or 0,
+        funnel=funnel,
+        accounting={
+            **{k: v for k, v in total.as_dict().items() if k != "lot"},
+            "corrected": corrected,
+        },
+        still_at_holders=max(total.at_holders - corrected, 0),
+        by_country=_grouped(recall, snapshot, "location__country"),
+        by_province=[
+            row
+            for row in _grouped(recall, snapshot, "location__province_code")
+            if row.key.startswith("CN-")
+        ],
+        by_party_type=_grouped(recall, snapshot, "party__party_type"),
+        by_echelon=_grouped(recall, snapshot, "echelon"),
+        approved_on=start,
+        burn_down=burn_down(recall, snapshot, start=start, today=timezone.localdate(now)),
+        silent=silent.count(),
+        silent_first=_brief_holders(silent),
+        open_returns=returns.count(),
+        open_returns_first=[
+            {"id": ra.pk, "number": ra.number, "holder": ra.party.name, "status": ra.status}
+            for ra in returns[:LIST_SHOWN]
+        ],
+        open_work_orders=orders.count(),
+        overdue_work_orders=orders.filter(due_at__lt=now).count(),
+        open_work_orders_first=[
+            {
+                "id": o.pk,
+                "number": o.number,
+                "holder": o.party.name,
+                "due_at": o.due_at,
+                "status": o.status,
+            }
+            for o in orders[:LIST_SHOWN]
+        ],
+    )
+
+
+def _shape() -> str:
+    """The figures' shape in the cache key: figures kept by another release are never read."""
+    names = ",".join(f.name for f in dataclass_fields(Progress))
+    return f"{zlib.crc32(names.encode()):08x}"
+
+
+_SHAPE = _shape()
+
+
+def _cache_seconds() -> int:
+    return int(getattr(settings, "MEDRECALL_COCKPIT_CACHE_SECONDS", 0))
+
+
+def recall_progress(recall: RecallCase) -> Progress:
+    """The cockpit's figures, kept in the cache for ``MEDRECALL_COCKPIT_CACHE_SECONDS`` and
+    only while nothing was recorded since (every regulated change writes an audit entry in its
+    transaction, so the latest audit entry's id tells whether the figures may have moved).
+
+    When the kept figures are older than that but nothing was recorded since, one process
+    counts afresh while the others answer with the figures kept (no crowd of processes
+    counting the same scope at once, each slowing the others)."""
+    seconds = _cache_seconds()
+    if seconds <= 0:
+        return compute_progress(recall)
+    # The deadlines are the clock's, in the reader's language: read afresh, never kept.
+    return replace(_kept_progress(recall, seconds), **deadlines_of(recall, timezone.now()))
+
+
+def _kept_progress(recall: RecallCase, seconds: int) -> Progress:
+    stamp = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
+    version = f"{recall.status}:{stamp}:{_SHAPE}"
+    fresh_key = f"reporting:progress:{recall.pk}:{version}"
+    last_key, lock_key = (
+        f"reporting:progress:{recall.pk}:last",
+        f"reporting:progress:{recall.pk}:lock",
+    )
+    found = cache.get(fresh_key)
+    if isinstance(found, Progress):
+        return found
+    if not cache.add(lock_key, version, timeout=KEEP_LAST_SECONDS):
+        last = cache.get(last_key)
+        if isinstance(last, tuple) and last[0] == version and isinstance(last[1], Progress):
+            return last[1]  # being counted afresh by another process; nothing recorded since
+    try:
+        started = time.monotonic()
+        found = compute_progress(recall)
+        # Figures that took long to count are kept longer: at most a tenth of the time spent
+        # counting one scope over and over (seconds at a million units on SQLite).
+        keep = max(seconds, round(COUNTING_SHARE * (time.monotonic() - started)))
+        cache.set(fresh_key, found, keep)
+        cache.set(last_key, (version, found), KEEP_LAST_SECONDS)
+    finally:
+        cache.delete(lock_key)
+    return found
+
+
+def activity(recall: RecallCase, *, now: datetime | None = None) -> dict[str, bool]:
+    """Is anything moving the figures right now: a send run not finished, or units received in
+    the last minutes? The cockpit refreshes itself only then."""
+    now = now or timezone.now()
+    sending = NoticeRun.objects.filter(
+        recall=recall,
+        status__in=(NoticeRun.Status.QUEUED, NoticeRun.Status.GENERATING, NoticeRun.Status.SENDING),
+    )
+    receiving = Receipt.objects.filter(recall=recall, received_at__gte=now - RECEIVING_WINDOW)
+    return {"sending": sending.exists(), "receiving": receiving.exists()}
+
+
+def recovered_lots(recall: RecallCase) -> list[dict[str, Any]]:
+    """Per lot, the accounting's part of "returned or corrected": units in our quarantine and
+    units dispositioned (the drill-down beside the corrected units)."""
+    books = accounting_for([recall])[recall.pk]
+    return [
+        {
+            "lot": row.lot,
+            "in_quarantine": row.in_quarantine,
+            "dispositioned": row.dispositioned,
+            "units": row.in_quarantine + row.dispositioned,
+        }
+        for row in books.lots
+        if row.in_quarantine or row.dispositioned
+    ]

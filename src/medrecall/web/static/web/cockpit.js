@@ -1,0 +1,71 @@
+/* The recall cockpit's charts: maps of China's provinces and of countries (GeoJSON vendored
+   under vendor/maps, loaded from this server) and the burn-down. The figures come from the
+   json_script block of the figures partial; after htmx swaps the partial in again (live
+   refresh) the charts are drawn anew. A click on a region opens the holders behind it. */
+(function () {
+  "use strict";
+  var maps = {};
+
+  function data() {
+    var element = document.getElementById("cockpit-data");
+    return element ? JSON.parse(element.textContent) : null;
+  }
+
+  function loadMap(name, url) {
+    if (!maps[name]) {
+      maps[name] = fetch(url, {credentials: "same-origin"}).then(function (r) { return r.json(); })
+        .then(function (geo) { echarts.registerMap(name, geo); return name; });
+    }
+    return maps[name];
+  }
+
+  function drawMap(elementId, name, nameProperty, rows) {
+    var element = document.getElementById(elementId);
+    if (!element || typeof echarts === "undefined") { return; }
+    loadMap(name, element.dataset.geo).then(function () {
+      var chart = echarts.init(element);
+      var max = rows.reduce(function (m, r) { return Math.max(m, r.value); }, 0);
+      chart.setOption({
+        tooltip: {trigger: "item", formatter: function (p) {
+          return (p.data && p.data.label ? p.data.label : p.name) + (p.value ? ": " + p.value : "");
+        }},
+        visualMap: {min: 0, max: max || 1, calculable: false, left: "left", bottom: 0, itemHeight: 80},
+        series: [{type: "map", map: name, nameProperty: nameProperty, roam: true,
+          emphasis: {label: {show: false}},
+          data: rows.map(function (r) { return {name: r.code, value: r.value, label: r.name}; })}]
+      });
+      chart.on("click", function (p) {
+        if (p.data && p.data.value) { window.location.href = element.dataset.drill + encodeURIComponent(p.name); }
+      });
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  function drawBurnDown(figures) {
+    var element = document.getElementById("chart-burn-down");
+    if (!element || typeof echarts === "undefined") { return; }
+    var chart = echarts.init(element);
+    chart.setOption({
+      tooltip: {trigger: "axis"},
+      xAxis: {type: "category", data: figures.burn_down.map(function (p) { return p[0]; })},
+      yAxis: {type: "value", min: 0},
+      series: [{type: "line", name: figures.labels.still_at_holders, step: "end", areaStyle: {},
+        data: figures.burn_down.map(function (p) { return p[1]; })}]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function draw() {
+    var figures = data();
+    if (!figures) { return; }
+    drawMap("map-china", "medrecall-china", "id", figures.provinces);
+    drawMap("map-world", "medrecall-world", "iso_a2", figures.countries);
+    drawBurnDown(figures);
+  }
+
+  document.addEventListener("DOMContentLoaded", draw);
+  // The figures partial swapped in again (live refresh): draw its charts anew.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (document.getElementById("cockpit-data")) { draw(); }
+  });
+})();

@@ -1,0 +1,55 @@
+"""Browser: the recall list opens a recall on its cockpit; the funnel, the maps and the
+burn-down are drawn; a figure leads to the holders it counts; the same in Chinese."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from medrecall.accounts.models import User
+from medrecall.recalls.models import RecallCase
+from tests.e2e.test_browser import log_in
+from tests.reporting.conftest import progressed  # noqa: F401 - the fixture, used by name
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_open_the_cockpit_follow_a_figure_and_read_it_in_chinese(
+    page: Any,
+    live_server: Any,
+    progressed: RecallCase,  # noqa: F811 - the imported fixture
+    manager: User,
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, live_server, manager)
+    page.goto(f"{live_server.url}/recalls/")
+    page.click(f"text={progressed.number}")
+    page.wait_for_url(f"{live_server.url}/recalls/{progressed.pk}/cockpit/")
+    assert page.locator("#funnel-notified a[data-figure=units]").inner_text() == "500"
+    assert page.locator("#funnel-notified a[data-figure=holders]").inner_text() == "3"
+    page.wait_for_selector("#map-china canvas")  # ECharts drew the provinces (vendored GeoJSON)
+    page.wait_for_selector("#map-world canvas")
+    page.wait_for_selector("#chart-burn-down canvas")
+    assert errors == []
+
+    page.click("#funnel-notified a[data-figure=holders]")
+    page.wait_for_selector("#drill-rows")
+    assert page.locator("#drill-title").inner_text() == "Holders: Notified"
+    assert sorted(
+        page.locator("#drill-rows tr[data-party]").evaluate_all(
+            "rows => rows.map(r => r.dataset.party)"
+        )
+    ) == ["DIST", "HOSP2", "SUB"]
+
+    page.go_back()
+    page.select_option("#language-select", "zh-hans")
+    page.wait_for_selector("#cockpit-funnel")
+    assert "进展漏斗" in page.locator("#cockpit-funnel h2").inner_text()
+    assert page.locator("#funnel-notified th").inner_text() == "已通知"
+    page.click("#rank-province a:has-text('广东省')")
+    page.wait_for_selector("#drill-rows")
+    assert page.locator("#drill-rows tr[data-party]").count() == 2
+    assert "广东省" in page.locator("#drill-filters").inner_text()
+    assert errors == []

@@ -1,0 +1,342 @@
+"""The cockpit page, its drill-downs, exports, live refresh, API and command: the same
+figures everywhere, the drill-downs list exactly the records counted, constant queries as the
+scope grows, and portal users never reach any of it."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from medrecall.accounts.models import User
+from medrecall.accounts.roles import Role
+from medrecall.execution.models import Receipt
+from medrecall.notices.models import NoticeRun
+from medrecall.parties.models import Location, Party
+from medrecall.recalls import services
+from medrecall.recalls.models import AffectedLine, RecallCase
+from medrecall.reporting.progress import compute_progress
+from tests.factories import LocationFactory, PartyFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _rows(html: str) -> list[tuple[str, int]]:
+    """The (party code, units) rows of a holders drill-down page."""
+    return [
+        (code, int(units))
+        for code, units in re.findall(
+            r'<tr data-party="([^"]+)">.*?data-units="(\d+)"', html, flags=re.S
+        )
+    ]
+
+
+def test_the_recall_list_opens_the_cockpit_and_the_case_is_a_tab(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    client.force_login(manager)
+    listing = client.get(reverse("web:recall-list")).content.decode()
+    assert reverse("web:recall-cockpit", args=[progressed.pk]) in listing
+    page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
+    assert 'id="tab-case"' in page
+    assert reverse("web:recall-detail", args=[progressed.pk]) in page
+    case = client.get(reverse("web:recall-detail", args=[progressed.pk])).content.decode()
+    assert 'id="tab-cockpit"' in case
+
+
+@pytest.mark.parametrize(
+    "stage", ["affected", "notified", "delivered", "acknowledged", "recovered", "silent"]
+)
+def test_each_funnel_drill_down_lists_exactly_the_holders_counted(
+    progressed: RecallCase, client: Any, manager: User, stage: str
+) -> None:
+    client.force_login(manager)
+    figures = compute_progress(progressed)
+    url = reverse("web:recall-cockpit-holders", args=[progressed.pk])
+    rows = _rows(client.get(url, {"stage": stage}).content.decode())
+    if stage == "silent":
+        assert len(rows) == figures.silent == 1
+        assert [code for code, _units in rows] == [h["code"] for h in figures.silent_first]
+        return
+    counted = figures.stage(stage)
+    assert len(rows) == counted.holders
+    if stage == "affected":  # the units: every line of the scope, our own sites too
+        every = _rows(client.get(url, {"stage": stage, "own": "1"}).content.decode())
+        assert sum(units for _code, units in every) == counted.units == 970
+        assert sum(units for _code, units in rows) == 570
+    elif stage != "recovered":  # the recovered units are counted by the accounting, below
+        assert sum(units for _code, units in rows) == counted.units
+
+
+@pytest.mark.parametrize(
+    ("group", "parameter"),
+    [
+        ("by_country", "country"),
+        ("by_province", "province"),
+        ("by_party_type", "party_type"),
+        ("by_echelon", "echelon"),
+    ],
+)
+def test_each_region_type_and_echelon_drill_down_lists_exactly_what_it_counts(
+    progressed: RecallCase, client: Any, manager: User, group: str, parameter: str
+) -> None:
+    client.force_login(manager)
+    url = reverse("web:recall-cockpit-holders", args=[progressed.pk])
+    for row in getattr(compute_progress(progressed), group):
+        rows = _rows(client.get(url, {parameter: row.key}).content.decode())
+        assert (len(rows), sum(units for _code, units in rows)) == (row.holders, row.units)
+        answered = _rows(
+            client.get(url, {parameter: row.key, "stage": "acknowledged"}).content.decode()
+        )
+        assert len(answered) == row.acknowledged
+
+
+def test_the_recovered_drill_down_adds_up_to_the_stage(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    client.force_login(manager)
+    page = client.get(
+        reverse("web:recall-cockpit-records", args=[progressed.pk, "corrected"])
+    ).content.decode()
+    units = sum(int(u) for u in re.findall(r'data-units="(\d+)"', page))
+    assert units == compute_progress(progressed).stage("recovered").units == 30
+    returns = client.get(
+        reverse("web:recall-cockpit-records", args=[progressed.pk, "returns"])
+    ).content.decode()
+    assert len(re.findall(r'<tr data-number="RA-', returns)) == 1
+
+
+def _received_an_hour_ago(recall: RecallCase) -> None:
+    Receipt.objects.filter(recall=recall).update(received_at=timezone.now() - timedelta(hours=1))
+
+
+def test_the_page_shows_the_figures_and_links_each_to_its_records(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    client.force_login(manager)
+    _received_an_hour_ago(progressed)
+    page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
+    holders = reverse("web:recall-cockpit-holders", args=[progressed.pk])
+    assert f'href="{holders}?stage=notified" data-figure="holders">3</a>' in page
+    assert f'href="{holders}?stage=notified" data-figure="units">500</a>' in page
+    assert f"{holders}?province=CN-GD" in page
+    assert f"{holders}?country=US" in page
+    data = json.loads(re.search(r'id="cockpit-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    assert data["provinces"][0] == {"code": "CN-GD", "name": "Guangdong Sheng", "value": 450}
+    assert [p[1] for p in data["burn_down"]] == [540]
+    assert "hx-get" not in page  # nothing is moving: no polling
+
+
+def test_the_figures_refresh_only_while_a_send_run_or_receiving_is_going_on(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    client.force_login(manager)
+    url = reverse("web:recall-cockpit-figures", args=[progressed.pk])
+    receiving = client.get(url).content.decode()  # the fixture's receipt is minutes old
+    assert "<html" not in receiving
+    assert f'hx-get="{url}"' in receiving
+    assert "Units are being received" in receiving
+    _received_an_hour_ago(progressed)
+    assert "hx-get" not in client.get(url).content.decode()
+    NoticeRun.objects.create(recall=progressed, status=NoticeRun.Status.SENDING, total=3)
+    sending = client.get(url).content.decode()
+    assert f'hx-get="{url}"' in sending
+    assert 'hx-trigger="every 5s"' in sending
+    assert "A send run is going on" in sending
+    NoticeRun.objects.filter(recall=progressed).update(status=NoticeRun.Status.DONE)
+    assert "hx-get" not in client.get(url).content.decode()
+
+
+def test_a_recall_without_a_frozen_scope_says_what_is_missing_not_zeros(
+    client: Any, manager: User
+) -> None:
+    draft = services.recall_open(
+        actor=manager, title="草稿", products=[], reason="", regimes=["nmpa"]
+    )
+    client.force_login(manager)
+    page = client.get(reverse("web:recall-cockpit", args=[draft.pk])).content.decode()
+    assert 'id="cockpit-missing"' in page
+    assert "No scope has been frozen for this recall yet" in page
+    assert 'id="cockpit-funnel"' not in page
+    api = client.get(f"/api/recalls/{draft.pk}/progress/").json()
+    assert (api["scope"], api["funnel"], api["missing"][0]["code"]) == (None, [], "no_scope")
+
+
+PAGES: list[tuple[str, dict[str, str]]] = [
+    ("web:recall-cockpit", {}),
+    ("web:recall-cockpit-figures", {}),
+    ("web:recall-cockpit-holders", {"stage": "notified"}),
+    ("web:recall-cockpit-xlsx", {}),
+    ("web:recall-cockpit-pdf", {}),
+    ("web:recall-cockpit-records", {"kind": "returns"}),
+    ("web:recall-cockpit-records", {"kind": "corrected"}),
+]
+
+
+def _url(name: str, recall: RecallCase, query: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The page's address and its query (a records page takes its kind in the path)."""
+    query = dict(query)
+    kind = query.pop("kind", None)
+    return reverse(name, args=[recall.pk, kind] if kind else [recall.pk]), query
+
+
+@pytest.mark.parametrize(("name", "query"), PAGES)
+def test_portal_users_never_reach_the_cockpit(
+    progressed: RecallCase, client: Any, make_user: Callable[..., User], name: str, query: dict
+) -> None:
+    portal = make_user(Role.PORTAL, party=Party.objects.get(code="SUB"))
+    client.force_login(portal)
+    url, query = _url(name, progressed, query)
+    assert client.get(url, query).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("anonymous", 401), ("portal", 403), ("no_role", 403), ("viewer", 200)]
+)
+def test_the_progress_api_is_for_staff_who_may_see_recalls(
+    progressed: RecallCase,
+    api_as: Callable[..., Any],
+    make_user: Callable[..., User],
+    who: str,
+    status: int,
+) -> None:
+    users = {
+        "anonymous": None,
+        "portal": lambda: make_user(Role.PORTAL, party=Party.objects.get(code="SUB")),
+        "no_role": lambda: _without_role(make_user),
+        "viewer": lambda: make_user(Role.VIEWER),
+    }
+    maker = users[who]
+    answer = api_as(maker() if maker else None).get(f"/api/recalls/{progressed.pk}/progress/")
+    assert answer.status_code == status
+    if status == 200:
+        body = answer.json()
+        expected = compute_progress(progressed).as_dict()
+        assert {k: v for k, v in body.items() if k != "computed_at"} == {
+            k: v for k, v in json.loads(json.dumps(expected)).items() if k != "computed_at"
+        }
+
+
+def _without_role(make_user: Callable[..., User]) -> User:
+    user = make_user(Role.VIEWER)
+    user.groups.clear()
+    return user
+
+
+def test_the_command_prints_the_same_figures_as_the_api(
+    progressed: RecallCase, api_as: Callable[..., Any], manager: User
+) -> None:
+    out = io.StringIO()
+    call_command("recall", "progress", progressed.number, "--json", stdout=out)
+    printed = json.loads(out.getvalue())
+    api = api_as(manager).get(f"/api/recalls/{progressed.pk}/progress/").json()
+    printed.pop("computed_at"), api.pop("computed_at")
+    assert printed == api
+    lines = io.StringIO()
+    call_command("recall", "progress", progressed.number, stdout=lines)
+    assert "notified: 500 units (51.5 %), 3 holders (75.0 %)" in lines.getvalue()
+
+
+def test_the_command_names_an_unknown_recall() -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="There is no recall numbered RC-NOPE"):
+        call_command("recall", "progress", "RC-NOPE")
+
+
+def test_the_excel_export_holds_the_funnel_and_keeps_user_text_as_text(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    from openpyxl import load_workbook
+
+    Party.objects.filter(code="DIST").update(name='=HYPERLINK("http://evil","x")')
+    client.force_login(manager)
+    answer = client.get(reverse("web:recall-cockpit-xlsx", args=[progressed.pk]))
+    book = load_workbook(io.BytesIO(answer.content))
+    funnel = [list(row) for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert [row[1] for row in funnel] == [970, 500, 150, 150, 30, 0]
+    assert [row[3] for row in funnel] == [4, 3, 2, 2, 1, None]
+    silent = next(sheet for sheet in book.worksheets if sheet.title == "Silent holders")
+    cell = silent["B2"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (
+        '=HYPERLINK("http://evil","x")',
+        "s",
+        True,
+    )
+
+
+def test_the_pdf_export_is_a_pdf_of_the_figures(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    client.force_login(manager)
+    answer = client.get(reverse("web:recall-cockpit-pdf", args=[progressed.pk]))
+    assert answer.status_code == 200
+    assert answer.content.startswith(b"%PDF")
+
+
+def _grow(recall: RecallCase, holders: int) -> None:
+    """More holders in the frozen scope (lines written straight into the snapshot: volume only)."""
+    snapshot = recall.snapshots.order_by("-sequence").first()
+    template = AffectedLine.objects.filter(snapshot=snapshot).exclude(party__code="OWN").first()
+    assert snapshot is not None
+    assert template is not None
+    for n in range(holders):
+        party = PartyFactory(party_type="hospital", province_code=f"CN-{['BJ', 'SH', 'SC'][n % 3]}")
+        location: Location = LocationFactory(party=party, location_type="customer_site")
+        AffectedLine.objects.create(
+            snapshot=snapshot,
+            lot=template.lot,
+            location=location,
+            party=party,
+            on_hand=5,
+            category="at_customers",
+            echelon=2 + n % 2,
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [*PAGES, ("api", {})],
+)
+def test_every_cockpit_page_keeps_its_query_count_as_the_scope_grows(
+    progressed: RecallCase, client: Any, manager: User, name: str, query: dict
+) -> None:
+    client.force_login(manager)
+    url, query = (
+        (f"/api/recalls/{progressed.pk}/progress/", {})
+        if name == "api"
+        else _url(name, progressed, query)
+    )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, query).status_code == 200
+        return len(captured)
+
+    small = queries()
+    _grow(progressed, 30)
+    assert queries() == small
+
+
+def test_a_region_not_recorded_is_counted_and_listed_as_unknown(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    Location.objects.filter(code="H2").update(country="", province_code="")
+    figures = compute_progress(progressed)
+    unknown = next(row for row in figures.by_country if row.key == "-")
+    assert (unknown.units, unknown.holders) == (50, 1)
+    client.force_login(manager)
+    url = reverse("web:recall-cockpit-holders", args=[progressed.pk])
+    assert _rows(client.get(url, {"country": "-"}).content.decode()) == [("HOSP2", 50)]
+    page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
+    assert "Unknown" in page
