@@ -76,7 +76,9 @@ urlpatterns = [
         name="recall-cockpit-xlsx",
     ),
     path(
-        "recalls/<int:pk>/cockpit/progress.pdf", cockpit_views.cockpit_pdf, name="recall-cockpit-pdf"
+        "recalls/<int:pk>/cockpit/progress.pdf",
+        cockpit_views.cockpit_pdf,
+        name="recall-cockpit-pdf",
     ),
     path("recalls/<int:pk>/edit/", recall_views.recall_edit, name="recall-edit"),
     path("recalls/<int:pk>/hazard/", recall_views.recall_hazard, name="recall-hazard"),
