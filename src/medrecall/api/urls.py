@@ -8,7 +8,18 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
-from . import accounts, calendar, execution, notices, partners, party_review, recalls, trace, views
+from . import (
+    accounts,
+    calendar,
+    execution,
+    home,
+    notices,
+    partners,
+    party_review,
+    recalls,
+    trace,
+    views,
+)
 
 router = DefaultRouter()
 router.register("device-models", views.DeviceModelViewSet, basename="devicemodel")
@@ -46,6 +57,12 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("imports/start/", views.ImportStartView.as_view(), name="import-start"),
+    path("home/", home.HomeView.as_view(), name="home"),
+    path("home/recalls/", home.OpenRecallsView.as_view(), name="home-recalls"),
+    path("home/deadlines/", home.HomeDeadlinesView.as_view(), name="home-deadlines"),
+    path("portfolio/", home.PortfolioView.as_view(), name="portfolio"),
+    path("portfolio/products/", home.PortfolioProductsView.as_view(), name="portfolio-products"),
+    path("queues/<slug:role>/", home.QueueView.as_view(), name="queue"),
     path("trace/forward/", trace.TraceForwardView.as_view(), name="trace-forward"),
     path("trace/forward/set/", trace.TraceForwardSetView.as_view(), name="trace-forward-set"),
     path("trace/backward/", trace.TraceBackwardView.as_view(), name="trace-backward"),

@@ -111,6 +111,36 @@ class OpenRecallRow:
     def status_label(self) -> str:
         return str(Status(self.status).label)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The row as the command line's JSON shows it (the API's serializer has the same
+        fields); ``affected``/``recovered``/``percent_recovered`` are null without a frozen scope."""
+        deadline = self.next_deadline
+        return {
+            "id": self.recall_id,
+            "number": self.number,
+            "title": self.title,
+            "status": self.status,
+            "status_label": self.status_label,
+            "levels": [
+                {"regime": lv.regime, "recall_class": lv.recall_class} for lv in self.levels
+            ],
+            "scope_frozen": self.recovery is not None,
+            "affected": self.recovery.affected if self.recovery else None,
+            "recovered": self.recovery.recovered if self.recovery else None,
+            "percent_recovered": self.recovery.percent if self.recovery else None,
+            "next_deadline": None
+            if deadline is None
+            else {
+                "key": deadline.key,
+                "title": deadline.title,
+                "due_at": deadline.due_at.isoformat(),
+                "status": deadline.status,
+                "legal": deadline.legal,
+                "provisional": deadline.provisional,
+            },
+            "clock_missing": list(self.clock_missing),
+        }
+
 
 def open_recalls_for(*, viewer: Viewer) -> QuerySet[RecallCase]:
     """The recalls still open (not closed, terminated or cancelled) the viewer may see, newest

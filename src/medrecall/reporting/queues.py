@@ -95,6 +95,25 @@ class QueueItem:
         value: Any = Role.FINANCE if keyword == "role" else self.target_id
         return reverse(name, kwargs={keyword: value}) + anchor.format(id=self.target_id)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The item as the command line's JSON and the API show it."""
+        return {
+            "section": self.section,
+            "target": self.target,
+            "target_id": self.target_id,
+            "reference": self.reference,
+            "subject": self.subject,
+            "recall": self.recall,
+            "recall_id": self.recall_id,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "state": self.state,
+            "state_label": self.state_label,
+            "overdue": self.overdue,
+            "policy": self.policy,
+            "detail": self.detail,
+            "action_url": self.action_url,
+        }
+
 
 @dataclass(frozen=True)
 class Section:
@@ -119,10 +138,10 @@ class QueueItems(Sequence[QueueItem]):
 
     def __init__(self, sections: list[Section]) -> None:
         self.sections = sections
-        self._counts = [section.count() for section in sections]
+        self.counts = [section.count() for section in sections]
 
     def __len__(self) -> int:
-        return sum(self._counts)
+        return sum(self.counts)
 
     def count(self) -> int:  # type: ignore[override]  # what DRF's paginator asks for
         return len(self)
@@ -141,7 +160,7 @@ class QueueItems(Sequence[QueueItem]):
         start, stop, _step = index.indices(len(self))
         items: list[QueueItem] = []
         offset = 0
-        for section, count in zip(self.sections, self._counts, strict=True):
+        for section, count in zip(self.sections, self.counts, strict=True):
             low, high = max(start - offset, 0), min(stop - offset, count)
             if low < high:
                 items += section.items(low, high)
