@@ -148,7 +148,11 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         "completed": [m.completed for m in figures.per_month],
         "days_months": [month for month, _days in figures.days_per_month],
         "days": [days for _month, days in figures.days_per_month],
-        "labels": {"opened": _("Opened"), "completed": _("Completed"), "days": _("Mean days")},
+        "labels": {
+            "opened": _("Recalls opened"),
+            "completed": _("Recalls completed"),
+            "days": _("Mean days"),
+        },
     }
     products = paged(request, reports.products_for(viewer=user), param="products")
     return render(
@@ -163,7 +167,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
                 "names": [str(model) for model in products],
                 "recalls": [model.recalls_count for model in products],
                 "open": [model.open_recalls for model in products],
-                "labels": {"recalls": _("Recalls"), "open": _("Open")},
+                "labels": {"recalls": _("Recalls"), "open": _("Open recalls")},
             },
             "completions": paged(request, figures.completions, param="completed"),
             "chart": chart,
