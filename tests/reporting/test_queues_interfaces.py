@@ -342,3 +342,18 @@ def test_a_company_policy_deadline_is_marked_on_the_home_page_and_the_queue(
     assert f'{policy.title} <small class="muted company-policy">(company policy)</small>' in queue
     legal = next(r for r in rows if r.legal)
     assert f'{legal.title} <small class="muted company-policy">' not in page
+
+
+def test_a_user_with_several_roles_sees_several_queues_on_the_home_page(
+    noticed: RecallCase, offer: Offer, make_user: Callable[..., User]
+) -> None:
+    from django.contrib.auth.models import Group
+
+    user = make_user(Role.WAREHOUSE)
+    user.groups.add(Group.objects.get(name=Role.FINANCE))
+    page = logged_in(user).get("/").content.decode()
+    cards = [role for role in Role.__dict__.values() if f'data-role="{role}"' in page]
+    assert cards == [Role.WAREHOUSE, Role.FINANCE]
+    assert 'href="/queues/finance/#offers"' in page
+    assert logged_in(user).get("/queues/finance/").status_code == 200
+    assert logged_in(user).get("/queues/warehouse/").status_code == 200
