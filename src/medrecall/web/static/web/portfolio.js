@@ -17,7 +17,7 @@
     var values = {type: "value", minInterval: 1};
     chart.setOption({
       title: {text: element.dataset.title, textStyle: {fontSize: 13}}, tooltip: {trigger: "axis"},
-      legend: {top: 22}, grid: {top: 60, containLabel: true},
+      legend: {bottom: 0}, grid: {top: 40, bottom: 36, containLabel: true},
       xAxis: horizontal ? values : names, yAxis: horizontal ? names : values,
       series: series.map(function (s) { return {type: "bar", name: s.name, data: s.data}; })
     });
