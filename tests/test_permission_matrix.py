@@ -68,6 +68,7 @@ from medrecall.recalls import approvals
 from medrecall.recalls import services as recalls
 from medrecall.recalls.calendars import calendar_entry_set
 from medrecall.recalls.models import RecallCase
+from medrecall.reporting.queues import QUEUES
 from medrecall.web.file_views import FILE_KINDS
 from medrecall.web.masterdata import ENTITIES
 from tests.conftest import PASSWORD
@@ -628,6 +629,9 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
         "web:warehouse-return": [{"pk": ra.pk}],
         "web:disposition-detail": [{"pk": side.disposition.pk}],
         "web:work-order-detail": [{"pk": order.pk}],
+        "web:queue": [{"role": role} for role in QUEUES],
+        "queue": [{"role": role} for role in QUEUES],
+        "web:queue-offer-decide": [{"pk": side.offer.pk}],
         **{
             f"web:entity-{name}": [
                 {"slug": "devicemodel", "pk": side.lot.device_model_id, SHARED: True},
@@ -1029,6 +1033,7 @@ def public(reason: str) -> Policy:
     return Policy(public=reason)
 
 
+ROLE_HELD = "role:"  # a policy "role:<role>": only users in that role, not a permission
 STAFF = {"portal": "hidden"}  # staff pages (web ``staff()``): portal users get "not found"
 STAFF_API = {"portal": "refused"}  # staff endpoints: portal users get 403
 IMPORTS = (
@@ -1156,6 +1161,10 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:recall-list": P(RECALL),
     "web:recall-open": P("recalls.add_recallcase"),
     "web:recall-due-week": P(RECALL),
+    "web:portfolio": P(RECALL, **STAFF),
+    # a work queue is its role's: held or not, whatever the permissions (reporting.queues)
+    "web:queue": {role: P(f"{ROLE_HELD}{role}", **STAFF) for role in QUEUES},
+    "web:queue-offer-decide": W("notices.approve_offer", **STAFF),
     "web:recall-detail": P(RECALL),
     "web:recall-similar": P(INTELLIGENCE, portal="refused"),
     "web:intelligence-search": P(INTELLIGENCE, portal="refused"),
@@ -1302,6 +1311,11 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "recall-closure-exception": W(CHANGE_RECALL, **HIDDEN),
     "recall-deadlines": P(RECALL, **HIDDEN),
     "recall-due-week": P(RECALL),
+    **{
+        name: P(RECALL, **STAFF_API)
+        for name in ("home", "home-recalls", "home-deadlines", "portfolio", "portfolio-products")
+    },
+    "queue": {role: P(f"{ROLE_HELD}{role}", **STAFF_API) for role in QUEUES},
     "calendar-entries": P(RECALL, CALENDAR_CHANGE, portal="refused"),
     "calendar-entry": W(CALENDAR_CHANGE, portal="refused"),
     "calendar-years": P(RECALL, CALENDAR_CHANGE, portal="refused"),
@@ -1438,6 +1452,8 @@ ANONYMOUS_API = Known(
 def has(viewer: str, permission: str) -> bool:
     if permission == ANY:
         return True
+    if permission.startswith(ROLE_HELD):  # the viewer is in that role (each viewer holds one)
+        return viewer == permission.removeprefix(ROLE_HELD)
     role = Role.PORTAL if viewer in (PORTAL_A, PORTAL_B) else viewer
     return any(p in ROLE_PERMISSIONS[role] for p in permission.split("|"))
 
@@ -1491,7 +1507,7 @@ def fills_of(world: World, side: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def variant(kwargs: dict[str, Any]) -> str:
-    return str(kwargs.get("slug") or kwargs.get("kind") or "")
+    return str(kwargs.get("slug") or kwargs.get("kind") or kwargs.get("role") or "")
 
 
 @dataclass

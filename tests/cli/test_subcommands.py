@@ -24,7 +24,7 @@ RECALL = {
     "freeze": "--user --json",
     "impact": "--json",
     "transition": "--to --reason --user --json",
-    "list": "--json",
+    "list": "--open --json",
     "sign": "--step --user --password-file --json",
     "deadlines": "--json",
     "closure": "--json",

@@ -1,6 +1,8 @@
-"""A recall in execution over the small distribution network, with notices sent, one holder
-acknowledged, one replied and returning units (some received), and one unit corrected on
-site: every stage of the cockpit holds something, built through the real services."""
+"""Recalls over the small distribution network, built through the real services: for the
+cockpit, one in execution with notices sent, one holder acknowledged, one replied and returning
+units (some received), and one unit corrected on site (every stage holds something); for the
+home page and the work queues, catheter lot C1 recalled (NMPA 一级), approved, its notices
+sent."""
 
 from __future__ import annotations
 
@@ -56,4 +58,23 @@ def progressed(
     returns.return_transition(ra=ra, target="picked_up", actor=manager)
     receiving.return_receive(ra=ra, actor=manager, gtin=CATH, lot="C1", quantity=30)
     work_off_queue()
+    return recall
+
+
+def notices_sent(recall: RecallCase, manager: User) -> list[Notice]:
+    """A send run of the recall, rendered and sent in the test's transaction (as the batch
+    task does): e-mails to DIST (two contacts), SUB and HOSP2, a letter to HOSP."""
+    run = send_runs.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_execute(run.pk)
+    ids = list(Notice.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
+    send_runs.notices_batch(run.pk, ids)
+    return list(Notice.objects.filter(run=run).order_by("pk"))
+
+
+@pytest.fixture
+def noticed(tmp_path: Path, manager: User, make_user: Callable[..., User]) -> RecallCase:
+    """Catheter lot C1, NMPA 一级, approved, in execution, its notices sent; carriers seeded."""
+    recall = approved_recall(tmp_path, manager, make_user)
+    seed_carriers()
+    notices_sent(recall, manager)
     return recall

@@ -88,6 +88,7 @@ AREAS: tuple[NavArea, ...] = (
             NavItem(_("Recalls"), "web:recall-list", "recalls.view_recallcase"),
             NavItem(_("Open a recall"), "web:recall-open", "recalls.add_recallcase"),
             NavItem(_("Due this week"), "web:recall-due-week", "recalls.view_recallcase"),
+            NavItem(_("Portfolio"), "web:portfolio", "recalls.view_recallcase"),
             NavItem(_("Working-day calendar"), "web:calendar", "recalls.view_recallcase"),
             NavItem(
                 _("Public FDA recall history"),

@@ -5,6 +5,7 @@ from . import (
     calendar_views,
     cockpit_views,
     file_views,
+    home_views,
     intelligence_views,
     notice_views,
     party_review_views,
@@ -22,7 +23,12 @@ from . import quality_views as qv
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home_views.home, name="home"),
+    path("portfolio/", home_views.portfolio, name="portfolio"),
+    path("queues/<slug:role>/", home_views.queue, name="queue"),
+    path(
+        "queues/finance/offers/<int:pk>/", home_views.queue_offer_decide, name="queue-offer-decide"
+    ),
     path("language/", views.set_language, name="set-language"),
     path("accounts/lockouts/", account_views.lockout_list, name="lockout-list"),
     path("imports/", views.import_list, name="import-list"),

@@ -98,20 +98,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    from medrecall.recalls.deadlines import alerts_for
-
-    viewer = viewer_of(request)
-    counts = [
-        {"entity": entity, "count": entity.list_selector(viewer=viewer).count()}
-        for entity in ENTITIES.values()
-        if request.user.has_perm(entity.perm("view"))
-    ]
-    alerts = alerts_for(viewer) if viewer.party_id is None else []
-    return render(request, "web/home.html", {"counts": counts, "alerts": alerts})
-
-
 def _entity(slug: str, request: HttpRequest, action: str) -> Entity:
     entity = ENTITIES.get(slug)
     if entity is None:

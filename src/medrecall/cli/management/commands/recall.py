@@ -1,6 +1,6 @@
 """``medrecall recall …``: the recall case from the command line.
 
-  medrecall recall list [--json]
+  medrecall recall list [--open] [--json]     (--open: open recalls with stage, levels, percent recovered, next deadline)
   medrecall recall open --title T [--title-en T] --gtin GTIN [--gtin …] [--reason R] [--reason-en R]
                         [--regime nmpa|fda|eu_mdr …] [--decision-at ISO] --user U
   medrecall recall show NUMBER [--json]
@@ -155,7 +155,13 @@ class Command(ProductCommand):
         transition = actions.add("transition", self._transition, help="Move along the lifecycle.")
         transition.add_argument("--to", dest="target", default="")
         transition.add_argument("--reason", default="")
-        actions.add("list", self._list, help="The latest 200 recalls.")
+        listing = actions.add("list", self._list, help="The latest 200 recalls.")
+        listing.add_argument(
+            "--open",
+            action="store_true",
+            help="Only open recalls, as the home page shows them: stage, level per regime, "
+            "percent recovered, next deadline.",
+        )
         sign = actions.add("sign", self._sign, help="Sign an approval step (electronic signature).")
         sign.add_argument("--step", default="")
         actions.add("deadlines", self._deadlines, help="The regulatory deadlines.")
@@ -237,11 +243,35 @@ class Command(ProductCommand):
 
     # -- the subcommands -------------------------------------------------------------------
     def _list(self, o: dict[str, Any]) -> None:
+        if o["open"]:
+            self._list_open(o)
+            return
         rows = [_summary(r) for r in RecallCase.objects.order_by("-created_at")[:200]]
         if o["json"]:
             self.write_json(rows)
             return
         self.stdout.write("\n".join(f"{r['number']}  {r['status']:<20} {r['title']}" for r in rows))
+
+    def _list_open(self, o: dict[str, Any]) -> None:
+        from medrecall.cli.command import Everyone
+        from medrecall.reporting.portfolio import open_recall_rows, open_recalls_for
+
+        rows = open_recall_rows(list(open_recalls_for(viewer=Everyone())[:200]))
+        if o["json"]:
+            self.write_json([row.as_dict() for row in rows])
+            return
+        for row in rows:
+            levels = " ".join(f"{lv.regime}:{lv.recall_class or '?'}" for lv in row.levels)
+            recovered = (
+                f"{row.recovery.percent} %"
+                if row.recovery and row.recovery.percent is not None
+                else "-"
+            )
+            deadline = row.next_deadline
+            due = f"{deadline.due_at:%Y-%m-%d} {deadline.status}" if deadline else "-"
+            self.stdout.write(
+                f"{row.number}  {row.status:<20} {levels:<16} {recovered:>8}  {due}  {row.title}"
+            )
 
     def _open(self, o: dict[str, Any]) -> None:
         fields: dict[str, Any] = {}
