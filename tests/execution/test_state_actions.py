@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -31,6 +31,7 @@ from medrecall.execution.lifecycle import (
     ReturnAction,
     WorkOrderAction,
 )
+from medrecall.finance import ledger
 from medrecall.notices import delivery, issuing, relations, replies, send_runs
 from medrecall.notices.models import Notice
 from medrecall.parties.models import Location, Party
@@ -243,6 +244,13 @@ def calls(
         ),
         Action.SIGN_CLOSURE_EXCEPTION: lambda: closure.closure_exception_sign(
             recall=recall, actor=manager, reason="r", password=PASSWORD, username=manager.username
+        ),
+        Action.POST_COST: lambda: ledger.cost_post(
+            actor=manager,
+            recall=recall,
+            line=ledger.CostLine(
+                category="legal", amount="10.00", currency="CNY", incurred_on=date(2026, 1, 5)
+            ),
         ),
     }
 
