@@ -305,6 +305,10 @@ def test_the_sidebar_shows_finance_entries_by_permission(
         "Disposition costs",
         "Service provider rates",
         "Finance policy",
+        "Cost reports",
+        "Refunds and compensation",
+        "Vendor scorecard",
+        "Accounts payable export",
     ]
 
 
