@@ -134,6 +134,8 @@ def test_every_task_module_says_how_its_tasks_recover() -> None:
     assert sorted(name for name in RECOVERIES.names() if name.startswith("medrecall.")) == [
         "medrecall.core.tasks.import_run_execute",
         "medrecall.execution.tasks.work_orders_escalation_sweep",
+        "medrecall.finance.budget_tasks.budget_alerts_check",
+        "medrecall.finance.budget_tasks.budget_alerts_sweep",
         "medrecall.finance.tasks.postings_post_task",
         "medrecall.finance.tasks.postings_sweep_task",
         "medrecall.notices.tasks.follow_up_sweep_task",

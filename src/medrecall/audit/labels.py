@@ -104,6 +104,16 @@ ACTION_LABELS: dict[str, Promise] = {
     "finance.unit_cost_deleted": _("Disposition cost deleted"),
     "finance.provider_rate_set": _("Service provider rate saved"),
     "finance.policy_updated": _("Finance policy changed"),
+    # finance: quotes, refunds and payments
+    "finance.quote_request_opened": _("Request for quotes opened"),
+    "finance.quote_added": _("Quote entered"),
+    "finance.quote_awarded": _("Quote chosen"),
+    "finance.quote_request_cancelled": _("Request for quotes cancelled"),
+    "finance.refund_requested": _("Refund or compensation requested"),
+    "finance.refund_approved": _("Refund or compensation approved"),
+    "finance.refund_rejected": _("Refund or compensation rejected"),
+    "finance.refund_paid": _("Refund or compensation paid"),
+    "finance.ap_exported": _("Payments exported for accounts payable"),
 }
 
 _GENERIC = {

@@ -10,7 +10,10 @@ from django_tasks import task
 
 from medrecall.core.workers import recoverable
 
-from . import postings
+from . import (
+    budget_tasks,  # noqa: F401 - discovered here, so its tasks recover too
+    postings,
+)
 
 
 @task()
