@@ -4,7 +4,7 @@ and flagged, refusals that change nothing, triage, reports filed, closing, and t
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -153,6 +153,12 @@ def test_unknown_lot_resolved_later(receive: Callable[..., Complaint], manager: 
             ComplaintInvalid,
             "aware_at",
             id="aware-in-future",
+        ),
+        pytest.param(
+            {"aware_at": datetime(1763, 7, 24, 7, 47, tzinfo=UTC)},
+            ComplaintInvalid,
+            "aware_at",
+            id="aware-before-1990",
         ),
         pytest.param(
             {"event_date": (AWARE + timedelta(days=2)).date()},

@@ -54,7 +54,7 @@ class DaySerializer(BoundedSerializer):
     units = serializers.IntegerField()
 
 
-class DeadlineSerializer(BoundedSerializer):
+class ProgressDeadlineSerializer(BoundedSerializer):
     key = serializers.CharField()
     title = serializers.CharField()
     due_at = serializers.DateTimeField()
@@ -62,8 +62,10 @@ class DeadlineSerializer(BoundedSerializer):
 
 
 class DeadlinesSerializer(BoundedSerializer):
-    overdue = DeadlineSerializer(many=True)
-    next = DeadlineSerializer(many=True, help_text="the next deadlines not done (five at most)")
+    overdue = ProgressDeadlineSerializer(many=True)
+    next = ProgressDeadlineSerializer(
+        many=True, help_text="the next deadlines not done (five at most)"
+    )
     clock_missing = serializers.ListField(child=serializers.CharField())
 
 

@@ -39,6 +39,8 @@ from .models import Channel, Complaint, ReportDecision, Resolution
 COMPLAINT_NUMBER_PATTERN = "CMP-{year}-{seq:05d}"
 # A clock a few minutes fast on the entering machine must not refuse "now".
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# No device complaint predates this; earlier times also have no ISO offset in local time zones.
+EARLIEST_YEAR = 1990
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,11 @@ def unit_resolve(given: UnitGiven) -> UnitFound:
 def _check_dates(aware_at: datetime, event_date: date | None) -> None:
     if aware_at.tzinfo is None or aware_at.utcoffset() is None:
         raise ComplaintInvalid(_("The awareness time must carry a time zone."), where="aware_at")
+    if aware_at.year < EARLIEST_YEAR:
+        raise ComplaintInvalid(
+            _("The awareness date cannot be before %(year)s.") % {"year": EARLIEST_YEAR},
+            where="aware_at",
+        )
     now = timezone.now()
     if aware_at > now + FUTURE_TOLERANCE:
         raise ComplaintInvalid(_("The awareness date cannot be in the future."), where="aware_at")
