@@ -90,6 +90,8 @@ def test_a_missing_rate_for_the_day_is_refused_and_nothing_is_posted(
         ("abc", "CNY", "amount", "abc is not an amount"),
         ("NaN", "CNY", "amount", "more than zero"),
         ("10", "XYZ", "currency", "XYZ is not an ISO 4217"),
+        ("99999999999999999", "CNY", "amount", "at most 999,999,999,999.99"),
+        ("1000000000000.00", "CNY", "amount", "at most 999,999,999,999.99"),
         ("10", "", "currency", "is not an ISO 4217"),
     ],
 )
@@ -223,3 +225,15 @@ def test_two_workers_posting_the_same_source_record_post_it_once(
     assert len(results) == 4
     assert len(set(results)) == 1
     assert CostEntry.objects.count() == 1
+
+
+def test_an_amount_too_large_in_the_company_currency_is_refused(
+    finance: User, recall: RecallCase
+) -> None:
+    ledger.rate_set(actor=finance, currency="IDR", rate_on=DAY, rate="1000")
+    with pytest.raises(CostRefused, match="company currency the amount would exceed"):
+        ledger.cost_post(actor=finance, recall=recall, line=line("999999999999.99", "IDR"))
+    assert CostEntry.objects.count() == 0
+    largest = ledger.cost_post(actor=finance, recall=recall, line=line("999999999999.99"))
+    largest.refresh_from_db()
+    assert largest.amount == Decimal("999999999999.99")

@@ -45,6 +45,10 @@ from .models import (
 )
 
 CENT = Decimal("0.01")
+# What the ledger's columns hold (14 digits, 2 decimals; 16 in the company currency): a larger
+# amount would be refused by PostgreSQL and stored unreadable by SQLite.
+MAX_AMOUNT = Decimal("999999999999.99")
+MAX_COMPANY_AMOUNT = Decimal("99999999999999.99")
 
 
 def policy() -> FinancePolicy:
@@ -83,6 +87,10 @@ def amount_checked(value: Any, *, where: str = "amount") -> Decimal:
         )
     if amount != amount.quantize(CENT):
         raise CostRefused(_("An amount has at most two decimals."), where=where)
+    if amount > MAX_AMOUNT:
+        raise CostRefused(
+            _("An amount is at most %(limit)s.") % {"limit": f"{MAX_AMOUNT:,}"}, where=where
+        )
     return amount
 
 
@@ -249,6 +257,12 @@ def _post(
     require_action(recall, Action.POST_COST)
     amount, currency = _checked(line)
     rate = rate_for(currency, line.incurred_on)
+    if (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP) > MAX_COMPANY_AMOUNT:
+        raise CostRefused(
+            _("In the company currency the amount would exceed %(limit)s.")
+            % {"limit": f"{MAX_COMPANY_AMOUNT:,}"},
+            where="amount",
+        )
     company = policy().company_currency
     entry = CostEntry(
         number=next_number(CostEntry, "CE"),
