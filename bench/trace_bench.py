@@ -37,7 +37,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
-OUT_DIR = BENCH_DIR / "out"
+# where the databases, CSVs and results go (git-ignored); MEDRECALL_BENCH_OUT moves them elsewhere
+OUT_DIR = Path(os.environ.get("MEDRECALL_BENCH_OUT") or BENCH_DIR / "out")
 PROJECT_DIR = BENCH_DIR.parent
 RESULTS = OUT_DIR / "results.json"
 POSTGRES_URL = "postgres://postgres@127.0.0.1:55432/medrecall_bench"
@@ -506,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         say()
         say(recall_table({k: r for k, r in results.items() if r.get("shape") == "recall"}))
         return
-    OUT_DIR.mkdir(exist_ok=True)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
     vendor = "sqlite" if args.db == "sqlite" else "postgresql"
     label = f"{args.events}" if args.shape == "demo" else f"recall-{args.events}"
     url = fresh_database(args.db, label, args.database_url, args.reuse)

@@ -27,7 +27,9 @@ try:
 finally:
     sys.stderr.write("\\nMODULES " + " ".join(sorted(sys.modules)) + "\\n")
 """
-HEAVY = ("polars", "psycopg", "pikepdf", "typst", "weasyprint", "openpyxl", "segno")
+# biip: its GS1 tables (company prefixes) load on import; a UDI of AI 01/10/11/17/21 is read
+# without it (traceability/udi.py), so `udi parse` of such a scan does not load it either.
+HEAVY = ("biip", "polars", "psycopg", "pikepdf", "typst", "weasyprint", "openpyxl", "segno")
 # Loaded with the URL conf (the admin modules, medrecall/web/apps.py), when a hook or a signal
 # receiver first runs (accounts', notices' and execution's apps.py) or by the commands that use
 # them (the holiday calendars: `medrecall recall deadlines`), never by a read-only command.

@@ -10,6 +10,15 @@ GS1 (element strings with or without parentheses, and Digital Link URIs) is pars
 UDI needs on top (GTIN check digit, lot and serial length, clear messages). ``biip``
 returns nothing for HIBC, so the HIBC Supplier Labeling Standard is parsed here.
 
+``biip`` loads every GS1 table when it is first imported (its package imports its whole
+parser, with the lzma-compressed company prefixes: most of a second's tenth), so it is
+imported only when a scan needs it. The scans a UDI label carries, element strings of
+AI 01, 10, 11, 17 and 21 only (raw or in parentheses), that are valid throughout, are read
+by :func:`_udi_elements` with biip's own patterns and date rules for those five AIs
+(``tests/traceability/test_udi_fast_path.py`` compares both with biip's table and every
+answer with biip's path); anything else, and any scan the short path cannot read whole,
+goes through biip, so every refusal and its message comes from the same path as before.
+
 Input as keyboard-mode scanners send it is accepted: a trailing Enter or Tab, a symbology
 identifier such as ``]C1``, ``]d2`` or ``]Q3``, and the group separator (FNC1) as ASCII 29,
 ``<GS>`` or ``{GS}``. A lot that really contains the text ``<GS>`` therefore cannot be
@@ -23,15 +32,15 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from biip import ParseError
-from biip.gs1_application_identifiers import GS1ApplicationIdentifier
-from biip.gs1_digital_link_uris import GS1DigitalLinkURI
-from biip.gs1_element_strings import GS1ElementString
 from django.utils.translation import gettext as _
 
 from medrecall.core.gtin import gtin_problem, normalise_gtin
+
+if TYPE_CHECKING:
+    from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 
 __all__ = ["ParsedUDI", "hibc_check_character", "parse_udi"]
 
@@ -164,9 +173,9 @@ def _parse(text: str) -> ParsedUDI:
     if symbology in _GTIN_SYMBOLOGIES:
         return _parse_bare_gtin(payload)
     if payload.startswith("("):
-        return _parse_hri(payload)
+        return _gs1_result(_udi_elements(payload) or _parse_hri(payload))
     if payload[0].isdigit():
-        return _parse_element_string(payload)
+        return _gs1_result(_udi_elements(payload) or _parse_element_string(payload))
     shown = "".join(_printable(char) for char in payload)
     raise _Refusal(
         "",
@@ -187,8 +196,19 @@ def _gs1_refusal(message: str) -> _Refusal:
     return _Refusal("GS1", message)
 
 
-def _checked_element(ai: GS1ApplicationIdentifier, value: str) -> GS1ElementString:
+class _Element(NamedTuple):
+    """One element string as the result needs it: its AI, value and date (AI 11 and 17)."""
+
+    ai: str
+    value: str
+    date: date | None
+
+
+def _checked_element(ai: GS1ApplicationIdentifier, value: str) -> _Element:
     """One element string, checked beyond biip for what a UDI relies on."""
+    from biip import ParseError
+    from biip.gs1_element_strings import GS1ElementString
+
     code = ai.ai
     if not value:
         raise _gs1_refusal(_("AI %(ai)s has no value.") % {"ai": code})
@@ -211,7 +231,7 @@ def _checked_element(ai: GS1ApplicationIdentifier, value: str) -> GS1ElementStri
         ) from None
     if code == "01" and (problem := gtin_problem(value)):
         raise _gs1_refusal(_("AI 01: %(problem)s") % {"problem": problem})
-    return element
+    return _Element(code, element.value, element.date)
 
 
 def _check_lot_or_serial(code: str, value: str) -> None:
@@ -236,6 +256,9 @@ def _check_lot_or_serial(code: str, value: str) -> None:
 
 def _ai_or_none(code: str) -> GS1ApplicationIdentifier | None:
     """The AI that is exactly ``code``, if GS1 defines one."""
+    from biip import ParseError
+    from biip.gs1_application_identifiers import GS1ApplicationIdentifier
+
     try:
         ai = GS1ApplicationIdentifier.extract(code)
     except ParseError:
@@ -260,9 +283,105 @@ def _fixed_length(ai: GS1ApplicationIdentifier) -> int | None:
     return sum(int(match.group(1)) for match in parts if match is not None)
 
 
-def _parse_element_string(payload: str) -> ParsedUDI:
+# --- GS1, the short path: the five UDI AIs without biip ------------------------------------
+
+
+class _UdiAI(NamedTuple):
+    pattern: re.Pattern[str]  # biip 5.2's pattern of the value (its table's, without the AI)
+    length: int | None  # fixed length of the value; None: runs to the next separator
+    dated: bool
+
+
+_GS1_DATE = re.compile(r"\d{2}(?:0\d|1[0-2])(?:[0-2]\d|3[01])")
+_GS1_LOT_SERIAL = re.compile(r"[!%-?A-Z_a-z\x22]{1,20}")  # \x22: the double quote
+_UDI_AI_TABLE = {
+    "01": _UdiAI(re.compile(r"\d{14}"), 14, dated=False),
+    "10": _UdiAI(_GS1_LOT_SERIAL, None, dated=False),
+    "11": _UdiAI(_GS1_DATE, 6, dated=True),
+    "17": _UdiAI(_GS1_DATE, 6, dated=True),
+    "21": _UdiAI(_GS1_LOT_SERIAL, None, dated=False),
+}
+
+
+def _udi_elements(payload: str) -> list[_Element] | None:
+    """The elements of a valid element string, raw or in parentheses, made only of AI 01, 10,
+    11, 17 and 21; ``None`` for anything else, which biip's path then reads or refuses.
+
+    Every element is read and checked as :func:`_parse_element_string` and
+    :func:`_parse_hri` read it, with biip's patterns and GS1 date rule for these AIs: when
+    this answers, the biip path gives the same elements (no AI of another length can start
+    with these two digits: GS1's AIs are prefix-free)."""
+    pairs = _hri_pairs(payload) if payload.startswith("(") else _raw_pairs(payload)
+    if not pairs:
+        return None
+    elements: list[_Element] = []
+    for code, value in pairs:
+        element = _udi_element(code, value)
+        if element is None:
+            return None
+        elements.append(element)
+    return elements
+
+
+def _raw_pairs(payload: str) -> list[tuple[str, str]] | None:
+    pairs: list[tuple[str, str]] = []
+    position = 0
+    while position < len(payload):
+        if payload[position] == GS:
+            position += 1
+            continue
+        code = payload[position : position + 2]
+        if code not in _UDI_AI_TABLE:
+            return None
+        length = _UDI_AI_TABLE[code].length
+        value = payload[position + 2 :].split(GS, 1)[0]
+        if length is not None:
+            value = value[:length]
+        pairs.append((code, value))
+        position += 2 + len(value)
+    return pairs
+
+
+def _hri_pairs(payload: str) -> list[tuple[str, str]] | None:
+    compact = re.sub(r"\s", "", payload).replace(GS, "")
+    pairs: list[tuple[str, str]] = []
+    position = 0
+    for match in _HRI_ELEMENT.finditer(compact):
+        if match.start() != position:
+            return None
+        pairs.append((match.group(1), match.group(2)))
+        position = match.end()
+    return pairs if position == len(compact) else None
+
+
+def _udi_element(code: str, value: str) -> _Element | None:
+    """One element of the five, if it is valid as it stands (else ``None``)."""
+    ai = _UDI_AI_TABLE.get(code)
+    if ai is None or not ai.pattern.fullmatch(value):
+        return None
+    if code == "01" and gtin_problem(value):
+        return None
+    if not ai.dated:
+        return _Element(code, value, None)
+    year = _full_year(int(value[:2]))  # the GS1 window, as biip's ``_get_century``
+    month, day = int(value[2:4]), int(value[4:6])
+    try:
+        # Day "00" is the last day of the month (GS1 General Specifications 7.12).
+        found = date(year, month, day or calendar.monthrange(year, month)[1])
+    except ValueError:  # month 00, or a day the month does not have
+        return None
+    return _Element(code, value, found)
+
+
+# --- GS1 through biip --------------------------------------------------------------------
+
+
+def _parse_element_string(payload: str) -> list[_Element]:
     """Raw element strings; a variable-length value runs to the next separator, as GS1 requires."""
-    elements: list[GS1ElementString] = []
+    from biip import ParseError
+    from biip.gs1_application_identifiers import GS1ApplicationIdentifier
+
+    elements: list[_Element] = []
     position = 0
     while position < len(payload):
         if payload[position] == GS:
@@ -296,13 +415,13 @@ def _parse_element_string(payload: str) -> ParsedUDI:
                 )
         elements.append(_checked_element(ai, value))
         position += start + len(value)
-    return _gs1_result(elements)
+    return elements
 
 
-def _parse_hri(payload: str) -> ParsedUDI:
+def _parse_hri(payload: str) -> list[_Element]:
     """The human-readable form, "(01)…(17)…(10)…"."""
     compact = re.sub(r"\s", "", payload).replace(GS, "")
-    elements: list[GS1ElementString] = []
+    elements: list[_Element] = []
     position = 0
     for match in _HRI_ELEMENT.finditer(compact):
         if match.start() != position:
@@ -316,7 +435,7 @@ def _parse_hri(payload: str) -> ParsedUDI:
             )
             % {"text": compact[position : position + 12], "position": position + 1}
         )
-    return _gs1_result(elements)
+    return elements
 
 
 def _digital_link_uri(uri: str) -> tuple[str, list[tuple[str, str]]]:
@@ -339,6 +458,9 @@ def _digital_link_uri(uri: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def _parse_digital_link(uri: str) -> ParsedUDI:
+    from biip import ParseError
+    from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+
     rewritten, pairs = _digital_link_uri(uri)
     try:
         link = GS1DigitalLinkURI.parse(rewritten)
@@ -376,14 +498,14 @@ def _parse_bare_gtin(payload: str) -> ParsedUDI:
     )
 
 
-def _gs1_result(elements: list[GS1ElementString]) -> ParsedUDI:
-    found: dict[str, GS1ElementString] = {}
+def _gs1_result(elements: list[_Element]) -> ParsedUDI:
+    found: dict[str, _Element] = {}
     for element in elements:
-        earlier = found.setdefault(element.ai.ai, element)
+        earlier = found.setdefault(element.ai, element)
         if earlier.value != element.value:
             raise _gs1_refusal(
                 _("AI %(ai)s appears twice with different values ('%(first)s' and '%(second)s').")
-                % {"ai": element.ai.ai, "first": earlier.value, "second": element.value}
+                % {"ai": element.ai, "first": earlier.value, "second": element.value}
             )
     if not _UDI_AIS.intersection(found):
         raise _gs1_refusal(
