@@ -1,7 +1,7 @@
 """How long the ``medrecall`` command takes before it does any work.
 
 Runs each command ``--repeat`` times in a fresh process against a migrated SQLite data
-directory and prints the best wall and CPU time beside three references: a bare ``python -c
+directory and prints the best (and the median) wall and CPU time beside three references: a bare ``python -c
 pass`` (the interpreter), ``import django`` and ``django.setup()`` with the product's settings
 (what every Django command pays). The budget for read-only commands is 0.4 s wall on SQLite.
 
@@ -32,6 +32,7 @@ import atexit
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,6 +110,7 @@ def run_mode(mode: str, environment: dict[str, str], repeat: int, before: str | 
     print(f"\n{mode}: load average {load()}")
     print(
         f"{'command':34} {'tree':>10} {'wall s':>7} {'cpu s':>7} {'cpu ÷ setup':>12} {'wall ÷ 0.4 s':>13}"
+        f" {'median wall':>12} {'median cpu':>11}"
     )
     reference: dict[str, float] = {}
     for label, command in COMMANDS:
@@ -123,8 +125,11 @@ def run_mode(mode: str, environment: dict[str, str], repeat: int, before: str | 
             if label == REFERENCE:
                 reference[tree] = cpu
             ratio = f"{cpu / reference[tree]:11.2f}×" if tree in reference else ""
+            median_wall = statistics.median(run[0] for run in measured)
+            median_cpu = statistics.median(run[1] for run in measured)
             print(
                 f"{label:34} {tree:>10} {wall:7.3f} {cpu:7.3f} {ratio:>12} {wall / BUDGET:12.2f}×"
+                f" {median_wall:12.3f} {median_cpu:11.3f}"
             )
         if before:
             print(f"{'':34} {'÷ before':>10} {'':7} {cpus['this tree'] / cpus['before']:6.2f}×")
