@@ -99,10 +99,26 @@ def _notice_reached(recall_id: int, status: str, party: str = "pk") -> Exists:
 
 
 def _answered(recall_id: int, party: str = "pk") -> Q:
-    """Acknowledged/replied: a notice at least acknowledged, or the holder's reply is in."""
-    return Q(_notice_reached(recall_id, NoticeStatus.ACKNOWLEDGED, party)) | Q(
-        Exists(Reply.objects.filter(recall_id=recall_id, party_id=OuterRef(party)))
+    """Acknowledged/replied: a notice at least acknowledged, or the holder's reply is in, or
+    the holder's units came back or were corrected (a later stage: the holder was reached)."""
+    return (
+        Q(_notice_reached(recall_id, NoticeStatus.ACKNOWLEDGED, party))
+        | Q(Exists(Reply.objects.filter(recall_id=recall_id, party_id=OuterRef(party))))
+        | _returned_or_corrected(recall_id, party)
     )
+
+
+def _delivered(recall_id: int, party: str = "pk") -> Q:
+    """Delivered: a notice at least delivered, or a later stage reached (a reply entered by
+    staff or a posted letter never gets a delivery report, yet the holder answered)."""
+    return Q(_notice_reached(recall_id, NoticeStatus.DELIVERED, party)) | _answered(
+        recall_id, party
+    )
+
+
+def _notified(recall_id: int, party: str = "pk") -> Q:
+    """Notified: a notice at least sent, or a later stage reached."""
+    return Q(_notice_reached(recall_id, NoticeStatus.SENT, party)) | _delivered(recall_id, party)
 
 
 def _returned_or_corrected(recall_id: int, party: str = "pk") -> Q:
@@ -141,8 +157,8 @@ def scope_holders(
         Party.objects.filter(Exists(mine))
         .annotate(
             units=Coalesce(Subquery(units, output_field=IntegerField()), Value(0)),
-            notified=_notice_reached(recall.pk, NoticeStatus.SENT),
-            delivered=_notice_reached(recall.pk, NoticeStatus.DELIVERED),
+            notified=ExpressionWrapper(_notified(recall.pk), output_field=BooleanField()),
+            delivered=ExpressionWrapper(_delivered(recall.pk), output_field=BooleanField()),
             acknowledged=ExpressionWrapper(_answered(recall.pk), output_field=BooleanField()),
             recovered=ExpressionWrapper(
                 _returned_or_corrected(recall.pk), output_field=BooleanField()
@@ -319,14 +335,11 @@ def current_scope(recall: RecallCase) -> ScopeSnapshot | None:
     return recall.snapshots.order_by("-sequence").first()
 
 
-def _recovered(found: dict[int, Any], corrected: dict[int, int]) -> dict[int, int]:
-    """Returned or corrected: in quarantine + dispositioned (the accounting) + corrected."""
-    return {
-        recall_id: books.total.in_quarantine
-        + books.total.dispositioned
-        + corrected.get(recall_id, 0)
-        for recall_id, books in found.items()
-    }
+def recovered_units(total: Any, corrected: int) -> int:
+    """Returned or corrected, from a recall's accounting total and its corrected units: units
+    in our quarantine + dispositioned + corrected on site, the corrected ones at most the units
+    still at holders (as the closure check counts them: ``execution.closure``)."""
+    return total.in_quarantine + total.dispositioned + min(corrected, max(total.at_holders, 0))
 
 
 def corrected_by_recall(recall_ids: Iterable[int]) -> dict[int, int]:
@@ -343,18 +356,25 @@ def corrected_by_recall(recall_ids: Iterable[int]) -> dict[int, int]:
     }
 
 
-def recovered_by_recall(recall_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """Per recall: (affected units of its frozen scope, units returned or corrected). The
+def recovered_by_recall(recall_ids: Iterable[int]) -> dict[int, tuple[int, int] | None]:
+    """Per recall asked: (affected units of its frozen scope, units returned or corrected), the
     cockpit's "returned or corrected" stage for many recalls at once (the same few statements
-    for one recall or fifty); a recall without a frozen scope answers (0, 0)."""
-    ids = list(recall_ids)
-    found = accounting_for(list(RecallCase.objects.filter(pk__in=ids)))
-    recovered = _recovered(found, corrected_by_recall(ids))
+    for one recall or fifty). ``None`` for a recall without a frozen scope: there is nothing to
+    count against yet, and the pages say so rather than showing 0 %. The one definition the
+    cockpit, the home page, the queues, the exports and the API use."""
+    ids = list(dict.fromkeys(recall_ids))
+    if not ids:
+        return {}
+    found = accounting_for(list(RecallCase.objects.filter(pk__in=ids).only("pk", "number")))
+    corrected = corrected_by_recall(ids)
     return {
         recall_id: (
-            (found[recall_id].total.affected, recovered[recall_id])
-            if recall_id in found
-            else (0, 0)
+            (
+                found[recall_id].total.affected,
+                recovered_units(found[recall_id].total, corrected.get(recall_id, 0)),
+            )
+            if recall_id in found and found[recall_id].snapshot is not None
+            else None
         )
         for recall_id in ids
     }
@@ -395,7 +415,7 @@ def _funnel(
         ],
         stage(
             "recovered",
-            total.in_quarantine + total.dispositioned + corrected,
+            recovered_units(total, corrected),
             counted["recovered_holders"],
         ),
         stage("dispositioned", total.dispositioned, None),
