@@ -340,3 +340,43 @@ def test_a_region_not_recorded_is_counted_and_listed_as_unknown(
     assert _rows(client.get(url, {"country": "-"}).content.decode()) == [("HOSP2", 50)]
     page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
     assert "Unknown" in page
+
+
+def test_the_live_banner_and_polling_stop_when_the_send_run_or_receiving_has_gone_quiet(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    """A receipt ten minutes old, a send run left "sending" two hours ago (no worker took its
+    batches): nothing is going on, so no banner and no polling. A notice of that run sent a
+    minute ago: the run is going on again."""
+    from medrecall.notices.models import Notice
+    from medrecall.reporting.progress import LIVE_WINDOW, activity
+
+    assert timedelta(minutes=10) > LIVE_WINDOW
+    client.force_login(manager)
+    url = reverse("web:recall-cockpit-figures", args=[progressed.pk])
+    now = timezone.now()
+    Receipt.objects.filter(recall=progressed).update(received_at=now - timedelta(minutes=10))
+    run = NoticeRun.objects.create(recall=progressed, status=NoticeRun.Status.SENDING, total=3)
+    NoticeRun.objects.filter(pk=run.pk).update(created_at=now - timedelta(hours=2))
+    Notice.objects.filter(recall=progressed).update(
+        run=run,
+        created_at=now - timedelta(hours=2),
+        sent_at=now - timedelta(hours=2),
+        claimed_at=None,
+    )
+    assert activity(progressed) == {"sending": False, "receiving": False}
+    quiet = client.get(url).content.decode()
+    assert "hx-get" not in quiet
+    assert "hx-trigger" not in quiet
+    assert 'id="cockpit-live"' not in quiet
+    page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
+    assert 'id="cockpit-live"' not in page
+    assert "hx-trigger" not in page
+    first = Notice.objects.filter(run=run).order_by("pk").first()
+    assert first is not None
+    Notice.objects.filter(pk=first.pk).update(sent_at=now - timedelta(minutes=1))
+    assert activity(progressed) == {"sending": True, "receiving": False}
+    moving = client.get(url).content.decode()
+    assert 'hx-trigger="every 5s"' in moving
+    assert "A send run is going on" in moving
+    assert "Units are being received" not in moving

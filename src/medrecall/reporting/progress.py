@@ -68,7 +68,9 @@ from medrecall.traceability.engine import trace_settings
 STAGES = ("affected", "notified", "delivered", "acknowledged", "recovered", "dispositioned")
 # The notices that tell a holder about the recall (a progress update or survey does not).
 HOLDER_NOTICES = (Kind.INITIAL, Kind.REMINDER)
-RECEIVING_WINDOW = timedelta(minutes=15)  # a receipt this recent: receiving is going on
+# Something moved the figures this recently: a send run is going on, or units are being
+# received. The cockpit's live banner and its polling last this long after the last sign.
+LIVE_WINDOW = timedelta(minutes=5)
 COUNTING_SHARE = 10  # figures are kept at least ten times as long as they took to count
 KEEP_LAST_SECONDS = 3600  # the last figures, answered while another process counts afresh
 LIST_SHOWN = 10
@@ -670,15 +672,23 @@ def _kept_progress(recall: RecallCase, seconds: int) -> Progress:
     return found
 
 
+RUNNING = (NoticeRun.Status.QUEUED, NoticeRun.Status.GENERATING, NoticeRun.Status.SENDING)
+
+
 def activity(recall: RecallCase, *, now: datetime | None = None) -> dict[str, bool]:
-    """Is anything moving the figures right now: a send run not finished, or units received in
-    the last minutes? The cockpit refreshes itself only then."""
+    """Is anything moving the figures right now? The cockpit refreshes itself only then.
+
+    * ``sending``: a send run not finished that shows life within ``LIVE_WINDOW``: started
+      then, or one of its notices created, claimed by the worker or sent then. A run left
+      unfinished (no worker, a batch that died) stops counting after the window.
+    * ``receiving``: a unit received for the recall within ``LIVE_WINDOW``."""
     now = now or timezone.now()
-    sending = NoticeRun.objects.filter(
-        recall=recall,
-        status__in=(NoticeRun.Status.QUEUED, NoticeRun.Status.GENERATING, NoticeRun.Status.SENDING),
+    since = now - LIVE_WINDOW
+    lively = Q(created_at__gte=since) | Q(sent_at__gte=since) | Q(claimed_at__gte=since)
+    sending = NoticeRun.objects.filter(recall=recall, status__in=RUNNING).filter(
+        Q(created_at__gte=since) | Exists(Notice.objects.filter(lively, run_id=OuterRef("pk")))
     )
-    receiving = Receipt.objects.filter(recall=recall, received_at__gte=now - RECEIVING_WINDOW)
+    receiving = Receipt.objects.filter(recall=recall, received_at__gte=since)
     return {"sending": sending.exists(), "receiving": receiving.exists()}
 
 
