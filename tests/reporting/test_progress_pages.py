@@ -380,3 +380,48 @@ def test_the_live_banner_and_polling_stop_when_the_send_run_or_receiving_has_gon
     assert 'hx-trigger="every 5s"' in moving
     assert "A send run is going on" in moving
     assert "Units are being received" not in moving
+
+
+def test_the_chinese_cockpit_has_no_english_headings_and_next_means_coming_up(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    client.force_login(manager)
+    page = client.get(
+        reverse("web:recall-cockpit", args=[progressed.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "召回" in page
+    for english in ("% of scope", "% of holders", "of scope", "of holders", ">Next<"):
+        assert english not in page
+    assert "占范围 %" in page
+    assert "占持有方 %" in page
+    assert "<h3>即将到期</h3>" in page
+    assert "下一页" not in page
+
+
+TEMPLATE_STRING = re.compile(r'{%\s*translate\s+"([^"]+)"(?:\s+context\s+"([^"]+)")?\s*%}')
+
+
+def test_every_string_of_the_cockpit_home_portfolio_and_queue_pages_is_in_chinese() -> None:
+    """Every ``{% translate %}`` of these pages has its Chinese (as the tag looks it up: a
+    percent sign doubled)."""
+    from pathlib import Path
+
+    from django.utils import translation
+
+    import medrecall
+
+    web = Path(medrecall.__file__).parent / "web" / "templates" / "web"
+    pages = [*sorted((web / "cockpit").glob("*.html")), *sorted((web / "home").glob("*.html"))]
+    untranslated = []
+    with translation.override("zh-hans"):
+        for page in pages:
+            for msgid, context in TEMPLATE_STRING.findall(page.read_text(encoding="utf-8")):
+                if not re.search("[A-Za-z]", msgid):
+                    continue
+                key = msgid.replace("%", "%%")
+                found = (
+                    translation.pgettext(context, key) if context else translation.gettext(key)
+                )
+                if found == key:
+                    untranslated.append((page.name, msgid))
+    assert untranslated == []
