@@ -132,7 +132,7 @@ def test_the_page_shows_the_figures_and_links_each_to_its_records(
     assert f"{holders}?province=CN-GD" in page
     assert f"{holders}?country=US" in page
     data = json.loads(re.search(r'id="cockpit-data"[^>]*>(.*?)</script>', page, re.S).group(1))
-    assert data["provinces"][0] == {"code": "CN-GD", "name": "Guangdong Sheng", "value": 450}
+    assert data["provinces"][0] == {"code": "CN-GD", "name": "Guangdong", "value": 450}
     assert [p[1] for p in data["burn_down"]] == [540]
     assert "hx-get" not in page  # nothing is moving: no polling
 
@@ -425,3 +425,70 @@ def test_every_string_of_the_cockpit_home_portfolio_and_queue_pages_is_in_chines
                 if found == key:
                     untranslated.append((page.name, msgid))
     assert untranslated == []
+
+
+def test_provinces_are_named_as_people_write_them_in_english_and_in_chinese() -> None:
+    from medrecall.reporting.labels import group_label
+
+    codes = ("CN-SC", "CN-GD", "CN-BJ", "CN-NM", "CN-HK", "CN-XZ")
+    assert [group_label("by_province", c, "en") for c in codes] == [
+        "Sichuan",
+        "Guangdong",
+        "Beijing",
+        "Inner Mongolia",
+        "Hong Kong",
+        "Tibet",
+    ]
+    assert [group_label("by_province", c, "zh-hans") for c in codes] == [
+        "四川省",
+        "广东省",
+        "北京市",
+        "内蒙古自治区",
+        "香港特别行政区",
+        "西藏自治区",
+    ]
+
+
+def test_the_map_the_bars_and_the_export_name_provinces_in_the_readers_language(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    from openpyxl import load_workbook
+
+    client.force_login(manager)
+    url = reverse("web:recall-cockpit", args=[progressed.pk])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Guangdong</a>" in english  # the ranked bars
+    assert "Sheng" not in english
+    data = json.loads(re.search(r'id="cockpit-data"[^>]*>(.*?)</script>', english, re.S).group(1))
+    assert data["province_names"]["CN-NM"] == "Inner Mongolia"  # tooltips of empty provinces
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert ">广东省</a>" in chinese
+    assert ">北京市</a>" in chinese
+    book = load_workbook(
+        io.BytesIO(
+            client.get(
+                reverse("web:recall-cockpit-xlsx", args=[progressed.pk]),
+                HTTP_ACCEPT_LANGUAGE="en",
+            ).content
+        )
+    )
+    provinces = next(sheet for sheet in book.worksheets if sheet.title == "By province")
+    assert [row[:2] for row in provinces.iter_rows(min_row=2, values_only=True)] == [
+        ("CN-GD", "Guangdong"),
+        ("CN-BJ", "Beijing"),
+    ]
+
+
+def test_the_china_map_is_vendored_under_a_permissive_licence_with_every_province_coded() -> None:
+    from pathlib import Path
+
+    import medrecall
+    from medrecall.reporting.labels import PROVINCES
+
+    maps = Path(medrecall.__file__).parent / "web" / "static" / "vendor" / "maps"
+    china = json.loads((maps / "china-provinces.json").read_text(encoding="utf-8"))
+    assert sorted(f["properties"]["iso"] for f in china["features"]) == sorted(PROVINCES)
+    assert "Apache License" in (maps / "LICENSE-echarts-4.9.0").read_text(encoding="utf-8")
+    assert not list(maps.glob("*amcharts*"))
+    versions = (maps.parent / "VERSIONS.txt").read_text(encoding="utf-8")
+    assert "amcharts" not in versions.lower()

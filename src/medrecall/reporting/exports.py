@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from medrecall.core.exports import append_row
 from medrecall.recalls.models import RecallCase
 
-from .labels import group_label, stage_label
+from .labels import group_label, province_names, stage_label
 from .progress import (
     HOLDER_STAGES,
     GroupRow,
@@ -66,6 +66,7 @@ def chart_data(figures: Progress, language: str) -> dict[str, Any]:
             {"code": r["key"], "name": r["label"], "value": r["units"]}
             for r in groups["by_province"]
         ],
+        "province_names": province_names(language),
         "burn_down": [[day.isoformat(), units] for day, units in figures.burn_down],
         "labels": {
             "units": _("Units"),
