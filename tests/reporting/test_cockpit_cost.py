@@ -160,3 +160,41 @@ def test_the_excel_export_writes_numbers_with_number_formats_and_the_cost(
     pdf = client.get(reverse("web:recall-cockpit-pdf", args=[costed.pk]))
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "web:recall-cockpit",
+        "web:recall-cockpit-figures",
+        "web:recall-cockpit-xlsx",
+        "web:recall-cockpit-pdf",
+        "api",
+    ],
+)
+def test_the_cost_section_keeps_the_query_count_constant_as_scope_and_ledger_grow(
+    costed: RecallCase, client: Any, finance: User, name: str
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.reporting.test_progress_pages import _grow
+
+    client.force_login(finance)
+    url = (
+        f"/api/recalls/{costed.pk}/progress/" if name == "api" else reverse(name, args=[costed.pk])
+    )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            answer = client.get(url)
+            assert answer.status_code == 200
+        if name == "web:recall-cockpit":
+            assert 'id="cockpit-cost"' in answer.content.decode()
+        return len(captured)
+
+    small = queries()
+    _grow(costed, 30)
+    for amount in ("10", "20", "30", "40"):
+        _post(finance, costed, amount)
+    assert queries() == small
