@@ -419,9 +419,7 @@ def test_every_string_of_the_cockpit_home_portfolio_and_queue_pages_is_in_chines
                 if not re.search("[A-Za-z]", msgid):
                     continue
                 key = msgid.replace("%", "%%")
-                found = (
-                    translation.pgettext(context, key) if context else translation.gettext(key)
-                )
+                found = translation.pgettext(context, key) if context else translation.gettext(key)
                 if found == key:
                     untranslated.append((page.name, msgid))
     assert untranslated == []

@@ -58,7 +58,7 @@ from medrecall.execution.models import (
     WorkOrder,
     WorkOrderUnit,
 )
-from medrecall.execution.selectors import accounting_for
+from medrecall.execution.selectors import AccountingRow, accounting_for
 from medrecall.notices.models import STATUS_RANK, Kind, Notice, NoticeRun, NoticeStatus, Reply
 from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.lifecycle import Status
@@ -337,7 +337,7 @@ def current_scope(recall: RecallCase) -> ScopeSnapshot | None:
     return recall.snapshots.order_by("-sequence").first()
 
 
-def recovered_units(total: Any, corrected: int) -> int:
+def recovered_units(total: AccountingRow, corrected: int) -> int:
     """Returned or corrected, from a recall's accounting total and its corrected units: units
     in our quarantine + dispositioned + corrected on site, the corrected ones at most the units
     still at holders (as the closure check counts them: ``execution.closure``)."""
