@@ -198,3 +198,19 @@ def test_the_cost_section_keeps_the_query_count_constant_as_scope_and_ledger_gro
     for amount in ("10", "20", "30", "40"):
         _post(finance, costed, amount)
     assert queries() == small
+
+
+def test_the_cost_is_kept_like_the_figures_until_something_is_audited(
+    costed: RecallCase, settings: Any, finance: User, django_assert_num_queries: Any
+) -> None:
+    from django.core.cache import cache
+
+    from medrecall.reporting.cost import kept_cost
+
+    settings.MEDRECALL_COCKPIT_CACHE_SECONDS = 30
+    cache.clear()
+    first = kept_cost(costed)
+    with django_assert_num_queries(1):  # the latest audit entry's id, nothing priced again
+        assert kept_cost(costed) == first
+    _post(finance, costed, "10")  # a posting is audited: counted at once
+    assert kept_cost(costed).actual == first.actual + Decimal("10.00")

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
 from django.utils.translation import gettext_lazy
 
+from medrecall.audit.models import AuditEntry
 from medrecall.core.types import Viewer
 from medrecall.finance.budgets import cost_against_budget
 from medrecall.finance.selectors import sees_finance
@@ -92,6 +96,23 @@ def cost_of(recall: RecallCase) -> Cost:
     )
 
 
+def kept_cost(recall: RecallCase) -> Cost:
+    """``cost_of``, kept in the cache like the cockpit's figures
+    (``MEDRECALL_COCKPIT_CACHE_SECONDS``, keyed by the latest audit entry: a posting, a budget
+    set or a rate entered is audited, so it is counted at once). The forecast prices every
+    remaining unit of the scope, hundreds of milliseconds at a million units."""
+    seconds = int(getattr(settings, "MEDRECALL_COCKPIT_CACHE_SECONDS", 0))
+    if seconds <= 0:
+        return cost_of(recall)
+    stamp = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
+    key = f"reporting:cost:{recall.pk}:{recall.status}:{stamp}"
+    found = cache.get(key)
+    if not isinstance(found, Cost):
+        found = cost_of(recall)
+        cache.set(key, found, seconds)
+    return found
+
+
 def cost_for(recall: RecallCase, viewer: Viewer) -> Cost | None:
     """The cost for a viewer who may read it, else ``None``."""
-    return cost_of(recall) if sees_cost(viewer) else None
+    return kept_cost(recall) if sees_cost(viewer) else None
