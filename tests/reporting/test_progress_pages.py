@@ -493,3 +493,17 @@ def test_the_china_map_is_vendored_under_a_permissive_licence_with_every_provinc
     assert not list(maps.glob("*amcharts*"))
     versions = (maps.parent / "VERSIONS.txt").read_text(encoding="utf-8")
     assert "amcharts" not in versions.lower()
+
+
+def test_the_cockpit_lists_ten_overdue_deadlines_and_links_the_rest(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    figures = compute_progress(progressed)
+    assert len(figures.deadlines_overdue) > 10  # a daily progress report, breached since 2025
+    client.force_login(manager)
+    page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
+    listed = re.search(r'<ul id="deadlines-overdue">(.*?)</ul>', page, re.S).group(1)
+    assert listed.count("<li>") == 10
+    more = len(figures.deadlines_overdue) - 10
+    assert f"and {more} more overdue" in page
+    assert 'id="deadlines-overdue-more"' in page
