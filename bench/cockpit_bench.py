@@ -408,6 +408,93 @@ def run_locust(
     return found
 
 
+# execution's _SCOPED_POSITIONS before issue 16's review: every frozen line joined with every
+# position of its lot, then DISTINCT (kept here to measure the statement that replaced it in
+# the same run, on the same data).
+SCOPED_POSITIONS_BEFORE = """
+    SELECT scoped.snapshot_id, position.lot_id, location.location_type, party.party_type,
+           SUM(position.on_hand), SUM(position.in_transit)
+    FROM (SELECT DISTINCT line.snapshot_id, snapshot.recall_id, position.id AS position_id
+          FROM recalls_affectedline line
+          JOIN recalls_scopesnapshot snapshot ON snapshot.id = line.snapshot_id
+          JOIN traceability_position position ON position.lot_id = line.lot_id
+               AND (line.serial_id IS NULL OR position.serial_id = line.serial_id)
+          WHERE line.snapshot_id IN ({snapshots})) scoped
+    JOIN traceability_position position ON position.id = scoped.position_id
+    JOIN parties_location location ON location.id = position.location_id
+    JOIN parties_party party ON party.id = location.party_id
+    WHERE party.party_type <> %s
+      AND NOT EXISTS (SELECT 1 FROM execution_disposition done
+                      WHERE done.recall_id = scoped.recall_id AND done.status = %s
+                        AND done.serial_id = position.serial_id)
+    GROUP BY scoped.snapshot_id, position.lot_id, location.location_type, party.party_type
+"""
+
+
+def _timed(run: Any, times: int) -> list[float]:
+    found = []
+    for _n in range(times):
+        started = time.perf_counter()
+        run()
+        found.append(round((time.perf_counter() - started) * 1000, 1))
+    return found
+
+
+def statements(recall_id: int, user_id: int, times: int) -> dict[str, Any]:
+    """In-process, one request at a time: the positions statement before and after (the same
+    rows), the figures counted afresh, and the cockpit page and progress API each answered
+    with the figures counted (cache empty) and kept."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+
+    from medrecall.accounts.models import User
+    from medrecall.execution import selectors
+    from medrecall.execution.lifecycle import TaskStatus
+    from medrecall.parties.models import PartyType
+    from medrecall.recalls.models import RecallCase
+    from medrecall.reporting.progress import compute_progress
+    from medrecall.traceability.engine import trace_settings
+
+    recall = RecallCase.objects.get(pk=recall_id)
+    snapshot = recall.snapshots.order_by("-sequence").values_list("pk", flat=True).first()
+    rows: dict[str, Any] = {}
+
+    def positions(sql: str, name: str) -> None:
+        with trace_settings(), connection.cursor() as cursor:
+            cursor.execute(
+                sql.format(snapshots="%s"), [snapshot, PartyType.SUPPLIER, TaskStatus.DONE]
+            )
+            rows[name] = sorted(cursor.fetchall())
+
+    found: dict[str, Any] = {
+        "positions before (ms)": _timed(
+            lambda: positions(SCOPED_POSITIONS_BEFORE, "before"), times
+        ),
+        "positions after (ms)": _timed(
+            lambda: positions(selectors._SCOPED_POSITIONS, "after"), times
+        ),
+    }
+    found["same rows"] = rows["before"] == rows["after"]
+    found["accounting_for (ms)"] = _timed(lambda: selectors.accounting_for([recall]), times)
+    found["compute_progress (ms)"] = _timed(lambda: compute_progress(recall), times)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(pk=user_id))
+    for name, url in pages(recall_id).items():
+
+        def counted(url: str = url) -> None:
+            cache.clear()
+            kept(url)
+
+        def kept(url: str = url) -> None:
+            if client.get(url).status_code != 200:
+                raise SystemExit(f"{url} did not answer 200")
+
+        found[f"{name} counted (ms)"] = _timed(counted, times)
+        found[f"{name} kept (ms)"] = _timed(kept, times * 4)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
@@ -420,6 +507,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--gunicorn-path", default=os.environ.get("GUNICORN_PATH", ""))
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="in-process only, no server: time the positions statement before and after, the "
+        "figures and each page N times, one request at a time (no locust)",
+    )
     args = parser.parse_args()
 
     url = setup_database(args)
@@ -448,6 +543,14 @@ def main() -> None:
     say(f"set-up in {time.perf_counter() - started:.1f} s ({args.db})")
     counts = query_counts(recall_id, user_id)
     say(f"queries per page: {counts}")
+    if args.statements:
+        load = os.getloadavg()
+        timed = statements(recall_id, user_id, args.statements)
+        result = {"db": args.db, "units": args.units, "holders": args.holders, "queries": counts}
+        result.update(timed, load_before=load, load_after=os.getloadavg())
+        say(json.dumps(result, indent=2))
+        (OUT_DIR / f"cockpit-{args.db}-statements.json").write_text(json.dumps(result, indent=2))
+        return
     session, token = credentials(user_id)
     port = free_port()
     base = f"http://127.0.0.1:{port}"

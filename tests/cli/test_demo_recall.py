@@ -70,3 +70,18 @@ def test_a_second_run_finds_the_recall_and_adds_nothing() -> None:
 def test_without_events_there_is_no_demo_recall() -> None:
     assert _demo("--no-events")["recall"] is None
     assert RecallCase.objects.count() == 0
+
+
+def test_the_demo_recall_is_decided_then_approved_and_no_deadline_falls_before_approval() -> None:
+    from medrecall.recalls.deadlines import deadlines_for
+
+    _demo()
+    recall = RecallCase.objects.get()
+    approved = recall.transitions.get(target="in_execution").at
+    assert recall.decision_at is not None
+    assert recall.decision_at <= approved
+    rows, _missing = deadlines_for(recall)
+    assert rows
+    early = [(row.key, row.due_at) for row in rows if row.due_at < approved]
+    assert early == []
+    assert {row.status for row in rows} <= {"open", "due_soon"}

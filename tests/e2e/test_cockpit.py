@@ -32,6 +32,20 @@ def test_open_the_cockpit_follow_a_figure_and_read_it_in_chinese(
     page.wait_for_selector("#map-china canvas")  # ECharts drew the provinces (vendored GeoJSON)
     page.wait_for_selector("#map-world canvas")
     page.wait_for_selector("#chart-burn-down canvas")
+    # The China map (ECharts 4.9.0's, Apache-2.0) is registered with its provinces by ISO code,
+    # decoded to coordinates inside China; its credit is under the maps.
+    page.wait_for_function("() => echarts.getMap('medrecall-china') !== undefined")
+    box = page.evaluate(
+        """() => {
+          const chart = echarts.getInstanceByDom(document.getElementById('map-china'));
+          const geo = chart.getModel().getSeriesByIndex(0).coordinateSystem;
+          const rect = geo.getRegion('CN-GD').getBoundingRect();
+          return [rect.x, rect.y, rect.width, rect.height];
+        }"""
+    )
+    assert 109 < box[0] < 118
+    assert 20 < box[1] < 26
+    assert "Apache ECharts 4.9.0" in page.locator("#map-credit").inner_text()
     assert errors == []
 
     page.click("#funnel-notified a[data-figure=holders]")

@@ -117,7 +117,10 @@ def test_a_recall_without_a_frozen_scope_has_no_figure_rather_than_zero(
         reason="r",
         regimes=["fda"],
     )
-    assert portfolio.recovered_by_recall([draft.pk, recall_c1.pk]) == {recall_c1.pk: (970, 0)}
+    assert portfolio.recovered_by_recall([draft.pk, recall_c1.pk]) == {
+        draft.pk: None,
+        recall_c1.pk: (970, 0),
+    }
     rows = {r.number: r for r in portfolio.open_recall_rows(list(RecallCase.objects.all()))}
     assert rows[draft.number].recovery is None
     assert rows[draft.number].levels == (portfolio.Level("fda", ""),)
@@ -244,3 +247,10 @@ def test_root_causes_are_reported_missing_while_recalls_have_no_such_field(
     figures = portfolio.portfolio_for(viewer=manager)
     assert figures.root_cause_field == "action_type"
     assert figures.by_root_cause == [("correction", 2), ("removal", 1)]
+
+
+def test_percent_recovered_has_one_definition_the_cockpits() -> None:
+    from medrecall.reporting import progress, queues
+
+    assert portfolio.recovered_by_recall is progress.recovered_by_recall
+    assert queues.recovered_by_recall is progress.recovered_by_recall

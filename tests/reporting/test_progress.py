@@ -53,6 +53,10 @@ def independent(recall: RecallCase) -> dict[str, Any]:
         },
         "recovered": {p for p in units_of if p in returned},
     }
+    # A holder who reached a later stage was reached: each stage holds the ones after it.
+    stages["acknowledged"] |= stages["recovered"]
+    stages["delivered"] |= stages["acknowledged"]
+    stages["notified"] |= stages["delivered"]
     books = recall_accounting(recall).total
     return {
         "units": sum(line.on_hand + line.in_transit for line in lines),
@@ -159,7 +163,7 @@ def test_recovered_by_recall_is_the_funnel_stage_for_many_recalls_at_once(
     funnel = compute_progress(progressed)
     assert found == {
         progressed.pk: (funnel.units, funnel.stage("recovered").units),
-        draft.pk: (0, 0),
+        draft.pk: None,
     }
     assert found[progressed.pk] == (970, 30)
 
@@ -208,3 +212,52 @@ def test_while_another_process_counts_afresh_the_last_figures_answer(
     again = recall_progress(progressed)  # nobody else counting: counted afresh
     assert again.computed_at > first.computed_at
     assert cache.get(f"reporting:progress:{progressed.pk}:lock") is None
+
+
+def test_the_funnel_never_narrows_then_widens_with_replies_entered_by_staff_and_a_letter(
+    tmp_path: Any, manager: Any, make_user: Any
+) -> None:
+    """Customer service enters replies taken on the telephone before the notices went out (as
+    the demo does); the e-mails are sent and the letter posted afterwards. No notice ever gets
+    a delivery report, yet the holders who replied were reached."""
+    from medrecall.notices import postal, replies, send_runs
+    from tests.notices.conftest import approved_recall
+
+    recall = approved_recall(tmp_path, manager, make_user)
+    run = send_runs.notice_run_start(recall=recall, actor=manager)
+    send_runs.notice_run_execute(run.pk)
+    for code in ("HOSP", "SUB"):  # HOSP is written to by letter, SUB by e-mail
+        notice = Notice.objects.filter(recall=recall, party__code=code, kind="initial").first()
+        assert notice is not None
+        key = replies.expected_lines(notice)[0].key
+        replies.reply_submit(
+            notice=notice,
+            respondent_name="王敏",
+            quantities={key: {"on_hand": 1, "to_return": 1}},
+            via=Reply.Via.STAFF,
+            actor=manager,
+        )
+    ids = list(Notice.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
+    send_runs.notices_batch(run.pk, ids)
+    postal.letters_posted(notices=list(postal.letters_to_post(recall)), actor=manager)
+    assert not Notice.objects.filter(
+        recall=recall, status__in=("delivered", "opened", "acknowledged")
+    ).exists()
+    figures = compute_progress(recall)
+    holders = {s.key: s.holders for s in figures.funnel}
+    assert holders == {
+        "affected": 4,
+        "notified": 4,
+        "delivered": 2,
+        "acknowledged": 2,
+        "recovered": 0,
+        "dispositioned": None,
+    }
+    expected = independent(recall)
+    for key in ("notified", "delivered", "acknowledged"):
+        units = sum(expected["units_of"][p] for p in expected["stages"][key])
+        assert (figures.stage(key).units, figures.stage(key).holders) == (
+            units,
+            len(expected["stages"][key]),
+        )
+    assert figures.stage("delivered").units == figures.stage("acknowledged").units > 0

@@ -132,7 +132,7 @@ def test_the_page_shows_the_figures_and_links_each_to_its_records(
     assert f"{holders}?province=CN-GD" in page
     assert f"{holders}?country=US" in page
     data = json.loads(re.search(r'id="cockpit-data"[^>]*>(.*?)</script>', page, re.S).group(1))
-    assert data["provinces"][0] == {"code": "CN-GD", "name": "Guangdong Sheng", "value": 450}
+    assert data["provinces"][0] == {"code": "CN-GD", "name": "Guangdong", "value": 450}
     assert [p[1] for p in data["burn_down"]] == [540]
     assert "hx-get" not in page  # nothing is moving: no polling
 
@@ -221,7 +221,10 @@ def test_the_progress_api_is_for_staff_who_may_see_recalls(
     assert answer.status_code == status
     if status == 200:
         body = answer.json()
-        expected = compute_progress(progressed).as_dict()
+        from medrecall.reporting.cost import cost_of
+
+        # A viewer reads finance (roles.py): the cost against budget comes with the figures.
+        expected = {**compute_progress(progressed).as_dict(), "cost": cost_of(progressed).as_dict()}
         assert {k: v for k, v in body.items() if k != "computed_at"} == {
             k: v for k, v in json.loads(json.dumps(expected)).items() if k != "computed_at"
         }
@@ -340,3 +343,167 @@ def test_a_region_not_recorded_is_counted_and_listed_as_unknown(
     assert _rows(client.get(url, {"country": "-"}).content.decode()) == [("HOSP2", 50)]
     page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
     assert "Unknown" in page
+
+
+def test_the_live_banner_and_polling_stop_when_the_send_run_or_receiving_has_gone_quiet(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    """A receipt ten minutes old, a send run left "sending" two hours ago (no worker took its
+    batches): nothing is going on, so no banner and no polling. A notice of that run sent a
+    minute ago: the run is going on again."""
+    from medrecall.notices.models import Notice
+    from medrecall.reporting.progress import LIVE_WINDOW, activity
+
+    assert timedelta(minutes=10) > LIVE_WINDOW
+    client.force_login(manager)
+    url = reverse("web:recall-cockpit-figures", args=[progressed.pk])
+    now = timezone.now()
+    Receipt.objects.filter(recall=progressed).update(received_at=now - timedelta(minutes=10))
+    run = NoticeRun.objects.create(recall=progressed, status=NoticeRun.Status.SENDING, total=3)
+    NoticeRun.objects.filter(pk=run.pk).update(created_at=now - timedelta(hours=2))
+    Notice.objects.filter(recall=progressed).update(
+        run=run,
+        created_at=now - timedelta(hours=2),
+        sent_at=now - timedelta(hours=2),
+        claimed_at=None,
+    )
+    assert activity(progressed) == {"sending": False, "receiving": False}
+    quiet = client.get(url).content.decode()
+    assert "hx-get" not in quiet
+    assert "hx-trigger" not in quiet
+    assert 'id="cockpit-live"' not in quiet
+    page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
+    assert 'id="cockpit-live"' not in page
+    assert "hx-trigger" not in page
+    first = Notice.objects.filter(run=run).order_by("pk").first()
+    assert first is not None
+    Notice.objects.filter(pk=first.pk).update(sent_at=now - timedelta(minutes=1))
+    assert activity(progressed) == {"sending": True, "receiving": False}
+    moving = client.get(url).content.decode()
+    assert 'hx-trigger="every 5s"' in moving
+    assert "A send run is going on" in moving
+    assert "Units are being received" not in moving
+
+
+def test_the_chinese_cockpit_has_no_english_headings_and_next_means_coming_up(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    client.force_login(manager)
+    page = client.get(
+        reverse("web:recall-cockpit", args=[progressed.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "召回" in page
+    for english in ("% of scope", "% of holders", "of scope", "of holders", ">Next<"):
+        assert english not in page
+    assert "占范围 %" in page
+    assert "占持有方 %" in page
+    assert "<h3>即将到期</h3>" in page
+    assert "下一页" not in page
+
+
+TEMPLATE_STRING = re.compile(r'{%\s*translate\s+"([^"]+)"(?:\s+context\s+"([^"]+)")?\s*%}')
+
+
+def test_every_string_of_the_cockpit_home_portfolio_and_queue_pages_is_in_chinese() -> None:
+    """Every ``{% translate %}`` of these pages has its Chinese (as the tag looks it up: a
+    percent sign doubled)."""
+    from pathlib import Path
+
+    from django.utils import translation
+
+    import medrecall
+
+    web = Path(medrecall.__file__).parent / "web" / "templates" / "web"
+    pages = [*sorted((web / "cockpit").glob("*.html")), *sorted((web / "home").glob("*.html"))]
+    untranslated = []
+    with translation.override("zh-hans"):
+        for page in pages:
+            for msgid, context in TEMPLATE_STRING.findall(page.read_text(encoding="utf-8")):
+                if not re.search("[A-Za-z]", msgid):
+                    continue
+                key = msgid.replace("%", "%%")
+                found = translation.pgettext(context, key) if context else translation.gettext(key)
+                if found == key:
+                    untranslated.append((page.name, msgid))
+    assert untranslated == []
+
+
+def test_provinces_are_named_as_people_write_them_in_english_and_in_chinese() -> None:
+    from medrecall.reporting.labels import group_label
+
+    codes = ("CN-SC", "CN-GD", "CN-BJ", "CN-NM", "CN-HK", "CN-XZ")
+    assert [group_label("by_province", c, "en") for c in codes] == [
+        "Sichuan",
+        "Guangdong",
+        "Beijing",
+        "Inner Mongolia",
+        "Hong Kong",
+        "Tibet",
+    ]
+    assert [group_label("by_province", c, "zh-hans") for c in codes] == [
+        "四川省",
+        "广东省",
+        "北京市",
+        "内蒙古自治区",
+        "香港特别行政区",
+        "西藏自治区",
+    ]
+
+
+def test_the_map_the_bars_and_the_export_name_provinces_in_the_readers_language(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    from openpyxl import load_workbook
+
+    client.force_login(manager)
+    url = reverse("web:recall-cockpit", args=[progressed.pk])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Guangdong</a>" in english  # the ranked bars
+    assert "Sheng" not in english
+    data = json.loads(re.search(r'id="cockpit-data"[^>]*>(.*?)</script>', english, re.S).group(1))
+    assert data["province_names"]["CN-NM"] == "Inner Mongolia"  # tooltips of empty provinces
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert ">广东省</a>" in chinese
+    assert ">北京市</a>" in chinese
+    book = load_workbook(
+        io.BytesIO(
+            client.get(
+                reverse("web:recall-cockpit-xlsx", args=[progressed.pk]),
+                HTTP_ACCEPT_LANGUAGE="en",
+            ).content
+        )
+    )
+    provinces = next(sheet for sheet in book.worksheets if sheet.title == "By province")
+    assert [row[:2] for row in provinces.iter_rows(min_row=2, values_only=True)] == [
+        ("CN-GD", "Guangdong"),
+        ("CN-BJ", "Beijing"),
+    ]
+
+
+def test_the_china_map_is_vendored_under_a_permissive_licence_with_every_province_coded() -> None:
+    from pathlib import Path
+
+    import medrecall
+    from medrecall.reporting.labels import PROVINCES
+
+    maps = Path(medrecall.__file__).parent / "web" / "static" / "vendor" / "maps"
+    china = json.loads((maps / "china-provinces.json").read_text(encoding="utf-8"))
+    assert sorted(f["properties"]["iso"] for f in china["features"]) == sorted(PROVINCES)
+    assert "Apache License" in (maps / "LICENSE-echarts-4.9.0").read_text(encoding="utf-8")
+    assert not list(maps.glob("*amcharts*"))
+    versions = (maps.parent / "VERSIONS.txt").read_text(encoding="utf-8")
+    assert "amcharts" not in versions.lower()
+
+
+def test_the_cockpit_lists_ten_overdue_deadlines_and_links_the_rest(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    figures = compute_progress(progressed)
+    assert len(figures.deadlines_overdue) > 10  # a daily progress report, breached since 2025
+    client.force_login(manager)
+    page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
+    listed = re.search(r'<ul id="deadlines-overdue">(.*?)</ul>', page, re.S).group(1)
+    assert listed.count("<li>") == 10
+    more = len(figures.deadlines_overdue) - 10
+    assert f"and {more} more overdue" in page
+    assert 'id="deadlines-overdue-more"' in page

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedSerializer
 from medrecall.recalls import selectors
+from medrecall.reporting.cost import cost_for
 from medrecall.reporting.progress import recall_progress
 
 
@@ -69,6 +70,38 @@ class DeadlinesSerializer(BoundedSerializer):
     clock_missing = serializers.ListField(child=serializers.CharField())
 
 
+class CostMissingSerializer(BoundedSerializer):
+    code = serializers.ChoiceField(choices=["no_budget"])
+    message = serializers.CharField()
+
+
+class CostSerializer(BoundedSerializer):
+    currency = serializers.CharField(help_text="the company currency (ISO 4217)")
+    actual = serializers.DecimalField(
+        max_digits=20, decimal_places=2, help_text="posted in the recall's ledger"
+    )
+    forecast = serializers.DecimalField(
+        max_digits=20, decimal_places=2, help_text="actual plus what remains, priced"
+    )
+    forecast_complete = serializers.BooleanField(
+        help_text="false when some remaining costs have no price yet"
+    )
+    budget = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    percent_used = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=1,
+        allow_null=True,
+        help_text="actual as a percentage of the budget; null without a budget",
+    )
+    forecast_percent = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
+    forecast_over_budget = serializers.BooleanField(
+        allow_null=True, help_text="the forecast exceeds the budget; null without a budget"
+    )
+    missing = CostMissingSerializer(
+        allow_null=True, help_text="what is missing to measure the cost (no budget yet)"
+    )
+
+
 class ProgressSerializer(BoundedSerializer):
     recall = serializers.CharField()
     status = serializers.CharField()
@@ -89,6 +122,11 @@ class ProgressSerializer(BoundedSerializer):
     open_work_orders = serializers.IntegerField()
     overdue_work_orders = serializers.IntegerField()
     deadlines = DeadlinesSerializer()
+    cost = CostSerializer(
+        allow_null=True,
+        help_text="cost against budget (finance's figures); null for a reader who may not "
+        "read finance (finance.view_costentry and finance.view_recallbudget)",
+    )
 
 
 class ProgressView(APIView):
@@ -104,4 +142,6 @@ class ProgressView(APIView):
             raise PermissionDenied
         recall = selectors.recall_get_for(viewer=viewer, pk=pk)
         body: dict[str, Any] = recall_progress(recall).as_dict()
+        cost = cost_for(recall, viewer)
+        body["cost"] = None if cost is None else cost.as_dict()
         return Response(body)

@@ -11,7 +11,6 @@ case by its English title and adds nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -80,7 +79,10 @@ def _approved(lot: Lot, *, password: str) -> RecallCase:
             reason_en="Outgoing inspection found a weak tip bond in this lot; the tip may "
             "separate during insertion.",
             regimes=["nmpa", "fda"],
-            decision_at=timezone.now() - timedelta(days=3),
+            # Decided now, approved moments later: the compliance clock counts every deadline
+            # from this decision, so none falls before the approval (a decision backdated
+            # while the approval is stamped now would show deadlines breached before it).
+            decision_at=timezone.now(),
             action_type="removal",
         )
         recalls.recall_transition(recall=recall, target="assessment", actor=manager)

@@ -121,23 +121,32 @@ def recall_accounting(recall: RecallCase) -> Accounting:
 # snapshot when a line of it names the position's lot as a whole (no serial) or its serial; a
 # position that two lines name counts once (DISTINCT). Supplier stock is not ours to account; a
 # serial a done disposition settled is counted as dispositioned, not where it now sits.
+# The positions of each frozen scope: the distinct (snapshot, lot) pairs of its lines first
+# (``whole``: a line covers the whole lot), then the positions of those lots, a position of a
+# lot covered only serial by serial kept when one of the lines names its serial. Each position
+# is met once per pair (a position has one lot), so nothing is joined line by position (10
+# lot-level lines x 1,000 positions each before a DISTINCT, at a million units).
 _SCOPED_POSITIONS = """
-    SELECT scoped.snapshot_id, position.lot_id, location.location_type, party.party_type,
+    SELECT pairs.snapshot_id, position.lot_id, location.location_type, party.party_type,
            SUM(position.on_hand), SUM(position.in_transit)
-    FROM (SELECT DISTINCT line.snapshot_id, snapshot.recall_id, position.id AS position_id
+    FROM (SELECT line.snapshot_id, line.lot_id,
+                 MAX(CASE WHEN line.serial_id IS NULL THEN 1 ELSE 0 END) AS whole
           FROM recalls_affectedline line
-          JOIN recalls_scopesnapshot snapshot ON snapshot.id = line.snapshot_id
-          JOIN traceability_position position ON position.lot_id = line.lot_id
-               AND (line.serial_id IS NULL OR position.serial_id = line.serial_id)
-          WHERE line.snapshot_id IN ({snapshots})) scoped
-    JOIN traceability_position position ON position.id = scoped.position_id
+          WHERE line.snapshot_id IN ({snapshots})
+          GROUP BY line.snapshot_id, line.lot_id) pairs
+    JOIN recalls_scopesnapshot snapshot ON snapshot.id = pairs.snapshot_id
+    JOIN traceability_position position ON position.lot_id = pairs.lot_id
     JOIN parties_location location ON location.id = position.location_id
     JOIN parties_party party ON party.id = location.party_id
     WHERE party.party_type <> %s
+      AND (pairs.whole = 1
+           OR EXISTS (SELECT 1 FROM recalls_affectedline named
+                      WHERE named.snapshot_id = pairs.snapshot_id AND named.lot_id = pairs.lot_id
+                        AND named.serial_id = position.serial_id))
       AND NOT EXISTS (SELECT 1 FROM execution_disposition done
-                      WHERE done.recall_id = scoped.recall_id AND done.status = %s
+                      WHERE done.recall_id = snapshot.recall_id AND done.status = %s
                         AND done.serial_id = position.serial_id)
-    GROUP BY scoped.snapshot_id, position.lot_id, location.location_type, party.party_type
+    GROUP BY pairs.snapshot_id, position.lot_id, location.location_type, party.party_type
 """
 _SCOPED_USE = """
     SELECT scoped.snapshot_id, event.lot_id, SUM(event.quantity)

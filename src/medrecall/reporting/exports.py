@@ -4,6 +4,7 @@ the same ``Progress`` everywhere, labelled in the reader's language."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from typing import Any, cast
 
 from django.utils import timezone
@@ -12,7 +13,8 @@ from django.utils.translation import gettext as _
 from medrecall.core.exports import append_row
 from medrecall.recalls.models import RecallCase
 
-from .labels import group_label, stage_label
+from .cost import Cost
+from .labels import group_label, province_names, stage_label
 from .progress import (
     HOLDER_STAGES,
     GroupRow,
@@ -66,6 +68,7 @@ def chart_data(figures: Progress, language: str) -> dict[str, Any]:
             {"code": r["key"], "name": r["label"], "value": r["units"]}
             for r in groups["by_province"]
         ],
+        "province_names": province_names(language),
         "burn_down": [[day.isoformat(), units] for day, units in figures.burn_down],
         "labels": {
             "units": _("Units"),
@@ -74,7 +77,27 @@ def chart_data(figures: Progress, language: str) -> dict[str, Any]:
     }
 
 
-def _sheet(workbook: Any, title: str, header: list[str], rows: list[list[Any]]) -> None:
+# Number formats of the workbook's cells: whole numbers, money, shares (a share is written as a
+# fraction, 0.515, and shown 51.5%).
+COUNT = "#,##0"
+MONEY = "#,##0.00"
+SHARE = "0.0%"
+
+
+def share(percent: float | Decimal | None) -> Decimal | None:
+    """A percentage of the figures (51.5) as the fraction a spreadsheet formats (0.515)."""
+    return None if percent is None else Decimal(str(percent)) / 100
+
+
+def _sheet(
+    workbook: Any,
+    title: str,
+    header: list[str],
+    rows: list[list[Any]],
+    formats: dict[int, str] | None = None,
+) -> None:
+    """A sheet of ``rows`` under a bold header; ``formats``: column index → number format
+    (numbers stay numbers, Decimal or int, never text; user text is never a formula)."""
     from openpyxl.styles import Font
 
     sheet = workbook.create_sheet(title[:31])
@@ -83,11 +106,16 @@ def _sheet(workbook: Any, title: str, header: list[str], rows: list[list[Any]]) 
         cell.font = Font(bold=True)
     for row in rows:
         append_row(sheet, row)
+        for column, number_format in (formats or {}).items():
+            sheet.cell(row=sheet.max_row, column=column + 1).number_format = number_format
 
 
-def progress_xlsx(recall: RecallCase, figures: Progress, language: str) -> bytes:
-    """The cockpit as a workbook: funnel, each grouping, burn-down, open work (user text kept
-    as text, never a formula)."""
+def progress_xlsx(
+    recall: RecallCase, figures: Progress, language: str, *, cost: Cost | None = None
+) -> bytes:
+    """The cockpit as a workbook: funnel, each grouping, burn-down, open work, and the cost
+    against budget for a reader who may see finance (``cost``). Numbers are numbers with a
+    number format; user text is kept as text, never a formula."""
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -96,12 +124,19 @@ def progress_xlsx(recall: RecallCase, figures: Progress, language: str) -> bytes
     _sheet(
         workbook,
         _("Funnel"),
-        [_("Stage"), _("Units"), percent, _("Holders"), percent],
+        [_("Stage"), _("Units"), percent, _("Holders"), _("% of holders")],
         [
-            [stage_label(s.key), s.units, s.units_percent, s.holders, s.holders_percent]
+            [
+                stage_label(s.key),
+                s.units,
+                share(s.units_percent),
+                s.holders,
+                share(s.holders_percent),
+            ]
             for s in figures.funnel
         ]
         or [[_("No scope has been frozen for this recall yet."), None, None, None, None]],
+        {1: COUNT, 2: SHARE, 3: COUNT, 4: SHARE},
     )
     names = {
         "by_country": _("By country"),
@@ -115,17 +150,51 @@ def progress_xlsx(recall: RecallCase, figures: Progress, language: str) -> bytes
             names[group],
             [_("Code"), _("Name"), _("Units"), _("Holders"), _("Acknowledged or replied")],
             [[r["key"], r["label"], r["units"], r["holders"], r["acknowledged"]] for r in rows],
+            {2: COUNT, 3: COUNT, 4: COUNT},
         )
     _sheet(
         workbook,
         _("Burn-down"),
         [_("Day"), _("Units still at holders")],
         [[day.isoformat(), units] for day, units in figures.burn_down],
+        {1: COUNT},
     )
+    if cost is not None:
+        _cost_sheet(workbook, cost)
     _open_work(workbook, recall)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def cost_rows(cost: Cost) -> list[tuple[str, Decimal | None, str]]:
+    """The cost against budget in rows: what, amount (money) or share, its number format."""
+    return [
+        (_("Actual cost"), cost.actual, MONEY),
+        (_("Forecast"), cost.forecast, MONEY),
+        (_("Budget"), cost.budget, MONEY),
+        (_("Share of the budget used"), share(cost.percent_used), SHARE),
+        (_("Forecast as a share of the budget"), share(cost.forecast_percent), SHARE),
+    ]
+
+
+def _cost_sheet(workbook: Any, cost: Cost) -> None:
+    sheet = workbook.create_sheet(_("Cost")[:31])
+    from openpyxl.styles import Font
+
+    sheet.append([_("Cost against budget"), cost.currency])
+    sheet["A1"].font = Font(bold=True)
+    for what, amount, number_format in cost_rows(cost):
+        append_row(sheet, [what, amount])
+        sheet.cell(row=sheet.max_row, column=2).number_format = number_format
+    verdict = (
+        _("No budget has been set for this recall.")
+        if cost.over_budget is None
+        else _("The forecast exceeds the budget.")
+        if cost.over_budget
+        else _("The forecast is within the budget.")
+    )
+    append_row(sheet, [verdict])
 
 
 def _open_work(workbook: Any, recall: RecallCase) -> None:
@@ -139,7 +208,7 @@ def _open_work(workbook: Any, recall: RecallCase) -> None:
         if snapshot
         else []
     )
-    _sheet(workbook, _("Silent holders"), [_("Party"), _("Name"), _("Units")], silent)
+    _sheet(workbook, _("Silent holders"), [_("Party"), _("Name"), _("Units")], silent, {2: COUNT})
     _sheet(
         workbook,
         _("Open returns"),
@@ -162,8 +231,11 @@ def _open_work(workbook: Any, recall: RecallCase) -> None:
     )
 
 
-def progress_pdf(recall: RecallCase, figures: Progress, language: str) -> bytes:
-    """The cockpit as a PDF report (WeasyPrint, as the other documents)."""
+def progress_pdf(
+    recall: RecallCase, figures: Progress, language: str, *, cost: Cost | None = None
+) -> bytes:
+    """The cockpit as a PDF report (WeasyPrint, as the other documents), with the cost against
+    budget for a reader who may see finance."""
     from medrecall.execution.documents import render_pdf
 
     return render_pdf(
@@ -174,6 +246,7 @@ def progress_pdf(recall: RecallCase, figures: Progress, language: str) -> bytes:
             "funnel": [{"stage": s, "label": stage_label(s.key)} for s in figures.funnel],
             "groups": labelled_groups(figures, language),
             "printed_at": timezone.now(),
+            "cost": cost,
         },
         language,
     )

@@ -9,69 +9,32 @@ queries for one recall or fifty. The deadlines come from the compliance clock
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import mean, median
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import DomainError
 from medrecall.core.types import Viewer
-from medrecall.execution.lifecycle import UnitResult
-from medrecall.execution.models import WorkOrderUnit
-from medrecall.execution.selectors import accounting_for
 from medrecall.recalls import deadlines
 from medrecall.recalls.deadlines import ClockProblem, DeadlineRow
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
 
+from .progress import recovered_by_recall
+
 # A recall is open until it is closed, terminated or cancelled (a draft is a case being worked).
 ENDED = (Status.CLOSED, Status.TERMINATED, Status.CANCELLED)
 # The recall's own root-cause field, when the case has one (quality's CAPA root causes are a
 # separate record that does not exist yet).
 ROOT_CAUSE_FIELD = "root_cause"
-
-
-def recovered_by_recall(recall_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """Affected and recovered units per recall, against its current frozen scope: recall id →
-    (affected units, recovered units). A recall without a frozen scope is left out: there is
-    nothing to recover against yet, and a page says so instead of showing 0 %.
-
-    Recovered is what execution's unit accounting (``execution.selectors.accounting_for``) shows
-    back in our hands or dealt with: units returned and in quarantine, units dispositioned, and
-    units at holders that a work order recorded as corrected in the field (as
-    ``execution.closure.corrected_units`` counts them, at most the units still at holders).
-    Used up as reported, in transit and our own held stock are not recovered.
-
-    The cockpit's definition (``reporting.progress.recovered_by_recall``, the same signature)
-    replaces this function when the two branches meet; the pages and the API call it by name."""
-    ids = sorted(set(recall_ids))
-    if not ids:
-        return {}
-    books = accounting_for(list(RecallCase.objects.filter(pk__in=ids).only("pk", "number")))
-    corrected: dict[int, int] = {
-        recall_id: int(total or 0)
-        for recall_id, total in WorkOrderUnit.objects.filter(
-            work_order__recall_id__in=ids, result=UnitResult.CORRECTED
-        )
-        .values_list("work_order__recall_id")
-        .annotate(total=Sum("quantity"))
-        .order_by()
-    }
-    found: dict[int, tuple[int, int]] = {}
-    for recall_id, accounting in books.items():
-        if accounting.snapshot is None:
-            continue
-        total = accounting.total
-        in_field = min(corrected.get(recall_id, 0), max(total.at_holders, 0))
-        found[recall_id] = (total.affected, total.in_quarantine + total.dispositioned + in_field)
-    return found
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ from medrecall.execution.models import (
     WorkOrder,
     WorkOrderUnit,
 )
-from medrecall.execution.selectors import accounting_for
+from medrecall.execution.selectors import AccountingRow, accounting_for
 from medrecall.notices.models import STATUS_RANK, Kind, Notice, NoticeRun, NoticeStatus, Reply
 from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.lifecycle import Status
@@ -68,7 +68,9 @@ from medrecall.traceability.engine import trace_settings
 STAGES = ("affected", "notified", "delivered", "acknowledged", "recovered", "dispositioned")
 # The notices that tell a holder about the recall (a progress update or survey does not).
 HOLDER_NOTICES = (Kind.INITIAL, Kind.REMINDER)
-RECEIVING_WINDOW = timedelta(minutes=15)  # a receipt this recent: receiving is going on
+# Something moved the figures this recently: a send run is going on, or units are being
+# received. The cockpit's live banner and its polling last this long after the last sign.
+LIVE_WINDOW = timedelta(minutes=5)
 COUNTING_SHARE = 10  # figures are kept at least ten times as long as they took to count
 KEEP_LAST_SECONDS = 3600  # the last figures, answered while another process counts afresh
 LIST_SHOWN = 10
@@ -99,10 +101,26 @@ def _notice_reached(recall_id: int, status: str, party: str = "pk") -> Exists:
 
 
 def _answered(recall_id: int, party: str = "pk") -> Q:
-    """Acknowledged/replied: a notice at least acknowledged, or the holder's reply is in."""
-    return Q(_notice_reached(recall_id, NoticeStatus.ACKNOWLEDGED, party)) | Q(
-        Exists(Reply.objects.filter(recall_id=recall_id, party_id=OuterRef(party)))
+    """Acknowledged/replied: a notice at least acknowledged, or the holder's reply is in, or
+    the holder's units came back or were corrected (a later stage: the holder was reached)."""
+    return (
+        Q(_notice_reached(recall_id, NoticeStatus.ACKNOWLEDGED, party))
+        | Q(Exists(Reply.objects.filter(recall_id=recall_id, party_id=OuterRef(party))))
+        | _returned_or_corrected(recall_id, party)
     )
+
+
+def _delivered(recall_id: int, party: str = "pk") -> Q:
+    """Delivered: a notice at least delivered, or a later stage reached (a reply entered by
+    staff or a posted letter never gets a delivery report, yet the holder answered)."""
+    return Q(_notice_reached(recall_id, NoticeStatus.DELIVERED, party)) | _answered(
+        recall_id, party
+    )
+
+
+def _notified(recall_id: int, party: str = "pk") -> Q:
+    """Notified: a notice at least sent, or a later stage reached."""
+    return Q(_notice_reached(recall_id, NoticeStatus.SENT, party)) | _delivered(recall_id, party)
 
 
 def _returned_or_corrected(recall_id: int, party: str = "pk") -> Q:
@@ -141,8 +159,8 @@ def scope_holders(
         Party.objects.filter(Exists(mine))
         .annotate(
             units=Coalesce(Subquery(units, output_field=IntegerField()), Value(0)),
-            notified=_notice_reached(recall.pk, NoticeStatus.SENT),
-            delivered=_notice_reached(recall.pk, NoticeStatus.DELIVERED),
+            notified=ExpressionWrapper(_notified(recall.pk), output_field=BooleanField()),
+            delivered=ExpressionWrapper(_delivered(recall.pk), output_field=BooleanField()),
             acknowledged=ExpressionWrapper(_answered(recall.pk), output_field=BooleanField()),
             recovered=ExpressionWrapper(
                 _returned_or_corrected(recall.pk), output_field=BooleanField()
@@ -319,14 +337,11 @@ def current_scope(recall: RecallCase) -> ScopeSnapshot | None:
     return recall.snapshots.order_by("-sequence").first()
 
 
-def _recovered(found: dict[int, Any], corrected: dict[int, int]) -> dict[int, int]:
-    """Returned or corrected: in quarantine + dispositioned (the accounting) + corrected."""
-    return {
-        recall_id: books.total.in_quarantine
-        + books.total.dispositioned
-        + corrected.get(recall_id, 0)
-        for recall_id, books in found.items()
-    }
+def recovered_units(total: AccountingRow, corrected: int) -> int:
+    """Returned or corrected, from a recall's accounting total and its corrected units: units
+    in our quarantine + dispositioned + corrected on site, the corrected ones at most the units
+    still at holders (as the closure check counts them: ``execution.closure``)."""
+    return total.in_quarantine + total.dispositioned + min(corrected, max(total.at_holders, 0))
 
 
 def corrected_by_recall(recall_ids: Iterable[int]) -> dict[int, int]:
@@ -343,18 +358,25 @@ def corrected_by_recall(recall_ids: Iterable[int]) -> dict[int, int]:
     }
 
 
-def recovered_by_recall(recall_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """Per recall: (affected units of its frozen scope, units returned or corrected). The
+def recovered_by_recall(recall_ids: Iterable[int]) -> dict[int, tuple[int, int] | None]:
+    """Per recall asked: (affected units of its frozen scope, units returned or corrected), the
     cockpit's "returned or corrected" stage for many recalls at once (the same few statements
-    for one recall or fifty); a recall without a frozen scope answers (0, 0)."""
-    ids = list(recall_ids)
-    found = accounting_for(list(RecallCase.objects.filter(pk__in=ids)))
-    recovered = _recovered(found, corrected_by_recall(ids))
+    for one recall or fifty). ``None`` for a recall without a frozen scope: there is nothing to
+    count against yet, and the pages say so rather than showing 0 %. The one definition the
+    cockpit, the home page, the queues, the exports and the API use."""
+    ids = list(dict.fromkeys(recall_ids))
+    if not ids:
+        return {}
+    found = accounting_for(list(RecallCase.objects.filter(pk__in=ids).only("pk", "number")))
+    corrected = corrected_by_recall(ids)
     return {
         recall_id: (
-            (found[recall_id].total.affected, recovered[recall_id])
-            if recall_id in found
-            else (0, 0)
+            (
+                found[recall_id].total.affected,
+                recovered_units(found[recall_id].total, corrected.get(recall_id, 0)),
+            )
+            if recall_id in found and found[recall_id].snapshot is not None
+            else None
         )
         for recall_id in ids
     }
@@ -395,7 +417,7 @@ def _funnel(
         ],
         stage(
             "recovered",
-            total.in_quarantine + total.dispositioned + corrected,
+            recovered_units(total, corrected),
             counted["recovered_holders"],
         ),
         stage("dispositioned", total.dispositioned, None),
@@ -650,15 +672,23 @@ def _kept_progress(recall: RecallCase, seconds: int) -> Progress:
     return found
 
 
+RUNNING = (NoticeRun.Status.QUEUED, NoticeRun.Status.GENERATING, NoticeRun.Status.SENDING)
+
+
 def activity(recall: RecallCase, *, now: datetime | None = None) -> dict[str, bool]:
-    """Is anything moving the figures right now: a send run not finished, or units received in
-    the last minutes? The cockpit refreshes itself only then."""
+    """Is anything moving the figures right now? The cockpit refreshes itself only then.
+
+    * ``sending``: a send run not finished that shows life within ``LIVE_WINDOW``: started
+      then, or one of its notices created, claimed by the worker or sent then. A run left
+      unfinished (no worker, a batch that died) stops counting after the window.
+    * ``receiving``: a unit received for the recall within ``LIVE_WINDOW``."""
     now = now or timezone.now()
-    sending = NoticeRun.objects.filter(
-        recall=recall,
-        status__in=(NoticeRun.Status.QUEUED, NoticeRun.Status.GENERATING, NoticeRun.Status.SENDING),
+    since = now - LIVE_WINDOW
+    lively = Q(created_at__gte=since) | Q(sent_at__gte=since) | Q(claimed_at__gte=since)
+    sending = NoticeRun.objects.filter(recall=recall, status__in=RUNNING).filter(
+        Q(created_at__gte=since) | Exists(Notice.objects.filter(lively, run_id=OuterRef("pk")))
     )
-    receiving = Receipt.objects.filter(recall=recall, received_at__gte=now - RECEIVING_WINDOW)
+    receiving = Receipt.objects.filter(recall=recall, received_at__gte=since)
     return {"sending": sending.exists(), "receiving": receiving.exists()}
 
 

@@ -55,7 +55,8 @@ from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
 
 from .errors import QueueNotYours, QueueUnknown
-from .portfolio import deadlines_due_for, recovered_by_recall
+from .portfolio import deadlines_due_for
+from .progress import recovered_by_recall
 
 # What an item's link opens: URL name, the keyword it fills, and the section of the page.
 ACTIONS: dict[str, tuple[str, str, str]] = {
@@ -517,8 +518,9 @@ def _recall_items(section: str, target: str) -> Callable[[list[RecallCase]], lis
         found = []
         for recall in recalls:
             detail = ""
-            if recall.pk in recovered:
-                affected, back = recovered[recall.pk]
+            units = recovered.get(recall.pk)
+            if units is not None:
+                affected, back = units
                 detail = _("%(recovered)s of %(affected)s units recovered") % {
                     "recovered": back,
                     "affected": affected,

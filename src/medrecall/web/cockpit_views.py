@@ -24,6 +24,7 @@ from medrecall.core.errors import NotFound
 from medrecall.recalls import selectors
 from medrecall.recalls.models import RecallCase
 from medrecall.reporting import exports, progress
+from medrecall.reporting.cost import cost_for
 from medrecall.reporting.labels import drill_label, group_label, stage_label
 
 from .paging import paged
@@ -67,6 +68,8 @@ def _context(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
         "polling": moving["sending"] or moving["receiving"],
         "poll_seconds": POLL_SECONDS,
         "holders_url": reverse("web:recall-cockpit-holders", args=[recall.pk]),
+        # Cost against budget: only for those who may read finance (None hides the section).
+        "cost": cost_for(recall, viewer_of(request)),
     }
 
 
@@ -178,8 +181,9 @@ def cockpit_records(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def cockpit_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
     figures = progress.recall_progress(recall)
+    cost = cost_for(recall, viewer_of(request))
     return HttpResponse(
-        exports.progress_xlsx(recall, figures, get_language() or "zh-hans"),
+        exports.progress_xlsx(recall, figures, get_language() or "zh-hans", cost=cost),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="progress-{recall.number}.xlsx"'},
     )
@@ -189,8 +193,9 @@ def cockpit_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def cockpit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
     figures = progress.recall_progress(recall)
+    cost = cost_for(recall, viewer_of(request))
     return HttpResponse(
-        exports.progress_pdf(recall, figures, get_language() or "zh-hans"),
+        exports.progress_pdf(recall, figures, get_language() or "zh-hans", cost=cost),
         content_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="progress-{recall.number}.pdf"'},
     )

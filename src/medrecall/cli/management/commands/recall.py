@@ -130,6 +130,17 @@ def _progress_fields(body: dict[str, Any]) -> dict[str, Any]:
     fields["still_at_holders"] = body["still_at_holders"]
     for key in ("silent_holders", "open_returns", "open_work_orders", "overdue_work_orders"):
         fields[key] = body[key]
+    cost = body.get("cost")
+    if cost is not None:
+        fields["cost"] = (
+            f"{cost['actual']} {cost['currency']} actual, forecast {cost['forecast']}, "
+            + (
+                cost["missing"]["message"]
+                if cost["missing"]
+                else f"budget {cost['budget']} ({cost['percent_used']} % used"
+                + (", forecast over budget)" if cost["forecast_over_budget"] else ")")
+            )
+        )
     return fields
 
 
@@ -403,13 +414,15 @@ class Command(ProductCommand):
         self._print({"deadlines": rows, "missing_settings": missing}, o["json"])
 
     def _progress(self, o: dict[str, Any]) -> None:
+        from medrecall.reporting.cost import cost_of
         from medrecall.reporting.progress import recall_progress
 
-        figures = recall_progress(recall_numbered(o["number"]))
+        recall = recall_numbered(o["number"])
+        body = {**recall_progress(recall).as_dict(), "cost": cost_of(recall).as_dict()}
         if o["json"]:
-            self.write_json(figures.as_dict())
+            self.write_json(body)
             return
-        self.write_fields(_progress_fields(figures.as_dict()), width=24)
+        self.write_fields(_progress_fields(body), width=24)
 
     def _closure(self, o: dict[str, Any]) -> None:
         from medrecall.recalls.closure import closure_report

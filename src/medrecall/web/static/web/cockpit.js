@@ -19,7 +19,7 @@
     return maps[name];
   }
 
-  function drawMap(elementId, name, nameProperty, rows) {
+  function drawMap(elementId, name, nameProperty, rows, names) {
     var element = document.getElementById(elementId);
     if (!element || typeof echarts === "undefined") { return; }
     loadMap(name, element.dataset.geo).then(function () {
@@ -27,7 +27,8 @@
       var max = rows.reduce(function (m, r) { return Math.max(m, r.value); }, 0);
       chart.setOption({
         tooltip: {trigger: "item", formatter: function (p) {
-          return (p.data && p.data.label ? p.data.label : p.name) + (p.value ? ": " + p.value : "");
+          var label = p.data && p.data.label ? p.data.label : (names && names[p.name]) || p.name;
+          return label + (p.value ? ": " + p.value : "");
         }},
         visualMap: {min: 0, max: max || 1, calculable: false, left: "left", bottom: 0, itemHeight: 80},
         series: [{type: "map", map: name, nameProperty: nameProperty, roam: true,
@@ -58,7 +59,7 @@
   function draw() {
     var figures = data();
     if (!figures) { return; }
-    drawMap("map-china", "medrecall-china", "id", figures.provinces);
+    drawMap("map-china", "medrecall-china", "iso", figures.provinces, figures.province_names);
     drawMap("map-world", "medrecall-world", "iso_a2", figures.countries);
     drawBurnDown(figures);
   }
