@@ -398,3 +398,13 @@ def test_the_import_command_json_and_refusal_exit_status(tmp_path):
         1,
     )
     _nothing_written()
+
+
+def test_an_importer_that_maps_no_fields_cannot_be_made() -> None:
+    from medrecall.intelligence.importers import FdaImporter
+
+    class Unmapped(FdaImporter):
+        kind = "unmapped"
+
+    with pytest.raises(TypeError, match="abstract method 'fields_of'|abstract method fields_of"):
+        Unmapped()  # type: ignore[abstract]

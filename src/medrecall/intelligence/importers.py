@@ -11,6 +11,7 @@ within the file with the same content is imported once, with other content it re
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,8 +111,8 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-class FdaImporter:
-    """The shared run of both openFDA imports; subclasses map their fields."""
+class FdaImporter(ABC):
+    """The shared run of both openFDA imports; subclasses map their fields (``fields_of``)."""
 
     kind: ClassVar[str]
     source: ClassVar[Source]
@@ -122,8 +123,9 @@ class FdaImporter:
 
     # -- mapping (subclasses) -----------------------------------------------------------------
 
+    @abstractmethod
     def fields_of(self, record: Mapping[str, str]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The model's values (besides the dates and what is derived) from one record's cells."""
 
     def is_device(self, record: Mapping[str, str]) -> bool:
         return True
