@@ -101,6 +101,20 @@ class _Refused(Exception):
     """Raised inside the import's transaction to roll back what the batches wrote."""
 
 
+_FIELD_NAMES: dict[str, str] = {}
+
+
+def _field_name(name: Any) -> str:
+    """A record's field name as the CSV extract writes it (``code-info`` -> ``code_info``),
+    remembered for the few dozen names a file uses (a file of made-up names is not)."""
+    found = _FIELD_NAMES.get(name)
+    if found is None:
+        found = str(name).replace("-", "_").lower()
+        if len(_FIELD_NAMES) < 500:
+            _FIELD_NAMES[name] = found
+    return found
+
+
 def _text(value: Any) -> str:
     if type(value) is str:
         return value.strip()
@@ -135,9 +149,13 @@ class FdaImporter(ABC):
     def flatten(self, raw: Mapping[str, Any]) -> dict[str, str]:
         """A JSON record as the CSV extract's cells: ``-`` in old field names read as ``_``,
         the ``openfda`` block's device class and name lifted up, lists joined."""
-        flat = {str(k).replace("-", "_").lower(): v for k, v in raw.items()}
+        flat = {_field_name(k): v for k, v in raw.items()}
         openfda = flat.pop("openfda", None)
-        values = {k: _text(v) for k, v in flat.items() if not isinstance(v, dict)}
+        values = {
+            k: v.strip() if type(v) is str else _text(v)
+            for k, v in flat.items()
+            if not isinstance(v, dict)
+        }
         if isinstance(openfda, dict):
             for name in _OPENFDA:
                 if name in openfda and not values.get(name):
