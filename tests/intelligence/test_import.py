@@ -406,7 +406,7 @@ def test_an_importer_that_maps_no_fields_cannot_be_made() -> None:
     class Unmapped(FdaImporter):
         kind = "unmapped"
 
-    with pytest.raises(TypeError, match="abstract method.*fields_of"):
+    with pytest.raises(TypeError, match=r"abstract method.*fields_of"):
         Unmapped()  # type: ignore[abstract]
 
 
