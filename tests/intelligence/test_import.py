@@ -427,3 +427,77 @@ def test_new_records_are_inserted_500_to_a_statement(tmp_path: Path) -> None:
     assert [sql.count("), (") + 1 for sql in inserts] == [500, 500, 200]
     assert outcome.created == 1200
     assert PublicRecall.objects.count() == 1200
+
+
+def _zipped(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return path
+
+
+RECORD_JSON = json.dumps({"results": [{"cfres_id": "1", "recalling_firm": "Firm"}]}).encode()
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        pytest.param({"recalls.csv": b"cfres_id\n1\n"}, id="no-json"),
+        pytest.param({"a.json": RECORD_JSON, "b.json": RECORD_JSON}, id="two-json"),
+        pytest.param({}, id="empty-zip"),
+    ],
+)
+def test_a_zip_without_exactly_one_json_file_is_refused(tmp_path, members):
+    path = _zipped(tmp_path / "download.zip", members)
+
+    with pytest.raises(ImportRejected) as refused:
+        _recalls(path)
+
+    assert refused.value.message == "The zip file download.zip must hold exactly one JSON file."
+    assert [(e.row, e.code) for e in refused.value.errors] == [(1, "json")]
+    _nothing_written()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    """20 MB of spaces pack into about 20 kB: no JSON packs a thousand times."""
+    body = b'{"results": [' + b" " * (20 << 20) + b"]}"
+    path = _zipped(tmp_path / "bomb.zip", {"bomb.json": body})
+    packed = zipfile.ZipFile(path).getinfo("bomb.json").compress_size
+
+    with pytest.raises(ImportRejected) as refused:
+        _recalls(path)
+
+    assert refused.value.message == (
+        f"The zip file bomb.zip is refused: bomb.json would unpack to 20.0 MB from "
+        f"{round(packed / 1024**2, 1)} MB (this import takes at most 4096 MB, packed at most "
+        "200 times)."
+    )
+    _nothing_written()
+
+
+def test_a_zipped_json_larger_than_the_import_takes_is_refused(tmp_path, settings):
+    settings.MEDRECALL_IMPORT_MAX_FILE_BYTES = 1024**2
+    body = json.dumps({"results": [{"cfres_id": str(n)} for n in range(60000)]}).encode()
+    path = _zipped(tmp_path / "big.zip", {"big.json": body})
+
+    with pytest.raises(ImportRejected) as refused:
+        _recalls(path)
+
+    assert refused.value.message.startswith(
+        "The zip file big.zip is refused: big.json would unpack to 1.3 MB"
+    )
+    _nothing_written()
+
+
+def test_a_damaged_zip_is_refused_with_a_message(tmp_path):
+    path = _zipped(tmp_path / "damaged.zip", {"d.json": RECORD_JSON * 50})
+    raw = bytearray(path.read_bytes())
+    start = 30 + len("d.json")  # the first member's data, after its local header
+    raw[start + 10 : start + 20] = b"\x00" * 10
+    path.write_bytes(bytes(raw))
+
+    with pytest.raises(ImportRejected) as refused:
+        _recalls(path)
+
+    assert refused.value.message.startswith("The zip file damaged.zip cannot be read (")
+    _nothing_written()

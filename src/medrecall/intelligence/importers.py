@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from medrecall.core import files
 from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.importing import ImportOutcome, Policy, Progress, RowProblem
 from medrecall.core.tabular import Columns, TableReader
@@ -134,6 +135,9 @@ class FdaImporter(ABC):
     columns: ClassVar[Columns]
     offers_template: ClassVar[bool] = False
     offers_keep_good: ClassVar[bool] = False  # all or nothing, like every history import
+    # The upload types the Imports page and the API take: every table and JSON, and the zip
+    # openFDA's download comes as (unpacked as a stream, see ``reading.JsonRecords``).
+    upload_types: ClassVar[tuple[files.FileType, ...]] = (*files.IMPORT_TYPES, files.ZIP)
 
     # -- mapping (subclasses) -----------------------------------------------------------------
 
