@@ -501,3 +501,58 @@ def test_a_damaged_zip_is_refused_with_a_message(tmp_path):
 
     assert refused.value.message.startswith("The zip file damaged.zip cannot be read (")
     _nothing_written()
+
+
+def _large_download(path: Path, count: int) -> Path:
+    """A download of ``count`` records of about 2 kB each, written record by record."""
+    record = recall_example()
+    record["product_description"] = "Catheter " * 200
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"meta": {"disclaimer": "openFDA"}, "results": [\n')
+        for n in range(count):
+            out.write(("," if n else "") + json.dumps({**record, "cfres_id": str(n)}) + "\n")
+        out.write("]}\n")
+    return path
+
+
+def _reading_peak(path: Path) -> tuple[int, int]:
+    """Records read and the reader's peak of allocated memory (tracemalloc)."""
+    import tracemalloc
+
+    from medrecall.intelligence.reading import JsonRecords
+
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in JsonRecords(path, file_name=path.name).records())
+        return count, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_large_download_is_read_in_flat_memory(tmp_path):
+    """Four times the file, the same memory: one chunk and one record, never the file."""
+    small = _large_download(tmp_path / "small.json", 3000)
+    large = _large_download(tmp_path / "large.json", 12000)
+
+    small_count, small_peak = _reading_peak(small)
+    large_count, large_peak = _reading_peak(large)
+
+    assert (small_count, large_count) == (3000, 12000)
+    assert large.stat().st_size > 4 * small.stat().st_size * 0.99
+    assert large_peak < small_peak * 1.25
+    assert large_peak < large.stat().st_size / 4
+
+
+def test_the_import_reports_its_progress_as_it_reads(tmp_path):
+    path = _large_download(tmp_path / "progress.json", 4500)
+    reported: list[tuple[int, int]] = []
+
+    outcome = _recalls(path, progress=lambda done, total: reported.append((done, total)))
+
+    assert outcome.created == 4500
+    assert len(reported) == 3
+    assert [total for _done, total in reported] == [100, 100, 100]
+    done = [d for d, _total in reported]
+    assert done == sorted(done)
+    assert 0 < done[0] < done[1] < 95
+    assert done[-1] == 100
