@@ -408,6 +408,16 @@ def collect_static() -> None:
         stamp.write_text(fingerprint + "\n")
 
 
+# The periodic sweeps ``serve`` runs beside the workers: each puts its task on the queue every N
+# seconds (``--every``) for a worker to run, so a fresh installation alerts without a cron.
+PERIODIC_JOBS: tuple[tuple[str, list[str]], ...] = (
+    ("deadline clock", ["deadlines", "alert", "--every", "300"]),
+    ("notice follow-up", ["notices", "sweep", "--every", "300"]),
+    ("work-order escalation", ["execution", "workorders", "escalate", "--every", "900"]),
+    ("reporting-clock alerts", ["quality", "clocks", "--alert", "--every", "300"]),
+)
+
+
 def serve(host: str, port: int) -> int:
     set_up()
     # Links in notices (reply pages, PDFs) must reach this server: its address unless one is set.
@@ -447,11 +457,8 @@ def serve(host: str, port: int) -> int:
             supervisor.add(
                 "mail catcher (no EMAIL_HOST: mail is kept in var/mail)", ["mailcatcher"]
             )
-        supervisor.add("deadline clock", ["deadlines", "alert", "--every", "300"])
-        supervisor.add("notice follow-up", ["notices", "sweep", "--every", "300"])
-        supervisor.add(
-            "work-order escalation", ["execution", "workorders", "escalate", "--every", "900"]
-        )
+        for name, argv in PERIODIC_JOBS:
+            supervisor.add(name, argv)
         supervisor.add("web server", ["runserver", f"{host}:{port}", "--noreload"])
         url = f"http://{host}:{port}/"
         startup = StartupWatch(f"{url}healthz")

@@ -76,6 +76,8 @@ DETECTED = [
         id="json",
     ),
     pytest.param(b"[1, 2]", "json", id="json-array"),
+    # a plain zip is named for what it is; only the openFDA imports allow it (upload_types)
+    pytest.param(_zip({"readme.txt": b"hello"}), "zip", id="plain-zip"),
 ]
 
 REFUSED = [
@@ -96,7 +98,6 @@ REFUSED = [
     pytest.param(b"\x7fELF\x02\x01\x01", id="linux-program"),
     pytest.param(b"\x00\x01\x02\x03binary", id="unknown-binary"),
     pytest.param(b"", id="empty"),
-    pytest.param(_zip({"readme.txt": b"hello"}), id="plain-zip"),
     pytest.param(DOCM, id="word-with-macros"),
 ]
 

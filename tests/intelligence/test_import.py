@@ -398,3 +398,161 @@ def test_the_import_command_json_and_refusal_exit_status(tmp_path):
         1,
     )
     _nothing_written()
+
+
+def test_an_importer_that_maps_no_fields_cannot_be_made() -> None:
+    from medrecall.intelligence.importers import FdaImporter
+
+    class Unmapped(FdaImporter):
+        kind = "unmapped"
+
+    with pytest.raises(TypeError, match=r"abstract method.*fields_of"):
+        Unmapped()  # type: ignore[abstract]
+
+
+def test_new_records_are_inserted_500_to_a_statement(tmp_path: Path) -> None:
+    """One row an INSERT made SQLite's full-text trigger flush an index segment per record;
+    a file's new records go in statements of 500 rows (plus the remainder)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    records = [varied(recall_example(), "cfres_id", str(300000 + n)) for n in range(1200)]
+    path = download(tmp_path / "many.json", records)
+
+    with CaptureQueriesContext(connection) as queries:
+        outcome = _recalls(path)
+
+    table = connection.ops.quote_name(PublicRecall._meta.db_table)
+    inserts = [q["sql"] for q in queries if q["sql"].startswith(f"INSERT INTO {table}")]
+    assert [sql.count("), (") + 1 for sql in inserts] == [500, 500, 200]
+    assert outcome.created == 1200
+    assert PublicRecall.objects.count() == 1200
+
+
+def _zipped(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return path
+
+
+RECORD_JSON = json.dumps({"results": [{"cfres_id": "1", "recalling_firm": "Firm"}]}).encode()
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        pytest.param({"recalls.csv": b"cfres_id\n1\n"}, id="no-json"),
+        pytest.param({"a.json": RECORD_JSON, "b.json": RECORD_JSON}, id="two-json"),
+        pytest.param({}, id="empty-zip"),
+    ],
+)
+def test_a_zip_without_exactly_one_json_file_is_refused(tmp_path, members):
+    path = _zipped(tmp_path / "download.zip", members)
+
+    with pytest.raises(ImportRejected) as refused:
+        _recalls(path)
+
+    assert refused.value.message == "The zip file download.zip must hold exactly one JSON file."
+    assert [(e.row, e.code) for e in refused.value.errors] == [(1, "json")]
+    _nothing_written()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    """20 MB of spaces pack into about 20 kB: no JSON packs a thousand times."""
+    body = b'{"results": [' + b" " * (20 << 20) + b"]}"
+    path = _zipped(tmp_path / "bomb.zip", {"bomb.json": body})
+    packed = zipfile.ZipFile(path).getinfo("bomb.json").compress_size
+
+    with pytest.raises(ImportRejected) as refused:
+        _recalls(path)
+
+    assert refused.value.message == (
+        f"The zip file bomb.zip is refused: bomb.json would unpack to 20.0 MB from "
+        f"{round(packed / 1024**2, 1)} MB (this import takes at most 4096 MB, packed at most "
+        "200 times)."
+    )
+    _nothing_written()
+
+
+def test_a_zipped_json_larger_than_the_import_takes_is_refused(tmp_path, settings):
+    settings.MEDRECALL_IMPORT_MAX_FILE_BYTES = 1024**2
+    body = json.dumps({"results": [{"cfres_id": str(n)} for n in range(60000)]}).encode()
+    path = _zipped(tmp_path / "big.zip", {"big.json": body})
+
+    with pytest.raises(ImportRejected) as refused:
+        _recalls(path)
+
+    assert refused.value.message.startswith(
+        "The zip file big.zip is refused: big.json would unpack to 1.3 MB"
+    )
+    _nothing_written()
+
+
+def test_a_damaged_zip_is_refused_with_a_message(tmp_path):
+    path = _zipped(tmp_path / "damaged.zip", {"d.json": RECORD_JSON * 50})
+    raw = bytearray(path.read_bytes())
+    start = 30 + len("d.json")  # the first member's data, after its local header
+    raw[start + 10 : start + 20] = b"\x00" * 10
+    path.write_bytes(bytes(raw))
+
+    with pytest.raises(ImportRejected) as refused:
+        _recalls(path)
+
+    assert refused.value.message.startswith("The zip file damaged.zip cannot be read (")
+    _nothing_written()
+
+
+def _large_download(path: Path, count: int) -> Path:
+    """A download of ``count`` records of about 2 kB each, written record by record."""
+    record = recall_example()
+    record["product_description"] = "Catheter " * 200
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"meta": {"disclaimer": "openFDA"}, "results": [\n')
+        for n in range(count):
+            out.write(("," if n else "") + json.dumps({**record, "cfres_id": str(n)}) + "\n")
+        out.write("]}\n")
+    return path
+
+
+def _reading_peak(path: Path) -> tuple[int, int]:
+    """Records read and the reader's peak of allocated memory (tracemalloc)."""
+    import tracemalloc
+
+    from medrecall.intelligence.reading import JsonRecords
+
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in JsonRecords(path, file_name=path.name).records())
+        return count, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_large_download_is_read_in_flat_memory(tmp_path):
+    """Four times the file, the same memory: one chunk and one record, never the file."""
+    small = _large_download(tmp_path / "small.json", 3000)
+    large = _large_download(tmp_path / "large.json", 12000)
+
+    small_count, small_peak = _reading_peak(small)
+    large_count, large_peak = _reading_peak(large)
+
+    assert (small_count, large_count) == (3000, 12000)
+    assert large.stat().st_size > 4 * small.stat().st_size * 0.99
+    assert large_peak < small_peak * 1.25
+    assert large_peak < large.stat().st_size / 4
+
+
+def test_the_import_reports_its_progress_as_it_reads(tmp_path):
+    path = _large_download(tmp_path / "progress.json", 4500)
+    reported: list[tuple[int, int]] = []
+
+    outcome = _recalls(path, progress=lambda done, total: reported.append((done, total)))
+
+    assert outcome.created == 4500
+    assert len(reported) == 3
+    assert [total for _done, total in reported] == [100, 100, 100]
+    done = [d for d, _total in reported]
+    assert done == sorted(done)
+    assert 0 < done[0] < done[1] < 95
+    assert done[-1] == 100

@@ -241,3 +241,76 @@ def test_the_command_shows_recalls_like_a_case(records, make_user):
     call_command("intelligence", "similar", recall.number, stdout=out)
 
     assert out.getvalue().splitlines()[1].split()[1] == "Z-9001-2024"
+
+
+def _zip_upload(tmp_path, members):
+    import zipfile
+
+    path = tmp_path / "device-recall-0001-of-0001.json.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return SimpleUploadedFile(path.name, path.read_bytes(), content_type="application/zip")
+
+
+def _download_bytes(tmp_path):
+    return download(tmp_path / "inner.json", [recall_example()]).read_bytes()
+
+
+def test_the_api_takes_the_zipped_download(tmp_path, make_user, api_as):
+    api = api_as(make_user(Role.QA_RA_MANAGER))
+    upload = _zip_upload(tmp_path, {"device-recall-0001-of-0001.json": _download_bytes(tmp_path)})
+
+    response = api.post(
+        "/api/imports/start/", {"kind": "fda-recalls", "policy": "reject", "file": upload}
+    )
+
+    assert response.status_code == 202
+    run = import_run_execute(run_id=response.json()["id"])
+    assert (run.status, run.rows, run.created_count) == (ImportStatus.ACCEPTED, 1, 1)
+    assert run.source.name.endswith(".zip")
+    assert PublicRecall.objects.get().key == "177049"
+
+
+def test_the_imports_page_takes_the_zipped_download(tmp_path, make_user):
+    client = _client(make_user(Role.QA_RA_MANAGER))
+    upload = _zip_upload(tmp_path, {"device-recall.json": _download_bytes(tmp_path)})
+
+    response = client.post("/imports/", {"kind": "fda-recalls", "policy": "reject", "file": upload})
+
+    assert response.status_code == 302
+    run = import_run_execute(run_id=ImportRun.objects.get().pk)
+    assert (run.status, run.created_count) == (ImportStatus.ACCEPTED, 1)
+    assert 'accept=".csv,.txt,.xlsx,.xlsm,.xml,.json,.jsonld,.jsonl,.zip"' in (
+        client.get("/imports/").content.decode()
+    )
+
+
+def test_an_uploaded_zip_with_two_json_files_is_refused_whole(tmp_path, make_user, api_as):
+    api = api_as(make_user(Role.QA_RA_MANAGER))
+    body = _download_bytes(tmp_path)
+    upload = _zip_upload(tmp_path, {"a.json": body, "b.json": body})
+
+    response = api.post(
+        "/api/imports/start/", {"kind": "fda-recalls", "policy": "reject", "file": upload}
+    )
+
+    run = import_run_execute(run_id=response.json()["id"])
+    assert (run.status, run.created_count) == (ImportStatus.REJECTED, 0)
+    assert run.message == (
+        "The zip file device-recall-0001-of-0001.json.zip must hold exactly one JSON file."
+    )
+    assert PublicRecall.objects.count() == 0
+
+
+def test_other_imports_still_refuse_a_zip(tmp_path, make_user, api_as):
+    api = api_as(make_user(Role.ADMINISTRATOR))
+    upload = _zip_upload(tmp_path, {"products.csv": b"gtin,model_code\n"})
+
+    response = api.post(
+        "/api/imports/start/", {"kind": "products", "policy": "reject", "file": upload}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "wrong_type"
+    assert ImportRun.objects.count() == 0

@@ -91,6 +91,8 @@ DOCX = FileType(
 XML = FileType("xml", ".xml", "application/xml", gettext_lazy("XML file"))
 JSON = FileType("json", ".json", "application/json", gettext_lazy("JSON file"))
 CSV = FileType("csv", ".csv", "text/csv", gettext_lazy("CSV or text file"))
+# A plain zip archive: only the openFDA imports take one (their download is a zipped JSON).
+ZIP = FileType("zip", ".zip", "application/zip", gettext_lazy("zip archive"))
 
 # What each kind of upload may be. Evidence: photos, scans and documents of work on a unit.
 # Imports: what the importers read (CSV/text, Excel, GUDID and EPCIS XML, EPCIS JSON).
@@ -122,7 +124,8 @@ HEAD_BYTES = 64 * 1024
 
 
 def _zip_type(upload: IO[bytes]) -> FileType | None:
-    """An Office Open XML document by what its zip holds, or None for another zip."""
+    """An Office Open XML document by what its zip holds, ``ZIP`` for another zip (accepted
+    only where a caller allows it: the openFDA imports), None for an Office file we do not take."""
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
@@ -132,7 +135,7 @@ def _zip_type(upload: IO[bytes]) -> FileType | None:
     finally:
         upload.seek(0)
     if "[Content_Types].xml" not in names:
-        return None
+        return ZIP
     if "xl/workbook.xml" in names:
         return XLSM if "xl/vbaProject.bin" in names else XLSX
     if "word/document.xml" in names and "word/vbaProject.bin" not in names:

@@ -49,7 +49,9 @@ def import_run_start(
             where="file",
         )
     detected = files.check_type(
-        upload, name=Path(file_name).name or file_name, allowed=files.IMPORT_TYPES
+        upload,
+        name=Path(file_name).name or file_name,
+        allowed=getattr(importer, "upload_types", files.IMPORT_TYPES),
     )
     run = ImportRun(
         kind=kind,

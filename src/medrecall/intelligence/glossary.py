@@ -15,69 +15,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.utils.functional import Promise
-from django.utils.translation import pgettext_lazy
 
-# FDA's root-cause vocabulary (openFDA device/recall ``root_cause_description``).
-ROOT_CAUSES: dict[str, Promise] = {
-    "Component change control": pgettext_lazy("FDA root cause", "Component change control"),
-    "Component design/selection": pgettext_lazy("FDA root cause", "Component design/selection"),
-    "Counterfeit": pgettext_lazy("FDA root cause", "Counterfeit"),
-    "Device Design": pgettext_lazy("FDA root cause", "Device Design"),
-    "Employee error": pgettext_lazy("FDA root cause", "Employee error"),
-    "Environmental control": pgettext_lazy("FDA root cause", "Environmental control"),
-    "Equipment maintenance": pgettext_lazy("FDA root cause", "Equipment maintenance"),
-    "Error in labeling": pgettext_lazy("FDA root cause", "Error in labeling"),
-    "Finished device change control": pgettext_lazy(
-        "FDA root cause", "Finished device change control"
-    ),
-    "Incorrect or no expiration date": pgettext_lazy(
-        "FDA root cause", "Incorrect or no expiration date"
-    ),
-    "Labeling Change Control": pgettext_lazy("FDA root cause", "Labeling Change Control"),
-    "Labeling design": pgettext_lazy("FDA root cause", "Labeling design"),
-    "Labeling False and Misleading": pgettext_lazy(
-        "FDA root cause", "Labeling False and Misleading"
-    ),
-    "Labeling mix-ups": pgettext_lazy("FDA root cause", "Labeling mix-ups"),
-    "Material/Component Contamination": pgettext_lazy(
-        "FDA root cause", "Material/Component Contamination"
-    ),
-    "Mixed-up of materials/components": pgettext_lazy(
-        "FDA root cause", "Mixed-up of materials/components"
-    ),
-    "No Marketing Application": pgettext_lazy("FDA root cause", "No Marketing Application"),
-    "Nonconforming Material/Component": pgettext_lazy(
-        "FDA root cause", "Nonconforming Material/Component"
-    ),
-    "Other": pgettext_lazy("FDA root cause", "Other"),
-    "Package design/selection": pgettext_lazy("FDA root cause", "Package design/selection"),
-    "Packaging": pgettext_lazy("FDA root cause", "Packaging"),
-    "Packaging change control": pgettext_lazy("FDA root cause", "Packaging change control"),
-    "Packaging design/selection": pgettext_lazy("FDA root cause", "Packaging design/selection"),
-    "Packaging process control": pgettext_lazy("FDA root cause", "Packaging process control"),
-    "Pending": pgettext_lazy("FDA root cause", "Pending"),
-    "Process change control": pgettext_lazy("FDA root cause", "Process change control"),
-    "Process control": pgettext_lazy("FDA root cause", "Process control"),
-    "Process design": pgettext_lazy("FDA root cause", "Process design"),
-    "Reprocessing Controls": pgettext_lazy("FDA root cause", "Reprocessing Controls"),
-    "Software change control": pgettext_lazy("FDA root cause", "Software change control"),
-    "Software design": pgettext_lazy("FDA root cause", "Software design"),
-    "Software Design Change": pgettext_lazy("FDA root cause", "Software Design Change"),
-    "Software design (manufacturing process)": pgettext_lazy(
-        "FDA root cause", "Software design (manufacturing process)"
-    ),
-    "Software in the Use Environment": pgettext_lazy(
-        "FDA root cause", "Software in the Use Environment"
-    ),
-    "Software Manufacturing/Software Deployment": pgettext_lazy(
-        "FDA root cause", "Software Manufacturing/Software Deployment"
-    ),
-    "Storage": pgettext_lazy("FDA root cause", "Storage"),
-    "Under Investigation by firm": pgettext_lazy("FDA root cause", "Under Investigation by firm"),
-    "Unknown/Undetermined by firm": pgettext_lazy("FDA root cause", "Unknown/Undetermined by firm"),
-    "Use error": pgettext_lazy("FDA root cause", "Use error"),
-    "Vendor change control": pgettext_lazy("FDA root cause", "Vendor change control"),
-}
+from .vocabulary import FdaRootCause
+
+# FDA's root-cause vocabulary (``vocabulary.FdaRootCause``): FDA's text -> its label.
+ROOT_CAUSES: dict[str, Promise] = {cause.value: cause.label for cause in FdaRootCause}
 
 # The Chinese names of the root causes, for reading queries (the catalogue gives the same
 # words for display; a query must be read the same whatever the page's language).
@@ -119,6 +61,8 @@ ROOT_CAUSES_ZH: dict[str, str] = {
     "供应商变更控制": "Vendor change control",
     "使用错误": "Use error",
     "储存": "Storage",
+    "辐射控制": "Radiation Control for Health and Safety Act",
+    "检验结果前放行": "Release of Material/Component prior to receiving test results",
 }
 
 # Device and recall words: Chinese -> English words as the records write them.

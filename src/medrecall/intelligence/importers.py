@@ -11,6 +11,7 @@ within the file with the same content is imported once, with other content it re
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from medrecall.core import files
 from medrecall.core.errors import ImportRejected, RowError
 from medrecall.core.importing import ImportOutcome, Policy, Progress, RowProblem
 from medrecall.core.tabular import Columns, TableReader
@@ -100,6 +102,20 @@ class _Refused(Exception):
     """Raised inside the import's transaction to roll back what the batches wrote."""
 
 
+_FIELD_NAMES: dict[str, str] = {}
+
+
+def _field_name(name: Any) -> str:
+    """A record's field name as the CSV extract writes it (``code-info`` -> ``code_info``),
+    remembered for the few dozen names a file uses (a file of made-up names is not)."""
+    found = _FIELD_NAMES.get(name)
+    if found is None:
+        found = str(name).replace("-", "_").lower()
+        if len(_FIELD_NAMES) < 500:
+            _FIELD_NAMES[name] = found
+    return found
+
+
 def _text(value: Any) -> str:
     if type(value) is str:
         return value.strip()
@@ -110,8 +126,8 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-class FdaImporter:
-    """The shared run of both openFDA imports; subclasses map their fields."""
+class FdaImporter(ABC):
+    """The shared run of both openFDA imports; subclasses map their fields (``fields_of``)."""
 
     kind: ClassVar[str]
     source: ClassVar[Source]
@@ -119,11 +135,15 @@ class FdaImporter:
     columns: ClassVar[Columns]
     offers_template: ClassVar[bool] = False
     offers_keep_good: ClassVar[bool] = False  # all or nothing, like every history import
+    # The upload types the Imports page and the API take: every table and JSON, and the zip
+    # openFDA's download comes as (unpacked as a stream, see ``reading.JsonRecords``).
+    upload_types: ClassVar[tuple[files.FileType, ...]] = (*files.IMPORT_TYPES, files.ZIP)
 
     # -- mapping (subclasses) -----------------------------------------------------------------
 
+    @abstractmethod
     def fields_of(self, record: Mapping[str, str]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The model's values (besides the dates and what is derived) from one record's cells."""
 
     def is_device(self, record: Mapping[str, str]) -> bool:
         return True
@@ -133,9 +153,13 @@ class FdaImporter:
     def flatten(self, raw: Mapping[str, Any]) -> dict[str, str]:
         """A JSON record as the CSV extract's cells: ``-`` in old field names read as ``_``,
         the ``openfda`` block's device class and name lifted up, lists joined."""
-        flat = {str(k).replace("-", "_").lower(): v for k, v in raw.items()}
+        flat = {_field_name(k): v for k, v in raw.items()}
         openfda = flat.pop("openfda", None)
-        values = {k: _text(v) for k, v in flat.items() if not isinstance(v, dict)}
+        values = {
+            k: v.strip() if type(v) is str else _text(v)
+            for k, v in flat.items()
+            if not isinstance(v, dict)
+        }
         if isinstance(openfda, dict):
             for name in _OPENFDA:
                 if name in openfda and not values.get(name):

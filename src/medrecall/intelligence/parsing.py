@@ -155,6 +155,9 @@ def _udi(text: str) -> dict[str, str] | None:
     return found
 
 
+_VERSION = re.compile(r"[vV]?\d[\w.\-]*")
+
+
 def _read_list(codes: Codes, kind: str, segment: str) -> None:
     """Items after a label, up to the first item that is not a code (``"40041, exp. date
     February 2015"`` gives 40041 and stops)."""
@@ -175,7 +178,7 @@ def _read_list(codes: Codes, kind: str, segment: str) -> None:
             _add_udi(codes, found)
             continue
         value = _identifier(first, kind)
-        if value is None or (kind == "version" and not re.fullmatch(r"[vV]?\d[\w.\-]*", value)):
+        if value is None or (kind == "version" and not _VERSION.fullmatch(value)):
             return
         codes.add(kind, value)
 
@@ -304,8 +307,8 @@ def parse_distribution(text: str) -> Distribution:
     nationwide = bool(_NATIONWIDE.search(text))
     worldwide = bool(_WORLDWIDE.search(text))
     places = _places()
-    letters = [c for c in text if c.isalpha()]
-    shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+    letters = sum(map(str.isalpha, text))  # C loops: a generator costs per character
+    shouting = bool(letters) and sum(map(str.isupper, text)) > 0.8 * letters
     words = _WORDS.findall(text)
     lowered = [word.lower() for word in words]
     widths = _first_words()
@@ -364,9 +367,13 @@ def parse_class(value: str) -> int | None:
 def firm_key(name: str) -> str:
     """A firm's name for matching: lower case, punctuation and legal forms dropped
     (``"Biosense Webster, Inc."`` -> ``"biosense webster"``)."""
-    words = re.findall(r"[a-z0-9]+", name.lower())
-    legal = {"inc", "llc", "ltd", "corp", "corporation", "co", "lp", "gmbh", "ag", "sa", "plc"}
-    return " ".join(w for w in words if w not in legal)[:255]
+    words = _FIRM_WORDS.findall(name.lower())
+    return " ".join(w for w in words if w not in _LEGAL_FORMS)[:255]
+
+
+_FIRM_WORDS = re.compile(r"[a-z0-9]+")
+_LEGAL_FORMS = frozenset({"inc", "llc", "ltd", "corp", "corporation", "co", "lp", "gmbh", "ag"})
+_LEGAL_FORMS |= {"sa", "plc"}
 
 
 _RECALL_NUMBER = re.compile(r"Recall\s*#\s*([A-Z]-\d{3,5}-\d{2,4})")

@@ -13,10 +13,12 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from medrecall.core.errors import ImportRejected, RowError
@@ -29,6 +31,9 @@ _SPACE = " \t\r\n"
 
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.zip", ".zip")
+JSON_MEMBER_SUFFIXES = (".json", ".jsonl", ".ndjson")
+# JSON packs 5-20 times; far more is a zip bomb (a file of one repeated character).
+MAX_ZIP_RATIO = 200
 
 
 def is_json(path: Path, file_name: str = "") -> bool:
@@ -72,16 +77,54 @@ class JsonRecords:
 
     def _open(self) -> IO[str]:
         if zipfile.is_zipfile(self.path):
-            archive = zipfile.ZipFile(self.path)
-            members = [i for i in archive.infolist() if not i.is_dir()]
-            if len(members) != 1:
-                raise self._reject(
-                    _("The zip file %(file)s must hold exactly one JSON file.")
-                    % {"file": self.file_name}
-                )
-            self.size = max(members[0].file_size, 1)
-            return io.TextIOWrapper(archive.open(members[0]), encoding="utf-8-sig")
+            return self._open_zip()
         return self.path.open(encoding="utf-8-sig")
+
+    def _open_zip(self) -> IO[str]:
+        """The one JSON file of a zip (as openFDA downloads come), read as a stream. Refused
+        before any of it is unpacked: no JSON file or several, a JSON file larger unpacked than
+        this import takes, or one packed so tightly that it can only be a zip bomb."""
+        try:
+            archive = zipfile.ZipFile(self.path)
+            members = [
+                i
+                for i in archive.infolist()
+                if not i.is_dir() and i.filename.lower().endswith(JSON_MEMBER_SUFFIXES)
+            ]
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+            raise self._unreadable_zip(error) from error
+        if len(members) != 1:
+            raise self._reject(
+                _("The zip file %(file)s must hold exactly one JSON file.")
+                % {"file": self.file_name}
+            )
+        member, limit = members[0], settings.MEDRECALL_IMPORT_MAX_FILE_BYTES
+        if member.file_size > limit or member.file_size > MAX_ZIP_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise self._reject(
+                _(
+                    "The zip file %(file)s is refused: %(member)s would unpack to %(size)s MB "
+                    "from %(packed)s MB (this import takes at most %(limit)s MB, packed at most "
+                    "%(ratio)s times)."
+                )
+                % {
+                    "file": self.file_name,
+                    "member": member.filename[:100],
+                    "size": round(member.file_size / 1024**2, 1),
+                    "packed": round(member.compress_size / 1024**2, 1),
+                    "limit": limit // 1024**2,
+                    "ratio": MAX_ZIP_RATIO,
+                }
+            )
+        self.size = max(member.file_size, 1)
+        return io.TextIOWrapper(archive.open(member), encoding="utf-8-sig")
+
+    def _unreadable_zip(self, error: Exception) -> ImportRejected:
+        return self._reject(
+            _("The zip file %(file)s cannot be read (%(reason)s).")
+            % {"file": self.file_name, "reason": str(error)[:200]}
+        )
 
     def records(self) -> Iterator[tuple[int, Any]]:
         with self._open() as stream:
@@ -162,7 +205,10 @@ class JsonRecords:
     def _fill(self) -> bool:
         if self._eof or self._stream is None:
             return False
-        chunk = self._stream.read(CHUNK_CHARS)
+        try:
+            chunk = self._stream.read(CHUNK_CHARS)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:  # a damaged zip
+            raise self._unreadable_zip(error) from error
         if not chunk:
             self._eof = True
             return False

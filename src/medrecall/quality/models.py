@@ -9,10 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.models import TimeStampedModel
+from medrecall.intelligence.vocabulary import FdaRootCause
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase, Regime
 
 from .lifecycle import CapaStatus, ComplaintStatus
+
+# A root cause's category is FDA's root-cause vocabulary, kept once in the lower layer
+# (intelligence), so that our CAPAs and the public recall history count alike.
+RootCauseCategory = FdaRootCause
 
 
 class Channel(models.TextChoices):
@@ -300,75 +305,6 @@ class Capa(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
-
-
-class RootCauseCategory(models.TextChoices):
-    """FDA's recall root-cause vocabulary (openFDA ``device/recall`` ``root_cause_description``):
-    the stored value is FDA's exact text, so our CAPAs and the public recalls count alike."""
-
-    COMPONENT_CHANGE_CONTROL = "Component change control", _("Component change control")
-    COMPONENT_DESIGN_SELECTION = "Component design/selection", _("Component design/selection")
-    COUNTERFEIT = "Counterfeit", _("Counterfeit")
-    DEVICE_DESIGN = "Device Design", _("Device design")
-    EMPLOYEE_ERROR = "Employee error", _("Employee error")
-    ENVIRONMENTAL_CONTROL = "Environmental control", _("Environmental control")
-    EQUIPMENT_MAINTENANCE = "Equipment maintenance", _("Equipment maintenance")
-    ERROR_IN_LABELING = "Error in labeling", _("Error in labeling")
-    INCORRECT_EXPIRATION_DATE = (
-        "Incorrect or no expiration date",
-        _("Incorrect or no expiration date"),
-    )
-    LABELING_CHANGE_CONTROL = "Labeling Change Control", _("Labeling change control")
-    LABELING_DESIGN = "Labeling design", _("Labeling design")
-    LABELING_FALSE_MISLEADING = "Labeling False and Misleading", _("Labeling false and misleading")
-    LABELING_MIX_UPS = "Labeling mix-ups", _("Labeling mix-ups")
-    MATERIAL_CONTAMINATION = (
-        "Material/Component Contamination",
-        _("Material/component contamination"),
-    )
-    MIXED_UP_MATERIALS = "Mixed-up of materials/components", _("Mix-up of materials/components")
-    NO_MARKETING_APPLICATION = "No Marketing Application", _("No marketing application")
-    NONCONFORMING_MATERIAL = (
-        "Nonconforming Material/Component",
-        _("Nonconforming material/component"),
-    )
-    OTHER = "Other", _("Other")
-    PACKAGE_DESIGN_SELECTION = "Package design/selection", _("Package design/selection")
-    PACKAGING = "Packaging", _("Packaging")
-    PACKAGING_CHANGE_CONTROL = "Packaging change control", _("Packaging change control")
-    PACKAGING_PROCESS_CONTROL = "Packaging process control", _("Packaging process control")
-    PROCESS_CHANGE_CONTROL = "Process change control", _("Process change control")
-    PROCESS_CONTROL = "Process control", _("Process control")
-    PROCESS_DESIGN = "Process design", _("Process design")
-    RADIATION_CONTROL = (
-        "Radiation Control for Health and Safety Act",
-        _("Radiation Control for Health and Safety Act"),
-    )
-    RELEASE_BEFORE_TEST_RESULTS = (
-        "Release of Material/Component prior to receiving test results",
-        _("Release of material/component before test results"),
-    )
-    REPROCESSING_CONTROLS = "Reprocessing Controls", _("Reprocessing controls")
-    SOFTWARE_CHANGE_CONTROL = "Software change control", _("Software change control")
-    SOFTWARE_DESIGN = "Software design", _("Software design")
-    SOFTWARE_DESIGN_CHANGE = "Software Design Change", _("Software design change")
-    SOFTWARE_MANUFACTURING_PROCESS = (
-        "Software design (manufacturing process)",
-        _("Software design (manufacturing process)"),
-    )
-    SOFTWARE_DEPLOYMENT = (
-        "Software Manufacturing/Software Deployment",
-        _("Software manufacturing/deployment"),
-    )
-    SOFTWARE_USE_ENVIRONMENT = (
-        "Software in the Use Environment",
-        _("Software in the use environment"),
-    )
-    STORAGE = "Storage", _("Storage")
-    UNDER_INVESTIGATION = "Under Investigation by firm", _("Under investigation by the firm")
-    UNKNOWN = "Unknown/Undetermined by firm", _("Unknown/undetermined by the firm")
-    USE_ERROR = "Use error", _("Use error")
-    VENDOR_CHANGE_CONTROL = "Vendor change control", _("Vendor change control")
 
 
 class Fishbone(models.TextChoices):
