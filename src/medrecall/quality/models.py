@@ -485,3 +485,4 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.capa_id} {'effective' if self.effective else 'not effective'}"
+from .models_signals import Signal, SignalKind, SignalPolicy, SignalStatus  # noqa: E402,F401
