@@ -101,7 +101,10 @@ class Signal(models.Model):
 
     kind = models.CharField(_("kind"), max_length=8, choices=SignalKind.choices)
     device_model = models.ForeignKey(
-        DeviceModel, on_delete=models.PROTECT, related_name="signals", verbose_name=_("device model")
+        DeviceModel,
+        on_delete=models.PROTECT,
+        related_name="signals",
+        verbose_name=_("device model"),
     )
     lot = models.ForeignKey(
         Lot,
