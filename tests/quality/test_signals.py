@@ -38,7 +38,7 @@ def _spread(total: int, weeks: int = 52, first: int = 0) -> list[int]:
 
 def test_detect_finds_the_injected_lot_with_its_onset() -> None:
     weekly = [_spread(2) for _ in range(10)]
-    weekly[4] = [a + b for a, b in zip(_spread(2), _spread(8, first=40), strict=True)]
+    weekly[4] = [1, 1, *_spread(8, weeks=50, first=38)]  # two early ones, then 8 from week 40
 
     found = signals.detect(_panel([500.0] * 10, weekly, [7] * 10), LIMITS)
 
