@@ -18,6 +18,7 @@ from . import (
     partners,
     party_review,
     quality,
+    quality_signals,
     recalls,
     trace,
     views,
@@ -300,6 +301,48 @@ urlpatterns = [
     path("finance/reports/recalls/", fb.RecallCostsView.as_view(), name="finance-recall-costs"),
     path("finance/reports/by/<str:by>/", fb.CostsByView.as_view(), name="finance-costs-by"),
     path("quality/dashboard/", quality.DashboardView.as_view(), name="quality-dashboard"),
+    path(
+        "quality/signals/", quality_signals.SignalListView.as_view(), name="quality-signals"
+    ),
+    path(
+        "quality/signals/detect/",
+        quality_signals.SignalDetectView.as_view(),
+        name="quality-signals-detect",
+    ),
+    path(
+        "quality/signals/policy/",
+        quality_signals.SignalPolicyView.as_view(),
+        name="quality-signals-policy",
+    ),
+    path(
+        "quality/signals/<int:pk>/",
+        quality_signals.SignalDetailView.as_view(),
+        name="quality-signal",
+    ),
+    path(
+        "quality/signals/<int:pk>/review/",
+        quality_signals.SignalActionView.as_view(),
+        {"action": "review"},
+        name="quality-signal-review",
+    ),
+    path(
+        "quality/signals/<int:pk>/dismiss/",
+        quality_signals.SignalActionView.as_view(),
+        {"action": "dismiss"},
+        name="quality-signal-dismiss",
+    ),
+    path(
+        "quality/signals/<int:pk>/link/",
+        quality_signals.SignalActionView.as_view(),
+        {"action": "link"},
+        name="quality-signal-link",
+    ),
+    path(
+        "quality/signals/<int:pk>/reopen/",
+        quality_signals.SignalActionView.as_view(),
+        {"action": "reopen"},
+        name="quality-signal-reopen",
+    ),
     path("quality/complaints/", quality.ComplaintListView.as_view(), name="quality-complaints"),
     path(
         "quality/complaints/<int:pk>/",
