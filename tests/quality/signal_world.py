@@ -25,15 +25,19 @@ class World:
     hospital: Location
 
 
-def world_build(*, models: int = 2, lots: int = 8, units: int = 500) -> World:
-    factory = LocationFactory(
-        code="EW-FAC",
+def _site(code: str, **fields: object) -> Location:
+    return Location.objects.filter(code=code).first() or LocationFactory(code=code, **fields)
+
+
+def world_build(*, models: int = 2, lots: int = 8, units: int = 500, prefix: str = "EW") -> World:
+    factory = _site(
+        "EW-FAC",
         party__code="EW-OWN",
         party__party_type=PartyType.OWN_SITE,
         location_type=LocationType.WAREHOUSE,
     )
-    hospital = LocationFactory(
-        code="EW-HOSP",
+    hospital = _site(
+        "EW-HOSP",
         party__code="EW-H",
         party__party_type=PartyType.HOSPITAL,
         location_type=LocationType.CUSTOMER_SITE,
@@ -41,9 +45,11 @@ def world_build(*, models: int = 2, lots: int = 8, units: int = 500) -> World:
     built = World([], [], factory, hospital)
     events = []
     for m in range(models):
-        model = DeviceModelFactory(model_code=f"EW-M{m}")
+        model = DeviceModelFactory(model_code=f"{prefix}-M{m}")
         built.models.append(model)
-        model_lots = [LotFactory(device_model=model, number=f"EW{m}-{n:02d}") for n in range(lots)]
+        model_lots = [
+            LotFactory(device_model=model, number=f"{prefix}{m}-{n:02d}") for n in range(lots)
+        ]
         built.lots.append(model_lots)
         for lot in model_lots:
             moment = datetime.combine(SHIPPED_ON, time(2), tzinfo=UTC)
