@@ -301,9 +301,7 @@ urlpatterns = [
     path("finance/reports/recalls/", fb.RecallCostsView.as_view(), name="finance-recall-costs"),
     path("finance/reports/by/<str:by>/", fb.CostsByView.as_view(), name="finance-costs-by"),
     path("quality/dashboard/", quality.DashboardView.as_view(), name="quality-dashboard"),
-    path(
-        "quality/signals/", quality_signals.SignalListView.as_view(), name="quality-signals"
-    ),
+    path("quality/signals/", quality_signals.SignalListView.as_view(), name="quality-signals"),
     path(
         "quality/signals/detect/",
         quality_signals.SignalDetectView.as_view(),

@@ -485,4 +485,10 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.capa_id} {'effective' if self.effective else 'not effective'}"
-from .models_signals import Signal, SignalKind, SignalPolicy, SignalStatus  # noqa: E402,F401
+
+
+# Early-warning signals and their thresholds (quality/signals.py), kept in their own module.
+from .models_signals import Signal as Signal  # noqa: E402
+from .models_signals import SignalKind as SignalKind  # noqa: E402
+from .models_signals import SignalPolicy as SignalPolicy  # noqa: E402
+from .models_signals import SignalStatus as SignalStatus  # noqa: E402

@@ -159,7 +159,7 @@ def _lot_tests(panel: Panel, limits: Thresholds) -> list[_Test]:
                 _Test(
                     SignalKind.LOT,
                     int(model),
-                    int(panel.lot_ids[row]),
+                    int(panel.lot_ids[int(row)]),
                     int(row),
                     k,
                     int(total_k),
@@ -344,7 +344,7 @@ def panel_load(*, as_of: date, weeks: int) -> tuple[Panel, list[tuple[int, int, 
     units = np.clip(np.cumsum(added, axis=1)[:, 1:], 0, None)
     complaints = np.zeros((len(models), weeks))
     loose: dict[int, Counts] = {}
-    rows = []
+    rows: list[tuple[int, int, int | None, int]] = []
     for pk, model, lot, aware in Complaint.objects.filter(
         device_model__isnull=False, aware_at__gte=_aware(start), aware_at__lt=_aware(end)
     ).values_list("pk", "device_model_id", "lot_id", "aware_at"):
