@@ -133,7 +133,9 @@ class SignalListView(APIView):
 class SignalDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=TAGS, responses=SignalDetailSerializer)
+    @extend_schema(
+        tags=TAGS, responses=SignalDetailSerializer, operation_id="quality_signal_retrieve"
+    )
     def get(self, request: Request, pk: int) -> Response:
         viewer = _staff(request, VIEW)
         return Response(_detail(signals.signal_get_for(viewer=viewer, pk=pk)))
