@@ -239,4 +239,6 @@ def test_dashboard_json(world: object, manager: User) -> None:
         "actions_overdue",
         "root_causes",
         "recalls_without_capa",
+        "signals_active",
+        "signals_top",
     }

@@ -100,6 +100,7 @@ QUALITY = (
     "quality.rootcause",
     "quality.capatask",
     "quality.verification",
+    "quality.signal",
 )
 RECEIVING = ("execution.receipt", "execution.disposition", "execution.destructioncertificate")
 FIELD_WORK = ("execution.workorder", "execution.evidence")
@@ -148,7 +149,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_LEDGER, VIEW)
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, ALL)
-    | {"quality.triage_complaint"}
+    | {"quality.triage_complaint", "quality.review_signal"}
+    | _perms(("quality.signalpolicy",), VIEW)
     | _perms(FINANCE_UNIT_COSTS, VIEW)
     | _perms(FINANCE_PAYABLES, VIEW),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
@@ -221,6 +223,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     # Data the product does not maintain runs out: an administrator fills a missing day's rate.
     | _perms(("finance.exchangerate",), EDIT)
     | _perms(FINANCE_POLICY, EDIT)
+    # The early-warning thresholds (quality/signals.py), kept in the admin.
+    | _perms(("quality.signalpolicy",), EDIT)
     | _perms(FINANCE_UNIT_COSTS, ALL)
     | _perms(FINANCE_LEDGER, VIEW)
     # Log-in lock-outs: see who is locked, unlock (accounts/lockout.py, audited).

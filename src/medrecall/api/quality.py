@@ -652,6 +652,15 @@ class RootCauseCountSerializer(BoundedSerializer):
     count = serializers.IntegerField()
 
 
+class DashboardSignalSerializer(BoundedSerializer):
+    id = serializers.IntegerField()
+    device_model = serializers.CharField()
+    lot = serializers.CharField(allow_null=True)
+    ratio = serializers.FloatField(allow_null=True)
+    q_value = serializers.FloatField()
+    since = serializers.DateField()
+
+
 class DashboardSerializer(BoundedSerializer):
     complaints_open = serializers.IntegerField()
     complaints_by_status = serializers.DictField(child=serializers.IntegerField())
@@ -663,6 +672,8 @@ class DashboardSerializer(BoundedSerializer):
     actions_overdue = serializers.IntegerField()
     root_causes = RootCauseCountSerializer(many=True)
     recalls_without_capa = serializers.ListField(child=serializers.CharField())
+    signals_active = serializers.IntegerField(help_text="Early-warning signals to review")
+    signals_top = DashboardSignalSerializer(many=True)
 
 
 class DashboardView(APIView):

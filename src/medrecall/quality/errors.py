@@ -53,3 +53,16 @@ class VerificationRefused(ActionNotAllowed):
     """Verifying effectiveness before the root cause and the actions are in place and done."""
 
     code = "verification_refused"
+
+
+class SignalActionRefused(ActionNotAllowed):
+    """A status change an early-warning signal's status does not allow (dismissing one twice)."""
+
+    code = "signal_action_refused"
+
+
+class SignalInvalid(ValidationFailed):
+    """A signal's status change without what it needs (a dismissal without a reason, a link to
+    nothing), or thresholds out of range."""
+
+    code = "signal_invalid"

@@ -421,3 +421,10 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.capa_id} {'effective' if self.effective else 'not effective'}"
+
+
+# Early-warning signals and their thresholds (quality/signals.py), kept in their own module.
+from .models_signals import Signal as Signal  # noqa: E402
+from .models_signals import SignalKind as SignalKind  # noqa: E402
+from .models_signals import SignalPolicy as SignalPolicy  # noqa: E402
+from .models_signals import SignalStatus as SignalStatus  # noqa: E402

@@ -32,6 +32,7 @@ from .models import (
 )
 
 CAPA_DUE_AHEAD = timedelta(days=14)
+SIGNALS_SHOWN = 5
 
 
 def complaint_list_for(
@@ -160,6 +161,8 @@ class Dashboard:
     actions_overdue: list[CapaTask] = field(default_factory=list)
     root_causes: list[tuple[str, str, int]] = field(default_factory=list)
     recalls_without_capa: list[RecallCase] = field(default_factory=list)
+    signals_active: int = 0  # early-warning signals found and not yet dismissed or linked
+    signals_top: list[Any] = field(default_factory=list)  # the most significant of them
 
     def as_dict(self) -> dict[str, Any]:
         """The dashboard as JSON: the API's answer and the command's ``--json``."""
@@ -176,12 +179,23 @@ class Dashboard:
                 {"category": code, "name": label, "count": n} for code, label, n in self.root_causes
             ],
             "recalls_without_capa": [r.number for r in self.recalls_without_capa],
+            "signals_active": self.signals_active,
+            "signals_top": [
+                {
+                    "id": s.pk,
+                    "device_model": s.device_model.model_code,
+                    "lot": s.lot.number if s.lot else None,
+                    "ratio": s.ratio,
+                    "q_value": s.q_value,
+                    "since": s.since.isoformat(),
+                }
+                for s in self.signals_top
+            ],
         }
 
 
 def dashboard_for(*, viewer: Viewer, now: datetime | None = None) -> Dashboard:
-    """The quality dashboard: a fixed number of queries whatever the number of records.
-    (Early-warning signals are not part of it yet.)"""
+    """The quality dashboard: a fixed number of queries whatever the number of records."""
     from .reporting import clocks_due
 
     now = now or timezone.now()
@@ -220,4 +234,9 @@ def dashboard_for(*, viewer: Viewer, now: datetime | None = None) -> Dashboard:
     )
     board.root_causes = top_root_causes()
     board.recalls_without_capa = list(recalls_without_capa())
+    from .signals import signals_active
+
+    active = signals_active(viewer=viewer)
+    board.signals_active = active.count()
+    board.signals_top = list(active[:SIGNALS_SHOWN])
     return board

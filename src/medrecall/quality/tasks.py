@@ -20,3 +20,19 @@ recoverable(
     rerun=False,
     why=gettext_lazy("the reporting-clock sweep runs again on its schedule."),
 )
+
+
+@task()
+def signals_detect_sweep() -> int:
+    """The early-warning detection over every lot and device model: the number of active
+    signals. Safe to run twice (``signals_detect`` is idempotent)."""
+    from .signal_services import signals_detect
+
+    return signals_detect().active
+
+
+recoverable(
+    signals_detect_sweep,
+    rerun=False,
+    why=gettext_lazy("the early-warning detection runs again on its schedule."),
+)

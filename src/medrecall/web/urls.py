@@ -18,6 +18,7 @@ from . import execution_views as ex
 from . import finance_budget_views as fb
 from . import finance_payables_views as fp
 from . import finance_views as fin
+from . import quality_signal_views as qsv
 from . import quality_views as qv
 
 app_name = "web"
@@ -262,6 +263,14 @@ urlpatterns = [
         "quality/complaints/<int:pk>/start-recall/",
         qv.complaint_start_recall,
         name="quality-complaint-start-recall",
+    ),
+    path("quality/signals/", qsv.signal_list, name="quality-signals"),
+    path("quality/signals/detect/", qsv.signal_detect, name="quality-signals-detect"),
+    path("quality/signals/<int:pk>/", qsv.signal_detail, name="quality-signal"),
+    path(
+        "quality/signals/<int:pk>/<slug:action>/",
+        qsv.signal_action,
+        name="quality-signal-action",
     ),
     path("quality/capas/", qv.capa_list, name="quality-capas"),
     path("quality/capas/new/", qv.capa_new, name="quality-capa-new"),

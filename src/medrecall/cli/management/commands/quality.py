@@ -25,6 +25,7 @@ quality dashboard.
   medrecall quality capa close CAPA --user U
   medrecall quality clocks [--alert] [--every N]
   medrecall quality dashboard
+  medrecall quality signals [--detect] [--every N] [--status S] [--kind K] [--all]
 
 Every subcommand answers with ``--json`` for scripts; refusals exit with status 1 and the message.
 """
@@ -42,6 +43,7 @@ from django.utils import timezone
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import Lot
+from medrecall.cli import quality_signals
 from medrecall.cli.command import Everyone, ProductCommand, Subcommands
 from medrecall.cli.lookups import found, party_coded, recall_numbered, refusal, user_named
 from medrecall.core.errors import DomainError
@@ -233,6 +235,13 @@ class Command(ProductCommand):
         clocks.add_argument("--alert", action="store_true", help="Send the alerts that are due.")
         clocks.add_argument("--every", type=int, default=0, help="Enqueue the sweep every N s.")
         areas.add("dashboard", self._dashboard, help="The quality dashboard.")
+        quality_signals.add_arguments(
+            areas.add(
+                "signals",
+                lambda o: quality_signals.signals_answer(self, o),
+                help="Early-warning signals (complaint rates per lot and device model).",
+            )
+        )
         for sub in _leaves(areas):
             sub.add_argument("--json", action="store_true")
 
@@ -563,6 +572,12 @@ class Command(ProductCommand):
             + (", ".join(f"{r['name']} {r['count']}" for r in board["root_causes"]) or "none"),
             "Closed recalls without a CAPA: "
             + (", ".join(board["recalls_without_capa"]) or "none"),
+            f"Early-warning signals to review: {board['signals_active']}"
+            + "".join(
+                f"\n  #{s['id']} {s['device_model']}{' / ' + s['lot'] if s['lot'] else ''} "
+                f"since {s['since']}"
+                for s in board["signals_top"]
+            ),
         ]
         return {**board, "message": "\n".join(lines)}
 

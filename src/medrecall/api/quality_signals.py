@@ -1,0 +1,227 @@
+"""Early-warning endpoints: the signals (list, detail with the complaints behind each), their
+status changes (review, dismiss with a reason, link to a CAPA or recall, reopen), a detection
+run on demand and the thresholds in force. Staff roles read; the QA/RA role acts; a portal user
+gets 403 (signals are the company's own analysis)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from medrecall.accounts.models import User
+from medrecall.accounts.selectors import viewer_of
+from medrecall.core.errors import ValidationFailed
+from medrecall.quality import selectors, signal_services, signals
+from medrecall.quality.models import Signal, SignalKind, SignalStatus
+from medrecall.recalls.selectors import recall_numbered
+
+from .bounds import BoundedSerializer
+from .errors import named_in_body
+from .pagination import PAGE_PARAMETERS, page_of, paginated
+
+TAGS = ["quality"]
+VIEW, ACT = "quality.view_signal", "quality.review_signal"
+
+
+def _staff(request: Request, perm: str) -> User:
+    viewer = viewer_of(request)
+    if viewer.party_id is not None or not viewer.has_perm(perm):
+        raise PermissionDenied
+    return viewer
+
+
+class SignalSerializer(BoundedSerializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=SignalKind.values)
+    status = serializers.ChoiceField(choices=SignalStatus.values)
+    active = serializers.BooleanField()
+    device_model = serializers.CharField(source="device_model.model_code")
+    gtin = serializers.CharField(source="device_model.udi_di")
+    lot = serializers.CharField(source="lot.number", allow_null=True, default=None)
+    complaints_count = serializers.IntegerField()
+    units = serializers.IntegerField()
+    expected = serializers.FloatField()
+    rate_per_1000 = serializers.FloatField()
+    baseline_per_1000 = serializers.FloatField()
+    ratio = serializers.FloatField(allow_null=True, help_text="null: no complaint on the baseline")
+    p_value = serializers.FloatField()
+    q_value = serializers.FloatField(help_text="Benjamini–Hochberg adjusted over the run's tests")
+    since = serializers.DateField()
+    window_start = serializers.DateField()
+    window_end = serializers.DateField()
+    first_detected_at = serializers.DateTimeField()
+    last_detected_at = serializers.DateTimeField()
+    dismissed_reason = serializers.CharField()
+    capa = serializers.CharField(source="capa.number", allow_null=True, default=None)
+    recall = serializers.CharField(source="recall.number", allow_null=True, default=None)
+    explanation = serializers.SerializerMethodField()
+
+    def get_explanation(self, signal: Signal) -> str:
+        return signals.explain(signal)
+
+
+class SignalComplaintSerializer(BoundedSerializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    aware_at = serializers.DateTimeField()
+    lot = serializers.CharField(source="lot.number", allow_null=True, default=None)
+    description = serializers.CharField()
+    status = serializers.CharField()
+
+
+class SignalDetailSerializer(SignalSerializer):
+    complaints = SignalComplaintSerializer(many=True)
+    actions = serializers.ListField(child=serializers.CharField())
+
+
+def _detail(signal: Signal) -> dict[str, Any]:
+    data = dict(SignalSerializer(signal).data)
+    data["complaints"] = SignalComplaintSerializer(
+        signal.complaints.select_related("lot").order_by("aware_at", "pk"), many=True
+    ).data
+    data["actions"] = signal_services.allowed_actions(signal)
+    return data
+
+
+def _active(text: str) -> bool | None:
+    if text in ("", None):
+        return None
+    if text not in ("true", "false"):
+        raise ValidationFailed("active: true or false.", where="active")
+    return text == "true"
+
+
+class SignalListView(APIView):
+    """Signals, active first and most significant first (``?status=``, ``?kind=``, ``?active=``)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        responses=page_of(SignalSerializer),
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("status", str, enum=SignalStatus.values),
+            OpenApiParameter("kind", str, enum=SignalKind.values),
+            OpenApiParameter("active", str, enum=["true", "false"]),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        viewer = _staff(request, VIEW)
+        status = request.query_params.get("status", "")
+        kind = request.query_params.get("kind", "")
+        if status and status not in SignalStatus.values:
+            raise ValidationFailed(f"status: {status}?", where="status")
+        if kind and kind not in SignalKind.values:
+            raise ValidationFailed(f"kind: {kind}?", where="kind")
+        rows = signals.signal_list_for(
+            viewer=viewer,
+            status=status,
+            kind=kind,
+            active=_active(request.query_params.get("active", "")),
+        )
+        return paginated(self, request, rows, SignalSerializer)
+
+
+class SignalDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS, responses=SignalDetailSerializer, operation_id="quality_signal_retrieve"
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        viewer = _staff(request, VIEW)
+        return Response(_detail(signals.signal_get_for(viewer=viewer, pk=pk)))
+
+
+class SignalActionInput(BoundedSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    capa = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    recall = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+
+
+class SignalActionView(APIView):
+    """A status change: ``review``, ``dismiss`` (``reason``), ``link`` (``capa`` and/or
+    ``recall`` by number), ``reopen`` (``reason``). Refused (409) when the status does not
+    allow it; nothing changes."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, request=SignalActionInput, responses=SignalDetailSerializer)
+    def post(self, request: Request, pk: int, action: str) -> Response:
+        viewer = _staff(request, ACT)
+        signal = signals.signal_get_for(viewer=viewer, pk=pk)
+        payload = SignalActionInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        if action == "review":
+            signal = signal_services.signal_review(signal=signal, actor=viewer)
+        elif action == "dismiss":
+            signal = signal_services.signal_dismiss(
+                signal=signal, actor=viewer, reason=data["reason"]
+            )
+        elif action == "reopen":
+            signal = signal_services.signal_reopen(
+                signal=signal, actor=viewer, reason=data["reason"]
+            )
+        else:  # link: the URL only admits the four actions
+            capa = data["capa"] and named_in_body(
+                lambda: selectors.capa_numbered_for(viewer=viewer, number=data["capa"])
+            )
+            recall = data["recall"] and named_in_body(
+                lambda: recall_numbered(number=data["recall"])
+            )
+            signal = signal_services.signal_link(
+                signal=signal, actor=viewer, capa=capa or None, recall=recall or None
+            )
+        return Response(_detail(signal))
+
+
+class DetectionSerializer(BoundedSerializer):
+    as_of = serializers.DateField()
+    raised = serializers.IntegerField()
+    active = serializers.IntegerField()
+    quietened = serializers.IntegerField()
+    lots = serializers.IntegerField()
+
+
+class SignalDetectView(APIView):
+    """Run the detection now over every lot and device model (also run on a schedule)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, request=None, responses=DetectionSerializer)
+    def post(self, request: Request) -> Response:
+        viewer = _staff(request, ACT)
+        return Response(signal_services.signals_detect(actor=viewer).as_dict())
+
+
+class PolicySerializer(BoundedSerializer):
+    min_complaints = serializers.IntegerField()
+    significance = serializers.DecimalField(max_digits=5, decimal_places=4)
+    min_units = serializers.IntegerField()
+    min_ratio = serializers.DecimalField(max_digits=6, decimal_places=2)
+    window_weeks = serializers.IntegerField()
+    recent_weeks = serializers.IntegerField()
+    description = serializers.CharField()
+
+
+class SignalPolicyView(APIView):
+    """The thresholds in force (an administrator changes them in the admin)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, responses=PolicySerializer)
+    def get(self, request: Request) -> Response:
+        _staff(request, VIEW)
+        policy = signals.policy()
+        data = {name: getattr(policy, name) for name in signal_services.POLICY_FIELDS}
+        data["description"] = signals.thresholds_text(signals.Thresholds.of(policy))
+        return Response(PolicySerializer(data).data)

@@ -1,0 +1,469 @@
+"""Early warning: which lots and device models have more complaints than their exposure explains.
+
+The statistics are pure (``detect`` on a ``Panel`` of numpy arrays, no database), so the
+detection service, the tests and the backtest (``bench/early_warning_bench.py``) run the same
+code. The reads that fill a panel from the database are ``panel_load`` (two queries for every
+lot there is: net units shipped per lot and day, complaints per lot and day).
+
+Method (docs/quality.md, "Early warning"):
+
+* **Exposure** is unit-weeks in the field: for each week of the window, the units of the lot
+  shipped from the company's own sites to holders (net of returns to own sites) by the end of
+  that week. A lot shipped last month has had less time to draw complaints than one shipped a
+  year ago; counting unit-weeks compares them fairly.
+* **Lot test**: under "this lot has the same complaint rate as the model's other lots", the
+  lot's share of the model's complaints in the window is binomial with ``n`` = the model's
+  complaints and ``p`` = the lot's share of the model's exposure: the exact conditional test
+  for two Poisson rates, which needs no large counts and accounts for the uncertainty of the
+  baseline itself (it is estimated from the other lots).
+* **Device-model test**: the same comparison in time: the model's last ``recent_weeks``
+  against the rest of the window.
+* **Multiplicity**: the p-values of all the tests of a run are adjusted together
+  (Benjamini–Hochberg, ``scipy.stats.false_discovery_control``): with hundreds of lots, a raw
+  p < 0.01 would fire on chance alone.
+* A signal needs every threshold of the policy: at least ``min_complaints`` complaints, at least
+  ``min_units`` units shipped, a rate at least ``min_ratio`` times the baseline, and an
+  adjusted p-value at most ``significance``.
+* **Since when**: a Poisson CUSUM over the weeks (``cusum_onset``), tuned to detect the rate
+  rising to ``min_ratio`` times the baseline; the signal's onset is the first week of the
+  CUSUM's run to its highest value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from numpy.typing import NDArray
+from scipy import stats
+
+from medrecall.core.selectors import one_or_not_found
+from medrecall.core.types import Viewer
+from medrecall.parties.models import PartyType
+from medrecall.traceability.models import TraceEvent
+
+from .models import Complaint, Signal, SignalKind, SignalPolicy, SignalStatus
+
+Counts = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The policy's thresholds as plain numbers (the detector's input)."""
+
+    min_complaints: int = 3
+    significance: float = 0.01
+    min_units: int = 50
+    min_ratio: float = 2.0
+    window_weeks: int = 52
+    recent_weeks: int = 13
+
+    @classmethod
+    def of(cls, policy: SignalPolicy) -> Thresholds:
+        return cls(
+            min_complaints=policy.min_complaints,
+            significance=float(policy.significance),
+            min_units=policy.min_units,
+            min_ratio=float(policy.min_ratio),
+            window_weeks=policy.window_weeks,
+            recent_weeks=policy.recent_weeks,
+        )
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Lots by weeks: ``units[l, w]`` units of lot ``l`` in the field during week ``w`` (shipped
+    by the end of it, net of returns), ``complaints[l, w]`` complaints about the lot made known in
+    that week; ``model_complaints[m]`` per week the complaints about each device model that
+    name no known lot (they count for the model, not for any lot)."""
+
+    start: date
+    lot_ids: Sequence[int]
+    lot_models: Sequence[int]
+    units: Counts
+    complaints: Counts
+    model_complaints: dict[int, Counts] = field(default_factory=dict)
+
+    @property
+    def weeks(self) -> int:
+        return int(self.units.shape[1])
+
+    def week_start(self, week: int) -> date:
+        return self.start + timedelta(days=7 * week)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One lot or device model over the thresholds, with the figures that explain it."""
+
+    kind: str  # SignalKind
+    device_model_id: int
+    lot_id: int | None
+    complaints: int
+    units: int
+    expected: float
+    rate_per_1000: float
+    baseline_per_1000: float
+    ratio: float | None  # None: nothing to compare with (no complaint on the baseline)
+    p_value: float
+    q_value: float
+    since: date
+    from_week: int  # the first week whose complaints the finding counts
+
+
+@dataclass
+class _Test:
+    kind: str
+    model: int
+    lot: int | None
+    row: int  # the lot's row, or -1 for a device model
+    k: int
+    n: int
+    share: float
+    units: int
+    rate_other: float  # complaints per unit-week of the comparison
+    from_week: int
+    p: float = 1.0
+
+
+def _binomial_p(k: int, n: int, share: float) -> float:
+    """P(X ≥ k) for X ~ Binomial(n, share): the one-sided exact conditional test."""
+    if k <= 0:
+        return 1.0
+    return float(stats.binom.sf(k - 1, n, share))
+
+
+def _lot_tests(panel: Panel, limits: Thresholds) -> list[_Test]:
+    exposure = panel.units.sum(axis=1)
+    counted = panel.complaints.sum(axis=1)
+    models = np.asarray(panel.lot_models)
+    tests = []
+    for model in sorted(set(panel.lot_models)):
+        rows = np.flatnonzero(models == model)
+        total_k, total_e = float(counted[rows].sum()), float(exposure[rows].sum())
+        for row in rows:
+            k, e = int(counted[row]), float(exposure[row])
+            other_e = total_e - e
+            units = int(panel.units[row, -1])
+            if e <= 0 or other_e <= 0 or units < limits.min_units:
+                continue
+            tests.append(
+                _Test(
+                    SignalKind.LOT,
+                    int(model),
+                    int(panel.lot_ids[int(row)]),
+                    int(row),
+                    k,
+                    int(total_k),
+                    e / total_e,
+                    units,
+                    (total_k - k) / other_e,
+                    0,
+                )
+            )
+    return tests
+
+
+def _model_tests(panel: Panel, limits: Thresholds) -> list[_Test]:
+    recent = max(panel.weeks - limits.recent_weeks, 1)
+    models = np.asarray(panel.lot_models)
+    tests = []
+    for model in sorted(set(panel.lot_models)):
+        rows = np.flatnonzero(models == model)
+        weekly_e = panel.units[rows].sum(axis=0)
+        weekly_k = panel.complaints[rows].sum(axis=0) + panel.model_complaints.get(
+            int(model), np.zeros(panel.weeks)
+        )
+        before_e, after_e = float(weekly_e[:recent].sum()), float(weekly_e[recent:].sum())
+        before_k, after_k = float(weekly_k[:recent].sum()), float(weekly_k[recent:].sum())
+        units = int(weekly_e[-1])
+        if before_e <= 0 or after_e <= 0 or units < limits.min_units:
+            continue
+        tests.append(
+            _Test(
+                SignalKind.MODEL,
+                int(model),
+                None,
+                -1,
+                int(after_k),
+                int(after_k + before_k),
+                after_e / (after_e + before_e),
+                units,
+                before_k / before_e,
+                recent,
+            )
+        )
+    return tests
+
+
+def cusum_onset(observed: Counts, expected: Counts, ratio: float) -> int:
+    """The first week of the Poisson CUSUM's run to its highest value (Lucas 1985): each week
+    adds ``x·ln r − (r − 1)·μ`` (the log-likelihood ratio of the rate ``r·μ`` against ``μ``) and
+    the sum is floored at zero. The week after the sum last stood at zero before its peak is
+    when the excess began; ``-1`` when it never rose."""
+    step = observed * math.log(ratio) - (ratio - 1.0) * expected
+    level, best, start, onset = 0.0, 0.0, 0, -1
+    for week, gain in enumerate(step):
+        if level <= 0.0:
+            start = week
+        level = max(0.0, level + float(gain))
+        if level > best:
+            best, onset = level, start
+    return onset
+
+
+def _observed_expected(panel: Panel, test: _Test) -> tuple[Counts, Counts]:
+    if test.row >= 0:
+        observed = panel.complaints[test.row]
+        exposure = panel.units[test.row]
+    else:
+        rows = np.flatnonzero(np.asarray(panel.lot_models) == test.model)
+        observed = panel.complaints[rows].sum(axis=0) + panel.model_complaints.get(
+            test.model, np.zeros(panel.weeks)
+        )
+        exposure = panel.units[rows].sum(axis=0)
+    # No complaint on the comparison: take half a complaint as its rate (a CUSUM needs a rate).
+    rate = test.rate_other or 0.5 / max(float(exposure.sum()), 1.0)
+    return observed, exposure * rate
+
+
+def _finding(panel: Panel, test: _Test, q: float, limits: Thresholds) -> Finding | None:
+    observed, expected = _observed_expected(panel, test)
+    counted = float(observed[test.from_week :].sum())
+    expected_here = float(expected[test.from_week :].sum()) if test.rate_other else 0.0
+    ratio = counted / expected_here if expected_here > 0 else None
+    if test.k < limits.min_complaints or q > limits.significance:
+        return None
+    if ratio is not None and ratio < limits.min_ratio:
+        return None
+    onset = cusum_onset(observed, expected, max(limits.min_ratio, 1.01))
+    if onset < 0:
+        onset = int(np.flatnonzero(observed)[0]) if observed.any() else test.from_week
+    return Finding(
+        kind=test.kind,
+        device_model_id=test.model,
+        lot_id=test.lot,
+        complaints=test.k,
+        units=test.units,
+        expected=round(expected_here, 4),
+        rate_per_1000=round(1000.0 * test.k / test.units, 4),
+        baseline_per_1000=round(1000.0 * expected_here / test.units, 4),
+        ratio=round(ratio, 4) if ratio is not None else None,
+        p_value=test.p,
+        q_value=q,
+        since=panel.week_start(onset),
+        from_week=test.from_week,
+    )
+
+
+def detect(panel: Panel, limits: Thresholds) -> list[Finding]:
+    """The lots and device models over every threshold, most significant first."""
+    tests = _lot_tests(panel, limits) + _model_tests(panel, limits)
+    if not tests:
+        return []
+    for test in tests:
+        test.p = _binomial_p(test.k, test.n, test.share)
+    adjusted = stats.false_discovery_control([t.p for t in tests], method="bh")
+    found = [_finding(panel, t, float(q), limits) for t, q in zip(tests, adjusted, strict=True)]
+    return sorted(
+        (f for f in found if f is not None),
+        key=lambda f: (f.q_value, f.kind, f.device_model_id, f.lot_id or 0),
+    )
+
+
+# -- reads: the panel from the database ------------------------------------------------------
+
+
+def window_of(as_of: date, weeks: int) -> tuple[date, date]:
+    """First day of the window and the day after its last (``as_of`` is the last day)."""
+    end = as_of + timedelta(days=1)
+    return end - timedelta(days=7 * weeks), end
+
+
+def _aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def _net_shipped(end: date) -> QuerySet[Any]:
+    """Units of every lot leaving the company's own sites for holders, net of the units returned
+    to them, per lot and local day, up to ``end``: one statement for all lots."""
+    own = PartyType.OWN_SITE
+    out = (
+        Q(event_type="shipped")
+        & Q(from_location__party__party_type=own)
+        & ~Q(to_location__party__party_type=own)
+    )
+    back = (
+        Q(event_type="returned")
+        & Q(to_location__party__party_type=own)
+        & ~Q(from_location__party__party_type=own)
+    )
+    return (
+        TraceEvent.objects.filter(out | back, retracted=False, event_time__lt=_aware(end))
+        .annotate(day=TruncDate("event_time", tzinfo=timezone.get_current_timezone()))
+        .values("lot_id", "lot__device_model_id", "day")
+        .annotate(
+            net=Sum(
+                Case(
+                    When(event_type="shipped", then=F("quantity")),
+                    default=-F("quantity"),
+                    output_field=IntegerField(),
+                )
+            )
+        )
+        .order_by()
+    )
+
+
+def _week(day: date, start: date) -> int:
+    return (day - start).days // 7
+
+
+def panel_load(*, as_of: date, weeks: int) -> tuple[Panel, list[tuple[int, int, int | None, int]]]:
+    """The panel for the window ending on ``as_of``, and the complaints in it as (complaint id,
+    device model id, lot id, week): two queries whatever the number of lots."""
+    start, end = window_of(as_of, weeks)
+    shipped = list(_net_shipped(end))
+    index: dict[int, int] = {}
+    models: list[int] = []
+    for row in shipped:
+        if row["lot_id"] not in index:
+            index[row["lot_id"]] = len(models)
+            models.append(row["lot__device_model_id"])
+    added = np.zeros((len(models), weeks + 1))
+    for row in shipped:
+        added[index[row["lot_id"]], max(_week(row["day"], start), -1) + 1] += row["net"]
+    units = np.clip(np.cumsum(added, axis=1)[:, 1:], 0, None)
+    complaints = np.zeros((len(models), weeks))
+    loose: dict[int, Counts] = {}
+    rows: list[tuple[int, int, int | None, int]] = []
+    for pk, model, lot, aware in Complaint.objects.filter(
+        device_model__isnull=False, aware_at__gte=_aware(start), aware_at__lt=_aware(end)
+    ).values_list("pk", "device_model_id", "lot_id", "aware_at"):
+        week = min(_week(timezone.localtime(aware).date(), start), weeks - 1)
+        rows.append((pk, model, lot, week))
+        if lot in index:
+            complaints[index[lot], week] += 1
+        else:
+            loose.setdefault(model, np.zeros(weeks))[week] += 1
+    panel = Panel(start, list(index), models, units, complaints, loose)
+    return panel, rows
+
+
+def policy() -> SignalPolicy:
+    """The early-warning policy (made with the defaults on first use)."""
+    found, _created = SignalPolicy.objects.get_or_create(pk=1)
+    return found
+
+
+def signal_list_for(
+    *, viewer: Viewer, status: str = "", kind: str = "", active: bool | None = None
+) -> QuerySet[Signal]:
+    """Signals for staff; a portal user sees none (they are the company's own analysis)."""
+    signals = Signal.objects.select_related("device_model", "lot", "capa", "recall")
+    if viewer.party_id is not None:
+        return signals.none()
+    if status:
+        signals = signals.filter(status=status)
+    if kind:
+        signals = signals.filter(kind=kind)
+    if active is not None:
+        signals = signals.filter(active=active)
+    return signals.order_by("-active", "q_value", "-pk")
+
+
+def signal_get_for(*, viewer: Viewer, pk: int) -> Signal:
+    return one_or_not_found(
+        signal_list_for(viewer=viewer).filter(pk=pk),
+        _("There is no early-warning signal %(id)s.") % {"id": pk},
+    )
+
+
+def signals_active(*, viewer: Viewer) -> QuerySet[Signal]:
+    """Active signals nobody has dismissed or linked yet: what the dashboard shows."""
+    return signal_list_for(viewer=viewer, active=True).filter(
+        status__in=(SignalStatus.NEW, SignalStatus.UNDER_REVIEW)
+    )
+
+
+def _number(value: float, digits: int = 2) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _p(value: float) -> str:
+    return f"{value:.1e}" if value < 0.001 else f"{value:.3f}"
+
+
+def explain(signal: Signal) -> str:
+    """What the signal says, in the active language: which lot or device model, its rate against
+    the baseline, the ratio, the p-values, since when."""
+    words = {
+        "model": signal.device_model.name_for(),
+        "code": signal.device_model.model_code,
+        "lot": signal.lot.number if signal.lot else "",
+        "complaints": signal.complaints_count,
+        "units": _number(signal.units, 0),
+        "rate": _number(signal.rate_per_1000),
+        "baseline": _number(signal.baseline_per_1000),
+        "ratio": _number(signal.ratio, 1) if signal.ratio is not None else "",
+        "p": _p(signal.p_value),
+        "q": _p(signal.q_value),
+        "since": signal.since.isoformat(),
+        "start": signal.window_start.isoformat(),
+        "end": signal.window_end.isoformat(),
+    }
+    if signal.kind == SignalKind.LOT:
+        text = _(
+            "Lot %(lot)s of %(code)s %(model)s: %(complaints)s complaints from %(start)s to "
+            "%(end)s on %(units)s units shipped, %(rate)s per 1,000 units, against %(baseline)s "
+            "per 1,000 expected at the rate of the model's other lots over the same weeks."
+        )
+    else:
+        text = _(
+            "%(code)s %(model)s: %(complaints)s complaints in the recent weeks up to %(end)s on "
+            "%(units)s units in the field, %(rate)s per 1,000 units, against %(baseline)s per "
+            "1,000 expected at the model's own rate in the weeks before (from %(start)s)."
+        )
+    if signal.ratio is None:
+        ratio = _("The comparison had no complaints, so there is no ratio.")
+    else:
+        ratio = _("%(ratio)s times the baseline.")
+    rest = _(
+        "p = %(p)s (%(q)s adjusted for the number of lots and models tested). Rising since the "
+        "week of %(since)s."
+    )
+    return " ".join((text % words, ratio % words, rest % words))
+
+
+def thresholds_text(limits: Thresholds) -> str:
+    return _(
+        "A signal needs at least %(complaints)s complaints, %(units)s units shipped, a rate "
+        "%(ratio)s times the baseline and an adjusted p-value of at most %(alpha)s, over the "
+        "last %(weeks)s weeks (device models: the last %(recent)s weeks against the rest)."
+    ) % {
+        "complaints": limits.min_complaints,
+        "units": limits.min_units,
+        "ratio": _number(limits.min_ratio, 1),
+        "alpha": f"{limits.significance:g}",
+        "weeks": limits.window_weeks,
+        "recent": limits.recent_weeks,
+    }
+
+
+def complaint_ids(rows: Iterable[tuple[int, int, int | None, int]], finding: Finding) -> list[int]:
+    """The complaints behind a finding: the lot's in the window, or the model's counted ones."""
+    if finding.lot_id is not None:
+        return [pk for pk, _m, lot, _w in rows if lot == finding.lot_id]
+    return [
+        pk
+        for pk, model, _lot, week in rows
+        if model == finding.device_model_id and week >= finding.from_week
+    ]

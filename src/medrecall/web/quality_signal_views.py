@@ -1,0 +1,134 @@
+"""Early-warning pages: the signals (filters, pages, the thresholds in force) and a signal with
+its explanation, the complaints behind it and its status changes. Staff read; the QA/RA role
+acts; a portal user gets "not found"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from medrecall.accounts.selectors import viewer_of
+from medrecall.core.errors import NotFound, ValidationFailed
+from medrecall.quality import selectors, signal_services, signals
+from medrecall.quality.models import Signal, SignalKind, SignalStatus
+from medrecall.recalls.selectors import recall_numbered
+
+from .notice_views import staff
+from .paging import paged
+from .quality_views import _run
+
+VIEW, ACT = "quality.view_signal", "quality.review_signal"
+
+
+@staff(VIEW)
+def signal_list(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_of(request)
+    status = request.GET.get("status", "")
+    kind = request.GET.get("kind", "")
+    shown = request.GET.get("shown", "active")
+    rows = signals.signal_list_for(
+        viewer=viewer,
+        status=status if status in SignalStatus.values else "",
+        kind=kind if kind in SignalKind.values else "",
+        active=None if shown == "all" else True,
+    )
+    page = paged(request, rows)
+    for signal in page.page:
+        signal.explanation = signals.explain(signal)
+    limits = signals.Thresholds.of(signals.policy())
+    return render(
+        request,
+        "web/quality/signal_list.html",
+        {
+            "signals": page,
+            "statuses": SignalStatus.choices,
+            "kinds": SignalKind.choices,
+            "status": status,
+            "kind": kind,
+            "shown": shown,
+            "thresholds": signals.thresholds_text(limits),
+            "limits": limits,
+        },
+    )
+
+
+@staff(VIEW)
+def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    signal = signals.signal_get_for(viewer=viewer_of(request), pk=pk)
+    return render(
+        request,
+        "web/quality/signal_detail.html",
+        {
+            "signal": signal,
+            "explanation": signals.explain(signal),
+            "complaints": signal.complaints.select_related("lot", "holder").order_by(
+                "aware_at", "pk"
+            ),
+            "actions": signal_services.allowed_actions(signal),
+        },
+    )
+
+
+def _link(request: HttpRequest, signal: Signal) -> Signal:
+    viewer = viewer_of(request)
+    capa_number = request.POST.get("capa", "").strip()
+    recall_number = request.POST.get("recall", "").strip()
+    try:
+        capa = (
+            selectors.capa_numbered_for(viewer=viewer, number=capa_number) if capa_number else None
+        )
+        recall = recall_numbered(number=recall_number) if recall_number else None
+    except NotFound as missing:
+        raise ValidationFailed(missing.message, where=missing.where) from missing
+    return signal_services.signal_link(signal=signal, actor=viewer, capa=capa, recall=recall)
+
+
+@require_POST
+@staff(ACT)
+def signal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    viewer = viewer_of(request)
+    signal = signals.signal_get_for(viewer=viewer, pk=pk)
+    reason = request.POST.get("reason", "")
+    calls: dict[str, tuple[Any, str]] = {
+        "review": (
+            lambda: signal_services.signal_review(signal=signal, actor=viewer),
+            _("Signal taken under review."),
+        ),
+        "dismiss": (
+            lambda: signal_services.signal_dismiss(signal=signal, actor=viewer, reason=reason),
+            _("Signal dismissed."),
+        ),
+        "reopen": (
+            lambda: signal_services.signal_reopen(signal=signal, actor=viewer, reason=reason),
+            _("Signal reopened for review."),
+        ),
+        "link": (lambda: _link(request, signal), _("Signal linked.")),
+    }
+    if action not in calls:
+        raise Http404
+    call, success = calls[action]
+    _run(request, call, success)
+    return redirect("web:quality-signal", pk=signal.pk)
+
+
+@require_POST
+@staff(ACT)
+def signal_detect(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_of(request)
+    run = _run(
+        request,
+        lambda: signal_services.signals_detect(actor=viewer),
+        _("Detection run over every lot and device model."),
+    )
+    if run and run is not True:
+        messages.info(
+            request,
+            _("%(active)s signals, %(raised)s new, %(quiet)s gone quiet.")
+            % {"active": run.active, "raised": run.raised, "quiet": run.quietened},
+        )
+    return redirect("web:quality-signals")

@@ -1,0 +1,59 @@
+"""Browser walk of early warning, in English and in Chinese: the dashboard shows the signal of
+an injected problem lot, its page explains it and lists its complaints, it is dismissed with a
+reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from medrecall.accounts.models import User
+from medrecall.accounts.roles import Role
+from medrecall.quality import signal_services
+from medrecall.quality.models import Signal, SignalKind, SignalStatus
+from tests.e2e.test_browser import log_in
+from tests.quality.signal_world import AS_OF, background, complaints_add, world_build
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WORDS = {
+    "en": {
+        "heading": "Early-warning signals",
+        "says": "5.0 times the baseline",
+        "done": "Dismissed",
+    },
+    "zh-hans": {"heading": "预警信号", "says": "是基线的 5.0 倍", "done": "已排除"},
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_signal_on_dashboard_open_and_dismiss(
+    page: Any, live_server: Any, make_user: Callable[..., User], language: str
+) -> None:
+    built = world_build(models=1)
+    background(built)
+    complaints_add(built.lots[0][5], [3, 10, 17, 24, 31, 38, 45, 52])
+    signal_services.signals_detect(as_of=AS_OF)
+    signal = Signal.objects.get(kind=SignalKind.LOT)
+    words = WORDS[language]
+    log_in(page, live_server, make_user(Role.QA_RA_MANAGER, language=language))
+
+    page.goto(f"{live_server.url}/quality/")
+    assert words["heading"] in page.locator("h2").all_inner_texts()
+    page.click(f"#dashboard-signals a[href='/quality/signals/{signal.pk}/']")
+    page.wait_for_url(f"**/quality/signals/{signal.pk}/")
+    assert words["says"] in page.locator("#signal-explanation").inner_text()
+    assert page.locator("#signal-complaints tbody tr").count() == 10
+    page.fill("#signal-dismiss textarea", "Returns were entered twice")
+    page.click("#signal-dismiss button")
+
+    page.wait_for_load_state()
+    assert page.locator("#signal-status strong").inner_text() == words["done"]
+    assert page.locator("#signal-dismissed-reason").inner_text() == "Returns were entered twice"
+    signal.refresh_from_db()
+    assert (signal.status, signal.dismissed_reason) == (
+        SignalStatus.DISMISSED,
+        "Returns were entered twice",
+    )
