@@ -101,6 +101,15 @@ QUALITY = (
     "quality.capatask",
     "quality.verification",
 )
+# Effectiveness checks and completion: QA/RA sets levels, draws samples, signs exceptions and the
+# closure; customer service records the checks; the viewer reads.
+EFFECTIVENESS = (
+    "effectiveness.checkplan",
+    "effectiveness.sample",
+    "effectiveness.checkrecord",
+    "effectiveness.unitexception",
+    "effectiveness.closingsignature",
+)
 RECEIVING = ("execution.receipt", "execution.disposition", "execution.destructioncertificate")
 FIELD_WORK = ("execution.workorder", "execution.evidence")
 # The cost ledger: finance posts (a correction is a reversal, itself a posting) and keeps the
@@ -148,6 +157,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_LEDGER, VIEW)
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, ALL)
+    | _perms(EFFECTIVENESS, ALL)
     | {"quality.triage_complaint"}
     | _perms(FINANCE_UNIT_COSTS, VIEW)
     | _perms(FINANCE_PAYABLES, VIEW),
@@ -163,6 +173,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(NOTICE_WORK, EDIT)
+    | _perms(EFFECTIVENESS, VIEW)
+    | _perms(("effectiveness.checkrecord",), EDIT)
     | _perms(EXECUTION, VIEW)
     # Customer service enters complaints (from e-mails, calls, imports) and reads the rest.
     | _perms(QUALITY, VIEW)
@@ -205,6 +217,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(EXECUTION, VIEW)
+    | _perms(EFFECTIVENESS, VIEW)
     | _perms(FINANCE_LEDGER, VIEW)
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, VIEW)
