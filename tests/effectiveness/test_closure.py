@@ -80,9 +80,12 @@ def test_pending_and_failed_checks_block_closing(class_i: RecallCase, manager: U
         notice_received=True,
         instructions_followed=False,
     )
-    messages = [f.message for f in __import__(
-        "medrecall.effectiveness.closure", fromlist=["closure_findings"]
-    ).closure_findings(class_i)]
+    messages = [
+        f.message
+        for f in __import__(
+            "medrecall.effectiveness.closure", fromlist=["closure_findings"]
+        ).closure_findings(class_i)
+    ]
     assert messages == [
         "China NMPA: 1 of 2 sampled consignees is not checked yet.",
         "China NMPA: 1 failed effectiveness checks are not resolved (re-check the consignee "

@@ -200,7 +200,7 @@ class ChecksView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         recall = _recall(request, pk, CHECK)
         body = _input(request, CheckInSerializer)
-        party = named_in_body(lambda: party_coded(body.pop("party")))
+        party = named_in_body(lambda: party_coded(code=body.pop("party")))
         check = services.check_record(recall=recall, party=party, actor=viewer_of(request), **body)
         check = selectors.checks_of(recall).get(pk=check.pk)
         return Response(CheckSerializer(check).data, status=status.HTTP_201_CREATED)
@@ -299,7 +299,7 @@ class ExceptionView(APIView):
 
         recall = _recall(request, pk, PLAN)
         body = _input(request, ExceptionInSerializer)
-        party = named_in_body(lambda: party_coded(body["party"]))
+        party = named_in_body(lambda: party_coded(code=body["party"]))
 
         def lot_named() -> Lot:
             lot = Lot.objects.filter(number=body["lot"]).first()

@@ -167,7 +167,7 @@ def effectiveness_check(request: HttpRequest, pk: int) -> HttpResponse:
     def act(recall: RecallCase, actor: User) -> str:
         check = services.check_record(
             recall=recall,
-            party=party_coded(request.POST.get("party", "")),
+            party=party_coded(code=request.POST.get("party", "")),
             regime=request.POST.get("regime", ""),
             contacted_how=request.POST.get("contacted_how", ""),
             notice_received=request.POST.get("notice_received") == "yes",
@@ -211,7 +211,7 @@ def effectiveness_exception(request: HttpRequest, pk: int) -> HttpResponse:
             )
         services.unit_exception_sign(
             recall=recall,
-            party=party_coded(request.POST.get("party", "")),
+            party=party_coded(code=request.POST.get("party", "")),
             lot=lot,
             units=_int(request.POST.get("units", ""), _("units"), blank=False) or 0,
             reason=request.POST.get("reason", ""),
