@@ -56,9 +56,12 @@ def on_happened(what: str, ids: tuple[int, ...]) -> None:
     from medrecall.execution.hooks import DISPOSITION_DONE, WORK_ORDER_DONE
     from medrecall.execution.models import Disposition, WorkOrder
 
-    model = {DISPOSITION_DONE: Disposition, WORK_ORDER_DONE: WorkOrder}.get(what)
-    if model is None:
+    if what == DISPOSITION_DONE:
+        found = list(Disposition.objects.filter(pk__in=ids).values_list("recall_id", flat=True))
+    elif what == WORK_ORDER_DONE:
+        found = list(WorkOrder.objects.filter(pk__in=ids).values_list("recall_id", flat=True))
+    else:
         return
-    recall_ids = set(model.objects.filter(pk__in=ids).values_list("recall_id", flat=True))
+    recall_ids = set(found)
     for recall in RecallCase.objects.filter(pk__in=recall_ids, status__in=OPEN):
         completion_refresh(recall=recall)

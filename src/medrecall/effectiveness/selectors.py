@@ -229,16 +229,20 @@ def results_of(plan: CheckPlan) -> Results:
             member.stratum, {"sampled": 0, "checked": 0, "passed": 0, "failed": 0, "pending": 0}
         )
         stratum["sampled"] += 1
-        if member.latest_id is None:
+        latest_id, latest_passed = (
+            getattr(member, "latest_id", None),
+            getattr(member, "latest_passed", None),
+        )
+        if latest_id is None:
             found.pending += 1
             stratum["pending"] += 1
             continue
         found.checked += 1
         stratum["checked"] += 1
-        outcome = "passed" if member.latest_passed else "failed"
+        outcome = "passed" if latest_passed else "failed"
         setattr(found, outcome, getattr(found, outcome) + 1)
         stratum[outcome] += 1
-        found.unresolved += int(member.open_escalations or 0)
+        found.unresolved += int(getattr(member, "open_escalations", 0) or 0)
     return found
 
 
