@@ -237,3 +237,15 @@ def test_command_plan_sample_check_results_completion(class_i: RecallCase, manag
     completion = json.loads(run("completion", number, "--json"))
     assert (completion["complete"], completion["outstanding_at_holders"]) == (False, 380)
     assert completion["outstanding_holders"] == 10
+
+
+def test_api_sample_members_before_a_level_is_chosen_is_an_empty_page(
+    class_i: RecallCase, manager: User
+) -> None:
+    api = APIClient()
+    api.force_authenticate(manager)
+    answer = api.get(f"/api/recalls/{class_i.pk}/effectiveness/sample/nmpa/")
+    assert (answer.status_code, answer.json()) == (
+        200,
+        {"count": 0, "next": None, "previous": None, "results": []},
+    )

@@ -149,7 +149,8 @@ class SampleMembersView(APIView):
     )
     def get(self, request: Request, pk: int, regime: str) -> Response:
         recall = _recall(request, pk)
-        sample: Sample | None = selectors.current_sample(selectors.plan_of(recall, regime))
+        plan = recall.check_plans.filter(regime=regime).first()  # no level yet: nobody sampled
+        sample: Sample | None = selectors.current_sample(plan) if plan else None
         rows: Any = selectors.sample_members(sample) if sample else []
         return paginated(self, request, rows, MemberSerializer)
 
