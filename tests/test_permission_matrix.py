@@ -558,6 +558,12 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
                 "recall-letters",
                 "recall-letters-posted",
                 "execution-recall",
+                "recall-effectiveness",
+                "recall-effectiveness-level",
+                "recall-effectiveness-sample",
+                "recall-effectiveness-check",
+                "recall-effectiveness-exception",
+                "recall-effectiveness-sign",
                 "execution-hold",
                 "return-create",
                 "work-order-create",
@@ -683,8 +689,19 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
                 "finance-forecast",
                 "finance-report",
                 "finance-budget-alerts",
+                "recall-effectiveness",
+                "recall-effectiveness-sample",
+                "recall-effectiveness-checks",
+                "recall-effectiveness-completion",
+                "recall-effectiveness-outstanding",
+                "recall-effectiveness-exceptions",
+                "recall-effectiveness-blockers",
+                "recall-effectiveness-sign",
             )
         },
+        "recall-effectiveness-members": [{**pk, "regime": "nmpa"}],
+        "recall-effectiveness-resolve": [{**pk, "check": 999_999}],
+        "web:recall-effectiveness-resolve": [{**pk, "check_pk": 999_999}],
         "finance-costs-by": [{"by": "vendor"}],
         "notice-run": [{"pk": side.run.pk}],
         **{
@@ -1041,6 +1058,11 @@ IMPORTS = (
 )
 RECALL, CHANGE_RECALL = "recalls.view_recallcase", "recalls.change_recallcase"
 INTELLIGENCE = "intelligence.view_publicrecall"
+EFFECTIVENESS, EFFECTIVENESS_PLAN, EFFECTIVENESS_CHECK = (
+    "effectiveness.view_checkplan",
+    "effectiveness.change_checkplan",
+    "effectiveness.add_checkrecord",
+)
 NOTICE, TEMPLATE = "notices.view_notice", "notices.view_noticetemplate"
 EXECUTION = "execution.view_returnauthorisation"
 VIEW_COST, POST_COST = "finance.view_costentry", "finance.add_costentry"
@@ -1184,6 +1206,16 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     },
     "web:recall-sign": W(CHANGE_RECALL, **HIDDEN),
     "web:recall-closure-exception": W(CHANGE_RECALL, **HIDDEN),
+    # effectiveness checks and completion: staff pages, QA/RA plans and signs, customer service checks
+    "web:recall-effectiveness": P(EFFECTIVENESS, portal="refused"),
+    **{
+        f"web:recall-effectiveness-{name}": W(EFFECTIVENESS_PLAN, **HIDDEN)
+        for name in ("level", "sample", "exception", "sign")
+    },
+    **{
+        f"web:recall-effectiveness-{name}": W(EFFECTIVENESS_CHECK, **HIDDEN)
+        for name in ("check", "resolve")
+    },
     "web:recall-deadline-done": W(CHANGE_RECALL, **HIDDEN),
     "web:calendar": P(RECALL, portal="refused"),
     "web:calendar-export": P(RECALL, portal="refused"),
@@ -1309,6 +1341,16 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "recall-sign": W(CHANGE_RECALL, **HIDDEN),
     "recall-closure": P(RECALL, **HIDDEN),
     "recall-closure-exception": W(CHANGE_RECALL, **HIDDEN),
+    "recall-effectiveness": P(EFFECTIVENESS, EFFECTIVENESS_PLAN, **HIDDEN),
+    "recall-effectiveness-sample": W(EFFECTIVENESS_PLAN, **HIDDEN),
+    "recall-effectiveness-members": P(EFFECTIVENESS, **HIDDEN),
+    "recall-effectiveness-checks": P(EFFECTIVENESS, EFFECTIVENESS_CHECK, **HIDDEN),
+    "recall-effectiveness-resolve": W(EFFECTIVENESS_CHECK, **HIDDEN),
+    "recall-effectiveness-completion": P(EFFECTIVENESS, **HIDDEN),
+    "recall-effectiveness-outstanding": P(EFFECTIVENESS, **HIDDEN),
+    "recall-effectiveness-exceptions": W(EFFECTIVENESS_PLAN, **HIDDEN),
+    "recall-effectiveness-blockers": P(EFFECTIVENESS, **HIDDEN),
+    "recall-effectiveness-sign": W(EFFECTIVENESS_PLAN, **HIDDEN),
     "recall-deadlines": P(RECALL, **HIDDEN),
     "recall-due-week": P(RECALL),
     **{

@@ -12,6 +12,8 @@ from django.utils.module_loading import autodiscover_modules
 
 from medrecall.core.registry import IMPORTERS, Registry
 from medrecall.core.workers import RECOVERIES
+from medrecall.effectiveness import closure as effectiveness_closure
+from medrecall.effectiveness import completion as effectiveness_completion
 from medrecall.execution import baseline, holders, holds
 from medrecall.execution import closure as execution_closure
 from medrecall.execution.hooks import AFTER_COMMIT as EXECUTION_AFTER_COMMIT
@@ -34,7 +36,14 @@ EXPECTED: list[tuple[str, Registry[Any], list[tuple[str, Any]]]] = [
             ("quarantine_needs_disposition", holds.QUARANTINE_GUARD),
         ],
     ),
-    ("transition hooks", TRANSITION_HOOKS, [("execution.holds", holds.on_recall_transition)]),
+    (
+        "transition hooks",
+        TRANSITION_HOOKS,
+        [
+            ("execution.holds", holds.on_recall_transition),
+            ("effectiveness.transition", effectiveness_closure.on_recall_transition),
+        ],
+    ),
     (
         "scope hooks",
         SCOPE_HOOKS,
@@ -46,6 +55,7 @@ EXPECTED: list[tuple[str, Registry[Any], list[tuple[str, Any]]]] = [
         [
             ("notices.replies", notices_closure.closure_findings),
             ("execution.accounting", execution_closure.closure_findings),
+            ("effectiveness.criteria", effectiveness_closure.closure_findings),
             ("quality.capa", quality_closure.closure_findings),
         ],
     ),
@@ -59,7 +69,10 @@ EXPECTED: list[tuple[str, Registry[Any], list[tuple[str, Any]]]] = [
     (
         "execution after-commit hooks",
         EXECUTION_AFTER_COMMIT,
-        [("finance.postings", finance_tasks.on_happened)],
+        [
+            ("finance.postings", finance_tasks.on_happened),
+            ("effectiveness.completion", effectiveness_completion.on_happened),
+        ],
     ),
     (
         "notices after-commit hooks",

@@ -26,6 +26,7 @@ from medrecall.audit.models import AuditEntry
 from medrecall.catalog.models import DeviceModel, Lot
 from medrecall.core.errors import ValidationFailed
 from medrecall.core.states import ActionNotAllowed
+from medrecall.effectiveness import services as effectiveness
 from medrecall.execution import closure as execution_closure
 from medrecall.execution import services as execution
 from medrecall.execution.closure import closure_findings
@@ -51,6 +52,13 @@ BLOCKED = [
     "380 of 420 units are still at holders (not returned, corrected or reported used).",
     "Deal with these units, or sign a closure exception with a reason.",
     "For information: 10 of 11 holders have not replied.",
+]
+
+
+# What effectiveness adds while no level is chosen and the closure is not signed.
+EFFECTIVENESS = [
+    "Choose the effectiveness-check level for China NMPA.",
+    "Sign the closure of the recall (e-signature, meaning approved).",
 ]
 
 
@@ -155,11 +163,11 @@ def test_closing_with_units_at_holders_is_refused_with_every_reason(
     with pytest.raises(services.TransitionRefused) as refused:
         services.recall_transition(recall=class_i, target="closed", actor=manager)
     details = refused.value.details
-    assert details[:3] == BLOCKED
+    assert details[:5] == [BLOCKED[0], *EFFECTIVENESS, *BLOCKED[1:]]
     # quality's finding (no CAPA linked) first among the information, then the deadlines
-    assert details[3].startswith("For information: No CAPA is linked to this recall")
-    assert details[4:]
-    assert all(d.startswith("For information: Deadline breached: ") for d in details[4:])
+    assert details[5].startswith("For information: No CAPA is linked to this recall")
+    assert details[6:]
+    assert all(d.startswith("For information: Deadline breached: ") for d in details[6:])
     class_i.refresh_from_db()
     assert class_i.status == "effectiveness_check"
     assert not Transition.objects.filter(recall=class_i, target="closed").exists()
@@ -195,12 +203,15 @@ def test_a_signed_closure_exception_closes_and_is_audited(
         "closure_exception",
         "Ten hospitals closed down",
     )
-    assert [f["message"] for f in exception.findings if f["blocking"]] == [BLOCKED[0]]
+    assert [f["message"] for f in exception.findings if f["blocking"]] == [
+        BLOCKED[0],
+        *EFFECTIVENESS,
+    ]
     assert signature.content["outstanding"] == exception.findings
     entry = AuditEntry.objects.get(action="recalls.closure_exception_signed")
     assert (entry.reason, entry.changes["outstanding"]) == (
         "Ten hospitals closed down",
-        [None, [BLOCKED[0]]],
+        [None, [BLOCKED[0], *EFFECTIVENESS]],
     )
     closed = services.recall_transition(recall=class_i, target="closed", actor=manager)
     assert closed.status == "closed"
@@ -223,6 +234,11 @@ def test_balanced_accounting_closes_without_an_exception(
     ).accepted  # the silent holders' units were used up, as reported
     total = recall_accounting(class_i).total
     assert (total.at_holders, total.used, total.dispositioned, total.unexplained) == (0, 380, 40, 0)
+    assert closure.closure_report(class_i).blocking == EFFECTIVENESS
+    effectiveness.plan_set(recall=class_i, regime="nmpa", level="E", actor=manager)
+    effectiveness.closing_sign(
+        recall=class_i, actor=manager, password=PASSWORD, username=manager.username
+    )
     assert closure.closure_report(class_i).blocking == []
     closed = services.recall_transition(recall=class_i, target="closed", actor=manager)
     assert closed.status == "closed"
@@ -286,7 +302,7 @@ def test_api_answers_409_with_the_reason(class_i: RecallCase, manager: User) -> 
     api.force_authenticate(manager)
     report = api.get(f"/api/recalls/{class_i.pk}/closure/").json()
     assert (report["blocking"], report["may_close"], report["exception"]) == (
-        [BLOCKED[0]],
+        [BLOCKED[0], *EFFECTIVENESS],
         False,
         None,
     )

@@ -102,6 +102,15 @@ QUALITY = (
     "quality.verification",
     "quality.signal",
 )
+# Effectiveness checks and completion: QA/RA sets levels, draws samples, signs exceptions and the
+# closure; customer service records the checks; the viewer reads.
+EFFECTIVENESS = (
+    "effectiveness.checkplan",
+    "effectiveness.sample",
+    "effectiveness.checkrecord",
+    "effectiveness.unitexception",
+    "effectiveness.closingsignature",
+)
 RECEIVING = ("execution.receipt", "execution.disposition", "execution.destructioncertificate")
 FIELD_WORK = ("execution.workorder", "execution.evidence")
 # The cost ledger: finance posts (a correction is a reversal, itself a posting) and keeps the
@@ -151,6 +160,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(QUALITY, ALL)
     | {"quality.triage_complaint", "quality.review_signal"}
     | _perms(("quality.signalpolicy",), VIEW)
+    | _perms(EFFECTIVENESS, ALL)
     | _perms(FINANCE_UNIT_COSTS, VIEW)
     | _perms(FINANCE_PAYABLES, VIEW),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
@@ -165,6 +175,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(NOTICE_WORK, EDIT)
+    | _perms(EFFECTIVENESS, VIEW)
+    | _perms(("effectiveness.checkrecord",), EDIT)
     | _perms(EXECUTION, VIEW)
     # Customer service enters complaints (from e-mails, calls, imports) and reads the rest.
     | _perms(QUALITY, VIEW)
@@ -207,6 +219,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(RECALLS, VIEW)
     | _perms(NOTICES, VIEW)
     | _perms(EXECUTION, VIEW)
+    | _perms(EFFECTIVENESS, VIEW)
     | _perms(FINANCE_LEDGER, VIEW)
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, VIEW)

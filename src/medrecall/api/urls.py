@@ -23,6 +23,7 @@ from . import (
     trace,
     views,
 )
+from . import effectiveness as eff
 from . import finance as finance_api
 from . import finance_budget as fb
 from .progress import ProgressView
@@ -156,6 +157,56 @@ urlpatterns = [
     ),
     path("recalls/<int:pk>/sign/", recalls.SignView.as_view(), name="recall-sign"),
     path("recalls/<int:pk>/closure/", recalls.ClosureView.as_view(), name="recall-closure"),
+    path(
+        "recalls/<int:pk>/effectiveness/",
+        eff.ResultsView.as_view(),
+        name="recall-effectiveness",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/sample/",
+        eff.SampleView.as_view(),
+        name="recall-effectiveness-sample",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/sample/<str:regime>/",
+        eff.SampleMembersView.as_view(),
+        name="recall-effectiveness-members",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/checks/",
+        eff.ChecksView.as_view(),
+        name="recall-effectiveness-checks",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/checks/<int:check>/resolve/",
+        eff.ResolveView.as_view(),
+        name="recall-effectiveness-resolve",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/completion/",
+        eff.CompletionView.as_view(),
+        name="recall-effectiveness-completion",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/completion/outstanding/",
+        eff.OutstandingView.as_view(),
+        name="recall-effectiveness-outstanding",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/exceptions/",
+        eff.ExceptionView.as_view(),
+        name="recall-effectiveness-exceptions",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/close-blockers/",
+        eff.CloseBlockersView.as_view(),
+        name="recall-effectiveness-blockers",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/closing-signature/",
+        eff.ClosingSignView.as_view(),
+        name="recall-effectiveness-sign",
+    ),
     path(
         "recalls/<int:pk>/closure/exception/",
         recalls.ClosureExceptionView.as_view(),

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "medrecall.execution",
     "medrecall.finance",
     "medrecall.intelligence",
+    "medrecall.effectiveness",
     "medrecall.quality",
     "medrecall.reporting",
     "medrecall.web",

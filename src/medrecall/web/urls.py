@@ -4,6 +4,7 @@ from . import (
     account_views,
     calendar_views,
     cockpit_views,
+    effectiveness_views,
     file_views,
     home_views,
     intelligence_views,
@@ -98,6 +99,41 @@ urlpatterns = [
     ),
     path("recalls/<int:pk>/scope/freeze/", recall_views.recall_freeze, name="recall-freeze"),
     path("recalls/<int:pk>/transition/", recall_views.recall_transition, name="recall-transition"),
+    path(
+        "recalls/<int:pk>/effectiveness/",
+        effectiveness_views.effectiveness_page,
+        name="recall-effectiveness",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/level/",
+        effectiveness_views.effectiveness_level,
+        name="recall-effectiveness-level",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/sample/",
+        effectiveness_views.effectiveness_sample,
+        name="recall-effectiveness-sample",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/check/",
+        effectiveness_views.effectiveness_check,
+        name="recall-effectiveness-check",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/checks/<int:check_pk>/resolve/",
+        effectiveness_views.effectiveness_resolve,
+        name="recall-effectiveness-resolve",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/exception/",
+        effectiveness_views.effectiveness_exception,
+        name="recall-effectiveness-exception",
+    ),
+    path(
+        "recalls/<int:pk>/effectiveness/sign/",
+        effectiveness_views.effectiveness_sign_closure,
+        name="recall-effectiveness-sign",
+    ),
     path(
         "recalls/<int:pk>/impact.xlsx", recall_views.recall_impact_xlsx, name="recall-impact-xlsx"
     ),
