@@ -121,6 +121,8 @@ POST = ("view", "add")
 # A recall's budget and its alerts: finance sets the budget (the owner is measured against it,
 # so does not set it); the roles that read the ledger read the budget, forecast and reports.
 FINANCE_BUDGET = ("finance.recallbudget", "finance.budgetline", "finance.budgetalert")
+# Regulatory filings: QA/RA generate, sign and submit them; every other staff role reads.
+FILINGS = ("filings.filing",)
 
 
 def _perms(models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
@@ -150,13 +152,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(QUALITY, ALL)
     | {"quality.triage_complaint"}
     | _perms(FINANCE_UNIT_COSTS, VIEW)
-    | _perms(FINANCE_PAYABLES, VIEW),
+    | _perms(FINANCE_PAYABLES, VIEW)
+    | _perms(FILINGS, EDIT),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, EDIT)
     | _perms(RECALLS, VIEW)
     | _perms(("recalls.scoperule", "recalls.scopesnapshot"), EDIT)
-    | _perms(QUALITY, VIEW),
+    | _perms(QUALITY, VIEW)
+    | _perms(FILINGS, VIEW),
     Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(("parties.party", "parties.contact"), EDIT)
@@ -168,7 +172,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(QUALITY, VIEW)
     | _perms(("quality.complaint",), EDIT)
     | _perms(("finance.refundrequest",), VIEW)
-    | {"finance.request_refund_from_reply"},
+    | {"finance.request_refund_from_reply"}
+    | _perms(FILINGS, VIEW),
     Role.WAREHOUSE: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
@@ -176,12 +181,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(EXECUTION, VIEW)
     | _perms(RECEIVING, EDIT)
     | _perms(("execution.returnauthorisation",), ("change",))
-    | _perms(QUALITY, VIEW),
+    | _perms(QUALITY, VIEW)
+    | _perms(FILINGS, VIEW),
     Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(FIELD_WORK, EDIT)
-    | _perms(QUALITY, VIEW),
+    | _perms(QUALITY, VIEW)
+    | _perms(FILINGS, VIEW),
     Role.FINANCE: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(RECALLS, VIEW)
@@ -198,7 +205,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "finance.approve_refundrequest",
         "finance.request_refund_from_reply",
         "finance.export_refundpayment",
-    },
+    }
+    | _perms(FILINGS, VIEW),
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
@@ -209,7 +217,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, VIEW)
     | _perms(FINANCE_UNIT_COSTS, VIEW)
-    | _perms(FINANCE_PAYABLES, VIEW),
+    | _perms(FINANCE_PAYABLES, VIEW)
+    | _perms(FILINGS, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
     | _perms(INTELLIGENCE, EDIT)
     | _perms(EVENTS, ALL)

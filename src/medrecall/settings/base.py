@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "medrecall.intelligence",
     "medrecall.quality",
     "medrecall.reporting",
+    "medrecall.filings",
     "medrecall.web",
     "medrecall.api",
     "medrecall.cli",
