@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,4 +31,29 @@ def elsewhere(recall: RecallCase) -> None:
     """The hospital's site in Beijing: the recall's place differs from the registrant's."""
     Location.objects.filter(party__code="HOSP").update(
         province="北京市", province_code="CN-BJ", city="北京市"
+    )
+
+
+PLAN_SECTIONS = {
+    "measures": {
+        "zh": "质量部组织，7日内收回全部批次C1。",
+        "en": "QA organises; lot C1 back in 7 days.",
+    },
+    "publication": {"zh": "广东省药监局网站。", "en": "Guangdong MPA website."},
+    "expected_effect": {"zh": "全部收回。", "en": "Every unit back."},
+    "after_recall": {"zh": "监督销毁。", "en": "Destroyed under supervision."},
+}
+ACK = b"%PDF-1.4\n% acknowledgement of receipt\n"
+
+
+def signed_plan(recall: RecallCase, actor: User) -> Any:
+    """The recall plan generated, completed, checked and signed."""
+    from medrecall.filings import services
+    from tests.conftest import PASSWORD
+
+    filing = services.filing_generate(recall=recall, doc_type="nmpa.recall_plan", actor=actor)
+    filing = services.filing_enter(filing=filing, actor=actor, sections=PLAN_SECTIONS)
+    filing = services.filing_check(filing=filing, actor=actor)
+    return services.filing_sign(
+        filing=filing, actor=actor, password=PASSWORD, username=actor.username
     )
