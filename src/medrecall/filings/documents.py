@@ -134,10 +134,6 @@ def _header_only(recall: RecallCase) -> dict[str, Any]:
     return content.header(recall)
 
 
-NMPA_ORDER = gettext_lazy(
-    "Measures for the Administration of Medical Device Recalls (CFDA Order No. 29)"
-)
-
 DOCUMENT_TYPES.register(
     "nmpa.event_report",
     DocumentType(
