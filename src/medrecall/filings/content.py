@@ -177,7 +177,7 @@ def assessment(recall: RecallCase) -> dict[str, Any] | None:
 
 
 def _province_en(code: str, fallback: str) -> str:
-    found = pycountry.subdivisions.get(code=code) if code else None
+    found = pycountry.subdivisions.get(code=code) if code else None  # type: ignore[no-untyped-call]
     if found is None:
         return fallback
     name = str(found.name)

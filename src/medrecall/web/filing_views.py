@@ -222,7 +222,7 @@ def filing_submit(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
             reference=request.POST.get("reference", ""),
             submitted_at=when,
             acknowledgement=upload,
-            acknowledgement_name=upload.name if upload else "",
+            acknowledgement_name=(upload.name or "") if upload else "",
         )
         return submitted, _("Submission recorded; the deadline is marked done.")
 
