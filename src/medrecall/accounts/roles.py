@@ -232,6 +232,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_POLICY, EDIT)
     | _perms(FINANCE_UNIT_COSTS, ALL)
     | _perms(FINANCE_LEDGER, VIEW)
+    | _perms(FILINGS, VIEW)
     # Log-in lock-outs: see who is locked, unlock (accounts/lockout.py, audited).
     | {"axes.view_accessattempt", "axes.delete_accessattempt"},
     # Portal users see records of their own party only; querysets enforce the scope.
