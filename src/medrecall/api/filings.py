@@ -108,21 +108,21 @@ class FilingDetailSerializer(FilingSerializer):
         ]
 
 
-class GenerateSerializer(BoundedSerializer):
+class FilingGenerateSerializer(BoundedSerializer):
     doc_type = serializers.CharField(help_text="e.g. nmpa.recall_plan")
 
 
-class SectionText(BoundedSerializer):
+class FilingSectionTextSerializer(BoundedSerializer):
     zh = serializers.CharField(allow_blank=True, required=False, default="")
     en = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class EnterSerializer(BoundedSerializer):
-    sections = serializers.DictField(child=SectionText(), required=False)
-    addressees = SectionText(many=True, required=False)
+class FilingEnterSerializer(BoundedSerializer):
+    sections = serializers.DictField(child=FilingSectionTextSerializer(), required=False)
+    addressees = FilingSectionTextSerializer(many=True, required=False)
 
 
-class SignSerializer(BoundedSerializer):
+class FilingSignInSerializer(BoundedSerializer):
     password = serializers.CharField(style={"input_type": "password"})
     username = serializers.CharField(
         required=False,
@@ -132,14 +132,14 @@ class SignSerializer(BoundedSerializer):
     )
 
 
-class SubmitSerializer(BoundedSerializer):
+class FilingSubmitInSerializer(BoundedSerializer):
     authority = serializers.CharField(allow_blank=True)
     reference = serializers.CharField(allow_blank=True)
     submitted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     acknowledgement = serializers.FileField(required=False, allow_null=True, default=None)
 
 
-class ReviseSerializer(BoundedSerializer):
+class FilingReviseSerializer(BoundedSerializer):
     change_note = serializers.CharField(allow_blank=True)
 
 
@@ -149,14 +149,17 @@ class FilingListView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        tags=["filings"], parameters=PAGE_PARAMETERS, responses=page_of(FilingSerializer)
+        tags=["filings"],
+        operation_id="recalls_filings_list",
+        parameters=PAGE_PARAMETERS,
+        responses=page_of(FilingSerializer),
     )
     def get(self, request: Request, pk: int) -> Response:
         rows = selectors.filing_list_for(viewer=viewer_of(request), recall_id=pk)
         return paginated(self, request, rows, FilingSerializer)
 
     @extend_schema(
-        tags=["filings"], request=GenerateSerializer, responses={201: FilingDetailSerializer}
+        tags=["filings"], request=FilingGenerateSerializer, responses={201: FilingDetailSerializer}
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
@@ -164,7 +167,7 @@ class FilingListView(APIView):
         selectors.filing_list_for(viewer=viewer, recall_id=pk)  # a portal user: 404
         if not viewer.has_perm(CHANGE):
             raise PermissionDenied
-        body = _input(request, GenerateSerializer)
+        body = _input(request, FilingGenerateSerializer)
         filing = services.filing_generate(recall=recall, doc_type=body["doc_type"], actor=viewer)
         return Response(FilingDetailSerializer(filing).data, status=status.HTTP_201_CREATED)
 
@@ -179,10 +182,12 @@ class FilingDetailView(APIView):
     def get(self, request: Request, pk: int, filing: int) -> Response:
         return Response(FilingDetailSerializer(_filing(request, pk, filing)).data)
 
-    @extend_schema(tags=["filings"], request=EnterSerializer, responses=FilingDetailSerializer)
+    @extend_schema(
+        tags=["filings"], request=FilingEnterSerializer, responses=FilingDetailSerializer
+    )
     def patch(self, request: Request, pk: int, filing: int) -> Response:
         found = _filing(request, pk, filing, CHANGE)
-        body = _input(request, EnterSerializer)
+        body = _input(request, FilingEnterSerializer)
         changed = services.filing_enter(
             filing=found,
             actor=viewer_of(request),
@@ -213,11 +218,11 @@ class FilingSignView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        tags=["filings"], request=SignSerializer, responses={201: FilingDetailSerializer}
+        tags=["filings"], request=FilingSignInSerializer, responses={201: FilingDetailSerializer}
     )
     def post(self, request: Request, pk: int, filing: int) -> Response:
         found = _filing(request, pk, filing, CHANGE)
-        body = _input(request, SignSerializer)
+        body = _input(request, FilingSignInSerializer)
         signed = services.filing_sign(
             filing=found,
             actor=viewer_of(request),
@@ -237,12 +242,12 @@ class FilingSubmitView(APIView):
 
     @extend_schema(
         tags=["filings"],
-        request={"multipart/form-data": SubmitSerializer},
+        request={"multipart/form-data": FilingSubmitInSerializer},
         responses={201: FilingDetailSerializer},
     )
     def post(self, request: Request, pk: int, filing: int) -> Response:
         found = _filing(request, pk, filing, CHANGE)
-        body = _input(request, SubmitSerializer)
+        body = _input(request, FilingSubmitInSerializer)
         upload = body["acknowledgement"]
         submitted = services.filing_submit(
             filing=found,
@@ -263,11 +268,11 @@ class FilingReviseView(APIView):
     parser_classes = [JSONParser, FormParser]
 
     @extend_schema(
-        tags=["filings"], request=ReviseSerializer, responses={201: FilingDetailSerializer}
+        tags=["filings"], request=FilingReviseSerializer, responses={201: FilingDetailSerializer}
     )
     def post(self, request: Request, pk: int, filing: int) -> Response:
         found = _filing(request, pk, filing, CHANGE)
-        body = _input(request, ReviseSerializer)
+        body = _input(request, FilingReviseSerializer)
         new = services.filing_revise(
             filing=found, actor=viewer_of(request), change_note=body["change_note"]
         )
