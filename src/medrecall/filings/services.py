@@ -66,7 +66,9 @@ def _store_files(filing: Filing) -> None:
 def _current(filing: Filing) -> Filing:
     """The filing locked, refused when a later version replaced it."""
     filing = (
-        Filing.objects.select_for_update().select_related("recall", "signature").get(pk=filing.pk)
+        Filing.objects.select_for_update(of=("self",))
+        .select_related("recall", "signature")
+        .get(pk=filing.pk)
     )
     newer = Filing.objects.filter(
         recall_id=filing.recall_id,
