@@ -452,6 +452,7 @@ def _build(tmp_path: Path) -> World:
     for client in web.values():
         client.cookies["csrftoken"] = CSRF_TOKEN
     _finance_payables_world((a, b), manager)
+    _filings_world((a, b), manager)
     return World(sides={"A": a, "B": b}, users=users, web=web, api=api, media=tmp_path / "media")
 
 
@@ -765,6 +766,7 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
         },
         **{name: [pk] for name in ("web:recall-similar", "recall-similar")},
         **_finance_payables_fills(side),
+        **_filings_fills(side),
     }
 
 
@@ -833,6 +835,41 @@ def _finance_payables_world(sides: tuple[Side, ...], manager: User) -> None:
             requested_at=datetime(2026, 12, 1, tzinfo=UTC),
         )
     ApExportBatch.objects.create(number="AP-2026-90001", payment_count=0, created_by=manager)
+
+
+def _filings_world(sides: tuple[Side, ...], manager: User) -> None:
+    """Per side the NMPA event report of its recall, generated (a filing of a recall)."""
+    from medrecall.filings.services import filing_generate
+
+    for side in sides:
+        filing_generate(recall=side.recall, doc_type="nmpa.event_report", actor=manager)
+
+
+def _filings_fills(side: Side) -> dict[str, list[dict[str, Any]]]:
+    from medrecall.filings.models import Filing
+
+    recall = {"pk": side.recall.pk}
+    filing = {"pk": side.recall.pk, "filing": Filing.objects.get(recall=side.recall).pk}
+    fills: dict[str, list[dict[str, Any]]] = {
+        "filing-list": [recall],
+        **{
+            name: [filing]
+            for name in (
+                "filing-detail",
+                "filing-check",
+                "filing-sign",
+                "filing-submit",
+                "filing-revise",
+            )
+        },
+        "filing-file": [filing | {"name": "pdf_zh"}],
+    }
+    return {
+        **fills,
+        **{f"web:{name}": kwargs for name, kwargs in fills.items()},
+        "web:filing-generate": [recall],
+        "web:filing-enter": [filing],
+    }
 
 
 def _finance_payables_fills(side: Side) -> dict[str, list[dict[str, Any]]]:
@@ -1057,6 +1094,7 @@ IMPORTS = (
     "catalog.add_devicemodel|parties.add_party|traceability.add_traceevent|quality.change_complaint"
 )
 RECALL, CHANGE_RECALL = "recalls.view_recallcase", "recalls.change_recallcase"
+FILING, CHANGE_FILING = "filings.view_filing", "filings.change_filing"
 INTELLIGENCE = "intelligence.view_publicrecall"
 EFFECTIVENESS, EFFECTIVENESS_PLAN, EFFECTIVENESS_CHECK = (
     "effectiveness.view_checkplan",
@@ -1217,6 +1255,21 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
         for name in ("check", "resolve")
     },
     "web:recall-deadline-done": W(CHANGE_RECALL, **HIDDEN),
+    # regulatory filings: QA/RA act, other staff read, portal users never see them (404)
+    "web:filing-list": P(FILING, **HIDDEN),
+    "web:filing-detail": P(FILING, **HIDDEN),
+    "web:filing-file": P(FILING, **HIDDEN),
+    **{
+        f"web:filing-{name}": W(CHANGE_FILING, **HIDDEN)
+        for name in ("generate", "enter", "check", "sign", "submit", "revise")
+    },
+    "filing-list": P(FILING, CHANGE_FILING, **HIDDEN),
+    "filing-detail": P(FILING, CHANGE_FILING, **HIDDEN),
+    "filing-file": P(FILING, **HIDDEN),
+    **{
+        f"filing-{name}": W(CHANGE_FILING, **HIDDEN)
+        for name in ("check", "sign", "submit", "revise")
+    },
     "web:calendar": P(RECALL, portal="refused"),
     "web:calendar-export": P(RECALL, portal="refused"),
     **{

@@ -97,6 +97,16 @@ PARTIES = {
 }
 TASKS = {"worker": "--interval --batch --queue-name", "stale": "", "requeue": ""}
 UDI = {"parse": "--json"}
+FILINGS = {
+    "list": "--json",
+    "generate": "--type --report --user --json",
+    "enter": "--section --zh --en --type --report --user --json",
+    "check": "--type --report --user --json",
+    "sign": "--password-file --type --report --user --json",
+    "submit": "--authority --reference --submitted-at --acknowledgement --type --report --user "
+    "--json",
+    "revise": "--note --type --report --user --json",
+}
 TABLES = {
     "recall": RECALL,
     "notices": NOTICES,
@@ -108,6 +118,7 @@ TABLES = {
     "parties": PARTIES,
     "tasks": TASKS,
     "udi": UDI,
+    "filings": FILINGS,
 }
 CASES = [
     pytest.param(command, words, options, id=f"{command} {words}")

@@ -131,6 +131,8 @@ POST = ("view", "add")
 # A recall's budget and its alerts: finance sets the budget (the owner is measured against it,
 # so does not set it); the roles that read the ledger read the budget, forecast and reports.
 FINANCE_BUDGET = ("finance.recallbudget", "finance.budgetline", "finance.budgetalert")
+# Regulatory filings: QA/RA generate, sign and submit them; every other staff role reads.
+FILINGS = ("filings.filing",)
 
 
 def _perms(models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
@@ -162,13 +164,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(("quality.signalpolicy",), VIEW)
     | _perms(EFFECTIVENESS, ALL)
     | _perms(FINANCE_UNIT_COSTS, VIEW)
-    | _perms(FINANCE_PAYABLES, VIEW),
+    | _perms(FINANCE_PAYABLES, VIEW)
+    | _perms(FILINGS, EDIT),
     Role.TRACEABILITY_ANALYST: _perms(MASTER_DATA, ALL)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, EDIT)
     | _perms(RECALLS, VIEW)
     | _perms(("recalls.scoperule", "recalls.scopesnapshot"), EDIT)
-    | _perms(QUALITY, VIEW),
+    | _perms(QUALITY, VIEW)
+    | _perms(FILINGS, VIEW),
     Role.CUSTOMER_SERVICE: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(("parties.party", "parties.contact"), EDIT)
@@ -182,7 +186,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(QUALITY, VIEW)
     | _perms(("quality.complaint",), EDIT)
     | _perms(("finance.refundrequest",), VIEW)
-    | {"finance.request_refund_from_reply"},
+    | {"finance.request_refund_from_reply"}
+    | _perms(FILINGS, VIEW),
     Role.WAREHOUSE: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
@@ -190,12 +195,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(EXECUTION, VIEW)
     | _perms(RECEIVING, EDIT)
     | _perms(("execution.returnauthorisation",), ("change",))
-    | _perms(QUALITY, VIEW),
+    | _perms(QUALITY, VIEW)
+    | _perms(FILINGS, VIEW),
     Role.FIELD_SERVICE: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(RECALLS, VIEW)
     | _perms(FIELD_WORK, EDIT)
-    | _perms(QUALITY, VIEW),
+    | _perms(QUALITY, VIEW)
+    | _perms(FILINGS, VIEW),
     Role.FINANCE: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(RECALLS, VIEW)
@@ -212,7 +219,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "finance.approve_refundrequest",
         "finance.request_refund_from_reply",
         "finance.export_refundpayment",
-    },
+    }
+    | _perms(FILINGS, VIEW),
     Role.VIEWER: _perms(MASTER_DATA, VIEW)
     | _perms(INTELLIGENCE, VIEW)
     | _perms(EVENTS, VIEW)
@@ -224,7 +232,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, VIEW)
     | _perms(FINANCE_UNIT_COSTS, VIEW)
-    | _perms(FINANCE_PAYABLES, VIEW),
+    | _perms(FINANCE_PAYABLES, VIEW)
+    | _perms(FILINGS, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
     | _perms(INTELLIGENCE, EDIT)
     | _perms(EVENTS, ALL)
@@ -240,6 +249,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(("quality.signalpolicy",), EDIT)
     | _perms(FINANCE_UNIT_COSTS, ALL)
     | _perms(FINANCE_LEDGER, VIEW)
+    | _perms(FILINGS, VIEW)
     # Log-in lock-outs: see who is locked, unlock (accounts/lockout.py, audited).
     | {"axes.view_accessattempt", "axes.delete_accessattempt"},
     # Portal users see records of their own party only; querysets enforce the scope.

@@ -24,6 +24,7 @@ from . import (
     views,
 )
 from . import effectiveness as eff
+from . import filings as filings_api
 from . import finance as finance_api
 from . import finance_budget as fb
 from .progress import ProgressView
@@ -213,6 +214,37 @@ urlpatterns = [
         name="recall-closure-exception",
     ),
     path("recalls/<int:pk>/deadlines/", recalls.DeadlinesView.as_view(), name="recall-deadlines"),
+    path("recalls/<int:pk>/filings/", filings_api.FilingListView.as_view(), name="filing-list"),
+    path(
+        "recalls/<int:pk>/filings/<int:filing>/",
+        filings_api.FilingDetailView.as_view(),
+        name="filing-detail",
+    ),
+    path(
+        "recalls/<int:pk>/filings/<int:filing>/check/",
+        filings_api.FilingCheckView.as_view(),
+        name="filing-check",
+    ),
+    path(
+        "recalls/<int:pk>/filings/<int:filing>/sign/",
+        filings_api.FilingSignView.as_view(),
+        name="filing-sign",
+    ),
+    path(
+        "recalls/<int:pk>/filings/<int:filing>/submit/",
+        filings_api.FilingSubmitView.as_view(),
+        name="filing-submit",
+    ),
+    path(
+        "recalls/<int:pk>/filings/<int:filing>/versions/",
+        filings_api.FilingReviseView.as_view(),
+        name="filing-revise",
+    ),
+    path(
+        "recalls/<int:pk>/filings/<int:filing>/files/<str:name>/",
+        filings_api.FilingFileView.as_view(),
+        name="filing-file",
+    ),
     path("recalls/due-this-week/", recalls.DueThisWeekView.as_view(), name="recall-due-week"),
     path("accounts/lockouts/", accounts.LockoutListView.as_view(), name="lockout-list"),
     path("accounts/lockouts/unlock/", accounts.LockoutUnlockView.as_view(), name="lockout-unlock"),

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "medrecall.effectiveness",
     "medrecall.quality",
     "medrecall.reporting",
+    "medrecall.filings",
     "medrecall.web",
     "medrecall.api",
     "medrecall.cli",

@@ -16,6 +16,7 @@ from . import (
     views,
 )
 from . import execution_views as ex
+from . import filing_views as fv
 from . import finance_budget_views as fb
 from . import finance_payables_views as fp
 from . import finance_views as fin
@@ -147,6 +148,19 @@ urlpatterns = [
         "recalls/<int:pk>/deadlines/done/",
         recall_views.recall_deadline_done,
         name="recall-deadline-done",
+    ),
+    path("recalls/<int:pk>/filings/", fv.filing_list, name="filing-list"),
+    path("recalls/<int:pk>/filings/generate/", fv.filing_generate, name="filing-generate"),
+    path("recalls/<int:pk>/filings/<int:filing>/", fv.filing_detail, name="filing-detail"),
+    path("recalls/<int:pk>/filings/<int:filing>/enter/", fv.filing_enter, name="filing-enter"),
+    path("recalls/<int:pk>/filings/<int:filing>/check/", fv.filing_check, name="filing-check"),
+    path("recalls/<int:pk>/filings/<int:filing>/sign/", fv.filing_sign, name="filing-sign"),
+    path("recalls/<int:pk>/filings/<int:filing>/submit/", fv.filing_submit, name="filing-submit"),
+    path("recalls/<int:pk>/filings/<int:filing>/revise/", fv.filing_revise, name="filing-revise"),
+    path(
+        "recalls/<int:pk>/filings/<int:filing>/files/<str:name>/",
+        fv.filing_file,
+        name="filing-file",
     ),
     path("recalls/<int:pk>/notices/", notice_views.recall_notices, name="recall-notices"),
     path(

@@ -1,0 +1,211 @@
+"""``medrecall filings``: the regulatory filings of a recall.
+
+  medrecall filings list NUMBER [--json]
+  medrecall filings generate NUMBER --type DOC --user U [--json]
+  medrecall filings enter NUMBER --type DOC --section KEY [--zh TEXT] [--en TEXT] --user U [--json]
+  medrecall filings check NUMBER --type DOC --user U [--json]
+  medrecall filings sign NUMBER --type DOC --user U [--password-file PATH] [--json]
+  medrecall filings submit NUMBER --type DOC --authority A --reference R --acknowledgement PATH
+      [--submitted-at ISO] --user U [--json]
+  medrecall filings revise NUMBER --type DOC --note TEXT --user U [--json]
+
+A document is named by its type (``nmpa.recall_plan``); the command acts on its latest report
+and version (``--report N`` picks an earlier report of a recurring document). A refusal prints
+every item it names and exits with status 1; nothing changes."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medrecall.cli.command import ProductCommand
+from medrecall.cli.lookups import recall_numbered, refusal, user_named
+from medrecall.core.errors import DomainError
+from medrecall.filings import selectors, services
+from medrecall.filings.documents import DOCUMENT_TYPES
+from medrecall.filings.models import Filing
+
+ACTING = ("generate", "enter", "check", "sign", "submit", "revise")
+
+
+def _row(filing: Filing) -> dict[str, Any]:
+    return {
+        "id": filing.pk,
+        "doc_type": filing.doc_type,
+        "title": str(DOCUMENT_TYPES.get(filing.doc_type).label),
+        "sequence": filing.sequence,
+        "version": filing.version,
+        "status": filing.status,
+        "signature": selectors.signature_state(filing),
+        "authority": filing.authority,
+        "reference": filing.reference,
+        "submitted_at": filing.submitted_at.isoformat() if filing.submitted_at else None,
+        "deadline": filing.deadline_key or None,
+        "problems": services.filing_problems(filing),
+    }
+
+
+class Command(ProductCommand):
+    help = "Generate, check, sign, submit and list a recall's regulatory filings."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        actions = self.subcommands(parser, dest="action")
+        actions.add("list", self._list, help="The recall's filings, every version.")
+        actions.add("generate", self._generate, help="Generate a document from the recall's data.")
+        enter = actions.add("enter", self._enter, help="Write a section of a document.")
+        enter.add_argument("--section", default="")
+        enter.add_argument("--zh", default=None, help="The section in Chinese.")
+        enter.add_argument("--en", default=None, help="The section in English.")
+        actions.add("check", self._check, help="Check the required content; list what is missing.")
+        sign = actions.add("sign", self._sign, help="E-sign a checked filing (meaning: authored).")
+        sign.add_argument(
+            "--password-file",
+            default="",
+            metavar="PATH",
+            help="Read the signing password from this file (mode 600; '-' for standard input) "
+            "instead of asking at the terminal.",
+        )
+        submit = actions.add("submit", self._submit, help="Record the submission to the authority.")
+        submit.add_argument("--authority", default="")
+        submit.add_argument("--reference", default="")
+        submit.add_argument("--submitted-at", default="", help="ISO date and time with its zone.")
+        submit.add_argument("--acknowledgement", default="", metavar="PATH")
+        revise = actions.add("revise", self._revise, help="A new version of a submitted filing.")
+        revise.add_argument("--note", default="", help="What changed.")
+        for name, sub in actions.parsers.items():
+            sub.add_argument(
+                "number", nargs="?", default="", metavar="NUMBER", help="The recall number."
+            )
+            if name in ACTING:
+                sub.add_argument(
+                    "--type", dest="doc_type", default="", help="e.g. nmpa.recall_plan"
+                )
+                sub.add_argument(
+                    "--report", type=int, default=0, help="The report no. (recurring documents)."
+                )
+                sub.add_argument(
+                    "--user", default="", help="The account the action is recorded under."
+                )
+            sub.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        try:
+            super().handle(*args, **o)
+        except DomainError as refused:
+            raise refusal(refused) from refused
+
+    def _print(self, filing: Filing, as_json: bool) -> None:
+        row = _row(filing)
+        if as_json:
+            self.write_json(row)
+            return
+        self.write_fields({k: v for k, v in row.items() if k != "problems"}, width=12)
+        for problem in row["problems"]:
+            self.stdout.write(f"  - {problem}")
+
+    def _filing(self, o: dict[str, Any]) -> Filing:
+        recall = recall_numbered(o["number"])
+        if not o["doc_type"]:
+            raise CommandError(_("Give --type, the document (e.g. nmpa.recall_plan)."))
+        found = Filing.objects.filter(recall=recall, doc_type=o["doc_type"])
+        if o["report"]:
+            found = found.filter(sequence=o["report"])
+        filing = found.order_by("-sequence", "-version").first()
+        if filing is None:
+            raise CommandError(
+                _("%(recall)s has no %(doc_type)s yet: generate it first.")
+                % {"recall": recall.number, "doc_type": o["doc_type"]}
+            )
+        return filing
+
+    def _list(self, o: dict[str, Any]) -> None:
+        recall = recall_numbered(o["number"])
+        rows = [
+            _row(f)
+            for f in Filing.objects.filter(recall=recall).select_related("recall", "signature")
+        ]
+        if o["json"]:
+            self.write_json(rows)
+            return
+        for r in rows:
+            self.stdout.write(
+                f"{r['doc_type']:<24} #{r['sequence']} v{r['version']}  {r['status']:<9} {r['reference']}"
+            )
+
+    def _generate(self, o: dict[str, Any]) -> None:
+        filing = services.filing_generate(
+            recall=recall_numbered(o["number"]), doc_type=o["doc_type"], actor=user_named(o["user"])
+        )
+        self._print(filing, o["json"])
+
+    def _enter(self, o: dict[str, Any]) -> None:
+        filing = self._filing(o)
+        current = filing.entered.get(o["section"], {})
+        text = {
+            "zh": current.get("zh", "") if o["zh"] is None else o["zh"],
+            "en": current.get("en", "") if o["en"] is None else o["en"],
+        }
+        changed = services.filing_enter(
+            filing=filing, actor=user_named(o["user"]), sections={o["section"]: text}
+        )
+        self._print(changed, o["json"])
+
+    def _check(self, o: dict[str, Any]) -> None:
+        self._print(
+            services.filing_check(filing=self._filing(o), actor=user_named(o["user"])), o["json"]
+        )
+
+    def _sign(self, o: dict[str, Any]) -> None:
+        from medrecall.cli.signing import signing_password
+
+        filing = self._filing(o)
+        user = user_named(o["user"])
+        password = signing_password(
+            username=user.username, password_file=o["password_file"], stdin=o.get("stdin")
+        )
+        signed = services.filing_sign(
+            filing=filing, actor=user, password=password, username=user.username
+        )
+        self._print(signed, o["json"])
+
+    def _submit(self, o: dict[str, Any]) -> None:
+        filing = self._filing(o)
+        user = user_named(o["user"])
+        when = None
+        if o["submitted_at"]:
+            try:
+                when = datetime.fromisoformat(o["submitted_at"])
+            except ValueError as error:
+                raise CommandError(_("--submitted-at is not an ISO date and time.")) from error
+            if timezone.is_naive(when):
+                raise CommandError(_("--submitted-at needs its time zone (e.g. +08:00)."))
+        path = Path(o["acknowledgement"]) if o["acknowledgement"] else None
+        try:
+            data = path.read_bytes() if path else None
+        except OSError as error:
+            raise CommandError(
+                _("Cannot read %(path)s: %(error)s.")
+                % {"path": path, "error": error.strerror or error}
+            ) from error
+        submitted = services.filing_submit(
+            filing=filing,
+            actor=user,
+            authority=o["authority"],
+            reference=o["reference"],
+            submitted_at=when,
+            acknowledgement=data,
+            acknowledgement_name=path.name if path else "",
+        )
+        self._print(submitted, o["json"])
+
+    def _revise(self, o: dict[str, Any]) -> None:
+        new = services.filing_revise(
+            filing=self._filing(o), actor=user_named(o["user"]), change_note=o["note"]
+        )
+        self._print(new, o["json"])

@@ -1,0 +1,297 @@
+"""The documents a recall may owe, as data: each document type declares its regime, its
+legal basis, the deadline of the compliance clock it fulfils, how its values are generated,
+the sections the user writes, and what its check requires. ``DOCUMENT_TYPES`` is the registry
+(``core.registry.Registry``); ``problems`` says exactly what is missing, each item named."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from medrecall.core.registry import Registry
+from medrecall.recalls.models import RecallCase
+
+from . import content
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a document the data cannot fill: the user writes it (one form per section)."""
+
+    key: str
+    label: Promise
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    code: str
+    regime: str
+    title_zh: str  # the document's name as the regulator writes it
+    label: Promise  # its name in the reader's language
+    article: Promise  # legal basis
+    generate: Callable[[RecallCase], dict[str, Any]]
+    deadline: str = ""  # the clock's deadline key it fulfils
+    recurring: bool = False  # one report per period (each its own sequence)
+    sections: tuple[Section, ...] = ()
+    with_places: bool = False  # addressed also to the MPAs of the provinces affected
+    levels: tuple[str, ...] = ()  # only for these NMPA levels (empty: every level)
+    checks: tuple[Callable[[dict[str, Any]], list[str]], ...] = field(default=())
+
+
+DOCUMENT_TYPES: Registry[DocumentType] = Registry("document type")
+
+
+# --- what each document's check asks of the generated values -------------------------------
+
+
+def _products(values: dict[str, Any]) -> list[str]:
+    found = []
+    if not values.get("products"):
+        found.append(_("No device model is named on the recall."))
+    found += [
+        _("Device model %(model)s has no NMPA registration number.") % {"model": p["model_code"]}
+        for p in values.get("products", [])
+        if not p["registration_no"]
+    ]
+    return found
+
+
+def _reason(values: dict[str, Any]) -> list[str]:
+    return [] if values["reason"]["zh"] else [_("The reason for the recall (Chinese) is empty.")]
+
+
+def _level(values: dict[str, Any]) -> list[str]:
+    return [] if values.get("level") else [_("The recall has no NMPA level (I, II or III).")]
+
+
+def _identification(values: dict[str, Any]) -> list[str]:
+    if values.get("snapshot") is None:
+        return [_("The scope is not frozen: no lots, serials or UDIs to identify the devices.")]
+    if not values.get("identification"):
+        return [_("The frozen scope identifies no lot, serial or UDI.")]
+    return []
+
+
+def _quantity_produced(values: dict[str, Any]) -> list[str]:
+    return [
+        _("Lot %(lot)s of %(model)s has no quantity produced.")
+        % {"lot": lot["lot"], "model": lot["model_code"]}
+        for lot in values.get("lots", [])
+        if lot["quantity_produced"] is None
+    ]
+
+
+def _assessment(values: dict[str, Any]) -> list[str]:
+    return (
+        []
+        if values.get("assessment")
+        else [_("The health hazard evaluation (the assessment result) is not recorded.")]
+    )
+
+
+def _progress(values: dict[str, Any]) -> list[str]:
+    return (
+        []
+        if values.get("progress", {}).get("snapshot") is not None
+        else [_("The scope is not frozen: there are no figures to report.")]
+    )
+
+
+def _completed(values: dict[str, Any]) -> list[str]:
+    return (
+        []
+        if values.get("completed_at")
+        else [
+            _(
+                "The recall's completion is not recorded yet: the summary reports on a completed recall."
+            )
+        ]
+    )
+
+
+# --- how each document's values are generated ----------------------------------------------
+
+
+def _with_scope(recall: RecallCase) -> dict[str, Any]:
+    return content.header(recall) | content.scope_values(recall)
+
+
+def _with_assessment(recall: RecallCase) -> dict[str, Any]:
+    return _with_scope(recall) | {"assessment": content.assessment(recall)}
+
+
+def _with_progress(recall: RecallCase) -> dict[str, Any]:
+    return content.header(recall) | {"progress": content.progress_values(recall)}
+
+
+def _header_only(recall: RecallCase) -> dict[str, Any]:
+    return content.header(recall)
+
+
+DOCUMENT_TYPES.register(
+    "nmpa.event_report",
+    DocumentType(
+        code="nmpa.event_report",
+        regime="nmpa",
+        title_zh="医疗器械召回事件报告表",
+        label=gettext_lazy("Recall event report"),
+        article=gettext_lazy("NMPA Order No. 29, Art. 16(1): immediately on deciding to recall"),
+        generate=_with_scope,
+        deadline="nmpa.event_report",
+        with_places=True,
+        sections=(
+            Section("responsible", gettext_lazy("Responsible unit in China, person and contact")),
+            Section("contact", gettext_lazy("Recall contact person and contact (mobile phone)")),
+            Section("intended_use", gettext_lazy("Scope of use of the product")),
+            Section(
+                "corrective_action", gettext_lazy("Brief description of the corrective action")
+            ),
+        ),
+        checks=(_products, _reason, _level, _identification, _quantity_produced),
+    ),
+)
+DOCUMENT_TYPES.register(
+    "nmpa.assessment_report",
+    DocumentType(
+        code="nmpa.assessment_report",
+        regime="nmpa",
+        title_zh="调查评估报告",
+        label=gettext_lazy("Investigation and assessment report"),
+        article=gettext_lazy(
+            "NMPA Order No. 29, Art. 16: within 5 working days of the decision; content: the "
+            "device (name, lots), the reason, the assessment result, the level"
+        ),
+        generate=_with_assessment,
+        deadline="nmpa.assessment_report",
+        with_places=True,
+        sections=(
+            Section("investigation", gettext_lazy("Investigation carried out"), required=False),
+        ),
+        checks=(_products, _reason, _level, _identification, _assessment),
+    ),
+)
+DOCUMENT_TYPES.register(
+    "nmpa.recall_plan",
+    DocumentType(
+        code="nmpa.recall_plan",
+        regime="nmpa",
+        title_zh="召回计划",
+        label=gettext_lazy("Recall plan"),
+        article=gettext_lazy(
+            "NMPA Order No. 29, Art. 16: within 5 working days of the decision, with its five "
+            "sections; a changed plan is filed again (Art. 19)"
+        ),
+        generate=_with_scope,
+        deadline="nmpa.recall_plan",
+        with_places=True,
+        sections=(
+            Section(
+                "measures",
+                gettext_lazy("2. The recall measures: organisation, scope and time limits"),
+            ),
+            Section("publication", gettext_lazy("3. How and where the recall is published")),
+            Section("expected_effect", gettext_lazy("4. The expected effect of the recall")),
+            Section("after_recall", gettext_lazy("5. Handling of the devices after the recall")),
+        ),
+        checks=(_products, _reason, _level, _identification, _quantity_produced),
+    ),
+)
+DOCUMENT_TYPES.register(
+    "nmpa.progress_report",
+    DocumentType(
+        code="nmpa.progress_report",
+        regime="nmpa",
+        title_zh="召回计划实施情况报告",
+        label=gettext_lazy("Recall plan implementation (progress) report"),
+        article=gettext_lazy("NMPA Order No. 29, Art. 20: periodically, as the recall plan says"),
+        generate=_with_progress,
+        deadline="nmpa.progress_report",
+        recurring=True,
+        sections=(
+            Section("notification_method", gettext_lazy("How holders were notified")),
+            Section("effectiveness", gettext_lazy("Effectiveness checks")),
+            Section("handling", gettext_lazy("Handling of the recalled devices")),
+            Section("estimated_completion", gettext_lazy("Time estimated to complete the recall")),
+        ),
+        checks=(_products, _level, _progress),
+    ),
+)
+DOCUMENT_TYPES.register(
+    "nmpa.summary_report",
+    DocumentType(
+        code="nmpa.summary_report",
+        regime="nmpa",
+        title_zh="召回总结评估报告",
+        label=gettext_lazy("Recall summary evaluation report"),
+        article=gettext_lazy(
+            "NMPA Order No. 29, Art. 22: within 10 working days after the recall is completed"
+        ),
+        generate=_with_progress,
+        deadline="nmpa.summary_report",
+        sections=(
+            Section("plan_followed", gettext_lazy("Was the recall plan carried out as filed?")),
+            Section("notification", gettext_lazy("Were all means of reaching the holders used?")),
+            Section("effect", gettext_lazy("Is the defect removed or the risk controlled?")),
+        ),
+        checks=(_products, _level, _progress, _completed),
+    ),
+)
+DOCUMENT_TYPES.register(
+    "nmpa.publication",
+    DocumentType(
+        code="nmpa.publication",
+        regime="nmpa",
+        title_zh="召回信息发布记录",
+        label=gettext_lazy("Record of the recall's publication"),
+        article=gettext_lazy(
+            "NMPA Order No. 29, Art. 14: level I on the NMPA website and in central media, "
+            "levels II and III on the provincial MPA's website"
+        ),
+        generate=_header_only,
+        levels=("I", "II", "III"),
+        sections=(
+            Section("channel", gettext_lazy("Where it was published")),
+            Section("url", gettext_lazy("Address (URL) of the publication")),
+            Section("published_on", gettext_lazy("Date of publication")),
+        ),
+        checks=(_products, _level),
+    ),
+)
+
+
+def types_for(recall: RecallCase) -> list[DocumentType]:
+    """The document types the recall's regimes call for, in the registry's order."""
+    regimes = {r.regime for r in recall.regimes.all()}
+    return [kind for kind in DOCUMENT_TYPES if kind.regime in regimes]
+
+
+def required(kind: DocumentType, level: str) -> bool:
+    """Whether the document is owed at this level (the publication record: levels I and II;
+    III only where the recall was published)."""
+    if kind.code == "nmpa.publication":
+        return level in ("I", "II")
+    return True
+
+
+def problems(
+    kind: DocumentType,
+    values: dict[str, Any],
+    entered: dict[str, Any],
+    addressees: list[dict[str, str]],
+) -> list[str]:
+    """Everything the document still lacks, each item named in the reader's language."""
+    found = [message for check in kind.checks for message in check(values)]
+    found += [
+        _("Section “%(section)s” is empty.") % {"section": section.label}
+        for section in kind.sections
+        if section.required and not str(entered.get(section.key, {}).get("zh", "")).strip()
+    ]
+    if not addressees:
+        found.append(_("The filing is addressed to no authority."))
+    return found

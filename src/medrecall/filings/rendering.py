@@ -1,0 +1,356 @@
+"""A filing in words: the same blocks (rows of label and value, tables, sections the user
+wrote, the signature) rendered as PDF (Typst, the engine of the notices, with the CJK fonts
+of ``MEDRECALL_FONT_PATHS``) and as an editable Word file (python-docx), in Chinese and in
+English. Every figure printed is a value of ``filing.content`` as generated."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from medrecall.recalls.models import ActionType, HazardEvaluation
+
+from .documents import DOCUMENT_TYPES, DocumentType
+from .models import Filing
+
+if TYPE_CHECKING:
+    import typst
+
+LAYOUT = Path(__file__).parent / "typst" / "filing.typ"
+LANGUAGES = ("zh-hans", "en")
+
+
+def _text(pair: dict[str, str] | None, language: str) -> str:
+    """A bilingual value in ``language``; the other language's text when this one is empty."""
+    pair = pair or {}
+    first, second = ("en", "zh") if language == "en" else ("zh", "en")
+    return str(pair.get(first) or pair.get(second) or "")
+
+
+def _when(value: str) -> str:
+    if not value:
+        return ""
+    moment = timezone.localtime(datetime.fromisoformat(value))
+    return moment.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _header(values: dict[str, Any], language: str) -> dict[str, Any]:
+    company = values["company"]
+    rows = [
+        [_("Recall no."), values["recall_number"]],
+        [_("Recall"), _text(values["title"], language)],
+        [_("Manufacturer (registrant)"), f"{company['name']}, {company['address']}"],
+        [_("Phone / e-mail"), f"{company['phone']} / {company['email']}"],
+        [_("NMPA level"), values["level"]],
+        [_("Decision date"), _when(values["decision_at"])],
+        [
+            _("Corrective action"),
+            str(ActionType(values["action_type"]).label) if values["action_type"] else "",
+        ],
+        [_("Reason for the recall"), _text(values["reason"], language)],
+    ]
+    products = {
+        "heading": _("Devices"),
+        "table": {
+            "columns": [_("Model / specification"), _("Name"), _("Registration no."), _("UDI-DI")],
+            "rows": [
+                [
+                    p["model_code"],
+                    (p["name_en"] or p["name"])
+                    if language == "en"
+                    else (p["name"] or p["name_en"]),
+                    p["registration_no"],
+                    p["udi_di"],
+                ]
+                for p in values["products"]
+            ],
+        },
+    }
+    return {"rows": rows, "blocks": [products]}
+
+
+def _identification(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "heading": _("Identification (lots, serials, UDI) from the frozen scope"),
+        "table": {
+            "columns": [
+                _("Model"),
+                _("Lot"),
+                _("Serial"),
+                _("UDI"),
+                _("Produced"),
+                _("Expires"),
+                _("Units"),
+            ],
+            "rows": [
+                [
+                    i["model_code"],
+                    i["lot"],
+                    i["serial"],
+                    i["udi"],
+                    i["manufactured_on"],
+                    i["expires_on"],
+                    str(i["units"]),
+                ]
+                for i in values["identification"]
+            ],
+        },
+    }
+
+
+def _distribution(values: dict[str, Any]) -> dict[str, Any]:
+    d = values["distribution"]
+    produced = [lot["quantity_produced"] for lot in values["lots"]]
+    total_produced = "" if not produced or None in produced else str(sum(produced))
+    return {
+        "heading": _("Production, sales and quantity to recall"),
+        "rows": [
+            [_("Quantity produced (lots in scope)"), total_produced],
+            [_("Units in scope (quantity to recall)"), str(d["units"])],
+            [_("Units in China"), str(d["units_china"])],
+            [_("Units at holders (sold)"), str(d["units_sold"])],
+            [_("Holders"), str(d["holders"])],
+            [_("Countries and regions"), ", ".join(d["countries"])],
+            [_("Provinces in China"), ", ".join(p["name"] for p in d["provinces"])],
+        ],
+        "table": {
+            "columns": [_("Model"), _("Lot"), _("Quantity produced"), _("Units in scope")],
+            "rows": [
+                [
+                    lot["model_code"],
+                    lot["lot"],
+                    "" if lot["quantity_produced"] is None else str(lot["quantity_produced"]),
+                    str(lot["units"]),
+                ]
+                for lot in values["lots"]
+            ],
+        },
+    }
+
+
+def _assessment(values: dict[str, Any], language: str) -> dict[str, Any]:
+    found = values.get("assessment") or {}
+    severity = HazardEvaluation.Severity
+    likelihood = HazardEvaluation.Likelihood
+    return {
+        "heading": _("Assessment result"),
+        "rows": [
+            [_("Defect"), _text(values["defect"], language)],
+            [_("Possible harm"), _text(values["hazard"], language)],
+            [
+                _("Worst credible harm"),
+                str(severity(found["severity"]).label) if found.get("severity") else "",
+            ],
+            [
+                _("Likelihood"),
+                str(likelihood(found["likelihood"]).label) if found.get("likelihood") else "",
+            ],
+            [_("Injuries reported"), str(found.get("injuries_reported", ""))],
+            [_("Deaths reported"), str(found.get("deaths_reported", ""))],
+            [_("Populations at risk"), found.get("populations_at_risk", "")],
+            [_("Consequences"), found.get("consequences", "")],
+            [_("Recall level"), values["level"]],
+        ],
+    }
+
+
+def _progress(values: dict[str, Any]) -> dict[str, Any]:
+    p = values["progress"]
+    return {
+        "heading": _("Figures as of %(when)s") % {"when": _when(p["computed_at"])},
+        "rows": [
+            [_("Holders to notify"), str(p["holders"])],
+            [_("Holders notified"), str(p["holders_notified"])],
+            [_("Holders the notice reached"), str(p["holders_delivered"])],
+            [_("Holders that acknowledged or replied"), str(p["holders_acknowledged"])],
+            [_("Units to recall"), str(p["units"])],
+            [_("Units returned or corrected"), str(p["units_recovered"])],
+            [_("Units dispositioned"), str(p["units_dispositioned"])],
+            [_("Units still at holders"), str(p["still_at_holders"])],
+        ],
+        "table": {
+            "columns": [_("Holder type"), _("Holders"), _("Acknowledged"), _("Units")],
+            "rows": [
+                [_party_type(key), str(row["holders"]), str(row["acknowledged"]), str(row["units"])]
+                for key, row in sorted(p["by_party_type"].items())
+            ],
+        },
+    }
+
+
+def _party_type(key: str) -> str:
+    from medrecall.parties.models import PartyType
+
+    return str(PartyType(key).label) if key in PartyType.values else key
+
+
+def _specific(kind: DocumentType, values: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    if kind.code == "nmpa.event_report":
+        return [_distribution(values), _identification(values)]
+    if kind.code == "nmpa.assessment_report":
+        return [_identification(values), _assessment(values, language)]
+    if kind.code == "nmpa.recall_plan":
+        plan = _distribution(values)
+        plan["heading"] = _("1. Production and sales of the device and the quantity to recall")
+        return [plan, _identification(values)]
+    if kind.code in ("nmpa.progress_report", "nmpa.summary_report"):
+        found = [_progress(values)]
+        if kind.code == "nmpa.summary_report":
+            found[0]["rows"].insert(0, [_("Completed at"), _when(values["completed_at"])])
+        return found
+    return []
+
+
+def blocks(filing: Filing, language: str) -> dict[str, Any]:
+    """Everything the PDF and the Word file print, in ``language``."""
+    from medrecall.accounts.signatures import signature_manifest
+
+    from .selectors import signature_state
+
+    kind = DOCUMENT_TYPES.get(filing.doc_type)
+    values = filing.content
+    with translation.override(language):
+        head = _header(values, language)
+        sections = [
+            {
+                "heading": str(section.label),
+                "paragraphs": [
+                    p
+                    for p in _text(filing.entered.get(section.key), language).splitlines()
+                    if p.strip()
+                ],
+            }
+            for section in kind.sections
+        ]
+        signed = []
+        if filing.signature is not None and signature_state(filing) == "valid":
+            manifest = signature_manifest(filing.signature)
+            signed = [
+                [_("Signed by"), manifest["signer_name"]],
+                [_("Signed at"), f"{manifest['signed_at']} ({manifest['time_zone']})"],
+                [_("Meaning"), manifest["meaning"]],
+            ]
+        return {
+            "lang": "zh" if language.startswith("zh") else "en",
+            "region": "cn" if language.startswith("zh") else "us",
+            "title": kind.title_zh if language.startswith("zh") else str(kind.label),
+            "subtitle": str(kind.article),
+            "version": _("Report no. %(sequence)s, version %(version)s")
+            % {"sequence": filing.sequence, "version": filing.version},
+            "change_note": filing.change_note,
+            "change_label": _("What changed"),
+            "to_label": _("To"),
+            "addressees": [_text(a, language) for a in filing.addressees],
+            "rows": head["rows"],
+            "blocks": [*head["blocks"], *_specific(kind, values, language)],
+            "sections": sections,
+            "signature_label": _("Electronic signature"),
+            "signature": signed,
+            "unsigned": _("Not signed") if not signed else "",
+            "footer": f"{values['company']['name']} · {values['recall_number']}",
+        }
+
+
+class _Typesetter:
+    """One Typst compiler per process, like the notices'."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._compiler: typst.Compiler | None = None
+
+    def pdf(self, document: dict[str, Any]) -> bytes:
+        with self._lock:
+            if self._compiler is None:
+                import typst
+
+                self._compiler = typst.Compiler(
+                    str(LAYOUT),
+                    root=str(LAYOUT.parent),
+                    font_paths=list(settings.MEDRECALL_FONT_PATHS),
+                )
+            found = self._compiler.compile(
+                sys_inputs={"filing": json.dumps(document, ensure_ascii=False)}
+            )
+        if not isinstance(found, bytes):
+            raise RuntimeError("Typst did not set the filing")
+        return found
+
+
+TYPESETTER = _Typesetter()
+
+
+def pdf(document: dict[str, Any]) -> bytes:
+    return TYPESETTER.pdf(document)
+
+
+def docx(document: dict[str, Any]) -> bytes:
+    """The same blocks as an editable Word document."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    word = Document()
+    style = word.styles["Normal"]
+    style.font.name = "Noto Sans CJK SC"
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
+    word.add_heading(document["title"], level=1)
+    word.add_paragraph(document["subtitle"])
+    word.add_paragraph(document["version"])
+    if document["change_note"]:
+        word.add_paragraph(f"{document['change_label']}: {document['change_note']}")
+    if document["addressees"]:
+        word.add_paragraph(f"{document['to_label']}: " + "; ".join(document["addressees"]))
+    _rows(word, document["rows"])
+    for block in document["blocks"]:
+        word.add_heading(block["heading"], level=2)
+        if block.get("rows"):
+            _rows(word, block["rows"])
+        if block.get("table"):
+            table = block["table"]
+            grid = word.add_table(rows=1, cols=len(table["columns"]))
+            grid.style = "Table Grid"
+            for cell, text in zip(grid.rows[0].cells, table["columns"], strict=True):
+                cell.text = str(text)
+            for row in table["rows"]:
+                cells = grid.add_row().cells
+                for cell, text in zip(cells, row, strict=True):
+                    cell.text = str(text)
+    for section in document["sections"]:
+        word.add_heading(section["heading"], level=2)
+        for paragraph in section["paragraphs"]:
+            word.add_paragraph(paragraph)
+    word.add_heading(document["signature_label"], level=2)
+    if document["signature"]:
+        _rows(word, document["signature"])
+    else:
+        word.add_paragraph(document["unsigned"])
+    out = io.BytesIO()
+    word.save(out)
+    return out.getvalue()
+
+
+def _rows(word: Any, rows: list[list[str]]) -> None:
+    grid = word.add_table(rows=0, cols=2)
+    grid.style = "Table Grid"
+    for label, value in rows:
+        cells = grid.add_row().cells
+        cells[0].text = str(label)
+        cells[1].text = str(value)
+
+
+def render(filing: Filing) -> dict[str, bytes]:
+    """The four files of a filing: PDF and Word, Chinese and English."""
+    found: dict[str, bytes] = {}
+    for language in LANGUAGES:
+        document = blocks(filing, language)
+        suffix = "zh" if language.startswith("zh") else "en"
+        found[f"pdf_{suffix}"] = pdf(document)
+        found[f"docx_{suffix}"] = docx(document)
+    return found

@@ -1,0 +1,251 @@
+"""Filing pages: the recall's filings (each document with its status and due date) and one
+filing (values, check results, sections to write, sign, submit, versions, downloads). Portal
+users never reach them (404, like the recall); QA/RA act, other staff read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from medrecall.accounts.models import User
+from medrecall.accounts.selectors import viewer_of
+from medrecall.accounts.signatures import signature_manifest, signing_needs_user_id
+from medrecall.audit.selectors import history_for
+from medrecall.core.errors import DomainError, NotFound
+from medrecall.filings import selectors, services
+from medrecall.filings.documents import DOCUMENT_TYPES
+from medrecall.filings.downloads import served_file
+from medrecall.filings.models import Filing
+from medrecall.recalls import selectors as recall_selectors
+from medrecall.recalls.models import RecallCase
+
+CHANGE = "filings.change_filing"
+
+
+def _recall(request: HttpRequest, pk: int) -> RecallCase:
+    viewer = viewer_of(request)
+    try:
+        recall = recall_selectors.recall_get_for(viewer=viewer, pk=pk)
+        selectors.filing_list_for(viewer=viewer, recall_id=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+    return recall
+
+
+def _filing(request: HttpRequest, pk: int, filing: int) -> Filing:
+    try:
+        return selectors.filing_get_for(viewer=viewer_of(request), pk=filing, recall_id=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+
+
+@login_required
+def filing_list(request: HttpRequest, pk: int) -> HttpResponse:
+    recall = _recall(request, pk)
+    rows = selectors.filings_overview(recall)
+    return render(
+        request,
+        "web/filings/recall.html",
+        {
+            "recall": recall,
+            "rows": [{"row": row, "due_note": selectors.due_note(row)} for row in rows],
+            "filings": selectors.filing_list_for(viewer=viewer_of(request), recall_id=pk),
+            "can_change": request.user.has_perm(CHANGE),
+        },
+    )
+
+
+@login_required
+def filing_detail(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
+    found = _filing(request, pk, filing)
+    kind = DOCUMENT_TYPES.get(found.doc_type)
+    sections = [
+        {
+            "key": s.key,
+            "label": s.label,
+            "required": s.required,
+            "zh": found.entered.get(s.key, {}).get("zh", ""),
+            "en": found.entered.get(s.key, {}).get("en", ""),
+        }
+        for s in kind.sections
+    ]
+    return render(
+        request,
+        "web/filings/detail.html",
+        {
+            "recall": found.recall,
+            "filing": found,
+            "kind": kind,
+            "sections": sections,
+            "addressees": "\n".join(
+                f"{a.get('zh', '')} | {a.get('en', '')}" for a in found.addressees
+            ),
+            "problems": services.filing_problems(found),
+            "signature": signature_manifest(found.signature) if found.signature else None,
+            "signature_state": selectors.signature_state(found),
+            "versions": selectors.versions(found),
+            "is_latest": not selectors.versions(found).filter(version__gt=found.version).exists(),
+            "can_change": request.user.has_perm(CHANGE),
+            "signing_needs_user_id": signing_needs_user_id(request.session, viewer_of(request)),
+            "history": history_for(target=found)[:50],
+            "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+
+
+def _act(
+    request: HttpRequest, pk: int, action: Callable[[User], Any], filing: int | None = None
+) -> HttpResponse:
+    """One action: 404 for what the user may not see, 403 for what they may not change; a
+    refusal is shown with every item it names, and changes nothing."""
+    if filing is None:
+        _recall(request, pk)
+    else:
+        _filing(request, pk, filing)
+    if not request.user.has_perm(CHANGE):
+        raise PermissionDenied
+    try:
+        result = action(viewer_of(request))
+    except DomainError as refused:
+        details = refused.details if isinstance(refused.details, list) else []
+        messages.error(request, " ".join([refused.message, *[str(d) for d in details]]))
+        return (
+            redirect("web:filing-detail", pk=pk, filing=filing)
+            if filing
+            else redirect("web:filing-list", pk=pk)
+        )
+    messages.success(request, result[1])
+    return redirect("web:filing-detail", pk=pk, filing=result[0].pk)
+
+
+@login_required
+@require_POST
+def filing_generate(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(actor: User) -> tuple[Filing, str]:
+        recall = recall_selectors.recall_get_for(viewer=actor, pk=pk)
+        found = services.filing_generate(
+            recall=recall, doc_type=request.POST.get("doc_type", ""), actor=actor
+        )
+        return found, _("Generated from the recall's data.")
+
+    return _act(request, pk, act)
+
+
+def _addressees(text: str) -> list[dict[str, str]]:
+    found = []
+    for line in text.splitlines():
+        zh, _sep, en = line.partition("|")
+        if zh.strip() or en.strip():
+            found.append({"zh": zh.strip(), "en": en.strip()})
+    return found
+
+
+@login_required
+@require_POST
+def filing_enter(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
+    def act(actor: User) -> tuple[Filing, str]:
+        found = _filing(request, pk, filing)
+        kind = DOCUMENT_TYPES.get(found.doc_type)
+        sections = {
+            s.key: {
+                "zh": request.POST.get(f"{s.key}_zh", ""),
+                "en": request.POST.get(f"{s.key}_en", ""),
+            }
+            for s in kind.sections
+            if f"{s.key}_zh" in request.POST or f"{s.key}_en" in request.POST
+        }
+        addressees = (
+            _addressees(request.POST["addressees"]) if "addressees" in request.POST else None
+        )
+        changed = services.filing_enter(
+            filing=found, actor=actor, sections=sections, addressees=addressees
+        )
+        return changed, _("Saved.")
+
+    return _act(request, pk, act, filing)
+
+
+@login_required
+@require_POST
+def filing_check(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
+    def act(actor: User) -> tuple[Filing, str]:
+        checked = services.filing_check(filing=_filing(request, pk, filing), actor=actor)
+        return checked, _("The check passed: the filing may be signed.")
+
+    return _act(request, pk, act, filing)
+
+
+@login_required
+@require_POST
+def filing_sign(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
+    def act(actor: User) -> tuple[Filing, str]:
+        signed = services.filing_sign(
+            filing=_filing(request, pk, filing),
+            actor=actor,
+            password=request.POST.get("password", ""),
+            username=request.POST.get("username") or None,
+            session=request.session,
+        )
+        return signed, _("Signed.")
+
+    return _act(request, pk, act, filing)
+
+
+@login_required
+@require_POST
+def filing_submit(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
+    def act(actor: User) -> tuple[Filing, str]:
+        text = request.POST.get("submitted_at", "").strip()
+        try:
+            when = datetime.fromisoformat(text) if text else None
+        except ValueError as error:
+            raise DomainError(
+                _("The submission time is not a date and time."), where="submitted_at"
+            ) from error
+        if when is not None and timezone.is_naive(when):
+            when = timezone.make_aware(when)
+        upload = request.FILES.get("acknowledgement")
+        submitted = services.filing_submit(
+            filing=_filing(request, pk, filing),
+            actor=actor,
+            authority=request.POST.get("authority", ""),
+            reference=request.POST.get("reference", ""),
+            submitted_at=when,
+            acknowledgement=upload,
+            acknowledgement_name=(upload.name or "") if upload else "",
+        )
+        return submitted, _("Submission recorded; the deadline is marked done.")
+
+    return _act(request, pk, act, filing)
+
+
+@login_required
+@require_POST
+def filing_revise(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
+    def act(actor: User) -> tuple[Filing, str]:
+        new = services.filing_revise(
+            filing=_filing(request, pk, filing),
+            actor=actor,
+            change_note=request.POST.get("change_note", ""),
+        )
+        return new, _("New version made: check, sign and submit it.")
+
+    return _act(request, pk, act, filing)
+
+
+@login_required
+def filing_file(request: HttpRequest, pk: int, filing: int, name: str) -> FileResponse:
+    served = served_file(_filing(request, pk, filing), name)
+    if served is None:
+        raise Http404
+    return served

@@ -1,0 +1,59 @@
+"""An NMPA recall in execution over the small distribution network (tests/notices), with the
+catalogue data the filings print: registration number and quantity produced per lot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from medrecall.accounts.models import User
+from medrecall.catalog.models import DeviceModel, Lot
+from medrecall.parties.models import Location
+from medrecall.recalls.models import RecallCase
+from tests.notices.conftest import approved_recall
+from tests.traceability.scenario import CATH
+
+
+@pytest.fixture
+def recall(tmp_path: Path, manager: User, make_user: Callable[..., User]) -> RecallCase:
+    found = approved_recall(tmp_path, manager, make_user, recall_class="II")
+    DeviceModel.objects.filter(udi_di=CATH).update(registration_no="国械注准20203030001")
+    Lot.objects.filter(device_model__udi_di=CATH).update(quantity_produced=1000)
+    RecallCase.objects.filter(pk=found.pk).update(progress_interval_days=3)
+    return RecallCase.objects.get(pk=found.pk)
+
+
+@pytest.fixture
+def elsewhere(recall: RecallCase) -> None:
+    """The hospital's site in Beijing: the recall's place differs from the registrant's."""
+    Location.objects.filter(party__code="HOSP").update(
+        province="北京市", province_code="CN-BJ", city="北京市"
+    )
+
+
+PLAN_SECTIONS = {
+    "measures": {
+        "zh": "质量部组织，7日内收回全部批次C1。",
+        "en": "QA organises; lot C1 back in 7 days.",
+    },
+    "publication": {"zh": "广东省药监局网站。", "en": "Guangdong MPA website."},
+    "expected_effect": {"zh": "全部收回。", "en": "Every unit back."},
+    "after_recall": {"zh": "监督销毁。", "en": "Destroyed under supervision."},
+}
+ACK = b"%PDF-1.4\n% acknowledgement of receipt\n"
+
+
+def signed_plan(recall: RecallCase, actor: User) -> Any:
+    """The recall plan generated, completed, checked and signed."""
+    from medrecall.filings import services
+    from tests.conftest import PASSWORD
+
+    filing = services.filing_generate(recall=recall, doc_type="nmpa.recall_plan", actor=actor)
+    filing = services.filing_enter(filing=filing, actor=actor, sections=PLAN_SECTIONS)
+    filing = services.filing_check(filing=filing, actor=actor)
+    return services.filing_sign(
+        filing=filing, actor=actor, password=PASSWORD, username=actor.username
+    )
