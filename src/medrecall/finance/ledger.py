@@ -289,6 +289,7 @@ def _post(
         entry.attachment.save(files.stored_name(kind), ContentFile(attachment.content), save=False)
     with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
         entry.save(force_insert=True)
+    _alert_check_on_commit(recall.pk)
     audit.record(
         actor=actor,
         action="finance.cost_posted",
@@ -303,6 +304,42 @@ def _post(
         },
     )
     return entry
+
+
+class _AlertCheck:
+    """The budget alert check of one recall, queued once the posting commits; equal for the
+    same recall, so many postings in one transaction queue one check."""
+
+    def __init__(self, recall_id: int) -> None:
+        self.recall_id = recall_id
+        self.__qualname__ = "budget_alerts_check.enqueue"  # named in the log if it fails
+        self.queued = False
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _AlertCheck)
+            and other.recall_id == self.recall_id
+            and not (other.queued or self.queued)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.recall_id)
+
+    def __call__(self) -> None:
+        from .budget_tasks import budget_alerts_check  # the tasks import the alerts, above here
+
+        self.queued = True
+        budget_alerts_check.enqueue(self.recall_id)
+
+
+def _alert_check_on_commit(recall_id: int) -> None:
+    """After any posting, automatic or by hand, the task queue checks the recall's budget
+    alerts (``budget_tasks.budget_alerts_check``; an alert is raised once however often)."""
+    check = _AlertCheck(recall_id)
+    pending = getattr(transaction.get_connection(), "run_on_commit", [])
+    if any(check == queued[1] for queued in pending):
+        return
+    transaction.on_commit(check, robust=True)
 
 
 @transaction.atomic
