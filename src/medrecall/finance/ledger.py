@@ -28,6 +28,7 @@ from medrecall.core.numbering import next_number
 from medrecall.core.types import ActorOrSystem
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import ServiceProvider
+from medrecall.notices.models import Offer
 from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
@@ -169,6 +170,7 @@ class CostLine:
     holder: Party | None = None
     document_reference: str = ""
     description: str = ""
+    offer: Offer | None = None  # the offer the entry pays (once: ``offer_paid_by``)
 
 
 @dataclass(frozen=True)
@@ -240,8 +242,31 @@ def cost_post(
     except IntegrityError:
         posted = CostEntry.objects.filter(source=source, source_key=source_key).first()
         if source == CostSource.MANUAL or posted is None:
+            if line.offer is not None and (paid := offer_paid_by(line.offer)) is not None:
+                raise _offer_paid_refusal(line.offer, paid) from None
             raise
         return posted
+
+
+def offer_paid_by(offer: Offer) -> CostEntry | None:
+    """The entry that paid the offer (its fulfilment or a refund from it), if one did."""
+    return CostEntry.objects.filter(offer=offer, reverses__isnull=True).order_by("pk").first()
+
+
+def _offer_paid_refusal(offer: Offer, paid: CostEntry) -> CostRefused:
+    return CostRefused(
+        _(
+            "Offer %(offer)s is already paid by cost entry %(entry)s (%(source)s %(key)s): "
+            "nothing is paid twice."
+        )
+        % {
+            "offer": offer.pk,
+            "entry": paid.number,
+            "source": paid.get_source_display(),
+            "key": paid.source_key,
+        },
+        where="offer",
+    )
 
 
 @transaction.atomic
@@ -256,6 +281,8 @@ def _post(
 ) -> CostEntry:
     require_action(recall, Action.POST_COST)
     amount, currency = _checked(line)
+    if line.offer is not None and (paid := offer_paid_by(line.offer)) is not None:
+        raise _offer_paid_refusal(line.offer, paid)
     rate = rate_for(currency, line.incurred_on)
     if (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP) > MAX_COMPANY_AMOUNT:
         raise CostRefused(
@@ -281,6 +308,7 @@ def _post(
         description=line.description.strip(),
         source=source,
         source_key=source_key,
+        offer=line.offer,
         posted_by=actor if isinstance(actor, User) else None,
     )
     if attachment is not None:
@@ -373,6 +401,7 @@ def cost_reverse(*, actor: User, entry: CostEntry, reason: str) -> CostEntry:
         units=locked.units,
         vendor=locked.vendor,
         holder=locked.holder,
+        offer=locked.offer,
         document_reference=locked.document_reference,
         description=locked.description,
         source=CostSource.REVERSAL,
