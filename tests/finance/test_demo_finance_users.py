@@ -12,8 +12,7 @@ from medrecall.cli.demo import DEMO_PASSWORD, _login_plans, _Progress, _write_us
 from medrecall.finance import refunds
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
-from tests.finance.payables_world import holder, recall  # noqa: F401 - fixtures used by name
-from tests.finance.payables_world import claim
+from tests.finance.payables_world import claim, holder, recall  # noqa: F401 - fixtures used by name
 
 pytestmark = pytest.mark.django_db
 
