@@ -74,8 +74,9 @@ def currency_checked(code: str, *, where: str = "currency") -> str:
     return cleaned
 
 
-def amount_checked(value: Any, *, where: str = "amount") -> Decimal:
-    """A positive amount with at most two decimals."""
+def amount_checked(value: Any, *, where: str = "amount", not_positive: str = "") -> Decimal:
+    """A positive amount with at most two decimals, within what the columns hold.
+    ``not_positive`` is the message for zero or less (the ledger's, by default)."""
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
@@ -84,7 +85,8 @@ def amount_checked(value: Any, *, where: str = "amount") -> Decimal:
         ) from None
     if not amount.is_finite() or amount <= 0:
         raise CostRefused(
-            _("The amount must be more than zero (a correction is a reversal)."), where=where
+            not_positive or _("The amount must be more than zero (a correction is a reversal)."),
+            where=where,
         )
     if amount != amount.quantize(CENT):
         raise CostRefused(_("An amount has at most two decimals."), where=where)

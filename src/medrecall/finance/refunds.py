@@ -221,7 +221,10 @@ def _checked_origin(
                 _(
                     "Only an approved credit offer is paid as a refund; this one is %(kind)s, %(status)s."
                 )
-                % {"kind": offer.get_kind_display(), "status": offer.get_status_display()},
+                % {
+                    "kind": str(offer.get_kind_display()).lower(),
+                    "status": str(offer.get_status_display()).lower(),
+                },
                 where="offer",
             )
         if RefundRequest.objects.filter(offer=offer).exclude(status=RefundStatus.REJECTED).exists():
@@ -349,7 +352,7 @@ def _approval_blockers(request: RefundRequest, actor: User) -> None:
         return
     raise ApprovalRefused(
         _("%(number)s is %(status)s: there is nothing to approve.")
-        % {"number": request.number, "status": request.get_status_display()},
+        % {"number": request.number, "status": str(request.get_status_display()).lower()},
         where="status",
     )
 
@@ -394,7 +397,7 @@ def _approval_record(
     if locked.status != request.status:  # someone else approved or rejected meanwhile
         raise ApprovalRefused(
             _("%(number)s changed meanwhile (%(status)s); reload it.")
-            % {"number": locked.number, "status": locked.get_status_display()},
+            % {"number": locked.number, "status": str(locked.get_status_display()).lower()},
             where="status",
         )
     _approval_blockers(locked, actor)
@@ -433,7 +436,7 @@ def refund_reject(*, actor: User, request: RefundRequest, reason: str) -> Refund
     if locked.status not in (RefundStatus.REQUESTED, RefundStatus.AWAITING_SECOND):
         raise ApprovalRefused(
             _("%(number)s is %(status)s: only a request awaiting approval is rejected.")
-            % {"number": locked.number, "status": locked.get_status_display()},
+            % {"number": locked.number, "status": str(locked.get_status_display()).lower()},
             where="status",
         )
     if not reason.strip():
@@ -471,7 +474,7 @@ def _checked_payment(locked: RefundRequest, terms: PaymentTerms) -> Decimal:
     if locked.status != RefundStatus.APPROVED:
         raise PaymentRefused(
             _("%(number)s is %(status)s: only an approved request is paid.")
-            % {"number": locked.number, "status": locked.get_status_display()},
+            % {"number": locked.number, "status": str(locked.get_status_display()).lower()},
             where="request",
         )
     amount = amount_checked(terms.amount)
