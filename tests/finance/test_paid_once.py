@@ -113,7 +113,7 @@ def test_an_offer_fulfilled_after_its_refund_was_requested_is_paid_by_the_refund
     refunds.refund_approve(actor=finance2, request=request)
     payment = pay(finance, request)
     assert offer_entries(offer) == [("refund", request.number, Decimal("2000.00"))]
-    assert payment.cost_entry.offer == offer
+    assert payment.cost_entry.offer == offer  # type: ignore[union-attr]
     assert postings.postings_sweep().posted == []  # the sweep does not pay the offer again
     assert CostEntry.objects.count() == 1
 
@@ -177,6 +177,7 @@ def test_the_offers_posting_after_the_refund_paid_is_refused_even_unchecked(
         actor=finance2, request=from_offer(finance, recall, holder, offer)
     )
     paid = pay(finance, request).cost_entry
+    assert paid is not None
     looked_up = []
     real = ledger.offer_paid_by
 

@@ -506,7 +506,7 @@ def refund_pay(*, actor: User, request: RefundRequest, terms: PaymentTerms) -> R
     )
     amount = _checked_payment(locked, terms)
     if locked.offer is not None:
-        Offer.objects.select_for_update().filter(pk=locked.offer_id).first()
+        Offer.objects.select_for_update().filter(pk=locked.offer.pk).first()
         if (paid := offer_paid_by(locked.offer)) is not None:
             raise PaymentRefused(
                 _(
