@@ -107,6 +107,39 @@ FILINGS = {
     "--json",
     "revise": "--note --type --report --user --json",
 }
+FINANCE = {
+    "ledger list": "--category --source --vendor --user --json",
+    "ledger post": "--category --amount --currency --date --units --vendor "
+    "--holder --document --description --attachment --user --json",
+    "ledger reverse": "--reason --user --json",
+    "ledger due": "--user --json",
+    "ledger sweep": "--every --json",
+    "rates list": "--currency --user --json",
+    "rates set": "--user --json",
+    "rates import": "--user --json",
+    "unitcosts list": "--user --json",
+    "unitcosts set": "--currency --model --user --json",
+    "unitcosts delete": "--model --user --json",
+    "providerrates list": "--user --json",
+    "providerrates set": "--hourly --hours --per-km --currency --user --json",
+    "budget show": "--json",
+    "budget set": "--total --line --planned-disposition --planned-provider --reason --user --json",
+    "alerts check": "--recall --every --json",
+    "quotes request": "--kind --description --quantity --region --due --user --json",
+    "quotes add": "--vendor --price --currency --lead-time --valid-until "
+    "--quoted-on --coverage --notes --attachment --user --json",
+    "quotes compare": "--on --json",
+    "quotes award": "--vendor --reason --accept-expired --user --json",
+    "quotes cancel": "--reason --user --json",
+    "quotes scorecard": "--vendor --json",
+    "refunds request": "--holder --quantity --unit-price --invoice --amount "
+    "--currency --reason --reply --offer --user --json",
+    "refunds approve": "--password-file --user --json",
+    "refunds reject": "--reason --user --json",
+    "refunds pay": "--paid-on --amount --method --credit-note --reference --user --json",
+    "refunds list": "--recall --status --json",
+    "refunds export": "--batch --format --output --user --json",
+}
 TABLES = {
     "recall": RECALL,
     "notices": NOTICES,
@@ -119,6 +152,7 @@ TABLES = {
     "tasks": TASKS,
     "udi": UDI,
     "filings": FILINGS,
+    "finance": FINANCE,
 }
 CASES = [
     pytest.param(command, words, options, id=f"{command} {words}")

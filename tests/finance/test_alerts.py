@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -125,3 +126,58 @@ def test_a_mail_that_fails_is_sent_by_the_next_run_and_not_twice(
 def test_a_recall_without_a_budget_raises_nothing(finance: User, recall: RecallCase) -> None:
     post(finance, recall, "800.00")
     assert (budget_alerts_check.call(recall.pk), raised(recall)) == (0, [])
+
+
+def work_off_queue() -> list[str]:
+    """Run every queued task as the worker does; the names of the tasks run."""
+    ran = []
+    for result in DBTaskResult.objects.ready().order_by("enqueued_at"):
+        result.claim("test-worker")
+        args = result.args_kwargs
+        result.set_successful(result.task.call(*args["args"], **args["kwargs"]))
+        ran.append(result.task_path.rsplit(".", 1)[-1])
+    return ran
+
+
+def test_a_posting_queues_the_alert_check_which_alerts_once(
+    finance: User,
+    recall: RecallCase,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        budgets.budget_set(actor=finance, recall=recall, total="1000")
+    with django_capture_on_commit_callbacks(execute=True):
+        post(finance, recall, "700.00")
+    assert work_off_queue() == ["budget_alerts_check", "budget_alerts_check"]
+    assert raised(recall) == []
+    line = CostLine(
+        category="labour", amount="100.00", currency="CNY", incurred_on=timezone.localdate()
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # automatic: 800.00, 80 %
+        ledger.cost_post(
+            actor=None, recall=recall, line=line, source="work_order", source_key="WO-1:labour"
+        )
+        ledger.cost_post(  # a retried task posts nothing and queues nothing more
+            actor=None, recall=recall, line=line, source="work_order", source_key="WO-1:labour"
+        )
+    assert work_off_queue() == ["budget_alerts_check"]
+    assert raised(recall) == [(1, "actual", 80, "800.00"), (1, "forecast", 80, "800.00")]
+    assert len(mailoutbox) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):  # by hand: 850.00, no new threshold
+        post(finance, recall, "50.00")
+        post(finance, recall, "0.01")
+    assert work_off_queue() == ["budget_alerts_check"]  # one check for the transaction
+    assert raised(recall) == [(1, "actual", 80, "800.00"), (1, "forecast", 80, "800.00")]
+    assert len(mailoutbox) == 2
+
+
+def test_a_posting_without_a_commit_queues_no_check(
+    finance: User, recall: RecallCase, django_capture_on_commit_callbacks: Any
+) -> None:
+    budgets.budget_set(actor=finance, recall=recall, total="1000")
+    work_off_queue()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        post(finance, recall, "900.00")
+    assert (len(callbacks), work_off_queue(), raised(recall)) == (1, [], [])

@@ -265,9 +265,9 @@ def test_an_awarded_request_takes_no_quote_and_no_second_award(
 ) -> None:
     quote = quotes.quote_add(actor=finance, request=rfq, terms=terms(vendors["SF"]))
     quotes.quote_award(actor=finance, request=rfq, quote=quote, reason="价格", on=TODAY)
-    with pytest.raises(AwardRefused, match="is Awarded: it takes no more quotes"):
+    with pytest.raises(AwardRefused, match="is awarded: it takes no more quotes"):
         quotes.quote_add(actor=finance, request=rfq, terms=terms(vendors["DHL"]))
-    with pytest.raises(AwardRefused, match="is Awarded"):
+    with pytest.raises(AwardRefused, match="is awarded"):
         quotes.quote_award(actor=finance, request=rfq, quote=quote, reason="再次", on=TODAY)
     assert (
         Quote.objects.count(),
@@ -281,7 +281,7 @@ def test_a_cancelled_request_takes_no_quote(
     with pytest.raises(QuoteRefused, match="Say why"):
         quotes.quote_request_cancel(actor=finance, request=rfq, reason="")
     quotes.quote_request_cancel(actor=finance, request=rfq, reason="改由自有车辆取回")
-    with pytest.raises(AwardRefused, match="is Cancelled"):
+    with pytest.raises(AwardRefused, match="is cancelled"):
         quotes.quote_add(actor=finance, request=rfq, terms=terms(vendors["SF"]))
     assert not Quote.objects.exists()
 
@@ -494,3 +494,15 @@ def test_a_quote_keeps_its_document_and_refuses_one_that_is_not_a_document(
     )
     assert quote.attachment_name == "顺丰报价.pdf"
     assert quote.attachment.read() == pdf
+
+
+def test_a_price_of_zero_is_refused_with_the_quotes_own_words(
+    finance: User, rfq: QuoteRequest, vendors: dict[str, Party]
+) -> None:
+    with pytest.raises(CostRefused) as refused:
+        quotes.quote_add(actor=finance, request=rfq, terms=terms(vendors["SF"], "0"))
+    assert (refused.value.where, refused.value.message) == (
+        "price",
+        "A quoted price must be more than zero.",
+    )
+    assert not Quote.objects.exists()

@@ -2036,8 +2036,8 @@ STAFF_PEOPLE = {  # role -> (language, given name, family name)
 
 def _login_plans() -> tuple[LoginPlan, ...]:
     """A user per staff role (named after it), a second QA/RA manager (the regulatory-affairs
-    manager: a Class I recall needs two different signers, the QA head and the RA head), the
-    superuser, and a portal user per kind of customer."""
+    manager: a Class I recall needs two different signers, the QA head and the RA head), a
+    second finance user (four-eyes approval of refunds), the superuser, and a portal user per kind of customer."""
     staff = []
     for role in ROLE_LABELS:
         if role == Role.PORTAL:
@@ -2056,6 +2056,9 @@ def _login_plans() -> tuple[LoginPlan, ...]:
     return (
         *staff,
         LoginPlan("ra_manager", Role.QA_RA_MANAGER, "zh-hans", "静", "陈"),
+        # A second finance user: a refund at or above the four-eyes threshold is requested by
+        # one finance user and approved by another.
+        LoginPlan("finance_approver", Role.FINANCE, "zh-hans", "敏", "周"),
         LoginPlan(
             "admin",
             Role.ADMINISTRATOR,

@@ -1,4 +1,4 @@
-"""Background work of budgets: the alert check of one recall (enqueued when a cost is posted
+"""Background work of budgets: the alert check of one recall (enqueued when a cost is posted,
 or a budget set) and the sweep over every recall with a budget (``medrecall finance alerts
 check --every N``). Both are safe to run twice: an alert is raised and mailed once."""
 

@@ -28,6 +28,7 @@ from medrecall.core.numbering import next_number
 from medrecall.core.types import ActorOrSystem
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import ServiceProvider
+from medrecall.notices.models import Offer
 from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
@@ -73,8 +74,9 @@ def currency_checked(code: str, *, where: str = "currency") -> str:
     return cleaned
 
 
-def amount_checked(value: Any, *, where: str = "amount") -> Decimal:
-    """A positive amount with at most two decimals."""
+def amount_checked(value: Any, *, where: str = "amount", not_positive: str = "") -> Decimal:
+    """A positive amount with at most two decimals, within what the columns hold.
+    ``not_positive`` is the message for zero or less (the ledger's, by default)."""
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
@@ -83,7 +85,8 @@ def amount_checked(value: Any, *, where: str = "amount") -> Decimal:
         ) from None
     if not amount.is_finite() or amount <= 0:
         raise CostRefused(
-            _("The amount must be more than zero (a correction is a reversal)."), where=where
+            not_positive or _("The amount must be more than zero (a correction is a reversal)."),
+            where=where,
         )
     if amount != amount.quantize(CENT):
         raise CostRefused(_("An amount has at most two decimals."), where=where)
@@ -169,6 +172,7 @@ class CostLine:
     holder: Party | None = None
     document_reference: str = ""
     description: str = ""
+    offer: Offer | None = None  # the offer the entry pays (once: ``offer_paid_by``)
 
 
 @dataclass(frozen=True)
@@ -240,8 +244,31 @@ def cost_post(
     except IntegrityError:
         posted = CostEntry.objects.filter(source=source, source_key=source_key).first()
         if source == CostSource.MANUAL or posted is None:
+            if line.offer is not None and (paid := offer_paid_by(line.offer)) is not None:
+                raise _offer_paid_refusal(line.offer, paid) from None
             raise
         return posted
+
+
+def offer_paid_by(offer: Offer) -> CostEntry | None:
+    """The entry that paid the offer (its fulfilment or a refund from it), if one did."""
+    return CostEntry.objects.filter(offer=offer, reverses__isnull=True).order_by("pk").first()
+
+
+def _offer_paid_refusal(offer: Offer, paid: CostEntry) -> CostRefused:
+    return CostRefused(
+        _(
+            "Offer %(offer)s is already paid by cost entry %(entry)s (%(source)s %(key)s): "
+            "nothing is paid twice."
+        )
+        % {
+            "offer": offer.pk,
+            "entry": paid.number,
+            "source": paid.get_source_display(),
+            "key": paid.source_key,
+        },
+        where="offer",
+    )
 
 
 @transaction.atomic
@@ -256,6 +283,8 @@ def _post(
 ) -> CostEntry:
     require_action(recall, Action.POST_COST)
     amount, currency = _checked(line)
+    if line.offer is not None and (paid := offer_paid_by(line.offer)) is not None:
+        raise _offer_paid_refusal(line.offer, paid)
     rate = rate_for(currency, line.incurred_on)
     if (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP) > MAX_COMPANY_AMOUNT:
         raise CostRefused(
@@ -281,6 +310,7 @@ def _post(
         description=line.description.strip(),
         source=source,
         source_key=source_key,
+        offer=line.offer,
         posted_by=actor if isinstance(actor, User) else None,
     )
     if attachment is not None:
@@ -289,6 +319,7 @@ def _post(
         entry.attachment.save(files.stored_name(kind), ContentFile(attachment.content), save=False)
     with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
         entry.save(force_insert=True)
+    _alert_check_on_commit(recall.pk)
     audit.record(
         actor=actor,
         action="finance.cost_posted",
@@ -303,6 +334,42 @@ def _post(
         },
     )
     return entry
+
+
+class _AlertCheck:
+    """The budget alert check of one recall, queued once the posting commits; equal for the
+    same recall, so many postings in one transaction queue one check."""
+
+    def __init__(self, recall_id: int) -> None:
+        self.recall_id = recall_id
+        self.__qualname__ = "budget_alerts_check.enqueue"  # named in the log if it fails
+        self.queued = False
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _AlertCheck)
+            and other.recall_id == self.recall_id
+            and not (other.queued or self.queued)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.recall_id)
+
+    def __call__(self) -> None:
+        from .budget_tasks import budget_alerts_check  # the tasks import the alerts, above here
+
+        self.queued = True
+        budget_alerts_check.enqueue(self.recall_id)
+
+
+def _alert_check_on_commit(recall_id: int) -> None:
+    """After any posting, automatic or by hand, the task queue checks the recall's budget
+    alerts (``budget_tasks.budget_alerts_check``; an alert is raised once however often)."""
+    check = _AlertCheck(recall_id)
+    pending = getattr(transaction.get_connection(), "run_on_commit", [])
+    if any(check == queued[1] for queued in pending):
+        return
+    transaction.on_commit(check, robust=True)
 
 
 @transaction.atomic
@@ -336,6 +403,7 @@ def cost_reverse(*, actor: User, entry: CostEntry, reason: str) -> CostEntry:
         units=locked.units,
         vendor=locked.vendor,
         holder=locked.holder,
+        offer=locked.offer,
         document_reference=locked.document_reference,
         description=locked.description,
         source=CostSource.REVERSAL,

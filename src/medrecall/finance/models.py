@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from medrecall.catalog.models import DeviceModel
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import ServiceProvider
+from medrecall.notices.models import Offer
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 
@@ -166,6 +167,16 @@ class CostEntry(models.Model):
         verbose_name=_("reverses"),
     )
     reason = models.TextField(_("reason"), blank=True)
+    # The offer this entry pays: its fulfilment (source offer) or the refund requested from it
+    # (source refund). An offer is paid by one entry (reversals aside): nothing is paid twice.
+    offer = models.ForeignKey(
+        Offer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("offer"),
+    )
     posted_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -181,6 +192,11 @@ class CostEntry(models.Model):
                 fields=["source", "source_key"],
                 condition=~Q(source="manual"),
                 name="finance_entry_posted_once_per_source",
+            ),
+            models.UniqueConstraint(
+                fields=["offer"],
+                condition=Q(offer__isnull=False, reverses__isnull=True),
+                name="finance_entry_offer_paid_once",
             ),
             models.CheckConstraint(condition=~Q(amount=0), name="finance_entry_not_zero"),
             models.CheckConstraint(

@@ -46,7 +46,7 @@ from medrecall.notices.models import NoticeEvent, Offer
 from medrecall.recalls.models import RecallCase
 
 from . import ledger
-from .errors import RateMissing
+from .errors import CostRefused, RateMissing
 from .models import (
     CostCategory,
     CostEntry,
@@ -55,6 +55,7 @@ from .models import (
     ExchangeRate,
     PostedLetter,
 )
+from .models_payables import RefundRequest, RefundStatus
 
 ACTOR = "finance postings"  # the audit log's name for the work no person started
 CENT = Decimal("0.01")
@@ -326,6 +327,16 @@ def _offers(recall_id: int | None, ids: Iterable[int] | None) -> list[Due]:
         _scoped(Offer.objects.all(), recall_id, ids)
         .filter(status=Offer.Status.FULFILLED, amount__gt=0)
         .exclude(_unposted(CostSource.OFFER, Cast(OuterRef("pk"), CharField())))
+        # Paid otherwise: by a refund requested from the offer (its payment posts the cost) or
+        # an entry that names the offer. Nothing is paid twice.
+        .exclude(
+            Exists(
+                RefundRequest.objects.filter(offer_id=OuterRef("pk")).exclude(
+                    status=RefundStatus.REJECTED
+                )
+            )
+        )
+        .exclude(Exists(CostEntry.objects.filter(offer_id=OuterRef("pk"))))
         .select_related("party")
         .order_by("pk")
     )
@@ -342,6 +353,7 @@ def _offers(recall_id: int | None, ids: Iterable[int] | None) -> list[Due]:
                 incurred_on=_day(offer.fulfilled_at),
                 holder=offer.party,
                 description=f"{offer.get_kind_display()}: {offer.description}"[:500],
+                offer=offer,
             ),
         )
         for offer in fulfilled
@@ -532,6 +544,9 @@ def post_due(due: list[Due]) -> PostingResult:
                 )
         except RateMissing as missing:
             result.waiting.append(replace(item, waiting=WAITING_RATE, problem=missing.message))
+            continue
+        except CostRefused as refused:  # an offer paid meanwhile by a refund: not twice
+            result.waiting.append(replace(item, problem=refused.message))
             continue
         if entry is not None:
             result.posted.append(entry)

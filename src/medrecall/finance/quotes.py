@@ -119,7 +119,7 @@ def _open_request(request: QuoteRequest) -> QuoteRequest:
     if locked.status != QuoteRequestStatus.OPEN:
         raise AwardRefused(
             _("%(number)s is %(status)s: it takes no more quotes, awards or cancellations.")
-            % {"number": locked.number, "status": locked.get_status_display()},
+            % {"number": locked.number, "status": str(locked.get_status_display()).lower()},
             where="request",
         )
     return locked
@@ -141,7 +141,9 @@ def quote_add(
             % {"code": terms.vendor.code, "type": terms.vendor.get_party_type_display()},
             where="vendor",
         )
-    price = amount_checked(terms.price, where="price")
+    price = amount_checked(
+        terms.price, where="price", not_positive=_("A quoted price must be more than zero.")
+    )
     currency = currency_checked(terms.currency)
     lead = _lead_time(terms.lead_time_days)
     if terms.valid_until < terms.quoted_on:

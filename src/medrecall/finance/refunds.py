@@ -41,7 +41,16 @@ from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import AffectedLine, RecallCase
 
 from .errors import ApprovalRefused, PaymentRefused, RefundAboveBought, RefundRefused
-from .ledger import CENT, CostLine, amount_checked, cost_post, currency_checked, policy, rate_for
+from .ledger import (
+    CENT,
+    CostLine,
+    amount_checked,
+    cost_post,
+    currency_checked,
+    offer_paid_by,
+    policy,
+    rate_for,
+)
 from .models import CostCategory, CostSource
 from .models_payables import (
     PaymentMethod,
@@ -206,18 +215,51 @@ def _checked_origin(
                 % {"holder": holder.code, "recall": recall.number},
                 where="offer",
             )
+        _check_offer_not_paid(offer)
         if offer.kind != Offer.OfferKind.CREDIT or offer.status != Offer.Status.APPROVED:
             raise RefundRefused(
                 _(
                     "Only an approved credit offer is paid as a refund; this one is %(kind)s, %(status)s."
                 )
-                % {"kind": offer.get_kind_display(), "status": offer.get_status_display()},
+                % {
+                    "kind": str(offer.get_kind_display()).lower(),
+                    "status": str(offer.get_status_display()).lower(),
+                },
                 where="offer",
             )
         if RefundRequest.objects.filter(offer=offer).exclude(status=RefundStatus.REJECTED).exists():
             raise RefundRefused(_("That offer has a refund request already."), where="offer")
         return RefundSource.OFFER
     return RefundSource.ENTERED
+
+
+def _check_offer_not_paid(offer: Offer) -> None:
+    """An offer fulfilled (its compensation posted, or due to be) is not paid again as a
+    refund; the ledger's entry for it is named."""
+    paid = offer_paid_by(offer)
+    if paid is not None:
+        raise RefundRefused(
+            _(
+                "Offer %(offer)s is already paid by cost entry %(entry)s (%(source)s %(key)s): "
+                "a refund from it would pay it twice."
+            )
+            % {
+                "offer": offer.pk,
+                "entry": paid.number,
+                "source": paid.get_source_display(),
+                "key": paid.source_key,
+            },
+            where="offer",
+        )
+    if offer.status == Offer.Status.FULFILLED:
+        raise RefundRefused(
+            _(
+                "Offer %(offer)s was fulfilled on %(day)s and its compensation is posted to the "
+                "ledger from the fulfilment: a refund from it would pay it twice."
+            )
+            % {"offer": offer.pk, "day": timezone.localdate(offer.fulfilled_at).isoformat()},
+            where="offer",
+        )
 
 
 # -- writes -------------------------------------------------------------------------------------
@@ -310,7 +352,7 @@ def _approval_blockers(request: RefundRequest, actor: User) -> None:
         return
     raise ApprovalRefused(
         _("%(number)s is %(status)s: there is nothing to approve.")
-        % {"number": request.number, "status": request.get_status_display()},
+        % {"number": request.number, "status": str(request.get_status_display()).lower()},
         where="status",
     )
 
@@ -355,7 +397,7 @@ def _approval_record(
     if locked.status != request.status:  # someone else approved or rejected meanwhile
         raise ApprovalRefused(
             _("%(number)s changed meanwhile (%(status)s); reload it.")
-            % {"number": locked.number, "status": locked.get_status_display()},
+            % {"number": locked.number, "status": str(locked.get_status_display()).lower()},
             where="status",
         )
     _approval_blockers(locked, actor)
@@ -394,7 +436,7 @@ def refund_reject(*, actor: User, request: RefundRequest, reason: str) -> Refund
     if locked.status not in (RefundStatus.REQUESTED, RefundStatus.AWAITING_SECOND):
         raise ApprovalRefused(
             _("%(number)s is %(status)s: only a request awaiting approval is rejected.")
-            % {"number": locked.number, "status": locked.get_status_display()},
+            % {"number": locked.number, "status": str(locked.get_status_display()).lower()},
             where="status",
         )
     if not reason.strip():
@@ -432,7 +474,7 @@ def _checked_payment(locked: RefundRequest, terms: PaymentTerms) -> Decimal:
     if locked.status != RefundStatus.APPROVED:
         raise PaymentRefused(
             _("%(number)s is %(status)s: only an approved request is paid.")
-            % {"number": locked.number, "status": locked.get_status_display()},
+            % {"number": locked.number, "status": str(locked.get_status_display()).lower()},
             where="request",
         )
     amount = amount_checked(terms.amount)
@@ -463,6 +505,23 @@ def refund_pay(*, actor: User, request: RefundRequest, terms: PaymentTerms) -> R
         .get(pk=request.pk)
     )
     amount = _checked_payment(locked, terms)
+    if locked.offer is not None:
+        Offer.objects.select_for_update().filter(pk=locked.offer.pk).first()
+        if (paid := offer_paid_by(locked.offer)) is not None:
+            raise PaymentRefused(
+                _(
+                    "%(number)s comes from offer %(offer)s, already paid by cost entry "
+                    "%(entry)s (%(source)s %(key)s): nothing is paid twice."
+                )
+                % {
+                    "number": locked.number,
+                    "offer": locked.offer_id,
+                    "entry": paid.number,
+                    "source": paid.get_source_display(),
+                    "key": paid.source_key,
+                },
+                where="offer",
+            )
     credit_note = (
         terms.credit_note_number.strip() if terms.method == PaymentMethod.CREDIT_NOTE else ""
     )
@@ -497,6 +556,7 @@ def refund_pay(*, actor: User, request: RefundRequest, terms: PaymentTerms) -> R
             document_reference=credit_note or payment.reference or locked.invoice_reference,
             description=_("Refund %(request)s, payment %(payment)s")
             % {"request": locked.number, "payment": payment.number},
+            offer=locked.offer,
         ),
         source=CostSource.REFUND,
         source_key=locked.number,
