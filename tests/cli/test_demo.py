@@ -65,7 +65,7 @@ SCALE_ONE = DemoCounts(
     device_models=6,
     lots=57,
     serials=3916,
-    users=12,
+    users=13,
     events=27185,
 )
 MASTER_ONLY = DemoCounts(**{**asdict(SCALE_ONE), "events": 0})
