@@ -118,6 +118,7 @@ class Side:
     secrets: list[str] = field(default_factory=list)
     complaint: Any = None  # a complaint this side's holder reported (quality)
     capa: Any = None  # a CAPA with one action (staff only)
+    signal: Any = None  # an early-warning signal on this side's lot (staff only)
     cost_entry: Any = None  # a posted cost with an attachment (finance is staff-only)
     unit_cost: Any = None  # a disposition cost (reference data of finance)
 
@@ -285,6 +286,7 @@ def _side(
         due_on=date(2026, 5, 1),
     )
     secrets += [complaint.number, f"REF-{suffix}", f"Problem reported by {suffix}"]
+    signal = _signal(lot, complaint)
     from medrecall.finance import ledger as finance_ledger
     from medrecall.finance.models import DispositionCost
 
@@ -334,9 +336,38 @@ def _side(
         secrets=secrets,
         complaint=complaint,
         capa=capa,
+        signal=signal,
         cost_entry=cost_entry,
         unit_cost=unit_cost,
     )
+
+
+def _signal(lot: Lot, complaint: Any) -> Any:
+    """An early-warning signal on the lot, with the complaint behind it (as a detection run
+    leaves it; the figures are the run's)."""
+    from medrecall.quality.models import Signal, SignalKind
+
+    detected = datetime(2026, 3, 9, 6, 0, tzinfo=UTC)
+    signal = Signal.objects.create(
+        kind=SignalKind.LOT,
+        device_model=lot.device_model,
+        lot=lot,
+        complaints_count=1,
+        units=100,
+        expected=0.1,
+        rate_per_1000=10.0,
+        baseline_per_1000=1.0,
+        ratio=10.0,
+        p_value=0.001,
+        q_value=0.002,
+        since=date(2026, 3, 2),
+        window_start=date(2025, 12, 8),
+        window_end=date(2026, 3, 8),
+        first_detected_at=detected,
+        last_detected_at=detected,
+    )
+    signal.complaints.add(complaint)
+    return signal
 
 
 _usernames = iter(range(1, 10_000))
@@ -759,6 +790,17 @@ def objects_of(side: Side) -> dict[str, list[dict[str, Any]]]:
             {"pk": side.capa.pk, "action": side.capa.actions.get().pk}
         ],
         "quality-capa-action": [{"pk": side.capa.pk, "action": side.capa.actions.get().pk}],
+        # early warning: one signal, its page and API, and each status change
+        **{
+            name: [{"pk": side.signal.pk}]
+            for name in (
+                "web:quality-signal",
+                *(f"quality-signal{suffix}" for suffix in QUALITY_SIGNAL_API),
+            )
+        },
+        "web:quality-signal-action": [
+            {"pk": side.signal.pk, "action": action} for action in QUALITY_SIGNAL_ACTIONS
+        ],
         # the public recall history: one record both parties' viewers share, a recall's likes
         **{
             name: [{"pk": PublicRecall.objects.get(key="MATRIX-1").pk, SHARED: True}]
@@ -793,6 +835,9 @@ QUALITY_COMPLAINT_API = (
 )
 QUALITY_CAPA_PAGES = ("", "-root-cause", "-action-add", "-link", "-verify", "-reopen", "-close")
 QUALITY_CAPA_API = ("", "-root-causes", "-actions", "-links", "-verify", "-reopen", "-close")
+# The status changes of an early-warning signal (the page's ``<action>`` and the API's routes).
+QUALITY_SIGNAL_ACTIONS = ("review", "dismiss", "link", "reopen")
+QUALITY_SIGNAL_API = ("", *(f"-{action}" for action in QUALITY_SIGNAL_ACTIONS))
 
 
 def _event_pk(side: Side) -> int:
@@ -1112,6 +1157,7 @@ Q_VIEW, Q_ADD, Q_CHANGE = (
 )
 Q_TRIAGE = "quality.triage_complaint"
 CAPA_VIEW, CAPA_ADD, CAPA_CHANGE = "quality.view_capa", "quality.add_capa", "quality.change_capa"
+SIGNAL_VIEW, SIGNAL_ACT = "quality.view_signal", "quality.review_signal"
 CALENDAR_CHANGE = "core.change_workingdayentry"
 IMPORT_RUN = "core.view_importrun"  # import runs the user may not see answer 404 (core.selectors)
 HIDDEN = {
@@ -1532,6 +1578,17 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "quality-capa": P(CAPA_VIEW, **STAFF_API),
     **{f"quality-capa{suffix}": W(CAPA_CHANGE, **STAFF_API) for suffix in QUALITY_CAPA_API[1:]},
     "quality-capa-action": W(CAPA_CHANGE, **STAFF_API),
+    # early warning: staff roles read the signals and the thresholds in force, QA/RA acts (status
+    # changes, a detection run); the company's own analysis, so portal users are refused
+    "web:quality-signals": P(SIGNAL_VIEW, **STAFF),
+    "web:quality-signals-detect": W(SIGNAL_ACT, **STAFF),
+    "web:quality-signal": P(SIGNAL_VIEW, **STAFF),
+    "web:quality-signal-action": W(SIGNAL_ACT, **STAFF),
+    "quality-signals": P(SIGNAL_VIEW, **STAFF_API),
+    "quality-signals-detect": W(SIGNAL_ACT, **STAFF_API),
+    "quality-signals-policy": P(SIGNAL_VIEW, **STAFF_API),
+    "quality-signal": P(SIGNAL_VIEW, **STAFF_API),
+    **{f"quality-signal-{action}": W(SIGNAL_ACT, **STAFF_API) for action in QUALITY_SIGNAL_ACTIONS},
 }
 
 # Anonymous API requests: DRF answers 403 while session authentication comes first; 401 with

@@ -155,6 +155,7 @@ def test_every_task_module_says_how_its_tasks_recover() -> None:
         "medrecall.notices.tasks.notice_run_task",
         "medrecall.notices.tasks.notices_batch_task",
         "medrecall.quality.tasks.reporting_alert_sweep",
+        "medrecall.quality.tasks.signals_detect_sweep",
         "medrecall.recalls.tasks.deadlines_alert_sweep",
     ]
 

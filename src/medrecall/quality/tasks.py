@@ -1,4 +1,6 @@
-"""Background work of the quality context: the reporting-clock alert sweep."""
+"""Background work of the quality context: the reporting-clock alert sweep and the early-warning
+detection sweep. Neither is re-run after a worker dies mid-task: both are scheduled sweeps whose
+next run does the work again (each is idempotent)."""
 
 from __future__ import annotations
 
