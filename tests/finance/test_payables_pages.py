@@ -92,7 +92,10 @@ def test_a_refused_request_shows_the_message_keeps_the_values_and_writes_nothing
     text = answer.content.decode()
     assert answer.status_code == 400
     assert 'data-where="quantity"' in text
-    assert "HOSP-A received 10 units" in text
+    assert (
+        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, "
+        "at most 10 more units can be refunded, not 11."
+    ) in text
     assert 'value="INV-9"' in text
     assert not RefundRequest.objects.exists()
 
