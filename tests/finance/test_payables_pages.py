@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -277,3 +278,18 @@ def test_the_quote_comparison_page_keeps_its_query_count(finance: User, recall: 
     page = client.get(url).content.decode()
     assert page.count("no USD rate for the day") == 2
     assert page.count("no EUR rate for the day") == 1
+
+
+def test_the_zh_payables_tables_label_the_document_number_not_the_recall_number(
+    finance: User, recall: RecallCase, holder: Party
+) -> None:
+    refunds.refund_request(
+        actor=finance, recall=recall, claim=claim(holder, quantity=1, amount="1")
+    )
+    client = signed_in(finance)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    for url in (f"/recalls/{recall.pk}/finance/payables/", "/finance/refunds/"):
+        text = client.get(url).content.decode()
+        assert "<th>单据编号</th><th>召回</th>" in text
+        assert "<th>召回编号</th>" not in text
+        assert "<th>Document number</th>" not in text
