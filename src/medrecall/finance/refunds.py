@@ -532,16 +532,8 @@ def _checked_payment(locked: RefundRequest, terms: PaymentTerms) -> Decimal:
     return amount
 
 
-@transaction.atomic
-def refund_pay(*, actor: User, request: RefundRequest, terms: PaymentTerms) -> RefundPayment:
-    """Record the payment (bank transfer or credit note) of an approved request and post its
-    cost to the ledger, once."""
-    locked = (
-        RefundRequest.objects.select_for_update()
-        .select_related("recall", "holder")
-        .get(pk=request.pk)
-    )
-    amount = _checked_payment(locked, terms)
+def _check_offer_unpaid(locked: RefundRequest) -> None:
+    """A request from an offer is not paid when the offer was paid meanwhile (offer locked)."""
     if locked.offer is not None:
         Offer.objects.select_for_update().filter(pk=locked.offer.pk).first()
         if (paid := offer_paid_by(locked.offer)) is not None:
@@ -559,6 +551,19 @@ def refund_pay(*, actor: User, request: RefundRequest, terms: PaymentTerms) -> R
                 },
                 where="offer",
             )
+
+
+@transaction.atomic
+def refund_pay(*, actor: User, request: RefundRequest, terms: PaymentTerms) -> RefundPayment:
+    """Record the payment (bank transfer or credit note) of an approved request and post its
+    cost to the ledger, once."""
+    locked = (
+        RefundRequest.objects.select_for_update()
+        .select_related("recall", "holder")
+        .get(pk=request.pk)
+    )
+    amount = _checked_payment(locked, terms)
+    _check_offer_unpaid(locked)
     credit_note = (
         terms.credit_note_number.strip() if terms.method == PaymentMethod.CREDIT_NOTE else ""
     )
