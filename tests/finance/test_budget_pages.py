@@ -151,7 +151,40 @@ def test_the_report_export_keeps_user_text_as_text(finance: User, recall: Recall
         "s",
         True,
     )
-    assert [c.value for c in sheet[2]][2:] == [1, 120.5]
+    assert [c.value for c in sheet[2]][2:] == [1, 120.5, "CNY"]
+
+
+def test_the_report_export_writes_amounts_as_numbers_with_two_decimals(
+    finance: User, recall: RecallCase
+) -> None:
+    budgets.budget_set(actor=finance, recall=recall, total="1000")
+    post(finance, recall, "1234.50")
+    answer = as_user(finance).get(reverse("web:finance-report-xlsx", args=[recall.pk]))
+    book = load_workbook(io.BytesIO(answer.content))
+    summary = {row[0].value: row for row in book["Summary"].iter_rows(min_row=2)}
+    budget, actual = summary["Budget"], summary["Actual"]
+    assert [(c.value, c.data_type, c.number_format) for c in budget] == [
+        ("Budget", "s", "General"),
+        (1000, "n", "#,##0.00"),
+        ("CNY", "s", "General"),
+    ]
+    assert (actual[1].value, actual[1].data_type, actual[1].number_format) == (
+        1234.5,
+        "n",
+        "#,##0.00",
+    )
+    vendor = book["By vendor"][2]
+    assert [(c.value, c.number_format) for c in vendor][2:] == [
+        (1, "General"),
+        (1234.5, "#,##0.00"),
+        ("CNY", "General"),
+    ]
+    assert not any(
+        isinstance(c.value, str) and c.value.startswith("1234")
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for c in row
+    )
 
 
 def test_the_cross_recall_export_lists_each_recall(finance: User, recall: RecallCase) -> None:
@@ -167,8 +200,14 @@ def test_the_cross_recall_export_lists_each_recall(finance: User, recall: Recall
         1000,
         250,
         None,
+        "CNY",
         25,
     ]
+    assert [c.number_format for c in sheet[2]][4:6] == ["#,##0.00", "#,##0.00"]
+    assert (sheet.cell(row=2, column=9).data_type, sheet.cell(row=2, column=9).number_format) == (
+        "n",
+        "0.0",
+    )
 
 
 def fill(finance: User, recall: RecallCase, count: int) -> None:

@@ -113,6 +113,23 @@ def test_bad_input_answers_400_naming_the_field_and_writes_nothing(
     assert not RefundRequest.objects.exists()
 
 
+def test_a_request_above_what_the_holder_bought_answers_400_with_the_figures(
+    api_as: Callable[[User | None], APIClient], finance: User, recall: RecallCase
+) -> None:
+    answer = api_as(finance).post(
+        f"/api/finance/recalls/{recall.pk}/refunds/",
+        BODY | {"quantity": "11", "amount": "100.00"},
+        format="json",
+    )
+    body = answer.json()
+    assert (answer.status_code, body["where"]) == (400, "quantity")
+    assert (
+        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, "
+        "at most 10 more units can be refunded, not 11."
+    ) in str(body)
+    assert not RefundRequest.objects.exists()
+
+
 def test_an_approval_by_the_requester_answers_409(
     api_as: Callable[[User | None], APIClient], finance: User, recall: RecallCase, holder: Party
 ) -> None:

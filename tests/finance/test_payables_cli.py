@@ -132,7 +132,11 @@ def test_refunds_from_request_to_a_signed_approval_payment_and_export(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(("--quantity", "11"), "HOSP-A received 10 units", id="above bought"),
+        pytest.param(
+            ("--quantity", "11"),
+            "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, at most 10 ",
+            id="above bought",
+        ),
         pytest.param(("--amount", "-1"), "more than zero", id="negative"),
         pytest.param(("--currency", "XXY"), "XXY is not an ISO 4217", id="currency"),
     ],

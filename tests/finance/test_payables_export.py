@@ -168,3 +168,29 @@ def test_the_export_reads_a_fixed_number_of_queries(
     with django_assert_num_queries(1):  # type: ignore[operator]
         data = payables_export.ap_csv(four)
     assert len(rows(data)) == 5
+
+
+def test_the_excel_amounts_are_numbers_with_two_decimals_and_the_currency_apart(
+    finance: User, finance2: User, recall: RecallCase, holder: Party
+) -> None:
+    paid(finance, finance2, recall, holder, unit_price="1234.5", amount="1234.50")
+    batch = payables_export.ap_export(actor=finance)
+    sheet = load_workbook(io.BytesIO(payables_export.ap_xlsx(batch))).active
+
+    def cell(name: str) -> tuple[object, str, str]:
+        found = sheet.cell(row=2, column=payables_export.COLUMNS.index(name) + 1)
+        return (found.value, found.data_type, found.number_format)
+
+    assert cell("amount") == (1234.5, "n", "#,##0.00")
+    assert cell("company_amount") == (1234.5, "n", "#,##0.00")
+    assert cell("exchange_rate") == (1, "n", "0.00######")
+    assert cell("currency") == ("CNY", "s", "General")
+    assert cell("company_currency") == ("CNY", "s", "General")
+    assert cell("quantity") == (1, "n", "General")
+    assert cell("invoice_reference") == ("INV-2025-0042", "s", "General")
+    row = dict(zip(payables_export.COLUMNS, rows(payables_export.ap_csv(batch))[1], strict=True))
+    assert (row["amount"], row["exchange_rate"], row["company_amount"]) == (
+        "1234.50",
+        "1.00000000",
+        "1234.50",
+    )

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -92,7 +93,10 @@ def test_a_refused_request_shows_the_message_keeps_the_values_and_writes_nothing
     text = answer.content.decode()
     assert answer.status_code == 400
     assert 'data-where="quantity"' in text
-    assert "HOSP-A received 10 units" in text
+    assert (
+        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, "
+        "at most 10 more units can be refunded, not 11."
+    ) in text
     assert 'value="INV-9"' in text
     assert not RefundRequest.objects.exists()
 
@@ -274,3 +278,19 @@ def test_the_quote_comparison_page_keeps_its_query_count(finance: User, recall: 
     page = client.get(url).content.decode()
     assert page.count("no USD rate for the day") == 2
     assert page.count("no EUR rate for the day") == 1
+
+
+def test_the_zh_payables_tables_label_the_document_number_not_the_recall_number(
+    finance: User, recall: RecallCase, holder: Party
+) -> None:
+    refunds.refund_request(
+        actor=finance, recall=recall, claim=claim(holder, quantity=1, amount="1")
+    )
+    client = signed_in(finance)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    for url in (f"/recalls/{recall.pk}/finance/payables/", "/finance/refunds/"):
+        with translation.override(settings.LANGUAGE_CODE):  # the request's zh ends with it
+            text = client.get(url).content.decode()
+        assert "<th>单据编号</th><th>召回</th>" in text
+        assert "<th>召回编号</th>" not in text
+        assert "<th>Document number</th>" not in text

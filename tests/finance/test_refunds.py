@@ -116,12 +116,80 @@ def test_a_foreign_request_takes_the_days_rate(
 def test_more_units_than_the_holder_received_are_refused(
     finance: User, recall: RecallCase, holder: Party
 ) -> None:
-    with pytest.raises(RefundAboveBought, match="HOSP-A received 10 units") as refused:
+    with pytest.raises(RefundAboveBought) as refused:
         refunds.refund_request(
             actor=finance, recall=recall, claim=claim(holder, quantity=11, amount="100.00")
         )
     assert refused.value.where == "quantity"
+    assert str(refused.value.message) == (
+        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, "
+        "at most 10 more units can be refunded, not 11."
+    )
     assert nothing_written()
+
+
+def test_the_cap_is_what_the_holder_received_not_what_it_still_holds_and_one_more_is_refused(
+    finance: User, recall: RecallCase, holder: Party
+) -> None:
+    """HOSP-A received 10 and still holds 6: a request for the 6 and a second one for the
+    remaining 4 are entered; one unit more is refused with the figures and nothing written."""
+    refunds.refund_request(
+        actor=finance, recall=recall, claim=claim(holder, quantity=6, amount="100.00")
+    )
+    second = refunds.refund_request(
+        actor=finance, recall=recall, claim=claim(holder, quantity=4, amount="100.00")
+    )
+    assert second.quantity == 4
+    assert refunds.holder_compensated(recall=recall, holder=holder) == 10
+    with pytest.raises(RefundAboveBought) as refused:
+        refunds.refund_request(
+            actor=finance, recall=recall, claim=claim(holder, quantity=1, amount="1.00")
+        )
+    assert str(refused.value.message) == (
+        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 10, "
+        "at most 0 more units can be refunded, not 1."
+    )
+    assert refused.value.where == "quantity"
+    assert RefundRequest.objects.count() == 2
+    assert AuditEntry.objects.filter(action="finance.refund_requested").count() == 2
+
+
+def test_the_units_of_a_fulfilled_offer_with_a_value_count_as_compensated(
+    finance: User, manager: User, recall: RecallCase, holder: Party
+) -> None:
+    Offer.objects.create(
+        recall=recall,
+        party=holder,
+        kind=Offer.OfferKind.CREDIT,
+        description="退款抵扣",
+        quantity=3,
+        amount=Decimal("300.00"),
+        status=Offer.Status.FULFILLED,
+        proposed_by=manager,
+    )
+    Offer.objects.create(
+        recall=recall,
+        party=holder,
+        kind=Offer.OfferKind.CREDIT,
+        description="尚未兑现",
+        quantity=5,
+        amount=Decimal("500.00"),
+        status=Offer.Status.APPROVED,
+        proposed_by=manager,
+    )
+    with pytest.raises(RefundAboveBought) as refused:
+        refunds.refund_request(
+            actor=finance, recall=recall, claim=claim(holder, quantity=8, amount="100.00")
+        )
+    assert str(refused.value.message) == (
+        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 3, "
+        "at most 7 more units can be refunded, not 8."
+    )
+    assert nothing_written()
+    entered = refunds.refund_request(
+        actor=finance, recall=recall, claim=claim(holder, quantity=7, amount="100.00")
+    )
+    assert entered.quantity == 7
 
 
 def test_units_of_earlier_requests_count_and_a_rejected_request_frees_its_units(
@@ -130,7 +198,7 @@ def test_units_of_earlier_requests_count_and_a_rejected_request_frees_its_units(
     first = refunds.refund_request(
         actor=finance, recall=recall, claim=claim(holder, quantity=6, amount="100.00")
     )
-    with pytest.raises(RefundAboveBought, match="at most 4 more can be refunded, not 5"):
+    with pytest.raises(RefundAboveBought, match="already compensated 6, at most 4 more units"):
         refunds.refund_request(
             actor=finance, recall=recall, claim=claim(holder, quantity=5, amount="100.00")
         )

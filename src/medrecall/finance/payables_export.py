@@ -4,7 +4,8 @@ An export takes every payment not yet exported into a new batch (AP-YYYY-NNNNN) 
 them with it; the same batch can be exported again, byte for byte the same rows, without
 taking any payment twice. Text a user typed stays text in the spreadsheet (``core.exports``).
 The columns are fixed (``COLUMNS``), one row per payment, in the order of the payment
-numbers; the rows are read with one query whatever their number."""
+numbers; in Excel the amounts and the rate are numbers (``#,##0.00``), each currency in its
+own column; the rows are read with one query whatever their number."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import NotFound
-from medrecall.core.exports import append_row, csv_row
+from medrecall.core.exports import csv_row
 from medrecall.core.numbering import next_number
 
 from .errors import PaymentRefused
 from .models_payables import ApExportBatch, PaymentMethod, RefundPayment
+from .xlsx import RATE_FORMAT, append_typed_row, money
 
 COLUMNS = (
     "batch_number",
@@ -147,10 +149,10 @@ def ap_rows(batch: ApExportBatch) -> Iterator[list[Any]]:
             holder.city,
             holder.address,
             holder.postal_code,
-            f"{payment.amount:.2f}",
+            money(payment.amount),
             payment.currency,
-            "" if entry is None else str(entry.rate),
-            "" if entry is None else f"{entry.company_amount:.2f}",
+            None if entry is None else entry.rate,
+            None if entry is None else money(entry.company_amount),
             "" if entry is None else entry.company_currency,
             "" if entry is None else entry.category,
             "" if entry is None else entry.number,
@@ -188,8 +190,9 @@ def ap_xlsx(batch: ApExportBatch) -> bytes:
     sheet = book.active
     sheet.title = batch.number[:31]
     sheet.append(list(COLUMNS))
+    rate = COLUMNS.index("exchange_rate")
     for row in ap_rows(batch):
-        append_row(sheet, row)
+        append_typed_row(sheet, row, {rate: RATE_FORMAT})
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

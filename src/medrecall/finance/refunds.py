@@ -5,9 +5,10 @@ an approved request, which posts its cost to the ledger.
 The limits, as finance applies them:
 
 * **Units.** The units asked for, together with every other request of the same holder in the
-  same recall that is not rejected, are at most the units the holder received in the recall's
-  current frozen scope (per scope line, what arrived at the holder's locations or is on its
-  way there, used units included).
+  same recall that is not rejected and the units of its fulfilled offers with a value that no
+  request was made from (already compensated), are at most the units the holder received in
+  the recall's current frozen scope (per scope line, what arrived at the holder's locations or
+  is on its way there, used units included) — not only what it still holds.
 * **Money.** The amount is at most the units × the unit price on the holder's invoice, whose
   document reference is required; a request from an offer is also at most the offer's value,
   in the offer's currency.
@@ -26,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,6 +90,17 @@ def holder_units(*, recall: RecallCase, holder: Party) -> int:
     return int(total)
 
 
+def holder_held(*, recall: RecallCase, holder: Party) -> int:
+    """The units of the frozen scope still at the holder's locations or on their way there."""
+    snapshot = recall.current_snapshot
+    if snapshot is None:
+        return 0
+    total = AffectedLine.objects.filter(snapshot=snapshot, party=holder).aggregate(
+        units=Coalesce(Sum(F("on_hand") + F("in_transit")), 0)
+    )["units"]
+    return int(total)
+
+
 def holder_requested(
     *, recall: RecallCase, holder: Party, excluding: RefundRequest | None = None
 ) -> int:
@@ -99,6 +111,23 @@ def holder_requested(
     if excluding is not None:
         requests = requests.exclude(pk=excluding.pk)
     return int(requests.aggregate(units=Coalesce(Sum("quantity"), 0))["units"])
+
+
+def holder_compensated(*, recall: RecallCase, holder: Party) -> int:
+    """Units already requested (not rejected) or compensated for the holder in the recall: its
+    requests' units, plus the units of its fulfilled offers with a value (posted to the ledger
+    as compensation) that no request (not rejected) was made from."""
+    claimed = RefundRequest.objects.filter(offer=OuterRef("pk")).exclude(
+        status=RefundStatus.REJECTED
+    )
+    offered = (
+        Offer.objects.filter(
+            recall=recall, party=holder, status=Offer.Status.FULFILLED, amount__gt=0
+        )
+        .exclude(Exists(claimed))
+        .aggregate(units=Coalesce(Sum("quantity"), 0))["units"]
+    )
+    return holder_requested(recall=recall, holder=holder) + int(offered)
 
 
 @dataclass(frozen=True)
@@ -126,6 +155,32 @@ def _whole(value: Any, *, where: str) -> int:
     return number
 
 
+def _check_units_left(recall: RecallCase, holder: Party, quantity: int) -> None:
+    """At most what the holder bought: received in the frozen scope, less the units already
+    requested (not rejected) or compensated."""
+    received = holder_units(recall=recall, holder=holder)
+    already = holder_compensated(recall=recall, holder=holder)
+    left = max(received - already, 0)
+    if quantity > left:
+        raise RefundAboveBought(
+            _(
+                "%(holder)s in %(recall)s: received %(received)s, still held %(held)s, already "
+                "compensated %(already)s, at most %(left)s more units can be refunded, not "
+                "%(quantity)s."
+            )
+            % {
+                "holder": holder.code,
+                "recall": recall.number,
+                "received": received,
+                "held": holder_held(recall=recall, holder=holder),
+                "already": already,
+                "left": left,
+                "quantity": quantity,
+            },
+            where="quantity",
+        )
+
+
 def _checked_claim(
     recall: RecallCase, claim: RefundClaim, offer: Offer | None
 ) -> tuple[int, Decimal, Decimal, str]:
@@ -138,25 +193,7 @@ def _checked_claim(
             _("Give the reference of the holder's invoice the unit price comes from."),
             where="invoice_reference",
         )
-    bought = holder_units(recall=recall, holder=claim.holder)
-    asked = holder_requested(recall=recall, holder=claim.holder)
-    if quantity + asked > bought:
-        raise RefundAboveBought(
-            _(
-                "%(holder)s received %(bought)s units in the frozen scope of %(recall)s and "
-                "%(asked)s are already requested: at most %(left)s more can be refunded, not "
-                "%(quantity)s."
-            )
-            % {
-                "holder": claim.holder.code,
-                "bought": bought,
-                "recall": recall.number,
-                "asked": asked,
-                "left": max(bought - asked, 0),
-                "quantity": quantity,
-            },
-            where="quantity",
-        )
+    _check_units_left(recall, claim.holder, quantity)
     ceiling = (unit_price * quantity).quantize(CENT)
     if amount > ceiling:
         raise RefundAboveBought(
@@ -495,16 +532,8 @@ def _checked_payment(locked: RefundRequest, terms: PaymentTerms) -> Decimal:
     return amount
 
 
-@transaction.atomic
-def refund_pay(*, actor: User, request: RefundRequest, terms: PaymentTerms) -> RefundPayment:
-    """Record the payment (bank transfer or credit note) of an approved request and post its
-    cost to the ledger, once."""
-    locked = (
-        RefundRequest.objects.select_for_update()
-        .select_related("recall", "holder")
-        .get(pk=request.pk)
-    )
-    amount = _checked_payment(locked, terms)
+def _check_offer_unpaid(locked: RefundRequest) -> None:
+    """A request from an offer is not paid when the offer was paid meanwhile (offer locked)."""
     if locked.offer is not None:
         Offer.objects.select_for_update().filter(pk=locked.offer.pk).first()
         if (paid := offer_paid_by(locked.offer)) is not None:
@@ -522,6 +551,19 @@ def refund_pay(*, actor: User, request: RefundRequest, terms: PaymentTerms) -> R
                 },
                 where="offer",
             )
+
+
+@transaction.atomic
+def refund_pay(*, actor: User, request: RefundRequest, terms: PaymentTerms) -> RefundPayment:
+    """Record the payment (bank transfer or credit note) of an approved request and post its
+    cost to the ledger, once."""
+    locked = (
+        RefundRequest.objects.select_for_update()
+        .select_related("recall", "holder")
+        .get(pk=request.pk)
+    )
+    amount = _checked_payment(locked, terms)
+    _check_offer_unpaid(locked)
     credit_note = (
         terms.credit_note_number.strip() if terms.method == PaymentMethod.CREDIT_NOTE else ""
     )

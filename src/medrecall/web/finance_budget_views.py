@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core import bounds
 from medrecall.core.errors import DomainError, NotFound
-from medrecall.core.exports import append_row
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import ServiceProvider
 from medrecall.finance import alerts, budgets, reports
 from medrecall.finance.models import CostCategory
+from medrecall.finance.xlsx import PERCENT_FORMAT, append_typed_row, money
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_get_for
@@ -161,7 +161,14 @@ def finance_reports(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _sheet(workbook: Any, title: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
+def _sheet(
+    workbook: Any,
+    title: str,
+    header: Iterable[str],
+    rows: Iterable[Iterable[Any]],
+    formats: dict[int, str] | None = None,
+) -> None:
+    """A sheet with a bold header; amounts are Decimal numbers shown as ``#,##0.00``."""
     from openpyxl.styles import Font
 
     sheet = workbook.create_sheet(title[:31])
@@ -169,15 +176,17 @@ def _sheet(workbook: Any, title: str, header: Iterable[str], rows: Iterable[Iter
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        append_row(sheet, row)
+        append_typed_row(sheet, row, formats)
 
 
-def _groups_sheet(workbook: Any, title: str, key: str, found: list[reports.Group]) -> None:
+def _groups_sheet(
+    workbook: Any, title: str, key: str, found: list[reports.Group], currency: str
+) -> None:
     _sheet(
         workbook,
         title,
-        [key, _("Name"), _("Entries"), _("Amount")],
-        ([g.key, g.label, g.entries, g.amount] for g in found),
+        [key, _("Name"), _("Entries"), _("Amount"), _("Currency")],
+        ([g.key, g.label, g.entries, money(g.amount), currency] for g in found),
     )
 
 
@@ -197,32 +206,54 @@ def finance_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     report = reports.recall_report(_recall(request, pk))
     workbook = Workbook()
     workbook.remove(workbook.active)
-    summary = [
-        (_("Recall"), report.recall.number),
-        (_("Title"), report.recall.display_title),
-        (_("Currency"), report.currency),
-        (_("Units in the frozen scope"), report.units),
+    currency = report.currency
+    amounts = [
         (_("Budget"), report.budget.total if report.budget else None),
         (_("Actual"), report.actual),
         (_("Forecast"), report.forecast.total),
         (_("Actual per unit"), report.actual_per_unit),
         (_("Forecast per unit"), report.forecast_per_unit),
     ]
-    _sheet(workbook, _("Summary"), [_("Figure"), _("Value")], summary)
+    summary: list[tuple[str, Any, str]] = [
+        (_("Recall"), report.recall.number, ""),
+        (_("Title"), report.recall.display_title, ""),
+        (_("Units in the frozen scope"), report.units, ""),
+        *((label, money(value), currency) for label, value in amounts),
+    ]
+    _sheet(workbook, _("Summary"), [_("Figure"), _("Value"), _("Currency")], summary)
     _sheet(
         workbook,
         _("By category"),
-        [_("Category"), _("Budget"), _("Actual"), _("Forecast")],
-        ([r.label, r.budget, r.actual, r.forecast] for r in report.categories),
+        [_("Category"), _("Budget"), _("Actual"), _("Forecast"), _("Currency")],
+        (
+            [r.label, money(r.budget), money(r.actual), money(r.forecast), currency]
+            for r in report.categories
+        ),
     )
-    _groups_sheet(workbook, _("By region"), _("Region"), report.regions)
-    _groups_sheet(workbook, _("By vendor"), _("Vendor"), report.vendors)
+    _groups_sheet(workbook, _("By region"), _("Region"), report.regions, currency)
+    _groups_sheet(workbook, _("By vendor"), _("Vendor"), report.vendors, currency)
     _sheet(
         workbook,
         _("Forecast"),
-        [_("Category"), _("What"), _("Quantity"), _("Amount"), _("Basis"), _("Missing")],
+        [
+            _("Category"),
+            _("What"),
+            _("Quantity"),
+            _("Amount"),
+            _("Currency"),
+            _("Basis"),
+            _("Missing"),
+        ],
         (
-            [str(CostCategory(t.category).label), t.what, t.quantity, t.amount, t.basis, t.missing]
+            [
+                str(CostCategory(t.category).label),
+                t.what,
+                t.quantity,
+                money(t.amount),
+                currency,
+                t.basis,
+                t.missing,
+            ]
             for t in report.forecast.terms
         ),
     )
@@ -237,6 +268,7 @@ def finance_reports_xlsx(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     workbook = Workbook()
     workbook.remove(workbook.active)
+    currency = reports.company_currency()
     rows = (reports.recall_row(r) for r in reports.recalls_costs_for(viewer=viewer).iterator())
     _sheet(
         workbook,
@@ -249,6 +281,7 @@ def finance_reports_xlsx(request: HttpRequest) -> HttpResponse:
             _("Budget"),
             _("Actual"),
             _("Actual per unit"),
+            _("Currency"),
             _("Share of budget"),
         ],
         (
@@ -257,21 +290,23 @@ def finance_reports_xlsx(request: HttpRequest) -> HttpResponse:
                 r["title"],
                 r["status_label"],
                 r["units"],
-                _number(r["budget"]),
-                _number(r["actual"]),
-                _number(r["actual_per_unit"]),
-                _number(r["actual_percent"]),
+                money(r["budget"]),
+                money(r["actual"]),
+                money(r["actual_per_unit"]),
+                currency,
+                _percent(r["actual_percent"]),
             ]
             for r in rows
         ),
+        {8: PERCENT_FORMAT},
     )
     titles = {"category": _("By category"), "region": _("By region"), "vendor": _("By vendor")}
     keys = {"category": _("Category"), "region": _("Region"), "vendor": _("Vendor")}
     totals = reports.costs_by(viewer=viewer)
     for by in reports.BY:
-        _groups_sheet(workbook, titles[by], keys[by], totals.by(by))
+        _groups_sheet(workbook, titles[by], keys[by], totals.by(by), currency)
     return _xlsx(workbook, "recall-costs.xlsx")
 
 
-def _number(value: str | None) -> Decimal | None:
+def _percent(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
