@@ -192,3 +192,60 @@ def test_closes_once_everything_is_accounted_checked_and_signed(
     # nothing of lot K1 waits in our custody: its hold is released at closure
     assert not Hold.objects.filter(recall=class_i, released_at__isnull=True).exists()
     assert AuditEntry.objects.filter(action="execution.hold_released").count() == 1
+
+
+def before_closing_signs(recall: RecallCase, actor: User) -> None:
+    """What other contexts need before the closing signature (none yet)."""
+
+
+def except_units(recall: RecallCase, actor: User, code: str, units: int) -> None:
+    services.unit_exception_sign(
+        recall=recall,
+        party=Party.objects.get(code=code),
+        lot=Lot.objects.get(number="K1"),
+        units=units,
+        reason="Hospital closed down; units lost",
+        actor=actor,
+        password=PASSWORD,
+        username=actor.username,
+    )
+
+
+def test_units_covered_by_signed_unit_exceptions_close_without_a_recall_exception(
+    class_i: RecallCase, manager: User, tmp_path: Path
+) -> None:
+    use_up(tmp_path, HOLDERS[1:9])  # 76 units left at HX10 and HX11
+    except_units(class_i, manager, "HX10", 38)
+    except_units(class_i, manager, "HX11", 38)
+    checked_level_a(class_i, manager)
+    before_closing_signs(class_i, manager)
+    services.closing_sign(
+        recall=class_i, actor=manager, password=PASSWORD, username=manager.username
+    )
+    closed = recall_services.recall_transition(recall=class_i, target="closed", actor=manager)
+    assert closed.status == "closed"
+    assert not class_i.closure_exceptions.exists()
+
+
+def test_one_unit_not_covered_by_a_unit_exception_refuses_closing(
+    class_i: RecallCase, manager: User, tmp_path: Path
+) -> None:
+    use_up(tmp_path, HOLDERS[1:9])
+    except_units(class_i, manager, "HX10", 38)
+    except_units(class_i, manager, "HX11", 37)
+    checked_level_a(class_i, manager)
+    before_closing_signs(class_i, manager)
+    audited = AuditEntry.objects.count()
+    with pytest.raises(recall_services.TransitionRefused) as refused:
+        recall_services.recall_transition(recall=class_i, target="closed", actor=manager)
+    assert refused.value.details[0] == (
+        "1 of 420 units are still at holders (not returned, corrected or reported used)."
+    )
+    assert [
+        (r["location__party__code"], r["lot__number"], r["outstanding"])
+        for r in selectors.outstanding_at_holders(class_i)
+    ] == [("HX11", "K1", 1)]
+    class_i.refresh_from_db()
+    assert class_i.status == "effectiveness_check"
+    assert not Transition.objects.filter(recall=class_i, target="closed").exists()
+    assert AuditEntry.objects.count() == audited
