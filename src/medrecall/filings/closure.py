@@ -1,6 +1,6 @@
 """What filings say about closing a recall (registered in ``recalls.hooks.CLOSURE_CHECKS``).
 
-A recall with the NMPA regime closes (or is terminated) only once its 召回总结评估报告 (document
+A recall with the NMPA regime closes only once its 召回总结评估报告 (document
 ``nmpa.summary_report``, NMPA Order No. 29, Art. 22) is submitted: some version of it marked
 submitted with the authority's acknowledgement. The finding is listed with every other reason."""
 
