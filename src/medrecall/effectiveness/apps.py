@@ -11,9 +11,8 @@ class EffectivenessConfig(AppConfig):
         """Register what effectiveness adds to the lower contexts' registries
         (docs/architecture.md, "Registries")."""
         from medrecall.core.registry import Lazy
-        from medrecall.execution.closure import AT_HOLDERS_EXCUSED
         from medrecall.execution.hooks import AFTER_COMMIT
-        from medrecall.recalls.hooks import CLOSURE_CHECKS, TRANSITION_HOOKS
+        from medrecall.recalls.hooks import AT_HOLDERS_EXCUSED, CLOSURE_CHECKS, TRANSITION_HOOKS
 
         CLOSURE_CHECKS.register(
             "effectiveness.criteria", Lazy("medrecall.effectiveness.closure.closure_findings")

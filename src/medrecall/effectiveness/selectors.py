@@ -268,7 +268,7 @@ def outstanding_at_holders(recall: RecallCase) -> QuerySet[Any]:
 def excepted_at_holders(recall: RecallCase) -> int:
     """Units at holders covered by signed unit exceptions, each holder and lot counted at most
     up to what is there less what work orders corrected (registered in
-    ``execution.closure.AT_HOLDERS_EXCUSED``: execution's "units still at holders" finding
+    ``recalls.hooks.AT_HOLDERS_EXCUSED``: execution's "units still at holders" finding
     subtracts them). One statement."""
     rows = _at_holders(recall)
     if rows is None:

@@ -5,7 +5,7 @@ close when every affected unit is returned and dispositioned, corrected in the f
 order result "corrected"), or used up as reported, and nothing is unexplained. Blocking:
 
 * units still at holders and not corrected in the field nor excused by a context above
-  (``AT_HOLDERS_EXCUSED``: effectiveness's signed unit exceptions);
+  (``recalls.hooks.AT_HOLDERS_EXCUSED``: effectiveness's signed unit exceptions);
 * units in transit, in quarantine, or in our own stock (held) without a disposition done;
 * units the accounting cannot explain;
 * returns still open (authorised, picked up, in transit), dispositions and work orders not done.
@@ -13,14 +13,11 @@ order result "corrected"), or used up as reported, and nothing is unexplained. B
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from medrecall.core.registry import Registry
-from medrecall.recalls.hooks import Finding
+from medrecall.recalls.hooks import AT_HOLDERS_EXCUSED, Finding
 from medrecall.recalls.models import RecallCase
 
 from .lifecycle import ReturnStatus, TaskStatus, UnitResult
@@ -29,12 +26,6 @@ from .selectors import recall_accounting
 
 OPEN_RETURNS = (ReturnStatus.AUTHORISED, ReturnStatus.PICKED_UP, ReturnStatus.IN_TRANSIT)
 OPEN_TASKS = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
-
-ExcusedUnits = Callable[[RecallCase], int]
-
-# Units still at holders that a context above accepts as accounted (effectiveness registers its
-# signed unit exceptions, each counted at most up to what is at that holder and lot).
-AT_HOLDERS_EXCUSED: Registry[ExcusedUnits] = Registry("excused units at holders")
 
 
 def excused_units(recall: RecallCase) -> int:
