@@ -15,7 +15,7 @@ from medrecall.effectiveness.models import Sample
 from medrecall.recalls.models import RecallCase
 from tests.conftest import PASSWORD
 from tests.e2e.test_browser import log_in
-from tests.effectiveness.test_closure import use_up
+from tests.effectiveness.test_closure import SUMMARY_MISSING, summary_submitted, use_up
 from tests.execution.test_closure import HOLDERS, class_i_recall
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,6 +58,8 @@ def test_sample_checks_results_and_closing(
     with page.expect_navigation():
         page.click("#close-form button[type=submit]")  # refused: the closure is not signed
     assert "Sign the closure of the recall (e-signature, meaning approved)." in page.content()
+    assert SUMMARY_MISSING in page.content()
+    summary_submitted(recall, manager)  # the NMPA summary (filings' own browser test walks it)
     assert RecallCase.objects.get(pk=recall.pk).status == "effectiveness_check"
 
     page.goto(f"{live_server.url}/recalls/{recall.pk}/effectiveness/")

@@ -25,6 +25,11 @@ from tests.traceability.scenario import CATH, run_events
 
 pytestmark = pytest.mark.django_db
 
+SUMMARY_MISSING = (
+    "The NMPA recall summary evaluation report (召回总结评估报告) is not submitted: "
+    "generate it, check, sign and submit it."
+)
+
 
 def use_up(tmp_path: Path, codes: list[str]) -> None:
     used = "".join(
@@ -54,10 +59,11 @@ def test_closing_is_refused_with_every_reason_and_nothing_changes(
     audited = AuditEntry.objects.count()
     with pytest.raises(recall_services.TransitionRefused) as refused:
         recall_services.recall_transition(recall=class_i, target="closed", actor=manager)
-    assert refused.value.details[:4] == [
+    assert refused.value.details[:5] == [
         "380 of 420 units are still at holders (not returned, corrected or reported used).",
         "Choose the effectiveness-check level for China NMPA.",
         "Sign the closure of the recall (e-signature, meaning approved).",
+        SUMMARY_MISSING,
         "Deal with these units, or sign a closure exception with a reason.",
     ]
     class_i.refresh_from_db()
@@ -167,6 +173,7 @@ def test_closing_sign_refused_while_other_reasons_remain(
     assert refused.value.details == [
         "380 of 420 units are still at holders (not returned, corrected or reported used).",
         "Choose the effectiveness-check level for China NMPA.",
+        SUMMARY_MISSING,
     ]
     assert not ClosingSignature.objects.exists()
 
@@ -177,6 +184,7 @@ def test_closes_once_everything_is_accounted_checked_and_signed(
     use_up(tmp_path, HOLDERS[1:])
     checked_level_a(class_i, manager)
     assert selectors.results(class_i)[0].criteria_met is True
+    summary_submitted(class_i, manager)
     with pytest.raises(recall_services.TransitionRefused) as refused:
         recall_services.recall_transition(recall=class_i, target="closed", actor=manager)
     assert refused.value.details[0] == (
@@ -192,3 +200,90 @@ def test_closes_once_everything_is_accounted_checked_and_signed(
     # nothing of lot K1 waits in our custody: its hold is released at closure
     assert not Hold.objects.filter(recall=class_i, released_at__isnull=True).exists()
     assert AuditEntry.objects.filter(action="execution.hold_released").count() == 1
+
+
+SUMMARY_SECTIONS = {
+    "plan_followed": {"zh": "按备案的召回计划实施。", "en": "Carried out as filed."},
+    "notification": {"zh": "已书面通知全部持有方。", "en": "Every holder notified in writing."},
+    "effect": {"zh": "风险已控制。", "en": "The risk is controlled."},
+}
+
+
+def summary_submitted(recall: RecallCase, actor: User) -> None:
+    """The NMPA 召回总结评估报告 generated, completed, checked, signed and submitted."""
+    from medrecall.catalog.models import DeviceModel
+    from medrecall.filings import services as filings
+
+    DeviceModel.objects.filter(udi_di=CATH).update(registration_no="国械注准20203030001")
+    filing = filings.filing_generate(recall=recall, doc_type="nmpa.summary_report", actor=actor)
+    filing = filings.filing_enter(filing=filing, actor=actor, sections=SUMMARY_SECTIONS)
+    filing = filings.filing_check(filing=filing, actor=actor)
+    filing = filings.filing_sign(
+        filing=filing, actor=actor, password=PASSWORD, username=actor.username
+    )
+    filings.filing_submit(
+        filing=filing,
+        actor=actor,
+        authority="广东省药品监督管理局",
+        reference="ZJ-2026-001",
+        acknowledgement=b"%PDF-1.4\n% receipt\n",
+        acknowledgement_name="receipt.pdf",
+    )
+
+
+def before_closing_signs(recall: RecallCase, actor: User) -> None:
+    """What other contexts need before the closing signature: the NMPA summary submitted."""
+    summary_submitted(recall, actor)
+
+
+def except_units(recall: RecallCase, actor: User, code: str, units: int) -> None:
+    services.unit_exception_sign(
+        recall=recall,
+        party=Party.objects.get(code=code),
+        lot=Lot.objects.get(number="K1"),
+        units=units,
+        reason="Hospital closed down; units lost",
+        actor=actor,
+        password=PASSWORD,
+        username=actor.username,
+    )
+
+
+def test_units_covered_by_signed_unit_exceptions_close_without_a_recall_exception(
+    class_i: RecallCase, manager: User, tmp_path: Path
+) -> None:
+    use_up(tmp_path, HOLDERS[1:9])  # 76 units left at HX10 and HX11
+    except_units(class_i, manager, "HX10", 38)
+    except_units(class_i, manager, "HX11", 38)
+    checked_level_a(class_i, manager)
+    before_closing_signs(class_i, manager)
+    services.closing_sign(
+        recall=class_i, actor=manager, password=PASSWORD, username=manager.username
+    )
+    closed = recall_services.recall_transition(recall=class_i, target="closed", actor=manager)
+    assert closed.status == "closed"
+    assert not class_i.closure_exceptions.exists()
+
+
+def test_one_unit_not_covered_by_a_unit_exception_refuses_closing(
+    class_i: RecallCase, manager: User, tmp_path: Path
+) -> None:
+    use_up(tmp_path, HOLDERS[1:9])
+    except_units(class_i, manager, "HX10", 38)
+    except_units(class_i, manager, "HX11", 37)
+    checked_level_a(class_i, manager)
+    before_closing_signs(class_i, manager)
+    audited = AuditEntry.objects.count()
+    with pytest.raises(recall_services.TransitionRefused) as refused:
+        recall_services.recall_transition(recall=class_i, target="closed", actor=manager)
+    assert refused.value.details[0] == (
+        "1 of 420 units are still at holders (not returned, corrected or reported used)."
+    )
+    assert [
+        (r["location__party__code"], r["lot__number"], r["outstanding"])
+        for r in selectors.outstanding_at_holders(class_i)
+    ] == [("HX11", "K1", 1)]
+    class_i.refresh_from_db()
+    assert class_i.status == "effectiveness_check"
+    assert not Transition.objects.filter(recall=class_i, target="closed").exists()
+    assert AuditEntry.objects.count() == audited

@@ -55,10 +55,13 @@ BLOCKED = [
 ]
 
 
-# What effectiveness adds while no level is chosen and the closure is not signed.
+# What effectiveness adds while no level is chosen and the closure is not signed, then what
+# filings add while the NMPA summary evaluation report is not submitted.
 EFFECTIVENESS = [
     "Choose the effectiveness-check level for China NMPA.",
     "Sign the closure of the recall (e-signature, meaning approved).",
+    "The NMPA recall summary evaluation report (召回总结评估报告) is not submitted: "
+    "generate it, check, sign and submit it.",
 ]
 
 
@@ -163,11 +166,11 @@ def test_closing_with_units_at_holders_is_refused_with_every_reason(
     with pytest.raises(services.TransitionRefused) as refused:
         services.recall_transition(recall=class_i, target="closed", actor=manager)
     details = refused.value.details
-    assert details[:5] == [BLOCKED[0], *EFFECTIVENESS, *BLOCKED[1:]]
+    assert details[:6] == [BLOCKED[0], *EFFECTIVENESS, *BLOCKED[1:]]
     # quality's finding (no CAPA linked) first among the information, then the deadlines
-    assert details[5].startswith("For information: No CAPA is linked to this recall")
-    assert details[6:]
-    assert all(d.startswith("For information: Deadline breached: ") for d in details[6:])
+    assert details[6].startswith("For information: No CAPA is linked to this recall")
+    assert details[7:]
+    assert all(d.startswith("For information: Deadline breached: ") for d in details[7:])
     class_i.refresh_from_db()
     assert class_i.status == "effectiveness_check"
     assert not Transition.objects.filter(recall=class_i, target="closed").exists()
@@ -236,6 +239,9 @@ def test_balanced_accounting_closes_without_an_exception(
     assert (total.at_holders, total.used, total.dispositioned, total.unexplained) == (0, 380, 40, 0)
     assert closure.closure_report(class_i).blocking == EFFECTIVENESS
     effectiveness.plan_set(recall=class_i, regime="nmpa", level="E", actor=manager)
+    from tests.effectiveness.test_closure import summary_submitted
+
+    summary_submitted(class_i, manager)
     effectiveness.closing_sign(
         recall=class_i, actor=manager, password=PASSWORD, username=manager.username
     )

@@ -259,9 +259,34 @@ def outstanding_at_holders(recall: RecallCase) -> QuerySet[Any]:
     ``party__name``, ``lot_id``, ``lot__number``, ``units``, ``corrected``, ``excepted``,
     ``outstanding``), ordered by holder and lot, one statement (page it). The same positions
     as execution's accounting counts in ``at_holders``, broken down by holder."""
+    rows = _at_holders(recall)
+    if rows is None:
+        return Position.objects.none().values("pk")
+    return rows.filter(outstanding__gt=0).order_by("location__party__code", "lot__number")
+
+
+def excepted_at_holders(recall: RecallCase) -> int:
+    """Units at holders covered by signed unit exceptions, each holder and lot counted at most
+    up to what is there less what work orders corrected (registered in
+    ``recalls.hooks.AT_HOLDERS_EXCUSED``: execution's "units still at holders" finding
+    subtracts them). One statement."""
+    rows = _at_holders(recall)
+    if rows is None:
+        return 0
+    return sum(
+        min(excepted, max(units - corrected, 0))
+        for units, corrected, excepted in rows.filter(excepted__gt=0).values_list(
+            "units", "corrected", "excepted"
+        )
+    )
+
+
+def _at_holders(recall: RecallCase) -> QuerySet[Any] | None:
+    """Per holder and lot of the frozen scope: units there, corrected, excepted, outstanding
+    (None without a frozen scope)."""
     snapshot = recall.current_snapshot
     if snapshot is None:
-        return Position.objects.none().values("pk")
+        return None
     in_scope = AffectedLine.objects.filter(snapshot=snapshot, lot_id=OuterRef("lot_id")).filter(
         Q(serial__isnull=True) | Q(serial_id=OuterRef("serial_id"))
     )
@@ -303,8 +328,6 @@ def outstanding_at_holders(recall: RecallCase) -> QuerySet[Any]:
             excepted=Coalesce(Subquery(excepted, output_field=IntegerField()), zero),
         )
         .annotate(outstanding=F("units") - F("corrected") - F("excepted"))
-        .filter(outstanding__gt=0)
-        .order_by("location__party__code", "lot__number")
     )
 
 

@@ -4,7 +4,8 @@ From the unit accounting of the frozen scope (``selectors.recall_accounting``): 
 close when every affected unit is returned and dispositioned, corrected in the field (a work
 order result "corrected"), or used up as reported, and nothing is unexplained. Blocking:
 
-* units still at holders and not corrected in the field;
+* units still at holders and not corrected in the field nor excused by a context above
+  (``recalls.hooks.AT_HOLDERS_EXCUSED``: effectiveness's signed unit exceptions);
 * units in transit, in quarantine, or in our own stock (held) without a disposition done;
 * units the accounting cannot explain;
 * returns still open (authorised, picked up, in transit), dispositions and work orders not done.
@@ -16,7 +17,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from medrecall.recalls.hooks import Finding
+from medrecall.recalls.hooks import AT_HOLDERS_EXCUSED, Finding
 from medrecall.recalls.models import RecallCase
 
 from .lifecycle import ReturnStatus, TaskStatus, UnitResult
@@ -25,6 +26,11 @@ from .selectors import recall_accounting
 
 OPEN_RETURNS = (ReturnStatus.AUTHORISED, ReturnStatus.PICKED_UP, ReturnStatus.IN_TRANSIT)
 OPEN_TASKS = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+
+
+def excused_units(recall: RecallCase) -> int:
+    """Units at holders the registered contexts excuse (signed, reasoned exceptions)."""
+    return sum(source(recall) for source in AT_HOLDERS_EXCUSED)
 
 
 def corrected_units(recall: RecallCase) -> int:
@@ -43,7 +49,7 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
         return [Finding("execution", _("The recall has no frozen scope to account for."))]
     total = accounting.total
     found: list[Finding] = []
-    at_holders = max(total.at_holders - corrected_units(recall), 0)
+    at_holders = max(total.at_holders - corrected_units(recall) - excused_units(recall), 0)
     if at_holders:
         found.append(
             Finding(

@@ -6,3 +6,12 @@ class FilingsConfig(AppConfig):
     name = "medrecall.filings"
     label = "filings"
     verbose_name = _("Regulatory filings")
+
+    def ready(self) -> None:
+        """Register the filings' closure blocker (docs/architecture.md, "Registries")."""
+        from medrecall.core.registry import Lazy
+        from medrecall.recalls.hooks import CLOSURE_CHECKS
+
+        CLOSURE_CHECKS.register(
+            "filings.summary_report", Lazy("medrecall.filings.closure.closure_findings")
+        )

@@ -63,6 +63,14 @@ def run_closure_checks(recall: RecallCase) -> list[Finding]:
     return [finding for check in CLOSURE_CHECKS for finding in check(recall)]
 
 
+ExcusedUnits = Callable[["RecallCase"], int]
+
+# Units still at holders that a context above accepts as accounted, read by execution's
+# "units still at holders" finding (effectiveness registers its signed unit exceptions, each
+# counted at most up to what is at that holder and lot).
+AT_HOLDERS_EXCUSED: Registry[ExcusedUnits] = Registry("excused units at holders")
+
+
 @dataclass(frozen=True)
 class Handled:
     """Units a context above has already dealt with under the recall, which a re-scope keeps

@@ -1,0 +1,34 @@
+"""What filings say about closing a recall (registered in ``recalls.hooks.CLOSURE_CHECKS``).
+
+A recall with the NMPA regime closes only once its 召回总结评估报告 (document
+``nmpa.summary_report``, NMPA Order No. 29, Art. 22) is submitted: some version of it marked
+submitted with the authority's acknowledgement. The finding is listed with every other reason."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from medrecall.recalls.hooks import Finding
+from medrecall.recalls.models import RecallCase
+
+from .models import Filing, FilingStatus
+
+SUMMARY = "nmpa.summary_report"
+
+
+def closure_findings(recall: RecallCase) -> list[Finding]:
+    if not recall.regimes.filter(regime="nmpa").exists():
+        return []
+    if Filing.objects.filter(
+        recall=recall, doc_type=SUMMARY, status=FilingStatus.SUBMITTED
+    ).exists():
+        return []
+    return [
+        Finding(
+            "filings",
+            _(
+                "The NMPA recall summary evaluation report (召回总结评估报告) is not submitted: "
+                "generate it, check, sign and submit it."
+            ),
+        )
+    ]
