@@ -17,6 +17,7 @@ from medrecall.audit.models import AuditEntry
 from medrecall.parties.models import Party
 from medrecall.quality import services
 from medrecall.quality.models import Capa, Complaint
+from medrecall.recalls.models import RecallCase
 from tests.traceability.scenario import CATH
 
 pytestmark = pytest.mark.django_db
@@ -306,3 +307,47 @@ def test_capa_owner_and_links_by_name(receive: Callable[..., Complaint], manager
         manager.username,
         [complaint.number],
     )
+
+
+def test_start_recall_twice_is_409_naming_the_recall(
+    receive: Callable[..., Complaint], manager: User
+) -> None:
+    complaint = receive()
+    first = services.complaint_start_recall(complaint=complaint, actor=manager)
+    recalls = RecallCase.objects.count()
+    audits = AuditEntry.objects.count()
+
+    response = _api(manager).post(f"/api/quality/complaints/{complaint.pk}/start-recall/")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "complaint_recall_already_linked"
+    assert first.number in response.json()["message"]
+    assert RecallCase.objects.count() == recalls
+    assert AuditEntry.objects.count() == audits
+    assert Complaint.objects.get(pk=complaint.pk).recall == first
+
+
+def test_link_recall_never_replaces_an_existing_link(
+    receive: Callable[..., Complaint], manager: User
+) -> None:
+    complaint = receive()
+    first = services.complaint_start_recall(complaint=complaint, actor=manager)
+    other = services.complaint_start_recall(complaint=receive(reference="X"), actor=manager)
+    audits = AuditEntry.objects.count()
+    client = _api(manager)
+
+    replaced = client.post(
+        f"/api/quality/complaints/{complaint.pk}/recall/", {"recall": other.number}, format="json"
+    )
+    same = client.post(
+        f"/api/quality/complaints/{complaint.pk}/recall/", {"recall": first.number}, format="json"
+    )
+
+    assert (replaced.status_code, replaced.json()["code"]) == (
+        409,
+        "complaint_recall_already_linked",
+    )
+    assert first.number in replaced.json()["message"]
+    assert (same.status_code, same.json()["recall"]) == (200, first.number)
+    assert Complaint.objects.get(pk=complaint.pk).recall == first
+    assert AuditEntry.objects.count() == audits

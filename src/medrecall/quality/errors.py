@@ -37,6 +37,13 @@ class RecallFromComplaintRefused(ValidationFailed):
     code = "recall_from_complaint_refused"
 
 
+class ComplaintRecallAlreadyLinked(ActionNotAllowed):
+    """Starting or linking a recall from a complaint that is already linked to one: the existing
+    link is never replaced silently."""
+
+    code = "complaint_recall_already_linked"
+
+
 class CapaInvalid(ValidationFailed):
     """A CAPA, root cause or action input that cannot be kept (unknown category, a 6th why)."""
 
