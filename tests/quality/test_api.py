@@ -105,7 +105,8 @@ def test_portal_user_enters_own_and_sees_only_own(
     listed = client.get("/api/quality/complaints/").json()
 
     assert created.status_code == 201
-    assert (created.json()["holder"], created.json()["channel"]) == ("HOSP", "portal")
+    assert created.json()["holder"] == "HOSP"
+    assert Complaint.objects.get(pk=created.json()["id"]).channel == "portal"
     assert [c["number"] for c in listed["results"]] == [created.json()["number"]]
     assert client.get(f"/api/quality/complaints/{other.pk}/").status_code == 404
     assert client.get("/api/quality/capas/").status_code == 403
@@ -351,3 +352,52 @@ def test_link_recall_never_replaces_an_existing_link(
     assert (same.status_code, same.json()["recall"]) == (200, first.number)
     assert Complaint.objects.get(pk=complaint.pk).recall == first
     assert AuditEntry.objects.count() == audits
+
+
+PORTAL_KEYS = {
+    "id",
+    "number",
+    "status",
+    "holder",
+    "aware_at",
+    "gtin",
+    "lot",
+    "serial",
+    "resolution",
+    "patient_involved",
+    "injury",
+    "death",
+    "recall",
+}
+STAFF_KEYS = PORTAL_KEYS | {
+    "channel",
+    "reference",
+    "event_date",
+    "barcode",
+    "needs_resolution",
+    "description",
+    "malfunction",
+    "findings",
+}
+
+
+def test_portal_user_reads_only_what_the_portal_page_shows(
+    receive: Callable[..., Complaint], portal_user: User, manager: User
+) -> None:
+    complaint = receive(death=True)
+    services.complaint_triage(
+        complaint=complaint,
+        actor=manager,
+        decisions=[services.Triage("nmpa", True, "nmpa_death", "internal rationale")],
+    )
+    portal = _api(portal_user)
+
+    detail = portal.get(f"/api/quality/complaints/{complaint.pk}/").json()
+    listed = portal.get("/api/quality/complaints/").json()["results"]
+    staff = _api(manager).get(f"/api/quality/complaints/{complaint.pk}/").json()
+
+    assert set(detail) == PORTAL_KEYS
+    assert [set(row) for row in listed] == [PORTAL_KEYS]
+    assert "internal rationale" not in str(detail)
+    assert set(staff) == STAFF_KEYS | {"decisions", "clocks"}
+    assert staff["decisions"][0]["rationale"] == "internal rationale"
