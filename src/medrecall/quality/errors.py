@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medrecall.core.errors import ActionNotAllowed, ValidationFailed
+from medrecall.core.errors import ActionNotAllowed, DomainError, ValidationFailed
 
 
 class ComplaintInvalid(ValidationFailed):
@@ -73,3 +73,11 @@ class SignalInvalid(ValidationFailed):
     nothing), or thresholds out of range."""
 
     code = "signal_invalid"
+
+
+class AlertMailFailed(DomainError):
+    """A reporting alert whose mail could not be sent: it is not recorded, so the next run
+    sends it again."""
+
+    code = "alert_mail_failed"
+    status = 503
