@@ -4,6 +4,9 @@ counts."""
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -300,3 +303,40 @@ def test_link_complaint_to_recall_from_page(
     )
 
     assert Complaint.objects.get(pk=complaint.pk).recall == recall
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "flags"),
+    [
+        (
+            "en",
+            "Complaint,Status,Holder,Reference,Awareness date,Event date,GTIN,Lot,Serial number,"
+            "Device identification,Death,Serious injury,Malfunction,Patient involved,"
+            "Description,Recall",
+            ["no", "yes", "yes", "yes"],
+        ),
+        (
+            "zh-hans",
+            "投诉,状态,持有方,参考编号,获知日期",
+            ["否", "是", "是", "是"],
+        ),
+    ],
+)
+def test_export_has_bom_translated_headers_and_yes_no(
+    receive: Callable[..., Complaint],
+    make_user: Callable[..., User],
+    language: str,
+    header: str,
+    flags: list[str],
+) -> None:
+    receive(injury=True, malfunction=True, description="=1+1")  # an injury: a patient involved
+    user = make_user(Role.QA_RA_MANAGER, language=language)
+
+    raw = _client(user).get(reverse("web:quality-complaint-export")).content
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
+
+    assert raw.startswith(codecs.BOM_UTF8)
+    assert ",".join(rows[0]).lstrip("\ufeff").startswith(header)
+    assert len(rows[0]) == 16
+    assert rows[1][10:14] == flags
+    assert rows[1][14] == "'=1+1"
