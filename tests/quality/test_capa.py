@@ -10,9 +10,11 @@ from datetime import date
 import pytest
 
 from medrecall.accounts.models import User
+from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
 from medrecall.catalog.models import DeviceModel, Lot
 from medrecall.core.errors import ActionNotAllowed
+from medrecall.parties.models import Party
 from medrecall.quality import services
 from medrecall.quality.closure import closure_findings
 from medrecall.quality.errors import CapaInvalid, CapaNotVerified, VerificationRefused
@@ -341,3 +343,30 @@ def test_recall_without_capa_gets_closure_finding(world: object, manager: User, 
 
     services.capa_link(capa=capa, actor=manager, recalls=[recall])
     assert closure_findings(recall) == []
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.PORTAL, Role.WAREHOUSE])
+def test_capa_and_action_owner_must_be_staff_who_may_act_on_capas(
+    capa: Capa, manager: User, make_user: Callable[..., User], role: str
+) -> None:
+    party = Party.objects.get(code="HOSP") if role == Role.PORTAL else None
+    owner = make_user(role, party=party)
+    audits = AuditEntry.objects.count()
+
+    with pytest.raises(CapaInvalid, match=f"^{owner.username} cannot own a CAPA"):
+        services.capa_open(
+            actor=manager, title="T", problem="P", owner=owner, due_on=date(2026, 6, 30)
+        )
+    with pytest.raises(CapaInvalid, match=f"^{owner.username} cannot own a CAPA"):
+        services.capa_action_add(
+            capa=capa,
+            actor=manager,
+            kind="correction",
+            description="Rework",
+            owner=owner,
+            due_on=date(2026, 5, 1),
+        )
+
+    assert list(Capa.objects.values_list("number", flat=True)) == [capa.number]
+    assert capa.actions.count() == 0
+    assert AuditEntry.objects.count() == audits

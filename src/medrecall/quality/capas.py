@@ -102,6 +102,7 @@ def capa_open(
         raise CapaInvalid(_("Give the CAPA a title."), where="title")
     if not problem.strip():
         raise CapaInvalid(_("State the problem the CAPA addresses."), where="problem")
+    _owner_may_act(owner)
     capa = Capa.objects.create(
         number=number_next(model=Capa, pattern=CAPA_NUMBER_PATTERN),
         title=title.strip(),
@@ -219,6 +220,7 @@ def capa_action_add(
     due_on: date,
 ) -> CapaTask:
     capa = _locked(capa, CapaAction.ADD_ACTION)
+    _owner_may_act(owner)
     if kind not in ActionKind.values:
         raise CapaInvalid(_("Unknown kind of action %(kind)s.") % {"kind": kind}, where="kind")
     if not description.strip():
@@ -366,3 +368,18 @@ def capa_close(*, capa: Capa, actor: User) -> Capa:
         changes={"status": [CapaStatus.VERIFIED.value, CapaStatus.CLOSED.value]},
     )
     return capa
+
+
+def _owner_may_act(owner: User) -> None:
+    """Only active staff who may act on CAPAs own a CAPA or one of its actions (never a portal
+    user or a read-only viewer)."""
+    if (
+        not owner.is_active
+        or owner.party_id is not None
+        or not owner.has_perm("quality.change_capa")
+    ):
+        raise CapaInvalid(
+            _("%(user)s cannot own a CAPA: only staff who may act on CAPAs can.")
+            % {"user": owner.get_username()},
+            where="owner",
+        )
