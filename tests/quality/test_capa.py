@@ -370,3 +370,40 @@ def test_capa_and_action_owner_must_be_staff_who_may_act_on_capas(
     assert list(Capa.objects.values_list("number", flat=True)) == [capa.number]
     assert capa.actions.count() == 0
     assert AuditEntry.objects.count() == audits
+
+
+def test_after_not_effective_a_new_action_is_needed_before_verifying_again(
+    capa: Capa, manager: User
+) -> None:
+    services.root_cause_add(capa=capa, actor=manager, category="Process control", statement="x")
+    task = services.capa_action_add(
+        capa=capa,
+        actor=manager,
+        kind="correction",
+        description="Rework",
+        owner=manager,
+        due_on=date(2026, 5, 1),
+    )
+    services.capa_action_update(task=task, actor=manager, status="done")
+    services.capa_verify(
+        capa=capa, actor=manager, method="audit", result="recurred", effective=False
+    )
+    audits = AuditEntry.objects.count()
+
+    with pytest.raises(VerificationRefused, match="^The last verification found the CAPA not"):
+        services.capa_verify(capa=capa, actor=manager, method="a", result="ok", effective=True)
+
+    assert Capa.objects.get(pk=capa.pk).status == CapaStatus.OPEN
+    assert capa.verifications.count() == 1
+    assert AuditEntry.objects.count() == audits
+    again = services.capa_action_add(
+        capa=capa,
+        actor=manager,
+        kind="corrective",
+        description="New fixture",
+        owner=manager,
+        due_on=date(2026, 6, 1),
+    )
+    services.capa_action_update(task=again, actor=manager, status="done")
+    services.capa_verify(capa=capa, actor=manager, method="a", result="ok", effective=True)
+    assert Capa.objects.get(pk=capa.pk).status == CapaStatus.VERIFIED

@@ -340,3 +340,19 @@ def test_export_has_bom_translated_headers_and_yes_no(
     assert len(rows[0]) == 16
     assert rows[1][10:14] == flags
     assert rows[1][14] == "'=1+1"
+
+
+def test_verify_form_preselects_nothing_and_an_answer_is_required(
+    manager: User, world: object
+) -> None:
+    capa = services.capa_open(
+        actor=manager, title="C", problem="p", owner=manager, due_on=date(2026, 6, 30)
+    )
+    client = _client(manager)
+
+    page = client.get(reverse("web:quality-capa", args=[capa.pk])).content.decode()
+    client.post(reverse("web:quality-capa-verify", args=[capa.pk]), {"method": "m", "result": "r"})
+
+    assert 'name="effective" value="yes" checked' not in page
+    assert 'name="effective" value="yes" required' in page
+    assert capa.verifications.count() == 0

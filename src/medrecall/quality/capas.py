@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -286,6 +287,20 @@ def verify_blockers(capa: Capa) -> list[str]:
         problems.append(_("At least one action must be done."))
     if any(s in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS) for s in statuses):
         problems.append(_("Every action must be done or cancelled."))
+    last = capa.verifications.order_by("-verified_at", "-pk").first()
+    if (
+        last is not None
+        and not last.effective
+        and not capa.actions.filter(
+            Q(created_at__gt=last.verified_at) | Q(done_at__gt=last.verified_at)
+        ).exists()
+    ):
+        problems.append(
+            _(
+                "The last verification found the CAPA not effective: add an action or re-open "
+                "one and complete it before verifying again."
+            )
+        )
     return problems
 
 

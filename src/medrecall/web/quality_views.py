@@ -677,6 +677,13 @@ def capa_link(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _effective(answer: str) -> bool:
+    """The verify form preselects nothing: the verifier must say effective or not."""
+    if answer not in ("yes", "no"):
+        raise ValidationFailed(_("Say whether the actions were effective."), where="effective")
+    return answer == "yes"
+
+
 @login_required
 @require_POST
 @staff(CHANGE_CAPA)
@@ -689,7 +696,7 @@ def capa_verify(request: HttpRequest, pk: int) -> HttpResponse:
             actor=post.viewer,
             method=post.get("method", ""),
             result=post.get("result", ""),
-            effective=post.get("effective") == "yes",
+            effective=_effective(post.get("effective", "")),
         ),
         _("Verification recorded."),
     )
