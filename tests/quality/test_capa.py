@@ -390,7 +390,7 @@ def test_after_not_effective_a_new_action_is_needed_before_verifying_again(
     )
     audits = AuditEntry.objects.count()
 
-    with pytest.raises(VerificationRefused, match="^The last verification found the CAPA not"):
+    with pytest.raises(VerificationRefused, match=r"^The last verification found the CAPA not"):
         services.capa_verify(capa=capa, actor=manager, method="a", result="ok", effective=True)
 
     assert Capa.objects.get(pk=capa.pk).status == CapaStatus.OPEN
