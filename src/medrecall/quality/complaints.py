@@ -593,7 +593,7 @@ def complaint_start_recall(*, complaint: Complaint, actor: User) -> RecallCase:
 
 def _refuse_if_linked(complaint: Complaint) -> None:
     """A complaint names at most one recall; an existing link is never replaced silently."""
-    if complaint.recall_id is not None:
+    if complaint.recall is not None:
         raise ComplaintRecallAlreadyLinked(
             _(
                 "Complaint %(complaint)s is already linked to recall %(recall)s: "
