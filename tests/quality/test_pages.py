@@ -348,6 +348,16 @@ def test_verify_form_preselects_nothing_and_an_answer_is_required(
     capa = services.capa_open(
         actor=manager, title="C", problem="p", owner=manager, due_on=date(2026, 6, 30)
     )
+    services.root_cause_add(capa=capa, actor=manager, category="Other", statement="x")
+    task = services.capa_action_add(
+        capa=capa,
+        actor=manager,
+        kind="correction",
+        description="Rework",
+        owner=manager,
+        due_on=date(2026, 5, 1),
+    )
+    services.capa_action_update(task=task, actor=manager, status="done")
     client = _client(manager)
 
     page = client.get(reverse("web:quality-capa", args=[capa.pk])).content.decode()
