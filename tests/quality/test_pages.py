@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -366,3 +367,19 @@ def test_verify_form_preselects_nothing_and_an_answer_is_required(
     assert 'name="effective" value="yes" checked' not in page
     assert 'name="effective" value="yes" required' in page
     assert capa.verifications.count() == 0
+
+
+def test_capa_owner_suggestions_are_staff_who_may_act_on_capas(
+    manager: User, make_user: Callable[..., User], world: object
+) -> None:
+    from medrecall.parties.models import Party
+
+    make_user(Role.VIEWER, username="viewer1")
+    make_user(Role.PORTAL, party=Party.objects.get(code="HOSP"), username="portal1")
+    qa = make_user(Role.QA_RA_MANAGER, username="qa2")
+
+    page = _client(manager).get(reverse("web:quality-capa-new")).content.decode()
+
+    assert sorted(re.findall(r'<option value="([^"]+)">', page)) == sorted(
+        [manager.username, qa.username]
+    )

@@ -575,7 +575,11 @@ def capa_new(request: HttpRequest) -> HttpResponse:
         done = _run(request, open_capa, _("CAPA opened."))
         if isinstance(done, Capa):
             return redirect("web:quality-capa", pk=done.pk)
-    return render(request, "web/quality/capa_new.html", {"form": form})
+    return render(
+        request,
+        "web/quality/capa_new.html",
+        {"form": form, "owners": selectors.capa_owner_choices()},
+    )
 
 
 @login_required
@@ -588,6 +592,7 @@ def capa_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "capa": capa,
             **selectors.capa_detail(capa),
+            "owners": selectors.capa_owner_choices(),
             "categories": RootCauseCategory.choices,
             "bones": Fishbone.choices,
             "kinds": ActionKind.choices,
