@@ -17,6 +17,7 @@ from medrecall.audit.models import AuditEntry
 from medrecall.parties.models import Party
 from medrecall.quality import services
 from medrecall.quality.models import Capa, Complaint
+from medrecall.recalls.models import RecallCase
 from tests.traceability.scenario import CATH
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,8 @@ def test_portal_user_enters_own_and_sees_only_own(
     listed = client.get("/api/quality/complaints/").json()
 
     assert created.status_code == 201
-    assert (created.json()["holder"], created.json()["channel"]) == ("HOSP", "portal")
+    assert created.json()["holder"] == "HOSP"
+    assert Complaint.objects.get(pk=created.json()["id"]).channel == "portal"
     assert [c["number"] for c in listed["results"]] == [created.json()["number"]]
     assert client.get(f"/api/quality/complaints/{other.pk}/").status_code == 404
     assert client.get("/api/quality/capas/").status_code == 403
@@ -306,3 +308,96 @@ def test_capa_owner_and_links_by_name(receive: Callable[..., Complaint], manager
         manager.username,
         [complaint.number],
     )
+
+
+def test_start_recall_twice_is_409_naming_the_recall(
+    receive: Callable[..., Complaint], manager: User
+) -> None:
+    complaint = receive()
+    first = services.complaint_start_recall(complaint=complaint, actor=manager)
+    recalls = RecallCase.objects.count()
+    audits = AuditEntry.objects.count()
+
+    response = _api(manager).post(f"/api/quality/complaints/{complaint.pk}/start-recall/")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "complaint_recall_already_linked"
+    assert first.number in response.json()["message"]
+    assert RecallCase.objects.count() == recalls
+    assert AuditEntry.objects.count() == audits
+    assert Complaint.objects.get(pk=complaint.pk).recall == first
+
+
+def test_link_recall_never_replaces_an_existing_link(
+    receive: Callable[..., Complaint], manager: User
+) -> None:
+    complaint = receive()
+    first = services.complaint_start_recall(complaint=complaint, actor=manager)
+    other = services.complaint_start_recall(complaint=receive(reference="X"), actor=manager)
+    audits = AuditEntry.objects.count()
+    client = _api(manager)
+
+    replaced = client.post(
+        f"/api/quality/complaints/{complaint.pk}/recall/", {"recall": other.number}, format="json"
+    )
+    same = client.post(
+        f"/api/quality/complaints/{complaint.pk}/recall/", {"recall": first.number}, format="json"
+    )
+
+    assert (replaced.status_code, replaced.json()["code"]) == (
+        409,
+        "complaint_recall_already_linked",
+    )
+    assert first.number in replaced.json()["message"]
+    assert (same.status_code, same.json()["recall"]) == (200, first.number)
+    assert Complaint.objects.get(pk=complaint.pk).recall == first
+    assert AuditEntry.objects.count() == audits
+
+
+PORTAL_KEYS = {
+    "id",
+    "number",
+    "status",
+    "holder",
+    "aware_at",
+    "gtin",
+    "lot",
+    "serial",
+    "resolution",
+    "patient_involved",
+    "injury",
+    "death",
+    "recall",
+}
+STAFF_KEYS = PORTAL_KEYS | {
+    "channel",
+    "reference",
+    "event_date",
+    "barcode",
+    "needs_resolution",
+    "description",
+    "malfunction",
+    "findings",
+}
+
+
+def test_portal_user_reads_only_what_the_portal_page_shows(
+    receive: Callable[..., Complaint], portal_user: User, manager: User
+) -> None:
+    complaint = receive(death=True)
+    services.complaint_triage(
+        complaint=complaint,
+        actor=manager,
+        decisions=[services.Triage("nmpa", True, "nmpa_death", "internal rationale")],
+    )
+    portal = _api(portal_user)
+
+    detail = portal.get(f"/api/quality/complaints/{complaint.pk}/").json()
+    listed = portal.get("/api/quality/complaints/").json()["results"]
+    staff = _api(manager).get(f"/api/quality/complaints/{complaint.pk}/").json()
+
+    assert set(detail) == PORTAL_KEYS
+    assert [set(row) for row in listed] == [PORTAL_KEYS]
+    assert "internal rationale" not in str(detail)
+    assert set(staff) == STAFF_KEYS | {"decisions", "clocks"}
+    assert staff["decisions"][0]["rationale"] == "internal rationale"

@@ -10,9 +10,11 @@ from datetime import date
 import pytest
 
 from medrecall.accounts.models import User
+from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
 from medrecall.catalog.models import DeviceModel, Lot
 from medrecall.core.errors import ActionNotAllowed
+from medrecall.parties.models import Party
 from medrecall.quality import services
 from medrecall.quality.closure import closure_findings
 from medrecall.quality.errors import CapaInvalid, CapaNotVerified, VerificationRefused
@@ -341,3 +343,67 @@ def test_recall_without_capa_gets_closure_finding(world: object, manager: User, 
 
     services.capa_link(capa=capa, actor=manager, recalls=[recall])
     assert closure_findings(recall) == []
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.PORTAL, Role.WAREHOUSE])
+def test_capa_and_action_owner_must_be_staff_who_may_act_on_capas(
+    capa: Capa, manager: User, make_user: Callable[..., User], role: str
+) -> None:
+    party = Party.objects.get(code="HOSP") if role == Role.PORTAL else None
+    owner = make_user(role, party=party)
+    audits = AuditEntry.objects.count()
+
+    with pytest.raises(CapaInvalid, match=f"^{owner.username} cannot own a CAPA"):
+        services.capa_open(
+            actor=manager, title="T", problem="P", owner=owner, due_on=date(2026, 6, 30)
+        )
+    with pytest.raises(CapaInvalid, match=f"^{owner.username} cannot own a CAPA"):
+        services.capa_action_add(
+            capa=capa,
+            actor=manager,
+            kind="correction",
+            description="Rework",
+            owner=owner,
+            due_on=date(2026, 5, 1),
+        )
+
+    assert list(Capa.objects.values_list("number", flat=True)) == [capa.number]
+    assert capa.actions.count() == 0
+    assert AuditEntry.objects.count() == audits
+
+
+def test_after_not_effective_a_new_action_is_needed_before_verifying_again(
+    capa: Capa, manager: User
+) -> None:
+    services.root_cause_add(capa=capa, actor=manager, category="Process control", statement="x")
+    task = services.capa_action_add(
+        capa=capa,
+        actor=manager,
+        kind="correction",
+        description="Rework",
+        owner=manager,
+        due_on=date(2026, 5, 1),
+    )
+    services.capa_action_update(task=task, actor=manager, status="done")
+    services.capa_verify(
+        capa=capa, actor=manager, method="audit", result="recurred", effective=False
+    )
+    audits = AuditEntry.objects.count()
+
+    with pytest.raises(VerificationRefused, match=r"^The last verification found the CAPA not"):
+        services.capa_verify(capa=capa, actor=manager, method="a", result="ok", effective=True)
+
+    assert Capa.objects.get(pk=capa.pk).status == CapaStatus.OPEN
+    assert capa.verifications.count() == 1
+    assert AuditEntry.objects.count() == audits
+    again = services.capa_action_add(
+        capa=capa,
+        actor=manager,
+        kind="corrective",
+        description="New fixture",
+        owner=manager,
+        due_on=date(2026, 6, 1),
+    )
+    services.capa_action_update(task=again, actor=manager, status="done")
+    services.capa_verify(capa=capa, actor=manager, method="a", result="ok", effective=True)
+    assert Capa.objects.get(pk=capa.pk).status == CapaStatus.VERIFIED

@@ -4,6 +4,8 @@ refusals with exit status 1 and the message, nothing changed."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import date
 from io import StringIO
 from typing import Any
 
@@ -12,7 +14,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from medrecall.accounts.models import User
+from medrecall.audit.models import AuditEntry
+from medrecall.parties.models import Party
+from medrecall.quality import services
 from medrecall.quality.models import Capa, Complaint
+from medrecall.recalls.models import RecallCase
 from tests.traceability.scenario import CATH
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +248,71 @@ def test_dashboard_json(world: object, manager: User) -> None:
         "signals_active",
         "signals_top",
     }
+
+
+WRITES = [
+    ("viewer", ("complaint", "add", "--holder", "HOSP", "--aware-at", "2026-03-02T09:30+00:00",
+                "--description", "x")),
+    ("viewer", ("complaint", "resolve", "{cmp}", "--gtin", CATH, "--lot", "C1")),
+    ("warehouse", ("complaint", "triage", "{cmp}", "--decision", "fda:no:Not sold")),
+    ("viewer", ("complaint", "report", "{cmp}", "--regime", "nmpa", "--reference", "R")),
+    ("viewer", ("complaint", "investigate", "{cmp}", "--findings", "f")),
+    ("viewer", ("complaint", "close", "{cmp}")),
+    ("viewer", ("complaint", "link", "{cmp}", "--recall", "{recall}")),
+    ("customer_service", ("complaint", "start-recall", "{cmp}")),
+    ("viewer", ("capa", "open", "--title", "T", "--problem", "P", "--due", "2026-06-30")),
+    ("viewer", ("capa", "link", "{capa}", "--complaint", "{cmp}")),
+    ("viewer", ("capa", "root-cause", "{capa}", "--category", "Other", "--statement", "s")),
+    ("viewer", ("capa", "action", "{capa}", "--kind", "correction", "--description", "d",
+                "--due", "2026-05-01")),
+    ("viewer", ("capa", "action-update", "{capa}", "{task}", "--status", "done")),
+    ("viewer", ("capa", "verify", "{capa}", "--method", "m", "--result", "r", "--effective")),
+    ("viewer", ("capa", "reopen", "{capa}", "--reason", "r")),
+    ("viewer", ("capa", "close", "{capa}")),
+    ("portal", ("capa", "close", "{capa}")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "words"), WRITES, ids=[f"{r}-{w[0]}-{w[1]}" for r, w in WRITES])
+def test_write_subcommands_refuse_a_role_without_the_permission(
+    world: object,
+    manager: User,
+    make_user: Callable[..., User],
+    receive: Callable[..., Complaint],
+    role: str,
+    words: tuple[str, ...],
+) -> None:
+    complaint = receive()
+    other = receive(reference="X")
+    recall = services.complaint_start_recall(complaint=other, actor=manager)
+    capa = services.capa_open(
+        actor=manager, title="C", problem="p", owner=manager, due_on=date(2026, 6, 30)
+    )
+    task = services.capa_action_add(
+        capa=capa,
+        actor=manager,
+        kind="correction",
+        description="Rework",
+        owner=manager,
+        due_on=date(2026, 5, 1),
+    )
+    party = Party.objects.get(code="HOSP") if role == "portal" else None
+    user = make_user(role, party=party)
+    names = {"{cmp}": complaint.number, "{capa}": capa.number, "{task}": str(task.pk),
+             "{recall}": recall.number}  # fmt: skip
+    before = (
+        AuditEntry.objects.count(),
+        list(Complaint.objects.values_list("status", "recall", "findings")),
+        list(Capa.objects.values_list("status", "updated_at")),
+        RecallCase.objects.count(),
+    )
+
+    with pytest.raises(CommandError, match=f"^{user.username} may not do this"):
+        call_command("quality", *[names.get(w, w) for w in words], "--user", user.username)
+
+    assert (
+        AuditEntry.objects.count(),
+        list(Complaint.objects.values_list("status", "recall", "findings")),
+        list(Capa.objects.values_list("status", "updated_at")),
+        RecallCase.objects.count(),
+    ) == before

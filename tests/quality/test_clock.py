@@ -3,11 +3,18 @@ year no calendar covers provisional (never an error), statuses and the alert swe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import smtplib
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from io import StringIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from medrecall.accounts.models import User
 from medrecall.core.models import WorkingDayEntry
@@ -198,3 +205,34 @@ def test_now_in_a_year_calendars_do_not_cover(
     assert [(r.due_at, r.status, r.provisional) for r in rows] == [
         (datetime(2031, 2, 10, *END, tzinfo=NY), "open", False)
     ]
+
+
+class _MailDown(BaseEmailBackend):
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_alert_mail_failing_keeps_no_alert_and_exits_1(
+    receive: Callable[..., Complaint], manager: User, settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = "tests.quality.test_clock._MailDown"
+    manager.email = "qa@example.com"
+    manager.save()
+    complaint = receive(death=True)
+    services.complaint_triage(
+        complaint=complaint,
+        actor=manager,
+        decisions=[services.Triage("nmpa", True, "nmpa_death", "died")],
+    )
+
+    with pytest.raises(CommandError) as refused:  # now: long past the 7-day NMPA clock
+        call_command("quality", "clocks", "--alert", stdout=StringIO())
+
+    assert str(refused.value) == (
+        f"0 alert(s) sent; 1 could not be mailed and will be sent on the next run: "
+        f"{complaint.number} nmpa_death: Connection unexpectedly closed"
+    )
+    assert ReportingAlert.objects.count() == 0
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert reporting.reporting_alert() == 1
+    assert list(ReportingAlert.objects.values_list("key", "kind")) == [("nmpa_death", "breached")]

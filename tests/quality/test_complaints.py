@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from medrecall.accounts.models import User
 from medrecall.audit.models import AuditEntry
@@ -360,3 +360,10 @@ def test_start_recall_without_device_model_refused(
 
     assert Complaint.objects.get(pk=complaint.pk).recall is None
     assert _audits("recalls.recall_opened") == 0
+
+
+def test_complaint_status_received_has_its_own_chinese_label() -> None:
+    with translation.override("zh-hans"):
+        assert str(ComplaintStatus.RECEIVED.label) == "已接收"
+        assert str(ComplaintStatus("received").label) == "已接收"
+        assert translation.gettext("Received") == "收货"  # traceability's stays as it was

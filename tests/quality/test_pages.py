@@ -4,6 +4,10 @@ counts."""
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -300,3 +304,82 @@ def test_link_complaint_to_recall_from_page(
     )
 
     assert Complaint.objects.get(pk=complaint.pk).recall == recall
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "flags"),
+    [
+        (
+            "en",
+            "Complaint,Status,Holder,Reference,Awareness date,Event date,GTIN,Lot,Serial number,"
+            "Device identification,Death,Serious injury,Malfunction,Patient involved,"
+            "Description,Recall",
+            ["no", "yes", "yes", "yes"],
+        ),
+        (
+            "zh-hans",
+            "投诉,状态,持有方,参考编号,获知日期",
+            ["否", "是", "是", "是"],
+        ),
+    ],
+)
+def test_export_has_bom_translated_headers_and_yes_no(
+    receive: Callable[..., Complaint],
+    make_user: Callable[..., User],
+    language: str,
+    header: str,
+    flags: list[str],
+) -> None:
+    receive(injury=True, malfunction=True, description="=1+1")  # an injury: a patient involved
+    user = make_user(Role.QA_RA_MANAGER, language=language)
+
+    raw = _client(user).get(reverse("web:quality-complaint-export")).content
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
+
+    assert raw.startswith(codecs.BOM_UTF8)
+    assert ",".join(rows[0]).lstrip("\ufeff").startswith(header)
+    assert len(rows[0]) == 16
+    assert rows[1][10:14] == flags
+    assert rows[1][14] == "'=1+1"
+
+
+def test_verify_form_preselects_nothing_and_an_answer_is_required(
+    manager: User, world: object
+) -> None:
+    capa = services.capa_open(
+        actor=manager, title="C", problem="p", owner=manager, due_on=date(2026, 6, 30)
+    )
+    services.root_cause_add(capa=capa, actor=manager, category="Other", statement="x")
+    task = services.capa_action_add(
+        capa=capa,
+        actor=manager,
+        kind="correction",
+        description="Rework",
+        owner=manager,
+        due_on=date(2026, 5, 1),
+    )
+    services.capa_action_update(task=task, actor=manager, status="done")
+    client = _client(manager)
+
+    page = client.get(reverse("web:quality-capa", args=[capa.pk])).content.decode()
+    client.post(reverse("web:quality-capa-verify", args=[capa.pk]), {"method": "m", "result": "r"})
+
+    assert 'name="effective" value="yes" checked' not in page
+    assert 'name="effective" value="yes" required' in page
+    assert capa.verifications.count() == 0
+
+
+def test_capa_owner_suggestions_are_staff_who_may_act_on_capas(
+    manager: User, make_user: Callable[..., User], world: object
+) -> None:
+    from medrecall.parties.models import Party
+
+    make_user(Role.VIEWER, username="viewer1")
+    make_user(Role.PORTAL, party=Party.objects.get(code="HOSP"), username="portal1")
+    qa = make_user(Role.QA_RA_MANAGER, username="qa2")
+
+    page = _client(manager).get(reverse("web:quality-capa-new")).content.decode()
+
+    assert sorted(re.findall(r'<option value="([^"]+)">', page)) == sorted(
+        [manager.username, qa.username]
+    )

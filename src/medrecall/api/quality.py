@@ -110,6 +110,28 @@ class ComplaintSerializer(BoundedSerializer):
     recall = serializers.CharField(source="recall.number", allow_null=True, default=None)
 
 
+class PortalComplaintSerializer(BoundedSerializer):
+    """What the portal page shows a holder of its own complaints: no triage, clocks, findings."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=ComplaintStatus.values)
+    holder = serializers.CharField(source="holder.code", allow_null=True, default=None)
+    aware_at = serializers.DateTimeField()
+    gtin = serializers.CharField(source="gtin_text")
+    lot = serializers.CharField(source="lot_text")
+    serial = serializers.CharField(source="serial_text")
+    resolution = serializers.CharField()
+    patient_involved = serializers.BooleanField()
+    injury = serializers.BooleanField()
+    death = serializers.BooleanField()
+    recall = serializers.CharField(source="recall.number", allow_null=True, default=None)
+
+
+def _for_portal(viewer: User) -> bool:
+    return viewer.party_id is not None
+
+
 class ComplaintDetailSerializer(ComplaintSerializer):
     decisions = DecisionSerializer(many=True)
     clocks = ClockSerializer(many=True)
@@ -178,12 +200,14 @@ class ComplaintListView(APIView):
                 _("status: one of %(allowed)s.") % {"allowed": ", ".join(ComplaintStatus.values)},
                 where="status",
             )
+        viewer = _complaint_viewer(request)
         rows = selectors.complaint_list_for(
-            viewer=_complaint_viewer(request),
+            viewer=viewer,
             status=status_filter,
             unresolved=request.query_params.get("unresolved") == "1",
         )
-        return paginated(self, request, rows, ComplaintSerializer)
+        shape = PortalComplaintSerializer if _for_portal(viewer) else ComplaintSerializer
+        return paginated(self, request, rows, shape)
 
     @extend_schema(
         tags=TAGS, request=ComplaintCreateSerializer, responses={201: ComplaintSerializer}
@@ -218,15 +242,23 @@ class ComplaintListView(APIView):
             death=data["death"],
             malfunction=data["malfunction"],
         )
-        return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
+        shape = PortalComplaintSerializer if _for_portal(viewer) else ComplaintSerializer
+        return Response(shape(complaint).data, status=status.HTTP_201_CREATED)
 
 
 class ComplaintDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=TAGS, responses=ComplaintDetailSerializer)
+    @extend_schema(
+        tags=TAGS,
+        responses=ComplaintDetailSerializer,
+        description="A portal user gets only what its portal page shows (PortalComplaint).",
+    )
     def get(self, request: Request, pk: int) -> Response:
-        complaint = selectors.complaint_get_for(viewer=_complaint_viewer(request), pk=pk)
+        viewer = _complaint_viewer(request)
+        complaint = selectors.complaint_get_for(viewer=viewer, pk=pk)
+        if _for_portal(viewer):
+            return Response(PortalComplaintSerializer(complaint).data)
         return Response(_detail(complaint))
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,6 +103,7 @@ def capa_open(
         raise CapaInvalid(_("Give the CAPA a title."), where="title")
     if not problem.strip():
         raise CapaInvalid(_("State the problem the CAPA addresses."), where="problem")
+    _owner_may_act(owner)
     capa = Capa.objects.create(
         number=number_next(model=Capa, pattern=CAPA_NUMBER_PATTERN),
         title=title.strip(),
@@ -219,6 +221,7 @@ def capa_action_add(
     due_on: date,
 ) -> CapaTask:
     capa = _locked(capa, CapaAction.ADD_ACTION)
+    _owner_may_act(owner)
     if kind not in ActionKind.values:
         raise CapaInvalid(_("Unknown kind of action %(kind)s.") % {"kind": kind}, where="kind")
     if not description.strip():
@@ -284,6 +287,20 @@ def verify_blockers(capa: Capa) -> list[str]:
         problems.append(_("At least one action must be done."))
     if any(s in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS) for s in statuses):
         problems.append(_("Every action must be done or cancelled."))
+    last = capa.verifications.order_by("-verified_at", "-pk").first()
+    if (
+        last is not None
+        and not last.effective
+        and not capa.actions.filter(
+            Q(created_at__gt=last.verified_at) | Q(done_at__gt=last.verified_at)
+        ).exists()
+    ):
+        problems.append(
+            _(
+                "The last verification found the CAPA not effective: add an action or re-open "
+                "one and complete it before verifying again."
+            )
+        )
     return problems
 
 
@@ -366,3 +383,18 @@ def capa_close(*, capa: Capa, actor: User) -> Capa:
         changes={"status": [CapaStatus.VERIFIED.value, CapaStatus.CLOSED.value]},
     )
     return capa
+
+
+def _owner_may_act(owner: User) -> None:
+    """Only active staff who may act on CAPAs own a CAPA or one of its actions (never a portal
+    user or a read-only viewer)."""
+    if (
+        not owner.is_active
+        or owner.party_id is not None
+        or not owner.has_perm("quality.change_capa")
+    ):
+        raise CapaInvalid(
+            _("%(user)s cannot own a CAPA: only staff who may act on CAPAs can.")
+            % {"user": owner.get_username()},
+            where="owner",
+        )

@@ -29,6 +29,7 @@ from . import clock
 from .errors import (
     ComplaintCloseRefused,
     ComplaintInvalid,
+    ComplaintRecallAlreadyLinked,
     RecallFromComplaintRefused,
     ReportAlreadySubmitted,
     TriageInvalid,
@@ -529,7 +530,10 @@ def complaint_close(*, complaint: Complaint, actor: User) -> Complaint:
 @transaction.atomic
 def complaint_link_recall(*, complaint: Complaint, actor: User, recall: RecallCase) -> Complaint:
     complaint = _locked(complaint, ComplaintAction.LINK_RECALL)
-    before = complaint.recall.number if complaint.recall else None
+    if complaint.recall_id == recall.pk:
+        return complaint
+    _refuse_if_linked(complaint)
+    before = None
     complaint.recall = recall
     complaint.save(update_fields=["recall", "updated_at"])
     audit.record(
@@ -546,6 +550,7 @@ def complaint_start_recall(*, complaint: Complaint, actor: User) -> RecallCase:
     """Open a draft recall from the complaint: its device model as the product, its lot (or
     serial) as the first scope rule, its description as the reason; the complaint is linked."""
     complaint = _locked(complaint, ComplaintAction.LINK_RECALL)
+    _refuse_if_linked(complaint)
     model = complaint.device_model
     if model is None:
         raise RecallFromComplaintRefused(
@@ -575,13 +580,25 @@ def complaint_start_recall(*, complaint: Complaint, actor: User) -> RecallCase:
             device_model=model,
             values=[complaint.lot.number],
         )
-    before = complaint.recall.number if complaint.recall else None
     complaint.recall = recall
     complaint.save(update_fields=["recall", "updated_at"])
     audit.record(
         actor=actor,
         action="quality.recall_started",
         target=complaint,
-        changes={"recall": [before, recall.number]},
+        changes={"recall": [None, recall.number]},
     )
     return recall
+
+
+def _refuse_if_linked(complaint: Complaint) -> None:
+    """A complaint names at most one recall; an existing link is never replaced silently."""
+    if complaint.recall is not None:
+        raise ComplaintRecallAlreadyLinked(
+            _(
+                "Complaint %(complaint)s is already linked to recall %(recall)s: "
+                "open that recall instead of starting or linking another."
+            )
+            % {"complaint": complaint.number, "recall": complaint.recall.number},
+            where="recall",
+        )

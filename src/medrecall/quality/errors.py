@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medrecall.core.errors import ActionNotAllowed, ValidationFailed
+from medrecall.core.errors import ActionNotAllowed, DomainError, ValidationFailed
 
 
 class ComplaintInvalid(ValidationFailed):
@@ -37,6 +37,13 @@ class RecallFromComplaintRefused(ValidationFailed):
     code = "recall_from_complaint_refused"
 
 
+class ComplaintRecallAlreadyLinked(ActionNotAllowed):
+    """Starting or linking a recall from a complaint that is already linked to one: the existing
+    link is never replaced silently."""
+
+    code = "complaint_recall_already_linked"
+
+
 class CapaInvalid(ValidationFailed):
     """A CAPA, root cause or action input that cannot be kept (unknown category, a 6th why)."""
 
@@ -66,3 +73,11 @@ class SignalInvalid(ValidationFailed):
     nothing), or thresholds out of range."""
 
     code = "signal_invalid"
+
+
+class AlertMailFailed(DomainError):
+    """A reporting alert whose mail could not be sent: it is not recorded, so the next run
+    sends it again."""
+
+    code = "alert_mail_failed"
+    status = 503

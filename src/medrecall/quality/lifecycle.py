@@ -8,12 +8,13 @@ from collections.abc import Mapping
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from medrecall.core.states import state_blockers, state_require
 
 
 class ComplaintStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("complaint status", "Received")
     TRIAGED = "triaged", _("Triaged")
     INVESTIGATING = "investigating", _("Under investigation")
     CLOSED = "closed", _("Closed")

@@ -27,6 +27,7 @@ from medrecall.recalls import clock as recall_clock
 from medrecall.recalls.clock import WorkingDaySources
 
 from . import clock
+from .errors import AlertMailFailed
 from .models import ReportDecision, ReportingAlert
 
 DUE_AHEAD = timedelta(days=7)
@@ -154,14 +155,18 @@ def _recipients(user_ids: Iterable[int]) -> list[str]:
 
 def reporting_alert(*, now: datetime | None = None) -> int:
     """Alert of reporting clocks due soon (late in their window) or breached; each alert once
-    (the unique alert row decides). Safe to run as often as wanted. Returns alerts sent."""
+    (the unique alert row decides). The alert row is kept only once its mail has gone: a mail
+    that fails rolls it back, so the next run sends it again. Safe to run as often as wanted.
+    Returns alerts sent; raises ``AlertMailFailed`` (after trying every alert) if any failed."""
     now = now or timezone.now()
     sent = 0
+    failed: list[str] = []
     decisions = list(open_decisions())
     deciders = {(d.complaint_id, d.regime): d.decided_by_id for d in decisions}
     for row in clock_rows(decisions, now=now):
         if row.status not in ("due_soon", "breached"):
             continue
+        recipients = _recipients([deciders[(row.complaint_id, row.regime)]])
         try:
             with transaction.atomic():
                 ReportingAlert.objects.create(
@@ -171,23 +176,37 @@ def reporting_alert(*, now: datetime | None = None) -> int:
                     kind=row.status,
                     title=row.title[:255],
                 )
+                if recipients:
+                    _alert_mail(row, recipients)
         except IntegrityError:
             continue
-        recipients = _recipients([deciders[(row.complaint_id, row.regime)]])
-        subject = (
-            _("[%(number)s] Report overdue: %(title)s")
-            if row.status == "breached"
-            else _("[%(number)s] Report due soon: %(title)s")
-        ) % {"number": row.complaint_number, "title": row.title}
-        body = _("%(title)s\nDue: %(due)s\nRule: %(basis)s\nComplaint: %(number)s") % {
-            "title": row.title,
-            "due": local_time(row.due_at),
-            "basis": row.basis,
-            "number": row.complaint_number,
-        }
-        if row.provisional:
-            body += "\n" + _("Due date: %(note)s") % {"note": row.provisional_note}
-        if recipients:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
+        except OSError as error:  # smtplib's errors are OSErrors too
+            failed.append(f"{row.complaint_number} {row.key}: {error}")
+            continue
         sent += 1
+    if failed:
+        raise AlertMailFailed(
+            _(
+                "%(sent)s alert(s) sent; %(count)s could not be mailed and will be sent on the "
+                "next run: %(failures)s"
+            )
+            % {"sent": sent, "count": len(failed), "failures": "; ".join(failed)}
+        )
     return sent
+
+
+def _alert_mail(row: ClockRow, recipients: list[str]) -> None:
+    subject = (
+        _("[%(number)s] Report overdue: %(title)s")
+        if row.status == "breached"
+        else _("[%(number)s] Report due soon: %(title)s")
+    ) % {"number": row.complaint_number, "title": row.title}
+    body = _("%(title)s\nDue: %(due)s\nRule: %(basis)s\nComplaint: %(number)s") % {
+        "title": row.title,
+        "due": local_time(row.due_at),
+        "basis": row.basis,
+        "number": row.complaint_number,
+    }
+    if row.provisional:
+        body += "\n" + _("Due date: %(note)s") % {"note": row.provisional_note}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)

@@ -240,3 +240,20 @@ def dashboard_for(*, viewer: Viewer, now: datetime | None = None) -> Dashboard:
     board.signals_active = active.count()
     board.signals_top = list(active[:SIGNALS_SHOWN])
     return board
+
+
+def capa_owner_choices() -> list[str]:
+    """User names of the active staff who may act on CAPAs (and so may own one or its
+    actions): one query, for the owner fields' suggestions."""
+    from django.contrib.auth import get_user_model
+
+    granted = Q(groups__permissions__codename="change_capa") | Q(
+        user_permissions__codename="change_capa"
+    )
+    users = get_user_model().objects.filter(is_active=True, party__isnull=True)
+    return list(
+        users.filter(granted | Q(is_superuser=True))
+        .order_by("username")
+        .values_list("username", flat=True)
+        .distinct()
+    )

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -212,21 +213,27 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 
 
 EXPORT_COLUMNS = (
-    "number",
-    "status",
-    "holder",
-    "reference",
-    "aware_at",
-    "event_date",
-    "gtin",
-    "lot",
-    "serial",
-    "identification",
-    "death",
-    "injury",
-    "description",
-    "recall",
+    gettext_lazy("Complaint"),
+    gettext_lazy("Status"),
+    gettext_lazy("Holder"),
+    gettext_lazy("Reference"),
+    gettext_lazy("Awareness date"),
+    gettext_lazy("Event date"),
+    gettext_lazy("GTIN"),
+    gettext_lazy("Lot"),
+    gettext_lazy("Serial number"),
+    gettext_lazy("Device identification"),
+    gettext_lazy("Death"),
+    gettext_lazy("Serious injury"),
+    gettext_lazy("Malfunction"),
+    gettext_lazy("Patient involved"),
+    gettext_lazy("Description"),
+    gettext_lazy("Recall"),
 )
+
+
+def _yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
 
 
 @login_required
@@ -237,8 +244,9 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
     if not viewer.has_perm(VIEW_COMPLAINT):
         raise Http404
     out = io.StringIO()
+    out.write("\ufeff")  # Excel reads the file as UTF-8 (the Chinese text) only with a BOM
     writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow([str(column) for column in EXPORT_COLUMNS])
     for c in _filtered(request).iterator(chunk_size=2000):
         writer.writerow(
             csv_row(
@@ -253,8 +261,10 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
                     c.lot_text,
                     c.serial_text,
                     c.get_resolution_display(),
-                    c.death,
-                    c.injury,
+                    _yes_no(c.death),
+                    _yes_no(c.injury),
+                    _yes_no(c.malfunction),
+                    _yes_no(c.patient_involved),
                     c.description,
                     c.recall.number if c.recall else "",
                 ]
@@ -565,7 +575,11 @@ def capa_new(request: HttpRequest) -> HttpResponse:
         done = _run(request, open_capa, _("CAPA opened."))
         if isinstance(done, Capa):
             return redirect("web:quality-capa", pk=done.pk)
-    return render(request, "web/quality/capa_new.html", {"form": form})
+    return render(
+        request,
+        "web/quality/capa_new.html",
+        {"form": form, "owners": selectors.capa_owner_choices()},
+    )
 
 
 @login_required
@@ -578,6 +592,7 @@ def capa_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "capa": capa,
             **selectors.capa_detail(capa),
+            "owners": selectors.capa_owner_choices(),
             "categories": RootCauseCategory.choices,
             "bones": Fishbone.choices,
             "kinds": ActionKind.choices,
@@ -667,6 +682,13 @@ def capa_link(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _effective(answer: str) -> bool:
+    """The verify form preselects nothing: the verifier must say effective or not."""
+    if answer not in ("yes", "no"):
+        raise ValidationFailed(_("Say whether the actions were effective."), where="effective")
+    return answer == "yes"
+
+
 @login_required
 @require_POST
 @staff(CHANGE_CAPA)
@@ -679,7 +701,7 @@ def capa_verify(request: HttpRequest, pk: int) -> HttpResponse:
             actor=post.viewer,
             method=post.get("method", ""),
             result=post.get("result", ""),
-            effective=post.get("effective") == "yes",
+            effective=_effective(post.get("effective", "")),
         ),
         _("Verification recorded."),
     )

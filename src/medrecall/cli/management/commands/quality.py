@@ -40,6 +40,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import Lot
@@ -62,6 +63,19 @@ def _given(value: str, what: str) -> str:
 
 def _user(options: dict[str, Any]) -> User:
     return user_named(options["user"])
+
+
+def _actor(options: dict[str, Any], *perms: str) -> User:
+    """The ``--user`` who acts, refused unless staff with the permissions the web page and the
+    API ask for the same action (a portal user acts through the portal, not the command line)."""
+    actor = _user(options)
+    missing = [perm for perm in perms if not actor.has_perm(perm)]
+    if missing or actor.party_id is not None:
+        raise CommandError(
+            _("%(user)s may not do this (needs the permission %(permission)s, as staff).")
+            % {"user": actor.username, "permission": ", ".join(missing or perms)}
+        )
+    return actor
 
 
 def _complaint(number: str) -> Complaint:
@@ -304,7 +318,7 @@ class Command(ProductCommand):
 
     def _complaint_add(self, o: dict[str, Any]) -> Answer:
         complaint = services.complaint_receive(
-            actor=_user(o),
+            actor=_actor(o, "quality.add_complaint"),
             channel=o["channel"],
             description=o["description"],
             aware_at=_moment(o["aware_at"], "--aware-at"),
@@ -325,7 +339,7 @@ class Command(ProductCommand):
     def _complaint_resolve(self, o: dict[str, Any]) -> Answer:
         complaint = services.complaint_resolve_unit(
             complaint=_complaint(o["number"]),
-            actor=_user(o),
+            actor=_actor(o, "quality.change_complaint"),
             unit=services.UnitGiven(o["barcode"], o["gtin"], o["lot"], o["serial"]),
         )
         return {
@@ -362,7 +376,9 @@ class Command(ProductCommand):
 
     def _complaint_triage(self, o: dict[str, Any]) -> Answer:
         complaint = services.complaint_triage(
-            complaint=_complaint(o["number"]), actor=_user(o), decisions=_triage(o["decision"])
+            complaint=_complaint(o["number"]),
+            actor=_actor(o, "quality.triage_complaint"),
+            decisions=_triage(o["decision"]),
         )
         answer = complaint_answer(complaint)
         clocks = "; ".join(f"{c['category']} due {c['due_at']}" for c in answer["clocks"])
@@ -372,7 +388,7 @@ class Command(ProductCommand):
         complaint = _complaint(o["number"])
         services.complaint_mark_reported(
             complaint=complaint,
-            actor=_user(o),
+            actor=_actor(o, "quality.triage_complaint"),
             regime=_given(o["regime"], "regime (--regime nmpa|fda|eu_mdr)"),
             reference=o["reference"],
         )
@@ -380,22 +396,31 @@ class Command(ProductCommand):
 
     def _complaint_investigate(self, o: dict[str, Any]) -> Answer:
         complaint = services.complaint_investigate(
-            complaint=_complaint(o["number"]), actor=_user(o), findings=o["findings"]
+            complaint=_complaint(o["number"]),
+            actor=_actor(o, "quality.triage_complaint"),
+            findings=o["findings"],
         )
         return {**complaint_answer(complaint), "message": f"{complaint.number}: findings recorded."}
 
     def _complaint_close(self, o: dict[str, Any]) -> Answer:
-        complaint = services.complaint_close(complaint=_complaint(o["number"]), actor=_user(o))
+        complaint = services.complaint_close(
+            complaint=_complaint(o["number"]), actor=_actor(o, "quality.triage_complaint")
+        )
         return {**complaint_answer(complaint), "message": f"{complaint.number} closed."}
 
     def _complaint_link(self, o: dict[str, Any]) -> Answer:
         complaint = services.complaint_link_recall(
-            complaint=_complaint(o["number"]), actor=_user(o), recall=recall_numbered(o["recall"])
+            complaint=_complaint(o["number"]),
+            actor=_actor(o, "quality.triage_complaint"),
+            recall=recall_numbered(o["recall"]),
         )
         return {**complaint_answer(complaint), "message": f"{complaint.number} linked."}
 
     def _complaint_start(self, o: dict[str, Any]) -> Answer:
-        recall = services.complaint_start_recall(complaint=_complaint(o["number"]), actor=_user(o))
+        recall = services.complaint_start_recall(
+            complaint=_complaint(o["number"]),
+            actor=_actor(o, "quality.triage_complaint", "recalls.add_recallcase"),
+        )
         return {
             "recall": recall.number,
             "status": recall.status,
@@ -446,7 +471,7 @@ class Command(ProductCommand):
             sub.add_argument("--user", default="")
 
     def _capa_open(self, o: dict[str, Any]) -> Answer:
-        actor = _user(o)
+        actor = _actor(o, "quality.add_capa")
         capa = services.capa_open(
             actor=actor,
             title=o["title"],
@@ -482,7 +507,7 @@ class Command(ProductCommand):
         capa = _capa(o["number"])
         services.root_cause_add(
             capa=capa,
-            actor=_user(o),
+            actor=_actor(o, "quality.change_capa"),
             category=o["category"],
             statement=o["statement"],
             whys=o["why"],
@@ -492,7 +517,7 @@ class Command(ProductCommand):
 
     def _capa_action(self, o: dict[str, Any]) -> Answer:
         capa = _capa(o["number"])
-        actor = _user(o)
+        actor = _actor(o, "quality.change_capa")
         task = services.capa_action_add(
             capa=capa,
             actor=actor,
@@ -508,11 +533,15 @@ class Command(ProductCommand):
         if not o["action"].isdigit():
             raise CommandError("Give the action's id (see `medrecall quality capa show`).")
         task = found(lambda: selectors.capa_action_get(capa=capa, pk=int(o["action"])))
-        services.capa_action_update(task=task, actor=_user(o), status=o["status"], note=o["note"])
+        services.capa_action_update(
+            task=task, actor=_actor(o, "quality.change_capa"), status=o["status"], note=o["note"]
+        )
         return {**capa_answer(capa), "message": f"{capa.number}: action {task.pk} {o['status']}."}
 
     def _capa_link(self, o: dict[str, Any]) -> Answer:
-        capa = services.capa_link(capa=_capa(o["number"]), actor=_user(o), **_links(o))
+        capa = services.capa_link(
+            capa=_capa(o["number"]), actor=_actor(o, "quality.change_capa"), **_links(o)
+        )
         return {**capa_answer(capa), "message": f"{capa.number}: linked."}
 
     def _capa_verify(self, o: dict[str, Any]) -> Answer:
@@ -521,7 +550,7 @@ class Command(ProductCommand):
         capa = _capa(o["number"])
         services.capa_verify(
             capa=capa,
-            actor=_user(o),
+            actor=_actor(o, "quality.change_capa"),
             method=o["method"],
             result=o["result"],
             effective=o["effective"],
@@ -530,11 +559,13 @@ class Command(ProductCommand):
         return {**capa_answer(capa), "message": f"{capa.number}: verification recorded."}
 
     def _capa_reopen(self, o: dict[str, Any]) -> Answer:
-        capa = services.capa_reopen(capa=_capa(o["number"]), actor=_user(o), reason=o["reason"])
+        capa = services.capa_reopen(
+            capa=_capa(o["number"]), actor=_actor(o, "quality.change_capa"), reason=o["reason"]
+        )
         return {**capa_answer(capa), "message": f"{capa.number} reopened."}
 
     def _capa_close(self, o: dict[str, Any]) -> Answer:
-        capa = services.capa_close(capa=_capa(o["number"]), actor=_user(o))
+        capa = services.capa_close(capa=_capa(o["number"]), actor=_actor(o, "quality.change_capa"))
         return {**capa_answer(capa), "message": f"{capa.number} closed."}
 
     # -- clocks and dashboard ------------------------------------------------------------------
