@@ -14,9 +14,11 @@ from medrecall.core.registry import IMPORTERS, Registry
 from medrecall.core.workers import RECOVERIES
 from medrecall.effectiveness import closure as effectiveness_closure
 from medrecall.effectiveness import completion as effectiveness_completion
+from medrecall.effectiveness import selectors as effectiveness_selectors
 from medrecall.execution import baseline, holders, holds
 from medrecall.execution import closure as execution_closure
 from medrecall.execution.hooks import AFTER_COMMIT as EXECUTION_AFTER_COMMIT
+from medrecall.filings import closure as filings_closure
 from medrecall.finance import tasks as finance_tasks
 from medrecall.notices import closure as notices_closure
 from medrecall.notices import relations, updates
@@ -24,7 +26,13 @@ from medrecall.notices.hooks import AFTER_COMMIT as NOTICES_AFTER_COMMIT
 from medrecall.notices.selectors import TIMELINE_SOURCES
 from medrecall.parties.services import MERGE_STEPS
 from medrecall.quality import closure as quality_closure
-from medrecall.recalls.hooks import BASELINE_HOOKS, CLOSURE_CHECKS, SCOPE_HOOKS, TRANSITION_HOOKS
+from medrecall.recalls.hooks import (
+    AT_HOLDERS_EXCUSED,
+    BASELINE_HOOKS,
+    CLOSURE_CHECKS,
+    SCOPE_HOOKS,
+    TRANSITION_HOOKS,
+)
 from medrecall.traceability.custody import GUARDS
 
 EXPECTED: list[tuple[str, Registry[Any], list[tuple[str, Any]]]] = [
@@ -57,7 +65,13 @@ EXPECTED: list[tuple[str, Registry[Any], list[tuple[str, Any]]]] = [
             ("execution.accounting", execution_closure.closure_findings),
             ("effectiveness.criteria", effectiveness_closure.closure_findings),
             ("quality.capa", quality_closure.closure_findings),
+            ("filings.summary_report", filings_closure.closure_findings),
         ],
+    ),
+    (
+        "units at holders excused",
+        AT_HOLDERS_EXCUSED,
+        [("effectiveness.unit_exceptions", effectiveness_selectors.excepted_at_holders)],
     ),
     ("baseline hooks", BASELINE_HOOKS, [("execution.handled", baseline.handled_units)]),
     (
