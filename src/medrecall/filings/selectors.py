@@ -63,8 +63,15 @@ def filing_list_for(*, viewer: Viewer, recall_id: int) -> QuerySet[Filing]:
     )
 
 
+# The largest id a column holds (64-bit): a larger one in a URL is a filing that is not there,
+# not a database error.
+LARGEST_ID = 2**63 - 1
+
+
 def filing_get_for(*, viewer: Viewer, pk: int, recall_id: int | None = None) -> Filing:
     _visible(viewer)
+    if not 0 < pk <= LARGEST_ID or (recall_id is not None and not 0 < recall_id <= LARGEST_ID):
+        raise NotFound(_("Filing not found."))
     found = Filing.objects.select_related("recall", "signature").filter(pk=pk)
     if recall_id is not None:
         found = found.filter(recall_id=recall_id)
