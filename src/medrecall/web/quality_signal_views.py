@@ -57,9 +57,17 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _signal(request: HttpRequest, pk: int) -> Signal:
+    """The signal, or a 404 page: one the viewer may not see answers as one that is not there."""
+    try:
+        return signals.signal_get_for(viewer=viewer_of(request), pk=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+
+
 @staff(VIEW)
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    signal = signals.signal_get_for(viewer=viewer_of(request), pk=pk)
+    signal = _signal(request, pk)
     return render(
         request,
         "web/quality/signal_detail.html",
@@ -92,7 +100,7 @@ def _link(request: HttpRequest, signal: Signal) -> Signal:
 @staff(ACT)
 def signal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     viewer = viewer_of(request)
-    signal = signals.signal_get_for(viewer=viewer, pk=pk)
+    signal = _signal(request, pk)
     reason = request.POST.get("reason", "")
     calls: dict[str, tuple[Any, str]] = {
         "review": (
