@@ -190,7 +190,10 @@ def _link_complaints(
 
 def _move(signal: Signal, action: str, actor: User) -> tuple[Signal, str]:
     locked = (
-        Signal.objects.select_for_update().select_related("device_model", "lot").get(pk=signal.pk)
+        # Lock the signal's row only: PostgreSQL cannot lock the nullable side of the joins.
+        Signal.objects.select_for_update(of=("self",))
+        .select_related("device_model", "lot")
+        .get(pk=signal.pk)
     )
     if action not in allowed_actions(locked):
         raise SignalActionRefused(
