@@ -238,4 +238,3 @@ def test_command_detects_and_lists(make_user: Callable[..., User]) -> None:
         [("lot", "EW0-02", 10), ("model", None, 16)],
         [("model", None, 16), ("lot", "EW0-02", 10)],
     )
-
