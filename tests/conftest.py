@@ -32,6 +32,18 @@ def _audit_checkpoints(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts and ends in the default language: a request by a user whose saved
+    language is Chinese activates it for the thread (Django's locale handling does not restore
+    it), which must not change the messages of the next test on the same worker."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Rate-limit counters start at zero in every test."""
     from django.core.cache import cache

@@ -238,3 +238,18 @@ def test_command_detects_and_lists(make_user: Callable[..., User]) -> None:
         [("lot", "EW0-02", 10), ("model", None, 16)],
         [("model", None, 16), ("lot", "EW0-02", 10)],
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        pytest.param("get", "/quality/signals/999999/", id="detail"),
+        pytest.param("post", "/quality/signals/999999/dismiss/", id="dismiss"),
+    ],
+)
+def test_a_missing_signal_page_is_404(
+    method: str, url: str, client: Client, make_user: Callable[..., User]
+) -> None:
+    client.force_login(make_user(Role.QA_RA_MANAGER))
+    response = getattr(client, method)(url, {"reason": "x"} if method == "post" else None)
+    assert response.status_code == 404
