@@ -505,39 +505,14 @@ class _DirectLoad:
         return pl.col(column).replace_strict(values, return_dtype=dtype, **default)
 
     def _values(self, t: pl.DataFrame) -> pl.DataFrame:
-        parser = self.parser
-        kinds = self._mapped(t, "event_type", parser._kind, pl.String)
-        # The common form (whole seconds, an offset) is converted by polars; every other text,
-        # and a date polars cannot make (30 February), by EventParser.
-        text = pl.col("event_time")
-        t = t.with_columns(
-            utc=pl.when(text.str.contains(ISO_SECONDS)).then(
-                text.str.strptime(
-                    pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%:z", strict=False
-                ).dt.strftime("%Y-%m-%d %H:%M:%S")
-            )
-        )
-        rest = t.filter(pl.col("utc").is_null())
-        times = pl.col("utc").fill_null(
-            self._mapped(
-                rest,
-                "event_time",
-                lambda s: parser._time(s) if s else (None, [("", "", "required")]),
-                pl.String,
-                default=None,
-            )
-        )
-        models = {}
-        for text in t.get_column("gtin").unique().to_list():
-            model, problems = (
-                parser._gtin(text, "gtin") if text else (None, [("gtin", "", "required")])
-            )
-            if problems or model is None:
-                raise Declined(f"gtin {text}")
-            models[text] = model
+        """The block's texts as the staging columns' values; ``Declined`` when any cell or rule
+        would need ``EventParser``'s row-by-row messages."""
+        kinds = self._mapped(t, "event_type", self.parser._kind, pl.String)
+        t = t.with_columns(utc=_iso_seconds_utc(pl.col("event_time")))
+        models = self._models(t, "gtin")
         frame = t.with_columns(
             kind=kinds,
-            utc=times,
+            utc=self._times(t),
             model_id=pl.col("gtin").replace_strict(
                 {k: v[0] for k, v in models.items()}, return_dtype=pl.Int64
             ),
@@ -546,64 +521,25 @@ class _DirectLoad:
             ),
             serial=pl.when(pl.col("serial") != "").then(pl.col("serial")),
         )
-        # The quantity's meaning depends on whether the row has a serial: one key for both.
-        quantity_key = pl.concat_str(
-            pl.col("quantity"),
-            pl.when(pl.col("serial").is_not_null()).then(pl.lit("\x01s")).otherwise(pl.lit("\x01")),
-        )
-        quantities: dict[str, int] = {}
-        for key in frame.select(quantity_key).to_series().unique().to_list():
-            text, has_serial = key.rsplit("\x01", 1)
-            quantity, problems = parser._quantity(text, has_serial == "s")
-            if problems:
-                raise Declined(f"quantity {text}")
-            quantities[key] = quantity
         locations = self.refs.locations
         frame = frame.with_columns(
-            quantity=quantity_key.replace_strict(quantities, return_dtype=pl.Int64),
+            quantity=self._quantities(frame),
             from_id=_codes("from_location", locations),
             to_id=_codes("to_location", locations),
             manufactured=self._dates(frame, "manufactured"),
             expiry=self._dates(frame, "expiry"),
         )
-        into = frame.filter(pl.col("kind") == "transformed")
-        into_models: dict[str, int] = {}
-        for text in into.get_column("into_gtin").unique().to_list():
-            model, problems = (
-                parser._gtin(text, "into_gtin") if text else (None, [("", "", "required")])
-            )
-            if problems or model is None:
-                raise Declined(f"into_gtin {text}")
-            into_models[text] = model[0]
+        into_models = self._models(frame.filter(pl.col("kind") == "transformed"), "into_gtin")
         transformed = pl.col("kind") == "transformed"
         frame = frame.with_columns(
             into_model_id=pl.when(transformed).then(
-                pl.col("into_gtin").replace_strict(into_models, default=None, return_dtype=pl.Int64)
+                pl.col("into_gtin").replace_strict(
+                    {k: v[0] for k, v in into_models.items()}, default=None, return_dtype=pl.Int64
+                )
             ),
             into_lot=pl.when(transformed).then(pl.col("into_lot")),
         )
-        bad = frame.select(
-            pl.any_horizontal(
-                (pl.col("event_id") == "") | (pl.col("event_id").str.len_chars() > 200),
-                (pl.col("lot") == "") | (pl.col("lot").str.len_chars() > 20),
-                pl.col("serial").str.len_chars().fill_null(0) > 20,
-                pl.col("serial").is_not_null() & pl.col("lot_tracked"),
-                (pl.col("from_location") != "") & pl.col("from_id").is_null(),
-                (pl.col("to_location") != "") & pl.col("to_id").is_null(),
-                pl.col("kind").is_in(list(NEEDS_TO)) & (pl.col("to_location") == ""),
-                pl.col("kind").is_in(list(NEEDS_FROM)) & (pl.col("from_location") == ""),
-                (pl.col("kind") == "shipped")
-                & (pl.col("from_id") == pl.col("to_id")).fill_null(False),
-                (pl.col("expiry") < pl.col("manufactured")).fill_null(False),
-                transformed
-                & (
-                    (pl.col("into_gtin") == "")
-                    | (pl.col("into_lot") == "")
-                    | (pl.col("into_lot").str.len_chars() > 20)
-                ),
-            ).any()
-        ).item()
-        if bad:
+        if frame.select(_breaks_a_rule().any()).item():
             raise Declined("a row breaks a rule between its cells")
         return frame.select(
             "event_id",
@@ -621,6 +557,49 @@ class _DirectLoad:
             "into_model_id",
             "into_lot",
         )
+
+    def _times(self, t: pl.DataFrame) -> pl.Expr:
+        """The UTC text of every row: polars' (the common form, already in ``utc``), else
+        ``EventParser``'s for the other texts and for dates polars cannot make (30 February)."""
+        parser = self.parser
+        rest = t.filter(pl.col("utc").is_null())
+        return pl.col("utc").fill_null(
+            self._mapped(
+                rest,
+                "event_time",
+                lambda s: parser._time(s) if s else (None, [("", "", "required")]),
+                pl.String,
+                default=None,
+            )
+        )
+
+    def _models(self, t: pl.DataFrame, column: str) -> dict[str, tuple[int, str]]:
+        """GTIN text → (device model id, tracking) for every text of ``column``."""
+        models = {}
+        for text in t.get_column(column).unique().to_list():
+            model, problems = (
+                self.parser._gtin(text, column) if text else (None, [(column, "", "required")])
+            )
+            if problems or model is None:
+                raise Declined(f"{column} {text}")
+            models[text] = model
+        return models
+
+    def _quantities(self, frame: pl.DataFrame) -> pl.Expr:
+        """The quantity, whose meaning depends on whether the row has a serial: one key for
+        both."""
+        quantity_key = pl.concat_str(
+            pl.col("quantity"),
+            pl.when(pl.col("serial").is_not_null()).then(pl.lit("\x01s")).otherwise(pl.lit("\x01")),
+        )
+        quantities: dict[str, int] = {}
+        for key in frame.select(quantity_key).to_series().unique().to_list():
+            text, has_serial = key.rsplit("\x01", 1)
+            quantity, problems = self.parser._quantity(text, has_serial == "s")
+            if problems:
+                raise Declined(f"quantity {text}")
+            quantities[key] = quantity
+        return quantity_key.replace_strict(quantities, return_dtype=pl.Int64)
 
     def _dates(self, frame: pl.DataFrame, column: str) -> pl.Expr:
         values: dict[str, date] = {}
@@ -1157,3 +1136,35 @@ def _drop_secondary_indexes(cursor: Any, table: str) -> list[str]:
         f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
         for name, definition in constraints
     ] + [definition for _name, definition in indexes]
+
+
+def _iso_seconds_utc(text: pl.Expr) -> pl.Expr:
+    """The common time form (whole seconds, an offset) as UTC text; null for every other."""
+    return pl.when(text.str.contains(ISO_SECONDS)).then(
+        text.str.strptime(
+            pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%:z", strict=False
+        ).dt.strftime("%Y-%m-%d %H:%M:%S")
+    )
+
+
+def _breaks_a_rule() -> pl.Expr:
+    """True for a row that breaks a rule between its cells (EventParser says which, row by
+    row)."""
+    return pl.any_horizontal(
+        (pl.col("event_id") == "") | (pl.col("event_id").str.len_chars() > 200),
+        (pl.col("lot") == "") | (pl.col("lot").str.len_chars() > 20),
+        pl.col("serial").str.len_chars().fill_null(0) > 20,
+        pl.col("serial").is_not_null() & pl.col("lot_tracked"),
+        (pl.col("from_location") != "") & pl.col("from_id").is_null(),
+        (pl.col("to_location") != "") & pl.col("to_id").is_null(),
+        pl.col("kind").is_in(list(NEEDS_TO)) & (pl.col("to_location") == ""),
+        pl.col("kind").is_in(list(NEEDS_FROM)) & (pl.col("from_location") == ""),
+        (pl.col("kind") == "shipped") & (pl.col("from_id") == pl.col("to_id")).fill_null(False),
+        (pl.col("expiry") < pl.col("manufactured")).fill_null(False),
+        (pl.col("kind") == "transformed")
+        & (
+            (pl.col("into_gtin") == "")
+            | (pl.col("into_lot") == "")
+            | (pl.col("into_lot").str.len_chars() > 20)
+        ),
+    )

@@ -116,6 +116,30 @@ def parse_time(text: str) -> datetime | None:
     return moment
 
 
+def _required(column: str) -> Problem:
+    return (column, "required", _("%(column)s is required.") % {"column": column})
+
+
+def _lot_length() -> str:
+    return _("A lot number has at most 20 characters (GS1 AI 10).")
+
+
+def _unknown_location(column: str, code: str) -> Problem:
+    return (
+        column,
+        "unknown_location",
+        _("No location has code %(code)s; import it first.") % {"code": code},
+    )
+
+
+def _needed_by(kind: str, column: str) -> Problem:
+    return (
+        column,
+        "required",
+        _("A %(type)s event needs %(column)s.") % {"type": kind, "column": column},
+    )
+
+
 class EventParser:
     """Checks event rows against the references of one import and turns each into a staging
     tuple: pure, no queries.
@@ -154,11 +178,39 @@ class EventParser:
             into_lot_text,
         ) = v
         if not event_id:
-            problems.append(
-                ("event_id", "required", _("%(column)s is required.") % {"column": "event_id"})
-            )
+            problems.append(_required("event_id"))
         elif len(event_id) > 200:
             problems.append(("event_id", "length", _("An event id has at most 200 characters.")))
+        kind, utc, model = self._what_and_when(kind_text, time_text, gtin_text, problems)
+        serial, quantity = self._unit(gtin_text, lot, serial_text, quantity_text, model, problems)
+        from_id, to_id = self._locations(kind, from_code, to_code, problems)
+        manufactured, expiry = self._made_and_expires(manufactured_text, expiry_text, problems)
+        into_model_id, into_lot = self._into(kind, into_gtin, into_lot_text, problems)
+        if problems or model is None or utc is None:
+            return None
+        return (
+            row_no,
+            event_id,
+            kind,
+            utc,
+            model[0],
+            lot,
+            serial,
+            quantity,
+            from_id,
+            to_id,
+            document_ref[:100],
+            manufactured.isoformat() if manufactured else None,
+            expiry.isoformat() if expiry else None,
+            into_model_id,
+            into_lot,
+        )
+
+    # -- the parts of a row --------------------------------------------------------------------
+    def _what_and_when(
+        self, kind_text: str, time_text: str, gtin_text: str, problems: list[Problem]
+    ) -> tuple[str, str | None, tuple[int, str] | None]:
+        """The event type, its time as UTC text and the device model (id, tracking)."""
         known = self._kinds.get(kind_text)
         if known is None:
             known = self._remember(self._kinds, kind_text, self._kind(kind_text))
@@ -167,9 +219,7 @@ class EventParser:
             problems += found
         utc: str | None = None
         if not time_text:
-            problems.append(
-                ("event_time", "required", _("%(column)s is required.") % {"column": "event_time"})
-            )
+            problems.append(_required("event_time"))
         else:
             moment = self._times.get(time_text)
             if moment is None:
@@ -179,7 +229,7 @@ class EventParser:
                 problems += found
         model: tuple[int, str] | None = None
         if not gtin_text:
-            problems.append(("gtin", "required", _("%(column)s is required.") % {"column": "gtin"}))
+            problems.append(_required("gtin"))
         else:
             product = self._gtins.get(gtin_text)
             if product is None:
@@ -187,12 +237,22 @@ class EventParser:
             model, found = product
             if found:
                 problems += found
+        return kind, utc, model
+
+    def _unit(
+        self,
+        gtin_text: str,
+        lot: str,
+        serial_text: str,
+        quantity_text: str,
+        model: tuple[int, str] | None,
+        problems: list[Problem],
+    ) -> tuple[str | None, int]:
+        """The lot's and serial's checks, and the quantity (1 for a serial row left empty)."""
         if not lot:
-            problems.append(("lot", "required", _("%(column)s is required.") % {"column": "lot"}))
+            problems.append(_required("lot"))
         elif len(lot) > 20:
-            problems.append(
-                ("lot", "length", _("A lot number has at most 20 characters (GS1 AI 10)."))
-            )
+            problems.append(("lot", "length", _lot_length()))
         serial = serial_text or None
         if serial is not None:
             if len(serial) > 20:
@@ -223,50 +283,35 @@ class EventParser:
         quantity, found = counted
         if found:
             problems += found
+        return serial, quantity
+
+    def _locations(
+        self, kind: str, from_code: str, to_code: str, problems: list[Problem]
+    ) -> tuple[int | None, int | None]:
+        """The from and to locations by code, and the ones the event type needs."""
         locations = self.refs.locations
         from_id = to_id = None
         if from_code:
             from_id = locations.get(from_code)
             if from_id is None:
-                problems.append(
-                    (
-                        "from_location",
-                        "unknown_location",
-                        _("No location has code %(code)s; import it first.") % {"code": from_code},
-                    )
-                )
+                problems.append(_unknown_location("from_location", from_code))
         if to_code:
             to_id = locations.get(to_code)
             if to_id is None:
-                problems.append(
-                    (
-                        "to_location",
-                        "unknown_location",
-                        _("No location has code %(code)s; import it first.") % {"code": to_code},
-                    )
-                )
+                problems.append(_unknown_location("to_location", to_code))
         if kind in NEEDS_TO and to_id is None and not to_code:
-            problems.append(
-                (
-                    "to_location",
-                    "required",
-                    _("A %(type)s event needs %(column)s.")
-                    % {"type": kind, "column": "to_location"},
-                )
-            )
+            problems.append(_needed_by(kind, "to_location"))
         if kind in NEEDS_FROM and from_id is None and not from_code:
-            problems.append(
-                (
-                    "from_location",
-                    "required",
-                    _("A %(type)s event needs %(column)s.")
-                    % {"type": kind, "column": "from_location"},
-                )
-            )
+            problems.append(_needed_by(kind, "from_location"))
         if kind == "shipped" and from_id is not None and from_id == to_id:
             problems.append(
                 ("to_location", "same_location", _("A shipment goes from one location to another."))
             )
+        return from_id, to_id
+
+    def _made_and_expires(
+        self, manufactured_text: str, expiry_text: str, problems: list[Problem]
+    ) -> tuple[date | None, date | None]:
         manufactured = expiry = None
         if manufactured_text:
             manufactured = self._date(manufactured_text, "manufactured", problems)
@@ -276,53 +321,38 @@ class EventParser:
                 problems.append(
                     ("expiry", "date_order", _("The expiry date is before the manufacture date."))
                 )
+        return manufactured, expiry
+
+    def _into(
+        self, kind: str, into_gtin: str, into_lot_text: str, problems: list[Problem]
+    ) -> tuple[int | None, str | None]:
+        """The finished lot a transformed event makes (nothing for other events)."""
+        if kind != "transformed":
+            return None, None
         into_model_id: int | None = None
         into_lot = into_lot_text or None
-        if kind == "transformed":
-            if not into_gtin or not into_lot:
-                problems.append(
-                    (
-                        "into_lot",
-                        "required",
-                        _("A transformed event names the finished lot in into_gtin and into_lot."),
-                    )
+        if not into_gtin or not into_lot:
+            problems.append(
+                (
+                    "into_lot",
+                    "required",
+                    _("A transformed event names the finished lot in into_gtin and into_lot."),
                 )
-            else:
-                product = self._into_gtins.get(into_gtin)
-                if product is None:
-                    product = self._remember(
-                        self._into_gtins, into_gtin, self._gtin(into_gtin, "into_gtin")
-                    )
-                into_model, found = product
-                if found:
-                    problems += found
-                elif into_model is not None:
-                    into_model_id = into_model[0]
-            if into_lot and len(into_lot) > 20:
-                problems.append(
-                    ("into_lot", "length", _("A lot number has at most 20 characters (GS1 AI 10)."))
-                )
+            )
         else:
-            into_lot = None
-        if problems or model is None or utc is None:
-            return None
-        return (
-            row_no,
-            event_id,
-            kind,
-            utc,
-            model[0],
-            lot,
-            serial,
-            quantity,
-            from_id,
-            to_id,
-            document_ref[:100],
-            manufactured.isoformat() if manufactured else None,
-            expiry.isoformat() if expiry else None,
-            into_model_id,
-            into_lot,
-        )
+            product = self._into_gtins.get(into_gtin)
+            if product is None:
+                product = self._remember(
+                    self._into_gtins, into_gtin, self._gtin(into_gtin, "into_gtin")
+                )
+            into_model, found = product
+            if found:
+                problems += found
+            elif into_model is not None:
+                into_model_id = into_model[0]
+        if into_lot and len(into_lot) > 20:
+            problems.append(("into_lot", "length", _lot_length()))
+        return into_model_id, into_lot
 
     # -- what one text means, worked out once ----------------------------------------------
     @staticmethod
