@@ -90,3 +90,12 @@ def test_rejected_rows_csv_escapes_formulas(tmp_path: Path) -> None:
         )
     )
     assert rows[1][:4] == ["'=cmd|' /C calc'!A0", "'" + HYPERLINK, "nonsense", "CN"]
+
+
+def test_a_sheet_title_takes_no_character_excel_refuses() -> None:
+    from medrecall.core.exports import sheet_title
+
+    assert sheet_title("按国家/地区") == "按国家／地区"
+    assert sheet_title("a\\b?c*d:e[f]") == "a＼b？c＊d：e（f）"
+    assert sheet_title("x" * 40) == "x" * 31
+    assert sheet_title("") == "-"

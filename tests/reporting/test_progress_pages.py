@@ -278,6 +278,24 @@ def test_the_excel_export_holds_the_funnel_and_keeps_user_text_as_text(
     )
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_excel_export_opens_in_both_languages(
+    language: str, progressed: RecallCase, client: Any, manager: User
+) -> None:
+    """A translated sheet name may hold a character Excel refuses in sheet names (按国家/地区)."""
+    from openpyxl import load_workbook
+
+    manager.language = language
+    manager.save(update_fields=["language"])
+    client.force_login(manager)
+    answer = client.get(reverse("web:recall-cockpit-xlsx", args=[progressed.pk]))
+    assert answer.status_code == 200
+    titles = load_workbook(io.BytesIO(answer.content)).sheetnames
+    by_country = "按国家／地区" if language == "zh-hans" else "By country"
+    assert by_country in titles
+    assert not [title for title in titles if set(title) & set("/\\?*:[]")]
+
+
 def test_the_pdf_export_is_a_pdf_of_the_figures(
     progressed: RecallCase, client: Any, manager: User
 ) -> None:

@@ -43,3 +43,15 @@ def append_row(sheet: Any, values: Iterable[Any]) -> None:
         if looks_like_formula(cell.value):
             cell.data_type = "s"
             cell.quotePrefix = True
+
+
+# Excel refuses these in a sheet name (and openpyxl raises); a translated title may hold one
+# ("按国家/地区"). The full-width forms read the same in both languages.
+_SHEET_TITLE_SWAPS = str.maketrans(
+    {"/": "／", "\\": "＼", "?": "？", "*": "＊", ":": "：", "[": "（", "]": "）"}
+)
+
+
+def sheet_title(text: str) -> str:
+    """``text`` as a sheet name Excel takes: no ``/ \\ ? * : [ ]``, at most 31 characters."""
+    return str(text).translate(_SHEET_TITLE_SWAPS)[:31] or "-"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .exports import sheet_title
 from .tabular import Columns
 
 
@@ -20,7 +21,7 @@ def template_xlsx(columns: Columns, kind: str) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = kind[:31]
+    sheet.title = sheet_title(kind)
     sheet.append(list(columns.all))
     for cell, name in zip(sheet[1], columns.all, strict=True):
         cell.font = Font(bold=name in columns.required)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import NotFound
-from medrecall.core.exports import csv_row
+from medrecall.core.exports import csv_row, sheet_title
 from medrecall.core.numbering import next_number
 
 from .errors import PaymentRefused
@@ -188,7 +188,7 @@ def ap_xlsx(batch: ApExportBatch) -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = batch.number[:31]
+    sheet.title = sheet_title(batch.number)
     sheet.append(list(COLUMNS))
     rate = COLUMNS.index("exchange_rate")
     for row in ap_rows(batch):

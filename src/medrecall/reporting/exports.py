@@ -10,7 +10,7 @@ from typing import Any, cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from medrecall.core.exports import append_row
+from medrecall.core.exports import append_row, sheet_title
 from medrecall.recalls.models import RecallCase
 
 from .cost import Cost
@@ -100,7 +100,7 @@ def _sheet(
     (numbers stay numbers, Decimal or int, never text; user text is never a formula)."""
     from openpyxl.styles import Font
 
-    sheet = workbook.create_sheet(title[:31])
+    sheet = workbook.create_sheet(sheet_title(title))
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -179,7 +179,7 @@ def cost_rows(cost: Cost) -> list[tuple[str, Decimal | None, str]]:
 
 
 def _cost_sheet(workbook: Any, cost: Cost) -> None:
-    sheet = workbook.create_sheet(_("Cost")[:31])
+    sheet = workbook.create_sheet(sheet_title(_("Cost")))
     from openpyxl.styles import Font
 
     sheet.append([_("Cost against budget"), cost.currency])

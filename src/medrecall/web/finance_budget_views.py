@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core import bounds
 from medrecall.core.errors import DomainError, NotFound
+from medrecall.core.exports import sheet_title
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import ServiceProvider
 from medrecall.finance import alerts, budgets, reports
@@ -171,7 +172,7 @@ def _sheet(
     """A sheet with a bold header; amounts are Decimal numbers shown as ``#,##0.00``."""
     from openpyxl.styles import Font
 
-    sheet = workbook.create_sheet(title[:31])
+    sheet = workbook.create_sheet(sheet_title(title))
     sheet.append([str(h) for h in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)

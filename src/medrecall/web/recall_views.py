@@ -24,7 +24,7 @@ from medrecall.accounts.signatures import (
 )
 from medrecall.audit.selectors import history_for
 from medrecall.core.errors import DomainError, NotFound
-from medrecall.core.exports import append_row
+from medrecall.core.exports import append_row, sheet_title
 from medrecall.recalls import approvals, closure, deadlines, selectors, services
 from medrecall.recalls.forms import (
     ClassifyForm,
@@ -453,7 +453,7 @@ def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     }
     workbook.remove(workbook.active)
     for title, columns, rows in sheets:
-        sheet = workbook.create_sheet(title[:31])
+        sheet = workbook.create_sheet(sheet_title(title))
         sheet.append([str(headers.get(c, c)) for c in columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)

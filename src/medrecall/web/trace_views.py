@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.selectors import viewer_of
 from medrecall.catalog.models import device_name
 from medrecall.core.errors import DomainError, RowError
-from medrecall.core.exports import append_row
+from medrecall.core.exports import append_row, sheet_title
 from medrecall.core.types import Viewer
 from medrecall.parties.models import Location
 from medrecall.recalls import selectors as recall_selectors
@@ -255,14 +255,14 @@ def _trace_xlsx(result: selectors.ForwardTrace, gtin: str, key: str) -> HttpResp
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _("Holders")[:31]
+    sheet.title = sheet_title(_("Holders"))
     _holders_sheet(sheet, result)
-    summary = workbook.create_sheet(_("Where the units are")[:31])
+    summary = workbook.create_sheet(sheet_title(_("Where the units are")))
     for key_name, value in result.summary.items():
         summary.append([label_for("trace_category", key_name), value])
     if result.shipped_to:
-        _shipped_to_sheet(workbook.create_sheet(_("Shipped to")[:31]), result)
-    _lots_sheet(workbook.create_sheet(_("Lots in scope")[:31]), result)
+        _shipped_to_sheet(workbook.create_sheet(sheet_title(_("Shipped to"))), result)
+    _lots_sheet(workbook.create_sheet(sheet_title(_("Lots in scope"))), result)
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(
