@@ -4,8 +4,8 @@
 It defaults to the production settings module so that ``DATABASE_URL`` and friends apply.
 ``medrecall version`` answers before Django is set up (it is the probe scripts call first).
 Django is set up with the cyclic garbage collector paused (``_set_up_django``): set-up
-allocates some 300,000 objects that all stay alive, and the collector, left on, walks them
-again and again (about a sixth of the start-up of every command, docs/cli.md).
+allocates some 100,000 objects that all stay alive, and the collector, left on, walks them
+again and again (a sixth to a third of every command's start-up, bench/README.md).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _set_up_django(arguments: list[str]) -> None:
 
     Setting Django up creates the models, modules and classes of every installed app: objects
     that live as long as the process and that are never garbage. With the collector on, each
-    collection walks all of them again (some 170 collections, about a sixth of the set-up's
+    collection walks all of them again (some 170 collections, a sixth to a third of set-up's
     time). Paused, and the survivors then frozen (``gc.freeze``: moved to the permanent
     generation, which later collections do not walk), the command starts that much sooner
     and collects its own garbage as before. Left to Django where set-up must stay within its
