@@ -1,9 +1,11 @@
 """How long the ``medrecall`` command takes before it does any work.
 
 Runs each command ``--repeat`` times in a fresh process against a migrated SQLite data
-directory and prints the best (and the median) wall and CPU time beside three references: a bare ``python -c
-pass`` (the interpreter), ``import django`` and ``django.setup()`` with the product's settings
-(what every Django command pays). The budget for read-only commands is 0.4 s wall on SQLite.
+directory and prints the best (and the median) wall and CPU time beside four references: a bare
+``python -c pass`` (the interpreter), ``import django``, ``django.setup()`` with the product's
+settings (what every Django command pays) and the same set-up with the garbage collector paused
+(what ``medrecall`` pays before a command). Each line ends with the 1-minute load average when
+it was measured. The budget for read-only commands is 0.4 s wall on SQLite.
 
 Two modes, each with its own bytecode cache (``PYTHONPYCACHEPREFIX``) in a temporary directory:
 
@@ -44,18 +46,35 @@ SETUP = (
     "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'medrecall.settings.base'); "
     "django.setup()"
 )
+# What `medrecall` does before a command (cli/__init__.py, _set_up_django): the same set-up with
+# the cyclic garbage collector paused, its survivors then frozen.
+SETUP_PAUSED = f"import gc; gc.disable(); {SETUP}; gc.freeze(); gc.enable()"
 COMMANDS: list[tuple[str, list[str]]] = [
     ("python -c pass", [sys.executable, "-c", "pass"]),
     ("python -c 'import django'", [sys.executable, "-c", "import django"]),
     ("django.setup()", [sys.executable, "-c", SETUP]),
+    ("django.setup(), collector paused", [sys.executable, "-c", SETUP_PAUSED]),
     ("medrecall version", [MEDRECALL, "version"]),
     ("medrecall udi parse … --json", [MEDRECALL, "udi", "parse", "0100614141123452", "--json"]),
     (
         "medrecall trace forward … --json",
         [MEDRECALL, "trace", "forward", "--gtin", "00614141123452", "--lot", "NONE", "--json"],
     ),
+    (
+        "medrecall trace backward … --json",
+        [MEDRECALL, "trace", "backward", "--gtin", "00614141123452", "--lot", "NONE", "--json"],
+    ),
     ("medrecall recall show …", [MEDRECALL, "recall", "show", "RC-NONE"]),
     ("medrecall recall list --json", [MEDRECALL, "recall", "list", "--json"]),
+    (
+        "medrecall quality complaint list --json",
+        [MEDRECALL, "quality", "complaint", "list", "--json"],
+    ),
+    ("medrecall filings list … --json", [MEDRECALL, "filings", "list", "RC-NONE", "--json"]),
+    (
+        "medrecall execution accounting … --json",
+        [MEDRECALL, "execution", "accounting", "RC-NONE", "--json"],
+    ),
 ]
 REFERENCE = "django.setup()"
 BUDGET = 0.4
@@ -109,8 +128,8 @@ def run_mode(mode: str, environment: dict[str, str], repeat: int, before: str | 
                 measure(command, chosen, 1)
     print(f"\n{mode}: load average {load()}")
     print(
-        f"{'command':34} {'tree':>10} {'wall s':>7} {'cpu s':>7} {'cpu ÷ setup':>12} {'wall ÷ 0.4 s':>13}"
-        f" {'median wall':>12} {'median cpu':>11}"
+        f"{'command':42} {'tree':>10} {'wall s':>7} {'cpu s':>7} {'cpu ÷ setup':>12} {'wall ÷ 0.4 s':>13}"
+        f" {'median wall':>12} {'median cpu':>11} {'load':>5}"
     )
     reference: dict[str, float] = {}
     for label, command in COMMANDS:
@@ -128,11 +147,11 @@ def run_mode(mode: str, environment: dict[str, str], repeat: int, before: str | 
             median_wall = statistics.median(run[0] for run in measured)
             median_cpu = statistics.median(run[1] for run in measured)
             print(
-                f"{label:34} {tree:>10} {wall:7.3f} {cpu:7.3f} {ratio:>12} {wall / BUDGET:12.2f}×"
-                f" {median_wall:12.3f} {median_cpu:11.3f}"
+                f"{label:42} {tree:>10} {wall:7.3f} {cpu:7.3f} {ratio:>12} {wall / BUDGET:12.2f}×"
+                f" {median_wall:12.3f} {median_cpu:11.3f} {os.getloadavg()[0]:5.2f}"
             )
         if before:
-            print(f"{'':34} {'÷ before':>10} {'':7} {cpus['this tree'] / cpus['before']:6.2f}×")
+            print(f"{'':42} {'÷ before':>10} {'':7} {cpus['this tree'] / cpus['before']:6.2f}×")
     print(f"{mode}: load average {load()}")
 
 

@@ -68,6 +68,54 @@ READ_ONLY = [
     ["recall", "show", "RC-2026-0001"],
     ["recall", "list", "--json"],
 ]
+# Libraries that load where they are used, not where their module is imported: the early-warning
+# statistics (numpy, scipy; `quality signals`), the US federal holidays (a US deadline), the
+# country tables (a filing's document, a public recall's text) and the QR codes (a waybill).
+LIBRARIES = ("holidays", "numpy", "pycountry", "scipy", "segno")
+OTHER_READS = [
+    ["trace", "backward", "--gtin", "00614141123452", "--lot", "L1", "--json"],
+    ["quality", "complaint", "list", "--json"],
+    ["quality", "capa", "list", "--json"],
+    ["filings", "list", "RC-2026-0001", "--json"],
+    ["intelligence", "search", "--q", "pump", "--json"],
+    ["execution", "accounting", "RC-2026-0001", "--json"],
+]
+# What the collector did by the end of a command: on, and with set-up's objects frozen.
+COLLECTOR_PROBE = """
+import gc, sys
+from medrecall.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    sys.stderr.write(f"\\nCOLLECTOR {gc.isenabled()} {gc.get_freeze_count() > 0}\\n")
+"""
+# Each library still loads, and answers, where it is used (a fresh process, no database).
+USES_PROBE = """
+import sys
+from datetime import date
+
+import django
+
+django.setup()
+from medrecall.core import workdays
+from medrecall.execution import selectors  # what `medrecall execution` loads
+from medrecall.filings import content
+from medrecall.intelligence import parsing
+from medrecall.quality import signals
+
+before = sorted(name for name in {libraries!r} if name in sys.modules)
+answers = [
+    workdays.package_day(date(2026, 7, 3), "US"),
+    content._province_en("CN-JS", "fallback"),
+    parsing.parse_distribution("Distributed in Germany and Texas").countries,
+    signals._binomial_p(3, 10, 0.1),
+]
+from medrecall.execution.documents import qr_data_uri  # a waybill's module
+
+answers.append(qr_data_uri("WB-1|RA-1")[:24])
+after = sorted(name for name in {libraries!r} if name in sys.modules)
+print(repr((before, answers, after)))
+"""
 
 
 def run_probe(tmp_path: Path, *arguments: str, code: int = 0) -> tuple[str, str, set[str]]:
@@ -231,3 +279,86 @@ def test_the_lazy_signal_receivers_are_connected_and_call_what_they_stand_for(
         ("locked", "axes", {"request": None, "username": "ana", "ip_address": "::1"}),
         ("logged", "User", {"request": None, "user": None}),
     ]
+
+
+@pytest.mark.parametrize(
+    "arguments", READ_ONLY + OTHER_READS, ids=lambda words: " ".join(words[:2])
+)
+def test_read_only_commands_load_no_library_they_do_not_use(
+    tmp_path: Path, arguments: list[str]
+) -> None:
+    _, errors, modules = run_probe(tmp_path, *arguments, code=1)
+
+    assert errors.startswith("Database error (sqlite3 ")
+    assert sorted(name for name in LIBRARIES if name in modules) == []
+    assert sorted(name for name in HEAVY if name in modules) == []
+
+
+def test_the_libraries_load_and_answer_where_they_are_used(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "MEDRECALL_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "medrecall.settings.base",
+    }
+    environment.pop("DATABASE_URL", None)
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", USES_PROBE.format(libraries=LIBRARIES)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+        timeout=120,
+    )
+
+    before, answers, after = eval(done.stdout)  # noqa: S307 - the probe's own repr
+    assert before == ["numpy"]  # quality.signals keeps numpy at import; scipy waits for a test
+    assert answers == [
+        ("holiday", "Independence Day (observed)"),
+        "Jiangsu",
+        ("US", "DE"),
+        0.0701908264,
+        "data:image/svg+xml;chars",
+    ]
+    assert after == sorted(LIBRARIES)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code"),
+    [(["recall", "list", "--json"], 1), (["udi", "parse", "0100614141123452", "--json"], 1)],
+    ids=["recall list", "udi parse"],
+)
+def test_a_command_sets_django_up_with_the_collector_paused_and_collects_after(
+    tmp_path: Path, arguments: list[str], code: int
+) -> None:
+    environment = {
+        **os.environ,
+        "MEDRECALL_DATA_DIR": str(tmp_path),
+        "LANGUAGE": "en",
+        "DJANGO_SETTINGS_MODULE": "medrecall.settings.base",
+    }
+    environment.pop("DATABASE_URL", None)
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", COLLECTOR_PROBE, *arguments],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=120,
+    )
+
+    assert done.returncode == code, done.stderr
+    # On again for the command's own garbage; set-up's objects frozen (never walked again).
+    assert done.stderr.rsplit("COLLECTOR ", 1)[1] == "True True\n"
+
+
+def test_a_process_set_up_already_keeps_its_collector_as_it_was() -> None:
+    import gc
+
+    from medrecall.cli import _set_up_django
+
+    frozen = gc.get_freeze_count()
+
+    _set_up_django(["recall", "list", "--json"])
+
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen

@@ -12,9 +12,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from medrecall.cli.command import Everyone, ProductCommand
-from medrecall.quality import signal_services, signals
 from medrecall.quality.models import SignalKind, SignalStatus
-from medrecall.quality.tasks import signals_detect_sweep
 
 Answer = dict[str, Any]
 
@@ -28,6 +26,11 @@ def add_arguments(sub: ArgumentParser) -> None:
 
 
 def signals_answer(command: ProductCommand, o: dict[str, Any]) -> Answer:
+    # The detection's statistics (numpy, scipy: about 0.7 s to import) load for this command
+    # only, not for every ``medrecall quality …``.
+    from medrecall.quality import signal_services, signals
+    from medrecall.quality.tasks import signals_detect_sweep
+
     if o["every"] > 0:
         command.enqueue_every(
             signals_detect_sweep,

@@ -21,7 +21,6 @@ from datetime import date
 from functools import lru_cache
 
 import chinese_calendar
-import holidays
 from chinese_calendar.constants import holidays as _cn_holidays
 
 # Calendars whose package data ends in a known year (the US federal holidays are rules the
@@ -43,6 +42,8 @@ def package_covers(calendar: str, year: int) -> bool:
 
 @lru_cache(maxsize=256)
 def _us_federal_holidays(year: int) -> frozenset[date]:
+    import holidays  # its country modules take ~50 ms to load: only when a US day is asked
+
     return frozenset(holidays.country_holidays("US", years=year).keys())
 
 
@@ -67,6 +68,8 @@ def package_day(day: date, calendar: str) -> tuple[str, str] | None:
         if not on_holiday and day.weekday() >= 5:
             return "workday", str(name or "")
         return None
+    import holidays
+
     names = holidays.country_holidays("US", years=day.year)
     return ("holiday", str(names[day])) if day in names else None
 

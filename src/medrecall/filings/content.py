@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-import pycountry
 from django.conf import settings
 from django.db.models import F, Sum
 
@@ -177,6 +176,8 @@ def assessment(recall: RecallCase) -> dict[str, Any] | None:
 
 
 def _province_en(code: str, fallback: str) -> str:
+    import pycountry  # its tables take ~40 ms to load: when a document is filled
+
     found = pycountry.subdivisions.get(code=code) if code else None  # type: ignore[no-untyped-call]
     if found is None:
         return fallback

@@ -11,8 +11,6 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-import pycountry
-
 from medrecall.traceability.udi import parse_udi
 
 # -- dates -----------------------------------------------------------------------------------
@@ -265,6 +263,8 @@ _WORDS = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
 def _places() -> dict[str, tuple[str, str]]:
     """Lower-case name -> ("state" | "country", code), built once from pycountry and the table
     of US states."""
+    import pycountry  # its tables take ~40 ms to load: when a text is first parsed
+
     places: dict[str, tuple[str, str]] = {}
     for country in pycountry.countries:
         for attribute in ("name", "common_name", "official_name"):

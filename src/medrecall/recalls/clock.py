@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-import holidays
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -166,6 +165,8 @@ def _fill(template: StrOrPromise, **values: object) -> StrOrPromise:
 @lru_cache(maxsize=256)
 def _us_federal_holidays(year: int) -> frozenset[date]:
     """US federal holidays of ``year``, observed days included (a Saturday 4 July moves to Friday)."""
+    import holidays  # ~50 ms to load: when a US deadline is counted, not at every start
+
     return frozenset(holidays.country_holidays("US", years=year).keys())
 
 

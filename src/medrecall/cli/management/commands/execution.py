@@ -39,7 +39,6 @@ from medrecall.cli.command import Everyone, ProductCommand, Subcommands
 from medrecall.cli.lookups import found, party_coded, recall_numbered, user_named
 from medrecall.core.errors import DomainError
 from medrecall.execution import selectors, services
-from medrecall.execution.documents import waybill_pdf
 from medrecall.execution.models import Disposition, ReturnAuthorisation
 from medrecall.parties import selectors as parties
 from medrecall.parties.models import Location, Party
@@ -353,6 +352,8 @@ class Command(ProductCommand):
         return _return_answer(ra)
 
     def _return_waybill(self, o: dict[str, Any]) -> Answer:
+        from medrecall.execution.documents import waybill_pdf  # the PDF and QR-code engines
+
         ra = _ra(_given(o["number"], "RA number"))
         out = Path(o["out"] or f"{ra.waybill_number}.pdf")
         out.write_bytes(waybill_pdf(ra))

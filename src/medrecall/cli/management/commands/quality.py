@@ -48,9 +48,8 @@ from medrecall.cli import quality_signals
 from medrecall.cli.command import Everyone, ProductCommand, Subcommands
 from medrecall.cli.lookups import found, party_coded, recall_numbered, refusal, user_named
 from medrecall.core.errors import DomainError
-from medrecall.quality import reporting, selectors, services
+from medrecall.quality import selectors, services
 from medrecall.quality.models import Capa, Channel, Complaint
-from medrecall.quality.tasks import reporting_alert_sweep
 
 Answer = dict[str, Any]
 
@@ -154,6 +153,8 @@ def _fishbone(specs: list[str]) -> dict[str, list[str]]:
 
 
 def complaint_answer(complaint: Complaint) -> Answer:
+    from medrecall.quality import reporting  # the working-day calendars: loaded when used
+
     decisions = list(complaint.decisions.all())
     for decision in decisions:
         decision.complaint = complaint
@@ -570,6 +571,9 @@ class Command(ProductCommand):
 
     # -- clocks and dashboard ------------------------------------------------------------------
     def _clocks(self, o: dict[str, Any]) -> Answer:
+        from medrecall.quality import reporting
+        from medrecall.quality.tasks import reporting_alert_sweep
+
         if o["every"] > 0:
             self.enqueue_every(
                 reporting_alert_sweep,
