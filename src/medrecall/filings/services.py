@@ -275,7 +275,7 @@ def filing_sign(
         actor=actor,
         target=filing,
         content=signing_content(filing),
-        meaning="authored",
+        meaning=DOCUMENT_TYPES.get(filing.doc_type).signature_meaning,
         password=password,
         username=username,
         session=session,
