@@ -43,6 +43,10 @@ class RegimeSerializer(BoundedSerializer):
     proposed_class = serializers.CharField()
     recall_class = serializers.CharField()
     override_reason = serializers.CharField()
+    fda_class = serializers.CharField()
+    fda_event_id = serializers.CharField()
+    fda_z_numbers = serializers.JSONField()
+    fda_classified_on = serializers.DateField(allow_null=True)
 
 
 class RecallListSerializer(BoundedModelSerializer[RecallCase]):

@@ -396,6 +396,28 @@ def fda_report_number(recall: RecallCase, registration: str, action_type: str) -
     return f"{prefix}{max(used, default=0) + 1:03d}-{suffix}"
 
 
+def added_lots(recall: RecallCase, lots_now: list[dict[str, Any]]) -> list[str]:
+    """Lots of the frozen scope that the last submitted 806 report did not name: what an
+    amendment adds (806.10: more lots later, an amendment of the report)."""
+    from .models import Filing, FilingStatus
+
+    last = (
+        Filing.objects.filter(
+            recall=recall, doc_type="fda.report_806", status=FilingStatus.SUBMITTED
+        )
+        .order_by("-version")
+        .first()
+    )
+    if last is None:
+        return []
+    before = {(lot["model_code"], lot["lot"]) for lot in last.content.get("lots", [])}
+    return [
+        f"{lot['model_code']} {lot['lot']}"
+        for lot in lots_now
+        if (lot["model_code"], lot["lot"]) not in before
+    ]
+
+
 def fda_806_values(recall: RecallCase) -> dict[str, Any]:
     """The 806 report's values (806.10(c)(1)-(13)); the words the firm writes are sections."""
     registration = str(settings.MEDRECALL_COMPANY.get("fda_registration", "")).strip()
@@ -404,6 +426,7 @@ def fda_806_values(recall: RecallCase) -> dict[str, Any]:
     return {
         "registration": registration,
         "report_number": fda_report_number(recall, registration, recall.action_type),
+        "added_lots": added_lots(recall, scope["lots"]),
         "fda": fda_record(recall),
         "injuries_reported": evaluation["injuries_reported"] if evaluation else None,
         "deaths_reported": evaluation["deaths_reported"] if evaluation else None,

@@ -406,6 +406,7 @@ def _report_806(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
         "heading": _("Report"),
         "rows": [
             [_("Report number"), values["report_number"]],
+            [_("Lots added by this amendment"), ", ".join(values.get("added_lots", []))],
             [_("FDA establishment registration number"), values["registration"]],
             *_fda_rows(values),
             [_("Defect"), _text(values["defect"], language)],
