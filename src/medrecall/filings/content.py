@@ -451,7 +451,12 @@ def _first_notices(recall: RecallCase, ids: list[int]) -> dict[int, dict[str, An
         .values_list("party_id", "sent_at", "channel", "acknowledged_at", "replied_at")
     ):
         row = found.setdefault(
-            party_id, {"sent_at": sent_at.isoformat(), "method": channel, "responded": False}
+            party_id,
+            {
+                "sent_at": sent_at.isoformat() if sent_at else "",
+                "method": channel,
+                "responded": False,
+            },
         )
         row["responded"] = row["responded"] or bool(acknowledged_at or replied_at)
     on_hand = dict(
@@ -579,7 +584,7 @@ def fda_termination_values(recall: RecallCase) -> dict[str, Any]:
             "sequence": latest["sequence"],
             "version": latest["version"],
             "reference": latest["reference"],
-            "submitted_at": latest["submitted_at"].isoformat(),
+            "submitted_at": latest["submitted_at"].isoformat() if latest["submitted_at"] else "",
         }
         if latest
         else None,
