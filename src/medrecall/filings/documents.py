@@ -43,6 +43,8 @@ class DocumentType:
     levels: tuple[str, ...] = ()  # only for these NMPA levels (empty: every level)
     checks: tuple[Callable[[dict[str, Any]], list[str]], ...] = field(default=())
     signature_meaning: str = "authored"  # what the signer declares (accounts.SignatureMeaning)
+    # Who it goes to when not the provincial MPAs (``content.addressees``): e.g. FDA's CDRH.
+    addressed_to: tuple[dict[str, str], ...] = ()
 
 
 DOCUMENT_TYPES: Registry[DocumentType] = Registry("document type")
@@ -303,6 +305,16 @@ def problems(
 # --- FDA: 21 CFR 806 (corrections and removals), 7.53 (status reports), 7.55 (termination) ---
 
 
+FDA_CDRH = {
+    "zh": "美国食品药品监督管理局器械与放射健康中心（FDA CDRH）",
+    "en": "U.S. Food and Drug Administration, Center for Devices and Radiological Health (CDRH)",
+}
+FDA_RECORDS = {
+    "zh": "企业质量记录（供 FDA 检查时查阅）",
+    "en": "The firm's quality records (available to FDA on inspection)",
+}
+
+
 def _fda_registration(values: dict[str, Any]) -> list[str]:
     if values.get("registration"):
         return []
@@ -492,6 +504,7 @@ DOCUMENT_TYPES.register(
             "21 CFR 806.10: within 10 working days of initiating the correction or removal; "
             "content 806.10(c)(1)-(13); more lots later: an amendment"
         ),
+        addressed_to=(FDA_CDRH,),
         generate=_with_806,
         deadline="fda.report_806",
         sections=(
@@ -555,6 +568,7 @@ DOCUMENT_TYPES.register(
             "with the justification reviewed by a designated person; kept 2 years beyond the "
             "device's expected life"
         ),
+        addressed_to=(FDA_RECORDS,),
         generate=_with_806_20,
         deadline="fda.report_806",
         signature_meaning="reviewed",
@@ -581,6 +595,7 @@ DOCUMENT_TYPES.register(
         title_zh="召回状态报告（21 CFR 7.53）",
         label=gettext_lazy("Recall status report (21 CFR 7.53)"),
         article=gettext_lazy("21 CFR 7.53: at the interval FDA sets; the six counts of 7.53(b)"),
+        addressed_to=(FDA_CDRH,),
         generate=_with_fda_status,
         deadline="fda.status_report",
         recurring=True,
@@ -605,6 +620,7 @@ DOCUMENT_TYPES.register(
             "21 CFR 7.55: a written request once the recall is effective, with the latest status "
             "report and how the recalled product was disposed of"
         ),
+        addressed_to=(FDA_CDRH,),
         generate=_with_termination,
         sections=(
             Section(
