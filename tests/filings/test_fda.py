@@ -23,6 +23,7 @@ from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
 from medrecall.filings import services
 from medrecall.filings.closure import termination_findings
+from medrecall.filings.documents import FDA_CDRH
 from medrecall.filings.errors import FilingIncomplete
 from medrecall.filings.models import Filing, FilingStatus
 from medrecall.parties.models import Contact, Party
@@ -101,6 +102,7 @@ def test_the_806_report_number_is_registration_date_sequence_and_r_for_a_removal
     filing = services.filing_generate(recall=fda_recall, doc_type="fda.report_806", actor=manager)
 
     assert filing.content["report_number"] == f"{FDA_REGISTRATION}-{_today_us()}-001-R"
+    assert filing.addressees == [FDA_CDRH]
 
 
 def test_a_second_recall_reported_the_same_day_takes_the_next_sequence_and_c_for_a_correction(
