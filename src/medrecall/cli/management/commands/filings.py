@@ -63,7 +63,11 @@ class Command(ProductCommand):
         enter.add_argument("--zh", default=None, help="The section in Chinese.")
         enter.add_argument("--en", default=None, help="The section in English.")
         actions.add("check", self._check, help="Check the required content; list what is missing.")
-        sign = actions.add("sign", self._sign, help="E-sign a checked filing (meaning: authored).")
+        sign = actions.add(
+            "sign",
+            self._sign,
+            help="E-sign a checked filing (meaning: authored; reviewed for the 806.20 record).",
+        )
         sign.add_argument(
             "--password-file",
             default="",
