@@ -117,15 +117,11 @@ def build(status: Status, manager: User, make_user: Callable[..., User]) -> dict
         description="Replacement",
         actor=manager,
     )
-    if status == Status.TERMINATED:
-        recall = services.recall_transition(
-            recall=recall, target="terminated", actor=manager, reason="FDA terminated"
-        )
-    if status in (Status.EFFECTIVENESS_CHECK, Status.CLOSED):
+    if status in (Status.EFFECTIVENESS_CHECK, Status.CLOSED, Status.TERMINATED):
         recall = services.recall_transition(
             recall=recall, target="effectiveness_check", actor=manager
         )
-    if status == Status.CLOSED:
+    if status in (Status.CLOSED, Status.TERMINATED):
         closure.closure_exception_sign(
             recall=recall,
             actor=manager,
@@ -136,7 +132,10 @@ def build(status: Status, manager: User, make_user: Callable[..., User]) -> dict
         recall = services.recall_update(
             recall=recall, actor=manager, version=recall.version, completed_at=timezone.now()
         )
-        recall = services.recall_transition(recall=recall, target="closed", actor=manager)
+        # Terminating passes the same checks as closing (the exception lifts what blocks).
+        recall = services.recall_transition(
+            recall=recall, target=status, actor=manager, reason="FDA terminated"
+        )
     assert recall.status == status
     return {**things, "recall": recall}
 

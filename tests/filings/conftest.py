@@ -57,3 +57,41 @@ def signed_plan(recall: RecallCase, actor: User) -> Any:
     return services.filing_sign(
         filing=filing, actor=actor, password=PASSWORD, username=actor.username
     )
+
+
+FDA_REGISTRATION = "3001234567"
+
+
+@pytest.fixture
+def fda_recall(
+    tmp_path: Path, manager: User, make_user: Callable[..., User], settings: Any
+) -> RecallCase:
+    """The same recall under the FDA regime alone (every consignee is an FDA consignee), class
+    II, first consignee notified on 3 March 2025, with the firm's FDA registration number."""
+    from datetime import UTC, datetime
+
+    settings.MEDRECALL_COMPANY = {
+        **settings.MEDRECALL_COMPANY,
+        "fda_registration": FDA_REGISTRATION,
+    }
+    found = approved_recall(tmp_path, manager, make_user, regimes=("fda",), recall_class="II")
+    DeviceModel.objects.filter(udi_di=CATH).update(registration_no="K201234")
+    Lot.objects.filter(device_model__udi_di=CATH).update(quantity_produced=1000)
+    RecallCase.objects.filter(pk=found.pk).update(
+        initiated_at=datetime(2025, 3, 3, 9, tzinfo=UTC), fda_status_interval_days=14
+    )
+    return RecallCase.objects.get(pk=found.pk)
+
+
+REPORT_806_SECTIONS = {
+    "responsible": {
+        "zh": "质量总监 李明，+86 512 0000 0000",
+        "en": "Li Ming, QA Director, +86 512",
+    },
+    "device_names": {"zh": "导管；产品代码 DQY", "en": "Catheter; product code DQY"},
+    "intended_use": {"zh": "血管介入", "en": "Vascular access"},
+    "marketing_status": {"zh": "510(k) K201234", "en": "510(k) K201234"},
+    "actions": {"zh": "移除批次C1。", "en": "Lot C1 removed."},
+    "mdr_reports": {"zh": "无", "en": "None"},
+    "communications": {"zh": "召回通知附后。", "en": "Recall letter attached."},
+}

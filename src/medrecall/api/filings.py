@@ -293,3 +293,59 @@ class FilingFileView(APIView):
         if served is None:
             raise Http404
         return served
+
+
+class FdaZNumberSerializer(BoundedSerializer):
+    model_code = serializers.CharField(max_length=100)
+    z_number = serializers.CharField(max_length=20)
+
+
+class FdaRecordSerializer(BoundedSerializer):
+    """What FDA sent about the recall (21 CFR 7.41: FDA classifies; the Enforcement Report
+    gives the event id and a Z-number per product)."""
+
+    fda_class = serializers.CharField(allow_blank=True, required=False, max_length=3)
+    fda_event_id = serializers.CharField(allow_blank=True, required=False, max_length=20)
+    fda_z_numbers = FdaZNumberSerializer(many=True, required=False)
+    fda_classified_on = serializers.DateField(required=False, allow_null=True)
+
+
+class FdaRecordView(APIView):
+    """FDA's record of the recall (GET); record or correct it (PUT, QA/RA): an empty value keeps
+    the one recorded, a Z-number is set per device model code."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _regime(self, request: Request, pk: int) -> Any:
+        from medrecall.recalls.fda import fda_regime
+
+        viewer = viewer_of(request)
+        recall = recall_selectors.recall_get_for(viewer=viewer, pk=pk)
+        selectors.filing_list_for(viewer=viewer, recall_id=pk)  # a portal user: 404
+        return recall, fda_regime(recall)
+
+    @extend_schema(tags=["filings"], responses=FdaRecordSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        _recall, regime = self._regime(request, pk)
+        if regime is None:
+            raise Http404
+        return Response(FdaRecordSerializer(regime).data)
+
+    @extend_schema(tags=["filings"], request=FdaRecordSerializer, responses=FdaRecordSerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        from medrecall.recalls.fda import fda_record
+
+        recall, _regime = self._regime(request, pk)
+        viewer = viewer_of(request)
+        if not viewer.has_perm(CHANGE):
+            raise PermissionDenied
+        body = _input(request, FdaRecordSerializer)
+        regime = fda_record(
+            recall=recall,
+            actor=viewer,
+            classification=body.get("fda_class", ""),
+            event_id=body.get("fda_event_id", ""),
+            z_numbers={z["model_code"]: z["z_number"] for z in body.get("fda_z_numbers", [])},
+            classified_on=body.get("fda_classified_on"),
+        )
+        return Response(FdaRecordSerializer(regime).data)

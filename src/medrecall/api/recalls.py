@@ -43,6 +43,10 @@ class RegimeSerializer(BoundedSerializer):
     proposed_class = serializers.CharField()
     recall_class = serializers.CharField()
     override_reason = serializers.CharField()
+    fda_class = serializers.CharField()
+    fda_event_id = serializers.CharField()
+    fda_z_numbers = serializers.JSONField()
+    fda_classified_on = serializers.DateField(allow_null=True)
 
 
 class RecallListSerializer(BoundedModelSerializer[RecallCase]):
@@ -147,6 +151,9 @@ class RecallUpdateSerializer(BoundedSerializer):
     effectiveness_percent = serializers.IntegerField(required=False, min_value=11, max_value=99)
     strategy = serializers.CharField(required=False, allow_blank=True)
     progress_interval_days = serializers.IntegerField(required=False, min_value=1)
+    fda_status_interval_days = serializers.IntegerField(
+        required=False, min_value=1, max_value=365
+    )
     decision_at = serializers.DateTimeField(required=False)
     initiated_at = serializers.DateTimeField(required=False)
     completed_at = serializers.DateTimeField(required=False)

@@ -15,3 +15,6 @@ class FilingsConfig(AppConfig):
         CLOSURE_CHECKS.register(
             "filings.summary_report", Lazy("medrecall.filings.closure.closure_findings")
         )
+        CLOSURE_CHECKS.register(
+            "filings.termination_request", Lazy("medrecall.filings.closure.termination_findings")
+        )

@@ -32,3 +32,26 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
             ),
         )
     ]
+
+
+TERMINATION = "fda.termination_request"
+
+
+def termination_findings(recall: RecallCase) -> list[Finding]:
+    """A recall with the FDA regime is closed (or terminated) only once its request to
+    terminate (21 CFR 7.55) is submitted."""
+    if not recall.regimes.filter(regime="fda").exists():
+        return []
+    if Filing.objects.filter(
+        recall=recall, doc_type=TERMINATION, status=FilingStatus.SUBMITTED
+    ).exists():
+        return []
+    return [
+        Finding(
+            "filings",
+            _(
+                "The request to terminate the FDA recall (21 CFR 7.55) is not submitted: "
+                "generate it, check, sign and submit it."
+            ),
+        )
+    ]

@@ -266,3 +266,327 @@ def progress_values(recall: RecallCase) -> dict[str, Any]:
         "still_at_holders": figures.still_at_holders,
         "by_party_type": dict(by_type),
     }
+
+
+# --- FDA (21 CFR 806, 21 CFR 7.53 and 7.55) -------------------------------------------------
+
+FDA = "fda"
+US_EASTERN = "America/New_York"
+
+
+def fda_record(recall: RecallCase) -> dict[str, Any]:
+    """What FDA sent back (``recalls.fda.fda_record``): its class, event id and Z-numbers."""
+    regime = next((r for r in recall.regimes.all() if r.regime == FDA), None)
+    if regime is None:
+        return {"class": "", "event_id": "", "z_numbers": [], "classified_on": ""}
+    return {
+        "class": regime.fda_class,
+        "proposed_class": regime.recall_class,
+        "event_id": regime.fda_event_id,
+        "z_numbers": list(regime.fda_z_numbers),
+        "classified_on": regime.fda_classified_on.isoformat() if regime.fda_classified_on else "",
+    }
+
+
+def _consignee_rows(recall: RecallCase) -> list[Any]:
+    from medrecall.effectiveness.selectors import consignees
+
+    return consignees(recall, FDA)
+
+
+def fda_consignees(recall: RecallCase) -> list[dict[str, Any]]:
+    """The consignees of the FDA regime (806.10(c)(12)): every holder of the frozen scope whose
+    notice goes under FDA (notices' rule, by the country of its location), with its address,
+    phone (primary contact), and the shipments of the lots in scope to it (date and quantity,
+    from the trace). Four queries whatever the number of consignees."""
+    from medrecall.parties.models import Contact
+    from medrecall.traceability.models import EventType, TraceEvent
+
+    snapshot = _snapshot(recall)
+    found = _consignee_rows(recall)
+    if snapshot is None or not found:
+        return []
+    ids = [c.party_id for c in found]
+    parties = {p.pk: p for p in Party.objects.filter(pk__in=ids)}
+    phones: dict[int, str] = {}
+    for party_id, phone in (
+        Contact.objects.filter(party_id__in=ids)
+        .exclude(phone="")
+        .order_by("party_id", "-is_primary", "name")
+        .values_list("party_id", "phone")
+    ):
+        phones.setdefault(party_id, phone)
+    lot_ids = AffectedLine.objects.filter(snapshot=snapshot).values("lot_id")
+    shipped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    events = (
+        TraceEvent.objects.filter(
+            event_type=EventType.SHIPPED,
+            retracted=False,
+            lot_id__in=lot_ids,
+            to_location__party_id__in=ids,
+        )
+        .values("to_location__party_id", "lot__number", "event_time__date")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("to_location__party_id", "event_time__date", "lot__number")
+    )
+    for row in events:
+        shipped[row["to_location__party_id"]].append(
+            {
+                "date": row["event_time__date"].isoformat(),
+                "lot": row["lot__number"],
+                "quantity": row["quantity"],
+            }
+        )
+    rows = []
+    for consignee in found:
+        party = parties[consignee.party_id]
+        rows.append(
+            {
+                "code": consignee.code,
+                "name": party.name_en or party.name,
+                "address": ", ".join(
+                    part
+                    for part in (
+                        party.address,
+                        party.city,
+                        party.province,
+                        party.postal_code,
+                        party.country,
+                    )
+                    if part
+                ),
+                "phone": phones.get(consignee.party_id, ""),
+                "units": consignee.units,
+                "shipments": shipped.get(consignee.party_id, []),
+            }
+        )
+    return rows
+
+
+def fda_report_number(recall: RecallCase, registration: str, action_type: str) -> str:
+    """21 CFR 806.10(c)(1): registration number, the date of the report (M/D/YY, US Eastern),
+    a three-digit sequence of the firm's reports that day, C (correction) or R (removal).
+
+    A recall keeps its number once a version is submitted (an amendment carries it on); a draft
+    generated again on a later day takes that day's date and the day's next sequence."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from .models import Filing, FilingStatus
+
+    if not registration:
+        return ""
+    mine = Filing.objects.filter(recall=recall, doc_type="fda.report_806").order_by(
+        "-sequence", "-version"
+    )
+    kept = [f.content.get("report_number", "") for f in mine if f.content.get("report_number")]
+    if any(f.status == FilingStatus.SUBMITTED for f in mine) and kept:
+        return str(kept[0])
+    today = timezone.now().astimezone(ZoneInfo(US_EASTERN)).date()
+    prefix = f"{registration}-{today.month}/{today.day}/{today:%y}-"
+    suffix = "C" if action_type == "correction" else "R"
+    if kept and kept[0].startswith(prefix) and kept[0].endswith(f"-{suffix}"):
+        return str(kept[0])
+    taken = (
+        Filing.objects.filter(doc_type="fda.report_806", content__report_number__startswith=prefix)
+        .exclude(recall=recall)
+        .values_list("content__report_number", flat=True)
+    )
+    used = {int(n[len(prefix) :].split("-")[0]) for n in taken if n}
+    return f"{prefix}{max(used, default=0) + 1:03d}-{suffix}"
+
+
+def added_lots(recall: RecallCase, lots_now: list[dict[str, Any]]) -> list[str]:
+    """Lots of the frozen scope that the last submitted 806 report did not name: what an
+    amendment adds (806.10: more lots later, an amendment of the report)."""
+    from .models import Filing, FilingStatus
+
+    last = (
+        Filing.objects.filter(
+            recall=recall, doc_type="fda.report_806", status=FilingStatus.SUBMITTED
+        )
+        .order_by("-version")
+        .first()
+    )
+    if last is None:
+        return []
+    before = {(lot["model_code"], lot["lot"]) for lot in last.content.get("lots", [])}
+    return [
+        f"{lot['model_code']} {lot['lot']}"
+        for lot in lots_now
+        if (lot["model_code"], lot["lot"]) not in before
+    ]
+
+
+def fda_806_values(recall: RecallCase) -> dict[str, Any]:
+    """The 806 report's values (806.10(c)(1)-(13)); the words the firm writes are sections."""
+    registration = str(settings.MEDRECALL_COMPANY.get("fda_registration", "")).strip()
+    scope = scope_values(recall)
+    evaluation = assessment(recall)
+    return {
+        "registration": registration,
+        "report_number": fda_report_number(recall, registration, recall.action_type),
+        "added_lots": added_lots(recall, scope["lots"]),
+        "fda": fda_record(recall),
+        "injuries_reported": evaluation["injuries_reported"] if evaluation else None,
+        "deaths_reported": evaluation["deaths_reported"] if evaluation else None,
+        "consignees": fda_consignees(recall),
+        **scope,
+    }
+
+
+def fda_806_20_values(recall: RecallCase) -> dict[str, Any]:
+    """The 806.20 record: the device and its identification, the event and the action."""
+    return {"fda": fda_record(recall), **scope_values(recall)}
+
+
+def _first_notices(recall: RecallCase, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per consignee: its first notice sent (date, method) and whether it answered."""
+    from medrecall.notices.models import Notice, Reply
+
+    found: dict[int, dict[str, Any]] = {}
+    for party_id, sent_at, channel, acknowledged_at, replied_at in (
+        Notice.objects.filter(recall=recall, party_id__in=ids, sent_at__isnull=False)
+        .order_by("party_id", "sent_at", "pk")
+        .values_list("party_id", "sent_at", "channel", "acknowledged_at", "replied_at")
+    ):
+        row = found.setdefault(
+            party_id,
+            {
+                "sent_at": sent_at.isoformat() if sent_at else "",
+                "method": channel,
+                "responded": False,
+            },
+        )
+        row["responded"] = row["responded"] or bool(acknowledged_at or replied_at)
+    on_hand = dict(
+        Reply.objects.filter(recall=recall, party_id__in=ids)
+        .values("party_id")
+        .annotate(units=Sum("lines__on_hand"))
+        .values_list("party_id", "units")
+    )
+    for party_id, units in on_hand.items():
+        row = found.setdefault(party_id, {"sent_at": "", "method": "", "responded": False})
+        row["responded"] = True
+        row["on_hand_at_response"] = int(units or 0)
+    return found
+
+
+def _returned_and_corrected(recall: RecallCase) -> tuple[dict[int, int], dict[int, int]]:
+    """Units received back per party (receipts of its returns) and corrected on site per party
+    (work-order units with result corrected), for the whole recall."""
+    from medrecall.execution.lifecycle import UnitResult
+    from medrecall.execution.models import Receipt, WorkOrderUnit
+
+    returned = dict(
+        Receipt.objects.filter(recall=recall)
+        .values("ra__party_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("ra__party_id", "units")
+    )
+    corrected = dict(
+        WorkOrderUnit.objects.filter(work_order__recall=recall, result=UnitResult.CORRECTED)
+        .values("work_order__party_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("work_order__party_id", "units")
+    )
+    return returned, corrected
+
+
+def fda_status_values(recall: RecallCase) -> dict[str, Any]:
+    """The six counts of 21 CFR 7.53(b), per FDA consignee and in total, with what they must
+    reconcile with: the frozen scope (consignees, units) and execution (every unit received
+    back or corrected on the recall, whoever it came from)."""
+    from medrecall.effectiveness.selectors import plans_of, results_of
+
+    snapshot = _snapshot(recall)
+    consignees = _consignee_rows(recall)
+    ids = [c.party_id for c in consignees]
+    notices = _first_notices(recall, ids)
+    returned, corrected = _returned_and_corrected(recall)
+    rows = []
+    for c in consignees:
+        notice = notices.get(c.party_id, {})
+        rows.append(
+            {
+                "code": c.code,
+                "name": c.name,
+                "units": c.units,
+                "notified_at": notice.get("sent_at", ""),
+                "method": notice.get("method", ""),
+                "responded": bool(notice.get("responded")),
+                "on_hand_at_response": notice.get("on_hand_at_response"),
+                "returned": int(returned.get(c.party_id, 0)),
+                "corrected": int(corrected.get(c.party_id, 0)),
+            }
+        )
+    notified = [r for r in rows if r["notified_at"]]
+    responding = [r for r in notified if r["responded"]]
+    plan = next((p for p in plans_of(recall) if p.regime == FDA), None)
+    checks = results_of(plan).as_dict() if plan is not None else None
+    return {
+        "snapshot": snapshot.sequence if snapshot else None,
+        "fda": fda_record(recall),
+        "consignees": rows,
+        "counts": {
+            "consignees": len(rows),
+            "notified": len(notified),
+            "not_notified": len(rows) - len(notified),
+            "responding": len(responding),
+            "not_responding": len(notified) - len(responding),
+            "on_hand_at_response": sum(r["on_hand_at_response"] or 0 for r in responding),
+            "units": sum(r["units"] for r in rows),
+            "returned": sum(r["returned"] for r in rows),
+            "corrected": sum(r["corrected"] for r in rows),
+            "accounted": sum(r["returned"] + r["corrected"] for r in rows),
+        },
+        "execution": {
+            "returned_all": int(sum(returned.values())),
+            "corrected_all": int(sum(corrected.values())),
+            "returned_elsewhere": int(sum(v for k, v in returned.items() if k not in ids)),
+            "corrected_elsewhere": int(sum(v for k, v in corrected.items() if k not in ids)),
+        },
+        "effectiveness": checks,
+    }
+
+
+def fda_termination_values(recall: RecallCase) -> dict[str, Any]:
+    """21 CFR 7.55: the latest status report's counts, the effectiveness checks done and how
+    the recalled units were disposed of (execution's accounting and completion)."""
+    from medrecall.effectiveness.selectors import completion_of
+    from medrecall.execution.models import Disposition
+
+    from .models import Filing, FilingStatus
+
+    completion = completion_of(recall).as_dict()
+    dispositions = {
+        kind: int(units or 0)
+        for kind, units in Disposition.objects.filter(recall=recall, status="done")
+        .values("kind")
+        .annotate(units=Sum("quantity"))
+        .values_list("kind", "units")
+    }
+    latest = (
+        Filing.objects.filter(
+            recall=recall, doc_type="fda.status_report", status=FilingStatus.SUBMITTED
+        )
+        .order_by("-submitted_at", "-pk")
+        .values("sequence", "version", "reference", "submitted_at")
+        .first()
+    )
+    status = fda_status_values(recall)
+    return {
+        "fda": status["fda"],
+        "status": status,
+        "completion": completion,
+        "dispositions": dispositions,
+        "latest_status_report": {
+            "sequence": latest["sequence"],
+            "version": latest["version"],
+            "reference": latest["reference"],
+            "submitted_at": latest["submitted_at"].isoformat() if latest["submitted_at"] else "",
+        }
+        if latest
+        else None,
+    }

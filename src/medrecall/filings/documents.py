@@ -42,6 +42,9 @@ class DocumentType:
     with_places: bool = False  # addressed also to the MPAs of the provinces affected
     levels: tuple[str, ...] = ()  # only for these NMPA levels (empty: every level)
     checks: tuple[Callable[[dict[str, Any]], list[str]], ...] = field(default=())
+    signature_meaning: str = "authored"  # what the signer declares (accounts.SignatureMeaning)
+    # Who it goes to when not the provincial MPAs (``content.addressees``): e.g. FDA's CDRH.
+    addressed_to: tuple[dict[str, str], ...] = ()
 
 
 DOCUMENT_TYPES: Registry[DocumentType] = Registry("document type")
@@ -276,7 +279,9 @@ def required(kind: DocumentType, level: str) -> bool:
     III only where the recall was published)."""
     if kind.code == "nmpa.publication":
         return level in ("I", "II")
-    return True
+    # The 806.20 record is kept instead of the 806 report, for an action not required to be
+    # reported: it is never owed on its own.
+    return kind.code != "fda.record_806_20"
 
 
 def problems(
@@ -295,3 +300,335 @@ def problems(
     if not addressees:
         found.append(_("The filing is addressed to no authority."))
     return found
+
+
+# --- FDA: 21 CFR 806 (corrections and removals), 7.53 (status reports), 7.55 (termination) ---
+
+
+FDA_CDRH = {
+    "zh": "美国食品药品监督管理局器械与放射健康中心（FDA CDRH）",
+    "en": "U.S. Food and Drug Administration, Center for Devices and Radiological Health (CDRH)",
+}
+FDA_RECORDS = {
+    "zh": "企业质量记录（供 FDA 检查时查阅）",
+    "en": "The firm's quality records (available to FDA on inspection)",
+}
+
+
+def _fda_registration(values: dict[str, Any]) -> list[str]:
+    if values.get("registration"):
+        return []
+    return [
+        _(
+            "The firm's FDA establishment registration number is not set "
+            "(MEDRECALL_COMPANY_FDA_REGISTRATION): the report number needs it."
+        )
+    ]
+
+
+def _fda_products(values: dict[str, Any]) -> list[str]:
+    return [] if values.get("products") else [_("No device model is named on the recall.")]
+
+
+def _fda_identification(values: dict[str, Any]) -> list[str]:
+    found = _identification(values)
+    found += [
+        _("Lot %(lot)s of %(model)s has no expiry date (or expected life).")
+        % {"lot": row["lot"], "model": row["model_code"]}
+        for row in values.get("identification", [])
+        if not row["expires_on"]
+    ]
+    return found
+
+
+def _fda_event(values: dict[str, Any]) -> list[str]:
+    found = []
+    if not values["reason"]["en"]:
+        found.append(_("The reason for the recall (English) is empty: FDA reads English."))
+    if values.get("injuries_reported") is None:
+        found.append(
+            _(
+                "The health hazard evaluation is not recorded: the illnesses and injuries are unknown."
+            )
+        )
+    return found
+
+
+def _fda_consignees(values: dict[str, Any]) -> list[str]:
+    rows = values.get("consignees", [])
+    if not rows:
+        return [_("The frozen scope has no consignee under the FDA regime.")]
+    found = []
+    for row in rows:
+        if not row["address"]:
+            found.append(_("Consignee %(code)s has no address.") % {"code": row["code"]})
+        if not row["phone"]:
+            found.append(
+                _("Consignee %(code)s has no phone number (no contact with a phone).")
+                % {"code": row["code"]}
+            )
+        if not row["shipments"]:
+            found.append(
+                _(
+                    "No shipment to consignee %(code)s is in the trace: dates and quantities unknown."
+                )
+                % {"code": row["code"]}
+            )
+    return found
+
+
+def _status_reconciles(values: dict[str, Any]) -> list[str]:
+    """The 7.53(b) counts must add up with each other, the frozen scope and execution."""
+    if values.get("snapshot") is None:
+        return [_("The scope is not frozen: there are no figures to report.")]
+    counts, execution, rows = values["counts"], values["execution"], values["consignees"]
+    found = []
+    if counts["notified"] + counts["not_notified"] != counts["consignees"]:
+        found.append(
+            _(
+                "Consignees notified (%(notified)s) and not notified (%(not_notified)s) do not add "
+                "up to the %(consignees)s consignees of the frozen scope."
+            )
+            % counts
+        )
+    if counts["responding"] + counts["not_responding"] != counts["notified"]:
+        found.append(
+            _(
+                "Consignees responding (%(responding)s) and not responding (%(not_responding)s) do "
+                "not add up to the %(notified)s notified."
+            )
+            % counts
+        )
+    if len(rows) != counts["consignees"] or sum(r["units"] for r in rows) != counts["units"]:
+        found.append(_("The consignee list does not add up to the totals of the report."))
+    for key, label in (
+        ("returned", _("returned")),
+        ("corrected", _("corrected")),
+    ):
+        by_consignee = sum(r[key] for r in rows)
+        if by_consignee + execution[f"{key}_elsewhere"] != execution[f"{key}_all"]:
+            found.append(
+                _(
+                    "Units %(what)s do not reconcile with execution: %(consignees)s by the "
+                    "consignees listed and %(elsewhere)s elsewhere, but %(all)s on the recall."
+                )
+                % {
+                    "what": label,
+                    "consignees": by_consignee,
+                    "elsewhere": execution[f"{key}_elsewhere"],
+                    "all": execution[f"{key}_all"],
+                }
+            )
+    found += [
+        _(
+            "Consignee %(code)s: %(accounted)s units returned or corrected, but %(units)s in the "
+            "frozen scope."
+        )
+        % {"code": r["code"], "accounted": r["returned"] + r["corrected"], "units": r["units"]}
+        for r in rows
+        if r["returned"] + r["corrected"] > r["units"]
+    ]
+    checks = values.get("effectiveness")
+    if checks and checks["passed"] + checks["failed"] != checks["checked"]:
+        found.append(
+            _(
+                "Effectiveness checks passed (%(passed)s) and failed (%(failed)s) do not add up "
+                "to the %(checked)s checked."
+            )
+            % checks
+        )
+    return found
+
+
+def _termination_ready(values: dict[str, Any]) -> list[str]:
+    """7.55: all reasonable efforts made, the units removed or corrected and disposed of."""
+    found = []
+    completion = values["completion"]
+    if not completion["complete"]:
+        found.append(
+            _(
+                "Not every unit of the frozen scope is accounted: %(outstanding)s still at "
+                "holders, %(quarantine)s in quarantine, %(transit)s in transit, %(own)s in our "
+                "stock, %(unexplained)s unexplained."
+            )
+            % {
+                "outstanding": completion["outstanding_at_holders"],
+                "quarantine": completion["in_quarantine"],
+                "transit": completion["in_transit"],
+                "own": completion["own_stock"],
+                "unexplained": completion["unexplained"],
+            }
+        )
+    checks = values["status"].get("effectiveness")
+    if checks is None:
+        found.append(_("No effectiveness-check level is set for the FDA regime."))
+    elif not checks["criteria_met"]:
+        found.append(
+            _(
+                "The FDA effectiveness checks are not done: %(pending)s sampled consignees not "
+                "checked, %(failed)s failed."
+            )
+            % checks
+        )
+    if values.get("latest_status_report") is None:
+        found.append(
+            _("No recall status report is submitted: the request attaches the latest one.")
+        )
+    return found
+
+
+def _with_806(recall: RecallCase) -> dict[str, Any]:
+    return content.header(recall) | content.fda_806_values(recall)
+
+
+def _with_806_20(recall: RecallCase) -> dict[str, Any]:
+    return content.header(recall) | content.fda_806_20_values(recall)
+
+
+def _with_fda_status(recall: RecallCase) -> dict[str, Any]:
+    return content.header(recall) | content.fda_status_values(recall)
+
+
+def _with_termination(recall: RecallCase) -> dict[str, Any]:
+    return content.header(recall) | content.fda_termination_values(recall)
+
+
+DOCUMENT_TYPES.register(
+    "fda.report_806",
+    DocumentType(
+        code="fda.report_806",
+        regime="fda",
+        title_zh="医疗器械纠正和移除报告（21 CFR 806）",
+        label=gettext_lazy("Report of correction or removal (21 CFR 806)"),
+        article=gettext_lazy(
+            "21 CFR 806.10: within 10 working days of initiating the correction or removal; "
+            "content 806.10(c)(1)-(13); more lots later: an amendment"
+        ),
+        addressed_to=(FDA_CDRH,),
+        generate=_with_806,
+        deadline="fda.report_806",
+        sections=(
+            Section(
+                "responsible",
+                gettext_lazy(
+                    "Person responsible for the correction or removal: name, title, address, phone"
+                ),
+            ),
+            Section(
+                "device_names",
+                gettext_lazy("Brand, common and classification name, product code"),
+            ),
+            Section("intended_use", gettext_lazy("Intended use of the device")),
+            Section(
+                "marketing_status",
+                gettext_lazy("Marketing status (510(k), PMA, preamendment) and listing number"),
+            ),
+            Section(
+                "manufacturer",
+                gettext_lazy("Manufacturer, if not the reporting firm"),
+                required=False,
+            ),
+            Section(
+                "actions",
+                gettext_lazy("The event and the corrective or removal actions taken and planned"),
+            ),
+            Section(
+                "mdr_reports",
+                gettext_lazy("Illnesses or injuries and the MDR report numbers (or: none)"),
+            ),
+            Section(
+                "communications",
+                gettext_lazy("Copies of all communications and any further recipients"),
+            ),
+            Section(
+                "not_available",
+                gettext_lazy("Information not yet available: why, and when it will follow"),
+                required=False,
+            ),
+        ),
+        checks=(
+            _fda_registration,
+            _fda_products,
+            _fda_event,
+            _fda_identification,
+            _quantity_produced,
+            _fda_consignees,
+        ),
+    ),
+)
+DOCUMENT_TYPES.register(
+    "fda.record_806_20",
+    DocumentType(
+        code="fda.record_806_20",
+        regime="fda",
+        title_zh="未报告的纠正和移除记录（21 CFR 806.20）",
+        label=gettext_lazy("Record of a correction or removal not reported (21 CFR 806.20)"),
+        article=gettext_lazy(
+            "21 CFR 806.20: a record of a correction or removal not required to be reported, "
+            "with the justification reviewed by a designated person; kept 2 years beyond the "
+            "device's expected life"
+        ),
+        addressed_to=(FDA_RECORDS,),
+        generate=_with_806_20,
+        deadline="fda.report_806",
+        signature_meaning="reviewed",
+        sections=(
+            Section(
+                "justification",
+                gettext_lazy("Why the correction or removal is not reported (the justification)"),
+            ),
+            Section("actions", gettext_lazy("The event and the action taken")),
+            Section(
+                "communications",
+                gettext_lazy("Copies of the communications"),
+                required=False,
+            ),
+        ),
+        checks=(_fda_products, _identification),
+    ),
+)
+DOCUMENT_TYPES.register(
+    "fda.status_report",
+    DocumentType(
+        code="fda.status_report",
+        regime="fda",
+        title_zh="召回状态报告（21 CFR 7.53）",
+        label=gettext_lazy("Recall status report (21 CFR 7.53)"),
+        article=gettext_lazy("21 CFR 7.53: at the interval FDA sets; the six counts of 7.53(b)"),
+        addressed_to=(FDA_CDRH,),
+        generate=_with_fda_status,
+        deadline="fda.status_report",
+        recurring=True,
+        sections=(
+            Section(
+                "estimated_completion",
+                gettext_lazy("7.53(b)(6) Estimated time frame for completing the recall"),
+            ),
+            Section("remarks", gettext_lazy("Remarks"), required=False),
+        ),
+        checks=(_fda_products, _status_reconciles),
+    ),
+)
+DOCUMENT_TYPES.register(
+    "fda.termination_request",
+    DocumentType(
+        code="fda.termination_request",
+        regime="fda",
+        title_zh="召回终止申请（21 CFR 7.55）",
+        label=gettext_lazy("Request to terminate the recall (21 CFR 7.55)"),
+        article=gettext_lazy(
+            "21 CFR 7.55: a written request once the recall is effective, with the latest status "
+            "report and how the recalled product was disposed of"
+        ),
+        addressed_to=(FDA_CDRH,),
+        generate=_with_termination,
+        sections=(
+            Section(
+                "disposition",
+                gettext_lazy("Description of the disposition of the recalled product"),
+            ),
+            Section("request", gettext_lazy("The request (why the recall can be terminated)")),
+        ),
+        checks=(_fda_products, _termination_ready),
+    ),
+)

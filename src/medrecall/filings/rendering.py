@@ -206,6 +206,8 @@ def _specific(kind: DocumentType, values: dict[str, Any], language: str) -> list
         if kind.code == "nmpa.summary_report":
             found[0]["rows"].insert(0, [_("Completed at"), _when(values["completed_at"])])
         return found
+    if kind.code in FDA_BLOCKS:
+        return FDA_BLOCKS[kind.code](values, language)
     return []
 
 
@@ -354,3 +356,188 @@ def render(filing: Filing) -> dict[str, bytes]:
         found[f"pdf_{suffix}"] = pdf(document)
         found[f"docx_{suffix}"] = docx(document)
     return found
+
+
+# --- FDA documents ------------------------------------------------------------------------
+
+
+def _fda_rows(values: dict[str, Any]) -> list[list[str]]:
+    """FDA's own record of the recall (once FDA sent it)."""
+    fda = values.get("fda") or {}
+    return [
+        [_("FDA classification"), f"Class {fda['class']}" if fda.get("class") else ""],
+        [_("FDA recall event id"), fda.get("event_id", "")],
+        [
+            _("FDA Z-numbers"),
+            ", ".join(f"{z['model_code']}: {z['z_number']}" for z in fda.get("z_numbers", [])),
+        ],
+    ]
+
+
+def _consignee_table(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "heading": _("Consignees (806.10(c)(11)): names, addresses, phones, shipments"),
+        "table": {
+            "columns": [
+                _("Consignee"),
+                _("Address"),
+                _("Phone"),
+                _("Shipped (date, lot, quantity)"),
+                _("Units in scope"),
+            ],
+            "rows": [
+                [
+                    f"{c['code']} {c['name']}",
+                    c["address"],
+                    c["phone"],
+                    "; ".join(f"{s['date']} {s['lot']} ×{s['quantity']}" for s in c["shipments"]),
+                    str(c["units"]),
+                ]
+                for c in values["consignees"]
+            ],
+        },
+    }
+
+
+def _report_806(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    d = values["distribution"]
+    produced = [lot["quantity_produced"] for lot in values["lots"]]
+    report = {
+        "heading": _("Report"),
+        "rows": [
+            [_("Report number"), values["report_number"]],
+            [_("Lots added by this amendment"), ", ".join(values.get("added_lots", []))],
+            [_("FDA establishment registration number"), values["registration"]],
+            *_fda_rows(values),
+            [_("Defect"), _text(values["defect"], language)],
+            [_("Possible harm"), _text(values["hazard"], language)],
+            [_("Injuries reported"), str(values["injuries_reported"] or 0)],
+            [_("Deaths reported"), str(values["deaths_reported"] or 0)],
+            [
+                _("Devices manufactured (lots in scope)"),
+                "" if not produced or None in produced else str(sum(produced)),
+            ],
+            [_("Devices subject to the action (frozen scope)"), str(d["units"])],
+            [_("Consignees"), str(len(values["consignees"]))],
+        ],
+        "table": _distribution(values)["table"],
+    }
+    return [report, _identification(values), _consignee_table(values)]
+
+
+def _record_806_20(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "heading": _("Record"),
+            "rows": [
+                *_fda_rows(values),
+                [_("Defect"), _text(values["defect"], language)],
+                [_("Possible harm"), _text(values["hazard"], language)],
+            ],
+        },
+        _identification(values),
+    ]
+
+
+def _method(code: str) -> str:
+    from medrecall.parties.models import Channel
+
+    return str(Channel(code).label) if code in Channel.values else code
+
+
+def _status_report(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    c = values["counts"]
+    checks = values.get("effectiveness") or {}
+    counts = {
+        "heading": _("The counts of 21 CFR 7.53(b)"),
+        "rows": [
+            *_fda_rows(values),
+            [_("(1) Consignees notified"), f"{c['notified']} / {c['consignees']}"],
+            [
+                _("(2) Consignees responding; quantity on hand when notified"),
+                f"{c['responding']}; {c['on_hand_at_response']}",
+            ],
+            [_("(3) Consignees not responding"), str(c["not_responding"])],
+            [
+                _("(4) Units returned or corrected; accounted for"),
+                f"{c['returned']} + {c['corrected']} = {c['accounted']} / {c['units']}",
+            ],
+            [
+                _("(5) Effectiveness checks: checked, passed, failed"),
+                f"{checks.get('checked', 0)}, {checks.get('passed', 0)}, {checks.get('failed', 0)}"
+                if checks
+                else _("No effectiveness-check level set"),
+            ],
+        ],
+    }
+    per_consignee = {
+        "heading": _("Per consignee"),
+        "table": {
+            "columns": [
+                _("Consignee"),
+                _("Notified (date, method)"),
+                _("Responded"),
+                _("On hand at response"),
+                _("Returned"),
+                _("Corrected"),
+                _("Units in scope"),
+            ],
+            "rows": [
+                [
+                    f"{r['code']} {r['name']}",
+                    f"{_when(r['notified_at'])} {_method(r['method'])}".strip(),
+                    _("yes") if r["responded"] else _("no"),
+                    "" if r["on_hand_at_response"] is None else str(r["on_hand_at_response"]),
+                    str(r["returned"]),
+                    str(r["corrected"]),
+                    str(r["units"]),
+                ]
+                for r in values["consignees"]
+            ],
+        },
+    }
+    return [counts, per_consignee]
+
+
+def _termination(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    from medrecall.execution.lifecycle import DispositionKind
+
+    done = values["completion"]
+    latest = values.get("latest_status_report") or {}
+    request = {
+        "heading": _("Effectiveness and disposition"),
+        "rows": [
+            *_fda_rows(values),
+            [_("Every unit accounted"), _("yes") if done["complete"] else _("no")],
+            [_("Units in scope"), str(done["affected"])],
+            [_("Units dispositioned"), str(done["dispositioned"])],
+            [_("Units corrected at holders"), str(done["corrected"])],
+            [_("Units reported used"), str(done["used"])],
+            [_("Units under a signed exception"), str(done["excepted"])],
+            [
+                _("Latest status report"),
+                f"#{latest['sequence']} v{latest['version']} {latest['reference']}"
+                if latest
+                else "",
+            ],
+        ],
+        "table": {
+            "columns": [_("Disposition"), _("Units")],
+            "rows": [
+                [
+                    str(DispositionKind(kind).label) if kind in DispositionKind.values else kind,
+                    str(units),
+                ]
+                for kind, units in sorted(values["dispositions"].items())
+            ],
+        },
+    }
+    return [request, *_status_report(values["status"], language)]
+
+
+FDA_BLOCKS = {
+    "fda.report_806": _report_806,
+    "fda.record_806_20": _record_806_20,
+    "fda.status_report": _status_report,
+    "fda.termination_request": _termination,
+}

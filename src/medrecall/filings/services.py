@@ -131,7 +131,8 @@ def filing_generate(*, recall: RecallCase, doc_type: str, actor: User) -> Filing
         sequence=found.sequence + 1 if found is not None else 1,
         version=1,
         content=values,
-        addressees=content.addressees(recall, with_places=kind.with_places),
+        addressees=[dict(a) for a in kind.addressed_to]
+        or content.addressees(recall, with_places=kind.with_places),
         generated_at=now,
         generated_by=actor,
     )
@@ -275,7 +276,7 @@ def filing_sign(
         actor=actor,
         target=filing,
         content=signing_content(filing),
-        meaning="authored",
+        meaning=DOCUMENT_TYPES.get(filing.doc_type).signature_meaning,
         password=password,
         username=username,
         session=session,

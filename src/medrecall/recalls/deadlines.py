@@ -127,6 +127,7 @@ def _clock_input(recall: RecallCase) -> dict[str, Any] | None:
         "initiated_at": recall.initiated_at,
         "completed_at": recall.completed_at,
         "progress_interval_days": recall.progress_interval_days,
+        "fda_status_interval_days": recall.fda_status_interval_days,
     }
 
 

@@ -92,3 +92,10 @@ class ClosureExceptionRefused(DomainError):
 
     code = "closure_exception_refused"
     status = 409
+
+
+class FdaRecordInvalid(ValidationFailed):
+    """What FDA sent (classification, recall event id, Z-numbers) cannot be recorded as given:
+    ``details`` names each problem."""
+
+    code = "fda_record_invalid"

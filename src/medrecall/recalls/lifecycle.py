@@ -119,6 +119,10 @@ GUARDS: Mapping[tuple[Status, Status], tuple[Guard, ...]] = {
     ),
     (Status.PENDING_APPROVAL, Status.IN_EXECUTION): (_classified, _has_scope, _approved),
     (Status.EFFECTIVENESS_CHECK, Status.CLOSED): (_close_out, _worked),
+    # FDA terminates a recall that worked (21 CFR 7.55): the same checks as closing, among
+    # them the request to terminate submitted (filings) for a recall with the FDA regime.
+    (Status.EFFECTIVENESS_CHECK, Status.TERMINATED): (_close_out, _worked),
+    (Status.IN_EXECUTION, Status.TERMINATED): (_close_out, _worked),
 }
 
 

@@ -4,6 +4,7 @@ approval steps each class needs."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +83,7 @@ EDITABLE = (
     "effectiveness_percent",
     "strategy",
     "progress_interval_days",
+    "fda_status_interval_days",
     "decision_at",
     "initiated_at",
     "completed_at",
@@ -129,6 +131,12 @@ class RecallCase(TimeStampedModel):
     strategy = models.TextField(_("strategy"), blank=True)
     progress_interval_days = models.PositiveSmallIntegerField(
         _("progress report every (days)"), null=True, blank=True
+    )
+    # 21 CFR 7.53: FDA sets how often status reports are due (typically every 2 to 4 weeks).
+    fda_status_interval_days = models.PositiveSmallIntegerField(
+        _("FDA status report every (days)"),
+        default=14,
+        validators=[MinValueValidator(1)],
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -206,6 +214,17 @@ class RecallRegime(models.Model):
     proposed_class = models.CharField(_("proposed class"), max_length=8, blank=True)
     recall_class = models.CharField(_("class / level"), max_length=8, blank=True)
     override_reason = models.TextField(_("reason for overriding the proposal"), blank=True)
+    # What FDA sends back (regime fda only, ``recalls.fda.fda_record``): its own classification
+    # (21 CFR 7.41, FDA assigns the class), the recall event id and a Z-number per product.
+    fda_class = models.CharField(
+        _("FDA classification"),
+        max_length=3,
+        blank=True,
+        choices=[("I", "Class I"), ("II", "Class II"), ("III", "Class III")],
+    )
+    fda_event_id = models.CharField(_("FDA recall event id"), max_length=20, blank=True)
+    fda_z_numbers = models.JSONField(_("FDA Z-numbers per product"), default=list, blank=True)
+    fda_classified_on = models.DateField(_("FDA classified on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("regime of a recall")

@@ -237,6 +237,8 @@ MEDRECALL_COMPANY = {
     "address": os.environ.get("MEDRECALL_COMPANY_ADDRESS", "1 Demo Road, Suzhou, China"),
     "phone": os.environ.get("MEDRECALL_COMPANY_PHONE", "+86 400 000 0000"),
     "email": os.environ.get("MEDRECALL_COMPANY_EMAIL", DEFAULT_FROM_EMAIL),
+    # FDA establishment registration number (21 CFR 806.10(c)(1): the 806 report number).
+    "fda_registration": os.environ.get("MEDRECALL_COMPANY_FDA_REGISTRATION", ""),
 }
 MEDRECALL_BASE_URL = os.environ.get("MEDRECALL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 MEDRECALL_FONT_PATHS = [

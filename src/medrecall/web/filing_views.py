@@ -61,6 +61,7 @@ def filing_list(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": [{"row": row, "due_note": selectors.due_note(row)} for row in rows],
             "filings": selectors.filing_list_for(viewer=viewer_of(request), recall_id=pk),
             "can_change": request.user.has_perm(CHANGE),
+            "fda": next((r for r in recall.regimes.all() if r.regime == "fda"), None),
         },
     )
 
@@ -249,3 +250,45 @@ def filing_file(request: HttpRequest, pk: int, filing: int, name: str) -> FileRe
     if served is None:
         raise Http404
     return served
+
+
+def _z_numbers(text: str) -> dict[str, str]:
+    """``MODEL=Z-NNNN-YYYY`` one per line (or separated by commas)."""
+    found = {}
+    for item in text.replace(",", "\n").splitlines():
+        model, _sep, number = item.partition("=")
+        if model.strip() or number.strip():
+            found[model.strip()] = number.strip()
+    return found
+
+
+@login_required
+@require_POST
+def fda_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record what FDA sent (its class, the recall event id, Z-numbers) on the recall."""
+    from medrecall.recalls.fda import fda_record as record
+
+    recall = _recall(request, pk)
+    if not request.user.has_perm(CHANGE):
+        raise PermissionDenied
+    classified_on = None
+    try:
+        if raw := request.POST.get("classified_on", "").strip():
+            classified_on = datetime.strptime(raw, "%Y-%m-%d").date()  # noqa: DTZ007
+        record(
+            recall=recall,
+            actor=viewer_of(request),
+            classification=request.POST.get("fda_class", ""),
+            event_id=request.POST.get("event_id", ""),
+            z_numbers=_z_numbers(request.POST.get("z_numbers", "")),
+            classified_on=classified_on,
+        )
+    except ValueError:
+        messages.error(request, _("Give the date as YYYY-MM-DD."))
+        return redirect("web:filing-list", pk=pk)
+    except DomainError as refused:
+        details = refused.details if isinstance(refused.details, list) else []
+        messages.error(request, " ".join(str(d) for d in details) or refused.message)
+        return redirect("web:filing-list", pk=pk)
+    messages.success(request, _("FDA's record of the recall is saved."))
+    return redirect("web:filing-list", pk=pk)

@@ -151,6 +151,7 @@ urlpatterns = [
     ),
     path("recalls/<int:pk>/filings/", fv.filing_list, name="filing-list"),
     path("recalls/<int:pk>/filings/generate/", fv.filing_generate, name="filing-generate"),
+    path("recalls/<int:pk>/filings/fda-record/", fv.fda_record, name="filing-fda-record"),
     path("recalls/<int:pk>/filings/<int:filing>/", fv.filing_detail, name="filing-detail"),
     path("recalls/<int:pk>/filings/<int:filing>/enter/", fv.filing_enter, name="filing-enter"),
     path("recalls/<int:pk>/filings/<int:filing>/check/", fv.filing_check, name="filing-check"),

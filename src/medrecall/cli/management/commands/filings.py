@@ -16,7 +16,7 @@ every item it names and exits with status 1; nothing changes."""
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,11 @@ class Command(ProductCommand):
         enter.add_argument("--zh", default=None, help="The section in Chinese.")
         enter.add_argument("--en", default=None, help="The section in English.")
         actions.add("check", self._check, help="Check the required content; list what is missing.")
-        sign = actions.add("sign", self._sign, help="E-sign a checked filing (meaning: authored).")
+        sign = actions.add(
+            "sign",
+            self._sign,
+            help="E-sign a checked filing (meaning: authored; reviewed for the 806.20 record).",
+        )
         sign.add_argument(
             "--password-file",
             default="",
@@ -78,6 +82,16 @@ class Command(ProductCommand):
         submit.add_argument("--acknowledgement", default="", metavar="PATH")
         revise = actions.add("revise", self._revise, help="A new version of a submitted filing.")
         revise.add_argument("--note", default="", help="What changed.")
+        fda = actions.add(
+            "fda-record", self._fda_record, help="Record FDA's class, event id and Z-numbers."
+        )
+        fda.add_argument("--class", dest="fda_class", default="", help="I, II or III.")
+        fda.add_argument("--event-id", default="", help="FDA's recall event id.")
+        fda.add_argument(
+            "--z", action="append", default=[], metavar="MODEL=Z-NNNN-YYYY", help="A Z-number."
+        )
+        fda.add_argument("--classified-on", default="", help="YYYY-MM-DD")
+        fda.add_argument("--user", default="", help="The account the action is recorded under.")
         for name, sub in actions.parsers.items():
             sub.add_argument(
                 "number", nargs="?", default="", metavar="NUMBER", help="The recall number."
@@ -209,3 +223,44 @@ class Command(ProductCommand):
             filing=self._filing(o), actor=user_named(o["user"]), change_note=o["note"]
         )
         self._print(new, o["json"])
+
+    def _fda_record(self, o: dict[str, Any]) -> None:
+        from medrecall.recalls.fda import fda_record, fda_regime
+
+        recall = recall_numbered(o["number"])
+        regime = fda_regime(recall)
+        if any((o["fda_class"], o["event_id"], o["z"], o["classified_on"])):
+            try:
+                day = date.fromisoformat(o["classified_on"]) if o["classified_on"] else None
+            except ValueError as error:
+                raise CommandError(_("--classified-on is not a date (YYYY-MM-DD).")) from error
+            z_numbers = {}
+            for item in o["z"]:
+                model, _sep, number = item.partition("=")
+                z_numbers[model.strip()] = number.strip()
+            regime = fda_record(
+                recall=recall,
+                actor=user_named(o["user"]),
+                classification=o["fda_class"],
+                event_id=o["event_id"],
+                z_numbers=z_numbers,
+                classified_on=day,
+            )
+        if regime is None:
+            raise CommandError(
+                _("Recall %(recall)s has no FDA regime: there is nothing of FDA's to record.")
+                % {"recall": recall.number}
+            )
+        row = {
+            "recall": recall.number,
+            "fda_class": regime.fda_class,
+            "fda_event_id": regime.fda_event_id,
+            "fda_z_numbers": regime.fda_z_numbers,
+            "fda_classified_on": regime.fda_classified_on.isoformat()
+            if regime.fda_classified_on
+            else None,
+        }
+        if o["json"]:
+            self.write_json(row)
+            return
+        self.write_fields(row, width=18)

@@ -218,7 +218,7 @@ class Command(ProductCommand):
             metavar="FIELD=VALUE",
             help="A field to change (title, title_en, reason, reason_en, defect_description[_en], "
             "hazard_description[_en], "
-            "depth, strategy, progress_interval_days, decision_at, initiated_at, completed_at, …)",
+            "depth, strategy, progress_interval_days, fda_status_interval_days, decision_at, initiated_at, completed_at, …)",
         )
         sub.add_argument("--decision-at", default="")
         sub.add_argument("--reason", default="", help="Why (audit trail).")
