@@ -237,6 +237,9 @@ MEDRECALL_COMPANY = {
     "address": os.environ.get("MEDRECALL_COMPANY_ADDRESS", "1 Demo Road, Suzhou, China"),
     "phone": os.environ.get("MEDRECALL_COMPANY_PHONE", "+86 400 000 0000"),
     "email": os.environ.get("MEDRECALL_COMPANY_EMAIL", DEFAULT_FROM_EMAIL),
+    # EU MDR Art. 31: the manufacturer's single registration number, printed on every field
+    # safety notice (Art. 89(8)); an EU notice or FSCA report is refused while it is empty.
+    "srn": os.environ.get("MEDRECALL_COMPANY_SRN", ""),
 }
 MEDRECALL_BASE_URL = os.environ.get("MEDRECALL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 MEDRECALL_FONT_PATHS = [
