@@ -16,7 +16,7 @@ from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import ValidationFailed
 
-from . import content, documents
+from . import content, documents, fsn
 from .defaults import REQUIRED_SECTIONS
 from .errors import FourEyesRequired, TemplateInvalid, TemplateNotDraft
 from .models import (
@@ -109,6 +109,12 @@ def template_approve(*, template: NoticeTemplate, actor: User) -> NoticeTemplate
         regime=template.regime, kind=template.kind, title=template.title, subject=template.subject
     ):
         raise TemplateInvalid(problems[0], where="title", details=problems, code="template_marking")
+    if template.regime == "eu_mdr" and (
+        problems := fsn.template_problems(
+            kind=template.kind, title=template.title, sections=template.sections
+        )
+    ):
+        raise TemplateInvalid(problems[0], where="sections", details=problems, code="template_fsn")
     previous = NoticeTemplate.objects.filter(
         regime=template.regime,
         language=template.language,

@@ -70,7 +70,9 @@ def fsn_from_record(apps, schema_editor):
 
 def fsn_typed(apps, schema_editor):
     NoticeTemplate = apps.get_model("notices", "NoticeTemplate")
-    for template in NoticeTemplate.objects.filter(regime="eu_mdr", kind="initial", change_note=NOTE):
+    for template in NoticeTemplate.objects.filter(
+        regime="eu_mdr", kind="initial", change_note=NOTE
+    ):
         NoticeTemplate.objects.filter(
             regime=template.regime,
             language=template.language,
@@ -93,30 +95,132 @@ class Migration(migrations.Migration):
 
     operations: list[migrations.operations.base.Operation] = [
         migrations.AlterField(
-            model_name='notice',
-            name='language',
-            field=models.CharField(choices=[('zh-hans', 'Simplified Chinese'), ('en', 'English'), ('bg', 'Bulgarian'), ('cs', 'Czech'), ('da', 'Danish'), ('de', 'German'), ('el', 'Greek'), ('es', 'Spanish'), ('et', 'Estonian'), ('fi', 'Finnish'), ('fr', 'French'), ('ga', 'Irish'), ('hr', 'Croatian'), ('hu', 'Hungarian'), ('it', 'Italian'), ('lt', 'Lithuanian'), ('lv', 'Latvian'), ('mt', 'Maltese'), ('nl', 'Dutch'), ('pl', 'Polish'), ('pt', 'Portuguese'), ('ro', 'Romanian'), ('sk', 'Slovak'), ('sl', 'Slovenian'), ('sv', 'Swedish')], max_length=10, verbose_name='language'),
+            model_name="notice",
+            name="language",
+            field=models.CharField(
+                choices=[
+                    ("zh-hans", "Simplified Chinese"),
+                    ("en", "English"),
+                    ("bg", "Bulgarian"),
+                    ("cs", "Czech"),
+                    ("da", "Danish"),
+                    ("de", "German"),
+                    ("el", "Greek"),
+                    ("es", "Spanish"),
+                    ("et", "Estonian"),
+                    ("fi", "Finnish"),
+                    ("fr", "French"),
+                    ("ga", "Irish"),
+                    ("hr", "Croatian"),
+                    ("hu", "Hungarian"),
+                    ("it", "Italian"),
+                    ("lt", "Lithuanian"),
+                    ("lv", "Latvian"),
+                    ("mt", "Maltese"),
+                    ("nl", "Dutch"),
+                    ("pl", "Polish"),
+                    ("pt", "Portuguese"),
+                    ("ro", "Romanian"),
+                    ("sk", "Slovak"),
+                    ("sl", "Slovenian"),
+                    ("sv", "Swedish"),
+                ],
+                max_length=10,
+                verbose_name="language",
+            ),
         ),
         migrations.AlterField(
-            model_name='noticetemplate',
-            name='language',
-            field=models.CharField(choices=[('zh-hans', 'Simplified Chinese'), ('en', 'English'), ('bg', 'Bulgarian'), ('cs', 'Czech'), ('da', 'Danish'), ('de', 'German'), ('el', 'Greek'), ('es', 'Spanish'), ('et', 'Estonian'), ('fi', 'Finnish'), ('fr', 'French'), ('ga', 'Irish'), ('hr', 'Croatian'), ('hu', 'Hungarian'), ('it', 'Italian'), ('lt', 'Lithuanian'), ('lv', 'Latvian'), ('mt', 'Maltese'), ('nl', 'Dutch'), ('pl', 'Polish'), ('pt', 'Portuguese'), ('ro', 'Romanian'), ('sk', 'Slovak'), ('sl', 'Slovenian'), ('sv', 'Swedish')], max_length=10, verbose_name='language'),
+            model_name="noticetemplate",
+            name="language",
+            field=models.CharField(
+                choices=[
+                    ("zh-hans", "Simplified Chinese"),
+                    ("en", "English"),
+                    ("bg", "Bulgarian"),
+                    ("cs", "Czech"),
+                    ("da", "Danish"),
+                    ("de", "German"),
+                    ("el", "Greek"),
+                    ("es", "Spanish"),
+                    ("et", "Estonian"),
+                    ("fi", "Finnish"),
+                    ("fr", "French"),
+                    ("ga", "Irish"),
+                    ("hr", "Croatian"),
+                    ("hu", "Hungarian"),
+                    ("it", "Italian"),
+                    ("lt", "Lithuanian"),
+                    ("lv", "Latvian"),
+                    ("mt", "Maltese"),
+                    ("nl", "Dutch"),
+                    ("pl", "Polish"),
+                    ("pt", "Portuguese"),
+                    ("ro", "Romanian"),
+                    ("sk", "Slovak"),
+                    ("sl", "Slovenian"),
+                    ("sv", "Swedish"),
+                ],
+                max_length=10,
+                verbose_name="language",
+            ),
         ),
         migrations.CreateModel(
-            name='FsnOverride',
+            name="FsnOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(verbose_name='why the field safety notice cannot wait')),
-                ('authority', models.CharField(max_length=255, verbose_name='competent authority informed')),
-                ('reference', models.CharField(help_text="Printed in the notice's sentence that the authority was informed.", max_length=255, verbose_name='how and when it was informed (reference)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='signed at')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recall', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='fsn_override', to='recalls.recallcase', verbose_name='recall')),
-                ('signature', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.signature')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.TextField(verbose_name="why the field safety notice cannot wait"),
+                ),
+                (
+                    "authority",
+                    models.CharField(max_length=255, verbose_name="competent authority informed"),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        help_text="Printed in the notice's sentence that the authority was informed.",
+                        max_length=255,
+                        verbose_name="how and when it was informed (reference)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="signed at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recall",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fsn_override",
+                        to="recalls.recallcase",
+                        verbose_name="recall",
+                    ),
+                ),
+                (
+                    "signature",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.signature",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'urgent FSN override',
-                'verbose_name_plural': 'urgent FSN overrides',
+                "verbose_name": "urgent FSN override",
+                "verbose_name_plural": "urgent FSN overrides",
             },
         ),
         migrations.RunPython(fsn_from_record, fsn_typed),
