@@ -15,3 +15,6 @@ class FilingsConfig(AppConfig):
         CLOSURE_CHECKS.register(
             "filings.summary_report", Lazy("medrecall.filings.closure.closure_findings")
         )
+        from medrecall.notices.fsn import FSCA_RECORDS
+
+        FSCA_RECORDS.register("filings.eu", Lazy("medrecall.filings.eu.fsca_record"))
