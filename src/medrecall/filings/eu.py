@@ -36,7 +36,7 @@ FIGURES = ("in_scope", "notified", "returned", "corrected", "used_or_destroyed")
 def _country_name(code: str) -> str:
     import pycountry
 
-    found = pycountry.countries.get(alpha_2=code)  # type: ignore[no-untyped-call]
+    found = pycountry.countries.get(alpha_2=code)
     return str(found.name) if found is not None else code
 
 

@@ -250,3 +250,33 @@ def fsn_override_sign(
             },
         )
     return override
+
+
+def gate_state(recall: RecallCase) -> dict[str, Any]:
+    """Where the recall's FSN gate stands (the page, the API and the command show it): the
+    FSCA report and the draft FSN as submitted, the override, and what still blocks."""
+    record = fsca_record(recall)
+    override = override_for(recall)
+    return {
+        "fsca_report": None
+        if record.submitted_at is None
+        else {
+            "authority": record.authority,
+            "submitted_at": record.submitted_at,
+            "reference": record.reference,
+        },
+        "draft_fsn": None
+        if record.draft_sent_at is None
+        else {"authority": record.draft_authority, "sent_at": record.draft_sent_at},
+        "override": None
+        if override is None or override.signature is None
+        else {
+            "reason": override.reason,
+            "authority": override.authority,
+            "reference": override.reference,
+            "signed_by": override.signature.signer_name,
+            "signed_at": override.signature.signed_at,
+        },
+        "srn": srn(),
+        "blocked_by": gate_problems(recall, kind=Kind.INITIAL, regimes={EU}) + srn_problem(),
+    }
