@@ -358,3 +358,35 @@ def test_fsn_gate_page_refuses_an_override_without_a_reason(
     portal = make_user("portal", party=Party.objects.get(code="HOSP"))
     client.force_login(portal)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_incident_fields_through_the_command_and_the_api(
+    eu_recall: RecallCase, manager: User, api_as: Callable[[User | None], Any]
+) -> None:
+    from django.core.management import call_command
+
+    call_command(
+        "recall",
+        "update",
+        eu_recall.number,
+        "--set",
+        "aware_at=2025-03-01T08:00:00+00:00",
+        "--set",
+        "eu_incident=public_health_threat",
+        "--user",
+        manager.username,
+        stdout=io.StringIO(),
+    )
+    rows, _missing = deadlines.deadlines_for(RecallCase.objects.get(pk=eu_recall.pk))
+    incident = next(r for r in rows if r.key == "eu_mdr.incident_report")
+    assert incident.due_at == datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
+    recall = RecallCase.objects.get(pk=eu_recall.pk)
+    refused = api_as(manager).patch(
+        f"/api/recalls/{recall.pk}/",
+        {"version": recall.version, "eu_incident": "", "aware_at": "2025-03-01T08:00:00Z"},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert "Choose the serious-incident category for the awareness date." in str(refused.json())
+    assert RecallCase.objects.get(pk=recall.pk).eu_incident == "public_health_threat"

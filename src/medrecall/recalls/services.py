@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -180,7 +181,14 @@ def recall_update(
     team = changes.pop("team", None)
     for field, value in changes.items():
         setattr(current, field, value)
-    current.full_clean(exclude=["owner"])
+    try:
+        current.full_clean(exclude=["owner"])
+    except DjangoValidationError as invalid:  # a one-row rule (e.g. awareness with category)
+        raise ValidationFailed(
+            " ".join(invalid.messages),
+            where=next(iter(getattr(invalid, "error_dict", {})), ""),
+            details=invalid.messages,
+        ) from invalid
     updated = RecallCase.objects.filter(pk=current.pk, version=version).update(
         **{f: getattr(current, f) for f in changes},
         version=F("version") + 1,
