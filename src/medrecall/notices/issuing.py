@@ -99,10 +99,7 @@ def run_content_problems(
     templates = active_templates()
     problems: list[str] = []
     for regime, language in sorted(
-        {
-            (regime_for(recall, r.country), reader_language(r.language))
-            for r in recipients(lines)
-        }
+        {(regime_for(recall, r.country), reader_language(r.language)) for r in recipients(lines)}
     ):
         template = _template_for(templates, regime, language, kind)
         if template is not None:

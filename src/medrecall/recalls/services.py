@@ -138,6 +138,19 @@ def recall_open(
     return recall
 
 
+def _full_clean(recall: RecallCase) -> None:
+    """The model's one-row rules (e.g. the awareness date with its incident category) as a
+    refusal the pages, the API and the command show (400), not a server error."""
+    try:
+        recall.full_clean(exclude=["owner"])
+    except DjangoValidationError as invalid:
+        raise ValidationFailed(
+            " ".join(invalid.messages),
+            where=next(iter(getattr(invalid, "error_dict", {})), ""),
+            details=invalid.messages,
+        ) from invalid
+
+
 @transaction.atomic
 def recall_update(
     *, recall: RecallCase, actor: User, version: int, change_reason: str = "", **changes: Any
@@ -181,14 +194,7 @@ def recall_update(
     team = changes.pop("team", None)
     for field, value in changes.items():
         setattr(current, field, value)
-    try:
-        current.full_clean(exclude=["owner"])
-    except DjangoValidationError as invalid:  # a one-row rule (e.g. awareness with category)
-        raise ValidationFailed(
-            " ".join(invalid.messages),
-            where=next(iter(getattr(invalid, "error_dict", {})), ""),
-            details=invalid.messages,
-        ) from invalid
+    _full_clean(current)
     updated = RecallCase.objects.filter(pk=current.pk, version=version).update(
         **{f: getattr(current, f) for f in changes},
         version=F("version") + 1,
