@@ -161,3 +161,48 @@ def test_an_eu_notice_without_the_srn_is_refused(
         "notice must carry it (MDR Art. 89(8)). Set MEDRECALL_COMPANY_SRN."
     ) in refused.value.details
     assert NoticeRun.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_fsn_template_with_a_typed_authority_sentence_is_not_approved(
+    make_user: Callable[..., User],
+) -> None:
+    from medrecall.notices.defaults import standard_templates
+    from medrecall.notices.errors import TemplateInvalid
+    from medrecall.notices.models import NoticeTemplate
+    from medrecall.notices.template_control import template_approve, template_save
+
+    author, approver = make_user("qa_ra_manager"), make_user("qa_ra_manager")
+    standard = next(
+        t
+        for t in standard_templates()
+        if (t["regime"], t["language"], t["kind"]) == ("eu_mdr", "de", "initial")
+    )
+    sections = [
+        s | {"body": "Die zuständige Behörde wurde informiert."} if s["key"] == "closing" else s
+        for s in standard["sections"]
+    ]
+    draft = template_save(
+        actor=author,
+        regime="eu_mdr",
+        language="de",
+        kind="initial",
+        title=standard["title"],
+        subject=standard["subject"],
+        sections=sections,
+    )
+    with pytest.raises(TemplateInvalid) as refused:
+        template_approve(template=draft, actor=approver)
+    assert refused.value.details == [
+        f"An EU field safety notice must use {{{{ {name} }}}} (MDR Art. 89(8): the "
+        "manufacturer's SRN, and that the competent authority was informed, from the FSCA record)."
+        for name in ("fsca_authority", "fsca_reported_on", "fsca_reference")
+    ]
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    assert (
+        NoticeTemplate.objects.get(
+            regime="eu_mdr", language="de", kind="initial", status="approved"
+        ).version
+        == 1
+    )

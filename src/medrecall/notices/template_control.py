@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import ValidationFailed
+from medrecall.parties.models import Language
 
 from . import content, documents, fsn
 from .defaults import REQUIRED_SECTIONS
@@ -39,7 +40,7 @@ def template_save(
 ) -> NoticeTemplate:
     """Save an edit as a new draft version; the approved version stays in use until the
     draft is approved."""
-    if (regime, kind) not in REQUIRED_SECTIONS or language not in ("zh-hans", "en"):
+    if (regime, kind) not in REQUIRED_SECTIONS or language not in Language.values:
         raise ValidationFailed(
             _("There is no template kind %(kind)s for %(regime)s in %(language)s.")
             % {"kind": kind, "regime": regime, "language": language},
