@@ -66,7 +66,7 @@ def test_cli_templates_offers_and_sweep(
     recall: RecallCase, manager: User, make_user: Any, smtp: Any
 ) -> None:
     templates = json.loads(run("templates", "--status", "approved", "--json"))
-    assert len(templates) == 30  # 3 regimes × 2 languages × 5 kinds
+    assert len(templates) == 40  # 3 regimes × 2 languages × 5 kinds + EU in German and French
     proposed = json.loads(
         run(
             "offer",

@@ -121,7 +121,10 @@ def test_notices_without_an_approved_template_are_refused(recall: RecallCase) ->
         ),
         errors.TemplateMissing,
     )
-    assert error.message == "No approved initial template for nmpa."
+    assert error.message == (
+        "No approved Recall notice template for China NMPA in Simplified Chinese: approve one, "
+        "or set the holder's language to one that has a template."
+    )
     assert (Notice.objects.count(), NoticeEvent.objects.count()) == (0, 0)
 
 

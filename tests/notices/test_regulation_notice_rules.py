@@ -105,5 +105,7 @@ def test_the_standard_fsn_asks_to_pass_it_on_and_names_the_authority() -> None:
     assert notice["title"] == "Urgent Field Safety Notice"
     assert "to any organisation the devices went to" in bodies(notice)["transmission"]
     assert bodies(notice)["closing"] == (
-        "The competent authority has been informed of this Field Safety Corrective Action."
+        "The competent authority ({{ fsca_authority }}) was informed of this Field Safety "
+        "Corrective Action on {{ fsca_reported_on }} (reference: {{ fsca_reference }})."
     )
+    assert "{{ company_srn }}" in bodies(notice)["contact"]

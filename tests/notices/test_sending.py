@@ -102,11 +102,23 @@ def test_a_run_sends_one_notice_per_recipient_with_their_own_lines(
 
 
 def test_each_regime_uses_its_template(
-    tmp_path: Any, manager: User, make_user: Any, smtp: Any
+    tmp_path: Any, manager: User, make_user: Any, smtp: Any, settings: Any
 ) -> None:
+    from medrecall.notices import fsn
+    from tests.conftest import PASSWORD
     from tests.notices.conftest import approved_recall
 
+    settings.MEDRECALL_COMPANY = {**settings.MEDRECALL_COMPANY, "srn": "CN-MF-000012345"}
     recall = approved_recall(tmp_path, manager, make_user, regimes=("fda", "eu_mdr"))
+    fsn.fsn_override_sign(
+        recall=recall,
+        actor=manager,
+        reason="Patients at risk today.",
+        authority="BfArM",
+        reference="phone call 2025-03-01",
+        password=PASSWORD,
+        username=manager.username,
+    )
     from medrecall.parties.models import Party
 
     Party.objects.filter(code__in=["DIST", "SUB"]).update(country="US")

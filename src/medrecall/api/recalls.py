@@ -28,6 +28,7 @@ from medrecall.recalls.models import (
     Depth,
     EffectivenessLevel,
     HazardEvaluation,
+    IncidentCategory,
     Initiation,
     RecallCase,
     Regime,
@@ -157,6 +158,17 @@ class RecallUpdateSerializer(BoundedSerializer):
     decision_at = serializers.DateTimeField(required=False)
     initiated_at = serializers.DateTimeField(required=False)
     completed_at = serializers.DateTimeField(required=False)
+    aware_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="EU MDR Art. 87: when the manufacturer became aware of the serious incident.",
+    )
+    eu_incident = serializers.ChoiceField(
+        choices=IncidentCategory.values,
+        required=False,
+        allow_blank=True,
+        help_text="EU MDR serious-incident category (2, 10 or 15 days after awareness).",
+    )
 
 
 def _products(gtins: list[str]) -> list[DeviceModel]:

@@ -27,6 +27,7 @@ from . import effectiveness as eff
 from . import filings as filings_api
 from . import finance as finance_api
 from . import finance_budget as fb
+from . import fsn as fsn_api
 from .progress import ProgressView
 
 router = DefaultRouter()
@@ -215,6 +216,7 @@ urlpatterns = [
     ),
     path("recalls/<int:pk>/deadlines/", recalls.DeadlinesView.as_view(), name="recall-deadlines"),
     path("recalls/<int:pk>/filings/", filings_api.FilingListView.as_view(), name="filing-list"),
+    path("recalls/<int:pk>/fsn-gate/", fsn_api.FsnGateView.as_view(), name="fsn-gate"),
     path(
         "recalls/<int:pk>/fda-record/", filings_api.FdaRecordView.as_view(), name="fda-record"
     ),

@@ -18,3 +18,6 @@ class FilingsConfig(AppConfig):
         CLOSURE_CHECKS.register(
             "filings.termination_request", Lazy("medrecall.filings.closure.termination_findings")
         )
+        from medrecall.notices.fsn import FSCA_RECORDS
+
+        FSCA_RECORDS.register("filings.eu", Lazy("medrecall.filings.eu.fsca_record"))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from medrecall.core.registry import Registry
 from medrecall.recalls.models import RecallCase
 
-from . import content
+from . import content, eu
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,8 @@ class DocumentType:
     levels: tuple[str, ...] = ()  # only for these NMPA levels (empty: every level)
     checks: tuple[Callable[[dict[str, Any]], list[str]], ...] = field(default=())
     signature_meaning: str = "authored"  # what the signer declares (accounts.SignatureMeaning)
-    # Who it goes to when not the provincial MPAs (``content.addressees``): e.g. FDA's CDRH.
-    addressed_to: tuple[dict[str, str], ...] = ()
+    # The authorities a new filing is addressed to (default: the NMPA provincial MPAs).
+    addressed_to: Callable[[RecallCase], list[dict[str, str]]] | None = None
 
 
 DOCUMENT_TYPES: Registry[DocumentType] = Registry("document type")
@@ -264,6 +264,86 @@ DOCUMENT_TYPES.register(
             Section("published_on", gettext_lazy("Date of publication")),
         ),
         checks=(_products, _level),
+    ),
+)
+
+
+# --- EU MDR (filings/eu.py) ---------------------------------------------------------------
+
+
+def _no_authority_yet(recall: RecallCase) -> list[dict[str, str]]:
+    """The competent authority is not in the data: the user names it (the check asks)."""
+    return []
+
+
+DOCUMENT_TYPES.register(
+    "eu_mdr.fsca_report",
+    DocumentType(
+        code="eu_mdr.fsca_report",
+        regime="eu_mdr",
+        title_zh="现场安全纠正措施（FSCA）报告",
+        label=gettext_lazy("Field safety corrective action (FSCA) report"),
+        article=gettext_lazy(
+            "MDR (EU) 2017/745 Art. 87(1)(b) and 89(8): to the competent authority before the "
+            "FSCA is undertaken (MEDDEV 2.12/1 FSCA report form)"
+        ),
+        generate=eu.fsca_report,
+        deadline="eu_mdr.fsca_report",
+        addressed_to=_no_authority_yet,
+        sections=(
+            Section("justification", gettext_lazy("Justification and analysis of the FSCA")),
+            Section("advice", gettext_lazy("Advice on actions to distributors and users")),
+            Section("time_schedule", gettext_lazy("Time schedule of the FSCA")),
+            Section(
+                "authorised_rep",
+                gettext_lazy("Authorised representative and national contact point"),
+                required=False,
+            ),
+        ),
+        checks=(_identification, _reason, eu.check_reason_en, eu.check_srn, eu.check_countries),
+    ),
+)
+DOCUMENT_TYPES.register(
+    "eu_mdr.draft_fsn",
+    DocumentType(
+        code="eu_mdr.draft_fsn",
+        regime="eu_mdr",
+        title_zh="现场安全通知（FSN）草稿送主管当局",
+        label=gettext_lazy("Draft field safety notice sent to the competent authority"),
+        article=gettext_lazy(
+            "MDR (EU) 2017/745 Art. 89(8): the draft FSN goes to the competent authority for "
+            "comment before it is sent to users, except in urgency"
+        ),
+        generate=eu.fsca_report,
+        addressed_to=_no_authority_yet,
+        sections=(
+            Section(
+                "authority_comments",
+                gettext_lazy("The authority's comments and how they were taken up"),
+                required=False,
+            ),
+        ),
+        checks=(_identification, eu.check_srn),
+    ),
+)
+DOCUMENT_TYPES.register(
+    "eu_mdr.fsca_final",
+    DocumentType(
+        code="eu_mdr.fsca_final",
+        regime="eu_mdr",
+        title_zh="现场安全纠正措施（FSCA）最终报告",
+        label=gettext_lazy("Final FSCA report with reconciliation per country"),
+        article=gettext_lazy(
+            "MDR (EU) 2017/745 Art. 89: final report to the competent authority; reconciliation "
+            "data are mandatory in the final FSCA report (MEDDEV 2.12/1 form)"
+        ),
+        generate=eu.fsca_final,
+        addressed_to=_no_authority_yet,
+        sections=(
+            Section("findings", gettext_lazy("Findings of the investigation and conclusion")),
+            Section("effectiveness", gettext_lazy("Effectiveness of the FSCA")),
+        ),
+        checks=(_identification, eu.check_srn, eu.check_countries, eu.check_reconciled),
     ),
 )
 
@@ -504,7 +584,7 @@ DOCUMENT_TYPES.register(
             "21 CFR 806.10: within 10 working days of initiating the correction or removal; "
             "content 806.10(c)(1)-(13); more lots later: an amendment"
         ),
-        addressed_to=(FDA_CDRH,),
+        addressed_to=_to_fda_cdrh,
         generate=_with_806,
         deadline="fda.report_806",
         sections=(
@@ -568,7 +648,7 @@ DOCUMENT_TYPES.register(
             "with the justification reviewed by a designated person; kept 2 years beyond the "
             "device's expected life"
         ),
-        addressed_to=(FDA_RECORDS,),
+        addressed_to=_to_fda_records,
         generate=_with_806_20,
         deadline="fda.report_806",
         signature_meaning="reviewed",
@@ -595,7 +675,7 @@ DOCUMENT_TYPES.register(
         title_zh="召回状态报告（21 CFR 7.53）",
         label=gettext_lazy("Recall status report (21 CFR 7.53)"),
         article=gettext_lazy("21 CFR 7.53: at the interval FDA sets; the six counts of 7.53(b)"),
-        addressed_to=(FDA_CDRH,),
+        addressed_to=_to_fda_cdrh,
         generate=_with_fda_status,
         deadline="fda.status_report",
         recurring=True,
@@ -620,7 +700,7 @@ DOCUMENT_TYPES.register(
             "21 CFR 7.55: a written request once the recall is effective, with the latest status "
             "report and how the recalled product was disposed of"
         ),
-        addressed_to=(FDA_CDRH,),
+        addressed_to=_to_fda_cdrh,
         generate=_with_termination,
         sections=(
             Section(
@@ -632,3 +712,13 @@ DOCUMENT_TYPES.register(
         checks=(_fda_products, _termination_ready),
     ),
 )
+
+
+def _to_fda_cdrh(recall: RecallCase) -> list[dict[str, str]]:
+    """FDA's reports go to CDRH (the district's recall coordinator), not to a provincial MPA."""
+    return [dict(FDA_CDRH)]
+
+
+def _to_fda_records(recall: RecallCase) -> list[dict[str, str]]:
+    """An 806.20 record stays in the company's files: no authority receives it."""
+    return [dict(FDA_RECORDS)]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.recalls.models import ActionType, HazardEvaluation
 
+from . import eu
 from .documents import DOCUMENT_TYPES, DocumentType
 from .models import Filing
 
@@ -193,6 +194,9 @@ def _party_type(key: str) -> str:
 
 
 def _specific(kind: DocumentType, values: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    if kind.regime == "eu_mdr":
+        found = [_identification(values)]
+        return [*found, eu.reconciliation_block(values)] if kind.code == eu.FSCA_FINAL else found
     if kind.code == "nmpa.event_report":
         return [_distribution(values), _identification(values)]
     if kind.code == "nmpa.assessment_report":
@@ -220,7 +224,11 @@ def blocks(filing: Filing, language: str) -> dict[str, Any]:
     kind = DOCUMENT_TYPES.get(filing.doc_type)
     values = filing.content
     with translation.override(language):
-        head = _header(values, language)
+        head = (
+            eu.header(values, language, _text)
+            if kind.regime == "eu_mdr"
+            else _header(values, language)
+        )
         sections = [
             {
                 "heading": str(section.label),

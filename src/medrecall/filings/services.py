@@ -131,8 +131,9 @@ def filing_generate(*, recall: RecallCase, doc_type: str, actor: User) -> Filing
         sequence=found.sequence + 1 if found is not None else 1,
         version=1,
         content=values,
-        addressees=[dict(a) for a in kind.addressed_to]
-        or content.addressees(recall, with_places=kind.with_places),
+        addressees=kind.addressed_to(recall)
+        if kind.addressed_to
+        else content.addressees(recall, with_places=kind.with_places),
         generated_at=now,
         generated_by=actor,
     )

@@ -42,7 +42,20 @@ FDA_LETTERS = ("initial", "reminder")
 
 
 def language_name(language: str) -> str:
-    return _("English") if language.startswith("en") else _("Chinese")
+    if language.startswith("zh"):
+        return _("Chinese")
+    if language.startswith("en"):
+        return _("English")
+    from medrecall.parties.models import Language
+
+    return str(Language(language).label) if language in Language.values else language
+
+
+def case_language(language: str) -> str:
+    """The language of the case's own words a notice prints: the recall's title, reason,
+    defect and harm are kept in Chinese and English; a notice in another EU language prints
+    its template's words in that language and the case's words in English."""
+    return "zh-hans" if language.startswith("zh") else "en"
 
 
 def _what(placeholder: str) -> str:
@@ -90,6 +103,11 @@ def _used(text: str) -> set[str]:
     return names
 
 
+def used_placeholders(text: str) -> set[str]:
+    """The placeholders a template text uses (a broken text: none)."""
+    return _used(text)
+
+
 def marking_problems(*, regime: str, kind: str, title: str, subject: str) -> list[str]:
     """What an FDA letter template lacks before it can be approved: the URGENT marking on the
     letter (title) and the envelope (subject), and the heading that follows the recall's type
@@ -133,7 +151,7 @@ def content_problems(*, recall: RecallCase, template: Any, language: str, regime
     reported: set[tuple[str, str]] = set()
     for where, text in parts:
         for placeholder in sorted(_used(text) & set(TEXT_PLACEHOLDERS)):
-            value = recall.text_for(TEXT_PLACEHOLDERS[placeholder], language)
+            value = recall.text_for(TEXT_PLACEHOLDERS[placeholder], case_language(language))
             if (where, placeholder) in reported:
                 continue
             reported.add((where, placeholder))
@@ -150,7 +168,7 @@ def content_problems(*, recall: RecallCase, template: Any, language: str, regime
                         "hint": _where_to_enter(placeholder),
                     }
                 )
-            elif reads_as_other_language(value, language):
+            elif reads_as_other_language(value, case_language(language)):
                 problems.append(
                     _(
                         "The %(language)s notice cannot go out: section “%(section)s” would carry %(what)s "
@@ -188,6 +206,10 @@ def content_problems(*, recall: RecallCase, template: Any, language: str, regime
                         "action": _action_name(recall),
                     }
                 )
+    if regime == "eu_mdr":
+        from . import fsn
+
+        problems += [p for p in fsn.content_problems(recall, template) if p not in problems]
     return problems
 
 

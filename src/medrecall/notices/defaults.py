@@ -57,6 +57,10 @@ PLACEHOLDERS: dict[str, Any] = {
     "company_email": _("our recall e-mail address"),
     "progress_message": _("the progress message (progress updates)"),
     "survey_url": _("the survey link (surveys)"),
+    "company_srn": _("the manufacturer's single registration number (SRN, EU MDR)"),
+    "fsca_authority": _("the competent authority the FSCA was reported to (from the FSCA record)"),
+    "fsca_reported_on": _("the date the FSCA was reported to the authority (from the record)"),
+    "fsca_reference": _("the authority's reference of the FSCA report (from the record)"),
 }
 
 _ZH_CONTACT = (
@@ -218,13 +222,14 @@ INITIAL: dict[tuple[str, str], tuple[str, str, list[tuple[str, str, str]]]] = {
             (
                 "contact",
                 "Contact reference person",
-                "{{ company_name }}, {{ company_address }}, {{ company_phone }}, "
-                "{{ company_email }}",
+                "{{ company_name }} (SRN {{ company_srn }}), {{ company_address }}, "
+                "{{ company_phone }}, {{ company_email }}",
             ),
             (
                 "closing",
                 "Closing",
-                "The competent authority has been informed of this Field Safety Corrective Action.",
+                "The competent authority ({{ fsca_authority }}) was informed of this Field Safety "
+                "Corrective Action on {{ fsca_reported_on }} (reference: {{ fsca_reference }}).",
             ),
         ],
     ),
@@ -251,9 +256,224 @@ INITIAL: dict[tuple[str, str], tuple[str, str, list[tuple[str, str, str]]]] = {
             (
                 "contact",
                 "联系人",
-                "{{ company_name }}，{{ company_address }}，{{ company_phone }}，{{ company_email }}",
+                "{{ company_name }}（单一注册号 SRN：{{ company_srn }}），{{ company_address }}，"
+                "{{ company_phone }}，{{ company_email }}",
             ),
-            ("closing", "结束语", "本现场安全纠正措施已告知主管当局。"),
+            (
+                "closing",
+                "结束语",
+                "本现场安全纠正措施已于 {{ fsca_reported_on }} 告知主管当局（{{ fsca_authority }}），"
+                "编号：{{ fsca_reference }}。",
+            ),
+        ],
+    ),
+}
+
+# Field safety notices in the language of the Member State (MDR Art. 89(8)): German and French
+# ship approved with the standard ones; any other EU language gets its own template (a holder
+# whose language has none is refused, naming the language).
+INITIAL[("eu_mdr", "de")] = (
+    "Dringende Sicherheitsinformation",
+    "Dringende Sicherheitsinformation {{ recall_number }} – {{ recall_title }}",
+    [
+        (
+            "problem",
+            "Beschreibung des Problems",
+            "{{ reason }}\n\nMangel: {{ defect }}\n\nGefahr bei weiterer Verwendung: {{ hazard }}",
+        ),
+        (
+            "actions",
+            "Vom Anwender zu ergreifende Maßnahmen",
+            "Identifizieren und isolieren Sie die unten aufgeführten betroffenen Produkte; "
+            "die Maßnahme ({{ action }}) stimmen wir mit Ihnen ab. Senden Sie das "
+            "Antwortformular bis {{ reply_by }} zurück: {{ reply_url }}",
+        ),
+        (
+            "transmission",
+            "Weiterleitung dieser Sicherheitsinformation",
+            "Leiten Sie diese Information an alle Personen in Ihrer Einrichtung weiter, die davon "
+            "Kenntnis haben müssen, sowie an alle Einrichtungen, an die die Produkte abgegeben "
+            "wurden. Halten Sie sie bis zum Abschluss der Maßnahme bekannt.",
+        ),
+        (
+            "contact",
+            "Kontaktperson",
+            "{{ company_name }} (SRN {{ company_srn }}), {{ company_address }}, "
+            "{{ company_phone }}, {{ company_email }}",
+        ),
+        (
+            "closing",
+            "Abschluss",
+            "Die zuständige Behörde ({{ fsca_authority }}) wurde am {{ fsca_reported_on }} über "
+            "diese Sicherheitskorrekturmaßnahme im Feld informiert (Aktenzeichen: "
+            "{{ fsca_reference }}).",
+        ),
+    ],
+)
+INITIAL[("eu_mdr", "fr")] = (
+    "Avis de sécurité urgent",
+    "Avis de sécurité urgent {{ recall_number }} – {{ recall_title }}",
+    [
+        (
+            "problem",
+            "Description du problème",
+            "{{ reason }}\n\nDéfaut : {{ defect }}\n\nRisque en cas d'utilisation continue : "
+            "{{ hazard }}",
+        ),
+        (
+            "actions",
+            "Mesures à prendre par l'utilisateur",
+            "Identifiez et mettez en quarantaine les dispositifs concernés énumérés ci-dessous ; "
+            "nous conviendrons avec vous de la mesure ({{ action }}). Renvoyez le formulaire de "
+            "réponse avant le {{ reply_by }} : {{ reply_url }}",
+        ),
+        (
+            "transmission",
+            "Transmission de cet avis",
+            "Transmettez cet avis à toutes les personnes de votre établissement qui doivent en "
+            "être informées et à tout établissement auquel les dispositifs ont été remis. "
+            "Gardez-le visible jusqu'à la fin de l'action.",
+        ),
+        (
+            "contact",
+            "Personne de contact",
+            "{{ company_name }} (SRN {{ company_srn }}), {{ company_address }}, "
+            "{{ company_phone }}, {{ company_email }}",
+        ),
+        (
+            "closing",
+            "Conclusion",
+            "L'autorité compétente ({{ fsca_authority }}) a été informée de cette mesure "
+            "corrective de sécurité le {{ fsca_reported_on }} (référence : {{ fsca_reference }}).",
+        ),
+    ],
+)
+
+# The EU follow-ups in German and French (reminders, updates, progress, survey).
+EU_FOLLOW_UPS: dict[tuple[str, str], tuple[str, str, list[tuple[str, str, str]]]] = {
+    ("reminder", "de"): (
+        "Dringende Sicherheitsinformation ({{ sequence }}. Mitteilung)",
+        "[{{ sequence }}. Mitteilung] {{ recall_number }} {{ recall_title }}",
+        [
+            (
+                "reminder",
+                "Ihre Antwort fehlt noch",
+                "Zu {{ recall_number }} liegt uns Ihre Antwort noch nicht vor. Die unten "
+                "aufgeführten Produkte können sich noch bei Ihnen befinden: verwenden Sie sie "
+                "nicht weiter und antworten Sie bis {{ reply_by }}: {{ reply_url }}\n\n"
+                "Grund: {{ reason }}\n\nSRN {{ company_srn }}",
+            ),
+            ("contact", "Kontakt", "{{ company_name }}, {{ company_phone }}, {{ company_email }}"),
+        ],
+    ),
+    ("reminder", "fr"): (
+        "Avis de sécurité urgent ({{ sequence }}e avis)",
+        "[{{ sequence }}e avis] {{ recall_number }} {{ recall_title }}",
+        [
+            (
+                "reminder",
+                "Nous n'avons pas reçu votre réponse",
+                "Nous n'avons pas encore reçu votre réponse pour {{ recall_number }}. Les "
+                "dispositifs ci-dessous peuvent encore être chez vous : cessez de les utiliser et "
+                "répondez avant le {{ reply_by }} : {{ reply_url }}\n\nMotif : {{ reason }}\n\n"
+                "SRN {{ company_srn }}",
+            ),
+            ("contact", "Contact", "{{ company_name }}, {{ company_phone }}, {{ company_email }}"),
+        ],
+    ),
+    ("update", "de"): (
+        "Dringende Sicherheitsinformation (Aktualisierung)",
+        "[Aktualisierung] {{ recall_number }} {{ recall_title }}",
+        [
+            (
+                "update",
+                "Weitere Produkte betroffen",
+                "Der Umfang von {{ recall_number }} wurde erweitert: die unten aufgeführten "
+                "Produkte sind ebenfalls betroffen und waren in unserer früheren Mitteilung nicht "
+                "enthalten.",
+            ),
+            ("reason", "Grund", "{{ reason }}\n\nMangel: {{ defect }}\n\nGefahr: {{ hazard }}"),
+            (
+                "actions",
+                "Zu ergreifende Maßnahmen",
+                "Identifizieren und isolieren Sie die Produkte und antworten Sie bis "
+                "{{ reply_by }}: {{ reply_url }}",
+            ),
+            (
+                "contact",
+                "Kontakt",
+                "{{ company_name }} (SRN {{ company_srn }}), {{ company_phone }}, "
+                "{{ company_email }}",
+            ),
+        ],
+    ),
+    ("update", "fr"): (
+        "Avis de sécurité urgent (mise à jour)",
+        "[Mise à jour] {{ recall_number }} {{ recall_title }}",
+        [
+            (
+                "update",
+                "D'autres dispositifs sont concernés",
+                "Le périmètre de {{ recall_number }} a été étendu : les dispositifs énumérés "
+                "ci-dessous sont également concernés et ne figuraient pas dans notre avis précédent.",
+            ),
+            (
+                "reason",
+                "Motif",
+                "{{ reason }}\n\nDéfaut : {{ defect }}\n\nRisque : {{ hazard }}",
+            ),
+            (
+                "actions",
+                "Mesures à prendre",
+                "Identifiez et isolez les dispositifs et répondez avant le {{ reply_by }} : "
+                "{{ reply_url }}",
+            ),
+            (
+                "contact",
+                "Contact",
+                "{{ company_name }} (SRN {{ company_srn }}), {{ company_phone }}, "
+                "{{ company_email }}",
+            ),
+        ],
+    ),
+    ("progress", "de"): (
+        "Stand der Sicherheitskorrekturmaßnahme",
+        "Stand {{ recall_number }}",
+        [
+            ("progress", "Stand", "{{ progress_message }}"),
+            ("contact", "Kontakt", "{{ company_name }}, {{ company_phone }}, {{ company_email }}"),
+        ],
+    ),
+    ("progress", "fr"): (
+        "Avancement de la mesure corrective",
+        "Avancement {{ recall_number }}",
+        [
+            ("progress", "Avancement", "{{ progress_message }}"),
+            ("contact", "Contact", "{{ company_name }}, {{ company_phone }}, {{ company_email }}"),
+        ],
+    ),
+    ("survey", "de"): (
+        "Umfrage zur Sicherheitskorrekturmaßnahme",
+        "{{ recall_number }} ist abgeschlossen: eine Minute für Ihre Rückmeldung",
+        [
+            (
+                "survey",
+                "Vielen Dank",
+                "{{ recall_number }} ist abgeschlossen. Sagen Sie uns, wie wir sie durchgeführt "
+                "haben (zwei Fragen, eine Minute): {{ survey_url }}",
+            ),
+        ],
+    ),
+    ("survey", "fr"): (
+        "Enquête sur la mesure corrective",
+        "{{ recall_number }} est terminée : une minute pour votre avis",
+        [
+            (
+                "survey",
+                "Merci",
+                "{{ recall_number }} est terminée. Dites-nous comment nous l'avons menée (deux "
+                "questions, une minute) : {{ survey_url }}",
+            ),
         ],
     ),
 }
@@ -415,6 +635,17 @@ def standard_templates() -> list[dict[str, Any]]:
                     "sections": [{"key": k, "heading": h, "body": b} for k, h, b in sections],
                 }
             )
+    for (kind, language), (title, subject, sections) in EU_FOLLOW_UPS.items():
+        found.append(
+            {
+                "regime": "eu_mdr",
+                "language": language,
+                "kind": kind,
+                "title": title,
+                "subject": subject,
+                "sections": [{"key": k, "heading": h, "body": b} for k, h, b in sections],
+            }
+        )
     return found
 
 

@@ -333,14 +333,15 @@ def _pdf_document(
         else ""
     )
     return {
-        "lang": "zh" if language.startswith("zh") else "en",
-        "region": "cn" if language.startswith("zh") else "us",
+        "lang": typst_language(language),
+        "region": REGIONS.get(typst_language(language), "us"),
         "title": title,
         "urgent": item.urgent,
         "recall_title": values.get("recall_title", ""),
         "number": values.get("recall_number", ""),
         "date": values.get("notice_date", ""),
-        "company": {k: str(company.get(k, "")) for k in ("name", "address", "phone", "email")},
+        "company": {k: str(company.get(k, "")) for k in ("name", "address", "phone", "email")}
+        | {"srn": str(values.get("company_srn") or "")},
         "holder": {
             "name": values.get("holder_name", ""),
             "contact": values.get("contact_name", ""),
@@ -359,6 +360,43 @@ def _pdf_document(
         "labels": labels,
         "footer": f"{company.get('name', '')} · {values.get('recall_number', '')}",
     }
+
+
+# The region Typst sets a notice's text for (hyphenation, quotes), per ISO 639-1 language: the
+# EU Member State where the language is official (English: US, as before).
+REGIONS = {
+    "zh": "cn",
+    "en": "us",
+    "bg": "bg",
+    "cs": "cz",
+    "da": "dk",
+    "de": "de",
+    "el": "gr",
+    "es": "es",
+    "et": "ee",
+    "fi": "fi",
+    "fr": "fr",
+    "ga": "ie",
+    "hr": "hr",
+    "hu": "hu",
+    "it": "it",
+    "lt": "lt",
+    "lv": "lv",
+    "mt": "mt",
+    "nl": "nl",
+    "pl": "pl",
+    "pt": "pt",
+    "ro": "ro",
+    "sk": "sk",
+    "sl": "si",
+    "sv": "se",
+}
+
+
+def typst_language(language: str) -> str:
+    """The ISO 639-1 code Typst sets a notice in: ``zh`` for Simplified Chinese, else the
+    notice's own language (German and French notices hyphenate and quote as such)."""
+    return "zh" if language.startswith("zh") else language.split("-")[0]
 
 
 def _typeset(documents: list[dict[str, Any]]) -> list[bytes]:

@@ -120,3 +120,16 @@ class LinkExpired(DomainError):
 
     code = "link_expired"
     status = 410
+
+
+class FsnGateClosed(ValidationFailed):
+    """The first field safety notice to an EU holder before the FSCA report and the draft FSN
+    reached the competent authority, without a signed urgent override (MDR Art. 87, 89(8))."""
+
+    code = "fsn_gate"
+
+
+class FsnOverrideRefused(ValidationFailed):
+    """An urgent override without its reason, authority or reference, or a second one."""
+
+    code = "fsn_override"

@@ -16,11 +16,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from medrecall.parties.models import Language
 from medrecall.recalls.lifecycle import Action, require_action
-from medrecall.recalls.models import RecallCase
+from medrecall.recalls.models import RecallCase, Regime
 
-from . import content
-from .errors import TemplateMissing
+from . import content, fsn
+from .errors import FsnGateClosed, TemplateMissing
 from .models import (
     Kind,
     Notice,
@@ -43,7 +44,50 @@ KIND_ACTIONS: dict[str, Action] = {
 def _template_for(
     templates: dict[tuple[str, str, str], NoticeTemplate], regime: str, language: str, kind: str
 ) -> NoticeTemplate | None:
-    return templates.get((regime, language, kind)) or templates.get((regime, "en", kind))
+    """The approved template in the reader's language. Chinese falls back to English as
+    before; any other language (an EU holder's) has its own template or none (MDR Art. 89(8):
+    the FSN in the language of the Member State, never silently in another)."""
+    found = templates.get((regime, language, kind))
+    if found is None and language in BASE_LANGUAGES:
+        found = templates.get((regime, "en", kind))
+    return found
+
+
+BASE_LANGUAGES = ("zh-hans", "en")
+
+
+def reader_language(language: str) -> str:
+    """The language a recipient reads (Chinese when none is recorded)."""
+    return language or "zh-hans"
+
+
+def missing_template(regime: str, language: str, kind: str) -> str:
+    return _(
+        "No approved %(kind)s template for %(regime)s in %(language)s: approve one, or set the "
+        "holder's language to one that has a template."
+    ) % {
+        "kind": Kind(kind).label if kind in Kind.values else kind,
+        "regime": Regime(regime).label if regime in Regime.values else regime,
+        "language": Language(language).label if language in Language.values else language,
+    }
+
+
+def run_refusals(
+    recall: RecallCase, *, kind: str, party_ids: list[int] | None
+) -> tuple[list[str], list[str]]:
+    """Why a run may not issue these notices at all: the readers' languages without an
+    approved template (each named), and the EU FSN gate (``fsn.gate_problems``)."""
+    lines = holder_lines(recall, party_ids or None)
+    templates = active_templates()
+    pairs = {
+        (regime_for(recall, r.country), reader_language(r.language)) for r in recipients(lines)
+    }
+    missing = [
+        missing_template(regime, language, kind)
+        for regime, language in sorted(pairs)
+        if _template_for(templates, regime, language, kind) is None
+    ]
+    return missing, fsn.gate_problems(recall, kind=kind, regimes={regime for regime, _l in pairs})
 
 
 def run_content_problems(
@@ -55,13 +99,7 @@ def run_content_problems(
     templates = active_templates()
     problems: list[str] = []
     for regime, language in sorted(
-        {
-            (
-                regime_for(recall, r.country),
-                r.language if r.language in ("zh-hans", "en") else "zh-hans",
-            )
-            for r in recipients(lines)
-        }
+        {(regime_for(recall, r.country), reader_language(r.language)) for r in recipients(lines)}
     ):
         template = _template_for(templates, regime, language, kind)
         if template is not None:
@@ -152,15 +190,19 @@ def notices_create(
     now = now or timezone.now()
     templates = active_templates()
     new = []
-    for recipient in recipients(lines):
+    readers = recipients(lines)
+    if kind == Kind.INITIAL and (
+        closed := fsn.gate_problems(
+            recall, kind=kind, regimes={regime_for(recall, r.country) for r in readers}
+        )
+    ):
+        raise FsnGateClosed(closed[0], where="fsn", details=closed)
+    for recipient in readers:
         regime = regime_for(recall, recipient.country)
-        language = recipient.language if recipient.language in ("zh-hans", "en") else "zh-hans"
+        language = reader_language(recipient.language)
         template = _template_for(templates, regime, language, kind)
         if template is None:
-            raise TemplateMissing(
-                _("No approved %(kind)s template for %(regime)s.")
-                % {"kind": kind, "regime": regime}
-            )
+            raise TemplateMissing(missing_template(regime, language, kind), where="language")
         holder = lines[recipient.party_id]
         parent = (parents or {}).get(recipient.key)
         new.append(

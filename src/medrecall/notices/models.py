@@ -437,3 +437,35 @@ class Offer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.recall.number} {self.get_kind_display()} → {self.party}"
+
+
+class FsnOverride(models.Model):
+    """An urgent override of the field safety notice gate (MDR Art. 87(8), 89(8): where the
+    urgency requires it, the FSN may go out before the FSCA report is filed and before the
+    competent authority commented on the draft). Signed by the person responsible, with the
+    reason, the authority told at the same time and how; audited (``notices.fsn_override``)."""
+
+    recall = models.OneToOneField(
+        RecallCase, on_delete=models.CASCADE, related_name="fsn_override", verbose_name=_("recall")
+    )
+    reason = models.TextField(_("why the field safety notice cannot wait"))
+    authority = models.CharField(_("competent authority informed"), max_length=255)
+    reference = models.CharField(
+        _("how and when it was informed (reference)"),
+        max_length=255,
+        help_text=_("Printed in the notice's sentence that the authority was informed."),
+    )
+    signature = models.ForeignKey(
+        "accounts.Signature", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("urgent FSN override")
+        verbose_name_plural = _("urgent FSN overrides")
+
+    def __str__(self) -> str:
+        return f"{self.recall.number} FSN override"

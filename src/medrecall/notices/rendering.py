@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from medrecall.core.presentation import postal_address
 from medrecall.parties.models import Channel
 
-from . import content, documents, links
+from . import content, documents, fsn, links
 from .errors import NoticeWithoutTemplate
 from .issuing import REPLY_KINDS
 from .models import (
@@ -52,10 +52,10 @@ def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, A
             # The recall's words in the reader's language only (``content`` refuses a notice
             # where one it uses is missing): never the other language's text.
             "recall_number": recall.number,
-            "recall_title": recall.text_for("title", notice.language),
-            "reason": recall.text_for("reason", notice.language),
-            "defect": recall.text_for("defect_description", notice.language),
-            "hazard": recall.text_for("hazard_description", notice.language),
+            "recall_title": recall.text_for("title", content.case_language(notice.language)),
+            "reason": recall.text_for("reason", content.case_language(notice.language)),
+            "defect": recall.text_for("defect_description", content.case_language(notice.language)),
+            "hazard": recall.text_for("hazard_description", content.case_language(notice.language)),
             "action": recall.get_action_type_display(),
             "action_heading": content.action_heading(recall, notice.language),
             "recall_class": _class_words(notice, classes),
@@ -82,7 +82,12 @@ def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, A
             "company_phone": company.get("phone", ""),
             "company_email": company.get("email", ""),
             "progress_message": "",
+            "company_srn": "",
+            **dict.fromkeys(fsn.RECORD_PLACEHOLDERS, ""),
         }
+        if notice.regime == fsn.EU:  # an FSN: the SRN (printed in its header too), the record
+            values["company_srn"] = fsn.srn()
+            values.update(fsn.record_values(recall, notice.language))
         if notice.kind in REPLY_KINDS:
             values["reply_url"] = base + links.reply_path(root)
             due = notice.reply_due_at or root.reply_due_at

@@ -19,8 +19,14 @@ from medrecall.parties.models import Channel
 from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 
-from .errors import NoticeContentMissing, RecallNotApproved, ScopeNotFrozen
-from .issuing import KIND_ACTIONS, notices_create, run_content_problems
+from .errors import (
+    FsnGateClosed,
+    NoticeContentMissing,
+    RecallNotApproved,
+    ScopeNotFrozen,
+    TemplateMissing,
+)
+from .issuing import KIND_ACTIONS, notices_create, run_content_problems, run_refusals
 from .models import (
     OPEN_FOR_NOTICES,
     Kind,
@@ -52,6 +58,11 @@ def notice_run_start(
         )
     if recall.current_snapshot is None:
         raise ScopeNotFrozen(_("Freeze the scope before sending notices."), where="scope")
+    missing, closed = run_refusals(recall, kind=kind, party_ids=parties)
+    if missing:
+        raise TemplateMissing(missing[0], where="language", details=missing)
+    if closed:
+        raise FsnGateClosed(closed[0], where="fsn", details=closed)
     if actor is not None and (problems := run_content_problems(recall, kind=kind, parties=parties)):
         raise NoticeContentMissing(problems[0], where="content", details=problems)
     run = NoticeRun.objects.create(

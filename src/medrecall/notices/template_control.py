@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import ValidationFailed
+from medrecall.parties.models import Language
 
-from . import content, documents
+from . import content, documents, fsn
 from .defaults import REQUIRED_SECTIONS
 from .errors import FourEyesRequired, TemplateInvalid, TemplateNotDraft
 from .models import (
@@ -39,7 +40,7 @@ def template_save(
 ) -> NoticeTemplate:
     """Save an edit as a new draft version; the approved version stays in use until the
     draft is approved."""
-    if (regime, kind) not in REQUIRED_SECTIONS or language not in ("zh-hans", "en"):
+    if (regime, kind) not in REQUIRED_SECTIONS or language not in Language.values:
         raise ValidationFailed(
             _("There is no template kind %(kind)s for %(regime)s in %(language)s.")
             % {"kind": kind, "regime": regime, "language": language},
@@ -109,6 +110,12 @@ def template_approve(*, template: NoticeTemplate, actor: User) -> NoticeTemplate
         regime=template.regime, kind=template.kind, title=template.title, subject=template.subject
     ):
         raise TemplateInvalid(problems[0], where="title", details=problems, code="template_marking")
+    if template.regime == "eu_mdr" and (
+        problems := fsn.template_problems(
+            kind=template.kind, title=template.title, sections=template.sections
+        )
+    ):
+        raise TemplateInvalid(problems[0], where="sections", details=problems, code="template_fsn")
     previous = NoticeTemplate.objects.filter(
         regime=template.regime,
         language=template.language,

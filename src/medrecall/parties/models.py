@@ -28,8 +28,34 @@ class Channel(models.TextChoices):
 
 
 class Language(models.TextChoices):
+    """The language a holder reads: Chinese, English and the EU's other official languages
+    (field safety notices go out in the language of the Member State, MDR Art. 89(8))."""
+
     ZH_HANS = "zh-hans", _("Simplified Chinese")
     EN = "en", _("English")
+    BG = "bg", _("Bulgarian")
+    CS = "cs", _("Czech")
+    DA = "da", _("Danish")
+    DE = "de", _("German")
+    EL = "el", _("Greek")
+    ES = "es", _("Spanish")
+    ET = "et", _("Estonian")
+    FI = "fi", _("Finnish")
+    FR = "fr", _("French")
+    GA = "ga", _("Irish")
+    HR = "hr", _("Croatian")
+    HU = "hu", _("Hungarian")
+    IT = "it", _("Italian")
+    LT = "lt", _("Lithuanian")
+    LV = "lv", _("Latvian")
+    MT = "mt", _("Maltese")
+    NL = "nl", _("Dutch")
+    PL = "pl", _("Polish")
+    PT = "pt", _("Portuguese")
+    RO = "ro", _("Romanian")
+    SK = "sk", _("Slovak")
+    SL = "sl", _("Slovenian")
+    SV = "sv", _("Swedish")
 
 
 class LocationType(models.TextChoices):

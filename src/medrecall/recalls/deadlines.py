@@ -128,7 +128,12 @@ def _clock_input(recall: RecallCase) -> dict[str, Any] | None:
         "completed_at": recall.completed_at,
         "progress_interval_days": recall.progress_interval_days,
         "fda_status_interval_days": recall.fda_status_interval_days,
-    }
+    } | _eu_clock_input(recall)
+
+
+def _eu_clock_input(recall: RecallCase) -> dict[str, Any]:
+    """EU MDR Art. 87: the awareness date and the serious-incident category of the case."""
+    return {"aware_at": recall.aware_at, "eu_incident": recall.eu_incident or None}
 
 
 def deadlines_for(

@@ -58,7 +58,7 @@ class RecallEditForm(BoundedIntegersMixin, forms.ModelForm[RecallCase]):
         fields = [*EDITABLE, "team"]
         widgets = {
             f: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-            for f in ("decision_at", "initiated_at", "completed_at")
+            for f in ("decision_at", "initiated_at", "completed_at", "aware_at")
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,17 @@ class EffectivenessLevel(models.TextChoices):
     C = "C"
     D = "D"
     E = "E"
+
+
+class IncidentCategory(models.TextChoices):
+    """The MDR Art. 87 serious-incident categories and their report deadlines (2/10/15 days)."""
+
+    PUBLIC_HEALTH_THREAT = "public_health_threat", _("Serious public health threat (2 days)")
+    DEATH_OR_SERIOUS_DETERIORATION = (
+        "death_or_serious_deterioration",
+        _("Death or unanticipated serious deterioration of health (10 days)"),
+    )
+    OTHER = "other", _("Other serious incident (15 days)")
 
 
 class Regime(models.TextChoices):
@@ -87,6 +99,8 @@ EDITABLE = (
     "decision_at",
     "initiated_at",
     "completed_at",
+    "aware_at",
+    "eu_incident",
 )
 
 
@@ -150,6 +164,15 @@ class RecallCase(TimeStampedModel):
     decision_at = models.DateTimeField(_("decision (or order received) at"), null=True, blank=True)
     initiated_at = models.DateTimeField(_("first holder notified at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # EU MDR Art. 87: the manufacturer's awareness of the serious incident and its category
+    # start the 2/10/15-day incident report deadline (recalls.clock._eu).
+    aware_at = models.DateTimeField(_("aware of the serious incident at"), null=True, blank=True)
+    eu_incident = models.CharField(
+        _("serious-incident category (EU MDR)"),
+        max_length=40,
+        blank=True,
+        choices=IncidentCategory.choices,
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
@@ -164,6 +187,19 @@ class RecallCase(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def clean(self) -> None:
+        """The awareness date and the incident category go together: the MDR Art. 87 clock
+        needs both (a category without a date, or a date without one, is refused)."""
+        super().clean()
+        if self.aware_at and not self.eu_incident:
+            raise ValidationError(
+                {"eu_incident": _("Choose the serious-incident category for the awareness date.")}
+            )
+        if self.eu_incident and not self.aware_at:
+            raise ValidationError(
+                {"aware_at": _("Give the date the serious incident became known.")}
+            )
 
     def text_for(self, field: str, language: str) -> str:
         """``field`` (title, reason, defect_description, hazard_description) in ``language``

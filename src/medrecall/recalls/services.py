@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -137,6 +138,19 @@ def recall_open(
     return recall
 
 
+def _full_clean(recall: RecallCase) -> None:
+    """The model's one-row rules (e.g. the awareness date with its incident category) as a
+    refusal the pages, the API and the command show (400), not a server error."""
+    try:
+        recall.full_clean(exclude=["owner"])
+    except DjangoValidationError as invalid:
+        raise ValidationFailed(
+            " ".join(invalid.messages),
+            where=next(iter(getattr(invalid, "error_dict", {})), ""),
+            details=invalid.messages,
+        ) from invalid
+
+
 @transaction.atomic
 def recall_update(
     *, recall: RecallCase, actor: User, version: int, change_reason: str = "", **changes: Any
@@ -180,7 +194,7 @@ def recall_update(
     team = changes.pop("team", None)
     for field, value in changes.items():
         setattr(current, field, value)
-    current.full_clean(exclude=["owner"])
+    _full_clean(current)
     updated = RecallCase.objects.filter(pk=current.pk, version=version).update(
         **{f: getattr(current, f) for f in changes},
         version=F("version") + 1,

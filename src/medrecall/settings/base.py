@@ -239,6 +239,9 @@ MEDRECALL_COMPANY = {
     "email": os.environ.get("MEDRECALL_COMPANY_EMAIL", DEFAULT_FROM_EMAIL),
     # FDA establishment registration number (21 CFR 806.10(c)(1): the 806 report number).
     "fda_registration": os.environ.get("MEDRECALL_COMPANY_FDA_REGISTRATION", ""),
+    # EU MDR Art. 31: the manufacturer's single registration number, printed on every field
+    # safety notice (Art. 89(8)); an EU notice or FSCA report is refused while it is empty.
+    "srn": os.environ.get("MEDRECALL_COMPANY_SRN", ""),
 }
 MEDRECALL_BASE_URL = os.environ.get("MEDRECALL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 MEDRECALL_FONT_PATHS = [

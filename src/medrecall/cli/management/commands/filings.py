@@ -8,6 +8,9 @@
   medrecall filings submit NUMBER --type DOC --authority A --reference R --acknowledgement PATH
       [--submitted-at ISO] --user U [--json]
   medrecall filings revise NUMBER --type DOC --note TEXT --user U [--json]
+  medrecall filings fsn-gate NUMBER [--json]
+  medrecall filings fsn-override NUMBER --reason TEXT --authority A --reference R --user U
+      [--password-file PATH] [--json]
 
 A document is named by its type (``nmpa.recall_plan``); the command acts on its latest report
 and version (``--report N`` picks an earlier report of a recurring document). A refusal prints
@@ -92,6 +95,15 @@ class Command(ProductCommand):
         )
         fda.add_argument("--classified-on", default="", help="YYYY-MM-DD")
         fda.add_argument("--user", default="", help="The account the action is recorded under.")
+        actions.add("fsn-gate", self._fsn_gate, help="Where the EU FSN gate stands.")
+        override = actions.add(
+            "fsn-override", self._fsn_override, help="Sign the urgent override of the FSN gate."
+        )
+        override.add_argument("--reason", default="")
+        override.add_argument("--authority", default="", help="The competent authority informed.")
+        override.add_argument("--reference", default="", help="How and when it was informed.")
+        override.add_argument("--user", default="", help="The person responsible, who signs.")
+        override.add_argument("--password-file", default="", metavar="PATH")
         for name, sub in actions.parsers.items():
             sub.add_argument(
                 "number", nargs="?", default="", metavar="NUMBER", help="The recall number."
@@ -264,3 +276,36 @@ class Command(ProductCommand):
             self.write_json(row)
             return
         self.write_fields(row, width=18)
+
+    def _fsn_gate(self, o: dict[str, Any]) -> None:
+        from medrecall.notices import fsn
+
+        state = fsn.gate_state(recall_numbered(o["number"]))
+        if o["json"]:
+            self.write_json(state)
+            return
+        for key in ("fsca_report", "draft_fsn", "override"):
+            self.stdout.write(f"{key:<12} {state[key] or '-'}")
+        self.stdout.write(f"{'srn':<12} {state['srn'] or '-'}")
+        for problem in state["blocked_by"]:
+            self.stdout.write(f"  - {problem}")
+
+    def _fsn_override(self, o: dict[str, Any]) -> None:
+        from medrecall.cli.signing import signing_password
+        from medrecall.notices import fsn
+
+        recall = recall_numbered(o["number"])
+        user = user_named(o["user"])
+        password = signing_password(
+            username=user.username, password_file=o["password_file"], stdin=o.get("stdin")
+        )
+        fsn.fsn_override_sign(
+            recall=recall,
+            actor=user,
+            reason=o["reason"],
+            authority=o["authority"],
+            reference=o["reference"],
+            password=password,
+            username=user.username,
+        )
+        self._fsn_gate(o)

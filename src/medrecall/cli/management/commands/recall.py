@@ -48,7 +48,7 @@ _EVALUATION_TEXTS = (
     ("harm", "hazard_description"),
     ("harm_en", "hazard_description_en"),
 )
-_TIMES = ("decision_at", "initiated_at", "completed_at")
+_TIMES = ("decision_at", "initiated_at", "completed_at", "aware_at")
 
 
 def _models(gtins: list[str]) -> list[DeviceModel]:
