@@ -395,6 +395,16 @@ FDA_RECORDS = {
 }
 
 
+def _to_fda_cdrh(recall: RecallCase) -> list[dict[str, str]]:
+    """FDA's reports go to CDRH (the district's recall coordinator), not to a provincial MPA."""
+    return [dict(FDA_CDRH)]
+
+
+def _to_fda_records(recall: RecallCase) -> list[dict[str, str]]:
+    """An 806.20 record stays in the company's files: no authority receives it."""
+    return [dict(FDA_RECORDS)]
+
+
 def _fda_registration(values: dict[str, Any]) -> list[str]:
     if values.get("registration"):
         return []
@@ -712,13 +722,3 @@ DOCUMENT_TYPES.register(
         checks=(_fda_products, _termination_ready),
     ),
 )
-
-
-def _to_fda_cdrh(recall: RecallCase) -> list[dict[str, str]]:
-    """FDA's reports go to CDRH (the district's recall coordinator), not to a provincial MPA."""
-    return [dict(FDA_CDRH)]
-
-
-def _to_fda_records(recall: RecallCase) -> list[dict[str, str]]:
-    """An 806.20 record stays in the company's files: no authority receives it."""
-    return [dict(FDA_RECORDS)]
