@@ -152,9 +152,7 @@ class RecallUpdateSerializer(BoundedSerializer):
     effectiveness_percent = serializers.IntegerField(required=False, min_value=11, max_value=99)
     strategy = serializers.CharField(required=False, allow_blank=True)
     progress_interval_days = serializers.IntegerField(required=False, min_value=1)
-    fda_status_interval_days = serializers.IntegerField(
-        required=False, min_value=1, max_value=365
-    )
+    fda_status_interval_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
     decision_at = serializers.DateTimeField(required=False)
     initiated_at = serializers.DateTimeField(required=False)
     completed_at = serializers.DateTimeField(required=False)

@@ -217,9 +217,7 @@ urlpatterns = [
     path("recalls/<int:pk>/deadlines/", recalls.DeadlinesView.as_view(), name="recall-deadlines"),
     path("recalls/<int:pk>/filings/", filings_api.FilingListView.as_view(), name="filing-list"),
     path("recalls/<int:pk>/fsn-gate/", fsn_api.FsnGateView.as_view(), name="fsn-gate"),
-    path(
-        "recalls/<int:pk>/fda-record/", filings_api.FdaRecordView.as_view(), name="fda-record"
-    ),
+    path("recalls/<int:pk>/fda-record/", filings_api.FdaRecordView.as_view(), name="fda-record"),
     path(
         "recalls/<int:pk>/filings/<int:filing>/",
         filings_api.FilingDetailView.as_view(),
