@@ -28,7 +28,7 @@ from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
 
-from .progress import recovered_by_recall
+from .progress import kept_recovered_by_recall, recovered_by_recall  # noqa: F401  (read from here too)
 
 # A recall is open until it is closed, terminated or cancelled (a draft is a case being worked).
 ENDED = (Status.CLOSED, Status.TERMINATED, Status.CANCELLED)
@@ -130,13 +130,15 @@ def _clock(
 
 
 def open_recall_rows(
-    recalls: Sequence[RecallCase], *, now: datetime | None = None
+    recalls: Sequence[RecallCase], *, now: datetime | None = None, stamp: int | None = None
 ) -> list[OpenRecallRow]:
     """The home page's line for each recall (regimes and marked deadlines prefetched by
-    ``open_recalls_for``): about a dozen queries for any number of recalls."""
+    ``open_recalls_for``): about a dozen queries for any number of recalls, fewer when the
+    units recovered are kept (``progress.kept_recovered_by_recall``; ``stamp``: the latest
+    audit entry's id when the caller has read it)."""
     now = now or timezone.now()
     recalls = list(recalls)
-    recovered = recovered_by_recall(recall.pk for recall in recalls)
+    recovered = kept_recovered_by_recall((recall.pk for recall in recalls), stamp=stamp)
     working_days = deadlines.working_days_for(recalls)
     rows = []
     for recall in recalls:

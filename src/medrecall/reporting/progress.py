@@ -65,6 +65,8 @@ from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
 from medrecall.traceability.engine import trace_settings
 
+from .kept import audit_stamp, keep_seconds, kept_each
+
 STAGES = ("affected", "notified", "delivered", "acknowledged", "recovered", "dispositioned")
 # The notices that tell a holder about the recall (a progress update or survey does not).
 HOLDER_NOTICES = (Kind.INITIAL, Kind.REMINDER)
@@ -380,6 +382,21 @@ def recovered_by_recall(recall_ids: Iterable[int]) -> dict[int, tuple[int, int] 
         )
         for recall_id in ids
     }
+
+
+def kept_recovered_by_recall(
+    recall_ids: Iterable[int], *, stamp: int | None = None
+) -> dict[int, tuple[int, int] | None]:
+    """``recovered_by_recall``, each recall's figure kept until something is audited
+    (``reporting.kept``: at most ``MEDRECALL_COCKPIT_CACHE_SECONDS``): the home page's percent
+    recovered without counting a million units' accounting on every request. Only the recalls
+    not kept are counted, together."""
+    ids = list(recall_ids)
+    if keep_seconds() <= 0:
+        return recovered_by_recall(ids)
+    return kept_each(
+        "recovered", ids, recovered_by_recall, stamp=audit_stamp() if stamp is None else stamp
+    )
 
 
 def _funnel(
