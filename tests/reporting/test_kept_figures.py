@@ -4,6 +4,7 @@ a constant, small number of queries."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -142,3 +143,42 @@ def test_kept_pages_read_a_constant_small_number_of_queries_as_the_scope_grows(
     assert _queries(client, url) == counted  # counted afresh after the audit entry
     assert _queries(client, url) == kept  # and kept again
     assert kept < counted
+
+
+def _recovered_on_page(client: Any, recall: RecallCase) -> str:
+    page = client.get(reverse("web:recall-cockpit", args=[recall.pk])).content.decode()
+    found = re.search(r'id="funnel-recovered">.*?data-figure="units">([\d,]+)</a>', page, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_kept_cockpit_sections_show_the_fresh_count_once_something_is_audited(
+    progressed: RecallCase, manager: User, client: Any, keeping_on: None
+) -> None:
+    client.force_login(manager)
+    assert _recovered_on_page(client, progressed) == "30"
+    _quarantine_more(5)
+    assert _recovered_on_page(client, progressed) == "30"  # kept: nothing was audited since
+    audit.record(actor="test", action="execution.received", target=progressed, changes={})
+    assert _recovered_on_page(client, progressed) == "35"  # counted and drawn anew
+
+
+def test_the_kept_deadlines_are_the_fresh_ones_in_the_readers_language(
+    progressed: RecallCase, keeping_on: None
+) -> None:
+    from django.utils import timezone, translation
+
+    from medrecall.reporting.progress import deadlines_of, page_progress
+
+    def shown(rows: list[Any]) -> list[tuple[str, str, str]]:
+        return [(row.key, row.title, row.status) for row in rows]
+
+    titles = {}
+    for language in ("en", "zh-hans", "en"):
+        with translation.override(language):
+            kept_rows = page_progress(progressed).deadlines_next
+            fresh = deadlines_of(progressed, timezone.now())["deadlines_next"]
+            assert kept_rows
+            assert shown(kept_rows) == shown(fresh)
+            titles[language] = [row.title for row in kept_rows]
+    assert titles["en"] != titles["zh-hans"]
