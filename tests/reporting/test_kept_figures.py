@@ -182,3 +182,22 @@ def test_the_kept_deadlines_are_the_fresh_ones_in_the_readers_language(
             assert shown(kept_rows) == shown(fresh)
             titles[language] = [row.title for row in kept_rows]
     assert titles["en"] != titles["zh-hans"]
+
+
+def test_the_home_page_due_and_overdue_deadlines_kept_are_the_fresh_ones(
+    noticed: RecallCase, manager: User, client: Any, keeping_on: None
+) -> None:
+    from medrecall.reporting.portfolio import deadlines_due_for
+
+    client.force_login(manager)
+
+    def shown(rows: Any) -> list[tuple[str, str, str]]:
+        return [(row.key, str(row.due_at), row.status) for row in rows]
+
+    for language in ("en", "zh-hans", "en"):
+        page = client.get("/", HTTP_ACCEPT_LANGUAGE=language).context
+        fresh = deadlines_due_for(viewer=manager)
+        assert shown(page["overdue"]) + shown(page["due"]) == shown(fresh.overdue) + shown(
+            fresh.due
+        )
+        assert shown(fresh.overdue) + shown(fresh.due)

@@ -114,7 +114,7 @@ def _across_recalls(request: HttpRequest, user: User, stamp: int) -> dict[str, A
     recalls = paged(
         request, reports.open_recalls_for(viewer=user), param="recalls", per_page=HOME_PAGE_SIZE
     )
-    due = reports.deadlines_due_for(viewer=user)
+    due = reports.deadlines_due_for(viewer=user, stamp=stamp if stamp else None)
     return {
         "recalls": recalls,
         "recall_rows": reports.open_recall_rows(list(recalls), stamp=stamp),
