@@ -5,6 +5,7 @@ a constant, small number of queries."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,8 +30,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def keeping_on(settings: Any) -> None:
+def keeping_on(settings: Any) -> Iterator[None]:
+    """Keeping on, in an empty cache left empty (ids repeat from test to test: a figure kept
+    here must not answer another test's recall)."""
     settings.MEDRECALL_COCKPIT_CACHE_SECONDS = 60
+    cache.clear()
+    yield
     cache.clear()
 
 

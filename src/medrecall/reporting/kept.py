@@ -3,14 +3,16 @@
 Every regulated change writes an audit entry in its transaction, so the id of the latest audit
 entry tells whether a figure may have moved since it was counted: a figure kept under that id
 is answered as long as no entry was written since, and for at most
-``MEDRECALL_COCKPIT_CACHE_SECONDS`` (what is not audited — a delivery report, an opened
-notice, the clock passing a due date — shows within that time). 0 turns keeping off (tests
+``MEDRECALL_COCKPIT_CACHE_SECONDS`` or ten times what it took to count, whichever is longer
+(what is not audited — a delivery report, an opened notice, the clock passing a due date —
+shows within that time). 0 turns keeping off (tests
 count afresh). The cockpit's figures (``progress.recall_progress``) and cost
 (``cost.kept_cost``) are kept this way; the home page keeps its per-recall and per-user
 figures with the helpers here."""
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import fields, is_dataclass
@@ -23,6 +25,7 @@ from django.db.models import Max
 from medrecall.audit.models import AuditEntry
 
 T = TypeVar("T")
+COUNTING_SHARE = 10  # a figure is kept at least ten times as long as it took to count
 
 
 def keep_seconds() -> int:
@@ -55,9 +58,16 @@ def kept(key: str, compute: Callable[[], T], *, stamp: int) -> T:
     box = cache.get(full)
     if isinstance(box, tuple) and len(box) == 1:  # (value,): a kept None is a value too
         return box[0]  # type: ignore[no-any-return]
+    started = time.monotonic()
     value = compute()
-    cache.set(full, (value,), seconds)
+    cache.set(full, (value,), _keep_for(seconds, started))
     return value
+
+
+def _keep_for(seconds: int, started: float) -> int:
+    """At least ``seconds``, and ten times what the count took (the cockpit's rule: counting
+    a million units' accounting over and over never takes more than a tenth of a worker)."""
+    return max(seconds, round(COUNTING_SHARE * (time.monotonic() - started)))
 
 
 def kept_each(
@@ -83,7 +93,8 @@ def kept_each(
             found[pk] = box[0]
     missing = [pk for pk in wanted if pk not in found]
     if missing:
+        started = time.monotonic()
         counted = compute(missing)
-        cache.set_many({keys[pk]: (counted[pk],) for pk in missing}, seconds)
+        cache.set_many({keys[pk]: (counted[pk],) for pk in missing}, _keep_for(seconds, started))
         found.update({pk: counted[pk] for pk in missing})
     return {pk: found[pk] for pk in wanted}
