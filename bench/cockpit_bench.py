@@ -18,6 +18,10 @@ them), and runs locust headless (``bench/cockpit_locustfile.py``) for ``--second
 ``/healthz`` answer, asked in the same run, is the floor every page is compared with.
 Budgets (p95): cockpit page and API 200 ms and home 300 ms on PostgreSQL with 50 users; every
 page 500 ms on SQLite with 10 users.
+
+``--reuse`` keeps the database an earlier run built (migrated, not rebuilt); ``--profile N``
+answers each page once (figures kept), lists the slowest statements of one request and
+profiles N more; ``--statements N`` times the pages in-process, counted and kept.
 """
 
 from __future__ import annotations
