@@ -18,6 +18,10 @@ them), and runs locust headless (``bench/cockpit_locustfile.py``) for ``--second
 ``/healthz`` answer, asked in the same run, is the floor every page is compared with.
 Budgets (p95): cockpit page and API 200 ms and home 300 ms on PostgreSQL with 50 users; every
 page 500 ms on SQLite with 10 users.
+
+``--reuse`` keeps the database an earlier run built (migrated, not rebuilt); ``--profile N``
+answers each page once (figures kept), lists the slowest statements of one request and
+profiles N more; ``--statements N`` times the pages in-process, counted and kept.
 """
 
 from __future__ import annotations
@@ -90,6 +94,8 @@ def setup_database(args: argparse.Namespace) -> str:
     OUT_DIR.mkdir(exist_ok=True)
     if args.db == "sqlite":
         path = OUT_DIR / f"cockpit-{args.holders}.sqlite3"
+        if args.reuse:
+            return f"sqlite:///{path}"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
@@ -97,6 +103,8 @@ def setup_database(args: argparse.Namespace) -> str:
 
     url = str(args.database_url)
     name = url.rsplit("/", 1)[1]
+    if args.reuse:
+        return url
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -261,6 +269,53 @@ def build(holders: int, units: int, tmp: Path) -> tuple[int, int]:
     )
     _notices(recall, parties)
     return int(recall.pk), int(manager.pk)
+
+
+def reused() -> tuple[int, int]:
+    """The recall and user of a database built by an earlier run (``--reuse``), migrated."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from medrecall.accounts.models import User
+    from medrecall.recalls.models import RecallCase
+
+    recall = RecallCase.objects.order_by("pk").values_list("pk", flat=True).first()
+    user = User.objects.filter(username="bench").values_list("pk", flat=True).first()
+    if recall is None or user is None:
+        raise SystemExit("--reuse: no benchmark data in this database; run once without it")
+    return int(recall), int(user)
+
+
+def profiled(recall_id: int, user_id: int, times: int) -> None:
+    """Where a kept page's time goes: each page answered once to keep its figures, then
+    ``times`` times under cProfile, with the slowest statements of one request."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from medrecall.accounts.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(pk=user_id))
+    for name, url in pages(recall_id).items():
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:8]
+        say(f"--- {name}: {len(captured)} queries, slowest:")
+        for query in slowest:
+            say(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
+        profile = cProfile.Profile()
+        profile.enable()
+        for _n in range(times):
+            client.get(url)
+        profile.disable()
+        stats = pstats.Stats(profile)
+        stats.sort_stats("cumulative").print_stats(35)
+        stats.sort_stats("tottime").print_stats(20)
 
 
 def query_counts(recall_id: int, user_id: int) -> dict[str, dict[str, int]]:
@@ -508,6 +563,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--gunicorn-path", default=os.environ.get("GUNICORN_PATH", ""))
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database an earlier run built (migrated, not rebuilt)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="in-process only: profile each page kept, N requests, and list its slowest statements",
+    )
+    parser.add_argument(
         "--statements",
         type=int,
         default=0,
@@ -539,8 +606,14 @@ def main() -> None:
     started = time.perf_counter()
     tmp = OUT_DIR / "cockpit-tmp"
     tmp.mkdir(exist_ok=True)
-    recall_id, user_id = build(args.holders, args.units, tmp)
+    if args.reuse:
+        recall_id, user_id = reused()
+    else:
+        recall_id, user_id = build(args.holders, args.units, tmp)
     say(f"set-up in {time.perf_counter() - started:.1f} s ({args.db})")
+    if args.profile:
+        profiled(recall_id, user_id, args.profile)
+        return
     counts = query_counts(recall_id, user_id)
     say(f"queries per page: {counts}")
     if args.statements:

@@ -18,7 +18,8 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedSerializer
 from medrecall.recalls import selectors
 from medrecall.reporting.cost import cost_for
-from medrecall.reporting.progress import recall_progress
+from medrecall.reporting.kept import audit_stamp, keep_seconds
+from medrecall.reporting.progress import page_progress
 
 
 class MissingSerializer(BoundedSerializer):
@@ -141,7 +142,9 @@ class ProgressView(APIView):
         if viewer.party_id is not None or not viewer.has_perm("recalls.view_recallcase"):
             raise PermissionDenied
         recall = selectors.recall_get_for(viewer=viewer, pk=pk)
-        body: dict[str, Any] = recall_progress(recall).as_dict()
-        cost = cost_for(recall, viewer)
+        # The figures, deadlines and cost kept are read under one audit stamp.
+        stamp = audit_stamp() if keep_seconds() > 0 else None
+        body: dict[str, Any] = page_progress(recall, stamp=stamp).as_dict()
+        cost = cost_for(recall, viewer, stamp=stamp)
         body["cost"] = None if cost is None else cost.as_dict()
         return Response(body)

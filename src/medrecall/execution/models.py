@@ -296,6 +296,9 @@ class Receipt(models.Model):
             ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="receipt_quantity_positive"),
         ]
+        # The cockpit asks on every request whether a unit was received lately (its live
+        # refresh): one index step, not a walk over every receipt of the recall.
+        indexes = [models.Index(fields=["recall", "received_at"], name="receipt_recall_received")]
 
     def __str__(self) -> str:
         return f"{self.ra_id}: {self.quantity} x lot {self.lot_id}"

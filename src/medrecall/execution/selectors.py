@@ -148,22 +148,32 @@ _SCOPED_POSITIONS = """
                         AND done.serial_id = position.serial_id)
     GROUP BY pairs.snapshot_id, position.lot_id, location.location_type, party.party_type
 """
+# Units reported used up after the snapshot (consumed, destroyed, transformed), per lot: the
+# same (snapshot, lot) pairs first, then the events of those lots (an event has one lot, so it
+# is met once per pair), an event of a lot covered only serial by serial kept when a line names
+# its serial. Not each lot-level line joined with every event of its lot before a DISTINCT
+# (1,000 lines x 2,000 events per lot at a million units: seconds).
 _SCOPED_USE = """
-    SELECT scoped.snapshot_id, event.lot_id, SUM(event.quantity)
-    FROM (SELECT DISTINCT line.snapshot_id, snapshot.recall_id, snapshot.created_at, event.id AS event_id
+    SELECT pairs.snapshot_id, event.lot_id, SUM(event.quantity)
+    FROM (SELECT line.snapshot_id, line.lot_id,
+                 MAX(CASE WHEN line.serial_id IS NULL THEN 1 ELSE 0 END) AS whole
           FROM recalls_affectedline line
-          JOIN recalls_scopesnapshot snapshot ON snapshot.id = line.snapshot_id
-          JOIN traceability_traceevent event ON event.lot_id = line.lot_id
-               AND (line.serial_id IS NULL OR event.serial_id = line.serial_id)
-          WHERE line.snapshot_id IN ({snapshots})) scoped
-    JOIN traceability_traceevent event ON event.id = scoped.event_id
-    WHERE event.retracted = %s AND event.event_type IN (%s, %s, %s) AND event.recorded_at > scoped.created_at
+          WHERE line.snapshot_id IN ({snapshots})
+          GROUP BY line.snapshot_id, line.lot_id) pairs
+    JOIN recalls_scopesnapshot snapshot ON snapshot.id = pairs.snapshot_id
+    JOIN traceability_traceevent event ON event.lot_id = pairs.lot_id
+    WHERE event.retracted = %s AND event.event_type IN (%s, %s, %s)
+      AND event.recorded_at > snapshot.created_at
+      AND (pairs.whole = 1
+           OR EXISTS (SELECT 1 FROM recalls_affectedline named
+                      WHERE named.snapshot_id = pairs.snapshot_id AND named.lot_id = pairs.lot_id
+                        AND named.serial_id = event.serial_id))
       AND NOT EXISTS (SELECT 1 FROM execution_disposition own
-                      WHERE own.recall_id = scoped.recall_id AND own.number = event.document_ref)
+                      WHERE own.recall_id = snapshot.recall_id AND own.number = event.document_ref)
       AND NOT EXISTS (SELECT 1 FROM execution_disposition done
-                      WHERE done.recall_id = scoped.recall_id AND done.status = %s
+                      WHERE done.recall_id = snapshot.recall_id AND done.status = %s
                         AND done.serial_id = event.serial_id)
-    GROUP BY scoped.snapshot_id, event.lot_id
+    GROUP BY pairs.snapshot_id, event.lot_id
 """
 
 

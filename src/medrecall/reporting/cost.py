@@ -96,15 +96,17 @@ def cost_of(recall: RecallCase) -> Cost:
     )
 
 
-def kept_cost(recall: RecallCase) -> Cost:
+def kept_cost(recall: RecallCase, *, stamp: int | None = None) -> Cost:
     """``cost_of``, kept in the cache like the cockpit's figures
     (``MEDRECALL_COCKPIT_CACHE_SECONDS``, keyed by the latest audit entry: a posting, a budget
     set or a rate entered is audited, so it is counted at once). The forecast prices every
-    remaining unit of the scope, hundreds of milliseconds at a million units."""
+    remaining unit of the scope, hundreds of milliseconds at a million units. ``stamp``: the
+    latest audit entry's id when the caller has read it."""
     seconds = int(getattr(settings, "MEDRECALL_COCKPIT_CACHE_SECONDS", 0))
     if seconds <= 0:
         return cost_of(recall)
-    stamp = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
+    if stamp is None:
+        stamp = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
     key = f"reporting:cost:{recall.pk}:{recall.status}:{stamp}"
     found = cache.get(key)
     if not isinstance(found, Cost):
@@ -113,6 +115,6 @@ def kept_cost(recall: RecallCase) -> Cost:
     return found
 
 
-def cost_for(recall: RecallCase, viewer: Viewer) -> Cost | None:
+def cost_for(recall: RecallCase, viewer: Viewer, *, stamp: int | None = None) -> Cost | None:
     """The cost for a viewer who may read it, else ``None``."""
-    return kept_cost(recall) if sees_cost(viewer) else None
+    return kept_cost(recall, stamp=stamp) if sees_cost(viewer) else None

@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import DomainError
@@ -28,7 +29,8 @@ from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
 
-from .progress import recovered_by_recall
+from .kept import keep_seconds, kept
+from .progress import kept_recovered_by_recall, recovered_by_recall  # noqa: F401  (read from here too)
 
 # A recall is open until it is closed, terminated or cancelled (a draft is a case being worked).
 ENDED = (Status.CLOSED, Status.TERMINATED, Status.CANCELLED)
@@ -130,13 +132,15 @@ def _clock(
 
 
 def open_recall_rows(
-    recalls: Sequence[RecallCase], *, now: datetime | None = None
+    recalls: Sequence[RecallCase], *, now: datetime | None = None, stamp: int | None = None
 ) -> list[OpenRecallRow]:
     """The home page's line for each recall (regimes and marked deadlines prefetched by
-    ``open_recalls_for``): about a dozen queries for any number of recalls."""
+    ``open_recalls_for``): about a dozen queries for any number of recalls, fewer when the
+    units recovered are kept (``progress.kept_recovered_by_recall``; ``stamp``: the latest
+    audit entry's id when the caller has read it)."""
     now = now or timezone.now()
     recalls = list(recalls)
-    recovered = recovered_by_recall(recall.pk for recall in recalls)
+    recovered = kept_recovered_by_recall((recall.pk for recall in recalls), stamp=stamp)
     working_days = deadlines.working_days_for(recalls)
     rows = []
     for recall in recalls:
@@ -170,12 +174,26 @@ class DueDeadlines:
     problems: list[ClockProblem]
 
 
-def deadlines_due_for(*, viewer: Viewer, now: datetime | None = None) -> DueDeadlines:
+def deadlines_due_for(
+    *, viewer: Viewer, now: datetime | None = None, stamp: int | None = None
+) -> DueDeadlines:
     """``recalls.deadlines.due_report`` split into due this week and overdue; nothing for a
-    viewer who may not see recalls (a portal user)."""
+    viewer who may not see recalls (a portal user). With the latest audit entry's id
+    (``stamp``) the report is kept (``reporting.kept``) per language for at most
+    ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (one time slot of that length: a deadline falling due
+    or breached shows within it; a deadline marked done is audited and shows at once)."""
     if viewer.party_id is not None or not viewer.has_perm("recalls.view_recallcase"):
         return DueDeadlines([], [], [])
-    report = deadlines.due_report(now=now)
+    seconds = keep_seconds()
+    if stamp is None or seconds <= 0:
+        report = deadlines.due_report(now=now)
+    else:
+        moment = now or timezone.now()
+        slot = int(moment.timestamp() // seconds)
+        language = get_language() or "zh-hans"
+        report = kept(
+            f"due:{language}:{slot}", lambda: deadlines.due_report(now=moment), stamp=stamp
+        )
     return DueDeadlines(
         due=[row for row in report.rows if row.status != "breached"],
         overdue=[row for row in report.rows if row.status == "breached"],

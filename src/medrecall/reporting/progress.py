@@ -46,7 +46,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 
 from medrecall.audit.models import AuditEntry
 from medrecall.execution.closure import OPEN_RETURNS, OPEN_TASKS
@@ -64,6 +64,8 @@ from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
 from medrecall.traceability.engine import trace_settings
+
+from .kept import audit_stamp, keep_seconds, kept, kept_each
 
 STAGES = ("affected", "notified", "delivered", "acknowledged", "recovered", "dispositioned")
 # The notices that tell a holder about the recall (a progress update or survey does not).
@@ -382,6 +384,21 @@ def recovered_by_recall(recall_ids: Iterable[int]) -> dict[int, tuple[int, int] 
     }
 
 
+def kept_recovered_by_recall(
+    recall_ids: Iterable[int], *, stamp: int | None = None
+) -> dict[int, tuple[int, int] | None]:
+    """``recovered_by_recall``, each recall's figure kept until something is audited
+    (``reporting.kept``: at most ``MEDRECALL_COCKPIT_CACHE_SECONDS``): the home page's percent
+    recovered without counting a million units' accounting on every request. Only the recalls
+    not kept are counted, together."""
+    ids = list(recall_ids)
+    if keep_seconds() <= 0:
+        return recovered_by_recall(ids)
+    return kept_each(
+        "recovered", ids, recovered_by_recall, stamp=audit_stamp() if stamp is None else stamp
+    )
+
+
 def _funnel(
     recall: RecallCase, snapshot: ScopeSnapshot, accounting: Any, corrected: int
 ) -> list[Stage]:
@@ -644,8 +661,42 @@ def recall_progress(recall: RecallCase) -> Progress:
     return replace(_kept_progress(recall, seconds), **deadlines_of(recall, timezone.now()))
 
 
-def _kept_progress(recall: RecallCase, seconds: int) -> Progress:
-    stamp = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
+def page_progress(recall: RecallCase, *, stamp: int | None = None) -> Progress:
+    """``recall_progress`` for the cockpit page, its partial and the progress API, read under
+    one audit ``stamp`` (the caller's, when it has read it): the figures kept as there, and the
+    deadlines kept too, in the reader's language, for at most
+    ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (``kept_deadlines_of``)."""
+    seconds = _cache_seconds()
+    if seconds <= 0:
+        return compute_progress(recall)
+    stamp = audit_stamp() if stamp is None else stamp
+    now = timezone.now()
+    return replace(
+        _kept_progress(recall, seconds, stamp=stamp),
+        **kept_deadlines_of(recall, now, stamp=stamp),
+    )
+
+
+def kept_deadlines_of(recall: RecallCase, now: datetime, *, stamp: int) -> dict[str, Any]:
+    """``deadlines_of``, kept per recall and language until something is audited (a deadline
+    marked done, a class or a calendar entered) and for at most
+    ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (one time slot of that length: a deadline falling due
+    or overdue shows within it)."""
+    seconds = _cache_seconds()
+    if seconds <= 0:
+        return deadlines_of(recall, now)
+    slot = int(now.timestamp() // seconds)
+    language = get_language() or settings.LANGUAGE_CODE
+    return kept(
+        f"deadlines:{recall.pk}:{recall.status}:{language}:{slot}",
+        lambda: deadlines_of(recall, now),
+        stamp=stamp,
+    )
+
+
+def _kept_progress(recall: RecallCase, seconds: int, *, stamp: int | None = None) -> Progress:
+    if stamp is None:
+        stamp = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
     version = f"{recall.status}:{stamp}:{_SHAPE}"
     fresh_key = f"reporting:progress:{recall.pk}:{version}"
     last_key, lock_key = (
@@ -689,7 +740,15 @@ def activity(recall: RecallCase, *, now: datetime | None = None) -> dict[str, bo
         Q(created_at__gte=since) | Exists(Notice.objects.filter(lively, run_id=OuterRef("pk")))
     )
     receiving = Receipt.objects.filter(recall=recall, received_at__gte=since)
-    return {"sending": sending.exists(), "receiving": receiving.exists()}
+    found = (
+        RecallCase.objects.filter(pk=recall.pk)
+        .values(sending=Exists(sending), receiving=Exists(receiving))
+        .first()
+    )  # both in one statement: asked on every cockpit request
+    return {
+        "sending": bool(found and found["sending"]),
+        "receiving": bool(found and found["receiving"]),
+    }
 
 
 def recovered_lots(recall: RecallCase) -> list[dict[str, Any]]:

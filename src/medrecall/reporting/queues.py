@@ -55,6 +55,7 @@ from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
 
 from .errors import QueueNotYours, QueueUnknown
+from .kept import keep_seconds, kept, shape_of
 from .portfolio import deadlines_due_for
 from .progress import recovered_by_recall
 
@@ -690,3 +691,41 @@ def queue_for(*, viewer: User, role: str, now: datetime | None = None) -> list[S
             where="role",
         )
     return QUEUES[role](viewer, now or timezone.now())
+
+
+@dataclass(frozen=True)
+class SectionCount:
+    """One section of a queue with the number of its items (its label stays lazy: read in the
+    reader's language wherever the count was kept)."""
+
+    key: str
+    label: Promise
+    count: int
+
+
+def queue_counts(user: User, *, now: datetime | None = None) -> dict[str, list[SectionCount]]:
+    """Role → the sections of the user's queue with their counts, for every queue the user
+    sees (one count per section)."""
+    now = now or timezone.now()
+    return {
+        role: [
+            SectionCount(section.key, section.label, section.count())
+            for section in queue_for(viewer=user, role=role, now=now)
+        ]
+        for role in roles_with_queues(user)
+    }
+
+
+_COUNTS_SHAPE = shape_of(SectionCount)
+
+
+def kept_queue_counts(user: User, *, stamp: int) -> dict[str, list[SectionCount]]:
+    """``queue_counts`` kept until something is audited (``reporting.kept``: at most
+    ``MEDRECALL_COCKPIT_CACHE_SECONDS``), per user and the roles they hold now (a role given
+    or taken is counted at once)."""
+    if keep_seconds() <= 0:
+        return queue_counts(user)
+    roles = ",".join(roles_with_queues(user))
+    return kept(
+        f"queues:{user.pk}:{roles}:{_COUNTS_SHAPE}", lambda: queue_counts(user), stamp=stamp
+    )

@@ -25,6 +25,7 @@ from medrecall.recalls import selectors
 from medrecall.recalls.models import RecallCase
 from medrecall.reporting import exports, progress
 from medrecall.reporting.cost import cost_for
+from medrecall.reporting.kept import audit_stamp, keep_seconds
 from medrecall.reporting.labels import drill_label, group_label, stage_label
 
 from .paging import paged
@@ -55,7 +56,9 @@ def _recall(request: HttpRequest, pk: int) -> RecallCase:
 
 
 def _context(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
-    figures = progress.recall_progress(recall)
+    # The figures, deadlines and cost kept are read under one audit stamp (none when not kept).
+    stamp = audit_stamp() if keep_seconds() > 0 else None
+    figures = progress.page_progress(recall, stamp=stamp)
     moving = progress.activity(recall)
     language = get_language() or "zh-hans"
     return {
@@ -68,8 +71,12 @@ def _context(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
         "polling": moving["sending"] or moving["receiving"],
         "poll_seconds": POLL_SECONDS,
         "holders_url": reverse("web:recall-cockpit-holders", args=[recall.pk]),
+        # The sections drawn from the kept figures alone are kept rendered as long as the
+        # figures (a new count has a new time; 0 seconds: rendered every time).
+        "figures_key": f"{recall.pk}:{figures.computed_at.isoformat()}",
+        "keep_seconds": keep_seconds(),
         # Cost against budget: only for those who may read finance (None hides the section).
-        "cost": cost_for(recall, viewer_of(request)),
+        "cost": cost_for(recall, viewer_of(request), stamp=stamp),
     }
 
 

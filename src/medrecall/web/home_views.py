@@ -25,13 +25,14 @@ from medrecall.notices import relations
 from medrecall.notices.selectors import offer_get_for, overdue_queue
 from medrecall.reporting import portfolio as reports
 from medrecall.reporting.errors import QueueNotYours
+from medrecall.reporting.kept import audit_stamp, keep_seconds, kept
 from medrecall.reporting.queues import (
     OPEN_TASKS,
     QueueItem,
     Section,
+    kept_queue_counts,
     queue_for,
     queue_label,
-    roles_with_queues,
 )
 
 from .masterdata import ENTITIES
@@ -54,33 +55,46 @@ def _counts_shown(user: User) -> bool:
     return user.groups.filter(name__in=MASTER_DATA_ROLES).exists()
 
 
-def _master_data_counts(user: User) -> list[dict[str, Any]]:
-    return [
-        {"entity": entity, "count": entity.list_selector(viewer=user).count()}
-        for entity in ENTITIES.values()
-        if user.has_perm(entity.perm("view"))
-    ]
+def _master_data_counts(user: User, stamp: int) -> list[dict[str, Any]]:
+    """Each master-data list the user may see with its number of records (kept until something
+    is audited, like the cockpit's figures: ``reporting.kept``)."""
+    shown = [entity for entity in ENTITIES.values() if user.has_perm(entity.perm("view"))]
+
+    def counted() -> list[int]:
+        return [entity.list_selector(viewer=user).count() for entity in shown]
+
+    slugs = ",".join(entity.slug for entity in shown)
+    counts = kept(f"home:master-data:{user.pk}:{slugs}", counted, stamp=stamp)
+    return [{"entity": entity, "count": count} for entity, count in zip(shown, counts, strict=True)]
 
 
-def queue_summaries(user: User) -> list[dict[str, Any]]:
-    """Each of the user's queues with the number of items in each section (one count each)."""
+def queue_summaries(user: User, stamp: int) -> list[dict[str, Any]]:
+    """Each of the user's queues with the number of items in each section (one count each,
+    kept until something is audited: ``reporting.queues.kept_queue_counts``)."""
     summaries = []
-    for role in roles_with_queues(user):
-        sections = queue_for(viewer=user, role=role)
-        counts = [(section, section.count()) for section in sections]
+    for role, sections in kept_queue_counts(user, stamp=stamp).items():
         summaries.append(
             {
                 "role": role,
                 "label": queue_label(role),
                 "url": reverse("web:queue", kwargs={"role": role}),
-                "sections": counts,
-                "total": sum(count for _section, count in counts),
+                "sections": [(section, section.count) for section in sections],
+                "total": sum(section.count for section in sections),
             }
         )
     return summaries
 
 
-def _overdue_elsewhere(user: User) -> dict[str, int | None]:
+def _overdue_elsewhere(user: User, stamp: int) -> dict[str, int | None]:
+    """``_overdue_now`` kept until something is audited (``reporting.kept``)."""
+    sees = "".join(
+        str(int(user.has_perm(perm)))
+        for perm in ("notices.view_notice", "execution.view_workorder")
+    )
+    return kept(f"home:overdue:{user.pk}:{sees}", lambda: _overdue_now(user), stamp=stamp)
+
+
+def _overdue_now(user: User) -> dict[str, int | None]:
     """How many notices wait in the customer-service overdue queue and how many work orders are
     past due: the parts of "overdue" that are not deadlines (None: not the user's to see)."""
     now = timezone.now()
@@ -96,19 +110,19 @@ def _overdue_elsewhere(user: User) -> dict[str, int | None]:
     }
 
 
-def _across_recalls(request: HttpRequest, user: User) -> dict[str, Any]:
+def _across_recalls(request: HttpRequest, user: User, stamp: int) -> dict[str, Any]:
     recalls = paged(
         request, reports.open_recalls_for(viewer=user), param="recalls", per_page=HOME_PAGE_SIZE
     )
-    due = reports.deadlines_due_for(viewer=user)
+    due = reports.deadlines_due_for(viewer=user, stamp=stamp if stamp else None)
     return {
         "recalls": recalls,
-        "recall_rows": reports.open_recall_rows(list(recalls)),
+        "recall_rows": reports.open_recall_rows(list(recalls), stamp=stamp),
         "due": paged(request, due.due, param="due", per_page=HOME_PAGE_SIZE),
         "overdue": paged(request, due.overdue, param="overdue", per_page=HOME_PAGE_SIZE),
         "clock_problems": due.problems,
-        "overdue_elsewhere": _overdue_elsewhere(user),
-        "queues": queue_summaries(user),
+        "overdue_elsewhere": _overdue_elsewhere(user, stamp),
+        "queues": queue_summaries(user, stamp),
     }
 
 
@@ -120,12 +134,14 @@ def home(request: HttpRequest) -> HttpResponse:
     from medrecall.recalls.deadlines import alerts_for
 
     user = viewer_of(request)
+    # The figures kept on this page are read under one audit stamp (none when nothing is kept).
+    stamp = audit_stamp() if keep_seconds() > 0 else 0
     context: dict[str, Any] = {
-        "counts": _master_data_counts(user) if _counts_shown(user) else [],
+        "counts": _master_data_counts(user, stamp) if _counts_shown(user) else [],
         "alerts": alerts_for(user) if user.party_id is None else [],
     }
     if _recall_roles(user):
-        context.update(_across_recalls(request, user))
+        context.update(_across_recalls(request, user, stamp))
     return render(request, "web/home/index.html", context)
 
 

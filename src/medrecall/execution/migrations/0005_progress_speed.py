@@ -1,4 +1,4 @@
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -8,4 +8,9 @@ class Migration(migrations.Migration):
         ("execution", "0004_evidence_names"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations: list[migrations.operations.base.Operation] = [
+        migrations.AddIndex(
+            model_name="receipt",
+            index=models.Index(fields=["recall", "received_at"], name="receipt_recall_received"),
+        ),
+    ]
