@@ -679,6 +679,6 @@ def test_every_standard_template_passes_the_approval_checks() -> None:
         for t in standard_templates()
     }
     assert (
-        len(problems) == 30
-    )  # 3 regimes × 2 languages × 5 kinds (initial, reminder, update, progress, survey)
+        len(problems) == 40
+    )  # 3 regimes × 2 languages × 5 kinds (initial, reminder, update, progress, survey) + EU de, fr
     assert {key: found for key, found in problems.items() if found} == {}

@@ -74,7 +74,7 @@ def edit_post(template: NoticeTemplate, **changes: Any) -> dict[str, Any]:
 def test_template_list_shows_every_template_and_filters_by_status(manager: User) -> None:
     client = logged_in(manager)
     page = client.get("/notices/templates/").content.decode()
-    assert page.count("<tr>") - 1 == NoticeTemplate.objects.count() == 30
+    assert page.count("<tr>") - 1 == NoticeTemplate.objects.count() == 40  # with EU de, fr
     assert "医疗器械召回通知" in page
     template_control.template_save(
         actor=manager,
