@@ -908,11 +908,13 @@ def _filings_fills(side: Side) -> dict[str, list[dict[str, Any]]]:
             )
         },
         "filing-file": [filing | {"name": "pdf_zh"}],
+        "fda-record": [recall],
     }
     return {
         **fills,
         **{f"web:{name}": kwargs for name, kwargs in fills.items()},
         "web:filing-generate": [recall],
+        "web:filing-fda-record": [recall],
         "web:filing-enter": [filing],
     }
 
@@ -1312,6 +1314,8 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "filing-list": P(FILING, CHANGE_FILING, **HIDDEN),
     "filing-detail": P(FILING, CHANGE_FILING, **HIDDEN),
     "filing-file": P(FILING, **HIDDEN),
+    "fda-record": P(FILING, CHANGE_FILING, **HIDDEN),
+    "web:filing-fda-record": W(CHANGE_FILING, **HIDDEN),
     **{
         f"filing-{name}": W(CHANGE_FILING, **HIDDEN)
         for name in ("check", "sign", "submit", "revise")

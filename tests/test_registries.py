@@ -66,6 +66,7 @@ EXPECTED: list[tuple[str, Registry[Any], list[tuple[str, Any]]]] = [
             ("effectiveness.criteria", effectiveness_closure.closure_findings),
             ("quality.capa", quality_closure.closure_findings),
             ("filings.summary_report", filings_closure.closure_findings),
+            ("filings.termination_request", filings_closure.termination_findings),
         ],
     ),
     (

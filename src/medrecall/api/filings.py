@@ -327,8 +327,15 @@ class FdaRecordView(APIView):
     @extend_schema(tags=["filings"], responses=FdaRecordSerializer)
     def get(self, request: Request, pk: int) -> Response:
         _recall, regime = self._regime(request, pk)
-        if regime is None:
-            raise Http404
+        if regime is None:  # no FDA regime: nothing recorded
+            return Response(
+                {
+                    "fda_class": "",
+                    "fda_event_id": "",
+                    "fda_z_numbers": [],
+                    "fda_classified_on": None,
+                }
+            )
         return Response(FdaRecordSerializer(regime).data)
 
     @extend_schema(tags=["filings"], request=FdaRecordSerializer, responses=FdaRecordSerializer)
