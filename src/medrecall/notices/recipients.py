@@ -70,7 +70,11 @@ def urgency(recall: RecallCase) -> str:
 
 def regime_for(recall: RecallCase, country: str) -> str:
     """The regime whose notice a holder in ``country`` gets, among the recall's regimes."""
-    regimes = [r.regime for r in recall.regimes.all()]
+    return regime_among([r.regime for r in recall.regimes.all()], country)
+
+
+def regime_among(regimes: list[str], country: str) -> str:
+    """``regime_for`` over a list of regimes already read (no query)."""
     preferred = (
         "nmpa"
         if country == "CN"
