@@ -31,6 +31,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from medrecall.core.errors import ValidationFailed
 from medrecall.recalls import clock
 from medrecall.recalls.models import (
     AffectedLine,
@@ -273,3 +274,27 @@ def done_from_records(recalls: list[RecallCase]) -> dict[tuple[int, str], dateti
             elif all(h.notified_at is not None for h in mine):
                 found[(recall_id, key)] = max(h.notified_at for h in mine if h.notified_at)
     return found
+
+
+def holders_for(
+    *, viewer: Any, recall: RecallCase, now: datetime | None = None
+) -> list[HolderNotice]:
+    """The recall's holders with their notify-by (``recall`` read through ``recall_get_for``);
+    a portal user sees only its own party."""
+    rows = holders_notify_by([recall], now=now)[recall.pk]
+    if getattr(viewer, "party_id", None) is not None:
+        rows = [row for row in rows if row.party_id == viewer.party_id]
+    return rows
+
+
+def in_state(rows: list[HolderNotice], state: str) -> list[HolderNotice]:
+    """The rows in ``state`` (a key of ``STATES``; empty: all); an unknown state is refused."""
+    if not state:
+        return rows
+    if state not in STATES:
+        raise ValidationFailed(
+            _("Unknown state %(state)s; use one of %(allowed)s.")
+            % {"state": state, "allowed": ", ".join(STATES)},
+            where="state",
+        )
+    return [row for row in rows if row.state == state]
