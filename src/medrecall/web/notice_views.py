@@ -321,6 +321,10 @@ SAMPLE_LINES: list[dict[str, Any]] = [
         "location_id": 0,
         "lot": "L-SAMPLE-1",
         "model": "Sample device",
+        "model_code": "SD-100",
+        "registration_no": "国械注准20253000001",
+        "manufactured_on": "2025-01-15",
+        "expires_on": "2028-01-14",
         "udi_di": "06901234567892",
         "serial": "",
         "location": "Sample warehouse",
@@ -333,6 +337,10 @@ SAMPLE_LINES: list[dict[str, Any]] = [
         "location_id": 0,
         "lot": "L-SAMPLE-2",
         "model": "Sample device",
+        "model_code": "SD-100",
+        "registration_no": "国械注准20253000001",
+        "manufactured_on": "2025-01-15",
+        "expires_on": "2028-01-14",
         "udi_di": "06901234567892",
         "serial": "SN-0001",
         "location": "Sample ward",
@@ -359,6 +367,7 @@ def _preview(template: NoticeTemplate, *, with_pdf: bool) -> documents.Rendered:
         language=template.language,
         urgent=template.kind == Kind.INITIAL,
         with_pdf=with_pdf,
+        regime=template.regime,
     )
 
 
