@@ -15,3 +15,6 @@ class FilingsConfig(AppConfig):
         CLOSURE_CHECKS.register(
             "filings.summary_report", Lazy("medrecall.filings.closure.closure_findings")
         )
+        CLOSURE_CHECKS.register(
+            "filings.sold_in_china", Lazy("medrecall.filings.closure.sold_in_china_findings")
+        )
