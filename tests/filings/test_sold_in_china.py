@@ -48,7 +48,8 @@ def test_a_registered_device_recalled_abroad_is_flagged_on_the_case_and_at_closu
     assert f"<li>{WARNING}</li>" in page
     assert '<ul id="closure-blocking">' in page
     blocking = closure.closure_report(recall).blocking
-    assert blocking and all(f'<li class="step-blocked">{line}</li>' in page for line in blocking)
+    assert blocking
+    assert all(f'<li class="step-blocked">{line}</li>' in page for line in blocking)
 
 
 def test_the_trace_in_china_flags_a_device_without_a_registration_no(recall: RecallCase) -> None:
