@@ -16,7 +16,7 @@ from medrecall.recalls.hooks import Finding
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 
-from .selectors import closing_signature_in_force, plans_of, results_of
+from .selectors import closing_signature_in_force, consignees, plans_of, results_of
 
 
 def closure_findings(recall: RecallCase) -> list[Finding]:
@@ -25,6 +25,21 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
     for regime in recall.regimes.all():
         name = regime.get_regime_display()
         plan = plans.get(regime.regime)
+        if not consignees(recall, regime.regime):
+            # Nobody to check: no consignee of the frozen scope is under this regime (e.g. FDA
+            # on a recall whose holders are all in China). No sample is owed; said, not blocking.
+            found.append(
+                Finding(
+                    "effectiveness",
+                    _(
+                        "%(regime)s: no consignee of the frozen scope falls under this regime, so "
+                        "there is nobody to sample and no effectiveness check is needed."
+                    )
+                    % {"regime": name},
+                    blocking=False,
+                )
+            )
+            continue
         if plan is None:
             found.append(
                 Finding(
@@ -60,9 +75,12 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
             found.append(
                 Finding(
                     "effectiveness",
-                    _(
+                    ngettext(
+                        "%(regime)s: %(count)s failed effectiveness check is not resolved "
+                        "(re-check the consignee or resolve the escalation with a reason).",
                         "%(regime)s: %(count)s failed effectiveness checks are not resolved "
-                        "(re-check the consignee or resolve the escalation with a reason)."
+                        "(re-check the consignee or resolve the escalation with a reason).",
+                        max(result.failed, result.unresolved),
                     )
                     % {"regime": name, "count": max(result.failed, result.unresolved)},
                 )

@@ -313,9 +313,15 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_403": {"()": "medrecall.core.log_filters.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
+        # A 403 is one warning line, without the traceback of the refusal.
+        "django.request": {"filters": ["one_line_403"]},
+    },
 }
 
 # Security: sessions, cookies, HTTPS, log-in lock-out, rate limits and the Content-Security-Policy.
