@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from medrecall.core.presentation import written_time
 from medrecall.recalls.models import ActionType, HazardEvaluation
 
 from .documents import DOCUMENT_TYPES, DocumentType
@@ -235,7 +236,7 @@ def blocks(filing: Filing, language: str) -> dict[str, Any]:
             manifest = signature_manifest(filing.signature)
             signed = [
                 [_("Signed by"), manifest["signer_name"]],
-                [_("Signed at"), f"{manifest['signed_at']} ({manifest['time_zone']})"],
+                [_("Signed at"), written_time(filing.signature.signed_at)],
                 [_("Meaning"), manifest["meaning"]],
             ]
         return {
