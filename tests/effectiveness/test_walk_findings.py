@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
-from medrecall.effectiveness import services
+from medrecall.effectiveness import selectors, services
 from medrecall.effectiveness.closure import closure_findings
 from medrecall.effectiveness.models import CheckPlan, Sample
 from medrecall.parties.models import Party
@@ -126,3 +126,34 @@ def test_a_403_is_logged_as_one_warning_line_without_a_traceback(
         ("WARNING", f"Forbidden (Permission denied): /recalls/{class_i.pk}/effectiveness/", None)
     ]
     assert "Traceback" not in caplog.text
+
+
+def test_a_passed_check_finding_fewer_units_than_outstanding_is_flagged(
+    class_i: RecallCase, manager: User
+) -> None:
+    services.plan_set(recall=class_i, regime="nmpa", level="A", actor=manager)
+    services.sample_draw(recall=class_i, regime="nmpa", actor=manager, seed=3)
+    for code in ("HX01", "HX02"):  # HX01 returned its 40; HX02 still holds 38
+        services.check_record(
+            recall=class_i,
+            party=Party.objects.get(code=code),
+            actor=manager,
+            contacted_how="phone",
+            notice_received=True,
+            instructions_followed=True,
+            units_found=0,
+        )
+    flagged = selectors.check_disagreements(class_i)
+    assert [(d.code, d.found, d.outstanding) for d in flagged] == [("HX02", 0, 38)]
+    message = (
+        "HX02: the passed effectiveness check found 0 units there, but the unit accounting still "
+        "counts 38 outstanding at the holder. Check again or correct the accounting."
+    )
+    assert (message, False) in [(f.message, f.blocking) for f in closure_findings(class_i)]
+    body = page(manager, class_i)
+    assert f'<ul id="check-disagreements"><li class="step-blocked">{message}</li></ul>' in body
+    assert (
+        '<span class="badge rejected check-disagrees" data-party="HX02">found 0, 38 outstanding'
+        "</span>"
+    ) in body
+    assert 'check-disagrees" data-party="HX01"' not in body

@@ -16,7 +16,13 @@ from medrecall.recalls.hooks import Finding
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 
-from .selectors import closing_signature_in_force, consignees, plans_of, results_of
+from .selectors import (
+    check_disagreements,
+    closing_signature_in_force,
+    consignees,
+    plans_of,
+    results_of,
+)
 
 
 def closure_findings(recall: RecallCase) -> list[Finding]:
@@ -85,6 +91,9 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
                     % {"regime": name, "count": max(result.failed, result.unresolved)},
                 )
             )
+    found.extend(
+        Finding("effectiveness", d.message, blocking=False) for d in check_disagreements(recall)
+    )
     if closing_signature_in_force(recall) is None:
         from .services import closing_finding_text
 

@@ -83,7 +83,10 @@ def effectiveness_page(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     report = closure.closure_report(recall)
+    disagreements = selectors.check_disagreements(recall)
     context = {
+        "disagreements": disagreements,
+        "disagreeing": {d.party_id: d for d in disagreements},
         "recall": recall,
         "regimes": regimes,
         "levels": Level.choices,
