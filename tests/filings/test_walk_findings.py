@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -117,3 +118,25 @@ def test_the_command_lists_titles_in_the_readers_language(
         call_command("filings", "list", recall.number, "--json", *args, stdout=out)
         rows = json.loads(out.getvalue())
         assert [(r["doc_type"], r["title"]) for r in rows] == [("nmpa.recall_plan", title)]
+
+
+def _row(found: dict[str, Any], label: str) -> str:
+    rows = [r for block in [found, *found["blocks"]] for r in block.get("rows", [])]
+    return next(value for name, value in rows if name == label)
+
+
+@pytest.mark.usefixtures("elsewhere")
+def test_the_registrant_and_provinces_are_named_in_the_documents_language(
+    recall: RecallCase, manager: User
+) -> None:
+    filing = services.filing_generate(recall=recall, doc_type="nmpa.recall_plan", actor=manager)
+    chinese, english = blocks(filing, "zh-hans"), blocks(filing, "en")
+    assert (
+        _row(chinese, "生产企业（注册人）") == "MedRecall 演示医疗器械有限公司，中国苏州市演示路1号"
+    )
+    assert _row(english, "Manufacturer (registrant)") == (
+        "MedRecall Demo Medical Co., Ltd., 1 Demo Road, Suzhou, China"
+    )
+    assert "Beijing" in _row(english, "Provinces in China")
+    assert not re.search(r"[\u4e00-\u9fff]", _row(english, "Provinces in China"))
+    assert "北京市" in _row(chinese, "涉及省份")

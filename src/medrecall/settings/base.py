@@ -237,6 +237,9 @@ MEDRECALL_COMPANY = {
     "address": os.environ.get("MEDRECALL_COMPANY_ADDRESS", "1 Demo Road, Suzhou, China"),
     "phone": os.environ.get("MEDRECALL_COMPANY_PHONE", "+86 400 000 0000"),
     "email": os.environ.get("MEDRECALL_COMPANY_EMAIL", DEFAULT_FROM_EMAIL),
+    # The registrant's name and address as registered with NMPA, for Chinese documents.
+    "name_zh": os.environ.get("MEDRECALL_COMPANY_NAME_ZH", "MedRecall 演示医疗器械有限公司"),
+    "address_zh": os.environ.get("MEDRECALL_COMPANY_ADDRESS_ZH", "中国苏州市演示路1号"),
 }
 MEDRECALL_BASE_URL = os.environ.get("MEDRECALL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 MEDRECALL_FONT_PATHS = [
