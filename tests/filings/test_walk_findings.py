@@ -140,3 +140,18 @@ def test_the_registrant_and_provinces_are_named_in_the_documents_language(
     assert "Beijing" in _row(english, "Provinces in China")
     assert not re.search(r"[\u4e00-\u9fff]", _row(english, "Provinces in China"))
     assert "北京市" in _row(chinese, "涉及省份")
+
+
+def test_the_filing_page_shows_the_generated_figures_before_signing(
+    recall: RecallCase, manager: User
+) -> None:
+    filing = services.filing_generate(recall=recall, doc_type="nmpa.recall_plan", actor=manager)
+    body = page(manager, f"/recalls/{recall.pk}/filings/{filing.pk}/")
+    assert filing.status == FilingStatus.DRAFT
+    assert '<section class="block" id="filing-generated">' in body
+    d = filing.content["distribution"]
+    assert f"<tr><th>Units in scope (quantity to recall)</th><td>{d['units']}</td></tr>" in body
+    assert "<h3>Identification (lots, serials, UDI) from the frozen scope</h3>" in body
+    first = filing.content["identification"][0]
+    assert f"<td>{first['lot']}</td>" in body
+    assert f"<td>{first['units']}</td>" in body

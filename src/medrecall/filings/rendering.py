@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from medrecall.core.presentation import written_time
-from medrecall.reporting.labels import group_label
 from medrecall.recalls.models import ActionType, HazardEvaluation
+from medrecall.reporting.labels import group_label
 
 from .documents import DOCUMENT_TYPES, DocumentType
 from .models import Filing

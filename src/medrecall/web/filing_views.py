@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,6 +28,7 @@ from medrecall.filings import selectors, services
 from medrecall.filings.documents import DOCUMENT_TYPES
 from medrecall.filings.downloads import served_file
 from medrecall.filings.models import Filing
+from medrecall.filings.rendering import blocks
 from medrecall.recalls import selectors as recall_selectors
 from medrecall.recalls.models import RecallCase
 
@@ -103,6 +105,8 @@ def filing_detail(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
             "problems": services.filing_problems(found),
             "signature": signature_manifest(found.signature) if found.signature else None,
             "signature_statement": _signature_statement(found),
+            # What the PDF and Word file print from the data, to read before signing.
+            "generated": blocks(found, get_language() or "en"),
             "signature_state": selectors.signature_state(found),
             "versions": selectors.versions(found),
             "is_latest": not selectors.versions(found).filter(version__gt=found.version).exists(),
