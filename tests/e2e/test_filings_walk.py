@@ -64,12 +64,14 @@ def test_manager_files_the_nmpa_recall_plan(
     page.wait_for_selector("#filing-problems")
     assert Filing.objects.get().status == "draft"
 
+    # Every section typed, one save: nothing typed is lost.
     for key, text in PLAN_SECTIONS.items():
-        form = page.locator(f"form.filing-section[data-section='{key}']")
+        form = page.locator(f"#filing-enter-form .filing-section[data-section='{key}']")
         form.locator(f"textarea[name='{key}_zh']").fill(text["zh"])
         form.locator(f"textarea[name='{key}_en']").fill(text["en"])
-        form.locator("button[type=submit]").click()
-        page.wait_for_load_state()
+    page.click("#filing-save")
+    page.wait_for_load_state()
+    assert Filing.objects.get().entered == PLAN_SECTIONS
     assert page.locator("#filing-complete").inner_text() == words["complete"]
 
     page.click("#filing-check-button")

@@ -94,7 +94,7 @@ def test_pending_and_failed_checks_block_closing(class_i: RecallCase, manager: U
     ]
     assert messages == [
         "China NMPA: 1 of 2 sampled consignees is not checked yet.",
-        "China NMPA: 1 failed effectiveness checks are not resolved (re-check the consignee "
+        "China NMPA: 1 failed effectiveness check is not resolved (re-check the consignee "
         "or resolve the escalation with a reason).",
         "Sign the closure of the recall (e-signature, meaning approved).",
     ]

@@ -58,7 +58,7 @@ def test_same_seed_draws_the_same_sample(class_i: RecallCase, manager: User) -> 
         ("F", None, "“F” is not an effectiveness-check level: choose A, B, C, D or E."),
         ("B", 5, "Level B checks a share between 10 % and 100 % of the consignees, not 5."),
         ("B", 101, "Level B checks a share between 10 % and 100 % of the consignees, not 101."),
-        ("B", None, "Level B checks a share between 10 % and 100 % of the consignees, not —."),
+        ("B", None, "Level B checks a share of the consignees: enter it, between 10 % and 100 %."),
         ("C", 20, "Only level B takes a share; levels A, C, D and E fix their own."),
     ],
 )

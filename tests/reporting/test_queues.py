@@ -395,13 +395,18 @@ def test_queue_items_run_through_the_sections_in_order(
     items = QueueItems(
         queue_for(viewer=service, role=Role.CUSTOMER_SERVICE, now=due + timedelta(hours=1))
     )
-    assert len(items) == 5
+    # First the holders past their notify-by time with nothing delivered (notices only sent).
+    assert len(items) == 9
     assert [(i.section, i.reference) for i in items] == [
+        ("not_notified", "DIST"),
+        ("not_notified", "HOSP"),
+        ("not_notified", "HOSP2"),
+        ("not_notified", "SUB"),
         ("overdue", "DIST"),
         ("overdue", "DIST"),
         ("overdue", "SUB"),
         ("overdue", "HOSP2"),
         ("letter", "HOSP"),
     ]
-    assert [i.reference for i in items[3:5]] == ["HOSP2", "HOSP"]
-    assert items[4].target == "letters"
+    assert [i.reference for i in items[7:9]] == ["HOSP2", "HOSP"]
+    assert items[8].target == "letters"

@@ -20,6 +20,7 @@ from medrecall.accounts.roles import Role
 from medrecall.audit.models import AuditEntry
 from medrecall.notices import relations
 from medrecall.notices.models import Offer
+from medrecall.notices.notify_by import holders_notify_by
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 from tests.conftest import PASSWORD
@@ -238,6 +239,7 @@ def test_api_queue_pages_its_items(noticed: RecallCase, make_user: Callable[...,
     api.force_authenticate(make_user(Role.CUSTOMER_SERVICE))
     body = api.get("/api/queues/customer_service/?limit=1").json()
     assert [s["key"] for s in body["sections"]] == [
+        "not_notified",
         "silent",
         "overdue",
         "bounced",
@@ -245,8 +247,19 @@ def test_api_queue_pages_its_items(noticed: RecallCase, make_user: Callable[...,
         "call",
         "reply_differs",
     ]
-    assert body["count"] == 1
+    # First the holders past their notify-by time with nothing delivered or acknowledged.
+    overdue = [h for h in holders_notify_by([noticed])[noticed.pk] if h.overdue]
+    assert overdue
+    assert body["count"] == len(overdue) + 1
     (item,) = body["results"]
+    assert (item["section"], item["target"], item["reference"], item["action_url"]) == (
+        "not_notified",
+        "notify_by",
+        overdue[0].code,
+        f"/recalls/{noticed.pk}/notices/holders/?state=overdue",
+    )
+    letters = api.get(f"/api/queues/customer_service/?limit=1&offset={len(overdue)}").json()
+    (item,) = letters["results"]
     assert (item["section"], item["target"], item["reference"], item["action_url"]) == (
         "letter",
         "letters",

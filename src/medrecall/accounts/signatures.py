@@ -227,7 +227,9 @@ def _attempt(
         )
         return SignatureLocked(_locked_message(until, now), where="password")
     if username and username != signer.get_username():
-        problem = "user_id"
+        other = User.objects.filter(username=username, is_active=True).first()
+        # Someone else's valid log-in: say so (a signature is the logged-in person's own).
+        problem = "other_user" if other and other.check_password(password) else "user_id"
     elif not (signer.is_active and signer.check_password(password)):
         problem = "password"
     else:
@@ -236,6 +238,15 @@ def _attempt(
         audit.record(
             actor=signer, action=REFUSED, target=target, changes={**about, "problem": problem}
         )
+        if problem == "other_user":
+            return SignatureRefused(
+                _(
+                    "That is another user's log-in. Sign with your own user ID and password "
+                    "(you are logged in as %(user)s). The record was not signed."
+                )
+                % {"user": signer.get_username()},
+                where="username",
+            )
         return SignatureRefused(
             _("The user ID or password is not correct. The record was not signed."),
             where="password",

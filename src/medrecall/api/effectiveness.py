@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedSerializer
+from medrecall.core.errors import NotFound
 from medrecall.effectiveness import selectors, services
 from medrecall.effectiveness.models import CheckRecord, ContactMethod, Sample
 from medrecall.parties.selectors import party_coded
@@ -35,6 +36,8 @@ CHECK = "effectiveness.add_checkrecord"
 
 def _recall(request: Request, pk: int, perm: str = VIEW) -> RecallCase:
     viewer = viewer_of(request)
+    if viewer.party_id is not None:  # staff only: a portal user sees no recall here
+        raise NotFound(_("Recall not found."))
     recall = recall_selectors.recall_get_for(viewer=viewer, pk=pk)
     if not viewer.has_perm(perm):
         raise PermissionDenied
@@ -149,6 +152,12 @@ class SampleMembersView(APIView):
     )
     def get(self, request: Request, pk: int, regime: str) -> Response:
         recall = _recall(request, pk)
+        if regime not in Regime.values:
+            raise NotFound(
+                _("There is no regime %(regime)s; the regimes are: %(allowed)s.")
+                % {"regime": regime, "allowed": ", ".join(Regime.values)},
+                where="regime",
+            )
         plan = recall.check_plans.filter(regime=regime).first()  # no level yet: nobody sampled
         sample: Sample | None = selectors.current_sample(plan) if plan else None
         rows: Any = selectors.sample_members(sample) if sample else []

@@ -24,6 +24,7 @@ from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.core.files import file_response
 from medrecall.notices import (
     delivery,
+    notify_by,
     postal,
     relations,
     replies,
@@ -374,6 +375,47 @@ class OverdueView(APIView):
         return paginated(
             self, request, selectors.overdue_queue(viewer=viewer), OverdueNoticeSerializer
         )
+
+
+class NotifyBySerializer(BoundedSerializer):
+    party_id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    regimes = serializers.ListField(child=serializers.CharField())
+    in_scope = serializers.BooleanField(help_text="False: a sub-consignee reported in a reply.")
+    notify_by = serializers.DateTimeField(allow_null=True)
+    notified_at = serializers.DateTimeField(
+        allow_null=True, help_text="First delivered, acknowledged, replied or reached by phone."
+    )
+    how = serializers.CharField(help_text="delivered, acknowledged, replied, call or empty.")
+    state = serializers.CharField(
+        help_text="on_time, late, overdue, pending or no_deadline (no class or decision yet)."
+    )
+    state_label = serializers.CharField()
+    overdue = serializers.BooleanField()
+
+
+class NotifyByView(APIView):
+    """Each holder of a recall: by when it must be notified, when it was, whether overdue."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["notices"],
+        responses=page_of(NotifyBySerializer),
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("state", str, enum=list(notify_by.STATES)),
+        ],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        recall = _recall(request, pk)  # another party's recall: 404
+        viewer = _staff_viewer(request, "notices.view_notice")
+        rows = notify_by.in_state(
+            notify_by.holders_for(viewer=viewer, recall=recall),
+            request.query_params.get("state", "").strip(),
+        )
+        return paginated(self, request, rows, NotifyBySerializer)
 
 
 class ReplyLineSerializer(BoundedSerializer):

@@ -272,6 +272,11 @@ urlpatterns = [
     ),
     path("notices/", notices.NoticeListView.as_view(), name="notice-list"),
     path("notices/overdue/", notices.OverdueView.as_view(), name="notice-overdue"),
+    path(
+        "recalls/<int:pk>/notices/holders/",
+        notices.NotifyByView.as_view(),
+        name="recall-notify-by",
+    ),
     path("recalls/<int:pk>/replies/", notices.RecallRepliesView.as_view(), name="recall-replies"),
     path("notices/delivery/", notices.DeliveryView.as_view(), name="notice-delivery"),
     path("notices/runs/<int:pk>/", notices.RunDetailView.as_view(), name="notice-run"),

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -113,3 +113,18 @@ def local_time(
     moment = value.astimezone(target)
     shown = moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
     return f"{shown} {_zone_label(moment)}"
+
+
+def written_time(moment: datetime, *, zone: str | ZoneInfo | None = None) -> str:
+    """A moment as people write it, with the zone's name and offset, e.g.
+    ``2026-12-06 14:03 CST (UTC+08:00)`` (signatures: 21 CFR 11.50 asks for the date and time,
+    and a reader elsewhere must not misread it). The site's zone unless ``zone`` is given."""
+    target = ZoneInfo(zone) if isinstance(zone, str) else (zone or timezone.get_default_timezone())
+    local = moment.astimezone(target)
+    offset = local.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    hours, rest = divmod(abs(minutes), 60)
+    numeric = f"UTC{'+' if minutes >= 0 else '-'}{hours:02d}:{rest:02d}"
+    name = _zone_label(local)
+    shown = local.strftime("%Y-%m-%d %H:%M")
+    return f"{shown} {name} ({numeric})" if name != numeric else f"{shown} ({numeric})"

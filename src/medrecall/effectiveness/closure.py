@@ -16,7 +16,13 @@ from medrecall.recalls.hooks import Finding
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 
-from .selectors import closing_signature_in_force, plans_of, results_of
+from .selectors import (
+    check_disagreements,
+    closing_signature_in_force,
+    consignees,
+    plans_of,
+    results_of,
+)
 
 
 def closure_findings(recall: RecallCase) -> list[Finding]:
@@ -25,6 +31,21 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
     for regime in recall.regimes.all():
         name = regime.get_regime_display()
         plan = plans.get(regime.regime)
+        if not consignees(recall, regime.regime):
+            # Nobody to check: no consignee of the frozen scope is under this regime (e.g. FDA
+            # on a recall whose holders are all in China). No sample is owed; said, not blocking.
+            found.append(
+                Finding(
+                    "effectiveness",
+                    _(
+                        "%(regime)s: no consignee of the frozen scope falls under this regime, so "
+                        "there is nobody to sample and no effectiveness check is needed."
+                    )
+                    % {"regime": name},
+                    blocking=False,
+                )
+            )
+            continue
         if plan is None:
             found.append(
                 Finding(
@@ -60,13 +81,19 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
             found.append(
                 Finding(
                     "effectiveness",
-                    _(
+                    ngettext(
+                        "%(regime)s: %(count)s failed effectiveness check is not resolved "
+                        "(re-check the consignee or resolve the escalation with a reason).",
                         "%(regime)s: %(count)s failed effectiveness checks are not resolved "
-                        "(re-check the consignee or resolve the escalation with a reason)."
+                        "(re-check the consignee or resolve the escalation with a reason).",
+                        max(result.failed, result.unresolved),
                     )
                     % {"regime": name, "count": max(result.failed, result.unresolved)},
                 )
             )
+    found.extend(
+        Finding("effectiveness", d.message, blocking=False) for d in check_disagreements(recall)
+    )
     if closing_signature_in_force(recall) is None:
         from .services import closing_finding_text
 

@@ -405,3 +405,49 @@ def closing_signature_in_force(recall: RecallCase) -> Any:
     if entered is not None:
         signed = signed.filter(signed_at__gte=entered.at)
     return signed.order_by("-signed_at", "-pk").first()
+
+
+@dataclass(frozen=True)
+class CheckDisagreement:
+    """A passed check whose units found differ from what the accounting still counts at that
+    holder (e.g. 0 found where 40 are outstanding): the check or the accounting is wrong."""
+
+    party_id: int
+    code: str
+    found: int
+    outstanding: int
+
+    @property
+    def message(self) -> str:
+        return _(
+            "%(party)s: the passed effectiveness check found %(found)s units there, but the "
+            "unit accounting still counts %(outstanding)s outstanding at the holder. Check again "
+            "or correct the accounting."
+        ) % {"party": self.code, "found": self.found, "outstanding": self.outstanding}
+
+
+def check_disagreements(recall: RecallCase) -> list[CheckDisagreement]:
+    """Sampled consignees whose latest check passed with units found different from the units
+    still outstanding there (``outstanding_at_holders``, summed over lots): one query per regime
+    and one for the accounting."""
+    rows = _at_holders(recall)
+    left: dict[int, int] = {}
+    for party_id, outstanding in (
+        rows.values_list("location__party_id", "outstanding") if rows is not None else []
+    ):
+        left[party_id] = left.get(party_id, 0) + max(int(outstanding), 0)
+    found: list[CheckDisagreement] = []
+    for plan in plans_of(recall):
+        sample = current_sample(plan)
+        if sample is None:
+            continue
+        for member in sample_members(sample):
+            if getattr(member, "latest_passed", None) is not True:
+                continue
+            units = int(getattr(member, "latest_units", 0) or 0)
+            outstanding = left.get(member.party_id, 0)
+            if units != outstanding:
+                found.append(
+                    CheckDisagreement(member.party_id, member.party.code, units, outstanding)
+                )
+    return sorted(found, key=lambda d: d.code)

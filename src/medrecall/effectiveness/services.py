@@ -56,10 +56,14 @@ def level_problems(recall: RecallCase, regime: str, level: str, share: int | Non
             _("“%(level)s” is not an effectiveness-check level: choose A, B, C, D or E.")
             % {"level": level}
         )
-    elif level == Level.B and (share is None or not 10 <= share <= 100):
+    elif level == Level.B and share is None:
+        problems.append(
+            _("Level B checks a share of the consignees: enter it, between 10 % and 100 %.")
+        )
+    elif level == Level.B and share is not None and not 10 <= share <= 100:
         problems.append(
             _("Level B checks a share between 10 %% and 100 %% of the consignees, not %(share)s.")
-            % {"share": "—" if share is None else share}
+            % {"share": share}
         )
     elif level != Level.B and share is not None:
         problems.append(_("Only level B takes a share; levels A, C, D and E fix their own."))

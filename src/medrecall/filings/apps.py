@@ -18,6 +18,9 @@ class FilingsConfig(AppConfig):
         CLOSURE_CHECKS.register(
             "filings.termination_request", Lazy("medrecall.filings.closure.termination_findings")
         )
+        CLOSURE_CHECKS.register(
+            "filings.sold_in_china", Lazy("medrecall.filings.closure.sold_in_china_findings")
+        )
         from medrecall.notices.fsn import FSCA_RECORDS
 
         FSCA_RECORDS.register("filings.eu", Lazy("medrecall.filings.eu.fsca_record"))

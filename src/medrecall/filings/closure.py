@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.recalls.hooks import Finding
 from medrecall.recalls.models import RecallCase
+from medrecall.recalls.selectors import sold_in_china_warning
 
 from .models import Filing, FilingStatus
 
@@ -55,3 +56,10 @@ def termination_findings(recall: RecallCase) -> list[Finding]:
             ),
         )
     ]
+
+
+def sold_in_china_findings(recall: RecallCase) -> list[Finding]:
+    """A recall without the NMPA regime of a device also sold in China: for information (the
+    NMPA event report is due even with zero Chinese units), listed with the closure findings."""
+    warning = sold_in_china_warning(recall)
+    return [Finding("filings", warning, blocking=False)] if warning else []

@@ -46,7 +46,10 @@ def header(recall: RecallCase) -> dict[str, Any]:
         "level": level(recall),
         "decision_at": recall.decision_at.isoformat() if recall.decision_at else "",
         "completed_at": recall.completed_at.isoformat() if recall.completed_at else "",
-        "company": {k: str(company.get(k, "")) for k in ("name", "address", "phone", "email")},
+        "company": {
+            k: str(company.get(k, ""))
+            for k in ("name", "address", "phone", "email", "name_zh", "address_zh")
+        },
         "products": [
             {
                 "model_code": m.model_code,

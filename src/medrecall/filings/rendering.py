@@ -16,7 +16,9 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from medrecall.core.presentation import written_time
 from medrecall.recalls.models import ActionType, HazardEvaluation
+from medrecall.reporting.labels import group_label
 
 from . import eu
 from .documents import DOCUMENT_TYPES, DocumentType
@@ -43,12 +45,26 @@ def _when(value: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _company_name(company: dict[str, str], language: str) -> str:
+    return (
+        company.get("name_zh") or company["name"] if language.startswith("zh") else company["name"]
+    )
+
+
+def _company(company: dict[str, str], language: str) -> str:
+    """The registrant as the reader's language names it: the Chinese name and address on a
+    Chinese document (the English ones where none is set, or in filings generated before)."""
+    if language.startswith("zh") and company.get("name_zh"):
+        return f"{company['name_zh']}，{company.get('address_zh') or company['address']}"
+    return f"{company['name']}, {company['address']}"
+
+
 def _header(values: dict[str, Any], language: str) -> dict[str, Any]:
     company = values["company"]
     rows = [
         [_("Recall no."), values["recall_number"]],
         [_("Recall"), _text(values["title"], language)],
-        [_("Manufacturer (registrant)"), f"{company['name']}, {company['address']}"],
+        [_("Manufacturer (registrant)"), _company(company, language)],
         [_("Phone / e-mail"), f"{company['phone']} / {company['email']}"],
         [_("NMPA level"), values["level"]],
         [_("Decision date"), _when(values["decision_at"])],
@@ -108,6 +124,7 @@ def _identification(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _distribution(values: dict[str, Any]) -> dict[str, Any]:
+    language = translation.get_language() or "en"  # set by ``blocks``
     d = values["distribution"]
     produced = [lot["quantity_produced"] for lot in values["lots"]]
     total_produced = "" if not produced or None in produced else str(sum(produced))
@@ -120,7 +137,13 @@ def _distribution(values: dict[str, Any]) -> dict[str, Any]:
             [_("Units at holders (sold)"), str(d["units_sold"])],
             [_("Holders"), str(d["holders"])],
             [_("Countries and regions"), ", ".join(d["countries"])],
-            [_("Provinces in China"), ", ".join(p["name"] for p in d["provinces"])],
+            [
+                _("Provinces in China"),
+                ", ".join(
+                    group_label("province", p["code"], language) if p["code"] else p["name"]
+                    for p in d["provinces"]
+                ),
+            ],
         ],
         "table": {
             "columns": [_("Model"), _("Lot"), _("Quantity produced"), _("Units in scope")],
@@ -245,7 +268,7 @@ def blocks(filing: Filing, language: str) -> dict[str, Any]:
             manifest = signature_manifest(filing.signature)
             signed = [
                 [_("Signed by"), manifest["signer_name"]],
-                [_("Signed at"), f"{manifest['signed_at']} ({manifest['time_zone']})"],
+                [_("Signed at"), written_time(filing.signature.signed_at)],
                 [_("Meaning"), manifest["meaning"]],
             ]
         return {
@@ -265,7 +288,7 @@ def blocks(filing: Filing, language: str) -> dict[str, Any]:
             "signature_label": _("Electronic signature"),
             "signature": signed,
             "unsigned": _("Not signed") if not signed else "",
-            "footer": f"{values['company']['name']} · {values['recall_number']}",
+            "footer": f"{_company_name(values['company'], language)} · {values['recall_number']}",
         }
 
 

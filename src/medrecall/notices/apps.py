@@ -28,7 +28,7 @@ class NoticesConfig(AppConfig):
         )
         from medrecall.core.registry import Lazy
         from medrecall.parties.services import MERGE_STEPS
-        from medrecall.recalls.hooks import CLOSURE_CHECKS, SCOPE_HOOKS
+        from medrecall.recalls.hooks import CLOSURE_CHECKS, DEADLINE_DONE_SOURCES, SCOPE_HOOKS
 
         from . import closure
 
@@ -37,3 +37,6 @@ class NoticesConfig(AppConfig):
         CLOSURE_CHECKS.register("notices.replies", closure.closure_findings)
         SCOPE_HOOKS.register("notices.updates", Lazy("medrecall.notices.updates.on_scope_frozen"))
         MERGE_STEPS.register("notices", Lazy("medrecall.notices.relations.on_party_merge"))
+        DEADLINE_DONE_SOURCES.register(
+            "notices.notify_by", Lazy("medrecall.notices.notify_by.done_from_records")
+        )

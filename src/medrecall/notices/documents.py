@@ -128,21 +128,51 @@ class Rendered:
     pdf: bytes
 
 
-def _labels(language: str) -> dict[str, Any]:
+# The line columns of an NMPA notice (召回管理办法 Art. 15: the notice identifies the device by
+# name, model/specification, registration no., lot/serial and dates), in ``cells`` order.
+NMPA_COLUMNS = (
+    "model",
+    "model_code",
+    "registration_no",
+    "udi_di",
+    "location",
+    "lot",
+    "serial",
+    "manufactured_on",
+    "expires_on",
+)
+COLUMNS = ("model", "udi_di", "location", "lot", "serial")
+NMPA_ONLY = ("model_code", "registration_no", "manufactured_on", "expires_on")
+
+
+def _columns(regime: str) -> tuple[str, ...]:
+    return NMPA_COLUMNS if regime == "nmpa" else COLUMNS
+
+
+def _column_labels(regime: str) -> list[Any]:
+    names = {
+        "model": _("Device model"),
+        "model_code": _("Model/specification"),
+        "registration_no": _("Registration no."),
+        "udi_di": _("UDI-DI"),
+        "location": _("Location"),
+        "lot": _("Lot"),
+        "serial": _("Serial"),
+        "manufactured_on": _("Production date"),
+        "expires_on": _("Expiry date"),
+    }
+    return [names[key] for key in _columns(regime)] + [_("Quantity")]
+
+
+def _labels(language: str, regime: str = "") -> dict[str, Any]:
     with translation.override(language):
         return {
             "number": _("Recall no."),
             "date": _("Date"),
             "to": _("To"),
             "devices": _("Affected devices you hold"),
-            "columns": [
-                _("Device model"),
-                _("UDI-DI"),
-                _("Location"),
-                _("Lot"),
-                _("Serial"),
-                _("Quantity"),
-            ],
+            "columns": _column_labels(regime),
+            "lot": _("Lot"),
             "total": _("Total units"),
             "reply": _("Reply online (scan or open the link)"),
             "reply_by": _("Reply by"),
@@ -211,6 +241,7 @@ class NoticeInput:
     language: str
     urgent: bool
     printed: bool = False  # a letter: the reply link also as a QR code to scan
+    regime: str = ""  # NMPA notices print model/specification, registration no. and dates
 
 
 def render_notice(
@@ -223,10 +254,22 @@ def render_notice(
     language: str,
     urgent: bool,
     with_pdf: bool = True,
+    regime: str = "",
 ) -> Rendered:
     """One notice (previews, single follow-ups)."""
     return render_notices(
-        [NoticeInput(template_title, template_subject, sections, values, lines, language, urgent)],
+        [
+            NoticeInput(
+                template_title,
+                template_subject,
+                sections,
+                values,
+                lines,
+                language,
+                urgent,
+                regime=regime,
+            )
+        ],
         with_pdf=with_pdf,
     )[0]
 
@@ -248,7 +291,7 @@ def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[
             }
             for s in item.sections
         ]
-        labels = _labels(language)
+        labels = _labels(language, item.regime)
         with translation.override(language):
             html = render_to_string(
                 "notices/email.html",
@@ -276,7 +319,7 @@ def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[
 
 def _reader_lines(item: NoticeInput) -> list[dict[str, Any]]:
     """Each line's device name in the reader's language (the frozen line keeps both)."""
-    return [
+    named = [
         line
         | {
             "model": device_name(
@@ -284,6 +327,15 @@ def _reader_lines(item: NoticeInput) -> list[dict[str, Any]]:
             )
         }
         for line in item.lines
+    ]
+    # Every output prints the same cells in the order of the column labels (quantity last).
+    return [
+        line
+        | {
+            "cells": [str(line.get(key) or "") for key in _columns(item.regime)],
+            "regime": item.regime,
+        }
+        for line in named
     ]
 
 
@@ -301,8 +353,15 @@ def _plain_text(
     if lines:
         text_parts.append(labels["devices"])
         text_parts += [
-            f"- {line['model']} {line['udi_di']} {labels['columns'][3]} {line['lot']}"
+            f"- {line['model']} {line['udi_di']} {labels['lot']} {line['lot']}"
             f"{' ' + line['serial'] if line['serial'] else ''} @ {line['location']}: {line['quantity']}"
+            + "".join(
+                f" · {label}: {cell}"
+                for key, label, cell in zip(
+                    _columns(line["regime"]), labels["columns"], line["cells"], strict=False
+                )
+                if cell and key in NMPA_ONLY
+            )
             for line in lines
         ]
         text_parts.append(f"{labels['total']}: {values.get('units_total', '')}")
@@ -351,7 +410,7 @@ def _pdf_document(
         "units_total": str(values.get("units_total", "")),
         "lines": [
             {k: str(line.get(k) or "") for k in ("model", "udi_di", "location", "lot", "serial")}
-            | {"quantity": line["quantity"]}
+            | {"quantity": line["quantity"], "cells": line["cells"]}
             for line in lines
         ],
         "reply_url": values.get("reply_url", ""),

@@ -70,7 +70,11 @@ def urgency(recall: RecallCase) -> str:
 
 def regime_for(recall: RecallCase, country: str) -> str:
     """The regime whose notice a holder in ``country`` gets, among the recall's regimes."""
-    regimes = [r.regime for r in recall.regimes.all()]
+    return regime_among([r.regime for r in recall.regimes.all()], country)
+
+
+def regime_among(regimes: list[str], country: str) -> str:
+    """``regime_for`` over a list of regimes already read (no query)."""
     preferred = (
         "nmpa"
         if country == "CN"
@@ -102,6 +106,12 @@ LINE_FIELDS = (
     "lot__device_model__udi_di",
     "serial__serial",
     "location__name",
+    # What an NMPA notice prints on every line (型号规格, 注册证编号, 生产日期, 失效日期).
+    "lot__device_model__model_code",
+    "lot__device_model__registration_no",
+    "lot__manufactured_on",
+    "serial__manufactured_on",
+    "lot__expires_on",
 )
 
 
@@ -135,7 +145,9 @@ def holder_lines(
 
 def _line(values: list[Any], *, quantity: int, received: int) -> tuple[int, dict[str, Any]]:
     """One row of ``LINE_FIELDS`` as the holder and its notice line."""
-    party, lot, serial, location, lot_no, model, model_en, udi_di, serial_no, where = values
+    party, lot, serial, location, lot_no, model, model_en, udi_di, serial_no, where, *nmpa = values
+    model_code, registration_no, lot_made, serial_made, expires = nmpa
+    made = serial_made or lot_made
     return party, {
         "lot_id": lot,
         "serial_id": serial,
@@ -148,6 +160,10 @@ def _line(values: list[Any], *, quantity: int, received: int) -> tuple[int, dict
         "location": where,
         "quantity": quantity,
         "received": received,
+        "model_code": model_code,
+        "registration_no": registration_no,
+        "manufactured_on": made.isoformat() if made else "",
+        "expires_on": expires.isoformat() if expires else "",
     }
 
 

@@ -120,6 +120,7 @@ def _input(notice: Notice, progress_message: str = "") -> documents.NoticeInput:
         notice.language,
         _urgent(notice),
         printed=notice.channel != Channel.EMAIL,
+        regime=notice.regime,
     )
 
 

@@ -705,3 +705,26 @@ def occurrences(deadline: Deadline, *, until: datetime) -> list[Deadline]:
             )
         )
         index += 1
+
+
+# Which deadline says by when a holder must have its notice, per regime (the EU's first FSN
+# to users; docs/notices.md, "Notify by").
+HOLDER_NOTIFY_KEYS: dict[Regime, str] = {
+    Regime.NMPA: "nmpa.notify_holders",
+    Regime.FDA: "fda.notify_holders",
+    Regime.EU_MDR: "eu_mdr.fsn",
+}
+
+
+def holder_notify_by(regime: str, recall_class: str, after: datetime) -> datetime | None:
+    """By when a holder under ``regime`` must be notified when its window opens at ``after``
+    (the decision; for a sub-consignee reported later, the report): NMPA Art. 15 1/3/7 days by
+    level, FDA the company's target by class, EU MDR the FSN target. ``None`` without a class."""
+    _require_aware("after", after)
+    days = {
+        Regime.NMPA: NMPA_NOTIFY_DAYS,
+        Regime.FDA: FDA_LETTER_POLICY_DAYS,
+    }.get(Regime(regime), {}).get(recall_class)
+    if Regime(regime) is Regime.EU_MDR and recall_class:
+        days = EU_FSN_POLICY_DAYS
+    return None if days is None else _after_days(after, days)

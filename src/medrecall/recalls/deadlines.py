@@ -30,6 +30,7 @@ from medrecall.core.errors import DomainError, ValidationFailed
 from medrecall.core.presentation import local_time
 
 from . import clock
+from .hooks import deadlines_done_from_records
 from .lifecycle import Action, Status, require_action
 from .models import DeadlineAlert, DeadlineDone, RecallCase, Regime
 
@@ -66,6 +67,9 @@ class DeadlineRow:
     legal: bool
     done_at: datetime | None
     calendar_missing_years: tuple[int, ...] = ()
+    # Done according to the records (e.g. every holder notified, from the notice log), not
+    # marked by a person.
+    from_records: bool = False
 
     @property
     def provisional(self) -> bool:
@@ -147,7 +151,11 @@ def deadlines_for(
 
 
 def _deadlines(
-    recall: RecallCase, *, now: datetime | None, working_days: WorkingDays | None
+    recall: RecallCase,
+    *,
+    now: datetime | None,
+    working_days: WorkingDays | None,
+    from_records: Mapping[tuple[int, str], datetime] | None = None,
 ) -> tuple[list[DeadlineRow], list[str], list[str]]:
     now = now or timezone.now()
     params = _clock_input(recall)
@@ -184,12 +192,17 @@ def _deadlines(
     # A one-off obligation done is done even if its due time moved since (a provisional
     # deadline made exact once the year's calendar was entered): matched by key as well.
     done_once = {d.key: d.done_at for d in marks}
+    if from_records is None:
+        from_records = deadlines_done_from_records([recall])
     rows = []
     for deadline in deadlines:
         for occurrence in clock.occurrences(deadline, until=now + timedelta(days=7)):
             done_at = done.get((occurrence.key, occurrence.due_at))
             if done_at is None and not occurrence.recurring:
                 done_at = done_once.get(occurrence.key)
+            recorded = None
+            if done_at is None and not occurrence.recurring:
+                done_at = recorded = from_records.get((recall.pk, occurrence.key))
             rows.append(
                 DeadlineRow(
                     recall_id=recall.pk,
@@ -203,6 +216,7 @@ def _deadlines(
                     legal=occurrence.legal,
                     done_at=done_at,
                     calendar_missing_years=occurrence.calendar_missing_years,
+                    from_records=recorded is not None,
                 )
             )
     rows.sort(key=lambda row: row.due_at)
@@ -268,9 +282,12 @@ def due_report(*, now: datetime | None = None) -> DueReport:
         )
     )
     working_days = working_days_for(recalls)
+    recorded = deadlines_done_from_records(recalls)
     for recall in recalls:
         try:
-            rows, _missing, refused = _deadlines(recall, now=now, working_days=working_days)
+            rows, _missing, refused = _deadlines(
+                recall, now=now, working_days=working_days, from_records=recorded
+            )
         except DomainError as error:  # anything else a recall's data makes the clock refuse
             rows, refused = [], [error.message]
         problems.extend(ClockProblem(recall.pk, recall.number, message) for message in refused)

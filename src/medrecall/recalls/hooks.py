@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from medrecall.accounts.models import User
@@ -96,3 +97,18 @@ BASELINE_HOOKS: Registry[BaselineHook] = Registry("scope baseline hook")
 
 def handled_units(recall: RecallCase) -> list[Handled]:
     return [hook(recall) for hook in BASELINE_HOOKS]
+
+
+DoneFromRecords = Callable[[list["RecallCase"]], dict[tuple[int, str], datetime]]
+
+# When a deadline is done according to the records a context above keeps (notices: the
+# "notify holders" deadlines once every holder is notified), per (recall id, deadline key):
+# the clock shows these as done unless a person marked the deadline done first.
+DEADLINE_DONE_SOURCES: Registry[DoneFromRecords] = Registry("deadline done source")
+
+
+def deadlines_done_from_records(recalls: list[RecallCase]) -> dict[tuple[int, str], datetime]:
+    found: dict[tuple[int, str], datetime] = {}
+    for source in DEADLINE_DONE_SOURCES:
+        found.update(source(recalls))
+    return found

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from medrecall.catalog.models import DeviceModel
 from medrecall.core.errors import NotFound
 from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
+from medrecall.traceability.models import Position
 
-from .models import AffectedLine, RecallCase, ScopeSnapshot
+from .models import AffectedLine, RecallCase, Regime, ScopeSnapshot
 
 
 def recall_list_for(*, viewer: Viewer, status: str = "", search: str = "") -> QuerySet[RecallCase]:
@@ -143,3 +145,31 @@ def scope_baseline(snapshot: ScopeSnapshot | None) -> dict[str, int] | None:
         "units": snapshot.total_units,
         "holders": snapshot.total_holders,
     }
+
+
+def sold_in_china(recall: RecallCase) -> list[str]:
+    """The recall's device models sold in China although the recall has no NMPA regime: those
+    with an NMPA registration no. (``DeviceModel.registration_no``) or with a lot the trace
+    has at a location in China (at any quantity, so a recall abroad with zero Chinese units
+    counts). NMPA then expects the recall event report (召回事件报告表) all the same
+    (docs/filings.md, "Recalls abroad of devices sold in China"). Model codes, or []."""
+    if recall.regimes.filter(regime=Regime.NMPA).exists():
+        return []
+    in_china = Position.objects.filter(lot__device_model_id=OuterRef("pk"), location__country="CN")
+    return list(
+        DeviceModel.objects.filter(pk__in=recall.products.values("pk"))
+        .filter(~Q(registration_no="") | Q(Exists(in_china)))
+        .order_by("model_code")
+        .values_list("model_code", flat=True)
+    )
+
+
+def sold_in_china_warning(recall: RecallCase) -> str:
+    """The case's warning for ``sold_in_china``, or ""."""
+    models = sold_in_china(recall)
+    if not models:
+        return ""
+    return _(
+        "Also sold in China (%(models)s): the NMPA recall event report (召回事件报告表) is due "
+        "even with no units in China. Add the NMPA regime or file the report."
+    ) % {"models": ", ".join(models)}

@@ -47,6 +47,7 @@ from medrecall.execution.selectors import (
     work_order_list_for,
 )
 from medrecall.notices.models import OPEN_FOR_NOTICES, Kind, Notice, NoticeStatus, Offer, Reply
+from medrecall.notices.notify_by import HolderNotice, holders_notify_by
 from medrecall.notices.selectors import offers_for, overdue_queue
 from medrecall.parties.models import Channel, Review
 from medrecall.recalls.deadlines import DeadlineRow
@@ -63,6 +64,7 @@ from .progress import recovered_by_recall
 ACTIONS: dict[str, tuple[str, str, str]] = {
     "notice": ("web:notice-detail", "pk", "#contact-form"),
     "letters": ("web:recall-notices", "pk", "#letters"),
+    "notify_by": ("web:recall-notify-by", "pk", "?state=overdue"),
     "return": ("web:warehouse-return", "pk", ""),
     "work_order": ("web:work-order-detail", "pk", ""),
     "deadline": ("web:recall-detail", "pk", "#deadlines"),
@@ -311,9 +313,55 @@ def _notice_items(section: str, now: datetime) -> Callable[[list[Notice]], list[
     return items
 
 
+def holders_not_notified(*, viewer: User, now: datetime) -> list[tuple[HolderNotice, str]]:
+    """Holders of recalls in execution past their notify-by time with no notice delivered or
+    acknowledged (``notices.notify_by``), with their recall's number: call them first."""
+    recalls = list(
+        recall_list_for(viewer=viewer).filter(status__in=OPEN_FOR_NOTICES).order_by("pk")
+    )
+    numbers = {recall.pk: recall.number for recall in recalls}
+    found = holders_notify_by(recalls, now=now)
+    return [
+        (row, numbers[recall_id])
+        for recall_id, rows in found.items()
+        for row in rows
+        if row.overdue and (viewer.party_id is None or row.party_id == viewer.party_id)
+    ]
+
+
+def _not_notified_items(rows: list[tuple[HolderNotice, str]]) -> list[QueueItem]:
+    return [
+        QueueItem(
+            section="not_notified",
+            target="notify_by",
+            target_id=row.recall_id,
+            reference=row.code,
+            subject=row.name,
+            recall_id=row.recall_id,
+            recall=number,
+            due_at=row.notify_by,
+            state=row.state,
+            state_label=row.state_label,
+            overdue=True,
+            detail=", ".join(regime.upper() for regime in row.regimes),
+        )
+        for row, number in rows
+    ]
+
+
 def _customer_service(viewer: User, now: datetime) -> list[Section]:
     notices = holders_to_call(viewer=viewer, now=now)
-    return [
+    late = Section(
+        "not_notified",
+        gettext_lazy("Not notified by the notify-by time"),
+        gettext_lazy(
+            "Holders past their notify-by time (NMPA 1/3/7 days by level, FDA by class) with no "
+            "notice delivered or acknowledged, no reply and no call logged: reach them now."
+        ),
+        holders_not_notified(viewer=viewer, now=now),
+        _not_notified_items,
+    )
+    return [late] + [
         Section(key, label, definition, notices.filter(reason=key), _notice_items(key, now))
         for key, label, definition in CALL_REASONS
     ]

@@ -242,6 +242,9 @@ MEDRECALL_COMPANY = {
     # EU MDR Art. 31: the manufacturer's single registration number, printed on every field
     # safety notice (Art. 89(8)); an EU notice or FSCA report is refused while it is empty.
     "srn": os.environ.get("MEDRECALL_COMPANY_SRN", ""),
+    # The registrant's name and address as registered with NMPA, for Chinese documents.
+    "name_zh": os.environ.get("MEDRECALL_COMPANY_NAME_ZH", "MedRecall 演示医疗器械有限公司"),
+    "address_zh": os.environ.get("MEDRECALL_COMPANY_ADDRESS_ZH", "中国苏州市演示路1号"),
 }
 MEDRECALL_BASE_URL = os.environ.get("MEDRECALL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 MEDRECALL_FONT_PATHS = [
@@ -318,9 +321,15 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_403": {"()": "medrecall.core.log_filters.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
+        # A 403 is one warning line, without the traceback of the refusal.
+        "django.request": {"filters": ["one_line_403"]},
+    },
 }
 
 # Security: sessions, cookies, HTTPS, log-in lock-out, rate limits and the Content-Security-Policy.

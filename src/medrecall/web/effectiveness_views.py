@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,6 +35,9 @@ CHECK = "effectiveness.add_checkrecord"
 
 
 def _recall(request: HttpRequest, pk: int) -> RecallCase:
+    """The recall, for staff: a portal user gets 404 as on every other recall page."""
+    if viewer_of(request).party_id is not None:
+        raise Http404(_("Recall not found."))
     try:
         return recall_selectors.recall_get_for(viewer=viewer_of(request), pk=pk)
     except NotFound as missing:
@@ -56,9 +59,10 @@ def _int(value: str, where: str, *, blank: bool = True) -> int | None:
 
 
 @login_required
-@permission_required(VIEW, raise_exception=True)
 def effectiveness_page(request: HttpRequest, pk: int) -> HttpResponse:
-    recall = _recall(request, pk)
+    recall = _recall(request, pk)  # before the permission: another party's recall is 404
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied
     plans = {plan.regime: plan for plan in selectors.plans_of(recall)}
     regimes = []
     for regime in recall.regimes.all():
@@ -67,6 +71,7 @@ def effectiveness_page(request: HttpRequest, pk: int) -> HttpResponse:
         regimes.append(
             {
                 "regime": regime,
+                "consignees": len(selectors.consignees(recall, regime.regime)),
                 "plan": plan,
                 "sample": sample,
                 "results": selectors.results_of(plan) if plan else None,
@@ -78,7 +83,10 @@ def effectiveness_page(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     report = closure.closure_report(recall)
+    disagreements = selectors.check_disagreements(recall)
     context = {
+        "disagreements": disagreements,
+        "disagreeing": {d.party_id: d for d in disagreements},
         "recall": recall,
         "regimes": regimes,
         "levels": Level.choices,

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,10 +23,12 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.accounts.signatures import signature_manifest, signing_needs_user_id
 from medrecall.audit.selectors import history_for
 from medrecall.core.errors import DomainError, NotFound
+from medrecall.core.presentation import written_time
 from medrecall.filings import selectors, services
 from medrecall.filings.documents import DOCUMENT_TYPES
 from medrecall.filings.downloads import served_file
 from medrecall.filings.models import Filing
+from medrecall.filings.rendering import blocks
 from medrecall.recalls import selectors as recall_selectors
 from medrecall.recalls.models import RecallCase
 
@@ -59,11 +62,20 @@ def filing_list(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "recall": recall,
             "rows": [{"row": row, "due_note": selectors.due_note(row)} for row in rows],
-            "filings": selectors.filing_list_for(viewer=viewer_of(request), recall_id=pk),
+            "filings": _named(selectors.filing_list_for(viewer=viewer_of(request), recall_id=pk)),
             "can_change": request.user.has_perm(CHANGE),
             "fda": next((r for r in recall.regimes.all() if r.regime == "fda"), None),
         },
     )
+
+
+def _named(filings: Any) -> list[Filing]:
+    """The filings, each with ``doc_name``: its document's name in the reader's language (the
+    code stays in ``doc_type``)."""
+    found = list(filings)
+    for filing in found:
+        filing.doc_name = str(DOCUMENT_TYPES.get(filing.doc_type).label)
+    return found
 
 
 @login_required
@@ -93,6 +105,9 @@ def filing_detail(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
             ),
             "problems": services.filing_problems(found),
             "signature": signature_manifest(found.signature) if found.signature else None,
+            "signature_statement": _signature_statement(found),
+            # What the PDF and Word file print from the data, to read before signing.
+            "generated": blocks(found, get_language() or "en"),
             "signature_state": selectors.signature_state(found),
             "versions": selectors.versions(found),
             "is_latest": not selectors.versions(found).filter(version__gt=found.version).exists(),
@@ -102,6 +117,18 @@ def filing_detail(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
             "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         },
     )
+
+
+def _signature_statement(filing: Filing) -> str:
+    """The manifestation as people write it: name, date and time with the zone, meaning."""
+    if filing.signature is None:
+        return ""
+    manifest = signature_manifest(filing.signature)
+    return _("Signed by %(name)s on %(when)s. Meaning: %(meaning)s.") % {
+        "name": manifest["signer_name"],
+        "when": written_time(filing.signature.signed_at),
+        "meaning": manifest["meaning"],
+    }
 
 
 def _act(

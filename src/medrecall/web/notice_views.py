@@ -36,6 +36,7 @@ from medrecall.notices import (
     delivery,
     documents,
     errors,
+    notify_by,
     postal,
     relations,
     selectors,
@@ -320,6 +321,10 @@ SAMPLE_LINES: list[dict[str, Any]] = [
         "location_id": 0,
         "lot": "L-SAMPLE-1",
         "model": "Sample device",
+        "model_code": "SD-100",
+        "registration_no": "国械注准20253000001",
+        "manufactured_on": "2025-01-15",
+        "expires_on": "2028-01-14",
         "udi_di": "06901234567892",
         "serial": "",
         "location": "Sample warehouse",
@@ -332,6 +337,10 @@ SAMPLE_LINES: list[dict[str, Any]] = [
         "location_id": 0,
         "lot": "L-SAMPLE-2",
         "model": "Sample device",
+        "model_code": "SD-100",
+        "registration_no": "国械注准20253000001",
+        "manufactured_on": "2025-01-15",
+        "expires_on": "2028-01-14",
         "udi_di": "06901234567892",
         "serial": "SN-0001",
         "location": "Sample ward",
@@ -358,6 +367,7 @@ def _preview(template: NoticeTemplate, *, with_pdf: bool) -> documents.Rendered:
         language=template.language,
         urgent=template.kind == Kind.INITIAL,
         with_pdf=with_pdf,
+        regime=template.regime,
     )
 
 
@@ -450,6 +460,31 @@ def recall_notices(request: HttpRequest, pk: int) -> HttpResponse:
             "send_blocked": action_blockers(recall, Action.SEND_NOTICES),
             "letters": postal.letters_to_post(recall).count(),
             "can_log": request.user.has_perm("notices.change_notice"),
+        },
+    )
+
+
+@staff(VIEW_NOTICE)
+def recall_notify_by(request: HttpRequest, pk: int) -> HttpResponse:
+    """Each holder's notify-by time, when it was notified and whether it is overdue."""
+    recall = _recall(request, pk)
+    state = request.GET.get("state", "").strip()
+    every = notify_by.holders_for(viewer=viewer_of(request), recall=recall)
+    try:
+        rows = notify_by.in_state(every, state)
+    except DomainError as refused:
+        _refused(request, refused)
+        state, rows = "", every
+    return render(
+        request,
+        "web/notice_notify_by.html",
+        {
+            "recall": recall,
+            "holders": paged(request, rows),
+            "state": state,
+            "states": list(notify_by.STATES.items()),
+            "overdue": sum(1 for row in every if row.overdue),
+            "total": len(every),
         },
     )
 

@@ -148,9 +148,12 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": paged(request, history_for(target=recall), param="history"),
         "can_change": request.user.has_perm(CHANGE),
         "blocked": {str(action): action_blockers(recall, action) for action in Action},
+        # While executing too: what still keeps the recall from closing (effectiveness,
+        # filings, units) is known before the effectiveness check starts.
         "closure": closure.closure_report(recall)
-        if recall.status in (Status.EFFECTIVENESS_CHECK, Status.CLOSED)
+        if recall.status in (Status.IN_EXECUTION, Status.EFFECTIVENESS_CHECK, Status.CLOSED)
         else None,
+        "china_warning": selectors.sold_in_china_warning(recall),
     }
     context.update(_approval_and_clock(recall))
     context["signing_needs_user_id"] = signing_needs_user_id(request.session, viewer_of(request))

@@ -167,6 +167,11 @@ urlpatterns = [
     ),
     path("recalls/<int:pk>/notices/", notice_views.recall_notices, name="recall-notices"),
     path(
+        "recalls/<int:pk>/notices/holders/",
+        notice_views.recall_notify_by,
+        name="recall-notify-by",
+    ),
+    path(
         "recalls/<int:pk>/notices/send/",
         notice_views.recall_notices_send,
         name="recall-notices-send",

@@ -23,8 +23,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from medrecall.cli.command import ProductCommand
@@ -59,7 +60,13 @@ class Command(ProductCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = self.subcommands(parser, dest="action")
-        actions.add("list", self._list, help="The recall's filings, every version.")
+        listing = actions.add("list", self._list, help="The recall's filings, every version.")
+        listing.add_argument(
+            "--language",
+            default="",
+            help="zh-hans or en: the language of the titles (default: the --user's, else en).",
+        )
+        listing.add_argument("--user", default="", help="Whose language the titles are in.")
         actions.add("generate", self._generate, help="Generate a document from the recall's data.")
         enter = actions.add("enter", self._enter, help="Write a section of a document.")
         enter.add_argument("--section", default="")
@@ -152,10 +159,16 @@ class Command(ProductCommand):
 
     def _list(self, o: dict[str, Any]) -> None:
         recall = recall_numbered(o["number"])
-        rows = [
-            _row(f)
-            for f in Filing.objects.filter(recall=recall).select_related("recall", "signature")
-        ]
+        language = o["language"] or (user_named(o["user"]).language if o["user"] else "") or "en"
+        if language not in dict(settings.LANGUAGES):
+            raise CommandError(
+                _("Unknown language %(language)s; use zh-hans or en.") % {"language": language}
+            )
+        with translation.override(language):  # the title in the reader's language
+            rows = [
+                _row(f)
+                for f in Filing.objects.filter(recall=recall).select_related("recall", "signature")
+            ]
         if o["json"]:
             self.write_json(rows)
             return

@@ -5,6 +5,7 @@ medrecall notices letters RECALL --out FILE.pdf [--posted --user U]   the letter
 medrecall notices run RUN_ID [--json]                              a run's progress
 medrecall notices list [--recall R] [--status S] [--channel C] [--json]
 medrecall notices overdue [--json]                                 the customer-service queue
+medrecall notices holders RECALL [--state S] [--json]              each holder's notify-by, overdue ones
 medrecall notices replies RECALL [--json]                          replies, and where they disagree with our records
 medrecall notices log NOTICE_ID --channel call|letter|note --note N [--acknowledged] --user U
 medrecall notices delivery --message-id ID --outcome delivered|bounced [--detail D]
@@ -39,6 +40,7 @@ from medrecall.core.errors import DomainError
 from medrecall.notices import (
     delivery,
     followup,
+    notify_by,
     postal,
     relations,
     selectors,
@@ -138,6 +140,11 @@ class Command(ProductCommand):
         listing.add_argument("--status", default="")
         listing.add_argument("--channel", default="")
         actions.add("overdue", self._overdue, help="The customer-service queue.")
+        holders = actions.add(
+            "holders", self._holders, help="Each holder's notify-by time, and who is overdue."
+        )
+        holders.add_argument("target", nargs="?", default="", metavar="RECALL")
+        holders.add_argument("--state", default="", help=", ".join(notify_by.STATES))
         replies = actions.add(
             "replies", self._replies, help="Replies, and where they disagree with our records."
         )
@@ -284,6 +291,13 @@ class Command(ProductCommand):
             for n in selectors.overdue_queue(viewer=Everyone())[:_LISTED]
         ]
         self._out(rows, o["json"])
+
+    def _holders(self, o: dict[str, Any]) -> None:
+        recall = recall_numbered(o["target"])
+        rows = notify_by.in_state(
+            notify_by.holders_for(viewer=Everyone(), recall=recall), o["state"]
+        )
+        self._out([row.as_dict() for row in rows], o["json"])
 
     def _replies(self, o: dict[str, Any]) -> None:
         replies = selectors.replies_for(

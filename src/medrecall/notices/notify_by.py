@@ -1,0 +1,300 @@
+"""Notify by: by when each holder of a recall must have its notice, whether it has it, and when
+the clock's "notify holders" deadline is done — all derived from the notice log, never ticked.
+
+A holder is *notified* at the first of: a holder notice (first notice, reminder or updated
+notice) delivered, acknowledged or replied to; the holder's reply; a phone call logged on one of
+its notices (the call reached the holder). A notice only sent (or a letter only posted) does not
+notify: NMPA Art. 15 and 21 CFR 7.49 ask that the holder *has* the notice.
+
+Each holder's notify-by comes from the regime its location's country falls under
+(``recipients.regime_among``) and that regime's class (``clock.holder_notify_by``): NMPA
+1/3/7 days by level from the decision, FDA the company's target by class, EU MDR the FSN target.
+A sub-consignee reported in a reply gets the same window from the time it was reported.
+
+The clock's ``nmpa.notify_holders`` / ``fda.notify_holders`` is done (``done_from_records``,
+registered in ``recalls.hooks.DEADLINE_DONE_SOURCES``) when every holder of that regime in the
+frozen scope is notified, at the time the last one was; with no holder of that regime in the
+frozen scope there is nobody to notify and it is done when the scope was frozen. A person can
+still mark it done by hand with a reason (``deadline_mark_done``), which wins.
+
+Seven queries for any number of recalls and holders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from medrecall.core.errors import ValidationFailed
+from medrecall.recalls import clock
+from medrecall.recalls.models import (
+    AffectedLine,
+    Category,
+    RecallCase,
+    RecallRegime,
+    Regime,
+    ScopeSnapshot,
+)
+
+from .models import Kind, Notice, NoticeEvent, Reply, SubConsignee
+from .recipients import regime_among
+
+# The notices that tell a holder about the recall.
+HOLDER_NOTICE_KINDS = (Kind.INITIAL, Kind.REMINDER, Kind.UPDATE)
+# Lines that are not at a holder (our own stock, quarantine, dealt with): nobody to notify.
+NOT_AT_HOLDERS = (Category.OWN_STOCK, Category.QUARANTINE, Category.DISPOSITIONED)
+# The deadlines derived from the notice log (EU's FSN deadline follows the FSN record).
+DERIVED_KEYS = {Regime.NMPA: "nmpa.notify_holders", Regime.FDA: "fda.notify_holders"}
+
+STATES = {
+    "on_time": _("Notified in time"),
+    "late": _("Notified late"),
+    "overdue": _("Overdue: not notified"),
+    "pending": _("Not notified yet"),
+    "no_deadline": _("No notify-by time"),
+}
+HOW = {
+    "delivered": _("notice delivered"),
+    "acknowledged": _("notice acknowledged"),
+    "replied": _("reply received"),
+    "call": _("phone call logged"),
+}
+
+
+@dataclass(frozen=True)
+class HolderNotice:
+    """One holder of a recall: by when it must be notified and whether it was."""
+
+    recall_id: int
+    party_id: int
+    code: str
+    name: str
+    regimes: tuple[str, ...]
+    in_scope: bool  # False: only a sub-consignee reported in a reply
+    notify_by: datetime | None
+    notified_at: datetime | None
+    how: str  # a key of HOW, or ""
+    state: str  # a key of STATES
+
+    @property
+    def overdue(self) -> bool:
+        """Past its notify-by time with no notice delivered or acknowledged."""
+        return self.state == "overdue"
+
+    @property
+    def state_label(self) -> str:
+        return str(STATES[self.state])
+
+    @property
+    def how_label(self) -> str:
+        return str(HOW[self.how]) if self.how else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "party_id": self.party_id,
+            "code": self.code,
+            "name": self.name,
+            "regimes": list(self.regimes),
+            "in_scope": self.in_scope,
+            "notify_by": self.notify_by.isoformat() if self.notify_by else None,
+            "notified_at": self.notified_at.isoformat() if self.notified_at else None,
+            "how": self.how,
+            "state": self.state,
+            "state_label": self.state_label,
+            "overdue": self.overdue,
+        }
+
+
+@dataclass
+class _Holder:
+    code: str
+    name: str
+    regimes: set[str] = field(default_factory=set)
+    in_scope: bool = False
+    reported_at: datetime | None = None
+
+
+def _state(notify_by: datetime | None, notified_at: datetime | None, now: datetime) -> str:
+    if notified_at is not None:
+        return "late" if notify_by is not None and notified_at > notify_by else "on_time"
+    if notify_by is None:
+        return "no_deadline"
+    return "overdue" if now > notify_by else "pending"
+
+
+def _first(*moments: datetime | None) -> tuple[datetime | None, str]:
+    found = [(m, how) for m, how in zip(moments, HOW, strict=True) if m is not None]
+    return min(found, key=lambda pair: pair[0]) if found else (None, "")
+
+
+def _holders(recall_ids: list[int], regimes: dict[int, list[str]]) -> dict[int, dict[int, _Holder]]:
+    """Per recall, its holders: the current frozen scope's (outside our own stock) and the
+    sub-consignees reported in replies, with the regimes their locations fall under."""
+    latest: dict[int, int] = {}
+    for snapshot in (
+        ScopeSnapshot.objects.filter(recall_id__in=recall_ids)
+        .order_by("recall_id", "sequence")
+        .values("recall_id", "pk")
+    ):
+        latest[snapshot["recall_id"]] = snapshot["pk"]
+    found: dict[int, dict[int, _Holder]] = defaultdict(dict)
+    rows = (
+        AffectedLine.objects.filter(snapshot_id__in=latest.values())
+        .exclude(category__in=NOT_AT_HOLDERS)
+        .values_list(
+            "snapshot__recall_id", "party_id", "party__code", "party__name", "location__country"
+        )
+        .distinct()
+    )
+    for recall_id, party_id, code, name, country in rows:
+        holder = found[recall_id].setdefault(party_id, _Holder(code, name))
+        holder.in_scope = True
+        if regimes[recall_id]:
+            holder.regimes.add(regime_among(regimes[recall_id], country))
+    added = (
+        SubConsignee.objects.filter(recall_id__in=recall_ids)
+        .values_list("recall_id", "party_id", "party__code", "party__name", "location__country")
+        .annotate(first=Min("created_at"))
+    )
+    for recall_id, party_id, code, name, country, first in added:
+        holder = found[recall_id].setdefault(party_id, _Holder(code, name))
+        holder.reported_at = min(filter(None, (holder.reported_at, first)))
+        if regimes[recall_id]:
+            holder.regimes.add(regime_among(regimes[recall_id], country))
+    return found
+
+
+def _notified(recall_ids: list[int]) -> dict[tuple[int, int], tuple[datetime | None, str]]:
+    """When each holder (recall id, party id) was first notified, and how."""
+    times: dict[tuple[int, int], list[datetime | None]] = defaultdict(lambda: [None] * 4)
+    for recall_id, party_id, delivered, acknowledged, replied in (
+        Notice.objects.filter(recall_id__in=recall_ids, kind__in=HOLDER_NOTICE_KINDS)
+        .values_list("recall_id", "party_id")
+        .annotate(Min("delivered_at"), Min("acknowledged_at"), Min("replied_at"))
+    ):
+        times[(recall_id, party_id)][:3] = [delivered, acknowledged, replied]
+    for recall_id, party_id, submitted in (
+        Reply.objects.filter(recall_id__in=recall_ids)
+        .values_list("recall_id", "party_id")
+        .annotate(Min("submitted_at"))
+    ):
+        known = times[(recall_id, party_id)][2]
+        times[(recall_id, party_id)][2] = min(filter(None, (known, submitted)))
+    for recall_id, party_id, called in (
+        NoticeEvent.objects.filter(recall_id__in=recall_ids, type=NoticeEvent.Type.CALL)
+        .values_list("recall_id", "party_id")
+        .annotate(Min("at"))
+    ):
+        times[(recall_id, party_id)][3] = called
+    return {key: _first(*moments) for key, moments in times.items()}
+
+
+def _classes(recalls: Iterable[RecallCase]) -> dict[int, dict[str, str]]:
+    ids = [recall.pk for recall in recalls]
+    found: dict[int, dict[str, str]] = {pk: {} for pk in ids}
+    for recall_id, regime, recall_class in RecallRegime.objects.filter(
+        recall_id__in=ids
+    ).values_list("recall_id", "regime", "recall_class"):
+        found[recall_id][regime] = recall_class
+    return found
+
+
+def holders_notify_by(
+    recalls: list[RecallCase], *, now: datetime | None = None
+) -> dict[int, list[HolderNotice]]:
+    """Per recall id, its holders with notify-by, first notification and state, ordered by
+    notify-by (holders without one last), then code."""
+    now = now or timezone.now()
+    ids = [recall.pk for recall in recalls]
+    classes = _classes(recalls)
+    holders = _holders(ids, {pk: list(found) for pk, found in classes.items()})
+    notified = _notified(ids)
+    result: dict[int, list[HolderNotice]] = {}
+    for recall in recalls:
+        rows = []
+        for party_id, holder in holders.get(recall.pk, {}).items():
+            notify_by = _notify_by(recall, classes[recall.pk], holder)
+            notified_at, how = notified.get((recall.pk, party_id), (None, ""))
+            rows.append(
+                HolderNotice(
+                    recall_id=recall.pk,
+                    party_id=party_id,
+                    code=holder.code,
+                    name=holder.name,
+                    regimes=tuple(sorted(holder.regimes)),
+                    in_scope=holder.in_scope,
+                    notify_by=notify_by,
+                    notified_at=notified_at,
+                    how=how,
+                    state=_state(notify_by, notified_at, now),
+                )
+            )
+        rows.sort(key=lambda r: (r.notify_by is None, r.notify_by or now, r.code))
+        result[recall.pk] = rows
+    return result
+
+
+def _notify_by(recall: RecallCase, classes: dict[str, str], holder: _Holder) -> datetime | None:
+    """The earliest notify-by among the holder's regimes; from the decision for a holder of
+    the frozen scope, from its report (if later) for a reported sub-consignee."""
+    if recall.decision_at is None:
+        return None
+    after = recall.decision_at
+    if not holder.in_scope and holder.reported_at is not None:
+        after = max(after, holder.reported_at)
+    times = [
+        moment
+        for regime in holder.regimes
+        if (moment := clock.holder_notify_by(regime, classes.get(regime, ""), after))
+    ]
+    return min(times) if times else None
+
+
+def done_from_records(recalls: list[RecallCase]) -> dict[tuple[int, str], datetime]:
+    """The "notify holders" deadlines done by the notice log: every holder of the regime in
+    the frozen scope notified (at the last one's time), or none to notify (at the freeze)."""
+    frozen = dict(
+        ScopeSnapshot.objects.filter(recall_id__in=[r.pk for r in recalls])
+        .values_list("recall_id")
+        .annotate(Min("created_at"))
+    )
+    per_recall = holders_notify_by([r for r in recalls if r.pk in frozen])
+    found: dict[tuple[int, str], datetime] = {}
+    for recall_id, holders in per_recall.items():
+        for regime, key in DERIVED_KEYS.items():
+            mine = [h for h in holders if h.in_scope and regime in h.regimes]
+            if not mine:
+                found[(recall_id, key)] = frozen[recall_id]
+            elif all(h.notified_at is not None for h in mine):
+                found[(recall_id, key)] = max(h.notified_at for h in mine if h.notified_at)
+    return found
+
+
+def holders_for(
+    *, viewer: Any, recall: RecallCase, now: datetime | None = None
+) -> list[HolderNotice]:
+    """The recall's holders with their notify-by (``recall`` read through ``recall_get_for``);
+    a portal user sees only its own party."""
+    rows = holders_notify_by([recall], now=now)[recall.pk]
+    if getattr(viewer, "party_id", None) is not None:
+        rows = [row for row in rows if row.party_id == viewer.party_id]
+    return rows
+
+
+def in_state(rows: list[HolderNotice], state: str) -> list[HolderNotice]:
+    """The rows in ``state`` (a key of ``STATES``; empty: all); an unknown state is refused."""
+    if not state:
+        return rows
+    if state not in STATES:
+        raise ValidationFailed(
+            _("Unknown state %(state)s; use one of %(allowed)s.")
+            % {"state": state, "allowed": ", ".join(STATES)},
+            where="state",
+        )
+    return [row for row in rows if row.state == state]
