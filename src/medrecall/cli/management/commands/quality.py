@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.catalog.models import Lot
 from medrecall.cli import quality_signals
+from medrecall.cli.answers import error_answer
 from medrecall.cli.command import Everyone, ProductCommand, Subcommands
 from medrecall.cli.lookups import found, party_coded, recall_numbered, refusal, user_named
 from medrecall.core.errors import DomainError
@@ -262,8 +263,12 @@ class Command(ProductCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = self.run_subcommand(options)
-        except DomainError as refused:
-            raise refusal(refused) from refused
+        except (DomainError, CommandError) as refused:
+            if options.get("json"):  # the refusal as JSON on stdout; the message on stderr
+                self.write_json(error_answer(refused))
+            if isinstance(refused, DomainError):
+                raise refusal(refused) from refused
+            raise
         if options["json"]:
             self.write_json({k: v for k, v in result.items() if k != "message"})
         else:
