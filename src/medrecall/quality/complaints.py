@@ -19,6 +19,7 @@ from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.errors import DomainError
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.core.numbering import number_next
+from medrecall.core.presentation import local_time
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase, Regime, ScopeRule
 from medrecall.recalls.services import recall_open, scope_rule_add
@@ -470,6 +471,29 @@ def complaint_triage(
     return complaint
 
 
+def _filed_at(complaint: Complaint, reference: str, submitted_at: datetime | None) -> datetime:
+    """When the report was filed (now when not given), refused without the regulator's
+    reference, in the future, or before the company knew of the complaint."""
+    if not reference.strip():
+        raise TriageInvalid(
+            _("Give the reference the regulator gave the filed report."), where="reference"
+        )
+    now = timezone.now()
+    filed = submitted_at or now
+    if filed > now + FUTURE_TOLERANCE:
+        raise TriageInvalid(_("The filing date cannot be in the future."), where="submitted_at")
+    if filed < complaint.aware_at:
+        raise TriageInvalid(
+            _("The report cannot be filed (%(filed)s) before the awareness date (%(aware)s).")
+            % {
+                "filed": local_time(filed),
+                "aware": local_time(complaint.aware_at),
+            },
+            where="submitted_at",
+        )
+    return filed
+
+
 @transaction.atomic
 def complaint_mark_reported(
     *,
@@ -494,7 +518,7 @@ def complaint_mark_reported(
             % {"regime": decision.get_regime_display()},
             where="regime",
         )
-    decision.submitted_at = submitted_at or timezone.now()
+    decision.submitted_at = _filed_at(complaint, reference, submitted_at)
     decision.submitted_by = actor
     decision.submission_reference = reference.strip()
     decision.save(update_fields=["submitted_at", "submitted_by", "submission_reference"])
@@ -502,7 +526,10 @@ def complaint_mark_reported(
         actor=actor,
         action="quality.report_submitted",
         target=complaint,
-        changes={regime: [None, decision.submitted_at.isoformat()], "reference": [None, reference]},
+        changes={
+            regime: [None, decision.submitted_at.isoformat()],
+            "reference": [None, decision.submission_reference],
+        },
     )
     return decision
 
