@@ -617,6 +617,7 @@ def test_the_demo_complaints_raise_a_lot_signal_found_by_the_detector() -> None:
 
     body = json.loads(out.getvalue())["signals"]
     lot_signal = Signal.objects.select_related("lot").get(kind=SignalKind.LOT)
+    assert lot_signal.lot is not None
     assert body == {"lot": lot_signal.lot.number, "complaints": 12, "signals": 1}
     assert lot_signal.complaints_count == 10
     assert lot_signal.complaints.count() == 10

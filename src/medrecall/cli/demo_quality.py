@@ -66,8 +66,8 @@ def demo_signals_build() -> DemoSignals:
     """The demo's complaints and the detection run over them (once)."""
     if Complaint.objects.filter(reference=REFERENCE.format(n=1)).exists():
         found = Complaint.objects.filter(reference=REFERENCE.format(n=1)).first()
-        lot = found.lot_text if found else ""
-        return DemoSignals(lot, 0, Signal.objects.filter(kind=SignalKind.LOT, active=True).count())
+        active = Signal.objects.filter(kind=SignalKind.LOT, active=True).count()
+        return DemoSignals(found.lot_text if found else "", 0, active)
     now = timezone.now()
     picked = _problem_lot(timezone.localtime(now).date())
     if picked is None:

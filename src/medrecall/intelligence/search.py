@@ -92,7 +92,7 @@ def _postgresql(words: list[str], limit: int) -> dict[int, float]:
         branches.append(_MATCHING.format(query="rare"))
     else:
         branches.append(f"({_MATCHING.format(query='any')} ORDER BY id DESC LIMIT {CANDIDATES})")
-    params = {
+    params: dict[str, str | int] = {
         "any": " | ".join(known),
         "every": " & ".join(known),
         "rare": " | ".join(rare),
