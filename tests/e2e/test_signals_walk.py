@@ -101,6 +101,7 @@ def test_signals_from_the_sidebar_with_history_and_hidden_from_another_party(
     page.context.clear_cookies()
     log_in(page, live_server, other)
     response = page.goto(f"{live_server.url}/quality/signals/{signal.pk}/")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     assert "Returns were entered twice" not in page.content()
     assert Party.objects.filter(code=f"OTHER-{language}").exists()
