@@ -240,7 +240,7 @@ def test_a_refused_triage_keeps_what_was_chosen_and_typed(
 
     page = response.content.decode()
     assert response.status_code == 400
-    assert "Choose the nmpa reporting category (it sets the clock)." in page
+    assert "Choose the China NMPA reporting category (it sets the clock)." in page
     assert '<option value="yes" selected>' in page
     assert '<option value="no" selected>' in page
     assert 'value="Patient died on the table"' in page
