@@ -269,3 +269,13 @@ def test_the_command_trims_the_recall_number_of_a_complaint_link(
     )
 
     assert Complaint.objects.get(pk=complaint.pk).recall == recall
+
+
+def test_complaint_list_shows_awareness_in_local_time_with_its_zone(
+    receive: Callable[..., Complaint], manager: User
+) -> None:
+    receive()
+
+    page = _client(manager).get(reverse("web:quality-complaints")).content.decode()
+
+    assert "<td>2026-03-02 17:30 CST</td>" in page  # 09:30 UTC in Shanghai time, as the detail
