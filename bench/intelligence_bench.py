@@ -132,7 +132,7 @@ def write_file(path: Path, count: int) -> None:
 # -- the database -----------------------------------------------------------------------------
 
 
-def prepare(db: str) -> dict[str, str]:
+def prepare(db: str, name: str = "intel_bench") -> dict[str, str]:
     environment = dict(os.environ)
     data_dir = OUT / f"intel-data-{db}"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -142,9 +142,9 @@ def prepare(db: str) -> dict[str, str]:
         import psycopg
 
         with psycopg.connect(POSTGRES + "postgres", autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS intel_bench")
-            admin.execute("CREATE DATABASE intel_bench")
-        environment["DATABASE_URL"] = POSTGRES + "intel_bench"
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        environment["DATABASE_URL"] = POSTGRES + name
     else:
         environment.pop("DATABASE_URL", None)
         for suffix in ("", "-wal", "-shm"):
@@ -277,6 +277,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--no-again", action="store_true", help="Skip the unchanged re-import.")
+    parser.add_argument("--pg-name", default="intel_bench", help="PostgreSQL database to use.")
     options = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"intel-{options.records}.json"
@@ -286,7 +287,7 @@ def main() -> None:
         say(
             f"wrote {path.name}: {path.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - started:.1f} s"
         )
-    environment = prepare(options.db)
+    environment = prepare(options.db, options.pg_name)
     subprocess.run([MEDRECALL, "migrate", "-v", "0"], env=environment, check=True)
     sys.path.insert(0, str(ROOT / "src"))
     import django

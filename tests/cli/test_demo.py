@@ -605,3 +605,22 @@ def test_the_demo_names_the_address_it_is_served_on(settings: Any) -> None:
     settings.MEDRECALL_BASE_URL = "http://127.0.0.1:8765"
 
     assert demo_url() == "http://127.0.0.1:8765/"
+
+
+def test_the_demo_complaints_raise_a_lot_signal_found_by_the_detector() -> None:
+    from medrecall.quality.models import Complaint, Signal, SignalKind
+
+    out = StringIO()
+    call_command("demo", "--json", stdout=out, stderr=StringIO())
+    again = StringIO()
+    call_command("demo", "--json", stdout=again, stderr=StringIO())
+
+    body = json.loads(out.getvalue())["signals"]
+    lot_signal = Signal.objects.select_related("lot").get(kind=SignalKind.LOT)
+    assert lot_signal.lot is not None
+    assert body == {"lot": lot_signal.lot.number, "complaints": 12, "signals": 1}
+    assert lot_signal.complaints_count == 10
+    assert lot_signal.complaints.count() == 10
+    assert lot_signal.active is True
+    assert Complaint.objects.count() == 12
+    assert json.loads(again.getvalue())["signals"]["complaints"] == 0

@@ -60,6 +60,15 @@ def test_search_the_public_recall_history(
     assert cause in first.inner_text()
     page.wait_for_selector("#chart-root-cause canvas", state="attached")
     page.wait_for_selector("#chart-duration canvas", state="attached")
+    page.wait_for_selector("#chart-device-class canvas", state="attached")
+    axes = page.evaluate(
+        "() => ['chart-root-cause', 'chart-year', 'chart-device-class', 'chart-duration']"
+        ".map(id => { const o = echarts.getInstanceByDom(document.getElementById(id))"
+        ".getOption(); return [...o.xAxis, ...o.yAxis].filter(a => a.type === 'value')"
+        ".map(a => a.minInterval); })"
+    )
+    assert axes == [[1], [1], [1], [1]]  # counts: whole ticks only
+    assert page.locator("#chart-class").count() == 0  # recall and device classes apart
     assert page.locator("#stats-records").inner_text() == "106"
     assert _violations(page, console) == []
     first.locator("a").first.click()

@@ -57,3 +57,51 @@ def test_signal_on_dashboard_open_and_dismiss(
         SignalStatus.DISMISSED,
         "Returns were entered twice",
     )
+
+
+SIDEBAR = {
+    "en": {"link": "Early-warning signals", "history": "Status history", "done": "Dismissed"},
+    "zh-hans": {"link": "预警信号", "history": "状态记录", "done": "已排除"},
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_signals_from_the_sidebar_with_history_and_hidden_from_another_party(
+    page: Any, live_server: Any, make_user: Callable[..., User], language: str
+) -> None:
+    from medrecall.parties.models import Party
+    from tests.factories import PartyFactory
+
+    built = world_build(models=1)
+    background(built)
+    complaints_add(built.lots[0][5], [3, 10, 17, 24, 31, 38, 45, 52])
+    signal_services.signals_detect(as_of=AS_OF)
+    signal = Signal.objects.get(kind=SignalKind.LOT)
+    words = SIDEBAR[language]
+    manager = make_user(Role.QA_RA_MANAGER, language=language)
+    log_in(page, live_server, manager)
+
+    page.goto(f"{live_server.url}/quality/")
+    page.click(f"aside.sidenav a:text-is('{words['link']}')")
+    page.wait_for_url("**/quality/signals/")
+    assert page.locator("aside.sidenav a[aria-current='page']").all_inner_texts() == [words["link"]]
+    page.click(f"#signal-table a[href='/quality/signals/{signal.pk}/']")
+    page.wait_for_url(f"**/quality/signals/{signal.pk}/")
+    assert words["history"] in page.locator("h2").all_inner_texts()
+    page.fill("#signal-dismiss textarea", "Returns were entered twice")
+    page.click("#signal-dismiss button")
+    page.wait_for_load_state()
+    rows = page.locator("#signal-history tbody tr")
+    assert rows.count() == 1
+    cells = rows.first.locator("td").all_inner_texts()
+    assert (cells[1], cells[4]) == (manager.username, "Returns were entered twice")
+    assert cells[3].endswith(words["done"])
+
+    other = make_user(Role.PORTAL, party=PartyFactory(code=f"OTHER-{language}"), language=language)
+    page.context.clear_cookies()
+    log_in(page, live_server, other)
+    response = page.goto(f"{live_server.url}/quality/signals/{signal.pk}/")
+    assert response is not None
+    assert response.status == 404
+    assert "Returns were entered twice" not in page.content()
+    assert Party.objects.filter(code=f"OTHER-{language}").exists()

@@ -556,3 +556,106 @@ def test_the_import_reports_its_progress_as_it_reads(tmp_path):
     assert done == sorted(done)
     assert 0 < done[0] < done[1] < 95
     assert done[-1] == 100
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def _example_message(file_name: str, endpoint: str, kind: str) -> str:
+    return (
+        f"{file_name} is openFDA's documentation example of a {endpoint} record, not a download "
+        f"of records: import a {endpoint} download (open.fda.gov/data/downloads) as {kind} "
+        f"(medrecall import {kind} FILE)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("importer", "file_name", "column", "code", "message"),
+    [
+        pytest.param(
+            FdaRecallImporter,
+            "openfda_device_enforcement_example.json",
+            "",
+            "example",
+            _example_message(
+                "openfda_device_enforcement_example.json", "device/enforcement", "fda-enforcement"
+            ),
+            id="enforcement-example-to-recalls",
+        ),
+        pytest.param(
+            FdaEnforcementImporter,
+            "openfda_device_recall_example.json",
+            "",
+            "example",
+            _example_message("openfda_device_recall_example.json", "device/recall", "fda-recalls"),
+            id="recall-example-to-enforcement",
+        ),
+        pytest.param(
+            FdaRecallImporter,
+            "openfda_device_recall_example.json",
+            "",
+            "example",
+            _example_message("openfda_device_recall_example.json", "device/recall", "fda-recalls"),
+            id="recall-example-to-recalls",
+        ),
+        pytest.param(
+            FdaEnforcementImporter,
+            "openfda_device_recall_class2_demo100.csv",
+            "recall_number",
+            "wrong_import",
+            "openfda_device_recall_class2_demo100.csv holds openFDA device/recall records "
+            "(cfres_id), not what this import reads: import it as fda-recalls "
+            "(medrecall import fda-recalls FILE).",
+            id="recall-csv-to-enforcement",
+        ),
+    ],
+)
+def test_an_example_file_given_to_an_import_names_the_import_it_is_for(
+    importer, file_name, column, code, message
+):
+    path = DATA / file_name
+
+    with pytest.raises(ImportRejected) as refused:
+        importer().run(path, file_name=file_name)
+
+    assert refused.value.message == message
+    assert [(e.row, e.column, e.code) for e in refused.value.errors] == [(1, column, code)]
+    _nothing_written()
+
+
+def test_an_enforcement_download_given_to_the_recall_import_names_the_import(tmp_path):
+    path = download(tmp_path / "device-enforcement.json", [enforcement_example()])
+
+    with pytest.raises(ImportRejected) as refused:
+        _recalls(path)
+
+    assert refused.value.message == (
+        "device-enforcement.json holds openFDA device/enforcement records (recall_number), not "
+        "what this import reads: import it as fda-enforcement (medrecall import fda-enforcement "
+        "FILE)."
+    )
+    _nothing_written()
+
+
+def test_errors_are_listed_by_row_then_field(tmp_path):
+    records = [
+        recall_example(),
+        varied(
+            recall_example(),
+            "cfres_id",
+            "2",
+            event_date_posted="2019-13-01",
+            event_date_created="20190231",
+        ),
+        varied(recall_example(), "cfres_id", "3", event_date_terminated="x"),
+    ]
+    path = download(tmp_path / "two-bad.json", records)
+
+    outcome = _recalls(path)
+
+    assert [(e.row, e.column) for e in outcome.errors] == [
+        (2, "event_date_created"),
+        (2, "event_date_posted"),
+        (3, "event_date_terminated"),
+    ]
+    _nothing_written()

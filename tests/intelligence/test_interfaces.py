@@ -314,3 +314,20 @@ def test_other_imports_still_refuse_a_zip(tmp_path, make_user, api_as):
     assert response.status_code == 400
     assert response.json()["code"] == "wrong_type"
     assert ImportRun.objects.count() == 0
+
+
+def test_command_refusals_under_json_answer_json() -> None:
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("intelligence", "show", "999999", "--json", stdout=out)
+
+    assert json.loads(out.getvalue()) == {
+        "error": {
+            "code": "not_found",
+            "message": "There is no public recall record 999999.",
+            "where": "record",
+        }
+    }

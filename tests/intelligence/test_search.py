@@ -100,7 +100,9 @@ def test_search_runs_a_constant_number_of_queries(tmp_path):
     with CaptureQueriesContext(connection) as lots:
         assert len(selectors.similar_recalls(criteria, limit=50).results) == 50
 
-    assert len(lots.captured_queries) == len(few.captured_queries) == 4
+    # PostgreSQL reads its column statistics for the query's words first (search._postgresql).
+    expected = 5 if connection.vendor == "postgresql" else 4
+    assert len(lots.captured_queries) == len(few.captured_queries) == expected
 
 
 def test_recalls_like_a_case_use_its_reason_and_clearances(history, make_user):

@@ -316,3 +316,67 @@ def test_write_subcommands_refuse_a_role_without_the_permission(
         list(Capa.objects.values_list("status", "updated_at")),
         RecallCase.objects.count(),
     ) == before
+
+
+@pytest.mark.parametrize(
+    ("words", "error"),
+    [
+        pytest.param(
+            ("complaint", "show", "CMP-1999-00001"),
+            {
+                "code": "not_found",
+                "message": "There is no complaint CMP-1999-00001.",
+                "where": "",
+            },
+            id="unknown-complaint",
+        ),
+        pytest.param(
+            (
+                "complaint",
+                "add",
+                "--aware-at",
+                "2026-03-02T09:30",
+                "--description",
+                "x",
+                "--barcode",
+                "(01)123",
+                "--user",
+                "{user}",
+            ),
+            {"code": "complaint_invalid", "where": "barcode"},
+            id="bad-barcode",
+        ),
+        pytest.param(
+            (
+                "complaint",
+                "add",
+                "--aware-at",
+                "yesterday",
+                "--description",
+                "x",
+                "--user",
+                "{user}",
+            ),
+            {
+                "code": "invalid",
+                "message": "--aware-at: yesterday is not a date and time (use YYYY-MM-DDTHH:MM).",
+                "where": "",
+            },
+            id="bad-date",
+        ),
+    ],
+)
+def test_refusals_under_json_answer_json(
+    world: object, manager: User, words: tuple[str, ...], error: dict[str, str]
+) -> None:
+    words = tuple(w.replace("{user}", manager.username) for w in words)
+    out = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("quality", *words, "--json", stdout=out)
+
+    answer = json.loads(out.getvalue())
+    assert set(answer) == {"error"}
+    assert {k: answer["error"][k] for k in error} == error
+    assert set(answer["error"]) == {"code", "message", "where"}
+    assert Complaint.objects.count() == 0

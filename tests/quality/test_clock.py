@@ -180,7 +180,11 @@ def test_filed_report_stops_its_clock(receive: Callable[..., Complaint], manager
         decisions=[services.Triage("nmpa", True, "nmpa_death", "died")],
     )
     services.complaint_mark_reported(
-        complaint=complaint, actor=manager, regime="nmpa", submitted_at=AWARE + timedelta(days=3)
+        complaint=complaint,
+        actor=manager,
+        regime="nmpa",
+        reference="AE-3",
+        submitted_at=AWARE + timedelta(days=3),
     )
 
     assert reporting.clocks_running(now=AWARE + timedelta(days=30)) == []

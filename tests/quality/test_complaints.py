@@ -295,7 +295,9 @@ def test_close_needs_findings_and_every_report_filed(
     assert Complaint.objects.get(pk=complaint.pk).status == ComplaintStatus.TRIAGED
 
     services.complaint_investigate(complaint=complaint, actor=manager, findings="Tip weld weak")
-    services.complaint_mark_reported(complaint=complaint, actor=manager, regime="nmpa")
+    services.complaint_mark_reported(
+        complaint=complaint, actor=manager, regime="nmpa", reference="AE-2"
+    )
     closed = services.complaint_close(complaint=complaint, actor=manager)
 
     assert closed.status == ComplaintStatus.CLOSED

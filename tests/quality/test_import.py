@@ -159,3 +159,22 @@ def test_api_import_endpoint_finds_the_importer(world: object, manager: User) ->
     assert response.status_code == 202, response.json()
     run = import_run_execute(run_id=response.json()["id"])
     assert (run.kind, run.status, Complaint.objects.count()) == ("complaints", "accepted", 3)
+
+
+def test_problems_are_listed_by_row_then_column(world: object, tmp_path: Path) -> None:
+    text = (
+        HEADER
+        + "NOPE,H-8,2026-03-02,,x,(01)123,,,,,\n"
+        + "HOSP,H-1,2026-03-02,,x,,,,,,\n"
+        + "HOSP,H-1,2026-03-02,,y,,,,,,\n"
+    )
+
+    outcome = ComplaintImporter().run(_file(tmp_path, text), file_name="c.csv")
+
+    assert [(e.row, e.column, e.code) for e in outcome.errors] == [
+        (2, "barcode", "complaint_invalid"),
+        (2, "holder", "unknown_party"),
+        (3, "reference", "duplicate"),
+        (4, "reference", "duplicate"),
+    ]
+    assert Complaint.objects.count() == 0

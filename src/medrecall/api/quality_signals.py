@@ -31,8 +31,9 @@ VIEW, ACT = "quality.view_signal", "quality.review_signal"
 
 
 def _staff(request: Request, perm: str) -> User:
+    """The staff viewer holding ``perm`` (``"a|b"``: either permission), or 403."""
     viewer = viewer_of(request)
-    if viewer.party_id is not None or not viewer.has_perm(perm):
+    if viewer.party_id is not None or not any(viewer.has_perm(p) for p in perm.split("|")):
         raise PermissionDenied
     return viewer
 
@@ -76,17 +77,40 @@ class SignalComplaintSerializer(BoundedSerializer):
     status = serializers.CharField()
 
 
+class SignalHistorySerializer(BoundedSerializer):
+    at = serializers.DateTimeField()
+    by = serializers.CharField()
+    code = serializers.CharField(help_text="the audit action, e.g. quality.signal_dismissed")
+    action = serializers.CharField()
+    status_from = serializers.CharField(source="from", allow_blank=True)
+    status_to = serializers.CharField(source="to", allow_blank=True)
+    reason = serializers.CharField(allow_blank=True)
+    capa = serializers.CharField(allow_null=True)
+    recall = serializers.CharField(allow_null=True)
+
+
 class SignalDetailSerializer(SignalSerializer):
     complaints = SignalComplaintSerializer(many=True)
     actions = serializers.ListField(child=serializers.CharField())
+    under_recall = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="numbers of the recalls whose frozen scope already holds the lot",
+    )
+    exposure = serializers.CharField(help_text="what the units and the rate count, in words")
+    history = SignalHistorySerializer(many=True)
 
 
-def _detail(signal: Signal) -> dict[str, Any]:
+def _detail(signal: Signal, viewer: User) -> dict[str, Any]:
     data = dict(SignalSerializer(signal).data)
     data["complaints"] = SignalComplaintSerializer(
         signal.complaints.select_related("lot").order_by("aware_at", "pk"), many=True
     ).data
     data["actions"] = signal_services.allowed_actions(signal)
+    data["under_recall"] = [
+        r.number for r in signals.recalls_of_signal(viewer=viewer, signal=signal)
+    ]
+    data["exposure"] = signals.exposure_text(signal)
+    data["history"] = SignalHistorySerializer(signals.history(signal), many=True).data
     return data
 
 
@@ -138,7 +162,7 @@ class SignalDetailView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         viewer = _staff(request, VIEW)
-        return Response(_detail(signals.signal_get_for(viewer=viewer, pk=pk)))
+        return Response(_detail(signals.signal_get_for(viewer=viewer, pk=pk), viewer))
 
 
 class SignalActionInput(BoundedSerializer):
@@ -181,7 +205,7 @@ class SignalActionView(APIView):
             signal = signal_services.signal_link(
                 signal=signal, actor=viewer, capa=capa or None, recall=recall or None
             )
-        return Response(_detail(signal))
+        return Response(_detail(signal, viewer))
 
 
 class DetectionSerializer(BoundedSerializer):
@@ -214,13 +238,14 @@ class PolicySerializer(BoundedSerializer):
 
 
 class SignalPolicyView(APIView):
-    """The thresholds in force (an administrator changes them in the admin)."""
+    """The thresholds in force: staff who read signals, and the administrators who change the
+    thresholds in the admin."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=TAGS, responses=PolicySerializer)
     def get(self, request: Request) -> Response:
-        _staff(request, VIEW)
+        _staff(request, f"{VIEW}|quality.view_signalpolicy")
         policy = signals.policy()
         data = {name: getattr(policy, name) for name in signal_services.POLICY_FIELDS}
         data["description"] = signals.thresholds_text(signals.Thresholds.of(policy))

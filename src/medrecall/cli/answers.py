@@ -23,3 +23,18 @@ def deadline_row(row: DeadlineRow) -> dict[str, Any]:
         **row.provisional_fields(),
         "provisional_note": row.provisional_note,
     }
+
+
+def error_answer(refused: Exception) -> dict[str, Any]:
+    """A refusal as ``--json`` prints it: ``{"error": {"code", "message", "where"}}``. A
+    ``DomainError`` gives its own code and field; a ``CommandError`` raised for one (a look-up
+    by number) gives that error's; any other ``CommandError`` is ``invalid`` with no field."""
+    from medrecall.core.errors import DomainError
+
+    cause = refused if isinstance(refused, DomainError) else refused.__cause__
+    if isinstance(cause, DomainError):
+        code, where = cause.code, cause.where or ""
+    else:
+        code, where = "invalid", ""
+    message = str(refused) if not isinstance(refused, DomainError) else refused.message
+    return {"error": {"code": code, "message": message, "where": where}}

@@ -11,6 +11,7 @@ within the file with the same content is imported once, with other content it re
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -132,6 +133,10 @@ class FdaImporter(ABC):
     kind: ClassVar[str]
     source: ClassVar[Source]
     key_field: ClassVar[str]
+    other_key: ClassVar[str]  # the other openFDA kind's key: a file of that kind is refused
+    other_markers: ClassVar[tuple[str, ...]]  # fields only the other kind's records have
+    other_kind: ClassVar[str]
+    other_endpoint: ClassVar[str]
     columns: ClassVar[Columns]
     offers_template: ClassVar[bool] = False
     offers_keep_good: ClassVar[bool] = False  # all or nothing, like every history import
@@ -215,12 +220,27 @@ class FdaImporter(ABC):
         if is_json(path, file_name):
             reader: Any = JsonRecords(path, file_name=file_name)
             return ((n, self._checked(n, r)) for n, r in reader.records()), reader
+        self._refuse_other_header(path, file_name)
         table = TableReader(path, file_name=file_name, columns=self.columns)
         return ((row.number, row.values) for row in table.rows()), table
+
+    def _refuse_other_header(self, path: Path, file_name: str) -> None:
+        """A CSV extract of the other openFDA kind (its header names the other kind's key and
+        not this one's) is refused with the import it is for, not with its unknown columns."""
+        try:
+            with path.open("rb") as handle:
+                first = handle.readline(65536).decode("utf-8-sig", errors="replace")
+        except OSError:
+            return
+        names = {name.strip().strip('"').lower() for name in re.split(r"[,;\t|]", first)}
+        if self.other_key in names and self.key_field not in names:
+            self._refuse_other_kind({self.other_key: "x"}, 1, file_name)
 
     def _checked(self, number: int, raw: Any) -> dict[str, str]:
         if not isinstance(raw, dict):
             return {"__error__": _("Record %(number)s is not a JSON object.") % {"number": number}}
+        if number == 1 and "anatomy" in raw and "results" not in raw:
+            return {"__example__": _example_kind(raw)}
         return self.flatten(raw)
 
     def run(
@@ -238,6 +258,7 @@ class FdaImporter(ABC):
                 self._import(path, file_name, outcome, actor, progress)
         except _Refused:
             outcome.accepted = False
+            outcome.errors.sort(key=lambda e: (e.row, e.column))  # by row, then field
         if progress:
             progress(100, 100)
         return outcome
@@ -261,6 +282,8 @@ class FdaImporter(ABC):
             if "__error__" in record:
                 outcome.errors.append(RowError(file_name, number, "", "shape", record["__error__"]))
                 continue
+            if outcome.rows == 1:
+                self._refuse_other_kind(record, number, file_name)
             if not self.is_device(record):
                 outcome.not_devices += 1
                 continue
@@ -292,6 +315,36 @@ class FdaImporter(ABC):
             written.unchanged,
         )
         record_import(source=self.source, file_name=file_name, outcome=outcome, actor=actor)
+
+    def _refuse_other_kind(self, record: Mapping[str, str], number: int, file_name: str) -> None:
+        """A file of the other openFDA kind (its first record has the other kind's key and not
+        this one's) is refused with the import it is for, not with a missing key on every row;
+        openFDA's documentation example of a record (``anatomy``, not a download) likewise."""
+        if "__example__" in record:
+            kind = record["__example__"] or self.kind
+            message = _(
+                "%(file)s is openFDA's documentation example of a %(endpoint)s record, not a "
+                "download of records: import a %(endpoint)s download (open.fda.gov/data/"
+                "downloads) as %(kind)s (medrecall import %(kind)s FILE)."
+            ) % {"file": file_name, "endpoint": ENDPOINTS[kind], "kind": kind}
+            raise ImportRejected(message, [RowError(file_name, number, "", "example", message)])
+        if record.get(self.key_field, "").strip():
+            return
+        marker = next((m for m in self.other_markers if record.get(m, "").strip()), "")
+        if not marker:
+            return
+        message = _(
+            "%(file)s holds openFDA %(endpoint)s records (%(key)s), not what this import reads: "
+            "import it as %(kind)s (medrecall import %(kind)s FILE)."
+        ) % {
+            "file": file_name,
+            "endpoint": self.other_endpoint,
+            "key": marker,
+            "kind": self.other_kind,
+        }
+        raise ImportRejected(
+            message, [RowError(file_name, number, self.key_field, "wrong_import", message)]
+        )
 
     def _repeated(
         self,
@@ -325,6 +378,23 @@ class FdaImporter(ABC):
                 )
             )
         return True
+
+
+ENDPOINTS = {"fda-recalls": "device/recall", "fda-enforcement": "device/enforcement"}
+
+
+def _example_kind(document: Mapping[str, Any]) -> str:
+    """Which import an openFDA documentation example is about: its sample record (``record``
+    or ``result``) holds the recall fields (``res_event_number``, ``product_res_number``) or
+    the enforcement ones (``recall_initiation_date``, ``classification``); "" when neither."""
+    sample = document.get("record") or document.get("result") or {}
+    if not isinstance(sample, Mapping):
+        return ""
+    if {"cfres_id", "res_event_number", "product_res_number"} & set(sample):
+        return "fda-recalls"
+    if {"recall_number", "recall_initiation_date", "classification"} & set(sample):
+        return "fda-enforcement"
+    return ""
 
 
 def _derive(values: dict[str, Any]) -> None:
@@ -372,6 +442,8 @@ class FdaRecallImporter(FdaImporter):
     kind = "fda-recalls"
     source = Source.RECALL
     key_field = "cfres_id"
+    other_key, other_kind, other_endpoint = "recall_number", "fda-enforcement", "device/enforcement"
+    other_markers = ("recall_number", "recall_initiation_date", "classification", "product_type")
     columns = Columns(required=("cfres_id",), optional=RECALL_COLUMNS[1:])
     date_columns: ClassVar[dict[str, str]] = {
         "initiated_on": "event_date_initiated",
@@ -420,6 +492,8 @@ class FdaEnforcementImporter(FdaImporter):
     kind = "fda-enforcement"
     source = Source.ENFORCEMENT
     key_field = "recall_number"
+    other_key, other_kind, other_endpoint = "cfres_id", "fda-recalls", "device/recall"
+    other_markers = ("cfres_id", "res_event_number", "product_res_number")
     columns = Columns(required=("recall_number",), optional=ENFORCEMENT_COLUMNS[1:])
     date_columns: ClassVar[dict[str, str]] = {
         "initiated_on": "recall_initiation_date",

@@ -1,8 +1,9 @@
 """Full-text ranking of public recall records, one function over two databases.
 
 SQLite: the FTS5 table ``intelligence_publicrecall_fts`` (porter stemmer, kept in step by
-triggers; migration 0001), ranked by ``bm25``. PostgreSQL: ``SearchQuery`` / ``SearchRank``
-with the English configuration over the stored generated column ``search_vector``
+triggers; migration 0001), ranked by ``bm25``. PostgreSQL: ``ts_rank`` with the English
+configuration over a limited set of candidates (``_postgresql``) read from the stored
+generated column ``search_vector``
 (``to_tsvector('english', COALESCE(search_document, ''))``, GIN-indexed; migration 0001). Both take the query's words joined
 by OR (any word matches; records with more and rarer words rank higher) and answer the best
 ``limit`` records with a score where higher is better.
@@ -10,11 +11,7 @@ by OR (any word matches; records with more and rarer words rank higher) and answ
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import BooleanField, Expression, Func
 
 from .models import PublicRecall
 
@@ -42,33 +39,65 @@ def _sqlite(words: list[str], limit: int) -> dict[int, float]:
         return {row_id: float(score) for row_id, score in cursor.fetchall()}
 
 
+COMMON_SHARE = 0.02
+"""A word whose lexeme is in more than this share of the records (PostgreSQL's own statistics of
+the column, ``pg_stats.most_common_elem_freqs``) does not pick candidates on its own: it still
+counts in every candidate's rank."""
+CANDIDATES = 2000
+"""How many records each broad branch of the PostgreSQL candidates takes (see ``_postgresql``)."""
+
+_WORD_SHARES = f"""
+WITH s AS (
+    SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs
+    FROM pg_stats WHERE tablename = '{PublicRecall._meta.db_table}' AND attname = 'search_vector'
+), f AS (
+    SELECT u.elem, u.freq FROM s, unnest(s.elems, s.freqs) AS u(elem, freq)
+)
+SELECT word, COALESCE(MAX(f.freq), 0)
+FROM unnest(%s::text[]) AS word
+CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', word))) AS lexeme
+LEFT JOIN f ON f.elem = lexeme
+GROUP BY word
+"""  # noqa: S608 - a fixed table name
+
+_RANKED = f"""
+WITH candidates AS MATERIALIZED ({{candidates}})
+SELECT r.id, ts_rank(r.search_vector, to_tsquery('english', %(any)s)) AS rank
+FROM {PublicRecall._meta.db_table} r JOIN candidates c ON c.id = r.id
+ORDER BY rank DESC, r.id DESC LIMIT %(limit)s
+"""  # noqa: S608 - fixed names
+_MATCHING = (
+    f"SELECT id FROM {PublicRecall._meta.db_table} "  # noqa: S608 - a fixed table name
+    "WHERE search_vector @@ to_tsquery('english', %({query})s)"
+)
+
+
 def _postgresql(words: list[str], limit: int) -> dict[int, float]:
-    vector = SearchVectorColumn()
-    query = SearchQuery(" | ".join(words), search_type="raw", config="english")
-    rows = (
-        PublicRecall.objects.annotate(rank=SearchRank(vector, query))
-        .filter(Matches(vector, query))
-        .order_by("-rank")
-        .values_list("id", "rank")[:limit]
-    )
-    return {row_id: float(rank) for row_id, rank in rows}
-
-
-class SearchVectorColumn(Expression):
-    """The stored ``search_vector`` column (PostgreSQL only, made by migration 0001 as
-    ``to_tsvector('english', COALESCE(search_document, ''))``; not a model field, since
-    SQLite has no such type)."""
-
-    output_field = SearchVectorField()
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
-        table = connection.ops.quote_name(PublicRecall._meta.db_table)
-        return f"{table}.search_vector", ()
-
-
-class Matches(Func):
-    """``vector @@ query``: the GIN index's operator, as a condition."""
-
-    template = "%(expressions)s"
-    arg_joiner = " @@ "
-    output_field = BooleanField()
+    """Rank only a limited set of candidates: ``ts_rank`` must read (and decompress) the stored
+    vector of every record it ranks, and a query of common words matches a large share of the
+    table (a seq scan of it all: 0.5–1 s over 100,000 records, ``bench/README.md``). The
+    candidates are the records holding any *rare* word (found through the GIN index), those
+    holding every word, and, when every word is common, the latest ``CANDIDATES`` holding any;
+    each candidate is ranked with the whole query. Without statistics (a table never analysed,
+    or a small one) every word is rare: all matches are ranked, as before."""
+    with connection.cursor() as cursor:
+        cursor.execute(_WORD_SHARES, [words])
+        shares = dict(cursor.fetchall())
+    known = [w for w in words if w in shares]  # stop words have no lexeme
+    if not known:
+        return {}
+    rare = [w for w in known if shares[w] <= COMMON_SHARE]
+    branches = [f"({_MATCHING.format(query='every')} LIMIT {CANDIDATES})"]
+    if rare:
+        branches.append(_MATCHING.format(query="rare"))
+    else:
+        branches.append(f"({_MATCHING.format(query='any')} ORDER BY id DESC LIMIT {CANDIDATES})")
+    params: dict[str, str | int] = {
+        "any": " | ".join(known),
+        "every": " & ".join(known),
+        "rare": " | ".join(rare),
+        "limit": limit,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_RANKED.format(candidates=" UNION ".join(branches)), params)
+        return {row_id: float(rank) for row_id, rank in cursor.fetchall()}

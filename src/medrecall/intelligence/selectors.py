@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Avg, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db import connection
+from django.db.models import Avg, CharField, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models import Case as SqlCase
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Cast, ExtractYear, Substr
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
@@ -259,6 +260,15 @@ def _median(records: QuerySet[PublicRecall], column: str, count: int) -> int | N
     return values[0] if values else None
 
 
+def _year(field: str) -> Any:
+    """The year of a date column. SQLite: the first four characters of its stored ISO text, in
+    SQL (Django's ``ExtractYear`` calls a Python function per row there: 1.3 s of 3.7 s over
+    100,000 records)."""
+    if connection.vendor == "sqlite":
+        return Cast(Substr(Cast(field, CharField()), 1, 4), IntegerField())
+    return ExtractYear(field)
+
+
 def recall_statistics(filters: Filters) -> dict[str, Any]:
     """Counts by root cause, recall class, device class and year of initiation; days from
     initiation to termination and quantities in buckets, with average and median. A fixed
@@ -274,7 +284,7 @@ def recall_statistics(filters: Filters) -> dict[str, Any]:
     )
     by_year = (
         records.exclude(initiated_on__isnull=True)
-        .annotate(year=ExtractYear("initiated_on"))
+        .annotate(year=_year("initiated_on"))
         .values("year")
         .annotate(n=Count("id"))
         .order_by("year")

@@ -151,8 +151,31 @@ def capa_link(
     return capa
 
 
+def past_due_warning(due_on: date, *, today: date | None = None) -> str:
+    """A warning when a CAPA's or an action's due date is already past (accepted: a CAPA may
+    be recorded late, but nobody should miss that it starts overdue); "" otherwise."""
+    today = today or timezone.localdate()
+    if due_on >= today:
+        return ""
+    return _("The due date %(due)s is already past: this starts overdue.") % {
+        "due": due_on.isoformat()
+    }
+
+
 def _checked_whys(whys: Sequence[str]) -> list[str]:
-    answers = [why.strip() for why in whys if why.strip()]
+    """The answers as numbered by the user: blank answers after the last one are dropped; a
+    blank answer before a filled one is refused (renumbering would change what each answers)."""
+    given = [why.strip() for why in whys]
+    while given and not given[-1]:
+        given.pop()
+    if "" in given:
+        gap = given.index("") + 1
+        raise CapaInvalid(
+            _("Why %(gap)s is empty but a later why is answered: fill it or move the answers up.")
+            % {"gap": gap},
+            where="whys",
+        )
+    answers = given
     if len(answers) > MAX_WHYS:
         raise CapaInvalid(
             _("A 5-why chain has at most %(count)s answers.") % {"count": MAX_WHYS}, where="whys"

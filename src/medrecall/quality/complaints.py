@@ -19,6 +19,7 @@ from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.errors import DomainError
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.core.numbering import number_next
+from medrecall.core.presentation import local_time
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase, Regime, ScopeRule
 from medrecall.recalls.services import recall_open, scope_rule_add
@@ -111,11 +112,14 @@ def _found(
     models: dict[str, DeviceModel],
     lots: dict[tuple[int, str], Lot],
     serials: dict[tuple[int, str], Serial],
+    by_number: dict[tuple[str, str], DeviceModel | None],
 ) -> UnitFound:
     gtin, lot, serial = typed
     if not (gtin or lot or serial):
         return UnitFound("", "", "", None, None, None, Resolution.NOT_GIVEN)
     model = models.get(gtin) if gtin else None
+    if model is None and not gtin:  # no GTIN: the serial's or the lot's own device model
+        model = by_number.get(("serial", serial)) or by_number.get(("lot", lot))
     if model is None:
         return UnitFound(gtin, lot, serial, None, None, None, Resolution.UNKNOWN_MODEL)
     found_serial = serials.get((model.pk, serial)) if serial else None
@@ -132,8 +136,35 @@ def _found(
     return UnitFound(gtin, lot, serial, model, found_lot, found_serial, resolution)
 
 
+def _models_by_number(
+    named: list[tuple[str, str, str]],
+) -> dict[tuple[str, str], DeviceModel | None]:
+    """For units named without a GTIN: the device model of each lot or serial number the
+    catalogue knows under one device model only (``None`` when several models share it: the
+    model stays to find). Two queries, only when such units are given."""
+    lot_numbers = {lot for gtin, lot, _serial in named if not gtin and lot}
+    serial_numbers = {serial for gtin, _lot, serial in named if not gtin and serial}
+    found: dict[tuple[str, str], DeviceModel | None] = {}
+    pairs: list[tuple[str, str, DeviceModel]] = []
+    if lot_numbers:
+        pairs += [
+            ("lot", lot.number, lot.device_model)
+            for lot in Lot.objects.select_related("device_model").filter(number__in=lot_numbers)
+        ]
+    if serial_numbers:
+        pairs += [
+            ("serial", s.serial, s.device_model)
+            for s in Serial.objects.select_related("device_model").filter(serial__in=serial_numbers)
+        ]
+    for kind, number, model in pairs:
+        key = (kind, number)
+        found[key] = model if key not in found or found[key] == model else None
+    return found
+
+
 def units_resolve(givens: Sequence[UnitGiven]) -> list[UnitFound | DomainError]:
-    """Find the device models, lots and serials named: three queries for any number of units.
+    """Find the device models, lots and serials named: three queries for any number of units
+    (two more when units are named by lot or serial without a GTIN: ``_models_by_number``).
     What is not known is kept as text and named in ``resolution``; input that cannot be right
     (a barcode that does not read, a wrong check digit, a serial of another lot) answers its
     error in that unit's place."""
@@ -147,7 +178,8 @@ def units_resolve(givens: Sequence[UnitGiven]) -> list[UnitFound | DomainError]:
     models = {
         m.udi_di: m for m in DeviceModel.objects.filter(udi_di__in={t[0] for t in named if t[0]})
     }
-    ids = [m.pk for m in models.values()]
+    by_number = _models_by_number(named)
+    ids = [m.pk for m in models.values()] + [m.pk for m in by_number.values() if m is not None]
     lot_numbers = {t[1] for t in named if t[1]}
     serial_numbers = {t[2] for t in named if t[2]}
     lots = (
@@ -174,7 +206,7 @@ def units_resolve(givens: Sequence[UnitGiven]) -> list[UnitFound | DomainError]:
             found.append(item)
             continue
         try:
-            found.append(_found(item, models, lots, serials))
+            found.append(_found(item, models, lots, serials, by_number))
         except DomainError as error:
             found.append(error)
     return found
@@ -226,6 +258,25 @@ def complaint_number_next() -> str:
     return number_next(model=Complaint, pattern=COMPLAINT_NUMBER_PATTERN)
 
 
+def _check_received(
+    *, actor: User | str, channel: str, description: str, holder: Party | None
+) -> None:
+    """Who may enter the complaint, by which channel, with a description."""
+    if channel not in Channel.values:
+        raise ComplaintInvalid(
+            _("Unknown channel %(channel)s.") % {"channel": channel}, where="channel"
+        )
+    if not description.strip():
+        raise ComplaintInvalid(_("Describe what happened."), where="description")
+    if isinstance(actor, str) and holder is None:
+        raise ComplaintInvalid(_("A complaint from a reply link names its holder."), where="holder")
+    party_id = actor.party_id if isinstance(actor, User) else None
+    if party_id is not None and (holder is None or holder.pk != party_id):
+        raise ComplaintInvalid(
+            _("A portal user enters complaints for its own organisation only."), where="holder"
+        )
+
+
 @transaction.atomic
 def complaint_receive(
     *,
@@ -248,19 +299,7 @@ def complaint_receive(
     kept as typed and flagged (``resolution``), never refused. A portal user enters complaints
     for its own party only. ``actor`` is the signed-in user, or a label for a holder without an
     account (a signed reply link: ``"holder HOSP (reply link)"``), who must name the holder."""
-    if channel not in Channel.values:
-        raise ComplaintInvalid(
-            _("Unknown channel %(channel)s.") % {"channel": channel}, where="channel"
-        )
-    if not description.strip():
-        raise ComplaintInvalid(_("Describe what happened."), where="description")
-    if isinstance(actor, str) and holder is None:
-        raise ComplaintInvalid(_("A complaint from a reply link names its holder."), where="holder")
-    party_id = actor.party_id if isinstance(actor, User) else None
-    if party_id is not None and (holder is None or holder.pk != party_id):
-        raise ComplaintInvalid(
-            _("A portal user enters complaints for its own organisation only."), where="holder"
-        )
+    _check_received(actor=actor, channel=channel, description=description, holder=holder)
     _check_dates(aware_at, event_date)
     unit = unit or UnitGiven()
     found = unit_resolve(unit)
@@ -432,6 +471,29 @@ def complaint_triage(
     return complaint
 
 
+def _filed_at(complaint: Complaint, reference: str, submitted_at: datetime | None) -> datetime:
+    """When the report was filed (now when not given), refused without the regulator's
+    reference, in the future, or before the company knew of the complaint."""
+    if not reference.strip():
+        raise TriageInvalid(
+            _("Give the reference the regulator gave the filed report."), where="reference"
+        )
+    now = timezone.now()
+    filed = submitted_at or now
+    if filed > now + FUTURE_TOLERANCE:
+        raise TriageInvalid(_("The filing date cannot be in the future."), where="submitted_at")
+    if filed < complaint.aware_at:
+        raise TriageInvalid(
+            _("The report cannot be filed (%(filed)s) before the awareness date (%(aware)s).")
+            % {
+                "filed": local_time(filed),
+                "aware": local_time(complaint.aware_at),
+            },
+            where="submitted_at",
+        )
+    return filed
+
+
 @transaction.atomic
 def complaint_mark_reported(
     *,
@@ -456,7 +518,7 @@ def complaint_mark_reported(
             % {"regime": decision.get_regime_display()},
             where="regime",
         )
-    decision.submitted_at = submitted_at or timezone.now()
+    decision.submitted_at = _filed_at(complaint, reference, submitted_at)
     decision.submitted_by = actor
     decision.submission_reference = reference.strip()
     decision.save(update_fields=["submitted_at", "submitted_by", "submission_reference"])
@@ -464,7 +526,10 @@ def complaint_mark_reported(
         actor=actor,
         action="quality.report_submitted",
         target=complaint,
-        changes={regime: [None, decision.submitted_at.isoformat()], "reference": [None, reference]},
+        changes={
+            regime: [None, decision.submitted_at.isoformat()],
+            "reference": [None, decision.submission_reference],
+        },
     )
     return decision
 

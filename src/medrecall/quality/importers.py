@@ -169,7 +169,7 @@ class ComplaintImporter(TableImporter[ComplaintRecord]):
                 units.append((number, found.where or "barcode", found.code, found.message))
             else:
                 self._found[record] = found
-        return by_row(
+        problems = by_row(
             holders,
             units,
             repeated(
@@ -182,6 +182,7 @@ class ComplaintImporter(TableImporter[ComplaintRecord]):
                 ),
             ),
         )
+        return sorted(problems, key=lambda p: (p[0], p[1]))  # by row, then column
 
     def apply(self, records: list[ComplaintRecord], *, actor: ActorOrSystem) -> Applied:
         holders = {p.code: p for p in Party.objects.filter(code__in={r.holder for r in records})}

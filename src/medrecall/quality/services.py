@@ -11,6 +11,7 @@ from .capas import (
     capa_open,
     capa_reopen,
     capa_verify,
+    past_due_warning,
     root_cause_add,
     verify_blockers,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "complaint_resolve_unit",
     "complaint_start_recall",
     "complaint_triage",
+    "past_due_warning",
     "root_cause_add",
     "unit_resolve",
     "verify_blockers",

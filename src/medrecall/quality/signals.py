@@ -44,9 +44,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
+from medrecall.audit.labels import action_label
+from medrecall.audit.selectors import history_for
 from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 from medrecall.parties.models import PartyType
+from medrecall.recalls.selectors import recalls_holding
 from medrecall.traceability.models import TraceEvent
 
 from .models import Complaint, Signal, SignalKind, SignalPolicy, SignalStatus
@@ -401,8 +404,56 @@ def _number(value: float, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
-def _p(value: float) -> str:
+def p_text(value: float) -> str:
+    """A p-value as every page, the explanation and the command write it: three decimals, or
+    two significant digits in scientific notation below 0.001 (``0.004``, ``1.2e-05``). The
+    API and ``--json`` answer the number itself."""
     return f"{value:.1e}" if value < 0.001 else f"{value:.3f}"
+
+
+_p = p_text
+
+
+def exposure_text(signal: Signal) -> str:
+    """What the signal's units and rate count, in words: not the same as a recall's scope."""
+    return _(
+        "Units shipped (%(units)s) are the units in the field at the end of the window: shipped "
+        "from our own sites to customers, minus those returned to our own sites. The rate counts "
+        "complaints per unit-week in the field (a unit shipped late in the window counts only for "
+        "the weeks it was out). A recall's scope counts something else: the units it covers that "
+        "are still at each holder when it was frozen, so the two figures differ."
+    ) % {"units": _number(signal.units, 0)}
+
+
+def recalls_of_signal(*, viewer: Viewer, signal: Signal) -> list[Any]:
+    """The recalls whose frozen scope already holds the signal's lot (cancelled ones left
+    out; none for a device-model signal): one query."""
+    if signal.lot_id is None:
+        return []
+    return list(recalls_holding(viewer=viewer, lot_id=signal.lot_id).only("pk", "number"))
+
+
+def history(signal: Signal) -> list[dict[str, Any]]:
+    """The signal's status changes, oldest first, from its audit entries: when, who, the
+    status before and after, the reason, the CAPA or recall linked (one query)."""
+    rows = []
+    for entry in history_for(target=signal).order_by("recorded_at", "sequence"):
+        changes = entry.changes or {}
+        before, after = (changes.get("status") or [None, None])[:2]
+        rows.append(
+            {
+                "at": entry.recorded_at,
+                "by": entry.actor_name,
+                "action": action_label(entry.action),
+                "code": entry.action,
+                "from": SignalStatus(before).label if before in SignalStatus.values else "",
+                "to": SignalStatus(after).label if after in SignalStatus.values else "",
+                "reason": entry.reason,
+                "capa": (changes.get("capa") or [None, None])[1],
+                "recall": (changes.get("recall") or [None, None])[1],
+            }
+        )
+    return rows
 
 
 def explain(signal: Signal) -> str:

@@ -166,6 +166,7 @@ AREAS: tuple[NavArea, ...] = (
             NavItem(_("Complaints"), "web:quality-complaints", "quality.view_complaint"),
             NavItem(_("Enter a complaint"), "web:quality-complaint-new", "quality.add_complaint"),
             NavItem(_("CAPAs"), "web:quality-capas", "quality.view_capa"),
+            NavItem(_("Early-warning signals"), "web:quality-signals", "quality.view_signal"),
             NavItem(
                 _("Report a problem"),
                 "web:portal-complaints",
@@ -198,4 +199,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ]
         if items or (not area.live and not portal):
             areas.append({"label": area.label, "items": items, "live": area.live})
+    _one_active(areas)
     return {"nav_areas": areas, "is_portal": portal}
+
+
+def _one_active(areas: list[dict[str, Any]]) -> None:
+    """Only the item whose address is the longest start of the page's is highlighted: on
+    ``/quality/complaints/`` that is *Complaints*, not also the dashboard at ``/quality/``."""
+    matches = [item for area in areas for item in area["items"] if item["active"]]
+    best = max(matches, key=lambda item: len(item["url"]), default=None)
+    for item in matches:
+        item["active"] = item is best

@@ -40,6 +40,7 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     page = paged(request, rows)
     for signal in page.page:
         signal.explanation = signals.explain(signal)
+        signal.q_text = signals.p_text(signal.q_value)
     limits = signals.Thresholds.of(signals.policy())
     return render(
         request,
@@ -67,6 +68,7 @@ def _signal(request: HttpRequest, pk: int) -> Signal:
 
 @staff(VIEW)
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_of(request)
     signal = _signal(request, pk)
     return render(
         request,
@@ -74,6 +76,11 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "signal": signal,
             "explanation": signals.explain(signal),
+            "p_text": signals.p_text(signal.p_value),
+            "q_text": signals.p_text(signal.q_value),
+            "exposure": signals.exposure_text(signal),
+            "under_recall": signals.recalls_of_signal(viewer=viewer, signal=signal),
+            "history": signals.history(signal),
             "complaints": signal.complaints.select_related("lot", "holder").order_by(
                 "aware_at", "pk"
             ),

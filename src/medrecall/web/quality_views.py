@@ -79,6 +79,11 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
     return done if done is not None else True
 
 
+def _warn_past_due(request: HttpRequest, due: date) -> None:
+    if warning := services.past_due_warning(due):
+        messages.warning(request, warning)
+
+
 def _complaint(request: HttpRequest, pk: int) -> Complaint:
     try:
         return selectors.complaint_get_for(viewer=viewer_of(request), pk=pk)
@@ -304,33 +309,40 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 @staff(VIEW_COMPLAINT)
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
+    return render(request, "web/quality/complaint_detail.html", _detail_context(complaint))
+
+
+def _detail_context(complaint: Complaint, posted: Any = None) -> dict[str, Any]:
+    """The complaint page's context; ``posted``: a refused triage form's values, shown again."""
     decisions = list(complaint.decisions.select_related("decided_by", "submitted_by"))
-    return render(
-        request,
-        "web/quality/complaint_detail.html",
-        {
-            "complaint": complaint,
-            "decisions": decisions,
-            "clocks": reporting.clock_rows(
-                [d for d in decisions if d.reportable and not d.submitted_at]
-                + [d for d in decisions if d.reportable and d.submitted_at]
-            ),
-            "regimes": [
-                (
-                    regime,
-                    label,
-                    [(c, ReportCategory(c).label) for c in clock.CATEGORIES_BY_REGIME[regime]],
-                )
-                for regime, label in Regime.choices
-            ],
-            "capas": list(complaint.capas.order_by("number")),
-            "blocked": {
-                str(a): complaint_blockers(complaint.status, a, complaint.number)
-                for a in ComplaintAction
-            },
-            "close_blockers": services.close_blockers(complaint),
+    posted = posted or {}
+    return {
+        "complaint": complaint,
+        "decisions": decisions,
+        "clocks": reporting.clock_rows(
+            [d for d in decisions if d.reportable and not d.submitted_at]
+            + [d for d in decisions if d.reportable and d.submitted_at]
+        ),
+        "regimes": [
+            (
+                regime,
+                label,
+                [(c, ReportCategory(c).label) for c in clock.CATEGORIES_BY_REGIME[regime]],
+                {
+                    field: posted.get(f"{regime}-{field}", "")
+                    for field in ("decision", "category", "rationale")
+                },
+            )
+            for regime, label in Regime.choices
+        ],
+        "capas": list(complaint.capas.order_by("number")),
+        "blocked": {
+            str(a): complaint_blockers(complaint.status, a, complaint.number)
+            for a in ComplaintAction
         },
-    )
+        "close_blockers": services.close_blockers(complaint),
+        "triage_open": bool(posted),
+    }
 
 
 def _complaint_post(
@@ -378,14 +390,21 @@ def _triage_input(post: Any) -> list[services.Triage]:
 @require_POST
 @staff(TRIAGE)
 def complaint_triage(request: HttpRequest, pk: int) -> HttpResponse:
-    return _complaint_post(
+    """A refused triage shows the page again with what the user chose and typed (400)."""
+    complaint = _complaint(request, pk)
+    done = _run(
         request,
-        pk,
-        lambda c: services.complaint_triage(
-            complaint=c, actor=viewer_of(request), decisions=_triage_input(request.POST)
+        lambda: services.complaint_triage(
+            complaint=complaint,
+            actor=viewer_of(request),
+            decisions=_triage_input(request.POST),
         ),
         _("Triage recorded."),
     )
+    if done is None:
+        context = _detail_context(complaint, request.POST)
+        return render(request, "web/quality/complaint_detail.html", context, status=400)
+    return redirect("web:quality-complaint", pk=complaint.pk)
 
 
 @login_required
@@ -400,6 +419,11 @@ def complaint_report(request: HttpRequest, pk: int) -> HttpResponse:
             actor=viewer_of(request),
             regime=request.POST.get("regime", ""),
             reference=request.POST.get("reference", ""),
+            submitted_at=(
+                _moment(request.POST["submitted_at"], "submitted_at")
+                if request.POST.get("submitted_at", "").strip()
+                else None
+            ),
         ),
         _("Report recorded as filed."),
     )
@@ -563,7 +587,7 @@ def capa_new(request: HttpRequest) -> HttpResponse:
         def open_capa() -> Capa:
             due = _date(post.get("due_on", ""), "due_on")
             assert due is not None  # noqa: S101 - required above
-            return services.capa_open(
+            opened = services.capa_open(
                 actor=post.viewer,
                 title=post.get("title", ""),
                 problem=post.get("problem", ""),
@@ -571,6 +595,8 @@ def capa_new(request: HttpRequest) -> HttpResponse:
                 due_on=due,
                 **_links(post),
             )
+            _warn_past_due(request, due)
+            return opened
 
         done = _run(request, open_capa, _("CAPA opened."))
         if isinstance(done, Capa):
@@ -638,7 +664,7 @@ def capa_action_add(request: HttpRequest, pk: int) -> HttpResponse:
     def add(capa: Capa, post: _Post) -> Any:
         due = _date(post.get("due_on", ""), "due_on")
         assert due is not None  # noqa: S101 - required above
-        return services.capa_action_add(
+        added = services.capa_action_add(
             capa=capa,
             actor=post.viewer,
             kind=post.get("kind", ""),
@@ -646,6 +672,8 @@ def capa_action_add(request: HttpRequest, pk: int) -> HttpResponse:
             owner=_user(post.get("owner", "") or post.viewer.username, "owner"),
             due_on=due,
         )
+        _warn_past_due(request, due)
+        return added
 
     return _capa_post(request, pk, add, _("Action added."))
 

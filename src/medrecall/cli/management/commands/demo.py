@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 
 from medrecall.cli.command import ProductCommand
 from medrecall.cli.demo import DEMO_PASSWORD, DemoSummary, demo_build
+from medrecall.cli.demo_quality import DemoSignals, demo_signals_build
 from medrecall.cli.demo_recall import DemoRecall, demo_recall_build
 from medrecall.cli.progress import ProgressLine
 
@@ -64,12 +65,29 @@ class Command(ProductCommand):
         call_command("execution", "seed", stdout=io.StringIO())
         # A recall under way (on the first run with events): what a new user looks at first.
         recall = demo_recall_build(password=DEMO_PASSWORD) if options["scale"] == 1 else None
+        # Complaints about one lot that the early-warning detection flags (first run, events).
+        signals = (
+            demo_signals_build() if options["scale"] == 1 and not options["no_events"] else None
+        )
         if options["json"]:
-            body = summary.as_dict() | {"recall": asdict(recall) if recall else None}
+            body = summary.as_dict() | {
+                "recall": asdict(recall) if recall else None,
+                "signals": asdict(signals) if signals else None,
+            }
             self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
             return
         self._print(summary)
         self._print_recall(recall)
+        self._print_signals(signals)
+
+    def _print_signals(self, signals: DemoSignals | None) -> None:
+        if signals is None or not signals.lot:
+            return
+        self.stdout.write(
+            f"Demo complaints about lot {signals.lot}: {signals.complaints} entered; "
+            f"early-warning lot signals active: {signals.signals} (Quality → Early-warning "
+            "signals)."
+        )
 
     def _print_recall(self, recall: DemoRecall | None) -> None:
         if recall is None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
+from medrecall.cli.answers import error_answer
 from medrecall.cli.command import ProductCommand
 from medrecall.cli.lookups import found, recall_numbered, refusal
 from medrecall.core.errors import DomainError
@@ -42,6 +43,16 @@ def record_row(record: PublicRecall) -> dict[str, Any]:
 
 class Command(ProductCommand):
     help = "Search the public FDA recall history: similar recalls and statistics."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self.run_subcommand(options)
+        except (DomainError, CommandError) as refused:
+            if options.get("json"):  # the refusal as JSON on stdout; the message on stderr
+                self.write_json(error_answer(refused))
+            if isinstance(refused, DomainError):
+                raise refusal(refused) from refused
+            raise
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = self.subcommands(parser, dest="action")

@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.catalog.models import Lot
 from medrecall.cli import quality_signals
+from medrecall.cli.answers import error_answer
 from medrecall.cli.command import Everyone, ProductCommand, Subcommands
 from medrecall.cli.lookups import found, party_coded, recall_numbered, refusal, user_named
 from medrecall.core.errors import DomainError
@@ -123,7 +124,7 @@ def _lots(specs: list[str]) -> list[Lot]:
 
 def _links(o: dict[str, Any]) -> dict[str, Any]:
     return {
-        "recalls": [recall_numbered(n) for n in o["recall"]],
+        "recalls": [recall_numbered(n.strip()) for n in o["recall"]],
         "complaints": [_complaint(n) for n in o["complaint"]],
         "lots": _lots(o["lot"]),
     }
@@ -263,8 +264,12 @@ class Command(ProductCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = self.run_subcommand(options)
-        except DomainError as refused:
-            raise refusal(refused) from refused
+        except (DomainError, CommandError) as refused:
+            if options.get("json"):  # the refusal as JSON on stdout; the message on stderr
+                self.write_json(error_answer(refused))
+            if isinstance(refused, DomainError):
+                raise refusal(refused) from refused
+            raise
         if options["json"]:
             self.write_json({k: v for k, v in result.items() if k != "message"})
         else:
@@ -305,7 +310,8 @@ class Command(ProductCommand):
         )
         report = verbs.add("report", self._complaint_report, help="A report filed.")
         report.add_argument("--regime", default="")
-        report.add_argument("--reference", default="")
+        report.add_argument("--reference", default="", help="The regulator's report reference.")
+        report.add_argument("--filed-at", default="", help="When filed (default: now).")
         investigate = verbs.add("investigate", self._complaint_investigate, help="Findings.")
         investigate.add_argument("--findings", default="")
         close = verbs.add("close", self._complaint_close, help="Close the complaint.")
@@ -392,6 +398,7 @@ class Command(ProductCommand):
             actor=_actor(o, "quality.triage_complaint"),
             regime=_given(o["regime"], "regime (--regime nmpa|fda|eu_mdr)"),
             reference=o["reference"],
+            submitted_at=_moment(o["filed_at"], "--filed-at") if o["filed_at"] else None,
         )
         return {**complaint_answer(complaint), "message": f"{complaint.number}: report recorded."}
 
@@ -413,7 +420,7 @@ class Command(ProductCommand):
         complaint = services.complaint_link_recall(
             complaint=_complaint(o["number"]),
             actor=_actor(o, "quality.triage_complaint"),
-            recall=recall_numbered(o["recall"]),
+            recall=recall_numbered(o["recall"].strip()),
         )
         return {**complaint_answer(complaint), "message": f"{complaint.number} linked."}
 
@@ -481,7 +488,12 @@ class Command(ProductCommand):
             due_on=_date(o["due"], "--due"),
             **_links(o),
         )
-        return {**capa_answer(capa), "message": f"CAPA {capa.number} opened."}
+        warning = services.past_due_warning(capa.due_on)
+        return {
+            **capa_answer(capa),
+            "warnings": [warning] if warning else [],
+            "message": " ".join(filter(None, [f"CAPA {capa.number} opened.", warning])),
+        }
 
     def _capa_list(self, o: dict[str, Any]) -> Answer:
         listed = [
@@ -527,7 +539,12 @@ class Command(ProductCommand):
             owner=user_named(o["owner"]) if o["owner"] else actor,
             due_on=_date(o["due"], "--due"),
         )
-        return {**capa_answer(capa), "message": f"{capa.number}: action {task.pk} added."}
+        warning = services.past_due_warning(task.due_on)
+        return {
+            **capa_answer(capa),
+            "warnings": [warning] if warning else [],
+            "message": " ".join(filter(None, [f"{capa.number}: action {task.pk} added.", warning])),
+        }
 
     def _capa_action_update(self, o: dict[str, Any]) -> Answer:
         capa = _capa(o["number"])

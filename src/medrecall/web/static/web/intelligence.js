@@ -12,7 +12,7 @@
     if (!box) { return; }
     var chart = echarts.init(box);
     var category = {type: "category", data: labels, axisLabel: {rotate: horizontal ? 0 : 30, width: 160, overflow: "truncate"}};
-    var value = {type: "value"};
+    var value = {type: "value", minInterval: 1};  // counts: whole ticks only
     chart.setOption({
       title: {text: box.dataset.title, textStyle: {fontSize: 13}}, tooltip: {},
       grid: {left: horizontal ? 170 : 50, right: 20, bottom: 60},
@@ -32,13 +32,9 @@
   var causes = stats.by_root_cause.slice().reverse();
   bar("chart-root-cause", causes.map(function (r) { return r.value; }), causes.map(function (r) { return r.count; }), true);
   bar("chart-year", stats.by_year.map(function (r) { return String(r.value); }), stats.by_year.map(function (r) { return r.count; }), false);
-  var classBox = document.getElementById("chart-class");
-  if (classBox) {
-    var labels = [], values = [];
-    stats.by_recall_class.forEach(function (r) { labels.push(classBox.dataset.recall + " " + r.value); values.push(r.count); });
-    stats.by_device_class.forEach(function (r) { labels.push(classBox.dataset.device + " " + r.value); values.push(r.count); });
-    bar("chart-class", labels, values, false);
-  }
+  // Recall class (FDA's I, II, III) and device class (1, 2, 3) are different scales: one chart each.
+  bar("chart-recall-class", stats.by_recall_class.map(function (r) { return ["", "I", "II", "III"][r.value] || String(r.value); }), stats.by_recall_class.map(function (r) { return r.count; }), false);
+  bar("chart-device-class", stats.by_device_class.map(function (r) { return String(r.value); }), stats.by_device_class.map(function (r) { return r.count; }), false);
   buckets("chart-duration", stats.duration.buckets);
   buckets("chart-quantity", stats.quantity.buckets);
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
