@@ -4,6 +4,7 @@ users nothing); and pages whose query count does not grow with their rows."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -294,3 +295,45 @@ def test_the_zh_payables_tables_label_the_document_number_not_the_recall_number(
         assert "<th>单据编号</th><th>召回</th>" in text
         assert "<th>召回编号</th>" not in text
         assert "<th>Document number</th>" not in text
+
+
+def test_the_award_list_names_the_vendors_in_the_readers_language(
+    finance: User, recall: RecallCase
+) -> None:
+    rfq = quotes.quote_request_open(
+        actor=finance,
+        recall=recall,
+        kind="logistics",
+        description="取回",
+        quantity=1,
+        region="CN",
+        due_on=DAY,
+    )
+    today = timezone.localdate()
+    for code, name, name_en, price in (
+        ("SF", "顺丰速运", "SF Express", "10"),
+        ("JD", "京东物流", "", "12"),
+    ):
+        quotes.quote_add(
+            actor=finance,
+            request=rfq,
+            terms=quotes.QuoteTerms(
+                vendor=PartyFactory(code=code, name=name, name_en=name_en, party_type="carrier"),
+                price=price,
+                currency="CNY",
+                lead_time_days=1,
+                quoted_on=today,
+                valid_until=today + timedelta(days=3),
+            ),
+        )
+    client = signed_in(finance)
+
+    def options(language: str) -> list[str]:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        with translation.override(settings.LANGUAGE_CODE):  # the request's language ends with it
+            text = client.get(f"/finance/quote-requests/{rfq.pk}/").content.decode()
+        listed = text.split('<select name="vendor">', 1)[1].split("</select>", 1)[0]
+        return re.findall(r'<option value="([^"]+)">([^<]+)</option>', listed)
+
+    assert options("en") == [("SF", "SF Express"), ("JD", "京东物流")]
+    assert options("zh-hans") == [("SF", "顺丰速运"), ("JD", "京东物流")]

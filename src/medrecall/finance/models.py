@@ -288,3 +288,4 @@ class ProviderRate(models.Model):
 from .models_budget import *  # noqa: E402, F403
 from .models_payables import *  # noqa: E402, F403
 from .models_postings import *  # noqa: E402, F403
+from .models_rollup import *  # noqa: E402, F403

@@ -7,6 +7,7 @@ the service's message on the same page, with what was typed kept."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from medrecall.accounts.models import User
 from medrecall.accounts.signatures import signing_needs_user_id
+from medrecall.catalog.models import device_name
 from medrecall.core.errors import DomainError, NotFound, ValidationFailed
 from medrecall.core.files import document_response
 from medrecall.finance import payables_export, quotes, refunds
@@ -174,6 +176,21 @@ def refund_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -- one request for quotes ---------------------------------------------------------------------
+def _award_choices(rows: list[Any]) -> list[tuple[str, str]]:
+    """The award list's options: each quoting vendor by its name in the reader's language (the
+    English name for English readers, the Chinese one otherwise, each falling back to the
+    other), its code added only where two vendors share a name."""
+    names = [
+        (row.quote.vendor.code, device_name(row.quote.vendor.name, row.quote.vendor.name_en))
+        for row in rows
+    ]
+    counted = Counter(name for _code, name in names)
+    return [
+        (code, f"{name} ({code})" if counted[name] > 1 or not name else name)
+        for code, name in names
+    ]
+
+
 def _rfq_page(
     request: HttpRequest, user: User, found: QuoteRequest, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
@@ -183,12 +200,14 @@ def _rfq_page(
             on = _day(request.GET["on"], where="on")
         except ValidationFailed as refused:
             extra = {**extra, **_refused(refused)}
+    comparison = quotes.quotes_compare(found, on=on)
     return render(
         request,
         TEMPLATES + "quote_request.html",
         {
             "rfq": found,
-            "comparison": quotes.quotes_compare(found, on=on),
+            "comparison": comparison,
+            "award_choices": _award_choices(comparison.rows),
             "can_add": user.has_perm("finance.add_quote") and found.status == "open",
             "can_award": user.has_perm("finance.change_quoterequest") and found.status == "open",
             "today": timezone.localdate().isoformat(),

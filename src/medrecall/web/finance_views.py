@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -111,10 +111,7 @@ def ledgers(request: HttpRequest) -> HttpResponse:
     recalls = (
         recall_list_for(viewer=viewer_of(request))
         .exclude(status="draft")
-        .annotate(
-            cost=Sum("cost_entries__company_amount"),
-            entries=Count("cost_entries"),
-        )
+        .annotate(**selectors.rollup_sums())
     )
     return render(
         request,
@@ -149,7 +146,9 @@ def ledger_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "recall": recall,
             "entries": paged(request, entries),
-            "totals": selectors.totals_for(entries, policy.company_currency),
+            "totals": selectors.totals_for(
+                viewer=viewer, recall=recall, only=only, company_currency=policy.company_currency
+            ),
             "due": postings.waiting_for(recall),
             "only": only,
             "categories": CostCategory.choices,
