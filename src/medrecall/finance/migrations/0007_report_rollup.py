@@ -83,4 +83,10 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(BACKFILL, reverse_sql=migrations.RunSQL.noop),
+        migrations.AddIndex(
+            model_name="costentry",
+            index=models.Index(
+                fields=["recall", "incurred_on", "number"], name="finance_entry_recall_day"
+            ),
+        ),
     ]
