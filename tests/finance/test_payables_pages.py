@@ -337,3 +337,55 @@ def test_the_award_list_names_the_vendors_in_the_readers_language(
 
     assert options("en") == [("SF", "SF Express"), ("JD", "京东物流")]
     assert options("zh-hans") == [("SF", "顺丰速运"), ("JD", "京东物流")]
+
+
+def test_the_refund_page_says_who_may_still_approve_and_why_a_user_may_not(
+    finance: User,
+    finance2: User,
+    finance3: User,
+    make_user: Callable[..., User],
+    recall: RecallCase,
+    holder: Party,
+) -> None:
+    for user, given, family in (
+        (finance, "Li", "Wang"),
+        (finance2, "Min", "Zhou"),
+        (finance3, "Jing", "Chen"),
+    ):
+        User.objects.filter(pk=user.pk).update(first_name=given, last_name=family)
+    request = refunds.refund_request(
+        actor=finance,
+        recall=recall,
+        claim=claim(holder, quantity=8, unit_price="1250", amount="10000.00"),
+    )
+    url = f"/finance/refunds/{request.pk}/"
+
+    def seen(user: User) -> tuple[str, str, bool]:
+        text = signed_in(user).get(url).content.decode()
+        left = re.search(r'<p id="approvers-left">(.*?)</p>', text)
+        refused = re.search(r'<p class="notice" id="approval-refused">(.*?)</p>', text)
+        return (
+            left.group(1) if left else "",
+            refused.group(1) if refused else "",
+            'id="approve-form"' in text,
+        )
+
+    assert seen(finance) == (
+        "Still to approve: Min Zhou, Jing Chen",
+        f"You entered {request.number}: another finance user approves it.",
+        False,
+    )
+    assert seen(finance2) == ("Still to approve: Min Zhou, Jing Chen", "", True)
+    assert seen(make_user(Role.VIEWER)) == (
+        "Still to approve: Min Zhou, Jing Chen",
+        "Only a finance approver approves refunds.",
+        False,
+    )
+    refunds.refund_approve(actor=finance2, request=request)
+    assert seen(finance2) == (
+        "Still to give the second, signed approval: Jing Chen",
+        f"You gave the first approval of {request.number}: the second approval needs a "
+        "different approver.",
+        False,
+    )
+    assert seen(finance3) == ("Still to give the second, signed approval: Jing Chen", "", True)

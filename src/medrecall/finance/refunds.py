@@ -26,8 +26,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -391,6 +392,45 @@ def _approval_blockers(request: RefundRequest, actor: User) -> None:
         _("%(number)s is %(status)s: there is nothing to approve.")
         % {"number": request.number, "status": str(request.get_status_display()).lower()},
         where="status",
+    )
+
+
+APPROVE = ("finance", "approve_refundrequest")
+
+
+def approval_refusal(request: RefundRequest, user: User) -> str | None:
+    """Why ``user`` may not approve the request now (None: they may): no approval right, they
+    entered it, they gave its first approval, or it awaits no approval."""
+    if not user.has_perm(".".join(APPROVE)):
+        return _("Only a finance approver approves refunds.")
+    try:
+        _approval_blockers(request, user)
+    except ApprovalRefused as refused:
+        return refused.message
+    return None
+
+
+def approvers_left(request: RefundRequest) -> list[User]:
+    """The active users who may still give the approval the request waits for: the approval
+    right (through a role, their own, or a superuser), neither its requester nor its first
+    approver (one query)."""
+    if request.status not in (RefundStatus.REQUESTED, RefundStatus.AWAITING_SECOND):
+        return []
+    app, codename = APPROVE
+    right = Q(permissions__codename=codename, permissions__content_type__app_label=app)
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__in=Group.objects.filter(right))
+            | Q(
+                user_permissions__codename=codename,
+                user_permissions__content_type__app_label=app,
+            )
+        )
+        .exclude(pk__in=[pk for pk in (request.requested_by_id, request.first_approver_id) if pk])
+        .distinct()
+        .order_by("username")
     )
 
 

@@ -327,6 +327,7 @@ def _refund_page(
     from medrecall.accounts.signatures import signature_manifest
 
     awaiting = found.status in (RefundStatus.REQUESTED, RefundStatus.AWAITING_SECOND)
+    refusal = refunds.approval_refusal(found, user) if awaiting else None
     return render(
         request,
         TEMPLATES + "refund_detail.html",
@@ -341,7 +342,10 @@ def _refund_page(
             "signature": signature_manifest(found.second_signature)
             if found.second_signature
             else None,
-            "can_approve": user.has_perm("finance.approve_refundrequest") and awaiting,
+            "can_approve": awaiting and refusal is None,
+            "can_reject": awaiting and user.has_perm("finance.approve_refundrequest"),
+            "approval_refusal": refusal if awaiting else None,
+            "approvers_left": refunds.approvers_left(found) if awaiting else None,
             "can_pay": user.has_perm("finance.add_refundpayment")
             and found.status == RefundStatus.APPROVED,
             "signing": found.status == RefundStatus.AWAITING_SECOND,
