@@ -23,7 +23,7 @@ from medrecall.finance.refunds import PaymentTerms
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 from tests.conftest import PASSWORD
-from tests.factories import PartyFactory
+from tests.factories import LocationFactory, PartyFactory
 from tests.finance.payables_world import *  # noqa: F403
 from tests.finance.payables_world import DAY, claim
 
@@ -389,3 +389,65 @@ def test_the_refund_page_says_who_may_still_approve_and_why_a_user_may_not(
         False,
     )
     assert seen(finance3) == ("Still to give the second, signed approval: Jing Chen", "", True)
+
+
+def holder_rows(text: str) -> list[tuple[str, ...]]:
+    table = text.split('id="holder-units"', 1)[1].split("</table>", 1)[0]
+    return [
+        (code, *re.findall(r"<td>([^<]*)</td>", row)[1:])
+        for code, row in re.findall(r'<tr data-holder="([^"]+)">(.*?)</tr>', table)
+    ]
+
+
+def test_the_refund_form_shows_what_each_holder_received_still_holds_and_can_be_refunded(
+    finance: User, recall: RecallCase, holder: Party
+) -> None:
+    client = signed_in(finance)
+    url = f"/recalls/{recall.pk}/finance/payables/"
+    assert holder_rows(client.get(url).content.decode()) == [
+        ("HOSP-A", "10", "6", "0", "10"),
+        ("HOSP-B", "5", "5", "0", "5"),
+    ]
+    refunds.refund_request(actor=finance, recall=recall, claim=claim(holder))  # 4 units
+    assert holder_rows(client.get(url).content.decode())[0] == ("HOSP-A", "10", "6", "4", "6")
+    refused = client.post(
+        f"/recalls/{recall.pk}/finance/refunds/new/",
+        {
+            "holder": "HOSP-A",
+            "quantity": "8",
+            "unit_price": "100",
+            "invoice_reference": "INV-10",
+            "amount": "800",
+            "currency": "CNY",
+        },
+    )
+    text = refused.content.decode()
+    assert refused.status_code == 400
+    assert (
+        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 4, at most 6 "
+        "more units can be refunded, not 8." in text
+    )
+    assert holder_rows(text)[0] == ("HOSP-A", "10", "6", "4", "6")
+    assert RefundRequest.objects.count() == 1
+
+
+def test_the_holders_units_on_the_refund_form_keep_their_query_count(
+    finance: User, recall: RecallCase
+) -> None:
+    client = signed_in(finance)
+    url = f"/recalls/{recall.pk}/finance/payables/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    snapshot = recall.current_snapshot
+    line = snapshot.lines.first()
+    for n in range(6):
+        party = PartyFactory(code=f"HOSP-X{n}", party_type="hospital")
+        line.pk = None
+        line.party = party
+        line.location = LocationFactory(party=party)
+        line.save()
+    with CaptureQueriesContext(connection) as many:
+        answer = client.get(url)
+    assert len(holder_rows(answer.content.decode())) == 8
+    assert len(many) == len(few)

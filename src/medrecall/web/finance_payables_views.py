@@ -86,6 +86,12 @@ def _refused(refused: DomainError) -> dict[str, Any]:
 
 
 # -- a recall's quotes and refunds --------------------------------------------------------------
+def _holder_units(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
+    """A page of the scope's holders with what each can still be refunded (the form's cap)."""
+    found = paged(request, refunds.holders_units(recall=recall), param="holders")
+    return {"holder_pages": found, "holder_units": [refunds.HolderUnits.of(p) for p in found]}
+
+
 def _recall_page(
     request: HttpRequest, user: User, recall: RecallCase, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
@@ -96,6 +102,7 @@ def _recall_page(
             "recall": recall,
             "quote_requests": paged(request, quotes.quote_requests_of(recall), param="rfq"),
             "refund_rows": paged(request, refunds.refund_requests(recall=recall), param="refunds"),
+            **_holder_units(request, recall),
             "kinds": QuoteKind.choices,
             "can_request_quotes": user.has_perm("finance.add_quoterequest"),
             "can_request_refund": refunds.refund_may_request(user, from_reply=True),
