@@ -157,6 +157,7 @@ def test_an_award_without_a_reason_is_refused_on_the_page(
 
 
 PAGES = (
+    "/finance/quote-requests/{rfq}/",
     "/finance/refunds/",
     "/finance/vendor-scorecard/",
     "/recalls/{recall}/finance/payables/",
@@ -170,7 +171,8 @@ PAGES = (
         pytest.param(Role.FINANCE, 200, 302, id="finance"),
         pytest.param(Role.VIEWER, 200, 403, id="viewer"),
         pytest.param(Role.WAREHOUSE, 403, 403, id="warehouse"),
-        pytest.param(Role.PORTAL, 403, 403, id="portal"),
+        pytest.param(Role.PORTAL, 404, 404, id="portal"),
+        pytest.param("portal-other", 404, 404, id="portal-of-another-party"),
     ],
 )
 def test_who_sees_and_who_acts(
@@ -185,14 +187,26 @@ def test_who_sees_and_who_acts(
     refund = refunds.refund_request(
         actor=finance, recall=recall, claim=claim(holder, quantity=1, amount="1")
     )
-    user = make_user(role, party=holder if role == Role.PORTAL else None)
+    rfq = quotes.quote_request_open(
+        actor=finance,
+        recall=recall,
+        kind="logistics",
+        description="取回",
+        quantity=1,
+        region="CN",
+        due_on=DAY,
+    )
+    if role == "portal-other":
+        user = make_user(Role.PORTAL, party=PartyFactory(code="HOSP-OTHER", party_type="hospital"))
+    else:
+        user = make_user(role, party=holder if role == Role.PORTAL else None)
     client = signed_in(user)
     for page in PAGES:
-        url = page.format(recall=recall.pk, refund=refund.pk)
+        url = page.format(recall=recall.pk, refund=refund.pk, rfq=rfq.pk)
         assert client.get(url).status_code == reads, url
     answer = client.post(f"/finance/refunds/{refund.pk}/reject/", {"reason": "不符"})
     assert answer.status_code == writes
-    expected_exports = 200 if role == Role.FINANCE else 403
+    expected_exports = {Role.FINANCE: 200, Role.PORTAL: 404, "portal-other": 404}.get(role, 403)
     assert client.get("/finance/ap-exports/").status_code == expected_exports
     refund.refresh_from_db()
     assert refund.status == ("rejected" if role == Role.FINANCE else "requested")

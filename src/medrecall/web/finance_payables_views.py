@@ -49,11 +49,9 @@ TEMPLATES = "web/finance/payables/"
 def _staff(request: HttpRequest, *perms: str) -> User:
     """A staff user holding one of ``perms``; portal users and everyone else are refused."""
     user = request.user
-    if (
-        not isinstance(user, User)
-        or user.party_id is not None
-        or not any(user.has_perm(p) for p in perms)
-    ):
+    if isinstance(user, User) and user.party_id is not None:
+        raise Http404(_("Not found."))  # finance does not exist for a portal user
+    if not isinstance(user, User) or not any(user.has_perm(p) for p in perms):
         raise PermissionDenied
     return user
 

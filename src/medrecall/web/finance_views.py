@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -39,6 +40,18 @@ from .paging import paged
 
 VIEW = selectors.VIEW_ENTRIES
 POST = "finance.add_costentry"
+
+
+def portal_not_found(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Finance is staff-only: to a portal user (of any party) every finance page answers 404,
+    before any permission is checked, as if it did not exist."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        _staff_only(request)
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -105,6 +118,7 @@ def _party(value: str | None, where: str) -> Party | None:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW, raise_exception=True)
 def ledgers(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
@@ -133,6 +147,7 @@ def _filter(request: HttpRequest) -> selectors.LedgerFilter:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW, raise_exception=True)
 def ledger_page(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
@@ -159,6 +174,7 @@ def ledger_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(POST, raise_exception=True)
 @require_POST
 def ledger_post_due(request: HttpRequest, pk: int) -> HttpResponse:
@@ -174,6 +190,7 @@ def ledger_post_due(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(POST, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def entry_post(request: HttpRequest, pk: int) -> HttpResponse:
@@ -266,6 +283,7 @@ def _source_link(entry: CostEntry) -> tuple[str, str] | None:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW, raise_exception=True)
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _entry(request, pk)
@@ -286,6 +304,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(POST, raise_exception=True)
 @require_POST
 def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
@@ -306,6 +325,7 @@ def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -323,6 +343,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW, raise_exception=True)
 def entry_attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
     entry = _entry(request, pk)
@@ -343,6 +364,7 @@ def entry_attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
+@portal_not_found
 @permission_required("finance.view_exchangerate", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def rates(request: HttpRequest) -> HttpResponse:
@@ -400,6 +422,7 @@ def rates(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required("finance.view_dispositioncost", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def unit_costs(request: HttpRequest) -> HttpResponse:
@@ -438,6 +461,7 @@ def _unit_cost_from(request: HttpRequest) -> Any:
 
 
 @login_required
+@portal_not_found
 @permission_required("finance.delete_dispositioncost", raise_exception=True)
 @require_POST
 def unit_cost_delete(request: HttpRequest, pk: int) -> HttpResponse:
@@ -455,6 +479,7 @@ def unit_cost_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required("finance.view_providerrate", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def provider_rates(request: HttpRequest) -> HttpResponse:
@@ -498,6 +523,7 @@ def _provider_rate_from(request: HttpRequest) -> Any:
 
 
 @login_required
+@portal_not_found
 @permission_required("finance.view_financepolicy", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def policy(request: HttpRequest) -> HttpResponse:
