@@ -518,3 +518,21 @@ def test_the_reference_lists_take_the_same_queries_for_one_row_and_five(
     client.get(path)
     with django_assert_max_num_queries(14):  # type: ignore[operator]
         assert client.get(path).status_code == 200
+
+
+def test_a_portal_user_without_finance_rights_gets_404_not_403_on_finance_pages(
+    recall: RecallCase, finance: User, make_user: Callable[..., User]
+) -> None:
+    (entry,) = post_entries(recall, finance, 1)
+    client = as_user(make_user(Role.PORTAL, party=PartyFactory(code="HOSP-Q")))
+    for url in (
+        reverse("web:finance-ledgers"),
+        reverse("web:finance-ledger", args=[recall.pk]),
+        reverse("web:finance-entry", args=[entry.pk]),
+        reverse("web:finance-report", args=[recall.pk]),
+        reverse("web:finance-budget", args=[recall.pk]),
+        reverse("web:finance-reports"),
+        f"/recalls/{recall.pk}/finance/payables/",
+        "/finance/refunds/",
+    ):
+        assert client.get(url).status_code == 404, url

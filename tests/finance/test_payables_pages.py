@@ -4,6 +4,7 @@ users nothing); and pages whose query count does not grow with their rows."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -22,7 +23,7 @@ from medrecall.finance.refunds import PaymentTerms
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 from tests.conftest import PASSWORD
-from tests.factories import PartyFactory
+from tests.factories import LocationFactory, PartyFactory
 from tests.finance.payables_world import *  # noqa: F403
 from tests.finance.payables_world import DAY, claim
 
@@ -156,6 +157,7 @@ def test_an_award_without_a_reason_is_refused_on_the_page(
 
 
 PAGES = (
+    "/finance/quote-requests/{rfq}/",
     "/finance/refunds/",
     "/finance/vendor-scorecard/",
     "/recalls/{recall}/finance/payables/",
@@ -169,7 +171,8 @@ PAGES = (
         pytest.param(Role.FINANCE, 200, 302, id="finance"),
         pytest.param(Role.VIEWER, 200, 403, id="viewer"),
         pytest.param(Role.WAREHOUSE, 403, 403, id="warehouse"),
-        pytest.param(Role.PORTAL, 403, 403, id="portal"),
+        pytest.param(Role.PORTAL, 404, 404, id="portal"),
+        pytest.param("portal-other", 404, 404, id="portal-of-another-party"),
     ],
 )
 def test_who_sees_and_who_acts(
@@ -184,14 +187,26 @@ def test_who_sees_and_who_acts(
     refund = refunds.refund_request(
         actor=finance, recall=recall, claim=claim(holder, quantity=1, amount="1")
     )
-    user = make_user(role, party=holder if role == Role.PORTAL else None)
+    rfq = quotes.quote_request_open(
+        actor=finance,
+        recall=recall,
+        kind="logistics",
+        description="取回",
+        quantity=1,
+        region="CN",
+        due_on=DAY,
+    )
+    if role == "portal-other":
+        user = make_user(Role.PORTAL, party=PartyFactory(code="HOSP-OTHER", party_type="hospital"))
+    else:
+        user = make_user(role, party=holder if role == Role.PORTAL else None)
     client = signed_in(user)
     for page in PAGES:
-        url = page.format(recall=recall.pk, refund=refund.pk)
+        url = page.format(recall=recall.pk, refund=refund.pk, rfq=rfq.pk)
         assert client.get(url).status_code == reads, url
     answer = client.post(f"/finance/refunds/{refund.pk}/reject/", {"reason": "不符"})
     assert answer.status_code == writes
-    expected_exports = 200 if role == Role.FINANCE else 403
+    expected_exports = {Role.FINANCE: 200, Role.PORTAL: 404, "portal-other": 404}.get(role, 403)
     assert client.get("/finance/ap-exports/").status_code == expected_exports
     refund.refresh_from_db()
     assert refund.status == ("rejected" if role == Role.FINANCE else "requested")
@@ -294,3 +309,159 @@ def test_the_zh_payables_tables_label_the_document_number_not_the_recall_number(
         assert "<th>单据编号</th><th>召回</th>" in text
         assert "<th>召回编号</th>" not in text
         assert "<th>Document number</th>" not in text
+
+
+def test_the_award_list_names_the_vendors_in_the_readers_language(
+    finance: User, recall: RecallCase
+) -> None:
+    rfq = quotes.quote_request_open(
+        actor=finance,
+        recall=recall,
+        kind="logistics",
+        description="取回",
+        quantity=1,
+        region="CN",
+        due_on=DAY,
+    )
+    today = timezone.localdate()
+    for code, name, name_en, price in (
+        ("SF", "顺丰速运", "SF Express", "10"),
+        ("JD", "京东物流", "", "12"),
+    ):
+        quotes.quote_add(
+            actor=finance,
+            request=rfq,
+            terms=quotes.QuoteTerms(
+                vendor=PartyFactory(code=code, name=name, name_en=name_en, party_type="carrier"),
+                price=price,
+                currency="CNY",
+                lead_time_days=1,
+                quoted_on=today,
+                valid_until=today + timedelta(days=3),
+            ),
+        )
+    client = signed_in(finance)
+
+    def options(language: str) -> list[str]:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        with translation.override(settings.LANGUAGE_CODE):  # the request's language ends with it
+            text = client.get(f"/finance/quote-requests/{rfq.pk}/").content.decode()
+        listed = text.split('<select name="vendor">', 1)[1].split("</select>", 1)[0]
+        return re.findall(r'<option value="([^"]+)">([^<]+)</option>', listed)
+
+    assert options("en") == [("SF", "SF Express"), ("JD", "京东物流")]
+    assert options("zh-hans") == [("SF", "顺丰速运"), ("JD", "京东物流")]
+
+
+def test_the_refund_page_says_who_may_still_approve_and_why_a_user_may_not(
+    finance: User,
+    finance2: User,
+    finance3: User,
+    make_user: Callable[..., User],
+    recall: RecallCase,
+    holder: Party,
+) -> None:
+    for user, given, family in (
+        (finance, "Li", "Wang"),
+        (finance2, "Min", "Zhou"),
+        (finance3, "Jing", "Chen"),
+    ):
+        User.objects.filter(pk=user.pk).update(first_name=given, last_name=family)
+    request = refunds.refund_request(
+        actor=finance,
+        recall=recall,
+        claim=claim(holder, quantity=8, unit_price="1250", amount="10000.00"),
+    )
+    url = f"/finance/refunds/{request.pk}/"
+
+    def seen(user: User) -> tuple[str, str, bool]:
+        text = signed_in(user).get(url).content.decode()
+        left = re.search(r'<p id="approvers-left">(.*?)</p>', text)
+        refused = re.search(r'<p class="notice" id="approval-refused">(.*?)</p>', text)
+        return (
+            left.group(1) if left else "",
+            refused.group(1) if refused else "",
+            'id="approve-form"' in text,
+        )
+
+    assert seen(finance) == (
+        "Still to approve: Min Zhou, Jing Chen",
+        f"You entered {request.number}: another finance user approves it.",
+        False,
+    )
+    assert seen(finance2) == ("Still to approve: Min Zhou, Jing Chen", "", True)
+    assert seen(make_user(Role.VIEWER)) == (
+        "Still to approve: Min Zhou, Jing Chen",
+        "Only a finance approver approves refunds.",
+        False,
+    )
+    refunds.refund_approve(actor=finance2, request=request)
+    assert seen(finance2) == (
+        "Still to give the second, signed approval: Jing Chen",
+        f"You gave the first approval of {request.number}: the second approval needs a "
+        "different approver.",
+        False,
+    )
+    assert seen(finance3) == ("Still to give the second, signed approval: Jing Chen", "", True)
+
+
+def holder_rows(text: str) -> list[tuple[str, ...]]:
+    table = text.split('id="holder-units"', 1)[1].split("</table>", 1)[0]
+    return [
+        (code, *re.findall(r"<td>([^<]*)</td>", row)[1:])
+        for code, row in re.findall(r'<tr data-holder="([^"]+)">(.*?)</tr>', table)
+    ]
+
+
+def test_the_refund_form_shows_what_each_holder_received_still_holds_and_can_be_refunded(
+    finance: User, recall: RecallCase, holder: Party
+) -> None:
+    client = signed_in(finance)
+    url = f"/recalls/{recall.pk}/finance/payables/"
+    assert holder_rows(client.get(url).content.decode()) == [
+        ("HOSP-A", "10", "6", "0", "10"),
+        ("HOSP-B", "5", "5", "0", "5"),
+    ]
+    refunds.refund_request(actor=finance, recall=recall, claim=claim(holder))  # 4 units
+    assert holder_rows(client.get(url).content.decode())[0] == ("HOSP-A", "10", "6", "4", "6")
+    refused = client.post(
+        f"/recalls/{recall.pk}/finance/refunds/new/",
+        {
+            "holder": "HOSP-A",
+            "quantity": "8",
+            "unit_price": "100",
+            "invoice_reference": "INV-10",
+            "amount": "800",
+            "currency": "CNY",
+        },
+    )
+    text = refused.content.decode()
+    assert refused.status_code == 400
+    assert (
+        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 4, at most 6 "
+        "more units can be refunded, not 8." in text
+    )
+    assert holder_rows(text)[0] == ("HOSP-A", "10", "6", "4", "6")
+    assert RefundRequest.objects.count() == 1
+
+
+def test_the_holders_units_on_the_refund_form_keep_their_query_count(
+    finance: User, recall: RecallCase
+) -> None:
+    client = signed_in(finance)
+    url = f"/recalls/{recall.pk}/finance/payables/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    snapshot = recall.current_snapshot
+    line = snapshot.lines.first()
+    for n in range(6):
+        party = PartyFactory(code=f"HOSP-X{n}", party_type="hospital")
+        line.pk = None
+        line.party = party
+        line.location = LocationFactory(party=party)
+        line.save()
+    with CaptureQueriesContext(connection) as many:
+        answer = client.get(url)
+    assert len(holder_rows(answer.content.decode())) == 8
+    assert len(many) == len(few)

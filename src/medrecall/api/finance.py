@@ -210,10 +210,13 @@ class RecallTotalsView(APIView):
     @extend_schema(tags=TAGS, responses=TotalsSerializer, parameters=FILTERS)
     def get(self, request: Request, pk: int) -> Response:
         recall = _recall(request, pk, selectors.VIEW_ENTRIES)
-        entries = selectors.entries_for(
-            viewer=viewer_of(request), recall=recall, only=_only(request)
+        totals = selectors.totals_for(
+            viewer=viewer_of(request),
+            recall=recall,
+            only=_only(request),
+            company_currency=ledger.policy().company_currency,
         )
-        return Response(selectors.totals_for(entries, ledger.policy().company_currency).as_dict())
+        return Response(totals.as_dict())
 
 
 class DueSerializer(BoundedSerializer):

@@ -80,7 +80,9 @@ def _list(o: dict[str, Any]) -> Answer:
     recall = recall_numbered(o["recall"])
     only = selectors.LedgerFilter.checked(o["category"], o["source"], o["vendor"])
     entries = selectors.entries_for(viewer=viewer, recall=recall, only=only)
-    totals = selectors.totals_for(entries, ledger.policy().company_currency)
+    totals = selectors.totals_for(
+        viewer=viewer, recall=recall, only=only, company_currency=ledger.policy().company_currency
+    )
     rows = [_entry_answer(entry) for entry in entries]
     lines = [
         f"{r['number']} {r['incurred_on']} {r['category']:<13} {r['amount']:>12} {r['currency']}"

@@ -41,7 +41,7 @@ from medrecall.parties.models import HOLDER_TYPES
 from medrecall.recalls.models import ActionType, AffectedLine, RecallCase
 
 from .ledger import policy
-from .models import CostCategory, CostEntry, DispositionCost, ExchangeRate, ProviderRate
+from .models import CostCategory, CostRollup, DispositionCost, ExchangeRate, ProviderRate
 from .models_budget import RecallBudget
 
 CENT = Decimal("0.01")
@@ -148,7 +148,7 @@ def actual_by_category(recall: RecallCase) -> dict[str, Decimal]:
     """The ledger's total per category in the company currency (reversals included)."""
     return {
         row["category"]: Decimal(row["total"]).quantize(CENT)
-        for row in CostEntry.objects.filter(recall=recall)
+        for row in CostRollup.objects.filter(recall=recall)
         .values("category")
         .annotate(total=Sum("company_amount"))
         .order_by("category")

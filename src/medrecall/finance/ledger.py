@@ -44,6 +44,7 @@ from .models import (
     ProviderRate,
     RateSource,
 )
+from .rollup import rollup_add
 
 CENT = Decimal("0.01")
 # What the ledger's columns hold (14 digits, 2 decimals; 16 in the company currency): a larger
@@ -319,6 +320,7 @@ def _post(
         entry.attachment.save(files.stored_name(kind), ContentFile(attachment.content), save=False)
     with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
         entry.save(force_insert=True)
+    rollup_add([entry.pk])
     _alert_check_on_commit(recall.pk)
     audit.record(
         actor=actor,
@@ -412,6 +414,7 @@ def cost_reverse(*, actor: User, entry: CostEntry, reason: str) -> CostEntry:
         reason=reason.strip(),
         posted_by=actor,
     )
+    rollup_add([reversal.pk])
     audit.record(
         actor=actor,
         action="finance.cost_reversed",

@@ -186,7 +186,13 @@ class CostEntry(models.Model):
         verbose_name = _("cost entry")
         verbose_name_plural = _("cost entries")
         ordering = ["-incurred_on", "-number"]
-        indexes = [models.Index(fields=["recall", "category"], name="finance_entry_recall_cat")]
+        indexes = [
+            models.Index(fields=["recall", "category"], name="finance_entry_recall_cat"),
+            # The ledger page: a recall's entries newest first, a page at a time (read backwards).
+            models.Index(
+                fields=["recall", "incurred_on", "number"], name="finance_entry_recall_day"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "source_key"],
@@ -288,3 +294,4 @@ class ProviderRate(models.Model):
 from .models_budget import *  # noqa: E402, F403
 from .models_payables import *  # noqa: E402, F403
 from .models_postings import *  # noqa: E402, F403
+from .models_rollup import *  # noqa: E402, F403

@@ -26,8 +26,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -128,6 +129,86 @@ def holder_compensated(*, recall: RecallCase, holder: Party) -> int:
         .aggregate(units=Coalesce(Sum("quantity"), 0))["units"]
     )
     return holder_requested(recall=recall, holder=holder) + int(offered)
+
+
+def holders_units(*, recall: RecallCase) -> QuerySet[Party]:
+    """The holders of the recall's current frozen scope, each annotated with the figures its
+    refunds are capped by (as ``holder_units``, ``holder_held``, ``holder_compensated``):
+    ``units_received``, ``units_held``, ``units_requested``, ``units_offered``; one query for a
+    page of them (subqueries)."""
+    snapshot = recall.current_snapshot
+    if snapshot is None:
+        return Party.objects.none()
+    lines = (
+        AffectedLine.objects.filter(snapshot=snapshot, party=OuterRef("pk"))
+        .order_by()
+        .values("party")
+    )
+    requested = (
+        RefundRequest.objects.filter(recall=recall, holder=OuterRef("pk"))
+        .exclude(status=RefundStatus.REJECTED)
+        .order_by()
+        .values("holder")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
+    claimed = RefundRequest.objects.filter(offer=OuterRef("pk")).exclude(
+        status=RefundStatus.REJECTED
+    )
+    offered = (
+        Offer.objects.filter(
+            recall=recall, party=OuterRef("pk"), status=Offer.Status.FULFILLED, amount__gt=0
+        )
+        .exclude(Exists(claimed))
+        .order_by()
+        .values("party")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
+    return (
+        Party.objects.filter(pk__in=AffectedLine.objects.filter(snapshot=snapshot).values("party"))
+        .annotate(
+            units_received=Coalesce(
+                Subquery(
+                    lines.annotate(
+                        n=Sum(Greatest("received", F("on_hand") + F("in_transit")))
+                    ).values("n")
+                ),
+                0,
+            ),
+            units_held=Coalesce(
+                Subquery(lines.annotate(n=Sum(F("on_hand") + F("in_transit"))).values("n")), 0
+            ),
+            units_requested=Coalesce(Subquery(requested), 0),
+            units_offered=Coalesce(Subquery(offered), 0),
+        )
+        .order_by("code")
+    )
+
+
+@dataclass(frozen=True)
+class HolderUnits:
+    """One holder's refund cap, as the form shows it."""
+
+    code: str
+    name: str
+    received: int
+    held: int
+    compensated: int
+
+    @property
+    def left(self) -> int:
+        return max(self.received - self.compensated, 0)
+
+    @classmethod
+    def of(cls, party: Any) -> HolderUnits:
+        return cls(
+            code=party.code,
+            name=party.name,
+            received=int(party.units_received),
+            held=int(party.units_held),
+            compensated=int(party.units_requested) + int(party.units_offered),
+        )
 
 
 @dataclass(frozen=True)
@@ -391,6 +472,45 @@ def _approval_blockers(request: RefundRequest, actor: User) -> None:
         _("%(number)s is %(status)s: there is nothing to approve.")
         % {"number": request.number, "status": str(request.get_status_display()).lower()},
         where="status",
+    )
+
+
+APPROVE = ("finance", "approve_refundrequest")
+
+
+def approval_refusal(request: RefundRequest, user: User) -> str | None:
+    """Why ``user`` may not approve the request now (None: they may): no approval right, they
+    entered it, they gave its first approval, or it awaits no approval."""
+    if not user.has_perm(".".join(APPROVE)):
+        return _("Only a finance approver approves refunds.")
+    try:
+        _approval_blockers(request, user)
+    except ApprovalRefused as refused:
+        return refused.message
+    return None
+
+
+def approvers_left(request: RefundRequest) -> list[User]:
+    """The active users who may still give the approval the request waits for: the approval
+    right (through a role, their own, or a superuser), neither its requester nor its first
+    approver (one query)."""
+    if request.status not in (RefundStatus.REQUESTED, RefundStatus.AWAITING_SECOND):
+        return []
+    app, codename = APPROVE
+    right = Q(permissions__codename=codename, permissions__content_type__app_label=app)
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__in=Group.objects.filter(right))
+            | Q(
+                user_permissions__codename=codename,
+                user_permissions__content_type__app_label=app,
+            )
+        )
+        .exclude(pk__in=[pk for pk in (request.requested_by_id, request.first_approver_id) if pk])
+        .distinct()
+        .order_by("username")
     )
 
 

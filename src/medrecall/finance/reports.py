@@ -27,7 +27,7 @@ from medrecall.recalls.selectors import recall_get_for, recall_list_for
 from .budgets import CategoryRow, budget_of, by_category, percent
 from .forecast import Forecast, recall_forecast
 from .ledger import policy
-from .models import CostCategory, CostEntry
+from .models import CostCategory, CostRollup
 from .models_budget import RecallBudget
 
 ZERO = Decimal("0.00")
@@ -58,25 +58,28 @@ class Group:
 # ALL gives the same rows. A part is c(ategory), v(endor), h(older) or d(ay); a page asks for
 # the parts it shows (each grouping costs a hash aggregate over every entry).
 PARTS = "cvhd"
-_COLUMNS = {"c": "e.category", "v": "e.vendor_id", "h": "e.holder_id", "d": "e.incurred_on"}
+# They read the daily rollup (``CostRollup``: a row per recall, day, category, source, currency,
+# vendor and holder, kept in the posting's transaction), not the entries; vendor and holder 0
+# stand for none.
+_COLUMNS = {"c": "e.category", "v": "e.vendor_pk", "h": "e.holder_pk", "d": "e.day"}
 
 
 def _totals_sql(parts: str, recalls: str, postgres: bool) -> tuple[str, int]:
     """The statement and how many times it names the recalls' subquery."""
     if not parts or set(parts) - set(PARTS):
         raise ValueError(parts)
-    source = f"FROM finance_costentry e WHERE e.recall_id IN ({recalls})"
+    source = f"FROM finance_costrollup e WHERE e.recall_id IN ({recalls})"
     if postgres:
         cases = " ".join(f"WHEN GROUPING({_COLUMNS[p]}) = 0 THEN '{p}'" for p in parts)
         columns = ", ".join(_COLUMNS[p] if p in parts else "NULL" for p in PARTS)
         sets = ", ".join(f"({_COLUMNS[p]})" for p in parts)
         return (
-            f"SELECT CASE {cases} END, {columns}, COUNT(*), SUM(e.company_amount) "
+            f"SELECT CASE {cases} END, {columns}, SUM(e.entries), SUM(e.company_amount) "
             f"{source} GROUP BY GROUPING SETS ({sets})",
             1,
         )
     selects = [
-        "SELECT '{part}', {columns}, COUNT(*), SUM(e.company_amount) {source} GROUP BY {key}".format(
+        "SELECT '{part}', {columns}, SUM(e.entries), SUM(e.company_amount) {source} GROUP BY {key}".format(
             part=p,
             columns=", ".join(_COLUMNS[q] if q == p else "NULL" for q in PARTS),
             source=source,
@@ -275,7 +278,7 @@ def recalls_costs_for(*, viewer: Viewer, status: str = "") -> QuerySet[RecallCas
     """The recalls the viewer sees, each with its actual cost, budget and frozen units (one
     query for a page of them: sums and the latest snapshot as subqueries)."""
     actual = (
-        CostEntry.objects.filter(recall=OuterRef("pk"))
+        CostRollup.objects.filter(recall=OuterRef("pk"))
         .order_by()
         .values("recall")
         .annotate(total=Sum("company_amount"))

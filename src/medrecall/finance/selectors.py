@@ -10,17 +10,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
+from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 
 from .models import (
     CostCategory,
     CostEntry,
+    CostRollup,
     CostSource,
     DispositionCost,
     ExchangeRate,
@@ -54,6 +57,17 @@ class LedgerFilter:
                 _("%(source)s is not a source of entries.") % {"source": source}, where="source"
             )
         return cls(category, source, vendor.strip())
+
+    def rollup_q(self) -> Q:
+        """The same filter on the daily rollup (``CostRollup``)."""
+        found = Q()
+        if self.category:
+            found &= Q(category=self.category)
+        if self.source:
+            found &= Q(source=self.source)
+        if self.vendor:
+            found &= Q(vendor_pk__in=Party.objects.filter(code=self.vendor).values("pk"))
+        return found
 
     def q(self) -> Q:
         found = Q()
@@ -144,34 +158,35 @@ def _cents(value: Decimal | None) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
-def totals_for(entries: QuerySet[CostEntry], company_currency: str) -> LedgerTotals:
-    """Totals per category in the company currency and per entry currency: two aggregate
-    queries, whatever the number of entries (reversals count with their negative amounts)."""
-    by_currency: dict[str, list[tuple[str, Decimal]]] = {}
-    for category, currency, amount in (
-        entries.order_by()
+def totals_for(
+    *, viewer: Viewer, recall: RecallCase, only: LedgerFilter | None, company_currency: str
+) -> LedgerTotals:
+    """Totals per category in the company currency and per entry currency, from the daily
+    rollup (``CostRollup``, kept with every posting): one aggregate query whatever the number of
+    entries (reversals count with their negative amounts)."""
+    rows = (
+        CostRollup.objects.filter(recall=recall).filter((only or LedgerFilter()).rollup_q())
+        if sees_finance(viewer)
+        else CostRollup.objects.none()
+    )
+    found: dict[str, list[Any]] = {}
+    for category, currency, amount, company, count in (
+        rows.order_by()
         .values("category", "currency")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum("amount"), company=Sum("company_amount"), n=Sum("entries"))
         .order_by("category", "currency")
-        .values_list("category", "currency", "total")
+        .values_list("category", "currency", "total", "company", "n")
     ):
-        by_currency.setdefault(category, []).append((currency, _cents(amount)))
+        line = found.setdefault(category, [Decimal(0), 0, []])
+        line[0] += Decimal(company or 0)
+        line[1] += count or 0
+        line[2].append((currency, _cents(amount)))
     labels = dict(CostCategory.choices)
     categories = tuple(
         CategoryTotal(
-            category,
-            str(labels.get(category, category)),
-            _cents(company),
-            count,
-            tuple(by_currency.get(category, ())),
+            category, str(labels.get(category, category)), _cents(company), count, tuple(currencies)
         )
-        for category, company, count in (
-            entries.order_by()
-            .values("category")
-            .annotate(total=Sum("company_amount"), n=Count("pk"))
-            .order_by("category")
-            .values_list("category", "total", "n")
-        )
+        for category, (company, count, currencies) in found.items()
     )
     return LedgerTotals(
         company_currency,
@@ -179,6 +194,20 @@ def totals_for(entries: QuerySet[CostEntry], company_currency: str) -> LedgerTot
         sum((c.company_amount for c in categories), Decimal(0)),
         sum(c.entries for c in categories),
     )
+
+
+def rollup_sums() -> dict[str, Any]:
+    """Annotations of a recall query: its ledger's ``cost`` (company currency; None without
+    entries) and ``entries``, as subqueries on the daily rollup (no join to the entries)."""
+    of_recall = CostRollup.objects.filter(recall=OuterRef("pk")).order_by().values("recall")
+    return {
+        "cost": Subquery(of_recall.annotate(total=Sum("company_amount")).values("total")),
+        "entries": Coalesce(
+            Subquery(of_recall.annotate(n=Sum("entries")).values("n")),
+            Value(0),
+            output_field=IntegerField(),
+        ),
+    }
 
 
 def rates_list(*, viewer: Viewer, currency: str = "") -> QuerySet[ExchangeRate]:

@@ -30,6 +30,7 @@ from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_get_for
 
+from .finance_views import portal_not_found
 from .paging import paged
 
 VIEW_BUDGET = "finance.view_recallbudget"
@@ -97,6 +98,7 @@ def _budget_input(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW_BUDGET, raise_exception=True)
 def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
@@ -131,6 +133,7 @@ def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW_COSTS, raise_exception=True)
 def finance_report(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
@@ -142,6 +145,7 @@ def finance_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW_COSTS, raise_exception=True)
 def finance_reports(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
@@ -200,6 +204,7 @@ def _xlsx(workbook: Any, filename: str) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW_COSTS, raise_exception=True)
 def finance_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     from openpyxl import Workbook
@@ -262,6 +267,7 @@ def finance_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW_COSTS, raise_exception=True)
 def finance_reports_xlsx(request: HttpRequest) -> HttpResponse:
     from openpyxl import Workbook

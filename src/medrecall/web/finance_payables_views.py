@@ -7,6 +7,7 @@ the service's message on the same page, with what was typed kept."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from medrecall.accounts.models import User
 from medrecall.accounts.signatures import signing_needs_user_id
+from medrecall.catalog.models import device_name
 from medrecall.core.errors import DomainError, NotFound, ValidationFailed
 from medrecall.core.files import document_response
 from medrecall.finance import payables_export, quotes, refunds
@@ -47,11 +49,9 @@ TEMPLATES = "web/finance/payables/"
 def _staff(request: HttpRequest, *perms: str) -> User:
     """A staff user holding one of ``perms``; portal users and everyone else are refused."""
     user = request.user
-    if (
-        not isinstance(user, User)
-        or user.party_id is not None
-        or not any(user.has_perm(p) for p in perms)
-    ):
+    if isinstance(user, User) and user.party_id is not None:
+        raise Http404(_("Not found."))  # finance does not exist for a portal user
+    if not isinstance(user, User) or not any(user.has_perm(p) for p in perms):
         raise PermissionDenied
     return user
 
@@ -84,6 +84,12 @@ def _refused(refused: DomainError) -> dict[str, Any]:
 
 
 # -- a recall's quotes and refunds --------------------------------------------------------------
+def _holder_units(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
+    """A page of the scope's holders with what each can still be refunded (the form's cap)."""
+    found = paged(request, refunds.holders_units(recall=recall), param="holders")
+    return {"holder_pages": found, "holder_units": [refunds.HolderUnits.of(p) for p in found]}
+
+
 def _recall_page(
     request: HttpRequest, user: User, recall: RecallCase, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
@@ -94,6 +100,7 @@ def _recall_page(
             "recall": recall,
             "quote_requests": paged(request, quotes.quote_requests_of(recall), param="rfq"),
             "refund_rows": paged(request, refunds.refund_requests(recall=recall), param="refunds"),
+            **_holder_units(request, recall),
             "kinds": QuoteKind.choices,
             "can_request_quotes": user.has_perm("finance.add_quoterequest"),
             "can_request_refund": refunds.refund_may_request(user, from_reply=True),
@@ -174,6 +181,21 @@ def refund_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -- one request for quotes ---------------------------------------------------------------------
+def _award_choices(rows: list[Any]) -> list[tuple[str, str]]:
+    """The award list's options: each quoting vendor by its name in the reader's language (the
+    English name for English readers, the Chinese one otherwise, each falling back to the
+    other), its code added only where two vendors share a name."""
+    names = [
+        (row.quote.vendor.code, device_name(row.quote.vendor.name, row.quote.vendor.name_en))
+        for row in rows
+    ]
+    counted = Counter(name for _code, name in names)
+    return [
+        (code, f"{name} ({code})" if counted[name] > 1 or not name else name)
+        for code, name in names
+    ]
+
+
 def _rfq_page(
     request: HttpRequest, user: User, found: QuoteRequest, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
@@ -183,12 +205,14 @@ def _rfq_page(
             on = _day(request.GET["on"], where="on")
         except ValidationFailed as refused:
             extra = {**extra, **_refused(refused)}
+    comparison = quotes.quotes_compare(found, on=on)
     return render(
         request,
         TEMPLATES + "quote_request.html",
         {
             "rfq": found,
-            "comparison": quotes.quotes_compare(found, on=on),
+            "comparison": comparison,
+            "award_choices": _award_choices(comparison.rows),
             "can_add": user.has_perm("finance.add_quote") and found.status == "open",
             "can_award": user.has_perm("finance.change_quoterequest") and found.status == "open",
             "today": timezone.localdate().isoformat(),
@@ -308,6 +332,7 @@ def _refund_page(
     from medrecall.accounts.signatures import signature_manifest
 
     awaiting = found.status in (RefundStatus.REQUESTED, RefundStatus.AWAITING_SECOND)
+    refusal = refunds.approval_refusal(found, user) if awaiting else None
     return render(
         request,
         TEMPLATES + "refund_detail.html",
@@ -322,7 +347,10 @@ def _refund_page(
             "signature": signature_manifest(found.second_signature)
             if found.second_signature
             else None,
-            "can_approve": user.has_perm("finance.approve_refundrequest") and awaiting,
+            "can_approve": awaiting and refusal is None,
+            "can_reject": awaiting and user.has_perm("finance.approve_refundrequest"),
+            "approval_refusal": refusal if awaiting else None,
+            "approvers_left": refunds.approvers_left(found) if awaiting else None,
             "can_pay": user.has_perm("finance.add_refundpayment")
             and found.status == RefundStatus.APPROVED,
             "signing": found.status == RefundStatus.AWAITING_SECOND,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,6 +40,18 @@ from .paging import paged
 
 VIEW = selectors.VIEW_ENTRIES
 POST = "finance.add_costentry"
+
+
+def portal_not_found(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Finance is staff-only: to a portal user (of any party) every finance page answers 404,
+    before any permission is checked, as if it did not exist."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        _staff_only(request)
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -105,16 +118,14 @@ def _party(value: str | None, where: str) -> Party | None:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW, raise_exception=True)
 def ledgers(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     recalls = (
         recall_list_for(viewer=viewer_of(request))
         .exclude(status="draft")
-        .annotate(
-            cost=Sum("cost_entries__company_amount"),
-            entries=Count("cost_entries"),
-        )
+        .annotate(**selectors.rollup_sums())
     )
     return render(
         request,
@@ -136,6 +147,7 @@ def _filter(request: HttpRequest) -> selectors.LedgerFilter:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW, raise_exception=True)
 def ledger_page(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
@@ -149,7 +161,9 @@ def ledger_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "recall": recall,
             "entries": paged(request, entries),
-            "totals": selectors.totals_for(entries, policy.company_currency),
+            "totals": selectors.totals_for(
+                viewer=viewer, recall=recall, only=only, company_currency=policy.company_currency
+            ),
             "due": postings.waiting_for(recall),
             "only": only,
             "categories": CostCategory.choices,
@@ -160,6 +174,7 @@ def ledger_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(POST, raise_exception=True)
 @require_POST
 def ledger_post_due(request: HttpRequest, pk: int) -> HttpResponse:
@@ -175,6 +190,7 @@ def ledger_post_due(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(POST, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def entry_post(request: HttpRequest, pk: int) -> HttpResponse:
@@ -267,6 +283,7 @@ def _source_link(entry: CostEntry) -> tuple[str, str] | None:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW, raise_exception=True)
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _entry(request, pk)
@@ -287,6 +304,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(POST, raise_exception=True)
 @require_POST
 def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
@@ -307,6 +325,7 @@ def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -324,6 +343,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required(VIEW, raise_exception=True)
 def entry_attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
     entry = _entry(request, pk)
@@ -344,6 +364,7 @@ def entry_attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
+@portal_not_found
 @permission_required("finance.view_exchangerate", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def rates(request: HttpRequest) -> HttpResponse:
@@ -401,6 +422,7 @@ def rates(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required("finance.view_dispositioncost", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def unit_costs(request: HttpRequest) -> HttpResponse:
@@ -439,6 +461,7 @@ def _unit_cost_from(request: HttpRequest) -> Any:
 
 
 @login_required
+@portal_not_found
 @permission_required("finance.delete_dispositioncost", raise_exception=True)
 @require_POST
 def unit_cost_delete(request: HttpRequest, pk: int) -> HttpResponse:
@@ -456,6 +479,7 @@ def unit_cost_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@portal_not_found
 @permission_required("finance.view_providerrate", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def provider_rates(request: HttpRequest) -> HttpResponse:
@@ -499,6 +523,7 @@ def _provider_rate_from(request: HttpRequest) -> Any:
 
 
 @login_required
+@portal_not_found
 @permission_required("finance.view_financepolicy", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def policy(request: HttpRequest) -> HttpResponse:
