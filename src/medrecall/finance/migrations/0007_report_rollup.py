@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("finance", "0006_report_speed"),
-        ("recalls", "0009_notify_by"),
+        ("recalls", "0008_eu_records"),
     ]
 
     operations: list[migrations.operations.base.Operation] = [
