@@ -362,6 +362,58 @@ def test_offers_awaiting_approval_are_the_proposed_ones(
     assert Offer.objects.get(pk=decided.pk).status == "approved"
 
 
+def test_refunds_wait_for_the_approvers_who_may_still_approve_and_payments_once_approved(
+    noticed: RecallCase, make_user: Callable[..., User]
+) -> None:
+    from medrecall.finance.models_payables import RefundRequest
+
+    finance, other, service = (
+        make_user(Role.FINANCE),
+        make_user(Role.FINANCE),
+        make_user(Role.CUSTOMER_SERVICE),
+    )
+    hosp = Party.objects.get(code="HOSP")
+    now = timezone.now()
+
+    def refund(number: str, status: str, **people: User) -> RefundRequest:
+        return RefundRequest.objects.create(
+            number=number,
+            recall=noticed,
+            holder=hosp,
+            source="entered",
+            quantity=2,
+            unit_price=Decimal("50.00"),
+            invoice_reference="INV-1",
+            amount=Decimal("100.00"),
+            currency="CNY",
+            rate=Decimal("1"),
+            company_amount=Decimal("100.00"),
+            company_currency="CNY",
+            status=status,
+            requested_by=people.get("requested_by", service),
+            requested_at=now,
+            first_approver=people.get("first_approver"),
+        )
+
+    waiting = refund("RF-1", "requested")
+    refund("RF-2", "requested", requested_by=finance)  # entered by the reader: not theirs
+    second = refund("RF-3", "awaiting_second", first_approver=other)
+    refund("RF-4", "awaiting_second", first_approver=finance)  # already approved by the reader
+    approved = refund("RF-5", "approved", first_approver=other)
+    refund("RF-6", "paid", first_approver=other)
+    sections = {s.key: s for s in queue_for(viewer=finance, role=Role.FINANCE)}
+    assert list(sections) == ["refunds", "payments", "offers"]
+    to_approve = sections["refunds"].items()
+    assert [(i.reference, i.state, i.detail) for i in to_approve] == [
+        ("RF-1", "requested", "2 · 100.00 CNY"),
+        ("RF-3", "awaiting_second", "2 · 100.00 CNY"),
+    ]
+    assert to_approve[0].action_url == f"/finance/refunds/{waiting.pk}/#approvers-left"
+    assert to_approve[1].target_id == second.pk
+    (payment,) = sections["payments"].items()
+    assert (payment.reference, payment.action_url) == ("RF-5", f"/finance/refunds/{approved.pk}/")
+
+
 # -- who sees which queue ---------------------------------------------------------------------
 
 

@@ -141,12 +141,19 @@ def _eu_clock_input(recall: RecallCase) -> dict[str, Any]:
 
 
 def deadlines_for(
-    recall: RecallCase, *, now: datetime | None = None, working_days: WorkingDays | None = None
+    recall: RecallCase,
+    *,
+    now: datetime | None = None,
+    working_days: WorkingDays | None = None,
+    from_records: Mapping[tuple[int, str], datetime] | None = None,
 ) -> tuple[list[DeadlineRow], list[str]]:
     """Every deadline of the recall (recurring ones unrolled up to a week ahead) and the
     settings still missing for the clock to run (e.g. the NMPA progress-report cadence), or
-    the reason the clock refused; it never raises a clock error."""
-    rows, missing, _refused = _deadlines(recall, now=now, working_days=working_days)
+    the reason the clock refused; it never raises a clock error. ``from_records``: what
+    ``deadlines_done_from_records`` found for a page of recalls at once (read here if not)."""
+    rows, missing, _refused = _deadlines(
+        recall, now=now, working_days=working_days, from_records=from_records
+    )
     return rows, missing
 
 

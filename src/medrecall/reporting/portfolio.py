@@ -9,7 +9,7 @@ queries for one recall or fifty. The deadlines come from the compliance clock
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import mean, median
@@ -25,6 +25,7 @@ from medrecall.core.errors import DomainError
 from medrecall.core.types import Viewer
 from medrecall.recalls import deadlines
 from medrecall.recalls.deadlines import ClockProblem, DeadlineRow
+from medrecall.recalls.hooks import deadlines_done_from_records
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
@@ -119,12 +120,17 @@ def open_recalls_for(*, viewer: Viewer) -> QuerySet[RecallCase]:
 
 
 def _clock(
-    recall: RecallCase, now: datetime, working_days: deadlines.WorkingDays
+    recall: RecallCase,
+    now: datetime,
+    working_days: deadlines.WorkingDays,
+    from_records: Mapping[tuple[int, str], datetime],
 ) -> tuple[DeadlineRow | None, tuple[str, ...]]:
     """The recall's next deadline not met (the earliest, breached ones first by date) and what
     keeps its clock from running; a clock refusal is shown, never raised."""
     try:
-        rows, missing = deadlines.deadlines_for(recall, now=now, working_days=working_days)
+        rows, missing = deadlines.deadlines_for(
+            recall, now=now, working_days=working_days, from_records=from_records
+        )
     except DomainError as refused:
         return None, (refused.message,)
     upcoming = next((row for row in rows if row.status != "done"), None)
@@ -142,9 +148,10 @@ def open_recall_rows(
     recalls = list(recalls)
     recovered = kept_recovered_by_recall((recall.pk for recall in recalls), stamp=stamp)
     working_days = deadlines.working_days_for(recalls)
+    from_records = deadlines_done_from_records(recalls)
     rows = []
     for recall in recalls:
-        upcoming, missing = _clock(recall, now, working_days)
+        upcoming, missing = _clock(recall, now, working_days, from_records)
         units = recovered.get(recall.pk)
         rows.append(
             OpenRecallRow(

@@ -46,6 +46,8 @@ from medrecall.execution.selectors import (
     return_list_for,
     work_order_list_for,
 )
+from medrecall.finance.models_payables import RefundRequest, RefundStatus
+from medrecall.finance.refunds import refund_requests
 from medrecall.notices.models import OPEN_FOR_NOTICES, Kind, Notice, NoticeStatus, Offer, Reply
 from medrecall.notices.notify_by import HolderNotice, holders_notify_by
 from medrecall.notices.selectors import offers_for, overdue_queue
@@ -72,6 +74,8 @@ ACTIONS: dict[str, tuple[str, str, str]] = {
     "closure": ("web:recall-detail", "pk", "#closure"),
     "disposition": ("web:disposition-detail", "pk", "#complete-form"),
     "offer": ("web:queue", "role", "#offer-{id}"),
+    "refund": ("web:finance-refund-detail", "pk", "#approvers-left"),
+    "payment": ("web:finance-refund-detail", "pk", ""),
 }
 
 
@@ -683,20 +687,66 @@ def _offer_items(found: list[Offer]) -> list[QueueItem]:
     ]
 
 
+def _refund_items(section: str, target: str) -> Callable[[list[RefundRequest]], list[QueueItem]]:
+    def items(found: list[RefundRequest]) -> list[QueueItem]:
+        return [
+            QueueItem(
+                section=section,
+                target=target,
+                target_id=refund.pk,
+                reference=refund.number,
+                subject=f"{refund.holder.code} · {refund.holder.name}",
+                recall_id=refund.recall_id,
+                recall=refund.recall.number,
+                due_at=None,
+                state=refund.status,
+                state_label=refund.get_status_display(),
+                detail=f"{refund.quantity} · {refund.amount} {refund.currency}",
+            )
+            for refund in found
+        ]
+
+    return items
+
+
 def _finance(viewer: User, now: datetime) -> list[Section]:
+    refunds = (
+        refund_requests()
+        .filter(recall__in=recall_list_for(viewer=viewer))
+        .order_by("requested_at", "pk")
+    )
     return [
+        Section(
+            "refunds",
+            gettext_lazy("Refunds to approve"),
+            gettext_lazy(
+                "Refund and compensation requests awaiting a first or a second (signed) approval "
+                "that you may give: not those you entered or already approved."
+            ),
+            refunds.filter(status__in=[RefundStatus.REQUESTED, RefundStatus.AWAITING_SECOND])
+            .exclude(requested_by=viewer)
+            .exclude(first_approver=viewer),
+            _refund_items("refunds", "refund"),
+        ),
+        Section(
+            "payments",
+            gettext_lazy("Payments to make"),
+            gettext_lazy("Approved refund and compensation requests not yet paid."),
+            refunds.filter(status=RefundStatus.APPROVED),
+            _refund_items("payments", "payment"),
+        ),
         Section(
             "offers",
             gettext_lazy("Offers awaiting approval"),
             gettext_lazy(
                 "Compensation and goodwill offers proposed to holders and not yet approved or "
-                "rejected (cost entries and budgets join once finance exists)."
+                "rejected."
             ),
             offers_for(viewer=viewer)
             .filter(status=Offer.Status.PROPOSED)
             .order_by("created_at", "pk"),
             _offer_items,
-        )
+        ),
     ]
 
 
