@@ -42,3 +42,22 @@ def test_subdivision_code(country: str, text: str, code: str) -> None:
 def test_country_name_in_both_languages() -> None:
     assert country_name("CN", "zh-hans") == "中国"
     assert country_name("DE", "en") == "Germany"
+
+
+@pytest.mark.parametrize(
+    ("code", "language", "name"),
+    [
+        ("CN-SC", "en", "Sichuan"),
+        ("CN-SC", "zh-hans", "四川省"),
+        ("SG", "en", "Singapore"),
+        ("SG", "zh-hans", "新加坡"),
+        ("US-CA", "en", "California"),
+        ("", "en", ""),
+    ],
+)
+def test_a_region_code_is_named_in_the_readers_language(
+    code: str, language: str, name: str
+) -> None:
+    from medrecall.core.regions import region_name
+
+    assert region_name(code, language) == name

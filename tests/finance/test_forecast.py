@@ -154,7 +154,7 @@ def test_a_region_without_a_carrier_rate_is_unknown(recall: RecallCase) -> None:
     found = forecast.recall_forecast(recall)
 
     assert [(t.what, t.quantity, t.missing) for t in found.unknown][1:] == [
-        ("Returns to ship from CN-GD", 4, "no carrier rate for this region")
+        ("Returns to ship from Guangdong", 4, "no carrier rate for this region")
     ]
 
 

@@ -104,7 +104,7 @@ def test_a_recall_report_per_unit_and_region(finance: User, recall: RecallCase) 
 
     assert (report.actual, report.units, report.actual_per_unit) == (Decimal("150.50"), 0, None)
     assert [g.as_dict() for g in report.regions] == [
-        {"key": "CN-SH", "label": "CN-SH", "entries": 2, "amount": "150.50"}
+        {"key": "CN-SH", "label": "Shanghai", "entries": 2, "amount": "150.50"}
     ]
     assert [(r.category, r.actual, r.forecast) for r in report.categories][:2] == [
         ("logistics", Decimal("150.50"), Decimal("150.50")),

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from medrecall.catalog.models import DeviceModel
@@ -422,8 +423,7 @@ def _regions_priced(regions: list[tuple[str, str, int, int]], prices: Prices) ->
     weight = unit_weight_kg()
     terms: list[Term] = []
     for country, province, shipments, units in regions:
-        region = province or country or "?"
-        what = _("Returns to ship from %(region)s") % {"region": region}
+        what = _("Returns to ship from %(region)s") % {"region": _region_name(country, province)}
         by_carrier = {r.carrier_id: r for r in rates.get((country, ""), [])}
         by_carrier.update({r.carrier_id: r for r in rates.get((country, province), []) if province})
         options = []
@@ -580,3 +580,10 @@ def _labour(
     }
     missing = prices.missing(rate.currency) if amount is None else ""
     return Term(CostCategory.LABOUR, what, count, amount, basis, missing)
+
+
+def _region_name(country: str, province: str) -> str:
+    """The region as people write it in the reader's language (Sichuan, 四川省), not its code."""
+    from medrecall.core.regions import region_name
+
+    return region_name(province or country, get_language() or "en") or "?"

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from medrecall.core.types import Viewer
@@ -177,8 +178,14 @@ def _regions(rows: list[tuple[int | None, int, Decimal]]) -> list[Group]:
         entry = summed.setdefault(region, [0, Decimal("0.00")])
         entry[0] += n
         entry[1] += total
+    from medrecall.core.regions import region_name
+
+    language = get_language() or "en"
     return _ordered(
-        [Group(key, key or _("No holder"), n, total) for key, (n, total) in summed.items()]
+        [
+            Group(key, region_name(key, language) if key else _("No holder"), n, total)
+            for key, (n, total) in summed.items()
+        ]
     )
 
 
