@@ -86,13 +86,20 @@ def test_setting_the_same_figures_again_writes_nothing(finance: User, recall: Re
 
 
 @pytest.mark.parametrize("role", [Role.QA_RA_MANAGER, Role.VIEWER, Role.WAREHOUSE])
-def test_only_finance_sets_a_budget_not_the_owner_nor_other_roles(
+def test_only_finance_and_the_owner_set_a_budget_not_other_roles(
     make_user: Callable[..., User], recall: RecallCase, role: str
 ) -> None:
-    actor = recall.owner if role == Role.QA_RA_MANAGER else make_user(role)
-    with pytest.raises(ActionNotAllowed, match=r"Only finance sets a recall's budget\."):
+    actor = make_user(role)  # a QA/RA manager who does not own this recall, too
+    with pytest.raises(
+        ActionNotAllowed, match=r"Only finance or the recall's owner sets a recall's budget\."
+    ):
         budgets.budget_set(actor=actor, recall=recall, total="100")
     assert (RecallBudget.objects.count(), budget_audits(recall)) == (0, [])
+
+
+def test_the_recall_owner_sets_the_budget(recall: RecallCase) -> None:
+    budget = budgets.budget_set(actor=recall.owner, recall=recall, total="800.00")
+    assert (budget.total, budget.version, len(budget_audits(recall))) == (Decimal("800.00"), 1, 1)
 
 
 @pytest.mark.parametrize(

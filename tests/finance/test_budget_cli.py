@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -92,9 +93,17 @@ def test_a_refused_budget_is_one_message_and_nothing_is_written(
     assert RecallBudget.objects.count() == 0
 
 
-def test_the_owner_cannot_set_a_budget_from_the_command_line(recall: RecallCase) -> None:
-    with pytest.raises(CommandError, match="Only finance sets a recall's budget"):
-        run("budget", "set", "RC-2026-0601", "--total", "10", "--user", recall.owner.username)
+def test_the_owner_sets_a_budget_from_the_command_line(recall: RecallCase) -> None:
+    run("budget", "set", "RC-2026-0601", "--total", "10", "--user", recall.owner.username)
+    assert RecallBudget.objects.get(recall=recall).total == Decimal("10.00")
+
+
+def test_a_viewer_cannot_set_a_budget_from_the_command_line(
+    recall: RecallCase, make_user: Callable[..., User]
+) -> None:
+    viewer = make_user(Role.VIEWER)
+    with pytest.raises(CommandError, match="Only finance or the recall's owner sets"):
+        run("budget", "set", "RC-2026-0601", "--total", "10", "--user", viewer.username)
     assert RecallBudget.objects.count() == 0
 
 

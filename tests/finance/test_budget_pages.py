@@ -86,13 +86,21 @@ def test_a_refused_budget_on_the_page_says_why_and_writes_nothing(
 def test_other_roles_read_the_budget_but_cannot_set_it(
     make_user: Callable[..., User], recall: RecallCase, role: str
 ) -> None:
-    reader = recall.owner if role == Role.QA_RA_MANAGER else make_user(role)
+    reader = make_user(role)  # a QA/RA manager who does not own this recall, too
     url = reverse("web:finance-budget", args=[recall.pk])
     page = as_user(reader).get(url)
     assert page.status_code == 200
     assert 'id="budget-save"' not in page.content.decode()
     assert as_user(reader).post(url, {"total": "1000"}).status_code == 403
     assert RecallBudget.objects.count() == 0
+
+
+def test_the_recall_owner_sets_the_budget_on_the_page(recall: RecallCase) -> None:
+    url = reverse("web:finance-budget", args=[recall.pk])
+    owner = as_user(recall.owner)
+    assert 'id="budget-save"' in owner.get(url).content.decode()
+    assert owner.post(url, {"total": "1000"}).status_code == 302
+    assert RecallBudget.objects.get(recall=recall).total == 1000
 
 
 @pytest.mark.parametrize(

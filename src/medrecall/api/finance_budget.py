@@ -34,7 +34,6 @@ from .errors import named_in_body
 from .pagination import PAGE_PARAMETERS, page_of, paginated
 
 VIEW_BUDGET = "finance.view_recallbudget"
-SET_BUDGET = "finance.change_recallbudget"
 VIEW_COSTS = "finance.view_costentry"
 TAGS = ["finance"]
 
@@ -83,7 +82,9 @@ class BudgetView(APIView):
 
     @extend_schema(tags=TAGS, request=BudgetInSerializer, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, pk: int) -> Response:
-        recall = _recall(request, pk, SET_BUDGET)
+        recall = _recall(request, pk, VIEW_BUDGET)
+        if not budgets.may_set_budget(viewer_of(request), recall):
+            raise PermissionDenied
         payload = BudgetInSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

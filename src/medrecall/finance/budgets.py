@@ -1,8 +1,9 @@
 """A recall's budget (F2): set and changed by finance, audited with before and after, and the
 figures other contexts show against it (``cost_against_budget``: the recall cockpit).
 
-Who sets it: the finance role (``finance.change_recallbudget``). The recall owner reads the
-budget and is alerted when it runs out, but does not set the figure they are measured against.
+Who sets it: the finance role (``finance.change_recallbudget``) and the recall's owner, who
+plans the recall and is alerted when the budget runs out (``may_set_budget``); every change is
+audited with the figures before and after, so finance sees what the owner set.
 When: from assessment until the recall is closed or cancelled (the recall action ``post_cost``
 and neither of those two states); the budget of a finished recall is final."""
 
@@ -89,6 +90,15 @@ def _snapshot(budget: RecallBudget | None) -> dict[str, Any]:
 
 
 @transaction.atomic
+def may_set_budget(user: Any, recall: RecallCase) -> bool:
+    """Finance, or the recall's owner when they may read the budget; never a portal user."""
+    if getattr(user, "party_id", None) is not None or not user.is_authenticated:
+        return False
+    if user.has_perm("finance.change_recallbudget"):
+        return True
+    return bool(recall.owner_id == user.pk and user.has_perm("finance.view_recallbudget"))
+
+
 def budget_set(
     *,
     actor: User,
@@ -102,8 +112,10 @@ def budget_set(
     """Set or change the recall's budget (company currency). Per-category amounts may not add
     up to more than the total. A change raises the version: the alert thresholds apply anew to
     the new figure. Setting the same figures again writes nothing."""
-    if not actor.has_perm("finance.change_recallbudget"):
-        raise ActionNotAllowed(_("Only finance sets a recall's budget."), where="recall")
+    if not may_set_budget(actor, recall):
+        raise ActionNotAllowed(
+            _("Only finance or the recall's owner sets a recall's budget."), where="recall"
+        )
     _state_checked(recall)
     amount = amount_checked(total, where="total").quantize(CENT)
     categories = _category_amounts(lines or {})

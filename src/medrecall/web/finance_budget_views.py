@@ -34,7 +34,6 @@ from .finance_views import portal_not_found
 from .paging import paged
 
 VIEW_BUDGET = "finance.view_recallbudget"
-SET_BUDGET = "finance.change_recallbudget"
 VIEW_COSTS = "finance.view_costentry"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -103,7 +102,7 @@ def _budget_input(request: HttpRequest) -> dict[str, Any]:
 def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
     recall = _recall(request, pk)
     if request.method == "POST":
-        if not request.user.has_perm(SET_BUDGET):
+        if not budgets.may_set_budget(request.user, recall):
             return HttpResponse(status=403)
         try:
             budgets.budget_set(actor=request.user, recall=recall, **_budget_input(request))  # type: ignore[arg-type]
@@ -128,6 +127,7 @@ def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
             "dispositions": DispositionKind.choices,
             "providers": ServiceProvider.objects.filter(is_active=True).order_by("name"),
             "blocked": budgets.budget_blockers(recall),
+            "may_set_budget": budgets.may_set_budget(request.user, recall),
         },
     )
 
