@@ -909,6 +909,8 @@ def _filings_fills(side: Side) -> dict[str, list[dict[str, Any]]]:
         },
         "filing-file": [filing | {"name": "pdf_zh"}],
         "fda-record": [recall],
+        "fsn-gate": [recall],
+        "recall-notify-by": [recall],
     }
     return {
         **fills,
@@ -1315,6 +1317,12 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "filing-detail": P(FILING, CHANGE_FILING, **HIDDEN),
     "filing-file": P(FILING, **HIDDEN),
     "fda-record": P(FILING, CHANGE_FILING, **HIDDEN),
+    # the EU FSN gate: where it stands (whoever sees the recall), its override (filings)
+    "web:fsn-gate": P(ANY, CHANGE_FILING, **HIDDEN),
+    "fsn-gate": P(ANY, CHANGE_FILING, **HIDDEN),
+    # each holder's notify-by time: staff who read notices; the recall hides from portal users
+    "web:recall-notify-by": P(NOTICE, **STAFF),
+    "recall-notify-by": P(NOTICE, **HIDDEN),
     "web:filing-fda-record": W(CHANGE_FILING, **HIDDEN),
     **{
         f"filing-{name}": W(CHANGE_FILING, **HIDDEN)

@@ -67,6 +67,7 @@ EXPECTED: list[tuple[str, Registry[Any], list[tuple[str, Any]]]] = [
             ("quality.capa", quality_closure.closure_findings),
             ("filings.summary_report", filings_closure.closure_findings),
             ("filings.termination_request", filings_closure.termination_findings),
+            ("filings.sold_in_china", filings_closure.sold_in_china_findings),
         ],
     ),
     (

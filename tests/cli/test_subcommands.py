@@ -98,7 +98,7 @@ PARTIES = {
 TASKS = {"worker": "--interval --batch --queue-name", "stale": "", "requeue": ""}
 UDI = {"parse": "--json"}
 FILINGS = {
-    "list": "--json",
+    "list": "--language --user --json",
     "generate": "--type --report --user --json",
     "enter": "--section --zh --en --type --report --user --json",
     "check": "--type --report --user --json",
@@ -106,6 +106,9 @@ FILINGS = {
     "submit": "--authority --reference --submitted-at --acknowledgement --type --report --user "
     "--json",
     "revise": "--note --type --report --user --json",
+    "fda-record": "--class --event-id --z --classified-on --user --json",
+    "fsn-gate": "--json",
+    "fsn-override": "--reason --authority --reference --user --password-file --json",
 }
 FINANCE = {
     "ledger list": "--category --source --vendor --user --json",

@@ -76,11 +76,11 @@ def test_manager_files_the_fda_806_report(
     page.wait_for_selector("#filing-problems")
     assert page.locator("#filing-problems li").count() == 7
     for key, text in REPORT_806_SECTIONS.items():
-        form = page.locator(f"form.filing-section[data-section='{key}']")
+        form = page.locator(f"#filing-enter-form .filing-section[data-section='{key}']")
         form.locator(f"textarea[name='{key}_zh']").fill(text["zh"])
         form.locator(f"textarea[name='{key}_en']").fill(text["en"])
-        form.locator("button[type=submit]").click()
-        page.wait_for_load_state()
+    page.click("#filing-save")
+    page.wait_for_load_state()
     assert page.locator("#filing-complete").inner_text() == words["complete"]
 
     page.click("#filing-check-button")

@@ -6,6 +6,7 @@ RECALL/CORRECTION heading (21 CFR 7.49(c)(2))."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,9 @@ def _html(message: Any) -> str:
 
 
 def _pdf(message: Any) -> str:
-    return pdf_text(next(message.iter_attachments()).get_content())
+    """The attached PDF's text, a cell's lines joined (an NMPA line has ten columns, so a long
+    device name wraps in its cell)."""
+    return re.sub(r"\s+", " ", pdf_text(next(message.iter_attachments()).get_content()))
 
 
 def _refused_run(

@@ -106,7 +106,7 @@ def test_another_persons_user_id_is_refused(
         {"step": "qa_head", "username": other.username, "password": PASSWORD},
         follow=True,
     ).content.decode()
-    assert "The user ID or password is not correct" in answer
+    assert "That is another user&#x27;s log-in. Sign with your own user ID" in answer
     assert Signature.objects.count() == 0
 
 

@@ -35,6 +35,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "filings.signed": _("Filing signed"),
     "filings.submitted": _("Filing submitted to the authority"),
     "filings.new_version": _("New version of a filing"),
+    "recalls.fda_recorded": _("FDA's classification, event id or Z-numbers recorded"),
+    "notices.fsn_override": _("Urgent override of the FSN gate signed"),
     "execution.hold_placed": _("Hold placed"),
     "execution.hold_released": _("Hold released"),
     "execution.return_amended": _("Return amended"),

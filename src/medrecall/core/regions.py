@@ -7,8 +7,6 @@ import gettext
 import re
 from functools import cache
 
-import pycountry
-
 _SUFFIXES = re.compile(
     r"(\s+(sheng|shi|zizhiqu|sar|huizu zizhiqu|zhuangzu zizhiqu|uygur zizhiqu))$|(省|市|自治区|特别行政区|壮族自治区|回族自治区|维吾尔自治区)$"
 )
@@ -20,6 +18,8 @@ def _key(text: str) -> str:
 
 @cache
 def _country_index() -> dict[str, str]:
+    import pycountry  # its tables take ~40 ms to load: when a region is first named
+
     index: dict[str, str] = {}
     zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
     for country in pycountry.countries:
@@ -41,6 +41,8 @@ def _country_index() -> dict[str, str]:
 
 @cache
 def _subdivision_index(country: str) -> dict[str, str]:
+    import pycountry  # its tables take ~40 ms to load: when a region is first named
+
     index: dict[str, str] = {}
     zh = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
     for sub in pycountry.subdivisions.get(country_code=country) or []:  # type: ignore[no-untyped-call]
@@ -67,6 +69,8 @@ def subdivision_code(country: str, text: str) -> str:
 
 
 def country_name(code: str, language: str = "en") -> str:
+    import pycountry  # its tables take ~40 ms to load: when a region is first named
+
     country = pycountry.countries.get(alpha_2=code) if code else None
     if country is None:
         return code
@@ -124,6 +128,8 @@ PROVINCES: dict[str, tuple[str, str]] = {
 @cache
 def subdivision_name(code: str, language: str = "en") -> str:
     """A province or state by its ISO 3166-2 code, named in ``language`` (the code if unknown)."""
+    import pycountry  # its tables take ~40 ms to load: when a region is first named
+
     if code in PROVINCES:
         english, chinese = PROVINCES[code]
         return chinese if language.startswith("zh") else english
