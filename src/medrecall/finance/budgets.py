@@ -89,7 +89,6 @@ def _snapshot(budget: RecallBudget | None) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
 def may_set_budget(user: Any, recall: RecallCase) -> bool:
     """Finance, or the recall's owner when they may read the budget; never a portal user."""
     if getattr(user, "party_id", None) is not None or not user.is_authenticated:
@@ -99,6 +98,7 @@ def may_set_budget(user: Any, recall: RecallCase) -> bool:
     return bool(recall.owner_id == user.pk and user.has_perm("finance.view_recallbudget"))
 
 
+@transaction.atomic
 def budget_set(
     *,
     actor: User,
