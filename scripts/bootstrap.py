@@ -108,6 +108,14 @@ def output_of(command: list[str | Path]) -> str | None:
 
 
 def ensure_venv() -> None:
+    if VENV.is_symlink() and not VENV.exists():
+        # A link to a checkout that is gone (a clone can carry one if it was ever committed).
+        say(f"{VENV} points to {os.readlink(VENV)}, which does not exist: removing the link")
+        VENV.unlink()
+    if VENV.exists() and not PY.exists():
+        raise StepError(
+            f"{VENV} exists but holds no Python ({PY} is missing); delete it and run this again."
+        )
     if PY.exists():
         version = output_of([PY, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
         if version is None:
