@@ -14,7 +14,7 @@ until Ctrl-C or SIGTERM. It supervises them: a process that stops is restarted a
 back-off (1 s, growing to 60 s while it keeps failing) with a line saying so, and a web server
 slow to answer gets a message every minute, never a stop. A fresh data directory gets its own
 ``secret.key`` (settings/secret.py). ``test`` runs pytest and returns its exit code; the suite runs on
-SQLite unless ``DATABASE_URL`` is set.
+SQLite unless ``DATABASE_URL`` is set, and without ARGS on every core it may use (up to 4).
 
 Standard library only, on purpose: this runs before anything is installed.
 """
@@ -502,6 +502,16 @@ def serve(host: str, port: int) -> int:
 # --- test -------------------------------------------------------------------------------
 
 
+def with_workers(pytest_args: list[str]) -> list[str]:
+    """The whole suite runs on every core the process may use (up to 4, pytest-xdist); a run
+    the caller shaped with its own arguments is left as given."""
+    if pytest_args:
+        return pytest_args
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(cores or 1, 4)
+    return ["-n", str(workers)] if workers > 1 else []
+
+
 def test(pytest_args: list[str]) -> int:
     set_up()
     if not (CHROMIUM.exists() or shutil.which("chromium")):
@@ -509,6 +519,7 @@ def test(pytest_args: list[str]) -> int:
             "Chromium is missing, so the browser tests will skip: apt-get install chromium fonts-noto-cjk enables them"
         )
     database = "PostgreSQL/other (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite"
+    pytest_args = with_workers(pytest_args)
     say(f"Running the test suite on {database}: python -m pytest {' '.join(pytest_args)}".rstrip())
     try:
         code = subprocess.run(

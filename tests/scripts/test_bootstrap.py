@@ -1,6 +1,7 @@
-"""The set-up script copes with a ``.venv`` it did not make: a link to a checkout that is gone
-is replaced (a fresh clone once carried one), a folder without Python is refused by name, and
-the repository never tracks a ``.venv`` of its own."""
+"""The set-up script runs the whole suite on the cores it may use, and copes with a ``.venv``
+it did not make: a link to a checkout that is gone is replaced (a fresh clone once carried
+one), a folder without Python is refused by name, and the repository never tracks a ``.venv``
+of its own."""
 
 from __future__ import annotations
 
@@ -85,3 +86,18 @@ def test_the_repository_tracks_no_virtual_environment() -> None:
     if listed.returncode != 0:
         pytest.skip("not a git checkout")
     assert listed.stdout.strip() == ""
+
+
+def test_the_whole_suite_runs_on_the_cores_it_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = bootstrap_module()
+    monkeypatch.setattr(module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert module.with_workers([]) == ["-n", "2"]
+    monkeypatch.setattr(module.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert module.with_workers([]) == ["-n", "4"]
+    monkeypatch.setattr(module.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert module.with_workers([]) == []
+
+
+def test_a_run_shaped_by_its_caller_is_left_as_given() -> None:
+    module = bootstrap_module()
+    assert module.with_workers(["tests/core", "-x"]) == ["tests/core", "-x"]
