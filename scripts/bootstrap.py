@@ -512,6 +512,29 @@ def with_workers(pytest_args: list[str]) -> list[str]:
     return ["-n", str(workers)] if workers > 1 else []
 
 
+def run_pytest(pytest_args: list[str]) -> int:
+    """pytest's exit code; SIGTERM (a CI time-out) ends pytest for certain.
+
+    A test that runs the task worker in-process leaves the worker's SIGTERM handler in pytest,
+    which then only notes the signal and runs on: so a stop here kills pytest outright.
+    """
+    pytest = subprocess.Popen([str(PY), "-m", "pytest", *pytest_args], cwd=ROOT, env=child_env())
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return pytest.wait()
+    except KeyboardInterrupt:
+        pytest.wait()
+        return 130
+    except TerminatedError as stopped:
+        say(f"{stopped}: stopping the test run")
+        pytest.kill()
+        pytest.wait()
+        return 128 + int(signal.SIGTERM)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def test(pytest_args: list[str]) -> int:
     set_up()
     if not (CHROMIUM.exists() or shutil.which("chromium")):
@@ -521,12 +544,7 @@ def test(pytest_args: list[str]) -> int:
     database = "PostgreSQL/other (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite"
     pytest_args = with_workers(pytest_args)
     say(f"Running the test suite on {database}: python -m pytest {' '.join(pytest_args)}".rstrip())
-    try:
-        code = subprocess.run(
-            [str(PY), "-m", "pytest", *pytest_args], cwd=ROOT, env=child_env(), check=False
-        ).returncode
-    except KeyboardInterrupt:
-        return 130
+    code = run_pytest(pytest_args)
     if code == 5:
         say("pytest collected no tests (exit code 5)")
     elif code != 0:

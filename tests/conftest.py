@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,30 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@contextlib.contextmanager
+def restored_signal_handlers() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGQUIT handled on leaving as on entering."""
+    stop_signals = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+    handlers = {sig: signal.getsignal(sig) for sig in stop_signals}
+    try:
+        yield
+    finally:
+        for sig, handler in handlers.items():
+            if signal.getsignal(sig) is not handler:
+                signal.signal(sig, handler)
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers() -> Iterator[None]:
+    """A test that runs the task worker in-process leaves the worker's SIGINT/SIGTERM handlers
+    behind (they only note the signal): pytest would then outlive Ctrl-C and a CI time-out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    with restored_signal_handlers():
+        yield
 
 
 @pytest.fixture(autouse=True)

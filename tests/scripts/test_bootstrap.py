@@ -6,13 +6,19 @@ of its own."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.conftest import restored_signal_handlers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,3 +107,42 @@ def test_the_whole_suite_runs_on_the_cores_it_may_use(monkeypatch: pytest.Monkey
 def test_a_run_shaped_by_its_caller_is_left_as_given() -> None:
     module = bootstrap_module()
     assert module.with_workers(["tests/core", "-x"]) == ["tests/core", "-x"]
+
+
+def test_a_stop_ends_a_test_run_that_ignores_sigterm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = bootstrap_module()
+    started = tmp_path / "started"
+    deaf = tmp_path / "test_deaf.py"
+    deaf.write_text(
+        "import signal, time\n"
+        "from pathlib import Path\n"
+        "def test_deaf():\n"
+        "    signal.signal(signal.SIGTERM, lambda *_: None)\n"
+        f"    Path({str(started)!r}).touch()\n"
+        "    time.sleep(600)\n"
+    )
+    monkeypatch.setattr(module, "PY", Path(sys.executable))
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    children: list[subprocess.Popen[bytes]] = []
+    popen = subprocess.Popen
+
+    def keep(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        child: subprocess.Popen[bytes] = popen(*args, **kwargs)  # type: ignore[call-overload]
+        children.append(child)
+        return child
+
+    monkeypatch.setattr(module.subprocess, "Popen", keep)
+
+    def stop_once_started() -> None:
+        while not started.exists():
+            time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=stop_once_started, daemon=True).start()
+    with restored_signal_handlers():
+        code = module.run_pytest([str(deaf), "-q", "-p", "no:cacheprovider"])
+
+    assert code == 128 + signal.SIGTERM
+    assert children[0].returncode == -signal.SIGKILL
