@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.audit.models import AuditEntry
+from medrecall.core import bounds
 from medrecall.core.errors import NotFound
 from medrecall.core.numbering import next_number
 from medrecall.execution.lifecycle import ReturnStatus, TaskStatus
@@ -111,6 +112,8 @@ def _positive_int(value: Any, *, where: str) -> int:
         ) from None
     if number <= 0:
         raise QuoteRefused(_("Give a number above zero."), where=where)
+    if number > bounds.INT32[1]:
+        raise QuoteRefused(bounds.range_message(1, bounds.INT32[1]), where=where)
     return number
 
 
@@ -203,6 +206,8 @@ def _lead_time(value: Any) -> int:
         ) from None
     if days < 0:
         raise QuoteRefused(_("A lead time cannot be negative."), where="lead_time_days")
+    if days > bounds.INT32[1]:
+        raise QuoteRefused(bounds.range_message(0, bounds.INT32[1]), where="lead_time_days")
     return days
 
 

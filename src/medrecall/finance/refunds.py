@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import Signature, User
 from medrecall.audit import services as audit
+from medrecall.core import bounds
 from medrecall.core.errors import NotFound
 from medrecall.core.numbering import next_number
 from medrecall.notices.models import Offer, Reply
@@ -233,6 +234,8 @@ def _whole(value: Any, *, where: str) -> int:
         ) from None
     if number <= 0:
         raise RefundRefused(_("The quantity must be at least one unit."), where=where)
+    if number > bounds.INT32[1]:
+        raise RefundRefused(bounds.range_message(1, bounds.INT32[1]), where=where)
     return number
 
 
