@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
@@ -218,7 +220,29 @@ def _attachment_type(attachment: Attachment) -> files.FileType:
         raise CostRefused(refused.message, where="attachment") from refused
 
 
-def _checked(line: CostLine) -> tuple[Decimal, str]:
+def company_today() -> date:
+    """Today in the company's time zone (``TIME_ZONE``), whatever zone the user reads in."""
+    return timezone.localdate(timezone=ZoneInfo(settings.TIME_ZONE))
+
+
+def check_not_future(day: date, *, where: str, what: str) -> None:
+    """Refuse a date after today (company time zone): the ledger records costs incurred and
+    payments made, not accruals or plans (those are the budget and the forecast)."""
+    today = company_today()
+    if day > today:
+        raise CostRefused(
+            _(
+                "%(what)s %(day)s is in the future (today is %(today)s): record a cost or "
+                "payment once it has happened; planned costs belong in the budget."
+            )
+            % {"what": what, "day": day.isoformat(), "today": today.isoformat()},
+            where=where,
+        )
+
+
+def _checked(line: CostLine, source: str = CostSource.MANUAL) -> tuple[Decimal, str]:
+    if source == CostSource.MANUAL:
+        check_not_future(line.incurred_on, where="incurred_on", what=_("The date incurred"))
     if line.category not in CostCategory.values:
         raise CostRefused(
             _("%(category)s is not a cost category.") % {"category": line.category},
@@ -296,7 +320,7 @@ def _post(
     attachment: Attachment | None,
 ) -> CostEntry:
     require_action(recall, Action.POST_COST)
-    amount, currency = _checked(line)
+    amount, currency = _checked(line, source)
     if line.offer is not None and (paid := offer_paid_by(line.offer)) is not None:
         raise _offer_paid_refusal(line.offer, paid)
     rate = rate_for(currency, line.incurred_on)

@@ -48,6 +48,7 @@ from .ledger import (
     CENT,
     CostLine,
     amount_checked,
+    check_not_future,
     cost_post,
     currency_checked,
     offer_paid_by,
@@ -638,6 +639,7 @@ def _checked_payment(locked: RefundRequest, terms: PaymentTerms) -> Decimal:
             where="request",
         )
     amount = amount_checked(terms.amount)
+    check_not_future(terms.paid_on, where="paid_on", what=_("The payment date"))
     if amount > locked.amount:
         raise PaymentRefused(
             _("%(amount)s %(currency)s is more than the %(approved)s %(currency)s approved.")

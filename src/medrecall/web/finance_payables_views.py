@@ -27,7 +27,7 @@ from medrecall.catalog.models import device_name
 from medrecall.core.errors import DomainError, NotFound, ValidationFailed
 from medrecall.core.files import document_response
 from medrecall.finance import payables_export, quotes, refunds
-from medrecall.finance.ledger import Attachment, policy
+from medrecall.finance.ledger import Attachment, company_today, policy
 from medrecall.finance.models_payables import (
     PaymentMethod,
     QuoteKind,
@@ -215,7 +215,7 @@ def _rfq_page(
             "award_choices": _award_choices(comparison.rows),
             "can_add": user.has_perm("finance.add_quote") and found.status == "open",
             "can_award": user.has_perm("finance.change_quoterequest") and found.status == "open",
-            "today": timezone.localdate().isoformat(),
+            "today": company_today().isoformat(),
             "form": request.POST if request.method == "POST" else {},
             **extra,
         },
@@ -356,7 +356,7 @@ def _refund_page(
             "signing": found.status == RefundStatus.AWAITING_SECOND,
             "signing_needs_user_id": signing_needs_user_id(request.session, user),
             "methods": PaymentMethod.choices,
-            "today": timezone.localdate().isoformat(),
+            "today": company_today().isoformat(),
             "form": request.POST if request.method == "POST" else {},
             **extra,
         },

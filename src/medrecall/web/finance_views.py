@@ -210,7 +210,7 @@ def entry_post(request: HttpRequest, pk: int) -> HttpResponse:
             "recall": recall,
             "categories": CostCategory.choices,
             "form": request.POST if request.method == "POST" else {},
-            "today": date.today().isoformat(),  # noqa: DTZ011 - a default the user can change
+            "today": ledger.company_today().isoformat(),
             "company_currency": ledger.policy().company_currency,
         },
     )
@@ -413,7 +413,7 @@ def rates(request: HttpRequest) -> HttpResponse:
             ),
             "currency": currency,
             "policy": ledger.policy(),
-            "today": date.today().isoformat(),  # noqa: DTZ011 - a default the user can change
+            "today": ledger.company_today().isoformat(),
         },
     )
 
