@@ -3,6 +3,7 @@ page, API, command line): a clear message naming the field, never a 500, nothing
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from io import StringIO
 
@@ -228,3 +229,44 @@ def test_a_payment_of_1e40_is_refused_in_the_service(
             terms=PaymentTerms(paid_on=DAY, amount="1e40", method="bank_transfer"),
         )
     assert RefundPayment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "message"),
+    [
+        ("budget", {"total": "0"}, "A budget must be more than zero."),
+        ("budget", {"total": "10", "line_repair": "-1"}, "A category's budget must be more"),
+        ("pay", {"paid_on": "2026-11-30", "amount": "0"}, "A payment must be more than zero."),
+        ("refund", {"amount": "0"}, "A refund must be more than zero."),
+    ],
+)
+def test_a_zero_budget_payment_or_refund_is_not_told_about_reversals(
+    finance: User,
+    finance2: User,
+    recall: RecallCase,
+    holder: Party,
+    path: str,
+    data: dict[str, str],
+    message: str,
+) -> None:
+    client = signed_in(finance)
+    request = refunds.refund_request(actor=finance, recall=recall, claim=claim(holder))
+    refunds.refund_approve(actor=finance2, request=request)
+    before = nothing_written()
+    url = {
+        "budget": f"/finance/recalls/{recall.pk}/budget/",
+        "pay": f"/finance/refunds/{request.pk}/pay/",
+        "refund": f"/recalls/{recall.pk}/finance/refunds/new/",
+    }[path]
+    refund_form = {
+        "holder": "HOSP-A",
+        "quantity": "1",
+        "unit_price": "10",
+        "invoice_reference": "INV-9",
+        "currency": "CNY",
+        "method": "bank_transfer",
+    }
+    text = html.unescape(client.post(url, {**refund_form, **data}, follow=True).content.decode())
+    assert message in text
+    assert "a correction is a reversal" not in text
+    assert nothing_written() == before

@@ -124,8 +124,9 @@ def test_a_request_above_what_the_holder_bought_answers_400_with_the_figures(
     body = answer.json()
     assert (answer.status_code, body["where"]) == (400, "quantity")
     assert (
-        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, "
-        "at most 10 more units can be refunded, not 11."
+        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
+        "not here), still held 6, already compensated 0: at most 10 more units can be "
+        "refunded, not 11."
     ) in str(body)
     assert not RefundRequest.objects.exists()
 

@@ -95,8 +95,9 @@ def test_a_refused_request_shows_the_message_keeps_the_values_and_writes_nothing
     assert answer.status_code == 400
     assert 'data-where="quantity"' in text
     assert (
-        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, "
-        "at most 10 more units can be refunded, not 11."
+        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
+        "not here), still held 6, already compensated 0: at most 10 more units can be "
+        "refunded, not 11."
     ) in text
     assert 'value="INV-9"' in text
     assert not RefundRequest.objects.exists()
@@ -438,8 +439,9 @@ def test_the_refund_form_shows_what_each_holder_received_still_holds_and_can_be_
     text = refused.content.decode()
     assert refused.status_code == 400
     assert (
-        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 4, at most 6 "
-        "more units can be refunded, not 8." in text
+        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
+        "not here), still held 6, already compensated 4: at most 6 more units can be "
+        "refunded, not 8." in text
     )
     assert holder_rows(text)[0] == ("HOSP-A", "10", "6", "4", "6")
     assert RefundRequest.objects.count() == 1
