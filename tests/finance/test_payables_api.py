@@ -157,7 +157,7 @@ def test_quotes_award_without_a_reason_answers_400_and_the_scorecard_answers(
             "description": "取回",
             "quantity": "11",
             "region": "广东省",
-            "due_on": "2026-12-20",
+            "due_on": (timezone.localdate() + timedelta(days=14)).isoformat(),
         },
         format="json",
     ).json()
