@@ -112,6 +112,7 @@ def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Budget saved."))
         return redirect("web:finance-budget", pk=recall.pk)
     report = reports.recall_report(recall, parts="cd")  # the page shows categories and days
+    raised = paged(request, alerts.alerts_of(recall), param="alerts")
     return render(
         request,
         "web/finance/budget/budget.html",
@@ -119,7 +120,13 @@ def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
             "recall": recall,
             "report": report,
             "chart": burn_up(report),
-            "alerts": paged(request, alerts.alerts_of(recall), param="alerts"),
+            "alerts": raised,
+            "alerts_now": alerts.alerts_now(
+                raised,
+                budget_version=report.budget.version if report.budget else None,
+                actual_percent=report.actual_percent,
+                forecast_percent=report.forecast_percent,
+            ),
             "lines": {line.category: line.amount for line in report.budget.lines.all()}
             if report.budget
             else {},
