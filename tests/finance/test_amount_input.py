@@ -270,3 +270,34 @@ def test_a_zero_budget_payment_or_refund_is_not_told_about_reversals(
     assert message in text
     assert "a correction is a reversal" not in text
     assert nothing_written() == before
+
+
+def test_a_refused_rates_file_names_each_row_and_column_on_the_page_and_api(
+    finance: User, api_as: Callable[[User | None], APIClient]
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = b"currency,date,rate\nUSD,2026-12-02,1e40\nXYZ,2026-12-02,1\nGBP,02.12.2026,NaN\n"
+    text = html.unescape(
+        signed_in(finance)
+        .post("/finance/rates/", {"file": SimpleUploadedFile("bad.csv", bad)}, follow=True)
+        .content.decode()
+    )
+    for line in (
+        "bad.csv, row 2, column rate: A rate has at most eight decimals and ten digits.",
+        "bad.csv, row 3, column currency: XYZ is not an ISO 4217 currency code",
+        "bad.csv, row 4, column date: 02.12.2026 is not a date in the form YYYY-MM-DD.",
+        "bad.csv, row 4, column rate: NaN is not a rate.",
+    ):
+        assert line in text
+    answer = api_as(finance).post(
+        "/api/finance/rates/import/", {"file": SimpleUploadedFile("bad.csv", bad)}
+    )
+    assert answer.status_code == 400
+    assert [(d["row"], d["column"]) for d in answer.json()["details"]] == [
+        (2, "rate"),
+        (3, "currency"),
+        (4, "date"),
+        (4, "rate"),
+    ]
+    assert ExchangeRate.objects.count() == 0

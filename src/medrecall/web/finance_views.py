@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from medrecall.accounts.selectors import viewer_of
 from medrecall.catalog.models import DeviceModel
 from medrecall.core import bounds
-from medrecall.core.errors import DomainError, NotFound, ValidationFailed
+from medrecall.core.errors import DomainError, ImportRejected, NotFound, ValidationFailed
 from medrecall.core.files import file_response, type_of_stored
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import Disposition, ReturnAuthorisation, ServiceProvider, WorkOrder
@@ -78,6 +78,13 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: Callable[[Any
     """Run one service; a refusal is shown as a message and changes nothing."""
     try:
         done = action()
+    except ImportRejected as rejected:  # each problem with its row and column
+        shown = [str(error) for error in rejected.errors[:20]]
+        more = len(rejected.errors) - len(shown)
+        if more > 0:
+            shown.append(_("… and %(count)s more.") % {"count": more})
+        messages.error(request, " ".join([rejected.message, *shown]))
+        return None
     except DomainError as refused:
         details = refused.details if isinstance(refused.details, list) else []
         extra = [str(d.get("message", d)) if isinstance(d, dict) else str(d) for d in details]
