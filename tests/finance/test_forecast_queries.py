@@ -75,6 +75,6 @@ def test_the_forecast_keeps_its_query_count_as_the_recall_grows(
     assert large_total > small_total  # more to forecast, read in the same queries
     # One statement per kind of figure (budget, policy, ledger, scope, dispositions, returns,
     # regions, carrier rates, work orders, provider rates, names): never one per row. The small
-    # recall reads 21; the larger one skips none and adds none.
+    # recall reads 21; the larger one reads no more (steps with nothing to price are skipped).
     assert small == 21, "\n".join(q["sql"][:160] for q in LAST)
     assert large <= small, "\n".join(q["sql"][:160] for q in LAST)
