@@ -195,3 +195,15 @@ def test_the_cross_recall_workbook_names_categories_in_the_readers_language(
         rows = [[c.value for c in row] for row in sheet.iter_rows()]
         assert rows[1] == [expected, 1, 10, "CNY"]
         assert "logistics" not in [r[0] for r in rows]
+
+
+def test_the_entry_form_offers_vendors_and_the_scopes_holders_by_name(
+    finance: User, recall: RecallCase
+) -> None:
+    PartyFactory(code="SF", name="顺丰速运", name_en="SF Express", party_type="carrier")
+    text = page(reader(finance, "zh-hans"), f"/finance/recalls/{recall.pk}/post/")
+    vendors = text.split('<datalist id="entry-vendors">', 1)[1].split("</datalist>", 1)[0]
+    holders = text.split('<datalist id="entry-holders">', 1)[1].split("</datalist>", 1)[0]
+    assert '<option value="SF">顺丰速运</option>' in vendors
+    assert '<option value="HOSP-A">市第一医院</option>' in holders
+    assert "HOSP-" not in vendors

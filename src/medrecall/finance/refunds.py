@@ -63,6 +63,7 @@ from .models_payables import (
     RefundRequest,
     RefundSource,
     RefundStatus,
+    vendor_label,
 )
 
 SIGNED_FIELDS = (
@@ -264,6 +265,18 @@ def holders_units(*, recall: RecallCase) -> QuerySet[Party]:
         )
         .order_by("code")
     )
+
+
+def holder_choices(*, recall: RecallCase, limit: int = 500) -> list[tuple[str, str]]:
+    """The holders of the recall's frozen scope as (code, name in the reader's language), for
+    a form's pick list; one query after the snapshot's."""
+    snapshot = recall.current_snapshot
+    if snapshot is None:
+        return []
+    found = Party.objects.filter(
+        pk__in=AffectedLine.objects.filter(snapshot=snapshot).values("party")
+    ).order_by("code")[:limit]
+    return [(party.code, vendor_label(party)) for party in found]
 
 
 def refundable(*, received: int, passed_on: int, held: int) -> int:

@@ -28,7 +28,7 @@ from medrecall.core.errors import DomainError, ImportRejected, NotFound, Validat
 from medrecall.core.files import file_response, type_of_stored
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import Disposition, ReturnAuthorisation, ServiceProvider, WorkOrder
-from medrecall.finance import ledger, postings, selectors
+from medrecall.finance import ledger, postings, quotes, refunds, selectors
 from medrecall.finance.errors import EntryPosted
 from medrecall.finance.models import CostCategory, CostEntry, CostSource
 from medrecall.notices.models import Offer
@@ -219,6 +219,8 @@ def entry_post(request: HttpRequest, pk: int) -> HttpResponse:
             "form": request.POST if request.method == "POST" else {},
             "today": ledger.company_today().isoformat(),
             "company_currency": ledger.policy().company_currency,
+            "vendor_choices": quotes.vendor_choices(),
+            "holder_choices": refunds.holder_choices(recall=recall),
         },
     )
 
