@@ -105,11 +105,11 @@ def test_the_recall_owner_sets_the_budget(recall: RecallCase) -> None:
 @pytest.mark.parametrize(
     ("total", "lines", "message"),
     [
-        ("0", {}, "The amount must be more than zero"),
-        ("-5", {}, "The amount must be more than zero"),
+        ("0", {}, "A budget must be more than zero."),
+        ("-5", {}, "A budget must be more than zero."),
         ("abc", {}, "abc is not an amount."),
         ("100", {"fuel": "10"}, "fuel is not a cost category."),
-        ("100", {"logistics": "-1"}, "The amount must be more than zero"),
+        ("100", {"logistics": "-1"}, "A category's budget must be more than zero"),
         ("100", {"logistics": "60", "labour": "40.01"}, "add up to 100.01, more than the budget"),
     ],
     ids=["zero", "negative", "not-a-number", "unknown-category", "negative-line", "over-total"],

@@ -72,7 +72,7 @@ def test_finance_sets_the_budget_and_reads_it_back(
 @pytest.mark.parametrize(
     ("body", "where"),
     [
-        ({"total": "0"}, "amount must be more than zero"),
+        ({"total": "0"}, "A budget must be more than zero."),
         ({"total": "10", "lines": {"fuel": "1"}}, "fuel is not a cost category."),
         ({"total": "10", "planned_disposition": "burn"}, "burn is not a disposition."),
         ({"total": "10", "planned_provider": 999999}, "There is no service provider 999999."),

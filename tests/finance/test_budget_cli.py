@@ -80,7 +80,7 @@ def test_budget_set_and_show(finance: User, recall: RecallCase) -> None:
     ("args", "message"),
     [
         (["--total", "1000", "--line", "logistics"], "Give a line as CATEGORY=AMOUNT"),
-        (["--total", "0"], "The amount must be more than zero"),
+        (["--total", "0"], "A budget must be more than zero."),
         (["--total", "10", "--planned-provider", "999999"], "There is no service provider 999999."),
     ],
     ids=["line", "zero", "provider"],

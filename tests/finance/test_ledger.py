@@ -88,7 +88,7 @@ def test_a_missing_rate_for_the_day_is_refused_and_nothing_is_posted(
         ("-5", "CNY", "amount", "more than zero"),
         ("1.005", "CNY", "amount", "two decimals"),
         ("abc", "CNY", "amount", "abc is not an amount"),
-        ("NaN", "CNY", "amount", "more than zero"),
+        ("NaN", "CNY", "amount", "NaN is not an amount"),
         ("10", "XYZ", "currency", "XYZ is not an ISO 4217"),
         ("99999999999999999", "CNY", "amount", "at most 999,999,999,999.99"),
         ("1000000000000.00", "CNY", "amount", "at most 999,999,999,999.99"),

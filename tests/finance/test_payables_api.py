@@ -124,8 +124,9 @@ def test_a_request_above_what_the_holder_bought_answers_400_with_the_figures(
     body = answer.json()
     assert (answer.status_code, body["where"]) == (400, "quantity")
     assert (
-        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, "
-        "at most 10 more units can be refunded, not 11."
+        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
+        "not here), still held 6, already compensated 0: at most 10 more units can be "
+        "refunded, not 11."
     ) in str(body)
     assert not RefundRequest.objects.exists()
 
@@ -156,7 +157,7 @@ def test_quotes_award_without_a_reason_answers_400_and_the_scorecard_answers(
             "description": "取回",
             "quantity": "11",
             "region": "广东省",
-            "due_on": "2026-12-20",
+            "due_on": (timezone.localdate() + timedelta(days=14)).isoformat(),
         },
         format="json",
     ).json()

@@ -134,7 +134,7 @@ def test_refunds_from_request_to_a_signed_approval_payment_and_export(
     [
         pytest.param(
             ("--quantity", "11"),
-            "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, at most 10 ",
+            "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0",
             id="above bought",
         ),
         pytest.param(("--amount", "-1"), "more than zero", id="negative"),

@@ -95,8 +95,9 @@ def test_a_refused_request_shows_the_message_keeps_the_values_and_writes_nothing
     assert answer.status_code == 400
     assert 'data-where="quantity"' in text
     assert (
-        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, "
-        "at most 10 more units can be refunded, not 11."
+        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
+        "not here), still held 6, already compensated 0: at most 10 more units can be "
+        "refunded, not 11."
     ) in text
     assert 'value="INV-9"' in text
     assert not RefundRequest.objects.exists()
@@ -132,7 +133,7 @@ def test_an_award_without_a_reason_is_refused_on_the_page(
         description="取回",
         quantity=1,
         region="CN",
-        due_on=DAY,
+        due_on=timezone.localdate(),
     )
     today = timezone.localdate()
     quotes.quote_add(
@@ -194,7 +195,7 @@ def test_who_sees_and_who_acts(
         description="取回",
         quantity=1,
         region="CN",
-        due_on=DAY,
+        due_on=timezone.localdate(),
     )
     if role == "portal-other":
         user = make_user(Role.PORTAL, party=PartyFactory(code="HOSP-OTHER", party_type="hospital"))
@@ -264,7 +265,7 @@ def test_the_quote_comparison_page_keeps_its_query_count(finance: User, recall: 
         description="返修",
         quantity=3,
         region="CN",
-        due_on=DAY,
+        due_on=timezone.localdate(),
     )
     today = timezone.localdate()
 
@@ -321,7 +322,7 @@ def test_the_award_list_names_the_vendors_in_the_readers_language(
         description="取回",
         quantity=1,
         region="CN",
-        due_on=DAY,
+        due_on=timezone.localdate(),
     )
     today = timezone.localdate()
     for code, name, name_en, price in (
@@ -419,11 +420,11 @@ def test_the_refund_form_shows_what_each_holder_received_still_holds_and_can_be_
     client = signed_in(finance)
     url = f"/recalls/{recall.pk}/finance/payables/"
     assert holder_rows(client.get(url).content.decode()) == [
-        ("HOSP-A", "10", "6", "0", "10"),
-        ("HOSP-B", "5", "5", "0", "5"),
+        ("HOSP-A", "10", "0", "6", "0", "10"),  # received, passed on, held, compensated, left
+        ("HOSP-B", "5", "0", "5", "0", "5"),
     ]
     refunds.refund_request(actor=finance, recall=recall, claim=claim(holder))  # 4 units
-    assert holder_rows(client.get(url).content.decode())[0] == ("HOSP-A", "10", "6", "4", "6")
+    assert holder_rows(client.get(url).content.decode())[0] == ("HOSP-A", "10", "0", "6", "4", "6")
     refused = client.post(
         f"/recalls/{recall.pk}/finance/refunds/new/",
         {
@@ -438,10 +439,11 @@ def test_the_refund_form_shows_what_each_holder_received_still_holds_and_can_be_
     text = refused.content.decode()
     assert refused.status_code == 400
     assert (
-        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 4, at most 6 "
-        "more units can be refunded, not 8." in text
+        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
+        "not here), still held 6, already compensated 4: at most 6 more units can be "
+        "refunded, not 8." in text
     )
-    assert holder_rows(text)[0] == ("HOSP-A", "10", "6", "4", "6")
+    assert holder_rows(text)[0] == ("HOSP-A", "10", "0", "6", "4", "6")
     assert RefundRequest.objects.count() == 1
 
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
@@ -36,6 +36,7 @@ from tests.finance.payables_world import *  # noqa: F403
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 12, 6)
+DUE = ledger.company_today() + timedelta(days=14)  # quotes are not due in the past
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def rfq(finance: User, recall: RecallCase) -> QuoteRequest:
         description="取回 11 台导管",
         quantity=11,
         region="广东省",
-        due_on=TODAY,
+        due_on=DUE,
     )
 
 
@@ -80,8 +81,11 @@ def test_a_request_for_quotes_is_numbered_and_audited(rfq: QuoteRequest) -> None
         "RFQ-2026-",
         "open",
         11,
-        "广东省",
+        "CN-GD",
     )
+    with translation.override("zh-hans"):
+        assert rfq.region_label == "广东省"
+    assert rfq.region_label == "Guangdong"
     assert AuditEntry.objects.filter(
         action="finance.quote_request_opened", target_id=str(rfq.pk)
     ).exists()
@@ -94,6 +98,9 @@ def test_a_request_for_quotes_is_numbered_and_audited(rfq: QuoteRequest) -> None
         pytest.param({"quantity": 0}, "quantity", id="zero quantity"),
         pytest.param({"quantity": "many"}, "quantity", id="not a number"),
         pytest.param({"region": " "}, "region", id="no region"),
+        pytest.param({"region": "Mars"}, "region", id="not a region"),
+        pytest.param({"region": "CN-SC, Mars"}, "region", id="one part not a region"),
+        pytest.param({"due_on": date(2026, 1, 1)}, "due_on", id="due in the past"),
         pytest.param({"description": ""}, "description", id="no description"),
     ],
 )
@@ -105,7 +112,7 @@ def test_a_bad_request_for_quotes_is_refused(
         "description": "返修",
         "quantity": 3,
         "region": "CN",
-        "due_on": TODAY,
+        "due_on": DUE,
     }
     values.update(fields)
     with pytest.raises(QuoteRefused) as refused:
@@ -296,7 +303,7 @@ def test_a_quote_of_another_request_is_not_awarded(
         description="销毁",
         quantity=5,
         region="CN",
-        due_on=TODAY,
+        due_on=DUE,
     )
     quote = quotes.quote_add(actor=finance, request=other, terms=terms(vendors["VEO"]))
     with pytest.raises(AwardRefused, match="belongs to another request"):
@@ -314,7 +321,7 @@ def test_a_draft_recall_takes_no_request_for_quotes(finance: User, recall: Recal
             description="返修",
             quantity=1,
             region="CN",
-            due_on=TODAY,
+            due_on=DUE,
         )
 
 

@@ -68,9 +68,18 @@ def test_the_holders_units_are_what_arrived_at_its_locations_in_the_frozen_scope
 @pytest.mark.parametrize(
     ("fields", "where", "message"),
     [
-        pytest.param({"amount": "0"}, "amount", "more than zero", id="zero amount"),
-        pytest.param({"amount": "-10.00"}, "amount", "more than zero", id="negative amount"),
-        pytest.param({"unit_price": "0"}, "unit_price", "more than zero", id="zero unit price"),
+        pytest.param(
+            {"amount": "0"}, "amount", "A refund must be more than zero.", id="zero amount"
+        ),
+        pytest.param(
+            {"amount": "-10.00"}, "amount", "A refund must be more than zero.", id="negative amount"
+        ),
+        pytest.param(
+            {"unit_price": "0"},
+            "unit_price",
+            "A unit price must be more than zero.",
+            id="zero unit price",
+        ),
         pytest.param({"quantity": 0}, "quantity", "at least one unit", id="zero quantity"),
         pytest.param({"currency": "XYZ"}, "currency", "XYZ is not an ISO 4217", id="currency"),
         pytest.param({"invoice_reference": " "}, "invoice_reference", "invoice", id="no invoice"),
@@ -122,8 +131,9 @@ def test_more_units_than_the_holder_received_are_refused(
         )
     assert refused.value.where == "quantity"
     assert str(refused.value.message) == (
-        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 0, "
-        "at most 10 more units can be refunded, not 11."
+        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
+        "not here), still held 6, already compensated 0: at most 10 more units can be "
+        "refunded, not 11."
     )
     assert nothing_written()
 
@@ -146,8 +156,9 @@ def test_the_cap_is_what_the_holder_received_not_what_it_still_holds_and_one_mor
             actor=finance, recall=recall, claim=claim(holder, quantity=1, amount="1.00")
         )
     assert str(refused.value.message) == (
-        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 10, "
-        "at most 0 more units can be refunded, not 1."
+        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
+        "not here), still held 6, already compensated 10: at most 0 more units can be "
+        "refunded, not 1."
     )
     assert refused.value.where == "quantity"
     assert RefundRequest.objects.count() == 2
@@ -182,8 +193,9 @@ def test_the_units_of_a_fulfilled_offer_with_a_value_count_as_compensated(
             actor=finance, recall=recall, claim=claim(holder, quantity=8, amount="100.00")
         )
     assert str(refused.value.message) == (
-        "HOSP-A in RC-2026-0201: received 10, still held 6, already compensated 3, "
-        "at most 7 more units can be refunded, not 8."
+        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
+        "not here), still held 6, already compensated 3: at most 7 more units can be "
+        "refunded, not 8."
     )
     assert nothing_written()
     entered = refunds.refund_request(
@@ -198,7 +210,7 @@ def test_units_of_earlier_requests_count_and_a_rejected_request_frees_its_units(
     first = refunds.refund_request(
         actor=finance, recall=recall, claim=claim(holder, quantity=6, amount="100.00")
     )
-    with pytest.raises(RefundAboveBought, match="already compensated 6, at most 4 more units"):
+    with pytest.raises(RefundAboveBought, match="already compensated 6: at most 4 more units"):
         refunds.refund_request(
             actor=finance, recall=recall, claim=claim(holder, quantity=5, amount="100.00")
         )
@@ -459,7 +471,7 @@ def test_a_payment_of_an_unapproved_request_is_refused(
             PaymentTerms(paid_on=DAY, amount="0", method="bank_transfer"),
             CostRefused,
             "amount",
-            "more than zero",
+            "A payment must be more than zero.",
             id="zero",
         ),
         pytest.param(

@@ -91,12 +91,16 @@ class QuoteRequestSerializer(BoundedSerializer):
     kind = serializers.ChoiceField(choices=QuoteKind.choices)
     description = serializers.CharField()
     quantity = serializers.IntegerField()
-    region = serializers.CharField()
+    region = serializers.CharField(help_text="ISO 3166 codes, comma-separated")
+    region_name = serializers.CharField(
+        source="region_label", help_text="The regions by name in the request's language"
+    )
     due_on = serializers.DateField()
     status = serializers.ChoiceField(choices=QuoteRequestStatus.choices)
     awarded_vendor = serializers.CharField(
         source="awarded_quote.vendor.code", allow_null=True, default=None
     )
+    awarded_vendor_name = serializers.CharField(source="awarded_vendor_label", allow_blank=True)
     award_reason = serializers.CharField(allow_blank=True)
     award_expired = serializers.BooleanField()
     award_company_price = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)

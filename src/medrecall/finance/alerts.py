@@ -10,6 +10,8 @@ arms the thresholds again for the new figure."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -152,3 +154,43 @@ def budget_alerts_sweep() -> int:
 def alerts_of(recall: RecallCase) -> QuerySet[BudgetAlert]:
     """The recall's budget alerts, newest first."""
     return BudgetAlert.objects.filter(recall=recall).order_by("-raised_at", "-pk")
+
+
+@dataclass(frozen=True)
+class AlertNow:
+    """A raised alert next to today's figures: an alert is raised once and kept, but the page
+    does not claim 100 % when a reversal has brought the cost back under the threshold."""
+
+    alert: BudgetAlert
+    state: str  # "reached" (still at or above), "under" (back under it), "earlier" (old budget)
+    percent: Decimal | None
+
+    @property
+    def text(self) -> str:
+        if self.state == "earlier":
+            return _("Raised against budget version %(version)s; the budget has changed since.") % {
+                "version": self.alert.budget_version
+            }
+        if self.state == "under":
+            return _("Now %(percent)s %%: back under the threshold.") % {"percent": self.percent}
+        return _("Still %(percent)s %%.") % {"percent": self.percent}
+
+
+def alerts_now(
+    found: Iterable[BudgetAlert],
+    *,
+    budget_version: int | None,
+    actual_percent: Decimal | None,
+    forecast_percent: Decimal | None,
+) -> list[AlertNow]:
+    """Each alert with the current figure of its kind (no query: the figures are given)."""
+    rows = []
+    for alert in found:
+        percent = actual_percent if alert.kind == AlertKind.ACTUAL else forecast_percent
+        if alert.budget_version != budget_version or percent is None:
+            rows.append(AlertNow(alert, "earlier", percent))
+        else:
+            rows.append(
+                AlertNow(alert, "reached" if percent >= alert.threshold else "under", percent)
+            )
+    return rows

@@ -55,7 +55,13 @@ def _category_amounts(lines: Mapping[str, Any]) -> dict[str, Decimal]:
         if str(value).strip() in ("0", "0.0", "0.00"):
             checked[category] = ZERO
             continue
-        checked[category] = amount_checked(value, where=f"lines.{category}").quantize(CENT)
+        checked[category] = amount_checked(
+            value,
+            where=f"lines.{category}",
+            not_positive=_(
+                "A category's budget must be more than zero (0 or blank: none planned)."
+            ),
+        ).quantize(CENT)
     return checked
 
 
@@ -117,7 +123,9 @@ def budget_set(
             _("Only finance or the recall's owner sets a recall's budget."), where="recall"
         )
     _state_checked(recall)
-    amount = amount_checked(total, where="total").quantize(CENT)
+    amount = amount_checked(
+        total, where="total", not_positive=_("A budget must be more than zero.")
+    ).quantize(CENT)
     categories = _category_amounts(lines or {})
     if sum(categories.values(), ZERO) > amount:
         raise BudgetRefused(

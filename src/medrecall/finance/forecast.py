@@ -584,6 +584,6 @@ def _labour(
 
 def _region_name(country: str, province: str) -> str:
     """The region as people write it in the reader's language (Sichuan, 四川省), not its code."""
-    from medrecall.core.regions import region_name
+    from .regions import region_label
 
-    return region_name(province or country, get_language() or "en") or "?"
+    return region_label(province or country, get_language() or "en") or "?"

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
@@ -51,6 +53,7 @@ CENT = Decimal("0.01")
 # amount would be refused by PostgreSQL and stored unreadable by SQLite.
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_COMPANY_AMOUNT = Decimal("99999999999999.99")
+MAX_RATE = Decimal("9999999999.99999999")
 
 
 def policy() -> FinancePolicy:
@@ -75,27 +78,40 @@ def currency_checked(code: str, *, where: str = "currency") -> str:
     return cleaned
 
 
+def _decimal(value: Any, *, where: str, not_a: str) -> Decimal:
+    """``value`` as a finite decimal; NaN, sNaN or text that is not a number is refused with
+    ``not_a`` (which names ``%(value)s``)."""
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        number = Decimal("NaN")
+    if number.is_nan():
+        raise CostRefused(not_a % {"value": value}, where=where)
+    return number
+
+
+def _too_large(number: Decimal, limit: Decimal) -> bool:
+    """Whether ``number`` is above ``limit`` (Infinity and 1e40 included), compared before any
+    rounding: rounding 1e40 to cents overflows the decimal context."""
+    return number.is_infinite() or abs(number) > limit
+
+
 def amount_checked(value: Any, *, where: str = "amount", not_positive: str = "") -> Decimal:
     """A positive amount with at most two decimals, within what the columns hold.
     ``not_positive`` is the message for zero or less (the ledger's, by default)."""
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
+    amount = _decimal(value, where=where, not_a=_("%(value)s is not an amount."))
+    if _too_large(amount, MAX_AMOUNT) and amount > 0:
         raise CostRefused(
-            _("%(value)s is not an amount.") % {"value": value}, where=where
-        ) from None
-    if not amount.is_finite() or amount <= 0:
+            _("An amount is at most %(limit)s.") % {"limit": f"{MAX_AMOUNT:,}"}, where=where
+        )
+    if amount <= 0:
         raise CostRefused(
             not_positive or _("The amount must be more than zero (a correction is a reversal)."),
             where=where,
         )
     if amount != amount.quantize(CENT):
         raise CostRefused(_("An amount has at most two decimals."), where=where)
-    if amount > MAX_AMOUNT:
-        raise CostRefused(
-            _("An amount is at most %(limit)s.") % {"limit": f"{MAX_AMOUNT:,}"}, where=where
-        )
-    return amount
+    return amount + 0  # '+ 0' drops an exponent: 1E+3 is kept as 1000
 
 
 def rate_for(currency: str, on: date) -> Decimal:
@@ -149,15 +165,14 @@ def rate_set(
 
 def amount_rate_checked(value: Any) -> Decimal:
     """An exchange rate: a positive decimal with at most eight decimals."""
-    try:
-        rate = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise CostRefused(_("%(value)s is not a rate.") % {"value": value}, where="rate") from None
-    if not rate.is_finite() or rate <= 0:
-        raise CostRefused(_("A rate must be more than zero."), where="rate")
-    if rate != rate.quantize(Decimal("0.00000001")) or rate >= Decimal("1e10"):
+    rate = _decimal(value, where="rate", not_a=_("%(value)s is not a rate."))
+    if _too_large(rate, MAX_RATE):
         raise CostRefused(_("A rate has at most eight decimals and ten digits."), where="rate")
-    return rate
+    if rate <= 0:
+        raise CostRefused(_("A rate must be more than zero."), where="rate")
+    if rate != rate.quantize(Decimal("0.00000001")):
+        raise CostRefused(_("A rate has at most eight decimals and ten digits."), where="rate")
+    return rate + 0
 
 
 @dataclass(frozen=True)
@@ -205,7 +220,29 @@ def _attachment_type(attachment: Attachment) -> files.FileType:
         raise CostRefused(refused.message, where="attachment") from refused
 
 
-def _checked(line: CostLine) -> tuple[Decimal, str]:
+def company_today() -> date:
+    """Today in the company's time zone (``TIME_ZONE``), whatever zone the user reads in."""
+    return timezone.localdate(timezone=ZoneInfo(settings.TIME_ZONE))
+
+
+def check_not_future(day: date, *, where: str, what: str) -> None:
+    """Refuse a date after today (company time zone): the ledger records costs incurred and
+    payments made, not accruals or plans (those are the budget and the forecast)."""
+    today = company_today()
+    if day > today:
+        raise CostRefused(
+            _(
+                "%(what)s %(day)s is in the future (today is %(today)s): record a cost or "
+                "payment once it has happened; planned costs belong in the budget."
+            )
+            % {"what": what, "day": day.isoformat(), "today": today.isoformat()},
+            where=where,
+        )
+
+
+def _checked(line: CostLine, source: str = CostSource.MANUAL) -> tuple[Decimal, str]:
+    if source == CostSource.MANUAL:
+        check_not_future(line.incurred_on, where="incurred_on", what=_("The date incurred"))
     if line.category not in CostCategory.values:
         raise CostRefused(
             _("%(category)s is not a cost category.") % {"category": line.category},
@@ -283,7 +320,7 @@ def _post(
     attachment: Attachment | None,
 ) -> CostEntry:
     require_action(recall, Action.POST_COST)
-    amount, currency = _checked(line)
+    amount, currency = _checked(line, source)
     if line.offer is not None and (paid := offer_paid_by(line.offer)) is not None:
         raise _offer_paid_refusal(line.offer, paid)
     rate = rate_for(currency, line.incurred_on)
@@ -622,7 +659,7 @@ def unit_cost_set(
     """Set what one unit costs on a disposition path, for a model or (no model) for any."""
     if kind not in DispositionKind.values:
         raise CostRefused(_("%(kind)s is not a disposition.") % {"kind": kind}, where="kind")
-    cost = _not_negative(unit_cost, where="unit_cost")
+    cost = _not_negative(unit_cost, where="unit_cost", digits=12)
     code = currency_checked(currency)
     before = (
         DispositionCost.objects.select_for_update(of=("self",))
@@ -670,9 +707,11 @@ def provider_rate_set(
 ) -> ProviderRate:
     """Set a service provider's labour and travel rates."""
     values = {
-        "hourly_rate": _not_negative(hourly_rate, where="hourly_rate"),
-        "hours_per_work_order": _not_negative(hours_per_work_order, where="hours_per_work_order"),
-        "per_km": _not_negative(per_km, where="per_km"),
+        "hourly_rate": _not_negative(hourly_rate, where="hourly_rate", digits=10),
+        "hours_per_work_order": _not_negative(
+            hours_per_work_order, where="hours_per_work_order", digits=6
+        ),
+        "per_km": _not_negative(per_km, where="per_km", digits=8),
         "currency": currency_checked(currency),
     }
     before = (
@@ -697,18 +736,19 @@ def provider_rate_set(
     return found
 
 
-def _not_negative(value: Any, *, where: str) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
+def _not_negative(value: Any, *, where: str, digits: int) -> Decimal:
+    """Zero or more, two decimals, within a column of ``digits`` digits."""
+    number = _decimal(value, where=where, not_a=_("%(value)s is not an amount."))
+    limit = Decimal(10) ** (digits - 2) - CENT
+    if _too_large(number, limit) and number > 0:
         raise CostRefused(
-            _("%(value)s is not an amount.") % {"value": value}, where=where
-        ) from None
-    if not number.is_finite() or number < 0:
+            _("An amount is at most %(limit)s.") % {"limit": f"{limit:,}"}, where=where
+        )
+    if number < 0:
         raise CostRefused(_("The amount cannot be negative."), where=where)
-    if number != number.quantize(CENT) or number >= Decimal("1e9"):
+    if number != number.quantize(CENT):
         raise CostRefused(_("An amount has at most two decimals."), where=where)
-    return number
+    return number + 0
 
 
 def _thresholds(values: Any) -> list[int]:
@@ -739,9 +779,13 @@ def policy_update(
     current = FinancePolicy.objects.select_for_update().get(pk=policy().pk)
     values: dict[str, Any] = {
         "company_currency": currency_checked(company_currency, where="company_currency"),
-        "four_eyes_threshold": _not_negative(four_eyes_threshold, where="four_eyes_threshold"),
+        "four_eyes_threshold": _not_negative(
+            four_eyes_threshold, where="four_eyes_threshold", digits=14
+        ),
         "alert_thresholds": _thresholds(alert_thresholds),
-        "postage_per_letter": _not_negative(postage_per_letter, where="postage_per_letter"),
+        "postage_per_letter": _not_negative(
+            postage_per_letter, where="postage_per_letter", digits=10
+        ),
     }
     if values["company_currency"] != current.company_currency and CostEntry.objects.exists():
         raise CostRefused(

@@ -114,6 +114,28 @@ class QuoteRequest(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def region_label(self) -> str:
+        """The regions by name in the active language (stored as ISO codes)."""
+        from .regions import regions_label
+
+        return regions_label(self.region)
+
+    @property
+    def awarded_vendor_label(self) -> str:
+        """The chosen vendor by name in the active language (the code if it has no name)."""
+        if self.awarded_quote is None:
+            return ""
+        return vendor_label(self.awarded_quote.vendor)
+
+
+def vendor_label(vendor: Party) -> str:
+    """A vendor or holder by its name in the active language: the English name for English
+    readers, the Chinese one otherwise, each falling back to the other, then to the code."""
+    from medrecall.catalog.models import device_name
+
+    return device_name(vendor.name, vendor.name_en) or vendor.code
+
 
 class Quote(models.Model):
     """One vendor's answer to a request for quotes."""

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.audit.models import AuditEntry
+from medrecall.core import bounds
 from medrecall.core.errors import NotFound
 from medrecall.core.numbering import next_number
 from medrecall.execution.lifecycle import ReturnStatus, TaskStatus
@@ -30,10 +31,19 @@ from medrecall.recalls.lifecycle import Action, require_action
 from medrecall.recalls.models import RecallCase
 
 from .errors import AwardRefused, QuoteRefused
-from .ledger import CENT, Attachment, _attachment_type, amount_checked, currency_checked, policy
+from .ledger import (
+    CENT,
+    Attachment,
+    _attachment_type,
+    amount_checked,
+    company_today,
+    currency_checked,
+    policy,
+)
 from .ledger import rate_for as _rate_for
 from .models import CostEntry, ExchangeRate
-from .models_payables import Quote, QuoteKind, QuoteRequest, QuoteRequestStatus
+from .models_payables import Quote, QuoteKind, QuoteRequest, QuoteRequestStatus, vendor_label
+from .regions import regions_checked
 
 VENDOR_TYPES = (PartyType.CARRIER, PartyType.SERVICE_PARTNER, PartyType.SUPPLIER)
 
@@ -61,15 +71,21 @@ def quote_request_open(
     if not description.strip():
         raise QuoteRefused(_("Say what is to be done."), where="description")
     units = _positive_int(quantity, where="quantity")
-    if not region.strip():
-        raise QuoteRefused(_("Say which region the vendor must cover."), where="region")
+    regions = regions_checked(region)
+    today = company_today()
+    if due_on < today:
+        raise QuoteRefused(
+            _("Quotes cannot be due on %(day)s, before today (%(today)s).")
+            % {"day": due_on.isoformat(), "today": today.isoformat()},
+            where="due_on",
+        )
     request = QuoteRequest.objects.create(
         number=next_number(QuoteRequest, "RFQ"),
         recall=recall,
         kind=kind,
         description=description.strip(),
         quantity=units,
-        region=region.strip(),
+        region=regions,
         due_on=due_on,
         created_by=actor,
     )
@@ -111,6 +127,8 @@ def _positive_int(value: Any, *, where: str) -> int:
         ) from None
     if number <= 0:
         raise QuoteRefused(_("Give a number above zero."), where=where)
+    if number > bounds.INT32[1]:
+        raise QuoteRefused(bounds.range_message(1, bounds.INT32[1]), where=where)
     return number
 
 
@@ -203,6 +221,8 @@ def _lead_time(value: Any) -> int:
         ) from None
     if days < 0:
         raise QuoteRefused(_("A lead time cannot be negative."), where="lead_time_days")
+    if days > bounds.INT32[1]:
+        raise QuoteRefused(bounds.range_message(0, bounds.INT32[1]), where="lead_time_days")
     return days
 
 
@@ -283,6 +303,13 @@ def quote_request_cancel(*, actor: User, request: QuoteRequest, reason: str) -> 
 
 
 # -- reads -------------------------------------------------------------------------------------
+def vendor_choices(limit: int = 500) -> list[tuple[str, str]]:
+    """The parties a quote may come from (carriers, service partners, suppliers), as (code,
+    name in the reader's language), for the quote form's pick list; one query."""
+    found = Party.objects.filter(party_type__in=VENDOR_TYPES).order_by("code")[:limit]
+    return [(party.code, vendor_label(party)) for party in found]
+
+
 def quote_requests_of(recall: RecallCase) -> QuerySet[QuoteRequest]:
     """A recall's requests for quotes, newest first, with their quote counts and chosen quote."""
     return (
@@ -330,6 +357,10 @@ class QuoteRow:
     chosen: bool
     cheapest: bool = False
     fastest: bool = False
+
+    @property
+    def vendor_label(self) -> str:
+        return vendor_label(self.quote.vendor)
 
     @property
     def rate_missing(self) -> bool:

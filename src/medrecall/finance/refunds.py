@@ -28,25 +28,28 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import Signature, User
 from medrecall.audit import services as audit
+from medrecall.core import bounds
 from medrecall.core.errors import NotFound
 from medrecall.core.numbering import next_number
 from medrecall.notices.models import Offer, Reply
 from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Action, require_action
-from medrecall.recalls.models import AffectedLine, RecallCase
+from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
+from medrecall.traceability.models import EventType, TraceEvent
 
 from .errors import ApprovalRefused, PaymentRefused, RefundAboveBought, RefundRefused
 from .ledger import (
     CENT,
     CostLine,
     amount_checked,
+    check_not_future,
     cost_post,
     currency_checked,
     offer_paid_by,
@@ -60,6 +63,7 @@ from .models_payables import (
     RefundRequest,
     RefundSource,
     RefundStatus,
+    vendor_label,
 )
 
 SIGNED_FIELDS = (
@@ -79,6 +83,33 @@ SECOND_STEP = "refund_second_approval"
 
 
 # -- the limits ---------------------------------------------------------------------------------
+def _passed_on(
+    snapshot: ScopeSnapshot, holder: Any, *, line_holder: Any = None
+) -> QuerySet[TraceEvent]:
+    """The units of the frozen scope the holder shipped on to another party before the freeze:
+    shipments of a lot (and serial) in scope from a location where the holder has a scope line
+    (so they are counted in that line's ``received``) to a location of any other party. Those
+    units are the receiving party's to claim. ``holder`` is a party, or ``OuterRef("pk")`` in a
+    subquery of parties (``line_holder`` then is ``OuterRef(OuterRef("pk"))``, one level
+    deeper); summed by the caller."""
+    from_line = AffectedLine.objects.filter(
+        snapshot=snapshot,
+        party=holder if line_holder is None else line_holder,
+        location=OuterRef("from_location"),
+        lot=OuterRef("lot"),
+    ).filter(Q(serial__isnull=True) | Q(serial=OuterRef("serial")))
+    return (
+        TraceEvent.objects.filter(
+            event_type=EventType.SHIPPED,
+            retracted=False,
+            recorded_at__lte=snapshot.created_at,
+            to_location__isnull=False,
+        )
+        .exclude(to_location__party=holder)
+        .filter(Exists(from_line))
+    )
+
+
 def holder_units(*, recall: RecallCase, holder: Party) -> int:
     """The units the holder received in the recall's current frozen scope (0 before a freeze):
     per scope line the larger of what arrived there and what is there or on its way."""
@@ -89,6 +120,47 @@ def holder_units(*, recall: RecallCase, holder: Party) -> int:
         units=Coalesce(Sum(Greatest("received", F("on_hand") + F("in_transit"))), 0)
     )["units"]
     return int(total)
+
+
+def holder_passed_on(*, recall: RecallCase, holder: Party) -> int:
+    """The units of the frozen scope the holder shipped on to other parties (``_passed_on``)."""
+    snapshot = recall.current_snapshot
+    if snapshot is None:
+        return 0
+    found = _passed_on(snapshot, holder).aggregate(units=Coalesce(Sum("quantity"), 0))["units"]
+    return int(found)
+
+
+def holder_in_scope(*, recall: RecallCase, holder: Party) -> bool:
+    """Whether the holder has a line in the recall's current frozen scope."""
+    snapshot = recall.current_snapshot
+    return (
+        snapshot is not None
+        and AffectedLine.objects.filter(snapshot=snapshot, party=holder).exists()
+    )
+
+
+def check_in_scope(*, recall: RecallCase, holder: Party) -> None:
+    """Refuse a holder with no line in the frozen scope, saying so (not "has not replied")."""
+    if recall.current_snapshot is None:
+        raise RefundRefused(
+            _("%(recall)s has no frozen scope yet: nothing can be refunded.")
+            % {"recall": recall.number},
+            where="holder",
+        )
+    if not holder_in_scope(recall=recall, holder=holder):
+        raise RefundRefused(
+            _(
+                "%(holder)s is not in this recall's scope (%(recall)s, frozen scope "
+                "%(sequence)s): it holds no affected units, so nothing can be refunded to it."
+            )
+            % {
+                "holder": holder.code,
+                "recall": recall.number,
+                "sequence": recall.current_snapshot.sequence,
+            },
+            where="holder",
+        )
 
 
 def holder_held(*, recall: RecallCase, holder: Party) -> int:
@@ -133,9 +205,9 @@ def holder_compensated(*, recall: RecallCase, holder: Party) -> int:
 
 def holders_units(*, recall: RecallCase) -> QuerySet[Party]:
     """The holders of the recall's current frozen scope, each annotated with the figures its
-    refunds are capped by (as ``holder_units``, ``holder_held``, ``holder_compensated``):
-    ``units_received``, ``units_held``, ``units_requested``, ``units_offered``; one query for a
-    page of them (subqueries)."""
+    refunds are capped by (as ``holder_units``, ``holder_passed_on``, ``holder_held``,
+    ``holder_compensated``): ``units_received``, ``units_passed_on``, ``units_held``,
+    ``units_requested``, ``units_offered``; one query for a page of them (subqueries)."""
     snapshot = recall.current_snapshot
     if snapshot is None:
         return Party.objects.none()
@@ -165,6 +237,14 @@ def holders_units(*, recall: RecallCase) -> QuerySet[Party]:
         .annotate(n=Sum("quantity"))
         .values("n")
     )
+    passed = (
+        _passed_on(snapshot, OuterRef("pk"), line_holder=OuterRef(OuterRef("pk")))
+        .order_by()
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
     return (
         Party.objects.filter(pk__in=AffectedLine.objects.filter(snapshot=snapshot).values("party"))
         .annotate(
@@ -176,6 +256,7 @@ def holders_units(*, recall: RecallCase) -> QuerySet[Party]:
                 ),
                 0,
             ),
+            units_passed_on=Coalesce(Subquery(passed), 0),
             units_held=Coalesce(
                 Subquery(lines.annotate(n=Sum(F("on_hand") + F("in_transit"))).values("n")), 0
             ),
@@ -184,6 +265,24 @@ def holders_units(*, recall: RecallCase) -> QuerySet[Party]:
         )
         .order_by("code")
     )
+
+
+def holder_choices(*, recall: RecallCase, limit: int = 500) -> list[tuple[str, str]]:
+    """The holders of the recall's frozen scope as (code, name in the reader's language), for
+    a form's pick list; one query after the snapshot's."""
+    snapshot = recall.current_snapshot
+    if snapshot is None:
+        return []
+    found = Party.objects.filter(
+        pk__in=AffectedLine.objects.filter(snapshot=snapshot).values("party")
+    ).order_by("code")[:limit]
+    return [(party.code, vendor_label(party)) for party in found]
+
+
+def refundable(*, received: int, passed_on: int, held: int) -> int:
+    """What a holder can be refunded for in all: what it received less what it passed on to
+    other parties (theirs to claim), never less than what it still holds."""
+    return max(received - passed_on, held, 0)
 
 
 @dataclass(frozen=True)
@@ -195,10 +294,12 @@ class HolderUnits:
     received: int
     held: int
     compensated: int
+    passed_on: int = 0
 
     @property
     def left(self) -> int:
-        return max(self.received - self.compensated, 0)
+        total = refundable(received=self.received, passed_on=self.passed_on, held=self.held)
+        return max(total - self.compensated, 0)
 
     @classmethod
     def of(cls, party: Any) -> HolderUnits:
@@ -208,6 +309,7 @@ class HolderUnits:
             received=int(party.units_received),
             held=int(party.units_held),
             compensated=int(party.units_requested) + int(party.units_offered),
+            passed_on=int(party.units_passed_on),
         )
 
 
@@ -233,27 +335,35 @@ def _whole(value: Any, *, where: str) -> int:
         ) from None
     if number <= 0:
         raise RefundRefused(_("The quantity must be at least one unit."), where=where)
+    if number > bounds.INT32[1]:
+        raise RefundRefused(bounds.range_message(1, bounds.INT32[1]), where=where)
     return number
 
 
 def _check_units_left(recall: RecallCase, holder: Party, quantity: int) -> None:
-    """At most what the holder bought: received in the frozen scope, less the units already
+    """At most what the holder bought and kept: received in the frozen scope less what it
+    passed on to other parties (never less than what it holds), less the units already
     requested (not rejected) or compensated."""
+    check_in_scope(recall=recall, holder=holder)
     received = holder_units(recall=recall, holder=holder)
+    passed = holder_passed_on(recall=recall, holder=holder)
+    held = holder_held(recall=recall, holder=holder)
     already = holder_compensated(recall=recall, holder=holder)
-    left = max(received - already, 0)
+    left = max(refundable(received=received, passed_on=passed, held=held) - already, 0)
     if quantity > left:
         raise RefundAboveBought(
             _(
-                "%(holder)s in %(recall)s: received %(received)s, still held %(held)s, already "
-                "compensated %(already)s, at most %(left)s more units can be refunded, not "
+                "%(holder)s in %(recall)s: received %(received)s, passed on to other parties "
+                "%(passed)s (refunded to them, not here), still held %(held)s, already "
+                "compensated %(already)s: at most %(left)s more units can be refunded, not "
                 "%(quantity)s."
             )
             % {
                 "holder": holder.code,
                 "recall": recall.number,
                 "received": received,
-                "held": holder_held(recall=recall, holder=holder),
+                "passed": passed,
+                "held": held,
                 "already": already,
                 "left": left,
                 "quantity": quantity,
@@ -266,8 +376,12 @@ def _checked_claim(
     recall: RecallCase, claim: RefundClaim, offer: Offer | None
 ) -> tuple[int, Decimal, Decimal, str]:
     quantity = _whole(claim.quantity, where="quantity")
-    unit_price = amount_checked(claim.unit_price, where="unit_price")
-    amount = amount_checked(claim.amount, where="amount")
+    unit_price = amount_checked(
+        claim.unit_price, where="unit_price", not_positive=_("A unit price must be more than zero.")
+    )
+    amount = amount_checked(
+        claim.amount, where="amount", not_positive=_("A refund must be more than zero.")
+    )
     currency = currency_checked(claim.currency)
     if not claim.invoice_reference.strip():
         raise RefundRefused(
@@ -634,7 +748,8 @@ def _checked_payment(locked: RefundRequest, terms: PaymentTerms) -> Decimal:
             % {"number": locked.number, "status": str(locked.get_status_display()).lower()},
             where="request",
         )
-    amount = amount_checked(terms.amount)
+    amount = amount_checked(terms.amount, not_positive=_("A payment must be more than zero."))
+    check_not_future(terms.paid_on, where="paid_on", what=_("The payment date"))
     if amount > locked.amount:
         raise PaymentRefused(
             _("%(amount)s %(currency)s is more than the %(approved)s %(currency)s approved.")
@@ -782,7 +897,9 @@ def refund_may_request(user: Any, *, from_reply: bool) -> bool:
 
 
 def reply_of(*, recall: RecallCase, holder: Party) -> Reply:
-    """The holder's reply to the recall (a request "from a reply" names it)."""
+    """The holder's reply to the recall (a request "from a reply" names it); a holder outside
+    the frozen scope is refused as such first, whether it replied or not."""
+    check_in_scope(recall=recall, holder=holder)
     found = Reply.objects.filter(recall=recall, party=holder).first()
     if found is None:
         raise NotFound(

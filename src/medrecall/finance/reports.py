@@ -178,12 +178,12 @@ def _regions(rows: list[tuple[int | None, int, Decimal]]) -> list[Group]:
         entry = summed.setdefault(region, [0, Decimal("0.00")])
         entry[0] += n
         entry[1] += total
-    from medrecall.core.regions import region_name
+    from .regions import region_label
 
     language = get_language() or "en"
     return _ordered(
         [
-            Group(key, region_name(key, language) if key else _("No holder"), n, total)
+            Group(key, region_label(key, language) if key else _("No holder"), n, total)
             for key, (n, total) in summed.items()
         ]
     )

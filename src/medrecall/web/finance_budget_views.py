@@ -112,6 +112,7 @@ def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Budget saved."))
         return redirect("web:finance-budget", pk=recall.pk)
     report = reports.recall_report(recall, parts="cd")  # the page shows categories and days
+    raised = paged(request, alerts.alerts_of(recall), param="alerts")
     return render(
         request,
         "web/finance/budget/budget.html",
@@ -119,7 +120,13 @@ def finance_budget(request: HttpRequest, pk: int) -> HttpResponse:
             "recall": recall,
             "report": report,
             "chart": burn_up(report),
-            "alerts": paged(request, alerts.alerts_of(recall), param="alerts"),
+            "alerts": raised,
+            "alerts_now": alerts.alerts_now(
+                raised,
+                budget_version=report.budget.version if report.budget else None,
+                actual_percent=report.actual_percent,
+                forecast_percent=report.forecast_percent,
+            ),
             "lines": {line.category: line.amount for line in report.budget.lines.all()}
             if report.budget
             else {},
@@ -184,15 +191,21 @@ def _sheet(
         append_typed_row(sheet, row, formats)
 
 
-def _groups_sheet(
-    workbook: Any, title: str, key: str, found: list[reports.Group], currency: str
-) -> None:
-    _sheet(
-        workbook,
-        title,
-        [key, _("Name"), _("Entries"), _("Amount"), _("Currency")],
-        ([g.key, g.label, g.entries, money(g.amount), currency] for g in found),
-    )
+def _groups_sheet(workbook: Any, by: str, found: list[reports.Group], currency: str) -> None:
+    """Totals by category, region or vendor, each named in the reader's language: a category
+    by its label only, a region also by its ISO code, a vendor also by its party code (what
+    an ERP matches on)."""
+    titles = {"category": _("By category"), "region": _("By region"), "vendor": _("By vendor")}
+    names = {"category": _("Category"), "region": _("Region"), "vendor": _("Vendor")}
+    codes = {"region": _("ISO 3166 code"), "vendor": _("Party code")}
+    tail = [_("Entries"), _("Amount"), _("Currency")]
+    if by == "category":
+        header = [names[by], *tail]
+        rows = ([g.label, g.entries, money(g.amount), currency] for g in found)
+    else:
+        header = [names[by], codes[by], *tail]
+        rows = ([g.label, g.key, g.entries, money(g.amount), currency] for g in found)
+    _sheet(workbook, titles[by], header, rows)
 
 
 def _xlsx(workbook: Any, filename: str) -> HttpResponse:
@@ -236,8 +249,8 @@ def finance_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
             for r in report.categories
         ),
     )
-    _groups_sheet(workbook, _("By region"), _("Region"), report.regions, currency)
-    _groups_sheet(workbook, _("By vendor"), _("Vendor"), report.vendors, currency)
+    _groups_sheet(workbook, "region", report.regions, currency)
+    _groups_sheet(workbook, "vendor", report.vendors, currency)
     _sheet(
         workbook,
         _("Forecast"),
@@ -307,11 +320,9 @@ def finance_reports_xlsx(request: HttpRequest) -> HttpResponse:
         ),
         {8: PERCENT_FORMAT},
     )
-    titles = {"category": _("By category"), "region": _("By region"), "vendor": _("By vendor")}
-    keys = {"category": _("Category"), "region": _("Region"), "vendor": _("Vendor")}
     totals = reports.costs_by(viewer=viewer)
     for by in reports.BY:
-        _groups_sheet(workbook, titles[by], keys[by], totals.by(by), currency)
+        _groups_sheet(workbook, by, totals.by(by), currency)
     return _xlsx(workbook, "recall-costs.xlsx")
 
 

@@ -27,7 +27,7 @@ from medrecall.catalog.models import device_name
 from medrecall.core.errors import DomainError, NotFound, ValidationFailed
 from medrecall.core.files import document_response
 from medrecall.finance import payables_export, quotes, refunds
-from medrecall.finance.ledger import Attachment, policy
+from medrecall.finance.ledger import Attachment, company_today, policy
 from medrecall.finance.models_payables import (
     PaymentMethod,
     QuoteKind,
@@ -106,6 +106,7 @@ def _recall_page(
             "can_request_refund": refunds.refund_may_request(user, from_reply=True),
             "refund_from_reply_only": not user.has_perm("finance.add_refundrequest"),
             "company_currency": policy().company_currency,
+            "today": company_today().isoformat(),
             "form": request.POST if request.method == "POST" else {},
             **extra,
         },
@@ -213,9 +214,10 @@ def _rfq_page(
             "rfq": found,
             "comparison": comparison,
             "award_choices": _award_choices(comparison.rows),
+            "vendor_choices": quotes.vendor_choices() if found.status == "open" else [],
             "can_add": user.has_perm("finance.add_quote") and found.status == "open",
             "can_award": user.has_perm("finance.change_quoterequest") and found.status == "open",
-            "today": timezone.localdate().isoformat(),
+            "today": company_today().isoformat(),
             "form": request.POST if request.method == "POST" else {},
             **extra,
         },
@@ -356,7 +358,7 @@ def _refund_page(
             "signing": found.status == RefundStatus.AWAITING_SECOND,
             "signing_needs_user_id": signing_needs_user_id(request.session, user),
             "methods": PaymentMethod.choices,
-            "today": timezone.localdate().isoformat(),
+            "today": company_today().isoformat(),
             "form": request.POST if request.method == "POST" else {},
             **extra,
         },

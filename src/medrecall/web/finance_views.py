@@ -24,11 +24,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from medrecall.accounts.selectors import viewer_of
 from medrecall.catalog.models import DeviceModel
 from medrecall.core import bounds
-from medrecall.core.errors import DomainError, NotFound, ValidationFailed
+from medrecall.core.errors import DomainError, ImportRejected, NotFound, ValidationFailed
 from medrecall.core.files import file_response, type_of_stored
 from medrecall.execution.lifecycle import DispositionKind
 from medrecall.execution.models import Disposition, ReturnAuthorisation, ServiceProvider, WorkOrder
-from medrecall.finance import ledger, postings, selectors
+from medrecall.finance import ledger, postings, quotes, refunds, selectors
 from medrecall.finance.errors import EntryPosted
 from medrecall.finance.models import CostCategory, CostEntry, CostSource
 from medrecall.notices.models import Offer
@@ -78,6 +78,13 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: Callable[[Any
     """Run one service; a refusal is shown as a message and changes nothing."""
     try:
         done = action()
+    except ImportRejected as rejected:  # each problem with its row and column
+        shown = [str(error) for error in rejected.errors[:20]]
+        more = len(rejected.errors) - len(shown)
+        if more > 0:
+            shown.append(_("… and %(count)s more.") % {"count": more})
+        messages.error(request, " ".join([rejected.message, *shown]))
+        return None
     except DomainError as refused:
         details = refused.details if isinstance(refused.details, list) else []
         extra = [str(d.get("message", d)) if isinstance(d, dict) else str(d) for d in details]
@@ -210,8 +217,10 @@ def entry_post(request: HttpRequest, pk: int) -> HttpResponse:
             "recall": recall,
             "categories": CostCategory.choices,
             "form": request.POST if request.method == "POST" else {},
-            "today": date.today().isoformat(),  # noqa: DTZ011 - a default the user can change
+            "today": ledger.company_today().isoformat(),
             "company_currency": ledger.policy().company_currency,
+            "vendor_choices": quotes.vendor_choices(),
+            "holder_choices": refunds.holder_choices(recall=recall),
         },
     )
 
@@ -413,7 +422,7 @@ def rates(request: HttpRequest) -> HttpResponse:
             ),
             "currency": currency,
             "policy": ledger.policy(),
-            "today": date.today().isoformat(),  # noqa: DTZ011 - a default the user can change
+            "today": ledger.company_today().isoformat(),
         },
     )
 
