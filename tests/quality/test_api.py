@@ -87,7 +87,7 @@ def test_triage_then_clock_in_detail(receive: Callable[..., Complaint], manager:
     body = response.json()
     assert body["status"] == "triaged"
     assert [(c["category"], c["due_at"]) for c in body["clocks"]] == [
-        ("nmpa_death", "2026-03-09T09:30:00+00:00")
+        ("nmpa_death", "2026-03-09T17:30:00+08:00")
     ]
 
 

@@ -316,8 +316,10 @@ class ComplaintTriageView(APIView):
 
 class ReportSerializer(BoundedSerializer):
     regime = serializers.ChoiceField(choices=Regime.values)
-    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    submitted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    reference = serializers.CharField(max_length=100)
+    submitted_at = serializers.DateTimeField(
+        help_text="When the report was filed: not in the future, not before the awareness date."
+    )
 
 
 class ComplaintReportView(APIView):

@@ -472,14 +472,17 @@ def complaint_triage(
 
 
 def _filed_at(complaint: Complaint, reference: str, submitted_at: datetime | None) -> datetime:
-    """When the report was filed (now when not given), refused without the regulator's
-    reference, in the future, or before the company knew of the complaint."""
+    """When the report was filed, refused without it (the record says when, it does not
+    guess "now"), without the regulator's reference, in the future, or before the company knew
+    of the complaint."""
     if not reference.strip():
         raise TriageInvalid(
             _("Give the reference the regulator gave the filed report."), where="reference"
         )
+    if submitted_at is None:
+        raise TriageInvalid(_("Give the date and time the report was filed."), where="submitted_at")
     now = timezone.now()
-    filed = submitted_at or now
+    filed = submitted_at
     if filed > now + FUTURE_TOLERANCE:
         raise TriageInvalid(_("The filing date cannot be in the future."), where="submitted_at")
     if filed < complaint.aware_at:
@@ -500,10 +503,11 @@ def complaint_mark_reported(
     complaint: Complaint,
     actor: User,
     regime: str,
-    reference: str = "",
-    submitted_at: datetime | None = None,
+    reference: str,
+    submitted_at: datetime | None,
 ) -> ReportDecision:
-    """Record that the report to ``regime`` was filed (when, under which reference): its clock stops."""
+    """Record that the report to ``regime`` was filed (when, under which reference; both
+    required): its clock stops."""
     complaint = _locked(complaint, ComplaintAction.MARK_REPORTED)
     decision = complaint.decisions.filter(regime=regime).first()
     if decision is None or not decision.reportable:

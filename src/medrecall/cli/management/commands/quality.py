@@ -62,6 +62,11 @@ def _given(value: str, what: str) -> str:
 
 
 def _user(options: dict[str, Any]) -> User:
+    """The ``--user`` the action is recorded under; not given, a usage error (exit status 2)."""
+    if not (options.get("user") or "").strip():
+        raise CommandError(
+            _("Give --user: the staff account this action is recorded under."), returncode=2
+        )
     return user_named(options["user"])
 
 
@@ -153,6 +158,11 @@ def _fishbone(specs: list[str]) -> dict[str, list[str]]:
 # -- answers -----------------------------------------------------------------------------------
 
 
+def _local(moment: datetime | None) -> str | None:
+    """A time as the API gives it: ISO 8601 in the configured time zone."""
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
 def complaint_answer(complaint: Complaint) -> Answer:
     from medrecall.quality import reporting  # the working-day calendars: loaded when used
 
@@ -164,7 +174,7 @@ def complaint_answer(complaint: Complaint) -> Answer:
         "status": complaint.status,
         "channel": complaint.channel,
         "holder": complaint.holder.code if complaint.holder else None,
-        "aware_at": complaint.aware_at.isoformat(),
+        "aware_at": _local(complaint.aware_at),
         "gtin": complaint.gtin_text,
         "lot": complaint.lot_text,
         "serial": complaint.serial_text,
@@ -179,7 +189,7 @@ def complaint_answer(complaint: Complaint) -> Answer:
                 "regime": d.regime,
                 "reportable": d.reportable,
                 "category": d.category,
-                "submitted_at": d.submitted_at.isoformat() if d.submitted_at else None,
+                "submitted_at": _local(d.submitted_at),
             }
             for d in decisions
         ],
@@ -311,7 +321,11 @@ class Command(ProductCommand):
         report = verbs.add("report", self._complaint_report, help="A report filed.")
         report.add_argument("--regime", default="")
         report.add_argument("--reference", default="", help="The regulator's report reference.")
-        report.add_argument("--filed-at", default="", help="When filed (default: now).")
+        report.add_argument(
+            "--filed-at",
+            default="",
+            help="When the report was filed (YYYY-MM-DD HH:MM, local time); required.",
+        )
         investigate = verbs.add("investigate", self._complaint_investigate, help="Findings.")
         investigate.add_argument("--findings", default="")
         close = verbs.add("close", self._complaint_close, help="Close the complaint.")
