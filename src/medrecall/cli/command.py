@@ -136,7 +136,7 @@ class ProductCommand(BaseCommand, ABC):
     requires_system_checks: list[str] = []
 
     @abstractmethod
-    def add_arguments(self, parser: CommandParser) -> None:  # type: ignore[override]
+    def add_arguments(self, parser: CommandParser) -> None:
         """Declare the options, or the subcommands with ``self.subcommands(parser, …)``."""
 
     def run_from_argv(self, argv: list[str]) -> None:
@@ -205,7 +205,7 @@ def usage_errors_as_json(parser: ArgumentParser, out: OutputWrapper) -> None:
         return error
 
     for each in [parser, *_subcommand_parsers(parser)]:
-        each.error = answer(each)  # type: ignore[method-assign]
+        each.error = answer(each)  # type: ignore[method-assign,assignment]
 
 
 def _subcommand_parsers(parser: ArgumentParser) -> list[ArgumentParser]:

@@ -196,7 +196,7 @@ class ComplaintImporter(TableImporter[ComplaintRecord]):
         """Rows naming a complaint already here (one query): the same content is unchanged,
         different content is an update, or a refusal when the complaint is closed."""
         existing = {
-            (c.holder.code, c.reference): c
+            (c.holder.code if c.holder else "", c.reference): c
             for c in Complaint.objects.filter(
                 holder__code__in={r.holder for _n, r in records},
                 reference__in={r.reference for _n, r in records},
@@ -329,4 +329,5 @@ def _fields(record: ComplaintRecord, found: UnitFound) -> dict[str, Any]:
 
 def _label(name: str) -> str:
     """A complaint field's name as the user reads it."""
-    return str(Complaint._meta.get_field(name).verbose_name)
+    field = Complaint._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
