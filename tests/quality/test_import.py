@@ -247,8 +247,8 @@ def test_changed_row_of_a_closed_complaint_refuses_the_file_naming_row_and_reaso
             "reference",
             "complaint_closed",
             f"Complaint {number} (reference H-1 of HOSP) is closed: an import does not change "
-            "a closed complaint. The row differs in: description, death. Reopen the "
-            "investigation in MedRecall or enter the new information as a new complaint.",
+            "a closed complaint. The row differs in: description, death. Enter the new "
+            "information as a new complaint (it may need its own triage), or remove the row.",
         )
     ]
     assert list(Complaint.objects.order_by("pk").values()) == before

@@ -222,8 +222,8 @@ class ComplaintImporter(TableImporter[ComplaintRecord]):
                         _(
                             "Complaint %(number)s (reference %(reference)s of %(holder)s) is "
                             "closed: an import does not change a closed complaint. The row "
-                            "differs in: %(fields)s. Reopen the investigation in MedRecall or "
-                            "enter the new information as a new complaint."
+                            "differs in: %(fields)s. Enter the new information as a new "
+                            "complaint (it may need its own triage), or remove the row."
                         )
                         % {
                             "number": complaint.number,

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from medrecall.accounts.models import User
 from medrecall.accounts.selectors import user_named, viewer_of
+from medrecall.audit.selectors import history_for
 from medrecall.catalog.models import Lot
 from medrecall.core.errors import DomainError, NotFound, ValidationFailed
 from medrecall.core.exports import csv_row
@@ -315,7 +316,15 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 @staff(VIEW_COMPLAINT)
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
-    return render(request, "web/quality/complaint_detail.html", _detail_context(complaint))
+    context = _detail_context(complaint)
+    return render(
+        request, "web/quality/complaint_detail.html", {**context, **_history(request, complaint)}
+    )
+
+
+def _history(request: HttpRequest, record: Complaint | Capa) -> dict[str, Any]:
+    """The record's audit entries, a page at a time, each actor by full name."""
+    return {"history": paged(request, history_for(target=record), param="history")}
 
 
 def _detail_context(complaint: Complaint, posted: Any = None) -> dict[str, Any]:
@@ -411,7 +420,7 @@ def complaint_triage(request: HttpRequest, pk: int) -> HttpResponse:
         _("Triage recorded."),
     )
     if done is None:
-        context = _detail_context(complaint, request.POST)
+        context = {**_detail_context(complaint, request.POST), **_history(request, complaint)}
         return render(request, "web/quality/complaint_detail.html", context, status=400)
     return redirect("web:quality-complaint", pk=complaint.pk)
 
@@ -649,6 +658,7 @@ def capa_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action_statuses": ActionStatus.choices,
             "blocked": {str(a): capa_blockers(capa.status, a, capa.number) for a in CapaAction},
             "verify_blockers": services.verify_blockers(capa),
+            **_history(request, capa),
         },
     )
 
