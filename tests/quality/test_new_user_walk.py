@@ -527,3 +527,16 @@ def test_capa_list_queries_do_not_grow_with_rows(world: object, manager: User) -
         client.get(reverse("web:quality-capas"), {"overdue": "1"})
 
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_reply_problem_page_of_another_holder_is_not_found_for_a_portal_user(
+    notice: Notice, other_portal_user: User, portal_user: User
+) -> None:
+    url = reverse("web:notice-problem", args=[links.token_for(notice, "reply")])
+
+    other = _client(other_portal_user)
+    refused = (other.get(url).status_code, other.post(url, PROBLEM).status_code)
+    own = _client(portal_user).get(url).status_code
+
+    assert (refused, own) == ((404, 404), 200)
+    assert Complaint.objects.count() == 0

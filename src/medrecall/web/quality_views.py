@@ -806,6 +806,12 @@ def notice_problem(request: HttpRequest, notice: Notice, token: str) -> HttpResp
     holder (the notice's party) needs no account; the complaint comes in through the reply form
     channel, recorded under the holder's label. Rate-limited like the reply form."""
     root = notice.root
+    signed_in = request.user
+    if signed_in.is_authenticated and getattr(signed_in, "party_id", None) not in (
+        None,
+        root.party_id,
+    ):  # a portal account of another party, with this holder's link: not its page
+        raise Http404
     with translation.override(_holder_language(request, root)):
         form: dict[str, Any] = {}
         if request.method == "POST":
