@@ -87,7 +87,7 @@ def test_triage_then_clock_in_detail(receive: Callable[..., Complaint], manager:
     body = response.json()
     assert body["status"] == "triaged"
     assert [(c["category"], c["due_at"]) for c in body["clocks"]] == [
-        ("nmpa_death", "2026-03-09T09:30:00+00:00")
+        ("nmpa_death", "2026-03-09T17:30:00+08:00")
     ]
 
 
@@ -274,7 +274,9 @@ def test_link_recall_by_number_and_unknown_is_400(
     receive: Callable[..., Complaint], manager: User
 ) -> None:
     complaint = receive()
-    recall = services.complaint_start_recall(complaint=receive(reference="X"), actor=manager)
+    recall = services.complaint_start_recall(
+        complaint=receive(reference="X"), actor=manager, confirm_overlap=True
+    )
     client = _api(manager)
 
     linked = client.post(
@@ -333,7 +335,9 @@ def test_link_recall_never_replaces_an_existing_link(
 ) -> None:
     complaint = receive()
     first = services.complaint_start_recall(complaint=complaint, actor=manager)
-    other = services.complaint_start_recall(complaint=receive(reference="X"), actor=manager)
+    other = services.complaint_start_recall(
+        complaint=receive(reference="X"), actor=manager, confirm_overlap=True
+    )
     audits = AuditEntry.objects.count()
     client = _api(manager)
 

@@ -63,7 +63,7 @@ def test_complaint_add_triage_show(world: object, manager: User) -> None:
     )
     assert triaged["status"] == "triaged"
     assert [(c["category"], c["due_at"]) for c in triaged["clocks"]] == [
-        ("nmpa_death", "2026-03-09T09:30:00+00:00")
+        ("nmpa_death", "2026-03-09T17:30:00+08:00")
     ]
     listed = run("complaint", "list", "--unresolved")
     assert [c["number"] for c in listed["complaints"]] == [added["number"]]

@@ -29,6 +29,8 @@ from medrecall.traceability.errors import SerialNotInLot
 from tests.quality.conftest import AWARE
 from tests.traceability.scenario import CATH, PUMP
 
+FILED = AWARE + timedelta(days=2)
+
 pytestmark = pytest.mark.django_db
 
 NMPA_DEATH = services.Triage("nmpa", True, "nmpa_death", "Patient died during the procedure")
@@ -263,7 +265,7 @@ def test_filed_report_stops_retriage_of_that_regime(
     complaint = receive(death=True)
     services.complaint_triage(complaint=complaint, actor=manager, decisions=[NMPA_DEATH])
     services.complaint_mark_reported(
-        complaint=complaint, actor=manager, regime="nmpa", reference="AE-1"
+        complaint=complaint, actor=manager, regime="nmpa", reference="AE-1", submitted_at=FILED
     )
 
     with pytest.raises(ReportAlreadySubmitted):
@@ -273,7 +275,9 @@ def test_filed_report_stops_retriage_of_that_regime(
             decisions=[services.Triage("nmpa", False, "", "changed my mind")],
         )
     with pytest.raises(ReportAlreadySubmitted):
-        services.complaint_mark_reported(complaint=complaint, actor=manager, regime="nmpa")
+        services.complaint_mark_reported(
+            complaint=complaint, actor=manager, regime="nmpa", reference="AE-9", submitted_at=FILED
+        )
 
     decision = ReportDecision.objects.get()
     assert (decision.reportable, decision.submission_reference) == (True, "AE-1")
@@ -296,7 +300,7 @@ def test_close_needs_findings_and_every_report_filed(
 
     services.complaint_investigate(complaint=complaint, actor=manager, findings="Tip weld weak")
     services.complaint_mark_reported(
-        complaint=complaint, actor=manager, regime="nmpa", reference="AE-2"
+        complaint=complaint, actor=manager, regime="nmpa", reference="AE-2", submitted_at=FILED
     )
     closed = services.complaint_close(complaint=complaint, actor=manager)
 

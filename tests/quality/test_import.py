@@ -178,3 +178,90 @@ def test_problems_are_listed_by_row_then_column(world: object, tmp_path: Path) -
         (4, "reference", "duplicate"),
     ]
     assert Complaint.objects.count() == 0
+
+
+CHANGED = GOOD.replace("Tip broke,(01)", "Tip broke off inside the patient,(01)").replace(
+    f"{CATH}(10)C1,,,,no,yes", f"{CATH}(10)C1,,,,yes,yes"
+)
+
+
+def _xlsx(tmp_path: Path, text: str) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for line in text.strip().splitlines():
+        sheet.append(line.split(","))
+    path = tmp_path / "complaints.xlsx"
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("excel", [False, True], ids=["csv", "xlsx"])
+def test_changed_row_updates_the_open_complaint_naming_each_change(
+    world: object, tmp_path: Path, excel: bool
+) -> None:
+    ComplaintImporter().run(_file(tmp_path, GOOD), file_name="complaints.csv")
+    path = _xlsx(tmp_path, CHANGED) if excel else _file(tmp_path, CHANGED, "changed.csv")
+
+    again = ComplaintImporter().run(path, file_name=path.name)
+
+    assert (again.accepted, again.created, again.updated, again.unchanged) == (True, 0, 1, 2)
+    complaint = Complaint.objects.get(holder__code="HOSP", reference="H-1")
+    assert (complaint.description, complaint.death, complaint.patient_involved) == (
+        "Tip broke off inside the patient",
+        True,
+        True,
+    )
+    entry = AuditEntry.objects.get(action="quality.complaint_updated_by_import")
+    assert (entry.target_id, entry.changes) == (
+        str(complaint.pk),
+        {
+            "description": ["Tip broke", "Tip broke off inside the patient"],
+            "death": [False, True],
+        },
+    )
+    summary = AuditEntry.objects.filter(action="quality.complaints_imported").last()
+    assert summary is not None
+    assert summary.changes == {"created": [], "updated": [complaint.number]}
+
+
+@pytest.mark.parametrize("excel", [False, True], ids=["csv", "xlsx"])
+def test_changed_row_of_a_closed_complaint_refuses_the_file_naming_row_and_reason(
+    world: object, tmp_path: Path, excel: bool
+) -> None:
+    ComplaintImporter().run(_file(tmp_path, GOOD), file_name="complaints.csv")
+    Complaint.objects.filter(reference="H-1", holder__code="HOSP").update(status="closed")
+    before = list(Complaint.objects.order_by("pk").values())
+    entries = AuditEntry.objects.count()
+    path = _xlsx(tmp_path, CHANGED) if excel else _file(tmp_path, CHANGED, "changed.csv")
+
+    again = ComplaintImporter().run(path, file_name=path.name)
+
+    assert again.accepted is False
+    number = Complaint.objects.get(holder__code="HOSP", reference="H-1").number
+    assert [(e.row, e.column, e.code, e.message) for e in again.errors] == [
+        (
+            2,
+            "reference",
+            "complaint_closed",
+            f"Complaint {number} (reference H-1 of HOSP) is closed: an import does not change "
+            "a closed complaint. The row differs in: description, death. Enter the new "
+            "information as a new complaint (it may need its own triage), or remove the row.",
+        )
+    ]
+    assert list(Complaint.objects.order_by("pk").values()) == before
+    assert AuditEntry.objects.count() == entries
+
+
+def test_unchanged_row_of_a_closed_complaint_is_still_unchanged(
+    world: object, tmp_path: Path
+) -> None:
+    path = _file(tmp_path, GOOD)
+    ComplaintImporter().run(path, file_name="complaints.csv")
+    Complaint.objects.filter(reference="H-1", holder__code="HOSP").update(status="closed")
+
+    again = ComplaintImporter().run(path, file_name="complaints.csv")
+
+    assert (again.accepted, again.created, again.updated, again.unchanged) == (True, 0, 0, 3)

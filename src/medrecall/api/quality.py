@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -316,8 +316,10 @@ class ComplaintTriageView(APIView):
 
 class ReportSerializer(BoundedSerializer):
     regime = serializers.ChoiceField(choices=Regime.values)
-    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    submitted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    reference = serializers.CharField(max_length=100)
+    submitted_at = serializers.DateTimeField(
+        help_text="When the report was filed: not in the future, not before the awareness date."
+    )
 
 
 class ComplaintReportView(APIView):
@@ -388,17 +390,34 @@ class StartedRecallSerializer(BoundedSerializer):
     status = serializers.CharField()
 
 
+class StartRecallSerializer(BoundedSerializer):
+    confirm_overlap = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Start another recall although recalls already cover the complaint's lot "
+        "(refused with recall_overlap_unconfirmed and their numbers otherwise).",
+    )
+
+
 class ComplaintStartRecallView(APIView):
     """Open a draft recall from the complaint: its device model, its lot or serial as scope."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=TAGS, request=None, responses={201: StartedRecallSerializer})
+    @extend_schema(
+        tags=TAGS, request=StartRecallSerializer, responses={201: StartedRecallSerializer}
+    )
     def post(self, request: Request, pk: int) -> Response:
         viewer, complaint = _staff_complaint(request, pk, "quality.triage_complaint")
         if not viewer.has_perm("recalls.add_recallcase"):
             raise PermissionDenied
-        recall = services.complaint_start_recall(complaint=complaint, actor=viewer)
+        payload = StartRecallSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        recall = services.complaint_start_recall(
+            complaint=complaint,
+            actor=viewer,
+            confirm_overlap=payload.validated_data["confirm_overlap"],
+        )
         return Response(StartedRecallSerializer(recall).data, status=status.HTTP_201_CREATED)
 
 
@@ -442,6 +461,9 @@ class CapaSerializer(BoundedSerializer):
     status = serializers.CharField()
     owner = serializers.CharField(source="owner.username")
     due_on = serializers.DateField()
+    overdue = serializers.BooleanField(
+        source="is_overdue", help_text="Not closed and its due date is past."
+    )
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
@@ -520,17 +542,29 @@ def _user(name: str) -> User:
 
 
 class CapaListView(APIView):
-    """CAPAs (GET, ``?status=``) and opening one (POST)."""
+    """CAPAs (GET, ``?status=``, ``?overdue=1``) and opening one (POST)."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=TAGS, responses=page_of(CapaSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        tags=TAGS,
+        responses=page_of(CapaSerializer),
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("status", str, description="Only CAPAs in this status."),
+            OpenApiParameter("overdue", bool, description="Only CAPAs not closed and past due."),
+        ],
+    )
     def get(self, request: Request) -> Response:
         viewer = _staff(request, "quality.view_capa")
         return paginated(
             self,
             request,
-            selectors.capa_list_for(viewer=viewer, status=request.query_params.get("status", "")),
+            selectors.capa_list_for(
+                viewer=viewer,
+                status=request.query_params.get("status", ""),
+                overdue=request.query_params.get("overdue", "") in ("1", "true"),
+            ),
             CapaSerializer,
         )
 

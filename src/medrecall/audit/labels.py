@@ -77,6 +77,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "quality.complaint_triaged": _("Complaint triaged for reporting"),
     "quality.complaint_unit_resolved": _("Complaint's device, lot or serial resolved"),
     "quality.complaints_imported": _("Complaints imported"),
+    "quality.complaint_updated_by_import": _("Complaint updated by an import"),
     "quality.recall_started": _("Recall started from a complaint"),
     "quality.report_submitted": _("Regulatory report recorded as filed"),
     "quality.root_cause_added": _("Root cause recorded"),

@@ -36,5 +36,13 @@ def error_answer(refused: Exception) -> dict[str, Any]:
         code, where = cause.code, cause.where or ""
     else:
         code, where = "invalid", ""
+    if getattr(refused, "returncode", 1) == 2:  # a CommandError for a missing option or word
+        code = "usage"
     message = str(refused) if not isinstance(refused, DomainError) else refused.message
     return {"error": {"code": code, "message": message, "where": where}}
+
+
+def usage_answer(message: str) -> dict[str, Any]:
+    """A usage error (an option argparse refuses) as ``--json`` prints it: the shape of
+    ``error_answer`` with the code ``usage``."""
+    return {"error": {"code": "usage", "message": message, "where": ""}}

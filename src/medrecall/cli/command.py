@@ -17,6 +17,11 @@ argparse subcommand with its own options, its own ``--help`` and its own small h
 have subcommands of its own (``medrecall execution hold place|release|list``). On the command
 line its options may also stand before its name (``medrecall recall --json list``), as they
 could when each command was one flat parser.
+
+With ``--json`` on the command line a usage error (an unknown option, a missing subcommand, a
+bad choice) is answered as JSON too, ``{"error": {"code": "usage", "message", "where"}}`` on
+standard output (the shape of ``answers.error_answer``), with the usage on standard error and
+exit status 2, so that a script reading the answer never gets text it cannot parse.
 """
 
 from __future__ import annotations
@@ -24,11 +29,15 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import sys
+from abc import ABC, abstractmethod
 from argparse import ArgumentParser
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+
+from .answers import usage_answer
 
 Handler = Callable[[dict[str, Any]], Any]
 T = TypeVar("T")
@@ -120,8 +129,15 @@ def _accept_django_options(parent: ArgumentParser, sub: ArgumentParser) -> None:
             sub._add_action(accepted)
 
 
-class ProductCommand(BaseCommand):
+class ProductCommand(BaseCommand, ABC):
+    """A product command declares its arguments (its subcommands, or its options when it has
+    its own ``handle``): a command that declares nothing cannot be made."""
+
     requires_system_checks: list[str] = []
+
+    @abstractmethod
+    def add_arguments(self, parser: CommandParser) -> None:
+        """Declare the options, or the subcommands with ``self.subcommands(parser, …)``."""
 
     def run_from_argv(self, argv: list[str]) -> None:
         """``medrecall recall --user U transition …`` read as ``… transition … --user U``: before
@@ -129,6 +145,8 @@ class ProductCommand(BaseCommand):
         prog, name, words = argv[0], argv[1], argv[2:]
         self._called_from_command_line = True  # as Django sets it: argparse errors exit 2
         self._argv_parser = self.create_parser(prog, name)  # built once (execution: ~13 ms)
+        if "--json" in (words[: words.index("--")] if "--" in words else words):
+            usage_errors_as_json(self._argv_parser, self.stdout)
         super().run_from_argv([prog, name, *options_after_subcommand(self._argv_parser, words)])
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
@@ -149,8 +167,8 @@ class ProductCommand(BaseCommand):
     def run_subcommand(self, options: dict[str, Any]) -> Any:
         """Call the handler of the subcommand the words chose; answer what it returns."""
         handler: Handler | None = options.get(HANDLER)
-        if handler is None:
-            raise NotImplementedError(f"{type(self).__module__} declares no subcommands.")
+        if handler is None:  # optional subcommands, none given
+            raise CommandError("Give the subcommand (see --help).", returncode=2)
         return handler(options)
 
     def enqueue_every(self, task: Any, seconds: int, *, announce: str) -> None:
@@ -172,6 +190,22 @@ class ProductCommand(BaseCommand):
         """One ``key: value`` line per field, the keys right-aligned to ``width``."""
         for key, value in body.items():
             self.stdout.write(f"{key:>{width}}: {value}")
+
+
+def usage_errors_as_json(parser: ArgumentParser, out: OutputWrapper) -> None:
+    """Make ``parser`` and every subcommand's parser answer a usage error as a JSON error
+    object on ``out`` (the usage and the message still go to standard error), exit status 2."""
+
+    def answer(each: ArgumentParser) -> Callable[[str], NoReturn]:
+        def error(message: str) -> NoReturn:
+            out.write(json.dumps(usage_answer(f"{each.prog}: {message}"), ensure_ascii=False))
+            each.print_usage(sys.stderr)
+            each.exit(2, f"{each.prog}: error: {message}\n")
+
+        return error
+
+    for each in [parser, *_subcommand_parsers(parser)]:
+        each.error = answer(each)  # type: ignore[method-assign,assignment]
 
 
 def _subcommand_parsers(parser: ArgumentParser) -> list[ArgumentParser]:

@@ -17,6 +17,7 @@ from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.catalog.models import Lot
 from medrecall.core.numbering import number_next
+from medrecall.core.presentation import local_time
 from medrecall.recalls.models import RecallCase
 
 from .errors import CapaInvalid, CapaNotVerified, VerificationRefused
@@ -386,14 +387,7 @@ def capa_close(*, capa: Capa, actor: User) -> Capa:
     the close is refused and nothing changes."""
     capa = Capa.objects.select_for_update().get(pk=capa.pk)
     if capa.status == CapaStatus.OPEN:
-        raise CapaNotVerified(
-            _(
-                "CAPA %(number)s cannot close without a recorded verification of effectiveness: "
-                "verify that the actions worked first."
-            )
-            % {"number": capa.number},
-            where="status",
-        )
+        raise CapaNotVerified(_not_verified(capa), where="status")
     capa_require(capa.status, CapaAction.CLOSE, capa.number)
     capa.status = CapaStatus.CLOSED
     capa.closed_at = timezone.now()
@@ -406,6 +400,22 @@ def capa_close(*, capa: Capa, actor: User) -> Capa:
         changes={"status": [CapaStatus.VERIFIED.value, CapaStatus.CLOSED.value]},
     )
     return capa
+
+
+def _not_verified(capa: Capa) -> str:
+    """Why an open CAPA cannot close: never verified, or its last verification found the
+    actions not effective (then what to do next)."""
+    last = capa.verifications.order_by("-verified_at", "-pk").first()
+    if last is not None and not last.effective:
+        return _(
+            "CAPA %(number)s cannot close: the verification of %(date)s found the actions not "
+            "effective. Add a new action (or re-open one) and complete it, then verify "
+            "effectiveness again."
+        ) % {"number": capa.number, "date": local_time(last.verified_at)}
+    return _(
+        "CAPA %(number)s cannot close without a recorded verification of effectiveness: "
+        "verify that the actions worked first."
+    ) % {"number": capa.number}
 
 
 def _owner_may_act(owner: User) -> None:

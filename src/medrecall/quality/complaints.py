@@ -28,15 +28,22 @@ from medrecall.traceability.udi import parse_udi
 
 from . import clock
 from .errors import (
+    ComplaintAlreadyReceived,
     ComplaintCloseRefused,
     ComplaintInvalid,
     ComplaintRecallAlreadyLinked,
     RecallFromComplaintRefused,
+    RecallOverlapUnconfirmed,
     ReportAlreadySubmitted,
     TriageInvalid,
 )
 from .lifecycle import ComplaintAction, ComplaintStatus, complaint_require
 from .models import Channel, Complaint, ReportDecision, Resolution
+from .selectors import recalls_covering
+
+# The holder's own forms (portal, recall reply link): the same report sent twice (Back, then
+# Submit again) is the complaint received the first time, not a second one.
+SENT_BY_HOLDER = (Channel.PORTAL, Channel.REPLY)
 
 COMPLAINT_NUMBER_PATTERN = "CMP-{year}-{seq:05d}"
 # A clock a few minutes fast on the entering machine must not refuse "now".
@@ -321,6 +328,8 @@ def complaint_receive(
         entered_by=actor if isinstance(actor, User) else None,
         **_unit_fields(found, unit.barcode),
     )
+    if channel in SENT_BY_HOLDER and holder is not None:
+        _refuse_if_sent_before(complaint, holder)
     try:
         with transaction.atomic():
             complaint.save()
@@ -347,6 +356,44 @@ def complaint_receive(
         },
     )
     return complaint
+
+
+# What makes two reports from a holder's form the same report.
+SAME_REPORT = (
+    "channel",
+    "reference",
+    "reporter_name",
+    "reporter_contact",
+    "barcode",
+    "gtin_text",
+    "lot_text",
+    "serial_text",
+    "event_date",
+    "aware_at",
+    "description",
+    "patient_involved",
+    "injury",
+    "death",
+    "malfunction",
+)
+
+
+def _refuse_if_sent_before(complaint: Complaint, holder: Party) -> None:
+    """The same report already received from this holder through the same form: refused
+    naming the complaint received then. The holder's row is locked first, so that two
+    submissions at once are decided one after the other."""
+    Party.objects.select_for_update().filter(pk=holder.pk).first()
+    earlier = (
+        Complaint.objects.filter(holder=holder, **{f: getattr(complaint, f) for f in SAME_REPORT})
+        .order_by("pk")
+        .first()
+    )
+    if earlier is not None:
+        raise ComplaintAlreadyReceived(
+            _("This report was already received on %(date)s as complaint %(number)s.")
+            % {"date": local_time(earlier.created_at), "number": earlier.number},
+            complaint=earlier,
+        )
 
 
 def _locked(complaint: Complaint, action: ComplaintAction) -> Complaint:
@@ -472,14 +519,17 @@ def complaint_triage(
 
 
 def _filed_at(complaint: Complaint, reference: str, submitted_at: datetime | None) -> datetime:
-    """When the report was filed (now when not given), refused without the regulator's
-    reference, in the future, or before the company knew of the complaint."""
+    """When the report was filed, refused without it (the record says when, it does not
+    guess "now"), without the regulator's reference, in the future, or before the company knew
+    of the complaint."""
     if not reference.strip():
         raise TriageInvalid(
             _("Give the reference the regulator gave the filed report."), where="reference"
         )
+    if submitted_at is None:
+        raise TriageInvalid(_("Give the date and time the report was filed."), where="submitted_at")
     now = timezone.now()
-    filed = submitted_at or now
+    filed = submitted_at
     if filed > now + FUTURE_TOLERANCE:
         raise TriageInvalid(_("The filing date cannot be in the future."), where="submitted_at")
     if filed < complaint.aware_at:
@@ -500,10 +550,11 @@ def complaint_mark_reported(
     complaint: Complaint,
     actor: User,
     regime: str,
-    reference: str = "",
-    submitted_at: datetime | None = None,
+    reference: str,
+    submitted_at: datetime | None,
 ) -> ReportDecision:
-    """Record that the report to ``regime`` was filed (when, under which reference): its clock stops."""
+    """Record that the report to ``regime`` was filed (when, under which reference; both
+    required): its clock stops."""
     complaint = _locked(complaint, ComplaintAction.MARK_REPORTED)
     decision = complaint.decisions.filter(regime=regime).first()
     if decision is None or not decision.reportable:
@@ -610,10 +661,26 @@ def complaint_link_recall(*, complaint: Complaint, actor: User, recall: RecallCa
     return complaint
 
 
+def overlap_warning(covering: Sequence[RecallCase]) -> str:
+    """What the user is told before starting a recall on a lot other recalls already cover."""
+    return _(
+        "This lot is already covered by %(recalls)s. Link the complaint to that recall, or "
+        "confirm that another recall is needed."
+    ) % {
+        "recalls": ", ".join(
+            f"{recall.number} ({recall.get_status_display()})" for recall in covering
+        )
+    }
+
+
 @transaction.atomic
-def complaint_start_recall(*, complaint: Complaint, actor: User) -> RecallCase:
+def complaint_start_recall(
+    *, complaint: Complaint, actor: User, confirm_overlap: bool = False
+) -> RecallCase:
     """Open a draft recall from the complaint: its device model as the product, its lot (or
-    serial) as the first scope rule, its description as the reason; the complaint is linked."""
+    serial) as the first scope rule, its description as the reason; the complaint is linked.
+    When other recalls (open or closed) already cover the lot, it is refused naming them unless
+    ``confirm_overlap`` says another recall is meant."""
     complaint = _locked(complaint, ComplaintAction.LINK_RECALL)
     _refuse_if_linked(complaint)
     model = complaint.device_model
@@ -621,6 +688,13 @@ def complaint_start_recall(*, complaint: Complaint, actor: User) -> RecallCase:
         raise RecallFromComplaintRefused(
             _("Resolve the complaint's device model first: a recall needs a product."),
             where="device_model",
+        )
+    covering = recalls_covering(complaint)
+    if covering and not confirm_overlap:
+        raise RecallOverlapUnconfirmed(
+            overlap_warning(covering),
+            where="confirm_overlap",
+            details=[recall.number for recall in covering],
         )
     recall = recall_open(
         actor=actor,
@@ -652,6 +726,12 @@ def complaint_start_recall(*, complaint: Complaint, actor: User) -> RecallCase:
         action="quality.recall_started",
         target=complaint,
         changes={"recall": [None, recall.number]},
+        reason=(
+            _("Started although %(recalls)s already cover the lot.")
+            % {"recalls": ", ".join(r.number for r in covering)}
+            if covering
+            else ""
+        ),
     )
     return recall
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from medrecall.core.errors import ActionNotAllowed, DomainError, ValidationFailed
 
 
@@ -81,3 +83,20 @@ class AlertMailFailed(DomainError):
 
     code = "alert_mail_failed"
     status = 503
+
+
+class RecallOverlapUnconfirmed(ActionNotAllowed):
+    """A recall from a complaint whose lot another recall already covers, not confirmed."""
+
+    code = "recall_overlap_unconfirmed"
+
+
+class ComplaintAlreadyReceived(ActionNotAllowed):
+    """The same report sent again (the form sent twice): the complaint received the first time
+    is ``complaint``."""
+
+    code = "complaint_already_received"
+
+    def __init__(self, message: str, *, complaint: Any, where: str = "") -> None:
+        super().__init__(message, where=where, details={"complaint": complaint.number})
+        self.complaint = complaint

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from medrecall.catalog.models import DeviceModel, Lot, Serial
@@ -305,6 +306,11 @@ class Capa(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Not closed and its due date is past (today in the configured time zone)."""
+        return self.status != CapaStatus.CLOSED and self.due_on < timezone.localdate()
 
 
 class Fishbone(models.TextChoices):

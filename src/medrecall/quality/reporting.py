@@ -59,6 +59,7 @@ class ClockRow:
         return str(recall_clock.provisional_note(self.calendar_missing_years))
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as the API and the command answer it, times in the configured time zone."""
         return {
             "complaint": self.complaint_number,
             "regime": self.regime,
@@ -66,10 +67,12 @@ class ClockRow:
             "key": self.key,
             "title": self.title,
             "basis": self.basis,
-            "starts_at": self.starts_at.isoformat(),
-            "due_at": self.due_at.isoformat(),
+            "starts_at": timezone.localtime(self.starts_at).isoformat(),
+            "due_at": timezone.localtime(self.due_at).isoformat(),
             "status": self.status,
-            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+            "submitted_at": (
+                timezone.localtime(self.submitted_at).isoformat() if self.submitted_at else None
+            ),
             "provisional": self.provisional,
             "calendar_missing_years": list(self.calendar_missing_years),
         }

@@ -16,7 +16,7 @@ from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.lifecycle import Status as RecallStatus
-from medrecall.recalls.models import RecallCase
+from medrecall.recalls.models import RecallCase, ScopeRule
 from medrecall.traceability import engine
 from medrecall.traceability.models import TraceEvent
 
@@ -64,12 +64,16 @@ def complaint_numbered_for(*, viewer: Viewer, number: str) -> Complaint:
     )
 
 
-def capa_list_for(*, viewer: Viewer, status: str = "") -> QuerySet[Capa]:
+def capa_list_for(*, viewer: Viewer, status: str = "", overdue: bool = False) -> QuerySet[Capa]:
+    """The CAPAs the viewer may see (staff: all; a portal user: none), newest first;
+    ``overdue``: only those not closed and due before today (``Capa.is_overdue``)."""
     capas = Capa.objects.select_related("owner")
     if viewer.party_id is not None:
         return capas.none()
     if status:
         capas = capas.filter(status=status)
+    if overdue:
+        capas = capas.exclude(status=CapaStatus.CLOSED).filter(due_on__lt=timezone.localdate())
     return capas.order_by("-created_at", "-pk")
 
 
@@ -256,4 +260,30 @@ def capa_owner_choices() -> list[str]:
         .order_by("username")
         .values_list("username", flat=True)
         .distinct()
+    )
+
+
+def recalls_covering(complaint: Complaint) -> list[RecallCase]:
+    """The recalls (not cancelled) that already cover the complaint's lot (its serial's lot):
+    by their frozen scope, or, before it is frozen, by a rule naming the lot, a lot range
+    holding it or the whole device model. Three queries; empty when no lot is known."""
+    lot = complaint.lot or (complaint.serial.lot if complaint.serial else None)
+    if lot is None:
+        return []
+    frozen = set(RecallCase.objects.filter(snapshots__lines__lot=lot).values_list("pk", flat=True))
+    rules = ScopeRule.objects.filter(
+        device_model_id=lot.device_model_id,
+        kind__in=(ScopeRule.Kind.DEVICE_MODEL, ScopeRule.Kind.LOTS, ScopeRule.Kind.LOT_RANGE),
+    ).values_list("recall_id", "kind", "values", "range_from", "range_to")
+    named = {
+        recall
+        for recall, kind, values, first, last in rules
+        if kind == ScopeRule.Kind.DEVICE_MODEL
+        or (kind == ScopeRule.Kind.LOTS and lot.number in (values or []))
+        or (kind == ScopeRule.Kind.LOT_RANGE and first <= lot.number <= last)
+    }
+    return list(
+        RecallCase.objects.filter(pk__in=frozen | named)
+        .exclude(status=RecallStatus.CANCELLED)
+        .order_by("number")
     )

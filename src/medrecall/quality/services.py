@@ -27,6 +27,7 @@ from .complaints import (
     complaint_resolve_unit,
     complaint_start_recall,
     complaint_triage,
+    overlap_warning,
     unit_resolve,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "complaint_resolve_unit",
     "complaint_start_recall",
     "complaint_triage",
+    "overlap_warning",
     "past_due_warning",
     "root_cause_add",
     "unit_resolve",

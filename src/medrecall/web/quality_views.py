@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from medrecall.accounts.models import User
 from medrecall.accounts.selectors import user_named, viewer_of
+from medrecall.audit.selectors import history_for
 from medrecall.catalog.models import Lot
 from medrecall.core.errors import DomainError, NotFound, ValidationFailed
 from medrecall.core.exports import csv_row
@@ -31,6 +32,7 @@ from medrecall.notices.models import Notice
 from medrecall.parties.models import Party
 from medrecall.parties.selectors import party_coded
 from medrecall.quality import clock, reporting, selectors, services
+from medrecall.quality.errors import ComplaintAlreadyReceived
 from medrecall.quality.lifecycle import (
     CapaAction,
     ComplaintAction,
@@ -65,15 +67,20 @@ ADD_CAPA = "quality.add_capa"
 STAFF_CHANNELS = (Channel.EMAIL, Channel.PHONE, Channel.STAFF)
 
 
+def _refusal(refused: DomainError) -> str:
+    """A refusal's message with every reason not already in it."""
+    details = refused.details if isinstance(refused.details, list) else []
+    return " ".join([refused.message, *[d for d in details if d not in refused.message]])
+
+
 def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
     """Run one service; a refusal is shown with every reason and nothing changes."""
     try:
         done = action()
+    except ComplaintAlreadyReceived:
+        raise  # the page that sent it shows the complaint received the first time
     except DomainError as refused:
-        details = refused.details if isinstance(refused.details, list) else []
-        messages.error(
-            request, " ".join([refused.message, *[d for d in details if d not in refused.message]])
-        )
+        messages.error(request, _refusal(refused))
         return None
     messages.success(request, success)
     return done if done is not None else True
@@ -309,13 +316,22 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 @staff(VIEW_COMPLAINT)
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
-    return render(request, "web/quality/complaint_detail.html", _detail_context(complaint))
+    context = _detail_context(complaint)
+    return render(
+        request, "web/quality/complaint_detail.html", {**context, **_history(request, complaint)}
+    )
+
+
+def _history(request: HttpRequest, record: Complaint | Capa) -> dict[str, Any]:
+    """The record's audit entries, a page at a time, each actor by full name."""
+    return {"history": paged(request, history_for(target=record), param="history")}
 
 
 def _detail_context(complaint: Complaint, posted: Any = None) -> dict[str, Any]:
     """The complaint page's context; ``posted``: a refused triage form's values, shown again."""
     decisions = list(complaint.decisions.select_related("decided_by", "submitted_by"))
     posted = posted or {}
+    covering = selectors.recalls_covering(complaint) if complaint.recall_id is None else []
     return {
         "complaint": complaint,
         "decisions": decisions,
@@ -342,6 +358,8 @@ def _detail_context(complaint: Complaint, posted: Any = None) -> dict[str, Any]:
         },
         "close_blockers": services.close_blockers(complaint),
         "triage_open": bool(posted),
+        "covering": covering,
+        "overlap_warning": services.overlap_warning(covering) if covering else "",
     }
 
 
@@ -402,7 +420,7 @@ def complaint_triage(request: HttpRequest, pk: int) -> HttpResponse:
         _("Triage recorded."),
     )
     if done is None:
-        context = _detail_context(complaint, request.POST)
+        context = {**_detail_context(complaint, request.POST), **_history(request, complaint)}
         return render(request, "web/quality/complaint_detail.html", context, status=400)
     return redirect("web:quality-complaint", pk=complaint.pk)
 
@@ -480,7 +498,11 @@ def complaint_start_recall(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     recall = _run(
         request,
-        lambda: services.complaint_start_recall(complaint=complaint, actor=viewer_of(request)),
+        lambda: services.complaint_start_recall(
+            complaint=complaint,
+            actor=viewer_of(request),
+            confirm_overlap=request.POST.get("confirm_overlap") == "1",
+        ),
         _("Recall opened in draft from the complaint."),
     )
     if recall:
@@ -502,11 +524,15 @@ def portal_complaints(request: HttpRequest) -> HttpResponse:
         if not viewer.has_perm(ADD_COMPLAINT):
             raise Http404
         form = request.POST.dict()
-        done = _run(
-            request,
-            lambda: _receive(request, holder=viewer.party, channel=Channel.PORTAL),
-            _("Thank you: your report was recorded."),
-        )
+        try:
+            done = _run(
+                request,
+                lambda: _receive(request, holder=viewer.party, channel=Channel.PORTAL),
+                _("Thank you: your report was recorded."),
+            )
+        except ComplaintAlreadyReceived as again:  # the form sent twice: the first one stands
+            messages.info(request, again.message)
+            return redirect("web:portal-complaints")
         if done:
             return redirect("web:portal-complaints")
     return render(
@@ -522,10 +548,17 @@ def portal_complaints(request: HttpRequest) -> HttpResponse:
 @login_required
 @staff(VIEW_CAPA)
 def capa_list(request: HttpRequest) -> HttpResponse:
+    """The CAPAs, an overdue one marked; ``?overdue=1``: only those."""
+    overdue = request.GET.get("overdue") == "1"
     return render(
         request,
         "web/quality/capa_list.html",
-        {"capas": paged(request, selectors.capa_list_for(viewer=viewer_of(request)))},
+        {
+            "capas": paged(
+                request, selectors.capa_list_for(viewer=viewer_of(request), overdue=overdue)
+            ),
+            "overdue": overdue,
+        },
     )
 
 
@@ -625,6 +658,7 @@ def capa_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action_statuses": ActionStatus.choices,
             "blocked": {str(a): capa_blockers(capa.status, a, capa.number) for a in CapaAction},
             "verify_blockers": services.verify_blockers(capa),
+            **_history(request, capa),
         },
     )
 
@@ -772,23 +806,38 @@ def notice_problem(request: HttpRequest, notice: Notice, token: str) -> HttpResp
     holder (the notice's party) needs no account; the complaint comes in through the reply form
     channel, recorded under the holder's label. Rate-limited like the reply form."""
     root = notice.root
+    signed_in = request.user
+    if signed_in.is_authenticated and getattr(signed_in, "party_id", None) not in (
+        None,
+        root.party_id,
+    ):  # a portal account of another party, with this holder's link: not its page
+        raise Http404
     with translation.override(_holder_language(request, root)):
         form: dict[str, Any] = {}
         if request.method == "POST":
             form = request.POST.dict()
-            done = _run(
-                request,
-                lambda: _receive(
+            try:
+                complaint = _receive(
                     request,
                     holder=root.party,
                     channel=Channel.REPLY,
                     # the audit log's label for work no account did (a code, not a sentence)
                     actor=f"holder {root.party.code} (reply link)",
-                ),
-                _("Thank you: your report was recorded."),
-            )
-            if done:
-                return render(request, "web/quality/notice_problem_thanks.html", {"notice": root})
+                )
+            except ComplaintAlreadyReceived as again:  # the form sent twice (Back, then Send)
+                return render(
+                    request,
+                    "web/quality/notice_problem_thanks.html",
+                    {"notice": root, "complaint": again.complaint, "already": again.message},
+                )
+            except DomainError as refused:
+                messages.error(request, _refusal(refused))
+            else:
+                return render(
+                    request,
+                    "web/quality/notice_problem_thanks.html",
+                    {"notice": root, "complaint": complaint},
+                )
         return render(
             request,
             "web/quality/notice_problem.html",

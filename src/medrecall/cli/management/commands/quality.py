@@ -8,14 +8,14 @@ quality dashboard.
   medrecall quality complaint show CMP
   medrecall quality complaint resolve CMP (--barcode B | --gtin G --lot L --serial S) --user U
   medrecall quality complaint triage CMP --decision REGIME:CATEGORY|no:RATIONALE … --user U
-  medrecall quality complaint report CMP --regime R [--reference X] --user U
+  medrecall quality complaint report CMP --regime R --reference X --filed-at T --user U
   medrecall quality complaint investigate CMP --findings F --user U
   medrecall quality complaint close CMP --user U
   medrecall quality complaint link CMP --recall RC --user U
-  medrecall quality complaint start-recall CMP --user U
+  medrecall quality complaint start-recall CMP [--confirm-overlap] --user U
   medrecall quality capa open --title T --problem P --due YYYY-MM-DD [--owner U] [--recall RC …]
                               [--complaint CMP …] [--lot GTIN:LOT …] --user U
-  medrecall quality capa list [--status S] | show CAPA
+  medrecall quality capa list [--status S] [--overdue] | show CAPA
   medrecall quality capa root-cause CAPA --category C --statement S [--why W …] [--fishbone M=CAUSE …] --user U
   medrecall quality capa action CAPA --kind K --description D --due YYYY-MM-DD [--owner U] --user U
   medrecall quality capa action-update CAPA ID --status S [--note N] --user U
@@ -62,6 +62,11 @@ def _given(value: str, what: str) -> str:
 
 
 def _user(options: dict[str, Any]) -> User:
+    """The ``--user`` the action is recorded under; not given, a usage error (exit status 2)."""
+    if not (options.get("user") or "").strip():
+        raise CommandError(
+            _("Give --user: the staff account this action is recorded under."), returncode=2
+        )
     return user_named(options["user"])
 
 
@@ -153,6 +158,11 @@ def _fishbone(specs: list[str]) -> dict[str, list[str]]:
 # -- answers -----------------------------------------------------------------------------------
 
 
+def _local(moment: datetime | None) -> str | None:
+    """A time as the API gives it: ISO 8601 in the configured time zone."""
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
 def complaint_answer(complaint: Complaint) -> Answer:
     from medrecall.quality import reporting  # the working-day calendars: loaded when used
 
@@ -164,7 +174,7 @@ def complaint_answer(complaint: Complaint) -> Answer:
         "status": complaint.status,
         "channel": complaint.channel,
         "holder": complaint.holder.code if complaint.holder else None,
-        "aware_at": complaint.aware_at.isoformat(),
+        "aware_at": _local(complaint.aware_at),
         "gtin": complaint.gtin_text,
         "lot": complaint.lot_text,
         "serial": complaint.serial_text,
@@ -179,7 +189,7 @@ def complaint_answer(complaint: Complaint) -> Answer:
                 "regime": d.regime,
                 "reportable": d.reportable,
                 "category": d.category,
-                "submitted_at": d.submitted_at.isoformat() if d.submitted_at else None,
+                "submitted_at": _local(d.submitted_at),
             }
             for d in decisions
         ],
@@ -311,13 +321,22 @@ class Command(ProductCommand):
         report = verbs.add("report", self._complaint_report, help="A report filed.")
         report.add_argument("--regime", default="")
         report.add_argument("--reference", default="", help="The regulator's report reference.")
-        report.add_argument("--filed-at", default="", help="When filed (default: now).")
+        report.add_argument(
+            "--filed-at",
+            default="",
+            help="When the report was filed (YYYY-MM-DD HH:MM, local time); required.",
+        )
         investigate = verbs.add("investigate", self._complaint_investigate, help="Findings.")
         investigate.add_argument("--findings", default="")
         close = verbs.add("close", self._complaint_close, help="Close the complaint.")
         link = verbs.add("link", self._complaint_link, help="Link to a recall.")
         link.add_argument("--recall", default="")
         start = verbs.add("start-recall", self._complaint_start, help="Open a recall from it.")
+        start.add_argument(
+            "--confirm-overlap",
+            action="store_true",
+            help="Start it although other recalls already cover the complaint's lot.",
+        )
         for sub in (show, resolve, triage, report, investigate, close, link, start):
             sub.add_argument("number", nargs="?", default="", metavar="CMP")
         for sub in (add, resolve, triage, report, investigate, close, link, start):
@@ -428,6 +447,7 @@ class Command(ProductCommand):
         recall = services.complaint_start_recall(
             complaint=_complaint(o["number"]),
             actor=_actor(o, "quality.triage_complaint", "recalls.add_recallcase"),
+            confirm_overlap=o["confirm_overlap"],
         )
         return {
             "recall": recall.number,
@@ -447,8 +467,11 @@ class Command(ProductCommand):
             sub.add_argument("--recall", action="append", default=[])
             sub.add_argument("--complaint", action="append", default=[])
             sub.add_argument("--lot", action="append", default=[], help="GTIN:LOT")
-        listing = verbs.add("list", self._capa_list, help="CAPAs.")
+        listing = verbs.add("list", self._capa_list, help="CAPAs (! marks an overdue one).")
         listing.add_argument("--status", default="")
+        listing.add_argument(
+            "--overdue", action="store_true", help="Only CAPAs not closed and past due."
+        )
         show = verbs.add("show", self._capa_show, help="One CAPA.")
         cause = verbs.add("root-cause", self._capa_root_cause, help="Record a root cause.")
         cause.add_argument("--category", default="", help="FDA root-cause category, exact text.")
@@ -503,11 +526,15 @@ class Command(ProductCommand):
                 "title": c.title,
                 "owner": c.owner.username,
                 "due_on": c.due_on.isoformat(),
+                "overdue": c.is_overdue,
             }
-            for c in selectors.capa_list_for(viewer=Everyone(), status=o["status"])
+            for c in selectors.capa_list_for(
+                viewer=Everyone(), status=o["status"], overdue=o["overdue"]
+            )
         ]
         lines = [
-            f"{c['number']}  {c['status']:<9} {c['due_on']}  {c['owner']:<16} {c['title']}"
+            f"{c['number']}  {c['status']:<9} {c['due_on']}{' !' if c['overdue'] else '  '} "
+            f"{c['owner']:<16} {c['title']}"
             for c in listed
         ]
         return {"capas": listed, "message": "\n".join(lines) or "No CAPAs."}
