@@ -28,7 +28,7 @@ import inspect
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -44,6 +44,7 @@ from django.db import DatabaseError, close_old_connections, transaction
 from django.http import HttpResponseBase
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -860,7 +861,7 @@ def _finance_payables_world(sides: tuple[Side, ...], manager: User) -> None:
             description="pick-up",
             quantity=1,
             region="CN",
-            due_on=date(2026, 12, 31),
+            due_on=timezone.localdate() + timedelta(days=30),  # open, whatever today is
             created_by=manager,
         )
         RefundRequest.objects.create(
