@@ -46,6 +46,7 @@ from numpy.typing import NDArray
 
 from medrecall.audit.labels import action_label
 from medrecall.audit.selectors import history_for
+from medrecall.core.presentation import user_display_name
 from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 from medrecall.parties.models import PartyType
@@ -370,10 +371,22 @@ def policy() -> SignalPolicy:
     return found
 
 
+OPEN_STATUSES = (SignalStatus.NEW, SignalStatus.UNDER_REVIEW)
+"""The statuses of a signal still waiting for a decision (neither dismissed nor linked)."""
+
+
 def signal_list_for(
-    *, viewer: Viewer, status: str = "", kind: str = "", active: bool | None = None
+    *,
+    viewer: Viewer,
+    status: str = "",
+    kind: str = "",
+    active: bool | None = None,
+    open_only: bool = False,
 ) -> QuerySet[Signal]:
-    """Signals for staff; a portal user sees none (they are the company's own analysis)."""
+    """Signals for staff; a portal user sees none (they are the company's own analysis).
+    ``active`` filters on the record's flag (the last run found it); ``open_only`` keeps what
+    the pages and the command call "active": found by the last run and still new or under
+    review (a dismissed or linked signal has had its decision)."""
     signals = Signal.objects.select_related("device_model", "lot", "capa", "recall")
     if viewer.party_id is not None:
         return signals.none()
@@ -383,6 +396,8 @@ def signal_list_for(
         signals = signals.filter(kind=kind)
     if active is not None:
         signals = signals.filter(active=active)
+    if open_only:
+        signals = signals.filter(active=True, status__in=OPEN_STATUSES)
     return signals.order_by("-active", "q_value", "-pk")
 
 
@@ -395,9 +410,7 @@ def signal_get_for(*, viewer: Viewer, pk: int) -> Signal:
 
 def signals_active(*, viewer: Viewer) -> QuerySet[Signal]:
     """Active signals nobody has dismissed or linked yet: what the dashboard shows."""
-    return signal_list_for(viewer=viewer, active=True).filter(
-        status__in=(SignalStatus.NEW, SignalStatus.UNDER_REVIEW)
-    )
+    return signal_list_for(viewer=viewer, open_only=True)
 
 
 def _number(value: float, digits: int = 2) -> str:
@@ -433,17 +446,69 @@ def recalls_of_signal(*, viewer: Viewer, signal: Signal) -> list[Any]:
     return list(recalls_holding(viewer=viewer, lot_id=signal.lot_id).only("pk", "number"))
 
 
+def recall_not_covering(signal: Signal, recall: Any) -> str | None:
+    """Why ``recall`` does not cover the signal's lot or device model, or ``None`` when it does.
+    A lot signal: the recall's current frozen scope holds the lot, or, before its scope is
+    frozen, the recall names the lot's device model among its products. A device-model signal:
+    the recall names the model among its products, or its frozen scope holds one of its lots.
+    Two queries at most."""
+    from medrecall.recalls.models import AffectedLine, ScopeSnapshot
+
+    latest = ScopeSnapshot.objects.filter(recall=recall).order_by("-sequence").only("pk").first()
+    names_model = recall.products.filter(pk=signal.device_model_id).exists()
+    words = {
+        "recall": recall.number,
+        "lot": signal.lot.number if signal.lot else "",
+        "model": signal.device_model.model_code,
+    }
+    if signal.kind == SignalKind.LOT:
+        if latest is None:
+            if names_model:
+                return None
+            return (
+                _(
+                    "Recall %(recall)s does not cover lot %(lot)s: its scope is not frozen yet and "
+                    "its products do not include %(model)s."
+                )
+                % words
+            )
+        if AffectedLine.objects.filter(snapshot=latest, lot_id=signal.lot_id).exists():
+            return None
+        return (
+            _(
+                "Recall %(recall)s does not cover lot %(lot)s: its frozen scope does not hold the lot."
+            )
+            % words
+        )
+    holds = (
+        latest is not None
+        and AffectedLine.objects.filter(
+            snapshot=latest, lot__device_model_id=signal.device_model_id
+        ).exists()
+    )
+    if names_model or holds:
+        return None
+    return (
+        _(
+            "Recall %(recall)s does not cover device model %(model)s: neither its products nor its "
+            "frozen scope include it."
+        )
+        % words
+    )
+
+
 def history(signal: Signal) -> list[dict[str, Any]]:
-    """The signal's status changes, oldest first, from its audit entries: when, who, the
-    status before and after, the reason, the CAPA or recall linked (one query)."""
+    """The signal's status changes, oldest first, from its audit entries: when, who (the
+    person's full name where there is one, the user name otherwise), the status before and after, the reason, the CAPA or recall linked (one query)."""
     rows = []
-    for entry in history_for(target=signal).order_by("recorded_at", "sequence"):
+    entries = history_for(target=signal).select_related("actor").order_by("recorded_at", "sequence")
+    for entry in entries:
         changes = entry.changes or {}
         before, after = (changes.get("status") or [None, None])[:2]
         rows.append(
             {
                 "at": entry.recorded_at,
-                "by": entry.actor_name,
+                "by": user_display_name(entry.actor) if entry.actor else entry.actor_name,
                 "action": action_label(entry.action),
                 "code": entry.action,
                 "from": SignalStatus(before).label if before in SignalStatus.values else "",
