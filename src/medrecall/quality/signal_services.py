@@ -118,7 +118,9 @@ def signals_detect(
     now = now or timezone.now()
     as_of = as_of or timezone.localtime(now).date()
     limits = signals.Thresholds.of(signals.policy())
-    panel, complaint_rows = signals.panel_load(as_of=as_of, weeks=limits.window_weeks)
+    panel, complaint_rows = signals.panel_load(
+        as_of=as_of, weeks=limits.window_weeks, cluster_days=limits.cluster_days
+    )
     findings = signals.detect(panel, limits)
     existing = {
         _key(s.kind, s.device_model_id, s.lot_id): s for s in Signal.objects.select_for_update()
