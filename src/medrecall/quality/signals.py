@@ -432,13 +432,14 @@ def panel_load(
     cluster_start: dict[tuple[int, int], datetime] = {}  # (lot, holder) -> its cluster's first
     loose: dict[int, Counts] = {}
     rows: list[tuple[int, int, int | None, int]] = []
-    for pk, model, lot, holder, aware in (
+    found: Any = (
         Complaint.objects.filter(
             device_model__isnull=False, aware_at__gte=_aware(start), aware_at__lt=_aware(end)
         )
         .order_by("aware_at", "pk")
         .values_list("pk", "device_model_id", "lot_id", "holder_id", "aware_at")
-    ):
+    )
+    for pk, model, lot, holder, aware in found:
         week = min(_week(timezone.localtime(aware).date(), start), weeks - 1)
         rows.append((pk, model, lot, week))
         if lot not in index:
@@ -573,7 +574,7 @@ def recall_not_covering(signal: Signal, recall: Any) -> str | None:
                 )
                 % words
             )
-        if AffectedLine.objects.filter(snapshot=latest, lot_id=signal.lot_id).exists():
+        if AffectedLine.objects.filter(snapshot=latest, lot_id=signal.lot_id or 0).exists():
             return None
         return (
             _(
