@@ -294,3 +294,18 @@ def test_active_only_lists_open_signals_found_by_the_last_run(
     assert (raised.pk in cli_ids) is listed
     assert (raised.pk in api_ids) is listed
     assert signals.signals_active(viewer=manager).filter(pk=raised.pk).exists() is listed
+
+
+def test_api_signal_complaints_name_the_holder(
+    raised: Signal, manager: User, api_as: Callable[[User | None], APIClient]
+) -> None:
+    hospital = Party.objects.get(code="EW-H")
+    hospital.name = "Ruijin Hospital"
+    hospital.save()
+    raised.complaints.update(holder=hospital)
+
+    detail = api_as(manager).get(f"/api/quality/signals/{raised.pk}/").json()
+
+    assert {(c["holder"], c["holder_code"]) for c in detail["complaints"]} == {
+        ("Ruijin Hospital", "EW-H")
+    }
