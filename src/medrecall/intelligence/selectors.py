@@ -219,9 +219,9 @@ class Filters:
         if self.year_from or self.year_to:
             records = records.annotate(year_date=YEAR_DATE)
         if self.year_from:
-            records = records.filter(**{"year_date__gte": date(self.year_from, 1, 1)})
+            records = records.filter(Q(year_date__gte=date(self.year_from, 1, 1)))
         if self.year_to:
-            records = records.filter(**{"year_date__lte": date(self.year_to, 12, 31)})
+            records = records.filter(Q(year_date__lte=date(self.year_to, 12, 31)))
         return records
 
 
