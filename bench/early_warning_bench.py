@@ -14,16 +14,25 @@ it, and prints for several thresholds:
 * detection delay: weeks from the onset to the first flag (median and maximum);
 * run time: per weekly run and in all.
 
+Each lot goes to 1 + Poisson(3) holders and each complaint comes from one of them at random.
+A share of *cluster lots* (``--clusters``, none of them problem lots) also get one burst of 3
+complaints from one holder within a few days, in a random week: one site's bad day, not a
+problem lot; a detector that flags them loses precision. Complaints from one holder within the
+policy's ``cluster_days`` count as one event (the burst: 1 event; the Poisson complaints are
+independent events).
+
 Device-model signals are not scored (the injection is per lot). Seeded: the same arguments give
-the same figures.
+the same figures. The script also runs against an older detector whose ``Panel`` takes no events
+or holders (then it gets the complaints alone), to compare before and after on the same data.
 
     .venv/bin/python bench/early_warning_bench.py [--models 6] [--lots 400] [--weeks 52]
-                                                  [--problems 0.05] [--seed 2026]
+                                                  [--problems 0.05] [--clusters 0.05] [--seed 2026]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import tempfile
@@ -37,10 +46,45 @@ import numpy as np
 @dataclass(frozen=True)
 class Truth:
     onset: dict[int, int]  # problem lot id -> first week of the raised rate
+    events: np.ndarray | None = None  # lots × weeks: the complaints, a holder's burst once
+    by_holder: np.ndarray | None = None  # lots × weeks × holders: complaints per holder
+
+
+MAX_HOLDERS = 16
+
+
+def _holders(
+    rng: np.random.Generator, complaints: np.ndarray, clusters: float, problem: set[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each complaint from one of its lot's holders; bursts of 3 from one holder on a share of
+    the other lots. Returns complaints, events and complaints per holder."""
+    lots, total = complaints.shape
+    holders = np.minimum(1 + rng.poisson(3.0, size=lots), MAX_HOLDERS)
+    by_holder = np.zeros((lots, total, MAX_HOLDERS))
+    lot_of, week_of = np.nonzero(complaints)
+    for lot, week in zip(lot_of, week_of, strict=True):
+        picks = rng.integers(0, holders[lot], size=int(complaints[lot, week]))
+        np.add.at(by_holder[lot, week], picks, 1)
+    events = complaints.copy()
+    candidates = [lot for lot in range(lots) if lot not in problem]
+    for lot in rng.choice(candidates, size=int(clusters * lots), replace=False):
+        week = int(rng.integers(0, total))
+        holder = int(rng.integers(0, holders[lot]))
+        complaints[lot, week] += 3
+        events[lot, week] += 1
+        by_holder[lot, week, holder] += 3
+    return complaints, events, by_holder
 
 
 def generate(
-    rng: np.random.Generator, *, models: int, lots: int, weeks: int, window: int, problems: float
+    rng: np.random.Generator,
+    *,
+    models: int,
+    lots: int,
+    weeks: int,
+    window: int,
+    problems: float,
+    clusters: float = 0.0,
 ) -> tuple[list[int], np.ndarray, np.ndarray, Truth]:
     """Lots × weeks of units in the field and complaints, over ``window + weeks`` weeks."""
     total = window + weeks
@@ -61,7 +105,8 @@ def generate(
         multiplier[lot, start:] = rng.uniform(3.0, 10.0)
         onset[int(lot)] = start
     complaints = rng.poisson(units * rate[:, None] * multiplier).astype(float)
-    return lot_models, units, complaints, Truth(onset)
+    complaints, events, by_holder = _holders(rng, complaints, clusters, set(onset))
+    return lot_models, units, complaints, Truth(onset, events, by_holder)
 
 
 def backtest(
@@ -76,14 +121,24 @@ def backtest(
     first_flag: dict[int, int] = {}
     false_lots: set[int] = set()
     lot_ids = list(range(len(lot_models)))
+    fields = {f.name for f in dataclasses.fields(signals.Panel)}  # type: ignore[attr-defined]
+    declustered = "events" in fields and getattr(limits, "cluster_days", 0) > 0
     started = time.perf_counter()
     for now in range(window, window + weeks):
+        weeks_in = slice(now - window + 1, now + 1)
+        extra: dict[str, object] = {}
+        if declustered and truth.events is not None and truth.by_holder is not None:
+            extra["events"] = truth.events[:, weeks_in]
+            extra["holders"] = (truth.by_holder[:, weeks_in].sum(axis=1) > 0).sum(axis=1)
+        elif "holders" in fields and truth.by_holder is not None:
+            extra["holders"] = (truth.by_holder[:, weeks_in].sum(axis=1) > 0).sum(axis=1)
         panel = signals.Panel(  # type: ignore[attr-defined]
             start=date(2024, 1, 1) + timedelta(weeks=now - window),
             lot_ids=lot_ids,
             lot_models=lot_models,
-            units=units[:, now - window + 1 : now + 1],
-            complaints=complaints[:, now - window + 1 : now + 1],
+            units=units[:, weeks_in],
+            complaints=complaints[:, weeks_in],
+            **extra,
         )
         for found in signals.detect(panel, limits):  # type: ignore[attr-defined]
             if found.lot_id is None:
@@ -120,6 +175,9 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=400)
     parser.add_argument("--weeks", type=int, default=52, help="weeks backtested")
     parser.add_argument("--problems", type=float, default=0.05, help="share of problem lots")
+    parser.add_argument(
+        "--clusters", type=float, default=0.05, help="share of lots with one holder's burst"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--repeats", type=int, default=3, help="data sets (seed, seed+1, …)")
     args = parser.parse_args()
@@ -139,9 +197,14 @@ def main() -> None:
         "2 complaints, ratio≥1.5": replace(default, min_complaints=2, min_ratio=1.5),
         "5 complaints": replace(default, min_complaints=5),
     }
+    if hasattr(default, "min_holders"):
+        variants["min 2 holders"] = replace(default, min_holders=2)
+        variants["no declustering (cluster_days 0)"] = replace(default, cluster_days=0)
+        variants["no prior (prior_complaints 0)"] = replace(default, prior_complaints=0.0)
     print(
         f"{args.models} device models, {args.lots} lots, {args.problems:.0%} problem lots "
-        f"(rate ×3–×10 from a random week), {args.weeks} weekly runs over a "
+        f"(rate ×3–×10 from a random week), {args.clusters:.0%} lots with one holder's burst "
+        f"of 3, {args.weeks} weekly runs over a "
         f"{default.window_weeks}-week window, {args.repeats} data sets from seed {args.seed}"
     )
     print(
@@ -159,6 +222,7 @@ def main() -> None:
                 weeks=args.weeks,
                 window=limits.window_weeks,
                 problems=args.problems,
+                clusters=args.clusters,
             )
             rows.append(backtest(signals, limits, data, weeks=args.weeks))
         flagged = sum(r["flagged"] for r in rows)

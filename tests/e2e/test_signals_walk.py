@@ -21,10 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WORDS = {
     "en": {
         "heading": "Early-warning signals",
-        "says": "5.0 times the baseline",
+        "says": "4.9 times the baseline",
         "done": "Dismissed",
     },
-    "zh-hans": {"heading": "预警信号", "says": "是基线的 5.0 倍", "done": "已排除"},
+    "zh-hans": {"heading": "预警信号", "says": "是基线的 4.9 倍", "done": "已排除"},
 }
 
 

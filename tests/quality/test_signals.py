@@ -44,9 +44,12 @@ def test_detect_finds_the_injected_lot_with_its_onset() -> None:
 
     lots = [f for f in found if f.kind == SignalKind.LOT]
     assert [(f.lot_id, f.complaints, f.units) for f in lots] == [(5, 10, 500)]
-    assert lots[0].ratio == pytest.approx(10 / (18 / 9), rel=1e-3)  # 5.0 times the others' rate
+    # The others' rate (18 complaints on 9 × 26,000 unit-weeks) with the prior: one complaint
+    # at the company's rate (28 on 260,000 unit-weeks), so 19 on 234,000 + 260,000 / 28.
+    expected = 26_000 * 19 / (234_000 + 260_000 / 28)
+    assert lots[0].ratio == pytest.approx(10 / expected, rel=1e-3)  # 4.92 times
     assert lots[0].rate_per_1000 == 20.0
-    assert lots[0].baseline_per_1000 == 4.0
+    assert lots[0].baseline_per_1000 == pytest.approx(1000 * expected / 500, rel=1e-3)
     assert lots[0].since == date(2025, 12, 1) + timedelta(weeks=40)
 
 
@@ -103,7 +106,9 @@ def test_signals_detect_raises_the_injected_lot_and_its_model() -> None:
         10,
         500,
     )
-    assert lot_signal.ratio == 5.0
+    # 14 complaints on the 7 other lots, with the prior of one at the company's rate (40 on
+    # 16 × 26,000 unit-weeks): 15 on 182,000 + 10,400 unit-weeks; 10 ÷ (26,000 × that) = 4.93.
+    assert lot_signal.ratio == 4.9333
     assert lot_signal.status == SignalStatus.NEW
     assert lot_signal.complaints.count() == 10
     assert set(lot_signal.complaints.values_list("lot_id", flat=True)) == {problem.pk}

@@ -76,7 +76,7 @@ def test_api_list_and_detail_explain_the_signal_with_its_complaints(
     assert len(detail["complaints"]) == 10
     assert {c["lot"] for c in detail["complaints"]} == {"EW0-05"}
     assert detail["explanation"].startswith("Lot EW0-05 of EW-M0 ")
-    assert "5.0 times the baseline" in detail["explanation"]
+    assert "4.9 times the baseline" in detail["explanation"]
     assert detail["actions"] == ["review", "dismiss", "link"]
 
 
@@ -89,7 +89,7 @@ def test_api_explanation_in_chinese(
 
     assert detail["explanation"].startswith("EW-M0 ")
     assert "批号 EW0-05" in detail["explanation"]
-    assert "是基线的 5.0 倍" in detail["explanation"]
+    assert "是基线的 4.9 倍" in detail["explanation"]
 
 
 @pytest.mark.parametrize(

@@ -89,12 +89,23 @@ class QuantitySerializer(BoundedSerializer):
     buckets = BucketSerializer(many=True)
 
 
+class YearDatesSerializer(BoundedSerializer):
+    initiated = serializers.IntegerField(help_text="records counted by their initiation date")
+    classified = serializers.IntegerField(
+        help_text="without one: by the center classification (enforcement) or creation "
+        "(recall) date"
+    )
+    posted = serializers.IntegerField(help_text="without either: by the report or posting date")
+    undated = serializers.IntegerField(help_text="records with no date: not in by_year")
+
+
 class StatisticsSerializer(BoundedSerializer):
     records = serializers.IntegerField()
     by_root_cause = CountSerializer(many=True)
     by_recall_class = CountSerializer(many=True)
     by_device_class = CountSerializer(many=True)
     by_year = CountSerializer(many=True)
+    year_dates = YearDatesSerializer()
     duration = DurationSerializer()
     quantity = QuantitySerializer()
     code_info_unread = serializers.IntegerField()

@@ -73,6 +73,8 @@ class SignalComplaintSerializer(BoundedSerializer):
     number = serializers.CharField()
     aware_at = serializers.DateTimeField()
     lot = serializers.CharField(source="lot.number", allow_null=True, default=None)
+    holder = serializers.CharField(source="holder.name", allow_null=True, default=None)
+    holder_code = serializers.CharField(source="holder.code", allow_null=True, default=None)
     description = serializers.CharField()
     status = serializers.CharField()
 
@@ -103,7 +105,7 @@ class SignalDetailSerializer(SignalSerializer):
 def _detail(signal: Signal, viewer: User) -> dict[str, Any]:
     data = dict(SignalSerializer(signal).data)
     data["complaints"] = SignalComplaintSerializer(
-        signal.complaints.select_related("lot").order_by("aware_at", "pk"), many=True
+        signal.complaints.select_related("lot", "holder").order_by("aware_at", "pk"), many=True
     ).data
     data["actions"] = signal_services.allowed_actions(signal)
     data["under_recall"] = [
@@ -123,7 +125,8 @@ def _active(text: str) -> bool | None:
 
 
 class SignalListView(APIView):
-    """Signals, active first and most significant first (``?status=``, ``?kind=``, ``?active=``)."""
+    """Signals, active first and most significant first (``?status=``, ``?kind=``, ``?active=``,
+    ``?open=true``: active and still new or under review)."""
 
     permission_classes = [IsAuthenticated]
 
@@ -134,7 +137,19 @@ class SignalListView(APIView):
             *PAGE_PARAMETERS,
             OpenApiParameter("status", str, enum=SignalStatus.values),
             OpenApiParameter("kind", str, enum=SignalKind.values),
-            OpenApiParameter("active", str, enum=["true", "false"]),
+            OpenApiParameter(
+                "active",
+                str,
+                enum=["true", "false"],
+                description="the record's flag: the last detection run found it",
+            ),
+            OpenApiParameter(
+                "open",
+                str,
+                enum=["true", "false"],
+                description="true: active and still new or under review (what the signals "
+                "page lists as active)",
+            ),
         ],
     )
     def get(self, request: Request) -> Response:
@@ -150,6 +165,7 @@ class SignalListView(APIView):
             status=status,
             kind=kind,
             active=_active(request.query_params.get("active", "")),
+            open_only=request.query_params.get("open", "") == "true",
         )
         return paginated(self, request, rows, SignalSerializer)
 

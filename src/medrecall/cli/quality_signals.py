@@ -4,7 +4,12 @@
 
 ``--detect`` runs the detection over every lot and device model first (``signals_detect``);
 ``--every N`` puts it on the task queue every N seconds (Ctrl-C stops). Without ``--all`` only
-the active signals are listed."""
+the active signals are listed: found by the last run and still new or under review.
+
+  medrecall quality signal ID review|dismiss|link|reopen [--reason R] [--capa CAPA] [--recall RC] --user U
+
+changes a signal's status as the page and the API do (a recall that does not cover the signal's
+lot or device model is refused)."""
 
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ def add_arguments(sub: ArgumentParser) -> None:
     sub.add_argument("--every", type=int, default=0, help="Enqueue the detection every N s.")
     sub.add_argument("--status", default="", choices=["", *SignalStatus.values])
     sub.add_argument("--kind", default="", choices=["", *SignalKind.values])
-    sub.add_argument("--all", action="store_true", help="Quiet signals too.")
+    sub.add_argument("--all", action="store_true", help="Quiet, dismissed and linked signals too.")
 
 
 def signals_answer(command: ProductCommand, o: dict[str, Any]) -> Answer:
@@ -48,7 +53,7 @@ def signals_answer(command: ProductCommand, o: dict[str, Any]) -> Answer:
             viewer=Everyone(),
             status=o["status"],
             kind=o["kind"],
-            active=None if o["all"] else True,
+            open_only=not o["all"],
         )
     )
     listed = [
@@ -82,3 +87,52 @@ def signals_answer(command: ProductCommand, o: dict[str, Any]) -> Answer:
         lines.append("No early-warning signal.")
     lines.append(signals.thresholds_text(signals.Thresholds.of(signals.policy())))
     return {"detection": run, "signals": listed, "message": "\n".join(lines)}
+
+
+ACTIONS = ("review", "dismiss", "link", "reopen")
+
+
+def add_action_arguments(sub: ArgumentParser) -> None:
+    """``medrecall quality signal ID ACTION [--reason R] [--capa CAPA] [--recall RC] --user U``."""
+    sub.add_argument("id", help="The signal's number (#id in the list).")
+    sub.add_argument("action", choices=ACTIONS)
+    sub.add_argument("--reason", default="", help="Why it is dismissed or reopened.")
+    sub.add_argument("--capa", default="", help="CAPA number to link.")
+    sub.add_argument("--recall", default="", help="Recall number to link.")
+    sub.add_argument("--user", default="")
+
+
+def signal_action_answer(o: dict[str, Any], actor: Any) -> Answer:
+    """A signal's status change, as the page and the API make it; refusals leave it as it was."""
+    from django.core.management.base import CommandError
+
+    from medrecall.cli.command import number_argument
+    from medrecall.cli.lookups import found, recall_numbered
+    from medrecall.quality import selectors, signal_services, signals
+
+    signal = found(
+        lambda: signals.signal_get_for(viewer=actor, pk=number_argument(o["id"], "signal id"))
+    )
+    if o["action"] == "review":
+        signal = signal_services.signal_review(signal=signal, actor=actor)
+    elif o["action"] == "dismiss":
+        signal = signal_services.signal_dismiss(signal=signal, actor=actor, reason=o["reason"])
+    elif o["action"] == "reopen":
+        signal = signal_services.signal_reopen(signal=signal, actor=actor, reason=o["reason"])
+    else:
+        if not (o["capa"] or o["recall"]):
+            raise CommandError("Give --capa or --recall: what handles the signal.")
+        capa = (
+            found(lambda: selectors.capa_numbered_for(viewer=actor, number=o["capa"]))
+            if o["capa"]
+            else None
+        )
+        recall = recall_numbered(o["recall"]) if o["recall"] else None
+        signal = signal_services.signal_link(signal=signal, actor=actor, capa=capa, recall=recall)
+    return {
+        "id": signal.pk,
+        "status": signal.status,
+        "capa": signal.capa.number if signal.capa else None,
+        "recall": signal.recall.number if signal.recall else None,
+        "message": f"#{signal.pk} [{signal.status}] {signals.explain(signal)}",
+    }

@@ -220,9 +220,32 @@ class FdaImporter(ABC):
         if is_json(path, file_name):
             reader: Any = JsonRecords(path, file_name=file_name)
             return ((n, self._checked(n, r)) for n, r in reader.records()), reader
+        self._refuse_not_a_table(path, file_name)
         self._refuse_other_header(path, file_name)
         table = TableReader(path, file_name=file_name, columns=self.columns)
         return ((row.number, row.values) for row in table.rows()), table
+
+    def _refuse_not_a_table(self, path: Path, file_name: str) -> None:
+        """A YAML file (by its name, or a first line ``name:`` with no column separator, as
+        openFDA's field dictionaries ``properties:``) is neither an openFDA download nor a CSV
+        extract: refused as such, not with its lines read as unknown columns."""
+        try:
+            with path.open("rb") as handle:
+                first = handle.readline(65536).decode("utf-8-sig", errors="replace").strip()
+        except OSError:
+            return
+        yaml_line = re.fullmatch(r"[A-Za-z_][\w-]*:(\s.*)?", first) and not re.search(
+            r"[,;\t|]", first
+        )
+        if not (file_name.lower().endswith((".yaml", ".yml")) or yaml_line):
+            return
+        message = _(
+            "%(file)s is not an openFDA JSON download or CSV extract (it reads as YAML, like "
+            "openFDA's field definitions). Import the %(endpoint)s download from "
+            "open.fda.gov/data/downloads (.json or .json.zip) or a CSV extract whose first line "
+            "names the fields (%(key)s, …)."
+        ) % {"file": file_name, "endpoint": ENDPOINTS[self.kind], "key": self.key_field}
+        raise ImportRejected(message, [RowError(file_name, 1, "", "not_openfda", message)])
 
     def _refuse_other_header(self, path: Path, file_name: str) -> None:
         """A CSV extract of the other openFDA kind (its header names the other kind's key and
@@ -512,6 +535,21 @@ class FdaEnforcementImporter(FdaImporter):
             values["recall_number"] = parsing.recall_number_in(
                 values.get("product_description", "")
             )
+        if not values.get("city") and (
+            old := parsing.split_old_firm(values.get("recalling_firm", ""))
+        ):
+            # the same reports' firm line: name, city, state, notification, status in one text
+            values["recalling_firm"] = old["firm"]
+            for name, field in (
+                ("city", "city"),
+                ("state", "state"),
+                ("country", "country"),
+                ("notification", "initial_firm_notification"),
+                ("initiated", "recall_initiation_date"),
+                ("status", "status"),
+            ):
+                if old.get(name) and not values.get(field):
+                    values[field] = old[name]
         return values
 
     def fields_of(self, record: Mapping[str, str]) -> dict[str, Any]:

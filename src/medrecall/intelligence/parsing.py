@@ -384,3 +384,54 @@ def recall_number_in(text: str) -> str:
     (``"… Recall # Z-1773-2012"``), or blank."""
     match = _RECALL_NUMBER.search(text)
     return match.group(1) if match else ""
+
+
+# -- the firm line of the weekly reports before openFDA ---------------------------------------
+
+_MONTH_DATE = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+(\d{1,2}),\s*(\d{4})\b"
+)
+_MONTHS = {
+    name: n
+    for n, name in enumerate(
+        (
+            "January", "February", "March", "April", "May", "June", "July", "August",
+            "September", "October", "November", "December",
+        ),
+        start=1,
+    )
+}  # fmt: skip
+_HOW = re.compile(r",\s*(by\s.*?\d{4})\s*(?:\.\s*|$)", re.IGNORECASE)
+_STATUS = re.compile(r"recall\s*is\s+(ongoing|complete[d]?|terminated)", re.IGNORECASE)
+_STATUSES = {"ongoing": "Ongoing", "complete": "Completed", "completed": "Completed"}
+
+
+def split_old_firm(text: str) -> dict[str, str] | None:
+    """The weekly enforcement reports before openFDA (2012 and earlier) wrote the firm, its
+    city and state, how and when it notified, the manufacturer and the status in one field:
+    ``"Captiva Spine, Inc., Jupiter, FL, by letter dated May 4, 2012. Firm initiated recall is
+    ongoing."``. Answers ``firm``, ``city``, ``state`` (or ``country`` when not a US state
+    code), ``notification`` (``"by letter dated May 4, 2012"``, with the manufacturer when
+    named), ``initiated`` (``YYYYMMDD`` of the first date of the notification, the firm's
+    first notice, which is what openFDA's ``recall_initiation_date`` holds) and ``status``;
+    ``None`` when the text is not in that shape (a plain firm name)."""
+    body = re.sub(r"^\s*Recalling Firm:\s*", "", text, flags=re.IGNORECASE)
+    how = _HOW.search(body)
+    if how is None:
+        return None
+    head, rest = body[: how.start()], body[how.end() :]
+    parts = [p.strip() for p in head.rsplit(",", 2)]
+    if len(parts) < 3 or not all(parts):
+        return None
+    firm, city, region = parts
+    found: dict[str, str] = {"firm": firm, "city": city}
+    found["state" if re.fullmatch(r"[A-Z]{2}", region) else "country"] = region
+    maker = re.search(r"Manufacturers?:\s*(.+?)\.\s*(?:Firm|$)", rest)
+    found["notification"] = how.group(1) + (f"; manufacturer: {maker.group(1)}" if maker else "")
+    if day := _MONTH_DATE.search(how.group(1)):
+        month, number, year = _MONTHS[day.group(1)], int(day.group(2)), int(day.group(3))
+        found["initiated"] = f"{year:04d}{month:02d}{number:02d}"
+    if status := _STATUS.search(rest):
+        found["status"] = _STATUSES.get(status.group(1).lower(), status.group(1).capitalize())
+    return found

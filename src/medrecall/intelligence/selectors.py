@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Avg, CharField, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models import Case as SqlCase
-from django.db.models.functions import Cast, ExtractYear, Substr
+from django.db.models.functions import Cast, Coalesce, ExtractYear, Substr
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
@@ -216,11 +216,19 @@ class Filters:
                     where="source",
                 )
             records = records.filter(source=self.source)
+        if self.year_from or self.year_to:
+            records = records.annotate(year_date=YEAR_DATE)
         if self.year_from:
-            records = records.filter(initiated_on__gte=date(self.year_from, 1, 1))
+            records = records.filter(Q(year_date__gte=date(self.year_from, 1, 1)))
         if self.year_to:
-            records = records.filter(initiated_on__lte=date(self.year_to, 12, 31))
+            records = records.filter(Q(year_date__lte=date(self.year_to, 12, 31)))
         return records
+
+
+YEAR_DATE = Coalesce("initiated_on", "classified_on", "posted_on")
+"""The date a record's year is counted by: the initiation date; without one, the center
+classification date (enforcement) or creation date (recall); without either, the report or
+posting date (the weekly reports before openFDA have only that)."""
 
 
 def _bucketed(records: QuerySet[PublicRecall], column: str, buckets: Buckets) -> list[Any]:
@@ -270,9 +278,10 @@ def _year(field: str) -> Any:
 
 
 def recall_statistics(filters: Filters) -> dict[str, Any]:
-    """Counts by root cause, recall class, device class and year of initiation; days from
-    initiation to termination and quantities in buckets, with average and median. A fixed
-    number of queries."""
+    """Counts by root cause, recall class, device class and year (of initiation, else of
+    classification, else of the report: ``YEAR_DATE``, with how many records each date gave in
+    ``year_dates``); days from initiation to termination and quantities in buckets, with
+    average and median. A fixed number of queries."""
     records = filters.queryset()
     totals = records.aggregate(
         records=Count("id"),
@@ -281,10 +290,21 @@ def recall_statistics(filters: Filters) -> dict[str, Any]:
         with_quantity=Count("quantity"),
         quantity_total=Sum("quantity"),
         code_info_unread=Count("id", filter=Q(code_info_parsed=False)),
+        dated_initiated=Count("initiated_on"),
+        dated_classified=Count(
+            "id", filter=Q(initiated_on__isnull=True, classified_on__isnull=False)
+        ),
+        dated_posted=Count(
+            "id",
+            filter=Q(
+                initiated_on__isnull=True, classified_on__isnull=True, posted_on__isnull=False
+            ),
+        ),
     )
     by_year = (
-        records.exclude(initiated_on__isnull=True)
-        .annotate(year=_year("initiated_on"))
+        records.annotate(year_date=YEAR_DATE)
+        .exclude(year_date__isnull=True)
+        .annotate(year=_year("year_date"))
         .values("year")
         .annotate(n=Count("id"))
         .order_by("year")
@@ -295,6 +315,15 @@ def recall_statistics(filters: Filters) -> dict[str, Any]:
         "by_recall_class": _counted(records.exclude(recall_class=None), "recall_class"),
         "by_device_class": _counted(records.exclude(device_class=None), "device_class"),
         "by_year": [{"value": row["year"], "count": row["n"]} for row in by_year],
+        "year_dates": {
+            "initiated": totals["dated_initiated"],
+            "classified": totals["dated_classified"],
+            "posted": totals["dated_posted"],
+            "undated": totals["records"]
+            - totals["dated_initiated"]
+            - totals["dated_classified"]
+            - totals["dated_posted"],
+        },
         "duration": {
             "terminated": totals["terminated"],
             "average_days": round(totals["days_average"], 1) if totals["days_average"] else None,

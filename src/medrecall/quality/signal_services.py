@@ -118,7 +118,9 @@ def signals_detect(
     now = now or timezone.now()
     as_of = as_of or timezone.localtime(now).date()
     limits = signals.Thresholds.of(signals.policy())
-    panel, complaint_rows = signals.panel_load(as_of=as_of, weeks=limits.window_weeks)
+    panel, complaint_rows = signals.panel_load(
+        as_of=as_of, weeks=limits.window_weeks, cluster_days=limits.cluster_days
+    )
     findings = signals.detect(panel, limits)
     existing = {
         _key(s.kind, s.device_model_id, s.lot_id): s for s in Signal.objects.select_for_update()
@@ -248,7 +250,8 @@ def signal_dismiss(*, signal: Signal, actor: User, reason: str) -> Signal:
 def signal_link(
     *, signal: Signal, actor: User, capa: Capa | None = None, recall: RecallCase | None = None
 ) -> Signal:
-    """Link a signal to the CAPA or recall that handles it."""
+    """Link a signal to the CAPA or recall that handles it. A recall that does not cover the
+    signal's lot or device model is refused (``signals.recall_not_covering``); nothing changes."""
     if capa is None and recall is None:
         raise SignalInvalid(_("Name the CAPA or the recall that handles the signal."), where="capa")
     locked, source = _move(signal, "link", actor)
@@ -257,6 +260,9 @@ def signal_link(
         changes["capa"] = [locked.capa.number if locked.capa else None, capa.number]
         locked.capa = capa
     if recall is not None:
+        refused = signals.recall_not_covering(locked, recall)
+        if refused:
+            raise SignalInvalid(refused, where="recall")
         changes["recall"] = [locked.recall.number if locked.recall else None, recall.number]
         locked.recall = recall
     return _saved(locked, source, actor, "linked", **changes)

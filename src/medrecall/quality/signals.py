@@ -11,11 +11,19 @@ Method (docs/quality.md, "Early warning"):
   shipped from the company's own sites to holders (net of returns to own sites) by the end of
   that week. A lot shipped last month has had less time to draw complaints than one shipped a
   year ago; counting unit-weeks compares them fairly.
-* **Lot test**: under "this lot has the same complaint rate as the model's other lots", the
-  lot's share of the model's complaints in the window is binomial with ``n`` = the model's
-  complaints and ``p`` = the lot's share of the model's exposure: the exact conditional test
-  for two Poisson rates, which needs no large counts and accounts for the uncertainty of the
-  baseline itself (it is estimated from the other lots).
+* **Independent events**: complaints about one lot from one holder within ``cluster_days`` of
+  the first of them count as one event in the tests (one site's bad day, or one problem
+  reported three times, is one observation, not three); complaints whose holder is not known
+  count one each. The counts shown stay the complaints.
+* **Lot test** (Bayesian, exact for small counts): the lot's baseline rate is the rate of the
+  model's other lots, with a gamma prior worth ``prior_complaints`` complaints at the company's
+  rate over every lot (so a model whose other lots had no complaint yet still has a baseline
+  above zero, and the baseline's own uncertainty counts). Under "this lot has that rate", its
+  number of events in the window follows the posterior predictive (negative binomial); the
+  p-value is the chance of at least as many.
+* **Distinct holders**: a lot signal also needs complaints from at least ``min_holders``
+  different holders (a holder not known counts as one of its own), so one hospital's cluster
+  does not by itself make a lot signal.
 * **Device-model test**: the same comparison in time: the model's last ``recent_weeks``
   against the rest of the window.
 * **Multiplicity**: the p-values of all the tests of a run are adjusted together
@@ -23,7 +31,9 @@ Method (docs/quality.md, "Early warning"):
   p < 0.01 would fire on chance alone.
 * A signal needs every threshold of the policy: at least ``min_complaints`` complaints, at least
   ``min_units`` units shipped, a rate at least ``min_ratio`` times the baseline, and an
-  adjusted p-value at most ``significance``.
+  adjusted p-value at most ``significance``. ``cluster_days``, ``min_holders`` and
+  ``prior_complaints`` are settings (``MEDRECALL_SIGNAL_CLUSTER_DAYS``,
+  ``MEDRECALL_SIGNAL_MIN_HOLDERS``, ``MEDRECALL_SIGNAL_PRIOR_COMPLAINTS``).
 * **Since when**: a Poisson CUSUM over the weeks (``cusum_onset``), tuned to detect the rate
   rising to ``min_ratio`` times the baseline; the signal's onset is the first week of the
   CUSUM's run to its highest value.
@@ -46,6 +56,7 @@ from numpy.typing import NDArray
 
 from medrecall.audit.labels import action_label
 from medrecall.audit.selectors import history_for
+from medrecall.core.presentation import user_display_name
 from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 from medrecall.parties.models import PartyType
@@ -67,9 +78,14 @@ class Thresholds:
     min_ratio: float = 2.0
     window_weeks: int = 52
     recent_weeks: int = 13
+    cluster_days: int = 3
+    min_holders: int = 1
+    prior_complaints: float = 1.0
 
     @classmethod
     def of(cls, policy: SignalPolicy) -> Thresholds:
+        from django.conf import settings
+
         return cls(
             min_complaints=policy.min_complaints,
             significance=float(policy.significance),
@@ -77,6 +93,9 @@ class Thresholds:
             min_ratio=float(policy.min_ratio),
             window_weeks=policy.window_weeks,
             recent_weeks=policy.recent_weeks,
+            cluster_days=settings.MEDRECALL_SIGNAL_CLUSTER_DAYS,
+            min_holders=settings.MEDRECALL_SIGNAL_MIN_HOLDERS,
+            prior_complaints=settings.MEDRECALL_SIGNAL_PRIOR_COMPLAINTS,
         )
 
 
@@ -85,7 +104,10 @@ class Panel:
     """Lots by weeks: ``units[l, w]`` units of lot ``l`` in the field during week ``w`` (shipped
     by the end of it, net of returns), ``complaints[l, w]`` complaints about the lot made known in
     that week; ``model_complaints[m]`` per week the complaints about each device model that
-    name no known lot (they count for the model, not for any lot)."""
+    name no known lot (they count for the model, not for any lot). ``events`` are the
+    complaints counted as independent events (a holder's cluster once; the complaints when not
+    given) and ``holders[l]`` the distinct holders complaining about lot ``l`` in the window
+    (each complaint one when not given)."""
 
     start: date
     lot_ids: Sequence[int]
@@ -93,10 +115,22 @@ class Panel:
     units: Counts
     complaints: Counts
     model_complaints: dict[int, Counts] = field(default_factory=dict)
+    events: Counts | None = None
+    holders: Sequence[int] | None = None
 
     @property
     def weeks(self) -> int:
         return int(self.units.shape[1])
+
+    @property
+    def counted(self) -> Counts:
+        """The events the tests count (the complaints when no declustering was given)."""
+        return self.complaints if self.events is None else self.events
+
+    def holders_of(self, row: int) -> int:
+        if self.holders is None:
+            return int(self.complaints[row].sum())
+        return int(self.holders[row])
 
     def week_start(self, week: int) -> date:
         return self.start + timedelta(days=7 * week)
@@ -127,13 +161,17 @@ class _Test:
     model: int
     lot: int | None
     row: int  # the lot's row, or -1 for a device model
-    k: int
+    k: int  # events (complaints, a holder's cluster once)
     n: int
     share: float
     units: int
-    rate_other: float  # complaints per unit-week of the comparison
+    rate_other: float  # events per unit-week of the comparison
     from_week: int
     p: float = 1.0
+    complaints: int = 0  # the complaints themselves
+    alpha: float = 0.0  # lot tests: the baseline rate's gamma posterior (shape, rate)
+    beta: float = 0.0
+    exposure: float = 0.0
 
 
 def _binomial_p(k: int, n: int, share: float) -> float:
@@ -145,10 +183,33 @@ def _binomial_p(k: int, n: int, share: float) -> float:
     return float(stats.binom.sf(k - 1, n, share))
 
 
+def _predictive_p(k: int, alpha: float, beta: float, exposure: float) -> float:
+    """P(X ≥ k) when X ~ Poisson(λ·exposure) and λ ~ Gamma(alpha, beta): the negative binomial
+    posterior predictive of the lot's events at the baseline rate."""
+    if k <= 0:
+        return 1.0
+    if alpha <= 0 or beta <= 0:  # no baseline and no prior: nothing is expected
+        return 0.0
+    from scipy import stats
+
+    return float(stats.nbinom.sf(k - 1, alpha, beta / (beta + exposure)))
+
+
+def _prior(panel: Panel, limits: Thresholds) -> tuple[float, float]:
+    """The baseline's gamma prior (shape, rate): ``prior_complaints`` events at the company's
+    event rate over every lot of the window (shape only, a flat rate, when there is none)."""
+    weight = max(limits.prior_complaints, 0.0)
+    exposure = float(panel.units.sum())
+    rate = float(panel.counted.sum()) / exposure if exposure > 0 else 0.0
+    return weight, (weight / rate if rate > 0 else 0.0)
+
+
 def _lot_tests(panel: Panel, limits: Thresholds) -> list[_Test]:
     exposure = panel.units.sum(axis=1)
-    counted = panel.complaints.sum(axis=1)
+    counted = panel.counted.sum(axis=1)
+    raw = panel.complaints.sum(axis=1)
     models = np.asarray(panel.lot_models)
+    prior_shape, prior_rate = _prior(panel, limits)
     tests = []
     for model in sorted(set(panel.lot_models)):
         rows = np.flatnonzero(models == model)
@@ -159,6 +220,7 @@ def _lot_tests(panel: Panel, limits: Thresholds) -> list[_Test]:
             units = int(panel.units[row, -1])
             if e <= 0 or other_e <= 0 or units < limits.min_units:
                 continue
+            alpha, beta = total_k - k + prior_shape, other_e + prior_rate
             tests.append(
                 _Test(
                     SignalKind.LOT,
@@ -169,8 +231,12 @@ def _lot_tests(panel: Panel, limits: Thresholds) -> list[_Test]:
                     int(total_k),
                     e / total_e,
                     units,
-                    (total_k - k) / other_e,
+                    alpha / beta if alpha > 0 else 0.0,
                     0,
+                    complaints=int(raw[row]),
+                    alpha=alpha,
+                    beta=beta,
+                    exposure=e,
                 )
             )
     return tests
@@ -183,7 +249,10 @@ def _model_tests(panel: Panel, limits: Thresholds) -> list[_Test]:
     for model in sorted(set(panel.lot_models)):
         rows = np.flatnonzero(models == model)
         weekly_e = panel.units[rows].sum(axis=0)
-        weekly_k = panel.complaints[rows].sum(axis=0) + panel.model_complaints.get(
+        weekly_k = panel.counted[rows].sum(axis=0) + panel.model_complaints.get(
+            int(model), np.zeros(panel.weeks)
+        )
+        weekly_raw = panel.complaints[rows].sum(axis=0) + panel.model_complaints.get(
             int(model), np.zeros(panel.weeks)
         )
         before_e, after_e = float(weekly_e[:recent].sum()), float(weekly_e[recent:].sum())
@@ -203,6 +272,7 @@ def _model_tests(panel: Panel, limits: Thresholds) -> list[_Test]:
                 units,
                 before_k / before_e,
                 recent,
+                complaints=int(weekly_raw[recent:].sum()),
             )
         )
     return tests
@@ -226,11 +296,11 @@ def cusum_onset(observed: Counts, expected: Counts, ratio: float) -> int:
 
 def _observed_expected(panel: Panel, test: _Test) -> tuple[Counts, Counts]:
     if test.row >= 0:
-        observed = panel.complaints[test.row]
+        observed = panel.counted[test.row]
         exposure = panel.units[test.row]
     else:
         rows = np.flatnonzero(np.asarray(panel.lot_models) == test.model)
-        observed = panel.complaints[rows].sum(axis=0) + panel.model_complaints.get(
+        observed = panel.counted[rows].sum(axis=0) + panel.model_complaints.get(
             test.model, np.zeros(panel.weeks)
         )
         exposure = panel.units[rows].sum(axis=0)
@@ -244,7 +314,9 @@ def _finding(panel: Panel, test: _Test, q: float, limits: Thresholds) -> Finding
     counted = float(observed[test.from_week :].sum())
     expected_here = float(expected[test.from_week :].sum()) if test.rate_other else 0.0
     ratio = counted / expected_here if expected_here > 0 else None
-    if test.k < limits.min_complaints or q > limits.significance:
+    if test.complaints < limits.min_complaints or q > limits.significance:
+        return None
+    if test.row >= 0 and panel.holders_of(test.row) < limits.min_holders:
         return None
     if ratio is not None and ratio < limits.min_ratio:
         return None
@@ -255,10 +327,10 @@ def _finding(panel: Panel, test: _Test, q: float, limits: Thresholds) -> Finding
         kind=test.kind,
         device_model_id=test.model,
         lot_id=test.lot,
-        complaints=test.k,
+        complaints=test.complaints,
         units=test.units,
         expected=round(expected_here, 4),
-        rate_per_1000=round(1000.0 * test.k / test.units, 4),
+        rate_per_1000=round(1000.0 * test.complaints / test.units, 4),
         baseline_per_1000=round(1000.0 * expected_here / test.units, 4),
         ratio=round(ratio, 4) if ratio is not None else None,
         p_value=test.p,
@@ -274,7 +346,10 @@ def detect(panel: Panel, limits: Thresholds) -> list[Finding]:
     if not tests:
         return []
     for test in tests:
-        test.p = _binomial_p(test.k, test.n, test.share)
+        if test.kind == SignalKind.LOT:
+            test.p = _predictive_p(test.k, test.alpha, test.beta, test.exposure)
+        else:
+            test.p = _binomial_p(test.k, test.n, test.share)
     from scipy import stats
 
     adjusted = stats.false_discovery_control([t.p for t in tests], method="bh")
@@ -333,9 +408,12 @@ def _week(day: date, start: date) -> int:
     return (day - start).days // 7
 
 
-def panel_load(*, as_of: date, weeks: int) -> tuple[Panel, list[tuple[int, int, int | None, int]]]:
+def panel_load(
+    *, as_of: date, weeks: int, cluster_days: int = 3
+) -> tuple[Panel, list[tuple[int, int, int | None, int]]]:
     """The panel for the window ending on ``as_of``, and the complaints in it as (complaint id,
-    device model id, lot id, week): two queries whatever the number of lots."""
+    device model id, lot id, week): two queries whatever the number of lots. A lot's complaints
+    from one holder within ``cluster_days`` of the first of them count as one event."""
     start, end = window_of(as_of, weeks)
     shipped = list(_net_shipped(end))
     index: dict[int, int] = {}
@@ -349,18 +427,43 @@ def panel_load(*, as_of: date, weeks: int) -> tuple[Panel, list[tuple[int, int, 
         added[index[row["lot_id"]], max(_week(row["day"], start), -1) + 1] += row["net"]
     units = np.clip(np.cumsum(added, axis=1)[:, 1:], 0, None)
     complaints = np.zeros((len(models), weeks))
+    events = np.zeros((len(models), weeks))
+    sources: list[set[object]] = [set() for _ in models]
+    cluster_start: dict[tuple[int, int], datetime] = {}  # (lot, holder) -> its cluster's first
     loose: dict[int, Counts] = {}
     rows: list[tuple[int, int, int | None, int]] = []
-    for pk, model, lot, aware in Complaint.objects.filter(
-        device_model__isnull=False, aware_at__gte=_aware(start), aware_at__lt=_aware(end)
-    ).values_list("pk", "device_model_id", "lot_id", "aware_at"):
+    found: Any = (
+        Complaint.objects.filter(
+            device_model__isnull=False, aware_at__gte=_aware(start), aware_at__lt=_aware(end)
+        )
+        .order_by("aware_at", "pk")
+        .values_list("pk", "device_model_id", "lot_id", "holder_id", "aware_at")
+    )
+    for pk, model, lot, holder, aware in found:
         week = min(_week(timezone.localtime(aware).date(), start), weeks - 1)
         rows.append((pk, model, lot, week))
-        if lot in index:
-            complaints[index[lot], week] += 1
-        else:
+        if lot not in index:
             loose.setdefault(model, np.zeros(weeks))[week] += 1
-    panel = Panel(start, list(index), models, units, complaints, loose)
+            continue
+        row = index[lot]
+        complaints[row, week] += 1
+        sources[row].add(holder if holder is not None else ("complaint", pk))
+        first = cluster_start.get((lot, holder)) if holder is not None else None
+        if first is not None and aware - first <= timedelta(days=cluster_days):
+            continue  # the same holder's cluster: one event
+        if holder is not None:
+            cluster_start[(lot, holder)] = aware
+        events[row, week] += 1
+    panel = Panel(
+        start,
+        list(index),
+        models,
+        units,
+        complaints,
+        loose,
+        events=events,
+        holders=[len(found) for found in sources],
+    )
     return panel, rows
 
 
@@ -370,10 +473,22 @@ def policy() -> SignalPolicy:
     return found
 
 
+OPEN_STATUSES = (SignalStatus.NEW, SignalStatus.UNDER_REVIEW)
+"""The statuses of a signal still waiting for a decision (neither dismissed nor linked)."""
+
+
 def signal_list_for(
-    *, viewer: Viewer, status: str = "", kind: str = "", active: bool | None = None
+    *,
+    viewer: Viewer,
+    status: str = "",
+    kind: str = "",
+    active: bool | None = None,
+    open_only: bool = False,
 ) -> QuerySet[Signal]:
-    """Signals for staff; a portal user sees none (they are the company's own analysis)."""
+    """Signals for staff; a portal user sees none (they are the company's own analysis).
+    ``active`` filters on the record's flag (the last run found it); ``open_only`` keeps what
+    the pages and the command call "active": found by the last run and still new or under
+    review (a dismissed or linked signal has had its decision)."""
     signals = Signal.objects.select_related("device_model", "lot", "capa", "recall")
     if viewer.party_id is not None:
         return signals.none()
@@ -383,6 +498,8 @@ def signal_list_for(
         signals = signals.filter(kind=kind)
     if active is not None:
         signals = signals.filter(active=active)
+    if open_only:
+        signals = signals.filter(active=True, status__in=OPEN_STATUSES)
     return signals.order_by("-active", "q_value", "-pk")
 
 
@@ -395,9 +512,7 @@ def signal_get_for(*, viewer: Viewer, pk: int) -> Signal:
 
 def signals_active(*, viewer: Viewer) -> QuerySet[Signal]:
     """Active signals nobody has dismissed or linked yet: what the dashboard shows."""
-    return signal_list_for(viewer=viewer, active=True).filter(
-        status__in=(SignalStatus.NEW, SignalStatus.UNDER_REVIEW)
-    )
+    return signal_list_for(viewer=viewer, open_only=True)
 
 
 def _number(value: float, digits: int = 2) -> str:
@@ -433,17 +548,69 @@ def recalls_of_signal(*, viewer: Viewer, signal: Signal) -> list[Any]:
     return list(recalls_holding(viewer=viewer, lot_id=signal.lot_id).only("pk", "number"))
 
 
+def recall_not_covering(signal: Signal, recall: Any) -> str | None:
+    """Why ``recall`` does not cover the signal's lot or device model, or ``None`` when it does.
+    A lot signal: the recall's current frozen scope holds the lot, or, before its scope is
+    frozen, the recall names the lot's device model among its products. A device-model signal:
+    the recall names the model among its products, or its frozen scope holds one of its lots.
+    Two queries at most."""
+    from medrecall.recalls.models import AffectedLine, ScopeSnapshot
+
+    latest = ScopeSnapshot.objects.filter(recall=recall).order_by("-sequence").only("pk").first()
+    names_model = recall.products.filter(pk=signal.device_model_id).exists()
+    words = {
+        "recall": recall.number,
+        "lot": signal.lot.number if signal.lot else "",
+        "model": signal.device_model.model_code,
+    }
+    if signal.kind == SignalKind.LOT:
+        if latest is None:
+            if names_model:
+                return None
+            return (
+                _(
+                    "Recall %(recall)s does not cover lot %(lot)s: its scope is not frozen yet and "
+                    "its products do not include %(model)s."
+                )
+                % words
+            )
+        if AffectedLine.objects.filter(snapshot=latest, lot_id=signal.lot_id or 0).exists():
+            return None
+        return (
+            _(
+                "Recall %(recall)s does not cover lot %(lot)s: its frozen scope does not hold the lot."
+            )
+            % words
+        )
+    holds = (
+        latest is not None
+        and AffectedLine.objects.filter(
+            snapshot=latest, lot__device_model_id=signal.device_model_id
+        ).exists()
+    )
+    if names_model or holds:
+        return None
+    return (
+        _(
+            "Recall %(recall)s does not cover device model %(model)s: neither its products nor its "
+            "frozen scope include it."
+        )
+        % words
+    )
+
+
 def history(signal: Signal) -> list[dict[str, Any]]:
-    """The signal's status changes, oldest first, from its audit entries: when, who, the
-    status before and after, the reason, the CAPA or recall linked (one query)."""
+    """The signal's status changes, oldest first, from its audit entries: when, who (the
+    person's full name where there is one, the user name otherwise), the status before and after, the reason, the CAPA or recall linked (one query)."""
     rows = []
-    for entry in history_for(target=signal).order_by("recorded_at", "sequence"):
+    entries = history_for(target=signal).select_related("actor").order_by("recorded_at", "sequence")
+    for entry in entries:
         changes = entry.changes or {}
         before, after = (changes.get("status") or [None, None])[:2]
         rows.append(
             {
                 "at": entry.recorded_at,
-                "by": entry.actor_name,
+                "by": user_display_name(entry.actor) if entry.actor else entry.actor_name,
                 "action": action_label(entry.action),
                 "code": entry.action,
                 "from": SignalStatus(before).label if before in SignalStatus.values else "",
@@ -498,7 +665,7 @@ def explain(signal: Signal) -> str:
 
 
 def thresholds_text(limits: Thresholds) -> str:
-    return _(
+    first = _(
         "A signal needs at least %(complaints)s complaints, %(units)s units shipped, a rate "
         "%(ratio)s times the baseline and an adjusted p-value of at most %(alpha)s, over the "
         "last %(weeks)s weeks (device models: the last %(recent)s weeks against the rest)."
@@ -510,6 +677,17 @@ def thresholds_text(limits: Thresholds) -> str:
         "weeks": limits.window_weeks,
         "recent": limits.recent_weeks,
     }
+    second = _(
+        "Complaints about a lot from one holder within %(days)s days count as one event; a lot "
+        "signal needs complaints from at least %(holders)s holders; a model's baseline includes "
+        "%(prior)s complaints' worth of the company-wide rate, so a baseline of 0 still has a "
+        "rate."
+    ) % {
+        "days": limits.cluster_days,
+        "holders": limits.min_holders,
+        "prior": f"{limits.prior_complaints:g}",
+    }
+    return f"{first} {second}"
 
 
 def complaint_ids(rows: Iterable[tuple[int, int, int | None, int]], finding: Finding) -> list[int]:

@@ -35,7 +35,7 @@ def signal_list(request: HttpRequest) -> HttpResponse:
         viewer=viewer,
         status=status if status in SignalStatus.values else "",
         kind=kind if kind in SignalKind.values else "",
-        active=None if shown == "all" else True,
+        open_only=shown != "all",
     )
     page = paged(request, rows)
     for signal in page.page:

@@ -148,6 +148,12 @@ class Command(ProductCommand):
             self.stdout.write(f"{title}:")
             for row in stats[title]:
                 self.stdout.write(f"  {row['value']!s:<40} {row['count']:>8}")
+        dates = stats["year_dates"]
+        self.stdout.write(
+            f"by_year counts {dates['initiated']} records by initiation date, "
+            f"{dates['classified']} by classification date, {dates['posted']} by report date; "
+            f"{dates['undated']} have no date."
+        )
         for title in ("duration", "quantity"):
             part = stats[title]
             summary = {k: v for k, v in part.items() if k != "buckets"}

@@ -26,6 +26,7 @@ quality dashboard.
   medrecall quality clocks [--alert] [--every N]
   medrecall quality dashboard
   medrecall quality signals [--detect] [--every N] [--status S] [--kind K] [--all]
+  medrecall quality signal ID review|dismiss|link|reopen [--reason R] [--capa C] [--recall RC] --user U
 
 Every subcommand answers with ``--json`` for scripts; refusals exit with status 1 and the message.
 """
@@ -266,6 +267,15 @@ class Command(ProductCommand):
                 "signals",
                 lambda o: quality_signals.signals_answer(self, o),
                 help="Early-warning signals (complaint rates per lot and device model).",
+            )
+        )
+        quality_signals.add_action_arguments(
+            areas.add(
+                "signal",
+                lambda o: quality_signals.signal_action_answer(
+                    o, _actor(o, "quality.review_signal")
+                ),
+                help="Review, dismiss, link or reopen an early-warning signal.",
             )
         )
         for sub in _leaves(areas):
