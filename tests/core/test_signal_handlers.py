@@ -12,10 +12,10 @@ from tests.conftest import restored_signal_handlers
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_handlers_are_undone_after_the_test() -> None:
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     with restored_signal_handlers():
         call_command("db_worker", batch=True, verbosity=0)
         # The worker leaves its graceful-shutdown handler behind, which only notes SIGTERM.
-        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)
+        assert signal.getsignal(signal.SIGTERM) is not before[signal.SIGTERM]
 
-    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert {sig: signal.getsignal(sig) for sig in before} == before
