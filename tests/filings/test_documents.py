@@ -145,7 +145,9 @@ def _submit(filing: Filing, manager, reference: str) -> Filing:
 
     for key in ("notification_method", "effectiveness", "handling", "estimated_completion"):
         filing = services.filing_enter(
-            filing=filing, actor=manager, sections={key: {"zh": "见附件", "en": "See the attachment."}}
+            filing=filing,
+            actor=manager,
+            sections={key: {"zh": "见附件", "en": "See the attachment."}},
         )
     filing = services.filing_check(filing=filing, actor=manager)
     with signing_clock():
