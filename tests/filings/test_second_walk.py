@@ -277,6 +277,15 @@ def test_a_submission_before_the_signature_is_refused_naming_the_signature_time(
     _nothing_submitted(filing)
 
 
+def test_a_submission_in_the_signatures_minute_is_accepted(
+    recall: RecallCase, manager: User
+) -> None:
+    """The page's field is to the minute: the minute of the signature itself is not refused."""
+    filing = signed_plan(recall, manager)
+    minute = filing.signature.signed_at.replace(second=0, microsecond=0)
+    assert _submit(filing, manager, minute).submitted_at == minute
+
+
 def test_a_submission_in_the_future_is_refused_naming_the_time(
     recall: RecallCase, manager: User
 ) -> None:

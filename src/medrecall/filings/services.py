@@ -350,11 +350,12 @@ def _mark_deadline(filing: Filing, actor: User, submitted_at: datetime) -> None:
 
 
 def _refuse_time(filing: Filing, when: datetime) -> None:
-    """A submission happens after the signature it carries and not after now."""
+    """A submission happens after the signature it carries and not after now. Times are
+    entered to the minute: a submission in the signature's own minute is accepted."""
     from medrecall.core.presentation import written_time
 
     signed_at = filing.signature.signed_at if filing.signature else None
-    if signed_at is not None and when < signed_at:
+    if signed_at is not None and when < signed_at.replace(second=0, microsecond=0):
         raise SubmissionIncomplete(
             _(
                 "The submission time %(when)s is before the signature (%(signed)s): a filing "
