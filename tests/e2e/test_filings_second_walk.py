@@ -101,7 +101,9 @@ def test_an_806_report_filed_before_the_first_notice_and_the_closure_blockers(
     assert words["closing"] in page.locator("#close").inner_text()
     shown = page.locator("#close-blockers li").all_inner_texts()
     with translation.override(language):
-        expected = closure.blocker_lines(closure.closure_report(recall))
+        expected = closure.blocker_lines(
+            closure.closure_report(RecallCase.objects.get(pk=recall.pk))
+        )
     assert shown == expected
 
     # No EU regime: no FSN gate. GET on FDA's record leads to it on the filings page.
