@@ -885,7 +885,6 @@ def _finance_payables_world(sides: tuple[Side, ...], manager: User) -> None:
 def _filings_world(sides: tuple[Side, ...], manager: User) -> None:
     """Per side the NMPA event report of its recall, generated (a filing of a recall)."""
     from medrecall.filings.services import filing_generate
-
     from medrecall.recalls.models import RecallRegime
 
     for side in sides:
