@@ -886,9 +886,13 @@ def _finance_payables_world(sides: tuple[Side, ...], manager: User) -> None:
 def _filings_world(sides: tuple[Side, ...], manager: User) -> None:
     """Per side the NMPA event report of its recall, generated (a filing of a recall)."""
     from medrecall.filings.services import filing_generate
+    from medrecall.recalls.models import RecallRegime
 
     for side in sides:
         filing_generate(recall=side.recall, doc_type="nmpa.event_report", actor=manager)
+        # The FSN gate and FDA's record answer on a recall with the EU MDR and FDA regimes.
+        RecallRegime.objects.create(recall=side.recall, regime="eu_mdr", recall_class="fsca")
+        RecallRegime.objects.create(recall=side.recall, regime="fda", recall_class="II")
 
 
 def _filings_fills(side: Side) -> dict[str, list[dict[str, Any]]]:
@@ -1324,7 +1328,7 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     # each holder's notify-by time: staff who read notices; the recall hides from portal users
     "web:recall-notify-by": P(NOTICE, **STAFF),
     "recall-notify-by": P(NOTICE, **HIDDEN),
-    "web:filing-fda-record": W(CHANGE_FILING, **HIDDEN),
+    "web:filing-fda-record": P(FILING, CHANGE_FILING, **HIDDEN),
     **{
         f"filing-{name}": W(CHANGE_FILING, **HIDDEN)
         for name in ("check", "sign", "submit", "revise")

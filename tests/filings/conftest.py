@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from freezegun import freeze_time
 
 from medrecall.accounts.models import User
 from medrecall.catalog.models import DeviceModel, Lot
@@ -44,6 +45,14 @@ PLAN_SECTIONS = {
     "after_recall": {"zh": "监督销毁。", "en": "Destroyed under supervision."},
 }
 ACK = b"%PDF-1.4\n% acknowledgement of receipt\n"
+# When the tests' filings are signed: before the submission times they record (a filing is
+# submitted after it is signed), which are in March 2025 like the recalls' decisions.
+SIGNED_AT = "2025-03-01T00:00:00+00:00"
+
+
+def signing_clock() -> Any:
+    """Sign inside this block: the signature is made at ``SIGNED_AT`` (the clock ticks on)."""
+    return freeze_time(SIGNED_AT, tick=True)
 
 
 def signed_plan(recall: RecallCase, actor: User) -> Any:
@@ -54,9 +63,10 @@ def signed_plan(recall: RecallCase, actor: User) -> Any:
     filing = services.filing_generate(recall=recall, doc_type="nmpa.recall_plan", actor=actor)
     filing = services.filing_enter(filing=filing, actor=actor, sections=PLAN_SECTIONS)
     filing = services.filing_check(filing=filing, actor=actor)
-    return services.filing_sign(
-        filing=filing, actor=actor, password=PASSWORD, username=actor.username
-    )
+    with signing_clock():
+        return services.filing_sign(
+            filing=filing, actor=actor, password=PASSWORD, username=actor.username
+        )
 
 
 FDA_REGISTRATION = "3001234567"

@@ -19,7 +19,7 @@ from medrecall.filings.models import Filing
 from medrecall.parties.models import Party
 from medrecall.recalls.models import DeadlineDone, RecallCase
 from tests.conftest import PASSWORD
-from tests.filings.conftest import ACK, PLAN_SECTIONS
+from tests.filings.conftest import ACK, PLAN_SECTIONS, signing_clock
 
 
 def test_the_plan_walks_from_generated_to_submitted_through_the_api(
@@ -45,9 +45,10 @@ def test_the_plan_walks_from_generated_to_submitted_through_the_api(
     entered = client.patch(f"{base}{pk}/", {"sections": PLAN_SECTIONS}, format="json")
     assert (entered.status_code, entered.json()["problems"]) == (200, [])
     assert client.post(f"{base}{pk}/check/").json()["status"] == "checked"
-    signed = client.post(
-        f"{base}{pk}/sign/", {"password": PASSWORD, "username": manager.username}, format="json"
-    )
+    with signing_clock():
+        signed = client.post(
+            f"{base}{pk}/sign/", {"password": PASSWORD, "username": manager.username}, format="json"
+        )
     assert signed.status_code == 201
     assert (signed.json()["status"], signed.json()["signature_state"]) == ("signed", "valid")
     assert signed.json()["signature"]["meaning_code"] == "authored"

@@ -17,7 +17,7 @@ from medrecall.audit.models import AuditEntry
 from medrecall.filings.models import Filing
 from medrecall.recalls.models import DeadlineDone, RecallCase
 from tests.conftest import PASSWORD
-from tests.filings.conftest import ACK, PLAN_SECTIONS
+from tests.filings.conftest import ACK, PLAN_SECTIONS, signing_clock
 
 
 def _json(*args: str) -> object:
@@ -45,7 +45,8 @@ def test_the_plan_through_the_command(recall: RecallCase, manager: User, tmp_pat
     secret = tmp_path / "password"
     secret.write_text(PASSWORD)
     secret.chmod(0o600)
-    signed = _json("sign", recall.number, *who, "--password-file", str(secret))
+    with signing_clock():
+        signed = _json("sign", recall.number, *who, "--password-file", str(secret))
     assert (signed["status"], signed["signature"]) == ("signed", "valid")
 
     ack = tmp_path / "receipt.pdf"

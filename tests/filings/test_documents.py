@@ -18,7 +18,7 @@ from medrecall.filings.models import Filing
 from medrecall.filings.selectors import due_note, filings_overview
 from medrecall.recalls.models import RecallCase
 from medrecall.reporting.progress import compute_progress
-from tests.filings.conftest import ACK, PLAN_SECTIONS, signed_plan
+from tests.filings.conftest import ACK, PLAN_SECTIONS, signed_plan, signing_clock
 from tests.traceability.scenario import CATH
 
 
@@ -145,12 +145,15 @@ def _submit(filing: Filing, manager, reference: str) -> Filing:
 
     for key in ("notification_method", "effectiveness", "handling", "estimated_completion"):
         filing = services.filing_enter(
-            filing=filing, actor=manager, sections={key: {"zh": "见附件"}}
+            filing=filing,
+            actor=manager,
+            sections={key: {"zh": "见附件", "en": "See the attachment."}},
         )
     filing = services.filing_check(filing=filing, actor=manager)
-    filing = services.filing_sign(
-        filing=filing, actor=manager, password=PASSWORD, username=manager.username
-    )
+    with signing_clock():
+        filing = services.filing_sign(
+            filing=filing, actor=manager, password=PASSWORD, username=manager.username
+        )
     return services.filing_submit(
         filing=filing,
         actor=manager,

@@ -26,6 +26,7 @@ from medrecall.parties.models import Party
 from medrecall.recalls import deadlines
 from medrecall.recalls.models import AffectedLine, RecallCase
 from tests.conftest import PASSWORD
+from tests.filings.conftest import signing_clock
 from tests.notices.conftest import approved_recall
 
 SRN = "CN-MF-000012345"
@@ -66,9 +67,10 @@ def _fsca(recall: RecallCase, actor: User, doc_type: str = "eu_mdr.fsca_report")
 
 def _submit(filing: Filing, actor: User, reference: str) -> Filing:
     filing = services.filing_check(filing=filing, actor=actor)
-    filing = services.filing_sign(
-        filing=filing, actor=actor, password=PASSWORD, username=actor.username
-    )
+    with signing_clock():
+        filing = services.filing_sign(
+            filing=filing, actor=actor, password=PASSWORD, username=actor.username
+        )
     return services.filing_submit(
         filing=filing,
         actor=actor,

@@ -34,7 +34,7 @@ from medrecall.recalls.fda import fda_record
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import HazardEvaluation, RecallCase, RecallRegime
 from tests.conftest import PASSWORD
-from tests.filings.conftest import ACK, FDA_REGISTRATION, REPORT_806_SECTIONS
+from tests.filings.conftest import ACK, FDA_REGISTRATION, REPORT_806_SECTIONS, signing_clock
 
 SUBMITTED_AT = datetime(2025, 3, 12, 15, tzinfo=UTC)
 
@@ -76,9 +76,10 @@ def _report(recall: RecallCase, actor: User, sections: dict | None = None) -> Fi
 
 def _signed(filing: Filing, actor: User) -> Filing:
     filing = services.filing_check(filing=filing, actor=actor)
-    return services.filing_sign(
-        filing=filing, actor=actor, password=PASSWORD, username=actor.username
-    )
+    with signing_clock():
+        return services.filing_sign(
+            filing=filing, actor=actor, password=PASSWORD, username=actor.username
+        )
 
 
 def _submit(filing: Filing, actor: User, reference: str = "CDRH-806-0001") -> Filing:

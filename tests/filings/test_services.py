@@ -25,7 +25,7 @@ from medrecall.filings.selectors import filings_overview, signature_state
 from medrecall.recalls.deadlines import deadline_mark_done, deadlines_for
 from medrecall.recalls.models import DeadlineDone
 from tests.conftest import PASSWORD
-from tests.filings.conftest import ACK, PLAN_SECTIONS, signed_plan
+from tests.filings.conftest import ACK, PLAN_SECTIONS, signed_plan, signing_clock
 from tests.traceability.scenario import CATH
 
 SUBMITTED_AT = datetime(2025, 3, 5, 2, 0, tzinfo=UTC)
@@ -290,9 +290,10 @@ def test_submitting_the_new_version_leaves_the_deadline_as_the_first_submission_
     first = _submit(signed_plan(recall, manager), manager)
     second = services.filing_revise(filing=first, actor=manager, change_note="Time limit longer.")
     second = services.filing_check(filing=second, actor=manager)
-    second = services.filing_sign(
-        filing=second, actor=manager, password=PASSWORD, username=manager.username
-    )
+    with signing_clock():
+        second = services.filing_sign(
+            filing=second, actor=manager, password=PASSWORD, username=manager.username
+        )
 
     second = _submit(second, manager, reference="YJZH-2025-021")
 

@@ -7,6 +7,7 @@ holidays incl. observed days); the comment next to each case shows the day count
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -356,12 +357,15 @@ def eu(**kwargs: Any) -> dict[str, Deadline]:
 
 
 def test_fsca_report_is_due_before_any_fsn() -> None:
+    """Due before the FSCA is undertaken: by the FSN's target (the FSN gate holds the FSN back
+    until it is submitted), from the decision, so not overdue at the decision instant."""
     found = eu()
-    assert found["eu_mdr.fsca_report"].due_at == EU_DECISION
+    assert found["eu_mdr.fsca_report"].starts_at == EU_DECISION
+    assert found["eu_mdr.fsca_report"].due_at == found["eu_mdr.fsn"].due_at
     assert found["eu_mdr.fsca_report"].legal
     assert found["eu_mdr.fsn"].due_at == datetime(2025, 3, 5, 9, 0, tzinfo=BERLIN)
     assert not found["eu_mdr.fsn"].legal  # "without delay" is the law; 2 days is our target
-    assert found["eu_mdr.fsca_report"].due_at < found["eu_mdr.fsn"].due_at
+    assert status_at(found["eu_mdr.fsca_report"], EU_DECISION + timedelta(minutes=1)) == "open"
     assert "eu_mdr.incident_report" not in found
 
 
@@ -420,9 +424,9 @@ def test_all_regimes_together_come_back_earliest_first() -> None:
     )
     assert [deadline.due_at for deadline in found] == sorted(deadline.due_at for deadline in found)
     assert {deadline.regime for deadline in found} == set(Regime)
-    assert found[0].key == "eu_mdr.fsca_report"
-    assert isinstance(found[0].title, Promise)  # translated when shown, in the reader's language
-    assert str(found[0].title) == "Report the FSCA to the competent authority"
+    fsca = next(deadline for deadline in found if deadline.key == "eu_mdr.fsca_report")
+    assert isinstance(fsca.title, Promise)  # translated when shown, in the reader's language
+    assert str(fsca.title) == "Report the FSCA to the competent authority"
 
 
 @pytest.mark.parametrize(
@@ -490,7 +494,7 @@ def test_status_at(now: datetime, done_at: datetime | None, expected: str) -> No
 
 
 def test_status_of_a_deadline_due_at_its_start() -> None:
-    fsca = eu()["eu_mdr.fsca_report"]
+    fsca = replace(eu()["eu_mdr.fsca_report"], due_at=EU_DECISION)
     assert status_at(fsca, EU_DECISION - timedelta(minutes=1)) == "open"
     assert status_at(fsca, EU_DECISION) == "due_soon"
     assert status_at(fsca, EU_DECISION + timedelta(minutes=1)) == "breached"

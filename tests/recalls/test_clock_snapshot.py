@@ -616,7 +616,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
     "eu_mdr-fsca-decided": [
         (
             "eu_mdr.fsca_report",
-            "2025-09-26T16:30:00+08:00",
+            "2025-09-28T16:30:00+08:00",
             "2025-09-26T16:30:00+08:00",
             True,
             False,
@@ -651,7 +651,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
         ),
         (
             "eu_mdr.fsca_report",
-            "2025-09-26T16:30:00+08:00",
+            "2025-09-28T16:30:00+08:00",
             "2025-09-26T16:30:00+08:00",
             True,
             False,
@@ -675,7 +675,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
     "eu_mdr-fsca-aware-death_or_serious_deterioration": [
         (
             "eu_mdr.fsca_report",
-            "2025-09-26T16:30:00+08:00",
+            "2025-09-28T16:30:00+08:00",
             "2025-09-26T16:30:00+08:00",
             True,
             False,
@@ -710,7 +710,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
     "eu_mdr-fsca-aware-other": [
         (
             "eu_mdr.fsca_report",
-            "2025-09-26T16:30:00+08:00",
+            "2025-09-28T16:30:00+08:00",
             "2025-09-26T16:30:00+08:00",
             True,
             False,
@@ -812,17 +812,6 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
     ],
     "all-I-every-event": [
         (
-            "eu_mdr.fsca_report",
-            "2025-09-26T16:30:00+08:00",
-            "2025-09-26T16:30:00+08:00",
-            True,
-            False,
-            None,
-            (),
-            "Report the FSCA to the competent authority",
-            "MDR Art. 87(1)(b): before the FSCA is undertaken, so before any FSN is sent",
-        ),
-        (
             "nmpa.event_report",
             "2025-09-26T23:59:59.999999+08:00",
             "2025-09-26T16:30:00+08:00",
@@ -865,6 +854,17 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
             (),
             "Submit the recall plan implementation (progress) report",
             "NMPA Art. 20: periodically per the recall plan; this case reports every day",
+        ),
+        (
+            "eu_mdr.fsca_report",
+            "2025-09-28T16:30:00+08:00",
+            "2025-09-26T16:30:00+08:00",
+            True,
+            False,
+            None,
+            (),
+            "Report the FSCA to the competent authority",
+            "MDR Art. 87(1)(b): before the FSCA is undertaken, so before any FSN is sent",
         ),
         (
             "eu_mdr.fsn",
@@ -993,11 +993,6 @@ def test_the_snapshot_covers_every_regime_class_and_starting_event() -> None:
 EXPECTED_ZH: dict[str, list[tuple[str, str, str]]] = {
     "all-I-every-event": [
         (
-            "eu_mdr.fsca_report",
-            "向主管当局报告 FSCA（现场安全纠正措施）",
-            "MDR 第 87 条第 1 款 (b) 项：在实施 FSCA 之前，即在发出任何 FSN 之前",
-        ),
-        (
             "nmpa.event_report",
             "提交召回事件报告表",
             "《医疗器械召回管理办法》第十六条第一款：立即提交，最迟于作出召回决定当日结束前（北京时间）",
@@ -1016,6 +1011,11 @@ EXPECTED_ZH: dict[str, list[tuple[str, str, str]]] = {
             "nmpa.progress_report",
             "提交召回计划实施情况报告（进展报告）",
             "《医疗器械召回管理办法》第二十条：按召回计划定期报告；本召回每 1 天报告一次",
+        ),
+        (
+            "eu_mdr.fsca_report",
+            "向主管当局报告 FSCA（现场安全纠正措施）",
+            "MDR 第 87 条第 1 款 (b) 项：在实施 FSCA 之前，即在发出任何 FSN 之前",
         ),
         (
             "eu_mdr.fsn",

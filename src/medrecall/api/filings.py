@@ -94,9 +94,21 @@ class FilingDetailSerializer(FilingSerializer):
     entered = serializers.JSONField(read_only=True)
     problems = serializers.SerializerMethodField()
     sections = serializers.SerializerMethodField()
+    deadline_note = serializers.SerializerMethodField()
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "content", "entered", "problems", "sections"]
+        fields = [
+            *FilingSerializer.Meta.fields,
+            "content",
+            "entered",
+            "problems",
+            "sections",
+            "deadline_note",
+        ]
+
+    def get_deadline_note(self, filing: Filing) -> str:
+        """What the submission did to the recall's deadline for the document, in words."""
+        return selectors.deadline_note(filing)
 
     def get_problems(self, filing: Filing) -> list[str]:
         return services.filing_problems(filing)

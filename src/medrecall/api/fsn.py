@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -17,8 +18,10 @@ from rest_framework.views import APIView
 
 from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedSerializer
+from medrecall.core.errors import NotFound
 from medrecall.notices import fsn
 from medrecall.recalls import selectors as recall_selectors
+from medrecall.recalls.models import RecallCase
 
 CHANGE = "filings.change_filing"
 
@@ -58,6 +61,17 @@ class FsnOverrideInSerializer(BoundedSerializer):
     username = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def _eu_recall(request: Request, pk: int) -> RecallCase:
+    """The recall, "not found" as well when it has no EU MDR regime (no FSN gate)."""
+    recall = recall_selectors.recall_get_for(viewer=viewer_of(request), pk=pk)
+    if not recall.regimes.filter(regime="eu_mdr").exists():
+        raise NotFound(
+            _("This recall has no EU MDR regime, so it has no field safety notice gate."),
+            where="recall",
+        )
+    return recall
+
+
 class FsnGateView(APIView):
     """The FSN gate (GET) and its urgent override (POST: reason, authority, reference,
     e-signature; 400 ``fsn_override`` naming what is missing)."""
@@ -66,7 +80,7 @@ class FsnGateView(APIView):
 
     @extend_schema(tags=["notices"], responses=FsnGateSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        recall = recall_selectors.recall_get_for(viewer=viewer_of(request), pk=pk)
+        recall = _eu_recall(request, pk)
         return Response(FsnGateSerializer(fsn.gate_state(recall)).data)
 
     @extend_schema(
@@ -74,7 +88,7 @@ class FsnGateView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
-        recall = recall_selectors.recall_get_for(viewer=viewer, pk=pk)
+        recall = _eu_recall(request, pk)
         if not viewer.has_perm(CHANGE):
             raise PermissionDenied
         body = FsnOverrideInSerializer(data=request.data)

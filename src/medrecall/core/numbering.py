@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import IntegrityError, models, transaction
@@ -80,3 +81,17 @@ def number_next(*, model: type[models.Model], pattern: str, now: datetime | None
 def next_number(model: type[models.Model], prefix: str) -> str:
     """``PREFIX-YYYY-NNNNN``: the numbers of returns, work orders and dispositions."""
     return number_next(model=model, pattern=f"{prefix}-{{year}}-{{seq:05d}}")
+
+
+@transaction.atomic
+def counter_next(*, series: str, year: int, start: Callable[[], int]) -> int:
+    """The next value of the counter ``(series, year)`` for a number made elsewhere (an FDA 806
+    report number counts per firm and day). ``start()`` is read once, when the counter is new:
+    the highest value already stored. Call it inside the transaction that stores the record:
+    the counter stays locked until that commits."""
+    counter = _counter(series, year)
+    if counter.last == 0:
+        counter.last = start()
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last

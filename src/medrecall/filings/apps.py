@@ -10,7 +10,7 @@ class FilingsConfig(AppConfig):
     def ready(self) -> None:
         """Register the filings' closure blocker (docs/architecture.md, "Registries")."""
         from medrecall.core.registry import Lazy
-        from medrecall.recalls.hooks import CLOSURE_CHECKS
+        from medrecall.recalls.hooks import CLOSURE_CHECKS, DEADLINE_DONE_SOURCES
 
         CLOSURE_CHECKS.register(
             "filings.summary_report", Lazy("medrecall.filings.closure.closure_findings")
@@ -20,6 +20,9 @@ class FilingsConfig(AppConfig):
         )
         CLOSURE_CHECKS.register(
             "filings.sold_in_china", Lazy("medrecall.filings.closure.sold_in_china_findings")
+        )
+        DEADLINE_DONE_SOURCES.register(
+            "filings.submitted", Lazy("medrecall.filings.selectors.deadlines_done_from_filings")
         )
         from medrecall.notices.fsn import FSCA_RECORDS
 

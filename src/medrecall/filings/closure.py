@@ -13,6 +13,7 @@ from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import sold_in_china_warning
 
 from .models import Filing, FilingStatus
+from .selectors import fda_owed, no_fda_filings_note
 
 SUMMARY = "nmpa.summary_report"
 
@@ -40,9 +41,12 @@ TERMINATION = "fda.termination_request"
 
 def termination_findings(recall: RecallCase) -> list[Finding]:
     """A recall with the FDA regime is closed (or terminated) only once its request to
-    terminate (21 CFR 7.55) is submitted."""
+    terminate (21 CFR 7.55) is submitted; one with no US consignee in its frozen scope owes FDA
+    nothing (``selectors.without_us_consignees``): said, not blocking."""
     if not recall.regimes.filter(regime="fda").exists():
         return []
+    if not fda_owed(recall):
+        return [Finding("filings", no_fda_filings_note(), blocking=False)]
     if Filing.objects.filter(
         recall=recall, doc_type=TERMINATION, status=FilingStatus.SUBMITTED
     ).exists():

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F, Sum
 
+from medrecall.core.numbering import counter_next
 from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.models import AffectedLine, HazardEvaluation, RecallCase, ScopeSnapshot
 
@@ -234,11 +235,36 @@ def scope_values(recall: RecallCase) -> dict[str, Any]:
     }
 
 
+def notified_in_scope(recall: RecallCase) -> tuple[int, int]:
+    """Holders of the frozen scope *notified* and their units, by the one definition the
+    notify-by page uses (``notices.notify_by``): a notice delivered, acknowledged or replied
+    to, the holder's reply, or a phone call logged; a notice only sent does not count (NMPA
+    Art. 15: the holder must *have* the notice). Three statements besides notify-by's."""
+    from medrecall.notices.notify_by import NOT_AT_HOLDERS, holders_notify_by
+
+    snapshot = _snapshot(recall)
+    if snapshot is None:
+        return 0, 0
+    parties = {
+        row.party_id
+        for row in holders_notify_by([recall])[recall.pk]
+        if row.in_scope and row.notified_at is not None
+    }
+    units = (
+        AffectedLine.objects.filter(snapshot=snapshot, party_id__in=parties)
+        .exclude(category__in=NOT_AT_HOLDERS)
+        .aggregate(units=Sum(F("on_hand") + F("in_transit")))["units"]
+    )
+    return len(parties), int(units or 0)
+
+
 def progress_values(recall: RecallCase) -> dict[str, Any]:
-    """The cockpit's figures (``reporting.progress.recall_progress``), as they are now."""
+    """The cockpit's figures (``reporting.progress.recall_progress``), as they are now, with
+    the holders notified counted as the notify-by page counts them (``notified_in_scope``)."""
     from medrecall.reporting.progress import recall_progress
 
     figures = recall_progress(recall)
+    holders_notified, units_notified = notified_in_scope(recall)
     stages = {stage.key: stage for stage in figures.funnel}
 
     def units(key: str) -> int:
@@ -260,10 +286,11 @@ def progress_values(recall: RecallCase) -> dict[str, Any]:
         "snapshot": figures.snapshot,
         "units": figures.units,
         "holders": figures.holders,
-        "holders_notified": holders("notified"),
+        "holders_notified": holders_notified,
+        "holders_sent": holders("notified"),
         "holders_delivered": holders("delivered"),
         "holders_acknowledged": holders("acknowledged"),
-        "units_notified": units("notified"),
+        "units_notified": units_notified,
         "units_recovered": units("recovered"),
         "units_dispositioned": units("dispositioned"),
         "still_at_holders": figures.still_at_holders,
@@ -391,13 +418,22 @@ def fda_report_number(recall: RecallCase, registration: str, action_type: str) -
     suffix = "C" if action_type == "correction" else "R"
     if kept and kept[0].startswith(prefix) and kept[0].endswith(f"-{suffix}"):
         return str(kept[0])
-    taken = (
-        Filing.objects.filter(doc_type="fda.report_806", content__report_number__startswith=prefix)
-        .exclude(recall=recall)
-        .values_list("content__report_number", flat=True)
+
+    def stored() -> int:
+        """The day's highest sequence among stored reports (numbers given before the counter)."""
+        taken = Filing.objects.filter(
+            doc_type="fda.report_806", content__report_number__startswith=prefix
+        ).values_list("content__report_number", flat=True)
+        return max((int(n[len(prefix) :].split("-")[0]) for n in taken if n), default=0)
+
+    # The firm's reports of the day are counted by a locked counter (core.numbering): two
+    # reports generated at once never get the same number.
+    sequence = counter_next(
+        series=f"filings.fda_806.{registration}.{today:%Y%m%d}"[:100],
+        year=today.year,
+        start=stored,
     )
-    used = {int(n[len(prefix) :].split("-")[0]) for n in taken if n}
-    return f"{prefix}{max(used, default=0) + 1:03d}-{suffix}"
+    return f"{prefix}{sequence:03d}-{suffix}"
 
 
 def added_lots(recall: RecallCase, lots_now: list[dict[str, Any]]) -> list[str]:

@@ -370,13 +370,26 @@ def problems(
     entered: dict[str, Any],
     addressees: list[dict[str, str]],
 ) -> list[str]:
-    """Everything the document still lacks, each item named in the reader's language."""
+    """Everything the document still lacks, each item named in the reader's language. A
+    filing is produced in Chinese and in English (its PDF and Word files in each): every
+    required section is checked in both, so no file prints the other language's text."""
     found = [message for check in kind.checks for message in check(values)]
-    found += [
-        _("Section “%(section)s” is empty.") % {"section": section.label}
-        for section in kind.sections
-        if section.required and not str(entered.get(section.key, {}).get("zh", "")).strip()
-    ]
+    for section in kind.sections:
+        if not section.required:
+            continue
+        text = entered.get(section.key) or {}
+        empty = [
+            name
+            for language, name in (("zh", _("Chinese")), ("en", _("English")))
+            if not str(text.get(language, "")).strip()
+        ]
+        if len(empty) == 2:
+            found.append(_("Section “%(section)s” is empty.") % {"section": section.label})
+        elif empty:
+            found.append(
+                _("Section “%(section)s” is empty in %(language)s.")
+                % {"section": section.label, "language": empty[0]}
+            )
     if not addressees:
         found.append(_("The filing is addressed to no authority."))
     return found

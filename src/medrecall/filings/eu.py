@@ -114,8 +114,17 @@ def reconciliation(recall: RecallCase) -> list[dict[str, Any]]:
 
 
 def check_srn(values: dict[str, Any]) -> list[str]:
+    """The SRN the document was generated with; when the setting has one since, the document
+    only needs generating again (its values are frozen at generation)."""
     if values.get("eu", {}).get("srn"):
         return []
+    if str(settings.MEDRECALL_COMPANY.get("srn", "")).strip():
+        return [
+            _(
+                "The manufacturer's single registration number (SRN) is set now, but this "
+                "document was generated before: generate the document again to take the SRN in."
+            )
+        ]
     return [
         _("The manufacturer's single registration number (SRN) is not set (MEDRECALL_COMPANY_SRN).")
     ]

@@ -4,9 +4,10 @@ itself answers "not found"), staff need the view permission."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.signatures import SignatureState, signature_status
@@ -17,8 +18,8 @@ from medrecall.recalls.deadlines import DeadlineRow, deadlines_for
 from medrecall.recalls.models import RecallCase
 
 from . import content
-from .documents import DocumentType, required, types_for
-from .models import Filing
+from .documents import DOCUMENT_TYPES, DocumentType, required, types_for
+from .models import Filing, FilingStatus
 
 VIEW = "filings.view_filing"
 
@@ -133,10 +134,11 @@ def filings_overview(recall: RecallCase) -> list[OverviewRow]:
         found[filing.doc_type] = filing
     rows, _missing = deadlines_for(recall)
     level = content.level(recall)
+    fda = fda_owed(recall)
     return [
         OverviewRow(
             kind=kind,
-            owed=required(kind, level),
+            owed=required(kind, level) and (fda or kind.code not in FDA_DOCUMENTS),
             filing=found.get(kind.code),
             due=next_deadline(rows, kind.deadline) if kind.deadline else None,
         )
@@ -151,3 +153,115 @@ def due_note(row: OverviewRow) -> str:
     if row.kind.code == "nmpa.summary_report":
         return _("When the completion is recorded: 10 working days after it.")
     return _("No deadline of the clock.")
+
+
+def deadlines_done_from_filings(recalls: list[RecallCase]) -> dict[tuple[int, str], datetime]:
+    """The one-off deadlines a submitted filing fulfils, per (recall id, deadline key), at the
+    first submission (registered in ``recalls.hooks.DEADLINE_DONE_SOURCES``). Read whenever the
+    deadline exists, so a document submitted before its deadline started (an 806 report sent
+    before the first notice fixed ``initiated_at``) counts as met once the deadline appears.
+    Recurring reports (progress, status) are marked per period at submission. A recall with the
+    FDA regime and no US consignee owes no 806 report: done when its scope was frozen.
+    Four queries for any number of recalls."""
+    keys: dict[str, list[str]] = {}
+    for kind in DOCUMENT_TYPES:
+        if kind.deadline and not kind.recurring:
+            keys.setdefault(kind.deadline, []).append(kind.code)
+    codes = {code: key for key, found in keys.items() for code in found}
+    found: dict[tuple[int, str], datetime] = {}
+    for recall_id, doc_type, first in (
+        Filing.objects.filter(
+            recall_id__in=[recall.pk for recall in recalls],
+            doc_type__in=list(codes),
+            status=FilingStatus.SUBMITTED,
+        )
+        .values_list("recall_id", "doc_type")
+        .annotate(first=Min("submitted_at"))
+        .order_by()
+    ):
+        key = (recall_id, codes[doc_type])
+        if first is not None and (key not in found or first < found[key]):
+            found[key] = first
+    for recall_id, frozen_at in without_us_consignees(recalls).items():
+        # Nothing owed to FDA (no US consignee): its 806 deadline is done at the freeze.
+        found.setdefault((recall_id, "fda.report_806"), frozen_at)
+    return found
+
+
+def deadline_note(filing: Filing) -> str:
+    """What the submission did to the clock, in words: the deadline it marked done, a deadline
+    met before, or no deadline yet (it counts as met when it starts); "" for a document the
+    clock has no deadline for, or one not submitted."""
+    from medrecall.core.presentation import local_time
+
+    kind = DOCUMENT_TYPES.find(filing.doc_type)
+    if kind is None or not kind.deadline or filing.status != FilingStatus.SUBMITTED:
+        return ""
+    if filing.deadline_key and filing.deadline_due_at is not None:
+        return _("The deadline due %(due)s is marked done.") % {
+            "due": local_time(filing.deadline_due_at)
+        }
+    rows, _missing = deadlines_for(filing.recall)
+    if any(row.key == kind.deadline for row in rows):
+        return _("The deadline for this document was already met.")
+    return _("There is no deadline for this document yet: it will count as met when it starts.")
+
+
+FDA = "fda"
+# The FDA documents a recall owes only when some consignee of its frozen scope is under FDA.
+FDA_DOCUMENTS = (
+    "fda.report_806",
+    "fda.record_806_20",
+    "fda.status_report",
+    "fda.termination_request",
+)
+
+
+def without_us_consignees(recalls: list[RecallCase]) -> dict[int, datetime]:
+    """The recalls with the FDA regime whose frozen scope has no consignee under FDA (notices'
+    rule by the holder's country: ``recipients.regime_among``), with when that scope was frozen.
+
+    Such a recall owes FDA no 806 report, no status report and no termination request: 21 CFR
+    806.10(a) and Part 7 Subpart C (7.3 "recall": a marketed product FDA considers violative;
+    7.53, 7.55) concern devices in US commerce (regulations.md, sections 2.1 and 2.2); with no
+    US consignee nothing of the recall is there. Before the first freeze nothing is known and
+    the documents stay owed. Three queries for any number of recalls."""
+    from medrecall.effectiveness.selectors import NOT_CONSIGNEES
+    from medrecall.notices.recipients import regime_among
+    from medrecall.recalls.models import AffectedLine, RecallRegime, ScopeSnapshot
+
+    ids = [recall.pk for recall in recalls]
+    regimes: dict[int, list[str]] = {}
+    for recall_id, regime in RecallRegime.objects.filter(recall_id__in=ids).values_list(
+        "recall_id", "regime"
+    ):
+        regimes.setdefault(recall_id, []).append(regime)
+    with_fda = [pk for pk, found in regimes.items() if FDA in found]
+    if not with_fda:
+        return {}
+    latest: dict[int, tuple[int, datetime]] = {}
+    for recall_id, pk, created_at in (
+        ScopeSnapshot.objects.filter(recall_id__in=with_fda)
+        .order_by("recall_id", "sequence")
+        .values_list("recall_id", "pk", "created_at")
+    ):
+        latest[recall_id] = (pk, created_at)
+    under_fda: set[int] = set()
+    for recall_id, country in (
+        AffectedLine.objects.filter(snapshot_id__in=[pk for pk, _at in latest.values()])
+        .exclude(party__party_type__in=NOT_CONSIGNEES)
+        .values_list("snapshot__recall_id", "location__country")
+        .distinct()
+    ):
+        if regime_among(regimes[recall_id], country) == FDA:
+            under_fda.add(recall_id)
+    return {pk: at for pk, (_snapshot, at) in latest.items() if pk not in under_fda}
+
+
+def fda_owed(recall: RecallCase) -> bool:
+    """Whether the recall owes FDA its documents (see ``without_us_consignees``)."""
+    return recall.pk not in without_us_consignees([recall])
+
+
+def no_fda_filings_note() -> str:
+    return _("No US consignees: no FDA filings owed.")

@@ -349,6 +349,28 @@ def _mark_deadline(filing: Filing, actor: User, submitted_at: datetime) -> None:
     filing.deadline_key, filing.deadline_due_at = row.key, row.due_at
 
 
+def _refuse_time(filing: Filing, when: datetime) -> None:
+    """A submission happens after the signature it carries and not after now. Times are
+    entered to the minute: a submission in the signature's own minute is accepted."""
+    from medrecall.core.presentation import written_time
+
+    signed_at = filing.signature.signed_at if filing.signature else None
+    if signed_at is not None and when < signed_at.replace(second=0, microsecond=0):
+        raise SubmissionIncomplete(
+            _(
+                "The submission time %(when)s is before the signature (%(signed)s): a filing "
+                "is submitted after it is signed."
+            )
+            % {"when": written_time(when), "signed": written_time(signed_at)},
+            where="submitted_at",
+        )
+    if when > timezone.now():
+        raise SubmissionIncomplete(
+            _("The submission time %(when)s is in the future.") % {"when": written_time(when)},
+            where="submitted_at",
+        )
+
+
 @transaction.atomic
 def filing_submit(
     *,
@@ -388,8 +410,7 @@ def filing_submit(
         raise SubmissionIncomplete(
             _("The submission time needs its time zone."), where="submitted_at"
         )
-    if when > timezone.now():
-        raise SubmissionIncomplete(_("The submission time is in the future."), where="submitted_at")
+    _refuse_time(filing, when)
     name = (acknowledgement_name or getattr(acknowledgement, "name", "") or "acknowledgement")[:255]
     data, kind = _acknowledgement(name, acknowledgement)
     filing.authority, filing.reference = authority.strip()[:255], reference.strip()[:100]

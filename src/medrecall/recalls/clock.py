@@ -539,7 +539,10 @@ def _eu(
         )
     decided = partial(_deadline, after=decision_at, sources={})
     found = [
-        decided("eu_mdr.fsca_report", count=AT_ONCE),
+        # Before the FSCA is undertaken, i.e. before the first FSN (the FSN gate holds it back
+        # until the report is submitted): the clock starts at the decision and the report is
+        # due by the FSN's own target, never overdue at the decision instant itself.
+        decided("eu_mdr.fsca_report", days=EU_FSN_POLICY_DAYS),
         decided("eu_mdr.fsn", days=EU_FSN_POLICY_DAYS, legal=False),
     ]
     if aware_at is None:

@@ -143,7 +143,11 @@ def closure_report(recall: RecallCase) -> ClosureReport:
 
 def closure_blockers(recall: RecallCase) -> list[str]:
     """The closure guard: every blocking finding, then the information, unless an exception is signed."""
-    report = closure_report(recall)
+    return blocker_lines(closure_report(recall))
+
+
+def blocker_lines(report: ClosureReport) -> list[str]:
+    """A closure report as the guard's lines (what pages list under "closing is refused")."""
     if report.may_close:
         return []
     return [

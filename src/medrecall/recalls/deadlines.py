@@ -27,7 +27,7 @@ from medrecall.accounts.roles import Role
 from medrecall.audit import services as audit
 from medrecall.core import calendars
 from medrecall.core.errors import DomainError, ValidationFailed
-from medrecall.core.presentation import local_time
+from medrecall.core.presentation import local_time, written_time
 
 from . import clock
 from .hooks import deadlines_done_from_records
@@ -242,7 +242,8 @@ def deadline_mark_done(
 ) -> DeadlineDone:
     require_action(recall, Action.MARK_DEADLINE)
     rows, _missing = deadlines_for(recall)
-    if not any(row.key == key and row.due_at == due_at for row in rows):
+    row = next((r for r in rows if r.key == key and r.due_at == due_at), None)
+    if row is None:
         raise DeadlineUnknown(
             _("This recall has no deadline %(key)s due at %(due)s.")
             % {"key": key, "due": local_time(due_at)},
@@ -266,7 +267,8 @@ def deadline_mark_done(
         actor=actor,
         action="recalls.deadline_done",
         target=recall,
-        changes={key: [None, entry.done_at.isoformat()]},
+        # The history shows the deadline by its name and the time as people write it.
+        changes={row.title: [None, written_time(entry.done_at)]},
         reason=note,
     )
     return entry

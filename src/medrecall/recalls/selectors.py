@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from medrecall.catalog.models import DeviceModel
@@ -164,8 +164,34 @@ def sold_in_china(recall: RecallCase) -> list[str]:
     )
 
 
+def china_in_scope(recall: RecallCase) -> tuple[int, int]:
+    """Holders in China of the current frozen scope (our own sites and suppliers left out) and
+    their units, for a recall without the NMPA regime; (0, 0) with it or before the freeze."""
+    from medrecall.parties.models import PartyType
+
+    snapshot = recall.current_snapshot
+    if snapshot is None or recall.regimes.filter(regime=Regime.NMPA).exists():
+        return 0, 0
+    found = (
+        AffectedLine.objects.filter(snapshot=snapshot, location__country="CN")
+        .exclude(party__party_type__in=(PartyType.OWN_SITE, PartyType.SUPPLIER))
+        .aggregate(
+            holders=Count("party_id", distinct=True), units=Sum(F("on_hand") + F("in_transit"))
+        )
+    )
+    return int(found["holders"] or 0), int(found["units"] or 0)
+
+
 def sold_in_china_warning(recall: RecallCase) -> str:
-    """The case's warning for ``sold_in_china``, or ""."""
+    """The case's warning: holders in China in the frozen scope need the NMPA regime itself;
+    a device also sold in China with no Chinese unit in scope still owes the NMPA event report
+    (``sold_in_china``); "" otherwise."""
+    holders, units = china_in_scope(recall)
+    if holders:
+        return _(
+            "%(holders)s holders in China are in the frozen scope (%(units)s units): the recall "
+            "needs the NMPA regime (医疗器械召回管理办法). Add the NMPA regime."
+        ) % {"holders": holders, "units": units}
     models = sold_in_china(recall)
     if not models:
         return ""

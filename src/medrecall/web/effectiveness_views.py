@@ -102,8 +102,11 @@ def effectiveness_page(request: HttpRequest, pk: int) -> HttpResponse:
             param="exceptions",
         ),
         "closure": report,
+        # While executing too: the closure findings the API and the command list.
         "close_blockers": blockers(recall, RecallStatus.CLOSED)
         if recall.status == RecallStatus.EFFECTIVENESS_CHECK
+        else closure.blocker_lines(report)
+        if recall.status in (RecallStatus.IN_EXECUTION,)
         else [],
         "closing": selectors.closing_signature_in_force(recall),
         "can_plan": request.user.has_perm(PLAN),

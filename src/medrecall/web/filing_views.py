@@ -13,10 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from medrecall.accounts.models import User
 from medrecall.accounts.selectors import viewer_of
@@ -65,6 +66,7 @@ def filing_list(request: HttpRequest, pk: int) -> HttpResponse:
             "filings": _named(selectors.filing_list_for(viewer=viewer_of(request), recall_id=pk)),
             "can_change": request.user.has_perm(CHANGE),
             "fda": next((r for r in recall.regimes.all() if r.regime == "fda"), None),
+            "no_fda_filings": not selectors.fda_owed(recall),
         },
     )
 
@@ -252,7 +254,8 @@ def filing_submit(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
             acknowledgement=upload,
             acknowledgement_name=(upload.name or "") if upload else "",
         )
-        return submitted, _("Submission recorded; the deadline is marked done.")
+        note = selectors.deadline_note(submitted)
+        return submitted, " ".join(filter(None, [_("Submission recorded."), note]))
 
     return _act(request, pk, act, filing)
 
@@ -290,12 +293,18 @@ def _z_numbers(text: str) -> dict[str, str]:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def fda_record(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record what FDA sent (its class, the recall event id, Z-numbers) on the recall."""
+    """Record what FDA sent (its class, the recall event id, Z-numbers) on the recall (POST);
+    GET shows the record where it is kept: the filings page's FDA section (404 without the
+    FDA regime)."""
     from medrecall.recalls.fda import fda_record as record
 
     recall = _recall(request, pk)
+    if request.method == "GET":
+        if not recall.regimes.filter(regime="fda").exists():
+            raise Http404(_("This recall has no FDA regime, so FDA has no record of it."))
+        return redirect(reverse("web:filing-list", kwargs={"pk": pk}) + "#fda-record")
     if not request.user.has_perm(CHANGE):
         raise PermissionDenied
     classified_on = None

@@ -23,10 +23,15 @@ CHANGE = "filings.change_filing"
 
 
 def _recall(request: HttpRequest, pk: int) -> RecallCase:
+    """The recall with the EU MDR regime: another party's recall, or one without an EU
+    regime (it has no FSN gate), is "not found"."""
     try:
-        return recall_selectors.recall_get_for(viewer=viewer_of(request), pk=pk)
+        recall = recall_selectors.recall_get_for(viewer=viewer_of(request), pk=pk)
     except NotFound as missing:
         raise Http404(missing.message) from missing
+    if not recall.regimes.filter(regime="eu_mdr").exists():
+        raise Http404(_("This recall has no EU MDR regime, so it has no field safety notice gate."))
+    return recall
 
 
 @login_required

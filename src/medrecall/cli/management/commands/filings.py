@@ -55,6 +55,17 @@ def _row(filing: Filing) -> dict[str, Any]:
     }
 
 
+def _iso_times(value: Any) -> Any:
+    """Times as ISO 8601 with their offset, in mappings and lists at any depth."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _iso_times(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_iso_times(item) for item in value]
+    return value
+
+
 class Command(ProductCommand):
     help = "Generate, check, sign, submit and list a recall's regulatory filings."
 
@@ -134,7 +145,7 @@ class Command(ProductCommand):
             raise refusal(refused) from refused
 
     def _print(self, filing: Filing, as_json: bool) -> None:
-        row = _row(filing)
+        row = {**_row(filing), "deadline_note": selectors.deadline_note(filing)}
         if as_json:
             self.write_json(row)
             return
@@ -293,12 +304,20 @@ class Command(ProductCommand):
     def _fsn_gate(self, o: dict[str, Any]) -> None:
         from medrecall.notices import fsn
 
-        state = fsn.gate_state(recall_numbered(o["number"]))
+        recall = recall_numbered(o["number"])
+        if not recall.regimes.filter(regime="eu_mdr").exists():
+            raise CommandError(
+                _("%(recall)s has no EU MDR regime, so it has no field safety notice gate.")
+                % {"recall": recall.number}
+            )
+        state = _iso_times(fsn.gate_state(recall))
         if o["json"]:
             self.write_json(state)
             return
         for key in ("fsca_report", "draft_fsn", "override"):
-            self.stdout.write(f"{key:<12} {state[key] or '-'}")
+            found = state[key]
+            shown = "; ".join(f"{k}: {v}" for k, v in found.items()) if found else "-"
+            self.stdout.write(f"{key:<12} {shown}")
         self.stdout.write(f"{'srn':<12} {state['srn'] or '-'}")
         for problem in state["blocked_by"]:
             self.stdout.write(f"  - {problem}")
