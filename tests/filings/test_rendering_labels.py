@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -21,6 +20,7 @@ from medrecall.filings.rendering import blocks, column_widths, docx
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
 from tests.filings.conftest import signed_plan
+from tests.filings.test_eu import eu_recall  # noqa: F401 - the EU recall fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,8 @@ def test_the_word_file_says_production_date_with_full_width_colons_and_sized_col
     filing.addressees = [{"zh": "江苏省药品监督管理局", "en": "Jiangsu MPA"}]
     document = blocks(filing, "zh-hans")
     text = _word_text(docx(document))
-    assert "生产日期" in text and "生产入库" not in text
+    assert "生产日期" in text
+    assert "生产入库" not in text
     assert "失效日期" in text
     assert "变更内容：批次C2加入" in text
     assert "至：江苏省药品监督管理局" in text
@@ -150,3 +151,33 @@ def test_downloads_are_named_by_document_and_recall_number(
     stem = file_stem(progress, "en")
     assert stem == f"{recall.number}_Recall-plan-implementation-(progress)-report_No1_v1_en"
     assert re.fullmatch(r"[\w.()\-]+", stem)
+
+
+def test_the_chinese_fsca_reports_name_the_company_and_countries_in_chinese(
+    eu_recall: RecallCase,  # noqa: F811 - the fixture imported above
+    manager: User,
+) -> None:
+    report = services.filing_generate(
+        recall=eu_recall, doc_type="eu_mdr.fsca_report", actor=manager
+    )
+    final = services.filing_generate(recall=eu_recall, doc_type="eu_mdr.fsca_final", actor=manager)
+    zh, en = _rows(blocks(report, "zh-hans")), _rows(blocks(report, "en"))
+    with translation.override("zh-hans"):
+        assert zh[_("Manufacturer")] == "MedRecall 演示医疗器械有限公司，中国苏州市演示路1号"
+        assert zh[_("Affected EEA countries")] == "德国"
+    assert en["Manufacturer"] == "MedRecall Demo Medical Co., Ltd., 1 Demo Road, Suzhou, China"
+    assert en["Affected EEA countries"] == "Germany"
+    with translation.override("zh-hans"):
+        heading = _("Reconciliation per country")
+    table = next(b["table"] for b in blocks(final, "zh-hans")["blocks"] if b["heading"] == heading)
+    assert [row[0] for row in table["rows"]] == ["德国", "法国"]
+
+
+def test_each_document_has_one_chinese_name_of_its_own() -> None:
+    from medrecall.filings.documents import DOCUMENT_TYPES
+
+    with translation.override("zh-hans"):
+        names = {kind.code: (kind.title_zh, str(kind.label)) for kind in DOCUMENT_TYPES}
+    assert {code for code, (title, label) in names.items() if title != label} == set()
+    titles = [title for title, _label in names.values()]
+    assert len(set(titles)) == len(titles)

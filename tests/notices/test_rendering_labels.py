@@ -74,7 +74,8 @@ def test_an_english_fsn_has_no_such_line(eu_recall: RecallCase, manager: User) -
     Contact.objects.filter(party=hosp2).update(language="en")
     issuing.notices_create(recall=eu_recall, run=None, kind="initial", party_ids=[hosp2.pk])
     rendered = notice_render(Notice.objects.get(party=hosp2), with_pdf=False)
-    assert "Englisch" not in rendered.text and "follows in English" not in rendered.text
+    assert "Englisch" not in rendered.text
+    assert "follows in English" not in rendered.text
 
 
 def test_the_fsn_language_follows_the_contact_then_the_party_then_the_country() -> None:

@@ -83,7 +83,7 @@ def fda_class(value: str) -> str:
     return _("Class %(fda_class)s") % {"fda_class": value} if value else ""
 
 
-def _party_name(row: dict[str, Any], language: str) -> str:
+def party_name(row: dict[str, Any], language: str) -> str:
     """A consignee's name in the document's language: the English name in English where the
     party has one, the name as recorded (Chinese) otherwise; filings generated before carried
     one name only."""
@@ -94,7 +94,7 @@ def _party_name(row: dict[str, Any], language: str) -> str:
     return str(row["name_en"] or row.get("name_zh") or row["name"])
 
 
-def _party_address(row: dict[str, Any], language: str) -> str:
+def party_address(row: dict[str, Any], language: str) -> str:
     """A consignee's address as the document's language writes it (the street as recorded:
     a party has one street address; city as recorded, province and country by name)."""
     parts = row.get("address_parts")
@@ -545,8 +545,8 @@ def _consignee_table(values: dict[str, Any], language: str) -> dict[str, Any]:
             ],
             "rows": [
                 [
-                    f"{c['code']} {_party_name(c, language)}",
-                    _party_address(c, language),
+                    f"{c['code']} {party_name(c, language)}",
+                    party_address(c, language),
                     c["phone"],
                     "; ".join(f"{s['date']} {s['lot']} ×{s['quantity']}" for s in c["shipments"]),
                     str(c["units"]),
@@ -642,7 +642,7 @@ def _status_report(values: dict[str, Any], language: str) -> list[dict[str, Any]
             ],
             "rows": [
                 [
-                    f"{r['code']} {_party_name(r, language)}",
+                    f"{r['code']} {party_name(r, language)}",
                     f"{_when(r['notified_at'])} {_method(r['method'])}".strip(),
                     _("yes") if r["responded"] else _("no"),
                     "" if r["on_hand_at_response"] is None else str(r["on_hand_at_response"]),
