@@ -180,6 +180,8 @@ def test_every_party_is_coded_placed_and_reachable(master: DemoSummary) -> None:
         if party.country == "CN":
             assert party.province_code.startswith("CN-")
             assert party.language == Language.ZH_HANS
+        elif party.country == "DE":  # field safety notices in the Member State's language
+            assert party.language == Language.DE
         else:
             assert party.language == Language.EN
     assert not Location.objects.filter(latitude__isnull=True).exists()

@@ -26,6 +26,7 @@ from medrecall.filings.closure import termination_findings
 from medrecall.filings.documents import FDA_CDRH
 from medrecall.filings.errors import FilingIncomplete
 from medrecall.filings.models import Filing, FilingStatus
+from medrecall.filings.rendering import party_address, party_name
 from medrecall.parties.models import Contact, Party
 from medrecall.recalls import deadlines
 from medrecall.recalls import services as recall_services
@@ -245,8 +246,9 @@ def test_the_806_values_in_the_pdf_and_word_file_equal_the_data(
         "2028-01-09",
         str(values["distribution"]["units"]),
         "1000",
-        sub["name"],
-        sub["address"],
+        # The name and address as the document's language writes them (rendering).
+        party_name(sub, "zh-hans" if pdf.endswith("zh") else "en"),
+        party_address(sub, "zh-hans" if pdf.endswith("zh") else "en"),
         sub["phone"],
         "2025-01-20C1×200",
         manager.get_full_name() or manager.username,

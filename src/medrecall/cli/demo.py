@@ -1155,11 +1155,17 @@ def _phone(rng: random.Random, city: City) -> str:
     return f"+65 6{rng.randrange(10**7):07d}"
 
 
+def _reads(country: str) -> str:
+    """The language a demo holder and its people read: Chinese in China, German in Germany
+    (field safety notices in the Member State's language, MDR Art. 89(8)), else English."""
+    return {"CN": Language.ZH_HANS, "DE": Language.DE}.get(country, Language.EN)
+
+
 def _contacts(
     rng: random.Random, *, code: str, party_type: str, city: City, count: int
 ) -> tuple[ContactPlan, ...]:
-    language = Language.ZH_HANS if city.country == "CN" else Language.EN
-    titles = TITLES[(party_type, language)]
+    language = _reads(city.country)
+    titles = TITLES[(party_type, Language.ZH_HANS if city.country == "CN" else Language.EN)]
     domain = f"{code.lower()}.example.com"  # RFC 2606: mail to demo contacts can never reach anyone
     contacts: list[ContactPlan] = []
     taken: set[str] = set()
@@ -1204,7 +1210,7 @@ def _party(
     ``contacts`` people; one or two of each when not given."""
     rng = _rng(seed, "party", code)
     place = _place(rng, city)
-    language = Language.ZH_HANS if city.country == "CN" else Language.EN
+    language = _reads(city.country)
     locations = []
     site_count = sites if sites is not None else rng.randint(1, 2)
     for index, (site_zh, site_en) in enumerate(SITE_NAMES.get(party_type, ())[:site_count]):

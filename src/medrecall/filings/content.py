@@ -374,6 +374,17 @@ def fda_consignees(recall: RecallCase) -> list[dict[str, Any]]:
             {
                 "code": consignee.code,
                 "name": party.name_en or party.name,
+                # Both names and the address's parts: each language's document writes its own.
+                "name_zh": party.name,
+                "name_en": party.name_en,
+                "address_parts": {
+                    "address": party.address,
+                    "city": party.city,
+                    "province": party.province,
+                    "province_code": party.province_code,
+                    "postal_code": party.postal_code,
+                    "country": party.country,
+                },
                 "address": ", ".join(
                     part
                     for part in (
@@ -544,6 +555,7 @@ def fda_status_values(recall: RecallCase) -> dict[str, Any]:
     ids = [c.party_id for c in consignees]
     notices = _first_notices(recall, ids)
     returned, corrected = _returned_and_corrected(recall)
+    names_en = dict(Party.objects.filter(pk__in=ids).values_list("pk", "name_en"))
     rows = []
     for c in consignees:
         notice = notices.get(c.party_id, {})
@@ -551,6 +563,7 @@ def fda_status_values(recall: RecallCase) -> dict[str, Any]:
             {
                 "code": c.code,
                 "name": c.name,
+                "name_en": names_en.get(c.party_id, ""),
                 "units": c.units,
                 "notified_at": notice.get("sent_at", ""),
                 "method": notice.get("method", ""),

@@ -664,7 +664,7 @@ DOCUMENT_TYPES.register(
     DocumentType(
         code="fda.record_806_20",
         regime="fda",
-        title_zh="未报告的纠正和移除记录（21 CFR 806.20）",
+        title_zh="未报告的纠正或移除记录（21 CFR 806.20）",
         label=gettext_lazy("Record of a correction or removal not reported (21 CFR 806.20)"),
         article=gettext_lazy(
             "21 CFR 806.20: a record of a correction or removal not required to be reported, "

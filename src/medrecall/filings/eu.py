@@ -181,8 +181,11 @@ def _when(value: str) -> str:
     return timezone.localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def header(values: dict[str, Any], language: str, text: Any) -> dict[str, Any]:
-    """The FSCA report form's administrative part: manufacturer with SRN, recall, incident."""
+def header(
+    values: dict[str, Any], language: str, text: Any, company_line: Any, countries: Any
+) -> dict[str, Any]:
+    """The FSCA report form's administrative part: manufacturer with SRN, recall, incident;
+    the company and the countries as the document's language names them (``rendering``)."""
     from medrecall.recalls.models import ActionType, IncidentCategory
 
     company, eu = values["company"], values.get("eu", {})
@@ -190,7 +193,7 @@ def header(values: dict[str, Any], language: str, text: Any) -> dict[str, Any]:
     rows = [
         [_("Manufacturer's reference (recall no.)"), values["recall_number"]],
         [_("Recall"), text(values["title"], language)],
-        [_("Manufacturer"), f"{company['name']}, {company['address']}"],
+        [_("Manufacturer"), company_line(company, language)],
         [_("Phone / e-mail"), f"{company['phone']} / {company['email']}"],
         [_("Single registration number (SRN)"), eu.get("srn", "")],
         [_("Decision date"), _when(values["decision_at"])],
@@ -204,7 +207,7 @@ def header(values: dict[str, Any], language: str, text: Any) -> dict[str, Any]:
             str(IncidentCategory(incident).label) if incident in IncidentCategory.values else "",
         ],
         [_("Background and reason for the FSCA"), text(values["reason"], language)],
-        [_("Affected EEA countries"), ", ".join(eu.get("eu_countries", []))],
+        [_("Affected EEA countries"), countries(eu.get("eu_countries", []), language)],
     ]
     products = {
         "heading": _("Devices"),
@@ -225,7 +228,8 @@ def header(values: dict[str, Any], language: str, text: Any) -> dict[str, Any]:
     return {"rows": rows, "blocks": [products]}
 
 
-def reconciliation_block(values: dict[str, Any]) -> dict[str, Any]:
+def reconciliation_block(values: dict[str, Any], country: Any) -> dict[str, Any]:
+    """The reconciliation table; ``country`` names a country code in the document's language."""
     return {
         "heading": _("Reconciliation per country"),
         "table": {
@@ -240,7 +244,7 @@ def reconciliation_block(values: dict[str, Any]) -> dict[str, Any]:
             ],
             "rows": [
                 [
-                    row["country"],
+                    country(row["country"]),
                     str(row["in_scope"]),
                     str(row["notified"]),
                     str(row["returned"]),

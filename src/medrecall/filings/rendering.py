@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from medrecall.core.presentation import written_time
+from medrecall.core.regions import country_name
 from medrecall.recalls.models import ActionType, HazardEvaluation
 from medrecall.reporting.labels import group_label
 
@@ -51,6 +52,77 @@ def _company_name(company: dict[str, str], language: str) -> str:
     )
 
 
+def _zh(language: str) -> bool:
+    return language.startswith("zh")
+
+
+def _colon(language: str) -> str:
+    """The colon after a label: full-width in Chinese text."""
+    return "：" if _zh(language) else ": "
+
+
+def countries(codes: list[str], language: str) -> str:
+    """Countries by name in the document's language (中国, 新加坡; China, Singapore)."""
+    return ("、" if _zh(language) else ", ").join(country_name(code, language) for code in codes)
+
+
+def level_words(level: str, language: str) -> str:
+    """The NMPA level as the reader writes it: 一级/二级/三级 in Chinese, I/II/III in English."""
+    if not level:
+        return ""
+    return _("Level %(level)s") % {
+        "level": NMPA_LEVELS_ZH.get(level, level) if _zh(language) else level
+    }
+
+
+NMPA_LEVELS_ZH = {"I": "一", "II": "二", "III": "三"}
+
+
+def fda_class(value: str) -> str:
+    """An FDA recall class as Chinese RA staff write it (I 类) or Class I in English."""
+    return _("Class %(fda_class)s") % {"fda_class": value} if value else ""
+
+
+def party_name(row: dict[str, Any], language: str) -> str:
+    """A consignee's name in the document's language: the English name in English where the
+    party has one, the name as recorded (Chinese) otherwise; filings generated before carried
+    one name only."""
+    if "name_en" not in row:
+        return str(row["name"])
+    if _zh(language):
+        return str(row.get("name_zh") or row["name"] or row["name_en"])
+    return str(row["name_en"] or row.get("name_zh") or row["name"])
+
+
+def party_address(row: dict[str, Any], language: str) -> str:
+    """A consignee's address as the document's language writes it (the street as recorded:
+    a party has one street address; city as recorded, province and country by name)."""
+    parts = row.get("address_parts")
+    if not parts:
+        return str(row["address"])
+    from medrecall.core.presentation import postal_address
+    from medrecall.core.regions import subdivision_name
+
+    province = (
+        subdivision_name(parts["province_code"], language)
+        if parts.get("province_code")
+        else parts.get("province", "")
+    )
+    written = postal_address(
+        address=parts.get("address", ""),
+        city=parts.get("city", ""),
+        province=province,
+        country=country_name(parts["country"], language) if parts.get("country") else "",
+        language=language,
+    )
+    postal = parts.get("postal_code", "")
+    return (
+        f"{written} {postal}".strip()
+        if _zh(language)
+        else ", ".join(p for p in (written, postal) if p)
+    )
+
+
 def _company(company: dict[str, str], language: str) -> str:
     """The registrant as the reader's language names it: the Chinese name and address on a
     Chinese document (the English ones where none is set, or in filings generated before)."""
@@ -59,14 +131,15 @@ def _company(company: dict[str, str], language: str) -> str:
     return f"{company['name']}, {company['address']}"
 
 
-def _header(values: dict[str, Any], language: str) -> dict[str, Any]:
+def _header(values: dict[str, Any], language: str, regime: str = "nmpa") -> dict[str, Any]:
     company = values["company"]
     rows = [
         [_("Recall no."), values["recall_number"]],
         [_("Recall"), _text(values["title"], language)],
         [_("Manufacturer (registrant)"), _company(company, language)],
         [_("Phone / e-mail"), f"{company['phone']} / {company['email']}"],
-        [_("NMPA level"), values["level"]],
+        # The NMPA level only where the NMPA regime applies (an FDA document has its class).
+        *([[_("NMPA level"), level_words(values["level"], language)]] if regime == "nmpa" else []),
         [_("Decision date"), _when(values["decision_at"])],
         [
             _("Corrective action"),
@@ -103,8 +176,8 @@ def _identification(values: dict[str, Any]) -> dict[str, Any]:
                 _("Lot"),
                 _("Serial"),
                 _("UDI"),
-                _("Produced"),
-                _("Expires"),
+                _("Production date"),
+                _("Expiry date"),
                 _("Units"),
             ],
             "rows": [
@@ -136,7 +209,7 @@ def _distribution(values: dict[str, Any]) -> dict[str, Any]:
             [_("Units in China"), str(d["units_china"])],
             [_("Units at holders (sold)"), str(d["units_sold"])],
             [_("Holders"), str(d["holders"])],
-            [_("Countries and regions"), ", ".join(d["countries"])],
+            [_("Countries and regions"), countries(d["countries"], language)],
             [
                 _("Provinces in China"),
                 ", ".join(
@@ -181,7 +254,7 @@ def _assessment(values: dict[str, Any], language: str) -> dict[str, Any]:
             [_("Deaths reported"), str(found.get("deaths_reported", ""))],
             [_("Populations at risk"), found.get("populations_at_risk", "")],
             [_("Consequences"), found.get("consequences", "")],
-            [_("Recall level"), values["level"]],
+            [_("Recall level"), level_words(values["level"], language)],
         ],
     }
 
@@ -219,7 +292,9 @@ def _party_type(key: str) -> str:
 def _specific(kind: DocumentType, values: dict[str, Any], language: str) -> list[dict[str, Any]]:
     if kind.regime == "eu_mdr":
         found = [_identification(values)]
-        return [*found, eu.reconciliation_block(values)] if kind.code == eu.FSCA_FINAL else found
+        if kind.code != eu.FSCA_FINAL:
+            return found
+        return [*found, eu.reconciliation_block(values, lambda code: country_name(code, language))]
     if kind.code == "nmpa.event_report":
         return [_distribution(values), _identification(values)]
     if kind.code == "nmpa.assessment_report":
@@ -248,9 +323,9 @@ def blocks(filing: Filing, language: str) -> dict[str, Any]:
     values = filing.content
     with translation.override(language):
         head = (
-            eu.header(values, language, _text)
+            eu.header(values, language, _text, _company, countries)
             if kind.regime == "eu_mdr"
-            else _header(values, language)
+            else _header(values, language, kind.regime)
         )
         sections = [
             {
@@ -276,20 +351,34 @@ def blocks(filing: Filing, language: str) -> dict[str, Any]:
             "region": "cn" if language.startswith("zh") else "us",
             "title": kind.title_zh if language.startswith("zh") else str(kind.label),
             "subtitle": str(kind.article),
+            # Only a recurring report (progress, status) has periods; the others have versions.
             "version": _("Report no. %(sequence)s, version %(version)s")
-            % {"sequence": filing.sequence, "version": filing.version},
+            % {"sequence": filing.sequence, "version": filing.version}
+            if kind.recurring
+            else _("Version %(version)s") % {"version": filing.version},
             "change_note": filing.change_note,
             "change_label": _("What changed"),
             "to_label": _("To"),
+            "colon": _colon(language),
+            "separator": "；" if _zh(language) else "; ",
             "addressees": [_text(a, language) for a in filing.addressees],
             "rows": head["rows"],
-            "blocks": [*head["blocks"], *_specific(kind, values, language)],
+            "blocks": [
+                _with_widths(b) for b in [*head["blocks"], *_specific(kind, values, language)]
+            ],
             "sections": sections,
             "signature_label": _("Electronic signature"),
             "signature": signed,
             "unsigned": _("Not signed") if not signed else "",
             "footer": f"{_company_name(values['company'], language)} · {values['recall_number']}",
         }
+
+
+def _with_widths(block: dict[str, Any]) -> dict[str, Any]:
+    """A table block with its column widths (the PDF and the Word file set the same)."""
+    if not block.get("table"):
+        return block
+    return block | {"table": block["table"] | {"widths": column_widths(block["table"])}}
 
 
 class _Typesetter:
@@ -337,9 +426,13 @@ def docx(document: dict[str, Any]) -> bytes:
     word.add_paragraph(document["subtitle"])
     word.add_paragraph(document["version"])
     if document["change_note"]:
-        word.add_paragraph(f"{document['change_label']}: {document['change_note']}")
+        word.add_paragraph(document["change_label"] + document["colon"] + document["change_note"])
     if document["addressees"]:
-        word.add_paragraph(f"{document['to_label']}: " + "; ".join(document["addressees"]))
+        word.add_paragraph(
+            document["to_label"]
+            + document["colon"]
+            + document["separator"].join(document["addressees"])
+        )
     _rows(word, document["rows"])
     for block in document["blocks"]:
         word.add_heading(block["heading"], level=2)
@@ -355,6 +448,7 @@ def docx(document: dict[str, Any]) -> bytes:
                 cells = grid.add_row().cells
                 for cell, text in zip(cells, row, strict=True):
                     cell.text = str(text)
+            _widths(grid, column_widths(table))
     for section in document["sections"]:
         word.add_heading(section["heading"], level=2)
         for paragraph in section["paragraphs"]:
@@ -369,6 +463,38 @@ def docx(document: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
+PAGE_WIDTH_CM = 16.0  # A4 less Word's default margins
+MIN_COLUMN_CM = 1.6  # two Chinese characters and a cell's padding: no column one character wide
+
+
+def _span(text: str) -> int:
+    """How wide a text sets: a Chinese character twice a Latin one."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def column_widths(table: dict[str, Any]) -> list[float]:
+    """Column widths (cm) in proportion to each column's longest cell (capped), never below
+    ``MIN_COLUMN_CM``: short Chinese headings and codes do not wrap one character a line."""
+    wanted = []
+    for index, heading in enumerate(table["columns"]):
+        cells = [str(heading), *(str(row[index]) for row in table["rows"])]
+        wanted.append(min(max(_span(c) for c in cells), 40) + 2)
+    free = PAGE_WIDTH_CM - MIN_COLUMN_CM * len(wanted)
+    if free <= 0:
+        return [PAGE_WIDTH_CM / len(wanted)] * len(wanted)
+    return [MIN_COLUMN_CM + free * w / sum(wanted) for w in wanted]
+
+
+def _widths(grid: Any, widths: list[float]) -> None:
+    from docx.shared import Cm
+
+    grid.autofit = False
+    for index, width in enumerate(widths):
+        grid.columns[index].width = Cm(width)
+        for cell in grid.columns[index].cells:
+            cell.width = Cm(width)
+
+
 def _rows(word: Any, rows: list[list[str]]) -> None:
     grid = word.add_table(rows=0, cols=2)
     grid.style = "Table Grid"
@@ -376,6 +502,7 @@ def _rows(word: Any, rows: list[list[str]]) -> None:
         cells = grid.add_row().cells
         cells[0].text = str(label)
         cells[1].text = str(value)
+    _widths(grid, [5.5, PAGE_WIDTH_CM - 5.5])
 
 
 def render(filing: Filing) -> dict[str, bytes]:
@@ -396,7 +523,7 @@ def _fda_rows(values: dict[str, Any]) -> list[list[str]]:
     """FDA's own record of the recall (once FDA sent it)."""
     fda = values.get("fda") or {}
     return [
-        [_("FDA classification"), f"Class {fda['class']}" if fda.get("class") else ""],
+        [_("FDA classification"), fda_class(fda.get("class", ""))],
         [_("FDA recall event id"), fda.get("event_id", "")],
         [
             _("FDA Z-numbers"),
@@ -405,7 +532,7 @@ def _fda_rows(values: dict[str, Any]) -> list[list[str]]:
     ]
 
 
-def _consignee_table(values: dict[str, Any]) -> dict[str, Any]:
+def _consignee_table(values: dict[str, Any], language: str) -> dict[str, Any]:
     return {
         "heading": _("Consignees (806.10(c)(11)): names, addresses, phones, shipments"),
         "table": {
@@ -418,8 +545,8 @@ def _consignee_table(values: dict[str, Any]) -> dict[str, Any]:
             ],
             "rows": [
                 [
-                    f"{c['code']} {c['name']}",
-                    c["address"],
+                    f"{c['code']} {party_name(c, language)}",
+                    party_address(c, language),
                     c["phone"],
                     "; ".join(f"{s['date']} {s['lot']} ×{s['quantity']}" for s in c["shipments"]),
                     str(c["units"]),
@@ -453,7 +580,7 @@ def _report_806(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
         ],
         "table": _distribution(values)["table"],
     }
-    return [report, _identification(values), _consignee_table(values)]
+    return [report, _identification(values), _consignee_table(values, language)]
 
 
 def _record_806_20(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
@@ -515,7 +642,7 @@ def _status_report(values: dict[str, Any], language: str) -> list[dict[str, Any]
             ],
             "rows": [
                 [
-                    f"{r['code']} {r['name']}",
+                    f"{r['code']} {party_name(r, language)}",
                     f"{_when(r['notified_at'])} {_method(r['method'])}".strip(),
                     _("yes") if r["responded"] else _("no"),
                     "" if r["on_hand_at_response"] is None else str(r["on_hand_at_response"]),

@@ -274,13 +274,50 @@ def render_notice(
     )[0]
 
 
+def company_for(language: str) -> dict[str, Any]:
+    """Our company as a reader of ``language`` names it: the Chinese name and address
+    (``MEDRECALL_COMPANY`` ``name_zh``/``address_zh``, as the NMPA filings print) in Chinese,
+    where they are set."""
+    company = dict(settings.MEDRECALL_COMPANY)
+    if language.startswith("zh"):
+        company["name"] = company.get("name_zh") or company.get("name", "")
+        company["address"] = company.get("address_zh") or company.get("address", "")
+    return company
+
+
+# The line a German or French FSN prints where the case's own words (title, reason, defect,
+# harm, action) follow in English: the recall keeps them in Chinese and English only
+# (``content.case_language``). Written here, not in the .po: the product's locales are
+# Chinese and English, the FSN templates' own words are in ``defaults``.
+CASE_TEXTS_IN_ENGLISH = {
+    "de": "Hinweis: Die Angaben zu diesem Rückruf (Titel, Grund, Fehler, mögliche Gefährdung, "
+    "Maßnahme) liegen nur auf Englisch und Chinesisch vor und folgen auf Englisch.",
+    "fr": "Remarque : les informations propres à ce rappel (titre, motif, défaut, danger "
+    "possible, mesure) n'existent qu'en anglais et en chinois ; elles figurent en anglais.",
+}
+
+
+def case_texts_note(language: str) -> str:
+    """The line saying the case's texts follow in English (any language but Chinese and
+    English; empty for those two)."""
+    code = language.split("-")[0]
+    if code in ("zh", "en"):
+        return ""
+    return CASE_TEXTS_IN_ENGLISH.get(
+        code,
+        "Note: the information specific to this recall (title, reason, defect, possible harm, "
+        "action) is kept in English and Chinese only and follows in English.",
+    )
+
+
 def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[Rendered]:
     """Each recipient's notice in their language: subject, HTML, text, and (in one Typst
     batch) the PDF."""
-    company = settings.MEDRECALL_COMPANY
     parts, documents = [], []
     for item in inputs:
         values, language = item.values, item.language
+        company = company_for(language)
+        note = case_texts_note(language)
         lines = _reader_lines(item)
         subject = " ".join(fill(item.template_subject, values, html=False).split())
         title = fill(item.template_title, values, html=False)
@@ -291,6 +328,10 @@ def render_notices(inputs: list[NoticeInput], *, with_pdf: bool = True) -> list[
             }
             for s in item.sections
         ]
+        if note and text_sections:
+            text_sections[0] = text_sections[0] | {
+                "paragraphs": [note, *text_sections[0]["paragraphs"]]
+            }
         labels = _labels(language, item.regime)
         with translation.override(language):
             html = render_to_string(

@@ -58,6 +58,19 @@ EU_COUNTRIES = frozenset(
 )
 
 
+# The official language of a country where a standard template exists in it (German and
+# French FSNs ship approved, ``defaults``): what a holder there reads when neither its contact
+# nor the party records a language.
+NATIONAL_LANGUAGES = {"AT": "de", "DE": "de", "LI": "de", "FR": "fr", "LU": "fr", "CN": "zh-hans"}
+
+
+def reader_language(contact_language: str, party_language: str, country: str) -> str:
+    """The language a notice goes out in (docs/notices.md): the contact's language if set,
+    else the party's, else the country's official language among those with a template,
+    else English."""
+    return contact_language or party_language or NATIONAL_LANGUAGES.get(country, "en")
+
+
 def urgency(recall: RecallCase) -> str:
     """The strictest class across the recall's regimes: I, II or III (an EU FSCA alone counts as II)."""
     classes = {r.recall_class for r in recall.regimes.all() if r.recall_class}
@@ -203,7 +216,7 @@ def recipients(party_ids: Iterable[int]) -> list[Recipient]:
                     c.pk,
                     c.email,
                     Channel.EMAIL,
-                    c.language or party.language,
+                    reader_language(c.language, party.language, party.country),
                     party.country,
                 )
                 for c in with_email
@@ -222,7 +235,7 @@ def recipients(party_ids: Iterable[int]) -> list[Recipient]:
                 first.pk if first else None,
                 "",
                 channel,
-                (first.language if first else "") or party.language,
+                reader_language(first.language if first else "", party.language, party.country),
                 party.country,
             )
         )

@@ -16,6 +16,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from medrecall.core.presentation import postal_address
+from medrecall.core.regions import country_name
 from medrecall.parties.models import Channel
 
 from . import content, documents, fsn, links
@@ -40,11 +41,14 @@ def _class_words(notice: Notice, classes: dict[str, str]) -> str:
     return value
 
 
-def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, Any]:
-    """The placeholders' values for one notice, in the recipient's language."""
+def notice_values(
+    notice: Notice, *, base_url: str | None = None, fsca: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The placeholders' values for one notice, in the recipient's language. ``fsca``: the
+    FSCA record's values in this language when the caller read them once for a batch."""
     recall, party = notice.recall, notice.party
     base = (base_url or settings.MEDRECALL_BASE_URL).rstrip("/")
-    company = settings.MEDRECALL_COMPANY
+    company = documents.company_for(notice.language)
     classes = {r.regime: r.recall_class for r in recall.regimes.all()}
     with translation.override(notice.language):
         root = notice.root
@@ -56,7 +60,8 @@ def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, A
             "reason": recall.text_for("reason", content.case_language(notice.language)),
             "defect": recall.text_for("defect_description", content.case_language(notice.language)),
             "hazard": recall.text_for("hazard_description", content.case_language(notice.language)),
-            "action": recall.get_action_type_display(),
+            # Mid-sentence in the templates ("(removal) at our cost"): lower case in English.
+            "action": str(recall.get_action_type_display()).lower(),
             "action_heading": content.action_heading(recall, notice.language),
             "recall_class": _class_words(notice, classes),
             "holder_name": party.name
@@ -66,7 +71,7 @@ def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, A
                 address=party.address,
                 city=party.city,
                 province=party.province,
-                country=party.country,
+                country=country_name(party.country, notice.language) if party.country else "",
                 language=notice.language,
             ),
             "contact_name": notice.contact.name if notice.contact else "",
@@ -87,7 +92,7 @@ def notice_values(notice: Notice, *, base_url: str | None = None) -> dict[str, A
         }
         if notice.regime == fsn.EU:  # an FSN: the SRN (printed in its header too), the record
             values["company_srn"] = fsn.srn()
-            values.update(fsn.record_values(recall, notice.language))
+            values.update(fsca if fsca is not None else fsn.record_values(recall, notice.language))
         if notice.kind in REPLY_KINDS:
             values["reply_url"] = base + links.reply_path(root)
             due = notice.reply_due_at or root.reply_due_at
@@ -104,11 +109,13 @@ def _urgent(notice: Notice) -> bool:
     return notice.regime == "eu_mdr" or classes.get(notice.regime) in ("I", "II")
 
 
-def _input(notice: Notice, progress_message: str = "") -> documents.NoticeInput:
+def _input(
+    notice: Notice, progress_message: str = "", fsca: dict[str, str] | None = None
+) -> documents.NoticeInput:
     template = notice.template
     if template is None:
         raise NoticeWithoutTemplate(_("The notice has no template."))
-    values = notice_values(notice) | (
+    values = notice_values(notice, fsca=fsca) | (
         {"progress_message": progress_message} if progress_message else {}
     )
     return documents.NoticeInput(
@@ -144,7 +151,19 @@ def notices_render(notice_ids: list[int], *, progress_message: str = "") -> dict
     pdfs: dict[int, bytes] = {}
     now = timezone.now()
     notices = _content_checked(notices, now)
-    everything = documents.render_notices([_input(notice, progress_message) for notice in notices])
+    # The FSCA record (the FSN's authority sentence) read once per recall and language of the
+    # batch, not once per notice.
+    records: dict[tuple[int, str], dict[str, str]] = {}
+    for notice in notices:
+        key = (notice.recall_id, notice.language)
+        if notice.regime == fsn.EU and key not in records:
+            records[key] = fsn.record_values(notice.recall, notice.language)
+    everything = documents.render_notices(
+        [
+            _input(notice, progress_message, records.get((notice.recall_id, notice.language)))
+            for notice in notices
+        ]
+    )
     for notice, rendered in zip(notices, everything, strict=True):
         name = _pdf_name(notice)
         if default_storage.exists(name):
