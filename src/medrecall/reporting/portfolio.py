@@ -9,7 +9,7 @@ queries for one recall or fifty. The deadlines come from the compliance clock
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import mean, median
@@ -138,12 +138,15 @@ def _clock(
 
 
 def open_recall_rows(
-    recalls: Sequence[RecallCase], *, now: datetime | None = None, stamp: int | None = None
+    recalls: Sequence[RecallCase],
+    *,
+    now: datetime | None = None,
+    stamp: int | Callable[[int], int] | None = None,
 ) -> list[OpenRecallRow]:
     """The home page's line for each recall (regimes and marked deadlines prefetched by
     ``open_recalls_for``): about a dozen queries for any number of recalls, fewer when the
-    units recovered are kept (``progress.kept_recovered_by_recall``; ``stamp``: the latest
-    audit entry's id when the caller has read it)."""
+    units recovered are kept (``progress.kept_recovered_by_recall``; ``stamp``: each recall's
+    audit stamp when the caller has read them, ``reporting.kept.recall_stamps``)."""
     now = now or timezone.now()
     recalls = list(recalls)
     recovered = kept_recovered_by_recall((recall.pk for recall in recalls), stamp=stamp)
