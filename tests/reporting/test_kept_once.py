@@ -291,3 +291,36 @@ def test_each_recalls_stamp_is_its_latest_entry_or_the_latest_shared_one(
     after = keeping.recall_stamps()
     assert (after.of(progressed.pk), after.of(other.pk)) == (shared.pk, shared.pk)
     assert after.own == {}  # every recall's own stamp is older than the shared one
+
+
+def test_the_home_page_keeps_what_the_notice_log_shows_done_per_recall(
+    noticed: RecallCase, manager: User, client: Any, kept_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medrecall.reporting import portfolio
+
+    other = services.recall_open(
+        actor=manager, title="另一召回", products=[], reason="", regimes=["nmpa"]
+    )
+    asked: list[list[int]] = []
+    real = portfolio.deadlines_done_from_records
+
+    def done(recalls: list[RecallCase]) -> dict[tuple[int, str], datetime]:
+        asked.append(sorted(recall.pk for recall in recalls))
+        return real(recalls)
+
+    monkeypatch.setattr(portfolio, "deadlines_done_from_records", done)
+    client.force_login(manager)
+
+    def next_deadlines() -> dict[str, Any]:
+        rows = client.get("/").context["recall_rows"]
+        return {row.number: row.next_deadline for row in rows}
+
+    first = next_deadlines()
+    assert asked == [sorted([noticed.pk, other.pk])]
+    assert next_deadlines() == first
+    assert len(asked) == 1  # kept
+    audit.record(actor="test", action="recalls.transition", target=other, changes={})
+    assert next_deadlines() == first
+    assert asked == [sorted([noticed.pk, other.pk]), [other.pk]]  # only the recall acted on
+    fresh = portfolio.open_recall_rows(list(RecallCase.objects.filter(pk=noticed.pk)))
+    assert first[noticed.number] == fresh[0].next_deadline
