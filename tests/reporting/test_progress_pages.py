@@ -563,3 +563,23 @@ def test_the_cockpit_open_returns_page_keeps_its_query_count_as_the_returns_grow
     grown, after = queries()
     assert (before, after) == (1, 13)
     assert grown == small
+
+
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
+def test_the_progress_command_keeps_its_query_count_as_the_scope_grows(
+    progressed: RecallCase, as_json: bool
+) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            call_command(
+                "recall",
+                "progress",
+                progressed.number,
+                *(["--json"] if as_json else []),
+                stdout=io.StringIO(),
+            )
+        return len(captured)
+
+    small = queries()
+    _grow(progressed, 30)
+    assert queries() == small
