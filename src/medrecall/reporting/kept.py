@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import os
 import time
@@ -300,6 +301,7 @@ class RecallStamps:
         return max(self.shared, self.own.get(recall_id, 0))
 
 
+@functools.cache
 def _recall_records() -> dict[str, type[Model]]:
     """Audit target types that are records of one recall: the recall itself and every model
     with a ``recall`` foreign key to it."""
