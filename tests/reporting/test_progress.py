@@ -202,18 +202,17 @@ def test_while_another_process_counts_afresh_the_last_figures_answer(
     settings.MEDRECALL_COCKPIT_CACHE_SECONDS = 60
     first = recall_progress(progressed)
     stamp = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
-    cache.delete(  # expired
-        f"reporting:progress:{progressed.pk}:{progressed.status}:{stamp}:{progress._SHAPE}"
-    )
-    assert cache.add(f"reporting:progress:{progressed.pk}:lock", "another process")
+    key = f"reporting:progress:{progressed.pk}:{progressed.status}:{progress._SHAPE}"
+    cache.delete(f"{key}:{stamp}")  # expired
+    assert cache.add(f"{key}:lock", "another process")
     # the audit stamp, the clock (regimes, calendars, done) and what the notice log shows done
     # (the "notify holders" deadlines: scope, notices, replies, calls; constant in rows)
     with django_assert_num_queries(13):
         assert recall_progress(progressed) == first
-    cache.delete(f"reporting:progress:{progressed.pk}:lock")
+    cache.delete(f"{key}:lock")
     again = recall_progress(progressed)  # nobody else counting: counted afresh
     assert again.computed_at > first.computed_at
-    assert cache.get(f"reporting:progress:{progressed.pk}:lock") is None
+    assert cache.get(f"{key}:lock") is None
 
 
 def test_the_funnel_never_narrows_then_widens_with_replies_entered_by_staff_and_a_letter(

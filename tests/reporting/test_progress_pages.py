@@ -180,6 +180,13 @@ PAGES: list[tuple[str, dict[str, str]]] = [
     ("web:recall-cockpit-pdf", {}),
     ("web:recall-cockpit-records", {"kind": "returns"}),
     ("web:recall-cockpit-records", {"kind": "corrected"}),
+    ("web:recall-cockpit-records", {"kind": "work-orders"}),
+    ("web:recall-cockpit-records", {"kind": "work-orders", "overdue": "1"}),
+    ("web:recall-cockpit-records", {"kind": "dispositions"}),
+    ("web:recall-cockpit-holders", {"stage": "affected", "own": "1"}),
+    ("web:recall-cockpit-holders", {"stage": "recovered", "country": "CN"}),
+    ("web:recall-cockpit-holders", {"stage": "delivered", "province": "CN-GD"}),
+    ("web:recall-cockpit-holders", {"party_type": "hospital", "echelon": "2"}),
 ]
 
 
@@ -525,3 +532,54 @@ def test_the_cockpit_lists_ten_overdue_deadlines_and_links_the_rest(
     more = len(figures.deadlines_overdue) - 10
     assert f"and {more} more overdue" in page
     assert 'id="deadlines-overdue-more"' in page
+
+
+def _more_returns(recall: RecallCase, copies: int) -> None:
+    """Copies of the recall's open returns (rows written straight into the table: volume
+    only)."""
+    from medrecall.execution.models import ReturnAuthorisation
+
+    for ra in list(ReturnAuthorisation.objects.filter(recall=recall)):
+        number = ra.number
+        for n in range(copies):
+            ra.pk, ra.number = None, f"{number}-copy{n}"
+            ra.save()
+
+
+def test_the_cockpit_open_returns_page_keeps_its_query_count_as_the_returns_grow(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    client.force_login(manager)
+    url, query = _url("web:recall-cockpit-records", progressed, {"kind": "returns"})
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, query)
+        assert response.status_code == 200
+        return len(captured), response.context["rows"].page.paginator.count
+
+    small, before = queries()
+    _more_returns(progressed, 12)
+    grown, after = queries()
+    assert (before, after) == (1, 13)
+    assert grown == small
+
+
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
+def test_the_progress_command_keeps_its_query_count_as_the_scope_grows(
+    progressed: RecallCase, as_json: bool
+) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            call_command(
+                "recall",
+                "progress",
+                progressed.number,
+                *(["--json"] if as_json else []),
+                stdout=io.StringIO(),
+            )
+        return len(captured)
+
+    small = queries()
+    _grow(progressed, 30)
+    assert queries() == small

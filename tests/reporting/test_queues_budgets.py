@@ -106,3 +106,34 @@ def test_pages_and_api_query_counts_do_not_grow_with_recalls(
     assert WorkOrder.objects.filter(provider__technician=boss).count() == 3
     assert Notice.objects.count() > 0
     assert {**_counts(PAGES, client.get), **_counts(API, api.get)} == small
+
+
+def test_the_queue_and_open_recalls_commands_keep_their_query_counts_as_recalls_grow(
+    world: BudgetWorld, boss: User
+) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    commands = [
+        *(["queue", role, "--user", boss.username, "--json"] for role in QUEUES),
+        ["recall", "list", "--open", "--json"],
+    ]
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for args in commands:
+            out = io.StringIO()
+            found[" ".join(args)], _ = count_queries(
+                lambda args=args, out=out: call_command(*args, stdout=out)
+            )
+            assert out.getvalue().startswith(("[", "{")), args
+        return found
+
+    _feed(world, boss)
+    small = counts()
+    before = RecallCase.objects.count()
+    world.grow(2)
+    _feed(world, boss)
+    assert RecallCase.objects.count() > before
+    assert counts() == small

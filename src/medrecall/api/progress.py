@@ -18,7 +18,7 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedSerializer
 from medrecall.recalls import selectors
 from medrecall.reporting.cost import cost_for
-from medrecall.reporting.kept import audit_stamp, keep_seconds
+from medrecall.reporting.kept import keep_seconds, recall_stamp
 from medrecall.reporting.progress import page_progress
 
 
@@ -142,8 +142,8 @@ class ProgressView(APIView):
         if viewer.party_id is not None or not viewer.has_perm("recalls.view_recallcase"):
             raise PermissionDenied
         recall = selectors.recall_get_for(viewer=viewer, pk=pk)
-        # The figures, deadlines and cost kept are read under one audit stamp.
-        stamp = audit_stamp() if keep_seconds() > 0 else None
+        # The figures, deadlines and cost kept are read under the recall's own audit stamp.
+        stamp = recall_stamp(recall.pk) if keep_seconds() > 0 else None
         body: dict[str, Any] = page_progress(recall, stamp=stamp).as_dict()
         cost = cost_for(recall, viewer, stamp=stamp)
         body["cost"] = None if cost is None else cost.as_dict()

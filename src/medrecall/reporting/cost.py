@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Max
 from django.utils.translation import gettext_lazy
 
-from medrecall.audit.models import AuditEntry
 from medrecall.core.types import Viewer
 from medrecall.finance.budgets import cost_against_budget
 from medrecall.finance.selectors import sees_finance
 from medrecall.recalls.models import RecallCase
+
+from .kept import keep_seconds, kept, recall_stamp, shape_of
 
 FINANCE_PERMISSIONS = ("finance.view_costentry", "finance.view_recallbudget")
 
@@ -96,23 +94,20 @@ def cost_of(recall: RecallCase) -> Cost:
     )
 
 
+_SHAPE = shape_of(Cost)
+
+
 def kept_cost(recall: RecallCase, *, stamp: int | None = None) -> Cost:
-    """``cost_of``, kept in the cache like the cockpit's figures
-    (``MEDRECALL_COCKPIT_CACHE_SECONDS``, keyed by the latest audit entry: a posting, a budget
-    set or a rate entered is audited, so it is counted at once). The forecast prices every
-    remaining unit of the scope, hundreds of milliseconds at a million units. ``stamp``: the
-    latest audit entry's id when the caller has read it."""
-    seconds = int(getattr(settings, "MEDRECALL_COCKPIT_CACHE_SECONDS", 0))
-    if seconds <= 0:
+    """``cost_of``, kept in the cache like the cockpit's figures (``reporting.kept``:
+    ``MEDRECALL_COCKPIT_CACHE_SECONDS``, keyed by the recall's own audit stamp: a posting, a
+    budget set or a rate entered is audited, so it is counted at once). The forecast prices
+    every remaining unit of the scope, hundreds of milliseconds at a million units. ``stamp``:
+    the recall's stamp when the caller has read it."""
+    if keep_seconds() <= 0:
         return cost_of(recall)
     if stamp is None:
-        stamp = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
-    key = f"reporting:cost:{recall.pk}:{recall.status}:{stamp}"
-    found = cache.get(key)
-    if not isinstance(found, Cost):
-        found = cost_of(recall)
-        cache.set(key, found, seconds)
-    return found
+        stamp = recall_stamp(recall.pk)
+    return kept(f"cost:{recall.pk}:{recall.status}:{_SHAPE}", lambda: cost_of(recall), stamp=stamp)
 
 
 def cost_for(recall: RecallCase, viewer: Viewer, *, stamp: int | None = None) -> Cost | None:

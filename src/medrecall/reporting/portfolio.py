@@ -9,7 +9,7 @@ queries for one recall or fifty. The deadlines come from the compliance clock
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import mean, median
@@ -30,7 +30,7 @@ from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
 
-from .kept import keep_seconds, kept
+from .kept import keep_seconds, kept, kept_each, recall_stamps
 from .progress import kept_recovered_by_recall, recovered_by_recall  # noqa: F401  (read from here too)
 
 # A recall is open until it is closed, terminated or cancelled (a draft is a case being worked).
@@ -138,17 +138,20 @@ def _clock(
 
 
 def open_recall_rows(
-    recalls: Sequence[RecallCase], *, now: datetime | None = None, stamp: int | None = None
+    recalls: Sequence[RecallCase],
+    *,
+    now: datetime | None = None,
+    stamp: int | Callable[[int], int] | None = None,
 ) -> list[OpenRecallRow]:
     """The home page's line for each recall (regimes and marked deadlines prefetched by
     ``open_recalls_for``): about a dozen queries for any number of recalls, fewer when the
-    units recovered are kept (``progress.kept_recovered_by_recall``; ``stamp``: the latest
-    audit entry's id when the caller has read it)."""
+    units recovered are kept (``progress.kept_recovered_by_recall``; ``stamp``: each recall's
+    audit stamp when the caller has read them, ``reporting.kept.recall_stamps``)."""
     now = now or timezone.now()
     recalls = list(recalls)
     recovered = kept_recovered_by_recall((recall.pk for recall in recalls), stamp=stamp)
     working_days = deadlines.working_days_for(recalls)
-    from_records = deadlines_done_from_records(recalls)
+    from_records = kept_done_from_records(recalls, stamp=stamp)
     rows = []
     for recall in recalls:
         upcoming, missing = _clock(recall, now, working_days, from_records)
@@ -169,6 +172,32 @@ def open_recall_rows(
             )
         )
     return rows
+
+
+def kept_done_from_records(
+    recalls: Sequence[RecallCase], *, stamp: int | Callable[[int], int] | None = None
+) -> dict[tuple[int, str], datetime]:
+    """``recalls.hooks.deadlines_done_from_records`` (the "notify holders" deadlines the notice
+    log shows done: every holder of the frozen scope read, thousands for a large recall), each
+    recall's kept under its audit stamp (``reporting.kept``; ``stamp``: one for all or each
+    recall's, by default each recall's own). A notice delivered or acknowledged is seen at
+    once when audited, else within ``MEDRECALL_COCKPIT_CACHE_SECONDS``."""
+    if keep_seconds() <= 0:
+        return deadlines_done_from_records(list(recalls))
+    by_id = {recall.pk: recall for recall in recalls}
+
+    def counted(ids: list[int]) -> dict[int, dict[str, datetime]]:
+        found: dict[int, dict[str, datetime]] = {pk: {} for pk in ids}
+        for (recall_id, key), at in deadlines_done_from_records([by_id[pk] for pk in ids]).items():
+            found[recall_id][key] = at
+        return found
+
+    kept_done = kept_each(
+        "done-from-records", by_id, counted, stamp=recall_stamps().of if stamp is None else stamp
+    )
+    return {
+        (recall_id, key): at for recall_id, done in kept_done.items() for key, at in done.items()
+    }
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,14 @@ each stage in units and in holders.
 
 from __future__ import annotations
 
-import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Count,
@@ -36,7 +34,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -48,7 +45,6 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 
-from medrecall.audit.models import AuditEntry
 from medrecall.execution.closure import OPEN_RETURNS, OPEN_TASKS
 from medrecall.execution.lifecycle import UnitResult
 from medrecall.execution.models import (
@@ -65,7 +61,7 @@ from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
 from medrecall.traceability.engine import trace_settings
 
-from .kept import audit_stamp, keep_seconds, kept, kept_each
+from .kept import keep_seconds, kept, kept_each, recall_stamp, recall_stamps
 
 STAGES = ("affected", "notified", "delivered", "acknowledged", "recovered", "dispositioned")
 # The notices that tell a holder about the recall (a progress update or survey does not).
@@ -73,8 +69,6 @@ HOLDER_NOTICES = (Kind.INITIAL, Kind.REMINDER)
 # Something moved the figures this recently: a send run is going on, or units are being
 # received. The cockpit's live banner and its polling last this long after the last sign.
 LIVE_WINDOW = timedelta(minutes=5)
-COUNTING_SHARE = 10  # figures are kept at least ten times as long as they took to count
-KEEP_LAST_SECONDS = 3600  # the last figures, answered while another process counts afresh
 LIST_SHOWN = 10
 UNKNOWN = "-"  # the key of a region not recorded on the location (no country, no province)  # rows of a list shown on the cockpit itself (the drill-down pages them all)
 
@@ -385,17 +379,18 @@ def recovered_by_recall(recall_ids: Iterable[int]) -> dict[int, tuple[int, int] 
 
 
 def kept_recovered_by_recall(
-    recall_ids: Iterable[int], *, stamp: int | None = None
+    recall_ids: Iterable[int], *, stamp: int | Callable[[int], int] | None = None
 ) -> dict[int, tuple[int, int] | None]:
     """``recovered_by_recall``, each recall's figure kept until something is audited
     (``reporting.kept``: at most ``MEDRECALL_COCKPIT_CACHE_SECONDS``): the home page's percent
     recovered without counting a million units' accounting on every request. Only the recalls
-    not kept are counted, together."""
+    not kept are counted, together. ``stamp``: one for all, or each recall's (by default each
+    recall's own, ``reporting.kept.recall_stamps``)."""
     ids = list(recall_ids)
     if keep_seconds() <= 0:
         return recovered_by_recall(ids)
     return kept_each(
-        "recovered", ids, recovered_by_recall, stamp=audit_stamp() if stamp is None else stamp
+        "recovered", ids, recovered_by_recall, stamp=recall_stamps().of if stamp is None else stamp
     )
 
 
@@ -648,12 +643,13 @@ def _cache_seconds() -> int:
 
 def recall_progress(recall: RecallCase) -> Progress:
     """The cockpit's figures, kept in the cache for ``MEDRECALL_COCKPIT_CACHE_SECONDS`` and
-    only while nothing was recorded since (every regulated change writes an audit entry in its
-    transaction, so the latest audit entry's id tells whether the figures may have moved).
+    only while nothing was recorded about the recall since (``reporting.kept``: every regulated
+    change writes an audit entry in its transaction, so the recall's latest audit entry tells
+    whether its figures may have moved).
 
-    When the kept figures are older than that but nothing was recorded since, one process
-    counts afresh while the others answer with the figures kept (no crowd of processes
-    counting the same scope at once, each slowing the others)."""
+    When the kept figures are stale, one process counts afresh while the others answer with
+    the previous figures (no crowd of processes counting the same scope at once, each slowing
+    the others)."""
     seconds = _cache_seconds()
     if seconds <= 0:
         return compute_progress(recall)
@@ -669,7 +665,7 @@ def page_progress(recall: RecallCase, *, stamp: int | None = None) -> Progress:
     seconds = _cache_seconds()
     if seconds <= 0:
         return compute_progress(recall)
-    stamp = audit_stamp() if stamp is None else stamp
+    stamp = recall_stamp(recall.pk) if stamp is None else stamp
     now = timezone.now()
     return replace(
         _kept_progress(recall, seconds, stamp=stamp),
@@ -695,32 +691,16 @@ def kept_deadlines_of(recall: RecallCase, now: datetime, *, stamp: int) -> dict[
 
 
 def _kept_progress(recall: RecallCase, seconds: int, *, stamp: int | None = None) -> Progress:
+    """``compute_progress`` kept under the recall's own audit stamp (``reporting.kept``); figures
+    that took long to count are kept longer (``kept``: ten times the count). While one request
+    counts, the others answer the previous figures (their ``computed_at`` says when)."""
     if stamp is None:
-        stamp = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
-    version = f"{recall.status}:{stamp}:{_SHAPE}"
-    fresh_key = f"reporting:progress:{recall.pk}:{version}"
-    last_key, lock_key = (
-        f"reporting:progress:{recall.pk}:last",
-        f"reporting:progress:{recall.pk}:lock",
+        stamp = recall_stamp(recall.pk)
+    return kept(
+        f"progress:{recall.pk}:{recall.status}:{_SHAPE}",
+        lambda: compute_progress(recall),
+        stamp=stamp,
     )
-    found = cache.get(fresh_key)
-    if isinstance(found, Progress):
-        return found
-    if not cache.add(lock_key, version, timeout=KEEP_LAST_SECONDS):
-        last = cache.get(last_key)
-        if isinstance(last, tuple) and last[0] == version and isinstance(last[1], Progress):
-            return last[1]  # being counted afresh by another process; nothing recorded since
-    try:
-        started = time.monotonic()
-        found = compute_progress(recall)
-        # Figures that took long to count are kept longer: at most a tenth of the time spent
-        # counting one scope over and over (seconds at a million units on SQLite).
-        keep = max(seconds, round(COUNTING_SHARE * (time.monotonic() - started)))
-        cache.set(fresh_key, found, keep)
-        cache.set(last_key, (version, found), KEEP_LAST_SECONDS)
-    finally:
-        cache.delete(lock_key)
-    return found
 
 
 RUNNING = (NoticeRun.Status.QUEUED, NoticeRun.Status.GENERATING, NoticeRun.Status.SENDING)

@@ -668,42 +668,48 @@ def _qa_ra(viewer: User, now: datetime) -> list[Section]:
 # -- finance: approvals waiting ----------------------------------------------------------------
 
 
-def _offer_items(found: list[Offer]) -> list[QueueItem]:
-    return [
-        QueueItem(
-            section="offers",
-            target="offer",
-            target_id=offer.pk,
-            reference=offer.party.code,
-            subject=f"{offer.get_kind_display()} · {offer.description}",
-            recall_id=offer.recall_id,
-            recall=offer.recall.number,
-            due_at=None,
-            state=offer.status,
-            state_label=offer.get_status_display(),
-            detail=f"{offer.quantity} · {offer.amount} {offer.currency}",
-        )
-        for offer in found
-    ]
+@dataclass(frozen=True)
+class MoneyFields:
+    """Where a money item (a refund or payment request, an offer) reads what differs between
+    them: the reference a person reads first and the subject beside it. The rest is common:
+    its recall, status, quantity and amount."""
+
+    reference: Callable[[Any], str]
+    subject: Callable[[Any], str]
 
 
-def _refund_items(section: str, target: str) -> Callable[[list[RefundRequest]], list[QueueItem]]:
-    def items(found: list[RefundRequest]) -> list[QueueItem]:
+REFUND_FIELDS = MoneyFields(
+    reference=lambda refund: refund.number,
+    subject=lambda refund: f"{refund.holder.code} · {refund.holder.name}",
+)
+OFFER_FIELDS = MoneyFields(
+    reference=lambda offer: offer.party.code,
+    subject=lambda offer: f"{offer.get_kind_display()} · {offer.description}",
+)
+
+
+def _money_items(
+    section: str, target: str, read: MoneyFields
+) -> Callable[[list[RefundRequest] | list[Offer]], list[QueueItem]]:
+    """The items of a finance section: refunds, payments and offers read alike but for the
+    fields ``read`` names."""
+
+    def items(found: list[RefundRequest] | list[Offer]) -> list[QueueItem]:
         return [
             QueueItem(
                 section=section,
                 target=target,
-                target_id=refund.pk,
-                reference=refund.number,
-                subject=f"{refund.holder.code} · {refund.holder.name}",
-                recall_id=refund.recall_id,
-                recall=refund.recall.number,
+                target_id=row.pk,
+                reference=read.reference(row),
+                subject=read.subject(row),
+                recall_id=row.recall_id,
+                recall=row.recall.number,
                 due_at=None,
-                state=refund.status,
-                state_label=refund.get_status_display(),
-                detail=f"{refund.quantity} · {refund.amount} {refund.currency}",
+                state=row.status,
+                state_label=row.get_status_display(),
+                detail=f"{row.quantity} · {row.amount} {row.currency}",
             )
-            for refund in found
+            for row in found
         ]
 
     return items
@@ -726,14 +732,14 @@ def _finance(viewer: User, now: datetime) -> list[Section]:
             refunds.filter(status__in=[RefundStatus.REQUESTED, RefundStatus.AWAITING_SECOND])
             .exclude(requested_by=viewer)
             .exclude(first_approver=viewer),
-            _refund_items("refunds", "refund"),
+            _money_items("refunds", "refund", REFUND_FIELDS),
         ),
         Section(
             "payments",
             gettext_lazy("Payments to make"),
             gettext_lazy("Approved refund and compensation requests not yet paid."),
             refunds.filter(status=RefundStatus.APPROVED),
-            _refund_items("payments", "payment"),
+            _money_items("payments", "payment", REFUND_FIELDS),
         ),
         Section(
             "offers",
@@ -745,7 +751,7 @@ def _finance(viewer: User, now: datetime) -> list[Section]:
             offers_for(viewer=viewer)
             .filter(status=Offer.Status.PROPOSED)
             .order_by("created_at", "pk"),
-            _offer_items,
+            _money_items("offers", "offer", OFFER_FIELDS),
         ),
     ]
 

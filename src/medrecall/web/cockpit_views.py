@@ -25,7 +25,7 @@ from medrecall.recalls import selectors
 from medrecall.recalls.models import RecallCase
 from medrecall.reporting import exports, progress
 from medrecall.reporting.cost import cost_for
-from medrecall.reporting.kept import audit_stamp, keep_seconds
+from medrecall.reporting.kept import keep_seconds, recall_stamp
 from medrecall.reporting.labels import drill_label, group_label, stage_label
 
 from .paging import paged
@@ -56,8 +56,9 @@ def _recall(request: HttpRequest, pk: int) -> RecallCase:
 
 
 def _context(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
-    # The figures, deadlines and cost kept are read under one audit stamp (none when not kept).
-    stamp = audit_stamp() if keep_seconds() > 0 else None
+    # The figures, deadlines and cost kept are read under the recall's own audit stamp (none
+    # when not kept: ``reporting.kept.recall_stamps``).
+    stamp = recall_stamp(recall.pk) if keep_seconds() > 0 else None
     figures = progress.page_progress(recall, stamp=stamp)
     moving = progress.activity(recall)
     language = get_language() or "zh-hans"

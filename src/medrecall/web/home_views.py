@@ -3,6 +3,7 @@ the data), the portfolio page and the work queue of each role."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +26,7 @@ from medrecall.notices import relations
 from medrecall.notices.selectors import offer_get_for, overdue_queue
 from medrecall.reporting import portfolio as reports
 from medrecall.reporting.errors import QueueNotYours
-from medrecall.reporting.kept import audit_stamp, keep_seconds, kept
+from medrecall.reporting.kept import keep_seconds, kept, noting_stale, recall_stamps
 from medrecall.reporting.queues import (
     OPEN_TASKS,
     QueueItem,
@@ -110,14 +111,16 @@ def _overdue_now(user: User) -> dict[str, int | None]:
     }
 
 
-def _across_recalls(request: HttpRequest, user: User, stamp: int) -> dict[str, Any]:
+def _across_recalls(
+    request: HttpRequest, user: User, stamp: int, recall_stamp: Callable[[int], int] | None
+) -> dict[str, Any]:
     recalls = paged(
         request, reports.open_recalls_for(viewer=user), param="recalls", per_page=HOME_PAGE_SIZE
     )
     due = reports.deadlines_due_for(viewer=user, stamp=stamp if stamp else None)
     return {
         "recalls": recalls,
-        "recall_rows": reports.open_recall_rows(list(recalls), stamp=stamp),
+        "recall_rows": reports.open_recall_rows(list(recalls), stamp=recall_stamp),
         "due": paged(request, due.due, param="due", per_page=HOME_PAGE_SIZE),
         "overdue": paged(request, due.overdue, param="overdue", per_page=HOME_PAGE_SIZE),
         "clock_problems": due.problems,
@@ -134,14 +137,19 @@ def home(request: HttpRequest) -> HttpResponse:
     from medrecall.recalls.deadlines import alerts_for
 
     user = viewer_of(request)
-    # The figures kept on this page are read under one audit stamp (none when nothing is kept).
-    stamp = audit_stamp() if keep_seconds() > 0 else 0
-    context: dict[str, Any] = {
-        "counts": _master_data_counts(user, stamp) if _counts_shown(user) else [],
-        "alerts": alerts_for(user) if user.party_id is None else [],
-    }
-    if _recall_roles(user):
-        context.update(_across_recalls(request, user, stamp))
+    # The figures kept on this page are read under one audit stamp, each recall's under its own
+    # (``reporting.kept.recall_stamps``; none when nothing is kept). While another request
+    # counts them afresh, the previous figures are shown, as of the time they were counted.
+    stamps = recall_stamps() if keep_seconds() > 0 else None
+    stamp = stamps.latest if stamps else 0
+    with noting_stale() as stale:
+        context: dict[str, Any] = {
+            "counts": _master_data_counts(user, stamp) if _counts_shown(user) else [],
+            "alerts": alerts_for(user) if user.party_id is None else [],
+        }
+        if _recall_roles(user):
+            context.update(_across_recalls(request, user, stamp, stamps.of if stamps else None))
+    context["figures_as_of"] = stale.as_of
     return render(request, "web/home/index.html", context)
 
 

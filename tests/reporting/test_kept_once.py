@@ -1,0 +1,326 @@
+"""Kept figures counted once (``reporting.kept``): when a figure is stale and several requests
+ask at once, one counts while the others answer the previous figure, noted as of the time it
+was counted, or wait for the count when there is none; and each recall's figures are kept under
+its own audit stamp, so activity on one recall leaves the others' kept figures alone.
+
+Run on SQLite and PostgreSQL (``DATABASE_URL``), with the cache in local memory (its atomic
+``add`` as the lock), in files (an operating-system file lock) and, when ``REDIS_URL`` is set,
+in Redis."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connections
+
+from medrecall.accounts.models import User
+from medrecall.audit import services as audit
+from medrecall.notices.models import Notice
+from medrecall.parties.models import Party
+from medrecall.recalls import services
+from medrecall.recalls.models import RecallCase
+from medrecall.reporting import kept as keeping
+from medrecall.reporting import progress
+from medrecall.reporting.portfolio import Recovery
+from medrecall.reporting.progress import kept_recovered_by_recall, recall_progress
+from tests.reporting.test_kept_figures import _quarantine_more
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CACHES = {
+    "memory": lambda _tmp: {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "medrecall-kept-once",
+    },
+    "files": lambda tmp: {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(tmp / "cache"),
+    },
+    "redis": lambda _tmp: {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("REDIS_URL", ""),
+        "KEY_PREFIX": "medrecall-tests",
+    },
+}
+
+
+@pytest.fixture(params=list(CACHES))
+def kept_in(request: Any, settings: Any, tmp_path: Path) -> Iterator[str]:
+    """Keeping on, in an empty cache of each kind, left empty; a request without previous
+    figures waits as long as it takes (the test never depends on the clock)."""
+    if request.param == "redis" and not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set")
+    settings.CACHES = {"default": CACHES[request.param](tmp_path)}
+    settings.MEDRECALL_COCKPIT_CACHE_SECONDS = 60
+    settings.MEDRECALL_KEPT_WAIT_SECONDS = 600
+    cache.clear()
+    yield request.param
+    cache.clear()
+
+
+class Counting:
+    """A count that holds until released: the requests arriving meanwhile find it going on."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.calls = 0
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, *args: Any) -> Any:
+        self.calls += 1
+        self.started.set()
+        assert self.release.wait(600)
+        return self.value(*args) if callable(self.value) else self.value
+
+
+def _in_threads(how_many: int, ask: Callable[[], Any]) -> list[threading.Thread]:
+    """Start ``how_many`` requests (each with its own database connection)."""
+
+    def run() -> None:
+        try:
+            ask()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(how_many)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _answered_with_notes(key: str, compute: Callable[[], Any], stamp: int) -> Any:
+    with keeping.noting_stale() as note:
+        value = keeping.kept(key, compute, stamp=stamp)
+    return value, note.as_of
+
+
+def test_while_one_request_counts_a_stale_figure_the_others_answer_the_previous_one(
+    kept_in: str,
+) -> None:
+    before = datetime.now().astimezone()
+    assert keeping.kept("t:figure", lambda: "counted at stamp 1", stamp=1) == "counted at stamp 1"
+    counting = Counting("counted at stamp 2")
+    first: list[Any] = []
+    (counter,) = _in_threads(1, lambda: first.append(_answered_with_notes("t:figure", counting, 2)))
+    assert counting.started.wait(600)
+    others: list[Any] = []
+    for thread in _in_threads(
+        5, lambda: others.append(_answered_with_notes("t:figure", counting, 2))
+    ):
+        thread.join()
+    # The five answered at once, with the previous figure, noted as of when it was counted.
+    assert [value for value, _ in others] == ["counted at stamp 1"] * 5
+    assert all(as_of is not None and as_of >= before for _, as_of in others)
+    assert counting.calls == 1
+    counting.release.set()
+    counter.join()
+    assert first == [("counted at stamp 2", None)]
+    assert _answered_with_notes("t:figure", counting, 2) == ("counted at stamp 2", None)
+    assert counting.calls == 1  # counted once in all
+
+
+def test_with_no_previous_figure_the_others_wait_for_the_one_count(
+    kept_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counting = Counting("counted")
+    waiting: list[int] = []
+
+    def pause() -> None:  # the others are waiting: let the count finish
+        waiting.append(1)
+        if len(waiting) >= 4:
+            counting.release.set()
+        threading.Event().wait(0.01)
+
+    monkeypatch.setattr(keeping, "_pause", pause)
+    answers: list[Any] = []
+    (counter,) = _in_threads(1, lambda: answers.append(keeping.kept("t:new", counting, stamp=7)))
+    assert counting.started.wait(600)
+    for thread in [
+        *_in_threads(4, lambda: answers.append(_answered_with_notes("t:new", counting, 7))),
+        counter,
+    ]:
+        thread.join()
+    assert counting.calls == 1
+    assert sorted(map(str, answers)) == sorted(["counted"] + [str(("counted", None))] * 4)
+
+
+def test_each_recall_counted_once_while_the_others_answer_its_previous_figure(
+    progressed: RecallCase, manager: User, kept_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft = services.recall_open(
+        actor=manager, title="无范围", products=[], reason="", regimes=["nmpa"]
+    )
+    ids = [progressed.pk, draft.pk]
+    assert kept_recovered_by_recall(ids) == {progressed.pk: (970, 30), draft.pk: None}
+    _quarantine_more(5)
+    audit.record(actor="test", action="execution.received", target=progressed, changes={})
+    counting = Counting(progress.recovered_by_recall)
+    monkeypatch.setattr(progress, "recovered_by_recall", counting)
+    first: list[Any] = []
+    (counter,) = _in_threads(1, lambda: first.append(kept_recovered_by_recall(ids)))
+    assert counting.started.wait(600)
+    others: list[Any] = []
+
+    def ask() -> None:
+        with keeping.noting_stale() as note:
+            others.append((kept_recovered_by_recall(ids), note.as_of is not None))
+
+    for thread in _in_threads(4, ask):
+        thread.join()
+    # The draft's figure is still valid (nothing audited about it); the progressed recall's
+    # previous figure is answered, noted.
+    assert others == [({progressed.pk: (970, 30), draft.pk: None}, True)] * 4
+    counting.release.set()
+    counter.join()
+    assert first == [{progressed.pk: (970, 35), draft.pk: None}]
+    assert counting.calls == 1
+    assert kept_recovered_by_recall(ids) == {progressed.pk: (970, 35), draft.pk: None}
+    assert counting.calls == 1
+
+
+def test_the_home_page_shows_the_previous_percent_recovered_as_of_its_time_while_counted(
+    progressed: RecallCase, manager: User, client: Any, kept_in: str
+) -> None:
+    client.force_login(manager)
+
+    def shown() -> tuple[Recovery, Any, bool]:
+        response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+        (row,) = response.context["recall_rows"]
+        noted = 'id="figures-as-of"' in response.content.decode()
+        return row.recovery, response.context["figures_as_of"], noted
+
+    assert shown() == (Recovery(970, 30), None, False)
+    _quarantine_more(5)
+    audit.record(actor="test", action="execution.received", target=progressed, changes={})
+    with keeping.counting_lock("reporting:recovered") as mine:
+        assert mine  # this test holds the lock: another request is counting
+        recovery, as_of, noted = shown()
+        assert (recovery, noted) == (Recovery(970, 30), True)
+        assert isinstance(as_of, datetime)
+    assert shown() == (Recovery(970, 35), None, False)  # the lock is free: counted afresh
+
+
+# -- each recall's own stamp ------------------------------------------------------------------
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The recalls whose cockpit figures were counted, in order."""
+    calls: list[int] = []
+    real = progress.compute_progress
+
+    def compute(recall: RecallCase) -> progress.Progress:
+        calls.append(recall.pk)
+        return real(recall)
+
+    monkeypatch.setattr(progress, "compute_progress", compute)
+    return calls
+
+
+def test_an_action_on_one_recall_leaves_another_recalls_kept_figures_valid(
+    progressed: RecallCase, manager: User, kept_in: str, counted: list[int]
+) -> None:
+    other = services.recall_open(
+        actor=manager, title="另一召回", products=[], reason="", regimes=["nmpa"]
+    )
+    a, b = progressed.pk, other.pk
+    for recall in (progressed, other, progressed, other):
+        recall_progress(recall)
+    assert counted == [a, b]  # kept
+    # The recall itself, then one of its records (a notice): A is counted anew, B is not.
+    audit.record(actor="test", action="execution.received", target=progressed, changes={})
+    for recall in (progressed, other):
+        recall_progress(recall)
+    assert counted == [a, b, a]
+    notice = Notice.objects.filter(recall=progressed).first()
+    audit.record(actor="test", action="notices.contact_logged", target=notice, changes={})
+    for recall in (progressed, other):
+        recall_progress(recall)
+    assert counted == [a, b, a, a]
+    # An action on B: B is counted anew, A is not.
+    audit.record(actor="test", action="recalls.transition", target=other, changes={})
+    for recall in (progressed, other):
+        recall_progress(recall)
+    assert counted == [a, b, a, a, b]
+
+
+def test_a_change_not_of_one_recall_counts_every_recall_anew(
+    progressed: RecallCase, manager: User, kept_in: str, counted: list[int]
+) -> None:
+    other = services.recall_open(
+        actor=manager, title="另一召回", products=[], reason="", regimes=["nmpa"]
+    )
+    for recall in (progressed, other):
+        recall_progress(recall)
+    party = Party.objects.get(code="HOSP")
+    audit.record(actor="test", action="parties.party_changed", target=party, changes={})
+    for recall in (progressed, other, progressed, other):
+        recall_progress(recall)
+    assert counted == [progressed.pk, other.pk, progressed.pk, other.pk]
+
+
+def test_each_recalls_stamp_is_its_latest_entry_or_the_latest_shared_one(
+    progressed: RecallCase, manager: User, kept_in: str, django_assert_num_queries: Any
+) -> None:
+    other = services.recall_open(
+        actor=manager, title="另一召回", products=[], reason="", regimes=["nmpa"]
+    )
+    start = keeping.recall_stamps()  # nothing classified yet: every recall starts here
+    assert (start.of(progressed.pk), start.of(other.pk)) == (start.latest, start.latest)
+    on_a = audit.record(actor="test", action="execution.received", target=progressed)
+    notice = Notice.objects.filter(recall=progressed).first()
+    on_notice = audit.record(actor="test", action="notices.contact_logged", target=notice)
+    with django_assert_num_queries(2):  # the entries since, then the notices (not the recall)
+        stamps = keeping.recall_stamps()
+    assert (stamps.latest, stamps.shared) == (on_notice.pk, start.latest)
+    assert (stamps.of(progressed.pk), stamps.of(other.pk)) == (on_notice.pk, start.latest)
+    assert on_a.pk < on_notice.pk
+    with django_assert_num_queries(1):  # nothing written since: one look
+        assert keeping.recall_stamps() == stamps
+    shared = audit.record(
+        actor="test", action="catalog.lots_imported", target_type="catalog.lot", target_id="*"
+    )
+    after = keeping.recall_stamps()
+    assert (after.of(progressed.pk), after.of(other.pk)) == (shared.pk, shared.pk)
+    assert after.own == {}  # every recall's own stamp is older than the shared one
+
+
+def test_the_home_page_keeps_what_the_notice_log_shows_done_per_recall(
+    noticed: RecallCase, manager: User, client: Any, kept_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medrecall.reporting import portfolio
+
+    other = services.recall_open(
+        actor=manager, title="另一召回", products=[], reason="", regimes=["nmpa"]
+    )
+    asked: list[list[int]] = []
+    real = portfolio.deadlines_done_from_records
+
+    def done(recalls: list[RecallCase]) -> dict[tuple[int, str], datetime]:
+        asked.append(sorted(recall.pk for recall in recalls))
+        return real(recalls)
+
+    monkeypatch.setattr(portfolio, "deadlines_done_from_records", done)
+    client.force_login(manager)
+
+    def next_deadlines() -> dict[str, Any]:
+        rows = client.get("/").context["recall_rows"]
+        return {row.number: row.next_deadline for row in rows}
+
+    first = next_deadlines()
+    assert asked == [sorted([noticed.pk, other.pk])]
+    assert next_deadlines() == first
+    assert len(asked) == 1  # kept
+    audit.record(actor="test", action="recalls.transition", target=other, changes={})
+    assert next_deadlines() == first
+    assert asked == [sorted([noticed.pk, other.pk]), [other.pk]]  # only the recall acted on
+    fresh = portfolio.open_recall_rows(list(RecallCase.objects.filter(pk=noticed.pk)))
+    assert first[noticed.number] == fresh[0].next_deadline
