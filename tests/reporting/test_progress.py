@@ -205,9 +205,10 @@ def test_while_another_process_counts_afresh_the_last_figures_answer(
     key = f"reporting:progress:{progressed.pk}:{progressed.status}:{progress._SHAPE}"
     cache.delete(f"{key}:{stamp}")  # expired
     assert cache.add(f"{key}:lock", "another process")
-    # the audit stamp, the clock (regimes, calendars, done) and what the notice log shows done
-    # (the "notify holders" deadlines: scope, notices, replies, calls; constant in rows)
-    with django_assert_num_queries(13):
+    # the audit stamp, the clock (regimes, calendars, done), what the filings show done (the
+    # regimes and the first freeze) and what the notice log shows done (the "notify holders"
+    # deadlines: scope, notices, replies, calls); constant in rows
+    with django_assert_num_queries(15):
         assert recall_progress(progressed) == first
     cache.delete(f"{key}:lock")
     again = recall_progress(progressed)  # nobody else counting: counted afresh
