@@ -193,7 +193,10 @@ def kept(key: str, compute: Callable[[], T], *, stamp: int) -> T:
                 cache.set(last_key, (stamp, value, time.time()), LAST_SECONDS)
                 return value
         if first:
-            last = _last_of(cache.get(last_key))
+            last_box = cache.get(last_key)
+            if isinstance(last_box, tuple) and len(last_box) == 3 and last_box[0] == stamp:
+                return last_box[1]  # type: ignore[no-any-return]  # counted for this stamp just now
+            last = _last_of(last_box)
             if last is not None:
                 _note_stale(last[1])
                 return last[0]  # type: ignore[no-any-return]
