@@ -35,7 +35,7 @@ from tests.finance.payables_world import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
 
-TODAY = date(2026, 12, 6)
+TODAY = ledger.company_today()  # quotes and their validity are judged against today
 DUE = ledger.company_today() + timedelta(days=14)  # quotes are not due in the past
 
 
@@ -233,7 +233,7 @@ def test_an_award_without_the_days_rate_is_refused(
     finance: User, rfq: QuoteRequest, vendors: dict[str, Party]
 ) -> None:
     quote = quotes.quote_add(actor=finance, request=rfq, terms=terms(vendors["VEO"], "9", "EUR"))
-    with pytest.raises(RateMissing, match="EUR on 2026-12-06"):
+    with pytest.raises(RateMissing, match=f"EUR on {TODAY.isoformat()}"):
         quotes.quote_award(actor=finance, request=rfq, quote=quote, reason="唯一报价", on=TODAY)
     rfq.refresh_from_db()
     assert rfq.status == "open"
@@ -251,7 +251,9 @@ def test_an_expired_quote_is_awarded_only_when_the_user_says_so(
             valid_until=TODAY - timedelta(days=1),
         ),
     )
-    with pytest.raises(AwardRefused, match="valid until 2026-12-05") as refused:
+    with pytest.raises(
+        AwardRefused, match=f"valid until {(TODAY - timedelta(days=1)).isoformat()}"
+    ) as refused:
         quotes.quote_award(actor=finance, request=rfq, quote=quote, reason="价格", on=TODAY)
     assert refused.value.where == "accept_expired"
     rfq.refresh_from_db()
