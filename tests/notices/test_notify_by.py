@@ -116,12 +116,12 @@ def test_a_manual_done_wins_and_a_regime_without_holders_is_not_owed(
 
 
 def test_a_holder_outside_every_regime_gets_no_clock_and_does_not_hold_up_the_deadline(
-    recall: RecallCase, manager: User
+    sent: RecallCase,
 ) -> None:
     """HOSP2 in Singapore on an NMPA recall: no NMPA notify-by, listed apart, and the NMPA
     "notify holders" deadline is done once the Chinese holders are notified."""
     Location.objects.filter(party__code="HOSP2").update(country="SG")
-    found = rows(recall)
+    found = rows(sent)
     assert (
         found["HOSP2"].regimes,
         found["HOSP2"].notify_by,
@@ -151,10 +151,10 @@ def test_a_holder_outside_every_regime_gets_no_clock_and_does_not_hold_up_the_de
             "通知时限，也不计入任何法规的“通知持有方”期限；仍须通知他们，如当地有适用的法规，请为本召"
             "回添加该法规。"
         )
-    assert notify_row(recall).status == "breached"
+    assert notify_row(sent).status == "breached"
     at = DECIDED + timedelta(hours=3)
     Notice.objects.filter(party__code__in=("DIST", "HOSP", "SUB")).update(delivered_at=at)
-    row = notify_row(recall)
+    row = notify_row(sent)
     assert (row.status, row.done_at, row.from_records) == ("done", at, True)
 
 
@@ -179,7 +179,7 @@ def test_the_page_api_and_command_show_a_holder_outside_the_regimes(
     client = Client()
     client.force_login(manager)
     for language, line, cell in (
-        ("en", "Singapore (SG): 1 holder", "outside this recall&#x27;s regimes (SG)"),
+        ("en", "Singapore (SG): 1 holder", "outside this recall's regimes (SG)"),
         ("zh-hans", "新加坡 (SG)：1 个持有方", "不在本召回的法规范围内 (SG)"),
     ):
         page = client.get(
