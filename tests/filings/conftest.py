@@ -76,7 +76,7 @@ FDA_REGISTRATION = "3001234567"
 def fda_recall(
     tmp_path: Path, manager: User, make_user: Callable[..., User], settings: Any
 ) -> RecallCase:
-    """The same recall under the FDA regime alone (every consignee is an FDA consignee), class
+    """The same recall under the FDA regime alone (every consignee's site in the US), class
     II, first consignee notified on 3 March 2025, with the firm's FDA registration number."""
     from datetime import UTC, datetime
 
@@ -85,6 +85,9 @@ def fda_recall(
         "fda_registration": FDA_REGISTRATION,
     }
     found = approved_recall(tmp_path, manager, make_user, regimes=("fda",), recall_class="II")
+    # The consignees' sites in the US: a holder is under FDA only there (a holder in a country
+    # under none of the recall's regimes is no regime's consignee).
+    Location.objects.exclude(party__party_type="own_site").update(country="US")
     DeviceModel.objects.filter(udi_di=CATH).update(registration_no="K201234")
     Lot.objects.filter(device_model__udi_di=CATH).update(quantity_produced=1000)
     RecallCase.objects.filter(pk=found.pk).update(

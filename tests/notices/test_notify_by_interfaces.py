@@ -70,8 +70,9 @@ def test_an_unknown_state_is_refused_with_a_message(
     page = logged_in(user).get(
         f"/recalls/{recall.pk}/notices/holders/?state=soon", HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert "Unknown state soon; use one of on_time, late, overdue, pending, no_deadline." in (
-        page.content.decode()
+    assert (
+        "Unknown state soon; use one of on_time, late, overdue, pending, no_deadline, outside."
+        in (page.content.decode())
     )
     answer = api_as(user).get(f"/api/recalls/{recall.pk}/notices/holders/?state=soon")  # type: ignore[attr-defined]
     assert answer.status_code == 400

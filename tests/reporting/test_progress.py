@@ -15,7 +15,7 @@ from medrecall.audit.models import AuditEntry
 from medrecall.execution.closure import corrected_units
 from medrecall.execution.models import Receipt
 from medrecall.execution.selectors import recall_accounting
-from medrecall.notices.models import Notice, Reply
+from medrecall.notices.models import Notice, NoticeEvent, Reply
 from medrecall.recalls.models import AffectedLine, RecallCase
 from medrecall.reporting import progress
 from medrecall.reporting.progress import (
@@ -39,24 +39,34 @@ def independent(recall: RecallCase) -> dict[str, Any]:
         if line.party.party_type != "own_site":
             units_of[line.party_id] += line.on_hand + line.in_transit
     statuses: dict[int, set[str]] = defaultdict(set)
-    for notice in Notice.objects.filter(recall=recall, kind__in=("initial", "reminder")):
-        statuses[notice.party_id].add(notice.status)
+    has_notice: set[int] = set()  # a holder notice delivered, opened, acknowledged, replied to
+    for notice in Notice.objects.filter(recall=recall, kind__in=("initial", "reminder", "update")):
+        if notice.kind != "update":
+            statuses[notice.party_id].add(notice.status)
+        if notice.delivered_at or notice.opened_at or notice.acknowledged_at or notice.replied_at:
+            has_notice.add(notice.party_id)
     replied = set(Reply.objects.filter(recall=recall).values_list("party_id", flat=True))
+    called = set(
+        NoticeEvent.objects.filter(recall=recall, type="call").values_list("party_id", flat=True)
+    )
     returned = set(Receipt.objects.filter(recall=recall).values_list("ra__party_id", flat=True))
+    # Notified: the holder has the notice (a notice only sent does not notify).
+    notified = {p for p in units_of if p in has_notice | replied | called}
+    recovered = {p for p in units_of if p in returned}
+    answered = {
+        p for p in units_of if statuses[p] & {"acknowledged", "replied"} or p in replied
+    } | recovered
+    reached = {
+        p for p in units_of if statuses[p] & {"delivered", "opened", "acknowledged", "replied"}
+    } | answered
     stages = {
-        "notified": {p for p in units_of if statuses[p] & SENT_OR_LATER},
-        "delivered": {
-            p for p in units_of if statuses[p] & {"delivered", "opened", "acknowledged", "replied"}
-        },
-        "acknowledged": {
-            p for p in units_of if statuses[p] & {"acknowledged", "replied"} or p in replied
-        },
-        "recovered": {p for p in units_of if p in returned},
+        "sent": {p for p in units_of if statuses[p] & SENT_OR_LATER} | notified,
+        "notified": notified,
+        # Delivered and acknowledged count among the notified: the funnel narrows.
+        "delivered": reached & notified,
+        "acknowledged": answered & notified,
+        "recovered": recovered,
     }
-    # A holder who reached a later stage was reached: each stage holds the ones after it.
-    stages["acknowledged"] |= stages["recovered"]
-    stages["delivered"] |= stages["acknowledged"]
-    stages["notified"] |= stages["delivered"]
     books = recall_accounting(recall).total
     return {
         "units": sum(line.on_hand + line.in_transit for line in lines),
@@ -82,13 +92,17 @@ def test_every_funnel_stage_equals_an_independent_count(progressed: RecallCase) 
             continue
         units = sum(expected["units_of"][p] for p in holders)
         assert (funnel[key].units, funnel[key].holders) == (units, len(holders)), key
-    assert (funnel["notified"].units, funnel["notified"].holders) == (500, 3)
+    # Sent to DIST, SUB and HOSP2 (HOSP's letter not posted); only SUB (its reply) and HOSP2
+    # (acknowledged) have the notice: DIST's e-mail, only sent, does not notify.
+    assert (funnel["sent"].units, funnel["sent"].holders) == (500, 3)
+    assert (funnel["notified"].units, funnel["notified"].holders) == (150, 2)
     assert (funnel["delivered"].units, funnel["delivered"].holders) == (150, 2)
     assert (funnel["acknowledged"].units, funnel["acknowledged"].holders) == (150, 2)
     assert funnel["recovered"].units == expected["recovered_units"] == 30
     assert funnel["recovered"].holders == len(expected["stages"]["recovered"]) == 1
     assert (funnel["dispositioned"].units, funnel["dispositioned"].holders) == (0, None)
-    assert (funnel["notified"].units_percent, funnel["notified"].holders_percent) == (51.5, 75.0)
+    assert (funnel["sent"].units_percent, funnel["sent"].holders_percent) == (51.5, 75.0)
+    assert (funnel["notified"].units_percent, funnel["notified"].holders_percent) == (15.5, 50.0)
     assert funnel["recovered"].units_percent == 3.1
 
 
@@ -187,7 +201,9 @@ def test_the_figures_are_kept_until_an_audit_entry_is_written(
 ) -> None:
     settings.MEDRECALL_COCKPIT_CACHE_SECONDS = 60
     first = recall_progress(progressed)
-    Notice.objects.filter(recall=progressed, party__code="DIST").update(status="delivered")
+    Notice.objects.filter(recall=progressed, party__code="DIST").update(
+        status="delivered", delivered_at=timezone.now()
+    )
     assert recall_progress(progressed) == first  # kept: nothing was audited since
     assert recall_progress(progressed).stage("delivered").holders == 2
     audit.record(actor="test", action="notices.contact_logged", target=progressed, changes={})
@@ -249,7 +265,8 @@ def test_the_funnel_never_narrows_then_widens_with_replies_entered_by_staff_and_
     holders = {s.key: s.holders for s in figures.funnel}
     assert holders == {
         "affected": 4,
-        "notified": 4,
+        "sent": 4,
+        "notified": 2,  # the two who replied have the notice; sent alone does not notify
         "delivered": 2,
         "acknowledged": 2,
         "recovered": 0,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.execution.models import Receipt
-from medrecall.notices.models import NoticeRun
+from medrecall.notices.models import Notice, NoticeRun
 from medrecall.parties.models import Location, Party
 from medrecall.recalls import services
 from medrecall.recalls.models import AffectedLine, RecallCase
@@ -55,12 +55,17 @@ def test_the_recall_list_opens_the_cockpit_and_the_case_is_a_tab(
 
 
 @pytest.mark.parametrize(
-    "stage", ["affected", "notified", "delivered", "acknowledged", "recovered", "silent"]
+    "stage",
+    ["affected", "sent", "notified", "delivered", "acknowledged", "recovered", "silent"],
 )
 def test_each_funnel_drill_down_lists_exactly_the_holders_counted(
     progressed: RecallCase, client: Any, manager: User, stage: str
 ) -> None:
     client.force_login(manager)
+    if stage == "silent":  # DIST's e-mail delivered (it has the notice) and no answer
+        Notice.objects.filter(recall=progressed, party__code="DIST").update(
+            status="delivered", delivered_at=timezone.now()
+        )
     figures = compute_progress(progressed)
     url = reverse("web:recall-cockpit-holders", args=[progressed.pk])
     rows = _rows(client.get(url, {"stage": stage}).content.decode())
@@ -127,8 +132,11 @@ def test_the_page_shows_the_figures_and_links_each_to_its_records(
     _received_an_hour_ago(progressed)
     page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
     holders = reverse("web:recall-cockpit-holders", args=[progressed.pk])
-    assert f'href="{holders}?stage=notified" data-figure="holders">3</a>' in page
-    assert f'href="{holders}?stage=notified" data-figure="units">500</a>' in page
+    assert f'href="{holders}?stage=sent" data-figure="holders">3</a>' in page
+    assert f'href="{holders}?stage=sent" data-figure="units">500</a>' in page
+    # Notified: the holder has the notice (DIST's e-mail, only sent, does not count).
+    assert f'href="{holders}?stage=notified" data-figure="holders">2</a>' in page
+    assert f'href="{holders}?stage=notified" data-figure="units">150</a>' in page
     assert f"{holders}?province=CN-GD" in page
     assert f"{holders}?country=US" in page
     data = json.loads(re.search(r'id="cockpit-data"[^>]*>(.*?)</script>', page, re.S).group(1))
@@ -254,7 +262,8 @@ def test_the_command_prints_the_same_figures_as_the_api(
     assert printed == api
     lines = io.StringIO()
     call_command("recall", "progress", progressed.number, stdout=lines)
-    assert "notified: 500 units (51.5 %), 3 holders (75.0 %)" in lines.getvalue()
+    assert "sent: 500 units (51.5 %), 3 holders (75.0 %)" in lines.getvalue()
+    assert "notified: 150 units (15.5 %), 2 holders (50.0 %)" in lines.getvalue()
 
 
 def test_the_command_names_an_unknown_recall() -> None:
@@ -270,12 +279,16 @@ def test_the_excel_export_holds_the_funnel_and_keeps_user_text_as_text(
     from openpyxl import load_workbook
 
     Party.objects.filter(code="DIST").update(name='=HYPERLINK("http://evil","x")')
+    # DIST has the notice (delivered) and has not answered: silent.
+    Notice.objects.filter(recall=progressed, party__code="DIST").update(
+        status="delivered", delivered_at=timezone.now()
+    )
     client.force_login(manager)
     answer = client.get(reverse("web:recall-cockpit-xlsx", args=[progressed.pk]))
     book = load_workbook(io.BytesIO(answer.content))
     funnel = [list(row) for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
-    assert [row[1] for row in funnel] == [970, 500, 150, 150, 30, 0]
-    assert [row[3] for row in funnel] == [4, 3, 2, 2, 1, None]
+    assert [row[1] for row in funnel] == [970, 500, 500, 500, 150, 30, 0]
+    assert [row[3] for row in funnel] == [4, 3, 3, 3, 2, 1, None]
     silent = next(sheet for sheet in book.worksheets if sheet.title == "Silent holders")
     cell = silent["B2"]
     assert (cell.value, cell.data_type, cell.quotePrefix) == (

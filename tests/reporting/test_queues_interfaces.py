@@ -347,10 +347,12 @@ def test_medrecall_recall_list_open(noticed: RecallCase, manager: User) -> None:
 def test_a_company_policy_deadline_is_marked_on_the_home_page_and_the_queue(
     tmp_path: Any, manager: User, make_user: Callable[..., User]
 ) -> None:
+    from medrecall.parties.models import Location
     from medrecall.recalls import deadlines
     from tests.notices.conftest import approved_recall
 
     recall = approved_recall(tmp_path, manager, make_user, regimes=("fda",), recall_class="II")
+    Location.objects.filter(party__code="DIST").update(country="US")  # a US consignee: owed
     rows, _missing = deadlines.deadlines_for(recall)
     policy = next(r for r in rows if not r.legal)
     assert (policy.key, policy.status) == ("fda.notify_holders", "breached")

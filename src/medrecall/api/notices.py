@@ -385,14 +385,28 @@ class NotifyBySerializer(BoundedSerializer):
     in_scope = serializers.BooleanField(help_text="False: a sub-consignee reported in a reply.")
     notify_by = serializers.DateTimeField(allow_null=True)
     notified_at = serializers.DateTimeField(
-        allow_null=True, help_text="First delivered, acknowledged, replied or reached by phone."
+        allow_null=True,
+        help_text="First delivered, opened, acknowledged, replied or reached by phone (a "
+        "notice only sent does not notify).",
     )
-    how = serializers.CharField(help_text="delivered, acknowledged, replied, call or empty.")
+    how = serializers.CharField(
+        help_text="delivered, opened, acknowledged, replied, call or empty."
+    )
     state = serializers.CharField(
-        help_text="on_time, late, overdue, pending or no_deadline (no class or decision yet)."
+        help_text="on_time, late, overdue, pending, no_deadline (no class or decision yet) or "
+        "outside (its country falls under none of the recall's regimes: no regulatory "
+        "notify-by; notify it all the same)."
     )
     state_label = serializers.CharField()
     overdue = serializers.BooleanField()
+    outside = serializers.BooleanField(
+        help_text="Under none of the recall's regimes: no regime's clock, counted in no "
+        "regime's notify-holders deadline."
+    )
+    outside_countries = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Countries of the holder's locations under none of the recall's regimes.",
+    )
 
 
 class NotifyByView(APIView):

@@ -36,7 +36,18 @@ class ScopeSerializer(BoundedSerializer):
 
 class StageSerializer(BoundedSerializer):
     stage = serializers.ChoiceField(
-        choices=["affected", "notified", "delivered", "acknowledged", "recovered", "dispositioned"]
+        choices=[
+            "affected",
+            "sent",
+            "notified",
+            "delivered",
+            "acknowledged",
+            "recovered",
+            "dispositioned",
+        ],
+        help_text="sent: a notice at least sent (or notified); notified: the holder has the "
+        "notice (a notice delivered, opened, acknowledged or replied to, its reply, or a call "
+        "logged); delivered and acknowledged count among the notified.",
     )
     units = serializers.IntegerField()
     holders = serializers.IntegerField(allow_null=True)

@@ -552,6 +552,9 @@ class DeadlinesView(APIView):
                         "done_at": r.done_at.isoformat() if r.done_at else None,
                         **r.provisional_fields(),
                         "provisional_note": r.provisional_note,
+                        # status "not_owed": the records show the recall does not owe it.
+                        "not_owed": r.not_owed,
+                        "not_owed_label": r.not_owed_label,
                     }
                     for r in rows
                 ],

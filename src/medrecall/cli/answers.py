@@ -22,6 +22,8 @@ def deadline_row(row: DeadlineRow) -> dict[str, Any]:
         "legal": row.legal,
         **row.provisional_fields(),
         "provisional_note": row.provisional_note,
+        "not_owed": row.not_owed,
+        "not_owed_label": row.not_owed_label,
     }
 
 

@@ -25,7 +25,7 @@ from medrecall.execution.closure import corrected_units
 from medrecall.execution.lifecycle import UnitResult
 from medrecall.execution.models import WorkOrderUnit
 from medrecall.execution.selectors import Accounting, recall_accounting
-from medrecall.notices.recipients import regime_for
+from medrecall.notices.recipients import regime_covering
 from medrecall.parties.models import PartyType
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase
@@ -76,8 +76,11 @@ def consignees(recall: RecallCase, regime: str) -> list[Consignee]:
     )
     units: dict[int, int] = {}
     found: dict[int, Consignee] = {}
+    regimes = [r.regime for r in recall.regimes.all()]
     for row in rows:
-        if regime_for(recall, row["location__country"]) != regime:
+        # Under the regime only where the country falls under it: a holder outside every
+        # regime of the recall is no regime's consignee (notices.recipients.regime_covering).
+        if regime_covering(regimes, row["location__country"]) != regime:
             continue
         units[row["party_id"]] = units.get(row["party_id"], 0) + int(row["units"] or 0)
         found[row["party_id"]] = Consignee(

@@ -287,7 +287,7 @@ def progress_values(recall: RecallCase) -> dict[str, Any]:
         "units": figures.units,
         "holders": figures.holders,
         "holders_notified": holders_notified,
-        "holders_sent": holders("notified"),
+        "holders_sent": holders("sent"),
         "holders_delivered": holders("delivered"),
         "holders_acknowledged": holders("acknowledged"),
         "units_notified": units_notified,
@@ -492,24 +492,32 @@ def fda_806_20_values(recall: RecallCase) -> dict[str, Any]:
 
 
 def _first_notices(recall: RecallCase, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Per consignee: its first notice sent (date, method) and whether it answered."""
+    """Per consignee: when it was notified, by notices' one definition (``notify_by``: a notice
+    delivered, opened, acknowledged or replied to, its reply, or a call logged; a notice only
+    sent does not count), the method (its first notice's channel; the phone when a logged call
+    notified it) and whether it answered. Five statements whatever the number of consignees."""
     from medrecall.notices.models import Notice, Reply
+    from medrecall.notices.notify_by import notified_times
+    from medrecall.parties.models import Channel
 
-    found: dict[int, dict[str, Any]] = {}
-    for party_id, sent_at, channel, acknowledged_at, replied_at in (
+    channels: dict[int, str] = {}
+    responded: set[int] = set()
+    for party_id, channel, acknowledged_at, replied_at in (
         Notice.objects.filter(recall=recall, party_id__in=ids, sent_at__isnull=False)
         .order_by("party_id", "sent_at", "pk")
-        .values_list("party_id", "sent_at", "channel", "acknowledged_at", "replied_at")
+        .values_list("party_id", "channel", "acknowledged_at", "replied_at")
     ):
-        row = found.setdefault(
-            party_id,
-            {
-                "sent_at": sent_at.isoformat() if sent_at else "",
-                "method": channel,
-                "responded": False,
-            },
-        )
-        row["responded"] = row["responded"] or bool(acknowledged_at or replied_at)
+        channels.setdefault(party_id, channel)
+        if acknowledged_at or replied_at:
+            responded.add(party_id)
+    found: dict[int, dict[str, Any]] = {}
+    for (_recall, party_id), (at, how) in notified_times([recall.pk]).items():
+        if party_id in ids and at is not None:
+            found[party_id] = {
+                "notified_at": at.isoformat(),
+                "method": Channel.PHONE if how == "call" else channels.get(party_id, ""),
+                "responded": party_id in responded,
+            }
     on_hand = dict(
         Reply.objects.filter(recall=recall, party_id__in=ids)
         .values("party_id")
@@ -517,7 +525,7 @@ def _first_notices(recall: RecallCase, ids: list[int]) -> dict[int, dict[str, An
         .values_list("party_id", "units")
     )
     for party_id, units in on_hand.items():
-        row = found.setdefault(party_id, {"sent_at": "", "method": "", "responded": False})
+        row = found.setdefault(party_id, {"notified_at": "", "method": "", "responded": False})
         row["responded"] = True
         row["on_hand_at_response"] = int(units or 0)
     return found
@@ -565,7 +573,7 @@ def fda_status_values(recall: RecallCase) -> dict[str, Any]:
                 "name": c.name,
                 "name_en": names_en.get(c.party_id, ""),
                 "units": c.units,
-                "notified_at": notice.get("sent_at", ""),
+                "notified_at": notice.get("notified_at", ""),
                 "method": notice.get("method", ""),
                 "responded": bool(notice.get("responded")),
                 "on_hand_at_response": notice.get("on_hand_at_response"),

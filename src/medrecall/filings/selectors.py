@@ -15,6 +15,7 @@ from medrecall.core.errors import NotFound
 from medrecall.core.types import Viewer
 from medrecall.recalls import selectors as recall_selectors
 from medrecall.recalls.deadlines import DeadlineRow, deadlines_for
+from medrecall.recalls.hooks import DoneOrNotOwed, NotOwed
 from medrecall.recalls.models import RecallCase
 
 from . import content
@@ -120,7 +121,7 @@ def next_deadline(rows: list[DeadlineRow], key: str) -> DeadlineRow | None:
     """The deadline a submission fulfils: the earliest one of ``key`` not yet done (for
     recurring reports, the oldest period still open); else the last one done."""
     mine = [row for row in rows if row.key == key]
-    open_rows = [row for row in mine if row.status != "done"]
+    open_rows = [row for row in mine if row.waiting]
     if open_rows:
         return min(open_rows, key=lambda row: row.due_at)
     return max(mine, key=lambda row: row.due_at) if mine else None
@@ -155,20 +156,23 @@ def due_note(row: OverviewRow) -> str:
     return _("No deadline of the clock.")
 
 
-def deadlines_done_from_filings(recalls: list[RecallCase]) -> dict[tuple[int, str], datetime]:
+def deadlines_done_from_filings(
+    recalls: list[RecallCase],
+) -> dict[tuple[int, str], DoneOrNotOwed]:
     """The one-off deadlines a submitted filing fulfils, per (recall id, deadline key), at the
     first submission (registered in ``recalls.hooks.DEADLINE_DONE_SOURCES``). Read whenever the
     deadline exists, so a document submitted before its deadline started (an 806 report sent
     before the first notice fixed ``initiated_at``) counts as met once the deadline appears.
     Recurring reports (progress, status) are marked per period at submission. A recall with the
-    FDA regime and no US consignee owes no 806 report: done when its scope was frozen.
+    FDA regime and no US consignee owes FDA nothing: every FDA deadline is not owed (``NotOwed``;
+    back as soon as a re-scope brings a US consignee in).
     Four queries for any number of recalls."""
     keys: dict[str, list[str]] = {}
     for kind in DOCUMENT_TYPES:
         if kind.deadline and not kind.recurring:
             keys.setdefault(kind.deadline, []).append(kind.code)
     codes = {code: key for key, found in keys.items() for code in found}
-    found: dict[tuple[int, str], datetime] = {}
+    found: dict[tuple[int, str], DoneOrNotOwed] = {}
     for recall_id, doc_type, first in (
         Filing.objects.filter(
             recall_id__in=[recall.pk for recall in recalls],
@@ -180,11 +184,13 @@ def deadlines_done_from_filings(recalls: list[RecallCase]) -> dict[tuple[int, st
         .order_by()
     ):
         key = (recall_id, codes[doc_type])
-        if first is not None and (key not in found or first < found[key]):
+        known = found.get(key)
+        if first is not None and (not isinstance(known, datetime) or first < known):
             found[key] = first
-    for recall_id, frozen_at in without_us_consignees(recalls).items():
-        # Nothing owed to FDA (no US consignee): its 806 deadline is done at the freeze.
-        found.setdefault((recall_id, "fda.report_806"), frozen_at)
+    for recall_id in without_us_consignees(recalls):
+        # Nothing owed to FDA (no US consignee): none of its deadlines is owed, none is "met".
+        for deadline in FDA_DEADLINES:
+            found[(recall_id, deadline)] = NotOwed("no_us_consignees")
     return found
 
 
@@ -208,6 +214,8 @@ def deadline_note(filing: Filing) -> str:
 
 
 FDA = "fda"
+# The clock's FDA deadlines (recalls.clock ``_fda``): none is owed without a US consignee.
+FDA_DEADLINES = ("fda.notify_holders", "fda.status_report", "fda.report_806")
 # The FDA documents a recall owes only when some consignee of its frozen scope is under FDA.
 FDA_DOCUMENTS = (
     "fda.report_806",
@@ -219,7 +227,8 @@ FDA_DOCUMENTS = (
 
 def without_us_consignees(recalls: list[RecallCase]) -> dict[int, datetime]:
     """The recalls with the FDA regime whose frozen scope has no consignee under FDA (notices'
-    rule by the holder's country: ``recipients.regime_among``), with when that scope was frozen.
+    rule by the holder's country: ``recipients.regime_covering``; a holder in a country
+    under none of the recall's regimes is no US consignee), with when that scope was frozen.
 
     Such a recall owes FDA no 806 report, no status report and no termination request: 21 CFR
     806.10(a) and Part 7 Subpart C (7.3 "recall": a marketed product FDA considers violative;
@@ -227,7 +236,7 @@ def without_us_consignees(recalls: list[RecallCase]) -> dict[int, datetime]:
     US consignee nothing of the recall is there. Before the first freeze nothing is known and
     the documents stay owed. Three queries for any number of recalls."""
     from medrecall.effectiveness.selectors import NOT_CONSIGNEES
-    from medrecall.notices.recipients import regime_among
+    from medrecall.notices.recipients import regime_covering
     from medrecall.recalls.models import AffectedLine, RecallRegime, ScopeSnapshot
 
     ids = [recall.pk for recall in recalls]
@@ -253,7 +262,7 @@ def without_us_consignees(recalls: list[RecallCase]) -> dict[int, datetime]:
         .values_list("snapshot__recall_id", "location__country")
         .distinct()
     ):
-        if regime_among(regimes[recall_id], country) == FDA:
+        if regime_covering(regimes[recall_id], country) == FDA:
             under_fda.add(recall_id)
     return {pk: at for pk, (_snapshot, at) in latest.items() if pk not in under_fda}
 

@@ -335,7 +335,7 @@ def _mark_deadline(filing: Filing, actor: User, submitted_at: datetime) -> None:
         return
     rows, _missing = deadlines.deadlines_for(filing.recall)
     row = next_deadline(rows, kind.deadline)
-    if row is None or row.status == "done":
+    if row is None or not row.waiting:  # done already, or not owed
         return
     deadlines.deadline_mark_done(
         recall=filing.recall,

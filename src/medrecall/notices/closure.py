@@ -1,7 +1,8 @@
 """What notices say about closing a recall (registered in ``recalls.hooks.CLOSURE_CHECKS``):
 information only — holders never notified and holders that never replied are listed beside
 execution's blocking findings, and kept in a closure exception, but do not block on their
-own (a holder may have returned everything without replying)."""
+own (a holder may have returned everything without replying). Notified as everywhere: the
+holder has the notice (``notify_by.notified_q``), a notice only sent does not count."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from medrecall.parties.models import PartyType
 from medrecall.recalls.hooks import Finding
 from medrecall.recalls.models import RecallCase
 
-from .models import Kind, Notice, Reply
+from .models import Reply
+from .notify_by import notified_times
 
 
 def closure_findings(recall: RecallCase) -> list[Finding]:
-    notified = set(
-        Notice.objects.filter(recall=recall, kind=Kind.INITIAL).values_list("party_id", flat=True)
-    )
+    # Notified by the one definition (``notify_by``): the holder has the notice.
+    notified = {party_id for _recall, party_id in notified_times([recall.pk])}
     snapshot = recall.current_snapshot
     in_scope = (
         set(

@@ -2,19 +2,26 @@
 the clock's "notify holders" deadline is done — all derived from the notice log, never ticked.
 
 A holder is *notified* at the first of: a holder notice (first notice, reminder or updated
-notice) delivered, acknowledged or replied to; the holder's reply; a phone call logged on one of
-its notices (the call reached the holder). A notice only sent (or a letter only posted) does not
-notify: NMPA Art. 15 and 21 CFR 7.49 ask that the holder *has* the notice.
+notice) delivered, opened, acknowledged or replied to; the holder's reply; a phone call logged on
+one of its notices (the call reached the holder). A notice only sent (or a letter only posted)
+does not notify: NMPA Art. 15 and 21 CFR 7.49 ask that the holder *has* the notice. This is the
+one definition of "notified" in the product: ``notified_q`` is the same rule as a condition on a
+party, which the cockpit's funnel, the FDA status report, the NMPA progress report and the EU
+reconciliation count by.
 
 Each holder's notify-by comes from the regime its location's country falls under
-(``recipients.regime_among``) and that regime's class (``clock.holder_notify_by``): NMPA
+(``recipients.regime_covering``) and that regime's class (``clock.holder_notify_by``): NMPA
 1/3/7 days by level from the decision, FDA the company's target by class, EU MDR the FSN target.
-A sub-consignee reported in a reply gets the same window from the time it was reported.
+A sub-consignee reported in a reply gets the same window from the time it was reported. A holder
+whose country falls under none of the recall's regimes (Singapore on an NMPA recall) gets no
+regulator's clock: it is listed as *outside this recall's regimes* (notify it all the same), is
+not counted in any regime's "notify holders" deadline, and its countries are named
+(``uncovered_countries``) so the manager can add a regime if one applies.
 
 The clock's ``nmpa.notify_holders`` / ``fda.notify_holders`` is done (``done_from_records``,
 registered in ``recalls.hooks.DEADLINE_DONE_SOURCES``) when every holder of that regime in the
 frozen scope is notified, at the time the last one was; with no holder of that regime in the
-frozen scope there is nobody to notify and it is done when the scope was frozen. A person can
+frozen scope there is nobody to notify and it is *not owed* (never "met", never open). A person can
 still mark it done by hand with a reason (``deadline_mark_done``), which wins.
 
 Seven queries for any number of recalls and holders."""
@@ -27,12 +34,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from medrecall.core.errors import ValidationFailed
 from medrecall.recalls import clock
+from medrecall.recalls.hooks import DoneOrNotOwed, NotOwed
 from medrecall.recalls.models import (
     AffectedLine,
     Category,
@@ -43,7 +52,7 @@ from medrecall.recalls.models import (
 )
 
 from .models import Kind, Notice, NoticeEvent, Reply, SubConsignee
-from .recipients import regime_among
+from .recipients import regime_covering
 
 # The notices that tell a holder about the recall.
 HOLDER_NOTICE_KINDS = (Kind.INITIAL, Kind.REMINDER, Kind.UPDATE)
@@ -51,6 +60,8 @@ HOLDER_NOTICE_KINDS = (Kind.INITIAL, Kind.REMINDER, Kind.UPDATE)
 NOT_AT_HOLDERS = (Category.OWN_STOCK, Category.QUARANTINE, Category.DISPOSITIONED)
 # The deadlines derived from the notice log (EU's FSN deadline follows the FSN record).
 DERIVED_KEYS = {Regime.NMPA: "nmpa.notify_holders", Regime.FDA: "fda.notify_holders"}
+# Why such a deadline is not owed when no holder of the frozen scope is under its regime.
+NOBODY_UNDER = {Regime.NMPA: "no_holders", Regime.FDA: "no_us_consignees"}
 
 STATES = {
     "on_time": _("Notified in time"),
@@ -58,9 +69,11 @@ STATES = {
     "overdue": _("Overdue: not notified"),
     "pending": _("Not notified yet"),
     "no_deadline": _("No notify-by time"),
+    "outside": _("Outside this recall's regimes: no regulatory notify-by; notify all the same"),
 }
 HOW = {
     "delivered": _("notice delivered"),
+    "opened": _("notice opened"),
     "acknowledged": _("notice acknowledged"),
     "replied": _("reply received"),
     "call": _("phone call logged"),
@@ -81,6 +94,13 @@ class HolderNotice:
     notified_at: datetime | None
     how: str  # a key of HOW, or ""
     state: str  # a key of STATES
+    # Countries of the holder's locations that fall under none of the recall's regimes.
+    outside_countries: tuple[str, ...] = ()
+
+    @property
+    def outside(self) -> bool:
+        """Under none of the recall's regimes: no regulatory notify-by (notify all the same)."""
+        return not self.regimes and bool(self.outside_countries)
 
     @property
     def overdue(self) -> bool:
@@ -108,6 +128,8 @@ class HolderNotice:
             "state": self.state,
             "state_label": self.state_label,
             "overdue": self.overdue,
+            "outside": self.outside,
+            "outside_countries": list(self.outside_countries),
         }
 
 
@@ -118,13 +140,25 @@ class _Holder:
     regimes: set[str] = field(default_factory=set)
     in_scope: bool = False
     reported_at: datetime | None = None
+    outside: set[str] = field(default_factory=set)
+
+    def locate(self, regimes: list[str], country: str) -> None:
+        """Add the regime ``country`` falls under, or note the country as outside them all."""
+        if not regimes:
+            return
+        if found := regime_covering(regimes, country):
+            self.regimes.add(found)
+        else:
+            self.outside.add(country or "-")
 
 
-def _state(notify_by: datetime | None, notified_at: datetime | None, now: datetime) -> str:
+def _state(
+    notify_by: datetime | None, notified_at: datetime | None, now: datetime, *, outside: bool
+) -> str:
     if notified_at is not None:
         return "late" if notify_by is not None and notified_at > notify_by else "on_time"
     if notify_by is None:
-        return "no_deadline"
+        return "outside" if outside else "no_deadline"
     return "overdue" if now > notify_by else "pending"
 
 
@@ -155,8 +189,7 @@ def _holders(recall_ids: list[int], regimes: dict[int, list[str]]) -> dict[int, 
     for recall_id, party_id, code, name, country in rows:
         holder = found[recall_id].setdefault(party_id, _Holder(code, name))
         holder.in_scope = True
-        if regimes[recall_id]:
-            holder.regimes.add(regime_among(regimes[recall_id], country))
+        holder.locate(regimes[recall_id], country)
     added = (
         SubConsignee.objects.filter(recall_id__in=recall_ids)
         .values_list("recall_id", "party_id", "party__code", "party__name", "location__country")
@@ -165,34 +198,78 @@ def _holders(recall_ids: list[int], regimes: dict[int, list[str]]) -> dict[int, 
     for recall_id, party_id, code, name, country, first in added:
         holder = found[recall_id].setdefault(party_id, _Holder(code, name))
         holder.reported_at = min(filter(None, (holder.reported_at, first)))
-        if regimes[recall_id]:
-            holder.regimes.add(regime_among(regimes[recall_id], country))
+        holder.locate(regimes[recall_id], country)
     return found
 
 
+# The notice timestamps that show the holder has the notice, by how (a key of ``HOW``).
+NOTICE_PROOFS = {
+    "delivered": "delivered_at",
+    "opened": "opened_at",
+    "acknowledged": "acknowledged_at",
+    "replied": "replied_at",
+}
+
+
+def proof_notices() -> QuerySet[Notice]:
+    """Holder notices delivered, opened, acknowledged or replied to."""
+    proof = Q()
+    for stamp in NOTICE_PROOFS.values():
+        proof |= Q(**{f"{stamp}__isnull": False})
+    return Notice.objects.filter(proof, kind__in=HOLDER_NOTICE_KINDS)
+
+
+def calls() -> QuerySet[NoticeEvent]:
+    """Phone calls logged on a holder's notices (the call reached the holder)."""
+    return NoticeEvent.objects.filter(type=NoticeEvent.Type.CALL)
+
+
+def notified_q(recall_id: Any, party: Any = None) -> Q:
+    """The one definition of *notified* as a condition on a party row (``party``: the outer
+    column holding the party's id, by default the row's own ``pk``): a holder notice
+    delivered, opened, acknowledged or replied to, the holder's reply, or a call logged.
+    ``recall_id``: a number or an outer reference. Reused by every count of holders notified."""
+    party = OuterRef("pk") if party is None else party
+    return (
+        Q(Exists(proof_notices().filter(recall_id=recall_id, party_id=party)))
+        | Q(Exists(Reply.objects.filter(recall_id=recall_id, party_id=party)))
+        | Q(Exists(calls().filter(recall_id=recall_id, party_id=party)))
+    )
+
+
 def _notified(recall_ids: list[int]) -> dict[tuple[int, int], tuple[datetime | None, str]]:
-    """When each holder (recall id, party id) was first notified, and how."""
-    times: dict[tuple[int, int], list[datetime | None]] = defaultdict(lambda: [None] * 4)
-    for recall_id, party_id, delivered, acknowledged, replied in (
-        Notice.objects.filter(recall_id__in=recall_ids, kind__in=HOLDER_NOTICE_KINDS)
+    """When each holder (recall id, party id) was first notified, and how (``notified_q``'s
+    rule, with its times)."""
+    times: dict[tuple[int, int], list[datetime | None]] = defaultdict(lambda: [None] * len(HOW))
+    replied = list(HOW).index("replied")
+    for recall_id, party_id, *stamps in (
+        proof_notices()
+        .filter(recall_id__in=recall_ids)
         .values_list("recall_id", "party_id")
-        .annotate(Min("delivered_at"), Min("acknowledged_at"), Min("replied_at"))
+        .annotate(*(Min(stamp) for stamp in NOTICE_PROOFS.values()))
     ):
-        times[(recall_id, party_id)][:3] = [delivered, acknowledged, replied]
+        times[(recall_id, party_id)][: len(stamps)] = stamps
     for recall_id, party_id, submitted in (
         Reply.objects.filter(recall_id__in=recall_ids)
         .values_list("recall_id", "party_id")
         .annotate(Min("submitted_at"))
     ):
-        known = times[(recall_id, party_id)][2]
-        times[(recall_id, party_id)][2] = min(filter(None, (known, submitted)))
+        known = times[(recall_id, party_id)][replied]
+        times[(recall_id, party_id)][replied] = min(filter(None, (known, submitted)))
     for recall_id, party_id, called in (
-        NoticeEvent.objects.filter(recall_id__in=recall_ids, type=NoticeEvent.Type.CALL)
+        calls()
+        .filter(recall_id__in=recall_ids)
         .values_list("recall_id", "party_id")
         .annotate(Min("at"))
     ):
-        times[(recall_id, party_id)][3] = called
+        times[(recall_id, party_id)][-1] = called
     return {key: _first(*moments) for key, moments in times.items()}
+
+
+def notified_times(recall_ids: list[int]) -> dict[tuple[int, int], tuple[datetime | None, str]]:
+    """Per (recall id, party id) of a holder notified: when it was first notified and how (a
+    key of ``HOW``), by the one definition (``notified_q``). Three statements."""
+    return _notified(recall_ids)
 
 
 def _classes(recalls: Iterable[RecallCase]) -> dict[int, dict[str, str]]:
@@ -232,7 +309,13 @@ def holders_notify_by(
                     notify_by=notify_by,
                     notified_at=notified_at,
                     how=how,
-                    state=_state(notify_by, notified_at, now),
+                    state=_state(
+                        notify_by,
+                        notified_at,
+                        now,
+                        outside=bool(holder.outside) and not holder.regimes,
+                    ),
+                    outside_countries=tuple(sorted(holder.outside)),
                 )
             )
         rows.sort(key=lambda r: (r.notify_by is None, r.notify_by or now, r.code))
@@ -256,21 +339,22 @@ def _notify_by(recall: RecallCase, classes: dict[str, str], holder: _Holder) -> 
     return min(times) if times else None
 
 
-def done_from_records(recalls: list[RecallCase]) -> dict[tuple[int, str], datetime]:
+def done_from_records(recalls: list[RecallCase]) -> dict[tuple[int, str], DoneOrNotOwed]:
     """The "notify holders" deadlines done by the notice log: every holder of the regime in
-    the frozen scope notified (at the last one's time), or none to notify (at the freeze)."""
-    frozen = dict(
-        ScopeSnapshot.objects.filter(recall_id__in=[r.pk for r in recalls])
-        .values_list("recall_id")
-        .annotate(Min("created_at"))
+    the frozen scope notified (at the last one's time); with no holder under the regime in the
+    frozen scope, nobody is owed a notice (``NotOwed``; FDA: no US consignees)."""
+    frozen = set(
+        ScopeSnapshot.objects.filter(recall_id__in=[r.pk for r in recalls]).values_list(
+            "recall_id", flat=True
+        )
     )
     per_recall = holders_notify_by([r for r in recalls if r.pk in frozen])
-    found: dict[tuple[int, str], datetime] = {}
+    found: dict[tuple[int, str], DoneOrNotOwed] = {}
     for recall_id, holders in per_recall.items():
         for regime, key in DERIVED_KEYS.items():
             mine = [h for h in holders if h.in_scope and regime in h.regimes]
             if not mine:
-                found[(recall_id, key)] = frozen[recall_id]
+                found[(recall_id, key)] = NotOwed(NOBODY_UNDER[regime])
             elif all(h.notified_at is not None for h in mine):
                 found[(recall_id, key)] = max(h.notified_at for h in mine if h.notified_at)
     return found
@@ -285,6 +369,40 @@ def holders_for(
     if getattr(viewer, "party_id", None) is not None:
         rows = [row for row in rows if row.party_id == viewer.party_id]
     return rows
+
+
+def uncovered_countries(rows: list[HolderNotice]) -> list[tuple[str, int]]:
+    """The countries of the recall's holders that fall under none of its regimes, each with
+    its number of holders, by country code: what the manager reads to add a regime."""
+    found: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for country in row.outside_countries:
+            found[country] += 1
+    return sorted(found.items())
+
+
+def uncovered_note(rows: list[HolderNotice], language: str) -> str:
+    """The line the manager reads: the countries of holders under none of the recall's
+    regimes, named, with their holders, or "" when every holder's country is covered."""
+    from medrecall.core.regions import country_name
+
+    found = uncovered_countries(rows)
+    if not found:
+        return ""
+    countries = ", ".join(
+        ngettext(
+            "%(country)s (%(code)s): %(count)s holder",
+            "%(country)s (%(code)s): %(count)s holders",
+            count,
+        )
+        % {"country": country_name(code, language), "code": code, "count": count}
+        for code, count in found
+    )
+    return gettext(
+        "Countries outside this recall's regimes: %(countries)s. Their holders get no "
+        "regulatory notify-by and count in no regime's “notify holders” deadline; notify them "
+        "all the same, and add the regime that applies there if there is one."
+    ) % {"countries": countries}
 
 
 def in_state(rows: list[HolderNotice], state: str) -> list[HolderNotice]:

@@ -86,18 +86,28 @@ def regime_for(recall: RecallCase, country: str) -> str:
     return regime_among([r.regime for r in recall.regimes.all()], country)
 
 
+def regime_of_country(country: str) -> str:
+    """The regime a country falls under (NMPA: China, FDA: the United States, EU MDR: the EEA,
+    Switzerland and Turkey), or "" for any other country."""
+    if country == "CN":
+        return "nmpa"
+    if country == "US":
+        return "fda"
+    return "eu_mdr" if country in EU_COUNTRIES else ""
+
+
+def regime_covering(regimes: list[str], country: str) -> str:
+    """The recall's regime that ``country`` falls under, or "" when it falls under none of
+    ``regimes`` (a holder in Singapore on an NMPA recall): no regulator's clock applies to it.
+    What notify-by and the "owed to FDA" rule count by; never a fallback."""
+    found = regime_of_country(country)
+    return found if found in regimes else ""
+
+
 def regime_among(regimes: list[str], country: str) -> str:
-    """``regime_for`` over a list of regimes already read (no query)."""
-    preferred = (
-        "nmpa"
-        if country == "CN"
-        else "fda"
-        if country == "US"
-        else "eu_mdr"
-        if country in EU_COUNTRIES
-        else ""
-    )
-    if preferred in regimes:
+    """``regime_for`` over a list of regimes already read (no query): the regime covering the
+    country, else (for the notice's words only) the first of the recall's regimes."""
+    if preferred := regime_covering(regimes, country):
         return preferred
     for regime in ("nmpa", "fda", "eu_mdr"):
         if regime in regimes:

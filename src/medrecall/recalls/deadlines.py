@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
@@ -30,7 +31,7 @@ from medrecall.core.errors import DomainError, ValidationFailed
 from medrecall.core.presentation import local_time, written_time
 
 from . import clock
-from .hooks import deadlines_done_from_records
+from .hooks import DoneOrNotOwed, NotOwed, deadlines_done_from_records
 from .lifecycle import Action, Status, require_action
 from .models import DeadlineAlert, DeadlineDone, RecallCase, Regime
 
@@ -40,6 +41,14 @@ OPEN_STATUSES = (
     Status.IN_EXECUTION,
     Status.EFFECTIVENESS_CHECK,
 )
+
+
+# Why the records show a deadline is not owed (``hooks.NotOwed.reason``): its state's words.
+NOT_OWED_REASONS = {
+    "no_us_consignees": gettext_lazy("Not owed (no US consignees)"),
+    "no_holders": gettext_lazy("Not owed (no holder under this regime)"),
+}
+NOT_OWED = "not_owed"  # the status of a deadline not owed: never open, due soon, met or late
 
 
 class DeadlineUnknown(ValidationFailed):
@@ -70,6 +79,18 @@ class DeadlineRow:
     # Done according to the records (e.g. every holder notified, from the notice log), not
     # marked by a person.
     from_records: bool = False
+    # Not owed according to the records: a key of ``NOT_OWED_REASONS`` (status ``not_owed``).
+    not_owed: str = ""
+
+    @property
+    def not_owed_label(self) -> str:
+        """ "Not owed (no US consignees)" in the reader's language, or ""."""
+        return str(NOT_OWED_REASONS.get(self.not_owed, "")) if self.not_owed else ""
+
+    @property
+    def waiting(self) -> bool:
+        """Still to do: neither done nor not owed."""
+        return self.status not in ("done", NOT_OWED)
 
     @property
     def provisional(self) -> bool:
@@ -145,7 +166,7 @@ def deadlines_for(
     *,
     now: datetime | None = None,
     working_days: WorkingDays | None = None,
-    from_records: Mapping[tuple[int, str], datetime] | None = None,
+    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
 ) -> tuple[list[DeadlineRow], list[str]]:
     """Every deadline of the recall (recurring ones unrolled up to a week ahead) and the
     settings still missing for the clock to run (e.g. the NMPA progress-report cadence), or
@@ -162,7 +183,7 @@ def _deadlines(
     *,
     now: datetime | None,
     working_days: WorkingDays | None,
-    from_records: Mapping[tuple[int, str], datetime] | None = None,
+    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
 ) -> tuple[list[DeadlineRow], list[str], list[str]]:
     now = now or timezone.now()
     params = _clock_input(recall)
@@ -203,13 +224,18 @@ def _deadlines(
         from_records = deadlines_done_from_records([recall])
     rows = []
     for deadline in deadlines:
+        not_owed = from_records.get((recall.pk, deadline.key))
+        if isinstance(not_owed, NotOwed):
+            rows.append(_not_owed_row(recall, deadline, not_owed))
+            continue
         for occurrence in clock.occurrences(deadline, until=now + timedelta(days=7)):
             done_at = done.get((occurrence.key, occurrence.due_at))
             if done_at is None and not occurrence.recurring:
                 done_at = done_once.get(occurrence.key)
             recorded = None
             if done_at is None and not occurrence.recurring:
-                done_at = recorded = from_records.get((recall.pk, occurrence.key))
+                found = from_records.get((recall.pk, occurrence.key))
+                done_at = recorded = found if isinstance(found, datetime) else None
             rows.append(
                 DeadlineRow(
                     recall_id=recall.pk,
@@ -228,6 +254,26 @@ def _deadlines(
             )
     rows.sort(key=lambda row: row.due_at)
     return rows, missing, []
+
+
+def _not_owed_row(recall: RecallCase, deadline: clock.Deadline, not_owed: NotOwed) -> DeadlineRow:
+    """One row for a deadline the recall does not owe (a recurring one is not unrolled): no
+    due state, no done time."""
+    return DeadlineRow(
+        recall_id=recall.pk,
+        recall_number=recall.number,
+        key=deadline.key,
+        regime=str(deadline.regime),
+        title=str(deadline.title),
+        basis=str(deadline.basis),
+        due_at=deadline.due_at,
+        status=NOT_OWED,
+        legal=deadline.legal,
+        done_at=None,
+        calendar_missing_years=deadline.calendar_missing_years,
+        from_records=True,
+        not_owed=not_owed.reason,
+    )
 
 
 @transaction.atomic
@@ -303,8 +349,7 @@ def due_report(*, now: datetime | None = None) -> DueReport:
         found.extend(
             row
             for row in rows
-            if row.status != "done"
-            and (row.status == "breached" or row.due_at <= now + timedelta(days=7))
+            if row.waiting and (row.status == "breached" or row.due_at <= now + timedelta(days=7))
         )
     return DueReport(rows=sorted(found, key=lambda row: row.due_at), problems=problems)
 

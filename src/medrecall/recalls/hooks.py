@@ -99,16 +99,34 @@ def handled_units(recall: RecallCase) -> list[Handled]:
     return [hook(recall) for hook in BASELINE_HOOKS]
 
 
-DoneFromRecords = Callable[[list["RecallCase"]], dict[tuple[int, str], datetime]]
+@dataclass(frozen=True)
+class NotOwed:
+    """A deadline the records show the recall does not owe at all (FDA's with no US consignee,
+    a "notify holders" deadline with no holder under its regime): the clock shows it as not
+    owed, with no due state, and lists it nowhere as open. ``reason``: a key of
+    ``recalls.deadlines.NOT_OWED_REASONS``. Worked out from the current frozen scope, so a
+    re-scope that brings such holders in brings the deadline back."""
+
+    reason: str
+
+
+DoneOrNotOwed = datetime | NotOwed
+DoneFromRecords = Callable[[list["RecallCase"]], dict[tuple[int, str], DoneOrNotOwed]]
 
 # When a deadline is done according to the records a context above keeps (notices: the
 # "notify holders" deadlines once every holder is notified), per (recall id, deadline key):
-# the clock shows these as done unless a person marked the deadline done first.
+# the clock shows these as done unless a person marked the deadline done first; or that it is
+# not owed (``NotOwed``), which wins over everything (every period of a recurring one).
 DEADLINE_DONE_SOURCES: Registry[DoneFromRecords] = Registry("deadline done source")
 
 
-def deadlines_done_from_records(recalls: list[RecallCase]) -> dict[tuple[int, str], datetime]:
-    found: dict[tuple[int, str], datetime] = {}
+def deadlines_done_from_records(
+    recalls: list[RecallCase],
+) -> dict[tuple[int, str], DoneOrNotOwed]:
+    found: dict[tuple[int, str], DoneOrNotOwed] = {}
     for source in DEADLINE_DONE_SOURCES:
-        found.update(source(recalls))
+        for key, value in source(recalls).items():
+            if isinstance(found.get(key), NotOwed):
+                continue  # not owed by one context's records stays not owed
+            found[key] = value
     return found

@@ -12,6 +12,7 @@ from medrecall.parties.models import PartyType
 
 STAGE_LABELS = {
     "affected": gettext_lazy("Affected"),
+    "sent": pgettext_lazy("funnel stage", "Notice sent"),
     "notified": gettext_lazy("Notified"),
     "delivered": pgettext_lazy("notice reached the holder", "Delivered"),
     "acknowledged": gettext_lazy("Acknowledged or replied"),
@@ -20,6 +21,35 @@ STAGE_LABELS = {
     "silent": gettext_lazy("Silent (notified, no acknowledgement or reply)"),
     "not_notified": gettext_lazy("Not notified yet"),
 }
+
+# What each stage counts, in words (under the stage on the cockpit): one definition of
+# "notified" everywhere (``notices.notify_by.notified_q``).
+STAGE_HELP = {
+    "affected": gettext_lazy("Every unit and every holder of the frozen scope."),
+    "sent": gettext_lazy(
+        "A recall notice or reminder at least sent (e-mail handed over, letter posted), or the "
+        "holder notified. Sent alone does not notify."
+    ),
+    "notified": gettext_lazy(
+        "The holder has the notice: a notice delivered, opened, acknowledged or replied to, "
+        "its reply, or a phone call logged. The notify-by page and the filings count the same."
+    ),
+    "delivered": gettext_lazy(
+        "Notified, with a notice delivered (delivery report), or acknowledged or replied to."
+    ),
+    "acknowledged": gettext_lazy(
+        "Notified, and a notice acknowledged, its reply in, or its units returned or corrected."
+    ),
+    "recovered": gettext_lazy(
+        "Units received back into our quarantine, dispositioned, or corrected on site."
+    ),
+    "dispositioned": gettext_lazy("Units whose disposition is done."),
+}
+
+
+def stage_help(key: str) -> str:
+    return str(STAGE_HELP.get(key, ""))
+
 
 DRILL_LABELS = {
     "country": gettext_lazy("Country"),

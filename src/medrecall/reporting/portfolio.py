@@ -25,7 +25,7 @@ from medrecall.core.errors import DomainError
 from medrecall.core.types import Viewer
 from medrecall.recalls import deadlines
 from medrecall.recalls.deadlines import ClockProblem, DeadlineRow
-from medrecall.recalls.hooks import deadlines_done_from_records
+from medrecall.recalls.hooks import DoneOrNotOwed, deadlines_done_from_records
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
@@ -123,7 +123,7 @@ def _clock(
     recall: RecallCase,
     now: datetime,
     working_days: deadlines.WorkingDays,
-    from_records: Mapping[tuple[int, str], datetime],
+    from_records: Mapping[tuple[int, str], DoneOrNotOwed],
 ) -> tuple[DeadlineRow | None, tuple[str, ...]]:
     """The recall's next deadline not met (the earliest, breached ones first by date) and what
     keeps its clock from running; a clock refusal is shown, never raised."""
@@ -133,7 +133,7 @@ def _clock(
         )
     except DomainError as refused:
         return None, (refused.message,)
-    upcoming = next((row for row in rows if row.status != "done"), None)
+    upcoming = next((row for row in rows if row.waiting), None)
     return upcoming, tuple(missing)
 
 
@@ -176,7 +176,7 @@ def open_recall_rows(
 
 def kept_done_from_records(
     recalls: Sequence[RecallCase], *, stamp: int | Callable[[int], int] | None = None
-) -> dict[tuple[int, str], datetime]:
+) -> dict[tuple[int, str], DoneOrNotOwed]:
     """``recalls.hooks.deadlines_done_from_records`` (the "notify holders" deadlines the notice
     log shows done: every holder of the frozen scope read, thousands for a large recall), each
     recall's kept under its audit stamp (``reporting.kept``; ``stamp``: one for all or each
@@ -186,8 +186,8 @@ def kept_done_from_records(
         return deadlines_done_from_records(list(recalls))
     by_id = {recall.pk: recall for recall in recalls}
 
-    def counted(ids: list[int]) -> dict[int, dict[str, datetime]]:
-        found: dict[int, dict[str, datetime]] = {pk: {} for pk in ids}
+    def counted(ids: list[int]) -> dict[int, dict[str, DoneOrNotOwed]]:
+        found: dict[int, dict[str, DoneOrNotOwed]] = {pk: {} for pk in ids}
         for (recall_id, key), at in deadlines_done_from_records([by_id[pk] for pk in ids]).items():
             found[recall_id][key] = at
         return found

@@ -7,10 +7,13 @@ units. The stages reuse what the lower contexts already define:
 * the unit accounting of execution (``execution.selectors.accounting_for``: at holders, own
   stock, in transit, in quarantine, dispositioned, used up) and its corrected units (a work-order
   unit whose result is ``corrected``, as ``execution.closure.corrected_units`` counts them);
-* the notice statuses of notices, in their forward order (``notices.models.STATUS_RANK``): a
-  holder is *notified* when one of its recall notices or reminders is at least ``sent``,
-  *delivered* when at least ``delivered``, *acknowledged/replied* when at least
-  ``acknowledged`` or when the holder's reply is in.
+* notices' one definition of *notified* (``notices.notify_by.notified_q``, the rule the
+  notify-by page, the queues and the filings count by): a holder notice delivered, opened,
+  acknowledged or replied to, the holder's reply, or a call logged; a notice only *sent* is
+  the stage before it. Then, among the notified, *delivered* when a notice is at least
+  ``delivered`` in the notices' forward order (``notices.models.STATUS_RANK``) or a later
+  stage was reached, *acknowledged/replied* when at least ``acknowledged`` or the holder's
+  reply is in (or its units came back or were corrected).
 
 A holder is a party of the frozen scope other than our own sites (notices go to holders, never
 to ourselves; ``notices.closure`` counts holders the same way). ``docs/reporting.md`` defines
@@ -56,6 +59,7 @@ from medrecall.execution.models import (
 )
 from medrecall.execution.selectors import AccountingRow, accounting_for
 from medrecall.notices.models import STATUS_RANK, Kind, Notice, NoticeRun, NoticeStatus, Reply
+from medrecall.notices.notify_by import notified_q
 from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
@@ -63,7 +67,15 @@ from medrecall.traceability.engine import trace_settings
 
 from .kept import keep_seconds, kept, kept_each, recall_stamp, recall_stamps
 
-STAGES = ("affected", "notified", "delivered", "acknowledged", "recovered", "dispositioned")
+STAGES = (
+    "affected",
+    "sent",
+    "notified",
+    "delivered",
+    "acknowledged",
+    "recovered",
+    "dispositioned",
+)
 # The notices that tell a holder about the recall (a progress update or survey does not).
 HOLDER_NOTICES = (Kind.INITIAL, Kind.REMINDER)
 # Something moved the figures this recently: a send run is going on, or units are being
@@ -115,8 +127,13 @@ def _delivered(recall_id: int, party: str = "pk") -> Q:
 
 
 def _notified(recall_id: int, party: str = "pk") -> Q:
-    """Notified: a notice at least sent, or a later stage reached."""
-    return Q(_notice_reached(recall_id, NoticeStatus.SENT, party)) | _delivered(recall_id, party)
+    """Notified: the holder has the notice, by notices' one definition (``notified_q``)."""
+    return notified_q(recall_id, OuterRef(party))
+
+
+def _sent(recall_id: int, party: str = "pk") -> Q:
+    """Sent: a notice at least sent (a letter posted, an e-mail handed over), or notified."""
+    return Q(_notice_reached(recall_id, NoticeStatus.SENT, party)) | _notified(recall_id, party)
 
 
 def _returned_or_corrected(recall_id: int, party: str = "pk") -> Q:
@@ -144,7 +161,7 @@ def scope_holders(
 ) -> QuerySet[Party]:
     """The holders of the frozen scope with their units (``units``, of the lines matching
     ``where`` when given: a region, a holder type, an echelon) and the stages they reached
-    (``notified``, ``delivered``, ``acknowledged``, ``recovered``), as booleans. The funnel
+    (``sent``, ``notified``, ``delivered``, ``acknowledged``, ``recovered``), as booleans. The funnel
     counts these rows and the drill-down lists them: one definition for both. ``own_sites``
     adds our own sites (the affected units' drill-down: every unit of the scope)."""
     every = AffectedLine.objects.filter(snapshot=snapshot)
@@ -155,9 +172,16 @@ def scope_holders(
         Party.objects.filter(Exists(mine))
         .annotate(
             units=Coalesce(Subquery(units, output_field=IntegerField()), Value(0)),
+            sent=ExpressionWrapper(_sent(recall.pk), output_field=BooleanField()),
             notified=ExpressionWrapper(_notified(recall.pk), output_field=BooleanField()),
-            delivered=ExpressionWrapper(_delivered(recall.pk), output_field=BooleanField()),
-            acknowledged=ExpressionWrapper(_answered(recall.pk), output_field=BooleanField()),
+            # Among the notified (the funnel narrows: a holder whose units came back with no
+            # proof it had the notice is not counted as delivered or acknowledged).
+            delivered=ExpressionWrapper(
+                _notified(recall.pk) & _delivered(recall.pk), output_field=BooleanField()
+            ),
+            acknowledged=ExpressionWrapper(
+                _notified(recall.pk) & _answered(recall.pk), output_field=BooleanField()
+            ),
             recovered=ExpressionWrapper(
                 _returned_or_corrected(recall.pk), output_field=BooleanField()
             ),
@@ -168,6 +192,7 @@ def scope_holders(
 
 HOLDER_STAGES: dict[str, Q] = {
     "affected": Q(),
+    "sent": Q(sent=True),
     "notified": Q(notified=True),
     "delivered": Q(delivered=True),
     "acknowledged": Q(acknowledged=True),
@@ -317,7 +342,7 @@ def deadlines_of(recall: RecallCase, now: datetime) -> dict[str, Any]:
     from medrecall.recalls.deadlines import deadlines_for
 
     rows, missing = deadlines_for(recall, now=now)
-    waiting = [row for row in rows if row.status != "done"]
+    waiting = [row for row in rows if row.waiting]
     return {
         "deadlines_overdue": [row for row in waiting if row.status == "breached"],
         "deadlines_next": [row for row in waiting if row.status != "breached"][:NEXT_DEADLINES],
@@ -401,7 +426,7 @@ def _funnel(
     counted = holders.aggregate(
         **{
             f"{key}_{what}": aggregate
-            for key in ("affected", "notified", "delivered", "acknowledged", "recovered")
+            for key in ("affected", "sent", "notified", "delivered", "acknowledged", "recovered")
             for what, aggregate in (
                 ("holders", Count("pk", filter=HOLDER_STAGES[key])),
                 ("units", Coalesce(Sum("units", filter=HOLDER_STAGES[key]), Value(0))),
@@ -425,7 +450,7 @@ def _funnel(
         stage("affected", total_units, total_holders),
         *[
             stage(key, counted[f"{key}_units"], counted[f"{key}_holders"])
-            for key in ("notified", "delivered", "acknowledged")
+            for key in ("sent", "notified", "delivered", "acknowledged")
         ],
         stage(
             "recovered",

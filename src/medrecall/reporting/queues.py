@@ -562,6 +562,7 @@ def _deadline_state(status: str) -> str:
         "due_soon": pgettext("deadline state", "Due soon"),
         "breached": pgettext("deadline state", "Overdue"),
         "done": pgettext("deadline state", "Met"),
+        "not_owed": pgettext("deadline state", "Not owed"),
     }.get(status, status)
 
 

@@ -26,7 +26,7 @@ from medrecall.recalls.models import RecallCase
 from medrecall.reporting import exports, progress
 from medrecall.reporting.cost import cost_for
 from medrecall.reporting.kept import keep_seconds, recall_stamp
-from medrecall.reporting.labels import drill_label, group_label, stage_label
+from medrecall.reporting.labels import drill_label, group_label, stage_help, stage_label
 
 from .paging import paged
 
@@ -66,7 +66,10 @@ def _context(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
         "recall": recall,
         "p": figures,
         "charts": exports.chart_data(figures, language),
-        "funnel": [{"stage": stage, "label": stage_label(stage.key)} for stage in figures.funnel],
+        "funnel": [
+            {"stage": stage, "label": stage_label(stage.key), "help": stage_help(stage.key)}
+            for stage in figures.funnel
+        ],
         "groups": exports.labelled_groups(figures, language),
         "moving": moving,
         "polling": moving["sending"] or moving["receiving"],

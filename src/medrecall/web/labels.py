@@ -34,6 +34,7 @@ DEADLINE_STATES: dict[str, Promise] = {
     "open": pgettext_lazy("deadline state", "Pending"),
     "due_soon": pgettext_lazy("deadline state", "Due soon"),
     "breached": pgettext_lazy("deadline state", "Overdue"),
+    "not_owed": pgettext_lazy("deadline state", "Not owed"),
 }
 
 # A recall class under each regime; NMPA levels and FDA classes are Roman numerals already.

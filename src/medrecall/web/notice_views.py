@@ -485,6 +485,7 @@ def recall_notify_by(request: HttpRequest, pk: int) -> HttpResponse:
             "states": list(notify_by.STATES.items()),
             "overdue": sum(1 for row in every if row.overdue),
             "total": len(every),
+            "uncovered": notify_by.uncovered_note(every, translation.get_language() or "zh-hans"),
         },
     )
 

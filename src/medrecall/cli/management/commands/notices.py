@@ -32,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.translation import get_language
 
 from medrecall.cli.command import Everyone, ProductCommand, number_argument
 from medrecall.cli.lookups import found, party_coded, recall_numbered, refusal, user_named
@@ -294,10 +295,11 @@ class Command(ProductCommand):
 
     def _holders(self, o: dict[str, Any]) -> None:
         recall = recall_numbered(o["target"])
-        rows = notify_by.in_state(
-            notify_by.holders_for(viewer=Everyone(), recall=recall), o["state"]
-        )
+        every = notify_by.holders_for(viewer=Everyone(), recall=recall)
+        rows = notify_by.in_state(every, o["state"])
         self._out([row.as_dict() for row in rows], o["json"])
+        if not o["json"] and (note := notify_by.uncovered_note(every, get_language() or "en")):
+            self.stdout.write(note)
 
     def _replies(self, o: dict[str, Any]) -> None:
         replies = selectors.replies_for(
