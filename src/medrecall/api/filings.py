@@ -308,7 +308,8 @@ class FilingFileView(APIView):
 
 
 class FdaZNumberSerializer(BoundedSerializer):
-    model_code = serializers.CharField(max_length=100)
+    # Blank only for a recall of one device model: the Z-number is that model's.
+    model_code = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
     z_number = serializers.CharField(max_length=20)
 
 
@@ -364,7 +365,7 @@ class FdaRecordView(APIView):
             actor=viewer,
             classification=body.get("fda_class", ""),
             event_id=body.get("fda_event_id", ""),
-            z_numbers={z["model_code"]: z["z_number"] for z in body.get("fda_z_numbers", [])},
+            z_numbers=[(z["model_code"], z["z_number"]) for z in body.get("fda_z_numbers", [])],
             classified_on=body.get("fda_classified_on"),
         )
         return Response(FdaRecordSerializer(regime).data)

@@ -109,7 +109,12 @@ class Command(ProductCommand):
         fda.add_argument("--class", dest="fda_class", default="", help="I, II or III.")
         fda.add_argument("--event-id", default="", help="FDA's recall event id.")
         fda.add_argument(
-            "--z", action="append", default=[], metavar="MODEL=Z-NNNN-YYYY", help="A Z-number."
+            "--z",
+            action="append",
+            default=[],
+            metavar="MODEL=Z-NNNN-YYYY",
+            help="A Z-number with its device model code; the Z-number alone for a recall of one"
+            " device model.",
         )
         fda.add_argument("--classified-on", default="", help="YYYY-MM-DD")
         fda.add_argument("--user", default="", help="The account the action is recorded under.")
@@ -261,7 +266,7 @@ class Command(ProductCommand):
         self._print(new, o["json"])
 
     def _fda_record(self, o: dict[str, Any]) -> None:
-        from medrecall.recalls.fda import fda_record, fda_regime
+        from medrecall.recalls.fda import fda_record, fda_regime, z_number_entries
 
         recall = recall_numbered(o["number"])
         regime = fda_regime(recall)
@@ -270,10 +275,7 @@ class Command(ProductCommand):
                 day = date.fromisoformat(o["classified_on"]) if o["classified_on"] else None
             except ValueError as error:
                 raise CommandError(_("--classified-on is not a date (YYYY-MM-DD).")) from error
-            z_numbers = {}
-            for item in o["z"]:
-                model, _sep, number = item.partition("=")
-                z_numbers[model.strip()] = number.strip()
+            z_numbers = [entry for item in o["z"] for entry in z_number_entries(item)]
             regime = fda_record(
                 recall=recall,
                 actor=user_named(o["user"]),

@@ -1,0 +1,212 @@
+"""Findings of the third browser walk of filings, effectiveness and closure: FDA's record in the
+reader's language with Z-numbers as people type them, people by name on filing pages, lists
+joined as each language writes them, the closure's information list, the re-notified count
+explained, the change note in both languages and the parties' English address."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import translation
+
+from medrecall.accounts.models import User
+from medrecall.audit.models import AuditEntry
+from medrecall.catalog.models import DeviceModel
+from medrecall.recalls.errors import FdaRecordInvalid
+from medrecall.recalls.fda import fda_record, z_number_entries
+from medrecall.recalls.models import RecallCase, RecallRegime
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(user: User, url: str, language: str = "en", status: int = 200) -> str:
+    client = Client()
+    client.force_login(user)
+    answer = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    translation.activate("en")
+    assert answer.status_code == status
+    return answer.content.decode()
+
+
+def _post(user: User, url: str, data: dict[str, Any], language: str = "en") -> list[str]:
+    """POST as ``user`` and follow the redirect: the messages shown."""
+    client = Client()
+    client.force_login(user)
+    answer = client.post(url, data, HTTP_ACCEPT_LANGUAGE=language, follow=True)
+    translation.activate("en")
+    return [str(m) for m in answer.context["messages"]]
+
+
+def _z_numbers(recall: RecallCase) -> list[dict[str, str]]:
+    return RecallRegime.objects.get(recall=recall, regime="fda").fda_z_numbers
+
+
+# --- 1. FDA's record: classes in the reader's words, Z-numbers as people type them ----------
+
+
+@pytest.mark.parametrize(
+    ("language", "selected", "options"),
+    [
+        pytest.param(
+            "en",
+            '<td data-fda="class">Class II',
+            ['<option value="I">Class I</option>', '<option value="III">Class III</option>'],
+            id="en",
+        ),
+        pytest.param(
+            "zh-hans",
+            '<td data-fda="class">II 类',
+            ['<option value="I">I 类</option>', '<option value="III">III 类</option>'],
+            id="zh-hans",
+        ),
+    ],
+)
+def test_the_fda_record_names_the_classes_in_the_readers_language(
+    fda_recall: RecallCase, manager: User, language: str, selected: str, options: list[str]
+) -> None:
+    fda_record(recall=fda_recall, actor=manager, classification="II")
+
+    page = _page(manager, f"/recalls/{fda_recall.pk}/filings/", language)
+    case = _page(manager, f"/recalls/{fda_recall.pk}/", language)
+
+    assert selected in page
+    assert all(option in page for option in options)
+    assert selected.split(">")[1] in case
+    if language == "zh-hans":
+        assert "Class I" not in page + case
+
+
+@pytest.mark.parametrize(
+    ("text", "entries"),
+    [
+        pytest.param("Z-0001-2027", [("", "Z-0001-2027")], id="alone"),
+        pytest.param("CATH=Z-0001-2027", [("CATH", "Z-0001-2027")], id="model-equals"),
+        pytest.param("CATH: Z-0001-2027", [("CATH", "Z-0001-2027")], id="model-colon"),
+        pytest.param("CATH Z-0001-2027", [("CATH", "Z-0001-2027")], id="model-space"),
+        pytest.param(
+            "CATH=Z-0001-2027，PUMP＝Z-0002-2027\nTUBE：Z-0003-2027",
+            [("CATH", "Z-0001-2027"), ("PUMP", "Z-0002-2027"), ("TUBE", "Z-0003-2027")],
+            id="full-width-and-lines",
+        ),
+        pytest.param(" , ", [], id="nothing"),
+    ],
+)
+def test_z_numbers_are_read_as_people_type_them(text: str, entries: list[tuple[str, str]]) -> None:
+    assert z_number_entries(text) == entries
+
+
+def test_a_z_number_alone_is_the_only_device_models_on_the_page(
+    fda_recall: RecallCase, manager: User
+) -> None:
+    shown = _post(
+        manager, f"/recalls/{fda_recall.pk}/filings/fda-record/", {"z_numbers": "z-0001-2027"}
+    )
+
+    assert shown == ["FDA's record of the recall is saved."]
+    assert _z_numbers(fda_recall) == [{"model_code": "CATH", "z_number": "Z-0001-2027"}]
+
+
+def test_a_z_number_alone_through_the_api_and_the_command(
+    fda_recall: RecallCase, manager: User, api_as: Any, capsys: Any
+) -> None:
+    put = api_as(manager).put(
+        f"/api/recalls/{fda_recall.pk}/fda-record/",
+        {"fda_z_numbers": [{"z_number": "Z-0001-2027"}]},
+        format="json",
+    )
+    assert put.status_code == 200
+    assert put.json()["fda_z_numbers"] == [{"model_code": "CATH", "z_number": "Z-0001-2027"}]
+
+    call_command(
+        "filings", "fda-record", fda_recall.number, "--z", "Z-0002-2027", "--user",
+        manager.username, "--json",
+    )  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["fda_z_numbers"] == [
+        {"model_code": "CATH", "z_number": "Z-0002-2027"}
+    ]
+
+
+def _two_models(recall: RecallCase) -> None:
+    recall.products.add(DeviceModel.objects.get(model_code="PUMP"))
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        pytest.param(
+            "en",
+            "Z-number Z-0001-2027 does not say which device model it is for: write each as"
+            " MODEL=Z-NNNN-YYYY, e.g. CATH=Z-0001-2027 (device models of recall {number}:"
+            " CATH, PUMP).",
+            id="en",
+        ),
+        pytest.param(
+            "zh-hans",
+            "Z 编号 Z-0001-2027 未注明对应的器械型号：请按“型号=Z-NNNN-YYYY”逐一填写，"
+            "例如 CATH=Z-0001-2027（召回 {number} 的器械型号：CATH、PUMP）。",
+            id="zh-hans",
+        ),
+    ],
+)
+def test_a_z_number_alone_with_two_device_models_is_refused_saying_the_form(
+    fda_recall: RecallCase, manager: User, language: str, message: str
+) -> None:
+    _two_models(fda_recall)
+
+    shown = _post(
+        manager,
+        f"/recalls/{fda_recall.pk}/filings/fda-record/",
+        {"z_numbers": "Z-0001-2027"},
+        language,
+    )
+
+    assert shown == [message.format(number=fda_recall.number)]
+    assert _z_numbers(fda_recall) == []
+    assert not AuditEntry.objects.filter(action="recalls.fda_recorded").exists()
+
+
+def test_two_z_numbers_for_one_model_are_refused_and_change_nothing(
+    fda_recall: RecallCase, manager: User
+) -> None:
+    with pytest.raises(FdaRecordInvalid) as refused:
+        fda_record(
+            recall=fda_recall,
+            actor=manager,
+            z_numbers=[("", "Z-0001-2027"), ("CATH", "Z-0002-2027")],
+        )
+
+    assert refused.value.details == [
+        "CATH is given Z-0001-2027, Z-0002-2027: FDA gives one Z-number per device model."
+    ]
+    assert _z_numbers(fda_recall) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "hint"),
+    [
+        pytest.param(
+            "en",
+            "One per device model, separated by commas: MODEL=Z-NNNN-YYYY, e.g."
+            " CATH=Z-0001-2027 (device models: CATH). With one device model the Z-number alone"
+            " is enough.",
+            id="en",
+        ),
+        pytest.param(
+            "zh-hans",
+            "每个器械型号填一个，用逗号分隔：型号=Z-NNNN-YYYY，例如 CATH=Z-0001-2027"
+            "（器械型号：CATH）。只有一个器械型号时，只填 Z 编号即可。",
+            id="zh-hans",
+        ),
+    ],
+)
+def test_the_fda_form_says_how_to_write_the_z_numbers(
+    fda_recall: RecallCase, manager: User, language: str, hint: str
+) -> None:
+    page = _page(manager, f"/recalls/{fda_recall.pk}/filings/", language)
+
+    assert f'<p class="muted" id="fda-z-hint"><small>{hint}</small></p>' in page
+    assert 'placeholder="CATH=Z-0001-2027"' in page
