@@ -210,3 +210,123 @@ def test_the_fda_form_says_how_to_write_the_z_numbers(
 
     assert f'<p class="muted" id="fda-z-hint"><small>{hint}</small></p>' in page
     assert 'placeholder="CATH=Z-0001-2027"' in page
+
+
+# --- 4. the closure's information: only when there is some, saying what it is for ------------
+
+
+def _only_information(monkeypatch: Any, lines: list[str]) -> None:
+    """The closure report as the case page reads it, with ``lines`` as its information."""
+    from medrecall.recalls import closure as recall_closure
+    from medrecall.web import recall_views
+
+    real = recall_closure.closure_report
+
+    def report(recall: RecallCase) -> Any:
+        found = real(recall)
+        found.information = list(lines)
+        return found
+
+    monkeypatch.setattr(recall_views.closure, "closure_report", report)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_case_shows_no_empty_for_information_list(
+    recall: RecallCase, manager: User, monkeypatch: Any, language: str
+) -> None:
+    from tests.filings.test_sold_in_china import WARNING, abroad
+
+    abroad(recall)
+    from medrecall.parties.models import Location
+
+    Location.objects.update(country="US")  # the case warns "also sold in China" at its top
+    _only_information(monkeypatch, [WARNING] if language == "en" else [])
+
+    page = _page(manager, f"/recalls/{recall.pk}/", language)
+
+    assert "closure-blocking" in page
+    assert 'id="closure-information' not in page
+    assert "For information" not in page
+    assert "供参考" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        pytest.param("en", "For information (these do not keep the recall from closing):", id="en"),
+        pytest.param("zh-hans", "供参考（以下各项不影响召回关闭）：", id="zh-hans"),
+    ],
+)
+def test_the_case_says_what_the_information_list_is_for(
+    recall: RecallCase, manager: User, monkeypatch: Any, language: str, heading: str
+) -> None:
+    _only_information(monkeypatch, ["No CAPA is linked to this recall."])
+
+    page = _page(manager, f"/recalls/{recall.pk}/", language)
+
+    assert (
+        f'<p id="closure-information-heading">{heading}</p>\n'
+        '  <ul id="closure-information"><li>No CAPA is linked to this recall.</li></ul>'
+    ) in page
+
+
+# --- 5. the effectiveness page says what "notices sent again" counts and links them ---------
+
+
+@pytest.fixture
+def class_i(tmp_path: Any, manager: User, make_user: Any) -> RecallCase:
+    from tests.execution.test_closure import class_i_recall
+
+    return class_i_recall(tmp_path, manager, make_user)
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "explained", "link"),
+    [
+        pytest.param(
+            "en",
+            "Notices sent again",
+            "A failed check sends the holder its recall notice again: a reminder after its first"
+            " notice (or the first notice, if it never had one), one to each of its recipients."
+            " “Notices sent again” counts those notices; each links to its record.",
+            "Reminder #2 · Letter · Generated",
+            id="en",
+        ),
+        pytest.param(
+            "zh-hans",
+            "再次发送的通知",
+            "检查未通过时，系统会再次向该持有方发送召回通知：在首次通知之后发送提醒（如从未发过通知，"
+            "则发送首次通知），每位收件人各一份。“再次发送的通知”即这些通知的份数，点击可查看每份通知的记录。",
+            "提醒 #2 · 信函 · 已生成",
+            id="zh-hans",
+        ),
+    ],
+)
+def test_the_effectiveness_page_says_what_notices_sent_again_counts_and_links_them(
+    class_i: RecallCase, manager: User, language: str, header: str, explained: str, link: str
+) -> None:
+    from medrecall.effectiveness import services as checks
+    from medrecall.notices.models import Notice
+    from medrecall.parties.models import Party
+
+    checks.plan_set(recall=class_i, regime="nmpa", level="A", actor=manager)
+    checks.sample_draw(recall=class_i, regime="nmpa", actor=manager, seed=1)
+    failed = checks.check_record(
+        recall=class_i,
+        party=Party.objects.get(code="HX02"),
+        actor=manager,
+        contacted_how="phone",
+        notice_received=False,
+        instructions_followed=False,
+    )
+    reminder = Notice.objects.get(pk=failed.renotified_notices[0])  # by letter: no contact
+
+    page = _page(manager, f"/recalls/{class_i.pk}/effectiveness/", language)
+
+    assert f"<th>{header}</th>" in page
+    assert f'<p class="muted" id="renotified-explained">{explained}</p>' in page
+    assert (
+        f'<td class="renotified"><strong>1</strong><br><a href="/notices/{reminder.pk}/">'
+        f"{link}</a></td>"
+    ) in page
+    assert "Re-notified" not in page
