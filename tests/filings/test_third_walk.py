@@ -330,3 +330,119 @@ def test_the_effectiveness_page_says_what_notices_sent_again_counts_and_links_th
         f"{link}</a></td>"
     ) in page
     assert "Re-notified" not in page
+
+
+# --- 2. people by name on the filing pages ------------------------------------------------
+
+
+def _submitted_plan(recall: RecallCase, actor: User) -> Any:
+    from datetime import UTC, datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from medrecall.filings import services
+    from tests.filings.conftest import ACK, signed_plan
+
+    return services.filing_submit(
+        filing=signed_plan(recall, actor),
+        actor=actor,
+        authority="广东省药品监督管理局",
+        reference="YJ-2025-001",
+        submitted_at=datetime(2025, 3, 2, 9, tzinfo=UTC),
+        acknowledgement=SimpleUploadedFile("ack.pdf", ACK),
+        acknowledgement_name="ack.pdf",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "recorded_by", "generated", "submitted"),
+    [
+        pytest.param(
+            "en",
+            "Recorded by",
+            "Filing generated from the recall&#x27;s data",
+            "Submitted",
+            id="en",
+        ),
+        pytest.param("zh-hans", "记录人", "已根据召回数据生成申报文件", "已提交", id="zh-hans"),
+    ],
+)
+def test_the_filing_page_names_people_by_their_full_name(
+    recall: RecallCase,
+    manager: User,
+    language: str,
+    recorded_by: str,
+    generated: str,
+    submitted: str,
+) -> None:
+    User.objects.filter(pk=manager.pk).update(first_name="芳", last_name="王")
+    manager.refresh_from_db()
+    filing = _submitted_plan(recall, manager)
+
+    page = _page(manager, f"/recalls/{recall.pk}/filings/{filing.pk}/", language)
+
+    history = page.split('<ul id="filing-history">')[1].split("</ul>")[0]
+    # generated, edited, checked, e-signature applied, filing signed, submitted
+    assert history.count(" · 王芳 · ") == 6
+    assert manager.username not in history
+    assert f'<dt>{recorded_by}</dt><dd id="filing-submitted-by">王芳</dd>' in page
+    assert f" · 王芳 · {generated}" in history
+    assert submitted in page
+
+
+def test_a_person_without_a_name_is_shown_by_user_name(recall: RecallCase, manager: User) -> None:
+    filing = _submitted_plan(recall, manager)
+
+    page = _page(manager, f"/recalls/{recall.pk}/filings/{filing.pk}/")
+
+    history = page.split('<ul id="filing-history">')[1].split("</ul>")[0]
+    assert history.count(f" · {manager.username} · ") == 6
+    assert f'<dd id="filing-submitted-by">{manager.username}</dd>' in page
+
+
+# --- 3. lists joined as each language writes them ----------------------------------------
+
+
+def _row(document: dict[str, Any], label: str) -> str:
+    for block in document["blocks"]:
+        for name, value in block.get("rows") or []:
+            if name == label:
+                return str(value)
+    raise AssertionError(label)
+
+
+def test_the_chinese_plan_enumerates_provinces_with_the_enumeration_comma(
+    recall: RecallCase, manager: User, elsewhere: None
+) -> None:
+    from medrecall.filings.rendering import blocks
+    from tests.filings.conftest import signed_plan
+
+    filing = signed_plan(recall, manager)
+
+    assert _row(blocks(filing, "zh-hans"), "涉及省份") == "北京市、广东省"
+    assert _row(blocks(filing, "en"), "Provinces in China") == "Beijing, Guangdong"
+    from tests.filings.test_fda import docx_text, pdf_text
+
+    assert "北京市、广东省" in pdf_text(filing.pdf_zh)
+    assert "北京市、广东省" in docx_text(filing.docx_zh)
+    assert "Beijing,Guangdong" in pdf_text(filing.pdf_en)
+
+
+def test_fda_z_numbers_and_amendment_lots_are_listed_in_each_language(
+    fda_recall: RecallCase, manager: User
+) -> None:
+    from medrecall.filings.rendering import blocks
+    from medrecall.filings.services import filing_generate
+
+    _two_models(fda_recall)
+    fda_record(
+        recall=fda_recall,
+        actor=manager,
+        z_numbers={"CATH": "Z-0001-2027", "PUMP": "Z-0002-2027"},
+    )
+    filing = filing_generate(recall=fda_recall, doc_type="fda.status_report", actor=manager)
+
+    assert _row(blocks(filing, "zh-hans"), "FDA Z 编号") == "CATH：Z-0001-2027、PUMP：Z-0002-2027"
+    assert _row(blocks(filing, "en"), "FDA Z-numbers") == "CATH: Z-0001-2027, PUMP: Z-0002-2027"
+    page = _page(manager, f"/recalls/{fda_recall.pk}/filings/", "zh-hans")
+    assert '<td data-fda="z">CATH：Z-0001-2027、PUMP：Z-0002-2027</td>' in page

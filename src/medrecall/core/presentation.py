@@ -47,7 +47,9 @@ def joined(items: Iterable[Any], *, language: str | None = None) -> str:
     """A list as the reader's language writes it (``language`` defaults to the active one):
     Chinese enumerates with the enumeration comma (四川省、陕西省), other languages with commas
     (Sichuan, Shaanxi). Empty items are left out."""
-    return ("、" if _chinese(language) else ", ").join(str(item) for item in items if item)
+    return ("、" if _chinese(language) else ", ").join(
+        str(item) for item in items if item not in ("", None)
+    )
 
 
 def postal_address(

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from medrecall.core.presentation import written_time
+from medrecall.core.presentation import joined, written_time
 from medrecall.core.regions import country_name
 from medrecall.recalls.models import ActionType, HazardEvaluation
 from medrecall.reporting.labels import group_label
@@ -61,9 +61,21 @@ def _colon(language: str) -> str:
     return "：" if _zh(language) else ": "
 
 
+def listed(items: Any, language: str) -> str:
+    """A list as the document's language writes it: 四川省、陕西省 in Chinese, "Sichuan, Shaanxi"
+    in English (``core.presentation.joined``); every list a filing prints goes through it."""
+    return joined(items, language=language)
+
+
+def _separator(language: str) -> str:
+    """Between items that are themselves lists or phrases (authorities, shipments): a
+    semicolon, full-width in Chinese."""
+    return "；" if _zh(language) else "; "
+
+
 def countries(codes: list[str], language: str) -> str:
-    """Countries by name in the document's language (中国, 新加坡; China, Singapore)."""
-    return ("、" if _zh(language) else ", ").join(country_name(code, language) for code in codes)
+    """Countries by name in the document's language (中国、新加坡; China, Singapore)."""
+    return listed((country_name(code, language) for code in codes), language)
 
 
 def level_words(level: str, language: str) -> str:
@@ -212,9 +224,12 @@ def _distribution(values: dict[str, Any]) -> dict[str, Any]:
             [_("Countries and regions"), countries(d["countries"], language)],
             [
                 _("Provinces in China"),
-                ", ".join(
-                    group_label("province", p["code"], language) if p["code"] else p["name"]
-                    for p in d["provinces"]
+                listed(
+                    (
+                        group_label("province", p["code"], language) if p["code"] else p["name"]
+                        for p in d["provinces"]
+                    ),
+                    language,
                 ),
             ],
         ],
@@ -360,7 +375,7 @@ def blocks(filing: Filing, language: str) -> dict[str, Any]:
             "change_label": _("What changed"),
             "to_label": _("To"),
             "colon": _colon(language),
-            "separator": "；" if _zh(language) else "; ",
+            "separator": _separator(language),
             "addressees": [_text(a, language) for a in filing.addressees],
             "rows": head["rows"],
             "blocks": [
@@ -519,7 +534,7 @@ def render(filing: Filing) -> dict[str, bytes]:
 # --- FDA documents ------------------------------------------------------------------------
 
 
-def _fda_rows(values: dict[str, Any]) -> list[list[str]]:
+def _fda_rows(values: dict[str, Any], language: str) -> list[list[str]]:
     """FDA's own record of the recall (once FDA sent it)."""
     fda = values.get("fda") or {}
     return [
@@ -527,7 +542,13 @@ def _fda_rows(values: dict[str, Any]) -> list[list[str]]:
         [_("FDA recall event id"), fda.get("event_id", "")],
         [
             _("FDA Z-numbers"),
-            ", ".join(f"{z['model_code']}: {z['z_number']}" for z in fda.get("z_numbers", [])),
+            listed(
+                (
+                    f"{z['model_code']}{_colon(language)}{z['z_number']}"
+                    for z in fda.get("z_numbers", [])
+                ),
+                language,
+            ),
         ],
     ]
 
@@ -548,7 +569,9 @@ def _consignee_table(values: dict[str, Any], language: str) -> dict[str, Any]:
                     f"{c['code']} {party_name(c, language)}",
                     party_address(c, language),
                     c["phone"],
-                    "; ".join(f"{s['date']} {s['lot']} ×{s['quantity']}" for s in c["shipments"]),
+                    _separator(language).join(
+                        f"{s['date']} {s['lot']} ×{s['quantity']}" for s in c["shipments"]
+                    ),
                     str(c["units"]),
                 ]
                 for c in values["consignees"]
@@ -564,9 +587,9 @@ def _report_806(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
         "heading": _("Report"),
         "rows": [
             [_("Report number"), values["report_number"]],
-            [_("Lots added by this amendment"), ", ".join(values.get("added_lots", []))],
+            [_("Lots added by this amendment"), listed(values.get("added_lots", []), language)],
             [_("FDA establishment registration number"), values["registration"]],
-            *_fda_rows(values),
+            *_fda_rows(values, language),
             [_("Defect"), _text(values["defect"], language)],
             [_("Possible harm"), _text(values["hazard"], language)],
             [_("Injuries reported"), str(values["injuries_reported"] or 0)],
@@ -588,7 +611,7 @@ def _record_806_20(values: dict[str, Any], language: str) -> list[dict[str, Any]
         {
             "heading": _("Record"),
             "rows": [
-                *_fda_rows(values),
+                *_fda_rows(values, language),
                 [_("Defect"), _text(values["defect"], language)],
                 [_("Possible harm"), _text(values["hazard"], language)],
             ],
@@ -609,11 +632,11 @@ def _status_report(values: dict[str, Any], language: str) -> list[dict[str, Any]
     counts = {
         "heading": _("The counts of 21 CFR 7.53(b)"),
         "rows": [
-            *_fda_rows(values),
+            *_fda_rows(values, language),
             [_("(1) Consignees notified"), f"{c['notified']} / {c['consignees']}"],
             [
                 _("(2) Consignees responding; quantity on hand when notified"),
-                f"{c['responding']}; {c['on_hand_at_response']}",
+                f"{c['responding']}{_separator(language)}{c['on_hand_at_response']}",
             ],
             [_("(3) Consignees not responding"), str(c["not_responding"])],
             [
@@ -622,7 +645,7 @@ def _status_report(values: dict[str, Any], language: str) -> list[dict[str, Any]
             ],
             [
                 _("(5) Effectiveness checks: checked, passed, failed"),
-                f"{checks.get('checked', 0)}, {checks.get('passed', 0)}, {checks.get('failed', 0)}"
+                listed((str(checks.get(k, 0)) for k in ("checked", "passed", "failed")), language)
                 if checks
                 else _("No effectiveness-check level set"),
             ],
@@ -665,7 +688,7 @@ def _termination(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
     request = {
         "heading": _("Effectiveness and disposition"),
         "rows": [
-            *_fda_rows(values),
+            *_fda_rows(values, language),
             [_("Every unit accounted"), _("yes") if done["complete"] else _("no")],
             [_("Units in scope"), str(done["affected"])],
             [_("Units dispositioned"), str(done["dispositioned"])],

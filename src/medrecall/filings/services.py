@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core import files
+from medrecall.core.presentation import joined
 from medrecall.recalls import deadlines
 from medrecall.recalls.models import RecallCase
 
@@ -48,7 +49,7 @@ def _kind(recall: RecallCase, doc_type: str) -> DocumentType:
             _("“%(doc_type)s” is not a document this recall files. It files: %(known)s.")
             % {
                 "doc_type": doc_type,
-                "known": ", ".join(k.code for k in types_for(recall)) or "-",
+                "known": joined(k.code for k in types_for(recall)) or "-",
             },
             where="doc_type",
         )
@@ -184,7 +185,7 @@ def filing_enter(
     if unknown:
         raise DocumentTypeUnknown(
             _("%(document)s has no section %(sections)s.")
-            % {"document": kind.label, "sections": ", ".join(unknown)},
+            % {"document": kind.label, "sections": joined(unknown)},
             where="sections",
         )
     before = {"entered": filing.entered, "addressees": filing.addressees}

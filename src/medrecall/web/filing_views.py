@@ -88,7 +88,16 @@ def _fda_form(recall: RecallCase) -> dict[str, Any]:
         # Chinese sentences follow each other without a space.
         space = "" if (get_language() or "").startswith("zh") else " "
         hint += space + _("With one device model the Z-number alone is enough.")
-    return {"fda_classes": CLASSES, "fda_z_example": example, "fda_z_hint": hint}
+    fda = next((r for r in recall.regimes.all() if r.regime == "fda"), None)
+    colon = "：" if (get_language() or "").startswith("zh") else ": "
+    return {
+        "fda_classes": CLASSES,
+        "fda_z_example": example,
+        "fda_z_hint": hint,
+        "fda_z_numbers": [
+            f"{z['model_code']}{colon}{z['z_number']}" for z in (fda.fda_z_numbers if fda else [])
+        ],
+    }
 
 
 def _named(filings: Any) -> list[Filing]:
