@@ -446,3 +446,176 @@ def test_fda_z_numbers_and_amendment_lots_are_listed_in_each_language(
     assert _row(blocks(filing, "en"), "FDA Z-numbers") == "CATH: Z-0001-2027, PUMP: Z-0002-2027"
     page = _page(manager, f"/recalls/{fda_recall.pk}/filings/", "zh-hans")
     assert '<td data-fda="z">CATH：Z-0001-2027、PUMP：Z-0002-2027</td>' in page
+
+
+# --- 6. the change note in Chinese and in English --------------------------------------------
+
+
+def _second_plan(recall: RecallCase, actor: User, **notes: str) -> Any:
+    from medrecall.filings import services
+
+    return services.filing_revise(filing=_submitted_plan(recall, actor), actor=actor, **notes)
+
+
+@pytest.mark.parametrize(
+    ("notes", "language", "missing"),
+    [
+        pytest.param(
+            {"change_note": "收回期限延长至14日。"},
+            "en",
+            "The change note (what changed in this version) is empty in English.",
+            id="en-missing-en",
+        ),
+        pytest.param(
+            {"change_note": "收回期限延长至14日。"},
+            "zh-hans",
+            "变更说明（本版本的变更内容）的英文内容为空。",
+            id="zh-missing-en",
+        ),
+        pytest.param(
+            {"change_note_en": "Time limit 14 days."},
+            "en",
+            "The change note (what changed in this version) is empty in Chinese.",
+            id="en-missing-zh",
+        ),
+        pytest.param(
+            {"change_note_en": "Time limit 14 days."},
+            "zh-hans",
+            "变更说明（本版本的变更内容）的中文内容为空。",
+            id="zh-missing-zh",
+        ),
+    ],
+)
+def test_the_check_names_the_change_note_language_missing_and_changes_nothing(
+    recall: RecallCase, manager: User, notes: dict[str, str], language: str, missing: str
+) -> None:
+    from medrecall.filings import services
+    from medrecall.filings.errors import FilingIncomplete
+    from medrecall.filings.models import Filing
+
+    second = _second_plan(recall, manager, **notes)
+
+    with translation.override(language), pytest.raises(FilingIncomplete) as refused:
+        services.filing_check(filing=second, actor=manager)
+
+    assert [str(d) for d in refused.value.details] == [missing]
+    assert Filing.objects.get(pk=second.pk).status == "draft"
+    assert not AuditEntry.objects.filter(action="filings.checked", target_id=str(second.pk))
+
+
+def test_each_language_prints_its_own_change_note_and_the_signature_covers_both(
+    recall: RecallCase, manager: User
+) -> None:
+    from medrecall.filings import selectors, services
+    from medrecall.filings.rendering import blocks
+    from tests.conftest import PASSWORD
+    from tests.filings.conftest import signing_clock
+    from tests.filings.test_fda import docx_text, pdf_text
+
+    second = _second_plan(recall, manager, change_note="收回期限延长至14日。")
+    assert blocks(second, "en")["change_note"] == ""  # never the Chinese note in English
+    second = services.filing_enter(
+        filing=second, actor=manager, change_note={"en": "Time limit extended to 14 days."}
+    )
+    second = services.filing_check(filing=second, actor=manager)
+    with signing_clock():
+        second = services.filing_sign(
+            filing=second, actor=manager, password=PASSWORD, username=manager.username
+        )
+
+    assert (second.change_note, second.change_note_en) == (
+        "收回期限延长至14日。",
+        "Time limit extended to 14 days.",
+    )
+    assert "变更内容：收回期限延长至14日。" in pdf_text(second.pdf_zh)
+    assert "变更内容：收回期限延长至14日。" in docx_text(second.docx_zh)
+    assert "Whatchanged:Timelimitextendedto14days." in pdf_text(second.pdf_en)
+    assert "Whatchanged:Timelimitextendedto14days." in docx_text(second.docx_en)
+    assert "收回期限" not in pdf_text(second.pdf_en)
+    assert selectors.signature_state(second) == "valid"
+    changed = services.filing_enter(
+        filing=second, actor=manager, change_note={"en": "Time limit: 14 days."}
+    )
+    assert (changed.status, selectors.signature_state(changed)) == ("draft", "content_changed")
+
+
+def test_a_first_version_takes_no_change_note(recall: RecallCase, manager: User) -> None:
+    from medrecall.filings import services
+    from medrecall.filings.errors import ChangeNoteRefused
+    from tests.filings.conftest import signed_plan
+
+    first = signed_plan(recall, manager)
+
+    with pytest.raises(ChangeNoteRefused) as refused:
+        services.filing_enter(filing=first, actor=manager, change_note={"en": "x"})
+
+    assert refused.value.message == (
+        "Version 1 has no change note: what changed is written on a new version."
+    )
+    first.refresh_from_db()
+    assert (first.status, first.change_note_en) == ("signed", "")
+
+
+def test_the_change_note_is_written_in_both_languages_on_the_page(
+    recall: RecallCase, manager: User
+) -> None:
+    first = _submitted_plan(recall, manager)
+    client = Client()
+    client.force_login(manager)
+    client.post(
+        f"/recalls/{recall.pk}/filings/{first.pk}/revise/",
+        {"change_note": "收回期限延长至14日。", "change_note_en": ""},
+    )
+    second = first.__class__.objects.get(previous=first)
+    before = _page(manager, f"/recalls/{recall.pk}/filings/{second.pk}/")
+
+    client.post(
+        f"/recalls/{recall.pk}/filings/{second.pk}/enter/",
+        {"change_note_zh": "收回期限延长至14日。", "change_note_en": "Time limit 14 days."},
+    )
+    after = _page(manager, f"/recalls/{recall.pk}/filings/{second.pk}/", "zh-hans")
+
+    assert "<li>The change note (what changed in this version) is empty in English.</li>" in before
+    assert '<textarea name="change_note_en" rows="2"></textarea>' in before
+    assert '<dd lang="en">English: Time limit 14 days.</dd>' in after
+    assert '<dd lang="zh">中文：收回期限延长至14日。</dd>' in after
+    assert 'id="filing-complete"' in after
+    second.refresh_from_db()
+    assert (second.change_note, second.change_note_en) == (
+        "收回期限延长至14日。",
+        "Time limit 14 days.",
+    )
+
+
+def test_the_change_note_through_the_api_and_the_command(
+    recall: RecallCase, manager: User, api_as: Any, capsys: Any
+) -> None:
+    first = _submitted_plan(recall, manager)
+    client = api_as(manager)
+    base = f"/api/recalls/{recall.pk}/filings/"
+
+    revised = client.post(
+        f"{base}{first.pk}/versions/", {"change_note_en": "Time limit 14 days."}, format="json"
+    )
+    second = revised.json()
+    patched = client.patch(
+        f"{base}{second['id']}/", {"change_note": {"zh": "期限延长。"}}, format="json"
+    )
+    call_command(
+        "filings", "enter", recall.number, "--type", "nmpa.recall_plan", "--note-en",
+        "Time limit: 14 days.", "--user", manager.username, "--json",
+    )  # fmt: skip
+    shown = json.loads(capsys.readouterr().out)
+
+    assert (revised.status_code, second["change_note"], second["change_note_en"]) == (
+        201,
+        "",
+        "Time limit 14 days.",
+    )
+    assert second["problems"] == [
+        "The change note (what changed in this version) is empty in Chinese."
+    ]
+    assert (patched.status_code, patched.json()["change_note"]) == (200, "期限延长。")
+    assert patched.json()["change_note_en"] == "Time limit 14 days."
+    assert patched.json()["problems"] == []
+    assert (shown["change_note"], shown["change_note_en"]) == ("期限延长。", "Time limit: 14 days.")

@@ -371,7 +371,8 @@ def blocks(filing: Filing, language: str) -> dict[str, Any]:
             % {"sequence": filing.sequence, "version": filing.version}
             if kind.recurring
             else _("Version %(version)s") % {"version": filing.version},
-            "change_note": filing.change_note,
+            # Each file prints the change note of its own language (the check asks for both).
+            "change_note": filing.change_note if _zh(language) else filing.change_note_en,
             "change_label": _("What changed"),
             "to_label": _("To"),
             "colon": _colon(language),

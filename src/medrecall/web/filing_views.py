@@ -146,6 +146,7 @@ def filing_detail(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
             "signing_needs_user_id": signing_needs_user_id(request.session, viewer_of(request)),
             "history": history_for(target=found)[:50],
             "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "is_chinese": (get_language() or "").startswith("zh"),
         },
     )
 
@@ -226,8 +227,17 @@ def filing_enter(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
         addressees = (
             _addressees(request.POST["addressees"]) if "addressees" in request.POST else None
         )
+        note = {
+            language: request.POST[f"change_note_{language}"]
+            for language in ("zh", "en")
+            if f"change_note_{language}" in request.POST
+        }
         changed = services.filing_enter(
-            filing=found, actor=actor, sections=sections, addressees=addressees
+            filing=found,
+            actor=actor,
+            sections=sections,
+            addressees=addressees,
+            change_note=note or None,
         )
         return changed, _("Saved.")
 
@@ -297,6 +307,7 @@ def filing_revise(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
             filing=_filing(request, pk, filing),
             actor=actor,
             change_note=request.POST.get("change_note", ""),
+            change_note_en=request.POST.get("change_note_en", ""),
         )
         return new, _("New version made: check, sign and submit it.")
 
