@@ -619,3 +619,89 @@ def test_the_change_note_through_the_api_and_the_command(
     assert patched.json()["change_note_en"] == "Time limit 14 days."
     assert patched.json()["problems"] == []
     assert (shown["change_note"], shown["change_note_en"]) == ("期限延长。", "Time limit: 14 days.")
+
+
+# --- 7. the parties' English address ---------------------------------------------------------
+
+
+def test_the_party_import_reads_an_optional_english_address(tmp_path: Any) -> None:
+    from medrecall.parties.importers import PartyImporter
+    from medrecall.parties.models import Party
+
+    with_english = tmp_path / "p.csv"
+    with_english.write_text(
+        "party_code,party_name,party_type,country,province,city,address,address_en\n"
+        "H-CD,四川大学华西医院,hospital,CN,四川省,成都市,武侯区国学巷37号,"
+        '"No. 37 Guoxue Lane, Wuhou District, Chengdu"\n',
+        encoding="utf-8",
+    )
+    without = tmp_path / "q.csv"
+    without.write_text(
+        "party_code,party_name,party_type,city\nH-XA,西京医院,hospital,西安市\n", encoding="utf-8"
+    )
+
+    assert PartyImporter().run(with_english, file_name="p.csv").created == 1
+    assert PartyImporter().run(without, file_name="q.csv").created == 1
+    assert PartyImporter.columns.required == ("party_code", "party_name", "party_type")
+    assert list(Party.objects.order_by("code").values_list("code", "address", "address_en")) == [
+        ("H-CD", "武侯区国学巷37号", "No. 37 Guoxue Lane, Wuhou District, Chengdu"),
+        ("H-XA", "", ""),
+    ]
+
+
+def test_the_english_address_is_edited_through_the_api_and_the_page(
+    manager: User, api_as: Any, make_user: Any
+) -> None:
+    from medrecall.accounts.roles import Role
+    from medrecall.parties.models import Party
+    from tests.factories import PartyFactory
+
+    party = PartyFactory(code="H-CD", name="四川大学华西医院", address="武侯区国学巷37号")
+    admin = make_user(Role.ADMINISTRATOR)
+
+    patched = api_as(admin).patch(
+        f"/api/parties/{party.pk}/",
+        {"address_en": "No. 37 Guoxue Lane, Wuhou District, Chengdu"},
+        format="json",
+    )
+    form = _page(admin, f"/data/party/{party.pk}/edit/")
+
+    assert (patched.status_code, patched.json()["address_en"]) == (
+        200,
+        "No. 37 Guoxue Lane, Wuhou District, Chengdu",
+    )
+    assert Party.objects.get(pk=party.pk).address_en == (
+        "No. 37 Guoxue Lane, Wuhou District, Chengdu"
+    )
+    assert 'name="address_en"' in form
+    assert 'value="No. 37 Guoxue Lane, Wuhou District, Chengdu"' in form
+
+
+def test_the_806_consignee_list_prints_the_english_address_in_english(
+    fda_recall: RecallCase, manager: User
+) -> None:
+    from medrecall.filings.rendering import blocks
+    from medrecall.filings.services import filing_generate
+    from medrecall.parties.models import Party
+
+    Party.objects.filter(code="HOSP").update(
+        address="天河区天河路1号", address_en="No. 1 Tianhe Road, Tianhe District, Guangzhou"
+    )
+    report = filing_generate(recall=fda_recall, doc_type="fda.report_806", actor=manager)
+    rows = {
+        lang: {
+            r[0].split(" ")[0]: r[1]
+            for b in blocks(report, lang)["blocks"]
+            if b.get("table") and len(b["table"]["columns"]) == 5
+            for r in b["table"]["rows"]
+        }
+        for lang in ("en", "zh-hans")
+    }
+
+    assert rows["en"]["HOSP"].startswith("No. 1 Tianhe Road, Tianhe District, Guangzhou, ")
+    assert "天河" not in rows["en"]["HOSP"]
+    assert rows["zh-hans"]["HOSP"].endswith("天河区天河路1号")
+    other = next(code for code in rows["en"] if code != "HOSP")
+    recorded = Party.objects.get(code=other)
+    assert recorded.address_en == ""
+    assert recorded.address in rows["en"][other]  # no English address: the one recorded

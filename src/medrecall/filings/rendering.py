@@ -107,8 +107,9 @@ def party_name(row: dict[str, Any], language: str) -> str:
 
 
 def party_address(row: dict[str, Any], language: str) -> str:
-    """A consignee's address as the document's language writes it (the street as recorded:
-    a party has one street address; city as recorded, province and country by name)."""
+    """A consignee's address as the document's language writes it: province and country by
+    name; in English the party's English address (street, district and city) where it has one,
+    else the street and city as recorded, as in Chinese."""
     parts = row.get("address_parts")
     if not parts:
         return str(row["address"])
@@ -120,9 +121,10 @@ def party_address(row: dict[str, Any], language: str) -> str:
         if parts.get("province_code")
         else parts.get("province", "")
     )
+    english = "" if _zh(language) else parts.get("address_en", "")
     written = postal_address(
-        address=parts.get("address", ""),
-        city=parts.get("city", ""),
+        address=english or parts.get("address", ""),
+        city="" if english else parts.get("city", ""),
         province=province,
         country=country_name(parts["country"], language) if parts.get("country") else "",
         language=language,
