@@ -156,9 +156,10 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "china_warning": selectors.sold_in_china_warning(recall),
     }
     # The closure's information list less the warning the page already shows at its top.
+    report = context["closure"]
     context["closure_information"] = [
         line
-        for line in (context["closure"].information if context["closure"] else [])
+        for line in (report.information if isinstance(report, closure.ClosureReport) else [])
         if line != context["china_warning"]
     ]
     context.update(_approval_and_clock(recall))
