@@ -100,12 +100,12 @@ UDI = {"parse": "--json"}
 FILINGS = {
     "list": "--language --user --json",
     "generate": "--type --report --user --json",
-    "enter": "--section --zh --en --type --report --user --json",
+    "enter": "--section --zh --en --note --note-en --type --report --user --json",
     "check": "--type --report --user --json",
     "sign": "--password-file --type --report --user --json",
     "submit": "--authority --reference --submitted-at --acknowledgement --type --report --user "
     "--json",
-    "revise": "--note --type --report --user --json",
+    "revise": "--note --note-en --type --report --user --json",
     "fda-record": "--class --event-id --z --classified-on --user --json",
     "fsn-gate": "--json",
     "fsn-override": "--reason --authority --reference --user --password-file --json",

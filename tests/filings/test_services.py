@@ -288,7 +288,9 @@ def test_submitting_the_new_version_leaves_the_deadline_as_the_first_submission_
     recall, manager
 ):
     first = _submit(signed_plan(recall, manager), manager)
-    second = services.filing_revise(filing=first, actor=manager, change_note="Time limit longer.")
+    second = services.filing_revise(
+        filing=first, actor=manager, change_note="期限延长。", change_note_en="Time limit longer."
+    )
     second = services.filing_check(filing=second, actor=manager)
     with signing_clock():
         second = services.filing_sign(

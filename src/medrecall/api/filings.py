@@ -63,6 +63,7 @@ class FilingSerializer(serializers.ModelSerializer[Filing]):
             "version",
             "status",
             "change_note",
+            "change_note_en",
             "addressees",
             "generated_at",
             "signature",
@@ -129,9 +130,19 @@ class FilingSectionTextSerializer(BoundedSerializer):
     en = serializers.CharField(allow_blank=True, required=False, default="")
 
 
+class FilingChangeNoteSerializer(BoundedSerializer):
+    """What changed in a later version: a language left out keeps its note."""
+
+    zh = serializers.CharField(allow_blank=True, required=False)
+    en = serializers.CharField(allow_blank=True, required=False)
+
+
 class FilingEnterSerializer(BoundedSerializer):
     sections = serializers.DictField(child=FilingSectionTextSerializer(), required=False)
     addressees = FilingSectionTextSerializer(many=True, required=False)
+    change_note = FilingChangeNoteSerializer(
+        required=False, help_text="Version 2 on: what changed, in Chinese and in English."
+    )
 
 
 class FilingSignInSerializer(BoundedSerializer):
@@ -152,7 +163,12 @@ class FilingSubmitInSerializer(BoundedSerializer):
 
 
 class FilingReviseSerializer(BoundedSerializer):
-    change_note = serializers.CharField(allow_blank=True)
+    change_note = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text="What changed, in Chinese."
+    )
+    change_note_en = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text="What changed, in English."
+    )
 
 
 class FilingListView(APIView):
@@ -205,6 +221,7 @@ class FilingDetailView(APIView):
             actor=viewer_of(request),
             sections=body.get("sections"),
             addressees=body.get("addressees"),
+            change_note=dict(body["change_note"]) if "change_note" in body else None,
         )
         return Response(FilingDetailSerializer(changed).data)
 
@@ -286,7 +303,10 @@ class FilingReviseView(APIView):
         found = _filing(request, pk, filing, CHANGE)
         body = _input(request, FilingReviseSerializer)
         new = services.filing_revise(
-            filing=found, actor=viewer_of(request), change_note=body["change_note"]
+            filing=found,
+            actor=viewer_of(request),
+            change_note=body["change_note"],
+            change_note_en=body["change_note_en"],
         )
         return Response(FilingDetailSerializer(new).data, status=status.HTTP_201_CREATED)
 
@@ -308,7 +328,8 @@ class FilingFileView(APIView):
 
 
 class FdaZNumberSerializer(BoundedSerializer):
-    model_code = serializers.CharField(max_length=100)
+    # Blank only for a recall of one device model: the Z-number is that model's.
+    model_code = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
     z_number = serializers.CharField(max_length=20)
 
 
@@ -364,7 +385,7 @@ class FdaRecordView(APIView):
             actor=viewer,
             classification=body.get("fda_class", ""),
             event_id=body.get("fda_event_id", ""),
-            z_numbers={z["model_code"]: z["z_number"] for z in body.get("fda_z_numbers", [])},
+            z_numbers=[(z["model_code"], z["z_number"]) for z in body.get("fda_z_numbers", [])],
             classified_on=body.get("fda_classified_on"),
         )
         return Response(FdaRecordSerializer(regime).data)

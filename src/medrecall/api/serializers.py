@@ -148,6 +148,7 @@ class PartySerializer(AddressMixin):
             "language",
             "preferred_channel",
             *ADDRESS_FIELDS,
+            "address_en",
             "is_active",
             "notes",
             "review",

@@ -100,6 +100,69 @@ class City:
         return self.city.removesuffix("市")
 
 
+# The Chinese streets of the demo cities in English (road, district): the parties' English
+# address, printed by English documents (the FDA 806 consignee list).
+STREETS_EN: dict[str, tuple[str, str]] = {
+    "上城区解放路": ("Jiefang Road", "Shangcheng District"),
+    "东城区东直门内大街": ("Dongzhimennei Street", "Dongcheng District"),
+    "二七区大学路": ("Daxue Road", "Erqi District"),
+    "五华区人民中路": ("Renmin Middle Road", "Wuhua District"),
+    "兴宁区朝阳路": ("Chaoyang Road", "Xingning District"),
+    "包河区马鞍山路": ("Ma'anshan Road", "Baohe District"),
+    "南山区科技园南路": ("Kejiyuan South Road", "Nanshan District"),
+    "南岗区西大直街": ("Xidazhi Street", "Nangang District"),
+    "南开区鞍山西道": ("Anshan West Road", "Nankai District"),
+    "历下区经十路": ("Jingshi Road", "Lixia District"),
+    "台江区八一七中路": ("Bayiqi Middle Road", "Taijiang District"),
+    "和平区南京北街": ("Nanjing North Street", "Heping District"),
+    "和平区南京路": ("Nanjing Road", "Heping District"),
+    "天河区天河路": ("Tianhe Road", "Tianhe District"),
+    "姑苏区人民路": ("Renmin Road", "Gusu District"),
+    "岳麓区麓山南路": ("Lushan South Road", "Yuelu District"),
+    "崂山区海尔路": ("Haier Road", "Laoshan District"),
+    "市中区纬二路": ("Weier Road", "Shizhong District"),
+    "市南区香港中路": ("Hong Kong Middle Road", "Shinan District"),
+    "徐汇区漕溪北路": ("Caoxi North Road", "Xuhui District"),
+    "思明区湖滨南路": ("Hubin South Road", "Siming District"),
+    "拱墅区湖墅南路": ("Hushu South Road", "Gongshu District"),
+    "新北区太湖东路": ("Taihu East Road", "Xinbei District"),
+    "朝阳区建国路": ("Jianguo Road", "Chaoyang District"),
+    "桥西区新华路": ("Xinhua Road", "Qiaoxi District"),
+    "武侯区人民南路": ("Renmin South Road", "Wuhou District"),
+    "武昌区中南路": ("Zhongnan Road", "Wuchang District"),
+    "武进区常武路": ("Changwu Road", "Wujin District"),
+    "江北区建新北路": ("Jianxin North Road", "Jiangbei District"),
+    "江汉区解放大道": ("Jiefang Avenue", "Jianghan District"),
+    "沈河区青年大街": ("Qingnian Street", "Shenhe District"),
+    "浦东新区张江路": ("Zhangjiang Road", "Pudong New Area"),
+    "海曙区中山西路": ("Zhongshan West Road", "Haishu District"),
+    "海淀区中关村大街": ("Zhongguancun Street", "Haidian District"),
+    "渝中区中山一路": ("Zhongshan 1st Road", "Yuzhong District"),
+    "湖里区仙岳路": ("Xianyue Road", "Huli District"),
+    "玄武区珠江路": ("Zhujiang Road", "Xuanwu District"),
+    "盘龙区北京路": ("Beijing Road", "Panlong District"),
+    "碑林区东大街": ("Dongda Street", "Beilin District"),
+    "福田区深南大道": ("Shennan Avenue", "Futian District"),
+    "美兰区海府路": ("Haifu Road", "Meilan District"),
+    "芙蓉区五一大道": ("Wuyi Avenue", "Furong District"),
+    "苏州工业园区星湖街": ("Xinghu Street", "Suzhou Industrial Park"),
+    "虎丘区长江路": ("Changjiang Road", "Huqiu District"),
+    "蜀山区长江西路": ("Changjiang West Road", "Shushan District"),
+    "西湖区文三路": ("Wensan Road", "Xihu District"),
+    "越秀区中山二路": ("Zhongshan 2nd Road", "Yuexiu District"),
+    "道里区中央大街": ("Zhongyang Street", "Daoli District"),
+    "鄞州区天童南路": ("Tiantong South Road", "Yinzhou District"),
+    "金水区花园路": ("Huayuan Road", "Jinshui District"),
+    "锦江区红星路": ("Hongxing Road", "Jinjiang District"),
+    "长安区中山东路": ("Zhongshan East Road", "Chang'an District"),
+    "雁塔区长安南路": ("Chang'an South Road", "Yanta District"),
+    "青秀区民族大道": ("Minzu Avenue", "Qingxiu District"),
+    "静安区延安中路": ("Yan'an Middle Road", "Jing'an District"),
+    "鼓楼区中山路": ("Zhongshan Road", "Gulou District"),
+    "鼓楼区五四路": ("Wusi Road", "Gulou District"),
+    "龙华区滨海大道": ("Binhai Avenue", "Longhua District"),
+}
+
 CITIES: dict[str, City] = {
     c.key: c
     for c in (
@@ -792,6 +855,7 @@ class Place:
     postal_code: str
     latitude: Decimal
     longitude: Decimal
+    address_en: str = ""  # a Chinese street in English, with district and city (parties only)
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -1120,8 +1184,12 @@ def _weighted(rng: random.Random, options: tuple[tuple[str, int], ...]) -> str:
 
 def _place(rng: random.Random, city: City, *, spread: float = 0.04) -> Place:
     street = rng.choice(city.streets)
+    address_en = ""
     if city.country == "CN":
-        address = f"{street}{rng.randint(1, 999)}号"
+        number = rng.randint(1, 999)
+        address = f"{street}{number}号"
+        road, district = STREETS_EN[street]
+        address_en = f"No. {number} {road}, {district}, {city.city_en}"
     elif city.country == "DE":
         address = f"{street} {rng.randint(1, 199)}"
     else:
@@ -1138,6 +1206,7 @@ def _place(rng: random.Random, city: City, *, spread: float = 0.04) -> Place:
         postal_code=city.postal_prefix + f"{rng.randrange(10**rest):0{rest}d}",
         latitude=Decimal(f"{city.latitude + rng.uniform(-spread, spread):.6f}"),
         longitude=Decimal(f"{city.longitude + rng.uniform(-spread, spread):.6f}"),
+        address_en=address_en,
     )
 
 
@@ -2164,6 +2233,7 @@ def _write_parties(plan: NetworkPlan, tick: _Progress) -> tuple[dict[str, int], 
             language=p.language,
             preferred_channel=p.preferred_channel,
             notes=p.notes,
+            address_en=p.place.address_en,
             **p.place.fields(),
         )
         for p in plan.parties

@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone, translation
 
-__all__ = ["local_time", "person_name", "postal_address", "user_display_name"]
+__all__ = ["joined", "local_time", "person_name", "postal_address", "user_display_name"]
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # tzname() gives "+08" or "-0330" for zones without a letter abbreviation.
@@ -40,6 +41,15 @@ def person_name(given: str, family: str, *, language: str | None = None) -> str:
         separator = "" if _HAN.search(given + family) else " "
         return f"{family}{separator}{given}"
     return f"{given} {family}"
+
+
+def joined(items: Iterable[Any], *, language: str | None = None) -> str:
+    """A list as the reader's language writes it (``language`` defaults to the active one):
+    Chinese enumerates with the enumeration comma (四川省、陕西省), other languages with commas
+    (Sichuan, Shaanxi). Empty items are left out."""
+    return ("、" if _chinese(language) else ", ").join(
+        str(item) for item in items if item not in ("", None)
+    )
 
 
 def postal_address(

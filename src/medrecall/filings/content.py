@@ -379,6 +379,7 @@ def fda_consignees(recall: RecallCase) -> list[dict[str, Any]]:
                 "name_en": party.name_en,
                 "address_parts": {
                     "address": party.address,
+                    "address_en": party.address_en,
                     "city": party.city,
                     "province": party.province,
                     "province_code": party.province_code,

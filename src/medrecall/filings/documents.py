@@ -364,25 +364,47 @@ def required(kind: DocumentType, level: str) -> bool:
     return kind.code != "fda.record_806_20"
 
 
+def _empty_in(text: dict[str, Any]) -> list[str]:
+    """The languages (by name) a bilingual text is empty in."""
+    return [
+        str(name)
+        for language, name in (("zh", _("Chinese")), ("en", _("English")))
+        if not str(text.get(language, "")).strip()
+    ]
+
+
+def change_note_problems(note: dict[str, str]) -> list[str]:
+    """A later version prints what changed in each document: the Chinese note in the Chinese
+    files, the English note in the English ones; each language's note is required."""
+    empty = _empty_in(note)
+    if len(empty) == 2:
+        return [_("The change note (what changed in this version) is empty.")]
+    if empty:
+        return [
+            _("The change note (what changed in this version) is empty in %(language)s.")
+            % {"language": empty[0]}
+        ]
+    return []
+
+
 def problems(
     kind: DocumentType,
     values: dict[str, Any],
     entered: dict[str, Any],
     addressees: list[dict[str, str]],
+    change_note: dict[str, str] | None = None,
 ) -> list[str]:
     """Everything the document still lacks, each item named in the reader's language. A
     filing is produced in Chinese and in English (its PDF and Word files in each): every
-    required section is checked in both, so no file prints the other language's text."""
+    required section is checked in both, so no file prints the other language's text; so is
+    the change note of a later version (``change_note``: None for a first version)."""
     found = [message for check in kind.checks for message in check(values)]
+    if change_note is not None:
+        found += change_note_problems(change_note)
     for section in kind.sections:
         if not section.required:
             continue
-        text = entered.get(section.key) or {}
-        empty = [
-            name
-            for language, name in (("zh", _("Chinese")), ("en", _("English")))
-            if not str(text.get(language, "")).strip()
-        ]
+        empty = _empty_in(entered.get(section.key) or {})
         if len(empty) == 2:
             found.append(_("Section “%(section)s” is empty.") % {"section": section.label})
         elif empty:

@@ -41,3 +41,9 @@ class SubmissionIncomplete(ValidationFailed):
     """Authority, date, reference number or the acknowledgement missing or unusable."""
 
     code = "submission_incomplete"
+
+
+class ChangeNoteRefused(ValidationFailed):
+    """A change note written on the first version (what changed belongs to a new version)."""
+
+    code = "change_note_refused"

@@ -23,8 +23,9 @@ class FilingStatus(models.TextChoices):
 class Filing(TimeStampedModel):
     """One version of one document. A recurring document (progress reports) has one
     ``sequence`` per report; a change after submission is the next ``version`` with a
-    ``change_note``. ``content`` holds the values generated from the data, frozen until the
-    filing is generated again; ``entered`` the sections the user wrote."""
+    ``change_note`` (Chinese) and ``change_note_en`` (English). ``content`` holds the values
+    generated from the data, frozen until the filing is generated again; ``entered`` the
+    sections the user wrote."""
 
     recall = models.ForeignKey(
         RecallCase, on_delete=models.CASCADE, related_name="filings", verbose_name=_("recall")
@@ -38,7 +39,10 @@ class Filing(TimeStampedModel):
     content = models.JSONField(_("generated values"), default=dict)
     entered = models.JSONField(_("entered sections"), default=dict)
     addressees = models.JSONField(_("addressed to"), default=list)
+    # What changed from the version before (version 2 on), in each language its documents print:
+    # the Chinese note in the Chinese PDF and Word file, the English one in the English files.
     change_note = models.TextField(_("what changed"), blank=True)
+    change_note_en = models.TextField(_("what changed (English)"), blank=True)
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from medrecall.core.presentation import written_time
+from medrecall.core.presentation import joined, written_time
 from medrecall.core.regions import country_name
 from medrecall.recalls.models import ActionType, HazardEvaluation
 from medrecall.reporting.labels import group_label
@@ -61,9 +61,21 @@ def _colon(language: str) -> str:
     return "：" if _zh(language) else ": "
 
 
+def listed(items: Any, language: str) -> str:
+    """A list as the document's language writes it: 四川省、陕西省 in Chinese, "Sichuan, Shaanxi"
+    in English (``core.presentation.joined``); every list a filing prints goes through it."""
+    return joined(items, language=language)
+
+
+def _separator(language: str) -> str:
+    """Between items that are themselves lists or phrases (authorities, shipments): a
+    semicolon, full-width in Chinese."""
+    return "；" if _zh(language) else "; "
+
+
 def countries(codes: list[str], language: str) -> str:
-    """Countries by name in the document's language (中国, 新加坡; China, Singapore)."""
-    return ("、" if _zh(language) else ", ").join(country_name(code, language) for code in codes)
+    """Countries by name in the document's language (中国、新加坡; China, Singapore)."""
+    return listed((country_name(code, language) for code in codes), language)
 
 
 def level_words(level: str, language: str) -> str:
@@ -95,8 +107,9 @@ def party_name(row: dict[str, Any], language: str) -> str:
 
 
 def party_address(row: dict[str, Any], language: str) -> str:
-    """A consignee's address as the document's language writes it (the street as recorded:
-    a party has one street address; city as recorded, province and country by name)."""
+    """A consignee's address as the document's language writes it: province and country by
+    name; in English the party's English address (street, district and city) where it has one,
+    else the street and city as recorded, as in Chinese."""
     parts = row.get("address_parts")
     if not parts:
         return str(row["address"])
@@ -108,9 +121,10 @@ def party_address(row: dict[str, Any], language: str) -> str:
         if parts.get("province_code")
         else parts.get("province", "")
     )
+    english = "" if _zh(language) else parts.get("address_en", "")
     written = postal_address(
-        address=parts.get("address", ""),
-        city=parts.get("city", ""),
+        address=english or parts.get("address", ""),
+        city="" if english else parts.get("city", ""),
         province=province,
         country=country_name(parts["country"], language) if parts.get("country") else "",
         language=language,
@@ -212,9 +226,12 @@ def _distribution(values: dict[str, Any]) -> dict[str, Any]:
             [_("Countries and regions"), countries(d["countries"], language)],
             [
                 _("Provinces in China"),
-                ", ".join(
-                    group_label("province", p["code"], language) if p["code"] else p["name"]
-                    for p in d["provinces"]
+                listed(
+                    (
+                        group_label("province", p["code"], language) if p["code"] else p["name"]
+                        for p in d["provinces"]
+                    ),
+                    language,
                 ),
             ],
         ],
@@ -356,11 +373,12 @@ def blocks(filing: Filing, language: str) -> dict[str, Any]:
             % {"sequence": filing.sequence, "version": filing.version}
             if kind.recurring
             else _("Version %(version)s") % {"version": filing.version},
-            "change_note": filing.change_note,
+            # Each file prints the change note of its own language (the check asks for both).
+            "change_note": filing.change_note if _zh(language) else filing.change_note_en,
             "change_label": _("What changed"),
             "to_label": _("To"),
             "colon": _colon(language),
-            "separator": "；" if _zh(language) else "; ",
+            "separator": _separator(language),
             "addressees": [_text(a, language) for a in filing.addressees],
             "rows": head["rows"],
             "blocks": [
@@ -519,7 +537,7 @@ def render(filing: Filing) -> dict[str, bytes]:
 # --- FDA documents ------------------------------------------------------------------------
 
 
-def _fda_rows(values: dict[str, Any]) -> list[list[str]]:
+def _fda_rows(values: dict[str, Any], language: str) -> list[list[str]]:
     """FDA's own record of the recall (once FDA sent it)."""
     fda = values.get("fda") or {}
     return [
@@ -527,7 +545,13 @@ def _fda_rows(values: dict[str, Any]) -> list[list[str]]:
         [_("FDA recall event id"), fda.get("event_id", "")],
         [
             _("FDA Z-numbers"),
-            ", ".join(f"{z['model_code']}: {z['z_number']}" for z in fda.get("z_numbers", [])),
+            listed(
+                (
+                    f"{z['model_code']}{_colon(language)}{z['z_number']}"
+                    for z in fda.get("z_numbers", [])
+                ),
+                language,
+            ),
         ],
     ]
 
@@ -548,7 +572,9 @@ def _consignee_table(values: dict[str, Any], language: str) -> dict[str, Any]:
                     f"{c['code']} {party_name(c, language)}",
                     party_address(c, language),
                     c["phone"],
-                    "; ".join(f"{s['date']} {s['lot']} ×{s['quantity']}" for s in c["shipments"]),
+                    _separator(language).join(
+                        f"{s['date']} {s['lot']} ×{s['quantity']}" for s in c["shipments"]
+                    ),
                     str(c["units"]),
                 ]
                 for c in values["consignees"]
@@ -564,9 +590,9 @@ def _report_806(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
         "heading": _("Report"),
         "rows": [
             [_("Report number"), values["report_number"]],
-            [_("Lots added by this amendment"), ", ".join(values.get("added_lots", []))],
+            [_("Lots added by this amendment"), listed(values.get("added_lots", []), language)],
             [_("FDA establishment registration number"), values["registration"]],
-            *_fda_rows(values),
+            *_fda_rows(values, language),
             [_("Defect"), _text(values["defect"], language)],
             [_("Possible harm"), _text(values["hazard"], language)],
             [_("Injuries reported"), str(values["injuries_reported"] or 0)],
@@ -588,7 +614,7 @@ def _record_806_20(values: dict[str, Any], language: str) -> list[dict[str, Any]
         {
             "heading": _("Record"),
             "rows": [
-                *_fda_rows(values),
+                *_fda_rows(values, language),
                 [_("Defect"), _text(values["defect"], language)],
                 [_("Possible harm"), _text(values["hazard"], language)],
             ],
@@ -609,11 +635,11 @@ def _status_report(values: dict[str, Any], language: str) -> list[dict[str, Any]
     counts = {
         "heading": _("The counts of 21 CFR 7.53(b)"),
         "rows": [
-            *_fda_rows(values),
+            *_fda_rows(values, language),
             [_("(1) Consignees notified"), f"{c['notified']} / {c['consignees']}"],
             [
                 _("(2) Consignees responding; quantity on hand when notified"),
-                f"{c['responding']}; {c['on_hand_at_response']}",
+                f"{c['responding']}{_separator(language)}{c['on_hand_at_response']}",
             ],
             [_("(3) Consignees not responding"), str(c["not_responding"])],
             [
@@ -622,7 +648,7 @@ def _status_report(values: dict[str, Any], language: str) -> list[dict[str, Any]
             ],
             [
                 _("(5) Effectiveness checks: checked, passed, failed"),
-                f"{checks.get('checked', 0)}, {checks.get('passed', 0)}, {checks.get('failed', 0)}"
+                listed((str(checks.get(k, 0)) for k in ("checked", "passed", "failed")), language)
                 if checks
                 else _("No effectiveness-check level set"),
             ],
@@ -665,7 +691,7 @@ def _termination(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
     request = {
         "heading": _("Effectiveness and disposition"),
         "rows": [
-            *_fda_rows(values),
+            *_fda_rows(values, language),
             [_("Every unit accounted"), _("yes") if done["complete"] else _("no")],
             [_("Units in scope"), str(done["affected"])],
             [_("Units dispositioned"), str(done["dispositioned"])],

@@ -39,6 +39,8 @@ def signing_content(filing: Filing) -> dict[str, Any]:
         "entered": filing.entered,
         "addressees": filing.addressees,
         "change_note": filing.change_note,
+        # Only once written: a signature made before the English note existed still matches.
+        **({"change_note_en": filing.change_note_en} if filing.change_note_en else {}),
     }
 
 

@@ -22,12 +22,14 @@ from django.utils.translation import gettext as _
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core import files
+from medrecall.core.presentation import joined
 from medrecall.recalls import deadlines
 from medrecall.recalls.models import RecallCase
 
 from . import content, rendering
 from .documents import DOCUMENT_TYPES, DocumentType, problems, types_for
 from .errors import (
+    ChangeNoteRefused,
     DocumentTypeUnknown,
     FilingAlreadySubmitted,
     FilingIncomplete,
@@ -48,7 +50,7 @@ def _kind(recall: RecallCase, doc_type: str) -> DocumentType:
             _("“%(doc_type)s” is not a document this recall files. It files: %(known)s.")
             % {
                 "doc_type": doc_type,
-                "known": ", ".join(k.code for k in types_for(recall)) or "-",
+                "known": joined(k.code for k in types_for(recall)) or "-",
             },
             where="doc_type",
         )
@@ -174,20 +176,30 @@ def filing_enter(
     actor: User,
     sections: dict[str, dict[str, str]] | None = None,
     addressees: list[dict[str, str]] | None = None,
+    change_note: dict[str, str] | None = None,
 ) -> Filing:
-    """Write sections (``{key: {"zh": …, "en": …}}``) and/or the authorities addressed."""
+    """Write sections (``{key: {"zh": …, "en": …}}``), the authorities addressed and/or, on a
+    later version, what changed (``{"zh": …, "en": …}``; a language left out is kept)."""
     filing = _current(filing)
     _refuse_submitted(filing)
+    if change_note is not None and filing.version == 1:
+        raise ChangeNoteRefused(
+            _("Version 1 has no change note: what changed is written on a new version."),
+            where="change_note",
+        )
     kind = DOCUMENT_TYPES.get(filing.doc_type)
     known = {s.key for s in kind.sections}
     unknown = sorted(set(sections or {}) - known)
     if unknown:
         raise DocumentTypeUnknown(
             _("%(document)s has no section %(sections)s.")
-            % {"document": kind.label, "sections": ", ".join(unknown)},
+            % {"document": kind.label, "sections": joined(unknown)},
             where="sections",
         )
-    before = {"entered": filing.entered, "addressees": filing.addressees}
+    before = _entered_state(filing)
+    if change_note is not None:
+        filing.change_note = str(change_note.get("zh", filing.change_note)).strip()
+        filing.change_note_en = str(change_note.get("en", filing.change_note_en)).strip()
     entered = dict(filing.entered)
     for key, text in (sections or {}).items():
         entered[key] = {
@@ -201,7 +213,7 @@ def filing_enter(
             for a in addressees
             if a.get("zh", "").strip() or a.get("en", "").strip()
         ]
-    after = {"entered": filing.entered, "addressees": filing.addressees}
+    after = _entered_state(filing)
     if after == before:
         return filing
     return _changed(
@@ -212,10 +224,21 @@ def filing_enter(
     )
 
 
+def _entered_state(filing: Filing) -> dict[str, Any]:
+    """What the user writes on a filing, to tell what an edit changed."""
+    return {
+        "entered": filing.entered,
+        "addressees": filing.addressees,
+        "change_note": filing.change_note,
+        "change_note_en": filing.change_note_en,
+    }
+
+
 def filing_problems(filing: Filing) -> list[str]:
     """What the filing still lacks (empty: the check passes)."""
     kind = DOCUMENT_TYPES.get(filing.doc_type)
-    return problems(kind, filing.content, filing.entered, filing.addressees)
+    note = {"zh": filing.change_note, "en": filing.change_note_en} if filing.version > 1 else None
+    return problems(kind, filing.content, filing.entered, filing.addressees, note)
 
 
 @transaction.atomic
@@ -437,16 +460,21 @@ def filing_submit(
 
 
 @transaction.atomic
-def filing_revise(*, filing: Filing, actor: User, change_note: str) -> Filing:
+def filing_revise(
+    *, filing: Filing, actor: User, change_note: str = "", change_note_en: str = ""
+) -> Filing:
     """A submitted version changed: the next version, generated afresh from the data, with the
-    sections and authorities of the one before and what changed (a plan change is filed again)."""
+    sections and authorities of the one before and what changed (a plan change is filed again):
+    ``change_note`` in Chinese, ``change_note_en`` in English — one is enough to start the
+    version, the check asks for both before it can be signed."""
     filing = _current(filing)
     if filing.status != FilingStatus.SUBMITTED:
         raise FilingNotCurrent(
             _("Only a submitted version gets a new version; change this one directly."),
             where="status",
         )
-    if not change_note.strip():
+    change_note, change_note_en = change_note.strip(), change_note_en.strip()
+    if not change_note and not change_note_en:
         raise SubmissionIncomplete(_("Say what changed in the new version."), where="change_note")
     kind = DOCUMENT_TYPES.get(filing.doc_type)
     new = Filing.objects.create(
@@ -457,7 +485,8 @@ def filing_revise(*, filing: Filing, actor: User, change_note: str) -> Filing:
         content=kind.generate(filing.recall),
         entered=filing.entered,
         addressees=filing.addressees,
-        change_note=change_note.strip(),
+        change_note=change_note,
+        change_note_en=change_note_en,
         previous=filing,
         generated_at=timezone.now(),
         generated_by=actor,
@@ -468,7 +497,7 @@ def filing_revise(*, filing: Filing, actor: User, change_note: str) -> Filing:
         actor=actor,
         action="filings.new_version",
         target=new,
-        reason=change_note.strip(),
+        reason=" / ".join(n for n in (change_note, change_note_en) if n),
         changes={"version": [filing.version, new.version]},
     )
     return new

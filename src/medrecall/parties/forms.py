@@ -49,6 +49,7 @@ class PartyForm(AddressFormMixin):
             "language",
             "preferred_channel",
             *ADDRESS_FIELDS,
+            "address_en",
             "is_active",
             "notes",
         ]

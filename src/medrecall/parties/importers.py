@@ -146,11 +146,20 @@ class PartyRecord:
     language: str
     preferred_channel: str
     place: Place
+    address_en: str = ""
 
 
 PLACE_FIELDS = ("country", "province", "province_code", "city", "address", "latitude", "longitude")
 """Where a party or location is: ``Place``'s fields, written to both."""
-PARTY_FIELDS = ("name", "party_type", "name_en", "language", "preferred_channel", *PLACE_FIELDS)
+PARTY_FIELDS = (
+    "name",
+    "party_type",
+    "name_en",
+    "language",
+    "preferred_channel",
+    *PLACE_FIELDS,
+    "address_en",
+)
 
 
 def _place_values(place: Place) -> dict[str, Any]:
@@ -165,6 +174,7 @@ def _party_values(record: PartyRecord) -> dict[str, Any]:
         "language": record.language,
         "preferred_channel": record.preferred_channel,
         **_place_values(record.place),
+        "address_en": record.address_en,
     }
 
 
@@ -215,7 +225,7 @@ def _party_cells(row: SourceRow, problems: list[tuple[str, str, str]]) -> tuple[
 
 class PartyImporter(TableImporter[PartyRecord]):
     kind = "parties"
-    max_lengths = {"party_code": 64, "party_name": 255, "name_en": 255}
+    max_lengths = {"party_code": 64, "party_name": 255, "name_en": 255, "address_en": 255}
     columns = Columns(
         required=("party_code", "party_name", "party_type"),
         optional=(
@@ -228,6 +238,8 @@ class PartyImporter(TableImporter[PartyRecord]):
             "longitude",
             "language",
             "preferred_channel",
+            # Added after the template's first columns: files without it import as before.
+            "address_en",
         ),
     )
 
@@ -248,6 +260,7 @@ class PartyImporter(TableImporter[PartyRecord]):
                 CHANNEL_ALIASES,
             ),
             place=parse_place(row, problems, country_required=False),
+            address_en=row.values.get("address_en", "")[:255],
         )
         if problems:
             raise RowProblem(*problems)

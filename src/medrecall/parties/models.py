@@ -120,6 +120,14 @@ class Party(Address, TimeStampedModel):
     code = models.CharField(_("party code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=255)
     name_en = models.CharField(_("English name"), max_length=255, blank=True)
+    # The street address as English documents print it (the FDA 806 consignee list): a Chinese
+    # party's ``address`` is in Chinese. Province and country are named from their codes.
+    address_en = models.CharField(
+        _("English street address"),
+        max_length=255,
+        blank=True,
+        help_text=_("Street, district and city in English, for English documents (optional)."),
+    )
     party_type = models.CharField(_("party type"), max_length=20, choices=PartyType.choices)
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS

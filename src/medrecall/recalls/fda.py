@@ -6,6 +6,7 @@ action; the filings print them once recorded."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
+from medrecall.core.presentation import joined
 
 from .errors import FdaRecordInvalid, RegimeMissing
 from .models import RecallCase, RecallRegime, Regime
@@ -26,6 +28,61 @@ EVENT_ID = re.compile(r"\d{1,10}")
 
 def fda_regime(recall: RecallCase) -> RecallRegime | None:
     return next((r for r in recall.regimes.all() if r.regime == Regime.FDA), None)
+
+
+# What separates one Z-number from the next in a typed list, and a model from its Z-number.
+_ITEMS = re.compile(r"[,，;；、\n]+")
+_PAIR = re.compile(r"\s*[=＝:：]\s*|\s+")
+EXAMPLE_Z = "Z-0001-2027"
+
+
+def z_number_entries(text: str) -> list[tuple[str, str]]:
+    """Z-numbers as people type them: ``MODEL=Z-NNNN-YYYY`` (or ``MODEL: …``, ``MODEL …``),
+    separated by commas, semicolons or lines; a Z-number alone gives an empty model code, which
+    ``fda_record`` reads as the recall's only device model."""
+    found = []
+    for item in _ITEMS.split(text):
+        if not item.strip():
+            continue
+        parts = _PAIR.split(item.strip(), maxsplit=1)
+        found.append((parts[0], parts[1]) if len(parts) == 2 else ("", parts[0]))
+    return found
+
+
+def _by_model(
+    recall: RecallCase, models: list[str], entries: list[tuple[str, str]]
+) -> tuple[dict[str, str], list[str]]:
+    """The Z-numbers by device model code: one without a model is the only model's; every
+    entry that cannot be placed is named, with the form to use and an example."""
+    given: dict[str, list[str]] = {}
+    found = []
+    for model, number in entries:
+        if not model and len(models) == 1:
+            model = models[0]
+        if not model:
+            example = f"{models[0] if models else 'MODEL'}={number if Z_NUMBER.fullmatch(number) else EXAMPLE_Z}"
+            found.append(
+                _(
+                    "Z-number %(value)s does not say which device model it is for: write each as"
+                    " MODEL=Z-NNNN-YYYY, e.g. %(example)s (device models of recall %(recall)s:"
+                    " %(models)s)."
+                )
+                % {
+                    "value": number,
+                    "example": example,
+                    "recall": recall.number,
+                    "models": joined(models) or "—",
+                }
+            )
+            continue
+        given.setdefault(model, []).append(number)
+    for model, numbers in given.items():
+        if len(set(numbers)) > 1:
+            found.append(
+                _("%(model)s is given %(values)s: FDA gives one Z-number per device model.")
+                % {"model": model, "values": joined(sorted(set(numbers)))}
+            )
+    return {model: numbers[-1] for model, numbers in given.items()}, found
 
 
 def _problems(
@@ -64,11 +121,12 @@ def fda_record(
     actor: User,
     classification: str = "",
     event_id: str = "",
-    z_numbers: dict[str, str] | None = None,
+    z_numbers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     classified_on: date | None = None,
 ) -> RecallRegime:
     """Record (or correct) what FDA sent: its class, the event id and the Z-numbers by device
-    model code. Refused with every problem named; a value left empty keeps the one recorded."""
+    model code (a Z-number with no model code is the recall's only device model's). Refused
+    with every problem named; a value left empty keeps the one recorded."""
     recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
     regime = RecallRegime.objects.select_for_update().filter(recall=recall, regime="fda").first()
     if regime is None:
@@ -79,8 +137,14 @@ def fda_record(
         )
     classification = classification.strip().upper()
     event_id = event_id.strip()
-    cleaned = {str(k).strip(): str(v).strip().upper() for k, v in (z_numbers or {}).items()}
-    if found := _problems(recall, classification, event_id, cleaned):
+    entries = z_numbers.items() if isinstance(z_numbers, Mapping) else (z_numbers or [])
+    models = list(recall.products.order_by("model_code").values_list("model_code", flat=True))
+    cleaned, unplaced = _by_model(
+        recall,
+        models,
+        [(str(k).strip(), str(v).strip().upper()) for k, v in entries],
+    )
+    if found := [*_problems(recall, classification, event_id, cleaned), *unplaced]:
         raise FdaRecordInvalid(" ".join(found), details=found)
     before: dict[str, Any] = {
         "fda_class": regime.fda_class,

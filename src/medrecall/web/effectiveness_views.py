@@ -27,7 +27,7 @@ from medrecall.recalls.lifecycle import Action, action_blockers, blockers
 from medrecall.recalls.lifecycle import Status as RecallStatus
 from medrecall.recalls.models import RecallCase
 
-from .paging import paged
+from .paging import Paged, paged
 
 VIEW = "effectiveness.view_checkplan"
 PLAN = "effectiveness.change_checkplan"
@@ -56,6 +56,21 @@ def _int(value: str, where: str, *, blank: bool = True) -> int | None:
     if not -(2**63) < number < 2**63:
         raise ValidationFailed(_("%(field)s: the number is too large.") % {"field": where})
     return number
+
+
+def _with_renotified(request: HttpRequest, recall: RecallCase, checks: Paged) -> Paged:
+    """Each failed check with the notices it sent again (``renotified``: the reminders, or the
+    first notice of a holder that never had one), read in one query for the page."""
+    from medrecall.notices.selectors import notice_list_for
+
+    ids = {pk for check in checks for pk in check.renotified_notices}
+    notices = {
+        n.pk: n
+        for n in notice_list_for(viewer=viewer_of(request), recall_id=recall.pk).filter(pk__in=ids)
+    }
+    for check in checks:
+        check.renotified = [notices[pk] for pk in check.renotified_notices if pk in notices]
+    return checks
 
 
 @login_required
@@ -91,7 +106,11 @@ def effectiveness_page(request: HttpRequest, pk: int) -> HttpResponse:
         "regimes": regimes,
         "levels": Level.choices,
         "contact_methods": ContactMethod.choices,
-        "escalations": paged(request, selectors.open_escalations(recall), param="escalations"),
+        "escalations": _with_renotified(
+            request,
+            recall,
+            paged(request, selectors.open_escalations(recall), param="escalations"),
+        ),
         "completion": selectors.completion_of(recall),
         "outstanding": paged(
             request, selectors.outstanding_at_holders(recall), param="outstanding"

@@ -67,8 +67,37 @@ def filing_list(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": request.user.has_perm(CHANGE),
             "fda": next((r for r in recall.regimes.all() if r.regime == "fda"), None),
             "no_fda_filings": not selectors.fda_owed(recall),
+            **_fda_form(recall),
         },
     )
+
+
+def _fda_form(recall: RecallCase) -> dict[str, Any]:
+    """What the FDA record form says about its fields: the classes in the reader's words, and
+    how to write the Z-numbers with an example from the recall's own device models."""
+    from medrecall.core.presentation import joined
+    from medrecall.recalls.fda import CLASSES, EXAMPLE_Z
+
+    models = [p.model_code for p in recall.products.all()]
+    example = f"{models[0] if models else 'MODEL'}={EXAMPLE_Z}"
+    hint = _(
+        "One per device model, separated by commas: MODEL=Z-NNNN-YYYY, e.g. %(example)s"
+        " (device models: %(models)s)."
+    ) % {"example": example, "models": joined(models) or "—"}
+    if len(models) == 1:
+        # Chinese sentences follow each other without a space.
+        space = "" if (get_language() or "").startswith("zh") else " "
+        hint += space + _("With one device model the Z-number alone is enough.")
+    fda = next((r for r in recall.regimes.all() if r.regime == "fda"), None)
+    colon = "：" if (get_language() or "").startswith("zh") else ": "
+    return {
+        "fda_classes": CLASSES,
+        "fda_z_example": example,
+        "fda_z_hint": hint,
+        "fda_z_numbers": [
+            f"{z['model_code']}{colon}{z['z_number']}" for z in (fda.fda_z_numbers if fda else [])
+        ],
+    }
 
 
 def _named(filings: Any) -> list[Filing]:
@@ -117,6 +146,7 @@ def filing_detail(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
             "signing_needs_user_id": signing_needs_user_id(request.session, viewer_of(request)),
             "history": history_for(target=found)[:50],
             "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "is_chinese": (get_language() or "").startswith("zh"),
         },
     )
 
@@ -197,8 +227,17 @@ def filing_enter(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
         addressees = (
             _addressees(request.POST["addressees"]) if "addressees" in request.POST else None
         )
+        note = {
+            language: request.POST[f"change_note_{language}"]
+            for language in ("zh", "en")
+            if f"change_note_{language}" in request.POST
+        }
         changed = services.filing_enter(
-            filing=found, actor=actor, sections=sections, addressees=addressees
+            filing=found,
+            actor=actor,
+            sections=sections,
+            addressees=addressees,
+            change_note=note or None,
         )
         return changed, _("Saved.")
 
@@ -268,6 +307,7 @@ def filing_revise(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
             filing=_filing(request, pk, filing),
             actor=actor,
             change_note=request.POST.get("change_note", ""),
+            change_note_en=request.POST.get("change_note_en", ""),
         )
         return new, _("New version made: check, sign and submit it.")
 
@@ -282,16 +322,6 @@ def filing_file(request: HttpRequest, pk: int, filing: int, name: str) -> FileRe
     return served
 
 
-def _z_numbers(text: str) -> dict[str, str]:
-    """``MODEL=Z-NNNN-YYYY`` one per line (or separated by commas)."""
-    found = {}
-    for item in text.replace(",", "\n").splitlines():
-        model, _sep, number = item.partition("=")
-        if model.strip() or number.strip():
-            found[model.strip()] = number.strip()
-    return found
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def fda_record(request: HttpRequest, pk: int) -> HttpResponse:
@@ -299,6 +329,7 @@ def fda_record(request: HttpRequest, pk: int) -> HttpResponse:
     GET shows the record where it is kept: the filings page's FDA section (404 without the
     FDA regime)."""
     from medrecall.recalls.fda import fda_record as record
+    from medrecall.recalls.fda import z_number_entries
 
     recall = _recall(request, pk)
     if request.method == "GET":
@@ -316,7 +347,7 @@ def fda_record(request: HttpRequest, pk: int) -> HttpResponse:
             actor=viewer_of(request),
             classification=request.POST.get("fda_class", ""),
             event_id=request.POST.get("event_id", ""),
-            z_numbers=_z_numbers(request.POST.get("z_numbers", "")),
+            z_numbers=z_number_entries(request.POST.get("z_numbers", "")),
             classified_on=classified_on,
         )
     except ValueError:

@@ -155,6 +155,13 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
         "china_warning": selectors.sold_in_china_warning(recall),
     }
+    # The closure's information list less the warning the page already shows at its top.
+    report = context["closure"]
+    context["closure_information"] = [
+        line
+        for line in (report.information if isinstance(report, closure.ClosureReport) else [])
+        if line != context["china_warning"]
+    ]
     context.update(_approval_and_clock(recall))
     context["signing_needs_user_id"] = signing_needs_user_id(request.session, viewer_of(request))
     return render(request, "web/recall_detail.html", context)

@@ -24,6 +24,12 @@ def person_name(user: Any) -> str:
     return presentation.user_display_name(user)
 
 
+@register.filter(name="joined")
+def joined(items: Any) -> str:
+    """A list in the page's language: 四川省、陕西省 in Chinese, "Sichuan, Shaanxi" in English."""
+    return presentation.joined(items)
+
+
 @register.filter(name="postal_address")
 def postal_address(party: Any) -> str:
     """A party's (or location's) address in the page's language order."""

@@ -3,11 +3,12 @@
   medrecall filings list NUMBER [--json]
   medrecall filings generate NUMBER --type DOC --user U [--json]
   medrecall filings enter NUMBER --type DOC --section KEY [--zh TEXT] [--en TEXT] --user U [--json]
+  medrecall filings enter NUMBER --type DOC [--note TEXT] [--note-en TEXT] --user U [--json]
   medrecall filings check NUMBER --type DOC --user U [--json]
   medrecall filings sign NUMBER --type DOC --user U [--password-file PATH] [--json]
   medrecall filings submit NUMBER --type DOC --authority A --reference R --acknowledgement PATH
       [--submitted-at ISO] --user U [--json]
-  medrecall filings revise NUMBER --type DOC --note TEXT --user U [--json]
+  medrecall filings revise NUMBER --type DOC --note TEXT [--note-en TEXT] --user U [--json]
   medrecall filings fsn-gate NUMBER [--json]
   medrecall filings fsn-override NUMBER --reason TEXT --authority A --reference R --user U
       [--password-file PATH] [--json]
@@ -51,6 +52,8 @@ def _row(filing: Filing) -> dict[str, Any]:
         "reference": filing.reference,
         "submitted_at": filing.submitted_at.isoformat() if filing.submitted_at else None,
         "deadline": filing.deadline_key or None,
+        "change_note": filing.change_note,
+        "change_note_en": filing.change_note_en,
         "problems": services.filing_problems(filing),
     }
 
@@ -83,6 +86,10 @@ class Command(ProductCommand):
         enter.add_argument("--section", default="")
         enter.add_argument("--zh", default=None, help="The section in Chinese.")
         enter.add_argument("--en", default=None, help="The section in English.")
+        enter.add_argument("--note", default=None, help="Version 2 on: what changed, in Chinese.")
+        enter.add_argument(
+            "--note-en", default=None, help="Version 2 on: what changed, in English."
+        )
         actions.add("check", self._check, help="Check the required content; list what is missing.")
         sign = actions.add(
             "sign",
@@ -102,14 +109,20 @@ class Command(ProductCommand):
         submit.add_argument("--submitted-at", default="", help="ISO date and time with its zone.")
         submit.add_argument("--acknowledgement", default="", metavar="PATH")
         revise = actions.add("revise", self._revise, help="A new version of a submitted filing.")
-        revise.add_argument("--note", default="", help="What changed.")
+        revise.add_argument("--note", default="", help="What changed, in Chinese.")
+        revise.add_argument("--note-en", default="", help="What changed, in English.")
         fda = actions.add(
             "fda-record", self._fda_record, help="Record FDA's class, event id and Z-numbers."
         )
         fda.add_argument("--class", dest="fda_class", default="", help="I, II or III.")
         fda.add_argument("--event-id", default="", help="FDA's recall event id.")
         fda.add_argument(
-            "--z", action="append", default=[], metavar="MODEL=Z-NNNN-YYYY", help="A Z-number."
+            "--z",
+            action="append",
+            default=[],
+            metavar="MODEL=Z-NNNN-YYYY",
+            help="A Z-number with its device model code; the Z-number alone for a recall of one"
+            " device model.",
         )
         fda.add_argument("--classified-on", default="", help="YYYY-MM-DD")
         fda.add_argument("--user", default="", help="The account the action is recorded under.")
@@ -196,13 +209,27 @@ class Command(ProductCommand):
 
     def _enter(self, o: dict[str, Any]) -> None:
         filing = self._filing(o)
-        current = filing.entered.get(o["section"], {})
-        text = {
-            "zh": current.get("zh", "") if o["zh"] is None else o["zh"],
-            "en": current.get("en", "") if o["en"] is None else o["en"],
+        note = {
+            language: o[option]
+            for language, option in (("zh", "note"), ("en", "note_en"))
+            if o[option] is not None
         }
+        if not o["section"] and not note:
+            raise CommandError(_("Give --section (with --zh/--en), or --note/--note-en."))
+        sections = None
+        if o["section"]:
+            current = filing.entered.get(o["section"], {})
+            sections = {
+                o["section"]: {
+                    "zh": current.get("zh", "") if o["zh"] is None else o["zh"],
+                    "en": current.get("en", "") if o["en"] is None else o["en"],
+                }
+            }
         changed = services.filing_enter(
-            filing=filing, actor=user_named(o["user"]), sections={o["section"]: text}
+            filing=filing,
+            actor=user_named(o["user"]),
+            sections=sections,
+            change_note=note or None,
         )
         self._print(changed, o["json"])
 
@@ -256,12 +283,15 @@ class Command(ProductCommand):
 
     def _revise(self, o: dict[str, Any]) -> None:
         new = services.filing_revise(
-            filing=self._filing(o), actor=user_named(o["user"]), change_note=o["note"]
+            filing=self._filing(o),
+            actor=user_named(o["user"]),
+            change_note=o["note"],
+            change_note_en=o["note_en"],
         )
         self._print(new, o["json"])
 
     def _fda_record(self, o: dict[str, Any]) -> None:
-        from medrecall.recalls.fda import fda_record, fda_regime
+        from medrecall.recalls.fda import fda_record, fda_regime, z_number_entries
 
         recall = recall_numbered(o["number"])
         regime = fda_regime(recall)
@@ -270,10 +300,7 @@ class Command(ProductCommand):
                 day = date.fromisoformat(o["classified_on"]) if o["classified_on"] else None
             except ValueError as error:
                 raise CommandError(_("--classified-on is not a date (YYYY-MM-DD).")) from error
-            z_numbers = {}
-            for item in o["z"]:
-                model, _sep, number = item.partition("=")
-                z_numbers[model.strip()] = number.strip()
+            z_numbers = [entry for item in o["z"] for entry in z_number_entries(item)]
             regime = fda_record(
                 recall=recall,
                 actor=user_named(o["user"]),
