@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone, translation
 
-__all__ = ["local_time", "person_name", "postal_address", "user_display_name"]
+__all__ = ["local_time", "party_name", "person_name", "postal_address", "user_display_name"]
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # tzname() gives "+08" or "-0330" for zones without a letter abbreviation.
@@ -40,6 +41,19 @@ def person_name(given: str, family: str, *, language: str | None = None) -> str:
         separator = "" if _HAN.search(given + family) else " "
         return f"{family}{separator}{given}"
     return f"{given} {family}"
+
+
+def party_name(party: Any, *, language: str | None = None) -> str:
+    """A party's name for the reader (``language`` defaults to the active one): the English
+    name for English readers, the name as recorded (Chinese) otherwise, each falling back to
+    the other, then to the party code. Takes a party or a mapping with ``name``, ``name_en``
+    and ``code``; it reads only those fields, so a list of parties costs no query per row."""
+    if isinstance(party, Mapping):
+        name, name_en, code = (party.get(k) or "" for k in ("name", "name_en", "code"))
+    else:
+        name, name_en, code = (getattr(party, k, "") or "" for k in ("name", "name_en", "code"))
+    first, second = (name, name_en) if _chinese(language) else (name_en, name)
+    return str(first).strip() or str(second).strip() or str(code)
 
 
 def postal_address(

@@ -24,6 +24,7 @@ from medrecall.audit.models import AuditEntry
 from medrecall.core import bounds
 from medrecall.core.errors import NotFound
 from medrecall.core.numbering import next_number
+from medrecall.core.presentation import party_name
 from medrecall.execution.lifecycle import ReturnStatus, TaskStatus
 from medrecall.execution.models import CarrierRate, ReturnAuthorisation, WorkOrder
 from medrecall.parties.models import Party, PartyType
@@ -42,7 +43,7 @@ from .ledger import (
 )
 from .ledger import rate_for as _rate_for
 from .models import CostEntry, ExchangeRate
-from .models_payables import Quote, QuoteKind, QuoteRequest, QuoteRequestStatus, vendor_label
+from .models_payables import Quote, QuoteKind, QuoteRequest, QuoteRequestStatus
 from .regions import regions_checked
 
 VENDOR_TYPES = (PartyType.CARRIER, PartyType.SERVICE_PARTNER, PartyType.SUPPLIER)
@@ -307,7 +308,7 @@ def vendor_choices(limit: int = 500) -> list[tuple[str, str]]:
     """The parties a quote may come from (carriers, service partners, suppliers), as (code,
     name in the reader's language), for the quote form's pick list; one query."""
     found = Party.objects.filter(party_type__in=VENDOR_TYPES).order_by("code")[:limit]
-    return [(party.code, vendor_label(party)) for party in found]
+    return [(party.code, party_name(party)) for party in found]
 
 
 def quote_requests_of(recall: RecallCase) -> QuerySet[QuoteRequest]:
@@ -360,7 +361,7 @@ class QuoteRow:
 
     @property
     def vendor_label(self) -> str:
-        return vendor_label(self.quote.vendor)
+        return party_name(self.quote.vendor)
 
     @property
     def rate_missing(self) -> bool:

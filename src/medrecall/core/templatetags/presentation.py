@@ -1,7 +1,8 @@
 """Template filters for names and times: ``{% load presentation %}``.
 
 ``{{ entry.recorded_at|local_time }}`` → "2026-12-06 09:30 CST" (``local_time:"seconds"`` adds
-seconds); ``{{ user|person_name }}`` → 王芳 in Chinese pages, Fang Wang in English ones."""
+seconds); ``{{ user|person_name }}`` → 王芳 in Chinese pages, Fang Wang in English ones;
+``{{ party|party_name }}`` → 四川华西医院 / West China Hospital."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ def local_time(value: Any, arg: str = "") -> str:
 @register.filter(name="person_name")
 def person_name(user: Any) -> str:
     return presentation.user_display_name(user)
+
+
+@register.filter(name="party_name")
+def party_name(party: Any) -> str:
+    """A party's name in the page's language (English name for English pages, else Chinese)."""
+    return "" if party is None or party == "" else presentation.party_name(party)
 
 
 @register.filter(name="postal_address")
