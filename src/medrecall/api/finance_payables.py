@@ -275,10 +275,23 @@ class ScoreSerializer(BoundedSerializer):
     vendor_name = serializers.CharField()
     recalls = serializers.IntegerField()
     awarded_recalls = serializers.IntegerField()
-    quoted = serializers.CharField(help_text="Chosen quotes, company currency")
+    awarded_without_cost = serializers.IntegerField(
+        help_text="Recalls where the vendor's quote was chosen and no cost with it is posted yet"
+    )
+    quoted_without_cost = serializers.CharField(
+        help_text="Their chosen quotes, company currency: left out of quoted and variance"
+    )
+    quoted = serializers.CharField(
+        help_text="Chosen quotes on recalls with a cost posted, company currency"
+    )
     actual_on_awarded = serializers.CharField(help_text="Ledger, recalls with a chosen quote")
     actual = serializers.CharField(help_text="Ledger, every recall")
-    variance = serializers.CharField(allow_null=True)
+    variance = serializers.CharField(
+        allow_null=True, help_text="actual_on_awarded − quoted; null when nothing to compare"
+    )
+    no_cost_yet = serializers.BooleanField(
+        help_text="Quotes were chosen but no cost with the vendor is posted on their recalls"
+    )
     variance_percent = serializers.CharField(allow_null=True)
     returns_measured = serializers.IntegerField()
     returns_on_time = serializers.IntegerField()
