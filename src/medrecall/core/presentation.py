@@ -1,8 +1,11 @@
-"""How people and times are written for a reader, in one place for pages, exports and e-mails.
+"""How people, parties and times are written for a reader, in one place for pages, exports and
+e-mails.
 
 * A person's name follows the reader's language: Chinese puts the family name first with no
   space (王芳), English the given name first (Fang Wang). A person without a name is shown by
   user name.
+* A party's name follows the reader's language too: its English name for English readers, the
+  name as recorded (Chinese) otherwise, each falling back to the other, then to its code.
 * A time is shown in local time with its zone ("2026-12-06 09:30 CST"), never as ISO UTC. The
   zone is the active one (the user's, or settings.TIME_ZONE); where the zone has no
   abbreviation the offset is written out ("2026-12-06 09:30 UTC+08:00").

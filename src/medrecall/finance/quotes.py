@@ -372,7 +372,7 @@ class QuoteRow:
         return {
             "id": q.pk,
             "vendor": q.vendor.code,
-            "vendor_name": q.vendor.name,
+            "vendor_name": party_name(q.vendor),
             "price": str(q.price),
             "currency": q.currency,
             "rate": None if self.rate is None else str(self.rate),

@@ -28,7 +28,9 @@ def person_name(user: Any) -> str:
 @register.filter(name="party_name")
 def party_name(party: Any) -> str:
     """A party's name in the page's language (English name for English pages, else Chinese)."""
-    return "" if party is None or party == "" else presentation.party_name(party)
+    if party is None or isinstance(party, str):  # nothing, or a name kept as text
+        return party or ""
+    return presentation.party_name(party)
 
 
 @register.filter(name="postal_address")
