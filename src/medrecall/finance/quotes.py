@@ -560,7 +560,9 @@ def vendor_scorecard(*, vendor: Party | None = None) -> list[ScoreRow]:
     ).values_list("awarded_quote__vendor_id", "recall_id", "award_company_price")
     for vendor_id, recall_id, price in awards:
         score = row(vendor_id)
-        score.awarded_prices[recall_id] = score.awarded_prices.get(recall_id, 0) + (price or 0)
+        score.awarded_prices[recall_id] = score.awarded_prices.get(recall_id, Decimal(0)) + (
+            price or Decimal(0)
+        )
         score.awarded_recalls.add(recall_id)
         score.recalls.add(recall_id)
     costs = (
