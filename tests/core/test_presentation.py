@@ -9,6 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
+from medrecall.core import presentation
 from medrecall.core.presentation import local_time, person_name, user_display_name
 
 
@@ -107,3 +108,28 @@ def test_addresses_follow_the_language_order(language: str, written: str) -> Non
         postal_address(address="1 Main St", city="", province="", country="US", language="en")
         == "1 Main St, US"
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "name_en", "shown"),
+    [
+        pytest.param("en", "四川华西医院", "West China Hospital", "West China Hospital", id="en"),
+        pytest.param("zh-hans", "四川华西医院", "West China Hospital", "四川华西医院", id="zh"),
+        pytest.param("en", "四川华西医院", "", "四川华西医院", id="en-no-english-name"),
+        pytest.param("zh-hans", "", "West China Hospital", "West China Hospital", id="zh-no-name"),
+        pytest.param("en", "", "", "H-CD-01", id="neither-the-code"),
+    ],
+)
+def test_a_partys_name_follows_the_readers_language(
+    language: str, name: str, name_en: str, shown: str
+) -> None:
+    party = SimpleNamespace(code="H-CD-01", name=name, name_en=name_en)
+    as_row = {"code": "H-CD-01", "name": name, "name_en": name_en}
+    assert presentation.party_name(party, language=language) == shown
+    assert presentation.party_name(as_row, language=language) == shown
+    with translation.override(language):
+        assert presentation.party_name(party) == shown
+        assert (
+            Template("{% load presentation %}{{ p|party_name }}").render(Context({"p": party}))
+            == shown
+        )

@@ -1,5 +1,5 @@
 """A small world for the vendor quotes, refunds and payments tests: a recall in execution whose
-frozen scope gives hospital HOSP-A 10 units (6 still on hand), a carrier, a service partner and
+frozen scope gives hospital HOSP-A 10 units (8 on hand, 2 on their way; it received 16), a carrier, a service partner and
 finance users. Import the fixtures into a test module with ``from tests.finance.payables_world
 import *``."""
 
@@ -54,13 +54,13 @@ def holder(db: None) -> Party:
 
 @pytest.fixture
 def recall(manager: User, holder: Party) -> RecallCase:
-    """In execution; the frozen scope: HOSP-A received 10 units of lot L-A (6 still there) and
-    another holder 5."""
+    """In execution; the frozen scope: HOSP-A holds 10 units of lot L-A (8 there, 2 on their
+    way; it received 16, 6 of them used before the freeze) and another holder 5."""
     found = RecallCase.objects.create(
         number="RC-2026-0201", title="导管召回", owner=manager, status="in_execution"
     )
     snapshot = ScopeSnapshot.objects.create(
-        recall=found, sequence=1, created_by=manager, total_units=11, total_holders=2
+        recall=found, sequence=1, created_by=manager, total_units=15, total_holders=2
     )
     lot = LotFactory(number="L-A")
     AffectedLine.objects.create(
@@ -68,9 +68,9 @@ def recall(manager: User, holder: Party) -> RecallCase:
         lot=lot,
         location=LocationFactory(party=holder),
         party=holder,
-        on_hand=6,
-        in_transit=0,
-        received=10,
+        on_hand=8,
+        in_transit=2,
+        received=16,
         category="at_customers",
     )
     other = PartyFactory(code="HOSP-B", party_type="hospital")

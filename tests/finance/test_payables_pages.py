@@ -95,9 +95,8 @@ def test_a_refused_request_shows_the_message_keeps_the_values_and_writes_nothing
     assert answer.status_code == 400
     assert 'data-where="quantity"' in text
     assert (
-        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
-        "not here), still held 6, already compensated 0: at most 10 more units can be "
-        "refunded, not 11."
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 compensated; 11 asked: "
+        "at most 10 more units can be refunded."
     ) in text
     assert 'value="INV-9"' in text
     assert not RefundRequest.objects.exists()
@@ -414,36 +413,35 @@ def holder_rows(text: str) -> list[tuple[str, ...]]:
     ]
 
 
-def test_the_refund_form_shows_what_each_holder_received_still_holds_and_can_be_refunded(
+def test_the_refund_form_shows_what_each_holder_holds_and_can_still_be_refunded(
     finance: User, recall: RecallCase, holder: Party
 ) -> None:
     client = signed_in(finance)
     url = f"/recalls/{recall.pk}/finance/payables/"
     assert holder_rows(client.get(url).content.decode()) == [
-        ("HOSP-A", "10", "0", "6", "0", "10"),  # received, passed on, held, compensated, left
-        ("HOSP-B", "5", "0", "5", "0", "5"),
+        ("HOSP-A", "10", "0", "10"),  # held in the frozen scope, compensated, left
+        ("HOSP-B", "5", "0", "5"),
     ]
     refunds.refund_request(actor=finance, recall=recall, claim=claim(holder))  # 4 units
-    assert holder_rows(client.get(url).content.decode())[0] == ("HOSP-A", "10", "0", "6", "4", "6")
+    assert holder_rows(client.get(url).content.decode())[0] == ("HOSP-A", "10", "4", "6")
     refused = client.post(
         f"/recalls/{recall.pk}/finance/refunds/new/",
         {
             "holder": "HOSP-A",
-            "quantity": "8",
+            "quantity": "7",
             "unit_price": "100",
             "invoice_reference": "INV-10",
-            "amount": "800",
+            "amount": "700",
             "currency": "CNY",
         },
     )
     text = refused.content.decode()
     assert refused.status_code == 400
     assert (
-        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
-        "not here), still held 6, already compensated 4: at most 6 more units can be "
-        "refunded, not 8." in text
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 4 compensated; 7 asked: "
+        "at most 6 more units can be refunded." in text
     )
-    assert holder_rows(text)[0] == ("HOSP-A", "10", "0", "6", "4", "6")
+    assert holder_rows(text)[0] == ("HOSP-A", "10", "4", "6")
     assert RefundRequest.objects.count() == 1
 
 

@@ -1,6 +1,8 @@
-"""Refunds along a supply chain: units a distributor passed on to a hospital are the hospital's
-to claim, so the same units are never refunded twice; a holder outside the recall's scope is
-told so (not that it "has not replied"), on the service, the page, the API and the command line.
+"""Refunds along a supply chain: each holder is refunded at most what it holds in the frozen
+scope, so units a distributor passed on to a hospital are the hospital's to claim and the same
+units are never refunded twice; our own stock and quarantine are nobody's to claim; a holder
+outside the recall's scope is told so (not that it "has not replied"), on the service, the page,
+the API and the command line.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ def shipped(
 @pytest.fixture
 def chain(manager: User, finance: User) -> RecallCase:
     """Distributor DIST received 100 units of lot L-C and shipped 60 to HOSP-X and 30 to HOSP-Y
-    (HOSP-Y used them all, so it has no line in the frozen scope); 10 are still at DIST. Also: a retracted shipment, one of another lot, and one recorded
-    after the freeze, none of which count."""
+    (HOSP-Y used them all, so it has no line in the frozen scope); 10 are still at DIST. Our own
+    site OWN keeps 40 in stock and 5 in quarantine: in the scope, at no holder."""
     recall = RecallCase.objects.create(
         number="RC-2026-0301", title="链条召回", owner=manager, status="in_execution"
     )
@@ -77,9 +79,15 @@ def chain(manager: User, finance: User) -> RecallCase:
     shipped(4, lot, at_dist, at_x, 7, retracted=True)
     shipped(5, other_lot, at_dist, at_x, 9)
     snapshot = ScopeSnapshot.objects.create(
-        recall=recall, sequence=1, created_by=manager, total_units=70, total_holders=2
+        recall=recall, sequence=1, created_by=manager, total_units=115, total_holders=3
     )
-    for party, location, on_hand, received in ((dist, at_dist, 10, 100), (hosp_x, at_x, 60, 60)):
+    own = PartyFactory(code="OWN", name="本公司", party_type="own_site")
+    for party, location, on_hand, received, category in (
+        (dist, at_dist, 10, 100, "at_distributors"),
+        (hosp_x, at_x, 60, 60, "at_customers"),
+        (own, LocationFactory(party=own), 40, 40, "own_stock"),
+        (own, LocationFactory(party=own, location_type="quarantine"), 5, 5, "quarantine"),
+    ):
         AffectedLine.objects.create(
             snapshot=snapshot,
             lot=lot,
@@ -88,7 +96,7 @@ def chain(manager: User, finance: User) -> RecallCase:
             on_hand=on_hand,
             in_transit=0,
             received=received,
-            category="at_customers",
+            category=category,
         )
     shipped(6, lot, at_dist, at_x, 5)  # recorded after the freeze: not in the frozen figures
     return recall
@@ -106,7 +114,7 @@ def nothing_written() -> tuple[int, int]:
 
 
 def test_what_a_distributor_passed_on_is_not_its_to_claim(finance: User, chain: RecallCase) -> None:
-    assert refunds.holder_passed_on(recall=chain, holder=party("DIST")) == 90
+    assert refunds.holder_units(recall=chain, holder=party("DIST")) == 10
     with pytest.raises(RefundAboveBought) as refused:
         refunds.refund_request(
             actor=finance,
@@ -114,9 +122,8 @@ def test_what_a_distributor_passed_on_is_not_its_to_claim(finance: User, chain: 
             claim=claim(party("DIST"), quantity=11, unit_price="10", amount="110"),
         )
     assert refused.value.message == (
-        "DIST in RC-2026-0301: received 100, passed on to other parties 90 (refunded to them, "
-        "not here), still held 10, already compensated 0: at most 10 more units can be "
-        "refunded, not 11."
+        "DIST holds 10 units in the frozen scope of RC-2026-0301; 0 compensated; 11 asked: "
+        "at most 10 more units can be refunded."
     )
     assert nothing_written() == (0, 0)
 
@@ -133,7 +140,7 @@ def test_over_the_chain_each_unit_is_refunded_once(finance: User, chain: RecallC
         claim=claim(party("HOSP-X"), quantity=60, unit_price="10", amount="600"),
     )
     for code in ("DIST", "HOSP-X"):
-        with pytest.raises(RefundAboveBought, match="at most 0 more units"):
+        with pytest.raises(RefundAboveBought, match="1 asked: at most 0 more units"):
             refunds.refund_request(
                 actor=finance,
                 recall=chain,
@@ -142,14 +149,27 @@ def test_over_the_chain_each_unit_is_refunded_once(finance: User, chain: RecallC
     assert sum(RefundRequest.objects.values_list("quantity", flat=True)) == 70
 
 
-def test_the_form_figures_show_what_was_passed_on_in_one_query(chain: RecallCase) -> None:
+def test_the_form_figures_are_what_each_holder_holds_in_one_query(chain: RecallCase) -> None:
     with CaptureQueriesContext(connection) as queries:
         rows = [refunds.HolderUnits.of(p) for p in refunds.holders_units(recall=chain)]
     assert len(queries) == 2  # the snapshot, then the holders with their figures
-    assert [(r.code, r.received, r.passed_on, r.held, r.left) for r in rows] == [
-        ("DIST", 100, 90, 10, 10),
-        ("HOSP-X", 60, 0, 60, 60),
+    assert [(r.code, r.held, r.compensated, r.left) for r in rows] == [
+        ("DIST", 10, 0, 10),
+        ("HOSP-X", 60, 0, 60),
     ]
+    assert sum(r.left for r in rows) == 70  # the scope's 115 units less own stock and quarantine
+
+
+def test_our_own_stock_and_quarantine_are_nobodys_to_claim(
+    finance: User, chain: RecallCase
+) -> None:
+    with pytest.raises(RefundRefused) as refused:
+        refunds.refund_request(actor=finance, recall=chain, claim=claim(party("OWN")))
+    assert refused.value.message == (
+        "OWN is not in this recall's scope (RC-2026-0301, frozen scope 1): it holds no "
+        "affected units, so nothing can be refunded to it."
+    )
+    assert nothing_written() == (0, 0)
 
 
 def test_a_holder_outside_the_scope_is_told_so(finance: User, chain: RecallCase) -> None:

@@ -59,10 +59,10 @@ def test_a_request_within_what_the_holder_bought_is_entered_with_its_company_amo
     assert entry.changes["invoice_reference"] == [None, "INV-2025-0042"]
 
 
-def test_the_holders_units_are_what_arrived_at_its_locations_in_the_frozen_scope(
+def test_the_holders_units_are_what_it_holds_in_the_frozen_scope_on_hand_and_in_transit(
     recall: RecallCase, holder: Party
 ) -> None:
-    assert refunds.holder_units(recall=recall, holder=holder) == 10
+    assert refunds.holder_units(recall=recall, holder=holder) == 10  # 8 + 2, not the 16 received
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_a_foreign_request_takes_the_days_rate(
     assert (request.rate, request.company_amount) == (Decimal("7.2"), Decimal("5760.00"))
 
 
-def test_more_units_than_the_holder_received_are_refused(
+def test_more_units_than_the_holder_holds_in_the_frozen_scope_are_refused(
     finance: User, recall: RecallCase, holder: Party
 ) -> None:
     with pytest.raises(RefundAboveBought) as refused:
@@ -131,18 +131,18 @@ def test_more_units_than_the_holder_received_are_refused(
         )
     assert refused.value.where == "quantity"
     assert str(refused.value.message) == (
-        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
-        "not here), still held 6, already compensated 0: at most 10 more units can be "
-        "refunded, not 11."
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 compensated; 11 asked: "
+        "at most 10 more units can be refunded."
     )
     assert nothing_written()
 
 
-def test_the_cap_is_what_the_holder_received_not_what_it_still_holds_and_one_more_is_refused(
+def test_the_cap_is_what_the_holder_holds_not_what_it_received_and_one_more_is_refused(
     finance: User, recall: RecallCase, holder: Party
 ) -> None:
-    """HOSP-A received 10 and still holds 6: a request for the 6 and a second one for the
-    remaining 4 are entered; one unit more is refused with the figures and nothing written."""
+    """HOSP-A received 16 and holds 10 (8 on hand, 2 on their way): a request for 6 and a
+    second one for the remaining 4 are entered; one unit more is refused with the figures and
+    nothing written."""
     refunds.refund_request(
         actor=finance, recall=recall, claim=claim(holder, quantity=6, amount="100.00")
     )
@@ -156,9 +156,8 @@ def test_the_cap_is_what_the_holder_received_not_what_it_still_holds_and_one_mor
             actor=finance, recall=recall, claim=claim(holder, quantity=1, amount="1.00")
         )
     assert str(refused.value.message) == (
-        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
-        "not here), still held 6, already compensated 10: at most 0 more units can be "
-        "refunded, not 1."
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 10 compensated; 1 asked: "
+        "at most 0 more units can be refunded."
     )
     assert refused.value.where == "quantity"
     assert RefundRequest.objects.count() == 2
@@ -193,9 +192,8 @@ def test_the_units_of_a_fulfilled_offer_with_a_value_count_as_compensated(
             actor=finance, recall=recall, claim=claim(holder, quantity=8, amount="100.00")
         )
     assert str(refused.value.message) == (
-        "HOSP-A in RC-2026-0201: received 10, passed on to other parties 0 (refunded to them, "
-        "not here), still held 6, already compensated 3: at most 7 more units can be "
-        "refunded, not 8."
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 3 compensated; 8 asked: "
+        "at most 7 more units can be refunded."
     )
     assert nothing_written()
     entered = refunds.refund_request(
@@ -210,7 +208,7 @@ def test_units_of_earlier_requests_count_and_a_rejected_request_frees_its_units(
     first = refunds.refund_request(
         actor=finance, recall=recall, claim=claim(holder, quantity=6, amount="100.00")
     )
-    with pytest.raises(RefundAboveBought, match="already compensated 6: at most 4 more units"):
+    with pytest.raises(RefundAboveBought, match="; 6 compensated; 5 asked: at most 4 more units"):
         refunds.refund_request(
             actor=finance, recall=recall, claim=claim(holder, quantity=5, amount="100.00")
         )

@@ -26,6 +26,7 @@ from medrecall.accounts.models import User
 from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedSerializer, query_int
 from medrecall.core.files import document_response
+from medrecall.core.presentation import party_name
 from medrecall.finance import payables_export, quotes, refunds
 from medrecall.finance.ledger import Attachment
 from medrecall.finance.models_payables import (
@@ -67,7 +68,7 @@ def _recall(request: Request, pk: int, *perms: str) -> tuple[User, RecallCase]:
 class QuoteSerializer(BoundedSerializer):
     id = serializers.IntegerField()
     vendor = serializers.CharField(help_text="The vendor's party code")
-    vendor_name = serializers.CharField()
+    vendor_name = serializers.CharField(help_text="The vendor's name in the request's language")
     price = serializers.CharField()
     currency = serializers.CharField()
     rate = serializers.CharField(allow_null=True, help_text="Null: no rate for the day")
@@ -275,10 +276,23 @@ class ScoreSerializer(BoundedSerializer):
     vendor_name = serializers.CharField()
     recalls = serializers.IntegerField()
     awarded_recalls = serializers.IntegerField()
-    quoted = serializers.CharField(help_text="Chosen quotes, company currency")
+    awarded_without_cost = serializers.IntegerField(
+        help_text="Recalls where the vendor's quote was chosen and no cost with it is posted yet"
+    )
+    quoted_without_cost = serializers.CharField(
+        help_text="Their chosen quotes, company currency: left out of quoted and variance"
+    )
+    quoted = serializers.CharField(
+        help_text="Chosen quotes on recalls with a cost posted, company currency"
+    )
     actual_on_awarded = serializers.CharField(help_text="Ledger, recalls with a chosen quote")
     actual = serializers.CharField(help_text="Ledger, every recall")
-    variance = serializers.CharField(allow_null=True)
+    variance = serializers.CharField(
+        allow_null=True, help_text="actual_on_awarded − quoted; null when nothing to compare"
+    )
+    no_cost_yet = serializers.BooleanField(
+        help_text="Quotes were chosen but no cost with the vendor is posted on their recalls"
+    )
     variance_percent = serializers.CharField(allow_null=True)
     returns_measured = serializers.IntegerField()
     returns_on_time = serializers.IntegerField()
@@ -304,7 +318,9 @@ class RefundSerializer(BoundedSerializer):
     number = serializers.CharField()
     recall = serializers.CharField(source="recall.number")
     holder = serializers.CharField(source="holder.code")
-    holder_name = serializers.CharField(source="holder.name")
+    holder_name = serializers.SerializerMethodField(
+        help_text="The holder's name in the request's language"
+    )
     origin = serializers.ChoiceField(source="source", choices=RefundSource.choices)
     quantity = serializers.IntegerField()
     unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -328,6 +344,9 @@ class RefundSerializer(BoundedSerializer):
     second_approved_at = serializers.DateTimeField(allow_null=True)
     rejection_reason = serializers.CharField(allow_blank=True)
     payment = serializers.SerializerMethodField()
+
+    def get_holder_name(self, request: RefundRequest) -> str:
+        return party_name(request.holder)
 
     def get_payment(self, request: RefundRequest) -> str | None:
         payment = getattr(request, "payment", None) if request.status == RefundStatus.PAID else None

@@ -204,7 +204,8 @@ def _scorecard(o: dict[str, Any]) -> dict[str, Any]:
     rows = [row.as_dict() for row in quotes.vendor_scorecard(vendor=vendor)]
     lines = [
         f"{r['vendor']:<12} quoted {r['quoted']:>12} actual {r['actual']:>12} "
-        f"variance {r['variance'] or '-':>10} on time {r['on_time_percent'] or '-'}%"
+        f"variance {r['variance'] or (_('no cost yet') if r['no_cost_yet'] else '-'):>10} "
+        f"on time {r['on_time_percent'] or '-'}%"
         for r in rows
     ]
     return {"vendors": rows, "message": "\n".join(lines) or _("No vendor to score yet.")}

@@ -1,8 +1,11 @@
-"""How people and times are written for a reader, in one place for pages, exports and e-mails.
+"""How people, parties and times are written for a reader, in one place for pages, exports and
+e-mails.
 
 * A person's name follows the reader's language: Chinese puts the family name first with no
   space (王芳), English the given name first (Fang Wang). A person without a name is shown by
   user name.
+* A party's name follows the reader's language too: its English name for English readers, the
+  name as recorded (Chinese) otherwise, each falling back to the other, then to its code.
 * A time is shown in local time with its zone ("2026-12-06 09:30 CST"), never as ISO UTC. The
   zone is the active one (the user's, or settings.TIME_ZONE); where the zone has no
   abbreviation the offset is written out ("2026-12-06 09:30 UTC+08:00").
@@ -11,14 +14,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone, translation
 
-__all__ = ["joined", "local_time", "person_name", "postal_address", "user_display_name"]
+__all__ = [
+    "joined",
+    "local_time",
+    "party_name",
+    "person_name",
+    "postal_address",
+    "user_display_name",
+]
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # tzname() gives "+08" or "-0330" for zones without a letter abbreviation.
@@ -50,6 +60,19 @@ def joined(items: Iterable[Any], *, language: str | None = None) -> str:
     return ("、" if _chinese(language) else ", ").join(
         str(item) for item in items if item not in ("", None)
     )
+
+
+def party_name(party: Any, *, language: str | None = None) -> str:
+    """A party's name for the reader (``language`` defaults to the active one): the English
+    name for English readers, the name as recorded (Chinese) otherwise, each falling back to
+    the other, then to the party code. Takes a party or a mapping with ``name``, ``name_en``
+    and ``code``; it reads only those fields, so a list of parties costs no query per row."""
+    if isinstance(party, Mapping):
+        name, name_en, code = (party.get(k) or "" for k in ("name", "name_en", "code"))
+    else:
+        name, name_en, code = (getattr(party, k, "") or "" for k in ("name", "name_en", "code"))
+    first, second = (name, name_en) if _chinese(language) else (name_en, name)
+    return str(first).strip() or str(second).strip() or str(code)
 
 
 def postal_address(

@@ -515,7 +515,8 @@ def _work_order_terms(
             _labour(
                 what,
                 count,
-                Decimal(km or 0),
+                # SQLite sums decimals as floats: back to the column's one decimal
+                Decimal(str(km or 0)).quantize(Decimal("0.1"), ROUND_HALF_UP),
                 unmeasured,
                 rates.get(provider_id),
                 prices,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from medrecall.accounts.models import Signature
+from medrecall.core.presentation import party_name
 from medrecall.notices.models import Offer, Reply
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
@@ -126,15 +127,7 @@ class QuoteRequest(models.Model):
         """The chosen vendor by name in the active language (the code if it has no name)."""
         if self.awarded_quote is None:
             return ""
-        return vendor_label(self.awarded_quote.vendor)
-
-
-def vendor_label(vendor: Party) -> str:
-    """A vendor or holder by its name in the active language: the English name for English
-    readers, the Chinese one otherwise, each falling back to the other, then to the code."""
-    from medrecall.catalog.models import device_name
-
-    return device_name(vendor.name, vendor.name_en) or vendor.code
+        return party_name(self.awarded_quote.vendor)
 
 
 class Quote(models.Model):

@@ -24,6 +24,7 @@ from medrecall.audit.models import AuditEntry
 from medrecall.core import bounds
 from medrecall.core.errors import NotFound
 from medrecall.core.numbering import next_number
+from medrecall.core.presentation import party_name
 from medrecall.execution.lifecycle import ReturnStatus, TaskStatus
 from medrecall.execution.models import CarrierRate, ReturnAuthorisation, WorkOrder
 from medrecall.parties.models import Party, PartyType
@@ -42,7 +43,7 @@ from .ledger import (
 )
 from .ledger import rate_for as _rate_for
 from .models import CostEntry, ExchangeRate
-from .models_payables import Quote, QuoteKind, QuoteRequest, QuoteRequestStatus, vendor_label
+from .models_payables import Quote, QuoteKind, QuoteRequest, QuoteRequestStatus
 from .regions import regions_checked
 
 VENDOR_TYPES = (PartyType.CARRIER, PartyType.SERVICE_PARTNER, PartyType.SUPPLIER)
@@ -307,7 +308,7 @@ def vendor_choices(limit: int = 500) -> list[tuple[str, str]]:
     """The parties a quote may come from (carriers, service partners, suppliers), as (code,
     name in the reader's language), for the quote form's pick list; one query."""
     found = Party.objects.filter(party_type__in=VENDOR_TYPES).order_by("code")[:limit]
-    return [(party.code, vendor_label(party)) for party in found]
+    return [(party.code, party_name(party)) for party in found]
 
 
 def quote_requests_of(recall: RecallCase) -> QuerySet[QuoteRequest]:
@@ -360,7 +361,7 @@ class QuoteRow:
 
     @property
     def vendor_label(self) -> str:
-        return vendor_label(self.quote.vendor)
+        return party_name(self.quote.vendor)
 
     @property
     def rate_missing(self) -> bool:
@@ -371,7 +372,7 @@ class QuoteRow:
         return {
             "id": q.pk,
             "vendor": q.vendor.code,
-            "vendor_name": q.vendor.name,
+            "vendor_name": party_name(q.vendor),
             "price": str(q.price),
             "currency": q.currency,
             "rate": None if self.rate is None else str(self.rate),
@@ -467,6 +468,10 @@ class ScoreRow:
     name: str = ""
     recalls: set[int] = field(default_factory=set)
     awarded_recalls: set[int] = field(default_factory=set)
+    # The chosen quotes' company prices per recall; those of a recall where no cost with this
+    # vendor is posted yet move to ``awaiting_cost`` and stay out of quoted, actual and variance.
+    awarded_prices: dict[int, Decimal] = field(default_factory=dict)
+    awaiting_cost: dict[int, Decimal] = field(default_factory=dict)
     quoted: Decimal = Decimal(0)
     actual_on_awarded: Decimal = Decimal(0)
     actual: Decimal = Decimal(0)
@@ -476,9 +481,24 @@ class ScoreRow:
     work_orders_on_time: int = 0
 
     @property
+    def compared_recalls(self) -> set[int]:
+        """The recalls where this vendor's quote was chosen and a cost with it is posted."""
+        return self.awarded_recalls - set(self.awaiting_cost)
+
+    @property
+    def no_cost_yet(self) -> bool:
+        """Quotes were chosen, but no cost with the vendor is posted on any of their recalls."""
+        return bool(self.awaiting_cost) and not self.compared_recalls
+
+    @property
     def variance(self) -> Decimal | None:
-        """Actual minus quoted on the recalls where this vendor's quote was chosen."""
-        return self.actual_on_awarded - self.quoted if self.awarded_recalls else None
+        """Actual minus quoted on the recalls where this vendor's quote was chosen and a cost
+        is posted (a quote just awarded is not a −100 % variance)."""
+        return self.actual_on_awarded - self.quoted if self.compared_recalls else None
+
+    @property
+    def quoted_without_cost(self) -> Decimal:
+        return sum(self.awaiting_cost.values(), Decimal(0))
 
     @property
     def variance_percent(self) -> Decimal | None:
@@ -506,10 +526,13 @@ class ScoreRow:
             "vendor_name": self.name,
             "recalls": len(self.recalls),
             "awarded_recalls": len(self.awarded_recalls),
+            "awarded_without_cost": len(self.awaiting_cost),
+            "quoted_without_cost": money(self.quoted_without_cost),
             "quoted": money(self.quoted),
             "actual_on_awarded": money(self.actual_on_awarded),
             "actual": money(self.actual),
             "variance": money(self.variance),
+            "no_cost_yet": self.no_cost_yet,
             "variance_percent": text(self.variance_percent),
             "returns_measured": self.returns_measured,
             "returns_on_time": self.returns_on_time,
@@ -537,7 +560,9 @@ def vendor_scorecard(*, vendor: Party | None = None) -> list[ScoreRow]:
     ).values_list("awarded_quote__vendor_id", "recall_id", "award_company_price")
     for vendor_id, recall_id, price in awards:
         score = row(vendor_id)
-        score.quoted += price or 0
+        score.awarded_prices[recall_id] = score.awarded_prices.get(recall_id, Decimal(0)) + (
+            price or Decimal(0)
+        )
         score.awarded_recalls.add(recall_id)
         score.recalls.add(recall_id)
     costs = (
@@ -545,17 +570,25 @@ def vendor_scorecard(*, vendor: Party | None = None) -> list[ScoreRow]:
         .values("vendor_id", "recall_id")
         .annotate(total=Sum("company_amount"))
     )
+    costed: set[tuple[int, int]] = set()
     for cost in costs:
         score = row(cost["vendor_id"])
         score.actual += cost["total"]
         score.recalls.add(cost["recall_id"])
+        costed.add((cost["vendor_id"], cost["recall_id"]))
         if cost["recall_id"] in score.awarded_recalls:
             score.actual_on_awarded += cost["total"]
+    for score in rows.values():
+        for recall_id, price in score.awarded_prices.items():
+            if (score.vendor_id, recall_id) in costed:
+                score.quoted += price
+            else:
+                score.awaiting_cost[recall_id] = price
     _score_returns(row, vendor)
     _score_work_orders(row, vendor)
-    names = Party.objects.filter(pk__in=rows).values_list("pk", "code", "name")
-    for pk, code, name in names:
-        rows[pk].code, rows[pk].name = code, name
+    names = Party.objects.filter(pk__in=rows).values("pk", "code", "name", "name_en")
+    for party in names:  # the name in the reader's language
+        rows[party["pk"]].code, rows[party["pk"]].name = party["code"], party_name(party)
     return sorted(rows.values(), key=lambda r: r.code)
 
 

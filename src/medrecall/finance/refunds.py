@@ -6,9 +6,10 @@ The limits, as finance applies them:
 
 * **Units.** The units asked for, together with every other request of the same holder in the
   same recall that is not rejected and the units of its fulfilled offers with a value that no
-  request was made from (already compensated), are at most the units the holder received in
-  the recall's current frozen scope (per scope line, what arrived at the holder's locations or
-  is on its way there, used units included) — not only what it still holds.
+  request was made from (already compensated), are at most the units the holder holds in the
+  recall's current frozen scope: its scope lines' on hand + in transit at the freeze, our own
+  sites, quarantine and dispositioned units left out. Summed over the holders, the refundable
+  units are therefore never more than the scope's units at holders.
 * **Money.** The amount is at most the units × the unit price on the holder's invoice, whose
   document reference is required; a request from an offer is also at most the offer's value,
   in the offer's currency.
@@ -28,8 +29,8 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,11 +39,11 @@ from medrecall.audit import services as audit
 from medrecall.core import bounds
 from medrecall.core.errors import NotFound
 from medrecall.core.numbering import next_number
+from medrecall.core.presentation import party_name
 from medrecall.notices.models import Offer, Reply
 from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Action, require_action
-from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
-from medrecall.traceability.models import EventType, TraceEvent
+from medrecall.recalls.models import AffectedLine, Category, RecallCase, ScopeSnapshot
 
 from .errors import ApprovalRefused, PaymentRefused, RefundAboveBought, RefundRefused
 from .ledger import (
@@ -63,7 +64,6 @@ from .models_payables import (
     RefundRequest,
     RefundSource,
     RefundStatus,
-    vendor_label,
 )
 
 SIGNED_FIELDS = (
@@ -83,61 +83,34 @@ SECOND_STEP = "refund_second_approval"
 
 
 # -- the limits ---------------------------------------------------------------------------------
-def _passed_on(
-    snapshot: ScopeSnapshot, holder: Any, *, line_holder: Any = None
-) -> QuerySet[TraceEvent]:
-    """The units of the frozen scope the holder shipped on to another party before the freeze:
-    shipments of a lot (and serial) in scope from a location where the holder has a scope line
-    (so they are counted in that line's ``received``) to a location of any other party. Those
-    units are the receiving party's to claim. ``holder`` is a party, or ``OuterRef("pk")`` in a
-    subquery of parties (``line_holder`` then is ``OuterRef(OuterRef("pk"))``, one level
-    deeper); summed by the caller."""
-    from_line = AffectedLine.objects.filter(
-        snapshot=snapshot,
-        party=holder if line_holder is None else line_holder,
-        location=OuterRef("from_location"),
-        lot=OuterRef("lot"),
-    ).filter(Q(serial__isnull=True) | Q(serial=OuterRef("serial")))
-    return (
-        TraceEvent.objects.filter(
-            event_type=EventType.SHIPPED,
-            retracted=False,
-            recorded_at__lte=snapshot.created_at,
-            to_location__isnull=False,
-        )
-        .exclude(to_location__party=holder)
-        .filter(Exists(from_line))
-    )
+# Lines of the frozen scope that are at no holder: our own stock, our quarantine, and units our
+# own dispositions put where they are. Nobody bought those from us, so nobody is refunded them.
+NOT_AT_HOLDER = (Category.OWN_STOCK, Category.QUARANTINE, Category.DISPOSITIONED)
+
+
+def holder_lines(snapshot: ScopeSnapshot) -> QuerySet[AffectedLine]:
+    """The frozen scope's lines at holders (own sites and quarantine left out)."""
+    return AffectedLine.objects.filter(snapshot=snapshot).exclude(category__in=NOT_AT_HOLDER)
 
 
 def holder_units(*, recall: RecallCase, holder: Party) -> int:
-    """The units the holder received in the recall's current frozen scope (0 before a freeze):
-    per scope line the larger of what arrived there and what is there or on its way."""
+    """The units the holder holds in the recall's current frozen scope (0 before a freeze):
+    its scope lines' on hand + in transit at the freeze. A refund is capped at these."""
     snapshot = recall.current_snapshot
     if snapshot is None:
         return 0
-    total = AffectedLine.objects.filter(snapshot=snapshot, party=holder).aggregate(
-        units=Coalesce(Sum(Greatest("received", F("on_hand") + F("in_transit"))), 0)
-    )["units"]
+    total = (
+        holder_lines(snapshot)
+        .filter(party=holder)
+        .aggregate(units=Coalesce(Sum(F("on_hand") + F("in_transit")), 0))["units"]
+    )
     return int(total)
-
-
-def holder_passed_on(*, recall: RecallCase, holder: Party) -> int:
-    """The units of the frozen scope the holder shipped on to other parties (``_passed_on``)."""
-    snapshot = recall.current_snapshot
-    if snapshot is None:
-        return 0
-    found = _passed_on(snapshot, holder).aggregate(units=Coalesce(Sum("quantity"), 0))["units"]
-    return int(found)
 
 
 def holder_in_scope(*, recall: RecallCase, holder: Party) -> bool:
     """Whether the holder has a line in the recall's current frozen scope."""
     snapshot = recall.current_snapshot
-    return (
-        snapshot is not None
-        and AffectedLine.objects.filter(snapshot=snapshot, party=holder).exists()
-    )
+    return snapshot is not None and holder_lines(snapshot).filter(party=holder).exists()
 
 
 def check_in_scope(*, recall: RecallCase, holder: Party) -> None:
@@ -161,17 +134,6 @@ def check_in_scope(*, recall: RecallCase, holder: Party) -> None:
             },
             where="holder",
         )
-
-
-def holder_held(*, recall: RecallCase, holder: Party) -> int:
-    """The units of the frozen scope still at the holder's locations or on their way there."""
-    snapshot = recall.current_snapshot
-    if snapshot is None:
-        return 0
-    total = AffectedLine.objects.filter(snapshot=snapshot, party=holder).aggregate(
-        units=Coalesce(Sum(F("on_hand") + F("in_transit")), 0)
-    )["units"]
-    return int(total)
 
 
 def holder_requested(
@@ -205,16 +167,18 @@ def holder_compensated(*, recall: RecallCase, holder: Party) -> int:
 
 def holders_units(*, recall: RecallCase) -> QuerySet[Party]:
     """The holders of the recall's current frozen scope, each annotated with the figures its
-    refunds are capped by (as ``holder_units``, ``holder_passed_on``, ``holder_held``,
-    ``holder_compensated``): ``units_received``, ``units_passed_on``, ``units_held``,
+    refunds are capped by (as ``holder_units`` and ``holder_compensated``): ``units_held``,
     ``units_requested``, ``units_offered``; one query for a page of them (subqueries)."""
     snapshot = recall.current_snapshot
     if snapshot is None:
         return Party.objects.none()
-    lines = (
-        AffectedLine.objects.filter(snapshot=snapshot, party=OuterRef("pk"))
+    held = (
+        holder_lines(snapshot)
+        .filter(party=OuterRef("pk"))
         .order_by()
         .values("party")
+        .annotate(n=Sum(F("on_hand") + F("in_transit")))
+        .values("n")
     )
     requested = (
         RefundRequest.objects.filter(recall=recall, holder=OuterRef("pk"))
@@ -237,29 +201,10 @@ def holders_units(*, recall: RecallCase) -> QuerySet[Party]:
         .annotate(n=Sum("quantity"))
         .values("n")
     )
-    passed = (
-        _passed_on(snapshot, OuterRef("pk"), line_holder=OuterRef(OuterRef("pk")))
-        .order_by()
-        .annotate(one=Value(1))
-        .values("one")
-        .annotate(n=Sum("quantity"))
-        .values("n")
-    )
     return (
-        Party.objects.filter(pk__in=AffectedLine.objects.filter(snapshot=snapshot).values("party"))
+        Party.objects.filter(pk__in=holder_lines(snapshot).values("party"))
         .annotate(
-            units_received=Coalesce(
-                Subquery(
-                    lines.annotate(
-                        n=Sum(Greatest("received", F("on_hand") + F("in_transit")))
-                    ).values("n")
-                ),
-                0,
-            ),
-            units_passed_on=Coalesce(Subquery(passed), 0),
-            units_held=Coalesce(
-                Subquery(lines.annotate(n=Sum(F("on_hand") + F("in_transit"))).values("n")), 0
-            ),
+            units_held=Coalesce(Subquery(held), 0),
             units_requested=Coalesce(Subquery(requested), 0),
             units_offered=Coalesce(Subquery(offered), 0),
         )
@@ -273,43 +218,33 @@ def holder_choices(*, recall: RecallCase, limit: int = 500) -> list[tuple[str, s
     snapshot = recall.current_snapshot
     if snapshot is None:
         return []
-    found = Party.objects.filter(
-        pk__in=AffectedLine.objects.filter(snapshot=snapshot).values("party")
-    ).order_by("code")[:limit]
-    return [(party.code, vendor_label(party)) for party in found]
-
-
-def refundable(*, received: int, passed_on: int, held: int) -> int:
-    """What a holder can be refunded for in all: what it received less what it passed on to
-    other parties (theirs to claim), never less than what it still holds."""
-    return max(received - passed_on, held, 0)
+    found = Party.objects.filter(pk__in=holder_lines(snapshot).values("party")).order_by("code")[
+        :limit
+    ]
+    return [(party.code, party_name(party)) for party in found]
 
 
 @dataclass(frozen=True)
 class HolderUnits:
-    """One holder's refund cap, as the form shows it."""
+    """One holder's refund cap, as the form shows it: what it holds in the frozen scope less
+    what is already requested or compensated for it."""
 
     code: str
     name: str
-    received: int
     held: int
     compensated: int
-    passed_on: int = 0
 
     @property
     def left(self) -> int:
-        total = refundable(received=self.received, passed_on=self.passed_on, held=self.held)
-        return max(total - self.compensated, 0)
+        return max(self.held - self.compensated, 0)
 
     @classmethod
     def of(cls, party: Any) -> HolderUnits:
         return cls(
             code=party.code,
-            name=party.name,
-            received=int(party.units_received),
+            name=party_name(party),
             held=int(party.units_held),
             compensated=int(party.units_requested) + int(party.units_offered),
-            passed_on=int(party.units_passed_on),
         )
 
 
@@ -341,32 +276,26 @@ def _whole(value: Any, *, where: str) -> int:
 
 
 def _check_units_left(recall: RecallCase, holder: Party, quantity: int) -> None:
-    """At most what the holder bought and kept: received in the frozen scope less what it
-    passed on to other parties (never less than what it holds), less the units already
-    requested (not rejected) or compensated."""
+    """At most what the holder holds in the frozen scope, less the units already requested
+    (not rejected) or compensated for it: over all holders never more than the scope's units
+    at holders."""
     check_in_scope(recall=recall, holder=holder)
-    received = holder_units(recall=recall, holder=holder)
-    passed = holder_passed_on(recall=recall, holder=holder)
-    held = holder_held(recall=recall, holder=holder)
+    held = holder_units(recall=recall, holder=holder)
     already = holder_compensated(recall=recall, holder=holder)
-    left = max(refundable(received=received, passed_on=passed, held=held) - already, 0)
-    if quantity > left:
+    if quantity > held - already:
         raise RefundAboveBought(
             _(
-                "%(holder)s in %(recall)s: received %(received)s, passed on to other parties "
-                "%(passed)s (refunded to them, not here), still held %(held)s, already "
-                "compensated %(already)s: at most %(left)s more units can be refunded, not "
-                "%(quantity)s."
+                "%(holder)s holds %(held)s units in the frozen scope of %(recall)s; "
+                "%(already)s compensated; %(quantity)s asked: at most %(left)s more units can "
+                "be refunded."
             )
             % {
                 "holder": holder.code,
                 "recall": recall.number,
-                "received": received,
-                "passed": passed,
                 "held": held,
                 "already": already,
-                "left": left,
                 "quantity": quantity,
+                "left": max(held - already, 0),
             },
             where="quantity",
         )

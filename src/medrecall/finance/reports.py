@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from medrecall.core.presentation import party_name
 from medrecall.core.types import Viewer
 from medrecall.parties.models import Party
 from medrecall.recalls.lifecycle import Status
@@ -148,10 +149,10 @@ def ledger_totals(recalls: QuerySet[RecallCase], parts: str = PARTS) -> LedgerTo
 
 
 def _vendors(rows: list[tuple[int | None, int, Decimal]]) -> list[Group]:
-    names = {
-        pk: (code, name)
-        for pk, code, name in Party.objects.filter(pk__in=[r[0] for r in rows if r[0]]).values_list(
-            "pk", "code", "name"
+    names = {  # each vendor by its name in the reader's language
+        party["pk"]: (party["code"], party_name(party))
+        for party in Party.objects.filter(pk__in=[r[0] for r in rows if r[0]]).values(
+            "pk", "code", "name", "name_en"
         )
     }
     return _ordered(

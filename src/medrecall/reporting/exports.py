@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medrecall.core.exports import append_row, sheet_title
+from medrecall.core.presentation import party_name
 from medrecall.recalls.models import RecallCase
 
 from .cost import Cost
@@ -161,7 +162,7 @@ def progress_xlsx(
     )
     if cost is not None:
         _cost_sheet(workbook, cost)
-    _open_work(workbook, recall)
+    _open_work(workbook, recall, language)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -197,12 +198,13 @@ def _cost_sheet(workbook: Any, cost: Cost) -> None:
     append_row(sheet, [verdict])
 
 
-def _open_work(workbook: Any, recall: RecallCase) -> None:
-    """Every silent holder, open return and open work order (not only the cockpit's first)."""
+def _open_work(workbook: Any, recall: RecallCase, language: str) -> None:
+    """Every silent holder, open return and open work order (not only the cockpit's first),
+    each holder by its name in the reader's language."""
     snapshot = current_scope(recall)
     silent: list[list[Any]] = (
         [
-            [h.code, h.name, cast(Any, h).units]
+            [h.code, party_name(h, language=language), cast(Any, h).units]
             for h in scope_holders(recall, snapshot).filter(HOLDER_STAGES["silent"])
         ]
         if snapshot
@@ -213,7 +215,10 @@ def _open_work(workbook: Any, recall: RecallCase) -> None:
         workbook,
         _("Open returns"),
         [_("RA number"), _("Holder"), _("Status")],
-        [[ra.number, ra.party.name, ra.get_status_display()] for ra in open_returns(recall)],
+        [
+            [ra.number, party_name(ra.party, language=language), ra.get_status_display()]
+            for ra in open_returns(recall)
+        ],
     )
     _sheet(
         workbook,
@@ -222,7 +227,7 @@ def _open_work(workbook: Any, recall: RecallCase) -> None:
         [
             [
                 o.number,
-                o.party.name,
+                party_name(o.party, language=language),
                 timezone.localtime(o.due_at).strftime("%Y-%m-%d"),
                 o.get_status_display(),
             ]

@@ -531,6 +531,11 @@ def burn_down(
     return points
 
 
+def _party(party: Party) -> dict[str, str]:
+    """What a page needs to name a party in its reader's language (``party_name``)."""
+    return {"code": party.code, "name": party.name, "name_en": party.name_en}
+
+
 def _brief_holders(holders: QuerySet[Party]) -> list[dict[str, Any]]:
     return [
         {"id": p.pk, "code": p.code, "name": p.name, "name_en": p.name_en, "units": p.units}
@@ -635,7 +640,7 @@ def _compute(recall: RecallCase, *, now: datetime | None) -> Progress:
         silent_first=_brief_holders(silent),
         open_returns=returns.count(),
         open_returns_first=[
-            {"id": ra.pk, "number": ra.number, "holder": ra.party.name, "status": ra.status}
+            {"id": ra.pk, "number": ra.number, "holder": _party(ra.party), "status": ra.status}
             for ra in returns[:LIST_SHOWN]
         ],
         open_work_orders=orders.count(),
@@ -644,7 +649,7 @@ def _compute(recall: RecallCase, *, now: datetime | None) -> Progress:
             {
                 "id": o.pk,
                 "number": o.number,
-                "holder": o.party.name,
+                "holder": _party(o.party),
                 "due_at": o.due_at,
                 "status": o.status,
             }

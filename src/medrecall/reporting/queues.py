@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import ROLE_LABELS, Role
 from medrecall.audit.models import AuditEntry
+from medrecall.core.presentation import party_name
 from medrecall.execution.lifecycle import DispositionKind, ReturnStatus, TaskStatus
 from medrecall.execution.models import CarrierRate, Disposition, ReturnAuthorisation, WorkOrder
 from medrecall.execution.selectors import (
@@ -294,7 +295,7 @@ def _notice_items(section: str, now: datetime) -> Callable[[list[Notice]], list[
                 target="letters" if section == "letter" else "notice",
                 target_id=n.recall_id if section == "letter" else n.pk,
                 reference=n.party.code,
-                subject=n.party.name,
+                subject=party_name(n.party),
                 recall_id=n.recall_id,
                 recall=n.recall.number,
                 due_at=n.reply_due_at,
@@ -441,7 +442,7 @@ def _return_items(section: str, now: datetime) -> Callable[[list[Any]], list[Que
                     target="return",
                     target_id=ra.pk,
                     reference=ra.number,
-                    subject=ra.party.name,
+                    subject=party_name(ra.party),
                     recall_id=ra.recall_id,
                     recall=ra.recall.number,
                     due_at=arrival,
@@ -506,7 +507,7 @@ def _field_service(viewer: User, now: datetime) -> list[Section]:
                 target="work_order",
                 target_id=order.pk,
                 reference=order.number,
-                subject=order.party.name,
+                subject=party_name(order.party),
                 recall_id=order.recall_id,
                 recall=order.recall.number,
                 due_at=order.due_at,
@@ -681,7 +682,7 @@ class MoneyFields:
 
 REFUND_FIELDS = MoneyFields(
     reference=lambda refund: refund.number,
-    subject=lambda refund: f"{refund.holder.code} · {refund.holder.name}",
+    subject=lambda refund: f"{refund.holder.code} · {party_name(refund.holder)}",
 )
 OFFER_FIELDS = MoneyFields(
     reference=lambda offer: offer.party.code,

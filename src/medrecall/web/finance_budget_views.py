@@ -261,7 +261,7 @@ def finance_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
             _("Amount"),
             _("Currency"),
             _("Basis"),
-            _("Missing"),
+            _("Why unknown"),
         ],
         (
             [

@@ -23,9 +23,9 @@ from django.views.decorators.http import require_POST
 
 from medrecall.accounts.models import User
 from medrecall.accounts.signatures import signing_needs_user_id
-from medrecall.catalog.models import device_name
 from medrecall.core.errors import DomainError, NotFound, ValidationFailed
 from medrecall.core.files import document_response
+from medrecall.core.presentation import party_name
 from medrecall.finance import payables_export, quotes, refunds
 from medrecall.finance.ledger import Attachment, company_today, policy
 from medrecall.finance.models_payables import (
@@ -186,10 +186,7 @@ def _award_choices(rows: list[Any]) -> list[tuple[str, str]]:
     """The award list's options: each quoting vendor by its name in the reader's language (the
     English name for English readers, the Chinese one otherwise, each falling back to the
     other), its code added only where two vendors share a name."""
-    names = [
-        (row.quote.vendor.code, device_name(row.quote.vendor.name, row.quote.vendor.name_en))
-        for row in rows
-    ]
+    names = [(row.quote.vendor.code, party_name(row.quote.vendor)) for row in rows]
     counted = Counter(name for _code, name in names)
     return [
         (code, f"{name} ({code})" if counted[name] > 1 or not name else name)

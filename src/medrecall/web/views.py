@@ -21,6 +21,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,6 +34,7 @@ from medrecall.core import services as core_services
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.files import file_response
 from medrecall.core.importing import Policy
+from medrecall.core.regions import country_name
 from medrecall.core.registry import importer_kinds, keeps_good_rows
 from medrecall.core.templates import template_csv, template_xlsx
 
@@ -109,6 +111,8 @@ def _entity(slug: str, request: HttpRequest, action: str) -> Entity:
 
 def _cell(obj: Any, name: str) -> Any:
     value = getattr(obj, name)
+    if name == "country" and value:  # stored as an ISO code; read as the country's name
+        return country_name(str(value), get_language() or settings.LANGUAGE_CODE)
     display = getattr(obj, f"get_{name}_display", None)
     return display() if callable(display) else value
 

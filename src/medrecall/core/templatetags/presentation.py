@@ -1,7 +1,8 @@
 """Template filters for names and times: ``{% load presentation %}``.
 
 ``{{ entry.recorded_at|local_time }}`` → "2026-12-06 09:30 CST" (``local_time:"seconds"`` adds
-seconds); ``{{ user|person_name }}`` → 王芳 in Chinese pages, Fang Wang in English ones."""
+seconds); ``{{ user|person_name }}`` → 王芳 in Chinese pages, Fang Wang in English ones;
+``{{ party|party_name }}`` → 四川华西医院 / West China Hospital."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def person_name(user: Any) -> str:
 def joined(items: Any) -> str:
     """A list in the page's language: 四川省、陕西省 in Chinese, "Sichuan, Shaanxi" in English."""
     return presentation.joined(items)
+
+
+@register.filter(name="party_name")
+def party_name(party: Any) -> str:
+    """A party's name in the page's language (English name for English pages, else Chinese)."""
+    if party is None or isinstance(party, str):  # nothing, or a name kept as text
+        return party or ""
+    return presentation.party_name(party)
 
 
 @register.filter(name="postal_address")
