@@ -51,6 +51,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils import translation
 from django.utils.translation import ngettext
 from numpy.typing import NDArray
 
@@ -699,7 +700,8 @@ def thresholds_text(limits: Thresholds) -> str:
         ) % {"prior": f"{prior:g}"}
     else:
         weight = _("A model's baseline is its other lots' rate alone (no company-wide prior).")
-    return " ".join((first, grouping, holders, weight))
+    chinese = (translation.get_language() or "").lower().startswith("zh")
+    return ("" if chinese else " ").join((first, grouping, holders, weight))
 
 
 def complaint_ids(rows: Iterable[tuple[int, int, int | None, int]], finding: Finding) -> list[int]:

@@ -33,6 +33,7 @@ from medrecall.parties.models import Party
 from medrecall.parties.selectors import party_coded
 from medrecall.quality import clock, reporting, selectors, services
 from medrecall.quality.errors import CapaPastDueUnconfirmed, ComplaintAlreadyReceived
+from medrecall.quality.history import changes_shown
 from medrecall.quality.lifecycle import (
     CapaAction,
     ComplaintAction,
@@ -323,8 +324,13 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _history(request: HttpRequest, record: Complaint | Capa) -> dict[str, Any]:
-    """The record's audit entries, a page at a time, each actor by full name."""
-    return {"history": paged(request, history_for(target=record), param="history")}
+    """The record's audit entries, a page at a time, each actor by full name and each change
+    in words (``quality.history``: labels, yes/no, choice labels, names)."""
+    page = paged(request, history_for(target=record), param="history")
+    shown = changes_shown(page, type(record))
+    for entry in page:
+        entry.shown_changes = shown[entry.pk]  # type: ignore[attr-defined]
+    return {"history": page}
 
 
 def _detail_context(complaint: Complaint, posted: Any = None) -> dict[str, Any]:
