@@ -471,7 +471,7 @@ def _capas(manager: User) -> tuple[Capa, Capa, Capa]:
     due = services.capa_open(
         actor=manager, title="Due", problem="p", owner=manager, due_on=today + timedelta(days=5)
     )
-    closed = services.capa_open(confirm_past_due=True, 
+    closed = services.capa_open(confirm_past_due=True,
         actor=manager, title="Closed late", problem="p", owner=manager,
         due_on=today - timedelta(days=9),
     )  # fmt: skip
@@ -533,7 +533,7 @@ def test_capa_list_queries_do_not_grow_with_rows(world: object, manager: User) -
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("web:quality-capas"), {"overdue": "1"})
     for n in range(6):
-        services.capa_open(confirm_past_due=True, 
+        services.capa_open(confirm_past_due=True,
             actor=manager, title=f"More {n}", problem="p", owner=manager,
             due_on=timezone.localdate() - timedelta(days=1),
         )  # fmt: skip

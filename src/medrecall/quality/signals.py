@@ -49,9 +49,8 @@ from typing import Any
 import numpy as np
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils import translation
 from django.utils.translation import ngettext
 from numpy.typing import NDArray
 
