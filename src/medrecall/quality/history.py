@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import translation
 from django.utils.text import capfirst
@@ -118,6 +119,10 @@ def _collect(entries: list[AuditEntry]) -> _Names:
     )
 
 
+def _labels(choices: Any) -> dict[Any, Any]:
+    return dict(choices.choices)
+
+
 def _yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
 
@@ -132,7 +137,8 @@ def _decision(value: Any) -> str:
         reportable, category = value
         if not reportable:
             return _("Not reportable")
-        return str(dict(ReportCategory.choices).get(category, category) or _("Reportable"))
+        labels: dict[Any, Any] = dict(ReportCategory.choices)
+        return str(labels.get(category, category) or _("Reportable"))
     return _plain(value)
 
 
@@ -188,7 +194,7 @@ class _Reader:
             return pgettext("capa", "action %(id)s") % {"id": name[7:]}
         try:
             field = self.model._meta.get_field(name)
-        except models.FieldDoesNotExist:
+        except FieldDoesNotExist:
             return name
         return str(getattr(field, "verbose_name", name))
 
@@ -216,16 +222,17 @@ class _Reader:
             table = {"device_model": names.models, "lot": names.lots, "serial": names.serials}
             return table[name].get(value, str(value))
         if name == "root_cause" and isinstance(value, dict):
-            category = dict(RootCauseCategory.choices).get(value.get("category"), "")
+            categories: dict[Any, Any] = dict(RootCauseCategory.choices)
+            category = categories.get(value.get("category"), "")
             return f"{category}: {value.get('statement', '')}".strip(": ")
         if name == "action" and isinstance(value, dict):
             return self._action(value)
         try:
             field = self.model._meta.get_field(name)
-        except models.FieldDoesNotExist:
+        except FieldDoesNotExist:
             return None
         if getattr(field, "choices", None):
-            return _choice(dict(field.choices or []))(value)  # type: ignore[arg-type]
+            return _choice(dict(getattr(field, "choices", None) or []))(value)
         if isinstance(field, models.DateTimeField):
             return _when(value)
         if isinstance(field, models.DateField):
@@ -234,7 +241,7 @@ class _Reader:
 
     def _action(self, value: Mapping[str, Any]) -> str:
         parts = [
-            str(dict(ActionKind.choices).get(value.get("kind"), value.get("kind") or "")),
+            str(_labels(ActionKind).get(value.get("kind"), value.get("kind") or "")),
             str(value.get("description") or ""),
             self.names.users.get(value.get("owner", ""), str(value.get("owner") or "")),
             _day(value["due_on"]) if value.get("due_on") else "",

@@ -329,7 +329,7 @@ def _history(request: HttpRequest, record: Complaint | Capa) -> dict[str, Any]:
     page = paged(request, history_for(target=record), param="history")
     shown = changes_shown(page, type(record))
     for entry in page:
-        entry.shown_changes = shown[entry.pk]  # type: ignore[attr-defined]
+        entry.shown_changes = shown[entry.pk]
     return {"history": page}
 
 
