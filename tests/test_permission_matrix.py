@@ -271,6 +271,7 @@ def _side(
         unit=quality.UnitGiven(gtin=CATH, lot=lot.number),
     )
     capa = quality.capa_open(
+        confirm_past_due=True,
         actor=manager,
         title=f"CAPA {suffix}",
         problem="Tips break",

@@ -65,6 +65,7 @@ def test_new_user_walk_findings(
         decisions=[services.Triage("nmpa", True, "nmpa_death", "Death")],
     )
     late = services.capa_open(
+        confirm_past_due=True,
         actor=user,
         title="Tip fracture",
         problem="Tips break",

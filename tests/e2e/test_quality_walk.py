@@ -87,7 +87,7 @@ def test_enter_triage_and_open_capa(
     assert page.input_value("#capa-complaints") == complaint.number
     page.fill("#capa-title", "Tip fracture")
     page.fill("#capa-problem", "Tips break during insertion")
-    page.fill("#capa-due", "2026-06-30")
+    page.fill("#capa-due", "2099-06-30")
     page.fill("#capa-lots", "C1")
     page.click("#capa-save")
     page.wait_for_url("**/quality/capas/*/")

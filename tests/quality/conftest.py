@@ -12,9 +12,10 @@ import pytest
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.parties.models import Party
-from medrecall.quality import services
-from medrecall.quality.models import Channel, Complaint
+from medrecall.quality import services, signal_services
+from medrecall.quality.models import Channel, Complaint, Signal, SignalKind
 from tests.factories import LocationFactory, PartyFactory
+from tests.quality.signal_world import AS_OF, PROBLEM_WEEKS, background, complaints_add, world_build
 from tests.traceability.scenario import CATH, PUMP, TUBE, network, run_events
 from tests.traceability.test_trace import DISTRIBUTION
 
@@ -77,3 +78,14 @@ def receive(manager: User, hospital: Party) -> Callable[..., Complaint]:
         return services.complaint_receive(**fields)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def raised(db: None) -> Signal:
+    """A lot signal found by the detector: one model's lot 6 of 8 with a complaint every week
+    from week 3 (``signal_world``), the others at the background rate."""
+    built = world_build(models=1)
+    background(built)
+    complaints_add(built.lots[0][5], PROBLEM_WEEKS)
+    signal_services.signals_detect(as_of=AS_OF)
+    return Signal.objects.select_related("lot", "device_model").get(kind=SignalKind.LOT)

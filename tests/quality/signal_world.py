@@ -7,13 +7,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from medrecall.accounts.models import User
 from medrecall.catalog.models import DeviceModel, Lot
-from medrecall.parties.models import Location, LocationType, PartyType
-from medrecall.quality.models import Channel, Complaint, Resolution
+from medrecall.parties.models import Location, LocationType, Party, PartyType
+from medrecall.quality.models import Channel, Complaint, Resolution, Signal
+from medrecall.recalls.models import AffectedLine, Category, RecallCase, ScopeSnapshot
+from medrecall.recalls.services import recall_open
 from medrecall.traceability.models import TraceEvent
 from tests.factories import DeviceModelFactory, LocationFactory, LotFactory
 
 AS_OF = date(2026, 11, 30)
+PROBLEM_WEEKS = [3, 10, 17, 24, 31, 38, 45, 52]  # days before AS_OF of the problem lot's complaints
 SHIPPED_ON = date(2025, 10, 1)  # before the 52-week window: every lot is in the field all along
 
 
@@ -93,3 +97,24 @@ def background(built: World, per_lot: Mapping[int, int] | None = None) -> None:
         for i, lot in enumerate(lots):
             n = (per_lot or {}).get(i, 2)
             complaints_add(lot, [30 + 120 * k + 7 * i for k in range(n)])
+
+
+def recall_frozen_on(signal: Signal, manager: User, lot: Lot, units: int = 500) -> RecallCase:
+    """A recall of the signal's device model whose frozen scope holds ``units`` of ``lot`` at
+    the hospital EW-H."""
+    recall = recall_open(
+        actor=manager, title="Leak", products=[signal.device_model], reason="Leak at the hub"
+    )
+    snapshot = ScopeSnapshot.objects.create(
+        recall=recall, sequence=1, created_by=manager, total_units=units, total_holders=1
+    )
+    hospital = Party.objects.get(code="EW-H")
+    AffectedLine.objects.create(
+        snapshot=snapshot,
+        lot=lot,
+        location=hospital.locations.get(),
+        party=hospital,
+        on_hand=units,
+        category=Category.AT_CUSTOMERS,
+    )
+    return recall

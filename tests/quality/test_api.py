@@ -149,7 +149,7 @@ def test_permissions_by_role(
     assert triage.status_code == triage_status
     capa = client.post(
         "/api/quality/capas/",
-        {"title": "T", "problem": "P", "due_on": "2026-06-01"},
+        {"title": "T", "problem": "P", "due_on": "2026-06-01", "confirm_past_due": True},
         format="json",
     )
     assert capa.status_code == capa_status
@@ -167,6 +167,7 @@ def test_capa_lifecycle_and_close_refused_409(world: object, manager: User) -> N
             "title": "Tip fracture",
             "problem": "Tips break",
             "due_on": "2026-06-30",
+            "confirm_past_due": True,
             "lots": [{"gtin": CATH, "lot": "C1"}],
         },
         format="json",
@@ -210,7 +211,12 @@ def test_capa_lifecycle_and_close_refused_409(world: object, manager: User) -> N
 
 def test_bad_root_cause_category_is_400(world: object, manager: User) -> None:
     capa = services.capa_open(
-        actor=manager, title="T", problem="P", owner=manager, due_on=date(2026, 6, 1)
+        confirm_past_due=True,
+        actor=manager,
+        title="T",
+        problem="P",
+        owner=manager,
+        due_on=date(2026, 6, 1),
     )
 
     response = _api(manager).post(
@@ -257,7 +263,12 @@ def test_api_lists_query_count_constant(
                 decisions=[services.Triage("nmpa", True, "nmpa_death", "x")],
             )
             capa = services.capa_open(
-                actor=manager, title="C", problem="p", owner=manager, due_on=date(2026, 1, 1)
+                confirm_past_due=True,
+                actor=manager,
+                title="C",
+                problem="p",
+                owner=manager,
+                due_on=date(2026, 1, 1),
             )
             services.root_cause_add(capa=capa, actor=manager, category="Other", statement="x")
 
@@ -299,6 +310,7 @@ def test_capa_owner_and_links_by_name(receive: Callable[..., Complaint], manager
             "title": "T",
             "problem": "P",
             "due_on": "2026-06-01",
+            "confirm_past_due": True,
             "owner": manager.username,
             "complaints": [complaint.number],
         },

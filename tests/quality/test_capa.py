@@ -30,6 +30,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def capa(world: object, manager: User) -> Capa:
     return services.capa_open(
+        confirm_past_due=True,
         actor=manager,
         title="Catheter tip fracture",
         problem="Tips break on insertion",
@@ -355,7 +356,12 @@ def test_capa_and_action_owner_must_be_staff_who_may_act_on_capas(
 
     with pytest.raises(CapaInvalid, match=f"^{owner.username} cannot own a CAPA"):
         services.capa_open(
-            actor=manager, title="T", problem="P", owner=owner, due_on=date(2026, 6, 30)
+            confirm_past_due=True,
+            actor=manager,
+            title="T",
+            problem="P",
+            owner=owner,
+            due_on=date(2026, 6, 30),
         )
     with pytest.raises(CapaInvalid, match=f"^{owner.username} cannot own a CAPA"):
         services.capa_action_add(

@@ -90,6 +90,7 @@ def test_capa_open_verify_close(world: object, manager: User) -> None:
         "Tips break",
         "--due",
         "2026-06-30",
+        "--confirm-past-due",
         "--lot",
         f"{CATH}:C1",
         "--user",
@@ -158,6 +159,7 @@ def test_capa_close_unverified_exits_with_message(world: object, manager: User) 
         "P",
         "--due",
         "2026-06-30",
+        "--confirm-past-due",
         "--user",
         manager.username,
     )["number"]
@@ -178,7 +180,7 @@ def test_capa_close_unverified_exits_with_message(world: object, manager: User) 
         ),
         pytest.param(
             ("capa", "show", "CAPA-1999-0001"),
-            "There is no CAPA CAPA-1999-0001.",
+            "No CAPA has the number CAPA-1999-0001.",
             id="unknown-capa",
         ),
         pytest.param(
@@ -245,6 +247,7 @@ def test_dashboard_json(world: object, manager: User) -> None:
         "actions_overdue",
         "root_causes",
         "recalls_without_capa",
+        "recalls_closed",
         "signals_active",
         "signals_top",
     }
@@ -286,7 +289,12 @@ def test_write_subcommands_refuse_a_role_without_the_permission(
     other = receive(reference="X")
     recall = services.complaint_start_recall(complaint=other, actor=manager)
     capa = services.capa_open(
-        actor=manager, title="C", problem="p", owner=manager, due_on=date(2026, 6, 30)
+        confirm_past_due=True,
+        actor=manager,
+        title="C",
+        problem="p",
+        owner=manager,
+        due_on=date(2026, 6, 30),
     )
     task = services.capa_action_add(
         capa=capa,

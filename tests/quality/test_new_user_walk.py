@@ -350,7 +350,12 @@ def test_start_recall_api_and_command_need_the_confirmation(
 
 def _not_effective(manager: User) -> Capa:
     capa = services.capa_open(
-        actor=manager, title="Tip", problem="p", owner=manager, due_on=date(2026, 6, 30)
+        confirm_past_due=True,
+        actor=manager,
+        title="Tip",
+        problem="p",
+        owner=manager,
+        due_on=date(2026, 6, 30),
     )
     services.root_cause_add(
         capa=capa, actor=manager, category="Other", statement="Weld", whys=[], fishbone={}
@@ -383,7 +388,12 @@ def test_capa_found_not_effective_says_what_to_do_when_closed(world: object, man
 
 def test_capa_close_without_user_is_a_usage_error_naming_user(world: object, manager: User) -> None:
     capa = services.capa_open(
-        actor=manager, title="Tip", problem="p", owner=manager, due_on=date(2026, 6, 30)
+        confirm_past_due=True,
+        actor=manager,
+        title="Tip",
+        problem="p",
+        owner=manager,
+        due_on=date(2026, 6, 30),
     )
 
     answer, error = _cli_refused("capa", "close", capa.number)
@@ -451,12 +461,17 @@ def test_complaint_page_in_chinese_shows_labels_and_full_names(
 def _capas(manager: User) -> tuple[Capa, Capa, Capa]:
     today = timezone.localdate()
     late = services.capa_open(
-        actor=manager, title="Late", problem="p", owner=manager, due_on=today - timedelta(days=2)
+        confirm_past_due=True,
+        actor=manager,
+        title="Late",
+        problem="p",
+        owner=manager,
+        due_on=today - timedelta(days=2),
     )
     due = services.capa_open(
         actor=manager, title="Due", problem="p", owner=manager, due_on=today + timedelta(days=5)
     )
-    closed = services.capa_open(
+    closed = services.capa_open(confirm_past_due=True,
         actor=manager, title="Closed late", problem="p", owner=manager,
         due_on=today - timedelta(days=9),
     )  # fmt: skip
@@ -518,7 +533,7 @@ def test_capa_list_queries_do_not_grow_with_rows(world: object, manager: User) -
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("web:quality-capas"), {"overdue": "1"})
     for n in range(6):
-        services.capa_open(
+        services.capa_open(confirm_past_due=True,
             actor=manager, title=f"More {n}", problem="p", owner=manager,
             due_on=timezone.localdate() - timedelta(days=1),
         )  # fmt: skip

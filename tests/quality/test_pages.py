@@ -97,7 +97,12 @@ def test_triage_from_page_starts_clock(receive: Callable[..., Complaint], manage
 
 def test_capa_close_without_verification_shows_reason(world: object, manager: User) -> None:
     capa = services.capa_open(
-        actor=manager, title="T", problem="P", owner=manager, due_on=date(2026, 6, 1)
+        confirm_past_due=True,
+        actor=manager,
+        title="T",
+        problem="P",
+        owner=manager,
+        due_on=date(2026, 6, 1),
     )
 
     response = _client(manager).post(reverse("web:quality-capa-close", args=[capa.pk]), follow=True)
@@ -185,6 +190,7 @@ def _more(receive: Callable[..., Complaint], manager: User, n: int) -> None:
             decisions=[services.Triage("nmpa", True, "nmpa_death", "x")],
         )
         capa = services.capa_open(
+            confirm_past_due=True,
             actor=manager,
             title=f"C{i}",
             problem="p",
@@ -269,6 +275,7 @@ def test_open_capa_from_page_with_links(receive: Callable[..., Complaint], manag
             "problem": "Tips break",
             "owner": manager.username,
             "due_on": "2026-06-30",
+            "confirm_past_due": "1",
             "complaints": complaint.number,
             "lots": "C1",
         },
@@ -347,7 +354,12 @@ def test_verify_form_preselects_nothing_and_an_answer_is_required(
     manager: User, world: object
 ) -> None:
     capa = services.capa_open(
-        actor=manager, title="C", problem="p", owner=manager, due_on=date(2026, 6, 30)
+        confirm_past_due=True,
+        actor=manager,
+        title="C",
+        problem="p",
+        owner=manager,
+        due_on=date(2026, 6, 30),
     )
     services.root_cause_add(capa=capa, actor=manager, category="Other", statement="x")
     task = services.capa_action_add(

@@ -57,6 +57,7 @@ def test_fda_values_quality_lacked_are_labelled_in_both_languages() -> None:
 @pytest.mark.django_db
 def test_a_capa_takes_an_fda_root_cause_quality_lacked(world: object, manager: User) -> None:
     capa = services.capa_open(
+        confirm_past_due=True,
         actor=manager,
         title="Label change shipped unreviewed",
         problem="Finished devices changed without review",

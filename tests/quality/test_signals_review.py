@@ -21,49 +21,26 @@ from medrecall.parties.models import Party
 from medrecall.quality import complaints as complaint_services
 from medrecall.quality import signal_services, signals
 from medrecall.quality.models import Channel, Complaint, Resolution, Signal, SignalKind
-from medrecall.recalls.models import AffectedLine, Category, ScopeSnapshot
+from medrecall.recalls.models import ScopeSnapshot
 from medrecall.recalls.services import recall_open
 from tests.conftest import PASSWORD
 from tests.factories import PartyFactory
-from tests.quality.signal_world import AS_OF, background, complaints_add, world_build
+from tests.quality.signal_world import (
+    AS_OF,
+    PROBLEM_WEEKS,
+    background,
+    recall_frozen_on,
+    world_build,
+)
 
 pytestmark = pytest.mark.django_db
-PROBLEM = [3, 10, 17, 24, 31, 38, 45, 52]
-
-
-@pytest.fixture
-def raised() -> Signal:
-    built = world_build(models=1)
-    background(built)
-    complaints_add(built.lots[0][5], PROBLEM)
-    signal_services.signals_detect(as_of=AS_OF)
-    return Signal.objects.select_related("lot", "device_model").get(kind=SignalKind.LOT)
+PROBLEM = PROBLEM_WEEKS
 
 
 def _client(user: User) -> Client:
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
     return client
-
-
-def _recall_holding(signal: Signal, manager: User, units: int = 420) -> str:
-    assert signal.lot is not None
-    recall = recall_open(
-        actor=manager, title="Leak", products=[signal.device_model], reason="Leak at the hub"
-    )
-    snapshot = ScopeSnapshot.objects.create(
-        recall=recall, sequence=1, created_by=manager, total_units=units, total_holders=1
-    )
-    hospital = Party.objects.get(code="EW-H")
-    AffectedLine.objects.create(
-        snapshot=snapshot,
-        lot=signal.lot,
-        location=hospital.locations.get(),
-        party=hospital,
-        on_hand=units,
-        category=Category.AT_CUSTOMERS,
-    )
-    return recall.number
 
 
 def test_sidebar_links_the_signals_page_and_highlights_one_item(manager: User) -> None:
@@ -91,7 +68,7 @@ def test_sidebar_hides_signals_from_portal_users(make_user: Callable[..., User])
 
 
 def test_lot_signal_says_the_lot_is_already_under_recall(raised: Signal, manager: User) -> None:
-    number = _recall_holding(raised, manager)
+    number = recall_frozen_on(raised, manager, raised.lot, units=420).number
     client = _client(manager)
 
     page = client.get(reverse("web:quality-signal", args=[raised.pk])).content.decode()

@@ -5,13 +5,12 @@ is configurable."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 import pytest
 
 from medrecall.parties.models import Party
 from medrecall.quality import signal_services, signals
-from medrecall.quality.models import Signal, SignalKind
+from medrecall.quality.models import Signal, SignalKind, SignalPolicy
 from medrecall.traceability.models import TraceEvent
 from tests.factories import PartyFactory
 from tests.quality.signal_world import AS_OF, World, complaints_add, world_build
@@ -75,11 +74,11 @@ def test_the_same_hospital_a_week_apart_counts_each_time() -> None:
     assert Signal.objects.get(kind=SignalKind.LOT).lot_id == built.lots[0][0].pk
 
 
-def test_minimum_distinct_holders_is_configurable(settings: Any) -> None:
+def test_minimum_distinct_holders_is_configurable() -> None:
     built = _small_lot_beside_a_big_one()
     hospital = Party.objects.get(code="EW-H")
     _from([hospital, hospital, hospital], [22, 15, 8], built)
-    settings.MEDRECALL_SIGNAL_MIN_HOLDERS = 2
+    SignalPolicy.objects.filter(pk=signals.policy().pk).update(min_holders=2)
 
     run = signal_services.signals_detect(as_of=AS_OF)
 
@@ -87,11 +86,11 @@ def test_minimum_distinct_holders_is_configurable(settings: Any) -> None:
     assert (run.raised, Signal.objects.filter(kind=SignalKind.LOT).count()) == (0, 0)
 
 
-def test_cluster_days_is_configurable(settings: Any) -> None:
+def test_cluster_days_is_configurable() -> None:
     built = _small_lot_beside_a_big_one()
     hospital = Party.objects.get(code="EW-H")
     _from([hospital, hospital, hospital], [4, 3, 2], built)
-    settings.MEDRECALL_SIGNAL_CLUSTER_DAYS = 0
+    SignalPolicy.objects.filter(pk=signals.policy().pk).update(cluster_days=0)
 
     signal_services.signals_detect(as_of=AS_OF)
 

@@ -17,27 +17,23 @@ from rest_framework.test import APIClient
 
 from medrecall.accounts.models import User
 from medrecall.audit.models import AuditEntry
+from medrecall.catalog.models import Lot
 from medrecall.parties.models import Party
 from medrecall.quality import signal_services, signals
 from medrecall.quality.errors import SignalInvalid
 from medrecall.quality.models import Signal, SignalKind, SignalStatus
-from medrecall.recalls.models import AffectedLine, Category, RecallCase, ScopeSnapshot
 from medrecall.recalls.services import recall_open
 from tests.conftest import PASSWORD
 from tests.factories import DeviceModelFactory
-from tests.quality.signal_world import AS_OF, background, complaints_add, world_build
+from tests.quality.signal_world import (
+    AS_OF,
+    PROBLEM_WEEKS,
+    recall_frozen_on,
+    world_build,
+)
 
 pytestmark = pytest.mark.django_db
-PROBLEM = [3, 10, 17, 24, 31, 38, 45, 52]
-
-
-@pytest.fixture
-def raised() -> Signal:
-    built = world_build(models=1)
-    background(built)
-    complaints_add(built.lots[0][5], PROBLEM)
-    signal_services.signals_detect(as_of=AS_OF)
-    return Signal.objects.select_related("lot", "device_model").get(kind=SignalKind.LOT)
+PROBLEM = PROBLEM_WEEKS
 
 
 def _client(user: User) -> Client:
@@ -46,25 +42,9 @@ def _client(user: User) -> Client:
     return client
 
 
-def _recall_frozen_on(signal: Signal, manager: User, lot_index: int) -> RecallCase:
-    """A recall of the signal's device model whose frozen scope holds one lot of the model."""
-    lot = signal.device_model.lots.order_by("number")[lot_index]
-    recall = recall_open(
-        actor=manager, title="Leak", products=[signal.device_model], reason="Leak at the hub"
-    )
-    snapshot = ScopeSnapshot.objects.create(
-        recall=recall, sequence=1, created_by=manager, total_units=500, total_holders=1
-    )
-    hospital = Party.objects.get(code="EW-H")
-    AffectedLine.objects.create(
-        snapshot=snapshot,
-        lot=lot,
-        location=hospital.locations.get(),
-        party=hospital,
-        on_hand=500,
-        category=Category.AT_CUSTOMERS,
-    )
-    return recall
+def _lot(signal: Signal, index: int) -> Lot:
+    """The signal's device model's lot at ``index`` by number."""
+    return signal.device_model.lots.order_by("number")[index]
 
 
 def _unchanged(signal: Signal) -> tuple[str, int | None, int]:
@@ -81,7 +61,7 @@ def test_link_refuses_a_recall_whose_frozen_scope_lacks_the_lot(
 ) -> None:
     assert raised.lot is not None
     assert raised.lot.number == "EW0-05"
-    other = _recall_frozen_on(raised, manager, lot_index=2)
+    other = recall_frozen_on(raised, manager, _lot(raised, 2))
 
     with pytest.raises(SignalInvalid) as refused:
         signal_services.signal_link(signal=raised, actor=manager, recall=other)
@@ -111,7 +91,7 @@ def test_link_refuses_a_recall_of_another_model(raised: Signal, manager: User) -
 def test_link_accepts_the_recall_whose_frozen_scope_holds_the_lot(
     raised: Signal, manager: User
 ) -> None:
-    covering = _recall_frozen_on(raised, manager, lot_index=5)
+    covering = recall_frozen_on(raised, manager, _lot(raised, 5))
 
     signal_services.signal_link(signal=raised, actor=manager, recall=covering)
 
@@ -154,7 +134,7 @@ def test_model_signal_link_refuses_a_recall_of_another_model(manager: User) -> N
 def test_web_link_to_a_recall_not_covering_the_lot_is_refused(
     raised: Signal, manager: User
 ) -> None:
-    other = _recall_frozen_on(raised, manager, lot_index=2)
+    other = recall_frozen_on(raised, manager, _lot(raised, 2))
 
     response = _client(manager).post(
         reverse("web:quality-signal-action", args=[raised.pk, "link"]),
@@ -173,7 +153,7 @@ def test_web_link_to_a_recall_not_covering_the_lot_is_refused(
 def test_api_link_to_a_recall_not_covering_the_lot_is_refused(
     raised: Signal, manager: User, api_as: Callable[[User | None], APIClient]
 ) -> None:
-    other = _recall_frozen_on(raised, manager, lot_index=2)
+    other = recall_frozen_on(raised, manager, _lot(raised, 2))
 
     response = api_as(manager).post(
         f"/api/quality/signals/{raised.pk}/link/", {"recall": other.number}
@@ -190,7 +170,7 @@ def test_api_link_to_a_recall_not_covering_the_lot_is_refused(
 def test_cli_link_to_a_recall_not_covering_the_lot_is_refused(
     raised: Signal, manager: User
 ) -> None:
-    other = _recall_frozen_on(raised, manager, lot_index=2)
+    other = recall_frozen_on(raised, manager, _lot(raised, 2))
 
     with pytest.raises(CommandError) as refused:
         call_command(
@@ -205,7 +185,7 @@ def test_cli_link_to_a_recall_not_covering_the_lot_is_refused(
 
 
 def test_cli_links_a_covering_recall(raised: Signal, manager: User) -> None:
-    covering = _recall_frozen_on(raised, manager, lot_index=5)
+    covering = recall_frozen_on(raised, manager, _lot(raised, 5))
     out = StringIO()
 
     call_command(

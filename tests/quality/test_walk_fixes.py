@@ -135,13 +135,21 @@ def test_past_due_warning() -> None:
     assert services.past_due_warning(today, today=today) == ""
 
 
-def test_capa_with_a_past_due_date_is_opened_with_a_warning(world: object, manager: User) -> None:
+def test_capa_with_a_past_due_date_confirmed_is_opened_with_a_warning(
+    world: object, manager: User
+) -> None:
     client = _client(manager)
     past = (timezone.localdate() - timedelta(days=3)).isoformat()
 
     response = client.post(
         reverse("web:quality-capa-new"),
-        {"title": "Tip", "problem": "Tips break", "due_on": past, "owner": manager.username},
+        {
+            "title": "Tip",
+            "problem": "Tips break",
+            "due_on": past,
+            "owner": manager.username,
+            "confirm_past_due": "1",
+        },
     )
 
     shown = [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]

@@ -535,6 +535,12 @@ class CapaCreateSerializer(LinksSerializer):
     problem = serializers.CharField()
     owner = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
     due_on = serializers.DateField()
+    confirm_past_due = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Open the CAPA although its due date is already past, company time zone "
+        "(refused with capa_past_due_unconfirmed otherwise).",
+    )
 
 
 def _user(name: str) -> User:
@@ -580,6 +586,7 @@ class CapaListView(APIView):
             problem=data["problem"],
             owner=_user(data["owner"]) if data["owner"] else viewer,
             due_on=data["due_on"],
+            confirm_past_due=data["confirm_past_due"],
             **_links(viewer, data),
         )
         return Response(_capa_detail(capa), status=status.HTTP_201_CREATED)
@@ -738,6 +745,7 @@ class DashboardSerializer(BoundedSerializer):
     actions_overdue = serializers.IntegerField()
     root_causes = RootCauseCountSerializer(many=True)
     recalls_without_capa = serializers.ListField(child=serializers.CharField())
+    recalls_closed = serializers.IntegerField(help_text="Closed recalls, with or without a CAPA.")
     signals_active = serializers.IntegerField(help_text="Early-warning signals to review")
     signals_top = DashboardSignalSerializer(many=True)
 

@@ -250,19 +250,49 @@ class PolicySerializer(BoundedSerializer):
     min_ratio = serializers.DecimalField(max_digits=6, decimal_places=2)
     window_weeks = serializers.IntegerField()
     recent_weeks = serializers.IntegerField()
+    cluster_days = serializers.IntegerField()
+    min_holders = serializers.IntegerField()
+    prior_complaints = serializers.DecimalField(max_digits=5, decimal_places=2)
     description = serializers.CharField()
+
+
+class PolicyChangeSerializer(BoundedSerializer):
+    """The thresholds to change (any of them); the ranges are the policy's own (400
+    ``signal_invalid`` naming the field)."""
+
+    min_complaints = serializers.IntegerField(required=False)
+    significance = serializers.DecimalField(max_digits=5, decimal_places=4, required=False)
+    min_units = serializers.IntegerField(required=False)
+    min_ratio = serializers.DecimalField(max_digits=6, decimal_places=2, required=False)
+    window_weeks = serializers.IntegerField(required=False)
+    recent_weeks = serializers.IntegerField(required=False)
+    cluster_days = serializers.IntegerField(required=False)
+    min_holders = serializers.IntegerField(required=False)
+    prior_complaints = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+
+
+def _policy_answer() -> dict[str, Any]:
+    policy = signals.policy()
+    data: dict[str, Any] = {name: getattr(policy, name) for name in signal_services.POLICY_FIELDS}
+    data["description"] = signals.thresholds_text(signals.Thresholds.of(policy))
+    return dict(PolicySerializer(data).data)
 
 
 class SignalPolicyView(APIView):
     """The thresholds in force: staff who read signals, and the administrators who change the
-    thresholds in the admin."""
+    thresholds (here or in the admin)."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=TAGS, responses=PolicySerializer)
     def get(self, request: Request) -> Response:
         _staff(request, f"{VIEW}|quality.view_signalpolicy")
-        policy = signals.policy()
-        data = {name: getattr(policy, name) for name in signal_services.POLICY_FIELDS}
-        data["description"] = signals.thresholds_text(signals.Thresholds.of(policy))
-        return Response(PolicySerializer(data).data)
+        return Response(_policy_answer())
+
+    @extend_schema(tags=TAGS, request=PolicyChangeSerializer, responses=PolicySerializer)
+    def patch(self, request: Request) -> Response:
+        viewer = _staff(request, "quality.change_signalpolicy")
+        payload = PolicyChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        signal_services.signal_policy_update(actor=viewer, **payload.validated_data)
+        return Response(_policy_answer())

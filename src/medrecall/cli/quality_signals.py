@@ -136,3 +136,46 @@ def signal_action_answer(o: dict[str, Any], actor: Any) -> Answer:
         "recall": signal.recall.number if signal.recall else None,
         "message": f"#{signal.pk} [{signal.status}] {signals.explain(signal)}",
     }
+
+
+POLICY_OPTIONS = {
+    "min_complaints": int,
+    "significance": str,
+    "min_units": int,
+    "min_ratio": str,
+    "window_weeks": int,
+    "recent_weeks": int,
+    "cluster_days": int,
+    "min_holders": int,
+    "prior_complaints": str,
+}
+"""The thresholds ``quality signal-policy`` sets (decimals as text: the service reads them
+exactly and names the field when one is not a number)."""
+
+
+def add_policy_arguments(sub: ArgumentParser) -> None:
+    """``medrecall quality signal-policy [--min-holders N …] [--user U]``: without a threshold it
+    shows the policy; with one it changes it (administrators, ``quality.change_signalpolicy``)."""
+    for name in POLICY_OPTIONS:
+        sub.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, metavar="N")
+    sub.add_argument("--user", default="")
+
+
+def policy_answer(o: dict[str, Any], actor: Any) -> Answer:
+    """The early-warning policy, changed first when thresholds are given (one audit entry)."""
+    from medrecall.quality import signal_services, signals
+
+    given = {name: o[name] for name in POLICY_OPTIONS if o.get(name) is not None}
+    if given:
+        signal_services.signal_policy_update(actor=actor(), **given)
+    policy = signals.policy()
+    values = {name: getattr(policy, name) for name in signal_services.POLICY_FIELDS}
+    text = signals.thresholds_text(signals.Thresholds.of(policy))
+    return {
+        "policy": {
+            name: str(value) if not isinstance(value, int) else value
+            for name, value in values.items()
+        },
+        "changed": sorted(given),
+        "message": ("Early-warning policy changed. " if given else "") + text,
+    }

@@ -24,6 +24,9 @@ class SignalPolicyAdmin(AuditedAdmin):
         "min_ratio",
         "window_weeks",
         "recent_weeks",
+        "cluster_days",
+        "min_holders",
+        "prior_complaints",
         "updated_at",
     ]
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,7 +22,7 @@ from medrecall.core.numbering import number_next
 from medrecall.core.presentation import local_time
 from medrecall.recalls.models import RecallCase
 
-from .errors import CapaInvalid, CapaNotVerified, VerificationRefused
+from .errors import CapaInvalid, CapaNotVerified, CapaPastDueUnconfirmed, VerificationRefused
 from .lifecycle import CapaAction, CapaStatus, capa_require
 from .models import (
     ActionKind,
@@ -99,12 +101,18 @@ def capa_open(
     recalls: Sequence[RecallCase] = (),
     complaints: Sequence[Complaint] = (),
     lots: Sequence[Lot] = (),
+    confirm_past_due: bool = False,
 ) -> Capa:
+    """Open a CAPA. A due date already past (company time zone) is refused unless confirmed
+    (``confirm_past_due``): a CAPA may be recorded late, but never starts overdue unnoticed."""
     if not title.strip():
         raise CapaInvalid(_("Give the CAPA a title."), where="title")
     if not problem.strip():
         raise CapaInvalid(_("State the problem the CAPA addresses."), where="problem")
     _owner_may_act(owner)
+    today = company_today()
+    if due_on < today and not confirm_past_due:
+        raise CapaPastDueUnconfirmed(past_due_question(due_on, today=today), where="due_on")
     capa = Capa.objects.create(
         number=number_next(model=Capa, pattern=CAPA_NUMBER_PATTERN),
         title=title.strip(),
@@ -150,6 +158,19 @@ def capa_link(
             changes={name: [None, values] for name, values in linked.items()},
         )
     return capa
+
+
+def company_today() -> date:
+    """Today in the company's time zone (``TIME_ZONE``), whatever zone the user reads in."""
+    return timezone.localdate(timezone=ZoneInfo(settings.TIME_ZONE))
+
+
+def past_due_question(due_on: date, *, today: date) -> str:
+    """Why opening a CAPA with a past due date waits for a confirmation."""
+    return _(
+        "The due date %(due)s is before today (%(today)s): the CAPA would start overdue. "
+        "Correct the date, or confirm that it is opened overdue."
+    ) % {"due": due_on.isoformat(), "today": today.isoformat()}
 
 
 def past_due_warning(due_on: date, *, today: date | None = None) -> str:

@@ -91,6 +91,12 @@ class RecallOverlapUnconfirmed(ActionNotAllowed):
     code = "recall_overlap_unconfirmed"
 
 
+class CapaPastDueUnconfirmed(ActionNotAllowed):
+    """A CAPA opened with a due date already past, not confirmed (it would start overdue)."""
+
+    code = "capa_past_due_unconfirmed"
+
+
 class ComplaintAlreadyReceived(ActionNotAllowed):
     """The same report sent again (the form sent twice): the complaint received the first time
     is ``complaint``."""

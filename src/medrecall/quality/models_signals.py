@@ -65,6 +65,32 @@ class SignalPolicy(models.Model):
             "rest of the window."
         ),
     )
+    cluster_days = models.PositiveIntegerField(
+        _("grouping period (days)"),
+        default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(365)],
+        help_text=_(
+            "Complaints about a lot from one holder within so many days of the first count as "
+            "one event (0: each complaint counts)."
+        ),
+    )
+    min_holders = models.PositiveIntegerField(
+        _("minimum holders"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("A lot signal needs complaints from at least so many different holders."),
+    )
+    prior_complaints = models.DecimalField(
+        _("baseline prior (complaints)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.00")), MaxValueValidator(Decimal("100.00"))],
+        help_text=_(
+            "Weight, in complaints, of the company-wide rate in a device model's baseline "
+            "(0: none)."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from medrecall.core.presentation import user_display_name
 from medrecall.core.selectors import one_or_not_found
 from medrecall.core.types import Viewer
 from medrecall.parties.models import Party, PartyType
@@ -79,14 +80,14 @@ def capa_list_for(*, viewer: Viewer, status: str = "", overdue: bool = False) ->
 
 def capa_get_for(*, viewer: Viewer, pk: int) -> Capa:
     return one_or_not_found(
-        capa_list_for(viewer=viewer).filter(pk=pk), _("There is no CAPA %(id)s.") % {"id": pk}
+        capa_list_for(viewer=viewer).filter(pk=pk), _("No CAPA has the id %(id)s.") % {"id": pk}
     )
 
 
 def capa_numbered_for(*, viewer: Viewer, number: str) -> Capa:
     return one_or_not_found(
         capa_list_for(viewer=viewer).filter(number=number),
-        _("There is no CAPA %(number)s.") % {"number": number},
+        _("No CAPA has the number %(number)s.") % {"number": number},
     )
 
 
@@ -165,6 +166,7 @@ class Dashboard:
     actions_overdue: list[CapaTask] = field(default_factory=list)
     root_causes: list[tuple[str, str, int]] = field(default_factory=list)
     recalls_without_capa: list[RecallCase] = field(default_factory=list)
+    recalls_closed: int = 0  # closed recalls, with or without a CAPA
     signals_active: int = 0  # early-warning signals found and not yet dismissed or linked
     signals_top: list[Any] = field(default_factory=list)  # the most significant of them
 
@@ -183,6 +185,7 @@ class Dashboard:
                 {"category": code, "name": label, "count": n} for code, label, n in self.root_causes
             ],
             "recalls_without_capa": [r.number for r in self.recalls_without_capa],
+            "recalls_closed": self.recalls_closed,
             "signals_active": self.signals_active,
             "signals_top": [
                 {
@@ -238,6 +241,7 @@ def dashboard_for(*, viewer: Viewer, now: datetime | None = None) -> Dashboard:
     )
     board.root_causes = top_root_causes()
     board.recalls_without_capa = list(recalls_without_capa())
+    board.recalls_closed = RecallCase.objects.filter(status=RecallStatus.CLOSED).count()
     from .signals import signals_active
 
     active = signals_active(viewer=viewer)
@@ -246,21 +250,24 @@ def dashboard_for(*, viewer: Viewer, now: datetime | None = None) -> Dashboard:
     return board
 
 
-def capa_owner_choices() -> list[str]:
-    """User names of the active staff who may act on CAPAs (and so may own one or its
-    actions): one query, for the owner fields' suggestions."""
+def capa_owner_choices() -> list[tuple[str, str]]:
+    """(user name, full name) of the active staff who may act on CAPAs (and so may own one or
+    its actions), by full name: one query, for the owner fields' suggestions (the user name is
+    what the form sends, the full name what the reader recognises)."""
     from django.contrib.auth import get_user_model
 
     granted = Q(groups__permissions__codename="change_capa") | Q(
         user_permissions__codename="change_capa"
     )
     users = get_user_model().objects.filter(is_active=True, party__isnull=True)
-    return list(
+    owners = (
         users.filter(granted | Q(is_superuser=True))
         .order_by("username")
-        .values_list("username", flat=True)
+        .only("username", "first_name", "last_name")
         .distinct()
     )
+    named = [(user.get_username(), user_display_name(user)) for user in owners]
+    return sorted(named, key=lambda pair: (pair[1].casefold(), pair[0]))
 
 
 def recalls_covering(complaint: Complaint) -> list[RecallCase]:

@@ -284,7 +284,39 @@ POLICY_FIELDS = (
     "min_ratio",
     "window_weeks",
     "recent_weeks",
+    "cluster_days",
+    "min_holders",
+    "prior_complaints",
 )
+DECIMAL_FIELDS = ("significance", "min_ratio", "prior_complaints")
+
+
+def _field_label(name: str) -> str:
+    field = SignalPolicy._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
+def _threshold(name: str, value: Any) -> Any:
+    """A threshold as given, refused with the field's name when it is not a number of its kind
+    (a whole number for counts and days): ``full_clean`` then checks the range."""
+    try:
+        if name in DECIMAL_FIELDS:
+            number = Decimal(str(value))
+            if not number.is_finite():
+                raise ArithmeticError
+            return number
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        return int(str(value).strip()) if isinstance(value, str) else int(value)
+    except (ArithmeticError, TypeError, ValueError):
+        raise SignalInvalid(
+            _("%(field)s: %(value)s is not a whole number.")
+            % {"field": _field_label(name), "value": value}
+            if name not in DECIMAL_FIELDS
+            else _("%(field)s: %(value)s is not a number.")
+            % {"field": _field_label(name), "value": value},
+            where=name,
+        ) from None
 
 
 @transaction.atomic
@@ -295,14 +327,15 @@ def signal_policy_update(*, actor: User, **values: Any) -> SignalPolicy:
     for name, value in values.items():
         if name not in POLICY_FIELDS:
             raise SignalInvalid(_("Unknown threshold %(name)s.") % {"name": name}, where=name)
-        setattr(
-            current, name, Decimal(str(value)) if name in ("significance", "min_ratio") else value
-        )
+        setattr(current, name, _threshold(name, value))
     try:
         current.full_clean()
     except ValidationError as invalid:
         name, problems = next(iter(invalid.message_dict.items()))
-        raise SignalInvalid(f"{name}: {problems[0]}", where=name) from invalid
+        raise SignalInvalid(
+            _("%(field)s: %(problem)s") % {"field": _field_label(name), "problem": problems[0]},
+            where=name,
+        ) from invalid
     current.save()
     current.refresh_from_db()
     after = {name: getattr(current, name) for name in POLICY_FIELDS}

@@ -31,9 +31,8 @@ Method (docs/quality.md, "Early warning"):
   p < 0.01 would fire on chance alone.
 * A signal needs every threshold of the policy: at least ``min_complaints`` complaints, at least
   ``min_units`` units shipped, a rate at least ``min_ratio`` times the baseline, and an
-  adjusted p-value at most ``significance``. ``cluster_days``, ``min_holders`` and
-  ``prior_complaints`` are settings (``MEDRECALL_SIGNAL_CLUSTER_DAYS``,
-  ``MEDRECALL_SIGNAL_MIN_HOLDERS``, ``MEDRECALL_SIGNAL_PRIOR_COMPLAINTS``).
+  adjusted p-value at most ``significance``; ``cluster_days``, ``min_holders`` and
+  ``prior_complaints`` are fields of the same policy.
 * **Since when**: a Poisson CUSUM over the weeks (``cusum_onset``), tuned to detect the rate
   rising to ``min_ratio`` times the baseline; the signal's onset is the first week of the
   CUSUM's run to its highest value.
@@ -50,8 +49,9 @@ from typing import Any
 import numpy as np
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from numpy.typing import NDArray
 
 from medrecall.audit.labels import action_label
@@ -84,8 +84,6 @@ class Thresholds:
 
     @classmethod
     def of(cls, policy: SignalPolicy) -> Thresholds:
-        from django.conf import settings
-
         return cls(
             min_complaints=policy.min_complaints,
             significance=float(policy.significance),
@@ -93,9 +91,9 @@ class Thresholds:
             min_ratio=float(policy.min_ratio),
             window_weeks=policy.window_weeks,
             recent_weeks=policy.recent_weeks,
-            cluster_days=settings.MEDRECALL_SIGNAL_CLUSTER_DAYS,
-            min_holders=settings.MEDRECALL_SIGNAL_MIN_HOLDERS,
-            prior_complaints=settings.MEDRECALL_SIGNAL_PRIOR_COMPLAINTS,
+            cluster_days=policy.cluster_days,
+            min_holders=policy.min_holders,
+            prior_complaints=float(policy.prior_complaints),
         )
 
 
@@ -677,17 +675,32 @@ def thresholds_text(limits: Thresholds) -> str:
         "weeks": limits.window_weeks,
         "recent": limits.recent_weeks,
     }
-    second = _(
-        "Complaints about a lot from one holder within %(days)s days count as one event; a lot "
-        "signal needs complaints from at least %(holders)s holders; a model's baseline includes "
-        "%(prior)s complaints' worth of the company-wide rate, so a baseline of 0 still has a "
-        "rate."
-    ) % {
-        "days": limits.cluster_days,
-        "holders": limits.min_holders,
-        "prior": f"{limits.prior_complaints:g}",
-    }
-    return f"{first} {second}"
+    if limits.cluster_days:
+        grouping = ngettext(
+            "Complaints about a lot from one holder within %(days)s day count as one event.",
+            "Complaints about a lot from one holder within %(days)s days count as one event.",
+            limits.cluster_days,
+        ) % {"days": limits.cluster_days}
+    else:
+        grouping = _("Each complaint counts as one event, however close together.")
+    holders = ngettext(
+        "A lot signal needs complaints from at least %(holders)s holder.",
+        "A lot signal needs complaints from at least %(holders)s holders.",
+        limits.min_holders,
+    ) % {"holders": limits.min_holders}
+    prior = limits.prior_complaints
+    if prior > 0:
+        weight = ngettext(
+            "A model's baseline includes %(prior)s complaint's worth of the company-wide rate, "
+            "so a baseline of 0 still has a rate.",
+            "A model's baseline includes %(prior)s complaints' worth of the company-wide rate, "
+            "so a baseline of 0 still has a rate.",
+            1 if prior == 1 else 2,  # English: "1 complaint's", "0.5 complaints'", "2 …"
+        ) % {"prior": f"{prior:g}"}
+    else:
+        weight = _("A model's baseline is its other lots' rate alone (no company-wide prior).")
+    chinese = (translation.get_language() or "").lower().startswith("zh")
+    return ("" if chinese else " ").join((first, grouping, holders, weight))
 
 
 def complaint_ids(rows: Iterable[tuple[int, int, int | None, int]], finding: Finding) -> list[int]:

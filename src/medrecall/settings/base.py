@@ -273,14 +273,6 @@ MEDRECALL_SQLITE_LOAD_CACHE = os.environ.get("MEDRECALL_SQLITE_LOAD_CACHE", "128
 MEDRECALL_SUB_CONSIGNEE_FILE_BYTES = 2 * 1024 * 1024
 # The recall cockpit's figures are kept this long while no audit entry is written (0: never kept).
 MEDRECALL_COCKPIT_CACHE_SECONDS = int(os.environ.get("MEDRECALL_COCKPIT_CACHE_SECONDS", "30"))
-# Early warning (quality/signals.py): complaints about a lot from one holder within so many days
-# count as one event; a lot signal needs complaints from so many holders; the weight, in
-# complaints, of the company-wide rate as the prior of a model's baseline.
-MEDRECALL_SIGNAL_CLUSTER_DAYS = int(os.environ.get("MEDRECALL_SIGNAL_CLUSTER_DAYS", "3"))
-MEDRECALL_SIGNAL_MIN_HOLDERS = int(os.environ.get("MEDRECALL_SIGNAL_MIN_HOLDERS", "1"))
-MEDRECALL_SIGNAL_PRIOR_COMPLAINTS = float(
-    os.environ.get("MEDRECALL_SIGNAL_PRIOR_COMPLAINTS", "1.0")
-)
 
 REST_FRAMEWORK = {
     # Token first: DRF answers 401 with its ``WWW-Authenticate: Token`` header only when the

@@ -32,7 +32,8 @@ from medrecall.notices.models import Notice
 from medrecall.parties.models import Party
 from medrecall.parties.selectors import party_coded
 from medrecall.quality import clock, reporting, selectors, services
-from medrecall.quality.errors import ComplaintAlreadyReceived
+from medrecall.quality.errors import CapaPastDueUnconfirmed, ComplaintAlreadyReceived
+from medrecall.quality.history import changes_shown
 from medrecall.quality.lifecycle import (
     CapaAction,
     ComplaintAction,
@@ -77,8 +78,8 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
     """Run one service; a refusal is shown with every reason and nothing changes."""
     try:
         done = action()
-    except ComplaintAlreadyReceived:
-        raise  # the page that sent it shows the complaint received the first time
+    except (ComplaintAlreadyReceived, CapaPastDueUnconfirmed):
+        raise  # the page that sent it shows the complaint received the first time, or asks
     except DomainError as refused:
         messages.error(request, _refusal(refused))
         return None
@@ -323,8 +324,13 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _history(request: HttpRequest, record: Complaint | Capa) -> dict[str, Any]:
-    """The record's audit entries, a page at a time, each actor by full name."""
-    return {"history": paged(request, history_for(target=record), param="history")}
+    """The record's audit entries, a page at a time, each actor by full name and each change
+    in words (``quality.history``: labels, yes/no, choice labels, names)."""
+    page = paged(request, history_for(target=record), param="history")
+    shown = changes_shown(page, type(record))
+    for entry in page:
+        entry.shown_changes = shown[entry.pk]
+    return {"history": page}
 
 
 def _detail_context(complaint: Complaint, posted: Any = None) -> dict[str, Any]:
@@ -613,6 +619,7 @@ def capa_new(request: HttpRequest) -> HttpResponse:
             "complaints": request.GET.get("complaint", ""),
             "recalls": request.GET.get("recall", ""),
         }
+    past_due = ""
     if request.method == "POST":
         post = _post(request)
         form = dict(post)
@@ -626,18 +633,24 @@ def capa_new(request: HttpRequest) -> HttpResponse:
                 problem=post.get("problem", ""),
                 owner=_user(post.get("owner", "") or post.viewer.username, "owner"),
                 due_on=due,
+                confirm_past_due=post.get("confirm_past_due") == "1",
                 **_links(post),
             )
             _warn_past_due(request, due)
             return opened
 
-        done = _run(request, open_capa, _("CAPA opened."))
+        try:
+            done = _run(request, open_capa, _("CAPA opened."))
+        except CapaPastDueUnconfirmed as unconfirmed:
+            # Asked on the form itself (like the recall overlap): the date and a confirmation.
+            done, past_due = None, unconfirmed.message
         if isinstance(done, Capa):
             return redirect("web:quality-capa", pk=done.pk)
     return render(
         request,
         "web/quality/capa_new.html",
-        {"form": form, "owners": selectors.capa_owner_choices()},
+        {"form": form, "owners": selectors.capa_owner_choices(), "past_due": past_due},
+        status=409 if past_due else 200,
     )
 
 

@@ -13,7 +13,7 @@ quality dashboard.
   medrecall quality complaint close CMP --user U
   medrecall quality complaint link CMP --recall RC --user U
   medrecall quality complaint start-recall CMP [--confirm-overlap] --user U
-  medrecall quality capa open --title T --problem P --due YYYY-MM-DD [--owner U] [--recall RC …]
+  medrecall quality capa open --title T --problem P --due YYYY-MM-DD [--confirm-past-due] [--owner U] [--recall RC …]
                               [--complaint CMP …] [--lot GTIN:LOT …] --user U
   medrecall quality capa list [--status S] [--overdue] | show CAPA
   medrecall quality capa root-cause CAPA --category C --statement S [--why W …] [--fishbone M=CAUSE …] --user U
@@ -27,6 +27,9 @@ quality dashboard.
   medrecall quality dashboard
   medrecall quality signals [--detect] [--every N] [--status S] [--kind K] [--all]
   medrecall quality signal ID review|dismiss|link|reopen [--reason R] [--capa C] [--recall RC] --user U
+  medrecall quality signal-policy [--min-complaints N] [--significance P] [--min-units N]
+      [--min-ratio R] [--window-weeks N] [--recent-weeks N] [--cluster-days N] [--min-holders N]
+      [--prior-complaints X] [--user U]
 
 Every subcommand answers with ``--json`` for scripts; refusals exit with status 1 and the message.
 """
@@ -278,6 +281,15 @@ class Command(ProductCommand):
                 help="Review, dismiss, link or reopen an early-warning signal.",
             )
         )
+        quality_signals.add_policy_arguments(
+            areas.add(
+                "signal-policy",
+                lambda o: quality_signals.policy_answer(
+                    o, lambda: _actor(o, "quality.change_signalpolicy")
+                ),
+                help="The early-warning thresholds; give thresholds to change them (--user).",
+            )
+        )
         for sub in _leaves(areas):
             sub.add_argument("--json", action="store_true")
 
@@ -472,6 +484,11 @@ class Command(ProductCommand):
         opened.add_argument("--problem", default="")
         opened.add_argument("--owner", default="")
         opened.add_argument("--due", default="")
+        opened.add_argument(
+            "--confirm-past-due",
+            action="store_true",
+            help="Open it although the due date is already past (it starts overdue).",
+        )
         link = verbs.add("link", self._capa_link, help="Link recalls, complaints, lots.")
         for sub in (opened, link):
             sub.add_argument("--recall", action="append", default=[])
@@ -519,6 +536,7 @@ class Command(ProductCommand):
             problem=o["problem"],
             owner=user_named(o["owner"]) if o["owner"] else actor,
             due_on=_date(o["due"], "--due"),
+            confirm_past_due=o["confirm_past_due"],
             **_links(o),
         )
         warning = services.past_due_warning(capa.due_on)
@@ -660,7 +678,10 @@ class Command(ProductCommand):
             "Top root causes: "
             + (", ".join(f"{r['name']} {r['count']}" for r in board["root_causes"]) or "none"),
             "Closed recalls without a CAPA: "
-            + (", ".join(board["recalls_without_capa"]) or "none"),
+            + (
+                ", ".join(board["recalls_without_capa"])
+                or ("none" if board["recalls_closed"] else "none (no recall is closed yet)")
+            ),
             f"Early-warning signals to review: {board['signals_active']}"
             + "".join(
                 f"\n  #{s['id']} {s['device_model']}{' / ' + s['lot'] if s['lot'] else ''} "
