@@ -108,7 +108,7 @@ class BatchWriter:
                 continue  # keep taking batches so that the caller never waits on a full queue
             try:
                 public_recalls_write(source=self.source, rows=rows, written=self.written)
-            except BaseException as error:  # noqa: BLE001 - raised again in the caller
+            except BaseException as error:  # raised again in the caller
                 self._error = error
 
 
