@@ -158,7 +158,8 @@ class FdaImporter(ABC):
     def flatten(self, raw: Mapping[str, Any]) -> dict[str, str]:
         """A JSON record as the CSV extract's cells: ``-`` in old field names read as ``_``,
         the ``openfda`` block's device class and name lifted up, lists joined."""
-        flat = {_field_name(k): v for k, v in raw.items()}
+        names = _FIELD_NAMES
+        flat = {names.get(k) or _field_name(k): v for k, v in raw.items()}
         openfda = flat.pop("openfda", None)
         values = {
             k: v.strip() if type(v) is str else _text(v)
