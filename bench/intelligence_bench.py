@@ -22,6 +22,13 @@ What one run does:
    words of the reasons, Chinese queries through the glossary, product code with root cause,
    and a firm — timed one by one (p50, p95, max), beside the full-text query alone
    (``search.text_ranks``) as the lower bound; and one ``recall_statistics`` over everything.
+
+Options: ``--slowest N`` prints the N slowest searches with each statement's time and the plan
+of the slowest statement (``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL); ``--ranking``
+(PostgreSQL) counts the text queries whose top-20 scores equal those of ranking every match;
+``--search-only`` searches the database a previous run filled. The import reports the child's
+CPU time (user + system, every thread): on a machine shared with other work, the comparable
+figure.
 """
 
 from __future__ import annotations
