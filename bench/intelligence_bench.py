@@ -22,6 +22,13 @@ What one run does:
    words of the reasons, Chinese queries through the glossary, product code with root cause,
    and a firm — timed one by one (p50, p95, max), beside the full-text query alone
    (``search.text_ranks``) as the lower bound; and one ``recall_statistics`` over everything.
+
+Options: ``--slowest N`` prints the N slowest searches with each statement's time and the plan
+of the slowest statement (``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL); ``--ranking``
+(PostgreSQL) counts the text queries whose top-20 scores equal those of ranking every match;
+``--search-only`` searches the database a previous run filled. The import reports the child's
+CPU time (user + system, every thread): on a machine shared with other work, the comparable
+figure.
 """
 
 from __future__ import annotations
@@ -132,31 +139,34 @@ def write_file(path: Path, count: int) -> None:
 # -- the database -----------------------------------------------------------------------------
 
 
-def prepare(db: str, name: str = "intel_bench") -> dict[str, str]:
+def prepare(db: str, name: str = "intel_bench", *, fresh: bool = True) -> dict[str, str]:
     environment = dict(os.environ)
     data_dir = OUT / f"intel-data-{db}"
     data_dir.mkdir(parents=True, exist_ok=True)
     environment["MEDRECALL_DATA_DIR"] = str(data_dir)
     environment["DJANGO_SETTINGS_MODULE"] = "medrecall.settings.base"
-    if db == "postgres":
+    if db == "postgres" and fresh:
         import psycopg
 
         with psycopg.connect(POSTGRES + "postgres", autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name}")
             admin.execute(f"CREATE DATABASE {name}")
+    if db == "postgres":
         environment["DATABASE_URL"] = POSTGRES + name
-    else:
-        environment.pop("DATABASE_URL", None)
+    elif fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{data_dir / 'medrecall.sqlite3'}{suffix}").unlink(missing_ok=True)
+    if db != "postgres":
+        environment.pop("DATABASE_URL", None)
     os.environ.update(environment)
     if db != "postgres":
         os.environ.pop("DATABASE_URL", None)
     return environment
 
 
-def run_import(path: Path, environment: dict[str, str]) -> tuple[float, int, str]:
-    """Seconds, the child's peak resident MB and its summary line."""
+def run_import(path: Path, environment: dict[str, str]) -> tuple[float, int, str, float]:
+    """Seconds, the child's peak resident MB, its summary line and its CPU seconds (user and
+    system, both threads)."""
     log = OUT / "intel-import.log"
     started = time.perf_counter()
     with log.open("w") as output:
@@ -171,7 +181,8 @@ def run_import(path: Path, environment: dict[str, str]) -> tuple[float, int, str
     text = log.read_text()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"import failed: {text}")
-    return seconds, usage.ru_maxrss // 1024, text.strip().splitlines()[0]
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, usage.ru_maxrss // 1024, text.strip().splitlines()[0], cpu
 
 
 def lower_bound_import(path: Path) -> float:
@@ -239,7 +250,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def time_search(count: int) -> dict[str, float]:
+def time_search(count: int, slowest: int = 0) -> dict[str, float]:
     from medrecall.intelligence import selectors
     from medrecall.intelligence.glossary import read_query
     from medrecall.intelligence.search import text_ranks
@@ -248,6 +259,7 @@ def time_search(count: int) -> dict[str, float]:
     for query in asked[:10]:  # warm the caches, as a running server has them
         selectors.similar_recalls(selectors.criteria_from(**query))
     whole, text_only, found = [], [], 0
+    cpu = time.process_time()
     for query in asked:
         started = time.perf_counter()
         result = selectors.similar_recalls(selectors.criteria_from(**query))
@@ -257,10 +269,14 @@ def time_search(count: int) -> dict[str, float]:
         started = time.perf_counter()
         text_ranks(words, limit=selectors.TEXT_CANDIDATES)
         text_only.append((time.perf_counter() - started) * 1000)
+    cpu = time.process_time() - cpu
     started = time.perf_counter()
     selectors.recall_statistics(selectors.Filters())
     stats_ms = (time.perf_counter() - started) * 1000
+    if slowest:
+        show_slowest(asked, whole, slowest)
     return {
+        "cpu_ms": cpu * 1000 / len(asked),
         "p50": statistics.median(whole),
         "p95": percentile(whole, 0.95),
         "max": max(whole),
@@ -271,6 +287,69 @@ def time_search(count: int) -> dict[str, float]:
     }
 
 
+def ranking_kept(count: int) -> str:
+    """PostgreSQL: for how many of the seeded text queries the top 20 full-text scores of
+    ``search.text_ranks`` (a bounded set of candidates) equal those of ranking every match."""
+    from django.db import connection
+
+    from medrecall.intelligence.glossary import read_query
+    from medrecall.intelligence.search import text_ranks
+
+    same = asked = 0
+    for query in queries(count):
+        words = read_query(query.get("text", "")).words
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT string_agg(lexeme, ' | ') FROM unnest(%s::text[]) AS w, "
+                "unnest(tsvector_to_array(to_tsvector('english', w))) AS lexeme",
+                [words],
+            )
+            any_word = cursor.fetchone()[0]
+            if not any_word:
+                continue
+            cursor.execute(
+                "SELECT ts_rank(search_vector, to_tsquery('english', %s)) AS r "
+                "FROM intelligence_publicrecall WHERE search_vector @@ to_tsquery('english', %s) "
+                "ORDER BY r DESC LIMIT 20",
+                [any_word, any_word],
+            )
+            every_match = [round(r, 6) for (r,) in cursor.fetchall()]
+        ranked = sorted(text_ranks(words, limit=200).values(), reverse=True)[:20]
+        asked += 1
+        same += every_match == [round(r, 6) for r in ranked]
+    return f"{same} of {asked} text queries have the same top-20 scores as ranking every match"
+
+
+def show_slowest(asked: list[dict[str, str]], whole: list[float], count: int) -> None:
+    """The ``count`` slowest searches of the run: each statement with its time, and the plan
+    (``EXPLAIN ANALYZE``) of the slowest statement of each, as the database runs it now."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from medrecall.intelligence import selectors
+
+    ranked = sorted(range(len(asked)), key=lambda n: -whole[n])[:count]
+    for n in ranked:
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            selectors.similar_recalls(selectors.criteria_from(**asked[n]))
+            again = (time.perf_counter() - started) * 1000
+        say(f"-- query {n}: {asked[n]} — {whole[n]:.1f} ms in the run, {again:.1f} ms again")
+        statements = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+        for statement in statements:
+            say(f"   {float(statement['time']) * 1000:7.1f} ms  {statement['sql'][:160]}")
+        sql = statements[0]["sql"]
+        with connection.cursor() as cursor:
+            analyse = (
+                "EXPLAIN (ANALYZE, BUFFERS) "
+                if connection.vendor == "postgresql"
+                else ("EXPLAIN QUERY PLAN ")
+            )
+            cursor.execute(analyse + sql)
+            for row in cursor.fetchall():
+                say("      " + " | ".join(str(v) for v in row))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
@@ -278,6 +357,19 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--no-again", action="store_true", help="Skip the unchanged re-import.")
     parser.add_argument("--pg-name", default="intel_bench", help="PostgreSQL database to use.")
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="Print the N slowest searches with their plans."
+    )
+    parser.add_argument(
+        "--ranking",
+        action="store_true",
+        help="PostgreSQL: compare the top 20 scores with ranking every match.",
+    )
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="Search the database a previous run filled (no new database, no import).",
+    )
     options = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"intel-{options.records}.json"
@@ -287,35 +379,49 @@ def main() -> None:
         say(
             f"wrote {path.name}: {path.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - started:.1f} s"
         )
-    environment = prepare(options.db, options.pg_name)
-    subprocess.run([MEDRECALL, "migrate", "-v", "0"], env=environment, check=True)
+    environment = prepare(options.db, options.pg_name, fresh=not options.search_only)
+    if not options.search_only:
+        subprocess.run([MEDRECALL, "migrate", "-v", "0"], env=environment, check=True)
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
     django.setup()
     load = os.getloadavg()[0]
-    seconds, peak, summary = run_import(path, environment)
+    if not options.search_only:
+        measure_import(path, environment, options, load)
+    load = os.getloadavg()[0]
+    figures = time_search(options.queries, options.slowest)
+    say(
+        f"[{options.db}] search over {options.records:,} (load {load:.1f} → "
+        f"{os.getloadavg()[0]:.1f}): p50 {figures['p50']:.1f} ms, "
+        f"p95 {figures['p95']:.1f} ms (budget ≤ 200), max {figures['max']:.1f} ms; "
+        f"CPU of this process {figures['cpu_ms']:.1f} ms a search; "
+        f"full-text query alone p50 {figures['text_p50']:.1f} ms, p95 {figures['text_p95']:.1f} ms; "
+        f"{figures['found']}/{options.queries} queries found records; statistics "
+        f"{figures['statistics_ms']:.0f} ms"
+    )
+    if options.ranking and options.db == "postgres":
+        say(f"[{options.db}] ranking: {ranking_kept(options.queries)}")
+
+
+def measure_import(
+    path: Path, environment: dict[str, str], options: argparse.Namespace, load: float
+) -> None:
+    seconds, peak, summary, cpu = run_import(path, environment)
     say(f"[{options.db}] import: {summary}")
     say(
         f"[{options.db}] import {options.records:,} records: {seconds:.1f} s, "
         f"{options.records / seconds:,.0f} records/s (budget ≥ 5,000/s), peak {peak} MB, "
-        f"load {load:.1f}"
+        f"CPU {cpu:.1f} s ({cpu / options.records * 1e6:.0f} µs a record, start-up included), "
+        f"load {load:.1f} → {os.getloadavg()[0]:.1f}"
     )
     if not options.no_again:
-        again, _, summary = run_import(path, environment)
+        again, _, summary, _ = run_import(path, environment)
         say(f"[{options.db}] again (all unchanged): {again:.1f} s — {summary}")
     bound = lower_bound_import(path)
     say(
         f"[{options.db}] lower bound (json.load + executemany): {bound:.1f} s, "
         f"{options.records / bound:,.0f} records/s; product/bound {seconds / bound:.1f}x"
-    )
-    figures = time_search(options.queries)
-    say(
-        f"[{options.db}] search over {options.records:,}: p50 {figures['p50']:.1f} ms, "
-        f"p95 {figures['p95']:.1f} ms (budget ≤ 200), max {figures['max']:.1f} ms; "
-        f"full-text query alone p50 {figures['text_p50']:.1f} ms, p95 {figures['text_p95']:.1f} ms; "
-        f"{figures['found']}/{options.queries} queries found records; statistics "
-        f"{figures['statistics_ms']:.0f} ms"
     )
 
 

@@ -31,7 +31,7 @@ from medrecall.core.types import ActorOrSystem
 from . import parsing
 from .models import Source
 from .reading import JsonRecords, is_json
-from .services import WRITE_BATCH, Written, public_recalls_write, record_import
+from .services import WRITE_BATCH, BatchWriter, Written, record_import
 
 # Fields of a record written to PublicRecall (besides source and key), in one order.
 FIELDS: tuple[str, ...] = (
@@ -158,7 +158,8 @@ class FdaImporter(ABC):
     def flatten(self, raw: Mapping[str, Any]) -> dict[str, str]:
         """A JSON record as the CSV extract's cells: ``-`` in old field names read as ``_``,
         the ``openfda`` block's device class and name lifted up, lists joined."""
-        flat = {_field_name(k): v for k, v in raw.items()}
+        names = _FIELD_NAMES
+        flat = {names.get(k) or _field_name(k): v for k, v in raw.items()}
         openfda = flat.pop("openfda", None)
         values = {
             k: v.strip() if type(v) is str else _text(v)
@@ -295,9 +296,34 @@ class FdaImporter(ABC):
         progress: Progress | None,
     ) -> None:
         rows, reader = self.records(path, file_name)
+        written = Written()
+        with BatchWriter(self.source, written) as writer:
+            self._read_all(rows, reader, file_name, outcome, writer, progress)
+        if outcome.rows == 0:
+            message = _("The file %(file)s holds no records.") % {"file": file_name}
+            raise ImportRejected(message, [RowError(file_name, 1, "", "empty", message)])
+        if outcome.errors:
+            raise _Refused
+        outcome.created, outcome.updated, outcome.unchanged = (
+            written.created,
+            written.updated,
+            written.unchanged,
+        )
+        record_import(source=self.source, file_name=file_name, outcome=outcome, actor=actor)
+
+    def _read_all(
+        self,
+        rows: Iterator[tuple[int, dict[str, str]]],
+        reader: Any,
+        file_name: str,
+        outcome: FdaImportOutcome,
+        writer: BatchWriter,
+        progress: Progress | None,
+    ) -> None:
+        """Every record parsed and checked in order; the good ones handed to the writer in
+        batches until the first problem (then only checked, to list every problem)."""
         seen: dict[str, tuple[int, int]] = {}
         batch: list[tuple[str, dict[str, Any]]] = []
-        written = Written()
         for number, record in rows:
             outcome.rows += 1
             if progress and outcome.rows % 2000 == 0:
@@ -324,20 +350,10 @@ class FdaImporter(ABC):
             if not outcome.errors:
                 batch.append((key, values))
                 if len(batch) >= WRITE_BATCH:
-                    public_recalls_write(source=self.source, rows=batch, written=written)
+                    writer.put(batch)
                     batch = []
-        if outcome.rows == 0:
-            message = _("The file %(file)s holds no records.") % {"file": file_name}
-            raise ImportRejected(message, [RowError(file_name, 1, "", "empty", message)])
-        if outcome.errors:
-            raise _Refused
-        public_recalls_write(source=self.source, rows=batch, written=written)
-        outcome.created, outcome.updated, outcome.unchanged = (
-            written.created,
-            written.updated,
-            written.unchanged,
-        )
-        record_import(source=self.source, file_name=file_name, outcome=outcome, actor=actor)
+        if batch and not outcome.errors:
+            writer.put(batch)
 
     def _refuse_other_kind(self, record: Mapping[str, str], number: int, file_name: str) -> None:
         """A file of the other openFDA kind (its first record has the other kind's key and not

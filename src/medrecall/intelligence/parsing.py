@@ -298,12 +298,15 @@ class Distribution:
     countries: tuple[str, ...]
 
 
+@lru_cache(maxsize=4096)
 def parse_distribution(text: str) -> Distribution:
     """US states (two-letter codes in capitals, or their names), "nationwide", "worldwide" /
     "internationally" / "OUS", and countries by name (pycountry's names and common aliases such
     as UK, Korea, Taiwan). States are sorted codes; countries ISO 3166 alpha-2 codes in the
     order named, with US first whenever the pattern names US distribution (states, nationwide,
-    or the US itself)."""
+    or the US itself). Remembered for the last 4,096 texts (the answer is immutable): the
+    products of one recall event are published as records of their own, side by side, with
+    the event's distribution pattern each."""
     nationwide = bool(_NATIONWIDE.search(text))
     worldwide = bool(_WORLDWIDE.search(text))
     places = _places()

@@ -44,7 +44,11 @@ COMMON_SHARE = 0.02
 the column, ``pg_stats.most_common_elem_freqs``) does not pick candidates on its own: it still
 counts in every candidate's rank."""
 CANDIDATES = 2000
-"""How many records each broad branch of the PostgreSQL candidates takes (see ``_postgresql``)."""
+"""How many records holding every word of a query the PostgreSQL candidates take (see
+``_postgresql``)."""
+LATEST = 500
+"""How many of the latest records holding any word join the candidates when every word of the
+query is common and fewer than the ``limit`` records hold them all."""
 
 _WORD_SHARES = f"""
 WITH s AS (
@@ -75,11 +79,19 @@ _MATCHING = (
 def _postgresql(words: list[str], limit: int) -> dict[int, float]:
     """Rank only a limited set of candidates: ``ts_rank`` must read (and decompress) the stored
     vector of every record it ranks, and a query of common words matches a large share of the
-    table (a seq scan of it all: 0.5–1 s over 100,000 records, ``bench/README.md``). The
-    candidates are the records holding any *rare* word (found through the GIN index), those
-    holding every word, and, when every word is common, the latest ``CANDIDATES`` holding any;
-    each candidate is ranked with the whole query. Without statistics (a table never analysed,
-    or a small one) every word is rare: all matches are ranked, as before."""
+    table (a seq scan of it all: 0.5–1 s over 100,000 records, ``bench/README.md``); every
+    record the candidates' statement reads costs alike (the rows are wide: about two a page).
+
+    - With a *rare* word (found through the GIN index): the records holding any rare word,
+      and those holding every word (up to ``CANDIDATES``; only for a query of several words).
+    - With common words only: first the records holding every word (up to ``CANDIDATES``);
+      when they are at least ``limit``, they are the candidates (a record holding every word
+      of the query outranks, as a rule, one holding some). Else, and for one common word, the
+      latest ``LATEST`` holding any word join them (a backward scan of the primary key
+      that reads rows until it has found them: the costly part, now only when needed).
+
+    Each candidate is ranked with the whole query. Without statistics (a table never
+    analysed, or a small one) every word is rare: all matches are ranked."""
     with connection.cursor() as cursor:
         cursor.execute(_WORD_SHARES, [words])
         shares = dict(cursor.fetchall())
@@ -87,17 +99,24 @@ def _postgresql(words: list[str], limit: int) -> dict[int, float]:
     if not known:
         return {}
     rare = [w for w in known if shares[w] <= COMMON_SHARE]
-    branches = [f"({_MATCHING.format(query='every')} LIMIT {CANDIDATES})"]
-    if rare:
-        branches.append(_MATCHING.format(query="rare"))
-    else:
-        branches.append(f"({_MATCHING.format(query='any')} ORDER BY id DESC LIMIT {CANDIDATES})")
     params: dict[str, str | int] = {
         "any": " | ".join(known),
         "every": " & ".join(known),
         "rare": " | ".join(rare),
         "limit": limit,
     }
+    every = [f"({_MATCHING.format(query='every')} LIMIT {CANDIDATES})"] if len(known) > 1 else []
+    if rare:
+        return _ranked([*every, _MATCHING.format(query="rare")], params)
+    if every:
+        ranked = _ranked(every, params)
+        if len(ranked) >= limit:
+            return ranked
+    latest = f"({_MATCHING.format(query='any')} ORDER BY id DESC LIMIT {LATEST})"
+    return _ranked([*every, latest], params)
+
+
+def _ranked(branches: list[str], params: dict[str, str | int]) -> dict[int, float]:
     with connection.cursor() as cursor:
         cursor.execute(_RANKED.format(candidates=" UNION ".join(branches)), params)
         return {row_id: float(rank) for row_id, rank in cursor.fetchall()}
