@@ -318,6 +318,62 @@ def profiled(recall_id: int, user_id: int, times: int) -> None:
         stats.sort_stats("tottime").print_stats(20)
 
 
+def cpu_per_request(recall_id: int, user_id: int, times: int) -> dict[str, dict[str, Any]]:
+    """CPU time of this process per kept request (``time.process_time``, which the other
+    processes on a shared machine do not inflate as they do wall time), and its queries, each
+    page asked ``times`` times through Django's WSGI handler as a WSGI server asks it: the
+    request's signals run, so the database connection is closed or kept at the end of each
+    request as ``CONN_MAX_AGE`` says (the test client keeps it open, which hides the cost of
+    connecting). The database server's own CPU is not in these figures."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+    from django.test import RequestFactory
+
+    session, token = credentials(user_id)
+    handler = WSGIHandler()
+    found: dict[str, dict[str, Any]] = {}
+
+    def ask(url: str) -> int:
+        extra = {"HTTP_COOKIE": f"sessionid={session}", "HTTP_HOST": "127.0.0.1"}
+        if url.startswith("/api/"):
+            extra["HTTP_AUTHORIZATION"] = f"Token {token}"
+        environ = RequestFactory()._base_environ(PATH_INFO=url, REQUEST_METHOD="GET", **extra)
+        status: list[str] = []
+        answer = handler(environ, lambda code, headers, *rest: status.append(code))
+        b"".join(answer)
+        answer.close()  # request_finished: close_old_connections, as the WSGI server does
+        return int(status[0].split()[0])
+
+    for name, url in pages(recall_id).items():
+        for _warm in range(2):
+            if ask(url) != 200:
+                raise SystemExit(f"{url} did not answer 200")
+        executed: list[str] = []
+
+        def counting(
+            execute: Any, sql: str, params: Any, many: bool, context: Any, seen: Any = executed
+        ) -> Any:
+            seen.append(sql)
+            return execute(sql, params, many, context)
+
+        # Counted by a wrapper: the request's start clears the connection's query log.
+        with connection.execute_wrapper(counting):
+            ask(url)
+        samples = []
+        for _n in range(times):
+            tick = time.process_time()
+            ask(url)
+            samples.append((time.process_time() - tick) * 1000)
+        samples.sort()
+        found[name] = {
+            "queries": len(executed),
+            "cpu_ms_median": round(samples[len(samples) // 2], 1),
+            "cpu_ms_min": round(samples[0], 1),
+            "cpu_ms_p90": round(samples[int(len(samples) * 0.9) - 1], 1),
+        }
+    return found
+
+
 def query_counts(recall_id: int, user_id: int) -> dict[str, dict[str, int]]:
     """Queries per page, in-process (the same pages locust asks for): with the figures
     computed (cache empty) and kept (the second request)."""
@@ -381,6 +437,13 @@ def serve(args: argparse.Namespace, env: dict[str, str], port: int) -> subproces
             "medrecall.wsgi:application",
             "--workers",
             str(args.workers),
+            # gthread: each worker answers --threads requests at once (one database connection
+            # each) and keeps the client's connection alive; --threads 1: sync workers.
+            *(
+                ["--worker-class", "gthread", "--threads", str(args.threads)]
+                if args.threads > 1
+                else []
+            ),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -560,6 +623,12 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker: above 1, gunicorn's gthread workers (1: sync workers)",
+    )
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--gunicorn-path", default=os.environ.get("GUNICORN_PATH", ""))
     parser.add_argument(
@@ -573,6 +642,14 @@ def main() -> None:
         default=0,
         metavar="N",
         help="in-process only: profile each page kept, N requests, and list its slowest statements",
+    )
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        metavar="N",
+        help="in-process only: CPU time (process_time) and queries per kept request of each "
+        "page, N requests each, through the WSGI handler",
     )
     parser.add_argument(
         "--statements",
@@ -613,6 +690,14 @@ def main() -> None:
     say(f"set-up in {time.perf_counter() - started:.1f} s ({args.db})")
     if args.profile:
         profiled(recall_id, user_id, args.profile)
+        return
+    if args.cpu:
+        load = os.getloadavg()
+        cpu = cpu_per_request(recall_id, user_id, args.cpu)
+        result = {"db": args.db, "conn_max_age": os.environ.get("CONN_MAX_AGE", "default")}
+        result.update(cpu=cpu, load_before=load, load_after=os.getloadavg())
+        say(json.dumps(result, indent=2))
+        (OUT_DIR / f"cockpit-{args.db}-cpu.json").write_text(json.dumps(result, indent=2))
         return
     counts = query_counts(recall_id, user_id)
     say(f"queries per page: {counts}")
@@ -657,6 +742,7 @@ def main() -> None:
         "db": args.db,
         "users": args.users,
         "workers": args.workers,
+        "threads": args.threads,
         "holders": args.holders,
         "units": args.units,
         "queries": counts,
@@ -667,7 +753,9 @@ def main() -> None:
         "load_after": load_after,
     }
     say(json.dumps(result, indent=2))
-    (OUT_DIR / f"cockpit-{args.db}-{args.users}u.json").write_text(json.dumps(result, indent=2))
+    (OUT_DIR / f"cockpit-{args.db}-{args.users}u-{args.workers}w{args.threads}t.json").write_text(
+        json.dumps(result, indent=2)
+    )
 
 
 if __name__ == "__main__":

@@ -67,3 +67,48 @@ def test_open_the_cockpit_follow_a_figure_and_read_it_in_chinese(
     assert page.locator("#drill-rows tr[data-party]").count() == 2
     assert "广东省" in page.locator("#drill-filters").inner_text()
     assert errors == []
+
+
+@pytest.mark.parametrize(("language", "name"), [("en", "Singapore"), ("zh-hans", "新加坡")])
+def test_the_world_map_shows_singapore_as_a_point(
+    page: Any,
+    live_server: Any,
+    progressed: RecallCase,  # noqa: F811 - the imported fixture
+    manager: User,
+    language: str,
+    name: str,
+) -> None:
+    from medrecall.parties.models import Location
+
+    Location.objects.filter(code="H2").update(country="SG", province="", province_code="")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, live_server, manager)
+    page.goto(f"{live_server.url}/recalls/{progressed.pk}/cockpit/")
+    if language != "en":
+        page.select_option("#language-select", language)
+        page.wait_for_selector("#cockpit-funnel")
+    page.wait_for_selector("#map-world[data-points='SG']")  # drawn, with its points
+    point = page.evaluate(
+        """() => {
+          const chart = echarts.getInstanceByDom(document.getElementById('map-world'));
+          const series = chart.getOption().series.find(s => s.type === 'scatter');
+          const row = series.data[0];
+          const at = chart.convertToPixel({geoIndex: 0}, row.value);
+          return {name: row.name, label: row.label, units: row.units, coord: row.value,
+                  inside: at[0] > 0 && at[1] > 0
+                    && at[0] < chart.getWidth() && at[1] < chart.getHeight()};
+        }"""
+    )
+    assert point == {
+        "name": "SG",
+        "label": name,
+        "units": 50,  # HOSP2's frozen units (tests/web/test_cockpit_map.py counts them)
+        "coord": [103.8, 1.36666666],
+        "inside": True,
+    }
+    assert page.locator("#map-points").inner_text().endswith(name)
+    assert "world-countries 5.1.0" in page.locator("#map-credit").inner_text()
+    assert errors == []
+    if language != "en":
+        page.select_option("#language-select", "en")

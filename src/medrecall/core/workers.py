@@ -23,6 +23,7 @@ abandoned jobs (RQ moves them to the failed registry); this module is for the da
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -167,11 +168,18 @@ def _dead_workers(worker_ids: set[str], now: datetime) -> tuple[dict[str, TaskWo
     return workers, dead
 
 
+@functools.cache
+def _recoveries_registered() -> None:
+    """Every app's tasks.py imported once per process (each registers how its tasks recover):
+    looking for the modules again on every health check costs a path search per app."""
+    autodiscover_modules("tasks")
+
+
 def stale_tasks(*, now: datetime | None = None) -> list[StaleTask]:
     """Running tasks whose worker is gone (see the module's docstring), oldest first."""
     from django_tasks_db.models import DBTaskResult
 
-    autodiscover_modules("tasks")  # every app's tasks.py registers how its tasks recover
+    _recoveries_registered()
     now = now or timezone.now()
     running = list(
         DBTaskResult.objects.filter(status="RUNNING")
@@ -300,7 +308,8 @@ def task_counts() -> dict[str, int]:
     return {
         "waiting": counts["READY"],
         "running": counts["RUNNING"],
-        "stale": len(stale_tasks(now=now)),
+        # Only a running task can be stale: none running, nothing more to read.
+        "stale": len(stale_tasks(now=now)) if counts["RUNNING"] else 0,
         "workers": len(registered - dead),
     }
 

@@ -131,7 +131,11 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'medrecall.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # Each process keeps its connection for a minute (checked before reuse) instead of
+        # connecting on every request: a PostgreSQL connection costs the server a new backend
+        # process and this process its set-up (bench/README.md, "CPU per request").
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

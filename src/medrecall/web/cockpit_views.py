@@ -4,6 +4,7 @@ polls while a send run or receiving is going on. Staff only: a portal user is re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -28,6 +29,7 @@ from medrecall.reporting.cost import cost_for
 from medrecall.reporting.kept import keep_seconds, recall_stamp
 from medrecall.reporting.labels import drill_label, group_label, stage_help, stage_label
 
+from . import maps
 from .paging import paged
 
 VIEW = "recalls.view_recallcase"
@@ -65,12 +67,16 @@ def _context(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
     return {
         "recall": recall,
         "p": figures,
-        "charts": exports.chart_data(figures, language),
-        "funnel": [
-            {"stage": stage, "label": stage_label(stage.key), "help": stage_help(stage.key)}
-            for stage in figures.funnel
-        ],
-        "groups": exports.labelled_groups(figures, language),
+        # Read only inside the kept sections: drawn when the sections are (a template calls a
+        # callable), not on every request that finds them kept.
+        "charts": functools.cache(lambda: cockpit_charts(figures, language)),
+        "funnel": functools.cache(
+            lambda: [
+                {"stage": s, "label": stage_label(s.key), "help": stage_help(s.key)}
+                for s in figures.funnel
+            ]
+        ),
+        "groups": functools.cache(lambda: exports.labelled_groups(figures, language)),
         "moving": moving,
         "polling": moving["sending"] or moving["receiving"],
         "poll_seconds": POLL_SECONDS,
@@ -82,6 +88,14 @@ def _context(request: HttpRequest, recall: RecallCase) -> dict[str, Any]:
         # Cost against budget: only for those who may read finance (None hides the section).
         "cost": cost_for(recall, viewer_of(request), stamp=stamp),
     }
+
+
+def cockpit_charts(figures: progress.Progress, language: str) -> dict[str, Any]:
+    """What the page's ECharts draw (``reporting.exports.chart_data``), and the countries the
+    world map shows as a point (``country_points``: too small to see as a shape, or none)."""
+    charts = exports.chart_data(figures, language)
+    charts["country_points"] = maps.country_points(charts["countries"])
+    return charts
 
 
 @staff_only

@@ -19,25 +19,44 @@
     return maps[name];
   }
 
-  function drawMap(elementId, name, nameProperty, rows, names) {
+  // A map of regions shaded by their units; ``points``: regions drawn as a dot at their
+  // position (the world map's countries too small to see as a shape, or not drawn on it).
+  function drawMap(elementId, name, nameProperty, rows, names, points) {
     var element = document.getElementById(elementId);
     if (!element || typeof echarts === "undefined") { return; }
     loadMap(name, element.dataset.geo).then(function () {
       var chart = echarts.init(element);
       var max = rows.reduce(function (m, r) { return Math.max(m, r.value); }, 0);
-      chart.setOption({
+      points = points || [];
+      var shaded = {type: "map", map: name, nameProperty: nameProperty, roam: true,
+        emphasis: {label: {show: false}},
+        data: rows.map(function (r) { return {name: r.code, value: r.value, label: r.name}; })};
+      var option = {
         tooltip: {trigger: "item", formatter: function (p) {
           var label = p.data && p.data.label ? p.data.label : (names && names[p.name]) || p.name;
-          return label + (p.value ? ": " + p.value : "");
+          var value = p.data && p.data.units !== undefined ? p.data.units : p.value;
+          return label + (value ? ": " + value : "");
         }},
-        visualMap: {min: 0, max: max || 1, calculable: false, left: "left", bottom: 0, itemHeight: 80},
-        series: [{type: "map", map: name, nameProperty: nameProperty, roam: true,
-          emphasis: {label: {show: false}},
-          data: rows.map(function (r) { return {name: r.code, value: r.value, label: r.name}; })}]
-      });
+        visualMap: {min: 0, max: max || 1, calculable: false, left: "left", bottom: 0, itemHeight: 80,
+          seriesIndex: 0},
+        series: [shaded]
+      };
+      if (points.length) {
+        // The points need a geo component, which the shaded map then shares with them.
+        option.geo = {map: name, nameProperty: nameProperty, roam: true,
+          emphasis: {label: {show: false}}};
+        option.series = [{type: "map", geoIndex: 0, data: shaded.data},
+          {type: "scatter", coordinateSystem: "geo", symbolSize: 9, itemStyle: {color: "#c0392b"},
+            data: points.map(function (r) {
+              return {name: r.code, value: r.coord, units: r.value, label: r.name};
+            })}];
+      }
+      chart.setOption(option);
       chart.on("click", function (p) {
-        if (p.data && p.data.value) { window.location.href = element.dataset.drill + encodeURIComponent(p.name); }
+        var units = p.data ? (p.data.units !== undefined ? p.data.units : p.data.value) : 0;
+        if (units) { window.location.href = element.dataset.drill + encodeURIComponent(p.name); }
       });
+      element.dataset.points = points.map(function (r) { return r.code; }).join(" ");
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }
@@ -60,7 +79,7 @@
     var figures = data();
     if (!figures) { return; }
     drawMap("map-china", "medrecall-china", "iso", figures.provinces, figures.province_names);
-    drawMap("map-world", "medrecall-world", "iso_a2", figures.countries);
+    drawMap("map-world", "medrecall-world", "iso_a2", figures.countries, null, figures.country_points);
     drawBurnDown(figures);
   }
 
