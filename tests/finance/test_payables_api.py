@@ -186,7 +186,11 @@ def test_quotes_award_without_a_reason_answers_400_and_the_scorecard_answers(
     )
     assert (awarded.json()["status"], awarded.json()["awarded_vendor"]) == ("awarded", "SF")
     card = client.get("/api/finance/vendor-scorecard/").json()
-    assert [(v["vendor"], v["quoted"]) for v in card] == [("SF", "900.00")]
+    # chosen, no cost posted yet: left out of quoted and variance, "no cost yet"
+    assert [
+        (v["vendor"], v["quoted"], v["quoted_without_cost"], v["variance"], v["no_cost_yet"])
+        for v in card
+    ] == [("SF", "0.00", "900.00", None, True)]
 
 
 ENDPOINTS = [

@@ -81,9 +81,10 @@ def test_quotes_from_request_to_award_and_scorecard(finance: User, recall: Recal
         "最便宜",
     )
     card = finance_cli("quotes", "scorecard")
-    assert [(v["vendor"], v["quoted"], v["actual"]) for v in card["vendors"]] == [
-        ("DB", "700.00", "0.00")
-    ]
+    assert [
+        (v["vendor"], v["quoted"], v["quoted_without_cost"], v["actual"], v["no_cost_yet"])
+        for v in card["vendors"]
+    ] == [("DB", "0.00", "700.00", "0.00", True)]
 
 
 def test_refunds_from_request_to_a_signed_approval_payment_and_export(
