@@ -102,7 +102,10 @@ class BatchWriter:
             raise self._error
 
     def _run(self) -> None:
-        connections[DEFAULT_DB_ALIAS] = self.database  # the ORM in this thread: the same one
+        try:
+            connections[DEFAULT_DB_ALIAS] = self.database  # the ORM in this thread: the same one
+        except BaseException as error:  # raised again in the caller; the queue is still drained
+            self._error = error
         while (rows := self._queue.get()) is not _DONE:
             if self._error is not None:
                 continue  # keep taking batches so that the caller never waits on a full queue
