@@ -92,10 +92,9 @@ def test_the_world_map_shows_singapore_as_a_point(
     point = page.evaluate(
         """() => {
           const chart = echarts.getInstanceByDom(document.getElementById('map-world'));
-          const series = chart.getOption().series.find(s => s.type === 'scatter');
-          const row = series.data[0];
-          const at = chart.convertToPixel({geoIndex: 0}, row.value);
-          return {name: row.name, label: row.label, units: row.units, coord: row.value,
+          const row = chart.getOption().series[0].markPoint.data[0];
+          const at = chart.convertToPixel({seriesIndex: 0}, row.coord);
+          return {name: row.name, label: row.country, units: row.value, coord: row.coord,
                   inside: at[0] > 0 && at[1] > 0
                     && at[0] < chart.getWidth() && at[1] < chart.getHeight()};
         }"""

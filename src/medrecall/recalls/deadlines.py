@@ -10,7 +10,7 @@ that next year's calendar must be entered."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -325,16 +325,9 @@ def due_this_week(*, now: datetime | None = None) -> list[DeadlineRow]:
     return due_report(now=now).rows
 
 
-def due_report(
-    *,
-    now: datetime | None = None,
-    done_from_records: Callable[[list[RecallCase]], Mapping[tuple[int, str], DoneOrNotOwed]]
-    | None = None,
-) -> DueReport:
+def due_report(*, now: datetime | None = None) -> DueReport:
     """``due_this_week`` with the recalls whose clock could not run and why: one recall's
-    problem is reported on that recall and never hides another recall's deadlines.
-    ``done_from_records``: how to read ``deadlines_done_from_records`` (reporting passes the
-    figures it keeps: every holder of each open recall is read to know them)."""
+    problem is reported on that recall and never hides another recall's deadlines."""
     now = now or timezone.now()
     found: list[DeadlineRow] = []
     problems: list[ClockProblem] = []
@@ -344,7 +337,7 @@ def due_report(
         )
     )
     working_days = working_days_for(recalls)
-    recorded = (done_from_records or deadlines_done_from_records)(recalls)
+    recorded = deadlines_done_from_records(recalls)
     for recall in recalls:
         try:
             rows, _missing, refused = _deadlines(

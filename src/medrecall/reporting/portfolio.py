@@ -221,19 +221,14 @@ def deadlines_due_for(
     if viewer.party_id is not None or not viewer.has_perm("recalls.view_recallcase"):
         return DueDeadlines([], [], [])
     seconds = keep_seconds()
-    # What the notice log shows done is read through the figures kept per recall (every
-    # holder of each open recall is read to know it), shared with the home page's open
-    # recalls, the queues and the cockpit instead of read again for each of them.
     if stamp is None or seconds <= 0:
-        report = deadlines.due_report(now=now, done_from_records=kept_done_from_records)
+        report = deadlines.due_report(now=now)
     else:
         moment = now or timezone.now()
         slot = int(moment.timestamp() // seconds)
         language = get_language() or "zh-hans"
         report = kept(
-            f"due:{language}:{slot}",
-            lambda: deadlines.due_report(now=moment, done_from_records=kept_done_from_records),
-            stamp=stamp,
+            f"due:{language}:{slot}", lambda: deadlines.due_report(now=moment), stamp=stamp
         )
     return DueDeadlines(
         due=[row for row in report.rows if row.status != "breached"],

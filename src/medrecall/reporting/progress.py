@@ -23,7 +23,7 @@ each stage in units and in holders.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
@@ -61,7 +61,6 @@ from medrecall.execution.selectors import AccountingRow, accounting_for
 from medrecall.notices.models import STATUS_RANK, Kind, Notice, NoticeRun, NoticeStatus, Reply
 from medrecall.notices.notify_by import notified_q
 from medrecall.parties.models import Party, PartyType
-from medrecall.recalls.hooks import DoneOrNotOwed
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
 from medrecall.traceability.engine import trace_settings
@@ -337,18 +336,12 @@ def _deadline(row: Any) -> dict[str, Any]:
 NEXT_DEADLINES = 5
 
 
-def deadlines_of(
-    recall: RecallCase,
-    now: datetime,
-    *,
-    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
-) -> dict[str, Any]:
+def deadlines_of(recall: RecallCase, now: datetime) -> dict[str, Any]:
     """The recall's overdue deadlines and the next ones not done (the compliance clock), and
-    what the clock misses to run. ``from_records``: what the notice log shows done (read here
-    if not given)."""
+    what the clock misses to run."""
     from medrecall.recalls.deadlines import deadlines_for
 
-    rows, missing = deadlines_for(recall, now=now, from_records=from_records)
+    rows, missing = deadlines_for(recall, now=now)
     waiting = [row for row in rows if row.waiting]
     return {
         "deadlines_overdue": [row for row in waiting if row.status == "breached"],
@@ -720,16 +713,11 @@ def kept_deadlines_of(recall: RecallCase, now: datetime, *, stamp: int) -> dict[
         return deadlines_of(recall, now)
     slot = int(now.timestamp() // seconds)
     language = get_language() or settings.LANGUAGE_CODE
-
-    def counted() -> dict[str, Any]:
-        # What the notice log shows done (every holder of the scope read) is kept per recall,
-        # shared with the home page and the due list (``portfolio.kept_done_from_records``).
-        from .portfolio import kept_done_from_records
-
-        done = kept_done_from_records([recall], stamp=stamp)
-        return deadlines_of(recall, now, from_records=done)
-
-    return kept(f"deadlines:{recall.pk}:{recall.status}:{language}:{slot}", counted, stamp=stamp)
+    return kept(
+        f"deadlines:{recall.pk}:{recall.status}:{language}:{slot}",
+        lambda: deadlines_of(recall, now),
+        stamp=stamp,
+    )
 
 
 def _kept_progress(recall: RecallCase, seconds: int, *, stamp: int | None = None) -> Progress:

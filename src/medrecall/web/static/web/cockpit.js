@@ -28,33 +28,27 @@
       var chart = echarts.init(element);
       var max = rows.reduce(function (m, r) { return Math.max(m, r.value); }, 0);
       points = points || [];
-      var shaded = {type: "map", map: name, nameProperty: nameProperty, roam: true,
-        emphasis: {label: {show: false}},
-        data: rows.map(function (r) { return {name: r.code, value: r.value, label: r.name}; })};
-      var option = {
+      chart.setOption({
         tooltip: {trigger: "item", formatter: function (p) {
-          var label = p.data && p.data.label ? p.data.label : (names && names[p.name]) || p.name;
-          var value = p.data && p.data.units !== undefined ? p.data.units : p.value;
-          return label + (value ? ": " + value : "");
+          var label = p.data && (p.data.country || p.data.label) ?
+            (p.data.country || p.data.label) : (names && names[p.name]) || p.name;
+          return label + (p.value ? ": " + p.value : "");
         }},
         visualMap: {min: 0, max: max || 1, calculable: false, left: "left", bottom: 0, itemHeight: 80,
           seriesIndex: 0},
-        series: [shaded]
-      };
-      if (points.length) {
-        // The points need a geo component, which the shaded map then shares with them.
-        option.geo = {map: name, nameProperty: nameProperty, roam: true,
-          emphasis: {label: {show: false}}};
-        option.series = [{type: "map", geoIndex: 0, data: shaded.data},
-          {type: "scatter", coordinateSystem: "geo", symbolSize: 9, itemStyle: {color: "#c0392b"},
+        series: [{type: "map", map: name, nameProperty: nameProperty, roam: true,
+          emphasis: {label: {show: false}},
+          data: rows.map(function (r) { return {name: r.code, value: r.value, label: r.name}; }),
+          // Regions too small to see as a shape (or not drawn): a point at their position,
+          // which moves and zooms with the map.
+          markPoint: {symbol: "circle", symbolSize: 10, label: {show: false},
+            itemStyle: {color: "#c0392b", borderColor: "#fff", borderWidth: 1},
             data: points.map(function (r) {
-              return {name: r.code, value: r.coord, units: r.value, label: r.name};
-            })}];
-      }
-      chart.setOption(option);
+              return {name: r.code, coord: r.coord, value: r.value, country: r.name};
+            })}}]
+      });
       chart.on("click", function (p) {
-        var units = p.data ? (p.data.units !== undefined ? p.data.units : p.data.value) : 0;
-        if (units) { window.location.href = element.dataset.drill + encodeURIComponent(p.name); }
+        if (p.data && p.data.value) { window.location.href = element.dataset.drill + encodeURIComponent(p.name); }
       });
       element.dataset.points = points.map(function (r) { return r.code; }).join(" ");
       window.addEventListener("resize", function () { chart.resize(); });
