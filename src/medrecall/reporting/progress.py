@@ -654,8 +654,9 @@ def _compute(recall: RecallCase, *, now: datetime | None) -> Progress:
 
 
 def _shape() -> str:
-    """The figures' shape in the cache key: figures kept by another release are never read."""
-    names = ",".join(f.name for f in dataclass_fields(Progress))
+    """The figures' shape in the cache key (the fields and the funnel's stages): figures kept
+    by another release are never read."""
+    names = ",".join(f.name for f in dataclass_fields(Progress)) + ";" + ",".join(STAGES)
     return f"{zlib.crc32(names.encode()):08x}"
 
 
