@@ -13,7 +13,7 @@ from django.db.models import F, Q, Sum
 from medrecall.accounts.models import User
 from medrecall.execution.models import Receipt
 from medrecall.filings import services
-from medrecall.notices.models import Notice, Reply
+from medrecall.notices.models import Notice, NoticeEvent, Reply
 from medrecall.recalls.models import AffectedLine, RecallCase, RecallRegime
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +37,29 @@ def test_the_status_report_counts_equal_an_independent_count_on_the_demo_data() 
     )
     parties = set(lines.values_list("party_id", flat=True))
     units = lines.aggregate(n=Sum(F("on_hand") + F("in_transit")))["n"] or 0
-    notified = set(
-        Notice.objects.filter(
-            recall=recall, party_id__in=parties, sent_at__isnull=False
-        ).values_list("party_id", flat=True)
+    # Notified: the holder has the notice (delivered, opened, acknowledged or replied to, its
+    # reply, or a call logged); a notice only sent does not count.
+    notified = (
+        set(
+            Notice.objects.filter(recall=recall, party_id__in=parties)
+            .filter(
+                Q(delivered_at__isnull=False)
+                | Q(opened_at__isnull=False)
+                | Q(acknowledged_at__isnull=False)
+                | Q(replied_at__isnull=False)
+            )
+            .values_list("party_id", flat=True)
+        )
+        | set(
+            Reply.objects.filter(recall=recall, party_id__in=parties).values_list(
+                "party_id", flat=True
+            )
+        )
+        | set(
+            NoticeEvent.objects.filter(
+                recall=recall, party_id__in=parties, type="call"
+            ).values_list("party_id", flat=True)
+        )
     )
     responding = set(
         Notice.objects.filter(recall=recall, party_id__in=notified)

@@ -13,10 +13,11 @@ from medrecall.recalls.hooks import Finding
 from medrecall.recalls.models import RecallCase
 
 from .models import Reply
-from .notify_by import notified_times
 
 
 def closure_findings(recall: RecallCase) -> list[Finding]:
+    from .notify_by import notified_times  # the clock's calendars: loaded when a recall closes
+
     # Notified by the one definition (``notify_by``): the holder has the notice.
     notified = {party_id for _recall, party_id in notified_times([recall.pk])}
     snapshot = recall.current_snapshot

@@ -59,7 +59,6 @@ from medrecall.execution.models import (
 )
 from medrecall.execution.selectors import AccountingRow, accounting_for
 from medrecall.notices.models import STATUS_RANK, Kind, Notice, NoticeRun, NoticeStatus, Reply
-from medrecall.notices.notify_by import notified_q
 from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
@@ -128,6 +127,8 @@ def _delivered(recall_id: int, party: str = "pk") -> Q:
 
 def _notified(recall_id: int, party: str = "pk") -> Q:
     """Notified: the holder has the notice, by notices' one definition (``notified_q``)."""
+    from medrecall.notices.notify_by import notified_q  # with the clock: when counted
+
     return notified_q(recall_id, OuterRef(party))
 
 
