@@ -168,11 +168,11 @@ def test_closing_with_units_at_holders_is_refused_with_every_reason(
     with pytest.raises(services.TransitionRefused) as refused:
         services.recall_transition(recall=class_i, target="closed", actor=manager)
     details = refused.value.details
-    assert details[:6] == [BLOCKED[0], *EFFECTIVENESS, *BLOCKED[1:]]
+    assert details[:7] == [BLOCKED[0], *EFFECTIVENESS, *BLOCKED[1:]]
     # quality's finding (no CAPA linked) first among the information, then the deadlines
-    assert details[6].startswith("For information: No CAPA is linked to this recall")
-    assert details[7:]
-    assert all(d.startswith("For information: Deadline breached: ") for d in details[7:])
+    assert details[7].startswith("For information: No CAPA is linked to this recall")
+    assert details[8:]
+    assert all(d.startswith("For information: Deadline breached: ") for d in details[8:])
     class_i.refresh_from_db()
     assert class_i.status == "effectiveness_check"
     assert not Transition.objects.filter(recall=class_i, target="closed").exists()
