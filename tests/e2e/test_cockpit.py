@@ -27,8 +27,11 @@ def test_open_the_cockpit_follow_a_figure_and_read_it_in_chinese(
     page.goto(f"{live_server.url}/recalls/")
     page.click(f"text={progressed.number}")
     page.wait_for_url(f"{live_server.url}/recalls/{progressed.pk}/cockpit/")
-    assert page.locator("#funnel-notified a[data-figure=units]").inner_text() == "500"
-    assert page.locator("#funnel-notified a[data-figure=holders]").inner_text() == "3"
+    assert page.locator("#funnel-sent a[data-figure=units]").inner_text() == "500"
+    assert page.locator("#funnel-sent a[data-figure=holders]").inner_text() == "3"
+    # Notified: the holder has the notice (DIST's e-mail, only sent, does not notify).
+    assert page.locator("#funnel-notified a[data-figure=units]").inner_text() == "150"
+    assert page.locator("#funnel-notified a[data-figure=holders]").inner_text() == "2"
     page.wait_for_selector("#map-china canvas")  # ECharts drew the provinces (vendored GeoJSON)
     page.wait_for_selector("#map-world canvas")
     page.wait_for_selector("#chart-burn-down canvas")
@@ -55,13 +58,13 @@ def test_open_the_cockpit_follow_a_figure_and_read_it_in_chinese(
         page.locator("#drill-rows tr[data-party]").evaluate_all(
             "rows => rows.map(r => r.dataset.party)"
         )
-    ) == ["DIST", "HOSP2", "SUB"]
+    ) == ["HOSP2", "SUB"]
 
     page.go_back()
     page.select_option("#language-select", "zh-hans")
     page.wait_for_selector("#cockpit-funnel")
     assert "进展漏斗" in page.locator("#cockpit-funnel h2").inner_text()
-    assert page.locator("#funnel-notified th").inner_text() == "已通知"
+    assert page.locator("#funnel-notified th").inner_text().startswith("已通知\n持有方已收到通知")
     page.click("#rank-province a:has-text('广东省')")
     page.wait_for_selector("#drill-rows")
     assert page.locator("#drill-rows tr[data-party]").count() == 2

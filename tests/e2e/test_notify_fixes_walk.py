@@ -100,7 +100,8 @@ def test_a_portal_user_of_another_party_gets_404_and_sees_nothing(
     page.wait_for_load_state()
     for path in ("notices/holders/", "filings/", "cockpit/", ""):
         answer = page.goto(f"{live_server.url}/recalls/{recall.pk}/{path}")
-        assert answer.status == (403 if path == "cockpit/" else 404), path  # staff-only page
+        # The case and its cockpit are staff pages (403); the others answer "not found".
+        assert answer.status == (403 if path in ("cockpit/", "") else 404), path
         assert "HOSP2" not in page.content()
         assert "Singapore" not in page.content()
     answer = page.goto(f"{live_server.url}/api/recalls/{recall.pk}/deadlines/")

@@ -51,6 +51,8 @@ HOLDERS = [
 BLOCKED = [
     "380 of 420 units are still at holders (not returned, corrected or reported used).",
     "Deal with these units, or sign a closure exception with a reason.",
+    # Notified: the holder has the notice; the ten notices only sent do not notify.
+    "For information: 10 of 11 holders in scope were never notified.",
     "For information: 10 of 11 holders have not replied.",
 ]
 
@@ -166,11 +168,11 @@ def test_closing_with_units_at_holders_is_refused_with_every_reason(
     with pytest.raises(services.TransitionRefused) as refused:
         services.recall_transition(recall=class_i, target="closed", actor=manager)
     details = refused.value.details
-    assert details[:6] == [BLOCKED[0], *EFFECTIVENESS, *BLOCKED[1:]]
+    assert details[:7] == [BLOCKED[0], *EFFECTIVENESS, *BLOCKED[1:]]
     # quality's finding (no CAPA linked) first among the information, then the deadlines
-    assert details[6].startswith("For information: No CAPA is linked to this recall")
-    assert details[7:]
-    assert all(d.startswith("For information: Deadline breached: ") for d in details[7:])
+    assert details[7].startswith("For information: No CAPA is linked to this recall")
+    assert details[8:]
+    assert all(d.startswith("For information: Deadline breached: ") for d in details[8:])
     class_i.refresh_from_db()
     assert class_i.status == "effectiveness_check"
     assert not Transition.objects.filter(recall=class_i, target="closed").exists()
@@ -312,7 +314,10 @@ def test_api_answers_409_with_the_reason(class_i: RecallCase, manager: User) -> 
         False,
         None,
     )
-    assert report["information"][0] == "10 of 11 holders have not replied."
+    assert report["information"][:2] == [
+        "10 of 11 holders in scope were never notified.",
+        "10 of 11 holders have not replied.",
+    ]
     # Terminating passes the closure checks: here lifted by a closure exception.
     recall = RecallCase.objects.get(pk=class_i.pk)  # in effectiveness check
     closure.closure_exception_sign(

@@ -350,14 +350,17 @@ def test_the_806_20_record_needs_the_justification_and_is_signed_as_reviewed(fda
 
 
 def _notified(recall: RecallCase) -> None:
-    """Notices created for every holder and sent (as the worker would mark them) on 3 March;
-    HOSP2 acknowledged."""
+    """Notices created for every holder, sent and delivered (as the worker and the mail system
+    would mark them) on 3 March; HOSP2 acknowledged."""
     from medrecall.notices import send_runs
     from medrecall.notices.models import Notice
 
     run = send_runs.notice_run_start(recall=recall, actor=recall.owner, kind="initial")
     send_runs.notice_run_execute(run.pk)
-    Notice.objects.filter(recall=recall).update(sent_at=datetime(2025, 3, 3, 9, tzinfo=UTC))
+    at = datetime(2025, 3, 3, 9, tzinfo=UTC)
+    # Sent and delivered: a notice only sent would not notify (21 CFR 7.53(b)(1) counts the
+    # consignees that have it).
+    Notice.objects.filter(recall=recall).update(sent_at=at, delivered_at=at)
     Notice.objects.filter(recall=recall, party__code="HOSP2").update(
         acknowledged_at=datetime(2025, 3, 4, 9, tzinfo=UTC)
     )

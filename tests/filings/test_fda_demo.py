@@ -13,7 +13,8 @@ from django.db.models import F, Q, Sum
 from medrecall.accounts.models import User
 from medrecall.execution.models import Receipt
 from medrecall.filings import services
-from medrecall.notices.models import Notice, Reply
+from medrecall.notices.models import Notice, NoticeEvent, Reply
+from medrecall.parties.models import Location
 from medrecall.recalls.models import AffectedLine, RecallCase, RecallRegime
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +26,10 @@ def test_the_status_report_counts_equal_an_independent_count_on_the_demo_data() 
     call_command("demo", "--json", stdout=StringIO(), stderr=StringIO())
     recall = RecallCase.objects.get()
     Notice.objects.filter(recall=recall).update(sent_at=SENT)  # as the worker sends them
-    # The demo's holders are in China: with the NMPA regime taken off, every holder's notice
-    # goes under FDA (notices' rule), so every holder is an FDA consignee.
+    # The demo's holders moved to the US and the NMPA regime taken off: every holder is an FDA
+    # consignee (a holder is under FDA only where its country is the US: notices' rule).
     RecallRegime.objects.filter(recall=recall, regime="nmpa").delete()
+    Location.objects.exclude(party__party_type__in=("own_site", "supplier")).update(country="US")
     actor = User.objects.get(username="qa_ra_manager")
 
     report = services.filing_generate(recall=recall, doc_type="fda.status_report", actor=actor)
@@ -37,10 +39,29 @@ def test_the_status_report_counts_equal_an_independent_count_on_the_demo_data() 
     )
     parties = set(lines.values_list("party_id", flat=True))
     units = lines.aggregate(n=Sum(F("on_hand") + F("in_transit")))["n"] or 0
-    notified = set(
-        Notice.objects.filter(
-            recall=recall, party_id__in=parties, sent_at__isnull=False
-        ).values_list("party_id", flat=True)
+    # Notified: the holder has the notice (delivered, opened, acknowledged or replied to, its
+    # reply, or a call logged); a notice only sent does not count.
+    notified = (
+        set(
+            Notice.objects.filter(recall=recall, party_id__in=parties)
+            .filter(
+                Q(delivered_at__isnull=False)
+                | Q(opened_at__isnull=False)
+                | Q(acknowledged_at__isnull=False)
+                | Q(replied_at__isnull=False)
+            )
+            .values_list("party_id", flat=True)
+        )
+        | set(
+            Reply.objects.filter(recall=recall, party_id__in=parties).values_list(
+                "party_id", flat=True
+            )
+        )
+        | set(
+            NoticeEvent.objects.filter(
+                recall=recall, party_id__in=parties, type="call"
+            ).values_list("party_id", flat=True)
+        )
     )
     responding = set(
         Notice.objects.filter(recall=recall, party_id__in=notified)

@@ -431,6 +431,8 @@ def test_the_notify_by_page_names_the_regime(
     from tests.notices.conftest import approved_recall
 
     recall = approved_recall(tmp_path, manager, make_user, regimes=("eu_mdr",), recall_class="fsca")
+    # Holders in Germany: under EU MDR (a holder in China would be outside the recall's regime).
+    Location.objects.exclude(party__party_type="own_site").update(country="DE")
     body = _page(manager, f"/recalls/{recall.pk}/notices/holders/")
     assert "<td>EU MDR</td>" in body
     assert "EU_MDR" not in body

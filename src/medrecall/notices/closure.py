@@ -12,13 +12,18 @@ from medrecall.parties.models import PartyType
 from medrecall.recalls.hooks import Finding
 from medrecall.recalls.models import RecallCase
 
-from .models import Reply
-from .notify_by import notified_times
+from .models import Kind, Notice, Reply
 
 
 def closure_findings(recall: RecallCase) -> list[Finding]:
+    from .notify_by import notified_times  # the clock's calendars: loaded when a recall closes
+
     # Notified by the one definition (``notify_by``): the holder has the notice.
     notified = {party_id for _recall, party_id in notified_times([recall.pk])}
+    # Asked to reply: every holder a recall notice was issued to.
+    issued = set(
+        Notice.objects.filter(recall=recall, kind=Kind.INITIAL).values_list("party_id", flat=True)
+    )
     snapshot = recall.current_snapshot
     in_scope = (
         set(
@@ -39,18 +44,18 @@ def closure_findings(recall: RecallCase) -> list[Finding]:
                 blocking=False,
             )
         )
-    if notified:
+    if issued:
         replied = set(
-            Reply.objects.filter(recall=recall, party_id__in=notified).values_list(
+            Reply.objects.filter(recall=recall, party_id__in=issued).values_list(
                 "party_id", flat=True
             )
         )
-        if silent := len(notified - replied):
+        if silent := len(issued - replied):
             found.append(
                 Finding(
                     "notices",
                     _("%(count)s of %(holders)s holders have not replied.")
-                    % {"count": silent, "holders": len(notified)},
+                    % {"count": silent, "holders": len(issued)},
                     blocking=False,
                 )
             )

@@ -59,7 +59,6 @@ from medrecall.execution.models import (
 )
 from medrecall.execution.selectors import AccountingRow, accounting_for
 from medrecall.notices.models import STATUS_RANK, Kind, Notice, NoticeRun, NoticeStatus, Reply
-from medrecall.notices.notify_by import notified_q
 from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
@@ -128,6 +127,8 @@ def _delivered(recall_id: int, party: str = "pk") -> Q:
 
 def _notified(recall_id: int, party: str = "pk") -> Q:
     """Notified: the holder has the notice, by notices' one definition (``notified_q``)."""
+    from medrecall.notices.notify_by import notified_q  # with the clock: when counted
+
     return notified_q(recall_id, OuterRef(party))
 
 
@@ -659,8 +660,9 @@ def _compute(recall: RecallCase, *, now: datetime | None) -> Progress:
 
 
 def _shape() -> str:
-    """The figures' shape in the cache key: figures kept by another release are never read."""
-    names = ",".join(f.name for f in dataclass_fields(Progress))
+    """The figures' shape in the cache key (the fields and the funnel's stages): figures kept
+    by another release are never read."""
+    names = ",".join(f.name for f in dataclass_fields(Progress)) + ";" + ",".join(STAGES)
     return f"{zlib.crc32(names.encode()):08x}"
 
 
