@@ -1604,7 +1604,9 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:quality-signal-action": W(SIGNAL_ACT, **STAFF),
     "quality-signals": P(SIGNAL_VIEW, **STAFF_API),
     "quality-signals-detect": W(SIGNAL_ACT, **STAFF_API),
-    "quality-signals-policy": P(f"{SIGNAL_VIEW}|quality.view_signalpolicy", **STAFF_API),
+    "quality-signals-policy": P(
+        f"{SIGNAL_VIEW}|quality.view_signalpolicy", "quality.change_signalpolicy", **STAFF_API
+    ),
     "quality-signal": P(SIGNAL_VIEW, **STAFF_API),
     **{f"quality-signal-{action}": W(SIGNAL_ACT, **STAFF_API) for action in QUALITY_SIGNAL_ACTIONS},
 }
