@@ -16,7 +16,7 @@ from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.catalog.models import Lot
 from medrecall.filings.models import Filing
-from medrecall.parties.models import Contact, Party
+from medrecall.parties.models import Contact, Location, Party
 from medrecall.recalls.models import DeadlineDone, RecallCase
 from tests.conftest import PASSWORD
 from tests.e2e.test_browser import log_in
@@ -55,6 +55,8 @@ def test_manager_files_the_fda_806_report(
     }
     manager = make_user(Role.QA_RA_MANAGER, language=language)
     recall = approved_recall(tmp_path, manager, make_user, regimes=("fda",), recall_class="II")
+    # The consignees' sites in the US: a holder is under FDA only there.
+    Location.objects.exclude(party__party_type="own_site").update(country="US")
     Lot.objects.filter(device_model__udi_di=CATH).update(quantity_produced=1000)
     RecallCase.objects.filter(pk=recall.pk).update(initiated_at=datetime(2025, 3, 3, 9, tzinfo=UTC))
     words = WORDS[language]

@@ -18,7 +18,7 @@ from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.catalog.models import Lot
 from medrecall.filings.models import Filing
-from medrecall.parties.models import Contact, Party
+from medrecall.parties.models import Contact, Location, Party
 from medrecall.recalls import closure
 from medrecall.recalls.models import RecallCase
 from tests.conftest import PASSWORD
@@ -59,6 +59,8 @@ def test_an_806_report_filed_before_the_first_notice_and_the_closure_blockers(
     }
     manager = make_user(Role.QA_RA_MANAGER, language=language)
     recall = approved_recall(tmp_path, manager, make_user, regimes=("fda",), recall_class="II")
+    # The consignees' sites in the US: a holder is under FDA only there.
+    Location.objects.exclude(party__party_type="own_site").update(country="US")
     Lot.objects.filter(device_model__udi_di=CATH).update(quantity_produced=1000)
     Contact.objects.create(
         party=Party.objects.get(code="HOSP"), name="Dr Lin", phone="+86 20 8888 0000"
