@@ -705,3 +705,25 @@ def test_the_806_consignee_list_prints_the_english_address_in_english(
     recorded = Party.objects.get(code=other)
     assert recorded.address_en == ""
     assert recorded.address in rows["en"][other]  # no English address: the one recorded
+
+
+def test_an_english_address_keeps_a_city_recorded_in_latin_letters(
+    fda_recall: RecallCase, manager: User
+) -> None:
+    from medrecall.filings.rendering import blocks
+    from medrecall.filings.services import filing_generate
+    from medrecall.parties.models import Party
+
+    Party.objects.filter(code="HOSP").update(
+        address="4400 Westbridge Pkwy", address_en="4400 Westbridge Pkwy, Building B", city="Dallas"
+    )
+    report = filing_generate(recall=fda_recall, doc_type="fda.report_806", actor=manager)
+    row = next(
+        r[1]
+        for b in blocks(report, "en")["blocks"]
+        if b.get("table") and len(b["table"]["columns"]) == 5
+        for r in b["table"]["rows"]
+        if r[0].startswith("HOSP")
+    )
+
+    assert row.startswith("4400 Westbridge Pkwy, Building B, Dallas, ")

@@ -109,7 +109,8 @@ def party_name(row: dict[str, Any], language: str) -> str:
 def party_address(row: dict[str, Any], language: str) -> str:
     """A consignee's address as the document's language writes it: province and country by
     name; in English the party's English address (street, district and city) where it has one,
-    else the street and city as recorded, as in Chinese."""
+    with the recorded city when that is written in Latin letters and not already in it, else the
+    street and city as recorded, as in Chinese."""
     parts = row.get("address_parts")
     if not parts:
         return str(row["address"])
@@ -122,9 +123,12 @@ def party_address(row: dict[str, Any], language: str) -> str:
         else parts.get("province", "")
     )
     english = "" if _zh(language) else parts.get("address_en", "")
+    city = parts.get("city", "")
+    if english and (not city.isascii() or city.casefold() in english.casefold()):
+        city = ""  # a city recorded in Chinese is part of the English address, or already in it
     written = postal_address(
         address=english or parts.get("address", ""),
-        city="" if english else parts.get("city", ""),
+        city=city,
         province=province,
         country=country_name(parts["country"], language) if parts.get("country") else "",
         language=language,
