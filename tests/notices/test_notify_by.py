@@ -179,8 +179,8 @@ def test_the_page_api_and_command_show_a_holder_outside_the_regimes(
     client = Client()
     client.force_login(manager)
     for language, line, cell in (
-        ("en", "Singapore (SG): 1 holder", "outside this recall's regimes (SG)"),
-        ("zh-hans", "新加坡 (SG)：1 个持有方", "不在本召回的法规范围内 (SG)"),
+        ("en", "Singapore (SG): 1 holder", "outside this recall's regimes (Singapore)"),
+        ("zh-hans", "新加坡 (SG)：1 个持有方", "不在本召回的法规范围内 (新加坡)"),
     ):
         page = client.get(
             f"/recalls/{recall.pk}/notices/holders/", HTTP_ACCEPT_LANGUAGE=language

@@ -48,3 +48,15 @@ def postal_address(party: Any) -> str:
         province=getattr(party, "province", "") or "",
         country=getattr(party, "country", "") or "",
     )
+
+
+@register.filter(name="country_names")
+def country_names(codes: Any) -> str:
+    """Country codes by name in the page's language, listed as it writes lists
+    (["SG", "MY"] → "Singapore, Malaysia" / "新加坡、马来西亚")."""
+    from django.utils import translation
+
+    from medrecall.core.regions import country_name
+
+    language = translation.get_language() or "en"
+    return presentation.joined(country_name(str(code), language) for code in codes or ())
