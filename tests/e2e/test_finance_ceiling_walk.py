@@ -28,14 +28,14 @@ WORDS = {
     "en": {
         "hospital": "City First Hospital",
         "carrier": "SF Express",
-        "refused": "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 compensated; "
+        "refused": "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 already requested or compensated; "
         "11 asked: at most 10 more units can be refunded.",
         "no_cost": "no cost yet",
     },
     "zh-hans": {
         "hospital": "市第一医院",
         "carrier": "顺丰速运",
-        "refused": "HOSP-A 在 RC-2026-0201 的冻结范围内持有 10 件；已补偿 0 件；本次申请 11 件："
+        "refused": "HOSP-A 在 RC-2026-0201 的冻结范围内持有 10 件；已申请或已补偿 0 件；本次申请 11 件："
         "最多还可退款 10 件。",
         "no_cost": "尚无费用",
     },

@@ -124,7 +124,7 @@ def test_a_request_above_what_the_holder_bought_answers_400_with_the_figures(
     body = answer.json()
     assert (answer.status_code, body["where"]) == (400, "quantity")
     assert (
-        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 compensated; 11 asked: "
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 already requested or compensated; 11 asked: "
         "at most 10 more units can be refunded."
     ) in str(body)
     assert not RefundRequest.objects.exists()

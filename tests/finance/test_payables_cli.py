@@ -135,7 +135,7 @@ def test_refunds_from_request_to_a_signed_approval_payment_and_export(
     [
         pytest.param(
             ("--quantity", "11"),
-            "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 compensated; 11 asked",
+            "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 already requested or compensated; 11 asked",
             id="above bought",
         ),
         pytest.param(("--amount", "-1"), "more than zero", id="negative"),

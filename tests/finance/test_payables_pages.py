@@ -95,7 +95,7 @@ def test_a_refused_request_shows_the_message_keeps_the_values_and_writes_nothing
     assert answer.status_code == 400
     assert 'data-where="quantity"' in text
     assert (
-        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 compensated; 11 asked: "
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 already requested or compensated; 11 asked: "
         "at most 10 more units can be refunded."
     ) in text
     assert 'value="INV-9"' in text
@@ -438,7 +438,7 @@ def test_the_refund_form_shows_what_each_holder_holds_and_can_still_be_refunded(
     text = refused.content.decode()
     assert refused.status_code == 400
     assert (
-        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 4 compensated; 7 asked: "
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 4 already requested or compensated; 7 asked: "
         "at most 6 more units can be refunded." in text
     )
     assert holder_rows(text)[0] == ("HOSP-A", "10", "4", "6")

@@ -61,13 +61,13 @@ def test_the_demo_refundable_total_is_the_scopes_units_at_holders(
     [
         pytest.param(
             "en",
-            "H-SIN-01 holds 160 units in the frozen scope of {recall}; 0 compensated; 510 asked: "
+            "H-SIN-01 holds 160 units in the frozen scope of {recall}; 0 already requested or compensated; 510 asked: "
             "at most 160 more units can be refunded.",
             id="en",
         ),
         pytest.param(
             "zh-hans",
-            "H-SIN-01 在 {recall} 的冻结范围内持有 160 件；已补偿 0 件；本次申请 510 件："
+            "H-SIN-01 在 {recall} 的冻结范围内持有 160 件；已申请或已补偿 0 件；本次申请 510 件："
             "最多还可退款 160 件。",
             id="zh-hans",
         ),

@@ -122,7 +122,7 @@ def test_what_a_distributor_passed_on_is_not_its_to_claim(finance: User, chain: 
             claim=claim(party("DIST"), quantity=11, unit_price="10", amount="110"),
         )
     assert refused.value.message == (
-        "DIST holds 10 units in the frozen scope of RC-2026-0301; 0 compensated; 11 asked: "
+        "DIST holds 10 units in the frozen scope of RC-2026-0301; 0 already requested or compensated; 11 asked: "
         "at most 10 more units can be refunded."
     )
     assert nothing_written() == (0, 0)

@@ -131,7 +131,7 @@ def test_more_units_than_the_holder_holds_in_the_frozen_scope_are_refused(
         )
     assert refused.value.where == "quantity"
     assert str(refused.value.message) == (
-        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 compensated; 11 asked: "
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 0 already requested or compensated; 11 asked: "
         "at most 10 more units can be refunded."
     )
     assert nothing_written()
@@ -156,7 +156,7 @@ def test_the_cap_is_what_the_holder_holds_not_what_it_received_and_one_more_is_r
             actor=finance, recall=recall, claim=claim(holder, quantity=1, amount="1.00")
         )
     assert str(refused.value.message) == (
-        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 10 compensated; 1 asked: "
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 10 already requested or compensated; 1 asked: "
         "at most 0 more units can be refunded."
     )
     assert refused.value.where == "quantity"
@@ -192,7 +192,7 @@ def test_the_units_of_a_fulfilled_offer_with_a_value_count_as_compensated(
             actor=finance, recall=recall, claim=claim(holder, quantity=8, amount="100.00")
         )
     assert str(refused.value.message) == (
-        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 3 compensated; 8 asked: "
+        "HOSP-A holds 10 units in the frozen scope of RC-2026-0201; 3 already requested or compensated; 8 asked: "
         "at most 7 more units can be refunded."
     )
     assert nothing_written()
@@ -208,7 +208,10 @@ def test_units_of_earlier_requests_count_and_a_rejected_request_frees_its_units(
     first = refunds.refund_request(
         actor=finance, recall=recall, claim=claim(holder, quantity=6, amount="100.00")
     )
-    with pytest.raises(RefundAboveBought, match="; 6 compensated; 5 asked: at most 4 more units"):
+    with pytest.raises(
+        RefundAboveBought,
+        match="; 6 already requested or compensated; 5 asked: at most 4 more units",
+    ):
         refunds.refund_request(
             actor=finance, recall=recall, claim=claim(holder, quantity=5, amount="100.00")
         )

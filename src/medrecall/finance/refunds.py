@@ -286,8 +286,8 @@ def _check_units_left(recall: RecallCase, holder: Party, quantity: int) -> None:
         raise RefundAboveBought(
             _(
                 "%(holder)s holds %(held)s units in the frozen scope of %(recall)s; "
-                "%(already)s compensated; %(quantity)s asked: at most %(left)s more units can "
-                "be refunded."
+                "%(already)s already requested or compensated; %(quantity)s asked: at most "
+                "%(left)s more units can be refunded."
             )
             % {
                 "holder": holder.code,
