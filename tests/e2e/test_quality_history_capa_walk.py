@@ -27,8 +27,8 @@ WORDS = {
             "Holder: — → Ruijin Hospital (RJ-{language})",
             "Device identification: — → No device identified",
             "Awareness date: — → 2026-03-02 17:30 CST",
-            "Death: — → No",
             "Serious injury: — → No",
+            "Death: — → No",
         ],
         "question": "The due date {past} is before today ({today}): the CAPA would start "
         "overdue. Correct the date, or confirm that it is opened overdue.",
@@ -43,8 +43,8 @@ WORDS = {
             "持有方: — → 瑞金医院 (RJ-{language})",
             "器械识别: — → 未指明器械",
             "获知日期: — → 2026-03-02 17:30 CST",
-            "死亡: — → 否",
             "严重伤害: — → 否",
+            "死亡: — → 否",
         ],
         "question": "到期日 {past} 早于今天（{today}）：该 CAPA 一开启即已逾期。"
         "请更正日期，或确认以逾期状态开启。",

@@ -255,11 +255,16 @@ def changes_shown(
     """Each entry's changes (by entry id) in words, for a history of ``model`` records."""
     listed = list(entries)
     reader = _Reader(model, _collect(listed))
+    # In the form's order (the model's fields), never the stored JSON's: PostgreSQL's jsonb
+    # keeps an object's keys sorted by length, SQLite as written.
+    place = {field.name: index for index, field in enumerate(model._meta.get_fields())}
     shown: dict[int, list[ChangeShown]] = {}
     for entry in listed:
         rows: list[ChangeShown] = []
         changes = entry.changes if isinstance(entry.changes, dict) else {}
-        for name, change in changes.items():
+        for name, change in sorted(
+            changes.items(), key=lambda item: (place.get(item[0], len(place)), item[0])
+        ):
             label = reader.label(name, entry.action)
             if isinstance(change, list | tuple) and len(change) == 2:
                 if change[0] in (None, "") and change[1] in (None, ""):
