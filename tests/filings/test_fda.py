@@ -654,3 +654,29 @@ def test_a_portal_user_never_reaches_the_fda_record_page(fda_recall, make_user, 
 
     assert posted.status_code == 404
     assert RecallRegime.objects.get(recall=fda_recall, regime="fda").fda_class == ""
+
+
+def test_the_806_consignee_list_holds_domestic_and_foreign_consignees(fda_recall, manager):
+    """806.10(c)(11) asks for "all domestic and foreign consignees": a holder abroad is listed
+    (marked foreign) though its notice goes under no FDA clock; the status report's 7.53(b)
+    counts stay with the FDA regime's consignees."""
+    from medrecall.parties.models import Location
+
+    _phone_for_hosp()
+    Location.objects.filter(party__code="SUB").update(country="SG")
+    report = _report(fda_recall, manager)
+
+    rows = report.content["consignees"]
+    assert [(c["code"], c["domestic"]) for c in rows] == [
+        ("DIST", True),
+        ("HOSP", True),
+        ("HOSP2", True),
+        ("SUB", False),
+    ]
+    status = services.filing_generate(
+        recall=fda_recall, doc_type="fda.status_report", actor=manager
+    )
+    assert status.content["counts"]["consignees"] == 3
+    text = pdf_text(_signed(report, manager).pdf_en)
+    assert _squeeze("Consignees (domestic / foreign)4 (3 / 1)") in text
+    assert _squeeze("Foreign") in text

@@ -129,11 +129,13 @@ def test_the_806_writes_addresses_in_the_documents_language_and_the_class_as_ra_
     rows_zh = [r for b in zh["blocks"] if b.get("table") for r in b["table"]["rows"]]
     hosp_en = next(r for r in rows_en if r[0].startswith("HOSP "))
     hosp_zh = next(r for r in rows_zh if r[0].startswith("HOSP "))
-    assert hosp_en[:2] == [
+    # Name, domestic or foreign (the location's country: the fixture's sites are in the US), address.
+    assert hosp_en[:3] == [
         "HOSP Hangzhou Model Hospital",
+        "Domestic",
         "西湖大道1号, 杭州市, Zhejiang, China, 310000",
     ]
-    assert hosp_zh[:2] == ["HOSP 杭州示范医院", "中国 浙江省 杭州市 西湖大道1号 310000"]
+    assert hosp_zh[:3] == ["HOSP 杭州示范医院", "美国境内", "中国 浙江省 杭州市 西湖大道1号 310000"]
     assert _rows(en)["FDA classification"] == "Class II"
     with translation.override("zh-hans"):
         assert _rows(zh)[_("FDA classification")] == "II 类"

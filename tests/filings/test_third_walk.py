@@ -690,9 +690,9 @@ def test_the_806_consignee_list_prints_the_english_address_in_english(
     report = filing_generate(recall=fda_recall, doc_type="fda.report_806", actor=manager)
     rows = {
         lang: {
-            r[0].split(" ")[0]: r[1]
+            r[0].split(" ")[0]: r[2]  # consignee, domestic or foreign, address, …
             for b in blocks(report, lang)["blocks"]
-            if b.get("table") and len(b["table"]["columns"]) == 5
+            if b.get("table") and len(b["table"]["columns"]) == 6
             for r in b["table"]["rows"]
         }
         for lang in ("en", "zh-hans")
@@ -719,9 +719,9 @@ def test_an_english_address_keeps_a_city_recorded_in_latin_letters(
     )
     report = filing_generate(recall=fda_recall, doc_type="fda.report_806", actor=manager)
     row = next(
-        r[1]
+        r[2]
         for b in blocks(report, "en")["blocks"]
-        if b.get("table") and len(b["table"]["columns"]) == 5
+        if b.get("table") and len(b["table"]["columns"]) == 6
         for r in b["table"]["rows"]
         if r[0].startswith("HOSP")
     )

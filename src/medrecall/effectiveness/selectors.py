@@ -53,6 +53,7 @@ class Consignee:
     name: str
     stratum: str
     units: int
+    country: str = ""
 
 
 def stratum_of(party_type: str) -> str:
@@ -61,9 +62,10 @@ def stratum_of(party_type: str) -> str:
     return Stratum.DISTRIBUTOR if party_type == PartyType.DISTRIBUTOR else Stratum.END_USER
 
 
-def consignees(recall: RecallCase, regime: str) -> list[Consignee]:
+def consignees(recall: RecallCase, regime: str | None) -> list[Consignee]:
     """The consignees of the recall's current frozen scope whose notices go under ``regime``
-    (notices' own rule, by the country of the holder's location), ordered by party code."""
+    (notices' own rule, by the country of the holder's location), ordered by party code;
+    ``None``: every consignee, domestic and foreign (the 806 report's list, 806.10(c)(11))."""
     snapshot = recall.current_snapshot
     if snapshot is None:
         return []
@@ -80,7 +82,7 @@ def consignees(recall: RecallCase, regime: str) -> list[Consignee]:
     for row in rows:
         # Under the regime only where the country falls under it: a holder outside every
         # regime of the recall is no regime's consignee (notices.recipients.regime_covering).
-        if regime_covering(regimes, row["location__country"]) != regime:
+        if regime is not None and regime_covering(regimes, row["location__country"]) != regime:
             continue
         units[row["party_id"]] = units.get(row["party_id"], 0) + int(row["units"] or 0)
         found[row["party_id"]] = Consignee(
@@ -89,9 +91,11 @@ def consignees(recall: RecallCase, regime: str) -> list[Consignee]:
             name=row["party__name"],
             stratum=stratum_of(row["party__party_type"]),
             units=0,
+            country=row["location__country"] or "",
         )
     return [
-        Consignee(c.party_id, c.code, c.name, c.stratum, units[c.party_id]) for c in found.values()
+        Consignee(c.party_id, c.code, c.name, c.stratum, units[c.party_id], c.country)
+        for c in found.values()
     ]
 
 

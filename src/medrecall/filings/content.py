@@ -325,15 +325,17 @@ def _consignee_rows(recall: RecallCase) -> list[Any]:
 
 
 def fda_consignees(recall: RecallCase) -> list[dict[str, Any]]:
-    """The consignees of the FDA regime (806.10(c)(12)): every holder of the frozen scope whose
-    notice goes under FDA (notices' rule, by the country of its location), with its address,
-    phone (primary contact), and the shipments of the lots in scope to it (date and quantity,
-    from the trace). Four queries whatever the number of consignees."""
+    """The 806 report's consignees (806.10(c)(11): "all domestic and foreign consignees"):
+    every holder of the frozen scope, whatever regime its notice goes under, marked domestic
+    (a US location) or foreign, with its address, phone (primary contact), and the shipments of
+    the lots in scope to it (date and quantity, from the trace). The status reports' counts stay
+    with the FDA regime's consignees (``_consignee_rows``). Four queries whatever the number."""
+    from medrecall.effectiveness.selectors import consignees
     from medrecall.parties.models import Contact
     from medrecall.traceability.models import EventType, TraceEvent
 
     snapshot = _snapshot(recall)
-    found = _consignee_rows(recall)
+    found = consignees(recall, None)
     if snapshot is None or not found:
         return []
     ids = [c.party_id for c in found]
@@ -399,6 +401,7 @@ def fda_consignees(recall: RecallCase) -> list[dict[str, Any]]:
                 ),
                 "phone": phones.get(consignee.party_id, ""),
                 "units": consignee.units,
+                "domestic": consignee.country == "US",
                 "shipments": shipped.get(consignee.party_id, []),
             }
         )

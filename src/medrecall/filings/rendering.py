@@ -566,6 +566,7 @@ def _consignee_table(values: dict[str, Any], language: str) -> dict[str, Any]:
         "table": {
             "columns": [
                 _("Consignee"),
+                _("Domestic or foreign"),
                 _("Address"),
                 _("Phone"),
                 _("Shipped (date, lot, quantity)"),
@@ -574,6 +575,7 @@ def _consignee_table(values: dict[str, Any], language: str) -> dict[str, Any]:
             "rows": [
                 [
                     f"{c['code']} {party_name(c, language)}",
+                    _("Domestic") if c.get("domestic") else _("Foreign"),
                     party_address(c, language),
                     c["phone"],
                     _separator(language).join(
@@ -585,6 +587,11 @@ def _consignee_table(values: dict[str, Any], language: str) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _consignee_count(rows: list[dict[str, Any]]) -> str:
+    domestic = sum(1 for c in rows if c.get("domestic"))
+    return f"{len(rows)} ({domestic} / {len(rows) - domestic})"
 
 
 def _report_806(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
@@ -606,7 +613,7 @@ def _report_806(values: dict[str, Any], language: str) -> list[dict[str, Any]]:
                 "" if not produced or None in produced else str(sum(produced)),
             ],
             [_("Devices subject to the action (frozen scope)"), str(d["units"])],
-            [_("Consignees"), str(len(values["consignees"]))],
+            [_("Consignees (domestic / foreign)"), _consignee_count(values["consignees"])],
         ],
         "table": _distribution(values)["table"],
     }
