@@ -4,7 +4,6 @@ scope, impact, history) and the impact export."""
 from __future__ import annotations
 
 import io
-from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +24,7 @@ from medrecall.accounts.signatures import (
 from medrecall.audit.selectors import history_for
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.exports import append_row, sheet_title
+from medrecall.core.presentation import party_name
 from medrecall.recalls import approvals, closure, deadlines, selectors, services
 from medrecall.recalls.forms import (
     ClassifyForm,
@@ -391,11 +391,13 @@ def recall_freeze(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _impact_chart(impact: Any) -> dict[str, Any] | None:
-    """The impact for the page's charts, with the words for its categories."""
+    """What the page's charts draw (units by category and by region), with the words for the
+    categories; the holders' table is rendered on the page, not shipped to the script."""
     if impact is None:
         return None
     return {
-        **asdict(impact),
+        "by_category": impact.by_category,
+        "by_region": impact.by_region,
         "category_labels": {key: label_for("trace_category", key) for key in impact.by_category},
     }
 
@@ -413,6 +415,15 @@ def recall_transition(request: HttpRequest, pk: int) -> HttpResponse:
         return _("The recall is now: %(status)s.") % {"status": moved.get_status_display()}
 
     return _act(request, pk, act)
+
+
+def _impact_cell(row: dict[str, Any], column: str) -> Any:
+    """One cell of the impact workbook: the holder's name and type in the reader's language."""
+    if column == "party__name":
+        return party_name(row, prefix="party__")
+    if column == "party__party_type":
+        return label_for("party_type", row.get(column))
+    return row.get(column)
 
 
 @login_required
@@ -470,10 +481,7 @@ def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         for row in rows:
             append_row(
                 sheet,
-                [
-                    label_for("party_type", row.get(c)) if c == "party__party_type" else row.get(c)
-                    for c in columns
-                ],
+                [_impact_cell(row, c) for c in columns],
             )
     out = io.BytesIO()
     workbook.save(out)
