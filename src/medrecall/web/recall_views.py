@@ -26,6 +26,7 @@ from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.exports import append_row, sheet_title
 from medrecall.core.presentation import party_name
 from medrecall.recalls import approvals, closure, deadlines, selectors, services
+from medrecall.recalls.fda import class_difference
 from medrecall.recalls.forms import (
     ClassifyForm,
     HazardForm,
@@ -127,11 +128,12 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for t in TRANSITIONS[Status(recall.status)]
     ]
+    context_regimes = list(recall.regimes.all())
     context = {
         "recall": recall,
         "pipeline": _pipeline(recall),
         "next_steps": next_steps,
-        "regimes": list(recall.regimes.all()),
+        "regimes": context_regimes,
         "regime_classes": REGIME_CLASSES,
         "evaluation": evaluation,
         "hazard_form": HazardForm(instance=evaluation, recall=recall),
@@ -154,6 +156,10 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if recall.status in (Status.IN_EXECUTION, Status.EFFECTIVENESS_CHECK, Status.CLOSED)
         else None,
         "china_warning": selectors.sold_in_china_warning(recall),
+        # FDA's class differs from the case's: shown until the case is re-classified.
+        "fda_class_warning": class_difference(
+            next((r for r in context_regimes if r.regime == "fda"), None)
+        ),
     }
     # The closure's information list less the warning the page already shows at its top.
     report = context["closure"]
