@@ -51,6 +51,18 @@ def _recall(request: HttpRequest, pk: int) -> RecallCase:
         raise Http404(missing.message) from missing
 
 
+def _recall_page(request: HttpRequest, pk: int) -> RecallCase:
+    """The recall for one of the case's own pages: 404 to a portal user (the case's pages are
+    staff pages; a holder's own records answer 404 elsewhere too, never 403) and for a recall
+    the viewer may not see, before the permission is asked (403: seen, but not theirs)."""
+    if viewer_of(request).party_id is not None:
+        raise Http404(_("Recall not found."))
+    recall = _recall(request, pk)
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied
+    return recall
+
+
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def recall_list(request: HttpRequest) -> HttpResponse:
@@ -110,9 +122,8 @@ def _pipeline(recall: RecallCase) -> list[dict[str, Any]]:
 
 
 @login_required
-@permission_required(VIEW, raise_exception=True)
 def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    recall = _recall(request, pk)
+    recall = _recall_page(request, pk)
     snapshot = recall.current_snapshot
     impact = selectors.impact_of(snapshot) if snapshot else None
     previous = recall.snapshots.filter(sequence=snapshot.sequence - 1).first() if snapshot else None
@@ -433,12 +444,11 @@ def _impact_cell(row: dict[str, Any], column: str) -> Any:
 
 
 @login_required
-@permission_required(VIEW, raise_exception=True)
 def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    recall = _recall(request, pk)
+    recall = _recall_page(request, pk)
     snapshot = recall.current_snapshot
     if snapshot is None:
         raise Http404
