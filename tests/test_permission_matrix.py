@@ -1281,7 +1281,7 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     # a work queue is its role's: held or not, whatever the permissions (reporting.queues)
     "web:queue": {role: P(f"{ROLE_HELD}{role}", **STAFF) for role in QUEUES},
     "web:queue-offer-decide": W("notices.approve_offer", **STAFF),
-    "web:recall-detail": P(RECALL),
+    "web:recall-detail": P(RECALL, **STAFF),  # a staff page: portal users get 404, not 403
     "web:recall-similar": P(INTELLIGENCE, portal="refused"),
     "web:intelligence-search": P(INTELLIGENCE, portal="refused"),
     "web:intelligence-record": P(INTELLIGENCE, portal="refused"),
@@ -1292,7 +1292,7 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:recall-scope-rule-remove": W("recalls.change_scoperule", **HIDDEN),
     "web:recall-freeze": W("recalls.add_scopesnapshot", **HIDDEN),
     "web:recall-transition": W(CHANGE_RECALL, **HIDDEN),
-    "web:recall-impact-xlsx": P(RECALL),
+    "web:recall-impact-xlsx": P(RECALL, **STAFF),
     # the recall cockpit: staff who may see recalls; a portal user is refused (403)
     **{
         f"web:recall-cockpit{page}": P(RECALL, portal="refused")

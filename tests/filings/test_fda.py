@@ -628,6 +628,9 @@ def test_fdas_record_from_the_command(fda_recall, manager, capsys):
         "fda_event_id": "90001",
         "fda_z_numbers": [{"model_code": "CATH", "z_number": "Z-0002-2025"}],
         "fda_classified_on": None,
+        "case_class": "II",
+        "class_warning": "FDA classified this recall Class III; the case says Class II: "
+        "re-classify the case or record why.",
     }
 
 

@@ -70,7 +70,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
             False,
             None,
             (),
-            "Submit the recall event report (召回事件报告表)",
+            "Submit the recall event report",
             "NMPA Art. 16(1): immediately, by the end of the decision day (China time)",
         ),
         (
@@ -127,7 +127,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
             False,
             None,
             (),
-            "Submit the recall event report (召回事件报告表)",
+            "Submit the recall event report",
             "NMPA Art. 16(1): immediately, by the end of the decision day (China time)",
         ),
         (
@@ -254,7 +254,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
             False,
             None,
             (),
-            "Submit the recall event report (召回事件报告表)",
+            "Submit the recall event report",
             "NMPA Art. 16(1): immediately, by the end of the decision day (China time)",
         ),
         (
@@ -311,7 +311,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
             False,
             None,
             (),
-            "Submit the recall event report (召回事件报告表)",
+            "Submit the recall event report",
             "NMPA Art. 16(1): immediately, by the end of the decision day (China time)",
         ),
         (
@@ -438,7 +438,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
             False,
             None,
             (),
-            "Submit the recall event report (召回事件报告表)",
+            "Submit the recall event report",
             "NMPA Art. 16(1): immediately, by the end of the decision day (China time)",
         ),
         (
@@ -495,7 +495,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
             False,
             None,
             (),
-            "Submit the recall event report (召回事件报告表)",
+            "Submit the recall event report",
             "NMPA Art. 16(1): immediately, by the end of the decision day (China time)",
         ),
         (
@@ -751,7 +751,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
             False,
             None,
             (),
-            "Submit the recall event report (召回事件报告表)",
+            "Submit the recall event report",
             "NMPA Art. 16(1): immediately, by the end of the decision day (China time)",
         ),
         (
@@ -819,7 +819,7 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
             False,
             None,
             (),
-            "Submit the recall event report (召回事件报告表)",
+            "Submit the recall event report",
             "NMPA Art. 16(1): immediately, by the end of the decision day (China time)",
         ),
         (

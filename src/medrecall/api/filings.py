@@ -341,6 +341,20 @@ class FdaRecordSerializer(BoundedSerializer):
     fda_event_id = serializers.CharField(allow_blank=True, required=False, max_length=20)
     fda_z_numbers = FdaZNumberSerializer(many=True, required=False)
     fda_classified_on = serializers.DateField(required=False, allow_null=True)
+    case_class = serializers.CharField(
+        source="recall_class",
+        read_only=True,
+        help_text="The class the case holds for FDA (FDA's class does not change it).",
+    )
+    class_warning = serializers.SerializerMethodField(
+        help_text="Set when FDA's classification differs from the case's class: re-classify "
+        "the case or record why. Empty when they agree or FDA has not classified."
+    )
+
+    def get_class_warning(self, regime: Any) -> str:
+        from medrecall.recalls.fda import class_difference
+
+        return str(class_difference(regime) or "")
 
 
 class FdaRecordView(APIView):
@@ -367,6 +381,8 @@ class FdaRecordView(APIView):
                     "fda_event_id": "",
                     "fda_z_numbers": [],
                     "fda_classified_on": None,
+                    "case_class": "",
+                    "class_warning": "",
                 }
             )
         return Response(FdaRecordSerializer(regime).data)

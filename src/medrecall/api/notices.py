@@ -380,7 +380,8 @@ class OverdueView(APIView):
 class NotifyBySerializer(BoundedSerializer):
     party_id = serializers.IntegerField()
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="The holder's name as recorded (Chinese).")
+    name_en = serializers.CharField(help_text="Its English name; empty when none is recorded.")
     regimes = serializers.ListField(child=serializers.CharField())
     in_scope = serializers.BooleanField(help_text="False: a sub-consignee reported in a reply.")
     notify_by = serializers.DateTimeField(allow_null=True)

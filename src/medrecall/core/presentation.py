@@ -62,13 +62,14 @@ def joined(items: Iterable[Any], *, language: str | None = None) -> str:
     )
 
 
-def party_name(party: Any, *, language: str | None = None) -> str:
+def party_name(party: Any, *, language: str | None = None, prefix: str = "") -> str:
     """A party's name for the reader (``language`` defaults to the active one): the English
     name for English readers, the name as recorded (Chinese) otherwise, each falling back to
     the other, then to the party code. Takes a party or a mapping with ``name``, ``name_en``
-    and ``code``; it reads only those fields, so a list of parties costs no query per row."""
+    and ``code`` (a ``values()`` row keys them with ``prefix``, e.g. ``"party__"``); it reads
+    only those fields, so a list of parties costs no query per row."""
     if isinstance(party, Mapping):
-        name, name_en, code = (party.get(k) or "" for k in ("name", "name_en", "code"))
+        name, name_en, code = (party.get(f"{prefix}{k}") or "" for k in ("name", "name_en", "code"))
     else:
         name, name_en, code = (getattr(party, k, "") or "" for k in ("name", "name_en", "code"))
     first, second = (name, name_en) if _chinese(language) else (name_en, name)

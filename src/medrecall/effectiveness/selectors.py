@@ -262,9 +262,9 @@ def results(recall: RecallCase) -> list[Results]:
 
 def outstanding_at_holders(recall: RecallCase) -> QuerySet[Any]:
     """Units of the frozen scope still at holders, per holder and lot, less the units a work order
-    corrected there and the units of signed exceptions: rows (``party_id``, ``party__code``,
-    ``party__name``, ``lot_id``, ``lot__number``, ``units``, ``corrected``, ``excepted``,
-    ``outstanding``), ordered by holder and lot, one statement (page it). The same positions
+    corrected there and the units of signed exceptions: rows (``location__party_id``,
+    ``location__party__code``, ``location__party__name``, ``location__party__name_en``,
+    ``lot_id``, ``lot__number``, ``units``, ``corrected``, ``excepted``, ``outstanding``), ordered by holder and lot, one statement (page it). The same positions
     as execution's accounting counts in ``at_holders``, broken down by holder."""
     rows = _at_holders(recall)
     if rows is None:
@@ -326,6 +326,7 @@ def _at_holders(recall: RecallCase) -> QuerySet[Any] | None:
             "location__party_id",
             "location__party__code",
             "location__party__name",
+            "location__party__name_en",
             "lot_id",
             "lot__number",
         )

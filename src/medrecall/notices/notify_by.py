@@ -87,7 +87,7 @@ class HolderNotice:
     recall_id: int
     party_id: int
     code: str
-    name: str
+    name: str  # as recorded (Chinese); show ``presentation.party_name(row)``
     regimes: tuple[str, ...]
     in_scope: bool  # False: only a sub-consignee reported in a reply
     notify_by: datetime | None
@@ -96,6 +96,7 @@ class HolderNotice:
     state: str  # a key of STATES
     # Countries of the holder's locations that fall under none of the recall's regimes.
     outside_countries: tuple[str, ...] = ()
+    name_en: str = ""
 
     @property
     def outside(self) -> bool:
@@ -120,6 +121,7 @@ class HolderNotice:
             "party_id": self.party_id,
             "code": self.code,
             "name": self.name,
+            "name_en": self.name_en,
             "regimes": list(self.regimes),
             "in_scope": self.in_scope,
             "notify_by": self.notify_by.isoformat() if self.notify_by else None,
@@ -137,6 +139,7 @@ class HolderNotice:
 class _Holder:
     code: str
     name: str
+    name_en: str
     regimes: set[str] = field(default_factory=set)
     in_scope: bool = False
     reported_at: datetime | None = None
@@ -182,21 +185,33 @@ def _holders(recall_ids: list[int], regimes: dict[int, list[str]]) -> dict[int, 
         AffectedLine.objects.filter(snapshot_id__in=latest.values())
         .exclude(category__in=NOT_AT_HOLDERS)
         .values_list(
-            "snapshot__recall_id", "party_id", "party__code", "party__name", "location__country"
+            "snapshot__recall_id",
+            "party_id",
+            "party__code",
+            "party__name",
+            "party__name_en",
+            "location__country",
         )
         .distinct()
     )
-    for recall_id, party_id, code, name, country in rows:
-        holder = found[recall_id].setdefault(party_id, _Holder(code, name))
+    for recall_id, party_id, code, name, name_en, country in rows:
+        holder = found[recall_id].setdefault(party_id, _Holder(code, name, name_en))
         holder.in_scope = True
         holder.locate(regimes[recall_id], country)
     added = (
         SubConsignee.objects.filter(recall_id__in=recall_ids)
-        .values_list("recall_id", "party_id", "party__code", "party__name", "location__country")
+        .values_list(
+            "recall_id",
+            "party_id",
+            "party__code",
+            "party__name",
+            "party__name_en",
+            "location__country",
+        )
         .annotate(first=Min("created_at"))
     )
-    for recall_id, party_id, code, name, country, first in added:
-        holder = found[recall_id].setdefault(party_id, _Holder(code, name))
+    for recall_id, party_id, code, name, name_en, country, first in added:
+        holder = found[recall_id].setdefault(party_id, _Holder(code, name, name_en))
         holder.reported_at = min(filter(None, (holder.reported_at, first)))
         holder.locate(regimes[recall_id], country)
     return found
@@ -316,6 +331,7 @@ def holders_notify_by(
                         outside=bool(holder.outside) and not holder.regimes,
                     ),
                     outside_countries=tuple(sorted(holder.outside)),
+                    name_en=holder.name_en,
                 )
             )
         rows.sort(key=lambda r: (r.notify_by is None, r.notify_by or now, r.code))

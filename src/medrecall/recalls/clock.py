@@ -346,7 +346,7 @@ WORDING: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
         ),
     ),
     "nmpa.event_report": (
-        _("Submit the recall event report (召回事件报告表)"),
+        _("Submit the recall event report"),
         _("NMPA Art. 16(1): immediately, by the end of the decision day (China time)"),
     ),
     "nmpa.assessment_report": (

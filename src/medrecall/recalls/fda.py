@@ -114,6 +114,37 @@ def _problems(
     return found
 
 
+def recorded(regime: RecallRegime) -> dict[str, Any]:
+    """What is recorded of FDA's on the regime, as the audit entry writes it (compare two of
+    these to know whether a save changed anything)."""
+    return {
+        "fda_class": regime.fda_class,
+        "fda_event_id": regime.fda_event_id,
+        "fda_z_numbers": list(regime.fda_z_numbers),
+        "fda_classified_on": regime.fda_classified_on.isoformat()
+        if regime.fda_classified_on
+        else None,
+    }
+
+
+def class_difference(regime: RecallRegime | None) -> str | None:
+    """The warning when FDA's own classification differs from the class the case holds for
+    FDA (21 CFR 7.41: FDA's class is the one that stands): the case is not changed silently;
+    the RA manager re-classifies it or records why it stays. None when they agree or FDA has
+    not classified."""
+    if regime is None or not regime.fda_class or regime.fda_class == regime.recall_class:
+        return None
+    if not regime.recall_class:
+        return _(
+            "FDA classified this recall Class %(fda_class)s; the case has no FDA class yet:"
+            " classify the case."
+        ) % {"fda_class": regime.fda_class}
+    return _(
+        "FDA classified this recall Class %(fda_class)s; the case says Class %(case_class)s:"
+        " re-classify the case or record why."
+    ) % {"fda_class": regime.fda_class, "case_class": regime.recall_class}
+
+
 @transaction.atomic
 def fda_record(
     *,
@@ -126,7 +157,9 @@ def fda_record(
 ) -> RecallRegime:
     """Record (or correct) what FDA sent: its class, the event id and the Z-numbers by device
     model code (a Z-number with no model code is the recall's only device model's). Refused
-    with every problem named; a value left empty keeps the one recorded."""
+    with every problem named, and when nothing at all is given; a value left empty keeps the
+    one recorded. FDA's class is recorded as FDA's: the case's own class is not changed
+    (``class_difference`` warns when they differ)."""
     recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
     regime = RecallRegime.objects.select_for_update().filter(recall=recall, regime="fda").first()
     if regime is None:
@@ -144,29 +177,21 @@ def fda_record(
         models,
         [(str(k).strip(), str(v).strip().upper()) for k, v in entries],
     )
+    if not (classification or event_id or entries or classified_on):
+        message = _(
+            "Nothing to record: give FDA's classification, the date FDA classified the recall,"
+            " the FDA recall event id or a Z-number."
+        )
+        raise FdaRecordInvalid(message, details=[message])
     if found := [*_problems(recall, classification, event_id, cleaned), *unplaced]:
         raise FdaRecordInvalid(" ".join(found), details=found)
-    before: dict[str, Any] = {
-        "fda_class": regime.fda_class,
-        "fda_event_id": regime.fda_event_id,
-        "fda_z_numbers": regime.fda_z_numbers,
-        "fda_classified_on": regime.fda_classified_on.isoformat()
-        if regime.fda_classified_on
-        else None,
-    }
+    before = recorded(regime)
     merged = {row["model_code"]: row["z_number"] for row in regime.fda_z_numbers} | cleaned
     regime.fda_class = classification or regime.fda_class
     regime.fda_event_id = event_id or regime.fda_event_id
     regime.fda_z_numbers = [{"model_code": k, "z_number": v} for k, v in sorted(merged.items())]
     regime.fda_classified_on = classified_on or regime.fda_classified_on
-    after: dict[str, Any] = {
-        "fda_class": regime.fda_class,
-        "fda_event_id": regime.fda_event_id,
-        "fda_z_numbers": regime.fda_z_numbers,
-        "fda_classified_on": regime.fda_classified_on.isoformat()
-        if regime.fda_classified_on
-        else None,
-    }
+    after = recorded(regime)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if not changes:
         return regime

@@ -79,6 +79,7 @@ def impact_of(snapshot: ScopeSnapshot) -> Impact:
             for row in lines.values(
                 "party__code",
                 "party__name",
+                "party__name_en",
                 "party__party_type",
                 "location__country",
                 "location__province",

@@ -341,7 +341,7 @@ def _not_notified_items(rows: list[tuple[HolderNotice, str]]) -> list[QueueItem]
             target="notify_by",
             target_id=row.recall_id,
             reference=row.code,
-            subject=row.name,
+            subject=party_name(row),
             recall_id=row.recall_id,
             recall=number,
             due_at=row.notify_by,

@@ -76,7 +76,7 @@ def _fda_form(recall: RecallCase) -> dict[str, Any]:
     """What the FDA record form says about its fields: the classes in the reader's words, and
     how to write the Z-numbers with an example from the recall's own device models."""
     from medrecall.core.presentation import joined
-    from medrecall.recalls.fda import CLASSES, EXAMPLE_Z
+    from medrecall.recalls.fda import CLASSES, EXAMPLE_Z, class_difference
 
     models = [p.model_code for p in recall.products.all()]
     example = f"{models[0] if models else 'MODEL'}={EXAMPLE_Z}"
@@ -97,6 +97,11 @@ def _fda_form(recall: RecallCase) -> dict[str, Any]:
         "fda_z_numbers": [
             f"{z['model_code']}{colon}{z['z_number']}" for z in (fda.fda_z_numbers if fda else [])
         ],
+        # The form shows what is stored, written as it is typed (MODEL=Z-NNNN-YYYY, …).
+        "fda_z_input": ", ".join(
+            f"{z['model_code']}={z['z_number']}" for z in (fda.fda_z_numbers if fda else [])
+        ),
+        "fda_class_warning": class_difference(fda),
     }
 
 
@@ -328,8 +333,8 @@ def fda_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Record what FDA sent (its class, the recall event id, Z-numbers) on the recall (POST);
     GET shows the record where it is kept: the filings page's FDA section (404 without the
     FDA regime)."""
+    from medrecall.recalls.fda import class_difference, fda_regime, recorded, z_number_entries
     from medrecall.recalls.fda import fda_record as record
-    from medrecall.recalls.fda import z_number_entries
 
     recall = _recall(request, pk)
     if request.method == "GET":
@@ -339,10 +344,12 @@ def fda_record(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm(CHANGE):
         raise PermissionDenied
     classified_on = None
+    regime = fda_regime(recall)
+    before = recorded(regime) if regime is not None else None
     try:
         if raw := request.POST.get("classified_on", "").strip():
             classified_on = datetime.strptime(raw, "%Y-%m-%d").date()  # noqa: DTZ007
-        record(
+        regime = record(
             recall=recall,
             actor=viewer_of(request),
             classification=request.POST.get("fda_class", ""),
@@ -357,5 +364,10 @@ def fda_record(request: HttpRequest, pk: int) -> HttpResponse:
         details = refused.details if isinstance(refused.details, list) else []
         messages.error(request, " ".join(str(d) for d in details) or refused.message)
         return redirect("web:filing-list", pk=pk)
-    messages.success(request, _("FDA's record of the recall is saved."))
+    if recorded(regime) == before:
+        messages.info(request, _("Nothing changed: FDA's record already holds these values."))
+    else:
+        messages.success(request, _("FDA's record of the recall is saved."))
+    if warning := class_difference(regime):
+        messages.warning(request, warning)
     return redirect("web:filing-list", pk=pk)

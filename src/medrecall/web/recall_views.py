@@ -4,7 +4,6 @@ scope, impact, history) and the impact export."""
 from __future__ import annotations
 
 import io
-from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +24,9 @@ from medrecall.accounts.signatures import (
 from medrecall.audit.selectors import history_for
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.exports import append_row, sheet_title
+from medrecall.core.presentation import party_name
 from medrecall.recalls import approvals, closure, deadlines, selectors, services
+from medrecall.recalls.fda import class_difference
 from medrecall.recalls.forms import (
     ClassifyForm,
     HazardForm,
@@ -48,6 +49,18 @@ def _recall(request: HttpRequest, pk: int) -> RecallCase:
         return selectors.recall_get_for(viewer=viewer_of(request), pk=pk)
     except NotFound as missing:
         raise Http404(missing.message) from missing
+
+
+def _recall_page(request: HttpRequest, pk: int) -> RecallCase:
+    """The recall for one of the case's own pages: 404 to a portal user (the case's pages are
+    staff pages; a holder's own records answer 404 elsewhere too, never 403) and for a recall
+    the viewer may not see, before the permission is asked (403: seen, but not theirs)."""
+    if viewer_of(request).party_id is not None:
+        raise Http404(_("Recall not found."))
+    recall = _recall(request, pk)
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied
+    return recall
 
 
 @login_required
@@ -109,9 +122,8 @@ def _pipeline(recall: RecallCase) -> list[dict[str, Any]]:
 
 
 @login_required
-@permission_required(VIEW, raise_exception=True)
 def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    recall = _recall(request, pk)
+    recall = _recall_page(request, pk)
     snapshot = recall.current_snapshot
     impact = selectors.impact_of(snapshot) if snapshot else None
     previous = recall.snapshots.filter(sequence=snapshot.sequence - 1).first() if snapshot else None
@@ -127,11 +139,12 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for t in TRANSITIONS[Status(recall.status)]
     ]
+    context_regimes = list(recall.regimes.all())
     context = {
         "recall": recall,
         "pipeline": _pipeline(recall),
         "next_steps": next_steps,
-        "regimes": list(recall.regimes.all()),
+        "regimes": context_regimes,
         "regime_classes": REGIME_CLASSES,
         "evaluation": evaluation,
         "hazard_form": HazardForm(instance=evaluation, recall=recall),
@@ -154,6 +167,10 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if recall.status in (Status.IN_EXECUTION, Status.EFFECTIVENESS_CHECK, Status.CLOSED)
         else None,
         "china_warning": selectors.sold_in_china_warning(recall),
+        # FDA's class differs from the case's: shown until the case is re-classified.
+        "fda_class_warning": class_difference(
+            next((r for r in context_regimes if r.regime == "fda"), None)
+        ),
     }
     # The closure's information list less the warning the page already shows at its top.
     report = context["closure"]
@@ -391,11 +408,13 @@ def recall_freeze(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _impact_chart(impact: Any) -> dict[str, Any] | None:
-    """The impact for the page's charts, with the words for its categories."""
+    """What the page's charts draw (units by category and by region), with the words for the
+    categories; the holders' table is rendered on the page, not shipped to the script."""
     if impact is None:
         return None
     return {
-        **asdict(impact),
+        "by_category": impact.by_category,
+        "by_region": impact.by_region,
         "category_labels": {key: label_for("trace_category", key) for key in impact.by_category},
     }
 
@@ -415,13 +434,21 @@ def recall_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, act)
 
 
+def _impact_cell(row: dict[str, Any], column: str) -> Any:
+    """One cell of the impact workbook: the holder's name and type in the reader's language."""
+    if column == "party__name":
+        return party_name(row, prefix="party__")
+    if column == "party__party_type":
+        return label_for("party_type", row.get(column))
+    return row.get(column)
+
+
 @login_required
-@permission_required(VIEW, raise_exception=True)
 def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    recall = _recall(request, pk)
+    recall = _recall_page(request, pk)
     snapshot = recall.current_snapshot
     if snapshot is None:
         raise Http404
@@ -470,10 +497,7 @@ def recall_impact_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         for row in rows:
             append_row(
                 sheet,
-                [
-                    label_for("party_type", row.get(c)) if c == "party__party_type" else row.get(c)
-                    for c in columns
-                ],
+                [_impact_cell(row, c) for c in columns],
             )
     out = io.BytesIO()
     workbook.save(out)

@@ -34,9 +34,11 @@ from medrecall.core import services as core_services
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.files import file_response
 from medrecall.core.importing import Policy
+from medrecall.core.presentation import party_name
 from medrecall.core.regions import country_name
 from medrecall.core.registry import importer_kinds, keeps_good_rows
 from medrecall.core.templates import template_csv, template_xlsx
+from medrecall.parties.models import Party
 
 from .masterdata import ENTITIES, Entity
 from .paging import Paged, paged
@@ -113,8 +115,26 @@ def _cell(obj: Any, name: str) -> Any:
     value = getattr(obj, name)
     if name == "country" and value:  # stored as an ISO code; read as the country's name
         return country_name(str(value), get_language() or settings.LANGUAGE_CODE)
+    if isinstance(value, Party):  # a location's, contact's… party, named in the reader's language
+        return _heading(value)
     display = getattr(obj, f"get_{name}_display", None)
     return display() if callable(display) else value
+
+
+def _list_cell(obj: Any, name: str) -> Any:
+    """A cell of a list: a party's name in the reader's language (its detail page shows both
+    names as recorded)."""
+    if isinstance(obj, Party) and name == "name":
+        return party_name(obj)
+    return _cell(obj, name)
+
+
+def _heading(obj: Any) -> str:
+    """How a record is named on its page: a party by code and its name in the reader's
+    language (``str()`` keeps the recorded name, for audit labels)."""
+    if isinstance(obj, Party):
+        return f"{obj.code} {party_name(obj)}"
+    return str(obj)
 
 
 @login_required
@@ -126,7 +146,7 @@ def entity_list(request: HttpRequest, slug: str) -> HttpResponse:
     if entity.filter_name:
         kwargs[entity.filter_name] = selected
     page = Paginator(entity.list_selector(**kwargs), 50).get_page(request.GET.get("page"))
-    rows = [{"obj": obj, "cells": [_cell(obj, c) for c in entity.columns]} for obj in page]
+    rows = [{"obj": obj, "cells": [_list_cell(obj, c) for c in entity.columns]} for obj in page]
     headers = [getattr(entity.model._meta.get_field(c), "verbose_name", c) for c in entity.columns]
     context = {
         "entity": entity,
@@ -177,6 +197,7 @@ def entity_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         {
             "entity": entity,
             "obj": obj,
+            "heading": _heading(obj),
             "fields": fields,
             "related": related,
             "history": history,

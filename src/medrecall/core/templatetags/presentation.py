@@ -32,11 +32,12 @@ def joined(items: Any) -> str:
 
 
 @register.filter(name="party_name")
-def party_name(party: Any) -> str:
-    """A party's name in the page's language (English name for English pages, else Chinese)."""
+def party_name(party: Any, prefix: str = "") -> str:
+    """A party's name in the page's language (English name for English pages, else Chinese).
+    On a ``values()`` row, name the keys' prefix: ``{{ row|party_name:"party__" }}``."""
     if party is None or isinstance(party, str):  # nothing, or a name kept as text
         return party or ""
-    return presentation.party_name(party)
+    return presentation.party_name(party, prefix=prefix)
 
 
 @register.filter(name="postal_address")

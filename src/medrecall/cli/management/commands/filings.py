@@ -291,7 +291,7 @@ class Command(ProductCommand):
         self._print(new, o["json"])
 
     def _fda_record(self, o: dict[str, Any]) -> None:
-        from medrecall.recalls.fda import fda_record, fda_regime, z_number_entries
+        from medrecall.recalls.fda import class_difference, fda_record, fda_regime, z_number_entries
 
         recall = recall_numbered(o["number"])
         regime = fda_regime(recall)
@@ -322,11 +322,15 @@ class Command(ProductCommand):
             "fda_classified_on": regime.fda_classified_on.isoformat()
             if regime.fda_classified_on
             else None,
+            "case_class": regime.recall_class,
+            "class_warning": str(class_difference(regime) or ""),
         }
         if o["json"]:
             self.write_json(row)
             return
-        self.write_fields(row, width=18)
+        self.write_fields({k: v for k, v in row.items() if k != "class_warning"}, width=18)
+        if row["class_warning"]:
+            self.stdout.write(_("Warning: %(warning)s") % {"warning": row["class_warning"]})
 
     def _fsn_gate(self, o: dict[str, Any]) -> None:
         from medrecall.notices import fsn
