@@ -78,7 +78,7 @@ def test_lot_quantity_beyond_its_32_bit_column_is_400_and_unchanged(
     assert response.status_code == 400, response.content
     assert (
         response.json()["message"]
-        == "quantity_produced: Enter a whole number from 0 to 2147483647."
+        == "Quantity produced: Enter a whole number from 0 to 2147483647."
     )
     lot.refresh_from_db()
     assert lot.quantity_produced == 1000
@@ -106,7 +106,7 @@ def test_lot_quantity_at_the_top_of_its_range_is_stored(admin_api: APIClient) ->
                 "description": "x",
                 "quantity": BEYOND_32,
             },
-            "quantity: Enter a whole number from 0 to 2147483647.",
+            "Quantity: Enter a whole number from 0 to 2147483647.",
             id="offer-quantity",
         ),
         pytest.param(
@@ -118,7 +118,7 @@ def test_lot_quantity_at_the_top_of_its_range_is_stored(admin_api: APIClient) ->
                 "tracking": "serial",
                 "expected_lifetime_years": 40000,
             },
-            "expected_lifetime_years: Enter a whole number from 0 to 32767.",
+            "Expected lifetime (years): Enter a whole number from 0 to 32767.",
             id="small-integer-column",
         ),
     ],
@@ -142,7 +142,7 @@ def test_work_order_recall_id_beyond_range_is_400(make_user: Callable[..., User]
         format="json",
     )
     assert response.status_code == 400, response.content
-    assert response.json()["message"] == f"recall: {ID_RANGE}"
+    assert response.json()["message"] == f"Recall: {ID_RANGE}"
 
 
 def test_every_writable_integer_in_the_schema_is_bounded() -> None:
@@ -203,4 +203,4 @@ def test_forms_bound_their_integers(
 def test_range_message_in_chinese(admin_api: APIClient) -> None:
     response = admin_api.get(f"/api/notices/?recall={BEYOND_64}", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 400
-    assert response.json()["message"] == "recall: 请输入 1 到 9223372036854775807 之间的整数。"
+    assert response.json()["message"] == "recall：请输入 1 到 9223372036854775807 之间的整数。"

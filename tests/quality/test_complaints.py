@@ -222,7 +222,11 @@ def test_triage_decides_each_regime_and_moves_to_triaged(
     assert rows == [("fda", False, ""), ("nmpa", True, "nmpa_death")]
     entry = AuditEntry.objects.get(action="quality.complaint_triaged")
     assert entry.changes["status"] == ["received", "triaged"]
-    assert entry.changes["nmpa"] == [None, [True, "nmpa_death"]]
+    assert entry.changes["nmpa"] == [
+        None,
+        [True, "nmpa_death", "Patient died during the procedure"],
+    ]
+    assert entry.changes["fda"] == [None, [False, "", "Not sold in the US"]]
 
 
 @pytest.mark.parametrize(

@@ -125,7 +125,7 @@ def test_complaint_history_writes_labels_yes_no_and_dates(
             [
                 "接收渠道: — → 电子邮件",
                 "持有方: — → {hospital} (HOSP)",
-                f"设备型号: — → {CATH}",
+                f"器械型号: — → {CATH}",
                 "批次: — → C1",
                 "器械识别: — → 已识别",
                 "获知日期: — → 2026-03-02 17:30 CST",

@@ -10,15 +10,18 @@ import io
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
+from medrecall.parties.models import Party
 from medrecall.quality import services
 from medrecall.quality.lifecycle import CapaStatus, ComplaintStatus
 from medrecall.quality.models import Capa, Complaint, Resolution
@@ -314,27 +317,54 @@ def test_link_complaint_to_recall_from_page(
 
 
 @pytest.mark.parametrize(
-    ("language", "header", "flags"),
+    ("language", "header", "row"),
     [
         (
             "en",
-            "Complaint,Status,Holder,Reference,Awareness date,Event date,GTIN,Lot,Serial number,"
-            "Device identification,Death,Serious injury,Malfunction,Patient involved,"
-            "Description,Recall",
-            ["no", "yes", "yes", "yes"],
+            "Complaint,Status,Holder code,Holder name,Holder's reference,Awareness date,"
+            "Event date,Device model,UDI-DI / GTIN,Lot,Serial number,Device identification,"
+            "Death,Serious injury,Malfunction,Patient involved,Description,Recall",
+            ["HOSP", "Harbour Hospital", "H-1", "2026-03-02 17:30 CST", "2026-03-01"],
         ),
         (
             "zh-hans",
-            "投诉,状态,持有方,参考编号,获知日期",
-            ["否", "是", "是", "是"],
+            "投诉,状态,持有方代码,持有方名称,持有方参考号,获知日期,事件日期,器械型号",
+            ["HOSP", "港湾医院", "H-1", "2026-03-02 17:30 CST", "2026-03-01"],
         ),
     ],
 )
-def test_export_has_bom_translated_headers_and_yes_no(
+def test_export_has_bom_translated_headers_local_times_and_the_holders_name(
     receive: Callable[..., Complaint],
     make_user: Callable[..., User],
     language: str,
     header: str,
+    row: list[str],
+) -> None:
+    """Awareness at 09:30 UTC is 17:30 in the company's zone (Asia/Shanghai), whatever zone the
+    request runs in; the holder by code and by its name in the reader's language."""
+    Party.objects.filter(code="HOSP").update(name="港湾医院", name_en="Harbour Hospital")
+    receive(reference="H-1", event_date=date(2026, 3, 1))
+    user = make_user(Role.QA_RA_MANAGER, language=language)
+    client = _client(user)
+
+    with timezone.override(ZoneInfo("America/New_York")):  # a zone other than the company's
+        raw = client.get(reverse("web:quality-complaint-export")).content
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
+
+    assert raw.startswith(codecs.BOM_UTF8)
+    assert ",".join(rows[0]).lstrip("\ufeff").startswith(header)
+    assert len(rows[0]) == 18
+    assert rows[1][2:7] == row
+
+
+@pytest.mark.parametrize(
+    ("language", "flags"),
+    [("en", ["No", "Yes", "Yes", "Yes"]), ("zh-hans", ["否", "是", "是", "是"])],
+)
+def test_export_writes_yes_no_and_keeps_formulas_as_text(
+    receive: Callable[..., Complaint],
+    make_user: Callable[..., User],
+    language: str,
     flags: list[str],
 ) -> None:
     receive(injury=True, malfunction=True, description="=1+1")  # an injury: a patient involved
@@ -343,11 +373,8 @@ def test_export_has_bom_translated_headers_and_yes_no(
     raw = _client(user).get(reverse("web:quality-complaint-export")).content
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
 
-    assert raw.startswith(codecs.BOM_UTF8)
-    assert ",".join(rows[0]).lstrip("\ufeff").startswith(header)
-    assert len(rows[0]) == 16
-    assert rows[1][10:14] == flags
-    assert rows[1][14] == "'=1+1"
+    assert rows[1][12:16] == flags
+    assert rows[1][16] == "'=1+1"
 
 
 def test_verify_form_preselects_nothing_and_an_answer_is_required(

@@ -132,8 +132,10 @@ def test_bad_value_refused_in_chinese(manager: User) -> None:
     ("role", "status"),
     [
         pytest.param(Role.ADMINISTRATOR, 200, id="administrator"),
-        pytest.param(Role.QA_RA_MANAGER, 403, id="qa-ra-reads-only"),
+        pytest.param(Role.QA_RA_MANAGER, 200, id="qa-ra-manager"),
+        pytest.param(Role.TRACEABILITY_ANALYST, 403, id="analyst-reads-only"),
         pytest.param(Role.VIEWER, 403, id="viewer"),
+        pytest.param(Role.PORTAL, 403, id="portal"),
     ],
 )
 def test_api_patch_changes_the_new_fields(
@@ -179,8 +181,9 @@ def test_api_patch_refuses_a_bad_value_400_naming_the_field(
     assert _stored() == (3, 1, Decimal("1.00"))
 
 
-def test_command_shows_and_changes_the_policy(make_user: Callable[..., User]) -> None:
-    admin = make_user(Role.ADMINISTRATOR)
+@pytest.mark.parametrize("role", [Role.ADMINISTRATOR, Role.QA_RA_MANAGER])
+def test_command_shows_and_changes_the_policy(make_user: Callable[..., User], role: str) -> None:
+    admin = make_user(role)
     out = StringIO()
 
     call_command(
@@ -208,9 +211,13 @@ def test_command_shows_and_changes_the_policy(make_user: Callable[..., User]) ->
     assert _stored() == (0, 2, Decimal("1.50"))
 
 
-def test_command_refuses_a_user_who_may_not_change_it(manager: User) -> None:
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.TRACEABILITY_ANALYST])
+def test_command_refuses_a_user_who_may_not_change_it(
+    make_user: Callable[..., User], role: str
+) -> None:
+    user = make_user(role)
     with pytest.raises(CommandError, match=r"needs the permission quality\.change_signalpolicy"):
-        call_command("quality", "signal-policy", "--min-holders", "2", "--user", manager.username)
+        call_command("quality", "signal-policy", "--min-holders", "2", "--user", user.username)
 
     assert _stored() == (3, 1, Decimal("1.00"))
 

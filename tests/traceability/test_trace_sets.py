@@ -643,7 +643,7 @@ def test_the_exported_lots_sheet_has_translated_headers(
         translation.deactivate()  # the user's language stays active on this thread otherwise
     book = load_workbook(BytesIO(export.content))
     rows = list(book["涉及批次"].iter_rows(values_only=True))
-    assert rows[0] == ("GTIN", "批号", "设备型号")
+    assert rows[0] == ("GTIN", "批号", "器械型号")
     assert [row[:2] for row in rows[1:]] == [(CATH, "C1")]
 
 

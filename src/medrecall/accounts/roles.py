@@ -161,7 +161,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_BUDGET, VIEW)
     | _perms(QUALITY, ALL)
     | {"quality.triage_complaint", "quality.review_signal"}
-    | _perms(("quality.signalpolicy",), VIEW)
+    # QA/RA owns the early-warning thresholds it acts on (API, command); no new row, no delete.
+    | _perms(("quality.signalpolicy",), ("view", "change"))
     | _perms(EFFECTIVENESS, ALL)
     | _perms(FINANCE_UNIT_COSTS, VIEW)
     | _perms(FINANCE_PAYABLES, VIEW)

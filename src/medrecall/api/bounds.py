@@ -3,7 +3,8 @@ API serializer derives from, the filter backend, and ``query_int`` for hand-read
 
 Each writable integer field gets the portable range of its column (a ModelSerializer's model
 field) or, declared by hand, its own bounds within 32 bits; the range is in the published schema
-(``minimum``/``maximum``) and in the 400 message.
+(``minimum``/``maximum``) and in the 400 message. The bases also name a refused field by its
+label in the reader's language (``labels_from``), never by its key alone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils.text import capfirst
 from django_filters import fields as filter_fields  # type: ignore[import-untyped]
 from django_filters import rest_framework as filters
 from rest_framework import serializers
@@ -21,6 +23,8 @@ from rest_framework.fields import Field
 from rest_framework.request import Request
 
 from medrecall.core import bounds
+
+from .errors import InvalidInput
 
 _M = TypeVar("_M", bound=Model)
 
@@ -71,12 +75,43 @@ def bound_fields(
     return fields
 
 
+def labelled_fields(fields: dict[str, Any], model: type[Model] | None) -> dict[str, Any]:
+    """Fields declared without a label take the verbose name of ``model``'s field of the same
+    name (or source), in the reader's language: a 400 names the field as the pages do."""
+    if model is None:
+        return fields
+    for name, field in fields.items():
+        if field.label is not None:
+            continue
+        source = field.source if field.source and "." not in field.source else name
+        with contextlib.suppress(FieldDoesNotExist):
+            verbose: Any = getattr(model._meta.get_field(source), "verbose_name", None)
+            if verbose:
+                field.label = capfirst(verbose)
+    return fields
+
+
+def validated(serializer: Any, valid: bool, raise_exception: bool) -> bool:
+    """``is_valid``'s answer; a refusal raised carries the serializer, so the API's message names
+    each field by its label (``errors.exception_handler``)."""
+    if not valid and raise_exception:
+        raise InvalidInput(serializer.errors, serializer=serializer)
+    return valid
+
+
 class BoundedSerializer(serializers.Serializer[Any]):
-    # A serializer whose integer inputs are bounded (32 bits unless declared narrower). No
-    # docstring: drf-spectacular would show it as the description of every subclass without one.
+    # A serializer whose integer inputs are bounded (32 bits unless declared narrower) and whose
+    # refusals name fields by label; ``labels_from``: the model whose verbose names label the
+    # fields declared without one. No docstring: drf-spectacular would show it as the
+    # description of every subclass without one.
+
+    labels_from: type[Model] | None = None
 
     def get_fields(self) -> dict[str, Any]:
-        return bound_fields(super().get_fields(), None)
+        return labelled_fields(bound_fields(super().get_fields(), None), self.labels_from)
+
+    def is_valid(self, *, raise_exception: bool = False) -> bool:
+        return validated(self, super().is_valid(), raise_exception)
 
 
 class BoundedModelSerializer(serializers.ModelSerializer[_M]):
@@ -96,7 +131,10 @@ class BoundedModelSerializer(serializers.ModelSerializer[_M]):
                 with contextlib.suppress(FieldDoesNotExist):
                     if getattr(model._meta.get_field(source), "blank", False):
                         field.allow_blank = True
-        return fields
+        return labelled_fields(fields, model)
+
+    def is_valid(self, *, raise_exception: bool = False) -> bool:
+        return validated(self, super().is_valid(), raise_exception)
 
 
 def query_int(request: Request, name: str, column: tuple[int, int] = bounds.ID) -> int | None:

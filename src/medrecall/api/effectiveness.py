@@ -19,7 +19,7 @@ from medrecall.accounts.selectors import viewer_of
 from medrecall.api.bounds import BoundedSerializer
 from medrecall.core.errors import NotFound
 from medrecall.effectiveness import selectors, services
-from medrecall.effectiveness.models import CheckRecord, ContactMethod, Sample
+from medrecall.effectiveness.models import CheckPlan, CheckRecord, ContactMethod, Sample
 from medrecall.parties.selectors import party_coded
 from medrecall.recalls import selectors as recall_selectors
 from medrecall.recalls.lifecycle import Status, blockers
@@ -67,6 +67,8 @@ class ResultsSerializer(BoundedSerializer):
 
 
 class LevelSerializer(BoundedSerializer):
+    labels_from = CheckPlan
+
     regime = serializers.ChoiceField(choices=Regime.choices)
     level = serializers.CharField(max_length=1, help_text="A, B, C, D or E.")
     share = serializers.IntegerField(

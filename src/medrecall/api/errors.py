@@ -7,14 +7,14 @@ Also the JSON the project's 400/403/404/500 handlers (``medrecall/handlers.py``)
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
@@ -37,16 +37,58 @@ def named_in_body(lookup: Callable[[], T]) -> T:
         raise ValidationFailed(missing.message, where=missing.where) from missing
 
 
-def _first_message(detail: Any) -> str:
+class InvalidInput(exceptions.ValidationError):
+    """A serializer's refusal, with the serializer that refused: the message names each field by
+    its label in the reader's language, the ``errors`` part by its key (clients read that)."""
+
+    def __init__(self, detail: Any, *, serializer: Any) -> None:
+        super().__init__(detail)
+        self.serializer = serializer
+
+
+def _fields_of(serializer: Any) -> Mapping[str, Any]:
+    """The fields of a serializer, or none."""
+    if isinstance(serializer, serializers.Serializer):
+        return serializer.fields
+    return {}
+
+
+def _items_of(serializer: Any) -> Any:
+    """What each item of a list (serializer or field) is, or ``None`` for no list."""
+    if isinstance(serializer, serializers.ListSerializer | serializers.ListField):
+        return serializer.child
+    return None
+
+
+def _first_message(detail: Any, serializer: Any = None) -> str:
+    """The first error in ``detail``, prefixed by where it is: a field's label when the
+    serializer that refused is known (its key otherwise), nested fields one after the other,
+    a list's item by its position (from 1)."""
     if isinstance(detail, dict):
-        for field, value in detail.items():
-            return (
-                f"{field}: {_first_message(value)}"
-                if field != "non_field_errors"
-                else _first_message(value)
-            )
+        fields, item = _fields_of(serializer), _items_of(serializer)
+        for key, value in detail.items():
+            if key == "non_field_errors":
+                return _first_message(value, serializer)
+            if item is not None and str(key).isdigit():
+                label, inner = _("item %(number)s") % {"number": int(key) + 1}, item
+            else:
+                inner = fields.get(key)
+                label = str(inner.label) if inner is not None and inner.label else str(key)
+            return _("%(field)s: %(message)s") % {
+                "field": label,
+                "message": _first_message(value, inner),
+            }
     if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
+        position, first = next(
+            ((n, entry) for n, entry in enumerate(detail) if entry), (0, detail[0])
+        )
+        item = _items_of(serializer)
+        if item is not None and isinstance(first, dict):  # a list of items: say which
+            return _("%(field)s: %(message)s") % {
+                "field": _("item %(number)s") % {"number": position + 1},
+                "message": _first_message(first, item),
+            }
+        return _first_message(first, serializer)
     return str(detail)
 
 
@@ -106,7 +148,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         response.data = {
             "code": "invalid",
-            "message": _first_message(exc.detail),
+            "message": _first_message(exc.detail, getattr(exc, "serializer", None)),
             "errors": exc.detail,
         }
     elif isinstance(exc, exceptions.APIException):

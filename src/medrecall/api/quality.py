@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -31,6 +32,7 @@ from medrecall.quality.models import (
     Channel,
     Complaint,
     ReportCategory,
+    ReportDecision,
     RootCause,
     RootCauseCategory,
     Verification,
@@ -148,8 +150,12 @@ def _detail(complaint: Complaint) -> dict[str, Any]:
 
 
 class UnitInput(BoundedSerializer):
+    labels_from = Complaint
+
     barcode = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
-    gtin = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    gtin = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=64, label=_l("UDI-DI / GTIN")
+    )
     lot = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
     serial = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
 
@@ -284,6 +290,8 @@ class ComplaintUnitView(APIView):
 
 
 class TriageItemSerializer(BoundedSerializer):
+    labels_from = ReportDecision
+
     regime = serializers.ChoiceField(choices=Regime.values)
     reportable = serializers.BooleanField()
     category = serializers.ChoiceField(
@@ -293,7 +301,7 @@ class TriageItemSerializer(BoundedSerializer):
 
 
 class TriageSerializer(BoundedSerializer):
-    decisions = TriageItemSerializer(many=True)
+    decisions = TriageItemSerializer(many=True, label=_l("Triage decisions"))
 
 
 class ComplaintTriageView(APIView):
@@ -315,8 +323,10 @@ class ComplaintTriageView(APIView):
 
 
 class ReportSerializer(BoundedSerializer):
+    labels_from = ReportDecision
+
     regime = serializers.ChoiceField(choices=Regime.values)
-    reference = serializers.CharField(max_length=100)
+    reference = serializers.CharField(max_length=100, label=_l("Report reference"))
     submitted_at = serializers.DateTimeField(
         help_text="When the report was filed: not in the future, not before the awareness date."
     )
@@ -339,6 +349,8 @@ class ComplaintReportView(APIView):
 
 
 class FindingsSerializer(BoundedSerializer):
+    labels_from = Complaint
+
     findings = serializers.CharField()
 
 
@@ -366,6 +378,8 @@ class ComplaintCloseView(APIView):
 
 
 class RecallLinkSerializer(BoundedSerializer):
+    labels_from = Complaint
+
     recall = serializers.CharField(max_length=40)
 
 
@@ -394,6 +408,7 @@ class StartRecallSerializer(BoundedSerializer):
     confirm_overlap = serializers.BooleanField(
         required=False,
         default=False,
+        label=_l("Start another recall for this lot all the same"),
         help_text="Start another recall although recalls already cover the complaint's lot "
         "(refused with recall_overlap_unconfirmed and their numbers otherwise).",
     )
@@ -425,6 +440,8 @@ class ComplaintStartRecallView(APIView):
 
 
 class RootCauseSerializer(BoundedSerializer):
+    labels_from = RootCause
+
     id = serializers.IntegerField(read_only=True)
     category = serializers.ChoiceField(choices=RootCauseCategory.values)
     statement = serializers.CharField()
@@ -435,6 +452,8 @@ class RootCauseSerializer(BoundedSerializer):
 
 
 class ActionSerializer(BoundedSerializer):
+    labels_from = CapaTask
+
     id = serializers.IntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=ActionKind.values)
     description = serializers.CharField()
@@ -446,6 +465,8 @@ class ActionSerializer(BoundedSerializer):
 
 
 class VerificationSerializer(BoundedSerializer):
+    labels_from = Verification
+
     method = serializers.CharField()
     result = serializers.CharField()
     effective = serializers.BooleanField()
@@ -494,6 +515,8 @@ def _capa_detail(capa: Capa) -> dict[str, Any]:
 
 
 class LinksSerializer(BoundedSerializer):
+    labels_from = Capa
+
     recalls = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     complaints = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     lots = serializers.ListField(
@@ -538,6 +561,7 @@ class CapaCreateSerializer(LinksSerializer):
     confirm_past_due = serializers.BooleanField(
         required=False,
         default=False,
+        label=_l("Open it overdue all the same"),
         help_text="Open the CAPA although its due date is already past, company time zone "
         "(refused with capa_past_due_unconfirmed otherwise).",
     )
@@ -619,6 +643,8 @@ class CapaRootCauseView(APIView):
 
 
 class ActionCreateSerializer(BoundedSerializer):
+    labels_from = CapaTask
+
     kind = serializers.ChoiceField(choices=ActionKind.values)
     description = serializers.CharField()
     owner = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
@@ -646,6 +672,8 @@ class CapaActionsView(APIView):
 
 
 class ActionUpdateSerializer(BoundedSerializer):
+    labels_from = CapaTask
+
     status = serializers.ChoiceField(choices=ActionStatus.values)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -690,7 +718,7 @@ class CapaVerifyView(APIView):
 
 
 class ReasonSerializer(BoundedSerializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(label=_l("Reason"))
 
 
 class CapaReopenView(APIView):

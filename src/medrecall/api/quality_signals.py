@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _l
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -19,7 +20,7 @@ from medrecall.accounts.models import User
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import ValidationFailed
 from medrecall.quality import selectors, signal_services, signals
-from medrecall.quality.models import Signal, SignalKind, SignalStatus
+from medrecall.quality.models import Signal, SignalKind, SignalPolicy, SignalStatus
 from medrecall.recalls.selectors import recall_numbered
 
 from .bounds import BoundedSerializer
@@ -182,7 +183,11 @@ class SignalDetailView(APIView):
 
 
 class SignalActionInput(BoundedSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    labels_from = Signal
+
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, label=_l("Reason")
+    )
     capa = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
     recall = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
 
@@ -259,6 +264,8 @@ class PolicySerializer(BoundedSerializer):
 class PolicyChangeSerializer(BoundedSerializer):
     """The thresholds to change (any of them); the ranges are the policy's own (400
     ``signal_invalid`` naming the field)."""
+
+    labels_from = SignalPolicy
 
     min_complaints = serializers.IntegerField(required=False)
     significance = serializers.DecimalField(max_digits=5, decimal_places=4, required=False)

@@ -495,7 +495,8 @@ def complaint_triage(
                 % {"regime": Regime(given.regime).label},
                 where="regime",
             )
-        before = [current.reportable, current.category] if current else None
+        # The rationale goes with the decision into the audit log: the history says why.
+        before = [current.reportable, current.category, current.rationale] if current else None
         ReportDecision.objects.update_or_create(
             complaint=complaint,
             regime=given.regime,
@@ -507,7 +508,10 @@ def complaint_triage(
                 "decided_at": now,
             },
         )
-        changes[given.regime] = [before, [given.reportable, given.category]]
+        changes[given.regime] = [
+            before,
+            [given.reportable, given.category if given.reportable else "", given.rationale.strip()],
+        ]
     source = complaint.status
     if complaint.status == ComplaintStatus.RECEIVED:
         complaint.status = ComplaintStatus.TRIAGED

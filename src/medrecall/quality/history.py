@@ -132,13 +132,25 @@ def _choice(labels: Mapping[str, Any]) -> Callable[[Any], str]:
 
 
 def _decision(value: Any) -> str:
-    """A triage decision as recorded, ``[reportable, category]``."""
-    if isinstance(value, list) and len(value) == 2:
-        reportable, category = value
+    """A triage decision as recorded: ``[reportable, category, rationale]`` (entries from
+    before the rationale was recorded: ``[reportable, category]``)."""
+    if isinstance(value, list) and len(value) in (2, 3):
+        reportable, category = value[0], value[1]
+        rationale = str(value[2]).strip() if len(value) == 3 and value[2] else ""
         if not reportable:
-            return _("Not reportable")
-        labels: dict[Any, Any] = dict(ReportCategory.choices)
-        return str(labels.get(category, category) or _("Reportable"))
+            decided = _("Not reportable")
+        else:
+            labels: dict[Any, Any] = dict(ReportCategory.choices)
+            label = labels.get(category, category)
+            decided = (
+                _("Reportable (%(category)s)") % {"category": label} if label else _("Reportable")
+            )
+        if not rationale:
+            return str(decided)
+        return _("%(decision)s; rationale: %(rationale)s") % {
+            "decision": decided,
+            "rationale": rationale,
+        }
     return _plain(value)
 
 

@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_tasks",
-    "django_tasks_db",
+    "medrecall.core.vendor_apps.BackgroundTasksConfig",  # django_tasks_db, named in Chinese too
     "medrecall.core",
     "medrecall.audit",
     "medrecall.parties",
@@ -84,7 +84,7 @@ INSTALLED_APPS = [
     "medrecall.web",
     "medrecall.api",
     "medrecall.cli",
-    "axes",
+    "medrecall.core.vendor_apps.LoginLockoutsConfig",  # axes, named in Chinese too
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,7 @@ from medrecall.audit.selectors import history_for
 from medrecall.catalog.models import Lot
 from medrecall.core.errors import DomainError, NotFound, ValidationFailed
 from medrecall.core.exports import csv_row
+from medrecall.core.presentation import local_time, party_name
 from medrecall.notices.models import Notice
 from medrecall.parties.models import Party
 from medrecall.parties.selectors import party_coded
@@ -228,11 +230,13 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 EXPORT_COLUMNS = (
     gettext_lazy("Complaint"),
     gettext_lazy("Status"),
-    gettext_lazy("Holder"),
-    gettext_lazy("Reference"),
+    gettext_lazy("Holder code"),
+    gettext_lazy("Holder name"),
+    gettext_lazy("Holder's reference"),
     gettext_lazy("Awareness date"),
     gettext_lazy("Event date"),
-    gettext_lazy("GTIN"),
+    gettext_lazy("Device model"),
+    gettext_lazy("UDI-DI / GTIN"),
     gettext_lazy("Lot"),
     gettext_lazy("Serial number"),
     gettext_lazy("Device identification"),
@@ -246,7 +250,35 @@ EXPORT_COLUMNS = (
 
 
 def _yes_no(value: bool) -> str:
-    return _("yes") if value else _("no")
+    return _("Yes") if value else _("No")
+
+
+def _export_row(complaint: Complaint) -> list[Any]:
+    """One complaint as the export writes it: moments in the company's time zone as every page
+    writes them, flags as Yes/No in the reader's language, the holder by code and by name."""
+    c = complaint
+    return csv_row(
+        [
+            c.number,
+            c.get_status_display(),
+            c.holder.code if c.holder else "",
+            party_name(c.holder) if c.holder else "",
+            c.reference,
+            local_time(c.aware_at, zone=settings.TIME_ZONE),
+            c.event_date.isoformat() if c.event_date else "",
+            c.device_model.model_code if c.device_model else "",
+            c.gtin_text,
+            c.lot_text,
+            c.serial_text,
+            c.get_resolution_display(),
+            _yes_no(c.death),
+            _yes_no(c.injury),
+            _yes_no(c.malfunction),
+            _yes_no(c.patient_involved),
+            c.description,
+            c.recall.number if c.recall else "",
+        ]
+    )
 
 
 @login_required
@@ -260,29 +292,8 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
     out.write("\ufeff")  # Excel reads the file as UTF-8 (the Chinese text) only with a BOM
     writer = csv.writer(out)
     writer.writerow([str(column) for column in EXPORT_COLUMNS])
-    for c in _filtered(request).iterator(chunk_size=2000):
-        writer.writerow(
-            csv_row(
-                [
-                    c.number,
-                    c.get_status_display(),
-                    c.holder.code if c.holder else "",
-                    c.reference,
-                    timezone.localtime(c.aware_at).isoformat(),
-                    c.event_date.isoformat() if c.event_date else "",
-                    c.gtin_text,
-                    c.lot_text,
-                    c.serial_text,
-                    c.get_resolution_display(),
-                    _yes_no(c.death),
-                    _yes_no(c.injury),
-                    _yes_no(c.malfunction),
-                    _yes_no(c.patient_involved),
-                    c.description,
-                    c.recall.number if c.recall else "",
-                ]
-            )
-        )
+    for complaint in _filtered(request).iterator(chunk_size=2000):
+        writer.writerow(_export_row(complaint))
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="complaints.csv"'
     return response

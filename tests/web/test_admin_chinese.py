@@ -1,0 +1,42 @@
+"""The admin in Chinese names every app and model in Chinese, also the third-party ones (the
+log-in lock-outs of django-axes, the task results of django-tasks, the API tokens of DRF),
+which showed "AXES", "Task Results", … on a Chinese admin index."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.test import Client
+
+from medrecall.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# recalls.ApprovalStep has no verbose name (Django makes "approval step", which no catalogue
+# can translate); giving it one is a migration in recalls, left to that context's owners.
+LEFT_TO_RECALLS = ["Approval steps"]
+
+
+def _labels(page: str) -> list[str]:
+    """The app captions and model names of the admin index."""
+    apps = re.findall(r'<a href="[^"]*" class="section"[^>]*>(.*?)</a>', page)
+    models = re.findall(r'<th scope="row"[^>]*>\s*<a href="[^"]*"[^>]*>(.*?)</a>', page)
+    return [html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in apps + models]
+
+
+def test_chinese_admin_index_names_every_app_and_model_in_chinese() -> None:
+    admin = User.objects.create_superuser("root", "root@example.com", "pw-0123456789")
+    client = Client(headers={"accept-language": "zh-hans"})
+    client.force_login(admin)
+
+    page = client.get("/admin/").content.decode()
+
+    labels = _labels(page)
+    assert len(labels) > 20
+    english = [label for label in labels if not CJK.search(label)]
+    assert english == LEFT_TO_RECALLS, english
+    for chinese in ("登录锁定", "后台任务", "登录尝试", "任务结果"):
+        assert chinese in labels
