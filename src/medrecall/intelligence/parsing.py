@@ -105,6 +105,10 @@ _LABEL_WORDS: tuple[str, ...] = ("udi", "gtin", "lot", "batch", "serial", "s/n",
 _LABEL_WORDS += ("ref", "cat", "part", "p/n", "item", "version")
 
 
+_LISTS = {"lot": "lots", "serial": "serials", "model": "models", "version": "versions"}
+_DIGIT = re.compile(r"\d")
+
+
 @dataclass
 class Codes:
     """What the code information names, in the order found, without repeats."""
@@ -122,11 +126,11 @@ class Codes:
         return {name: value for name, value in self.__dict__.items() if value}
 
     def add(self, kind: str, value: str) -> None:
-        target = {"lot": self.lots, "serial": self.serials, "model": self.models}.get(kind)
-        if kind == "version":
-            target = self.versions
-        if target is not None and value not in target:
-            target.append(value)
+        name = _LISTS.get(kind)
+        if name is not None:
+            target: list[str] = getattr(self, name)
+            if value not in target:
+                target.append(value)
 
     def add_range(self, kind: str, low: str, high: str) -> None:
         target = self.serial_ranges if kind == "serial" else self.lot_ranges
@@ -140,7 +144,7 @@ def _identifier(word: str, kind: str) -> str | None:
     word = word.strip().rstrip(".,;:)").lstrip("(")
     if not word or len(word) > 60 or not _IDENTIFIER.fullmatch(word):
         return None
-    if not any(c.isdigit() for c in word) or _DATE_LIKE.match(word):
+    if not _DIGIT.search(word) or _DATE_LIKE.match(word):
         return None
     return word
 
@@ -174,7 +178,7 @@ def _read_list(codes: Codes, kind: str, segment: str) -> None:
             if low and high:
                 codes.add_range(kind, low, high)
                 continue
-        first = item.split()[0]
+        first = item.split(None, 1)[0]
         if kind == "udi":
             found = _udi(first.rstrip(".,;"))
             if found is None:
