@@ -181,3 +181,19 @@ def test_an_import_of_many_records_leaves_the_planner_statistics_fresh(tmp_path,
                 [PublicRecall._meta.db_table],
             )
             assert cursor.fetchone()[0] == 40
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's full text")
+def test_a_rare_word_in_no_record_still_finds_the_records_of_the_common_ones(tmp_path):
+    """ "surgical zebra": no record says zebra (PostgreSQL's statistics do not list it, so it
+    counts as rare), every record says surgical (common): the surgical records are found, as
+    SQLite's ranking of every match finds them."""
+    records = [
+        varied(recall_example(), "cfres_id", str(600000 + n), reason_for_recall="Surgical leak.")
+        for n in range(60)
+    ]
+    _analysed(tmp_path, records)
+
+    ranks = search.text_ranks(["surgical", "zebra"], limit=20)
+
+    assert len(ranks) == 20
