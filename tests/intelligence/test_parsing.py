@@ -186,3 +186,67 @@ def test_recall_number_in_a_weekly_report_description():
         parsing.recall_number_in("… Biological Indicator, P/N: 14324. Recall # Z-1773-2012")
         == "Z-1773-2012"
     )
+
+
+def _real_texts() -> dict[str, list[str]]:
+    """Every date, quantity, class and firm text of the real samples (the weekly report, the
+    CSV extract, the documentation example), in file order."""
+    import csv
+
+    from tests.intelligence.samples import RECALL_CSV
+
+    weekly = _weekly_devices()
+    with RECALL_CSV.open(encoding="utf-8") as handle:
+        extract = list(csv.DictReader(handle))
+    example = recall_example()
+    return {
+        "dates": [
+            *(r.get("report-date", "") for r in weekly),
+            *(
+                (parsing.split_old_firm(r.get("recalling-firm", "")) or {}).get("initiated", "")
+                for r in weekly
+            ),
+            *(example.get(k, "") for k in ("event_date_initiated", "event_date_terminated")),
+            "20230231",
+            "",
+        ],
+        "quantities": [r.get("product-quantity", "") for r in weekly]
+        + [r["product_quantity"] for r in extract],
+        "classes": [r["device_class"] for r in extract] + ["Class II", "III", "N", ""],
+        "firms": [r.get("recalling-firm", "") for r in weekly]
+        + [r["recalling_firm"] for r in extract],
+    }
+
+
+@pytest.mark.parametrize(
+    ("parser", "kind"),
+    [
+        (parsing.parse_fda_date, "dates"),
+        (parsing.parse_quantity, "quantities"),
+        (parsing.parse_class, "classes"),
+        (parsing.firm_key, "firms"),
+    ],
+)
+def test_remembered_answers_are_those_of_reading_the_text(parser, kind):
+    """The import remembers the answers for repeated texts (lru_cache): over the real samples,
+    read twice, every answer is what the parser itself reads, and an error is not remembered."""
+    texts = _real_texts()[kind]
+    assert len(texts) > 20
+    parser.cache_clear()
+
+    def fresh(text: str):
+        try:
+            return parser.__wrapped__(text)
+        except ValueError:
+            return ValueError
+
+    def remembered(text: str):
+        try:
+            return parser(text)
+        except ValueError:
+            return ValueError
+
+    expected = [fresh(t) for t in texts]
+    assert [remembered(t) for t in texts] == expected
+    assert [remembered(t) for t in texts] == expected
+    assert parser.cache_info().hits > 0

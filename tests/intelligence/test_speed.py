@@ -144,3 +144,56 @@ def test_common_words_held_together_by_too_few_add_the_latest_holding_any(tmp_pa
     first, second = _ranked_statements(queries)
     assert "ORDER BY id DESC" not in first
     assert f"ORDER BY id DESC LIMIT {search.LATEST}" in second
+
+
+def _statistics_rows() -> int:
+    """Rows of the planner's statistics for the public recall table (0 when never analysed)."""
+    table = PublicRecall._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_stats WHERE tablename = %s AND attname = 'search_vector'",
+                [table],
+            )
+            return cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def test_an_import_of_many_records_leaves_the_planner_statistics_fresh(tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "ANALYZE_AFTER", 20)
+    assert _statistics_rows() == 0
+
+    FdaRecallImporter().run(_many(tmp_path, 19), file_name="few.json")
+    assert _statistics_rows() == 0  # a small import leaves them to the database's own upkeep
+
+    outcome = FdaRecallImporter().run(_many(tmp_path, 40), file_name="many.json")
+
+    assert outcome.created == 21
+    assert _statistics_rows() > 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                [PublicRecall._meta.db_table],
+            )
+            assert cursor.fetchone()[0] == 40
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's full text")
+def test_a_rare_word_in_no_record_still_finds_the_records_of_the_common_ones(tmp_path):
+    """ "surgical zebra": no record says zebra (PostgreSQL's statistics do not list it, so it
+    counts as rare), every record says surgical (common): the surgical records are found, as
+    SQLite's ranking of every match finds them."""
+    records = [
+        varied(recall_example(), "cfres_id", str(600000 + n), reason_for_recall="Surgical leak.")
+        for n in range(60)
+    ]
+    _analysed(tmp_path, records)
+
+    ranks = search.text_ranks(["surgical", "zebra"], limit=20)
+
+    assert len(ranks) == 20

@@ -31,7 +31,7 @@ from medrecall.core.types import ActorOrSystem
 from . import parsing
 from .models import Source
 from .reading import JsonRecords, is_json
-from .services import WRITE_BATCH, BatchWriter, Written, record_import
+from .services import WRITE_BATCH, BatchWriter, Written, public_recalls_analyse, record_import
 
 # Fields of a record written to PublicRecall (besides source and key), in one order.
 FIELDS: tuple[str, ...] = (
@@ -309,6 +309,7 @@ class FdaImporter(ABC):
             written.updated,
             written.unchanged,
         )
+        public_recalls_analyse(written=written)
         record_import(source=self.source, file_name=file_name, outcome=outcome, actor=actor)
 
     def _read_all(

@@ -20,10 +20,13 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
+@lru_cache(maxsize=8192)
 def parse_fda_date(value: str) -> date | None:
     """``YYYYMMDD`` (openFDA), also ``YYYY-MM-DD`` (the recall downloads) and ``MM/DD/YYYY``
     (the weekly enforcement reports before openFDA); blank is ``None``. Raises ``ValueError``
-    for anything else, or an impossible day (``20230231``)."""
+    for anything else, or an impossible day (``20230231``). Remembered for the last 8,192
+    texts (a date is immutable; a file's records share their days, and an error is not
+    remembered)."""
     text = value.strip()
     if not text:
         return None
@@ -53,10 +56,13 @@ class Quantity:
     unit: str
 
 
+@lru_cache(maxsize=4096)
 def parse_quantity(text: str) -> Quantity:
     """The first number of ``product_quantity`` is the quantity (thousands separated by commas),
     the word right after it its unit: ``"2,284 cases (137,040 Biological Indicators)"`` is 2284
-    cases, ``"83 (63 USA, 20 OUS)"`` is 83, ``"US-  606"`` is 606. No number: ``None``."""
+    cases, ``"83 (63 USA, 20 OUS)"`` is 83, ``"US-  606"`` is 606. No number: ``None``.
+    Remembered for the last 4,096 texts (the answer is immutable; the products of one recall
+    event often share their quantity)."""
     match = _NUMBER.search(text)
     if not match:
         return Quantity(None, "")
@@ -99,6 +105,10 @@ _LABEL_WORDS: tuple[str, ...] = ("udi", "gtin", "lot", "batch", "serial", "s/n",
 _LABEL_WORDS += ("ref", "cat", "part", "p/n", "item", "version")
 
 
+_LISTS = {"lot": "lots", "serial": "serials", "model": "models", "version": "versions"}
+_DIGIT = re.compile(r"\d")
+
+
 @dataclass
 class Codes:
     """What the code information names, in the order found, without repeats."""
@@ -116,11 +126,11 @@ class Codes:
         return {name: value for name, value in self.__dict__.items() if value}
 
     def add(self, kind: str, value: str) -> None:
-        target = {"lot": self.lots, "serial": self.serials, "model": self.models}.get(kind)
-        if kind == "version":
-            target = self.versions
-        if target is not None and value not in target:
-            target.append(value)
+        name = _LISTS.get(kind)
+        if name is not None:
+            target: list[str] = getattr(self, name)
+            if value not in target:
+                target.append(value)
 
     def add_range(self, kind: str, low: str, high: str) -> None:
         target = self.serial_ranges if kind == "serial" else self.lot_ranges
@@ -134,7 +144,7 @@ def _identifier(word: str, kind: str) -> str | None:
     word = word.strip().rstrip(".,;:)").lstrip("(")
     if not word or len(word) > 60 or not _IDENTIFIER.fullmatch(word):
         return None
-    if not any(c.isdigit() for c in word) or _DATE_LIKE.match(word):
+    if not _DIGIT.search(word) or _DATE_LIKE.match(word):
         return None
     return word
 
@@ -168,7 +178,7 @@ def _read_list(codes: Codes, kind: str, segment: str) -> None:
             if low and high:
                 codes.add_range(kind, low, high)
                 continue
-        first = item.split()[0]
+        first = item.split(None, 1)[0]
         if kind == "udi":
             found = _udi(first.rstrip(".,;"))
             if found is None:
@@ -358,6 +368,7 @@ def _state_code(word: str, shouting: bool) -> tuple[str, str] | None:
 _CLASS = re.compile(r"^(?:class\s*)?(iii|ii|i|[123])$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=64)
 def parse_class(value: str) -> int | None:
     """``Class II``, ``II``, ``2`` -> 2; blank or ``N``/``U``/``Not Classified`` -> ``None``."""
     match = _CLASS.match(value.strip())
@@ -367,9 +378,11 @@ def parse_class(value: str) -> int | None:
     return {"i": 1, "ii": 2, "iii": 3}.get(token) or int(token)
 
 
+@lru_cache(maxsize=4096)
 def firm_key(name: str) -> str:
     """A firm's name for matching: lower case, punctuation and legal forms dropped
-    (``"Biosense Webster, Inc."`` -> ``"biosense webster"``)."""
+    (``"Biosense Webster, Inc."`` -> ``"biosense webster"``). Remembered for the last 4,096
+    names (a firm recalls several products at once, each a record of its own)."""
     words = _FIRM_WORDS.findall(name.lower())
     return " ".join(w for w in words if w not in _LEGAL_FORMS)[:255]
 
