@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.db import connections
+from django.urls import reverse
 
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
@@ -217,9 +219,9 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = progress.compute_progress
 
-    def compute(recall: RecallCase) -> progress.Progress:
+    def compute(recall: RecallCase, **options: Any) -> progress.Progress:
         calls.append(recall.pk)
-        return real(recall)
+        return real(recall, **options)
 
     monkeypatch.setattr(progress, "compute_progress", compute)
     return calls
@@ -293,22 +295,34 @@ def test_each_recalls_stamp_is_its_latest_entry_or_the_latest_shared_one(
     assert after.own == {}  # every recall's own stamp is older than the shared one
 
 
+# -- what the notice log shows done: one kept figure per recall and stamp -----------------------
+
+
+@pytest.fixture
+def done_counted(monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
+    """How many times what the notice log shows done (``notices.notify_by.done_from_records``,
+    every holder of the scope read) was counted, per recall."""
+    from medrecall.notices import notify_by
+
+    counts: Counter[int] = Counter()
+    real = notify_by.done_from_records
+
+    def done(recalls: list[RecallCase]) -> dict[tuple[int, str], Any]:
+        counts.update(recall.pk for recall in recalls)
+        return real(recalls)
+
+    monkeypatch.setattr(notify_by, "done_from_records", done)
+    return counts
+
+
 def test_the_home_page_keeps_what_the_notice_log_shows_done_per_recall(
-    noticed: RecallCase, manager: User, client: Any, kept_in: str, monkeypatch: pytest.MonkeyPatch
+    noticed: RecallCase, manager: User, client: Any, kept_in: str, done_counted: Counter[int]
 ) -> None:
     from medrecall.reporting import portfolio
 
     other = services.recall_open(
         actor=manager, title="另一召回", products=[], reason="", regimes=["nmpa"]
     )
-    asked: list[list[int]] = []
-    real = portfolio.deadlines_done_from_records
-
-    def done(recalls: list[RecallCase]) -> dict[tuple[int, str], datetime]:
-        asked.append(sorted(recall.pk for recall in recalls))
-        return real(recalls)
-
-    monkeypatch.setattr(portfolio, "deadlines_done_from_records", done)
     client.force_login(manager)
 
     def next_deadlines() -> dict[str, Any]:
@@ -316,11 +330,73 @@ def test_the_home_page_keeps_what_the_notice_log_shows_done_per_recall(
         return {row.number: row.next_deadline for row in rows}
 
     first = next_deadlines()
-    assert asked == [sorted([noticed.pk, other.pk])]
+    assert done_counted == {noticed.pk: 1, other.pk: 1}
     assert next_deadlines() == first
-    assert len(asked) == 1  # kept
+    assert done_counted == {noticed.pk: 1, other.pk: 1}  # kept
     audit.record(actor="test", action="recalls.transition", target=other, changes={})
     assert next_deadlines() == first
-    assert asked == [sorted([noticed.pk, other.pk]), [other.pk]]  # only the recall acted on
+    assert done_counted == {noticed.pk: 1, other.pk: 2}  # only the recall acted on
     fresh = portfolio.open_recall_rows(list(RecallCase.objects.filter(pk=noticed.pk)))
     assert first[noticed.number] == fresh[0].next_deadline
+
+
+def test_every_page_and_language_shares_one_count_of_what_the_notice_log_shows_done(
+    noticed: RecallCase, manager: User, client: Any, kept_in: str, done_counted: Counter[int]
+) -> None:
+    other = services.recall_open(
+        actor=manager, title="另一召回", products=[], reason="", regimes=["nmpa"]
+    )  # a draft: on the home page, not on the due list
+    client.force_login(manager)
+    pages = [
+        reverse("web:recall-cockpit", args=[noticed.pk]),
+        f"/api/recalls/{noticed.pk}/progress/",
+        "/",
+        reverse("web:queue", kwargs={"role": "qa_ra_manager"}),
+        reverse("web:recall-due-week"),
+        "/api/recalls/due-this-week/",
+        "/api/home/",
+    ]
+
+    def every_page_in_both_languages() -> None:
+        for language in ("en", "zh-hans"):
+            for url in pages:
+                response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+                assert (response.status_code, response["Content-Language"]) == (200, language)
+
+    every_page_in_both_languages()
+    assert done_counted == {noticed.pk: 1, other.pk: 1}
+    every_page_in_both_languages()
+    assert done_counted == {noticed.pk: 1, other.pk: 1}  # kept for every page and language
+    notice = Notice.objects.filter(recall=noticed).first()
+    audit.record(actor="test", action="notices.contact_logged", target=notice, changes={})
+    every_page_in_both_languages()
+    assert done_counted == {noticed.pk: 2, other.pk: 1}  # once more, for the recall acted on
+
+
+def test_what_the_notice_log_shows_done_is_fresh_at_once_after_an_audited_notice_change(
+    noticed: RecallCase, manager: User, client: Any, kept_in: str
+) -> None:
+    from medrecall.notices import delivery
+
+    client.force_login(manager)
+    key = "nmpa.notify_holders"
+
+    def waiting_on(language: str) -> dict[str, bool]:
+        cockpit = client.get(
+            reverse("web:recall-cockpit", args=[noticed.pk]), HTTP_ACCEPT_LANGUAGE=language
+        ).context["p"]
+        home = client.get("/", HTTP_ACCEPT_LANGUAGE=language).context
+        return {
+            "cockpit": key
+            in {row.key for row in cockpit.deadlines_overdue + cockpit.deadlines_next},
+            "home": key in {row.key for row in [*home["overdue"], *home["due"]]},
+        }
+
+    everywhere, nowhere = {"cockpit": True, "home": True}, {"cockpit": False, "home": False}
+    assert waiting_on("en") == waiting_on("zh-hans") == everywhere
+    initial = Notice.objects.filter(recall=noticed, kind="initial").order_by("pk")
+    for party_id in sorted(set(initial.values_list("party_id", flat=True))):
+        delivery.notice_acknowledge(notice=initial.filter(party_id=party_id).first(), actor=manager)
+    assert waiting_on("en") == waiting_on("zh-hans") == everywhere  # kept: nothing audited
+    audit.record(actor="test", action="notices.contact_logged", target=initial.first())
+    assert waiting_on("zh-hans") == waiting_on("en") == nowhere  # every holder notified
