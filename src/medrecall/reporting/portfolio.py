@@ -191,20 +191,19 @@ def deadlines_due_for(
     """``recalls.deadlines.due_report`` split into due this week and overdue; nothing for a
     viewer who may not see recalls (a portal user). What the notice log shows done is the one
     kept figure per recall (``kept_done_from_records``). With the latest audit entry's id
-    (``stamp``) the report is kept (``reporting.kept``) per language for at most
-    ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (one time slot of that length: a deadline falling due
-    or breached shows within it; a deadline marked done is audited and shows at once)."""
+    (``stamp``) the report is kept (``reporting.kept``) per language for
+    ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (one time slot of that length, and answered while
+    recounted after the response for one more: a deadline falling due or breached shows within
+    two; a deadline marked done is audited and shows at once)."""
     if viewer.party_id is not None or not viewer.has_perm("recalls.view_recallcase"):
         return DueDeadlines([], [], [])
-    seconds = keep_seconds()
-    if stamp is None or seconds <= 0:
+    if stamp is None or keep_seconds() <= 0:
         report = deadlines.due_report(now=now, done_from_records=kept_done_from_records)
     else:
         moment = now or timezone.now()
-        slot = int(moment.timestamp() // seconds)
         language = get_language() or "zh-hans"
         report = kept(
-            f"due:{language}:{slot}",
+            f"due:{language}",
             lambda: deadlines.due_report(now=moment, done_from_records=kept_done_from_records),
             stamp=stamp,
         )

@@ -726,17 +726,17 @@ def page_progress(recall: RecallCase, *, stamp: int | None = None) -> Progress:
 
 def kept_deadlines_of(recall: RecallCase, now: datetime, *, stamp: int) -> dict[str, Any]:
     """``deadlines_of``, kept per recall and language until something is audited (a deadline
-    marked done, a class or a calendar entered) and for at most
-    ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (one time slot of that length: a deadline falling due
-    or overdue shows within it). What the notice log shows done is not counted per language:
-    it is the one figure kept per recall and stamp (``kept_done_from_records``)."""
+    marked done, a class or a calendar entered) for ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (one
+    time slot of that length; answered while recounted after the response for one more: a
+    deadline falling due or overdue shows within two). What the notice log shows done is not
+    counted per language: it is the one figure kept per recall and stamp
+    (``kept_done_from_records``)."""
     seconds = _cache_seconds()
     if seconds <= 0:
         return deadlines_of(recall, now)
-    slot = int(now.timestamp() // seconds)
     language = get_language() or settings.LANGUAGE_CODE
     return kept(
-        f"deadlines:{recall.pk}:{recall.status}:{language}:{slot}",
+        f"deadlines:{recall.pk}:{recall.status}:{language}",
         lambda: deadlines_of(
             recall, now, from_records=kept_done_from_records([recall], stamp=stamp)
         ),
