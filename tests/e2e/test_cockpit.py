@@ -111,6 +111,29 @@ def test_the_world_map_shows_singapore_as_a_point(
     }
     assert page.locator("#map-points").inner_text().endswith(name)
     assert "world-countries 5.1.0" in page.locator("#map-credit").inner_text()
+    # The legend reads its ends: the most units of a country, with the word for units, and 0.
+    legend = page.evaluate(
+        """() => echarts.getInstanceByDom(document.getElementById('map-world'))
+          .getOption().visualMap[0].text"""
+    )
+    units = {"en": "Units", "zh-hans": "产品数量"}[language]
+    assert legend[1] == "0"
+    assert legend[0].endswith(f" {units}")
+    assert any(character.isdigit() for character in legend[0])
+    # The funnel's column headers each on one line (in Chinese too).
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('#cockpit-funnel thead th, #rank-province thead th')]
+          .filter(th => th.textContent.trim())
+          .map(th => {
+            const style = getComputedStyle(th);
+            const line = parseFloat(style.lineHeight) || 1.5 * parseFloat(style.fontSize);
+            const content = th.clientHeight - parseFloat(style.paddingTop)
+              - parseFloat(style.paddingBottom);
+            return Math.round(content / line);
+          })"""
+    )
+    assert lines
+    assert set(lines) == {1}, lines
     assert errors == []
     if language != "en":
         page.select_option("#language-select", "en")

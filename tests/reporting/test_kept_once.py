@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.db import connections
+from django.urls import reverse
 
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
@@ -217,9 +219,9 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = progress.compute_progress
 
-    def compute(recall: RecallCase) -> progress.Progress:
+    def compute(recall: RecallCase, **options: Any) -> progress.Progress:
         calls.append(recall.pk)
-        return real(recall)
+        return real(recall, **options)
 
     monkeypatch.setattr(progress, "compute_progress", compute)
     return calls
@@ -293,22 +295,34 @@ def test_each_recalls_stamp_is_its_latest_entry_or_the_latest_shared_one(
     assert after.own == {}  # every recall's own stamp is older than the shared one
 
 
+# -- what the notice log shows done: one kept figure per recall and stamp -----------------------
+
+
+@pytest.fixture
+def done_counted(monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
+    """How many times what the notice log shows done (``notices.notify_by.done_from_records``,
+    every holder of the scope read) was counted, per recall."""
+    from medrecall.notices import notify_by
+
+    counts: Counter[int] = Counter()
+    real = notify_by.done_from_records
+
+    def done(recalls: list[RecallCase]) -> dict[tuple[int, str], Any]:
+        counts.update(recall.pk for recall in recalls)
+        return real(recalls)
+
+    monkeypatch.setattr(notify_by, "done_from_records", done)
+    return counts
+
+
 def test_the_home_page_keeps_what_the_notice_log_shows_done_per_recall(
-    noticed: RecallCase, manager: User, client: Any, kept_in: str, monkeypatch: pytest.MonkeyPatch
+    noticed: RecallCase, manager: User, client: Any, kept_in: str, done_counted: Counter[int]
 ) -> None:
     from medrecall.reporting import portfolio
 
     other = services.recall_open(
         actor=manager, title="另一召回", products=[], reason="", regimes=["nmpa"]
     )
-    asked: list[list[int]] = []
-    real = portfolio.deadlines_done_from_records
-
-    def done(recalls: list[RecallCase]) -> dict[tuple[int, str], datetime]:
-        asked.append(sorted(recall.pk for recall in recalls))
-        return real(recalls)
-
-    monkeypatch.setattr(portfolio, "deadlines_done_from_records", done)
     client.force_login(manager)
 
     def next_deadlines() -> dict[str, Any]:
@@ -316,11 +330,204 @@ def test_the_home_page_keeps_what_the_notice_log_shows_done_per_recall(
         return {row.number: row.next_deadline for row in rows}
 
     first = next_deadlines()
-    assert asked == [sorted([noticed.pk, other.pk])]
+    assert done_counted == {noticed.pk: 1, other.pk: 1}
     assert next_deadlines() == first
-    assert len(asked) == 1  # kept
+    assert done_counted == {noticed.pk: 1, other.pk: 1}  # kept
     audit.record(actor="test", action="recalls.transition", target=other, changes={})
     assert next_deadlines() == first
-    assert asked == [sorted([noticed.pk, other.pk]), [other.pk]]  # only the recall acted on
+    assert done_counted == {noticed.pk: 1, other.pk: 2}  # only the recall acted on
     fresh = portfolio.open_recall_rows(list(RecallCase.objects.filter(pk=noticed.pk)))
     assert first[noticed.number] == fresh[0].next_deadline
+
+
+def test_every_page_and_language_shares_one_count_of_what_the_notice_log_shows_done(
+    noticed: RecallCase,
+    manager: User,
+    client: Any,
+    kept_in: str,
+    done_counted: Counter[int],
+    clock: list[float],
+) -> None:
+    other = services.recall_open(
+        actor=manager, title="另一召回", products=[], reason="", regimes=["nmpa"]
+    )  # a draft: on the home page, not on the due list
+    client.force_login(manager)
+    pages = [
+        reverse("web:recall-cockpit", args=[noticed.pk]),
+        f"/api/recalls/{noticed.pk}/progress/",
+        "/",
+        reverse("web:queue", kwargs={"role": "qa_ra_manager"}),
+        reverse("web:recall-due-week"),
+        "/api/recalls/due-this-week/",
+        "/api/home/",
+    ]
+
+    def every_page_in_both_languages() -> None:
+        for language in ("en", "zh-hans"):
+            for url in pages:
+                response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+                assert (response.status_code, response["Content-Language"]) == (200, language)
+
+    every_page_in_both_languages()
+    assert done_counted == {noticed.pk: 1, other.pk: 1}
+    every_page_in_both_languages()
+    assert done_counted == {noticed.pk: 1, other.pk: 1}  # kept for every page and language
+    clock[0] += 61  # the next time slot: each recall recounted once, after a response
+    every_page_in_both_languages()
+    assert done_counted == {noticed.pk: 2, other.pk: 2}
+    notice = Notice.objects.filter(recall=noticed).first()
+    audit.record(actor="test", action="notices.contact_logged", target=notice, changes={})
+    every_page_in_both_languages()
+    assert done_counted == {noticed.pk: 3, other.pk: 2}  # once more, for the recall acted on
+
+
+def test_what_the_notice_log_shows_done_is_fresh_at_once_after_an_audited_notice_change(
+    noticed: RecallCase, manager: User, client: Any, kept_in: str
+) -> None:
+    from medrecall.notices import delivery
+
+    client.force_login(manager)
+    key = "nmpa.notify_holders"
+
+    def waiting_on(language: str) -> dict[str, bool]:
+        cockpit = client.get(
+            reverse("web:recall-cockpit", args=[noticed.pk]), HTTP_ACCEPT_LANGUAGE=language
+        ).context["p"]
+        home = client.get("/", HTTP_ACCEPT_LANGUAGE=language).context
+        return {
+            "cockpit": key
+            in {row.key for row in cockpit.deadlines_overdue + cockpit.deadlines_next},
+            "home": key in {row.key for row in [*home["overdue"], *home["due"]]},
+        }
+
+    everywhere, nowhere = {"cockpit": True, "home": True}, {"cockpit": False, "home": False}
+    assert waiting_on("en") == waiting_on("zh-hans") == everywhere
+    initial = Notice.objects.filter(recall=noticed, kind="initial").order_by("pk")
+    for party_id in sorted(set(initial.values_list("party_id", flat=True))):
+        delivery.notice_acknowledge(notice=initial.filter(party_id=party_id).first(), actor=manager)
+    assert waiting_on("en") == waiting_on("zh-hans") == everywhere  # kept: nothing audited
+    audit.record(actor="test", action="notices.contact_logged", target=initial.first())
+    assert waiting_on("zh-hans") == waiting_on("en") == nowhere  # every holder notified
+
+
+# -- only the time slot expired: answered as it was, recounted after the response --------------
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The time the kept figures are counted and aged by, moved by the test."""
+    now = [1_900_000_000.0]
+    monkeypatch.setattr(keeping, "_now", lambda: now[0])
+    return now
+
+
+def test_after_its_time_slot_a_figure_is_answered_as_it_was_and_recounted_after_the_response(
+    kept_in: str, clock: list[float]
+) -> None:
+    calls: list[int] = []
+
+    def compute() -> str:
+        calls.append(1)
+        return f"count {len(calls)}"
+
+    assert keeping.kept("t:slot", compute, stamp=1) == "count 1"
+    clock[0] += 61  # the slot (60 s) is over; nothing was audited
+    with keeping.recounting_after_response() as pending, keeping.noting_stale() as note:
+        assert keeping.kept("t:slot", compute, stamp=1) == "count 1"  # not counted: answered
+        assert keeping.kept("t:slot", compute, stamp=1) == "count 1"
+    assert (len(calls), len(pending), note.as_of is not None) == (1, 1, True)
+    keeping.recount_pending(pending)  # the response is sent
+    assert len(calls) == 2
+    with keeping.recounting_after_response() as pending:
+        assert keeping.kept("t:slot", compute, stamp=1) == "count 2"
+    assert (len(calls), pending) == (2, {})
+    clock[0] += 121  # two slots later: never answered that old, counted at once
+    with keeping.recounting_after_response() as pending:
+        assert keeping.kept("t:slot", compute, stamp=1) == "count 3"
+    assert (len(calls), pending) == (3, {})
+
+
+def test_after_its_time_slot_a_reader_answers_the_previous_figure_while_another_recounts(
+    kept_in: str, clock: list[float]
+) -> None:
+    assert keeping.kept("t:busy", lambda: "before", stamp=1) == "before"
+    clock[0] += 61
+    counting = Counting("after")
+    with keeping.recounting_after_response() as pending:
+        assert keeping.kept("t:busy", counting, stamp=1) == "before"
+    (recounter,) = _in_threads(1, lambda: keeping.recount_pending(pending))
+    assert counting.started.wait(600)
+    answers: list[Any] = []
+
+    def ask() -> None:
+        with keeping.recounting_after_response() as mine:
+            answers.append(keeping.kept("t:busy", counting, stamp=1))
+        keeping.recount_pending(mine)  # finds the recount going on: counts nothing
+        answers.append(keeping.kept("t:busy", counting, stamp=1))  # outside a request too
+
+    for thread in _in_threads(3, ask):
+        thread.join()
+    assert answers == ["before"] * 6
+    assert counting.calls == 1
+    counting.release.set()
+    recounter.join()
+    assert keeping.kept("t:busy", counting, stamp=1) == "after"
+    assert counting.calls == 1
+
+
+def test_a_reader_after_an_audited_change_counts_at_once_within_the_old_figures_slot(
+    kept_in: str, clock: list[float]
+) -> None:
+    assert keeping.kept("t:audited", lambda: "stamp 1", stamp=1) == "stamp 1"
+    clock[0] += 61  # stale, and besides something was audited: stamp 2
+    with keeping.recounting_after_response() as pending, keeping.noting_stale() as note:
+        assert keeping.kept("t:audited", lambda: "stamp 2", stamp=2) == "stamp 2"
+    assert (pending, note.as_of) == ({}, None)
+
+
+def test_each_id_whose_slot_expired_is_answered_and_recounted_alone_after_the_response(
+    kept_in: str, clock: list[float]
+) -> None:
+    asked: list[list[int]] = []
+
+    def compute(ids: list[int]) -> dict[int, str]:
+        asked.append(ids)
+        return {pk: f"{pk}/{len(asked)}" for pk in ids}
+
+    assert keeping.kept_each("t:each", [1, 2], compute, stamp=1) == {1: "1/1", 2: "2/1"}
+    clock[0] += 61
+    stamps = {1: 1, 2: 2}  # recall 2 was audited since: its new stamp counts at once
+    with keeping.recounting_after_response() as pending:
+        found = keeping.kept_each("t:each", [1, 2], compute, stamp=stamps.__getitem__)
+    assert found == {1: "1/1", 2: "2/2"}
+    assert asked == [[1, 2], [2]]
+    keeping.recount_pending(pending)
+    assert asked == [[1, 2], [2], [1]]
+    with keeping.recounting_after_response() as pending:
+        found = keeping.kept_each("t:each", [1, 2], compute, stamp=stamps.__getitem__)
+    assert (found, pending, len(asked)) == ({1: "1/3", 2: "2/2"}, {}, 3)
+
+
+def test_after_its_time_slot_the_home_page_answers_the_previous_figure_and_recounts_after(
+    progressed: RecallCase, manager: User, client: Any, kept_in: str, clock: list[float]
+) -> None:
+    client.force_login(manager)
+
+    def shown() -> tuple[Recovery, bool]:
+        response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+        (row,) = response.context["recall_rows"]
+        return row.recovery, response.context["figures_as_of"] is not None
+
+    assert shown() == (Recovery(970, 30), False)
+    _quarantine_more(5)  # not audited
+    clock[0] += 61
+    # The page answers the previous figure, noted; its recount ran once the response was done.
+    assert shown() == (Recovery(970, 30), True)
+    with keeping.recounting_after_response() as pending:
+        assert kept_recovered_by_recall([progressed.pk]) == {progressed.pk: (970, 35)}
+    assert pending == {}  # fresh: counted after the previous response
+    assert shown() == (Recovery(970, 35), False)
+    _quarantine_more(5)
+    clock[0] += 61
+    audit.record(actor="test", action="execution.received", target=progressed, changes={})
+    assert shown() == (Recovery(970, 40), False)  # audited: counted for the reader at once

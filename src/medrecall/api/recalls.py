@@ -34,6 +34,7 @@ from medrecall.recalls.models import (
     Regime,
     ScopeRule,
 )
+from medrecall.reporting.deadlines import kept_done_from_records
 
 from .errors import named_in_body
 from .pagination import PAGE_PARAMETERS, page_of, paginated
@@ -593,4 +594,5 @@ class DueThisWeekView(APIView):
             or viewer_of(request).party_id
         ):
             raise PermissionDenied
-        return paginated(self, request, due_this_week(), DueDeadlineSerializer)
+        rows = due_this_week(done_from_records=kept_done_from_records)
+        return paginated(self, request, rows, DueDeadlineSerializer)

@@ -31,7 +31,7 @@ from medrecall.core.errors import DomainError, ValidationFailed
 from medrecall.core.presentation import local_time, written_time
 
 from . import clock
-from .hooks import DoneOrNotOwed, NotOwed, deadlines_done_from_records
+from .hooks import DoneFromRecords, DoneOrNotOwed, NotOwed, deadlines_done_from_records
 from .lifecycle import Action, Status, require_action
 from .models import DeadlineAlert, DeadlineDone, RecallCase, Regime
 
@@ -320,14 +320,20 @@ def deadline_mark_done(
     return entry
 
 
-def due_this_week(*, now: datetime | None = None) -> list[DeadlineRow]:
+def due_this_week(
+    *, now: datetime | None = None, done_from_records: DoneFromRecords | None = None
+) -> list[DeadlineRow]:
     """Across open recalls: what falls due in the next seven days, and what is already breached."""
-    return due_report(now=now).rows
+    return due_report(now=now, done_from_records=done_from_records).rows
 
 
-def due_report(*, now: datetime | None = None) -> DueReport:
+def due_report(
+    *, now: datetime | None = None, done_from_records: DoneFromRecords | None = None
+) -> DueReport:
     """``due_this_week`` with the recalls whose clock could not run and why: one recall's
-    problem is reported on that recall and never hides another recall's deadlines."""
+    problem is reported on that recall and never hides another recall's deadlines.
+    ``done_from_records``: how to read what the records show done for the open recalls (the
+    pages pass the figure they keep, ``reporting.deadlines``); read afresh by default."""
     now = now or timezone.now()
     found: list[DeadlineRow] = []
     problems: list[ClockProblem] = []
@@ -337,7 +343,7 @@ def due_report(*, now: datetime | None = None) -> DueReport:
         )
     )
     working_days = working_days_for(recalls)
-    recorded = deadlines_done_from_records(recalls)
+    recorded = (done_from_records or deadlines_done_from_records)(recalls)
     for recall in recalls:
         try:
             rows, _missing, refused = _deadlines(

@@ -11,6 +11,10 @@ One recall's figures are kept under that recall's own stamp (``recall_stamps``):
 entry about the recall or a record of it, or about anything not of one recall (a party, an
 import, a setting), so activity on one recall does not recount every other recall's figures.
 
+Never waited for when only the time passed: for one slot after its own (``STALE_SLOTS``) a
+figure whose stamp is unchanged is answered as it was and recounted after the response
+(``recounting_after_response``, ``reporting.middleware``); a new stamp is counted at once.
+
 Counted once (``kept``, ``kept_each``): when a figure is missing or stale and several requests
 ask at once, one counts under a lock (``counting_lock``: the cache's atomic ``add`` on Redis,
 an operating-system file lock beside the file cache) while the others answer the previous
@@ -26,6 +30,7 @@ import contextlib
 import fcntl
 import functools
 import hashlib
+import logging
 import os
 import time
 import zlib
@@ -41,6 +46,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.filebased import FileBasedCache
 from django.db.models import ForeignKey, Max, Model
+from django.utils import timezone, translation
 
 from medrecall.audit.models import AuditEntry
 from medrecall.recalls.models import RecallCase
@@ -48,10 +54,13 @@ from medrecall.recalls.models import RecallCase
 T = TypeVar("T")
 COUNTING_SHARE = 10  # a figure is kept at least ten times as long as it took to count
 LAST_SECONDS = 3600  # the previous figures, answered while another request counts afresh
+STALE_SLOTS = 2  # a figure whose slot expired is answered while recounted, never older than 2
 LOCK_SECONDS = 600  # a lock in the cache left by a process that died frees itself after this
 PAUSE_SECONDS = 0.05  # between two looks at whether the figure being counted has arrived
 STAMPS_KEY = "reporting:recall-stamps"
 STAMPS_READ_AT_MOST = 500  # audit entries classified per request; more: every recall anew
+
+logger = logging.getLogger(__name__)
 
 
 def keep_seconds() -> int:
@@ -159,8 +168,36 @@ def _pause() -> None:
     time.sleep(PAUSE_SECONDS)
 
 
-def _boxed(box: Any) -> bool:
-    return isinstance(box, tuple) and len(box) == 1  # (value,): a kept None is a value too
+def _now() -> float:
+    """The time a figure is counted and aged by (the tests move it)."""
+    return time.time()
+
+
+FRESH, STALE, MISSING = "fresh", "stale", "missing"
+
+
+def _look(box: Any) -> tuple[str, Any, float]:
+    """A kept figure ``(value, counted at, fresh for seconds)``: fresh within its time slot;
+    stale for up to ``STALE_SLOTS`` slots (answered while recounted after the response);
+    missing beyond, or not there."""
+    if not (
+        isinstance(box, tuple)
+        and len(box) == 3
+        and isinstance(box[1], float)
+        and isinstance(box[2], int)
+    ):
+        return MISSING, None, 0.0
+    value, counted_at, fresh_for = box
+    age = _now() - counted_at
+    if age < fresh_for:
+        return FRESH, value, counted_at
+    if age < STALE_SLOTS * fresh_for:
+        return STALE, value, counted_at
+    return MISSING, None, 0.0
+
+
+def _boxed(value: Any, fresh_for: int) -> tuple[Any, float, int]:
+    return (value, _now(), fresh_for)
 
 
 def _last_of(box: Any) -> tuple[Any, float] | None:
@@ -172,26 +209,27 @@ def _last_of(box: Any) -> tuple[Any, float] | None:
 
 def kept(key: str, compute: Callable[[], T], *, stamp: int) -> T:
     """``compute()``, kept under ``key`` and the audit ``stamp`` for ``keep_seconds()``,
-    counted by one request at a time (the module's docstring)."""
+    counted by one request at a time (the module's docstring); when only its time slot
+    expired, a request answers it as it was and recounts it after its response."""
     seconds = keep_seconds()
     if seconds <= 0:
         return compute()
     full, last_key = f"reporting:{key}:{stamp}", f"reporting:{key}:last"
-    box = cache.get(full)
-    if _boxed(box):
-        return box[0]  # type: ignore[no-any-return]
+    state, value, counted_at = _look(cache.get(full))
+    if state == FRESH:
+        return value  # type: ignore[no-any-return]
+    if state == STALE and _recount_later(full, lambda: _recount(key, compute, stamp, seconds)):
+        _note_stale(counted_at)
+        return value  # type: ignore[no-any-return]
     waited_until = time.monotonic() + wait_seconds()
     first = True
     while True:
         with counting_lock(f"reporting:{key}") as mine:
             if mine:
-                box = cache.get(full)  # counted by another while this one asked for the lock
-                if _boxed(box):
-                    return box[0]  # type: ignore[no-any-return]
-                started, value = time.monotonic(), compute()
-                cache.set(full, (value,), _keep_for(seconds, started))
-                cache.set(last_key, (stamp, value, time.time()), LAST_SECONDS)
-                return value
+                state, value, _at = _look(cache.get(full))
+                if state == FRESH:  # counted by another while this one asked for the lock
+                    return value  # type: ignore[no-any-return]
+                return _count(key, compute, stamp, seconds)
         if first:
             last_box = cache.get(last_key)
             if isinstance(last_box, tuple) and len(last_box) == 3 and last_box[0] == stamp:
@@ -201,12 +239,30 @@ def kept(key: str, compute: Callable[[], T], *, stamp: int) -> T:
                 _note_stale(last[1])
                 return last[0]  # type: ignore[no-any-return]
             first = False
-        box = cache.get(full)
-        if _boxed(box):
-            return box[0]  # type: ignore[no-any-return]
+        state, value, _at = _look(cache.get(full))
+        if state == FRESH:
+            return value  # type: ignore[no-any-return]
         if time.monotonic() > waited_until:
             return compute()  # the count takes too long to wait for it
         _pause()
+
+
+def _count(key: str, compute: Callable[[], T], stamp: int, seconds: int) -> T:
+    """Count (this request holds the lock) and keep the figure and, as the previous figure
+    answered while the next count runs, the figure with its stamp."""
+    started, value = time.monotonic(), compute()
+    fresh_for = _keep_for(seconds, started)
+    cache.set(f"reporting:{key}:{stamp}", _boxed(value, fresh_for), STALE_SLOTS * fresh_for)
+    cache.set(f"reporting:{key}:last", (stamp, value, _now()), LAST_SECONDS)
+    return value
+
+
+def _recount(key: str, compute: Callable[[], Any], stamp: int, seconds: int) -> None:
+    """After a response: count the figure whose slot expired, unless another request counts
+    it or has counted it meanwhile."""
+    with counting_lock(f"reporting:{key}") as mine:
+        if mine and _look(cache.get(f"reporting:{key}:{stamp}"))[0] != FRESH:
+            _count(key, compute, stamp, seconds)
 
 
 def _keep_for(seconds: int, started: float) -> int:
@@ -225,21 +281,29 @@ def kept_each(
     """``compute(ids)`` (a figure per id, counted set-based), each id's figure kept on its own
     under ``key``, the id and its audit stamp (``stamp``: one for all, or one per id): only the
     ids not kept are counted, in one call, by one request at a time; the others answer each
-    id's previous figure or wait for the count (``kept``)."""
+    id's previous figure or wait for the count (``kept``). The ids whose slot only expired are
+    answered as they were and recounted after the response."""
     wanted = list(dict.fromkeys(ids))
     seconds = keep_seconds()
     if seconds <= 0 or not wanted:
         return compute(wanted)
     stamp_of = stamp if callable(stamp) else (lambda _pk: stamp)
     keys = {pk: f"reporting:{key}:{pk}:{stamp_of(pk)}" for pk in wanted}
-    found = _found(keys, wanted)
+    found, stale = _found(keys, wanted)
+    if stale:
+        stale_keys = {pk: keys[pk] for pk in stale}
+        name = f"reporting:{key}:" + ",".join(sorted(stale_keys.values()))
+        if _recount_later(name, lambda: _recount_each(key, stale_keys, compute, seconds, stamp_of)):
+            for pk, (value, counted_at) in stale.items():
+                found[pk] = value
+                _note_stale(counted_at)
     missing = [pk for pk in wanted if pk not in found]
     waited_until = time.monotonic() + wait_seconds()
     first = True
     while missing:
         with counting_lock(f"reporting:{key}") as mine:
             if mine:
-                found.update(_found(keys, missing))
+                found.update(_found(keys, missing)[0])
                 missing = [pk for pk in missing if pk not in found]
                 found.update(_count_each(key, keys, missing, compute, seconds, stamp_of))
                 break
@@ -251,7 +315,7 @@ def kept_each(
                     found[pk] = last[0]
                     _note_stale(last[1])
             first = False
-        found.update(_found(keys, [pk for pk in missing if pk not in found]))
+        found.update(_found(keys, [pk for pk in missing if pk not in found])[0])
         missing = [pk for pk in missing if pk not in found]
         if missing and time.monotonic() > waited_until:
             found.update(compute(missing))  # the count takes too long to wait for it
@@ -261,9 +325,20 @@ def kept_each(
     return {pk: found[pk] for pk in wanted}
 
 
-def _found(keys: Mapping[int, str], ids: list[int]) -> dict[int, Any]:
+def _found(
+    keys: Mapping[int, str], ids: list[int]
+) -> tuple[dict[int, Any], dict[int, tuple[Any, float]]]:
+    """The ids' fresh figures, and their stale ones with their count times."""
     boxes: dict[str, Any] = cache.get_many([keys[pk] for pk in ids]) if ids else {}
-    return {pk: boxes[keys[pk]][0] for pk in ids if _boxed(boxes.get(keys[pk]))}
+    fresh: dict[int, Any] = {}
+    stale: dict[int, tuple[Any, float]] = {}
+    for pk in ids:
+        state, value, counted_at = _look(boxes.get(keys[pk]))
+        if state == FRESH:
+            fresh[pk] = value
+        elif state == STALE:
+            stale[pk] = (value, counted_at)
+    return fresh, stale
 
 
 def _count_each(
@@ -278,13 +353,83 @@ def _count_each(
         return {}
     started = time.monotonic()
     counted = compute(ids)
-    cache.set_many({keys[pk]: (counted[pk],) for pk in ids}, _keep_for(seconds, started))
-    now = time.time()
+    fresh_for = _keep_for(seconds, started)
+    cache.set_many(
+        {keys[pk]: _boxed(counted[pk], fresh_for) for pk in ids}, STALE_SLOTS * fresh_for
+    )
+    now = _now()
     cache.set_many(
         {f"reporting:{key}:{pk}:last": (stamp_of(pk), counted[pk], now) for pk in ids},
         LAST_SECONDS,
     )
     return {pk: counted[pk] for pk in ids}
+
+
+def _recount_each(
+    key: str,
+    keys: Mapping[int, str],
+    compute: Callable[[list[int]], dict[int, T]],
+    seconds: int,
+    stamp_of: Callable[[int], int],
+) -> None:
+    """After a response: count the ids whose slot expired, but those another request counted
+    meanwhile; nothing while another request counts."""
+    with counting_lock(f"reporting:{key}") as mine:
+        if mine:
+            ids = list(keys)
+            fresh, _stale = _found(keys, ids)
+            _count_each(
+                key, keys, [pk for pk in ids if pk not in fresh], compute, seconds, stamp_of
+            )
+
+
+# -- recounted after the response --------------------------------------------------------------
+
+_AFTER_RESPONSE: ContextVar[dict[str, Callable[[], None]] | None] = ContextVar(
+    "reporting_after_response", default=None
+)
+
+
+@contextlib.contextmanager
+def recounting_after_response() -> Iterator[dict[str, Callable[[], None]]]:
+    """Inside (a request: ``reporting.middleware.RecountAfterResponse``), a figure whose time
+    slot only expired is answered as it was, and its recount is noted in the dict yielded, once
+    per figure, to run after the response is sent (``recount_pending``). Outside (a command, a
+    task) the request that takes the lock counts at once, as for a new stamp."""
+    pending: dict[str, Callable[[], None]] = {}
+    token = _AFTER_RESPONSE.set(pending)
+    try:
+        yield pending
+    finally:
+        _AFTER_RESPONSE.reset(token)
+
+
+def _recount_later(name: str, recount: Callable[[], None]) -> bool:
+    """Note ``recount`` to run after the response, in this request's language and time zone;
+    False outside a request that recounts after its response."""
+    pending = _AFTER_RESPONSE.get()
+    if pending is None:
+        return False
+    if name not in pending:
+        language, zone = translation.get_language(), timezone.get_current_timezone()
+
+        def run() -> None:
+            with translation.override(language), timezone.override(zone):
+                recount()
+
+        pending[name] = run
+    return True
+
+
+def recount_pending(pending: dict[str, Callable[[], None]]) -> None:
+    """Run the recounts noted during a request (its response is sent): one failing is logged
+    and leaves the others to run; the previous figures stay answered until the bound."""
+    for name, recount in list(pending.items()):
+        try:
+            recount()
+        except Exception:
+            logger.exception("Recounting the kept figure %s failed", name)
+    pending.clear()
 
 
 # -- each recall's own stamp -----------------------------------------------------------------

@@ -25,12 +25,13 @@ from medrecall.core.errors import DomainError
 from medrecall.core.types import Viewer
 from medrecall.recalls import deadlines
 from medrecall.recalls.deadlines import ClockProblem, DeadlineRow
-from medrecall.recalls.hooks import DoneOrNotOwed, deadlines_done_from_records
+from medrecall.recalls.hooks import DoneOrNotOwed
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
 
-from .kept import keep_seconds, kept, kept_each, recall_stamps
+from .deadlines import kept_done_from_records
+from .kept import keep_seconds, kept
 from .progress import kept_recovered_by_recall, recovered_by_recall  # noqa: F401  (read from here too)
 
 # A recall is open until it is closed, terminated or cancelled (a draft is a case being worked).
@@ -174,32 +175,6 @@ def open_recall_rows(
     return rows
 
 
-def kept_done_from_records(
-    recalls: Sequence[RecallCase], *, stamp: int | Callable[[int], int] | None = None
-) -> dict[tuple[int, str], DoneOrNotOwed]:
-    """``recalls.hooks.deadlines_done_from_records`` (the "notify holders" deadlines the notice
-    log shows done: every holder of the frozen scope read, thousands for a large recall), each
-    recall's kept under its audit stamp (``reporting.kept``; ``stamp``: one for all or each
-    recall's, by default each recall's own). A notice delivered or acknowledged is seen at
-    once when audited, else within ``MEDRECALL_COCKPIT_CACHE_SECONDS``."""
-    if keep_seconds() <= 0:
-        return deadlines_done_from_records(list(recalls))
-    by_id = {recall.pk: recall for recall in recalls}
-
-    def counted(ids: list[int]) -> dict[int, dict[str, DoneOrNotOwed]]:
-        found: dict[int, dict[str, DoneOrNotOwed]] = {pk: {} for pk in ids}
-        for (recall_id, key), at in deadlines_done_from_records([by_id[pk] for pk in ids]).items():
-            found[recall_id][key] = at
-        return found
-
-    kept_done = kept_each(
-        "done-from-records", by_id, counted, stamp=recall_stamps().of if stamp is None else stamp
-    )
-    return {
-        (recall_id, key): at for recall_id, done in kept_done.items() for key, at in done.items()
-    }
-
-
 @dataclass(frozen=True)
 class DueDeadlines:
     """Across open recalls: deadlines not met that fall due in the next seven days (``due``),
@@ -214,21 +189,23 @@ def deadlines_due_for(
     *, viewer: Viewer, now: datetime | None = None, stamp: int | None = None
 ) -> DueDeadlines:
     """``recalls.deadlines.due_report`` split into due this week and overdue; nothing for a
-    viewer who may not see recalls (a portal user). With the latest audit entry's id
-    (``stamp``) the report is kept (``reporting.kept``) per language for at most
-    ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (one time slot of that length: a deadline falling due
-    or breached shows within it; a deadline marked done is audited and shows at once)."""
+    viewer who may not see recalls (a portal user). What the notice log shows done is the one
+    kept figure per recall (``kept_done_from_records``). With the latest audit entry's id
+    (``stamp``) the report is kept (``reporting.kept``) per language for
+    ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (one time slot of that length, and answered while
+    recounted after the response for one more: a deadline falling due or breached shows within
+    two; a deadline marked done is audited and shows at once)."""
     if viewer.party_id is not None or not viewer.has_perm("recalls.view_recallcase"):
         return DueDeadlines([], [], [])
-    seconds = keep_seconds()
-    if stamp is None or seconds <= 0:
-        report = deadlines.due_report(now=now)
+    if stamp is None or keep_seconds() <= 0:
+        report = deadlines.due_report(now=now, done_from_records=kept_done_from_records)
     else:
         moment = now or timezone.now()
-        slot = int(moment.timestamp() // seconds)
         language = get_language() or "zh-hans"
         report = kept(
-            f"due:{language}:{slot}", lambda: deadlines.due_report(now=moment), stamp=stamp
+            f"due:{language}",
+            lambda: deadlines.due_report(now=moment, done_from_records=kept_done_from_records),
+            stamp=stamp,
         )
     return DueDeadlines(
         due=[row for row in report.rows if row.status != "breached"],

@@ -23,7 +23,7 @@ each stage in units and in holders.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
@@ -60,10 +60,12 @@ from medrecall.execution.models import (
 from medrecall.execution.selectors import AccountingRow, accounting_for
 from medrecall.notices.models import STATUS_RANK, Kind, Notice, NoticeRun, NoticeStatus, Reply
 from medrecall.parties.models import Party, PartyType
+from medrecall.recalls.hooks import DoneOrNotOwed
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
 from medrecall.traceability.engine import trace_settings
 
+from .deadlines import kept_done_from_records
 from .kept import keep_seconds, kept, kept_each, recall_stamp, recall_stamps
 
 STAGES = (
@@ -337,12 +339,18 @@ def _deadline(row: Any) -> dict[str, Any]:
 NEXT_DEADLINES = 5
 
 
-def deadlines_of(recall: RecallCase, now: datetime) -> dict[str, Any]:
+def deadlines_of(
+    recall: RecallCase,
+    now: datetime,
+    *,
+    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
+) -> dict[str, Any]:
     """The recall's overdue deadlines and the next ones not done (the compliance clock), and
-    what the clock misses to run."""
+    what the clock misses to run. ``from_records``: what the records show done, when the caller
+    keeps it (``reporting.deadlines.kept_done_from_records``); read afresh if not."""
     from medrecall.recalls.deadlines import deadlines_for
 
-    rows, missing = deadlines_for(recall, now=now)
+    rows, missing = deadlines_for(recall, now=now, from_records=from_records)
     waiting = [row for row in rows if row.waiting]
     return {
         "deadlines_overdue": [row for row in waiting if row.status == "breached"],
@@ -585,16 +593,27 @@ MISSING = {
 }
 
 
-def compute_progress(recall: RecallCase, *, now: datetime | None = None) -> Progress:
-    """The cockpit's figures, computed now (``recall_progress`` keeps them for a moment).
+def compute_progress(
+    recall: RecallCase,
+    *,
+    now: datetime | None = None,
+    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
+) -> Progress:
+    """The cockpit's figures, computed now (``recall_progress`` keeps them for a moment);
+    ``from_records`` as ``deadlines_of``.
 
     On PostgreSQL the statements run with the trace's read settings (``trace_settings``: JIT
     off, which otherwise compiles these large statements for seconds longer than they run)."""
     with trace_settings():
-        return _compute(recall, now=now)
+        return _compute(recall, now=now, from_records=from_records)
 
 
-def _compute(recall: RecallCase, *, now: datetime | None) -> Progress:
+def _compute(
+    recall: RecallCase,
+    *,
+    now: datetime | None,
+    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None,
+) -> Progress:
     now = now or timezone.now()
     snapshot = current_scope(recall)
     base: dict[str, Any] = {
@@ -603,7 +622,7 @@ def _compute(recall: RecallCase, *, now: datetime | None) -> Progress:
         "status": recall.status,
         "computed_at": now,
     }
-    base.update(deadlines_of(recall, now))
+    base.update(deadlines_of(recall, now, from_records=from_records))
     if snapshot is None:
         return Progress(**base, missing=["no_scope"])
     accounting = accounting_for([recall])[recall.pk]
@@ -707,17 +726,20 @@ def page_progress(recall: RecallCase, *, stamp: int | None = None) -> Progress:
 
 def kept_deadlines_of(recall: RecallCase, now: datetime, *, stamp: int) -> dict[str, Any]:
     """``deadlines_of``, kept per recall and language until something is audited (a deadline
-    marked done, a class or a calendar entered) and for at most
-    ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (one time slot of that length: a deadline falling due
-    or overdue shows within it)."""
+    marked done, a class or a calendar entered) for ``MEDRECALL_COCKPIT_CACHE_SECONDS`` (one
+    time slot of that length; answered while recounted after the response for one more: a
+    deadline falling due or overdue shows within two). What the notice log shows done is not
+    counted per language: it is the one figure kept per recall and stamp
+    (``kept_done_from_records``)."""
     seconds = _cache_seconds()
     if seconds <= 0:
         return deadlines_of(recall, now)
-    slot = int(now.timestamp() // seconds)
     language = get_language() or settings.LANGUAGE_CODE
     return kept(
-        f"deadlines:{recall.pk}:{recall.status}:{language}:{slot}",
-        lambda: deadlines_of(recall, now),
+        f"deadlines:{recall.pk}:{recall.status}:{language}",
+        lambda: deadlines_of(
+            recall, now, from_records=kept_done_from_records([recall], stamp=stamp)
+        ),
         stamp=stamp,
     )
 
@@ -725,12 +747,16 @@ def kept_deadlines_of(recall: RecallCase, now: datetime, *, stamp: int) -> dict[
 def _kept_progress(recall: RecallCase, seconds: int, *, stamp: int | None = None) -> Progress:
     """``compute_progress`` kept under the recall's own audit stamp (``reporting.kept``); figures
     that took long to count are kept longer (``kept``: ten times the count). While one request
-    counts, the others answer the previous figures (their ``computed_at`` says when)."""
+    counts, the others answer the previous figures (their ``computed_at`` says when). The
+    deadlines in them read the one kept figure of what the notice log shows done."""
     if stamp is None:
         stamp = recall_stamp(recall.pk)
+    kept_stamp = stamp
     return kept(
         f"progress:{recall.pk}:{recall.status}:{_SHAPE}",
-        lambda: compute_progress(recall),
+        lambda: compute_progress(
+            recall, from_records=kept_done_from_records([recall], stamp=kept_stamp)
+        ),
         stamp=stamp,
     )
 

@@ -88,6 +88,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that the response it adds its recounts to is the one the server closes
+    # (kept figures whose time slot expired are counted after the response: docs/reporting.md).
+    "medrecall.reporting.middleware.RecountAfterResponse",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -36,6 +36,7 @@ from medrecall.recalls.forms import (
 )
 from medrecall.recalls.lifecycle import TRANSITIONS, Action, Status, action_blockers, blockers
 from medrecall.recalls.models import REGIME_CLASSES, RecallCase
+from medrecall.reporting.deadlines import kept_done_from_records
 from medrecall.web.labels import approval_step_label, label_for
 
 from .paging import paged
@@ -279,7 +280,7 @@ def recall_deadline_done(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def due_this_week(request: HttpRequest) -> HttpResponse:
-    report = deadlines.due_report()
+    report = deadlines.due_report(done_from_records=kept_done_from_records)
     return render(
         request,
         "web/due_this_week.html",

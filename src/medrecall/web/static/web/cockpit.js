@@ -21,7 +21,11 @@
 
   // A map of regions shaded by their units; ``points``: regions drawn as a dot at their
   // position (the world map's countries too small to see as a shape, or not drawn on it).
-  function drawMap(elementId, name, nameProperty, rows, names, points) {
+  function count(n) { return Number(n).toLocaleString(document.documentElement.lang || undefined); }
+
+  // ``units``: the word for what the shade counts, in the page's language (the legend's ends
+  // read "0" and "12,345 units").
+  function drawMap(elementId, name, nameProperty, rows, names, points, units) {
     var element = document.getElementById(elementId);
     if (!element || typeof echarts === "undefined") { return; }
     loadMap(name, element.dataset.geo).then(function () {
@@ -35,7 +39,8 @@
           return label + (p.value ? ": " + p.value : "");
         }},
         visualMap: {min: 0, max: max || 1, calculable: false, left: "left", bottom: 0, itemHeight: 80,
-          seriesIndex: 0},
+          seriesIndex: 0, text: [count(max) + " " + units, "0"], textGap: 6,
+          textStyle: {fontSize: 12, color: "#444"}},
         series: [{type: "map", map: name, nameProperty: nameProperty, roam: true,
           emphasis: {label: {show: false}},
           data: rows.map(function (r) { return {name: r.code, value: r.value, label: r.name}; }),
@@ -72,8 +77,10 @@
   function draw() {
     var figures = data();
     if (!figures) { return; }
-    drawMap("map-china", "medrecall-china", "iso", figures.provinces, figures.province_names);
-    drawMap("map-world", "medrecall-world", "iso_a2", figures.countries, null, figures.country_points);
+    var units = figures.labels.units;
+    drawMap("map-china", "medrecall-china", "iso", figures.provinces, figures.province_names, [], units);
+    drawMap("map-world", "medrecall-world", "iso_a2", figures.countries, null, figures.country_points,
+      units);
     drawBurnDown(figures);
   }
 
