@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -462,3 +463,24 @@ def test_queue_items_run_through_the_sections_in_order(
     ]
     assert [i.reference for i in items[7:9]] == ["HOSP2", "HOSP"]
     assert items[8].target == "letters"
+
+
+def test_a_deadline_met_by_a_filing_opens_the_filings_page_at_that_document(
+    recall_c1: RecallCase, manager: User, client: Any
+) -> None:
+    """One click from the QA/RA queue to the action: the recall event report's deadline opens
+    the recall's filings page at that document (where it is generated, signed, submitted); a
+    deadline no document meets (notify holders) still opens the case's deadlines."""
+    found = {s.key: s for s in queue_for(viewer=manager, role=Role.QA_RA_MANAGER)}
+    items = {item.subject: item for item in found["deadlines"].items()}
+    rows, _missing = deadlines.deadlines_for(recall_c1)
+    titles = {r.key: r.title for r in rows}
+    event = items[titles["nmpa.event_report"]]
+    assert (event.target, event.document) == ("filing", "nmpa.event_report")
+    assert event.action_url == f"/recalls/{recall_c1.pk}/filings/#doc-nmpa.event_report"
+    notify = items.get(titles.get("nmpa.notify_holders", ""))
+    if notify is not None:
+        assert notify.action_url == f"/recalls/{recall_c1.pk}/#deadlines"
+    client.force_login(manager)
+    page = client.get(event.action_url.split("#")[0]).content.decode()
+    assert 'id="doc-nmpa.event_report"' in page

@@ -10,7 +10,11 @@ class FilingsConfig(AppConfig):
     def ready(self) -> None:
         """Register the filings' closure blocker (docs/architecture.md, "Registries")."""
         from medrecall.core.registry import Lazy
-        from medrecall.recalls.hooks import CLOSURE_CHECKS, DEADLINE_DONE_SOURCES
+        from medrecall.recalls.hooks import (
+            CLOSURE_CHECKS,
+            DEADLINE_DOCUMENTS,
+            DEADLINE_DONE_SOURCES,
+        )
 
         CLOSURE_CHECKS.register(
             "filings.summary_report", Lazy("medrecall.filings.closure.closure_findings")
@@ -20,6 +24,9 @@ class FilingsConfig(AppConfig):
         )
         CLOSURE_CHECKS.register(
             "filings.sold_in_china", Lazy("medrecall.filings.closure.sold_in_china_findings")
+        )
+        DEADLINE_DOCUMENTS.register(
+            "filings.documents", Lazy("medrecall.filings.documents.document_for_deadline")
         )
         DEADLINE_DONE_SOURCES.register(
             "filings.submitted", Lazy("medrecall.filings.selectors.deadlines_done_from_filings")

@@ -757,3 +757,9 @@ DOCUMENT_TYPES.register(
         checks=(_fda_products, _termination_ready),
     ),
 )
+
+
+def document_for_deadline(key: str) -> str:
+    """The code of the document whose submission meets the clock's deadline ``key`` (the first
+    registered, e.g. the 806 report rather than the 806.20 record), "" if none does."""
+    return next((d.code for d in DOCUMENT_TYPES if d.deadline and d.deadline == key), "")

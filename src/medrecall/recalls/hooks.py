@@ -60,6 +60,15 @@ ClosureCheck = Callable[["RecallCase"], list[Finding]]
 CLOSURE_CHECKS: Registry[ClosureCheck] = Registry("closure check")
 
 
+# Which document meets a deadline of the clock (its key → the document type's code, "" for a
+# deadline no document meets): the filings context answers; the work queues link there.
+DEADLINE_DOCUMENTS: Registry[Callable[[str], str]] = Registry("document meeting a deadline")
+
+
+def document_for_deadline(key: str) -> str:
+    return next((code for find in DEADLINE_DOCUMENTS if (code := find(key))), "")
+
+
 def run_closure_checks(recall: RecallCase) -> list[Finding]:
     return [finding for check in CLOSURE_CHECKS for finding in check(recall)]
 

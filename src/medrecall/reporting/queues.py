@@ -54,6 +54,7 @@ from medrecall.notices.notify_by import HolderNotice, holders_notify_by
 from medrecall.notices.selectors import offers_for, overdue_queue
 from medrecall.parties.models import Channel, Review
 from medrecall.recalls.deadlines import DeadlineRow
+from medrecall.recalls.hooks import document_for_deadline
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
@@ -71,6 +72,7 @@ ACTIONS: dict[str, tuple[str, str, str]] = {
     "return": ("web:warehouse-return", "pk", ""),
     "work_order": ("web:work-order-detail", "pk", ""),
     "deadline": ("web:recall-detail", "pk", "#deadlines"),
+    "filing": ("web:filing-list", "pk", "#doc-{key}"),
     "approval": ("web:recall-detail", "pk", "#approvals"),
     "closure": ("web:recall-detail", "pk", "#closure"),
     "disposition": ("web:disposition-detail", "pk", "#complete-form"),
@@ -97,12 +99,15 @@ class QueueItem:
     overdue: bool = False
     detail: str = ""
     policy: bool = False  # a deadline that is company policy, not law
+    document: str = ""  # the filing document that meets the deadline (target "filing")
 
     @property
     def action_url(self) -> str:
         name, keyword, anchor = ACTIONS[self.target]
         value: Any = Role.FINANCE if keyword == "role" else self.target_id
-        return reverse(name, kwargs={keyword: value}) + anchor.format(id=self.target_id)
+        return reverse(name, kwargs={keyword: value}) + anchor.format(
+            id=self.target_id, key=self.document
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The item as the command line's JSON and the API show it."""
@@ -537,10 +542,14 @@ def _field_service(viewer: User, now: datetime) -> list[Section]:
 
 
 def _deadline_items(rows: list[DeadlineRow]) -> list[QueueItem]:
+    """A deadline met by a filing opens the recall's filings page at that document (where it is
+    generated, signed and submitted); any other, the case's deadlines."""
+    documents = {row.key: document_for_deadline(row.key) for row in rows}
     return [
         QueueItem(
             section="deadlines",
-            target="deadline",
+            target="filing" if documents[row.key] else "deadline",
+            document=documents[row.key],
             target_id=row.recall_id,
             reference=row.recall_number,
             subject=row.title,
@@ -627,7 +636,8 @@ def _qa_ra(viewer: User, now: datetime) -> list[Section]:
             gettext_lazy("Deadlines due"),
             gettext_lazy(
                 "Regulatory deadlines and company-policy targets of open recalls not met: breached, "
-                "or due in the next seven days (filings join here once they exist)."
+                "or due in the next seven days. A deadline met by a filing opens the recall's "
+                "filings page at that document."
             ),
             sorted(due.overdue + due.due, key=lambda row: row.due_at),
             _deadline_items,
