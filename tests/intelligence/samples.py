@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from medrecall.intelligence.importers import FdaRecallImporter
 
 # Copied verbatim from shared/data/fda (public domain; sources in data/README.md).
 FDA = Path(__file__).parent / "data"
@@ -91,3 +95,20 @@ def search_records() -> list[dict[str, Any]]:
             )
         )
     return records
+
+
+class ExplodingRecallImporter(FdaRecallImporter):
+    """A recall import whose parsing raises at the record ``cfres_id`` 2 (a parser's bug):
+    module-level, so that the child process that parses the file can import it."""
+
+    def fields_of(self, record: Mapping[str, str]) -> dict[str, Any]:
+        if record.get("cfres_id") == "2":
+            raise ValueError("a parser's bug")
+        return super().fields_of(record)
+
+
+class DyingRecallImporter(FdaRecallImporter):
+    """A recall import whose parsing ends its process without a word (killed, out of memory)."""
+
+    def fields_of(self, record: Mapping[str, str]) -> dict[str, Any]:
+        os._exit(3)

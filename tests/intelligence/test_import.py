@@ -16,10 +16,13 @@ from medrecall.audit.models import AuditEntry
 from medrecall.core.errors import ImportRejected
 from medrecall.intelligence.importers import FdaEnforcementImporter, FdaRecallImporter
 from medrecall.intelligence.models import PublicRecall, Source
+from medrecall.intelligence.parsing_process import ParsingProcessFailed
 from tests.intelligence.samples import (
     ONE_2004,
     RECALL_CSV,
     WEEKLY_REPORT,
+    DyingRecallImporter,
+    ExplodingRecallImporter,
     download,
     enforcement_example,
     recall_example,
@@ -27,6 +30,14 @@ from tests.intelligence.samples import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["in-process", "child-process"])
+def either_process(request, settings):
+    """The test run twice: the file parsed in the importing process, and in a child process
+    (``parsing_process``, the path of files of ``MEDRECALL_FDA_IMPORT_PROCESS_BYTES`` or more)."""
+    settings.MEDRECALL_FDA_IMPORT_PROCESS_BYTES = 10**15 if request.param == "in-process" else 0
+    return request.param
 
 
 def _recalls(path: Path, **kwargs):
@@ -42,6 +53,7 @@ def _nothing_written():
     assert not AuditEntry.objects.filter(action__startswith="intelligence.").exists()
 
 
+@pytest.mark.usefixtures("either_process")
 def test_the_real_csv_extract_imports_with_exact_values():
     outcome = _recalls(RECALL_CSV)
 
@@ -94,6 +106,7 @@ def test_importing_the_same_file_again_changes_nothing():
     assert AuditEntry.objects.filter(action="intelligence.fda_recalls_imported").count() == 2
 
 
+@pytest.mark.usefixtures("either_process")
 def test_the_openfda_download_shape_is_parsed_into_structured_fields(tmp_path):
     path = download(tmp_path / "device-recall-0001-of-0001.json", [recall_example()])
 
@@ -157,6 +170,7 @@ def test_meta_after_the_results_and_a_bare_list_are_read_too(tmp_path):
     assert sorted(PublicRecall.objects.values_list("key", flat=True)) == ["177049", "2"]
 
 
+@pytest.mark.usefixtures("either_process")
 def test_a_zipped_download_is_read(tmp_path):
     inner = download(tmp_path / "device-recall-0001-of-0001.json", [recall_example()])
     packed = tmp_path / "device-recall-0001-of-0001.json.zip"
@@ -190,6 +204,7 @@ def test_the_enforcement_example_with_yyyymmdd_dates(tmp_path):
     assert record.event_number == "62561"
 
 
+@pytest.mark.usefixtures("either_process")
 def test_the_weekly_report_keeps_devices_and_counts_unread_code_info():
     outcome = _enforcement(WEEKLY_REPORT)
 
@@ -223,6 +238,7 @@ def test_the_2004_recall_file_imports():
     assert (record.nationwide, record.worldwide) == (True, True)
 
 
+@pytest.mark.usefixtures("either_process")
 def test_a_file_that_repeats_records_ends_with_each_once(tmp_path):
     record = recall_example()
     path = download(
@@ -235,6 +251,7 @@ def test_a_file_that_repeats_records_ends_with_each_once(tmp_path):
     assert PublicRecall.objects.count() == 2
 
 
+@pytest.mark.usefixtures("either_process")
 def test_reimporting_a_changed_record_updates_it(tmp_path):
     _recalls(download(tmp_path / "first.json", [recall_example()]))
     changed = varied(
@@ -252,6 +269,7 @@ def test_reimporting_a_changed_record_updates_it(tmp_path):
     )
 
 
+@pytest.mark.usefixtures("either_process")
 def test_a_bad_date_refuses_the_file_naming_record_and_field(tmp_path):
     records = [
         recall_example(),
@@ -268,6 +286,7 @@ def test_a_bad_date_refuses_the_file_naming_record_and_field(tmp_path):
     _nothing_written()
 
 
+@pytest.mark.usefixtures("either_process")
 def test_a_bad_record_after_a_written_batch_still_writes_nothing(tmp_path):
     base = recall_example()
     records = [varied(base, "cfres_id", str(n)) for n in range(1, 2101)]
@@ -284,6 +303,7 @@ def test_a_bad_record_after_a_written_batch_still_writes_nothing(tmp_path):
     _nothing_written()
 
 
+@pytest.mark.usefixtures("either_process")
 def test_a_duplicate_with_conflicting_content_refuses_the_file(tmp_path):
     record = recall_example()
     path = download(tmp_path / "conflict.json", [record, varied(record, "product_quantity", "12")])
@@ -312,6 +332,7 @@ def test_a_record_without_its_key_is_refused(tmp_path):
     _nothing_written()
 
 
+@pytest.mark.usefixtures("either_process")
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -353,6 +374,7 @@ def test_a_csv_with_a_bad_date_names_the_row_and_column(tmp_path):
     _nothing_written()
 
 
+@pytest.mark.usefixtures("either_process")
 def test_a_csv_with_an_unknown_column_is_refused_before_reading(tmp_path):
     path = tmp_path / "recalls.csv"
     path.write_text("cfres_id,colour\n1,red\n")
@@ -475,6 +497,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
     _nothing_written()
 
 
+@pytest.mark.usefixtures("either_process")
 def test_a_zipped_json_larger_than_the_import_takes_is_refused(tmp_path, settings):
     settings.MEDRECALL_IMPORT_MAX_FILE_BYTES = 1024**2
     body = json.dumps({"results": [{"cfres_id": str(n)} for n in range(60000)]}).encode()
@@ -543,6 +566,7 @@ def test_a_large_download_is_read_in_flat_memory(tmp_path):
     assert large_peak < large.stat().st_size / 4
 
 
+@pytest.mark.usefixtures("either_process")
 def test_the_import_reports_its_progress_as_it_reads(tmp_path):
     path = _large_download(tmp_path / "progress.json", 4500)
     reported: list[tuple[int, int]] = []
@@ -623,6 +647,7 @@ def test_an_example_file_given_to_an_import_names_the_import_it_is_for(
     _nothing_written()
 
 
+@pytest.mark.usefixtures("either_process")
 def test_an_enforcement_download_given_to_the_recall_import_names_the_import(tmp_path):
     path = download(tmp_path / "device-enforcement.json", [enforcement_example()])
 
@@ -637,6 +662,7 @@ def test_an_enforcement_download_given_to_the_recall_import_names_the_import(tmp
     _nothing_written()
 
 
+@pytest.mark.usefixtures("either_process")
 def test_errors_are_listed_by_row_then_field(tmp_path):
     records = [
         recall_example(),
@@ -658,4 +684,88 @@ def test_errors_are_listed_by_row_then_field(tmp_path):
         (2, "event_date_posted"),
         (3, "event_date_terminated"),
     ]
+    _nothing_written()
+
+
+def _imported() -> list[tuple]:
+    fields = [
+        f.name
+        for f in PublicRecall._meta.get_fields()
+        if f.concrete and f.name not in ("id", "created_at", "updated_at")
+    ]
+    return list(PublicRecall.objects.order_by("source", "key").values_list(*fields))
+
+
+def test_the_child_process_imports_exactly_what_the_importing_process_does(tmp_path, settings):
+    base = recall_example()
+    records = [varied(base, "cfres_id", str(n), product_quantity=f"{n} units") for n in range(2500)]
+    path = download(tmp_path / "device-recall.json", [*records, records[7]])
+    runs = []
+    for threshold in (10**15, 0):
+        settings.MEDRECALL_FDA_IMPORT_PROCESS_BYTES = threshold
+        reported: list[tuple[int, int]] = []
+        outcomes = [
+            _recalls(path, progress=lambda done, total, seen=reported: seen.append((done, total))),
+            _enforcement(WEEKLY_REPORT),
+            _recalls(RECALL_CSV),
+        ]
+        audit = list(
+            AuditEntry.objects.filter(action__startswith="intelligence.")
+            .order_by("-id")
+            .values_list("action", "changes")[:3]
+        )
+        runs.append(([o.as_dict() for o in outcomes], reported, _imported(), audit[::-1]))
+        PublicRecall.objects.all().delete()
+
+    assert runs[0][1]
+    assert runs[0][2]
+    assert runs[1] == runs[0]
+
+
+def test_a_refused_file_lists_the_same_errors_in_the_child_process(tmp_path, settings):
+    base = recall_example()
+    records = [varied(base, "cfres_id", str(n)) for n in range(1, 2201)]
+    records[2100] = varied(base, "cfres_id", "2101", event_date_terminated="2020-99-01")
+    records.append(varied(base, "cfres_id", "5", product_quantity="12"))
+    records.append(varied(base, "cfres_id", "", event_date_posted="x"))
+    path = download(tmp_path / "bad.json", records)
+    errors = []
+    for threshold in (10**15, 0):
+        settings.MEDRECALL_FDA_IMPORT_PROCESS_BYTES = threshold
+        outcome = _recalls(path)
+        assert (outcome.accepted, outcome.rows) == (False, 2202)
+        errors.append(outcome.errors)
+
+    assert len(errors[0]) == 4
+    assert errors[1] == errors[0]
+    _nothing_written()
+
+
+def test_a_child_process_that_raises_is_a_clear_error_and_writes_nothing(tmp_path, settings):
+    settings.MEDRECALL_FDA_IMPORT_PROCESS_BYTES = 0
+    base = recall_example()
+    path = download(
+        tmp_path / "bug.json", [varied(base, "cfres_id", str(n)) for n in range(1, 4001)]
+    )
+
+    with pytest.raises(ParsingProcessFailed) as failed:
+        ExplodingRecallImporter().run(path, file_name=path.name)
+
+    assert str(failed.value) == (
+        "Reading bug.json in a separate process failed: ValueError: a parser's bug"
+    )
+    _nothing_written()
+
+
+def test_a_child_process_that_dies_is_a_clear_error_not_a_wait(tmp_path, settings):
+    settings.MEDRECALL_FDA_IMPORT_PROCESS_BYTES = 0
+    path = download(tmp_path / "dies.json", [recall_example()])
+
+    with pytest.raises(ParsingProcessFailed) as failed:
+        DyingRecallImporter().run(path, file_name=path.name)
+
+    assert str(failed.value) == (
+        "Reading dies.json in a separate process failed: the process ended (exit code 3) "
+        "before it finished."
+    )
     _nothing_written()

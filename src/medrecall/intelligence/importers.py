@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,6 +31,7 @@ from medrecall.core.types import ActorOrSystem
 
 from . import parsing
 from .models import Source
+from .parsing_process import read_in_child
 from .reading import JsonRecords, is_json
 from .services import WRITE_BATCH, BatchWriter, Written, public_recalls_analyse, record_import
 
@@ -97,6 +99,12 @@ class FdaImportOutcome(ImportOutcome):
                 % {"count": self.not_devices}
             )
         return " ".join(parts)
+
+
+class Batches(Protocol):
+    """Where ``_read_all`` hands its batches: the writer, or the child process's queue."""
+
+    def put(self, rows: Sequence[tuple[str, dict[str, Any]]]) -> None: ...
 
 
 class _Refused(Exception):
@@ -295,10 +303,14 @@ class FdaImporter(ABC):
         actor: ActorOrSystem,
         progress: Progress | None,
     ) -> None:
-        rows, reader = self.records(path, file_name)
         written = Written()
-        with BatchWriter(self.source, written) as writer:
-            self._read_all(rows, reader, file_name, outcome, writer, progress)
+        if self._parse_in_child(path):
+            with BatchWriter(self.source, written, threaded=True) as writer:
+                read_in_child(self, path, file_name, outcome, writer, progress)
+        else:
+            rows, reader = self.records(path, file_name)
+            with BatchWriter(self.source, written) as writer:
+                self._read_all(rows, reader, file_name, outcome, writer, progress)
         if outcome.rows == 0:
             message = _("The file %(file)s holds no records.") % {"file": file_name}
             raise ImportRejected(message, [RowError(file_name, 1, "", "empty", message)])
@@ -312,13 +324,24 @@ class FdaImporter(ABC):
         public_recalls_analyse(written=written)
         record_import(source=self.source, file_name=file_name, outcome=outcome, actor=actor)
 
+    @staticmethod
+    def _parse_in_child(path: Path) -> bool:
+        """Whether the file is large enough to be parsed in a child process while this one
+        writes (``parsing_process``); smaller files are parsed here, in a second thread's
+        company (``BatchWriter``), without the cost of starting a process."""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return False
+        return size >= settings.MEDRECALL_FDA_IMPORT_PROCESS_BYTES
+
     def _read_all(
         self,
         rows: Iterator[tuple[int, dict[str, str]]],
         reader: Any,
         file_name: str,
         outcome: FdaImportOutcome,
-        writer: BatchWriter,
+        writer: Batches,
         progress: Progress | None,
     ) -> None:
         """Every record parsed and checked in order; the good ones handed to the writer in

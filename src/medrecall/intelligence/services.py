@@ -59,11 +59,13 @@ class BatchWriter:
     thread, a queue of at most two batches: memory stays flat). The calling thread must not
     use the database until the writer is closed; a write's error is raised in the calling
     thread (at the next ``put``, at the latest when the writer closes), and nothing after
-    it is written."""
+    it is written. With ``threaded=False`` each batch is written in the calling thread, at
+    ``put`` (when the parsing runs in another process, see ``parsing_process``)."""
 
-    def __init__(self, source: Source, written: Written) -> None:
+    def __init__(self, source: Source, written: Written, *, threaded: bool = True) -> None:
         self.source = source
         self.written = written
+        self.threaded = threaded
         self.database = connections[DEFAULT_DB_ALIAS]
         self._queue: queue.Queue[Sequence[tuple[str, dict[str, Any]]] | None] = queue.Queue(2)
         self._error: BaseException | None = None
@@ -77,11 +79,15 @@ class BatchWriter:
                 cursor.execute("PRAGMA cache_size")
                 self._cache = cursor.fetchone()[0]
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        self.database.inc_thread_sharing()
-        self._thread.start()
+        if self.threaded:
+            self.database.inc_thread_sharing()
+            self._thread.start()
         return self
 
     def put(self, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        if not self.threaded:
+            public_recalls_write(source=self.source, rows=rows, written=self.written)
+            return
         if self._error is not None:
             raise self._error
         self._queue.put(rows)
@@ -92,9 +98,10 @@ class BatchWriter:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self._queue.put(_DONE)
-        self._thread.join()
-        self.database.dec_thread_sharing()
+        if self.threaded:
+            self._queue.put(_DONE)
+            self._thread.join()
+            self.database.dec_thread_sharing()
         if self._cache is not None:
             with self.database.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {int(self._cache)}")

@@ -207,6 +207,11 @@ MEDRECALL_XLSX_MAX_UNCOMPRESSED_BYTES = int(
 MEDRECALL_XLSX_MAX_RATIO = int(os.environ.get("MEDRECALL_XLSX_MAX_RATIO", "100"))
 MEDRECALL_XLSX_MAX_ROWS = int(os.environ.get("MEDRECALL_XLSX_MAX_ROWS", str(1_048_576)))
 MEDRECALL_IMPORT_MAX_CELL_CHARS = int(os.environ.get("MEDRECALL_IMPORT_MAX_CELL_CHARS", "10000"))
+# openFDA files of at least this size are parsed in a child process while the import writes
+# (docs/intelligence.md); smaller ones in the importing process.
+MEDRECALL_FDA_IMPORT_PROCESS_BYTES = int(
+    os.environ.get("MEDRECALL_FDA_IMPORT_PROCESS_BYTES", str(20 * 1024 * 1024))
+)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 TASK_BACKEND = os.environ.get("MEDRECALL_TASK_BACKEND", "rq" if REDIS_URL else "database")
