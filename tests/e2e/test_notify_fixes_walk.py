@@ -100,8 +100,9 @@ def test_a_portal_user_of_another_party_gets_404_and_sees_nothing(
     page.wait_for_load_state()
     for path in ("notices/holders/", "filings/", "cockpit/", ""):
         answer = page.goto(f"{live_server.url}/recalls/{recall.pk}/{path}")
-        # The case and its cockpit are staff pages (403); the others answer "not found".
-        assert answer.status == (403 if path in ("cockpit/", "") else 404), path
+        # The cockpit is a staff page (403); the case and the others answer "not found" (the
+        # case page too: a 403 told a portal user the recall exists).
+        assert answer.status == (403 if path == "cockpit/" else 404), path
         assert "HOSP2" not in page.content()
         assert "Singapore" not in page.content()
     answer = page.goto(f"{live_server.url}/api/recalls/{recall.pk}/deadlines/")
