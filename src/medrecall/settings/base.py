@@ -216,7 +216,9 @@ MEDRECALL_FDA_IMPORT_PROCESS_BYTES = int(
 REDIS_URL = os.environ.get("REDIS_URL", "")
 TASK_BACKEND = os.environ.get("MEDRECALL_TASK_BACKEND", "rq" if REDIS_URL else "database")
 if TASK_BACKEND == "rq":
-    INSTALLED_APPS += ["django_rq"]
+    INSTALLED_APPS += [
+        "medrecall.core.vendor_rq.RedisTaskQueueConfig"
+    ]  # django_rq, named in Chinese
     RQ_QUEUES = {
         "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}
     }

@@ -11,7 +11,7 @@ STORAGES = {
 # Tests drive the database queue and run its worker themselves; the Redis/RQ path has its
 # own test (tests/core/test_task_queues.py) when REDIS_URL points at a running server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-if "django_rq" in INSTALLED_APPS:  # noqa: F405
+if TASK_BACKEND == "rq":  # noqa: F405  (django_rq installed)
     TASKS["rq"] = {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
 
 # SQLite tests use a database file (not memory) so that a second process — a task worker
