@@ -25,7 +25,13 @@ from django.utils.translation import ngettext
 
 from medrecall.core import files
 from medrecall.core.errors import ImportRejected, RowError
-from medrecall.core.importing import ImportOutcome, Policy, Progress, RowProblem
+from medrecall.core.importing import (
+    ImportOutcome,
+    Policy,
+    Progress,
+    RowProblem,
+    cyclic_collection_paused,
+)
 from medrecall.core.tabular import Columns, TableReader
 from medrecall.core.types import ActorOrSystem
 
@@ -286,7 +292,7 @@ class FdaImporter(ABC):
     ) -> FdaImportOutcome:
         outcome = FdaImportOutcome(kind=self.kind, file_name=file_name)
         try:
-            with transaction.atomic():
+            with cyclic_collection_paused(), transaction.atomic():
                 self._import(path, file_name, outcome, actor, progress)
         except _Refused:
             outcome.accepted = False

@@ -14,6 +14,7 @@ is a ``ParsingProcessFailed`` (never a wait without end), and a parent that stop
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import multiprocessing
@@ -152,13 +153,18 @@ def child_main(
     channel: Any,
     wants_progress: bool,
 ) -> None:
-    """The child process: Django set up as the parent's, the file parsed, never the database."""
+    """The child process: Django set up as the parent's, the file parsed, never the database.
+    The cyclic garbage collector stays off for the child's one file (see
+    ``cyclic_collection_paused``), and what set-up made is frozen (``gc.freeze``) should a
+    collection run anyway."""
     try:
         if settings_module:
             os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
         import django
 
+        gc.disable()
         django.setup()
+        gc.freeze()
         for name, value in overrides.items():
             setattr(settings, name, value)
         if language:

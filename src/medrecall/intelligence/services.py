@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -207,37 +209,64 @@ def _converter(field: Any, database: Any) -> Callable[[Any], Any]:
 def _insert(rows: Sequence[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
     """New records as tuples (model instances cost more than the parsing in a file of 100,000
     records), ``ROWS_PER_STATEMENT`` to an ``INSERT``; values go through each field's own
-    conversion for the database (dates, JSON)."""
+    conversion for the database (dates, JSON). The plain columns come first, taken from a
+    record in one C-level call (``itemgetter``); the converted ones after them."""
     if not rows:
         return
     from .importers import FIELDS
 
     database = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs per use
-    fields = [PublicRecall._meta.get_field(name) for name in ("source", "key", *FIELDS)]
-    columns = [str(getattr(f, "column", f.name)) for f in fields]
+    model_fields = [PublicRecall._meta.get_field(name) for name in FIELDS]
+    plain = [f for f in model_fields if f.get_internal_type() not in _TYPED]
+    typed = [(f.name, _converter(f, database)) for f in model_fields if f not in plain]
+    columns = [
+        str(getattr(f, "column", f.name))
+        for f in (
+            PublicRecall._meta.get_field("source"),
+            PublicRecall._meta.get_field("key"),
+            *plain,
+            *(PublicRecall._meta.get_field(name) for name, _convert in typed),
+        )
+    ]
     stamp = PublicRecall._meta.get_field("created_at").get_db_prep_save(now, database)
     table = database.ops.quote_name(PublicRecall._meta.db_table)
     names = ", ".join(database.ops.quote_name(column) for column in columns)
-    row_marks = "(" + ", ".join(["%s"] * (len(fields) + 2)) + ")"
-    statement = f"INSERT INTO {table} ({names}, created_at, updated_at)"
-    # Each value converted where its field needs it (dates, JSON), in the columns' order.
-    spec = [
-        (f.name, _converter(f, database) if f.get_internal_type() in _TYPED else None)
-        for f in fields[2:]
-    ]
+    width = len(columns) + 2
+    take_plain = itemgetter(*(f.name for f in plain))
     params: list[Any] = []
     for source, key, values in rows:
         params += (source, key)
-        params += [values[n] if convert is None else convert(values[n]) for n, convert in spec]
+        params += take_plain(values)
+        params += [convert(values[name]) for name, convert in typed]
         params += (stamp, stamp)
-    width = len(fields) + 2
+    statement = f"INSERT INTO {table} ({names}, created_at, updated_at) VALUES "  # noqa: S608
     with database.cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             count = min(ROWS_PER_STATEMENT, len(rows) - start)
-            cursor.execute(
-                f"{statement} VALUES {', '.join([row_marks] * count)}",
+            _execute(
+                database,
+                cursor,
+                statement,
+                width,
+                count,
                 params[start * width : (start + count) * width],
             )
+
+
+def _execute(
+    database: Any, cursor: Any, statement: str, width: int, count: int, params: list[Any]
+) -> None:
+    """One multi-row ``INSERT``. On SQLite written with the driver's own ``?`` marks and given
+    to the driver's cursor: Django's SQLite cursor turns every ``%s`` into ``?`` with a regular
+    expression, and over the 20,000 marks of a statement that cost 28 µs a record (a fifth of
+    the writing); its query log (``DEBUG``) does not see these statements. Elsewhere with
+    ``%s``, through Django's cursor, as any statement."""
+    if database.vendor == "sqlite":
+        row = "(" + ", ".join(["?"] * width) + ")"
+        sqlite3.Cursor.execute(cursor.cursor, statement + ", ".join([row] * count), params)
+        return
+    row = "(" + ", ".join(["%s"] * width) + ")"
+    cursor.execute(statement + ", ".join([row] * count), params)
 
 
 ANALYZE_AFTER = 500
