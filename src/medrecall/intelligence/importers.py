@@ -311,7 +311,7 @@ class FdaImporter(ABC):
     ) -> None:
         written = Written()
         if self._parse_in_child(path):
-            with BatchWriter(self.source, written, threaded=True) as writer:
+            with BatchWriter(self.source, written) as writer:
                 read_in_child(self, path, file_name, outcome, writer, progress)
         else:
             rows, reader = self.records(path, file_name)

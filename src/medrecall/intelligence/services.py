@@ -61,13 +61,12 @@ class BatchWriter:
     thread, a queue of at most two batches: memory stays flat). The calling thread must not
     use the database until the writer is closed; a write's error is raised in the calling
     thread (at the next ``put``, at the latest when the writer closes), and nothing after
-    it is written. With ``threaded=False`` each batch is written in the calling thread, at
-    ``put`` (when the parsing runs in another process, see ``parsing_process``)."""
+    it is written. When the parsing runs in another process (``parsing_process``), the calling
+    thread unpickles the next batch meanwhile."""
 
-    def __init__(self, source: Source, written: Written, *, threaded: bool = True) -> None:
+    def __init__(self, source: Source, written: Written) -> None:
         self.source = source
         self.written = written
-        self.threaded = threaded
         self.database = connections[DEFAULT_DB_ALIAS]
         self._queue: queue.Queue[Sequence[tuple[str, dict[str, Any]]] | None] = queue.Queue(2)
         self._error: BaseException | None = None
@@ -81,15 +80,11 @@ class BatchWriter:
                 cursor.execute("PRAGMA cache_size")
                 self._cache = cursor.fetchone()[0]
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        if self.threaded:
-            self.database.inc_thread_sharing()
-            self._thread.start()
+        self.database.inc_thread_sharing()
+        self._thread.start()
         return self
 
     def put(self, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        if not self.threaded:
-            public_recalls_write(source=self.source, rows=rows, written=self.written)
-            return
         if self._error is not None:
             raise self._error
         self._queue.put(rows)
@@ -100,10 +95,9 @@ class BatchWriter:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if self.threaded:
-            self._queue.put(_DONE)
-            self._thread.join()
-            self.database.dec_thread_sharing()
+        self._queue.put(_DONE)
+        self._thread.join()
+        self.database.dec_thread_sharing()
         if self._cache is not None:
             with self.database.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {int(self._cache)}")
