@@ -531,3 +531,36 @@ def test_after_its_time_slot_the_home_page_answers_the_previous_figure_and_recou
     clock[0] += 61
     audit.record(actor="test", action="execution.received", target=progressed, changes={})
     assert shown() == (Recovery(970, 40), False)  # audited: counted for the reader at once
+
+
+@pytest.mark.parametrize("closers", ["kept", "dropped"])
+def test_the_recount_runs_after_the_response_or_before_it_when_django_has_no_closers_list(
+    closers: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The middleware relies on Django's private ``_resource_closers``; without it (a future
+    Django), the recount runs before the response is returned, never not at all."""
+    from django.http import HttpResponse
+
+    from medrecall.reporting import middleware
+
+    calls: list[str] = []
+
+    def view(_request: Any) -> HttpResponse:
+        noted = keeping._recount_later("t:closers", lambda: calls.append("recount"))
+        assert noted
+        response = HttpResponse("figures")
+        if closers == "dropped":
+            del response._resource_closers
+        calls.append("answered")
+        return response
+
+    middleware._warn_once.cache_clear()
+    response = middleware.RecountAfterResponse(view)(object())  # type: ignore[arg-type]
+    if closers == "kept":
+        assert calls == ["answered"]  # not yet: after the response is sent
+        response.close()
+        assert calls == ["answered", "recount"]
+        assert "no _resource_closers" not in caplog.text
+    else:
+        assert calls == ["answered", "recount"]  # at once, before the response is returned
+        assert "no _resource_closers" in caplog.text
