@@ -200,7 +200,6 @@ class ContactSerializer(BoundedModelSerializer[Contact]):
 
 class ImportRunSerializer(BoundedModelSerializer[ImportRun]):
     percent = serializers.IntegerField(read_only=True)
-
     class Meta:
         model = ImportRun
         fields = [
@@ -222,6 +221,13 @@ class ImportRunSerializer(BoundedModelSerializer[ImportRun]):
             "finished_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: ImportRun) -> dict[str, Any]:
+        """The message and row errors in the reader's language (the request's), not the one
+        the import was started in."""
+        body = dict(super().to_representation(instance))
+        body["message"], body["errors"] = instance.shown_message, instance.shown_errors
+        return body
 
 
 class ImportStartSerializer(BoundedSerializer):
