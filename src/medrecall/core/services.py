@@ -49,6 +49,12 @@ def import_run_start(
             % {"limit": settings.MEDRECALL_MAX_UPLOAD_BYTES // (1024 * 1024)},
             where="file",
         )
+    if not upload.size:  # said as such, not as a type we do not accept
+        raise ValidationFailed(
+            _("The file %(file)s is empty.") % {"file": Path(file_name).name or file_name},
+            code="empty_file",
+            where="file",
+        )
     detected = files.check_type(
         upload,
         name=Path(file_name).name or file_name,
