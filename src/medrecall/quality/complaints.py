@@ -20,7 +20,7 @@ from medrecall.core.errors import DomainError
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.core.numbering import number_next
 from medrecall.core.presentation import local_time
-from medrecall.parties.models import Party
+from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.models import RecallCase, Regime, ScopeRule
 from medrecall.recalls.services import recall_open, scope_rule_add
 from medrecall.traceability.errors import SerialNotInLot
@@ -40,7 +40,7 @@ from .errors import (
 )
 from .lifecycle import ComplaintAction, ComplaintStatus, complaint_require
 from .models import Channel, Complaint, ReportCategory, ReportDecision, Resolution
-from .selectors import recalls_covering
+from .selectors import lot_not_shipped_to_holder, open_recall_covering, recalls_covering
 
 # The holder's own forms (portal, recall reply link): the same report sent twice (Back, then
 # Submit again) is the complaint received the first time, not a second one.
@@ -262,6 +262,23 @@ def _unit_fields(found: UnitFound, barcode: str) -> dict[str, Any]:
     }
 
 
+def receipt_checks(complaint: Complaint) -> dict[str, Any]:
+    """What every entry path (portal, customer service, import, API, a corrected unit) checks
+    on the complaint before it is saved: a lot the records show going elsewhere and never to
+    the holder is flagged "lot not shipped to this holder" (kept, to resolve); a lot in an open
+    recall links the complaint to that recall. Returns the changes for the audit entry."""
+    changes: dict[str, Any] = {}
+    own_site = complaint.holder is not None and complaint.holder.party_type == PartyType.OWN_SITE
+    flag = not own_site and lot_not_shipped_to_holder(complaint)
+    if flag != complaint.holder_not_shipped:
+        changes["holder_not_shipped"] = [complaint.holder_not_shipped, flag]
+        complaint.holder_not_shipped = flag
+    if complaint.recall_id is None and (recall := open_recall_covering(complaint)) is not None:
+        complaint.recall = recall
+        changes["recall"] = [None, recall.number]
+    return changes
+
+
 def complaint_number_next() -> str:
     return number_next(model=Complaint, pattern=COMPLAINT_NUMBER_PATTERN)
 
@@ -331,6 +348,7 @@ def complaint_receive(
     )
     if channel in SENT_BY_HOLDER and holder is not None:
         _refuse_if_sent_before(complaint, holder)
+    checked = receipt_checks(complaint)
     try:
         with transaction.atomic():
             complaint.save()
@@ -354,6 +372,7 @@ def complaint_receive(
             "aware_at": [None, aware_at.isoformat()],
             "death": [None, death],
             "injury": [None, complaint.injury],
+            **checked,
         },
     )
     return complaint
@@ -412,6 +431,7 @@ def complaint_resolve_unit(*, complaint: Complaint, actor: User, unit: UnitGiven
     found = unit_resolve(unit)
     for name, value in _unit_fields(found, unit.barcode).items():
         setattr(complaint, name, value)
+    checked = receipt_checks(complaint)
     complaint.save()
     audit.record(
         actor=actor,
@@ -422,6 +442,7 @@ def complaint_resolve_unit(*, complaint: Complaint, actor: User, unit: UnitGiven
             "lot": [before[1], found.lot],
             "serial": [before[2], found.serial],
             "resolution": [before[3], str(found.resolution)],
+            **checked,
         },
     )
     return complaint
