@@ -1602,6 +1602,8 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     "web:quality-signals-detect": W(SIGNAL_ACT, **STAFF),
     "web:quality-signal": P(SIGNAL_VIEW, **STAFF),
     "web:quality-signal-action": W(SIGNAL_ACT, **STAFF),
+    # the thresholds' form: the role that may change them (read on the signals page)
+    "web:quality-signal-policy": W("quality.change_signalpolicy", **STAFF),
     "quality-signals": P(SIGNAL_VIEW, **STAFF_API),
     "quality-signals-detect": W(SIGNAL_ACT, **STAFF_API),
     "quality-signals-policy": P(

@@ -105,3 +105,33 @@ def test_signals_from_the_sidebar_with_history_and_hidden_from_another_party(
     assert response.status == 404
     assert "Returns were entered twice" not in page.content()
     assert Party.objects.filter(code=f"OTHER-{language}").exists()
+
+
+THRESHOLD_WORDS = {
+    "en": {"heading": "Early-warning thresholds", "problem": "minimum complaints:"},
+    "zh-hans": {"heading": "预警阈值", "problem": "最少投诉数"},
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_thresholds_changed_on_their_form(
+    page: Any, live_server: Any, make_user: Callable[..., User], language: str
+) -> None:
+    from medrecall.quality import signals
+
+    words = THRESHOLD_WORDS[language]
+    log_in(page, live_server, make_user(Role.QA_RA_MANAGER, language=language))
+
+    page.goto(f"{live_server.url}/quality/signals/")
+    page.click("#change-thresholds")
+    page.wait_for_url("**/quality/signals/policy/")
+    assert page.locator("h1").inner_text() == words["heading"]
+    page.fill("#policy-min_complaints", "0")
+    page.click("#policy-save")
+    page.wait_for_selector("#policy-min_complaints-error")
+    assert words["problem"] in page.locator("#policy-min_complaints-error").inner_text()
+    page.fill("#policy-min_complaints", "4")
+    page.click("#policy-save")
+    page.wait_for_url("**/quality/signals/")
+
+    assert signals.policy().min_complaints == 4

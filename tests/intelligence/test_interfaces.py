@@ -209,7 +209,7 @@ def test_only_qa_ra_and_administrators_import(tmp_path, make_user, api_as, role,
         run = import_run_execute(run_id=response.json()["id"])
         assert (run.status, run.created_count) == (ImportStatus.ACCEPTED, 1)
         assert run.message == (
-            "1 rows: 1 created, 0 updated, 0 unchanged. "
+            "1 row: 1 created, 0 updated, 0 unchanged. "
             "0 records' code information could not be read (kept as text)."
         )
         assert PublicRecall.objects.get().key == "177049"

@@ -168,3 +168,11 @@ def test_statistics_filters(history):
 def test_an_unknown_source_is_refused():
     with pytest.raises(selectors.SearchInvalid):
         selectors.recall_statistics(selectors.Filters(source="drugs"))
+
+
+def test_tip_is_in_the_glossary():
+    """尖端 (tip), as the glossary and the demo's Chinese recall write it, is read as "tip"."""
+    read = read_query("导管尖端脱落")
+
+    assert sorted(read.words) == ["catheter", "detach", "tip"]
+    assert read.unknown == []

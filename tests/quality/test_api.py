@@ -346,10 +346,9 @@ def test_link_recall_never_replaces_an_existing_link(
     receive: Callable[..., Complaint], manager: User
 ) -> None:
     complaint = receive()
+    second = receive(reference="X")  # before the first recall: not linked to it on receipt
     first = services.complaint_start_recall(complaint=complaint, actor=manager)
-    other = services.complaint_start_recall(
-        complaint=receive(reference="X"), actor=manager, confirm_overlap=True
-    )
+    other = services.complaint_start_recall(complaint=second, actor=manager, confirm_overlap=True)
     audits = AuditEntry.objects.count()
     client = _api(manager)
 

@@ -155,6 +155,7 @@ def test_status_and_alerts_once_each(
             services.Triage("nmpa", True, "nmpa_death", "died"),
             services.Triage("eu_mdr", True, "eu_other", "serious"),
         ],
+        harm_confirmation="EU: the death is not attributed to the device",
     )
     now = AWARE + timedelta(days=8)  # NMPA (7 d) breached; EU (15 d) at 8/15 of its window
 

@@ -239,9 +239,11 @@ def test_portal_report_sent_twice_is_one_complaint(portal_user: User) -> None:
 
 
 def _covered(receive: Callable[..., Complaint], manager: User) -> tuple[Complaint, RecallCase]:
-    """A complaint on lot C1, which the recall started from an earlier complaint covers."""
+    """A complaint on lot C1, which the recall started from an earlier complaint covers. Received
+    before that recall was started (one received after is linked to it on receipt)."""
+    later = receive(reference="E-2")
     earlier = services.complaint_start_recall(complaint=receive(reference="E-1"), actor=manager)
-    return receive(reference="E-2"), earlier
+    return later, earlier
 
 
 def _nothing_started(complaint: Complaint, recalls: int, audits: int) -> None:
@@ -320,8 +322,8 @@ def test_start_recall_page_shows_the_covering_recalls_and_asks_to_confirm(
 def test_start_recall_api_and_command_need_the_confirmation(
     receive: Callable[..., Complaint], manager: User
 ) -> None:
-    complaint, earlier = _covered(receive, manager)
     other = receive(reference="E-3")
+    complaint, earlier = _covered(receive, manager)
     url = f"/api/quality/complaints/{complaint.pk}/start-recall/"
     counts = (RecallCase.objects.count(), AuditEntry.objects.count())
 

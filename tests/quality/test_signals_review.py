@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from medrecall.accounts.models import User
@@ -166,9 +167,19 @@ def test_p_values_read_the_same_on_page_list_and_explanation(raised: Signal, man
     call_command("quality", "signals", "--json", stdout=out)
     answer = json.loads(out.getvalue())["signals"]
 
-    assert "<td>1.2e-05 (4.3e-04)</td>" in page
+    assert '<td id="signal-p">4.3e-04 (raw p 1.2e-05)</td>' in page
     assert "<td>4.3e-04</td>" in listed
-    assert "p = 1.2e-05 (4.3e-04 adjusted" in signals.explain(raised)
+    assert "Adjusted p = 4.3e-04 (for the number of lots and models tested; raw p = 1.2e-05)" in (
+        signals.explain(raised)
+    )
+    with translation.override("zh-hans"):
+        assert "校正 p 值 = 4.3e-04（按受检批号和型号数量校正；原始 p 值 = 1.2e-05）" in (
+            signals.explain(raised)
+        )
+        chinese = client.get(
+            reverse("web:quality-signal", args=[raised.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+    assert "4.3e-04（原始 p 值 1.2e-05）" in chinese
     assert [s["p_value"] for s in answer if s["kind"] == "lot"] == [0.000012345]
 
 

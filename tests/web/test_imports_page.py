@@ -164,7 +164,7 @@ def test_progress_is_seen_from_elsewhere_while_the_events_import_runs(
             "en",
             "",
             "The GTIN 12345678901232 has check digit 2; it should be 1.",
-            "1 rows imported; 1 rows rejected (download them, correct and import again).",
+            "1 row imported; 1 row rejected (download them, correct and import again).",
             id="english",
         ),
     ],
@@ -198,3 +198,73 @@ def test_worker_writes_errors_in_the_language_the_import_was_started_in(
         expected_error,
         expected_message,
     )
+
+
+@pytest.mark.parametrize(
+    ("started_in", "read_in", "expected"),
+    [
+        pytest.param(
+            "zh-hans",
+            "en",
+            (
+                "1 row imported; 1 row rejected (download them, correct and import again).",
+                "The GTIN 12345678901232 has check digit 2; it should be 1.",
+            ),
+            id="chinese-upload-english-reader",
+        ),
+        pytest.param(
+            "en",
+            "zh-hans",
+            ("已导入 1 行；1 行被拒绝（请下载这些行，更正后重新导入）。", "应为 1"),
+            id="english-upload-chinese-reader",
+        ),
+    ],
+)
+def test_result_shown_in_the_readers_language(
+    analyst: User, started_in: str, read_in: str, expected: tuple[str, str]
+) -> None:
+    """A stored result is shown in the language of whoever reads it, page and API alike."""
+    uploader = Client(HTTP_ACCEPT_LANGUAGE=started_in)
+    uploader.login(username=analyst.username, password=PASSWORD)
+    run = upload(uploader, BAD, keep_good="1")
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    reader = Client(HTTP_ACCEPT_LANGUAGE=read_in)
+    reader.login(username=analyst.username, password=PASSWORD)
+
+    page = reader.get(f"/imports/{run.pk}/").content.decode()
+    body = reader.get(f"/api/imports/{run.pk}/").json()
+
+    message, error = expected
+    assert message in page
+    assert body["message"] == message
+    assert error in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "gtin,model_code,name,tracking\n12345678901232,BAD,坏,lot\n",
+            "1 row has a problem; nothing was imported.",
+            id="one",
+        ),
+        pytest.param(
+            "gtin,model_code,name,tracking\n12345678901232,BAD,坏,lot\n"
+            "12345678901233,BAD2,坏,lot\n",
+            "2 rows have problems; nothing was imported.",
+            id="two",
+        ),
+    ],
+)
+def test_refused_run_counts_rows_in_both_languages(analyst: User, text: str, expected: str) -> None:
+    uploader = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    uploader.login(username=analyst.username, password=PASSWORD)
+    run = upload(uploader, text)
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    reader = Client(HTTP_ACCEPT_LANGUAGE="en")
+    reader.login(username=analyst.username, password=PASSWORD)
+
+    page = reader.get(f"/imports/{run.pk}/").content.decode()
+
+    assert expected in page
+    assert "check digit" in page

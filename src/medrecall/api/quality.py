@@ -302,6 +302,22 @@ class TriageItemSerializer(BoundedSerializer):
 
 class TriageSerializer(BoundedSerializer):
     decisions = TriageItemSerializer(many=True, label=_l("Triage decisions"))
+    death = serializers.BooleanField(
+        required=False, allow_null=True, default=None, label=_l("Death (corrects the complaint)")
+    )
+    injury = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_l("Serious injury (corrects the complaint)"),
+    )
+    harm_confirmation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        label=_l("Reason to keep a category that contradicts the recorded harm"),
+    )
 
 
 class ComplaintTriageView(APIView):
@@ -318,8 +334,20 @@ class ComplaintTriageView(APIView):
             complaint=complaint,
             actor=viewer,
             decisions=[services.Triage(**item) for item in payload.validated_data["decisions"]],
+            harm=_harm(complaint, payload.validated_data),
+            harm_confirmation=payload.validated_data["harm_confirmation"],
         )
         return Response(_detail(complaint))
+
+
+def _harm(complaint: Complaint, data: dict[str, Any]) -> services.Harm | None:
+    """The corrected harm flags; a flag not given keeps the complaint's value."""
+    if data["death"] is None and data["injury"] is None:
+        return None
+    return services.Harm(
+        death=complaint.death if data["death"] is None else data["death"],
+        injury=complaint.injury if data["injury"] is None else data["injury"],
+    )
 
 
 class ReportSerializer(BoundedSerializer):

@@ -223,10 +223,18 @@ class ImportRunSerializer(BoundedModelSerializer[ImportRun]):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: ImportRun) -> dict[str, Any]:
+        """The message and row errors in the reader's language (the request's), not the one
+        the import was started in."""
+        body = dict(super().to_representation(instance))
+        body["message"], body["errors"] = instance.shown_message, instance.shown_errors
+        return body
+
 
 class ImportStartSerializer(BoundedSerializer):
     kind = serializers.CharField()
-    file = serializers.FileField()
+    # An empty file reaches the service, which says so as the page does ("empty_file").
+    file = serializers.FileField(allow_empty_file=True)
     policy = serializers.ChoiceField(
         choices=[policy.value for policy in Policy],
         default=Policy.REJECT.value,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -58,6 +60,9 @@ class ImportRun(TimeStampedModel):
         _("rejected rows file"), upload_to="imports/rejected/%Y/%m/", blank=True
     )
     message = models.TextField(_("message"), blank=True)
+    # The message in each of the site's languages ({"en": …, "zh-hans": …}), so that it is shown
+    # in the reader's language, not the uploader's (``shown_message``); empty on older runs.
+    messages = models.JSONField(_("message in each language"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -89,6 +94,20 @@ class ImportRun(TimeStampedModel):
             with contextlib.suppress(OSError, ValueError):
                 done, total = (int(n) for n in self.progress_path.read_text().split())
         return min(100, int(100 * done / total)) if total else 0
+
+    @property
+    def shown_message(self) -> str:
+        """The message in the reader's (the active) language, else as it was written."""
+        return self.messages.get(translation.get_language() or "", "") or self.message
+
+    @property
+    def shown_errors(self) -> list[dict[str, Any]]:
+        """The row errors, each message in the reader's language where the run has it."""
+        language = translation.get_language() or ""
+        return [
+            {**error, "message": error.get("messages", {}).get(language) or error["message"]}
+            for error in self.errors
+        ]
 
     @property
     def is_finished(self) -> bool:

@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from medrecall.core.types import ActorOrSystem
 
@@ -48,6 +49,12 @@ def import_run_start(
             % {"limit": settings.MEDRECALL_MAX_UPLOAD_BYTES // (1024 * 1024)},
             where="file",
         )
+    if not upload.size:  # said as such, not as a type we do not accept
+        raise ValidationFailed(
+            _("The file %(file)s is empty.") % {"file": Path(file_name).name or file_name},
+            code="empty_file",
+            where="file",
+        )
     detected = files.check_type(
         upload,
         name=Path(file_name).name or file_name,
@@ -68,6 +75,37 @@ def import_run_start(
     language = translation.get_language() or ""
     transaction.on_commit(lambda: import_run_execute.enqueue(run_id=run.pk, language=language))
     return run
+
+
+def _summary(rejected: int, outcome: ImportOutcome) -> str:
+    """The run's one-line result in the active language, each count with its plural."""
+    if not outcome.accepted:
+        return ngettext(
+            "%(count)s row has a problem; nothing was imported.",
+            "%(count)s rows have problems; nothing was imported.",
+            rejected,
+        ) % {"count": rejected}
+    if outcome.errors:
+        good = outcome.rows - rejected
+        return _("%(imported)s; %(rejected)s (download them, correct and import again).") % {
+            "imported": ngettext("%(count)s row imported", "%(count)s rows imported", good)
+            % {"count": good},
+            "rejected": ngettext("%(count)s row rejected", "%(count)s rows rejected", rejected)
+            % {"count": rejected},
+        }
+    message = ngettext(
+        "%(rows)s row: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
+        "%(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
+        outcome.rows,
+    ) % {
+        "rows": outcome.rows,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+    }
+    if notes := getattr(outcome, "notes", ""):
+        message = f"{message} {notes}"  # what an importer adds (fda-recalls)
+    return message
 
 
 def _progress_writer(run: ImportRun) -> Any:
@@ -107,23 +145,65 @@ def import_run_execute(*, run_id: int, language: str = "") -> ImportRun:
         run.progress_path.unlink(missing_ok=True)
 
 
+def _run_importer(run: ImportRun, progress: Any = None) -> ImportOutcome:
+    importer_class = importer_for(run.kind)
+    assert importer_class is not None  # noqa: S101 - checked when the run was started
+    extra = (
+        {"import_run_id": run.pk} if getattr(importer_class, "accepts_import_run", False) else {}
+    )
+    outcome: ImportOutcome = importer_class().run(
+        Path(run.source.path),
+        file_name=run.file_name,
+        policy=Policy(run.policy),
+        actor=run.created_by,
+        progress=progress or (lambda done, total: None),
+        **extra,
+    )
+    return outcome
+
+
+def _in_other_languages(run: ImportRun) -> None:
+    """A refused or partial run's message and row errors in each other language of the site,
+    so that a reader sees them in theirs: the file is checked again in that language inside a
+    transaction that is rolled back (nothing a second pass writes is kept; a run with problems
+    costs one more pass per language)."""
+    current = translation.get_language() or settings.LANGUAGE_CODE
+    run.messages = run.messages or {current: run.message}
+    by_language: dict[str, list[str]] = {current: [e["message"] for e in run.errors]}
+    for language, _name in settings.LANGUAGES:
+        if language == current:
+            continue
+        with translation.override(language):
+            message, errors = _check_again(run)
+        if len(errors) != len(run.errors):
+            continue  # not refused the same way: keep the language it was written in
+        run.messages.setdefault(language, message or run.message)
+        by_language[language] = [e["message"] for e in errors]
+    run.errors = [
+        {**error, "messages": {lang: texts[i] for lang, texts in by_language.items()}}
+        for i, error in enumerate(run.errors)
+    ]
+
+
+def _check_again(run: ImportRun) -> tuple[str | None, list[dict[str, Any]]]:
+    """Import the file again in the active language and roll it back: the refusal's message
+    (``None`` when the importer answered with an outcome) and the row errors."""
+    try:
+        with transaction.atomic():
+            outcome = _run_importer(run)
+            transaction.set_rollback(True)  # never keep what a second pass writes
+    except ImportRejected as rejected:
+        return rejected.message, rejected.details or []
+    except DomainError as refused:
+        return refused.message, []
+    return None, [e.as_dict() for e in outcome.errors[:1000]]
+
+
 def _execute(run: ImportRun) -> ImportRun:
     importer_class = importer_for(run.kind)
     assert importer_class is not None  # noqa: S101 - checked when the run was started
     try:
-        extra = (
-            {"import_run_id": run.pk}
-            if getattr(importer_class, "accepts_import_run", False)
-            else {}
-        )
-        outcome: ImportOutcome = importer_class().run(
-            Path(run.source.path),
-            file_name=run.file_name,
-            policy=Policy(run.policy),
-            actor=run.created_by,
-            progress=_progress_writer(run),
-            **extra,
-        )
+        outcome = _run_importer(run, _progress_writer(run))
     except ImportRejected as rejected:
         run.status, run.message, run.errors = (
             ImportStatus.REJECTED,
@@ -131,8 +211,10 @@ def _execute(run: ImportRun) -> ImportRun:
             rejected.details or [],
         )
         run.rejected_count = len({e.row for e in rejected.errors})
+        _in_other_languages(run)
     except DomainError as refused:
         run.status, run.message = ImportStatus.REJECTED, refused.message
+        _in_other_languages(run)
     except Exception as error:  # the worker must record every failure for the user
         run.status, run.message = (
             ImportStatus.FAILED,
@@ -156,26 +238,17 @@ def record_outcome(run: ImportRun, outcome: ImportOutcome, columns: tuple[str, .
     run.rejected_count = len({e.row for e in outcome.errors})
     if not outcome.accepted:
         run.status = ImportStatus.REJECTED
-        run.message = _("%(count)s rows have problems; nothing was imported.") % {
-            "count": run.rejected_count
-        }
     elif outcome.errors:
         run.status = ImportStatus.PARTIAL
-        run.message = _(
-            "%(good)s rows imported; %(bad)s rows rejected (download them, correct and import again)."
-        ) % {"good": outcome.rows - run.rejected_count, "bad": run.rejected_count}
     else:
         run.status = ImportStatus.ACCEPTED
-        run.message = _(
-            "%(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
-        ) % {
-            "rows": outcome.rows,
-            "created": outcome.created,
-            "updated": outcome.updated,
-            "unchanged": outcome.unchanged,
-        }
-    if outcome.accepted and (notes := getattr(outcome, "notes", "")):
-        run.message = f"{run.message} {notes}"  # what an importer adds (fda-recalls)
+    run.message = _summary(run.rejected_count, outcome)
+    run.messages = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            run.messages[language] = _summary(run.rejected_count, outcome)
+    if outcome.errors:  # the rows' problems too, in each language
+        _in_other_languages(run)
     if outcome.errors:
         run.rejected_rows.save(
             f"rejected-{run.pk}.csv",

@@ -72,7 +72,7 @@ GLOSSARY: dict[str, str] = {
     "标签": "label labeling", "说明书": "instructions labeling", "包装": "packaging package",
     "无菌": "sterile sterility", "灭菌": "sterilization sterile", "污染": "contamination",
     "破损": "damaged breach", "密封": "seal", "泄漏": "leak leakage", "渗漏": "leak",
-    "断裂": "fracture break", "破裂": "rupture crack", "裂纹": "crack", "脱落": "detach",
+    "尖端": "tip", "断裂": "fracture break", "破裂": "rupture crack", "裂纹": "crack", "脱落": "detach",
     "松动": "loose", "变形": "deformation", "腐蚀": "corrosion", "过热": "overheating",
     "起火": "fire", "烧伤": "burn", "电池": "battery", "电源": "power", "电源线": "power cord",
     "电缆": "cable", "连接器": "connector", "报警": "alarm", "警报": "alarm", "显示": "display",

@@ -240,6 +240,17 @@ class FdaImporter(ABC):
         table = TableReader(path, file_name=file_name, columns=self.columns)
         return ((row.number, row.values) for row in table.rows()), table
 
+    @staticmethod
+    def _refuse_empty(path: Path, file_name: str) -> None:
+        """An empty file is refused as empty, whether named .json or .csv."""
+        try:
+            empty = path.stat().st_size == 0
+        except OSError:
+            return
+        if empty:
+            message = _("The file %(file)s is empty.") % {"file": file_name}
+            raise ImportRejected(message, [RowError(file_name, 1, "", "empty", message)])
+
     def _refuse_not_a_table(self, path: Path, file_name: str) -> None:
         """A YAML file (by its name, or a first line ``name:`` with no column separator, as
         openFDA's field dictionaries ``properties:``) is neither an openFDA download nor a CSV
@@ -310,6 +321,7 @@ class FdaImporter(ABC):
         progress: Progress | None,
     ) -> None:
         written = Written()
+        self._refuse_empty(path, file_name)
         if self._parse_in_child(path):
             with BatchWriter(self.source, written) as writer:
                 read_in_child(self, path, file_name, outcome, writer, progress)
@@ -401,6 +413,7 @@ class FdaImporter(ABC):
             return
         marker = next((m for m in self.other_markers if record.get(m, "").strip()), "")
         if not marker:
+            self._refuse_not_openfda(record, number, file_name)
             return
         message = _(
             "%(file)s holds openFDA %(endpoint)s records (%(key)s), not what this import reads: "
@@ -414,6 +427,18 @@ class FdaImporter(ABC):
         raise ImportRejected(
             message, [RowError(file_name, number, self.key_field, "wrong_import", message)]
         )
+
+    def _refuse_not_openfda(self, record: Mapping[str, str], number: int, file_name: str) -> None:
+        """A first record with none of the fields this import reads (``{"foo": 1}``, a list of
+        other objects) is refused as not an openFDA file, not with a missing key on each row."""
+        if any(str(record.get(name, "")).strip() for name in self.columns.all):
+            return
+        message = _(
+            "This is not an openFDA %(endpoint)s file: the first record of %(file)s has none of "
+            "its fields (%(key)s, …). Import the %(endpoint)s download from "
+            "open.fda.gov/data/downloads (.json or .json.zip) or a CSV extract of it."
+        ) % {"endpoint": ENDPOINTS[self.kind], "file": file_name, "key": self.key_field}
+        raise ImportRejected(message, [RowError(file_name, number, "", "not_openfda", message)])
 
     def _repeated(
         self,

@@ -20,7 +20,7 @@ from medrecall.core.errors import DomainError
 from medrecall.core.gtin import gtin_problem, normalise_gtin
 from medrecall.core.numbering import number_next
 from medrecall.core.presentation import local_time
-from medrecall.parties.models import Party
+from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.models import RecallCase, Regime, ScopeRule
 from medrecall.recalls.services import recall_open, scope_rule_add
 from medrecall.traceability.errors import SerialNotInLot
@@ -35,11 +35,12 @@ from .errors import (
     RecallFromComplaintRefused,
     RecallOverlapUnconfirmed,
     ReportAlreadySubmitted,
+    TriageHarmConflict,
     TriageInvalid,
 )
 from .lifecycle import ComplaintAction, ComplaintStatus, complaint_require
-from .models import Channel, Complaint, ReportDecision, Resolution
-from .selectors import recalls_covering
+from .models import Channel, Complaint, ReportCategory, ReportDecision, Resolution
+from .selectors import lot_not_shipped_to_holder, open_recall_covering, recalls_covering
 
 # The holder's own forms (portal, recall reply link): the same report sent twice (Back, then
 # Submit again) is the complaint received the first time, not a second one.
@@ -261,6 +262,23 @@ def _unit_fields(found: UnitFound, barcode: str) -> dict[str, Any]:
     }
 
 
+def receipt_checks(complaint: Complaint) -> dict[str, Any]:
+    """What every entry path (portal, customer service, import, API, a corrected unit) checks
+    on the complaint before it is saved: a lot the records show going elsewhere and never to
+    the holder is flagged "lot not shipped to this holder" (kept, to resolve); a lot in an open
+    recall links the complaint to that recall. Returns the changes for the audit entry."""
+    changes: dict[str, Any] = {}
+    own_site = complaint.holder is not None and complaint.holder.party_type == PartyType.OWN_SITE
+    flag = not own_site and lot_not_shipped_to_holder(complaint)
+    if flag != complaint.holder_not_shipped:
+        changes["holder_not_shipped"] = [complaint.holder_not_shipped, flag]
+        complaint.holder_not_shipped = flag
+    if complaint.recall_id is None and (recall := open_recall_covering(complaint)) is not None:
+        complaint.recall = recall
+        changes["recall"] = [None, recall.number]
+    return changes
+
+
 def complaint_number_next() -> str:
     return number_next(model=Complaint, pattern=COMPLAINT_NUMBER_PATTERN)
 
@@ -330,6 +348,7 @@ def complaint_receive(
     )
     if channel in SENT_BY_HOLDER and holder is not None:
         _refuse_if_sent_before(complaint, holder)
+    checked = receipt_checks(complaint)
     try:
         with transaction.atomic():
             complaint.save()
@@ -353,6 +372,7 @@ def complaint_receive(
             "aware_at": [None, aware_at.isoformat()],
             "death": [None, death],
             "injury": [None, complaint.injury],
+            **checked,
         },
     )
     return complaint
@@ -411,6 +431,7 @@ def complaint_resolve_unit(*, complaint: Complaint, actor: User, unit: UnitGiven
     found = unit_resolve(unit)
     for name, value in _unit_fields(found, unit.barcode).items():
         setattr(complaint, name, value)
+    checked = receipt_checks(complaint)
     complaint.save()
     audit.record(
         actor=actor,
@@ -421,6 +442,7 @@ def complaint_resolve_unit(*, complaint: Complaint, actor: User, unit: UnitGiven
             "lot": [before[1], found.lot],
             "serial": [before[2], found.serial],
             "resolution": [before[3], str(found.resolution)],
+            **checked,
         },
     )
     return complaint
@@ -475,18 +497,114 @@ def _check_triage(decisions: Sequence[Triage]) -> None:
             )
 
 
+@dataclass(frozen=True)
+class Harm:
+    """The complaint's harm flags as the triaging user corrects them."""
+
+    death: bool
+    injury: bool
+
+
+def harm_conflicts(decisions: Sequence[Triage], *, death: bool, injury: bool) -> list[str]:
+    """Each reporting category that contradicts the recorded harm, in words naming both
+    (docs/quality.md, "Triage against the recorded harm"). A death category needs a recorded
+    death; a serious-injury or serious-deterioration category needs a recorded death or serious
+    injury; a recorded death cannot go into a category with a longer clock than the death one."""
+    problems: list[str] = []
+    for decision in decisions:
+        if not decision.reportable or decision.category not in clock.RULES:
+            continue
+        label = ReportCategory(decision.category).label
+        if decision.category == ReportCategory.NMPA_DEATH and not death:
+            problems.append(
+                _("The category “%(category)s” needs a death, but the complaint records no death.")
+                % {"category": label}
+            )
+        elif decision.category in SERIOUS_HARM_CATEGORIES and not (death or injury):
+            problems.append(
+                _(
+                    "The category “%(category)s” needs a death or serious injury, but the "
+                    "complaint records neither."
+                )
+                % {"category": label}
+            )
+        elif decision.category in SLOWER_THAN_DEATH and death:
+            problems.append(
+                _(
+                    "The complaint records a death, but “%(category)s” is not the death category "
+                    "(its clock is longer)."
+                )
+                % {"category": label}
+            )
+    return problems
+
+
+# Categories that presuppose a death or serious injury / serious deterioration of health.
+SERIOUS_HARM_CATEGORIES = frozenset(
+    {ReportCategory.NMPA_SERIOUS_INJURY, ReportCategory.EU_DEATH_OR_SERIOUS_DETERIORATION}
+)
+# Categories whose clock is longer than the same regime's death category.
+SLOWER_THAN_DEATH = frozenset({ReportCategory.NMPA_SERIOUS_INJURY, ReportCategory.EU_OTHER})
+
+
+def _settle_harm(
+    complaint: Complaint,
+    decisions: Sequence[Triage],
+    harm: Harm | None,
+    harm_confirmation: str,
+    changes: dict[str, Any],
+) -> None:
+    """Correct the harm flags when the user gave them, then refuse a category that still
+    contradicts them unless the user confirmed it with a reason (kept in the audit entry)."""
+    if harm is not None:
+        for field, value in (("death", harm.death), ("injury", harm.injury)):
+            if getattr(complaint, field) != value:
+                changes[field] = [getattr(complaint, field), value]
+                setattr(complaint, field, value)
+    problems = harm_conflicts(decisions, death=complaint.death, injury=complaint.injury)
+    if not problems:
+        return
+    if not harm_confirmation.strip():
+        raise TriageHarmConflict(
+            " ".join(
+                [
+                    *problems,
+                    _(
+                        "Correct the complaint's death and injury flags, or confirm the "
+                        "category with a reason."
+                    ),
+                ]
+            ),
+            where="category",
+        )
+    changes["harm_conflict_confirmed"] = {
+        "conflicts": problems,
+        "reason": harm_confirmation.strip(),
+    }
+
+
 @transaction.atomic
 def complaint_triage(
-    *, complaint: Complaint, actor: User, decisions: Sequence[Triage]
+    *,
+    complaint: Complaint,
+    actor: User,
+    decisions: Sequence[Triage],
+    harm: Harm | None = None,
+    harm_confirmation: str = "",
 ) -> Complaint:
     """Decide, per regime, whether the complaint is reportable and in which category; the
     category starts that regime's reporting clock from the awareness date. A decision whose
-    report was already filed is not changed."""
+    report was already filed is not changed.
+
+    A category that contradicts the recorded harm (``harm_conflicts``) is refused unless the
+    same triage corrects the flags (``harm``) or confirms the category with a reason
+    (``harm_confirmation``); both are audited with the triage."""
     complaint = _locked(complaint, ComplaintAction.TRIAGE)
     _check_triage(decisions)
+    changes: dict[str, Any] = {}
+    _settle_harm(complaint, decisions, harm, harm_confirmation, changes)
     existing = {d.regime: d for d in complaint.decisions.all()}
     now = timezone.now()
-    changes: dict[str, Any] = {}
     for given in decisions:
         current = existing.get(given.regime)
         if current is not None and current.submitted_at is not None:
@@ -517,7 +635,7 @@ def complaint_triage(
         complaint.status = ComplaintStatus.TRIAGED
         complaint.triaged_at = now
         changes["status"] = [source, complaint.status]
-    complaint.save(update_fields=["status", "triaged_at", "updated_at"])
+    complaint.save(update_fields=["status", "triaged_at", "death", "injury", "updated_at"])
     audit.record(actor=actor, action="quality.complaint_triaged", target=complaint, changes=changes)
     return complaint
 

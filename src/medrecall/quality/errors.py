@@ -21,6 +21,13 @@ class TriageInvalid(ValidationFailed):
     code = "triage_invalid"
 
 
+class TriageHarmConflict(TriageInvalid):
+    """A reporting category that contradicts the complaint's recorded death/injury flags,
+    neither corrected nor confirmed with a reason."""
+
+    code = "triage_harm_conflict"
+
+
 class ReportAlreadySubmitted(ActionNotAllowed):
     """Changing a decision whose report was filed, or filing it twice."""
 

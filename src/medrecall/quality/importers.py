@@ -34,7 +34,13 @@ from medrecall.core.tabular import Columns, SourceRow
 from medrecall.core.types import ActorOrSystem
 from medrecall.parties.models import Party
 
-from .complaints import UnitFound, UnitGiven, complaint_number_next, units_resolve
+from .complaints import (
+    UnitFound,
+    UnitGiven,
+    complaint_number_next,
+    receipt_checks,
+    units_resolve,
+)
 from .lifecycle import ComplaintStatus
 from .models import Channel, Complaint
 
@@ -244,6 +250,7 @@ class ComplaintImporter(TableImporter[ComplaintRecord]):
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
         for name, value in _fields(record, self._found[record]).items():
             setattr(complaint, name, value)
+        changes = {**changes, **receipt_checks(complaint)}
         complaint.save()
         audit.record(
             actor=actor,
@@ -267,7 +274,7 @@ class ComplaintImporter(TableImporter[ComplaintRecord]):
                 continue
             found = self._found[record]
             # Numbered one by one: each number comes from the locked counter (core.numbering).
-            complaint = Complaint.objects.create(
+            complaint = Complaint(
                 number=complaint_number_next(),
                 channel=Channel.IMPORT,
                 holder=holders[record.holder],
@@ -291,6 +298,8 @@ class ComplaintImporter(TableImporter[ComplaintRecord]):
                 serial=found.serial_record,
                 resolution=found.resolution,
             )
+            receipt_checks(complaint)  # flagged and linked as on every entry path
+            complaint.save()
             created.append(complaint.number)
         if created or updated:
             audit.record(

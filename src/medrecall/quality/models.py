@@ -119,6 +119,8 @@ class Complaint(TimeStampedModel):
     death = models.BooleanField(_("death"), default=False)
     malfunction = models.BooleanField(_("device malfunction"), default=False)
     findings = models.TextField(_("investigation findings"), blank=True)
+    # The holder's records show the lot went elsewhere, never to this holder: kept, to resolve.
+    holder_not_shipped = models.BooleanField(_("lot not shipped to this holder"), default=False)
     recall = models.ForeignKey(
         RecallCase,
         null=True,
@@ -168,7 +170,7 @@ class Complaint(TimeStampedModel):
 
     @property
     def needs_resolution(self) -> bool:
-        return self.resolution != Resolution.RESOLVED
+        return self.resolution != Resolution.RESOLVED or self.holder_not_shipped
 
 
 class ReportCategory(models.TextChoices):

@@ -47,8 +47,12 @@ def complaint_list_for(
     if status:
         complaints = complaints.filter(status=status)
     if unresolved:
-        complaints = complaints.exclude(resolution=Resolution.RESOLVED)
+        complaints = complaints.filter(TO_RESOLVE)
     return complaints.order_by("-aware_at", "-pk")
+
+
+# A complaint still to resolve: its device not identified, or its lot not shipped to its holder.
+TO_RESOLVE = ~Q(resolution=Resolution.RESOLVED) | Q(holder_not_shipped=True)
 
 
 def complaint_get_for(*, viewer: Viewer, pk: int) -> Complaint:
@@ -218,7 +222,7 @@ def dashboard_for(*, viewer: Viewer, now: datetime | None = None) -> Dashboard:
         complaints_open=sum(n for s, n in by_status.items() if s != ComplaintStatus.CLOSED),
         complaints_by_status={s: by_status.get(s, 0) for s in ComplaintStatus.values},
         complaints_unresolved=complaints.exclude(status=ComplaintStatus.CLOSED)
-        .exclude(resolution=Resolution.RESOLVED)
+        .filter(TO_RESOLVE)
         .count(),
         clocks=clocks_due(now=now, complaints=complaints),
     )
@@ -294,3 +298,36 @@ def recalls_covering(complaint: Complaint) -> list[RecallCase]:
         .exclude(status=RecallStatus.CANCELLED)
         .order_by("number")
     )
+
+
+# A recall still running: a complaint about its lots belongs to it.
+RECALL_OPEN = frozenset(
+    {
+        RecallStatus.DRAFT,
+        RecallStatus.ASSESSMENT,
+        RecallStatus.PENDING_APPROVAL,
+        RecallStatus.IN_EXECUTION,
+        RecallStatus.EFFECTIVENESS_CHECK,
+    }
+)
+
+
+def open_recall_covering(complaint: Complaint) -> RecallCase | None:
+    """The first open recall (by number) that covers the complaint's lot, or ``None``."""
+    return next((r for r in recalls_covering(complaint) if r.status in RECALL_OPEN), None)
+
+
+def lot_not_shipped_to_holder(complaint: Complaint) -> bool:
+    """Whether the records show the complaint's lot reaching other parties but never one of the
+    holder's locations. ``False`` when the lot or holder is unknown, or the lot has no
+    recorded distribution at all (nothing to compare with). One query."""
+    lot_id = complaint.lot_id or (complaint.serial.lot_id if complaint.serial else None)
+    if lot_id is None or complaint.holder_id is None:
+        return False
+    reached = set(
+        TraceEvent.objects.filter(lot_id=lot_id, retracted=False, to_location__isnull=False)
+        .exclude(to_location__party__party_type=PartyType.OWN_SITE)
+        .values_list("to_location__party_id", flat=True)
+        .distinct()
+    )
+    return bool(reached) and complaint.holder_id not in reached

@@ -16,6 +16,7 @@ from .capas import (
     verify_blockers,
 )
 from .complaints import (
+    Harm,
     Triage,
     UnitGiven,
     close_blockers,
@@ -32,6 +33,7 @@ from .complaints import (
 )
 
 __all__ = [
+    "Harm",
     "Triage",
     "UnitGiven",
     "capa_action_add",

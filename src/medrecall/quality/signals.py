@@ -656,8 +656,8 @@ def explain(signal: Signal) -> str:
     else:
         ratio = _("%(ratio)s times the baseline.")
     rest = _(
-        "p = %(p)s (%(q)s adjusted for the number of lots and models tested). Rising since the "
-        "week of %(since)s."
+        "Adjusted p = %(q)s (for the number of lots and models tested; raw p = %(p)s). Rising "
+        "since the week of %(since)s."
     )
     return " ".join((text % words, ratio % words, rest % words))
 

@@ -4,7 +4,7 @@ acts; a portal user gets "not found"."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,14 +15,19 @@ from django.views.decorators.http import require_POST
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import NotFound, ValidationFailed
 from medrecall.quality import selectors, signal_services, signals
-from medrecall.quality.models import Signal, SignalKind, SignalStatus
+from medrecall.quality.errors import SignalInvalid
+from medrecall.quality.models import Signal, SignalKind, SignalPolicy, SignalStatus
 from medrecall.recalls.selectors import recall_numbered
 
 from .notice_views import staff
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 from .paging import paged
 from .quality_views import _run
 
 VIEW, ACT = "quality.view_signal", "quality.review_signal"
+CHANGE_POLICY = "quality.change_signalpolicy"
 
 
 @staff(VIEW)
@@ -147,3 +152,54 @@ def signal_detect(request: HttpRequest) -> HttpResponse:
             % {"active": run.active, "raised": run.raised, "quiet": run.quietened},
         )
     return redirect("web:quality-signals")
+
+
+@staff(CHANGE_POLICY)
+def signal_policy_edit(request: HttpRequest) -> HttpResponse:
+    """The early-warning thresholds as a form (the QA/RA manager; the API and ``medrecall
+    quality signals --set`` change the same through ``signal_policy_update``). A refused change
+    shows the form again (400) with what was typed and the problem at its field."""
+    current = signals.policy()
+    values = {name: getattr(current, name) for name in signal_services.POLICY_FIELDS}
+    problem: SignalInvalid | None = None
+    if request.method == "POST":
+        given = {
+            name: request.POST[name].strip()
+            for name in signal_services.POLICY_FIELDS
+            if name in request.POST
+        }
+        try:
+            signal_services.signal_policy_update(actor=viewer_of(request), **given)
+        except SignalInvalid as refused:
+            problem, values = refused, {**values, **given}
+        else:
+            messages.success(request, _("The early-warning thresholds were changed."))
+            return redirect("web:quality-signals")
+    fields = [
+        (
+            name,
+            cast("Field[Any, Any]", SignalPolicy._meta.get_field(name)),
+            values[name],
+            problem.message if problem is not None and problem.where == name else "",
+        )
+        for name in signal_services.POLICY_FIELDS
+    ]
+    return render(
+        request,
+        "web/quality/signal_policy.html",
+        {
+            "fields": [
+                {
+                    "name": name,
+                    "label": field.verbose_name,
+                    "help": field.help_text,
+                    "value": value,
+                    "decimal": name in signal_services.DECIMAL_FIELDS,
+                    "error": error,
+                }
+                for name, field, value, error in fields
+            ],
+            "problem": problem.message if problem is not None else "",
+        },
+        status=400 if problem is not None else 200,
+    )

@@ -375,6 +375,15 @@ def _detail_context(complaint: Complaint, posted: Any = None) -> dict[str, Any]:
         },
         "close_blockers": services.close_blockers(complaint),
         "triage_open": bool(posted),
+        "harm_posted": (
+            {
+                "death": posted.get("harm-death") == "on",
+                "injury": posted.get("harm-injury") == "on",
+                "confirmation": posted.get("harm_confirmation", ""),
+            }
+            if posted
+            else {"death": complaint.death, "injury": complaint.injury, "confirmation": ""}
+        ),
         "covering": covering,
         "overlap_warning": services.overlap_warning(covering) if covering else "",
     }
@@ -421,6 +430,15 @@ def _triage_input(post: Any) -> list[services.Triage]:
     return decisions
 
 
+def _harm_input(post: Any) -> services.Harm | None:
+    """The death/injury flags of the triage form (sent with it; absent from older forms)."""
+    if post.get("harm-given") != "1":
+        return None
+    return services.Harm(
+        death=post.get("harm-death") == "on", injury=post.get("harm-injury") == "on"
+    )
+
+
 @login_required
 @require_POST
 @staff(TRIAGE)
@@ -433,6 +451,8 @@ def complaint_triage(request: HttpRequest, pk: int) -> HttpResponse:
             complaint=complaint,
             actor=viewer_of(request),
             decisions=_triage_input(request.POST),
+            harm=_harm_input(request.POST),
+            harm_confirmation=request.POST.get("harm_confirmation", ""),
         ),
         _("Triage recorded."),
     )

@@ -25,6 +25,7 @@ from medrecall.audit.selectors import history_for
 from medrecall.core.errors import DomainError, NotFound
 from medrecall.core.exports import append_row, sheet_title
 from medrecall.core.presentation import party_name
+from medrecall.quality import selectors as quality_selectors
 from medrecall.recalls import approvals, closure, deadlines, selectors, services
 from medrecall.recalls.fda import class_difference
 from medrecall.recalls.forms import (
@@ -182,6 +183,10 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     context.update(_approval_and_clock(recall))
     context["signing_needs_user_id"] = signing_needs_user_id(request.session, viewer_of(request))
+    # The complaints linked to the recall (a portal user: its own), one query.
+    context["complaints"] = list(
+        quality_selectors.complaint_list_for(viewer=viewer_of(request)).filter(recall=recall)
+    )
     return render(request, "web/recall_detail.html", context)
 
 

@@ -324,6 +324,7 @@ urlpatterns = [
     ),
     path("quality/signals/", qsv.signal_list, name="quality-signals"),
     path("quality/signals/detect/", qsv.signal_detect, name="quality-signals-detect"),
+    path("quality/signals/policy/", qsv.signal_policy_edit, name="quality-signal-policy"),
     path("quality/signals/<int:pk>/", qsv.signal_detail, name="quality-signal"),
     path(
         "quality/signals/<int:pk>/<slug:action>/",

@@ -91,7 +91,7 @@ class Command(ProductCommand):
                 f"updated={outcome.updated} unchanged={outcome.unchanged} "
                 f"rejected={body['rejected']}" + (f" — {summary}" if summary else "")
             )
-            if notes := getattr(outcome, "notes", ""):  # what an importer adds (fda-recalls)
+            if outcome.accepted and (notes := getattr(outcome, "notes", "")):  # fda-recalls adds
                 self.stdout.write(notes)
         if not outcome.accepted:
             sys.exit(1)

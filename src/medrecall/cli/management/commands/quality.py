@@ -340,6 +340,23 @@ class Command(ProductCommand):
             default=[],
             help="REGIME:CATEGORY:RATIONALE or REGIME:no:RATIONALE (nmpa, fda, eu_mdr).",
         )
+        triage.add_argument(
+            "--death",
+            choices=["yes", "no"],
+            default=None,
+            help="Correct the complaint's death flag with the triage.",
+        )
+        triage.add_argument(
+            "--injury",
+            choices=["yes", "no"],
+            default=None,
+            help="Correct the complaint's serious-injury flag with the triage.",
+        )
+        triage.add_argument(
+            "--confirm-harm",
+            default="",
+            help="Reason to keep a category that contradicts the recorded harm (audited).",
+        )
         report = verbs.add("report", self._complaint_report, help="A report filed.")
         report.add_argument("--regime", default="")
         report.add_argument("--reference", default="", help="The regulator's report reference.")
@@ -423,10 +440,19 @@ class Command(ProductCommand):
         return {**answer, "message": json.dumps(answer, ensure_ascii=False, indent=2)}
 
     def _complaint_triage(self, o: dict[str, Any]) -> Answer:
+        complaint = _complaint(o["number"])
+        harm = None
+        if o["death"] is not None or o["injury"] is not None:
+            harm = services.Harm(
+                death=complaint.death if o["death"] is None else o["death"] == "yes",
+                injury=complaint.injury if o["injury"] is None else o["injury"] == "yes",
+            )
         complaint = services.complaint_triage(
-            complaint=_complaint(o["number"]),
+            complaint=complaint,
             actor=_actor(o, "quality.triage_complaint"),
             decisions=_triage(o["decision"]),
+            harm=harm,
+            harm_confirmation=o["confirm_harm"],
         )
         answer = complaint_answer(complaint)
         clocks = "; ".join(f"{c['category']} due {c['due_at']}" for c in answer["clocks"])
