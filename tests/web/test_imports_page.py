@@ -268,3 +268,26 @@ def test_refused_run_counts_rows_in_both_languages(analyst: User, text: str, exp
 
     assert expected in page
     assert "check digit" in page
+
+
+def test_a_refused_file_larger_than_the_recheck_bound_is_not_read_again(
+    analyst: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above ``RECHECK_BYTES`` the file is read once: its row problems stay in the uploader's
+    language, its summary line is in the reader's all the same."""
+    from medrecall.core import services as core_services
+
+    monkeypatch.setattr(core_services, "RECHECK_BYTES", 10)
+    uploader = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    uploader.login(username=analyst.username, password=PASSWORD)
+    run = upload(uploader, "gtin,model_code,name,tracking\n12345678901232,BAD,坏,lot\n")
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    reader = Client(HTTP_ACCEPT_LANGUAGE="en")
+    reader.login(username=analyst.username, password=PASSWORD)
+
+    page = reader.get(f"/imports/{run.pk}/").content.decode()
+    body = reader.get(f"/api/imports/{run.pk}/").json()
+
+    assert "1 row has a problem; nothing was imported." in page
+    assert "check digit" not in body["errors"][0]["message"]  # as written, in Chinese
+    assert "messages" not in body["errors"][0] or "en" not in body["errors"][0]["messages"]

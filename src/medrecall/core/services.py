@@ -162,13 +162,26 @@ def _run_importer(run: ImportRun, progress: Any = None) -> ImportOutcome:
     return outcome
 
 
+RECHECK_BYTES = 5_000_000
+"""Largest file whose problems are checked again in each other language (``_in_other_languages``):
+a larger refused file is not read a second time (a 200 MB openFDA download would keep its user
+waiting twice as long); its row problems stay in the language they were written in, its summary
+line is in every language all the same."""
+
+
 def _in_other_languages(run: ImportRun) -> None:
     """A refused or partial run's message and row errors in each other language of the site,
-    so that a reader sees them in theirs: the file is checked again in that language inside a
-    transaction that is rolled back (nothing a second pass writes is kept; a run with problems
-    costs one more pass per language)."""
+    so that a reader sees them in theirs: a file of at most ``RECHECK_BYTES`` is checked again
+    in that language inside a transaction that is rolled back (nothing a second pass writes is
+    kept; a run with problems costs one more pass per language)."""
     current = translation.get_language() or settings.LANGUAGE_CODE
     run.messages = run.messages or {current: run.message}
+    try:
+        size = Path(run.source.path).stat().st_size
+    except (OSError, ValueError):
+        return
+    if size > RECHECK_BYTES:
+        return
     by_language: dict[str, list[str]] = {current: [e["message"] for e in run.errors]}
     for language, _name in settings.LANGUAGES:
         if language == current:

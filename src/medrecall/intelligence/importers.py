@@ -77,15 +77,18 @@ class FdaImportOutcome(ImportOutcome):
 
     @property
     def notes(self) -> str:
-        """One sentence for the summary line and the import run's message."""
-        parts = [
-            ngettext(
-                "%(count)s record's code information could not be read (kept as text).",
-                "%(count)s records' code information could not be read (kept as text).",
-                self.code_info_unread,
+        """What only these files have, for the summary line and the import run's message: each
+        count said when it is not zero."""
+        parts = []
+        if self.code_info_unread:
+            parts.append(
+                ngettext(
+                    "%(count)s record's code information could not be read (kept as text).",
+                    "%(count)s records' code information could not be read (kept as text).",
+                    self.code_info_unread,
+                )
+                % {"count": self.code_info_unread}
             )
-            % {"count": self.code_info_unread}
-        ]
         if self.repeated:
             parts.append(
                 ngettext(
