@@ -128,10 +128,22 @@ def filing_detail(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
         }
         for s in kind.sections
     ]
+    submissions = list(found.submissions.select_related("submitted_by"))
+    progress = selectors.submission_progress(found, submissions)
     return render(
         request,
         "web/filings/detail.html",
         {
+            # Each submission with the name of its acknowledgement's file.
+            "submissions": [(s, f"acknowledgement-{s.pk}") for s in submissions],
+            "progress": progress,
+            "waiting_names": [selectors.authority_name(a) for a in progress.waiting],
+            # The next authority still waiting, in the page's language.
+            "next_authority": selectors.authority_name(progress.waiting[0])
+            if progress.waiting
+            else "",
+            # Every authority addressed shows (a line more to add one).
+            "addressee_rows": max(3, len(found.addressees) + 1),
             "recall": found.recall,
             "filing": found,
             "kind": kind,

@@ -7,7 +7,7 @@
   medrecall filings check NUMBER --type DOC --user U [--json]
   medrecall filings sign NUMBER --type DOC --user U [--password-file PATH] [--json]
   medrecall filings submit NUMBER --type DOC --authority A --reference R --acknowledgement PATH
-      [--submitted-at ISO] --user U [--json]
+      [--submitted-at ISO] --user U [--json]   (once per authority the filing is addressed to)
   medrecall filings revise NUMBER --type DOC --note TEXT [--note-en TEXT] --user U [--json]
   medrecall filings fsn-gate NUMBER [--json]
   medrecall filings fsn-override NUMBER --reason TEXT --authority A --reference R --user U
@@ -40,6 +40,8 @@ ACTING = ("generate", "enter", "check", "sign", "submit", "revise")
 
 
 def _row(filing: Filing) -> dict[str, Any]:
+    submissions = list(filing.submissions.all())
+    progress = selectors.submission_progress(filing, submissions)
     return {
         "id": filing.pk,
         "doc_type": filing.doc_type,
@@ -52,6 +54,19 @@ def _row(filing: Filing) -> dict[str, Any]:
         "reference": filing.reference,
         "submitted_at": filing.submitted_at.isoformat() if filing.submitted_at else None,
         "deadline": filing.deadline_key or None,
+        # One submission per authority addressed; the deadline is met once all have one.
+        "submissions": [
+            {
+                "authority": sub.authority,
+                "submitted_at": timezone.localtime(sub.submitted_at).isoformat(),
+                "reference": sub.reference,
+                "acknowledgement": sub.acknowledgement_name,
+            }
+            for sub in submissions
+        ],
+        "authorities_submitted": progress.done,
+        "authorities_addressed": progress.total,
+        "authorities_waiting": [selectors.authority_name(a) for a in progress.waiting],
         "change_note": filing.change_note,
         "change_note_en": filing.change_note_en,
         "problems": services.filing_problems(filing),
@@ -103,8 +118,16 @@ class Command(ProductCommand):
             help="Read the signing password from this file (mode 600; '-' for standard input) "
             "instead of asking at the terminal.",
         )
-        submit = actions.add("submit", self._submit, help="Record the submission to the authority.")
-        submit.add_argument("--authority", default="")
+        submit = actions.add(
+            "submit",
+            self._submit,
+            help="Record the submission to one authority the filing is addressed to (one each).",
+        )
+        submit.add_argument(
+            "--authority",
+            default="",
+            help="The authority submitted to, its Chinese or English name as addressed.",
+        )
         submit.add_argument("--reference", default="")
         submit.add_argument("--submitted-at", default="", help="ISO date and time with its zone.")
         submit.add_argument("--acknowledgement", default="", metavar="PATH")
@@ -191,7 +214,9 @@ class Command(ProductCommand):
         with translation.override(language):  # the title in the reader's language
             rows = [
                 _row(f)
-                for f in Filing.objects.filter(recall=recall).select_related("recall", "signature")
+                for f in Filing.objects.filter(recall=recall)
+                .select_related("recall", "signature")
+                .prefetch_related("submissions")
             ]
         if o["json"]:
             self.write_json(rows)
