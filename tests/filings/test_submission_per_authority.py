@@ -248,3 +248,23 @@ def test_the_command_submits_to_one_authority_and_lists_the_submissions(
     assert (row["authorities_submitted"], row["authorities_addressed"]) == (1, 2)
     assert row["authorities_waiting"] == ["Guangdong Medical Products Administration"]
     assert row["deadline"] is None
+
+
+def test_the_addressees_box_shows_a_fourth_authority(recall: RecallCase, manager: User) -> None:
+    filing = services.filing_generate(recall=recall, doc_type="nmpa.recall_plan", actor=manager)
+    four = [{"zh": f"第{n}省药品监督管理局", "en": f"MPA {n}"} for n in range(1, 5)]
+    services.filing_enter(filing=filing, actor=manager, addressees=four)
+
+    page = _client(manager, "en").get(f"/recalls/{recall.pk}/filings/{filing.pk}/")
+
+    assert '<textarea name="addressees" rows="5">' in page.content.decode()
+
+
+def test_the_status_column_of_the_filings_list_never_wraps_one_character_a_line() -> None:
+    from django.contrib.staticfiles import finders
+
+    css = Path(finders.find("web/medrecall.css")).read_text()
+    assert (
+        "#filing-overview td.filing-status .badge, #filing-overview th { white-space: nowrap; "
+        "word-break: keep-all; }"
+    ) in css

@@ -385,6 +385,15 @@ class FdaRecordSerializer(BoundedSerializer):
         read_only=True,
         help_text="The class the case holds for FDA (FDA's class does not change it).",
     )
+    fda_class_kept_reason = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        max_length=2000,
+        help_text="Why the case keeps its own class where FDA's differs (either language).",
+    )
+    class_note = serializers.SerializerMethodField(
+        help_text="With a recorded reason: the note quoting it (the warning is then empty)."
+    )
     class_warning = serializers.SerializerMethodField(
         help_text="Set when FDA's classification differs from the case's class: re-classify "
         "the case or record why. Empty when they agree or FDA has not classified."
@@ -394,6 +403,11 @@ class FdaRecordSerializer(BoundedSerializer):
         from medrecall.recalls.fda import class_difference
 
         return str(class_difference(regime) or "")
+
+    def get_class_note(self, regime: Any) -> str:
+        from medrecall.recalls.fda import class_kept_note
+
+        return str(class_kept_note(regime) or "")
 
 
 class FdaRecordView(APIView):
@@ -421,6 +435,8 @@ class FdaRecordView(APIView):
                     "fda_z_numbers": [],
                     "fda_classified_on": None,
                     "case_class": "",
+                    "fda_class_kept_reason": "",
+                    "class_note": "",
                     "class_warning": "",
                 }
             )
@@ -442,5 +458,6 @@ class FdaRecordView(APIView):
             event_id=body.get("fda_event_id", ""),
             z_numbers=[(z["model_code"], z["z_number"]) for z in body.get("fda_z_numbers", [])],
             classified_on=body.get("fda_classified_on"),
+            class_kept_reason=body.get("fda_class_kept_reason", ""),
         )
         return Response(FdaRecordSerializer(regime).data)

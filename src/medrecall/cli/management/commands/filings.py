@@ -148,6 +148,11 @@ class Command(ProductCommand):
             " device model.",
         )
         fda.add_argument("--classified-on", default="", help="YYYY-MM-DD")
+        fda.add_argument(
+            "--class-kept-reason",
+            default="",
+            help="Why the case keeps its own class where FDA's differs (either language).",
+        )
         fda.add_argument("--user", default="", help="The account the action is recorded under.")
         actions.add("fsn-gate", self._fsn_gate, help="Where the EU FSN gate stands.")
         override = actions.add(
@@ -316,11 +321,17 @@ class Command(ProductCommand):
         self._print(new, o["json"])
 
     def _fda_record(self, o: dict[str, Any]) -> None:
-        from medrecall.recalls.fda import class_difference, fda_record, fda_regime, z_number_entries
+        from medrecall.recalls.fda import (
+            class_difference,
+            class_kept_note,
+            fda_record,
+            fda_regime,
+            z_number_entries,
+        )
 
         recall = recall_numbered(o["number"])
         regime = fda_regime(recall)
-        if any((o["fda_class"], o["event_id"], o["z"], o["classified_on"])):
+        if any((o["fda_class"], o["event_id"], o["z"], o["classified_on"], o["class_kept_reason"])):
             try:
                 day = date.fromisoformat(o["classified_on"]) if o["classified_on"] else None
             except ValueError as error:
@@ -333,6 +344,7 @@ class Command(ProductCommand):
                 event_id=o["event_id"],
                 z_numbers=z_numbers,
                 classified_on=day,
+                class_kept_reason=o["class_kept_reason"],
             )
         if regime is None:
             raise CommandError(
@@ -348,12 +360,18 @@ class Command(ProductCommand):
             if regime.fda_classified_on
             else None,
             "case_class": regime.recall_class,
+            "fda_class_kept_reason": regime.fda_class_kept_reason,
+            "class_note": str(class_kept_note(regime) or ""),
             "class_warning": str(class_difference(regime) or ""),
         }
         if o["json"]:
             self.write_json(row)
             return
-        self.write_fields({k: v for k, v in row.items() if k != "class_warning"}, width=18)
+        self.write_fields(
+            {k: v for k, v in row.items() if k not in ("class_warning", "class_note")}, width=21
+        )
+        if row["class_note"]:
+            self.stdout.write(str(row["class_note"]))
         if row["class_warning"]:
             self.stdout.write(_("Warning: %(warning)s") % {"warning": row["class_warning"]})
 
