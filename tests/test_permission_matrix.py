@@ -1219,6 +1219,9 @@ def write_permission(policy: Policy, route: Route, method: str) -> str:
     return policy.write if policy.write is not None else policy.read
 
 
+COMPANY_VIEW = "accounts.view_companyidentity"
+COMPANY_CHANGE = "accounts.change_companyidentity"
+
 POLICY: dict[str, Policy | dict[str, Policy]] = {
     # finance: budgets and reports (finance sets budgets; the ledger's readers read)
     "web:finance-budget": P("finance.view_recallbudget", "finance.change_recallbudget"),
@@ -1363,6 +1366,9 @@ POLICY: dict[str, Policy | dict[str, Policy]] = {
     # log-ins locked after failed attempts: administrators see and unlock them
     "web:lockout-list": P("axes.view_accessattempt", "axes.delete_accessattempt", portal="refused"),
     "lockout-list": P("axes.view_accessattempt", portal="refused"),
+    # the company's identifiers the documents print: QA/RA managers and administrators
+    "web:company": P(COMPANY_VIEW, COMPANY_CHANGE, portal="refused"),
+    "company": P(COMPANY_VIEW, COMPANY_CHANGE, portal="refused"),
     "lockout-unlock": W("axes.delete_accessattempt", portal="refused"),
     # parties reported on reply forms: staff review (portal users are refused)
     "web:party-reported-list": P("parties.view_party", portal="refused"),

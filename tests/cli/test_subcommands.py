@@ -106,7 +106,7 @@ FILINGS = {
     "submit": "--authority --reference --submitted-at --acknowledgement --type --report --user "
     "--json",
     "revise": "--note --note-en --type --report --user --json",
-    "fda-record": "--class --event-id --z --classified-on --user --json",
+    "fda-record": "--class --event-id --z --classified-on --class-kept-reason --user --json",
     "fsn-gate": "--json",
     "fsn-override": "--reason --authority --reference --user --password-file --json",
 }
@@ -143,6 +143,10 @@ FINANCE = {
     "refunds list": "--recall --status --json",
     "refunds export": "--batch --format --output --user --json",
 }
+COMPANY = {
+    "show": "--json",
+    "set": "--fda-registration --srn --name-zh --address-zh --user --json",
+}
 TABLES = {
     "recall": RECALL,
     "notices": NOTICES,
@@ -156,6 +160,7 @@ TABLES = {
     "udi": UDI,
     "filings": FILINGS,
     "finance": FINANCE,
+    "company": COMPANY,
 }
 CASES = [
     pytest.param(command, words, options, id=f"{command} {words}")

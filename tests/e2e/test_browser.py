@@ -37,7 +37,7 @@ def test_log_in_switch_language_and_open_master_data(
     with page.expect_navigation():
         page.select_option("#language-select", "zh-hans")
     assert page.locator("h1").inner_text() == "概览"
-    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
     page.click("text=参与方")
     page.wait_for_url("**/data/party/")
     assert "广州康达医疗器械有限公司" in page.content()

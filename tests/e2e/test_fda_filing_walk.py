@@ -99,7 +99,7 @@ def test_manager_files_the_fda_806_report(
         files=[{"name": "ack.pdf", "mimeType": "application/pdf", "buffer": ACK}],
     )
     page.click("#filing-submit-form button[type=submit]")
-    page.wait_for_selector("#filing-reference")
+    page.wait_for_selector("#filing-submissions .filing-reference")
     assert page.locator("#filing-status").inner_text() == words["submitted"]
 
     page.goto(f"{live_server.url}/recalls/{recall.pk}/filings/")

@@ -89,7 +89,7 @@ def test_an_806_report_filed_before_the_first_notice_and_the_closure_blockers(
         files=[{"name": "ack.pdf", "mimeType": "application/pdf", "buffer": ACK}],
     )
     page.click("#filing-submit-form button[type=submit]")
-    page.wait_for_selector("#filing-reference")
+    page.wait_for_selector("#filing-submissions .filing-reference")
     assert page.locator("article.message.success").inner_text() == words["no_deadline"]
 
     # The first notice goes out: the 806 deadline appears, done by the submitted report.

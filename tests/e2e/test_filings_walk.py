@@ -87,8 +87,10 @@ def test_manager_files_the_nmpa_recall_plan(
         files=[{"name": "receipt.pdf", "mimeType": "application/pdf", "buffer": ACK}],
     )
     page.click("#filing-submit-form button[type=submit]")
-    page.wait_for_selector("#filing-reference")
-    assert page.locator("#filing-reference").inner_text() == "YJZH-2025-017"
+    page.wait_for_selector("#filing-submissions .filing-reference")
+    assert (
+        page.locator("#filing-submissions .filing-reference").first.inner_text() == "YJZH-2025-017"
+    )
     assert page.locator("#filing-status").inner_text() == words["submitted"]
 
     page.goto(f"{live_server.url}/recalls/{recall.pk}/filings/")

@@ -46,14 +46,28 @@ def test_a_regime_without_consignees_needs_no_sample_and_says_so(
     # NMPA still owes its level: only the regime with nobody to check is spared.
     assert "Choose the effectiveness-check level for China NMPA." in [f.message for f in findings]
     body = page(manager, class_i)
+    # Only the note: no level line, no level form for a regime nobody is under.
     assert (
-        '<p id="consignees-fda">0 consignees of the frozen scope are under this regime. '
-        "Nobody to sample: no effectiveness check is needed for this regime.</p>"
+        '<p class="message info" id="no-consignees-fda">'
+        "No consignees under this regime: no check needed.</p>"
     ) in body
+    assert 'id="level-fda"' not in body
+    assert 'id="level-form-fda"' not in body
     assert '<p id="consignees-nmpa">11 consignees of the frozen scope are under this regime.' in (
         body
     )
     assert not Sample.objects.exists()
+
+
+def test_no_level_chosen_shows_an_empty_choice_not_level_a(
+    class_i: RecallCase, manager: User
+) -> None:
+    body = page(manager, class_i)
+    form = body[body.index('id="level-form-nmpa"') :]
+    assert '<select name="level" required><option value="" selected>Choose a level</option>' in (
+        form
+    )
+    assert '<option value="A" >' in form
 
 
 def test_the_level_is_not_labelled_twice(class_i: RecallCase, manager: User) -> None:
@@ -157,3 +171,15 @@ def test_a_passed_check_finding_fewer_units_than_outstanding_is_flagged(
         "</span>"
     ) in body
     assert 'check-disagrees" data-party="HX01"' not in body
+
+
+def test_information_beside_the_closure_reasons_is_not_shown_as_blocking(
+    class_i: RecallCase, manager: User
+) -> None:
+    RecallRegime.objects.create(recall=class_i, regime="fda", recall_class="II")
+    body = page(manager, class_i)
+    closing = body[body.index('id="close-blockers"') :]
+    assert f'<li class="step-info">For information: {NO_FDA_CONSIGNEES}</li>' in closing
+    assert '<li class="step-blocked">Choose the effectiveness-check level for China NMPA.' in (
+        closing
+    )

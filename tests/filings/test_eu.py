@@ -100,7 +100,8 @@ def _pdf_text(data: bytes) -> str:
     [
         (
             "no_srn",
-            "The manufacturer's single registration number (SRN) is not set (MEDRECALL_COMPANY_SRN).",
+            "The manufacturer's single registration number (SRN) is not set: set it under "
+            "Administration → Company.",
         ),
         ("no_reason_en", "The reason for the recall (English) is empty."),
         ("no_section", "Section “Time schedule of the FSCA” is empty."),

@@ -184,8 +184,8 @@ def _no_address(recall, settings):
     [
         pytest.param(
             _no_registration,
-            "The firm's FDA establishment registration number is not set "
-            "(MEDRECALL_COMPANY_FDA_REGISTRATION): the report number needs it.",
+            "The firm's FDA establishment registration number is not set: the report number "
+            "needs it. Set it under Administration → Company.",
             id="registration",
         ),
         pytest.param(

@@ -140,3 +140,87 @@ def test_the_api_and_the_command_give_the_warning(
     out = io.StringIO()
     call_command("filings", "fda-record", fda_recall.number, "--json", stdout=out)
     assert json.loads(out.getvalue())["class_warning"] == WARNING["en"]
+
+
+NOTE = {
+    "en": "FDA classified this recall Class I; the case keeps Class II. Why: 仅一批次受影响，"
+    "health hazard evaluation shows no serious risk.",
+    "zh-hans": "FDA 已将本次召回定为 I 类；本案保留 II 类。理由：仅一批次受影响，"
+    "health hazard evaluation shows no serious risk.",
+}
+REASON = "仅一批次受影响，health hazard evaluation shows no serious risk."
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_recorded_reason_turns_the_warning_into_a_note_quoting_it(
+    fda_recall: RecallCase, manager: User, client: Client, language: str
+):
+    fda_record(recall=fda_recall, actor=manager, classification="I")
+    client.force_login(manager)
+    before = page(client, f"/recalls/{fda_recall.pk}/filings/", language)
+    assert 'name="class_kept_reason"' in before
+
+    client.post(
+        f"/recalls/{fda_recall.pk}/filings/fda-record/",
+        {"class_kept_reason": f"  {REASON} "},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    translation.activate("en")
+    regime = RecallRegime.objects.get(recall=fda_recall, regime="fda")
+    assert (regime.fda_class_kept_reason, regime.recall_class) == (REASON, "II")
+    filings = page(client, f"/recalls/{fda_recall.pk}/filings/", language)
+    assert "fda-class-warning" not in filings
+    assert f'<p class="message info" id="fda-class-note">{NOTE[language]}</p>' in filings
+    entry = AuditEntry.objects.filter(action="recalls.fda_recorded").latest("sequence")
+    assert entry.changes == {"fda_class_kept_reason": ["", REASON]}
+
+
+def test_a_reason_while_the_classes_agree_is_refused_and_changes_nothing(
+    fda_recall: RecallCase, manager: User
+):
+    from medrecall.recalls.errors import FdaRecordInvalid
+
+    fda_record(recall=fda_recall, actor=manager, classification="II")
+    entries = AuditEntry.objects.count()
+    with pytest.raises(FdaRecordInvalid, match="there is no difference to explain"):
+        fda_record(recall=fda_recall, actor=manager, class_kept_reason="because")
+    regime = RecallRegime.objects.get(recall=fda_recall, regime="fda")
+    assert (regime.fda_class_kept_reason, AuditEntry.objects.count()) == ("", entries)
+
+
+def test_a_new_class_from_fda_clears_the_reason_and_the_warning_returns(
+    fda_recall: RecallCase, manager: User
+):
+    from medrecall.recalls.fda import class_difference
+
+    fda_record(recall=fda_recall, actor=manager, classification="I", class_kept_reason=REASON)
+    regime = fda_record(recall=fda_recall, actor=manager, classification="III")
+    assert regime.fda_class_kept_reason == ""
+    assert class_difference(regime) is not None
+
+
+def test_the_api_and_the_command_record_the_reason(
+    fda_recall: RecallCase, manager: User, api_as: Any
+):
+    fda_record(recall=fda_recall, actor=manager, classification="I")
+    answer = api_as(manager).put(
+        f"/api/recalls/{fda_recall.pk}/fda-record/",
+        {"fda_class_kept_reason": REASON},
+        format="json",
+    )
+    assert (answer.json()["class_warning"], answer.json()["class_note"]) == ("", NOTE["en"])
+    out = io.StringIO()
+    call_command(
+        "filings",
+        "fda-record",
+        fda_recall.number,
+        "--class-kept-reason",
+        "Other reason",
+        "--user",
+        manager.username,
+        "--json",
+        stdout=out,
+    )
+    row = json.loads(out.getvalue())
+    assert (row["fda_class_kept_reason"], row["class_warning"]) == ("Other reason", "")

@@ -159,8 +159,11 @@ def test_the_effectiveness_page_lists_the_closure_blockers_while_executing(
     assert lines
     body = _page(manager, f"/recalls/{recall.pk}/effectiveness/")
     assert '<ul id="close-blockers">' in body
+    information = set(closure.information_lines(closure.closure_report(recall)))
+    assert information  # shown beside the reasons, in a neutral style
     for line in lines:
-        assert f'<li class="step-blocked">{line}</li>' in body
+        style = "step-info" if line in information else "step-blocked"
+        assert f'<li class="{style}">{line}</li>' in body
 
 
 # --- 3. an FDA regime with no US consignee owes FDA nothing -----------------------------------
@@ -406,7 +409,8 @@ def test_an_srn_set_after_generation_asks_to_generate_again(
     recall = approved_recall(tmp_path, manager, make_user, regimes=("eu_mdr",), recall_class="fsca")
     filing = services.filing_generate(recall=recall, doc_type="eu_mdr.fsca_report", actor=manager)
     missing = (
-        "The manufacturer's single registration number (SRN) is not set (MEDRECALL_COMPANY_SRN)."
+        "The manufacturer's single registration number (SRN) is not set: set it under "
+        "Administration → Company."
     )
     assert missing in services.filing_problems(filing)
 

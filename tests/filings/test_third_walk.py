@@ -385,7 +385,8 @@ def test_the_filing_page_names_people_by_their_full_name(
     # generated, edited, checked, e-signature applied, filing signed, submitted
     assert history.count(" · 王芳 · ") == 6
     assert manager.username not in history
-    assert f'<dt>{recorded_by}</dt><dd id="filing-submitted-by">王芳</dd>' in page
+    assert f"<th>{recorded_by}</th>" in page
+    assert '<td class="filing-submitted-by">王芳</td>' in page
     assert f" · 王芳 · {generated}" in history
     assert submitted in page
 
@@ -397,7 +398,7 @@ def test_a_person_without_a_name_is_shown_by_user_name(recall: RecallCase, manag
 
     history = page.split('<ul id="filing-history">')[1].split("</ul>")[0]
     assert history.count(f" · {manager.username} · ") == 6
-    assert f'<dd id="filing-submitted-by">{manager.username}</dd>' in page
+    assert f'<td class="filing-submitted-by">{manager.username}</td>' in page
 
 
 # --- 3. lists joined as each language writes them ----------------------------------------

@@ -158,7 +158,7 @@ def test_an_eu_notice_without_the_srn_is_refused(
         send_runs.notice_run_start(recall=eu_recall, actor=manager)
     assert (
         "The manufacturer's single registration number (SRN) is not set: every field safety "
-        "notice must carry it (MDR Art. 89(8)). Set MEDRECALL_COMPANY_SRN."
+        "notice must carry it (MDR Art. 89(8)). Set it under Administration → Company."
     ) in refused.value.details
     assert NoticeRun.objects.count() == 0
 

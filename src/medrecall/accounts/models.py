@@ -116,3 +116,29 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signer_name} · {self.get_meaning_display()} · {self.target_type}:{self.target_id}"
+
+
+class CompanyIdentity(models.Model):
+    """The company's own identifiers the filings and notices print, kept in the database so an
+    administrator or the QA/RA manager sets them from the product (Administration → Company). One
+    row (pk 1), made on the first change from the environment's ``MEDRECALL_COMPANY_*``
+    values, which apply while it does not exist."""
+
+    fda_registration = models.CharField(
+        _("FDA establishment registration number"), max_length=10, blank=True
+    )
+    srn = models.CharField(_("EU single registration number (SRN)"), max_length=40, blank=True)
+    name_zh = models.CharField(
+        _("registrant name (Chinese, as registered with NMPA)"), max_length=255, blank=True
+    )
+    address_zh = models.CharField(
+        _("registrant address (Chinese, as registered with NMPA)"), max_length=255, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("company identity")
+        verbose_name_plural = _("company identity")
+
+    def __str__(self) -> str:
+        return str(_("company identity"))

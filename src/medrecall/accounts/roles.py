@@ -148,8 +148,12 @@ EDIT = ("view", "add", "change")
 ALL = ("view", "add", "change", "delete")
 
 # role -> set of "app_label.codename"
+# The company's identifiers the documents print (Administration → Company): QA/RA and administrators.
+COMPANY = ("accounts.companyidentity",)
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.QA_RA_MANAGER: _perms(MASTER_DATA, EDIT)
+    | _perms(COMPANY, ("view", "change"))
     | _perms(INTELLIGENCE, EDIT)
     | _perms(EVENTS, VIEW)
     | _perms(RECALLS, ALL)
@@ -236,6 +240,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _perms(FINANCE_PAYABLES, VIEW)
     | _perms(FILINGS, VIEW),
     Role.ADMINISTRATOR: _perms(MASTER_DATA, ALL)
+    | _perms(COMPANY, ("view", "change"))
     | _perms(INTELLIGENCE, EDIT)
     | _perms(EVENTS, ALL)
     | _perms(RECALLS, ALL)

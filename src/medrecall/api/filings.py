@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -25,7 +25,7 @@ from medrecall.api.bounds import BoundedSerializer
 from medrecall.filings import selectors, services
 from medrecall.filings.documents import DOCUMENT_TYPES
 from medrecall.filings.downloads import FILE_NAMES, served_file
-from medrecall.filings.models import Filing
+from medrecall.filings.models import Filing, FilingSubmission
 from medrecall.recalls import selectors as recall_selectors
 
 from .pagination import PAGE_PARAMETERS, page_of, paginated
@@ -47,8 +47,29 @@ def _input(request: Request, shape: type[serializers.Serializer[Any]]) -> dict[s
     return dict(payload.validated_data)
 
 
+class FilingSubmissionSerializer(serializers.ModelSerializer[FilingSubmission]):
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
+    acknowledgement = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FilingSubmission
+        fields = ["id", "authority", "submitted_at", "reference", "submitted_by", "acknowledgement"]
+
+    def get_acknowledgement(self, submission: FilingSubmission) -> str | None:
+        if not submission.acknowledgement:
+            return None
+        filing = submission.filing
+        return (
+            f"/api/recalls/{filing.recall_id}/filings/{filing.pk}/files/"
+            f"acknowledgement-{submission.pk}/"
+        )
+
+
 class FilingSerializer(serializers.ModelSerializer[Filing]):
     title = serializers.SerializerMethodField()
+    submissions = serializers.SerializerMethodField()
+    authorities_submitted = serializers.SerializerMethodField()
+    authorities_addressed = serializers.SerializerMethodField()
     signature = serializers.SerializerMethodField()
     signature_state = serializers.SerializerMethodField()
     files = serializers.SerializerMethodField()
@@ -71,10 +92,28 @@ class FilingSerializer(serializers.ModelSerializer[Filing]):
             "authority",
             "submitted_at",
             "reference",
+            "submissions",
+            "authorities_submitted",
+            "authorities_addressed",
+            "submitted_to_all_at",
             "deadline_key",
             "deadline_due_at",
             "files",
         ]
+
+    @extend_schema_field(FilingSubmissionSerializer(many=True))
+    def get_submissions(self, filing: Filing) -> list[dict[str, Any]]:
+        """One per authority submitted to (a filing addressed to several has one each)."""
+        found = list(filing.submissions.all())
+        for submission in found:
+            submission.filing = filing
+        return list(FilingSubmissionSerializer(found, many=True).data)
+
+    def get_authorities_submitted(self, filing: Filing) -> int:
+        return selectors.submission_progress(filing).done
+
+    def get_authorities_addressed(self, filing: Filing) -> int:
+        return selectors.submission_progress(filing).total
 
     def get_title(self, filing: Filing) -> str:
         return str(DOCUMENT_TYPES.get(filing.doc_type).label)
@@ -346,6 +385,15 @@ class FdaRecordSerializer(BoundedSerializer):
         read_only=True,
         help_text="The class the case holds for FDA (FDA's class does not change it).",
     )
+    fda_class_kept_reason = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        max_length=2000,
+        help_text="Why the case keeps its own class where FDA's differs (either language).",
+    )
+    class_note = serializers.SerializerMethodField(
+        help_text="With a recorded reason: the note quoting it (the warning is then empty)."
+    )
     class_warning = serializers.SerializerMethodField(
         help_text="Set when FDA's classification differs from the case's class: re-classify "
         "the case or record why. Empty when they agree or FDA has not classified."
@@ -355,6 +403,11 @@ class FdaRecordSerializer(BoundedSerializer):
         from medrecall.recalls.fda import class_difference
 
         return str(class_difference(regime) or "")
+
+    def get_class_note(self, regime: Any) -> str:
+        from medrecall.recalls.fda import class_kept_note
+
+        return str(class_kept_note(regime) or "")
 
 
 class FdaRecordView(APIView):
@@ -382,6 +435,8 @@ class FdaRecordView(APIView):
                     "fda_z_numbers": [],
                     "fda_classified_on": None,
                     "case_class": "",
+                    "fda_class_kept_reason": "",
+                    "class_note": "",
                     "class_warning": "",
                 }
             )
@@ -403,5 +458,6 @@ class FdaRecordView(APIView):
             event_id=body.get("fda_event_id", ""),
             z_numbers=[(z["model_code"], z["z_number"]) for z in body.get("fda_z_numbers", [])],
             classified_on=body.get("fda_classified_on"),
+            class_kept_reason=body.get("fda_class_kept_reason", ""),
         )
         return Response(FdaRecordSerializer(regime).data)

@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 from . import (
     accounts,
     calendar,
+    company,
     execution,
     home,
     intelligence,
@@ -252,6 +253,7 @@ urlpatterns = [
     path("accounts/lockouts/", accounts.LockoutListView.as_view(), name="lockout-list"),
     path("accounts/lockouts/unlock/", accounts.LockoutUnlockView.as_view(), name="lockout-unlock"),
     path("calendar/entries/", calendar.CalendarEntriesView.as_view(), name="calendar-entries"),
+    path("company/", company.CompanyView.as_view(), name="company"),
     path(
         "calendar/entries/<str:calendar>/<str:day>/",
         calendar.CalendarEntryView.as_view(),

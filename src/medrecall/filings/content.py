@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F, Sum
 
+from medrecall.accounts.company import company_identity
 from medrecall.core.numbering import counter_next
 from medrecall.parties.models import Party, PartyType
 from medrecall.recalls.models import AffectedLine, HazardEvaluation, RecallCase, ScopeSnapshot
@@ -36,7 +36,7 @@ def level(recall: RecallCase) -> str:
 
 def header(recall: RecallCase) -> dict[str, Any]:
     """What every document carries: the recall, the company, the device models, the level."""
-    company = settings.MEDRECALL_COMPANY
+    company = company_identity()
     return {
         "recall_number": recall.number,
         "title": _both(recall, "title"),
@@ -475,7 +475,7 @@ def added_lots(recall: RecallCase, lots_now: list[dict[str, Any]]) -> list[str]:
 
 def fda_806_values(recall: RecallCase) -> dict[str, Any]:
     """The 806 report's values (806.10(c)(1)-(13)); the words the firm writes are sections."""
-    registration = str(settings.MEDRECALL_COMPANY.get("fda_registration", "")).strip()
+    registration = str(company_identity().get("fda_registration", "")).strip()
     scope = scope_values(recall)
     evaluation = assessment(recall)
     return {

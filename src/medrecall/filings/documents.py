@@ -445,8 +445,8 @@ def _fda_registration(values: dict[str, Any]) -> list[str]:
         return []
     return [
         _(
-            "The firm's FDA establishment registration number is not set "
-            "(MEDRECALL_COMPANY_FDA_REGISTRATION): the report number needs it."
+            "The firm's FDA establishment registration number is not set: the report number "
+            "needs it. Set it under Administration → Company."
         )
     ]
 
@@ -482,7 +482,12 @@ def _fda_event(values: dict[str, Any]) -> list[str]:
 def _fda_consignees(values: dict[str, Any]) -> list[str]:
     rows = values.get("consignees", [])
     if not rows:
-        return [_("The frozen scope has no consignee under the FDA regime.")]
+        return [
+            _(
+                "No consignee of the frozen scope is in the United States (the FDA regime): "
+                "the report lists the US consignees, so there is none to list."
+            )
+        ]
     found = []
     for row in rows:
         if not row["address"]:

@@ -19,7 +19,23 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def served_file(filing: Filing, name: str) -> FileResponse | None:
-    """A filing's file as a response (None when it has no such file); shared with the pages."""
+    """A filing's file as a response (None when it has no such file); shared with the pages.
+    ``acknowledgement-<id>``: the acknowledgement of one submission (one per authority)."""
+    prefix, _dash, number = name.partition("-")
+    if prefix == "acknowledgement" and number.isdigit() and len(number) < 19:
+        submission = filing.submissions.filter(pk=int(number)).first()
+        if submission is None or not submission.acknowledgement:
+            return None
+        stem = file_stem(filing, translation.get_language() or "en")
+        filename = (
+            f"{stem}-acknowledgement-{UNSAFE.sub('-', submission.authority).strip('-')}"
+            f"{extension_for(submission.acknowledgement_type)}"
+        )
+        return file_response(
+            submission.acknowledgement.open("rb"),
+            filename=filename,
+            content_type=submission.acknowledgement_type,
+        )
     if name not in FILE_NAMES or not getattr(filing, name):
         return None
     stored = getattr(filing, name)

@@ -12,11 +12,11 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from medrecall.accounts.company import company_identity
 from medrecall.execution.lifecycle import UnitResult
 from medrecall.execution.models import Receipt, WorkOrderUnit
 from medrecall.notices.fsn import FscaRecord
@@ -45,7 +45,7 @@ def eu_values(recall: RecallCase) -> dict[str, Any]:
     the EEA countries with units in the frozen scope."""
     scope = content.scope_values(recall)
     return {
-        "srn": str(settings.MEDRECALL_COMPANY.get("srn", "")).strip(),
+        "srn": str(company_identity().get("srn", "")).strip(),
         "aware_at": recall.aware_at.isoformat() if recall.aware_at else "",
         "eu_incident": recall.eu_incident,
         "eu_countries": [c for c in scope["distribution"]["countries"] if c in EU_COUNTRIES],
@@ -118,7 +118,7 @@ def check_srn(values: dict[str, Any]) -> list[str]:
     only needs generating again (its values are frozen at generation)."""
     if values.get("eu", {}).get("srn"):
         return []
-    if str(settings.MEDRECALL_COMPANY.get("srn", "")).strip():
+    if str(company_identity().get("srn", "")).strip():
         return [
             _(
                 "The manufacturer's single registration number (SRN) is set now, but this "
@@ -126,7 +126,10 @@ def check_srn(values: dict[str, Any]) -> list[str]:
             )
         ]
     return [
-        _("The manufacturer's single registration number (SRN) is not set (MEDRECALL_COMPANY_SRN).")
+        _(
+            "The manufacturer's single registration number (SRN) is not set: set it under "
+            "Administration → Company."
+        )
     ]
 
 

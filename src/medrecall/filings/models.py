@@ -57,6 +57,8 @@ class Filing(TimeStampedModel):
     pdf_en = models.FileField(upload_to="filings/%Y/%m/", blank=True)
     docx_zh = models.FileField(upload_to="filings/%Y/%m/", blank=True)
     docx_en = models.FileField(upload_to="filings/%Y/%m/", blank=True)
+    # The first submission (the version frozen from then on); every submission, one per
+    # authority addressed, is a ``FilingSubmission``.
     authority = models.CharField(_("submitted to"), max_length=255, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     reference = models.CharField(_("reference number"), max_length=100, blank=True)
@@ -66,6 +68,11 @@ class Filing(TimeStampedModel):
     acknowledgement = models.FileField(upload_to="filings/acknowledgements/%Y/%m/", blank=True)
     acknowledgement_name = models.CharField(max_length=255, blank=True)
     acknowledgement_type = models.CharField(max_length=100, blank=True)
+    # When the last authority addressed got its submission (the latest submission time): from
+    # then on the document's deadline is met. Empty while some authority still waits.
+    submitted_to_all_at = models.DateTimeField(
+        _("submitted to every authority at"), null=True, blank=True
+    )
     deadline_key = models.CharField(_("deadline fulfilled"), max_length=60, blank=True)
     deadline_due_at = models.DateTimeField(null=True, blank=True)
 
@@ -88,3 +95,35 @@ class Filing(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.recall.number} {self.doc_type} #{self.sequence} v{self.version}"
+
+
+class FilingSubmission(TimeStampedModel):
+    """One submission of a filing's version to one authority it is addressed to (an NMPA plan
+    goes to the registrant's provincial MPA and those of every recall place: one submission
+    each), with the authority's reference number and acknowledgement."""
+
+    filing = models.ForeignKey(
+        Filing, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("filing")
+    )
+    authority = models.CharField(_("submitted to"), max_length=255)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    reference = models.CharField(_("reference number"), max_length=100)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledgement = models.FileField(upload_to="filings/acknowledgements/%Y/%m/", blank=True)
+    acknowledgement_name = models.CharField(max_length=255, blank=True)
+    acknowledgement_type = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["filing", "submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filing", "authority"], name="filing_submission_one_per_authority"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filing} → {self.authority}"

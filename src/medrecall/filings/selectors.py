@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Min, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from medrecall.accounts.signatures import SignatureState, signature_status
@@ -20,7 +21,7 @@ from medrecall.recalls.models import RecallCase
 
 from . import content
 from .documents import DOCUMENT_TYPES, DocumentType, required, types_for
-from .models import Filing, FilingStatus
+from .models import Filing, FilingStatus, FilingSubmission
 
 VIEW = "filings.view_filing"
 
@@ -63,8 +64,82 @@ def filing_list_for(*, viewer: Viewer, recall_id: int) -> QuerySet[Filing]:
     return (
         Filing.objects.filter(recall=recall)
         .select_related("recall", "signature", "generated_by", "submitted_by")
+        .prefetch_related("submissions__submitted_by")
         .order_by("doc_type", "sequence", "version")
     )
+
+
+def _same(one: str, other: str) -> bool:
+    return one.strip().casefold() == other.strip().casefold()
+
+
+def addressee_named(filing: Filing, authority: str) -> dict[str, str] | None:
+    """The authority the filing is addressed to that ``authority`` names (its Chinese or its
+    English name), or None."""
+    return next(
+        (
+            a
+            for a in filing.addressees
+            if any(_same(authority, a.get(language, "")) for language in ("zh", "en"))
+        ),
+        None,
+    )
+
+
+def authority_name(addressee: dict[str, str], language: str | None = None) -> str:
+    """An authority's name in the page's language (the Chinese one when there is no other)."""
+    language = language or get_language() or "zh-hans"
+    if language.startswith("en") and addressee.get("en"):
+        return addressee["en"]
+    return addressee.get("zh") or addressee.get("en", "")
+
+
+@dataclass(frozen=True)
+class SubmissionProgress:
+    """How many of the authorities a filing is addressed to have its submission; the document's
+    deadline is met once every one has (a filing addressed to none counts as one authority)."""
+
+    done: int
+    total: int
+    waiting: tuple[dict[str, str], ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.total
+
+    @property
+    def label(self) -> str:
+        return _("Submitted to %(done)s of %(total)s authorities") % {
+            "done": self.done,
+            "total": self.total,
+        }
+
+
+def submission_progress(
+    filing: Filing, submissions: list[FilingSubmission] | None = None
+) -> SubmissionProgress:
+    """Per authority addressed, whether a submission names it (reads ``filing.submissions``,
+    prefetched on lists)."""
+    found = list(filing.submissions.all()) if submissions is None else submissions
+    if len(filing.addressees) <= 1:
+        waiting = () if found else tuple(filing.addressees)
+        return SubmissionProgress(done=min(len(found), 1), total=1, waiting=waiting)
+    waiting = tuple(
+        a
+        for a in filing.addressees
+        if not any(
+            _same(s.authority, a.get(language, "")) for s in found for language in ("zh", "en")
+        )
+    )
+    total = len(filing.addressees)
+    return SubmissionProgress(done=total - len(waiting), total=total, waiting=waiting)
+
+
+def next_authority(filing: Filing, language: str | None = None) -> str:
+    """What the submit form pre-fills: the first authority still waiting, in the page's
+    language."""
+    waiting = submission_progress(filing).waiting
+    return authority_name(waiting[0], language) if waiting else ""
 
 
 # The largest id a column holds (64-bit): a larger one in a URL is a filing that is not there,
@@ -118,6 +193,13 @@ class OverviewRow:
     def status(self) -> str:
         return self.filing.status if self.filing else "missing"
 
+    @property
+    def progress(self) -> SubmissionProgress | None:
+        """Of a submitted filing: how many authorities addressed have their submission."""
+        if self.filing is None or self.filing.status != FilingStatus.SUBMITTED:
+            return None
+        return submission_progress(self.filing)
+
 
 def next_deadline(rows: list[DeadlineRow], key: str) -> DeadlineRow | None:
     """The deadline a submission fulfils: the earliest one of ``key`` not yet done (for
@@ -133,7 +215,11 @@ def filings_overview(recall: RecallCase) -> list[OverviewRow]:
     """Per document type of the recall's regimes: latest filing and due date (two queries
     for the filings and the clock's own reads, whatever the number of filings)."""
     found: dict[str, Filing] = {}
-    for filing in Filing.objects.filter(recall=recall).order_by("doc_type", "sequence", "version"):
+    for filing in (
+        Filing.objects.filter(recall=recall)
+        .prefetch_related("submissions")
+        .order_by("doc_type", "sequence", "version")
+    ):
         found[filing.doc_type] = filing
     rows, _missing = deadlines_for(recall)
     level = content.level(recall)
@@ -161,8 +247,8 @@ def due_note(row: OverviewRow) -> str:
 def deadlines_done_from_filings(
     recalls: list[RecallCase],
 ) -> dict[tuple[int, str], DoneOrNotOwed]:
-    """The one-off deadlines a submitted filing fulfils, per (recall id, deadline key), at the
-    first submission (registered in ``recalls.hooks.DEADLINE_DONE_SOURCES``). Read whenever the
+    """The one-off deadlines a submitted filing fulfils, per (recall id, deadline key), once
+    the first version was submitted to every authority it is addressed to (registered in ``recalls.hooks.DEADLINE_DONE_SOURCES``). Read whenever the
     deadline exists, so a document submitted before its deadline started (an 806 report sent
     before the first notice fixed ``initiated_at``) counts as met once the deadline appears.
     Recurring reports (progress, status) are marked per period at submission. A recall with the
@@ -180,9 +266,10 @@ def deadlines_done_from_filings(
             recall_id__in=[recall.pk for recall in recalls],
             doc_type__in=list(codes),
             status=FilingStatus.SUBMITTED,
+            submitted_to_all_at__isnull=False,
         )
         .values_list("recall_id", "doc_type")
-        .annotate(first=Min("submitted_at"))
+        .annotate(first=Min("submitted_to_all_at"))
         .order_by()
     ):
         key = (recall_id, codes[doc_type])
@@ -205,6 +292,11 @@ def deadline_note(filing: Filing) -> str:
     kind = DOCUMENT_TYPES.find(filing.doc_type)
     if kind is None or not kind.deadline or filing.status != FilingStatus.SUBMITTED:
         return ""
+    progress = submission_progress(filing)
+    if not progress.complete:
+        return _(
+            "%(progress)s: the deadline stays open until every authority has its submission."
+        ) % {"progress": progress.label}
     if filing.deadline_key and filing.deadline_due_at is not None:
         return _("The deadline due %(due)s is marked done.") % {
             "due": local_time(filing.deadline_due_at)

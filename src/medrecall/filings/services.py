@@ -37,8 +37,16 @@ from .errors import (
     FilingNotSigned,
     SubmissionIncomplete,
 )
-from .models import Filing, FilingStatus
-from .selectors import latest, next_deadline, signature_state, signing_content
+from .models import Filing, FilingStatus, FilingSubmission
+from .selectors import (
+    addressee_named,
+    authority_name,
+    latest,
+    next_deadline,
+    signature_state,
+    signing_content,
+    submission_progress,
+)
 
 ACKNOWLEDGEMENT_TYPES = (files.PDF, files.JPEG, files.PNG, files.TIFF, files.DOCX)
 
@@ -394,6 +402,42 @@ def _refuse_time(filing: Filing, when: datetime) -> None:
         )
 
 
+def _refuse_authority(filing: Filing, authority: str, submissions: list[FilingSubmission]) -> None:
+    """A filing addressed to several authorities is submitted to each of them once: the
+    authority must be one it is addressed to, and not one it was already submitted to."""
+    addressee = addressee_named(filing, authority)
+    if len(filing.addressees) > 1 and addressee is None:
+        raise SubmissionIncomplete(
+            _("%(authority)s is not an authority this filing is addressed to: %(known)s.")
+            % {
+                "authority": authority,
+                "known": joined(authority_name(a) for a in filing.addressees),
+            },
+            where="authority",
+        )
+    names = {authority, *(addressee.values() if addressee else ())}
+    earlier = next(
+        (
+            s
+            for s in submissions
+            if any(s.authority.strip().casefold() == n.strip().casefold() for n in names if n)
+        ),
+        None,
+    )
+    if earlier is not None:
+        raise FilingAlreadySubmitted(
+            _(
+                "This version was already submitted to %(authority)s on %(date)s: submitting "
+                "twice to the same authority is refused."
+            )
+            % {
+                "authority": earlier.authority,
+                "date": timezone.localtime(earlier.submitted_at).strftime("%Y-%m-%d"),
+            },
+            where="authority",
+        )
+
+
 @transaction.atomic
 def filing_submit(
     *,
@@ -405,13 +449,22 @@ def filing_submit(
     acknowledgement_name: str = "",
     submitted_at: datetime | None = None,
 ) -> Filing:
-    """Record the submission (authority, date, reference, the acknowledgement attached) and
-    mark the recall's deadline for the document done."""
+    """Record one submission (to one authority the filing is addressed to: its date, reference
+    number and acknowledgement). The first submission freezes the version; once every
+    authority addressed has its submission, the recall's deadline for the document is done."""
     filing = _current(filing)
-    if filing.status == FilingStatus.SUBMITTED:
-        raise FilingAlreadySubmitted(_("This version is already submitted."))
+    submissions = list(filing.submissions.order_by("submitted_at", "pk"))
+    progress = submission_progress(filing, submissions)
+    if filing.status == FilingStatus.SUBMITTED and progress.complete:
+        raise FilingAlreadySubmitted(
+            _("This version is already submitted.")
+            if progress.total == 1
+            else _("This version is already submitted to every authority it is addressed to.")
+        )
     state = signature_state(filing)
-    if filing.status != FilingStatus.SIGNED or state != "valid":
+    if filing.status != FilingStatus.SUBMITTED and (
+        filing.status != FilingStatus.SIGNED or state != "valid"
+    ):
         raise FilingNotSigned(
             _("The signature no longer matches the filing: check and sign it again.")
             if state == "content_changed"
@@ -428,6 +481,8 @@ def filing_submit(
     ]
     if missing:
         raise SubmissionIncomplete(" ".join(missing), details=missing)
+    authority, reference = authority.strip()[:255], reference.strip()[:100]
+    _refuse_authority(filing, authority, submissions)
     when = submitted_at or timezone.now()
     if timezone.is_naive(when):
         raise SubmissionIncomplete(
@@ -436,23 +491,42 @@ def filing_submit(
     _refuse_time(filing, when)
     name = (acknowledgement_name or getattr(acknowledgement, "name", "") or "acknowledgement")[:255]
     data, kind = _acknowledgement(name, acknowledgement)
-    filing.authority, filing.reference = authority.strip()[:255], reference.strip()[:100]
-    filing.submitted_at, filing.submitted_by = when, actor
-    filing.status = FilingStatus.SUBMITTED
-    filing.acknowledgement.save(files.stored_name(kind), ContentFile(data), save=False)
-    filing.acknowledgement_name, filing.acknowledgement_type = name, kind.content_type
-    _mark_deadline(filing, actor, when)
+    submission = FilingSubmission(
+        filing=filing,
+        authority=authority,
+        reference=reference,
+        submitted_at=when,
+        submitted_by=actor,
+        acknowledgement_name=name,
+        acknowledgement_type=kind.content_type,
+    )
+    submission.acknowledgement.save(files.stored_name(kind), ContentFile(data), save=False)
+    submission.save()
+    was = filing.status
+    if was != FilingStatus.SUBMITTED:  # the first submission: the version is frozen from now
+        filing.authority, filing.reference = authority, reference
+        filing.submitted_at, filing.submitted_by = when, actor
+        filing.status = FilingStatus.SUBMITTED
+        filing.acknowledgement.name = submission.acknowledgement.name
+        filing.acknowledgement_name, filing.acknowledgement_type = name, kind.content_type
+    submissions.append(submission)
+    progress = submission_progress(filing, submissions)
+    if progress.complete:
+        filing.submitted_to_all_at = max(s.submitted_at for s in submissions)
+        _mark_deadline(filing, actor, filing.submitted_to_all_at)
     filing.save()
     audit.record(
         actor=actor,
         action="filings.submitted",
         target=filing,
         changes={
-            "status": [FilingStatus.SIGNED, FilingStatus.SUBMITTED],
-            "authority": [None, filing.authority],
-            "reference": [None, filing.reference],
+            "status": [was, filing.status],
+            "authority": [None, authority],
+            "reference": [None, reference],
             "submitted_at": [None, when.isoformat()],
             "acknowledgement_sha256": [None, hashlib.sha256(data).hexdigest()],
+            "authorities_submitted": [progress.done - 1, progress.done],
+            "authorities_addressed": [progress.total, progress.total],
             "deadline": [None, filing.deadline_key or None],
         },
     )
@@ -464,7 +538,9 @@ def filing_revise(
     *, filing: Filing, actor: User, change_note: str = "", change_note_en: str = ""
 ) -> Filing:
     """A submitted version changed: the next version, generated afresh from the data, with the
-    sections and authorities of the one before and what changed (a plan change is filed again):
+    sections and authorities of the one before and what changed (a plan change is filed again).
+    No submission carries over: the new version is submitted to every authority addressed
+    again (a deadline an earlier version met, submitted to all, stays met):
     ``change_note`` in Chinese, ``change_note_en`` in English — one is enough to start the
     version, the check asks for both before it can be signed."""
     filing = _current(filing)

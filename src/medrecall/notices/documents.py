@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from medrecall.accounts.company import company_identity
 from medrecall.catalog.models import device_name
 
 from .defaults import PLACEHOLDERS, REQUIRED_PLACEHOLDERS, REQUIRED_SECTIONS
@@ -276,9 +277,9 @@ def render_notice(
 
 def company_for(language: str) -> dict[str, Any]:
     """Our company as a reader of ``language`` names it: the Chinese name and address
-    (``MEDRECALL_COMPANY`` ``name_zh``/``address_zh``, as the NMPA filings print) in Chinese,
+    (``accounts.company`` ``name_zh``/``address_zh``, as the NMPA filings print) in Chinese,
     where they are set."""
-    company = dict(settings.MEDRECALL_COMPANY)
+    company = company_identity()
     if language.startswith("zh"):
         company["name"] = company.get("name_zh") or company.get("name", "")
         company["address"] = company.get("address_zh") or company.get("address", "")

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from medrecall.accounts.company import company_identity
 from medrecall.accounts.models import User
 from medrecall.audit import services as audit
 from medrecall.core.errors import DomainError
@@ -73,7 +73,7 @@ def override_for(recall: RecallCase) -> FsnOverride | None:
 
 
 def srn() -> str:
-    return str(settings.MEDRECALL_COMPANY.get("srn", "")).strip()
+    return str(company_identity().get("srn", "")).strip()
 
 
 def srn_problem() -> list[str]:
@@ -82,7 +82,7 @@ def srn_problem() -> list[str]:
     return [
         _(
             "The manufacturer's single registration number (SRN) is not set: every field safety "
-            "notice must carry it (MDR Art. 89(8)). Set MEDRECALL_COMPANY_SRN."
+            "notice must carry it (MDR Art. 89(8)). Set it under Administration → Company."
         )
     ]
 

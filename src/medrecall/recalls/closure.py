@@ -153,8 +153,14 @@ def blocker_lines(report: ClosureReport) -> list[str]:
     return [
         *report.blocking,
         _("Deal with these units, or sign a closure exception with a reason."),
-        *[_("For information: %(finding)s") % {"finding": line} for line in report.information],
+        *information_lines(report),
     ]
+
+
+def information_lines(report: ClosureReport) -> list[str]:
+    """The findings that do not keep the recall from closing, as the guard lists them (pages
+    show them in a neutral style, not as blocking reasons)."""
+    return [_("For information: %(finding)s") % {"finding": line} for line in report.information]
 
 
 def closure_exception_sign(

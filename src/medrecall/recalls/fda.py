@@ -124,6 +124,7 @@ def recorded(regime: RecallRegime) -> dict[str, Any]:
         "fda_classified_on": regime.fda_classified_on.isoformat()
         if regime.fda_classified_on
         else None,
+        "fda_class_kept_reason": regime.fda_class_kept_reason,
     }
 
 
@@ -134,6 +135,8 @@ def class_difference(regime: RecallRegime | None) -> str | None:
     not classified."""
     if regime is None or not regime.fda_class or regime.fda_class == regime.recall_class:
         return None
+    if regime.recall_class and regime.fda_class_kept_reason:
+        return None  # why the case keeps its class is recorded: ``class_kept_note``
     if not regime.recall_class:
         return _(
             "FDA classified this recall Class %(fda_class)s; the case has no FDA class yet:"
@@ -145,6 +148,27 @@ def class_difference(regime: RecallRegime | None) -> str | None:
     ) % {"fda_class": regime.fda_class, "case_class": regime.recall_class}
 
 
+def class_kept_note(regime: RecallRegime | None) -> str | None:
+    """Where FDA's class differs and the reason the case keeps its own is recorded: a calm note
+    quoting it (instead of ``class_difference``'s warning)."""
+    if (
+        regime is None
+        or not regime.fda_class
+        or not regime.recall_class
+        or regime.fda_class == regime.recall_class
+        or not regime.fda_class_kept_reason
+    ):
+        return None
+    return _(
+        "FDA classified this recall Class %(fda_class)s; the case keeps Class %(case_class)s."
+        " Why: %(reason)s"
+    ) % {
+        "fda_class": regime.fda_class,
+        "case_class": regime.recall_class,
+        "reason": regime.fda_class_kept_reason,
+    }
+
+
 @transaction.atomic
 def fda_record(
     *,
@@ -154,12 +178,15 @@ def fda_record(
     event_id: str = "",
     z_numbers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     classified_on: date | None = None,
+    class_kept_reason: str = "",
 ) -> RecallRegime:
     """Record (or correct) what FDA sent: its class, the event id and the Z-numbers by device
     model code (a Z-number with no model code is the recall's only device model's). Refused
     with every problem named, and when nothing at all is given; a value left empty keeps the
     one recorded. FDA's class is recorded as FDA's: the case's own class is not changed
-    (``class_difference`` warns when they differ)."""
+    (``class_difference`` warns when they differ) until the RA manager re-classifies it, or
+    records why it stays (``class_kept_reason``, either language; refused while the classes
+    agree; cleared when FDA's class changes)."""
     recall = RecallCase.objects.select_for_update().get(pk=recall.pk)
     regime = RecallRegime.objects.select_for_update().filter(recall=recall, regime="fda").first()
     if regime is None:
@@ -177,17 +204,30 @@ def fda_record(
         models,
         [(str(k).strip(), str(v).strip().upper()) for k, v in entries],
     )
-    if not (classification or event_id or entries or classified_on):
+    class_kept_reason = class_kept_reason.strip()
+    if not (classification or event_id or entries or classified_on or class_kept_reason):
         message = _(
             "Nothing to record: give FDA's classification, the date FDA classified the recall,"
             " the FDA recall event id or a Z-number."
         )
         raise FdaRecordInvalid(message, details=[message])
-    if found := [*_problems(recall, classification, event_id, cleaned), *unplaced]:
+    found = [*_problems(recall, classification, event_id, cleaned), *unplaced]
+    fda_class = classification or regime.fda_class
+    if class_kept_reason and (not fda_class or fda_class == regime.recall_class):
+        found.append(
+            _(
+                "FDA's class and the case's class agree (or FDA has not classified): there is no"
+                " difference to explain."
+            )
+        )
+    if found:
         raise FdaRecordInvalid(" ".join(found), details=found)
     before = recorded(regime)
     merged = {row["model_code"]: row["z_number"] for row in regime.fda_z_numbers} | cleaned
-    regime.fda_class = classification or regime.fda_class
+    if fda_class != regime.fda_class:
+        regime.fda_class_kept_reason = ""  # the reason answered FDA's earlier class
+    regime.fda_class = fda_class
+    regime.fda_class_kept_reason = class_kept_reason or regime.fda_class_kept_reason
     regime.fda_event_id = event_id or regime.fda_event_id
     regime.fda_z_numbers = [{"model_code": k, "z_number": v} for k, v in sorted(merged.items())]
     regime.fda_classified_on = classified_on or regime.fda_classified_on
@@ -195,6 +235,14 @@ def fda_record(
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if not changes:
         return regime
-    regime.save(update_fields=["fda_class", "fda_event_id", "fda_z_numbers", "fda_classified_on"])
+    regime.save(
+        update_fields=[
+            "fda_class",
+            "fda_event_id",
+            "fda_z_numbers",
+            "fda_classified_on",
+            "fda_class_kept_reason",
+        ]
+    )
     audit.record(actor=actor, action="recalls.fda_recorded", target=recall, changes=changes)
     return regime

@@ -261,6 +261,10 @@ class RecallRegime(models.Model):
     fda_event_id = models.CharField(_("FDA recall event id"), max_length=20, blank=True)
     fda_z_numbers = models.JSONField(_("FDA Z-numbers per product"), default=list, blank=True)
     fda_classified_on = models.DateField(_("FDA classified on"), null=True, blank=True)
+    # Why the case keeps its own class where FDA's differs (cleared when FDA's class changes).
+    fda_class_kept_reason = models.TextField(
+        _("why the case keeps its class (FDA's differs)"), blank=True
+    )
 
     class Meta:
         verbose_name = _("regime of a recall")

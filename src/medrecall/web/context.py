@@ -127,7 +127,10 @@ AREAS: tuple[NavArea, ...] = (
     ),
     NavArea(
         _("Administration"),
-        (NavItem(_("Locked log-ins"), "web:lockout-list", "axes.view_accessattempt"),),
+        (
+            NavItem(_("Locked log-ins"), "web:lockout-list", "axes.view_accessattempt"),
+            NavItem(_("Company"), "web:company", "accounts.view_companyidentity"),
+        ),
     ),
     NavArea(
         _("Finance"),

@@ -127,6 +127,8 @@ def effectiveness_page(request: HttpRequest, pk: int) -> HttpResponse:
         else closure.blocker_lines(report)
         if recall.status in (RecallStatus.IN_EXECUTION,)
         else [],
+        # The lines of ``close_blockers`` that only inform (shown in a neutral style).
+        "close_information": set(closure.information_lines(report)),
         "closing": selectors.closing_signature_in_force(recall),
         "can_plan": request.user.has_perm(PLAN),
         "can_check": request.user.has_perm(CHECK),

@@ -76,7 +76,7 @@ def _fda_form(recall: RecallCase) -> dict[str, Any]:
     """What the FDA record form says about its fields: the classes in the reader's words, and
     how to write the Z-numbers with an example from the recall's own device models."""
     from medrecall.core.presentation import joined
-    from medrecall.recalls.fda import CLASSES, EXAMPLE_Z, class_difference
+    from medrecall.recalls.fda import CLASSES, EXAMPLE_Z, class_difference, class_kept_note
 
     models = [p.model_code for p in recall.products.all()]
     example = f"{models[0] if models else 'MODEL'}={EXAMPLE_Z}"
@@ -102,6 +102,7 @@ def _fda_form(recall: RecallCase) -> dict[str, Any]:
             f"{z['model_code']}={z['z_number']}" for z in (fda.fda_z_numbers if fda else [])
         ),
         "fda_class_warning": class_difference(fda),
+        "fda_class_note": class_kept_note(fda),
     }
 
 
@@ -128,10 +129,22 @@ def filing_detail(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
         }
         for s in kind.sections
     ]
+    submissions = list(found.submissions.select_related("submitted_by"))
+    progress = selectors.submission_progress(found, submissions)
     return render(
         request,
         "web/filings/detail.html",
         {
+            # Each submission with the name of its acknowledgement's file.
+            "submissions": [(s, f"acknowledgement-{s.pk}") for s in submissions],
+            "progress": progress,
+            "waiting_names": [selectors.authority_name(a) for a in progress.waiting],
+            # The next authority still waiting, in the page's language.
+            "next_authority": selectors.authority_name(progress.waiting[0])
+            if progress.waiting
+            else "",
+            # Every authority addressed shows (a line more to add one).
+            "addressee_rows": max(3, len(found.addressees) + 1),
             "recall": found.recall,
             "filing": found,
             "kind": kind,
@@ -356,6 +369,7 @@ def fda_record(request: HttpRequest, pk: int) -> HttpResponse:
             event_id=request.POST.get("event_id", ""),
             z_numbers=z_number_entries(request.POST.get("z_numbers", "")),
             classified_on=classified_on,
+            class_kept_reason=request.POST.get("class_kept_reason", ""),
         )
     except ValueError:
         messages.error(request, _("Give the date as YYYY-MM-DD."))

@@ -4,6 +4,7 @@ from . import (
     account_views,
     calendar_views,
     cockpit_views,
+    company_views,
     effectiveness_views,
     file_views,
     fsn_views,
@@ -43,6 +44,7 @@ urlpatterns = [
     path("recalls/new/", recall_views.recall_open, name="recall-open"),
     path("recalls/due-this-week/", recall_views.due_this_week, name="recall-due-week"),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
+    path("company/", company_views.company_page, name="company"),
     path("calendar/entries/", calendar_views.calendar_entry_set, name="calendar-entry-set"),
     path(
         "calendar/entries/delete/",

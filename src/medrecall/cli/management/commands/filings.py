@@ -7,7 +7,7 @@
   medrecall filings check NUMBER --type DOC --user U [--json]
   medrecall filings sign NUMBER --type DOC --user U [--password-file PATH] [--json]
   medrecall filings submit NUMBER --type DOC --authority A --reference R --acknowledgement PATH
-      [--submitted-at ISO] --user U [--json]
+      [--submitted-at ISO] --user U [--json]   (once per authority the filing is addressed to)
   medrecall filings revise NUMBER --type DOC --note TEXT [--note-en TEXT] --user U [--json]
   medrecall filings fsn-gate NUMBER [--json]
   medrecall filings fsn-override NUMBER --reason TEXT --authority A --reference R --user U
@@ -40,6 +40,8 @@ ACTING = ("generate", "enter", "check", "sign", "submit", "revise")
 
 
 def _row(filing: Filing) -> dict[str, Any]:
+    submissions = list(filing.submissions.all())
+    progress = selectors.submission_progress(filing, submissions)
     return {
         "id": filing.pk,
         "doc_type": filing.doc_type,
@@ -52,6 +54,19 @@ def _row(filing: Filing) -> dict[str, Any]:
         "reference": filing.reference,
         "submitted_at": filing.submitted_at.isoformat() if filing.submitted_at else None,
         "deadline": filing.deadline_key or None,
+        # One submission per authority addressed; the deadline is met once all have one.
+        "submissions": [
+            {
+                "authority": sub.authority,
+                "submitted_at": timezone.localtime(sub.submitted_at).isoformat(),
+                "reference": sub.reference,
+                "acknowledgement": sub.acknowledgement_name,
+            }
+            for sub in submissions
+        ],
+        "authorities_submitted": progress.done,
+        "authorities_addressed": progress.total,
+        "authorities_waiting": [selectors.authority_name(a) for a in progress.waiting],
         "change_note": filing.change_note,
         "change_note_en": filing.change_note_en,
         "problems": services.filing_problems(filing),
@@ -103,8 +118,16 @@ class Command(ProductCommand):
             help="Read the signing password from this file (mode 600; '-' for standard input) "
             "instead of asking at the terminal.",
         )
-        submit = actions.add("submit", self._submit, help="Record the submission to the authority.")
-        submit.add_argument("--authority", default="")
+        submit = actions.add(
+            "submit",
+            self._submit,
+            help="Record the submission to one authority the filing is addressed to (one each).",
+        )
+        submit.add_argument(
+            "--authority",
+            default="",
+            help="The authority submitted to, its Chinese or English name as addressed.",
+        )
         submit.add_argument("--reference", default="")
         submit.add_argument("--submitted-at", default="", help="ISO date and time with its zone.")
         submit.add_argument("--acknowledgement", default="", metavar="PATH")
@@ -125,6 +148,11 @@ class Command(ProductCommand):
             " device model.",
         )
         fda.add_argument("--classified-on", default="", help="YYYY-MM-DD")
+        fda.add_argument(
+            "--class-kept-reason",
+            default="",
+            help="Why the case keeps its own class where FDA's differs (either language).",
+        )
         fda.add_argument("--user", default="", help="The account the action is recorded under.")
         actions.add("fsn-gate", self._fsn_gate, help="Where the EU FSN gate stands.")
         override = actions.add(
@@ -191,7 +219,9 @@ class Command(ProductCommand):
         with translation.override(language):  # the title in the reader's language
             rows = [
                 _row(f)
-                for f in Filing.objects.filter(recall=recall).select_related("recall", "signature")
+                for f in Filing.objects.filter(recall=recall)
+                .select_related("recall", "signature")
+                .prefetch_related("submissions")
             ]
         if o["json"]:
             self.write_json(rows)
@@ -291,11 +321,17 @@ class Command(ProductCommand):
         self._print(new, o["json"])
 
     def _fda_record(self, o: dict[str, Any]) -> None:
-        from medrecall.recalls.fda import class_difference, fda_record, fda_regime, z_number_entries
+        from medrecall.recalls.fda import (
+            class_difference,
+            class_kept_note,
+            fda_record,
+            fda_regime,
+            z_number_entries,
+        )
 
         recall = recall_numbered(o["number"])
         regime = fda_regime(recall)
-        if any((o["fda_class"], o["event_id"], o["z"], o["classified_on"])):
+        if any((o["fda_class"], o["event_id"], o["z"], o["classified_on"], o["class_kept_reason"])):
             try:
                 day = date.fromisoformat(o["classified_on"]) if o["classified_on"] else None
             except ValueError as error:
@@ -308,6 +344,7 @@ class Command(ProductCommand):
                 event_id=o["event_id"],
                 z_numbers=z_numbers,
                 classified_on=day,
+                class_kept_reason=o["class_kept_reason"],
             )
         if regime is None:
             raise CommandError(
@@ -323,12 +360,18 @@ class Command(ProductCommand):
             if regime.fda_classified_on
             else None,
             "case_class": regime.recall_class,
+            "fda_class_kept_reason": regime.fda_class_kept_reason,
+            "class_note": str(class_kept_note(regime) or ""),
             "class_warning": str(class_difference(regime) or ""),
         }
         if o["json"]:
             self.write_json(row)
             return
-        self.write_fields({k: v for k, v in row.items() if k != "class_warning"}, width=18)
+        self.write_fields(
+            {k: v for k, v in row.items() if k not in ("class_warning", "class_note")}, width=21
+        )
+        if row["class_note"]:
+            self.stdout.write(str(row["class_note"]))
         if row["class_warning"]:
             self.stdout.write(_("Warning: %(warning)s") % {"warning": row["class_warning"]})
 
