@@ -64,7 +64,8 @@ def changes_in_words(
 ) -> list[dict[str, object]]:
     """An entry's changes as rows: ``[old, new]`` pairs as a change (``pair``, ``old``,
     ``new``), any other value (a signature's meaning, step and hash, recorded as they are) as
-    that ``value``, never cut into characters; ``field`` is the label when ``model`` has it."""
+    that ``value``, never cut into characters; ``field`` is the label when ``model`` has it
+    (``known``; a key that is no field is shown as recorded, as code)."""
     if not isinstance(changes, dict):
         return []
     rows: list[dict[str, object]] = []
@@ -76,6 +77,7 @@ def changes_in_words(
                 {
                     "field": label,
                     "code": name,
+                    "known": found is not None,
                     "pair": True,
                     "old": _in_words(found, change[0]),
                     "new": _in_words(found, change[1]),
@@ -83,6 +85,12 @@ def changes_in_words(
             )
         else:
             rows.append(
-                {"field": label, "code": name, "pair": False, "value": _in_words(found, change)}
+                {
+                    "field": label,
+                    "code": name,
+                    "known": found is not None,
+                    "pair": False,
+                    "value": _in_words(found, change),
+                }
             )
     return rows
