@@ -123,6 +123,58 @@ def api_as(api_client: APIClient) -> Callable[[User | None], APIClient]:
     return login
 
 
+class Bilingual:
+    """A party named differently in Chinese and in English, and pages read in one language:
+    the set-up every "names a party in the reader's language" test shares (``bilingual``)."""
+
+    LANGUAGES = ("en", "zh-hans")
+
+    @staticmethod
+    def name(party: Any, *, zh: str, en: str) -> None:
+        """Give ``party`` (a Party or its code) the Chinese name ``zh`` and English ``en``."""
+        from medrecall.parties.models import Party
+
+        code = party if isinstance(party, str) else party.code
+        assert Party.objects.filter(code=code).update(name=zh, name_en=en) == 1, code
+
+    @staticmethod
+    def client(user: User, language: str) -> Any:
+        """A browser logged in as ``user`` that reads pages in ``language`` (the cookie)."""
+        from django.conf import settings
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        return client
+
+    @classmethod
+    def page(cls, who: Any, language: str, url: str, *, data: dict[str, str] | None = None) -> str:
+        """The page at ``url`` in ``language`` (``who``: a user, or a client from ``client``),
+        its entities unescaped; ``data``: posted (a confirm step) instead of asked for."""
+        import html
+
+        from django.conf import settings
+        from django.utils import translation
+
+        client = cls.client(who, language) if isinstance(who, User) else who
+        with translation.override(settings.LANGUAGE_CODE):  # the request's language ends with it
+            answer = client.get(url) if data is None else client.post(url, data)
+        assert answer.status_code == 200, url
+        return html.unescape(answer.content.decode())
+
+    @staticmethod
+    def other(language: str) -> str:
+        return "zh-hans" if language == "en" else "en"
+
+
+@pytest.fixture
+def bilingual() -> Bilingual:
+    """See ``Bilingual``: ``bilingual.name(party, zh=..., en=...)``, ``bilingual.page(user,
+    language, url)``, ``bilingual.other(language)``."""
+    return Bilingual()
+
+
 def fixture_path(*parts: str) -> Path:
     return Path(__file__).parent / "fixtures" / Path(*parts)
 

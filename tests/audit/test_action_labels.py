@@ -85,7 +85,7 @@ def test_recorded_values_are_shown_whole() -> None:
             "proposed": {"nmpa": "I", "fda": "I"},
         }
     )
-    assert rows == [
+    assert [{k: v for k, v in row.items() if k not in ("code", "known")} for row in rows] == [
         {"field": "meaning", "pair": False, "value": "approved"},
         {"field": "step", "pair": False, "value": "qa_head"},
         {"field": "content_hash", "pair": False, "value": "7f3a9c"},

@@ -4,17 +4,13 @@ outstanding at holders."""
 
 from __future__ import annotations
 
-import html
-
 import pytest
-from django.conf import settings
-from django.test import Client
-from django.utils import translation
 
 from medrecall.accounts.models import User
 from medrecall.effectiveness import services
 from medrecall.parties.models import Party
 from medrecall.recalls.models import RecallCase
+from tests.conftest import Bilingual
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +19,10 @@ NAMES = {"en": "Second People's Hospital", "zh-hans": "第二人民医院"}
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_the_effectiveness_page_names_holders_in_the_readers_language(
-    class_i: RecallCase, manager: User, language: str
+    class_i: RecallCase, manager: User, language: str, bilingual: Bilingual
 ) -> None:
     hospital = Party.objects.get(code="HX02")
-    Party.objects.filter(pk=hospital.pk).update(name=NAMES["zh-hans"], name_en=NAMES["en"])
+    bilingual.name(hospital, zh=NAMES["zh-hans"], en=NAMES["en"])
     services.plan_set(recall=class_i, regime="nmpa", level="A", actor=manager)
     services.sample_draw(recall=class_i, regime="nmpa", actor=manager, seed=2026)
     services.check_record(
@@ -37,13 +33,8 @@ def test_the_effectiveness_page_names_holders_in_the_readers_language(
         notice_received=False,
         instructions_followed=False,
     )
-    client = Client()
-    client.force_login(manager)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    with translation.override(settings.LANGUAGE_CODE):
-        answer = client.get(f"/recalls/{class_i.pk}/effectiveness/")
-    body = html.unescape(answer.content.decode())
-    other = NAMES["zh-hans" if language == "en" else "en"]
+    body = bilingual.page(manager, language, f"/recalls/{class_i.pk}/effectiveness/")
+    other = NAMES[bilingual.other(language)]
     # The sample, the escalation and the outstanding units each name the hospital.
     assert body.count(f"HX02 · {NAMES[language]}") == 3
     assert other not in body

@@ -139,6 +139,41 @@ def test_regions_holder_types_and_echelons_equal_independent_counts(
     assert [r.key for r in figures.by_country] == ["CN", "US"]  # ranked by units
 
 
+def test_each_region_shows_units_at_the_freeze_and_still_at_holders_now(
+    progressed: RecallCase, django_assert_num_queries: Any
+) -> None:
+    """The region table's two columns: at the freeze (the frozen lines) and still at holders
+    now, the latter counted the plain way from the positions at holders' locations, less the
+    units corrected on site; the rows add up to the funnel's "still at holders"."""
+    from medrecall.execution.models import WorkOrderUnit
+    from medrecall.traceability.models import Position
+
+    figures = compute_progress(progressed)
+    lines = independent(progressed)["lines"]
+    lots = {line.lot_id for line in lines}
+    now: dict[str, int] = defaultdict(int)
+    for position in Position.objects.filter(lot_id__in=lots).select_related("location__party"):
+        if position.location.party.party_type not in ("own_site", "supplier"):
+            now[position.location.country or "-"] += position.on_hand
+    for unit in WorkOrderUnit.objects.filter(
+        work_order__recall=progressed, result="corrected"
+    ).select_related("work_order__location"):
+        now[unit.work_order.location.country or "-"] -= unit.quantity
+    assert {r.key: r.still for r in figures.by_country} == {k: now.get(k, 0) for k in ("CN", "US")}
+    assert sum(r.still or 0 for r in figures.by_country) == figures.still_at_holders
+    assert sum(r.still or 0 for r in figures.by_party_type) == figures.still_at_holders
+    # At the freeze 570 at holders (CN 520, US 50, on hand and in transit); on hand at holders
+    # now 440 (30 came back, the rest in transit): the two columns differ.
+    assert sum(r.units for r in figures.by_country) == 570
+    assert figures.still_at_holders == 440
+    assert all(r.still is None for r in figures.by_echelon)
+    assert figures.as_dict()["by_country"][0]["still_at_holders"] == figures.by_country[0].still
+    snapshot = progress.current_scope(progressed)
+    assert snapshot is not None
+    with django_assert_num_queries(2):  # one per statement, whatever the number of units
+        progress.still_by_region(progressed, snapshot)
+
+
 def test_the_burn_down_equals_an_independent_count_day_by_day(progressed: RecallCase) -> None:
     approved = progressed.transitions.get(target="in_execution").at
     two_days_later = approved + timedelta(days=2)

@@ -316,6 +316,33 @@ def test_the_excel_export_opens_in_both_languages(
     assert not [title for title in titles if set(title) & set("/\\?*:[]")]
 
 
+def test_the_region_table_says_at_the_freeze_and_still_now_with_the_funnels_figures(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    """The table used to be headed "units at holders in the frozen scope" while the page said
+    fewer were still at holders: both columns now, headed so, on the page and in the workbook."""
+    from openpyxl import load_workbook
+
+    figures = compute_progress(progressed)
+    client.force_login(manager)
+    page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
+    region = page[page.index('id="rank-country"') :]
+    region = region[: region.index("</table>")]
+    assert "Units at holders at the freeze" in region
+    assert "Units still at holders now" in region
+    cn = region[region.index('data-key="CN"') :]
+    assert f'data-figure="at-freeze">{figures.by_country[0].units}<' in cn
+    assert f'data-figure="still">{figures.by_country[0].still}<' in cn
+    assert figures.by_country[0].units != figures.by_country[0].still  # 30 units came back
+    answer = client.get(reverse("web:recall-cockpit-xlsx", args=[progressed.pk]))
+    sheet = load_workbook(io.BytesIO(answer.content))["By country"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][2:4] == ("Units at holders at the freeze", "Units still at holders now")
+    assert {row[0]: row[2:4] for row in rows[1:]} == {
+        r.key: (r.units, r.still) for r in figures.by_country
+    }
+
+
 def test_the_pdf_export_is_a_pdf_of_the_figures(
     progressed: RecallCase, client: Any, manager: User
 ) -> None:
@@ -596,3 +623,26 @@ def test_the_progress_command_keeps_its_query_count_as_the_scope_grows(
     small = queries()
     _grow(progressed, 30)
     assert queries() == small
+
+
+def test_the_cockpit_says_the_suggested_cadence_calmly_instead_of_the_to_do(
+    progressed: RecallCase, client: Any, manager: User
+) -> None:
+    """The case stores no NMPA progress-report cadence: the cockpit lists the deadlines with
+    the suggested one and says so ("every day (suggested); change"), not "Set how often…"."""
+    RecallCase.objects.filter(pk=progressed.pk).update(progress_interval_days=None)
+    progressed.refresh_from_db()
+    figures = compute_progress(progressed)
+    assert figures.suggested_cadence == 1  # level I: every day
+    assert not [m for m in figures.clock_missing if "how often" in m]
+    assert figures.as_dict()["deadlines"]["suggested_progress_interval_days"] == 1
+    client.force_login(manager)
+    page = client.get(reverse("web:recall-cockpit", args=[progressed.pk])).content.decode()
+    assert "Set how often NMPA progress reports are due" not in page
+    assert 'id="deadlines-cadence"' in page
+    assert "Progress reports every day (suggested);" in page
+    assert "#recall-edit-form" in page
+    # A case that stores its cadence: nothing said about a suggestion.
+    RecallCase.objects.filter(pk=progressed.pk).update(progress_interval_days=3)
+    progressed.refresh_from_db()
+    assert compute_progress(progressed).suggested_cadence is None

@@ -29,3 +29,52 @@ def test_the_recall_history_names_people_by_full_name(
 
     assert "<td>Fang Wang</td>" in page
     assert "<td>qa_lead</td>" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "codes"),
+    [
+        ("en", "Status</span>: Pending approval → Approved / in execution", "pending_approval"),
+        ("zh-hans", "状态</span>: 待审批 → 已批准/执行中", "pending_approval"),
+    ],
+)
+def test_the_recall_history_shows_field_and_choice_labels_not_codes(
+    tmp_path: Path,
+    make_user: Callable[..., User],
+    language: str,
+    words: str,
+    codes: str,
+) -> None:
+    """It showed ``status: pending_approval → in_execution``: the field's label and the choice
+    labels in the reader's language now, read from the model (no query per entry)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from medrecall.audit import services as audit
+
+    manager = make_user(Role.QA_RA_MANAGER, username="qa_lead")
+    manager.language = language
+    manager.save(update_fields=["language"])
+    recall = approved_recall(tmp_path, manager, make_user)
+    client = Client()
+    client.force_login(manager)
+    url = f"/recalls/{recall.pk}/"
+    page = client.get(url).content.decode()
+    history = page[page.index("history-change") :]
+    assert words in history
+    assert f"→ {codes}" not in history
+    assert f"{codes} →" not in history
+    assert "<code>status</code>" not in page
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(5):  # more entries on the page: the same number of queries
+        audit.record(
+            actor=manager,
+            action="recalls.transition",
+            target=recall,
+            changes={"status": ["assessment", "pending_approval"], "depth": ["", str(n)]},
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)

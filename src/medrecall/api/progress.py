@@ -57,7 +57,12 @@ class StageSerializer(BoundedSerializer):
 
 class GroupSerializer(BoundedSerializer):
     key = serializers.CharField(help_text="ISO country or province code, holder type, echelon")
-    units = serializers.IntegerField()
+    units = serializers.IntegerField(help_text="units at holders at the freeze (frozen scope)")
+    still_at_holders = serializers.IntegerField(
+        allow_null=True,
+        help_text="units still at holders now (on hand, not corrected on site), as "
+        "still_at_holders counts them; null for an echelon (a line's, at the freeze)",
+    )
     holders = serializers.IntegerField()
     acknowledged = serializers.IntegerField(help_text="holders acknowledged or replied")
 
@@ -80,6 +85,11 @@ class DeadlinesSerializer(BoundedSerializer):
         many=True, help_text="the next deadlines not done (five at most)"
     )
     clock_missing = serializers.ListField(child=serializers.CharField())
+    suggested_progress_interval_days = serializers.IntegerField(
+        allow_null=True,
+        help_text="the NMPA progress-report cadence (days) the deadlines are listed with while "
+        "the case stores none: the suggestion for its level (company policy); null otherwise",
+    )
 
 
 class CostMissingSerializer(BoundedSerializer):

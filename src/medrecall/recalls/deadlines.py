@@ -172,10 +172,36 @@ def deadlines_for(
     settings still missing for the clock to run (e.g. the NMPA progress-report cadence), or
     the reason the clock refused; it never raises a clock error. ``from_records``: what
     ``deadlines_done_from_records`` found for a page of recalls at once (read here if not)."""
-    rows, missing, _refused = _deadlines(
+    rows, missing, _refused, _suggested = _deadlines(
         recall, now=now, working_days=working_days, from_records=from_records
     )
     return rows, missing
+
+
+@dataclass(frozen=True)
+class SuggestedCadence:
+    """The NMPA progress-report cadence the deadlines are shown with while the case stores
+    none: the suggestion for its level (company policy, ``clock.suggested_progress_interval``)."""
+
+    days: int
+    message: str  # the clock's "set how often…" to-do, which this cadence answers for now
+
+
+def deadlines_with_cadence(
+    recall: RecallCase,
+    *,
+    now: datetime | None = None,
+    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
+) -> tuple[list[DeadlineRow], list[str], SuggestedCadence | None]:
+    """``deadlines_for``, with the suggested NMPA cadence in use told apart: its to-do message
+    is left out of ``missing`` and returned as ``SuggestedCadence`` (the cockpit says calmly
+    "progress reports every day (suggested)" beside the deadlines it lists)."""
+    rows, missing, _refused, suggested = _deadlines(
+        recall, now=now, working_days=None, from_records=from_records
+    )
+    if suggested is not None:
+        missing = [m for m in missing if m != suggested.message]
+    return rows, missing, suggested
 
 
 def _deadlines(
@@ -184,7 +210,7 @@ def _deadlines(
     now: datetime | None,
     working_days: WorkingDays | None,
     from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
-) -> tuple[list[DeadlineRow], list[str], list[str]]:
+) -> tuple[list[DeadlineRow], list[str], list[str], SuggestedCadence | None]:
     now = now or timezone.now()
     params = _clock_input(recall)
     if params is None:
@@ -192,11 +218,13 @@ def _deadlines(
             [],
             [_("The clock starts once the recall has a decision date and a class per regime.")],
             [],
+            None,
         )
     if working_days is None:
         working_days = working_days_for([recall])
     params["working_days"] = working_days
     missing: list[str] = []
+    suggested: SuggestedCadence | None = None
     try:
         try:
             deadlines = clock.compute_deadlines(**params)
@@ -205,6 +233,7 @@ def _deadlines(
             if Regime.NMPA in params["regimes"] and not params["progress_interval_days"]:
                 level = dict(params["regimes"]).get(Regime.NMPA, "III")
                 params["progress_interval_days"] = clock.suggested_progress_interval(level)
+                suggested = SuggestedCadence(params["progress_interval_days"], problem.message)
                 # The clock's message already names the suggested cadence (company policy); the
                 # deadlines below are shown with it until the case stores its own.
             deadlines = (
@@ -214,7 +243,7 @@ def _deadlines(
         message = _("The clock cannot run for this recall: %(reason)s") % {
             "reason": refused.message
         }
-        return [], [*missing, message], [message]
+        return [], [*missing, message], [message], None
     marks = list(recall.deadlines_done.all())
     done = {(d.key, d.due_at): d.done_at for d in marks}
     # A one-off obligation done is done even if its due time moved since (a provisional
@@ -253,7 +282,7 @@ def _deadlines(
                 )
             )
     rows.sort(key=lambda row: row.due_at)
-    return rows, missing, []
+    return rows, missing, [], suggested
 
 
 def _not_owed_row(recall: RecallCase, deadline: clock.Deadline, not_owed: NotOwed) -> DeadlineRow:
@@ -346,7 +375,7 @@ def due_report(
     recorded = (done_from_records or deadlines_done_from_records)(recalls)
     for recall in recalls:
         try:
-            rows, _missing, refused = _deadlines(
+            rows, _missing, refused, _suggested = _deadlines(
                 recall, now=now, working_days=working_days, from_records=recorded
             )
         except DomainError as error:  # anything else a recall's data makes the clock refuse

@@ -447,6 +447,8 @@ class ApprovalStep(models.Model):
             )
         ]
         ordering = ["regime", "recall_class", "step"]
+        verbose_name = _("approval step")
+        verbose_name_plural = _("approval steps")
 
     def __str__(self) -> str:
         return f"{self.regime} {self.recall_class}: {self.label}"

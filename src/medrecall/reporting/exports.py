@@ -46,6 +46,7 @@ def labelled_groups(figures: Progress, language: str) -> dict[str, list[dict[str
                 "key": row.key,
                 "label": group_label(group, row.key, language),
                 "units": row.units,
+                "still": row.still,
                 "holders": row.holders,
                 "acknowledged": row.acknowledged,
                 "acknowledged_percent": row.acknowledged_percent,
@@ -149,9 +150,19 @@ def progress_xlsx(
         _sheet(
             workbook,
             names[group],
-            [_("Code"), _("Name"), _("Units"), _("Holders"), _("Acknowledged or replied")],
-            [[r["key"], r["label"], r["units"], r["holders"], r["acknowledged"]] for r in rows],
-            {2: COUNT, 3: COUNT, 4: COUNT},
+            [
+                _("Code"),
+                _("Name"),
+                _("Units at holders at the freeze"),
+                _("Units still at holders now"),
+                _("Holders"),
+                _("Acknowledged or replied"),
+            ],
+            [
+                [r["key"], r["label"], r["units"], r["still"], r["holders"], r["acknowledged"]]
+                for r in rows
+            ],
+            {2: COUNT, 3: COUNT, 4: COUNT, 5: COUNT},
         )
     _sheet(
         workbook,

@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -49,7 +50,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 
 from medrecall.execution.closure import OPEN_RETURNS, OPEN_TASKS
-from medrecall.execution.lifecycle import UnitResult
+from medrecall.execution.lifecycle import TaskStatus, UnitResult
 from medrecall.execution.models import (
     Disposition,
     Receipt,
@@ -82,8 +83,8 @@ HOLDER_NOTICES = (Kind.INITIAL, Kind.REMINDER)
 # Something moved the figures this recently: a send run is going on, or units are being
 # received. The cockpit's live banner and its polling last this long after the last sign.
 LIVE_WINDOW = timedelta(minutes=5)
-LIST_SHOWN = 10
-UNKNOWN = "-"  # the key of a region not recorded on the location (no country, no province)  # rows of a list shown on the cockpit itself (the drill-down pages them all)
+LIST_SHOWN = 10  # rows of a list shown on the cockpit itself (the drill-down pages them all)
+UNKNOWN = "-"  # the key of a region not recorded on the location (no country, no province)
 
 
 def _at_least(status: str) -> list[str]:
@@ -226,6 +227,10 @@ class GroupRow:
     units: int
     holders: int
     acknowledged: int  # holders acknowledged or replied
+    # Units still at holders now (on hand at holders, not corrected on site), as the unit
+    # accounting counts them (``still_at_holders``); None where "now" has no such key (an
+    # echelon is a line's, at the freeze).
+    still: int | None = None
 
     @property
     def acknowledged_percent(self) -> float:
@@ -262,6 +267,9 @@ class Progress:
     deadlines_overdue: list[Any] = field(default_factory=list)  # recalls.deadlines.DeadlineRow
     deadlines_next: list[Any] = field(default_factory=list)
     clock_missing: list[str] = field(default_factory=list)
+    # The NMPA progress-report cadence (days) the deadlines are listed with while the case
+    # stores none: the suggestion for its level, said calmly instead of a to-do.
+    suggested_cadence: int | None = None
 
     @property
     def has_scope(self) -> bool:
@@ -278,6 +286,7 @@ class Progress:
                     "units": r.units,
                     "holders": r.holders,
                     "acknowledged": r.acknowledged,
+                    "still_at_holders": r.still,
                 }
                 for r in found
             ]
@@ -323,6 +332,7 @@ class Progress:
                 "overdue": [_deadline(row) for row in self.deadlines_overdue],
                 "next": [_deadline(row) for row in self.deadlines_next],
                 "clock_missing": [str(m) for m in self.clock_missing],
+                "suggested_progress_interval_days": self.suggested_cadence,
             },
         }
 
@@ -346,16 +356,18 @@ def deadlines_of(
     from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
 ) -> dict[str, Any]:
     """The recall's overdue deadlines and the next ones not done (the compliance clock), and
-    what the clock misses to run. ``from_records``: what the records show done, when the caller
+    what the clock misses to run (the suggested NMPA cadence in use is not a miss:
+    ``suggested_cadence``). ``from_records``: what the records show done, when the caller
     keeps it (``reporting.deadlines.kept_done_from_records``); read afresh if not."""
-    from medrecall.recalls.deadlines import deadlines_for
+    from medrecall.recalls.deadlines import deadlines_with_cadence
 
-    rows, missing = deadlines_for(recall, now=now, from_records=from_records)
+    rows, missing, suggested = deadlines_with_cadence(recall, now=now, from_records=from_records)
     waiting = [row for row in rows if row.waiting]
     return {
         "deadlines_overdue": [row for row in waiting if row.status == "breached"],
         "deadlines_next": [row for row in waiting if row.status != "breached"][:NEXT_DEADLINES],
         "clock_missing": [str(m) for m in missing],
+        "suggested_cadence": suggested.days if suggested else None,
     }
 
 
@@ -470,7 +482,14 @@ def _funnel(
     ]
 
 
-def _grouped(recall: RecallCase, snapshot: ScopeSnapshot, *keys: str) -> list[GroupRow]:
+def _grouped(
+    recall: RecallCase,
+    snapshot: ScopeSnapshot,
+    *keys: str,
+    still: Mapping[str, int] | None = None,
+) -> list[GroupRow]:
+    """Holders' units at the freeze per ``keys`` (a region, a holder type, an echelon), with
+    ``still``: the units still at holders now per key (``still_by_region``), when known."""
     lines = holder_lines(snapshot)
     answered = _answered(recall.pk, "party_id")
     rows = (
@@ -482,7 +501,7 @@ def _grouped(recall: RecallCase, snapshot: ScopeSnapshot, *keys: str) -> list[Gr
         )
         .order_by("-units", *keys)
     )
-    return [
+    found = [
         GroupRow(
             "-".join(str(row[k]) for k in keys if row[k] not in ("", None)) or UNKNOWN,
             int(row["units"] or 0),
@@ -491,6 +510,91 @@ def _grouped(recall: RecallCase, snapshot: ScopeSnapshot, *keys: str) -> list[Gr
         )
         for row in rows
     ]
+    if still is None:
+        return found
+    return [replace(row, still=still.get(row.key, 0)) for row in found]
+
+
+# Units of the frozen scope on hand at holders now, by the holder location's country, province
+# and the holder's type: the positions ``execution.selectors`` counts as "at holders" in the unit
+# accounting (the same (snapshot, lot) pairs, serials named, serials a done disposition settled
+# left out, supplier stock and our own sites left out), grouped by region in the statement.
+_AT_HOLDERS_BY_REGION = """
+    SELECT location.country, location.province_code, party.party_type, SUM(position.on_hand)
+    FROM (SELECT line.lot_id, MAX(CASE WHEN line.serial_id IS NULL THEN 1 ELSE 0 END) AS whole
+          FROM recalls_affectedline line
+          WHERE line.snapshot_id = %s
+          GROUP BY line.lot_id) pairs
+    JOIN traceability_position position ON position.lot_id = pairs.lot_id
+    JOIN parties_location location ON location.id = position.location_id
+    JOIN parties_party party ON party.id = location.party_id
+    WHERE party.party_type NOT IN (%s, %s)
+      AND (pairs.whole = 1
+           OR EXISTS (SELECT 1 FROM recalls_affectedline named
+                      WHERE named.snapshot_id = %s AND named.lot_id = pairs.lot_id
+                        AND named.serial_id = position.serial_id))
+      AND NOT EXISTS (SELECT 1 FROM execution_disposition done
+                      WHERE done.recall_id = %s AND done.status = %s
+                        AND done.serial_id = position.serial_id)
+    GROUP BY location.country, location.province_code, party.party_type
+"""
+
+
+@dataclass(frozen=True)
+class StillAtHolders:
+    """Units still at holders now (on hand at holders less corrected on site), per country,
+    province (``CN-GD``) and holder type; the keys are those of ``GroupRow``."""
+
+    by_country: dict[str, int]
+    by_province: dict[str, int]
+    by_party_type: dict[str, int]
+
+
+def still_by_region(recall: RecallCase, snapshot: ScopeSnapshot) -> StillAtHolders:
+    """``Progress.still_at_holders`` split by region and holder type: two grouped statements
+    (the positions at holders, the units corrected on site by the work order's site), for any
+    number of units or holders."""
+    found: dict[str, dict[str, int]] = {"country": {}, "province": {}, "party_type": {}}
+
+    def add(country: str, province: str, party_type: str, units: int) -> None:
+        for group, key in (
+            ("country", country or UNKNOWN),
+            ("province", province or UNKNOWN),
+            ("party_type", party_type or UNKNOWN),
+        ):
+            found[group][key] = found[group].get(key, 0) + units
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _AT_HOLDERS_BY_REGION,
+            [
+                snapshot.pk,
+                PartyType.SUPPLIER,
+                PartyType.OWN_SITE,
+                snapshot.pk,
+                recall.pk,
+                TaskStatus.DONE,
+            ],
+        )
+        for country, province, party_type, on_hand in cursor.fetchall():
+            add(country, province, party_type, int(on_hand or 0))
+    corrected = (
+        WorkOrderUnit.objects.filter(work_order__recall=recall, result=UnitResult.CORRECTED)
+        .order_by()
+        .values_list(
+            "work_order__location__country",
+            "work_order__location__province_code",
+            "work_order__party__party_type",
+        )
+        .annotate(total=Sum("quantity"))
+    )
+    for country, province, party_type, total in corrected:
+        add(country, province, party_type, -int(total or 0))
+
+    def clamped(group: str) -> dict[str, int]:
+        return {key: max(units, 0) for key, units in found[group].items()}
+
+    return StillAtHolders(clamped("country"), clamped("province"), clamped("party_type"))
 
 
 def approved_on(recall: RecallCase) -> date | None:
@@ -634,6 +738,7 @@ def _compute(
     returns = open_returns(recall)
     orders = open_work_orders(recall)
     start = approved_on(recall)
+    still = still_by_region(recall, snapshot)
     return Progress(
         **base,
         snapshot=snapshot.sequence,
@@ -646,13 +751,15 @@ def _compute(
             "corrected": corrected,
         },
         still_at_holders=max(total.at_holders - corrected, 0),
-        by_country=_grouped(recall, snapshot, "location__country"),
+        by_country=_grouped(recall, snapshot, "location__country", still=still.by_country),
         by_province=[
             row
-            for row in _grouped(recall, snapshot, "location__province_code")
+            for row in _grouped(
+                recall, snapshot, "location__province_code", still=still.by_province
+            )
             if row.key.startswith("CN-")
         ],
-        by_party_type=_grouped(recall, snapshot, "party__party_type"),
+        by_party_type=_grouped(recall, snapshot, "party__party_type", still=still.by_party_type),
         by_echelon=_grouped(recall, snapshot, "echelon"),
         approved_on=start,
         burn_down=burn_down(recall, snapshot, start=start, today=timezone.localdate(now)),
@@ -681,7 +788,13 @@ def _compute(
 def _shape() -> str:
     """The figures' shape in the cache key (the fields and the funnel's stages): figures kept
     by another release are never read."""
-    names = ",".join(f.name for f in dataclass_fields(Progress)) + ";" + ",".join(STAGES)
+    names = (
+        ",".join(f.name for f in dataclass_fields(Progress))
+        + ";"
+        + ",".join(f.name for f in dataclass_fields(GroupRow))
+        + ";"
+        + ",".join(STAGES)
+    )
     return f"{zlib.crc32(names.encode()):08x}"
 
 

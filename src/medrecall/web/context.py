@@ -1,4 +1,4 @@
-"""The navigation: the product's areas, live only where they exist and the user may look."""
+"""The navigation: the product's areas, each with the pages the user may open."""
 
 from __future__ import annotations
 
@@ -26,9 +26,13 @@ class NavItem:
 
 @dataclass(frozen=True)
 class NavArea:
+    """An area of the product in the side menu; shown only with an item the user may open (no
+    placeholder for an area that does not exist: reports live where their figures are, the
+    portfolio and due list under Recalls, the cockpit's exports on each cockpit, the cost
+    reports under Finance)."""
+
     label: Promise
     items: tuple[NavItem, ...]
-    live: bool = True
 
 
 AREAS: tuple[NavArea, ...] = (
@@ -182,7 +186,6 @@ AREAS: tuple[NavArea, ...] = (
             ),
         ),
     ),
-    NavArea(_("Reports"), (), live=False),
 )
 
 
@@ -222,8 +225,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             if (item.portal if portal else not item.portal_only)
             and (not item.permission or any(user.has_perm(p) for p in item.permission.split("|")))
         ]
-        if items or (not area.live and not portal):
-            areas.append({"label": area.label, "items": items, "live": area.live})
+        if items:
+            areas.append({"label": area.label, "items": items})
     _one_active(areas)
     return {"nav_areas": areas, "is_portal": portal}
 

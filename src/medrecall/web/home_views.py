@@ -21,9 +21,12 @@ from medrecall.accounts.models import User
 from medrecall.accounts.roles import Role
 from medrecall.accounts.selectors import viewer_of
 from medrecall.core.errors import DomainError, NotFound
-from medrecall.execution.selectors import work_order_list_for
+from medrecall.execution.lifecycle import ReturnStatus
+from medrecall.execution.selectors import return_list_for, work_order_list_for
 from medrecall.notices import relations
-from medrecall.notices.selectors import offer_get_for, overdue_queue
+from medrecall.notices.models import Kind
+from medrecall.notices.selectors import notice_list_for, offer_get_for, overdue_queue
+from medrecall.quality.selectors import complaint_list_for
 from medrecall.reporting import portfolio as reports
 from medrecall.reporting.errors import QueueNotYours
 from medrecall.reporting.kept import keep_seconds, kept, noting_stale, recall_stamps
@@ -51,6 +54,8 @@ def _recall_roles(user: User) -> bool:
 
 
 def _counts_shown(user: User) -> bool:
+    if user.party_id is not None:
+        return False  # a portal user keeps no master data: their own party's work instead
     if not _recall_roles(user) or user.is_superuser:
         return True
     return user.groups.filter(name__in=MASTER_DATA_ROLES).exists()
@@ -129,11 +134,44 @@ def _across_recalls(
     }
 
 
+PORTAL_SHOWN = 10  # rows of each portal list on the home page (each links to its full list)
+
+
+def _portal_home(user: User) -> dict[str, Any]:
+    """A portal user's day: their party's notices still to answer, their complaints and their
+    returns (the selectors scope every list to the user's party), the first rows of each with
+    its count."""
+    to_answer = notice_list_for(viewer=user).filter(
+        kind__in=(Kind.INITIAL, Kind.REMINDER), sequence=1, replied_at__isnull=True
+    )
+    complaints = (
+        complaint_list_for(viewer=user).select_related(None).only("number", "status", "aware_at")
+        if user.has_perm("quality.view_complaint")
+        else None
+    )
+    returns = (
+        return_list_for(viewer=user)
+        .select_related("recall")
+        .prefetch_related(None)
+        .exclude(status__in=(ReturnStatus.CANCELLED,))
+        .order_by("-created_at", "-pk")
+    )
+    return {
+        "portal_notices": list(to_answer.order_by("reply_due_at", "pk")[:PORTAL_SHOWN]),
+        "portal_notices_count": to_answer.count(),
+        "portal_complaints": None if complaints is None else list(complaints[:PORTAL_SHOWN]),
+        "portal_complaints_count": None if complaints is None else complaints.count(),
+        "portal_returns": list(returns[:PORTAL_SHOWN]),
+        "portal_returns_count": returns.count(),
+    }
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """What a person starts the day with: for the recall roles, every open recall at a glance,
     what falls due this week, what is overdue and their work queues; for the traceability
-    analyst and the administrator (and portal users) the master data they keep."""
+    analyst and the administrator the master data they keep; for a portal user their own
+    party's notices to answer, complaints and returns."""
     from medrecall.recalls.deadlines import alerts_for
 
     user = viewer_of(request)
@@ -149,6 +187,8 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         if _recall_roles(user):
             context.update(_across_recalls(request, user, stamp, stamps.of if stamps else None))
+        if user.party_id is not None:
+            context.update(_portal_home(user))
     context["figures_as_of"] = stale.as_of
     return render(request, "web/home/index.html", context)
 

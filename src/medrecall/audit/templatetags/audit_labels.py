@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import template
+from django.db import models
 
 from medrecall.audit.labels import action_label as _action_label
+from medrecall.audit.presentation import changes_in_words
 
 register = template.Library()
 
@@ -14,29 +16,12 @@ def action_label(code: str) -> str:
     return _action_label(str(code))
 
 
-def _text(value: object) -> str:
-    """A recorded value as a reader sees it: lists one after the other, mappings as key: value."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, list | tuple):
-        return "; ".join(_text(item) for item in value) or "—"
-    if isinstance(value, dict):
-        return "; ".join(f"{key}: {_text(item)}" for key, item in value.items()) or "—"
-    return str(value)
-
-
 @register.filter(name="audit_changes")
-def audit_changes(changes: object) -> list[dict[str, object]]:
-    """An entry's changes as rows: ``[old, new]`` pairs as a change, any other value (a signature's
-    meaning, step and hash, recorded as they are) as that value, never cut into characters."""
-    if not isinstance(changes, dict):
-        return []
-    rows: list[dict[str, object]] = []
-    for field, change in changes.items():
-        if isinstance(change, list | tuple) and len(change) == 2:
-            rows.append(
-                {"field": field, "pair": True, "old": _text(change[0]), "new": _text(change[1])}
-            )
-        else:
-            rows.append({"field": field, "pair": False, "value": _text(change)})
-    return rows
+def audit_changes(changes: object, target: object = None) -> list[dict[str, object]]:
+    """An entry's changes as rows, each field by its label and each code by its choice label
+    when ``target`` (the record or its model) has them (``audit.presentation``): ``{{
+    entry.changes|audit_changes:recall }}``."""
+    model = target if isinstance(target, type) else type(target) if target is not None else None
+    if model is not None and not issubclass(model, models.Model):
+        model = None
+    return changes_in_words(changes, model)
