@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recalls', '0008_eu_records'),
+        ('recalls', '0009_fda_class_kept_reason'),
     ]
 
     operations = [
