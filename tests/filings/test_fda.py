@@ -631,6 +631,8 @@ def test_fdas_record_from_the_command(fda_recall, manager, capsys):
         "case_class": "II",
         "class_warning": "FDA classified this recall Class III; the case says Class II: "
         "re-classify the case or record why.",
+        "fda_class_kept_reason": "",
+        "class_note": "",
     }
 
 
