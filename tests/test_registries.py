@@ -26,6 +26,7 @@ from medrecall.notices.hooks import AFTER_COMMIT as NOTICES_AFTER_COMMIT
 from medrecall.notices.selectors import TIMELINE_SOURCES
 from medrecall.parties.services import MERGE_STEPS
 from medrecall.quality import closure as quality_closure
+from medrecall.quality import complaints as quality_complaints
 from medrecall.recalls.hooks import (
     AT_HOLDERS_EXCUSED,
     BASELINE_HOOKS,
@@ -55,7 +56,11 @@ EXPECTED: list[tuple[str, Registry[Any], list[tuple[str, Any]]]] = [
     (
         "scope hooks",
         SCOPE_HOOKS,
-        [("notices.updates", updates.on_scope_frozen), ("execution.holds", holds.on_scope_frozen)],
+        [
+            ("notices.updates", updates.on_scope_frozen),
+            ("execution.holds", holds.on_scope_frozen),
+            ("quality.complaints", quality_complaints.complaints_link_to_frozen_scope),
+        ],
     ),
     (
         "closure checks",

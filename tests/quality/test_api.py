@@ -390,6 +390,7 @@ STAFF_KEYS = PORTAL_KEYS | {
     "event_date",
     "barcode",
     "needs_resolution",
+    "holder_not_shipped",
     "description",
     "malfunction",
     "findings",

@@ -121,3 +121,26 @@ def test_a_cancelled_recall_is_not_linked(
     RecallCase.objects.filter(pk=catheter_recall.pk).update(status="cancelled")
 
     assert receive().recall is None
+
+
+def test_complaints_received_before_the_scope_named_their_lot_are_linked_when_it_is_frozen(
+    receive: Callable[..., Complaint], manager: User
+) -> None:
+    """Complaints about lot C1 received before any recall are linked to the recall whose frozen
+    scope holds C1 (one audit entry on the recall naming them); a complaint about another lot,
+    or already linked, is left alone."""
+    from medrecall.recalls.services import scope_freeze
+
+    first = receive(reference="E-1")
+    other_lot = receive(reference="E-2", unit=PUMP_UNIT)
+    assert (first.recall_id, other_lot.recall_id) == (None, None)
+    recall = services.complaint_start_recall(complaint=receive(reference="E-0"), actor=manager)
+    started_from = Complaint.objects.get(reference="E-0")
+    assert started_from.recall == recall  # linked when the recall was started from it
+
+    scope_freeze(recall=recall, actor=manager)
+
+    linked = dict(Complaint.objects.values_list("reference", "recall__number"))
+    assert linked == {"E-0": recall.number, "E-1": recall.number, "E-2": None}
+    entry = AuditEntry.objects.get(action="quality.complaints_linked_to_recall")
+    assert (entry.target_id, entry.changes["complaints"]) == (str(recall.pk), [first.number])

@@ -103,6 +103,7 @@ class ComplaintSerializer(BoundedSerializer):
     serial = serializers.CharField(source="serial_text")
     resolution = serializers.CharField()
     needs_resolution = serializers.BooleanField()
+    holder_not_shipped = serializers.BooleanField()
     description = serializers.CharField()
     patient_involved = serializers.BooleanField()
     injury = serializers.BooleanField()

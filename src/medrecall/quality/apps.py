@@ -13,9 +13,13 @@ class QualityConfig(AppConfig):
         """Register what quality adds to the lower contexts' registries (docs/architecture.md,
         "Registries")."""
         from medrecall.core.registry import IMPORTERS, ImporterKind, Lazy
-        from medrecall.recalls.hooks import CLOSURE_CHECKS
+        from medrecall.recalls.hooks import CLOSURE_CHECKS, SCOPE_HOOKS
 
         CLOSURE_CHECKS.register("quality.capa", Lazy("medrecall.quality.closure.closure_findings"))
+        SCOPE_HOOKS.register(
+            "quality.complaints",
+            Lazy("medrecall.quality.complaints.complaints_link_to_frozen_scope"),
+        )
         IMPORTERS.register(
             "complaints",
             ImporterKind(

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,7 +41,12 @@ from .errors import (
 )
 from .lifecycle import ComplaintAction, ComplaintStatus, complaint_require
 from .models import Channel, Complaint, ReportCategory, ReportDecision, Resolution
-from .selectors import lot_not_shipped_to_holder, open_recall_covering, recalls_covering
+from .selectors import (
+    RECALL_OPEN,
+    lot_not_shipped_to_holder,
+    open_recall_covering,
+    recalls_covering,
+)
 
 # The holder's own forms (portal, recall reply link): the same report sent twice (Back, then
 # Submit again) is the complaint received the first time, not a second one.
@@ -869,3 +875,33 @@ def _refuse_if_linked(complaint: Complaint) -> None:
             % {"complaint": complaint.number, "recall": complaint.recall.number},
             where="recall",
         )
+
+
+def complaints_link_to_frozen_scope(recall: RecallCase, actor: User) -> list[str]:
+    """A scope hook (``recalls.hooks.SCOPE_HOOKS``): complaints received before the recall
+    existed, or before its scope named their lot, about a lot of its frozen scope (the
+    complaint's lot, or its serial's) and linked to no recall yet, are linked to it; at receipt
+    ``receipt_checks`` does the same for later ones. A cancelled recall links nothing. One
+    update whatever the number of complaints, and one audit entry on the recall naming them.
+    Returns the complaint numbers linked."""
+    snapshot = recall.current_snapshot
+    if snapshot is None or recall.status not in RECALL_OPEN:
+        return []
+    lots = snapshot.lines.values("lot_id")
+    unlinked = Complaint.objects.filter(recall__isnull=True).filter(
+        Q(lot_id__in=lots) | Q(lot__isnull=True, serial__lot_id__in=lots)
+    )
+    found = list(unlinked.order_by("number").values_list("pk", "number"))
+    if not found:
+        return []
+    Complaint.objects.filter(pk__in=[pk for pk, _number in found]).update(
+        recall=recall, updated_at=timezone.now()
+    )
+    numbers = [number for _pk, number in found]
+    audit.record(
+        actor=actor,
+        action="quality.complaints_linked_to_recall",
+        target=recall,
+        changes={"complaints": numbers, "snapshot": snapshot.sequence},
+    )
+    return numbers
