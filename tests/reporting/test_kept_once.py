@@ -9,6 +9,7 @@ in Redis."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import Counter
@@ -555,6 +556,7 @@ def test_the_recount_runs_after_the_response_or_before_it_when_django_has_no_clo
         return response
 
     middleware._warn_once.cache_clear()
+    caplog.set_level(logging.WARNING, logger=middleware.__name__)
     response = middleware.RecountAfterResponse(view)(object())  # type: ignore[arg-type]
     if closers == "kept":
         assert calls == ["answered"]  # not yet: after the response is sent
