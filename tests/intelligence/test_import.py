@@ -596,11 +596,17 @@ def test_the_import_reports_its_progress_as_it_reads(tmp_path):
 DATA = Path(__file__).parent / "data"
 
 
+LABELS = {
+    "fda-recalls": "FDA device recalls (openFDA JSON or CSV)",
+    "fda-enforcement": "FDA enforcement reports (openFDA JSON or CSV)",
+}
+
+
 def _example_message(file_name: str, endpoint: str, kind: str) -> str:
     return (
         f"{file_name} is openFDA's documentation example of a {endpoint} record, not a download "
-        f"of records: import a {endpoint} download (open.fda.gov/data/downloads) as {kind} "
-        f"(medrecall import {kind} FILE)."
+        f"of records: import a {endpoint} download (open.fda.gov/data/downloads) as "
+        f"“{LABELS[kind]}” (on the Imports page; with the command, medrecall import {kind} FILE)."
     )
 
 
@@ -639,8 +645,9 @@ def _example_message(file_name: str, endpoint: str, kind: str) -> str:
             "recall_number",
             "wrong_import",
             "openfda_device_recall_class2_demo100.csv holds openFDA device/recall records "
-            "(cfres_id), not what this import reads: import it as fda-recalls "
-            "(medrecall import fda-recalls FILE).",
+            "(cfres_id), not what this import reads: import it as “FDA device recalls (openFDA "
+            "JSON or CSV)” (on the Imports page; with the command, medrecall import fda-recalls "
+            "FILE).",
             id="recall-csv-to-enforcement",
         ),
     ],
@@ -667,8 +674,8 @@ def test_an_enforcement_download_given_to_the_recall_import_names_the_import(tmp
 
     assert refused.value.message == (
         "device-enforcement.json holds openFDA device/enforcement records (recall_number), not "
-        "what this import reads: import it as fda-enforcement (medrecall import fda-enforcement "
-        "FILE)."
+        "what this import reads: import it as “FDA enforcement reports (openFDA JSON or CSV)” (on "
+        "the Imports page; with the command, medrecall import fda-enforcement FILE)."
     )
     _nothing_written()
 

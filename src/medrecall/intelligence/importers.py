@@ -32,6 +32,7 @@ from medrecall.core.importing import (
     RowProblem,
     cyclic_collection_paused,
 )
+from medrecall.core.registry import IMPORTERS
 from medrecall.core.tabular import Columns, TableReader
 from medrecall.core.types import ActorOrSystem
 
@@ -409,8 +410,14 @@ class FdaImporter(ABC):
             message = _(
                 "%(file)s is openFDA's documentation example of a %(endpoint)s record, not a "
                 "download of records: import a %(endpoint)s download (open.fda.gov/data/"
-                "downloads) as %(kind)s (medrecall import %(kind)s FILE)."
-            ) % {"file": file_name, "endpoint": ENDPOINTS[kind], "kind": kind}
+                "downloads) as “%(label)s” (on the Imports page; with the command, medrecall "
+                "import %(kind)s FILE)."
+            ) % {
+                "file": file_name,
+                "endpoint": ENDPOINTS[kind],
+                "kind": kind,
+                "label": _import_label(kind),
+            }
             raise ImportRejected(message, [RowError(file_name, number, "", "example", message)])
         if record.get(self.key_field, "").strip():
             return
@@ -420,12 +427,14 @@ class FdaImporter(ABC):
             return
         message = _(
             "%(file)s holds openFDA %(endpoint)s records (%(key)s), not what this import reads: "
-            "import it as %(kind)s (medrecall import %(kind)s FILE)."
+            "import it as “%(label)s” (on the Imports page; with the command, medrecall import "
+            "%(kind)s FILE)."
         ) % {
             "file": file_name,
             "endpoint": self.other_endpoint,
             "key": marker,
             "kind": self.other_kind,
+            "label": _import_label(self.other_kind),
         }
         raise ImportRejected(
             message, [RowError(file_name, number, self.key_field, "wrong_import", message)]
@@ -478,6 +487,13 @@ class FdaImporter(ABC):
 
 
 ENDPOINTS = {"fda-recalls": "device/recall", "fda-enforcement": "device/enforcement"}
+
+
+def _import_label(kind: str) -> str:
+    """The import's name as the Imports page's "What the file holds" offers it, in the active
+    language (a web user is pointed there, a command user to the command)."""
+    entry = IMPORTERS.find(kind)
+    return str(entry.label) if entry is not None else kind
 
 
 def _example_kind(document: Mapping[str, Any]) -> str:
