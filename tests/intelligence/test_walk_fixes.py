@@ -150,3 +150,29 @@ def test_quality_dashboard_without_root_causes_shows_a_note_not_an_empty_chart(m
     assert 'id="chart-root-causes"' not in body
     assert 'id="root-cause-data"' not in body
     assert "No data yet: the chart appears once a CAPA records a root cause." in body
+
+
+@pytest.mark.parametrize(
+    ("role", "language", "said"),
+    [
+        (Role.QA_RA_MANAGER, "en", 'on the <a href="/imports/">Imports</a> page'),
+        (Role.QA_RA_MANAGER, "zh-hans", '<a href="/imports/">导入</a>'),
+        (Role.VIEWER, "en", "Ask a quality/regulatory manager or an administrator"),
+    ],
+)
+def test_an_empty_history_says_how_to_fill_it_and_a_filled_one_does_not(
+    make_user, role, language, said
+):
+    from medrecall.recalls.models import RecallCase
+
+    user = make_user(role, language=language)
+    client = _client(user, language)
+    body = client.get("/intelligence/").content.decode()
+    assert 'id="history-empty"' in body
+    assert said in body
+
+    FdaRecallImporter().run(RECALL_CSV, file_name=RECALL_CSV.name)
+    assert 'id="history-empty"' not in client.get("/intelligence/").content.decode()
+    if (recall := RecallCase.objects.first()) is not None and role == Role.QA_RA_MANAGER:
+        similar = client.get(f"/recalls/{recall.pk}/similar/").content.decode()
+        assert 'id="history-empty"' not in similar

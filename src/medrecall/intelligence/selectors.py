@@ -348,3 +348,9 @@ def root_causes_recorded() -> list[str]:
         .values_list("root_cause", flat=True)
         .distinct()
     )
+
+
+def history_recorded() -> bool:
+    """Whether any public recall record was imported: the pages say how to fill an empty
+    history instead of showing zeros and "nothing similar". One query."""
+    return PublicRecall.objects.exists()

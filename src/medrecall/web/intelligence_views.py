@@ -55,7 +55,12 @@ def _chart_data(stats: dict[str, Any]) -> dict[str, Any]:
 def intelligence_search(request: HttpRequest) -> HttpResponse:
     _viewer(request)
     get = request.GET
-    context: dict[str, Any] = {"error": "", "found": None, "stats": None}
+    context: dict[str, Any] = {
+        "error": "",
+        "found": None,
+        "stats": None,
+        "history_empty": not selectors.history_recorded(),
+    }
     try:
         criteria = selectors.criteria_from(
             text=get.get("q", ""),
@@ -98,4 +103,8 @@ def recall_similar(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as missing:
         raise Http404(missing.message) from missing
     found = selectors.similar_to_case(recall, limit=20)
-    return render(request, "web/intelligence/similar.html", {"recall": recall, "found": found})
+    return render(
+        request,
+        "web/intelligence/similar.html",
+        {"recall": recall, "found": found, "history_empty": not selectors.history_recorded()},
+    )
