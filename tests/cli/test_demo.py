@@ -625,4 +625,6 @@ def test_the_demo_complaints_raise_a_lot_signal_found_by_the_detector() -> None:
     assert lot_signal.complaints.count() == 10
     assert lot_signal.active is True
     assert Complaint.objects.count() == 12
+    # From where the units are: none flagged "lot not shipped to this holder".
+    assert not Complaint.objects.filter(holder_not_shipped=True).exists()
     assert json.loads(again.getvalue())["signals"]["complaints"] == 0

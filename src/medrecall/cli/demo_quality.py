@@ -22,6 +22,7 @@ from medrecall.catalog.models import Lot
 from medrecall.parties.models import Party, PartyType
 from medrecall.quality import complaints, signal_services, signals
 from medrecall.quality.models import Channel, Complaint, Signal, SignalKind
+from medrecall.traceability.models import TraceEvent
 
 REFERENCE = "DEMO-EW-{n:02d}"
 PROBLEM_DAYS = (4, 9, 13, 18, 24, 29, 35, 41, 47, 54)  # days before today, the problem lot
@@ -61,6 +62,17 @@ def _problem_lot(as_of: date) -> tuple[Lot, list[Lot]] | None:
     return lots[panel.lot_ids[chosen]], others
 
 
+def _holder_of(lot: Lot) -> Party | None:
+    """A hospital the trace shows the lot reaching (the first by code), so that the demo's
+    complaints come from where the units are, never flagged "lot not shipped to this holder";
+    any hospital when the lot reached none."""
+    shipped_to = TraceEvent.objects.filter(
+        lot=lot, retracted=False, to_location__party__party_type=PartyType.HOSPITAL
+    ).values("to_location__party_id")
+    hospitals = Party.objects.filter(party_type=PartyType.HOSPITAL).order_by("code")
+    return hospitals.filter(pk__in=shipped_to).first() or hospitals.first()
+
+
 @transaction.atomic
 def demo_signals_build() -> DemoSignals:
     """The demo's complaints and the detection run over them (once)."""
@@ -74,15 +86,15 @@ def demo_signals_build() -> DemoSignals:
         return DemoSignals("", 0, 0)
     lot, others = picked
     actor = User.objects.get(username="customer_service")
-    holder = Party.objects.filter(party_type=PartyType.HOSPITAL).order_by("code").first()
     entries = [(lot, d) for d in PROBLEM_DAYS] + list(zip(others, BACKGROUND_DAYS, strict=False))
+    holders = {about.pk: _holder_of(about) for about, _days in entries}
     for n, (about, days) in enumerate(entries, start=1):
         complaints.complaint_receive(
             actor=actor,
             channel=Channel.EMAIL,
             description=DESCRIPTION,
             aware_at=now - timedelta(days=days),
-            holder=holder,
+            holder=holders[about.pk],
             reference=REFERENCE.format(n=n),
             unit=complaints.UnitGiven(gtin=about.device_model.udi_di, lot=about.number),
             malfunction=True,
