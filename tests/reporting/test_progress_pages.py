@@ -115,6 +115,9 @@ def test_the_recovered_drill_down_adds_up_to_the_stage(
     ).content.decode()
     units = sum(int(u) for u in re.findall(r'data-units="(\d+)"', page))
     assert units == compute_progress(progressed).stage("recovered").units == 30
+    # The count under the work orders' table says what it counts (the walk read "0 records"
+    # under 20 units in quarantine).
+    assert re.search(r'id="drill-count">\d+ unit records? corrected on site<', page)
     returns = client.get(
         reverse("web:recall-cockpit-records", args=[progressed.pk, "returns"])
     ).content.decode()
