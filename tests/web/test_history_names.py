@@ -95,14 +95,16 @@ RECALL_CODES = (
     "<code>occasional</code>",
     "nmpa: I",
     "kind: lots",
+    "<code>kind</code>",
+    "<code>initial</code>",
 )
 
 
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", ["Regime</span>", "Scope rule</span>", "NMPA"]),
-        ("zh-hans", ["监管体系</span>", "范围规则</span>"]),
+        ("en", ["Regime</span>", "Scope rule</span>", "NMPA", "Recall notice"]),
+        ("zh-hans", ["监管体系</span>", "范围规则</span>", "召回通知"]),
     ],
 )
 def test_the_recall_history_labels_keys_of_the_records_it_speaks_of(
@@ -123,6 +125,12 @@ def test_the_recall_history_labels_keys_of_the_records_it_speaks_of(
         action="recalls.fda_recorded",
         target=recall,
         changes={"fda_class": ["", "II"], "holds": [None, {"lot": 13}]},
+    )
+    audit.record(
+        actor=manager,
+        action="notices.run_started",
+        target=recall,
+        changes={"kind": [None, "initial"]},
     )
     client = Client()
     client.force_login(manager)

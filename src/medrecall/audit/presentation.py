@@ -89,6 +89,20 @@ def _field_in(related: list[type[models.Model]], name: str) -> models.Field[Any,
     return None
 
 
+def _field_for(
+    related: list[type[models.Model]], name: str, value: object
+) -> models.Field[Any, Any] | None:
+    """The field named ``name`` whose choices hold the recorded value (a recall's ``kind`` is a
+    scope rule's or a notice run's), else the first field of that name."""
+    fields = [found for model in related if (found := _field(model, name)) is not None]
+    values = value if isinstance(value, list | tuple) else [value]
+    codes = {str(item) for item in values if isinstance(item, str | int) and item != ""}
+    for found in fields:
+        if found.choices and codes & {str(code) for code, _label in found.flatchoices}:
+            return found
+    return fields[0] if fields else None
+
+
 def _code_label(related: list[type[models.Model]], code: str) -> str | None:
     for name in _CODE_KEYS:
         found = _field_in(related, name)
@@ -122,8 +136,10 @@ def key_label(name: str, model: type[models.Model] | None = None) -> str | None:
 def _mapping_in_words(related: list[type[models.Model]], value: dict[Any, Any]) -> str:
     parts = []
     for key, item in value.items():
-        label = _key_label(related, str(key)) or str(key)
-        parts.append(f"{label}: {_in_words(_field_in(related, str(key)), item, related)}")
+        found = _field_for(related, str(key), item)
+        label = str(capfirst(found.verbose_name)) if found is not None else None
+        label = label or _key_label(related, str(key)) or str(key)
+        parts.append(f"{label}: {_in_words(found, item, related)}")
     return "; ".join(parts) or EMPTY
 
 
@@ -161,8 +177,10 @@ def changes_in_words(
     rows: list[dict[str, object]] = []
     related = _related(model)
     for name, change in changes.items():
-        found = _field_in(related, name)
-        shown = _key_label(related, name)
+        found = _field_for(related, name, change)
+        shown = (
+            str(capfirst(found.verbose_name)) if found is not None else _key_label(related, name)
+        )
         label = shown or name
         if isinstance(change, list | tuple) and len(change) == 2:
             rows.append(

@@ -116,6 +116,7 @@ class RecallCase(TimeStampedModel):
         "recalls.HazardEvaluation",
         "recalls.ScopeRule",
         "recalls.ApprovalStep",
+        "notices.NoticeRun",
     )
 
     number = models.CharField(_("recall number"), max_length=40, unique=True)
