@@ -91,5 +91,5 @@ def test_recorded_values_are_shown_whole() -> None:
         {"field": "content_hash", "pair": False, "value": "7f3a9c"},
         {"field": "status", "pair": True, "old": "assessment", "new": "pending_approval"},
         {"field": "outstanding", "pair": True, "old": "—", "new": "380 units; 5 returns"},
-        {"field": "proposed", "pair": False, "value": "nmpa: I; fda: I"},
+        {"field": "Proposed class", "pair": False, "value": "nmpa: I; fda: I"},
     ]

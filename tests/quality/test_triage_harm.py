@@ -223,3 +223,30 @@ def test_cli_refuses_then_accepts_with_confirmation(
     call_command("quality", *words, "--death", "yes", "--json", stdout=StringIO())
     complaint.refresh_from_db()
     assert (complaint.status, complaint.death) == (ComplaintStatus.TRIAGED, True)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "Harm conflict confirmed"), ("zh-hans", "已确认的伤害冲突")],
+)
+def test_complaint_history_says_the_confirmed_conflict_in_words(
+    receive: Callable[..., Complaint], manager: User, language: str, words: str
+) -> None:
+    """It showed ``Harm_conflict_confirmed: conflicts: …; reason: …``: the recorded keys by
+    their labels in the reader's language now."""
+    complaint = receive()
+    services.complaint_triage(
+        complaint=complaint,
+        actor=manager,
+        decisions=[services.Triage("nmpa", True, "nmpa_serious_injury", "x")],
+        harm_confirmation="Tip fracture",
+    )
+    client = Client()
+    client.force_login(manager)
+    page = client.get(
+        reverse("web:quality-complaint", args=[complaint.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    history = page[page.index('id="history"') :]
+    assert words in history
+    for code in ("harm_conflict_confirmed", "Harm_conflict_confirmed", "conflicts:", "reason:"):
+        assert code not in history

@@ -78,3 +78,66 @@ def test_the_recall_history_shows_field_and_choice_labels_not_codes(
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+# Keys and codes the recall's history showed as recorded (a browser walk, both languages).
+RECALL_CODES = (
+    "<code>regime</code>",
+    "<code>severity</code>",
+    "<code>likelihood</code>",
+    "<code>proposed</code>",
+    "<code>rule</code>",
+    "<code>snapshot</code>",
+    "<code>holds</code>",
+    "<code>fda_class</code>",
+    "<code>nmpa</code>",
+    "<code>serious</code>",
+    "<code>occasional</code>",
+    "nmpa: I",
+    "kind: lots",
+    "<code>kind</code>",
+    "<code>initial</code>",
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Regime</span>", "Scope rule</span>", "NMPA", "Recall notice"]),
+        ("zh-hans", ["监管体系</span>", "范围规则</span>", "召回通知"]),
+    ],
+)
+def test_the_recall_history_labels_keys_of_the_records_it_speaks_of(
+    tmp_path: Path, make_user: Callable[..., User], language: str, words: list[str]
+) -> None:
+    """It showed ``regime: — → nmpa``, ``proposed: — → nmpa: I``, ``rule: — → kind: lots``:
+    keys of the recall's regimes, hazard evaluation and scope rules, and the values actions
+    record beside them, by their labels; codes by their choice labels."""
+    from medrecall.audit import services as audit
+    from medrecall.recalls.models import RecallCase
+
+    manager = make_user(Role.QA_RA_MANAGER, username="qa_lead")
+    manager.language = language
+    manager.save(update_fields=["language"])
+    recall = approved_recall(tmp_path, manager, make_user)
+    audit.record(
+        actor=manager,
+        action="recalls.fda_recorded",
+        target=recall,
+        changes={"fda_class": ["", "II"], "holds": [None, {"lot": 13}]},
+    )
+    audit.record(
+        actor=manager,
+        action="notices.run_started",
+        target=recall,
+        changes={"kind": [None, "initial"]},
+    )
+    client = Client()
+    client.force_login(manager)
+    page = client.get(f"/recalls/{recall.pk}/").content.decode()
+    history = page[page.index("history-change") :]
+    for word in words:
+        assert word in history
+    for code in RECALL_CODES:
+        assert code not in history
+    assert RecallCase.audit_related

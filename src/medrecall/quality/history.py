@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from medrecall.audit.models import AuditEntry
+from medrecall.audit.presentation import key_label
 from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.presentation import local_time, user_display_name
 from medrecall.parties.models import Party
@@ -162,7 +163,7 @@ def _plain(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_plain(v) for v in value) or EMPTY
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+        return "; ".join(f"{key_label(str(k)) or k}: {_plain(v)}" for k, v in value.items())
     return str(value)
 
 
@@ -207,7 +208,7 @@ class _Reader:
         try:
             field = self.model._meta.get_field(name)
         except FieldDoesNotExist:
-            return name
+            return key_label(name) or name
         return str(getattr(field, "verbose_name", name))
 
     def value(self, name: str, value: Any, action: str) -> str:

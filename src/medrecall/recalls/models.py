@@ -3,6 +3,8 @@ approval steps each class needs."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -106,6 +108,16 @@ EDITABLE = (
 
 class RecallCase(TimeStampedModel):
     """One recall, from the first draft to closure."""
+
+    # The records a recall's audit entries also speak of: their fields label the history's keys
+    # (``audit.presentation``).
+    audit_related: ClassVar[tuple[str, ...]] = (
+        "recalls.RecallRegime",
+        "recalls.HazardEvaluation",
+        "recalls.ScopeRule",
+        "recalls.ApprovalStep",
+        "notices.NoticeRun",
+    )
 
     number = models.CharField(_("recall number"), max_length=40, unique=True)
     # The recall's own words in both languages: the plain field is the Chinese text, ``_en``
