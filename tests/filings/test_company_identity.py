@@ -56,8 +56,37 @@ def test_the_806_check_says_where_to_set_the_number_and_passes_once_set_there(
     assert entry.changes == {"fda_registration": ["", "3009876543"]}
 
 
-def test_the_message_in_chinese_names_the_page_too() -> None:
+GENERATE_AGAIN = (
+    "The firm's FDA establishment registration number was not set when this version was "
+    "generated: it is set now — generate the document again."
+)
+
+
+def test_a_version_generated_before_the_number_was_set_says_to_generate_again(
+    fda_recall: RecallCase, manager: User, settings
+) -> None:
+    settings.MEDRECALL_COMPANY = {**settings.MEDRECALL_COMPANY, "fda_registration": ""}
+    filing = services.filing_generate(recall=fda_recall, doc_type="fda.report_806", actor=manager)
+    filing = services.filing_enter(filing=filing, actor=manager, sections=REPORT_806_SECTIONS)
+
+    _client(manager).post("/company/", {"fda_registration": "3009876543"})
+    found = services.filing_problems(filing)
+
+    assert GENERATE_AGAIN in found
+    assert NOT_SET not in found
+    with translation.override("zh-hans"):
+        from medrecall.filings.documents import _fda_registration
+
+        assert _fda_registration({"registration": ""}) == [
+            "生成此版本时尚未设置企业的 FDA 注册号（establishment registration number）："
+            "现已设置，请重新生成文件。"
+        ]
+
+
+def test_the_message_in_chinese_names_the_page_too(db: None, settings) -> None:
     from medrecall.filings.documents import _fda_registration
+
+    settings.MEDRECALL_COMPANY = {**settings.MEDRECALL_COMPANY, "fda_registration": ""}
 
     with translation.override("zh-hans"):
         found = _fda_registration({"registration": ""})

@@ -224,3 +224,18 @@ def test_the_api_and_the_command_record_the_reason(
     )
     row = json.loads(out.getvalue())
     assert (row["fda_class_kept_reason"], row["class_warning"]) == ("Other reason", "")
+
+
+def test_the_class_warning_is_styled_as_a_warning_and_the_calm_note_stays_plain() -> None:
+    """The warning's `message warning` class has a rule of its own (the walk saw it grey like
+    the calm `message info` note, which keeps no accent)."""
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+
+    css = Path(str(finders.find("web/medrecall.css"))).read_text()
+    rules = {
+        line.split("{")[0].strip(): line for line in css.splitlines() if line.startswith(".message")
+    }
+    assert "border-left" in rules[".message.warning"]
+    assert ".message.info" not in rules

@@ -6,6 +6,7 @@ a new version is submitted to every authority again. Page, API and command alike
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 
 from medrecall.accounts.models import User
 from medrecall.audit.models import AuditEntry
@@ -90,7 +92,8 @@ def test_submitting_twice_to_the_same_authority_is_refused_and_changes_nothing(
         _submit(filing, manager, again, when=SECOND)
 
     assert refused.value.message == (
-        f"This version was already submitted to {GUANGDONG} on 2025-03-05: submitting twice "
+        "This version was already submitted to Guangdong Medical Products Administration on "
+        "2025-03-05: submitting twice "
         "to the same authority is refused."
     )
     assert FilingSubmission.objects.filter(filing=filing).count() == 1
@@ -268,3 +271,75 @@ def test_the_status_column_of_the_filings_list_never_wraps_one_character_a_line(
         "#filing-overview td.filing-status .badge, #filing-overview th { white-space: nowrap; "
         "word-break: keep-all; }"
     ) in css
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        pytest.param(
+            "en",
+            ["Guangdong Medical Products Administration", BEIJING_EN],
+            id="en",
+        ),
+        pytest.param("zh-hans", [GUANGDONG, BEIJING], id="zh"),
+    ],
+)
+def test_each_submission_names_its_authority_in_the_pages_language(
+    recall: RecallCase, elsewhere: None, manager: User, language: str, names: list[str]
+) -> None:
+    """Typed in Chinese for one and in English for the other, the table still reads in one
+    language; a name that is no addressee's stays as typed."""
+    filing = _submit(signed_plan(recall, manager), manager, GUANGDONG)
+    _submit(filing, manager, BEIJING_EN, when=SECOND)
+
+    page = _client(manager, language).get(f"/recalls/{recall.pk}/filings/{filing.pk}/")
+
+    shown = re.findall(r'<td class="filing-authority">([^<]*)</td>', page.content.decode())
+    assert shown == names
+
+
+def test_the_refusal_names_the_earlier_authority_in_the_readers_language(
+    recall: RecallCase, elsewhere: None, manager: User
+) -> None:
+    filing = _submit(signed_plan(recall, manager), manager, GUANGDONG)
+
+    with translation.override("en"), pytest.raises(FilingAlreadySubmitted) as refused:
+        _submit(filing, manager, GUANGDONG, when=SECOND)
+
+    assert refused.value.message.startswith(
+        "This version was already submitted to Guangdong Medical Products Administration on"
+    )
+
+
+def test_the_deadline_met_cites_the_reference_of_the_submission_that_completed_it(
+    recall: RecallCase, elsewhere: None, manager: User
+) -> None:
+    filing = _submit(signed_plan(recall, manager), manager, GUANGDONG)
+    _submit(filing, manager, BEIJING_EN, when=SECOND)
+
+    note = DeadlineDone.objects.get(recall=recall, key="nmpa.recall_plan").note
+    assert "REF-Be" in note
+    assert "REF-广东" not in note
+
+
+def test_every_version_lists_the_reference_of_each_submission(
+    recall: RecallCase, elsewhere: None, manager: User
+) -> None:
+    filing = _submit(signed_plan(recall, manager), manager, GUANGDONG)
+    _submit(filing, manager, BEIJING_EN, when=SECOND)
+
+    listing = _client(manager, "en").get(f"/recalls/{recall.pk}/filings/").content.decode()
+
+    assert '<td class="filing-references">REF-广东, REF-Be</td>' in listing
+
+
+def test_the_history_line_of_a_submission_names_the_authority_and_reference(
+    recall: RecallCase, elsewhere: None, manager: User
+) -> None:
+    filing = _submit(signed_plan(recall, manager), manager, GUANGDONG)
+    _submit(filing, manager, BEIJING_EN, when=SECOND)
+
+    page = _client(manager, "zh-hans").get(f"/recalls/{recall.pk}/filings/{filing.pk}/")
+
+    named = re.findall(r'<span class="history-submission">([^<]*)</span>', page.content.decode())
+    assert sorted(named) == sorted([f"{GUANGDONG} · REF-广东", f"{BEIJING} · REF-Be"])

@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from medrecall.accounts.company import company_identity
 from medrecall.core.registry import Registry
 from medrecall.recalls.models import RecallCase
 
@@ -441,8 +442,17 @@ def _to_fda_records(recall: RecallCase) -> list[dict[str, str]]:
 
 
 def _fda_registration(values: dict[str, Any]) -> list[str]:
+    """The registration number the document was generated with; when the company's identity
+    has one since, the document only needs generating again (its values are frozen)."""
     if values.get("registration"):
         return []
+    if str(company_identity().get("fda_registration", "")).strip():
+        return [
+            _(
+                "The firm's FDA establishment registration number was not set when this "
+                "version was generated: it is set now — generate the document again."
+            )
+        ]
     return [
         _(
             "The firm's FDA establishment registration number is not set: the report number "

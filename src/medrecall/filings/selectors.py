@@ -94,6 +94,13 @@ def authority_name(addressee: dict[str, str], language: str | None = None) -> st
     return addressee.get("zh") or addressee.get("en", "")
 
 
+def submitted_to_name(filing: Filing, authority: str, language: str | None = None) -> str:
+    """The name of the authority a submission went to in the page's language: the addressee's
+    name when the typed one names an addressee, else what was typed."""
+    addressee = addressee_named(filing, authority)
+    return authority_name(addressee, language) if addressee else authority
+
+
 @dataclass(frozen=True)
 class SubmissionProgress:
     """How many of the authorities a filing is addressed to have its submission; the document's

@@ -46,6 +46,7 @@ from .selectors import (
     signature_state,
     signing_content,
     submission_progress,
+    submitted_to_name,
 )
 
 ACKNOWLEDGEMENT_TYPES = (files.PDF, files.JPEG, files.PNG, files.TIFF, files.DOCX)
@@ -359,8 +360,9 @@ def _acknowledgement(name: str, upload: Any) -> tuple[bytes, files.FileType]:
     return data, kind
 
 
-def _mark_deadline(filing: Filing, actor: User, submitted_at: datetime) -> None:
-    """The clock's deadline for this document done (the recall's own service, audited there)."""
+def _mark_deadline(filing: Filing, actor: User, submitted_at: datetime, reference: str) -> None:
+    """The clock's deadline for this document done (the recall's own service, audited there),
+    citing ``reference``: the one of the submission that completed the filing."""
     kind = DOCUMENT_TYPES.get(filing.doc_type)
     if not kind.deadline:
         return
@@ -374,7 +376,7 @@ def _mark_deadline(filing: Filing, actor: User, submitted_at: datetime) -> None:
         due_at=row.due_at,
         actor=actor,
         note=_("Filed: %(document)s, version %(version)s, reference %(reference)s")
-        % {"document": kind.label, "version": filing.version, "reference": filing.reference},
+        % {"document": kind.label, "version": filing.version, "reference": reference},
         done_at=submitted_at,
     )
     filing.deadline_key, filing.deadline_due_at = row.key, row.due_at
@@ -431,7 +433,7 @@ def _refuse_authority(filing: Filing, authority: str, submissions: list[FilingSu
                 "twice to the same authority is refused."
             )
             % {
-                "authority": earlier.authority,
+                "authority": submitted_to_name(filing, earlier.authority),
                 "date": timezone.localtime(earlier.submitted_at).strftime("%Y-%m-%d"),
             },
             where="authority",
@@ -512,8 +514,9 @@ def filing_submit(
     submissions.append(submission)
     progress = submission_progress(filing, submissions)
     if progress.complete:
-        filing.submitted_to_all_at = max(s.submitted_at for s in submissions)
-        _mark_deadline(filing, actor, filing.submitted_to_all_at)
+        last = max(submissions, key=lambda s: (s.submitted_at, s.pk))
+        filing.submitted_to_all_at = last.submitted_at
+        _mark_deadline(filing, actor, last.submitted_at, last.reference)
     filing.save()
     audit.record(
         actor=actor,

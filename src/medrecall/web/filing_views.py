@@ -72,6 +72,14 @@ def filing_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _submission_named(filing: Filing, changes: dict[str, Any]) -> str:
+    """ "authority · reference" of a submission's audit entry ("" for an entry without them)."""
+    authority = (changes.get("authority") or [None, ""])[1] or ""
+    reference = (changes.get("reference") or [None, ""])[1] or ""
+    named = [selectors.submitted_to_name(filing, authority) if authority else "", reference]
+    return " · ".join(n for n in named if n)
+
+
 def _fda_form(recall: RecallCase) -> dict[str, Any]:
     """What the FDA record form says about its fields: the classes in the reader's words, and
     how to write the Z-numbers with an example from the recall's own device models."""
@@ -135,8 +143,12 @@ def filing_detail(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
         request,
         "web/filings/detail.html",
         {
-            # Each submission with the name of its acknowledgement's file.
-            "submissions": [(s, f"acknowledgement-{s.pk}") for s in submissions],
+            # Each submission with the name of its acknowledgement's file and the authority's
+            # name in the page's language (what was typed when it names no addressee).
+            "submissions": [
+                (s, f"acknowledgement-{s.pk}", selectors.submitted_to_name(found, s.authority))
+                for s in submissions
+            ],
             "progress": progress,
             "waiting_names": [selectors.authority_name(a) for a in progress.waiting],
             # The next authority still waiting, in the page's language.
@@ -162,7 +174,12 @@ def filing_detail(request: HttpRequest, pk: int, filing: int) -> HttpResponse:
             "is_latest": not selectors.versions(found).filter(version__gt=found.version).exists(),
             "can_change": request.user.has_perm(CHANGE),
             "signing_needs_user_id": signing_needs_user_id(request.session, viewer_of(request)),
-            "history": history_for(target=found)[:50],
+            # Each entry with what a submission's line names: the authority (in the page's
+            # language) and its reference.
+            "history": [
+                (e, _submission_named(found, e.changes) if e.action == "filings.submitted" else "")
+                for e in history_for(target=found)[:50]
+            ],
             "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "is_chinese": (get_language() or "").startswith("zh"),
         },
