@@ -91,7 +91,8 @@ def _client(user: User, language: str) -> Client:
 def _row_of(page: str, table_id: str, title: str) -> str:
     """The table row of ``table_id`` that names the deadline ``title``."""
     table = page.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
-    found = [row for row in re.split(r"<tr[ >]", table) if title in row]
+    named = re.compile(">" + re.escape(title) + "[< ]")  # not a longer title that starts alike
+    found = [row for row in re.split(r"<tr[ >]", table) if named.search(row)]
     assert len(found) == 1, found
     return found[0]
 
@@ -159,7 +160,7 @@ def test_the_cockpit_the_home_page_and_the_due_list_show_the_note(
     due = client.get("/recalls/due-this-week/").content.decode()
 
     overdue = cockpit.split('id="deadlines-overdue"', 1)[1].split("</ul>", 1)[0]
-    (line,) = [line for line in overdue.split("<li>") if title in line]
+    (line,) = [line for line in overdue.split("<li>") if line.startswith(f"{title} · ")]
     assert note in line
     assert note in _row_of(home, "overdue-list", title)
     assert note in _row_of(due, "due-list", title)
@@ -231,8 +232,8 @@ def test_the_commands_give_the_note_and_the_counts(recall: RecallCase, partly: F
         )
     title = _plan(recall).title
     for output in (text.getvalue(), due_text.getvalue()):
-        (line,) = [line for line in output.splitlines() if title in line]
-        assert line.endswith(f"{title}  (Submitted to 1 of 4 authorities)")
+        (line,) = [line for line in output.splitlines() if f" {title}  (" in line]
+        assert line.endswith(f" {title}  (Submitted to 1 of 4 authorities)")
         assert "breached" in line
 
 
@@ -291,17 +292,23 @@ def keeping_on(settings: Any) -> Iterator[None]:
     cache.clear()
 
 
-def test_the_kept_figure_carries_the_counts_and_a_submission_renews_it(
+def test_the_kept_figures_carry_the_counts_and_a_submission_renews_them(
     recall: RecallCase, partly: Filing, manager: User, keeping_on: None
 ) -> None:
+    """The figure of what the records show done and the cockpit's and home page's deadlines are
+    kept until something is audited: a submission is (on the filing, a record of the recall)."""
+    client = _client(manager, "en")
+    cockpit = f"/recalls/{recall.pk}/cockpit/"
     assert kept_done_from_records([recall])[(recall.pk, PLAN)] == Partly(done=1, of=4)
+    assert "Submitted to 1 of 4 authorities" in client.get(cockpit).content.decode()
+    assert "Submitted to 1 of 4 authorities" in client.get("/").content.decode()
 
-    _submit(partly, manager, 2)  # audited on the filing: the recall's stamp moves
+    _submit(partly, manager, 2)
 
     assert kept_done_from_records([recall])[(recall.pk, PLAN)] == Partly(done=2, of=4)
-    client = _client(manager, "en")
-    home = client.get("/").content.decode()
-    assert "Submitted to 2 of 4 authorities" in home
+    for page in (client.get(cockpit).content.decode(), client.get("/").content.decode()):
+        assert "Submitted to 2 of 4 authorities" in page
+        assert "Submitted to 1 of 4 authorities" not in page
 
 
 def test_the_alert_mail_says_how_far_the_submission_got(
@@ -312,7 +319,7 @@ def test_the_alert_mail_says_how_far_the_submission_got(
     deadlines_alert(now=datetime(2025, 3, 12, tzinfo=UTC))  # the plan overdue by then
 
     title = _plan(recall).title
-    (mail,) = [m for m in mailoutbox if title in m.subject]
+    (mail,) = [m for m in mailoutbox if m.subject.endswith(f": {title}")]
     assert mail.subject.startswith(f"[{recall.number}] Deadline breached")
     assert "\nSubmitted to 1 of 4 authorities" in mail.body
 
@@ -356,7 +363,7 @@ def test_the_closure_findings_say_how_far_the_submission_got(
 
     title = _plan(recall).title
 
-    (finding,) = [f for f in closure_findings(recall) if title in f.message]
+    (finding,) = [f for f in closure_findings(recall) if f"breached: {title} (due" in f.message]
 
     assert finding.message.startswith(f"Deadline breached: {title} (due ")
     assert finding.message.endswith("). Submitted to 1 of 4 authorities")

@@ -413,7 +413,9 @@ class Command(ProductCommand):
 
         due, missing = deadlines_for(recall_numbered(o["number"]))
         if o["json"]:
-            self.write_json({"deadlines": [deadline_row(r) for r in due], "missing_settings": missing})
+            self.write_json(
+                {"deadlines": [deadline_row(r) for r in due], "missing_settings": missing}
+            )
             return
         # One line per deadline (a deadline partly met says how far it got), then what is missing.
         self.stdout.write("\n".join([*map(deadline_line, due), *missing]))
