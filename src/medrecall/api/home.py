@@ -33,6 +33,7 @@ from medrecall.reporting.queues import (
 )
 
 from .pagination import PAGE_PARAMETERS, RowPage, page_of, paginated
+from .recalls import DeadlineProgressSerializer
 
 VIEW_RECALL = "recalls.view_recallcase"
 DEADLINE_STATES = {"due": "due", "overdue": "overdue"}
@@ -129,7 +130,7 @@ class LevelSerializer(BoundedSerializer):
     recall_class = serializers.CharField(help_text="Empty while not classified")
 
 
-class NextDeadlineSerializer(BoundedSerializer):
+class NextDeadlineSerializer(DeadlineProgressSerializer):
     key = serializers.CharField()
     title = serializers.CharField()
     due_at = serializers.DateTimeField()
@@ -182,7 +183,7 @@ class OpenRecallsView(APIView):
         return pager.get_paginated_response(OpenRecallSerializer(rows, many=True).data)
 
 
-class DeadlineSerializer(BoundedSerializer):
+class DeadlineSerializer(DeadlineProgressSerializer):
     recall = serializers.CharField(source="recall_number")
     recall_id = serializers.IntegerField()
     key = serializers.CharField()

@@ -21,6 +21,8 @@ from medrecall.reporting.cost import cost_for
 from medrecall.reporting.kept import keep_seconds, recall_stamp
 from medrecall.reporting.progress import page_progress
 
+from .recalls import DeadlineProgressSerializer
+
 
 class MissingSerializer(BoundedSerializer):
     code = serializers.CharField()
@@ -72,7 +74,7 @@ class DaySerializer(BoundedSerializer):
     units = serializers.IntegerField()
 
 
-class ProgressDeadlineSerializer(BoundedSerializer):
+class ProgressDeadlineSerializer(DeadlineProgressSerializer):
     key = serializers.CharField()
     title = serializers.CharField()
     due_at = serializers.DateTimeField()

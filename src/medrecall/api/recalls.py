@@ -556,6 +556,8 @@ class DeadlinesView(APIView):
                         # status "not_owed": the records show the recall does not owe it.
                         "not_owed": r.not_owed,
                         "not_owed_label": r.not_owed_label,
+                        # partly met (a filing submitted to some of its authorities): open.
+                        **r.progress_fields(),
                     }
                     for r in rows
                 ],
@@ -564,7 +566,27 @@ class DeadlinesView(APIView):
         )
 
 
-class DueDeadlineSerializer(BoundedSerializer):
+class DeadlineProgressSerializer(BoundedSerializer):
+    # What every deadline row adds (``DeadlineRow.progress_fields``): a deadline partly met by
+    # the records (a filing submitted to some of the authorities it is addressed to) stays open
+    # with its due status and says how far it got. (No docstring: see ``BoundedSerializer``.)
+    progress_note = serializers.CharField(
+        help_text='"Submitted to 1 of 4 authorities" in the request\'s language; "" when the '
+        "deadline is not partly met"
+    )
+    submitted = serializers.IntegerField(
+        source="partly.done",
+        allow_null=True,
+        help_text="Authorities that have their submission (null: not partly met)",
+    )
+    of = serializers.IntegerField(
+        source="partly.of",
+        allow_null=True,
+        help_text="Authorities the filing is addressed to (null: not partly met)",
+    )
+
+
+class DueDeadlineSerializer(DeadlineProgressSerializer):
     recall = serializers.CharField(source="recall_number")
     recall_id = serializers.IntegerField()
     key = serializers.CharField()

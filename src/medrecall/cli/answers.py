@@ -24,7 +24,19 @@ def deadline_row(row: DeadlineRow) -> dict[str, Any]:
         "provisional_note": row.provisional_note,
         "not_owed": row.not_owed,
         "not_owed_label": row.not_owed_label,
+        **row.progress_fields(),
     }
+
+
+def deadline_line(row: DeadlineRow, *, with_recall: bool = False) -> str:
+    """A deadline as the commands' text shows it: due time, status, (the recall,) title, then in
+    parentheses how far a deadline partly met got ("Submitted to 1 of 4 authorities") and
+    whether its due date is provisional, or why it is not owed."""
+    provisional = "" if row.not_owed else row.provisional_note
+    notes = (row.progress_note, provisional, row.not_owed_label)
+    noted = "".join(f"  ({note})" for note in notes if note)
+    recall = f" {row.recall_number} " if with_recall else ""
+    return f"{row.due_at:%Y-%m-%d %H:%M %Z}  {row.status:<9}{recall} {row.title}{noted}"
 
 
 def error_answer(refused: Exception) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Min, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from medrecall.core.errors import NotFound
 from medrecall.core.types import Viewer
 from medrecall.recalls import selectors as recall_selectors
 from medrecall.recalls.deadlines import DeadlineRow, deadlines_for
-from medrecall.recalls.hooks import DoneOrNotOwed, NotOwed
+from medrecall.recalls.hooks import DeadlineRecord, NotOwed, Partly
 from medrecall.recalls.models import RecallCase
 
 from . import content
@@ -253,36 +253,63 @@ def due_note(row: OverviewRow) -> str:
 
 def deadlines_done_from_filings(
     recalls: list[RecallCase],
-) -> dict[tuple[int, str], DoneOrNotOwed]:
-    """The one-off deadlines a submitted filing fulfils, per (recall id, deadline key), once
-    the first version was submitted to every authority it is addressed to (registered in ``recalls.hooks.DEADLINE_DONE_SOURCES``). Read whenever the
-    deadline exists, so a document submitted before its deadline started (an 806 report sent
-    before the first notice fixed ``initiated_at``) counts as met once the deadline appears.
-    Recurring reports (progress, status) are marked per period at submission. A recall with the
-    FDA regime and no US consignee owes FDA nothing: every FDA deadline is not owed (``NotOwed``;
-    back as soon as a re-scope brings a US consignee in).
+) -> dict[tuple[int, str], DeadlineRecord]:
+    """The deadlines submitted filings fulfil, per (recall id, deadline key) (registered in
+    ``recalls.hooks.DEADLINE_DONE_SOURCES``):
+
+    - a one-off deadline is done once the first version was submitted to every authority it is
+      addressed to (the earliest ``submitted_to_all_at``). Read whenever the deadline exists,
+      so a document submitted before its deadline started (an 806 report sent before the first
+      notice fixed ``initiated_at``) counts as met once the deadline appears. Recurring reports
+      (progress, status) are marked per period at submission;
+    - a deadline whose document is submitted to some of its authorities only is partly met
+      (``Partly``: "Submitted to 1 of 4 authorities", the counts of ``submission_progress``;
+      a recurring one's lowest report number still waiting, its latest version): it stays open;
+    - a recall with the FDA regime and no US consignee owes FDA nothing: every FDA deadline is
+      not owed (``NotOwed``; back as soon as a re-scope brings a US consignee in).
+
     Four queries for any number of recalls."""
-    keys: dict[str, list[str]] = {}
-    for kind in DOCUMENT_TYPES:
-        if kind.deadline and not kind.recurring:
-            keys.setdefault(kind.deadline, []).append(kind.code)
-    codes = {code: key for key, found in keys.items() for code in found}
-    found: dict[tuple[int, str], DoneOrNotOwed] = {}
-    for recall_id, doc_type, first in (
+    codes = {kind.code: kind.deadline for kind in DOCUMENT_TYPES if kind.deadline}
+    recurring = {kind.code for kind in DOCUMENT_TYPES if kind.deadline and kind.recurring}
+    found: dict[tuple[int, str], DeadlineRecord] = {}
+    # Per deadline: the filing submitted to some authorities only, as (report no., -version).
+    partly: dict[tuple[int, str], tuple[tuple[int, int], Partly]] = {}
+    for recall_id, doc_type, sequence, version, addressees, to_all_at, submitted in (
         Filing.objects.filter(
             recall_id__in=[recall.pk for recall in recalls],
             doc_type__in=list(codes),
             status=FilingStatus.SUBMITTED,
-            submitted_to_all_at__isnull=False,
         )
-        .values_list("recall_id", "doc_type")
-        .annotate(first=Min("submitted_to_all_at"))
+        # One submission per authority addressed (``filing_submit`` refuses a second one to
+        # the same authority and one to an authority not addressed): the count is how many
+        # authorities have theirs, as ``submission_progress`` counts them.
+        .annotate(submitted=Count("submissions"))
+        .values_list(
+            "recall_id",
+            "doc_type",
+            "sequence",
+            "version",
+            "addressees",
+            "submitted_to_all_at",
+            "submitted",
+        )
         .order_by()
     ):
         key = (recall_id, codes[doc_type])
-        known = found.get(key)
-        if first is not None and (not isinstance(known, datetime) or first < known):
-            found[key] = first
+        if to_all_at is not None:
+            if doc_type in recurring:
+                continue  # each period marked done at submission
+            known = found.get(key)
+            if not isinstance(known, datetime) or to_all_at < known:
+                found[key] = to_all_at
+            continue
+        of = max(len(addressees or ()), 1)
+        if 0 < submitted < of:
+            rank = (sequence, -version)
+            if key not in partly or rank < partly[key][0]:
+                partly[key] = (rank, Partly(done=submitted, of=of))
+    for key, (_rank, progress) in partly.items():
+        found.setdefault(key, progress)  # a deadline done stays done
     for recall_id in without_us_consignees(recalls):
         # Nothing owed to FDA (no US consignee): none of its deadlines is owed, none is "met".
         for deadline in FDA_DEADLINES:

@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from medrecall.core.errors import ValidationFailed
 from medrecall.recalls import clock
-from medrecall.recalls.hooks import DoneOrNotOwed, NotOwed
+from medrecall.recalls.hooks import DeadlineRecord, NotOwed
 from medrecall.recalls.models import (
     AffectedLine,
     Category,
@@ -355,7 +355,7 @@ def _notify_by(recall: RecallCase, classes: dict[str, str], holder: _Holder) -> 
     return min(times) if times else None
 
 
-def done_from_records(recalls: list[RecallCase]) -> dict[tuple[int, str], DoneOrNotOwed]:
+def done_from_records(recalls: list[RecallCase]) -> dict[tuple[int, str], DeadlineRecord]:
     """The "notify holders" deadlines done by the notice log: every holder of the regime in
     the frozen scope notified (at the last one's time); with no holder under the regime in the
     frozen scope, nobody is owed a notice (``NotOwed``; FDA: no US consignees)."""
@@ -365,7 +365,7 @@ def done_from_records(recalls: list[RecallCase]) -> dict[tuple[int, str], DoneOr
         )
     )
     per_recall = holders_notify_by([r for r in recalls if r.pk in frozen])
-    found: dict[tuple[int, str], DoneOrNotOwed] = {}
+    found: dict[tuple[int, str], DeadlineRecord] = {}
     for recall_id, holders in per_recall.items():
         for regime, key in DERIVED_KEYS.items():
             mine = [h for h in holders if h.in_scope and regime in h.regimes]

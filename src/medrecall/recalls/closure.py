@@ -42,11 +42,18 @@ def _deadline_findings(recall: RecallCase) -> list[Finding]:
     return [
         Finding(
             "deadlines",
-            _("Deadline breached: %(title)s (due %(due)s).")
-            % {
-                "title": row.title,
-                "due": timezone.localtime(row.due_at).strftime("%Y-%m-%d %H:%M %Z"),
-            },
+            " ".join(
+                text
+                for text in (
+                    _("Deadline breached: %(title)s (due %(due)s).")
+                    % {
+                        "title": row.title,
+                        "due": timezone.localtime(row.due_at).strftime("%Y-%m-%d %H:%M %Z"),
+                    },
+                    row.progress_note,  # partly met: "Submitted to 1 of 4 authorities"
+                )
+                if text
+            ),
             blocking=False,
         )
         for row in rows

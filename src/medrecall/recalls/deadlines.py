@@ -31,7 +31,13 @@ from medrecall.core.errors import DomainError, ValidationFailed
 from medrecall.core.presentation import local_time, written_time
 
 from . import clock
-from .hooks import DoneFromRecords, DoneOrNotOwed, NotOwed, deadlines_done_from_records
+from .hooks import (
+    DeadlineRecord,
+    DoneFromRecords,
+    NotOwed,
+    Partly,
+    deadlines_done_from_records,
+)
 from .lifecycle import Action, Status, require_action
 from .models import DeadlineAlert, DeadlineDone, RecallCase, Regime
 
@@ -49,6 +55,10 @@ NOT_OWED_REASONS = {
     "no_holders": gettext_lazy("Not owed (no holder under this regime)"),
 }
 NOT_OWED = "not_owed"  # the status of a deadline not owed: never open, due soon, met or late
+
+# A deadline partly met according to the records (``hooks.Partly``): the filing of its document
+# submitted to some of the authorities it is addressed to (the same words as the filings page).
+PARTLY_NOTE = gettext_lazy("Submitted to %(done)s of %(total)s authorities")
 
 
 class DeadlineUnknown(ValidationFailed):
@@ -81,6 +91,25 @@ class DeadlineRow:
     from_records: bool = False
     # Not owed according to the records: a key of ``NOT_OWED_REASONS`` (status ``not_owed``).
     not_owed: str = ""
+    # Partly met according to the records (a filing submitted to some of its authorities): the
+    # deadline stays open with its due state, and says how far it got (``progress_note``).
+    partly: Partly | None = None
+
+    @property
+    def progress_note(self) -> str:
+        """ "Submitted to 1 of 4 authorities" in the reader's language, or "" (not partly met)."""
+        if self.partly is None:
+            return ""
+        return str(PARTLY_NOTE) % {"done": self.partly.done, "total": self.partly.of}
+
+    def progress_fields(self) -> dict[str, Any]:
+        """What every JSON output adds: the note, and the counts (null when not partly met):
+        ``submitted`` of ``of`` authorities addressed."""
+        return {
+            "progress_note": self.progress_note,
+            "submitted": self.partly.done if self.partly else None,
+            "of": self.partly.of if self.partly else None,
+        }
 
     @property
     def not_owed_label(self) -> str:
@@ -166,7 +195,7 @@ def deadlines_for(
     *,
     now: datetime | None = None,
     working_days: WorkingDays | None = None,
-    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
+    from_records: Mapping[tuple[int, str], DeadlineRecord] | None = None,
 ) -> tuple[list[DeadlineRow], list[str]]:
     """Every deadline of the recall (recurring ones unrolled up to a week ahead) and the
     settings still missing for the clock to run (e.g. the NMPA progress-report cadence), or
@@ -191,7 +220,7 @@ def deadlines_with_cadence(
     recall: RecallCase,
     *,
     now: datetime | None = None,
-    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
+    from_records: Mapping[tuple[int, str], DeadlineRecord] | None = None,
 ) -> tuple[list[DeadlineRow], list[str], SuggestedCadence | None]:
     """``deadlines_for``, with the suggested NMPA cadence in use told apart: its to-do message
     is left out of ``missing`` and returned as ``SuggestedCadence`` (the cockpit says calmly
@@ -209,7 +238,7 @@ def _deadlines(
     *,
     now: datetime | None,
     working_days: WorkingDays | None,
-    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
+    from_records: Mapping[tuple[int, str], DeadlineRecord] | None = None,
 ) -> tuple[list[DeadlineRow], list[str], list[str], SuggestedCadence | None]:
     now = now or timezone.now()
     params = _clock_input(recall)
@@ -253,18 +282,22 @@ def _deadlines(
         from_records = deadlines_done_from_records([recall])
     rows = []
     for deadline in deadlines:
-        not_owed = from_records.get((recall.pk, deadline.key))
-        if isinstance(not_owed, NotOwed):
-            rows.append(_not_owed_row(recall, deadline, not_owed))
+        record = from_records.get((recall.pk, deadline.key))
+        if isinstance(record, NotOwed):
+            rows.append(_not_owed_row(recall, deadline, record))
             continue
+        # Partly met: shown on the deadline (a recurring one's oldest period not done).
+        partly = record if isinstance(record, Partly) else None
         for occurrence in clock.occurrences(deadline, until=now + timedelta(days=7)):
             done_at = done.get((occurrence.key, occurrence.due_at))
             if done_at is None and not occurrence.recurring:
                 done_at = done_once.get(occurrence.key)
             recorded = None
             if done_at is None and not occurrence.recurring:
-                found = from_records.get((recall.pk, occurrence.key))
-                done_at = recorded = found if isinstance(found, datetime) else None
+                done_at = recorded = record if isinstance(record, datetime) else None
+            shown = None
+            if done_at is None and partly is not None:
+                shown, partly = partly, None
             rows.append(
                 DeadlineRow(
                     recall_id=recall.pk,
@@ -279,6 +312,7 @@ def _deadlines(
                     done_at=done_at,
                     calendar_missing_years=occurrence.calendar_missing_years,
                     from_records=recorded is not None,
+                    partly=shown,
                 )
             )
     rows.sort(key=lambda row: row.due_at)
@@ -423,6 +457,8 @@ def deadlines_alert(*, now: datetime | None = None) -> int:
             "number": recall.number,
             "recall": recall.title,
         }
+        if row.partly is not None:  # open, partly met: "Submitted to 1 of 4 authorities"
+            body += "\n" + row.progress_note
         if row.provisional:
             body += "\n" + _("Due date: %(note)s") % {"note": row.provisional_note}
         if recipients:

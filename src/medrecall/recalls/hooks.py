@@ -119,23 +119,47 @@ class NotOwed:
     reason: str
 
 
-DoneOrNotOwed = datetime | NotOwed
-DoneFromRecords = Callable[[list["RecallCase"]], dict[tuple[int, str], DoneOrNotOwed]]
+@dataclass(frozen=True)
+class Partly:
+    """A deadline the records show partly met: ``done`` of the ``of`` submissions it needs (a
+    filing addressed to several authorities, submitted to some of them: the NMPA plan to the
+    registrant's provincial MPA and not yet to the recall place's). The deadline stays open and
+    keeps its due state (open, due soon, breached); the clock shows the progress beside it
+    ("Submitted to 1 of 4 authorities", ``DeadlineRow.progress_note``). Counts only, no text:
+    the same figure for every language. On a recurring deadline it is the oldest period not
+    done (the one the submission will mark done once every authority has it)."""
 
-# When a deadline is done according to the records a context above keeps (notices: the
-# "notify holders" deadlines once every holder is notified), per (recall id, deadline key):
-# the clock shows these as done unless a person marked the deadline done first; or that it is
-# not owed (``NotOwed``), which wins over everything (every period of a recurring one).
+    done: int
+    of: int
+
+
+DeadlineRecord = datetime | NotOwed | Partly
+DoneFromRecords = Callable[[list["RecallCase"]], dict[tuple[int, str], DeadlineRecord]]
+
+# What the records a context above keeps show of a deadline, per (recall id, deadline key):
+# done at a time (notices: the "notify holders" deadlines once every holder is notified;
+# filings: a document submitted to every authority addressed), which the clock shows as done
+# unless a person marked the deadline done first; partly met (``Partly``: a filing submitted to
+# some of its authorities), shown beside a deadline that stays open; or not owed (``NotOwed``),
+# which wins over everything (every period of a recurring one).
 DEADLINE_DONE_SOURCES: Registry[DoneFromRecords] = Registry("deadline done source")
+
+# Which value wins when two sources answer the same deadline: not owed, then done, then partly.
+_PRECEDENCE: dict[type, int] = {Partly: 0, datetime: 1, NotOwed: 2}
+
+
+def _precedence(value: DeadlineRecord) -> int:
+    return next(rank for kind, rank in _PRECEDENCE.items() if isinstance(value, kind))
 
 
 def deadlines_done_from_records(
     recalls: list[RecallCase],
-) -> dict[tuple[int, str], DoneOrNotOwed]:
-    found: dict[tuple[int, str], DoneOrNotOwed] = {}
+) -> dict[tuple[int, str], DeadlineRecord]:
+    found: dict[tuple[int, str], DeadlineRecord] = {}
     for source in DEADLINE_DONE_SOURCES:
         for key, value in source(recalls).items():
-            if isinstance(found.get(key), NotOwed):
-                continue  # not owed by one context's records stays not owed
+            known = found.get(key)
+            if known is not None and _precedence(known) > _precedence(value):
+                continue  # not owed stays not owed; done by one context's records stays done
             found[key] = value
     return found

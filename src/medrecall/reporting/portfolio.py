@@ -25,7 +25,7 @@ from medrecall.core.errors import DomainError
 from medrecall.core.types import Viewer
 from medrecall.recalls import deadlines
 from medrecall.recalls.deadlines import ClockProblem, DeadlineRow
-from medrecall.recalls.hooks import DoneOrNotOwed
+from medrecall.recalls.hooks import DeadlineRecord
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import RecallCase
 from medrecall.recalls.selectors import recall_list_for
@@ -104,6 +104,7 @@ class OpenRecallRow:
                 "status": deadline.status,
                 "legal": deadline.legal,
                 "provisional": deadline.provisional,
+                **deadline.progress_fields(),
             },
             "clock_missing": list(self.clock_missing),
         }
@@ -124,7 +125,7 @@ def _clock(
     recall: RecallCase,
     now: datetime,
     working_days: deadlines.WorkingDays,
-    from_records: Mapping[tuple[int, str], DoneOrNotOwed],
+    from_records: Mapping[tuple[int, str], DeadlineRecord],
 ) -> tuple[DeadlineRow | None, tuple[str, ...]]:
     """The recall's next deadline not met (the earliest, breached ones first by date) and what
     keeps its clock from running; a clock refusal is shown, never raised."""

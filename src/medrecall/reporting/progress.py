@@ -61,7 +61,7 @@ from medrecall.execution.models import (
 from medrecall.execution.selectors import AccountingRow, accounting_for
 from medrecall.notices.models import STATUS_RANK, Kind, Notice, NoticeRun, NoticeStatus, Reply
 from medrecall.parties.models import Party, PartyType
-from medrecall.recalls.hooks import DoneOrNotOwed
+from medrecall.recalls.hooks import DeadlineRecord
 from medrecall.recalls.lifecycle import Status
 from medrecall.recalls.models import AffectedLine, RecallCase, ScopeSnapshot
 from medrecall.traceability.engine import trace_settings
@@ -343,6 +343,7 @@ def _deadline(row: Any) -> dict[str, Any]:
         "title": str(row.title),
         "due_at": row.due_at.isoformat(),
         "status": row.status,
+        **row.progress_fields(),
     }
 
 
@@ -353,7 +354,7 @@ def deadlines_of(
     recall: RecallCase,
     now: datetime,
     *,
-    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
+    from_records: Mapping[tuple[int, str], DeadlineRecord] | None = None,
 ) -> dict[str, Any]:
     """The recall's overdue deadlines and the next ones not done (the compliance clock), and
     what the clock misses to run (the suggested NMPA cadence in use is not a miss:
@@ -701,7 +702,7 @@ def compute_progress(
     recall: RecallCase,
     *,
     now: datetime | None = None,
-    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None = None,
+    from_records: Mapping[tuple[int, str], DeadlineRecord] | None = None,
 ) -> Progress:
     """The cockpit's figures, computed now (``recall_progress`` keeps them for a moment);
     ``from_records`` as ``deadlines_of``.
@@ -716,7 +717,7 @@ def _compute(
     recall: RecallCase,
     *,
     now: datetime | None,
-    from_records: Mapping[tuple[int, str], DoneOrNotOwed] | None,
+    from_records: Mapping[tuple[int, str], DeadlineRecord] | None,
 ) -> Progress:
     now = now or timezone.now()
     snapshot = current_scope(recall)

@@ -559,7 +559,8 @@ def _deadline_items(rows: list[DeadlineRow]) -> list[QueueItem]:
             state=row.status,
             state_label=_deadline_state(row.status),
             overdue=row.status == "breached",
-            detail=row.provisional_note,
+            # "Submitted to 1 of 4 authorities", and the due date's provisional note.
+            detail=" · ".join(note for note in (row.progress_note, row.provisional_note) if note),
             policy=not row.legal,
         )
         for row in rows

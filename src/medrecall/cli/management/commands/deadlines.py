@@ -12,7 +12,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from medrecall.cli.answers import deadline_row
+from medrecall.cli.answers import deadline_line, deadline_row
 from medrecall.cli.command import ProductCommand
 from medrecall.recalls import deadlines
 from medrecall.recalls.tasks import deadlines_alert_sweep
@@ -48,7 +48,4 @@ class Command(ProductCommand):
             self.write_json([{"recall": r.recall_number, **deadline_row(r)} for r in report.rows])
             return
         for r in report.rows:
-            note = f"  ({r.provisional_note})" if r.provisional else ""
-            self.stdout.write(
-                f"{r.due_at:%Y-%m-%d %H:%M %Z}  {r.status:<9} {r.recall_number}  {r.title}{note}"
-            )
+            self.stdout.write(deadline_line(r, with_recall=True))

@@ -34,7 +34,7 @@ from django.core.management.base import CommandError
 
 from medrecall.catalog.models import DeviceModel
 from medrecall.catalog.selectors import device_models_with_gtins
-from medrecall.cli.answers import deadline_row
+from medrecall.cli.answers import deadline_line, deadline_row
 from medrecall.cli.command import ProductCommand
 from medrecall.cli.lookups import found, recall_numbered, refusal, user_named
 from medrecall.core.errors import DomainError
@@ -280,6 +280,8 @@ class Command(ProductCommand):
             )
             deadline = row.next_deadline
             due = f"{deadline.due_at:%Y-%m-%d} {deadline.status}" if deadline else "-"
+            if deadline is not None and deadline.partly is not None:
+                due += f" ({deadline.progress_note})"
             self.stdout.write(
                 f"{row.number}  {row.status:<20} {levels:<16} {recovered:>8}  {due}  {row.title}"
             )
@@ -410,8 +412,13 @@ class Command(ProductCommand):
         from medrecall.recalls.deadlines import deadlines_for
 
         due, missing = deadlines_for(recall_numbered(o["number"]))
-        rows = [deadline_row(r) for r in due]
-        self._print({"deadlines": rows, "missing_settings": missing}, o["json"])
+        if o["json"]:
+            self.write_json(
+                {"deadlines": [deadline_row(r) for r in due], "missing_settings": missing}
+            )
+            return
+        # One line per deadline (a deadline partly met says how far it got), then what is missing.
+        self.stdout.write("\n".join([*map(deadline_line, due), *missing]))
 
     def _progress(self, o: dict[str, Any]) -> None:
         from medrecall.reporting.cost import cost_of
