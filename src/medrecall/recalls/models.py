@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from medrecall.catalog.models import DeviceModel, Lot, Serial
 from medrecall.core.models import TimeStampedModel
@@ -268,7 +269,12 @@ class RecallRegime(models.Model):
         _("FDA classification"),
         max_length=3,
         blank=True,
-        choices=[("I", "Class I"), ("II", "Class II"), ("III", "Class III")],
+        # FDA's recall classes as its RA staff write them (I 类 in Chinese, as the filings).
+        choices=[
+            ("I", pgettext_lazy("FDA recall class", "Class I")),
+            ("II", pgettext_lazy("FDA recall class", "Class II")),
+            ("III", pgettext_lazy("FDA recall class", "Class III")),
+        ],
     )
     fda_event_id = models.CharField(_("FDA recall event id"), max_length=20, blank=True)
     fda_z_numbers = models.JSONField(_("FDA Z-numbers per product"), default=list, blank=True)
