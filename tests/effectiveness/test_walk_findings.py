@@ -183,3 +183,26 @@ def test_information_beside_the_closure_reasons_is_not_shown_as_blocking(
     assert '<li class="step-blocked">Choose the effectiveness-check level for China NMPA.' in (
         closing
     )
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_completion_line_adds_up_to_the_affected_units(
+    class_i: RecallCase, manager: User, language: str
+) -> None:
+    """The walk read "Affected 420; …; still at holders 400" with the 20 in quarantine missing:
+    every place a unit can be is on the line, and its figures add up to the affected units."""
+    import re
+
+    completion = selectors.completion_of(class_i)
+    total = completion.accounting.total
+    body = page(manager, class_i, language)
+    line = re.search(r'id="completion-accounting">([^<]+)<', body)
+    assert line is not None
+    figures = [int(n) for n in re.findall(r"\d+", line.group(1))]
+    affected, *parts = figures
+    assert affected == total.affected
+    # used, quarantine, transit, own stock, dispositioned, corrected, excepted, still at holders
+    assert sum(parts) == affected - sum(
+        max(row.unexplained, 0) for row in completion.accounting.lots
+    )
+    assert ("quarantine" in line.group(1)) == (language == "en")
