@@ -200,6 +200,7 @@ def test_the_api_lists_the_submissions(
         {
             "id": submission.pk,
             "authority": GUANGDONG,
+            "authority_name": "Guangdong Medical Products Administration",  # the reader's (en)
             "submitted_at": "2025-03-05T10:00:00+08:00",
             "reference": "REF-广东",
             "submitted_by": manager.username,
@@ -243,6 +244,7 @@ def test_the_command_submits_to_one_authority_and_lists_the_submissions(
     assert row["submissions"] == [
         {
             "authority": BEIJING,
+            "authority_name": BEIJING_EN,
             "submitted_at": "2025-03-05T10:00:00+08:00",
             "reference": "BJ-1",
             "acknowledgement": "receipt.pdf",

@@ -50,10 +50,23 @@ def _input(request: Request, shape: type[serializers.Serializer[Any]]) -> dict[s
 class FilingSubmissionSerializer(serializers.ModelSerializer[FilingSubmission]):
     submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
     acknowledgement = serializers.SerializerMethodField()
+    authority_name = serializers.SerializerMethodField()
 
     class Meta:
         model = FilingSubmission
-        fields = ["id", "authority", "submitted_at", "reference", "submitted_by", "acknowledgement"]
+        fields = [
+            "id",
+            "authority",
+            "authority_name",
+            "submitted_at",
+            "reference",
+            "submitted_by",
+            "acknowledgement",
+        ]
+
+    def get_authority_name(self, submission: FilingSubmission) -> str:
+        """The authority in the reader's language (``authority``: as it was typed)."""
+        return selectors.submitted_to_name(submission.filing, submission.authority)
 
     def get_acknowledgement(self, submission: FilingSubmission) -> str | None:
         if not submission.acknowledgement:

@@ -58,6 +58,7 @@ def _row(filing: Filing) -> dict[str, Any]:
         "submissions": [
             {
                 "authority": sub.authority,
+                "authority_name": selectors.submitted_to_name(filing, sub.authority),
                 "submitted_at": timezone.localtime(sub.submitted_at).isoformat(),
                 "reference": sub.reference,
                 "acknowledgement": sub.acknowledgement_name,
