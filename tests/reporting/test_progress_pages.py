@@ -645,6 +645,13 @@ def test_the_cockpit_says_the_suggested_cadence_calmly_instead_of_the_to_do(
     assert 'id="deadlines-cadence"' in page
     assert "Progress reports every day (suggested);" in page
     assert "#recall-edit-form" in page
+    zh = client.get(
+        reverse("web:recall-cockpit", args=[progressed.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "每天报告一次进展（建议值）" in zh  # not "每 1 天"
+    # The recall's tabs reach its filings from the cockpit.
+    assert 'id="tab-filings"' in page
+    assert reverse("web:filing-list", args=[progressed.pk]) in page
     # A case that stores its cadence: nothing said about a suggestion.
     RecallCase.objects.filter(pk=progressed.pk).update(progress_interval_days=3)
     progressed.refresh_from_db()
