@@ -20,6 +20,7 @@ from medrecall.notices.models import Notice
 from medrecall.parties.models import Party
 from medrecall.quality import services
 from medrecall.quality.models import Channel, Complaint, ReportDecision
+from medrecall.recalls.models import RecallCase
 from tests.e2e.test_browser import log_in
 from tests.execution.conftest import approve, open_recall
 from tests.factories import LocationFactory, PartyFactory
@@ -50,6 +51,10 @@ def test_new_user_walk_findings(
     user = make_user(Role.QA_RA_MANAGER, language=language)
     hospital = Party.objects.get(code="HOSP")
     covering = approve(open_recall(user), make_user)  # lot C1
+    # Closed: a complaint about a lot of an open recall is linked to it at receipt; a recall
+    # that covered the lot before is named when a new one is started (step 4).
+    RecallCase.objects.filter(pk=covering.pk).update(status="closed")
+    covering_status = covering.status
     complaint = services.complaint_receive(
         actor=user,
         channel=Channel.EMAIL,
@@ -112,6 +117,7 @@ def test_new_user_walk_findings(
     assert f"CAPA {late.number}" not in page.locator("h1").inner_text()
 
     # 3. The reply link's problem report: sent, Back, sent again: one complaint, shown again.
+    RecallCase.objects.filter(pk=covering.pk).update(status=covering_status)  # running again
     notice_pk = issuing.notices_create(
         recall=covering, run=None, kind="initial", party_ids=[hospital.pk]
     )[0]

@@ -334,7 +334,9 @@ def test_the_open_recalls_next_deadline_says_how_far_the_submission_got(
     plan = _plan(recall)
     for row in deadlines_for(recall)[0]:
         if row.waiting and row.key != PLAN and row.due_at <= plan.due_at:
-            deadline_mark_done(recall=recall, key=row.key, due_at=row.due_at, actor=manager)
+            deadline_mark_done(
+                recall=recall, key=row.key, due_at=row.due_at, actor=manager, note="By hand."
+            )
     home = _client(manager, "zh-hans").get("/").content.decode()
     api = api_as(manager).get("/api/home/recalls/").json()["results"]
     out = StringIO()
@@ -368,3 +370,29 @@ def test_the_closure_findings_say_how_far_the_submission_got(
     assert finding.message.startswith(f"Deadline breached: {title} (due ")
     assert finding.message.endswith("). Submitted to 1 of 4 authorities")
     assert not finding.blocking
+
+
+def test_a_partly_submitted_deadline_is_marked_done_by_hand_only_with_a_reason(
+    recall: RecallCase, partly: Filing, manager: User
+) -> None:
+    """The walk marked the plan's deadline done with one click at 2 of 4 authorities: by hand it
+    needs a reason (issue 15: "a manual done stays possible with a reason, audited"), which the
+    history keeps; the case page asks for it beside the button."""
+    from medrecall.audit.models import AuditEntry
+    from medrecall.core.errors import ValidationFailed
+    from medrecall.recalls.deadlines import deadline_mark_done
+
+    plan = _plan(recall)
+    with pytest.raises(ValidationFailed) as refused:
+        deadline_mark_done(recall=recall, key=plan.key, due_at=plan.due_at, actor=manager)
+    assert refused.value.where == "note"
+    assert "Submitted to 1 of 4 authorities" in refused.value.message
+    page = _client(manager, "en").get(f"/recalls/{recall.pk}/").content.decode()
+    assert 'name="note" required' in page
+
+    deadline_mark_done(
+        recall=recall, key=plan.key, due_at=plan.due_at, actor=manager, note="Three sent by post."
+    )
+    assert _plan(recall).status == "done"
+    entry = AuditEntry.objects.filter(action="recalls.deadline_done").latest("sequence")
+    assert entry.reason == "Three sent by post."

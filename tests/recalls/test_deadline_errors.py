@@ -44,6 +44,7 @@ def test_marking_a_deadline_done_twice_is_refused_by_name(manager: object) -> No
         due_at=event.due_at,
         actor=manager,
         done_at=DECISION + timedelta(hours=1),
+        note="Filed on paper; the acknowledgement is in the file.",
     )
     entries = AuditEntry.objects.count()
     with pytest.raises(deadlines.DeadlineAlreadyDone) as refused:

@@ -78,6 +78,7 @@ def test_mark_done_once(manager: object) -> None:
         due_at=event.due_at,
         actor=manager,
         done_at=DECISION + timedelta(hours=2),
+        note="Filed on paper; the acknowledgement is in the file.",
     )
     rows, _missing = deadlines.deadlines_for(recall, now=DECISION + timedelta(days=3))
     assert next(row for row in rows if row.key == "nmpa.event_report").status == "done"

@@ -235,7 +235,12 @@ def test_a_provisional_deadline_marked_done_stays_done_once_the_year_is_entered(
     recall = recall_decided(manager)
     provisional = filing(recall)
     deadlines.deadline_mark_done(
-        recall=recall, key=provisional.key, due_at=provisional.due_at, actor=manager, done_at=NOW
+        recall=recall,
+        key=provisional.key,
+        due_at=provisional.due_at,
+        actor=manager,
+        done_at=NOW,
+        note="Filed on paper; the acknowledgement is in the file.",
     )
     enter_2027(make_user(Role.ADMINISTRATOR), make_up_sunday=False)
     exact = filing(recall)

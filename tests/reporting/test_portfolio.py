@@ -156,7 +156,11 @@ def test_next_deadline_is_the_earliest_not_met(recall_c1: RecallCase, manager: U
     (line,) = portfolio.open_recall_rows([recall_c1], now=now)
     assert (line.next_deadline.key, line.next_deadline.due_at) == (first.key, first.due_at)  # type: ignore[union-attr]
     deadlines.deadline_mark_done(
-        recall=recall_c1, key=first.key, due_at=first.due_at, actor=manager
+        recall=recall_c1,
+        key=first.key,
+        due_at=first.due_at,
+        actor=manager,
+        note="Filed on paper; the acknowledgement is in the file.",
     )
     later = timezone.now()
     (line,) = portfolio.open_recall_rows(

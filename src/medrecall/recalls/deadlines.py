@@ -37,6 +37,7 @@ from .hooks import (
     NotOwed,
     Partly,
     deadlines_done_from_records,
+    document_for_deadline,
 )
 from .lifecycle import Action, Status, require_action
 from .models import DeadlineAlert, DeadlineDone, RecallCase, Regime
@@ -94,6 +95,12 @@ class DeadlineRow:
     # Partly met according to the records (a filing submitted to some of its authorities): the
     # deadline stays open with its due state, and says how far it got (``progress_note``).
     partly: Partly | None = None
+
+    @property
+    def needs_reason(self) -> bool:
+        """Whether marking it done by hand needs a reason: a document's submission meets it
+        (the filings context says which, ``DEADLINE_DOCUMENTS``), or it is partly met."""
+        return self.partly is not None or bool(document_for_deadline(self.key))
 
     @property
     def progress_note(self) -> str:
@@ -357,6 +364,18 @@ def deadline_mark_done(
             _("This recall has no deadline %(key)s due at %(due)s.")
             % {"key": key, "due": local_time(due_at)},
             where="key",
+        )
+    if row.waiting and row.needs_reason and not note.strip():
+        raise ValidationFailed(
+            _(
+                "%(deadline)s is met when its document is submitted (%(progress)s): to mark it "
+                "done by hand, say why."
+            )
+            % {
+                "deadline": row.title,
+                "progress": row.progress_note or _("not submitted yet"),
+            },
+            where="note",
         )
     try:
         with transaction.atomic():
